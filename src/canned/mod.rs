@@ -1,0 +1,1 @@
+//! canned — see the issue that builds it.

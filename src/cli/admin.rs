@@ -1,0 +1,140 @@
+//! Whole-queue commands: export, import-json, backup, doctor.
+
+use anyhow::{Context as _, Result};
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::{print_json, user_error, Context};
+use crate::store::{Dump, Store};
+
+/// `firstline export > dump.json`
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  firstline export > queue.json")]
+pub struct ExportArgs {}
+
+/// `firstline import-json dump.json`
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  firstline --db new.db import-json queue.json")]
+pub struct ImportJsonArgs {
+    /// A file written by `firstline export` (`-` for stdin).
+    pub file: PathBuf,
+}
+
+/// `firstline backup ~/backups/queue.db`
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  firstline backup ~/backups/firstline-$(date +%F).db")]
+pub struct BackupArgs {
+    pub dest: PathBuf,
+}
+
+/// `firstline doctor`
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  firstline doctor --json")]
+pub struct DoctorArgs {
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Writes the dump to stdout.
+pub fn export(ctx: &Context, _args: ExportArgs) -> Result<()> {
+    let store = ctx.open_store(true)?;
+    print_json(&store.export()?)
+}
+
+/// Reads a dump into a new, empty database (no welcome queue).
+pub fn import_json(ctx: &Context, args: ImportJsonArgs) -> Result<()> {
+    let text = if args.file.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(&args.file)
+            .map_err(|e| user_error(format!("cannot read {}: {e}", args.file.display())))?
+    };
+    let dump: Dump = serde_json::from_str(&text).map_err(|e| {
+        user_error(format!(
+            "{} is not a firstline export: {e}",
+            args.file.display()
+        ))
+    })?;
+    let mut store = ctx.open_store(false)?;
+    store.import_dump(&dump)?;
+    println!(
+        "imported {} tickets, {} messages, {} customers",
+        dump.tickets.len(),
+        dump.messages.len(),
+        dump.customers.len()
+    );
+    Ok(())
+}
+
+/// Online backup to a file.
+pub fn backup(ctx: &Context, args: BackupArgs) -> Result<()> {
+    if !ctx.db_path.exists() {
+        return Err(user_error(format!(
+            "there is no database at {}",
+            ctx.db_path.display()
+        )));
+    }
+    let store = Store::open(&ctx.db_path)?;
+    store
+        .backup(&args.dest)
+        .with_context(|| format!("backup to {} failed", args.dest.display()))?;
+    let check = Store::open(&args.dest)?.health()?;
+    println!(
+        "backed up {} tickets, {} messages to {} (integrity {})",
+        check.tickets,
+        check.messages,
+        args.dest.display(),
+        check.integrity
+    );
+    Ok(())
+}
+
+/// Health report; exit 2 when something is wrong.
+pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
+    let config_path = crate::paths::config_path();
+    if !ctx.db_path.exists() {
+        return Err(user_error(format!(
+            "there is no database at {} yet; run `firstline` once to create it",
+            ctx.db_path.display()
+        )));
+    }
+    let store = Store::open(&ctx.db_path)?;
+    let health = store.health()?;
+    if args.json {
+        print_json(&health)?;
+    } else {
+        println!("database      {}", ctx.db_path.display());
+        println!(
+            "config        {}{}",
+            config_path.display(),
+            if config_path.exists() {
+                ""
+            } else {
+                " (not present; defaults in use)"
+            }
+        );
+        println!(
+            "attachments   {}",
+            crate::paths::attachments_dir(&ctx.db_path).display()
+        );
+        println!(
+            "schema        {} (this build writes {})",
+            health.schema_version, health.supported_version
+        );
+        println!("journal       {}", health.journal_mode);
+        println!("integrity     {}", health.integrity);
+        println!(
+            "contents      {} tickets, {} messages, {} customers, {} drafts, {} events, {} canned responses",
+            health.tickets, health.messages, health.customers, health.drafts, health.events, health.canned_responses
+        );
+        if let Some(size) = health.size_bytes {
+            println!("size          {:.1} MB", size as f64 / 1e6);
+        }
+    }
+    Ok(if health.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}

@@ -1,0 +1,128 @@
+//! Read-only views: `show` one ticket, `search` the queue.
+
+use anyhow::Result;
+use chrono::Local;
+use clap::Args;
+use std::io::Write;
+
+use super::{print_json, Context};
+use crate::display::{sanitize, sanitize_line};
+use crate::model::{Direction, TicketId};
+use crate::store::SearchQuery;
+
+/// `firstline show 12`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  firstline show 12\n  firstline show 12 --json | jq '.messages | length'"
+)]
+pub struct ShowArgs {
+    pub id: TicketId,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `firstline search 'refund status:open'`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  firstline search refund\n  firstline search '\"double charge\" status:open'\n  firstline search 'оплат* from:olena after:7d'\n  firstline search 'tag:billing channel:chat -spam'"
+)]
+pub struct SearchArgs {
+    /// Words, "phrases", prefix*, -exclude, OR, and from: status: tag: channel: priority: subject: before: after:
+    #[arg(required = true, num_args = 1..)]
+    pub query: Vec<String>,
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Prints a ticket and its thread.
+pub fn show(ctx: &Context, args: ShowArgs) -> Result<()> {
+    let store = ctx.open_store(true)?;
+    let detail = store.ticket_detail(args.id)?;
+    if args.json {
+        return print_json(&detail);
+    }
+    let t = &detail.ticket;
+    let c = &detail.customer;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "#{} {}", t.id, sanitize_line(&t.subject))?;
+    writeln!(
+        out,
+        "status {}  priority {}  channel {}  tags [{}]",
+        t.status,
+        t.priority,
+        t.channel,
+        t.tags.join(" ")
+    )?;
+    let contact: Vec<&str> = c
+        .emails
+        .iter()
+        .chain(c.handles.iter())
+        .map(String::as_str)
+        .collect();
+    writeln!(
+        out,
+        "customer {} <{}>  language {}  formality {}",
+        sanitize_line(&c.name),
+        sanitize_line(&contact.join(", ")),
+        c.language,
+        c.formality
+    )?;
+    if let Some(e) = &t.escalation {
+        writeln!(
+            out,
+            "escalated to {}: {}",
+            sanitize_line(&e.target),
+            sanitize_line(&e.reason)
+        )?;
+    }
+    if let Some(s) = t.snoozed_until {
+        writeln!(
+            out,
+            "snoozed until {}",
+            s.with_timezone(&Local).format("%Y-%m-%d %H:%M")
+        )?;
+    }
+    for m in &detail.messages {
+        let label = match m.direction {
+            Direction::Inbound => "from",
+            Direction::Outbound => "reply by",
+            Direction::Note => "NOTE by",
+        };
+        writeln!(out)?;
+        writeln!(
+            out,
+            "--- {label} {} · {}",
+            sanitize_line(&m.author),
+            m.sent_at.with_timezone(&Local).format("%Y-%m-%d %H:%M")
+        )?;
+        writeln!(out, "{}", sanitize(m.body.trim_end()))?;
+        for a in &m.attachments {
+            writeln!(
+                out,
+                "[attachment: {} · {} · {} bytes]",
+                sanitize_line(&a.filename),
+                a.content_type,
+                a.size
+            )?;
+        }
+    }
+    if let Some(d) = &detail.draft {
+        writeln!(out, "\n--- draft (unsent)\n{}", sanitize(&d.body))?;
+    }
+    Ok(())
+}
+
+/// Runs a search.
+pub fn search(ctx: &Context, args: SearchArgs) -> Result<()> {
+    let store = ctx.open_store(true)?;
+    let query = SearchQuery::parse(&args.query.join(" "))?;
+    let hits = store.search(&query, args.limit)?;
+    if args.json {
+        return print_json(&hits);
+    }
+    let rows: Vec<_> = hits.into_iter().map(|h| h.summary).collect();
+    super::tickets::print_table(&rows);
+    Ok(())
+}

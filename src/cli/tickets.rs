@@ -1,0 +1,482 @@
+//! Ticket commands that change or list the queue: new, list, reply, note, status,
+//! tag, priority, escalate, snooze.
+
+use anyhow::{Context as _, Result};
+use chrono::{DateTime, Utc};
+use clap::Args;
+use std::io::{IsTerminal, Read};
+
+use super::{print_json, user_error, Context};
+use crate::model::{
+    parse_address, Channel, Direction, NewCustomer, NewMessage, NewTicket, Priority, Status,
+    TicketChange, TicketId, TicketSummary,
+};
+use crate::store::{SortOrder, Store, TicketFilter, View};
+
+/// Bodies larger than this are refused: a 10 MB paste is almost always a mistake,
+/// and a clear "no" beats a stalled console later.
+const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// `firstline new --from "Олена <olena@example.com>" --subject "Оплата не пройшла"`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  echo 'My order has not arrived' | firstline new --from 'Ann <ann@example.com>' --subject 'Where is my order?'"
+)]
+pub struct NewArgs {
+    /// Who wrote: "Name <address>", an address, or a name (phone callers).
+    #[arg(long)]
+    pub from: String,
+    #[arg(long)]
+    pub subject: String,
+    #[arg(long, default_value = "email")]
+    pub channel: Channel,
+    #[arg(long, default_value = "normal")]
+    pub priority: Priority,
+    /// Comma-separated tags.
+    #[arg(long, value_delimiter = ',')]
+    pub tag: Vec<String>,
+    /// The customer's message; read from stdin when absent.
+    #[arg(long)]
+    pub body: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `firstline list --status open --json`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  firstline list\n  firstline list --view all --tag billing --json\n  firstline list --overdue"
+)]
+pub struct ListArgs {
+    /// Only these statuses (repeatable).
+    #[arg(long)]
+    pub status: Vec<Status>,
+    /// A saved view: needs-reply, all, pending, snoozed, escalated, solved.
+    #[arg(long, value_enum)]
+    pub view: Option<ViewArg>,
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Customer name or address contains this.
+    #[arg(long)]
+    pub customer: Option<String>,
+    /// Only tickets past their first-response target.
+    #[arg(long)]
+    pub overdue: bool,
+    #[arg(long, value_enum, default_value = "due")]
+    pub sort: SortArg,
+    #[arg(long)]
+    pub limit: Option<usize>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The views, as the CLI spells them.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ViewArg {
+    NeedsReply,
+    All,
+    Pending,
+    Snoozed,
+    Escalated,
+    Solved,
+}
+
+impl From<ViewArg> for View {
+    fn from(v: ViewArg) -> View {
+        match v {
+            ViewArg::NeedsReply => View::NeedsReply,
+            ViewArg::All => View::All,
+            ViewArg::Pending => View::Pending,
+            ViewArg::Snoozed => View::Snoozed,
+            ViewArg::Escalated => View::Escalated,
+            ViewArg::Solved => View::Solved,
+        }
+    }
+}
+
+/// Sort orders, as the CLI spells them.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum SortArg {
+    Due,
+    Updated,
+    Priority,
+    Created,
+}
+
+/// `firstline reply 12 --body "..."`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  firstline reply 12 --body 'Done: the refund is on its way.'\n  firstline reply 12 < answer.txt\n  firstline reply 12        # opens $EDITOR with the saved draft"
+)]
+pub struct ReplyArgs {
+    pub id: TicketId,
+    #[arg(long)]
+    pub body: Option<String>,
+    /// Also set the status (e.g. solved, pending).
+    #[arg(long)]
+    pub status: Option<Status>,
+}
+
+/// `firstline note 12 "called back, no answer"`
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  firstline note 12 'Card declined twice; asked the bank'")]
+pub struct NoteArgs {
+    pub id: TicketId,
+    /// The note; read from stdin when absent.
+    pub text: Option<String>,
+}
+
+/// `firstline status 12 solved`
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  firstline status 12 solved")]
+pub struct StatusArgs {
+    pub id: TicketId,
+    pub status: Status,
+}
+
+/// `firstline tag 12 +billing -urgent`
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  firstline tag 12 +billing +refund -new")]
+pub struct TagArgs {
+    pub id: TicketId,
+    /// +tag adds, -tag removes; a bare tag adds.
+    #[arg(allow_hyphen_values = true, required = true)]
+    pub changes: Vec<String>,
+}
+
+/// `firstline priority 12 urgent`
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  firstline priority 12 urgent")]
+pub struct PriorityArgs {
+    pub id: TicketId,
+    pub priority: Priority,
+}
+
+/// `firstline escalate 12 --to developer --reason "500 on checkout"`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  firstline escalate 12 --to developer --reason 'checkout returns 500'\n  firstline escalate 12 --undo"
+)]
+pub struct EscalateArgs {
+    pub id: TicketId,
+    #[arg(long, required_unless_present = "undo")]
+    pub to: Option<String>,
+    #[arg(long, default_value = "")]
+    pub reason: String,
+    /// Take the ticket back from the second line.
+    #[arg(long)]
+    pub undo: bool,
+}
+
+/// `firstline snooze 12 --until tomorrow`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  firstline snooze 12 --until 'tomorrow 9:00'\n  firstline snooze 12 --until 2026-12-01\n  firstline snooze 12 --until 3h\n  firstline snooze 12 --clear"
+)]
+pub struct SnoozeArgs {
+    pub id: TicketId,
+    /// tomorrow, "tomorrow 9:00", monday, 3h, 2d, 2026-12-01, 2026-12-01T09:00
+    #[arg(long, required_unless_present = "clear")]
+    pub until: Option<String>,
+    #[arg(long)]
+    pub clear: bool,
+}
+
+/// Reads a body from the flag, else stdin (when it is not a terminal).
+fn body_from(flag: Option<String>, what: &str) -> Result<Option<String>> {
+    if let Some(b) = flag {
+        return Ok(Some(b));
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok(None);
+    }
+    let mut bytes = Vec::new();
+    stdin
+        .lock()
+        .take(MAX_BODY_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read the {what} from stdin"))?;
+    Ok(Some(checked_text(bytes, what)?))
+}
+
+/// Turns raw bytes into text a ticket can hold: too large is refused, invalid UTF-8
+/// is repaired with U+FFFD (and said so) rather than rejected, since it is what came.
+pub fn checked_text(bytes: Vec<u8>, what: &str) -> Result<String> {
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(user_error(format!(
+            "the {what} is larger than {} MB; attach it as a file instead",
+            MAX_BODY_BYTES / 1024 / 1024
+        )));
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) => {
+            eprintln!(
+                "firstline: the {what} was not valid UTF-8; invalid bytes were replaced with �"
+            );
+            Ok(String::from_utf8_lossy(e.as_bytes()).into_owned())
+        }
+    }
+}
+
+/// Opens a ticket.
+pub fn new(ctx: &Context, args: NewArgs) -> Result<()> {
+    let body = body_from(args.body, "message")?.unwrap_or_default();
+    let (name, email) = parse_address(&args.from);
+    let (email, handle, phone) = match (&email, args.channel) {
+        (Some(_), _) => (email, None, None),
+        (None, Channel::Phone) => (None, None, Some(name.clone())),
+        (None, _) => (None, Some(name.clone()), None),
+    };
+    let mut store = ctx.open_store(true)?;
+    let id = store.create_ticket(&NewTicket {
+        subject: args.subject,
+        customer: NewCustomer {
+            name: name.clone(),
+            email,
+            handle,
+            phone,
+        },
+        channel: args.channel,
+        priority: args.priority,
+        status: Status::New,
+        tags: args.tag,
+        first_message: NewMessage {
+            direction: Direction::Inbound,
+            author: if name.is_empty() {
+                args.from.clone()
+            } else {
+                name
+            },
+            body,
+            ..Default::default()
+        },
+    })?;
+    if args.json {
+        print_json(&serde_json::json!({ "id": id }))
+    } else {
+        println!("{id}");
+        Ok(())
+    }
+}
+
+/// Lists the queue.
+pub fn list(ctx: &Context, args: ListArgs) -> Result<()> {
+    let store = ctx.open_store(true)?;
+    let view = match (args.view, args.status.is_empty(), args.overdue) {
+        (Some(v), _, _) => Some(v.into()),
+        (None, true, false) => Some(View::All),
+        _ => None,
+    };
+    let filter = TicketFilter {
+        view,
+        statuses: args.status,
+        tag: args.tag,
+        customer: args.customer,
+        sort: match args.sort {
+            SortArg::Due => SortOrder::Due,
+            SortArg::Updated => SortOrder::Updated,
+            SortArg::Priority => SortOrder::Priority,
+            SortArg::Created => SortOrder::Created,
+        },
+        limit: if args.overdue { None } else { args.limit },
+        ..Default::default()
+    };
+    let mut rows = store.list_tickets(&filter)?;
+    if args.overdue {
+        let now = Utc::now();
+        rows.retain(|r| crate::sla::first_response_overdue(&ctx.config.sla, &r.ticket, now));
+        if let Some(limit) = args.limit {
+            rows.truncate(limit);
+        }
+    }
+    if args.json {
+        return print_json(&rows);
+    }
+    print_table(&rows);
+    Ok(())
+}
+
+/// Prints ticket rows as an aligned table for people (scripts use --json).
+pub fn print_table(rows: &[TicketSummary]) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let now = Utc::now();
+    for r in rows {
+        let t = &r.ticket;
+        let waiting = t
+            .awaiting_reply_since
+            .map(|s| format!("waits {}", crate::sla::human_duration(now - s)))
+            .unwrap_or_default();
+        let line = format!(
+            "{:>5}  {:<8} {:<7} {:<6} {:<22} {} {}",
+            t.id,
+            t.status.as_str(),
+            t.priority.as_str(),
+            t.channel.as_str(),
+            crate::display::fit(&crate::display::sanitize(&r.customer_name), 22),
+            crate::display::sanitize(&t.subject),
+            if waiting.is_empty() {
+                String::new()
+            } else {
+                format!("({waiting})")
+            }
+        );
+        if writeln!(out, "{}", line.trim_end()).is_err() {
+            return;
+        }
+    }
+}
+
+fn edit_in_editor(initial: &str) -> Result<String> {
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .map_err(|_| user_error("no reply given: pass --body, pipe it on stdin, or set $EDITOR"))?;
+    let dir = tempfile::Builder::new()
+        .prefix("firstline-reply")
+        .tempdir()?;
+    let file = dir.path().join("reply.txt");
+    std::fs::write(&file, initial)?;
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(&file)
+        .status()
+        .with_context(|| format!("cannot start editor '{editor}'"))?;
+    if !status.success() {
+        return Err(user_error(format!(
+            "editor '{editor}' exited with {status}; nothing sent"
+        )));
+    }
+    Ok(std::fs::read_to_string(&file)?)
+}
+
+/// Records an outbound reply (delivery is the outbox's job).
+pub fn reply(ctx: &Context, args: ReplyArgs) -> Result<()> {
+    let mut store = ctx.open_store(true)?;
+    store.ticket(args.id)?;
+    let body = match body_from(args.body, "reply")? {
+        Some(b) => b,
+        None => {
+            let draft = store.draft(args.id)?.map(|d| d.body).unwrap_or_default();
+            let edited = edit_in_editor(&draft)?;
+            store.save_draft(args.id, &edited)?;
+            edited
+        }
+    };
+    if body.trim().is_empty() {
+        return Err(user_error("the reply is empty; nothing recorded"));
+    }
+    let id = store.add_message(
+        args.id,
+        &NewMessage {
+            direction: Direction::Outbound,
+            author: ctx.config.agent.display_name(),
+            body,
+            ..Default::default()
+        },
+    )?;
+    if let Some(status) = args.status {
+        store.change_ticket(args.id, &TicketChange::Status(status), None)?;
+    }
+    println!("reply {id} recorded on ticket {}", args.id);
+    Ok(())
+}
+
+/// Adds an internal note.
+pub fn note(ctx: &Context, args: NoteArgs) -> Result<()> {
+    let text = body_from(args.text, "note")?
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| user_error("the note is empty"))?;
+    let mut store = ctx.open_store(true)?;
+    store.add_message(
+        args.id,
+        &NewMessage {
+            direction: Direction::Note,
+            author: ctx.config.agent.display_name(),
+            body: text,
+            ..Default::default()
+        },
+    )?;
+    println!("note added to ticket {}", args.id);
+    Ok(())
+}
+
+fn apply(ctx: &Context, id: TicketId, change: TicketChange) -> Result<Store> {
+    let mut store = ctx.open_store(true)?;
+    store.change_ticket(id, &change, None)?;
+    Ok(store)
+}
+
+/// Sets a status.
+pub fn status(ctx: &Context, args: StatusArgs) -> Result<()> {
+    apply(ctx, args.id, TicketChange::Status(args.status))?;
+    println!("ticket {} is {}", args.id, args.status);
+    Ok(())
+}
+
+/// Adds and removes tags.
+pub fn tag(ctx: &Context, args: TagArgs) -> Result<()> {
+    let (mut add, mut remove) = (Vec::new(), Vec::new());
+    for c in &args.changes {
+        if let Some(t) = c.strip_prefix('-') {
+            remove.push(t.to_string());
+        } else {
+            add.push(c.trim_start_matches('+').to_string());
+        }
+    }
+    let store = apply(ctx, args.id, TicketChange::Tags { add, remove })?;
+    let t = store.ticket(args.id)?;
+    println!("ticket {} tags: {}", args.id, t.tags.join(" "));
+    Ok(())
+}
+
+/// Sets a priority.
+pub fn priority(ctx: &Context, args: PriorityArgs) -> Result<()> {
+    apply(ctx, args.id, TicketChange::Priority(args.priority))?;
+    println!("ticket {} priority {}", args.id, args.priority);
+    Ok(())
+}
+
+/// Escalates or takes back.
+pub fn escalate(ctx: &Context, args: EscalateArgs) -> Result<()> {
+    if args.undo {
+        apply(ctx, args.id, TicketChange::Deescalate)?;
+        println!("ticket {} is back with the first line", args.id);
+        return Ok(());
+    }
+    let target = args.to.unwrap_or_default();
+    apply(
+        ctx,
+        args.id,
+        TicketChange::Escalate {
+            target: target.clone(),
+            reason: args.reason,
+        },
+    )?;
+    println!("ticket {} escalated to {target}", args.id);
+    Ok(())
+}
+
+/// Snoozes until a time.
+pub fn snooze(ctx: &Context, args: SnoozeArgs) -> Result<()> {
+    let until: Option<DateTime<Utc>> = match (&args.until, args.clear) {
+        (_, true) => None,
+        (Some(text), false) => Some(
+            crate::sla::parse_snooze(text, Utc::now(), &ctx.config.sla).ok_or_else(|| {
+                user_error(format!(
+                    "cannot read the time '{text}'; try tomorrow, 'tomorrow 9:00', 3h, 2026-12-01"
+                ))
+            })?,
+        ),
+        (None, false) => None,
+    };
+    apply(ctx, args.id, TicketChange::Snooze(until))?;
+    match until {
+        Some(t) => println!("ticket {} snoozed until {}", args.id, t.to_rfc3339()),
+        None => println!("ticket {} is awake", args.id),
+    }
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! mail — see the issue that builds it.

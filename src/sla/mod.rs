@@ -1,0 +1,204 @@
+//! Response-time clocks: when a ticket is due, whether it is overdue, and reading
+//! the times people type ("tomorrow 9:00", "3h"). Pure functions over model types
+//! and the `[sla]` settings; the store never computes a deadline.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono_tz::Tz;
+
+use crate::config::SlaConfig;
+use crate::model::Ticket;
+
+/// The settings' time zone, or UTC when it is not a known IANA name.
+pub fn timezone(config: &SlaConfig) -> Tz {
+    config.timezone.parse().unwrap_or(chrono_tz::UTC)
+}
+
+/// When the waiting customer must have an answer by, if anyone is waiting.
+pub fn reply_due(config: &SlaConfig, ticket: &Ticket) -> Option<DateTime<Utc>> {
+    let since = ticket.awaiting_reply_since?;
+    // Next-response targets use the first-response clock until business-time SLAs land.
+    Some(since + Duration::minutes(config.first_response_minutes.get(ticket.priority)))
+}
+
+/// Whether a live ticket's waiting customer is past the response target.
+pub fn first_response_overdue(config: &SlaConfig, ticket: &Ticket, now: DateTime<Utc>) -> bool {
+    ticket.needs_reply(now) && reply_due(config, ticket).is_some_and(|due| due < now)
+}
+
+/// "3d 4h", "25m", "just now": an age a person reads at a glance.
+pub fn human_duration(d: Duration) -> String {
+    let mins = d.num_minutes().abs();
+    let text = if mins < 1 {
+        "<1m".to_string()
+    } else if mins < 60 {
+        format!("{mins}m")
+    } else if mins < 24 * 60 {
+        let (h, m) = (mins / 60, mins % 60);
+        if m == 0 {
+            format!("{h}h")
+        } else {
+            format!("{h}h{m:02}m")
+        }
+    } else {
+        let (days, h) = (mins / (24 * 60), (mins / 60) % 24);
+        if h == 0 {
+            format!("{days}d")
+        } else {
+            format!("{days}d{h}h")
+        }
+    };
+    if d < Duration::zero() {
+        format!("-{text}")
+    } else {
+        text
+    }
+}
+
+/// Reads a snooze time in the user's time zone: `tomorrow`, `tomorrow 9:00`,
+/// a weekday (`monday`, `mon 14:00`), a span (`30m`, `3h`, `2d`, `1w`), a date
+/// (`2026-12-01`) or date and time (`2026-12-01 09:00`, `2026-12-01T09:00`).
+/// A day without a time means the start of the working day (09:00).
+pub fn parse_snooze(text: &str, now: DateTime<Utc>, config: &SlaConfig) -> Option<DateTime<Utc>> {
+    let tz = timezone(config);
+    let text = text.trim().to_lowercase();
+    let mut words = text.split_whitespace();
+    let day_word = words.next()?;
+    let time_word = words.next();
+    if words.next().is_some() {
+        return None;
+    }
+    let time = match time_word {
+        Some(t) => Some(NaiveTime::parse_from_str(t, "%H:%M").ok()?),
+        None => None,
+    };
+    if let Some(span) = parse_span(day_word) {
+        return time.is_none().then_some(now + span);
+    }
+    let today = now.with_timezone(&tz).date_naive();
+    let day = if let Ok(d) = NaiveDate::parse_from_str(day_word, "%Y-%m-%d") {
+        d
+    } else if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(day_word, "%Y-%m-%dt%H:%M") {
+        return tz
+            .from_local_datetime(&dt)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc));
+    } else {
+        match day_word {
+            "today" => today,
+            "tomorrow" | "завтра" => today + Duration::days(1),
+            other => {
+                let wd = parse_weekday(other)?;
+                let ahead = (7 + wd.num_days_from_monday() as i64
+                    - today.weekday().num_days_from_monday() as i64
+                    - 1)
+                    % 7
+                    + 1;
+                today + Duration::days(ahead)
+            }
+        }
+    };
+    let time = time.unwrap_or(NaiveTime::from_hms_opt(9, 0, 0)?);
+    let at = tz
+        .from_local_datetime(&day.and_time(time))
+        .earliest()?
+        .with_timezone(&Utc);
+    (at > now).then_some(at)
+}
+
+fn parse_span(word: &str) -> Option<Duration> {
+    let split = word.find(|c: char| !c.is_ascii_digit())?;
+    let (num, unit) = word.split_at(split);
+    let n: i64 = num.parse().ok()?;
+    Some(match unit {
+        "m" | "min" => Duration::minutes(n),
+        "h" => Duration::hours(n),
+        "d" => Duration::days(n),
+        "w" => Duration::weeks(n),
+        _ => return None,
+    })
+}
+
+fn parse_weekday(word: &str) -> Option<Weekday> {
+    Some(match word {
+        "mon" | "monday" => Weekday::Mon,
+        "tue" | "tuesday" => Weekday::Tue,
+        "wed" | "wednesday" => Weekday::Wed,
+        "thu" | "thursday" => Weekday::Thu,
+        "fri" | "friday" => Weekday::Fri,
+        "sat" | "saturday" => Weekday::Sat,
+        "sun" | "sunday" => Weekday::Sun,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+    }
+
+    #[test]
+    fn reads_snooze_times() {
+        let cfg = SlaConfig::default();
+        let now = at(2026, 11, 26, 15, 30); // a Thursday
+        assert_eq!(
+            parse_snooze("tomorrow", now, &cfg),
+            Some(at(2026, 11, 27, 9, 0))
+        );
+        assert_eq!(
+            parse_snooze("tomorrow 14:15", now, &cfg),
+            Some(at(2026, 11, 27, 14, 15))
+        );
+        assert_eq!(
+            parse_snooze("3h", now, &cfg),
+            Some(now + Duration::hours(3))
+        );
+        assert_eq!(
+            parse_snooze("monday", now, &cfg),
+            Some(at(2026, 11, 30, 9, 0))
+        );
+        assert_eq!(
+            parse_snooze("thursday", now, &cfg),
+            Some(at(2026, 12, 3, 9, 0))
+        );
+        assert_eq!(
+            parse_snooze("2026-12-01", now, &cfg),
+            Some(at(2026, 12, 1, 9, 0))
+        );
+        assert_eq!(
+            parse_snooze("2026-12-01T18:00", now, &cfg),
+            Some(at(2026, 12, 1, 18, 0))
+        );
+        assert_eq!(
+            parse_snooze("2020-01-01", now, &cfg),
+            None,
+            "the past is refused"
+        );
+        assert_eq!(parse_snooze("someday", now, &cfg), None);
+    }
+
+    #[test]
+    fn snooze_uses_the_configured_time_zone() {
+        let cfg = SlaConfig {
+            timezone: "Europe/Kyiv".into(),
+            ..SlaConfig::default()
+        };
+        let now = at(2026, 11, 26, 15, 30);
+        // 09:00 in Kyiv (UTC+2 in winter) is 07:00 UTC.
+        assert_eq!(
+            parse_snooze("tomorrow", now, &cfg),
+            Some(at(2026, 11, 27, 7, 0))
+        );
+    }
+
+    #[test]
+    fn human_durations() {
+        assert_eq!(human_duration(Duration::seconds(20)), "<1m");
+        assert_eq!(human_duration(Duration::minutes(25)), "25m");
+        assert_eq!(human_duration(Duration::minutes(125)), "2h05m");
+        assert_eq!(human_duration(Duration::hours(50)), "2d2h");
+        assert_eq!(human_duration(Duration::minutes(-90)), "-1h30m");
+    }
+}

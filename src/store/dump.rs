@@ -1,0 +1,146 @@
+//! A whole queue as one JSON document: the escape hatch from firstline, and the way
+//! into a second backend. Export then import into an empty store loses nothing.
+
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+
+use super::{tags_to_col, to_ts, Result, Store, StoreError};
+use crate::model::{Customer, Draft, Event, Message, Ticket};
+
+/// The format version of [`Dump`]; bumped when a field changes meaning.
+pub const DUMP_FORMAT: u32 = 1;
+
+/// Everything in a queue, ids included.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dump {
+    pub format: u32,
+    pub exported_at: DateTime<Utc>,
+    pub customers: Vec<Customer>,
+    pub tickets: Vec<Ticket>,
+    pub messages: Vec<Message>,
+    pub drafts: Vec<Draft>,
+    pub events: Vec<Event>,
+}
+
+impl Store {
+    /// Reads the whole queue into memory. Fine for the sizes one person handles; a
+    /// million-message archive wants `backup` instead.
+    pub fn export(&self) -> Result<Dump> {
+        let tickets = self.tickets()?;
+        let mut messages = Vec::new();
+        for t in &tickets {
+            messages.extend(self.messages(t.id)?);
+        }
+        Ok(Dump {
+            format: DUMP_FORMAT,
+            exported_at: Utc::now(),
+            customers: self.customers()?,
+            tickets,
+            messages,
+            drafts: self.drafts()?,
+            events: self.events(None)?,
+        })
+    }
+
+    /// Loads a dump into an empty store, keeping every id and timestamp, in one
+    /// transaction: a failure leaves the store as it was.
+    pub fn import_dump(&mut self, dump: &Dump) -> Result<()> {
+        if dump.format > DUMP_FORMAT {
+            return Err(StoreError::Invalid(format!(
+                "dump format {} is newer than this firstline reads ({DUMP_FORMAT})",
+                dump.format
+            )));
+        }
+        let tx = self.write()?;
+        let existing: i64 = tx.query_row("SELECT count(*) FROM tickets", [], |r| r.get(0))?;
+        let customers: i64 = tx.query_row("SELECT count(*) FROM customers", [], |r| r.get(0))?;
+        if existing + customers > 0 {
+            return Err(StoreError::Invalid(format!(
+                "import-json needs an empty database; this one has {existing} tickets (use --db with a new file)"
+            )));
+        }
+        for c in &dump.customers {
+            tx.execute(
+                "INSERT INTO customers(id, name, phone, language, formality, notes, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    c.id,
+                    c.name,
+                    c.phone,
+                    c.language.as_str(),
+                    c.formality.as_str(),
+                    c.notes,
+                    to_ts(c.created_at)
+                ],
+            )?;
+            let addresses = c
+                .emails
+                .iter()
+                .map(|e| ("email", e))
+                .chain(c.handles.iter().map(|h| ("handle", h)))
+                .chain(c.phone.iter().map(|p| ("phone", p)));
+            for (kind, value) in addresses {
+                tx.execute(
+                    "INSERT OR IGNORE INTO customer_addresses(kind, value, customer_id) VALUES (?1, ?2, ?3)",
+                    params![kind, value, c.id],
+                )?;
+            }
+        }
+        for t in &dump.tickets {
+            let esc = t.escalation.as_ref();
+            tx.execute(
+                "INSERT INTO tickets(id, subject, status, priority, channel, tags, assignee, customer_id,
+                    created_at, updated_at, first_response_at, resolved_at, snoozed_until, escalated_to,
+                    escalation_reason, escalated_at, awaiting_reply_since, unread, version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                params![
+                    t.id, t.subject, t.status.as_str(), t.priority.as_str(), t.channel.as_str(),
+                    tags_to_col(&t.tags), t.assignee, t.customer_id, to_ts(t.created_at),
+                    to_ts(t.updated_at), t.first_response_at.map(to_ts), t.resolved_at.map(to_ts),
+                    t.snoozed_until.map(to_ts), esc.map(|e| &e.target), esc.map(|e| &e.reason),
+                    esc.map(|e| to_ts(e.at)), t.awaiting_reply_since.map(to_ts), t.unread, t.version
+                ],
+            )?;
+        }
+        for m in &dump.messages {
+            let attachments = serde_json::to_string(&m.attachments)
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            tx.execute(
+                "INSERT INTO messages(id, ticket_id, direction, author, body, html_body, sent_at,
+                    message_id, in_reply_to, refs, attachments)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    m.id,
+                    m.ticket_id,
+                    m.direction.as_str(),
+                    m.author,
+                    m.body,
+                    m.html_body,
+                    to_ts(m.sent_at),
+                    m.message_id,
+                    m.in_reply_to,
+                    m.references.join(" "),
+                    attachments
+                ],
+            )?;
+        }
+        for t in &dump.tickets {
+            super::messages::index_ticket_messages(&tx, t.id)?;
+        }
+        for d in &dump.drafts {
+            tx.execute(
+                "INSERT INTO drafts(ticket_id, body, updated_at) VALUES (?1, ?2, ?3)",
+                params![d.ticket_id, d.body, to_ts(d.updated_at)],
+            )?;
+        }
+        for e in &dump.events {
+            tx.execute(
+                "INSERT INTO events(id, ticket_id, at, actor, kind, old, new) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![e.id, e.ticket_id, to_ts(e.at), e.actor, e.kind, e.old, e.new],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}

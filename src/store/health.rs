@@ -1,0 +1,88 @@
+//! Backups and the health report behind `firstline doctor`.
+
+use rusqlite::backup::Backup;
+use rusqlite::Connection;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::time::Duration;
+
+use super::{schema, Result, Store, StoreError};
+
+/// What `doctor` tells the user about their queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Health {
+    pub path: Option<String>,
+    pub schema_version: i64,
+    pub supported_version: i64,
+    pub integrity: String,
+    pub journal_mode: String,
+    pub tickets: i64,
+    pub messages: i64,
+    pub customers: i64,
+    pub drafts: i64,
+    pub events: i64,
+    pub canned_responses: i64,
+    pub size_bytes: Option<u64>,
+}
+
+impl Health {
+    /// Whether nothing in the report needs the user's attention.
+    pub fn is_ok(&self) -> bool {
+        self.integrity == "ok" && self.schema_version == self.supported_version
+    }
+}
+
+impl Store {
+    /// Checks the file's integrity and counts what is in it.
+    pub fn health(&self) -> Result<Health> {
+        let count = |table: &str| -> Result<i64> {
+            Ok(self
+                .conn
+                .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?)
+        };
+        let integrity: Vec<String> = {
+            let mut stmt = self.conn.prepare("PRAGMA integrity_check")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        Ok(Health {
+            path: self.path.as_ref().map(|p| p.display().to_string()),
+            schema_version: schema::version(&self.conn)?,
+            supported_version: schema::CURRENT_VERSION,
+            integrity: integrity.join("; "),
+            journal_mode: self
+                .conn
+                .query_row("PRAGMA journal_mode", [], |r| r.get(0))?,
+            tickets: count("tickets")?,
+            messages: count("messages")?,
+            customers: count("customers")?,
+            drafts: count("drafts")?,
+            events: count("events")?,
+            canned_responses: count("canned_responses")?,
+            size_bytes: self
+                .path
+                .as_ref()
+                .and_then(|p| std::fs::metadata(p).ok())
+                .map(|m| m.len()),
+        })
+    }
+
+    /// Copies the live database to `dest` with SQLite's online backup API, safe while
+    /// other firstline processes keep writing. Writes a temp file beside `dest` and
+    /// renames it, so a half-written backup never replaces a good one.
+    pub fn backup(&self, dest: &Path) -> Result<()> {
+        let io = |context: String| move |source| StoreError::Io { context, source };
+        let tmp = dest.with_extension("firstline-backup-tmp");
+        let _ = std::fs::remove_file(&tmp);
+        {
+            let mut out = Connection::open(&tmp)?;
+            let backup = Backup::new(&self.conn, &mut out)?;
+            backup.run_to_completion(256, Duration::from_millis(5), None)?;
+        }
+        std::fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(io(format!("cannot sync {}", tmp.display())))?;
+        std::fs::rename(&tmp, dest).map_err(io(format!("cannot write {}", dest.display())))?;
+        Ok(())
+    }
+}

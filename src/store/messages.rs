@@ -1,0 +1,255 @@
+//! Messages in a ticket's thread, the search index that follows them, and drafts.
+
+use chrono::Utc;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::tickets::{load_ticket, touch, write_event};
+use super::{from_ts, parse_col, to_ts, Result, Store, StoreError};
+use crate::model::{Direction, Draft, Message, MessageId, NewMessage, Status, TicketId};
+
+/// The most text of one message that goes into the search index. A 50 MB log pasted
+/// into a ticket is kept whole in `messages` but indexing all of it would bloat FTS.
+const INDEXED_BODY_LIMIT: usize = 256 * 1024;
+
+fn truncate_at_char(text: &str, limit: usize) -> &str {
+    if text.len() <= limit {
+        return text;
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// Folds what the FTS tokenizer does not: Russian ё is written as е more often than
+/// not, so "счет" must find "счёт". Applied to indexed text and to queries alike.
+pub(crate) fn fold_for_index(text: &str) -> String {
+    text.replace('ё', "е").replace('Ё', "Е")
+}
+
+/// Adds the message's row to the full-text index with its ticket's subject and
+/// customer, so one MATCH finds the ticket by any of them.
+fn index_message(
+    conn: &Connection,
+    message: MessageId,
+    ticket: TicketId,
+    body: &str,
+) -> Result<()> {
+    let (subject, customer): (String, String) = conn.query_row(
+        "SELECT t.subject, c.name || ' ' || coalesce((SELECT group_concat(value, ' ')
+             FROM customer_addresses a WHERE a.customer_id = c.id), '')
+         FROM tickets t JOIN customers c ON c.id = t.customer_id WHERE t.id = ?1",
+        [ticket],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    conn.execute(
+        "INSERT INTO search_index(rowid, subject, body, customer) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            message,
+            fold_for_index(&subject),
+            fold_for_index(truncate_at_char(body, INDEXED_BODY_LIMIT)),
+            fold_for_index(&customer)
+        ],
+    )?;
+    Ok(())
+}
+
+/// Rebuilds the index rows of one ticket after its subject or customer changed.
+pub(crate) fn index_ticket_messages(conn: &Connection, ticket: TicketId) -> Result<()> {
+    let mut stmt = conn.prepare("SELECT id, body FROM messages WHERE ticket_id = ?1")?;
+    let rows: Vec<(MessageId, String)> = stmt
+        .query_map([ticket], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, body) in rows {
+        conn.execute("DELETE FROM search_index WHERE rowid = ?1", [id])?;
+        index_message(conn, id, ticket, &body)?;
+    }
+    Ok(())
+}
+
+/// Inserts a message and updates the ticket's reply ledger inside the caller's
+/// transaction: an inbound message reopens the ticket, cancels a snooze and starts
+/// the wait; an outbound one ends the wait and records the first response.
+pub(crate) fn insert_message(
+    conn: &Connection,
+    ticket: TicketId,
+    message: &NewMessage,
+    actor: &str,
+) -> Result<MessageId> {
+    let before = load_ticket(conn, ticket)?;
+    let at = message.sent_at.unwrap_or_else(Utc::now);
+    let attachments = serde_json::to_string(&message.attachments)
+        .map_err(|e| StoreError::Invalid(format!("attachment list: {e}")))?;
+    conn.execute(
+        "INSERT INTO messages(ticket_id, direction, author, body, html_body, sent_at, message_id,
+                              in_reply_to, refs, attachments)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            ticket,
+            message.direction.as_str(),
+            message.author,
+            message.body,
+            message.html_body,
+            to_ts(at),
+            message.message_id,
+            message.in_reply_to,
+            message.references.join(" "),
+            attachments,
+        ],
+    )?;
+    let id = conn.last_insert_rowid();
+    index_message(conn, id, ticket, &message.body)?;
+    let ts = to_ts(at);
+    match message.direction {
+        Direction::Inbound => {
+            let reopen = matches!(
+                before.status,
+                Status::Pending | Status::Solved | Status::Closed
+            );
+            conn.execute(
+                "UPDATE tickets SET unread = 1, snoozed_until = NULL,
+                    awaiting_reply_since = coalesce(awaiting_reply_since, ?2),
+                    status = CASE WHEN ?3 THEN 'open' ELSE status END,
+                    resolved_at = CASE WHEN ?3 THEN NULL ELSE resolved_at END
+                 WHERE id = ?1",
+                params![ticket, ts, reopen],
+            )?;
+            if reopen {
+                write_event(
+                    conn,
+                    Some(ticket),
+                    actor,
+                    "status",
+                    Some(before.status.as_str()),
+                    Some("open"),
+                )?;
+            }
+        }
+        Direction::Outbound => {
+            let first_answer = before.status == Status::New;
+            conn.execute(
+                "UPDATE tickets SET awaiting_reply_since = NULL,
+                    first_response_at = coalesce(first_response_at, ?2),
+                    status = CASE WHEN ?3 THEN 'open' ELSE status END
+                 WHERE id = ?1",
+                params![ticket, ts, first_answer],
+            )?;
+        }
+        Direction::Note => {}
+    }
+    write_event(
+        conn,
+        Some(ticket),
+        actor,
+        message.direction.as_str(),
+        None,
+        Some(&id.to_string()),
+    )?;
+    touch(conn, ticket, at)?;
+    Ok(id)
+}
+
+impl Store {
+    /// Adds a message to a ticket's thread (an import, a reply, a note).
+    pub fn add_message(&mut self, ticket: TicketId, message: &NewMessage) -> Result<MessageId> {
+        let actor = self.actor.clone();
+        let tx = self.write()?;
+        let id = insert_message(&tx, ticket, message, &actor)?;
+        if message.direction == Direction::Outbound {
+            tx.execute("DELETE FROM drafts WHERE ticket_id = ?1", [ticket])?;
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// A ticket's thread, oldest first.
+    pub fn messages(&self, ticket: TicketId) -> Result<Vec<Message>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, ticket_id, direction, author, body, html_body, sent_at, message_id,
+                    in_reply_to, refs, attachments
+             FROM messages WHERE ticket_id = ?1 ORDER BY sent_at, id",
+        )?;
+        let rows = stmt.query_map([ticket], |r| {
+            let refs: String = r.get(9)?;
+            let attachments: String = r.get(10)?;
+            Ok(Message {
+                id: r.get(0)?,
+                ticket_id: r.get(1)?,
+                direction: parse_col(2, r.get(2)?)?,
+                author: r.get(3)?,
+                body: r.get(4)?,
+                html_body: r.get(5)?,
+                sent_at: from_ts(r.get(6)?),
+                message_id: r.get(7)?,
+                in_reply_to: r.get(8)?,
+                references: refs.split_whitespace().map(str::to_string).collect(),
+                attachments: serde_json::from_str(&attachments).unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// The ticket a Message-ID belongs to, for threading replies and skipping duplicates.
+    pub fn ticket_by_message_id(&self, message_id: &str) -> Result<Option<TicketId>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT ticket_id FROM messages WHERE message_id = ?1",
+                [message_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Saves the reply being written. Called on every pause in typing, so it is a
+    /// single upsert; an empty body deletes the draft.
+    pub fn save_draft(&mut self, ticket: TicketId, body: &str) -> Result<()> {
+        let tx = self.write()?;
+        load_ticket(&tx, ticket)?;
+        if body.trim().is_empty() {
+            tx.execute("DELETE FROM drafts WHERE ticket_id = ?1", [ticket])?;
+        } else {
+            tx.execute(
+                "INSERT INTO drafts(ticket_id, body, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(ticket_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+                params![ticket, body, to_ts(Utc::now())],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The saved draft of a ticket, if any.
+    pub fn draft(&self, ticket: TicketId) -> Result<Option<Draft>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT ticket_id, body, updated_at FROM drafts WHERE ticket_id = ?1",
+                [ticket],
+                |r| {
+                    Ok(Draft {
+                        ticket_id: r.get(0)?,
+                        body: r.get(1)?,
+                        updated_at: from_ts(r.get(2)?),
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Every draft, for export.
+    pub fn drafts(&self) -> Result<Vec<Draft>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT ticket_id, body, updated_at FROM drafts ORDER BY ticket_id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Draft {
+                ticket_id: r.get(0)?,
+                body: r.get(1)?,
+                updated_at: from_ts(r.get(2)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}

@@ -1,0 +1,300 @@
+//! The ticket queue on disk: the only module that speaks SQL.
+//!
+//! `Store` is deliberately narrow: every method takes and returns `model` types, never
+//! rusqlite ones, so a second backend (PostgreSQL, when a team outgrows one machine)
+//! can implement the same surface. Every write is one `BEGIN IMMEDIATE` transaction
+//! that also writes its audit event and keeps the full-text index in step.
+
+mod customers;
+mod dump;
+mod health;
+mod messages;
+pub mod schema;
+pub mod search;
+mod tickets;
+
+pub use dump::Dump;
+pub use health::Health;
+pub use search::{SearchHit, SearchQuery};
+pub use tickets::{SortOrder, TicketFilter, View};
+
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::model::TicketId;
+
+/// What can go wrong with the queue, each with a message that says what to do next.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// An id the user typed does not exist (exit code 1, not a crash).
+    #[error("{what} {id} not found")]
+    NotFound { what: &'static str, id: i64 },
+    /// Another process changed the ticket after we read it; nothing was overwritten.
+    #[error("ticket {ticket} was changed elsewhere (version {found}, expected {expected}); reload and try again")]
+    Conflict {
+        ticket: TicketId,
+        expected: i64,
+        found: i64,
+    },
+    /// The file was written by a newer firstline.
+    #[error("database schema version {found} is newer than this firstline understands ({supported}); upgrade firstline or open a backup")]
+    NewerSchema { found: i64, supported: i64 },
+    /// The file is not a firstline database or is damaged.
+    #[error("{path} is not a readable firstline database ({detail}); run `firstline doctor --db {path}` or restore a backup")]
+    Corrupt { path: String, detail: String },
+    /// Another process held the write lock for longer than the busy timeout.
+    #[error("database is locked by another process for too long; close other firstline windows or pass --db")]
+    Locked,
+    /// A value the user gave cannot be applied (an empty subject, a bad dump).
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy) | Some(rusqlite::ErrorCode::DatabaseLocked) => {
+                StoreError::Locked
+            }
+            _ => StoreError::Sqlite(e),
+        }
+    }
+}
+
+impl StoreError {
+    /// Whether the error is the user's to fix (exit 1) rather than data or I/O (exit 2).
+    pub fn is_user_error(&self) -> bool {
+        matches!(
+            self,
+            StoreError::NotFound { .. } | StoreError::Invalid(_) | StoreError::Conflict { .. }
+        )
+    }
+}
+
+/// Shorthand for store results.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// How long a writer waits for another process's transaction before giving up. Long
+/// enough that two TUIs and an importer never surface "database is locked".
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// An open ticket queue.
+pub struct Store {
+    conn: Connection,
+    path: Option<PathBuf>,
+    created: bool,
+    actor: String,
+}
+
+impl Store {
+    /// Opens (creating if needed, mode 0600) the database at `path` and migrates it.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            create_private_dir(dir)?;
+        }
+        create_private_file(path)?;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(path, flags)?;
+        let corrupt = |e: StoreError| match e {
+            StoreError::Sqlite(inner) => StoreError::Corrupt {
+                path: path.display().to_string(),
+                detail: inner.to_string(),
+            },
+            other => other,
+        };
+        Self::init(conn, Some(path.to_path_buf())).map_err(corrupt)
+    }
+
+    /// A throwaway queue in memory, for tests and benchmarks.
+    pub fn open_in_memory() -> Result<Store> {
+        Self::init(Connection::open_in_memory()?, None)
+    }
+
+    fn init(mut conn: Connection, path: Option<PathBuf>) -> Result<Store> {
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        if path.is_some() {
+            let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(StoreError::Invalid(format!(
+                    "could not switch the database to WAL mode (got {mode})"
+                )));
+            }
+        }
+        conn.execute_batch("PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;")?;
+        register_functions(&conn)?;
+        let created = schema::migrate(&mut conn)?;
+        Ok(Store {
+            conn,
+            path,
+            created,
+            actor: default_actor(),
+        })
+    }
+
+    /// Whether this open created the schema, i.e. the file was new or empty. First-run
+    /// seeding keys off this, never off "has no tickets", so an emptied queue stays empty.
+    pub fn was_created(&self) -> bool {
+        self.created
+    }
+
+    /// The file this store lives in (`None` in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Names who the audit log says made the following changes.
+    pub fn set_actor(&mut self, actor: impl Into<String>) {
+        self.actor = actor.into();
+    }
+
+    /// Trades durability of the last transaction for speed, for bulk imports only:
+    /// WAL with NORMAL never corrupts, it may lose the final commits on power loss.
+    pub fn set_bulk_mode(&mut self, bulk: bool) -> Result<()> {
+        let level = if bulk { "NORMAL" } else { "FULL" };
+        self.conn.pragma_update(None, "synchronous", level)?;
+        Ok(())
+    }
+
+    fn write(&mut self) -> Result<Transaction<'_>> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?)
+    }
+
+    /// Reads a value from the small key/value table (settings that live with the data).
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Writes a value to the key/value table.
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        let tx = self.write()?;
+        tx.execute(
+            "INSERT INTO meta(key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// SQLite's `lower()` folds ASCII only; customers named Олена must match "олена".
+fn register_functions(conn: &Connection) -> Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "fl_lower",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let text: Option<String> = ctx.get(0)?;
+            Ok(text.map(|t| t.to_lowercase()))
+        },
+    )?;
+    Ok(())
+}
+
+/// The name the audit log records when nobody set one: the OS user.
+fn default_actor() -> String {
+    std::env::var("FIRSTLINE_AGENT")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| "agent".into())
+}
+
+fn create_private_dir(dir: &Path) -> Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|source| StoreError::Io {
+        context: format!("cannot create {}", dir.display()),
+        source,
+    })
+}
+
+fn create_private_file(path: &Path) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(source) => Err(StoreError::Io {
+            context: format!("cannot create {}", path.display()),
+            source,
+        }),
+    }
+}
+
+/// Timestamps are stored as Unix seconds: compact, sortable, and what mail dates carry.
+pub(crate) fn to_ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+pub(crate) fn from_ts(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
+}
+
+pub(crate) fn opt_ts(secs: Option<i64>) -> Option<DateTime<Utc>> {
+    secs.map(from_ts)
+}
+
+/// Parses an enum stored as text; an unknown value means a foreign or damaged file.
+pub(crate) fn parse_col<T: std::str::FromStr>(idx: usize, text: String) -> rusqlite::Result<T>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    text.parse::<T>().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// Tags are stored as one space-separated, space-padded string (` a b `) so a
+/// `LIKE '% tag %'` finds them without a join table.
+pub(crate) fn tags_to_col(tags: &[String]) -> String {
+    if tags.is_empty() {
+        String::new()
+    } else {
+        format!(" {} ", tags.join(" "))
+    }
+}
+
+pub(crate) fn tags_from_col(col: &str) -> Vec<String> {
+    col.split_whitespace().map(str::to_string).collect()
+}
+
+/// Cleans a user-typed tag: lowercase, no whitespace, no leading `#`/`+`.
+pub fn normalize_tag(tag: &str) -> String {
+    tag.trim()
+        .trim_start_matches(['#', '+'])
+        .to_lowercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join("-")
+}

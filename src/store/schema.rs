@@ -1,0 +1,223 @@
+//! The database schema as a numbered list of migrations, in the style of taskchampion:
+//! each upgrade runs in its own transaction and records its number in `user_version`.
+//! A file written by a newer firstline is refused rather than half-understood.
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use super::StoreError;
+
+/// One schema upgrade: the version it produces and the SQL that gets there.
+type Migration = (i64, &'static str);
+
+/// Every migration in order. Append only: a released step is never edited, because
+/// users' files have already run it.
+const MIGRATIONS: &[Migration] = &[(1, V1), (2, V2)];
+
+/// The schema version this build writes and understands.
+pub const CURRENT_VERSION: i64 = 2;
+
+const V1: &str = r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE customers (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',
+    phone TEXT,
+    language TEXT NOT NULL DEFAULT 'other',
+    formality TEXT NOT NULL DEFAULT 'unknown',
+    notes TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL
+);
+
+-- Every way to reach a customer (e-mail, chat handle, phone), so a second address
+-- or a Telegram handle resolves to the same person.
+CREATE TABLE customer_addresses (
+    kind TEXT NOT NULL CHECK (kind IN ('email', 'handle', 'phone')),
+    value TEXT NOT NULL,
+    customer_id INTEGER NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+    PRIMARY KEY (kind, value)
+);
+CREATE INDEX customer_addresses_customer ON customer_addresses(customer_id);
+
+CREATE TABLE tickets (
+    id INTEGER PRIMARY KEY,
+    subject TEXT NOT NULL,
+    status TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    tags TEXT NOT NULL DEFAULT '',
+    assignee TEXT,
+    customer_id INTEGER NOT NULL REFERENCES customers(id),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    first_response_at INTEGER,
+    resolved_at INTEGER,
+    snoozed_until INTEGER,
+    escalated_to TEXT,
+    escalation_reason TEXT,
+    escalated_at INTEGER,
+    awaiting_reply_since INTEGER,
+    unread INTEGER NOT NULL DEFAULT 1,
+    version INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX tickets_status_updated ON tickets(status, updated_at);
+CREATE INDEX tickets_awaiting ON tickets(awaiting_reply_since);
+CREATE INDEX tickets_customer ON tickets(customer_id);
+CREATE INDEX tickets_updated ON tickets(updated_at);
+
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    direction TEXT NOT NULL,
+    author TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL,
+    html_body TEXT,
+    sent_at INTEGER NOT NULL,
+    message_id TEXT,
+    in_reply_to TEXT,
+    refs TEXT NOT NULL DEFAULT '',
+    attachments TEXT NOT NULL DEFAULT '[]',
+    canned_id INTEGER,
+    canned_edited INTEGER
+);
+CREATE INDEX messages_ticket ON messages(ticket_id, sent_at);
+CREATE UNIQUE INDEX messages_message_id ON messages(message_id) WHERE message_id IS NOT NULL;
+
+CREATE TABLE drafts (
+    ticket_id INTEGER PRIMARY KEY REFERENCES tickets(id) ON DELETE CASCADE,
+    body TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    old TEXT,
+    new TEXT
+);
+CREATE INDEX events_ticket ON events(ticket_id, id);
+
+-- One row per message: its ticket's subject and customer ride along so a single MATCH
+-- finds a ticket by any of the three, and `subject:` / `customer:` column filters work.
+CREATE VIRTUAL TABLE search_index USING fts5(
+    subject, body, customer,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3'
+);
+"#;
+
+/// Version 2: the tables the canned-reply library, the outbox and resumable imports
+/// keep their state in.
+const V2: &str = r#"
+CREATE TABLE canned_responses (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    shortcut TEXT,
+    language TEXT NOT NULL DEFAULT 'en',
+    formality TEXT NOT NULL DEFAULT 'unknown',
+    tags TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL,
+    builtin_hash TEXT,
+    user_modified INTEGER NOT NULL DEFAULT 0,
+    times_used INTEGER NOT NULL DEFAULT 0,
+    times_unmodified INTEGER NOT NULL DEFAULT 0,
+    last_used_at INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    state TEXT NOT NULL,
+    not_before INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    raw BLOB,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX outbox_state ON outbox(state, not_before);
+
+CREATE TABLE import_sources (
+    source TEXT PRIMARY KEY,
+    position TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE raw_messages (
+    message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+    sha256 TEXT NOT NULL,
+    raw BLOB NOT NULL
+);
+CREATE INDEX raw_messages_sha ON raw_messages(sha256);
+"#;
+
+/// Brings `conn` to [`CURRENT_VERSION`], one transaction per step. Returns whether the
+/// file was empty (version 0) before, so the caller can seed a first-run queue.
+pub fn migrate(conn: &mut Connection) -> Result<bool, StoreError> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > CURRENT_VERSION {
+        return Err(StoreError::NewerSchema {
+            found,
+            supported: CURRENT_VERSION,
+        });
+    }
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > found) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another process may have migrated while we waited for the write lock.
+        let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if now >= *version {
+            continue;
+        }
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(found == 0)
+}
+
+/// The version a connection's file is at, for `doctor`.
+pub fn version(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_empty_file_to_current() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        assert!(migrate(&mut conn).unwrap());
+        assert_eq!(version(&conn).unwrap(), CURRENT_VERSION);
+        assert!(!migrate(&mut conn).unwrap(), "second run is a no-op");
+    }
+
+    #[test]
+    fn upgrades_a_version_one_file_in_place() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(V1).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute("INSERT INTO meta VALUES ('k', 'v')", [])
+            .unwrap();
+        migrate(&mut conn).unwrap();
+        assert_eq!(version(&conn).unwrap(), CURRENT_VERSION);
+        let v: String = conn
+            .query_row("SELECT value FROM meta", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, "v", "existing data survives the upgrade");
+    }
+
+    #[test]
+    fn refuses_a_newer_file() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        let err = migrate(&mut conn).unwrap_err();
+        assert!(matches!(err, StoreError::NewerSchema { found: 99, .. }));
+    }
+}

@@ -1,0 +1,539 @@
+//! Tickets: opening, listing for the inbox, and audited changes with optimistic
+//! concurrency.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+use super::customers::{customer_from_row, upsert, CUSTOMER_COLUMNS};
+use super::messages::{index_ticket_messages, insert_message};
+use super::{
+    from_ts, normalize_tag, opt_ts, parse_col, tags_from_col, tags_to_col, to_ts, Result, Store,
+    StoreError,
+};
+use crate::model::{
+    Channel, Customer, Escalation, Event, NewTicket, Priority, Status, Ticket, TicketChange,
+    TicketDetail, TicketId, TicketSummary,
+};
+
+/// The inbox's saved views. Each is a question the support person asks of the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum View {
+    /// Live tickets where the customer is waiting on us and not snoozed.
+    #[default]
+    NeedsReply,
+    All,
+    Pending,
+    Snoozed,
+    Escalated,
+    Solved,
+}
+
+impl View {
+    /// Every view in tab order.
+    pub const ALL: [View; 6] = [
+        View::NeedsReply,
+        View::All,
+        View::Pending,
+        View::Snoozed,
+        View::Escalated,
+        View::Solved,
+    ];
+
+    /// The label on the inbox tab.
+    pub fn label(self) -> &'static str {
+        match self {
+            View::NeedsReply => "Needs reply",
+            View::All => "All",
+            View::Pending => "Pending",
+            View::Snoozed => "Snoozed",
+            View::Escalated => "Escalated",
+            View::Solved => "Solved",
+        }
+    }
+}
+
+/// How the inbox is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SortOrder {
+    /// Longest-waiting customer first, urgent before low at equal wait.
+    #[default]
+    Due,
+    /// Most recently changed first.
+    Updated,
+    /// Urgent first, then by wait.
+    Priority,
+    /// Newest ticket first.
+    Created,
+}
+
+/// A query over the queue. Fields combine with AND; `None` means "any".
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TicketFilter {
+    pub view: Option<View>,
+    pub statuses: Vec<Status>,
+    pub tag: Option<String>,
+    /// Matches the customer's name or any of their addresses, case-insensitively.
+    pub customer: Option<String>,
+    pub customer_id: Option<i64>,
+    pub channel: Option<Channel>,
+    pub priority: Option<Priority>,
+    /// Restrict to these ids (from a full-text search).
+    pub ids: Option<Vec<TicketId>>,
+    pub sort: SortOrder,
+    pub limit: Option<usize>,
+    pub offset: usize,
+}
+
+const TICKET_COLUMNS: &str = "t.id, t.subject, t.status, t.priority, t.channel, t.tags, t.assignee, \
+    t.customer_id, t.created_at, t.updated_at, t.first_response_at, t.resolved_at, t.snoozed_until, \
+    t.escalated_to, t.escalation_reason, t.escalated_at, t.awaiting_reply_since, t.unread, t.version";
+
+fn ticket_from_row(row: &Row<'_>) -> rusqlite::Result<Ticket> {
+    let escalation = match (
+        row.get::<_, Option<String>>(13)?,
+        row.get::<_, Option<i64>>(15)?,
+    ) {
+        (Some(target), Some(at)) => Some(Escalation {
+            target,
+            reason: row.get::<_, Option<String>>(14)?.unwrap_or_default(),
+            at: from_ts(at),
+        }),
+        _ => None,
+    };
+    Ok(Ticket {
+        id: row.get(0)?,
+        subject: row.get(1)?,
+        status: parse_col(2, row.get(2)?)?,
+        priority: parse_col(3, row.get(3)?)?,
+        channel: parse_col(4, row.get(4)?)?,
+        tags: tags_from_col(&row.get::<_, String>(5)?),
+        assignee: row.get(6)?,
+        customer_id: row.get(7)?,
+        created_at: from_ts(row.get(8)?),
+        updated_at: from_ts(row.get(9)?),
+        first_response_at: opt_ts(row.get(10)?),
+        resolved_at: opt_ts(row.get(11)?),
+        snoozed_until: opt_ts(row.get(12)?),
+        escalation,
+        awaiting_reply_since: opt_ts(row.get(16)?),
+        unread: row.get(17)?,
+        version: row.get(18)?,
+    })
+}
+
+pub(crate) fn load_ticket(conn: &Connection, id: TicketId) -> Result<Ticket> {
+    let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id = ?1");
+    conn.query_row(&sql, [id], ticket_from_row)
+        .optional()?
+        .ok_or(StoreError::NotFound { what: "ticket", id })
+}
+
+/// Appends one line to the audit log inside the caller's transaction.
+pub(crate) fn write_event(
+    conn: &Connection,
+    ticket: Option<TicketId>,
+    actor: &str,
+    kind: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO events(ticket_id, at, actor, kind, old, new) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![ticket, to_ts(Utc::now()), actor, kind, old, new],
+    )?;
+    Ok(())
+}
+
+/// Bumps version and updated_at; every change to a ticket goes through here.
+pub(crate) fn touch(conn: &Connection, id: TicketId, at: DateTime<Utc>) -> Result<()> {
+    conn.execute(
+        "UPDATE tickets SET version = version + 1, updated_at = max(updated_at, ?2) WHERE id = ?1",
+        params![id, to_ts(at)],
+    )?;
+    Ok(())
+}
+
+impl Store {
+    /// Opens a ticket with its customer and first message, all or nothing.
+    pub fn create_ticket(&mut self, new: &NewTicket) -> Result<TicketId> {
+        let subject = new.subject.trim();
+        if subject.is_empty() {
+            return Err(StoreError::Invalid("a ticket needs a subject".into()));
+        }
+        let actor = self.actor.clone();
+        let tx = self.write()?;
+        let customer_id = upsert(&tx, &new.customer)?;
+        let at = new.first_message.sent_at.unwrap_or_else(Utc::now);
+        let tags: Vec<String> = new
+            .tags
+            .iter()
+            .map(|t| normalize_tag(t))
+            .filter(|t| !t.is_empty())
+            .collect();
+        tx.execute(
+            "INSERT INTO tickets(subject, status, priority, channel, tags, customer_id, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+            params![
+                subject,
+                new.status.as_str(),
+                new.priority.as_str(),
+                new.channel.as_str(),
+                tags_to_col(&tags),
+                customer_id,
+                to_ts(at)
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        write_event(&tx, Some(id), &actor, "created", None, Some(subject))?;
+        insert_message(&tx, id, &new.first_message, &actor)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// One ticket.
+    pub fn ticket(&self, id: TicketId) -> Result<Ticket> {
+        load_ticket(&self.conn, id)
+    }
+
+    /// A ticket with its customer, thread, draft and audit log.
+    pub fn ticket_detail(&self, id: TicketId) -> Result<TicketDetail> {
+        let ticket = self.ticket(id)?;
+        let customer = self.customer(ticket.customer_id)?;
+        Ok(TicketDetail {
+            messages: self.messages(id)?,
+            draft: self.draft(id)?,
+            events: self.events(Some(id))?,
+            ticket,
+            customer,
+        })
+    }
+
+    /// The inbox: tickets matching `filter`, with what a list row shows.
+    pub fn list_tickets(&self, filter: &TicketFilter) -> Result<Vec<TicketSummary>> {
+        let (where_sql, args) = filter_sql(filter, Utc::now());
+        let order = match filter.sort {
+            SortOrder::Due => {
+                "CASE WHEN t.awaiting_reply_since IS NULL THEN 1 ELSE 0 END, \
+                 t.awaiting_reply_since - (CASE t.priority WHEN 'urgent' THEN 86400 WHEN 'high' THEN 14400 \
+                 WHEN 'normal' THEN 0 ELSE -28800 END), t.updated_at DESC"
+            }
+            SortOrder::Updated => "t.updated_at DESC, t.id DESC",
+            SortOrder::Priority => {
+                "CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, \
+                 coalesce(t.awaiting_reply_since, t.updated_at)"
+            }
+            SortOrder::Created => "t.created_at DESC, t.id DESC",
+        };
+        let limit = filter.limit.map(|l| l as i64).unwrap_or(-1);
+        let sql = format!(
+            "SELECT {TICKET_COLUMNS}, c.name,
+                (SELECT value FROM customer_addresses a WHERE a.customer_id = c.id AND a.kind = 'email' LIMIT 1),
+                (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.direction != 'note'),
+                (SELECT max(sent_at) FROM messages m WHERE m.ticket_id = t.id),
+                (SELECT substr(body, 1, 200) FROM messages m WHERE m.ticket_id = t.id AND m.direction != 'note'
+                    ORDER BY sent_at DESC, id DESC LIMIT 1)
+             FROM tickets t JOIN customers c ON c.id = t.customer_id
+             WHERE {where_sql} ORDER BY {order} LIMIT {limit} OFFSET {}",
+            filter.offset
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(args.iter()), |row| {
+            Ok(TicketSummary {
+                ticket: ticket_from_row(row)?,
+                customer_name: row.get(19)?,
+                customer_email: row.get(20)?,
+                message_count: row.get(21)?,
+                last_message_at: opt_ts(row.get(22)?),
+                preview: row
+                    .get::<_, Option<String>>(23)?
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// How many tickets match `filter` (ignoring limit/offset), for scroll bars and tabs.
+    pub fn count_tickets(&self, filter: &TicketFilter) -> Result<i64> {
+        let (where_sql, args) = filter_sql(filter, Utc::now());
+        let sql = format!(
+            "SELECT count(*) FROM tickets t JOIN customers c ON c.id = t.customer_id WHERE {where_sql}"
+        );
+        Ok(self
+            .conn
+            .query_row(&sql, params_from_iter(args.iter()), |r| r.get(0))?)
+    }
+
+    /// Other tickets of the same customer, newest first: the "history" sidebar.
+    pub fn customer_tickets(&self, customer: i64) -> Result<Vec<TicketSummary>> {
+        self.list_tickets(&TicketFilter {
+            customer_id: Some(customer),
+            sort: SortOrder::Created,
+            ..Default::default()
+        })
+    }
+
+    /// Applies one change to a ticket. With `expected_version`, a ticket changed by
+    /// someone else since it was read is refused with [`StoreError::Conflict`].
+    pub fn change_ticket(
+        &mut self,
+        id: TicketId,
+        change: &TicketChange,
+        expected_version: Option<i64>,
+    ) -> Result<Ticket> {
+        let actor = self.actor.clone();
+        let tx = self.write()?;
+        let before = load_ticket(&tx, id)?;
+        if let Some(expected) = expected_version {
+            if before.version != expected {
+                return Err(StoreError::Conflict {
+                    ticket: id,
+                    expected,
+                    found: before.version,
+                });
+            }
+        }
+        let now = Utc::now();
+        let ev = |kind: &str, old: Option<String>, new: Option<String>| {
+            write_event(&tx, Some(id), &actor, kind, old.as_deref(), new.as_deref())
+        };
+        match change {
+            TicketChange::Status(status) => {
+                let resolved = status.is_resolved().then(|| to_ts(now));
+                tx.execute(
+                    "UPDATE tickets SET status = ?2,
+                        resolved_at = CASE WHEN ?3 IS NULL THEN NULL ELSE coalesce(resolved_at, ?3) END,
+                        awaiting_reply_since = CASE WHEN ?4 THEN NULL ELSE awaiting_reply_since END
+                     WHERE id = ?1",
+                    params![id, status.as_str(), resolved, *status == Status::Spam],
+                )?;
+                ev(
+                    "status",
+                    Some(before.status.to_string()),
+                    Some(status.to_string()),
+                )?;
+            }
+            TicketChange::Priority(p) => {
+                tx.execute(
+                    "UPDATE tickets SET priority = ?2 WHERE id = ?1",
+                    params![id, p.as_str()],
+                )?;
+                ev(
+                    "priority",
+                    Some(before.priority.to_string()),
+                    Some(p.to_string()),
+                )?;
+            }
+            TicketChange::Tags { add, remove } => {
+                let mut tags = before.tags.clone();
+                for t in add
+                    .iter()
+                    .map(|t| normalize_tag(t))
+                    .filter(|t| !t.is_empty())
+                {
+                    if !tags.contains(&t) {
+                        tags.push(t);
+                    }
+                }
+                let remove: Vec<String> = remove.iter().map(|t| normalize_tag(t)).collect();
+                tags.retain(|t| !remove.contains(t));
+                tx.execute(
+                    "UPDATE tickets SET tags = ?2 WHERE id = ?1",
+                    params![id, tags_to_col(&tags)],
+                )?;
+                ev("tags", Some(before.tags.join(" ")), Some(tags.join(" ")))?;
+            }
+            TicketChange::Subject(subject) => {
+                let subject = subject.trim();
+                if subject.is_empty() {
+                    return Err(StoreError::Invalid("a ticket needs a subject".into()));
+                }
+                tx.execute(
+                    "UPDATE tickets SET subject = ?2 WHERE id = ?1",
+                    params![id, subject],
+                )?;
+                index_ticket_messages(&tx, id)?;
+                ev(
+                    "subject",
+                    Some(before.subject.clone()),
+                    Some(subject.to_string()),
+                )?;
+            }
+            TicketChange::Assignee(who) => {
+                tx.execute(
+                    "UPDATE tickets SET assignee = ?2 WHERE id = ?1",
+                    params![id, who],
+                )?;
+                ev("assignee", before.assignee.clone(), who.clone())?;
+            }
+            TicketChange::Escalate { target, reason } => {
+                if target.trim().is_empty() {
+                    return Err(StoreError::Invalid("escalate to whom? give --to".into()));
+                }
+                tx.execute(
+                    "UPDATE tickets SET escalated_to = ?2, escalation_reason = ?3, escalated_at = ?4 WHERE id = ?1",
+                    params![id, target.trim(), reason.trim(), to_ts(now)],
+                )?;
+                ev(
+                    "escalated",
+                    None,
+                    Some(format!("{}: {}", target.trim(), reason.trim())),
+                )?;
+            }
+            TicketChange::Deescalate => {
+                tx.execute(
+                    "UPDATE tickets SET escalated_to = NULL, escalation_reason = NULL, escalated_at = NULL WHERE id = ?1",
+                    [id],
+                )?;
+                ev(
+                    "deescalated",
+                    before.escalation.as_ref().map(|e| e.target.clone()),
+                    None,
+                )?;
+            }
+            TicketChange::Snooze(until) => {
+                tx.execute(
+                    "UPDATE tickets SET snoozed_until = ?2 WHERE id = ?1",
+                    params![id, until.map(to_ts)],
+                )?;
+                ev(
+                    "snooze",
+                    before.snoozed_until.map(|t| t.to_rfc3339()),
+                    until.map(|t| t.to_rfc3339()),
+                )?;
+            }
+            TicketChange::NoReplyNeeded(reason) => {
+                tx.execute(
+                    "UPDATE tickets SET awaiting_reply_since = NULL WHERE id = ?1",
+                    [id],
+                )?;
+                ev("no-reply-needed", None, Some(reason.clone()))?;
+            }
+            TicketChange::MarkRead => {
+                // Reading is not a change others must merge with: no version bump.
+                tx.execute("UPDATE tickets SET unread = 0 WHERE id = ?1", [id])?;
+                tx.commit()?;
+                return load_ticket(&self.conn, id);
+            }
+        }
+        touch(&tx, id, now)?;
+        tx.commit()?;
+        load_ticket(&self.conn, id)
+    }
+
+    /// The audit log, oldest first; `None` for every ticket.
+    pub fn events(&self, ticket: Option<TicketId>) -> Result<Vec<Event>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, ticket_id, at, actor, kind, old, new FROM events
+             WHERE ?1 IS NULL OR ticket_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([ticket], |r| {
+            Ok(Event {
+                id: r.get(0)?,
+                ticket_id: r.get(1)?,
+                at: from_ts(r.get(2)?),
+                actor: r.get(3)?,
+                kind: r.get(4)?,
+                old: r.get(5)?,
+                new: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Every customer, for export.
+    pub fn customers(&self) -> Result<Vec<Customer>> {
+        let sql = format!("SELECT {CUSTOMER_COLUMNS} FROM customers c ORDER BY c.id");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([], |r| customer_from_row(&self.conn, r))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Every ticket, for export.
+    pub fn tickets(&self) -> Result<Vec<Ticket>> {
+        let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets t ORDER BY t.id");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([], ticket_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+/// Builds the WHERE clause for a filter. Values always go through parameters.
+fn filter_sql(filter: &TicketFilter, now: DateTime<Utc>) -> (String, Vec<rusqlite::types::Value>) {
+    use rusqlite::types::Value;
+    let mut clauses: Vec<String> = vec!["1".into()];
+    let mut args: Vec<Value> = Vec::new();
+    let arg = |v: Value, args: &mut Vec<Value>| {
+        args.push(v);
+        format!("?{}", args.len())
+    };
+    let now = to_ts(now);
+    if let Some(view) = filter.view {
+        let mut n = || arg(Value::Integer(now), &mut args);
+        clauses.push(match view {
+            View::NeedsReply => format!(
+                "t.awaiting_reply_since IS NOT NULL AND t.status IN ('new','open','on-hold') \
+                 AND (t.snoozed_until IS NULL OR t.snoozed_until <= {})",
+                n()
+            ),
+            View::All => "t.status != 'spam'".into(),
+            View::Pending => "t.status IN ('pending', 'on-hold')".into(),
+            View::Snoozed => format!("t.snoozed_until > {}", n()),
+            View::Escalated => {
+                "t.escalated_to IS NOT NULL AND t.status NOT IN ('closed','spam')".into()
+            }
+            View::Solved => "t.status IN ('solved', 'closed')".into(),
+        });
+    }
+    if !filter.statuses.is_empty() {
+        let list: Vec<String> = filter
+            .statuses
+            .iter()
+            .map(|s| arg(Value::Text(s.as_str().into()), &mut args))
+            .collect();
+        clauses.push(format!("t.status IN ({})", list.join(",")));
+    }
+    if let Some(tag) = &filter.tag {
+        let p = arg(
+            Value::Text(format!("% {} %", normalize_tag(tag))),
+            &mut args,
+        );
+        clauses.push(format!("t.tags LIKE {p}"));
+    }
+    if let Some(q) = &filter.customer {
+        let p = arg(
+            Value::Text(format!("%{}%", q.trim().to_lowercase())),
+            &mut args,
+        );
+        clauses.push(format!(
+            "(fl_lower(c.name) LIKE {p} OR EXISTS (SELECT 1 FROM customer_addresses a \
+             WHERE a.customer_id = c.id AND fl_lower(a.value) LIKE {p}))"
+        ));
+    }
+    if let Some(id) = filter.customer_id {
+        let p = arg(Value::Integer(id), &mut args);
+        clauses.push(format!("t.customer_id = {p}"));
+    }
+    if let Some(ch) = filter.channel {
+        let p = arg(Value::Text(ch.as_str().into()), &mut args);
+        clauses.push(format!("t.channel = {p}"));
+    }
+    if let Some(pr) = filter.priority {
+        let p = arg(Value::Text(pr.as_str().into()), &mut args);
+        clauses.push(format!("t.priority = {p}"));
+    }
+    if let Some(ids) = &filter.ids {
+        if ids.is_empty() {
+            clauses.push("0".into());
+        } else {
+            let list: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+            clauses.push(format!("t.id IN ({})", list.join(",")));
+        }
+    }
+    (clauses.join(" AND "), args)
+}

@@ -1,0 +1,1 @@
+//! tone — see the issue that builds it.
