@@ -2,9 +2,11 @@
 //! drafts, events. They carry the rules that need no storage or terminal (parsing a
 //! status name, telling what "needs a reply"), and nothing here knows of SQLite or ratatui.
 
+mod canned;
 mod enums;
 mod text;
 
+pub use canned::CannedResponse;
 pub use enums::{Channel, Direction, Formality, Language, ParseEnumError, Priority, Status};
 pub use text::{normalize_subject, parse_address};
 

@@ -5,6 +5,7 @@
 //! can implement the same surface. Every write is one `BEGIN IMMEDIATE` transaction
 //! that also writes its audit event and keeps the full-text index in step.
 
+mod canned;
 mod customers;
 mod dump;
 mod health;
