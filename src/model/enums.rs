@@ -17,7 +17,7 @@ pub struct ParseEnumError {
 macro_rules! named_enum {
     ($(#[$meta:meta])* $name:ident, $kind:literal, { $($(#[$vmeta:meta])* $variant:ident => $text:literal $(| $alias:literal)*),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(rename_all = "kebab-case")]
         pub enum $name { $($(#[$vmeta])* $variant),+ }
 
@@ -55,6 +55,7 @@ named_enum!(
     /// Where a ticket is in its life. Only `New`, `Open` and `OnHold` can need a reply;
     /// `Pending` waits on the customer and pauses the clocks.
     Status, "status", {
+    #[default]
     New => "new",
     Open => "open",
     Pending => "pending",
@@ -68,6 +69,7 @@ named_enum!(
     /// How soon a ticket must be answered; SLA targets hang off this.
     Priority, "priority", {
     Low => "low",
+    #[default]
     Normal => "normal",
     High => "high",
     Urgent => "urgent",
@@ -76,6 +78,7 @@ named_enum!(
 named_enum!(
     /// How the customer reached us. Replies go back the same way.
     Channel, "channel", {
+    #[default]
     Email => "email" | "mail",
     Phone => "phone" | "call",
     Web => "web" | "form",
@@ -86,6 +89,7 @@ named_enum!(
 named_enum!(
     /// Who a message is from: the customer, us, or us to ourselves.
     Direction, "direction", {
+    #[default]
     Inbound => "inbound" | "in",
     Outbound => "outbound" | "out",
     Note => "note",
@@ -98,6 +102,7 @@ named_enum!(
     En => "en" | "english",
     Uk => "uk" | "ukrainian",
     Ru => "ru" | "russian",
+    #[default]
     Other => "other" | "unknown",
 });
 
@@ -107,14 +112,9 @@ named_enum!(
     Formality, "formality", {
     Formal => "formal",
     Informal => "informal",
+    #[default]
     Unknown => "unknown",
 });
-
-impl Default for Direction {
-    fn default() -> Self {
-        Direction::Inbound
-    }
-}
 
 impl Status {
     /// Live tickets: the ones that can be waiting on us.

@@ -25,8 +25,7 @@ const PREFIXES: &[&str] = &[
 /// whitespace, so "Re: Оплата" and "оплата" thread together.
 pub fn normalize_subject(subject: &str) -> String {
     let mut rest = subject.trim();
-    loop {
-        let Some(colon) = rest.find(':') else { break };
+    while let Some(colon) = rest.find(':') {
         let head = rest[..colon].trim();
         let base = head
             .split(['[', '('])

@@ -160,6 +160,13 @@ CREATE INDEX raw_messages_sha ON raw_messages(sha256);
 /// Brings `conn` to [`CURRENT_VERSION`], one transaction per step. Returns whether the
 /// file was empty (version 0) before, so the caller can seed a first-run queue.
 pub fn migrate(conn: &mut Connection) -> Result<bool, StoreError> {
+    migrate_to(conn, CURRENT_VERSION)
+}
+
+/// Brings `conn` up to `target` only. Public so tests can build files exactly as an
+/// older firstline wrote them; the application always migrates to the current version.
+#[doc(hidden)]
+pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<bool, StoreError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > CURRENT_VERSION {
         return Err(StoreError::NewerSchema {
@@ -167,7 +174,10 @@ pub fn migrate(conn: &mut Connection) -> Result<bool, StoreError> {
             supported: CURRENT_VERSION,
         });
     }
-    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > found) {
+    for (version, sql) in MIGRATIONS
+        .iter()
+        .filter(|(v, _)| *v > found && *v <= target)
+    {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         // Another process may have migrated while we waited for the write lock.
         let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;

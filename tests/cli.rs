@@ -1,0 +1,528 @@
+//! The CLI as a script would use it: every command on a temp database, JSON shapes,
+//! exit codes, and the hostile inputs (invalid UTF-8, huge bodies) handled cleanly.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+struct Queue {
+    _dir: tempfile::TempDir,
+    db: PathBuf,
+}
+
+impl Queue {
+    /// A fresh database with the welcome queue.
+    fn demo() -> Queue {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("q.db");
+        Queue { _dir: dir, db }
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("firstline").unwrap();
+        c.arg("--db").arg(&self.db);
+        c.env("FIRSTLINE_CONFIG", self.db.with_extension("toml"));
+        c.env_remove("FIRSTLINE_NO_DEMO");
+        c.env_remove("FIRSTLINE_DB");
+        c.env("USER", "tester");
+        c
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let out = self.cmd().args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    fn new_ticket(&self, from: &str, subject: &str, body: &str) -> i64 {
+        let out = self
+            .cmd()
+            .args(["new", "--from", from, "--subject", subject, "--body", body])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    }
+}
+
+fn db_path(q: &Queue) -> &Path {
+    &q.db
+}
+
+#[test]
+fn first_run_lists_the_welcome_queue_as_json() {
+    let q = Queue::demo();
+    let rows = q.json(&["list", "--json"]);
+    let rows = rows.as_array().unwrap();
+    assert!(rows.len() >= 6, "welcome queue has {} tickets", rows.len());
+    let first = &rows[0];
+    for key in [
+        "id",
+        "subject",
+        "status",
+        "priority",
+        "channel",
+        "tags",
+        "customer_name",
+        "version",
+        "awaiting_reply_since",
+    ] {
+        assert!(
+            first.get(key).is_some(),
+            "list --json rows carry {key}: {first}"
+        );
+    }
+    let subjects: Vec<&str> = rows
+        .iter()
+        .map(|r| r["subject"].as_str().unwrap())
+        .collect();
+    assert!(
+        subjects.iter().any(|s| s.contains("увійти")),
+        "{subjects:?}"
+    );
+}
+
+#[test]
+fn no_demo_starts_empty_and_demo_never_returns() {
+    let q = Queue::demo();
+    let rows = q.json(&["--no-demo", "list", "--json"]);
+    assert_eq!(rows.as_array().unwrap().len(), 0);
+    let rows = q.json(&["list", "--json"]);
+    assert_eq!(
+        rows.as_array().unwrap().len(),
+        0,
+        "an existing database never gets the demo"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn database_file_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let q = Queue::demo();
+    q.cmd().arg("list").assert().success();
+    let mode = std::fs::metadata(db_path(&q)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
+
+#[test]
+fn new_show_reply_note_and_changes_round_trip() {
+    let q = Queue::demo();
+    let id = q.new_ticket(
+        "Олена Коваль <olena@example.com>",
+        "Оплата не пройшла",
+        "Картка відхилена.",
+    );
+    q.cmd()
+        .args([
+            "reply",
+            &id.to_string(),
+            "--body",
+            "Перевіряю, напишу за годину.",
+        ])
+        .assert()
+        .success();
+    q.cmd()
+        .args(["note", &id.to_string(), "bank says fine"])
+        .assert()
+        .success();
+    q.cmd()
+        .args(["status", &id.to_string(), "pending"])
+        .assert()
+        .success();
+    q.cmd()
+        .args(["tag", &id.to_string(), "+billing", "+Card", "-nothing"])
+        .assert()
+        .success();
+    q.cmd()
+        .args(["priority", &id.to_string(), "urgent"])
+        .assert()
+        .success();
+    q.cmd()
+        .args([
+            "escalate",
+            &id.to_string(),
+            "--to",
+            "owner",
+            "--reason",
+            "refund over limit",
+        ])
+        .assert()
+        .success();
+    q.cmd()
+        .args(["snooze", &id.to_string(), "--until", "2d"])
+        .assert()
+        .success();
+
+    let detail = q.json(&["show", &id.to_string(), "--json"]);
+    let t = &detail["ticket"];
+    assert_eq!(t["status"], "pending");
+    assert_eq!(t["priority"], "urgent");
+    assert_eq!(t["tags"], serde_json::json!(["billing", "card"]));
+    assert_eq!(t["escalation"]["target"], "owner");
+    assert!(t["snoozed_until"].is_string());
+    assert!(t["first_response_at"].is_string());
+    assert_eq!(
+        detail["customer"]["emails"],
+        serde_json::json!(["olena@example.com"])
+    );
+    let dirs: Vec<&str> = detail["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["direction"].as_str().unwrap())
+        .collect();
+    assert_eq!(dirs, ["inbound", "outbound", "note"]);
+    let kinds: Vec<&str> = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    for k in [
+        "created",
+        "inbound",
+        "outbound",
+        "note",
+        "status",
+        "tags",
+        "priority",
+        "escalated",
+        "snooze",
+    ] {
+        assert!(kinds.contains(&k), "audit log has {k}: {kinds:?}");
+    }
+    q.cmd()
+        .args(["show", &id.to_string()])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("Оплата не пройшла").and(predicate::str::contains("NOTE by")),
+        );
+}
+
+#[test]
+fn unknown_id_is_a_user_error_with_one_line() {
+    let q = Queue::demo();
+    for args in [
+        vec!["show", "9999"],
+        vec!["status", "9999", "open"],
+        vec!["reply", "9999", "--body", "x"],
+    ] {
+        let out = q.cmd().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("ticket 9999 not found"), "{err}");
+    }
+}
+
+#[test]
+fn bad_argument_values_are_user_errors() {
+    let q = Queue::demo();
+    q.cmd().args(["status", "1", "later"]).assert().code(2); // clap's own usage error
+    let out = q.cmd().args(["search", "status:later"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let out = q
+        .cmd()
+        .args(["snooze", "1", "--until", "someday"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn search_finds_latin_and_cyrillic_with_filters() {
+    let q = Queue::demo();
+    let hit = |query: &str| -> Vec<String> {
+        q.json(&["search", query, "--json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["subject"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(hit("refund").iter().any(|s| s.contains("Charged twice")));
+    assert!(
+        hit("REFUND").iter().any(|s| s.contains("Charged twice")),
+        "case-insensitive"
+    );
+    assert!(hit("пароль").iter().any(|s| s.contains("увійти")));
+    assert!(hit("парол*").iter().any(|s| s.contains("увійти")), "prefix");
+    assert!(
+        hit("счет").iter().any(|s| s.contains("Счёт")),
+        "ё folds to е"
+    );
+    assert!(hit("\"second admin\" OR адміністратора")
+        .iter()
+        .any(|s| s.contains("адміністратора")));
+    assert!(
+        hit("refund status:solved").is_empty(),
+        "status filter applies"
+    );
+    assert!(
+        hit("from:olena_koval").iter().any(|s| s.contains("увійти")),
+        "from: matches handles"
+    );
+    assert!(hit("tag:billing").len() >= 3);
+}
+
+#[test]
+fn export_then_import_json_loses_nothing() {
+    let q = Queue::demo();
+    let id = q.new_ticket("bob@example.com", "Draft test", "hello");
+    let dump = q.cmd().arg("export").output().unwrap();
+    assert!(dump.status.success());
+    let first: Value = serde_json::from_slice(&dump.stdout).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dump.json");
+    std::fs::write(&file, &dump.stdout).unwrap();
+    let copy = dir.path().join("copy.db");
+    let mut c = Command::cargo_bin("firstline").unwrap();
+    c.arg("--db")
+        .arg(&copy)
+        .arg("import-json")
+        .arg(&file)
+        .env("FIRSTLINE_CONFIG", dir.path().join("none.toml"));
+    c.assert().success();
+    let mut c = Command::cargo_bin("firstline").unwrap();
+    let again = c
+        .arg("--db")
+        .arg(&copy)
+        .arg("export")
+        .env("FIRSTLINE_CONFIG", dir.path().join("none.toml"))
+        .output()
+        .unwrap();
+    let mut second: Value = serde_json::from_slice(&again.stdout).unwrap();
+    second["exported_at"] = first["exported_at"].clone();
+    assert_eq!(first, second, "export → import-json → export is identical");
+    assert!(first["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["id"] == id));
+
+    // Into a non-empty database it refuses instead of mixing two queues.
+    q.cmd().arg("import-json").arg(&file).assert().code(1);
+}
+
+#[test]
+fn backup_and_doctor() {
+    let q = Queue::demo();
+    q.cmd().arg("list").assert().success();
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("b.db");
+    q.cmd()
+        .arg("backup")
+        .arg(&dest)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("integrity ok"));
+    let health = q.json(&["doctor", "--json"]);
+    assert_eq!(health["integrity"], "ok");
+    assert!(health["tickets"].as_i64().unwrap() >= 6);
+    let mut c = Command::cargo_bin("firstline").unwrap();
+    c.arg("--db")
+        .arg(&dest)
+        .args(["doctor", "--json"])
+        .env("FIRSTLINE_CONFIG", dir.path().join("none.toml"));
+    let out = c.output().unwrap();
+    let copy: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(copy["tickets"], health["tickets"]);
+}
+
+#[test]
+fn corrupt_database_gets_a_clear_error_and_is_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("bad.db");
+    let junk = b"this is not a database, it is a shopping list\n".repeat(200);
+    std::fs::write(&db, &junk).unwrap();
+    let out = Command::cargo_bin("firstline")
+        .unwrap()
+        .arg("--db")
+        .arg(&db)
+        .arg("list")
+        .env("FIRSTLINE_CONFIG", dir.path().join("none.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("not a readable firstline database") && err.contains("doctor"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        junk,
+        "nothing was written into it"
+    );
+}
+
+#[test]
+fn invalid_utf8_body_is_repaired_and_stored() {
+    let q = Queue::demo();
+    let body = b"caf\xe9 \xff\xfe order 17".to_vec();
+    let out = q
+        .cmd()
+        .args(["new", "--from", "x@example.com", "--subject", "bytes"])
+        .write_stdin(body)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not valid UTF-8"));
+    let id = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let detail = q.json(&["show", &id, "--json"]);
+    assert_eq!(
+        detail["messages"][0]["body"],
+        "caf\u{fffd} \u{fffd}\u{fffd} order 17"
+    );
+}
+
+#[test]
+fn ten_megabyte_body_is_refused_cleanly() {
+    let q = Queue::demo();
+    let body = vec![b'a'; 10 * 1024 * 1024];
+    let out = q
+        .cmd()
+        .args(["new", "--from", "x@example.com", "--subject", "huge"])
+        .write_stdin(body)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("larger than"));
+}
+
+#[test]
+fn two_processes_writing_at_once_lose_nothing() {
+    let q = Queue::demo();
+    q.cmd().arg("list").assert().success();
+    let spawn = |tag: &'static str| {
+        let db = q.db.clone();
+        std::thread::spawn(move || {
+            for i in 0..15 {
+                let out = Command::cargo_bin("firstline")
+                    .unwrap()
+                    .arg("--db")
+                    .arg(&db)
+                    .args([
+                        "new",
+                        "--from",
+                        &format!("{tag}{i}@example.com"),
+                        "--subject",
+                        &format!("{tag} {i}"),
+                        "--body",
+                        "x",
+                    ])
+                    .env("FIRSTLINE_CONFIG", db.with_extension("toml"))
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                let out = Command::cargo_bin("firstline")
+                    .unwrap()
+                    .arg("--db")
+                    .arg(&db)
+                    .args(["tag", "2", &format!("+{tag}{i}")])
+                    .env("FIRSTLINE_CONFIG", db.with_extension("toml"))
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        })
+    };
+    let (a, b) = (spawn("alpha"), spawn("beta"));
+    a.join().unwrap();
+    b.join().unwrap();
+    let rows = q.json(&["list", "--json"]);
+    let rows = rows.as_array().unwrap();
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r["subject"].as_str().unwrap().starts_with("alpha"))
+            .count(),
+        15
+    );
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r["subject"].as_str().unwrap().starts_with("beta"))
+            .count(),
+        15
+    );
+    let t = q.json(&["show", "2", "--json"]);
+    let tags = t["ticket"]["tags"].as_array().unwrap();
+    assert_eq!(
+        tags.len(),
+        1 + 30,
+        "every tag from both writers landed: {tags:?}"
+    );
+}
+
+#[test]
+fn help_of_every_command_has_an_example() {
+    let q = Queue::demo();
+    for cmd in [
+        "new",
+        "list",
+        "show",
+        "reply",
+        "note",
+        "status",
+        "tag",
+        "priority",
+        "escalate",
+        "snooze",
+        "search",
+        "export",
+        "import-json",
+        "backup",
+        "doctor",
+    ] {
+        q.cmd()
+            .args([cmd, "--help"])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Example"));
+    }
+}
+
+#[test]
+fn list_piped_into_a_closed_pipe_exits_quietly() {
+    let q = Queue::demo();
+    q.cmd().arg("list").assert().success();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("firstline"))
+        .arg("--db")
+        .arg(&q.db)
+        .args(["list", "--json"])
+        .env("FIRSTLINE_CONFIG", q.db.with_extension("toml"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}

@@ -1,0 +1,233 @@
+//! The store as the rest of the program sees it: round trips, search in two scripts,
+//! the reply ledger, optimistic concurrency, and upgrading an old database file.
+
+use chrono::{Duration, Utc};
+use firstline::model::*;
+use firstline::store::{SearchQuery, Store, StoreError, TicketFilter, View};
+
+fn ticket(store: &mut Store, email: &str, subject: &str, body: &str) -> TicketId {
+    store
+        .create_ticket(&NewTicket {
+            subject: subject.into(),
+            customer: NewCustomer {
+                name: String::new(),
+                email: Some(email.into()),
+                ..Default::default()
+            },
+            channel: Channel::Email,
+            priority: Priority::Normal,
+            status: Status::New,
+            tags: vec![],
+            first_message: NewMessage {
+                body: body.into(),
+                author: email.into(),
+                ..Default::default()
+            },
+        })
+        .unwrap()
+}
+
+fn reply(store: &mut Store, id: TicketId, body: &str) {
+    store
+        .add_message(
+            id,
+            &NewMessage {
+                direction: Direction::Outbound,
+                body: body.into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+}
+
+#[test]
+fn reply_ledger_follows_the_conversation() {
+    let mut s = Store::open_in_memory().unwrap();
+    let id = ticket(&mut s, "a@x.io", "Login", "cannot log in");
+    let now = Utc::now();
+    assert!(s.ticket(id).unwrap().needs_reply(now));
+    reply(&mut s, id, "Reset link sent");
+    let t = s.ticket(id).unwrap();
+    assert!(!t.needs_reply(now));
+    assert!(t.first_response_at.is_some());
+    assert_eq!(t.status, Status::Open, "answering a new ticket opens it");
+
+    s.change_ticket(id, &TicketChange::Status(Status::Solved), None)
+        .unwrap();
+    assert!(s.ticket(id).unwrap().resolved_at.is_some());
+    s.add_message(
+        id,
+        &NewMessage {
+            body: "still broken".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let t = s.ticket(id).unwrap();
+    assert_eq!(
+        t.status,
+        Status::Open,
+        "a customer reply reopens a solved ticket"
+    );
+    assert!(t.resolved_at.is_none());
+    assert!(t.needs_reply(now));
+}
+
+#[test]
+fn customer_reply_cancels_a_snooze() {
+    let mut s = Store::open_in_memory().unwrap();
+    let id = ticket(&mut s, "a@x.io", "Later", "hi");
+    reply(&mut s, id, "Will check tomorrow");
+    s.change_ticket(
+        id,
+        &TicketChange::Snooze(Some(Utc::now() + Duration::days(1))),
+        None,
+    )
+    .unwrap();
+    let snoozed = TicketFilter {
+        view: Some(View::Snoozed),
+        ..Default::default()
+    };
+    assert_eq!(s.count_tickets(&snoozed).unwrap(), 1);
+    s.add_message(
+        id,
+        &NewMessage {
+            body: "any news?".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(s.count_tickets(&snoozed).unwrap(), 0);
+    assert!(s.ticket(id).unwrap().snoozed_until.is_none());
+}
+
+#[test]
+fn stale_version_is_refused_not_overwritten() {
+    let mut s = Store::open_in_memory().unwrap();
+    let id = ticket(&mut s, "a@x.io", "Race", "hi");
+    let seen = s.ticket(id).unwrap().version;
+    s.change_ticket(id, &TicketChange::Priority(Priority::High), Some(seen))
+        .unwrap();
+    let err = s
+        .change_ticket(id, &TicketChange::Priority(Priority::Low), Some(seen))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+    assert_eq!(s.ticket(id).unwrap().priority, Priority::High);
+}
+
+#[test]
+fn search_covers_subject_body_and_customer_in_both_scripts() {
+    let mut s = Store::open_in_memory().unwrap();
+    let a = ticket(
+        &mut s,
+        "olena@example.com",
+        "Оплата не пройшла",
+        "Картку відхилено двічі",
+    );
+    let b = ticket(
+        &mut s,
+        "bob@example.com",
+        "Refund please",
+        "I was charged twice",
+    );
+    let find = |s: &Store, q: &str| -> Vec<TicketId> {
+        s.search(&SearchQuery::parse(q).unwrap(), 10)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.summary.ticket.id)
+            .collect()
+    };
+    assert_eq!(find(&s, "оплата"), vec![a]);
+    assert_eq!(find(&s, "ОПЛАТА"), vec![a]);
+    assert_eq!(find(&s, "відхилен*"), vec![a]);
+    assert_eq!(find(&s, "charged"), vec![b]);
+    assert_eq!(find(&s, "olena"), vec![a], "customer address is indexed");
+    assert_eq!(find(&s, "subject:refund"), vec![b]);
+    assert_eq!(
+        find(&s, "twice -refund"),
+        Vec::<TicketId>::new(),
+        "only b says twice, and its subject has the excluded word"
+    );
+
+    s.change_ticket(b, &TicketChange::Subject("Повернення коштів".into()), None)
+        .unwrap();
+    assert_eq!(
+        find(&s, "повернення"),
+        vec![b],
+        "index follows a subject change"
+    );
+    assert!(find(&s, "subject:refund").is_empty());
+}
+
+#[test]
+fn hostile_query_text_is_searched_not_executed() {
+    let mut s = Store::open_in_memory().unwrap();
+    ticket(&mut s, "a@x.io", "C++ build", "NEAR(x y) AND OR NOT *");
+    for q in ["C++", "NEAR(x", "\"", "*", "AND", "a\"b", "-", "\u{1b}[2J"] {
+        let parsed = SearchQuery::parse(q).unwrap();
+        s.search(&parsed, 10)
+            .unwrap_or_else(|e| panic!("{q:?}: {e}"));
+    }
+}
+
+#[test]
+fn big_body_is_stored_whole() {
+    let mut s = Store::open_in_memory().unwrap();
+    let body = "лог ".repeat(300_000);
+    let id = ticket(&mut s, "a@x.io", "Huge log", &body);
+    assert_eq!(s.messages(id).unwrap()[0].body.len(), body.len());
+}
+
+#[test]
+fn drafts_survive_and_clear_on_reply() {
+    let mut s = Store::open_in_memory().unwrap();
+    let id = ticket(&mut s, "a@x.io", "Draft", "hi");
+    s.save_draft(id, "Dear Ann, half a sentence").unwrap();
+    assert_eq!(
+        s.draft(id).unwrap().unwrap().body,
+        "Dear Ann, half a sentence"
+    );
+    reply(&mut s, id, "Dear Ann, done.");
+    assert!(s.draft(id).unwrap().is_none());
+}
+
+#[test]
+fn upgrades_a_version_one_file_written_by_an_older_firstline() {
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/schema-v1.db");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.db");
+    std::fs::copy(fixture, &db).unwrap();
+    let s = Store::open(&db).unwrap();
+    let h = s.health().unwrap();
+    assert_eq!(h.schema_version, firstline::store::schema::CURRENT_VERSION);
+    assert_eq!(h.integrity, "ok");
+    let rows = s.list_tickets(&TicketFilter::default()).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].ticket.subject, "Замовлення не прийшло");
+    let hits = s
+        .search(&SearchQuery::parse("посилку").unwrap(), 5)
+        .unwrap();
+    assert_eq!(hits.len(), 1, "old index still answers");
+}
+
+/// Regenerates `tests/fixtures/schema-v1.db`. Run by hand only when the fixture must
+/// be rebuilt: `cargo test --test store -- --ignored write_v1_fixture`.
+#[test]
+#[ignore]
+fn write_v1_fixture() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/schema-v1.db");
+    let _ = std::fs::remove_file(path);
+    let mut conn = rusqlite::Connection::open(path).unwrap();
+    firstline::store::schema::migrate_to(&mut conn, 1).unwrap();
+    conn.execute_batch(
+        "INSERT INTO customers(id, name, created_at) VALUES (1, 'Ірина', 1764000000);
+         INSERT INTO customer_addresses VALUES ('email', 'iryna@example.com', 1);
+         INSERT INTO tickets(id, subject, status, priority, channel, customer_id, created_at, updated_at, awaiting_reply_since)
+           VALUES (1, 'Замовлення не прийшло', 'new', 'normal', 'email', 1, 1764000000, 1764000000, 1764000000);
+         INSERT INTO messages(id, ticket_id, direction, author, body, sent_at)
+           VALUES (1, 1, 'inbound', 'Ірина', 'Де моя посилку? Чекаю тиждень.', 1764000000);
+         INSERT INTO search_index(rowid, subject, body, customer)
+           VALUES (1, 'Замовлення не прийшло', 'Де моя посилку? Чекаю тиждень.', 'Ірина iryna@example.com');",
+    )
+    .unwrap();
+}
