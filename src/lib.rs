@@ -15,5 +15,6 @@ pub mod paths;
 pub mod report;
 pub mod sla;
 pub mod store;
+pub mod synth;
 pub mod tone;
 pub mod tui;

@@ -4,6 +4,7 @@
 
 mod admin;
 mod canned;
+mod dev;
 mod import;
 mod outbox;
 mod show;
@@ -79,6 +80,9 @@ pub enum Command {
     Backup(admin::BackupArgs),
     /// Check the database and show where everything lives.
     Doctor(admin::DoctorArgs),
+    /// Developer tools (synthetic data for benchmarks).
+    #[command(hide = true)]
+    Dev(dev::DevArgs),
 }
 
 /// An error that is the user's to fix (bad id, bad argument): exit code 1.
@@ -178,6 +182,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::ImportJson(a)) => ok(admin::import_json(&ctx, a)),
         Some(Command::Backup(a)) => ok(admin::backup(&ctx, a)),
         Some(Command::Doctor(a)) => admin::doctor(&ctx, a),
+        Some(Command::Dev(a)) => ok(dev::run(&ctx, a)),
     }
 }
 

@@ -36,22 +36,22 @@ fn index_message(
     ticket: TicketId,
     body: &str,
 ) -> Result<()> {
-    let (subject, customer): (String, String) = conn.query_row(
-        "SELECT t.subject, c.name || ' ' || coalesce((SELECT group_concat(value, ' ')
+    let (subject, customer): (String, String) = conn
+        .prepare_cached(
+            "SELECT t.subject, c.name || ' ' || coalesce((SELECT group_concat(value, ' ')
              FROM customer_addresses a WHERE a.customer_id = c.id), '')
          FROM tickets t JOIN customers c ON c.id = t.customer_id WHERE t.id = ?1",
-        [ticket],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    conn.execute(
+        )?
+        .query_row([ticket], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    conn.prepare_cached(
         "INSERT INTO search_index(rowid, subject, body, customer) VALUES (?1, ?2, ?3, ?4)",
-        params![
-            message,
-            fold_for_index(&subject),
-            fold_for_index(truncate_at_char(body, INDEXED_BODY_LIMIT)),
-            fold_for_index(&customer)
-        ],
-    )?;
+    )?
+    .execute(params![
+        message,
+        fold_for_index(&subject),
+        fold_for_index(truncate_at_char(body, INDEXED_BODY_LIMIT)),
+        fold_for_index(&customer)
+    ])?;
     Ok(())
 }
 
@@ -81,23 +81,23 @@ pub(crate) fn insert_message(
     let at = message.sent_at.unwrap_or_else(Utc::now);
     let attachments = serde_json::to_string(&message.attachments)
         .map_err(|e| StoreError::Invalid(format!("attachment list: {e}")))?;
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO messages(ticket_id, direction, author, body, html_body, sent_at, message_id,
                               in_reply_to, refs, attachments)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
-            ticket,
-            message.direction.as_str(),
-            message.author,
-            message.body,
-            message.html_body,
-            to_ts(at),
-            message.message_id,
-            message.in_reply_to,
-            message.references.join(" "),
-            attachments,
-        ],
-    )?;
+    )?
+    .execute(params![
+        ticket,
+        message.direction.as_str(),
+        message.author,
+        message.body,
+        message.html_body,
+        to_ts(at),
+        message.message_id,
+        message.in_reply_to,
+        message.references.join(" "),
+        attachments,
+    ])?;
     let id = conn.last_insert_rowid();
     index_message(conn, id, ticket, &message.body)?;
     let ts = to_ts(at);

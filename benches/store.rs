@@ -1,0 +1,132 @@
+//! Queue benchmarks: inbox pages, full-text search and opening a long thread on a
+//! synthetic queue. Size with FIRSTLINE_BENCH_TICKETS / FIRSTLINE_BENCH_MESSAGES
+//! (defaults 20k / 200k so `cargo bench` finishes in minutes; the README's figures
+//! say which size they used). The queue is generated once into a temp file.
+//!
+//! `cargo bench --bench store`
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use firstline::model::{Direction, NewCustomer, NewMessage, NewTicket};
+use firstline::store::{SearchQuery, SortOrder, Store, TicketFilter, View};
+use firstline::synth::{generate, Shape};
+use std::hint::black_box;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn queue() -> (tempfile::TempDir, Store, i64) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bench.db");
+    let mut store = Store::open(&path).unwrap();
+    store.set_bulk_mode(true).unwrap();
+    let shape = Shape {
+        tickets: env_usize("FIRSTLINE_BENCH_TICKETS", 20_000),
+        messages: env_usize("FIRSTLINE_BENCH_MESSAGES", 200_000),
+        seed: 42,
+    };
+    let started = std::time::Instant::now();
+    let (t, m) = generate(&mut store, shape, |_| {}).unwrap();
+    eprintln!(
+        "generated {t} tickets / {m} messages in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    let long = NewTicket {
+        subject: "A very long thread".into(),
+        customer: NewCustomer {
+            email: Some("long@example.com".into()),
+            ..Default::default()
+        },
+        channel: Default::default(),
+        priority: Default::default(),
+        status: Default::default(),
+        tags: vec![],
+        first_message: NewMessage {
+            body: "start".into(),
+            ..Default::default()
+        },
+    };
+    let rest: Vec<NewMessage> = (0..199)
+        .map(|i| NewMessage {
+            direction: if i % 2 == 0 {
+                Direction::Outbound
+            } else {
+                Direction::Inbound
+            },
+            body: format!("message {i} with a few lines of text\nand another line\n"),
+            ..Default::default()
+        })
+        .collect();
+    let id = store.create_threads(&[(long, rest)]).unwrap()[0];
+    (dir, store, id)
+}
+
+fn benches(c: &mut Criterion) {
+    let (_dir, store, long_thread) = queue();
+    let total = store.count_tickets(&TicketFilter::default()).unwrap() as usize;
+
+    let mut g = c.benchmark_group("inbox");
+    g.bench_function("first_page_needs_reply", |b| {
+        let f = TicketFilter {
+            view: Some(View::NeedsReply),
+            limit: Some(50),
+            ..Default::default()
+        };
+        b.iter(|| black_box(store.list_tickets(&f).unwrap()))
+    });
+    g.bench_function("first_page_all_by_updated", |b| {
+        let f = TicketFilter {
+            view: Some(View::All),
+            sort: SortOrder::Updated,
+            limit: Some(50),
+            ..Default::default()
+        };
+        b.iter(|| black_box(store.list_tickets(&f).unwrap()))
+    });
+    g.bench_function("deep_page_all_by_updated", |b| {
+        let f = TicketFilter {
+            view: Some(View::All),
+            sort: SortOrder::Updated,
+            limit: Some(50),
+            offset: total * 9 / 10,
+            ..Default::default()
+        };
+        b.iter(|| black_box(store.list_tickets(&f).unwrap()))
+    });
+    g.bench_function("count_needs_reply", |b| {
+        let f = TicketFilter {
+            view: Some(View::NeedsReply),
+            ..Default::default()
+        };
+        b.iter(|| black_box(store.count_tickets(&f).unwrap()))
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("search");
+    g.sample_size(20);
+    for (name, q) in [
+        ("common_word", "order"),
+        ("rare_word", "firstlinenowhere"),
+        ("phrase", "\"refund payment\""),
+        ("prefix", "pay*"),
+        ("with_status_filter", "refund status:open"),
+        ("cyrillic", "повернення"),
+        ("cyrillic_prefix", "замовл*"),
+    ] {
+        let query = SearchQuery::parse(q).unwrap();
+        g.bench_function(name, |b| {
+            b.iter(|| black_box(store.search(&query, 50).unwrap()))
+        });
+    }
+    g.finish();
+
+    c.bench_function("thread/open_200_messages", |b| {
+        b.iter(|| black_box(store.ticket_detail(long_thread).unwrap()))
+    });
+}
+
+criterion_group!(store_benches, benches);
+criterion_main!(store_benches);

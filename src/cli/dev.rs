@@ -1,0 +1,77 @@
+//! `firstline dev`: tools for developers and benchmarks, hidden from the main help.
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use super::{user_error, Context};
+use crate::store::Store;
+use crate::synth::{generate, Shape};
+
+/// `firstline dev gen --tickets 100000 --messages 1000000 --db /tmp/big.db`
+#[derive(Debug, Args)]
+pub struct DevArgs {
+    #[command(subcommand)]
+    pub command: DevCommand,
+}
+
+/// Developer subcommands.
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// Fill a NEW database with a synthetic queue (mixed languages and channels).
+    #[command(
+        after_help = "Example:\n  firstline dev gen --tickets 100000 --messages 1000000 --db /tmp/big.db"
+    )]
+    Gen(GenArgs),
+}
+
+/// Arguments of `dev gen`.
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    #[arg(long, default_value_t = 1000)]
+    pub tickets: usize,
+    #[arg(long, default_value_t = 5000)]
+    pub messages: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Write here instead of --db (the file must not hold tickets yet).
+    #[arg(long = "out")]
+    pub out: Option<PathBuf>,
+}
+
+/// Runs a developer command.
+pub fn run(ctx: &Context, args: DevArgs) -> Result<()> {
+    match args.command {
+        DevCommand::Gen(g) => gen(ctx, g),
+    }
+}
+
+fn gen(ctx: &Context, args: GenArgs) -> Result<()> {
+    let path = args.out.unwrap_or_else(|| ctx.db_path.clone());
+    let mut store = Store::open(&path)?;
+    if store.count_tickets(&Default::default())? > 0 {
+        return Err(user_error(format!(
+            "{} already holds tickets; dev gen only fills a new database",
+            path.display()
+        )));
+    }
+    store.set_bulk_mode(true)?;
+    let started = Instant::now();
+    let shape = Shape {
+        tickets: args.tickets,
+        messages: args.messages,
+        seed: args.seed,
+    };
+    let (t, m) = generate(&mut store, shape, |done| {
+        eprint!("\r{done} messages written");
+    })?;
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!();
+    println!(
+        "generated {t} tickets, {m} messages into {} in {secs:.1}s ({:.0} messages/s)",
+        path.display(),
+        m as f64 / secs.max(1e-9)
+    );
+    Ok(())
+}
