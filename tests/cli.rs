@@ -526,3 +526,62 @@ fn list_piped_into_a_closed_pipe_exits_quietly() {
     let out = child.wait_with_output().unwrap();
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
+
+#[test]
+fn backup_then_restore_round_trip_keeps_a_safety_copy() {
+    let q = Queue::demo();
+    let before = q.json(&["export"]);
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("b.db");
+    q.cmd().arg("backup").arg(&dest).assert().success();
+    let id = q.new_ticket("late@example.com", "After the backup", "x");
+    q.cmd().arg("restore").arg(&dest).assert().code(1); // needs --yes
+    q.cmd()
+        .arg("restore")
+        .arg(&dest)
+        .arg("--yes")
+        .assert()
+        .success();
+    let mut after = q.json(&["export"]);
+    after["exported_at"] = before["exported_at"].clone();
+    assert_eq!(before, after, "restored queue equals the backup");
+    let safety: Vec<_> = std::fs::read_dir(q.db.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("before-restore"))
+        .collect();
+    assert_eq!(
+        safety.len(),
+        1,
+        "a safety copy of the replaced queue exists"
+    );
+    let mut c = Command::cargo_bin("firstline").unwrap();
+    let out = c
+        .arg("--db")
+        .arg(safety[0].path())
+        .args(["show", &id.to_string(), "--json"])
+        .env("FIRSTLINE_CONFIG", dir.path().join("none.toml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the ticket written after the backup survives in the safety copy"
+    );
+}
+
+#[test]
+fn invalid_config_names_file_line_and_key() {
+    let q = Queue::demo();
+    std::fs::write(
+        q.db.with_extension("toml"),
+        "[agent]\nname = \"Ann\"\nsignatur = \"x\"\n",
+    )
+    .unwrap();
+    let out = q.cmd().arg("list").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("q.toml") && err.contains("line 3") && err.contains("signatur"),
+        "{err}"
+    );
+}

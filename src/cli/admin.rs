@@ -28,6 +28,17 @@ pub struct BackupArgs {
     pub dest: PathBuf,
 }
 
+/// `firstline restore ~/backups/queue.db`
+#[derive(Debug, Args)]
+#[command(after_help = "Example:\n  firstline restore ~/backups/firstline-2026-11-20.db --yes")]
+pub struct RestoreArgs {
+    /// A file written by `firstline backup`.
+    pub from: PathBuf,
+    /// Confirm replacing the current queue (a safety copy is written first).
+    #[arg(long)]
+    pub yes: bool,
+}
+
 /// `firstline doctor`
 #[derive(Debug, Args)]
 #[command(after_help = "Example:\n  firstline doctor --json")]
@@ -86,6 +97,44 @@ pub fn backup(ctx: &Context, args: BackupArgs) -> Result<()> {
         check.messages,
         args.dest.display(),
         check.integrity
+    );
+    Ok(())
+}
+
+/// Replaces the queue with a backup, keeping a safety copy of what was there.
+pub fn restore(ctx: &Context, args: RestoreArgs) -> Result<()> {
+    if !args.from.exists() {
+        return Err(user_error(format!(
+            "there is no backup at {}",
+            args.from.display()
+        )));
+    }
+    if !args.yes {
+        return Err(user_error(format!(
+            "this replaces everything in {} with {}; add --yes to go ahead",
+            ctx.db_path.display(),
+            args.from.display()
+        )));
+    }
+    let mut store = Store::open(&ctx.db_path)?;
+    let safety = ctx.db_path.with_extension(format!(
+        "before-restore-{}.db",
+        chrono::Utc::now().format("%Y%m%d-%H%M%S")
+    ));
+    store.backup(&safety)?;
+    store.restore_from(&args.from).with_context(|| {
+        format!(
+            "restore from {} failed; the queue is unchanged",
+            args.from.display()
+        )
+    })?;
+    let h = store.health()?;
+    println!(
+        "restored {} tickets, {} messages from {}; the previous queue is saved as {}",
+        h.tickets,
+        h.messages,
+        args.from.display(),
+        safety.display()
     );
     Ok(())
 }

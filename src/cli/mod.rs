@@ -78,6 +78,8 @@ pub enum Command {
     ImportJson(admin::ImportJsonArgs),
     /// Copy the live database to a file, safely, even while firstline runs.
     Backup(admin::BackupArgs),
+    /// Replace the queue with a backup (a safety copy of the current one is kept).
+    Restore(admin::RestoreArgs),
     /// Check the database and show where everything lives.
     Doctor(admin::DoctorArgs),
     /// Developer tools (synthetic data for benchmarks).
@@ -181,6 +183,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Export(a)) => ok(admin::export(&ctx, a)),
         Some(Command::ImportJson(a)) => ok(admin::import_json(&ctx, a)),
         Some(Command::Backup(a)) => ok(admin::backup(&ctx, a)),
+        Some(Command::Restore(a)) => ok(admin::restore(&ctx, a)),
         Some(Command::Doctor(a)) => admin::doctor(&ctx, a),
         Some(Command::Dev(a)) => ok(dev::run(&ctx, a)),
     }

@@ -67,6 +67,27 @@ impl Store {
         })
     }
 
+    /// Replaces this store's contents with the backup at `src`, page by page through
+    /// the backup API inside SQLite's own locking, so a concurrent reader never sees a
+    /// half-restored file. The backup is checked first; a bad one changes nothing.
+    pub fn restore_from(&mut self, src: &Path) -> Result<()> {
+        let source = Store::open(src)?;
+        let health = source.health()?;
+        if health.integrity != "ok" {
+            return Err(StoreError::Invalid(format!(
+                "{} fails its integrity check ({}); not restoring from it",
+                src.display(),
+                health.integrity
+            )));
+        }
+        {
+            let backup = Backup::new(&source.conn, &mut self.conn)?;
+            backup.run_to_completion(256, Duration::from_millis(5), None)?;
+        }
+        schema::migrate(&mut self.conn)?;
+        Ok(())
+    }
+
     /// Copies the live database to `dest` with SQLite's online backup API, safe while
     /// other firstline processes keep writing. Writes a temp file beside `dest` and
     /// renames it, so a half-written backup never replaces a good one.
