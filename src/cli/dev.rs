@@ -24,6 +24,25 @@ pub enum DevCommand {
         after_help = "Example:\n  firstline dev gen --tickets 100000 --messages 1000000 --db /tmp/big.db"
     )]
     Gen(GenArgs),
+    /// Write a Maildir of N messages replayed from real ones with fresh ids and dates.
+    #[command(
+        after_help = "Example:\n  firstline dev maildir --count 100000 --out /tmp/md ../shared/data/mail"
+    )]
+    Maildir(MaildirArgs),
+}
+
+/// Arguments of `dev maildir`.
+#[derive(Debug, Args)]
+pub struct MaildirArgs {
+    #[arg(long, default_value_t = 10_000)]
+    pub count: usize,
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Folders or files of real messages to replay.
+    #[arg(required = true)]
+    pub sources: Vec<PathBuf>,
 }
 
 /// Arguments of `dev gen`.
@@ -44,6 +63,7 @@ pub struct GenArgs {
 pub fn run(ctx: &Context, args: DevArgs) -> Result<()> {
     match args.command {
         DevCommand::Gen(g) => gen(ctx, g),
+        DevCommand::Maildir(m) => maildir(m),
     }
 }
 
@@ -72,6 +92,20 @@ fn gen(ctx: &Context, args: GenArgs) -> Result<()> {
         "generated {t} tickets, {m} messages into {} in {secs:.1}s ({:.0} messages/s)",
         path.display(),
         m as f64 / secs.max(1e-9)
+    );
+    Ok(())
+}
+
+fn maildir(args: MaildirArgs) -> Result<()> {
+    let sources = crate::synth::maildir::find_messages(&args.sources);
+    if sources.is_empty() {
+        return Err(user_error("no messages found in the given folders"));
+    }
+    let n = crate::synth::maildir::write_maildir(&sources, &args.out, args.count, args.seed)?;
+    println!(
+        "wrote {n} messages (replayed from {} sources) into {}",
+        sources.len(),
+        args.out.display()
     );
     Ok(())
 }

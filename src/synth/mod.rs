@@ -7,6 +7,8 @@ use chrono::{Duration, Utc};
 use crate::model::{Channel, Direction, NewCustomer, NewMessage, NewTicket, Priority, Status};
 use crate::store::{Result, Store};
 
+pub mod maildir;
+
 /// A small, fast, reproducible generator (SplitMix64). Statistical quality is plenty
 /// for picking words; not for anything secret.
 pub struct Rng(u64);

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Side by side with the tools a terminal user would otherwise pick for offline mail:
+# builds one Maildir of N messages replayed from real mail, indexes it with
+# `firstline import`, `notmuch new` and `mu index`, runs the same five searches with
+# each, and prints times and ratios (firstline / peer; below 1 means firstline is faster).
+#
+#   benches/compare.sh [N]          # N defaults to 100000
+#
+# Needs ../shared/data/mail (the real messages to replay). Installs notmuch,
+# maildir-utils (mu) and hyperfine from Debian when they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-100000}
+SRC=${FIRSTLINE_COMPARE_SOURCE:-../shared/data/mail}
+WORK=${FIRSTLINE_COMPARE_DIR:-$(mktemp -d /tmp/firstline-compare.XXXXXX)}
+[ -d "$SRC" ] || { echo "no source mail at $SRC" >&2; exit 1; }
+
+need=()
+command -v notmuch >/dev/null || need+=(notmuch)
+command -v mu >/dev/null || need+=(maildir-utils)
+command -v hyperfine >/dev/null || need+=(hyperfine)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+cargo build --release --quiet
+FL="$PWD/target/release/firstline"
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr)"
+echo "versions: $($FL --version); $(notmuch --version); $(mu --version | head -1)"
+echo "work dir: $WORK"
+
+MD="$WORK/Maildir"
+rm -rf "$MD"
+"$FL" dev maildir --count "$N" --out "$MD" "$SRC" >/dev/null
+echo "maildir: $N messages, $(du -sh "$MD" | cut -f1)"
+
+secs() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
+
+# --- indexing
+rm -f "$WORK"/fl.db*
+fl_index=$(secs "$FL" --no-demo --db "$WORK/fl.db" import "$MD")
+
+export NOTMUCH_CONFIG="$WORK/notmuch-config"
+printf '[database]\npath=%s\n[new]\ntags=inbox;\n[search]\nexclude_tags=\n[maildir]\nsynchronize_flags=false\n' "$MD" > "$NOTMUCH_CONFIG"
+rm -rf "$MD/.notmuch"
+nm_index=$(secs notmuch new --quiet)
+
+MUHOME="$WORK/mu"
+rm -rf "$MUHOME"
+mu init --muhome="$MUHOME" --maildir="$MD" >/dev/null
+mu_index=$(secs mu index --muhome="$MUHOME" --quiet)
+
+rate() { echo "$N / $1" | bc -l | xargs printf '%.0f'; }
+printf '\n%-26s %12s %12s %12s %10s %10s\n' "indexing $N messages" firstline notmuch mu "fl/nm" "fl/mu"
+printf '%-26s %11.1fs %11.1fs %11.1fs %10.2f %10.2f\n' "wall time" "$fl_index" "$nm_index" "$mu_index" \
+  "$(echo "$fl_index / $nm_index" | bc -l)" "$(echo "$fl_index / $mu_index" | bc -l)"
+printf '%-26s %12s %12s %12s\n' "messages/s" "$(rate "$fl_index")" "$(rate "$nm_index")" "$(rate "$mu_index")"
+
+# --- searches: mean of repeated runs, top 50 results each
+mean() { hyperfine --runs "${RUNS:-10}" --warmup 2 --export-json "$WORK/h.json" -N "$1" >/dev/null 2>&1 \
+         && python3 -c "import json;print(json.load(open('$WORK/h.json'))['results'][0]['mean']*1000)"; }
+printf '\n%-26s %12s %12s %12s %10s %10s\n' "search (ms, top 50)" firstline notmuch mu "fl/nm" "fl/mu"
+while IFS='|' read -r label fl nm mu; do
+  a=$(mean "$FL --db $WORK/fl.db search --limit 50 $fl")
+  b=$(mean "notmuch search --limit=50 $nm")
+  c=$(mean "mu find --muhome=$MUHOME --maxnum=50 $mu")
+  printf '%-26s %12.1f %12.1f %12.1f %10.2f %10.2f\n' "$label" "$a" "$b" "$c" "$(echo "$a / $b" | bc -l)" "$(echo "$a / $c" | bc -l)"
+done <<'QUERIES'
+common word|the|the|the
+rare word|zanzibar|zanzibar|zanzibar
+phrase|"mailing list"|"mailing list"|"mailing list"
+prefix|unsubscr*|unsubscr*|unsubscr*
+cyrillic|привет|привет|привет
+QUERIES
+echo
+echo "(process start-up is included for all three; each search is a fresh process)"
