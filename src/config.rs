@@ -13,6 +13,30 @@ pub struct Config {
     pub mail: MailConfig,
     pub sla: SlaConfig,
     pub ui: UiConfig,
+    pub backup: BackupConfig,
+}
+
+/// Automatic daily backups: the queue is the business's memory of its customers, and
+/// a backup nobody has to remember is the one that exists when the disk dies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackupConfig {
+    /// Take one backup a day when the console starts (or `firstline backup --auto` runs).
+    pub daily: bool,
+    /// How many daily backups to keep; older ones are deleted.
+    pub keep: usize,
+    /// Where they go (default: `backups/` beside the database).
+    pub dir: Option<PathBuf>,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        BackupConfig {
+            daily: true,
+            keep: 7,
+            dir: None,
+        }
+    }
 }
 
 /// The person answering: replies are signed with a real name, never "Support".

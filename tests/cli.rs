@@ -585,3 +585,23 @@ fn invalid_config_names_file_line_and_key() {
         "{err}"
     );
 }
+
+#[test]
+fn auto_backup_writes_todays_copy_once() {
+    let q = Queue::demo();
+    q.cmd().arg("list").assert().success();
+    q.cmd()
+        .args(["backup", "--auto"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("integrity ok"));
+    q.cmd()
+        .args(["backup", "--auto"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("already exists"));
+    let n = std::fs::read_dir(q.db.with_file_name("backups"))
+        .unwrap()
+        .count();
+    assert_eq!(n, 1);
+}

@@ -25,7 +25,12 @@ pub struct ImportJsonArgs {
 #[derive(Debug, Args)]
 #[command(after_help = "Example:\n  firstline backup ~/backups/firstline-$(date +%F).db")]
 pub struct BackupArgs {
-    pub dest: PathBuf,
+    /// Where to write the copy.
+    #[arg(required_unless_present = "auto")]
+    pub dest: Option<PathBuf>,
+    /// Take today's rotating backup (as configured under [backup]) if not yet taken.
+    #[arg(long, conflicts_with = "dest")]
+    pub auto: bool,
 }
 
 /// `firstline restore ~/backups/queue.db`
@@ -87,18 +92,46 @@ pub fn backup(ctx: &Context, args: BackupArgs) -> Result<()> {
         )));
     }
     let store = Store::open(&ctx.db_path)?;
-    store
-        .backup(&args.dest)
-        .with_context(|| format!("backup to {} failed", args.dest.display()))?;
-    let check = Store::open(&args.dest)?.health()?;
+    let dest = match args.dest {
+        Some(dest) => dest,
+        None => match auto_backup(ctx, &store)? {
+            Some(path) => path,
+            None => {
+                println!("today's backup already exists");
+                return Ok(());
+            }
+        },
+    };
+    if !args.auto {
+        store
+            .backup(&dest)
+            .with_context(|| format!("backup to {} failed", dest.display()))?;
+    }
+    let check = Store::open(&dest)?.health()?;
     println!(
         "backed up {} tickets, {} messages to {} (integrity {})",
         check.tickets,
         check.messages,
-        args.dest.display(),
+        dest.display(),
         check.integrity
     );
     Ok(())
+}
+
+/// Today's rotating backup, as configured under `[backup]`.
+pub fn auto_backup(ctx: &Context, store: &Store) -> Result<Option<PathBuf>> {
+    let dir = ctx
+        .config
+        .backup
+        .dir
+        .clone()
+        .unwrap_or_else(|| ctx.db_path.with_file_name("backups"));
+    Ok(crate::store::daily_backup(
+        store,
+        &dir,
+        ctx.config.backup.keep,
+        chrono::Local::now().date_naive(),
+    )?)
 }
 
 /// Replaces the queue with a backup, keeping a safety copy of what was there.

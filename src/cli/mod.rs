@@ -162,6 +162,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => {
             let store = ctx.open_store(true)?;
+            if ctx.config.backup.daily {
+                if let Err(e) = admin::auto_backup(&ctx, &store) {
+                    eprintln!("firstline: daily backup skipped: {e:#}");
+                }
+            }
             ok(crate::tui::run(store, ctx.config))
         }
         Some(Command::New(a)) => ok(tickets::new(&ctx, a)),

@@ -107,3 +107,74 @@ impl Store {
         Ok(())
     }
 }
+
+/// Takes today's backup into `dir` unless one exists, then deletes all but the newest
+/// `keep`. Returns the path written, if any. Files are named `firstline-YYYY-MM-DD.db`
+/// so a listing sorts by age.
+pub fn daily_backup(
+    store: &Store,
+    dir: &Path,
+    keep: usize,
+    today: chrono::NaiveDate,
+) -> Result<Option<std::path::PathBuf>> {
+    let io = |context: String| move |source| StoreError::Io { context, source };
+    super::create_private_dir(dir)?;
+    let dest = dir.join(format!("firstline-{}.db", today.format("%Y-%m-%d")));
+    let written = if dest.exists() {
+        None
+    } else {
+        store.backup(&dest)?;
+        Some(dest)
+    };
+    let mut existing: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(io(format!("cannot list {}", dir.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("firstline-") && n.ends_with(".db"))
+        })
+        .collect();
+    existing.sort();
+    let excess = existing.len().saturating_sub(keep.max(1));
+    for old in existing.into_iter().take(excess) {
+        std::fs::remove_file(&old)
+            .map_err(io(format!("cannot remove old backup {}", old.display())))?;
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn daily_backup_once_a_day_and_rotates() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("q.db")).unwrap();
+        let backups = dir.path().join("backups");
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        assert!(daily_backup(&store, &backups, 3, day(1)).unwrap().is_some());
+        assert!(
+            daily_backup(&store, &backups, 3, day(1)).unwrap().is_none(),
+            "once a day"
+        );
+        for d in 2..=5 {
+            daily_backup(&store, &backups, 3, day(d)).unwrap();
+        }
+        let mut names: Vec<String> = std::fs::read_dir(&backups)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "firstline-2026-11-03.db",
+                "firstline-2026-11-04.db",
+                "firstline-2026-11-05.db"
+            ]
+        );
+    }
+}

@@ -15,7 +15,7 @@ pub mod search;
 mod tickets;
 
 pub use dump::Dump;
-pub use health::Health;
+pub use health::{daily_backup, Health};
 pub use search::{SearchHit, SearchQuery};
 pub use tickets::{SortOrder, TicketFilter, View};
 
