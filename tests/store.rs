@@ -231,3 +231,47 @@ fn write_v1_fixture() {
     )
     .unwrap();
 }
+
+#[test]
+fn merging_moves_the_thread_and_recomputes_the_ledger() {
+    let mut s = Store::open_in_memory().unwrap();
+    let a = ticket(&mut s, "ann@x.io", "Refund", "please refund");
+    reply(&mut s, a, "on it");
+    let b = ticket(&mut s, "ann@x.io", "Refund again", "where is my refund?");
+    s.change_ticket(
+        b,
+        &TicketChange::Tags {
+            add: vec!["billing".into()],
+            remove: vec![],
+        },
+        None,
+    )
+    .unwrap();
+    s.save_draft(b, "half-written answer").unwrap();
+    let merged = s.merge_tickets(b, a).unwrap();
+    assert_eq!(s.messages(a).unwrap().len(), 3);
+    assert!(matches!(s.ticket(b), Err(StoreError::NotFound { .. })));
+    assert!(merged.tags.contains(&"billing".to_string()));
+    assert!(
+        merged.needs_reply(Utc::now()),
+        "the newer inbound message is still waiting"
+    );
+    assert!(s
+        .draft(a)
+        .unwrap()
+        .unwrap()
+        .body
+        .contains("half-written answer"));
+    let hits = s.search(&SearchQuery::parse("where").unwrap(), 5).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(
+        hits[0].summary.ticket.id, a,
+        "index points at the surviving ticket"
+    );
+    assert!(s
+        .events(Some(a))
+        .unwrap()
+        .iter()
+        .any(|e| e.kind == "merged"));
+    assert!(s.merge_tickets(a, a).is_err());
+}

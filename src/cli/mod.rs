@@ -60,6 +60,8 @@ pub enum Command {
     Escalate(tickets::EscalateArgs),
     /// Hide a ticket until a time; a customer reply wakes it early.
     Snooze(tickets::SnoozeArgs),
+    /// Move a duplicate ticket's messages into another ticket.
+    Merge(tickets::MergeArgs),
     /// Full-text search: words, "phrases", prefix*, from: status: tag: channel: before: after:
     Search(show::SearchArgs),
     /// Import mail and chats: mbox, Maildir, .eml, Telegram JSON, WhatsApp .txt, CSV.
@@ -179,6 +181,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Priority(a)) => ok(tickets::priority(&ctx, a)),
         Some(Command::Escalate(a)) => ok(tickets::escalate(&ctx, a)),
         Some(Command::Snooze(a)) => ok(tickets::snooze(&ctx, a)),
+        Some(Command::Merge(a)) => ok(tickets::merge(&ctx, a)),
         Some(Command::Search(a)) => ok(show::search(&ctx, a)),
         Some(Command::Import(a)) => import::run(&ctx, a),
         Some(Command::Send(a)) => outbox::send(&ctx, a),

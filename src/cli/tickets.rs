@@ -182,6 +182,18 @@ pub struct SnoozeArgs {
     pub clear: bool,
 }
 
+/// `firstline merge 14 12`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  firstline merge 14 12    # ticket 14's messages move into 12; 14 is removed"
+)]
+pub struct MergeArgs {
+    /// The duplicate ticket, which disappears.
+    pub from: TicketId,
+    /// The ticket that keeps the combined thread.
+    pub into: TicketId,
+}
+
 /// Reads a body from the flag, else stdin (when it is not a terminal).
 fn body_from(flag: Option<String>, what: &str) -> Result<Option<String>> {
     if let Some(b) = flag {
@@ -478,5 +490,18 @@ pub fn snooze(ctx: &Context, args: SnoozeArgs) -> Result<()> {
         Some(t) => println!("ticket {} snoozed until {}", args.id, t.to_rfc3339()),
         None => println!("ticket {} is awake", args.id),
     }
+    Ok(())
+}
+
+/// Merges a duplicate ticket into another.
+pub fn merge(ctx: &Context, args: MergeArgs) -> Result<()> {
+    let mut store = ctx.open_store(true)?;
+    let t = store.merge_tickets(args.from, args.into)?;
+    println!(
+        "ticket {} merged into {} ({})",
+        args.from,
+        t.id,
+        crate::display::sanitize_line(&t.subject)
+    );
     Ok(())
 }

@@ -181,6 +181,23 @@ pub(crate) fn write_event(
     Ok(())
 }
 
+/// Derives the reply ledger from the thread itself: the customer waits since their
+/// first message after our last reply; first response is our earliest reply.
+pub(crate) fn recompute_ledger(conn: &Connection, id: TicketId) -> Result<()> {
+    conn.execute(
+        "UPDATE tickets SET
+            first_response_at = (SELECT min(sent_at) FROM messages WHERE ticket_id = ?1 AND direction = 'outbound'),
+            awaiting_reply_since = CASE WHEN status IN ('new', 'open', 'on-hold') THEN (
+                SELECT min(sent_at) FROM messages WHERE ticket_id = ?1 AND direction = 'inbound'
+                AND sent_at >= coalesce((SELECT max(sent_at) FROM messages WHERE ticket_id = ?1
+                                          AND direction = 'outbound'), -1)) ELSE awaiting_reply_since END,
+            created_at = min(created_at, coalesce((SELECT min(sent_at) FROM messages WHERE ticket_id = ?1), created_at))
+         WHERE id = ?1",
+        [id],
+    )?;
+    Ok(())
+}
+
 /// Bumps version and updated_at; every change to a ticket goes through here.
 pub(crate) fn touch(conn: &Connection, id: TicketId, at: DateTime<Utc>) -> Result<()> {
     conn.prepare_cached(
@@ -451,6 +468,73 @@ impl Store {
         touch(&tx, id, now)?;
         tx.commit()?;
         load_ticket(&self.conn, id)
+    }
+
+    /// Moves every message of ticket `from` into `into` and removes `from`: the same
+    /// customer wrote twice about one problem. The target's reply ledger is recomputed
+    /// from the combined thread, a draft of `from` is appended to the target's, and
+    /// both ids are recorded in the audit log.
+    pub fn merge_tickets(&mut self, from: TicketId, into: TicketId) -> Result<Ticket> {
+        if from == into {
+            return Err(StoreError::Invalid(
+                "cannot merge a ticket into itself".into(),
+            ));
+        }
+        let actor = self.actor.clone();
+        let tx = self.write()?;
+        let source = load_ticket(&tx, from)?;
+        let target = load_ticket(&tx, into)?;
+        tx.execute(
+            "UPDATE messages SET ticket_id = ?2 WHERE ticket_id = ?1",
+            params![from, into],
+        )?;
+        let draft: Option<String> = tx
+            .query_row(
+                "SELECT body FROM drafts WHERE ticket_id = ?1",
+                [from],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(body) = draft {
+            tx.execute(
+                "INSERT INTO drafts(ticket_id, body, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(ticket_id) DO UPDATE SET body = drafts.body || char(10) || char(10) || excluded.body",
+                params![into, body, to_ts(Utc::now())],
+            )?;
+        }
+        let mut tags = target.tags.clone();
+        for t in source.tags {
+            if !tags.contains(&t) {
+                tags.push(t);
+            }
+        }
+        tx.execute(
+            "UPDATE tickets SET tags = ?2 WHERE id = ?1",
+            params![into, tags_to_col(&tags)],
+        )?;
+        tx.execute("DELETE FROM tickets WHERE id = ?1", [from])?;
+        recompute_ledger(&tx, into)?;
+        index_ticket_messages(&tx, into)?;
+        let what = format!("#{from} {}", source.subject);
+        write_event(
+            &tx,
+            Some(into),
+            &actor,
+            "merged",
+            Some(&what),
+            Some(&format!("#{into}")),
+        )?;
+        write_event(
+            &tx,
+            Some(from),
+            &actor,
+            "merged-into",
+            None,
+            Some(&format!("#{into}")),
+        )?;
+        touch(&tx, into, Utc::now())?;
+        tx.commit()?;
+        load_ticket(&self.conn, into)
     }
 
     /// The audit log, oldest first; `None` for every ticket.
