@@ -381,15 +381,7 @@ pub fn reply(ctx: &Context, args: ReplyArgs) -> Result<()> {
     if body.trim().is_empty() {
         return Err(user_error("the reply is empty; nothing recorded"));
     }
-    let id = store.add_message(
-        args.id,
-        &NewMessage {
-            direction: Direction::Outbound,
-            author: ctx.config.agent.display_name(),
-            body,
-            ..Default::default()
-        },
-    )?;
+    let id = crate::mail::queue_reply(&mut store, &ctx.config, args.id, &body)?;
     if let Some(status) = args.status {
         store.change_ticket(args.id, &TicketChange::Status(status), None)?;
     }
