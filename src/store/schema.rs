@@ -11,10 +11,10 @@ type Migration = (i64, &'static str);
 
 /// Every migration in order. Append only: a released step is never edited, because
 /// users' files have already run it.
-const MIGRATIONS: &[Migration] = &[(1, V1), (2, V2)];
+const MIGRATIONS: &[Migration] = &[(1, V1), (2, V2), (3, V3)];
 
 /// The schema version this build writes and understands.
-pub const CURRENT_VERSION: i64 = 2;
+pub const CURRENT_VERSION: i64 = 3;
 
 const V1: &str = r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -155,6 +155,40 @@ CREATE TABLE raw_messages (
     raw BLOB NOT NULL
 );
 CREATE INDEX raw_messages_sha ON raw_messages(sha256);
+"#;
+
+/// Version 3: what canned-reply suggestions learn from. `keywords` are the words
+/// customers use when they need a reply; `deleted_at` makes delete undoable and keeps a
+/// deleted starter reply from coming back; `canned_uses` remembers which customer
+/// message each reply answered, and two contentless FTS5 tables rank replies by BM25
+/// against a new message: by that history, and by the replies' own text for a cold start.
+const V3: &str = r#"
+ALTER TABLE canned_responses ADD COLUMN keywords TEXT NOT NULL DEFAULT '';
+ALTER TABLE canned_responses ADD COLUMN deleted_at INTEGER;
+
+CREATE TABLE canned_uses (
+    id INTEGER PRIMARY KEY,
+    canned_id INTEGER NOT NULL REFERENCES canned_responses(id) ON DELETE CASCADE,
+    message_id INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+    edited INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    answered TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX canned_uses_canned ON canned_uses(canned_id);
+
+-- rowid = canned_uses.id: the customer message a reply answered.
+CREATE VIRTUAL TABLE canned_history_index USING fts5(
+    answered,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+-- rowid = canned_responses.id: the reply's own words, for suggestions with no history.
+CREATE VIRTUAL TABLE canned_text_index USING fts5(
+    title, keywords, tags, body,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
 "#;
 
 /// Brings `conn` to [`CURRENT_VERSION`], one transaction per step. Returns whether the
