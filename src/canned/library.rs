@@ -77,3 +77,33 @@ pub fn valid_slug(slug: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportReport {
+    pub added: usize,
+    pub updated: usize,
+}
+
+/// Stores responses read by [`from_toml`]: a slug already in the library is updated
+/// (and counts as the user's edit), a new one is added. Usage counters are kept.
+pub fn import(
+    store: &mut crate::store::Store,
+    items: &[NewCanned],
+) -> Result<ImportReport, CannedError> {
+    let mut report = ImportReport::default();
+    for item in items {
+        match store.canned_by_slug(&item.slug)? {
+            Some(existing) if existing.to_new() == *item => {}
+            Some(existing) => {
+                store.canned_update(existing.id, item)?;
+                report.updated += 1;
+            }
+            None => {
+                store.canned_add(item)?;
+                report.added += 1;
+            }
+        }
+    }
+    Ok(report)
+}

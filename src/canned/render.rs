@@ -31,8 +31,8 @@ fn environment() -> Environment<'static> {
     // SemiStrict: printing a missing value is an error we can locate, while
     // `{% if customer.first_name %}` still simply tests false.
     env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
-    env.set_trim_blocks(true);
-    env.set_lstrip_blocks(true);
+    // No trim_blocks: a template ending in `{% endif %}` must keep the blank line that
+    // `compose` puts after it. Use `{%- ... -%}` to trim by hand.
     env.set_keep_trailing_newline(true);
     env.add_filter("date", date);
     env.add_filter("add_days", add_days);
@@ -140,7 +140,7 @@ fn is_cyrillic(c: char) -> bool {
 
 /// Builds the values templates see. Empty fields are left out, so `default(...)` and
 /// `{% if %}` treat "not configured" and "unknown" alike and printing one is reported.
-fn template_values(ctx: &RenderContext) -> Value {
+fn template_values(env: &Environment, ctx: &RenderContext) -> Value {
     fn put(map: &mut BTreeMap<&'static str, Value>, key: &'static str, value: &str) {
         if !value.trim().is_empty() {
             map.insert(key, Value::from(value.trim()));
@@ -176,8 +176,16 @@ fn template_values(ctx: &RenderContext) -> Value {
     let mut agent = BTreeMap::new();
     put(&mut agent, "name", &ctx.agent.name);
     put(&mut agent, "email", &ctx.agent.email);
-    put(&mut agent, "signature", &ctx.agent.signature);
     put(&mut agent, "company", &ctx.agent.company);
+    // A signature may itself say `{{ agent.name }}, {{ agent.company }}`.
+    let signature = if ctx.agent.signature.contains("{{") {
+        let only_agent = BTreeMap::from([("agent", Value::from_serialize(&agent))]);
+        env.render_str(&ctx.agent.signature, only_agent)
+            .unwrap_or_else(|_| ctx.agent.signature.clone())
+    } else {
+        ctx.agent.signature.clone()
+    };
+    put(&mut agent, "signature", &signature);
     root.insert("customer", Value::from_serialize(&customer));
     root.insert("ticket", Value::from_serialize(&ticket));
     root.insert("agent", Value::from_serialize(&agent));
@@ -226,7 +234,7 @@ pub fn render_checked(body: &str, ctx: &RenderContext) -> Result<String, CannedE
 /// See [`crate::canned::render`].
 pub fn render(body: &str, ctx: &RenderContext) -> Rendered {
     let env = environment();
-    let values = template_values(ctx);
+    let values = template_values(&env, ctx);
     let mut source = body.to_string();
     let mut holes: Vec<String> = Vec::new();
     loop {
