@@ -722,3 +722,73 @@ fn suggestions_learn_from_which_reply_answered_which_message() {
         before.iter().map(|c| &c.slug).collect::<Vec<_>>()
     );
 }
+
+// ---- command line ----
+
+fn firstline(db: &std::path::Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("firstline").unwrap();
+    cmd.env("FIRSTLINE_DB", db)
+        .env("FIRSTLINE_CONFIG", db.with_extension("toml"))
+        .env_remove("EDITOR")
+        .env_remove("VISUAL");
+    cmd
+}
+
+#[test]
+fn cli_lists_exports_and_imports_into_a_new_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.db");
+    let out = firstline(&first)
+        .args(["canned", "list", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed: Vec<CannedResponse> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(listed.len() >= 70);
+    firstline(&first)
+        .args([
+            "canned",
+            "add",
+            "--title",
+            "Відправлено",
+            "--lang",
+            "uk",
+            "--formality",
+            "informal",
+            "--shortcut",
+            "sent",
+        ])
+        .write_stdin("Твоє замовлення #{{ ticket.id }} уже в дорозі!")
+        .assert()
+        .success();
+    let file = dir.path().join("replies.toml");
+    firstline(&first)
+        .args(["canned", "export", "--output"])
+        .arg(&file)
+        .assert()
+        .success();
+    firstline(&first)
+        .args(["canned", "rm", "sent-uk-informal"])
+        .assert()
+        .success();
+    let second = dir.path().join("second.db");
+    firstline(&second)
+        .args(["--no-demo", "canned", "import"])
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("1 added"));
+    let out = firstline(&second)
+        .args(["canned", "show", "sent-uk-informal"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("уже в дорозі"));
+    firstline(&second)
+        .args(["canned", "show", "nothing-like-this"])
+        .assert()
+        .code(1);
+}

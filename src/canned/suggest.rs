@@ -66,7 +66,8 @@ pub fn suggest(
 }
 
 /// Suggestions for an open ticket: its latest customer message, in the customer's
-/// language and register. Empty when the customer has not written.
+/// language and register (read from the message by `tone` when the customer's profile
+/// does not say yet). Empty when the customer has not written.
 pub fn suggest_for_ticket(
     store: &Store,
     detail: &TicketDetail,
@@ -80,10 +81,13 @@ pub fn suggest_for_ticket(
         return Ok(Vec::new());
     };
     let text = format!("{}\n{}", detail.ticket.subject, latest.body);
-    suggest(
-        store,
-        &text,
-        detail.customer.language,
-        detail.customer.formality,
-    )
+    let language = match detail.customer.language {
+        Language::Other => crate::tone::detect_language(&latest.body),
+        known => known,
+    };
+    let formality = match detail.customer.formality {
+        Formality::Unknown => crate::tone::detect_formality(&latest.body, language),
+        known => known,
+    };
+    suggest(store, &text, language, formality)
 }
