@@ -792,3 +792,40 @@ fn cli_lists_exports_and_imports_into_a_new_database() {
         .assert()
         .code(1);
 }
+
+#[test]
+fn missing_value_through_a_filter_is_still_marked() {
+    let agent = agent();
+    let ctx = RenderContext {
+        customer: None,
+        ticket: None,
+        agent: &agent,
+        now: friday_morning(),
+    };
+    let r = canned::render(
+        "Привіт, {{ customer.first_name | vocative }}! Тікет {{ ticket.id }}.",
+        &ctx,
+    );
+    assert_eq!(r.text, "Привіт, [customer.first_name]! Тікет [ticket.id].");
+    assert_eq!(r.unfilled.len(), 2);
+}
+
+#[test]
+fn duplicate_and_edit_document_round_trip() {
+    let mut store = demo_store();
+    let refund = store.canned_by_slug("refund-uk-formal").unwrap().unwrap();
+    let copy = canned::duplicate(&mut store, refund.id).unwrap();
+    let copied = store.canned_get(copy).unwrap();
+    assert_eq!(copied.slug, "refund-uk-formal-copy");
+    assert_eq!(copied.body, refund.body);
+    store.canned_delete(copy).unwrap();
+    let again = canned::duplicate(&mut store, refund.id).unwrap();
+    assert_eq!(
+        store.canned_get(again).unwrap().slug,
+        "refund-uk-formal-copy-2"
+    );
+    let doc = canned::edit_document(&refund).unwrap();
+    assert_eq!(canned::parse_edit_document(&doc).unwrap(), refund.to_new());
+    assert!(!canned::was_edited("Hi,\nthanks", "Hi,  \nthanks\n"));
+    assert!(canned::was_edited("Hi,\nthanks", "Hi,\nthank you"));
+}

@@ -107,3 +107,47 @@ pub fn import(
     }
     Ok(report)
 }
+
+/// The text a person edits in `$EDITOR` for one response: every field, as TOML, so
+/// the title, shortcut and tags are as easy to change as the body.
+pub fn edit_document(item: &CannedResponse) -> Result<String, CannedError> {
+    to_toml(std::slice::from_ref(item))
+}
+
+/// Reads back an [`edit_document`] after editing: exactly one valid `[[reply]]`.
+pub fn parse_edit_document(text: &str) -> Result<NewCanned, CannedError> {
+    let mut items = from_toml(text, "the edited response")?;
+    if items.len() != 1 {
+        return Err(CannedError::Library {
+            source_name: "the edited response".into(),
+            detail: format!("expected one [[reply]], found {}", items.len()),
+        });
+    }
+    Ok(items.remove(0))
+}
+
+/// Copies a response under a free slug (`refund-en-copy`, `-copy-2`, ...) and a title
+/// marked "(copy)", for "duplicate, then adapt". Returns the new id.
+pub fn duplicate(store: &mut crate::store::Store, id: i64) -> Result<i64, CannedError> {
+    let original = store.canned_get(id)?;
+    let mut copy = original.to_new();
+    let base = format!("{}-copy", original.slug);
+    copy.slug = base.clone();
+    let mut n = 2;
+    while store.canned_slug_taken(&copy.slug)? {
+        copy.slug = format!("{base}-{n}");
+        n += 1;
+    }
+    copy.title = format!("{} (copy)", original.title);
+    Ok(store.canned_add(&copy)?)
+}
+
+/// Whether what was sent differs from what the template rendered to, for the "sent
+/// unmodified" statistic. Whitespace at line ends and around the text does not count:
+/// an editor that adds a final newline has not edited the reply.
+pub fn was_edited(rendered: &str, sent: &str) -> bool {
+    fn normal(text: &str) -> Vec<&str> {
+        text.trim().lines().map(str::trim_end).collect()
+    }
+    normal(rendered) != normal(sent)
+}

@@ -18,7 +18,10 @@ use crate::config::AgentConfig;
 use crate::model::{CannedResponse, Customer, Language, Ticket};
 
 pub use compose::{compose, full_template, greeting_for, signoff_for};
-pub use library::{from_toml, import, to_toml, valid_slug, ImportReport, LibraryFile};
+pub use library::{
+    duplicate, edit_document, from_toml, import, parse_edit_document, to_toml, valid_slug,
+    was_edited, ImportReport, LibraryFile,
+};
 pub use pick::{expand_shortcut, expand_shortcut_for, rank_for, SHORTCUT_PREFIX};
 pub use render::{check, render_checked, vocative};
 pub use starter::{ensure_starter, starter_items};

@@ -357,21 +357,14 @@ fn free_slug(store: &Store, args: &AddArgs) -> Result<String> {
 
 fn edit(store: &mut Store, args: RefArgs) -> Result<ExitCode> {
     let item = find(store, &args.response)?;
-    let original = canned::to_toml(std::slice::from_ref(&item))?;
+    let original = canned::edit_document(&item)?;
     let edited = edit_text(&original, "canned.toml")?;
     if edited == original {
         println!("no changes");
         return Ok(ExitCode::SUCCESS);
     }
-    let mut parsed = canned::from_toml(&edited, "the edited response")
+    let new = canned::parse_edit_document(&edited)
         .map_err(|e| user_error(format!("{e}; nothing saved")))?;
-    if parsed.len() != 1 {
-        return Err(user_error(format!(
-            "expected one [[reply]], found {}; nothing saved",
-            parsed.len()
-        )));
-    }
-    let new = parsed.remove(0);
     store.canned_update(item.id, &new)?;
     println!("saved {} ({})", item.id, new.slug);
     Ok(ExitCode::SUCCESS)

@@ -280,6 +280,19 @@ impl Store {
             .optional()?)
     }
 
+    /// Whether any response, deleted ones included, holds `slug`.
+    pub fn canned_slug_taken(&self, slug: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM canned_responses WHERE slug = ?1",
+                [slug],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
     /// Adds a response written by the user. A slug already taken is refused, saying
     /// whether the holder is deleted (and so can be restored instead).
     pub fn canned_add(&mut self, item: &NewCanned) -> Result<i64> {
