@@ -66,7 +66,7 @@ pub fn rank_for(
                 None => continue,
             }
         }
-        if !shortcut.is_empty() && shortcut.eq_ignore_ascii_case(query) {
+        if !shortcut.is_empty() && same_shortcut(shortcut, query) {
             total += EXACT_SHORTCUT_BONUS;
         }
         scored.push((i, total));
@@ -144,6 +144,11 @@ pub fn expand_shortcut_for(
     Some((range, item.clone()))
 }
 
+/// Shortcuts compare without case in any script: `;;Повернення` finds `повернення`.
+fn same_shortcut(a: &str, b: &str) -> bool {
+    a.to_lowercase() == b.to_lowercase()
+}
+
 /// `Thanks! ;;refund` → (range of `;;refund`, "refund"). The shortcut must start the
 /// text or follow whitespace, so `a;;b` inside a URL or code is left alone.
 fn shortcut_before_cursor(text: &str) -> Option<(Range<usize>, &str)> {
@@ -177,5 +182,6 @@ mod tests {
         assert_eq!(shortcut_before_cursor("http://a;;b"), None);
         assert_eq!(shortcut_before_cursor("done ;;"), None);
         assert_eq!(shortcut_before_cursor(";;refund now"), None);
+        assert!(same_shortcut("Повернення", "повернення"));
     }
 }

@@ -189,6 +189,8 @@ CREATE VIRTUAL TABLE canned_text_index USING fts5(
     content = '', contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2'
 );
+INSERT INTO canned_text_index(rowid, title, keywords, tags, body)
+    SELECT id, title, '', tags, body FROM canned_responses;
 "#;
 
 /// Brings `conn` to [`CURRENT_VERSION`], one transaction per step. Returns whether the
@@ -245,6 +247,33 @@ mod tests {
             .query_row("SELECT value FROM meta", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, "v", "existing data survives the upgrade");
+    }
+
+    #[test]
+    fn upgrades_a_version_two_file_indexing_its_canned_replies() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(V1).unwrap();
+        conn.execute_batch(V2).unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute(
+            "INSERT INTO canned_responses(slug, title, body, created_at, updated_at)
+             VALUES ('refund', 'Refund issued', 'Your refund is on its way', 0, 0)",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        assert_eq!(version(&conn).unwrap(), CURRENT_VERSION);
+        let found: i64 = conn
+            .query_row(
+                "SELECT rowid FROM canned_text_index WHERE canned_text_index MATCH 'refund'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            found, 1,
+            "an existing reply is searchable after the upgrade"
+        );
     }
 
     #[test]
