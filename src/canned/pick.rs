@@ -118,7 +118,7 @@ pub fn expand_shortcut(
     let item = items.iter().find(|c| {
         c.shortcut
             .as_deref()
-            .is_some_and(|s| s.eq_ignore_ascii_case(name))
+            .is_some_and(|s| same_shortcut(s, name))
     })?;
     Some((range, item.clone()))
 }
@@ -138,7 +138,7 @@ pub fn expand_shortcut_for(
         .filter(|c| {
             c.shortcut
                 .as_deref()
-                .is_some_and(|s| s.eq_ignore_ascii_case(name))
+                .is_some_and(|s| same_shortcut(s, name))
         })
         .min_by_key(|c| (c.language != language, formality_rank(c.formality, wanted)))?;
     Some((range, item.clone()))
