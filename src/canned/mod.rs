@@ -1,10 +1,31 @@
-//! Canned responses: rendering placeholders and ranking for the picker.
-//! PLACEHOLDER API — replaced by the canned-responses work (issue 5).
+//! Canned responses: filling placeholders, combining greeting + body + sign-off,
+//! ranking for the picker, `;;shortcut` expansion, suggestions for a customer's
+//! message, the starter library and the TOML exchange format.
+//!
+//! Pure logic over `model` types; the only storage it touches goes through `Store`
+//! methods (`ensure_starter`, `suggest`). No terminal I/O: the TUI and CLI show results.
+
+mod compose;
+mod library;
+mod pick;
+mod render;
+mod starter;
+mod suggest;
 
 use std::ops::Range;
 
 use crate::config::AgentConfig;
 use crate::model::{CannedResponse, Customer, Language, Ticket};
+
+pub use compose::{compose, full_template, greeting_for, signoff_for};
+pub use library::{
+    duplicate, edit_document, from_toml, import, parse_edit_document, to_toml, valid_slug,
+    was_edited, ImportReport, LibraryFile,
+};
+pub use pick::{expand_shortcut, expand_shortcut_for, rank_for, SHORTCUT_PREFIX};
+pub use render::{check, render_checked, vocative};
+pub use starter::{ensure_starter, starter_items};
+pub use suggest::{suggest, suggest_for_ticket, SUGGESTIONS};
 
 /// What a template may refer to.
 pub struct RenderContext<'a> {
@@ -21,18 +42,40 @@ pub struct Rendered {
     pub unfilled: Vec<Range<usize>>,
 }
 
-/// Renders a template body. Placeholder: returns the body unchanged.
-pub fn render(body: &str, _ctx: &RenderContext) -> Rendered {
-    Rendered {
-        text: body.to_string(),
-        unfilled: Vec::new(),
-    }
+/// What can go wrong with a canned response, said so the user knows what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum CannedError {
+    /// The template itself is malformed (an unclosed `{% if %}`, a typo in a filter).
+    #[error("template error on line {line}: {detail}")]
+    Template { line: usize, detail: String },
+    /// Placeholders with no value for this customer or ticket.
+    #[error("no value for {}; fill them in or add a default, e.g. {{{{ customer.first_name | default(\"there\") }}}}", names.join(", "))]
+    Unfilled { names: Vec<String> },
+    /// An exported or starter library file that cannot be read.
+    #[error("{source_name}: {detail}")]
+    Library { source_name: String, detail: String },
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
-/// Indices of `items` matching `query`, best first, preferring `language`.
-pub fn rank(items: &[CannedResponse], query: &str, _language: Language) -> Vec<usize> {
-    let q = query.to_lowercase();
-    (0..items.len())
-        .filter(|&i| q.is_empty() || items[i].title.to_lowercase().contains(&q))
-        .collect()
+/// Renders a template body for the composer. Never fails: a placeholder that cannot be
+/// filled shows as `[customer.first_name]`, and its byte range is in `unfilled` so the
+/// TUI can highlight it, jump the cursor there and block sending until it is filled
+/// or accepted. A template that does not parse is returned as written with its tags
+/// marked. Use [`render_checked`] where an error is more useful than a marker.
+///
+/// Templates are minijinja: `{{ customer.first_name }}`, `{{ customer.name }}`,
+/// `{{ ticket.id }}`, `{{ ticket.subject }}`, `{{ agent.name }}`, `{{ agent.signature }}`,
+/// `{{ agent.company }}`, `{{ now | add_workdays(1) | date("%d.%m") }}`,
+/// `{{ customer.first_name | default("there") }}`, `{{ customer.first_name | vocative }}`,
+/// `{% if formal %}…{% else %}…{% endif %}`, `{% if language == "uk" %}…{% endif %}`.
+pub fn render(body: &str, ctx: &RenderContext) -> Rendered {
+    render::render(body, ctx)
+}
+
+/// Indices of `items` matching `query`, best first: items in the ticket's `language`
+/// come before the rest, then by fuzzy score over shortcut, title, tags and body. An
+/// empty query lists everything, most used first.
+pub fn rank(items: &[CannedResponse], query: &str, language: Language) -> Vec<usize> {
+    rank_for(items, query, language, crate::model::Formality::Unknown)
 }

@@ -6,7 +6,7 @@ mod canned;
 mod enums;
 mod text;
 
-pub use canned::CannedResponse;
+pub use canned::{CannedKind, CannedResponse, NewCanned, TAG_GREETING, TAG_SIGNOFF, TAG_SNIPPET};
 pub use enums::{Channel, Direction, Formality, Language, ParseEnumError, Priority, Status};
 pub use text::{normalize_subject, parse_address};
 

@@ -1,9 +1,33 @@
-//! Canned responses on disk.
+//! Canned responses on disk: the library itself, its usage counters, the history of
+//! which reply answered which customer message, and the two FTS5 indexes suggestions
+//! rank with. Deletes are soft (`deleted_at`) so the TUI can undo them and a deleted
+//! starter reply is not brought back by the next library update.
 
-use rusqlite::Row;
+use chrono::Utc;
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::{opt_ts, parse_col, tags_from_col, Result, Store};
-use crate::model::CannedResponse;
+use super::messages::fold_for_index;
+use super::tickets::write_event;
+use super::{opt_ts, parse_col, tags_from_col, tags_to_col, to_ts, Result, Store, StoreError};
+use crate::model::{CannedResponse, MessageId, NewCanned};
+
+const COLUMNS: &str = "id, slug, title, shortcut, language, formality, tags, body, times_used,
+                       times_unmodified, last_used_at, keywords";
+
+/// How much of a customer message goes into the history index: the question is in the
+/// first lines, and a pasted log would only add noise.
+const ANSWERED_LIMIT: usize = 4 * 1024;
+
+/// What happened to the starter library when it was brought up to date.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StarterSync {
+    /// Starter replies new to this database.
+    pub added: usize,
+    /// Replies the user never edited, updated to the new wording.
+    pub updated: usize,
+    /// Replies left alone because the user edited or deleted them.
+    pub kept: usize,
+}
 
 fn canned_from_row(r: &Row<'_>) -> rusqlite::Result<CannedResponse> {
     Ok(CannedResponse {
@@ -18,17 +42,622 @@ fn canned_from_row(r: &Row<'_>) -> rusqlite::Result<CannedResponse> {
         times_used: r.get(8)?,
         times_unmodified: r.get(9)?,
         last_used_at: opt_ts(r.get(10)?),
+        keywords: keywords_from_col(&r.get::<_, String>(11)?),
     })
 }
 
+/// Keywords may be phrases ("charged twice"), so they are stored one per line.
+fn keywords_to_col(keywords: &[String]) -> String {
+    keywords
+        .iter()
+        .map(|k| k.trim())
+        .filter(|k| !k.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn keywords_from_col(col: &str) -> Vec<String> {
+    col.lines()
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn truncate_chars(text: &str, limit: usize) -> &str {
+    match text.char_indices().nth(limit) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
+fn validate(item: &NewCanned) -> Result<()> {
+    if item.slug.trim().is_empty() {
+        return Err(StoreError::Invalid("a canned response needs a slug".into()));
+    }
+    if item.title.trim().is_empty() {
+        return Err(StoreError::Invalid(format!(
+            "canned response '{}' needs a title",
+            item.slug
+        )));
+    }
+    if item.body.trim().is_empty() {
+        return Err(StoreError::Invalid(format!(
+            "canned response '{}' has an empty body",
+            item.slug
+        )));
+    }
+    Ok(())
+}
+
+fn index_text(conn: &Connection, id: i64, item: &NewCanned) -> Result<()> {
+    conn.execute("DELETE FROM canned_text_index WHERE rowid = ?1", [id])?;
+    conn.execute(
+        "INSERT INTO canned_text_index(rowid, title, keywords, tags, body)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            id,
+            fold_for_index(&item.title),
+            fold_for_index(&item.keywords.join(" ")),
+            fold_for_index(&item.tags.join(" ")),
+            fold_for_index(&item.body)
+        ],
+    )?;
+    Ok(())
+}
+
+fn insert(conn: &Connection, item: &NewCanned, builtin_hash: Option<&str>) -> Result<i64> {
+    let now = to_ts(Utc::now());
+    conn.execute(
+        "INSERT INTO canned_responses(slug, title, shortcut, language, formality, tags, keywords,
+                                      body, builtin_hash, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+        params![
+            item.slug,
+            item.title,
+            item.shortcut,
+            item.language.as_str(),
+            item.formality.as_str(),
+            tags_to_col(&item.tags),
+            keywords_to_col(&item.keywords),
+            item.body,
+            builtin_hash,
+            now
+        ],
+    )?;
+    let id = conn.last_insert_rowid();
+    index_text(conn, id, item)?;
+    Ok(id)
+}
+
+fn overwrite(conn: &Connection, id: i64, item: &NewCanned, user_modified: bool) -> Result<()> {
+    conn.execute(
+        "UPDATE canned_responses SET slug = ?2, title = ?3, shortcut = ?4, language = ?5,
+                formality = ?6, tags = ?7, keywords = ?8, body = ?9, updated_at = ?10,
+                user_modified = user_modified OR ?11
+         WHERE id = ?1",
+        params![
+            id,
+            item.slug,
+            item.title,
+            item.shortcut,
+            item.language.as_str(),
+            item.formality.as_str(),
+            tags_to_col(&item.tags),
+            keywords_to_col(&item.keywords),
+            item.body,
+            to_ts(Utc::now()),
+            user_modified
+        ],
+    )?;
+    index_text(conn, id, item)
+}
+
+fn load(conn: &Connection, id: i64) -> Result<CannedResponse> {
+    conn.query_row(
+        &format!("SELECT {COLUMNS} FROM canned_responses WHERE id = ?1 AND deleted_at IS NULL"),
+        [id],
+        canned_from_row,
+    )
+    .optional()?
+    .ok_or(StoreError::NotFound {
+        what: "canned response",
+        id,
+    })
+}
+
+/// Turns a customer message into an FTS5 query: every distinct word, OR-ed, each cut
+/// to a short prefix. The prefix is a poor man's stemmer, and it is enough: "пароля",
+/// "паролем" and "пароль" all start with "паро", "refunded" with "refun".
+pub fn suggestion_query(text: &str) -> Option<String> {
+    let folded = fold_for_index(&text.to_lowercase());
+    let mut terms: Vec<String> = Vec::new();
+    for word in folded.split(|c: char| !c.is_alphanumeric()) {
+        let n = word.chars().count();
+        if n < 3 || STOP_WORDS.contains(&word) {
+            continue;
+        }
+        let term = if n == 3 {
+            format!("\"{word}\"")
+        } else {
+            let keep = (n.saturating_sub(2)).clamp(4, 5);
+            let stem: String = word.chars().take(keep).collect();
+            format!("\"{stem}\"*")
+        };
+        if !terms.contains(&term) {
+            terms.push(term);
+        }
+        if terms.len() >= 48 {
+            break;
+        }
+    }
+    (!terms.is_empty()).then(|| terms.join(" OR "))
+}
+
+/// Words so common in support mail that they only blur the ranking.
+const STOP_WORDS: &[&str] = &[
+    "the",
+    "and",
+    "you",
+    "your",
+    "for",
+    "that",
+    "this",
+    "with",
+    "have",
+    "was",
+    "are",
+    "but",
+    "not",
+    "can",
+    "please",
+    "thanks",
+    "thank",
+    "hello",
+    "dear",
+    "regards",
+    "what",
+    "from",
+    "добрий",
+    "день",
+    "будь",
+    "ласка",
+    "дякую",
+    "вітаю",
+    "привіт",
+    "мені",
+    "мене",
+    "якщо",
+    "що",
+    "вже",
+    "для",
+    "так",
+    "або",
+    "добрый",
+    "здравствуйте",
+    "пожалуйста",
+    "спасибо",
+    "привет",
+    "меня",
+    "мне",
+    "если",
+    "что",
+    "уже",
+    "для",
+    "так",
+    "или",
+    "как",
+    "это",
+];
+
 impl Store {
-    /// Every canned response, by title.
+    /// Every canned response that is not deleted, by language and title.
     pub fn canned_list(&self) -> Result<Vec<CannedResponse>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, slug, title, shortcut, language, formality, tags, body, times_used,
-                    times_unmodified, last_used_at FROM canned_responses ORDER BY title",
-        )?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM canned_responses WHERE deleted_at IS NULL
+             ORDER BY language, title, id"
+        ))?;
         let rows = stmt.query_map([], canned_from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// One canned response by id; a deleted one is `NotFound`.
+    pub fn canned_get(&self, id: i64) -> Result<CannedResponse> {
+        load(&self.conn, id)
+    }
+
+    /// One canned response by its slug, if it exists and is not deleted.
+    pub fn canned_by_slug(&self, slug: &str) -> Result<Option<CannedResponse>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {COLUMNS} FROM canned_responses WHERE slug = ?1 AND deleted_at IS NULL"
+                ),
+                [slug],
+                canned_from_row,
+            )
+            .optional()?)
+    }
+
+    /// Whether any response, deleted ones included, holds `slug`.
+    pub fn canned_slug_taken(&self, slug: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM canned_responses WHERE slug = ?1",
+                [slug],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    /// Adds a response written by the user. A slug already taken is refused, saying
+    /// whether the holder is deleted (and so can be restored instead).
+    pub fn canned_add(&mut self, item: &NewCanned) -> Result<i64> {
+        validate(item)?;
+        let actor = self.actor.clone();
+        let tx = self.write()?;
+        let existing: Option<(i64, Option<i64>)> = tx
+            .query_row(
+                "SELECT id, deleted_at FROM canned_responses WHERE slug = ?1",
+                [&item.slug],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((id, deleted)) = existing {
+            let hint = if deleted.is_some() {
+                format!(" by deleted response {id} (restore it, or pick another slug)")
+            } else {
+                format!(" by response {id}")
+            };
+            return Err(StoreError::Invalid(format!(
+                "slug '{}' is already taken{hint}",
+                item.slug
+            )));
+        }
+        let id = insert(&tx, item, None)?;
+        write_event(&tx, None, &actor, "canned-add", None, Some(&item.slug))?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// Replaces a response's text and fields. A starter reply edited this way is marked
+    /// as the user's, so library updates never overwrite it.
+    pub fn canned_update(&mut self, id: i64, item: &NewCanned) -> Result<()> {
+        validate(item)?;
+        let actor = self.actor.clone();
+        let tx = self.write()?;
+        let before = load(&tx, id)?;
+        let clash: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM canned_responses WHERE slug = ?1 AND id != ?2",
+                params![item.slug, id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(other) = clash {
+            return Err(StoreError::Invalid(format!(
+                "slug '{}' is already taken by response {other}",
+                item.slug
+            )));
+        }
+        overwrite(&tx, id, item, true)?;
+        write_event(
+            &tx,
+            None,
+            &actor,
+            "canned-edit",
+            Some(&before.slug),
+            Some(&item.slug),
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Deletes a response, returning it so the caller can offer undo
+    /// ([`Store::canned_restore`]). Its usage history stays for the statistics.
+    pub fn canned_delete(&mut self, id: i64) -> Result<CannedResponse> {
+        let actor = self.actor.clone();
+        let tx = self.write()?;
+        let before = load(&tx, id)?;
+        tx.execute(
+            "UPDATE canned_responses SET deleted_at = ?2 WHERE id = ?1",
+            params![id, to_ts(Utc::now())],
+        )?;
+        tx.execute("DELETE FROM canned_text_index WHERE rowid = ?1", [id])?;
+        write_event(&tx, None, &actor, "canned-delete", Some(&before.slug), None)?;
+        tx.commit()?;
+        Ok(before)
+    }
+
+    /// Undoes [`Store::canned_delete`].
+    pub fn canned_restore(&mut self, id: i64) -> Result<CannedResponse> {
+        let actor = self.actor.clone();
+        let tx = self.write()?;
+        let changed = tx.execute(
+            "UPDATE canned_responses SET deleted_at = NULL WHERE id = ?1 AND deleted_at IS NOT NULL",
+            [id],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound {
+                what: "deleted canned response",
+                id,
+            });
+        }
+        let restored = load(&tx, id)?;
+        index_text(&tx, id, &restored.to_new())?;
+        write_event(
+            &tx,
+            None,
+            &actor,
+            "canned-restore",
+            None,
+            Some(&restored.slug),
+        )?;
+        tx.commit()?;
+        Ok(restored)
+    }
+
+    /// Counts one use of a response: times used, last used, and whether it went out
+    /// as written. Use [`Store::canned_record_sent`] when the message is known.
+    pub fn canned_record_use(&mut self, id: i64, edited: bool) -> Result<()> {
+        let tx = self.write()?;
+        bump_usage(&tx, id, edited)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records that outbound `message` came from response `canned_id` (edited or not):
+    /// links the message for the tone checker, counts the use, and remembers the
+    /// customer message it answered so future suggestions learn from it.
+    pub fn canned_record_sent(
+        &mut self,
+        message: MessageId,
+        canned_id: i64,
+        edited: bool,
+    ) -> Result<()> {
+        let tx = self.write()?;
+        let changed = tx.execute(
+            "UPDATE messages SET canned_id = ?2, canned_edited = ?3 WHERE id = ?1",
+            params![message, canned_id, edited],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound {
+                what: "message",
+                id: message,
+            });
+        }
+        bump_usage(&tx, canned_id, edited)?;
+        let answered: String = tx
+            .query_row(
+                "SELECT body FROM messages
+                 WHERE ticket_id = (SELECT ticket_id FROM messages WHERE id = ?1)
+                   AND direction = 'inbound' AND id < ?1
+                 ORDER BY id DESC LIMIT 1",
+                [message],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or_default();
+        let answered = truncate_chars(&answered, ANSWERED_LIMIT);
+        tx.execute(
+            "INSERT INTO canned_uses(canned_id, message_id, edited, at, answered)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![canned_id, message, edited, to_ts(Utc::now()), answered],
+        )?;
+        let use_id = tx.last_insert_rowid();
+        if !answered.trim().is_empty() {
+            tx.execute(
+                "INSERT INTO canned_history_index(rowid, answered) VALUES (?1, ?2)",
+                params![use_id, fold_for_index(answered)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Which response, if any, an outbound message came from, and whether it was edited.
+    pub fn canned_origin(&self, message: MessageId) -> Result<Option<(i64, bool)>> {
+        let row: Option<(Option<i64>, Option<bool>)> = self
+            .conn
+            .query_row(
+                "SELECT canned_id, canned_edited FROM messages WHERE id = ?1",
+                [message],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(row.and_then(|(id, edited)| id.map(|id| (id, edited.unwrap_or(true)))))
+    }
+
+    /// Relevance of every response to a customer message, best first, as
+    /// `(response id, score)`: BM25 over the messages each response answered before,
+    /// plus BM25 over the responses' own title, keywords, tags and body (so a new
+    /// library suggests something on day one). Deleted responses are left out.
+    pub fn canned_suggestion_scores(&self, message: &str) -> Result<Vec<(i64, f64)>> {
+        let Some(query) = suggestion_query(message) else {
+            return Ok(Vec::new());
+        };
+        let mut scores: std::collections::HashMap<i64, f64> = Default::default();
+        let mut text = self.conn.prepare(
+            "SELECT i.rowid, -bm25(canned_text_index, 4.0, 3.0, 2.0, 1.0)
+             FROM canned_text_index i
+             JOIN canned_responses c ON c.id = i.rowid AND c.deleted_at IS NULL
+             WHERE canned_text_index MATCH ?1",
+        )?;
+        for row in text.query_map([&query], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)?)))? {
+            let (id, score) = row?;
+            *scores.entry(id).or_default() += score;
+        }
+        let mut history = self.conn.prepare(
+            "SELECT u.canned_id, h.score FROM (
+                 SELECT rowid AS use_id, -bm25(canned_history_index) AS score
+                 FROM canned_history_index WHERE canned_history_index MATCH ?1
+                 ORDER BY bm25(canned_history_index) LIMIT 500) h
+             JOIN canned_uses u ON u.id = h.use_id
+             JOIN canned_responses c ON c.id = u.canned_id AND c.deleted_at IS NULL",
+        )?;
+        for row in
+            history.query_map([&query], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, f64>(1)?)))?
+        {
+            let (id, score) = row?;
+            *scores.entry(id).or_default() += HISTORY_WEIGHT * score;
+        }
+        let mut ranked: Vec<(i64, f64)> = scores.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        Ok(ranked)
+    }
+
+    /// Brings the starter library up to date: adds new replies, updates the ones the
+    /// user never touched whose wording changed (`builtin_hash` differs), and keeps
+    /// every reply the user edited or deleted exactly as it is.
+    pub fn canned_sync_starter(&mut self, items: &[(NewCanned, String)]) -> Result<StarterSync> {
+        for (item, _) in items {
+            validate(item)?;
+        }
+        let tx = self.write()?;
+        let mut report = StarterSync::default();
+        for (item, hash) in items {
+            let existing: Option<(i64, Option<String>, bool, Option<i64>)> = tx
+                .query_row(
+                    "SELECT id, builtin_hash, user_modified, deleted_at FROM canned_responses
+                     WHERE slug = ?1",
+                    [&item.slug],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            match existing {
+                None => {
+                    insert(&tx, item, Some(hash))?;
+                    report.added += 1;
+                }
+                Some((_, _, modified, deleted)) if modified || deleted.is_some() => {
+                    report.kept += 1;
+                }
+                Some((_, Some(old), _, _)) if old == *hash => {}
+                Some((id, _, _, _)) => {
+                    overwrite(&tx, id, item, false)?;
+                    tx.execute(
+                        "UPDATE canned_responses SET builtin_hash = ?2 WHERE id = ?1",
+                        params![id, hash],
+                    )?;
+                    report.updated += 1;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(report)
+    }
+}
+
+/// A response used before for a message like this one counts for more than words
+/// the response itself happens to contain.
+const HISTORY_WEIGHT: f64 = 2.0;
+
+fn bump_usage(conn: &Connection, id: i64, edited: bool) -> Result<()> {
+    let changed = conn.execute(
+        "UPDATE canned_responses SET times_used = times_used + 1,
+                times_unmodified = times_unmodified + (CASE WHEN ?2 THEN 0 ELSE 1 END),
+                last_used_at = ?3
+         WHERE id = ?1",
+        params![id, edited, to_ts(Utc::now())],
+    )?;
+    if changed == 0 {
+        return Err(StoreError::NotFound {
+            what: "canned response",
+            id,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Formality, Language};
+
+    fn item(slug: &str, body: &str) -> NewCanned {
+        NewCanned {
+            slug: slug.into(),
+            title: format!("Title of {slug}"),
+            shortcut: Some(slug.into()),
+            language: Language::Uk,
+            formality: Formality::Formal,
+            tags: vec!["billing".into()],
+            keywords: vec!["гроші повернути".into()],
+            body: body.into(),
+        }
+    }
+
+    #[test]
+    fn suggestion_query_stems_cyrillic_and_drops_noise() {
+        let q =
+            suggestion_query("Добрий день! Поверніть гроші, будь ласка: списали двічі.").unwrap();
+        assert!(q.contains("\"повер\"*"), "{q}");
+        assert!(q.contains("\"списа\"*"), "{q}");
+        assert!(!q.contains("добр"), "greeting words are noise: {q}");
+        assert_eq!(suggestion_query("ok !!"), None);
+    }
+
+    #[test]
+    fn delete_is_undoable_and_hides_the_response() {
+        let mut store = Store::open_in_memory().unwrap();
+        let id = store
+            .canned_add(&item("refund", "Повернемо кошти."))
+            .unwrap();
+        let gone = store.canned_delete(id).unwrap();
+        assert_eq!(gone.slug, "refund");
+        assert!(store.canned_list().unwrap().is_empty());
+        assert!(store.canned_get(id).is_err());
+        let err = store.canned_add(&item("refund", "x")).unwrap_err();
+        assert!(err.to_string().contains("deleted response"), "{err}");
+        store.canned_restore(id).unwrap();
+        assert_eq!(store.canned_list().unwrap().len(), 1);
+        assert_eq!(
+            store.canned_suggestion_scores("повернути гроші").unwrap()[0].0,
+            id
+        );
+    }
+
+    #[test]
+    fn starter_sync_never_overwrites_user_edits_or_deletes() {
+        let mut store = Store::open_in_memory().unwrap();
+        let v1 = vec![
+            (item("a", "one"), "h1".to_string()),
+            (item("b", "two"), "h1".to_string()),
+            (item("c", "three"), "h1".to_string()),
+        ];
+        let first = store.canned_sync_starter(&v1).unwrap();
+        assert_eq!(first.added, 3);
+        let a = store.canned_by_slug("a").unwrap().unwrap();
+        store
+            .canned_update(a.id, &item("a", "my own words"))
+            .unwrap();
+        let c = store.canned_by_slug("c").unwrap().unwrap();
+        store.canned_delete(c.id).unwrap();
+        let v2: Vec<_> = v1
+            .iter()
+            .map(|(i, _)| {
+                (
+                    NewCanned {
+                        body: format!("{} v2", i.body),
+                        ..i.clone()
+                    },
+                    "h2".into(),
+                )
+            })
+            .collect();
+        let second = store.canned_sync_starter(&v2).unwrap();
+        assert_eq!((second.added, second.updated, second.kept), (0, 1, 2));
+        assert_eq!(
+            store.canned_by_slug("a").unwrap().unwrap().body,
+            "my own words"
+        );
+        assert_eq!(store.canned_by_slug("b").unwrap().unwrap().body, "two v2");
+        assert!(
+            store.canned_by_slug("c").unwrap().is_none(),
+            "deleted stays deleted"
+        );
     }
 }

@@ -14,6 +14,7 @@ pub mod schema;
 pub mod search;
 mod tickets;
 
+pub use canned::StarterSync;
 pub use dump::Dump;
 pub use health::{daily_backup, Health};
 pub use search::{SearchHit, SearchQuery};

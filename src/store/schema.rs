@@ -11,10 +11,10 @@ type Migration = (i64, &'static str);
 
 /// Every migration in order. Append only: a released step is never edited, because
 /// users' files have already run it.
-const MIGRATIONS: &[Migration] = &[(1, V1), (2, V2)];
+const MIGRATIONS: &[Migration] = &[(1, V1), (2, V2), (3, V3)];
 
 /// The schema version this build writes and understands.
-pub const CURRENT_VERSION: i64 = 2;
+pub const CURRENT_VERSION: i64 = 3;
 
 const V1: &str = r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -157,6 +157,42 @@ CREATE TABLE raw_messages (
 CREATE INDEX raw_messages_sha ON raw_messages(sha256);
 "#;
 
+/// Version 3: what canned-reply suggestions learn from. `keywords` are the words
+/// customers use when they need a reply; `deleted_at` makes delete undoable and keeps a
+/// deleted starter reply from coming back; `canned_uses` remembers which customer
+/// message each reply answered, and two contentless FTS5 tables rank replies by BM25
+/// against a new message: by that history, and by the replies' own text for a cold start.
+const V3: &str = r#"
+ALTER TABLE canned_responses ADD COLUMN keywords TEXT NOT NULL DEFAULT '';
+ALTER TABLE canned_responses ADD COLUMN deleted_at INTEGER;
+
+CREATE TABLE canned_uses (
+    id INTEGER PRIMARY KEY,
+    canned_id INTEGER NOT NULL REFERENCES canned_responses(id) ON DELETE CASCADE,
+    message_id INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+    edited INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    answered TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX canned_uses_canned ON canned_uses(canned_id);
+
+-- rowid = canned_uses.id: the customer message a reply answered.
+CREATE VIRTUAL TABLE canned_history_index USING fts5(
+    answered,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+-- rowid = canned_responses.id: the reply's own words, for suggestions with no history.
+CREATE VIRTUAL TABLE canned_text_index USING fts5(
+    title, keywords, tags, body,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+INSERT INTO canned_text_index(rowid, title, keywords, tags, body)
+    SELECT id, title, '', tags, body FROM canned_responses;
+"#;
+
 /// Brings `conn` to [`CURRENT_VERSION`], one transaction per step. Returns whether the
 /// file was empty (version 0) before, so the caller can seed a first-run queue.
 pub fn migrate(conn: &mut Connection) -> Result<bool, StoreError> {
@@ -221,6 +257,33 @@ mod tests {
             .query_row("SELECT value FROM meta", [], |r| r.get(0))
             .unwrap();
         assert_eq!(v, "v", "existing data survives the upgrade");
+    }
+
+    #[test]
+    fn upgrades_a_version_two_file_indexing_its_canned_replies() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch(V1).unwrap();
+        conn.execute_batch(V2).unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute(
+            "INSERT INTO canned_responses(slug, title, body, created_at, updated_at)
+             VALUES ('refund', 'Refund issued', 'Your refund is on its way', 0, 0)",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        assert_eq!(version(&conn).unwrap(), CURRENT_VERSION);
+        let found: i64 = conn
+            .query_row(
+                "SELECT rowid FROM canned_text_index WHERE canned_text_index MATCH 'refund'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            found, 1,
+            "an existing reply is searchable after the upgrade"
+        );
     }
 
     #[test]

@@ -1,0 +1,187 @@
+//! The picker: fuzzy ranking over shortcut, title, tags and body (nucleo), with the
+//! ticket's language first, and `;;shortcut` expansion while typing.
+
+use std::cmp::Reverse;
+use std::ops::Range;
+
+use nucleo_matcher::pattern::{AtomKind, CaseMatching, Normalization, Pattern};
+use nucleo_matcher::{Config, Matcher, Utf32Str};
+
+use crate::model::{CannedKind, CannedResponse, Formality, Language};
+
+/// What the user types before a shortcut in the composer: `;;refund`, then Tab.
+pub const SHORTCUT_PREFIX: &str = ";;";
+
+/// A query equal to an item's shortcut puts that item above every fuzzy match.
+const EXACT_SHORTCUT_BONUS: u32 = 100_000;
+
+/// How much a match in each field counts: a shortcut or title says what a reply is
+/// for; the body only says it mentions the words.
+const WEIGHT_SHORTCUT: u32 = 4;
+const WEIGHT_TITLE: u32 = 3;
+const WEIGHT_TAGS: u32 = 2;
+const WEIGHT_BODY: u32 = 1;
+
+/// Like [`crate::canned::rank`], and among equally good matches the customer's register
+/// (formal or informal; formal when unknown) comes first.
+pub fn rank_for(
+    items: &[CannedResponse],
+    query: &str,
+    language: Language,
+    formality: Formality,
+) -> Vec<usize> {
+    let query = query.trim().trim_start_matches(SHORTCUT_PREFIX).trim();
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let fuzzy = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
+    let literal = Pattern::new(
+        query,
+        CaseMatching::Ignore,
+        Normalization::Smart,
+        AtomKind::Substring,
+    );
+    let mut buf = Vec::new();
+    let mut score = |pattern: &Pattern, text: &str| -> Option<u32> {
+        pattern.score(Utf32Str::new(text, &mut buf), &mut matcher)
+    };
+    let mut scored: Vec<(usize, u32)> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if query.is_empty() {
+            scored.push((i, 0));
+            continue;
+        }
+        let shortcut = item.shortcut.as_deref().unwrap_or("");
+        let tags = item.tags.join(" ");
+        let fields = [
+            (score(&fuzzy, shortcut), WEIGHT_SHORTCUT),
+            (score(&fuzzy, &item.title), WEIGHT_TITLE),
+            (score(&fuzzy, &tags), WEIGHT_TAGS),
+            (score(&literal, &item.body), WEIGHT_BODY),
+        ];
+        let mut total: u32 = fields.iter().filter_map(|(s, w)| s.map(|s| s * w)).sum();
+        if fields.iter().all(|(s, _)| s.is_none()) {
+            // Words spread over several fields ("refund card"): match them all at once.
+            let all = format!("{shortcut} {} {tags} {}", item.title, item.body);
+            match score(&literal, &all) {
+                Some(s) => total = s,
+                None => continue,
+            }
+        }
+        if !shortcut.is_empty() && same_shortcut(shortcut, query) {
+            total += EXACT_SHORTCUT_BONUS;
+        }
+        scored.push((i, total));
+    }
+    let wanted = preferred_formality(formality);
+    scored.sort_by_key(|&(i, s)| {
+        let item = &items[i];
+        (
+            language != Language::Other && item.language != language,
+            Reverse(s),
+            item.kind() != CannedKind::Reply,
+            formality_rank(item.formality, wanted),
+            Reverse(item.times_used),
+            item.title.to_lowercase(),
+        )
+    });
+    scored.into_iter().map(|(i, _)| i).collect()
+}
+
+/// Replies to a customer whose register we do not know yet are formal: "Ви" to
+/// someone who writes "ти" is a small miss, the reverse is rude.
+fn preferred_formality(customer: Formality) -> Formality {
+    match customer {
+        Formality::Informal => Formality::Informal,
+        _ => Formality::Formal,
+    }
+}
+
+/// 0 for the wanted register, 1 for a reply written for any register, 2 for the other.
+pub(crate) fn formality_rank(item: Formality, wanted: Formality) -> u8 {
+    if item == wanted {
+        0
+    } else if item == Formality::Unknown {
+        1
+    } else {
+        2
+    }
+}
+
+/// Finds a `;;shortcut` just before the cursor. Returns the byte range of `;;shortcut`
+/// in `text_before_cursor` (to replace with the rendered reply) and the response.
+/// When several share the shortcut (one per language), the first in `items` wins;
+/// [`expand_shortcut_for`] picks the one for the customer instead.
+pub fn expand_shortcut(
+    text_before_cursor: &str,
+    items: &[CannedResponse],
+) -> Option<(Range<usize>, CannedResponse)> {
+    let (range, name) = shortcut_before_cursor(text_before_cursor)?;
+    let item = items.iter().find(|c| {
+        c.shortcut
+            .as_deref()
+            .is_some_and(|s| same_shortcut(s, name))
+    })?;
+    Some((range, item.clone()))
+}
+
+/// Like [`expand_shortcut`], choosing among same-named responses the one in the
+/// customer's language and register.
+pub fn expand_shortcut_for(
+    text_before_cursor: &str,
+    items: &[CannedResponse],
+    language: Language,
+    formality: Formality,
+) -> Option<(Range<usize>, CannedResponse)> {
+    let (range, name) = shortcut_before_cursor(text_before_cursor)?;
+    let wanted = preferred_formality(formality);
+    let item = items
+        .iter()
+        .filter(|c| {
+            c.shortcut
+                .as_deref()
+                .is_some_and(|s| same_shortcut(s, name))
+        })
+        .min_by_key(|c| (c.language != language, formality_rank(c.formality, wanted)))?;
+    Some((range, item.clone()))
+}
+
+/// Shortcuts compare without case in any script: `;;Повернення` finds `повернення`.
+fn same_shortcut(a: &str, b: &str) -> bool {
+    a.to_lowercase() == b.to_lowercase()
+}
+
+/// `Thanks! ;;refund` → (range of `;;refund`, "refund"). The shortcut must start the
+/// text or follow whitespace, so `a;;b` inside a URL or code is left alone.
+fn shortcut_before_cursor(text: &str) -> Option<(Range<usize>, &str)> {
+    let start = text.rfind(SHORTCUT_PREFIX)?;
+    let name = &text[start + SHORTCUT_PREFIX.len()..];
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+    let at_boundary = text[..start]
+        .chars()
+        .next_back()
+        .is_none_or(char::is_whitespace);
+    (valid && at_boundary).then_some((start..text.len(), name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_shortcut_only_at_a_word_boundary() {
+        assert_eq!(
+            shortcut_before_cursor("Hi! ;;refund"),
+            Some((4..12, "refund"))
+        );
+        assert_eq!(
+            shortcut_before_cursor(";;повернення").map(|x| x.1),
+            Some("повернення")
+        );
+        assert_eq!(shortcut_before_cursor("http://a;;b"), None);
+        assert_eq!(shortcut_before_cursor("done ;;"), None);
+        assert_eq!(shortcut_before_cursor(";;refund now"), None);
+        assert!(same_shortcut("Повернення", "повернення"));
+    }
+}
