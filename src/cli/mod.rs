@@ -114,6 +114,7 @@ impl Context {
         if seed && !self.no_demo && store.was_created() {
             crate::demo::seed(&mut store).context("could not add the welcome queue")?;
         }
+        crate::canned::ensure_starter(&mut store).context("could not load the starter replies")?;
         Ok(store)
     }
 }
