@@ -1,7 +1,9 @@
 //! Queue benchmarks: inbox pages, full-text search and opening a long thread on a
 //! synthetic queue. Size with FIRSTLINE_BENCH_TICKETS / FIRSTLINE_BENCH_MESSAGES
 //! (defaults 20k / 200k so `cargo bench` finishes in minutes; the README's figures
-//! say which size they used). The queue is generated once into a temp file.
+//! say which size they used). The queue is generated once into a temp file, or
+//! FIRSTLINE_BENCH_DB names one made by `firstline dev gen` (thread/open then uses an
+//! existing ticket rather than a 200-message one).
 //!
 //! `cargo bench --bench store`
 
@@ -20,20 +22,45 @@ fn env_usize(name: &str, default: usize) -> usize {
 
 fn queue() -> (tempfile::TempDir, Store, i64) {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bench.db");
+    // A queue made earlier with `firstline dev gen` (e.g. 1M messages) saves minutes.
+    let existing = std::env::var_os("FIRSTLINE_BENCH_DB").map(std::path::PathBuf::from);
+    let path = existing
+        .clone()
+        .unwrap_or_else(|| dir.path().join("bench.db"));
     let mut store = Store::open(&path).unwrap();
     store.set_bulk_mode(true).unwrap();
+    if existing.is_some() {
+        eprintln!(
+            "using {} ({} messages)",
+            path.display(),
+            store.health().unwrap().messages
+        );
+        let long = SearchQuery::parse("subject:\"very long thread\"").unwrap();
+        if let Some(hit) = store.search(&long, 1).unwrap().first() {
+            return (dir, store, hit.summary.ticket.id);
+        }
+    } else {
+        generate_into(&mut store);
+    }
+    let id = long_thread(&mut store);
+    (dir, store, id)
+}
+
+fn generate_into(store: &mut Store) {
     let shape = Shape {
         tickets: env_usize("FIRSTLINE_BENCH_TICKETS", 20_000),
         messages: env_usize("FIRSTLINE_BENCH_MESSAGES", 200_000),
         seed: 42,
     };
     let started = std::time::Instant::now();
-    let (t, m) = generate(&mut store, shape, |_| {}).unwrap();
+    let (t, m) = generate(store, shape, |_| {}).unwrap();
     eprintln!(
         "generated {t} tickets / {m} messages in {:.1}s",
         started.elapsed().as_secs_f64()
     );
+}
+
+fn long_thread(store: &mut Store) -> i64 {
     let long = NewTicket {
         subject: "A very long thread".into(),
         customer: NewCustomer {
@@ -60,8 +87,7 @@ fn queue() -> (tempfile::TempDir, Store, i64) {
             ..Default::default()
         })
         .collect();
-    let id = store.create_threads(&[(long, rest)]).unwrap()[0];
-    (dir, store, id)
+    store.create_threads(&[(long, rest)]).unwrap()[0]
 }
 
 fn benches(c: &mut Criterion) {
