@@ -4,6 +4,8 @@
 
 mod admin;
 mod canned;
+mod check;
+mod followup;
 mod import;
 mod outbox;
 mod show;
@@ -79,6 +81,10 @@ pub enum Command {
     Backup(admin::BackupArgs),
     /// Check the database and show where everything lives.
     Doctor(admin::DoctorArgs),
+    /// SLA check for cron: one line per overdue or nearly due ticket; exit 3 if any.
+    Check(check::CheckArgs),
+    /// Follow-ups: promises read from sent replies, and ones you add.
+    Followups(followup::FollowupArgs),
 }
 
 /// An error that is the user's to fix (bad id, bad argument): exit code 1.
@@ -178,6 +184,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::ImportJson(a)) => ok(admin::import_json(&ctx, a)),
         Some(Command::Backup(a)) => ok(admin::backup(&ctx, a)),
         Some(Command::Doctor(a)) => admin::doctor(&ctx, a),
+        Some(Command::Check(a)) => check::run(&ctx, a),
+        Some(Command::Followups(a)) => followup::run(&ctx, a),
     }
 }
 

@@ -8,16 +8,22 @@
 mod canned;
 mod customers;
 mod dump;
+mod followups;
 mod health;
 mod messages;
+mod report;
 pub mod schema;
 pub mod search;
 mod tickets;
+mod watch;
 
 pub use dump::Dump;
+pub use followups::{Followup, NewFollowup};
 pub use health::Health;
+pub use report::ReportData;
 pub use search::{SearchHit, SearchQuery};
 pub use tickets::{SortOrder, TicketFilter, View};
+pub use watch::{SiteCheck, SiteIncident};
 
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};

@@ -1,0 +1,624 @@
+//! SLA behaviour as the support person relies on it: business-hours arithmetic across
+//! weekends, holidays, DST and time zones; clocks that pause while pending; promises
+//! read from replies in English, Ukrainian and Russian; the reply ledger; and
+//! `firstline check` exit codes for cron.
+
+use assert_cmd::Command;
+use chrono::{DateTime, Duration, TimeZone, Timelike, Utc};
+use chrono_tz::Europe::Kyiv;
+use firstline::config::SlaConfig;
+use firstline::model::{Channel, Direction, Event, Message, Priority, Status, Ticket};
+use firstline::sla::{
+    self, extract_promise, ticket_clocks, ticket_ledger, BusinessCalendar, ClockState, LedgerState,
+};
+
+fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+}
+
+fn kyiv(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+    Kyiv.with_ymd_and_hms(y, mo, d, h, mi, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn office(tz: &str) -> SlaConfig {
+    SlaConfig {
+        timezone: tz.into(),
+        hours: "09:00-18:00".into(),
+        days: vec![1, 2, 3, 4, 5],
+        ..SlaConfig::default()
+    }
+}
+
+fn cal(config: &SlaConfig) -> BusinessCalendar {
+    BusinessCalendar::from_config(config).unwrap()
+}
+
+// ---- business hours -------------------------------------------------------------
+
+#[test]
+fn friday_evening_target_runs_over_the_weekend_to_monday() {
+    let c = cal(&office("Europe/Kyiv"));
+    // Fri 17:00 + 4 working hours = 1 h on Friday + 3 h on Monday → Mon 12:00.
+    assert_eq!(
+        c.add(kyiv(2026, 11, 27, 17, 0), Duration::hours(4)),
+        Some(kyiv(2026, 11, 30, 12, 0))
+    );
+    assert_eq!(
+        c.between(kyiv(2026, 11, 27, 17, 0), kyiv(2026, 11, 30, 12, 0)),
+        Duration::hours(4)
+    );
+}
+
+#[test]
+fn a_message_on_saturday_waits_for_monday_opening() {
+    let c = cal(&office("Europe/Kyiv"));
+    assert_eq!(
+        c.add(kyiv(2026, 11, 28, 11, 0), Duration::hours(1)),
+        Some(kyiv(2026, 11, 30, 10, 0))
+    );
+}
+
+#[test]
+fn holidays_are_skipped_like_weekends() {
+    let mut cfg = office("Europe/Kyiv");
+    cfg.holidays = vec!["2026-11-30".into()];
+    assert_eq!(
+        cal(&cfg).add(kyiv(2026, 11, 27, 17, 0), Duration::hours(4)),
+        Some(kyiv(2026, 12, 1, 12, 0))
+    );
+}
+
+#[test]
+fn spring_dst_change_in_kyiv_keeps_local_office_hours() {
+    let c = cal(&office("Europe/Kyiv"));
+    // Clocks go forward on Sun 2026-03-29. Fri 16:00 (UTC+2) + 4h → Mon 11:00 (UTC+3).
+    let due = c.add(kyiv(2026, 3, 27, 16, 0), Duration::hours(4)).unwrap();
+    assert_eq!(due, utc(2026, 3, 30, 8, 0));
+    assert_eq!(due.with_timezone(&Kyiv).hour(), 11);
+}
+
+#[test]
+fn round_the_clock_days_across_dst_are_23_and_25_hours_long() {
+    let cfg = SlaConfig {
+        timezone: "Europe/Kyiv".into(),
+        ..SlaConfig::default()
+    };
+    let c = cal(&cfg);
+    assert_eq!(
+        c.between(kyiv(2026, 3, 29, 0, 0), kyiv(2026, 3, 30, 0, 0)),
+        Duration::hours(23)
+    );
+    assert_eq!(
+        c.between(kyiv(2026, 10, 25, 0, 0), kyiv(2026, 10, 26, 0, 0)),
+        Duration::hours(25)
+    );
+    // 24 real hours from Saturday noon end at 13:00 local on Sunday: one hour vanished.
+    let due = c
+        .add(kyiv(2026, 3, 28, 12, 0), Duration::hours(24))
+        .unwrap();
+    assert_eq!(due.with_timezone(&Kyiv).hour(), 13);
+}
+
+#[test]
+fn the_same_instant_is_early_morning_in_new_york_and_night_in_tokyo() {
+    let created = utc(2026, 11, 26, 12, 0); // Thursday
+                                            // New York 07:00 → opens 09:00 → +2h = 11:00 EST = 16:00 UTC.
+    assert_eq!(
+        cal(&office("America/New_York")).add(created, Duration::hours(2)),
+        Some(utc(2026, 11, 26, 16, 0))
+    );
+    // Tokyo 21:00 → Friday 09:00 → +2h = 11:00 JST = 02:00 UTC.
+    assert_eq!(
+        cal(&office("Asia/Tokyo")).add(created, Duration::hours(2)),
+        Some(utc(2026, 11, 27, 2, 0))
+    );
+}
+
+#[test]
+fn reply_due_counts_in_business_time() {
+    let cfg = office("Europe/Kyiv");
+    let t = ticket(kyiv(2026, 11, 27, 17, 0), Priority::High); // 4 h target
+    assert_eq!(sla::reply_due(&cfg, &t), Some(kyiv(2026, 11, 30, 12, 0)));
+    assert!(!sla::first_response_overdue(
+        &cfg,
+        &t,
+        kyiv(2026, 11, 28, 12, 0)
+    ));
+    assert!(sla::first_response_overdue(
+        &cfg,
+        &t,
+        kyiv(2026, 11, 30, 12, 1)
+    ));
+}
+
+#[test]
+fn chat_override_tightens_the_first_response_target() {
+    let mut cfg = SlaConfig::default();
+    let chat: firstline::config::Config =
+        firstline::config::Config::parse("[sla.channels.chat]\nfirst_response_minutes = { urgent = 5, high = 10, normal = 15, low = 60 }\n")
+            .unwrap();
+    cfg.channels = chat.sla.channels;
+    let mut t = ticket(utc(2026, 1, 1, 10, 0), Priority::Normal);
+    assert_eq!(sla::reply_due(&cfg, &t), Some(utc(2026, 1, 1, 18, 0)));
+    t.channel = Channel::Chat;
+    assert_eq!(sla::reply_due(&cfg, &t), Some(utc(2026, 1, 1, 10, 15)));
+}
+
+// ---- clocks ---------------------------------------------------------------------
+
+fn ticket(created: DateTime<Utc>, priority: Priority) -> Ticket {
+    Ticket {
+        id: 1,
+        subject: "Оплата не пройшла".into(),
+        status: Status::New,
+        priority,
+        channel: Channel::Email,
+        tags: vec![],
+        assignee: None,
+        customer_id: 1,
+        created_at: created,
+        updated_at: created,
+        first_response_at: None,
+        resolved_at: None,
+        snoozed_until: None,
+        escalation: None,
+        awaiting_reply_since: Some(created),
+        unread: true,
+        version: 1,
+    }
+}
+
+fn status_event(id: i64, at: DateTime<Utc>, old: &str, new: &str) -> Event {
+    Event {
+        id,
+        ticket_id: Some(1),
+        at,
+        actor: "t".into(),
+        kind: "status".into(),
+        old: Some(old.into()),
+        new: Some(new.into()),
+    }
+}
+
+#[test]
+fn resolution_clock_pauses_while_pending_and_resumes() {
+    let cfg = office("Europe/Kyiv"); // normal resolution 4320 min = 72 working hours
+    let cfg = SlaConfig {
+        resolution_minutes: firstline::config::PriorityMinutes {
+            urgent: 60,
+            high: 240,
+            normal: 480,
+            low: 1440,
+        },
+        ..cfg
+    };
+    let c = cal(&cfg);
+    let mut t = ticket(kyiv(2026, 11, 23, 9, 0), Priority::Normal); // Monday
+    t.first_response_at = Some(kyiv(2026, 11, 23, 9, 30));
+    t.awaiting_reply_since = None;
+    t.status = Status::Pending;
+    let mut events = vec![status_event(
+        1,
+        kyiv(2026, 11, 23, 10, 0),
+        "open",
+        "pending",
+    )];
+
+    // While pending, the clock stands still with 7 of 8 working hours left.
+    let clocks = ticket_clocks(&cfg, &c, &t, &events, kyiv(2026, 11, 24, 9, 30));
+    assert_eq!(
+        clocks.resolution.state,
+        ClockState::Paused { left_minutes: 420 }
+    );
+    assert!(clocks.resolution.due().is_none());
+
+    // The customer answers on Tuesday 10:00: 1 h Monday + 7 h Tuesday → Tue 17:00.
+    t.status = Status::Open;
+    events.push(status_event(
+        2,
+        kyiv(2026, 11, 24, 10, 0),
+        "pending",
+        "open",
+    ));
+    let clocks = ticket_clocks(&cfg, &c, &t, &events, kyiv(2026, 11, 24, 10, 30));
+    assert_eq!(clocks.resolution.due(), Some(kyiv(2026, 11, 24, 17, 0)));
+    assert!(!clocks.resolution.is_overdue(kyiv(2026, 11, 24, 16, 59)));
+    assert!(clocks.resolution.is_overdue(kyiv(2026, 11, 24, 17, 1)));
+    assert!(matches!(
+        clocks.first_response.state,
+        ClockState::Stopped {
+            breached: false,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn next_response_clock_starts_at_the_customers_new_message() {
+    let cfg = SlaConfig::default();
+    let c = cal(&cfg);
+    let mut t = ticket(utc(2026, 1, 1, 10, 0), Priority::Urgent);
+    t.status = Status::Open;
+    t.first_response_at = Some(utc(2026, 1, 1, 10, 20));
+    t.awaiting_reply_since = Some(utc(2026, 1, 1, 12, 0));
+    let clocks = ticket_clocks(&cfg, &c, &t, &[], utc(2026, 1, 1, 12, 30));
+    let next = clocks.next_response.unwrap();
+    assert_eq!(next.due(), Some(utc(2026, 1, 1, 13, 0)));
+    assert_eq!(clocks.nearest().unwrap().kind, sla::ClockKind::NextResponse);
+}
+
+#[test]
+fn warnings_fire_at_the_configured_marks() {
+    let cfg = SlaConfig::default();
+    let due = utc(2026, 1, 1, 12, 0);
+    assert_eq!(
+        sla::urgency(&cfg, due, utc(2026, 1, 1, 11, 50)),
+        sla::Urgency::Warning { mark_minutes: 15 }
+    );
+    assert_eq!(
+        sla::urgency(&cfg, due, utc(2026, 1, 1, 10, 0)),
+        sla::Urgency::Ok
+    );
+}
+
+// ---- promises -------------------------------------------------------------------
+
+/// Wednesday 2026-11-25 10:00 UTC; the default desk is 24/7 in UTC, so a day-level
+/// promise falls due at 18:00.
+fn sent() -> DateTime<Utc> {
+    utc(2026, 11, 25, 10, 0)
+}
+
+fn due_of(text: &str, cfg: &SlaConfig) -> Option<DateTime<Utc>> {
+    let p = extract_promise(text, sent(), cfg)?;
+    assert_eq!(&text[p.span.clone()], p.phrase, "span points at the phrase");
+    Some(p.due)
+}
+
+#[test]
+fn reads_english_promises() {
+    let cfg = SlaConfig::default();
+    let cases = [
+        ("I'll get back to you tomorrow.", utc(2026, 11, 26, 18, 0)),
+        ("We will have it fixed by Friday.", utc(2026, 11, 27, 18, 0)),
+        (
+            "You will hear from me within an hour.",
+            utc(2026, 11, 25, 11, 0),
+        ),
+        ("I'll check again in 30 minutes.", utc(2026, 11, 25, 10, 30)),
+        (
+            "Expect an answer the day after tomorrow.",
+            utc(2026, 11, 27, 18, 0),
+        ),
+        ("I'll confirm by 5pm.", utc(2026, 11, 25, 17, 0)),
+        ("We'll update you later today.", utc(2026, 11, 25, 18, 0)),
+    ];
+    for (text, want) in cases {
+        assert_eq!(due_of(text, &cfg), Some(want), "{text}");
+    }
+    assert_eq!(
+        due_of("The fix ships by the end of the week.", &office("UTC")),
+        Some(utc(2026, 11, 27, 18, 0)),
+        "end of week is the last working day"
+    );
+}
+
+#[test]
+fn reads_ukrainian_promises() {
+    let cfg = SlaConfig::default();
+    let cases = [
+        ("Дякую! Відповімо завтра.", utc(2026, 11, 26, 18, 0)),
+        (
+            "Перевіримо і відповімо до п'ятниці.",
+            utc(2026, 11, 27, 18, 0),
+        ),
+        (
+            "Перевіримо і відповімо до пʼятниці.",
+            utc(2026, 11, 27, 18, 0),
+        ),
+        ("Напишу за годину.", utc(2026, 11, 25, 11, 0)),
+        ("Повернемо кошти протягом дня.", utc(2026, 11, 25, 18, 0)),
+        ("Передзвоню через 2 години.", utc(2026, 11, 25, 12, 0)),
+        ("Надішлю післязавтра.", utc(2026, 11, 27, 18, 0)),
+    ];
+    for (text, want) in cases {
+        assert_eq!(due_of(text, &cfg), Some(want), "{text}");
+    }
+    assert_eq!(
+        due_of("Виправимо до кінця тижня.", &office("UTC")),
+        Some(utc(2026, 11, 27, 18, 0))
+    );
+}
+
+#[test]
+fn reads_russian_promises() {
+    let cfg = SlaConfig::default();
+    let cases = [
+        ("Ответим в течение дня.", utc(2026, 11, 25, 18, 0)),
+        ("Проверю и напишу через час.", utc(2026, 11, 25, 11, 0)),
+        ("Исправим до пятницы.", utc(2026, 11, 27, 18, 0)),
+        ("Завтра всё заработает.", utc(2026, 11, 26, 18, 0)),
+        (
+            "Вернусь с ответом в течение 15 минут.",
+            utc(2026, 11, 25, 10, 15),
+        ),
+    ];
+    for (text, want) in cases {
+        assert_eq!(due_of(text, &cfg), Some(want), "{text}");
+    }
+    assert_eq!(
+        due_of("Сделаем до конца недели.", &office("UTC")),
+        Some(utc(2026, 11, 27, 18, 0))
+    );
+}
+
+#[test]
+fn ignores_words_that_promise_nothing() {
+    let cfg = SlaConfig::default();
+    for text in [
+        "We received your payment today.",
+        "Your order shipped yesterday.",
+        "Thanks for waiting an hour, sorry about that.",
+        "Ми отримали ваш лист у п'ятницю.",
+        "Дякую за гроші, все надійшло.",
+        "Сбой начался за час до обновления.",
+        "Спасибо за ожидание!",
+        "Thanks!\n\n> Can you fix it tomorrow?\n",
+        "Done, it works now.\n\nOn Tue, 24 Nov 2026, Ann wrote:\nplease call me tomorrow\n",
+    ] {
+        assert_eq!(extract_promise(text, sent(), &cfg), None, "{text}");
+    }
+}
+
+#[test]
+fn the_earliest_of_several_promises_wins() {
+    let cfg = SlaConfig::default();
+    let p = extract_promise(
+        "I'll look into it within an hour and have the fix by Friday.",
+        sent(),
+        &cfg,
+    )
+    .unwrap();
+    assert_eq!(p.phrase, "within an hour");
+}
+
+#[test]
+fn still_working_reply_speaks_the_customers_language_and_you() {
+    use firstline::model::{Formality, Language};
+    use firstline::sla::promises::still_working_reply;
+    let uk = still_working_reply(Language::Uk, Formality::Formal, Some("Олена"));
+    assert!(
+        uk.starts_with("Вітаю, Олена!") && uk.contains("Ваше"),
+        "{uk}"
+    );
+    let ru = still_working_reply(Language::Ru, Formality::Informal, None);
+    assert!(ru.contains("твоём") && !ru.contains("Вашем"), "{ru}");
+    let en = still_working_reply(Language::En, Formality::Unknown, None);
+    assert!(en.contains("still working on it"), "{en}");
+}
+
+// ---- ledger ---------------------------------------------------------------------
+
+fn message(id: i64, direction: Direction, at: DateTime<Utc>, body: &str) -> Message {
+    Message {
+        id,
+        ticket_id: 1,
+        direction,
+        author: String::new(),
+        body: body.into(),
+        html_body: None,
+        sent_at: at,
+        message_id: None,
+        in_reply_to: None,
+        references: vec![],
+        attachments: vec![],
+    }
+}
+
+#[test]
+fn ledger_marks_each_inbound_message_replied_or_unanswered() {
+    let t = ticket(utc(2026, 1, 1, 9, 0), Priority::Normal);
+    let msgs = [
+        message(1, Direction::Inbound, utc(2026, 1, 1, 9, 0), "help"),
+        message(2, Direction::Inbound, utc(2026, 1, 1, 9, 5), "hello?"),
+        message(3, Direction::Outbound, utc(2026, 1, 1, 9, 30), "on it"),
+        message(4, Direction::Note, utc(2026, 1, 1, 9, 40), "note"),
+        message(5, Direction::Inbound, utc(2026, 1, 1, 10, 0), "thanks, but"),
+    ];
+    let lines = ticket_ledger(&t, &msgs, &[], utc(2026, 1, 1, 11, 0));
+    assert_eq!(lines.len(), 3, "notes and replies are not ledger lines");
+    assert_eq!(
+        lines[0].state,
+        LedgerState::Replied {
+            at: utc(2026, 1, 1, 9, 30)
+        }
+    );
+    assert_eq!(lines[1].state, lines[0].state, "one reply answers both");
+    assert_eq!(
+        lines[2].state,
+        LedgerState::Unanswered {
+            since: utc(2026, 1, 1, 10, 0)
+        }
+    );
+}
+
+#[test]
+fn ledger_accepts_no_reply_needed_and_snooze_and_spam() {
+    let mut t = ticket(utc(2026, 1, 1, 9, 0), Priority::Normal);
+    let msgs = [message(
+        1,
+        Direction::Inbound,
+        utc(2026, 1, 1, 9, 0),
+        "auto-reply",
+    )];
+    let ev = |kind: &str, new: &str| Event {
+        id: 9,
+        ticket_id: Some(1),
+        at: utc(2026, 1, 1, 9, 10),
+        actor: "t".into(),
+        kind: kind.into(),
+        old: None,
+        new: Some(new.into()),
+    };
+    let now = utc(2026, 1, 1, 10, 0);
+    let lines = ticket_ledger(&t, &msgs, &[ev("no-reply-needed", "auto-reply")], now);
+    assert_eq!(
+        lines[0].state,
+        LedgerState::NoReplyNeeded {
+            reason: "auto-reply".into()
+        }
+    );
+    t.snoozed_until = Some(utc(2026, 1, 2, 9, 0));
+    let lines = ticket_ledger(&t, &msgs, &[ev("snooze", "x")], now);
+    assert_eq!(
+        lines[0].state,
+        LedgerState::Snoozed {
+            until: utc(2026, 1, 2, 9, 0)
+        }
+    );
+    assert!(
+        ticket_ledger(&t, &msgs, &[ev("snooze", "x")], utc(2026, 1, 3, 0, 0))[0]
+            .state
+            .is_open(),
+        "an expired snooze owes the reply again"
+    );
+    t.status = Status::Spam;
+    assert_eq!(
+        ticket_ledger(&t, &msgs, &[], now)[0].state,
+        LedgerState::Spam
+    );
+}
+
+#[test]
+fn unanswered_counts_waiting_customers_and_the_oldest_wait() {
+    let now = utc(2026, 1, 1, 12, 0);
+    let a = ticket(utc(2026, 1, 1, 9, 0), Priority::Normal);
+    let mut b = ticket(utc(2026, 1, 1, 8, 0), Priority::Normal);
+    b.snoozed_until = Some(utc(2026, 1, 2, 0, 0));
+    let mut c = ticket(utc(2026, 1, 1, 10, 0), Priority::Normal);
+    c.awaiting_reply_since = None;
+    let u = sla::unanswered([&a, &b, &c], now);
+    assert_eq!(u.count, 1);
+    assert_eq!(u.oldest_since, Some(utc(2026, 1, 1, 9, 0)));
+}
+
+// ---- firstline check ------------------------------------------------------------
+
+struct Queue {
+    dir: tempfile::TempDir,
+}
+
+impl Queue {
+    fn new(config: &str) -> Queue {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("c.toml"), config).unwrap();
+        Queue { dir }
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("firstline").unwrap();
+        c.arg("--db").arg(self.dir.path().join("q.db"));
+        c.env("FIRSTLINE_CONFIG", self.dir.path().join("c.toml"));
+        c.env("FIRSTLINE_NO_DEMO", "true");
+        c.env_remove("FIRSTLINE_DB");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        self.cmd().args(args).output().unwrap()
+    }
+
+    fn new_ticket(&self, priority: &str) {
+        let out = self.run(&[
+            "new",
+            "--from",
+            "Ann <ann@example.com>",
+            "--subject",
+            "Site is down",
+            "--priority",
+            priority,
+            "--body",
+            "help",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn check_is_silent_and_exits_zero_when_nothing_is_due() {
+    let q = Queue::new("");
+    q.new_ticket("low"); // 24 h target
+    let out = q.run(&["check"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty(), "cron mails any output");
+}
+
+#[test]
+fn check_exits_three_with_one_line_per_overdue_or_warned_ticket() {
+    let q = Queue::new(
+        "[sla]\nfirst_response_minutes = { urgent = 0, high = 30, normal = 480, low = 1440 }\n",
+    );
+    q.new_ticket("urgent"); // overdue at once
+    q.new_ticket("high"); // due in 30 min: inside the 60 min mark
+    q.new_ticket("low"); // fine
+    let out = q.run(&["check"]);
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("#1 OVERDUE first response"), "{text}");
+    assert!(
+        lines[1].starts_with("#2 WARN first response due in"),
+        "{text}"
+    );
+    let json = q.run(&["check", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v[1]["mark_minutes"], 60);
+}
+
+#[test]
+fn check_reports_a_broken_promise_as_a_due_follow_up() {
+    let q = Queue::new("");
+    q.new_ticket("low");
+    let out = q.run(&[
+        "reply",
+        "1",
+        "--body",
+        "Перевіримо і напишемо через 3 години.",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(q.run(&["check"]).status.code(), Some(0));
+    let list = String::from_utf8(q.run(&["followups"]).stdout).unwrap();
+    assert!(list.contains("через 3 години"), "{list}");
+    let later = (Utc::now() + Duration::minutes(200)).to_rfc3339();
+    let out = q.run(&["check", "--now", &later]);
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("follow-up 1 \"через 3 години\""), "{text}");
+    let draft = String::from_utf8(q.run(&["followups", "--draft", "1"]).stdout).unwrap();
+    assert!(draft.contains("still working on it"), "{draft}");
+    assert!(q.run(&["followups", "--done", "1"]).status.success());
+    assert_eq!(
+        q.run(&["check", "--now", &later]).status.code(),
+        Some(0),
+        "a done follow-up is quiet; the low ticket's resolution clock has days left"
+    );
+}
+
+#[test]
+fn check_refuses_a_broken_calendar_with_exit_one() {
+    let q = Queue::new("[sla]\nhours = \"nine to five\"\n");
+    let out = q.run(&["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("hours"));
+}
