@@ -8,6 +8,8 @@ mod check;
 mod followup;
 mod import;
 mod outbox;
+mod packet;
+mod report;
 mod show;
 mod tickets;
 mod tone;
@@ -85,6 +87,10 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Follow-ups: promises read from sent replies, and ones you add.
     Followups(followup::FollowupArgs),
+    /// The owner's report: response times, first-contact resolution, breaches, busy hours.
+    Report(report::ReportArgs),
+    /// Escalation packet: a ticket's thread and notes as Markdown, secrets redacted.
+    Packet(packet::PacketArgs),
 }
 
 /// An error that is the user's to fix (bad id, bad argument): exit code 1.
@@ -186,6 +192,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Doctor(a)) => admin::doctor(&ctx, a),
         Some(Command::Check(a)) => check::run(&ctx, a),
         Some(Command::Followups(a)) => followup::run(&ctx, a),
+        Some(Command::Report(a)) => ok(report::run(&ctx, a)),
+        Some(Command::Packet(a)) => ok(packet::run(&ctx, a)),
     }
 }
 
