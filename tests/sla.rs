@@ -622,3 +622,276 @@ fn check_refuses_a_broken_calendar_with_exit_one() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("hours"));
 }
+
+// ---- site watch -----------------------------------------------------------------
+
+mod site_watch {
+    use super::*;
+    use firstline::sla::watch::{self, Health, Probe, WatchOutcome, WatchPolicy};
+    use firstline::store::Store;
+    use std::io::{Read, Write};
+    use std::net::{SocketAddr, TcpListener, TcpStream};
+    use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+    use std::sync::Arc;
+    use std::thread::JoinHandle;
+    use std::time::Duration as StdDuration;
+
+    const UP: u8 = 0;
+    const ERROR: u8 = 1;
+    const SLOW: u8 = 2;
+    const HANG_UP: u8 = 3;
+
+    /// A loopback HTTP server whose behaviour the test switches between requests.
+    struct TestSite {
+        addr: SocketAddr,
+        mode: Arc<AtomicU8>,
+        stop: Arc<AtomicBool>,
+        handle: Option<JoinHandle<()>>,
+    }
+
+    impl TestSite {
+        fn start() -> TestSite {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.set_nonblocking(true).unwrap();
+            let addr = listener.local_addr().unwrap();
+            let mode = Arc::new(AtomicU8::new(UP));
+            let stop = Arc::new(AtomicBool::new(false));
+            let (m, s) = (mode.clone(), stop.clone());
+            // Bounded: at most ~60 s of polling even if the test forgets to stop it.
+            let handle = std::thread::spawn(move || {
+                for _ in 0..12_000 {
+                    if s.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    match listener.accept() {
+                        Ok((stream, _)) => serve(stream, m.load(Ordering::SeqCst)),
+                        Err(_) => std::thread::sleep(StdDuration::from_millis(5)),
+                    }
+                }
+            });
+            TestSite {
+                addr,
+                mode,
+                stop,
+                handle: Some(handle),
+            }
+        }
+
+        fn set(&self, mode: u8) {
+            self.mode.store(mode, Ordering::SeqCst);
+        }
+
+        fn url(&self) -> String {
+            format!("http://{}/health", self.addr)
+        }
+    }
+
+    impl Drop for TestSite {
+        fn drop(&mut self) {
+            self.stop.store(true, Ordering::SeqCst);
+            if let Some(h) = self.handle.take() {
+                let _ = h.join();
+            }
+        }
+    }
+
+    fn serve(mut stream: TcpStream, mode: u8) {
+        let _ = stream.set_nonblocking(false);
+        let _ = stream.set_read_timeout(Some(StdDuration::from_secs(2)));
+        let mut request = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => request.extend_from_slice(&buf[..n]),
+            }
+        }
+        let reply: &[u8] = match mode {
+            ERROR => b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\nConnection: close\r\n\r\ndown",
+            SLOW => {
+                std::thread::sleep(StdDuration::from_millis(400));
+                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+            }
+            HANG_UP => return,
+            _ => b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+        };
+        let _ = stream.write_all(reply);
+    }
+
+    fn policy() -> WatchPolicy {
+        WatchPolicy {
+            slow_ms: 200,
+            note_every: chrono::Duration::minutes(15),
+        }
+    }
+
+    #[test]
+    fn probe_tells_up_slow_error_and_hang_up_apart() {
+        let site = TestSite::start();
+        let url = watch::parse_url(&site.url()).unwrap();
+        let timeout = StdDuration::from_secs(3);
+        let p = watch::probe(&url, timeout);
+        assert_eq!(
+            (p.status, watch::health(&p, &policy())),
+            (Some(200), Health::Up)
+        );
+        site.set(SLOW);
+        let p = watch::probe(&url, timeout);
+        assert!(p.elapsed_ms >= 400, "{p:?}");
+        assert!(matches!(watch::health(&p, &policy()), Health::Slow { .. }));
+        site.set(ERROR);
+        let p = watch::probe(&url, timeout);
+        assert_eq!(
+            watch::health(&p, &policy()),
+            Health::Down {
+                problem: "HTTP 503".into()
+            }
+        );
+        site.set(HANG_UP);
+        let p = watch::probe(&url, timeout);
+        assert!(p.error.is_some(), "{p:?}");
+        site.set(SLOW);
+        let p = watch::probe(&url, StdDuration::from_millis(150));
+        assert!(
+            p.error.as_deref().unwrap_or("").contains("timed out"),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn probe_reports_a_refused_connection() {
+        let addr = {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        let url = watch::parse_url(&format!("http://{addr}/")).unwrap();
+        let p = watch::probe(&url, StdDuration::from_secs(2));
+        assert!(p.error.unwrap().contains("cannot connect"));
+    }
+
+    #[test]
+    fn one_outage_is_one_ticket_with_notes_and_a_recovery() {
+        let mut store = Store::open_in_memory().unwrap();
+        let url = "http://shop.example/";
+        let t0 = utc(2026, 11, 26, 10, 0);
+        let up = Probe {
+            status: Some(200),
+            elapsed_ms: 80,
+            error: None,
+        };
+        let err = Probe {
+            status: Some(502),
+            elapsed_ms: 30,
+            error: None,
+        };
+        let rec = |store: &mut Store, p: &Probe, mins: i64| {
+            watch::record(store, url, p, &policy(), t0 + Duration::minutes(mins)).unwrap()
+        };
+        assert_eq!(rec(&mut store, &up, 0), WatchOutcome::Up);
+        assert_eq!(rec(&mut store, &err, 1), WatchOutcome::Opened { ticket: 1 });
+        assert_eq!(
+            rec(&mut store, &err, 2),
+            WatchOutcome::StillDown {
+                ticket: 1,
+                noted: false
+            },
+            "same problem within 15 min: no note spam"
+        );
+        assert_eq!(
+            rec(&mut store, &err, 17),
+            WatchOutcome::StillDown {
+                ticket: 1,
+                noted: true
+            }
+        );
+        assert_eq!(
+            rec(&mut store, &up, 20),
+            WatchOutcome::Recovered {
+                ticket: 1,
+                down_minutes: 19
+            }
+        );
+        let t = store.ticket(1).unwrap();
+        assert_eq!((t.priority, t.channel), (Priority::Urgent, Channel::Web));
+        assert!(t.subject.starts_with("Site down: "));
+        let notes: Vec<_> = store
+            .messages(1)
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.direction == Direction::Note)
+            .collect();
+        assert_eq!(notes.len(), 2);
+        assert!(
+            notes[1].body.starts_with("Recovered at"),
+            "{}",
+            notes[1].body
+        );
+        assert_eq!(store.site_checks(url).unwrap().len(), 5);
+        assert_eq!(
+            rec(&mut store, &err, 30),
+            WatchOutcome::Opened { ticket: 2 },
+            "a new outage is a new ticket"
+        );
+    }
+
+    #[test]
+    fn watch_command_against_a_site_that_goes_up_down_slow_and_back() {
+        let site = TestSite::start();
+        let q = Queue::new("");
+        let url = site.url();
+        let watch = |mode: u8| {
+            site.set(mode);
+            let out = q.run(&[
+                "watch",
+                &url,
+                "--once",
+                "--slow-ms",
+                "200",
+                "--note-every",
+                "0s",
+                "--timeout",
+                "3s",
+            ]);
+            (out.status.code(), String::from_utf8(out.stdout).unwrap())
+        };
+        let (code, text) = watch(UP);
+        assert_eq!(code, Some(0), "{text}");
+        assert!(text.contains("HTTP 200"), "{text}");
+        let (code, text) = watch(ERROR);
+        assert_eq!(code, Some(3));
+        assert!(text.contains("opened ticket #1"), "{text}");
+        let (code, text) = watch(ERROR);
+        assert_eq!(code, Some(3));
+        assert!(text.contains("still a problem, #1 (noted)"), "{text}");
+        let (code, text) = watch(SLOW);
+        assert_eq!(code, Some(3));
+        assert!(
+            text.contains("SLOW") && text.contains("#1 (noted)"),
+            "{text}"
+        );
+        let (code, text) = watch(UP);
+        assert_eq!(code, Some(0));
+        assert!(
+            text.contains("recovered after 0 min, noted on #1"),
+            "{text}"
+        );
+        let (code, text) = watch(HANG_UP);
+        assert_eq!(code, Some(3));
+        assert!(text.contains("opened ticket #2"), "{text}");
+
+        let out = q.run(&["show", "1", "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let messages = v["messages"].as_array().unwrap();
+        assert_eq!(messages.len(), 4, "report, two notes, recovery");
+        assert!(messages[3]["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("Recovered"));
+        assert!(
+            q.run(&["watch", "https://shop.example/", "--once"])
+                .status
+                .code()
+                == Some(1)
+        );
+    }
+}

@@ -13,6 +13,7 @@ mod report;
 mod show;
 mod tickets;
 mod tone;
+mod watch;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -91,6 +92,8 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Escalation packet: a ticket's thread and notes as Markdown, secrets redacted.
     Packet(packet::PacketArgs),
+    /// Watch sites: record availability and speed, one incident ticket per outage.
+    Watch(watch::WatchArgs),
 }
 
 /// An error that is the user's to fix (bad id, bad argument): exit code 1.
@@ -194,6 +197,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Followups(a)) => followup::run(&ctx, a),
         Some(Command::Report(a)) => ok(report::run(&ctx, a)),
         Some(Command::Packet(a)) => ok(packet::run(&ctx, a)),
+        Some(Command::Watch(a)) => watch::run(&ctx, a),
     }
 }
 

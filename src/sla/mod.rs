@@ -10,6 +10,7 @@ pub mod business_hours;
 pub mod clocks;
 pub mod ledger;
 pub mod promises;
+pub mod watch;
 
 pub use business_hours::{BusinessCalendar, CalendarError, Pause};
 pub use clocks::{ticket_clocks, urgency, Clock, ClockKind, ClockState, TicketClocks, Urgency};
