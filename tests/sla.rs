@@ -502,6 +502,11 @@ fn unanswered_counts_waiting_customers_and_the_oldest_wait() {
     let u = sla::unanswered([&a, &b, &c], now);
     assert_eq!(u.count, 1);
     assert_eq!(u.oldest_since, Some(utc(2026, 1, 1, 9, 0)));
+    assert_eq!(u.summary(now), "1 unanswered · oldest waits 3h");
+    assert_eq!(
+        sla::unanswered([&c], now).summary(now),
+        "nobody is waiting for a reply"
+    );
 }
 
 // ---- firstline check ------------------------------------------------------------
@@ -709,7 +714,7 @@ mod site_watch {
         let reply: &[u8] = match mode {
             ERROR => b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\nConnection: close\r\n\r\ndown",
             SLOW => {
-                std::thread::sleep(StdDuration::from_millis(400));
+                std::thread::sleep(StdDuration::from_millis(900));
                 b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
             }
             HANG_UP => return,
@@ -720,7 +725,7 @@ mod site_watch {
 
     fn policy() -> WatchPolicy {
         WatchPolicy {
-            slow_ms: 200,
+            slow_ms: 500,
             note_every: chrono::Duration::minutes(15),
         }
     }
@@ -737,7 +742,7 @@ mod site_watch {
         );
         site.set(SLOW);
         let p = watch::probe(&url, timeout);
-        assert!(p.elapsed_ms >= 400, "{p:?}");
+        assert!(p.elapsed_ms >= 900, "{p:?}");
         assert!(matches!(watch::health(&p, &policy()), Health::Slow { .. }));
         site.set(ERROR);
         let p = watch::probe(&url, timeout);
@@ -846,7 +851,7 @@ mod site_watch {
                 &url,
                 "--once",
                 "--slow-ms",
-                "200",
+                "500",
                 "--note-every",
                 "0s",
                 "--timeout",
@@ -893,5 +898,124 @@ mod site_watch {
                 .code()
                 == Some(1)
         );
+    }
+}
+
+// ---- follow-ups from promises ---------------------------------------------------
+
+mod followups {
+    use super::*;
+    use firstline::model::{NewCustomer, NewMessage, NewTicket, TicketChange};
+    use firstline::sla::promises::{followup_settled, owes_solved_notice, scan_replies};
+    use firstline::store::Store;
+
+    fn open_ticket(store: &mut Store, at: DateTime<Utc>) -> i64 {
+        store
+            .create_ticket(&NewTicket {
+                subject: "Refund".into(),
+                customer: NewCustomer {
+                    name: "Ann".into(),
+                    email: Some("ann@example.com".into()),
+                    ..Default::default()
+                },
+                channel: Channel::Email,
+                priority: Priority::Normal,
+                status: Status::New,
+                tags: vec![],
+                first_message: NewMessage {
+                    body: "Where is my refund?".into(),
+                    sent_at: Some(at),
+                    ..Default::default()
+                },
+            })
+            .unwrap()
+    }
+
+    fn reply(store: &mut Store, ticket: i64, at: DateTime<Utc>, body: &str) {
+        store
+            .add_message(
+                ticket,
+                &NewMessage {
+                    direction: Direction::Outbound,
+                    body: body.into(),
+                    sent_at: Some(at),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn scan_turns_recent_promises_into_follow_ups_once() {
+        let mut store = Store::open_in_memory().unwrap();
+        let cfg = SlaConfig::default();
+        let now = Utc::now();
+        let old = open_ticket(&mut store, now - Duration::days(40));
+        reply(
+            &mut store,
+            old,
+            now - Duration::days(30),
+            "We'll refund it tomorrow.",
+        );
+        let fresh = open_ticket(&mut store, now - Duration::hours(2));
+        reply(
+            &mut store,
+            fresh,
+            now - Duration::hours(1),
+            "Повернемо кошти до п'ятниці.",
+        );
+        assert_eq!(
+            scan_replies(&mut store, &cfg, now).unwrap(),
+            1,
+            "the 30-day-old promise is history"
+        );
+        assert_eq!(
+            scan_replies(&mut store, &cfg, now).unwrap(),
+            0,
+            "idempotent"
+        );
+        let open = store.followups(true, None).unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!(
+            (open[0].ticket_id, open[0].phrase.as_str()),
+            (fresh, "до п'ятниці")
+        );
+
+        let ticket = store.ticket(fresh).unwrap();
+        assert!(!followup_settled(
+            &open[0],
+            &ticket,
+            &store.messages(fresh).unwrap()
+        ));
+        reply(&mut store, fresh, now, "Кошти повернено.");
+        assert!(
+            followup_settled(&open[0], &ticket, &store.messages(fresh).unwrap()),
+            "a later reply is the update"
+        );
+    }
+
+    #[test]
+    fn a_solved_ticket_whose_customer_last_heard_a_delay_owes_a_notice() {
+        let mut store = Store::open_in_memory().unwrap();
+        let cfg = SlaConfig::default();
+        let now = Utc::now();
+        let id = open_ticket(&mut store, now - Duration::hours(3));
+        reply(
+            &mut store,
+            id,
+            now - Duration::hours(2),
+            "Sorry for the delay, we are still working on it.",
+        );
+        let t = store
+            .change_ticket(id, &TicketChange::Status(Status::Solved), None)
+            .unwrap();
+        assert!(owes_solved_notice(&t, &store.messages(id).unwrap(), &cfg));
+        reply(
+            &mut store,
+            id,
+            now + Duration::minutes(1),
+            "All done: the refund is on its way.",
+        );
+        assert!(!owes_solved_notice(&t, &store.messages(id).unwrap(), &cfg));
     }
 }

@@ -101,8 +101,8 @@ pub fn run(ctx: &Context, args: FollowupArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    promises::scan_replies(&mut store, config)?;
     let now = Utc::now();
+    promises::scan_replies(&mut store, config, now)?;
     let mut rows = Vec::new();
     for f in store.followups(!args.all, None)? {
         let ticket = store.ticket(f.ticket_id)?;
@@ -181,7 +181,7 @@ fn solved_untold(
 /// `check`. Scans new replies for promises first.
 pub fn due_findings(ctx: &Context, store: &mut Store, now: DateTime<Utc>) -> Result<Vec<Finding>> {
     let config = &ctx.config.sla;
-    promises::scan_replies(store, config)?;
+    promises::scan_replies(store, config, now)?;
     let mut out = Vec::new();
     for f in store.followups(true, None)? {
         let urgency = sla::urgency(config, f.due_at, now);

@@ -44,6 +44,9 @@ pub enum CalendarError {
     /// A holiday that is not a `YYYY-MM-DD` date.
     #[error("[sla] holidays contains '{0}'; write dates as YYYY-MM-DD")]
     Holiday(String),
+    /// `[sla.channels.NAME]` with a NAME that is not a channel.
+    #[error("[sla.channels.{0}] is not a channel; use email, phone, web, chat or other")]
+    Channel(String),
 }
 
 /// When the support desk is working, in its own time zone.
@@ -70,8 +73,15 @@ impl BusinessCalendar {
     }
 
     /// Reads the calendar strictly, for `firstline check` and config validation: the
-    /// first bad setting is the error.
+    /// first bad `[sla]` setting (calendar or channel override) is the error.
     pub fn from_config(config: &SlaConfig) -> Result<Self, CalendarError> {
+        if let Some(name) = config
+            .channels
+            .keys()
+            .find(|k| k.parse::<crate::model::Channel>().map(|c| c.as_str()) != Ok(k.as_str()))
+        {
+            return Err(CalendarError::Channel(name.clone()));
+        }
         let tz: Tz = config
             .timezone
             .parse()
@@ -410,6 +420,10 @@ mod tests {
         assert!(bad(|c| c.days = vec![0]).contains("days"));
         assert!(bad(|c| c.days = vec![]).contains("days"));
         assert!(bad(|c| c.holidays = vec!["1 May".into()]).contains("holidays"));
+        assert!(bad(|c| {
+            c.channels.insert("telegram".into(), Default::default());
+        })
+        .contains("sla.channels.telegram"));
     }
 
     #[test]

@@ -111,6 +111,20 @@ pub struct Unanswered {
     pub oldest_since: Option<DateTime<Utc>>,
 }
 
+impl Unanswered {
+    /// The status bar's words: "3 unanswered · oldest waits 2h10m", or that nobody waits.
+    pub fn summary(&self, now: DateTime<Utc>) -> String {
+        match self.oldest_since {
+            Some(since) if self.count > 0 => format!(
+                "{} unanswered · oldest waits {}",
+                self.count,
+                super::human_duration(now - since)
+            ),
+            _ => "nobody is waiting for a reply".to_string(),
+        }
+    }
+}
+
 /// Counts tickets that need a reply now (snoozed ones are not counted until they wake).
 pub fn unanswered<'a>(
     tickets: impl IntoIterator<Item = &'a Ticket>,

@@ -404,13 +404,20 @@ pub fn still_working_reply(
 /// The meta key remembering the last reply the promise scan has read.
 const SCAN_MARK: &str = "sla.promise_scan_after";
 
+/// Replies older than this are not read for promises: after importing years of mail,
+/// "tomorrow" in a 2019 reply is history, not a follow-up.
+pub const PROMISE_LOOKBACK_DAYS: i64 = 14;
+
 /// Reads every sent reply not yet scanned and records a follow-up for each promise.
 /// Idempotent (one follow-up per reply), cheap to run from `check` or after a send.
+/// Replies sent more than [`PROMISE_LOOKBACK_DAYS`] before `now` are skipped.
 /// Returns how many follow-ups were created.
 pub fn scan_replies(
     store: &mut crate::store::Store,
     config: &SlaConfig,
+    now: DateTime<Utc>,
 ) -> Result<usize, crate::store::StoreError> {
+    let oldest = now - Duration::days(PROMISE_LOOKBACK_DAYS);
     let mut after: i64 = store
         .meta(SCAN_MARK)?
         .and_then(|v| v.parse().ok())
@@ -421,7 +428,7 @@ pub fn scan_replies(
         let Some(last) = batch.last().map(|m| m.id) else {
             break;
         };
-        for m in &batch {
+        for m in batch.iter().filter(|m| m.sent_at >= oldest) {
             if let Some(p) = extract_promise(&m.body, m.sent_at, config) {
                 let new = crate::store::NewFollowup {
                     ticket_id: m.ticket_id,

@@ -155,12 +155,19 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )?
             .collect::<rusqlite::Result<_>>()?;
+        let wanted: std::collections::HashSet<MessageId> = ids.iter().map(|(id, _)| *id).collect();
+        let mut tickets: Vec<TicketId> = ids.iter().map(|(_, t)| *t).collect();
+        tickets.sort_unstable();
+        tickets.dedup();
         let mut out = Vec::with_capacity(ids.len());
-        for (id, ticket) in ids {
-            if let Some(m) = self.messages(ticket)?.into_iter().find(|m| m.id == id) {
-                out.push(m);
-            }
+        for ticket in tickets {
+            out.extend(
+                self.messages(ticket)?
+                    .into_iter()
+                    .filter(|m| wanted.contains(&m.id)),
+            );
         }
+        out.sort_by_key(|m| m.id);
         Ok(out)
     }
 }
