@@ -645,6 +645,7 @@ mod site_watch {
     const ERROR: u8 = 1;
     const SLOW: u8 = 2;
     const HANG_UP: u8 = 3;
+    const KEEP_OPEN: u8 = 4;
 
     /// A loopback HTTP server whose behaviour the test switches between requests.
     struct TestSite {
@@ -718,6 +719,11 @@ mod site_watch {
                 b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
             }
             HANG_UP => return,
+            KEEP_OPEN => {
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                std::thread::sleep(StdDuration::from_millis(1500));
+                return;
+            }
             _ => b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
         };
         let _ = stream.write_all(reply);
@@ -760,6 +766,16 @@ mod site_watch {
         assert!(
             p.error.as_deref().unwrap_or("").contains("timed out"),
             "{p:?}"
+        );
+        // Last, after the slow answer above is out of the way: this mode holds the
+        // server thread for 1.5 s after answering without closing.
+        std::thread::sleep(StdDuration::from_millis(1000));
+        site.set(KEEP_OPEN);
+        let p = watch::probe(&url, timeout);
+        assert_eq!(p.status, Some(200), "{p:?}");
+        assert!(
+            p.elapsed_ms < 1000,
+            "a complete answer ends the read: {p:?}"
         );
     }
 

@@ -75,7 +75,7 @@ pub fn run(ctx: &Context, args: FollowupArgs) -> Result<ExitCode> {
         })?;
         let id = store.create_followup(&NewFollowup {
             ticket_id: ticket,
-            kind: "manual".into(),
+            kind: crate::store::FollowupKind::Manual,
             due_at: due,
             phrase: args.note.clone(),
             message_id: None,

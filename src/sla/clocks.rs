@@ -136,6 +136,15 @@ pub fn urgency(config: &SlaConfig, due: DateTime<Utc>, now: DateTime<Utc>) -> Ur
         })
 }
 
+/// "in 42m" or "overdue 1h20m": the inbox's due column, read with [`urgency`] for colour.
+pub fn due_text(due: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    if due < now {
+        format!("overdue {}", super::human_duration(now - due))
+    } else {
+        format!("in {}", super::human_duration(due - now))
+    }
+}
+
 /// The targets that apply to a ticket, after the channel overrides.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Targets {
@@ -293,6 +302,13 @@ pub(crate) fn next_response_start(ticket: &Ticket) -> DateTime<Utc> {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn due_text_reads_both_ways() {
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        assert_eq!(due_text(now + Duration::minutes(42), now), "in 42m");
+        assert_eq!(due_text(now - Duration::minutes(80), now), "overdue 1h20m");
+    }
 
     #[test]
     fn urgency_reports_the_tightest_mark() {

@@ -13,7 +13,9 @@ pub mod promises;
 pub mod watch;
 
 pub use business_hours::{BusinessCalendar, CalendarError, Pause};
-pub use clocks::{ticket_clocks, urgency, Clock, ClockKind, ClockState, TicketClocks, Urgency};
+pub use clocks::{
+    due_text, ticket_clocks, urgency, Clock, ClockKind, ClockState, TicketClocks, Urgency,
+};
 pub use ledger::{ticket_ledger, unanswered, LedgerLine, LedgerState, Unanswered};
 pub use promises::{extract_promise, Promise};
 

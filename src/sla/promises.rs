@@ -432,7 +432,7 @@ pub fn scan_replies(
             if let Some(p) = extract_promise(&m.body, m.sent_at, config) {
                 let new = crate::store::NewFollowup {
                     ticket_id: m.ticket_id,
-                    kind: "promise".into(),
+                    kind: crate::store::FollowupKind::Promise,
                     due_at: p.due,
                     phrase: p.phrase,
                     message_id: Some(m.id),

@@ -161,7 +161,7 @@ fn fetch(url: &HttpUrl, timeout: Duration, start: Instant) -> Result<u16, String
     let mut buf = [0u8; 8192];
     loop {
         if start.elapsed() >= timeout {
-            return Err(format!("timed out after {} ms", timeout.as_millis()));
+            return status_of(&received).ok_or_else(|| timed_out(timeout));
         }
         stream
             .set_read_timeout(Some(left(start)))
@@ -170,17 +170,18 @@ fn fetch(url: &HttpUrl, timeout: Duration, start: Instant) -> Result<u16, String
             Ok(0) => break,
             Ok(n) => {
                 received.extend_from_slice(&buf[..n]);
-                if received.len() >= BODY_LIMIT {
+                if received.len() >= BODY_LIMIT || response_complete(&received) {
                     break;
                 }
             }
+            // A server that keeps the connection open after answering has answered.
             Err(e)
                 if matches!(
                     e.kind(),
                     std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
                 ) =>
             {
-                return Err(format!("timed out after {} ms", timeout.as_millis()));
+                return status_of(&received).ok_or_else(|| timed_out(timeout));
             }
             Err(e) if !received.is_empty() && e.kind() == std::io::ErrorKind::ConnectionReset => {
                 break
@@ -188,22 +189,46 @@ fn fetch(url: &HttpUrl, timeout: Duration, start: Instant) -> Result<u16, String
             Err(e) => return Err(format!("connection failed: {e}")),
         }
     }
-    let line_end = received
-        .windows(2)
-        .position(|w| w == b"\r\n")
-        .unwrap_or(received.len());
-    let status_line = String::from_utf8_lossy(&received[..line_end]);
-    let mut parts = status_line.split_whitespace();
-    match (
-        parts.next(),
-        parts.next().and_then(|s| s.parse::<u16>().ok()),
-    ) {
-        (Some(v), Some(code)) if v.starts_with("HTTP/") => Ok(code),
-        _ if received.is_empty() => {
+    match status_of(&received) {
+        Some(code) => Ok(code),
+        None if received.is_empty() => {
             Err("the server closed the connection without answering".into())
         }
-        _ => Err("the answer is not HTTP".into()),
+        None => Err("the answer is not HTTP".into()),
     }
+}
+
+fn timed_out(timeout: Duration) -> String {
+    format!("timed out after {} ms", timeout.as_millis())
+}
+
+/// The status code of a response whose status line has fully arrived.
+fn status_of(received: &[u8]) -> Option<u16> {
+    let line_end = received.windows(2).position(|w| w == b"\r\n")?;
+    let line = String::from_utf8_lossy(&received[..line_end]);
+    let mut parts = line.split_whitespace();
+    let version = parts.next()?;
+    let code = parts.next()?.parse().ok()?;
+    version.starts_with("HTTP/").then_some(code)
+}
+
+/// Whether the whole response is in: headers plus `Content-Length` bytes, or the
+/// last chunk of a chunked body. Without either, the server's close ends it.
+fn response_complete(received: &[u8]) -> bool {
+    let Some(head_end) = received.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&received[..head_end]).to_ascii_lowercase();
+    let body = &received[head_end + 4..];
+    for line in head.lines() {
+        if let Some(v) = line.strip_prefix("content-length:") {
+            return v.trim().parse::<usize>().is_ok_and(|n| body.len() >= n);
+        }
+        if line.starts_with("transfer-encoding:") && line.contains("chunked") {
+            return body.ends_with(b"0\r\n\r\n");
+        }
+    }
+    false
 }
 
 /// Classifies a probe: 2xx/3xx in time is up.

@@ -10,13 +10,44 @@ use super::tickets::write_event;
 use super::{from_ts, opt_ts, to_ts, Result, Store, StoreError};
 use crate::model::{Direction, Message, MessageId, TicketId};
 
+/// Where a follow-up came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FollowupKind {
+    /// Read from a sent reply ("by Friday").
+    Promise,
+    /// Set by hand.
+    Manual,
+}
+
+impl FollowupKind {
+    /// The name stored in the database and shown in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FollowupKind::Promise => "promise",
+            FollowupKind::Manual => "manual",
+        }
+    }
+
+    fn from_column(idx: usize, text: &str) -> rusqlite::Result<Self> {
+        match text {
+            "promise" => Ok(FollowupKind::Promise),
+            "manual" => Ok(FollowupKind::Manual),
+            other => Err(rusqlite::Error::FromSqlConversionFailure(
+                idx,
+                rusqlite::types::Type::Text,
+                format!("unknown follow-up kind '{other}'").into(),
+            )),
+        }
+    }
+}
+
 /// A follow-up on a ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Followup {
     pub id: i64,
     pub ticket_id: TicketId,
-    /// "promise" (read from a reply) or "manual".
-    pub kind: String,
+    pub kind: FollowupKind,
     pub due_at: DateTime<Utc>,
     /// The promise as written ("до п'ятниці"), or the user's note.
     pub phrase: String,
@@ -30,7 +61,7 @@ pub struct Followup {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewFollowup {
     pub ticket_id: TicketId,
-    pub kind: String,
+    pub kind: FollowupKind,
     pub due_at: DateTime<Utc>,
     pub phrase: String,
     pub message_id: Option<MessageId>,
@@ -42,7 +73,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Followup> {
     Ok(Followup {
         id: r.get(0)?,
         ticket_id: r.get(1)?,
-        kind: r.get(2)?,
+        kind: FollowupKind::from_column(2, &r.get::<_, String>(2)?)?,
         due_at: from_ts(r.get(3)?),
         phrase: r.get(4)?,
         message_id: r.get(5)?,
@@ -77,7 +108,7 @@ impl Store {
              ON CONFLICT DO NOTHING",
             params![
                 new.ticket_id,
-                new.kind,
+                new.kind.as_str(),
                 to_ts(new.due_at),
                 new.phrase,
                 new.message_id,

@@ -18,7 +18,7 @@ mod tickets;
 mod watch;
 
 pub use dump::Dump;
-pub use followups::{Followup, NewFollowup};
+pub use followups::{Followup, FollowupKind, NewFollowup};
 pub use health::Health;
 pub use report::ReportData;
 pub use search::{SearchHit, SearchQuery};
