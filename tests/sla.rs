@@ -366,10 +366,55 @@ fn ignores_words_that_promise_nothing() {
         "Сбой начался за час до обновления.",
         "Спасибо за ожидание!",
         "Thanks!\n\n> Can you fix it tomorrow?\n",
-        "Done, it works now.\n\nOn Tue, 24 Nov 2026, Ann wrote:\nplease call me tomorrow\n",
+        "Done, it works now.\n\nOn Tue, 24 Nov 2026, Ann wrote:\n> please call me tomorrow\n",
+        "Done.\n\n-----Original Message-----\nFrom: Ann\nSent: Tuesday\n\nCan you call me tomorrow?\n",
     ] {
         assert_eq!(extract_promise(text, sent(), &cfg), None, "{text}");
     }
+}
+
+/// Real replies from 13 mail clients (talon's fixtures, Apache-2.0, read in place):
+/// a "tomorrow" put into the quoted original is never our promise, one put into the
+/// reply itself is — whatever the client's quoting style (`>`, "Original Message",
+/// Outlook headers, Russian "написал:", top or bottom posting).
+#[test]
+fn promises_in_quoted_originals_of_real_mail_clients_are_ignored() {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/data/mail/talon-fixtures/fixtures/standard_replies"
+    );
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        eprintln!("note: {dir} is missing; skipping the real-client quoting test");
+        return;
+    };
+    let cfg = SlaConfig::default();
+    let mut checked = 0;
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "eml") {
+            continue;
+        }
+        let raw = std::fs::read(&path).unwrap();
+        let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        let body = message.body_text(0).unwrap_or_default().to_string();
+        assert!(body.contains("Hello"), "{}", path.display());
+        let quoted = body.replace("Hi", "Please fix it tomorrow");
+        assert_eq!(
+            extract_promise(&quoted, sent(), &cfg),
+            None,
+            "{}: {quoted}",
+            path.display()
+        );
+        let own = body.replacen("Hello", "I will fix it tomorrow", 1);
+        assert_eq!(
+            extract_promise(&own, sent(), &cfg).map(|p| p.phrase),
+            Some("tomorrow".to_string()),
+            "{}: {own}",
+            path.display()
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 13, "every standard reply fixture was read");
 }
 
 #[test]

@@ -4,8 +4,9 @@
 //! The seed's "show initiative" rule, made mechanical. Pure text and time functions.
 //!
 //! Only forms that clearly point forward are read: "today" alone ("we received it
-//! today") is not a promise, "later today" is. Quoted text (`>` lines and everything
-//! after an "On … wrote:" line) is the customer's words and is skipped.
+//! today") is not a promise, "later today" is. Quoted text is the customer's words and
+//! is skipped: `>` lines, "On … wrote:" / "… написал:" lines, and everything below an
+//! "Original Message" separator or an Outlook "From:/Sent:" block.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use regex::{Captures, Regex};
@@ -141,31 +142,51 @@ static RULES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
     rules.into_iter().filter_map(Result::ok).collect()
 });
 
-/// Lines that end the agent's own words: the quoted original below a reply.
-static QUOTE_HEADER: LazyLock<Option<Regex>> = LazyLock::new(|| {
+/// Separators after which everything is the quoted original (Outlook, AOL, Yahoo,
+/// Comcast put the original below without `>` marks).
+static QUOTE_CUT: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r"(?im)^(?:on .{0,200} wrote:|-{2,} ?original message ?-{2,}|.{0,200}\b(?:пише|написав|написала|писал|писала|написал):)\s*$",
+        r"(?im)^\s*(?:-{2,}\s*(?:original message|исходное сообщение|оригінальне повідомлення)\s*-{2,}|_{10,}|(?:from|від|от):[^\n]*\n\s*(?:sent|date|to|надіслано|отправлено|дата|кому):)",
     )
     .ok()
 });
+
+/// Attribution lines ("On Mon, Ann wrote:", "… написал:"): the quote under them is
+/// `>`-marked, and the reply may continue below it (bottom posting).
+static ATTRIBUTION: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:\bwrote|пише|написав|написала|писав|писала|пишет|написал|писал):\s*$").ok()
+});
+
+/// The lines of a reply that are the sender's own words, with their byte offsets:
+/// no `>` quotes, no attribution lines, nothing after an "Original Message" block.
+pub fn own_lines(text: &str) -> Vec<(usize, &str)> {
+    let end = QUOTE_CUT
+        .as_ref()
+        .and_then(|re| re.find(text))
+        .map_or(text.len(), |m| m.start());
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in text[..end].split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let quoted = line.trim_start().starts_with('>')
+            || ATTRIBUTION
+                .as_ref()
+                .is_some_and(|re| re.is_match(line.trim_end()));
+        if !quoted {
+            out.push((start, line));
+        }
+    }
+    out
+}
 
 /// Reads the earliest deadline a sent reply promises, if any. `sent_at` anchors
 /// relative words ("tomorrow"); the `[sla]` calendar gives the zone and the end of
 /// the working day.
 pub fn extract_promise(text: &str, sent_at: DateTime<Utc>, config: &SlaConfig) -> Option<Promise> {
     let calendar = BusinessCalendar::lenient(config);
-    let own_end = QUOTE_HEADER
-        .as_ref()
-        .and_then(|re| re.find(text))
-        .map_or(text.len(), |m| m.start());
     let mut found: Vec<(Range<usize>, DateTime<Utc>)> = Vec::new();
-    let mut offset = 0;
-    for line in text[..own_end].split_inclusive('\n') {
-        let start = offset;
-        offset += line.len();
-        if line.trim_start().starts_with('>') {
-            continue;
-        }
+    for (start, line) in own_lines(text) {
         for (re, rule) in RULES.iter() {
             for caps in re.captures_iter(line) {
                 let Some(m) = caps.get(0) else { continue };
