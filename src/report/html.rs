@@ -102,7 +102,7 @@ pub fn render(r: &Report) -> String {
     }
     s.push_str("</div>\n");
 
-    s.push_str("<h2>Volume per day</h2>\n");
+    s.push_str("<h2>Volume per day</h2>\n<p>Dark: new tickets. Light: inbound messages.</p>\n");
     s.push_str(&volume_chart(r));
     s.push_str("<h2>Busiest hours of the week</h2>\n");
     s.push_str(&heatmap(r));
@@ -136,8 +136,10 @@ pub fn render(r: &Report) -> String {
 
 /// Bars of new tickets (dark) and inbound messages (light) per day.
 fn volume_chart(r: &Report) -> String {
-    let (bar_w, h, top) = (14.0, 120.0, 10.0);
-    let width = (r.volume.len() as f64 * bar_w).max(bar_w) + 40.0;
+    let days = r.volume.len().max(1);
+    let (bar_w, h, top) = ((560.0 / days as f64).clamp(6.0, 36.0), 120.0, 10.0);
+    let width = days as f64 * bar_w + 70.0;
+    let label_every = (44.0 / bar_w).ceil().max(1.0) as usize;
     let max = r
         .volume
         .iter()
@@ -164,7 +166,7 @@ fn volume_chart(r: &Report) -> String {
                 d.date
             );
         }
-        if i % 7 == 0 {
+        if i % label_every == 0 {
             let _ = write!(
                 s,
                 "<text x=\"{x:.1}\" y=\"{:.1}\">{}</text>",
