@@ -236,6 +236,23 @@ fn resolution_clock_pauses_while_pending_and_resumes() {
 }
 
 #[test]
+fn time_spent_solved_before_a_customer_reopens_does_not_count() {
+    let cfg = SlaConfig::default(); // 24/7; urgent resolution 8 h
+    let c = cal(&cfg);
+    let mut t = ticket(utc(2026, 1, 1, 9, 0), Priority::Urgent);
+    t.status = Status::Open;
+    t.first_response_at = Some(utc(2026, 1, 1, 9, 10));
+    t.awaiting_reply_since = Some(utc(2026, 1, 2, 9, 0));
+    let events = [
+        status_event(1, utc(2026, 1, 1, 11, 0), "open", "solved"),
+        status_event(2, utc(2026, 1, 2, 9, 0), "solved", "open"),
+    ];
+    // 2 h before solving + 6 h after the reopening = 8 h → Jan 2 15:00.
+    let clocks = ticket_clocks(&cfg, &c, &t, &events, utc(2026, 1, 2, 10, 0));
+    assert_eq!(clocks.resolution.due(), Some(utc(2026, 1, 2, 15, 0)));
+}
+
+#[test]
 fn next_response_clock_starts_at_the_customers_new_message() {
     let cfg = SlaConfig::default();
     let c = cal(&cfg);

@@ -175,8 +175,10 @@ pub fn targets(config: &SlaConfig, priority: Priority, channel: Channel) -> Targ
     }
 }
 
-/// The spans a ticket spent pending on the customer, read from its status events.
-/// A ticket that is pending now has an open last span.
+/// The spans the clocks stand still, read from the status events: while the ticket
+/// was pending on the customer, and while it was solved or closed before a customer
+/// reopened it (the time it was done is not time we kept them waiting). A ticket
+/// that is pending now has an open last span.
 pub fn pending_pauses(ticket: &Ticket, events: &[Event]) -> Vec<Pause> {
     let mut pauses = Vec::new();
     let mut open: Option<DateTime<Utc>> = None;
@@ -186,7 +188,11 @@ pub fn pending_pauses(ticket: &Ticket, events: &[Event]) -> Vec<Pause> {
         .collect();
     status_events.sort_by_key(|e| (e.at, e.id));
     for e in status_events {
-        let to_pending = e.new.as_deref() == Some(Status::Pending.as_str());
+        let to_pending = e
+            .new
+            .as_deref()
+            .and_then(|n| n.parse::<Status>().ok())
+            .is_some_and(|st| st == Status::Pending || st.is_resolved());
         match (open, to_pending) {
             (None, true) => open = Some(e.at),
             (Some(start), false) => {
@@ -278,7 +284,10 @@ pub fn ticket_clocks(
         ClockKind::Resolution,
         ticket.created_at,
         targets.resolution,
-        ticket.resolved_at.filter(|_| ticket.status.is_resolved()),
+        ticket
+            .status
+            .is_resolved()
+            .then(|| ticket.resolved_at.unwrap_or(ticket.updated_at)),
     );
 
     TicketClocks {
