@@ -116,7 +116,12 @@ impl Default for MailConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct SlaConfig {
     pub first_response_minutes: PriorityMinutes,
+    /// Target for answering each later customer message, in business minutes.
+    pub next_response_minutes: PriorityMinutes,
     pub resolution_minutes: PriorityMinutes,
+    /// Per-channel overrides (`[sla.channels.chat]`): a chat customer expects an answer
+    /// sooner than one who sent an e-mail. Keys are channel names.
+    pub channels: std::collections::BTreeMap<String, ChannelSla>,
     /// IANA time zone for business hours, e.g. "Europe/Kyiv".
     pub timezone: String,
     /// Business hours as "09:00-18:00"; empty means 24/7.
@@ -127,6 +132,19 @@ pub struct SlaConfig {
     pub holidays: Vec<String>,
     /// Minutes before a breach at which to warn.
     pub warn_minutes: Vec<i64>,
+    /// The share of tickets (percent) the first line should solve itself; the seed's 90%.
+    pub first_contact_target_percent: u8,
+    /// Response time (ms) above which `firstline watch` counts a site as slow.
+    pub watch_slow_ms: u64,
+}
+
+/// Targets for one channel; a missing one falls back to the `[sla]` value.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChannelSla {
+    pub first_response_minutes: Option<PriorityMinutes>,
+    pub next_response_minutes: Option<PriorityMinutes>,
+    pub resolution_minutes: Option<PriorityMinutes>,
 }
 
 impl Default for SlaConfig {
@@ -138,6 +156,13 @@ impl Default for SlaConfig {
                 normal: 480,
                 low: 1440,
             },
+            next_response_minutes: PriorityMinutes {
+                urgent: 60,
+                high: 240,
+                normal: 480,
+                low: 1440,
+            },
+            channels: std::collections::BTreeMap::new(),
             resolution_minutes: PriorityMinutes {
                 urgent: 480,
                 high: 1440,
@@ -149,6 +174,8 @@ impl Default for SlaConfig {
             days: vec![1, 2, 3, 4, 5, 6, 7],
             holidays: Vec::new(),
             warn_minutes: vec![60, 15],
+            first_contact_target_percent: 90,
+            watch_slow_ms: 3000,
         }
     }
 }

@@ -4,12 +4,17 @@
 
 mod admin;
 mod canned;
+mod check;
 mod dev;
+mod followup;
 mod import;
 mod outbox;
+mod packet;
+mod report;
 mod show;
 mod tickets;
 mod tone;
+mod watch;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -87,6 +92,16 @@ pub enum Command {
     /// Developer tools (synthetic data for benchmarks).
     #[command(hide = true)]
     Dev(dev::DevArgs),
+    /// SLA check for cron: one line per overdue or nearly due ticket; exit 3 if any.
+    Check(check::CheckArgs),
+    /// Follow-ups: promises read from sent replies, and ones you add.
+    Followups(followup::FollowupArgs),
+    /// The owner's report: response times, first-contact resolution, breaches, busy hours.
+    Report(report::ReportArgs),
+    /// Escalation packet: a ticket's thread and notes as Markdown, secrets redacted.
+    Packet(packet::PacketArgs),
+    /// Watch sites: record availability and speed, one incident ticket per outage.
+    Watch(watch::WatchArgs),
 }
 
 /// An error that is the user's to fix (bad id, bad argument): exit code 1.
@@ -195,6 +210,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Restore(a)) => ok(admin::restore(&ctx, a)),
         Some(Command::Doctor(a)) => admin::doctor(&ctx, a),
         Some(Command::Dev(a)) => ok(dev::run(&ctx, a)),
+        Some(Command::Check(a)) => check::run(&ctx, a),
+        Some(Command::Followups(a)) => followup::run(&ctx, a),
+        Some(Command::Report(a)) => ok(report::run(&ctx, a)),
+        Some(Command::Packet(a)) => ok(packet::run(&ctx, a)),
+        Some(Command::Watch(a)) => watch::run(&ctx, a),
     }
 }
 

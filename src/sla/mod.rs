@@ -1,6 +1,23 @@
 //! Response-time clocks: when a ticket is due, whether it is overdue, and reading
 //! the times people type ("tomorrow 9:00", "3h"). Pure functions over model types
 //! and the `[sla]` settings; the store never computes a deadline.
+//!
+//! Files: `business_hours` (working-time arithmetic), `clocks` (the three SLA clocks
+//! and warning marks), `ledger` (how each inbound message ended), `promises` (times
+//! promised in sent replies, in en/uk/ru), `watch` (site availability checks).
+
+pub mod business_hours;
+pub mod clocks;
+pub mod ledger;
+pub mod promises;
+pub mod watch;
+
+pub use business_hours::{BusinessCalendar, CalendarError, Pause};
+pub use clocks::{
+    due_text, ticket_clocks, urgency, Clock, ClockKind, ClockState, TicketClocks, Urgency,
+};
+pub use ledger::{ticket_ledger, unanswered, LedgerLine, LedgerState, Unanswered};
+pub use promises::{extract_promise, Promise};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
@@ -13,11 +30,41 @@ pub fn timezone(config: &SlaConfig) -> Tz {
     config.timezone.parse().unwrap_or(chrono_tz::UTC)
 }
 
-/// When the waiting customer must have an answer by, if anyone is waiting.
+/// When the waiting customer must have an answer by, if anyone is waiting: the
+/// first-response target for a ticket never answered, else the next-response target,
+/// counted in business time from the customer's message (or from the end of a later
+/// snooze). Cheap enough to call per inbox row; bad calendar settings fall back to
+/// 24/7 here (`firstline check` reports them).
 pub fn reply_due(config: &SlaConfig, ticket: &Ticket) -> Option<DateTime<Utc>> {
-    let since = ticket.awaiting_reply_since?;
-    // Next-response targets use the first-response clock until business-time SLAs land.
-    Some(since + Duration::minutes(config.first_response_minutes.get(ticket.priority)))
+    ticket.awaiting_reply_since?;
+    let targets = clocks::targets(config, ticket.priority, ticket.channel);
+    let target = if ticket.first_response_at.is_none() {
+        targets.first_response
+    } else {
+        targets.next_response
+    };
+    BusinessCalendar::lenient(config).add(clocks::next_response_start(ticket), target)
+}
+
+/// Sorts inbox rows by the nearest reply deadline (tickets nobody waits on last, most
+/// recently changed first among them): the default order of the inbox.
+pub fn sort_by_reply_due(config: &SlaConfig, rows: &mut [crate::model::TicketSummary]) {
+    let calendar = BusinessCalendar::lenient(config);
+    let key = |t: &Ticket| {
+        t.awaiting_reply_since.and_then(|_| {
+            let targets = clocks::targets(config, t.priority, t.channel);
+            let target = if t.first_response_at.is_none() {
+                targets.first_response
+            } else {
+                targets.next_response
+            };
+            calendar.add(clocks::next_response_start(t), target)
+        })
+    };
+    rows.sort_by_cached_key(|r| {
+        let due = key(&r.ticket);
+        (due.is_none(), due, std::cmp::Reverse(r.ticket.updated_at))
+    });
 }
 
 /// Whether a live ticket's waiting customer is past the response target.

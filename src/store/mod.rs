@@ -8,17 +8,23 @@
 mod canned;
 mod customers;
 mod dump;
+mod followups;
 mod health;
 mod messages;
+mod report;
 pub mod schema;
 pub mod search;
 mod tickets;
+mod watch;
 
 pub use canned::StarterSync;
 pub use dump::Dump;
+pub use followups::{Followup, FollowupKind, NewFollowup};
 pub use health::{daily_backup, Health};
+pub use report::ReportData;
 pub use search::{SearchHit, SearchQuery};
 pub use tickets::{SortOrder, TicketFilter, View};
+pub use watch::{SiteCheck, SiteIncident};
 
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};

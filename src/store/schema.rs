@@ -11,10 +11,10 @@ type Migration = (i64, &'static str);
 
 /// Every migration in order. Append only: a released step is never edited, because
 /// users' files have already run it.
-const MIGRATIONS: &[Migration] = &[(1, V1), (2, V2), (3, V3)];
+const MIGRATIONS: &[Migration] = &[(1, V1), (2, V2), (3, V3), (4, V4)];
 
 /// The schema version this build writes and understands.
-pub const CURRENT_VERSION: i64 = 3;
+pub const CURRENT_VERSION: i64 = 4;
 
 const V1: &str = r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -191,6 +191,45 @@ CREATE VIRTUAL TABLE canned_text_index USING fts5(
 );
 INSERT INTO canned_text_index(rowid, title, keywords, tags, body)
     SELECT id, title, '', tags, body FROM canned_responses;
+"#;
+
+/// Version 4: follow-ups promised in
+/// replies, and the site watch's check history and open incidents.
+const V4: &str = r#"
+CREATE TABLE followups (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    due_at INTEGER NOT NULL,
+    phrase TEXT NOT NULL DEFAULT '',
+    message_id INTEGER REFERENCES messages(id) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL,
+    done_at INTEGER
+);
+CREATE INDEX followups_open ON followups(done_at, due_at);
+CREATE INDEX followups_ticket ON followups(ticket_id);
+CREATE UNIQUE INDEX followups_message ON followups(message_id) WHERE message_id IS NOT NULL;
+
+CREATE TABLE site_checks (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    ok INTEGER NOT NULL,
+    slow INTEGER NOT NULL DEFAULT 0,
+    status INTEGER,
+    ms INTEGER,
+    error TEXT
+);
+CREATE INDEX site_checks_url ON site_checks(url, at);
+
+-- One row per site that is down now: the incident ticket it writes to.
+CREATE TABLE site_incidents (
+    url TEXT PRIMARY KEY,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    down_since INTEGER NOT NULL,
+    last_note_at INTEGER NOT NULL,
+    last_problem TEXT NOT NULL
+);
 "#;
 
 /// Brings `conn` to [`CURRENT_VERSION`], one transaction per step. Returns whether the

@@ -1,0 +1,142 @@
+//! The reply ledger: "never ignore a message" as bookkeeping. Every inbound message
+//! must end as a reply, a snooze, a merge, or "no reply needed" with a reason; this
+//! module says which, per message, from the thread and the audit log. Pure.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::model::{Direction, Event, Message, MessageId, Status, Ticket};
+
+/// How one inbound message was (or was not yet) handled.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum LedgerState {
+    /// Answered by an outbound message at `at`.
+    Replied { at: DateTime<Utc> },
+    /// Deliberately put off until `until`; the customer is still owed an answer then.
+    Snoozed { until: DateTime<Utc> },
+    /// Marked as needing no answer (an auto-reply, a "thanks!"), with the reason.
+    NoReplyNeeded { reason: String },
+    /// Folded into another ticket, which now owes the answer.
+    Merged { note: String },
+    /// Thrown out as spam.
+    Spam,
+    /// Nobody has dealt with it: the customer has been waiting since `since`.
+    Unanswered { since: DateTime<Utc> },
+}
+
+impl LedgerState {
+    /// Whether the message still counts against "never ignore".
+    pub fn is_open(&self) -> bool {
+        matches!(self, LedgerState::Unanswered { .. })
+    }
+}
+
+/// One line of a ticket's ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LedgerLine {
+    pub message: MessageId,
+    pub received: DateTime<Utc>,
+    #[serde(flatten)]
+    pub state: LedgerState,
+}
+
+/// The ledger of one ticket: each inbound message with how it ended. A reply covers
+/// every inbound message before it; a handling event (snooze, no-reply, merge) covers
+/// the messages received before the event.
+pub fn ticket_ledger(
+    ticket: &Ticket,
+    messages: &[Message],
+    events: &[Event],
+    now: DateTime<Utc>,
+) -> Vec<LedgerLine> {
+    let mut lines = Vec::new();
+    for m in messages
+        .iter()
+        .filter(|m| m.direction == Direction::Inbound)
+    {
+        let reply = messages
+            .iter()
+            .filter(|r| r.direction == Direction::Outbound && r.sent_at >= m.sent_at)
+            .map(|r| r.sent_at)
+            .min();
+        let state = if let Some(at) = reply {
+            LedgerState::Replied { at }
+        } else if ticket.status == Status::Spam {
+            LedgerState::Spam
+        } else if let Some(state) = handled_by_event(ticket, m.sent_at, events, now) {
+            state
+        } else {
+            LedgerState::Unanswered { since: m.sent_at }
+        };
+        lines.push(LedgerLine {
+            message: m.id,
+            received: m.sent_at,
+            state,
+        });
+    }
+    lines
+}
+
+fn handled_by_event(
+    ticket: &Ticket,
+    received: DateTime<Utc>,
+    events: &[Event],
+    now: DateTime<Utc>,
+) -> Option<LedgerState> {
+    let latest = events
+        .iter()
+        .filter(|e| e.at >= received)
+        .filter(|e| matches!(e.kind.as_str(), "no-reply-needed" | "snooze" | "merged"))
+        .max_by_key(|e| (e.at, e.id))?;
+    match latest.kind.as_str() {
+        "no-reply-needed" => Some(LedgerState::NoReplyNeeded {
+            reason: latest.new.clone().unwrap_or_default(),
+        }),
+        "merged" => Some(LedgerState::Merged {
+            note: latest.new.clone().unwrap_or_default(),
+        }),
+        _ => match ticket.snoozed_until {
+            Some(until) if until > now => Some(LedgerState::Snoozed { until }),
+            _ => None,
+        },
+    }
+}
+
+/// What the status bar shows: how many customers wait on us, and since when the
+/// longest-waiting one has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Unanswered {
+    pub count: usize,
+    pub oldest_since: Option<DateTime<Utc>>,
+}
+
+impl Unanswered {
+    /// The status bar's words: "3 unanswered · oldest waits 2h10m", or that nobody waits.
+    pub fn summary(&self, now: DateTime<Utc>) -> String {
+        match self.oldest_since {
+            Some(since) if self.count > 0 => format!(
+                "{} unanswered · oldest waits {}",
+                self.count,
+                super::human_duration(now - since)
+            ),
+            _ => "nobody is waiting for a reply".to_string(),
+        }
+    }
+}
+
+/// Counts tickets that need a reply now (snoozed ones are not counted until they wake).
+pub fn unanswered<'a>(
+    tickets: impl IntoIterator<Item = &'a Ticket>,
+    now: DateTime<Utc>,
+) -> Unanswered {
+    let mut out = Unanswered::default();
+    for t in tickets.into_iter().filter(|t| t.needs_reply(now)) {
+        out.count += 1;
+        let since = t.awaiting_reply_since;
+        if out.oldest_since.is_none() || since < out.oldest_since {
+            out.oldest_since = since;
+        }
+    }
+    out
+}

@@ -1,0 +1,493 @@
+//! Promises in sent replies ("tomorrow", "by Friday", "за годину", "в течение дня")
+//! and what they oblige us to do: a follow-up due when the promise falls due, a ready
+//! "still working on it" reply, and a reminder to tell the customer once it is solved.
+//! The seed's "show initiative" rule, made mechanical. Pure text and time functions.
+//!
+//! Only forms that clearly point forward are read: "today" alone ("we received it
+//! today") is not a promise, "later today" is. Quoted text is the customer's words and
+//! is skipped: `>` lines, "On … wrote:" / "… написал:" lines, and everything below an
+//! "Original Message" separator or an Outlook "From:/Sent:" block.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
+use regex::{Captures, Regex};
+use serde::Serialize;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use super::business_hours::BusinessCalendar;
+use crate::config::SlaConfig;
+use crate::model::{Direction, Formality, Language, Message, Ticket};
+
+/// A time the reply committed us to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Promise {
+    /// When the promise falls due; a day-level promise falls due at the end of that
+    /// working day (closing time, or 18:00 for a desk without hours).
+    pub due: DateTime<Utc>,
+    /// The words that made the promise, as written.
+    pub phrase: String,
+    /// Byte range of `phrase` in the reply text, for highlighting in the composer.
+    pub span: Range<usize>,
+}
+
+/// How a matched phrase turns into a deadline.
+#[derive(Debug, Clone, Copy)]
+enum Rule {
+    /// End of the working day `n` days after sending.
+    DaysAhead(i64),
+    /// End of the next such weekday (never today).
+    Weekday,
+    /// A span after sending, amount and unit in captures 1 and 2.
+    Within,
+    /// A fixed span after sending.
+    Fixed(i64),
+    /// End of the last working day of this week.
+    EndOfWeek,
+    /// End of the last working day of next week.
+    NextWeek,
+    /// A clock time today (or tomorrow if already past), captures 1..3.
+    AtTime,
+}
+
+const EN_DAYS: &str = "monday|tuesday|wednesday|thursday|friday|saturday|sunday";
+const UK_DAYS_GEN: &str = "понеділка|вівторка|середи|четверга|п['’ʼ]?ятниці|суботи|неділі";
+const RU_DAYS_GEN: &str = "понедельника|вторника|среды|четверга|пятницы|субботы|воскресенья";
+const EN_NUM: &str = r"an?|one|two|three|four|five|six|ten|fifteen|twenty|thirty|forty[- ]five|a couple of|a few|\d{1,3}";
+const UK_NUM: &str = r"одну|один|дві|два|три|чотири|п['’ʼ]?ять|десять|п['’ʼ]?ятнадцять|двадцять|тридцять|пару|кілька|\d{1,3}";
+const RU_NUM: &str =
+    r"одну|один|два|две|три|четыре|пять|десять|пятнадцать|двадцать|тридцать|пару|несколько|\d{1,3}";
+
+static RULES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
+    let r = |pattern: &str, rule| Regex::new(&format!("(?i){pattern}")).map(|re| (re, rule));
+    let rules = [
+        // English.
+        r(r"\b(?:the )?day after tomorrow\b", Rule::DaysAhead(2)),
+        r(r"\btomorrow\b", Rule::DaysAhead(1)),
+        r(
+            r"\b(?:later today|by tonight|(?:by|before) (?:the )?end of (?:the |to)?day|by eod|by (?:the )?close of business|by cob)\b",
+            Rule::DaysAhead(0),
+        ),
+        r(
+            &format!(
+                r"\b(?:by|before|until|till|no later than)\s+(?:this\s+|next\s+)?({EN_DAYS})\b"
+            ),
+            Rule::Weekday,
+        ),
+        r(
+            &format!(
+                r"\b(?:within|in|in about|in the next)\s+({EN_NUM})\s+(minutes?|mins?|hours?|hrs?|days?|business days?|working days?)\b"
+            ),
+            Rule::Within,
+        ),
+        r(r"\b(?:within|in)\s+half an hour\b", Rule::Fixed(30)),
+        r(
+            r"\b(?:by|before) (?:the )?end of (?:the|this) week\b",
+            Rule::EndOfWeek,
+        ),
+        r(r"\bnext week\b", Rule::NextWeek),
+        r(
+            r"\b(?:by|before|until)\s+(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b",
+            Rule::AtTime,
+        ),
+        // Ukrainian.
+        r(r"\bпіслязавтра\b", Rule::DaysAhead(2)),
+        r(r"\bзавтра\b", Rule::DaysAhead(1)),
+        r(
+            r"\b(?:ще сьогодні|сьогодні ж|до кінця (?:робочого )?дня|протягом (?:робочого )?дня|впродовж дня|до вечора)\b",
+            Rule::DaysAhead(0),
+        ),
+        r(
+            &format!(r"\bдо\s+(?:цієї\s+|наступної\s+)?({UK_DAYS_GEN})\b"),
+            Rule::Weekday,
+        ),
+        r(
+            &format!(
+                r"\b(?:за|протягом|впродовж|через)\s+({UK_NUM})\s+(хвилин[уи]?|годин[уи]?|дн[іяів]+|доби)\b"
+            ),
+            Rule::Within,
+        ),
+        r(
+            r"\b(?:за|протягом|впродовж|через)\s+(годину|хвилину|півгодини|добу)\b",
+            Rule::Within,
+        ),
+        r(r"\bдо кінця (?:цього )?тижня\b", Rule::EndOfWeek),
+        r(
+            r"\bнаступного тижня\b|\bна наступному тижні\b",
+            Rule::NextWeek,
+        ),
+        r(r"\bдо\s+(\d{1,2}):(\d{2})()\b", Rule::AtTime),
+        // Russian.
+        r(r"\bпослезавтра\b", Rule::DaysAhead(2)),
+        r(
+            r"\b(?:ещё сегодня|еще сегодня|сегодня же|до конца (?:рабочего )?дня|в течение (?:рабочего )?дня|до вечера)\b",
+            Rule::DaysAhead(0),
+        ),
+        r(
+            &format!(r"\bдо\s+(?:этой\s+|следующей\s+)?({RU_DAYS_GEN})\b"),
+            Rule::Weekday,
+        ),
+        r(
+            &format!(
+                r"\b(?:за|в течение|через|в пределах)\s+({RU_NUM})\s+(минут[уы]?|час[аов]*|дн[яей]+|суток)\b"
+            ),
+            Rule::Within,
+        ),
+        r(
+            r"\b(?:за|в течение|через|в пределах)\s+(час|часа|минуту|полчаса|сутки|суток)\b",
+            Rule::Within,
+        ),
+        r(r"\bдо конца (?:этой )?недели\b", Rule::EndOfWeek),
+        r(r"\bна следующей неделе\b", Rule::NextWeek),
+    ];
+    rules.into_iter().filter_map(Result::ok).collect()
+});
+
+/// Separators after which everything is the quoted original (Outlook, AOL, Yahoo,
+/// Comcast put the original below without `>` marks).
+static QUOTE_CUT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"(?im)^\s*(?:-{2,}\s*(?:original message|исходное сообщение|оригінальне повідомлення)\s*-{2,}|_{10,}|(?:from|від|от):[^\n]*\n\s*(?:sent|date|to|надіслано|отправлено|дата|кому):)",
+    )
+    .ok()
+});
+
+/// Attribution lines ("On Mon, Ann wrote:", "… написал:"): the quote under them is
+/// `>`-marked, and the reply may continue below it (bottom posting).
+static ATTRIBUTION: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:\bwrote|пише|написав|написала|писав|писала|пишет|написал|писал):\s*$").ok()
+});
+
+/// The lines of a reply that are the sender's own words, with their byte offsets:
+/// no `>` quotes, no attribution lines, nothing after an "Original Message" block.
+pub fn own_lines(text: &str) -> Vec<(usize, &str)> {
+    let end = QUOTE_CUT
+        .as_ref()
+        .and_then(|re| re.find(text))
+        .map_or(text.len(), |m| m.start());
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in text[..end].split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let quoted = line.trim_start().starts_with('>')
+            || ATTRIBUTION
+                .as_ref()
+                .is_some_and(|re| re.is_match(line.trim_end()));
+        if !quoted {
+            out.push((start, line));
+        }
+    }
+    out
+}
+
+/// Reads the earliest deadline a sent reply promises, if any. `sent_at` anchors
+/// relative words ("tomorrow"); the `[sla]` calendar gives the zone and the end of
+/// the working day.
+pub fn extract_promise(text: &str, sent_at: DateTime<Utc>, config: &SlaConfig) -> Option<Promise> {
+    let calendar = BusinessCalendar::lenient(config);
+    let mut found: Vec<(Range<usize>, DateTime<Utc>)> = Vec::new();
+    for (start, line) in own_lines(text) {
+        for (re, rule) in RULES.iter() {
+            for caps in re.captures_iter(line) {
+                let Some(m) = caps.get(0) else { continue };
+                if followed_by_before(&line[m.end()..]) {
+                    continue;
+                }
+                if let Some(due) = resolve(*rule, &caps, sent_at, &calendar) {
+                    found.push((start + m.start()..start + m.end(), due));
+                }
+            }
+        }
+    }
+    // Longest match wins where phrases overlap ("day after tomorrow" over "tomorrow").
+    found.sort_by_key(|(span, _)| std::cmp::Reverse(span.len()));
+    let mut kept: Vec<(Range<usize>, DateTime<Utc>)> = Vec::new();
+    for (span, due) in found {
+        if kept
+            .iter()
+            .all(|(k, _)| span.end <= k.start || span.start >= k.end)
+        {
+            kept.push((span, due));
+        }
+    }
+    kept.into_iter()
+        .filter(|(_, due)| *due > sent_at)
+        .min_by_key(|(span, due)| (*due, span.start))
+        .map(|(span, due)| Promise {
+            due,
+            phrase: text[span.clone()].to_string(),
+            span,
+        })
+}
+
+/// "за годину до відключення", "за час до": a time before something, not a promise.
+fn followed_by_before(rest: &str) -> bool {
+    let rest = rest.trim_start().to_lowercase();
+    ["до ", "до\n", "before ", "ago", "назад", "тому"]
+        .iter()
+        .any(|w| rest.starts_with(w))
+}
+
+fn resolve(
+    rule: Rule,
+    caps: &Captures<'_>,
+    sent_at: DateTime<Utc>,
+    calendar: &BusinessCalendar,
+) -> Option<DateTime<Utc>> {
+    let today = calendar.local_date(sent_at);
+    match rule {
+        Rule::DaysAhead(n) => Some(calendar.end_of_day(today + Duration::days(n))),
+        Rule::Weekday => {
+            let wd = weekday_from(caps.get(1)?.as_str())?;
+            let ahead = (7 + i64::from(wd.num_days_from_monday())
+                - i64::from(today.weekday().num_days_from_monday()))
+                % 7;
+            let ahead = if ahead == 0 { 7 } else { ahead };
+            Some(calendar.end_of_day(today + Duration::days(ahead)))
+        }
+        Rule::Within => {
+            let (amount, unit) = match (caps.get(1), caps.get(2)) {
+                (Some(a), Some(u)) => (amount_from(a.as_str())?, u.as_str().to_lowercase()),
+                (Some(single), None) => (1.0, single.as_str().to_lowercase()),
+                _ => return None,
+            };
+            let minutes_per = unit_minutes(&unit)?;
+            if minutes_per >= 24 * 60 {
+                let days = amount.ceil() as i64;
+                Some(calendar.end_of_day(today + Duration::days(days)))
+            } else {
+                Some(sent_at + Duration::minutes((amount * minutes_per as f64).round() as i64))
+            }
+        }
+        Rule::Fixed(minutes) => Some(sent_at + Duration::minutes(minutes)),
+        Rule::EndOfWeek => Some(calendar.end_of_day(last_working_day_of_week(calendar, today, 0))),
+        Rule::NextWeek => Some(calendar.end_of_day(last_working_day_of_week(calendar, today, 1))),
+        Rule::AtTime => {
+            let mut hour: u32 = caps.get(1)?.as_str().parse().ok()?;
+            let minute: u32 = caps.get(2).map_or(Some(0), |m| m.as_str().parse().ok())?;
+            match caps.get(3).map(|m| m.as_str().to_lowercase()).as_deref() {
+                Some("pm") if hour < 12 => hour += 12,
+                Some("am") if hour == 12 => hour = 0,
+                Some("am" | "pm") => {}
+                // A bare "by 5" is too vague (a date? a count?); "до 17:00" has minutes.
+                _ if caps.get(2).is_none() => return None,
+                _ => {}
+            }
+            let time = NaiveTime::from_hms_opt(hour, minute, 0)?;
+            let at = calendar.to_utc(today.and_time(time));
+            Some(if at > sent_at {
+                at
+            } else {
+                calendar.to_utc((today + Duration::days(1)).and_time(time))
+            })
+        }
+    }
+}
+
+/// The last working day of the week `weeks_ahead` from `today`'s week (Monday to
+/// Sunday), not before today; today itself when the week has none left.
+fn last_working_day_of_week(
+    calendar: &BusinessCalendar,
+    today: NaiveDate,
+    weeks_ahead: i64,
+) -> NaiveDate {
+    let monday = today - Duration::days(i64::from(today.weekday().num_days_from_monday()))
+        + Duration::weeks(weeks_ahead);
+    (0..7)
+        .rev()
+        .map(|d| monday + Duration::days(d))
+        .find(|d| *d >= today && calendar.is_working_day(*d))
+        .unwrap_or(today)
+}
+
+fn weekday_from(word: &str) -> Option<Weekday> {
+    let w = word.to_lowercase().replace(['\'', '’', 'ʼ'], "");
+    Some(match w.as_str() {
+        "monday" | "понеділка" | "понедельника" => Weekday::Mon,
+        "tuesday" | "вівторка" | "вторника" => Weekday::Tue,
+        "wednesday" | "середи" | "среды" => Weekday::Wed,
+        "thursday" | "четверга" => Weekday::Thu,
+        "friday" | "пятниці" | "пятницы" => Weekday::Fri,
+        "saturday" | "суботи" | "субботы" => Weekday::Sat,
+        "sunday" | "неділі" | "воскресенья" => Weekday::Sun,
+        _ => return None,
+    })
+}
+
+fn amount_from(word: &str) -> Option<f64> {
+    let w = word.to_lowercase().replace(['\'', '’', 'ʼ'], "");
+    if let Ok(n) = w.parse::<f64>() {
+        return Some(n);
+    }
+    Some(match w.as_str() {
+        "a" | "an" | "one" | "одну" | "один" => 1.0,
+        "two" | "дві" | "два" | "две" | "a couple of" | "пару" => 2.0,
+        "three" | "три" | "a few" | "кілька" | "несколько" => 3.0,
+        "four" | "чотири" | "четыре" => 4.0,
+        "five" | "пять" => 5.0,
+        "six" => 6.0,
+        "ten" | "десять" => 10.0,
+        "fifteen" | "пятнадцять" | "пятнадцать" => 15.0,
+        "twenty" | "двадцять" | "двадцать" => 20.0,
+        "thirty" | "тридцять" | "тридцать" => 30.0,
+        "forty-five" | "forty five" => 45.0,
+        _ => return None,
+    })
+}
+
+/// Minutes in one unit word, in any of the three languages and their cases.
+fn unit_minutes(unit: &str) -> Option<i64> {
+    let u = unit.trim();
+    let minutes = if u.starts_with("min") || u.starts_with("хвилин") || u.starts_with("минут")
+    {
+        1
+    } else if u == "півгодини" || u == "полчаса" {
+        return Some(30);
+    } else if u.starts_with("h") || u.starts_with("годин") || u.starts_with("час") {
+        60
+    } else if u.contains("day")
+        || u.starts_with("дн")
+        || u.starts_with("доб")
+        || u.starts_with("сут")
+        || u == "день"
+    {
+        24 * 60
+    } else {
+        return None;
+    };
+    Some(minutes)
+}
+
+static DELAY_NOTICE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(?:still working|working on it|delay(?:ed)?|taking longer|ще працюємо|працюємо над|затримк\w*|продолжаем работ\w*|работаем над|задержк\w*)\b",
+    )
+    .ok()
+});
+
+/// Whether a reply tells the customer their problem is delayed or still in work.
+pub fn is_delay_notice(text: &str) -> bool {
+    DELAY_NOTICE.as_ref().is_some_and(|re| re.is_match(text))
+}
+
+/// Whether a solved ticket's customer last heard "we are working on it" (a promise or
+/// a delay notice) and was never told it is done: the seed's "knock and tell them".
+pub fn owes_solved_notice(ticket: &Ticket, messages: &[Message], config: &SlaConfig) -> bool {
+    if !ticket.status.is_resolved() {
+        return false;
+    }
+    let Some(last) = messages
+        .iter()
+        .filter(|m| m.direction == Direction::Outbound)
+        .max_by_key(|m| (m.sent_at, m.id))
+    else {
+        return false;
+    };
+    let resolved_at = ticket.resolved_at.unwrap_or(ticket.updated_at);
+    last.sent_at < resolved_at
+        && (is_delay_notice(&last.body)
+            || extract_promise(&last.body, last.sent_at, config).is_some())
+}
+
+/// A ready "still working on it" reply for a follow-up that came due, in the
+/// customer's language and with their "you" (Ви/ти, Вы/ты).
+pub fn still_working_reply(
+    language: Language,
+    formality: Formality,
+    first_name: Option<&str>,
+) -> String {
+    let informal = formality == Formality::Informal;
+    let name = first_name.map(|n| format!(", {n}")).unwrap_or_default();
+    match (language, informal) {
+        (Language::Uk, false) => format!(
+            "Вітаю{name}!\n\nКоротко про Ваше звернення: ми ще працюємо над ним і не забули про Вас. \
+             Рішення займає трохи більше часу, ніж я обіцяв(-ла). Щойно буде результат, одразу напишу."
+        ),
+        (Language::Uk, true) => format!(
+            "Привіт{name}!\n\nКоротко про твоє звернення: ми ще працюємо над ним і не забули про тебе. \
+             Рішення займає трохи більше часу, ніж я обіцяв(-ла). Щойно буде результат, одразу напишу."
+        ),
+        (Language::Ru, false) => format!(
+            "Здравствуйте{name}!\n\nКоротко о Вашем обращении: мы продолжаем над ним работать и не забыли о Вас. \
+             Решение занимает чуть больше времени, чем я обещал(а). Как только будет результат, сразу напишу."
+        ),
+        (Language::Ru, true) => format!(
+            "Привет{name}!\n\nКоротко о твоём обращении: мы продолжаем над ним работать и не забыли о тебе. \
+             Решение занимает чуть больше времени, чем я обещал(а). Как только будет результат, сразу напишу."
+        ),
+        _ => format!(
+            "Hello{name},\n\nA quick update on your request: we are still working on it and have not forgotten you. \
+             It is taking a little longer than I promised. I will write again as soon as it is solved."
+        ),
+    }
+}
+
+/// The meta key remembering the last reply the promise scan has read.
+const SCAN_MARK: &str = "sla.promise_scan_after";
+
+/// Replies older than this are not read for promises: after importing years of mail,
+/// "tomorrow" in a 2019 reply is history, not a follow-up.
+pub const PROMISE_LOOKBACK_DAYS: i64 = 14;
+
+/// Reads every sent reply not yet scanned and records a follow-up for each promise.
+/// Idempotent (one follow-up per reply), cheap to run from `check` or after a send.
+/// Replies sent more than [`PROMISE_LOOKBACK_DAYS`] before `now` are skipped.
+/// Returns how many follow-ups were created.
+pub fn scan_replies(
+    store: &mut crate::store::Store,
+    config: &SlaConfig,
+    now: DateTime<Utc>,
+) -> Result<usize, crate::store::StoreError> {
+    let oldest = now - Duration::days(PROMISE_LOOKBACK_DAYS);
+    let mut after: i64 = store
+        .meta(SCAN_MARK)?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut created = 0;
+    loop {
+        let batch = store.outbound_messages_after(after, 500)?;
+        let Some(last) = batch.last().map(|m| m.id) else {
+            break;
+        };
+        for m in batch.iter().filter(|m| m.sent_at >= oldest) {
+            if let Some(p) = extract_promise(&m.body, m.sent_at, config) {
+                let new = crate::store::NewFollowup {
+                    ticket_id: m.ticket_id,
+                    kind: crate::store::FollowupKind::Promise,
+                    due_at: p.due,
+                    phrase: p.phrase,
+                    message_id: Some(m.id),
+                };
+                if store.create_followup(&new)?.is_some() {
+                    created += 1;
+                }
+            }
+        }
+        after = last;
+        store.set_meta(SCAN_MARK, &after.to_string())?;
+    }
+    Ok(created)
+}
+
+/// Whether an open promise follow-up no longer needs action: the ticket is resolved
+/// and the customer heard from us after the promise, or a later reply went out (that
+/// reply was the update, and carries its own promise if it made one).
+pub fn followup_settled(
+    followup: &crate::store::Followup,
+    ticket: &Ticket,
+    messages: &[Message],
+) -> bool {
+    if followup.done_at.is_some() {
+        return true;
+    }
+    let made_at = followup
+        .message_id
+        .and_then(|id| messages.iter().find(|m| m.id == id))
+        .map_or(followup.created_at, |m| m.sent_at);
+    let later_reply = messages.iter().any(|m| {
+        m.direction == Direction::Outbound
+            && Some(m.id) != followup.message_id
+            && m.sent_at > made_at
+    });
+    later_reply || ticket.status == crate::model::Status::Spam
+}

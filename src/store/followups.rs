@@ -1,0 +1,204 @@
+//! Follow-ups: things we owe a customer at a time — a promise read from a sent reply
+//! ("by Friday") or one set by hand. The SLA module decides what is due; this file
+//! only keeps the rows.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+use super::tickets::write_event;
+use super::{from_ts, opt_ts, to_ts, Result, Store, StoreError};
+use crate::model::{Direction, Message, MessageId, TicketId};
+
+/// Where a follow-up came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FollowupKind {
+    /// Read from a sent reply ("by Friday").
+    Promise,
+    /// Set by hand.
+    Manual,
+}
+
+impl FollowupKind {
+    /// The name stored in the database and shown in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FollowupKind::Promise => "promise",
+            FollowupKind::Manual => "manual",
+        }
+    }
+
+    fn from_column(idx: usize, text: &str) -> rusqlite::Result<Self> {
+        match text {
+            "promise" => Ok(FollowupKind::Promise),
+            "manual" => Ok(FollowupKind::Manual),
+            other => Err(rusqlite::Error::FromSqlConversionFailure(
+                idx,
+                rusqlite::types::Type::Text,
+                format!("unknown follow-up kind '{other}'").into(),
+            )),
+        }
+    }
+}
+
+/// A follow-up on a ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Followup {
+    pub id: i64,
+    pub ticket_id: TicketId,
+    pub kind: FollowupKind,
+    pub due_at: DateTime<Utc>,
+    /// The promise as written ("до п'ятниці"), or the user's note.
+    pub phrase: String,
+    /// The reply that made the promise.
+    pub message_id: Option<MessageId>,
+    pub created_at: DateTime<Utc>,
+    pub done_at: Option<DateTime<Utc>>,
+}
+
+/// What a caller supplies to record a follow-up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewFollowup {
+    pub ticket_id: TicketId,
+    pub kind: FollowupKind,
+    pub due_at: DateTime<Utc>,
+    pub phrase: String,
+    pub message_id: Option<MessageId>,
+}
+
+const COLUMNS: &str = "id, ticket_id, kind, due_at, phrase, message_id, created_at, done_at";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Followup> {
+    Ok(Followup {
+        id: r.get(0)?,
+        ticket_id: r.get(1)?,
+        kind: FollowupKind::from_column(2, &r.get::<_, String>(2)?)?,
+        due_at: from_ts(r.get(3)?),
+        phrase: r.get(4)?,
+        message_id: r.get(5)?,
+        created_at: from_ts(r.get(6)?),
+        done_at: opt_ts(r.get(7)?),
+    })
+}
+
+impl Store {
+    /// Records a follow-up. A second follow-up for the same reply is ignored (the
+    /// promise scan runs often), so this returns `None` for a duplicate.
+    pub fn create_followup(&mut self, new: &NewFollowup) -> Result<Option<i64>> {
+        let actor = self.actor.clone();
+        let tx = self.write()?;
+        let exists: bool = tx
+            .query_row(
+                "SELECT 1 FROM tickets WHERE id = ?1",
+                [new.ticket_id],
+                |_| Ok(true),
+            )
+            .optional()?
+            .unwrap_or(false);
+        if !exists {
+            return Err(StoreError::NotFound {
+                what: "ticket",
+                id: new.ticket_id,
+            });
+        }
+        let inserted = tx.execute(
+            "INSERT INTO followups(ticket_id, kind, due_at, phrase, message_id, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT DO NOTHING",
+            params![
+                new.ticket_id,
+                new.kind.as_str(),
+                to_ts(new.due_at),
+                new.phrase,
+                new.message_id,
+                to_ts(Utc::now())
+            ],
+        )?;
+        if inserted == 0 {
+            return Ok(None);
+        }
+        let id = tx.last_insert_rowid();
+        write_event(
+            &tx,
+            Some(new.ticket_id),
+            &actor,
+            "followup",
+            None,
+            Some(&format!("{} {}", new.due_at.to_rfc3339(), new.phrase)),
+        )?;
+        tx.commit()?;
+        Ok(Some(id))
+    }
+
+    /// Follow-ups, soonest first; `open_only` leaves out the done ones.
+    pub fn followups(&self, open_only: bool, ticket: Option<TicketId>) -> Result<Vec<Followup>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM followups
+             WHERE (?1 = 0 OR done_at IS NULL) AND (?2 IS NULL OR ticket_id = ?2)
+             ORDER BY due_at, id"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![open_only, ticket], from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Marks a follow-up done (the customer was updated, or it no longer applies).
+    pub fn complete_followup(&mut self, id: i64) -> Result<Followup> {
+        let actor = self.actor.clone();
+        let tx = self.write()?;
+        let sql = format!("SELECT {COLUMNS} FROM followups WHERE id = ?1");
+        let f = tx
+            .query_row(&sql, [id], from_row)
+            .optional()?
+            .ok_or(StoreError::NotFound {
+                what: "follow-up",
+                id,
+            })?;
+        let now = Utc::now();
+        tx.execute(
+            "UPDATE followups SET done_at = coalesce(done_at, ?2) WHERE id = ?1",
+            params![id, to_ts(now)],
+        )?;
+        write_event(
+            &tx,
+            Some(f.ticket_id),
+            &actor,
+            "followup-done",
+            None,
+            Some(&f.phrase),
+        )?;
+        tx.commit()?;
+        Ok(Followup {
+            done_at: f.done_at.or(Some(now)),
+            ..f
+        })
+    }
+
+    /// Sent replies with an id above `after`, oldest first, for the promise scan.
+    pub fn outbound_messages_after(&self, after: MessageId, limit: usize) -> Result<Vec<Message>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, ticket_id FROM messages WHERE id > ?1 AND direction = ?2 ORDER BY id LIMIT ?3",
+        )?;
+        let ids: Vec<(MessageId, TicketId)> = stmt
+            .query_map(
+                params![after, Direction::Outbound.as_str(), limit as i64],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        let wanted: std::collections::HashSet<MessageId> = ids.iter().map(|(id, _)| *id).collect();
+        let mut tickets: Vec<TicketId> = ids.iter().map(|(_, t)| *t).collect();
+        tickets.sort_unstable();
+        tickets.dedup();
+        let mut out = Vec::with_capacity(ids.len());
+        for ticket in tickets {
+            out.extend(
+                self.messages(ticket)?
+                    .into_iter()
+                    .filter(|m| wanted.contains(&m.id)),
+            );
+        }
+        out.sort_by_key(|m| m.id);
+        Ok(out)
+    }
+}

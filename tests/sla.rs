@@ -1,0 +1,1099 @@
+//! SLA behaviour as the support person relies on it: business-hours arithmetic across
+//! weekends, holidays, DST and time zones; clocks that pause while pending; promises
+//! read from replies in English, Ukrainian and Russian; the reply ledger; and
+//! `firstline check` exit codes for cron.
+
+use assert_cmd::Command;
+use chrono::{DateTime, Duration, TimeZone, Timelike, Utc};
+use chrono_tz::Europe::Kyiv;
+use firstline::config::SlaConfig;
+use firstline::model::{Channel, Direction, Event, Message, Priority, Status, Ticket};
+use firstline::sla::{
+    self, extract_promise, ticket_clocks, ticket_ledger, BusinessCalendar, ClockState, LedgerState,
+};
+
+fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+}
+
+fn kyiv(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+    Kyiv.with_ymd_and_hms(y, mo, d, h, mi, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn office(tz: &str) -> SlaConfig {
+    SlaConfig {
+        timezone: tz.into(),
+        hours: "09:00-18:00".into(),
+        days: vec![1, 2, 3, 4, 5],
+        ..SlaConfig::default()
+    }
+}
+
+fn cal(config: &SlaConfig) -> BusinessCalendar {
+    BusinessCalendar::from_config(config).unwrap()
+}
+
+// ---- business hours -------------------------------------------------------------
+
+#[test]
+fn friday_evening_target_runs_over_the_weekend_to_monday() {
+    let c = cal(&office("Europe/Kyiv"));
+    // Fri 17:00 + 4 working hours = 1 h on Friday + 3 h on Monday → Mon 12:00.
+    assert_eq!(
+        c.add(kyiv(2026, 11, 27, 17, 0), Duration::hours(4)),
+        Some(kyiv(2026, 11, 30, 12, 0))
+    );
+    assert_eq!(
+        c.between(kyiv(2026, 11, 27, 17, 0), kyiv(2026, 11, 30, 12, 0)),
+        Duration::hours(4)
+    );
+}
+
+#[test]
+fn a_message_on_saturday_waits_for_monday_opening() {
+    let c = cal(&office("Europe/Kyiv"));
+    assert_eq!(
+        c.add(kyiv(2026, 11, 28, 11, 0), Duration::hours(1)),
+        Some(kyiv(2026, 11, 30, 10, 0))
+    );
+}
+
+#[test]
+fn holidays_are_skipped_like_weekends() {
+    let mut cfg = office("Europe/Kyiv");
+    cfg.holidays = vec!["2026-11-30".into()];
+    assert_eq!(
+        cal(&cfg).add(kyiv(2026, 11, 27, 17, 0), Duration::hours(4)),
+        Some(kyiv(2026, 12, 1, 12, 0))
+    );
+}
+
+#[test]
+fn spring_dst_change_in_kyiv_keeps_local_office_hours() {
+    let c = cal(&office("Europe/Kyiv"));
+    // Clocks go forward on Sun 2026-03-29. Fri 16:00 (UTC+2) + 4h → Mon 11:00 (UTC+3).
+    let due = c.add(kyiv(2026, 3, 27, 16, 0), Duration::hours(4)).unwrap();
+    assert_eq!(due, utc(2026, 3, 30, 8, 0));
+    assert_eq!(due.with_timezone(&Kyiv).hour(), 11);
+}
+
+#[test]
+fn round_the_clock_days_across_dst_are_23_and_25_hours_long() {
+    let cfg = SlaConfig {
+        timezone: "Europe/Kyiv".into(),
+        ..SlaConfig::default()
+    };
+    let c = cal(&cfg);
+    assert_eq!(
+        c.between(kyiv(2026, 3, 29, 0, 0), kyiv(2026, 3, 30, 0, 0)),
+        Duration::hours(23)
+    );
+    assert_eq!(
+        c.between(kyiv(2026, 10, 25, 0, 0), kyiv(2026, 10, 26, 0, 0)),
+        Duration::hours(25)
+    );
+    // 24 real hours from Saturday noon end at 13:00 local on Sunday: one hour vanished.
+    let due = c
+        .add(kyiv(2026, 3, 28, 12, 0), Duration::hours(24))
+        .unwrap();
+    assert_eq!(due.with_timezone(&Kyiv).hour(), 13);
+}
+
+#[test]
+fn the_same_instant_is_early_morning_in_new_york_and_night_in_tokyo() {
+    let created = utc(2026, 11, 26, 12, 0); // Thursday
+                                            // New York 07:00 → opens 09:00 → +2h = 11:00 EST = 16:00 UTC.
+    assert_eq!(
+        cal(&office("America/New_York")).add(created, Duration::hours(2)),
+        Some(utc(2026, 11, 26, 16, 0))
+    );
+    // Tokyo 21:00 → Friday 09:00 → +2h = 11:00 JST = 02:00 UTC.
+    assert_eq!(
+        cal(&office("Asia/Tokyo")).add(created, Duration::hours(2)),
+        Some(utc(2026, 11, 27, 2, 0))
+    );
+}
+
+#[test]
+fn reply_due_counts_in_business_time() {
+    let cfg = office("Europe/Kyiv");
+    let t = ticket(kyiv(2026, 11, 27, 17, 0), Priority::High); // 4 h target
+    assert_eq!(sla::reply_due(&cfg, &t), Some(kyiv(2026, 11, 30, 12, 0)));
+    assert!(!sla::first_response_overdue(
+        &cfg,
+        &t,
+        kyiv(2026, 11, 28, 12, 0)
+    ));
+    assert!(sla::first_response_overdue(
+        &cfg,
+        &t,
+        kyiv(2026, 11, 30, 12, 1)
+    ));
+}
+
+#[test]
+fn chat_override_tightens_the_first_response_target() {
+    let mut cfg = SlaConfig::default();
+    let chat: firstline::config::Config =
+        firstline::config::Config::parse("[sla.channels.chat]\nfirst_response_minutes = { urgent = 5, high = 10, normal = 15, low = 60 }\n")
+            .unwrap();
+    cfg.channels = chat.sla.channels;
+    let mut t = ticket(utc(2026, 1, 1, 10, 0), Priority::Normal);
+    assert_eq!(sla::reply_due(&cfg, &t), Some(utc(2026, 1, 1, 18, 0)));
+    t.channel = Channel::Chat;
+    assert_eq!(sla::reply_due(&cfg, &t), Some(utc(2026, 1, 1, 10, 15)));
+}
+
+// ---- clocks ---------------------------------------------------------------------
+
+fn ticket(created: DateTime<Utc>, priority: Priority) -> Ticket {
+    Ticket {
+        id: 1,
+        subject: "Оплата не пройшла".into(),
+        status: Status::New,
+        priority,
+        channel: Channel::Email,
+        tags: vec![],
+        assignee: None,
+        customer_id: 1,
+        created_at: created,
+        updated_at: created,
+        first_response_at: None,
+        resolved_at: None,
+        snoozed_until: None,
+        escalation: None,
+        awaiting_reply_since: Some(created),
+        unread: true,
+        version: 1,
+    }
+}
+
+fn status_event(id: i64, at: DateTime<Utc>, old: &str, new: &str) -> Event {
+    Event {
+        id,
+        ticket_id: Some(1),
+        at,
+        actor: "t".into(),
+        kind: "status".into(),
+        old: Some(old.into()),
+        new: Some(new.into()),
+    }
+}
+
+#[test]
+fn resolution_clock_pauses_while_pending_and_resumes() {
+    let cfg = office("Europe/Kyiv"); // normal resolution 4320 min = 72 working hours
+    let cfg = SlaConfig {
+        resolution_minutes: firstline::config::PriorityMinutes {
+            urgent: 60,
+            high: 240,
+            normal: 480,
+            low: 1440,
+        },
+        ..cfg
+    };
+    let c = cal(&cfg);
+    let mut t = ticket(kyiv(2026, 11, 23, 9, 0), Priority::Normal); // Monday
+    t.first_response_at = Some(kyiv(2026, 11, 23, 9, 30));
+    t.awaiting_reply_since = None;
+    t.status = Status::Pending;
+    let mut events = vec![status_event(
+        1,
+        kyiv(2026, 11, 23, 10, 0),
+        "open",
+        "pending",
+    )];
+
+    // While pending, the clock stands still with 7 of 8 working hours left.
+    let clocks = ticket_clocks(&cfg, &c, &t, &events, kyiv(2026, 11, 24, 9, 30));
+    assert_eq!(
+        clocks.resolution.state,
+        ClockState::Paused { left_minutes: 420 }
+    );
+    assert!(clocks.resolution.due().is_none());
+
+    // The customer answers on Tuesday 10:00: 1 h Monday + 7 h Tuesday → Tue 17:00.
+    t.status = Status::Open;
+    events.push(status_event(
+        2,
+        kyiv(2026, 11, 24, 10, 0),
+        "pending",
+        "open",
+    ));
+    let clocks = ticket_clocks(&cfg, &c, &t, &events, kyiv(2026, 11, 24, 10, 30));
+    assert_eq!(clocks.resolution.due(), Some(kyiv(2026, 11, 24, 17, 0)));
+    assert!(!clocks.resolution.is_overdue(kyiv(2026, 11, 24, 16, 59)));
+    assert!(clocks.resolution.is_overdue(kyiv(2026, 11, 24, 17, 1)));
+    assert!(matches!(
+        clocks.first_response.state,
+        ClockState::Stopped {
+            breached: false,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn time_spent_solved_before_a_customer_reopens_does_not_count() {
+    let cfg = SlaConfig::default(); // 24/7; urgent resolution 8 h
+    let c = cal(&cfg);
+    let mut t = ticket(utc(2026, 1, 1, 9, 0), Priority::Urgent);
+    t.status = Status::Open;
+    t.first_response_at = Some(utc(2026, 1, 1, 9, 10));
+    t.awaiting_reply_since = Some(utc(2026, 1, 2, 9, 0));
+    let events = [
+        status_event(1, utc(2026, 1, 1, 11, 0), "open", "solved"),
+        status_event(2, utc(2026, 1, 2, 9, 0), "solved", "open"),
+    ];
+    // 2 h before solving + 6 h after the reopening = 8 h → Jan 2 15:00.
+    let clocks = ticket_clocks(&cfg, &c, &t, &events, utc(2026, 1, 2, 10, 0));
+    assert_eq!(clocks.resolution.due(), Some(utc(2026, 1, 2, 15, 0)));
+}
+
+#[test]
+fn next_response_clock_starts_at_the_customers_new_message() {
+    let cfg = SlaConfig::default();
+    let c = cal(&cfg);
+    let mut t = ticket(utc(2026, 1, 1, 10, 0), Priority::Urgent);
+    t.status = Status::Open;
+    t.first_response_at = Some(utc(2026, 1, 1, 10, 20));
+    t.awaiting_reply_since = Some(utc(2026, 1, 1, 12, 0));
+    let clocks = ticket_clocks(&cfg, &c, &t, &[], utc(2026, 1, 1, 12, 30));
+    let next = clocks.next_response.unwrap();
+    assert_eq!(next.due(), Some(utc(2026, 1, 1, 13, 0)));
+    assert_eq!(clocks.nearest().unwrap().kind, sla::ClockKind::NextResponse);
+}
+
+#[test]
+fn warnings_fire_at_the_configured_marks() {
+    let cfg = SlaConfig::default();
+    let due = utc(2026, 1, 1, 12, 0);
+    assert_eq!(
+        sla::urgency(&cfg, due, utc(2026, 1, 1, 11, 50)),
+        sla::Urgency::Warning { mark_minutes: 15 }
+    );
+    assert_eq!(
+        sla::urgency(&cfg, due, utc(2026, 1, 1, 10, 0)),
+        sla::Urgency::Ok
+    );
+}
+
+// ---- promises -------------------------------------------------------------------
+
+/// Wednesday 2026-11-25 10:00 UTC; the default desk is 24/7 in UTC, so a day-level
+/// promise falls due at 18:00.
+fn sent() -> DateTime<Utc> {
+    utc(2026, 11, 25, 10, 0)
+}
+
+fn due_of(text: &str, cfg: &SlaConfig) -> Option<DateTime<Utc>> {
+    let p = extract_promise(text, sent(), cfg)?;
+    assert_eq!(&text[p.span.clone()], p.phrase, "span points at the phrase");
+    Some(p.due)
+}
+
+#[test]
+fn reads_english_promises() {
+    let cfg = SlaConfig::default();
+    let cases = [
+        ("I'll get back to you tomorrow.", utc(2026, 11, 26, 18, 0)),
+        ("We will have it fixed by Friday.", utc(2026, 11, 27, 18, 0)),
+        (
+            "You will hear from me within an hour.",
+            utc(2026, 11, 25, 11, 0),
+        ),
+        ("I'll check again in 30 minutes.", utc(2026, 11, 25, 10, 30)),
+        (
+            "Expect an answer the day after tomorrow.",
+            utc(2026, 11, 27, 18, 0),
+        ),
+        ("I'll confirm by 5pm.", utc(2026, 11, 25, 17, 0)),
+        ("We'll update you later today.", utc(2026, 11, 25, 18, 0)),
+    ];
+    for (text, want) in cases {
+        assert_eq!(due_of(text, &cfg), Some(want), "{text}");
+    }
+    assert_eq!(
+        due_of("The fix ships by the end of the week.", &office("UTC")),
+        Some(utc(2026, 11, 27, 18, 0)),
+        "end of week is the last working day"
+    );
+}
+
+#[test]
+fn reads_ukrainian_promises() {
+    let cfg = SlaConfig::default();
+    let cases = [
+        ("Дякую! Відповімо завтра.", utc(2026, 11, 26, 18, 0)),
+        (
+            "Перевіримо і відповімо до п'ятниці.",
+            utc(2026, 11, 27, 18, 0),
+        ),
+        (
+            "Перевіримо і відповімо до пʼятниці.",
+            utc(2026, 11, 27, 18, 0),
+        ),
+        ("Напишу за годину.", utc(2026, 11, 25, 11, 0)),
+        ("Повернемо кошти протягом дня.", utc(2026, 11, 25, 18, 0)),
+        ("Передзвоню через 2 години.", utc(2026, 11, 25, 12, 0)),
+        ("Надішлю післязавтра.", utc(2026, 11, 27, 18, 0)),
+    ];
+    for (text, want) in cases {
+        assert_eq!(due_of(text, &cfg), Some(want), "{text}");
+    }
+    assert_eq!(
+        due_of("Виправимо до кінця тижня.", &office("UTC")),
+        Some(utc(2026, 11, 27, 18, 0))
+    );
+}
+
+#[test]
+fn reads_russian_promises() {
+    let cfg = SlaConfig::default();
+    let cases = [
+        ("Ответим в течение дня.", utc(2026, 11, 25, 18, 0)),
+        ("Проверю и напишу через час.", utc(2026, 11, 25, 11, 0)),
+        ("Исправим до пятницы.", utc(2026, 11, 27, 18, 0)),
+        ("Завтра всё заработает.", utc(2026, 11, 26, 18, 0)),
+        (
+            "Вернусь с ответом в течение 15 минут.",
+            utc(2026, 11, 25, 10, 15),
+        ),
+    ];
+    for (text, want) in cases {
+        assert_eq!(due_of(text, &cfg), Some(want), "{text}");
+    }
+    assert_eq!(
+        due_of("Сделаем до конца недели.", &office("UTC")),
+        Some(utc(2026, 11, 27, 18, 0))
+    );
+}
+
+#[test]
+fn ignores_words_that_promise_nothing() {
+    let cfg = SlaConfig::default();
+    for text in [
+        "We received your payment today.",
+        "Your order shipped yesterday.",
+        "Thanks for waiting an hour, sorry about that.",
+        "Ми отримали ваш лист у п'ятницю.",
+        "Дякую за гроші, все надійшло.",
+        "Сбой начался за час до обновления.",
+        "Спасибо за ожидание!",
+        "Thanks!\n\n> Can you fix it tomorrow?\n",
+        "Done, it works now.\n\nOn Tue, 24 Nov 2026, Ann wrote:\n> please call me tomorrow\n",
+        "Done.\n\n-----Original Message-----\nFrom: Ann\nSent: Tuesday\n\nCan you call me tomorrow?\n",
+    ] {
+        assert_eq!(extract_promise(text, sent(), &cfg), None, "{text}");
+    }
+}
+
+/// Real replies from 12 mail clients (talon's fixtures, Apache-2.0, read in place):
+/// a "tomorrow" put into the quoted original is never our promise, one put into the
+/// reply itself is — whatever the client's quoting style (`>`, "Original Message",
+/// Outlook headers, Russian "написал:", top or bottom posting).
+#[test]
+fn promises_in_quoted_originals_of_real_mail_clients_are_ignored() {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/data/mail/talon-fixtures/fixtures/standard_replies"
+    );
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        eprintln!("note: {dir} is missing; skipping the real-client quoting test");
+        return;
+    };
+    let cfg = SlaConfig::default();
+    let mut checked = 0;
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "eml") {
+            continue;
+        }
+        let raw = std::fs::read(&path).unwrap();
+        let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        let body = message.body_text(0).unwrap_or_default().to_string();
+        assert!(body.contains("Hello"), "{}", path.display());
+        let quoted = body.replace("Hi", "Please fix it tomorrow");
+        assert_eq!(
+            extract_promise(&quoted, sent(), &cfg),
+            None,
+            "{}: {quoted}",
+            path.display()
+        );
+        let own = body.replacen("Hello", "I will fix it tomorrow", 1);
+        assert_eq!(
+            extract_promise(&own, sent(), &cfg).map(|p| p.phrase),
+            Some("tomorrow".to_string()),
+            "{}: {own}",
+            path.display()
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 12, "every standard reply fixture was read");
+}
+
+#[test]
+fn the_earliest_of_several_promises_wins() {
+    let cfg = SlaConfig::default();
+    let p = extract_promise(
+        "I'll look into it within an hour and have the fix by Friday.",
+        sent(),
+        &cfg,
+    )
+    .unwrap();
+    assert_eq!(p.phrase, "within an hour");
+}
+
+#[test]
+fn still_working_reply_speaks_the_customers_language_and_you() {
+    use firstline::model::{Formality, Language};
+    use firstline::sla::promises::still_working_reply;
+    let uk = still_working_reply(Language::Uk, Formality::Formal, Some("Олена"));
+    assert!(
+        uk.starts_with("Вітаю, Олена!") && uk.contains("Ваше"),
+        "{uk}"
+    );
+    let ru = still_working_reply(Language::Ru, Formality::Informal, None);
+    assert!(ru.contains("твоём") && !ru.contains("Вашем"), "{ru}");
+    let en = still_working_reply(Language::En, Formality::Unknown, None);
+    assert!(en.contains("still working on it"), "{en}");
+}
+
+// ---- ledger ---------------------------------------------------------------------
+
+fn message(id: i64, direction: Direction, at: DateTime<Utc>, body: &str) -> Message {
+    Message {
+        id,
+        ticket_id: 1,
+        direction,
+        author: String::new(),
+        body: body.into(),
+        html_body: None,
+        sent_at: at,
+        message_id: None,
+        in_reply_to: None,
+        references: vec![],
+        attachments: vec![],
+    }
+}
+
+#[test]
+fn ledger_marks_each_inbound_message_replied_or_unanswered() {
+    let t = ticket(utc(2026, 1, 1, 9, 0), Priority::Normal);
+    let msgs = [
+        message(1, Direction::Inbound, utc(2026, 1, 1, 9, 0), "help"),
+        message(2, Direction::Inbound, utc(2026, 1, 1, 9, 5), "hello?"),
+        message(3, Direction::Outbound, utc(2026, 1, 1, 9, 30), "on it"),
+        message(4, Direction::Note, utc(2026, 1, 1, 9, 40), "note"),
+        message(5, Direction::Inbound, utc(2026, 1, 1, 10, 0), "thanks, but"),
+    ];
+    let lines = ticket_ledger(&t, &msgs, &[], utc(2026, 1, 1, 11, 0));
+    assert_eq!(lines.len(), 3, "notes and replies are not ledger lines");
+    assert_eq!(
+        lines[0].state,
+        LedgerState::Replied {
+            at: utc(2026, 1, 1, 9, 30)
+        }
+    );
+    assert_eq!(lines[1].state, lines[0].state, "one reply answers both");
+    assert_eq!(
+        lines[2].state,
+        LedgerState::Unanswered {
+            since: utc(2026, 1, 1, 10, 0)
+        }
+    );
+}
+
+#[test]
+fn ledger_accepts_no_reply_needed_and_snooze_and_spam() {
+    let mut t = ticket(utc(2026, 1, 1, 9, 0), Priority::Normal);
+    let msgs = [message(
+        1,
+        Direction::Inbound,
+        utc(2026, 1, 1, 9, 0),
+        "auto-reply",
+    )];
+    let ev = |kind: &str, new: &str| Event {
+        id: 9,
+        ticket_id: Some(1),
+        at: utc(2026, 1, 1, 9, 10),
+        actor: "t".into(),
+        kind: kind.into(),
+        old: None,
+        new: Some(new.into()),
+    };
+    let now = utc(2026, 1, 1, 10, 0);
+    let lines = ticket_ledger(&t, &msgs, &[ev("no-reply-needed", "auto-reply")], now);
+    assert_eq!(
+        lines[0].state,
+        LedgerState::NoReplyNeeded {
+            reason: "auto-reply".into()
+        }
+    );
+    t.snoozed_until = Some(utc(2026, 1, 2, 9, 0));
+    let lines = ticket_ledger(&t, &msgs, &[ev("snooze", "x")], now);
+    assert_eq!(
+        lines[0].state,
+        LedgerState::Snoozed {
+            until: utc(2026, 1, 2, 9, 0)
+        }
+    );
+    assert!(
+        ticket_ledger(&t, &msgs, &[ev("snooze", "x")], utc(2026, 1, 3, 0, 0))[0]
+            .state
+            .is_open(),
+        "an expired snooze owes the reply again"
+    );
+    t.status = Status::Spam;
+    assert_eq!(
+        ticket_ledger(&t, &msgs, &[], now)[0].state,
+        LedgerState::Spam
+    );
+}
+
+#[test]
+fn unanswered_counts_waiting_customers_and_the_oldest_wait() {
+    let now = utc(2026, 1, 1, 12, 0);
+    let a = ticket(utc(2026, 1, 1, 9, 0), Priority::Normal);
+    let mut b = ticket(utc(2026, 1, 1, 8, 0), Priority::Normal);
+    b.snoozed_until = Some(utc(2026, 1, 2, 0, 0));
+    let mut c = ticket(utc(2026, 1, 1, 10, 0), Priority::Normal);
+    c.awaiting_reply_since = None;
+    let u = sla::unanswered([&a, &b, &c], now);
+    assert_eq!(u.count, 1);
+    assert_eq!(u.oldest_since, Some(utc(2026, 1, 1, 9, 0)));
+    assert_eq!(u.summary(now), "1 unanswered · oldest waits 3h");
+    assert_eq!(
+        sla::unanswered([&c], now).summary(now),
+        "nobody is waiting for a reply"
+    );
+}
+
+// ---- firstline check ------------------------------------------------------------
+
+struct Queue {
+    dir: tempfile::TempDir,
+}
+
+impl Queue {
+    fn new(config: &str) -> Queue {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("c.toml"), config).unwrap();
+        Queue { dir }
+    }
+
+    fn cmd(&self) -> Command {
+        let mut c = Command::cargo_bin("firstline").unwrap();
+        c.arg("--db").arg(self.dir.path().join("q.db"));
+        c.env("FIRSTLINE_CONFIG", self.dir.path().join("c.toml"));
+        c.env("FIRSTLINE_NO_DEMO", "true");
+        c.env_remove("FIRSTLINE_DB");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        self.cmd().args(args).output().unwrap()
+    }
+
+    fn new_ticket(&self, priority: &str) {
+        let out = self.run(&[
+            "new",
+            "--from",
+            "Ann <ann@example.com>",
+            "--subject",
+            "Site is down",
+            "--priority",
+            priority,
+            "--body",
+            "help",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn check_is_silent_and_exits_zero_when_nothing_is_due() {
+    let q = Queue::new("");
+    q.new_ticket("low"); // 24 h target
+    let out = q.run(&["check"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty(), "cron mails any output");
+}
+
+#[test]
+fn check_exits_three_with_one_line_per_overdue_or_warned_ticket() {
+    let q = Queue::new(
+        "[sla]\nfirst_response_minutes = { urgent = 0, high = 30, normal = 480, low = 1440 }\n",
+    );
+    q.new_ticket("urgent"); // overdue at once
+    q.new_ticket("high"); // due in 30 min: inside the 60 min mark
+    q.new_ticket("low"); // fine
+    let out = q.run(&["check"]);
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("#1 OVERDUE first response"), "{text}");
+    assert!(
+        lines[1].starts_with("#2 WARN first response due in"),
+        "{text}"
+    );
+    let json = q.run(&["check", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v[1]["mark_minutes"], 60);
+}
+
+#[test]
+fn check_reports_a_broken_promise_as_a_due_follow_up() {
+    let q = Queue::new("");
+    q.new_ticket("low");
+    let out = q.run(&[
+        "reply",
+        "1",
+        "--body",
+        "Перевіримо і напишемо через 3 години.",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(q.run(&["check"]).status.code(), Some(0));
+    let list = String::from_utf8(q.run(&["followups"]).stdout).unwrap();
+    assert!(list.contains("через 3 години"), "{list}");
+    let later = (Utc::now() + Duration::minutes(200)).to_rfc3339();
+    let out = q.run(&["check", "--now", &later]);
+    assert_eq!(out.status.code(), Some(3));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("follow-up 1 \"через 3 години\""), "{text}");
+    let draft = String::from_utf8(q.run(&["followups", "--draft", "1"]).stdout).unwrap();
+    assert!(draft.contains("still working on it"), "{draft}");
+    assert!(q.run(&["followups", "--done", "1"]).status.success());
+    assert_eq!(
+        q.run(&["check", "--now", &later]).status.code(),
+        Some(0),
+        "a done follow-up is quiet; the low ticket's resolution clock has days left"
+    );
+}
+
+#[test]
+fn check_refuses_a_broken_calendar_with_exit_one() {
+    let q = Queue::new("[sla]\nhours = \"nine to five\"\n");
+    let out = q.run(&["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("hours"));
+}
+
+// ---- site watch -----------------------------------------------------------------
+
+mod site_watch {
+    use super::*;
+    use firstline::sla::watch::{self, Health, Probe, WatchOutcome, WatchPolicy};
+    use firstline::store::Store;
+    use std::io::{Read, Write};
+    use std::net::{SocketAddr, TcpListener, TcpStream};
+    use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+    use std::sync::Arc;
+    use std::thread::JoinHandle;
+    use std::time::Duration as StdDuration;
+
+    const UP: u8 = 0;
+    const ERROR: u8 = 1;
+    const SLOW: u8 = 2;
+    const HANG_UP: u8 = 3;
+    const KEEP_OPEN: u8 = 4;
+
+    /// A loopback HTTP server whose behaviour the test switches between requests.
+    struct TestSite {
+        addr: SocketAddr,
+        mode: Arc<AtomicU8>,
+        stop: Arc<AtomicBool>,
+        handle: Option<JoinHandle<()>>,
+    }
+
+    impl TestSite {
+        fn start() -> TestSite {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.set_nonblocking(true).unwrap();
+            let addr = listener.local_addr().unwrap();
+            let mode = Arc::new(AtomicU8::new(UP));
+            let stop = Arc::new(AtomicBool::new(false));
+            let (m, s) = (mode.clone(), stop.clone());
+            // Bounded: at most ~60 s of polling even if the test forgets to stop it.
+            let handle = std::thread::spawn(move || {
+                for _ in 0..12_000 {
+                    if s.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    match listener.accept() {
+                        Ok((stream, _)) => serve(stream, m.load(Ordering::SeqCst)),
+                        Err(_) => std::thread::sleep(StdDuration::from_millis(5)),
+                    }
+                }
+            });
+            TestSite {
+                addr,
+                mode,
+                stop,
+                handle: Some(handle),
+            }
+        }
+
+        fn set(&self, mode: u8) {
+            self.mode.store(mode, Ordering::SeqCst);
+        }
+
+        fn url(&self) -> String {
+            format!("http://{}/health", self.addr)
+        }
+    }
+
+    impl Drop for TestSite {
+        fn drop(&mut self) {
+            self.stop.store(true, Ordering::SeqCst);
+            if let Some(h) = self.handle.take() {
+                let _ = h.join();
+            }
+        }
+    }
+
+    fn serve(mut stream: TcpStream, mode: u8) {
+        let _ = stream.set_nonblocking(false);
+        let _ = stream.set_read_timeout(Some(StdDuration::from_secs(2)));
+        let mut request = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => request.extend_from_slice(&buf[..n]),
+            }
+        }
+        let reply: &[u8] = match mode {
+            ERROR => b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\nConnection: close\r\n\r\ndown",
+            SLOW => {
+                std::thread::sleep(StdDuration::from_millis(900));
+                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+            }
+            HANG_UP => return,
+            KEEP_OPEN => {
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+                std::thread::sleep(StdDuration::from_millis(1500));
+                return;
+            }
+            _ => b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+        };
+        let _ = stream.write_all(reply);
+    }
+
+    fn policy() -> WatchPolicy {
+        WatchPolicy {
+            slow_ms: 500,
+            note_every: chrono::Duration::minutes(15),
+        }
+    }
+
+    #[test]
+    fn probe_tells_up_slow_error_and_hang_up_apart() {
+        let site = TestSite::start();
+        let url = watch::parse_url(&site.url()).unwrap();
+        let timeout = StdDuration::from_secs(3);
+        let p = watch::probe(&url, timeout);
+        assert_eq!(
+            (p.status, watch::health(&p, &policy())),
+            (Some(200), Health::Up)
+        );
+        site.set(SLOW);
+        let p = watch::probe(&url, timeout);
+        assert!(p.elapsed_ms >= 900, "{p:?}");
+        assert!(matches!(watch::health(&p, &policy()), Health::Slow { .. }));
+        site.set(ERROR);
+        let p = watch::probe(&url, timeout);
+        assert_eq!(
+            watch::health(&p, &policy()),
+            Health::Down {
+                problem: "HTTP 503".into()
+            }
+        );
+        site.set(HANG_UP);
+        let p = watch::probe(&url, timeout);
+        assert!(p.error.is_some(), "{p:?}");
+        site.set(SLOW);
+        let p = watch::probe(&url, StdDuration::from_millis(150));
+        assert!(
+            p.error.as_deref().unwrap_or("").contains("timed out"),
+            "{p:?}"
+        );
+        // Last, after the slow answer above is out of the way: this mode holds the
+        // server thread for 1.5 s after answering without closing.
+        std::thread::sleep(StdDuration::from_millis(1000));
+        site.set(KEEP_OPEN);
+        let p = watch::probe(&url, timeout);
+        assert_eq!(p.status, Some(200), "{p:?}");
+        assert!(
+            p.elapsed_ms < 1000,
+            "a complete answer ends the read: {p:?}"
+        );
+    }
+
+    #[test]
+    fn probe_reports_a_refused_connection() {
+        let addr = {
+            let l = TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        let url = watch::parse_url(&format!("http://{addr}/")).unwrap();
+        let p = watch::probe(&url, StdDuration::from_secs(2));
+        assert!(p.error.unwrap().contains("cannot connect"));
+    }
+
+    #[test]
+    fn one_outage_is_one_ticket_with_notes_and_a_recovery() {
+        let mut store = Store::open_in_memory().unwrap();
+        let url = "http://shop.example/";
+        let t0 = utc(2026, 11, 26, 10, 0);
+        let up = Probe {
+            status: Some(200),
+            elapsed_ms: 80,
+            error: None,
+        };
+        let err = Probe {
+            status: Some(502),
+            elapsed_ms: 30,
+            error: None,
+        };
+        let rec = |store: &mut Store, p: &Probe, mins: i64| {
+            watch::record(store, url, p, &policy(), t0 + Duration::minutes(mins)).unwrap()
+        };
+        assert_eq!(rec(&mut store, &up, 0), WatchOutcome::Up);
+        assert_eq!(rec(&mut store, &err, 1), WatchOutcome::Opened { ticket: 1 });
+        assert_eq!(
+            rec(&mut store, &err, 2),
+            WatchOutcome::StillDown {
+                ticket: 1,
+                noted: false
+            },
+            "same problem within 15 min: no note spam"
+        );
+        assert_eq!(
+            rec(&mut store, &err, 17),
+            WatchOutcome::StillDown {
+                ticket: 1,
+                noted: true
+            }
+        );
+        assert_eq!(
+            rec(&mut store, &up, 20),
+            WatchOutcome::Recovered {
+                ticket: 1,
+                down_minutes: 19
+            }
+        );
+        let t = store.ticket(1).unwrap();
+        assert_eq!((t.priority, t.channel), (Priority::Urgent, Channel::Web));
+        assert!(t.subject.starts_with("Site down: "));
+        let notes: Vec<_> = store
+            .messages(1)
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.direction == Direction::Note)
+            .collect();
+        assert_eq!(notes.len(), 2);
+        assert!(
+            notes[1].body.starts_with("Recovered at"),
+            "{}",
+            notes[1].body
+        );
+        assert_eq!(store.site_checks(url).unwrap().len(), 5);
+        assert_eq!(
+            rec(&mut store, &err, 30),
+            WatchOutcome::Opened { ticket: 2 },
+            "a new outage is a new ticket"
+        );
+    }
+
+    #[test]
+    fn watch_command_against_a_site_that_goes_up_down_slow_and_back() {
+        let site = TestSite::start();
+        let q = Queue::new("");
+        let url = site.url();
+        let watch = |mode: u8| {
+            site.set(mode);
+            let out = q.run(&[
+                "watch",
+                &url,
+                "--once",
+                "--slow-ms",
+                "500",
+                "--note-every",
+                "0s",
+                "--timeout",
+                "3s",
+            ]);
+            (out.status.code(), String::from_utf8(out.stdout).unwrap())
+        };
+        let (code, text) = watch(UP);
+        assert_eq!(code, Some(0), "{text}");
+        assert!(text.contains("HTTP 200"), "{text}");
+        let (code, text) = watch(ERROR);
+        assert_eq!(code, Some(3));
+        assert!(text.contains("opened ticket #1"), "{text}");
+        let (code, text) = watch(ERROR);
+        assert_eq!(code, Some(3));
+        assert!(text.contains("still a problem, #1 (noted)"), "{text}");
+        let (code, text) = watch(SLOW);
+        assert_eq!(code, Some(3));
+        assert!(
+            text.contains("SLOW") && text.contains("#1 (noted)"),
+            "{text}"
+        );
+        let (code, text) = watch(UP);
+        assert_eq!(code, Some(0));
+        assert!(
+            text.contains("recovered after 0 min, noted on #1"),
+            "{text}"
+        );
+        let (code, text) = watch(HANG_UP);
+        assert_eq!(code, Some(3));
+        assert!(text.contains("opened ticket #2"), "{text}");
+
+        let out = q.run(&["show", "1", "--json"]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let messages = v["messages"].as_array().unwrap();
+        assert_eq!(messages.len(), 4, "report, two notes, recovery");
+        assert!(messages[3]["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("Recovered"));
+        assert!(
+            q.run(&["watch", "https://shop.example/", "--once"])
+                .status
+                .code()
+                == Some(1)
+        );
+    }
+}
+
+// ---- follow-ups from promises ---------------------------------------------------
+
+mod followups {
+    use super::*;
+    use firstline::model::{NewCustomer, NewMessage, NewTicket, TicketChange};
+    use firstline::sla::promises::{followup_settled, owes_solved_notice, scan_replies};
+    use firstline::store::Store;
+
+    fn open_ticket(store: &mut Store, at: DateTime<Utc>) -> i64 {
+        store
+            .create_ticket(&NewTicket {
+                subject: "Refund".into(),
+                customer: NewCustomer {
+                    name: "Ann".into(),
+                    email: Some("ann@example.com".into()),
+                    ..Default::default()
+                },
+                channel: Channel::Email,
+                priority: Priority::Normal,
+                status: Status::New,
+                tags: vec![],
+                first_message: NewMessage {
+                    body: "Where is my refund?".into(),
+                    sent_at: Some(at),
+                    ..Default::default()
+                },
+            })
+            .unwrap()
+    }
+
+    fn reply(store: &mut Store, ticket: i64, at: DateTime<Utc>, body: &str) {
+        store
+            .add_message(
+                ticket,
+                &NewMessage {
+                    direction: Direction::Outbound,
+                    body: body.into(),
+                    sent_at: Some(at),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn scan_turns_recent_promises_into_follow_ups_once() {
+        let mut store = Store::open_in_memory().unwrap();
+        let cfg = SlaConfig::default();
+        let now = Utc::now();
+        let old = open_ticket(&mut store, now - Duration::days(40));
+        reply(
+            &mut store,
+            old,
+            now - Duration::days(30),
+            "We'll refund it tomorrow.",
+        );
+        let fresh = open_ticket(&mut store, now - Duration::hours(2));
+        reply(
+            &mut store,
+            fresh,
+            now - Duration::hours(1),
+            "Повернемо кошти до п'ятниці.",
+        );
+        assert_eq!(
+            scan_replies(&mut store, &cfg, now).unwrap(),
+            1,
+            "the 30-day-old promise is history"
+        );
+        assert_eq!(
+            scan_replies(&mut store, &cfg, now).unwrap(),
+            0,
+            "idempotent"
+        );
+        let open = store.followups(true, None).unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!(
+            (open[0].ticket_id, open[0].phrase.as_str()),
+            (fresh, "до п'ятниці")
+        );
+
+        let ticket = store.ticket(fresh).unwrap();
+        assert!(!followup_settled(
+            &open[0],
+            &ticket,
+            &store.messages(fresh).unwrap()
+        ));
+        reply(&mut store, fresh, now, "Кошти повернено.");
+        assert!(
+            followup_settled(&open[0], &ticket, &store.messages(fresh).unwrap()),
+            "a later reply is the update"
+        );
+    }
+
+    #[test]
+    fn a_solved_ticket_whose_customer_last_heard_a_delay_owes_a_notice() {
+        let mut store = Store::open_in_memory().unwrap();
+        let cfg = SlaConfig::default();
+        let now = Utc::now();
+        let id = open_ticket(&mut store, now - Duration::hours(3));
+        reply(
+            &mut store,
+            id,
+            now - Duration::hours(2),
+            "Sorry for the delay, we are still working on it.",
+        );
+        let t = store
+            .change_ticket(id, &TicketChange::Status(Status::Solved), None)
+            .unwrap();
+        assert!(owes_solved_notice(&t, &store.messages(id).unwrap(), &cfg));
+        reply(
+            &mut store,
+            id,
+            now + Duration::minutes(1),
+            "All done: the refund is on its way.",
+        );
+        assert!(!owes_solved_notice(&t, &store.messages(id).unwrap(), &cfg));
+    }
+}
