@@ -605,3 +605,35 @@ fn auto_backup_writes_todays_copy_once() {
         .count();
     assert_eq!(n, 1);
 }
+
+#[test]
+fn escalation_packet_redacts_secrets() {
+    let q = Queue::demo();
+    let id = q.new_ticket(
+        "ann@example.com",
+        "Card problem",
+        "My card 4111 1111 1111 1111 was charged, order 1234567890123",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let packet = dir.path().join("p.md");
+    q.cmd()
+        .args([
+            "escalate",
+            &id.to_string(),
+            "--to",
+            "developer",
+            "--reason",
+            "double charge",
+            "--packet",
+        ])
+        .arg(&packet)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&packet).unwrap();
+    assert!(text.contains("Card problem"));
+    assert!(!text.contains("4111 1111 1111 1111"), "{text}");
+    assert!(
+        text.contains("1234567890123"),
+        "order numbers are not cards: {text}"
+    );
+}

@@ -166,6 +166,9 @@ pub struct EscalateArgs {
     /// Take the ticket back from the second line.
     #[arg(long)]
     pub undo: bool,
+    /// Also write the escalation packet (thread and notes, secrets redacted) here.
+    #[arg(long, value_name = "FILE", conflicts_with = "undo")]
+    pub packet: Option<std::path::PathBuf>,
 }
 
 /// `firstline snooze 12 --until tomorrow`
@@ -452,7 +455,7 @@ pub fn escalate(ctx: &Context, args: EscalateArgs) -> Result<()> {
         return Ok(());
     }
     let target = args.to.unwrap_or_default();
-    apply(
+    let store = apply(
         ctx,
         args.id,
         TicketChange::Escalate {
@@ -461,6 +464,11 @@ pub fn escalate(ctx: &Context, args: EscalateArgs) -> Result<()> {
         },
     )?;
     println!("ticket {} escalated to {target}", args.id);
+    if let Some(path) = args.packet {
+        let text = super::packet::render(ctx, &store.ticket_detail(args.id)?);
+        super::report::write_file(&path, &text)?;
+        println!("escalation packet written to {}", path.display());
+    }
     Ok(())
 }
 
