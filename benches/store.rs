@@ -135,6 +135,7 @@ fn benches(c: &mut Criterion) {
     g.sample_size(20);
     for (name, q) in [
         ("common_word", "order"),
+        ("common_word_by_relevance", "order sort:relevance"),
         ("rare_word", "firstlinenowhere"),
         ("phrase", "\"refund payment\""),
         ("prefix", "pay*"),

@@ -22,7 +22,7 @@ pub use dump::Dump;
 pub use followups::{Followup, FollowupKind, NewFollowup};
 pub use health::{daily_backup, Health};
 pub use report::ReportData;
-pub use search::{SearchHit, SearchQuery};
+pub use search::{SearchHit, SearchOrder, SearchQuery};
 pub use tickets::{SortOrder, TicketFilter, View};
 pub use watch::{SiteCheck, SiteIncident};
 

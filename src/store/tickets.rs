@@ -541,10 +541,16 @@ impl Store {
 
     /// The audit log, oldest first; `None` for every ticket.
     pub fn events(&self, ticket: Option<TicketId>) -> Result<Vec<Event>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, ticket_id, at, actor, kind, old, new FROM events
-             WHERE ?1 IS NULL OR ticket_id = ?1 ORDER BY id",
-        )?;
+        // Two statements, not `?1 IS NULL OR ticket_id = ?1`: the OR hides the index
+        // and turned opening one ticket into a scan of the whole log.
+        let mut stmt = match ticket {
+            Some(_) => self.conn.prepare_cached(
+                "SELECT id, ticket_id, at, actor, kind, old, new FROM events WHERE ticket_id = ?1 ORDER BY id",
+            )?,
+            None => self.conn.prepare_cached(
+                "SELECT id, ticket_id, at, actor, kind, old, new FROM events WHERE ?1 IS NULL ORDER BY id",
+            )?,
+        };
         let rows = stmt.query_map([ticket], |r| {
             Ok(Event {
                 id: r.get(0)?,
