@@ -1,0 +1,102 @@
+//! The terminal itself: entering and leaving raw mode and the alternate screen,
+//! suspending to the shell on Ctrl-Z, and lending the terminal to `$VISUAL` /
+//! `$EDITOR`. `ratatui::init()` installs a panic hook that restores the terminal, so
+//! a crash never leaves the user's shell in raw mode; it is called once.
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::process::Command;
+
+use ratatui::crossterm::{execute, terminal};
+use ratatui::DefaultTerminal;
+
+/// Errors from lending the terminal out, with what to do about them.
+#[derive(Debug, thiserror::Error)]
+pub enum TerminalError {
+    #[error("terminal: {0}")]
+    Io(#[from] io::Error),
+    #[error("could not start the editor '{command}': {source}; set $VISUAL or $EDITOR")]
+    Editor { command: String, source: io::Error },
+    #[error("the editor '{0}' exited with an error; the draft was left as it was")]
+    EditorFailed(String),
+}
+
+/// Takes over the terminal (raw mode, alternate screen, panic hook).
+pub fn init() -> DefaultTerminal {
+    ratatui::init()
+}
+
+/// Gives the terminal back exactly as it was.
+pub fn restore() {
+    ratatui::restore();
+}
+
+fn leave() -> io::Result<()> {
+    terminal::disable_raw_mode()?;
+    execute!(io::stdout(), terminal::LeaveAlternateScreen)?;
+    io::stdout().flush()
+}
+
+fn enter(term: &mut DefaultTerminal) -> io::Result<()> {
+    execute!(io::stdout(), terminal::EnterAlternateScreen)?;
+    terminal::enable_raw_mode()?;
+    term.clear()
+}
+
+/// Ctrl-Z: restores the shell's terminal, stops the process like any job, and
+/// takes the terminal back when the shell resumes it with `fg`.
+pub fn suspend(term: &mut DefaultTerminal) -> Result<(), TerminalError> {
+    leave()?;
+    #[cfg(unix)]
+    {
+        // SAFETY: raise() only sends a signal to this process; the default SIGTSTP
+        // action stops it and returns after SIGCONT.
+        unsafe {
+            libc::raise(libc::SIGTSTP);
+        }
+    }
+    enter(term)?;
+    Ok(())
+}
+
+/// The editor command: `$VISUAL`, then `$EDITOR`, then `vi`.
+pub fn editor_command() -> String {
+    std::env::var("VISUAL")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .or_else(|| {
+            std::env::var("EDITOR")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+        })
+        .unwrap_or_else(|| "vi".to_string())
+}
+
+/// Opens `text` in the user's editor and returns what they saved. The terminal is
+/// handed over for the duration and taken back even if the editor fails.
+pub fn edit_in_editor(term: &mut DefaultTerminal, text: &str) -> Result<String, TerminalError> {
+    let mut file = tempfile::Builder::new()
+        .prefix("firstline-draft-")
+        .suffix(".txt")
+        .tempfile()?;
+    file.write_all(text.as_bytes())?;
+    file.flush()?;
+    let command = editor_command();
+    leave()?;
+    let status = run_editor(&command, file.path());
+    enter(term)?;
+    let status = status.map_err(|source| TerminalError::Editor {
+        command: command.clone(),
+        source,
+    })?;
+    if !status.success() {
+        return Err(TerminalError::EditorFailed(command));
+    }
+    Ok(std::fs::read_to_string(file.path())?)
+}
+
+fn run_editor(command: &str, path: &Path) -> io::Result<std::process::ExitStatus> {
+    let mut words = command.split_whitespace();
+    let program = words.next().unwrap_or("vi");
+    Command::new(program).args(words).arg(path).status()
+}
