@@ -48,7 +48,7 @@ pub fn layout(area: Rect, app: &App) -> Areas {
     ])
     .areas(area);
     let (inbox, right) = if area.width >= WIDE {
-        let share = if area.width >= 150 { 50 } else { 42 };
+        let share = if area.width >= 150 { 50 } else { 46 };
         let [l, r] =
             Layout::horizontal([Constraint::Percentage(share), Constraint::Fill(1)]).areas(body);
         (Some(l), Some(r))

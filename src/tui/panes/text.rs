@@ -27,11 +27,14 @@ pub fn wrap_line(line: &str, width: usize) -> Vec<String> {
             cur_w = 0;
             continue;
         }
-        if !cur.is_empty() && w <= width {
+        if !cur.is_empty() {
             out.push(std::mem::take(&mut cur).trim_end().to_string());
-            cur.push_str(word);
-            cur_w = w;
-            continue;
+            cur_w = 0;
+            if w <= width {
+                cur.push_str(word);
+                cur_w = w;
+                continue;
+            }
         }
         for ch in word.chars() {
             let cw = ch.width().unwrap_or(0);
