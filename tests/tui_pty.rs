@@ -51,6 +51,10 @@ struct Console {
 
 impl Console {
     fn start(db: &Path, config: &Path) -> Console {
+        Console::start_with(db, config, &[])
+    }
+
+    fn start_with(db: &Path, config: &Path, env: &[(&str, &Path)]) -> Console {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -68,6 +72,10 @@ impl Console {
         cmd.env_remove("FIRSTLINE_DB");
         cmd.env_remove("FIRSTLINE_NO_DEMO");
         cmd.env_remove("NO_COLOR");
+        cmd.env_remove("VISUAL");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).expect("start firstline");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
@@ -121,7 +129,11 @@ impl Console {
                 return screen;
             }
             if start.elapsed() > DEADLINE {
-                panic!("'{what}' did not appear; the screen was:\n{screen}");
+                let p = self.parser.lock().unwrap();
+                panic!(
+                    "'{what}' did not appear (alternate screen: {}); the screen was:\n{screen}",
+                    p.screen().alternate_screen()
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -288,4 +300,38 @@ fn escape_sequences_in_a_message_change_neither_title_nor_screen() {
     }
     console.send("q");
     assert!(console.wait_exit().success());
+}
+
+#[test]
+fn ctrl_e_round_trips_the_draft_through_the_editor() {
+    let (dir, db, config) = temp_paths();
+    let editor = dir.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nprintf '\\nAdded in the editor.' >> \"$1\"\n",
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut console = Console::start_with(&db, &config, &[("EDITOR", &editor)]);
+    console.wait_for("Needs reply");
+    console.send("r");
+    console.wait_for("Reply to");
+    console.type_text("Typed here.");
+    console.wait_for("Typed here.");
+    console.send("\x05"); // Ctrl-E
+    let screen = console.wait_for("Added in the editor.");
+    assert!(screen.contains("Typed here."), "{screen}");
+    assert!(screen.contains("draft updated from the editor"), "{screen}");
+    console.send("\x03"); // Ctrl-C quits from the composer too, saving the draft
+    assert!(console.wait_exit().success());
+    let drafts = Store::open(&db).unwrap().drafts().unwrap();
+    assert!(
+        drafts
+            .iter()
+            .any(|d| d.body == "Typed here.\nAdded in the editor."),
+        "{drafts:?}"
+    );
 }

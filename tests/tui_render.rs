@@ -600,3 +600,19 @@ mod state {
         assert_eq!(app.store.ticket(id).unwrap().status, Status::Solved);
     }
 }
+
+/// The main screen a newcomer sees on the welcome queue; printed for the docs
+/// (`cargo test --test tui_render welcome -- --nocapture`).
+#[test]
+fn welcome_queue_main_screen_120x40() {
+    let mut store = Store::open_in_memory().unwrap();
+    firstline::demo::seed(&mut store).unwrap();
+    let mut app = App::new(store, Config::default()).unwrap();
+    app.size = (120, 40);
+    app.reload().unwrap();
+    let text = shot(&app, 120, 40);
+    println!("{text}");
+    assert!(text.contains("Needs reply"), "{text}");
+    assert!(text.contains("Charged twice"), "{text}");
+    assert!(text.contains("? help · : commands"), "{text}");
+}

@@ -37,10 +37,14 @@ fn leave() -> io::Result<()> {
     io::stdout().flush()
 }
 
+/// Takes the terminal back and forces a full redraw. `resize` to the same size
+/// clears without asking the terminal where its cursor is (`Terminal::clear` does,
+/// and a terminal that never answers would stall the console).
 fn enter(term: &mut DefaultTerminal) -> io::Result<()> {
     execute!(io::stdout(), terminal::EnterAlternateScreen)?;
     terminal::enable_raw_mode()?;
-    term.clear()
+    let size = term.size()?;
+    term.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }
 
 /// Ctrl-Z: restores the shell's terminal, stops the process like any job, and

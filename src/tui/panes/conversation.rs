@@ -43,6 +43,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .title(Span::styled(
             fit(&title, usize::from(area.width.saturating_sub(4))),
             t.title,
+        ))
+        .title_bottom(Span::styled(
+            fit(&hints(app), usize::from(area.width.saturating_sub(4))),
+            t.dim,
         ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -71,6 +75,29 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if let Some(side) = side {
         sidebar(frame, side, app, open);
     }
+}
+
+/// `r reply · n note · c canned · …`, read from the keymap so overrides show.
+fn hints(app: &App) -> String {
+    use super::super::action::Action;
+    use super::super::keymap::Context;
+    let words = [
+        (Action::Reply, "reply"),
+        (Action::Note, "note"),
+        (Action::Canned, "canned"),
+        (Action::Solve, "solve"),
+        (Action::Snooze, "snooze"),
+        (Action::Help, "keys"),
+    ];
+    let parts: Vec<String> = words
+        .iter()
+        .filter_map(|(a, w)| {
+            app.keymap
+                .key_for(Context::Conversation, a)
+                .map(|k| format!("{k} {w}"))
+        })
+        .collect();
+    format!(" {} ", parts.join(" · "))
 }
 
 fn facts<'a>(app: &App, open: &OpenTicket, width: usize) -> Vec<Line<'a>> {
