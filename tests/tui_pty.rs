@@ -139,6 +139,20 @@ impl Console {
         }
     }
 
+    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ok(&screen) {
+                return screen;
+            }
+            if start.elapsed() > DEADLINE {
+                panic!("{what} never happened; the screen was:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn wait_exit(&mut self) -> portable_pty::ExitStatus {
         let start = Instant::now();
         loop {
@@ -334,4 +348,23 @@ fn ctrl_e_round_trips_the_draft_through_the_editor() {
             .any(|d| d.body == "Typed here.\nAdded in the editor."),
         "{drafts:?}"
     );
+}
+
+#[test]
+fn slash_searches_as_you_type_in_the_background() {
+    let (_dir, db, config) = temp_paths();
+    let mut console = Console::start(&db, &config);
+    console.wait_for("Needs reply");
+    console.send("/");
+    console.type_text("пароль");
+    let screen = console.wait_until("only the password ticket listed", |s| {
+        s.contains("Search “пароль” · 1 found") && !s.contains("Charged twice")
+    });
+    assert!(screen.contains("Олена Коваль"), "{screen}");
+    console.send("\x1b");
+    console.wait_until("the view is back", |s| {
+        s.contains("Needs reply ·") && s.contains("Charged twice")
+    });
+    console.send("q");
+    assert!(console.wait_exit().success());
 }

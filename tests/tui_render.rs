@@ -616,3 +616,50 @@ fn welcome_queue_main_screen_120x40() {
     assert!(text.contains("Charged twice"), "{text}");
     assert!(text.contains("? help · : commands"), "{text}");
 }
+
+/// A 100k-ticket queue: moving the cursor and switching views must stay interactive
+/// because only the visible window is fetched. Ignored by default (building the queue
+/// takes a while); run with `cargo test --test tui_render big_queue -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn big_queue_stays_interactive() {
+    use std::time::Instant;
+    let mut store = Store::open_in_memory().unwrap();
+    let n = 100_000;
+    let t0 = Instant::now();
+    for i in 0..n {
+        ticket(
+            &mut store,
+            T {
+                subject: &format!("Order {i} question"),
+                name: &format!("Customer {}", i % 5000),
+                email: Some(&format!("c{}@example.com", i % 5000)),
+                handle: None,
+                channel: Channel::Email,
+                priority: Priority::ALL[i % 4],
+                tags: &[],
+                minutes_ago: (i % 5000) as i64,
+                body: "Where is my parcel? It has been a week.",
+            },
+        );
+    }
+    println!("built {n} tickets in {:?}", t0.elapsed());
+    let t = Instant::now();
+    let mut app = App::new(store, Config::default()).unwrap();
+    app.size = (160, 48);
+    println!("open console: {:?}", t.elapsed());
+    let t = Instant::now();
+    for _ in 0..100 {
+        press(&mut app, "j");
+    }
+    println!("100 × j: {:?} ({:?} each)", t.elapsed(), t.elapsed() / 100);
+    let t = Instant::now();
+    press(&mut app, "G");
+    println!("G (jump to row {}): {:?}", app.inbox.selected, t.elapsed());
+    let t = Instant::now();
+    press(&mut app, "2");
+    println!("switch view (reload + counts): {:?}", t.elapsed());
+    let t = Instant::now();
+    let _ = shot(&app, 160, 48);
+    println!("draw one frame: {:?}", t.elapsed());
+}

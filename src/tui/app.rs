@@ -311,6 +311,12 @@ pub struct App {
     pub undo: Vec<UndoEntry>,
     pub should_quit: bool,
     pub request: Option<TerminalRequest>,
+    /// Searches run here when the queue is a file (see [`App::start_worker`]).
+    worker: Option<super::worker::SearchWorker>,
+    /// Generation of the newest search asked of the worker.
+    search_generation: u64,
+    /// Whether a search is running in the background (shown in the status bar).
+    pub searching: bool,
     /// Notes written but not saved, per ticket (drafts in the store are replies only).
     notes: HashMap<TicketId, String>,
     last_refresh: Instant,
@@ -354,6 +360,9 @@ impl App {
             undo: Vec::new(),
             should_quit: false,
             request: None,
+            worker: None,
+            search_generation: 0,
+            searching: false,
             notes: HashMap::new(),
             last_refresh: Instant::now(),
         };
@@ -696,9 +705,52 @@ impl App {
         Ok(())
     }
 
+    /// Moves searching as you type to a worker thread with its own connection, so a
+    /// slow query never freezes the screen. Without it (tests, in-memory queues)
+    /// searches run inline.
+    pub fn start_worker(&mut self) {
+        if let Some(path) = self.store.path().map(std::path::Path::to_path_buf) {
+            match super::worker::SearchWorker::start(&path, SEARCH_LIMIT) {
+                Ok(w) => self.worker = Some(w),
+                Err(e) => self.error(format!("searching in the foreground: {e}")),
+            }
+        }
+    }
+
+    /// Takes a finished background search, if it is the newest one asked for.
+    pub fn poll_worker(&mut self) -> Result<(), StoreError> {
+        let Some((generation, result)) = self.worker.as_ref().and_then(|w| w.poll()) else {
+            return Ok(());
+        };
+        if generation != self.search_generation || self.inbox.search.is_none() {
+            return Ok(());
+        }
+        self.searching = false;
+        match result {
+            Ok(rows) => {
+                self.inbox.hits = Some(rows);
+                if matches!(&self.message, Some(m) if m.error) {
+                    self.message = None;
+                }
+            }
+            Err(msg) => self.error(msg),
+        }
+        self.inbox.selected = 0;
+        self.inbox.top = 0;
+        self.load_selected(false)
+    }
+
     /// Applies a change of the search text: new results, cursor on the best.
     pub fn search_changed(&mut self) -> Result<(), StoreError> {
         let text = self.inbox.search.clone().unwrap_or_default();
+        if let Some(worker) = self.worker.as_ref().filter(|_| !text.trim().is_empty()) {
+            self.search_generation += 1;
+            if worker.ask(self.search_generation, &text) {
+                self.searching = true;
+                return Ok(());
+            }
+        }
+        self.searching = false;
         self.run_search(&text)?;
         self.inbox.selected = 0;
         self.inbox.top = 0;

@@ -11,6 +11,7 @@ pub mod panes;
 pub mod terminal;
 pub mod theme;
 pub mod update;
+pub mod worker;
 
 use std::time::{Duration, Instant};
 
@@ -22,12 +23,13 @@ use crate::store::Store;
 use app::{App, TerminalRequest};
 
 /// How often the loop wakes without input, for the autosave debounce and clocks.
-const POLL: Duration = Duration::from_millis(200);
+const POLL: Duration = Duration::from_millis(100);
 
 /// Opens the console on `store` and runs it until the user quits. The terminal is
 /// restored on quit, on error and (through ratatui's hook) on panic.
 pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
     let mut app = App::new(store, config)?;
+    app.start_worker();
     let mut terminal = terminal::init();
     let result = run_loop(&mut terminal, &mut app);
     let saved = app.flush_draft();
@@ -56,7 +58,7 @@ fn run_loop(terminal: &mut DefaultTerminal, app: &mut App) -> anyhow::Result<()>
                 _ => {}
             }
         }
-        if let Err(e) = app.tick(Instant::now()) {
+        if let Err(e) = app.tick(Instant::now()).and_then(|()| app.poll_worker()) {
             app.store_error(e);
         }
         if let Some(request) = app.request.take() {

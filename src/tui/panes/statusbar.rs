@@ -74,6 +74,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             t.marked,
         ));
     }
+    if app.searching {
+        spans.push(Span::styled(" · searching…", t.due_soon));
+    }
     if let Some(m) = &app.message {
         spans.push(Span::styled(" │ ", t.dim));
         spans.push(Span::styled(
