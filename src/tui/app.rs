@@ -11,6 +11,7 @@ use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
 use super::keymap::{Context, KeyMap};
 use super::theme::{Theme, ThemeKind};
+use super::worker::{Answer, Job};
 use crate::canned::{self, RenderContext};
 use crate::config::Config;
 use crate::model::{
@@ -311,8 +312,10 @@ pub struct App {
     pub undo: Vec<UndoEntry>,
     pub should_quit: bool,
     pub request: Option<TerminalRequest>,
-    /// Searches run here when the queue is a file (see [`App::start_worker`]).
-    worker: Option<super::worker::SearchWorker>,
+    /// Searches and counts run here when the queue is a file (see [`App::start_worker`]).
+    worker: Option<super::worker::Worker>,
+    /// Whether counts were asked of the worker and not answered yet.
+    counts_pending: bool,
     /// Generation of the newest search asked of the worker.
     search_generation: u64,
     /// Whether a search is running in the background (shown in the status bar).
@@ -326,6 +329,16 @@ impl App {
     /// Builds the console on an open store: loads the default view and its first
     /// ticket. A bad `[ui.keys]` falls back to the default keys with an error shown.
     pub fn new(store: Store, config: Config) -> Result<App, StoreError> {
+        App::build(store, config, false)
+    }
+
+    /// Like [`App::new`], with searches and counts on a worker thread when the
+    /// queue is a file: what the real console uses.
+    pub fn with_worker(store: Store, config: Config) -> Result<App, StoreError> {
+        App::build(store, config, true)
+    }
+
+    fn build(store: Store, config: Config, worker: bool) -> Result<App, StoreError> {
         let (keymap, key_error) = match KeyMap::with_overrides(&config.ui.keys) {
             Ok(map) => (map, None),
             Err(e) => (KeyMap::default(), Some(e.to_string())),
@@ -361,11 +374,15 @@ impl App {
             should_quit: false,
             request: None,
             worker: None,
+            counts_pending: false,
             search_generation: 0,
             searching: false,
             notes: HashMap::new(),
             last_refresh: Instant::now(),
         };
+        if worker {
+            app.start_worker();
+        }
         app.reload()?;
         if let Some(e) = key_error {
             app.error(e);
@@ -478,45 +495,18 @@ impl App {
         }
     }
 
-    /// Tab counts and the overdue count. Overdue is found per priority by binary
-    /// search over the due-ordered list, so it costs a few tiny queries at any size.
+    /// Tab counts and the overdue count: asked of the worker when there is one,
+    /// else computed here.
     pub fn refresh_counts(&mut self) -> Result<(), StoreError> {
-        for (i, v) in View::ALL.iter().enumerate() {
-            self.counts.per_view[i] = self.store.count_tickets(&TicketFilter {
-                view: Some(*v),
-                ..Default::default()
-            })?;
-        }
-        let now = self.now();
-        let mut overdue = 0;
-        for p in Priority::ALL {
-            let filter = TicketFilter {
-                view: Some(View::NeedsReply),
-                priority: Some(*p),
-                sort: SortOrder::Due,
-                ..Default::default()
-            };
-            let (mut lo, mut hi) = (0usize, self.store.count_tickets(&filter)?.max(0) as usize);
-            while lo < hi {
-                let mid = (lo + hi) / 2;
-                let row = self.store.list_tickets(&TicketFilter {
-                    limit: Some(1),
-                    offset: mid,
-                    ..filter.clone()
-                })?;
-                let late = row.first().is_some_and(|r| {
-                    crate::sla::reply_due(&self.config.sla, &r.ticket).is_some_and(|d| d < now)
-                });
-                if late {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            overdue += lo as i64;
-        }
-        self.counts.overdue = overdue;
         self.last_refresh = Instant::now();
+        let now = self.now();
+        if let Some(worker) = &self.worker {
+            if self.counts_pending || worker.ask(Job::Counts { now }) {
+                self.counts_pending = true;
+                return Ok(());
+            }
+        }
+        self.counts = compute_counts(&self.store, &self.config.sla, now)?;
         Ok(())
     }
 
@@ -705,39 +695,60 @@ impl App {
         Ok(())
     }
 
-    /// Moves searching as you type to a worker thread with its own connection, so a
-    /// slow query never freezes the screen. Without it (tests, in-memory queues)
-    /// searches run inline.
+    /// Moves searching and counting to a worker thread with its own connection,
+    /// so a slow query never freezes the screen. Without it (tests, in-memory
+    /// queues) they run inline.
     pub fn start_worker(&mut self) {
         if let Some(path) = self.store.path().map(std::path::Path::to_path_buf) {
-            match super::worker::SearchWorker::start(&path, SEARCH_LIMIT) {
+            match super::worker::Worker::start(&path, self.config.sla.clone(), SEARCH_LIMIT) {
                 Ok(w) => self.worker = Some(w),
-                Err(e) => self.error(format!("searching in the foreground: {e}")),
+                Err(e) => self.error(format!("working in the foreground: {e}")),
             }
         }
     }
 
-    /// Takes a finished background search, if it is the newest one asked for.
+    /// Takes finished background work: the newest search, fresh counts.
     pub fn poll_worker(&mut self) -> Result<(), StoreError> {
-        let Some((generation, result)) = self.worker.as_ref().and_then(|w| w.poll()) else {
-            return Ok(());
+        let answers = match &self.worker {
+            Some(w) => w.poll(),
+            None => return Ok(()),
         };
-        if generation != self.search_generation || self.inbox.search.is_none() {
-            return Ok(());
-        }
-        self.searching = false;
-        match result {
-            Ok(rows) => {
-                self.inbox.hits = Some(rows);
-                if matches!(&self.message, Some(m) if m.error) {
-                    self.message = None;
+        for answer in answers {
+            match answer {
+                Answer::Counts(Ok(counts)) => {
+                    self.counts = counts;
+                    self.counts_pending = false;
+                }
+                Answer::Counts(Err(msg)) => {
+                    self.counts_pending = false;
+                    self.error(msg);
+                }
+                Answer::Search { generation, result } => {
+                    if generation != self.search_generation || self.inbox.search.is_none() {
+                        continue;
+                    }
+                    self.searching = false;
+                    match result {
+                        Ok(rows) => {
+                            self.inbox.hits = Some(rows);
+                            if matches!(&self.message, Some(m) if m.error) {
+                                self.message = None;
+                            }
+                        }
+                        Err(msg) => self.error(msg),
+                    }
+                    self.inbox.selected = 0;
+                    self.inbox.top = 0;
+                    self.load_selected(false)?;
                 }
             }
-            Err(msg) => self.error(msg),
         }
-        self.inbox.selected = 0;
-        self.inbox.top = 0;
-        self.load_selected(false)
+        Ok(())
+    }
+
+    /// Whether background work is running (for the status bar).
+    pub fn busy(&self) -> bool {
+        self.searching || self.counts_pending
     }
 
     /// Applies a change of the search text: new results, cursor on the best.
@@ -745,7 +756,11 @@ impl App {
         let text = self.inbox.search.clone().unwrap_or_default();
         if let Some(worker) = self.worker.as_ref().filter(|_| !text.trim().is_empty()) {
             self.search_generation += 1;
-            if worker.ask(self.search_generation, &text) {
+            let job = Job::Search {
+                generation: self.search_generation,
+                text: text.clone(),
+            };
+            if worker.ask(job) {
                 self.searching = true;
                 return Ok(());
             }
@@ -1273,6 +1288,50 @@ impl App {
             if ticked { "ticked" } else { "unticked" }
         ));
     }
+}
+
+/// Counts every view and the overdue tickets. Overdue is found per priority by
+/// binary search over the due-ordered list (overdue tickets come first within one
+/// priority), so it costs a few small queries instead of reading the queue.
+pub fn compute_counts(
+    store: &Store,
+    sla: &crate::config::SlaConfig,
+    now: DateTime<Utc>,
+) -> Result<Counts, StoreError> {
+    let mut counts = Counts::default();
+    for (i, v) in View::ALL.iter().enumerate() {
+        counts.per_view[i] = store.count_tickets(&TicketFilter {
+            view: Some(*v),
+            ..Default::default()
+        })?;
+    }
+    for p in Priority::ALL {
+        let filter = TicketFilter {
+            view: Some(View::NeedsReply),
+            priority: Some(*p),
+            sort: SortOrder::Due,
+            ..Default::default()
+        };
+        let (mut lo, mut hi) = (0usize, store.count_tickets(&filter)?.max(0) as usize);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let row = store.list_tickets(&TicketFilter {
+                limit: Some(1),
+                offset: mid,
+                ..filter.clone()
+            })?;
+            let late = row
+                .first()
+                .is_some_and(|r| crate::sla::reply_due(sla, &r.ticket).is_some_and(|d| d < now));
+            if late {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        counts.overdue += lo as i64;
+    }
+    Ok(counts)
 }
 
 /// The change that takes `change` back, given the ticket before and after it.

@@ -1,71 +1,100 @@
-//! Slow reads off the UI thread. Full-text search over a big queue can take a
-//! noticeable fraction of a second for a common word, so when the queue is a file the
-//! console searches on its own connection in a worker thread and keeps drawing and
-//! taking keys; only the newest query is run, older ones are skipped.
+//! Slow reads off the UI thread. Full-text search and the queue-wide counts can take
+//! a noticeable time on a big queue, so when the queue is a file the console runs
+//! them on a second connection in a worker thread and keeps drawing and taking keys.
+//! Only the newest request of each kind is run; older ones are skipped.
 
 use std::path::Path;
 use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::thread;
 
+use chrono::{DateTime, Utc};
+
+use super::app::{compute_counts, Counts};
+use crate::config::SlaConfig;
 use crate::model::TicketSummary;
-use crate::store::{SearchQuery, Store};
+use crate::store::{SearchQuery, Store, StoreError};
 
-/// A search request: its generation (newest wins) and the text typed.
-type Request = (u64, String);
-/// A search answer for one generation: the rows, or a message to show.
-pub type Answer = (u64, Result<Vec<TicketSummary>, String>);
+/// Work for the worker.
+#[derive(Debug, Clone)]
+pub enum Job {
+    /// Search for `text`; `generation` tells answers to stale queries apart.
+    Search { generation: u64, text: String },
+    /// Count the views and the overdue tickets as of `now`.
+    Counts { now: DateTime<Utc> },
+}
 
-/// A thread with its own read connection that answers searches.
-pub struct SearchWorker {
-    requests: Sender<Request>,
+/// What the worker found.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    Search {
+        generation: u64,
+        result: Result<Vec<TicketSummary>, String>,
+    },
+    Counts(Result<Counts, String>),
+}
+
+/// A thread with its own read connection.
+pub struct Worker {
+    jobs: Sender<Job>,
     answers: Receiver<Answer>,
 }
 
-impl SearchWorker {
-    /// Starts the worker on the database at `path`; `limit` caps the results.
-    pub fn start(path: &Path, limit: usize) -> Result<SearchWorker, crate::store::StoreError> {
+impl Worker {
+    /// Starts the worker on the database at `path`; `limit` caps search results.
+    pub fn start(path: &Path, sla: SlaConfig, limit: usize) -> Result<Worker, StoreError> {
         let store = Store::open(path)?;
-        let (requests, inbox) = mpsc::channel::<Request>();
+        let (jobs, inbox) = mpsc::channel::<Job>();
         let (outbox, answers) = mpsc::channel::<Answer>();
         thread::Builder::new()
-            .name("firstline-search".into())
-            .spawn(move || serve(store, inbox, outbox, limit))
-            .map_err(|source| crate::store::StoreError::Io {
-                context: "cannot start the search thread".into(),
+            .name("firstline-worker".into())
+            .spawn(move || serve(store, sla, inbox, outbox, limit))
+            .map_err(|source| StoreError::Io {
+                context: "cannot start the worker thread".into(),
                 source,
             })?;
-        Ok(SearchWorker { requests, answers })
+        Ok(Worker { jobs, answers })
     }
 
-    /// Asks for a search; the answer arrives later through [`SearchWorker::poll`].
-    pub fn ask(&self, generation: u64, text: &str) -> bool {
-        self.requests.send((generation, text.to_string())).is_ok()
+    /// Queues a job; `false` when the worker has gone away.
+    pub fn ask(&self, job: Job) -> bool {
+        self.jobs.send(job).is_ok()
     }
 
-    /// The newest answer that has arrived, if any.
-    pub fn poll(&self) -> Option<Answer> {
-        let mut latest = None;
+    /// Every answer that has arrived, oldest first.
+    pub fn poll(&self) -> Vec<Answer> {
+        let mut out = Vec::new();
         loop {
             match self.answers.try_recv() {
-                Ok(a) => latest = Some(a),
-                Err(TryRecvError::Empty) | Err(TryRecvError::Disconnected) => return latest,
+                Ok(a) => out.push(a),
+                Err(TryRecvError::Empty) | Err(TryRecvError::Disconnected) => return out,
             }
         }
     }
 }
 
-fn serve(store: Store, inbox: Receiver<Request>, outbox: Sender<Answer>, limit: usize) {
-    while let Ok(mut request) = inbox.recv() {
-        while let Ok(newer) = inbox.try_recv() {
-            request = newer;
+fn serve(store: Store, sla: SlaConfig, inbox: Receiver<Job>, outbox: Sender<Answer>, limit: usize) {
+    while let Ok(first) = inbox.recv() {
+        let (mut search, mut counts) = (None, None);
+        for job in std::iter::once(first).chain(inbox.try_iter()) {
+            match job {
+                Job::Search { generation, text } => search = Some((generation, text)),
+                Job::Counts { now } => counts = Some(now),
+            }
         }
-        let (generation, text) = request;
-        let result = SearchQuery::parse(&text)
-            .and_then(|q| store.search(&q, limit))
-            .map(|hits| hits.into_iter().map(|h| h.summary).collect())
-            .map_err(|e| e.to_string());
-        if outbox.send((generation, result)).is_err() {
-            return;
+        if let Some((generation, text)) = search {
+            let result = SearchQuery::parse(&text)
+                .and_then(|q| store.search(&q, limit))
+                .map(|hits| hits.into_iter().map(|h| h.summary).collect())
+                .map_err(|e| e.to_string());
+            if outbox.send(Answer::Search { generation, result }).is_err() {
+                return;
+            }
+        }
+        if let Some(now) = counts {
+            let result = compute_counts(&store, &sla, now).map_err(|e| e.to_string());
+            if outbox.send(Answer::Counts(result)).is_err() {
+                return;
+            }
         }
     }
 }

@@ -168,9 +168,10 @@ fn row_line<'a>(app: &App, row: &TicketSummary, cols: &Columns) -> Line<'a> {
     ));
     spans.push(Span::raw(" "));
     spans.push(Span::styled(
-        cell(&sanitize_line(&tk.subject), cols.subject),
+        cell(&sanitize_line(&tk.subject), cols.subject.saturating_sub(1)),
         name_style,
     ));
+    spans.push(Span::raw(" "));
     if cols.channel > 0 {
         spans.push(Span::styled(cell(tk.channel.as_str(), cols.channel), t.dim));
     }

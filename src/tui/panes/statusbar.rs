@@ -76,6 +76,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }
     if app.searching {
         spans.push(Span::styled(" · searching…", t.due_soon));
+    } else if app.busy() {
+        spans.push(Span::styled(" · counting…", t.dim));
     }
     if let Some(m) = &app.message {
         spans.push(Span::styled(" │ ", t.dim));
