@@ -231,9 +231,19 @@ fn opens_a_ticket_sends_a_reply_and_quits() {
         outbound_bodies(&db).iter().any(|b| b == reply),
         "the reply is stored"
     );
+    let parser = console.parser.lock().unwrap();
     assert!(
-        !console.parser.lock().unwrap().screen().alternate_screen(),
+        !parser.screen().alternate_screen(),
         "the terminal left the alternate screen"
+    );
+    assert_eq!(
+        parser.screen().mouse_protocol_mode(),
+        vt100::MouseProtocolMode::None,
+        "mouse reporting is switched off again"
+    );
+    assert!(
+        !parser.screen().hide_cursor(),
+        "the cursor is visible again"
     );
 }
 

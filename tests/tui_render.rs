@@ -598,6 +598,34 @@ mod state {
     }
 
     #[test]
+    fn mouse_click_selects_a_row_and_the_wheel_scrolls() {
+        use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+        let fx = fixture();
+        let mut app = app_at(&fx, 160, 48);
+        let third = app.inbox.row(2).unwrap().ticket.id;
+        let click = |row| MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 10,
+            row,
+            modifiers: KeyModifiers::NONE,
+        };
+        // Row 0 is the tabs, 1 the border, 2 the column header, 3 the first ticket.
+        firstline::tui::update::handle_mouse(&mut app, click(5));
+        assert_eq!(app.inbox.selected, 2);
+        assert_eq!(app.open.as_ref().unwrap().detail.ticket.id, third);
+        firstline::tui::update::handle_mouse(
+            &mut app,
+            MouseEvent {
+                kind: MouseEventKind::ScrollUp,
+                column: 10,
+                row: 10,
+                modifiers: KeyModifiers::NONE,
+            },
+        );
+        assert_eq!(app.inbox.selected, 0);
+    }
+
+    #[test]
     fn keymap_override_from_config_changes_keys() {
         let fx = fixture();
         let store = Store::open(&fx.path).unwrap();

@@ -51,6 +51,7 @@ fn run_loop(terminal: &mut DefaultTerminal, app: &mut App) -> anyhow::Result<()>
                     app.size = (w, h);
                     update::dispatch(app, action::Action::Tick);
                 }
+                Event::Mouse(mouse) => update::handle_mouse(app, mouse),
                 Event::Paste(text) => {
                     app.paste(&text);
                 }

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::process::Command;
 
-use ratatui::crossterm::{execute, terminal};
+use ratatui::crossterm::{event, execute, terminal};
 use ratatui::DefaultTerminal;
 
 /// Errors from lending the terminal out, with what to do about them.
@@ -21,17 +21,40 @@ pub enum TerminalError {
     EditorFailed(String),
 }
 
-/// Takes over the terminal (raw mode, alternate screen, panic hook).
+/// Whether to ask the terminal for mouse events (click to select, wheel to
+/// scroll). Capturing the mouse takes plain text selection away from the terminal
+/// (Shift-drag still selects in most), so `FIRSTLINE_NO_MOUSE=1` turns it off.
+pub fn mouse_wanted() -> bool {
+    std::env::var_os("FIRSTLINE_NO_MOUSE").is_none_or(|v| v.is_empty() || v == "0")
+}
+
+/// Takes over the terminal (raw mode, alternate screen, mouse) and makes sure a
+/// panic gives it back: ratatui's hook restores the screen, ours releases the mouse.
 pub fn init() -> DefaultTerminal {
-    ratatui::init()
+    let term = ratatui::init();
+    if mouse_wanted() {
+        let _ = execute!(io::stdout(), event::EnableMouseCapture);
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = execute!(io::stdout(), event::DisableMouseCapture);
+            previous(info);
+        }));
+    }
+    term
 }
 
 /// Gives the terminal back exactly as it was.
 pub fn restore() {
+    if mouse_wanted() {
+        let _ = execute!(io::stdout(), event::DisableMouseCapture);
+    }
     ratatui::restore();
 }
 
 fn leave() -> io::Result<()> {
+    if mouse_wanted() {
+        execute!(io::stdout(), event::DisableMouseCapture)?;
+    }
     terminal::disable_raw_mode()?;
     execute!(io::stdout(), terminal::LeaveAlternateScreen)?;
     io::stdout().flush()
@@ -43,6 +66,9 @@ fn leave() -> io::Result<()> {
 fn enter(term: &mut DefaultTerminal) -> io::Result<()> {
     execute!(io::stdout(), terminal::EnterAlternateScreen)?;
     terminal::enable_raw_mode()?;
+    if mouse_wanted() {
+        execute!(io::stdout(), event::EnableMouseCapture)?;
+    }
     let size = term.size()?;
     term.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }

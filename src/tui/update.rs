@@ -2,7 +2,9 @@
 //! focused pane, then the global ticket actions. It returns a follow-up action
 //! instead of calling across panes; store work is delegated to `App` methods.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 
 use super::action::Action;
 use super::app::{
@@ -25,6 +27,59 @@ pub fn handle_key(app: &mut App, key: KeyEvent) {
     });
     if let Some(action) = action {
         dispatch(app, action);
+    }
+}
+
+/// Mouse: the wheel scrolls the list or the thread under the pointer, a click
+/// selects an inbox row or focuses the pane. Popups ignore the mouse.
+pub fn handle_mouse(app: &mut App, mouse: MouseEvent) {
+    if app.popup.is_some() {
+        return;
+    }
+    let area = ratatui::layout::Rect::new(0, 0, app.size.0, app.size.1);
+    let areas = super::panes::layout(area, app);
+    let (x, y) = (mouse.column, mouse.row);
+    let inside = |r: Option<ratatui::layout::Rect>| {
+        r.is_some_and(|r| r.contains(ratatui::layout::Position::new(x, y)))
+    };
+    let result = match mouse.kind {
+        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+            let delta = if mouse.kind == MouseEventKind::ScrollDown {
+                3
+            } else {
+                -3
+            };
+            if inside(areas.inbox) {
+                app.move_selection(delta)
+            } else {
+                if inside(areas.conversation) {
+                    scroll(app, delta);
+                }
+                Ok(())
+            }
+        }
+        MouseEventKind::Down(MouseButton::Left) => {
+            if let Some(inbox) = areas.inbox.filter(|_| inside(areas.inbox)) {
+                app.focus = Focus::Inbox;
+                match super::panes::inbox_row_at(app, inbox, y) {
+                    Some(i) => app.select(i),
+                    None => Ok(()),
+                }
+            } else {
+                if inside(areas.conversation) {
+                    app.focus = Focus::Conversation;
+                } else if inside(areas.composer) {
+                    app.focus = Focus::Composer;
+                } else if inside(areas.tone) {
+                    app.focus = Focus::Tone;
+                }
+                Ok(())
+            }
+        }
+        _ => Ok(()),
+    };
+    if let Err(e) = result {
+        app.store_error(e);
     }
 }
 

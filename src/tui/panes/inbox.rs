@@ -90,6 +90,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }
     lines.push(Line::styled(header, t.dim));
     let rows_room = usize::from(inner.height).saturating_sub(lines.len());
+    let top = visible_top(app, rows_room);
     if app.inbox.is_empty() {
         lines.push(Line::styled(
             match app.inbox.search {
@@ -100,12 +101,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         ));
     }
     let sel = app.inbox.selected;
-    let mut top = app.inbox.top;
-    if sel < top {
-        top = sel;
-    } else if rows_room > 0 && sel >= top + rows_room {
-        top = sel + 1 - rows_room;
-    }
     for i in top..(top + rows_room).min(app.inbox.len()) {
         let Some(row) = app.inbox.row(i) else {
             lines.push(Line::styled("  …", t.dim));
@@ -122,6 +117,35 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         lines.push(line);
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// First row on screen: `App`'s idea of it, corrected so the cursor is visible.
+fn visible_top(app: &App, rows_room: usize) -> usize {
+    let sel = app.inbox.selected;
+    let top = app.inbox.top;
+    if sel < top {
+        sel
+    } else if rows_room > 0 && sel >= top + rows_room {
+        sel + 1 - rows_room
+    } else {
+        top
+    }
+}
+
+/// Lines above the first ticket row: the search line (when searching) and the
+/// column header.
+fn header_lines(app: &App) -> usize {
+    1 + usize::from(app.inbox.search_editing || app.inbox.search.is_some())
+}
+
+/// The inbox row drawn at screen line `y` of the inbox `area`, if any.
+pub fn row_at(app: &App, area: Rect, y: u16) -> Option<usize> {
+    let inner_top = area.y + 1;
+    let first = usize::from(inner_top) + header_lines(app);
+    let rows_room = usize::from(area.height.saturating_sub(2)).saturating_sub(header_lines(app));
+    let offset = usize::from(y).checked_sub(first)?;
+    let i = visible_top(app, rows_room) + offset;
+    (offset < rows_room && i < app.inbox.len()).then_some(i)
 }
 
 fn row_line<'a>(app: &App, row: &TicketSummary, cols: &Columns) -> Line<'a> {

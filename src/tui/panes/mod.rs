@@ -106,6 +106,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
 }
 
+/// The inbox row at screen line `y` of the inbox `area` (for mouse clicks).
+pub fn inbox_row_at(app: &App, area: Rect, y: u16) -> Option<usize> {
+    inbox::row_at(app, area, y)
+}
+
 /// A rectangle of `w`×`h` (clamped) centred in `area`.
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
