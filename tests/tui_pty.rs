@@ -378,3 +378,29 @@ fn slash_searches_as_you_type_in_the_background() {
     console.send("q");
     assert!(console.wait_exit().success());
 }
+
+#[test]
+fn ctrl_z_hands_the_terminal_back_and_redraws_on_return() {
+    let (_dir, db, config) = temp_paths();
+    let mut console = Console::start(&db, &config);
+    console.wait_for("Charged twice");
+    console.send("r");
+    console.wait_for("Reply to");
+    console.type_text("Before the break.");
+    console.wait_for("Before the break.");
+    // In this test the console leads its own session, so the stop signal is
+    // discarded by the kernel and it resumes at once: what is checked is that
+    // suspending saved the draft and the screen comes back whole.
+    console.send("\x1a");
+    let screen = console.wait_until("the console redrawn after resuming", |s| {
+        s.contains("welcome back") && s.contains("Before the break.") && s.contains("Needs reply")
+    });
+    assert!(screen.contains("Tone"), "{screen}");
+    let drafts = Store::open(&db).unwrap().drafts().unwrap();
+    assert!(
+        drafts.iter().any(|d| d.body == "Before the break."),
+        "{drafts:?}"
+    );
+    console.send("\x03");
+    assert!(console.wait_exit().success());
+}

@@ -718,3 +718,13 @@ fn big_queue_stays_interactive() {
     let _ = shot(&app, 160, 48);
     println!("draw one frame: {:?}", t.elapsed());
 }
+
+/// Prints the key table as Markdown (`-- --ignored --nocapture`), for the README.
+#[test]
+#[ignore]
+fn print_keys_markdown() {
+    println!(
+        "{}",
+        firstline::tui::keymap::keys_markdown(&firstline::tui::keymap::KeyMap::default())
+    );
+}

@@ -74,11 +74,10 @@ fn serve(terminal: &mut DefaultTerminal, app: &mut App, request: TerminalRequest
         app.store_error(e);
     }
     match request {
-        TerminalRequest::Suspend => {
-            if let Err(e) = terminal::suspend(terminal) {
-                app.error(e.to_string());
-            }
-        }
+        TerminalRequest::Suspend => match terminal::suspend(terminal) {
+            Ok(()) => app.info("welcome back; the draft was saved before suspending"),
+            Err(e) => app.error(e.to_string()),
+        },
         TerminalRequest::Editor => {
             let text = app.composer.text();
             match terminal::edit_in_editor(terminal, &text) {
