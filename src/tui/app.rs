@@ -316,6 +316,8 @@ pub struct App {
     worker: Option<super::worker::Worker>,
     /// Whether counts were asked of the worker and not answered yet.
     counts_pending: bool,
+    /// Whether the queue changed while counts were being computed (ask again).
+    counts_stale: bool,
     /// Generation of the newest search asked of the worker.
     search_generation: u64,
     /// Whether a search is running in the background (shown in the status bar).
@@ -375,6 +377,7 @@ impl App {
             request: None,
             worker: None,
             counts_pending: false,
+            counts_stale: false,
             search_generation: 0,
             searching: false,
             notes: HashMap::new(),
@@ -501,7 +504,11 @@ impl App {
         self.last_refresh = Instant::now();
         let now = self.now();
         if let Some(worker) = &self.worker {
-            if self.counts_pending || worker.ask(Job::Counts { now }) {
+            if self.counts_pending {
+                self.counts_stale = true;
+                return Ok(());
+            }
+            if worker.ask(Job::Counts { now }) {
                 self.counts_pending = true;
                 return Ok(());
             }
@@ -577,7 +584,16 @@ impl App {
             self.store
                 .change_ticket(id, &TicketChange::MarkRead, None)?;
         }
-        let detail = self.store.ticket_detail(id)?;
+        // Not `ticket_detail`: the console does not show the audit log, and reading
+        // it scans the events table, which costs more than the rest on a big queue.
+        let ticket = self.store.ticket(id)?;
+        let detail = TicketDetail {
+            customer: self.store.customer(ticket.customer_id)?,
+            messages: self.store.messages(id)?,
+            draft: self.store.draft(id)?,
+            events: Vec::new(),
+            ticket,
+        };
         let history = self
             .store
             .customer_tickets(detail.customer.id)?
@@ -718,6 +734,9 @@ impl App {
                 Answer::Counts(Ok(counts)) => {
                     self.counts = counts;
                     self.counts_pending = false;
+                    if std::mem::take(&mut self.counts_stale) {
+                        self.refresh_counts()?;
+                    }
                 }
                 Answer::Counts(Err(msg)) => {
                     self.counts_pending = false;
