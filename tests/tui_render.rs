@@ -598,6 +598,64 @@ mod state {
     }
 
     #[test]
+    fn blocking_tone_finding_asks_and_y_sends_anyway() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "Enter r");
+        type_text(&mut app, "whatever.");
+        app.tone.report.findings.push(firstline::tone::Finding {
+            rule: "test".into(),
+            commandment: firstline::tone::Commandment::Respect,
+            severity: firstline::tone::Severity::Block,
+            span: 0..8,
+            message: "Dismissive opener".into(),
+            suggestion: None,
+        });
+        press(&mut app, "ctrl-s");
+        assert!(matches!(app.popup, Some(Popup::Confirm { .. })));
+        press(&mut app, "n");
+        assert!(app.popup.is_none());
+        assert_eq!(app.composer.text(), "whatever.", "kept for editing");
+        app.tone.report.findings.push(firstline::tone::Finding {
+            rule: "test".into(),
+            commandment: firstline::tone::Commandment::Respect,
+            severity: firstline::tone::Severity::Block,
+            span: 0..8,
+            message: "Dismissive opener".into(),
+            suggestion: None,
+        });
+        press(&mut app, "ctrl-s y");
+        let last = app.store.messages(id).unwrap().pop().unwrap();
+        assert_eq!(last.body, "whatever.");
+        assert_eq!(last.direction, Direction::Outbound);
+    }
+
+    #[test]
+    fn after_sending_actions_follow_the_inbox_cursor_not_the_shown_ticket() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let first = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "Enter r");
+        type_text(&mut app, "On it.");
+        press(&mut app, "ctrl-s Esc");
+        // The answered ticket left "Needs reply"; the cursor is on another one.
+        let under_cursor = app.selected_ticket().unwrap().ticket.id;
+        assert_ne!(under_cursor, first);
+        assert_eq!(
+            app.open.as_ref().unwrap().detail.ticket.id,
+            under_cursor,
+            "back in the inbox, the right pane follows the cursor again"
+        );
+        press(&mut app, "d");
+        assert_eq!(
+            app.store.ticket(under_cursor).unwrap().status,
+            Status::Solved
+        );
+        assert_ne!(app.store.ticket(first).unwrap().status, Status::Solved);
+    }
+
+    #[test]
     fn mouse_click_selects_a_row_and_the_wheel_scrolls() {
         use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
         let fx = fixture();

@@ -803,7 +803,8 @@ impl App {
 
     // ----- changes and undo -----------------------------------------------------
 
-    /// The tickets an action applies to: the marked ones, else the one on screen.
+    /// The tickets an action applies to: the marked ones, else the one under the
+    /// inbox cursor when the inbox has the keyboard, else the open one.
     pub fn targets(&self) -> Vec<(TicketId, Option<i64>)> {
         if !self.inbox.marked.is_empty() {
             return self
@@ -818,6 +819,11 @@ impl App {
                     (*id, version)
                 })
                 .collect();
+        }
+        if self.focus == Focus::Inbox {
+            if let Some(row) = self.selected_ticket() {
+                return vec![(row.ticket.id, Some(row.ticket.version))];
+            }
         }
         match &self.open {
             Some(o) => vec![(o.detail.ticket.id, Some(o.detail.ticket.version))],

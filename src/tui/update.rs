@@ -157,7 +157,10 @@ fn update_pane(app: &mut App, action: Action) -> Step {
         (Focus::Conversation, Action::PageUp) => scroll(app, -page),
         (Focus::Conversation, Action::Top) => scroll(app, isize::MIN / 2),
         (Focus::Conversation, Action::Bottom) => scroll(app, isize::MAX / 2),
-        (Focus::Conversation, Action::Back) => app.focus = Focus::Inbox,
+        (Focus::Conversation, Action::Back) => {
+            app.focus = Focus::Inbox;
+            app.load_selected(false)?;
+        }
         (Focus::Composer, Action::Back) => {
             app.flush_draft()?;
             app.focus = Focus::Conversation;
