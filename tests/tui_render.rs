@@ -656,6 +656,43 @@ mod state {
     }
 
     #[test]
+    fn a_long_thread_opens_on_its_newest_message_and_g_goes_to_the_top() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 80, 24);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        for i in 1..=12 {
+            app.store
+                .add_message(
+                    id,
+                    &NewMessage {
+                        direction: Direction::Inbound,
+                        author: "Дмитрий Соколов".into(),
+                        body: format!("Follow-up number {i}.\nStill waiting."),
+                        sent_at: Some(now() - Duration::minutes(60 - i)),
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+        }
+        app.reload().unwrap();
+        press(&mut app, "Enter");
+        let text = shot(&app, 80, 24);
+        assert!(text.contains("Follow-up number 12."), "{text}");
+        assert!(!text.contains("Заказ 51877"), "{text}");
+        press(&mut app, "g");
+        let text = shot(&app, 80, 24);
+        assert!(text.contains("Заказ 51877"), "{text}");
+        press(&mut app, "G k");
+        let scroll = app.open.as_ref().unwrap().scroll;
+        press(&mut app, "G G G j j");
+        assert_eq!(
+            app.open.as_ref().unwrap().scroll,
+            scroll + 1,
+            "clamped at the end"
+        );
+    }
+
+    #[test]
     fn mouse_click_selects_a_row_and_the_wheel_scrolls() {
         use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
         let fx = fixture();

@@ -600,11 +600,13 @@ impl App {
             .into_iter()
             .filter(|t| t.ticket.id != id)
             .collect();
-        let scroll = if same {
-            self.open.as_ref().map_or(0, |o| o.scroll)
-        } else {
-            0
-        };
+        let seen = self
+            .open
+            .as_ref()
+            .filter(|_| same)
+            .map(|o| (o.scroll, o.detail.messages.len()));
+        let scroll = seen.map_or(0, |(s, _)| s);
+        let grew = seen.is_none_or(|(_, n)| n != detail.messages.len());
         if !same {
             self.composer = Composer {
                 ticket: Some(id),
@@ -623,6 +625,12 @@ impl App {
             history,
             scroll,
         });
+        if grew {
+            let (_, newest) = super::panes::conversation_scroll_limits(self);
+            if let Some(open) = self.open.as_mut() {
+                open.scroll = newest;
+            }
+        }
         self.recheck_tone();
         Ok(())
     }

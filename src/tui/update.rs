@@ -184,8 +184,9 @@ fn update_pane(app: &mut App, action: Action) -> Step {
 }
 
 fn scroll(app: &mut App, delta: isize) {
+    let (max, _) = super::panes::conversation_scroll_limits(app);
     if let Some(open) = app.open.as_mut() {
-        open.scroll = open.scroll.saturating_add_signed(delta);
+        open.scroll = open.scroll.saturating_add_signed(delta).min(max);
     }
 }
 

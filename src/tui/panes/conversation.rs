@@ -50,23 +50,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let (thread_area, side) = if inner.width >= 90 {
-        let [a, b] =
-            Layout::horizontal([Constraint::Fill(1), Constraint::Length(SIDEBAR)]).areas(inner);
-        (a, Some(b))
-    } else {
-        (inner, None)
-    };
-    let width = usize::from(thread_area.width.saturating_sub(1)).max(10);
-    let mut lines = facts(app, open, width);
-    if side.is_none() {
-        lines.extend(compact_customer(app, open, width));
-    }
-    lines.push(Line::raw(""));
-    for m in &open.detail.messages {
-        lines.extend(message_lines(app, m, width));
-        lines.push(Line::raw(""));
-    }
+    let (thread_area, side) = split(inner);
+    let (lines, _) = thread(app, open, thread_area, side.is_none());
     let height = usize::from(thread_area.height);
     let max_scroll = lines.len().saturating_sub(height);
     let scroll = open.scroll.min(max_scroll);
@@ -75,6 +60,54 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if let Some(side) = side {
         sidebar(frame, side, app, open);
     }
+}
+
+/// The thread and, when wide enough, the customer sidebar.
+fn split(inner: Rect) -> (Rect, Option<Rect>) {
+    if inner.width >= 90 {
+        let [a, b] =
+            Layout::horizontal([Constraint::Fill(1), Constraint::Length(SIDEBAR)]).areas(inner);
+        (a, Some(b))
+    } else {
+        (inner, None)
+    }
+}
+
+/// Every line of the thread at this width, and the line each message starts on.
+fn thread<'a>(
+    app: &App,
+    open: &OpenTicket,
+    area: Rect,
+    compact: bool,
+) -> (Vec<Line<'a>>, Vec<usize>) {
+    let width = usize::from(area.width.saturating_sub(1)).max(10);
+    let mut lines = facts(app, open, width);
+    if compact {
+        lines.extend(compact_customer(app, open, width));
+    }
+    lines.push(Line::raw(""));
+    let mut starts = Vec::new();
+    for m in &open.detail.messages {
+        starts.push(lines.len());
+        lines.extend(message_lines(app, m, width));
+        lines.push(Line::raw(""));
+    }
+    (lines, starts)
+}
+
+/// Where scrolling can go in the conversation pane of `area` (its outer
+/// rectangle): the furthest offset, and the offset that puts the newest message at
+/// the top (or as high as it goes), so a long thread opens on what is new.
+pub fn scroll_limits(app: &App, area: Rect) -> (usize, usize) {
+    let Some(open) = &app.open else {
+        return (0, 0);
+    };
+    let inner = Block::default().borders(Borders::ALL).inner(area);
+    let (thread_area, side) = split(inner);
+    let (lines, starts) = thread(app, open, thread_area, side.is_none());
+    let max_scroll = lines.len().saturating_sub(usize::from(thread_area.height));
+    let newest = starts.last().copied().unwrap_or(0).min(max_scroll);
+    (max_scroll, newest)
 }
 
 /// `r reply · n note · c canned · …`, read from the keymap so overrides show.

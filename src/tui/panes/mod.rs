@@ -106,6 +106,17 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
 }
 
+/// Scroll limits of the conversation pane at the current size: (furthest offset,
+/// offset of the newest message). Zero when the pane is not on screen.
+pub fn conversation_scroll_limits(app: &App) -> (usize, usize) {
+    let area = Rect::new(0, 0, app.size.0, app.size.1);
+    let areas = layout(area, app);
+    // Narrow screens show the conversation in place of the inbox once it is open.
+    let full = Rect::new(0, 1, area.width, area.height.saturating_sub(2));
+    let conv = areas.conversation.or(Some(full));
+    conv.map_or((0, 0), |c| conversation::scroll_limits(app, c))
+}
+
 /// The inbox row at screen line `y` of the inbox `area` (for mouse clicks).
 pub fn inbox_row_at(app: &App, area: Rect, y: u16) -> Option<usize> {
     inbox::row_at(app, area, y)
