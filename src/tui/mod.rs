@@ -29,7 +29,7 @@ const POLL: Duration = Duration::from_millis(100);
 /// restored on quit, on error and (through ratatui's hook) on panic.
 pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
     let mut app = App::with_worker(store, config)?;
-    let mut terminal = terminal::init();
+    let mut terminal = terminal::init()?;
     let result = run_loop(&mut terminal, &mut app);
     let saved = app.flush_draft();
     terminal::restore();

@@ -13,6 +13,8 @@ use ratatui::DefaultTerminal;
 /// Errors from lending the terminal out, with what to do about them.
 #[derive(Debug, thiserror::Error)]
 pub enum TerminalError {
+    #[error("the console needs a terminal; for scripts use subcommands such as `firstline list` (see --help)")]
+    NotATerminal,
     #[error("terminal: {0}")]
     Io(#[from] io::Error),
     #[error("could not start the editor '{command}': {source}; set $VISUAL or $EDITOR")]
@@ -30,8 +32,12 @@ pub fn mouse_wanted() -> bool {
 
 /// Takes over the terminal (raw mode, alternate screen, mouse) and makes sure a
 /// panic gives it back: ratatui's hook restores the screen, ours releases the mouse.
-pub fn init() -> DefaultTerminal {
-    let term = ratatui::init();
+pub fn init() -> Result<DefaultTerminal, TerminalError> {
+    use std::io::IsTerminal;
+    if !io::stdout().is_terminal() || !io::stdin().is_terminal() {
+        return Err(TerminalError::NotATerminal);
+    }
+    let term = ratatui::try_init()?;
     if mouse_wanted() {
         let _ = execute!(io::stdout(), event::EnableMouseCapture);
         let previous = std::panic::take_hook();
@@ -40,7 +46,7 @@ pub fn init() -> DefaultTerminal {
             previous(info);
         }));
     }
-    term
+    Ok(term)
 }
 
 /// Gives the terminal back exactly as it was.
