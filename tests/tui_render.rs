@@ -486,6 +486,31 @@ mod state {
     }
 
     #[test]
+    fn no_reply_needed_takes_a_reason_and_leaves_the_needs_reply_view() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "N Enter");
+        assert!(app.message.as_ref().unwrap().error, "a reason is required");
+        type_text(&mut app, "auto-reply");
+        press(&mut app, "Enter");
+        assert_eq!(app.store.ticket(id).unwrap().awaiting_reply_since, None);
+        assert_ne!(app.inbox.row(0).unwrap().ticket.id, id);
+        assert!(!app.message.as_ref().unwrap().text.contains("undo"));
+    }
+
+    #[test]
+    fn shift_e_takes_an_escalation_back() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "e");
+        type_text(&mut app, "ops: 502 on checkout");
+        press(&mut app, "Enter E");
+        assert_eq!(app.store.ticket(id).unwrap().escalation, None);
+    }
+
+    #[test]
     fn status_menu_hotkey_sets_pending() {
         let fx = fixture();
         let mut app = app_at(&fx, 120, 40);
@@ -690,6 +715,28 @@ mod state {
             scroll + 1,
             "clamped at the end"
         );
+    }
+
+    #[test]
+    fn no_color_theme_draws_without_any_colour() {
+        use firstline::tui::theme::{Theme, ThemeKind};
+        use ratatui::style::Color;
+        let fx = fixture();
+        let mut app = app_at(&fx, 160, 48);
+        app.theme = Theme::new(ThemeKind::Mono);
+        press(&mut app, "j j Enter c");
+        type_text(&mut app, "refund");
+        press(&mut app, "Enter");
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
+        terminal
+            .draw(|f| firstline::tui::panes::draw(f, &app))
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        for cell in buffer.content() {
+            assert_eq!(cell.fg, Color::Reset, "{cell:?}");
+            assert_eq!(cell.bg, Color::Reset, "{cell:?}");
+        }
     }
 
     #[test]

@@ -43,6 +43,9 @@ pub enum Action {
     Tags,
     Snooze,
     Escalate,
+    Deescalate,
+    /// Mark the waiting message as handled without a reply, with a reason.
+    NoReply,
     Spam,
     Undo,
     Help,
@@ -87,7 +90,8 @@ impl Action {
         all.push(PriorityMenu);
         all.extend(Priority::ALL.iter().map(|p| SetPriority(*p)));
         all.extend([
-            Solve, Tags, Snooze, Escalate, Spam, Undo, Help, Palette, Suspend, Refresh,
+            Solve, Tags, Snooze, Escalate, Deescalate, NoReply, Spam, Undo, Help, Palette, Suspend,
+            Refresh,
         ]);
         all.extend((0..5).map(ToggleTick));
         all.extend([ToggleTickSelected, Confirm]);
@@ -129,6 +133,8 @@ impl Action {
             Tags => "tags".into(),
             Snooze => "snooze".into(),
             Escalate => "escalate".into(),
+            Deescalate => "deescalate".into(),
+            NoReply => "no-reply-needed".into(),
             Spam => "spam".into(),
             Undo => "undo".into(),
             Help => "help".into(),
@@ -184,6 +190,8 @@ impl Action {
             Tags => "Add/remove tags (+tag -tag)".into(),
             Snooze => "Snooze until… (tomorrow 9:00, 3h, monday)".into(),
             Escalate => "Escalate to the second line with a reason".into(),
+            Deescalate => "Take the ticket back from the second line".into(),
+            NoReply => "No reply needed (auto-reply, thanks) — with a reason".into(),
             Spam => "Mark as spam".into(),
             Undo => "Undo the last action (or unsend)".into(),
             Help => "Show the keys of this pane".into(),

@@ -52,6 +52,7 @@ pub enum PromptKind {
     Snooze,
     Tags,
     Escalate,
+    NoReply,
 }
 
 impl PromptKind {
@@ -61,6 +62,7 @@ impl PromptKind {
             PromptKind::Snooze => "Snooze until (tomorrow 9:00, 3h, monday, 2026-12-01)",
             PromptKind::Tags => "Tags: +add -remove",
             PromptKind::Escalate => "Escalate — team: reason",
+            PromptKind::NoReply => "No reply needed because…",
         }
     }
 }
@@ -242,6 +244,10 @@ fn new_textarea(text: &str) -> TextArea<'static> {
     let mut ta = TextArea::new(lines);
     ta.set_wrap_mode(WrapMode::WordOrGlyph);
     ta.set_cursor_line_style(ratatui::style::Style::default());
+    // Reverse video reads on dark, light and NO_COLOR terminals alike.
+    ta.set_selection_style(
+        ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED),
+    );
     ta
 }
 
@@ -875,6 +881,11 @@ impl App {
             }
         }
         let done = inverses.len();
+        let undo_hint = if inverses.is_empty() {
+            ""
+        } else {
+            " · u to undo"
+        };
         if !inverses.is_empty() {
             self.undo.push(UndoEntry::Changes {
                 label: label.to_string(),
@@ -886,9 +897,12 @@ impl App {
         match failure {
             Some(e) => self.store_error(e),
             None if targets.len() == 1 => {
-                self.info(format!("#{} {label} · u to undo", targets[0].0))
+                self.info(format!("#{} {label}{undo_hint}", targets[0].0))
             }
-            None => self.info(format!("{done} tickets {label} · u to undo")),
+            None => self.info(format!(
+                "{} tickets {label}{undo_hint}",
+                targets.len().max(done)
+            )),
         }
         Ok(())
     }
@@ -980,6 +994,20 @@ impl App {
                 target: target.clone(),
                 reason: reason.clone(),
             }
+        })?;
+        Ok(true)
+    }
+
+    /// Marks the waiting message handled without an answer, with the reason on
+    /// record so the "never ignore a message" ledger stays honest.
+    pub fn no_reply(&mut self, reason: &str) -> Result<bool, StoreError> {
+        let reason = reason.trim().to_string();
+        if reason.is_empty() {
+            self.error("give a reason (auto-reply, thank-you, duplicate…)");
+            return Ok(false);
+        }
+        self.apply_change("marked no reply needed", |_| {
+            TicketChange::NoReplyNeeded(reason.clone())
         })?;
         Ok(true)
     }

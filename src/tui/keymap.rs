@@ -339,6 +339,8 @@ impl Default for KeyMap {
         add(g, &[ch('t')], A::Tags);
         add(g, &[ch('z')], A::Snooze);
         add(g, &[ch('e')], A::Escalate);
+        add(g, &[ch('E')], A::Deescalate);
+        add(g, &[ch('N')], A::NoReply);
         add(g, &[ch('X')], A::Spam);
         add(g, &[ch('u')], A::Undo);
         add(g, &[ch('R'), Key::ctrl('l')], A::Refresh);

@@ -269,6 +269,10 @@ fn global(app: &mut App, action: Action) -> Step {
         Action::Tags => prompt(app, PromptKind::Tags),
         Action::Snooze => prompt(app, PromptKind::Snooze),
         Action::Escalate => prompt(app, PromptKind::Escalate),
+        Action::NoReply => prompt(app, PromptKind::NoReply),
+        Action::Deescalate => app.apply_change("taken back from the second line", |_| {
+            crate::model::TicketChange::Deescalate
+        })?,
         Action::Undo => app.undo_last()?,
         Action::ToggleMark => app.toggle_mark(),
         Action::Search => {
@@ -431,6 +435,7 @@ fn update_popup(app: &mut App, action: Action) -> Step {
                         true
                     }
                     PromptKind::Escalate => app.escalate(&input)?,
+                    PromptKind::NoReply => app.no_reply(&input)?,
                 };
                 if !done {
                     app.popup = Some(Popup::Prompt { kind, input });

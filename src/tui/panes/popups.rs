@@ -47,6 +47,7 @@ pub fn draw_prompt(frame: &mut Frame, app: &App, kind: PromptKind, input: &str) 
         PromptKind::Snooze => "e.g. tomorrow 9:00",
         PromptKind::Tags => "e.g. +billing -welcome",
         PromptKind::Escalate => "e.g. billing: refund over my limit",
+        PromptKind::NoReply => "e.g. auto-reply from their mail server",
     };
     let lines = vec![
         Line::from(vec![
