@@ -740,6 +740,19 @@ mod state {
     }
 
     #[test]
+    fn tiny_terminals_draw_without_panicking() {
+        let fx = fixture();
+        for keys in ["", "Enter", "Enter r", "Enter c", "?", ":", "z", "s"] {
+            for (w, h) in [(1, 1), (10, 3), (30, 8), (45, 12), (109, 20), (110, 20)] {
+                let mut app = app_at(&fx, w, h);
+                press(&mut app, keys);
+                type_text(&mut app, "Ω");
+                let _ = shot(&app, w, h);
+            }
+        }
+    }
+
+    #[test]
     fn mouse_click_selects_a_row_and_the_wheel_scrolls() {
         use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
         let fx = fixture();
