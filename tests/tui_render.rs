@@ -573,6 +573,28 @@ mod state {
     }
 
     #[test]
+    fn tab_after_a_shortcut_expands_the_canned_response() {
+        let fx = fixture();
+        let conn = rusqlite::Connection::open(&fx.path).unwrap();
+        conn.execute(
+            "UPDATE canned_responses SET shortcut = 'pw' WHERE slug = 'password-uk'",
+            [],
+        )
+        .unwrap();
+        let mut app = app_at(&fx, 120, 40);
+        press(&mut app, "r");
+        type_text(&mut app, "Привіт! ;;pw");
+        press(&mut app, "Tab");
+        let text = app.composer.text();
+        assert!(text.starts_with("Привіт! Добрий день!"), "{text}");
+        assert!(!text.contains(";;pw"), "{text}");
+        type_text(&mut app, " ;;nope");
+        press(&mut app, "Tab");
+        assert!(app.message.as_ref().unwrap().error);
+        assert!(app.composer.text().ends_with(";;nope"));
+    }
+
+    #[test]
     fn palette_runs_an_action_by_name() {
         let fx = fixture();
         let mut app = app_at(&fx, 120, 40);

@@ -35,6 +35,8 @@ pub enum Action {
     Canned,
     FocusTone,
     NextPlaceholder,
+    /// Expand the `;;shortcut` before the cursor (a plain Tab otherwise).
+    ExpandShortcut,
     StatusMenu,
     SetStatus(Status),
     PriorityMenu,
@@ -84,6 +86,7 @@ impl Action {
             Canned,
             FocusTone,
             NextPlaceholder,
+            ExpandShortcut,
             StatusMenu,
         ]);
         all.extend(Status::ALL.iter().map(|s| SetStatus(*s)));
@@ -125,6 +128,7 @@ impl Action {
             Canned => "canned".into(),
             FocusTone => "tone".into(),
             NextPlaceholder => "next-placeholder".into(),
+            ExpandShortcut => "expand-shortcut".into(),
             StatusMenu => "status".into(),
             SetStatus(s) => format!("status-{}", s.as_str()),
             PriorityMenu => "priority".into(),
@@ -182,6 +186,7 @@ impl Action {
             Canned => "Insert a canned response".into(),
             FocusTone => "Switch between composer and tone checklist".into(),
             NextPlaceholder => "Jump to the next unfilled placeholder".into(),
+            ExpandShortcut => "Expand ;;shortcut into its canned reply (else a tab)".into(),
             StatusMenu => "Change status…".into(),
             SetStatus(s) => format!("Set status: {s}"),
             PriorityMenu => "Change priority…".into(),

@@ -1045,6 +1045,53 @@ impl App {
         }
     }
 
+    /// Replaces `;;name` before the cursor with the canned response whose shortcut
+    /// is `name`; without one before the cursor, Tab is just a tab.
+    pub fn expand_or_tab(&mut self) -> Result<(), StoreError> {
+        if !self.expand_shortcut()? && self.composer.textarea.insert_tab() {
+            self.text_changed();
+        }
+        Ok(())
+    }
+
+    /// Expands `;;name` before the cursor. Returns whether there was one to expand.
+    fn expand_shortcut(&mut self) -> Result<bool, StoreError> {
+        let ratatui_textarea::DataCursor(row, col) = self.composer.textarea.cursor();
+        let line = self
+            .composer
+            .textarea
+            .lines()
+            .get(row)
+            .cloned()
+            .unwrap_or_default();
+        let before: String = line.chars().take(col).collect();
+        let Some(start) = before.rfind(";;") else {
+            return Ok(false);
+        };
+        let name = &before[start + 2..];
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            return Ok(false);
+        }
+        let items = self.store.canned_list()?;
+        let Some(item) = items.iter().find(|c| {
+            c.shortcut
+                .as_deref()
+                .is_some_and(|s| s.trim_start_matches(";;") == name)
+        }) else {
+            self.error(format!(
+                "no canned response has the shortcut ;;{}",
+                crate::display::sanitize_line(name)
+            ));
+            return Ok(true);
+        };
+        for _ in 0..name.chars().count() + 2 {
+            self.composer.textarea.delete_char();
+        }
+        let item = item.clone();
+        self.insert_canned(&item)?;
+        Ok(true)
+    }
+
     /// Pasted text goes into the composer when it has the keyboard, sanitized.
     pub fn paste(&mut self, text: &str) {
         if self.focus == Focus::Composer {

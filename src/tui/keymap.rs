@@ -350,6 +350,7 @@ impl Default for KeyMap {
         add(only(C::Composer), &[Key::ctrl('k')], A::Canned);
         add(only(C::Composer), &[Key::ctrl('t')], A::FocusTone);
         add(only(C::Composer), &[Key::ctrl('n')], A::NextPlaceholder);
+        add(only(C::Composer), &[plain(K::Tab)], A::ExpandShortcut);
         add(only(C::Composer), &[plain(K::Esc)], A::Back);
 
         add(
@@ -560,7 +561,11 @@ mod tests {
         let q = ev(KeyCode::Char('q'), KeyModifiers::NONE);
         assert_eq!(map.resolve(Context::Composer, &q), None);
         let tab = ev(KeyCode::Tab, KeyModifiers::NONE);
-        assert_eq!(map.resolve(Context::Composer, &tab), None);
+        assert_eq!(
+            map.resolve(Context::Composer, &tab),
+            Some(Action::ExpandShortcut),
+            "not next-view"
+        );
         let send = ev(KeyCode::Char('s'), KeyModifiers::CONTROL);
         assert_eq!(map.resolve(Context::Composer, &send), Some(Action::Send));
         let suspend = ev(KeyCode::Char('z'), KeyModifiers::CONTROL);

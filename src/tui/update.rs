@@ -171,6 +171,7 @@ fn update_pane(app: &mut App, action: Action) -> Step {
             app.request = Some(TerminalRequest::Editor);
         }
         (Focus::Composer, Action::NextPlaceholder) => app.next_placeholder(),
+        (Focus::Composer, Action::ExpandShortcut) => app.expand_or_tab()?,
         (Focus::Composer, Action::FocusTone) => app.focus = Focus::Tone,
         (Focus::Tone, Action::FocusTone) => app.focus = Focus::Composer,
         (Focus::Tone, Action::Down) => app.tone.selected = (app.tone.selected + 1).min(4),
@@ -306,7 +307,7 @@ fn global(app: &mut App, action: Action) -> Step {
             app.focus = saved;
             return next;
         }
-        Action::NextPlaceholder | Action::ToggleTickSelected => {}
+        Action::NextPlaceholder | Action::ToggleTickSelected | Action::ExpandShortcut => {}
         Action::Input(_) | Action::Tick | Action::ClearMarks | Action::CycleSort => {}
     }
     Ok(None)
