@@ -322,6 +322,22 @@ mod state {
     }
 
     #[test]
+    fn shift_j_in_a_conversation_opens_the_next_ticket() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let second = app.inbox.row(1).unwrap().ticket.id;
+        press(&mut app, "Enter J");
+        assert_eq!(app.focus, Focus::Conversation);
+        assert_eq!(app.open.as_ref().unwrap().detail.ticket.id, second);
+        assert!(
+            !app.store.ticket(second).unwrap().unread,
+            "opened means read"
+        );
+        press(&mut app, "K");
+        assert_eq!(app.inbox.selected, 0);
+    }
+
+    #[test]
     fn typing_q_in_the_composer_types_instead_of_quitting() {
         let fx = fixture();
         let mut app = app_at(&fx, 80, 24);

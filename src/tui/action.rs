@@ -21,6 +21,10 @@ pub enum Action {
     Open,
     /// Close the popup, leave the pane, clear the search.
     Back,
+    /// Open the next ticket of the inbox without going back to it.
+    NextTicket,
+    /// Open the previous ticket of the inbox.
+    PrevTicket,
     NextView,
     PrevView,
     SetView(View),
@@ -71,7 +75,8 @@ impl Action {
     pub fn named() -> Vec<Action> {
         use Action::*;
         let mut all = vec![
-            Quit, Up, Down, PageUp, PageDown, Top, Bottom, Open, Back, NextView, PrevView,
+            Quit, Up, Down, PageUp, PageDown, Top, Bottom, Open, Back, NextTicket, PrevTicket,
+            NextView, PrevView,
         ];
         all.extend(View::ALL.iter().map(|v| SetView(*v)));
         all.extend([
@@ -114,6 +119,8 @@ impl Action {
             Bottom => "bottom".into(),
             Open => "open".into(),
             Back => "back".into(),
+            NextTicket => "next-ticket".into(),
+            PrevTicket => "prev-ticket".into(),
             NextView => "next-view".into(),
             PrevView => "prev-view".into(),
             SetView(v) => format!("view-{}", view_slug(*v)),
@@ -172,6 +179,8 @@ impl Action {
             Bottom => "Go to the last item".into(),
             Open => "Open / choose".into(),
             Back => "Back / close / clear search".into(),
+            NextTicket => "Open the next ticket".into(),
+            PrevTicket => "Open the previous ticket".into(),
             NextView => "Next view".into(),
             PrevView => "Previous view".into(),
             SetView(v) => format!("Show view: {}", v.label()),

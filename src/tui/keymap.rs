@@ -318,6 +318,8 @@ impl Default for KeyMap {
             &[plain(K::Esc), ch('h'), plain(K::Left)],
             A::Back,
         );
+        add(only(C::Conversation), &[ch('J'), ch(']')], A::NextTicket);
+        add(only(C::Conversation), &[ch('K'), ch('[')], A::PrevTicket);
 
         add(g, &[ch('q')], A::Quit);
         add(g, &[Key::ctrl('c')], A::Quit);

@@ -157,6 +157,16 @@ fn update_pane(app: &mut App, action: Action) -> Step {
         (Focus::Conversation, Action::PageUp) => scroll(app, -page),
         (Focus::Conversation, Action::Top) => scroll(app, isize::MIN / 2),
         (Focus::Conversation, Action::Bottom) => scroll(app, isize::MAX / 2),
+        (_, step @ (Action::NextTicket | Action::PrevTicket)) => {
+            let delta = if step == Action::NextTicket { 1 } else { -1 };
+            app.move_selection(delta)?;
+            if let Some(id) = app.selected_ticket().map(|r| r.ticket.id) {
+                app.open_ticket(id, true)?;
+            }
+            if app.focus == Focus::Inbox {
+                app.focus = Focus::Conversation;
+            }
+        }
         (Focus::Conversation, Action::Back) => {
             app.focus = Focus::Inbox;
             app.load_selected(false)?;
@@ -308,6 +318,7 @@ fn global(app: &mut App, action: Action) -> Step {
             return next;
         }
         Action::NextPlaceholder | Action::ToggleTickSelected | Action::ExpandShortcut => {}
+        Action::NextTicket | Action::PrevTicket => {}
         Action::Input(_) | Action::Tick | Action::ClearMarks | Action::CycleSort => {}
     }
     Ok(None)
