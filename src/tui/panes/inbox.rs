@@ -34,7 +34,7 @@ impl Columns {
         } else {
             0
         };
-        let subject = w.saturating_sub(fixed + customer + 2 + channel + tags);
+        let subject = w.saturating_sub(fixed + customer + 1 + channel + tags);
         Columns {
             customer,
             subject,
