@@ -1,8 +1,124 @@
-//! The console. Placeholder until the TUI lands.
+//! The console: a keyboard-first TUI over the store, in The Elm Architecture.
+//!
+//! crossterm key press → [`keymap::KeyMap::resolve`] → [`action::Action`] →
+//! [`update::update`] (store work in [`app::App`]) → [`panes::draw`] of `&App`.
+//! The terminal is touched only in [`terminal`] and in the loop below.
+
+pub mod action;
+pub mod app;
+pub mod keymap;
+pub mod panes;
+pub mod terminal;
+pub mod theme;
+pub mod update;
+pub mod worker;
+
+use std::time::{Duration, Instant};
+
+use ratatui::crossterm::event::{self, Event};
+use ratatui::DefaultTerminal;
+
 use crate::config::Config;
 use crate::store::Store;
+use app::{App, TerminalRequest};
 
-/// Opens the console on `store`.
-pub fn run(_store: Store, _config: Config) -> anyhow::Result<()> {
-    anyhow::bail!("the console is not built yet; try `firstline list`")
+/// How often the loop wakes without input, for the autosave debounce and clocks.
+const POLL: Duration = Duration::from_millis(100);
+
+/// Opens the console on `store` and runs it until the user quits. The terminal is
+/// restored on quit, on error and (through ratatui's hook) on panic.
+pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
+    let mut app = App::with_worker(store, config)?;
+    let mut terminal = terminal::init()?;
+    let result = run_loop(&mut terminal, &mut app);
+    let saved = app.flush_draft();
+    terminal::restore();
+    result?;
+    saved?;
+    Ok(())
+}
+
+fn run_loop(terminal: &mut DefaultTerminal, app: &mut App) -> anyhow::Result<()> {
+    let size = terminal.size()?;
+    app.size = (size.width, size.height);
+    app.reload()?;
+    while !app.should_quit {
+        terminal.draw(|frame| panes::draw(frame, app))?;
+        if event::poll(POLL)? {
+            match event::read()? {
+                Event::Key(key) => update::handle_key(app, key),
+                Event::Resize(w, h) => {
+                    app.size = (w, h);
+                    update::dispatch(app, action::Action::Tick);
+                }
+                Event::Mouse(mouse) => update::handle_mouse(app, mouse),
+                Event::Paste(text) => {
+                    app.paste(&text);
+                }
+                _ => {}
+            }
+        }
+        if let Err(e) = app.tick(Instant::now()).and_then(|()| app.poll_worker()) {
+            app.store_error(e);
+        }
+        if let Some(request) = app.request.take() {
+            serve(terminal, app, request);
+        }
+    }
+    Ok(())
+}
+
+/// Does what `App` asked of the terminal, reporting failures in the status bar.
+fn serve(terminal: &mut DefaultTerminal, app: &mut App, request: TerminalRequest) {
+    if let Err(e) = app.flush_draft() {
+        app.store_error(e);
+    }
+    match request {
+        TerminalRequest::Suspend => match terminal::suspend(terminal) {
+            Ok(()) => app.info("welcome back; the draft was saved before suspending"),
+            Err(e) => app.error(e.to_string()),
+        },
+        TerminalRequest::Editor => {
+            let text = app.composer.text();
+            match terminal::edit_in_editor(terminal, &text) {
+                Ok(edited) => {
+                    app.set_composer_text(&crate::display::sanitize(&edited));
+                    app.info("draft updated from the editor");
+                }
+                Err(e) => app.error(e.to_string()),
+            }
+        }
+    }
+}
+
+/// Draws `app` into an off-screen buffer of `width`×`height` and returns the text,
+/// one line per row with trailing spaces trimmed: for render tests, screenshots in
+/// docs and bug reports. Drawing is pure, so this shows exactly what the user sees.
+pub fn snapshot(app: &App, width: u16, height: u16) -> String {
+    use ratatui::backend::TestBackend;
+    let mut terminal = match ratatui::Terminal::new(TestBackend::new(width, height)) {
+        Ok(t) => t,
+        Err(e) => return format!("cannot draw: {e}"),
+    };
+    if let Err(e) = terminal.draw(|frame| panes::draw(frame, app)) {
+        return format!("cannot draw: {e}");
+    }
+    let buffer = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..height {
+        let mut line = String::new();
+        let mut skip = 0;
+        for x in 0..width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let symbol = buffer[(x, y)].symbol();
+            skip = unicode_width::UnicodeWidthStr::width(symbol).saturating_sub(1);
+            line.push_str(symbol);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
 }

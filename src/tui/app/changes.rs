@@ -1,0 +1,237 @@
+//! Changing tickets from the console, one or many at once, and taking changes
+//! back: every change remembers its inverse on the undo stack.
+
+use super::*;
+use crate::model::{Ticket, TicketChange, TicketId};
+use crate::store::StoreError;
+use std::time::Instant;
+
+impl App {
+    /// The tickets an action applies to: the marked ones, else the one under the
+    /// inbox cursor when the inbox has the keyboard, else the open one.
+    pub fn targets(&self) -> Vec<(TicketId, Option<i64>)> {
+        if !self.inbox.marked.is_empty() {
+            return self
+                .inbox
+                .marked
+                .iter()
+                .map(|id| {
+                    let version = (0..self.inbox.len())
+                        .filter_map(|i| self.inbox.row(i))
+                        .find(|r| r.ticket.id == *id)
+                        .map(|r| r.ticket.version);
+                    (*id, version)
+                })
+                .collect();
+        }
+        if self.focus == Focus::Inbox {
+            if let Some(row) = self.selected_ticket() {
+                return vec![(row.ticket.id, Some(row.ticket.version))];
+            }
+        }
+        match &self.open {
+            Some(o) => vec![(o.detail.ticket.id, Some(o.detail.ticket.version))],
+            None => Vec::new(),
+        }
+    }
+
+    /// Applies `make(ticket)` to every target, remembers how to undo it, and reloads.
+    /// A stale version stops at that ticket with a conflict message.
+    pub fn apply_change(
+        &mut self,
+        label: &str,
+        make: impl Fn(&Ticket) -> TicketChange,
+    ) -> Result<(), StoreError> {
+        let targets = self.targets();
+        if targets.is_empty() {
+            self.error("no ticket selected");
+            return Ok(());
+        }
+        let mut inverses = Vec::new();
+        let mut failure = None;
+        for (id, version) in &targets {
+            let before = match self.store.ticket(*id) {
+                Ok(t) => t,
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            };
+            let change = make(&before);
+            match self.store.change_ticket(*id, &change, *version) {
+                Ok(after) => {
+                    if let Some(inv) = inverse(&before, &after, &change) {
+                        inverses.push((*id, inv));
+                    }
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        let done = inverses.len();
+        let undo_hint = if inverses.is_empty() {
+            ""
+        } else {
+            " · u to undo"
+        };
+        if !inverses.is_empty() {
+            self.undo.push(UndoEntry::Changes {
+                label: label.to_string(),
+                changes: inverses,
+            });
+        }
+        self.inbox.marked.clear();
+        self.reload()?;
+        match failure {
+            Some(e) => self.store_error(e),
+            None if targets.len() == 1 => {
+                self.info(format!("#{} {label}{undo_hint}", targets[0].0))
+            }
+            None => self.info(format!(
+                "{} tickets {label}{undo_hint}",
+                targets.len().max(done)
+            )),
+        }
+        Ok(())
+    }
+
+    /// Takes back the newest undoable action.
+    pub fn undo_last(&mut self) -> Result<(), StoreError> {
+        let Some(entry) = self.undo.pop() else {
+            self.error("nothing to undo");
+            return Ok(());
+        };
+        match entry {
+            UndoEntry::Changes { label, changes } => {
+                for (id, change) in &changes {
+                    self.store.change_ticket(*id, change, None)?;
+                }
+                self.reload()?;
+                self.info(format!("undone: {label}"));
+            }
+            UndoEntry::Reply {
+                ticket,
+                message,
+                body,
+            } => {
+                if crate::mail::cancel_reply(&mut self.store, message)? {
+                    self.open_ticket(ticket, false)?;
+                    self.composer.mode = ComposeMode::Reply;
+                    self.composer.set_text(&body);
+                    self.composer.dirty_since = Some(Instant::now());
+                    self.flush_draft()?;
+                    self.reload()?;
+                    self.focus = Focus::Composer;
+                    self.info("reply cancelled; it is back in the composer");
+                } else {
+                    self.error("too late to undo: the reply has already left");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Snoozes the targets until the time typed; an unreadable time keeps the prompt.
+    pub fn snooze(&mut self, text: &str) -> Result<bool, StoreError> {
+        let Some(until) = crate::sla::parse_snooze(text, self.now(), &self.config.sla) else {
+            self.error(format!(
+                "cannot read '{}' as a time; try tomorrow 9:00, 3h, monday, 2026-12-01",
+                crate::display::sanitize_line(text)
+            ));
+            return Ok(false);
+        };
+        let tz = crate::sla::timezone(&self.config.sla);
+        let label = format!(
+            "snoozed until {}",
+            until.with_timezone(&tz).format("%a %d %b %H:%M")
+        );
+        self.apply_change(&label, |_| TicketChange::Snooze(Some(until)))?;
+        Ok(true)
+    }
+
+    /// Adds `+tag`/`tag` and removes `-tag`.
+    pub fn tags(&mut self, text: &str) -> Result<(), StoreError> {
+        let (mut add, mut remove) = (Vec::new(), Vec::new());
+        for word in text.split([' ', ',']).filter(|w| !w.is_empty()) {
+            match word.strip_prefix('-') {
+                Some(t) => remove.push(t.to_string()),
+                None => add.push(word.trim_start_matches('+').to_string()),
+            }
+        }
+        if add.is_empty() && remove.is_empty() {
+            return Ok(());
+        }
+        self.apply_change("tagged", |_| TicketChange::Tags {
+            add: add.clone(),
+            remove: remove.clone(),
+        })
+    }
+
+    /// Escalates with `team: reason` (no team means "second line").
+    pub fn escalate(&mut self, text: &str) -> Result<bool, StoreError> {
+        let (target, reason) = match text.split_once(':') {
+            Some((t, r)) if !t.trim().is_empty() => (t.trim().to_string(), r.trim().to_string()),
+            _ => ("second line".to_string(), text.trim().to_string()),
+        };
+        if reason.is_empty() {
+            self.error("say why: escalation needs a reason the second line can act on");
+            return Ok(false);
+        }
+        self.apply_change(&format!("escalated to {target}"), |_| {
+            TicketChange::Escalate {
+                target: target.clone(),
+                reason: reason.clone(),
+            }
+        })?;
+        Ok(true)
+    }
+
+    /// Marks the waiting message handled without an answer, with the reason on
+    /// record so the "never ignore a message" ledger stays honest.
+    pub fn no_reply(&mut self, reason: &str) -> Result<bool, StoreError> {
+        let reason = reason.trim().to_string();
+        if reason.is_empty() {
+            self.error("give a reason (auto-reply, thank-you, duplicate…)");
+            return Ok(false);
+        }
+        self.apply_change("marked no reply needed", |_| {
+            TicketChange::NoReplyNeeded(reason.clone())
+        })?;
+        Ok(true)
+    }
+}
+
+/// The change that takes `change` back, given the ticket before and after it.
+fn inverse(before: &Ticket, after: &Ticket, change: &TicketChange) -> Option<TicketChange> {
+    Some(match change {
+        TicketChange::Status(_) => TicketChange::Status(before.status),
+        TicketChange::Priority(_) => TicketChange::Priority(before.priority),
+        TicketChange::Tags { .. } => TicketChange::Tags {
+            add: before
+                .tags
+                .iter()
+                .filter(|t| !after.tags.contains(t))
+                .cloned()
+                .collect(),
+            remove: after
+                .tags
+                .iter()
+                .filter(|t| !before.tags.contains(t))
+                .cloned()
+                .collect(),
+        },
+        TicketChange::Snooze(_) => TicketChange::Snooze(before.snoozed_until),
+        TicketChange::Escalate { .. } | TicketChange::Deescalate => match &before.escalation {
+            Some(e) => TicketChange::Escalate {
+                target: e.target.clone(),
+                reason: e.reason.clone(),
+            },
+            None => TicketChange::Deescalate,
+        },
+        TicketChange::Subject(_) => TicketChange::Subject(before.subject.clone()),
+        TicketChange::Assignee(_) => TicketChange::Assignee(before.assignee.clone()),
+        TicketChange::NoReplyNeeded(_) | TicketChange::MarkRead => return None,
+    })
+}

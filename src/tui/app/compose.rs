@@ -1,0 +1,393 @@
+//! Writing: the composer (reply or note), autosaved drafts, the tone check that
+//! follows the draft, sending, and canned responses with their placeholders.
+
+use super::*;
+use crate::canned::{self, RenderContext};
+use crate::model::{CannedResponse, Direction, NewMessage};
+use crate::store::StoreError;
+use crate::tone::{Commandment, ToneContext};
+use ratatui_textarea::CursorMove;
+use std::time::Instant;
+
+impl App {
+    /// Opens the composer on the ticket on screen, in `mode`.
+    pub fn compose(&mut self, mode: ComposeMode) -> Result<(), StoreError> {
+        let Some(id) = self.open.as_ref().map(|o| o.detail.ticket.id) else {
+            self.error("no ticket selected");
+            return Ok(());
+        };
+        self.open_ticket(id, true)?;
+        if self.composer.mode != mode {
+            if !self.composer.is_empty() {
+                let what = match self.composer.mode {
+                    ComposeMode::Reply => "a reply draft",
+                    ComposeMode::Note => "a note",
+                };
+                self.error(format!("finish or clear {what} first (Ctrl-S saves it)"));
+                self.focus = Focus::Composer;
+                return Ok(());
+            }
+            self.composer.mode = mode;
+        }
+        self.focus = Focus::Composer;
+        self.recheck_tone();
+        Ok(())
+    }
+
+    /// Gives a key to the composer; a change schedules the autosave and reruns tone.
+    pub fn composer_input(&mut self, key: ratatui::crossterm::event::KeyEvent) {
+        if self.composer.textarea.input(key) {
+            self.text_changed();
+        }
+    }
+
+    /// Replaces `;;name` before the cursor with the canned response whose shortcut
+    /// is `name`; without one before the cursor, Tab is just a tab.
+    pub fn expand_or_tab(&mut self) -> Result<(), StoreError> {
+        if !self.expand_shortcut()? && self.composer.textarea.insert_tab() {
+            self.text_changed();
+        }
+        Ok(())
+    }
+
+    /// Expands `;;name` before the cursor. Returns whether there was one to expand.
+    fn expand_shortcut(&mut self) -> Result<bool, StoreError> {
+        let ratatui_textarea::DataCursor(row, col) = self.composer.textarea.cursor();
+        let line = self
+            .composer
+            .textarea
+            .lines()
+            .get(row)
+            .cloned()
+            .unwrap_or_default();
+        let before: String = line.chars().take(col).collect();
+        let Some(start) = before.rfind(";;") else {
+            return Ok(false);
+        };
+        let name = &before[start + 2..];
+        if name.is_empty() || name.contains(char::is_whitespace) {
+            return Ok(false);
+        }
+        let items = self.store.canned_list()?;
+        let Some(item) = items.iter().find(|c| {
+            c.shortcut
+                .as_deref()
+                .is_some_and(|s| s.trim_start_matches(";;") == name)
+        }) else {
+            self.error(format!(
+                "no canned response has the shortcut ;;{}",
+                crate::display::sanitize_line(name)
+            ));
+            return Ok(true);
+        };
+        for _ in 0..name.chars().count() + 2 {
+            self.composer.textarea.delete_char();
+        }
+        let item = item.clone();
+        self.insert_canned(&item)?;
+        Ok(true)
+    }
+
+    /// Pasted text goes into the composer when it has the keyboard, sanitized.
+    pub fn paste(&mut self, text: &str) {
+        if self.focus == Focus::Composer {
+            self.composer
+                .textarea
+                .insert_str(crate::display::sanitize(text));
+            self.text_changed();
+        }
+    }
+
+    fn text_changed(&mut self) {
+        self.composer.dirty_since = Some(Instant::now());
+        self.recheck_tone();
+    }
+
+    /// Replaces the whole draft (after `$EDITOR`).
+    pub fn set_composer_text(&mut self, text: &str) {
+        let text = text.trim_end_matches('\n');
+        if text != self.composer.text() {
+            self.composer.set_text(text);
+            self.text_changed();
+        }
+    }
+
+    /// Writes the reply draft to the store if it changed. Notes stay in memory.
+    pub fn flush_draft(&mut self) -> Result<(), StoreError> {
+        if self.composer.dirty_since.is_none() {
+            return Ok(());
+        }
+        self.composer.dirty_since = None;
+        if let (Some(id), ComposeMode::Reply) = (self.composer.ticket, self.composer.mode) {
+            self.store.save_draft(id, &self.composer.text())?;
+        }
+        Ok(())
+    }
+
+    /// Periodic work: the debounced autosave, and fresh counts now and then.
+    pub fn tick(&mut self, now: Instant) -> Result<(), StoreError> {
+        if self
+            .composer
+            .dirty_since
+            .is_some_and(|t| now.duration_since(t) >= AUTOSAVE_AFTER)
+        {
+            self.flush_draft()?;
+        }
+        if now.duration_since(self.last_refresh) >= REFRESH_EVERY {
+            self.refresh_counts()?;
+        }
+        Ok(())
+    }
+
+    /// Reruns the tone checker on the draft.
+    pub fn recheck_tone(&mut self) {
+        let draft = self.composer.text();
+        let Some(open) = &self.open else {
+            self.tone.report = self.tone.checker.check("", &ToneContext::default());
+            return;
+        };
+        let d = &open.detail;
+        let customer_message = d
+            .messages
+            .iter()
+            .rev()
+            .find(|m| m.direction == Direction::Inbound)
+            .map(|m| m.body.as_str());
+        let notes: Vec<String> = d
+            .messages
+            .iter()
+            .filter(|m| m.direction == Direction::Note)
+            .map(|m| m.body.clone())
+            .collect();
+        let agent = self.config.agent.display_name();
+        let unmodified = self.composer.canned_text.as_deref() == Some(draft.as_str());
+        let ctx = ToneContext {
+            customer_message,
+            customer: Some(&d.customer),
+            ticket: Some(&d.ticket),
+            internal_notes: &notes,
+            other_contacts: &[],
+            agent_name: &agent,
+            from_canned_unmodified: unmodified,
+        };
+        let text = match self.composer.mode {
+            ComposeMode::Reply => draft.as_str(),
+            ComposeMode::Note => "",
+        };
+        self.tone.report = self.tone.checker.check(text, &ctx);
+    }
+
+    /// Sends the reply (or saves the note). A blocking tone finding asks first
+    /// unless `confirmed`.
+    pub fn send(&mut self, confirmed: bool) -> Result<(), StoreError> {
+        let Some(id) = self.composer.ticket else {
+            self.error("open a ticket and press r to reply");
+            return Ok(());
+        };
+        let body = self.composer.text();
+        if body.trim().is_empty() {
+            self.error("nothing to send: the composer is empty");
+            return Ok(());
+        }
+        match self.composer.mode {
+            ComposeMode::Reply => {
+                if !confirmed && self.tone.report.has_blocking() {
+                    self.popup = Some(Popup::Confirm {
+                        kind: ConfirmKind::SendDespiteTone,
+                    });
+                    return Ok(());
+                }
+                let message = crate::mail::queue_reply(&mut self.store, &self.config, id, &body)?;
+                self.store.save_draft(id, "")?;
+                self.undo.push(UndoEntry::Reply {
+                    ticket: id,
+                    message,
+                    body,
+                });
+                self.composer = Composer {
+                    ticket: Some(id),
+                    ..Composer::default()
+                };
+                self.focus = Focus::Conversation;
+                self.reload()?;
+                self.open_ticket(id, false)?;
+                self.info("sent · u to undo");
+            }
+            ComposeMode::Note => {
+                self.store.add_message(
+                    id,
+                    &NewMessage {
+                        direction: Direction::Note,
+                        author: self.config.agent.display_name(),
+                        body,
+                        ..Default::default()
+                    },
+                )?;
+                self.composer = Composer {
+                    ticket: Some(id),
+                    ..Composer::default()
+                };
+                self.focus = Focus::Conversation;
+                self.reload()?;
+                self.open_ticket(id, false)?;
+                self.info("note added (only you can see it)");
+            }
+        }
+        Ok(())
+    }
+
+    /// Opens the canned-response picker.
+    pub fn open_canned(&mut self) -> Result<(), StoreError> {
+        if self.open.is_none() {
+            self.error("open a ticket first");
+            return Ok(());
+        }
+        let items = self.store.canned_list()?;
+        let mut picker = CannedPicker {
+            items,
+            query: String::new(),
+            ranked: Vec::new(),
+            selected: 0,
+        };
+        self.rerank(&mut picker);
+        if picker.items.is_empty() {
+            self.info("no canned responses yet: add some with `firstline canned add`");
+        }
+        self.popup = Some(Popup::Canned(picker));
+        Ok(())
+    }
+
+    /// Reranks the picker for its query, preferring the customer's language.
+    pub fn rerank(&self, picker: &mut CannedPicker) {
+        let language = self
+            .open
+            .as_ref()
+            .map_or(crate::model::Language::Other, |o| {
+                o.detail.customer.language
+            });
+        picker.ranked = canned::rank(&picker.items, &picker.query, language);
+        picker.selected = picker.selected.min(picker.ranked.len().saturating_sub(1));
+    }
+
+    /// Renders a canned response for the open ticket.
+    pub fn render_canned(&self, item: &CannedResponse) -> canned::Rendered {
+        let (customer, ticket) = match &self.open {
+            Some(o) => (Some(&o.detail.customer), Some(&o.detail.ticket)),
+            None => (None, None),
+        };
+        canned::render(
+            &item.body,
+            &RenderContext {
+                customer,
+                ticket,
+                agent: &self.config.agent,
+                now: self.now(),
+            },
+        )
+    }
+
+    /// Inserts the chosen canned response at the cursor and selects the first
+    /// placeholder it could not fill.
+    pub fn insert_canned(&mut self, item: &CannedResponse) -> Result<(), StoreError> {
+        let rendered = self.render_canned(item);
+        if self.composer.mode == ComposeMode::Note && !self.composer.is_empty() {
+            self.error("a note is open; canned responses go into replies");
+            return Ok(());
+        }
+        self.compose(ComposeMode::Reply)?;
+        let ratatui_textarea::DataCursor(row, col) = self.composer.textarea.cursor();
+        self.composer.textarea.insert_str(&rendered.text);
+        self.composer.placeholders = rendered
+            .unfilled
+            .iter()
+            .filter_map(|r| rendered.text.get(r.clone()).map(str::to_string))
+            .collect();
+        if let Some(first) = rendered.unfilled.first() {
+            let prefix = rendered.text.get(..first.start).unwrap_or_default();
+            let lines = prefix.matches('\n').count();
+            let last = prefix
+                .rsplit('\n')
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .count();
+            let target_col = if lines == 0 { col + last } else { last };
+            let len = rendered
+                .text
+                .get(first.clone())
+                .map_or(0, |s| s.chars().count());
+            self.select_span(row + lines, target_col, len);
+        }
+        self.composer.canned_text = Some(self.composer.text());
+        self.text_changed();
+        self.info(format!(
+            "inserted '{}'{}",
+            crate::display::sanitize_line(&item.title),
+            if rendered.unfilled.is_empty() {
+                String::new()
+            } else {
+                format!(" · {} to fill · Ctrl-N next", rendered.unfilled.len())
+            }
+        ));
+        Ok(())
+    }
+
+    fn select_span(&mut self, row: usize, col: usize, len: usize) {
+        let ta = &mut self.composer.textarea;
+        ta.cancel_selection();
+        ta.move_cursor(CursorMove::Jump(
+            u16::try_from(row).unwrap_or(u16::MAX),
+            u16::try_from(col).unwrap_or(u16::MAX),
+        ));
+        ta.start_selection();
+        for _ in 0..len {
+            ta.move_cursor(CursorMove::Forward);
+        }
+    }
+
+    /// Selects the next unfilled placeholder after the cursor (wrapping around).
+    pub fn next_placeholder(&mut self) {
+        if self.composer.placeholders.is_empty() {
+            self.info("no unfilled placeholders");
+            return;
+        }
+        let lines: Vec<String> = self.composer.textarea.lines().to_vec();
+        let ratatui_textarea::DataCursor(crow, ccol) = self.composer.textarea.cursor();
+        let mut found: Vec<(usize, usize, usize)> = Vec::new();
+        for (r, line) in lines.iter().enumerate() {
+            for p in &self.composer.placeholders {
+                for (byte, _) in line.match_indices(p.as_str()) {
+                    let c = line[..byte].chars().count();
+                    found.push((r, c, p.chars().count()));
+                }
+            }
+        }
+        found.sort();
+        let next = found
+            .iter()
+            .find(|(r, c, _)| (*r, *c) > (crow, ccol))
+            .or(found.first())
+            .copied();
+        match next {
+            Some((r, c, len)) => self.select_span(r, c, len),
+            None => {
+                self.composer.placeholders.clear();
+                self.info("all placeholders filled");
+            }
+        }
+    }
+
+    /// The tone pane's manual tick for commandment `n`.
+    pub fn toggle_tick(&mut self, n: usize) {
+        let Some(t) = self.tone.ticks.get_mut(n) else {
+            return;
+        };
+        *t = !*t;
+        let ticked = *t;
+        let title = Commandment::ALL.get(n).map_or("", |c| c.title());
+        self.info(format!(
+            "{} {title}",
+            if ticked { "ticked" } else { "unticked" }
+        ));
+    }
+}

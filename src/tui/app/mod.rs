@@ -1,0 +1,474 @@
+//! The console's state and the operations on it. `App` owns the store: every read and
+//! write the console makes happens in a method here, so `update` stays a router and
+//! drawing stays a pure function of `&App`. Nothing here touches the terminal; work
+//! that needs it (suspend, `$EDITOR`) is left as a [`TerminalRequest`] for the loop.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use ratatui_textarea::{CursorMove, TextArea, WrapMode};
+
+mod changes;
+mod compose;
+mod counts;
+mod queue;
+
+pub use counts::compute_counts;
+
+use super::keymap::{Context, KeyMap};
+use super::theme::{Theme, ThemeKind};
+use crate::config::Config;
+use crate::model::{
+    CannedResponse, MessageId, Priority, Status, TicketChange, TicketDetail, TicketId,
+    TicketSummary,
+};
+use crate::store::{SortOrder, Store, StoreError, View};
+use crate::tone::{Checker, ToneContext, ToneReport};
+
+/// How long typing must pause before the draft is written to the store.
+pub const AUTOSAVE_AFTER: Duration = Duration::from_secs(1);
+/// How many inbox rows are fetched around the visible ones.
+const WINDOW: usize = 200;
+/// Search results shown at most.
+const SEARCH_LIMIT: usize = 500;
+/// How often counts and clocks are refreshed while idle.
+const REFRESH_EVERY: Duration = Duration::from_secs(30);
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Inbox,
+    Conversation,
+    Composer,
+    Tone,
+}
+
+/// What the composer is writing: a reply leaves the building, a note never does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComposeMode {
+    Reply,
+    Note,
+}
+
+/// A one-line answer being typed in a popup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    Snooze,
+    Tags,
+    Escalate,
+    NoReply,
+}
+
+impl PromptKind {
+    /// The popup's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            PromptKind::Snooze => "Snooze until (tomorrow 9:00, 3h, monday, 2026-12-01)",
+            PromptKind::Tags => "Tags: +add -remove",
+            PromptKind::Escalate => "Escalate — team: reason",
+            PromptKind::NoReply => "No reply needed because…",
+        }
+    }
+}
+
+/// A short menu of values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChoiceKind {
+    Status,
+    Priority,
+}
+
+impl ChoiceKind {
+    /// The options, each with its hotkey.
+    pub fn options(self) -> Vec<(char, String, ChoiceValue)> {
+        match self {
+            ChoiceKind::Status => [
+                ('o', Status::Open),
+                ('p', Status::Pending),
+                ('h', Status::OnHold),
+                ('s', Status::Solved),
+                ('c', Status::Closed),
+                ('n', Status::New),
+                ('x', Status::Spam),
+            ]
+            .into_iter()
+            .map(|(k, s)| (k, s.to_string(), ChoiceValue::Status(s)))
+            .collect(),
+            ChoiceKind::Priority => [
+                ('u', Priority::Urgent),
+                ('h', Priority::High),
+                ('n', Priority::Normal),
+                ('l', Priority::Low),
+            ]
+            .into_iter()
+            .map(|(k, p)| (k, p.to_string(), ChoiceValue::Priority(p)))
+            .collect(),
+        }
+    }
+}
+
+/// What a menu option sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChoiceValue {
+    Status(Status),
+    Priority(Priority),
+}
+
+/// What a yes/no question is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmKind {
+    SendDespiteTone,
+}
+
+/// The canned-response picker's state.
+#[derive(Debug, Clone)]
+pub struct CannedPicker {
+    pub items: Vec<CannedResponse>,
+    pub query: String,
+    pub ranked: Vec<usize>,
+    pub selected: usize,
+}
+
+/// A window on top of the panes; it takes every key while open.
+#[derive(Debug, Clone)]
+pub enum Popup {
+    Help { context: Context, scroll: usize },
+    Palette { input: String, selected: usize },
+    Canned(CannedPicker),
+    Prompt { kind: PromptKind, input: String },
+    Choice { kind: ChoiceKind, selected: usize },
+    Confirm { kind: ConfirmKind },
+}
+
+/// The list on the left: which tickets, in what order, and the slice in memory.
+#[derive(Debug, Clone, Default)]
+pub struct Inbox {
+    pub view: View,
+    pub sort: SortOrder,
+    /// The search being typed or applied; `None` shows the view.
+    pub search: Option<String>,
+    pub search_editing: bool,
+    /// Search results replace the view's rows while a search is applied.
+    pub hits: Option<Vec<TicketSummary>>,
+    /// Rows `window_start..window_start + rows.len()` of the view.
+    pub rows: Vec<TicketSummary>,
+    pub window_start: usize,
+    pub total: usize,
+    pub selected: usize,
+    /// First visible row (drawing keeps the selection visible regardless).
+    pub top: usize,
+    pub marked: BTreeSet<TicketId>,
+}
+
+impl Inbox {
+    /// Row `i` of the list if it is in memory.
+    pub fn row(&self, i: usize) -> Option<&TicketSummary> {
+        match &self.hits {
+            Some(hits) => hits.get(i),
+            None => i
+                .checked_sub(self.window_start)
+                .and_then(|j| self.rows.get(j)),
+        }
+    }
+
+    /// How many rows the list has in all.
+    pub fn len(&self) -> usize {
+        match &self.hits {
+            Some(hits) => hits.len(),
+            None => self.total,
+        }
+    }
+
+    /// Whether the list is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn covers(&self, from: usize, to: usize) -> bool {
+        self.hits.is_some()
+            || (from >= self.window_start
+                && to.min(self.total) <= self.window_start + self.rows.len())
+    }
+}
+
+/// The ticket shown on the right.
+#[derive(Debug, Clone)]
+pub struct OpenTicket {
+    pub detail: TicketDetail,
+    /// The customer's other tickets, newest first.
+    pub history: Vec<TicketSummary>,
+    pub scroll: usize,
+}
+
+/// The reply or note being written.
+#[derive(Debug)]
+pub struct Composer {
+    pub textarea: TextArea<'static>,
+    pub mode: ComposeMode,
+    pub ticket: Option<TicketId>,
+    /// When the text last changed without being saved.
+    pub dirty_since: Option<Instant>,
+    /// The text as a canned response left it, to tell "sent unmodified".
+    pub canned_text: Option<String>,
+    /// Placeholders the template could not fill, to jump between.
+    pub placeholders: Vec<String>,
+}
+
+impl Default for Composer {
+    fn default() -> Self {
+        Composer {
+            textarea: new_textarea(""),
+            mode: ComposeMode::Reply,
+            ticket: None,
+            dirty_since: None,
+            canned_text: None,
+            placeholders: Vec::new(),
+        }
+    }
+}
+
+impl Composer {
+    /// The whole text.
+    pub fn text(&self) -> String {
+        self.textarea.lines().join("\n")
+    }
+    /// Whether nothing has been written.
+    pub fn is_empty(&self) -> bool {
+        self.textarea.lines().iter().all(|l| l.is_empty())
+    }
+    fn set_text(&mut self, text: &str) {
+        self.textarea = new_textarea(text);
+        self.textarea.move_cursor(CursorMove::Bottom);
+        self.textarea.move_cursor(CursorMove::End);
+    }
+}
+
+fn new_textarea(text: &str) -> TextArea<'static> {
+    let lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+    let mut ta = TextArea::new(lines);
+    ta.set_wrap_mode(WrapMode::WordOrGlyph);
+    ta.set_cursor_line_style(ratatui::style::Style::default());
+    // Reverse video reads on dark, light and NO_COLOR terminals alike.
+    ta.set_selection_style(
+        ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED),
+    );
+    ta
+}
+
+/// The tone checklist: the machine's verdicts plus the user's own ticks.
+pub struct TonePane {
+    pub checker: Checker,
+    pub report: ToneReport,
+    /// Manual ticks for the five commandments, for what no machine can judge.
+    pub ticks: [bool; 5],
+    pub selected: usize,
+}
+
+/// How to take an action back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UndoEntry {
+    /// Changes that restore the tickets as they were.
+    Changes {
+        label: String,
+        changes: Vec<(TicketId, TicketChange)>,
+    },
+    /// A reply that may still be in the outbox.
+    Reply {
+        ticket: TicketId,
+        message: MessageId,
+        body: String,
+    },
+}
+
+/// Work the event loop must do with the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TerminalRequest {
+    Suspend,
+    Editor,
+}
+
+/// The status bar's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusMessage {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Queue-wide numbers for the tabs and the status bar.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub per_view: [i64; 6],
+    pub overdue: i64,
+}
+
+/// The whole console.
+pub struct App {
+    pub store: Store,
+    pub config: Config,
+    pub keymap: KeyMap,
+    pub theme: Theme,
+    /// Fixed "now" for tests and screenshots; `None` is the real clock.
+    pub clock: Option<DateTime<Utc>>,
+    /// Terminal size, for page sizes.
+    pub size: (u16, u16),
+    pub focus: Focus,
+    pub popup: Option<Popup>,
+    pub inbox: Inbox,
+    pub open: Option<OpenTicket>,
+    pub composer: Composer,
+    pub tone: TonePane,
+    pub counts: Counts,
+    pub message: Option<StatusMessage>,
+    pub undo: Vec<UndoEntry>,
+    pub should_quit: bool,
+    pub request: Option<TerminalRequest>,
+    /// Searches and counts run here when the queue is a file (see [`App::start_worker`]).
+    worker: Option<super::worker::Worker>,
+    /// Whether counts were asked of the worker and not answered yet.
+    counts_pending: bool,
+    /// Whether the queue changed while counts were being computed (ask again).
+    counts_stale: bool,
+    /// Generation of the newest search asked of the worker.
+    search_generation: u64,
+    /// Whether a search is running in the background (shown in the status bar).
+    pub searching: bool,
+    /// Notes written but not saved, per ticket (drafts in the store are replies only).
+    notes: HashMap<TicketId, String>,
+    last_refresh: Instant,
+}
+
+impl App {
+    /// Builds the console on an open store: loads the default view and its first
+    /// ticket. A bad `[ui.keys]` falls back to the default keys with an error shown.
+    pub fn new(store: Store, config: Config) -> Result<App, StoreError> {
+        App::build(store, config, false)
+    }
+
+    /// Like [`App::new`], with searches and counts on a worker thread when the
+    /// queue is a file: what the real console uses.
+    pub fn with_worker(store: Store, config: Config) -> Result<App, StoreError> {
+        App::build(store, config, true)
+    }
+
+    fn build(store: Store, config: Config, worker: bool) -> Result<App, StoreError> {
+        let (keymap, key_error) = match KeyMap::with_overrides(&config.ui.keys) {
+            Ok(map) => (map, None),
+            Err(e) => (KeyMap::default(), Some(e.to_string())),
+        };
+        let no_color = std::env::var("NO_COLOR").ok();
+        let theme = Theme::new(ThemeKind::choose(
+            config.ui.theme.as_deref(),
+            no_color.as_deref(),
+        ));
+        let checker = Checker::builtin();
+        let report = checker.check("", &ToneContext::default());
+        let mut app = App {
+            store,
+            config,
+            keymap,
+            theme,
+            clock: None,
+            size: (120, 40),
+            focus: Focus::Inbox,
+            popup: None,
+            inbox: Inbox::default(),
+            open: None,
+            composer: Composer::default(),
+            tone: TonePane {
+                checker,
+                report,
+                ticks: [false; 5],
+                selected: 0,
+            },
+            counts: Counts::default(),
+            message: None,
+            undo: Vec::new(),
+            should_quit: false,
+            request: None,
+            worker: None,
+            counts_pending: false,
+            counts_stale: false,
+            search_generation: 0,
+            searching: false,
+            notes: HashMap::new(),
+            last_refresh: Instant::now(),
+        };
+        if worker {
+            app.start_worker();
+        }
+        app.reload()?;
+        if let Some(e) = key_error {
+            app.error(e);
+        }
+        Ok(app)
+    }
+
+    /// The current time (fixed in tests).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.unwrap_or_else(Utc::now)
+    }
+
+    /// Where keys go right now.
+    pub fn context(&self) -> Context {
+        match &self.popup {
+            Some(Popup::Help { .. }) => Context::Help,
+            Some(Popup::Palette { .. }) => Context::Palette,
+            Some(Popup::Canned(_)) => Context::Canned,
+            Some(Popup::Prompt { .. }) => Context::Prompt,
+            Some(Popup::Choice { .. }) => Context::Choice,
+            Some(Popup::Confirm { .. }) => Context::Confirm,
+            None if self.inbox.search_editing => Context::Search,
+            None => match self.focus {
+                Focus::Inbox => Context::Inbox,
+                Focus::Conversation => Context::Conversation,
+                Focus::Composer => Context::Composer,
+                Focus::Tone => Context::Tone,
+            },
+        }
+    }
+
+    /// Shows an informational message in the status bar.
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.message = Some(StatusMessage {
+            text: text.into(),
+            error: false,
+        });
+    }
+
+    /// Shows an error in the status bar.
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.message = Some(StatusMessage {
+            text: text.into(),
+            error: true,
+        });
+    }
+
+    /// Reports a store error; a conflict also reloads so the user sees fresh data.
+    pub fn store_error(&mut self, e: StoreError) {
+        let conflict = matches!(e, StoreError::Conflict { .. });
+        self.error(e.to_string());
+        if conflict {
+            if let Err(e) = self.reload() {
+                self.error(e.to_string());
+            } else {
+                self.error("the ticket was changed elsewhere; reloaded — look and try again");
+            }
+        }
+    }
+
+    /// Rows that fit in the inbox list at the current size.
+    pub fn page(&self) -> usize {
+        usize::from(self.size.1).saturating_sub(6).max(1)
+    }
+}
+
+/// The sort order's name in the status bar.
+pub fn sort_label(sort: SortOrder) -> &'static str {
+    match sort {
+        SortOrder::Due => "due",
+        SortOrder::Updated => "updated",
+        SortOrder::Priority => "priority",
+        SortOrder::Created => "created",
+    }
+}

@@ -1,0 +1,364 @@
+//! Reading the queue into the console: counts, the inbox window, the open ticket,
+//! search (inline or on the worker) and moving the cursor.
+
+use super::super::worker::{Answer, Job};
+use super::*;
+use crate::model::{TicketChange, TicketDetail, TicketId, TicketSummary};
+use crate::store::{SearchQuery, SortOrder, StoreError, TicketFilter, View};
+use std::time::Instant;
+
+impl App {
+    fn view_filter(&self) -> TicketFilter {
+        TicketFilter {
+            view: Some(self.inbox.view),
+            sort: self.inbox.sort,
+            ..Default::default()
+        }
+    }
+
+    /// Re-reads counts, the visible rows and the open ticket.
+    pub fn reload(&mut self) -> Result<(), StoreError> {
+        let keep = self.selected_ticket().map(|r| r.ticket.id);
+        self.refresh_counts()?;
+        if let Some(text) = self.inbox.search.clone() {
+            self.run_search(&text)?;
+        } else {
+            self.inbox.total = self.store.count_tickets(&self.view_filter())?.max(0) as usize;
+            self.inbox.rows.clear();
+            self.inbox.window_start = 0;
+        }
+        self.clamp_selection()?;
+        self.follow_selected(keep);
+        self.load_selected(true)
+    }
+
+    /// Puts the cursor back on ticket `id` if a reload moved it (a re-sort after a
+    /// priority change) and the ticket is still in the rows in memory.
+    fn follow_selected(&mut self, id: Option<TicketId>) {
+        let Some(id) = id else { return };
+        if self.selected_ticket().map(|r| r.ticket.id) == Some(id) {
+            return;
+        }
+        let (from, to) = match &self.inbox.hits {
+            Some(h) => (0, h.len()),
+            None => (
+                self.inbox.window_start,
+                self.inbox.window_start + self.inbox.rows.len(),
+            ),
+        };
+        if let Some(i) = (from..to).find(|i| self.inbox.row(*i).is_some_and(|r| r.ticket.id == id))
+        {
+            self.inbox.selected = i;
+            self.fix_top();
+        }
+    }
+
+    /// Tab counts and the overdue count: asked of the worker when there is one,
+    /// else computed here.
+    pub fn refresh_counts(&mut self) -> Result<(), StoreError> {
+        self.last_refresh = Instant::now();
+        let now = self.now();
+        if let Some(worker) = &self.worker {
+            if self.counts_pending {
+                self.counts_stale = true;
+                return Ok(());
+            }
+            if worker.ask(Job::Counts { now }) {
+                self.counts_pending = true;
+                return Ok(());
+            }
+        }
+        self.counts = compute_counts(&self.store, &self.config.sla, now)?;
+        Ok(())
+    }
+
+    fn clamp_selection(&mut self) -> Result<(), StoreError> {
+        let len = self.inbox.len();
+        self.inbox.selected = self.inbox.selected.min(len.saturating_sub(1));
+        self.fix_top();
+        self.ensure_window()
+    }
+
+    fn fix_top(&mut self) {
+        let page = self.page();
+        let sel = self.inbox.selected;
+        if sel < self.inbox.top {
+            self.inbox.top = sel;
+        } else if sel >= self.inbox.top + page {
+            self.inbox.top = sel + 1 - page;
+        }
+    }
+
+    /// Makes sure the visible rows are in memory, fetching a window around them.
+    fn ensure_window(&mut self) -> Result<(), StoreError> {
+        let (from, to) = (self.inbox.top, self.inbox.top + self.page());
+        if self.inbox.covers(from, to) && !(self.inbox.rows.is_empty() && self.inbox.total > 0) {
+            return Ok(());
+        }
+        let start = from.saturating_sub(WINDOW / 4);
+        self.inbox.rows = self.store.list_tickets(&TicketFilter {
+            limit: Some(WINDOW),
+            offset: start,
+            ..self.view_filter()
+        })?;
+        self.inbox.window_start = start;
+        Ok(())
+    }
+
+    /// The ticket under the inbox cursor.
+    pub fn selected_ticket(&self) -> Option<&TicketSummary> {
+        self.inbox.row(self.inbox.selected)
+    }
+
+    /// Shows the selected ticket on the right. The draft of the previous one is saved
+    /// first; `force` re-reads even when it is the same ticket.
+    pub fn load_selected(&mut self, force: bool) -> Result<(), StoreError> {
+        let id = self.selected_ticket().map(|r| r.ticket.id);
+        let current = self.open.as_ref().map(|o| o.detail.ticket.id);
+        if id == current && !force {
+            return Ok(());
+        }
+        match id {
+            Some(id) => self.open_ticket(id, false),
+            None => {
+                self.leave_ticket();
+                self.open = None;
+                Ok(())
+            }
+        }
+    }
+
+    /// Loads ticket `id` into the conversation pane; `mark_read` when the user
+    /// actually opened it (not when the cursor passed over it).
+    pub fn open_ticket(&mut self, id: TicketId, mark_read: bool) -> Result<(), StoreError> {
+        let same = self.open.as_ref().map(|o| o.detail.ticket.id) == Some(id);
+        if !same {
+            self.leave_ticket();
+        }
+        if mark_read && self.store.ticket(id)?.unread {
+            self.store
+                .change_ticket(id, &TicketChange::MarkRead, None)?;
+        }
+        // Not `ticket_detail`: the console does not show the audit log, and reading
+        // it scans the events table, which costs more than the rest on a big queue.
+        let ticket = self.store.ticket(id)?;
+        let detail = TicketDetail {
+            customer: self.store.customer(ticket.customer_id)?,
+            messages: self.store.messages(id)?,
+            draft: self.store.draft(id)?,
+            events: Vec::new(),
+            ticket,
+        };
+        let history = self
+            .store
+            .customer_tickets(detail.customer.id)?
+            .into_iter()
+            .filter(|t| t.ticket.id != id)
+            .collect();
+        let seen = self
+            .open
+            .as_ref()
+            .filter(|_| same)
+            .map(|o| (o.scroll, o.detail.messages.len()));
+        let scroll = seen.map_or(0, |(s, _)| s);
+        let grew = seen.is_none_or(|(_, n)| n != detail.messages.len());
+        if !same {
+            self.composer = Composer {
+                ticket: Some(id),
+                ..Composer::default()
+            };
+            if let Some(note) = self.notes.remove(&id) {
+                self.composer.mode = ComposeMode::Note;
+                self.composer.set_text(&note);
+            } else if let Some(draft) = &detail.draft {
+                self.composer.set_text(&draft.body);
+            }
+            self.tone.ticks = [false; 5];
+        }
+        self.open = Some(OpenTicket {
+            detail,
+            history,
+            scroll,
+        });
+        if grew {
+            let (_, newest) = crate::tui::panes::conversation_scroll_limits(self);
+            if let Some(open) = self.open.as_mut() {
+                open.scroll = newest;
+            }
+        }
+        self.recheck_tone();
+        Ok(())
+    }
+
+    /// Saves what is being written before the ticket on the right changes.
+    fn leave_ticket(&mut self) {
+        if let Err(e) = self.flush_draft() {
+            self.store_error(e);
+        }
+        if let (Some(id), ComposeMode::Note) = (self.composer.ticket, self.composer.mode) {
+            if !self.composer.is_empty() {
+                self.notes.insert(id, self.composer.text());
+            }
+        }
+        if matches!(self.focus, Focus::Composer | Focus::Tone) {
+            self.focus = Focus::Conversation;
+        }
+    }
+
+    /// Moves the inbox cursor to row `i` (clamped) and shows that ticket.
+    pub fn select(&mut self, i: usize) -> Result<(), StoreError> {
+        self.inbox.selected = i.min(self.inbox.len().saturating_sub(1));
+        self.fix_top();
+        self.ensure_window()?;
+        self.load_selected(false)
+    }
+
+    /// Moves by `delta` rows.
+    pub fn move_selection(&mut self, delta: isize) -> Result<(), StoreError> {
+        let i = self.inbox.selected.saturating_add_signed(delta);
+        self.select(i)
+    }
+
+    /// Switches the inbox to `view`, dropping any search.
+    pub fn set_view(&mut self, view: View) -> Result<(), StoreError> {
+        self.inbox.view = view;
+        self.inbox.search = None;
+        self.inbox.search_editing = false;
+        self.inbox.hits = None;
+        self.inbox.selected = 0;
+        self.inbox.top = 0;
+        self.reload()
+    }
+
+    /// Next sort order: due → updated → priority → due.
+    pub fn cycle_sort(&mut self) -> Result<(), StoreError> {
+        self.inbox.sort = match self.inbox.sort {
+            SortOrder::Due => SortOrder::Updated,
+            SortOrder::Updated => SortOrder::Priority,
+            _ => SortOrder::Due,
+        };
+        self.inbox.selected = 0;
+        self.inbox.top = 0;
+        self.reload()?;
+        self.info(format!("sorted by {}", sort_label(self.inbox.sort)));
+        Ok(())
+    }
+
+    /// Runs the search as typed; an unreadable filter keeps the last results.
+    pub fn run_search(&mut self, text: &str) -> Result<(), StoreError> {
+        if text.trim().is_empty() {
+            self.inbox.hits = None;
+            self.inbox.total = self.store.count_tickets(&self.view_filter())?.max(0) as usize;
+            self.inbox.rows.clear();
+            return Ok(());
+        }
+        let query = match SearchQuery::parse(text) {
+            Ok(q) => q,
+            Err(e) => {
+                self.error(e.to_string());
+                return Ok(());
+            }
+        };
+        match self.store.search(&query, SEARCH_LIMIT) {
+            Ok(hits) => {
+                self.inbox.hits = Some(hits.into_iter().map(|h| h.summary).collect());
+                if matches!(&self.message, Some(m) if m.error) {
+                    self.message = None;
+                }
+            }
+            Err(StoreError::Invalid(msg)) => self.error(msg),
+            Err(e) => return Err(e),
+        }
+        Ok(())
+    }
+
+    /// Moves searching and counting to a worker thread with its own connection,
+    /// so a slow query never freezes the screen. Without it (tests, in-memory
+    /// queues) they run inline.
+    pub fn start_worker(&mut self) {
+        if let Some(path) = self.store.path().map(std::path::Path::to_path_buf) {
+            match crate::tui::worker::Worker::start(&path, self.config.sla.clone(), SEARCH_LIMIT) {
+                Ok(w) => self.worker = Some(w),
+                Err(e) => self.error(format!("working in the foreground: {e}")),
+            }
+        }
+    }
+
+    /// Takes finished background work: the newest search, fresh counts.
+    pub fn poll_worker(&mut self) -> Result<(), StoreError> {
+        let answers = match &self.worker {
+            Some(w) => w.poll(),
+            None => return Ok(()),
+        };
+        for answer in answers {
+            match answer {
+                Answer::Counts(Ok(counts)) => {
+                    self.counts = counts;
+                    self.counts_pending = false;
+                    if std::mem::take(&mut self.counts_stale) {
+                        self.refresh_counts()?;
+                    }
+                }
+                Answer::Counts(Err(msg)) => {
+                    self.counts_pending = false;
+                    self.error(msg);
+                }
+                Answer::Search { generation, result } => {
+                    if generation != self.search_generation || self.inbox.search.is_none() {
+                        continue;
+                    }
+                    self.searching = false;
+                    match result {
+                        Ok(rows) => {
+                            self.inbox.hits = Some(rows);
+                            if matches!(&self.message, Some(m) if m.error) {
+                                self.message = None;
+                            }
+                        }
+                        Err(msg) => self.error(msg),
+                    }
+                    self.inbox.selected = 0;
+                    self.inbox.top = 0;
+                    self.load_selected(false)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether background work is running (for the status bar).
+    pub fn busy(&self) -> bool {
+        self.searching || self.counts_pending
+    }
+
+    /// Applies a change of the search text: new results, cursor on the best.
+    pub fn search_changed(&mut self) -> Result<(), StoreError> {
+        let text = self.inbox.search.clone().unwrap_or_default();
+        if let Some(worker) = self.worker.as_ref().filter(|_| !text.trim().is_empty()) {
+            self.search_generation += 1;
+            let job = Job::Search {
+                generation: self.search_generation,
+                text: text.clone(),
+            };
+            if worker.ask(job) {
+                self.searching = true;
+                return Ok(());
+            }
+        }
+        self.searching = false;
+        self.run_search(&text)?;
+        self.inbox.selected = 0;
+        self.inbox.top = 0;
+        self.ensure_window()?;
+        self.load_selected(false)
+    }
+
+    /// Marks or unmarks the selected ticket for a bulk action.
+    pub fn toggle_mark(&mut self) {
+        if let Some(id) = self.selected_ticket().map(|r| r.ticket.id) {
+            if !self.inbox.marked.remove(&id) {
+                self.inbox.marked.insert(id);
+            }
+        }
+    }
+}

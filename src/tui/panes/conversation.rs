@@ -1,0 +1,297 @@
+//! The conversation: ticket facts, the thread with one-line headers (who, when),
+//! internal notes set apart with a bar and their own colour, attachments, and the
+//! customer sidebar (other tickets, first contact, language, formality). Text is
+//! sanitized and wrapped by columns here, so escapes show and Cyrillic wraps right.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+use super::super::app::{App, Focus, OpenTicket};
+use super::inbox::status_short;
+use super::text::wrap;
+use crate::display::{fit, sanitize, sanitize_line};
+use crate::model::{Direction, Message};
+use crate::sla::human_duration;
+
+/// Width of the customer sidebar, shown when the pane is at least 90 columns.
+const SIDEBAR: u16 = 30;
+
+/// Draws the open ticket into `area`.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let focused = app.focus == Focus::Conversation;
+    let Some(open) = &app.open else {
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.border);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        frame.render_widget(
+            Paragraph::new(Line::styled(" No ticket selected.", t.dim)),
+            inner,
+        );
+        return;
+    };
+    let tk = &open.detail.ticket;
+    let title = format!(" #{} {} ", tk.id, sanitize_line(&tk.subject));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused { t.border_focus } else { t.border })
+        .title(Span::styled(
+            fit(&title, usize::from(area.width.saturating_sub(4))),
+            t.title,
+        ))
+        .title_bottom(Span::styled(
+            fit(&hints(app), usize::from(area.width.saturating_sub(4))),
+            t.dim,
+        ));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let (thread_area, side) = split(inner);
+    let (lines, _) = thread(app, open, thread_area, side.is_none());
+    let height = usize::from(thread_area.height);
+    let max_scroll = lines.len().saturating_sub(height);
+    let scroll = open.scroll.min(max_scroll);
+    let visible: Vec<Line> = lines.into_iter().skip(scroll).take(height).collect();
+    frame.render_widget(Paragraph::new(visible), thread_area);
+    if let Some(side) = side {
+        sidebar(frame, side, app, open);
+    }
+}
+
+/// The thread and, when wide enough, the customer sidebar.
+fn split(inner: Rect) -> (Rect, Option<Rect>) {
+    if inner.width >= 90 {
+        let [a, b] =
+            Layout::horizontal([Constraint::Fill(1), Constraint::Length(SIDEBAR)]).areas(inner);
+        (a, Some(b))
+    } else {
+        (inner, None)
+    }
+}
+
+/// Every line of the thread at this width, and the line each message starts on.
+fn thread<'a>(
+    app: &App,
+    open: &OpenTicket,
+    area: Rect,
+    compact: bool,
+) -> (Vec<Line<'a>>, Vec<usize>) {
+    let width = usize::from(area.width.saturating_sub(1)).max(10);
+    let mut lines = facts(app, open, width);
+    if compact {
+        lines.extend(compact_customer(app, open, width));
+    }
+    lines.push(Line::raw(""));
+    let mut starts = Vec::new();
+    for m in &open.detail.messages {
+        starts.push(lines.len());
+        lines.extend(message_lines(app, m, width));
+        lines.push(Line::raw(""));
+    }
+    (lines, starts)
+}
+
+/// Where scrolling can go in the conversation pane of `area` (its outer
+/// rectangle): the furthest offset, and the offset that puts the newest message at
+/// the top (or as high as it goes), so a long thread opens on what is new.
+pub fn scroll_limits(app: &App, area: Rect) -> (usize, usize) {
+    let Some(open) = &app.open else {
+        return (0, 0);
+    };
+    let inner = Block::default().borders(Borders::ALL).inner(area);
+    let (thread_area, side) = split(inner);
+    let (lines, starts) = thread(app, open, thread_area, side.is_none());
+    let max_scroll = lines.len().saturating_sub(usize::from(thread_area.height));
+    let newest = starts.last().copied().unwrap_or(0).min(max_scroll);
+    (max_scroll, newest)
+}
+
+/// `r reply · n note · c canned · …`, read from the keymap so overrides show.
+fn hints(app: &App) -> String {
+    use super::super::action::Action;
+    use super::super::keymap::Context;
+    let words = [
+        (Action::Reply, "reply"),
+        (Action::Note, "note"),
+        (Action::Canned, "canned"),
+        (Action::Solve, "solve"),
+        (Action::Snooze, "snooze"),
+        (Action::Help, "keys"),
+    ];
+    let parts: Vec<String> = words
+        .iter()
+        .filter_map(|(a, w)| {
+            app.keymap
+                .key_for(Context::Conversation, a)
+                .map(|k| format!("{k} {w}"))
+        })
+        .collect();
+    format!(" {} ", parts.join(" · "))
+}
+
+fn facts<'a>(app: &App, open: &OpenTicket, width: usize) -> Vec<Line<'a>> {
+    let t = &app.theme;
+    let tk = &open.detail.ticket;
+    let mut spans = vec![
+        Span::styled(tk.status.to_string(), t.unread),
+        Span::styled(" · ", t.dim),
+        Span::raw(tk.priority.to_string()),
+        Span::styled(" · ", t.dim),
+        Span::raw(tk.channel.to_string()),
+    ];
+    for tag in &tk.tags {
+        spans.push(Span::styled(format!(" #{}", sanitize_line(tag)), t.tag));
+    }
+    let mut out = vec![Line::from(spans)];
+    if let Some(e) = &tk.escalation {
+        let text = format!(
+            "⇪ escalated to {}: {}",
+            sanitize_line(&e.target),
+            sanitize_line(&e.reason)
+        );
+        out.extend(
+            wrap(&text, width)
+                .into_iter()
+                .map(|l| Line::styled(l, t.warn)),
+        );
+    }
+    if let Some(until) = tk.snoozed_until.filter(|u| *u > app.now()) {
+        let tz = crate::sla::timezone(&app.config.sla);
+        out.push(Line::styled(
+            format!(
+                "☾ snoozed until {}",
+                until.with_timezone(&tz).format("%a %d %b %H:%M")
+            ),
+            t.dim,
+        ));
+    }
+    out
+}
+
+fn compact_customer<'a>(app: &App, open: &OpenTicket, width: usize) -> Vec<Line<'a>> {
+    let t = &app.theme;
+    let c = &open.detail.customer;
+    let text = format!(
+        "{} · {} · {} · first contact {} · {} other ticket{}",
+        sanitize_line(&c.name),
+        c.language,
+        c.formality,
+        first_contact(open),
+        open.history.len(),
+        if open.history.len() == 1 { "" } else { "s" }
+    );
+    wrap(&text, width)
+        .into_iter()
+        .map(|l| Line::styled(l, t.dim))
+        .collect()
+}
+
+/// The earliest ticket of this customer: when they first wrote to us.
+fn first_contact(open: &OpenTicket) -> String {
+    open.history
+        .iter()
+        .map(|h| h.ticket.created_at)
+        .chain(std::iter::once(open.detail.ticket.created_at))
+        .min()
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+fn message_lines<'a>(app: &App, m: &Message, width: usize) -> Vec<Line<'a>> {
+    let t = &app.theme;
+    let age = human_duration(app.now() - m.sent_at);
+    let when = format!("{} · {age} ago", m.sent_at.format("%d %b %H:%M"));
+    let author = sanitize_line(&m.author);
+    let (marker, who, style, bar): (&str, String, Style, &str) = match m.direction {
+        Direction::Inbound => ("▼", author, t.inbound, "  "),
+        Direction::Outbound => ("▲", format!("{author} (reply)"), t.outbound, "  "),
+        Direction::Note => ("✎", format!("NOTE · {author}"), t.note, "┃ "),
+    };
+    let mut out = vec![Line::from(vec![
+        Span::styled(format!("{marker} {who}"), style),
+        Span::styled(format!("  {when}"), t.dim),
+    ])];
+    let body_style = if m.direction == Direction::Note {
+        t.note
+    } else {
+        t.base
+    };
+    let body = sanitize(m.body.trim_end());
+    for l in wrap(&body, width.saturating_sub(2)) {
+        out.push(Line::from(vec![
+            Span::styled(bar.to_string(), style),
+            Span::styled(l, body_style),
+        ]));
+    }
+    for a in &m.attachments {
+        out.push(Line::styled(
+            format!(
+                "  📎 {} ({}, {} KB)",
+                sanitize_line(&a.filename),
+                sanitize_line(&a.content_type),
+                a.size.div_ceil(1024)
+            ),
+            t.dim,
+        ));
+    }
+    out
+}
+
+fn sidebar(frame: &mut Frame, area: Rect, app: &App, open: &OpenTicket) {
+    let t = &app.theme;
+    let c = &open.detail.customer;
+    let w = usize::from(area.width.saturating_sub(2));
+    let block = Block::default()
+        .borders(Borders::LEFT)
+        .border_style(t.border)
+        .title(Span::styled(" Customer ", t.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut lines = vec![Line::styled(fit(&sanitize_line(&c.name), w), t.unread)];
+    for e in c
+        .emails
+        .iter()
+        .chain(c.handles.iter())
+        .chain(c.phone.iter())
+    {
+        lines.push(Line::raw(fit(&sanitize_line(e), w)));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled("language  ", t.dim),
+        Span::raw(c.language.to_string()),
+    ]));
+    lines.push(Line::from(vec![
+        Span::styled("formality ", t.dim),
+        Span::raw(c.formality.to_string()),
+    ]));
+    lines.push(Line::from(vec![
+        Span::styled("first     ", t.dim),
+        Span::raw(first_contact(open)),
+    ]));
+    if !c.notes.trim().is_empty() {
+        lines.push(Line::raw(""));
+        for l in wrap(&sanitize(c.notes.trim()), w) {
+            lines.push(Line::styled(l, t.note));
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        format!("Other tickets ({})", open.history.len()),
+        t.title,
+    ));
+    for h in &open.history {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<5}", status_short(h.ticket.status)), t.dim),
+            Span::raw(fit(
+                &format!("#{} {}", h.ticket.id, sanitize_line(&h.ticket.subject)),
+                w.saturating_sub(5),
+            )),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,250 @@
+//! The inbox list: one row per ticket with unread/mark, status, priority, time left
+//! on the SLA (or age), customer, subject, channel and tags. Only the rows on screen
+//! are read from `App`'s window, so a 100k-ticket queue draws as fast as ten.
+
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+use super::super::app::{App, Focus};
+use super::text::{cell, cell_right};
+use crate::display::sanitize_line;
+use crate::model::{Priority, Status, TicketSummary};
+use crate::sla::{human_duration, reply_due};
+
+/// Column widths for an inner width; channel and tags appear when there is room.
+struct Columns {
+    customer: usize,
+    subject: usize,
+    channel: usize,
+    tags: usize,
+}
+
+impl Columns {
+    fn for_width(w: usize) -> Columns {
+        let fixed = 2 + 5 + 5 + 7; // marks, status, priority, sla
+        let customer = if w >= 70 { 16 } else { 11 };
+        let channel = if w >= 76 { 6 } else { 0 };
+        let tags = if w >= 96 {
+            16
+        } else if w >= 78 {
+            10
+        } else {
+            0
+        };
+        let subject = w.saturating_sub(fixed + customer + 1 + channel + tags);
+        Columns {
+            customer,
+            subject,
+            channel,
+            tags,
+        }
+    }
+}
+
+/// Draws the inbox into `area`.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let t = &app.theme;
+    let focused = app.focus == Focus::Inbox;
+    let title = match &app.inbox.search {
+        Some(q) => format!(
+            " Search “{}” · {} found ",
+            sanitize_line(q),
+            app.inbox.len()
+        ),
+        None => format!(" {} · {} ", app.inbox.view.label(), app.inbox.len()),
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if focused { t.border_focus } else { t.border })
+        .title(Span::styled(title, t.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let w = usize::from(inner.width);
+    let cols = Columns::for_width(w);
+    let mut lines: Vec<Line> = Vec::new();
+    if app.inbox.search_editing || app.inbox.search.is_some() {
+        let q = sanitize_line(app.inbox.search.as_deref().unwrap_or_default());
+        let cursor = if app.inbox.search_editing { "▏" } else { "" };
+        lines.push(Line::from(vec![
+            Span::styled("/ ", t.key),
+            Span::raw(format!("{q}{cursor}")),
+            Span::styled("  words \"phrase\" from: status: tag: after:", t.dim),
+        ]));
+    }
+    let mut header = format!(
+        "  {}{}{} {} ",
+        cell("stat", 5),
+        cell("pri", 5),
+        cell_right("due", 6),
+        cell("customer", cols.customer)
+    );
+    header.push_str(&cell("subject", cols.subject));
+    if cols.channel > 0 {
+        header.push_str(&cell("chan", cols.channel));
+    }
+    if cols.tags > 0 {
+        header.push_str(&cell("tags", cols.tags));
+    }
+    lines.push(Line::styled(header, t.dim));
+    let rows_room = usize::from(inner.height).saturating_sub(lines.len());
+    let top = visible_top(app, rows_room);
+    if app.inbox.is_empty() {
+        lines.push(Line::styled(
+            match app.inbox.search {
+                Some(_) => "  Nothing matches. Esc clears the search.",
+                None => "  Nothing here. Tab or 1-6 switch views.",
+            },
+            t.dim,
+        ));
+    }
+    let sel = app.inbox.selected;
+    for i in top..(top + rows_room).min(app.inbox.len()) {
+        let Some(row) = app.inbox.row(i) else {
+            lines.push(Line::styled("  …", t.dim));
+            continue;
+        };
+        let mut line = row_line(app, row, &cols);
+        if i == sel {
+            line = line.patch_style(if focused {
+                t.selected
+            } else {
+                t.selected.add_modifier(ratatui::style::Modifier::DIM)
+            });
+        }
+        lines.push(line);
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// First row on screen: `App`'s idea of it, corrected so the cursor is visible.
+fn visible_top(app: &App, rows_room: usize) -> usize {
+    let sel = app.inbox.selected;
+    let top = app.inbox.top;
+    if sel < top {
+        sel
+    } else if rows_room > 0 && sel >= top + rows_room {
+        sel + 1 - rows_room
+    } else {
+        top
+    }
+}
+
+/// Lines above the first ticket row: the search line (when searching) and the
+/// column header.
+fn header_lines(app: &App) -> usize {
+    1 + usize::from(app.inbox.search_editing || app.inbox.search.is_some())
+}
+
+/// The inbox row drawn at screen line `y` of the inbox `area`, if any.
+pub fn row_at(app: &App, area: Rect, y: u16) -> Option<usize> {
+    let inner_top = area.y + 1;
+    let first = usize::from(inner_top) + header_lines(app);
+    let rows_room = usize::from(area.height.saturating_sub(2)).saturating_sub(header_lines(app));
+    let offset = usize::from(y).checked_sub(first)?;
+    let i = visible_top(app, rows_room) + offset;
+    (offset < rows_room && i < app.inbox.len()).then_some(i)
+}
+
+fn row_line<'a>(app: &App, row: &TicketSummary, cols: &Columns) -> Line<'a> {
+    let t = &app.theme;
+    let tk = &row.ticket;
+    let now = app.now();
+    let marked = app.inbox.marked.contains(&tk.id);
+    let mut spans = vec![
+        Span::styled(if marked { "▶" } else { " " }, t.marked),
+        Span::styled(if tk.unread { "●" } else { " " }, t.unread),
+        Span::styled(
+            cell(status_short(tk.status), 5),
+            status_style(app, tk.status),
+        ),
+        Span::styled(
+            cell(priority_short(tk.priority), 5),
+            priority_style(app, tk.priority),
+        ),
+    ];
+    let (due_text, due_style) = if tk.needs_reply(now) {
+        match reply_due(&app.config.sla, tk) {
+            Some(due) => {
+                let left = due - now;
+                let style = if left < chrono::Duration::zero() {
+                    t.overdue
+                } else if left < chrono::Duration::hours(1) {
+                    t.due_soon
+                } else {
+                    t.base
+                };
+                (human_duration(left), style)
+            }
+            None => (String::new(), t.base),
+        }
+    } else {
+        (human_duration(now - tk.updated_at), t.dim)
+    };
+    spans.push(Span::styled(cell_right(&due_text, 6), due_style));
+    spans.push(Span::raw(" "));
+    let name_style = if tk.unread { t.unread } else { t.base };
+    spans.push(Span::styled(
+        cell(&sanitize_line(&row.customer_name), cols.customer),
+        name_style,
+    ));
+    spans.push(Span::raw(" "));
+    spans.push(Span::styled(
+        cell(&sanitize_line(&tk.subject), cols.subject.saturating_sub(1)),
+        name_style,
+    ));
+    spans.push(Span::raw(" "));
+    if cols.channel > 0 {
+        spans.push(Span::styled(cell(tk.channel.as_str(), cols.channel), t.dim));
+    }
+    if cols.tags > 0 {
+        let tags: Vec<String> = tk
+            .tags
+            .iter()
+            .map(|g| format!("#{}", sanitize_line(g)))
+            .collect();
+        spans.push(Span::styled(cell(&tags.join(" "), cols.tags), t.tag));
+    }
+    Line::from(spans)
+}
+
+/// Four-letter status for the list.
+pub fn status_short(s: Status) -> &'static str {
+    match s {
+        Status::New => "new",
+        Status::Open => "open",
+        Status::Pending => "pend",
+        Status::OnHold => "hold",
+        Status::Solved => "solv",
+        Status::Closed => "clos",
+        Status::Spam => "spam",
+    }
+}
+
+fn priority_short(p: Priority) -> &'static str {
+    match p {
+        Priority::Urgent => "URG",
+        Priority::High => "high",
+        Priority::Normal => "norm",
+        Priority::Low => "low",
+    }
+}
+
+fn status_style(app: &App, s: Status) -> Style {
+    match s {
+        Status::New => app.theme.unread,
+        Status::Solved | Status::Closed | Status::Spam => app.theme.dim,
+        _ => app.theme.base,
+    }
+}
+
+fn priority_style(app: &App, p: Priority) -> Style {
+    match p {
+        Priority::Urgent => app.theme.urgent,
+        Priority::High => app.theme.high,
+        Priority::Normal => app.theme.base,
+        Priority::Low => app.theme.dim,
+    }
+}

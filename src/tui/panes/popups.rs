@@ -1,0 +1,131 @@
+//! Small popups: a one-line prompt (snooze, tags, escalate), a menu (status,
+//! priority) and the "send anyway?" confirmation after a blocking tone finding.
+
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::Frame;
+
+use super::super::app::{App, ChoiceKind, ConfirmKind, PromptKind};
+use super::centered;
+use super::text::wrap;
+use crate::display::sanitize_line;
+use crate::tone::Severity;
+
+fn frame_popup<'a>(app: &App, title: String, hint: &'a str) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.border_focus)
+        .title(Span::styled(title, app.theme.title))
+        .title_bottom(Span::styled(hint, app.theme.dim))
+}
+
+fn target_label(app: &App) -> String {
+    let n = app.inbox.marked.len();
+    if n > 0 {
+        format!("{n} marked tickets")
+    } else {
+        app.open
+            .as_ref()
+            .map(|o| format!("#{}", o.detail.ticket.id))
+            .unwrap_or_default()
+    }
+}
+
+/// A one-line text prompt.
+pub fn draw_prompt(frame: &mut Frame, app: &App, kind: PromptKind, input: &str) {
+    let area = frame.area();
+    let rect = centered(area, 66.min(area.width.saturating_sub(2)), 5);
+    frame.render_widget(Clear, rect);
+    let block = frame_popup(
+        app,
+        format!(" {} · {} ", kind.title(), target_label(app)),
+        " Enter apply · Esc cancel ",
+    );
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let example = match kind {
+        PromptKind::Snooze => "e.g. tomorrow 9:00",
+        PromptKind::Tags => "e.g. +billing -welcome",
+        PromptKind::Escalate => "e.g. billing: refund over my limit",
+        PromptKind::NoReply => "e.g. auto-reply from their mail server",
+    };
+    let lines = vec![
+        Line::from(vec![
+            Span::styled("> ", app.theme.key),
+            Span::raw(format!("{}▏", sanitize_line(input))),
+        ]),
+        Line::styled(example, app.theme.dim),
+    ];
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A short menu with hotkeys.
+pub fn draw_choice(frame: &mut Frame, app: &App, kind: ChoiceKind, selected: usize) {
+    let options = kind.options();
+    let area = frame.area();
+    let rect = centered(area, 36, options.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    let title = match kind {
+        ChoiceKind::Status => format!(" Status · {} ", target_label(app)),
+        ChoiceKind::Priority => format!(" Priority · {} ", target_label(app)),
+    };
+    let block = frame_popup(app, title, " key or Enter · Esc ");
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let lines: Vec<Line> = options
+        .iter()
+        .enumerate()
+        .map(|(i, (key, label, _))| {
+            let line = Line::from(vec![
+                Span::styled(format!(" {key}  "), app.theme.key),
+                Span::raw(label.clone()),
+            ]);
+            if i == selected {
+                line.patch_style(app.theme.selected)
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// "Send anyway?" with the blocking findings listed.
+pub fn draw_confirm(frame: &mut Frame, app: &App, kind: ConfirmKind) {
+    let ConfirmKind::SendDespiteTone = kind;
+    let area = frame.area();
+    let w = 64.min(area.width.saturating_sub(2));
+    let inner_w = usize::from(w.saturating_sub(4));
+    let mut lines = vec![Line::styled(
+        "The tone check found problems that should block this reply:",
+        app.theme.fail,
+    )];
+    for f in app
+        .tone
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Block)
+    {
+        for (i, l) in wrap(&sanitize_line(&f.message), inner_w)
+            .into_iter()
+            .enumerate()
+        {
+            lines.push(Line::raw(format!("{} {l}", if i == 0 { "✗" } else { " " })));
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::raw("Send anyway? "),
+        Span::styled("y", app.theme.key),
+        Span::raw(" send · "),
+        Span::styled("n", app.theme.key),
+        Span::raw(" keep editing"),
+    ]));
+    let rect = centered(area, w, lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    let block = frame_popup(app, " Send anyway? ".into(), "");
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    frame.render_widget(Paragraph::new(lines), inner);
+}

@@ -1,0 +1,553 @@
+//! The one place that decides what an [`Action`] means: popups first, then the
+//! focused pane, then the global ticket actions. It returns a follow-up action
+//! instead of calling across panes; store work is delegated to `App` methods.
+
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+
+use super::action::Action;
+use super::app::{
+    App, ChoiceKind, ChoiceValue, ComposeMode, Focus, Popup, PromptKind, TerminalRequest,
+};
+use super::keymap::Context;
+use crate::model::Status;
+use crate::store::{StoreError, View};
+
+/// Turns a key press into an action through the keymap and runs it with its
+/// follow-ups. Release and repeat events are ignored (only presses count).
+pub fn handle_key(app: &mut App, key: KeyEvent) {
+    if key.kind != KeyEventKind::Press {
+        return;
+    }
+    let context = app.context();
+    let action = app.keymap.resolve(context, &key).or_else(|| {
+        let popup_or_text = context.takes_text() || app.popup.is_some();
+        popup_or_text.then_some(Action::Input(key))
+    });
+    if let Some(action) = action {
+        dispatch(app, action);
+    }
+}
+
+/// Mouse: the wheel scrolls the list or the thread under the pointer, a click
+/// selects an inbox row or focuses the pane. Popups ignore the mouse.
+pub fn handle_mouse(app: &mut App, mouse: MouseEvent) {
+    if app.popup.is_some() {
+        return;
+    }
+    let area = ratatui::layout::Rect::new(0, 0, app.size.0, app.size.1);
+    let areas = super::panes::layout(area, app);
+    let (x, y) = (mouse.column, mouse.row);
+    let inside = |r: Option<ratatui::layout::Rect>| {
+        r.is_some_and(|r| r.contains(ratatui::layout::Position::new(x, y)))
+    };
+    let result = match mouse.kind {
+        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+            let delta = if mouse.kind == MouseEventKind::ScrollDown {
+                3
+            } else {
+                -3
+            };
+            if inside(areas.inbox) {
+                app.move_selection(delta)
+            } else {
+                if inside(areas.conversation) {
+                    scroll(app, delta);
+                }
+                Ok(())
+            }
+        }
+        MouseEventKind::Down(MouseButton::Left) => {
+            if let Some(inbox) = areas.inbox.filter(|_| inside(areas.inbox)) {
+                app.focus = Focus::Inbox;
+                match super::panes::inbox_row_at(app, inbox, y) {
+                    Some(i) => app.select(i),
+                    None => Ok(()),
+                }
+            } else {
+                if inside(areas.conversation) {
+                    app.focus = Focus::Conversation;
+                } else if inside(areas.composer) {
+                    app.focus = Focus::Composer;
+                } else if inside(areas.tone) {
+                    app.focus = Focus::Tone;
+                }
+                Ok(())
+            }
+        }
+        _ => Ok(()),
+    };
+    if let Err(e) = result {
+        app.store_error(e);
+    }
+}
+
+/// Runs `action` and every follow-up it asks for.
+pub fn dispatch(app: &mut App, action: Action) {
+    let mut next = Some(action);
+    let mut guard = 0;
+    while let Some(a) = next.take() {
+        next = update(app, a);
+        guard += 1;
+        if guard > 16 {
+            break;
+        }
+    }
+}
+
+/// Applies one action; returns the follow-up, if any.
+pub fn update(app: &mut App, action: Action) -> Option<Action> {
+    let result = if app.popup.is_some() {
+        update_popup(app, action)
+    } else if app.inbox.search_editing {
+        update_search(app, action)
+    } else {
+        update_pane(app, action)
+    };
+    match result {
+        Ok(next) => next,
+        Err(e) => {
+            app.store_error(e);
+            None
+        }
+    }
+}
+
+type Step = Result<Option<Action>, StoreError>;
+
+fn update_pane(app: &mut App, action: Action) -> Step {
+    let page = app.page() as isize;
+    match (app.focus, action) {
+        (_, Action::Tick) => app.tick(std::time::Instant::now())?,
+        (Focus::Inbox, Action::Down) => app.move_selection(1)?,
+        (Focus::Inbox, Action::Up) => app.move_selection(-1)?,
+        (Focus::Inbox, Action::PageDown) => app.move_selection(page)?,
+        (Focus::Inbox, Action::PageUp) => app.move_selection(-page)?,
+        (Focus::Inbox, Action::Top) => app.select(0)?,
+        (Focus::Inbox, Action::Bottom) => app.select(usize::MAX)?,
+        (Focus::Inbox, Action::Open) => {
+            if let Some(id) = app.selected_ticket().map(|r| r.ticket.id) {
+                app.open_ticket(id, true)?;
+                app.focus = Focus::Conversation;
+            }
+        }
+        (Focus::Inbox, Action::Back) => {
+            if app.inbox.search.is_some() {
+                app.inbox.search = None;
+                app.inbox.hits = None;
+                app.reload()?;
+            } else if !app.inbox.marked.is_empty() {
+                app.inbox.marked.clear();
+            }
+        }
+        (Focus::Inbox, Action::ToggleMark) => {
+            app.toggle_mark();
+            return Ok(Some(Action::Down));
+        }
+        (_, Action::ClearMarks) => app.inbox.marked.clear(),
+        (Focus::Inbox, Action::Search) => {
+            app.inbox.search.get_or_insert_with(String::new);
+            app.inbox.search_editing = true;
+        }
+        (_, Action::CycleSort) => app.cycle_sort()?,
+        (Focus::Conversation, Action::Down) => scroll(app, 1),
+        (Focus::Conversation, Action::Up) => scroll(app, -1),
+        (Focus::Conversation, Action::PageDown) => scroll(app, page),
+        (Focus::Conversation, Action::PageUp) => scroll(app, -page),
+        (Focus::Conversation, Action::Top) => scroll(app, isize::MIN / 2),
+        (Focus::Conversation, Action::Bottom) => scroll(app, isize::MAX / 2),
+        (_, step @ (Action::NextTicket | Action::PrevTicket)) => {
+            let delta = if step == Action::NextTicket { 1 } else { -1 };
+            app.move_selection(delta)?;
+            if let Some(id) = app.selected_ticket().map(|r| r.ticket.id) {
+                app.open_ticket(id, true)?;
+            }
+            if app.focus == Focus::Inbox {
+                app.focus = Focus::Conversation;
+            }
+        }
+        (Focus::Conversation, Action::Back) => {
+            app.focus = Focus::Inbox;
+            app.load_selected(false)?;
+        }
+        (Focus::Composer, Action::Back) => {
+            app.flush_draft()?;
+            app.focus = Focus::Conversation;
+        }
+        (Focus::Composer, Action::Input(key)) => app.composer_input(key),
+        (Focus::Composer, Action::OpenEditor) => {
+            app.flush_draft()?;
+            app.request = Some(TerminalRequest::Editor);
+        }
+        (Focus::Composer, Action::NextPlaceholder) => app.next_placeholder(),
+        (Focus::Composer, Action::ExpandShortcut) => app.expand_or_tab()?,
+        (Focus::Composer, Action::FocusTone) => app.focus = Focus::Tone,
+        (Focus::Tone, Action::FocusTone) => app.focus = Focus::Composer,
+        (Focus::Tone, Action::Down) => app.tone.selected = (app.tone.selected + 1).min(4),
+        (Focus::Tone, Action::Up) => app.tone.selected = app.tone.selected.saturating_sub(1),
+        (Focus::Tone, Action::ToggleTickSelected) => app.toggle_tick(app.tone.selected),
+        (Focus::Tone, Action::ToggleTick(n)) => app.toggle_tick(n),
+        (_, Action::Send) => app.send(false)?,
+        (_, action) => return global(app, action),
+    }
+    Ok(None)
+}
+
+fn scroll(app: &mut App, delta: isize) {
+    let (max, _) = super::panes::conversation_scroll_limits(app);
+    if let Some(open) = app.open.as_mut() {
+        open.scroll = open.scroll.saturating_add_signed(delta).min(max);
+    }
+}
+
+/// Actions that mean the same in every pane.
+fn global(app: &mut App, action: Action) -> Step {
+    match action {
+        Action::Quit => {
+            app.flush_draft()?;
+            app.should_quit = true;
+        }
+        Action::Help => {
+            app.popup = Some(Popup::Help {
+                context: app.context(),
+                scroll: 0,
+            })
+        }
+        Action::Palette => {
+            app.popup = Some(Popup::Palette {
+                input: String::new(),
+                selected: 0,
+            })
+        }
+        Action::Suspend => {
+            app.flush_draft()?;
+            app.request = Some(TerminalRequest::Suspend);
+        }
+        Action::Refresh => {
+            app.reload()?;
+            app.info("reloaded");
+        }
+        Action::NextView | Action::PrevView => {
+            let i = View::ALL
+                .iter()
+                .position(|v| *v == app.inbox.view)
+                .unwrap_or(0);
+            let n = View::ALL.len();
+            let j = if action == Action::NextView {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            };
+            app.set_view(View::ALL[j])?;
+            app.focus = Focus::Inbox;
+        }
+        Action::SetView(v) => {
+            app.set_view(v)?;
+            app.focus = Focus::Inbox;
+        }
+        Action::Reply => app.compose(ComposeMode::Reply)?,
+        Action::Note => app.compose(ComposeMode::Note)?,
+        Action::Canned => app.open_canned()?,
+        Action::OpenEditor => {
+            app.compose(app.composer.mode)?;
+            app.request = Some(TerminalRequest::Editor);
+        }
+        Action::FocusTone => {
+            app.compose(app.composer.mode)?;
+            app.focus = Focus::Tone;
+        }
+        Action::StatusMenu => {
+            app.popup = Some(Popup::Choice {
+                kind: ChoiceKind::Status,
+                selected: 0,
+            })
+        }
+        Action::PriorityMenu => {
+            app.popup = Some(Popup::Choice {
+                kind: ChoiceKind::Priority,
+                selected: 0,
+            })
+        }
+        Action::SetStatus(s) => app.apply_change(&format!("status {s}"), |_| {
+            crate::model::TicketChange::Status(s)
+        })?,
+        Action::SetPriority(p) => app.apply_change(&format!("priority {p}"), |_| {
+            crate::model::TicketChange::Priority(p)
+        })?,
+        Action::Solve => return Ok(Some(Action::SetStatus(Status::Solved))),
+        Action::Spam => return Ok(Some(Action::SetStatus(Status::Spam))),
+        Action::Tags => prompt(app, PromptKind::Tags),
+        Action::Snooze => prompt(app, PromptKind::Snooze),
+        Action::Escalate => prompt(app, PromptKind::Escalate),
+        Action::NoReply => prompt(app, PromptKind::NoReply),
+        Action::Deescalate => app.apply_change("taken back from the second line", |_| {
+            crate::model::TicketChange::Deescalate
+        })?,
+        Action::Undo => app.undo_last()?,
+        Action::ToggleMark => app.toggle_mark(),
+        Action::Search => {
+            app.focus = Focus::Inbox;
+            app.inbox.search.get_or_insert_with(String::new);
+            app.inbox.search_editing = true;
+        }
+        Action::Send => app.send(false)?,
+        Action::Confirm => app.send(true)?,
+        Action::Open => {
+            app.focus = Focus::Conversation;
+        }
+        Action::Back => {
+            app.focus = match app.focus {
+                Focus::Tone => Focus::Composer,
+                Focus::Composer => Focus::Conversation,
+                _ => Focus::Inbox,
+            }
+        }
+        Action::ToggleTick(n) => app.toggle_tick(n),
+        Action::Down
+        | Action::Up
+        | Action::PageDown
+        | Action::PageUp
+        | Action::Top
+        | Action::Bottom => {
+            // From the palette or a pane without a list: move in the inbox.
+            let saved = app.focus;
+            app.focus = Focus::Inbox;
+            let next = update_pane(app, action);
+            app.focus = saved;
+            return next;
+        }
+        Action::NextPlaceholder | Action::ToggleTickSelected | Action::ExpandShortcut => {}
+        Action::NextTicket | Action::PrevTicket => {}
+        Action::Input(_) | Action::Tick | Action::ClearMarks | Action::CycleSort => {}
+    }
+    Ok(None)
+}
+
+fn prompt(app: &mut App, kind: PromptKind) {
+    if app.targets().is_empty() {
+        app.error("no ticket selected");
+        return;
+    }
+    app.popup = Some(Popup::Prompt {
+        kind,
+        input: String::new(),
+    });
+}
+
+fn update_search(app: &mut App, action: Action) -> Step {
+    match action {
+        Action::Input(key) => {
+            let text = app.inbox.search.get_or_insert_with(String::new);
+            if edit_line(text, &key) {
+                app.search_changed()?;
+            }
+        }
+        Action::Open => {
+            app.inbox.search_editing = false;
+            if app
+                .inbox
+                .search
+                .as_deref()
+                .is_some_and(|s| s.trim().is_empty())
+            {
+                app.inbox.search = None;
+                app.inbox.hits = None;
+                app.reload()?;
+            }
+        }
+        Action::Back => {
+            app.inbox.search_editing = false;
+            app.inbox.search = None;
+            app.inbox.hits = None;
+            app.reload()?;
+        }
+        Action::Down => app.move_selection(1)?,
+        Action::Up => app.move_selection(-1)?,
+        Action::Tick => app.tick(std::time::Instant::now())?,
+        other => {
+            app.inbox.search_editing = false;
+            return update_pane(app, other);
+        }
+    }
+    Ok(None)
+}
+
+fn update_popup(app: &mut App, action: Action) -> Step {
+    if action == Action::Tick {
+        app.tick(std::time::Instant::now())?;
+        return Ok(None);
+    }
+    let Some(popup) = app.popup.take() else {
+        return Ok(None);
+    };
+    match popup {
+        Popup::Help { context, scroll } => {
+            let scroll = match action {
+                Action::Down => scroll + 1,
+                Action::Up => scroll.saturating_sub(1),
+                Action::PageDown => scroll + 10,
+                Action::PageUp => scroll.saturating_sub(10),
+                Action::Top => 0,
+                Action::Back | Action::Help => return Ok(None),
+                _ => scroll,
+            };
+            app.popup = Some(Popup::Help { context, scroll });
+        }
+        Popup::Palette {
+            mut input,
+            mut selected,
+        } => {
+            let matches = palette_matches(app, &input);
+            match action {
+                Action::Back => return Ok(None),
+                Action::Open => return Ok(matches.get(selected).cloned()),
+                Action::Down => selected = (selected + 1).min(matches.len().saturating_sub(1)),
+                Action::Up => selected = selected.saturating_sub(1),
+                Action::Input(key) if edit_line(&mut input, &key) => selected = 0,
+                _ => {}
+            }
+            app.popup = Some(Popup::Palette { input, selected });
+        }
+        Popup::Canned(mut picker) => {
+            match action {
+                Action::Back => return Ok(None),
+                Action::Open => {
+                    let chosen = picker
+                        .ranked
+                        .get(picker.selected)
+                        .and_then(|i| picker.items.get(*i))
+                        .cloned();
+                    match chosen {
+                        Some(item) => app.insert_canned(&item)?,
+                        None => app.error("nothing matches; Esc closes"),
+                    }
+                    return Ok(None);
+                }
+                Action::Down => {
+                    picker.selected =
+                        (picker.selected + 1).min(picker.ranked.len().saturating_sub(1))
+                }
+                Action::Up => picker.selected = picker.selected.saturating_sub(1),
+                Action::Input(key) if edit_line(&mut picker.query, &key) => {
+                    picker.selected = 0;
+                    app.rerank(&mut picker);
+                }
+                _ => {}
+            }
+            app.popup = Some(Popup::Canned(picker));
+        }
+        Popup::Prompt { kind, mut input } => match action {
+            Action::Back => return Ok(None),
+            Action::Open => {
+                let done = match kind {
+                    PromptKind::Snooze => app.snooze(&input)?,
+                    PromptKind::Tags => {
+                        app.tags(&input)?;
+                        true
+                    }
+                    PromptKind::Escalate => app.escalate(&input)?,
+                    PromptKind::NoReply => app.no_reply(&input)?,
+                };
+                if !done {
+                    app.popup = Some(Popup::Prompt { kind, input });
+                }
+            }
+            Action::Input(key) => {
+                edit_line(&mut input, &key);
+                app.popup = Some(Popup::Prompt { kind, input });
+            }
+            _ => app.popup = Some(Popup::Prompt { kind, input }),
+        },
+        Popup::Choice { kind, mut selected } => {
+            let options = kind.options();
+            let pick = |v: ChoiceValue| match v {
+                ChoiceValue::Status(s) => Action::SetStatus(s),
+                ChoiceValue::Priority(p) => Action::SetPriority(p),
+            };
+            match action {
+                Action::Back => return Ok(None),
+                Action::Open => return Ok(options.get(selected).map(|o| pick(o.2))),
+                Action::Down => selected = (selected + 1).min(options.len() - 1),
+                Action::Up => selected = selected.saturating_sub(1),
+                Action::Input(key) => {
+                    if let KeyCode::Char(c) = key.code {
+                        if let Some(o) = options.iter().find(|o| o.0 == c) {
+                            return Ok(Some(pick(o.2)));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            app.popup = Some(Popup::Choice { kind, selected });
+        }
+        Popup::Confirm { kind } => match action {
+            Action::Confirm => app.send(true)?,
+            Action::Back => app.info("not sent; the draft is kept"),
+            _ => app.popup = Some(Popup::Confirm { kind }),
+        },
+    }
+    Ok(None)
+}
+
+/// Actions matching the palette's input, best first, by fuzzy score over the name
+/// and the description.
+pub fn palette_matches(_app: &App, input: &str) -> Vec<Action> {
+    use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
+    use nucleo_matcher::{Config, Matcher, Utf32Str};
+    let actions: Vec<Action> = Action::named()
+        .into_iter()
+        .filter(|a| !matches!(a, Action::Confirm | Action::Palette))
+        .collect();
+    if input.trim().is_empty() {
+        return actions;
+    }
+    let mut matcher = Matcher::new(Config::DEFAULT);
+    let pattern = Pattern::parse(input, CaseMatching::Ignore, Normalization::Smart);
+    let mut buf = Vec::new();
+    let mut scored: Vec<(u32, usize, Action)> = actions
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, a)| {
+            let hay = format!("{} {}", a.name(), a.describe());
+            pattern
+                .score(Utf32Str::new(&hay, &mut buf), &mut matcher)
+                .map(|s| (s, i, a))
+        })
+        .collect();
+    scored.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
+    scored.into_iter().map(|(_, _, a)| a).collect()
+}
+
+/// One-line editing for prompts, search and filters. Returns whether the text changed.
+pub fn edit_line(text: &mut String, key: &KeyEvent) -> bool {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Char('u') if ctrl => {
+            let changed = !text.is_empty();
+            text.clear();
+            changed
+        }
+        KeyCode::Char('w') if ctrl => {
+            let trimmed = text.trim_end().len();
+            let cut = text[..trimmed].rfind(' ').map_or(0, |i| i + 1);
+            let changed = cut != text.len();
+            text.truncate(cut);
+            changed
+        }
+        KeyCode::Char(c) if !ctrl && !key.modifiers.contains(KeyModifiers::ALT) => {
+            text.push(c);
+            true
+        }
+        KeyCode::Backspace => text.pop().is_some(),
+        _ => false,
+    }
+}
+
+/// The context `?` describes: the pane under the popup when help is open.
+pub fn help_context(app: &App) -> Context {
+    match &app.popup {
+        Some(Popup::Help { context, .. }) => *context,
+        _ => app.context(),
+    }
+}

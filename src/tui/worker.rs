@@ -1,0 +1,100 @@
+//! Slow reads off the UI thread. Full-text search and the queue-wide counts can take
+//! a noticeable time on a big queue, so when the queue is a file the console runs
+//! them on a second connection in a worker thread and keeps drawing and taking keys.
+//! Only the newest request of each kind is run; older ones are skipped.
+
+use std::path::Path;
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::thread;
+
+use chrono::{DateTime, Utc};
+
+use super::app::{compute_counts, Counts};
+use crate::config::SlaConfig;
+use crate::model::TicketSummary;
+use crate::store::{SearchQuery, Store, StoreError};
+
+/// Work for the worker.
+#[derive(Debug, Clone)]
+pub enum Job {
+    /// Search for `text`; `generation` tells answers to stale queries apart.
+    Search { generation: u64, text: String },
+    /// Count the views and the overdue tickets as of `now`.
+    Counts { now: DateTime<Utc> },
+}
+
+/// What the worker found.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    Search {
+        generation: u64,
+        result: Result<Vec<TicketSummary>, String>,
+    },
+    Counts(Result<Counts, String>),
+}
+
+/// A thread with its own read connection.
+pub struct Worker {
+    jobs: Sender<Job>,
+    answers: Receiver<Answer>,
+}
+
+impl Worker {
+    /// Starts the worker on the database at `path`; `limit` caps search results.
+    pub fn start(path: &Path, sla: SlaConfig, limit: usize) -> Result<Worker, StoreError> {
+        let store = Store::open(path)?;
+        let (jobs, inbox) = mpsc::channel::<Job>();
+        let (outbox, answers) = mpsc::channel::<Answer>();
+        thread::Builder::new()
+            .name("firstline-worker".into())
+            .spawn(move || serve(store, sla, inbox, outbox, limit))
+            .map_err(|source| StoreError::Io {
+                context: "cannot start the worker thread".into(),
+                source,
+            })?;
+        Ok(Worker { jobs, answers })
+    }
+
+    /// Queues a job; `false` when the worker has gone away.
+    pub fn ask(&self, job: Job) -> bool {
+        self.jobs.send(job).is_ok()
+    }
+
+    /// Every answer that has arrived, oldest first.
+    pub fn poll(&self) -> Vec<Answer> {
+        let mut out = Vec::new();
+        loop {
+            match self.answers.try_recv() {
+                Ok(a) => out.push(a),
+                Err(TryRecvError::Empty) | Err(TryRecvError::Disconnected) => return out,
+            }
+        }
+    }
+}
+
+fn serve(store: Store, sla: SlaConfig, inbox: Receiver<Job>, outbox: Sender<Answer>, limit: usize) {
+    while let Ok(first) = inbox.recv() {
+        let (mut search, mut counts) = (None, None);
+        for job in std::iter::once(first).chain(inbox.try_iter()) {
+            match job {
+                Job::Search { generation, text } => search = Some((generation, text)),
+                Job::Counts { now } => counts = Some(now),
+            }
+        }
+        if let Some((generation, text)) = search {
+            let result = SearchQuery::parse(&text)
+                .and_then(|q| store.search(&q, limit))
+                .map(|hits| hits.into_iter().map(|h| h.summary).collect())
+                .map_err(|e| e.to_string());
+            if outbox.send(Answer::Search { generation, result }).is_err() {
+                return;
+            }
+        }
+        if let Some(now) = counts {
+            let result = compute_counts(&store, &sla, now).map_err(|e| e.to_string());
+            if outbox.send(Answer::Counts(result)).is_err() {
+                return;
+            }
+        }
+    }
+}

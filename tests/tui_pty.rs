@@ -1,0 +1,406 @@
+//! End to end: the real `firstline` binary in a pseudo-terminal, read back through
+//! a vt100 emulator, on a temporary database. Tests poll the screen (and the
+//! database) for what they expect instead of sleeping fixed times, with generous
+//! deadlines so a loaded machine does not make them flaky.
+
+#![cfg(unix)]
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+
+use firstline::model::{Channel, Direction, NewCustomer, NewMessage, NewTicket, Priority, Status};
+use firstline::store::Store;
+
+const ROWS: u16 = 40;
+const COLS: u16 = 120;
+const DEADLINE: Duration = Duration::from_secs(20);
+
+/// Records what a message might try to do to the terminal besides drawing.
+#[derive(Default)]
+struct Recorder {
+    titles: Vec<Vec<u8>>,
+    clipboard: usize,
+    bells: usize,
+}
+
+impl vt100::Callbacks for Recorder {
+    fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
+        self.titles.push(title.to_vec());
+    }
+    fn set_window_icon_name(&mut self, _: &mut vt100::Screen, name: &[u8]) {
+        self.titles.push(name.to_vec());
+    }
+    fn copy_to_clipboard(&mut self, _: &mut vt100::Screen, _: &[u8], _: &[u8]) {
+        self.clipboard += 1;
+    }
+    fn audible_bell(&mut self, _: &mut vt100::Screen) {
+        self.bells += 1;
+    }
+}
+
+struct Console {
+    child: Box<dyn Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    parser: Arc<Mutex<vt100::Parser<Recorder>>>,
+    _master: Box<dyn MasterPty + Send>,
+}
+
+impl Console {
+    fn start(db: &Path, config: &Path) -> Console {
+        Console::start_with(db, config, &[])
+    }
+
+    fn start_with(db: &Path, config: &Path, env: &[(&str, &Path)]) -> Console {
+        let pty = native_pty_system();
+        let pair = pty
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_firstline"));
+        cmd.arg("--db");
+        cmd.arg(db);
+        cmd.env("FIRSTLINE_CONFIG", config);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("FIRSTLINE_DB");
+        cmd.env_remove("FIRSTLINE_NO_DEMO");
+        cmd.env_remove("NO_COLOR");
+        cmd.env_remove("VISUAL");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pair.slave.spawn_command(cmd).expect("start firstline");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("pty reader");
+        let writer = pair.master.take_writer().expect("pty writer");
+        let parser = Arc::new(Mutex::new(vt100::Parser::new_with_callbacks(
+            ROWS,
+            COLS,
+            0,
+            Recorder::default(),
+        )));
+        let feed = Arc::clone(&parser);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => feed.lock().unwrap().process(&buf[..n]),
+                }
+            }
+        });
+        Console {
+            child,
+            writer,
+            parser,
+            _master: pair.master,
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    fn send(&mut self, bytes: &str) {
+        self.writer.write_all(bytes.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    /// Types like a person: one key at a time, so every key is its own event.
+    fn type_text(&mut self, text: &str) {
+        for ch in text.chars() {
+            self.send(&ch.to_string());
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn wait_for(&self, what: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(what) {
+                return screen;
+            }
+            if start.elapsed() > DEADLINE {
+                let p = self.parser.lock().unwrap();
+                panic!(
+                    "'{what}' did not appear (alternate screen: {}); the screen was:\n{screen}",
+                    p.screen().alternate_screen()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ok(&screen) {
+                return screen;
+            }
+            if start.elapsed() > DEADLINE {
+                panic!("{what} never happened; the screen was:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if start.elapsed() > DEADLINE {
+                let _ = self.child.kill();
+                panic!("firstline did not exit; the screen was:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn kill_hard(&mut self) {
+        let pid = self.child.process_id().expect("pid") as i32;
+        // SAFETY: sends SIGKILL to the child we started; no memory is involved.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+        }
+        self.wait_exit();
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+    }
+}
+
+fn temp_paths() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("queue.db");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[agent]\nname = \"Olena Test\"\n").unwrap();
+    (dir, db, config)
+}
+
+fn outbound_bodies(db: &Path) -> Vec<String> {
+    let store = Store::open(db).unwrap();
+    store
+        .tickets()
+        .unwrap()
+        .iter()
+        .flat_map(|t| store.messages(t.id).unwrap())
+        .filter(|m| m.direction == Direction::Outbound)
+        .map(|m| m.body)
+        .collect()
+}
+
+#[test]
+fn opens_a_ticket_sends_a_reply_and_quits() {
+    let (_dir, db, config) = temp_paths();
+    let mut console = Console::start(&db, &config);
+    console.wait_for("Needs reply");
+    console.wait_for("Charged twice");
+    console.send("\r");
+    console.send("r");
+    console.wait_for("Reply to");
+    let reply = "Refund done, thanks.";
+    console.type_text(reply);
+    console.wait_for(reply);
+    console.send("\x13"); // Ctrl-S
+    let screen = console.wait_for("sent · u to undo");
+    assert!(
+        screen.contains("(reply)"),
+        "the sent reply is shown:\n{screen}"
+    );
+    assert!(screen.contains(reply), "{screen}");
+    console.send("q");
+    let status = console.wait_exit();
+    assert!(status.success(), "{status:?}");
+    assert!(
+        outbound_bodies(&db).iter().any(|b| b == reply),
+        "the reply is stored"
+    );
+    let parser = console.parser.lock().unwrap();
+    assert!(
+        !parser.screen().alternate_screen(),
+        "the terminal left the alternate screen"
+    );
+    assert_eq!(
+        parser.screen().mouse_protocol_mode(),
+        vt100::MouseProtocolMode::None,
+        "mouse reporting is switched off again"
+    );
+    assert!(
+        !parser.screen().hide_cursor(),
+        "the cursor is visible again"
+    );
+}
+
+#[test]
+fn draft_survives_the_process_being_killed_mid_reply() {
+    let (_dir, db, config) = temp_paths();
+    let mut console = Console::start(&db, &config);
+    console.wait_for("Needs reply");
+    console.send("r");
+    console.wait_for("Reply to");
+    let draft = "Half-written answer that must survive";
+    console.type_text(draft);
+    console.wait_for(draft);
+    // Past the autosave debounce (1 s after typing stops), then no goodbye at all.
+    std::thread::sleep(Duration::from_millis(1800));
+    console.kill_hard();
+
+    let store = Store::open(&db).unwrap();
+    let drafts = store.drafts().unwrap();
+    assert!(
+        drafts.iter().any(|d| d.body == draft),
+        "draft in the store: {drafts:?}"
+    );
+    drop(store);
+
+    let mut again = Console::start(&db, &config);
+    let screen = again.wait_for(draft);
+    assert!(screen.contains("Reply to"), "{screen}");
+    again.send("q");
+    again.wait_exit();
+}
+
+#[test]
+fn escape_sequences_in_a_message_change_neither_title_nor_screen() {
+    let (_dir, db, config) = temp_paths();
+    {
+        let mut store = Store::open(&db).unwrap();
+        store
+            .create_ticket(&NewTicket {
+                subject: "Printer on fire".into(),
+                customer: NewCustomer {
+                    name: "Mallory\u{1b}]0;evil\u{7}".into(),
+                    email: Some("mallory@example.net".into()),
+                    ..Default::default()
+                },
+                channel: Channel::Email,
+                priority: Priority::Urgent,
+                status: Status::New,
+                tags: vec![],
+                first_message: NewMessage {
+                    direction: Direction::Inbound,
+                    author: "Mallory".into(),
+                    body:
+                        "Look:\u{1b}]0;pwned\u{7} and \u{1b}[2J and \u{1b}]52;c;ZXZpbA==\u{7} done"
+                            .into(),
+                    ..Default::default()
+                },
+            })
+            .unwrap();
+    }
+    let mut console = Console::start(&db, &config);
+    console.wait_for("Printer on fire");
+    console.send("\r");
+    let screen = console.wait_for("pwned");
+    assert!(screen.contains("␛]0;pwned\\x07"), "{screen}");
+    assert!(screen.contains("␛[2J"), "{screen}");
+    assert!(screen.contains("␛]52;c;ZXZpbA=="), "{screen}");
+    assert!(
+        screen.contains("Needs reply") && screen.contains("done"),
+        "the screen was not cleared:\n{screen}"
+    );
+    {
+        let parser = console.parser.lock().unwrap();
+        let rec = parser.callbacks();
+        assert!(rec.titles.is_empty(), "title changed: {:?}", rec.titles);
+        assert_eq!(rec.clipboard, 0, "clipboard written");
+        assert_eq!(rec.bells, 0, "bell rung");
+    }
+    console.send("q");
+    assert!(console.wait_exit().success());
+}
+
+#[test]
+fn ctrl_e_round_trips_the_draft_through_the_editor() {
+    let (dir, db, config) = temp_paths();
+    let editor = dir.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nprintf '\\nAdded in the editor.' >> \"$1\"\n",
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut console = Console::start_with(&db, &config, &[("EDITOR", &editor)]);
+    console.wait_for("Needs reply");
+    console.send("r");
+    console.wait_for("Reply to");
+    console.type_text("Typed here.");
+    console.wait_for("Typed here.");
+    console.send("\x05"); // Ctrl-E
+    let screen = console.wait_for("Added in the editor.");
+    assert!(screen.contains("Typed here."), "{screen}");
+    assert!(screen.contains("draft updated from the editor"), "{screen}");
+    console.send("\x03"); // Ctrl-C quits from the composer too, saving the draft
+    assert!(console.wait_exit().success());
+    let drafts = Store::open(&db).unwrap().drafts().unwrap();
+    assert!(
+        drafts
+            .iter()
+            .any(|d| d.body == "Typed here.\nAdded in the editor."),
+        "{drafts:?}"
+    );
+}
+
+#[test]
+fn slash_searches_as_you_type_in_the_background() {
+    let (_dir, db, config) = temp_paths();
+    let mut console = Console::start(&db, &config);
+    console.wait_for("Needs reply");
+    console.send("/");
+    console.type_text("пароль");
+    let screen = console.wait_until("only the password ticket listed", |s| {
+        s.contains("Search “пароль” · 1 found") && !s.contains("Charged twice")
+    });
+    assert!(screen.contains("Олена Коваль"), "{screen}");
+    console.send("\x1b");
+    console.wait_until("the view is back", |s| {
+        s.contains("Needs reply ·") && s.contains("Charged twice")
+    });
+    console.send("q");
+    assert!(console.wait_exit().success());
+}
+
+#[test]
+fn ctrl_z_hands_the_terminal_back_and_redraws_on_return() {
+    let (_dir, db, config) = temp_paths();
+    let mut console = Console::start(&db, &config);
+    console.wait_for("Charged twice");
+    console.send("r");
+    console.wait_for("Reply to");
+    console.type_text("Before the break.");
+    console.wait_for("Before the break.");
+    // In this test the console leads its own session, so the stop signal is
+    // discarded by the kernel and it resumes at once: what is checked is that
+    // suspending saved the draft and the screen comes back whole.
+    console.send("\x1a");
+    let screen = console.wait_until("the console redrawn after resuming", |s| {
+        s.contains("welcome back") && s.contains("Before the break.") && s.contains("Needs reply")
+    });
+    assert!(screen.contains("Tone"), "{screen}");
+    let drafts = Store::open(&db).unwrap().drafts().unwrap();
+    assert!(
+        drafts.iter().any(|d| d.body == "Before the break."),
+        "{drafts:?}"
+    );
+    console.send("\x03");
+    assert!(console.wait_exit().success());
+}

@@ -1,0 +1,923 @@
+//! The console without a terminal: render tests of every pane and popup at 80×24 and
+//! 160×48 (TestBackend, insta snapshots), and key sequences → state. A fixed clock
+//! and a fixture queue with fixed times keep the pictures stable.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tempfile::TempDir;
+
+use firstline::config::Config;
+use firstline::model::{
+    Channel, Direction, NewCustomer, NewMessage, NewTicket, Priority, Status, TicketChange,
+};
+use firstline::store::{Store, View};
+use firstline::tui::action::Action;
+use firstline::tui::app::{App, ComposeMode, Focus, Popup};
+use firstline::tui::keymap::Key;
+use firstline::tui::update::{dispatch, handle_key};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).unwrap()
+}
+
+struct Fixture {
+    _dir: TempDir,
+    path: std::path::PathBuf,
+}
+
+struct T<'a> {
+    subject: &'a str,
+    name: &'a str,
+    email: Option<&'a str>,
+    handle: Option<&'a str>,
+    channel: Channel,
+    priority: Priority,
+    tags: &'a [&'a str],
+    minutes_ago: i64,
+    body: &'a str,
+    status: Status,
+}
+
+fn ticket(store: &mut Store, t: T) -> i64 {
+    store
+        .create_ticket(&NewTicket {
+            subject: t.subject.into(),
+            customer: NewCustomer {
+                name: t.name.into(),
+                email: t.email.map(str::to_string),
+                handle: t.handle.map(str::to_string),
+                phone: None,
+            },
+            channel: t.channel,
+            priority: t.priority,
+            status: t.status,
+            tags: t.tags.iter().map(|t| t.to_string()).collect(),
+            first_message: NewMessage {
+                direction: Direction::Inbound,
+                author: t.name.into(),
+                body: t.body.into(),
+                sent_at: Some(now() - Duration::minutes(t.minutes_ago)),
+                ..Default::default()
+            },
+        })
+        .unwrap()
+}
+
+/// A small morning queue in three languages, with one hostile message. Canned
+/// responses go in with SQL because the store has no insert for them until the
+/// canned-library work lands.
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("queue.db");
+    let mut store = Store::open(&path).unwrap();
+    store.set_actor("test");
+    // An old, solved conversation with the same customer (our answer came first,
+    // so the store does not reopen it as an inbound message would).
+    store
+        .create_ticket(&NewTicket {
+            subject: "Invoice for October".into(),
+            customer: NewCustomer {
+                name: "Sarah Mitchell".into(),
+                email: Some("sarah.mitchell@example.com".into()),
+                ..Default::default()
+            },
+            channel: Channel::Email,
+            priority: Priority::Normal,
+            status: Status::Solved,
+            tags: vec!["billing".into()],
+            first_message: NewMessage {
+                direction: Direction::Outbound,
+                author: "Olena Test".into(),
+                body: "Here is your October invoice.".into(),
+                sent_at: Some(now() - Duration::days(30)),
+                ..Default::default()
+            },
+        })
+        .unwrap();
+    ticket(
+        &mut store,
+        T {
+            subject: "Charged twice for order #48213",
+            name: "Sarah Mitchell",
+            email: Some("sarah.mitchell@example.com"),
+            handle: None,
+            channel: Channel::Email,
+            priority: Priority::High,
+            tags: &["billing"],
+            minutes_ago: 95,
+            body: "Hello,\n\nI was charged twice for my order #48213 yesterday — two payments of $64.90 show on my card statement. I only placed one order. Can you please refund the duplicate charge?\n\nThanks,\nSarah",
+            status: Status::New,
+        },
+    );
+    let olena = ticket(
+        &mut store,
+        T {
+            subject: "Не можу увійти в особистий кабінет",
+            name: "Олена Коваль",
+            email: None,
+            handle: Some("@olena_koval"),
+            channel: Channel::Chat,
+            priority: Priority::Normal,
+            tags: &["access"],
+            minutes_ago: 40,
+            body: "Добрий день! Не можу увійти в особистий кабінет: пишу пароль, а сайт каже, що він неправильний. Лист для відновлення пароля теж не приходить, перевіряла і спам.",
+            status: Status::New,
+        },
+    );
+    store
+        .add_message(
+            olena,
+            &NewMessage {
+                direction: Direction::Note,
+                author: "test".into(),
+                body: "Password reset mails to ukr.net bounce since Monday — ask ops.".into(),
+                sent_at: Some(now() - Duration::minutes(30)),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    ticket(
+        &mut store,
+        T {
+            subject: "Где мой заказ? Уже неделя прошла",
+            name: "Дмитрий Соколов",
+            email: Some("d.sokolov@example.ru"),
+            handle: None,
+            channel: Channel::Email,
+            priority: Priority::Urgent,
+            tags: &["shipping"],
+            minutes_ago: 150,
+            body: "Здравствуйте. Заказ 51877 оплачен неделю назад, статус не меняется. Когда отправите?",
+            status: Status::New,
+        },
+    );
+    ticket(
+        &mut store,
+        T {
+            subject: "Weird characters in my name",
+            name: "Mallory",
+            email: Some("mallory@example.net"),
+            handle: None,
+            channel: Channel::Web,
+            priority: Priority::Low,
+            tags: &[],
+            minutes_ago: 20,
+            body:
+                "Hi\u{1b}]0;pwned\u{7} there\u{1b}[2J — my name shows as 日本語テキスト in the app.",
+            status: Status::New,
+        },
+    );
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    for (i, (slug, title, lang, body)) in [
+        (
+            "refund-en",
+            "Refund a duplicate charge",
+            "en",
+            "Dear {{customer.first_name}},\n\nI am sorry you were charged twice. I have refunded the duplicate payment of [AMOUNT]; it will show on your card within 5 business days.\n\nBest regards,\n{{agent.name}}",
+        ),
+        (
+            "password-uk",
+            "Відновлення пароля",
+            "uk",
+            "Добрий день!\n\nНадіслала вам посилання для відновлення пароля ще раз. Якщо лист не прийде за 10 хвилин, напишіть мені.",
+        ),
+    ]
+    .iter()
+    .enumerate()
+    {
+        conn.execute(
+            "INSERT INTO canned_responses(id, slug, title, language, formality, body, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, 'formal', ?5, 0, 0)",
+            rusqlite::params![i as i64 + 1, slug, title, lang, body],
+        )
+        .unwrap();
+    }
+    Fixture { _dir: dir, path }
+}
+
+fn app_at(fx: &Fixture, width: u16, height: u16) -> App {
+    let store = Store::open(&fx.path).unwrap();
+    let mut config = Config::default();
+    config.agent.name = "Olena Test".into();
+    let mut app = App::new(store, config).unwrap();
+    app.clock = Some(now());
+    app.size = (width, height);
+    app.reload().unwrap();
+    app
+}
+
+/// Presses keys given like `j j Enter r ctrl-s`.
+fn press(app: &mut App, keys: &str) {
+    for word in keys.split(' ').filter(|w| !w.is_empty()) {
+        let (code, mut mods) = if word.eq_ignore_ascii_case("shift-tab") {
+            (KeyCode::BackTab, KeyModifiers::SHIFT)
+        } else {
+            let key = Key::parse(word).unwrap_or_else(|e| panic!("{e}"));
+            (key.code, key.mods)
+        };
+        if let KeyCode::Char(c) = code {
+            if c.is_ascii_uppercase() {
+                mods |= KeyModifiers::SHIFT;
+            }
+        }
+        handle_key(app, KeyEvent::new(code, mods));
+    }
+}
+
+/// Types text character by character.
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        let code = if c == '\n' {
+            KeyCode::Enter
+        } else {
+            KeyCode::Char(c)
+        };
+        handle_key(app, KeyEvent::new(code, KeyModifiers::NONE));
+    }
+}
+
+fn shot(app: &App, w: u16, h: u16) -> String {
+    firstline::tui::snapshot(app, w, h)
+}
+
+macro_rules! both_sizes {
+    ($name:ident, $setup:expr) => {
+        #[test]
+        fn $name() {
+            for (w, h) in [(80u16, 24u16), (160, 48)] {
+                let fx = fixture();
+                let mut app = app_at(&fx, w, h);
+                let setup: fn(&mut App) = $setup;
+                setup(&mut app);
+                let text = shot(&app, w, h);
+                insta::assert_snapshot!(format!("{}_{}x{}", stringify!($name), w, h), text);
+            }
+        }
+    };
+}
+
+both_sizes!(inbox_needs_reply, |_app| {});
+both_sizes!(conversation_with_note_and_sidebar, |app| press(
+    app,
+    "j j Enter"
+));
+both_sizes!(composer_and_tone_pane, |app| {
+    press(app, "Enter r");
+    type_text(app, "Hi Sarah,\nI have refunded the duplicate charge.");
+});
+both_sizes!(note_composer, |app| {
+    press(app, "Enter n");
+    type_text(app, "Checked Stripe: two captures.");
+});
+both_sizes!(canned_picker_with_preview, |app| {
+    press(app, "Enter c");
+    type_text(app, "refund");
+});
+both_sizes!(help_for_inbox, |app| press(app, "?"));
+both_sizes!(help_for_composer, |app| press(app, "Enter r F1"));
+both_sizes!(command_palette, |app| {
+    press(app, ":");
+    type_text(app, "snz");
+});
+both_sizes!(snooze_prompt, |app| {
+    press(app, "z");
+    type_text(app, "tomorrow 9:00");
+});
+both_sizes!(status_menu, |app| press(app, "s"));
+both_sizes!(search_results, |app| {
+    press(app, "/");
+    type_text(app, "пароль");
+});
+both_sizes!(all_view_sorted_by_priority, |app| press(app, "2 o o"));
+both_sizes!(confirm_send_despite_tone, |app| {
+    press(app, "Enter r");
+    type_text(app, "whatever.");
+    app.tone.report.findings.push(firstline::tone::Finding {
+        rule: "test".into(),
+        commandment: firstline::tone::Commandment::Respect,
+        severity: firstline::tone::Severity::Block,
+        span: 0..8,
+        message: "Dismissive opener: 'whatever' tells the customer they do not matter".into(),
+        suggestion: None,
+    });
+    press(app, "ctrl-s");
+});
+both_sizes!(hostile_message_is_shown_escaped, |app| press(
+    app, "G Enter"
+));
+
+mod state {
+    use super::*;
+
+    #[test]
+    fn j_j_enter_r_opens_the_composer_on_the_third_ticket() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 160, 48);
+        let third = app.inbox.row(2).unwrap().ticket.id;
+        press(&mut app, "j j Enter r");
+        assert_eq!(app.focus, Focus::Composer);
+        assert_eq!(app.composer.mode, ComposeMode::Reply);
+        assert_eq!(app.composer.ticket, Some(third));
+        assert_eq!(app.open.as_ref().unwrap().detail.ticket.id, third);
+    }
+
+    #[test]
+    fn shift_j_in_a_conversation_opens_the_next_ticket() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let second = app.inbox.row(1).unwrap().ticket.id;
+        press(&mut app, "Enter J");
+        assert_eq!(app.focus, Focus::Conversation);
+        assert_eq!(app.open.as_ref().unwrap().detail.ticket.id, second);
+        assert!(
+            !app.store.ticket(second).unwrap().unread,
+            "opened means read"
+        );
+        press(&mut app, "K");
+        assert_eq!(app.inbox.selected, 0);
+    }
+
+    #[test]
+    fn typing_q_in_the_composer_types_instead_of_quitting() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 80, 24);
+        press(&mut app, "r");
+        type_text(&mut app, "quick question");
+        assert!(!app.should_quit);
+        assert_eq!(app.composer.text(), "quick question");
+        press(&mut app, "Esc q");
+        assert!(app.should_quit);
+    }
+
+    #[test]
+    fn draft_is_saved_on_leaving_the_composer_and_restored_on_reopening() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "r");
+        type_text(&mut app, "Half a thought");
+        press(&mut app, "Esc Esc j");
+        let store = Store::open(&fx.path).unwrap();
+        assert_eq!(store.draft(id).unwrap().unwrap().body, "Half a thought");
+        press(&mut app, "k");
+        assert_eq!(app.composer.text(), "Half a thought");
+    }
+
+    #[test]
+    fn autosave_waits_for_a_pause_in_typing() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "r");
+        type_text(&mut app, "Saved after a pause");
+        let started = std::time::Instant::now();
+        app.tick(started).unwrap();
+        assert_eq!(app.store.draft(id).unwrap(), None, "not while typing");
+        app.tick(started + firstline::tui::app::AUTOSAVE_AFTER * 2)
+            .unwrap();
+        assert_eq!(
+            app.store.draft(id).unwrap().unwrap().body,
+            "Saved after a pause"
+        );
+    }
+
+    #[test]
+    fn sending_stores_the_reply_and_u_offers_undo() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "Enter r");
+        type_text(&mut app, "Your refund is on its way.");
+        press(&mut app, "ctrl-s");
+        let msgs = app.store.messages(id).unwrap();
+        let last = msgs.last().unwrap();
+        assert_eq!(last.direction, Direction::Outbound);
+        assert_eq!(last.body, "Your refund is on its way.");
+        assert!(app.composer.is_empty());
+        assert_eq!(app.message.as_ref().unwrap().text, "sent · u to undo");
+        assert_eq!(app.store.draft(id).unwrap(), None);
+        press(&mut app, "u");
+        assert!(app.message.is_some());
+    }
+
+    #[test]
+    fn a_note_is_stored_as_a_note_never_as_a_reply() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "n");
+        type_text(&mut app, "Customer is a reseller.");
+        press(&mut app, "ctrl-s");
+        let last = app.store.messages(id).unwrap().pop().unwrap();
+        assert_eq!(last.direction, Direction::Note);
+        assert_eq!(app.store.draft(id).unwrap(), None);
+    }
+
+    #[test]
+    fn tab_and_digits_switch_views() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        assert_eq!(app.inbox.view, View::NeedsReply);
+        press(&mut app, "Tab");
+        assert_eq!(app.inbox.view, View::All);
+        press(&mut app, "6");
+        assert_eq!(app.inbox.view, View::Solved);
+        assert_eq!(app.inbox.len(), 1);
+        press(&mut app, "shift-tab");
+        assert_eq!(app.inbox.view, View::Escalated);
+    }
+
+    #[test]
+    fn solve_then_undo_restores_the_status() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        let before = app.inbox.len();
+        press(&mut app, "d");
+        assert_eq!(app.store.ticket(id).unwrap().status, Status::Solved);
+        assert_eq!(app.inbox.len(), before - 1);
+        press(&mut app, "u");
+        assert_eq!(app.store.ticket(id).unwrap().status, Status::New);
+        assert_eq!(app.inbox.len(), before);
+    }
+
+    #[test]
+    fn bulk_tagging_applies_to_marked_tickets_and_undoes_together() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let a = app.inbox.row(0).unwrap().ticket.id;
+        let b = app.inbox.row(1).unwrap().ticket.id;
+        press(&mut app, "Space Space t");
+        type_text(&mut app, "+vip -billing");
+        press(&mut app, "Enter");
+        for id in [a, b] {
+            let tags = app.store.ticket(id).unwrap().tags;
+            assert!(tags.contains(&"vip".to_string()), "{tags:?}");
+            assert!(!tags.contains(&"billing".to_string()), "{tags:?}");
+        }
+        assert!(app.inbox.marked.is_empty());
+        press(&mut app, "u");
+        for id in [a, b] {
+            assert!(!app
+                .store
+                .ticket(id)
+                .unwrap()
+                .tags
+                .contains(&"vip".to_string()));
+        }
+    }
+
+    #[test]
+    fn snooze_prompt_reads_tomorrow_and_refuses_nonsense() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "z");
+        type_text(&mut app, "someday");
+        press(&mut app, "Enter");
+        assert!(
+            matches!(app.popup, Some(Popup::Prompt { .. })),
+            "prompt stays open"
+        );
+        assert!(app.message.as_ref().unwrap().error);
+        press(&mut app, "ctrl-u");
+        type_text(&mut app, "tomorrow 9:00");
+        press(&mut app, "Enter");
+        assert!(app.popup.is_none());
+        let until = app.store.ticket(id).unwrap().snoozed_until.unwrap();
+        assert_eq!(until, Utc.with_ymd_and_hms(2026, 11, 27, 9, 0, 0).unwrap());
+    }
+
+    #[test]
+    fn escalate_takes_team_and_reason() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "e");
+        type_text(&mut app, "billing: refund above my limit");
+        press(&mut app, "Enter");
+        let e = app.store.ticket(id).unwrap().escalation.unwrap();
+        assert_eq!(e.target, "billing");
+        assert_eq!(e.reason, "refund above my limit");
+    }
+
+    #[test]
+    fn no_reply_needed_takes_a_reason_and_leaves_the_needs_reply_view() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "N Enter");
+        assert!(app.message.as_ref().unwrap().error, "a reason is required");
+        type_text(&mut app, "auto-reply");
+        press(&mut app, "Enter");
+        assert_eq!(app.store.ticket(id).unwrap().awaiting_reply_since, None);
+        assert_ne!(app.inbox.row(0).unwrap().ticket.id, id);
+        assert!(!app.message.as_ref().unwrap().text.contains("undo"));
+    }
+
+    #[test]
+    fn shift_e_takes_an_escalation_back() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "e");
+        type_text(&mut app, "ops: 502 on checkout");
+        press(&mut app, "Enter E");
+        assert_eq!(app.store.ticket(id).unwrap().escalation, None);
+    }
+
+    #[test]
+    fn status_menu_hotkey_sets_pending() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "s p");
+        assert_eq!(app.store.ticket(id).unwrap().status, Status::Pending);
+    }
+
+    #[test]
+    fn stale_version_is_reported_as_a_conflict_and_reloaded() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        let mut other = Store::open(&fx.path).unwrap();
+        other
+            .change_ticket(id, &TicketChange::Priority(Priority::Low), None)
+            .unwrap();
+        press(&mut app, "d");
+        let msg = app.message.clone().unwrap();
+        assert!(msg.error, "{msg:?}");
+        assert!(msg.text.contains("changed elsewhere"), "{msg:?}");
+        assert_eq!(app.store.ticket(id).unwrap().status, Status::New);
+        assert_eq!(
+            app.open.as_ref().unwrap().detail.ticket.priority,
+            Priority::Low,
+            "reloaded"
+        );
+    }
+
+    #[test]
+    fn search_filters_as_you_type_and_esc_clears() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        press(&mut app, "/");
+        type_text(&mut app, "заказ");
+        assert_eq!(app.inbox.len(), 1);
+        assert!(app.inbox.row(0).unwrap().ticket.subject.starts_with("Где"));
+        press(&mut app, "Enter");
+        assert!(!app.inbox.search_editing);
+        assert_eq!(app.inbox.len(), 1);
+        press(&mut app, "Esc");
+        assert_eq!(app.inbox.search, None);
+        assert!(app.inbox.len() > 1);
+    }
+
+    #[test]
+    fn canned_reply_is_inserted_into_the_reply() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        press(&mut app, "Enter c");
+        type_text(&mut app, "refund");
+        press(&mut app, "Enter");
+        assert!(app.popup.is_none());
+        assert_eq!(app.focus, Focus::Composer);
+        assert_eq!(app.composer.mode, ComposeMode::Reply);
+        assert!(app
+            .composer
+            .text()
+            .contains("refunded the duplicate payment"));
+    }
+
+    #[test]
+    fn tab_after_a_shortcut_expands_the_canned_response() {
+        let fx = fixture();
+        let conn = rusqlite::Connection::open(&fx.path).unwrap();
+        conn.execute(
+            "UPDATE canned_responses SET shortcut = 'pw' WHERE slug = 'password-uk'",
+            [],
+        )
+        .unwrap();
+        let mut app = app_at(&fx, 120, 40);
+        press(&mut app, "r");
+        type_text(&mut app, "Привіт! ;;pw");
+        press(&mut app, "Tab");
+        let text = app.composer.text();
+        assert!(text.starts_with("Привіт! Добрий день!"), "{text}");
+        assert!(!text.contains(";;pw"), "{text}");
+        type_text(&mut app, " ;;nope");
+        press(&mut app, "Tab");
+        assert!(app.message.as_ref().unwrap().error);
+        assert!(app.composer.text().ends_with(";;nope"));
+    }
+
+    #[test]
+    fn palette_runs_an_action_by_name() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        press(&mut app, ":");
+        type_text(&mut app, "view-solved");
+        press(&mut app, "Enter");
+        assert_eq!(app.inbox.view, View::Solved);
+    }
+
+    #[test]
+    fn tone_pane_ticks_commandments_by_number_and_space() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        press(&mut app, "r ctrl-t 3 j Space");
+        assert_eq!(app.focus, Focus::Tone);
+        assert_eq!(app.tone.ticks, [false, true, true, false, false]);
+        press(&mut app, "Esc");
+        assert_eq!(app.focus, Focus::Composer);
+    }
+
+    #[test]
+    fn help_lists_the_keys_of_the_pane_it_was_opened_from() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        press(&mut app, "r F1");
+        let text = shot(&app, 120, 40);
+        assert!(text.contains("Keys — Composer"), "{text}");
+        assert!(text.contains("Ctrl-S"), "{text}");
+        assert!(text.contains("Ctrl-E"), "{text}");
+        press(&mut app, "Esc");
+        assert!(app.popup.is_none());
+    }
+
+    #[test]
+    fn hostile_escapes_render_as_visible_text() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        press(&mut app, "2");
+        let idx = (0..app.inbox.len())
+            .find(|i| app.inbox.row(*i).unwrap().customer_name == "Mallory")
+            .unwrap();
+        app.select(idx).unwrap();
+        dispatch(&mut app, Action::Open);
+        let text = shot(&app, 120, 40);
+        assert!(text.contains("␛]0;pwned\\x07"), "{text}");
+        assert!(text.contains("␛[2J"), "{text}");
+        assert!(!text.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn blocking_tone_finding_asks_and_y_sends_anyway() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "Enter r");
+        type_text(&mut app, "whatever.");
+        app.tone.report.findings.push(firstline::tone::Finding {
+            rule: "test".into(),
+            commandment: firstline::tone::Commandment::Respect,
+            severity: firstline::tone::Severity::Block,
+            span: 0..8,
+            message: "Dismissive opener".into(),
+            suggestion: None,
+        });
+        press(&mut app, "ctrl-s");
+        assert!(matches!(app.popup, Some(Popup::Confirm { .. })));
+        press(&mut app, "n");
+        assert!(app.popup.is_none());
+        assert_eq!(app.composer.text(), "whatever.", "kept for editing");
+        app.tone.report.findings.push(firstline::tone::Finding {
+            rule: "test".into(),
+            commandment: firstline::tone::Commandment::Respect,
+            severity: firstline::tone::Severity::Block,
+            span: 0..8,
+            message: "Dismissive opener".into(),
+            suggestion: None,
+        });
+        press(&mut app, "ctrl-s y");
+        let last = app.store.messages(id).unwrap().pop().unwrap();
+        assert_eq!(last.body, "whatever.");
+        assert_eq!(last.direction, Direction::Outbound);
+    }
+
+    #[test]
+    fn after_sending_actions_follow_the_inbox_cursor_not_the_shown_ticket() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let first = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "Enter r");
+        type_text(&mut app, "On it.");
+        press(&mut app, "ctrl-s Esc");
+        // The answered ticket left "Needs reply"; the cursor is on another one.
+        let under_cursor = app.selected_ticket().unwrap().ticket.id;
+        assert_ne!(under_cursor, first);
+        assert_eq!(
+            app.open.as_ref().unwrap().detail.ticket.id,
+            under_cursor,
+            "back in the inbox, the right pane follows the cursor again"
+        );
+        press(&mut app, "d");
+        assert_eq!(
+            app.store.ticket(under_cursor).unwrap().status,
+            Status::Solved
+        );
+        assert_ne!(app.store.ticket(first).unwrap().status, Status::Solved);
+    }
+
+    #[test]
+    fn a_long_thread_opens_on_its_newest_message_and_g_goes_to_the_top() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 80, 24);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        for i in 1..=12 {
+            app.store
+                .add_message(
+                    id,
+                    &NewMessage {
+                        direction: Direction::Inbound,
+                        author: "Дмитрий Соколов".into(),
+                        body: format!("Follow-up number {i}.\nStill waiting."),
+                        sent_at: Some(now() - Duration::minutes(60 - i)),
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+        }
+        app.reload().unwrap();
+        press(&mut app, "Enter");
+        let text = shot(&app, 80, 24);
+        assert!(text.contains("Follow-up number 12."), "{text}");
+        assert!(!text.contains("Заказ 51877"), "{text}");
+        press(&mut app, "g");
+        let text = shot(&app, 80, 24);
+        assert!(text.contains("Заказ 51877"), "{text}");
+        press(&mut app, "G k");
+        let scroll = app.open.as_ref().unwrap().scroll;
+        press(&mut app, "G G G j j");
+        assert_eq!(
+            app.open.as_ref().unwrap().scroll,
+            scroll + 1,
+            "clamped at the end"
+        );
+    }
+
+    #[test]
+    fn no_color_theme_draws_without_any_colour() {
+        use firstline::tui::theme::{Theme, ThemeKind};
+        use ratatui::style::Color;
+        let fx = fixture();
+        let mut app = app_at(&fx, 160, 48);
+        app.theme = Theme::new(ThemeKind::Mono);
+        press(&mut app, "j j Enter c");
+        type_text(&mut app, "refund");
+        press(&mut app, "Enter");
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 48)).unwrap();
+        terminal
+            .draw(|f| firstline::tui::panes::draw(f, &app))
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        for cell in buffer.content() {
+            assert_eq!(cell.fg, Color::Reset, "{cell:?}");
+            assert_eq!(cell.bg, Color::Reset, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn tiny_terminals_draw_without_panicking() {
+        let fx = fixture();
+        for keys in ["", "Enter", "Enter r", "Enter c", "?", ":", "z", "s"] {
+            for (w, h) in [(1, 1), (10, 3), (30, 8), (45, 12), (109, 20), (110, 20)] {
+                let mut app = app_at(&fx, w, h);
+                press(&mut app, keys);
+                type_text(&mut app, "Ω");
+                let _ = shot(&app, w, h);
+            }
+        }
+    }
+
+    #[test]
+    fn mouse_click_selects_a_row_and_the_wheel_scrolls() {
+        use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+        let fx = fixture();
+        let mut app = app_at(&fx, 160, 48);
+        let third = app.inbox.row(2).unwrap().ticket.id;
+        let click = |row| MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 10,
+            row,
+            modifiers: KeyModifiers::NONE,
+        };
+        // Row 0 is the tabs, 1 the border, 2 the column header, 3 the first ticket.
+        firstline::tui::update::handle_mouse(&mut app, click(5));
+        assert_eq!(app.inbox.selected, 2);
+        assert_eq!(app.open.as_ref().unwrap().detail.ticket.id, third);
+        firstline::tui::update::handle_mouse(
+            &mut app,
+            MouseEvent {
+                kind: MouseEventKind::ScrollUp,
+                column: 10,
+                row: 10,
+                modifiers: KeyModifiers::NONE,
+            },
+        );
+        assert_eq!(app.inbox.selected, 0);
+    }
+
+    #[test]
+    fn keymap_override_from_config_changes_keys() {
+        let fx = fixture();
+        let store = Store::open(&fx.path).unwrap();
+        let mut config = Config::default();
+        config.ui.keys.insert("solve".into(), "D".into());
+        let mut app = App::new(store, config).unwrap();
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "d");
+        assert_eq!(app.store.ticket(id).unwrap().status, Status::New);
+        press(&mut app, "D");
+        assert_eq!(app.store.ticket(id).unwrap().status, Status::Solved);
+    }
+}
+
+/// The main screen a newcomer sees on the welcome queue; printed for the docs
+/// (`cargo test --test tui_render welcome -- --nocapture`).
+#[test]
+fn welcome_queue_main_screen_120x40() {
+    let mut store = Store::open_in_memory().unwrap();
+    firstline::demo::seed(&mut store).unwrap();
+    let mut app = App::new(store, Config::default()).unwrap();
+    app.size = (120, 40);
+    app.reload().unwrap();
+    let text = shot(&app, 120, 40);
+    println!("{text}");
+    assert!(text.contains("Needs reply"), "{text}");
+    assert!(text.contains("Charged twice"), "{text}");
+    assert!(text.contains("? help · : commands"), "{text}");
+}
+
+/// A 100k-ticket queue: moving the cursor and switching views must stay interactive
+/// because only the visible window is fetched. Ignored by default (building the queue
+/// takes a while); run with `cargo test --test tui_render big_queue -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn big_queue_stays_interactive() {
+    use std::time::Instant;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.db");
+    let mut store = Store::open(&path).unwrap();
+    store.set_bulk_mode(true).unwrap();
+    let n = 100_000;
+    let t0 = Instant::now();
+    for i in 0..n {
+        ticket(
+            &mut store,
+            T {
+                subject: &format!("Order {i} question"),
+                name: &format!("Customer {}", i % 5000),
+                email: Some(&format!("c{}@example.com", i % 5000)),
+                handle: None,
+                channel: Channel::Email,
+                priority: Priority::ALL[i % 4],
+                tags: &[],
+                minutes_ago: (i % 5000) as i64,
+                body: "Where is my parcel? It has been a week.",
+                status: Status::New,
+            },
+        );
+    }
+    println!("built {n} tickets in {:?}", t0.elapsed());
+    drop(store);
+    let t = Instant::now();
+    let store = Store::open(&path).unwrap();
+    let mut app = App::with_worker(store, Config::default()).unwrap();
+    app.size = (160, 48);
+    println!("open console (counts in the background): {:?}", t.elapsed());
+    let t = Instant::now();
+    while app.busy() {
+        app.poll_worker().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    println!(
+        "background counts arrived after {:?}: {:?}",
+        t.elapsed(),
+        app.counts
+    );
+    let t = Instant::now();
+    for _ in 0..100 {
+        press(&mut app, "j");
+    }
+    println!("100 × j: {:?} ({:?} each)", t.elapsed(), t.elapsed() / 100);
+    let t = Instant::now();
+    press(&mut app, "G");
+    println!("G (jump to row {}): {:?}", app.inbox.selected, t.elapsed());
+    let t = Instant::now();
+    press(&mut app, "2");
+    println!("switch view (reload + counts): {:?}", t.elapsed());
+    let t = Instant::now();
+    let _ = shot(&app, 160, 48);
+    println!("draw one frame: {:?}", t.elapsed());
+}
+
+/// Prints the key table as Markdown (`-- --ignored --nocapture`), for the README.
+#[test]
+#[ignore]
+fn print_keys_markdown() {
+    println!(
+        "{}",
+        firstline::tui::keymap::keys_markdown(&firstline::tui::keymap::KeyMap::default())
+    );
+}
