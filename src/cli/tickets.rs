@@ -296,6 +296,7 @@ pub fn list(ctx: &Context, args: ListArgs) -> Result<()> {
             SortArg::Created => SortOrder::Created,
         },
         limit: if args.overdue { None } else { args.limit },
+        reply_targets_minutes: Some(crate::sla::reply_targets_minutes(&ctx.config.sla)),
         ..Default::default()
     };
     let mut rows = store.list_tickets(&filter)?;

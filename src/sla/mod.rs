@@ -46,6 +46,12 @@ pub fn reply_due(config: &SlaConfig, ticket: &Ticket) -> Option<DateTime<Utc>> {
     BusinessCalendar::lenient(config).add(clocks::next_response_start(ticket), target)
 }
 
+/// First-response targets in `Priority::ALL` order, for the store's due sort.
+pub fn reply_targets_minutes(config: &SlaConfig) -> [i64; 4] {
+    let m = &config.first_response_minutes;
+    [m.low, m.normal, m.high, m.urgent]
+}
+
 /// Sorts inbox rows by the nearest reply deadline (tickets nobody waits on last, most
 /// recently changed first among them): the default order of the inbox.
 pub fn sort_by_reply_due(config: &SlaConfig, rows: &mut [crate::model::TicketSummary]) {

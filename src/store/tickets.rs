@@ -83,6 +83,10 @@ pub struct TicketFilter {
     /// Restrict to these ids (from a full-text search).
     pub ids: Option<Vec<TicketId>>,
     pub sort: SortOrder,
+    /// Reply targets in minutes per priority, in `Priority::ALL` order (low, normal,
+    /// high, urgent), so the due sort agrees with the configured SLA. `None` uses the
+    /// defaults (24 h, 8 h, 4 h, 1 h).
+    pub reply_targets_minutes: Option<[i64; 4]>,
     pub limit: Option<usize>,
     pub offset: usize,
 }
@@ -258,19 +262,7 @@ impl Store {
     /// The inbox: tickets matching `filter`, with what a list row shows.
     pub fn list_tickets(&self, filter: &TicketFilter) -> Result<Vec<TicketSummary>> {
         let (where_sql, args) = filter_sql(filter, Utc::now());
-        let order = match filter.sort {
-            SortOrder::Due => {
-                "CASE WHEN t.awaiting_reply_since IS NULL THEN 1 ELSE 0 END, \
-                 t.awaiting_reply_since - (CASE t.priority WHEN 'urgent' THEN 86400 WHEN 'high' THEN 14400 \
-                 WHEN 'normal' THEN 0 ELSE -28800 END), t.updated_at DESC"
-            }
-            SortOrder::Updated => "t.updated_at DESC, t.id DESC",
-            SortOrder::Priority => {
-                "CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, \
-                 coalesce(t.awaiting_reply_since, t.updated_at)"
-            }
-            SortOrder::Created => "t.created_at DESC, t.id DESC",
-        };
+        let order = order_sql(filter);
         let limit = filter.limit.map(|l| l as i64).unwrap_or(-1);
         let sql = format!(
             "SELECT {TICKET_COLUMNS}, c.name,
@@ -579,6 +571,24 @@ impl Store {
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map([], ticket_from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+/// The ORDER BY for a filter. Due order is "waiting since + target for its priority",
+/// the wall-clock reading of the SLA (business hours shift every ticket alike).
+fn order_sql(filter: &TicketFilter) -> String {
+    let [low, normal, high, urgent] = filter.reply_targets_minutes.unwrap_or([1440, 480, 240, 60]);
+    match filter.sort {
+        SortOrder::Due => format!(
+            "CASE WHEN t.awaiting_reply_since IS NULL THEN 1 ELSE 0 END, \
+             t.awaiting_reply_since + 60 * (CASE t.priority WHEN 'urgent' THEN {urgent} WHEN 'high' THEN {high} \
+             WHEN 'normal' THEN {normal} ELSE {low} END), t.updated_at DESC, t.id"
+        ),
+        SortOrder::Updated => "t.updated_at DESC, t.id DESC".into(),
+        SortOrder::Priority => "CASE t.priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END, \
+             coalesce(t.awaiting_reply_since, t.updated_at), t.id"
+            .into(),
+        SortOrder::Created => "t.created_at DESC, t.id DESC".into(),
     }
 }
 

@@ -12,6 +12,7 @@ impl App {
         TicketFilter {
             view: Some(self.inbox.view),
             sort: self.inbox.sort,
+            reply_targets_minutes: Some(crate::sla::reply_targets_minutes(&self.config.sla)),
             ..Default::default()
         }
     }
