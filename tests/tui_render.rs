@@ -516,6 +516,31 @@ mod state {
     }
 
     #[test]
+    fn m_merges_the_ticket_under_the_cursor_into_the_typed_one() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let from = app.inbox.row(0).unwrap().ticket.id;
+        let into = app.inbox.row(1).unwrap().ticket.id;
+        let moved = app.store.messages(from).unwrap().len();
+        let kept = app.store.messages(into).unwrap().len();
+        press(&mut app, "m");
+        type_text(&mut app, "nonsense");
+        press(&mut app, "Enter");
+        assert!(app.message.as_ref().unwrap().error, "a number is required");
+        press(&mut app, "Esc m");
+        type_text(&mut app, &format!("#{into}"));
+        press(&mut app, "Enter");
+        assert!(app.store.ticket(from).is_err(), "the duplicate is gone");
+        assert_eq!(app.store.messages(into).unwrap().len(), moved + kept);
+        assert!(app
+            .message
+            .as_ref()
+            .unwrap()
+            .text
+            .contains(&format!("merged #{from} into #{into}")));
+    }
+
+    #[test]
     fn shift_e_takes_an_escalation_back() {
         let fx = fixture();
         let mut app = app_at(&fx, 120, 40);

@@ -50,6 +50,8 @@ pub enum Action {
     Snooze,
     Escalate,
     Deescalate,
+    /// Move this ticket's (or the marked tickets') thread into another ticket.
+    Merge,
     /// Mark the waiting message as handled without a reply, with a reason.
     NoReply,
     Spam,
@@ -98,8 +100,8 @@ impl Action {
         all.push(PriorityMenu);
         all.extend(Priority::ALL.iter().map(|p| SetPriority(*p)));
         all.extend([
-            Solve, Tags, Snooze, Escalate, Deescalate, NoReply, Spam, Undo, Help, Palette, Suspend,
-            Refresh,
+            Solve, Tags, Snooze, Escalate, Deescalate, Merge, NoReply, Spam, Undo, Help, Palette,
+            Suspend, Refresh,
         ]);
         all.extend((0..5).map(ToggleTick));
         all.extend([ToggleTickSelected, Confirm]);
@@ -145,6 +147,7 @@ impl Action {
             Snooze => "snooze".into(),
             Escalate => "escalate".into(),
             Deescalate => "deescalate".into(),
+            Merge => "merge".into(),
             NoReply => "no-reply-needed".into(),
             Spam => "spam".into(),
             Undo => "undo".into(),
@@ -205,6 +208,7 @@ impl Action {
             Snooze => "Snooze until… (tomorrow 9:00, 3h, monday)".into(),
             Escalate => "Escalate to the second line with a reason".into(),
             Deescalate => "Take the ticket back from the second line".into(),
+            Merge => "Merge into another ticket (same customer, same problem)".into(),
             NoReply => "No reply needed (auto-reply, thanks) — with a reason".into(),
             Spam => "Mark as spam".into(),
             Undo => "Undo the last action (or unsend)".into(),

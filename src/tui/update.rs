@@ -281,6 +281,7 @@ fn global(app: &mut App, action: Action) -> Step {
         Action::Snooze => prompt(app, PromptKind::Snooze),
         Action::Escalate => prompt(app, PromptKind::Escalate),
         Action::NoReply => prompt(app, PromptKind::NoReply),
+        Action::Merge => prompt(app, PromptKind::Merge),
         Action::Deescalate => app.apply_change("taken back from the second line", |_| {
             crate::model::TicketChange::Deescalate
         })?,
@@ -448,6 +449,7 @@ fn update_popup(app: &mut App, action: Action) -> Step {
                     }
                     PromptKind::Escalate => app.escalate(&input)?,
                     PromptKind::NoReply => app.no_reply(&input)?,
+                    PromptKind::Merge => app.merge_into(&input)?,
                 };
                 if !done {
                     app.popup = Some(Popup::Prompt { kind, input });

@@ -188,6 +188,37 @@ impl App {
         Ok(true)
     }
 
+    /// Merges the targets into the ticket whose number was typed. Not undoable (the
+    /// source tickets are gone), so the status line says where everything went.
+    pub fn merge_into(&mut self, text: &str) -> Result<bool, StoreError> {
+        let Ok(into) = text.trim().trim_start_matches('#').parse::<TicketId>() else {
+            self.error("type the number of the ticket to merge into, e.g. 12");
+            return Ok(false);
+        };
+        let sources: Vec<TicketId> = self
+            .targets()
+            .into_iter()
+            .map(|(id, _)| id)
+            .filter(|id| *id != into)
+            .collect();
+        if sources.is_empty() {
+            self.error("pick a different ticket to merge into");
+            return Ok(false);
+        }
+        if let Err(e) = self.store.ticket(into) {
+            self.error(e.to_string());
+            return Ok(false);
+        }
+        for id in &sources {
+            self.store.merge_tickets(*id, into)?;
+        }
+        self.inbox.marked.clear();
+        self.reload()?;
+        let list: Vec<String> = sources.iter().map(|id| format!("#{id}")).collect();
+        self.info(format!("merged {} into #{into}", list.join(", ")));
+        Ok(true)
+    }
+
     /// Marks the waiting message handled without an answer, with the reason on
     /// record so the "never ignore a message" ledger stays honest.
     pub fn no_reply(&mut self, reason: &str) -> Result<bool, StoreError> {

@@ -58,6 +58,7 @@ pub enum PromptKind {
     Tags,
     Escalate,
     NoReply,
+    Merge,
 }
 
 impl PromptKind {
@@ -68,6 +69,7 @@ impl PromptKind {
             PromptKind::Tags => "Tags: +add -remove",
             PromptKind::Escalate => "Escalate — team: reason",
             PromptKind::NoReply => "No reply needed because…",
+            PromptKind::Merge => "Merge into ticket # (this thread moves there)",
         }
     }
 }
