@@ -143,6 +143,11 @@ impl Store {
         conn.execute_batch("PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL;")?;
         register_functions(&conn)?;
         let created = schema::migrate(&mut conn)?;
+        if path.is_some() {
+            // Keeps planner statistics fresh (cheap, bounded work): without them SQLite
+            // walks the status index instead of the waiting-tickets index, 20x slower.
+            conn.execute_batch("PRAGMA optimize=0x10002;")?;
+        }
         Ok(Store {
             conn,
             path,
@@ -172,6 +177,10 @@ impl Store {
     pub fn set_bulk_mode(&mut self, bulk: bool) -> Result<()> {
         let level = if bulk { "NORMAL" } else { "FULL" };
         self.conn.pragma_update(None, "synchronous", level)?;
+        if !bulk {
+            // A bulk load changes the data's shape; refresh planner statistics.
+            self.conn.execute_batch("PRAGMA optimize;")?;
+        }
         Ok(())
     }
 

@@ -185,6 +185,19 @@ pub(crate) fn write_event(
     Ok(())
 }
 
+/// Puts a freshly loaded ticket into its final status: resolved ones get their
+/// resolution time from the last message and nobody waits on pending or resolved ones.
+fn settle_status(conn: &Connection, id: TicketId, status: Status) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE tickets SET status = ?2,
+            resolved_at = CASE WHEN ?3 THEN (SELECT max(sent_at) FROM messages WHERE ticket_id = ?1) END,
+            awaiting_reply_since = CASE WHEN ?4 THEN awaiting_reply_since END
+         WHERE id = ?1 AND status != ?2",
+    )?
+    .execute(params![id, status.as_str(), status.is_resolved(), status.is_active()])?;
+    Ok(())
+}
+
 /// Derives the reply ledger from the thread itself: the customer waits since their
 /// first message after our last reply; first response is our earliest reply.
 pub(crate) fn recompute_ledger(conn: &Connection, id: TicketId) -> Result<()> {
@@ -223,6 +236,8 @@ impl Store {
 
     /// Opens many tickets, each with its whole thread, in one transaction: the fast
     /// path for generators and bulk loads (one fsync instead of one per message).
+    /// Each ticket ends in the status its `NewTicket` names (a solved thread stays
+    /// solved even though its messages would have reopened it one by one).
     pub fn create_threads(
         &mut self,
         threads: &[(NewTicket, Vec<NewMessage>)],
@@ -235,6 +250,7 @@ impl Store {
             for m in rest {
                 insert_message(&tx, id, m, &actor)?;
             }
+            settle_status(&tx, id, ticket.status)?;
             ids.push(id);
         }
         tx.commit()?;

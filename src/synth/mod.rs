@@ -269,6 +269,7 @@ pub fn generate(
             ((-r.ln()) * mean).round().min(extra_left as f64).min(500.0) as usize
         };
         extra_left -= replies;
+        let replies_planned = replies;
         let lang = rng.below(3);
         let words = [EN, UK, RU][lang];
         let cust = rng.below(customers);
@@ -281,14 +282,28 @@ pub fn generate(
             Channel::Web,
             Channel::Phone,
         ]);
-        let status = *rng.pick(&[
-            Status::Solved,
-            Status::Solved,
-            Status::Closed,
-            Status::Open,
-            Status::Pending,
-            Status::New,
-        ]);
+        // An archive is mostly done: a few percent of tickets wait on us at any time.
+        let status = match rng.below(100) {
+            0..=59 => Status::Closed,
+            60..=89 => Status::Solved,
+            90..=94 => Status::Pending,
+            95..=97 => Status::Open,
+            _ => Status::New,
+        };
+        // Replies alternate ours/theirs, so an odd count ends with our answer: what a
+        // pending or resolved ticket needs. A new ticket has no answer yet.
+        let replies = match status {
+            Status::New => 0,
+            Status::Pending | Status::Solved | Status::Closed if replies % 2 == 0 => {
+                if extra_left > 0 {
+                    replies + 1
+                } else {
+                    replies.saturating_sub(1)
+                }
+            }
+            _ => replies,
+        };
+        extra_left = extra_left + replies_planned - replies;
         let first = NewMessage {
             direction: Direction::Inbound,
             author: name.clone(),
