@@ -614,6 +614,54 @@ mod state {
     }
 
     #[test]
+    fn an_unfilled_placeholder_asks_before_sending_and_use_is_recorded() {
+        let fx = fixture();
+        let mut store = Store::open(&fx.path).unwrap();
+        let canned = store
+            .canned_add(&firstline::model::NewCanned {
+                slug: "amount-en".into(),
+                title: "Amount refunded".into(),
+                shortcut: None,
+                language: firstline::model::Language::En,
+                formality: firstline::model::Formality::Unknown,
+                tags: vec![],
+                keywords: vec![],
+                body: "We refunded {{ order.amount }} today.".into(),
+            })
+            .unwrap();
+        drop(store);
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "Enter c");
+        type_text(&mut app, "amount refunded");
+        press(&mut app, "Enter");
+        assert!(
+            app.composer.text().contains("[order.amount]"),
+            "{}",
+            app.composer.text()
+        );
+        press(&mut app, "ctrl-s");
+        assert!(
+            matches!(app.popup, Some(Popup::Confirm { .. })),
+            "sending waits for a yes"
+        );
+        assert!(shot(&app, 120, 40).contains("Placeholders still to fill"));
+        press(&mut app, "n");
+        assert_eq!(
+            app.store
+                .messages(id)
+                .unwrap()
+                .iter()
+                .filter(|m| m.direction == Direction::Outbound)
+                .count(),
+            0
+        );
+        press(&mut app, "ctrl-s y");
+        let sent = app.store.canned_get(canned).unwrap();
+        assert_eq!(sent.times_used, 1, "the canned response's use was recorded");
+    }
+
+    #[test]
     fn tab_after_a_shortcut_expands_the_canned_response() {
         let fx = fixture();
         let conn = rusqlite::Connection::open(&fx.path).unwrap();

@@ -177,6 +177,17 @@ impl App {
         self.tone.report = self.tone.checker.check(text, &ctx);
     }
 
+    /// Placeholder markers a canned response left that are still in the text.
+    pub fn unfilled_placeholders(&self) -> Vec<String> {
+        let text = self.composer.text();
+        self.composer
+            .placeholders
+            .iter()
+            .filter(|p| text.contains(p.as_str()))
+            .cloned()
+            .collect()
+    }
+
     /// Sends the reply (or saves the note). A blocking tone finding asks first
     /// unless `confirmed`.
     pub fn send(&mut self, confirmed: bool) -> Result<(), StoreError> {
@@ -191,13 +202,25 @@ impl App {
         }
         match self.composer.mode {
             ComposeMode::Reply => {
-                if !confirmed && self.tone.report.has_blocking() {
+                if !confirmed
+                    && (self.tone.report.has_blocking() || !self.unfilled_placeholders().is_empty())
+                {
                     self.popup = Some(Popup::Confirm {
                         kind: ConfirmKind::SendDespiteTone,
                     });
                     return Ok(());
                 }
                 let message = crate::mail::queue_reply(&mut self.store, &self.config, id, &body)?;
+                if let Some(canned_id) = self.composer.canned_id {
+                    let edited = self
+                        .composer
+                        .canned_text
+                        .as_deref()
+                        .is_none_or(|t| canned::was_edited(t, &body));
+                    if let Err(e) = self.store.canned_record_sent(message, canned_id, edited) {
+                        self.error(format!("reply sent; usage statistics not saved: {e}"));
+                    }
+                }
                 self.store.save_draft(id, "")?;
                 self.undo.push(UndoEntry::Reply {
                     ticket: id,
@@ -243,8 +266,15 @@ impl App {
             return Ok(());
         }
         let items = self.store.canned_list()?;
+        let suggested = match &self.open {
+            Some(o) => canned::suggest_for_ticket(&self.store, &o.detail)
+                .map(|s| s.into_iter().map(|c| c.id).collect())
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
         let mut picker = CannedPicker {
             items,
+            suggested,
             query: String::new(),
             ranked: Vec::new(),
             selected: 0,
@@ -259,24 +289,41 @@ impl App {
 
     /// Reranks the picker for its query, preferring the customer's language.
     pub fn rerank(&self, picker: &mut CannedPicker) {
-        let language = self
-            .open
-            .as_ref()
-            .map_or(crate::model::Language::Other, |o| {
-                o.detail.customer.language
-            });
-        picker.ranked = canned::rank(&picker.items, &picker.query, language);
+        let (language, formality) = self.open.as_ref().map_or(
+            (
+                crate::model::Language::Other,
+                crate::model::Formality::Unknown,
+            ),
+            |o| (o.detail.customer.language, o.detail.customer.formality),
+        );
+        picker.ranked = canned::rank_for(&picker.items, &picker.query, language, formality);
+        if picker.query.trim().is_empty() {
+            let position = |i: &usize| {
+                let id = picker.items[*i].id;
+                picker
+                    .suggested
+                    .iter()
+                    .position(|s| *s == id)
+                    .unwrap_or(usize::MAX)
+            };
+            picker.ranked.sort_by_key(position);
+        }
         picker.selected = picker.selected.min(picker.ranked.len().saturating_sub(1));
     }
 
     /// Renders a canned response for the open ticket.
     pub fn render_canned(&self, item: &CannedResponse) -> canned::Rendered {
+        self.render_template(&item.body)
+    }
+
+    /// Renders template text for the open ticket.
+    fn render_template(&self, body: &str) -> canned::Rendered {
         let (customer, ticket) = match &self.open {
             Some(o) => (Some(&o.detail.customer), Some(&o.detail.ticket)),
             None => (None, None),
         };
         canned::render(
-            &item.body,
+            body,
             &RenderContext {
                 customer,
                 ticket,
@@ -289,12 +336,21 @@ impl App {
     /// Inserts the chosen canned response at the cursor and selects the first
     /// placeholder it could not fill.
     pub fn insert_canned(&mut self, item: &CannedResponse) -> Result<(), StoreError> {
-        let rendered = self.render_canned(item);
         if self.composer.mode == ComposeMode::Note && !self.composer.is_empty() {
             self.error("a note is open; canned responses go into replies");
             return Ok(());
         }
         self.compose(ComposeMode::Reply)?;
+        // Into an empty reply goes the whole letter (greeting, body, sign-off in the
+        // response's language and register); into a started one, just the body.
+        let rendered = if self.composer.is_empty() {
+            let items = self.store.canned_list()?;
+            let whole = canned::full_template(&items, item);
+            self.render_template(&whole)
+        } else {
+            self.render_canned(item)
+        };
+        self.composer.canned_id = Some(item.id);
         let ratatui_textarea::DataCursor(row, col) = self.composer.textarea.cursor();
         self.composer.textarea.insert_str(&rendered.text);
         self.composer.placeholders = rendered

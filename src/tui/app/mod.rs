@@ -127,6 +127,9 @@ pub enum ConfirmKind {
 #[derive(Debug, Clone)]
 pub struct CannedPicker {
     pub items: Vec<CannedResponse>,
+    /// Ids of the responses that fit the customer's latest message, best first; shown
+    /// on top while the query is empty.
+    pub suggested: Vec<i64>,
     pub query: String,
     pub ranked: Vec<usize>,
     pub selected: usize,
@@ -213,6 +216,8 @@ pub struct Composer {
     pub dirty_since: Option<Instant>,
     /// The text as a canned response left it, to tell "sent unmodified".
     pub canned_text: Option<String>,
+    /// The canned response the reply came from, for usage statistics and suggestions.
+    pub canned_id: Option<i64>,
     /// Placeholders the template could not fill, to jump between.
     pub placeholders: Vec<String>,
 }
@@ -225,6 +230,7 @@ impl Default for Composer {
             ticket: None,
             dirty_since: None,
             canned_text: None,
+            canned_id: None,
             placeholders: Vec::new(),
         }
     }

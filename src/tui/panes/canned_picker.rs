@@ -50,8 +50,13 @@ pub fn draw(frame: &mut Frame, app: &App, picker: &CannedPicker) {
         let Some(item) = picker.items.get(i) else {
             continue;
         };
+        let star = if picker.query.trim().is_empty() && picker.suggested.contains(&item.id) {
+            "★ "
+        } else {
+            ""
+        };
         let label = format!(
-            "{} {} · {}",
+            "{star}{} {} · {}",
             item.language,
             sanitize_line(&item.title),
             item.formality

@@ -97,10 +97,20 @@ pub fn draw_confirm(frame: &mut Frame, app: &App, kind: ConfirmKind) {
     let area = frame.area();
     let w = 64.min(area.width.saturating_sub(2));
     let inner_w = usize::from(w.saturating_sub(4));
-    let mut lines = vec![Line::styled(
-        "The tone check found problems that should block this reply:",
-        app.theme.fail,
-    )];
+    let mut lines = Vec::new();
+    let unfilled = app.unfilled_placeholders();
+    if !unfilled.is_empty() {
+        lines.push(Line::styled("Placeholders still to fill:", app.theme.fail));
+        for l in wrap(&sanitize_line(&unfilled.join(" ")), inner_w) {
+            lines.push(Line::raw(format!("✗ {l}")));
+        }
+    }
+    if app.tone.report.has_blocking() {
+        lines.push(Line::styled(
+            "The tone check found problems that should block this reply:",
+            app.theme.fail,
+        ));
+    }
     for f in app
         .tone
         .report
