@@ -39,6 +39,35 @@ fn sanitize_with(text: &str, keep_newlines: bool) -> String {
     out
 }
 
+/// Joins lines that a mail client hard-wrapped (at 72–80 columns) back into
+/// paragraphs, so a narrow pane wraps them once instead of leaving a ragged short
+/// line after every long one. Short lines (greetings, sign-offs), list items, quoted
+/// (`>`) and indented lines keep their breaks. Display only; stored text is untouched.
+pub fn reflow(text: &str) -> String {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in lines.iter().enumerate() {
+        out.push_str(line);
+        let Some(next) = lines.get(i + 1) else { break };
+        let joins = line.trim_end().chars().count() >= 50
+            && !keeps_break(line)
+            && !keeps_break(next)
+            && !next.trim().is_empty()
+            && !line.trim_end().ends_with(':');
+        out.push(if joins { ' ' } else { '\n' });
+    }
+    out
+}
+
+fn keeps_break(line: &str) -> bool {
+    let t = line.trim_start();
+    line.starts_with([' ', '\t'])
+        || t.starts_with(['>', '-', '*', '•', '|'])
+        || t.split_once(['.', ')']).is_some_and(|(n, _)| {
+            !n.is_empty() && n.len() <= 3 && n.chars().all(|c| c.is_ascii_digit())
+        })
+}
+
 /// Bidi embedding, override and isolate controls: they can make a line read in a
 /// different order than it is stored ("Trojan Source").
 fn is_bidi_control(c: char) -> bool {
@@ -91,6 +120,21 @@ mod tests {
     fn keeps_cyrillic_and_newlines() {
         assert_eq!(sanitize("Привіт,\r\nсвіт"), "Привіт,\nсвіт");
         assert_eq!(sanitize_line("a\nb\tc"), "a b c");
+    }
+
+    #[test]
+    fn reflow_joins_hard_wrapped_paragraphs_only() {
+        let mail = "Hello,\n\nI was charged twice for my order #48213 yesterday — two payments of $64.90 show on\nmy card statement. I only placed one order.\n\nThanks,\nSarah";
+        assert_eq!(
+            reflow(mail),
+            "Hello,\n\nI was charged twice for my order #48213 yesterday — two payments of $64.90 show on my card statement. I only placed one order.\n\nThanks,\nSarah"
+        );
+        let list = "Steps I tried before writing to you about the problem with login:\n- cleared the cookies\n- another browser";
+        assert_eq!(reflow(list), list);
+        let quoted = "> On Monday you wrote that the refund would arrive in a few business days\n> and it has not";
+        assert_eq!(reflow(quoted), quoted);
+        let numbered = "These are the things that happen when I press the button on the page\n1. nothing\n2) error";
+        assert_eq!(reflow(numbered), numbered);
     }
 
     #[test]

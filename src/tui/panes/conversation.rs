@@ -204,7 +204,11 @@ fn first_contact(open: &OpenTicket) -> String {
 fn message_lines<'a>(app: &App, m: &Message, width: usize) -> Vec<Line<'a>> {
     let t = &app.theme;
     let age = human_duration(app.now() - m.sent_at);
-    let when = format!("{} · {age} ago", m.sent_at.format("%d %b %H:%M"));
+    let tz = crate::sla::timezone(&app.config.sla);
+    let when = format!(
+        "{} · {age} ago",
+        m.sent_at.with_timezone(&tz).format("%d %b %H:%M")
+    );
     let author = sanitize_line(&m.author);
     let (marker, who, style, bar): (&str, String, Style, &str) = match m.direction {
         Direction::Inbound => ("▼", author, t.inbound, "  "),
@@ -220,7 +224,7 @@ fn message_lines<'a>(app: &App, m: &Message, width: usize) -> Vec<Line<'a>> {
     } else {
         t.base
     };
-    let body = sanitize(m.body.trim_end());
+    let body = sanitize(&crate::display::reflow(m.body.trim_end()));
     for l in wrap(&body, width.saturating_sub(2)) {
         out.push(Line::from(vec![
             Span::styled(bar.to_string(), style),
