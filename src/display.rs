@@ -39,6 +39,19 @@ fn sanitize_with(text: &str, keep_newlines: bool) -> String {
     out
 }
 
+/// The first `limit` bytes of `text` (cut at a character boundary) and how many
+/// bytes were left out.
+pub fn truncate_for_display(text: &str, limit: usize) -> (&str, usize) {
+    if text.len() <= limit {
+        return (text, 0);
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    (&text[..end], text.len() - end)
+}
+
 /// Joins lines that a mail client hard-wrapped (at 72–80 columns) back into
 /// paragraphs, so a narrow pane wraps them once instead of leaving a ragged short
 /// line after every long one. Short lines (greetings, sign-offs), list items, quoted

@@ -994,3 +994,38 @@ fn print_keys_markdown() {
         firstline::tui::keymap::keys_markdown(&firstline::tui::keymap::KeyMap::default())
     );
 }
+
+/// A 50 MB body (a pasted log) is drawn cut short with a note, not wrapped whole.
+#[test]
+fn a_fifty_megabyte_body_is_shown_truncated_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.db");
+    let mut store = Store::open(&path).unwrap();
+    let body = "ERROR 500 at checkout, stack trace follows\n".repeat(50 * 1024 * 1024 / 43);
+    ticket(
+        &mut store,
+        T {
+            subject: "Huge log",
+            name: "Ops",
+            email: Some("ops@example.com"),
+            handle: None,
+            channel: Channel::Email,
+            priority: Priority::High,
+            tags: &[],
+            minutes_ago: 5,
+            body: &body,
+            status: Status::New,
+        },
+    );
+    drop(store);
+    let mut app = App::new(Store::open(&path).unwrap(), Config::default()).unwrap();
+    app.clock = Some(now());
+    app.size = (120, 40);
+    app.reload().unwrap();
+    press(&mut app, "Enter G");
+    let screen = shot(&app, 120, 40);
+    assert!(screen.contains("more not shown"), "{screen}");
+    press(&mut app, "r");
+    type_text(&mut app, "Looking at it now.");
+    assert_eq!(app.composer.text(), "Looking at it now.");
+}

@@ -9,6 +9,9 @@ use crate::tone::{Commandment, ToneContext};
 use ratatui_textarea::CursorMove;
 use std::time::Instant;
 
+/// How much of the customer's message and of each note the live tone check reads.
+const TONE_CONTEXT_LIMIT: usize = 16 * 1024;
+
 impl App {
     /// Opens the composer on the ticket on screen, in `mode`.
     pub fn compose(&mut self, mode: ComposeMode) -> Result<(), StoreError> {
@@ -139,7 +142,8 @@ impl App {
         Ok(())
     }
 
-    /// Reruns the tone checker on the draft.
+    /// Reruns the tone checker on the draft (on every keystroke, so the customer's
+    /// message and the notes it is compared with are capped).
     pub fn recheck_tone(&mut self) {
         let draft = self.composer.text();
         let Some(open) = &self.open else {
@@ -152,12 +156,16 @@ impl App {
             .iter()
             .rev()
             .find(|m| m.direction == Direction::Inbound)
-            .map(|m| m.body.as_str());
+            .map(|m| crate::display::truncate_for_display(&m.body, TONE_CONTEXT_LIMIT).0);
         let notes: Vec<String> = d
             .messages
             .iter()
             .filter(|m| m.direction == Direction::Note)
-            .map(|m| m.body.clone())
+            .map(|m| {
+                crate::display::truncate_for_display(&m.body, TONE_CONTEXT_LIMIT)
+                    .0
+                    .to_string()
+            })
             .collect();
         let agent = self.config.agent.display_name();
         let unmodified = self.composer.canned_text.as_deref() == Some(draft.as_str());

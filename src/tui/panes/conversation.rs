@@ -201,6 +201,18 @@ fn first_contact(open: &OpenTicket) -> String {
         .unwrap_or_default()
 }
 
+/// The most of one message the console wraps and draws. A 50 MB log pasted into a
+/// ticket would otherwise stall every frame; the rest is a CLI command away.
+const DISPLAY_LIMIT: usize = 256 * 1024;
+
+fn human_bytes(n: usize) -> String {
+    if n >= 1024 * 1024 {
+        format!("{:.1} MB", n as f64 / (1024.0 * 1024.0))
+    } else {
+        format!("{} KB", n.div_ceil(1024))
+    }
+}
+
 fn message_lines<'a>(app: &App, m: &Message, width: usize) -> Vec<Line<'a>> {
     let t = &app.theme;
     let age = human_duration(app.now() - m.sent_at);
@@ -224,7 +236,15 @@ fn message_lines<'a>(app: &App, m: &Message, width: usize) -> Vec<Line<'a>> {
     } else {
         t.base
     };
-    let body = sanitize(&crate::display::reflow(m.body.trim_end()));
+    let (shown, cut) = crate::display::truncate_for_display(m.body.trim_end(), DISPLAY_LIMIT);
+    let mut body = sanitize(&crate::display::reflow(shown));
+    if cut > 0 {
+        body.push_str(&format!(
+            "\n[… {} more not shown; `firstline show {}` prints the whole message]",
+            human_bytes(cut),
+            m.ticket_id
+        ));
+    }
     for l in wrap(&body, width.saturating_sub(2)) {
         out.push(Line::from(vec![
             Span::styled(bar.to_string(), style),
