@@ -42,8 +42,13 @@ fn run_loop(terminal: &mut DefaultTerminal, app: &mut App) -> anyhow::Result<()>
     let size = terminal.size()?;
     app.size = (size.width, size.height);
     app.reload()?;
+    // For start-up benchmarks: quit as soon as the first complete frame is drawn.
+    let exit_after_first_frame = std::env::var_os("FIRSTLINE_EXIT_AFTER_FIRST_FRAME").is_some();
     while !app.should_quit {
         terminal.draw(|frame| panes::draw(frame, app))?;
+        if exit_after_first_frame {
+            break;
+        }
         if event::poll(POLL)? {
             match event::read()? {
                 Event::Key(key) => update::handle_key(app, key),
