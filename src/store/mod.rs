@@ -9,13 +9,17 @@ mod canned;
 mod customers;
 mod dump;
 mod health;
+mod ingest;
 mod messages;
+mod outbox;
 pub mod schema;
 pub mod search;
 mod tickets;
 
 pub use dump::Dump;
 pub use health::Health;
+pub use ingest::{IngestMessage, IngestOutcome, SourceProgress};
+pub use outbox::{ClaimScope, Claimed, OutboxEntry, OutboxState};
 pub use search::{SearchHit, SearchQuery};
 pub use tickets::{SortOrder, TicketFilter, View};
 
