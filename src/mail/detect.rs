@@ -254,12 +254,12 @@ pub(crate) fn sniff(head: &[u8], ext: &str) -> Result<Format, String> {
     if ext == "csv" {
         return Ok(Format::Csv);
     }
-    if head.starts_with(b"From ") {
-        return Ok(Format::Mbox);
-    }
     if ext == "eml" || ext == "msg" {
         // Named as a message: read it as one, however malformed its headers.
         return Ok(Format::Eml);
+    }
+    if head.starts_with(b"From ") {
+        return Ok(Format::Mbox);
     }
     if looks_like_headers(&text) {
         return Ok(Format::Eml);

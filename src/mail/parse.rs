@@ -51,8 +51,11 @@ pub fn parse_mail(raw: &[u8]) -> Result<ParsedMail, String> {
     if raw.iter().all(|b| b.is_ascii_whitespace()) {
         return Err("empty message".into());
     }
-    let msg = guarded_parse(raw)?
-        .ok_or_else(|| "no header block: not an RFC 5322 message".to_string())?;
+    let (msg, fallback_body) = match guarded_parse(raw) {
+        Ok(m) => (m, None),
+        Err(why) => headers_only(raw, &why)?,
+    };
+    let msg = msg.ok_or_else(|| "no header block: not an RFC 5322 message".to_string())?;
     if msg.headers().is_empty() {
         return Err("no header block: not an RFC 5322 message".into());
     }
@@ -121,7 +124,24 @@ pub fn parse_mail(raw: &[u8]) -> Result<ParsedMail, String> {
         keep
     });
 
-    for part in msg.attachments() {
+    // A text part the parser filed as an attachment (a truncated multipart, a missing
+    // disposition) is the body when there is no other.
+    let mut body_from_attachment = None;
+    if body.trim().is_empty() {
+        body_from_attachment = msg
+            .attachments()
+            .position(|p| matches!(p.body, PartType::Text(_)) && p.attachment_name().is_none());
+        if let Some(text) = body_from_attachment
+            .and_then(|i| msg.attachments().nth(i))
+            .and_then(|p| p.text_contents())
+        {
+            out.body = cap(clean_text(text), BODY_LIMIT, &mut out.warnings, "body");
+        }
+    }
+    for (i, part) in msg.attachments().enumerate() {
+        if Some(i) == body_from_attachment {
+            continue;
+        }
         let content_type = part
             .content_type()
             .map(|c| match c.subtype() {
@@ -150,6 +170,11 @@ pub fn parse_mail(raw: &[u8]) -> Result<ParsedMail, String> {
     if let Some(w) = unclosed_multipart(&msg, raw) {
         out.warnings.push(w);
     }
+    if let Some((body, why)) = fallback_body {
+        out.body = cap(clean_text(&body), BODY_LIMIT, &mut out.warnings, "body");
+        out.warnings
+            .push(format!("{why}; headers read, body kept as raw text"));
+    }
     Ok(out)
 }
 
@@ -174,6 +199,29 @@ fn guarded_parse(raw: &[u8]) -> Result<Option<mail_parser::Message<'_>>, String>
     let result = std::panic::catch_unwind(|| MessageParser::default().parse(raw));
     QUIET_PANICS.with(|q| q.set(false));
     result.map_err(|_| "MIME structure the parser cannot follow (mail-parser gave up)".to_string())
+}
+
+/// When the MIME tree defeats the parser, read the header block alone and keep the
+/// rest as text: the customer's words still reach the queue.
+#[allow(clippy::type_complexity)]
+fn headers_only<'a>(
+    raw: &'a [u8],
+    why: &str,
+) -> Result<(Option<mail_parser::Message<'a>>, Option<(String, String)>), String> {
+    let split = find(raw, b"\r\n\r\n")
+        .map(|i| i + 4)
+        .or_else(|| find(raw, b"\n\n").map(|i| i + 2))
+        .unwrap_or(raw.len());
+    let (head, body) = raw.split_at(split);
+    let msg = guarded_parse(head).map_err(|_| why.to_string())?;
+    Ok((
+        msg,
+        Some((String::from_utf8_lossy(body).into_owned(), why.to_string())),
+    ))
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 fn cap(text: String, limit: usize, warnings: &mut Vec<String>, what: &str) -> String {
