@@ -514,3 +514,56 @@ fn every_message_in_the_shared_corpora_imports_or_is_reported() {
     let again = import(&mut store, &[data], &ImportOptions::default());
     assert_eq!(again.added, 0);
 }
+
+#[test]
+fn cli_import_prints_a_summary_and_paste_opens_a_ticket() {
+    use assert_cmd::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("q.db");
+    let cli = || {
+        let mut c = Command::cargo_bin("firstline").unwrap();
+        c.arg("--db")
+            .arg(&db)
+            .arg("--config")
+            .arg(dir.path().join("none.toml"));
+        c
+    };
+    cli()
+        .arg("import")
+        .arg(fixture("koi8r.mbox"))
+        .arg(fixture("forms.csv"))
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("imported 5 messages"))
+        .stdout(predicates::str::contains("forms.csv#3"));
+    let out = cli()
+        .args(["import", "--json"])
+        .arg(fixture("koi8r.mbox"))
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["added"], 0);
+    let dups = json["duplicate_message_ids"].as_u64().unwrap()
+        + json["duplicate_content"].as_u64().unwrap();
+    assert_eq!(dups, 3);
+    cli()
+        .args([
+            "import",
+            "--paste",
+            "--channel",
+            "phone",
+            "--customer",
+            "Ola <ola@example.com>",
+        ])
+        .write_stdin("Called about invoice 42, wants a copy by mail.")
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "imported 1 messages into 1 new tickets",
+        ));
+    cli()
+        .args(["list", "--view", "all"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("Call: Ola"));
+}

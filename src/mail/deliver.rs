@@ -173,13 +173,14 @@ fn run_sendmail(cmd: &str, raw: &[u8]) -> Result<(), String> {
         }
         out
     };
-    if let Some(mut stdin) = child.stdin.take() {
-        if let Err(e) = stdin.write_all(&lf) {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!("`{cmd}` did not take the message: {e}"));
-        }
-    }
+    // Written from a thread so a command that talks before it reads cannot deadlock us.
+    let writer = child.stdin.take().map(|mut stdin| {
+        std::thread::spawn(move || {
+            let result = stdin.write_all(&lf);
+            drop(stdin);
+            result
+        })
+    });
     let started = std::time::Instant::now();
     loop {
         match child.try_wait() {
@@ -196,8 +197,14 @@ fn run_sendmail(cmd: &str, raw: &[u8]) -> Result<(), String> {
     let output = child
         .wait_with_output()
         .map_err(|e| format!("waiting for `{cmd}`: {e}"))?;
+    let written = writer
+        .map(|w| {
+            w.join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("writer panicked")))
+        })
+        .unwrap_or(Ok(()));
     if output.status.success() {
-        Ok(())
+        written.map_err(|e| format!("`{cmd}` exited before reading the whole message: {e}"))
     } else {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let detail = super::truncate_at_char(stderr.trim(), 300);

@@ -100,9 +100,20 @@ pub fn build_reply(
         if references.is_empty() {
             references.extend(p.in_reply_to.iter().cloned());
         }
+        if references.is_empty() {
+            // The customer's client dropped the chain: rebuild it from the thread.
+            references.extend(
+                messages
+                    .iter()
+                    .take_while(|m| m.id != p.id)
+                    .filter_map(|m| m.message_id.clone())
+                    .filter(|id| !id.ends_with(".firstline")),
+            );
+        }
         references.extend(p.message_id.iter().cloned());
     }
-    references.dedup();
+    let mut seen = std::collections::HashSet::new();
+    references.retain(|r| seen.insert(r.clone()));
     if references.len() > MAX_REFERENCES {
         references.drain(..references.len() - MAX_REFERENCES);
     }
