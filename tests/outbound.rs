@@ -298,3 +298,71 @@ fn cli_reply_is_queued_listed_sent_and_undoable() {
     let sent = std::fs::read_to_string(&captured).unwrap();
     assert!(sent.contains("In-Reply-To: <koi8-q2@example.ru>"), "{sent}");
 }
+
+/// A minimal SMTP server on localhost that accepts one message and hands back what it
+/// received (envelope commands and data).
+fn fake_smtp() -> (u16, std::thread::JoinHandle<String>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut out = stream;
+        let mut log = String::new();
+        let mut say = |out: &mut std::net::TcpStream, line: &str| {
+            out.write_all(line.as_bytes()).unwrap();
+            out.write_all(b"\r\n").unwrap();
+        };
+        say(&mut out, "220 fake ESMTP");
+        let mut in_data = false;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap() == 0 {
+                break;
+            }
+            log.push_str(&line);
+            if in_data {
+                if line == ".\r\n" {
+                    in_data = false;
+                    say(&mut out, "250 queued");
+                }
+                continue;
+            }
+            let cmd = line.to_ascii_uppercase();
+            if cmd.starts_with("EHLO") || cmd.starts_with("HELO") {
+                say(&mut out, "250 fake");
+            } else if cmd.starts_with("DATA") {
+                in_data = true;
+                say(&mut out, "354 go on");
+            } else if cmd.starts_with("QUIT") {
+                say(&mut out, "221 bye");
+                break;
+            } else {
+                say(&mut out, "250 ok");
+            }
+        }
+        log
+    });
+    (port, handle)
+}
+
+#[test]
+fn smtp_transport_delivers_with_the_right_envelope() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, server) = fake_smtp();
+    let mut cfg = config(dir.path(), None);
+    cfg.mail.smtp_server = Some(format!("localhost:{port}"));
+    let (mut store, ticket) = store_with_thread(&cfg);
+    let id = queue_reply(&mut store, &cfg, ticket, "Через SMTP").unwrap();
+    let report = deliver_due(&mut store, &cfg, Utc::now() + Duration::seconds(11)).unwrap();
+    assert_eq!(report.sent.len(), 1, "{report:?}");
+    let log = server.join().unwrap();
+    assert!(log.contains("MAIL FROM:<help@shop.example>"), "{log}");
+    assert!(log.contains("RCPT TO:<ivan@example.ru>"), "{log}");
+    assert!(log.contains("In-Reply-To: <koi8-q2@example.ru>"), "{log}");
+    assert_eq!(
+        store.outbox_entry(id).unwrap().unwrap().state,
+        OutboxState::Sent
+    );
+}

@@ -27,8 +27,13 @@ pub enum Transport {
     Sendmail(String),
     /// `.eml` files written into a folder.
     Directory(PathBuf),
-    /// SMTP is configured but this build does not speak it yet.
-    SmtpUnavailable(String),
+    /// SMTP with TLS (implicit on port 465, STARTTLS otherwise; plain only to localhost).
+    Smtp {
+        server: String,
+        user: Option<String>,
+        /// The environment variable that holds the password.
+        password_env: Option<String>,
+    },
 }
 
 impl Transport {
@@ -49,7 +54,11 @@ impl Transport {
             .as_ref()
             .filter(|s| !s.trim().is_empty())
         {
-            return Ok(Transport::SmtpUnavailable(server.clone()));
+            return Ok(Transport::Smtp {
+                server: server.trim().to_string(),
+                user: config.mail.smtp_user.clone(),
+                password_env: config.mail.smtp_password_env.clone(),
+            });
         }
         if let Some(dir) = &config.mail.outbox_dir {
             return Ok(Transport::Directory(dir.clone()));
@@ -78,9 +87,12 @@ impl Transport {
                     .map(|_| dir.join(&name).display().to_string())
                     .map_err(|e| e.to_string())
             }
-            Transport::SmtpUnavailable(server) => Err(format!(
-                "SMTP ({server}) is not supported by this build yet; set mail.sendmail = \"msmtp -t\" or remove smtp_server to write .eml files"
-            )),
+            Transport::Smtp {
+                server,
+                user,
+                password_env,
+            } => super::smtp::send(server, user.as_deref(), password_env.as_deref(), raw)
+                .map(|_| format!("via SMTP {server}")),
         }
     }
 }

@@ -22,6 +22,7 @@ mod mbox;
 mod outbound;
 mod parse;
 pub mod paste;
+mod smtp;
 
 pub use chat::ChatMessage;
 pub use deliver::{deliver_due, deliver_now, DeliveryReport, Transport};
