@@ -310,7 +310,7 @@ fn fake_smtp() -> (u16, std::thread::JoinHandle<String>) {
         let mut reader = BufReader::new(stream.try_clone().unwrap());
         let mut out = stream;
         let mut log = String::new();
-        let mut say = |out: &mut std::net::TcpStream, line: &str| {
+        let say = |out: &mut std::net::TcpStream, line: &str| {
             out.write_all(line.as_bytes()).unwrap();
             out.write_all(b"\r\n").unwrap();
         };
