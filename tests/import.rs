@@ -567,3 +567,46 @@ fn cli_import_prints_a_summary_and_paste_opens_a_ticket() {
         .success()
         .stdout(predicates::str::contains("Call: Ola"));
 }
+
+#[test]
+fn watch_mode_imports_mail_delivered_into_a_maildir() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let maildir = dir.path().join("Inbox");
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let watcher = {
+        let (stop, maildir) = (stop.clone(), maildir.clone());
+        std::thread::spawn(move || {
+            let mut store = Store::open_in_memory().unwrap();
+            firstline::mail::watch(
+                &mut store,
+                &config(),
+                &[maildir],
+                &ImportOptions::default(),
+                &stop,
+                &mut |r| {
+                    let _ = tx.send(r.added);
+                },
+            )
+            .unwrap();
+            store
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Deliver the way an MDA does: write into tmp/, then rename into new/.
+    let tmp = maildir.join("tmp/1764150000.M9P9.host");
+    std::fs::copy(fixture("cp1251.eml"), &tmp).unwrap();
+    std::fs::rename(&tmp, maildir.join("new/1764150000.M9P9.host")).unwrap();
+    let added = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the watcher imported the new mail");
+    stop.store(true, Ordering::Relaxed);
+    let store = watcher.join().unwrap();
+    assert_eq!(added, 1);
+    assert_eq!(store.tickets().unwrap()[0].subject, "Замовлення не прийшло");
+}

@@ -58,6 +58,9 @@ pub struct ImportArgs {
     /// Time zone of chat exports' local times (default: sla.timezone from the settings).
     #[arg(long)]
     pub timezone: Option<chrono_tz::Tz>,
+    /// After importing, keep watching the paths and import new mail as it arrives.
+    #[arg(long)]
+    pub watch: bool,
     /// Messages per transaction.
     #[arg(long, default_value_t = 500, hide = true)]
     pub batch_size: usize,
@@ -103,12 +106,57 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     )?;
     bar.finish_and_clear();
     print_report(&report, args.json)?;
+    if args.watch && !args.dry_run {
+        return watch(ctx, &args, &mut store, &options);
+    }
     let nothing = report.messages() == 0 && !report.skipped.is_empty();
     Ok(if nothing {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Runs until interrupted; every batch is committed, so Ctrl-C loses nothing.
+fn watch(
+    ctx: &Context,
+    args: &ImportArgs,
+    store: &mut crate::store::Store,
+    options: &ImportOptions,
+) -> Result<ExitCode> {
+    eprintln!("watching for new mail; Ctrl-C stops");
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let json = args.json;
+    let mut on_import = |report: &ImportReport| {
+        if json {
+            let _ = print_json(report);
+            return;
+        }
+        println!(
+            "{} imported {} messages ({} new tickets, {} duplicates, {} failed)",
+            chrono::Local::now().format("%H:%M:%S"),
+            report.added,
+            report.new_tickets,
+            report.duplicate_message_ids + report.duplicate_content,
+            report.failures.len()
+        );
+        for f in &report.failures {
+            println!(
+                "  {}: {}",
+                sanitize_line(&f.location),
+                sanitize_line(&f.reason)
+            );
+        }
+    };
+    crate::mail::watch(
+        store,
+        &ctx.config,
+        &args.paths,
+        options,
+        &stop,
+        &mut on_import,
+    )?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn options(ctx: &Context, args: &ImportArgs) -> Result<ImportOptions> {

@@ -23,6 +23,7 @@ mod outbound;
 mod parse;
 pub mod paste;
 mod smtp;
+mod watch;
 
 pub use chat::ChatMessage;
 pub use deliver::{deliver_due, deliver_now, DeliveryReport, Transport};
@@ -31,6 +32,7 @@ pub use export::export_mbox;
 pub use intake::{import_items, import_paths, ImportOptions, ImportReport, Problem, ProgressEvent};
 pub use outbound::{build_reply, cancel_reply, queue_reply, BuiltReply};
 pub use parse::{parse_mail, ParsedMail};
+pub use watch::watch;
 
 use crate::store::StoreError;
 
