@@ -210,6 +210,13 @@ pub fn import_items(
     run.finish(outcome)
 }
 
+/// Messages waiting for the next transaction, with where each came from.
+#[derive(Default)]
+struct Batch {
+    locations: Vec<String>,
+    items: Vec<IngestMessage>,
+}
+
 /// State of one import run.
 struct Run<'a> {
     store: &'a mut Store,
@@ -328,7 +335,7 @@ impl<'a> Run<'a> {
         items: Box<dyn Iterator<Item = Item> + '_>,
         progress: &mut dyn FnMut(ProgressEvent),
     ) -> Result<bool, MailError> {
-        let mut batch: Vec<(String, IngestMessage)> = Vec::new();
+        let mut batch = Batch::default();
         let mut last = Position::default();
         for item in items {
             if self
@@ -348,9 +355,10 @@ impl<'a> Run<'a> {
             counts.messages += 1;
             last = item.position.clone();
             if let Some(ingest) = self.convert(format, item.location.clone(), item.payload)? {
-                batch.push((item.location, ingest));
+                batch.locations.push(item.location);
+                batch.items.push(ingest);
             }
-            if batch.len() >= self.options.batch_size.max(1) {
+            if batch.items.len() >= self.options.batch_size.max(1) {
                 self.flush(format, &mut batch, key.as_deref(), &last)?;
             }
         }
@@ -496,7 +504,7 @@ impl<'a> Run<'a> {
     fn flush(
         &mut self,
         format: Format,
-        batch: &mut Vec<(String, IngestMessage)>,
+        batch: &mut Batch,
         key: Option<&str>,
         position: &Position,
     ) -> Result<(), MailError> {
@@ -504,15 +512,15 @@ impl<'a> Run<'a> {
             source: k.to_string(),
             position: serde_json::to_string(position).unwrap_or_default(),
         });
-        if batch.is_empty() {
+        if batch.items.is_empty() {
             if let Some(p) = &progress {
                 self.store.set_import_progress(p)?;
             }
             return Ok(());
         }
-        let items: Vec<IngestMessage> = batch.iter().map(|(_, m)| m.clone()).collect();
-        let outcomes = self.store.ingest_batch(&items, progress.as_ref())?;
-        for ((location, _), outcome) in batch.drain(..).zip(outcomes) {
+        let outcomes = self.store.ingest_batch(&batch.items, progress.as_ref())?;
+        batch.items.clear();
+        for (location, outcome) in batch.locations.drain(..).zip(outcomes) {
             let counts = self.report.formats.entry(format).or_default();
             match outcome {
                 Ok(IngestOutcome::Added { new_ticket, .. }) => {
@@ -566,7 +574,13 @@ fn open_source<'s>(
                     files.extend(entries.filter_map(|e| e.ok().map(|e| e.path())));
                 }
             }
-            files.retain(|f| f.is_file());
+            // Maildir readers ignore dot files (`.noindex`, editor and lock files).
+            files.retain(|f| {
+                f.is_file()
+                    && !f
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            });
             files.sort();
             Ok(file_items(files, resume.and_then(|p| p.last.clone()), true))
         }

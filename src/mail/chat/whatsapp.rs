@@ -28,8 +28,7 @@ fn line_re() -> &'static Regex {
 pub(crate) fn looks_like_whatsapp(text: &str) -> bool {
     text.lines()
         .find(|l| !l.trim().is_empty())
-        .and_then(|l| line_re().captures(l.trim_start_matches('\u{feff}')))
-        .is_some_and(|c| c.get(8).is_some_and(|m| m.as_str().contains(':')) || c.get(8).is_some())
+        .is_some_and(|l| line_re().is_match(l.trim_start_matches('\u{feff}')))
 }
 
 struct Raw {
