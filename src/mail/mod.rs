@@ -100,3 +100,23 @@ pub(crate) fn truncate_at_char(text: &str, limit: usize) -> &str {
     }
     &text[..end]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_shareable_error<T: std::error::Error + Send + Sync + 'static>() {}
+
+    #[test]
+    fn mail_error_can_cross_threads_and_box_into_anyhow() {
+        is_shareable_error::<MailError>();
+    }
+
+    #[test]
+    fn sha256_is_lowercase_hex() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

@@ -278,7 +278,9 @@ fn unclosed_multipart(msg: &mail_parser::Message<'_>, raw: &[u8]) -> Option<Stri
     }
     let boundary = ct.attribute("boundary")?;
     let closing = format!("--{boundary}--");
-    let found = raw.windows(closing.len()).any(|w| w == closing.as_bytes());
+    // The closing boundary sits at the end; an epilogue longer than this is unheard of.
+    let tail = &raw[raw.len().saturating_sub(64 * 1024)..];
+    let found = find(tail, closing.as_bytes()).is_some();
     (!found).then(|| "multipart never closed: the message looks truncated".to_string())
 }
 

@@ -306,11 +306,12 @@ fn find_thread(
     };
     let window = item.thread_window.num_seconds();
     let ts = to_ts(at);
+    // created_at is the first message's time and updated_at never less than the last
+    // one's, so the window is checked without reading the thread.
     let mut stmt = conn.prepare_cached(
-        "SELECT t.id, t.subject, min(m.sent_at), max(m.sent_at)
-         FROM tickets t JOIN messages m ON m.ticket_id = t.id
-         WHERE t.customer_id = ?1 AND t.status != 'spam' AND t.channel = ?2
-         GROUP BY t.id ORDER BY max(m.sent_at) DESC",
+        "SELECT id, subject, created_at, updated_at FROM tickets
+         WHERE customer_id = ?1 AND status != 'spam' AND channel = ?2
+         ORDER BY updated_at DESC",
     )?;
     let rows = stmt.query_map(params![customer, item.channel.as_str()], |r| {
         Ok((
