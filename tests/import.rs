@@ -610,3 +610,69 @@ fn watch_mode_imports_mail_delivered_into_a_maildir() {
     assert_eq!(added, 1);
     assert_eq!(store.tickets().unwrap()[0].subject, "Замовлення не прийшло");
 }
+
+#[test]
+fn a_killed_maildir_import_resumes_after_the_last_committed_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let maildir = dir.path().join("Inbox");
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    for i in 0..9 {
+        std::fs::write(
+            maildir.join(format!("cur/17641{i:05}.M{i}P1.host:2,S")),
+            format!(
+                "From: c{i}@example.com\nSubject: Topic {i}\nDate: Thu, 26 Nov 2026 07:0{i}:00 +0000\nMessage-ID: <md{i}@example.com>\n\nBody {i}\n"
+            ),
+        )
+        .unwrap();
+    }
+    let small = ImportOptions {
+        batch_size: 2,
+        ..Default::default()
+    };
+    let mut whole = Store::open_in_memory().unwrap();
+    import(&mut whole, std::slice::from_ref(&maildir), &small);
+    let mut resumed = Store::open_in_memory().unwrap();
+    let killed = import(
+        &mut resumed,
+        std::slice::from_ref(&maildir),
+        &ImportOptions {
+            stop_after: Some(5),
+            ..small.clone()
+        },
+    );
+    assert_eq!(killed.added, 4);
+    let rest = import(&mut resumed, std::slice::from_ref(&maildir), &small);
+    assert_eq!((rest.messages(), rest.added), (5, 5));
+    let (a, b) = (whole.export().unwrap(), resumed.export().unwrap());
+    assert_eq!(a.tickets, b.tickets);
+    assert_eq!(a.messages, b.messages);
+    assert!(b.tickets.iter().all(|t| !t.unread), "seen flag honoured");
+}
+
+#[test]
+fn telegram_full_export_knows_which_messages_are_ours() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("result.json");
+    std::fs::write(
+        &path,
+        r#"{"about": "Here is the data you requested.",
+            "personal_information": {"user_id": 777, "first_name": "Taras"},
+            "chats": {"about": "chats", "list": [
+              {"name": "Bob", "type": "personal_chat", "id": 42, "messages": [
+                {"id": 1, "type": "message", "date": "2026-11-20T10:00:00", "from": "Bob", "from_id": "user42", "text": "hi"},
+                {"id": 2, "type": "message", "date": "2026-11-20T10:01:00", "from": "Taras", "from_id": "user777", "text": "hello Bob"}
+              ]},
+              {"name": "Saved Messages", "type": "saved_messages", "id": 777, "messages": []}
+            ]}}"#,
+    )
+    .unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let report = import(&mut store, &[path], &ImportOptions::default());
+    assert_eq!(report.added, 2, "{report:?}");
+    let t = &all_tickets(&store)[0];
+    let msgs = thread(&store, t.id);
+    assert_eq!(msgs[0].direction, Direction::Inbound);
+    assert_eq!(msgs[1].direction, Direction::Outbound);
+}
