@@ -248,7 +248,7 @@ pub(crate) fn sniff(head: &[u8], ext: &str) -> Result<Format, String> {
         return if chat_export || (trimmed.contains("\"chats\"") && trimmed.contains("\"list\"")) {
             Ok(Format::Telegram)
         } else {
-            Err("JSON that is not a Telegram Desktop export (no \"messages\")".into())
+            Err("JSON that is not a Telegram Desktop export".into())
         };
     }
     if ext == "csv" {
