@@ -1,16 +1,17 @@
 //! Mail and chat intake, and the way replies leave the machine.
 //!
-//! Intake (`import_paths`): one reader per format (`mbox`, `maildir`, `eml` files,
-//! `telegram` JSON, `whatsapp` text, `csv` web forms, pasted transcripts) turns a
-//! source into items with a location for error reports; `parse` turns raw RFC 5322
-//! bytes into a message; `intake` converts, batches and hands them to the store, which
-//! owns threading, deduplication and resume progress (`store::ingest`). Importers know
-//! nothing of SQL; the store knows nothing of MIME.
+//! Intake (`import_paths`, `watch`): `detect` sniffs paths into sources (mbox, Maildir,
+//! `.eml` files, Telegram JSON, WhatsApp text, CSV web forms; pasted transcripts come
+//! through `paste`); `sources` reads each into items with a location for error reports
+//! and a resume position; `parse` turns raw RFC 5322 bytes into a message; `intake`
+//! converts, batches and hands them to the store, which owns threading, deduplication
+//! and resume progress (`store::ingest`). Importers know nothing of SQL; the store
+//! knows nothing of MIME.
 //!
 //! Outbound (`queue_reply`, `cancel_reply`, `deliver_due`): a reply is built as an
 //! RFC 5322 message once (its Message-ID never changes), waits in the outbox for the
-//! undo window, then goes through a sendmail-compatible command or is written as an
-//! `.eml` file into the outbox folder.
+//! undo window, then goes through a sendmail-compatible command, SMTP (`smtp`), or is
+//! written as an `.eml` file into the outbox folder (`deliver`).
 
 mod attachments;
 mod chat;
@@ -23,6 +24,7 @@ mod outbound;
 mod parse;
 pub mod paste;
 mod smtp;
+mod sources;
 mod watch;
 
 pub use chat::ChatMessage;

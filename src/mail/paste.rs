@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use super::chat::{local_to_utc, short_hash, whatsapp, ChatMessage};
-use super::intake::Payload;
+use super::sources::Payload;
 use crate::model::{Channel, Direction, NewCustomer, TicketId};
 
 /// Who and where a pasted transcript belongs to.

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::{local_to_utc, short_hash, ChatMessage};
-use crate::mail::intake::Payload;
+use crate::mail::sources::Payload;
 use crate::model::{Channel, Direction, NewCustomer};
 
 /// Reads a CSV file into one payload per row.

@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::path::Path;
 
 use super::{local_to_utc, ChatMessage};
-use crate::mail::intake::Payload;
+use crate::mail::sources::Payload;
 use crate::model::{Attachment, Channel, Direction, NewCustomer};
 
 /// Reads an export into payloads, one per message, in file order.

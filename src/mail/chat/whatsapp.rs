@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use super::{customer_from_name, local_to_utc, short_hash, ChatMessage};
-use crate::mail::intake::Payload;
+use crate::mail::sources::Payload;
 use crate::model::{Attachment, Channel, Direction};
 
 fn line_re() -> &'static Regex {
