@@ -366,3 +366,22 @@ fn smtp_transport_delivers_with_the_right_envelope() {
         OutboxState::Sent
     );
 }
+
+#[test]
+fn with_nowhere_to_send_replies_wait_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path(), None);
+    cfg.mail.outbox_dir = None;
+    let (mut store, ticket) = store_with_thread(&cfg);
+    let idle = deliver_due(&mut store, &cfg, Utc::now()).unwrap();
+    assert!(
+        idle.sent.is_empty() && idle.failed.is_empty(),
+        "nothing due, no error"
+    );
+    let id = queue_reply(&mut store, &cfg, ticket, "Hello").unwrap();
+    let report = deliver_due(&mut store, &cfg, Utc::now() + Duration::seconds(11)).unwrap();
+    assert_eq!(report.failed.len(), 1);
+    let entry = store.outbox_entry(id).unwrap().unwrap();
+    assert_eq!(entry.state, OutboxState::Queued);
+    assert!(entry.last_error.unwrap().contains("mail.sendmail"));
+}

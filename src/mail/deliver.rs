@@ -122,9 +122,23 @@ pub fn deliver_now(
     config: &Config,
     scope: ClaimScope,
 ) -> Result<DeliveryReport, MailError> {
-    let transport = Transport::from_config(config, store.path())?;
     let claimed = store.claim_outbound(scope)?;
     let mut report = DeliveryReport::default();
+    if claimed.is_empty() {
+        return Ok(report);
+    }
+    let transport = match Transport::from_config(config, store.path()) {
+        Ok(t) => t,
+        Err(e) => {
+            // Nowhere to send: the replies wait, with the reason on them.
+            let retry = Utc::now() + Duration::seconds(60);
+            for c in claimed {
+                store.mark_outbound_failed(c.id, &e.to_string(), Some(retry))?;
+                report.failed.push((c.message, e.to_string()));
+            }
+            return Ok(report);
+        }
+    };
     for c in claimed {
         deliver_one(store, &transport, c, &mut report)?;
     }

@@ -163,6 +163,7 @@ pub fn import_items(
     options: &ImportOptions,
 ) -> Result<ImportReport, MailError> {
     let mut run = Run::new(store, config, options)?;
+    run.report.formats.entry(format).or_default().sources += 1;
     let items = messages.into_iter().enumerate().map(|(i, m)| Item {
         location: format!("{}#{}", format.as_str(), i + 1),
         position: Position::default(),
