@@ -290,7 +290,19 @@ impl<'a> Run<'a> {
                 return Ok(true);
             }
         };
-        self.items(source.format(), Some(key), items, progress)
+        let before = self.items_seen;
+        let go_on = self.items(source.format(), Some(key), items, progress)?;
+        if go_on
+            && resume.is_none()
+            && self.items_seen == before
+            && source.format() != Format::Maildir
+        {
+            self.report.skipped.push(Problem {
+                location: source.path().display().to_string(),
+                reason: format!("no {} messages found in it", source.format().as_str()),
+            });
+        }
+        Ok(go_on)
     }
 
     fn items(
