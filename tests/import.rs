@@ -597,7 +597,8 @@ fn watch_mode_imports_mail_delivered_into_a_maildir() {
             store
         })
     };
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Give the watcher time to register before mail arrives.
+    std::thread::sleep(std::time::Duration::from_millis(800));
     // Deliver the way an MDA does: write into tmp/, then rename into new/.
     let tmp = maildir.join("tmp/1764150000.M9P9.host");
     std::fs::copy(fixture("cp1251.eml"), &tmp).unwrap();
