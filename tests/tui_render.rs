@@ -392,7 +392,7 @@ mod state {
         let msgs = app.store.messages(id).unwrap();
         let last = msgs.last().unwrap();
         assert_eq!(last.direction, Direction::Outbound);
-        assert_eq!(last.body, "Your refund is on its way.");
+        assert_eq!(last.body.trim_end(), "Your refund is on its way.");
         assert!(app.composer.is_empty());
         assert_eq!(app.message.as_ref().unwrap().text, "sent · u to undo");
         assert_eq!(app.store.draft(id).unwrap(), None);
@@ -763,7 +763,7 @@ mod state {
         });
         press(&mut app, "ctrl-s y");
         let last = app.store.messages(id).unwrap().pop().unwrap();
-        assert_eq!(last.body, "whatever.");
+        assert_eq!(last.body.trim_end(), "whatever.");
         assert_eq!(last.direction, Direction::Outbound);
     }
 

@@ -1,12 +1,337 @@
-//! `firstline import`: placeholder until intake lands.
-use super::Context;
+//! `firstline import`: mail and chats into the queue, with a progress bar on stderr
+//! and a summary at the end (counts per format, duplicates, failures with file and
+//! offset, messages per second). `--paste` takes a transcript or call notes on stdin.
+
+use anyhow::{Context as _, Result};
+use clap::Args;
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Arguments of `firstline import`.
-#[derive(Debug, clap::Args)]
-pub struct ImportArgs {}
+use super::{print_json, user_error, Context};
+use crate::display::sanitize_line;
+use crate::mail::paste::{parse_transcript, PasteOptions};
+use crate::mail::{Format, ImportOptions, ImportReport, ProgressEvent};
+use crate::model::{parse_address, Channel, NewCustomer, TicketId};
 
-/// Not built yet.
-pub fn run(_ctx: &Context, _args: ImportArgs) -> anyhow::Result<ExitCode> {
-    Err(super::user_error("`firstline import` is not built yet"))
+/// Failures and warnings listed in the text summary before "and N more".
+const LISTED: usize = 20;
+
+/// Arguments of `firstline import`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  firstline import ~/Mail/Inbox ~/Mail/Sent          # Maildirs; Sent links our answers
+  firstline import archive.mbox --dry-run
+  firstline import result.json                       # Telegram Desktop export
+  firstline import 'WhatsApp Chat with Olena.txt'
+  firstline import forms.csv                         # header: submitted_at,name,email,subject,message
+  pbpaste | firstline import --paste --channel chat --ticket 12")]
+pub struct ImportArgs {
+    /// Files or folders: mbox, Maildir, .eml (or folders of them), Telegram result.json,
+    /// WhatsApp .txt, CSV.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Treat every path as this format instead of detecting it.
+    #[arg(long, value_parser = parse_format)]
+    pub format: Option<Format>,
+    /// Show what would be imported; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Read a pasted transcript or typed call notes from stdin.
+    #[arg(long)]
+    pub paste: bool,
+    /// Channel of a pasted transcript (chat, phone, email, web).
+    #[arg(long, default_value = "chat")]
+    pub channel: Channel,
+    /// Add the pasted messages to this ticket instead of opening a new one.
+    #[arg(long)]
+    pub ticket: Option<TicketId>,
+    /// Who the pasted conversation is with: "Name <address>", an address, or a name.
+    #[arg(long)]
+    pub customer: Option<String>,
+    /// Subject of the ticket a paste opens.
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// Your name as it appears in chat exports and transcripts (repeatable).
+    #[arg(long)]
+    pub me: Vec<String>,
+    /// Time zone of chat exports' local times (default: sla.timezone from the settings).
+    #[arg(long)]
+    pub timezone: Option<chrono_tz::Tz>,
+    /// After importing, keep watching the paths and import new mail as it arrives.
+    #[arg(long)]
+    pub watch: bool,
+    /// Messages per transaction.
+    #[arg(long, default_value_t = 500, hide = true)]
+    pub batch_size: usize,
+    /// Stop after N messages as if killed (for testing resume).
+    #[arg(long, hide = true)]
+    pub stop_after: Option<usize>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+}
+
+/// Runs the import and prints the summary. Exit 0 even when some messages failed:
+/// they are listed; exit 1 only when nothing could be read at all.
+pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
+    if args.paste {
+        return paste(ctx, args);
+    }
+    if args.paths.is_empty() {
+        return Err(user_error(
+            "nothing to import: give files or folders, or --paste to read a transcript from stdin",
+        ));
+    }
+    let mut store = ctx.open_store(false)?;
+    store.set_actor("import");
+    let options = options(ctx, &args)?;
+    let bar = progress_bar();
+    let mut on_progress = |event: ProgressEvent| match event {
+        ProgressEvent::Source { path, format } => {
+            bar.set_message(format!("{} {}", format.as_str(), path.display()))
+        }
+        ProgressEvent::Items(n) => bar.set_position(n as u64),
+    };
+    let report = crate::mail::import_paths(
+        &mut store,
+        &ctx.config,
+        &args.paths,
+        &options,
+        &mut on_progress,
+    )?;
+    bar.finish_and_clear();
+    print_report(&report, args.json)?;
+    if args.watch && !args.dry_run {
+        return watch(ctx, &args, &mut store, &options);
+    }
+    let nothing = report.messages() == 0 && !report.skipped.is_empty();
+    Ok(if nothing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Runs until interrupted; every batch is committed, so Ctrl-C loses nothing.
+fn watch(
+    ctx: &Context,
+    args: &ImportArgs,
+    store: &mut crate::store::Store,
+    options: &ImportOptions,
+) -> Result<ExitCode> {
+    eprintln!("watching for new mail; Ctrl-C stops");
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let json = args.json;
+    let mut on_import = |report: &ImportReport| {
+        if json {
+            let _ = print_json(report);
+            return;
+        }
+        println!(
+            "{} imported {} messages ({} new tickets, {} duplicates, {} failed)",
+            chrono::Local::now().format("%H:%M:%S"),
+            report.added,
+            report.new_tickets,
+            report.duplicate_message_ids + report.duplicate_content,
+            report.failures.len()
+        );
+        for f in &report.failures {
+            println!(
+                "  {}: {}",
+                sanitize_line(&f.location),
+                sanitize_line(&f.reason)
+            );
+        }
+    };
+    crate::mail::watch(
+        store,
+        &ctx.config,
+        &args.paths,
+        options,
+        &stop,
+        &mut on_import,
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn options(ctx: &Context, args: &ImportArgs) -> Result<ImportOptions> {
+    let timezone = match args.timezone {
+        Some(tz) => tz,
+        None => ctx
+            .config
+            .sla
+            .timezone
+            .parse::<chrono_tz::Tz>()
+            .unwrap_or(chrono_tz::UTC),
+    };
+    Ok(ImportOptions {
+        format: args.format,
+        dry_run: args.dry_run,
+        batch_size: args.batch_size.max(1),
+        stop_after: args.stop_after,
+        timezone,
+        me: args.me.clone(),
+        ..Default::default()
+    })
+}
+
+fn progress_bar() -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    let style =
+        indicatif::ProgressStyle::with_template("{spinner} {pos} messages, {per_sec} · {wide_msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+    bar.set_style(style);
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
+fn paste(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(8 * 1024 * 1024 + 1)
+        .read_to_end(&mut bytes)
+        .context("cannot read the transcript from stdin")?;
+    let text = super::tickets::checked_text(bytes, "transcript")?;
+    if text.trim().is_empty() {
+        return Err(user_error(
+            "the transcript on stdin is empty; nothing imported",
+        ));
+    }
+    let mut store = ctx.open_store(true)?;
+    if let Some(t) = args.ticket {
+        store.ticket(t)?;
+    }
+    let customer = match &args.customer {
+        Some(c) => {
+            let (name, email) = parse_address(c);
+            NewCustomer {
+                name,
+                email,
+                ..Default::default()
+            }
+        }
+        None => match args.ticket {
+            Some(t) => {
+                let c = store.customer(store.ticket(t)?.customer_id)?;
+                NewCustomer {
+                    name: c.name,
+                    email: c.emails.first().cloned(),
+                    handle: c.handles.first().cloned(),
+                    phone: c.phone,
+                }
+            }
+            None => NewCustomer::default(),
+        },
+    };
+    let opts = options(ctx, &args)?;
+    let mut me: Vec<String> = args.me.iter().map(|m| m.to_lowercase()).collect();
+    if !ctx.config.agent.name.trim().is_empty() {
+        me.push(ctx.config.agent.name.trim().to_lowercase());
+    }
+    let messages = parse_transcript(
+        &text,
+        &PasteOptions {
+            channel: args.channel,
+            ticket: args.ticket,
+            customer,
+            subject: args.subject.clone(),
+            me,
+            now: chrono::Utc::now(),
+            timezone: opts.timezone,
+        },
+    );
+    let report =
+        crate::mail::import_items(&mut store, &ctx.config, Format::Paste, messages, &opts)?;
+    print_report(&report, args.json)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_report(report: &ImportReport, json: bool) -> Result<()> {
+    if json {
+        return print_json(report);
+    }
+    let mut out = std::io::stdout().lock();
+    let verb = if report.dry_run {
+        "would import"
+    } else {
+        "imported"
+    };
+    writeln!(
+        out,
+        "{verb} {} messages into {} new tickets ({} read in {:.1}s, {:.0} messages/s){}",
+        report.added,
+        report.new_tickets,
+        report.messages(),
+        report.seconds,
+        report.messages_per_second,
+        if report.dry_run {
+            "; dry run, nothing changed"
+        } else {
+            ""
+        }
+    )?;
+    for (format, c) in &report.formats {
+        writeln!(
+            out,
+            "  {:<9} {:>3} sources {:>7} read {:>7} added {:>6} tickets {:>6} duplicates {:>5} failed",
+            format.as_str(),
+            c.sources,
+            c.messages,
+            c.added,
+            c.new_tickets,
+            c.duplicates,
+            c.failed
+        )?;
+    }
+    writeln!(
+        out,
+        "skipped duplicates: {} by Message-ID, {} identical content",
+        report.duplicate_message_ids, report.duplicate_content
+    )?;
+    if report.service_messages > 0 {
+        writeln!(
+            out,
+            "chat service messages left out: {}",
+            report.service_messages
+        )?;
+    }
+    if report.stopped_early {
+        writeln!(out, "stopped early; run the same import again to resume")?;
+    }
+    list(&mut out, "failed", &report.failures)?;
+    list(&mut out, "not mail (skipped)", &report.skipped)?;
+    list(&mut out, "imported with warnings", &report.warnings)?;
+    Ok(())
+}
+
+fn list(out: &mut impl Write, title: &str, problems: &[crate::mail::Problem]) -> Result<()> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "{title}: {}", problems.len())?;
+    for p in problems.iter().take(LISTED) {
+        writeln!(
+            out,
+            "  {}: {}",
+            sanitize_line(&p.location),
+            sanitize_line(&p.reason)
+        )?;
+    }
+    if problems.len() > LISTED {
+        writeln!(
+            out,
+            "  … and {} more (--json lists all)",
+            problems.len() - LISTED
+        )?;
+    }
+    Ok(())
 }

@@ -1,21 +1,148 @@
-//! `firstline send` and `firstline outbox`: placeholders until delivery lands.
-use super::Context;
+//! `firstline send` and `firstline outbox`: see and control replies waiting to leave.
+//! Delivery itself is `crate::mail`'s; this file only parses arguments and prints.
+
+use anyhow::Result;
+use chrono::Utc;
+use clap::{Args, Subcommand};
+use std::io::Write;
 use std::process::ExitCode;
 
+use super::{print_json, user_error, Context};
+use crate::display::sanitize_line;
+use crate::mail::DeliveryReport;
+use crate::model::{MessageId, TicketId};
+use crate::store::{ClaimScope, OutboxState};
+
 /// Arguments of `firstline send`.
-#[derive(Debug, clap::Args)]
-pub struct SendArgs {}
-
-/// Arguments of `firstline outbox`.
-#[derive(Debug, clap::Args)]
-pub struct OutboxArgs {}
-
-/// Not built yet.
-pub fn send(_ctx: &Context, _args: SendArgs) -> anyhow::Result<ExitCode> {
-    Err(super::user_error("`firstline send` is not built yet"))
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  firstline send 12     # deliver ticket 12's queued reply now, skipping the undo wait"
+)]
+pub struct SendArgs {
+    /// The ticket whose queued (or failed) reply to deliver now.
+    pub id: TicketId,
+    #[arg(long)]
+    pub json: bool,
 }
 
-/// Not built yet.
-pub fn run(_ctx: &Context, _args: OutboxArgs) -> anyhow::Result<ExitCode> {
-    Err(super::user_error("`firstline outbox` is not built yet"))
+/// Arguments of `firstline outbox`.
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  firstline outbox             # what is waiting, with countdowns and errors\n  firstline outbox flush       # deliver everything queued now\n  firstline outbox cancel 57   # undo reply message 57 (it becomes the draft again)"
+)]
+pub struct OutboxArgs {
+    #[command(subcommand)]
+    pub action: Option<OutboxAction>,
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// What to do with the outbox.
+#[derive(Debug, Subcommand)]
+pub enum OutboxAction {
+    /// List replies waiting, failing, or in doubt (the default).
+    List {
+        /// Include delivered replies.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Deliver every queued reply now, undo window or not.
+    Flush,
+    /// Take back a queued reply (by message id); its text becomes the draft again.
+    Cancel { message: MessageId },
+}
+
+/// Delivers one ticket's queued, failed or in-doubt replies now.
+pub fn send(ctx: &Context, args: SendArgs) -> Result<ExitCode> {
+    let mut store = ctx.open_store(true)?;
+    store.ticket(args.id)?;
+    let report = crate::mail::deliver_now(&mut store, &ctx.config, ClaimScope::Ticket(args.id))?;
+    if report.sent.is_empty() && report.failed.is_empty() {
+        return Err(user_error(format!(
+            "ticket {} has no reply waiting in the outbox (`firstline outbox` lists them)",
+            args.id
+        )));
+    }
+    print_delivery(&report, args.json)
+}
+
+/// Lists, flushes or cancels.
+pub fn run(ctx: &Context, args: OutboxArgs) -> Result<ExitCode> {
+    let mut store = ctx.open_store(true)?;
+    match args.action.unwrap_or(OutboxAction::List { all: false }) {
+        OutboxAction::List { all } => {
+            let entries = store.outbox_entries(all)?;
+            if args.json {
+                print_json(&entries)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mut out = std::io::stdout().lock();
+            if entries.is_empty() {
+                writeln!(out, "outbox is empty")?;
+            }
+            let now = Utc::now();
+            for e in entries {
+                let when = match e.state {
+                    OutboxState::Queued if e.not_before > now => {
+                        format!("in {}s", (e.not_before - now).num_seconds())
+                    }
+                    OutboxState::Queued => "due".into(),
+                    _ => e.updated_at.format("%Y-%m-%d %H:%M").to_string(),
+                };
+                writeln!(
+                    out,
+                    "message {:>5}  ticket {:>5}  {:<8} {:<16} tries {}{}",
+                    e.message,
+                    e.ticket,
+                    e.state.as_str(),
+                    when,
+                    e.attempts,
+                    e.last_error
+                        .map(|err| format!("  {}", sanitize_line(&err)))
+                        .unwrap_or_default()
+                )?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        OutboxAction::Flush => {
+            let report = crate::mail::deliver_now(&mut store, &ctx.config, ClaimScope::AllQueued)?;
+            print_delivery(&report, args.json)
+        }
+        OutboxAction::Cancel { message } => {
+            let cancelled = crate::mail::cancel_reply(&mut store, message)?;
+            if !cancelled {
+                return Err(user_error(format!(
+                    "message {message} is not waiting in the outbox (already sent, being sent, or never queued)"
+                )));
+            }
+            if args.json {
+                print_json(&serde_json::json!({ "cancelled": message }))?;
+            } else {
+                println!("reply {message} taken back; its text is the ticket's draft again");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_delivery(report: &DeliveryReport, json: bool) -> Result<ExitCode> {
+    if json {
+        print_json(report)?;
+    } else {
+        let mut out = std::io::stdout().lock();
+        for (id, place) in &report.sent {
+            writeln!(out, "sent reply {id} {}", sanitize_line(place))?;
+        }
+        for (id, err) in &report.failed {
+            writeln!(out, "reply {id} not sent: {}", sanitize_line(err))?;
+        }
+        if report.sent.is_empty() && report.failed.is_empty() {
+            writeln!(out, "nothing to deliver")?;
+        }
+    }
+    Ok(if report.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }

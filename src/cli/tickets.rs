@@ -369,7 +369,7 @@ fn edit_in_editor(initial: &str) -> Result<String> {
     Ok(std::fs::read_to_string(&file)?)
 }
 
-/// Records an outbound reply (delivery is the outbox's job).
+/// Records an outbound reply and queues it in the outbox (delivery is the outbox's job).
 pub fn reply(ctx: &Context, args: ReplyArgs) -> Result<()> {
     let mut store = ctx.open_store(true)?;
     store.ticket(args.id)?;
@@ -389,7 +389,14 @@ pub fn reply(ctx: &Context, args: ReplyArgs) -> Result<()> {
     if let Some(status) = args.status {
         store.change_ticket(args.id, &TicketChange::Status(status), None)?;
     }
-    println!("reply {id} recorded on ticket {}", args.id);
+    match store.outbox_entry(id)? {
+        Some(e) => println!(
+            "reply {id} queued on ticket {}; it goes out after {} (undo: firstline outbox cancel {id})",
+            args.id,
+            e.not_before.with_timezone(&chrono::Local).format("%H:%M:%S")
+        ),
+        None => println!("reply {id} recorded on ticket {}", args.id),
+    }
     Ok(())
 }
 

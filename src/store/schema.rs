@@ -11,10 +11,10 @@ type Migration = (i64, &'static str);
 
 /// Every migration in order. Append only: a released step is never edited, because
 /// users' files have already run it.
-const MIGRATIONS: &[Migration] = &[(1, V1), (2, V2), (3, V3), (4, V4), (5, V5)];
+const MIGRATIONS: &[Migration] = &[(1, V1), (2, V2), (3, V3), (4, V4), (5, V5), (6, V6)];
 
 /// The schema version this build writes and understands.
-pub const CURRENT_VERSION: i64 = 5;
+pub const CURRENT_VERSION: i64 = 6;
 
 const V1: &str = r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -241,6 +241,15 @@ CREATE INDEX tickets_waiting ON tickets(awaiting_reply_since, priority, snoozed_
     WHERE awaiting_reply_since IS NOT NULL AND status IN ('new', 'open', 'on-hold');
 DROP INDEX tickets_updated;
 CREATE INDEX tickets_updated_status ON tickets(updated_at, status);
+"#;
+
+/// Version 6 (intake and outbox): finding a reply that arrived before its parent
+/// needs `in_reply_to` indexed; an undone reply restores the ticket's reply ledger
+/// from the snapshot taken when it was queued; one outbox row per message.
+const V6: &str = r#"
+CREATE INDEX messages_in_reply_to ON messages(in_reply_to) WHERE in_reply_to IS NOT NULL;
+ALTER TABLE outbox ADD COLUMN ledger TEXT;
+CREATE UNIQUE INDEX outbox_message ON outbox(message_id);
 "#;
 
 /// Brings `conn` to [`CURRENT_VERSION`], one transaction per step. Returns whether the

@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod app;
+pub mod courier;
 pub mod keymap;
 pub mod panes;
 pub mod terminal;
@@ -28,9 +29,12 @@ const POLL: Duration = Duration::from_millis(100);
 /// Opens the console on `store` and runs it until the user quits. The terminal is
 /// restored on quit, on error and (through ratatui's hook) on panic.
 pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
+    let courier = store
+        .path()
+        .and_then(|p| courier::Courier::start(p, config.clone()));
     let mut app = App::with_worker(store, config)?;
     let mut terminal = terminal::init()?;
-    let result = run_loop(&mut terminal, &mut app);
+    let result = run_loop(&mut terminal, &mut app, courier.as_ref());
     let saved = app.flush_draft();
     terminal::restore();
     result?;
@@ -38,7 +42,11 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run_loop(terminal: &mut DefaultTerminal, app: &mut App) -> anyhow::Result<()> {
+fn run_loop(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    courier: Option<&courier::Courier>,
+) -> anyhow::Result<()> {
     let size = terminal.size()?;
     app.size = (size.width, size.height);
     app.reload()?;
@@ -65,6 +73,15 @@ fn run_loop(terminal: &mut DefaultTerminal, app: &mut App) -> anyhow::Result<()>
         }
         if let Err(e) = app.tick(Instant::now()).and_then(|()| app.poll_worker()) {
             app.store_error(e);
+        }
+        for report in courier.map(|c| c.poll()).unwrap_or_default() {
+            match report {
+                courier::Delivery::Sent(n) => app.info(format!(
+                    "{n} repl{} delivered",
+                    if n == 1 { "y" } else { "ies" }
+                )),
+                courier::Delivery::Failed(why) => app.error(why),
+            }
         }
         if let Some(request) = app.request.take() {
             serve(terminal, app, request);

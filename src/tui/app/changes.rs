@@ -116,7 +116,7 @@ impl App {
                 message,
                 body,
             } => {
-                if crate::mail::cancel_reply(&mut self.store, message)? {
+                if crate::mail::cancel_reply(&mut self.store, message).map_err(mail_error)? {
                     self.open_ticket(ticket, false)?;
                     self.composer.mode = ComposeMode::Reply;
                     self.composer.set_text(&body);

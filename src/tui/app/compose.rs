@@ -218,7 +218,8 @@ impl App {
                     });
                     return Ok(());
                 }
-                let message = crate::mail::queue_reply(&mut self.store, &self.config, id, &body)?;
+                let message = crate::mail::queue_reply(&mut self.store, &self.config, id, &body)
+                    .map_err(super::mail_error)?;
                 if let Some(canned_id) = self.composer.canned_id {
                     let edited = self
                         .composer

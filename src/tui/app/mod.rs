@@ -480,3 +480,12 @@ pub fn sort_label(sort: SortOrder) -> &'static str {
         SortOrder::Created => "created",
     }
 }
+
+/// The console reports every failure through one channel; delivery problems that are
+/// not the store's own become a message the status bar shows as it is.
+pub(crate) fn mail_error(e: crate::mail::MailError) -> StoreError {
+    match e {
+        crate::mail::MailError::Store(inner) => inner,
+        other => StoreError::Invalid(other.to_string()),
+    }
+}

@@ -1,0 +1,257 @@
+//! Delivery of queued replies: through a sendmail-compatible command (`msmtp -t`,
+//! `sendmail -t`) that reads the message on stdin, or, when no transport is set, as
+//! `.eml` files in the outbox folder (temp file, fsync, rename). A reply counts as sent
+//! only when the command exits 0 or the file is in place; otherwise it stays queued
+//! with the error and is retried with backoff.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use super::MailError;
+use crate::config::Config;
+use crate::model::MessageId;
+use crate::store::{ClaimScope, Claimed, Store};
+
+/// After this many failed attempts a reply is `failed` and waits for the user.
+const MAX_ATTEMPTS: i64 = 8;
+/// A sendmail command that has not finished by then is killed and counts as failed.
+const COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// How replies leave the machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    /// A shell command reading the message on stdin.
+    Sendmail(String),
+    /// `.eml` files written into a folder.
+    Directory(PathBuf),
+    /// SMTP with TLS (implicit on port 465, STARTTLS otherwise; plain only to localhost).
+    Smtp {
+        server: String,
+        user: Option<String>,
+        /// The environment variable that holds the password.
+        password_env: Option<String>,
+    },
+}
+
+impl Transport {
+    /// The transport the settings ask for: `mail.sendmail`, else `mail.smtp_server`,
+    /// else `.eml` files in `mail.outbox_dir` (default `<db>.outbox` beside the queue).
+    pub fn from_config(config: &Config, db: Option<&Path>) -> Result<Transport, MailError> {
+        if let Some(cmd) = config
+            .mail
+            .sendmail
+            .as_ref()
+            .filter(|c| !c.trim().is_empty())
+        {
+            return Ok(Transport::Sendmail(cmd.clone()));
+        }
+        if let Some(server) = config
+            .mail
+            .smtp_server
+            .as_ref()
+            .filter(|s| !s.trim().is_empty())
+        {
+            return Ok(Transport::Smtp {
+                server: server.trim().to_string(),
+                user: config.mail.smtp_user.clone(),
+                password_env: config.mail.smtp_password_env.clone(),
+            });
+        }
+        if let Some(dir) = &config.mail.outbox_dir {
+            return Ok(Transport::Directory(dir.clone()));
+        }
+        let db = db.ok_or_else(|| {
+            MailError::Invalid(
+                "no transport: set mail.sendmail or mail.outbox_dir in the settings".into(),
+            )
+        })?;
+        let stem = db
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "firstline".into());
+        Ok(Transport::Directory(
+            db.with_file_name(format!("{stem}.outbox")),
+        ))
+    }
+
+    /// Hands one message over. `Ok` carries where it went, for the report.
+    pub fn send(&self, raw: &[u8], message_id: Option<&str>) -> Result<String, String> {
+        match self {
+            Transport::Sendmail(cmd) => run_sendmail(cmd, raw).map(|_| format!("via `{cmd}`")),
+            Transport::Directory(dir) => {
+                let name = file_name_for(message_id, raw);
+                super::attachments::write_once(dir, &name, raw)
+                    .map(|_| dir.join(&name).display().to_string())
+                    .map_err(|e| e.to_string())
+            }
+            Transport::Smtp {
+                server,
+                user,
+                password_env,
+            } => super::smtp::send(server, user.as_deref(), password_env.as_deref(), raw)
+                .map(|_| format!("via SMTP {server}")),
+        }
+    }
+}
+
+/// What one delivery round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DeliveryReport {
+    /// (message, where it went)
+    pub sent: Vec<(MessageId, String)>,
+    /// (message, error); these stay queued for a retry unless they ran out of tries.
+    pub failed: Vec<(MessageId, String)>,
+}
+
+/// Delivers every queued reply whose undo window (or retry delay) is over by `now`.
+/// The console calls this on its tick; `firstline outbox flush` calls [`deliver_now`].
+pub fn deliver_due(
+    store: &mut Store,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> Result<DeliveryReport, MailError> {
+    deliver_now(store, config, ClaimScope::Due(now))
+}
+
+/// Delivers the replies `scope` selects, now.
+pub fn deliver_now(
+    store: &mut Store,
+    config: &Config,
+    scope: ClaimScope,
+) -> Result<DeliveryReport, MailError> {
+    let claimed = store.claim_outbound(scope)?;
+    let mut report = DeliveryReport::default();
+    if claimed.is_empty() {
+        return Ok(report);
+    }
+    let transport = match Transport::from_config(config, store.path()) {
+        Ok(t) => t,
+        Err(e) => {
+            // Nowhere to send: the replies wait, with the reason on them.
+            let retry = Utc::now() + Duration::seconds(60);
+            for c in claimed {
+                store.mark_outbound_failed(c.id, &e.to_string(), Some(retry))?;
+                report.failed.push((c.message, e.to_string()));
+            }
+            return Ok(report);
+        }
+    };
+    for c in claimed {
+        deliver_one(store, &transport, c, &mut report)?;
+    }
+    Ok(report)
+}
+
+fn deliver_one(
+    store: &mut Store,
+    transport: &Transport,
+    c: Claimed,
+    report: &mut DeliveryReport,
+) -> Result<(), MailError> {
+    if c.raw.is_empty() {
+        let err = "the outbox entry has no message bytes".to_string();
+        store.mark_outbound_failed(c.id, &err, None)?;
+        report.failed.push((c.message, err));
+        return Ok(());
+    }
+    match transport.send(&c.raw, c.message_id.as_deref()) {
+        Ok(place) => {
+            store.mark_outbound_sent(c.id)?;
+            report.sent.push((c.message, place));
+        }
+        Err(err) => {
+            let attempts = c.attempts + 1;
+            let retry_at = (attempts < MAX_ATTEMPTS).then(|| {
+                let secs = (30i64 << (attempts - 1).clamp(0, 7)).min(3600);
+                Utc::now() + Duration::seconds(secs)
+            });
+            store.mark_outbound_failed(c.id, &err, retry_at)?;
+            report.failed.push((c.message, err));
+        }
+    }
+    Ok(())
+}
+
+/// Runs `sh -c cmd` with the message on stdin (LF line ends, as local submission
+/// expects) and waits up to a minute.
+fn run_sendmail(cmd: &str, raw: &[u8]) -> Result<(), String> {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(cmd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run `{cmd}`: {e}"))?;
+    let lf: Vec<u8> = {
+        let mut out = Vec::with_capacity(raw.len());
+        let mut i = 0;
+        while i < raw.len() {
+            if raw[i] == b'\r' && raw.get(i + 1) == Some(&b'\n') {
+                i += 1;
+                continue;
+            }
+            out.push(raw[i]);
+            i += 1;
+        }
+        out
+    };
+    // Written from a thread so a command that talks before it reads cannot deadlock us.
+    let writer = child.stdin.take().map(|mut stdin| {
+        std::thread::spawn(move || {
+            let result = stdin.write_all(&lf);
+            drop(stdin);
+            result
+        })
+    });
+    let started = std::time::Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if started.elapsed() > COMMAND_TIMEOUT => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("`{cmd}` did not finish within a minute"));
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            Err(e) => return Err(format!("waiting for `{cmd}`: {e}")),
+        }
+    }
+    let output = child
+        .wait_with_output()
+        .map_err(|e| format!("waiting for `{cmd}`: {e}"))?;
+    let written = writer
+        .map(|w| {
+            w.join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("writer panicked")))
+        })
+        .unwrap_or(Ok(()));
+    if output.status.success() {
+        written.map_err(|e| format!("`{cmd}` exited before reading the whole message: {e}"))
+    } else {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let detail = super::truncate_at_char(stderr.trim(), 300);
+        Err(format!("`{cmd}` failed ({}): {detail}", output.status))
+    }
+}
+
+/// A safe file name from the Message-ID (or the content hash).
+fn file_name_for(message_id: Option<&str>, raw: &[u8]) -> String {
+    let base: String = match message_id {
+        Some(id) => id
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "._-@".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect(),
+        None => super::sha256_hex(raw),
+    };
+    format!("{base}.eml")
+}

@@ -1,0 +1,537 @@
+//! The import driver: plans sources, reads items from each, turns them into
+//! [`IngestMessage`]s, and hands them to the store in batches together with how far
+//! the source got, so a killed import resumes where its last batch ended.
+//!
+//! Nothing here aborts on one message: unreadable items, parse failures and
+//! refusals from the store become [`Problem`]s with a location (`file`, `file@offset`,
+//! `file#item`), and the import goes on.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use super::attachments::AttachmentStore;
+use super::chat::ChatMessage;
+use super::detect::{plan, Format, Source};
+use super::parse::{parse_mail, ParsedMail};
+use super::sources::{open_source, Item, Payload, Position};
+use super::{sha256_hex, MailError};
+use crate::config::Config;
+use crate::model::{Channel, Direction, NewCustomer, NewMessage};
+use crate::store::{IngestMessage, IngestOutcome, SourceProgress, Store};
+
+/// How an import runs.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Force one format instead of sniffing each path.
+    pub format: Option<Format>,
+    /// Report what would happen; the database is left as it was.
+    pub dry_run: bool,
+    /// Messages per transaction.
+    pub batch_size: usize,
+    /// Stop after this many items as if killed: the unfinished batch is dropped.
+    /// For testing resume; `None` in normal use.
+    pub stop_after: Option<usize>,
+    /// The zone of chat exports' local timestamps.
+    pub timezone: chrono_tz::Tz,
+    /// Names that are us in chat exports (the agent's name is always included).
+    pub me: Vec<String>,
+    /// How far apart mail may be and still thread by subject and customer.
+    pub mail_window: chrono::Duration,
+    /// A chat silent for longer than this starts a new ticket.
+    pub chat_window: chrono::Duration,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            format: None,
+            dry_run: false,
+            batch_size: 500,
+            stop_after: None,
+            timezone: chrono_tz::UTC,
+            me: Vec::new(),
+            mail_window: chrono::Duration::days(30),
+            chat_window: chrono::Duration::days(3),
+        }
+    }
+}
+
+/// Something that went wrong with one file or message, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// `path`, `path@byte-offset` (mbox) or `path#n` (chat exports, CSV rows).
+    pub location: String,
+    pub reason: String,
+}
+
+/// Counts for one format.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FormatCounts {
+    pub sources: usize,
+    /// Items read (messages, chat lines, rows).
+    pub messages: usize,
+    pub added: usize,
+    pub new_tickets: usize,
+    pub duplicates: usize,
+    pub failed: usize,
+}
+
+/// The end-of-import summary.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    pub formats: BTreeMap<Format, FormatCounts>,
+    pub added: usize,
+    pub new_tickets: usize,
+    /// Skipped because a message with the same Message-ID is stored.
+    pub duplicate_message_ids: usize,
+    /// Skipped because byte-identical content is stored.
+    pub duplicate_content: usize,
+    /// Messages that could not be imported, with why.
+    pub failures: Vec<Problem>,
+    /// Messages imported as far as they could be read, with what was wrong.
+    pub warnings: Vec<Problem>,
+    /// Files and folders that are not mail (or unreadable), with why.
+    pub skipped: Vec<Problem>,
+    /// Service messages of chat exports (joins, calls, pins) left out on purpose.
+    pub service_messages: usize,
+    pub seconds: f64,
+    pub messages_per_second: f64,
+    /// The run stopped at `stop_after`.
+    pub stopped_early: bool,
+}
+
+impl ImportReport {
+    /// Items read across all formats.
+    pub fn messages(&self) -> usize {
+        self.formats.values().map(|c| c.messages).sum()
+    }
+}
+
+/// What the progress bar hears about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProgressEvent {
+    /// A new source starts.
+    Source { path: PathBuf, format: Format },
+    /// Items read so far in the whole import.
+    Items(usize),
+}
+
+/// Imports every path. Per-message trouble lands in the report; only a store that
+/// cannot be written stops the run.
+pub fn import_paths(
+    store: &mut Store,
+    config: &Config,
+    paths: &[PathBuf],
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(ProgressEvent),
+) -> Result<ImportReport, MailError> {
+    let (sources, skipped) = plan(paths, options.format);
+    let mut run = Run::new(store, config, options)?;
+    run.report.skipped = skipped
+        .into_iter()
+        .map(|s| Problem {
+            location: s.path.display().to_string(),
+            reason: s.reason,
+        })
+        .collect();
+    let outcome = (|| {
+        for source in &sources {
+            progress(ProgressEvent::Source {
+                path: source.path().to_path_buf(),
+                format: source.format(),
+            });
+            if !run.source(source, progress)? {
+                break;
+            }
+        }
+        Ok(())
+    })();
+    run.finish(outcome)
+}
+
+/// Imports items that did not come from a file (a pasted transcript), as one source
+/// with no resume progress.
+pub fn import_items(
+    store: &mut Store,
+    config: &Config,
+    format: Format,
+    messages: Vec<ChatMessage>,
+    options: &ImportOptions,
+) -> Result<ImportReport, MailError> {
+    let mut run = Run::new(store, config, options)?;
+    run.report.formats.entry(format).or_default().sources += 1;
+    let items = messages.into_iter().enumerate().map(|(i, m)| Item {
+        location: format!("{}#{}", format.as_str(), i + 1),
+        position: Position::default(),
+        payload: Payload::Chat(Box::new(m)),
+    });
+    let outcome = run
+        .items(format, None, Box::new(items), &mut |_| {})
+        .map(|_| ());
+    run.finish(outcome)
+}
+
+/// Messages waiting for the next transaction, with where each came from.
+#[derive(Default)]
+struct Batch {
+    locations: Vec<String>,
+    items: Vec<IngestMessage>,
+}
+
+/// State of one import run.
+struct Run<'a> {
+    store: &'a mut Store,
+    options: &'a ImportOptions,
+    ours: HashSet<String>,
+    me: Vec<String>,
+    attachments: AttachmentStore,
+    report: ImportReport,
+    started: Instant,
+    items_seen: usize,
+}
+
+impl<'a> Run<'a> {
+    fn new(
+        store: &'a mut Store,
+        config: &'a Config,
+        options: &'a ImportOptions,
+    ) -> Result<Run<'a>, MailError> {
+        let mut ours: HashSet<String> = config
+            .mail
+            .addresses
+            .iter()
+            .map(|a| a.trim().to_lowercase())
+            .collect();
+        ours.insert(config.agent.email.trim().to_lowercase());
+        let mut me: Vec<String> = options.me.iter().map(|m| m.trim().to_lowercase()).collect();
+        if !config.agent.name.trim().is_empty() {
+            me.push(config.agent.name.trim().to_lowercase());
+        }
+        let dir = match (options.dry_run, store.path()) {
+            (false, Some(db)) => Some(crate::paths::attachments_dir(db)),
+            _ => None,
+        };
+        let attachments = AttachmentStore {
+            dir,
+            limit_bytes: config.mail.attachment_limit_mb.saturating_mul(1024 * 1024),
+        };
+        if options.dry_run {
+            store.begin_dry_run()?;
+        } else {
+            store.set_bulk_mode(true)?;
+        }
+        Ok(Run {
+            store,
+            options,
+            ours,
+            me,
+            attachments,
+            report: ImportReport {
+                dry_run: options.dry_run,
+                ..Default::default()
+            },
+            started: Instant::now(),
+            items_seen: 0,
+        })
+    }
+
+    fn finish(self, outcome: Result<(), MailError>) -> Result<ImportReport, MailError> {
+        let Run {
+            store,
+            options,
+            mut report,
+            started,
+            ..
+        } = self;
+        let cleanup = if options.dry_run {
+            store.end_dry_run()
+        } else {
+            store.set_bulk_mode(false)
+        };
+        outcome?;
+        cleanup?;
+        report.seconds = started.elapsed().as_secs_f64();
+        report.messages_per_second = if report.seconds > 0.0 {
+            report.messages() as f64 / report.seconds
+        } else {
+            0.0
+        };
+        Ok(report)
+    }
+
+    /// Imports one source; `false` when the run must stop (stop_after reached).
+    fn source(
+        &mut self,
+        source: &Source,
+        progress: &mut dyn FnMut(ProgressEvent),
+    ) -> Result<bool, MailError> {
+        let key = source.key();
+        let resume = self
+            .store
+            .import_progress(&key)?
+            .and_then(|p| serde_json::from_str::<Position>(&p).ok())
+            .filter(|p| !p.complete);
+        self.report
+            .formats
+            .entry(source.format())
+            .or_default()
+            .sources += 1;
+        let items = match open_source(source, resume.as_ref(), self.options, &self.me) {
+            Ok(items) => items,
+            Err(reason) => {
+                self.report.skipped.push(Problem {
+                    location: source.path().display().to_string(),
+                    reason,
+                });
+                return Ok(true);
+            }
+        };
+        let before = self.items_seen;
+        let go_on = self.items(source.format(), Some(key), items, progress)?;
+        if go_on
+            && resume.is_none()
+            && self.items_seen == before
+            && source.format() != Format::Maildir
+        {
+            self.report.skipped.push(Problem {
+                location: source.path().display().to_string(),
+                reason: format!("no {} messages found in it", source.format().as_str()),
+            });
+        }
+        Ok(go_on)
+    }
+
+    fn items(
+        &mut self,
+        format: Format,
+        key: Option<String>,
+        items: Box<dyn Iterator<Item = Item> + '_>,
+        progress: &mut dyn FnMut(ProgressEvent),
+    ) -> Result<bool, MailError> {
+        let mut batch = Batch::default();
+        let mut last = Position::default();
+        for item in items {
+            if self
+                .options
+                .stop_after
+                .is_some_and(|n| self.items_seen >= n)
+            {
+                // Simulated kill: what is not committed is lost.
+                self.report.stopped_early = true;
+                return Ok(false);
+            }
+            self.items_seen += 1;
+            if self.items_seen.is_multiple_of(64) {
+                progress(ProgressEvent::Items(self.items_seen));
+            }
+            let counts = self.report.formats.entry(format).or_default();
+            counts.messages += 1;
+            last = item.position.clone();
+            if let Some(ingest) = self.convert(format, item.location.clone(), item.payload)? {
+                batch.locations.push(item.location);
+                batch.items.push(ingest);
+            }
+            if batch.items.len() >= self.options.batch_size.max(1) {
+                self.flush(format, &mut batch, key.as_deref(), &last)?;
+            }
+        }
+        last.complete = true;
+        self.flush(format, &mut batch, key.as_deref(), &last)?;
+        progress(ProgressEvent::Items(self.items_seen));
+        Ok(true)
+    }
+
+    /// Turns one item into something the store can take, or records why not.
+    fn convert(
+        &mut self,
+        format: Format,
+        location: String,
+        payload: Payload,
+    ) -> Result<Option<IngestMessage>, MailError> {
+        match payload {
+            Payload::Failed(reason) => {
+                self.fail(format, location, reason);
+                Ok(None)
+            }
+            Payload::Service => {
+                self.report.service_messages += 1;
+                Ok(None)
+            }
+            Payload::Chat(chat) => Ok(Some(chat.into_ingest(self.options.chat_window))),
+            Payload::Raw {
+                bytes,
+                fallback_date,
+                seen,
+            } => {
+                let sha = sha256_hex(&bytes);
+                if self.store.has_raw(&sha)? {
+                    self.report.duplicate_content += 1;
+                    self.report.formats.entry(format).or_default().duplicates += 1;
+                    return Ok(None);
+                }
+                let parsed = match parse_mail(&bytes) {
+                    Ok(p) => p,
+                    Err(reason) => {
+                        self.fail(format, location, reason);
+                        return Ok(None);
+                    }
+                };
+                let ingest =
+                    self.mail_to_ingest(parsed, bytes, sha, fallback_date, seen, &location)?;
+                Ok(Some(ingest))
+            }
+        }
+    }
+
+    fn fail(&mut self, format: Format, location: String, reason: String) {
+        self.report.formats.entry(format).or_default().failed += 1;
+        self.report.failures.push(Problem { location, reason });
+    }
+
+    fn mail_to_ingest(
+        &mut self,
+        parsed: ParsedMail,
+        raw: Vec<u8>,
+        sha256: String,
+        fallback_date: Option<DateTime<Utc>>,
+        seen: bool,
+        location: &str,
+    ) -> Result<IngestMessage, MailError> {
+        let mut warnings = parsed.warnings;
+        let outbound = parsed
+            .from
+            .as_ref()
+            .is_some_and(|(_, addr)| self.ours.contains(addr));
+        let (direction, customer, author) = if outbound {
+            let to = parsed
+                .recipients
+                .iter()
+                .find(|(_, addr)| !self.ours.contains(addr));
+            let customer = to
+                .map(|(name, addr)| NewCustomer {
+                    name: name.clone(),
+                    email: Some(addr.clone()),
+                    ..Default::default()
+                })
+                .unwrap_or_default();
+            let author = parsed
+                .from
+                .as_ref()
+                .map(|(n, a)| if n.is_empty() { a.clone() } else { n.clone() })
+                .unwrap_or_default();
+            (Direction::Outbound, customer, author)
+        } else {
+            let (name, addr) = parsed.from.clone().unzip();
+            let name = name.unwrap_or_default();
+            let author = if name.is_empty() {
+                addr.clone().unwrap_or_else(|| "Unknown sender".into())
+            } else {
+                name.clone()
+            };
+            (
+                Direction::Inbound,
+                NewCustomer {
+                    name,
+                    email: addr,
+                    ..Default::default()
+                },
+                author,
+            )
+        };
+        let mut attachments = Vec::with_capacity(parsed.attachments.len());
+        for part in &parsed.attachments {
+            attachments.push(self.attachments.keep(part, &mut warnings)?);
+        }
+        let sent_at = parsed.date.or(fallback_date);
+        let profile = (direction == Direction::Inbound).then(|| profile_of(&parsed.body));
+        for w in warnings {
+            self.report.warnings.push(Problem {
+                location: location.to_string(),
+                reason: w,
+            });
+        }
+        Ok(IngestMessage {
+            message: NewMessage {
+                direction,
+                author,
+                body: parsed.body,
+                html_body: parsed.html_body,
+                sent_at,
+                message_id: parsed.message_id,
+                in_reply_to: parsed.in_reply_to,
+                references: parsed.references,
+                attachments,
+            },
+            subject: parsed.subject,
+            customer,
+            channel: Channel::Email,
+            raw,
+            sha256,
+            profile,
+            seen,
+            ticket: None,
+            thread_window: self.options.mail_window,
+        })
+    }
+
+    fn flush(
+        &mut self,
+        format: Format,
+        batch: &mut Batch,
+        key: Option<&str>,
+        position: &Position,
+    ) -> Result<(), MailError> {
+        let progress = key.map(|k| SourceProgress {
+            source: k.to_string(),
+            position: serde_json::to_string(position).unwrap_or_default(),
+        });
+        if batch.items.is_empty() {
+            if let Some(p) = &progress {
+                self.store.set_import_progress(p)?;
+            }
+            return Ok(());
+        }
+        let outcomes = self.store.ingest_batch(&batch.items, progress.as_ref())?;
+        batch.items.clear();
+        for (location, outcome) in batch.locations.drain(..).zip(outcomes) {
+            let counts = self.report.formats.entry(format).or_default();
+            match outcome {
+                Ok(IngestOutcome::Added { new_ticket, .. }) => {
+                    counts.added += 1;
+                    self.report.added += 1;
+                    if new_ticket {
+                        counts.new_tickets += 1;
+                        self.report.new_tickets += 1;
+                    }
+                }
+                Ok(IngestOutcome::DuplicateMessageId { .. }) => {
+                    counts.duplicates += 1;
+                    self.report.duplicate_message_ids += 1;
+                }
+                Ok(IngestOutcome::DuplicateContent) => {
+                    counts.duplicates += 1;
+                    self.report.duplicate_content += 1;
+                }
+                Err(e) => {
+                    counts.failed += 1;
+                    self.report.failures.push(Problem {
+                        location,
+                        reason: format!("not stored: {e}"),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Language and formality of a customer's text, from the tone module.
+pub(crate) fn profile_of(body: &str) -> (crate::model::Language, crate::model::Formality) {
+    let sample = super::truncate_at_char(body, 8192);
+    let lang = crate::tone::detect_language(sample);
+    (lang, crate::tone::detect_formality(sample, lang))
+}

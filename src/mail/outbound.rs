@@ -1,0 +1,239 @@
+//! Building and queueing replies. A reply is an RFC 5322 message built once with
+//! mail-builder: the agent's identity and signature, `Re:` subject, In-Reply-To the
+//! customer's last message, References the chain, UTF-8 text (headers with Cyrillic
+//! RFC 2047-encoded). Its Message-ID is made here, once, so a retried delivery is the
+//! same message and the customer's client threads it.
+
+use chrono::{DateTime, Duration, Utc};
+use mail_builder::headers::address::Address;
+use mail_builder::MessageBuilder;
+
+use super::{parse_mail, sha256_hex, MailError};
+use crate::config::Config;
+use crate::model::{Direction, Message, MessageId, NewMessage, TicketId};
+use crate::store::Store;
+
+/// The most References a reply carries (the oldest are dropped first).
+const MAX_REFERENCES: usize = 20;
+
+/// A reply ready for the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuiltReply {
+    /// The thread entry, with our Message-ID and threading headers.
+    pub message: NewMessage,
+    /// The RFC 5322 bytes (CRLF line ends) exactly as they will be delivered.
+    pub raw: Vec<u8>,
+    /// The address it goes to.
+    pub to: String,
+}
+
+/// Records a reply and queues it for delivery after `config.mail.undo_seconds`.
+///
+/// The reply is in the thread at once (and ends the customer's wait); until the undo
+/// window passes, [`cancel_reply`] takes it back. A ticket whose customer has no
+/// e-mail address (a chat, a call) gets the reply recorded without an outbox entry:
+/// it is sent by hand in that channel.
+pub fn queue_reply(
+    store: &mut Store,
+    config: &Config,
+    ticket: TicketId,
+    body: &str,
+) -> Result<MessageId, MailError> {
+    let now = Utc::now();
+    match build_reply(store, config, ticket, body, now) {
+        Ok(reply) => {
+            let not_before = now + Duration::seconds(config.mail.undo_seconds as i64);
+            let (id, _) = store.queue_outbound(
+                ticket,
+                &reply.message,
+                &reply.raw,
+                &sha256_hex(&reply.raw),
+                not_before,
+            )?;
+            Ok(id)
+        }
+        Err(MailError::NoRecipient(_)) => Ok(store.add_message(
+            ticket,
+            &NewMessage {
+                direction: Direction::Outbound,
+                author: config.agent.display_name(),
+                body: body.to_string(),
+                sent_at: Some(now),
+                ..Default::default()
+            },
+        )?),
+        Err(e) => Err(e),
+    }
+}
+
+/// Takes back a queued reply within its undo window (or any time before delivery
+/// starts): it leaves the thread and its text becomes the draft again. `false` when
+/// it is already being delivered or was delivered.
+pub fn cancel_reply(store: &mut Store, message: MessageId) -> Result<bool, MailError> {
+    Ok(store.cancel_outbound(message)?)
+}
+
+/// Builds the reply to `ticket` without storing anything.
+pub fn build_reply(
+    store: &Store,
+    config: &Config,
+    ticket: TicketId,
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<BuiltReply, MailError> {
+    let t = store.ticket(ticket)?;
+    let customer = store.customer(t.customer_id)?;
+    let messages = store.messages(ticket)?;
+    let parent = last_mail_from_customer(&messages);
+    let parent_headers = parent
+        .and_then(|p| store.raw_message(p.id).ok().flatten())
+        .and_then(|raw| parse_mail(&raw).ok());
+    let to = parent_headers
+        .as_ref()
+        .and_then(|h| h.reply_to.clone().or_else(|| h.from.clone().map(|f| f.1)))
+        .or_else(|| customer.emails.first().cloned())
+        .ok_or(MailError::NoRecipient(ticket))?;
+
+    let mut references: Vec<String> = Vec::new();
+    if let Some(p) = parent {
+        references.extend(p.references.iter().cloned());
+        if references.is_empty() {
+            references.extend(p.in_reply_to.iter().cloned());
+        }
+        if references.is_empty() {
+            // The customer's client dropped the chain: rebuild it from the thread.
+            references.extend(
+                messages
+                    .iter()
+                    .take_while(|m| m.id != p.id)
+                    .filter_map(|m| m.message_id.clone())
+                    .filter(|id| !id.ends_with(".firstline")),
+            );
+        }
+        references.extend(p.message_id.iter().cloned());
+    }
+    let mut seen = std::collections::HashSet::new();
+    references.retain(|r| seen.insert(r.clone()));
+    if references.len() > MAX_REFERENCES {
+        references.drain(..references.len() - MAX_REFERENCES);
+    }
+    let in_reply_to = parent.and_then(|p| p.message_id.clone());
+    let subject = reply_subject(&t.subject);
+    let text = with_signature(body, &config.agent.signature);
+    let message_id = new_message_id(&config.agent.email, ticket, now);
+    let from_name = config.agent.display_name();
+
+    let mut builder = MessageBuilder::new()
+        .from(Address::new_address(
+            Some(from_name.clone()),
+            config.agent.email.clone(),
+        ))
+        .to(Address::new_address(
+            (!customer.name.trim().is_empty() && !customer.name.contains('@'))
+                .then(|| customer.name.clone()),
+            to.clone(),
+        ))
+        .subject(subject)
+        .message_id(message_id.clone())
+        .date(now.timestamp())
+        .text_body(text.clone());
+    if let Some(parent_id) = &in_reply_to {
+        builder = builder.in_reply_to(parent_id.clone());
+    }
+    if !references.is_empty() {
+        builder = builder.references(references.clone());
+    }
+    if !config.agent.company.trim().is_empty() {
+        builder = builder.header(
+            "Organization",
+            mail_builder::headers::text::Text::new(config.agent.company.clone()),
+        );
+    }
+    let raw = builder
+        .write_to_vec()
+        .map_err(|e| MailError::Build(e.to_string()))?;
+    Ok(BuiltReply {
+        message: NewMessage {
+            direction: Direction::Outbound,
+            author: from_name,
+            body: text,
+            html_body: None,
+            sent_at: Some(now),
+            message_id: Some(message_id),
+            in_reply_to,
+            references,
+            attachments: Vec::new(),
+        },
+        raw,
+        to,
+    })
+}
+
+/// The customer's latest e-mail (synthetic chat ids are not mail to reply to).
+fn last_mail_from_customer(messages: &[Message]) -> Option<&Message> {
+    messages.iter().rev().find(|m| {
+        m.direction == Direction::Inbound
+            && m.message_id
+                .as_deref()
+                .is_some_and(|id| !id.ends_with(".firstline"))
+    })
+}
+
+/// `Re: ` once, whatever prefix the customer's client used.
+fn reply_subject(subject: &str) -> String {
+    let s = subject.trim();
+    if s.to_lowercase().starts_with("re:") {
+        s.to_string()
+    } else {
+        format!("Re: {s}")
+    }
+}
+
+/// Appends the signature after a blank line unless the body already ends with it.
+pub(crate) fn with_signature(body: &str, signature: &str) -> String {
+    let body = body.trim_end();
+    let sig = signature.trim();
+    if sig.is_empty() || body.contains(sig) {
+        return format!("{body}\n");
+    }
+    format!("{body}\n\n{sig}\n")
+}
+
+/// A Message-ID unique to this reply: time, ticket and a hash of the process and
+/// clock, at the agent's domain (so the customer's server sees a sane right side).
+fn new_message_id(email: &str, ticket: TicketId, now: DateTime<Utc>) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let domain = email
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim())
+        .filter(|d| !d.is_empty())
+        .unwrap_or("firstline.invalid");
+    let nanos = now.timestamp_nanos_opt().unwrap_or_default();
+    let seed = format!(
+        "{ticket}-{nanos}-{}-{}-{:?}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+    );
+    let hash = &sha256_hex(seed.as_bytes())[..16];
+    format!("fl.{}.{ticket}.{hash}@{domain}", now.format("%Y%m%d%H%M%S"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_is_added_once() {
+        assert_eq!(with_signature("Hi", "Olena"), "Hi\n\nOlena\n");
+        assert_eq!(with_signature("Hi\n\nOlena\n", "Olena"), "Hi\n\nOlena\n");
+        assert_eq!(with_signature("Hi", ""), "Hi\n");
+    }
+
+    #[test]
+    fn subject_gets_one_re() {
+        assert_eq!(reply_subject("Оплата"), "Re: Оплата");
+        assert_eq!(reply_subject("RE: Оплата"), "RE: Оплата");
+    }
+}

@@ -1,0 +1,291 @@
+//! Pasted transcripts and typed call notes: text copied out of a chat window (or
+//! typed during a phone call) split into timestamped messages for a new or existing
+//! ticket. Used by `firstline import --paste` and by the console's paste action.
+//!
+//! Recognised shapes, tried in order:
+//! - WhatsApp lines: `[26.11.26, 14:03:15] Name: text` / `26/11/2026, 14:03 - Name: text`
+//! - Telegram Desktop copy: a `Name, [26.11.2026 14:03]` line, then the text
+//! - Time-stamped lines: `[14:03] Name: text` or `14:03 Name: text` (today)
+//!
+//! Anything else is one message from the customer at the time of pasting.
+
+use chrono::{DateTime, NaiveDateTime, NaiveTime, Utc};
+use regex::Regex;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use super::chat::{local_to_utc, short_hash, whatsapp, ChatMessage};
+use super::sources::Payload;
+use crate::model::{Channel, Direction, NewCustomer, TicketId};
+
+/// Who and where a pasted transcript belongs to.
+#[derive(Debug, Clone)]
+pub struct PasteOptions {
+    pub channel: Channel,
+    /// Append to this ticket; `None` opens a new one.
+    pub ticket: Option<TicketId>,
+    /// The customer; when empty, the first speaker who is not us.
+    pub customer: NewCustomer,
+    /// Subject of a new ticket (default: the channel and the customer's name).
+    pub subject: Option<String>,
+    /// Lowercase names that are us ("me", "я" and the agent's name always are).
+    pub me: Vec<String>,
+    /// When the paste happened: the date of time-only lines, and the time of untimed text.
+    pub now: DateTime<Utc>,
+    pub timezone: chrono_tz::Tz,
+}
+
+struct Line {
+    at: DateTime<Utc>,
+    author: Option<String>,
+    text: String,
+}
+
+fn telegram_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r"^(.{1,60}), \[(\d{1,2})\.(\d{1,2})\.(\d{2,4}) (\d{1,2}):(\d{2})(?::(\d{2}))?\]\s*$",
+        )
+        .expect("static regex")
+    })
+}
+
+fn time_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"^\[?(\d{1,2}):(\d{2})(?::(\d{2}))?\]?\s+([^:]{1,60}):\s?(.*)$")
+            .expect("static regex")
+    })
+}
+
+/// Splits a transcript into messages. Never empty for non-empty text.
+pub fn parse_transcript(text: &str, options: &PasteOptions) -> Vec<ChatMessage> {
+    let mut me: Vec<String> = options.me.clone();
+    me.extend(["me", "я", "i", "agent", "support"].map(String::from));
+    let text = text.trim_matches(|c: char| c == '\u{feff}' || c.is_whitespace());
+    if text.is_empty() {
+        return Vec::new();
+    }
+    let lines = if whatsapp::looks_like_whatsapp(text) {
+        from_whatsapp(text, options, &me)
+    } else if text.lines().any(|l| telegram_re().is_match(l.trim_end())) {
+        from_telegram_copy(text, options)
+    } else if text
+        .lines()
+        .next()
+        .is_some_and(|l| time_re().is_match(l.trim()))
+    {
+        from_timed_lines(text, options)
+    } else {
+        Vec::new()
+    };
+    let lines = if lines.is_empty() {
+        vec![Line {
+            at: options.now,
+            author: None,
+            text: text.to_string(),
+        }]
+    } else {
+        lines
+    };
+    to_messages(lines, options, &me)
+}
+
+fn from_whatsapp(text: &str, options: &PasteOptions, me: &[String]) -> Vec<Line> {
+    whatsapp::parse(text, options.timezone, me, None)
+        .into_iter()
+        .filter_map(|p| match p {
+            Payload::Chat(c) => Some(Line {
+                at: c.sent_at,
+                author: Some(c.author),
+                text: c.text,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+fn from_telegram_copy(text: &str, options: &PasteOptions) -> Vec<Line> {
+    let mut out: Vec<Line> = Vec::new();
+    for line in text.lines() {
+        if let Some(c) = telegram_re().captures(line.trim_end()) {
+            let n = |k: usize| c.get(k).and_then(|m| m.as_str().parse::<u32>().ok());
+            let year = n(4).map(|y| if y < 100 { y + 2000 } else { y });
+            let date = match (year, n(3), n(2)) {
+                (Some(y), Some(m), Some(d)) => chrono::NaiveDate::from_ymd_opt(y as i32, m, d),
+                _ => None,
+            };
+            let time =
+                NaiveTime::from_hms_opt(n(5).unwrap_or(0), n(6).unwrap_or(0), n(7).unwrap_or(0));
+            let at = match (date, time) {
+                (Some(d), Some(t)) => local_to_utc(NaiveDateTime::new(d, t), options.timezone),
+                _ => options.now,
+            };
+            out.push(Line {
+                at,
+                author: Some(c[1].trim().to_string()),
+                text: String::new(),
+            });
+        } else if let Some(last) = out.last_mut() {
+            if !last.text.is_empty() {
+                last.text.push('\n');
+            }
+            last.text.push_str(line);
+        }
+    }
+    out
+}
+
+fn from_timed_lines(text: &str, options: &PasteOptions) -> Vec<Line> {
+    let today = options.now.with_timezone(&options.timezone).date_naive();
+    let mut out: Vec<Line> = Vec::new();
+    for line in text.lines() {
+        match time_re().captures(line.trim()) {
+            Some(c) => {
+                let n = |k: usize| c.get(k).and_then(|m| m.as_str().parse::<u32>().ok());
+                let at = NaiveTime::from_hms_opt(
+                    n(1).unwrap_or(0),
+                    n(2).unwrap_or(0),
+                    n(3).unwrap_or(0),
+                )
+                .map(|t| local_to_utc(NaiveDateTime::new(today, t), options.timezone))
+                .unwrap_or(options.now);
+                out.push(Line {
+                    at,
+                    author: Some(c[4].trim().to_string()),
+                    text: c[5].to_string(),
+                });
+            }
+            None => {
+                if let Some(last) = out.last_mut() {
+                    last.text.push('\n');
+                    last.text.push_str(line);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn to_messages(lines: Vec<Line>, options: &PasteOptions, me: &[String]) -> Vec<ChatMessage> {
+    let is_me = |a: &str| me.contains(&a.trim().to_lowercase());
+    let mut customer = options.customer.clone();
+    if customer.name.trim().is_empty() {
+        customer.name = lines
+            .iter()
+            .filter_map(|l| l.author.as_deref())
+            .find(|a| !is_me(a))
+            .unwrap_or("Caller")
+            .to_string();
+    }
+    let no_key = customer.email.is_none() && customer.phone.is_none() && customer.handle.is_none();
+    if no_key && options.ticket.is_none() {
+        customer.handle = Some(format!(
+            "{}:{}",
+            options.channel.as_str(),
+            customer.name.trim()
+        ));
+    }
+    let subject = options.subject.clone().unwrap_or_else(|| {
+        let label = match options.channel {
+            Channel::Phone => "Call",
+            Channel::Chat => "Chat",
+            Channel::Web => "Web",
+            Channel::Email => "Mail",
+            Channel::Other => "Note",
+        };
+        format!("{label}: {}", customer.name.trim())
+    });
+    let scope = options
+        .ticket
+        .map(|t| format!("ticket{t}"))
+        .unwrap_or_else(|| subject.clone());
+    let mut occurrences: HashMap<String, usize> = HashMap::new();
+    lines
+        .into_iter()
+        .map(|l| {
+            let outbound = l.author.as_deref().is_some_and(is_me);
+            let author = l.author.clone().unwrap_or_else(|| customer.name.clone());
+            let stamp = l.at.timestamp().to_string();
+            let base = short_hash(&[&scope, &stamp, &author, &l.text]);
+            let n = occurrences.entry(base.clone()).or_insert(0);
+            *n += 1;
+            ChatMessage {
+                channel: options.channel,
+                subject: subject.clone(),
+                customer: customer.clone(),
+                author,
+                direction: if outbound {
+                    Direction::Outbound
+                } else {
+                    Direction::Inbound
+                },
+                sent_at: l.at,
+                raw: l.text.as_bytes().to_vec(),
+                text: l.text.trim().to_string(),
+                id: format!("paste-{base}-{n}@paste.firstline"),
+                reply_to: None,
+                attachments: Vec::new(),
+                ticket: options.ticket,
+            }
+        })
+        .collect()
+}
+
+/// The template the console opens for "log a call": who, when, what they needed,
+/// what was promised. Plain text the user fills in and saves as the call's message.
+pub fn call_template(customer: &str, at: DateTime<Utc>) -> String {
+    format!(
+        "Call with {customer}, {}\n\nWhat they need:\n\nWhat I did / promised:\n\nFollow-up by:\n",
+        at.format("%Y-%m-%d %H:%M UTC")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> PasteOptions {
+        PasteOptions {
+            channel: Channel::Chat,
+            ticket: None,
+            customer: NewCustomer::default(),
+            subject: None,
+            me: vec!["олег".into()],
+            now: DateTime::parse_from_rfc3339("2026-11-26T15:00:00Z")
+                .unwrap()
+                .with_timezone(&Utc),
+            timezone: chrono_tz::UTC,
+        }
+    }
+
+    #[test]
+    fn splits_telegram_desktop_copy_into_messages() {
+        let text = "Олена Коваль, [26.11.2026 14:03]\nДоброго дня!\nДе моє замовлення?\n\nОлег, [26.11.2026 14:05]\nЗараз перевірю.";
+        let m = parse_transcript(text, &opts());
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].author, "Олена Коваль");
+        assert_eq!(m[0].text, "Доброго дня!\nДе моє замовлення?");
+        assert_eq!(m[0].direction, Direction::Inbound);
+        assert_eq!(m[1].direction, Direction::Outbound);
+        assert_eq!(m[1].sent_at.to_rfc3339(), "2026-11-26T14:05:00+00:00");
+        assert_eq!(m[0].customer.name, "Олена Коваль");
+    }
+
+    #[test]
+    fn time_only_lines_take_todays_date() {
+        let m = parse_transcript("[14:03] Bob: hi\n[14:04] me: hello\nsecond line", &opts());
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].sent_at.to_rfc3339(), "2026-11-26T14:03:00+00:00");
+        assert_eq!(m[1].text, "hello\nsecond line");
+    }
+
+    #[test]
+    fn untimed_notes_are_one_message_now() {
+        let m = parse_transcript("Customer called about invoice 42.\nWants a copy.", &opts());
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].sent_at, opts().now);
+        assert_eq!(m[0].direction, Direction::Inbound);
+    }
+}

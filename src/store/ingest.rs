@@ -1,0 +1,490 @@
+//! All SQL of intake: deciding whether an incoming message is new, which ticket it
+//! threads into, opening tickets for new conversations, keeping the raw bytes for
+//! re-parsing, and recording how far an import got so a killed one resumes.
+//!
+//! Importers in `crate::mail` parse and hand over [`IngestMessage`]s in batches; this
+//! module knows nothing of MIME or chat formats. One batch is one transaction (or one
+//! savepoint inside a dry run), and every message in it has its own savepoint, so one
+//! message the database refuses never takes the rest of the batch with it.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+
+use super::customers::upsert;
+use super::messages::insert_message;
+use super::tickets::write_event;
+use super::{to_ts, Result, Store, StoreError};
+use crate::model::{
+    normalize_subject, Channel, CustomerId, Direction, Formality, Language, MessageId, NewCustomer,
+    NewMessage, TicketId,
+};
+
+/// One message as an importer hands it to the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngestMessage {
+    /// The message itself. `message_id` is the dedupe key when present.
+    pub message: NewMessage,
+    /// The subject a new ticket gets, and the key of subject threading.
+    pub subject: String,
+    /// The customer side of the conversation: the sender of an inbound message, the
+    /// recipient of one we sent.
+    pub customer: NewCustomer,
+    pub channel: Channel,
+    /// The bytes as they came, kept so mail can be re-parsed after a parser fix.
+    pub raw: Vec<u8>,
+    /// SHA-256 (hex) of the raw bytes: the dedupe key when there is no Message-ID.
+    pub sha256: String,
+    /// Language and formality detected in the text, recorded on the customer.
+    pub profile: Option<(Language, Formality)>,
+    /// The user has already read it (Maildir `S` flag): it does not mark the ticket unread.
+    pub seen: bool,
+    /// Put the message into this ticket instead of threading (a pasted transcript).
+    pub ticket: Option<TicketId>,
+    /// How far apart in time a message may be from a ticket's thread and still join it
+    /// by subject and customer alone.
+    pub thread_window: chrono::Duration,
+}
+
+/// What happened to one message of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "outcome")]
+pub enum IngestOutcome {
+    /// Stored in `ticket`; `new_ticket` when it opened the ticket.
+    Added {
+        ticket: TicketId,
+        message: MessageId,
+        new_ticket: bool,
+    },
+    /// A message with the same Message-ID is already stored (a re-import, or the same
+    /// mail in two folders).
+    DuplicateMessageId { ticket: TicketId },
+    /// Byte-identical content is already stored.
+    DuplicateContent,
+}
+
+/// How far one import source got, committed with the batch it describes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceProgress {
+    /// A stable key for the source (format and canonical path).
+    pub source: String,
+    /// Importer-defined position (JSON), opaque to the store.
+    pub position: String,
+}
+
+impl Store {
+    /// Stores a batch of incoming messages in one transaction, with the source's
+    /// progress. Each entry of the result matches the input at the same index; an
+    /// `Err` is that message's own failure (the rest of the batch still commits).
+    pub fn ingest_batch(
+        &mut self,
+        items: &[IngestMessage],
+        progress: Option<&SourceProgress>,
+    ) -> Result<Vec<std::result::Result<IngestOutcome, StoreError>>> {
+        let actor = self.actor.clone();
+        let run = |conn: &Connection| -> Result<Vec<_>> {
+            let mut outcomes = Vec::with_capacity(items.len());
+            for item in items {
+                conn.execute_batch("SAVEPOINT ingest_item")?;
+                match ingest_one(conn, item, &actor) {
+                    Ok(o) => {
+                        conn.execute_batch("RELEASE ingest_item")?;
+                        outcomes.push(Ok(o));
+                    }
+                    Err(e) => {
+                        conn.execute_batch("ROLLBACK TO ingest_item; RELEASE ingest_item")?;
+                        outcomes.push(Err(e));
+                    }
+                }
+            }
+            if let Some(p) = progress {
+                save_progress(conn, p)?;
+            }
+            Ok(outcomes)
+        };
+        if self.conn.is_autocommit() {
+            let tx = self.write()?;
+            let out = run(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        } else {
+            // Inside a dry run: the outer transaction is rolled back at the end.
+            run(&self.conn)
+        }
+    }
+
+    /// Opens the transaction a dry run works in; [`Store::end_dry_run`] throws it away.
+    /// Everything in between sees its own writes, so the report is exact.
+    pub fn begin_dry_run(&mut self) -> Result<()> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(())
+    }
+
+    /// Rolls back everything since [`Store::begin_dry_run`].
+    pub fn end_dry_run(&mut self) -> Result<()> {
+        if !self.conn.is_autocommit() {
+            self.conn.execute_batch("ROLLBACK")?;
+        }
+        Ok(())
+    }
+
+    /// Where an earlier import of `source` stopped, if it recorded anything.
+    pub fn import_progress(&self, source: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT position FROM import_sources WHERE source = ?1",
+                [source],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Records progress outside a batch (a source finished with nothing new in it).
+    pub fn set_import_progress(&mut self, progress: &SourceProgress) -> Result<()> {
+        if self.conn.is_autocommit() {
+            let tx = self.write()?;
+            save_progress(&tx, progress)?;
+            tx.commit()?;
+        } else {
+            save_progress(&self.conn, progress)?;
+        }
+        Ok(())
+    }
+
+    /// Whether byte-identical content was imported before: lets a re-scan of a big
+    /// Maildir skip parsing what it already has.
+    pub fn has_raw(&self, sha256: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT 1 FROM raw_messages WHERE sha256 = ?1 LIMIT 1",
+                [sha256],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    /// The bytes a message arrived as, when intake kept them.
+    pub fn raw_message(&self, message: MessageId) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT raw FROM raw_messages WHERE message_id = ?1",
+                [message],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}
+
+fn save_progress(conn: &Connection, p: &SourceProgress) -> Result<()> {
+    conn.execute(
+        "INSERT INTO import_sources(source, position, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT(source) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
+        params![p.source, p.position, to_ts(Utc::now())],
+    )?;
+    Ok(())
+}
+
+fn ingest_one(conn: &Connection, item: &IngestMessage, actor: &str) -> Result<IngestOutcome> {
+    if let Some(mid) = item.message.message_id.as_deref() {
+        if let Some(ticket) = ticket_of_message_id(conn, mid)? {
+            return Ok(IngestOutcome::DuplicateMessageId { ticket });
+        }
+    }
+    let seen_before: bool = conn
+        .query_row(
+            "SELECT 1 FROM raw_messages WHERE sha256 = ?1 LIMIT 1",
+            [&item.sha256],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if seen_before {
+        return Ok(IngestOutcome::DuplicateContent);
+    }
+    let at = item.message.sent_at.unwrap_or_else(Utc::now);
+    let mut message = item.message.clone();
+    message.sent_at = Some(at);
+
+    let existing = match item.ticket {
+        Some(t) => {
+            super::tickets::load_ticket(conn, t)?;
+            Some(t)
+        }
+        None => find_thread(conn, item, at)?,
+    };
+    let (ticket, new_ticket) = match existing {
+        Some(t) => (t, false),
+        None => (open_ticket(conn, item, at, actor)?, true),
+    };
+    let latest_before: Option<i64> = conn.query_row(
+        "SELECT max(sent_at) FROM messages WHERE ticket_id = ?1",
+        [ticket],
+        |r| r.get(0),
+    )?;
+    let id = insert_message(conn, ticket, &message, actor)?;
+    let out_of_order = latest_before.is_some_and(|latest| to_ts(at) < latest);
+    if out_of_order {
+        recompute_ledger(conn, ticket)?;
+    }
+    if item.message.direction == Direction::Inbound {
+        let customer = if new_ticket {
+            Some(ticket_customer(conn, ticket)?)
+        } else if has_key(&item.customer) {
+            Some(upsert(conn, &item.customer)?)
+        } else {
+            None
+        };
+        if let (Some(c), Some((lang, formality))) = (customer, item.profile) {
+            set_profile(conn, c, lang, formality)?;
+        }
+        if item.seen && !out_of_order {
+            conn.execute("UPDATE tickets SET unread = 0 WHERE id = ?1", [ticket])?;
+        }
+    }
+    conn.execute(
+        "INSERT INTO raw_messages(message_id, sha256, raw) VALUES (?1, ?2, ?3)",
+        params![id, item.sha256, item.raw],
+    )?;
+    Ok(IngestOutcome::Added {
+        ticket,
+        message: id,
+        new_ticket,
+    })
+}
+
+fn has_key(c: &NewCustomer) -> bool {
+    [&c.email, &c.handle, &c.phone]
+        .iter()
+        .any(|k| k.as_deref().is_some_and(|v| !v.trim().is_empty()))
+}
+
+fn ticket_of_message_id(conn: &Connection, mid: &str) -> Result<Option<TicketId>> {
+    Ok(conn
+        .prepare_cached("SELECT ticket_id FROM messages WHERE message_id = ?1")?
+        .query_row([mid], |r| r.get(0))
+        .optional()?)
+}
+
+/// Threading, strongest evidence first: the parent named in In-Reply-To, any message
+/// named in References (nearest first), a reply to this message that arrived before
+/// it, then the same normalised subject from the same customer close in time.
+fn find_thread(
+    conn: &Connection,
+    item: &IngestMessage,
+    at: DateTime<Utc>,
+) -> Result<Option<TicketId>> {
+    let m = &item.message;
+    let parents = m
+        .in_reply_to
+        .iter()
+        .chain(m.references.iter().rev())
+        .filter(|id| Some(id.as_str()) != m.message_id.as_deref());
+    for parent in parents {
+        if let Some(t) = ticket_of_message_id(conn, parent)? {
+            return Ok(Some(t));
+        }
+    }
+    if let Some(mid) = m.message_id.as_deref() {
+        let child: Option<TicketId> = conn
+            .prepare_cached("SELECT ticket_id FROM messages WHERE in_reply_to = ?1 LIMIT 1")?
+            .query_row([mid], |r| r.get(0))
+            .optional()?;
+        if child.is_some() {
+            return Ok(child);
+        }
+    }
+    let subject = normalize_subject(&item.subject);
+    if subject.is_empty() {
+        return Ok(None);
+    }
+    let Some(customer) = find_customer(conn, &item.customer)? else {
+        return Ok(None);
+    };
+    let window = item.thread_window.num_seconds();
+    let ts = to_ts(at);
+    // created_at is the first message's time and updated_at never less than the last
+    // one's, so the window is checked without reading the thread.
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, subject, created_at, updated_at FROM tickets
+         WHERE customer_id = ?1 AND status != 'spam' AND channel = ?2
+         ORDER BY updated_at DESC",
+    )?;
+    let rows = stmt.query_map(params![customer, item.channel.as_str()], |r| {
+        Ok((
+            r.get::<_, TicketId>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, i64>(3)?,
+        ))
+    })?;
+    for row in rows {
+        let (id, ticket_subject, first, last) = row?;
+        if ts >= first - window
+            && ts <= last + window
+            && normalize_subject(&ticket_subject) == subject
+        {
+            return Ok(Some(id));
+        }
+    }
+    Ok(None)
+}
+
+/// The customer an address or handle already belongs to, without creating one.
+fn find_customer(conn: &Connection, who: &NewCustomer) -> Result<Option<CustomerId>> {
+    let keys = [
+        ("email", who.email.as_ref().map(|e| e.trim().to_lowercase())),
+        ("handle", who.handle.as_ref().map(|h| h.trim().to_string())),
+    ];
+    for (kind, value) in keys {
+        let Some(value) = value.filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let found: Option<CustomerId> = conn
+            .prepare_cached(
+                "SELECT customer_id FROM customer_addresses WHERE kind = ?1 AND value = ?2",
+            )?
+            .query_row(params![kind, value], |r| r.get(0))
+            .optional()?;
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    Ok(None)
+}
+
+fn ticket_customer(conn: &Connection, ticket: TicketId) -> Result<CustomerId> {
+    Ok(conn.query_row(
+        "SELECT customer_id FROM tickets WHERE id = ?1",
+        [ticket],
+        |r| r.get(0),
+    )?)
+}
+
+/// Opens a ticket for a conversation we have not seen; its clock starts at the
+/// message's own time, not at the import.
+fn open_ticket(
+    conn: &Connection,
+    item: &IngestMessage,
+    at: DateTime<Utc>,
+    actor: &str,
+) -> Result<TicketId> {
+    let customer_id = if has_key(&item.customer) || !item.customer.name.trim().is_empty() {
+        upsert(conn, &item.customer)?
+    } else {
+        upsert(
+            conn,
+            &NewCustomer {
+                name: "Unknown sender".into(),
+                handle: Some("unknown-sender".into()),
+                ..Default::default()
+            },
+        )?
+    };
+    let subject = match item.subject.trim() {
+        "" => "(no subject)",
+        s => s,
+    };
+    conn.execute(
+        "INSERT INTO tickets(subject, status, priority, channel, tags, customer_id, created_at, updated_at)
+         VALUES (?1, 'new', 'normal', ?2, '', ?3, ?4, ?4)",
+        params![subject, item.channel.as_str(), customer_id, to_ts(at)],
+    )?;
+    let id = conn.last_insert_rowid();
+    write_event(conn, Some(id), actor, "created", None, Some(subject))?;
+    Ok(id)
+}
+
+/// Same rule as `Store::set_customer_profile`, inside the batch's transaction:
+/// `Other`/`Unknown` never overwrite what we knew.
+fn set_profile(
+    conn: &Connection,
+    customer: CustomerId,
+    language: Language,
+    formality: Formality,
+) -> Result<()> {
+    if language != Language::Other {
+        conn.execute(
+            "UPDATE customers SET language = ?2 WHERE id = ?1",
+            params![customer, language.as_str()],
+        )?;
+    }
+    if formality != Formality::Unknown {
+        conn.execute(
+            "UPDATE customers SET formality = ?2 WHERE id = ?1",
+            params![customer, formality.as_str()],
+        )?;
+    }
+    Ok(())
+}
+
+/// Rebuilds a ticket's reply ledger from its thread after a message landed before
+/// others (a Maildir read out of order, a Sent folder imported after the Inbox), so
+/// first-response times are the true ones whatever order the mail came in.
+pub(crate) fn recompute_ledger(conn: &Connection, ticket: TicketId) -> Result<()> {
+    let (first_msg, first_out, last_out): (Option<i64>, Option<i64>, Option<i64>) = conn
+        .query_row(
+            "SELECT min(sent_at),
+                min(CASE WHEN direction = 'outbound' THEN sent_at END),
+                max(CASE WHEN direction = 'outbound' THEN sent_at END)
+             FROM messages WHERE ticket_id = ?1",
+            [ticket],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+    let awaiting: Option<i64> = conn.query_row(
+        "SELECT min(sent_at) FROM messages
+         WHERE ticket_id = ?1 AND direction = 'inbound' AND sent_at > ?2",
+        params![ticket, last_out.unwrap_or(i64::MIN)],
+        |r| r.get(0),
+    )?;
+    conn.execute(
+        "UPDATE tickets SET first_response_at = ?2, awaiting_reply_since = ?3,
+            created_at = min(created_at, coalesce(?4, created_at))
+         WHERE id = ?1",
+        params![ticket, first_out, awaiting, first_msg],
+    )?;
+    Ok(())
+}
+
+/// The ticket fields an undone reply must put back: a snapshot taken when it was
+/// queued, stored as JSON on its outbox row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub(crate) struct LedgerSnapshot {
+    pub status: String,
+    pub awaiting_reply_since: Option<i64>,
+    pub first_response_at: Option<i64>,
+}
+
+pub(crate) fn snapshot_ledger(conn: &Connection, ticket: TicketId) -> Result<LedgerSnapshot> {
+    Ok(conn.query_row(
+        "SELECT status, awaiting_reply_since, first_response_at FROM tickets WHERE id = ?1",
+        [ticket],
+        |r| {
+            Ok(LedgerSnapshot {
+                status: r.get(0)?,
+                awaiting_reply_since: r.get(1)?,
+                first_response_at: r.get(2)?,
+            })
+        },
+    )?)
+}
+
+pub(crate) fn restore_ledger(
+    conn: &Connection,
+    ticket: TicketId,
+    snap: &LedgerSnapshot,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE tickets SET status = ?2, awaiting_reply_since = ?3, first_response_at = ?4 WHERE id = ?1",
+        params![
+            ticket,
+            snap.status,
+            snap.awaiting_reply_since,
+            snap.first_response_at
+        ],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,322 @@
+//! The outbox: replies waiting for their undo window to pass, being handed to a
+//! transport, delivered, or failed. A state machine, so a crash never loses a reply
+//! nor sends it twice:
+//!
+//! `queued` → `sending` → `sent`, or back to `queued` with `last_error` to retry, or
+//! `failed` after too many tries. A row left in `sending` by a crash becomes
+//! `unknown`: it may have gone out, so it is never retried without the user saying so.
+//!
+//! The reply is a message in the thread from the moment it is queued (the console shows
+//! it with a countdown); undo deletes it and puts the ticket's ledger back as it was.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use super::ingest::{restore_ledger, snapshot_ledger, LedgerSnapshot};
+use super::messages::insert_message;
+use super::tickets::{touch, write_event};
+use super::{from_ts, to_ts, Result, Store, StoreError};
+use crate::model::{MessageId, NewMessage, TicketId};
+
+/// A row that sat in `sending` this long was interrupted by a crash.
+const STALE_SENDING_SECS: i64 = 600;
+
+/// Where a reply is on its way out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutboxState {
+    /// Waiting for its undo window or a retry.
+    Queued,
+    /// Handed to the transport right now.
+    Sending,
+    /// Accepted by the transport (or written to the outbox folder).
+    Sent,
+    /// Gave up after repeated failures; `firstline send` tries again.
+    Failed,
+    /// A crash interrupted sending: it may or may not have gone out.
+    Unknown,
+}
+
+impl OutboxState {
+    /// The name stored in the database and shown on the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxState::Queued => "queued",
+            OutboxState::Sending => "sending",
+            OutboxState::Sent => "sent",
+            OutboxState::Failed => "failed",
+            OutboxState::Unknown => "unknown",
+        }
+    }
+
+    fn parse(text: &str) -> OutboxState {
+        match text {
+            "queued" => OutboxState::Queued,
+            "sending" => OutboxState::Sending,
+            "sent" => OutboxState::Sent,
+            "failed" => OutboxState::Failed,
+            _ => OutboxState::Unknown,
+        }
+    }
+}
+
+/// One reply in the outbox, as `outbox list` and the status bar show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OutboxEntry {
+    pub id: i64,
+    pub message: MessageId,
+    pub ticket: TicketId,
+    pub state: OutboxState,
+    /// Not delivered before this (the end of the undo window, or the next retry).
+    pub not_before: DateTime<Utc>,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub updated_at: DateTime<Utc>,
+    /// The reply's RFC 5322 Message-ID.
+    pub message_id: Option<String>,
+}
+
+/// A reply claimed for delivery: the exact bytes to hand to the transport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    pub id: i64,
+    pub message: MessageId,
+    pub ticket: TicketId,
+    pub raw: Vec<u8>,
+    pub message_id: Option<String>,
+    pub attempts: i64,
+}
+
+/// Which queued replies to claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimScope {
+    /// Those whose undo window or retry delay has passed.
+    Due(DateTime<Utc>),
+    /// Every queued one, now (`outbox flush`).
+    AllQueued,
+    /// Every queued, failed or unknown reply of one ticket (`firstline send ID`).
+    Ticket(TicketId),
+}
+
+const ENTRY_COLUMNS: &str = "o.id, o.message_id, m.ticket_id, o.state, o.not_before, o.attempts,
+    o.last_error, o.updated_at, m.message_id";
+
+fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
+    Ok(OutboxEntry {
+        id: r.get(0)?,
+        message: r.get(1)?,
+        ticket: r.get(2)?,
+        state: OutboxState::parse(&r.get::<_, String>(3)?),
+        not_before: from_ts(r.get(4)?),
+        attempts: r.get(5)?,
+        last_error: r.get(6)?,
+        updated_at: from_ts(r.get(7)?),
+        message_id: r.get(8)?,
+    })
+}
+
+impl Store {
+    /// Records an outbound reply and queues its RFC 5322 bytes for delivery at
+    /// `not_before`, in one transaction. The draft goes: the reply is in the thread now.
+    pub fn queue_outbound(
+        &mut self,
+        ticket: TicketId,
+        message: &NewMessage,
+        raw: &[u8],
+        sha256: &str,
+        not_before: DateTime<Utc>,
+    ) -> Result<(MessageId, i64)> {
+        let actor = self.actor.clone();
+        let tx = self.write()?;
+        let snap = snapshot_ledger(&tx, ticket)?;
+        let id = insert_message(&tx, ticket, message, &actor)?;
+        tx.execute("DELETE FROM drafts WHERE ticket_id = ?1", [ticket])?;
+        let ledger = serde_json::to_string(&snap)
+            .map_err(|e| StoreError::Invalid(format!("ledger snapshot: {e}")))?;
+        tx.execute(
+            "INSERT INTO outbox(message_id, state, not_before, attempts, raw, updated_at, ledger)
+             VALUES (?1, 'queued', ?2, 0, ?3, ?4, ?5)",
+            params![id, to_ts(not_before), raw, to_ts(Utc::now()), ledger],
+        )?;
+        let outbox_id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO raw_messages(message_id, sha256, raw) VALUES (?1, ?2, ?3)",
+            params![id, sha256, raw],
+        )?;
+        tx.commit()?;
+        Ok((id, outbox_id))
+    }
+
+    /// Undoes a queued reply: deletes it from the thread, puts its text back as the
+    /// draft and the ticket's ledger as it was. `false` when it is no longer queued
+    /// (already sending or sent) or was never in the outbox.
+    pub fn cancel_outbound(&mut self, message: MessageId) -> Result<bool> {
+        let actor = self.actor.clone();
+        let tx = self.write()?;
+        let row: Option<(TicketId, Option<String>, String)> = tx
+            .query_row(
+                "SELECT m.ticket_id, o.ledger, m.body FROM outbox o JOIN messages m ON m.id = o.message_id
+                 WHERE o.message_id = ?1 AND o.state = 'queued'",
+                [message],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((ticket, ledger, body)) = row else {
+            return Ok(false);
+        };
+        tx.execute("DELETE FROM search_index WHERE rowid = ?1", [message])?;
+        tx.execute("DELETE FROM messages WHERE id = ?1", [message])?;
+        if let Some(snap) = ledger.and_then(|l| serde_json::from_str::<LedgerSnapshot>(&l).ok()) {
+            restore_ledger(&tx, ticket, &snap)?;
+        }
+        tx.execute(
+            "INSERT INTO drafts(ticket_id, body, updated_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT(ticket_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+            params![ticket, body, to_ts(Utc::now())],
+        )?;
+        write_event(
+            &tx,
+            Some(ticket),
+            &actor,
+            "reply-undone",
+            Some(&message.to_string()),
+            None,
+        )?;
+        touch(&tx, ticket, Utc::now())?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// Marks replies as `sending` and returns them, in one transaction, so two
+    /// processes never deliver the same reply. Rows a crash left in `sending` become
+    /// `unknown` first.
+    pub fn claim_outbound(&mut self, scope: ClaimScope) -> Result<Vec<Claimed>> {
+        let now = to_ts(Utc::now());
+        let tx = self.write()?;
+        tx.execute(
+            "UPDATE outbox SET state = 'unknown', updated_at = ?1,
+                last_error = coalesce(last_error, 'interrupted while sending; check your Sent folder')
+             WHERE state = 'sending' AND updated_at < ?2",
+            params![now, now - STALE_SENDING_SECS],
+        )?;
+        let (filter, arg) = match scope {
+            ClaimScope::Due(at) => ("o.state = 'queued' AND o.not_before <= ?1", to_ts(at)),
+            ClaimScope::AllQueued => ("o.state = 'queued' AND ?1 = ?1", 0),
+            ClaimScope::Ticket(t) => (
+                "o.state IN ('queued', 'failed', 'unknown') AND m.ticket_id = ?1",
+                t,
+            ),
+        };
+        let sql = format!(
+            "SELECT o.id, o.message_id, m.ticket_id, o.raw, m.message_id, o.attempts
+             FROM outbox o JOIN messages m ON m.id = o.message_id
+             WHERE {filter} ORDER BY o.not_before, o.id"
+        );
+        let claimed: Vec<Claimed> = {
+            let mut stmt = tx.prepare(&sql)?;
+            let rows = stmt.query_map([arg], |r| {
+                Ok(Claimed {
+                    id: r.get(0)?,
+                    message: r.get(1)?,
+                    ticket: r.get(2)?,
+                    raw: r.get::<_, Option<Vec<u8>>>(3)?.unwrap_or_default(),
+                    message_id: r.get(4)?,
+                    attempts: r.get(5)?,
+                })
+            })?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for c in &claimed {
+            tx.execute(
+                "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1",
+                params![c.id, now],
+            )?;
+        }
+        tx.commit()?;
+        Ok(claimed)
+    }
+
+    /// The transport accepted the reply.
+    pub fn mark_outbound_sent(&mut self, outbox_id: i64) -> Result<()> {
+        let actor = self.actor.clone();
+        let tx = self.write()?;
+        tx.execute(
+            "UPDATE outbox SET state = 'sent', last_error = NULL, updated_at = ?2 WHERE id = ?1",
+            params![outbox_id, to_ts(Utc::now())],
+        )?;
+        log_delivery(&tx, outbox_id, &actor, "delivered", None)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The transport refused or failed: back to `queued` until `retry_at`, or
+    /// `failed` when `retry_at` is `None` (too many tries).
+    pub fn mark_outbound_failed(
+        &mut self,
+        outbox_id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        let actor = self.actor.clone();
+        let tx = self.write()?;
+        let (state, not_before) = match retry_at {
+            Some(at) => ("queued", Some(to_ts(at))),
+            None => ("failed", None),
+        };
+        tx.execute(
+            "UPDATE outbox SET state = ?2, last_error = ?3, updated_at = ?4,
+                not_before = coalesce(?5, not_before)
+             WHERE id = ?1",
+            params![outbox_id, state, error, to_ts(Utc::now()), not_before],
+        )?;
+        log_delivery(&tx, outbox_id, &actor, "delivery-failed", Some(error))?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Replies in the outbox, oldest first; sent ones only when asked.
+    pub fn outbox_entries(&self, include_sent: bool) -> Result<Vec<OutboxEntry>> {
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM outbox o JOIN messages m ON m.id = o.message_id
+             WHERE ?1 OR o.state != 'sent' ORDER BY o.not_before, o.id"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([include_sent], entry_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The outbox row of one message (the console's countdown reads this).
+    pub fn outbox_entry(&self, message: MessageId) -> Result<Option<OutboxEntry>> {
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM outbox o JOIN messages m ON m.id = o.message_id
+             WHERE o.message_id = ?1"
+        );
+        Ok(self
+            .conn
+            .query_row(&sql, [message], entry_from_row)
+            .optional()?)
+    }
+}
+
+fn log_delivery(
+    conn: &Connection,
+    outbox_id: i64,
+    actor: &str,
+    kind: &str,
+    detail: Option<&str>,
+) -> Result<()> {
+    let (ticket, message): (TicketId, MessageId) = conn.query_row(
+        "SELECT m.ticket_id, m.id FROM outbox o JOIN messages m ON m.id = o.message_id WHERE o.id = ?1",
+        [outbox_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    write_event(
+        conn,
+        Some(ticket),
+        actor,
+        kind,
+        Some(&message.to_string()),
+        detail,
+    )
+}

@@ -1,0 +1,69 @@
+//! Delivers replies whose undo window has passed, on a thread of its own: a slow
+//! sendmail or SMTP server must never freeze the console. It reports each delivery
+//! and failure back for the status bar.
+
+use std::path::Path;
+use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::thread;
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::store::Store;
+
+/// How often the outbox is looked at.
+const EVERY: Duration = Duration::from_secs(2);
+
+/// What happened to the replies in one round.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    Sent(usize),
+    Failed(String),
+}
+
+/// The running courier; dropping it lets the thread end at its next round.
+pub struct Courier {
+    reports: Receiver<Delivery>,
+}
+
+impl Courier {
+    /// Starts delivering for the queue at `path` with its own connection.
+    pub fn start(path: &Path, config: Config) -> Option<Courier> {
+        let mut store = Store::open(path).ok()?;
+        let (tx, reports) = mpsc::channel();
+        thread::Builder::new()
+            .name("firstline-courier".into())
+            .spawn(move || loop {
+                let report = crate::mail::deliver_due(&mut store, &config, chrono::Utc::now());
+                let message = match report {
+                    Ok(r) if !r.failed.is_empty() => Some(Delivery::Failed(format!(
+                        "{} repl{} not delivered yet (will retry): {}",
+                        r.failed.len(),
+                        if r.failed.len() == 1 { "y" } else { "ies" },
+                        r.failed[0].1
+                    ))),
+                    Ok(r) if !r.sent.is_empty() => Some(Delivery::Sent(r.sent.len())),
+                    Ok(_) => None,
+                    Err(e) => Some(Delivery::Failed(format!("outbox: {e}"))),
+                };
+                if let Some(m) = message {
+                    if tx.send(m).is_err() {
+                        return;
+                    }
+                }
+                thread::sleep(EVERY);
+            })
+            .ok()?;
+        Some(Courier { reports })
+    }
+
+    /// Reports that arrived since the last call.
+    pub fn poll(&self) -> Vec<Delivery> {
+        let mut out = Vec::new();
+        loop {
+            match self.reports.try_recv() {
+                Ok(d) => out.push(d),
+                Err(TryRecvError::Empty) | Err(TryRecvError::Disconnected) => return out,
+            }
+        }
+    }
+}

@@ -1,0 +1,679 @@
+//! Intake specs: every format and hard case on the project's own fixtures
+//! (`tests/fixtures/mail`), plus the real corpora in `../shared/data/mail` when present.
+
+use std::path::{Path, PathBuf};
+
+use firstline::config::Config;
+use firstline::mail::{export_mbox, import_paths, Format, ImportOptions, ImportReport};
+use firstline::model::{Channel, Direction, Message, Status, Ticket};
+use firstline::store::Store;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/mail")
+        .join(name)
+}
+
+fn config() -> Config {
+    let mut c = Config::default();
+    c.agent.name = "Taras".into();
+    c.agent.email = "help@shop.example".into();
+    c.mail.addresses = vec!["help@shop.example".into()];
+    c
+}
+
+fn import(store: &mut Store, paths: &[PathBuf], options: &ImportOptions) -> ImportReport {
+    import_paths(store, &config(), paths, options, &mut |_| {}).expect("import runs")
+}
+
+fn import_one(store: &mut Store, name: &str) -> ImportReport {
+    import(store, &[fixture(name)], &ImportOptions::default())
+}
+
+fn all_tickets(store: &Store) -> Vec<Ticket> {
+    store.tickets().unwrap()
+}
+
+fn thread(store: &Store, ticket: i64) -> Vec<Message> {
+    store.messages(ticket).unwrap()
+}
+
+#[test]
+fn imports_windows1251_body_and_encoded_word_subject() {
+    let mut store = Store::open_in_memory().unwrap();
+    let report = import_one(&mut store, "cp1251.eml");
+    assert_eq!(report.added, 1, "{report:?}");
+    let t = &all_tickets(&store)[0];
+    assert_eq!(t.subject, "Замовлення не прийшло");
+    assert_eq!(t.channel, Channel::Email);
+    let m = &thread(&store, t.id)[0];
+    assert!(
+        m.body.contains("перевірити моє замовлення №4512"),
+        "{}",
+        m.body
+    );
+    assert_eq!(m.author, "Олена Коваль");
+    let customer = store.customer(t.customer_id).unwrap();
+    assert_eq!(customer.emails, vec!["olena@example.com.ua"]);
+    assert_eq!(m.sent_at.to_rfc3339(), "2026-11-24T07:15:00+00:00");
+}
+
+#[test]
+fn imports_koi8r_mbox_unescapes_from_lines_and_links_our_sent_answer() {
+    let mut store = Store::open_in_memory().unwrap();
+    let report = import_one(&mut store, "koi8r.mbox");
+    assert_eq!(report.added, 3, "{report:?}");
+    assert_eq!(
+        report.new_tickets, 1,
+        "answer and follow-up thread into one ticket"
+    );
+    let t = &all_tickets(&store)[0];
+    assert_eq!(t.subject, "Оплата счёта");
+    let msgs = thread(&store, t.id);
+    assert_eq!(
+        msgs.iter().map(|m| m.direction).collect::<Vec<_>>(),
+        vec![Direction::Inbound, Direction::Outbound, Direction::Inbound]
+    );
+    assert!(msgs[0].body.contains("Не могу оплатить счёт."));
+    assert!(
+        msgs[0]
+            .body
+            .contains("\n>From the bank I got an error.\nFrom now on"),
+        "mboxrd unescaping: {:?}",
+        msgs[0].body
+    );
+    assert_eq!(msgs[0].author, "Иван Петров");
+    assert_eq!(
+        t.first_response_at.map(|t| t.to_rfc3339()).as_deref(),
+        Some("2026-11-23T08:30:00+00:00"),
+        "true first-response time from the Sent mail"
+    );
+    assert_eq!(
+        store.customer(t.customer_id).unwrap().emails,
+        vec!["ivan@example.ru"]
+    );
+}
+
+#[test]
+fn nested_multipart_keeps_plain_text_and_stores_attachments_by_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("q.db");
+    let mut store = Store::open(&db).unwrap();
+    let report = import_one(&mut store, "nested.eml");
+    assert_eq!(report.added, 1, "{report:?}");
+    let t = &all_tickets(&store)[0];
+    let m = &thread(&store, t.id)[0];
+    assert!(m.body.contains("Grüße, Anna"), "{:?}", m.body);
+    assert!(!m.body.contains("<p>"));
+    assert!(m.html_body.as_deref().unwrap_or("").contains("<p>"));
+    let names: Vec<&str> = m.attachments.iter().map(|a| a.filename.as_str()).collect();
+    assert!(names.contains(&"рахунок.pdf"), "{names:?}");
+    assert!(
+        names.contains(&"logo.png"),
+        "inline image listed: {names:?}"
+    );
+    let pdf = m
+        .attachments
+        .iter()
+        .find(|a| a.filename == "рахунок.pdf")
+        .unwrap();
+    assert_eq!(pdf.content_type, "application/pdf");
+    let sha = pdf.sha256.as_deref().expect("content kept");
+    let stored = std::fs::read(firstline::paths::attachments_dir(&db).join(sha)).unwrap();
+    assert!(stored.starts_with(b"%PDF-1.4"));
+    assert_eq!(stored.len() as u64, pdf.size);
+}
+
+#[test]
+fn attachment_over_the_limit_keeps_only_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("q.db");
+    let mut store = Store::open(&db).unwrap();
+    let mut cfg = config();
+    cfg.mail.attachment_limit_mb = 0;
+    let report = import_paths(
+        &mut store,
+        &cfg,
+        &[fixture("nested.eml")],
+        &ImportOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let t = &all_tickets(&store)[0];
+    let m = &thread(&store, t.id)[0];
+    assert!(m.attachments.iter().all(|a| a.sha256.is_none()));
+    assert!(report
+        .warnings
+        .iter()
+        .any(|w| w.reason.contains("over the size limit")));
+}
+
+#[test]
+fn malformed_headers_and_truncated_multipart_import_with_a_warning() {
+    let mut store = Store::open_in_memory().unwrap();
+    let report = import_one(&mut store, "malformed.eml");
+    assert_eq!(report.added, 1, "{report:?}");
+    assert!(report.failures.is_empty());
+    let t = &all_tickets(&store)[0];
+    let m = &thread(&store, t.id)[0];
+    assert!(
+        m.body.contains("before the connection dropped"),
+        "{:?}",
+        m.body
+    );
+    let reasons: Vec<&str> = report.warnings.iter().map(|w| w.reason.as_str()).collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("truncated")),
+        "{reasons:?}"
+    );
+    assert!(reasons.iter().any(|r| r.contains("Date")), "{reasons:?}");
+    assert!(report.warnings[0].location.ends_with("malformed.eml"));
+}
+
+#[test]
+fn nul_bytes_are_dropped_not_fatal() {
+    let mut store = Store::open_in_memory().unwrap();
+    let report = import_one(&mut store, "nul.eml");
+    assert_eq!(report.added, 1, "{report:?}");
+    let t = &all_tickets(&store)[0];
+    assert!(!t.subject.contains('\0'));
+    let m = &thread(&store, t.id)[0];
+    assert_eq!(m.body.trim(), "Beforeafter the NUL byte.");
+}
+
+#[test]
+fn html_only_mail_is_readable_text() {
+    let mut store = Store::open_in_memory().unwrap();
+    import_one(&mut store, "html-only.eml");
+    let t = &all_tickets(&store)[0];
+    let m = &thread(&store, t.id)[0];
+    assert!(m.body.contains("New order"), "{:?}", m.body);
+    assert!(m.body.contains("kettle & cups"), "{:?}", m.body);
+    assert!(!m.body.contains("<b>"));
+}
+
+#[test]
+fn twenty_megabyte_message_is_stored_with_a_capped_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.eml");
+    let mut raw = b"From: big@example.com\nSubject: Huge log\nDate: Thu, 26 Nov 2026 08:00:00 +0000\nMessage-ID: <big-1@example.com>\n\n".to_vec();
+    let line = b"2026-11-26 08:00:00 ERROR something failed in the payment module\n";
+    while raw.len() < 20 * 1024 * 1024 {
+        raw.extend_from_slice(line);
+    }
+    std::fs::write(&path, &raw).unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let report = import(&mut store, &[path], &ImportOptions::default());
+    assert_eq!(report.added, 1, "{:?}", report.failures);
+    let t = &all_tickets(&store)[0];
+    let m = &thread(&store, t.id)[0];
+    assert!(m.body.len() < 2 * 1024 * 1024);
+    assert!(m.body.contains("[firstline: body cut at 1.0 MB of 20.0 MB"));
+    assert_eq!(
+        store.raw_message(m.id).unwrap().map(|r| r.len()),
+        Some(raw.len()),
+        "the whole message is kept raw"
+    );
+}
+
+#[test]
+fn maildir_threads_by_subject_and_honours_the_seen_flag() {
+    let mut store = Store::open_in_memory().unwrap();
+    let report = import_one(&mut store, "maildir");
+    assert_eq!(report.formats[&Format::Maildir].added, 2, "{report:?}");
+    let tickets = all_tickets(&store);
+    assert_eq!(
+        tickets.len(),
+        1,
+        "Re: from the same customer joins the ticket"
+    );
+    assert_eq!(thread(&store, tickets[0].id).len(), 2);
+    assert!(tickets[0].unread, "the newest message is unseen");
+    assert_eq!(
+        tickets[0]
+            .awaiting_reply_since
+            .map(|t| t.to_rfc3339())
+            .as_deref(),
+        Some("2026-11-26T07:00:00+00:00")
+    );
+}
+
+#[test]
+fn reimporting_the_same_sources_adds_nothing() {
+    let mut store = Store::open_in_memory().unwrap();
+    let paths = vec![
+        fixture("cp1251.eml"),
+        fixture("koi8r.mbox"),
+        fixture("maildir"),
+        fixture("telegram/result.json"),
+        fixture("WhatsApp Chat with Іван Сидоренко.txt"),
+        fixture("forms.csv"),
+    ];
+    let first = import(&mut store, &paths, &ImportOptions::default());
+    assert!(first.added > 10, "{first:?}");
+    let before = store.export().unwrap();
+    let second = import(&mut store, &paths, &ImportOptions::default());
+    assert_eq!(second.added, 0, "{second:?}");
+    assert_eq!(
+        second.duplicate_message_ids + second.duplicate_content,
+        first.added
+    );
+    let after = store.export().unwrap();
+    assert_eq!(before.tickets, after.tickets);
+    assert_eq!(before.messages, after.messages);
+}
+
+#[test]
+fn dry_run_reports_exact_counts_and_changes_nothing() {
+    let mut store = Store::open_in_memory().unwrap();
+    let options = ImportOptions {
+        dry_run: true,
+        ..Default::default()
+    };
+    let report = import(&mut store, &[fixture("koi8r.mbox")], &options);
+    assert!(report.dry_run);
+    assert_eq!(report.added, 3);
+    assert_eq!(report.new_tickets, 1);
+    assert!(all_tickets(&store).is_empty());
+}
+
+#[test]
+fn a_killed_import_resumes_to_exactly_the_uninterrupted_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let mbox = dir.path().join("big.mbox");
+    let mut data = Vec::new();
+    for i in 0..40 {
+        data.extend_from_slice(
+            format!(
+                "From c{i}@example.com Thu Nov 26 08:{:02}:00 2026\nFrom: Customer {i} <c{i}@example.com>\nSubject: Question {}\nDate: Thu, 26 Nov 2026 08:{:02}:00 +0000\nMessage-ID: <q{i}@example.com>\n{}\nQuestion number {i}\n\n",
+                i % 60,
+                i / 2,
+                i % 60,
+                if i % 2 == 1 { format!("In-Reply-To: <q{}@example.com>\n", i - 1) } else { String::new() }
+            )
+            .as_bytes(),
+        );
+    }
+    std::fs::write(&mbox, &data).unwrap();
+    let small = ImportOptions {
+        batch_size: 7,
+        ..Default::default()
+    };
+
+    let mut whole = Store::open_in_memory().unwrap();
+    import(&mut whole, std::slice::from_ref(&mbox), &small);
+
+    let mut resumed = Store::open_in_memory().unwrap();
+    let killed = import(
+        &mut resumed,
+        std::slice::from_ref(&mbox),
+        &ImportOptions {
+            stop_after: Some(17),
+            ..small.clone()
+        },
+    );
+    assert!(killed.stopped_early);
+    assert_eq!(
+        killed.added, 14,
+        "two batches of 7 committed, the third lost"
+    );
+    let rest = import(&mut resumed, std::slice::from_ref(&mbox), &small);
+    assert_eq!(
+        rest.messages(),
+        26,
+        "resumed after the last committed batch"
+    );
+    assert_eq!(rest.duplicate_message_ids + rest.duplicate_content, 0);
+
+    let (a, b) = (whole.export().unwrap(), resumed.export().unwrap());
+    assert_eq!(a.tickets, b.tickets);
+    assert_eq!(a.messages, b.messages);
+    assert_eq!(a.customers.len(), b.customers.len());
+}
+
+#[test]
+fn telegram_export_skips_service_messages_and_lists_media() {
+    let mut store = Store::open_in_memory().unwrap();
+    let report = import_one(&mut store, "telegram/result.json");
+    assert_eq!(report.service_messages, 2);
+    assert_eq!(report.added, 5, "{report:?}");
+    let tickets = all_tickets(&store);
+    assert_eq!(tickets.len(), 1);
+    let t = &tickets[0];
+    assert_eq!(t.channel, Channel::Chat);
+    assert_eq!(t.subject, "Telegram: Олена Коваль");
+    let msgs = thread(&store, t.id);
+    assert_eq!(
+        msgs[1].attachments[0].filename,
+        "photo_1@20-11-2026_10-06-00.jpg"
+    );
+    assert_eq!(msgs[1].attachments[0].size, 48213);
+    assert_eq!(msgs[2].direction, Direction::Outbound);
+    assert_eq!(
+        msgs[2].body,
+        "Так, звісно. Надішліть, будь ласка, номер замовлення."
+    );
+    assert_eq!(msgs[2].in_reply_to, msgs[0].message_id);
+    assert_eq!(msgs[3].attachments[0].content_type, "application/pdf");
+    assert!(msgs[4].body.contains("sticker"));
+    let customer = store.customer(t.customer_id).unwrap();
+    assert_eq!(customer.handles, vec!["telegram:user5550001"]);
+    assert!(t.first_response_at.is_some());
+}
+
+#[test]
+fn whatsapp_export_joins_multiline_messages_and_finds_who_is_who() {
+    let mut store = Store::open_in_memory().unwrap();
+    let report = import_one(&mut store, "WhatsApp Chat with Іван Сидоренко.txt");
+    assert_eq!(report.service_messages, 1);
+    assert_eq!(report.added, 5, "{report:?}");
+    let t = &all_tickets(&store)[0];
+    assert_eq!(t.subject, "WhatsApp: Іван Сидоренко");
+    let msgs = thread(&store, t.id);
+    assert_eq!(
+        msgs[0].body,
+        "Добрий день!\nЗамовлення 7781 прийшло пошкодженим.\nКоробка мокра, чайник тріснув."
+    );
+    assert_eq!(msgs[1].attachments[0].filename, "IMG-20261126-WA0003.jpg");
+    assert_eq!(msgs[2].direction, Direction::Outbound);
+    assert_eq!(msgs[2].author, "Taras");
+    assert!(msgs[2].body.ends_with("Номер ТТН надішлю ввечері."));
+    assert_eq!(msgs[0].sent_at.to_rfc3339(), "2026-11-26T10:01:00+00:00");
+}
+
+#[test]
+fn csv_forms_open_web_tickets_and_report_empty_rows() {
+    let mut store = Store::open_in_memory().unwrap();
+    let report = import_one(&mut store, "forms.csv");
+    assert_eq!(report.added, 2, "{report:?}");
+    assert_eq!(report.failures.len(), 1);
+    assert!(report.failures[0].location.ends_with("forms.csv#3"));
+    let tickets = all_tickets(&store);
+    assert!(tickets.iter().all(|t| t.channel == Channel::Web));
+    let refund = tickets
+        .iter()
+        .find(|t| t.subject == "Refund request")
+        .unwrap();
+    let m = &thread(&store, refund.id)[0];
+    assert!(m
+        .body
+        .contains("charged twice for order 9921.\nPlease refund"));
+    let petro = tickets.iter().find(|t| t.subject == "Доставка").unwrap();
+    assert_eq!(
+        store.customer(petro.customer_id).unwrap().phone.as_deref(),
+        Some("+380 50 123 45 67")
+    );
+}
+
+#[test]
+fn not_mail_files_are_reported_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("notes.txt"),
+        "just some notes\nnothing else\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("image.png"), b"\x89PNG\r\n\x1a\n\0\0\0").unwrap();
+    std::fs::write(dir.path().join("data.json"), "{\"a\": 1}").unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let report = import(&mut store, &[dir.path().into()], &ImportOptions::default());
+    assert_eq!(report.skipped.len(), 3, "{report:?}");
+    assert!(report.skipped.iter().all(|s| !s.reason.is_empty()));
+}
+
+#[test]
+fn mbox_round_trip_gives_the_same_tickets_and_messages() {
+    let mut first = Store::open_in_memory().unwrap();
+    import(
+        &mut first,
+        &[
+            fixture("cp1251.eml"),
+            fixture("koi8r.mbox"),
+            fixture("nested.eml"),
+            fixture("maildir"),
+        ],
+        &ImportOptions::default(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("export.mbox");
+    let mut file = std::fs::File::create(&out).unwrap();
+    let n = export_mbox(&first, &mut file).unwrap();
+    drop(file);
+    assert_eq!(n, 7);
+    let mut second = Store::open_in_memory().unwrap();
+    let report = import(&mut second, &[out], &ImportOptions::default());
+    assert_eq!(report.added, 7, "{report:?}");
+    let strip = |s: &Store| {
+        s.tickets()
+            .unwrap()
+            .into_iter()
+            .map(|t| {
+                let msgs: Vec<_> = s
+                    .messages(t.id)
+                    .unwrap()
+                    .into_iter()
+                    .map(|m| {
+                        (
+                            m.direction,
+                            m.author,
+                            m.body,
+                            m.sent_at,
+                            m.message_id,
+                            m.attachments,
+                        )
+                    })
+                    .collect();
+                (t.subject, t.status, t.first_response_at, msgs)
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(strip(&first), strip(&second));
+    assert!(strip(&second).iter().all(|t| t.1 != Status::Spam));
+}
+
+/// Every message in `../shared/data/mail` imports or is reported with a reason; a
+/// second import adds nothing.
+#[test]
+fn every_message_in_the_shared_corpora_imports_or_is_reported() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mail");
+    if !data.is_dir() {
+        eprintln!(
+            "note: {} missing; skipping the real-corpus test",
+            data.display()
+        );
+        return;
+    }
+    let mut store = Store::open_in_memory().unwrap();
+    let report = import(
+        &mut store,
+        std::slice::from_ref(&data),
+        &ImportOptions::default(),
+    );
+    let read = report.messages();
+    let accounted = report.added
+        + report.duplicate_message_ids
+        + report.duplicate_content
+        + report.failures.len()
+        + report.service_messages;
+    assert_eq!(
+        read, accounted,
+        "every item is added, a duplicate, or a failure"
+    );
+    assert!(report.added > 500, "{} added", report.added);
+    assert!(report.failures.iter().all(|f| !f.reason.is_empty()));
+    assert!(report.skipped.iter().all(|f| !f.reason.is_empty()));
+    eprintln!(
+        "corpus: {} read, {} added, {} duplicates, {} failed, {} non-mail files, {:.0} msg/s",
+        read,
+        report.added,
+        report.duplicate_message_ids + report.duplicate_content,
+        report.failures.len(),
+        report.skipped.len(),
+        report.messages_per_second
+    );
+    let again = import(&mut store, &[data], &ImportOptions::default());
+    assert_eq!(again.added, 0);
+}
+
+#[test]
+fn cli_import_prints_a_summary_and_paste_opens_a_ticket() {
+    use assert_cmd::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("q.db");
+    let cli = || {
+        let mut c = Command::cargo_bin("firstline").unwrap();
+        c.arg("--db")
+            .arg(&db)
+            .arg("--config")
+            .arg(dir.path().join("none.toml"));
+        c
+    };
+    cli()
+        .arg("import")
+        .arg(fixture("koi8r.mbox"))
+        .arg(fixture("forms.csv"))
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("imported 5 messages"))
+        .stdout(predicates::str::contains("forms.csv#3"));
+    let out = cli()
+        .args(["import", "--json"])
+        .arg(fixture("koi8r.mbox"))
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["added"], 0);
+    let dups = json["duplicate_message_ids"].as_u64().unwrap()
+        + json["duplicate_content"].as_u64().unwrap();
+    assert_eq!(dups, 3);
+    cli()
+        .args([
+            "import",
+            "--paste",
+            "--channel",
+            "phone",
+            "--customer",
+            "Ola <ola@example.com>",
+        ])
+        .write_stdin("Called about invoice 42, wants a copy by mail.")
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "imported 1 messages into 1 new tickets",
+        ));
+    cli()
+        .args(["list", "--view", "all"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("Call: Ola"));
+}
+
+#[test]
+fn watch_mode_imports_mail_delivered_into_a_maildir() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let maildir = dir.path().join("Inbox");
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let watcher = {
+        let (stop, maildir) = (stop.clone(), maildir.clone());
+        std::thread::spawn(move || {
+            let mut store = Store::open_in_memory().unwrap();
+            firstline::mail::watch(
+                &mut store,
+                &config(),
+                &[maildir],
+                &ImportOptions::default(),
+                &stop,
+                &mut |r| {
+                    let _ = tx.send(r.added);
+                },
+            )
+            .unwrap();
+            store
+        })
+    };
+    // Give the watcher time to register before mail arrives.
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    // Deliver the way an MDA does: write into tmp/, then rename into new/.
+    let tmp = maildir.join("tmp/1764150000.M9P9.host");
+    std::fs::copy(fixture("cp1251.eml"), &tmp).unwrap();
+    std::fs::rename(&tmp, maildir.join("new/1764150000.M9P9.host")).unwrap();
+    let added = rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the watcher imported the new mail");
+    stop.store(true, Ordering::Relaxed);
+    let store = watcher.join().unwrap();
+    assert_eq!(added, 1);
+    assert_eq!(store.tickets().unwrap()[0].subject, "Замовлення не прийшло");
+}
+
+#[test]
+fn a_killed_maildir_import_resumes_after_the_last_committed_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let maildir = dir.path().join("Inbox");
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    for i in 0..9 {
+        std::fs::write(
+            maildir.join(format!("cur/17641{i:05}.M{i}P1.host:2,S")),
+            format!(
+                "From: c{i}@example.com\nSubject: Topic {i}\nDate: Thu, 26 Nov 2026 07:0{i}:00 +0000\nMessage-ID: <md{i}@example.com>\n\nBody {i}\n"
+            ),
+        )
+        .unwrap();
+    }
+    let small = ImportOptions {
+        batch_size: 2,
+        ..Default::default()
+    };
+    let mut whole = Store::open_in_memory().unwrap();
+    import(&mut whole, std::slice::from_ref(&maildir), &small);
+    let mut resumed = Store::open_in_memory().unwrap();
+    let killed = import(
+        &mut resumed,
+        std::slice::from_ref(&maildir),
+        &ImportOptions {
+            stop_after: Some(5),
+            ..small.clone()
+        },
+    );
+    assert_eq!(killed.added, 4);
+    let rest = import(&mut resumed, std::slice::from_ref(&maildir), &small);
+    assert_eq!((rest.messages(), rest.added), (5, 5));
+    let (a, b) = (whole.export().unwrap(), resumed.export().unwrap());
+    assert_eq!(a.tickets, b.tickets);
+    assert_eq!(a.messages, b.messages);
+    assert!(b.tickets.iter().all(|t| !t.unread), "seen flag honoured");
+}
+
+#[test]
+fn telegram_full_export_knows_which_messages_are_ours() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("result.json");
+    std::fs::write(
+        &path,
+        r#"{"about": "Here is the data you requested.",
+            "personal_information": {"user_id": 777, "first_name": "Taras"},
+            "chats": {"about": "chats", "list": [
+              {"name": "Bob", "type": "personal_chat", "id": 42, "messages": [
+                {"id": 1, "type": "message", "date": "2026-11-20T10:00:00", "from": "Bob", "from_id": "user42", "text": "hi"},
+                {"id": 2, "type": "message", "date": "2026-11-20T10:01:00", "from": "Taras", "from_id": "user777", "text": "hello Bob"}
+              ]},
+              {"name": "Saved Messages", "type": "saved_messages", "id": 777, "messages": []}
+            ]}}"#,
+    )
+    .unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let report = import(&mut store, &[path], &ImportOptions::default());
+    assert_eq!(report.added, 2, "{report:?}");
+    let t = &all_tickets(&store)[0];
+    let msgs = thread(&store, t.id);
+    assert_eq!(msgs[0].direction, Direction::Inbound);
+    assert_eq!(msgs[1].direction, Direction::Outbound);
+}

@@ -1,0 +1,387 @@
+//! Outbound specs: a reply is a proper RFC 5322 message (threading headers, encoded
+//! Cyrillic, signature), waits out its undo window, is delivered through a sendmail
+//! command or as an .eml file, and a failed delivery stays queued with its error.
+
+use chrono::{Duration, Utc};
+use std::path::{Path, PathBuf};
+
+use firstline::config::Config;
+use firstline::mail::{cancel_reply, deliver_due, import_paths, queue_reply, ImportOptions};
+use firstline::model::{Direction, Status};
+use firstline::store::{OutboxState, Store};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/mail")
+        .join(name)
+}
+
+fn config(dir: &Path, sendmail: Option<String>) -> Config {
+    let mut c = Config::default();
+    c.agent.name = "Тарас Шевчук".into();
+    c.agent.email = "help@shop.example".into();
+    c.agent.signature = "Тарас Шевчук\nShop support".into();
+    c.mail.addresses = vec!["help@shop.example".into()];
+    c.mail.undo_seconds = 10;
+    c.mail.sendmail = sendmail;
+    c.mail.outbox_dir = Some(dir.join("outbox"));
+    c
+}
+
+/// A sendmail stand-in that saves the message it is given.
+fn capturing_sendmail(dir: &Path) -> (String, PathBuf) {
+    let captured = dir.join("captured.eml");
+    (format!("cat > '{}'", captured.display()), captured)
+}
+
+/// A store holding the koi8-r thread (question, our answer, the follow-up).
+fn store_with_thread(cfg: &Config) -> (Store, i64) {
+    let mut store = Store::open_in_memory().unwrap();
+    import_paths(
+        &mut store,
+        cfg,
+        &[fixture("koi8r.mbox")],
+        &ImportOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let ticket = store.tickets().unwrap()[0].id;
+    (store, ticket)
+}
+
+#[test]
+fn delivered_reply_threads_encodes_cyrillic_and_carries_the_signature() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cmd, captured) = capturing_sendmail(dir.path());
+    let cfg = config(dir.path(), Some(cmd));
+    let (mut store, ticket) = store_with_thread(&cfg);
+
+    let id = queue_reply(
+        &mut store,
+        &cfg,
+        ticket,
+        "Іване, дякуємо! Радий, що все працює.",
+    )
+    .unwrap();
+    let early = deliver_due(&mut store, &cfg, Utc::now()).unwrap();
+    assert!(
+        early.sent.is_empty(),
+        "nothing leaves inside the undo window"
+    );
+    assert!(!captured.exists());
+
+    let report = deliver_due(&mut store, &cfg, Utc::now() + Duration::seconds(11)).unwrap();
+    assert_eq!(report.sent.len(), 1, "{report:?}");
+    let raw = std::fs::read(&captured).unwrap();
+    let head = String::from_utf8_lossy(&raw);
+    let header_block = head.split("\n\n").next().unwrap();
+    assert!(
+        header_block.is_ascii(),
+        "headers are RFC 2047 encoded:\n{header_block}"
+    );
+
+    let parsed = mail_parser::MessageParser::default().parse(&raw).unwrap();
+    assert_eq!(parsed.subject(), Some("Re: Оплата счёта"));
+    assert_eq!(parsed.in_reply_to().as_text(), Some("koi8-q2@example.ru"));
+    let refs: Vec<String> = match parsed.references() {
+        mail_parser::HeaderValue::TextList(l) => l.iter().map(|s| s.to_string()).collect(),
+        mail_parser::HeaderValue::Text(t) => vec![t.to_string()],
+        _ => Vec::new(),
+    };
+    assert_eq!(
+        refs,
+        vec![
+            "koi8-q1@example.ru",
+            "answer-1@shop.example",
+            "koi8-q2@example.ru"
+        ],
+        "the chain is rebuilt from the thread when the customer's client dropped it"
+    );
+    let from = parsed.from().and_then(|a| a.first()).unwrap();
+    assert_eq!(from.name(), Some("Тарас Шевчук"));
+    assert_eq!(from.address(), Some("help@shop.example"));
+    let to = parsed.to().and_then(|a| a.first()).unwrap();
+    assert_eq!(to.address(), Some("ivan@example.ru"));
+    let body = parsed.body_text(0).unwrap();
+    assert!(body.contains("Іване, дякуємо!"));
+    assert!(
+        body.trim_end().ends_with("Тарас Шевчук\nShop support"),
+        "{body}"
+    );
+
+    let stored = store.messages(ticket).unwrap();
+    let reply = stored.iter().find(|m| m.id == id).unwrap();
+    assert_eq!(reply.direction, Direction::Outbound);
+    assert_eq!(
+        parsed.message_id(),
+        reply.message_id.as_deref(),
+        "the Message-ID made at queue time is the one delivered"
+    );
+    let entry = store.outbox_entry(id).unwrap().unwrap();
+    assert_eq!(entry.state, OutboxState::Sent);
+    assert_eq!(entry.attempts, 1);
+}
+
+#[test]
+fn undo_within_the_window_sends_nothing_and_restores_the_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cmd, captured) = capturing_sendmail(dir.path());
+    let cfg = config(dir.path(), Some(cmd));
+    let (mut store, ticket) = store_with_thread(&cfg);
+    let before = store.ticket(ticket).unwrap();
+    assert!(before.awaiting_reply_since.is_some());
+
+    let id = queue_reply(&mut store, &cfg, ticket, "Draft I regret").unwrap();
+    assert!(store.ticket(ticket).unwrap().awaiting_reply_since.is_none());
+    assert!(cancel_reply(&mut store, id).unwrap());
+
+    let report = deliver_due(&mut store, &cfg, Utc::now() + Duration::seconds(60)).unwrap();
+    assert!(report.sent.is_empty() && report.failed.is_empty());
+    assert!(!captured.exists(), "nothing was handed to sendmail");
+    assert!(store.messages(ticket).unwrap().iter().all(|m| m.id != id));
+    let after = store.ticket(ticket).unwrap();
+    assert_eq!(after.awaiting_reply_since, before.awaiting_reply_since);
+    assert_eq!(after.status, before.status);
+    assert_eq!(
+        store.draft(ticket).unwrap().map(|d| d.body).as_deref(),
+        Some("Draft I regret\n\nТарас Шевчук\nShop support\n"),
+        "the text comes back as the draft"
+    );
+    assert!(
+        !cancel_reply(&mut store, id).unwrap(),
+        "second undo is a no-op"
+    );
+}
+
+#[test]
+fn a_sent_reply_cannot_be_undone() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cmd, _) = capturing_sendmail(dir.path());
+    let cfg = config(dir.path(), Some(cmd));
+    let (mut store, ticket) = store_with_thread(&cfg);
+    let id = queue_reply(&mut store, &cfg, ticket, "Done.").unwrap();
+    deliver_due(&mut store, &cfg, Utc::now() + Duration::seconds(11)).unwrap();
+    assert!(!cancel_reply(&mut store, id).unwrap());
+}
+
+#[test]
+fn failed_delivery_stays_queued_with_the_error_and_is_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        Some("echo 'msmtp: cannot connect to smtp.example' >&2; exit 75".into()),
+    );
+    let (mut store, ticket) = store_with_thread(&cfg);
+    let id = queue_reply(&mut store, &cfg, ticket, "Hello").unwrap();
+    let report = deliver_due(&mut store, &cfg, Utc::now() + Duration::seconds(11)).unwrap();
+    assert_eq!(report.failed.len(), 1);
+    let entry = store.outbox_entry(id).unwrap().unwrap();
+    assert_eq!(entry.state, OutboxState::Queued);
+    assert_eq!(entry.attempts, 1);
+    assert!(entry
+        .last_error
+        .as_deref()
+        .unwrap_or("")
+        .contains("cannot connect"));
+    assert!(entry.not_before > Utc::now(), "retried later, with backoff");
+
+    let (cmd, captured) = capturing_sendmail(dir.path());
+    let fixed = config(dir.path(), Some(cmd));
+    let report = deliver_due(&mut store, &fixed, Utc::now() + Duration::seconds(3600)).unwrap();
+    assert_eq!(report.sent.len(), 1);
+    assert!(captured.exists());
+    let entry = store.outbox_entry(id).unwrap().unwrap();
+    assert_eq!(entry.state, OutboxState::Sent);
+    assert_eq!(entry.attempts, 2);
+}
+
+#[test]
+fn without_a_transport_replies_become_eml_files_in_the_outbox_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), None);
+    let (mut store, ticket) = store_with_thread(&cfg);
+    let id = queue_reply(&mut store, &cfg, ticket, "Written to disk").unwrap();
+    let report = deliver_due(&mut store, &cfg, Utc::now() + Duration::seconds(11)).unwrap();
+    assert_eq!(report.sent.len(), 1, "{report:?}");
+    let files: Vec<_> = std::fs::read_dir(dir.path().join("outbox"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "one file, no temp leftovers: {files:?}");
+    assert!(files[0].extension().is_some_and(|e| e == "eml"));
+    let parsed_raw = std::fs::read(&files[0]).unwrap();
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&parsed_raw)
+        .unwrap();
+    let msg = store.messages(ticket).unwrap();
+    let reply = msg.iter().find(|m| m.id == id).unwrap();
+    assert_eq!(parsed.message_id(), reply.message_id.as_deref());
+}
+
+#[test]
+fn a_chat_ticket_reply_is_recorded_without_the_outbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), None);
+    let mut store = Store::open_in_memory().unwrap();
+    import_paths(
+        &mut store,
+        &cfg,
+        &[fixture("telegram/result.json")],
+        &ImportOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let ticket = store.tickets().unwrap()[0].id;
+    let id = queue_reply(&mut store, &cfg, ticket, "Надішлю в Telegram").unwrap();
+    assert!(store.outbox_entry(id).unwrap().is_none());
+    assert_eq!(store.ticket(ticket).unwrap().status, Status::Open);
+}
+
+#[test]
+fn replies_to_a_ticket_record_first_response_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cmd, _) = capturing_sendmail(dir.path());
+    let cfg = config(dir.path(), Some(cmd));
+    let (mut store, ticket) = store_with_thread(&cfg);
+    let first = store.ticket(ticket).unwrap().first_response_at;
+    queue_reply(&mut store, &cfg, ticket, "Second answer").unwrap();
+    assert_eq!(store.ticket(ticket).unwrap().first_response_at, first);
+}
+
+#[test]
+fn cli_reply_is_queued_listed_sent_and_undoable() {
+    use assert_cmd::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("q.db");
+    let captured = dir.path().join("sent.eml");
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[agent]\nname = \"Taras\"\nemail = \"help@shop.example\"\n[mail]\naddresses = [\"help@shop.example\"]\nundo_seconds = 600\nsendmail = \"cat > '{}'\"\n",
+            captured.display()
+        ),
+    )
+    .unwrap();
+    let cli = || {
+        let mut c = Command::cargo_bin("firstline").unwrap();
+        c.arg("--db").arg(&db).arg("--config").arg(&cfg);
+        c
+    };
+    cli()
+        .arg("import")
+        .arg(fixture("koi8r.mbox"))
+        .assert()
+        .success();
+    cli()
+        .args(["reply", "1", "--body", "First try"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("queued on ticket 1"));
+    cli()
+        .arg("outbox")
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("queued"));
+    cli().args(["outbox", "cancel", "4"]).assert().success();
+    assert!(!captured.exists());
+    cli().args(["send", "1"]).assert().code(1);
+    cli()
+        .args(["reply", "1", "--body", "Second try"])
+        .assert()
+        .success();
+    cli()
+        .args(["send", "1"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("sent reply"));
+    let sent = std::fs::read_to_string(&captured).unwrap();
+    assert!(sent.contains("In-Reply-To: <koi8-q2@example.ru>"), "{sent}");
+}
+
+/// A minimal SMTP server on localhost that accepts one message and hands back what it
+/// received (envelope commands and data).
+fn fake_smtp() -> (u16, std::thread::JoinHandle<String>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut out = stream;
+        let mut log = String::new();
+        let say = |out: &mut std::net::TcpStream, line: &str| {
+            out.write_all(line.as_bytes()).unwrap();
+            out.write_all(b"\r\n").unwrap();
+        };
+        say(&mut out, "220 fake ESMTP");
+        let mut in_data = false;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap() == 0 {
+                break;
+            }
+            log.push_str(&line);
+            if in_data {
+                if line == ".\r\n" {
+                    in_data = false;
+                    say(&mut out, "250 queued");
+                }
+                continue;
+            }
+            let cmd = line.to_ascii_uppercase();
+            if cmd.starts_with("EHLO") || cmd.starts_with("HELO") {
+                say(&mut out, "250 fake");
+            } else if cmd.starts_with("DATA") {
+                in_data = true;
+                say(&mut out, "354 go on");
+            } else if cmd.starts_with("QUIT") {
+                say(&mut out, "221 bye");
+                break;
+            } else {
+                say(&mut out, "250 ok");
+            }
+        }
+        log
+    });
+    (port, handle)
+}
+
+#[test]
+fn smtp_transport_delivers_with_the_right_envelope() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, server) = fake_smtp();
+    let mut cfg = config(dir.path(), None);
+    cfg.mail.smtp_server = Some(format!("localhost:{port}"));
+    let (mut store, ticket) = store_with_thread(&cfg);
+    let id = queue_reply(&mut store, &cfg, ticket, "Через SMTP").unwrap();
+    let report = deliver_due(&mut store, &cfg, Utc::now() + Duration::seconds(11)).unwrap();
+    assert_eq!(report.sent.len(), 1, "{report:?}");
+    let log = server.join().unwrap();
+    assert!(log.contains("MAIL FROM:<help@shop.example>"), "{log}");
+    assert!(log.contains("RCPT TO:<ivan@example.ru>"), "{log}");
+    assert!(log.contains("In-Reply-To: <koi8-q2@example.ru>"), "{log}");
+    assert_eq!(
+        store.outbox_entry(id).unwrap().unwrap().state,
+        OutboxState::Sent
+    );
+}
+
+#[test]
+fn with_nowhere_to_send_replies_wait_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(dir.path(), None);
+    cfg.mail.outbox_dir = None;
+    let (mut store, ticket) = store_with_thread(&cfg);
+    let idle = deliver_due(&mut store, &cfg, Utc::now()).unwrap();
+    assert!(
+        idle.sent.is_empty() && idle.failed.is_empty(),
+        "nothing due, no error"
+    );
+    let id = queue_reply(&mut store, &cfg, ticket, "Hello").unwrap();
+    let report = deliver_due(&mut store, &cfg, Utc::now() + Duration::seconds(11)).unwrap();
+    assert_eq!(report.failed.len(), 1);
+    let entry = store.outbox_entry(id).unwrap().unwrap();
+    assert_eq!(entry.state, OutboxState::Queued);
+    assert!(entry.last_error.unwrap().contains("mail.sendmail"));
+}
