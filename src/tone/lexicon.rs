@@ -1,0 +1,195 @@
+//! A compiled word list: many whole-word patterns in one regex, so a reply is scanned
+//! once per list however long the list is. Owns the small pattern dialect the asset
+//! files use (a space is any whitespace, `'` any apostrophe, `ё` also matches `е`) and
+//! the whole-word rule. Knows nothing about rules or findings.
+//!
+//! Word boundaries are checked by hand instead of with `\b`: a Unicode `\b` makes the
+//! regex crate leave its fast DFA on Cyrillic text, which would cost the 1 ms budget.
+
+use regex::{Regex, RegexBuilder};
+use std::ops::Range;
+
+/// Patterns compiled into one case-insensitive, whole-word matcher.
+#[derive(Debug, Clone)]
+pub(crate) struct Lexicon {
+    re: Option<Regex>,
+}
+
+impl Lexicon {
+    /// An empty list never matches.
+    pub(crate) fn empty() -> Lexicon {
+        Lexicon { re: None }
+    }
+
+    /// Compiles `patterns` (the asset dialect). The error is the regex crate's message.
+    pub(crate) fn compile<S: AsRef<str>>(patterns: &[S]) -> Result<Lexicon, String> {
+        if patterns.is_empty() {
+            return Ok(Lexicon::empty());
+        }
+        let body = patterns
+            .iter()
+            .map(|p| format!("(?:{})", translate(p.as_ref())))
+            .collect::<Vec<_>>()
+            .join("|");
+        let source = format!("(?i)(?:^|[^\\p{{L}}\\p{{N}}_'’ʼ])(?P<m>{body})");
+        let re = RegexBuilder::new(&source)
+            .size_limit(64 << 20)
+            .dfa_size_limit(16 << 20)
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Lexicon { re: Some(re) })
+    }
+
+    /// Compiles literal words or phrases (a user's word list): no regex syntax.
+    pub(crate) fn literal<S: AsRef<str>>(words: &[S]) -> Result<Lexicon, String> {
+        let escaped: Vec<String> = words
+            .iter()
+            .map(|w| {
+                w.as_ref()
+                    .split_whitespace()
+                    .map(regex::escape)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .filter(|w| !w.is_empty())
+            .collect();
+        Lexicon::compile(&escaped)
+    }
+
+    /// Every whole-word match, left to right, as byte ranges.
+    pub(crate) fn find_iter<'a>(
+        &'a self,
+        text: &'a str,
+    ) -> impl Iterator<Item = Range<usize>> + 'a {
+        let mut pos = 0;
+        std::iter::from_fn(move || {
+            let re = self.re.as_ref()?;
+            while pos <= text.len() {
+                let caps = re.captures_at(text, pos)?;
+                let m = caps.name("m")?;
+                if m.is_empty() {
+                    pos = next_char(text, m.end());
+                    continue;
+                }
+                if ends_inside_word(text, m.start(), m.end()) {
+                    pos = next_char(text, m.start());
+                    continue;
+                }
+                pos = m.end();
+                return Some(m.range());
+            }
+            None
+        })
+    }
+
+    /// The first whole-word match.
+    pub(crate) fn find(&self, text: &str) -> Option<Range<usize>> {
+        self.find_iter(text).next()
+    }
+
+    /// Whether any pattern matches as a whole word.
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        self.find(text).is_some()
+    }
+
+    /// How many whole-word matches there are.
+    pub(crate) fn count(&self, text: &str) -> usize {
+        self.find_iter(text).count()
+    }
+}
+
+/// Whether a character counts as part of a word for the whole-word rule.
+pub(crate) fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '’' | 'ʼ')
+}
+
+/// A match that ends in a letter must not run on into more letters ("try" in
+/// "trying", "can" in "can't").
+fn ends_inside_word(text: &str, start: usize, end: usize) -> bool {
+    let Some(last) = text[start..end].chars().next_back() else {
+        return false;
+    };
+    if !is_word_char(last) {
+        return false;
+    }
+    let mut rest = text[end..].chars();
+    match rest.next() {
+        Some(c) if is_word_char(c) => true,
+        Some(c) if is_apostrophe(c) => rest.next().is_some_and(char::is_alphabetic),
+        _ => false,
+    }
+}
+
+fn next_char(text: &str, at: usize) -> usize {
+    text[at..]
+        .chars()
+        .next()
+        .map_or(text.len() + 1, |c| at + c.len_utf8())
+}
+
+/// The asset dialect: a space is any whitespace, `'` any apostrophe, `ё` also `е`.
+fn translate(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    for ch in pattern.chars() {
+        match ch {
+            ' ' => out.push_str("\\s+"),
+            '\'' | '’' => out.push_str("['’ʼ]"),
+            'ё' | 'Ё' => out.push_str("[её]"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found<'a>(lex: &Lexicon, text: &'a str) -> Vec<&'a str> {
+        lex.find_iter(text).map(|r| &text[r]).collect()
+    }
+
+    #[test]
+    fn matches_whole_words_only() {
+        let lex = Lexicon::compile(&["try", "ass"]).unwrap();
+        assert_eq!(
+            found(&lex, "Please try again, not trying class"),
+            vec!["try"]
+        );
+        assert!(!lex.is_match("country classes"));
+    }
+
+    #[test]
+    fn adjacent_matches_are_all_found() {
+        let lex = Lexicon::compile(&["idiot"]).unwrap();
+        assert_eq!(found(&lex, "idiot idiot,idiot"), vec!["idiot"; 3]);
+    }
+
+    #[test]
+    fn apostrophes_and_spaces_are_flexible() {
+        let lex = Lexicon::compile(&["we can't", "з'ясую"]).unwrap();
+        assert!(lex.is_match("We  can’t do that"));
+        assert!(lex.is_match("я з’ясую"));
+        let can = Lexicon::compile(&["we can"]).unwrap();
+        assert!(!can.is_match("we can't"));
+    }
+
+    #[test]
+    fn cyrillic_is_case_insensitive_and_yo_folds() {
+        let lex = Lexicon::compile(&["ещё раз повторяю"]).unwrap();
+        assert!(lex.is_match("ЕЩЕ РАЗ повторяю"));
+        let uk = Lexicon::compile(&["як я вже казав"]).unwrap();
+        assert_eq!(found(&uk, "Як я вже казав, ні."), vec!["Як я вже казав"]);
+    }
+
+    #[test]
+    fn literal_words_escape_regex_syntax() {
+        let lex = Lexicon::literal(&["c++ (beta)"]).unwrap();
+        assert!(lex.is_match("we use c++ (beta) now"));
+        assert!(!lex.is_match("we use c (beta)"));
+    }
+}
