@@ -235,6 +235,17 @@ impl Checker {
         ids
     }
 
+    /// The severity a rule's findings get (after the user's changes), or `None` for
+    /// an unknown id.
+    pub fn rule_severity(&self, id: &str) -> Option<Severity> {
+        self.book.meta.get(id).map(|m| m.severity)
+    }
+
+    /// Whether the user switched the rule off.
+    pub fn is_disabled(&self, id: &str) -> bool {
+        self.book.disabled.contains(id)
+    }
+
     /// Checks one reply against everything known about the conversation.
     pub fn check(&self, reply: &str, ctx: &ToneContext) -> ToneReport {
         let facts = checks::Facts::new(reply, ctx, &self.book);

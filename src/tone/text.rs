@@ -84,35 +84,47 @@ pub(crate) fn word_count(text: &str) -> usize {
     words(text).count()
 }
 
-/// Runs of capitalised words that read as shouting: a word of four or more letters
-/// all in capitals, not a known acronym, merged with its shouted neighbours. A text
-/// written entirely in capitals counts as shouting throughout.
+/// Runs of capitalised words that read as shouting: a word of two or more letters
+/// all in capitals that is not a known acronym, when it has four or more letters or
+/// stands next to another such word ("DO NOT"). Neighbours merge into one run.
 pub(crate) fn shouted(text: &str, acronyms: &HashSet<String>) -> Vec<Range<usize>> {
-    let mut runs: Vec<Range<usize>> = Vec::new();
-    let mut last_end = 0;
-    for (r, w) in words(text) {
-        let letters = w.chars().filter(|c| c.is_alphabetic()).count();
-        let shouting = letters >= 4
-            && letters == w.chars().count()
-            && w.chars().all(|c| !c.is_lowercase())
-            && !acronyms.contains(w);
-        if !shouting {
+    let all: Vec<(Range<usize>, &str)> = words(text).collect();
+    let has_digit = |i: usize| {
+        all.get(i)
+            .is_some_and(|(_, w)| w.chars().any(|c| c.is_ascii_digit()))
+    };
+    let mut runs: Vec<(Range<usize>, bool)> = Vec::new();
+    let mut prev_end: Option<usize> = None;
+    for (i, (r, w)) in all.iter().enumerate() {
+        let letters = w.chars().count();
+        let code_part = has_digit(i + 1) || (i > 0 && has_digit(i - 1));
+        let caps = letters >= 2
+            && w.chars().all(|c| c.is_alphabetic() && !c.is_lowercase())
+            && !acronyms.contains(*w)
+            && !code_part;
+        if !caps {
+            prev_end = None;
             continue;
         }
+        let long = letters >= 4;
+        let joins = prev_end.is_some_and(|e| {
+            text[e..r.start]
+                .chars()
+                .all(|c| c.is_whitespace() || matches!(c, ',' | '-' | '—'))
+        });
         match runs.last_mut() {
-            Some(prev)
-                if text[last_end..r.start]
-                    .chars()
-                    .all(|c| !c.is_alphanumeric())
-                    && prev.end == last_end =>
-            {
-                prev.end = r.end
+            Some((run, loud)) if joins => {
+                run.end = r.end;
+                *loud = true;
             }
-            _ => runs.push(r.clone()),
+            _ => runs.push((r.clone(), long)),
         }
-        last_end = r.end;
+        prev_end = Some(r.end);
     }
-    runs
+    runs.into_iter()
+        .filter(|(_, loud)| *loud)
+        .map(|(r, _)| r)
+        .collect()
 }
 
 /// Runs of two or more exclamation marks (`!!`, `!!!`, `?!!`).
@@ -221,10 +233,10 @@ mod tests {
         let acr: HashSet<String> = ["IBAN", "FAQ"].iter().map(|s| s.to_string()).collect();
         let t = "Send the IBAN and read the FAQ. I SAID NOW. OK? ТЕРМІНОВО";
         let got: Vec<&str> = shouted(t, &acr).into_iter().map(|r| &t[r]).collect();
-        assert_eq!(got, vec!["SAID", "ТЕРМІНОВО"]);
-        let t2 = "This is NOT ACCEPTABLE at all";
+        assert_eq!(got, vec!["SAID NOW", "ТЕРМІНОВО"]);
+        let t2 = "This is NOT ACCEPTABLE at all. Please DO NOT reply. Send the FAQ PDF to GB82 WEST 1234";
         let got2: Vec<&str> = shouted(t2, &acr).into_iter().map(|r| &t2[r]).collect();
-        assert_eq!(got2, vec!["ACCEPTABLE"]);
+        assert_eq!(got2, vec!["NOT ACCEPTABLE", "DO NOT"]);
     }
 
     #[test]
