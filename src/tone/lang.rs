@@ -25,7 +25,7 @@ pub fn detect_language(text: &str) -> Language {
         if counts.ru > counts.uk {
             return Language::Ru;
         }
-        return cyrillic_by_statistics(text);
+        return cyrillic_by_words(text).unwrap_or_else(|| cyrillic_by_statistics(text));
     }
     if english_share(text) >= 0.12 {
         return Language::En;
@@ -65,6 +65,132 @@ impl ScriptCounts {
 
 pub(crate) fn is_cyrillic(ch: char) -> bool {
     matches!(ch, '\u{0400}'..='\u{04FF}')
+}
+
+/// Frequent words that exist in only one of the two languages ("що" / "что",
+/// "дякую" / "спасибо"), for short texts without the telltale letters.
+const UK_WORDS: &[&str] = &[
+    "дякую",
+    "дякуємо",
+    "будь",
+    "ласка",
+    "що",
+    "як",
+    "це",
+    "та",
+    "але",
+    "вже",
+    "мені",
+    "тобі",
+    "привіт",
+    "добрий",
+    "доброго",
+    "вітаю",
+    "чи",
+    "щоб",
+    "або",
+    "зараз",
+    "коли",
+    "треба",
+    "можна",
+    "немає",
+    "де",
+    "чому",
+    "тому",
+    "який",
+    "яка",
+    "яке",
+    "цей",
+    "ця",
+    "мій",
+    "моя",
+    "моє",
+    "мої",
+    "він",
+    "вона",
+    "воно",
+    "вони",
+    "було",
+    "була",
+    "був",
+    "буде",
+    "мене",
+    "дуже",
+    "також",
+    "тільки",
+    "лише",
+    "тепер",
+    "досі",
+    "ще",
+    "слухай",
+    "скільки",
+    "коли",
+    "зараз",
+];
+const RU_WORDS: &[&str] = &[
+    "спасибо",
+    "пожалуйста",
+    "что",
+    "как",
+    "привет",
+    "здравствуйте",
+    "и",
+    "или",
+    "но",
+    "если",
+    "когда",
+    "нужно",
+    "можно",
+    "нет",
+    "да",
+    "где",
+    "почему",
+    "потому",
+    "какой",
+    "какая",
+    "какое",
+    "какие",
+    "мой",
+    "моя",
+    "мое",
+    "мои",
+    "он",
+    "она",
+    "оно",
+    "они",
+    "было",
+    "была",
+    "был",
+    "будет",
+    "меня",
+    "очень",
+    "также",
+    "только",
+    "теперь",
+    "еще",
+    "сколько",
+    "сейчас",
+    "слушай",
+];
+
+fn cyrillic_by_words(text: &str) -> Option<Language> {
+    let mut score = 0i32;
+    for word in text
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+    {
+        let lower = word.to_lowercase();
+        if UK_WORDS.contains(&lower.as_str()) {
+            score += 1;
+        } else if RU_WORDS.contains(&lower.as_str()) {
+            score -= 1;
+        }
+    }
+    match score.cmp(&0) {
+        std::cmp::Ordering::Greater => Some(Language::Uk),
+        std::cmp::Ordering::Less => Some(Language::Ru),
+        std::cmp::Ordering::Equal => None,
+    }
 }
 
 fn cyrillic_by_statistics(text: &str) -> Language {
@@ -210,6 +336,13 @@ mod tests {
         );
         assert_eq!(detect_language("Їжак"), Language::Uk);
         assert_eq!(detect_language("съел"), Language::Ru);
+        assert_eq!(detect_language("Дякую, все запрацювало!"), Language::Uk);
+        assert_eq!(detect_language("Спасибо, все заработало!"), Language::Ru);
+        assert_eq!(
+            detect_language("Слухай, а де в застосунку темна тема?"),
+            Language::Uk
+        );
+        assert_eq!(detect_language("Где мой заказ?"), Language::Ru);
     }
 
     #[test]
