@@ -14,25 +14,37 @@ use whatlang::{Detector, Lang};
 /// whatlang decides, leaning to `Other` (a wrong `Other` silences the language check,
 /// a wrong `En` would raise a false one).
 pub fn detect_language(text: &str) -> Language {
+    detect_with_certainty(text).0
+}
+
+/// Like [`detect_language`], also saying whether the answer rests on firm cues.
+/// Telling Ukrainian from Russian by statistics alone (a short text with neither
+/// the telltale letters nor telltale words) is not firm.
+pub(crate) fn detect_with_certainty(text: &str) -> (Language, bool) {
     let counts = ScriptCounts::of(text);
     if counts.latin == 0 && counts.cyrillic == 0 {
-        return Language::Other;
+        return (Language::Other, true);
     }
     if counts.cyrillic >= counts.latin {
         if counts.uk > counts.ru {
-            return Language::Uk;
+            return (Language::Uk, true);
         }
         if counts.ru > counts.uk {
-            return Language::Ru;
+            return (Language::Ru, true);
         }
-        return cyrillic_by_words(text).unwrap_or_else(|| cyrillic_by_statistics(text));
+        return match cyrillic_by_words(text) {
+            Some(lang) => (lang, true),
+            None => (cyrillic_by_statistics(text), false),
+        };
     }
     if english_share(text) >= 0.12 {
-        return Language::En;
+        return (Language::En, true);
     }
     match whatlang::detect(head(text, 800)) {
-        Some(info) if info.lang() != Lang::Eng && info.confidence() >= 0.15 => Language::Other,
-        _ => Language::En,
+        Some(info) if info.lang() != Lang::Eng && info.confidence() >= 0.15 => {
+            (Language::Other, true)
+        }
+        _ => (Language::En, true),
     }
 }
 

@@ -85,8 +85,9 @@ pub(crate) fn word_count(text: &str) -> usize {
 }
 
 /// Runs of capitalised words that read as shouting: a word of two or more letters
-/// all in capitals that is not a known acronym, when it has four or more letters or
-/// stands next to another such word ("DO NOT"). Neighbours merge into one run.
+/// all in capitals that is not a known acronym or part of a code (next to digits),
+/// when it has five or more letters or stands next to another such word ("DO NOT").
+/// Single four-letter capitals are mostly acronyms (SAML, XLSX, СДЭК), so they pass.
 pub(crate) fn shouted(text: &str, acronyms: &HashSet<String>) -> Vec<Range<usize>> {
     let all: Vec<(Range<usize>, &str)> = words(text).collect();
     let has_digit = |i: usize| {
@@ -106,7 +107,7 @@ pub(crate) fn shouted(text: &str, acronyms: &HashSet<String>) -> Vec<Range<usize
             prev_end = None;
             continue;
         }
-        let long = letters >= 4;
+        let long = letters >= 5;
         let joins = prev_end.is_some_and(|e| {
             text[e..r.start]
                 .chars()
@@ -234,6 +235,7 @@ mod tests {
         let t = "Send the IBAN and read the FAQ. I SAID NOW. OK? ТЕРМІНОВО";
         let got: Vec<&str> = shouted(t, &acr).into_iter().map(|r| &t[r]).collect();
         assert_eq!(got, vec!["SAID NOW", "ТЕРМІНОВО"]);
+        assert!(shouted("Export as XLSX or use SAML", &acr).is_empty());
         let t2 = "This is NOT ACCEPTABLE at all. Please DO NOT reply. Send the FAQ PDF to GB82 WEST 1234";
         let got2: Vec<&str> = shouted(t2, &acr).into_iter().map(|r| &t2[r]).collect();
         assert_eq!(got2, vec!["NOT ACCEPTABLE", "DO NOT"]);

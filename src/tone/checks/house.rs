@@ -170,12 +170,19 @@ fn canned(f: &Facts, sink: &mut Sink) {
 fn language(f: &Facts, sink: &mut Sink) {
     if let Some(span) = lang::mixed_language(f.reply) {
         sink.emit("house.mixed-language", span);
+        return;
     }
     let own = text::unquoted(f.reply);
     let Some(expected) = f.customer_lang else {
         return;
     };
     if f.reply_lang == Language::Other || text::word_count(&own) < 3 || f.reply_lang == expected {
+        return;
+    }
+    let cyrillic = |l: Language| matches!(l, Language::Uk | Language::Ru);
+    let reply_certain = lang::detect_with_certainty(&own).1;
+    if (!f.customer_lang_certain || !reply_certain) && cyrillic(expected) && cyrillic(f.reply_lang)
+    {
         return;
     }
     let found = format!(

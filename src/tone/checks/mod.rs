@@ -11,6 +11,7 @@ mod respect;
 mod solve;
 
 use super::formality::Markers;
+use super::lang::detect_with_certainty;
 use super::rules::RuleBook;
 use super::text;
 use super::{detect_language, Finding, Severity, ToneContext};
@@ -28,6 +29,9 @@ pub(crate) struct Facts<'a> {
     /// The customer's message without quoted lines.
     pub customer: Option<String>,
     pub customer_lang: Option<Language>,
+    /// False when the customer's language is only a statistical guess between
+    /// Ukrainian and Russian.
+    pub customer_lang_certain: bool,
     pub customer_formality: Formality,
 }
 
@@ -42,13 +46,18 @@ impl<'a> Facts<'a> {
         let detected = customer
             .as_deref()
             .filter(|m| text::word_count(m) >= 2)
-            .map(detect_language)
-            .filter(|l| *l != Language::Other);
+            .map(detect_with_certainty)
+            .filter(|(l, _)| *l != Language::Other);
         let stored_lang = ctx
             .customer
             .map(|c| c.language)
             .filter(|l| *l != Language::Other);
-        let customer_lang = ctx.customer_language.or(detected).or(stored_lang);
+        let firm = detected.filter(|(_, certain)| *certain).map(|(l, _)| l);
+        let (customer_lang, customer_lang_certain) =
+            match (ctx.customer_language, firm, stored_lang) {
+                (Some(l), _, _) | (None, Some(l), _) | (None, None, Some(l)) => (Some(l), true),
+                (None, None, None) => (detected.map(|(l, _)| l), false),
+            };
         let mut customer_formality = match (&customer, customer_lang) {
             (Some(m), Some(lang)) => Markers::find(m, lang, &book.lex).formality(),
             _ => Formality::Unknown,
@@ -67,6 +76,7 @@ impl<'a> Facts<'a> {
             reply_markers,
             customer,
             customer_lang,
+            customer_lang_certain,
             customer_formality,
         }
     }
