@@ -95,6 +95,7 @@ mod evaluation {
         ("en", include_str!("tone_eval/en.toml")),
         ("uk", include_str!("tone_eval/uk.toml")),
         ("ru", include_str!("tone_eval/ru.toml")),
+        ("round2", include_str!("tone_eval/round2.toml")),
     ];
 
     #[derive(Default, Clone, Copy)]
@@ -127,6 +128,7 @@ mod evaluation {
         polite_flagged: Vec<String>,
         cases: usize,
         per_lang: BTreeMap<&'static str, usize>,
+        per_set: BTreeMap<&'static str, (Score, usize, usize)>,
         misses: Vec<String>,
     }
 
@@ -140,6 +142,7 @@ mod evaluation {
             polite_flagged: vec![],
             cases: 0,
             per_lang: BTreeMap::new(),
+            per_set: BTreeMap::new(),
             misses: vec![],
         };
         let known: BTreeSet<&str> = checker.rule_ids().into_iter().collect();
@@ -183,18 +186,23 @@ mod evaluation {
                     });
                 let expected: BTreeSet<&str> = case.expect.iter().map(String::as_str).collect();
                 let polite = expected.iter().all(|r| hint_rules.contains(*r));
+                let set = out.per_set.entry(lang).or_default();
                 if polite {
                     out.polite_total += 1;
+                    set.1 += 1;
                     if report.findings.iter().any(|f| f.severity <= Severity::Warn) {
                         out.polite_flagged.push(case.id.clone());
+                        set.2 += 1;
                     }
                 }
                 for rule in &expected {
                     let s = out.scores.entry(rule.to_string()).or_default();
                     if found.contains_key(rule) {
                         s.tp += 1;
+                        set.0.tp += 1;
                     } else {
                         s.fn_ += 1;
+                        set.0.fn_ += 1;
                         out.misses.push(format!("{}: missed {rule}", case.id));
                     }
                 }
@@ -204,6 +212,7 @@ mod evaluation {
                     }
                     if *sev <= Severity::Warn || case.absent.iter().any(|a| a == rule) {
                         out.scores.entry(rule.to_string()).or_default().fp += 1;
+                        set.0.fp += 1;
                         out.misses.push(format!("{}: unexpected {rule}", case.id));
                     }
                 }
@@ -265,6 +274,12 @@ mod evaluation {
             total.precision(),
             total.recall()
         );
+        for (set, (s, polite, flagged)) in &out.per_set {
+            println!(
+                "set {set:<8} precision {:.2} recall {:.2} (tp {} fp {} fn {}), polite flagged {flagged}/{polite}",
+                s.precision(), s.recall(), s.tp, s.fp, s.fn_
+            );
+        }
         let rate = out.polite_flagged.len() as f64 / out.polite_total.max(1) as f64;
         println!(
             "polite, correct replies flagged (warn/block): {}/{} = {:.1}% {:?}",

@@ -63,6 +63,7 @@ pub(crate) struct RuleMeta {
 struct RulesFile {
     acronyms: Vec<String>,
     generic_signature: Vec<String>,
+    team_words: Vec<String>,
     rule: Vec<RuleMeta>,
 }
 
@@ -147,6 +148,8 @@ pub(crate) struct RuleBook {
     pub lex: Lexicons,
     pub acronyms: HashSet<String>,
     pub generic_signature: HashSet<String>,
+    /// Words that make a signature line a team name ("Team", "команда").
+    pub team_words: HashSet<String>,
     pub disabled: HashSet<String>,
 }
 
@@ -239,6 +242,7 @@ impl RuleBook {
                 .iter()
                 .map(|w| w.to_lowercase())
                 .collect(),
+            team_words: rules.team_words.iter().map(|w| w.to_lowercase()).collect(),
             disabled: HashSet::new(),
         })
     }

@@ -18,7 +18,7 @@ static IBAN: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?-u:\b)[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,32}"));
 static PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:password|passcode|passwd|пароль|пароля|паролем|парол[іи])[^\n:=]{0,25}?(?:[:=]|\sis\s|\sце\s|\s[—–-]\s)\s*(?P<v>[^\s,;]{4,})",
+        r"(?i)(?:password|passcode|passwd|пароль|пароля|паролем|парол[іи])[^\n:=]{0,25}?(?:[:=]|\sis\s|\sце\s|\sto\s|\sна\s|\s[—–-]\s)\s*(?P<v>[^\s,;]{4,})",
     )
 });
 static KEY_LABEL: LazyLock<Regex> = LazyLock::new(|| {
@@ -413,7 +413,13 @@ mod tests {
         assert_eq!(passwords("Your new password: Kyiv2024!").len(), 1);
         assert_eq!(passwords("Тимчасовий пароль — x7Kp9q").len(), 1);
         assert_eq!(passwords("Ваш пароль: qwerty123").len(), 1);
+        assert_eq!(
+            passwords("I've set your password to welcome123 for now").len(),
+            1
+        );
+        assert_eq!(passwords("Я змінила пароль на Lviv2025").len(), 1);
         assert!(passwords("Password: reset it via the link below").is_empty());
+        assert!(passwords("Change your password to something longer").is_empty());
         assert!(passwords("The password is case-sensitive").is_empty());
         assert!(passwords("Змініть пароль у налаштуваннях.").is_empty());
     }

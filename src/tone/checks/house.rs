@@ -138,12 +138,29 @@ fn signature(f: &Facts, sink: &mut Sink) {
     if !agent_first.is_empty() && sig.to_lowercase().contains(&agent_first.to_lowercase()) {
         return;
     }
-    let generic = &f.book.generic_signature;
-    let has_name = text::words(sig)
-        .any(|(_, w)| w.chars().any(char::is_alphabetic) && !generic.contains(&w.to_lowercase()));
-    if !has_name {
+    if !signature_has_name(sig, &f.book.generic_signature, &f.book.team_words) {
         sink.emit("house.signature", span);
     }
+}
+
+/// A signature names a person when one of its parts (lines, or pieces split by a
+/// comma or dash) holds a word that is not a role word, and is not a team name: a
+/// part with "Team"/"команда" needs two such words ("Olena from Brightdesk Support")
+/// because one is just the company ("The Brightdesk Team").
+fn signature_has_name(sig: &str, generic: &HashSet<String>, team: &HashSet<String>) -> bool {
+    sig.split(['\n', ',', '—', '–', '|', '/']).any(|part| {
+        let words: Vec<String> = text::words(part)
+            .filter(|(_, w)| w.chars().any(char::is_alphabetic))
+            .map(|(_, w)| w.to_lowercase())
+            .collect();
+        let own = words.iter().filter(|w| !generic.contains(*w)).count();
+        let is_team = words.iter().any(|w| team.contains(w));
+        if is_team {
+            own >= 2
+        } else {
+            own >= 1
+        }
+    })
 }
 
 /// An unedited canned reply to a customer whose questions it never mentions.
