@@ -96,7 +96,7 @@ mod evaluation {
         ("uk", include_str!("tone_eval/uk.toml")),
         ("ru", include_str!("tone_eval/ru.toml")),
         ("round2", include_str!("tone_eval/round2.toml")),
-        ("holdout", include_str!("tone_eval/holdout.toml")),
+        ("round3", include_str!("tone_eval/round3.toml")),
     ];
 
     #[derive(Default, Clone, Copy)]

@@ -84,7 +84,8 @@ pub(crate) fn name_used(name: &str, reply: &str) -> bool {
     if n == 0 {
         return false;
     }
-    let prefix: String = key.chars().take((n - 1).clamp(2, 4).min(n)).collect();
+    let take = if n <= 3 { n } else { (n - 1).min(4) };
+    let prefix: String = key.chars().take(take).collect();
     text::words(reply).any(|(_, w)| name_key(w).starts_with(&prefix))
 }
 
@@ -174,6 +175,7 @@ mod tests {
         assert!(name_used("Іван", "Іване, вітаю"));
         assert!(name_used("Anna", "Hi Anna,"));
         assert!(!name_used("Anna", "Hi there,"));
+        assert!(!name_used("Pam", "the password doesn't work"));
         assert!(!name_used("Дмитро", "Добрий день!"));
     }
 }
