@@ -316,3 +316,1374 @@ mod evaluation {
         }
     }
 }
+
+/// A reply checked with a customer message (and optionally a ticket status).
+fn check(
+    reply: &str,
+    customer_message: Option<&str>,
+    status: Option<Status>,
+) -> Vec<(String, Severity)> {
+    let tick = status.map(ticket);
+    let ctx = ToneContext {
+        customer_message,
+        ticket: tick.as_ref(),
+        agent_name: AGENT,
+        ..ToneContext::default()
+    };
+    Checker::builtin()
+        .check(reply, &ctx)
+        .findings
+        .into_iter()
+        .map(|f| (f.rule, f.severity))
+        .collect()
+}
+
+fn fires(rule: &str, reply: &str, customer: Option<&str>, status: Option<Status>) -> bool {
+    check(reply, customer, status)
+        .iter()
+        .any(|(r, _)| r == rule)
+}
+
+mod spec_examples {
+    //! For every rule: examples that must fire and near-misses that must not, in
+    //! English, Ukrainian and Russian.
+    use super::*;
+
+    /// (rule, reply, customer message, ticket status, must fire)
+    type Example = (
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        Option<Status>,
+        bool,
+    );
+
+    const EXAMPLES: &[Example] = &[
+        (
+            "respect.profanity",
+            "This shit keeps breaking, sorry.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "respect.profanity",
+            "Це якесь лайно, а не оновлення.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "respect.profanity",
+            "Это обновление — полное говно.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "respect.profanity",
+            "Please check the spelling of Scunthorpe and the class list.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "respect.profanity",
+            "Сучасний застосунок, херсонський склад, употреблять.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "respect.insult",
+            "Only an idiot would do that.",
+            None,
+            None,
+            true,
+        ),
+        ("respect.insult", "Ви що, тупий?", None, None, true),
+        (
+            "respect.insult",
+            "Только дурак мог так настроить роутер.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "respect.insult",
+            "I'm sorry, that was a silly bug on our side.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "respect.condescension",
+            "As I already said, the link expires.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "respect.condescension",
+            "Як я вже казала, пароль змінюється в профілі.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "respect.condescension",
+            "Как я уже писала, пароль меняется в профиле.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "respect.condescension",
+            "As you asked, I've changed the address.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "respect.condescension",
+            "Як ви і просили, я змінила адресу.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "respect.sarcasm",
+            "Oh great, another password reset.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "respect.sarcasm",
+            "Ну звісно ж, знову ми винні.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "respect.sarcasm",
+            "Ага, конечно, опять мы виноваты.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "respect.sarcasm",
+            "Great news: your order has shipped.",
+            None,
+            None,
+            false,
+        ),
+        ("respect.sarcasm", "Звісно, я допоможу!", None, None, false),
+        ("respect.sarcasm", "Конечно, помогу!", None, None, false),
+        (
+            "respect.blame",
+            "You did it wrong, that's why it failed.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "respect.blame",
+            "Ви неправильно ввели адресу.",
+            None,
+            None,
+            true,
+        ),
+        ("respect.blame", "Вы сами виноваты.", None, None, true),
+        (
+            "respect.blame",
+            "The address had a typo, I've corrected it.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "respect.blame",
+            "В адресі була помилка, я її виправила.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "respect.caps",
+            "Please DO NOT share this code.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "respect.caps",
+            "Будь ласка, НЕ ПЕРЕДАВАЙТЕ код.",
+            None,
+            None,
+            true,
+        ),
+        ("respect.caps", "НИКОМУ НЕ СООБЩАЙТЕ код.", None, None, true),
+        (
+            "respect.caps",
+            "Send the PDF with your VAT ID and IBAN via SMS or API.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "respect.caps",
+            "Вкажіть ІПН та ЄДРПОУ, рахунок з ПДВ.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "respect.exclamation",
+            "Your order has shipped!!!",
+            None,
+            None,
+            true,
+        ),
+        (
+            "respect.exclamation",
+            "Замовлення відправлено!!!",
+            None,
+            None,
+            true,
+        ),
+        ("respect.exclamation", "Заказ отправлен!!", None, None, true),
+        (
+            "respect.exclamation",
+            "Your order has shipped! Enjoy.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "solve.refusal",
+            "Unfortunately we cannot refund digital products.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "solve.refusal",
+            "На жаль, ми не повертаємо кошти за цифрові товари.",
+            None,
+            None,
+            true,
+        ),
+        ("solve.refusal", "Это невозможно.", None, None, true),
+        (
+            "solve.refusal",
+            "We can't refund it, but I can credit your account instead.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "solve.refusal",
+            "Повернути не можемо, натомість пропоную знижку.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "solve.refusal",
+            "Вернуть не можем, зато могу предложить замену.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "solve.howto-unanswered",
+            "Thanks, great question!",
+            Some("How do I export contacts?"),
+            None,
+            true,
+        ),
+        (
+            "solve.howto-unanswered",
+            "Дякуємо за звернення!",
+            Some("Як додати користувача?"),
+            None,
+            true,
+        ),
+        (
+            "solve.howto-unanswered",
+            "Спасибо за вопрос!",
+            Some("Как добавить пользователя?"),
+            None,
+            true,
+        ),
+        (
+            "solve.howto-unanswered",
+            "Open Settings → Export and click CSV.",
+            Some("How do I export contacts?"),
+            None,
+            false,
+        ),
+        (
+            "solve.howto-unanswered",
+            "Відкрийте Налаштування → Команда і натисніть «Додати».",
+            Some("Як додати користувача?"),
+            None,
+            false,
+        ),
+        (
+            "solve.howto-unanswered",
+            "1. Откройте «Команда».\n2. Нажмите «Добавить».",
+            Some("Как добавить пользователя?"),
+            None,
+            false,
+        ),
+        (
+            "ownership.deflection",
+            "That's not our problem, contact the courier.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "ownership.deflection",
+            "Це не до нас, звертайтеся до перевізника.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "ownership.deflection",
+            "Это не к нам, обращайтесь в другое место.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "ownership.deflection",
+            "I'll contact the courier myself and write back.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "ownership.deflection",
+            "Я сама зв'яжуся з перевізником.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "ownership.passive-blame",
+            "The address was entered incorrectly.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "ownership.passive-blame",
+            "Дані було введено неправильно.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "ownership.passive-blame",
+            "Данные были введены неправильно.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "ownership.passive-blame",
+            "The address had a typo; I've fixed it.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "feel.upset-unacknowledged",
+            "Your refund was sent on Monday.",
+            Some("This is RIDICULOUS, third time I ask!!"),
+            None,
+            true,
+        ),
+        (
+            "feel.upset-unacknowledged",
+            "Посилка у відділенні.",
+            Some("Скільки можна чекати?! Це знущання."),
+            None,
+            true,
+        ),
+        (
+            "feel.upset-unacknowledged",
+            "Посылка в пункте выдачи.",
+            Some("Это позор, верните деньги!"),
+            None,
+            true,
+        ),
+        (
+            "feel.upset-unacknowledged",
+            "I'm sorry about this. Your refund was sent on Monday.",
+            Some("This is RIDICULOUS, third time I ask!!"),
+            None,
+            false,
+        ),
+        (
+            "feel.upset-unacknowledged",
+            "Вибачте за затримку. Посилка у відділенні.",
+            Some("Скільки можна чекати?!"),
+            None,
+            false,
+        ),
+        (
+            "feel.upset-unacknowledged",
+            "Извините за задержку. Посылка в пункте выдачи.",
+            Some("Это позор!"),
+            None,
+            false,
+        ),
+        (
+            "feel.upset-unacknowledged",
+            "Your refund was sent on Monday.",
+            Some("Where is my refund?"),
+            None,
+            false,
+        ),
+        (
+            "feel.formality-mismatch",
+            "Привіт! Напиши номер замовлення.",
+            Some("Доброго дня! Чи можете Ви перевірити замовлення?"),
+            None,
+            true,
+        ),
+        (
+            "feel.formality-mismatch",
+            "Привет! Напиши номер заказа.",
+            Some("Здравствуйте! Не могли бы Вы проверить заказ?"),
+            None,
+            true,
+        ),
+        (
+            "feel.formality-mismatch",
+            "Напишіть, будь ласка, номер замовлення.",
+            Some("Доброго дня! Чи можете Ви перевірити замовлення?"),
+            None,
+            false,
+        ),
+        (
+            "feel.formality-mismatch",
+            "Напиши номер заказа, проверю.",
+            Some("Привет, глянь мой заказ?"),
+            None,
+            false,
+        ),
+        (
+            "feel.too-short",
+            "Yes.",
+            Some("Is it free? Can I cancel anytime?"),
+            None,
+            true,
+        ),
+        (
+            "feel.too-short",
+            "Так.",
+            Some("Це безкоштовно? Можна скасувати будь-коли?"),
+            None,
+            true,
+        ),
+        (
+            "feel.too-short",
+            "Да.",
+            Some("Это бесплатно? Можно отменить в любой момент?"),
+            None,
+            true,
+        ),
+        ("feel.too-short", "Yes.", Some("Is it free?"), None, false),
+        (
+            "expectations.no-next-step",
+            "We know about this sync problem.",
+            None,
+            Some(Status::Open),
+            true,
+        ),
+        (
+            "expectations.no-next-step",
+            "Ми знаємо про цю проблему.",
+            None,
+            Some(Status::Open),
+            true,
+        ),
+        (
+            "expectations.no-next-step",
+            "Мы знаем об этой проблеме.",
+            None,
+            Some(Status::Open),
+            true,
+        ),
+        (
+            "expectations.no-next-step",
+            "We know about it; I'll write by 3 pm tomorrow.",
+            None,
+            Some(Status::Open),
+            false,
+        ),
+        (
+            "expectations.no-next-step",
+            "Ми знаємо про проблему, напишу вам завтра.",
+            None,
+            Some(Status::Open),
+            false,
+        ),
+        (
+            "expectations.no-next-step",
+            "Мы знаем о проблеме, напишу вам завтра.",
+            None,
+            Some(Status::Open),
+            false,
+        ),
+        (
+            "expectations.no-next-step",
+            "We know about this sync problem.",
+            None,
+            Some(Status::Solved),
+            false,
+        ),
+        (
+            "expectations.follow-up",
+            "I'll write back tomorrow morning.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "expectations.follow-up",
+            "Напишу вам за годину.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "expectations.follow-up",
+            "Напишу вам в течение дня.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "expectations.follow-up",
+            "I'll write back as soon as I know.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "expectations.solved-asks-confirmation",
+            "Fixed it. Please confirm it works.",
+            None,
+            Some(Status::Solved),
+            true,
+        ),
+        (
+            "expectations.solved-asks-confirmation",
+            "Виправила. Підтвердіть, будь ласка, що все працює.",
+            None,
+            Some(Status::Solved),
+            true,
+        ),
+        (
+            "expectations.solved-asks-confirmation",
+            "Исправила. Подтвердите, пожалуйста, что всё работает.",
+            None,
+            Some(Status::Solved),
+            true,
+        ),
+        (
+            "expectations.solved-asks-confirmation",
+            "Fixed it. Please confirm it works.",
+            None,
+            Some(Status::Pending),
+            false,
+        ),
+        (
+            "house.card-number",
+            "Card 4111 1111 1111 1111 is on file.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "house.card-number",
+            "Картка 5500 0055 5555 5559 прив'язана.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "house.card-number",
+            "Карта 2200 0000 0000 0004 привязана.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "house.card-number",
+            "Order #4111111111111111 shipped on 2024-05-01.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "house.card-number",
+            "Замовлення № 4111 1111 1111 1111, телефон +380 67 123 45 67.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "house.card-number",
+            "Заказ 1234 5678 9012 3456, карта **** 4242.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "house.iban",
+            "Pay to GB82 WEST 1234 5698 7654 32.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "house.iban",
+            "Рахунок UA21 3223 1300 0002 6007 2335 6600 1.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "house.iban",
+            "Счёт DE89 3704 0044 0532 0130 00.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "house.iban",
+            "Reference GB82 WEST 1234 5698 7654 33 (typo).",
+            None,
+            None,
+            false,
+        ),
+        (
+            "house.password",
+            "Your temporary password: Spring2024!",
+            None,
+            None,
+            true,
+        ),
+        (
+            "house.password",
+            "Ваш новий пароль: Kyiv2024!",
+            None,
+            None,
+            true,
+        ),
+        (
+            "house.password",
+            "Ваш новый пароль: Moskva#2024",
+            None,
+            None,
+            true,
+        ),
+        (
+            "house.password",
+            "Change your password in Settings; it must have 8 characters.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "house.password",
+            "Змініть пароль у налаштуваннях.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "house.token",
+            "Use this key: sk_live_51HkZ2eLkdP0q9XyT7bA3mN8c",
+            None,
+            None,
+            true,
+        ),
+        (
+            "house.token",
+            "Ваш токен: ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8",
+            None,
+            None,
+            true,
+        ),
+        (
+            "house.token",
+            "Ключ API: AKIAIOSFODNN7EXAMPLE",
+            None,
+            None,
+            true,
+        ),
+        (
+            "house.token",
+            "Tracking 1Z999AA10123456784, order 3f2c9a10-1b2c-4d5e-8f90-123456789abc.",
+            None,
+            None,
+            false,
+        ),
+        (
+            "house.signature",
+            "Done.\n\nBest regards,\nSupport Team",
+            None,
+            None,
+            true,
+        ),
+        (
+            "house.signature",
+            "Готово.\n\nЗ повагою,\nСлужба підтримки",
+            None,
+            None,
+            true,
+        ),
+        (
+            "house.signature",
+            "Готово.\n\nС уважением,\nСлужба поддержки",
+            None,
+            None,
+            true,
+        ),
+        (
+            "house.signature",
+            "Done.\n\nBest regards,\nTaras",
+            None,
+            None,
+            false,
+        ),
+        (
+            "house.signature",
+            "Готово.\n\nЗ повагою,\nОлена Коваль, служба підтримки",
+            None,
+            None,
+            false,
+        ),
+        (
+            "house.language-mismatch",
+            "Please reset your password from the login page.",
+            Some("Добрий день, не можу увійти в акаунт."),
+            None,
+            true,
+        ),
+        (
+            "house.language-mismatch",
+            "Здравствуйте! Ваш заказ уже отправлен.",
+            Some("Добрий день! Коли відправите моє замовлення?"),
+            None,
+            true,
+        ),
+        (
+            "house.language-mismatch",
+            "Добрий день! Ваше замовлення вже відправлене.",
+            Some("Добрый день! Когда отправите мой заказ?"),
+            None,
+            true,
+        ),
+        (
+            "house.language-mismatch",
+            "Добрий день! Ваше замовлення вже відправлене.",
+            Some("Добрий день! Коли відправите моє замовлення?"),
+            None,
+            false,
+        ),
+        (
+            "house.mixed-language",
+            "Hi, I've refunded your order. Гроші повернуться протягом трьох днів на вашу картку.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "house.mixed-language",
+            "Добрий день! Замовлення вже в дорозі, it should arrive tomorrow morning.",
+            None,
+            None,
+            true,
+        ),
+        (
+            "house.mixed-language",
+            "Откройте Settings → Privacy в приложении Google Chrome.",
+            None,
+            None,
+            false,
+        ),
+    ];
+
+    #[test]
+    fn every_rule_has_examples_that_fire_and_that_do_not() {
+        let mut failures = Vec::new();
+        for (rule, reply, customer, status, want) in EXAMPLES {
+            if fires(rule, reply, *customer, *status) != *want {
+                failures.push(format!(
+                    "{rule} should {}fire on {reply:?}: got {:?}",
+                    if *want { "" } else { "not " },
+                    check(reply, *customer, *status)
+                ));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn spec_examples_cover_every_builtin_rule() {
+        let checker = Checker::builtin();
+        let covered: BTreeSet<&str> = EXAMPLES.iter().map(|e| e.0).collect();
+        let special = [
+            "feel.name-unused",
+            "house.other-contact",
+            "house.internal-note",
+            "house.canned-unmodified",
+        ];
+        for id in checker.rule_ids() {
+            assert!(
+                covered.contains(id) || special.contains(&id),
+                "no spec example for {id}"
+            );
+        }
+    }
+
+    fn with_context(reply: &str, ctx: ToneContext) -> Vec<String> {
+        Checker::builtin()
+            .check(reply, &ctx)
+            .findings
+            .into_iter()
+            .map(|f| f.rule)
+            .collect()
+    }
+
+    #[test]
+    fn known_first_name_must_be_used_in_any_form() {
+        for (name, reply, want) in [
+            (
+                "Grace Lee",
+                "Hello, I've updated the address for you today.",
+                true,
+            ),
+            (
+                "Grace Lee",
+                "Hi Grace, I've updated the address for you today.",
+                false,
+            ),
+            (
+                "Olena Kovalenko",
+                "Добрий день, Олено! Адресу я змінила.",
+                false,
+            ),
+            (
+                "Тарас Шевчук",
+                "Добрий день! Адресу я змінила сьогодні.",
+                true,
+            ),
+            (
+                "Сергей Иванов",
+                "Сергей, здравствуйте! Адрес я изменила.",
+                false,
+            ),
+        ] {
+            let c = customer(name, Language::Other, Formality::Unknown);
+            let rules = with_context(
+                reply,
+                ToneContext {
+                    customer: Some(&c),
+                    agent_name: AGENT,
+                    ..ToneContext::default()
+                },
+            );
+            assert_eq!(
+                rules.iter().any(|r| r == "feel.name-unused"),
+                want,
+                "{name}: {reply}"
+            );
+        }
+    }
+
+    #[test]
+    fn stored_formality_breaks_the_tie_when_the_message_has_none() {
+        let c = customer("Зіновій Кушнір", Language::Uk, Formality::Formal);
+        let reply = "Привіт, Зіновію! Перевір пошту, там ТТН.";
+        let ctx = ToneContext {
+            customer: Some(&c),
+            customer_message: Some("Замовлення 5521 не прийшло"),
+            ..ToneContext::default()
+        };
+        assert!(with_context(reply, ctx)
+            .iter()
+            .any(|r| r == "feel.formality-mismatch"));
+    }
+
+    #[test]
+    fn another_customers_email_or_phone_is_blocked() {
+        let contacts = vec![
+            "j.doe@example.org".to_string(),
+            "+380 67 555 12 34".to_string(),
+        ];
+        let ctx = ToneContext {
+            other_contacts: &contacts,
+            ..ToneContext::default()
+        };
+        let report = Checker::builtin().check("Ask J.Doe@Example.org or call 067-555-12-34.", &ctx);
+        let hits: Vec<&str> = report
+            .findings
+            .iter()
+            .filter(|f| f.rule == "house.other-contact")
+            .map(|f| f.rule.as_str())
+            .collect();
+        assert_eq!(hits.len(), 2);
+        assert!(report.has_blocking());
+        let clean = Checker::builtin().check("Call us at +44 20 7946 0958.", &ctx);
+        assert!(!clean
+            .findings
+            .iter()
+            .any(|f| f.rule == "house.other-contact"));
+    }
+
+    #[test]
+    fn text_copied_from_an_internal_note_is_blocked_with_its_span() {
+        let notes =
+            vec!["Клієнт скаржився тричі, не давати знижку без погодження з Андрієм.".to_string()];
+        let ctx = ToneContext {
+            internal_notes: &notes,
+            ..ToneContext::default()
+        };
+        let reply = "Луко, я уточнила: не давати знижку без погодження з Андрієм. Вибачте.";
+        let report = Checker::builtin().check(reply, &ctx);
+        let f = report
+            .findings
+            .iter()
+            .find(|f| f.rule == "house.internal-note")
+            .expect("copied note");
+        assert_eq!(
+            &reply[f.span.clone()],
+            "не давати знижку без погодження з Андрієм"
+        );
+        assert_eq!(f.severity, Severity::Block);
+        let own_words = Checker::builtin().check(
+            "Луко, на жаль, знижку зараз дати не можу, але є промокод.",
+            &ctx,
+        );
+        assert!(!own_words
+            .findings
+            .iter()
+            .any(|f| f.rule == "house.internal-note"));
+    }
+
+    #[test]
+    fn unedited_canned_reply_that_ignores_the_question_gets_a_hint() {
+        let customer = "Can I pay by bank transfer instead of card?";
+        let canned = "Thank you for contacting us! We have received your request.";
+        let ctx = ToneContext {
+            customer_message: Some(customer),
+            from_canned_unmodified: true,
+            ..ToneContext::default()
+        };
+        let report = Checker::builtin().check(canned, &ctx);
+        let f = report
+            .findings
+            .iter()
+            .find(|f| f.rule == "house.canned-unmodified")
+            .expect("hint");
+        assert_eq!(f.severity, Severity::Hint);
+        let edited = ToneContext {
+            from_canned_unmodified: false,
+            ..ctx
+        };
+        assert!(!with_context(canned, edited)
+            .iter()
+            .any(|r| r == "house.canned-unmodified"));
+    }
+
+    #[test]
+    fn quoted_customer_text_is_not_the_reply() {
+        let reply = "> you idiots, this is bullshit!!!\n\nI'm sorry, I've fixed it.";
+        let rules: Vec<String> = check(reply, None, None)
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect();
+        assert!(rules.is_empty(), "{rules:?}");
+    }
+
+    #[test]
+    fn ownership_language_softens_passive_blame_to_a_hint() {
+        let alone = check("The address was entered incorrectly.", None, None);
+        assert!(alone.contains(&("ownership.passive-blame".to_string(), Severity::Warn)));
+        let owned = check(
+            "The address was entered incorrectly; I'll fix it now.",
+            None,
+            None,
+        );
+        assert!(owned.contains(&("ownership.passive-blame".to_string(), Severity::Hint)));
+    }
+}
+
+mod api {
+    use super::*;
+
+    #[test]
+    fn verdicts_follow_the_worst_finding_per_commandment() {
+        let report = Checker::builtin().check(
+            "As I already said, your card 4111 1111 1111 1111 is fine. I'll write tomorrow.",
+            &ToneContext::default(),
+        );
+        assert_eq!(report.verdict(Commandment::HouseRules), Verdict::Fail);
+        assert_eq!(report.verdict(Commandment::Respect), Verdict::Warn);
+        assert_eq!(report.verdict(Commandment::Solve), Verdict::Pass);
+        assert_eq!(
+            report.verdict(Commandment::Expectations),
+            Verdict::Pass,
+            "a hint never warns"
+        );
+        assert_eq!(report.worst(), Some(Severity::Block));
+        assert!(report.has_blocking());
+        let clean = Checker::builtin().check("Thanks, Anna! Done.", &ToneContext::default());
+        assert_eq!(clean.worst(), None);
+        assert!(!clean.has_blocking());
+    }
+
+    #[test]
+    fn commandments_are_numbered_one_to_five_plus_house_rules() {
+        let numbers: Vec<Option<u8>> = Commandment::ALL.iter().map(|c| c.number()).collect();
+        assert_eq!(
+            numbers,
+            vec![Some(1), Some(2), Some(3), Some(4), Some(5), None]
+        );
+        assert!(Commandment::ALL.iter().all(|c| !c.title().is_empty()));
+        assert!(Severity::Block < Severity::Warn && Severity::Warn < Severity::Hint);
+    }
+
+    #[test]
+    fn spans_are_byte_ranges_of_the_offending_text() {
+        let reply = "Добрий день! Як я вже казала, це в профілі.";
+        let report = Checker::builtin().check(reply, &ToneContext::default());
+        let f = report
+            .findings
+            .iter()
+            .find(|f| f.rule == "respect.condescension")
+            .expect("finding");
+        assert_eq!(&reply[f.span.clone()], "Як я вже казала");
+        assert!(f.message.contains("Як я вже казала"));
+        assert!(f.suggestion.is_some());
+        assert_eq!(report.language, Language::Uk);
+    }
+
+    #[test]
+    fn report_carries_reply_language_and_formality() {
+        let report = Checker::builtin().check(
+            "Напишіть, будь ласка, номер замовлення.",
+            &ToneContext::default(),
+        );
+        assert_eq!(
+            (report.language, report.formality),
+            (Language::Uk, Formality::Formal)
+        );
+        assert_eq!(detect_language("Спасибо, всё пришло"), Language::Ru);
+        assert_eq!(
+            detect_formality("Ты можешь проверить?", Language::Ru),
+            Formality::Informal
+        );
+        assert_eq!(
+            detect_formality("Can you check?", Language::En),
+            Formality::Unknown
+        );
+    }
+
+    #[test]
+    fn empty_reply_has_no_findings() {
+        let report = Checker::builtin().check("", &ToneContext::default());
+        assert!(report.findings.is_empty());
+        assert_eq!(report.language, Language::Other);
+    }
+}
+
+mod user_rules {
+    use super::*;
+
+    #[test]
+    fn user_file_adds_words_switches_rules_off_and_changes_severity() {
+        let text = r#"
+disable = ["feel.name-unused", "respect.exclamation"]
+
+[severity]
+"respect.caps" = "hint"
+
+[[rule]]
+id = "house.competitor"
+message = "Do not name competitors (\"{found}\")."
+words = ["Acme Corp", "Зеніт"]
+"#;
+        let checker = Checker::with_user_rules_str(text, "tone.toml").expect("valid rules");
+        let report = checker.check(
+            "Unlike Acme  Corp, we REALLY care!!!",
+            &ToneContext::default(),
+        );
+        let rules: Vec<(&str, Severity)> = report
+            .findings
+            .iter()
+            .map(|f| (f.rule.as_str(), f.severity))
+            .collect();
+        assert!(
+            rules.contains(&("house.competitor", Severity::Warn)),
+            "{rules:?}"
+        );
+        assert!(
+            rules.contains(&("respect.caps", Severity::Hint)),
+            "{rules:?}"
+        );
+        assert!(!rules.iter().any(|(r, _)| *r == "respect.exclamation"));
+        assert!(checker.is_disabled("feel.name-unused"));
+        let f = report
+            .findings
+            .iter()
+            .find(|f| f.rule == "house.competitor")
+            .expect("found");
+        assert_eq!(f.message, "Do not name competitors (\"Acme Corp\").");
+        assert_eq!(f.commandment, Commandment::HouseRules);
+        assert!(
+            !Checker::builtin().is_disabled("feel.name-unused"),
+            "builtin is untouched"
+        );
+    }
+
+    #[test]
+    fn user_file_patterns_are_regular_expressions() {
+        let text = "[[rule]]\nid = \"respect.no-dear\"\ncommandment = \"respect\"\nseverity = \"hint\"\nmessage = \"m\"\npatterns = [\"dear (sir|madam)\"]\n";
+        let checker = Checker::with_user_rules_str(text, "tone.toml").expect("valid");
+        let report = checker.check("Dear Sir, thanks.", &ToneContext::default());
+        assert!(report
+            .findings
+            .iter()
+            .any(|f| f.rule == "respect.no-dear" && f.severity == Severity::Hint));
+    }
+
+    #[test]
+    fn mistakes_in_the_user_file_are_named() {
+        let unknown =
+            Checker::with_user_rules_str("disable = [\"respect.capz\"]", "tone.toml").unwrap_err();
+        assert!(
+            unknown
+                .to_string()
+                .contains("unknown rule id 'respect.capz'"),
+            "{unknown}"
+        );
+        assert!(
+            unknown.to_string().contains("respect.caps"),
+            "lists the known ids"
+        );
+        let bad_regex = Checker::with_user_rules_str(
+            "[[rule]]\nid = \"x\"\nmessage = \"m\"\npatterns = [\"(unclosed\"]",
+            "tone.toml",
+        )
+        .unwrap_err();
+        assert!(
+            bad_regex.to_string().contains("rule 'x' has a bad pattern"),
+            "{bad_regex}"
+        );
+        let typo = Checker::with_user_rules_str("disabled = []", "tone.toml").unwrap_err();
+        assert!(typo.to_string().contains("tone.toml"), "{typo}");
+        let missing =
+            Checker::with_user_rules(std::path::Path::new("/nonexistent/tone.toml")).unwrap_err();
+        assert!(
+            missing.to_string().contains("cannot read tone rules"),
+            "{missing}"
+        );
+    }
+
+    #[test]
+    fn user_file_is_read_from_disk() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("tone.toml");
+        std::fs::write(&path, "disable = [\"respect.exclamation\"]\n").expect("write");
+        let checker = Checker::with_user_rules(&path).expect("load");
+        let report = checker.check("Shipped!!!", &ToneContext::default());
+        assert!(report.findings.is_empty());
+    }
+}
+
+mod politeness_corpus {
+    //! The Stanford Politeness Corpus (Danescu-Niculescu-Mizil et al., 2013): 10,956
+    //! requests rated by five annotators. Not support replies, so absolute rates mean
+    //! little; what must hold is that the least polite tenth is flagged far more often
+    //! than the most polite tenth. Read in place from ../shared; skipped without it.
+    use super::*;
+
+    fn corpus_dir() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/data/text/stanford-politeness/corpora")
+    }
+
+    /// A minimal RFC 4180 reader: quoted fields with doubled quotes and newlines.
+    fn csv_rows(text: &str) -> Vec<Vec<String>> {
+        let mut rows = Vec::new();
+        let mut row = Vec::new();
+        let mut field = String::new();
+        let mut quoted = false;
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            match (c, quoted) {
+                ('"', true) if chars.peek() == Some(&'"') => {
+                    field.push('"');
+                    chars.next();
+                }
+                ('"', true) => quoted = false,
+                ('"', false) if field.is_empty() => quoted = true,
+                (',', false) => row.push(std::mem::take(&mut field)),
+                ('\n', false) => {
+                    row.push(std::mem::take(&mut field));
+                    rows.push(std::mem::take(&mut row));
+                }
+                ('\r', false) => {}
+                (c, _) => field.push(c),
+            }
+        }
+        if !field.is_empty() || !row.is_empty() {
+            row.push(field);
+            rows.push(row);
+        }
+        rows
+    }
+
+    #[test]
+    fn least_polite_requests_are_flagged_far_more_than_most_polite() {
+        let dir = corpus_dir();
+        if !dir.is_dir() {
+            eprintln!(
+                "note: {} is missing; skipping the politeness corpus measurement",
+                dir.display()
+            );
+            return;
+        }
+        let mut scored: Vec<(f64, String)> = Vec::new();
+        for file in ["wikipedia.annotated.csv", "stack-exchange.annotated.csv"] {
+            let text = std::fs::read_to_string(dir.join(file)).expect("readable corpus file");
+            let rows = csv_rows(&text);
+            let header = &rows[0];
+            let request = header
+                .iter()
+                .position(|h| h == "Request")
+                .expect("Request column");
+            let score = header
+                .iter()
+                .position(|h| h == "Normalized Score")
+                .expect("score column");
+            for row in &rows[1..] {
+                if let (Some(r), Some(s)) = (
+                    row.get(request),
+                    row.get(score).and_then(|s| s.parse::<f64>().ok()),
+                ) {
+                    scored.push((s, r.clone()));
+                }
+            }
+        }
+        assert!(scored.len() > 10_000, "read {} requests", scored.len());
+        scored.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let tenth = scored.len() / 10;
+        let checker = Checker::builtin();
+        let respect_rate = |slice: &[(f64, String)]| {
+            let flagged = slice
+                .iter()
+                .filter(|(_, r)| {
+                    checker
+                        .check(r, &ToneContext::default())
+                        .findings
+                        .iter()
+                        .any(|f| {
+                            f.severity <= Severity::Warn && f.commandment == Commandment::Respect
+                        })
+                })
+                .count();
+            flagged as f64 / slice.len() as f64
+        };
+        let any_rate = |slice: &[(f64, String)]| {
+            let flagged = slice
+                .iter()
+                .filter(|(_, r)| {
+                    checker
+                        .check(r, &ToneContext::default())
+                        .worst()
+                        .is_some_and(|s| s <= Severity::Warn)
+                })
+                .count();
+            flagged as f64 / slice.len() as f64
+        };
+        let least = &scored[..tenth];
+        let most = &scored[scored.len() - tenth..];
+        let (least_respect, most_respect) = (respect_rate(least), respect_rate(most));
+        let (least_any, most_any) = (any_rate(least), any_rate(most));
+        println!(
+            "politeness corpus ({} requests, deciles of {tenth}): respect warn/block least polite {:.1}% vs most polite {:.1}% (×{:.1}); any warn/block {:.1}% vs {:.1}%",
+            scored.len(),
+            least_respect * 100.0,
+            most_respect * 100.0,
+            least_respect / most_respect.max(1e-9),
+            least_any * 100.0,
+            most_any * 100.0
+        );
+        assert!(
+            least_respect >= 3.0 * most_respect,
+            "least polite decile must be flagged at least 3× as often"
+        );
+        assert!(
+            most_any <= 0.05,
+            "most polite requests flagged {:.1}%",
+            most_any * 100.0
+        );
+    }
+}
+
+mod robustness {
+    use super::*;
+
+    /// Every prefix and suffix (at character boundaries) of text with odd whitespace,
+    /// combining marks, emoji, bidi controls, lone digits and unclosed quotes.
+    #[test]
+    fn never_panics_on_odd_text() {
+        let odd = [
+            "Hi\u{a0}ANNA,\u{2003}WHY!!! 4111\u{a0}1111 1111 1111 > quoted\n> ЦЕ ЖАХ!!!\r\n\r\nЗ повагою,\nСлужба\u{202e}підтримки",
+            "Ви\u{301} що? 😀😀 ТИ МОЖЕШ?! UA21 3223 1300 0002 6007 2335 6600 1 пароль: Ё1ё!",
+            "password:\u{3000}Kyiv2024!\t\tsk_live_\u{200b}abc https://x.y/?token=",
+            "\n\n>\n> \n,,,!!!???—–-'’ʼ@@@ @Mr.ТАМЕР ~ / ://",
+        ];
+        let checker = Checker::builtin();
+        let notes = vec!["ЦЕ ЖАХ, не давати знижку".to_string()];
+        let contacts = vec!["+380 67 555 12 34".to_string(), "a@b.c".to_string()];
+        for text in odd {
+            for (i, _) in text
+                .char_indices()
+                .chain(std::iter::once((text.len(), ' ')))
+            {
+                for part in [&text[..i], &text[i..]] {
+                    let ctx = ToneContext {
+                        customer_message: Some(part),
+                        internal_notes: &notes,
+                        other_contacts: &contacts,
+                        from_canned_unmodified: true,
+                        ..ToneContext::default()
+                    };
+                    let report = checker.check(part, &ctx);
+                    for f in &report.findings {
+                        assert!(
+                            part.get(f.span.clone()).is_some(),
+                            "bad span {:?} in {part:?}",
+                            f.span
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -4,7 +4,7 @@
 //! decides what the letters cannot (short Cyrillic text without those letters, Latin
 //! text that may not be English).
 
-use super::lexicon::is_word_char;
+use super::lexicon::{is_letter, is_word_char, offset_in};
 use crate::model::Language;
 use std::ops::Range;
 use whatlang::{Detector, Lang};
@@ -188,7 +188,7 @@ const RU_WORDS: &[&str] = &[
 fn cyrillic_by_words(text: &str) -> Option<Language> {
     let mut score = 0i32;
     for word in text
-        .split(|c: char| !c.is_alphabetic())
+        .split(|c: char| !is_letter(c))
         .filter(|w| !w.is_empty())
     {
         let lower = word.to_lowercase();
@@ -225,7 +225,7 @@ fn english_share(text: &str) -> f32 {
     let mut total = 0usize;
     let mut hits = 0usize;
     for word in text
-        .split(|c: char| !c.is_alphabetic() && c != '\'')
+        .split(|c: char| !is_letter(c) && c != '\'')
         .filter(|w| !w.is_empty())
     {
         total += 1;
@@ -302,10 +302,8 @@ pub(crate) fn mixed_language(text: &str) -> Option<Range<usize>> {
 /// Words of running prose with their byte ranges: runs of word characters (and inner
 /// apostrophes) outside URLs, e-mail addresses and tokens with digits.
 fn prose_words(text: &str) -> impl Iterator<Item = (Range<usize>, &str)> {
-    let mut offset = 0;
     text.split_whitespace().flat_map(move |chunk| {
-        let start = text[offset..].find(chunk).map_or(offset, |i| offset + i);
-        offset = start + chunk.len();
+        let start = offset_in(text, chunk);
         let skip = chunk.contains("://")
             || chunk.contains('@')
             || chunk.contains("www.")

@@ -89,9 +89,10 @@ impl Lexicon {
         self.find_iter(text).next()
     }
 
-    /// Whether any pattern matches as a whole word.
+    /// Whether any pattern matches as a whole word (no capture work: the boundaries
+    /// are part of the regex).
     pub(crate) fn is_match(&self, text: &str) -> bool {
-        self.find(text).is_some()
+        self.re.as_ref().is_some_and(|re| re.is_match(text))
     }
 
     /// How many whole-word matches there are.
@@ -100,9 +101,29 @@ impl Lexicon {
     }
 }
 
-/// Whether a character counts as part of a word for the whole-word rule.
+/// Whether a character counts as part of a word for the whole-word rule. ASCII and
+/// Cyrillic are answered without the Unicode tables: this runs on every character
+/// of a reply several times per keystroke.
 pub(crate) fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric() || c == '_';
+    }
+    is_letter(c) || c.is_numeric()
+}
+
+/// `char::is_alphabetic` with a fast path for ASCII and Cyrillic.
+pub(crate) fn is_letter(c: char) -> bool {
+    match c as u32 {
+        0..=0x7f => c.is_ascii_alphabetic(),
+        0x0400..=0x0481 | 0x048a..=0x04ff => true,
+        0x0482..=0x0489 => false,
+        _ => c.is_alphabetic(),
+    }
+}
+
+/// Byte offset of `part`, a slice borrowed from `whole`.
+pub(crate) fn offset_in(whole: &str, part: &str) -> usize {
+    part.as_ptr() as usize - whole.as_ptr() as usize
 }
 
 fn next_char(text: &str, at: usize) -> usize {

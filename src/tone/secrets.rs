@@ -289,10 +289,8 @@ pub(crate) fn tokens(text: &str) -> Vec<Range<usize>> {
             out.push(v.range());
         }
     }
-    let mut offset = 0;
     for chunk in text.split_whitespace() {
-        let start = text[offset..].find(chunk).map_or(offset, |i| offset + i);
-        offset = start + chunk.len();
+        let start = super::lexicon::offset_in(text, chunk);
         if chunk.contains("://") || chunk.contains('@') || chunk.starts_with("www.") {
             continue;
         }
@@ -325,7 +323,20 @@ fn high_entropy_token(s: &str) -> bool {
     let digits = s.chars().filter(char::is_ascii_digit).count();
     let upper = s.chars().any(|c| c.is_ascii_uppercase());
     let lower = s.chars().any(|c| c.is_ascii_lowercase());
-    digits >= 2 && upper && lower && shannon_entropy(s) >= 4.0
+    digits >= 2 && upper && lower && !has_word_run(s) && shannon_entropy(s) >= 4.0
+}
+
+/// Eight or more lower-case letters in a row: a word, which random keys almost
+/// never contain (about 2% of 32-character base62 keys do).
+fn has_word_run(s: &str) -> bool {
+    let mut run = 0;
+    for c in s.chars() {
+        run = if c.is_ascii_lowercase() { run + 1 } else { 0 };
+        if run >= 8 {
+            return true;
+        }
+    }
+    false
 }
 
 /// Bits per character of the string's own character distribution.
@@ -444,6 +455,7 @@ mod tests {
         )
         .is_empty());
         assert!(tokens("getting-started-with-your-new-account-settings").is_empty());
+        assert!(tokens("u201cSouth-Netherlandishu201d").is_empty());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! words, runs of exclamation marks, numbered steps, the signature block, words for
 //! overlap. Plain string work over byte ranges; no rules, no word lists.
 
-use super::lexicon::{is_word_char, Lexicon};
+use super::lexicon::{is_letter, is_word_char, Lexicon};
 use std::collections::HashSet;
 use std::ops::Range;
 
@@ -34,6 +34,26 @@ pub(crate) fn unquoted(text: &str) -> String {
         .join("\n")
 }
 
+/// The text with quoted lines blanked out by spaces, so byte offsets still point
+/// into the original.
+pub(crate) fn blank_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (r, line) in lines(text) {
+        if line.trim_start().starts_with('>') {
+            out.extend(std::iter::repeat_n(' ', line.len()));
+        } else {
+            out.push_str(line);
+        }
+        out.push_str(
+            &text[r.end
+                ..text[r.end..]
+                    .find('\n')
+                    .map_or(text.len(), |i| r.end + i + 1)],
+        );
+    }
+    out
+}
+
 /// Sentences ending with a question mark.
 pub(crate) fn questions(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
@@ -47,7 +67,7 @@ pub(crate) fn questions(text: &str) -> Vec<&str> {
             '.' | '!' | '\n' => start = i + 1,
             '?' => {
                 let s = text[start..i].trim();
-                if s.chars().any(char::is_alphabetic) {
+                if s.chars().any(is_letter) {
                     out.push(s);
                 }
                 start = i + 1;
@@ -98,9 +118,9 @@ pub(crate) fn shouted(text: &str, acronyms: &HashSet<String>) -> Vec<Range<usize
     let mut prev_end: Option<usize> = None;
     for (i, (r, w)) in all.iter().enumerate() {
         let letters = w.chars().count();
-        let code_part = has_digit(i + 1) || (i > 0 && has_digit(i - 1));
+        let code_part = has_digit(i + 1) || (i > 0 && has_digit(i - 1)) || in_token(text, r);
         let caps = letters >= 2
-            && w.chars().all(|c| c.is_alphabetic() && !c.is_lowercase())
+            && w.chars().all(|c| is_letter(c) && !c.is_lowercase())
             && !acronyms.contains(*w)
             && !code_part;
         if !caps {
@@ -111,7 +131,7 @@ pub(crate) fn shouted(text: &str, acronyms: &HashSet<String>) -> Vec<Range<usize
         let joins = prev_end.is_some_and(|e| {
             text[e..r.start]
                 .chars()
-                .all(|c| c.is_whitespace() || matches!(c, ',' | '-' | '—'))
+                .all(|c| c.is_whitespace() || matches!(c, '-' | '—'))
         });
         match runs.last_mut() {
             Some((run, loud)) if joins => {
@@ -126,6 +146,25 @@ pub(crate) fn shouted(text: &str, acronyms: &HashSet<String>) -> Vec<Range<usize
         .filter(|(_, loud)| *loud)
         .map(|(r, _)| r)
         .collect()
+}
+
+/// Whether the word sits inside a larger non-prose token: a link, an address, a
+/// handle, or glued to lower-case letters ("Mr.TAMER", "~JESSE/").
+fn in_token(text: &str, word: &Range<usize>) -> bool {
+    let start = text[..word.start]
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let end = text[word.end..]
+        .find(char::is_whitespace)
+        .map_or(text.len(), |i| word.end + i);
+    let chunk = &text[start..end];
+    chunk.contains("://")
+        || chunk.contains('@')
+        || chunk.contains('/')
+        || chunk.contains('~')
+        || chunk.chars().any(char::is_lowercase)
 }
 
 /// Runs of two or more exclamation marks (`!!`, `!!!`, `?!!`).
@@ -213,7 +252,7 @@ pub(crate) fn signature(text: &str, closing: &Lexicon) -> Option<Range<usize>> {
 /// judging whether one text talks about what another asked.
 pub(crate) fn stems(text: &str) -> HashSet<String> {
     words(text)
-        .filter(|(_, w)| w.chars().count() >= 5 && w.chars().all(char::is_alphabetic))
+        .filter(|(_, w)| w.chars().count() >= 5 && w.chars().all(is_letter))
         .map(|(_, w)| w.to_lowercase().chars().take(5).collect())
         .collect()
 }
@@ -221,6 +260,15 @@ pub(crate) fn stems(text: &str) -> HashSet<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blanking_quotes_keeps_offsets() {
+        let t = "Hi,\n> ты дурак\nOk.\r\n";
+        let b = blank_quoted(t);
+        assert_eq!(b.len(), t.len());
+        assert!(!b.contains("дурак"));
+        assert_eq!(&b[b.find("Ok").unwrap()..], "Ok.\r\n");
+    }
 
     #[test]
     fn counts_questions_once_per_sentence() {
@@ -236,6 +284,12 @@ mod tests {
         let got: Vec<&str> = shouted(t, &acr).into_iter().map(|r| &t[r]).collect();
         assert_eq!(got, vec!["SAID NOW", "ТЕРМІНОВО"]);
         assert!(shouted("Export as XLSX or use SAML", &acr).is_empty());
+        assert!(shouted(
+            "Codes such as DO, RN, see http://x.org/~JESSE/ or @Mr.TAMER",
+            &acr
+        )
+        .is_empty());
+        assert_eq!(shouted("a\u{a0}SHOUTING\u{2003}here", &acr).len(), 1);
         let t2 = "This is NOT ACCEPTABLE at all. Please DO NOT reply. Send the FAQ PDF to GB82 WEST 1234";
         let got2: Vec<&str> = shouted(t2, &acr).into_iter().map(|r| &t2[r]).collect();
         assert_eq!(got2, vec!["NOT ACCEPTABLE", "DO NOT"]);

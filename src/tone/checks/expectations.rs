@@ -31,7 +31,7 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
     let next = lex.time_frame.is_match(f.reply)
         || lex.next_step.is_match(f.reply)
         || f.owns_it()
-        || crate::tone::text::unquoted(f.reply).contains('?');
+        || f.own.contains('?');
     if !answered && !next {
         sink.emit("expectations.no-next-step", 0..0);
     }

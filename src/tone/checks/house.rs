@@ -93,38 +93,39 @@ fn same_phone(a: &str, b: &str) -> bool {
 /// Any run of seven words (or a whole short note of four or more) copied from an
 /// internal note.
 fn internal_notes(f: &Facts, sink: &mut Sink) {
+    if f.ctx.internal_notes.is_empty() {
+        return;
+    }
     let reply_words: Vec<(std::ops::Range<usize>, String)> = text::words(f.reply)
         .map(|(r, w)| (r, w.to_lowercase()))
         .collect();
+    let reply_keys: Vec<&str> = reply_words.iter().map(|(_, w)| w.as_str()).collect();
     for note in f.ctx.internal_notes {
         let note_words: Vec<String> = text::words(note).map(|(_, w)| w.to_lowercase()).collect();
         if note_words.len() < 4 {
             continue;
         }
-        let k = note_words.len().min(7);
-        let shingles: HashSet<&[String]> = note_words.windows(k).collect();
+        let note_keys: Vec<&str> = note_words.iter().map(String::as_str).collect();
+        let k = note_keys.len().min(7);
+        let shingles: HashSet<&[&str]> = note_keys.windows(k).collect();
         let mut i = 0;
-        while i + k <= reply_words.len() {
-            let window: Vec<String> = reply_words[i..i + k]
-                .iter()
-                .map(|(_, w)| w.clone())
-                .collect();
-            if shingles.contains(window.as_slice()) {
-                let mut end = i + k;
-                while end < reply_words.len()
-                    && end - i < note_words.len()
-                    && note_words.contains(&reply_words[end].1)
-                {
-                    end += 1;
-                }
-                sink.emit(
-                    "house.internal-note",
-                    reply_words[i].0.start..reply_words[end - 1].0.end,
-                );
-                i = end;
-            } else {
+        while i + k <= reply_keys.len() {
+            if !shingles.contains(&reply_keys[i..i + k]) {
                 i += 1;
+                continue;
             }
+            let mut end = i + k;
+            while end < reply_keys.len()
+                && end - i < note_keys.len()
+                && note_keys.contains(&reply_keys[end])
+            {
+                end += 1;
+            }
+            sink.emit(
+                "house.internal-note",
+                reply_words[i].0.start..reply_words[end - 1].0.end,
+            );
+            i = end;
         }
     }
 }
@@ -185,19 +186,19 @@ fn canned(f: &Facts, sink: &mut Sink) {
 }
 
 fn language(f: &Facts, sink: &mut Sink) {
-    if let Some(span) = lang::mixed_language(f.reply) {
+    if let Some(span) = lang::mixed_language(&f.own) {
         sink.emit("house.mixed-language", span);
         return;
     }
-    let own = text::unquoted(f.reply);
+    let own = &f.own;
     let Some(expected) = f.customer_lang else {
         return;
     };
-    if f.reply_lang == Language::Other || text::word_count(&own) < 3 || f.reply_lang == expected {
+    if f.reply_lang == Language::Other || text::word_count(own) < 3 || f.reply_lang == expected {
         return;
     }
     let cyrillic = |l: Language| matches!(l, Language::Uk | Language::Ru);
-    let reply_certain = lang::detect_with_certainty(&own).1;
+    let reply_certain = lang::detect_with_certainty(own).1;
     if (!f.customer_lang_certain || !reply_certain) && cyrillic(expected) && cyrillic(f.reply_lang)
     {
         return;

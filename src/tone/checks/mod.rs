@@ -26,6 +26,9 @@ pub(crate) struct Facts<'a> {
     pub reply_lang: Language,
     pub reply_formality: Formality,
     pub reply_markers: Markers,
+    /// The reply with quoted lines blanked (same byte offsets): the agent's own words.
+    pub own: String,
+    owns: bool,
     /// The customer's message without quoted lines.
     pub customer: Option<String>,
     pub customer_lang: Option<Language>,
@@ -68,6 +71,8 @@ impl<'a> Facts<'a> {
             }
         }
         Facts {
+            own: text::blank_quoted(reply),
+            owns: book.lex.ownership.is_match(reply),
             reply,
             ctx,
             book,
@@ -83,7 +88,7 @@ impl<'a> Facts<'a> {
 
     /// Whether the reply speaks of owning the problem ("I'll check", "ми перевіримо").
     pub(crate) fn owns_it(&self) -> bool {
-        self.book.lex.ownership.is_match(self.reply)
+        self.owns
     }
 }
 
