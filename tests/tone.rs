@@ -1687,3 +1687,247 @@ mod robustness {
         }
     }
 }
+
+mod cli {
+    //! `firstline tone` as a script sees it: exit codes, JSON, the customer file, the
+    //! user rules file, and output that is safe for a terminal.
+    use assert_cmd::Command;
+    use predicates::prelude::*;
+
+    fn tone(dir: &tempfile::TempDir) -> Command {
+        let mut cmd = Command::cargo_bin("firstline").expect("binary");
+        cmd.env("FIRSTLINE_CONFIG", dir.path().join("config.toml"))
+            .env("FIRSTLINE_DB", dir.path().join("q.db"))
+            .arg("tone");
+        cmd
+    }
+
+    #[test]
+    fn clean_reply_exits_zero_and_shows_the_checklist() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        tone(&dir)
+            .write_stdin("Hi Anna,\n\nI've refunded the order.\n\nBest,\nOlena")
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains("✓ 1. Respect the client"))
+            .stdout(predicate::str::contains("language: en"));
+    }
+
+    #[test]
+    fn warnings_exit_three_and_blocking_exits_four() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        tone(&dir)
+            .write_stdin("As I already said, it is in Settings.")
+            .assert()
+            .code(3)
+            .stdout(predicate::str::contains(
+                "1:1  warn   respect.condescension",
+            ))
+            .stdout(predicate::str::contains("⚠ 1. Respect the client"));
+        tone(&dir)
+            .write_stdin("Your card 4111 1111 1111 1111 is on file.")
+            .assert()
+            .code(4)
+            .stdout(predicate::str::contains("block  house.card-number"))
+            .stdout(predicate::str::contains("✗    House rules"));
+    }
+
+    #[test]
+    fn customer_file_and_language_drive_the_context_checks() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let msg = dir.path().join("customer.txt");
+        std::fs::write(&msg, "Доброго дня! Чи можете Ви перевірити моє замовлення?")
+            .expect("write");
+        tone(&dir)
+            .arg("--customer")
+            .arg(&msg)
+            .write_stdin("Привіт! Напиши номер замовлення, я перевірю.\nОлена")
+            .assert()
+            .code(3)
+            .stdout(predicate::str::contains("feel.formality-mismatch"));
+        tone(&dir)
+            .args(["--lang", "uk"])
+            .write_stdin("Please reset your password from the login page.")
+            .assert()
+            .code(3)
+            .stdout(predicate::str::contains("house.language-mismatch"));
+    }
+
+    #[test]
+    fn json_report_has_findings_with_positions_and_verdicts() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = tone(&dir)
+            .arg("--json")
+            .write_stdin("Hi,\nobviously it works.")
+            .assert()
+            .code(3)
+            .get_output()
+            .stdout
+            .clone();
+        let json: serde_json::Value = serde_json::from_slice(&out).expect("json");
+        assert_eq!(json["language"], "en");
+        assert_eq!(json["worst"], "warn");
+        let f = &json["findings"][0];
+        assert_eq!(f["rule"], "respect.condescension");
+        assert_eq!(f["severity"], "warn");
+        assert_eq!(
+            (f["line"].as_u64(), f["column"].as_u64()),
+            (Some(2), Some(1))
+        );
+        assert_eq!(f["text"], "obviously");
+        assert_eq!(json["verdicts"][0]["verdict"], "warn");
+    }
+
+    #[test]
+    fn rules_file_beside_the_config_or_given_is_applied() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("tone.toml"),
+            "disable = [\"respect.condescension\"]\n",
+        )
+        .expect("write");
+        tone(&dir)
+            .write_stdin("Obviously it works.")
+            .assert()
+            .code(0);
+        let other = dir.path().join("strict.toml");
+        std::fs::write(
+            &other,
+            "[[rule]]\nid = \"house.no-acme\"\nmessage = \"no\"\nwords = [\"acme\"]\n",
+        )
+        .expect("write");
+        tone(&dir)
+            .arg("--rules")
+            .arg(&other)
+            .write_stdin("Acme is great.")
+            .assert()
+            .code(3)
+            .stdout(predicate::str::contains("house.no-acme"));
+        std::fs::write(&other, "disable = [\"nope\"]\n").expect("write");
+        tone(&dir)
+            .arg("--rules")
+            .arg(&other)
+            .write_stdin("x")
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("unknown rule id 'nope'"));
+    }
+
+    #[test]
+    fn escape_sequences_in_findings_are_shown_not_obeyed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        tone(&dir)
+            .write_stdin("Your new password: Kyiv\u{1b}]0;pwned\u{7}2024")
+            .assert()
+            .code(4)
+            .stdout(predicate::str::contains("house.password"))
+            .stdout(predicate::str::contains("␛"))
+            .stdout(predicate::str::contains("\u{1b}").not());
+    }
+}
+
+mod lexicon_coverage {
+    //! How much of the slaviclean lexicon (MIT; 49k Ukrainian and 22k Russian forms
+    //! of obscene and insulting words) the compact stem lists catch. Every 20th form
+    //! is checked to keep the test quick. Read in place from ../shared; skipped
+    //! without it.
+    use super::*;
+
+    fn coverage(lang: &str) -> Option<(usize, usize)> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
+            "../shared/data/text/toxicity-lexicons/slaviclean/{lang}.csv"
+        ));
+        let text = std::fs::read_to_string(&path).ok()?;
+        let checker = Checker::builtin();
+        let (mut total, mut caught) = (0, 0);
+        for line in text.lines().skip(1).step_by(20) {
+            let fields: Vec<&str> = line.split(',').collect();
+            let (Some(form), Some(kind)) = (fields.first(), fields.get(4)) else {
+                continue;
+            };
+            if !(kind.starts_with("obscene") || kind.starts_with("vulgar insulting"))
+                || kind.contains("euphemism")
+            {
+                continue;
+            }
+            total += 1;
+            let report = checker.check(form, &ToneContext::default());
+            if report
+                .findings
+                .iter()
+                .any(|f| f.rule == "respect.profanity" || f.rule == "respect.insult")
+            {
+                caught += 1;
+            }
+        }
+        Some((caught, total))
+    }
+
+    /// The stems match inside prefixed forms (за-, від-, недо-…), so they must be
+    /// checked against clean text too: the chatterbot corpus (BSD-3) has about 3,800
+    /// lines of ordinary Ukrainian, Russian and English dialogue.
+    #[test]
+    fn stems_do_not_fire_on_ordinary_dialogue() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/data/text/chatterbot-corpus");
+        let Ok(langs) = std::fs::read_dir(&root) else {
+            eprintln!("note: {} is missing; skipping", root.display());
+            return;
+        };
+        let checker = Checker::builtin();
+        let (mut lines, mut profane) = (0, Vec::new());
+        for lang in langs.flatten() {
+            let Ok(files) = std::fs::read_dir(lang.path()) else {
+                continue;
+            };
+            for file in files.flatten() {
+                let text = std::fs::read_to_string(file.path()).unwrap_or_default();
+                for line in text
+                    .lines()
+                    .filter_map(|l| l.trim_start().strip_prefix("- "))
+                {
+                    lines += 1;
+                    let report = checker.check(line, &ToneContext::default());
+                    if report
+                        .findings
+                        .iter()
+                        .any(|f| f.rule == "respect.profanity")
+                    {
+                        profane.push(line.to_string());
+                    }
+                }
+            }
+        }
+        println!(
+            "chatterbot corpus: {} of {lines} lines flagged as profanity",
+            profane.len()
+        );
+        assert!(lines > 3000, "read {lines} lines");
+        assert!(profane.is_empty(), "{profane:?}");
+    }
+
+    #[test]
+    fn stems_catch_most_slaviclean_word_forms() {
+        let mut shares = Vec::new();
+        for (lang, floor) in [("uk", 0.70), ("ru", 0.70)] {
+            let Some((caught, total)) = coverage(lang) else {
+                eprintln!("note: ../shared/data/text/toxicity-lexicons is missing; skipping");
+                return;
+            };
+            let share = caught as f64 / total.max(1) as f64;
+            println!(
+                "slaviclean {lang}: {caught}/{total} sampled forms caught = {:.1}%",
+                share * 100.0
+            );
+            shares.push((lang, share, floor));
+        }
+        for (lang, share, floor) in shares {
+            assert!(
+                share >= floor,
+                "{lang}: {:.1}% < {:.0}%",
+                share * 100.0,
+                floor * 100.0
+            );
+        }
+    }
+}
