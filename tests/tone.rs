@@ -97,6 +97,7 @@ mod evaluation {
         ("ru", include_str!("tone_eval/ru.toml")),
         ("round2", include_str!("tone_eval/round2.toml")),
         ("round3", include_str!("tone_eval/round3.toml")),
+        ("holdout", include_str!("tone_eval/holdout.toml")),
     ];
 
     #[derive(Default, Clone, Copy)]
