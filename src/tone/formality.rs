@@ -8,7 +8,9 @@ use crate::model::{Formality, Language};
 use std::ops::Range;
 
 /// Detects how `text` addresses its reader. Formal and informal markers are counted;
-/// the larger count wins, a tie (including none) is `Unknown`.
+/// the larger count wins, a tie (including none) is `Unknown`. `lang` picks the word
+/// lists (pass what [`super::detect_language`] said); English and other languages
+/// have no Ви/ти distinction and are always `Unknown`.
 pub fn detect_formality(text: &str, lang: Language) -> Formality {
     let book = super::builtin_book();
     Markers::find(text, lang, &book.lex).formality()
