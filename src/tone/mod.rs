@@ -1,20 +1,61 @@
-//! Tone checklist. PLACEHOLDER API — replaced by the tone checker work (issue 6).
+//! The tone checker: reads a reply before the customer does and reports, like a prose
+//! linter, what breaks the five commandments of support (respect, solve, ownership,
+//! feel the client, meet expectations) and the house rules (confidential data, a real
+//! name in the signature, the customer's language).
+//!
+//! Owns the rule engine and the language/formality detection the intake also uses.
+//! Words and messages are data (`assets/tone/`, plus an optional user file); the
+//! checks that need context live in `checks/`. Pure logic: no I/O except reading a
+//! user rules file, no terminal, no database. A [`Checker`] is built once and then
+//! run on every keystroke, so checking compiles nothing and allocates little.
 
-use serde::Serialize;
-use std::ops::Range;
+mod checks;
+mod formality;
+mod lang;
+mod lexicon;
+mod rules;
+mod secrets;
+mod text;
+
+pub use formality::detect_formality;
+pub use lang::detect_language;
+pub use rules::ToneError;
 
 use crate::model::{Customer, Formality, Language, Ticket};
+use rules::RuleBook;
+use serde::{Deserialize, Serialize};
+use std::ops::Range;
+use std::path::Path;
+use std::sync::{Arc, LazyLock};
 
-/// How serious a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// How serious a finding is. Ordered from worst: `Block < Warn < Hint`, so the
+/// minimum of a set is its worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Must not be sent without an explicit confirmation (secrets, insults).
     Block,
+    /// Should be fixed; sending is allowed.
     Warn,
+    /// A nudge: worth a look, never counted against the reply.
     Hint,
 }
 
-/// The five commandments plus the house rules.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+impl Severity {
+    /// The stable lower-case name used in JSON and rules files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Block => "block",
+            Severity::Warn => "warn",
+            Severity::Hint => "hint",
+        }
+    }
+}
+
+/// The five commandments of support, plus the house rules beside them. Every
+/// finding serves exactly one, so the checklist pane can show a mark per line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Commandment {
     Respect,
     Solve,
@@ -25,7 +66,7 @@ pub enum Commandment {
 }
 
 impl Commandment {
-    /// All, in order.
+    /// All of them, in checklist order.
     pub const ALL: [Commandment; 6] = [
         Commandment::Respect,
         Commandment::Solve,
@@ -34,7 +75,8 @@ impl Commandment {
         Commandment::Expectations,
         Commandment::HouseRules,
     ];
-    /// English title.
+
+    /// The line shown in the checklist (English UI text).
     pub fn title(self) -> &'static str {
         match self {
             Commandment::Respect => "Respect the client",
@@ -45,7 +87,8 @@ impl Commandment {
             Commandment::HouseRules => "House rules",
         }
     }
-    /// 1..=5, none for house rules.
+
+    /// The commandment's number (1–5); the house rules have none.
     pub fn number(self) -> Option<u8> {
         match self {
             Commandment::Respect => Some(1),
@@ -58,93 +101,160 @@ impl Commandment {
     }
 }
 
-/// Per-commandment summary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// A commandment's summary mark: ✓ pass, ⚠ warn, ✗ fail. Hints never change it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Pass,
     Warn,
     Fail,
 }
 
-/// One finding.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One thing the checker noticed. `span` is a byte range in the reply; an empty span
+/// (`0..0`) means the finding is about the reply as a whole (nothing to underline).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
+    /// Stable id such as `respect.condescension`; users switch rules off by it.
     pub rule: String,
     pub commandment: Commandment,
     pub severity: Severity,
     pub span: Range<usize>,
+    /// The explanation, in the UI language.
     pub message: String,
+    /// A suggested fix, where there is one.
     pub suggestion: Option<String>,
 }
 
-/// What the checker knows besides the reply.
-#[derive(Default)]
+/// What the checker knows besides the reply. Everything is optional: with nothing
+/// but the reply, the checks that need context stay quiet.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ToneContext<'a> {
+    /// The customer's latest inbound message.
     pub customer_message: Option<&'a str>,
+    /// Stored language, formality and name (tie-breakers when the message is unclear).
     pub customer: Option<&'a Customer>,
+    /// The ticket: its status decides whether a next step is owed.
     pub ticket: Option<&'a Ticket>,
+    /// Text of the ticket's internal notes; copying one into a reply is blocked.
     pub internal_notes: &'a [String],
+    /// E-mail addresses and phone numbers of OTHER customers that must not leak.
     pub other_contacts: &'a [String],
+    /// The name the agent signs with; a signature holding it is a real name.
     pub agent_name: &'a str,
+    /// The reply is a canned response nobody has edited.
     pub from_canned_unmodified: bool,
+    /// The customer's language when known from outside (`--lang`); it beats both the
+    /// detected and the stored language.
+    pub customer_language: Option<Language>,
 }
 
-/// All findings for a reply.
+/// Everything the checker found in one reply.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ToneReport {
+    /// Sorted by position, then severity.
     pub findings: Vec<Finding>,
+    /// The reply's detected language.
     pub language: Language,
+    /// The reply's detected formality (Ви/Вы vs ти/ты); `Unknown` for English.
     pub formality: Formality,
 }
 
 impl ToneReport {
-    /// Summary for one commandment.
+    /// The mark for one commandment: any block fails it, any warning warns.
     pub fn verdict(&self, c: Commandment) -> Verdict {
-        match self
+        let worst = self
             .findings
             .iter()
             .filter(|f| f.commandment == c)
             .map(|f| f.severity)
-            .min()
-        {
+            .min();
+        match worst {
             Some(Severity::Block) => Verdict::Fail,
             Some(Severity::Warn) => Verdict::Warn,
             _ => Verdict::Pass,
         }
     }
-    /// Most serious severity.
+
+    /// The most serious severity among the findings.
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).min()
     }
-    /// Whether sending needs confirmation.
+
+    /// Whether sending needs an explicit confirmation.
     pub fn has_blocking(&self) -> bool {
         self.worst() == Some(Severity::Block)
     }
 }
 
-/// The checker.
-pub struct Checker;
+static BUILTIN: LazyLock<Arc<RuleBook>> = LazyLock::new(|| {
+    Arc::new(RuleBook::builtin().expect("the rules in assets/tone are valid; see tone tests"))
+});
+
+/// The shared built-in rule book (compiled on first use).
+pub(crate) fn builtin_book() -> &'static RuleBook {
+    &BUILTIN
+}
+
+/// Checks replies. Build once, reuse for every keystroke; cloning is cheap.
+#[derive(Debug, Clone)]
+pub struct Checker {
+    book: Arc<RuleBook>,
+}
 
 impl Checker {
-    /// Built-in rules.
+    /// The rules shipped with firstline.
     pub fn builtin() -> Checker {
-        Checker
-    }
-    /// Checks a reply. Placeholder: no findings.
-    pub fn check(&self, _reply: &str, _ctx: &ToneContext) -> ToneReport {
-        ToneReport {
-            findings: Vec::new(),
-            language: Language::Other,
-            formality: Formality::Unknown,
+        Checker {
+            book: Arc::clone(&BUILTIN),
         }
     }
-}
 
-/// Language of a text. Placeholder.
-pub fn detect_language(_text: &str) -> Language {
-    Language::Other
-}
-/// Formality of a text. Placeholder.
-pub fn detect_formality(_text: &str, _lang: Language) -> Formality {
-    Formality::Unknown
+    /// The built-in rules plus a user file (`tone.toml`): extra word rules, severity
+    /// changes, rules switched off by id.
+    pub fn with_user_rules(path: &Path) -> Result<Checker, ToneError> {
+        let mut book = (**BUILTIN).clone();
+        book.apply_user_file(path)?;
+        Ok(Checker {
+            book: Arc::new(book),
+        })
+    }
+
+    /// Like [`Checker::with_user_rules`] from the file's text; `origin` names it in errors.
+    pub fn with_user_rules_str(text: &str, origin: &str) -> Result<Checker, ToneError> {
+        let mut book = (**BUILTIN).clone();
+        book.apply_user(text, origin)?;
+        Ok(Checker {
+            book: Arc::new(book),
+        })
+    }
+
+    /// Every rule id this checker knows, sorted: for help text and rules files.
+    pub fn rule_ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self.book.meta.keys().map(String::as_str).collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// The severity a rule's findings get (after the user's changes), or `None` for
+    /// an unknown id.
+    pub fn rule_severity(&self, id: &str) -> Option<Severity> {
+        self.book.meta.get(id).map(|m| m.severity)
+    }
+
+    /// Whether the user switched the rule off.
+    pub fn is_disabled(&self, id: &str) -> bool {
+        self.book.disabled.contains(id)
+    }
+
+    /// Checks one reply against everything known about the conversation.
+    pub fn check(&self, reply: &str, ctx: &ToneContext) -> ToneReport {
+        let facts = checks::Facts::new(reply, ctx, &self.book);
+        let mut sink = checks::Sink::new(&self.book, reply);
+        checks::run_all(&facts, &mut sink);
+        ToneReport {
+            findings: sink.finish(),
+            language: facts.reply_lang,
+            formality: facts.reply_formality,
+        }
+    }
 }

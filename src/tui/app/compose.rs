@@ -177,6 +177,7 @@ impl App {
             other_contacts: &[],
             agent_name: &agent,
             from_canned_unmodified: unmodified,
+            customer_language: None,
         };
         let text = match self.composer.mode {
             ComposeMode::Reply => draft.as_str(),

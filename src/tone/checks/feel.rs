@@ -1,0 +1,181 @@
+//! Commandment 4, feel the client and answer them: acknowledge an upset customer,
+//! address them the way they address you (Ви/Вы or ти/ты), use their name, and
+//! answer every question they asked.
+
+use super::{Facts, Sink};
+use crate::model::Formality;
+use crate::tone::{text, Severity};
+
+pub(super) fn run(f: &Facts, sink: &mut Sink) {
+    upset(f, sink);
+    formality(f, sink);
+    name(f, sink);
+    too_short(f, sink);
+}
+
+/// Angry words, threats to leave or review, profanity, shouting or "!!!".
+pub(crate) fn is_upset(f: &Facts, message: &str) -> bool {
+    let lex = &f.book.lex;
+    lex.upset.is_match(message)
+        || f.book
+            .pattern_rules
+            .iter()
+            .filter(|(id, _)| id == "respect.profanity" || id == "respect.insult")
+            .any(|(_, l)| l.is_match(message))
+        || text::shouted(message, &f.book.acronyms).len() >= 2
+        || !text::exclamation_runs(message).is_empty()
+}
+
+fn upset(f: &Facts, sink: &mut Sink) {
+    let Some(customer) = f.customer.as_deref() else {
+        return;
+    };
+    if !is_upset(f, customer) {
+        return;
+    }
+    if f.book.lex.acknowledgement.is_match(f.reply) {
+        return;
+    }
+    sink.emit("feel.upset-unacknowledged", 0..0);
+}
+
+/// Any ти/ты to a formal customer is a mismatch; an all-formal reply to a customer
+/// who writes ти/ты is only a hint (formal register is a defensible house style).
+fn formality(f: &Facts, sink: &mut Sink) {
+    let m = &f.reply_markers;
+    match f.customer_formality {
+        Formality::Formal => {
+            if let Some(span) = m.informal.first() {
+                sink.emit("feel.formality-mismatch", span.clone());
+            }
+        }
+        Formality::Informal if m.informal.is_empty() => {
+            if let Some(span) = m.formal.first() {
+                let found = f.reply[span.clone()].to_string();
+                sink.emit_with(
+                    "feel.formality-mismatch",
+                    span.clone(),
+                    &found,
+                    Some(Severity::Hint),
+                );
+            }
+        }
+        _ => {}
+    }
+}
+
+fn name(f: &Facts, sink: &mut Sink) {
+    let Some(first) = f.ctx.customer.and_then(|c| c.first_name()) else {
+        return;
+    };
+    if !first.chars().any(char::is_alphabetic) || text::word_count(f.reply) < 4 {
+        return;
+    }
+    if !name_used(first, f.reply) {
+        sink.emit_with("feel.name-unused", 0..0, first, None);
+    }
+}
+
+/// Whether `name` appears in `reply` in any case form or transliteration: "Olena"
+/// matches "Олено", "Andriy" matches "Андрію", "Сергей" matches "Сергею".
+pub(crate) fn name_used(name: &str, reply: &str) -> bool {
+    let key = name_key(name);
+    let n = key.chars().count();
+    if n == 0 {
+        return false;
+    }
+    let take = if n <= 3 { n } else { (n - 1).min(4) };
+    let prefix: String = key.chars().take(take).collect();
+    text::words(reply).any(|(_, w)| name_key(w).starts_with(&prefix))
+}
+
+/// A name folded to a rough common form: lower case, Latin transliterated to
+/// Cyrillic, and the letters that differ between Ukrainian and Russian spelling
+/// (і/и, є/е, ь) merged.
+fn name_key(word: &str) -> String {
+    let lower = word.to_lowercase();
+    let mut cyr = String::with_capacity(lower.len());
+    let chars: Vec<char> = lower.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
+        let digraph = match two.as_str() {
+            "zh" => Some('ж'),
+            "kh" => Some('х'),
+            "ts" => Some('ц'),
+            "ch" => Some('ч'),
+            "sh" => Some('ш'),
+            "yu" | "iu" => Some('ю'),
+            "ya" | "ia" => Some('я'),
+            "ye" | "ie" => Some('е'),
+            "yi" => Some('и'),
+            _ => None,
+        };
+        if let Some(c) = digraph {
+            cyr.push(c);
+            i += 2;
+            continue;
+        }
+        let c = chars[i];
+        cyr.push(match c {
+            'a' => 'а',
+            'b' => 'б',
+            'v' | 'w' => 'в',
+            'h' | 'g' => 'г',
+            'd' => 'д',
+            'e' => 'е',
+            'z' => 'з',
+            'y' | 'i' | 'j' => 'и',
+            'k' | 'c' | 'q' => 'к',
+            'l' => 'л',
+            'm' => 'м',
+            'n' => 'н',
+            'o' => 'о',
+            'p' => 'п',
+            'r' => 'р',
+            's' => 'с',
+            't' => 'т',
+            'u' => 'у',
+            'f' => 'ф',
+            'x' => 'х',
+            'і' | 'ї' | 'й' | 'ы' => 'и',
+            'є' | 'ё' | 'э' => 'е',
+            'ґ' => 'г',
+            other => other,
+        });
+        i += 1;
+    }
+    cyr.retain(|c| c != 'ь' && c != '\'' && c != '’');
+    cyr
+}
+
+fn too_short(f: &Facts, sink: &mut Sink) {
+    let Some(customer) = f.customer.as_deref() else {
+        return;
+    };
+    let asked = text::questions(customer).len();
+    if asked < 2 {
+        return;
+    }
+    if text::word_count(f.reply) < 10 * asked {
+        sink.emit_with("feel.too-short", 0..0, &asked.to_string(), None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_used;
+
+    #[test]
+    fn names_match_across_cases_and_scripts() {
+        assert!(name_used("Olena", "Добрий день, Олено!"));
+        assert!(name_used("Andriy", "Андрію, дякую"));
+        assert!(name_used("Сергей", "Сергей, здравствуйте"));
+        assert!(name_used("Ольга", "Hi Olga,"));
+        assert!(name_used("Іван", "Іване, вітаю"));
+        assert!(name_used("Anna", "Hi Anna,"));
+        assert!(!name_used("Anna", "Hi there,"));
+        assert!(!name_used("Pam", "the password doesn't work"));
+        assert!(!name_used("Дмитро", "Добрий день!"));
+    }
+}

@@ -1,0 +1,221 @@
+//! House rules: confidential data (cards, IBANs, passwords, tokens, other customers'
+//! contacts, internal notes copied out), a signature with a real name, canned replies
+//! that ignore the question, and answering in the customer's language.
+
+use super::{Facts, Sink};
+use crate::model::Language;
+use crate::tone::{lang, secrets, text};
+use std::collections::HashSet;
+
+pub(super) fn run(f: &Facts, sink: &mut Sink) {
+    for span in secrets::card_numbers(f.reply) {
+        sink.emit("house.card-number", span);
+    }
+    for span in secrets::ibans(f.reply) {
+        sink.emit("house.iban", span);
+    }
+    for span in secrets::passwords(f.reply) {
+        sink.emit("house.password", span);
+    }
+    for span in secrets::tokens(f.reply) {
+        sink.emit("house.token", span);
+    }
+    other_contacts(f, sink);
+    internal_notes(f, sink);
+    signature(f, sink);
+    canned(f, sink);
+    language(f, sink);
+}
+
+fn other_contacts(f: &Facts, sink: &mut Sink) {
+    let lower = f.reply.to_ascii_lowercase();
+    for contact in f.ctx.other_contacts {
+        let contact = contact.trim();
+        if contact.contains('@') {
+            let needle = contact.to_ascii_lowercase();
+            for (at, _) in lower.match_indices(&needle) {
+                sink.emit("house.other-contact", at..at + needle.len());
+            }
+            continue;
+        }
+        let wanted: String = contact.chars().filter(char::is_ascii_digit).collect();
+        if wanted.len() < 7 {
+            continue;
+        }
+        for (span, digits) in phone_like(f.reply) {
+            if same_phone(&digits, &wanted) {
+                sink.emit("house.other-contact", span);
+            }
+        }
+    }
+}
+
+/// Runs of digits with the separators phone numbers are written with.
+fn phone_like(text: &str) -> Vec<(std::ops::Range<usize>, String)> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut last_digit_end = 0;
+    let mut digits = String::new();
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), '\n')))
+    {
+        if c.is_ascii_digit() || (c == '+' && start.is_none()) {
+            start.get_or_insert(i);
+            if c.is_ascii_digit() {
+                digits.push(c);
+                last_digit_end = i + 1;
+            }
+        } else if start.is_some() && matches!(c, ' ' | '-' | '(' | ')' | '.') {
+            continue;
+        } else {
+            if let Some(s) = start.take() {
+                if digits.len() >= 7 {
+                    out.push((s..last_digit_end, std::mem::take(&mut digits)));
+                }
+            }
+            digits.clear();
+        }
+    }
+    out
+}
+
+/// Same number when the last nine digits agree (country and trunk prefixes vary).
+fn same_phone(a: &str, b: &str) -> bool {
+    let tail = |s: &str| s[s.len().saturating_sub(9)..].to_string();
+    if a.len() >= 9 && b.len() >= 9 {
+        tail(a) == tail(b)
+    } else {
+        a == b
+    }
+}
+
+/// Any run of seven words (or a whole short note of four or more) copied from an
+/// internal note.
+fn internal_notes(f: &Facts, sink: &mut Sink) {
+    if f.ctx.internal_notes.is_empty() {
+        return;
+    }
+    let reply_words: Vec<(std::ops::Range<usize>, String)> = text::words(f.reply)
+        .map(|(r, w)| (r, w.to_lowercase()))
+        .collect();
+    let reply_keys: Vec<&str> = reply_words.iter().map(|(_, w)| w.as_str()).collect();
+    for note in f.ctx.internal_notes {
+        let note_words: Vec<String> = text::words(note).map(|(_, w)| w.to_lowercase()).collect();
+        if note_words.len() < 4 {
+            continue;
+        }
+        let note_keys: Vec<&str> = note_words.iter().map(String::as_str).collect();
+        let k = note_keys.len().min(7);
+        let shingles: HashSet<&[&str]> = note_keys.windows(k).collect();
+        let mut i = 0;
+        while i + k <= reply_keys.len() {
+            if !shingles.contains(&reply_keys[i..i + k]) {
+                i += 1;
+                continue;
+            }
+            let mut end = i + k;
+            while end < reply_keys.len()
+                && end - i < note_keys.len()
+                && note_keys.contains(&reply_keys[end])
+            {
+                end += 1;
+            }
+            sink.emit(
+                "house.internal-note",
+                reply_words[i].0.start..reply_words[end - 1].0.end,
+            );
+            i = end;
+        }
+    }
+}
+
+fn signature(f: &Facts, sink: &mut Sink) {
+    let Some(span) = text::signature(f.reply, &f.book.lex.closing) else {
+        return;
+    };
+    let sig = &f.reply[span.clone()];
+    let agent_first = f.ctx.agent_name.split_whitespace().next().unwrap_or("");
+    if !agent_first.is_empty() && sig.to_lowercase().contains(&agent_first.to_lowercase()) {
+        return;
+    }
+    if !signature_has_name(sig, &f.book.generic_signature, &f.book.team_words) {
+        sink.emit("house.signature", span);
+    }
+}
+
+/// A signature names a person when one of its parts (lines, or pieces split by a
+/// comma or dash) holds a word that is not a role word, and is not a team name: a
+/// part with "Team"/"команда" needs two such words ("Olena from Brightdesk Support")
+/// because one is just the company ("The Brightdesk Team").
+fn signature_has_name(sig: &str, generic: &HashSet<String>, team: &HashSet<String>) -> bool {
+    sig.split(['\n', ',', '—', '–', '|', '/']).any(|part| {
+        let words: Vec<String> = text::words(part)
+            .filter(|(_, w)| w.chars().any(char::is_alphabetic))
+            .map(|(_, w)| w.to_lowercase())
+            .collect();
+        let own = words.iter().filter(|w| !generic.contains(*w)).count();
+        let is_team = words.iter().any(|w| team.contains(w));
+        if is_team {
+            own >= 2
+        } else {
+            own >= 1
+        }
+    })
+}
+
+/// An unedited canned reply to a customer whose questions it never mentions.
+fn canned(f: &Facts, sink: &mut Sink) {
+    if !f.ctx.from_canned_unmodified {
+        return;
+    }
+    let Some(customer) = f.customer.as_deref() else {
+        return;
+    };
+    let questions = text::questions(customer);
+    if questions.is_empty() {
+        return;
+    }
+    let reply = text::stems(f.reply);
+    let touched = questions
+        .iter()
+        .any(|q| text::stems(q).iter().any(|s| reply.contains(s)));
+    if !touched {
+        sink.emit("house.canned-unmodified", 0..0);
+    }
+}
+
+fn language(f: &Facts, sink: &mut Sink) {
+    if let Some(span) = lang::mixed_language(&f.own) {
+        sink.emit("house.mixed-language", span);
+        return;
+    }
+    let own = &f.own;
+    let Some(expected) = f.customer_lang else {
+        return;
+    };
+    if f.reply_lang == Language::Other || text::word_count(own) < 3 || f.reply_lang == expected {
+        return;
+    }
+    let cyrillic = |l: Language| matches!(l, Language::Uk | Language::Ru);
+    let reply_certain = lang::detect_with_certainty(own).1;
+    if (!f.customer_lang_certain || !reply_certain) && cyrillic(expected) && cyrillic(f.reply_lang)
+    {
+        return;
+    }
+    let found = format!(
+        "{}, but the customer writes {}",
+        lang_name(f.reply_lang),
+        lang_name(expected)
+    );
+    sink.emit_with("house.language-mismatch", 0..0, &found, None);
+}
+
+fn lang_name(l: Language) -> &'static str {
+    match l {
+        Language::En => "English",
+        Language::Uk => "Ukrainian",
+        Language::Ru => "Russian",
+        Language::Other => "another language",
+    }
+}

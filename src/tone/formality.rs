@@ -1,0 +1,85 @@
+//! Formality: whether a Ukrainian or Russian text addresses the reader as Ви/Вы or
+//! ти/ты. Pronouns, possessives and second-person verb forms (можете/можеш, напишіть/
+//! напиши) are counted from the word lists in `assets/tone/`; English has no such
+//! distinction and is always `Unknown`.
+
+use super::rules::Lexicons;
+use crate::model::{Formality, Language};
+use std::ops::Range;
+
+/// Detects how `text` addresses its reader. Formal and informal markers are counted;
+/// the larger count wins, a tie (including none) is `Unknown`. `lang` picks the word
+/// lists (pass what [`super::detect_language`] said); English and other languages
+/// have no Ви/ти distinction and are always `Unknown`.
+pub fn detect_formality(text: &str, lang: Language) -> Formality {
+    let book = super::builtin_book();
+    Markers::find(text, lang, &book.lex).formality()
+}
+
+/// The formality markers found in a text.
+#[derive(Debug, Default)]
+pub(crate) struct Markers {
+    pub formal: Vec<Range<usize>>,
+    pub informal: Vec<Range<usize>>,
+}
+
+impl Markers {
+    pub(crate) fn find(text: &str, lang: Language, lex: &Lexicons) -> Markers {
+        let Some((formal, informal)) = lex.formality_of(lang) else {
+            return Markers::default();
+        };
+        Markers {
+            formal: formal.find_iter(text).collect(),
+            informal: informal.find_iter(text).collect(),
+        }
+    }
+
+    pub(crate) fn formality(&self) -> Formality {
+        match self.formal.len().cmp(&self.informal.len()) {
+            std::cmp::Ordering::Greater => Formality::Formal,
+            std::cmp::Ordering::Less => Formality::Informal,
+            std::cmp::Ordering::Equal => Formality::Unknown,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Formality::*;
+    use Language::*;
+
+    #[test]
+    fn formality_table() {
+        let table: &[(&str, Language, Formality)] = &[
+            (
+                "Доброго дня! Чи можете Ви допомогти з замовленням?",
+                Uk,
+                Formal,
+            ),
+            ("Привіт, можеш глянути моє замовлення?", Uk, Informal),
+            ("Напишіть, будь ласка, номер замовлення.", Uk, Formal),
+            ("Напиши номер замовлення, будь ласка.", Uk, Informal),
+            ("Дякую вам за допомогу", Uk, Formal),
+            ("Дякую тобі за допомогу", Uk, Informal),
+            ("Перевірте, будь ласка, ваш email.", Uk, Formal),
+            ("Перевір свою пошту, там лист.", Uk, Informal),
+            (
+                "Здравствуйте! Подскажите, пожалуйста, где мой заказ?",
+                Ru,
+                Formal,
+            ),
+            ("Привет, подскажи, где мой заказ?", Ru, Informal),
+            ("Вы не могли бы проверить оплату?", Ru, Formal),
+            ("Ты можешь проверить оплату?", Ru, Informal),
+            ("Проверьте ваш почтовый ящик.", Ru, Formal),
+            ("Спасибо, всё пришло.", Ru, Unknown),
+            ("Документы пришли на сайте вчера.", Ru, Unknown),
+            ("Замовлення отримав, дякую.", Uk, Unknown),
+            ("Could you check my order?", En, Unknown),
+        ];
+        for (text, lang, want) in table {
+            assert_eq!(detect_formality(text, *lang), *want, "{text}");
+        }
+    }
+}
