@@ -72,6 +72,17 @@ pub fn seed(store: &mut Store) -> Result<usize, StoreError> {
         for m in messages {
             store.add_message(id, &m)?;
         }
+        // What the customer said (or, for a call, what was noted of it) tells their
+        // language and register, as intake does for real mail.
+        let said: Vec<&str> = t
+            .message
+            .iter()
+            .filter(|m| m.direction == Direction::Inbound)
+            .map(|m| m.body.as_str())
+            .collect();
+        let (language, formality) = crate::tone::customer_profile(&said.join("\n"));
+        let customer = store.ticket(id)?.customer_id;
+        store.set_customer_profile(customer, language, formality)?;
         let current = store.ticket(id)?.status;
         if current != t.status {
             store.change_ticket(id, &TicketChange::Status(t.status), None)?;

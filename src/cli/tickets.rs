@@ -268,6 +268,11 @@ pub fn new(ctx: &Context, args: NewArgs) -> Result<()> {
             ..Default::default()
         },
     })?;
+    if args.channel != Channel::Phone {
+        let (language, formality) = crate::tone::customer_profile(&store.messages(id)?[0].body);
+        let customer = store.ticket(id)?.customer_id;
+        store.set_customer_profile(customer, language, formality)?;
+    }
     if args.json {
         print_json(&serde_json::json!({ "id": id }))
     } else {

@@ -531,7 +531,5 @@ impl<'a> Run<'a> {
 
 /// Language and formality of a customer's text, from the tone module.
 pub(crate) fn profile_of(body: &str) -> (crate::model::Language, crate::model::Formality) {
-    let sample = super::truncate_at_char(body, 8192);
-    let lang = crate::tone::detect_language(sample);
-    (lang, crate::tone::detect_formality(sample, lang))
+    crate::tone::customer_profile(body)
 }

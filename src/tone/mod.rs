@@ -19,6 +19,19 @@ mod text;
 
 pub use formality::detect_formality;
 pub use lang::detect_language;
+
+/// How a customer writes, read from their own text: the language and the "you" they
+/// use. Intake stores it on the customer so replies and canned suggestions match.
+/// Only the first 8 KB are read; a pasted log says nothing more about the person.
+pub fn customer_profile(text: &str) -> (Language, Formality) {
+    let mut end = text.len().min(8192);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let sample = &text[..end];
+    let lang = detect_language(sample);
+    (lang, detect_formality(sample, lang))
+}
 pub use rules::ToneError;
 
 use crate::model::{Customer, Formality, Language, Ticket};
