@@ -59,6 +59,7 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<()> {
         .emails
         .iter()
         .chain(c.handles.iter())
+        .chain(c.phone.iter())
         .map(String::as_str)
         .collect();
     writeln!(
