@@ -275,3 +275,38 @@ fn merging_moves_the_thread_and_recomputes_the_ledger() {
         .any(|e| e.kind == "merged"));
     assert!(s.merge_tickets(a, a).is_err());
 }
+
+#[test]
+fn archiving_closes_only_idle_live_tickets() {
+    let mut s = Store::open_in_memory().unwrap();
+    let old = s
+        .create_ticket(&NewTicket {
+            subject: "Old".into(),
+            customer: NewCustomer {
+                email: Some("a@x.io".into()),
+                ..Default::default()
+            },
+            channel: Channel::Email,
+            priority: Priority::Normal,
+            status: Status::New,
+            tags: vec![],
+            first_message: NewMessage {
+                body: "from 2019".into(),
+                sent_at: Some(Utc::now() - Duration::days(2000)),
+                ..Default::default()
+            },
+        })
+        .unwrap();
+    let fresh = ticket(&mut s, "b@x.io", "Fresh", "today");
+    let n = s.archive_idle(Utc::now() - Duration::days(30)).unwrap();
+    assert_eq!(n, 1);
+    let t = s.ticket(old).unwrap();
+    assert_eq!(t.status, Status::Closed);
+    assert!(!t.needs_reply(Utc::now()));
+    assert_eq!(s.ticket(fresh).unwrap().status, Status::New);
+    assert!(s
+        .events(Some(old))
+        .unwrap()
+        .iter()
+        .any(|e| e.new.as_deref() == Some("closed (archived)")));
+}

@@ -61,6 +61,10 @@ pub struct ImportArgs {
     /// After importing, keep watching the paths and import new mail as it arrives.
     #[arg(long)]
     pub watch: bool,
+    /// Importing an old archive: close waiting tickets whose last message is older
+    /// than this (e.g. 30d, 2026-01-01), so only recent mail lands in Needs reply.
+    #[arg(long, value_name = "AGE")]
+    pub archive_older_than: Option<String>,
     /// Messages per transaction.
     #[arg(long, default_value_t = 500, hide = true)]
     pub batch_size: usize,
@@ -87,6 +91,16 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
             "nothing to import: give files or folders, or --paste to read a transcript from stdin",
         ));
     }
+    let archive_before = match &args.archive_older_than {
+        Some(age) => Some(
+            crate::store::search::parse_when(age, chrono::Utc::now()).ok_or_else(|| {
+                user_error(format!(
+                    "cannot read '{age}' as an age or date; try 30d or 2026-01-01"
+                ))
+            })?,
+        ),
+        None => None,
+    };
     let mut store = ctx.open_store(false)?;
     store.set_actor("import");
     let options = options(ctx, &args)?;
@@ -106,6 +120,15 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     )?;
     bar.finish_and_clear();
     print_report(&report, args.json)?;
+    if let Some(before) = archive_before.filter(|_| !args.dry_run) {
+        let closed = store.archive_idle(before)?;
+        if !args.json {
+            println!(
+                "archived: {closed} waiting tickets with no message since {}",
+                before.format("%Y-%m-%d")
+            );
+        }
+    }
     if args.watch && !args.dry_run {
         return watch(ctx, &args, &mut store, &options);
     }

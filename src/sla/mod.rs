@@ -92,6 +92,10 @@ pub fn human_duration(d: Duration) -> String {
         } else {
             format!("{h}h{m:02}m")
         }
+    } else if mins >= 365 * 24 * 60 {
+        format!("{}y", mins / (365 * 24 * 60))
+    } else if mins >= 14 * 24 * 60 {
+        format!("{}d", mins / (24 * 60))
     } else {
         let (days, h) = (mins / (24 * 60), (mins / 60) % 24);
         if h == 0 {
@@ -252,6 +256,11 @@ mod tests {
         assert_eq!(human_duration(Duration::minutes(25)), "25m");
         assert_eq!(human_duration(Duration::minutes(125)), "2h05m");
         assert_eq!(human_duration(Duration::hours(50)), "2d2h");
+        assert_eq!(
+            human_duration(Duration::days(40) + Duration::hours(5)),
+            "40d"
+        );
+        assert_eq!(human_duration(-Duration::days(12302)), "-33y");
         assert_eq!(human_duration(Duration::minutes(-90)), "-1h30m");
     }
 }

@@ -547,6 +547,45 @@ impl Store {
         load_ticket(&self.conn, into)
     }
 
+    /// Closes live tickets whose newest message is older than `before`: after
+    /// importing years of mail, the ones nobody will answer now go to the archive
+    /// instead of burying today's customers in Needs reply. Each gets an audit event.
+    pub fn archive_idle(&mut self, before: DateTime<Utc>) -> Result<usize> {
+        let actor = self.actor.clone();
+        let tx = self.write()?;
+        let ids: Vec<TicketId> = {
+            let mut stmt = tx.prepare(
+                "SELECT t.id FROM tickets t WHERE t.status IN ('new', 'open', 'on-hold', 'pending')
+                 AND (SELECT max(sent_at) FROM messages m WHERE m.ticket_id = t.id) < ?1",
+            )?;
+            let rows = stmt.query_map([to_ts(before)], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let now = Utc::now();
+        for id in &ids {
+            let status: String =
+                tx.query_row("SELECT status FROM tickets WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })?;
+            tx.execute(
+                "UPDATE tickets SET status = 'closed', awaiting_reply_since = NULL,
+                    resolved_at = coalesce(resolved_at, ?2), version = version + 1 WHERE id = ?1",
+                params![id, to_ts(now)],
+            )?;
+            // No updated_at bump: archiving must not float old mail to the top.
+            write_event(
+                &tx,
+                Some(*id),
+                &actor,
+                "status",
+                Some(&status),
+                Some("closed (archived)"),
+            )?;
+        }
+        tx.commit()?;
+        Ok(ids.len())
+    }
+
     /// The audit log, oldest first; `None` for every ticket.
     pub fn events(&self, ticket: Option<TicketId>) -> Result<Vec<Event>> {
         // Two statements, not `?1 IS NULL OR ticket_id = ?1`: the OR hides the index
