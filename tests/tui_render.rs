@@ -1029,3 +1029,54 @@ fn a_fifty_megabyte_body_is_shown_truncated_with_a_note() {
     type_text(&mut app, "Looking at it now.");
     assert_eq!(app.composer.text(), "Looking at it now.");
 }
+
+/// `a` offers a folder; saving copies the files under clean names, never over
+/// an existing file.
+#[test]
+fn a_saves_attachments_with_clean_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("att.db");
+    let mut store = Store::open(&path).unwrap();
+    let id = store
+        .create_ticket(&NewTicket {
+            subject: "Invoice attached".into(),
+            customer: NewCustomer {
+                email: Some("a@example.com".into()),
+                ..Default::default()
+            },
+            channel: Channel::Email,
+            priority: Priority::Normal,
+            status: Status::New,
+            tags: vec![],
+            first_message: NewMessage {
+                body: "see attached".into(),
+                attachments: vec![firstline::model::Attachment {
+                    filename: "../../evil\u{1b}[2J.pdf".into(),
+                    content_type: "application/pdf".into(),
+                    size: 3,
+                    sha256: Some("abc123".into()),
+                }],
+                ..Default::default()
+            },
+        })
+        .unwrap();
+    drop(store);
+    let files = firstline::paths::attachments_dir(&path);
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::write(files.join("abc123"), b"PDF").unwrap();
+    let mut app = App::new(Store::open(&path).unwrap(), Config::default()).unwrap();
+    app.size = (120, 40);
+    app.reload().unwrap();
+    app.open_ticket(id, true).unwrap();
+    press(&mut app, "a");
+    assert!(matches!(app.popup, Some(Popup::Prompt { .. })));
+    press(&mut app, "Esc");
+    let dest = dir.path().join("out");
+    assert!(app.save_attachments(dest.to_str().unwrap()).unwrap());
+    let saved: Vec<String> = std::fs::read_dir(&dest)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(saved, vec!["evil_[2J.pdf"]);
+    assert!(app.message.as_ref().unwrap().text.contains("saved 1 file"));
+}

@@ -23,6 +23,7 @@ mod mbox;
 mod outbound;
 mod parse;
 pub mod paste;
+pub mod save;
 mod smtp;
 mod sources;
 mod watch;

@@ -52,6 +52,8 @@ pub enum Action {
     Deescalate,
     /// Move this ticket's (or the marked tickets') thread into another ticket.
     Merge,
+    /// Save the open ticket's attachments into a folder.
+    SaveAttachments,
     /// Mark the waiting message as handled without a reply, with a reason.
     NoReply,
     Spam,
@@ -100,8 +102,20 @@ impl Action {
         all.push(PriorityMenu);
         all.extend(Priority::ALL.iter().map(|p| SetPriority(*p)));
         all.extend([
-            Solve, Tags, Snooze, Escalate, Deescalate, Merge, NoReply, Spam, Undo, Help, Palette,
-            Suspend, Refresh,
+            Solve,
+            Tags,
+            Snooze,
+            Escalate,
+            Deescalate,
+            Merge,
+            SaveAttachments,
+            NoReply,
+            Spam,
+            Undo,
+            Help,
+            Palette,
+            Suspend,
+            Refresh,
         ]);
         all.extend((0..5).map(ToggleTick));
         all.extend([ToggleTickSelected, Confirm]);
@@ -148,6 +162,7 @@ impl Action {
             Escalate => "escalate".into(),
             Deescalate => "deescalate".into(),
             Merge => "merge".into(),
+            SaveAttachments => "save-attachments".into(),
             NoReply => "no-reply-needed".into(),
             Spam => "spam".into(),
             Undo => "undo".into(),
@@ -209,6 +224,7 @@ impl Action {
             Escalate => "Escalate to the second line with a reason".into(),
             Deescalate => "Take the ticket back from the second line".into(),
             Merge => "Merge into another ticket (same customer, same problem)".into(),
+            SaveAttachments => "Save this ticket's attachments to a folder".into(),
             NoReply => "No reply needed (auto-reply, thanks) — with a reason".into(),
             Spam => "Mark as spam".into(),
             Undo => "Undo the last action (or unsend)".into(),

@@ -343,6 +343,7 @@ impl Default for KeyMap {
         add(g, &[ch('e')], A::Escalate);
         add(g, &[ch('E')], A::Deescalate);
         add(g, &[ch('m')], A::Merge);
+        add(g, &[ch('a')], A::SaveAttachments);
         add(g, &[ch('N')], A::NoReply);
         add(g, &[ch('X')], A::Spam);
         add(g, &[ch('u')], A::Undo);

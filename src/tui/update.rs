@@ -282,6 +282,13 @@ fn global(app: &mut App, action: Action) -> Step {
         Action::Escalate => prompt(app, PromptKind::Escalate),
         Action::NoReply => prompt(app, PromptKind::NoReply),
         Action::Merge => prompt(app, PromptKind::Merge),
+        Action::SaveAttachments => {
+            let folder = app.default_download_dir();
+            prompt(app, PromptKind::SaveAttachments);
+            if let Some(Popup::Prompt { input, .. }) = &mut app.popup {
+                *input = folder;
+            }
+        }
         Action::Deescalate => app.apply_change("taken back from the second line", |_| {
             crate::model::TicketChange::Deescalate
         })?,
@@ -450,6 +457,7 @@ fn update_popup(app: &mut App, action: Action) -> Step {
                     PromptKind::Escalate => app.escalate(&input)?,
                     PromptKind::NoReply => app.no_reply(&input)?,
                     PromptKind::Merge => app.merge_into(&input)?,
+                    PromptKind::SaveAttachments => app.save_attachments(&input)?,
                 };
                 if !done {
                     app.popup = Some(Popup::Prompt { kind, input });

@@ -188,6 +188,65 @@ impl App {
         Ok(true)
     }
 
+    /// Where attachments are saved unless the user types another folder.
+    pub fn default_download_dir(&self) -> String {
+        let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+        let downloads = home.as_ref().map(|h| h.join("Downloads"));
+        match (downloads, home) {
+            (Some(d), _) if d.is_dir() => d.display().to_string(),
+            (_, Some(h)) => h.display().to_string(),
+            _ => ".".into(),
+        }
+    }
+
+    /// Copies every attachment of the open ticket into `folder`, with cleaned names
+    /// and without overwriting anything already there.
+    pub fn save_attachments(&mut self, folder: &str) -> Result<bool, StoreError> {
+        let Some(open) = &self.open else {
+            self.error("open a ticket first");
+            return Ok(true);
+        };
+        let attachments: Vec<_> = open
+            .detail
+            .messages
+            .iter()
+            .flat_map(|m| m.attachments.iter().cloned())
+            .collect();
+        if attachments.is_empty() {
+            self.info("this ticket has no attachments");
+            return Ok(true);
+        }
+        let Some(db) = self.store.path() else {
+            self.error("this queue keeps no attachment files");
+            return Ok(true);
+        };
+        let folder = folder.trim();
+        let dest = match folder.strip_prefix("~/") {
+            Some(rest) => std::env::var_os("HOME")
+                .map(|h| std::path::PathBuf::from(h).join(rest))
+                .unwrap_or_else(|| folder.into()),
+            None => folder.into(),
+        };
+        let source = crate::paths::attachments_dir(db);
+        match crate::mail::save::save_attachments(&source, &attachments, &dest) {
+            Ok((saved, missing)) => {
+                let mut text = format!("saved {} file(s) to {}", saved.len(), dest.display());
+                if !missing.is_empty() {
+                    text.push_str(&format!(
+                        "; not kept (over the size limit): {}",
+                        crate::display::sanitize_line(&missing.join(", "))
+                    ));
+                }
+                self.info(text);
+                Ok(true)
+            }
+            Err(e) => {
+                self.error(e.to_string());
+                Ok(false)
+            }
+        }
+    }
+
     /// Merges the targets into the ticket whose number was typed. Not undoable (the
     /// source tickets are gone), so the status line says where everything went.
     pub fn merge_into(&mut self, text: &str) -> Result<bool, StoreError> {

@@ -59,6 +59,7 @@ pub enum PromptKind {
     Escalate,
     NoReply,
     Merge,
+    SaveAttachments,
 }
 
 impl PromptKind {
@@ -70,6 +71,7 @@ impl PromptKind {
             PromptKind::Escalate => "Escalate — team: reason",
             PromptKind::NoReply => "No reply needed because…",
             PromptKind::Merge => "Merge into ticket # (this thread moves there)",
+            PromptKind::SaveAttachments => "Save attachments into folder",
         }
     }
 }

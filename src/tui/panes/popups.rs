@@ -49,6 +49,7 @@ pub fn draw_prompt(frame: &mut Frame, app: &App, kind: PromptKind, input: &str) 
         PromptKind::Escalate => "e.g. billing: refund over my limit",
         PromptKind::NoReply => "e.g. auto-reply from their mail server",
         PromptKind::Merge => "e.g. 12 — the ticket that keeps the combined thread",
+        PromptKind::SaveAttachments => "existing files are kept; copies get (2), (3)…",
     };
     let lines = vec![
         Line::from(vec![
