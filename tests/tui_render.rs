@@ -1080,3 +1080,45 @@ fn a_saves_attachments_with_clean_names() {
     assert_eq!(saved, vec!["evil_[2J.pdf"]);
     assert!(app.message.as_ref().unwrap().text.contains("saved 1 file"));
 }
+
+/// `P` takes a pasted chat into the open ticket as timestamped messages; `L` opens
+/// the call-notes template.
+#[test]
+fn pasted_transcript_and_logged_call_become_messages() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let id = app.inbox.row(0).unwrap().ticket.id;
+    let before = app.store.messages(id).unwrap().len();
+    press(&mut app, "Enter P");
+    assert_eq!(app.composer.mode, ComposeMode::Transcript);
+    app.paste("[14:03] Client: the page still shows 502\n[14:05] me: checking the server now\n");
+    press(&mut app, "ctrl-s");
+    let msgs = app.store.messages(id).unwrap();
+    assert_eq!(
+        msgs.len(),
+        before + 2,
+        "two timestamped lines, two messages"
+    );
+    assert_eq!(
+        msgs.iter()
+            .filter(|m| m.body.contains("still shows 502"))
+            .count(),
+        1
+    );
+    assert!(app
+        .message
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("filed 2 message"));
+
+    press(&mut app, "L");
+    assert_eq!(app.composer.mode, ComposeMode::Transcript);
+    assert!(
+        app.composer.text().starts_with("Call with"),
+        "{}",
+        app.composer.text()
+    );
+    press(&mut app, "ctrl-s");
+    assert_eq!(app.store.messages(id).unwrap().len(), before + 3);
+}

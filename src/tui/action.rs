@@ -54,6 +54,10 @@ pub enum Action {
     Merge,
     /// Save the open ticket's attachments into a folder.
     SaveAttachments,
+    /// Paste a chat transcript into the open ticket as the customer's messages.
+    PasteTranscript,
+    /// Log a phone call on the open ticket from a call-notes template.
+    LogCall,
     /// Mark the waiting message as handled without a reply, with a reason.
     NoReply,
     Spam,
@@ -109,6 +113,8 @@ impl Action {
             Deescalate,
             Merge,
             SaveAttachments,
+            PasteTranscript,
+            LogCall,
             NoReply,
             Spam,
             Undo,
@@ -163,6 +169,8 @@ impl Action {
             Deescalate => "deescalate".into(),
             Merge => "merge".into(),
             SaveAttachments => "save-attachments".into(),
+            PasteTranscript => "paste-transcript".into(),
+            LogCall => "log-call".into(),
             NoReply => "no-reply-needed".into(),
             Spam => "spam".into(),
             Undo => "undo".into(),
@@ -225,6 +233,8 @@ impl Action {
             Deescalate => "Take the ticket back from the second line".into(),
             Merge => "Merge into another ticket (same customer, same problem)".into(),
             SaveAttachments => "Save this ticket's attachments to a folder".into(),
+            PasteTranscript => "Paste a chat transcript into this ticket".into(),
+            LogCall => "Log a phone call (call-notes template)".into(),
             NoReply => "No reply needed (auto-reply, thanks) — with a reason".into(),
             Spam => "Mark as spam".into(),
             Undo => "Undo the last action (or unsend)".into(),

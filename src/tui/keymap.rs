@@ -344,6 +344,8 @@ impl Default for KeyMap {
         add(g, &[ch('E')], A::Deescalate);
         add(g, &[ch('m')], A::Merge);
         add(g, &[ch('a')], A::SaveAttachments);
+        add(g, &[ch('P')], A::PasteTranscript);
+        add(g, &[ch('L')], A::LogCall);
         add(g, &[ch('N')], A::NoReply);
         add(g, &[ch('X')], A::Spam);
         add(g, &[ch('u')], A::Undo);

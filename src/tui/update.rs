@@ -282,6 +282,8 @@ fn global(app: &mut App, action: Action) -> Step {
         Action::Escalate => prompt(app, PromptKind::Escalate),
         Action::NoReply => prompt(app, PromptKind::NoReply),
         Action::Merge => prompt(app, PromptKind::Merge),
+        Action::PasteTranscript => app.compose_transcript(false)?,
+        Action::LogCall => app.compose_transcript(true)?,
         Action::SaveAttachments => {
             let folder = app.default_download_dir();
             prompt(app, PromptKind::SaveAttachments);

@@ -25,6 +25,7 @@ impl App {
                 let what = match self.composer.mode {
                     ComposeMode::Reply => "a reply draft",
                     ComposeMode::Note => "a note",
+                    ComposeMode::Transcript => "a transcript",
                 };
                 self.error(format!("finish or clear {what} first (Ctrl-S saves it)"));
                 self.focus = Focus::Composer;
@@ -181,7 +182,7 @@ impl App {
         };
         let text = match self.composer.mode {
             ComposeMode::Reply => draft.as_str(),
-            ComposeMode::Note => "",
+            ComposeMode::Note | ComposeMode::Transcript => "",
         };
         self.tone.report = self.tone.checker.check(text, &ctx);
     }
@@ -265,7 +266,85 @@ impl App {
                 self.open_ticket(id, false)?;
                 self.info("note added (only you can see it)");
             }
+            ComposeMode::Transcript => self.file_transcript(id, &body)?,
         }
+        Ok(())
+    }
+
+    /// Opens the composer for a pasted chat transcript or typed call notes; with
+    /// `call`, prefilled with the call-notes template.
+    pub fn compose_transcript(&mut self, call: bool) -> Result<(), StoreError> {
+        self.compose(ComposeMode::Transcript)?;
+        if self.composer.mode != ComposeMode::Transcript || !self.composer.is_empty() {
+            return Ok(());
+        }
+        if call {
+            let who = self
+                .open
+                .as_ref()
+                .map(|o| o.detail.customer.name.clone())
+                .unwrap_or_default();
+            let template = crate::mail::paste::call_template(&who, self.now());
+            self.composer.set_text(&template);
+            self.info("log the call: fill in the template, Ctrl-S files it on the ticket");
+        } else {
+            self.info("paste the chat (or type it); Ctrl-S splits it into messages on this ticket");
+        }
+        Ok(())
+    }
+
+    /// Splits the composer's transcript into timestamped messages on ticket `id`,
+    /// exactly as `firstline import --paste --ticket ID` does.
+    fn file_transcript(&mut self, id: TicketId, text: &str) -> Result<(), StoreError> {
+        let Some(open) = &self.open else {
+            return Ok(());
+        };
+        let c = &open.detail.customer;
+        let customer = crate::model::NewCustomer {
+            name: c.name.clone(),
+            email: c.emails.first().cloned(),
+            handle: c.handles.first().cloned(),
+            phone: c.phone.clone(),
+        };
+        let timezone = crate::sla::timezone(&self.config.sla);
+        let mut me = vec![self.config.agent.display_name().to_lowercase()];
+        me.retain(|m| !m.is_empty());
+        let messages = crate::mail::paste::parse_transcript(
+            text,
+            &crate::mail::paste::PasteOptions {
+                channel: open.detail.ticket.channel,
+                ticket: Some(id),
+                customer,
+                subject: None,
+                me: me.clone(),
+                now: self.now(),
+                timezone,
+            },
+        );
+        let options = crate::mail::ImportOptions {
+            timezone,
+            me,
+            ..Default::default()
+        };
+        let report = crate::mail::import_items(
+            &mut self.store,
+            &self.config,
+            crate::mail::Format::Paste,
+            messages,
+            &options,
+        )
+        .map_err(super::mail_error)?;
+        self.composer = Composer {
+            ticket: Some(id),
+            ..Composer::default()
+        };
+        self.focus = Focus::Conversation;
+        self.reload()?;
+        self.open_ticket(id, false)?;
+        self.info(format!(
+            "filed {} message(s) from the transcript",
+            report.added
+        ));
         Ok(())
     }
 

@@ -44,11 +44,13 @@ pub enum Focus {
     Tone,
 }
 
-/// What the composer is writing: a reply leaves the building, a note never does.
+/// What the composer is writing: a reply leaves the building, a note never does, and
+/// a transcript (a pasted chat, typed call notes) becomes the customer's messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ComposeMode {
     Reply,
     Note,
+    Transcript,
 }
 
 /// A one-line answer being typed in a popup.
@@ -344,7 +346,7 @@ pub struct App {
     /// Whether a search is running in the background (shown in the status bar).
     pub searching: bool,
     /// Notes written but not saved, per ticket (drafts in the store are replies only).
-    notes: HashMap<TicketId, String>,
+    notes: HashMap<TicketId, (ComposeMode, String)>,
     last_refresh: Instant,
 }
 

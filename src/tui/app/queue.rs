@@ -168,9 +168,9 @@ impl App {
                 ticket: Some(id),
                 ..Composer::default()
             };
-            if let Some(note) = self.notes.remove(&id) {
-                self.composer.mode = ComposeMode::Note;
-                self.composer.set_text(&note);
+            if let Some((mode, text)) = self.notes.remove(&id) {
+                self.composer.mode = mode;
+                self.composer.set_text(&text);
             } else if let Some(draft) = &detail.draft {
                 self.composer.set_text(&draft.body);
             }
@@ -196,9 +196,12 @@ impl App {
         if let Err(e) = self.flush_draft() {
             self.store_error(e);
         }
-        if let (Some(id), ComposeMode::Note) = (self.composer.ticket, self.composer.mode) {
+        if let (Some(id), ComposeMode::Note | ComposeMode::Transcript) =
+            (self.composer.ticket, self.composer.mode)
+        {
             if !self.composer.is_empty() {
-                self.notes.insert(id, self.composer.text());
+                self.notes
+                    .insert(id, (self.composer.mode, self.composer.text()));
             }
         }
         if matches!(self.focus, Focus::Composer | Focus::Tone) {

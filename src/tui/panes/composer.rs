@@ -23,6 +23,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let (title, border) = match app.composer.mode {
         ComposeMode::Reply => (format!(" Reply to {name} "), t.border_focus),
         ComposeMode::Note => (" Internal note — never sent ".to_string(), t.note),
+        ComposeMode::Transcript => (
+            format!(" Transcript or call notes from {name} — Ctrl-S files them "),
+            t.border_focus,
+        ),
     };
     let hints: Vec<String> = [
         Action::Send,

@@ -57,6 +57,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     lines.push(Line::raw(""));
     if app.composer.mode == ComposeMode::Note {
         lines.push(Line::styled("Notes are not checked.", t.dim));
+    } else if app.composer.mode == ComposeMode::Transcript {
+        lines.push(Line::styled(
+            "Transcripts are the customer's words; not checked.",
+            t.dim,
+        ));
     } else if report.findings.is_empty() {
         let text = if app.composer.is_empty() {
             "Type a reply; this list follows as you type."
