@@ -13,8 +13,10 @@ mod changes;
 mod compose;
 mod counts;
 mod queue;
+mod report;
 
 pub use counts::compute_counts;
+pub use report::ReportScreen;
 
 use super::keymap::{Context, KeyMap};
 use super::theme::{Theme, ThemeKind};
@@ -140,12 +142,28 @@ pub struct CannedPicker {
 /// A window on top of the panes; it takes every key while open.
 #[derive(Debug, Clone)]
 pub enum Popup {
-    Help { context: Context, scroll: usize },
-    Palette { input: String, selected: usize },
+    Help {
+        context: Context,
+        scroll: usize,
+    },
+    Palette {
+        input: String,
+        selected: usize,
+    },
     Canned(CannedPicker),
-    Prompt { kind: PromptKind, input: String },
-    Choice { kind: ChoiceKind, selected: usize },
-    Confirm { kind: ConfirmKind },
+    Prompt {
+        kind: PromptKind,
+        input: String,
+    },
+    Choice {
+        kind: ChoiceKind,
+        selected: usize,
+    },
+    Confirm {
+        kind: ConfirmKind,
+    },
+    /// The full-screen owner's report (boxed: a report is large).
+    Report(Box<ReportScreen>),
 }
 
 /// The list on the left: which tickets, in what order, and the slice in memory.
@@ -428,6 +446,7 @@ impl App {
             Some(Popup::Prompt { .. }) => Context::Prompt,
             Some(Popup::Choice { .. }) => Context::Choice,
             Some(Popup::Confirm { .. }) => Context::Confirm,
+            Some(Popup::Report(_)) => Context::Report,
             None if self.inbox.search_editing => Context::Search,
             None => match self.focus {
                 Focus::Inbox => Context::Inbox,
