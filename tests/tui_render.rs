@@ -1174,3 +1174,46 @@ fn report_screen_120x40() {
         assert!(text.contains(part), "{part}\n{text}");
     }
 }
+
+/// Ninety days of traffic with many tags still fits 80×24: the chart keeps the
+/// newest days that fit and says so, long lists end with "+N more", the heatmap
+/// shades several cells.
+#[test]
+fn a_busy_quarter_fits_the_report_at_80x24() {
+    let fx = fixture();
+    {
+        let mut store = Store::open(&fx.path).unwrap();
+        let tags = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
+        for i in 0..120i64 {
+            ticket(
+                &mut store,
+                T {
+                    subject: &format!("Question {i}"),
+                    name: &format!("Customer {}", i % 17),
+                    email: Some(&format!("c{}@example.com", i % 17)),
+                    handle: None,
+                    channel: Channel::Email,
+                    priority: Priority::Normal,
+                    tags: &[tags[(i % 10) as usize]],
+                    minutes_ago: i * 17 * 60 + (i % 5) * 60 + 30,
+                    body: "Where is my parcel?",
+                    status: Status::Open,
+                },
+            );
+        }
+    }
+    let mut app = app_at(&fx, 80, 24);
+    press(&mut app, "F2 9");
+    let report = &report_screen(&app).report;
+    assert_eq!(report.volume.len(), 91);
+    assert_eq!(report.totals.tickets_created, 125);
+    let text = shot(&app, 80, 24);
+    assert!(text.contains("last 78 of 91 days"), "{text}");
+    assert!(text.contains("more"), "{text}");
+    assert!(text.contains("Sun "), "{text}");
+    assert!(text.contains('█') && text.contains('░'), "{text}");
+    insta::assert_snapshot!("report_busy_quarter_80x24", text);
+    // For the docs: `cargo test --test tui_render busy_quarter -- --nocapture`.
+    press(&mut app, "3");
+    println!("{}", shot(&app, 120, 40));
+}

@@ -21,8 +21,9 @@ use crate::report::{minutes_text, Count, Report, WEEKDAYS};
 const FIGURE_ROWS: u16 = 6;
 /// Rows of the heatmap: title, hour ruler, seven days.
 const HEATMAP_ROWS: u16 = 9;
-/// The volume chart's least height: heading, one row of bars, date ruler.
-const VOLUME_MIN_ROWS: u16 = 3;
+/// The volume chart's least height: heading, four rows of bars, date ruler. Lists
+/// longer than the rest of the screen are cut rather than the chart.
+const VOLUME_MIN_ROWS: u16 = 6;
 
 /// Draws the report screen over the whole frame.
 pub fn draw(frame: &mut Frame, app: &App, screen: &ReportScreen) {
@@ -147,7 +148,7 @@ fn figure_lines<'a>(app: &App, r: &Report) -> Vec<Line<'a>> {
         .breaches
         .tickets
         .iter()
-        .take(8)
+        .take(6)
         .map(|id| format!("#{id}"))
         .collect();
     let more = r.breaches.tickets.len().saturating_sub(breached.len());
