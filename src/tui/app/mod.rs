@@ -142,27 +142,12 @@ pub struct CannedPicker {
 /// A window on top of the panes; it takes every key while open.
 #[derive(Debug, Clone)]
 pub enum Popup {
-    Help {
-        context: Context,
-        scroll: usize,
-    },
-    Palette {
-        input: String,
-        selected: usize,
-    },
+    Help { context: Context, scroll: usize },
+    Palette { input: String, selected: usize },
     Canned(CannedPicker),
-    Prompt {
-        kind: PromptKind,
-        input: String,
-    },
-    Choice {
-        kind: ChoiceKind,
-        selected: usize,
-    },
-    Confirm {
-        kind: ConfirmKind,
-    },
-    /// The full-screen owner's report (boxed: a report is large).
+    Prompt { kind: PromptKind, input: String },
+    Choice { kind: ChoiceKind, selected: usize },
+    Confirm { kind: ConfirmKind },
     Report(Box<ReportScreen>),
 }
 

@@ -9,7 +9,8 @@ use super::{App, Popup};
 use crate::report::Report;
 use crate::store::StoreError;
 
-/// What the report screen shows.
+/// What the report screen shows; held boxed in `Popup::Report` because a report is
+/// far larger than the other popups.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportScreen {
     /// The period in days, ending now.
