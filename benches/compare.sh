@@ -19,6 +19,7 @@ need=()
 command -v notmuch >/dev/null || need+=(notmuch)
 command -v mu >/dev/null || need+=(maildir-utils)
 command -v hyperfine >/dev/null || need+=(hyperfine)
+command -v bc >/dev/null || need+=(bc)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi

@@ -1122,3 +1122,140 @@ fn pasted_transcript_and_logged_call_become_messages() {
     press(&mut app, "ctrl-s");
     assert_eq!(app.store.messages(id).unwrap().len(), before + 3);
 }
+
+both_sizes!(report_screen_last_30_days, |app| press(app, "F2"));
+both_sizes!(report_screen_last_7_days, |app| press(app, "F2 7"));
+
+/// The report screen shows exactly what `firstline report` computes for the same
+/// period: the figures come from `report::compute` over `Store::report_data`.
+fn expected_report(app: &App, days: i64) -> firstline::report::Report {
+    let since = now() - Duration::days(days);
+    let data = app.store.report_data(since).unwrap();
+    firstline::report::compute(&data, &app.config.sla, since, now())
+}
+
+fn report_screen(app: &App) -> &firstline::tui::app::ReportScreen {
+    match &app.popup {
+        Some(Popup::Report(screen)) => screen,
+        other => panic!("report screen not open: {other:?}"),
+    }
+}
+
+#[test]
+fn f2_opens_the_report_and_period_keys_recompute_it_and_esc_closes() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    press(&mut app, "F2");
+    let screen = report_screen(&app);
+    assert_eq!(screen.days, 30);
+    assert_eq!(screen.report, expected_report(&app, 30));
+    let month = screen.report.totals.tickets_created;
+    // The solved invoice thread of 30 days ago is in the month, not in the week.
+    assert!(screen
+        .report
+        .by_tag
+        .iter()
+        .any(|c| c.label == "billing" && c.count == 2));
+
+    press(&mut app, "7");
+    let screen = report_screen(&app);
+    assert_eq!(screen.days, 7);
+    assert_eq!(screen.report, expected_report(&app, 7));
+    assert_eq!(screen.report.totals.tickets_created, month - 1);
+    assert_eq!(
+        screen.report.volume.len(),
+        8,
+        "7 days ending mid-day span 8 dates"
+    );
+
+    press(&mut app, "9");
+    assert_eq!(report_screen(&app).days, 90);
+    // Keys that mean something on the inbox do nothing here.
+    press(&mut app, "j d");
+    assert_eq!(report_screen(&app).days, 90);
+
+    press(&mut app, "Esc");
+    assert!(app.popup.is_none());
+    assert_eq!(app.focus, Focus::Inbox);
+    press(&mut app, "F2 q");
+    assert!(app.popup.is_none(), "q closes the report, it does not quit");
+    assert!(!app.should_quit);
+}
+
+#[test]
+fn the_palette_opens_the_report_for_a_named_period() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 80, 24);
+    press(&mut app, ":");
+    type_text(&mut app, "report-90d");
+    press(&mut app, "Enter");
+    assert_eq!(report_screen(&app).days, 90);
+    assert_eq!(report_screen(&app).report, expected_report(&app, 90));
+}
+
+/// The report screen at a common terminal size, printed for the docs
+/// (`cargo test --test tui_render report_screen_120x40 -- --nocapture`).
+#[test]
+fn report_screen_120x40() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    press(&mut app, "F2");
+    let text = shot(&app, 120, 40);
+    println!("{text}");
+    for part in [
+        "[30d]",
+        "Inbound messages per day",
+        "First contact",
+        "target 90%",
+        "Busiest hours",
+        "Mon ",
+        "Backlog by age",
+        "By channel",
+        "By tag",
+    ] {
+        assert!(text.contains(part), "{part}\n{text}");
+    }
+}
+
+/// Ninety days of traffic with many tags still fits 80×24: the chart keeps the
+/// newest days that fit and says so, long lists end with "+N more", the heatmap
+/// shades several cells.
+#[test]
+fn a_busy_quarter_fits_the_report_at_80x24() {
+    let fx = fixture();
+    {
+        let mut store = Store::open(&fx.path).unwrap();
+        let tags = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
+        for i in 0..120i64 {
+            ticket(
+                &mut store,
+                T {
+                    subject: &format!("Question {i}"),
+                    name: &format!("Customer {}", i % 17),
+                    email: Some(&format!("c{}@example.com", i % 17)),
+                    handle: None,
+                    channel: Channel::Email,
+                    priority: Priority::Normal,
+                    tags: &[tags[(i % 10) as usize]],
+                    minutes_ago: i * 17 * 60 + (i % 5) * 60 + 30,
+                    body: "Where is my parcel?",
+                    status: Status::Open,
+                },
+            );
+        }
+    }
+    let mut app = app_at(&fx, 80, 24);
+    press(&mut app, "F2 9");
+    let report = &report_screen(&app).report;
+    assert_eq!(report.volume.len(), 91);
+    assert_eq!(report.totals.tickets_created, 125);
+    let text = shot(&app, 80, 24);
+    assert!(text.contains("last 78 of 91 days"), "{text}");
+    assert!(text.contains("more"), "{text}");
+    assert!(text.contains("Sun "), "{text}");
+    assert!(text.contains('█') && text.contains('░'), "{text}");
+    insta::assert_snapshot!("report_busy_quarter_80x24", text);
+    // For the docs: `cargo test --test tui_render busy_quarter -- --nocapture`.
+    press(&mut app, "3");
+    println!("{}", shot(&app, 120, 40));
+}

@@ -147,7 +147,9 @@ fn bar(n: usize, max: usize) -> String {
     "█".repeat((n * BAR_WIDTH).div_ceil(max))
 }
 
-fn shade(n: usize, max: usize) -> char {
+/// The heatmap cell for `n` of `max`: `·` for none, then `░▒▓█` by quarter, so the
+/// picture reads without colour (also used by the console's report screen).
+pub fn shade(n: usize, max: usize) -> char {
     if n == 0 || max == 0 {
         return '·';
     }

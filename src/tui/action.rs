@@ -76,7 +76,14 @@ pub enum Action {
     Input(KeyEvent),
     /// Time passes: autosave the draft, refresh clocks.
     Tick,
+    /// Open the owner's report screen (last 30 days).
+    Report,
+    /// Show the report over the last `n` days (7, 30 or 90).
+    ReportPeriod(u32),
 }
+
+/// The periods the report screen offers, in days.
+pub const REPORT_PERIODS: [u32; 3] = [7, 30, 90];
 
 impl Action {
     /// Actions offered by name in the palette and the keymap file, in help order.
@@ -125,6 +132,8 @@ impl Action {
         ]);
         all.extend((0..5).map(ToggleTick));
         all.extend([ToggleTickSelected, Confirm]);
+        all.push(Report);
+        all.extend(REPORT_PERIODS.iter().map(|d| ReportPeriod(*d)));
         all
     }
 
@@ -183,6 +192,8 @@ impl Action {
             Confirm => "confirm".into(),
             Input(_) => "input".into(),
             Tick => "tick-clock".into(),
+            Report => "report".into(),
+            ReportPeriod(d) => format!("report-{d}d"),
         }
     }
 
@@ -247,6 +258,8 @@ impl Action {
             Confirm => "Yes".into(),
             Input(_) => "Type".into(),
             Tick => "Clock tick".into(),
+            Report => "Report: response times, volume, busy hours".into(),
+            ReportPeriod(d) => format!("Report over the last {d} days"),
         }
     }
 }

@@ -25,6 +25,8 @@ pub enum Context {
     Prompt,
     Choice,
     Confirm,
+    /// The full-screen report.
+    Report,
 }
 
 impl Context {
@@ -63,6 +65,7 @@ impl Context {
             Context::Prompt => "Prompt",
             Context::Choice => "Menu",
             Context::Confirm => "Confirm",
+            Context::Report => "Report",
         }
     }
 }
@@ -385,6 +388,12 @@ impl Default for KeyMap {
         add(only(C::Help), &[plain(K::Esc), ch('q'), ch('?')], A::Back);
         add(only(C::Confirm), &[ch('y'), plain(K::Enter)], A::Confirm);
         add(only(C::Confirm), &[ch('n'), plain(K::Esc)], A::Back);
+
+        add(g, &[plain(K::F(2))], A::Report);
+        for (d, key) in super::action::REPORT_PERIODS.iter().zip(['7', '3', '9']) {
+            add(only(C::Report), &[ch(key)], A::ReportPeriod(*d));
+        }
+        add(only(C::Report), &[plain(K::Esc), ch('q')], A::Back);
         KeyMap { bindings: b }
     }
 }
@@ -518,6 +527,7 @@ pub fn keys_markdown(map: &KeyMap) -> String {
         Context::Choice,
         Context::Confirm,
         Context::Help,
+        Context::Report,
     ] {
         out.push_str(&format!(
             "\n**{}**\n\n| key | action | name |\n|---|---|---|\n",

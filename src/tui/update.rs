@@ -330,6 +330,8 @@ fn global(app: &mut App, action: Action) -> Step {
         Action::NextPlaceholder | Action::ToggleTickSelected | Action::ExpandShortcut => {}
         Action::NextTicket | Action::PrevTicket => {}
         Action::Input(_) | Action::Tick | Action::ClearMarks | Action::CycleSort => {}
+        Action::Report => app.open_report(crate::tui::app::ReportScreen::DEFAULT_DAYS)?,
+        Action::ReportPeriod(days) => app.open_report(days)?,
     }
     Ok(None)
 }
@@ -497,6 +499,15 @@ fn update_popup(app: &mut App, action: Action) -> Step {
             Action::Confirm => app.send(true)?,
             Action::Back => app.info("not sent; the draft is kept"),
             _ => app.popup = Some(Popup::Confirm { kind }),
+        },
+        Popup::Report(screen) => match action {
+            Action::Back | Action::Report => {}
+            Action::ReportPeriod(days) => {
+                // Kept open on the old period if the new one cannot be read.
+                app.popup = Some(Popup::Report(screen));
+                app.open_report(days)?;
+            }
+            _ => app.popup = Some(Popup::Report(screen)),
         },
     }
     Ok(None)

@@ -13,8 +13,10 @@ mod changes;
 mod compose;
 mod counts;
 mod queue;
+mod report;
 
 pub use counts::compute_counts;
+pub use report::ReportScreen;
 
 use super::keymap::{Context, KeyMap};
 use super::theme::{Theme, ThemeKind};
@@ -148,6 +150,7 @@ pub enum Popup {
     Prompt { kind: PromptKind, input: String },
     Choice { kind: ChoiceKind, selected: usize },
     Confirm { kind: ConfirmKind },
+    Report(Box<ReportScreen>),
 }
 
 /// The list on the left: which tickets, in what order, and the slice in memory.
@@ -430,6 +433,7 @@ impl App {
             Some(Popup::Prompt { .. }) => Context::Prompt,
             Some(Popup::Choice { .. }) => Context::Choice,
             Some(Popup::Confirm { .. }) => Context::Confirm,
+            Some(Popup::Report(_)) => Context::Report,
             None if self.inbox.search_editing => Context::Search,
             None => match self.focus {
                 Focus::Inbox => Context::Inbox,

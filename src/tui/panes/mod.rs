@@ -10,6 +10,7 @@ mod help;
 mod inbox;
 mod palette;
 mod popups;
+mod report;
 mod statusbar;
 pub mod text;
 mod tone_pane;
@@ -102,6 +103,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Popup::Prompt { kind, input }) => popups::draw_prompt(frame, app, *kind, input),
         Some(Popup::Choice { kind, selected }) => popups::draw_choice(frame, app, *kind, *selected),
         Some(Popup::Confirm { kind }) => popups::draw_confirm(frame, app, *kind),
+        Some(Popup::Report(screen)) => report::draw(frame, app, screen),
         None => {}
     }
 }

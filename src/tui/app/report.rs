@@ -1,0 +1,38 @@
+//! The report screen's state: the owner's report (`crate::report`) for the last
+//! 7, 30 or 90 days. It is computed once when the screen opens or the period
+//! changes — never per frame — because on a big queue reading every thread of the
+//! period takes a while.
+
+use chrono::Duration;
+
+use super::{App, Popup};
+use crate::report::Report;
+use crate::store::StoreError;
+
+/// What the report screen shows; held boxed in `Popup::Report` because a report is
+/// far larger than the other popups.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportScreen {
+    /// The period in days, ending now.
+    pub days: u32,
+    /// The figures, as `firstline report --since {days}d` computes them.
+    pub report: Report,
+}
+
+impl ReportScreen {
+    /// The period the screen opens on, as `firstline report` defaults to 30d.
+    pub const DEFAULT_DAYS: u32 = 30;
+}
+
+impl App {
+    /// Computes the report over the last `days` days and shows it full-screen.
+    /// On a store error the screen (if open) keeps its previous figures.
+    pub fn open_report(&mut self, days: u32) -> Result<(), StoreError> {
+        let until = self.now();
+        let since = until - Duration::days(i64::from(days));
+        let data = self.store.report_data(since)?;
+        let report = crate::report::compute(&data, &self.config.sla, since, until);
+        self.popup = Some(Popup::Report(Box::new(ReportScreen { days, report })));
+        Ok(())
+    }
+}
