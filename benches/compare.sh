@@ -59,7 +59,7 @@ printf '%-26s %11.1fs %11.1fs %11.1fs %10.2f %10.2f\n' "wall time" "$fl_index" "
 printf '%-26s %12s %12s %12s\n' "messages/s" "$(rate "$fl_index")" "$(rate "$nm_index")" "$(rate "$mu_index")"
 
 # --- searches: mean of repeated runs, top 50 results each
-mean() { hyperfine --runs "${RUNS:-10}" --warmup 2 --export-json "$WORK/h.json" -N "$1" >/dev/null 2>&1 \
+mean() { hyperfine -i --runs "${RUNS:-10}" --warmup 2 --export-json "$WORK/h.json" -N "$1" >/dev/null 2>&1 \
          && python3 -c "import json;print(json.load(open('$WORK/h.json'))['results'][0]['mean']*1000)"; }
 printf '\n%-26s %12s %12s %12s %10s %10s\n' "search (ms, top 50)" firstline notmuch mu "fl/nm" "fl/mu"
 while IFS='|' read -r label fl nm mu; do
