@@ -306,11 +306,22 @@ impl Store {
             Ok((r.get::<_, TicketId>(0)?, r.get::<_, i64>(1)?))
         });
         let rows = rows.map_err(|e| StoreError::Invalid(format!("cannot search for that: {e}")))?;
+        // Filters the SQL above does not apply are applied by `list_tickets` below;
+        // without them the first `limit` distinct tickets are the answer, and reading
+        // further (up to 2,000 messages of a common word) is wasted work.
+        let filtered_later = query.tag.is_some()
+            || query.channel.is_some()
+            || query.priority.is_some()
+            || query.from.is_some();
+        let mut seen = std::collections::HashSet::new();
         let mut order: Vec<(TicketId, i64)> = Vec::new();
         for row in rows {
             let (ticket, message) = row?;
-            if !order.iter().any(|(t, _)| *t == ticket) {
+            if seen.insert(ticket) {
                 order.push((ticket, message));
+                if !filtered_later && order.len() >= limit {
+                    break;
+                }
             }
         }
         let found = self.list_tickets(&TicketFilter {

@@ -10,21 +10,42 @@
 
 use regex::{Regex, RegexBuilder};
 use std::ops::Range;
+use std::sync::OnceLock;
 
 /// What may stand on either side of a whole word. Apostrophes are excluded so "can"
 /// does not match in "can't".
 const NON_WORD: &str = "[^\\p{L}\\p{N}_'’ʼ]";
 
-/// Patterns compiled into one case-insensitive, whole-word matcher.
+/// Patterns compiled into one case-insensitive, whole-word matcher. The pattern is
+/// checked when the list is loaded (so a bad user rule is reported at once) but
+/// compiled on first use: compiling every list up front cost ~170 ms at start-up,
+/// most of it for lists a given command never reads.
 #[derive(Debug, Clone)]
 pub(crate) struct Lexicon {
-    re: Option<Regex>,
+    source: Option<String>,
+    re: OnceLock<Option<Regex>>,
 }
 
 impl Lexicon {
     /// An empty list never matches.
     pub(crate) fn empty() -> Lexicon {
-        Lexicon { re: None }
+        Lexicon {
+            source: None,
+            re: OnceLock::new(),
+        }
+    }
+
+    fn regex(&self) -> Option<&Regex> {
+        self.re
+            .get_or_init(|| {
+                let source = self.source.as_ref()?;
+                RegexBuilder::new(source)
+                    .size_limit(64 << 20)
+                    .dfa_size_limit(16 << 20)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
     }
 
     /// Compiles `patterns` (the asset dialect). The error is the regex crate's message.
@@ -38,12 +59,15 @@ impl Lexicon {
             .collect::<Vec<_>>()
             .join("|");
         let source = format!("(?i)(?:^|{NON_WORD})(?P<m>{body})(?:{NON_WORD}|$)");
-        let re = RegexBuilder::new(&source)
-            .size_limit(64 << 20)
-            .dfa_size_limit(16 << 20)
-            .build()
+        // Syntax only (the AST): translating to HIR means Unicode case folding of
+        // every alternative, most of the cost of compiling.
+        regex_syntax::ast::parse::Parser::new()
+            .parse(&source)
             .map_err(|e| e.to_string())?;
-        Ok(Lexicon { re: Some(re) })
+        Ok(Lexicon {
+            source: Some(source),
+            re: OnceLock::new(),
+        })
     }
 
     /// Compiles literal words or phrases (a user's word list): no regex syntax.
@@ -69,7 +93,7 @@ impl Lexicon {
     ) -> impl Iterator<Item = Range<usize>> + 'a {
         let mut pos = 0;
         std::iter::from_fn(move || {
-            let re = self.re.as_ref()?;
+            let re = self.regex()?;
             while pos <= text.len() {
                 let caps = re.captures_at(text, pos)?;
                 let m = caps.name("m")?;
@@ -92,7 +116,7 @@ impl Lexicon {
     /// Whether any pattern matches as a whole word (no capture work: the boundaries
     /// are part of the regex).
     pub(crate) fn is_match(&self, text: &str) -> bool {
-        self.re.as_ref().is_some_and(|re| re.is_match(text))
+        self.regex().is_some_and(|re| re.is_match(text))
     }
 
     /// How many whole-word matches there are.

@@ -32,6 +32,11 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
     let courier = store
         .path()
         .and_then(|p| courier::Courier::start(p, config.clone()));
+    // The tone checker's word lists compile on first use (~150 ms); do that off the
+    // UI thread so the first frame and the first keystroke in the composer are quick.
+    std::thread::spawn(|| {
+        crate::tone::Checker::builtin().check("warm up", &Default::default());
+    });
     let mut app = App::with_worker(store, config)?;
     let mut terminal = terminal::init()?;
     let result = run_loop(&mut terminal, &mut app, courier.as_ref());

@@ -147,6 +147,16 @@ impl App {
     /// message and the notes it is compared with are capped).
     pub fn recheck_tone(&mut self) {
         let draft = self.composer.text();
+        if draft.trim().is_empty() {
+            // Nothing to read yet; skipping keeps opening a ticket instant even before
+            // the checker's word lists have been compiled.
+            self.tone.report = crate::tone::ToneReport {
+                findings: Vec::new(),
+                language: crate::model::Language::Other,
+                formality: crate::model::Formality::Unknown,
+            };
+            return;
+        }
         let Some(open) = &self.open else {
             self.tone.report = self.tone.checker.check("", &ToneContext::default());
             return;
