@@ -175,7 +175,7 @@ fn import_corpus(dir: &Path, db: &Path, config: &Path) -> usize {
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let added = report["added"].as_u64().unwrap() as usize;
     assert!(
-        added >= strings.len() * 3 + 1,
+        added > strings.len() * 3,
         "every hostile message imported: {report}"
     );
     strings.len()
