@@ -31,6 +31,8 @@ fn write_mbox(path: &Path, megabytes: usize) -> usize {
 }
 
 /// Runs `firstline import` and returns (messages added, peak RSS in MB).
+// The child is reaped with wait4 (for its rusage), not Child::wait.
+#[allow(clippy::zombie_processes)]
 fn import_peak_rss(dir: &Path, mbox: &Path) -> (u64, u64) {
     let db = dir.join("big.db");
     let child = Command::new(env!("CARGO_BIN_EXE_firstline"))
