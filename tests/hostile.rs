@@ -229,13 +229,19 @@ fn tui_renders_the_corpus_without_the_terminal_obeying_it() {
     console.wait_for("firstline");
     console.send("2"); // All
     std::thread::sleep(Duration::from_millis(300));
-    let mut seen_hostile = 0;
+    let (mut seen_hostile, mut bodies) = (0, 0);
     for _ in 0..tickets {
         console.send("\r");
         std::thread::sleep(Duration::from_millis(150));
         let screen = console.screen();
         if screen.contains('␛') {
             seen_hostile += 1;
+        }
+        if ["Hostile sample h", "chat-h", "tg-h", "end-latin1"]
+            .iter()
+            .any(|m| screen.contains(m))
+        {
+            bodies += 1;
         }
         assert!(
             screen.contains("firstline │"),
@@ -293,5 +299,7 @@ fn tui_renders_the_corpus_without_the_terminal_obeying_it() {
     ] {
         assert!(find(needle).is_none(), "{needle:?} reached the terminal");
     }
-    eprintln!("{tickets} hostile tickets opened in the TUI; {seen_hostile} showed escapes as text");
+    eprintln!(
+        "{tickets} hostile tickets opened in the TUI, {bodies} conversations seen; {seen_hostile} screens showed escapes as text"
+    );
 }

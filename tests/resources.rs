@@ -97,3 +97,78 @@ fn two_hundred_megabyte_mbox_imports_in_memory_that_does_not_grow_with_the_file(
         "memory grows with the file: {small_peak} MB → {peak} MB"
     );
 }
+
+#[path = "support/mod.rs"]
+mod support;
+
+/// A 50 MB body is stored cut with a note saying so, and the console stays
+/// responsive while showing it: opening the ticket and switching views each answer
+/// within a couple of seconds, not after chewing through 50 MB on the UI thread.
+#[test]
+fn fifty_megabyte_body_is_shown_cut_with_a_note_and_the_console_keeps_up() {
+    let (dir, db, config) = support::temp_paths();
+    let eml = dir.path().join("huge.eml");
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&eml).unwrap());
+        out.write_all(
+            b"From: Big Sender <big@huge.example>\nSubject: Fifty megabytes of log\nDate: Thu, 26 Nov 2026 08:00:00 +0000\nMessage-ID: <huge@huge.example>\n\nStart of the huge body.\n",
+        )
+        .unwrap();
+        let line = "ERROR 2026-11-26 payment gateway timeout, retrying request 48213\n";
+        for _ in 0..(50_000_000 / line.len()) {
+            out.write_all(line.as_bytes()).unwrap();
+        }
+        out.flush().unwrap();
+    }
+    let out = support::cli(&db, &config)
+        .args(["--no-demo", "import"])
+        .arg(&eml)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let shown = support::cli(&db, &config)
+        .args(["show", "1"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        text.contains("[firstline: body cut at"),
+        "{}",
+        &text[text.len().saturating_sub(300)..]
+    );
+    assert!(
+        shown.stdout.len() < 2_000_000,
+        "show printed {} bytes",
+        shown.stdout.len()
+    );
+
+    let mut console = support::Console::start(&db, &config);
+    console.wait_for("Fifty megabytes");
+    console.wait_for("Start of the huge body.");
+    // With the huge conversation open, every key still answers promptly.
+    let mut slowest = std::time::Duration::ZERO;
+    for (key, marker) in [
+        ("2", "All ·"),
+        ("1", "Needs reply ·"),
+        ("2", "All ·"),
+        ("1", "Needs reply ·"),
+    ] {
+        let started = std::time::Instant::now();
+        console.send(key);
+        console.wait_for(marker);
+        slowest = slowest.max(started.elapsed());
+    }
+    let switch = slowest;
+    console.send("q");
+    assert!(console.wait_exit().success());
+    eprintln!("50 MB body open: slowest view switch {switch:?}");
+    assert!(
+        switch < std::time::Duration::from_secs(3),
+        "switching took {switch:?}"
+    );
+}
