@@ -75,7 +75,7 @@ fn thirty_megabyte_mbox_imports_in_bounded_memory() {
     let (added, peak) = import_peak_rss(dir.path(), &mbox);
     assert_eq!(added as usize, n);
     eprintln!("30 MB mbox, {n} messages: peak RSS {peak} MB");
-    assert!(peak < 256, "peak RSS {peak} MB");
+    assert!(peak < 128, "peak RSS {peak} MB");
 }
 
 #[test]
@@ -91,7 +91,7 @@ fn two_hundred_megabyte_mbox_imports_in_memory_that_does_not_grow_with_the_file(
     let (added, peak) = import_peak_rss(dir.path(), &big);
     assert_eq!(added as usize, n);
     eprintln!("200 MB mbox, {n} messages: peak RSS {peak} MB (30 MB file: {small_peak} MB)");
-    assert!(peak < 256, "peak RSS {peak} MB");
+    assert!(peak < 128, "peak RSS {peak} MB");
     assert!(
         peak < small_peak * 3 / 2 + 16,
         "memory grows with the file: {small_peak} MB → {peak} MB"
