@@ -51,13 +51,21 @@ impl AttachmentStore {
 }
 
 /// Writes `content` to `dir/name` unless it is there: temp file in the same folder,
-/// fsync, rename, so a crash never leaves half a file under a real name.
+/// fsync, rename, so a crash never leaves half a file under a real name. The folder
+/// is created private (0700): attachments are customers' documents.
 pub(crate) fn write_once(dir: &Path, name: &str, content: &[u8]) -> Result<(), MailError> {
     let target = dir.join(name);
     if target.exists() {
         return Ok(());
     }
-    std::fs::create_dir_all(dir).map_err(|e| MailError::io(dir, e))?;
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|e| MailError::io(dir, e))?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| MailError::io(dir, e))?;
     tmp.write_all(content)
         .and_then(|_| tmp.as_file().sync_all())
@@ -65,4 +73,116 @@ pub(crate) fn write_once(dir: &Path, name: &str, content: &[u8]) -> Result<(), M
     tmp.persist(&target)
         .map_err(|e| MailError::io(&target, e.error))?;
     Ok(())
+}
+
+/// Longest file name kept, in bytes (most file systems stop at 255).
+const MAX_NAME_BYTES: usize = 200;
+
+/// Names Windows reserves in every folder, with or without an extension.
+const WINDOWS_RESERVED: &[&str] = &[
+    "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",
+    "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+];
+
+/// A customer-supplied attachment name made safe to create in a folder the user
+/// picked: the last path component only (no `..`, no absolute path, no drive), no
+/// control, bidi or separator characters, no leading dot (hidden files) or trailing
+/// dot/space, not a Windows device name, at most 200 bytes with the extension kept.
+/// Never empty: a name with nothing left becomes `attachment`.
+pub fn safe_filename(name: &str) -> String {
+    let last = name
+        .rsplit(['/', '\\'])
+        .find(|part| !part.trim().is_empty())
+        .unwrap_or("");
+    let mut out: String = last
+        .chars()
+        .map(|c| {
+            let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}');
+            if c.is_control() || bidi || matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    out = out
+        .trim_start_matches(['.', ' '])
+        .trim_end_matches(['.', ' '])
+        .to_string();
+    let stem = out.split('.').next().unwrap_or("").trim().to_lowercase();
+    if WINDOWS_RESERVED.contains(&stem.as_str()) {
+        out.insert(0, '_');
+    }
+    if out.len() > MAX_NAME_BYTES {
+        let ext = out
+            .rfind('.')
+            .map(|i| out[i..].to_string())
+            .filter(|e| e.len() <= 16)
+            .unwrap_or_default();
+        let keep = super::truncate_at_char(&out, MAX_NAME_BYTES - ext.len()).to_string();
+        out = keep + &ext;
+    }
+    if out.is_empty() {
+        "attachment".to_string()
+    } else {
+        out
+    }
+}
+
+/// What [`save_attachment`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveOutcome {
+    /// The file was written here.
+    Saved(PathBuf),
+    /// A file of that name is already there and was left alone: ask the user, then
+    /// call again with `overwrite` (or pick another folder).
+    Exists(PathBuf),
+}
+
+/// Copies a stored attachment into `dest_dir` under [`safe_filename`] of its name.
+/// The content goes to a private temp file in `dest_dir` first and is renamed into
+/// place, so a crash never leaves half a file under the real name. Without
+/// `overwrite` an existing file (or symlink) is never replaced — the rename is
+/// no-clobber, so not even a race can replace one — and `Exists` says to ask.
+pub fn save_attachment(
+    attachments_dir: &Path,
+    attachment: &Attachment,
+    dest_dir: &Path,
+    overwrite: bool,
+) -> Result<SaveOutcome, MailError> {
+    let Some(sha) = attachment.sha256.as_deref() else {
+        return Err(MailError::Invalid(format!(
+            "the content of {} was not kept (over the size limit when it arrived)",
+            crate::display::sanitize_line(&attachment.filename)
+        )));
+    };
+    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(MailError::Invalid(format!(
+            "attachment reference {sha:?} is not a content hash"
+        )));
+    }
+    let source = attachments_dir.join(sha);
+    let content = std::fs::read(&source).map_err(|e| MailError::io(&source, e))?;
+    let target = dest_dir.join(safe_filename(&attachment.filename));
+    if !overwrite && target.symlink_metadata().is_ok() {
+        return Ok(SaveOutcome::Exists(target));
+    }
+    let mut tmp =
+        tempfile::NamedTempFile::new_in(dest_dir).map_err(|e| MailError::io(dest_dir, e))?;
+    tmp.write_all(&content)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| MailError::io(tmp.path(), e))?;
+    if overwrite {
+        tmp.persist(&target)
+            .map_err(|e| MailError::io(&target, e.error))?;
+        return Ok(SaveOutcome::Saved(target));
+    }
+    // No-clobber rename: a file that appeared since the check above is kept too.
+    match tmp.persist_noclobber(&target) {
+        Ok(_) => Ok(SaveOutcome::Saved(target)),
+        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
+            Ok(SaveOutcome::Exists(target))
+        }
+        Err(e) => Err(MailError::io(&target, e.error)),
+    }
 }

@@ -175,11 +175,18 @@ pub fn import_items(
     run.finish(outcome)
 }
 
+/// A batch is also committed once it holds this many bytes of mail, whatever
+/// `batch_size` says: 500 messages of 20 MB each must not sit in memory at once, so
+/// the importer's memory depends on this cap, not on the archive (tests/resources.rs).
+const BATCH_BYTES: usize = 16 * 1024 * 1024;
+
 /// Messages waiting for the next transaction, with where each came from.
 #[derive(Default)]
 struct Batch {
     locations: Vec<String>,
     items: Vec<IngestMessage>,
+    /// Raw and decoded text held, for the [`BATCH_BYTES`] cap.
+    bytes: usize,
 }
 
 /// State of one import run.
@@ -332,10 +339,13 @@ impl<'a> Run<'a> {
             counts.messages += 1;
             last = item.position.clone();
             if let Some(ingest) = self.convert(format, item.location.clone(), item.payload)? {
+                batch.bytes += ingest.raw.len()
+                    + ingest.message.body.len()
+                    + ingest.message.html_body.as_ref().map_or(0, String::len);
                 batch.locations.push(item.location);
                 batch.items.push(ingest);
             }
-            if batch.items.len() >= self.options.batch_size.max(1) {
+            if batch.items.len() >= self.options.batch_size.max(1) || batch.bytes >= BATCH_BYTES {
                 self.flush(format, &mut batch, key.as_deref(), &last)?;
             }
         }
@@ -497,6 +507,7 @@ impl<'a> Run<'a> {
         }
         let outcomes = self.store.ingest_batch(&batch.items, progress.as_ref())?;
         batch.items.clear();
+        batch.bytes = 0;
         for (location, outcome) in batch.locations.drain(..).zip(outcomes) {
             let counts = self.report.formats.entry(format).or_default();
             match outcome {

@@ -28,6 +28,7 @@ mod smtp;
 mod sources;
 mod watch;
 
+pub use attachments::{safe_filename, save_attachment, SaveOutcome};
 pub use chat::ChatMessage;
 pub use deliver::{deliver_due, deliver_now, DeliveryReport, Transport};
 pub use detect::Format;

@@ -1,0 +1,174 @@
+//! Bounded resources: importing a big mbox streams it — the importer's peak memory
+//! (the child's maximum resident set, from `wait4`) depends on the batch, not on the
+//! size of the file. The CI version imports ~30 MB; the 200 MB version is ignored by
+//! default because a debug build needs over a minute for it:
+//!
+//!     cargo test --release --test resources -- --ignored --nocapture
+
+#![cfg(target_os = "linux")]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// Writes an mbox of about `megabytes` MB: messages of ~145 KB in three languages.
+fn write_mbox(path: &Path, megabytes: usize) -> usize {
+    let line = "Lorem ipsum dolor sit amet, замовлення не прийшло, заказ потерян. ".repeat(20);
+    let body = format!("{line}\n").repeat(75);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let (mut written, mut n) = (0usize, 0usize);
+    while written < megabytes * 1_000_000 {
+        let msg = format!(
+            "From c{n}@big.example Thu Nov 26 08:00:00 2026\nFrom: Customer {n} <c{n}@big.example>\nSubject: Big archive {n}\nDate: Thu, 26 Nov 2026 08:{:02}:00 +0000\nMessage-ID: <big{n}@big.example>\n\n{body}\n",
+            n % 60
+        );
+        out.write_all(msg.as_bytes()).unwrap();
+        written += msg.len();
+        n += 1;
+    }
+    out.flush().unwrap();
+    n
+}
+
+/// Runs `firstline import` and returns (messages added, peak RSS in MB).
+// The child is reaped with wait4 (for its rusage), not Child::wait.
+#[allow(clippy::zombie_processes)]
+fn import_peak_rss(dir: &Path, mbox: &Path) -> (u64, u64) {
+    let db = dir.join("big.db");
+    let child = Command::new(env!("CARGO_BIN_EXE_firstline"))
+        .arg("--db")
+        .arg(&db)
+        .args(["--no-demo", "import", "--json"])
+        .arg(mbox)
+        .env_remove("FIRSTLINE_DB")
+        .env("FIRSTLINE_CONFIG", dir.join("none.toml"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as libc::pid_t;
+    let mut stdout = child.stdout.expect("stdout");
+    let mut report = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut report).unwrap();
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value; wait4 fills it for our own child,
+    // which nothing else waits for (the Child handle was consumed above).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(reaped, pid);
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "import failed"
+    );
+    let json: serde_json::Value = serde_json::from_str(&report).unwrap();
+    (
+        json["added"].as_u64().unwrap(),
+        usage.ru_maxrss as u64 / 1024,
+    )
+}
+
+#[test]
+fn thirty_megabyte_mbox_imports_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let mbox = dir.path().join("archive.mbox");
+    let n = write_mbox(&mbox, 30);
+    let (added, peak) = import_peak_rss(dir.path(), &mbox);
+    assert_eq!(added as usize, n);
+    eprintln!("30 MB mbox, {n} messages: peak RSS {peak} MB");
+    assert!(peak < 128, "peak RSS {peak} MB");
+}
+
+#[test]
+#[ignore = "200 MB: over a minute in a debug build; run with --ignored (see module doc)"]
+fn two_hundred_megabyte_mbox_imports_in_memory_that_does_not_grow_with_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let small = dir.path().join("small.mbox");
+    write_mbox(&small, 30);
+    let (_, small_peak) = import_peak_rss(dir.path(), &small);
+    std::fs::remove_file(dir.path().join("big.db")).unwrap();
+    let big = dir.path().join("big.mbox");
+    let n = write_mbox(&big, 200);
+    let (added, peak) = import_peak_rss(dir.path(), &big);
+    assert_eq!(added as usize, n);
+    eprintln!("200 MB mbox, {n} messages: peak RSS {peak} MB (30 MB file: {small_peak} MB)");
+    assert!(peak < 128, "peak RSS {peak} MB");
+    assert!(
+        peak < small_peak * 3 / 2 + 16,
+        "memory grows with the file: {small_peak} MB → {peak} MB"
+    );
+}
+
+#[path = "support/mod.rs"]
+mod support;
+
+/// A 50 MB body is stored cut with a note saying so, and the console stays
+/// responsive while showing it: opening the ticket and switching views each answer
+/// within a couple of seconds, not after chewing through 50 MB on the UI thread.
+#[test]
+fn fifty_megabyte_body_is_shown_cut_with_a_note_and_the_console_keeps_up() {
+    let (dir, db, config) = support::temp_paths();
+    let eml = dir.path().join("huge.eml");
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&eml).unwrap());
+        out.write_all(
+            b"From: Big Sender <big@huge.example>\nSubject: Fifty megabytes of log\nDate: Thu, 26 Nov 2026 08:00:00 +0000\nMessage-ID: <huge@huge.example>\n\nStart of the huge body.\n",
+        )
+        .unwrap();
+        let line = "ERROR 2026-11-26 payment gateway timeout, retrying request 48213\n";
+        for _ in 0..(50_000_000 / line.len()) {
+            out.write_all(line.as_bytes()).unwrap();
+        }
+        out.flush().unwrap();
+    }
+    let out = support::cli(&db, &config)
+        .args(["--no-demo", "import"])
+        .arg(&eml)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let shown = support::cli(&db, &config)
+        .args(["show", "1"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        text.contains("[firstline: body cut at"),
+        "{}",
+        &text[text.len().saturating_sub(300)..]
+    );
+    assert!(
+        shown.stdout.len() < 2_000_000,
+        "show printed {} bytes",
+        shown.stdout.len()
+    );
+
+    let mut console = support::Console::start(&db, &config);
+    console.wait_for("Fifty megabytes");
+    console.wait_for("Start of the huge body.");
+    // With the huge conversation open, every key still answers promptly.
+    let mut slowest = std::time::Duration::ZERO;
+    for (key, marker) in [
+        ("2", "All ·"),
+        ("1", "Needs reply ·"),
+        ("2", "All ·"),
+        ("1", "Needs reply ·"),
+    ] {
+        let started = std::time::Instant::now();
+        console.send(key);
+        console.wait_for(marker);
+        slowest = slowest.max(started.elapsed());
+    }
+    let switch = slowest;
+    console.send("q");
+    assert!(console.wait_exit().success());
+    eprintln!("50 MB body open: slowest view switch {switch:?}");
+    assert!(
+        switch < std::time::Duration::from_secs(3),
+        "switching took {switch:?}"
+    );
+}
