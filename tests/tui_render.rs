@@ -1054,7 +1054,9 @@ fn a_saves_attachments_with_clean_names() {
                     filename: "../../evil\u{1b}[2J.pdf".into(),
                     content_type: "application/pdf".into(),
                     size: 3,
-                    sha256: Some("abc123".into()),
+                    sha256: Some(
+                        "abc123abc123abc123abc123abc123abc123abc123abc123abc123abc123abcd".into(),
+                    ),
                 }],
                 ..Default::default()
             },
@@ -1063,7 +1065,11 @@ fn a_saves_attachments_with_clean_names() {
     drop(store);
     let files = firstline::paths::attachments_dir(&path);
     std::fs::create_dir_all(&files).unwrap();
-    std::fs::write(files.join("abc123"), b"PDF").unwrap();
+    std::fs::write(
+        files.join("abc123abc123abc123abc123abc123abc123abc123abc123abc123abc123abcd"),
+        b"PDF",
+    )
+    .unwrap();
     let mut app = App::new(Store::open(&path).unwrap(), Config::default()).unwrap();
     app.size = (120, 40);
     app.reload().unwrap();

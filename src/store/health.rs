@@ -93,18 +93,32 @@ impl Store {
     /// renames it, so a half-written backup never replaces a good one.
     pub fn backup(&self, dest: &Path) -> Result<()> {
         let io = |context: String| move |source| StoreError::Io { context, source };
-        let tmp = dest.with_extension("firstline-backup-tmp");
-        let _ = std::fs::remove_file(&tmp);
-        {
-            let mut out = Connection::open(&tmp)?;
-            let backup = Backup::new(&self.conn, &mut out)?;
-            backup.run_to_completion(256, Duration::from_millis(5), None)?;
+        // A name of this process's own: two consoles started together both take
+        // the daily backup, and must not write into one temp file.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let tmp = dest.with_extension(format!(
+            "{}-{nanos}.firstline-backup-tmp",
+            std::process::id()
+        ));
+        let copy = || -> Result<()> {
+            {
+                let mut out = Connection::open(&tmp)?;
+                let backup = Backup::new(&self.conn, &mut out)?;
+                backup.run_to_completion(256, Duration::from_millis(5), None)?;
+            }
+            std::fs::File::open(&tmp)
+                .and_then(|f| f.sync_all())
+                .map_err(io(format!("cannot sync {}", tmp.display())))?;
+            std::fs::rename(&tmp, dest).map_err(io(format!("cannot write {}", dest.display())))
+        };
+        let result = copy();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
         }
-        std::fs::File::open(&tmp)
-            .and_then(|f| f.sync_all())
-            .map_err(io(format!("cannot sync {}", tmp.display())))?;
-        std::fs::rename(&tmp, dest).map_err(io(format!("cannot write {}", dest.display())))?;
-        Ok(())
+        result
     }
 }
 
