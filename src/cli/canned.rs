@@ -295,7 +295,7 @@ fn add(store: &mut Store, args: AddArgs) -> Result<ExitCode> {
         Some(b) => b,
         None => match read_stdin()? {
             Some(b) => b,
-            None => edit_text("", "reply.txt")?,
+            None => super::edit_in_editor("", "reply.txt")?,
         },
     };
     if body.trim().is_empty() {
@@ -358,7 +358,7 @@ fn free_slug(store: &Store, args: &AddArgs) -> Result<String> {
 fn edit(store: &mut Store, args: RefArgs) -> Result<ExitCode> {
     let item = find(store, &args.response)?;
     let original = canned::edit_document(&item)?;
-    let edited = edit_text(&original, "canned.toml")?;
+    let edited = super::edit_in_editor(&original, "canned.toml")?;
     if edited == original {
         println!("no changes");
         return Ok(ExitCode::SUCCESS);
@@ -456,29 +456,4 @@ fn suggest(store: &Store, args: SuggestArgs) -> Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Opens `$VISUAL`/`$EDITOR` on `initial` and returns what was saved.
-fn edit_text(initial: &str, file_name: &str) -> Result<String> {
-    let editor = std::env::var("VISUAL")
-        .or_else(|_| std::env::var("EDITOR"))
-        .map_err(|_| user_error("set $EDITOR (or pass --body / pipe the text on stdin)"))?;
-    let dir = tempfile::Builder::new()
-        .prefix("firstline-canned")
-        .tempdir()?;
-    let file = dir.path().join(file_name);
-    std::fs::write(&file, initial)?;
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("{editor} \"$1\""))
-        .arg("sh")
-        .arg(&file)
-        .status()
-        .with_context(|| format!("cannot start editor '{editor}'"))?;
-    if !status.success() {
-        return Err(user_error(format!(
-            "editor '{editor}' exited with {status}; nothing saved"
-        )));
-    }
-    Ok(std::fs::read_to_string(&file)?)
 }

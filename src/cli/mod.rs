@@ -218,6 +218,34 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Opens `$VISUAL`/`$EDITOR` on `initial` in a private temp file named `file_name`
+/// (the name gives editors their syntax hint) and returns what was saved.
+pub(crate) fn edit_in_editor(initial: &str, file_name: &str) -> anyhow::Result<String> {
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .map_err(|_| {
+            user_error("set $VISUAL or $EDITOR, or pass --body / pipe the text on stdin")
+        })?;
+    let dir = tempfile::Builder::new()
+        .prefix("firstline-edit")
+        .tempdir()?;
+    let file = dir.path().join(file_name);
+    std::fs::write(&file, initial)?;
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(&file)
+        .status()
+        .with_context(|| format!("cannot start editor '{editor}'"))?;
+    if !status.success() {
+        return Err(user_error(format!(
+            "editor '{editor}' exited with {status}; nothing was saved"
+        )));
+    }
+    Ok(std::fs::read_to_string(&file)?)
+}
+
 /// Prints a value as pretty JSON followed by a newline.
 pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();

@@ -350,30 +350,6 @@ pub fn print_table(rows: &[TicketSummary]) {
     }
 }
 
-fn edit_in_editor(initial: &str) -> Result<String> {
-    let editor = std::env::var("VISUAL")
-        .or_else(|_| std::env::var("EDITOR"))
-        .map_err(|_| user_error("no reply given: pass --body, pipe it on stdin, or set $EDITOR"))?;
-    let dir = tempfile::Builder::new()
-        .prefix("firstline-reply")
-        .tempdir()?;
-    let file = dir.path().join("reply.txt");
-    std::fs::write(&file, initial)?;
-    let status = std::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("{editor} \"$1\""))
-        .arg("sh")
-        .arg(&file)
-        .status()
-        .with_context(|| format!("cannot start editor '{editor}'"))?;
-    if !status.success() {
-        return Err(user_error(format!(
-            "editor '{editor}' exited with {status}; nothing sent"
-        )));
-    }
-    Ok(std::fs::read_to_string(&file)?)
-}
-
 /// Records an outbound reply and queues it in the outbox (delivery is the outbox's job).
 pub fn reply(ctx: &Context, args: ReplyArgs) -> Result<()> {
     let mut store = ctx.open_store(true)?;
@@ -382,7 +358,7 @@ pub fn reply(ctx: &Context, args: ReplyArgs) -> Result<()> {
         Some(b) => b,
         None => {
             let draft = store.draft(args.id)?.map(|d| d.body).unwrap_or_default();
-            let edited = edit_in_editor(&draft)?;
+            let edited = super::edit_in_editor(&draft, "reply.txt")?;
             store.save_draft(args.id, &edited)?;
             edited
         }
