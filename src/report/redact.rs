@@ -109,54 +109,17 @@ pub fn redact(text: &str) -> Redacted {
     Redacted { text: out, counts }
 }
 
-/// The Luhn checksum that every payment card number satisfies.
+/// The Luhn checksum that every payment card number satisfies, for card-length
+/// digit runs; the checksum itself lives with the tone checker's secret detectors.
 pub fn luhn(digits: &str) -> bool {
-    if !(13..=19).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return false;
-    }
-    let sum: u32 = digits
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = u32::from(b - b'0');
-            if i % 2 == 1 {
-                let x = d * 2;
-                if x > 9 {
-                    x - 9
-                } else {
-                    x
-                }
-            } else {
-                d
-            }
-        })
-        .sum();
-    sum.is_multiple_of(10)
+    (13..=19).contains(&digits.len()) && crate::tone::luhn(digits)
 }
 
 /// ISO 13616 check: move the first four characters to the end, letters to numbers,
 /// the remainder mod 97 must be 1.
 pub fn valid_iban(text: &str) -> bool {
     let iban: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    if !(15..=34).contains(&iban.len()) {
-        return false;
-    }
-    let (head, tail) = iban.split_at(4);
-    let mut rem: u32 = 0;
-    for c in tail.chars().chain(head.chars()) {
-        let v = match c {
-            '0'..='9' => c as u32 - '0' as u32,
-            'A'..='Z' => c as u32 - 'A' as u32 + 10,
-            _ => return false,
-        };
-        rem = if v >= 10 {
-            (rem * 100 + v) % 97
-        } else {
-            (rem * 10 + v) % 97
-        };
-    }
-    rem == 1
+    (15..=34).contains(&iban.len()) && crate::tone::iban_valid(&iban)
 }
 
 #[cfg(test)]

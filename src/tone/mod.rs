@@ -19,6 +19,7 @@ mod text;
 
 pub use formality::detect_formality;
 pub use lang::detect_language;
+pub(crate) use secrets::{iban_valid, luhn};
 
 /// How a customer writes, read from their own text: the language and the "you" they
 /// use. Intake stores it on the customer so replies and canned suggestions match.
