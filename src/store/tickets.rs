@@ -547,6 +547,19 @@ impl Store {
         load_ticket(&self.conn, into)
     }
 
+    /// Since when the longest-waiting customer has waited for a reply (the "never
+    /// ignore a message" figure in the status bar); `None` when nobody waits.
+    pub fn oldest_waiting(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+        let secs: Option<i64> = self.conn.query_row(
+            "SELECT min(t.awaiting_reply_since) FROM tickets t
+             WHERE t.awaiting_reply_since IS NOT NULL AND t.status IN ('new','open','on-hold')
+             AND (t.snoozed_until IS NULL OR t.snoozed_until <= ?1)",
+            [to_ts(now)],
+            |r| r.get(0),
+        )?;
+        Ok(opt_ts(secs))
+    }
+
     /// Closes live tickets whose newest message is older than `before`: after
     /// importing years of mail, the ones nobody will answer now go to the archive
     /// instead of burying today's customers in Needs reply. Each gets an audit event.

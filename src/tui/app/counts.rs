@@ -48,5 +48,6 @@ pub fn compute_counts(
         }
         counts.overdue += lo as i64;
     }
+    counts.oldest_waiting = store.oldest_waiting(now)?;
     Ok(counts)
 }

@@ -315,6 +315,8 @@ pub struct StatusMessage {
 pub struct Counts {
     pub per_view: [i64; 6],
     pub overdue: i64,
+    /// Since when the longest-waiting customer has waited for a reply.
+    pub oldest_waiting: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The whole console.

@@ -61,6 +61,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 t.base
             },
         ),
+        Span::styled(
+            match app.counts.oldest_waiting {
+                Some(since) if needs > 0 => format!(
+                    " · oldest waits {}",
+                    crate::sla::human_duration(app.now() - since)
+                ),
+                _ => String::new(),
+            },
+            t.dim,
+        ),
         Span::styled(" · ", t.dim),
         Span::raw(match &app.inbox.search {
             Some(q) => format!("search \"{}\"", sanitize_line(q)),
