@@ -93,6 +93,8 @@ pub struct MailConfig {
     pub outbox_dir: Option<PathBuf>,
     /// Attachments larger than this are recorded but their content is not kept.
     pub attachment_limit_mb: u64,
+    /// Maildirs the console imports on start and then watches for new mail.
+    pub watch: Vec<PathBuf>,
 }
 
 impl Default for MailConfig {
@@ -106,6 +108,7 @@ impl Default for MailConfig {
             undo_seconds: 10,
             outbox_dir: None,
             attachment_limit_mb: 25,
+            watch: Vec::new(),
         }
     }
 }

@@ -268,6 +268,9 @@ fn two_consoles_an_importer_and_a_cli_writer_share_one_queue() {
     for c in consoles.iter_mut() {
         c.send("\x1b");
         c.send("\x1b");
+        // The soak may stop with a menu open (`p`), where `q` is not "quit".
+        c.send("\x1b");
+        std::thread::sleep(Duration::from_millis(100));
         c.send("q");
         assert!(c.wait_exit().success(), "{}", c.screen());
     }

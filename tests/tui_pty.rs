@@ -404,3 +404,35 @@ fn ctrl_z_hands_the_terminal_back_and_redraws_on_return() {
     console.send("\x03");
     assert!(console.wait_exit().success());
 }
+
+fn write_mail(dir: &Path, name: &str, subject: &str, id: &str) {
+    let text = format!(
+        "From: Ivan Petrenko <ivan@example.com>\r\nTo: help@shop.example\r\nSubject: {subject}\r\nMessage-ID: <{id}@example.com>\r\nDate: Thu, 26 Nov 2026 09:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nДобрий день! {subject}\r\n"
+    );
+    let tmp = dir.join("tmp").join(name);
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, dir.join("new").join(name)).unwrap();
+}
+
+#[test]
+fn watched_maildir_is_imported_at_start_and_new_mail_appears_live() {
+    let (dir, db, config) = temp_paths();
+    let maildir = dir.path().join("Maildir");
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    write_mail(&maildir, "1.eml", "Waiting since morning", "first");
+    std::fs::write(
+        &config,
+        format!("[mail]\nwatch = [{:?}]\n", maildir.display().to_string()),
+    )
+    .unwrap();
+    let console = Console::start(&db, &config);
+    console.wait_for("Waiting since morning");
+    write_mail(&maildir, "2.eml", "Arrived while open", "second");
+    let screen = console.wait_for("Arrived while open");
+    assert!(
+        screen.contains("new message"),
+        "the status bar says mail arrived:\n{screen}"
+    );
+}

@@ -7,6 +7,7 @@
 pub mod action;
 pub mod app;
 pub mod courier;
+pub mod intake;
 pub mod keymap;
 pub mod panes;
 pub mod terminal;
@@ -37,9 +38,10 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
     std::thread::spawn(|| {
         crate::tone::Checker::builtin().check("warm up", &Default::default());
     });
+    let intake = intake::Intake::start(store.path(), &config);
     let mut app = App::with_worker(store, config)?;
     let mut terminal = terminal::init()?;
-    let result = run_loop(&mut terminal, &mut app, courier.as_ref());
+    let result = run_loop(&mut terminal, &mut app, courier.as_ref(), intake.as_ref());
     let saved = app.flush_draft();
     terminal::restore();
     result?;
@@ -51,6 +53,7 @@ fn run_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
     courier: Option<&courier::Courier>,
+    intake: Option<&intake::Intake>,
 ) -> anyhow::Result<()> {
     let size = terminal.size()?;
     app.size = (size.width, size.height);
@@ -86,6 +89,20 @@ fn run_loop(
                     if n == 1 { "y" } else { "ies" }
                 )),
                 courier::Delivery::Failed(why) => app.error(why),
+            }
+        }
+        for news in intake.map(|i| i.poll()).unwrap_or_default() {
+            match news {
+                intake::Arrival::Messages(n) => {
+                    if let Err(e) = app.reload() {
+                        app.store_error(e);
+                    }
+                    app.info(format!(
+                        "{n} new message{} arrived",
+                        if n == 1 { "" } else { "s" }
+                    ));
+                }
+                intake::Arrival::Failed(why) => app.error(why),
             }
         }
         if let Some(request) = app.request.take() {
