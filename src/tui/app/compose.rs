@@ -248,13 +248,7 @@ impl App {
                     message,
                     body,
                 });
-                self.composer = Composer {
-                    ticket: Some(id),
-                    ..Composer::default()
-                };
-                self.focus = Focus::Conversation;
-                self.reload()?;
-                self.open_ticket(id, false)?;
+                self.back_to_thread(id)?;
                 self.info("sent · u to undo");
             }
             ComposeMode::Note => {
@@ -267,18 +261,24 @@ impl App {
                         ..Default::default()
                     },
                 )?;
-                self.composer = Composer {
-                    ticket: Some(id),
-                    ..Composer::default()
-                };
-                self.focus = Focus::Conversation;
-                self.reload()?;
-                self.open_ticket(id, false)?;
+                self.back_to_thread(id)?;
                 self.info("note added (only you can see it)");
             }
             ComposeMode::Transcript => self.file_transcript(id, &body)?,
         }
         Ok(())
+    }
+
+    /// After something was filed from the composer: an empty composer on the same
+    /// ticket, the keyboard back on the thread, and the thread re-read to show it.
+    fn back_to_thread(&mut self, id: TicketId) -> Result<(), StoreError> {
+        self.composer = Composer {
+            ticket: Some(id),
+            ..Composer::default()
+        };
+        self.focus = Focus::Conversation;
+        self.reload()?;
+        self.open_ticket(id, false)
     }
 
     /// Opens the composer for a pasted chat transcript or typed call notes; with
@@ -344,13 +344,7 @@ impl App {
             &options,
         )
         .map_err(super::mail_error)?;
-        self.composer = Composer {
-            ticket: Some(id),
-            ..Composer::default()
-        };
-        self.focus = Focus::Conversation;
-        self.reload()?;
-        self.open_ticket(id, false)?;
+        self.back_to_thread(id)?;
         self.info(format!(
             "filed {} message(s) from the transcript",
             report.added
