@@ -55,11 +55,10 @@ pub(crate) fn upsert(conn: &Connection, who: &NewCustomer) -> Result<CustomerId>
     let mut found: Option<CustomerId> = None;
     for (kind, value) in &keys {
         found = conn
-            .query_row(
+            .prepare_cached(
                 "SELECT customer_id FROM customer_addresses WHERE kind = ?1 AND value = ?2",
-                params![kind, value],
-                |r| r.get(0),
-            )
+            )?
+            .query_row(params![kind, value], |r| r.get(0))
             .optional()?;
         if found.is_some() {
             break;
@@ -69,8 +68,10 @@ pub(crate) fn upsert(conn: &Connection, who: &NewCustomer) -> Result<CustomerId>
     let id = match found {
         Some(id) => {
             if !name.is_empty() {
-                conn.execute(
+                conn.prepare_cached(
                     "UPDATE customers SET name = ?2 WHERE id = ?1 AND (name = '' OR name LIKE '%@%')",
+                )?
+                .execute(
                     params![id, name],
                 )?;
             }
@@ -84,16 +85,18 @@ pub(crate) fn upsert(conn: &Connection, who: &NewCustomer) -> Result<CustomerId>
             } else {
                 name.to_string()
             };
-            conn.execute(
+            conn.prepare_cached(
                 "INSERT INTO customers(name, phone, created_at) VALUES (?1, ?2, ?3)",
-                params![display, who.phone, to_ts(Utc::now())],
-            )?;
+            )?
+            .execute(params![display, who.phone, to_ts(Utc::now())])?;
             conn.last_insert_rowid()
         }
     };
     for (kind, value) in &keys {
-        conn.execute(
+        conn.prepare_cached(
             "INSERT OR IGNORE INTO customer_addresses(kind, value, customer_id) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(
             params![kind, value, id],
         )?;
     }

@@ -6,7 +6,7 @@ use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use super::{tags_to_col, to_ts, Result, Store, StoreError};
-use crate::model::{Customer, Draft, Event, Message, Ticket};
+use crate::model::{normalize_subject, Customer, Draft, Event, Message, Ticket};
 
 /// The format version of [`Dump`]; bumped when a field changes meaning.
 pub const DUMP_FORMAT: u32 = 1;
@@ -92,14 +92,16 @@ impl Store {
             tx.execute(
                 "INSERT INTO tickets(id, subject, status, priority, channel, tags, assignee, customer_id,
                     created_at, updated_at, first_response_at, resolved_at, snoozed_until, escalated_to,
-                    escalation_reason, escalated_at, awaiting_reply_since, unread, version)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                    escalation_reason, escalated_at, awaiting_reply_since, unread, version, thread_subject)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+                    ?20)",
                 params![
                     t.id, t.subject, t.status.as_str(), t.priority.as_str(), t.channel.as_str(),
                     tags_to_col(&t.tags), t.assignee, t.customer_id, to_ts(t.created_at),
                     to_ts(t.updated_at), t.first_response_at.map(to_ts), t.resolved_at.map(to_ts),
                     t.snoozed_until.map(to_ts), esc.map(|e| &e.target), esc.map(|e| &e.reason),
-                    esc.map(|e| to_ts(e.at)), t.awaiting_reply_since.map(to_ts), t.unread, t.version
+                    esc.map(|e| to_ts(e.at)), t.awaiting_reply_since.map(to_ts), t.unread, t.version,
+                    normalize_subject(&t.subject)
                 ],
             )?;
         }

@@ -107,14 +107,14 @@ pub(crate) fn insert_message(
                 before.status,
                 Status::Pending | Status::Solved | Status::Closed
             );
-            conn.execute(
+            conn.prepare_cached(
                 "UPDATE tickets SET unread = 1, snoozed_until = NULL,
                     awaiting_reply_since = coalesce(awaiting_reply_since, ?2),
                     status = CASE WHEN ?3 THEN 'open' ELSE status END,
                     resolved_at = CASE WHEN ?3 THEN NULL ELSE resolved_at END
                  WHERE id = ?1",
-                params![ticket, ts, reopen],
-            )?;
+            )?
+            .execute(params![ticket, ts, reopen])?;
             if reopen {
                 write_event(
                     conn,
@@ -128,13 +128,13 @@ pub(crate) fn insert_message(
         }
         Direction::Outbound => {
             let first_answer = before.status == Status::New;
-            conn.execute(
+            conn.prepare_cached(
                 "UPDATE tickets SET awaiting_reply_since = NULL,
                     first_response_at = coalesce(first_response_at, ?2),
                     status = CASE WHEN ?3 THEN 'open' ELSE status END
                  WHERE id = ?1",
-                params![ticket, ts, first_answer],
-            )?;
+            )?
+            .execute(params![ticket, ts, first_answer])?;
         }
         Direction::Note => {}
     }
@@ -194,11 +194,8 @@ impl Store {
     pub fn ticket_by_message_id(&self, message_id: &str) -> Result<Option<TicketId>> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT ticket_id FROM messages WHERE message_id = ?1",
-                [message_id],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT ticket_id FROM messages WHERE message_id = ?1")?
+            .query_row([message_id], |r| r.get(0))
             .optional()?)
     }
 
@@ -224,17 +221,14 @@ impl Store {
     pub fn draft(&self, ticket: TicketId) -> Result<Option<Draft>> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT ticket_id, body, updated_at FROM drafts WHERE ticket_id = ?1",
-                [ticket],
-                |r| {
-                    Ok(Draft {
-                        ticket_id: r.get(0)?,
-                        body: r.get(1)?,
-                        updated_at: from_ts(r.get(2)?),
-                    })
-                },
-            )
+            .prepare_cached("SELECT ticket_id, body, updated_at FROM drafts WHERE ticket_id = ?1")?
+            .query_row([ticket], |r| {
+                Ok(Draft {
+                    ticket_id: r.get(0)?,
+                    body: r.get(1)?,
+                    updated_at: from_ts(r.get(2)?),
+                })
+            })
             .optional()?)
     }
 

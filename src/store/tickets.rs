@@ -12,8 +12,8 @@ use super::{
     StoreError,
 };
 use crate::model::{
-    Channel, Customer, Escalation, Event, NewMessage, NewTicket, Priority, Status, Ticket,
-    TicketChange, TicketDetail, TicketId, TicketSummary,
+    normalize_subject, Channel, Customer, Escalation, Event, NewMessage, NewTicket, Priority,
+    Status, Ticket, TicketChange, TicketDetail, TicketId, TicketSummary,
 };
 
 /// The inbox's saved views. Each is a question the support person asks of the queue.
@@ -151,8 +151,9 @@ pub(crate) fn insert_ticket(conn: &Connection, new: &NewTicket, actor: &str) -> 
         .filter(|t| !t.is_empty())
         .collect();
     conn.prepare_cached(
-        "INSERT INTO tickets(subject, status, priority, channel, tags, customer_id, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+        "INSERT INTO tickets(subject, status, priority, channel, tags, customer_id, created_at, updated_at,
+            thread_subject)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)",
     )?
     .execute(params![
         subject,
@@ -161,7 +162,8 @@ pub(crate) fn insert_ticket(conn: &Connection, new: &NewTicket, actor: &str) -> 
         new.channel.as_str(),
         tags_to_col(&tags),
         customer_id,
-        to_ts(at)
+        to_ts(at),
+        normalize_subject(subject)
     ])?;
     let id = conn.last_insert_rowid();
     write_event(conn, Some(id), actor, "created", None, Some(subject))?;
@@ -408,8 +410,8 @@ impl Store {
                     return Err(StoreError::Invalid("a ticket needs a subject".into()));
                 }
                 tx.execute(
-                    "UPDATE tickets SET subject = ?2 WHERE id = ?1",
-                    params![id, subject],
+                    "UPDATE tickets SET subject = ?2, thread_subject = ?3 WHERE id = ?1",
+                    params![id, subject, normalize_subject(subject)],
                 )?;
                 index_ticket_messages(&tx, id)?;
                 ev(
