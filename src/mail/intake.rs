@@ -19,7 +19,7 @@ use super::parse::{parse_mail, ParsedMail};
 use super::sources::{open_source, Item, Payload, Position};
 use super::{sha256_hex, MailError};
 use crate::config::Config;
-use crate::model::{Channel, Direction, NewCustomer, NewMessage};
+use crate::model::{Channel, Direction, Formality, Language, NewCustomer, NewMessage};
 use crate::store::{IngestMessage, IngestOutcome, SourceProgress, Store};
 
 /// How an import runs.
@@ -316,12 +316,47 @@ impl<'a> Run<'a> {
         &mut self,
         format: Format,
         key: Option<String>,
-        items: Box<dyn Iterator<Item = Item> + '_>,
+        items: Box<dyn Iterator<Item = Item> + Send + '_>,
+        progress: &mut dyn FnMut(ProgressEvent),
+    ) -> Result<bool, MailError> {
+        // Reading, hashing, MIME parsing and language detection need nothing from the
+        // database, so they run one item ahead on a second thread while this one
+        // writes: on two cores the import takes the longer of the two, not the sum.
+        let ours = self.ours.clone();
+        let in_flight = InFlight::default();
+        let (sender, received) = std::sync::mpsc::sync_channel::<(Item, usize)>(PIPELINE_ITEMS);
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                for item in items {
+                    let item = prepare(item, &ours);
+                    let size = item.payload.size();
+                    in_flight.acquire(size);
+                    if sender.send((item, size)).is_err() {
+                        break;
+                    }
+                }
+                drop(sender);
+            });
+            let result = self.consume(format, key, received.iter(), &in_flight, progress);
+            // Dropping the receiver lets the reader stop at its next item.
+            drop(received);
+            in_flight.close();
+            result
+        })
+    }
+
+    fn consume(
+        &mut self,
+        format: Format,
+        key: Option<String>,
+        items: impl Iterator<Item = (Item, usize)>,
+        in_flight: &InFlight,
         progress: &mut dyn FnMut(ProgressEvent),
     ) -> Result<bool, MailError> {
         let mut batch = Batch::default();
         let mut last = Position::default();
-        for item in items {
+        for (item, size) in items {
+            in_flight.release(size);
             if self
                 .options
                 .stop_after
@@ -372,26 +407,39 @@ impl<'a> Run<'a> {
                 Ok(None)
             }
             Payload::Chat(chat) => Ok(Some(chat.into_ingest(self.options.chat_window))),
-            Payload::Raw {
+            raw @ Payload::Raw { .. } => {
+                let prepared = prepare_payload(raw, &self.ours);
+                self.convert(format, location, prepared)
+            }
+            Payload::Parsed {
                 bytes,
+                sha256,
+                parsed,
+                profile,
                 fallback_date,
                 seen,
             } => {
-                let sha = sha256_hex(&bytes);
-                if self.store.has_raw(&sha)? {
+                if self.store.has_raw(&sha256)? {
                     self.report.duplicate_content += 1;
                     self.report.formats.entry(format).or_default().duplicates += 1;
                     return Ok(None);
                 }
-                let parsed = match parse_mail(&bytes) {
-                    Ok(p) => p,
+                let parsed = match parsed {
+                    Ok(p) => *p,
                     Err(reason) => {
                         self.fail(format, location, reason);
                         return Ok(None);
                     }
                 };
-                let ingest =
-                    self.mail_to_ingest(parsed, bytes, sha, fallback_date, seen, &location)?;
+                let mail = Mail {
+                    parsed,
+                    raw: bytes,
+                    sha256,
+                    profile,
+                    fallback_date,
+                    seen,
+                };
+                let ingest = self.mail_to_ingest(mail, &location)?;
                 Ok(Some(ingest))
             }
         }
@@ -402,20 +450,17 @@ impl<'a> Run<'a> {
         self.report.failures.push(Problem { location, reason });
     }
 
-    fn mail_to_ingest(
-        &mut self,
-        parsed: ParsedMail,
-        raw: Vec<u8>,
-        sha256: String,
-        fallback_date: Option<DateTime<Utc>>,
-        seen: bool,
-        location: &str,
-    ) -> Result<IngestMessage, MailError> {
+    fn mail_to_ingest(&mut self, mail: Mail, location: &str) -> Result<IngestMessage, MailError> {
+        let Mail {
+            parsed,
+            raw,
+            sha256,
+            profile,
+            fallback_date,
+            seen,
+        } = mail;
+        let outbound = is_ours(&parsed, &self.ours);
         let mut warnings = parsed.warnings;
-        let outbound = parsed
-            .from
-            .as_ref()
-            .is_some_and(|(_, addr)| self.ours.contains(addr));
         let (direction, customer, author) = if outbound {
             let to = parsed
                 .recipients
@@ -457,7 +502,6 @@ impl<'a> Run<'a> {
             attachments.push(self.attachments.keep(part, &mut warnings)?);
         }
         let sent_at = parsed.date.or(fallback_date);
-        let profile = (direction == Direction::Inbound).then(|| profile_of(&parsed.body));
         for w in warnings {
             self.report.warnings.push(Problem {
                 location: location.to_string(),
@@ -541,6 +585,122 @@ impl<'a> Run<'a> {
 }
 
 /// Language and formality of a customer's text, from the tone module.
+/// Items read ahead of the writer at most; with [`IN_FLIGHT_BYTES`] this bounds what
+/// the reading thread holds.
+const PIPELINE_ITEMS: usize = 64;
+
+/// Bytes read ahead of the writer at most (one bigger item is always let through), so
+/// a mailbox of 50 MB messages never has more than a few in memory.
+const IN_FLIGHT_BYTES: usize = 8 * 1024 * 1024;
+
+/// Mail prepared off the writer's thread, as `mail_to_ingest` takes it.
+struct Mail {
+    parsed: ParsedMail,
+    raw: Vec<u8>,
+    sha256: String,
+    profile: Option<(Language, Formality)>,
+    fallback_date: Option<DateTime<Utc>>,
+    seen: bool,
+}
+
+/// Whether the sender is one of our own addresses (a Sent folder).
+fn is_ours(parsed: &ParsedMail, ours: &HashSet<String>) -> bool {
+    parsed
+        .from
+        .as_ref()
+        .is_some_and(|(_, addr)| ours.contains(addr))
+}
+
+/// The store-free work on one item: hash, parse, and the customer's language.
+fn prepare(item: Item, ours: &HashSet<String>) -> Item {
+    Item {
+        payload: prepare_payload(item.payload, ours),
+        ..item
+    }
+}
+
+fn prepare_payload(payload: Payload, ours: &HashSet<String>) -> Payload {
+    let Payload::Raw {
+        bytes,
+        fallback_date,
+        seen,
+    } = payload
+    else {
+        return payload;
+    };
+    let sha256 = sha256_hex(&bytes);
+    let parsed = parse_mail(&bytes).map(Box::new);
+    let profile = match &parsed {
+        Ok(p) if !is_ours(p, ours) => Some(profile_of(&p.body)),
+        _ => None,
+    };
+    Payload::Parsed {
+        bytes,
+        sha256,
+        parsed,
+        profile,
+        fallback_date,
+        seen,
+    }
+}
+
+impl Payload {
+    /// Memory an item holds, for the read-ahead bound.
+    fn size(&self) -> usize {
+        match self {
+            Payload::Raw { bytes, .. } => bytes.len(),
+            Payload::Parsed { bytes, parsed, .. } => {
+                bytes.len()
+                    + parsed.as_ref().map_or(0, |p| {
+                        p.body.len()
+                            + p.html_body.as_ref().map_or(0, String::len)
+                            + p.attachments.iter().map(|a| a.content.len()).sum::<usize>()
+                    })
+            }
+            Payload::Chat(c) => c.text.len(),
+            Payload::Service | Payload::Failed(_) => 0,
+        }
+    }
+}
+
+/// A byte budget shared by the reading thread and the writer: the reader waits while
+/// the writer has more than [`IN_FLIGHT_BYTES`] to catch up on.
+#[derive(Default)]
+struct InFlight {
+    state: std::sync::Mutex<(usize, bool)>,
+    changed: std::sync::Condvar,
+}
+
+impl InFlight {
+    fn acquire(&self, bytes: usize) {
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        while !state.1 && state.0 > 0 && state.0 + bytes > IN_FLIGHT_BYTES {
+            state = match self.changed.wait(state) {
+                Ok(s) => s,
+                Err(_) => return,
+            };
+        }
+        state.0 += bytes;
+    }
+
+    fn release(&self, bytes: usize) {
+        if let Ok(mut state) = self.state.lock() {
+            state.0 = state.0.saturating_sub(bytes);
+        }
+        self.changed.notify_all();
+    }
+
+    /// The writer is done: never make the reader wait again.
+    fn close(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.1 = true;
+        }
+        self.changed.notify_all();
+    }
+}
+
 pub(crate) fn profile_of(body: &str) -> (crate::model::Language, crate::model::Formality) {
     crate::tone::customer_profile(body)
 }

@@ -12,6 +12,8 @@ use super::chat::ChatMessage;
 use super::detect::Source;
 use super::intake::ImportOptions;
 use super::mbox::MboxReader;
+use super::parse::ParsedMail;
+use crate::model::{Formality, Language};
 
 /// Where a source stopped, stored as JSON in `import_sources`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +42,16 @@ pub(crate) enum Payload {
         fallback_date: Option<DateTime<Utc>>,
         seen: bool,
     },
+    /// Mail already hashed and parsed off the writer's thread (see `intake`), with
+    /// the sender's language when it is a customer's message.
+    Parsed {
+        bytes: Vec<u8>,
+        sha256: String,
+        parsed: Result<Box<ParsedMail>, String>,
+        profile: Option<(Language, Formality)>,
+        fallback_date: Option<DateTime<Utc>>,
+        seen: bool,
+    },
     /// A chat message, already structured.
     Chat(Box<ChatMessage>),
     /// A chat service message (join, call, pin): counted, not imported.
@@ -53,7 +65,7 @@ pub(crate) fn open_source<'s>(
     resume: Option<&Position>,
     options: &ImportOptions,
     me: &[String],
-) -> Result<Box<dyn Iterator<Item = Item> + 's>, String> {
+) -> Result<Box<dyn Iterator<Item = Item> + Send + 's>, String> {
     match source {
         Source::Mbox(path) => mbox_items(path, resume.and_then(|p| p.offset)),
         Source::Maildir(dir) => {
@@ -101,7 +113,7 @@ fn chat_items(
     path: &Path,
     msgs: Vec<Payload>,
     resume: Option<&Position>,
-) -> Box<dyn Iterator<Item = Item>> {
+) -> Box<dyn Iterator<Item = Item> + Send> {
     let skip = resume.and_then(|p| p.next).unwrap_or(0);
     let shown = path.display().to_string();
     Box::new(
@@ -123,7 +135,7 @@ fn file_items(
     files: Vec<PathBuf>,
     after: Option<String>,
     maildir: bool,
-) -> Box<dyn Iterator<Item = Item>> {
+) -> Box<dyn Iterator<Item = Item> + Send> {
     Box::new(
         files
             .into_iter()
@@ -179,7 +191,7 @@ fn maildir_seen(path: &Path) -> bool {
 fn mbox_items(
     path: &Path,
     resume_at: Option<u64>,
-) -> Result<Box<dyn Iterator<Item = Item>>, String> {
+) -> Result<Box<dyn Iterator<Item = Item> + Send>, String> {
     let mut file = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
     let start = resume_at
         .filter(|&off| starts_with_from(&mut file, off))

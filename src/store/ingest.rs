@@ -487,3 +487,74 @@ pub(crate) fn restore_ledger(
     Ok(())
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mail(n: u32, subject: &str, email: &str) -> IngestMessage {
+        IngestMessage {
+            message: NewMessage {
+                direction: Direction::Inbound,
+                author: "Customer".into(),
+                body: format!("message {n}"),
+                sent_at: Some(Utc::now() - chrono::Duration::minutes(i64::from(100 - n))),
+                message_id: Some(format!("<m{n}@example.com>")),
+                ..Default::default()
+            },
+            subject: subject.into(),
+            customer: NewCustomer {
+                name: "Customer".into(),
+                email: Some(email.into()),
+                ..Default::default()
+            },
+            channel: Channel::Email,
+            raw: format!("raw {n}").into_bytes(),
+            sha256: format!("sha-{n}"),
+            profile: None,
+            seen: false,
+            ticket: None,
+            thread_window: chrono::Duration::days(30),
+        }
+    }
+
+    #[test]
+    fn one_refused_message_fails_alone_and_the_rest_of_its_batch_commits() {
+        let mut store = Store::open_in_memory().unwrap();
+        let mut refused = mail(2, "Lost", "b@example.com");
+        refused.ticket = Some(9_999); // no such ticket
+        let batch = [
+            mail(1, "First", "a@example.com"),
+            refused,
+            mail(3, "Third", "c@example.com"),
+        ];
+        let out = store.ingest_batch(&batch, None).unwrap();
+        assert!(matches!(out[0], Ok(IngestOutcome::Added { .. })));
+        assert!(matches!(out[1], Err(StoreError::NotFound { .. })));
+        assert!(matches!(out[2], Ok(IngestOutcome::Added { .. })));
+        assert!(store.has_raw("sha-1").unwrap() && store.has_raw("sha-3").unwrap());
+        assert!(
+            !store.has_raw("sha-2").unwrap(),
+            "nothing of the refused one stays"
+        );
+    }
+
+    #[test]
+    fn subject_threading_finds_the_right_ticket_among_many_of_one_sender() {
+        let mut store = Store::open_in_memory().unwrap();
+        let many: Vec<_> = (0..50)
+            .map(|n| mail(n, &format!("Digest {n}"), "list@example.com"))
+            .collect();
+        store.ingest_batch(&many, None).unwrap();
+        let mut reply = mail(77, "RE:  Digest   17", "list@example.com");
+        reply.message.message_id = Some("<other@example.com>".into());
+        let out = store.ingest_batch(&[reply], None).unwrap();
+        let Ok(IngestOutcome::Added {
+            ticket, new_ticket, ..
+        }) = out[0]
+        else {
+            panic!("not added: {:?}", out[0]);
+        };
+        assert!(!new_ticket);
+        assert_eq!(store.ticket(ticket).unwrap().subject, "Digest 17");
+    }
+}

@@ -281,6 +281,8 @@ pub fn migrate(conn: &mut Connection) -> Result<bool, StoreError> {
 /// older firstline wrote them; the application always migrates to the current version.
 #[doc(hidden)]
 pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<bool, StoreError> {
+    // Migrations call firstline's SQL functions (V7 backfills `fl_thread_subject`).
+    super::register_functions(conn)?;
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > CURRENT_VERSION {
         return Err(StoreError::NewerSchema {
@@ -362,6 +364,24 @@ mod tests {
             found, 1,
             "an existing reply is searchable after the upgrade"
         );
+    }
+
+    #[test]
+    fn upgrade_to_seven_fills_the_threading_subject_of_existing_tickets() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 6).unwrap();
+        conn.execute_batch(
+            "INSERT INTO customers(id, name, created_at) VALUES (1, 'Олена', 0);
+             INSERT INTO tickets(subject, status, priority, channel, tags, customer_id, created_at, updated_at)
+             VALUES ('Re: AW:  Не можу   увійти', 'new', 'normal', 'email', '', 1, 0, 0);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let key: String = conn
+            .query_row("SELECT thread_subject FROM tickets", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(key, crate::model::normalize_subject("Не можу увійти"));
+        assert_eq!(key, "не можу увійти");
     }
 
     #[test]
