@@ -60,13 +60,20 @@ fn run_loop(
     app.reload()?;
     // For start-up benchmarks: quit as soon as the first complete frame is drawn.
     let exit_after_first_frame = std::env::var_os("FIRSTLINE_EXIT_AFTER_FIRST_FRAME").is_some();
+    let mut frame_log = FrameLog::from_env();
+    let mut input_at: Option<Instant> = None;
     while !app.should_quit {
         terminal.draw(|frame| panes::draw(frame, app))?;
+        if let (Some(log), Some(at)) = (frame_log.as_mut(), input_at.take()) {
+            log.record(at.elapsed());
+        }
         if exit_after_first_frame {
             break;
         }
         if event::poll(POLL)? {
-            match event::read()? {
+            let event = event::read()?;
+            input_at = Some(Instant::now());
+            match event {
                 Event::Key(key) => update::handle_key(app, key),
                 Event::Resize(w, h) => {
                     app.size = (w, h);
@@ -110,6 +117,34 @@ fn run_loop(
         }
     }
     Ok(())
+}
+
+/// For the key-latency benchmark (`benches/keys.sh`): with `FIRSTLINE_FRAME_LOG=path`
+/// the console appends, for every input event, the microseconds from reading it to
+/// the end of the frame that shows its effect. Hidden like the first-frame flag.
+struct FrameLog {
+    out: std::io::BufWriter<std::fs::File>,
+}
+
+impl FrameLog {
+    fn from_env() -> Option<FrameLog> {
+        let path = std::env::var_os("FIRSTLINE_FRAME_LOG")?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .ok()?;
+        Some(FrameLog {
+            out: std::io::BufWriter::new(file),
+        })
+    }
+
+    fn record(&mut self, took: Duration) {
+        use std::io::Write;
+        // Best effort: a benchmark aid must never disturb the console.
+        let _ = writeln!(self.out, "{}", took.as_micros());
+        let _ = self.out.flush();
+    }
 }
 
 /// Does what `App` asked of the terminal, reporting failures in the status bar.

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Key press to frame: drives the real console in a 200x60 tmux pane on a database
+# (default: a fresh 100k-ticket / 1M-message `dev gen` archive) and reads the
+# console's own log of how long each input took to reach the screen
+# (FIRSTLINE_FRAME_LOG: from reading the key to the end of the frame that shows it).
+# Also reports the console's peak RSS (VmHWM) and time to the first frame.
+#
+#   benches/keys.sh [DB]        # DB defaults to /tmp/firstline-1m.db (made if missing)
+#
+# Needs tmux (installed from Debian when missing). Target: key press to frame < 16 ms.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DB=${1:-/tmp/firstline-1m.db}
+command -v tmux >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; }
+cargo build --release --quiet
+FL="$PWD/target/release/firstline"
+if [ ! -f "$DB" ]; then
+  echo "generating $DB (100k tickets, 1M messages; takes a few minutes)"
+  "$FL" dev gen --tickets 100000 --messages 1000000 --out "$DB" >/dev/null
+fi
+LOG=$(mktemp /tmp/firstline-keys.XXXXXX)
+S=fl-keys-$$
+# One untimed start so the migration (if any) and the page cache are done.
+FIRSTLINE_EXIT_AFTER_FIRST_FRAME=1 "$FL" --db "$DB" >/dev/null 2>&1 </dev/null || true
+
+# Time to first complete frame, from outside, ten runs.
+first=()
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+  s=$(date +%s%N)
+  tmux new-session -d -s "$S-f" -x 200 -y 60 \
+    "FIRSTLINE_EXIT_AFTER_FIRST_FRAME=1 $FL --db $DB; tmux wait-for -S $S-done"
+  tmux wait-for "$S-done"
+  e=$(date +%s%N)
+  first+=($(( (e - s) / 1000000 )))
+done
+
+tmux new-session -d -s "$S" -x 200 -y 60 "FIRSTLINE_FRAME_LOG=$LOG $FL --db $DB"
+sleep 1.5
+PID=$(pgrep -n -f "firstline --db $DB" || true)
+key() { tmux send-keys -t "$S" "$@"; sleep 0.06; }
+for _ in $(seq 40); do key j; done            # move down the inbox
+for _ in $(seq 20); do key k; done            # and up
+key 2; key G; key g; key 1                     # views, bottom and top of All
+for _ in $(seq 10); do key Enter; key Escape; done   # open and close tickets
+key Enter; for _ in $(seq 10); do key J; done; key Escape   # next ticket x10
+key /; for c in i n v o i c e; do key "$c"; done; sleep 0.5; key Escape  # search as you type
+key r; for c in H e l l o , ' ' t h a n k s; do key "$c"; done  # type in the composer
+key Escape; sleep 0.3
+RSS=$(awk '/VmHWM/{print $2/1024 " MB"}' "/proc/$PID/status" 2>/dev/null || echo "n/a")
+tmux send-keys -t "$S" q; sleep 0.5; tmux kill-session -t "$S" 2>/dev/null || true
+
+python3 - "$LOG" "$RSS" "${first[@]}" <<'PY'
+import sys
+log, rss, first = sys.argv[1], sys.argv[2], sorted(int(x) for x in sys.argv[3:])
+us = sorted(int(l) for l in open(log) if l.strip())
+if not us:
+    sys.exit("no frames were logged")
+q = lambda p: us[min(len(us) - 1, int(p * len(us)))] / 1000
+print(f"key press to frame over {len(us)} inputs: median {q(0.5):.2f} ms, "
+      f"p95 {q(0.95):.2f} ms, max {us[-1]/1000:.2f} ms (target < 16 ms)")
+print(f"first frame (exec to exit after first frame, 10 runs, incl. tmux): "
+      f"median {first[len(first)//2]} ms, min {first[0]} ms (target < 150 ms)")
+print(f"peak RSS of the console after the session: {rss} (target < 150 MB)")
+PY
+rm -f "$LOG"
