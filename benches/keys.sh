@@ -52,9 +52,16 @@ tmux send-keys -t "$S" q; sleep 0.5; tmux kill-session -t "$S" 2>/dev/null || tr
 python3 - "$LOG" "$RSS" "${first[@]}" <<'PY'
 import sys
 log, rss, first = sys.argv[1], sys.argv[2], sorted(int(x) for x in sys.argv[3:])
-us = sorted(int(l) for l in open(log) if l.strip())
+rows = [l.rstrip("\n").split("\t", 1) for l in open(log) if l.strip()]
+us = sorted(int(r[0]) for r in rows)
 if not us:
     sys.exit("no frames were logged")
+by = {}
+for r in rows:
+    by.setdefault(r[1] if len(r) > 1 else "?", []).append(int(r[0]) / 1000)
+print("slowest inputs (where, key: count, max ms):",
+      ", ".join(f"{k}: {len(v)}, {max(v):.1f}" for k, v in
+                sorted(by.items(), key=lambda kv: -max(kv[1]))[:6]))
 q = lambda p: us[min(len(us) - 1, int(p * len(us)))] / 1000
 print(f"key press to frame over {len(us)} inputs: median {q(0.5):.2f} ms, "
       f"p95 {q(0.95):.2f} ms, max {us[-1]/1000:.2f} ms (target < 16 ms)")

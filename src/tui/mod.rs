@@ -61,18 +61,20 @@ fn run_loop(
     // For start-up benchmarks: quit as soon as the first complete frame is drawn.
     let exit_after_first_frame = std::env::var_os("FIRSTLINE_EXIT_AFTER_FIRST_FRAME").is_some();
     let mut frame_log = FrameLog::from_env();
-    let mut input_at: Option<Instant> = None;
+    let mut input_at: Option<(Instant, String)> = None;
     while !app.should_quit {
         terminal.draw(|frame| panes::draw(frame, app))?;
-        if let (Some(log), Some(at)) = (frame_log.as_mut(), input_at.take()) {
-            log.record(at.elapsed());
+        if let (Some(log), Some((at, what))) = (frame_log.as_mut(), input_at.take()) {
+            log.record(at.elapsed(), &what);
         }
         if exit_after_first_frame {
             break;
         }
         if event::poll(POLL)? {
             let event = event::read()?;
-            input_at = Some(Instant::now());
+            if frame_log.is_some() {
+                input_at = Some((Instant::now(), FrameLog::label(&event, app)));
+            }
             match event {
                 Event::Key(key) => update::handle_key(app, key),
                 Event::Resize(w, h) => {
@@ -139,10 +141,25 @@ impl FrameLog {
         })
     }
 
-    fn record(&mut self, took: Duration) {
+    /// What the input was and where: "Inbox j", "Composer H".
+    fn label(event: &Event, app: &App) -> String {
+        let key = match event {
+            Event::Key(key) => match key.code {
+                event::KeyCode::Char(c) => c.to_string(),
+                code => format!("{code:?}"),
+            },
+            Event::Resize(..) => "resize".into(),
+            Event::Mouse(_) => "mouse".into(),
+            Event::Paste(_) => "paste".into(),
+            _ => "other".into(),
+        };
+        format!("{:?} {key}", app.context())
+    }
+
+    fn record(&mut self, took: Duration, what: &str) {
         use std::io::Write;
         // Best effort: a benchmark aid must never disturb the console.
-        let _ = writeln!(self.out, "{}", took.as_micros());
+        let _ = writeln!(self.out, "{}\t{what}", took.as_micros());
         let _ = self.out.flush();
     }
 }
