@@ -1035,8 +1035,9 @@ mod site_watch {
         }
     }
 
-    /// A loopback https server: answers 200 with the given certificate, or (without
-    /// one) accepts connections and never says a word, like a wedged TLS terminator.
+    /// A loopback https server: answers a redirect with the given certificate, or
+    /// (without one) accepts connections and never says a word, like a wedged TLS
+    /// terminator.
     struct TlsSite {
         addr: SocketAddr,
         /// The SNI name of each finished handshake.
@@ -1047,6 +1048,12 @@ mod site_watch {
 
     impl TlsSite {
         fn start(config: Option<Arc<rustls::ServerConfig>>) -> TlsSite {
+            TlsSite::start_with(config, false)
+        }
+
+        /// `abrupt`: answer 200 with neither a length nor a TLS close_notify and hang
+        /// up, as many real servers do.
+        fn start_with(config: Option<Arc<rustls::ServerConfig>>, abrupt: bool) -> TlsSite {
             let listener = TcpListener::bind("127.0.0.1:0").unwrap();
             listener.set_nonblocking(true).unwrap();
             let addr = listener.local_addr().unwrap();
@@ -1060,7 +1067,9 @@ mod site_watch {
                         return;
                     }
                     match (listener.accept(), &config) {
-                        (Ok((stream, _)), Some(config)) => serve_tls(stream, config.clone(), &n),
+                        (Ok((stream, _)), Some(config)) => {
+                            serve_tls(stream, config.clone(), &n, abrupt)
+                        }
                         (Ok((stream, _)), None) => stalled.push(stream),
                         (Err(_), _) => std::thread::sleep(StdDuration::from_millis(5)),
                     }
@@ -1092,6 +1101,7 @@ mod site_watch {
         stream: TcpStream,
         config: Arc<rustls::ServerConfig>,
         names: &Mutex<Vec<Option<String>>>,
+        abrupt: bool,
     ) {
         let _ = stream.set_nonblocking(false);
         let _ = stream.set_read_timeout(Some(StdDuration::from_secs(2)));
@@ -1112,6 +1122,10 @@ mod site_watch {
             .lock()
             .unwrap()
             .push(tls.conn.server_name().map(str::to_string));
+        if abrupt {
+            let _ = tls.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nok");
+            return;
+        }
         let _ = tls.write_all(
             b"HTTP/1.1 301 Moved Permanently\r\nLocation: /health/\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
         );
@@ -1140,6 +1154,16 @@ mod site_watch {
             vec![Some("localhost".to_string())],
             "SNI carries the host name"
         );
+    }
+
+    #[test]
+    fn https_probe_accepts_an_answer_ended_by_a_hang_up_without_close_notify() {
+        let ca = TestCa::new();
+        let site = TlsSite::start_with(Some(ca.server(&["localhost"], false)), true);
+        let url = watch::parse_url(&site.url("localhost")).unwrap();
+        let p = watch::probe_with(&url, StdDuration::from_secs(3), &ca.trust());
+        assert_eq!((p.status, p.error.as_deref()), (Some(200), None), "{p:?}");
+        assert!(p.elapsed_ms < 2000, "the hang-up ends the read: {p:?}");
     }
 
     #[test]

@@ -358,14 +358,10 @@ fn fetch(url: &HttpUrl, timeout: Duration, trust: &Trust, start: Instant) -> Res
             {
                 return status_of(&received).ok_or_else(|| timed_out(timeout));
             }
-            // Many https servers hang up without a TLS close_notify once they answered.
-            Err(e)
-                if !received.is_empty()
-                    && matches!(
-                        e.kind(),
-                        std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::UnexpectedEof
-                    ) =>
-            {
+            // Many https servers hang up without a TLS close_notify once they answered;
+            // with nothing received it is a plain "closed without answering" below.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            Err(e) if !received.is_empty() && e.kind() == std::io::ErrorKind::ConnectionReset => {
                 break
             }
             Err(e) => return Err(format!("connection failed: {e}")),
@@ -484,6 +480,9 @@ fn tls_reason(error: &rustls::Error, host: &str) -> String {
             }
             other => format!("certificate rejected: {other}"),
         },
+        Tls::InvalidMessage(_) => {
+            "the server does not speak TLS on this port (is it an http:// address?)".to_string()
+        }
         Tls::NoCertificatesPresented => "the server presented no certificate".to_string(),
         Tls::AlertReceived(alert) => format!("the server refused the handshake ({alert:?})"),
         Tls::PeerIncompatible(_) => {
@@ -758,6 +757,11 @@ mod tests {
         let reason = |e: Cert| tls_reason(&rustls::Error::InvalidCertificate(e), "shop.ua");
         assert_eq!(reason(Cert::Expired), "TLS: certificate expired");
         assert!(reason(Cert::UnknownIssuer).contains("--ca-file"));
+        assert!(tls_reason(
+            &rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType),
+            "shop.ua"
+        )
+        .contains("does not speak TLS"));
         assert_eq!(
             reason(Cert::NotValidForNameContext {
                 expected: ServerName::try_from("shop.ua").unwrap(),
