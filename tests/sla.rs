@@ -971,11 +971,294 @@ mod site_watch {
             .unwrap()
             .starts_with("Recovered"));
         assert!(
-            q.run(&["watch", "https://shop.example/", "--once"])
+            q.run(&["watch", "ftp://shop.example/", "--once"])
                 .status
                 .code()
                 == Some(1)
         );
+    }
+
+    // ---- https ----------------------------------------------------------------------
+
+    use rcgen::{
+        date_time_ymd, BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair,
+    };
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    use std::sync::Mutex;
+
+    /// A private certificate authority made for one test, like an office's own CA.
+    struct TestCa {
+        pem: String,
+        issuer: Issuer<'static, KeyPair>,
+    }
+
+    impl TestCa {
+        fn new() -> TestCa {
+            let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            params
+                .distinguished_name
+                .push(DnType::CommonName, "firstline test CA");
+            let key = KeyPair::generate().unwrap();
+            let pem = params.self_signed(&key).unwrap().pem();
+            TestCa {
+                pem,
+                issuer: Issuer::new(params, key),
+            }
+        }
+
+        /// A server setup whose certificate names `names`; `expired` puts its
+        /// validity in 2020.
+        fn server(&self, names: &[&str], expired: bool) -> Arc<rustls::ServerConfig> {
+            let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+            let mut params = CertificateParams::new(names).unwrap();
+            if expired {
+                params.not_before = date_time_ymd(2020, 1, 1);
+                params.not_after = date_time_ymd(2020, 12, 31);
+            }
+            let key = KeyPair::generate().unwrap();
+            let cert = params.signed_by(&key, &self.issuer).unwrap();
+            let key = PrivateKeyDer::from(PrivatePkcs8KeyDer::from(key.serialize_der()));
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let config = rustls::ServerConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_no_client_auth()
+                .with_single_cert(vec![cert.der().clone()], key)
+                .unwrap();
+            Arc::new(config)
+        }
+
+        fn trust(&self) -> watch::Trust {
+            watch::Trust::with_ca_pem(self.pem.as_bytes(), std::path::Path::new("test-ca.pem"))
+                .unwrap()
+        }
+    }
+
+    /// A loopback https server: answers a redirect with the given certificate, or
+    /// (without one) accepts connections and never says a word, like a wedged TLS
+    /// terminator.
+    struct TlsSite {
+        addr: SocketAddr,
+        /// The SNI name of each finished handshake.
+        names: Arc<Mutex<Vec<Option<String>>>>,
+        stop: Arc<AtomicBool>,
+        handle: Option<JoinHandle<()>>,
+    }
+
+    impl TlsSite {
+        fn start(config: Option<Arc<rustls::ServerConfig>>) -> TlsSite {
+            TlsSite::start_with(config, false)
+        }
+
+        /// `abrupt`: answer 200 with neither a length nor a TLS close_notify and hang
+        /// up, as many real servers do.
+        fn start_with(config: Option<Arc<rustls::ServerConfig>>, abrupt: bool) -> TlsSite {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.set_nonblocking(true).unwrap();
+            let addr = listener.local_addr().unwrap();
+            let names = Arc::new(Mutex::new(Vec::new()));
+            let stop = Arc::new(AtomicBool::new(false));
+            let (n, s) = (names.clone(), stop.clone());
+            let handle = std::thread::spawn(move || {
+                let mut stalled = Vec::new();
+                for _ in 0..12_000 {
+                    if s.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    match (listener.accept(), &config) {
+                        (Ok((stream, _)), Some(config)) => {
+                            serve_tls(stream, config.clone(), &n, abrupt)
+                        }
+                        (Ok((stream, _)), None) => stalled.push(stream),
+                        (Err(_), _) => std::thread::sleep(StdDuration::from_millis(5)),
+                    }
+                }
+            });
+            TlsSite {
+                addr,
+                names,
+                stop,
+                handle: Some(handle),
+            }
+        }
+
+        fn url(&self, host: &str) -> String {
+            format!("https://{host}:{}/health", self.addr.port())
+        }
+    }
+
+    impl Drop for TlsSite {
+        fn drop(&mut self) {
+            self.stop.store(true, Ordering::SeqCst);
+            if let Some(h) = self.handle.take() {
+                let _ = h.join();
+            }
+        }
+    }
+
+    fn serve_tls(
+        stream: TcpStream,
+        config: Arc<rustls::ServerConfig>,
+        names: &Mutex<Vec<Option<String>>>,
+        abrupt: bool,
+    ) {
+        let _ = stream.set_nonblocking(false);
+        let _ = stream.set_read_timeout(Some(StdDuration::from_secs(2)));
+        let _ = stream.set_write_timeout(Some(StdDuration::from_secs(2)));
+        let Ok(conn) = rustls::ServerConnection::new(config) else {
+            return;
+        };
+        let mut tls = rustls::StreamOwned::new(conn, stream);
+        let mut request = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            match tls.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => request.extend_from_slice(&buf[..n]),
+            }
+        }
+        names
+            .lock()
+            .unwrap()
+            .push(tls.conn.server_name().map(str::to_string));
+        if abrupt {
+            let _ = tls.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nok");
+            return;
+        }
+        let _ = tls.write_all(
+            b"HTTP/1.1 301 Moved Permanently\r\nLocation: /health/\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        );
+        tls.conn.send_close_notify();
+        let _ = tls.flush();
+    }
+
+    fn problem(p: &Probe) -> String {
+        match watch::health(p, &policy()) {
+            Health::Down { problem } => problem,
+            other => panic!("expected down, got {other:?} from {p:?}"),
+        }
+    }
+
+    #[test]
+    fn https_probe_is_up_with_the_private_ca_and_sends_the_host_name() {
+        let ca = TestCa::new();
+        let site = TlsSite::start(Some(ca.server(&["localhost"], false)));
+        let url = watch::parse_url(&site.url("localhost")).unwrap();
+        let p = watch::probe_with(&url, StdDuration::from_secs(3), &ca.trust());
+        assert_eq!(p.status, Some(301), "a redirect counts as up: {p:?}");
+        assert_eq!(watch::health(&p, &policy()), Health::Up, "{p:?}");
+        assert!(p.elapsed_ms < 3000, "{p:?}");
+        assert_eq!(
+            *site.names.lock().unwrap(),
+            vec![Some("localhost".to_string())],
+            "SNI carries the host name"
+        );
+    }
+
+    #[test]
+    fn https_probe_accepts_an_answer_ended_by_a_hang_up_without_close_notify() {
+        let ca = TestCa::new();
+        let site = TlsSite::start_with(Some(ca.server(&["localhost"], false)), true);
+        let url = watch::parse_url(&site.url("localhost")).unwrap();
+        let p = watch::probe_with(&url, StdDuration::from_secs(3), &ca.trust());
+        assert_eq!((p.status, p.error.as_deref()), (Some(200), None), "{p:?}");
+        assert!(p.elapsed_ms < 2000, "the hang-up ends the read: {p:?}");
+    }
+
+    #[test]
+    fn https_probe_without_the_private_ca_is_down_for_an_untrusted_certificate() {
+        let ca = TestCa::new();
+        let site = TlsSite::start(Some(ca.server(&["localhost"], false)));
+        let url = watch::parse_url(&site.url("localhost")).unwrap();
+        let p = watch::probe(&url, StdDuration::from_secs(3));
+        assert_eq!(p.status, None);
+        let problem = problem(&p);
+        assert!(
+            problem.starts_with("TLS: certificate not trusted"),
+            "{problem}"
+        );
+        assert!(site.names.lock().unwrap().is_empty(), "no request was sent");
+    }
+
+    #[test]
+    fn https_probe_is_down_for_a_certificate_naming_another_host() {
+        let ca = TestCa::new();
+        let site = TlsSite::start(Some(ca.server(&["other.example"], false)));
+        let url = watch::parse_url(&site.url("127.0.0.1")).unwrap();
+        let p = watch::probe_with(&url, StdDuration::from_secs(3), &ca.trust());
+        assert_eq!(
+            problem(&p),
+            "TLS: certificate is for other.example, not 127.0.0.1"
+        );
+    }
+
+    #[test]
+    fn https_probe_is_down_for_an_expired_certificate() {
+        let ca = TestCa::new();
+        let site = TlsSite::start(Some(ca.server(&["localhost"], true)));
+        let url = watch::parse_url(&site.url("localhost")).unwrap();
+        let p = watch::probe_with(&url, StdDuration::from_secs(3), &ca.trust());
+        assert_eq!(problem(&p), "TLS: certificate expired");
+    }
+
+    #[test]
+    fn https_probe_gives_up_on_a_server_that_never_finishes_the_handshake() {
+        let ca = TestCa::new();
+        let site = TlsSite::start(None);
+        let url = watch::parse_url(&site.url("localhost")).unwrap();
+        let p = watch::probe_with(&url, StdDuration::from_millis(300), &ca.trust());
+        assert_eq!(
+            problem(&p),
+            "timed out after 300 ms in the TLS handshake",
+            "{p:?}"
+        );
+        assert!(
+            (300..1500).contains(&p.elapsed_ms),
+            "held to the limit: {p:?}"
+        );
+    }
+
+    #[test]
+    fn watch_command_trusts_a_ca_file_and_refuses_a_bad_one() {
+        let ca = TestCa::new();
+        let site = TlsSite::start(Some(ca.server(&["localhost", "127.0.0.1"], false)));
+        let q = Queue::new("");
+        let ca_path = q.dir.path().join("office-ca.pem");
+        std::fs::write(&ca_path, &ca.pem).unwrap();
+        let ca_arg = ca_path.to_str().unwrap();
+        let url = site.url("127.0.0.1");
+        let watch = |extra: &[&str]| {
+            let mut args = vec!["watch", url.as_str(), "--once", "--timeout", "3s"];
+            args.extend_from_slice(extra);
+            let out = q.run(&args);
+            (
+                out.status.code(),
+                String::from_utf8(out.stdout).unwrap(),
+                String::from_utf8(out.stderr).unwrap(),
+            )
+        };
+        let (code, text, _) = watch(&["--ca-file", ca_arg]);
+        assert_eq!(code, Some(0), "{text}");
+        assert!(text.contains("HTTP 301") && text.contains(" ms"), "{text}");
+
+        let (code, text, _) = watch(&[]);
+        assert_eq!(code, Some(3), "{text}");
+        assert!(
+            text.contains("DOWN TLS: certificate not trusted") && text.contains("opened ticket #1"),
+            "{text}"
+        );
+
+        let not_pem = q.dir.path().join("notes.txt");
+        std::fs::write(&not_pem, "call the hosting on Monday\n").unwrap();
+        for bad in [not_pem.to_str().unwrap(), "/nonexistent/office-ca.pem"] {
+            let (code, _, err) = watch(&["--ca-file", bad]);
+            assert_eq!(code, Some(1), "{err}");
+            assert!(
+                err.contains("CA file") && !err.contains("panicked"),
+                "{err}"
+            );
+        }
     }
 }
 

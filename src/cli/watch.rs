@@ -5,19 +5,20 @@ use anyhow::Result;
 use chrono::Utc;
 use clap::Args;
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use super::{user_error, Context};
-use crate::sla::watch::{self, WatchOutcome, WatchPolicy};
+use crate::sla::watch::{self, Trust, WatchOutcome, WatchPolicy};
 
-/// `firstline watch http://shop.example/health --every 1m`
+/// `firstline watch https://shop.example/health --every 1m`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Exit codes with --once: 0 every site up, 3 a site is down or slow.\n\nExamples:\n  firstline watch http://shop.example/ --every 1m\n  firstline watch http://shop.example/ http://api.example/health --slow-ms 2000\n  */5 * * * * firstline watch http://shop.example/ --once"
+    after_help = "Exit codes with --once: 0 every site up, 3 a site is down or slow.\n\nExamples:\n  firstline watch https://shop.example/ --every 1m\n  firstline watch https://shop.example/ http://api.example/health --slow-ms 2000\n  firstline watch https://intranet.lan/ --ca-file office-ca.pem\n  */5 * * * * firstline watch https://shop.example/ --once"
 )]
 pub struct WatchArgs {
-    /// Plain http:// URLs to check.
+    /// http:// or https:// URLs to check.
     #[arg(required = true, num_args = 1..)]
     pub urls: Vec<String>,
     /// Time between rounds: 30s, 1m, 5m, 1h.
@@ -32,6 +33,10 @@ pub struct WatchArgs {
     /// While a site stays down, add a note to its ticket at most this often.
     #[arg(long, default_value = "15m")]
     pub note_every: String,
+    /// Also trust the certificate authorities in this PEM file for https:// (a private
+    /// CA for internal sites); the public authorities stay trusted.
+    #[arg(long, value_name = "PATH")]
+    pub ca_file: Option<PathBuf>,
     /// Check once and exit (for cron).
     #[arg(long)]
     pub once: bool,
@@ -55,6 +60,10 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
         .map(|u| watch::parse_url(u).map(|p| (u.clone(), p)))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| user_error(e.to_string()))?;
+    let trust = match &args.ca_file {
+        Some(path) => Trust::with_ca_file(path).map_err(|e| user_error(e.to_string()))?,
+        None => Trust::public(),
+    };
     let mut store = ctx.open_store(false)?;
     let rounds = if args.once { Some(1) } else { args.rounds };
     let mut round = 0u64;
@@ -62,7 +71,7 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
         round += 1;
         let mut trouble = false;
         for (url, parsed) in &urls {
-            let probe = watch::probe(parsed, timeout);
+            let probe = watch::probe_with(parsed, timeout, &trust);
             let now = Utc::now();
             let outcome = watch::record(&mut store, url, &probe, &policy, now)?;
             let health = watch::health(&probe, &policy);

@@ -1,13 +1,20 @@
 //! Site watch, the seed's "tireless monitoring of the site's availability and
 //! speed": probe a URL, keep the history, and turn an outage into exactly one
 //! incident ticket that collects notes while the site stays down and records the
-//! recovery. The probe is a minimal blocking HTTP/1.1 client over `std::net` (plain
-//! `http://` only: no TLS stack is linked for this).
+//! recovery. The probe is a minimal blocking HTTP/1.1 client over `std::net`; for
+//! `https://` it speaks TLS through rustls, the same TLS stack (and the same
+//! webpki-roots trust store) that `lettre` already links for SMTP, so watching https
+//! sites adds no second HTTP or TLS library. A private CA for internal sites is
+//! trusted through [`Trust::with_ca_file`].
 
 use chrono::{DateTime, Utc};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
 use serde::Serialize;
 use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::model::{
@@ -61,58 +68,183 @@ pub enum WatchOutcome {
 /// A URL the built-in client cannot fetch.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UrlError {
-    #[error("'{0}' is not an http:// URL; the built-in watch speaks plain HTTP only (put an http:// health URL or a local TLS proxy in front)")]
+    #[error("'{0}' is not an http:// or https:// URL; the watch checks web sites only")]
     Unsupported(String),
     #[error("'{0}' has no host")]
     NoHost(String),
 }
 
-/// The parts of an `http://host[:port]/path` URL.
+/// Whether a watched URL is fetched in the clear or over TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Http,
+    Https,
+}
+
+impl Scheme {
+    /// The port a URL without one uses.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        }
+    }
+}
+
+/// The parts of an `http[s]://host[:port]/path` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HttpUrl {
+    pub scheme: Scheme,
     pub host: String,
     pub port: u16,
     pub path: String,
 }
 
-/// Splits an `http://` URL.
+/// Splits an `http://` or `https://` URL.
 pub fn parse_url(url: &str) -> Result<HttpUrl, UrlError> {
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| UrlError::Unsupported(url.to_string()))?;
-    let (authority, path) = match rest.find(['/', '?']) {
+    let unsupported = || UrlError::Unsupported(url.to_string());
+    let (scheme, rest) = url.split_once("://").ok_or_else(unsupported)?;
+    let scheme = if scheme.eq_ignore_ascii_case("http") {
+        Scheme::Http
+    } else if scheme.eq_ignore_ascii_case("https") {
+        Scheme::Https
+    } else {
+        return Err(unsupported());
+    };
+    let (authority, path) = match rest.find(['/', '?', '#']) {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
     };
-    let path = if path.starts_with('?') {
-        format!("/{path}")
-    } else {
+    let path = path.split('#').next().unwrap_or_default();
+    let path = if path.starts_with('/') {
         path.to_string()
+    } else {
+        format!("/{path}")
     };
     let authority = authority.rsplit('@').next().unwrap_or(authority);
     let (host, port) = match authority.rsplit_once(':') {
         Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => match p.parse() {
             Ok(port) => (h, port),
-            Err(_) => (authority, 80),
+            Err(_) => (authority, scheme.default_port()),
         },
-        _ => (authority, 80),
+        _ => (authority, scheme.default_port()),
     };
     let host = host.trim_start_matches('[').trim_end_matches(']');
     if host.is_empty() {
         return Err(UrlError::NoHost(url.to_string()));
     }
     Ok(HttpUrl {
+        scheme,
         host: host.to_string(),
         port,
         path,
     })
 }
 
-/// Fetches `url` once with a GET, giving up after `timeout`. Never panics; every
-/// failure is an `error` with the time it took to fail.
+/// A CA file `--ca-file` named that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TrustError {
+    #[error("cannot read the CA file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the CA file {} is not readable PEM ({reason}); export the CA certificate in PEM form", path.display())]
+    BadPem { path: PathBuf, reason: String },
+    #[error("the CA file {} holds no certificate; it needs one or more '-----BEGIN CERTIFICATE-----' blocks", path.display())]
+    NoCertificate { path: PathBuf },
+    #[error("the CA file {} has a block that is not a valid X.509 certificate", path.display())]
+    BadCertificate { path: PathBuf },
+}
+
+/// The certificate authorities an `https://` probe believes: the public web's
+/// (webpki-roots, the Mozilla list lettre already ships) plus, for internal sites,
+/// any private CA the user names. Built once per watch and shared by every probe.
+#[derive(Clone)]
+pub struct Trust {
+    config: Arc<rustls::ClientConfig>,
+}
+
+impl std::fmt::Debug for Trust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Trust")
+    }
+}
+
+impl Trust {
+    /// The public web's authorities only.
+    pub fn public() -> Trust {
+        static PUBLIC: OnceLock<Trust> = OnceLock::new();
+        PUBLIC
+            .get_or_init(|| Trust::from_roots(public_roots()))
+            .clone()
+    }
+
+    /// The public authorities plus every certificate in a PEM file (a private CA for
+    /// an intranet shop or a staging server). An unreadable file, one that is not PEM,
+    /// or one without a certificate is an error, never silently the public set.
+    pub fn with_ca_file(path: &Path) -> Result<Trust, TrustError> {
+        let pem = std::fs::read(path).map_err(|source| TrustError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Trust::with_ca_pem(&pem, path)
+    }
+
+    /// Like [`Trust::with_ca_file`] for PEM already in memory; `path` names it in errors.
+    pub fn with_ca_pem(pem: &[u8], path: &Path) -> Result<Trust, TrustError> {
+        let mut roots = public_roots();
+        let mut added = 0;
+        for cert in CertificateDer::pem_slice_iter(pem) {
+            let cert = cert.map_err(|e| TrustError::BadPem {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+            roots.add(cert).map_err(|_| TrustError::BadCertificate {
+                path: path.to_path_buf(),
+            })?;
+            added += 1;
+        }
+        if added == 0 {
+            return Err(TrustError::NoCertificate {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(Trust::from_roots(roots))
+    }
+
+    fn from_roots(roots: rustls::RootCertStore) -> Trust {
+        // ring is the provider lettre already compiles; naming it (rather than relying
+        // on a process-wide default) keeps this independent of lettre's setup.
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("ring supports rustls' default protocol versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Trust {
+            config: Arc::new(config),
+        }
+    }
+}
+
+fn public_roots() -> rustls::RootCertStore {
+    rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    }
+}
+
+/// Fetches `url` once with a GET, giving up after `timeout`, trusting the public
+/// certificate authorities for `https://`. Never panics; every failure is an `error`
+/// with the time it took to fail.
 pub fn probe(url: &HttpUrl, timeout: Duration) -> Probe {
+    probe_with(url, timeout, &Trust::public())
+}
+
+/// [`probe`] with the given certificate authorities.
+pub fn probe_with(url: &HttpUrl, timeout: Duration, trust: &Trust) -> Probe {
     let start = Instant::now();
-    let result = fetch(url, timeout, start);
+    let result = fetch(url, timeout, trust, start);
     let elapsed_ms = start.elapsed().as_millis() as u64;
     match result {
         Ok(status) => Probe {
@@ -128,23 +260,64 @@ pub fn probe(url: &HttpUrl, timeout: Duration) -> Probe {
     }
 }
 
-fn fetch(url: &HttpUrl, timeout: Duration, start: Instant) -> Result<u16, String> {
-    let addr = (url.host.as_str(), url.port)
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {}: {e}", url.host))?
-        .next()
-        .ok_or_else(|| format!("cannot resolve {}", url.host))?;
-    let mut stream =
-        TcpStream::connect_timeout(&addr, timeout).map_err(|e| format!("cannot connect: {e}"))?;
-    let left = |start: Instant| {
-        timeout
-            .saturating_sub(start.elapsed())
-            .max(Duration::from_millis(1))
+/// A connection to the site, in the clear or inside TLS.
+enum Conn {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl Conn {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Conn::Plain(tcp) => tcp,
+            Conn::Tls(tls) => &tls.sock,
+        }
+    }
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Plain(tcp) => tcp.read(buf),
+            Conn::Tls(tls) => tls.read(buf),
+        }
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Plain(tcp) => tcp.write(buf),
+            Conn::Tls(tls) => tls.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Conn::Plain(tcp) => tcp.flush(),
+            Conn::Tls(tls) => tls.flush(),
+        }
+    }
+}
+
+/// What is left of the time budget, never zero (a zero timeout means "block forever").
+fn left(timeout: Duration, start: Instant) -> Duration {
+    timeout
+        .saturating_sub(start.elapsed())
+        .max(Duration::from_millis(1))
+}
+
+fn fetch(url: &HttpUrl, timeout: Duration, trust: &Trust, start: Instant) -> Result<u16, String> {
+    let tcp = connect(url, timeout, start)?;
+    let mut stream = match url.scheme {
+        Scheme::Http => Conn::Plain(tcp),
+        Scheme::Https => Conn::Tls(Box::new(handshake(url, tcp, trust, timeout, start)?)),
     };
     stream
-        .set_write_timeout(Some(left(start)))
+        .tcp()
+        .set_write_timeout(Some(left(timeout, start)))
         .map_err(|e| e.to_string())?;
-    let host_header = if url.port == 80 {
+    let host_header = if url.port == url.scheme.default_port() {
         url.host.clone()
     } else {
         format!("{}:{}", url.host, url.port)
@@ -156,6 +329,7 @@ fn fetch(url: &HttpUrl, timeout: Duration, start: Instant) -> Result<u16, String
     );
     stream
         .write_all(request.as_bytes())
+        .and_then(|()| stream.flush())
         .map_err(|e| format!("cannot send the request: {e}"))?;
     let mut received = Vec::new();
     let mut buf = [0u8; 8192];
@@ -164,7 +338,8 @@ fn fetch(url: &HttpUrl, timeout: Duration, start: Instant) -> Result<u16, String
             return status_of(&received).ok_or_else(|| timed_out(timeout));
         }
         stream
-            .set_read_timeout(Some(left(start)))
+            .tcp()
+            .set_read_timeout(Some(left(timeout, start)))
             .map_err(|e| e.to_string())?;
         match stream.read(&mut buf) {
             Ok(0) => break,
@@ -183,6 +358,9 @@ fn fetch(url: &HttpUrl, timeout: Duration, start: Instant) -> Result<u16, String
             {
                 return status_of(&received).ok_or_else(|| timed_out(timeout));
             }
+            // Many https servers hang up without a TLS close_notify once they answered;
+            // with nothing received it is a plain "closed without answering" below.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
             Err(e) if !received.is_empty() && e.kind() == std::io::ErrorKind::ConnectionReset => {
                 break
             }
@@ -196,6 +374,135 @@ fn fetch(url: &HttpUrl, timeout: Duration, start: Instant) -> Result<u16, String
         }
         None => Err("the answer is not HTTP".into()),
     }
+}
+
+/// Resolves the host and connects to the first address that answers, so a site
+/// whose IPv6 address is dead but IPv4 works still counts as up.
+fn connect(url: &HttpUrl, timeout: Duration, start: Instant) -> Result<TcpStream, String> {
+    let addrs: Vec<SocketAddr> = (url.host.as_str(), url.port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve {}: {e}", url.host))?
+        .collect();
+    let mut last_error = None;
+    for addr in &addrs {
+        if start.elapsed() >= timeout {
+            return Err(timed_out(timeout));
+        }
+        match TcpStream::connect_timeout(addr, left(timeout, start)) {
+            Ok(tcp) => return Ok(tcp),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(match last_error {
+        Some(e) if e.kind() == std::io::ErrorKind::TimedOut => timed_out(timeout),
+        Some(e) => format!("cannot connect: {e}"),
+        None => format!("cannot resolve {}", url.host),
+    })
+}
+
+/// Runs the TLS handshake (with SNI for a host name) inside the time budget, and
+/// turns a refused certificate into a reason a person can act on.
+fn handshake(
+    url: &HttpUrl,
+    mut tcp: TcpStream,
+    trust: &Trust,
+    timeout: Duration,
+    start: Instant,
+) -> Result<rustls::StreamOwned<rustls::ClientConnection, TcpStream>, String> {
+    let name = ServerName::try_from(url.host.clone())
+        .map_err(|_| format!("TLS: '{}' is not a valid server name", url.host))?;
+    let mut tls = rustls::ClientConnection::new(trust.config.clone(), name)
+        .map_err(|e| format!("TLS: {e}"))?;
+    while tls.is_handshaking() {
+        if start.elapsed() >= timeout {
+            return Err(handshake_timed_out(timeout));
+        }
+        let budget = Some(left(timeout, start));
+        tcp.set_read_timeout(budget)
+            .and_then(|()| tcp.set_write_timeout(budget))
+            .map_err(|e| e.to_string())?;
+        if let Err(e) = tls.complete_io(&mut tcp) {
+            // Tell the server why (a bad_certificate alert) before hanging up.
+            let _ = tls.write_tls(&mut tcp);
+            return Err(match e.kind() {
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+                    handshake_timed_out(timeout)
+                }
+                std::io::ErrorKind::UnexpectedEof => {
+                    "TLS: the server hung up during the handshake".into()
+                }
+                _ => match e.get_ref().and_then(|inner| inner.downcast_ref()) {
+                    Some(tls_error) => tls_reason(tls_error, &url.host),
+                    None => format!("TLS handshake failed: {e}"),
+                },
+            });
+        }
+    }
+    Ok(rustls::StreamOwned::new(tls, tcp))
+}
+
+fn handshake_timed_out(timeout: Duration) -> String {
+    format!(
+        "timed out after {} ms in the TLS handshake",
+        timeout.as_millis()
+    )
+}
+
+/// "TLS: certificate expired" rather than `InvalidCertificate(Expired)`.
+fn tls_reason(error: &rustls::Error, host: &str) -> String {
+    use rustls::{CertificateError as Cert, Error as Tls};
+    let reason = match error {
+        Tls::InvalidCertificate(cert) => match cert {
+            Cert::Expired | Cert::ExpiredContext { .. } => "certificate expired".to_string(),
+            Cert::NotValidYet | Cert::NotValidYetContext { .. } => {
+                "certificate not valid yet (check the clocks of the server and this machine)"
+                    .to_string()
+            }
+            Cert::UnknownIssuer => "certificate not trusted: self-signed or issued by an unknown \
+                                    authority (pass --ca-file for a private CA)"
+                .to_string(),
+            Cert::NotValidForNameContext { presented, .. } if !presented.is_empty() => {
+                let names: Vec<String> = presented
+                    .iter()
+                    .take(4)
+                    .map(|n| crate::display::sanitize_line(presented_name(n)))
+                    .collect();
+                format!("certificate is for {}, not {host}", names.join(", "))
+            }
+            Cert::NotValidForName | Cert::NotValidForNameContext { .. } => {
+                format!("certificate is not valid for {host}")
+            }
+            Cert::Revoked => "certificate revoked".to_string(),
+            Cert::BadSignature => "certificate signature is invalid".to_string(),
+            Cert::BadEncoding => "certificate is malformed".to_string(),
+            Cert::InvalidPurpose | Cert::InvalidPurposeContext { .. } => {
+                "certificate is not meant for a web server".to_string()
+            }
+            other => format!("certificate rejected: {other}"),
+        },
+        Tls::InvalidMessage(_) => {
+            "the server does not speak TLS on this port (is it an http:// address?)".to_string()
+        }
+        Tls::NoCertificatesPresented => "the server presented no certificate".to_string(),
+        Tls::AlertReceived(alert) => format!("the server refused the handshake ({alert:?})"),
+        Tls::PeerIncompatible(_) => {
+            format!("no protocol version or cipher in common with the server ({error})")
+        }
+        other => other.to_string(),
+    };
+    format!("TLS: {reason}")
+}
+
+/// `DnsName("shop.example")` → `shop.example`, `IpAddress(10.0.0.5)` → `10.0.0.5`
+/// (webpki hands the certificate's names over in that debug form).
+fn presented_name(name: &str) -> &str {
+    name.strip_prefix("DnsName(\"")
+        .and_then(|n| n.strip_suffix("\")"))
+        .or_else(|| {
+            name.strip_prefix("IpAddress(")
+                .and_then(|n| n.strip_suffix(')'))
+        })
+        .unwrap_or(name)
 }
 
 fn timed_out(timeout: Duration) -> String {
@@ -413,6 +720,7 @@ mod tests {
         assert_eq!(
             parse_url("http://127.0.0.1:8080/health?x=1").unwrap(),
             HttpUrl {
+                scheme: Scheme::Http,
                 host: "127.0.0.1".into(),
                 port: 8080,
                 path: "/health?x=1".into()
@@ -421,9 +729,62 @@ mod tests {
         assert_eq!(parse_url("http://shop.ua").unwrap().path, "/");
         assert_eq!(parse_url("http://shop.ua").unwrap().port, 80);
         assert!(matches!(
-            parse_url("https://shop.ua"),
+            parse_url("ftp://shop.ua"),
+            Err(UrlError::Unsupported(_))
+        ));
+        assert!(matches!(
+            parse_url("shop.ua"),
             Err(UrlError::Unsupported(_))
         ));
         assert!(parse_url("http:///x").is_err());
+    }
+
+    #[test]
+    fn parses_https_urls_with_port_443_by_default() {
+        let url = parse_url("https://shop.ua/health").unwrap();
+        assert_eq!(
+            (url.scheme, url.host.as_str(), url.port, url.path.as_str()),
+            (Scheme::Https, "shop.ua", 443, "/health")
+        );
+        assert_eq!(parse_url("HTTPS://shop.ua:8443").unwrap().port, 8443);
+        assert_eq!(parse_url("https://[::1]:9443/").unwrap().host, "::1");
+        assert_eq!(parse_url("https://shop.ua/#top").unwrap().path, "/");
+    }
+
+    #[test]
+    fn names_the_certificate_problem_instead_of_dumping_debug() {
+        use rustls::CertificateError as Cert;
+        let reason = |e: Cert| tls_reason(&rustls::Error::InvalidCertificate(e), "shop.ua");
+        assert_eq!(reason(Cert::Expired), "TLS: certificate expired");
+        assert!(reason(Cert::UnknownIssuer).contains("--ca-file"));
+        assert!(tls_reason(
+            &rustls::Error::InvalidMessage(rustls::InvalidMessage::InvalidContentType),
+            "shop.ua"
+        )
+        .contains("does not speak TLS"));
+        assert_eq!(
+            reason(Cert::NotValidForNameContext {
+                expected: ServerName::try_from("shop.ua").unwrap(),
+                presented: vec![
+                    "DnsName(\"old-shop.ua\")".into(),
+                    "IpAddress(10.0.0.5)".into()
+                ],
+            }),
+            "TLS: certificate is for old-shop.ua, 10.0.0.5, not shop.ua"
+        );
+    }
+
+    #[test]
+    fn refuses_a_ca_file_without_certificates() {
+        let path = Path::new("ca.pem");
+        assert!(matches!(
+            Trust::with_ca_pem(b"just some text\n", path),
+            Err(TrustError::NoCertificate { .. })
+        ));
+        let missing = Trust::with_ca_file(Path::new("/nonexistent/ca.pem")).unwrap_err();
+        assert!(
+            missing.to_string().contains("cannot read the CA file"),
+            "{missing}"
+        );
     }
 }
