@@ -45,6 +45,7 @@ for _ in $(seq 10); do key Enter; key Escape; done   # open and close tickets
 key Enter; for _ in $(seq 10); do key J; done; key Escape   # next ticket x10
 key /; for c in i n v o i c e; do key "$c"; done; sleep 0.5; key Escape  # search as you type
 key r; for c in H e l l o , ' ' t h a n k s; do key "$c"; done  # type in the composer
+for _ in $(seq 13); do key BSpace; done       # and take it back: no draft left behind
 key Escape; sleep 0.3
 RSS=$(awk '/VmHWM/{print $2/1024 " MB"}' "/proc/$PID/status" 2>/dev/null || echo "n/a")
 tmux send-keys -t "$S" q; sleep 0.5; tmux kill-session -t "$S" 2>/dev/null || true

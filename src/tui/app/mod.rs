@@ -26,7 +26,7 @@ use crate::model::{
     TicketSummary,
 };
 use crate::store::{SortOrder, Store, StoreError, View};
-use crate::tone::{Checker, ToneContext, ToneReport};
+use crate::tone::{Checker, ToneReport};
 
 /// How long typing must pause before the draft is written to the store.
 pub const AUTOSAVE_AFTER: Duration = Duration::from_secs(1);
@@ -379,7 +379,13 @@ impl App {
             no_color.as_deref(),
         ));
         let checker = Checker::builtin();
-        let report = checker.check("", &ToneContext::default());
+        // No draft yet: an empty report, without making the checker compile its word
+        // lists on the UI thread before the first frame (a warm-up thread does that).
+        let report = ToneReport {
+            findings: Vec::new(),
+            language: crate::model::Language::Other,
+            formality: crate::model::Formality::Unknown,
+        };
         let mut app = App {
             store,
             config,
