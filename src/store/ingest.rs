@@ -486,4 +486,3 @@ pub(crate) fn restore_ledger(
     )?;
     Ok(())
 }
-
