@@ -496,8 +496,11 @@ pub fn followup_settled(
 /// settled by a later reply, on a ticket that is not solved or closed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DueFollowup {
+    /// The follow-up as stored.
     pub followup: crate::store::Followup,
+    /// Its ticket, read anyway to judge it, so callers need not read it again.
     pub ticket: Ticket,
+    /// Overdue, or which warning mark it is inside (never `Ok`).
     pub urgency: super::Urgency,
 }
 

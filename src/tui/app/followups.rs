@@ -42,8 +42,16 @@ impl App {
             return Ok(());
         };
         let Some(followup) = open.followup.clone() else {
+            let hint = self
+                .keymap
+                .key_for(
+                    crate::tui::keymap::Context::Conversation,
+                    &crate::tui::action::Action::AddFollowup,
+                )
+                .map(|k| format!("; {k} sets one"))
+                .unwrap_or_default();
             self.info(format!(
-                "#{} has no open follow-up; f sets one",
+                "#{} has no open follow-up{hint}",
                 open.detail.ticket.id
             ));
             return Ok(());
