@@ -1353,6 +1353,25 @@ mod followups {
     }
 
     #[test]
+    fn the_worker_records_and_counts_a_new_promise_in_the_background() {
+        let fx = fixture();
+        let store = Store::open(&fx.path).unwrap();
+        let mut app = App::with_worker(store, Config::default()).unwrap();
+        app.clock = Some(now());
+        app.reload().unwrap();
+        let id = promise_made_to_sarah(&mut app);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while app.counts.followups_due == 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            app.poll_worker().unwrap();
+        }
+        assert_eq!(app.counts.followups_due, 1);
+        assert!(app.counts.followup_tickets.contains_key(&id));
+        let f = app.store.followups(true, Some(id)).unwrap();
+        assert_eq!(f.len(), 1, "recorded by the worker's scan");
+    }
+
+    #[test]
     fn shift_w_prefills_the_still_working_reply_and_sending_settles_the_followup() {
         let fx = fixture();
         let mut app = app_at(&fx, 120, 40);

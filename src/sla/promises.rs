@@ -439,10 +439,18 @@ pub fn scan_replies(
     now: DateTime<Utc>,
 ) -> Result<usize, crate::store::StoreError> {
     let oldest = now - Duration::days(PROMISE_LOOKBACK_DAYS);
-    let mut after: i64 = store
+    let mark: i64 = store
         .meta(SCAN_MARK)?
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
+    // On the first scan, replies below the floor were all sent before `oldest` and
+    // would be skipped anyway; not reading them keeps an old archive's first scan
+    // short. Later scans go on from the mark.
+    let mut after = if mark == 0 {
+        store.outbound_scan_floor(oldest)?
+    } else {
+        mark
+    };
     let mut created = 0;
     loop {
         let batch = store.outbound_messages_after(after, 500)?;
@@ -464,6 +472,9 @@ pub fn scan_replies(
             }
         }
         after = last;
+        store.set_meta(SCAN_MARK, &after.to_string())?;
+    }
+    if after != mark {
         store.set_meta(SCAN_MARK, &after.to_string())?;
     }
     Ok(created)
@@ -679,6 +690,37 @@ mod tests {
         for other in [answered, solved, far] {
             assert_eq!(store.followups(true, Some(other)).unwrap().len(), 1);
         }
+    }
+
+    #[test]
+    fn first_scan_skips_old_history_but_not_a_recent_reply_imported_early() {
+        let mut store = Store::open_in_memory().unwrap();
+        let config = SlaConfig::default();
+        // Ids follow import order, not time: the recent promise comes first here.
+        let recent = ticket_with(
+            &mut store,
+            "a@example.com",
+            &[("I will check within an hour.", 60)],
+        );
+        let old = ticket_with(
+            &mut store,
+            "b@example.com",
+            &[("You will hear from me tomorrow.", 60 * 24 * 40)],
+        );
+        assert_eq!(scan_replies(&mut store, &config, now()).unwrap(), 1);
+        assert_eq!(store.followups(true, Some(recent)).unwrap().len(), 1);
+        assert!(store.followups(true, Some(old)).unwrap().is_empty());
+
+        let mut store = Store::open_in_memory().unwrap();
+        ticket_with(
+            &mut store,
+            "c@example.com",
+            &[("Tomorrow, promise.", 60 * 24 * 40)],
+        );
+        assert_eq!(scan_replies(&mut store, &config, now()).unwrap(), 0);
+        let mark: i64 = store.meta(SCAN_MARK).unwrap().unwrap().parse().unwrap();
+        assert_eq!(mark, store.outbound_scan_floor(now()).unwrap());
+        assert!(mark > 0, "nothing recent: the mark jumps past the history");
     }
 
     #[test]

@@ -207,6 +207,25 @@ impl Store {
         })
     }
 
+    /// The id the promise scan may start after when replies sent before `since` are
+    /// not read: every sent reply at or below it was sent before `since`. Lets the
+    /// first scan of a big imported archive skip its years of history.
+    pub fn outbound_scan_floor(&self, since: DateTime<Utc>) -> Result<MessageId> {
+        let first_recent: Option<MessageId> = self.conn.query_row(
+            "SELECT min(id) FROM messages WHERE direction = ?1 AND sent_at >= ?2",
+            params![Direction::Outbound.as_str(), to_ts(since)],
+            |r| r.get(0),
+        )?;
+        Ok(match first_recent {
+            Some(id) => id - 1,
+            None => self
+                .conn
+                .query_row("SELECT coalesce(max(id), 0) FROM messages", [], |r| {
+                    r.get(0)
+                })?,
+        })
+    }
+
     /// Sent replies with an id above `after`, oldest first, for the promise scan.
     pub fn outbound_messages_after(&self, after: MessageId, limit: usize) -> Result<Vec<Message>> {
         let mut stmt = self.conn.prepare(

@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use super::app::{compute_counts, Counts};
 use crate::config::SlaConfig;
 use crate::model::TicketSummary;
+use crate::sla::promises;
 use crate::store::{SearchQuery, Store, StoreError};
 
 /// Work for the worker.
@@ -100,9 +101,21 @@ fn serve(
             }
         }
         if let Some(now) = counts {
-            let result = compute_counts(&mut store, &sla, now).map_err(|e| e.to_string());
+            // Counts first, so the tabs never wait on the promise scan; counted again
+            // only when the scan recorded a follow-up.
+            let result = compute_counts(&store, &sla, now).map_err(|e| e.to_string());
             if outbox.send(Answer::Counts(result)).is_err() {
                 return;
+            }
+            let recount = match promises::scan_replies(&mut store, &sla, now) {
+                Ok(0) => None,
+                Ok(_) => Some(compute_counts(&store, &sla, now).map_err(|e| e.to_string())),
+                Err(e) => Some(Err(e.to_string())),
+            };
+            if let Some(result) = recount {
+                if outbox.send(Answer::Counts(result)).is_err() {
+                    return;
+                }
             }
         }
     }

@@ -11,10 +11,9 @@ use crate::store::{SortOrder, Store, StoreError, TicketFilter, View};
 /// Counts every view, the overdue tickets and the due follow-ups. Overdue is found
 /// per priority by binary search over the due-ordered list (overdue tickets come
 /// first within one priority), so it costs a few small queries instead of reading
-/// the queue. Replies sent since the last count are read for promises first, which
-/// is why this needs the store mutably.
+/// the queue. Follow-ups are those recorded so far: see [`scan_then_count`].
 pub fn compute_counts(
-    store: &mut Store,
+    store: &Store,
     sla: &crate::config::SlaConfig,
     now: DateTime<Utc>,
 ) -> Result<Counts, StoreError> {
@@ -52,7 +51,6 @@ pub fn compute_counts(
         counts.overdue += lo as i64;
     }
     counts.oldest_waiting = store.oldest_waiting(now)?;
-    promises::scan_replies(store, sla, now)?;
     for due in promises::due_followups(store, sla, now)? {
         counts.followups_due += 1;
         if due.followup.due_at < now {
@@ -64,4 +62,15 @@ pub fn compute_counts(
             .or_insert(due.followup.due_at);
     }
     Ok(counts)
+}
+
+/// Reads replies sent since the last count for promises (recording follow-ups),
+/// then counts. What the console does when there is no worker.
+pub fn scan_then_count(
+    store: &mut Store,
+    sla: &crate::config::SlaConfig,
+    now: DateTime<Utc>,
+) -> Result<Counts, StoreError> {
+    promises::scan_replies(store, sla, now)?;
+    compute_counts(store, sla, now)
 }

@@ -16,7 +16,7 @@ mod followups;
 mod queue;
 mod report;
 
-pub use counts::compute_counts;
+pub use counts::{compute_counts, scan_then_count};
 pub use report::ReportScreen;
 
 use super::keymap::{Context, KeyMap};

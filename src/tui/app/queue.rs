@@ -69,7 +69,7 @@ impl App {
                 return Ok(());
             }
         }
-        self.counts = compute_counts(&mut self.store, &self.config.sla, now)?;
+        self.counts = scan_then_count(&mut self.store, &self.config.sla, now)?;
         Ok(())
     }
 
