@@ -486,3 +486,4 @@ pub(crate) fn restore_ledger(
     )?;
     Ok(())
 }
+

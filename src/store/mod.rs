@@ -196,10 +196,8 @@ impl Store {
         // SQLite re-prepare the statement at every new binding: 14% of an import's
         // time went to re-parsing the same five statements. A bulk load wants one
         // stable plan per statement.
-        self.conn.set_db_config(
-            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
-            bulk,
-        )?;
+        self.conn
+            .set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, bulk)?;
         if !bulk {
             // A bulk load changes the data's shape; refresh planner statistics.
             self.conn.execute_batch("PRAGMA optimize;")?;
