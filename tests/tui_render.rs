@@ -1265,3 +1265,259 @@ fn a_busy_quarter_fits_the_report_at_80x24() {
     press(&mut app, "3");
     println!("{}", shot(&app, 120, 40));
 }
+
+/// Sarah's ticket after we promised "within an hour" 90 minutes ago and she wrote
+/// again since: the promise is 30 minutes overdue and the ticket needs a reply.
+fn promise_made_to_sarah(app: &mut App) -> i64 {
+    let id = (0..app.inbox.len())
+        .filter_map(|i| app.inbox.row(i))
+        .find(|r| r.customer_name == "Sarah Mitchell")
+        .unwrap()
+        .ticket
+        .id;
+    for (direction, author, body, minutes_ago) in [
+        (
+            Direction::Outbound,
+            "Olena Test",
+            "Hello Sarah,\n\nI have asked our payments team to look at the two charges and will get back to you within an hour.",
+            90,
+        ),
+        (Direction::Inbound, "Sarah Mitchell", "Any news?", 20),
+    ] {
+        app.store
+            .add_message(
+                id,
+                &NewMessage {
+                    direction,
+                    author: author.into(),
+                    body: body.into(),
+                    sent_at: Some(now() - Duration::minutes(minutes_ago)),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+    }
+    app.reload().unwrap();
+    id
+}
+
+/// Selects the inbox row of ticket `id`.
+fn select_ticket(app: &mut App, id: i64) {
+    let i = (0..app.inbox.len())
+        .find(|i| app.inbox.row(*i).is_some_and(|r| r.ticket.id == id))
+        .unwrap();
+    app.select(i).unwrap();
+}
+
+both_sizes!(inbox_marks_a_due_followup, |app| {
+    promise_made_to_sarah(app);
+});
+both_sizes!(conversation_shows_the_promise_and_its_time, |app| {
+    let id = promise_made_to_sarah(app);
+    select_ticket(app, id);
+    press(app, "Enter");
+});
+both_sizes!(tell_solved_reminder_after_solving, |app| {
+    let id = promise_made_to_sarah(app);
+    select_ticket(app, id);
+    press(app, "d");
+});
+
+mod followups {
+    use super::*;
+    use firstline::model::{Formality, Language};
+    use firstline::sla::promises;
+    use firstline::tui::app::ConfirmKind;
+
+    #[test]
+    fn a_promise_in_a_sent_reply_is_counted_marked_and_shown() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        assert_eq!(app.counts.followups_due, 0);
+        let id = promise_made_to_sarah(&mut app);
+        assert_eq!(app.counts.followups_due, 1);
+        assert_eq!(app.counts.followups_overdue, 1);
+        assert_eq!(
+            app.counts.followup_tickets.get(&id),
+            Some(&(now() - Duration::minutes(30)))
+        );
+        select_ticket(&mut app, id);
+        let f = app.open.as_ref().unwrap().followup.clone().unwrap();
+        assert_eq!(f.phrase, "within an hour");
+        let screen = shot(&app, 120, 40);
+        assert!(screen.contains("1 follow-up due"), "{screen}");
+        assert!(
+            screen.contains("you promised “within an hour” · overdue 30m"),
+            "{screen}"
+        );
+    }
+
+    #[test]
+    fn the_worker_records_and_counts_a_new_promise_in_the_background() {
+        let fx = fixture();
+        let store = Store::open(&fx.path).unwrap();
+        let mut app = App::with_worker(store, Config::default()).unwrap();
+        app.clock = Some(now());
+        app.reload().unwrap();
+        let id = promise_made_to_sarah(&mut app);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while app.counts.followups_due == 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            app.poll_worker().unwrap();
+        }
+        assert_eq!(app.counts.followups_due, 1);
+        assert!(app.counts.followup_tickets.contains_key(&id));
+        let f = app.store.followups(true, Some(id)).unwrap();
+        assert_eq!(f.len(), 1, "recorded by the worker's scan");
+    }
+
+    #[test]
+    fn shift_w_prefills_the_still_working_reply_and_sending_settles_the_followup() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = promise_made_to_sarah(&mut app);
+        let customer = app.store.ticket(id).unwrap().customer_id;
+        app.store
+            .set_customer_profile(customer, Language::Uk, Formality::Formal)
+            .unwrap();
+        select_ticket(&mut app, id);
+        press(&mut app, "W");
+        assert_eq!(app.focus, Focus::Composer);
+        assert_eq!(app.composer.mode, ComposeMode::Reply);
+        assert_eq!(
+            app.composer.text(),
+            promises::still_working_reply(Language::Uk, Formality::Formal, Some("Sarah"))
+        );
+        press(&mut app, "ctrl-s");
+        if matches!(app.popup, Some(Popup::Confirm { .. })) {
+            press(&mut app, "y");
+        }
+        let last = app.store.messages(id).unwrap().pop().unwrap();
+        assert_eq!(last.direction, Direction::Outbound);
+        assert!(last.body.starts_with("Вітаю, Sarah!"), "{}", last.body);
+        // Settled by the later reply (the rule `followups` uses), not marked done:
+        // unsending the reply would bring it back.
+        assert_eq!(app.counts.followups_due, 0);
+        assert!(app.open.as_ref().unwrap().followup.is_none());
+        let open = app.store.followups(true, Some(id)).unwrap();
+        assert_eq!(open.len(), 1);
+    }
+
+    #[test]
+    fn still_working_reply_from_the_palette_by_name() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = promise_made_to_sarah(&mut app);
+        select_ticket(&mut app, id);
+        press(&mut app, ":");
+        type_text(&mut app, "still working reply");
+        press(&mut app, "Enter");
+        assert_eq!(app.focus, Focus::Composer);
+        assert!(app.composer.text().contains("still working on it"));
+    }
+
+    #[test]
+    fn shift_w_without_a_followup_says_so_and_opens_nothing() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        press(&mut app, "W");
+        assert!(app.composer.is_empty());
+        assert_ne!(app.focus, Focus::Composer);
+        let m = app.message.clone().unwrap();
+        assert!(m.text.contains("has no open follow-up"), "{}", m.text);
+    }
+
+    #[test]
+    fn shift_w_keeps_a_started_draft() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = promise_made_to_sarah(&mut app);
+        select_ticket(&mut app, id);
+        press(&mut app, "r");
+        type_text(&mut app, "Dear Sarah");
+        press(&mut app, "Esc W");
+        assert_eq!(app.composer.text(), "Dear Sarah");
+        assert!(app.message.as_ref().unwrap().error);
+    }
+
+    #[test]
+    fn solving_after_a_delay_notice_offers_to_tell_the_customer() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = promise_made_to_sarah(&mut app);
+        select_ticket(&mut app, id);
+        press(&mut app, "d");
+        assert_eq!(app.store.ticket(id).unwrap().status, Status::Solved);
+        assert!(matches!(
+            app.popup,
+            Some(Popup::Confirm {
+                kind: ConfirmKind::TellSolved(t)
+            }) if t == id
+        ));
+        press(&mut app, "y");
+        assert!(app.popup.is_none());
+        assert_eq!(app.focus, Focus::Composer);
+        assert_eq!(app.composer.ticket, Some(id));
+        assert!(app.composer.text().contains("your request is solved"));
+    }
+
+    #[test]
+    fn the_solved_reminder_never_blocks_other_keys() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = promise_made_to_sarah(&mut app);
+        select_ticket(&mut app, id);
+        press(&mut app, "d");
+        assert!(app.popup.is_some());
+        press(&mut app, "2");
+        assert!(app.popup.is_none());
+        assert_eq!(app.inbox.view, View::All, "the key did its own work");
+
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = promise_made_to_sarah(&mut app);
+        select_ticket(&mut app, id);
+        press(&mut app, "d Esc");
+        assert!(app.popup.is_none());
+        assert!(app.composer.is_empty());
+        assert_ne!(app.focus, Focus::Composer);
+        let m = app.message.clone().unwrap();
+        assert!(m.text.contains("not told"), "{}", m.text);
+    }
+
+    #[test]
+    fn solving_without_a_promise_asks_nothing() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        press(&mut app, "d");
+        assert!(app.popup.is_none());
+    }
+
+    #[test]
+    fn f_adds_a_followup_by_hand_and_shift_f_marks_it_done() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "f");
+        type_text(&mut app, "soon-ish");
+        press(&mut app, "Enter");
+        assert!(
+            matches!(app.popup, Some(Popup::Prompt { .. })),
+            "an unreadable time keeps the prompt"
+        );
+        press(&mut app, "ctrl-u");
+        type_text(&mut app, "30m call the bank");
+        press(&mut app, "Enter");
+        assert!(app.popup.is_none());
+        let f = app.open.as_ref().unwrap().followup.clone().unwrap();
+        assert_eq!(f.ticket_id, id);
+        assert_eq!(f.phrase, "call the bank");
+        assert_eq!(f.due_at, now() + Duration::minutes(30));
+        assert_eq!(app.counts.followups_due, 1, "30m is inside a warning mark");
+        assert_eq!(app.counts.followups_overdue, 0);
+        press(&mut app, "F");
+        assert!(app.open.as_ref().unwrap().followup.is_none());
+        assert!(app.store.followups(true, Some(id)).unwrap().is_empty());
+        assert_eq!(app.counts.followups_due, 0);
+    }
+}

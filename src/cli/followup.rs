@@ -182,27 +182,16 @@ fn solved_untold(
 pub fn due_findings(ctx: &Context, store: &mut Store, now: DateTime<Utc>) -> Result<Vec<Finding>> {
     let config = &ctx.config.sla;
     promises::scan_replies(store, config, now)?;
-    let mut out = Vec::new();
-    for f in store.followups(true, None)? {
-        let urgency = sla::urgency(config, f.due_at, now);
-        if urgency == Urgency::Ok {
-            continue;
-        }
-        let ticket = store.ticket(f.ticket_id)?;
-        if promises::followup_settled(&f, &ticket, &store.messages(f.ticket_id)?)
-            || ticket.status.is_resolved()
-        {
-            continue;
-        }
-        out.push(Finding {
-            ticket: f.ticket_id,
-            subject: ticket.subject,
-            priority: ticket.priority.to_string(),
-            what: format!("follow-up {}", f.id),
-            due: f.due_at,
-            urgency,
-            detail: Some(f.phrase),
-        });
-    }
-    Ok(out)
+    Ok(promises::due_followups(store, config, now)?
+        .into_iter()
+        .map(|d| Finding {
+            ticket: d.followup.ticket_id,
+            subject: d.ticket.subject,
+            priority: d.ticket.priority.to_string(),
+            what: format!("follow-up {}", d.followup.id),
+            due: d.followup.due_at,
+            urgency: d.urgency,
+            detail: Some(d.followup.phrase),
+        })
+        .collect())
 }

@@ -439,10 +439,18 @@ pub fn scan_replies(
     now: DateTime<Utc>,
 ) -> Result<usize, crate::store::StoreError> {
     let oldest = now - Duration::days(PROMISE_LOOKBACK_DAYS);
-    let mut after: i64 = store
+    let mark: i64 = store
         .meta(SCAN_MARK)?
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
+    // On the first scan, replies below the floor were all sent before `oldest` and
+    // would be skipped anyway; not reading them keeps an old archive's first scan
+    // short. Later scans go on from the mark.
+    let mut after = if mark == 0 {
+        store.outbound_scan_floor(oldest)?
+    } else {
+        mark
+    };
     let mut created = 0;
     loop {
         let batch = store.outbound_messages_after(after, 500)?;
@@ -464,6 +472,9 @@ pub fn scan_replies(
             }
         }
         after = last;
+        store.set_meta(SCAN_MARK, &after.to_string())?;
+    }
+    if after != mark {
         store.set_meta(SCAN_MARK, &after.to_string())?;
     }
     Ok(created)
@@ -490,4 +501,269 @@ pub fn followup_settled(
             && m.sent_at > made_at
     });
     later_reply || ticket.status == crate::model::Status::Spam
+}
+
+/// An open follow-up that needs the user now: due or within a warning mark, not
+/// settled by a later reply, on a ticket that is not solved or closed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DueFollowup {
+    /// The follow-up as stored.
+    pub followup: crate::store::Followup,
+    /// Its ticket, read anyway to judge it, so callers need not read it again.
+    pub ticket: Ticket,
+    /// Overdue, or which warning mark it is inside (never `Ok`).
+    pub urgency: super::Urgency,
+}
+
+/// The follow-ups `check` reports and the console counts, soonest first. Does not
+/// scan for new promises: run [`scan_replies`] first when replies may have gone out.
+pub fn due_followups(
+    store: &crate::store::Store,
+    config: &SlaConfig,
+    now: DateTime<Utc>,
+) -> Result<Vec<DueFollowup>, crate::store::StoreError> {
+    let widest = config
+        .warn_minutes
+        .iter()
+        .copied()
+        .filter(|m| *m > 0)
+        .max()
+        .unwrap_or(0);
+    let mut out = Vec::new();
+    for followup in store.open_followups_due_by(now + Duration::minutes(widest))? {
+        let urgency = super::urgency(config, followup.due_at, now);
+        if urgency == super::Urgency::Ok {
+            continue;
+        }
+        let ticket = store.ticket(followup.ticket_id)?;
+        if ticket.status.is_resolved()
+            || followup_settled(&followup, &ticket, &store.messages(followup.ticket_id)?)
+        {
+            continue;
+        }
+        out.push(DueFollowup {
+            followup,
+            ticket,
+            urgency,
+        });
+    }
+    Ok(out)
+}
+
+/// The follow-up a ticket is waiting on: the soonest of `followups` (the ticket's
+/// open ones) that no later reply has settled. What the console shows above the
+/// thread and answers with a "still working on it" reply.
+pub fn pending_followup<'a>(
+    followups: &'a [crate::store::Followup],
+    ticket: &Ticket,
+    messages: &[Message],
+) -> Option<&'a crate::store::Followup> {
+    followups
+        .iter()
+        .filter(|f| f.ticket_id == ticket.id && !followup_settled(f, ticket, messages))
+        .min_by_key(|f| (f.due_at, f.id))
+}
+
+/// A ready "it is solved" reply for a customer who last heard "we are still working
+/// on it", in their language and with their "you" (Ви/ти, Вы/ты).
+pub fn solved_notice_reply(
+    language: Language,
+    formality: Formality,
+    first_name: Option<&str>,
+) -> String {
+    let informal = formality == Formality::Informal;
+    let name = first_name.map(|n| format!(", {n}")).unwrap_or_default();
+    match (language, informal) {
+        (Language::Uk, false) => format!(
+            "Вітаю{name}!\n\nГарні новини: Ваше звернення вирішено. Дякую за терпіння! \
+             Якщо щось ще не так, просто дайте відповідь на цей лист."
+        ),
+        (Language::Uk, true) => format!(
+            "Привіт{name}!\n\nГарні новини: твоє звернення вирішено. Дякую за терпіння! \
+             Якщо щось ще не так, просто відповідай на цей лист."
+        ),
+        (Language::Ru, false) => format!(
+            "Здравствуйте{name}!\n\nХорошие новости: Ваше обращение решено. Спасибо за терпение! \
+             Если что-то ещё не так, просто ответьте на это письмо."
+        ),
+        (Language::Ru, true) => format!(
+            "Привет{name}!\n\nХорошие новости: твоё обращение решено. Спасибо за терпение! \
+             Если что-то ещё не так, просто ответь на это письмо."
+        ),
+        _ => format!(
+            "Hello{name},\n\nGood news: your request is solved. Thank you for your patience! \
+             If anything is still not right, just reply to this message."
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Channel, NewCustomer, NewMessage, NewTicket, Priority, Status};
+    use crate::store::Store;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).unwrap()
+    }
+
+    fn ticket_with(store: &mut Store, email: &str, replies: &[(&str, i64)]) -> i64 {
+        let id = store
+            .create_ticket(&NewTicket {
+                subject: format!("Question from {email}"),
+                customer: NewCustomer {
+                    name: "Test Customer".into(),
+                    email: Some(email.into()),
+                    ..Default::default()
+                },
+                channel: Channel::Email,
+                priority: Priority::Normal,
+                status: Status::Open,
+                tags: Vec::new(),
+                first_message: NewMessage {
+                    direction: Direction::Inbound,
+                    author: "Test Customer".into(),
+                    body: "Hello, it does not work.".into(),
+                    sent_at: Some(now() - Duration::hours(5)),
+                    ..Default::default()
+                },
+            })
+            .unwrap();
+        for (body, minutes_ago) in replies {
+            store
+                .add_message(
+                    id,
+                    &NewMessage {
+                        direction: Direction::Outbound,
+                        author: "Agent".into(),
+                        body: (*body).into(),
+                        sent_at: Some(now() - Duration::minutes(*minutes_ago)),
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+        }
+        id
+    }
+
+    #[test]
+    fn due_followups_leave_out_settled_resolved_and_far_off_promises() {
+        let mut store = Store::open_in_memory().unwrap();
+        let config = SlaConfig::default();
+        let late = ticket_with(
+            &mut store,
+            "a@example.com",
+            &[("I will check within an hour.", 120)],
+        );
+        let answered = ticket_with(
+            &mut store,
+            "b@example.com",
+            &[
+                ("I will check within an hour.", 120),
+                ("Done, it works now.", 30),
+            ],
+        );
+        let solved = ticket_with(
+            &mut store,
+            "c@example.com",
+            &[("I will check within an hour.", 120)],
+        );
+        store
+            .change_ticket(
+                solved,
+                &crate::model::TicketChange::Status(Status::Solved),
+                None,
+            )
+            .unwrap();
+        let far = ticket_with(
+            &mut store,
+            "d@example.com",
+            &[("You will have it next week.", 10)],
+        );
+        assert_eq!(scan_replies(&mut store, &config, now()).unwrap(), 4);
+        let due = due_followups(&store, &config, now()).unwrap();
+        let tickets: Vec<i64> = due.iter().map(|d| d.followup.ticket_id).collect();
+        assert_eq!(tickets, vec![late]);
+        assert_eq!(due[0].urgency, crate::sla::Urgency::Overdue);
+        // Left out by the rules, not for lack of a row: each still has an open one.
+        for other in [answered, solved, far] {
+            assert_eq!(store.followups(true, Some(other)).unwrap().len(), 1);
+        }
+    }
+
+    #[test]
+    fn first_scan_skips_old_history_but_not_a_recent_reply_imported_early() {
+        let mut store = Store::open_in_memory().unwrap();
+        let config = SlaConfig::default();
+        // Ids follow import order, not time: the recent promise comes first here.
+        let recent = ticket_with(
+            &mut store,
+            "a@example.com",
+            &[("I will check within an hour.", 60)],
+        );
+        let old = ticket_with(
+            &mut store,
+            "b@example.com",
+            &[("You will hear from me tomorrow.", 60 * 24 * 40)],
+        );
+        assert_eq!(scan_replies(&mut store, &config, now()).unwrap(), 1);
+        assert_eq!(store.followups(true, Some(recent)).unwrap().len(), 1);
+        assert!(store.followups(true, Some(old)).unwrap().is_empty());
+
+        let mut store = Store::open_in_memory().unwrap();
+        ticket_with(
+            &mut store,
+            "c@example.com",
+            &[("Tomorrow, promise.", 60 * 24 * 40)],
+        );
+        assert_eq!(scan_replies(&mut store, &config, now()).unwrap(), 0);
+        let mark: i64 = store.meta(SCAN_MARK).unwrap().unwrap().parse().unwrap();
+        assert_eq!(mark, store.outbound_scan_floor(now()).unwrap());
+        assert!(mark > 0, "nothing recent: the mark jumps past the history");
+    }
+
+    #[test]
+    fn pending_followup_is_the_soonest_one_no_later_reply_settled() {
+        let mut store = Store::open_in_memory().unwrap();
+        let config = SlaConfig::default();
+        let id = ticket_with(
+            &mut store,
+            "a@example.com",
+            &[
+                ("I will check within an hour.", 120),
+                ("Still on it, within 2 hours.", 60),
+            ],
+        );
+        scan_replies(&mut store, &config, now()).unwrap();
+        let open = store.followups(true, Some(id)).unwrap();
+        assert_eq!(open.len(), 2);
+        let ticket = store.ticket(id).unwrap();
+        let messages = store.messages(id).unwrap();
+        let pending = pending_followup(&open, &ticket, &messages).unwrap();
+        assert_eq!(pending.phrase, "within 2 hours");
+    }
+
+    #[test]
+    fn solved_notice_reply_uses_the_customers_language_and_you() {
+        let uk = solved_notice_reply(Language::Uk, Formality::Informal, Some("Олено"));
+        assert!(
+            uk.starts_with("Привіт, Олено!") && uk.contains("твоє"),
+            "{uk}"
+        );
+        let ru = solved_notice_reply(Language::Ru, Formality::Formal, None);
+        assert!(
+            ru.starts_with("Здравствуйте!") && ru.contains("Ваше"),
+            "{ru}"
+        );
+        let en = solved_notice_reply(Language::En, Formality::Unknown, Some("Sarah"));
+        assert!(en.starts_with("Hello, Sarah,"), "{en}");
+        for text in [&uk, &ru, &en] {
+            assert!(extract_promise(text, now(), &SlaConfig::default()).is_none());
+            assert!(
+                !is_delay_notice(text),
+                "a solved notice must not read as a delay"
+            );
+        }
+    }
 }

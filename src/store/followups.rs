@@ -143,6 +143,38 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
+    /// Open follow-ups due by `due_by` on tickets that are not solved or closed,
+    /// soonest first: the only ones that can still need the user, read without
+    /// walking every settled promise of a long history. Whether a later reply
+    /// settled one is for `sla::promises::followup_settled` to say.
+    pub fn open_followups_due_by(&self, due_by: DateTime<Utc>) -> Result<Vec<Followup>> {
+        let resolved: Vec<&str> = crate::model::Status::ALL
+            .iter()
+            .filter(|s| s.is_resolved())
+            .map(|s| s.as_str())
+            .collect();
+        let placeholders = vec!["?"; resolved.len()].join(", ");
+        let columns = COLUMNS
+            .split(", ")
+            .map(|c| format!("f.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {columns} FROM followups f JOIN tickets t ON t.id = f.ticket_id
+             WHERE f.done_at IS NULL AND f.due_at <= ? AND t.status NOT IN ({placeholders})
+             ORDER BY f.due_at, f.id"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut values: Vec<rusqlite::types::Value> = vec![to_ts(due_by).into()];
+        values.extend(
+            resolved
+                .iter()
+                .map(|s| rusqlite::types::Value::from(s.to_string())),
+        );
+        let rows = stmt.query_map(rusqlite::params_from_iter(values), from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     /// Marks a follow-up done (the customer was updated, or it no longer applies).
     pub fn complete_followup(&mut self, id: i64) -> Result<Followup> {
         let actor = self.actor.clone();
@@ -172,6 +204,25 @@ impl Store {
         Ok(Followup {
             done_at: f.done_at.or(Some(now)),
             ..f
+        })
+    }
+
+    /// The id the promise scan may start after when replies sent before `since` are
+    /// not read: every sent reply at or below it was sent before `since`. Lets the
+    /// first scan of a big imported archive skip its years of history.
+    pub fn outbound_scan_floor(&self, since: DateTime<Utc>) -> Result<MessageId> {
+        let first_recent: Option<MessageId> = self.conn.query_row(
+            "SELECT min(id) FROM messages WHERE direction = ?1 AND sent_at >= ?2",
+            params![Direction::Outbound.as_str(), to_ts(since)],
+            |r| r.get(0),
+        )?;
+        Ok(match first_recent {
+            Some(id) => id - 1,
+            None => self
+                .conn
+                .query_row("SELECT coalesce(max(id), 0) FROM messages", [], |r| {
+                    r.get(0)
+                })?,
         })
     }
 

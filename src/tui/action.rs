@@ -80,6 +80,12 @@ pub enum Action {
     Report,
     /// Show the report over the last `n` days (7, 30 or 90).
     ReportPeriod(u32),
+    /// Open the composer with a "still working on it" reply for the due follow-up.
+    StillWorkingReply,
+    /// Add a follow-up to the open ticket (a time, then a note).
+    AddFollowup,
+    /// Mark the open ticket's follow-up done.
+    FollowupDone,
 }
 
 /// The periods the report screen offers, in days.
@@ -124,6 +130,9 @@ impl Action {
             LogCall,
             NoReply,
             Spam,
+            StillWorkingReply,
+            AddFollowup,
+            FollowupDone,
             Undo,
             Help,
             Palette,
@@ -194,6 +203,9 @@ impl Action {
             Tick => "tick-clock".into(),
             Report => "report".into(),
             ReportPeriod(d) => format!("report-{d}d"),
+            StillWorkingReply => "still-working-reply".into(),
+            AddFollowup => "follow-up".into(),
+            FollowupDone => "follow-up-done".into(),
         }
     }
 
@@ -260,6 +272,9 @@ impl Action {
             Tick => "Clock tick".into(),
             Report => "Report: response times, volume, busy hours".into(),
             ReportPeriod(d) => format!("Report over the last {d} days"),
+            StillWorkingReply => "Still working reply for the due follow-up".into(),
+            AddFollowup => "Add a follow-up (3h, tomorrow 10:00 + a note)".into(),
+            FollowupDone => "Mark this ticket's follow-up done".into(),
         }
     }
 }

@@ -351,6 +351,9 @@ impl Default for KeyMap {
         add(g, &[ch('L')], A::LogCall);
         add(g, &[ch('N')], A::NoReply);
         add(g, &[ch('X')], A::Spam);
+        add(g, &[ch('W')], A::StillWorkingReply);
+        add(g, &[ch('f')], A::AddFollowup);
+        add(g, &[ch('F')], A::FollowupDone);
         add(g, &[ch('u')], A::Undo);
         add(g, &[ch('R'), Key::ctrl('l')], A::Refresh);
 

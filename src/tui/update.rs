@@ -8,7 +8,8 @@ use ratatui::crossterm::event::{
 
 use super::action::Action;
 use super::app::{
-    App, ChoiceKind, ChoiceValue, ComposeMode, Focus, Popup, PromptKind, TerminalRequest,
+    App, ChoiceKind, ChoiceValue, ComposeMode, ConfirmKind, Focus, Popup, PromptKind,
+    TerminalRequest,
 };
 use super::keymap::Context;
 use crate::model::Status;
@@ -269,9 +270,15 @@ fn global(app: &mut App, action: Action) -> Step {
                 selected: 0,
             })
         }
-        Action::SetStatus(s) => app.apply_change(&format!("status {s}"), |_| {
-            crate::model::TicketChange::Status(s)
-        })?,
+        Action::SetStatus(s) => {
+            let ids: Vec<_> = app.targets().into_iter().map(|(id, _)| id).collect();
+            app.apply_change(&format!("status {s}"), |_| {
+                crate::model::TicketChange::Status(s)
+            })?;
+            if s.is_resolved() {
+                app.remind_solved_notice(&ids)?;
+            }
+        }
         Action::SetPriority(p) => app.apply_change(&format!("priority {p}"), |_| {
             crate::model::TicketChange::Priority(p)
         })?,
@@ -330,6 +337,18 @@ fn global(app: &mut App, action: Action) -> Step {
         Action::NextPlaceholder | Action::ToggleTickSelected | Action::ExpandShortcut => {}
         Action::NextTicket | Action::PrevTicket => {}
         Action::Input(_) | Action::Tick | Action::ClearMarks | Action::CycleSort => {}
+        Action::StillWorkingReply => app.still_working_reply()?,
+        Action::AddFollowup => {
+            if app.open.is_none() {
+                app.error("no ticket selected");
+            } else {
+                app.popup = Some(Popup::Prompt {
+                    kind: PromptKind::Followup,
+                    input: String::new(),
+                });
+            }
+        }
+        Action::FollowupDone => app.followup_done()?,
         Action::Report => app.open_report(crate::tui::app::ReportScreen::DEFAULT_DAYS)?,
         Action::ReportPeriod(days) => app.open_report(days)?,
     }
@@ -462,6 +481,7 @@ fn update_popup(app: &mut App, action: Action) -> Step {
                     PromptKind::NoReply => app.no_reply(&input)?,
                     PromptKind::Merge => app.merge_into(&input)?,
                     PromptKind::SaveAttachments => app.save_attachments(&input)?,
+                    PromptKind::Followup => app.add_followup(&input)?,
                 };
                 if !done {
                     app.popup = Some(Popup::Prompt { kind, input });
@@ -495,6 +515,21 @@ fn update_popup(app: &mut App, action: Action) -> Step {
             }
             app.popup = Some(Popup::Choice { kind, selected });
         }
+        Popup::Confirm {
+            kind: ConfirmKind::TellSolved(id),
+        } => match action {
+            Action::Confirm => app.tell_solved(id)?,
+            Action::Back => app.info(format!("#{id} solved; the customer was not told")),
+            // Not a blocking question: any other key closes it and does its work.
+            Action::Input(key) => {
+                let context = app.context();
+                return Ok(app
+                    .keymap
+                    .resolve(context, &key)
+                    .or_else(|| context.takes_text().then_some(Action::Input(key))));
+            }
+            other => return Ok(Some(other)),
+        },
         Popup::Confirm { kind } => match action {
             Action::Confirm => app.send(true)?,
             Action::Back => app.info("not sent; the draft is kept"),

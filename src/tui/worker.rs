@@ -1,6 +1,8 @@
 //! Slow reads off the UI thread. Full-text search and the queue-wide counts can take
 //! a noticeable time on a big queue, so when the queue is a file the console runs
 //! them on a second connection in a worker thread and keeps drawing and taking keys.
+//! Counting also records follow-ups for promises in newly sent replies (the only
+//! write here, idempotent and cheap after the first scan of a queue).
 //! Only the newest request of each kind is run; older ones are skipped.
 
 use std::path::Path;
@@ -12,6 +14,7 @@ use chrono::{DateTime, Utc};
 use super::app::{compute_counts, Counts};
 use crate::config::SlaConfig;
 use crate::model::TicketSummary;
+use crate::sla::promises;
 use crate::store::{SearchQuery, Store, StoreError};
 
 /// Work for the worker.
@@ -19,7 +22,8 @@ use crate::store::{SearchQuery, Store, StoreError};
 pub enum Job {
     /// Search for `text`; `generation` tells answers to stale queries apart.
     Search { generation: u64, text: String },
-    /// Count the views and the overdue tickets as of `now`.
+    /// Count the views, the overdue tickets and the due follow-ups as of `now`
+    /// (recording follow-ups for promises in replies sent since the last count).
     Counts { now: DateTime<Utc> },
 }
 
@@ -72,7 +76,13 @@ impl Worker {
     }
 }
 
-fn serve(store: Store, sla: SlaConfig, inbox: Receiver<Job>, outbox: Sender<Answer>, limit: usize) {
+fn serve(
+    mut store: Store,
+    sla: SlaConfig,
+    inbox: Receiver<Job>,
+    outbox: Sender<Answer>,
+    limit: usize,
+) {
     while let Ok(first) = inbox.recv() {
         let (mut search, mut counts) = (None, None);
         for job in std::iter::once(first).chain(inbox.try_iter()) {
@@ -91,9 +101,21 @@ fn serve(store: Store, sla: SlaConfig, inbox: Receiver<Job>, outbox: Sender<Answ
             }
         }
         if let Some(now) = counts {
+            // Counts first, so the tabs never wait on the promise scan; counted again
+            // only when the scan recorded a follow-up.
             let result = compute_counts(&store, &sla, now).map_err(|e| e.to_string());
             if outbox.send(Answer::Counts(result)).is_err() {
                 return;
+            }
+            let recount = match promises::scan_replies(&mut store, &sla, now) {
+                Ok(0) => None,
+                Ok(_) => Some(compute_counts(&store, &sla, now).map_err(|e| e.to_string())),
+                Err(e) => Some(Err(e.to_string())),
+            };
+            if let Some(result) = recount {
+                if outbox.send(Answer::Counts(result)).is_err() {
+                    return;
+                }
             }
         }
     }

@@ -5,11 +5,13 @@ use chrono::{DateTime, Utc};
 
 use super::Counts;
 use crate::model::Priority;
+use crate::sla::promises;
 use crate::store::{SortOrder, Store, StoreError, TicketFilter, View};
 
-/// Counts every view and the overdue tickets. Overdue is found per priority by
-/// binary search over the due-ordered list (overdue tickets come first within one
-/// priority), so it costs a few small queries instead of reading the queue.
+/// Counts every view, the overdue tickets and the due follow-ups. Overdue is found
+/// per priority by binary search over the due-ordered list (overdue tickets come
+/// first within one priority), so it costs a few small queries instead of reading
+/// the queue. Follow-ups are those recorded so far: see [`scan_then_count`].
 pub fn compute_counts(
     store: &Store,
     sla: &crate::config::SlaConfig,
@@ -49,5 +51,26 @@ pub fn compute_counts(
         counts.overdue += lo as i64;
     }
     counts.oldest_waiting = store.oldest_waiting(now)?;
+    for due in promises::due_followups(store, sla, now)? {
+        counts.followups_due += 1;
+        if due.followup.due_at < now {
+            counts.followups_overdue += 1;
+        }
+        counts
+            .followup_tickets
+            .entry(due.followup.ticket_id)
+            .or_insert(due.followup.due_at);
+    }
     Ok(counts)
+}
+
+/// Reads replies sent since the last count for promises (recording follow-ups),
+/// then counts. What the console does when there is no worker.
+pub fn scan_then_count(
+    store: &mut Store,
+    sla: &crate::config::SlaConfig,
+    now: DateTime<Utc>,
+) -> Result<Counts, StoreError> {
+    promises::scan_replies(store, sla, now)?;
+    compute_counts(store, sla, now)
 }

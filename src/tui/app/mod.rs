@@ -12,10 +12,11 @@ use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 mod changes;
 mod compose;
 mod counts;
+mod followups;
 mod queue;
 mod report;
 
-pub use counts::compute_counts;
+pub use counts::{compute_counts, scan_then_count};
 pub use report::ReportScreen;
 
 use super::keymap::{Context, KeyMap};
@@ -64,6 +65,7 @@ pub enum PromptKind {
     NoReply,
     Merge,
     SaveAttachments,
+    Followup,
 }
 
 impl PromptKind {
@@ -76,6 +78,7 @@ impl PromptKind {
             PromptKind::NoReply => "No reply needed because…",
             PromptKind::Merge => "Merge into ticket # (this thread moves there)",
             PromptKind::SaveAttachments => "Save attachments into folder",
+            PromptKind::Followup => "Follow up when? (3h, tomorrow 10:00, fri) and a note",
         }
     }
 }
@@ -127,6 +130,8 @@ pub enum ChoiceValue {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfirmKind {
     SendDespiteTone,
+    /// Ticket `0` was solved, but its customer last heard "still working on it".
+    TellSolved(TicketId),
 }
 
 /// The canned-response picker's state.
@@ -211,6 +216,9 @@ pub struct OpenTicket {
     /// The customer's other tickets, newest first.
     pub history: Vec<TicketSummary>,
     pub scroll: usize,
+    /// The open follow-up the ticket waits on (a promise or a manual one), if no
+    /// later reply has settled it.
+    pub followup: Option<crate::store::Followup>,
 }
 
 /// The reply or note being written.
@@ -317,6 +325,13 @@ pub struct Counts {
     pub overdue: i64,
     /// Since when the longest-waiting customer has waited for a reply.
     pub oldest_waiting: Option<chrono::DateTime<chrono::Utc>>,
+    /// Follow-ups due or within a warning mark and not settled (see
+    /// `sla::promises::due_followups`).
+    pub followups_due: i64,
+    /// How many of those are past due.
+    pub followups_overdue: i64,
+    /// The soonest due follow-up per ticket, for the inbox marker.
+    pub followup_tickets: std::collections::BTreeMap<TicketId, DateTime<Utc>>,
 }
 
 /// The whole console.

@@ -69,7 +69,7 @@ impl App {
                 return Ok(());
             }
         }
-        self.counts = compute_counts(&self.store, &self.config.sla, now)?;
+        self.counts = scan_then_count(&mut self.store, &self.config.sla, now)?;
         Ok(())
     }
 
@@ -176,10 +176,12 @@ impl App {
             }
             self.tone.ticks = [false; 5];
         }
+        let followup = self.pending_followup_of(&detail)?;
         self.open = Some(OpenTicket {
             detail,
             history,
             scroll,
+            followup,
         });
         if grew {
             let (_, newest) = crate::tui::panes::conversation_scroll_limits(self);
@@ -299,6 +301,7 @@ impl App {
                 Answer::Counts(Ok(counts)) => {
                     self.counts = counts;
                     self.counts_pending = false;
+                    self.refresh_open_followup()?;
                     if std::mem::take(&mut self.counts_stale) {
                         self.refresh_counts()?;
                     }

@@ -50,7 +50,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let (thread_area, side) = split(inner);
+    let (pinned, pin_area, thread_area, side) = split_pinned(app, open, inner);
+    frame.render_widget(Paragraph::new(pinned), pin_area);
     let (lines, _) = thread(app, open, thread_area, side.is_none());
     let height = usize::from(thread_area.height);
     let max_scroll = lines.len().saturating_sub(height);
@@ -71,6 +72,26 @@ fn split(inner: Rect) -> (Rect, Option<Rect>) {
     } else {
         (inner, None)
     }
+}
+
+/// [`split`], with the follow-up line pinned above the thread so it shows however
+/// far the thread is scrolled: the lines, their area, the thread, the sidebar.
+fn split_pinned<'a>(
+    app: &App,
+    open: &OpenTicket,
+    inner: Rect,
+) -> (Vec<Line<'a>>, Rect, Rect, Option<Rect>) {
+    let (thread_area, side) = split(inner);
+    let width = usize::from(thread_area.width.saturating_sub(1)).max(10);
+    let pinned = open
+        .followup
+        .as_ref()
+        .map(|f| followup_lines(app, f, width))
+        .unwrap_or_default();
+    let rows = u16::try_from(pinned.len()).unwrap_or(u16::MAX);
+    let [pin_area, thread_area] =
+        Layout::vertical([Constraint::Length(rows), Constraint::Fill(1)]).areas(thread_area);
+    (pinned, pin_area, thread_area, side)
 }
 
 /// Every line of the thread at this width, and the line each message starts on.
@@ -103,7 +124,7 @@ pub fn scroll_limits(app: &App, area: Rect) -> (usize, usize) {
         return (0, 0);
     };
     let inner = Block::default().borders(Borders::ALL).inner(area);
-    let (thread_area, side) = split(inner);
+    let (_, _, thread_area, side) = split_pinned(app, open, inner);
     let (lines, starts) = thread(app, open, thread_area, side.is_none());
     let max_scroll = lines.len().saturating_sub(usize::from(thread_area.height));
     let newest = starts.last().copied().unwrap_or(0).min(max_scroll);
@@ -170,6 +191,42 @@ fn facts<'a>(app: &App, open: &OpenTicket, width: usize) -> Vec<Line<'a>> {
         ));
     }
     out
+}
+
+/// `◷ you promised “by Friday” · due in 2h · W still-working reply`, coloured by
+/// how close the time is.
+fn followup_lines<'a>(app: &App, f: &crate::store::Followup, width: usize) -> Vec<Line<'a>> {
+    use super::super::action::Action;
+    use super::super::keymap::Context;
+    use crate::sla::{due_text, urgency, Urgency};
+    use crate::store::FollowupKind;
+    let t = &app.theme;
+    let now = app.now();
+    let phrase = sanitize_line(&f.phrase);
+    let what = match (f.kind, phrase.is_empty()) {
+        (FollowupKind::Promise, _) => format!("you promised “{phrase}”"),
+        (FollowupKind::Manual, false) => format!("follow up: {phrase}"),
+        (FollowupKind::Manual, true) => "follow up".to_string(),
+    };
+    let when = if f.due_at < now {
+        due_text(f.due_at, now)
+    } else {
+        format!("due {}", due_text(f.due_at, now))
+    };
+    let key = app
+        .keymap
+        .key_for(Context::Conversation, &Action::StillWorkingReply)
+        .map(|k| format!(" · {k} still-working reply"))
+        .unwrap_or_default();
+    let style = match urgency(&app.config.sla, f.due_at, now) {
+        Urgency::Overdue => t.overdue,
+        Urgency::Warning { .. } => t.due_soon,
+        Urgency::Ok => t.dim,
+    };
+    wrap(&format!("◷ {what} · {when}{key}"), width)
+        .into_iter()
+        .map(|l| Line::styled(l, style))
+        .collect()
 }
 
 fn compact_customer<'a>(app: &App, open: &OpenTicket, width: usize) -> Vec<Line<'a>> {

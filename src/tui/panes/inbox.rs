@@ -1,5 +1,6 @@
 //! The inbox list: one row per ticket with unread/mark, status, priority, time left
-//! on the SLA (or age), customer, subject, channel and tags. Only the rows on screen
+//! on the SLA (or age), customer, subject (with ◷ when a follow-up is due), channel
+//! and tags. Only the rows on screen
 //! are read from `App`'s window, so a 100k-ticket queue draws as fast as ten.
 
 use ratatui::layout::Rect;
@@ -13,6 +14,10 @@ use super::text::{cell, cell_right};
 use crate::display::sanitize_line;
 use crate::model::{Priority, Status, TicketSummary};
 use crate::sla::{human_duration, reply_due};
+
+/// Put before the subject of a ticket with a follow-up due (one column wide in every
+/// terminal font, unlike the emoji clocks).
+pub const FOLLOWUP_MARK: &str = "◷ ";
 
 /// Column widths for an inner width; channel and tags appear when there is room.
 struct Columns {
@@ -191,8 +196,16 @@ fn row_line<'a>(app: &App, row: &TicketSummary, cols: &Columns) -> Line<'a> {
         name_style,
     ));
     spans.push(Span::raw(" "));
+    let mut subject_room = cols.subject.saturating_sub(1);
+    if let Some(due) = app.counts.followup_tickets.get(&tk.id) {
+        // A follow-up is due on this ticket: a clock before the subject, red once
+        // the promised time has passed.
+        let style = if *due < now { t.overdue } else { t.due_soon };
+        spans.push(Span::styled(FOLLOWUP_MARK, style));
+        subject_room = subject_room.saturating_sub(FOLLOWUP_MARK.chars().count());
+    }
     spans.push(Span::styled(
-        cell(&sanitize_line(&tk.subject), cols.subject.saturating_sub(1)),
+        cell(&sanitize_line(&tk.subject), subject_room),
         name_style,
     ));
     spans.push(Span::raw(" "));

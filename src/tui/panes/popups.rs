@@ -50,6 +50,7 @@ pub fn draw_prompt(frame: &mut Frame, app: &App, kind: PromptKind, input: &str) 
         PromptKind::NoReply => "e.g. auto-reply from their mail server",
         PromptKind::Merge => "e.g. 12 — the ticket that keeps the combined thread",
         PromptKind::SaveAttachments => "existing files are kept; copies get (2), (3)…",
+        PromptKind::Followup => "e.g. tomorrow 10:00 check the refund went through",
     };
     let lines = vec![
         Line::from(vec![
@@ -94,7 +95,10 @@ pub fn draw_choice(frame: &mut Frame, app: &App, kind: ChoiceKind, selected: usi
 
 /// "Send anyway?" with the blocking findings listed.
 pub fn draw_confirm(frame: &mut Frame, app: &App, kind: ConfirmKind) {
-    let ConfirmKind::SendDespiteTone = kind;
+    if let ConfirmKind::TellSolved(id) = kind {
+        draw_tell_solved(frame, app, id);
+        return;
+    }
     let area = frame.area();
     let w = 64.min(area.width.saturating_sub(2));
     let inner_w = usize::from(w.saturating_sub(4));
@@ -137,6 +141,34 @@ pub fn draw_confirm(frame: &mut Frame, app: &App, kind: ConfirmKind) {
     let rect = centered(area, w, lines.len() as u16 + 2);
     frame.render_widget(Clear, rect);
     let block = frame_popup(app, " Send anyway? ".into(), "");
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// "You told the customer it was delayed — tell them it's solved?" after solving a
+/// ticket whose customer last heard "still working on it". Any other key closes it.
+fn draw_tell_solved(frame: &mut Frame, app: &App, id: crate::model::TicketId) {
+    let area = frame.area();
+    let w = 60.min(area.width.saturating_sub(2));
+    let inner_w = usize::from(w.saturating_sub(4));
+    let mut lines: Vec<Line> = wrap(
+        &format!("#{id} is solved. You told the customer it was delayed — tell them it's solved?"),
+        inner_w,
+    )
+    .into_iter()
+    .map(Line::raw)
+    .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled("y", app.theme.key),
+        Span::raw(" write to them · "),
+        Span::styled("n", app.theme.key),
+        Span::raw(" not now"),
+    ]));
+    let rect = centered(area, w, lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    let block = frame_popup(app, " Tell the customer? ".into(), "");
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     frame.render_widget(Paragraph::new(lines), inner);

@@ -61,41 +61,67 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 t.base
             },
         ),
-        Span::styled(
-            match app.counts.oldest_waiting {
-                Some(since) if needs > 0 => format!(
-                    " · oldest waits {}",
-                    crate::sla::human_duration(app.now() - since)
-                ),
-                _ => String::new(),
-            },
-            t.dim,
-        ),
-        Span::styled(" · ", t.dim),
-        Span::raw(match &app.inbox.search {
-            Some(q) => format!("search \"{}\"", sanitize_line(q)),
-            None => app.inbox.view.label().to_string(),
-        }),
-        Span::styled(format!(" · sort {}", sort_label(app.inbox.sort)), t.dim),
+        followups_span(app),
     ];
+    // How long the oldest waits, the sort and the view (the tabs show it too): given
+    // up in reverse order of that when the line is too long for all of them.
+    let oldest = match app.counts.oldest_waiting {
+        Some(since) if needs > 0 => format!(
+            " · oldest waits {}",
+            crate::sla::human_duration(app.now() - since)
+        ),
+        _ => String::new(),
+    };
+    let view = match &app.inbox.search {
+        Some(q) => format!("search \"{}\"", sanitize_line(q)),
+        None => app.inbox.view.label().to_string(),
+    };
+    let sort = format!(" · sort {}", sort_label(app.inbox.sort));
+    // (spans, how long to keep them: higher stays longer)
+    let mut context: Vec<(Vec<Span>, u8)> = vec![
+        (vec![Span::styled(oldest, t.dim)], 2),
+        (vec![Span::styled(" · ", t.dim), Span::raw(view)], 0),
+        (vec![Span::styled(sort, t.dim)], 1),
+    ];
+    let mut tail = Vec::new();
     if !app.inbox.marked.is_empty() {
-        spans.push(Span::styled(
+        tail.push(Span::styled(
             format!(" · {} marked", app.inbox.marked.len()),
             t.marked,
         ));
     }
     if app.searching {
-        spans.push(Span::styled(" · searching…", t.due_soon));
+        tail.push(Span::styled(" · searching…", t.due_soon));
     } else if app.busy() {
-        spans.push(Span::styled(" · counting…", t.dim));
+        tail.push(Span::styled(" · counting…", t.dim));
     }
-    if let Some(m) = &app.message {
-        spans.push(Span::styled(" │ ", t.dim));
-        spans.push(Span::styled(
-            sanitize_line(&m.text),
-            if m.error { t.error } else { t.info },
-        ));
+    let width = |spans: &[Span]| spans.iter().map(|s| s.content.width()).sum::<usize>();
+    let message: Vec<Span> = match &app.message {
+        Some(m) => vec![
+            Span::styled(" │ ", t.dim),
+            Span::styled(
+                sanitize_line(&m.text),
+                if m.error { t.error } else { t.info },
+            ),
+        ],
+        None => Vec::new(),
+    };
+    let fixed = width(&spans) + width(&tail) + width(&message);
+    let room = usize::from(area.width);
+    while fixed + context.iter().map(|c| width(&c.0)).sum::<usize>() > room {
+        let Some(drop) = context
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, c)| c.1)
+            .map(|(i, _)| i)
+        else {
+            break;
+        };
+        context.remove(drop);
     }
+    spans.extend(context.into_iter().flat_map(|(spans, _)| spans));
+    spans.extend(tail);
+    spans.extend(message);
     let ctx = Context::Inbox;
     let help = app
         .keymap
@@ -113,4 +139,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::styled(hint, t.dim));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// ` · 2 follow-ups due`, in the overdue colour when one is past due; nothing
+/// when none is due.
+fn followups_span(app: &App) -> Span<'static> {
+    let t = &app.theme;
+    let n = app.counts.followups_due;
+    if n == 0 {
+        return Span::raw("");
+    }
+    let style = if app.counts.followups_overdue > 0 {
+        t.overdue
+    } else {
+        t.due_soon
+    };
+    let plural = if n == 1 { "" } else { "s" };
+    Span::styled(format!(" · {n} follow-up{plural} due"), style)
 }

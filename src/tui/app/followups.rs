@@ -1,0 +1,322 @@
+//! Follow-ups in the console: the promise the open ticket waits on, a ready "still
+//! working on it" reply when it comes due, the reminder to tell a customer who
+//! heard "it is delayed" that their ticket is solved, and follow-ups set by hand.
+//! What is due and what settles a follow-up is decided in `sla::promises`, the same
+//! rules `firstline followups` and `check` use; this file only wires them to keys.
+
+use super::*;
+use crate::sla::promises;
+use crate::store::{Followup, FollowupKind, NewFollowup, StoreError};
+use std::time::Instant;
+
+impl App {
+    /// The open, unsettled follow-up of a ticket being opened.
+    pub(super) fn pending_followup_of(
+        &self,
+        detail: &TicketDetail,
+    ) -> Result<Option<Followup>, StoreError> {
+        let id = detail.ticket.id;
+        let open = self.store.followups(true, Some(id))?;
+        Ok(promises::pending_followup(&open, &detail.ticket, &detail.messages).cloned())
+    }
+
+    /// Re-reads the open ticket's follow-up (a count on the worker may have just
+    /// recorded one for a reply sent from here).
+    pub(super) fn refresh_open_followup(&mut self) -> Result<(), StoreError> {
+        let Some(open) = &self.open else {
+            return Ok(());
+        };
+        let followup = self.pending_followup_of(&open.detail)?;
+        if let Some(open) = self.open.as_mut() {
+            open.followup = followup;
+        }
+        Ok(())
+    }
+
+    /// Opens the reply composer on the open ticket prefilled with a "still working
+    /// on it" reply in the customer's language and register. Sending it settles the
+    /// follow-up by the usual rule (a later reply went out); nothing else is marked.
+    pub fn still_working_reply(&mut self) -> Result<(), StoreError> {
+        let Some(open) = &self.open else {
+            self.error("no ticket selected");
+            return Ok(());
+        };
+        let Some(followup) = open.followup.clone() else {
+            let hint = self
+                .keymap
+                .key_for(
+                    crate::tui::keymap::Context::Conversation,
+                    &crate::tui::action::Action::AddFollowup,
+                )
+                .map(|k| format!("; {k} sets one"))
+                .unwrap_or_default();
+            self.info(format!(
+                "#{} has no open follow-up{hint}",
+                open.detail.ticket.id
+            ));
+            return Ok(());
+        };
+        let c = &open.detail.customer;
+        let text = promises::still_working_reply(c.language, c.formality, c.first_name());
+        if self.prefill_reply(&text)? {
+            self.info(format!(
+                "still-working reply for “{}” ({}) · edit, Ctrl-S sends",
+                crate::display::sanitize_line(&followup.phrase),
+                crate::sla::due_text(followup.due_at, self.now())
+            ));
+        }
+        Ok(())
+    }
+
+    /// After solving `ids`: if a customer among them last heard "still working on
+    /// it", asks (without holding anything up) whether to tell them it is solved.
+    pub fn remind_solved_notice(&mut self, ids: &[TicketId]) -> Result<(), StoreError> {
+        let mut owed = Vec::new();
+        for id in ids {
+            let ticket = self.store.ticket(*id)?;
+            let messages = self.store.messages(*id)?;
+            if promises::owes_solved_notice(&ticket, &messages, &self.config.sla) {
+                owed.push(*id);
+            }
+        }
+        let Some(first) = owed.first() else {
+            return Ok(());
+        };
+        self.popup = Some(Popup::Confirm {
+            kind: ConfirmKind::TellSolved(*first),
+        });
+        if owed.len() > 1 {
+            self.info(format!(
+                "{} solved tickets owe the customer a word; `firstline followups` lists them",
+                owed.len()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Opens the reply composer on ticket `id` with a ready "it is solved" reply.
+    pub fn tell_solved(&mut self, id: TicketId) -> Result<(), StoreError> {
+        self.open_ticket(id, false)?;
+        let Some(open) = &self.open else {
+            return Ok(());
+        };
+        let c = &open.detail.customer;
+        let text = promises::solved_notice_reply(c.language, c.formality, c.first_name());
+        if self.prefill_reply(&text)? {
+            self.info(format!("tell #{id} it is solved · edit, Ctrl-S sends"));
+        }
+        Ok(())
+    }
+
+    /// Opens the reply composer with `text` when it is empty; a draft already
+    /// there is kept and the user told. Returns whether the text went in.
+    fn prefill_reply(&mut self, text: &str) -> Result<bool, StoreError> {
+        self.compose(ComposeMode::Reply)?;
+        if self.composer.mode != ComposeMode::Reply {
+            return Ok(false);
+        }
+        if !self.composer.is_empty() {
+            self.error("a reply draft is already open; send or clear it first");
+            return Ok(false);
+        }
+        self.composer.set_text(text);
+        self.composer.canned_text = None;
+        self.composer.canned_id = None;
+        self.composer.dirty_since = Some(Instant::now());
+        self.recheck_tone();
+        Ok(true)
+    }
+
+    /// Adds a follow-up by hand to the open ticket: a time as for snooze, then an
+    /// optional note (`3h call back`, `fri 10:00 check the refund`). An unreadable
+    /// time keeps the prompt open.
+    pub fn add_followup(&mut self, text: &str) -> Result<bool, StoreError> {
+        let Some(id) = self.open.as_ref().map(|o| o.detail.ticket.id) else {
+            self.error("no ticket selected");
+            return Ok(true);
+        };
+        let Some((due, note)) = split_due_and_note(text, self.now(), &self.config.sla) else {
+            self.error(format!(
+                "cannot read '{}' as a time; try 3h, tomorrow 10:00, fri, 2026-12-01",
+                crate::display::sanitize_line(text)
+            ));
+            return Ok(false);
+        };
+        self.store.create_followup(&NewFollowup {
+            ticket_id: id,
+            kind: FollowupKind::Manual,
+            due_at: due,
+            phrase: note,
+            message_id: None,
+        })?;
+        self.reload()?;
+        self.refresh_open_followup()?;
+        let tz = crate::sla::timezone(&self.config.sla);
+        self.info(format!(
+            "#{id} follow-up {}",
+            due.with_timezone(&tz).format("%a %d %b %H:%M")
+        ));
+        Ok(true)
+    }
+
+    /// Marks the open ticket's pending follow-up done (the customer was updated
+    /// some other way, or it no longer applies).
+    pub fn followup_done(&mut self) -> Result<(), StoreError> {
+        let Some(open) = &self.open else {
+            self.error("no ticket selected");
+            return Ok(());
+        };
+        let Some(followup) = open.followup.clone() else {
+            self.info(format!("#{} has no open follow-up", open.detail.ticket.id));
+            return Ok(());
+        };
+        self.store.complete_followup(followup.id)?;
+        self.reload()?;
+        self.refresh_open_followup()?;
+        self.info(format!(
+            "follow-up “{}” on #{} done",
+            crate::display::sanitize_line(&followup.phrase),
+            followup.ticket_id
+        ));
+        Ok(())
+    }
+}
+
+/// Splits `3h call back` into the time (read as snooze reads it, the longest
+/// leading run of words that is a time) and the note after it.
+pub fn split_due_and_note(
+    text: &str,
+    now: DateTime<Utc>,
+    config: &crate::config::SlaConfig,
+) -> Option<(DateTime<Utc>, String)> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    (1..=words.len()).rev().find_map(|n| {
+        crate::sla::parse_snooze(&words[..n].join(" "), now, config)
+            .map(|due| (due, words[n..].join(" ")))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Channel, Direction, NewCustomer, NewMessage, NewTicket, Priority};
+    use crate::tui::action::Action;
+    use crate::tui::update::update;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).unwrap()
+    }
+
+    /// A console on an in-memory queue with one ticket: the customer wrote, and
+    /// when `promise` is given we answered with it an hour ago.
+    fn console(promise: Option<&str>) -> (App, TicketId) {
+        let mut store = Store::open_in_memory().unwrap();
+        let id = store
+            .create_ticket(&NewTicket {
+                subject: "Export is empty".into(),
+                customer: NewCustomer {
+                    name: "Ivan Petrenko".into(),
+                    email: Some("ivan@example.com".into()),
+                    ..Default::default()
+                },
+                channel: Channel::Email,
+                priority: Priority::Normal,
+                status: Status::Open,
+                tags: Vec::new(),
+                first_message: NewMessage {
+                    direction: Direction::Inbound,
+                    author: "Ivan Petrenko".into(),
+                    body: "The CSV export downloads an empty file.".into(),
+                    sent_at: Some(now() - chrono::Duration::hours(3)),
+                    ..Default::default()
+                },
+            })
+            .unwrap();
+        if let Some(body) = promise {
+            store
+                .add_message(
+                    id,
+                    &NewMessage {
+                        direction: Direction::Outbound,
+                        author: "Agent".into(),
+                        body: body.into(),
+                        sent_at: Some(now() - chrono::Duration::hours(1)),
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+        }
+        let mut app = App::new(store, Config::default()).unwrap();
+        app.clock = Some(now());
+        app.set_view(crate::store::View::All).unwrap();
+        app.open_ticket(id, false).unwrap();
+        (app, id)
+    }
+
+    #[test]
+    fn still_working_action_prefills_the_reply_for_a_late_promise() {
+        let (mut app, id) = console(Some("We will fix it within 30 minutes."));
+        assert_eq!(app.counts.followups_due, 1);
+        assert_eq!(app.counts.followups_overdue, 1);
+        assert!(app.counts.followup_tickets.contains_key(&id));
+        assert_eq!(update(&mut app, Action::StillWorkingReply), None);
+        assert_eq!(app.focus, Focus::Composer);
+        assert_eq!(
+            app.composer.text(),
+            promises::still_working_reply(
+                crate::model::Language::Other,
+                crate::model::Formality::Unknown,
+                Some("Ivan")
+            )
+        );
+    }
+
+    #[test]
+    fn still_working_action_without_a_followup_only_says_so() {
+        let (mut app, id) = console(None);
+        update(&mut app, Action::StillWorkingReply);
+        assert!(app.composer.is_empty());
+        assert_ne!(app.focus, Focus::Composer);
+        let message = app.message.clone().unwrap();
+        assert_eq!(
+            message.text,
+            format!("#{id} has no open follow-up; f sets one")
+        );
+    }
+
+    #[test]
+    fn followup_done_action_completes_the_pending_followup() {
+        let (mut app, id) = console(Some("I will check it by 11:00 and write back."));
+        assert!(app.open.as_ref().unwrap().followup.is_some());
+        update(&mut app, Action::FollowupDone);
+        assert!(app.open.as_ref().unwrap().followup.is_none());
+        assert!(app.store.followups(true, Some(id)).unwrap().is_empty());
+        assert_eq!(app.counts.followups_due, 0);
+    }
+
+    #[test]
+    fn add_followup_action_asks_for_the_time() {
+        let (mut app, _) = console(None);
+        update(&mut app, Action::AddFollowup);
+        assert!(matches!(
+            app.popup,
+            Some(Popup::Prompt {
+                kind: PromptKind::Followup,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn manual_followup_reads_the_longest_time_and_keeps_the_rest_as_note() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).unwrap();
+        let config = crate::config::SlaConfig::default();
+        let (due, note) = split_due_and_note("3h call back about the refund", now, &config)
+            .expect("3h is a time");
+        assert_eq!(due, now + chrono::Duration::hours(3));
+        assert_eq!(note, "call back about the refund");
+        assert!(split_due_and_note("call back", now, &config).is_none());
+        assert!(split_due_and_note("", now, &config).is_none());
+    }
+}
