@@ -310,3 +310,87 @@ fn archiving_closes_only_idle_live_tickets() {
         .iter()
         .any(|e| e.new.as_deref() == Some("closed (archived)")));
 }
+
+#[test]
+fn a_page_far_down_the_list_is_the_same_read_from_either_end() {
+    use firstline::store::SortOrder;
+    let mut store = Store::open_in_memory().unwrap();
+    let start = Utc::now() - Duration::days(30);
+    let threads: Vec<(NewTicket, Vec<NewMessage>)> = (0..2_600)
+        .map(|i| {
+            let answered = i % 3 == 0;
+            let new = NewTicket {
+                subject: format!("ticket {i}"),
+                customer: NewCustomer {
+                    email: Some(format!("c{}@example.com", i % 97)),
+                    ..Default::default()
+                },
+                channel: Channel::Email,
+                priority: Priority::ALL[i % Priority::ALL.len()],
+                status: if i % 7 == 0 {
+                    Status::Solved
+                } else {
+                    Status::Open
+                },
+                tags: vec![],
+                first_message: NewMessage {
+                    body: "help".into(),
+                    // Ties on purpose: many tickets share a minute.
+                    sent_at: Some(start + Duration::minutes((i / 3) as i64)),
+                    ..Default::default()
+                },
+            };
+            let rest = answered
+                .then(|| NewMessage {
+                    direction: Direction::Outbound,
+                    body: "done".into(),
+                    sent_at: Some(start + Duration::minutes((i / 3) as i64 + 5)),
+                    ..Default::default()
+                })
+                .into_iter()
+                .collect();
+            (new, rest)
+        })
+        .collect();
+    store.create_threads(&threads).unwrap();
+    for sort in [
+        SortOrder::Due,
+        SortOrder::Updated,
+        SortOrder::Priority,
+        SortOrder::Created,
+    ] {
+        for view in [View::All, View::NeedsReply] {
+            let base = TicketFilter {
+                view: Some(view),
+                sort,
+                ..Default::default()
+            };
+            let all: Vec<TicketId> = store
+                .list_tickets(&base)
+                .unwrap()
+                .iter()
+                .map(|r| r.ticket.id)
+                .collect();
+            assert!(all.len() > 2_000 || view == View::NeedsReply);
+            for offset in [
+                2_000,
+                all.len().saturating_sub(150),
+                all.len() - 1,
+                all.len() + 5,
+            ] {
+                let page: Vec<TicketId> = store
+                    .list_tickets(&TicketFilter {
+                        limit: Some(100),
+                        offset,
+                        ..base.clone()
+                    })
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.ticket.id)
+                    .collect();
+                let want: Vec<TicketId> = all.iter().skip(offset).take(100).copied().collect();
+                assert_eq!(page, want, "{sort:?} {view:?} offset {offset}");
+            }
+        }
+    }
+}
