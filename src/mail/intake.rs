@@ -585,13 +585,14 @@ impl<'a> Run<'a> {
 }
 
 /// Language and formality of a customer's text, from the tone module.
-/// Items read ahead of the writer at most; with [`IN_FLIGHT_BYTES`] this bounds what
-/// the reading thread holds.
-const PIPELINE_ITEMS: usize = 64;
+/// Items read ahead of the writer at most: more than a batch, so the reader keeps
+/// working while the writer commits one (the long step). With [`IN_FLIGHT_BYTES`]
+/// this bounds what the reading thread holds.
+const PIPELINE_ITEMS: usize = 1024;
 
 /// Bytes read ahead of the writer at most (one bigger item is always let through), so
-/// a mailbox of 50 MB messages never has more than a few in memory.
-const IN_FLIGHT_BYTES: usize = 8 * 1024 * 1024;
+/// a mailbox of 50 MB messages never has more than one batch's worth in memory.
+const IN_FLIGHT_BYTES: usize = BATCH_BYTES;
 
 /// Mail prepared off the writer's thread, as `mail_to_ingest` takes it.
 struct Mail {
