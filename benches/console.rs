@@ -10,7 +10,7 @@
 //! `cargo bench --bench console`
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use firstline::canned::{rank_for, starter_items};
+use firstline::canned::{rank_indexed, starter_items, RankIndex};
 use firstline::config::Config;
 use firstline::model::{CannedResponse, Formality, Language};
 use firstline::store::Store;
@@ -76,6 +76,10 @@ fn benches(c: &mut Criterion) {
     });
 
     let items = library(5_000);
+    c.bench_function("canned/index_5000 (once per picker)", |b| {
+        b.iter(|| black_box(RankIndex::new(&items)))
+    });
+    let index = RankIndex::new(&items);
     let mut g = c.benchmark_group("canned/rank_5000");
     for (name, query, lang) in [
         ("empty query", "", Language::En),
@@ -84,7 +88,15 @@ fn benches(c: &mut Criterion) {
         ("shortcut", ";;refund", Language::En),
     ] {
         g.bench_function(name, |b| {
-            b.iter(|| black_box(rank_for(&items, black_box(query), lang, Formality::Formal)))
+            b.iter(|| {
+                black_box(rank_indexed(
+                    &items,
+                    &index,
+                    black_box(query),
+                    lang,
+                    Formality::Formal,
+                ))
+            })
         });
     }
     g.finish();

@@ -22,7 +22,9 @@ pub use library::{
     duplicate, edit_document, from_toml, import, parse_edit_document, to_toml, valid_slug,
     was_edited, ImportReport, LibraryFile,
 };
-pub use pick::{expand_shortcut, expand_shortcut_for, rank_for, SHORTCUT_PREFIX};
+pub use pick::{
+    expand_shortcut, expand_shortcut_for, rank_for, rank_indexed, RankIndex, SHORTCUT_PREFIX,
+};
 pub use render::{check, render_checked, vocative};
 pub use starter::{ensure_starter, starter_items};
 pub use suggest::{suggest, suggest_for_ticket, SUGGESTIONS};

@@ -366,6 +366,7 @@ impl App {
             None => Vec::new(),
         };
         let mut picker = CannedPicker {
+            index: canned::RankIndex::new(&items),
             items,
             suggested,
             query: String::new(),
@@ -389,7 +390,13 @@ impl App {
             ),
             |o| (o.detail.customer.language, o.detail.customer.formality),
         );
-        picker.ranked = canned::rank_for(&picker.items, &picker.query, language, formality);
+        picker.ranked = canned::rank_indexed(
+            &picker.items,
+            &picker.index,
+            &picker.query,
+            language,
+            formality,
+        );
         if picker.query.trim().is_empty() {
             let position = |i: &usize| {
                 let id = picker.items[*i].id;

@@ -138,6 +138,8 @@ pub enum ConfirmKind {
 #[derive(Debug, Clone)]
 pub struct CannedPicker {
     pub items: Vec<CannedResponse>,
+    /// `items`' text prepared for the matcher once, not on every keystroke.
+    pub index: crate::canned::RankIndex,
     /// Ids of the responses that fit the customer's latest message, best first; shown
     /// on top while the query is empty.
     pub suggested: Vec<i64>,
