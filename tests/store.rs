@@ -365,12 +365,32 @@ fn a_page_far_down_the_list_is_the_same_read_from_either_end() {
                 sort,
                 ..Default::default()
             };
-            let all: Vec<TicketId> = store
-                .list_tickets(&base)
-                .unwrap()
-                .iter()
-                .map(|r| r.ticket.id)
-                .collect();
+            let rows = store.list_tickets(&base).unwrap();
+            if sort == SortOrder::Due {
+                // Waiting tickets by when the reply is due (default targets), then the
+                // rest by last update, newest first; ties by id, highest first.
+                let key = |t: &Ticket| {
+                    let target = match t.priority {
+                        Priority::Urgent => 60,
+                        Priority::High => 240,
+                        Priority::Normal => 480,
+                        Priority::Low => 1440,
+                    };
+                    (
+                        t.awaiting_reply_since.is_none(),
+                        t.awaiting_reply_since
+                            .map(|a| a + Duration::minutes(target)),
+                        std::cmp::Reverse(t.updated_at),
+                        std::cmp::Reverse(t.id),
+                    )
+                };
+                let mut want: Vec<&Ticket> = rows.iter().map(|r| &r.ticket).collect();
+                want.sort_by_key(|t| key(t));
+                let got: Vec<TicketId> = rows.iter().map(|r| r.ticket.id).collect();
+                let want: Vec<TicketId> = want.iter().map(|t| t.id).collect();
+                assert_eq!(got, want, "due order of {view:?}");
+            }
+            let all: Vec<TicketId> = rows.iter().map(|r| r.ticket.id).collect();
             assert!(all.len() > 2_000 || view == View::NeedsReply);
             for offset in [
                 2_000,
