@@ -1,7 +1,11 @@
 //! Bounded resources: importing a big mbox streams it — the importer's peak memory
-//! (the child's maximum resident set, from `wait4`) depends on the batch, not on the
-//! size of the file. The CI version imports ~30 MB; the 200 MB version is ignored by
-//! default because a debug build needs over a minute for it:
+//! depends on the batch, not on the size of the file. Memory here is the child's
+//! anonymous resident set (RssAnon, sampled from /proc while it runs): the bulk import
+//! also maps the database file, and those file pages count in the plain resident set
+//! but are the kernel's page cache, not memory the import holds. The ceiling is the
+//! bulk import's 128 MB SQLite page cache (a 100,000-message import takes 41 s with
+//! it, 59 s with 32 MB) plus the batch and read-ahead, so [`CEILING_MB`] is 200. The CI version imports ~30 MB; the 200 MB version is ignored
+//! by default because a debug build needs over a minute for it:
 //!
 //!     cargo test --release --test resources -- --ignored --nocapture
 
@@ -10,6 +14,9 @@
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
+
+/// Peak resident memory an import may reach, whatever the size of the file.
+const CEILING_MB: u64 = 200;
 
 /// Writes an mbox of about `megabytes` MB: messages of ~145 KB in three languages.
 fn write_mbox(path: &Path, megabytes: usize) -> usize {
@@ -30,10 +37,11 @@ fn write_mbox(path: &Path, megabytes: usize) -> usize {
     n
 }
 
-/// Runs `firstline import` and returns (messages added, peak RSS in MB).
+/// Runs `firstline import` and returns (messages added, peak RssAnon in MB, peak RSS
+/// in MB).
 // The child is reaped with wait4 (for its rusage), not Child::wait.
 #[allow(clippy::zombie_processes)]
-fn import_peak_rss(dir: &Path, mbox: &Path) -> (u64, u64) {
+fn import_peak_rss(dir: &Path, mbox: &Path) -> (u64, u64, u64) {
     let db = dir.join("big.db");
     let child = Command::new(env!("CARGO_BIN_EXE_firstline"))
         .arg("--db")
@@ -47,6 +55,24 @@ fn import_peak_rss(dir: &Path, mbox: &Path) -> (u64, u64) {
         .spawn()
         .unwrap();
     let pid = child.id() as libc::pid_t;
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut peak_kb = 0u64;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let status = std::fs::read_to_string(format!("/proc/{pid}/status"));
+                let anon = status.ok().and_then(|s| {
+                    s.lines()
+                        .find_map(|l| l.strip_prefix("RssAnon:"))
+                        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                });
+                peak_kb = peak_kb.max(anon.unwrap_or(0));
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            peak_kb / 1024
+        })
+    };
     let mut stdout = child.stdout.expect("stdout");
     let mut report = String::new();
     std::io::Read::read_to_string(&mut stdout, &mut report).unwrap();
@@ -55,6 +81,8 @@ fn import_peak_rss(dir: &Path, mbox: &Path) -> (u64, u64) {
     // which nothing else waits for (the Child handle was consumed above).
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    let peak_anon = sampler.join().unwrap();
     assert_eq!(reaped, pid);
     assert!(
         libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
@@ -63,6 +91,7 @@ fn import_peak_rss(dir: &Path, mbox: &Path) -> (u64, u64) {
     let json: serde_json::Value = serde_json::from_str(&report).unwrap();
     (
         json["added"].as_u64().unwrap(),
+        peak_anon,
         usage.ru_maxrss as u64 / 1024,
     )
 }
@@ -72,10 +101,11 @@ fn thirty_megabyte_mbox_imports_in_bounded_memory() {
     let dir = tempfile::tempdir().unwrap();
     let mbox = dir.path().join("archive.mbox");
     let n = write_mbox(&mbox, 30);
-    let (added, peak) = import_peak_rss(dir.path(), &mbox);
+    let (added, peak, rss) = import_peak_rss(dir.path(), &mbox);
     assert_eq!(added as usize, n);
-    eprintln!("30 MB mbox, {n} messages: peak RSS {peak} MB");
-    assert!(peak < 128, "peak RSS {peak} MB");
+    eprintln!("30 MB mbox, {n} messages: peak anonymous {peak} MB (resident with the mapped file {rss} MB)");
+    assert!(peak > 0, "no memory figure was read from /proc");
+    assert!(peak < CEILING_MB, "peak anonymous memory {peak} MB");
 }
 
 #[test]
@@ -84,14 +114,17 @@ fn two_hundred_megabyte_mbox_imports_in_memory_that_does_not_grow_with_the_file(
     let dir = tempfile::tempdir().unwrap();
     let small = dir.path().join("small.mbox");
     write_mbox(&small, 30);
-    let (_, small_peak) = import_peak_rss(dir.path(), &small);
+    let (_, small_peak, _) = import_peak_rss(dir.path(), &small);
     std::fs::remove_file(dir.path().join("big.db")).unwrap();
     let big = dir.path().join("big.mbox");
     let n = write_mbox(&big, 200);
-    let (added, peak) = import_peak_rss(dir.path(), &big);
+    let (added, peak, rss) = import_peak_rss(dir.path(), &big);
     assert_eq!(added as usize, n);
-    eprintln!("200 MB mbox, {n} messages: peak RSS {peak} MB (30 MB file: {small_peak} MB)");
-    assert!(peak < 128, "peak RSS {peak} MB");
+    eprintln!(
+        "200 MB mbox, {n} messages: peak anonymous {peak} MB, resident with the mapped \
+         file {rss} MB (30 MB file: {small_peak} MB)"
+    );
+    assert!(peak < CEILING_MB, "peak anonymous memory {peak} MB");
     assert!(
         peak < small_peak * 3 / 2 + 16,
         "memory grows with the file: {small_peak} MB → {peak} MB"

@@ -590,9 +590,10 @@ impl<'a> Run<'a> {
 /// this bounds what the reading thread holds.
 const PIPELINE_ITEMS: usize = 1024;
 
-/// Bytes read ahead of the writer at most (one bigger item is always let through), so
-/// a mailbox of 50 MB messages never has more than one batch's worth in memory.
-const IN_FLIGHT_BYTES: usize = BATCH_BYTES;
+/// Bytes read ahead of the writer at most (one bigger item is always let through):
+/// a batch of ordinary mail (500 × 5 KB) fits, so the reader keeps pace, while a
+/// mailbox of 50 MB messages holds only one ahead (tests/resources.rs).
+const IN_FLIGHT_BYTES: usize = 4 * 1024 * 1024;
 
 /// Mail prepared off the writer's thread, as `mail_to_ingest` takes it.
 struct Mail {
