@@ -52,14 +52,8 @@ fn library(size: usize) -> Vec<CannedResponse> {
                 slug: format!("{}-{i}", s.slug),
                 title: format!("{} {}", s.title, i / starter.len()),
                 shortcut: s.shortcut.as_ref().map(|c| format!("{c}{i}")),
-                language: s.language,
-                formality: s.formality,
-                tags: s.tags.clone(),
-                keywords: s.keywords.clone(),
-                body: s.body.clone(),
                 times_used: (i % 17) as i64,
-                times_unmodified: 0,
-                last_used_at: None,
+                ..CannedResponse::unsaved(s.clone())
             }
         })
         .collect()

@@ -455,20 +455,7 @@ fn picker_on_the_starter_library_puts_the_customers_register_first() {
 }
 
 fn from_new(n: NewCanned) -> CannedResponse {
-    CannedResponse {
-        id: 0,
-        slug: n.slug,
-        title: n.title,
-        shortcut: n.shortcut,
-        language: n.language,
-        formality: n.formality,
-        tags: n.tags,
-        keywords: n.keywords,
-        body: n.body,
-        times_used: 0,
-        times_unmodified: 0,
-        last_used_at: None,
-    }
+    CannedResponse::unsaved(n)
 }
 
 // ---- shortcuts and snippets ----

@@ -249,17 +249,7 @@ mod tests {
             .enumerate()
             .map(|(i, n)| CannedResponse {
                 id: i as i64 + 1,
-                slug: n.slug,
-                title: n.title,
-                shortcut: n.shortcut,
-                language: n.language,
-                formality: n.formality,
-                tags: n.tags,
-                keywords: n.keywords,
-                body: n.body,
-                times_used: 0,
-                times_unmodified: 0,
-                last_used_at: None,
+                ..CannedResponse::unsaved(n)
             })
             .collect()
     }

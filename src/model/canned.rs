@@ -48,6 +48,25 @@ pub enum CannedKind {
 }
 
 impl CannedResponse {
+    /// A reply that is not stored (id 0, never used): for ranking a library before it
+    /// is imported, in tests and in benchmarks.
+    pub fn unsaved(new: NewCanned) -> CannedResponse {
+        CannedResponse {
+            id: 0,
+            slug: new.slug,
+            title: new.title,
+            shortcut: new.shortcut,
+            language: new.language,
+            formality: new.formality,
+            tags: new.tags,
+            keywords: new.keywords,
+            body: new.body,
+            times_used: 0,
+            times_unmodified: 0,
+            last_used_at: None,
+        }
+    }
+
     /// The role this text plays, from its tags (so users choose it by tagging).
     pub fn kind(&self) -> CannedKind {
         let has = |t: &str| self.tags.iter().any(|x| x == t);
