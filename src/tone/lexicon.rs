@@ -35,6 +35,17 @@ impl Lexicon {
         }
     }
 
+    /// Compiles the list now rather than at its first match.
+    pub(crate) fn prepare(&self) {
+        let _ = self.regex();
+    }
+
+    /// Whether the list has been compiled (an empty one counts as compiled).
+    #[cfg(test)]
+    pub(crate) fn is_compiled(&self) -> bool {
+        self.source.is_none() || self.re.get().is_some_and(Option::is_some)
+    }
+
     fn regex(&self) -> Option<&Regex> {
         self.re
             .get_or_init(|| {

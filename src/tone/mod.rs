@@ -223,6 +223,12 @@ impl Checker {
         }
     }
 
+    /// Compiles every word list now (about 150 ms), so the first keystroke of a reply
+    /// does not wait for it; the console calls this on a background thread at start.
+    pub fn warm_up(&self) {
+        self.book.prepare_all();
+    }
+
     /// The built-in rules plus a user file (`tone.toml`): extra word rules, severity
     /// changes, rules switched off by id.
     pub fn with_user_rules(path: &Path) -> Result<Checker, ToneError> {

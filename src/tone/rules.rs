@@ -154,6 +154,32 @@ pub(crate) struct RuleBook {
 }
 
 impl RuleBook {
+    /// Compiles every word list now: the contextual lists (an upset customer, Ви/ти
+    /// markers) are otherwise first compiled on the first keystroke of a reply.
+    pub(crate) fn prepare_all(&self) {
+        let x = &self.lex;
+        let contextual = [
+            &x.refusal,
+            &x.alternative,
+            &x.ownership,
+            &x.acknowledgement,
+            &x.upset,
+            &x.howto,
+            &x.steps,
+            &x.time_frame,
+            &x.next_step,
+            &x.in_progress,
+            &x.resolved,
+            &x.confirm_request,
+            &x.closing,
+        ];
+        let formality = x.formality.iter().flat_map(|(_, f, i)| [f, i]);
+        let rules = self.pattern_rules.iter().map(|(_, l)| l);
+        for lexicon in contextual.into_iter().chain(formality).chain(rules) {
+            lexicon.prepare();
+        }
+    }
+
     /// Compiles the data shipped in `assets/tone/`.
     pub(crate) fn builtin() -> Result<RuleBook, ToneError> {
         let origin = "assets/tone/rules.toml";
@@ -330,5 +356,26 @@ fn parse_error(origin: &str, err: toml::de::Error) -> ToneError {
     ToneError::Parse {
         origin: origin.into(),
         message: err.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warming_up_compiles_every_word_list_the_checks_consult() {
+        let book = RuleBook::builtin().unwrap();
+        assert!(!book.lex.upset.is_compiled(), "lists start uncompiled");
+        book.prepare_all();
+        let x = &book.lex;
+        for lexicon in [&x.refusal, &x.upset, &x.closing, &x.time_frame] {
+            assert!(lexicon.is_compiled());
+        }
+        assert!(x
+            .formality
+            .iter()
+            .all(|(_, f, i)| f.is_compiled() && i.is_compiled()));
+        assert!(book.pattern_rules.iter().all(|(_, l)| l.is_compiled()));
     }
 }

@@ -35,9 +35,7 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
         .and_then(|p| courier::Courier::start(p, config.clone()));
     // The tone checker's word lists compile on first use (~150 ms); do that off the
     // UI thread so the first frame and the first keystroke in the composer are quick.
-    std::thread::spawn(|| {
-        crate::tone::Checker::builtin().check("warm up", &Default::default());
-    });
+    std::thread::spawn(|| crate::tone::Checker::builtin().warm_up());
     let intake = intake::Intake::start(store.path(), &config);
     let mut app = App::with_worker(store, config)?;
     let mut terminal = terminal::init()?;
