@@ -320,7 +320,7 @@ impl<'a> Run<'a> {
         progress: &mut dyn FnMut(ProgressEvent),
     ) -> Result<bool, MailError> {
         // Reading, hashing, MIME parsing and language detection need nothing from the
-        // database, so they run one item ahead on a second thread while this one
+        // database, so they run ahead (up to a batch) on a second thread while this one
         // writes: on two cores the import takes the longer of the two, not the sum.
         let ours = self.ours.clone();
         let in_flight = InFlight::default();
