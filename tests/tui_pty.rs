@@ -5,193 +5,15 @@
 
 #![cfg(unix)]
 
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+use std::path::Path;
+use std::time::Duration;
 
 use firstline::model::{Channel, Direction, NewCustomer, NewMessage, NewTicket, Priority, Status};
 use firstline::store::Store;
 
-const ROWS: u16 = 40;
-const COLS: u16 = 120;
-const DEADLINE: Duration = Duration::from_secs(20);
-
-/// Records what a message might try to do to the terminal besides drawing.
-#[derive(Default)]
-struct Recorder {
-    titles: Vec<Vec<u8>>,
-    clipboard: usize,
-    bells: usize,
-}
-
-impl vt100::Callbacks for Recorder {
-    fn set_window_title(&mut self, _: &mut vt100::Screen, title: &[u8]) {
-        self.titles.push(title.to_vec());
-    }
-    fn set_window_icon_name(&mut self, _: &mut vt100::Screen, name: &[u8]) {
-        self.titles.push(name.to_vec());
-    }
-    fn copy_to_clipboard(&mut self, _: &mut vt100::Screen, _: &[u8], _: &[u8]) {
-        self.clipboard += 1;
-    }
-    fn audible_bell(&mut self, _: &mut vt100::Screen) {
-        self.bells += 1;
-    }
-}
-
-struct Console {
-    child: Box<dyn Child + Send + Sync>,
-    writer: Box<dyn Write + Send>,
-    parser: Arc<Mutex<vt100::Parser<Recorder>>>,
-    _master: Box<dyn MasterPty + Send>,
-}
-
-impl Console {
-    fn start(db: &Path, config: &Path) -> Console {
-        Console::start_with(db, config, &[])
-    }
-
-    fn start_with(db: &Path, config: &Path, env: &[(&str, &Path)]) -> Console {
-        let pty = native_pty_system();
-        let pair = pty
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("open a pty");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_firstline"));
-        cmd.arg("--db");
-        cmd.arg(db);
-        cmd.env("FIRSTLINE_CONFIG", config);
-        cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("FIRSTLINE_DB");
-        cmd.env_remove("FIRSTLINE_NO_DEMO");
-        cmd.env_remove("NO_COLOR");
-        cmd.env_remove("VISUAL");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let child = pair.slave.spawn_command(cmd).expect("start firstline");
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().expect("pty reader");
-        let writer = pair.master.take_writer().expect("pty writer");
-        let parser = Arc::new(Mutex::new(vt100::Parser::new_with_callbacks(
-            ROWS,
-            COLS,
-            0,
-            Recorder::default(),
-        )));
-        let feed = Arc::clone(&parser);
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            loop {
-                match reader.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => feed.lock().unwrap().process(&buf[..n]),
-                }
-            }
-        });
-        Console {
-            child,
-            writer,
-            parser,
-            _master: pair.master,
-        }
-    }
-
-    fn screen(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
-    }
-
-    fn send(&mut self, bytes: &str) {
-        self.writer.write_all(bytes.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-    }
-
-    /// Types like a person: one key at a time, so every key is its own event.
-    fn type_text(&mut self, text: &str) {
-        for ch in text.chars() {
-            self.send(&ch.to_string());
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-
-    fn wait_for(&self, what: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if screen.contains(what) {
-                return screen;
-            }
-            if start.elapsed() > DEADLINE {
-                let p = self.parser.lock().unwrap();
-                panic!(
-                    "'{what}' did not appear (alternate screen: {}); the screen was:\n{screen}",
-                    p.screen().alternate_screen()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if ok(&screen) {
-                return screen;
-            }
-            if start.elapsed() > DEADLINE {
-                panic!("{what} never happened; the screen was:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            if start.elapsed() > DEADLINE {
-                let _ = self.child.kill();
-                panic!("firstline did not exit; the screen was:\n{}", self.screen());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn kill_hard(&mut self) {
-        let pid = self.child.process_id().expect("pid") as i32;
-        // SAFETY: sends SIGKILL to the child we started; no memory is involved.
-        unsafe {
-            libc::kill(pid, libc::SIGKILL);
-        }
-        self.wait_exit();
-    }
-}
-
-impl Drop for Console {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-        }
-    }
-}
-
-fn temp_paths() -> (tempfile::TempDir, PathBuf, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("queue.db");
-    let config = dir.path().join("config.toml");
-    std::fs::write(&config, "[agent]\nname = \"Olena Test\"\n").unwrap();
-    (dir, db, config)
-}
+#[path = "support/mod.rs"]
+mod support;
+use support::{temp_paths, Console};
 
 fn outbound_bodies(db: &Path) -> Vec<String> {
     let store = Store::open(db).unwrap();
@@ -339,7 +161,7 @@ fn ctrl_e_round_trips_the_draft_through_the_editor() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-    let mut console = Console::start_with(&db, &config, &[("EDITOR", &editor)]);
+    let mut console = Console::start_env(&db, &config, &[("EDITOR", &editor)]);
     console.wait_for("Needs reply");
     console.send("r");
     console.wait_for("Reply to");

@@ -57,6 +57,15 @@ impl Console {
     }
 
     pub fn start_args(db: &Path, config: &Path, args: &[&str]) -> Console {
+        Console::launch(db, config, args, &[])
+    }
+
+    /// With extra environment variables (e.g. `EDITOR` for Ctrl-E).
+    pub fn start_env(db: &Path, config: &Path, env: &[(&str, &Path)]) -> Console {
+        Console::launch(db, config, &[], env)
+    }
+
+    fn launch(db: &Path, config: &Path, args: &[&str], env: &[(&str, &Path)]) -> Console {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
@@ -78,6 +87,9 @@ impl Console {
         cmd.env_remove("FIRSTLINE_NO_DEMO");
         cmd.env_remove("NO_COLOR");
         cmd.env_remove("VISUAL");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pair.slave.spawn_command(cmd).expect("start firstline");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
@@ -140,7 +152,8 @@ impl Console {
                 return screen;
             }
             if start.elapsed() > DEADLINE {
-                panic!("{what} never happened; the screen was:\n{screen}");
+                let alternate = self.parser.lock().unwrap().screen().alternate_screen();
+                panic!("{what} never happened (alternate screen: {alternate}); the screen was:\n{screen}");
             }
             std::thread::sleep(Duration::from_millis(50));
         }
