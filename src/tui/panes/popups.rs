@@ -1,6 +1,7 @@
 //! Small popups: a one-line prompt (snooze, tags, escalate), a menu (status,
 //! priority) and the "send anyway?" confirmation after a blocking tone finding.
 
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
@@ -19,6 +20,15 @@ fn frame_popup<'a>(app: &App, title: String, hint: &'a str) -> Block<'a> {
         .title_bottom(Span::styled(hint, app.theme.dim))
 }
 
+/// Clears `rect`, draws the popup frame on it and returns the area inside.
+fn open_popup(frame: &mut Frame, app: &App, rect: Rect, title: String, hint: &str) -> Rect {
+    frame.render_widget(Clear, rect);
+    let block = frame_popup(app, title, hint);
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    inner
+}
+
 fn target_label(app: &App) -> String {
     let n = app.inbox.marked.len();
     if n > 0 {
@@ -35,14 +45,13 @@ fn target_label(app: &App) -> String {
 pub fn draw_prompt(frame: &mut Frame, app: &App, kind: PromptKind, input: &str) {
     let area = frame.area();
     let rect = centered(area, 66.min(area.width.saturating_sub(2)), 5);
-    frame.render_widget(Clear, rect);
-    let block = frame_popup(
+    let inner = open_popup(
+        frame,
         app,
+        rect,
         format!(" {} · {} ", kind.title(), target_label(app)),
         " Enter apply · Esc cancel ",
     );
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
     let example = match kind {
         PromptKind::Snooze => "e.g. tomorrow 9:00",
         PromptKind::Tags => "e.g. +billing -welcome",
@@ -67,14 +76,11 @@ pub fn draw_choice(frame: &mut Frame, app: &App, kind: ChoiceKind, selected: usi
     let options = kind.options();
     let area = frame.area();
     let rect = centered(area, 36, options.len() as u16 + 2);
-    frame.render_widget(Clear, rect);
     let title = match kind {
         ChoiceKind::Status => format!(" Status · {} ", target_label(app)),
         ChoiceKind::Priority => format!(" Priority · {} ", target_label(app)),
     };
-    let block = frame_popup(app, title, " key or Enter · Esc ");
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
+    let inner = open_popup(frame, app, rect, title, " key or Enter · Esc ");
     let lines: Vec<Line> = options
         .iter()
         .enumerate()
@@ -139,10 +145,7 @@ pub fn draw_confirm(frame: &mut Frame, app: &App, kind: ConfirmKind) {
         Span::raw(" keep editing"),
     ]));
     let rect = centered(area, w, lines.len() as u16 + 2);
-    frame.render_widget(Clear, rect);
-    let block = frame_popup(app, " Send anyway? ".into(), "");
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
+    let inner = open_popup(frame, app, rect, " Send anyway? ".into(), "");
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -167,9 +170,6 @@ fn draw_tell_solved(frame: &mut Frame, app: &App, id: crate::model::TicketId) {
         Span::raw(" not now"),
     ]));
     let rect = centered(area, w, lines.len() as u16 + 2);
-    frame.render_widget(Clear, rect);
-    let block = frame_popup(app, " Tell the customer? ".into(), "");
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
+    let inner = open_popup(frame, app, rect, " Tell the customer? ".into(), "");
     frame.render_widget(Paragraph::new(lines), inner);
 }
