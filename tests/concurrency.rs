@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use firstline::model::{Direction, Priority, Status, TicketChange};
 use firstline::store::{Store, StoreError};
-use support::{cli, temp_paths, Console};
+use support::{cli, run_ok, temp_paths, Console};
 
 /// What a user must never be shown because two processes shared the file.
 fn shows_lock_error(text: &str) -> bool {
@@ -26,12 +26,7 @@ fn shows_lock_error(text: &str) -> bool {
 }
 
 fn seeded(db: &Path, config: &Path) {
-    let out = cli(db, config).arg("list").output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(cli(db, config).arg("list"));
 }
 
 fn ticket_ids(db: &Path) -> Vec<i64> {
@@ -52,15 +47,7 @@ fn a_change_from_a_stale_copy_in_another_process_is_refused() {
     let store = Store::open(&db).unwrap();
     let loaded = store.ticket(id).unwrap();
 
-    let out = cli(&db, &config)
-        .args(["priority", &id.to_string(), "low"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(cli(&db, &config).args(["priority", &id.to_string(), "low"]));
 
     let mut store = store;
     let err = store
@@ -104,15 +91,7 @@ fn console_with_a_stale_ticket_says_so_and_overwrites_nothing() {
     std::thread::sleep(Duration::from_millis(400));
     // Every ticket changes behind the console's back.
     for id in ticket_ids(&db) {
-        let out = cli(&db, &config)
-            .args(["tag", &id.to_string(), "+touched-elsewhere"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        run_ok(cli(&db, &config).args(["tag", &id.to_string(), "+touched-elsewhere"]));
     }
     console.send("d"); // solve the selected ticket, from the stale copy
     let screen = console.wait_for("changed elsewhere");

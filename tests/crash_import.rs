@@ -20,7 +20,7 @@ use chrono::{TimeZone, Utc};
 use firstline::model::{Message, Ticket};
 use firstline::store::Store;
 use firstline::synth::Rng;
-use support::{temp_paths, Console};
+use support::{run_ok, temp_paths, Console};
 
 fn env_count(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -142,13 +142,8 @@ fn killed_imports_keep_committed_batches_and_converge_to_the_uninterrupted_resul
 
     let baseline_db = dir.path().join("baseline.db");
     let started = Instant::now();
-    let out = import_cmd(&baseline_db, &mbox, &config).output().unwrap();
+    let out = run_ok(&mut import_cmd(&baseline_db, &mbox, &config));
     let full_run = started.elapsed();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["added"], 1000, "{report}");
     let baseline = snapshot(&baseline_db);
@@ -199,12 +194,7 @@ fn killed_imports_keep_committed_batches_and_converge_to_the_uninterrupted_resul
                 "round {rounds}: the store holds exactly the committed batches"
             );
         }
-        let out = import_cmd(&db, &mbox, &config).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = run_ok(&mut import_cmd(&db, &mbox, &config));
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(
             report["duplicate_message_ids"], 0,

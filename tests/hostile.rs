@@ -12,7 +12,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use support::{cli, temp_paths, Console};
+use support::{cli, run_ok, temp_paths, Console};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -186,12 +186,7 @@ fn cli_output_never_carries_raw_controls_from_the_corpus() {
     let (dir, db, config) = temp_paths();
     let n = import_corpus(dir.path(), &db, &config);
     let run = |args: &[&str]| -> String {
-        let out = cli(&db, &config).args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let out = run_ok(cli(&db, &config).args(args));
         let text = String::from_utf8(out.stdout).expect("UTF-8 output");
         let bad = raw_controls(&text);
         assert!(bad.is_empty(), "{args:?} printed raw controls {bad:?}");

@@ -153,15 +153,10 @@ fn fifty_megabyte_body_is_shown_cut_with_a_note_and_the_console_keeps_up() {
         }
         out.flush().unwrap();
     }
-    let out = support::cli(&db, &config)
-        .args(["--no-demo", "import"])
-        .arg(&eml)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    support::run_ok(
+        support::cli(&db, &config)
+            .args(["--no-demo", "import"])
+            .arg(&eml),
     );
 
     let shown = support::cli(&db, &config)

@@ -205,6 +205,18 @@ pub fn temp_paths() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBu
     (dir, db, config)
 }
 
+/// Runs `cmd` to the end and fails the test, showing the command and its stderr,
+/// unless it exited with success.
+pub fn run_ok(cmd: &mut std::process::Command) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// The `firstline` binary with the test's database and config, no demo queue.
 pub fn cli(db: &Path, config: &Path) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_firstline"));
