@@ -5,8 +5,10 @@
 //! nothing past it, a re-run converging to exactly the uninterrupted result, and the
 //! last autosaved draft present after every kill.
 //!
-//! Bounded for CI (50 import kills, 4 TUI kills); FIRSTLINE_CRASH_ITERATIONS and
-//! FIRSTLINE_TUI_KILLS raise the counts for a long run.
+//! Kill points follow the writers' own progress (batches committed, a draft
+//! autosaved), never a guess at how long they take, so the test means the same on a
+//! fast machine and a loaded one. Bounded for CI (50 import kills, 4 TUI kills);
+//! FIRSTLINE_CRASH_ITERATIONS and FIRSTLINE_TUI_KILLS raise the counts for a long run.
 
 #![cfg(unix)]
 
@@ -14,7 +16,6 @@ mod support;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use firstline::model::{Message, Ticket};
@@ -130,6 +131,9 @@ fn message_count(store: &Store) -> usize {
         .sum()
 }
 
+/// Batches of this many messages: 1,000 messages make 50 commits to land between.
+const BATCH: usize = 20;
+
 #[test]
 fn killed_imports_keep_committed_batches_and_converge_to_the_uninterrupted_result() {
     let kills = env_count("FIRSTLINE_CRASH_ITERATIONS", 50);
@@ -139,39 +143,69 @@ fn killed_imports_keep_committed_batches_and_converge_to_the_uninterrupted_resul
     std::fs::write(&config, "[agent]\nname = \"Olena Test\"\n").unwrap();
     let mbox = dir.path().join("inbox.mbox");
     let generated = write_mbox(&mbox, 1000);
+    let end = generated.last().unwrap().end;
+    // The offset each batch commits: kill points are chosen among these.
+    let batch_ends: Vec<u64> = generated
+        .chunks(BATCH)
+        .map(|c| c.last().unwrap().end)
+        .collect();
 
     let baseline_db = dir.path().join("baseline.db");
-    let started = Instant::now();
     let out = run_ok(&mut import_cmd(&baseline_db, &mbox, &config));
-    let full_run = started.elapsed();
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["added"], 1000, "{report}");
     let baseline = snapshot(&baseline_db);
     assert_eq!(baseline.1.len(), 1000);
 
     let mut rng = Rng::new(0x9_2026);
-    // Five kills a round, each given about a third of a full run: most land while
-    // the importer is writing, a few before it opens the database or after it ends.
-    let window_ms = (full_run.as_millis() as u64 / 3).max(200);
-    let (mut injected, mut mid_write, mut rounds) = (0usize, 0usize, 0usize);
+    // Each kill waits for a randomly chosen number of batches committed by this run
+    // (read back from the database), then strikes: the kill points follow the
+    // importer's own progress, so they land between commits on a fast machine and on
+    // a loaded one alike. One kill in six strikes right after spawn instead, before
+    // the importer has opened the database or committed anything.
+    let (mut injected, mut between, mut at_spawn, mut rounds) = (0usize, 0usize, 0usize, 0usize);
     while injected < kills {
         rounds += 1;
         let db = dir.path().join(format!("round-{rounds}.db"));
         for _ in 0..per_round.min(kills - injected) {
+            let before = if db.exists() {
+                committed_offset(&Store::open(&db).unwrap(), &mbox).unwrap_or(0)
+            } else {
+                0
+            };
+            let done = batch_ends.iter().filter(|&&e| e <= before).count();
+            // Batches this run may still commit before the last one; the kill is
+            // due once it has committed 1..=that many of them.
+            let left = batch_ends.len().saturating_sub(done + 1);
+            let target = if left == 0 || rng.below(6) == 0 {
+                None
+            } else {
+                Some(batch_ends[done + rng.below(left.min(batch_ends.len() / per_round))])
+            };
             let mut child = import_cmd(&db, &mbox, &config).spawn().unwrap();
-            std::thread::sleep(Duration::from_millis(
-                10 + rng.below(window_ms as usize) as u64,
-            ));
-            let finished = child.try_wait().unwrap().is_some();
+            if let Some(target) = target {
+                let reached = support::wait_for_progress(
+                    &db,
+                    &mut child,
+                    &format!("round {rounds}: a commit up to offset {target}"),
+                    |store| committed_offset(store, &mbox).is_some_and(|o| o >= target),
+                );
+                if !reached {
+                    let out = child.wait_with_output().unwrap();
+                    panic!(
+                        "round {rounds}: the importer ended before committing offset {target}: {}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                }
+            } else {
+                at_spawn += 1;
+            }
             // SAFETY: SIGKILL to our own child; no memory is involved.
             unsafe {
                 libc::kill(child.id() as i32, libc::SIGKILL);
             }
             let _ = child.wait();
             injected += 1;
-            if !finished {
-                mid_write += 1;
-            }
             if !db.exists() {
                 continue;
             }
@@ -180,6 +214,13 @@ fn killed_imports_keep_committed_batches_and_converge_to_the_uninterrupted_resul
             let health = store.health().unwrap();
             assert_eq!(health.integrity, "ok", "round {rounds}");
             let offset = committed_offset(&store, &mbox).unwrap_or(0);
+            assert!(
+                batch_ends.contains(&offset) || offset == 0,
+                "round {rounds}: offset {offset} is not the end of a batch"
+            );
+            if before < offset && offset < end {
+                between += 1;
+            }
             let committed: Vec<&Generated> = generated.iter().filter(|g| g.end <= offset).collect();
             for g in &committed {
                 assert!(
@@ -207,11 +248,14 @@ fn killed_imports_keep_committed_batches_and_converge_to_the_uninterrupted_resul
         let _ = std::fs::remove_file(&db);
     }
     eprintln!(
-        "import: {injected} SIGKILLs in {rounds} rounds, {mid_write} mid-write; 0 messages lost"
+        "import: {injected} SIGKILLs in {rounds} rounds, {between} between two commits, \
+         {at_spawn} right after spawn; 0 messages lost"
     );
+    // What the test is for: kills after this run's first commit and before its
+    // last, so resuming from a half-done import is exercised, not just a fresh start.
     assert!(
-        mid_write * 2 >= injected,
-        "most faults hit a running importer"
+        between * 2 >= injected,
+        "only {between} of {injected} kills landed between two commits"
     );
 }
 
@@ -233,9 +277,9 @@ fn killed_composer_keeps_the_last_autosaved_draft_every_time() {
         let piece = format!(" part {round} survives;");
         console.type_text(&piece);
         console.wait_for(piece.trim());
-        // Past the autosave debounce: this much must survive.
-        std::thread::sleep(Duration::from_millis(1800));
+        // Once the autosave has committed this much, it must survive the kill.
         let autosaved = format!("{saved}{piece}");
+        support::wait_for_draft(&db, &autosaved);
         // Then keep typing and die mid-word, before the next autosave.
         console.type_text(" unsaved tai");
         console.kill_hard();

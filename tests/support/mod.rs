@@ -227,3 +227,71 @@ pub fn cli(db: &Path, config: &Path) -> std::process::Command {
         .env("NO_COLOR", "1");
     cmd
 }
+
+/// Polls the queue at `db` until `ok` holds, for a program that writes it in the
+/// background (autosave, intake): the test waits on the row being committed, never on
+/// a guess at how long that takes. Fails naming `what` after [`DEADLINE`].
+pub fn wait_for_store<T>(
+    db: &Path,
+    what: &str,
+    mut ok: impl FnMut(&firstline::store::Store) -> Option<T>,
+) -> T {
+    let start = Instant::now();
+    loop {
+        // Only once the program has created the file: opening it here first would
+        // make this process the one that creates and migrates it.
+        if db.metadata().is_ok_and(|m| m.len() > 0) {
+            let store = firstline::store::Store::open(db).unwrap();
+            if let Some(found) = ok(&store) {
+                return found;
+            }
+        }
+        if start.elapsed() > DEADLINE {
+            panic!("{what} never happened in {}", db.display());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Waits until the queue at `db` holds a draft whose body contains `text`, and
+/// returns that body: the console autosaves on its own schedule, so a test that needs
+/// the draft on disk waits for the row, not for the debounce to have passed.
+pub fn wait_for_draft(db: &Path, text: &str) -> String {
+    wait_for_store(db, &format!("a draft containing {text:?}"), |store| {
+        store
+            .drafts()
+            .unwrap()
+            .into_iter()
+            .find(|d| d.body.contains(text))
+            .map(|d| d.body)
+    })
+}
+
+/// Polls the queue at `db`, written by `child`, until `reached` holds; `false` when
+/// the child exited first. For kill points chosen from a writer's own progress (its
+/// committed batches), not from how long it has run. Fails after [`DEADLINE`].
+pub fn wait_for_progress(
+    db: &Path,
+    child: &mut std::process::Child,
+    what: &str,
+    mut reached: impl FnMut(&firstline::store::Store) -> bool,
+) -> bool {
+    let start = Instant::now();
+    let mut store = None;
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        if store.is_none() && db.metadata().is_ok_and(|m| m.len() > 0) {
+            store = firstline::store::Store::open(db).ok();
+        }
+        if store.as_ref().is_some_and(&mut reached) {
+            return true;
+        }
+        if start.elapsed() > DEADLINE {
+            let _ = child.kill();
+            panic!("{what} never happened in {}", db.display());
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
