@@ -6,7 +6,6 @@
 #![cfg(unix)]
 
 use std::path::Path;
-use std::time::Duration;
 
 use firstline::model::{Channel, Direction, NewCustomer, NewMessage, NewTicket, Priority, Status};
 use firstline::store::Store;
@@ -79,8 +78,9 @@ fn draft_survives_the_process_being_killed_mid_reply() {
     let draft = "Half-written answer that must survive";
     console.type_text(draft);
     console.wait_for(draft);
-    // Past the autosave debounce (1 s after typing stops), then no goodbye at all.
-    std::thread::sleep(Duration::from_millis(1800));
+    // Once the autosave has committed it (about 1 s after typing stops), no goodbye
+    // at all: the kill must not take it back.
+    support::wait_for_draft(&db, draft);
     console.kill_hard();
 
     let store = Store::open(&db).unwrap();
@@ -250,6 +250,8 @@ fn watched_maildir_is_imported_at_start_and_new_mail_appears_live() {
     )
     .unwrap();
     let console = Console::start(&db, &config);
+    // The first import is the watch's scan, made after the watch registered: once
+    // its mail is on screen, a new delivery is the watcher's to see.
     console.wait_for("Waiting since morning");
     write_mail(&maildir, "2.eml", "Arrived while open", "second");
     let screen = console.wait_for("Arrived while open");
