@@ -568,15 +568,28 @@ fn cli_import_prints_a_summary_and_paste_opens_a_ticket() {
         .stdout(predicates::str::contains("Call: Ola"));
 }
 
+/// Delivers `fixture` into `maildir` the way an MDA does: written into tmp/, then
+/// renamed into new/.
+fn deliver(maildir: &Path, fixture_name: &str, name: &str) {
+    let tmp = maildir.join("tmp").join(name);
+    std::fs::copy(fixture(fixture_name), &tmp).unwrap();
+    std::fs::rename(&tmp, maildir.join("new").join(name)).unwrap();
+}
+
 #[test]
-fn watch_mode_imports_mail_delivered_into_a_maildir() {
+fn watch_mode_imports_mail_delivered_before_it_started_and_while_it_runs() {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::Arc;
+    // Hang guard only: each import takes milliseconds.
+    let hang_guard = std::time::Duration::from_secs(30);
     let dir = tempfile::tempdir().unwrap();
     let maildir = dir.path().join("Inbox");
     for sub in ["cur", "new", "tmp"] {
         std::fs::create_dir_all(maildir.join(sub)).unwrap();
     }
+    // Arrives before the watch is set up: the watch's own scan must take it, or
+    // mail delivered between a first import and the watcher registering is lost.
+    deliver(&maildir, "cp1251.eml", "1764150000.M9P9.host");
     let stop = Arc::new(AtomicBool::new(false));
     let (tx, rx) = std::sync::mpsc::channel();
     let watcher = {
@@ -597,19 +610,29 @@ fn watch_mode_imports_mail_delivered_into_a_maildir() {
             store
         })
     };
-    // Give the watcher time to register before mail arrives.
-    std::thread::sleep(std::time::Duration::from_millis(800));
-    // Deliver the way an MDA does: write into tmp/, then rename into new/.
-    let tmp = maildir.join("tmp/1764150000.M9P9.host");
-    std::fs::copy(fixture("cp1251.eml"), &tmp).unwrap();
-    std::fs::rename(&tmp, maildir.join("new/1764150000.M9P9.host")).unwrap();
-    let added = rx
-        .recv_timeout(std::time::Duration::from_secs(10))
-        .expect("the watcher imported the new mail");
+    let scanned = rx.recv_timeout(hang_guard);
+    if scanned.is_err() {
+        stop.store(true, Ordering::Relaxed);
+    }
+    assert_eq!(
+        scanned,
+        Ok(1),
+        "the watch's first scan imports mail that was already there"
+    );
+    // The scan runs after the watcher registered, so this one is the watcher's.
+    deliver(&maildir, "html-only.eml", "1764150001.M9P9.host");
+    let live = rx.recv_timeout(hang_guard);
     stop.store(true, Ordering::Relaxed);
     let store = watcher.join().unwrap();
-    assert_eq!(added, 1);
-    assert_eq!(store.tickets().unwrap()[0].subject, "Замовлення не прийшло");
+    assert_eq!(live, Ok(1), "the watcher imported the new mail");
+    let mut subjects: Vec<String> = store
+        .tickets()
+        .unwrap()
+        .into_iter()
+        .map(|t| t.subject)
+        .collect();
+    subjects.sort();
+    assert_eq!(subjects, ["Order form", "Замовлення не прийшло"]);
 }
 
 #[test]

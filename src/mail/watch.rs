@@ -1,8 +1,8 @@
-//! Watch mode: after the first import, new mail dropped into a Maildir (or appended to
-//! an mbox) is imported as it arrives. Uses the OS file-change notifications (notify);
-//! each burst of changes is imported as one small import, so threading, dedupe and
-//! resume work exactly as for `firstline import`. The console can run this on a
-//! background thread with its own `Store`.
+//! Watch mode: new mail dropped into a Maildir (or appended to an mbox) is imported
+//! as it arrives, after a first scan of what is already there. Uses the OS
+//! file-change notifications (notify); each burst of changes is imported as one small
+//! import, so threading, dedupe and resume work exactly as for `firstline import`.
+//! The console can run this on a background thread with its own `Store`.
 
 use notify::{EventKind, RecursiveMode, Watcher};
 use std::collections::BTreeSet;
@@ -20,6 +20,13 @@ const SETTLE: Duration = Duration::from_millis(300);
 
 /// Watches `paths` until `stop` is set, importing changed files and calling
 /// `on_import` with each import's report.
+///
+/// The watch is registered first and the paths are scanned right after (an ordinary
+/// import, so what is already stored is skipped): mail delivered before or while the
+/// watch was being set up is taken by the scan, mail delivered after it by the
+/// watcher, and none falls in between. The scan's report reaches `on_import` only
+/// when it added mail: `firstline import --watch` has just imported the same paths
+/// itself, and a scan that found only duplicates is not news.
 pub fn watch(
     store: &mut Store,
     config: &Config,
@@ -37,6 +44,10 @@ pub fn watch(
         watcher
             .watch(path, RecursiveMode::Recursive)
             .map_err(|e| MailError::Invalid(format!("cannot watch {}: {e}", path.display())))?;
+    }
+    let scan = import_paths(store, config, paths, options, &mut |_| {})?;
+    if scan.added > 0 {
+        on_import(&scan);
     }
     while !stop.load(Ordering::Relaxed) {
         let first = match rx.recv_timeout(Duration::from_millis(200)) {

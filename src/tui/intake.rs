@@ -1,6 +1,8 @@
 //! Background intake for the console: imports the Maildirs named in `[mail] watch`
 //! when the console starts, then keeps watching them, on a thread with its own
-//! connection. The console only hears how many messages arrived, and reloads.
+//! connection. The first import is the watch's own scan, made after the watch is
+//! registered, so mail delivered just after it is never missed. The console only
+//! hears how many messages arrived, and reloads.
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -59,13 +61,6 @@ impl Intake {
                         let _ = tx.send(Arrival::Messages(added));
                     }
                 };
-                match crate::mail::import_paths(&mut store, &config, &paths, &options, &mut |_| {})
-                {
-                    Ok(r) => report(r.added),
-                    Err(e) => {
-                        let _ = tx.send(Arrival::Failed(format!("import of [mail] watch: {e}")));
-                    }
-                }
                 let result = crate::mail::watch(
                     &mut store,
                     &config,
