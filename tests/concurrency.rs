@@ -88,7 +88,7 @@ fn console_with_a_stale_ticket_says_so_and_overwrites_nothing() {
     let mut console = Console::start(&db, &config);
     console.wait_for("Needs reply");
     console.send("2"); // All: solving keeps the row in view
-    std::thread::sleep(Duration::from_millis(400));
+    console.wait_for("All ·");
     // Every ticket changes behind the console's back.
     for id in ticket_ids(&db) {
         run_ok(cli(&db, &config).args(["tag", &id.to_string(), "+touched-elsewhere"]));
@@ -215,41 +215,43 @@ fn two_consoles_an_importer_and_a_cli_writer_share_one_queue() {
 
     let mut consoles = [Console::start(&db, &config), Console::start(&db, &config)];
     for c in &consoles {
+        // Every frame either console draws is checked, not a sample of them.
+        c.catch_screens(shows_lock_error);
         c.wait_for("firstline");
     }
     for c in consoles.iter_mut() {
         c.send("2");
+        c.wait_for("All ·");
     }
     let started = Instant::now();
     let (mut keys, mut tui_conflicts) = (0usize, 0usize);
-    let mut step = 0usize;
+    let mut cycle = 0usize;
+    // Whole cycles only, so each ends with the console back in its list, which it
+    // has shown: the soak's length is a load duration, never a pass/fail decision.
     while started.elapsed() < Duration::from_secs(secs) {
-        let c = &mut consoles[step % 2];
-        // Move, solve, undo, reprioritise: every one a write racing the others.
-        let key = ["j", "d", "u", "k", "p", "\x1b"][step % 6];
-        c.send(key);
-        keys += 1;
-        std::thread::sleep(Duration::from_millis(60));
-        let screen = c.screen();
-        assert!(
-            !shows_lock_error(&screen),
-            "console {}:\n{screen}",
-            step % 2
-        );
+        let c = &mut consoles[cycle % 2];
+        // Move, solve, undo, move back, open the priority menu and close it: every
+        // one a write or a reload racing the others. The console's own screen paces
+        // the keys: the menu must appear, and be gone again, before the next cycle.
+        for key in ["j", "d", "u", "k"] {
+            c.send(key);
+        }
+        c.send("p");
+        c.wait_for(" Priority · ");
+        c.send("\x1b");
+        let screen = c.wait_until("the priority menu closed", |s| !s.contains(" Priority · "));
+        keys += 6;
         if screen.contains("changed elsewhere") {
             tui_conflicts += 1;
         }
-        step += 1;
+        cycle += 1;
     }
     stop.store(true, Ordering::Relaxed);
     let committed = importer.join().expect("importer thread");
     let (notes, cli_conflicts) = writer.join().expect("writer thread");
-    for c in consoles.iter_mut() {
-        c.send("\x1b");
-        c.send("\x1b");
-        // The soak may stop with a menu open (`p`), where `q` is not "quit".
-        c.send("\x1b");
-        std::thread::sleep(Duration::from_millis(100));
+    for (i, c) in consoles.iter_mut().enumerate() {
+        let errors = c.caught();
+        assert!(errors.is_empty(), "console {i} showed:\n{}", errors[0]);
         c.send("q");
         assert!(c.wait_exit().success(), "{}", c.screen());
     }

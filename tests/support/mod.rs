@@ -48,6 +48,8 @@ pub struct Console {
     pub parser: Arc<Mutex<vt100::Parser<Recorder>>>,
     /// Every byte the program wrote to the terminal, unparsed.
     pub raw: Arc<Mutex<Vec<u8>>>,
+    /// What [`Console::catch_screens`] watches for, and the screens that showed it.
+    catcher: Arc<Mutex<Catcher>>,
     _master: Box<dyn MasterPty + Send>,
 }
 
@@ -101,7 +103,8 @@ impl Console {
             Recorder::default(),
         )));
         let raw = Arc::new(Mutex::new(Vec::new()));
-        let (feed, keep) = (Arc::clone(&parser), Arc::clone(&raw));
+        let catcher = Arc::new(Mutex::new(Catcher::default()));
+        let (feed, keep, catch) = (Arc::clone(&parser), Arc::clone(&raw), Arc::clone(&catcher));
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             loop {
@@ -109,7 +112,15 @@ impl Console {
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
                         keep.lock().unwrap().extend_from_slice(&buf[..n]);
-                        feed.lock().unwrap().process(&buf[..n]);
+                        let mut parser = feed.lock().unwrap();
+                        parser.process(&buf[..n]);
+                        let mut catcher = catch.lock().unwrap();
+                        if let Some(wanted) = catcher.wanted {
+                            let screen = parser.screen().contents();
+                            if wanted(&screen) {
+                                catcher.caught.push(screen);
+                            }
+                        }
                     }
                 }
             }
@@ -119,8 +130,21 @@ impl Console {
             writer,
             parser,
             raw,
+            catcher,
             _master: pair.master,
         }
+    }
+
+    /// From now on, checks the screen after every piece of output the program writes
+    /// and keeps each one for which `wanted` holds: a message shown for a moment is
+    /// caught however briefly it stayed, where looking now and then would be luck.
+    pub fn catch_screens(&self, wanted: fn(&str) -> bool) {
+        self.catcher.lock().unwrap().wanted = Some(wanted);
+    }
+
+    /// The screens [`Console::catch_screens`] caught so far.
+    pub fn caught(&self) -> Vec<String> {
+        self.catcher.lock().unwrap().caught.clone()
     }
 
     pub fn screen(&self) -> String {
@@ -186,6 +210,13 @@ impl Console {
     pub fn raw_bytes(&self) -> Vec<u8> {
         self.raw.lock().unwrap().clone()
     }
+}
+
+/// See [`Console::catch_screens`].
+#[derive(Default)]
+struct Catcher {
+    wanted: Option<fn(&str) -> bool>,
+    caught: Vec<String>,
 }
 
 impl Drop for Console {
