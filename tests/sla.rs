@@ -732,7 +732,7 @@ mod site_watch {
                         return;
                     }
                     match listener.accept() {
-                        Ok((stream, _)) => serve(stream, m.load(Ordering::SeqCst)),
+                        Ok((stream, _)) => serve(stream, m.load(Ordering::SeqCst), &s),
                         Err(_) => std::thread::sleep(StdDuration::from_millis(5)),
                     }
                 }
@@ -763,7 +763,9 @@ mod site_watch {
         }
     }
 
-    fn serve(mut stream: TcpStream, mode: u8) {
+    /// Answers one request the way `mode` says. `stop` ends a held connection when the
+    /// site is dropped.
+    fn serve(mut stream: TcpStream, mode: u8, stop: &AtomicBool) {
         let _ = stream.set_nonblocking(false);
         let _ = stream.set_read_timeout(Some(StdDuration::from_secs(2)));
         let mut request = Vec::new();
@@ -782,8 +784,16 @@ mod site_watch {
             }
             HANG_UP => return,
             KEEP_OPEN => {
+                // Answers, then holds the connection open for as long as the site
+                // lives (bounded, ~60 s): only a probe that ends the read at the
+                // Content-Length returns before its own timeout.
                 let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-                std::thread::sleep(StdDuration::from_millis(1500));
+                for _ in 0..12_000 {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    std::thread::sleep(StdDuration::from_millis(5));
+                }
                 return;
             }
             _ => b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
@@ -791,6 +801,8 @@ mod site_watch {
         let _ = stream.write_all(reply);
     }
 
+    /// The SLOW server answers after 900 ms, so with this policy its answer is slow
+    /// whatever the machine: a sleep only ever makes it later.
     fn policy() -> WatchPolicy {
         WatchPolicy {
             slow_ms: 500,
@@ -798,14 +810,28 @@ mod site_watch {
         }
     }
 
+    /// For answers that must count as up: no threshold a loaded machine could cross
+    /// by luck, the same size as the hang guard.
+    fn patient() -> WatchPolicy {
+        WatchPolicy {
+            slow_ms: HANG_GUARD.as_millis() as u64,
+            ..policy()
+        }
+    }
+
+    /// Probe timeout for answers that do come: it only guards against a hang. Tests
+    /// of the timeout itself configure a short one against a server that never
+    /// answers in time.
+    const HANG_GUARD: StdDuration = StdDuration::from_secs(30);
+
     #[test]
     fn probe_tells_up_slow_error_and_hang_up_apart() {
         let site = TestSite::start();
         let url = watch::parse_url(&site.url()).unwrap();
-        let timeout = StdDuration::from_secs(3);
+        let timeout = HANG_GUARD;
         let p = watch::probe(&url, timeout);
         assert_eq!(
-            (p.status, watch::health(&p, &policy())),
+            (p.status, watch::health(&p, &patient())),
             (Some(200), Health::Up)
         );
         site.set(SLOW);
@@ -829,15 +855,15 @@ mod site_watch {
             p.error.as_deref().unwrap_or("").contains("timed out"),
             "{p:?}"
         );
-        // Last, after the slow answer above is out of the way: this mode holds the
-        // server thread for 1.5 s after answering without closing.
-        std::thread::sleep(StdDuration::from_millis(1000));
+        // Last: this mode holds the server thread until the site is dropped. (The
+        // server takes connections one at a time, so this one waits, queued, until
+        // the slow answer above is out of the way; the mode is read when it is taken.)
         site.set(KEEP_OPEN);
         let p = watch::probe(&url, timeout);
-        assert_eq!(p.status, Some(200), "{p:?}");
+        assert_eq!((p.status, p.error.as_deref()), (Some(200), None), "{p:?}");
         assert!(
-            p.elapsed_ms < 1000,
-            "a complete answer ends the read: {p:?}"
+            p.elapsed_ms < timeout.as_millis() as u64,
+            "a complete answer ends the read, not the probe's timeout: {p:?}"
         );
     }
 
@@ -922,18 +948,21 @@ mod site_watch {
         let site = TestSite::start();
         let q = Queue::new("");
         let url = site.url();
+        // Only the SLOW step uses a threshold below the server's 900 ms delay; the
+        // others a threshold (and timeout) no answer reaches by luck.
         let watch = |mode: u8| {
             site.set(mode);
+            let slow_ms = if mode == SLOW { "500" } else { "30000" };
             let out = q.run(&[
                 "watch",
                 &url,
                 "--once",
                 "--slow-ms",
-                "500",
+                slow_ms,
                 "--note-every",
                 "0s",
                 "--timeout",
-                "3s",
+                "30s",
             ]);
             (out.status.code(), String::from_utf8(out.stdout).unwrap())
         };
@@ -1145,10 +1174,9 @@ mod site_watch {
         let ca = TestCa::new();
         let site = TlsSite::start(Some(ca.server(&["localhost"], false)));
         let url = watch::parse_url(&site.url("localhost")).unwrap();
-        let p = watch::probe_with(&url, StdDuration::from_secs(3), &ca.trust());
+        let p = watch::probe_with(&url, HANG_GUARD, &ca.trust());
         assert_eq!(p.status, Some(301), "a redirect counts as up: {p:?}");
-        assert_eq!(watch::health(&p, &policy()), Health::Up, "{p:?}");
-        assert!(p.elapsed_ms < 3000, "{p:?}");
+        assert_eq!(watch::health(&p, &patient()), Health::Up, "{p:?}");
         assert_eq!(
             *site.names.lock().unwrap(),
             vec![Some("localhost".to_string())],
@@ -1161,9 +1189,12 @@ mod site_watch {
         let ca = TestCa::new();
         let site = TlsSite::start_with(Some(ca.server(&["localhost"], false)), true);
         let url = watch::parse_url(&site.url("localhost")).unwrap();
-        let p = watch::probe_with(&url, StdDuration::from_secs(3), &ca.trust());
+        let p = watch::probe_with(&url, HANG_GUARD, &ca.trust());
         assert_eq!((p.status, p.error.as_deref()), (Some(200), None), "{p:?}");
-        assert!(p.elapsed_ms < 2000, "the hang-up ends the read: {p:?}");
+        assert!(
+            p.elapsed_ms < HANG_GUARD.as_millis() as u64,
+            "the hang-up ends the read, not the probe's timeout: {p:?}"
+        );
     }
 
     #[test]
@@ -1171,7 +1202,7 @@ mod site_watch {
         let ca = TestCa::new();
         let site = TlsSite::start(Some(ca.server(&["localhost"], false)));
         let url = watch::parse_url(&site.url("localhost")).unwrap();
-        let p = watch::probe(&url, StdDuration::from_secs(3));
+        let p = watch::probe(&url, HANG_GUARD);
         assert_eq!(p.status, None);
         let problem = problem(&p);
         assert!(
@@ -1186,7 +1217,7 @@ mod site_watch {
         let ca = TestCa::new();
         let site = TlsSite::start(Some(ca.server(&["other.example"], false)));
         let url = watch::parse_url(&site.url("127.0.0.1")).unwrap();
-        let p = watch::probe_with(&url, StdDuration::from_secs(3), &ca.trust());
+        let p = watch::probe_with(&url, HANG_GUARD, &ca.trust());
         assert_eq!(
             problem(&p),
             "TLS: certificate is for other.example, not 127.0.0.1"
@@ -1198,7 +1229,7 @@ mod site_watch {
         let ca = TestCa::new();
         let site = TlsSite::start(Some(ca.server(&["localhost"], true)));
         let url = watch::parse_url(&site.url("localhost")).unwrap();
-        let p = watch::probe_with(&url, StdDuration::from_secs(3), &ca.trust());
+        let p = watch::probe_with(&url, HANG_GUARD, &ca.trust());
         assert_eq!(problem(&p), "TLS: certificate expired");
     }
 
@@ -1207,16 +1238,27 @@ mod site_watch {
         let ca = TestCa::new();
         let site = TlsSite::start(None);
         let url = watch::parse_url(&site.url("localhost")).unwrap();
-        let p = watch::probe_with(&url, StdDuration::from_millis(300), &ca.trust());
+        // The server never says a word: only the configured 300 ms can end the
+        // probe. If it ignored the limit it would hang, which the guard turns into a
+        // failure instead of a stuck test.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let trust = ca.trust();
+        std::thread::spawn(move || {
+            let _ = tx.send(watch::probe_with(
+                &url,
+                StdDuration::from_millis(300),
+                &trust,
+            ));
+        });
+        let p = rx
+            .recv_timeout(HANG_GUARD)
+            .expect("the probe gave up within its hang guard");
         assert_eq!(
             problem(&p),
             "timed out after 300 ms in the TLS handshake",
             "{p:?}"
         );
-        assert!(
-            (300..1500).contains(&p.elapsed_ms),
-            "held to the limit: {p:?}"
-        );
+        assert!(p.elapsed_ms >= 300, "held to the limit: {p:?}");
     }
 
     #[test]
@@ -1229,7 +1271,16 @@ mod site_watch {
         let ca_arg = ca_path.to_str().unwrap();
         let url = site.url("127.0.0.1");
         let watch = |extra: &[&str]| {
-            let mut args = vec!["watch", url.as_str(), "--once", "--timeout", "3s"];
+            // Hang guards: a trusted answer is up however long the machine takes.
+            let mut args = vec![
+                "watch",
+                url.as_str(),
+                "--once",
+                "--timeout",
+                "30s",
+                "--slow-ms",
+                "30000",
+            ];
             args.extend_from_slice(extra);
             let out = q.run(&args);
             (
