@@ -119,12 +119,31 @@ fn a_symlink_in_the_way_is_not_followed() {
     assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
 }
 
+/// The forged reference points at a file that really exists beside the attachment
+/// folder, so only the hash check (not a missing file) can stop the read.
 #[test]
 fn a_forged_hash_cannot_read_outside_the_attachment_folder() {
     let dir = tempfile::tempdir().unwrap();
-    let mut a = stored(&dir.path().join("a"), "x", b"x");
-    a.sha256 = Some("../../etc/passwd".into());
-    assert!(save_attachment(&dir.path().join("a"), &a, dir.path(), false).is_err());
+    let store = dir.path().join("a");
+    let dest = dir.path().join("out");
+    std::fs::create_dir(&dest).unwrap();
+    std::fs::write(dir.path().join("secret"), b"not an attachment").unwrap();
+    let mut a = stored(&store, "x.txt", b"x");
+    a.sha256 = Some("../secret".into());
+    assert!(
+        store.join("../secret").is_file(),
+        "the forged path must lead somewhere real"
+    );
+    let err = save_attachment(&store, &a, &dest, false).unwrap_err();
+    assert!(
+        err.to_string().contains("is not a content hash"),
+        "refused by the hash check, not by chance: {err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&dest).unwrap().count(),
+        0,
+        "nothing saved"
+    );
 }
 
 #[cfg(unix)]

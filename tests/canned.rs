@@ -650,8 +650,13 @@ fn suggestions_follow_the_customers_register() {
     assert_eq!(informal[0].slug, "access-uk-informal");
     let shortcuts: Vec<_> = informal.iter().map(|c| c.shortcut.clone()).collect();
     let mut unique = shortcuts.clone();
+    unique.sort();
     unique.dedup();
-    assert_eq!(shortcuts, unique, "one reply per topic");
+    assert_eq!(
+        shortcuts.len(),
+        unique.len(),
+        "one reply per topic: {shortcuts:?}"
+    );
 }
 
 #[test]
