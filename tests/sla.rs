@@ -3,6 +3,9 @@
 //! read from replies in English, Ukrainian and Russian; the reply ledger; and
 //! `firstline check` exit codes for cron.
 
+#[path = "support/shared_data.rs"]
+mod shared_data;
+
 use assert_cmd::Command;
 use chrono::{DateTime, Duration, TimeZone, Timelike, Utc};
 use chrono_tz::Europe::Kyiv;
@@ -396,14 +399,8 @@ fn ignores_words_that_promise_nothing() {
 /// Outlook headers, Russian "написал:", top or bottom posting).
 #[test]
 fn promises_in_quoted_originals_of_real_mail_clients_are_ignored() {
-    let dir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/data/mail/talon-fixtures/fixtures/standard_replies"
-    );
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        eprintln!("note: {dir} is missing; skipping the real-client quoting test");
-        return;
-    };
+    let dir = shared_data::path("mail/talon-fixtures/fixtures/standard_replies");
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     let cfg = SlaConfig::default();
     let mut checked = 0;
     for entry in entries {
