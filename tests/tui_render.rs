@@ -257,20 +257,38 @@ macro_rules! both_sizes {
 }
 
 both_sizes!(inbox_needs_reply, |_app| {});
-both_sizes!(conversation_with_note_and_sidebar, |app| press(
-    app,
-    "j j Enter"
-));
+
+/// The customer sidebar needs a conversation pane of 90 columns, so only a wide
+/// terminal shows it (at 160 the pane is 80 and the customer facts go inline).
+#[test]
+fn conversation_with_customer_sidebar_200x50() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 200, 50);
+    press(&mut app, "j j Enter");
+    let text = shot(&app, 200, 50);
+    assert!(
+        text.contains("┌ #3 Не можу увійти"),
+        "Олена's ticket is open:\n{text}"
+    );
+    assert!(text.contains(" Customer "), "the sidebar is drawn:\n{text}");
+    assert!(
+        text.contains("@olena_koval"),
+        "the sidebar shows her handle:\n{text}"
+    );
+    insta::assert_snapshot!("conversation_with_customer_sidebar_200x50", text);
+}
+// Needs reply sorts by due: Дмитрий's shipping ticket, Sarah's refund, Олена's login.
+both_sizes!(conversation_with_note, |app| press(app, "j j Enter"));
 both_sizes!(composer_and_tone_pane, |app| {
-    press(app, "Enter r");
+    press(app, "j Enter r");
     type_text(app, "Hi Sarah,\nI have refunded the duplicate charge.");
 });
 both_sizes!(note_composer, |app| {
-    press(app, "Enter n");
+    press(app, "j Enter n");
     type_text(app, "Checked Stripe: two captures.");
 });
 both_sizes!(canned_picker_with_preview, |app| {
-    press(app, "Enter c");
+    press(app, "j Enter c");
     type_text(app, "refund");
 });
 both_sizes!(help_for_inbox, |app| press(app, "?"));
