@@ -2,6 +2,8 @@
 //! name, so it is cut to a harmless last component, and nothing already there is
 //! replaced unless the user said so.
 
+mod support;
+
 use firstline::mail::{safe_filename, save_attachment, sha256_hex, SaveOutcome};
 use firstline::model::Attachment;
 use std::path::Path;
@@ -153,19 +155,10 @@ fn imported_attachments_folder_is_private() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("q.db");
     let nested = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mail/nested.eml");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_firstline"))
-        .arg("--db")
-        .arg(&db)
-        .args(["--no-demo", "import"])
-        .arg(&nested)
-        .env_remove("FIRSTLINE_DB")
-        .env("FIRSTLINE_CONFIG", dir.path().join("none.toml"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    support::run_ok(
+        support::cli(&db, &dir.path().join("none.toml"))
+            .args(["--no-demo", "import"])
+            .arg(&nested),
     );
     let folder = firstline::paths::attachments_dir(&db);
     let mode = std::fs::metadata(&folder).unwrap().permissions().mode() & 0o777;

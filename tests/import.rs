@@ -3,6 +3,7 @@
 
 #[path = "support/shared_data.rs"]
 mod shared_data;
+mod support;
 
 use std::path::{Path, PathBuf};
 
@@ -526,14 +527,7 @@ fn cli_import_prints_a_summary_and_paste_opens_a_ticket() {
     use assert_cmd::Command;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("q.db");
-    let cli = || {
-        let mut c = Command::cargo_bin("firstline").unwrap();
-        c.arg("--db")
-            .arg(&db)
-            .arg("--config")
-            .arg(dir.path().join("none.toml"));
-        c
-    };
+    let cli = || Command::from_std(support::cli(&db, &dir.path().join("none.toml")));
     cli()
         .arg("import")
         .arg(fixture("koi8r.mbox"))

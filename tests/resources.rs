@@ -13,7 +13,7 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// Peak resident memory an import may reach, whatever the size of the file.
 const CEILING_MB: u64 = 200;
@@ -43,13 +43,9 @@ fn write_mbox(path: &Path, megabytes: usize) -> usize {
 #[allow(clippy::zombie_processes)]
 fn import_peak_rss(dir: &Path, mbox: &Path) -> (u64, u64, u64) {
     let db = dir.join("big.db");
-    let child = Command::new(env!("CARGO_BIN_EXE_firstline"))
-        .arg("--db")
-        .arg(&db)
+    let child = support::cli(&db, &dir.join("none.toml"))
         .args(["--no-demo", "import", "--json"])
         .arg(mbox)
-        .env_remove("FIRSTLINE_DB")
-        .env("FIRSTLINE_CONFIG", dir.join("none.toml"))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -195,8 +191,11 @@ fn fifty_megabyte_body_is_shown_cut_with_a_note_and_the_console_keeps_up() {
     console.send("q");
     assert!(console.wait_exit().success());
     eprintln!("50 MB body open: slowest view switch {switch:?}");
+    // Gross breakage only: measured 0.31 s here (debug build, shared 2-core machine,
+    // 50 ms screen polling included). The 16 ms key-to-frame target is measured on a
+    // release build by benches/keys.sh, not in a timed test.
     assert!(
-        switch < std::time::Duration::from_secs(3),
+        switch < std::time::Duration::from_millis(1500),
         "switching took {switch:?}"
     );
 }

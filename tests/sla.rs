@@ -5,6 +5,7 @@
 
 #[path = "support/shared_data.rs"]
 mod shared_data;
+mod support;
 
 use assert_cmd::Command;
 use chrono::{DateTime, Duration, TimeZone, Timelike, Utc};
@@ -582,11 +583,9 @@ impl Queue {
     }
 
     fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("firstline").unwrap();
-        c.arg("--db").arg(self.dir.path().join("q.db"));
-        c.env("FIRSTLINE_CONFIG", self.dir.path().join("c.toml"));
-        c.env("FIRSTLINE_NO_DEMO", "true");
-        c.env_remove("FIRSTLINE_DB");
+        let (db, config) = (self.dir.path().join("q.db"), self.dir.path().join("c.toml"));
+        let mut c = Command::from_std(crate::support::cli(&db, &config));
+        c.arg("--no-demo");
         c
     }
 

@@ -8,6 +8,7 @@
 
 #[path = "support/shared_data.rs"]
 mod shared_data;
+mod support;
 
 use chrono::Utc;
 use firstline::model::{Channel, Customer, Formality, Language, Priority, Status, Ticket};
@@ -1797,10 +1798,9 @@ mod cli {
     use predicates::prelude::*;
 
     fn tone(dir: &tempfile::TempDir) -> Command {
-        let mut cmd = Command::cargo_bin("firstline").expect("binary");
-        cmd.env("FIRSTLINE_CONFIG", dir.path().join("config.toml"))
-            .env("FIRSTLINE_DB", dir.path().join("q.db"))
-            .arg("tone");
+        let (db, config) = (dir.path().join("q.db"), dir.path().join("config.toml"));
+        let mut cmd = Command::from_std(crate::support::cli(&db, &config));
+        cmd.arg("tone");
         cmd
     }
 

@@ -217,13 +217,31 @@ pub fn run_ok(cmd: &mut std::process::Command) -> std::process::Output {
     out
 }
 
-/// The `firstline` binary with the test's database and config, no demo queue.
+/// What the binary reads from its environment that would let a developer's shell
+/// (their queue, their editor, their login, a `NO_DEMO` in their profile) change a
+/// test's outcome.
+const INHERITED: &[&str] = &[
+    "FIRSTLINE_DB",
+    "FIRSTLINE_NO_DEMO",
+    "FIRSTLINE_AGENT",
+    "FIRSTLINE_NO_MOUSE",
+    "FIRSTLINE_FRAME_LOG",
+    "FIRSTLINE_EXIT_AFTER_FIRST_FRAME",
+    "VISUAL",
+    "EDITOR",
+];
+
+/// The one way the tests run the `firstline` binary for a CLI command: the test's
+/// database and config file (which need not exist), nothing inherited from the
+/// developer's environment, no colour, a fixed `USER`. The welcome queue is seeded
+/// on first use as for a real user; pass `--no-demo` for an empty queue. Wrap it in
+/// `assert_cmd::Command::from_std` for `.assert()` and `.write_stdin()`.
 pub fn cli(db: &Path, config: &Path) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_firstline"));
-    cmd.arg("--db")
-        .arg(db)
-        .env("FIRSTLINE_CONFIG", config)
-        .env_remove("FIRSTLINE_DB")
-        .env("NO_COLOR", "1");
+    cmd.arg("--db").arg(db).env("FIRSTLINE_CONFIG", config);
+    for name in INHERITED {
+        cmd.env_remove(name);
+    }
+    cmd.env("NO_COLOR", "1").env("USER", "tester");
     cmd
 }
