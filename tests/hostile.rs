@@ -7,9 +7,13 @@
 
 #![cfg(unix)]
 
+#[path = "support/controls.rs"]
+mod controls;
 mod support;
 
 use std::path::{Path, PathBuf};
+
+use chrono::TimeZone;
 
 use support::{cli, run_ok, temp_paths, Console};
 
@@ -67,31 +71,34 @@ fn hostile_mbox(strings: &[String]) -> String {
     let mut mbox = String::new();
     for (i, s) in strings.iter().enumerate() {
         let short: String = s.chars().take(200).collect();
-        let body = format!("Hostile sample h{i}: {s}\nend-of-h{i}\n");
-        mbox.push_str(&format!(
-            "From h{i}@evil.example Thu Nov 26 08:{m:02}:00 2026\n\
-             From: {name} <h{i}@evil.example>\n\
-             To: support@firstline.example\n\
-             Subject: {subject}\n\
-             Date: Thu, 26 Nov 2026 08:{m:02}:00 +0000\n\
-             Message-ID: <h{i}@evil.example>\n\
-             MIME-Version: 1.0\n\
-             Content-Type: multipart/mixed; boundary=\"b{i}\"\n\n\
-             --b{i}\n\
+        let text = format!("Hostile sample h{i}: {s}\nend-of-h{i}\n");
+        let body = format!(
+            "--b{i}\n\
              Content-Type: text/plain; charset=utf-8\n\
              Content-Transfer-Encoding: base64\n\n{body64}\n\
              --b{i}\n\
              Content-Type: application/octet-stream\n\
              Content-Disposition: attachment; filename*=utf-8''{file}\n\
              Content-Transfer-Encoding: base64\n\n{payload}\n\
-             --b{i}--\n\n",
-            m = i % 60,
-            name = encoded_word(&format!("Mallory{i} {short}")),
-            subject = encoded_word(&format!("h{i} {short}")),
-            body64 = base64(body.as_bytes()),
+             --b{i}--\n",
+            body64 = base64(text.as_bytes()),
             file = percent(&format!("../../h{i}{short}.pdf")),
             payload = base64(format!("payload {i}").as_bytes()),
-        ));
+        );
+        mbox.push_str(&support::mbox_message(&support::Mail {
+            from: &format!("h{i}@evil.example"),
+            name: &encoded_word(&format!("Mallory{i} {short}")),
+            subject: &encoded_word(&format!("h{i} {short}")),
+            date: chrono::Utc
+                .with_ymd_and_hms(2026, 11, 26, 8, (i % 60) as u32, 0)
+                .unwrap(),
+            message_id: &format!("h{i}@evil.example"),
+            headers: &format!(
+                "To: support@firstline.example\nMIME-Version: 1.0\n\
+                 Content-Type: multipart/mixed; boundary=\"b{i}\"\n"
+            ),
+            body: &body,
+        }));
     }
     mbox
 }
@@ -133,15 +140,9 @@ fn telegram(strings: &[String]) -> String {
 }
 
 /// What must never come out of firstline: ESC, C1 controls, BEL and friends, bidi
-/// overrides. (Colour is off: NO_COLOR and a pipe.)
+/// controls (`support/controls.rs`). Colour is off: NO_COLOR and a pipe.
 fn raw_controls(out: &str) -> Vec<(usize, char)> {
-    out.char_indices()
-        .filter(|(_, c)| {
-            (c.is_control() && *c != '\n' && *c != '\t')
-                || ('\u{202a}'..='\u{202e}').contains(c)
-                || ('\u{2066}'..='\u{2069}').contains(c)
-        })
-        .collect()
+    controls::terminal_controls(out)
 }
 
 fn import_corpus(dir: &Path, db: &Path, config: &Path) -> usize {

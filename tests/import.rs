@@ -287,16 +287,22 @@ fn a_killed_import_resumes_to_exactly_the_uninterrupted_result() {
     let mbox = dir.path().join("big.mbox");
     let mut data = Vec::new();
     for i in 0..40 {
-        data.extend_from_slice(
-            format!(
-                "From c{i}@example.com Thu Nov 26 08:{:02}:00 2026\nFrom: Customer {i} <c{i}@example.com>\nSubject: Question {}\nDate: Thu, 26 Nov 2026 08:{:02}:00 +0000\nMessage-ID: <q{i}@example.com>\n{}\nQuestion number {i}\n\n",
-                i % 60,
-                i / 2,
-                i % 60,
-                if i % 2 == 1 { format!("In-Reply-To: <q{}@example.com>\n", i - 1) } else { String::new() }
-            )
-            .as_bytes(),
-        );
+        let reply = if i % 2 == 1 {
+            format!("In-Reply-To: <q{}@example.com>\n", i - 1)
+        } else {
+            String::new()
+        };
+        let mail = support::mbox_message(&support::Mail {
+            from: &format!("c{i}@example.com"),
+            name: &format!("Customer {i}"),
+            subject: &format!("Question {}", i / 2),
+            date: chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 26, 8, i % 60, 0)
+                .unwrap(),
+            message_id: &format!("q{i}@example.com"),
+            headers: &reply,
+            body: &format!("Question number {i}\n"),
+        });
+        data.extend_from_slice(mail.as_bytes());
     }
     std::fs::write(&mbox, &data).unwrap();
     let small = ImportOptions {

@@ -15,6 +15,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 
+use chrono::TimeZone;
+
 /// Peak resident memory an import may reach, whatever the size of the file.
 const CEILING_MB: u64 = 200;
 
@@ -25,10 +27,17 @@ fn write_mbox(path: &Path, megabytes: usize) -> usize {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     let (mut written, mut n) = (0usize, 0usize);
     while written < megabytes * 1_000_000 {
-        let msg = format!(
-            "From c{n}@big.example Thu Nov 26 08:00:00 2026\nFrom: Customer {n} <c{n}@big.example>\nSubject: Big archive {n}\nDate: Thu, 26 Nov 2026 08:{:02}:00 +0000\nMessage-ID: <big{n}@big.example>\n\n{body}\n",
-            n % 60
-        );
+        let msg = support::mbox_message(&support::Mail {
+            from: &format!("c{n}@big.example"),
+            name: &format!("Customer {n}"),
+            subject: &format!("Big archive {n}"),
+            date: chrono::Utc
+                .with_ymd_and_hms(2026, 11, 26, 8, (n % 60) as u32, 0)
+                .unwrap(),
+            message_id: &format!("big{n}@big.example"),
+            headers: "",
+            body: &body,
+        });
         out.write_all(msg.as_bytes()).unwrap();
         written += msg.len();
         n += 1;

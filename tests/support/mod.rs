@@ -245,3 +245,46 @@ pub fn cli(db: &Path, config: &Path) -> std::process::Command {
     cmd.env("NO_COLOR", "1").env("USER", "tester");
     cmd
 }
+
+/// One message for [`mbox_message`].
+pub struct Mail<'a> {
+    /// The sender's address: the mbox separator line and the `From:` header.
+    pub from: &'a str,
+    /// The `From:` display name, as it goes in the header (may be an encoded word).
+    pub name: &'a str,
+    pub subject: &'a str,
+    pub date: chrono::DateTime<chrono::Utc>,
+    /// Without the angle brackets.
+    pub message_id: &'a str,
+    /// More header lines, each ending in `\n` (`To:`, `In-Reply-To:`, MIME…).
+    pub headers: &'a str,
+    pub body: &'a str,
+}
+
+/// One message as an mbox (mboxrd) entry: the `From ` separator line with the date
+/// in asctime form, the headers, the body with every `From ` line quoted as
+/// `>From ` (and `>From ` as `>>From `), and the blank line that ends it. The one
+/// place the tests write mbox, so every test's archive is one a real reader accepts.
+pub fn mbox_message(mail: &Mail) -> String {
+    let mut body = String::with_capacity(mail.body.len() + 16);
+    for line in mail.body.split_inclusive('\n') {
+        if line.trim_start_matches('>').starts_with("From ") {
+            body.push('>');
+        }
+        body.push_str(line);
+    }
+    if !body.ends_with('\n') {
+        body.push('\n');
+    }
+    format!(
+        "From {from} {envelope}\nFrom: {name} <{from}>\nSubject: {subject}\nDate: {date}\n\
+         Message-ID: <{id}>\n{headers}\n{body}\n",
+        from = mail.from,
+        envelope = mail.date.format("%a %b %e %H:%M:%S %Y"),
+        name = mail.name,
+        subject = mail.subject,
+        date = mail.date.to_rfc2822(),
+        id = mail.message_id,
+        headers = mail.headers,
+    )
+}
