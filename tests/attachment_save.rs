@@ -2,6 +2,8 @@
 //! name, so it is cut to a harmless last component, and nothing already there is
 //! replaced unless the user said so.
 
+mod support;
+
 use firstline::mail::{safe_filename, save_attachment, sha256_hex, SaveOutcome};
 use firstline::model::Attachment;
 use std::path::Path;
@@ -119,12 +121,31 @@ fn a_symlink_in_the_way_is_not_followed() {
     assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
 }
 
+/// The forged reference points at a file that really exists beside the attachment
+/// folder, so only the hash check (not a missing file) can stop the read.
 #[test]
 fn a_forged_hash_cannot_read_outside_the_attachment_folder() {
     let dir = tempfile::tempdir().unwrap();
-    let mut a = stored(&dir.path().join("a"), "x", b"x");
-    a.sha256 = Some("../../etc/passwd".into());
-    assert!(save_attachment(&dir.path().join("a"), &a, dir.path(), false).is_err());
+    let store = dir.path().join("a");
+    let dest = dir.path().join("out");
+    std::fs::create_dir(&dest).unwrap();
+    std::fs::write(dir.path().join("secret"), b"not an attachment").unwrap();
+    let mut a = stored(&store, "x.txt", b"x");
+    a.sha256 = Some("../secret".into());
+    assert!(
+        store.join("../secret").is_file(),
+        "the forged path must lead somewhere real"
+    );
+    let err = save_attachment(&store, &a, &dest, false).unwrap_err();
+    assert!(
+        err.to_string().contains("is not a content hash"),
+        "refused by the hash check, not by chance: {err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&dest).unwrap().count(),
+        0,
+        "nothing saved"
+    );
 }
 
 #[cfg(unix)]
@@ -134,19 +155,10 @@ fn imported_attachments_folder_is_private() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("q.db");
     let nested = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mail/nested.eml");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_firstline"))
-        .arg("--db")
-        .arg(&db)
-        .args(["--no-demo", "import"])
-        .arg(&nested)
-        .env_remove("FIRSTLINE_DB")
-        .env("FIRSTLINE_CONFIG", dir.path().join("none.toml"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    support::run_ok(
+        support::cli(&db, &dir.path().join("none.toml"))
+            .args(["--no-demo", "import"])
+            .arg(&nested),
     );
     let folder = firstline::paths::attachments_dir(&db);
     let mode = std::fs::metadata(&folder).unwrap().permissions().mode() & 0o777;

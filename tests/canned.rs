@@ -1,6 +1,8 @@
 //! Canned responses: rendering, picking, shortcuts, composing, exchange files, the
 //! starter library against the demo queue, and suggestions.
 
+mod support;
+
 use chrono::{TimeZone, Utc};
 use firstline::canned::{self, RenderContext};
 use firstline::config::AgentConfig;
@@ -650,8 +652,13 @@ fn suggestions_follow_the_customers_register() {
     assert_eq!(informal[0].slug, "access-uk-informal");
     let shortcuts: Vec<_> = informal.iter().map(|c| c.shortcut.clone()).collect();
     let mut unique = shortcuts.clone();
+    unique.sort();
     unique.dedup();
-    assert_eq!(shortcuts, unique, "one reply per topic");
+    assert_eq!(
+        shortcuts.len(),
+        unique.len(),
+        "one reply per topic: {shortcuts:?}"
+    );
 }
 
 #[test]
@@ -713,12 +720,7 @@ fn suggestions_learn_from_which_reply_answered_which_message() {
 // ---- command line ----
 
 fn firstline(db: &std::path::Path) -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::cargo_bin("firstline").unwrap();
-    cmd.env("FIRSTLINE_DB", db)
-        .env("FIRSTLINE_CONFIG", db.with_extension("toml"))
-        .env_remove("EDITOR")
-        .env_remove("VISUAL");
-    cmd
+    assert_cmd::Command::from_std(support::cli(db, &db.with_extension("toml")))
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! The CLI as a script would use it: every command on a temp database, JSON shapes,
 //! exit codes, and the hostile inputs (invalid UTF-8, huge bodies) handled cleanly.
 
+mod support;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
@@ -20,13 +22,7 @@ impl Queue {
     }
 
     fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("firstline").unwrap();
-        c.arg("--db").arg(&self.db);
-        c.env("FIRSTLINE_CONFIG", self.db.with_extension("toml"));
-        c.env_remove("FIRSTLINE_NO_DEMO");
-        c.env_remove("FIRSTLINE_DB");
-        c.env("USER", "tester");
-        c
+        firstline(&self.db, &self.db.with_extension("toml"))
     }
 
     fn json(&self, args: &[&str]) -> Value {
@@ -56,6 +52,11 @@ impl Queue {
             .parse()
             .unwrap()
     }
+}
+
+/// `support::cli` as an `assert_cmd` command (for `.assert()` and `.write_stdin()`).
+fn firstline(db: &Path, config: &Path) -> Command {
+    Command::from_std(support::cli(db, config))
 }
 
 fn db_path(q: &Queue) -> &Path {
@@ -292,21 +293,13 @@ fn export_then_import_json_loses_nothing() {
     let file = dir.path().join("dump.json");
     std::fs::write(&file, &dump.stdout).unwrap();
     let copy = dir.path().join("copy.db");
-    let mut c = Command::cargo_bin("firstline").unwrap();
-    c.arg("--db")
-        .arg(&copy)
+    let none = dir.path().join("none.toml");
+    firstline(&copy, &none)
         .arg("import-json")
         .arg(&file)
-        .env("FIRSTLINE_CONFIG", dir.path().join("none.toml"));
-    c.assert().success();
-    let mut c = Command::cargo_bin("firstline").unwrap();
-    let again = c
-        .arg("--db")
-        .arg(&copy)
-        .arg("export")
-        .env("FIRSTLINE_CONFIG", dir.path().join("none.toml"))
-        .output()
-        .unwrap();
+        .assert()
+        .success();
+    let again = firstline(&copy, &none).arg("export").output().unwrap();
     let mut second: Value = serde_json::from_slice(&again.stdout).unwrap();
     second["exported_at"] = first["exported_at"].clone();
     assert_eq!(first, second, "export → import-json → export is identical");
@@ -335,12 +328,10 @@ fn backup_and_doctor() {
     let health = q.json(&["doctor", "--json"]);
     assert_eq!(health["integrity"], "ok");
     assert!(health["tickets"].as_i64().unwrap() >= 6);
-    let mut c = Command::cargo_bin("firstline").unwrap();
-    c.arg("--db")
-        .arg(&dest)
+    let out = firstline(&dest, &dir.path().join("none.toml"))
         .args(["doctor", "--json"])
-        .env("FIRSTLINE_CONFIG", dir.path().join("none.toml"));
-    let out = c.output().unwrap();
+        .output()
+        .unwrap();
     let copy: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(copy["tickets"], health["tickets"]);
 }
@@ -351,12 +342,8 @@ fn corrupt_database_gets_a_clear_error_and_is_left_alone() {
     let db = dir.path().join("bad.db");
     let junk = b"this is not a database, it is a shopping list\n".repeat(200);
     std::fs::write(&db, &junk).unwrap();
-    let out = Command::cargo_bin("firstline")
-        .unwrap()
-        .arg("--db")
-        .arg(&db)
+    let out = firstline(&db, &dir.path().join("none.toml"))
         .arg("list")
-        .env("FIRSTLINE_CONFIG", dir.path().join("none.toml"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -418,10 +405,7 @@ fn two_processes_writing_at_once_lose_nothing() {
         let db = q.db.clone();
         std::thread::spawn(move || {
             for i in 0..15 {
-                let out = Command::cargo_bin("firstline")
-                    .unwrap()
-                    .arg("--db")
-                    .arg(&db)
+                let out = firstline(&db, &db.with_extension("toml"))
                     .args([
                         "new",
                         "--from",
@@ -431,7 +415,6 @@ fn two_processes_writing_at_once_lose_nothing() {
                         "--body",
                         "x",
                     ])
-                    .env("FIRSTLINE_CONFIG", db.with_extension("toml"))
                     .output()
                     .unwrap();
                 assert!(
@@ -439,12 +422,8 @@ fn two_processes_writing_at_once_lose_nothing() {
                     "{}",
                     String::from_utf8_lossy(&out.stderr)
                 );
-                let out = Command::cargo_bin("firstline")
-                    .unwrap()
-                    .arg("--db")
-                    .arg(&db)
+                let out = firstline(&db, &db.with_extension("toml"))
                     .args(["tag", "2", &format!("+{tag}{i}")])
-                    .env("FIRSTLINE_CONFIG", db.with_extension("toml"))
                     .output()
                     .unwrap();
                 assert!(
@@ -513,18 +492,19 @@ fn help_of_every_command_has_an_example() {
 fn list_piped_into_a_closed_pipe_exits_quietly() {
     let q = Queue::demo();
     q.cmd().arg("list").assert().success();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("firstline"))
-        .arg("--db")
-        .arg(&q.db)
+    // The reading end is closed before firstline starts, so its very first write meets
+    // a closed pipe: no race with how fast the child writes into the pipe's buffer.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = support::cli(&q.db, &q.db.with_extension("toml"))
         .args(["list", "--json"])
-        .env("FIRSTLINE_CONFIG", q.db.with_extension("toml"))
-        .stdout(std::process::Stdio::piped())
+        .stdout(writer)
         .stderr(std::process::Stdio::piped())
-        .spawn()
+        .output()
         .unwrap();
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "closed pipe: {stderr}");
+    assert!(stderr.is_empty(), "a closed pipe is not an error: {stderr}");
 }
 
 #[test]
@@ -555,12 +535,8 @@ fn backup_then_restore_round_trip_keeps_a_safety_copy() {
         1,
         "a safety copy of the replaced queue exists"
     );
-    let mut c = Command::cargo_bin("firstline").unwrap();
-    let out = c
-        .arg("--db")
-        .arg(safety[0].path())
+    let out = firstline(&safety[0].path(), &dir.path().join("none.toml"))
         .args(["show", &id.to_string(), "--json"])
-        .env("FIRSTLINE_CONFIG", dir.path().join("none.toml"))
         .output()
         .unwrap();
     assert!(

@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chrono::TimeZone;
+
 use firstline::model::{Direction, Priority, Status, TicketChange};
 use firstline::store::{Store, StoreError};
 use support::{cli, run_ok, temp_paths, Console};
@@ -124,15 +126,17 @@ fn write_mbox(path: &Path, run: usize, n: usize) -> Vec<String> {
     let mut ids = Vec::new();
     for i in 0..n {
         let id = format!("soak{run}-{i}@concurrency.example");
-        data.push_str(&format!(
-            "From c{i}@concurrency.example Thu Nov 26 08:{m:02}:00 2026\n\
-             From: Soak Customer {i} <soak{run}-{i}@concurrency.example>\n\
-             Subject: Soak {run} question {i}\n\
-             Date: Thu, 26 Nov 2026 08:{m:02}:00 +0000\n\
-             Message-ID: <{id}>\n\n\
-             Where is my parcel {run}-{i}?\n\n",
-            m = i % 60
-        ));
+        data.push_str(&support::mbox_message(&support::Mail {
+            from: &id,
+            name: &format!("Soak Customer {i}"),
+            subject: &format!("Soak {run} question {i}"),
+            date: chrono::Utc
+                .with_ymd_and_hms(2026, 11, 26, 8, (i % 60) as u32, 0)
+                .unwrap(),
+            message_id: &id,
+            headers: "",
+            body: &format!("Where is my parcel {run}-{i}?\n"),
+        }));
         ids.push(id);
     }
     std::fs::write(path, data).unwrap();

@@ -68,16 +68,17 @@ fn write_mbox(path: &Path, n: usize) -> Vec<Generated> {
         let minute = i % 60;
         let hour = 8 + (i / 60) % 10;
         let day = 1 + (i / 600) % 27;
-        let msg = format!(
-            "From c{customer}@crash.example Thu Nov {day:02} {hour:02}:{minute:02}:00 2026\n\
-             From: Customer {customer} <c{customer}@crash.example>\n\
-             To: support@firstline.example\n\
-             Subject: {subject}\n\
-             Date: Thu, {day:02} Nov 2026 {hour:02}:{minute:02}:00 +0000\n\
-             Message-ID: <m{i}@crash.example>\n\
-             {reply}\n\
-             {body}\n>From the dashboard it says paid (message {i}).\n\n"
-        );
+        let msg = support::mbox_message(&support::Mail {
+            from: &format!("c{customer}@crash.example"),
+            name: &format!("Customer {customer}"),
+            subject: &subject,
+            date: Utc
+                .with_ymd_and_hms(2026, 11, day as u32, hour as u32, minute as u32, 0)
+                .unwrap(),
+            message_id: &format!("m{i}@crash.example"),
+            headers: &format!("To: support@firstline.example\n{reply}"),
+            body: &format!("{body}\nFrom the dashboard it says paid (message {i}).\n"),
+        });
         data.extend_from_slice(msg.as_bytes());
         out.push(Generated {
             message_id: format!("m{i}@crash.example"),

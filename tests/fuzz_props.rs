@@ -126,7 +126,10 @@ proptest! {
     }
 }
 
-/// Every input a fuzzer ever crashed a target with, replayed on every test run.
+/// Every input a fuzzer ever crashed a target with, plus one hard seed per target
+/// (the fixtures that exercise its worst case), replayed on every test run. A target
+/// without its folder, an empty folder, or a folder no target reads is a failure:
+/// otherwise a renamed folder would quietly replay nothing.
 #[test]
 fn fuzz_regressions_stay_fixed() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz/regressions");
@@ -143,16 +146,26 @@ fn fuzz_regressions_stay_fixed() {
         ("tone", entry::tone),
         ("search", entry::search),
     ];
-    let mut replayed = 0;
+    let folders = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{} is missing ({e}); it is committed", root.display()));
+    for folder in folders.flatten() {
+        let name = folder.file_name().to_string_lossy().into_owned();
+        assert!(
+            targets.iter().any(|(target, _)| *target == name),
+            "{}: no fuzz target is called {name:?}",
+            root.display()
+        );
+    }
     for (name, run) in targets {
-        let Ok(dir) = std::fs::read_dir(root.join(name)) else {
-            continue;
-        };
-        for file in dir.flatten() {
+        let dir = root.join(name);
+        let files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{} is missing ({e})", dir.display()))
+            .flatten()
+            .collect();
+        assert!(!files.is_empty(), "{} holds no input", dir.display());
+        for file in files {
             let data = std::fs::read(file.path()).unwrap();
             run(&data);
-            replayed += 1;
         }
     }
-    eprintln!("{replayed} fuzz regression inputs replayed");
 }

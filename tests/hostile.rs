@@ -7,10 +7,13 @@
 
 #![cfg(unix)]
 
+#[path = "support/controls.rs"]
+mod controls;
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+
+use chrono::TimeZone;
 
 use support::{cli, run_ok, temp_paths, Console};
 
@@ -68,31 +71,34 @@ fn hostile_mbox(strings: &[String]) -> String {
     let mut mbox = String::new();
     for (i, s) in strings.iter().enumerate() {
         let short: String = s.chars().take(200).collect();
-        let body = format!("Hostile sample h{i}: {s}\nend-of-h{i}\n");
-        mbox.push_str(&format!(
-            "From h{i}@evil.example Thu Nov 26 08:{m:02}:00 2026\n\
-             From: {name} <h{i}@evil.example>\n\
-             To: support@firstline.example\n\
-             Subject: {subject}\n\
-             Date: Thu, 26 Nov 2026 08:{m:02}:00 +0000\n\
-             Message-ID: <h{i}@evil.example>\n\
-             MIME-Version: 1.0\n\
-             Content-Type: multipart/mixed; boundary=\"b{i}\"\n\n\
-             --b{i}\n\
+        let text = format!("Hostile sample h{i}: {s}\nend-of-h{i}\n");
+        let body = format!(
+            "--b{i}\n\
              Content-Type: text/plain; charset=utf-8\n\
              Content-Transfer-Encoding: base64\n\n{body64}\n\
              --b{i}\n\
              Content-Type: application/octet-stream\n\
              Content-Disposition: attachment; filename*=utf-8''{file}\n\
              Content-Transfer-Encoding: base64\n\n{payload}\n\
-             --b{i}--\n\n",
-            m = i % 60,
-            name = encoded_word(&format!("Mallory{i} {short}")),
-            subject = encoded_word(&format!("h{i} {short}")),
-            body64 = base64(body.as_bytes()),
+             --b{i}--\n",
+            body64 = base64(text.as_bytes()),
             file = percent(&format!("../../h{i}{short}.pdf")),
             payload = base64(format!("payload {i}").as_bytes()),
-        ));
+        );
+        mbox.push_str(&support::mbox_message(&support::Mail {
+            from: &format!("h{i}@evil.example"),
+            name: &encoded_word(&format!("Mallory{i} {short}")),
+            subject: &encoded_word(&format!("h{i} {short}")),
+            date: chrono::Utc
+                .with_ymd_and_hms(2026, 11, 26, 8, (i % 60) as u32, 0)
+                .unwrap(),
+            message_id: &format!("h{i}@evil.example"),
+            headers: &format!(
+                "To: support@firstline.example\nMIME-Version: 1.0\n\
+                 Content-Type: multipart/mixed; boundary=\"b{i}\"\n"
+            ),
+            body: &body,
+        }));
     }
     mbox
 }
@@ -134,15 +140,9 @@ fn telegram(strings: &[String]) -> String {
 }
 
 /// What must never come out of firstline: ESC, C1 controls, BEL and friends, bidi
-/// overrides. (Colour is off: NO_COLOR and a pipe.)
+/// controls (`support/controls.rs`). Colour is off: NO_COLOR and a pipe.
 fn raw_controls(out: &str) -> Vec<(usize, char)> {
-    out.char_indices()
-        .filter(|(_, c)| {
-            (c.is_control() && *c != '\n' && *c != '\t')
-                || ('\u{202a}'..='\u{202e}').contains(c)
-                || ('\u{2066}'..='\u{2069}').contains(c)
-        })
-        .collect()
+    controls::terminal_controls(out)
 }
 
 fn import_corpus(dir: &Path, db: &Path, config: &Path) -> usize {
@@ -211,47 +211,102 @@ fn cli_output_never_carries_raw_controls_from_the_corpus() {
     eprintln!("{n} hostile strings × 3 channels + 1 latin-1 mail: list, search, show clean");
 }
 
+/// The conversation pane beside the list: its ticket id (from the pane's `┌ #id`
+/// title) and its text, cut out of the screen by column so the list's subjects
+/// (which show every ticket's escapes) cannot stand in for the conversation's.
+fn conversation_pane(console: &Console) -> Option<(i64, String)> {
+    let parser = console.parser.lock().unwrap();
+    let screen = parser.screen();
+    let (_, cols) = screen.size();
+    let title = screen.rows(0, cols).nth(1)?;
+    let at = title.find("┌ #")?;
+    let id: String = title[at + "┌ #".len()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let col = title[..at].chars().count() as u16;
+    let pane: Vec<String> = screen.rows(col, cols - col).collect();
+    Some((id.parse().ok()?, pane.join("\n")))
+}
+
+/// What a ticket's conversation must show, and whether the customer's escapes in it
+/// must be on screen as visible `␛` (the latin-1 mail carries C1 bytes, not ESC).
+fn expected_in_conversation(subject: &str, strings: &[String]) -> (String, bool) {
+    let mail_index = subject
+        .strip_prefix('h')
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse::<usize>().ok());
+    if let Some(i) = mail_index {
+        return (
+            format!("Hostile sample h{i}"),
+            strings[i].contains('\u{1b}'),
+        );
+    }
+    for (channel, needle) in [("Telegram", "tg-h"), ("WhatsApp", "chat-h")] {
+        if subject.contains(channel) {
+            return (needle.into(), true);
+        }
+    }
+    assert!(
+        subject.contains("C1 bytes"),
+        "unexpected ticket {subject:?}"
+    );
+    ("end-latin1".into(), false)
+}
+
 #[test]
 fn tui_renders_the_corpus_without_the_terminal_obeying_it() {
     let (dir, db, config) = temp_paths();
+    let strings = corpus();
     import_corpus(dir.path(), &db, &config);
-    let tickets = firstline::store::Store::open(&db)
+    let subjects: std::collections::BTreeMap<i64, String> = firstline::store::Store::open(&db)
         .unwrap()
         .tickets()
         .unwrap()
-        .len();
+        .into_iter()
+        .map(|t| (t.id, t.subject))
+        .collect();
+    // One ticket per mail, one per chat export, one latin-1 mail.
+    let tickets = subjects.len();
+    assert_eq!(tickets, strings.len() + 3, "tickets from the corpus");
     let mut console = Console::start(&db, &config);
     console.wait_for("firstline");
     console.send("2"); // All
-    std::thread::sleep(Duration::from_millis(300));
-    let (mut seen_hostile, mut bodies) = (0, 0);
-    for _ in 0..tickets {
-        console.send("\r");
-        std::thread::sleep(Duration::from_millis(150));
-        let screen = console.screen();
-        if screen.contains('␛') {
-            seen_hostile += 1;
-        }
-        if ["Hostile sample h", "chat-h", "tg-h", "end-latin1"]
-            .iter()
-            .any(|m| screen.contains(m))
-        {
-            bodies += 1;
+    console.wait_for(&format!("All · {tickets}"));
+    let mut seen = std::collections::BTreeSet::new();
+    let mut previous = None;
+    for step in 0..tickets {
+        // Progress, not a pause: the pane has moved on to the next ticket.
+        console.wait_until("the conversation pane shows the next ticket", |_| {
+            conversation_pane(&console).is_some_and(|(id, _)| Some(id) != previous)
+        });
+        let (id, _) = conversation_pane(&console).unwrap();
+        let subject = &subjects[&id];
+        let (needle, escapes) = expected_in_conversation(subject, &strings);
+        // The pane may still be drawing the body; wait for it, then judge it.
+        console.wait_until(&format!("#{id} shows {needle:?}"), |_| {
+            conversation_pane(&console).is_some_and(|(_, p)| p.contains(&needle))
+        });
+        let (_, pane) = conversation_pane(&console).unwrap();
+        assert!(seen.insert(id), "step {step}: #{id} shown twice");
+        if escapes {
+            assert!(
+                pane.contains('␛'),
+                "#{id}: its escapes were not made visible:\n{pane}"
+            );
         }
         assert!(
-            screen.contains("firstline │"),
-            "the top bar was wiped:\n{screen}"
+            console.screen().contains("firstline │"),
+            "the top bar was wiped:\n{}",
+            console.screen()
         );
-        console.send("\x1b"); // back to the list
+        previous = Some(id);
         console.send("j");
-        std::thread::sleep(Duration::from_millis(50));
     }
+    let all: std::collections::BTreeSet<i64> = subjects.keys().copied().collect();
+    assert_eq!(seen, all, "every conversation was shown");
     console.send("q");
     console.wait_exit();
-    assert!(
-        seen_hostile > 0,
-        "hostile messages were on screen, made visible"
-    );
     let rec_titles;
     {
         let parser = console.parser.lock().unwrap();
@@ -294,7 +349,5 @@ fn tui_renders_the_corpus_without_the_terminal_obeying_it() {
     ] {
         assert!(find(needle).is_none(), "{needle:?} reached the terminal");
     }
-    eprintln!(
-        "{tickets} hostile tickets opened in the TUI, {bodies} conversations seen; {seen_hostile} screens showed escapes as text"
-    );
+    eprintln!("{tickets} hostile tickets opened in the TUI, each conversation seen");
 }

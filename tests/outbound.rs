@@ -2,6 +2,8 @@
 //! Cyrillic, signature), waits out its undo window, is delivered through a sendmail
 //! command or as an .eml file, and a failed delivery stays queued with its error.
 
+mod support;
+
 use chrono::{Duration, Utc};
 use std::path::{Path, PathBuf};
 
@@ -263,11 +265,7 @@ fn cli_reply_is_queued_listed_sent_and_undoable() {
         ),
     )
     .unwrap();
-    let cli = || {
-        let mut c = Command::cargo_bin("firstline").unwrap();
-        c.arg("--db").arg(&db).arg("--config").arg(&cfg);
-        c
-    };
+    let cli = || Command::from_std(support::cli(&db, &cfg));
     cli()
         .arg("import")
         .arg(fixture("koi8r.mbox"))

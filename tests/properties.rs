@@ -1,6 +1,10 @@
 //! Property tests, bounded for CI: hostile text never escapes the sanitizer, and no
 //! query string makes search fail with anything but a clear user error.
 
+#[path = "support/controls.rs"]
+mod controls;
+
+use controls::has_terminal_controls;
 use firstline::display::{fit, sanitize, sanitize_line};
 use firstline::store::{SearchQuery, Store, StoreError};
 use proptest::prelude::*;
@@ -12,7 +16,7 @@ proptest! {
     #[test]
     fn sanitized_text_has_no_controls(s in any::<String>()) {
         for out in [sanitize(&s), sanitize_line(&s)] {
-            prop_assert!(!out.chars().any(|c| (c.is_control() && c != '\n') || ('\u{202a}'..='\u{202e}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c)), "{out:?}");
+            prop_assert!(!has_terminal_controls(&out), "{out:?}");
         }
         prop_assert!(!sanitize_line(&s).contains('\n'));
     }

@@ -6,6 +6,8 @@
 //! first response urgent 1 h, high 4 h, normal 8 h, low 24 h; resolution urgent 8 h,
 //! high 24 h, normal 3 d, low 7 d).
 
+mod support;
+
 use assert_cmd::Command;
 use chrono::{DateTime, TimeZone, Utc};
 use firstline::config::SlaConfig;
@@ -349,11 +351,7 @@ fn fixture_db(dir: &tempfile::TempDir) -> std::path::PathBuf {
 }
 
 fn cmd(dir: &tempfile::TempDir, db: &std::path::Path) -> Command {
-    let mut c = Command::cargo_bin("firstline").unwrap();
-    c.arg("--db").arg(db);
-    c.env("FIRSTLINE_CONFIG", dir.path().join("none.toml"));
-    c.env_remove("FIRSTLINE_DB");
-    c
+    Command::from_std(support::cli(db, &dir.path().join("none.toml")))
 }
 
 const PERIOD: [&str; 4] = ["--since", "2026-11-02", "--until", "2026-11-09T00:00:00Z"];

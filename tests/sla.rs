@@ -3,6 +3,10 @@
 //! read from replies in English, Ukrainian and Russian; the reply ledger; and
 //! `firstline check` exit codes for cron.
 
+#[path = "support/shared_data.rs"]
+mod shared_data;
+mod support;
+
 use assert_cmd::Command;
 use chrono::{DateTime, Duration, TimeZone, Timelike, Utc};
 use chrono_tz::Europe::Kyiv;
@@ -396,14 +400,8 @@ fn ignores_words_that_promise_nothing() {
 /// Outlook headers, Russian "написал:", top or bottom posting).
 #[test]
 fn promises_in_quoted_originals_of_real_mail_clients_are_ignored() {
-    let dir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/data/mail/talon-fixtures/fixtures/standard_replies"
-    );
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        eprintln!("note: {dir} is missing; skipping the real-client quoting test");
-        return;
-    };
+    let dir = shared_data::path("mail/talon-fixtures/fixtures/standard_replies");
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     let cfg = SlaConfig::default();
     let mut checked = 0;
     for entry in entries {
@@ -585,11 +583,9 @@ impl Queue {
     }
 
     fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("firstline").unwrap();
-        c.arg("--db").arg(self.dir.path().join("q.db"));
-        c.env("FIRSTLINE_CONFIG", self.dir.path().join("c.toml"));
-        c.env("FIRSTLINE_NO_DEMO", "true");
-        c.env_remove("FIRSTLINE_DB");
+        let (db, config) = (self.dir.path().join("q.db"), self.dir.path().join("c.toml"));
+        let mut c = Command::from_std(crate::support::cli(&db, &config));
+        c.arg("--no-demo");
         c
     }
 

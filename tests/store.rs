@@ -191,12 +191,29 @@ fn drafts_survive_and_clear_on_reply() {
     assert!(s.draft(id).unwrap().is_none());
 }
 
+/// The file an older firstline wrote, committed once and never regenerated: rebuilt
+/// from today's migrations it would check the code against itself. Its hash pins it.
+const SCHEMA_V1_SHA256: &str = "6137f99aa08fdfef105583f557dc4ebb2267830c27b3de1a7e9a3d877cbdc0bb";
+
 #[test]
 fn upgrades_a_version_one_file_written_by_an_older_firstline() {
     let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/schema-v1.db");
+    let bytes = std::fs::read(fixture).unwrap();
+    assert_eq!(
+        firstline::mail::sha256_hex(&bytes),
+        SCHEMA_V1_SHA256,
+        "tests/fixtures/schema-v1.db changed; restore it from git, never regenerate it"
+    );
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("old.db");
     std::fs::copy(fixture, &db).unwrap();
+    let old = rusqlite::Connection::open(&db).unwrap();
+    assert_eq!(
+        firstline::store::schema::version(&old).unwrap(),
+        1,
+        "the fixture is a version-one file"
+    );
+    drop(old);
     let s = Store::open(&db).unwrap();
     let h = s.health().unwrap();
     assert_eq!(h.schema_version, firstline::store::schema::CURRENT_VERSION);
@@ -208,28 +225,6 @@ fn upgrades_a_version_one_file_written_by_an_older_firstline() {
         .search(&SearchQuery::parse("посилку").unwrap(), 5)
         .unwrap();
     assert_eq!(hits.len(), 1, "old index still answers");
-}
-
-/// Regenerates `tests/fixtures/schema-v1.db`. Run by hand only when the fixture must
-/// be rebuilt: `cargo test --test store -- --ignored write_v1_fixture`.
-#[test]
-#[ignore]
-fn write_v1_fixture() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/schema-v1.db");
-    let _ = std::fs::remove_file(path);
-    let mut conn = rusqlite::Connection::open(path).unwrap();
-    firstline::store::schema::migrate_to(&mut conn, 1).unwrap();
-    conn.execute_batch(
-        "INSERT INTO customers(id, name, created_at) VALUES (1, 'Ірина', 1764000000);
-         INSERT INTO customer_addresses VALUES ('email', 'iryna@example.com', 1);
-         INSERT INTO tickets(id, subject, status, priority, channel, customer_id, created_at, updated_at, awaiting_reply_since)
-           VALUES (1, 'Замовлення не прийшло', 'new', 'normal', 'email', 1, 1764000000, 1764000000, 1764000000);
-         INSERT INTO messages(id, ticket_id, direction, author, body, sent_at)
-           VALUES (1, 1, 'inbound', 'Ірина', 'Де моя посилку? Чекаю тиждень.', 1764000000);
-         INSERT INTO search_index(rowid, subject, body, customer)
-           VALUES (1, 'Замовлення не прийшло', 'Де моя посилку? Чекаю тиждень.', 'Ірина iryna@example.com');",
-    )
-    .unwrap();
 }
 
 #[test]

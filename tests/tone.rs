@@ -6,6 +6,10 @@
 //! Print the evaluation table with:
 //! `cargo test --test tone evaluation -- --nocapture`
 
+#[path = "support/shared_data.rs"]
+mod shared_data;
+mod support;
+
 use chrono::Utc;
 use firstline::model::{Channel, Customer, Formality, Language, Priority, Status, Ticket};
 use firstline::tone::{
@@ -137,8 +141,11 @@ mod evaluation {
 
     fn evaluate() -> Outcome {
         let checker = Checker::builtin();
-        let builtin = checker.clone();
-        let hint_rules: BTreeSet<String> = hint_rule_ids(&builtin);
+        let hint_rules: BTreeSet<String> = pinned_severities()
+            .into_iter()
+            .filter(|(_, severity)| *severity == Severity::Hint)
+            .map(|(id, _)| id)
+            .collect();
         let mut out = Outcome {
             scores: BTreeMap::new(),
             polite_total: 0,
@@ -232,14 +239,44 @@ mod evaluation {
         out
     }
 
-    fn hint_rule_ids(checker: &Checker) -> BTreeSet<String> {
-        checker
+    /// Each rule's severity as the evaluation expects it (`tone_eval/severities.toml`),
+    /// so which replies count as polite is decided by the test data, not by the code
+    /// under test.
+    fn pinned_severities() -> BTreeMap<String, Severity> {
+        toml::from_str(include_str!("tone_eval/severities.toml"))
+            .unwrap_or_else(|e| panic!("tone_eval/severities.toml: {e}"))
+    }
+
+    #[test]
+    fn rule_severities_are_the_pinned_ones() {
+        let checker = Checker::builtin();
+        let actual: BTreeMap<String, Severity> = checker
             .rule_ids()
             .into_iter()
-            .filter(|id| checker.rule_severity(id) == Some(Severity::Hint))
-            .map(String::from)
-            .collect()
+            .map(|id| (id.to_string(), checker.rule_severity(id).unwrap()))
+            .collect();
+        assert_eq!(
+            actual,
+            pinned_severities(),
+            "a rule's severity changed: change tests/tone_eval/severities.toml with it, on purpose"
+        );
     }
+
+    /// Replies per file as the evaluation README lists them: a file that failed to load
+    /// a case, or lost some, changes what every figure means.
+    const CASES_PER_FILE: &[(&str, usize)] = &[
+        ("en", 71),
+        ("uk", 60),
+        ("ru", 62),
+        ("round2", 36),
+        ("round3", 38),
+        ("holdout", 36),
+    ];
+
+    /// The polite, correct replies the checker flags today (measured 1 of 132, 0.8%).
+    /// Any other polite reply flagged is a regression; fixing one of these means
+    /// removing it here.
+    const KNOWN_POLITE_FLAGS: &[&str] = &["ho-en-ok-card-safety"];
 
     /// Floors set from the measured figures (see the README), a little below them so
     /// that one new hard case does not fail the build, but a real regression does.
@@ -346,13 +383,17 @@ mod evaluation {
         for m in &out.misses {
             println!("  {m}");
         }
-        assert!(
-            out.cases >= 150,
-            "the evaluation set needs at least 150 replies"
+        let per_file: BTreeMap<&str, usize> = out.per_lang.clone().into_iter().collect();
+        assert_eq!(
+            per_file,
+            CASES_PER_FILE.iter().copied().collect::<BTreeMap<_, _>>(),
+            "replies read per evaluation file"
         );
-        assert!(
-            rate <= 0.05,
-            "polite replies flagged {:.1}% > 5%",
+        assert_eq!(out.polite_total, 132, "polite, correct replies in the set");
+        assert_eq!(
+            out.polite_flagged,
+            KNOWN_POLITE_FLAGS,
+            "polite, correct replies flagged ({:.1}%)",
             rate * 100.0
         );
         let held = out.per_set.get("holdout").map(|s| s.0).unwrap_or_default();
@@ -1588,12 +1629,11 @@ mod politeness_corpus {
     //! The Stanford Politeness Corpus (Danescu-Niculescu-Mizil et al., 2013): 10,956
     //! requests rated by five annotators. Not support replies, so absolute rates mean
     //! little; what must hold is that the least polite tenth is flagged far more often
-    //! than the most polite tenth. Read in place from ../shared; skipped without it.
+    //! than the most polite tenth. Read in place from ../shared; fails without it.
     use super::*;
 
     fn corpus_dir() -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/data/text/stanford-politeness/corpora")
+        shared_data::path("text/stanford-politeness/corpora")
     }
 
     /// A minimal RFC 4180 reader: quoted fields with doubled quotes and newlines.
@@ -1630,13 +1670,6 @@ mod politeness_corpus {
     #[test]
     fn least_polite_requests_are_flagged_far_more_than_most_polite() {
         let dir = corpus_dir();
-        if !dir.is_dir() {
-            eprintln!(
-                "note: {} is missing; skipping the politeness corpus measurement",
-                dir.display()
-            );
-            return;
-        }
         let mut scored: Vec<(f64, String)> = Vec::new();
         for file in ["wikipedia.annotated.csv", "stack-exchange.annotated.csv"] {
             let text = std::fs::read_to_string(dir.join(file)).expect("readable corpus file");
@@ -1765,10 +1798,9 @@ mod cli {
     use predicates::prelude::*;
 
     fn tone(dir: &tempfile::TempDir) -> Command {
-        let mut cmd = Command::cargo_bin("firstline").expect("binary");
-        cmd.env("FIRSTLINE_CONFIG", dir.path().join("config.toml"))
-            .env("FIRSTLINE_DB", dir.path().join("q.db"))
-            .arg("tone");
+        let (db, config) = (dir.path().join("q.db"), dir.path().join("config.toml"));
+        let mut cmd = Command::from_std(crate::support::cli(&db, &config));
+        cmd.arg("tone");
         cmd
     }
 
@@ -1899,15 +1931,14 @@ mod cli {
 mod lexicon_coverage {
     //! How much of the slaviclean lexicon (MIT; 49k Ukrainian and 22k Russian forms
     //! of obscene and insulting words) the compact stem lists catch. Every 20th form
-    //! is checked to keep the test quick. Read in place from ../shared; skipped
+    //! is checked to keep the test quick. Read in place from ../shared; fails
     //! without it.
     use super::*;
 
-    fn coverage(lang: &str) -> Option<(usize, usize)> {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
-            "../shared/data/text/toxicity-lexicons/slaviclean/{lang}.csv"
-        ));
-        let text = std::fs::read_to_string(&path).ok()?;
+    fn coverage(lang: &str) -> (usize, usize) {
+        let path = shared_data::path(&format!("text/toxicity-lexicons/slaviclean/{lang}.csv"));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let checker = Checker::builtin();
         let (mut total, mut caught) = (0, 0);
         for line in text.lines().skip(1).step_by(20) {
@@ -1930,7 +1961,7 @@ mod lexicon_coverage {
                 caught += 1;
             }
         }
-        Some((caught, total))
+        (caught, total)
     }
 
     /// The stems match inside prefixed forms (за-, від-, недо-…), so they must be
@@ -1938,12 +1969,8 @@ mod lexicon_coverage {
     /// lines of ordinary Ukrainian, Russian and English dialogue.
     #[test]
     fn stems_do_not_fire_on_ordinary_dialogue() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/data/text/chatterbot-corpus");
-        let Ok(langs) = std::fs::read_dir(&root) else {
-            eprintln!("note: {} is missing; skipping", root.display());
-            return;
-        };
+        let root = shared_data::path("text/chatterbot-corpus");
+        let langs = std::fs::read_dir(&root).unwrap_or_else(|e| panic!("{}: {e}", root.display()));
         let checker = Checker::builtin();
         let (mut lines, mut profane) = (0, Vec::new());
         for lang in langs.flatten() {
@@ -1980,10 +2007,7 @@ mod lexicon_coverage {
     fn stems_catch_most_slaviclean_word_forms() {
         let mut shares = Vec::new();
         for (lang, floor) in [("uk", 0.70), ("ru", 0.70)] {
-            let Some((caught, total)) = coverage(lang) else {
-                eprintln!("note: ../shared/data/text/toxicity-lexicons is missing; skipping");
-                return;
-            };
+            let (caught, total) = coverage(lang);
             let share = caught as f64 / total.max(1) as f64;
             println!(
                 "slaviclean {lang}: {caught}/{total} sampled forms caught = {:.1}%",

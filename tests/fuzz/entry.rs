@@ -20,14 +20,9 @@ use firstline::model::{Channel, NewCustomer};
 use firstline::store::{SearchQuery, Store, StoreError};
 use firstline::tone::{Checker, ToneContext};
 
-/// True when `s` still holds something a terminal would act on.
-pub fn has_terminal_controls(s: &str) -> bool {
-    s.chars().any(|c| {
-        (c.is_control() && c != '\n' && c != '\t')
-            || ('\u{202a}'..='\u{202e}').contains(&c)
-            || ('\u{2066}'..='\u{2069}').contains(&c)
-    })
-}
+#[path = "../support/controls.rs"]
+mod controls;
+pub use controls::has_terminal_controls;
 
 fn assert_clean(what: &str, text: &str) {
     let clean = sanitize(text);

@@ -248,14 +248,32 @@ pub fn run_ok(cmd: &mut std::process::Command) -> std::process::Output {
     out
 }
 
-/// The `firstline` binary with the test's database and config, no demo queue.
+/// What the binary reads from its environment that would let a developer's shell
+/// (their queue, their editor, their login, a `NO_DEMO` in their profile) change a
+/// test's outcome.
+const INHERITED: &[&str] = &[
+    "FIRSTLINE_DB",
+    "FIRSTLINE_NO_DEMO",
+    "FIRSTLINE_AGENT",
+    "FIRSTLINE_NO_MOUSE",
+    "FIRSTLINE_FRAME_LOG",
+    "FIRSTLINE_EXIT_AFTER_FIRST_FRAME",
+    "VISUAL",
+    "EDITOR",
+];
+
+/// The one way the tests run the `firstline` binary for a CLI command: the test's
+/// database and config file (which need not exist), nothing inherited from the
+/// developer's environment, no colour, a fixed `USER`. The welcome queue is seeded
+/// on first use as for a real user; pass `--no-demo` for an empty queue. Wrap it in
+/// `assert_cmd::Command::from_std` for `.assert()` and `.write_stdin()`.
 pub fn cli(db: &Path, config: &Path) -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_firstline"));
-    cmd.arg("--db")
-        .arg(db)
-        .env("FIRSTLINE_CONFIG", config)
-        .env_remove("FIRSTLINE_DB")
-        .env("NO_COLOR", "1");
+    cmd.arg("--db").arg(db).env("FIRSTLINE_CONFIG", config);
+    for name in INHERITED {
+        cmd.env_remove(name);
+    }
+    cmd.env("NO_COLOR", "1").env("USER", "tester");
     cmd
 }
 
@@ -325,4 +343,47 @@ pub fn wait_for_progress(
         }
         std::thread::sleep(Duration::from_millis(1));
     }
+}
+
+/// One message for [`mbox_message`].
+pub struct Mail<'a> {
+    /// The sender's address: the mbox separator line and the `From:` header.
+    pub from: &'a str,
+    /// The `From:` display name, as it goes in the header (may be an encoded word).
+    pub name: &'a str,
+    pub subject: &'a str,
+    pub date: chrono::DateTime<chrono::Utc>,
+    /// Without the angle brackets.
+    pub message_id: &'a str,
+    /// More header lines, each ending in `\n` (`To:`, `In-Reply-To:`, MIME…).
+    pub headers: &'a str,
+    pub body: &'a str,
+}
+
+/// One message as an mbox (mboxrd) entry: the `From ` separator line with the date
+/// in asctime form, the headers, the body with every `From ` line quoted as
+/// `>From ` (and `>From ` as `>>From `), and the blank line that ends it. The one
+/// place the tests write mbox, so every test's archive is one a real reader accepts.
+pub fn mbox_message(mail: &Mail) -> String {
+    let mut body = String::with_capacity(mail.body.len() + 16);
+    for line in mail.body.split_inclusive('\n') {
+        if line.trim_start_matches('>').starts_with("From ") {
+            body.push('>');
+        }
+        body.push_str(line);
+    }
+    if !body.ends_with('\n') {
+        body.push('\n');
+    }
+    format!(
+        "From {from} {envelope}\nFrom: {name} <{from}>\nSubject: {subject}\nDate: {date}\n\
+         Message-ID: <{id}>\n{headers}\n{body}\n",
+        from = mail.from,
+        envelope = mail.date.format("%a %b %e %H:%M:%S %Y"),
+        name = mail.name,
+        subject = mail.subject,
+        date = mail.date.to_rfc2822(),
+        id = mail.message_id,
+        headers = mail.headers,
+    )
 }
