@@ -414,3 +414,80 @@ fn a_page_far_down_the_list_is_the_same_read_from_either_end() {
         }
     }
 }
+
+/// A customer message from 1993, as an old archive import leaves it.
+fn old_mail(store: &mut Store, email: &str, subject: &str) -> TicketId {
+    let sent = chrono::TimeZone::with_ymd_and_hms(&Utc, 1993, 5, 4, 10, 0, 0).unwrap();
+    store
+        .create_ticket(&NewTicket {
+            subject: subject.into(),
+            customer: NewCustomer {
+                email: Some(email.into()),
+                ..Default::default()
+            },
+            channel: Channel::Email,
+            priority: Priority::Normal,
+            status: Status::New,
+            tags: vec![],
+            first_message: NewMessage {
+                body: "is anybody there?".into(),
+                author: email.into(),
+                sent_at: Some(sent),
+                ..Default::default()
+            },
+        })
+        .unwrap()
+}
+
+#[test]
+fn issue13_5_closed_tickets_stop_waiting() {
+    let mut s = Store::open_in_memory().unwrap();
+    for status in [Status::Closed, Status::Solved, Status::Spam] {
+        let id = old_mail(&mut s, "old@x.io", &format!("old {status}"));
+        assert!(s.ticket(id).unwrap().awaiting_reply_since.is_some());
+        let t = s
+            .change_ticket(id, &TicketChange::Status(status), None)
+            .unwrap();
+        assert_eq!(t.awaiting_reply_since, None, "{status} ends the wait");
+    }
+    let listed = s
+        .list_tickets(&TicketFilter {
+            view: Some(View::All),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(
+        listed
+            .iter()
+            .all(|r| r.ticket.awaiting_reply_since.is_none()),
+        "no settled ticket shows a wait in list"
+    );
+    assert_eq!(s.oldest_waiting(Utc::now()).unwrap(), None);
+}
+
+#[test]
+fn issue13_5_reopening_a_closed_ticket_owes_the_unanswered_message_again() {
+    let mut s = Store::open_in_memory().unwrap();
+    let id = old_mail(&mut s, "old@x.io", "closed by mistake");
+    let since = s.ticket(id).unwrap().awaiting_reply_since;
+    s.change_ticket(id, &TicketChange::Status(Status::Closed), None)
+        .unwrap();
+    let t = s
+        .change_ticket(id, &TicketChange::Status(Status::Open), None)
+        .unwrap();
+    assert_eq!(t.awaiting_reply_since, since, "the customer is still owed");
+}
+
+#[test]
+fn issue13_5_merging_ends_the_wait_of_the_duplicate() {
+    let mut s = Store::open_in_memory().unwrap();
+    let keep = ticket(&mut s, "a@x.io", "Refund", "where is my refund");
+    let dup = ticket(&mut s, "a@x.io", "Refund again", "hello?");
+    reply(&mut s, keep, "on its way");
+    let merged = s.merge_tickets(dup, keep).unwrap();
+    assert!(s.ticket(dup).is_err(), "the duplicate is gone");
+    assert!(
+        merged.awaiting_reply_since.is_some(),
+        "the later message in the combined thread still waits"
+    );
+}

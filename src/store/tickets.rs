@@ -407,8 +407,13 @@ impl Store {
                         resolved_at = CASE WHEN ?3 IS NULL THEN NULL ELSE coalesce(resolved_at, ?3) END,
                         awaiting_reply_since = CASE WHEN ?4 THEN NULL ELSE awaiting_reply_since END
                      WHERE id = ?1",
-                    params![id, status.as_str(), resolved, *status == Status::Spam],
+                    params![id, status.as_str(), resolved, status.ends_the_wait()],
                 )?;
+                // Reopening a closed ticket owes the customer whatever the thread
+                // says is still unanswered; the wait is derived again, not restored.
+                if before.status.ends_the_wait() && status.is_active() {
+                    recompute_ledger(&tx, id)?;
+                }
                 ev(
                     "status",
                     Some(before.status.to_string()),
@@ -785,7 +790,7 @@ fn order_sql(filter: &TicketFilter) -> String {
 /// Paging picks ids first and fetches the row details for the page only: sorting
 /// 30,000 waiting tickets is cheap, running four subqueries for each of them is not.
 /// The customer join is only needed when the filter looks at the customer.
-fn customer_join(filter: &TicketFilter) -> &'static str {
+pub(crate) fn customer_join(filter: &TicketFilter) -> &'static str {
     if filter.customer.is_some() {
         "JOIN customers c ON c.id = t.customer_id"
     } else {
@@ -794,7 +799,10 @@ fn customer_join(filter: &TicketFilter) -> &'static str {
 }
 
 /// Builds the WHERE clause for a filter. Values always go through parameters.
-fn filter_sql(filter: &TicketFilter, now: DateTime<Utc>) -> (String, Vec<rusqlite::types::Value>) {
+pub(crate) fn filter_sql(
+    filter: &TicketFilter,
+    now: DateTime<Utc>,
+) -> (String, Vec<rusqlite::types::Value>) {
     use rusqlite::types::Value;
     let mut clauses: Vec<String> = vec!["1".into()];
     let mut args: Vec<Value> = Vec::new();
