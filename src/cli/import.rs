@@ -93,7 +93,12 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     }
     let archive_before = match &args.archive_older_than {
         Some(age) => Some(
-            crate::store::search::parse_when(age, chrono::Utc::now()).ok_or_else(|| {
+            crate::store::search::parse_when(
+                age,
+                chrono::Utc::now(),
+                crate::sla::timezone(&ctx.config.sla),
+            )
+            .ok_or_else(|| {
                 user_error(format!(
                     "cannot read '{age}' as an age or date; try 30d or 2026-01-01"
                 ))

@@ -118,12 +118,24 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<()> {
 /// Runs a search.
 pub fn search(ctx: &Context, args: SearchArgs) -> Result<()> {
     let store = ctx.open_store(true)?;
-    let query = SearchQuery::parse(&args.query.join(" "))?;
-    let hits = store.search(&query, args.limit)?;
+    let query = SearchQuery::parse_in(
+        &args.query.join(" "),
+        chrono::Utc::now(),
+        crate::sla::timezone(&ctx.config.sla),
+    )?;
+    let found = store.search_counted(&query, args.limit)?;
+    let shown = found.hits.len();
     if args.json {
-        return print_json(&hits);
+        return print_json(&found.hits);
     }
-    let rows: Vec<_> = hits.into_iter().map(|h| h.summary).collect();
+    let rows: Vec<_> = found.hits.into_iter().map(|h| h.summary).collect();
     super::tickets::print_table(&rows);
+    if shown < found.total {
+        // On stderr, so `search … | wc -l` still counts tickets.
+        eprintln!(
+            "{shown} of {} matching tickets shown, newest first; --limit N shows more",
+            found.total
+        );
+    }
     Ok(())
 }
