@@ -112,6 +112,25 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<()> {
     if let Some(d) = &detail.draft {
         writeln!(out, "\n--- draft (unsent)\n{}", sanitize(&d.body))?;
     }
+    if !detail.events.is_empty() {
+        writeln!(out, "\n--- history")?;
+    }
+    for e in &detail.events {
+        let change = match (&e.old, &e.new) {
+            (Some(old), Some(new)) if !old.is_empty() => format!("{old} → {new}"),
+            (_, Some(new)) => new.clone(),
+            (Some(old), None) => old.clone(),
+            (None, None) => String::new(),
+        };
+        writeln!(
+            out,
+            "{}  {}  {} {}",
+            e.at.with_timezone(&Local).format("%Y-%m-%d %H:%M"),
+            sanitize_line(&e.actor),
+            sanitize_line(&e.kind),
+            sanitize_line(&change)
+        )?;
+    }
     Ok(())
 }
 

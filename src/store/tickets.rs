@@ -608,6 +608,23 @@ impl Store {
         Ok(opt_ts(secs))
     }
 
+    /// How many customers have waited for a reply since before `before`, and since
+    /// when the longest-waiting one has: after an import, the sign of an old archive
+    /// that would bury today's customers in Needs reply.
+    pub fn waiting_since_before(
+        &self,
+        before: DateTime<Utc>,
+    ) -> Result<(usize, Option<DateTime<Utc>>)> {
+        let (count, oldest): (i64, Option<i64>) = self.conn.query_row(
+            "SELECT count(*), min(t.awaiting_reply_since) FROM tickets t
+             WHERE t.awaiting_reply_since IS NOT NULL AND t.awaiting_reply_since < ?1
+             AND t.status IN ('new','open','on-hold')",
+            [to_ts(before)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((count.max(0) as usize, opt_ts(oldest)))
+    }
+
     /// Closes live tickets whose newest message is older than `before`: after
     /// importing years of mail, the ones nobody will answer now go to the archive
     /// instead of burying today's customers in Needs reply. Each gets an audit event.
