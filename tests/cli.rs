@@ -613,3 +613,148 @@ fn escalation_packet_redacts_secrets() {
         "order numbers are not cards: {text}"
     );
 }
+
+#[test]
+fn issue13_5_closed_ticket_no_longer_waits_in_list() {
+    let q = Queue::demo();
+    let id = q.new_ticket("Ann <ann@example.com>", "Old question", "hello?");
+    q.cmd()
+        .args(["status", &id.to_string(), "closed"])
+        .assert()
+        .success();
+    let rows = q.json(&["list", "--view", "all", "--json"]);
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .expect("the closed ticket is listed in all");
+    assert_eq!(row["awaiting_reply_since"], Value::Null);
+    let out = q.cmd().args(["list", "--view", "all"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains("Old question"))
+        .expect("listed");
+    assert!(!line.contains("waits"), "{line}");
+}
+
+#[test]
+fn issue13_10_search_says_when_the_limit_cuts_and_refuses_an_open_quote() {
+    let q = Queue::demo();
+    for n in 0..3 {
+        q.new_ticket(
+            &format!("c{n}@example.com"),
+            &format!("Gizmo {n}"),
+            "my gizmo broke",
+        );
+    }
+    let out = q
+        .cmd()
+        .args(["search", "gizmo", "--limit", "2"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("2 of 3"), "{err}");
+    assert!(err.contains("--limit"), "{err}");
+
+    let out = q
+        .cmd()
+        .args(["search", "gizmo", "--limit", "10"])
+        .output()
+        .unwrap();
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = q
+        .cmd()
+        .args(["search", "\"double charge"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an open quote is the user's to fix"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("unterminated quote"), "{err}");
+}
+
+#[test]
+fn issue13_small_show_prints_the_audit_log_and_snoozed_list_says_until_when() {
+    let q = Queue::demo();
+    let id = q.new_ticket("Ann <ann@example.com>", "Printer", "it jams");
+    let id = id.to_string();
+    q.cmd().args(["tag", &id, "+hardware"]).assert().success();
+    q.cmd()
+        .args(["snooze", &id, "--until", "2099-01-02"])
+        .assert()
+        .success();
+    let out = q.cmd().args(["show", &id]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let history = text.split("--- history").nth(1).expect("a history section");
+    assert!(history.contains("created"), "{history}");
+    assert!(history.contains("tags"), "{history}");
+    assert!(history.contains("snooze"), "{history}");
+
+    let out = q
+        .cmd()
+        .args(["list", "--view", "snoozed"])
+        .env("TZ", "UTC")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("snoozed until 2099-01-02"), "{text}");
+}
+
+#[test]
+fn issue13_small_import_of_old_mail_says_it_waits_and_offers_archiving() {
+    let q = Queue::demo();
+    let mbox = db_path(&q).with_file_name("old.mbox");
+    let mail: String = (0..3)
+        .map(|n| {
+            format!(
+                "From c{n}@example.com Tue May  4 10:00:00 1993\nFrom: C {n} <c{n}@example.com>\n\
+                 Subject: Old {n}\nDate: Tue, 04 May 1993 10:0{n}:00 +0000\n\
+                 Message-ID: <old{n}@example.com>\n\nhello? {n}\n\n"
+            )
+        })
+        .collect();
+    std::fs::write(&mbox, mail).unwrap();
+    let out = q
+        .cmd()
+        .arg("--no-demo")
+        .arg("import")
+        .arg(&mbox)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("3 tickets wait for a reply"), "{text}");
+    assert!(text.contains("oldest 1993-05-04"), "{text}");
+    assert!(text.contains("--archive-older-than"), "{text}");
+
+    let out = q
+        .cmd()
+        .arg("import")
+        .arg(&mbox)
+        .args(["--archive-older-than", "30d"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("archived: 3"), "{text}");
+    let rows = q.json(&["list", "--view", "needs-reply", "--json"]);
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| !r["subject"].as_str().unwrap_or("").starts_with("Old ")),
+        "no archived ticket waits: {rows}"
+    );
+}

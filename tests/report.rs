@@ -548,3 +548,51 @@ fn packet_exports_thread_and_notes_as_markdown_with_secrets_redacted() {
     );
     assert!(md.contains("_Redacted: 1 card, 1 password."), "{md}");
 }
+
+#[test]
+fn issue13_5_closing_without_a_reply_is_not_resolved_on_first_contact() {
+    use firstline::model::{NewCustomer, NewMessage, NewTicket, TicketChange};
+    let mut store = Store::open_in_memory().unwrap();
+    let sent = Utc.with_ymd_and_hms(1993, 5, 4, 10, 0, 0).unwrap();
+    for n in 0..4 {
+        let id = store
+            .create_ticket(&NewTicket {
+                subject: format!("old mail {n}"),
+                customer: NewCustomer {
+                    email: Some(format!("c{n}@example.com")),
+                    ..Default::default()
+                },
+                channel: Channel::Email,
+                priority: Priority::Normal,
+                status: Status::New,
+                tags: vec![],
+                first_message: NewMessage {
+                    body: "hello?".into(),
+                    sent_at: Some(sent),
+                    ..Default::default()
+                },
+            })
+            .unwrap();
+        store
+            .change_ticket(id, &TicketChange::Status(Status::Closed), None)
+            .unwrap();
+    }
+    let now = Utc::now();
+    let since = now - chrono::Duration::days(30);
+    let data = store.report_data(since).unwrap();
+    let r = report::compute(
+        &data,
+        &SlaConfig::default(),
+        since,
+        now + chrono::Duration::minutes(1),
+    );
+    assert_eq!(r.totals.closed_without_reply, 4);
+    assert_eq!(r.totals.tickets_resolved, 0);
+    assert_eq!(r.resolution.count, 0, "no 33-year resolution time");
+    assert_eq!(r.resolution.median_minutes, None);
+    assert_eq!(r.first_contact.resolved, 0);
+    assert_eq!(r.first_contact.first_contact, 0);
+    assert_eq!(r.first_contact.rate_percent, None, "not 100% (4 of 4)");
+    let text = report::text::render(&r);
+    assert!(text.contains("closed without reply 4"), "{text}");
+}

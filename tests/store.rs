@@ -163,10 +163,18 @@ fn search_covers_subject_body_and_customer_in_both_scripts() {
 fn hostile_query_text_is_searched_not_executed() {
     let mut s = Store::open_in_memory().unwrap();
     ticket(&mut s, "a@x.io", "C++ build", "NEAR(x y) AND OR NOT *");
-    for q in ["C++", "NEAR(x", "\"", "*", "AND", "a\"b", "-", "\u{1b}[2J"] {
+    for q in ["C++", "NEAR(x", "*", "AND", "-", "\u{1b}[2J", "a\"\"b"] {
         let parsed = SearchQuery::parse(q).unwrap();
         s.search(&parsed, 10)
             .unwrap_or_else(|e| panic!("{q:?}: {e}"));
+    }
+    // A quote left open is refused with a line saying so, never guessed at.
+    for q in ["\"", "a\"b"] {
+        let err = SearchQuery::parse(q).unwrap_err();
+        assert!(
+            err.to_string().contains("unterminated quote"),
+            "{q:?}: {err}"
+        );
     }
 }
 
@@ -408,4 +416,179 @@ fn a_page_far_down_the_list_is_the_same_read_from_either_end() {
             }
         }
     }
+}
+
+/// A customer message from 1993, as an old archive import leaves it.
+fn old_mail(store: &mut Store, email: &str, subject: &str) -> TicketId {
+    let sent = chrono::TimeZone::with_ymd_and_hms(&Utc, 1993, 5, 4, 10, 0, 0).unwrap();
+    store
+        .create_ticket(&NewTicket {
+            subject: subject.into(),
+            customer: NewCustomer {
+                email: Some(email.into()),
+                ..Default::default()
+            },
+            channel: Channel::Email,
+            priority: Priority::Normal,
+            status: Status::New,
+            tags: vec![],
+            first_message: NewMessage {
+                body: "is anybody there?".into(),
+                author: email.into(),
+                sent_at: Some(sent),
+                ..Default::default()
+            },
+        })
+        .unwrap()
+}
+
+#[test]
+fn issue13_5_closed_tickets_stop_waiting() {
+    let mut s = Store::open_in_memory().unwrap();
+    for status in [Status::Closed, Status::Solved, Status::Spam] {
+        let id = old_mail(&mut s, "old@x.io", &format!("old {status}"));
+        assert!(s.ticket(id).unwrap().awaiting_reply_since.is_some());
+        let t = s
+            .change_ticket(id, &TicketChange::Status(status), None)
+            .unwrap();
+        assert_eq!(t.awaiting_reply_since, None, "{status} ends the wait");
+    }
+    let listed = s
+        .list_tickets(&TicketFilter {
+            view: Some(View::All),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(
+        listed
+            .iter()
+            .all(|r| r.ticket.awaiting_reply_since.is_none()),
+        "no settled ticket shows a wait in list"
+    );
+    assert_eq!(s.oldest_waiting(Utc::now()).unwrap(), None);
+}
+
+#[test]
+fn issue13_5_reopening_a_closed_ticket_owes_the_unanswered_message_again() {
+    let mut s = Store::open_in_memory().unwrap();
+    let id = old_mail(&mut s, "old@x.io", "closed by mistake");
+    let since = s.ticket(id).unwrap().awaiting_reply_since;
+    s.change_ticket(id, &TicketChange::Status(Status::Closed), None)
+        .unwrap();
+    let t = s
+        .change_ticket(id, &TicketChange::Status(Status::Open), None)
+        .unwrap();
+    assert_eq!(t.awaiting_reply_since, since, "the customer is still owed");
+}
+
+#[test]
+fn issue13_5_merging_ends_the_wait_of_the_duplicate() {
+    let mut s = Store::open_in_memory().unwrap();
+    let keep = ticket(&mut s, "a@x.io", "Refund", "where is my refund");
+    let dup = ticket(&mut s, "a@x.io", "Refund again", "hello?");
+    reply(&mut s, keep, "on its way");
+    let merged = s.merge_tickets(dup, keep).unwrap();
+    assert!(s.ticket(dup).is_err(), "the duplicate is gone");
+    assert!(
+        merged.awaiting_reply_since.is_some(),
+        "the later message in the combined thread still waits"
+    );
+}
+
+/// A ticket whose one customer message was sent at `sent`.
+fn dated(store: &mut Store, n: usize, body: &str, sent: chrono::DateTime<Utc>) -> TicketId {
+    store
+        .create_ticket(&NewTicket {
+            subject: format!("Question {n}"),
+            customer: NewCustomer {
+                email: Some(format!("c{n}@example.com")),
+                ..Default::default()
+            },
+            channel: Channel::Email,
+            priority: Priority::Normal,
+            status: Status::New,
+            tags: vec![],
+            first_message: NewMessage {
+                body: body.into(),
+                author: format!("c{n}@example.com"),
+                sent_at: Some(sent),
+                ..Default::default()
+            },
+        })
+        .unwrap()
+}
+
+fn day(y: i32, m: u32, d: u32) -> chrono::DateTime<Utc> {
+    chrono::TimeZone::with_ymd_and_hms(&Utc, y, m, d, 12, 0, 0).unwrap()
+}
+
+#[test]
+fn issue13_9_filters_without_words_apply_before_the_limit() {
+    let mut s = Store::open_in_memory().unwrap();
+    let mut old = Vec::new();
+    for n in 0..30 {
+        let id = dated(&mut s, n, "old question", day(2025, 1, 1 + n as u32 % 28));
+        s.change_ticket(id, &TicketChange::Status(Status::Closed), None)
+            .unwrap();
+        old.push(id);
+    }
+    // Closed later, so they are the most recently updated: the ones the old code read.
+    for n in 30..60 {
+        let id = dated(&mut s, n, "new question", day(2026, 3, 1 + n as u32 % 28));
+        s.change_ticket(id, &TicketChange::Status(Status::Closed), None)
+            .unwrap();
+    }
+    let q = SearchQuery::parse("status:closed before:2025-06-01").unwrap();
+    let found = s.search_counted(&q, 10).unwrap();
+    assert_eq!(found.total, 30, "every old closed ticket matches");
+    assert_eq!(
+        found.hits.len(),
+        10,
+        "the limit cuts the answer, not the candidates"
+    );
+    assert!(found
+        .hits
+        .iter()
+        .all(|h| old.contains(&h.summary.ticket.id)));
+
+    let q = SearchQuery::parse("status:closed after:2026-01-01").unwrap();
+    assert_eq!(s.search_counted(&q, 100).unwrap().total, 30);
+    let q = SearchQuery::parse("status:open before:2025-06-01").unwrap();
+    assert_eq!(s.search_counted(&q, 100).unwrap().total, 0);
+    let q = SearchQuery::parse("status:closed -old").unwrap();
+    assert_eq!(
+        s.search_counted(&q, 100).unwrap().total,
+        30,
+        "an excluded word alone still excludes"
+    );
+}
+
+#[test]
+fn issue13_10_search_results_are_newest_first_and_counted() {
+    let mut s = Store::open_in_memory().unwrap();
+    // Imported in an order unlike their dates, as mail from several folders is.
+    let nov26 = dated(&mut s, 1, "оплата не пройшла", day(2026, 11, 26));
+    let nov23 = dated(&mut s, 2, "оплата двічі", day(2026, 11, 23));
+    let nov25 = dated(&mut s, 3, "де моя оплата", day(2026, 11, 25));
+    let ids = |q: &str| -> Vec<TicketId> {
+        s.search(&SearchQuery::parse(q).unwrap(), 50)
+            .unwrap()
+            .iter()
+            .map(|h| h.summary.ticket.id)
+            .collect()
+    };
+    assert_eq!(ids("оплат*"), vec![nov26, nov25, nov23]);
+    assert_eq!(ids("оплата"), vec![nov26, nov25, nov23]);
+    assert_eq!(ids("status:new"), vec![nov26, nov25, nov23]);
+    let cut = s
+        .search_counted(&SearchQuery::parse("оплат*").unwrap(), 2)
+        .unwrap();
+    assert_eq!(cut.total, 3);
+    assert_eq!(cut.hits.len(), 2);
+    assert!(
+        s.search(&SearchQuery::parse("оплат* sort:relevance").unwrap(), 50)
+            .unwrap()
+            .len()
+            == 3
+    );
 }

@@ -93,7 +93,12 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     }
     let archive_before = match &args.archive_older_than {
         Some(age) => Some(
-            crate::store::search::parse_when(age, chrono::Utc::now()).ok_or_else(|| {
+            crate::store::search::parse_when(
+                age,
+                chrono::Utc::now(),
+                crate::sla::timezone(&ctx.config.sla),
+            )
+            .ok_or_else(|| {
                 user_error(format!(
                     "cannot read '{age}' as an age or date; try 30d or 2026-01-01"
                 ))
@@ -129,6 +134,9 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
             );
         }
     }
+    if archive_before.is_none() && !args.dry_run && !args.json {
+        suggest_archiving(&store)?;
+    }
     if args.watch && !args.dry_run {
         return watch(ctx, &args, &mut store, &options);
     }
@@ -138,6 +146,27 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Customers waiting longer than this after an import are most likely an old
+/// archive, not today's queue.
+const OLD_WAIT_DAYS: i64 = 30;
+
+/// Says when the queue now holds customers waiting for more than a month, and how
+/// to close them: an imported archive must not bury today's mail in Needs reply
+/// without the user noticing.
+fn suggest_archiving(store: &crate::store::Store) -> Result<()> {
+    let cutoff = chrono::Utc::now() - chrono::Duration::days(OLD_WAIT_DAYS);
+    let (count, oldest) = store.waiting_since_before(cutoff)?;
+    if let (true, Some(oldest)) = (count > 0, oldest) {
+        println!(
+            "{count} tickets wait for a reply since before {} (oldest {}); if they are an old archive, \
+             run the same import again with --archive-older-than {OLD_WAIT_DAYS}d to close them",
+            cutoff.format("%Y-%m-%d"),
+            oldest.format("%Y-%m-%d")
+        );
+    }
+    Ok(())
 }
 
 /// Runs until interrupted; every batch is committed, so Ctrl-C loses nothing.

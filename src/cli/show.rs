@@ -112,18 +112,49 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<()> {
     if let Some(d) = &detail.draft {
         writeln!(out, "\n--- draft (unsent)\n{}", sanitize(&d.body))?;
     }
+    if !detail.events.is_empty() {
+        writeln!(out, "\n--- history")?;
+    }
+    for e in &detail.events {
+        let change = match (&e.old, &e.new) {
+            (Some(old), Some(new)) if !old.is_empty() => format!("{old} → {new}"),
+            (_, Some(new)) => new.clone(),
+            (Some(old), None) => old.clone(),
+            (None, None) => String::new(),
+        };
+        writeln!(
+            out,
+            "{}  {}  {} {}",
+            e.at.with_timezone(&Local).format("%Y-%m-%d %H:%M"),
+            sanitize_line(&e.actor),
+            sanitize_line(&e.kind),
+            sanitize_line(&change)
+        )?;
+    }
     Ok(())
 }
 
 /// Runs a search.
 pub fn search(ctx: &Context, args: SearchArgs) -> Result<()> {
     let store = ctx.open_store(true)?;
-    let query = SearchQuery::parse(&args.query.join(" "))?;
-    let hits = store.search(&query, args.limit)?;
+    let query = SearchQuery::parse_in(
+        &args.query.join(" "),
+        chrono::Utc::now(),
+        crate::sla::timezone(&ctx.config.sla),
+    )?;
+    let found = store.search_counted(&query, args.limit)?;
+    let shown = found.hits.len();
     if args.json {
-        return print_json(&hits);
+        return print_json(&found.hits);
     }
-    let rows: Vec<_> = hits.into_iter().map(|h| h.summary).collect();
+    let rows: Vec<_> = found.hits.into_iter().map(|h| h.summary).collect();
     super::tickets::print_table(&rows);
+    if shown < found.total {
+        // On stderr, so `search … | wc -l` still counts tickets.
+        eprintln!(
+            "{shown} of {} matching tickets shown, newest first; --limit N shows more",
+            found.total
+        );
+    }
     Ok(())
 }

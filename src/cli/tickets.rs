@@ -326,10 +326,15 @@ pub fn print_table(rows: &[TicketSummary]) {
     let now = Utc::now();
     for r in rows {
         let t = &r.ticket;
-        let waiting = t
-            .awaiting_reply_since
-            .map(|s| format!("waits {}", crate::sla::human_duration(now - s)))
-            .unwrap_or_default();
+        let waiting = match (t.snoozed_until.filter(|u| *u > now), t.awaiting_reply_since) {
+            // A snoozed ticket is hidden until then: the date is what the list owes.
+            (Some(until), _) => format!(
+                "snoozed until {}",
+                until.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M")
+            ),
+            (None, Some(since)) => format!("waits {}", crate::sla::human_duration(now - since)),
+            (None, None) => String::new(),
+        };
         let line = format!(
             "{:>5}  {:<8} {:<7} {:<6} {:<22} {} {}",
             t.id,

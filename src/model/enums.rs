@@ -125,6 +125,11 @@ impl Status {
     pub fn is_resolved(self) -> bool {
         matches!(self, Status::Solved | Status::Closed)
     }
+    /// Statuses that end the customer's wait for a reply: a solved, closed or spam
+    /// ticket owes nobody an answer, so its "waiting since" is cleared, never kept.
+    pub fn ends_the_wait(self) -> bool {
+        self.is_resolved() || self == Status::Spam
+    }
 }
 
 #[cfg(test)]

@@ -53,6 +53,11 @@ pub fn render(r: &Report) -> String {
         ("Tickets created", r.totals.tickets_created.to_string(), ""),
         ("Resolved", r.totals.tickets_resolved.to_string(), ""),
         (
+            "Closed without reply",
+            r.totals.closed_without_reply.to_string(),
+            "",
+        ),
+        (
             "First response (median / p90)",
             format!(
                 "{} / {}",

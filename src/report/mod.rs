@@ -8,9 +8,13 @@
 //! - *period* is `[since, until)`; a ticket "of the period" was created in it.
 //! - *first-response time*: first reply minus ticket creation, for tickets of the
 //!   period that got a reply; wall-clock and business time are both given.
+//! - *resolved*: solved or closed in the period after at least one reply. A ticket
+//!   solved or closed with no reply at all (bulk-closed old mail, a "thanks!") is
+//!   *closed without reply*: counted apart, never in resolution times or first contact,
+//!   because nobody resolved anything for that customer.
 //! - *resolution time*: resolved minus created, for tickets resolved in the period.
 //! - *first-contact resolution*: of the tickets resolved in the period, the share
-//!   solved with at most one reply and never escalated; the seed's target is 90%.
+//!   solved with exactly one reply and never escalated; the seed's target is 90%.
 //! - *escalation rate*: tickets of the period ever escalated / tickets of the period.
 //! - *SLA breaches*: tickets of the period whose first-response or resolution clock
 //!   ended (or still runs) past its deadline, evaluated at `until`.
@@ -72,6 +76,8 @@ pub struct Report {
 pub struct Totals {
     pub tickets_created: usize,
     pub tickets_resolved: usize,
+    /// Solved or closed in the period without a single reply (not in `tickets_resolved`).
+    pub closed_without_reply: usize,
     pub inbound_messages: usize,
     pub replies_sent: usize,
     pub backlog: usize,
@@ -173,11 +179,18 @@ pub fn compute(
         .iter()
         .filter(|t| in_period(t.created_at) && t.status != Status::Spam)
         .collect();
-    let resolved: Vec<&Ticket> = data
+    let replies_of = |t: &Ticket| {
+        messages_of.get(&t.id).map_or(0, |ms| {
+            ms.iter()
+                .filter(|m| m.direction == Direction::Outbound)
+                .count()
+        })
+    };
+    let (resolved, closed_without_reply): (Vec<&Ticket>, Vec<&Ticket>) = data
         .tickets
         .iter()
         .filter(|t| t.status.is_resolved() && t.resolved_at.is_some_and(in_period))
-        .collect();
+        .partition(|t| replies_of(t) > 0);
 
     // Volume per local day.
     let mut volume: BTreeMap<NaiveDate, DayVolume> = BTreeMap::new();
@@ -260,16 +273,9 @@ pub fn compute(
                 .get(&t.id)
                 .is_some_and(|ev| ev.iter().any(|e| e.kind == "escalated"))
     };
-    let replies_of = |t: &Ticket| {
-        messages_of.get(&t.id).map_or(0, |ms| {
-            ms.iter()
-                .filter(|m| m.direction == Direction::Outbound)
-                .count()
-        })
-    };
     let fcr = resolved
         .iter()
-        .filter(|t| replies_of(t) <= 1 && !was_escalated(t))
+        .filter(|t| replies_of(t) == 1 && !was_escalated(t))
         .count();
     let target = f64::from(config.first_contact_target_percent);
     let fcr_rate = percent(fcr, resolved.len());
@@ -357,6 +363,7 @@ pub fn compute(
         totals: Totals {
             tickets_created: created.len(),
             tickets_resolved: resolved.len(),
+            closed_without_reply: closed_without_reply.len(),
             inbound_messages: inbound,
             replies_sent: replies,
             backlog: backlog.len(),
@@ -384,23 +391,10 @@ pub fn compute(
 }
 
 /// Reads `--since`: a span back from `now` (`30d`, `2w`, `12h`) or a local date
-/// (`2026-11-01`, from its midnight in the report's zone).
+/// (`2026-11-01`, from its midnight in the report's zone), with the same reader as
+/// search's `after:`.
 pub fn parse_since(text: &str, now: DateTime<Utc>, config: &SlaConfig) -> Option<DateTime<Utc>> {
-    let text = text.trim();
-    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        let cal = BusinessCalendar::lenient(config);
-        return Some(cal.to_utc(date.and_time(chrono::NaiveTime::MIN)));
-    }
-    let split = text.find(|c: char| !c.is_ascii_digit())?;
-    let (n, unit) = text.split_at(split);
-    let n: i64 = n.parse().ok()?;
-    let span = match unit {
-        "h" => Duration::hours(n),
-        "d" => Duration::days(n),
-        "w" => Duration::weeks(n),
-        _ => return None,
-    };
-    Some(now - span)
+    crate::store::search::parse_when(text, now, crate::sla::timezone(config))
 }
 
 fn percent(part: usize, whole: usize) -> Option<f64> {

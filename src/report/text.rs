@@ -22,8 +22,13 @@ pub fn render(r: &Report) -> String {
     let t = &r.totals;
     let _ = writeln!(
         s,
-        "\nTickets created {}  resolved {}  inbound messages {}  replies sent {}  backlog now {}",
-        t.tickets_created, t.tickets_resolved, t.inbound_messages, t.replies_sent, t.backlog
+        "\nTickets created {}  resolved {}  closed without reply {}  inbound messages {}  replies sent {}  backlog now {}",
+        t.tickets_created,
+        t.tickets_resolved,
+        t.closed_without_reply,
+        t.inbound_messages,
+        t.replies_sent,
+        t.backlog
     );
     let fr = &r.first_response;
     let _ = writeln!(

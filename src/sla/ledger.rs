@@ -21,6 +21,9 @@ pub enum LedgerState {
     Merged { note: String },
     /// Thrown out as spam.
     Spam,
+    /// The ticket was solved or closed without a reply to this message: nobody is
+    /// owed an answer any more (the report counts it as "closed without reply").
+    Closed,
     /// Nobody has dealt with it: the customer has been waiting since `since`.
     Unanswered { since: DateTime<Utc> },
 }
@@ -64,6 +67,8 @@ pub fn ticket_ledger(
             LedgerState::Replied { at }
         } else if ticket.status == Status::Spam {
             LedgerState::Spam
+        } else if ticket.status.ends_the_wait() {
+            LedgerState::Closed
         } else if let Some(state) = handled_by_event(ticket, m.sent_at, events, now) {
             state
         } else {
@@ -139,4 +144,50 @@ pub fn unanswered<'a>(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn issue13_5_a_closed_ticket_owes_no_answer_in_the_ledger() {
+        let at = Utc.with_ymd_and_hms(1993, 5, 4, 10, 0, 0).unwrap();
+        let ticket = Ticket {
+            id: 1,
+            subject: "old".into(),
+            status: Status::Closed,
+            priority: crate::model::Priority::Normal,
+            channel: crate::model::Channel::Email,
+            tags: vec![],
+            assignee: None,
+            customer_id: 1,
+            created_at: at,
+            updated_at: at,
+            first_response_at: None,
+            resolved_at: Some(at),
+            snoozed_until: None,
+            escalation: None,
+            awaiting_reply_since: None,
+            unread: false,
+            version: 1,
+        };
+        let message = Message {
+            id: 1,
+            ticket_id: 1,
+            direction: Direction::Inbound,
+            author: "c@example.com".into(),
+            body: "hello?".into(),
+            html_body: None,
+            sent_at: at,
+            message_id: None,
+            in_reply_to: None,
+            references: vec![],
+            attachments: vec![],
+        };
+        let lines = ticket_ledger(&ticket, &[message], &[], Utc::now());
+        assert_eq!(lines[0].state, LedgerState::Closed);
+        assert!(!lines[0].state.is_open());
+    }
 }

@@ -26,7 +26,7 @@ pub use health::{daily_backup, Health};
 pub use ingest::{IngestMessage, IngestOutcome, SourceProgress};
 pub use outbox::{ClaimScope, Claimed, OutboxEntry, OutboxState};
 pub use report::ReportData;
-pub use search::{SearchHit, SearchOrder, SearchQuery};
+pub use search::{SearchHit, SearchOrder, SearchQuery, SearchResults};
 pub use tickets::{SortOrder, TicketFilter, View};
 pub use watch::{SiteCheck, SiteIncident};
 

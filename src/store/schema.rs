@@ -19,10 +19,11 @@ const MIGRATIONS: &[Migration] = &[
     (5, V5),
     (6, V6),
     (7, V7),
+    (8, V8),
 ];
 
 /// The schema version this build writes and understands.
-pub const CURRENT_VERSION: i64 = 7;
+pub const CURRENT_VERSION: i64 = 8;
 
 const V1: &str = r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -271,6 +272,14 @@ UPDATE tickets SET thread_subject = fl_thread_subject(subject);
 CREATE INDEX tickets_thread ON tickets(customer_id, thread_subject);
 "#;
 
+/// Version 8: closing, solving or marking spam now ends the customer's wait, but
+/// older builds left `awaiting_reply_since` set on such tickets (bulk-closed 1993 mail
+/// showed "waits 33y" and skewed the report). Clear it on every ticket already settled.
+const V8: &str = r#"
+UPDATE tickets SET awaiting_reply_since = NULL
+    WHERE awaiting_reply_since IS NOT NULL AND status IN ('solved', 'closed', 'spam');
+"#;
+
 /// Brings `conn` to [`CURRENT_VERSION`], one transaction per step. Returns whether the
 /// file was empty (version 0) before, so the caller can seed a first-run queue.
 pub fn migrate(conn: &mut Connection) -> Result<bool, StoreError> {
@@ -382,6 +391,31 @@ mod tests {
             .unwrap();
         assert_eq!(key, crate::model::normalize_subject("Не можу увійти"));
         assert_eq!(key, "не можу увійти");
+    }
+
+    #[test]
+    fn upgrade_to_eight_ends_the_wait_of_tickets_already_closed() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 7).unwrap();
+        conn.execute_batch(
+            "INSERT INTO customers(id, name, created_at) VALUES (1, 'Ann', 0);
+             INSERT INTO tickets(id, subject, status, priority, channel, tags, customer_id,
+                 created_at, updated_at, awaiting_reply_since)
+             VALUES (1, 'old', 'closed', 'normal', 'email', '', 1, 100, 100, 100),
+                    (2, 'done', 'solved', 'normal', 'email', '', 1, 100, 100, 100),
+                    (3, 'junk', 'spam', 'normal', 'email', '', 1, 100, 100, 100),
+                    (4, 'live', 'open', 'normal', 'email', '', 1, 100, 100, 100);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let waiting: Vec<i64> = conn
+            .prepare("SELECT id FROM tickets WHERE awaiting_reply_since IS NOT NULL")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(waiting, vec![4], "only the live ticket still waits");
     }
 
     #[test]

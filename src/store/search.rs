@@ -2,7 +2,8 @@
 //! SQL filters. Words, "phrases", prefix*, -excluded, `OR`, and the filters
 //! `from:` `status:` `tag:` `channel:` `priority:` `subject:` `before:` `after:`.
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
 use rusqlite::params_from_iter;
 use serde::{Deserialize, Serialize};
 
@@ -57,8 +58,19 @@ pub struct SearchHit {
     pub message_id: Option<i64>,
 }
 
+/// One user string as an FTS5 string literal: folded like the index, quotes doubled,
+/// so FTS5 syntax characters in it are searched, never interpreted.
+fn fts_quote(s: &str) -> String {
+    format!(
+        "\"{}\"",
+        super::messages::fold_for_index(s).replace('"', "\"\"")
+    )
+}
+
 /// Splits on whitespace but keeps "quoted phrases" (and `key:"quoted value"`) whole.
-fn tokenize(input: &str) -> Vec<String> {
+/// A quote left open is refused: guessing where the phrase ends would search for
+/// something the user did not ask for.
+fn tokenize(input: &str) -> Result<Vec<String>> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut quoted = false;
@@ -76,27 +88,39 @@ fn tokenize(input: &str) -> Vec<String> {
             c => cur.push(c),
         }
     }
+    if quoted {
+        return Err(StoreError::Invalid(format!(
+            "the search has an unterminated quote ({cur}); close it with \" or drop it"
+        )));
+    }
     if !cur.is_empty() {
         out.push(cur);
     }
-    out
+    Ok(out)
 }
 
-/// `2026-11-01`, or a relative age: `3d`, `2w`, `12h`, `today`, `yesterday`.
-pub fn parse_when(value: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+/// A moment in the past as people type it: a date (`2026-11-01`, its midnight in
+/// `tz`, the `sla.timezone`), a date and time (`2026-11-01T09:00`, in `tz`), `today`
+/// or `yesterday` (midnight in `tz`), or an age back from `now`: `30m`, `12h`, `3d`,
+/// `2w`, `2mo`, `1y`. Search filters, `report --since` and `import
+/// --archive-older-than` all read times with this one function.
+pub fn parse_when(value: &str, now: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
     let v = value.trim().to_lowercase();
-    if let Ok(date) = NaiveDate::parse_from_str(&v, "%Y-%m-%d") {
-        return Utc
-            .from_local_datetime(&date.and_hms_opt(0, 0, 0)?)
-            .single();
-    }
-    let midnight = |d: DateTime<Utc>| {
-        Utc.from_local_datetime(&d.date_naive().and_hms_opt(0, 0, 0)?)
-            .single()
+    let local = |at: chrono::NaiveDateTime| {
+        tz.from_local_datetime(&at)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
     };
+    if let Ok(date) = NaiveDate::parse_from_str(&v, "%Y-%m-%d") {
+        return local(date.and_time(NaiveTime::MIN));
+    }
+    if let Ok(at) = NaiveDateTime::parse_from_str(&v, "%Y-%m-%dt%H:%M") {
+        return local(at);
+    }
+    let today = now.with_timezone(&tz).date_naive();
     match v.as_str() {
-        "today" => return midnight(now),
-        "yesterday" => return midnight(now - Duration::days(1)),
+        "today" => return local(today.and_time(NaiveTime::MIN)),
+        "yesterday" => return local(today.pred_opt()?.and_time(NaiveTime::MIN)),
         _ => {}
     }
     let (num, unit) = v.split_at(v.find(|c: char| !c.is_ascii_digit())?);
@@ -114,12 +138,19 @@ pub fn parse_when(value: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
 }
 
 impl SearchQuery {
-    /// Parses the user's query. Unknown `key:` prefixes are searched as plain text,
-    /// so "error: 500" still works; bad filter values are an error naming the value.
+    /// Parses the user's query with dates in UTC. Unknown `key:` prefixes are searched
+    /// as plain text, so "error: 500" still works; bad filter values and an unterminated
+    /// quote are an [`StoreError::Invalid`] naming the problem.
     pub fn parse(input: &str) -> Result<SearchQuery> {
-        let now = Utc::now();
+        SearchQuery::parse_in(input, Utc::now(), chrono_tz::UTC)
+    }
+
+    /// Parses the user's query, reading `before:`/`after:` dates in `tz` (the
+    /// `sla.timezone`): `before:2025-06-01` means that day's midnight where the
+    /// support person works, not in Greenwich.
+    pub fn parse_in(input: &str, now: DateTime<Utc>, tz: Tz) -> Result<SearchQuery> {
         let mut q = SearchQuery::default();
-        for tok in tokenize(input) {
+        for tok in tokenize(input)? {
             let unquote = |s: &str| s.trim_matches('"').to_string();
             if let Some((key, value)) = tok
                 .split_once(':')
@@ -159,7 +190,7 @@ impl SearchQuery {
                         continue;
                     }
                     "before" => {
-                        q.before = Some(parse_when(&value, now).ok_or_else(|| bad("date"))?);
+                        q.before = Some(parse_when(&value, now, tz).ok_or_else(|| bad("date"))?);
                         continue;
                     }
                     "sort" | "order" if value == "relevance" || value == "rank" => {
@@ -171,7 +202,7 @@ impl SearchQuery {
                         continue;
                     }
                     "after" | "since" => {
-                        q.after = Some(parse_when(&value, now).ok_or_else(|| bad("date"))?);
+                        q.after = Some(parse_when(&value, now, tz).ok_or_else(|| bad("date"))?);
                         continue;
                     }
                     "subject" => {
@@ -206,15 +237,24 @@ impl SearchQuery {
             .any(|t| !matches!(t, Term::Not(_) | Term::Or))
     }
 
+    /// The excluded words alone (`-spam`), as one FTS5 expression: with no words to
+    /// match, a ticket is kept when none of its messages contains any of them.
+    pub fn excluded_expression(&self) -> Option<String> {
+        let excluded: Vec<String> = self
+            .terms
+            .iter()
+            .filter_map(|t| match t {
+                Term::Not(w) => Some(fts_quote(w)),
+                _ => None,
+            })
+            .collect();
+        (!excluded.is_empty()).then(|| excluded.join(" OR "))
+    }
+
     /// The FTS5 MATCH expression. Every user string is double-quoted, so FTS5 syntax
     /// characters in a query ("C++", "AT&T", "-") are searched, never interpreted.
     pub fn fts_expression(&self) -> Option<String> {
-        let quote = |s: &str| {
-            format!(
-                "\"{}\"",
-                super::messages::fold_for_index(s).replace('"', "\"\"")
-            )
-        };
+        let quote = fts_quote;
         let mut groups: Vec<Vec<String>> = vec![Vec::new()];
         let mut negatives = Vec::new();
         for term in &self.terms {
@@ -242,10 +282,30 @@ impl SearchQuery {
     }
 }
 
+/// What a search found: the first hits up to the limit, and how many tickets match in
+/// all, so a list cut by the limit can say "50 of 732".
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub hits: Vec<SearchHit>,
+    pub total: usize,
+}
+
 impl Store {
-    /// Finds tickets for a query, best first. Filters narrow the candidate set before
-    /// ranking, so a common word with `status:open` stays fast.
+    /// Finds tickets for a query, newest first (or best first with `sort:relevance`),
+    /// at most `limit` of them.
     pub fn search(&self, query: &SearchQuery, limit: usize) -> Result<Vec<SearchHit>> {
+        Ok(self.search_counted(query, limit)?.hits)
+    }
+
+    /// Finds tickets for a query with the number that matched in all. Every filter,
+    /// dates included, is part of the one SQL statement that picks the tickets, so
+    /// the limit cuts the answer and never the candidates a filter then thins out.
+    ///
+    /// *Newest* orders tickets by their newest matching message (with no words: their
+    /// newest message inside the `after:`/`before:` window), the way mail readers order
+    /// threads. Counting needs every match, so a common word reads all its postings;
+    /// that is the price of an honest "50 of 732".
+    pub fn search_counted(&self, query: &SearchQuery, limit: usize) -> Result<SearchResults> {
         let filter = TicketFilter {
             statuses: query.statuses.clone(),
             tag: query.tag.clone(),
@@ -254,91 +314,82 @@ impl Store {
             customer: query.from.clone(),
             ..Default::default()
         };
-        let Some(expr) = query.fts_expression().filter(|_| query.has_text()) else {
-            let mut rows = self.list_tickets(&TicketFilter {
-                limit: Some(limit),
-                sort: super::SortOrder::Updated,
-                ..filter
-            })?;
-            rows.retain(|r| {
-                query
-                    .after
-                    .is_none_or(|a| r.last_message_at.is_some_and(|l| l >= a))
-                    && query.before.is_none_or(|b| r.ticket.created_at < b)
-            });
-            return Ok(rows
-                .into_iter()
-                .map(|summary| SearchHit {
-                    summary,
-                    message_id: None,
-                })
-                .collect());
-        };
-        let mut sql = String::from(
-            "SELECT m.ticket_id, m.id, s.rank FROM search_index s
-             JOIN messages m ON m.id = s.rowid
-             JOIN tickets t ON t.id = m.ticket_id
-             WHERE search_index MATCH ?1",
-        );
-        let mut args: Vec<rusqlite::types::Value> = vec![expr.into()];
+        let (where_sql, mut args) = super::tickets::filter_sql(&filter, Utc::now());
+        let join = super::tickets::customer_join(&filter);
+        let mut window = String::new();
         if let Some(after) = query.after {
             args.push(to_ts(after).into());
-            sql += &format!(" AND m.sent_at >= ?{}", args.len());
+            window += &format!(" AND m.sent_at >= ?{}", args.len());
         }
         if let Some(before) = query.before {
             args.push(to_ts(before).into());
-            sql += &format!(" AND m.sent_at < ?{}", args.len());
+            window += &format!(" AND m.sent_at < ?{}", args.len());
         }
-        if !query.statuses.is_empty() {
-            let list: Vec<String> = query
-                .statuses
-                .iter()
-                .map(|s| format!("'{}'", s.as_str()))
-                .collect();
-            sql += &format!(" AND t.status IN ({})", list.join(","));
-        }
-        sql += match query.order {
-            SearchOrder::Newest => " ORDER BY s.rowid DESC LIMIT 2000",
-            SearchOrder::Relevance => " ORDER BY s.rank LIMIT 2000",
-        };
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args.iter()), |r| {
-            Ok((r.get::<_, TicketId>(0)?, r.get::<_, i64>(1)?))
-        });
-        let rows = rows.map_err(|e| StoreError::Invalid(format!("cannot search for that: {e}")))?;
-        // Filters the SQL above does not apply are applied by `list_tickets` below;
-        // without them the first `limit` distinct tickets are the answer, and reading
-        // further (up to 2,000 messages of a common word) is wasted work.
-        let filtered_later = query.tag.is_some()
-            || query.channel.is_some()
-            || query.priority.is_some()
-            || query.from.is_some();
-        let mut seen = std::collections::HashSet::new();
-        let mut order: Vec<(TicketId, i64)> = Vec::new();
-        for row in rows {
-            let (ticket, message) = row?;
-            if seen.insert(ticket) {
-                order.push((ticket, message));
-                if !filtered_later && order.len() >= limit {
-                    break;
-                }
+        let sql = match query.fts_expression().filter(|_| query.has_text()) {
+            Some(expr) => {
+                args.push(expr.into());
+                let (key, direction) = match query.order {
+                    SearchOrder::Newest => ("max(m.sent_at)", "DESC"),
+                    SearchOrder::Relevance => ("min(s.rank)", "ASC"),
+                };
+                // The bare `m.id` comes from the row that gave the max/min: the
+                // newest (or best) matching message, the one to jump to.
+                format!(
+                    "SELECT m.ticket_id, m.id, {key} AS k FROM search_index s
+                     JOIN messages m ON m.id = s.rowid
+                     JOIN tickets t ON t.id = m.ticket_id {join}
+                     WHERE search_index MATCH ?{} AND ({where_sql}){window}
+                     GROUP BY m.ticket_id ORDER BY k {direction}, m.ticket_id DESC",
+                    args.len()
+                )
             }
-        }
+            None => {
+                let mut excluded = String::new();
+                if let Some(expr) = query.excluded_expression() {
+                    args.push(expr.into());
+                    excluded = format!(
+                        " AND t.id NOT IN (SELECT m.ticket_id FROM search_index s
+                           JOIN messages m ON m.id = s.rowid WHERE search_index MATCH ?{})",
+                        args.len()
+                    );
+                }
+                format!(
+                    "SELECT id, NULL, k FROM (
+                        SELECT t.id AS id, (SELECT max(m.sent_at) FROM messages m
+                            WHERE m.ticket_id = t.id{window}) AS k
+                        FROM tickets t {join} WHERE ({where_sql}){excluded})
+                     WHERE k IS NOT NULL ORDER BY k DESC, id DESC"
+                )
+            }
+        };
+        let matched = self
+            .conn
+            .prepare(&sql)
+            .and_then(|mut stmt| {
+                stmt.query_map(params_from_iter(args.iter()), |r| {
+                    Ok((r.get::<_, TicketId>(0)?, r.get::<_, Option<i64>>(1)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .map_err(|e| StoreError::Invalid(format!("cannot search for that: {e}")))?;
+        let page = &matched[..limit.min(matched.len())];
         let found = self.list_tickets(&TicketFilter {
-            ids: Some(order.iter().map(|(t, _)| *t).collect()),
-            ..filter
+            ids: Some(page.iter().map(|(t, _)| *t).collect()),
+            ..Default::default()
         })?;
-        let mut hits: Vec<SearchHit> = order
+        let hits = page
             .iter()
             .filter_map(|(t, m)| {
                 found.iter().find(|s| s.ticket.id == *t).map(|s| SearchHit {
                     summary: s.clone(),
-                    message_id: Some(*m),
+                    message_id: *m,
                 })
             })
             .collect();
-        hits.truncate(limit);
-        Ok(hits)
+        Ok(SearchResults {
+            hits,
+            total: matched.len(),
+        })
     }
 }
 
@@ -406,11 +457,37 @@ mod tests {
     #[test]
     fn relative_dates() {
         let now = Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap();
-        assert_eq!(parse_when("3d", now), Some(now - Duration::days(3)));
+        let utc = chrono_tz::UTC;
+        assert_eq!(parse_when("3d", now, utc), Some(now - Duration::days(3)));
         assert_eq!(
-            parse_when("2026-11-01", now),
+            parse_when("2026-11-01", now, utc),
             Some(Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap())
         );
-        assert_eq!(parse_when("soon", now), None);
+        assert_eq!(parse_when("soon", now, utc), None);
+    }
+
+    #[test]
+    fn issue13_10_dates_are_read_in_the_configured_time_zone() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 26, 12, 0, 0).unwrap();
+        let kyiv: Tz = "Europe/Kyiv".parse().unwrap();
+        assert_eq!(
+            parse_when("2026-11-01", now, kyiv),
+            Some(Utc.with_ymd_and_hms(2026, 10, 31, 22, 0, 0).unwrap()),
+            "midnight in Kyiv is 22:00 UTC the day before"
+        );
+        assert_eq!(
+            parse_when("2026-11-01T09:30", now, kyiv),
+            Some(Utc.with_ymd_and_hms(2026, 11, 1, 7, 30, 0).unwrap())
+        );
+        let q = SearchQuery::parse_in("before:2026-11-01", now, kyiv).unwrap();
+        assert_eq!(q.before, parse_when("2026-11-01", now, kyiv));
+    }
+
+    #[test]
+    fn issue13_10_unterminated_quote_is_a_clear_error() {
+        let err = SearchQuery::parse(r#"refund "double charge"#).unwrap_err();
+        assert!(matches!(err, StoreError::Invalid(_)), "{err:?}");
+        assert!(err.is_user_error());
+        assert!(err.to_string().contains("unterminated quote"), "{err}");
     }
 }

@@ -407,8 +407,13 @@ impl Store {
                         resolved_at = CASE WHEN ?3 IS NULL THEN NULL ELSE coalesce(resolved_at, ?3) END,
                         awaiting_reply_since = CASE WHEN ?4 THEN NULL ELSE awaiting_reply_since END
                      WHERE id = ?1",
-                    params![id, status.as_str(), resolved, *status == Status::Spam],
+                    params![id, status.as_str(), resolved, status.ends_the_wait()],
                 )?;
+                // Reopening a closed ticket owes the customer whatever the thread
+                // says is still unanswered; the wait is derived again, not restored.
+                if before.status.ends_the_wait() && status.is_active() {
+                    recompute_ledger(&tx, id)?;
+                }
                 ev(
                     "status",
                     Some(before.status.to_string()),
@@ -603,6 +608,23 @@ impl Store {
         Ok(opt_ts(secs))
     }
 
+    /// How many customers have waited for a reply since before `before`, and since
+    /// when the longest-waiting one has: after an import, the sign of an old archive
+    /// that would bury today's customers in Needs reply.
+    pub fn waiting_since_before(
+        &self,
+        before: DateTime<Utc>,
+    ) -> Result<(usize, Option<DateTime<Utc>>)> {
+        let (count, oldest): (i64, Option<i64>) = self.conn.query_row(
+            "SELECT count(*), min(t.awaiting_reply_since) FROM tickets t
+             WHERE t.awaiting_reply_since IS NOT NULL AND t.awaiting_reply_since < ?1
+             AND t.status IN ('new','open','on-hold')",
+            [to_ts(before)],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((count.max(0) as usize, opt_ts(oldest)))
+    }
+
     /// Closes live tickets whose newest message is older than `before`: after
     /// importing years of mail, the ones nobody will answer now go to the archive
     /// instead of burying today's customers in Needs reply. Each gets an audit event.
@@ -785,7 +807,7 @@ fn order_sql(filter: &TicketFilter) -> String {
 /// Paging picks ids first and fetches the row details for the page only: sorting
 /// 30,000 waiting tickets is cheap, running four subqueries for each of them is not.
 /// The customer join is only needed when the filter looks at the customer.
-fn customer_join(filter: &TicketFilter) -> &'static str {
+pub(crate) fn customer_join(filter: &TicketFilter) -> &'static str {
     if filter.customer.is_some() {
         "JOIN customers c ON c.id = t.customer_id"
     } else {
@@ -794,7 +816,10 @@ fn customer_join(filter: &TicketFilter) -> &'static str {
 }
 
 /// Builds the WHERE clause for a filter. Values always go through parameters.
-fn filter_sql(filter: &TicketFilter, now: DateTime<Utc>) -> (String, Vec<rusqlite::types::Value>) {
+pub(crate) fn filter_sql(
+    filter: &TicketFilter,
+    now: DateTime<Utc>,
+) -> (String, Vec<rusqlite::types::Value>) {
     use rusqlite::types::Value;
     let mut clauses: Vec<String> = vec!["1".into()];
     let mut args: Vec<Value> = Vec::new();

@@ -92,7 +92,7 @@ fn serve(
             }
         }
         if let Some((generation, text)) = search {
-            let result = SearchQuery::parse(&text)
+            let result = SearchQuery::parse_in(&text, Utc::now(), crate::sla::timezone(&sla))
                 .and_then(|q| store.search(&q, limit))
                 .map(|hits| hits.into_iter().map(|h| h.summary).collect())
                 .map_err(|e| e.to_string());

@@ -258,7 +258,8 @@ impl App {
             self.inbox.rows.clear();
             return Ok(());
         }
-        let query = match SearchQuery::parse(text) {
+        let tz = crate::sla::timezone(&self.config.sla);
+        let query = match SearchQuery::parse_in(text, self.now(), tz) {
             Ok(q) => q,
             Err(e) => {
                 self.error(e.to_string());

@@ -3,6 +3,7 @@
 //! and tags. Only the rows on screen
 //! are read from `App`'s window, so a 100k-ticket queue draws as fast as ten.
 
+use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -170,23 +171,11 @@ fn row_line<'a>(app: &App, row: &TicketSummary, cols: &Columns) -> Line<'a> {
             priority_style(app, tk.priority),
         ),
     ];
-    let (due_text, due_style) = if tk.needs_reply(now) {
-        match reply_due(&app.config.sla, tk) {
-            Some(due) => {
-                let left = due - now;
-                let style = if left < chrono::Duration::zero() {
-                    t.overdue
-                } else if left < chrono::Duration::hours(1) {
-                    t.due_soon
-                } else {
-                    t.base
-                };
-                (human_duration(left), style)
-            }
-            None => (String::new(), t.base),
-        }
-    } else {
-        (human_duration(now - tk.updated_at), t.dim)
+    let (due_text, due_style) = match due_cell(&app.config.sla, tk, now) {
+        DueCell::Overdue(text) => (text, t.overdue),
+        DueCell::Soon(text) => (text, t.due_soon),
+        DueCell::Later(text) => (text, t.base),
+        DueCell::Nothing => (String::new(), t.base),
     };
     spans.push(Span::styled(cell_right(&due_text, 6), due_style));
     spans.push(Span::raw(" "));
@@ -259,5 +248,92 @@ fn priority_style(app: &App, p: Priority) -> Style {
         Priority::High => app.theme.high,
         Priority::Normal => app.theme.base,
         Priority::Low => app.theme.dim,
+    }
+}
+
+/// What the due column says about one ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum DueCell {
+    Overdue(String),
+    /// Due within the hour.
+    Soon(String),
+    Later(String),
+    /// Nobody waits on us (solved, answered, pending, snoozed): a time there would
+    /// read as a deadline that does not exist, so the cell stays empty.
+    Nothing,
+}
+
+/// The due column: time left until the reply is due, only for a ticket that needs one.
+fn due_cell(
+    sla: &crate::config::SlaConfig,
+    tk: &crate::model::Ticket,
+    now: DateTime<Utc>,
+) -> DueCell {
+    if !tk.needs_reply(now) {
+        return DueCell::Nothing;
+    }
+    let Some(due) = reply_due(sla, tk) else {
+        return DueCell::Nothing;
+    };
+    let left = due - now;
+    let text = human_duration(left);
+    if left < chrono::Duration::zero() {
+        DueCell::Overdue(text)
+    } else if left < chrono::Duration::hours(1) {
+        DueCell::Soon(text)
+    } else {
+        DueCell::Later(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn ticket(status: Status, waiting: Option<DateTime<Utc>>) -> crate::model::Ticket {
+        let at = Utc.with_ymd_and_hms(2026, 11, 26, 9, 0, 0).unwrap();
+        crate::model::Ticket {
+            id: 1,
+            subject: "Refund".into(),
+            status,
+            priority: Priority::Normal,
+            channel: crate::model::Channel::Email,
+            tags: vec![],
+            assignee: None,
+            customer_id: 1,
+            created_at: at,
+            updated_at: at,
+            first_response_at: None,
+            resolved_at: None,
+            snoozed_until: None,
+            escalation: None,
+            awaiting_reply_since: waiting,
+            unread: false,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn issue13_6_due_column_is_empty_for_solved_or_answered_tickets() {
+        let sla = crate::config::SlaConfig::default();
+        let now = Utc.with_ymd_and_hms(2026, 11, 26, 9, 4, 0).unwrap();
+        for (status, waiting) in [
+            (Status::Solved, None),
+            (Status::Closed, None),
+            (Status::Open, None),
+            (Status::Pending, None),
+        ] {
+            assert_eq!(
+                due_cell(&sla, &ticket(status, waiting), now),
+                DueCell::Nothing,
+                "{status} with nobody waiting shows no time"
+            );
+        }
+        let waiting = ticket(Status::Open, Some(now - chrono::Duration::minutes(4)));
+        assert!(
+            matches!(due_cell(&sla, &waiting, now), DueCell::Later(t) if t == "7h56m"),
+            "a waiting ticket shows the time left"
+        );
     }
 }

@@ -161,9 +161,15 @@ fn figure_lines<'a>(app: &App, r: &Report) -> Vec<Line<'a>> {
         Line::from(vec![
             label("Tickets"),
             Span::raw(format!(
-                "{} new · {} resolved · inbound {} · replies {} · backlog {}",
+                "{} new · {} resolved{} · inbound {} · replies {} · backlog {}",
                 tot.tickets_created,
                 tot.tickets_resolved,
+                // Closed with no reply is not resolved; shown apart, and only when
+                // there are some, so the line still fits 80 columns.
+                match tot.closed_without_reply {
+                    0 => String::new(),
+                    n => format!(" ({n} closed w/o reply)"),
+                },
                 tot.inbound_messages,
                 tot.replies_sent,
                 tot.backlog
