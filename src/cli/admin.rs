@@ -1,4 +1,4 @@
-//! Whole-queue commands: export, import-json, backup, doctor.
+//! Whole-queue commands: export, import-json, backup, doctor, demo.
 
 use anyhow::{Context as _, Result};
 use clap::Args;
@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::{print_json, user_error, Context};
-use crate::store::{Dump, Store};
+use crate::fs::WriteError;
+use crate::store::{Dump, Store, StoreError};
 
 /// `firstline export > dump.json`
 #[derive(Debug, Args)]
@@ -31,6 +32,20 @@ pub struct BackupArgs {
     /// Take today's rotating backup (as configured under [backup]) if not yet taken.
     #[arg(long, conflicts_with = "dest")]
     pub auto: bool,
+    /// Replace the file at the destination if there is one.
+    #[arg(long, conflicts_with = "auto")]
+    pub force: bool,
+}
+
+/// `firstline demo` / `firstline demo --remove`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  firstline --db try.db demo\n  firstline demo --remove     # take the welcome tickets out of your queue"
+)]
+pub struct DemoArgs {
+    /// Take the welcome tickets (and their customers) out of the queue.
+    #[arg(long)]
+    pub remove: bool,
 }
 
 /// `firstline restore ~/backups/queue.db`
@@ -104,8 +119,12 @@ pub fn backup(ctx: &Context, args: BackupArgs) -> Result<()> {
     };
     if !args.auto {
         store
-            .backup(&dest)
-            .with_context(|| format!("backup to {} failed", dest.display()))?;
+            .backup(&dest, crate::fs::Overwrite::from_force(args.force))
+            .map_err(|e| match e {
+                StoreError::Write(WriteError::Exists(_)) => anyhow::Error::from(e),
+                other => anyhow::Error::from(other)
+                    .context(format!("backup to {} failed", dest.display())),
+            })?;
     }
     let check = Store::open(&dest)?.health()?;
     println!(
@@ -154,7 +173,7 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Result<()> {
         "before-restore-{}.db",
         chrono::Utc::now().format("%Y%m%d-%H%M%S")
     ));
-    store.backup(&safety)?;
+    store.backup(&safety, crate::fs::Overwrite::Refuse)?;
     store.restore_from(&args.from).with_context(|| {
         format!(
             "restore from {} failed; the queue is unchanged",
@@ -219,4 +238,23 @@ pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(2)
     })
+}
+
+/// Adds the welcome queue to an empty queue, or takes it out.
+pub fn demo(ctx: &Context, args: DemoArgs) -> Result<()> {
+    let mut store = ctx.open_store(false)?;
+    if args.remove {
+        let n = crate::demo::remove(&mut store)?;
+        println!("removed {n} welcome tickets");
+        return Ok(());
+    }
+    match crate::demo::seed(&mut store)? {
+        0 => Err(user_error(
+            "the welcome queue goes only into an empty queue that never had it",
+        )),
+        n => {
+            println!("added {n} welcome tickets; `firstline demo --remove` takes them out");
+            Ok(())
+        }
+    }
 }
