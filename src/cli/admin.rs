@@ -168,6 +168,7 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Result<()> {
             args.from.display()
         )));
     }
+    ctx.check_db()?;
     let mut store = Store::open(&ctx.db_path)?;
     let safety = ctx.db_path.with_extension(format!(
         "before-restore-{}.db",

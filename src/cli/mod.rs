@@ -65,7 +65,7 @@ pub struct Cli {
     /// Settings file (default: config.toml in your config dir).
     #[arg(long, global = true, env = "FIRSTLINE_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Do not put the welcome queue into a new database.
+    /// Do not put the welcome queue into the default database on its first run.
     #[arg(long, global = true, env = "FIRSTLINE_NO_DEMO")]
     pub no_demo: bool,
     #[command(subcommand)]
@@ -168,6 +168,8 @@ pub struct Context {
     /// Whether the user named the queue (`--db` / `FIRSTLINE_DB`) rather than taking
     /// the default: only the default is created silently and gets the welcome queue.
     pub db_named: bool,
+    /// Whether this command may create a named queue that does not exist yet.
+    pub may_create_db: bool,
     pub config: Config,
     pub no_demo: bool,
 }
@@ -179,6 +181,7 @@ impl Context {
     /// writes (checked in [`run`] before anything is opened) and never gets demo
     /// tickets: a typo must not look like a queue.
     pub fn open_store(&self, seed: bool) -> anyhow::Result<Store> {
+        self.check_db()?;
         if !self.db_named {
             let dir = crate::fs::folder_of(&self.db_path);
             crate::fs::create_private_dir(dir)
@@ -190,6 +193,31 @@ impl Context {
         }
         crate::canned::ensure_starter(&mut store).context("could not load the starter replies")?;
         Ok(store)
+    }
+
+    /// A named queue that does not exist is created only by a command that writes,
+    /// in a folder that exists; anything else is a typo until proven otherwise.
+    /// Checked when the store is opened, so a command's own argument errors come first.
+    pub fn check_db(&self) -> anyhow::Result<()> {
+        let db = &self.db_path;
+        if !self.db_named || db.exists() {
+            return Ok(());
+        }
+        if !self.may_create_db {
+            return Err(user_error(format!(
+                "there is no queue at {}; check --db (`firstline new`, `import` or `demo` start a new one)",
+                db.display()
+            )));
+        }
+        let dir = crate::fs::folder_of(db);
+        if !dir.is_dir() {
+            return Err(user_error(format!(
+                "--db {}: the folder {} does not exist; create it first or fix the path",
+                db.display(),
+                dir.display()
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -275,10 +303,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = Config::load(&config_path)?;
     let ctx = Context {
         db_path: match &cli.db {
-            Some(named) => checked_db_path(named, cli.command.as_ref())?,
+            Some(named) => checked_db_path(named)?,
             None => crate::paths::default_db_path(),
         },
         db_named: cli.db.is_some(),
+        may_create_db: cli.command.as_ref().is_none_or(Command::may_start_a_queue),
         config,
         no_demo: cli.no_demo,
     };
@@ -333,31 +362,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// A `--db` value, checked before anything touches the disk: a URL is never taken
-/// for a file name, and a file that does not exist is created only by a command that
-/// writes, in a folder that exists. Anything else is a typo until proven otherwise.
-fn checked_db_path(named: &std::path::Path, command: Option<&Command>) -> anyhow::Result<PathBuf> {
+/// A `--db` value that looks like a URL is never taken for a file name (it would
+/// make a SQLite file under `./postgres:/`).
+fn checked_db_path(named: &std::path::Path) -> anyhow::Result<PathBuf> {
     let text = named.to_string_lossy();
     if let Some((scheme, _)) = text.split_once("://") {
         return Err(user_error(format!(
             "--db {text}: this firstline keeps the queue in a SQLite file and cannot use a {scheme}:// URL; pass a file path"
-        )));
-    }
-    if named.exists() {
-        return Ok(named.to_path_buf());
-    }
-    if !command.is_none_or(Command::may_start_a_queue) {
-        return Err(user_error(format!(
-            "there is no queue at {}; check --db (`firstline new`, `import` or `demo` start a new one)",
-            named.display()
-        )));
-    }
-    let dir = crate::fs::folder_of(named);
-    if !dir.is_dir() {
-        return Err(user_error(format!(
-            "--db {}: the folder {} does not exist; create it first or fix the path",
-            named.display(),
-            dir.display()
         )));
     }
     Ok(named.to_path_buf())

@@ -36,13 +36,24 @@ impl Store {
 
     /// Deletes the welcome tickets with everything hanging off them (messages,
     /// drafts, outbox entries, follow-ups, events, index rows) and their customers
-    /// when no other ticket is theirs, in one transaction. Returns how many
-    /// tickets went.
+    /// when no other ticket is theirs, in one transaction. A welcome ticket that a
+    /// real ticket was merged into holds real mail and is kept (and stays marked).
+    /// Returns how many tickets went.
     pub fn remove_demo(&mut self) -> Result<usize> {
         let ids = self.demo_ticket_ids()?;
         let tx = self.write()?;
         let mut removed = 0;
+        let mut kept = Vec::new();
         for id in &ids {
+            let merged_into: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM events WHERE ticket_id = ?1 AND kind = 'merged')",
+                [id],
+                |r| r.get(0),
+            )?;
+            if merged_into {
+                kept.push(id.to_string());
+                continue;
+            }
             let customer: Option<i64> = {
                 use rusqlite::OptionalExtension;
                 tx.query_row("SELECT customer_id FROM tickets WHERE id = ?1", [id], |r| {
@@ -68,7 +79,14 @@ impl Store {
             )?;
             removed += 1;
         }
-        tx.execute("DELETE FROM meta WHERE key = ?1", [DEMO_TICKETS])?;
+        if kept.is_empty() {
+            tx.execute("DELETE FROM meta WHERE key = ?1", [DEMO_TICKETS])?;
+        } else {
+            tx.execute(
+                "UPDATE meta SET value = ?2 WHERE key = ?1",
+                params![DEMO_TICKETS, kept.join(",")],
+            )?;
+        }
         tx.commit()?;
         Ok(removed)
     }
