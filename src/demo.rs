@@ -148,4 +148,39 @@ mod tests {
         assert!(store.demo_ticket_ids().unwrap().is_empty());
         assert_eq!(seed(&mut store).unwrap(), 0, "removed means removed");
     }
+
+    #[test]
+    fn remove_keeps_a_welcome_ticket_that_real_mail_was_merged_into() {
+        let mut store = Store::open_in_memory().unwrap();
+        let n = seed(&mut store).unwrap();
+        let demo = store.demo_ticket_ids().unwrap();
+        let real = store
+            .create_ticket(&NewTicket {
+                subject: "A real question".into(),
+                customer: NewCustomer {
+                    name: "Real Person".into(),
+                    email: Some("real@example.org".into()),
+                    ..Default::default()
+                },
+                channel: Channel::Email,
+                priority: Priority::Normal,
+                status: Status::New,
+                tags: vec![],
+                first_message: NewMessage {
+                    direction: Direction::Inbound,
+                    author: "Real Person".into(),
+                    body: "Is my order on its way?".into(),
+                    ..Default::default()
+                },
+            })
+            .unwrap();
+        store.merge_tickets(real, demo[0]).unwrap();
+        assert_eq!(remove(&mut store).unwrap(), n - 1);
+        assert_eq!(store.demo_ticket_ids().unwrap(), vec![demo[0]]);
+        let kept = store.ticket_detail(demo[0]).unwrap();
+        assert!(kept
+            .messages
+            .iter()
+            .any(|m| m.body.contains("order on its way")));
+    }
 }

@@ -1032,3 +1032,40 @@ fn canned_filling_agent_name_or_greeting_is_not_a_modification() {
         &(filled.clone() + "\nP.S. extra")
     ));
 }
+
+#[cfg(unix)]
+#[test]
+fn private_files_stay_private_outbox_eml_and_its_folder() {
+    let q = queue_with_a_ticket();
+    std::fs::write(
+        q.db.with_extension("toml"),
+        "[agent]\nname = \"Olena\"\nemail = \"help@shop.example\"\n[mail]\naddresses = [\"help@shop.example\"]\n",
+    )
+    .unwrap();
+    q.cmd()
+        .args(["reply", "1", "--body", "It left the warehouse today."])
+        .assert()
+        .success();
+    let out = q.cmd().args(["send", "1"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let outbox = q.db.with_file_name("q.outbox");
+    assert_eq!(mode_of(&outbox), 0o700, "the outbox folder is private");
+    let written: Vec<PathBuf> = std::fs::read_dir(&outbox)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert!(
+        written[0].extension().is_some_and(|e| e == "eml"),
+        "{written:?}"
+    );
+    assert_eq!(
+        mode_of(&written[0]),
+        0o600,
+        "the outgoing message is private"
+    );
+}
