@@ -958,6 +958,19 @@ fn a_typo_is_not_a_new_queue_welcome_tickets_only_in_the_default_queue() {
         report["totals"]
     );
     assert_eq!(report["totals"]["backlog"], 0, "{}", report["totals"]);
+    // Nor in the cron check, even days later when every welcome ticket is overdue.
+    let later = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
+    let check = default_location(home.path())
+        .args(["check", "--now", &later])
+        .output()
+        .unwrap();
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
     default_location(home.path())
         .args(["demo", "--remove"])
         .assert()
