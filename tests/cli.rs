@@ -772,8 +772,17 @@ fn private_files_stay_private_and_are_never_overwritten_without_force() {
     let report = dir.path().join("r.html");
     let packet = dir.path().join("p.md");
     let replies = dir.path().join("replies.toml");
+    let export = dir.path().join("queue.json");
     let writes: Vec<(Vec<String>, &Path)> = vec![
         (vec!["backup".into(), backup.display().to_string()], &backup),
+        (
+            vec![
+                "export".into(),
+                "--out".into(),
+                export.display().to_string(),
+            ],
+            &export,
+        ),
         (
             vec![
                 "report".into(),

@@ -11,8 +11,17 @@ use crate::store::{Dump, Store, StoreError};
 
 /// `firstline export > dump.json`
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  firstline export > queue.json")]
-pub struct ExportArgs {}
+#[command(
+    after_help = "Examples:\n  firstline export > queue.json\n  firstline export --out queue.json    # private (0600), never over an existing file"
+)]
+pub struct ExportArgs {
+    /// Write to this file (created 0600) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Replace the --out file if it exists.
+    #[arg(long, requires = "out")]
+    pub force: bool,
+}
 
 /// `firstline import-json dump.json`
 #[derive(Debug, Args)]
@@ -67,10 +76,25 @@ pub struct DoctorArgs {
     pub json: bool,
 }
 
-/// Writes the dump to stdout.
-pub fn export(ctx: &Context, _args: ExportArgs) -> Result<()> {
+/// Writes the dump to stdout or, privately, to `--out`.
+pub fn export(ctx: &Context, args: ExportArgs) -> Result<()> {
     let store = ctx.open_store(true)?;
-    print_json(&store.export()?)
+    let dump = store.export()?;
+    let Some(path) = args.out else {
+        return print_json(&dump);
+    };
+    let text = serde_json::to_string_pretty(&dump)? + "\n";
+    crate::fs::write_private(
+        &path,
+        text.as_bytes(),
+        crate::fs::Overwrite::from_force(args.force),
+    )?;
+    eprintln!(
+        "exported {} tickets to {}",
+        dump.tickets.len(),
+        path.display()
+    );
+    Ok(())
 }
 
 /// Reads a dump into a new, empty database (no welcome queue).
