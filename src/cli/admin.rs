@@ -142,13 +142,11 @@ pub fn backup(ctx: &Context, args: BackupArgs) -> Result<()> {
         },
     };
     if !args.auto {
-        store
-            .backup(&dest, crate::fs::Overwrite::from_force(args.force))
-            .map_err(|e| match e {
-                StoreError::Write(WriteError::Exists(_)) => anyhow::Error::from(e),
-                other => anyhow::Error::from(other)
-                    .context(format!("backup to {} failed", dest.display())),
-            })?;
+        match store.backup(&dest, crate::fs::Overwrite::from_force(args.force)) {
+            // Already says what to do; "backup failed" in front would only blur it.
+            Err(StoreError::Write(exists @ WriteError::Exists(_))) => return Err(exists.into()),
+            done => done.with_context(|| format!("backup to {} failed", dest.display()))?,
+        }
     }
     let check = Store::open(&dest)?.health()?;
     println!(

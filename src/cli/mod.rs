@@ -178,8 +178,8 @@ impl Context {
     /// Opens the queue. The default one is created on first use, folder and all,
     /// with the welcome queue unless `--no-demo` or `seed` is false (imports start
     /// from a clean slate). A named one is only ever created by a command that
-    /// writes (checked in [`run`] before anything is opened) and never gets demo
-    /// tickets: a typo must not look like a queue.
+    /// writes ([`Context::check_db`]) and never gets demo tickets: a typo must not
+    /// look like a queue.
     pub fn open_store(&self, seed: bool) -> anyhow::Result<Store> {
         self.check_db()?;
         if !self.db_named {
@@ -262,12 +262,7 @@ fn one_line(rendered: &str) -> String {
             parts.push(line.trim_start_matches("error: "));
         }
     }
-    let text = parts.join(" ");
-    if text.contains("--help") {
-        text
-    } else {
-        format!("{text}; see --help")
-    }
+    format!("{}; see --help", parts.join(" "))
 }
 
 fn report(err: &anyhow::Error) -> ExitCode {
@@ -335,12 +330,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Merge(a)) => ok(tickets::merge(&ctx, a)),
         Some(Command::Search(a)) => ok(show::search(&ctx, a)),
         Some(Command::Import(a)) => {
-            if let Some(missing) = a.paths.iter().find(|p| !p.exists() && p.as_os_str() != "-") {
-                return Err(user_error(format!(
-                    "{} does not exist; check the path",
-                    missing.display()
-                )));
-            }
+            all_paths_exist(&a.paths)?;
             import::run(&ctx, a)
         }
         Some(Command::Send(a)) => outbox::send(&ctx, a),
@@ -366,12 +356,32 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// make a SQLite file under `./postgres:/`).
 fn checked_db_path(named: &std::path::Path) -> anyhow::Result<PathBuf> {
     let text = named.to_string_lossy();
-    if let Some((scheme, _)) = text.split_once("://") {
+    let url_scheme = text
+        .split_once("://")
+        .map(|(scheme, _)| scheme)
+        .filter(|s| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        });
+    if let Some(scheme) = url_scheme {
         return Err(user_error(format!(
             "--db {text}: this firstline keeps the queue in a SQLite file and cannot use a {scheme}:// URL; pass a file path"
         )));
     }
     Ok(named.to_path_buf())
+}
+
+/// A path to import that is not there is a typo to report as such, before any
+/// work, not a file that turned out to be "not mail".
+fn all_paths_exist(paths: &[PathBuf]) -> anyhow::Result<()> {
+    match paths.iter().find(|p| p.as_os_str() != "-" && !p.exists()) {
+        Some(missing) => Err(user_error(format!(
+            "{} does not exist; check the path",
+            missing.display()
+        ))),
+        None => Ok(()),
+    }
 }
 
 impl Command {
