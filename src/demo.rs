@@ -37,8 +37,9 @@ struct DemoMessage {
     author: Option<String>,
 }
 
-/// Adds the welcome queue unless the database already holds tickets. Returns how
-/// many tickets were added.
+/// Adds the welcome queue unless the database already holds tickets (or had it
+/// once). Returns how many tickets were added. They are recorded as demo tickets:
+/// reports leave them out and [`remove`] takes them out.
 pub fn seed(store: &mut Store) -> Result<usize, StoreError> {
     if store.count_tickets(&Default::default())? > 0 || store.meta("demo_seeded")?.is_some() {
         return Ok(0);
@@ -46,6 +47,7 @@ pub fn seed(store: &mut Store) -> Result<usize, StoreError> {
     let file: DemoFile = toml::from_str(QUEUE)
         .map_err(|e| StoreError::Invalid(format!("assets/demo/queue.toml: {e}")))?;
     let now = Utc::now();
+    let mut added = Vec::new();
     for t in &file.ticket {
         let mut messages = t.message.iter().map(|m| NewMessage {
             direction: m.direction,
@@ -69,6 +71,7 @@ pub fn seed(store: &mut Store) -> Result<usize, StoreError> {
             tags: t.tags.clone(),
             first_message: first,
         })?;
+        added.push(id);
         for m in messages {
             store.add_message(id, &m)?;
         }
@@ -88,8 +91,16 @@ pub fn seed(store: &mut Store) -> Result<usize, StoreError> {
             store.change_ticket(id, &TicketChange::Status(t.status), None)?;
         }
     }
+    store.mark_demo(&added)?;
     store.set_meta("demo_seeded", &now.to_rfc3339())?;
-    Ok(file.ticket.len())
+    Ok(added.len())
+}
+
+/// Takes the welcome queue out again (tickets, their threads and customers);
+/// returns how many tickets went. The starter canned replies stay: they are the
+/// user's library, not demo data.
+pub fn remove(store: &mut Store) -> Result<usize, StoreError> {
+    store.remove_demo()
 }
 
 #[cfg(test)]
@@ -123,5 +134,53 @@ mod tests {
             })
             .unwrap();
         assert!(needs >= 4, "a real morning has customers waiting: {needs}");
+    }
+
+    #[test]
+    fn demo_tickets_stay_out_of_reports_and_remove_takes_them_out() {
+        let mut store = Store::open_in_memory().unwrap();
+        let n = seed(&mut store).unwrap();
+        assert_eq!(store.demo_ticket_ids().unwrap().len(), n);
+        let since = Utc::now() - Duration::days(30);
+        assert!(store.report_data(since).unwrap().tickets.is_empty());
+        assert_eq!(remove(&mut store).unwrap(), n);
+        assert_eq!(store.count_tickets(&Default::default()).unwrap(), 0);
+        assert!(store.demo_ticket_ids().unwrap().is_empty());
+        assert_eq!(seed(&mut store).unwrap(), 0, "removed means removed");
+    }
+
+    #[test]
+    fn remove_keeps_a_welcome_ticket_that_real_mail_was_merged_into() {
+        let mut store = Store::open_in_memory().unwrap();
+        let n = seed(&mut store).unwrap();
+        let demo = store.demo_ticket_ids().unwrap();
+        let real = store
+            .create_ticket(&NewTicket {
+                subject: "A real question".into(),
+                customer: NewCustomer {
+                    name: "Real Person".into(),
+                    email: Some("real@example.org".into()),
+                    ..Default::default()
+                },
+                channel: Channel::Email,
+                priority: Priority::Normal,
+                status: Status::New,
+                tags: vec![],
+                first_message: NewMessage {
+                    direction: Direction::Inbound,
+                    author: "Real Person".into(),
+                    body: "Is my order on its way?".into(),
+                    ..Default::default()
+                },
+            })
+            .unwrap();
+        store.merge_tickets(real, demo[0]).unwrap();
+        assert_eq!(remove(&mut store).unwrap(), n - 1);
+        assert_eq!(store.demo_ticket_ids().unwrap(), vec![demo[0]]);
+        let kept = store.ticket_detail(demo[0]).unwrap();
+        assert!(kept
+            .messages
+            .iter()
+            .any(|m| m.body.contains("order on its way")));
     }
 }

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod display;
+pub mod fs;
 pub mod mail;
 pub mod model;
 pub mod paths;

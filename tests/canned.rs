@@ -727,6 +727,7 @@ fn firstline(db: &std::path::Path) -> assert_cmd::Command {
 fn cli_lists_exports_and_imports_into_a_new_database() {
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("first.db");
+    firstline(&first).arg("demo").assert().success();
     let out = firstline(&first)
         .args(["canned", "list", "--json"])
         .output()

@@ -14,8 +14,16 @@ struct Queue {
 }
 
 impl Queue {
-    /// A fresh database with the welcome queue.
+    /// A fresh database with the welcome queue (`firstline demo`: a named queue
+    /// never gets it by itself).
     fn demo() -> Queue {
+        let q = Queue::fresh();
+        q.cmd().arg("demo").assert().success();
+        q
+    }
+
+    /// A database path where nothing exists yet.
+    fn fresh() -> Queue {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("q.db");
         Queue { _dir: dir, db }
@@ -98,13 +106,18 @@ fn first_run_lists_the_welcome_queue_as_json() {
 
 #[test]
 fn no_demo_starts_empty_and_demo_never_returns() {
-    let q = Queue::demo();
-    let rows = q.json(&["--no-demo", "list", "--json"]);
-    assert_eq!(rows.as_array().unwrap().len(), 0);
+    let q = Queue::fresh();
+    q.new_ticket("ann@example.com", "Only this one", "x");
     let rows = q.json(&["list", "--json"]);
     assert_eq!(
         rows.as_array().unwrap().len(),
-        0,
+        1,
+        "a named queue starts empty"
+    );
+    let rows = q.json(&["list", "--json"]);
+    assert_eq!(
+        rows.as_array().unwrap().len(),
+        1,
         "an existing database never gets the demo"
     );
 }
@@ -234,7 +247,7 @@ fn unknown_id_is_a_user_error_with_one_line() {
 #[test]
 fn bad_argument_values_are_user_errors() {
     let q = Queue::demo();
-    q.cmd().args(["status", "1", "later"]).assert().code(2); // clap's own usage error
+    q.cmd().args(["status", "1", "later"]).assert().code(1); // a value clap refuses
     let out = q.cmd().args(["search", "status:later"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let out = q
@@ -756,5 +769,460 @@ fn issue13_small_import_of_old_mail_says_it_waits_and_offers_archiving() {
             .iter()
             .all(|r| !r["subject"].as_str().unwrap_or("").starts_with("Old ")),
         "no archived ticket waits: {rows}"
+    );
+}
+
+// ---- issue #13, items 11–15: the command line keeps its promises ----
+
+/// A queue with one ticket made through the CLI (no welcome queue needed).
+fn queue_with_a_ticket() -> Queue {
+    let q = Queue::fresh();
+    q.new_ticket("Ann <ann@example.com>", "Parcel late", "Where is it?");
+    q
+}
+
+#[test]
+fn exit_codes_every_bad_value_or_argument_exits_1_with_one_line() {
+    let q = queue_with_a_ticket();
+    for args in [
+        vec!["show", "abc"],
+        vec!["status", "1", "finished"],
+        vec!["priority", "1", "extreme"],
+        vec!["list", "--status", "bogus"],
+        vec!["list", "--view", "nope"],
+        vec!["show"],
+        vec!["canned"],
+        vec!["no-such-command"],
+    ] {
+        let out = q.cmd().args(&args).output().unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("firstline: "), "{args:?}: {err}");
+    }
+    q.cmd().arg("--help").assert().success();
+    q.cmd().arg("--version").assert().success();
+}
+
+#[test]
+fn exit_codes_a_missing_import_path_is_reported_as_missing() {
+    let q = queue_with_a_ticket();
+    let missing = q.db.with_file_name("no-such-export.mbox");
+    let out = q.cmd().arg("import").arg(&missing).output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("no-such-export.mbox") && err.contains("does not exist"),
+        "{err}"
+    );
+    let all = String::from_utf8(out.stdout).unwrap() + &err;
+    assert!(!all.contains("not mail"), "{all}");
+}
+
+#[cfg(unix)]
+#[test]
+fn closed_pipes_every_printing_subcommand_exits_quietly() {
+    let q = queue_with_a_ticket();
+    let out_dir = tempfile::tempdir().unwrap();
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["doctor"],
+        vec!["doctor", "--json"],
+        vec!["list"],
+        vec!["list", "--json"],
+        vec!["show", "1"],
+        vec!["show", "1", "--json"],
+        vec!["search", "parcel"],
+        vec!["export"],
+        vec!["canned", "list"],
+        vec!["canned", "show", "sorry-en"],
+        vec!["canned", "suggest", "--ticket", "1"],
+        vec!["canned", "export"],
+        vec!["report"],
+        vec!["report", "--json"],
+        vec!["packet", "1"],
+        vec!["followups"],
+        vec!["outbox"],
+        vec!["check"],
+        vec!["--help"],
+        vec!["status", "--help"],
+        // Commands that change the queue print too; the change is made all the same.
+        vec![
+            "new",
+            "--from",
+            "b@example.com",
+            "--subject",
+            "Piped",
+            "--body",
+            "x",
+        ],
+        vec!["note", "1", "called back"],
+        vec!["tag", "1", "+piped"],
+        vec!["priority", "1", "high"],
+    ];
+    for args in &commands {
+        // The exit code a reader that reads everything sees.
+        let full = q.cmd().args(args).output().unwrap();
+        for round in 0..3 {
+            // The read end is closed before the program starts: every write it makes
+            // meets a closed pipe, whatever the timing.
+            let (reader, writer) = std::io::pipe().unwrap();
+            drop(reader);
+            let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("firstline"));
+            cmd.arg("--db")
+                .arg(&q.db)
+                .args(args)
+                .current_dir(out_dir.path())
+                .env("FIRSTLINE_CONFIG", q.db.with_extension("toml"))
+                .env_remove("FIRSTLINE_DB")
+                .env("USER", "tester")
+                .stdout(writer)
+                .stderr(std::process::Stdio::piped());
+            let out = cmd.output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                !err.contains("panicked") && !err.contains("Broken pipe"),
+                "{args:?} round {round}: {err}"
+            );
+            assert_eq!(
+                out.status.code(),
+                full.status.code(),
+                "{args:?} round {round}: {err}"
+            );
+        }
+    }
+}
+
+#[cfg(unix)]
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[cfg(unix)]
+#[test]
+fn private_files_stay_private_and_are_never_overwritten_without_force() {
+    let q = queue_with_a_ticket();
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("b.db");
+    let report = dir.path().join("r.html");
+    let packet = dir.path().join("p.md");
+    let replies = dir.path().join("replies.toml");
+    let export = dir.path().join("queue.json");
+    let writes: Vec<(Vec<String>, &Path)> = vec![
+        (vec!["backup".into(), backup.display().to_string()], &backup),
+        (
+            vec![
+                "export".into(),
+                "--out".into(),
+                export.display().to_string(),
+            ],
+            &export,
+        ),
+        (
+            vec![
+                "report".into(),
+                "--format".into(),
+                "html".into(),
+                "--out".into(),
+                report.display().to_string(),
+            ],
+            &report,
+        ),
+        (
+            vec![
+                "packet".into(),
+                "1".into(),
+                "--out".into(),
+                packet.display().to_string(),
+            ],
+            &packet,
+        ),
+        (
+            vec![
+                "canned".into(),
+                "export".into(),
+                "--output".into(),
+                replies.display().to_string(),
+            ],
+            &replies,
+        ),
+    ];
+    for (args, file) in &writes {
+        let out = q.cmd().args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(mode_of(file), 0o600, "{args:?} writes a private file");
+        let before = std::fs::read(file).unwrap();
+        std::fs::write(file, b"the user's own file").unwrap();
+        let out = q.cmd().args(args).output().unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("already exists") && err.contains("--force"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read(file).unwrap(),
+            b"the user's own file",
+            "{args:?} kept the existing file"
+        );
+        let out = q.cmd().args(args).arg("--force").output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?} --force: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_ne!(std::fs::read(file).unwrap(), b"the user's own file");
+        assert_eq!(mode_of(file), 0o600, "{args:?} --force");
+        assert!(!before.is_empty());
+    }
+    q.cmd().args(["backup", "--auto"]).assert().success();
+    let daily: Vec<PathBuf> = std::fs::read_dir(q.db.with_file_name("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(daily.len(), 1, "{daily:?}");
+    assert_eq!(mode_of(&daily[0]), 0o600, "the daily backup is private");
+    let stray: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().contains("tmp"))
+        .collect();
+    assert!(stray.is_empty(), "no temp files left: {stray:?}");
+}
+
+/// The binary with no `--db`, its default location inside `home`.
+fn default_location(home: &Path) -> Command {
+    let mut c = Command::cargo_bin("firstline").unwrap();
+    c.env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env_remove("FIRSTLINE_DB")
+        .env_remove("FIRSTLINE_CONFIG")
+        .env_remove("FIRSTLINE_NO_DEMO");
+    c
+}
+
+#[test]
+fn a_typo_is_not_a_new_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let named = |db: &dyn AsRef<std::ffi::OsStr>| {
+        let mut c = Command::cargo_bin("firstline").unwrap();
+        c.arg("--db")
+            .arg(db)
+            .env("FIRSTLINE_CONFIG", dir.path().join("none.toml"))
+            .env_remove("FIRSTLINE_DB")
+            .current_dir(dir.path());
+        c
+    };
+    for db in [
+        dir.path().join("nonexistent-dir").join("x.db"),
+        dir.path().join("missing.db"),
+    ] {
+        let out = named(&db).arg("list").output().unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(&db.display().to_string()), "{err}");
+        assert!(!db.exists(), "{} was created", db.display());
+    }
+    assert!(!dir.path().join("nonexistent-dir").exists());
+    let out = named(&"postgres://support@localhost/firstline")
+        .arg("list")
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("postgres://"), "{err}");
+    assert!(
+        !dir.path().join("postgres:").exists(),
+        "no SQLite file under ./postgres:/"
+    );
+    // Into a folder that does not exist, not even a writing command creates a queue.
+    let deep = dir.path().join("nonexistent-dir").join("x.db");
+    let out = named(&deep)
+        .args([
+            "new",
+            "--from",
+            "a@example.com",
+            "--subject",
+            "s",
+            "--body",
+            "b",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!dir.path().join("nonexistent-dir").exists());
+    // A writing command starts a named queue, with no welcome tickets in it.
+    let q = queue_with_a_ticket();
+    assert_eq!(
+        q.json(&["list", "--view", "all", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn a_typo_is_not_a_new_queue_welcome_tickets_only_in_the_default_queue() {
+    let home = tempfile::tempdir().unwrap();
+    let rows = default_location(home.path())
+        .args(["list", "--view", "all", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        rows.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rows.stderr)
+    );
+    let rows: Value = serde_json::from_slice(&rows.stdout).unwrap();
+    let n = rows.as_array().unwrap().len();
+    assert!(
+        n >= 6,
+        "the default queue's first run has the welcome queue: {n}"
+    );
+    let report = default_location(home.path())
+        .args(["report", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        report.status.success(),
+        "{}",
+        String::from_utf8_lossy(&report.stderr)
+    );
+    let report: Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(
+        report["totals"]["tickets_created"], 0,
+        "{}",
+        report["totals"]
+    );
+    assert_eq!(report["totals"]["backlog"], 0, "{}", report["totals"]);
+    // Nor in the cron check, even days later when every welcome ticket is overdue.
+    let later = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
+    let check = default_location(home.path())
+        .args(["check", "--now", &later])
+        .output()
+        .unwrap();
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    default_location(home.path())
+        .args(["demo", "--remove"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!("removed {n}")));
+    let rows = default_location(home.path())
+        .args(["list", "--view", "all", "--json"])
+        .output()
+        .unwrap();
+    let rows: Value = serde_json::from_slice(&rows.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 0, "{rows}");
+}
+
+#[test]
+fn canned_show_accepts_the_shortcut_canned_list_prints() {
+    let q = queue_with_a_ticket();
+    let listed = q.json(&["canned", "list", "--json"]);
+    let sorry = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["slug"] == "sorry-en")
+        .expect("the starter library has sorry-en");
+    let shortcut = sorry["shortcut"].as_str().expect("sorry-en has a shortcut");
+    for typed in [shortcut.to_string(), format!(";;{shortcut}")] {
+        let shown = q.json(&["canned", "show", &typed, "--json"]);
+        assert_eq!(shown["shortcut"], shortcut, "{typed}: {shown}");
+    }
+    // For a ticket, the customer's language decides among the same-named replies.
+    let id = q.new_ticket(
+        "Олена <olena@example.com>",
+        "Оплата не пройшла",
+        "Добрий день! Я двічі оплатила замовлення, а гроші списали двічі. Що робити?",
+    );
+    let shown = q.json(&[
+        "canned",
+        "show",
+        shortcut,
+        "--ticket",
+        &id.to_string(),
+        "--json",
+    ]);
+    assert_eq!(shown["response"]["language"], "uk", "{shown}");
+}
+
+#[test]
+fn canned_filling_agent_name_or_greeting_is_not_a_modification() {
+    let q = queue_with_a_ticket();
+    let shown = q.json(&["canned", "show", "sorry-en", "--ticket", "1", "--json"]);
+    let text = shown["text"].as_str().unwrap();
+    let unfilled: Vec<&str> = shown["unfilled"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u.as_str().unwrap())
+        .collect();
+    assert!(
+        !unfilled.is_empty(),
+        "with no agent.name configured the signature needs filling: {text}"
+    );
+    let mut filled = text.to_string();
+    for marker in &unfilled {
+        filled = filled.replacen(marker, "Olena Test", 1);
+    }
+    assert!(!firstline::canned::was_edited(text, &filled), "{filled}");
+    assert!(firstline::canned::was_edited(
+        text,
+        &filled.replacen("Ann", "Dear valued customer", 1)
+    ));
+    assert!(firstline::canned::was_edited(
+        text,
+        &(filled.clone() + "\nP.S. extra")
+    ));
+}
+
+#[cfg(unix)]
+#[test]
+fn private_files_stay_private_outbox_eml_and_its_folder() {
+    let q = queue_with_a_ticket();
+    std::fs::write(
+        q.db.with_extension("toml"),
+        "[agent]\nname = \"Olena\"\nemail = \"help@shop.example\"\n[mail]\naddresses = [\"help@shop.example\"]\n",
+    )
+    .unwrap();
+    q.cmd()
+        .args(["reply", "1", "--body", "It left the warehouse today."])
+        .assert()
+        .success();
+    let out = q.cmd().args(["send", "1"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let outbox = q.db.with_file_name("q.outbox");
+    assert_eq!(mode_of(&outbox), 0o700, "the outbox folder is private");
+    let written: Vec<PathBuf> = std::fs::read_dir(&outbox)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert!(
+        written[0].extension().is_some_and(|e| e == "eml"),
+        "{written:?}"
+    );
+    assert_eq!(
+        mode_of(&written[0]),
+        0o600,
+        "the outgoing message is private"
     );
 }

@@ -28,7 +28,7 @@ fn shows_lock_error(text: &str) -> bool {
 }
 
 fn seeded(db: &Path, config: &Path) {
-    run_ok(cli(db, config).arg("list"));
+    run_ok(cli(db, config).arg("demo"));
 }
 
 fn ticket_ids(db: &Path) -> Vec<i64> {

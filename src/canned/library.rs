@@ -144,10 +144,43 @@ pub fn duplicate(store: &mut crate::store::Store, id: i64) -> Result<i64, Canned
 
 /// Whether what was sent differs from what the template rendered to, for the "sent
 /// unmodified" statistic. Whitespace at line ends and around the text does not count:
-/// an editor that adds a final newline has not edited the reply.
+/// an editor that adds a final newline has not edited the reply. Neither does filling
+/// what the template asked to be filled: an unfilled `[agent.name]` or
+/// `[customer.first_name]` marker (in the signature, the greeting) matches whatever
+/// the agent typed in its place on that line.
 pub fn was_edited(rendered: &str, sent: &str) -> bool {
-    fn normal(text: &str) -> Vec<&str> {
-        text.trim().lines().map(str::trim_end).collect()
+    fn normal(text: &str) -> String {
+        text.trim()
+            .lines()
+            .map(str::trim_end)
+            .collect::<Vec<_>>()
+            .join("\n")
     }
-    normal(rendered) != normal(sent)
+    let (rendered, sent) = (normal(rendered), normal(sent));
+    if rendered == sent {
+        return false;
+    }
+    let marker = unfilled_marker();
+    if !marker.is_match(&rendered) {
+        return true;
+    }
+    let mut pattern = String::from("^");
+    let mut at = 0;
+    for m in marker.find_iter(&rendered) {
+        pattern.push_str(&regex::escape(&rendered[at..m.start()]));
+        pattern.push_str("[^\n]+?");
+        at = m.end();
+    }
+    pattern.push_str(&regex::escape(&rendered[at..]));
+    pattern.push('$');
+    regex::Regex::new(&pattern).map_or(true, |filled| !filled.is_match(&sent))
+}
+
+/// How the renderer shows a placeholder it had no value for: `[customer.first_name]`.
+fn unfilled_marker() -> &'static regex::Regex {
+    static MARKER: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    MARKER.get_or_init(|| {
+        regex::Regex::new(r"\[[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*\]")
+            .expect("a valid pattern")
+    })
 }

@@ -1,4 +1,4 @@
-//! Whole-queue commands: export, import-json, backup, doctor.
+//! Whole-queue commands: export, import-json, backup, doctor, demo.
 
 use anyhow::{Context as _, Result};
 use clap::Args;
@@ -6,12 +6,22 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::{print_json, user_error, Context};
-use crate::store::{Dump, Store};
+use crate::fs::WriteError;
+use crate::store::{Dump, Store, StoreError};
 
 /// `firstline export > dump.json`
 #[derive(Debug, Args)]
-#[command(after_help = "Example:\n  firstline export > queue.json")]
-pub struct ExportArgs {}
+#[command(
+    after_help = "Examples:\n  firstline export > queue.json\n  firstline export --out queue.json    # private (0600), never over an existing file"
+)]
+pub struct ExportArgs {
+    /// Write to this file (created 0600) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Replace the --out file if it exists.
+    #[arg(long, requires = "out")]
+    pub force: bool,
+}
 
 /// `firstline import-json dump.json`
 #[derive(Debug, Args)]
@@ -31,6 +41,20 @@ pub struct BackupArgs {
     /// Take today's rotating backup (as configured under [backup]) if not yet taken.
     #[arg(long, conflicts_with = "dest")]
     pub auto: bool,
+    /// Replace the file at the destination if there is one.
+    #[arg(long, conflicts_with = "auto")]
+    pub force: bool,
+}
+
+/// `firstline demo` / `firstline demo --remove`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  firstline --db try.db demo\n  firstline demo --remove     # take the welcome tickets out of your queue"
+)]
+pub struct DemoArgs {
+    /// Take the welcome tickets (and their customers) out of the queue.
+    #[arg(long)]
+    pub remove: bool,
 }
 
 /// `firstline restore ~/backups/queue.db`
@@ -52,10 +76,25 @@ pub struct DoctorArgs {
     pub json: bool,
 }
 
-/// Writes the dump to stdout.
-pub fn export(ctx: &Context, _args: ExportArgs) -> Result<()> {
+/// Writes the dump to stdout or, privately, to `--out`.
+pub fn export(ctx: &Context, args: ExportArgs) -> Result<()> {
     let store = ctx.open_store(true)?;
-    print_json(&store.export()?)
+    let dump = store.export()?;
+    let Some(path) = args.out else {
+        return print_json(&dump);
+    };
+    let text = serde_json::to_string_pretty(&dump)? + "\n";
+    crate::fs::write_private(
+        &path,
+        text.as_bytes(),
+        crate::fs::Overwrite::from_force(args.force),
+    )?;
+    eprintln!(
+        "exported {} tickets to {}",
+        dump.tickets.len(),
+        path.display()
+    );
+    Ok(())
 }
 
 /// Reads a dump into a new, empty database (no welcome queue).
@@ -103,9 +142,11 @@ pub fn backup(ctx: &Context, args: BackupArgs) -> Result<()> {
         },
     };
     if !args.auto {
-        store
-            .backup(&dest)
-            .with_context(|| format!("backup to {} failed", dest.display()))?;
+        match store.backup(&dest, crate::fs::Overwrite::from_force(args.force)) {
+            // Already says what to do; "backup failed" in front would only blur it.
+            Err(StoreError::Write(exists @ WriteError::Exists(_))) => return Err(exists.into()),
+            done => done.with_context(|| format!("backup to {} failed", dest.display()))?,
+        }
     }
     let check = Store::open(&dest)?.health()?;
     println!(
@@ -149,12 +190,13 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Result<()> {
             args.from.display()
         )));
     }
+    ctx.check_db()?;
     let mut store = Store::open(&ctx.db_path)?;
     let safety = ctx.db_path.with_extension(format!(
         "before-restore-{}.db",
         chrono::Utc::now().format("%Y%m%d-%H%M%S")
     ));
-    store.backup(&safety)?;
+    store.backup(&safety, crate::fs::Overwrite::Refuse)?;
     store.restore_from(&args.from).with_context(|| {
         format!(
             "restore from {} failed; the queue is unchanged",
@@ -219,4 +261,23 @@ pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(2)
     })
+}
+
+/// Adds the welcome queue to an empty queue, or takes it out.
+pub fn demo(ctx: &Context, args: DemoArgs) -> Result<()> {
+    let mut store = ctx.open_store(false)?;
+    if args.remove {
+        let n = crate::demo::remove(&mut store)?;
+        println!("removed {n} welcome tickets");
+        return Ok(());
+    }
+    match crate::demo::seed(&mut store)? {
+        0 => Err(user_error(
+            "the welcome queue goes only into an empty queue that never had it",
+        )),
+        n => {
+            println!("added {n} welcome tickets; `firstline demo --remove` takes them out");
+            Ok(())
+        }
+    }
 }

@@ -63,7 +63,7 @@ pub struct ListArgs {
 /// `firstline canned show refund-en --ticket 12`
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// Id or slug.
+    /// Id, slug or shortcut (as `canned list` prints it).
     pub response: String,
     /// Render for this ticket's customer, with greeting and sign-off.
     #[arg(long)]
@@ -117,6 +117,9 @@ pub struct RestoreArgs {
 pub struct ExportArgs {
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Replace the --output file if it exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
     /// Only this language.
     #[arg(long)]
     pub lang: Option<Language>,
@@ -136,6 +139,16 @@ pub struct SuggestArgs {
     pub ticket: i64,
     #[arg(long)]
     pub json: bool,
+}
+
+impl CannedArgs {
+    /// Whether the subcommand adds to the library, so may start a new queue file.
+    pub fn writes(&self) -> bool {
+        matches!(
+            self.command,
+            CannedCommand::Add(_) | CannedCommand::Import(_)
+        )
+    }
 }
 
 /// Runs a `canned` subcommand. The starter library is loaded (or brought up to date)
@@ -160,13 +173,35 @@ pub fn run(ctx: &Context, args: CannedArgs) -> Result<ExitCode> {
     }
 }
 
-fn find(store: &Store, reference: &str) -> Result<CannedResponse> {
+/// A response by id, slug, or the shortcut `canned list` prints (with or without
+/// `;;`). Several responses share a shortcut, one per language and register: the
+/// customer's is chosen when there is one (`customer`), else the composer's first.
+fn find(
+    store: &Store,
+    reference: &str,
+    customer: Option<&crate::model::Customer>,
+) -> Result<CannedResponse> {
     if let Ok(id) = reference.parse::<i64>() {
         return Ok(store.canned_get(id)?);
     }
-    store
-        .canned_by_slug(reference)?
-        .ok_or_else(|| user_error(format!("no canned response with id or slug '{reference}'")))
+    if let Some(item) = store.canned_by_slug(reference)? {
+        return Ok(item);
+    }
+    let typed = format!(
+        "{}{}",
+        canned::SHORTCUT_PREFIX,
+        reference.trim().trim_start_matches(canned::SHORTCUT_PREFIX)
+    );
+    let all = store.canned_list()?;
+    let found = match customer {
+        Some(c) => canned::expand_shortcut_for(&typed, &all, c.language, c.formality),
+        None => canned::expand_shortcut(&typed, &all),
+    };
+    found.map(|(_, item)| item).ok_or_else(|| {
+        user_error(format!(
+            "no canned response with id, slug or shortcut '{reference}'; `firstline canned list` shows them"
+        ))
+    })
 }
 
 fn list(store: &Store, args: ListArgs) -> Result<ExitCode> {
@@ -212,7 +247,11 @@ fn list(store: &Store, args: ListArgs) -> Result<ExitCode> {
 }
 
 fn show(ctx: &Context, store: &Store, args: ShowArgs) -> Result<ExitCode> {
-    let item = find(store, &args.response)?;
+    let customer = match args.ticket {
+        Some(id) => Some(store.customer(store.ticket(id)?.customer_id)?),
+        None => None,
+    };
+    let item = find(store, &args.response, customer.as_ref())?;
     let Some(ticket_id) = args.ticket else {
         if args.json {
             print_json(&item)?;
@@ -356,7 +395,7 @@ fn free_slug(store: &Store, args: &AddArgs) -> Result<String> {
 }
 
 fn edit(store: &mut Store, args: RefArgs) -> Result<ExitCode> {
-    let item = find(store, &args.response)?;
+    let item = find(store, &args.response, None)?;
     let original = canned::edit_document(&item)?;
     let edited = super::edit_in_editor(&original, "canned.toml")?;
     if edited == original {
@@ -371,7 +410,7 @@ fn edit(store: &mut Store, args: RefArgs) -> Result<ExitCode> {
 }
 
 fn remove(store: &mut Store, args: RefArgs) -> Result<ExitCode> {
-    let item = find(store, &args.response)?;
+    let item = find(store, &args.response, None)?;
     let gone = store.canned_delete(item.id)?;
     println!(
         "deleted {} ({}); undo with `firstline canned restore {}`",
@@ -389,28 +428,16 @@ fn export(store: &Store, args: ExportArgs) -> Result<ExitCode> {
     let text = canned::to_toml(&items)?;
     match args.output {
         Some(path) => {
-            write_file(&path, &text)?;
+            crate::fs::write_private(
+                &path,
+                text.as_bytes(),
+                crate::fs::Overwrite::from_force(args.force),
+            )?;
             eprintln!("exported {} responses to {}", items.len(), path.display());
         }
         None => std::io::stdout().lock().write_all(text.as_bytes())?,
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Temp file in the same folder, then rename: an interrupted export never leaves half
-/// a file where a good one was.
-fn write_file(path: &std::path::Path, text: &str) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }
 
 fn import(store: &mut Store, args: ImportArgs) -> Result<ExitCode> {

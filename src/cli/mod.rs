@@ -2,6 +2,36 @@
 //! Everything scriptable lives here; with no subcommand the console opens.
 //! Errors become exit codes: 0 ok, 1 the user's mistake, 2 data or I/O trouble.
 
+/// `println!` for every subcommand: std's panics with a backtrace when the reader
+/// has gone (`firstline doctor | head -c1`); this one ends the program quietly with
+/// exit 0, as `head` expects. Defined before the subcommand modules so theirs
+/// resolve to it (a `macro_rules!` in scope shadows the prelude's) and no command
+/// can forget; writers that return errors are mapped the same way in [`report`].
+macro_rules! println {
+    () => {
+        $crate::cli::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` with the same closed-pipe handling as [`println!`].
+#[allow(unused_macros)] // none yet; a later `print!` must not panic either
+macro_rules! print {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*))
+    };
+}
+
+/// `eprintln!` that never panics: a closed stderr loses the line, nothing more.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 mod admin;
 mod canned;
 mod check;
@@ -35,7 +65,7 @@ pub struct Cli {
     /// Settings file (default: config.toml in your config dir).
     #[arg(long, global = true, env = "FIRSTLINE_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// Do not put the welcome queue into a new database.
+    /// Do not put the welcome queue into the default database on its first run.
     #[arg(long, global = true, env = "FIRSTLINE_NO_DEMO")]
     pub no_demo: bool,
     #[command(subcommand)]
@@ -102,6 +132,24 @@ pub enum Command {
     Packet(packet::PacketArgs),
     /// Watch sites: record availability and speed, one incident ticket per outage.
     Watch(watch::WatchArgs),
+    /// Add the welcome queue of sample tickets, or take it out with --remove.
+    Demo(admin::DemoArgs),
+}
+
+/// Writes to stdout for [`println!`]/[`print!`]; a closed pipe ends the program
+/// quietly (exit 0), any other failure with one line and exit 2.
+#[doc(hidden)]
+pub fn write_stdout(args: std::fmt::Arguments<'_>) {
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "firstline: cannot write output: {e}"
+        );
+        std::process::exit(2);
+    }
 }
 
 /// An error that is the user's to fix (bad id, bad argument): exit code 1.
@@ -117,30 +165,104 @@ pub fn user_error(msg: impl Into<String>) -> anyhow::Error {
 /// What every subcommand gets: where the queue is and the settings.
 pub struct Context {
     pub db_path: PathBuf,
+    /// Whether the user named the queue (`--db` / `FIRSTLINE_DB`) rather than taking
+    /// the default: only the default is created silently and gets the welcome queue.
+    pub db_named: bool,
+    /// Whether this command may create a named queue that does not exist yet.
+    pub may_create_db: bool,
     pub config: Config,
     pub no_demo: bool,
 }
 
 impl Context {
-    /// Opens the queue. A brand-new file gets the welcome queue unless `--no-demo`
-    /// or `seed` is false (imports start from a clean slate).
+    /// Opens the queue. The default one is created on first use, folder and all,
+    /// with the welcome queue unless `--no-demo` or `seed` is false (imports start
+    /// from a clean slate). A named one is only ever created by a command that
+    /// writes ([`Context::check_db`]) and never gets demo tickets: a typo must not
+    /// look like a queue.
     pub fn open_store(&self, seed: bool) -> anyhow::Result<Store> {
+        self.check_db()?;
+        if !self.db_named {
+            let dir = crate::fs::folder_of(&self.db_path);
+            crate::fs::create_private_dir(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
         let mut store = Store::open(&self.db_path)?;
-        if seed && !self.no_demo && store.was_created() {
+        if seed && !self.no_demo && !self.db_named && store.was_created() {
             crate::demo::seed(&mut store).context("could not add the welcome queue")?;
         }
         crate::canned::ensure_starter(&mut store).context("could not load the starter replies")?;
         Ok(store)
     }
+
+    /// A named queue that does not exist is created only by a command that writes,
+    /// in a folder that exists; anything else is a typo until proven otherwise.
+    /// Checked when the store is opened, so a command's own argument errors come first.
+    pub fn check_db(&self) -> anyhow::Result<()> {
+        let db = &self.db_path;
+        if !self.db_named || db.exists() {
+            return Ok(());
+        }
+        if !self.may_create_db {
+            return Err(user_error(format!(
+                "there is no queue at {}; check --db (`firstline new`, `import` or `demo` start a new one)",
+                db.display()
+            )));
+        }
+        let dir = crate::fs::folder_of(db);
+        if !dir.is_dir() {
+            return Err(user_error(format!(
+                "--db {}: the folder {} does not exist; create it first or fix the path",
+                db.display(),
+                dir.display()
+            )));
+        }
+        Ok(())
+    }
 }
 
 /// Parses arguments, runs the command, and turns errors into exit codes.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(&err),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(err) => report(&err),
     }
+}
+
+/// Help and version go to stdout with exit 0. Everything else clap refuses (a bad
+/// id, an unknown status, a missing argument) is the user's mistake: exit 1 with
+/// one line, not clap's exit 2, which the README keeps for data and I/O trouble.
+fn usage_error(err: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        let _ = err.print();
+        return ExitCode::SUCCESS;
+    }
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "firstline: {}", one_line(&err.render().to_string()));
+    ExitCode::from(1)
+}
+
+/// Clap's message on one line: the error, the possible values and tip it offers,
+/// without the usage block (`--help` has it).
+fn one_line(rendered: &str) -> String {
+    let mut parts = Vec::new();
+    for line in rendered.lines().map(str::trim) {
+        if line.starts_with("Usage:") || line.starts_with("For more information") {
+            break;
+        }
+        if !line.is_empty() {
+            parts.push(line.trim_start_matches("error: "));
+        }
+    }
+    format!("{}; see --help", parts.join(" "))
 }
 
 fn report(err: &anyhow::Error) -> ExitCode {
@@ -148,6 +270,9 @@ fn report(err: &anyhow::Error) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let user = err.downcast_ref::<UserError>().is_some()
+        || err
+            .downcast_ref::<crate::fs::WriteError>()
+            .is_some_and(|e| matches!(e, crate::fs::WriteError::Exists(_)))
         || err
             .downcast_ref::<StoreError>()
             .is_some_and(StoreError::is_user_error)
@@ -172,7 +297,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config_path = cli.config.clone().unwrap_or_else(crate::paths::config_path);
     let config = Config::load(&config_path)?;
     let ctx = Context {
-        db_path: cli.db.clone().unwrap_or_else(crate::paths::default_db_path),
+        db_path: match &cli.db {
+            Some(named) => checked_db_path(named)?,
+            None => crate::paths::default_db_path(),
+        },
+        db_named: cli.db.is_some(),
+        may_create_db: cli.command.as_ref().is_none_or(Command::may_start_a_queue),
         config,
         no_demo: cli.no_demo,
     };
@@ -199,7 +329,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Snooze(a)) => ok(tickets::snooze(&ctx, a)),
         Some(Command::Merge(a)) => ok(tickets::merge(&ctx, a)),
         Some(Command::Search(a)) => ok(show::search(&ctx, a)),
-        Some(Command::Import(a)) => import::run(&ctx, a),
+        Some(Command::Import(a)) => {
+            all_paths_exist(&a.paths)?;
+            import::run(&ctx, a)
+        }
         Some(Command::Send(a)) => outbox::send(&ctx, a),
         Some(Command::Outbox(a)) => outbox::run(&ctx, a),
         Some(Command::Canned(a)) => canned::run(&ctx, a),
@@ -215,6 +348,58 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Report(a)) => ok(report::run(&ctx, a)),
         Some(Command::Packet(a)) => ok(packet::run(&ctx, a)),
         Some(Command::Watch(a)) => watch::run(&ctx, a),
+        Some(Command::Demo(a)) => ok(admin::demo(&ctx, a)),
+    }
+}
+
+/// A `--db` value that looks like a URL is never taken for a file name (it would
+/// make a SQLite file under `./postgres:/`).
+fn checked_db_path(named: &std::path::Path) -> anyhow::Result<PathBuf> {
+    let text = named.to_string_lossy();
+    let url_scheme = text
+        .split_once("://")
+        .map(|(scheme, _)| scheme)
+        .filter(|s| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        });
+    if let Some(scheme) = url_scheme {
+        return Err(user_error(format!(
+            "--db {text}: this firstline keeps the queue in a SQLite file and cannot use a {scheme}:// URL; pass a file path"
+        )));
+    }
+    Ok(named.to_path_buf())
+}
+
+/// A path to import that is not there is a typo to report as such, before any
+/// work, not a file that turned out to be "not mail".
+fn all_paths_exist(paths: &[PathBuf]) -> anyhow::Result<()> {
+    match paths.iter().find(|p| p.as_os_str() != "-" && !p.exists()) {
+        Some(missing) => Err(user_error(format!(
+            "{} does not exist; check the path",
+            missing.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
+impl Command {
+    /// Whether this command may create a new, named queue file: it adds tickets or
+    /// replies to an empty queue (the console is one: it writes). Commands that read,
+    /// or change a ticket that must already exist, say the file is missing instead.
+    fn may_start_a_queue(&self) -> bool {
+        match self {
+            Command::New(_)
+            | Command::Import(_)
+            | Command::ImportJson(_)
+            | Command::Restore(_)
+            | Command::Dev(_)
+            | Command::Watch(_) => true,
+            Command::Demo(a) => !a.remove,
+            Command::Canned(a) => a.writes(),
+            _ => false,
+        }
     }
 }
 

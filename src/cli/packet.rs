@@ -25,6 +25,9 @@ pub struct PacketArgs {
     /// Write to this file instead of stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Replace the --out file if it exists.
+    #[arg(long, requires = "out")]
+    pub force: bool,
 }
 
 /// Runs `firstline packet`.
@@ -34,7 +37,7 @@ pub fn run(ctx: &Context, args: PacketArgs) -> Result<()> {
     let text = render(ctx, &detail);
     match args.out {
         Some(path) => {
-            super::report::write_file(&path, &text)?;
+            super::report::write_file(&path, &text, crate::fs::Overwrite::from_force(args.force))?;
             eprintln!(
                 "escalation packet for #{} written to {}",
                 args.id,

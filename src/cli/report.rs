@@ -1,13 +1,14 @@
 //! `firstline report`: the owner's report over a period as text, JSON or a
 //! self-contained HTML file.
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{print_json, user_error, Context};
+use crate::fs::Overwrite;
 use crate::report;
 
 /// Output formats.
@@ -37,6 +38,9 @@ pub struct ReportArgs {
     /// Write to this file instead of stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Replace the --out file if it exists.
+    #[arg(long, requires = "out")]
+    pub force: bool,
 }
 
 /// Runs `firstline report`.
@@ -74,7 +78,7 @@ pub fn run(ctx: &Context, args: ReportArgs) -> Result<()> {
         }
     };
     match args.out {
-        Some(path) => write_file(&path, &body),
+        Some(path) => write_file(&path, &body, Overwrite::from_force(args.force)),
         None => {
             std::io::stdout().lock().write_all(body.as_bytes())?;
             Ok(())
@@ -91,18 +95,9 @@ fn parse_until(text: &str, config: &crate::config::SlaConfig) -> Option<DateTime
     Some(cal.to_utc(date.succ_opt()?.and_time(chrono::NaiveTime::MIN)))
 }
 
-/// Writes a file the user will send on: temp file in the same folder, then rename,
-/// so a crash never leaves half a report under the final name.
-pub(super) fn write_file(path: &Path, body: &str) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
-    tmp.write_all(body.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+/// Writes a file the user will send on (a report, a packet): private, in place only
+/// when complete, and never over an existing file unless `overwrite` says so.
+pub(super) fn write_file(path: &Path, body: &str, overwrite: Overwrite) -> Result<()> {
+    crate::fs::write_private(path, body.as_bytes(), overwrite)?;
     Ok(())
 }

@@ -2,11 +2,11 @@
 //! (`<db>.attachments/<sha256>`), so a file sent twice is stored once and a backup of
 //! the data folder carries it. Metadata lives in the message row.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::parse::ParsedAttachment;
 use super::{sha256_hex, MailError};
+use crate::fs::{Overwrite, WriteError};
 use crate::model::Attachment;
 
 /// Where and how much attachment content is kept.
@@ -58,21 +58,12 @@ pub(crate) fn write_once(dir: &Path, name: &str, content: &[u8]) -> Result<(), M
     if target.exists() {
         return Ok(());
     }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
+    crate::fs::create_private_dir(dir).map_err(|e| MailError::io(dir, e))?;
+    match crate::fs::write_private(&target, content, Overwrite::Refuse) {
+        // Same name, same content (a content hash, a Message-ID): already done.
+        Ok(_) | Err(WriteError::Exists(_)) => Ok(()),
+        Err(WriteError::Io { path, source }) => Err(MailError::io(path, source)),
     }
-    builder.create(dir).map_err(|e| MailError::io(dir, e))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| MailError::io(dir, e))?;
-    tmp.write_all(content)
-        .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| MailError::io(tmp.path(), e))?;
-    tmp.persist(&target)
-        .map_err(|e| MailError::io(&target, e.error))?;
-    Ok(())
 }
 
 /// Longest file name kept, in bytes (most file systems stop at 255).
@@ -164,25 +155,14 @@ pub fn save_attachment(
     let source = attachments_dir.join(sha);
     let content = std::fs::read(&source).map_err(|e| MailError::io(&source, e))?;
     let target = dest_dir.join(safe_filename(&attachment.filename));
-    if !overwrite && target.symlink_metadata().is_ok() {
-        return Ok(SaveOutcome::Exists(target));
-    }
-    let mut tmp =
-        tempfile::NamedTempFile::new_in(dest_dir).map_err(|e| MailError::io(dest_dir, e))?;
-    tmp.write_all(&content)
-        .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| MailError::io(tmp.path(), e))?;
-    if overwrite {
-        tmp.persist(&target)
-            .map_err(|e| MailError::io(&target, e.error))?;
-        return Ok(SaveOutcome::Saved(target));
-    }
-    // No-clobber rename: a file that appeared since the check above is kept too.
-    match tmp.persist_noclobber(&target) {
-        Ok(_) => Ok(SaveOutcome::Saved(target)),
-        Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
-            Ok(SaveOutcome::Exists(target))
-        }
-        Err(e) => Err(MailError::io(&target, e.error)),
+    let overwrite = if overwrite {
+        Overwrite::Replace
+    } else {
+        Overwrite::Refuse
+    };
+    match crate::fs::write_private(&target, &content, overwrite) {
+        Ok(target) => Ok(SaveOutcome::Saved(target)),
+        Err(WriteError::Exists(target)) => Ok(SaveOutcome::Exists(target)),
+        Err(WriteError::Io { path, source }) => Err(MailError::io(path, source)),
     }
 }

@@ -24,7 +24,7 @@ pub fn save_attachments(
     attachments: &[Attachment],
     dest: &Path,
 ) -> Result<(Vec<PathBuf>, Vec<String>), MailError> {
-    std::fs::create_dir_all(dest).map_err(|e| MailError::io(dest, e))?;
+    crate::fs::create_private_dir(dest).map_err(|e| MailError::io(dest, e))?;
     let mut saved = Vec::new();
     let mut missing = Vec::new();
     for a in attachments {

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::{schema, Result, Store, StoreError};
+use crate::fs::{Overwrite, PrivateFile, WriteError};
 
 /// What `doctor` tells the user about their queue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,36 +90,24 @@ impl Store {
     }
 
     /// Copies the live database to `dest` with SQLite's online backup API, safe while
-    /// other firstline processes keep writing. Writes a temp file beside `dest` and
-    /// renames it, so a half-written backup never replaces a good one.
-    pub fn backup(&self, dest: &Path) -> Result<()> {
-        let io = |context: String| move |source| StoreError::Io { context, source };
-        // A name of this process's own: two consoles started together both take
-        // the daily backup, and must not write into one temp file.
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let tmp = dest.with_extension(format!(
-            "{}-{nanos}.firstline-backup-tmp",
-            std::process::id()
-        ));
-        let copy = || -> Result<()> {
-            {
-                let mut out = Connection::open(&tmp)?;
-                let backup = Backup::new(&self.conn, &mut out)?;
-                backup.run_to_completion(256, Duration::from_millis(5), None)?;
-            }
-            std::fs::File::open(&tmp)
-                .and_then(|f| f.sync_all())
-                .map_err(io(format!("cannot sync {}", tmp.display())))?;
-            std::fs::rename(&tmp, dest).map_err(io(format!("cannot write {}", dest.display())))
-        };
-        let result = copy();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
+    /// other firstline processes keep writing. The copy is written into a private
+    /// (0600) temp file beside `dest` and moved into place, so a half-written backup
+    /// never replaces a good one and the customers' mail is never world-readable.
+    /// An existing `dest` is kept unless `overwrite` says to replace it.
+    pub fn backup(&self, dest: &Path, overwrite: Overwrite) -> Result<()> {
+        if overwrite == Overwrite::Refuse && dest.symlink_metadata().is_ok() {
+            return Err(WriteError::Exists(dest.to_path_buf()).into());
         }
-        result
+        let file = PrivateFile::begin(dest)?;
+        {
+            // SQLite writes into the existing empty file and keeps its mode; its
+            // journal takes the same mode.
+            let mut out = Connection::open(file.path())?;
+            let backup = Backup::new(&self.conn, &mut out)?;
+            backup.run_to_completion(256, Duration::from_millis(5), None)?;
+        }
+        file.finish(overwrite)?;
+        Ok(())
     }
 }
 
@@ -132,13 +121,13 @@ pub fn daily_backup(
     today: chrono::NaiveDate,
 ) -> Result<Option<std::path::PathBuf>> {
     let io = |context: String| move |source| StoreError::Io { context, source };
-    super::create_private_dir(dir)?;
+    crate::fs::create_private_dir(dir).map_err(io(format!("cannot create {}", dir.display())))?;
     let dest = dir.join(format!("firstline-{}.db", today.format("%Y-%m-%d")));
-    let written = if dest.exists() {
-        None
-    } else {
-        store.backup(&dest)?;
-        Some(dest)
+    // Two consoles started together both try; whoever comes second finds it taken.
+    let written = match store.backup(&dest, Overwrite::Refuse) {
+        Ok(()) => Some(dest),
+        Err(StoreError::Write(WriteError::Exists(_))) => None,
+        Err(e) => return Err(e),
     };
     let mut existing: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
         .map_err(io(format!("cannot list {}", dir.display())))?

@@ -7,6 +7,7 @@
 
 mod canned;
 mod customers;
+mod demo;
 mod dump;
 mod followups;
 mod health;
@@ -64,6 +65,9 @@ pub enum StoreError {
     Invalid(String),
     #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
+    /// A private file (a backup) could not be written, or would replace one.
+    #[error(transparent)]
+    Write(#[from] crate::fs::WriteError),
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -87,7 +91,10 @@ impl StoreError {
     pub fn is_user_error(&self) -> bool {
         matches!(
             self,
-            StoreError::NotFound { .. } | StoreError::Invalid(_) | StoreError::Conflict { .. }
+            StoreError::NotFound { .. }
+                | StoreError::Invalid(_)
+                | StoreError::Conflict { .. }
+                | StoreError::Write(crate::fs::WriteError::Exists(_))
         )
     }
 }
@@ -109,10 +116,9 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed, mode 0600) the database at `path` and migrates it.
+    /// The folder must exist: only the caller knows whether a missing one is the
+    /// default data dir (create it) or a typo (say so), see `cli::Context`.
     pub fn open(path: &Path) -> Result<Store> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            create_private_dir(dir)?;
-        }
         create_private_file(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
@@ -271,23 +277,6 @@ fn default_actor() -> String {
     std::env::var("FIRSTLINE_AGENT")
         .or_else(|_| std::env::var("USER"))
         .unwrap_or_else(|_| "agent".into())
-}
-
-fn create_private_dir(dir: &Path) -> Result<()> {
-    if dir.exists() {
-        return Ok(());
-    }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(dir).map_err(|source| StoreError::Io {
-        context: format!("cannot create {}", dir.display()),
-        source,
-    })
 }
 
 fn create_private_file(path: &Path) -> Result<()> {

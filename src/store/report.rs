@@ -29,8 +29,9 @@ impl Store {
         let ids: Vec<i64> = stmt
             .query_map([to_ts(since)], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
+        let demo = self.demo_ticket_ids()?; // the welcome queue is not the owner's work
         let mut data = ReportData::default();
-        for id in ids {
+        for id in ids.into_iter().filter(|id| !demo.contains(id)) {
             data.tickets.push(self.ticket(id)?);
             data.messages.extend(self.messages(id)?);
             data.events.extend(self.events(Some(id))?);

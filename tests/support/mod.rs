@@ -67,7 +67,13 @@ impl Console {
         Console::launch(db, config, &[], env)
     }
 
+    /// A console on `db`. A database that does not exist yet first gets the welcome
+    /// queue (`firstline demo`, as the default queue gets it on its first run) unless
+    /// the test passed `--no-demo`: a named queue never gets it by itself.
     fn launch(db: &Path, config: &Path, args: &[&str], env: &[(&str, &Path)]) -> Console {
+        if !db.exists() && !args.contains(&"--no-demo") {
+            run_ok(cli(db, config).arg("demo"));
+        }
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {

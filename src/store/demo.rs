@@ -1,0 +1,93 @@
+//! Which tickets are the welcome queue's, so they can be left out of reports and
+//! taken out again (`firstline demo --remove`). The ids are kept in `meta` rather
+//! than a column: the demo is a fact about a handful of rows, not part of every
+//! ticket's shape.
+
+use rusqlite::params;
+
+use super::{Result, Store};
+use crate::model::TicketId;
+
+/// The `meta` key listing the welcome tickets' ids, comma-separated.
+const DEMO_TICKETS: &str = "demo_tickets";
+
+impl Store {
+    /// Records `ids` as welcome-queue tickets (added to those already recorded).
+    pub fn mark_demo(&mut self, ids: &[TicketId]) -> Result<()> {
+        let mut all = self.demo_ticket_ids()?;
+        for id in ids {
+            if !all.contains(id) {
+                all.push(*id);
+            }
+        }
+        let text: Vec<String> = all.iter().map(|id| id.to_string()).collect();
+        self.set_meta(DEMO_TICKETS, &text.join(","))
+    }
+
+    /// The welcome-queue tickets still in the queue.
+    pub fn demo_ticket_ids(&self) -> Result<Vec<TicketId>> {
+        Ok(self
+            .meta(DEMO_TICKETS)?
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|id| id.trim().parse().ok())
+            .collect())
+    }
+
+    /// Deletes the welcome tickets with everything hanging off them (messages,
+    /// drafts, outbox entries, follow-ups, events, index rows) and their customers
+    /// when no other ticket is theirs, in one transaction. A welcome ticket that a
+    /// real ticket was merged into holds real mail and is kept (and stays marked).
+    /// Returns how many tickets went.
+    pub fn remove_demo(&mut self) -> Result<usize> {
+        let ids = self.demo_ticket_ids()?;
+        let tx = self.write()?;
+        let mut removed = 0;
+        let mut kept = Vec::new();
+        for id in &ids {
+            let merged_into: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM events WHERE ticket_id = ?1 AND kind = 'merged')",
+                [id],
+                |r| r.get(0),
+            )?;
+            if merged_into {
+                kept.push(id.to_string());
+                continue;
+            }
+            let customer: Option<i64> = {
+                use rusqlite::OptionalExtension;
+                tx.query_row("SELECT customer_id FROM tickets WHERE id = ?1", [id], |r| {
+                    r.get(0)
+                })
+                .optional()?
+            };
+            let Some(customer) = customer else {
+                continue;
+            };
+            tx.execute(
+                "DELETE FROM search_index WHERE rowid IN
+                 (SELECT id FROM messages WHERE ticket_id = ?1)",
+                [id],
+            )?;
+            tx.execute("DELETE FROM messages WHERE ticket_id = ?1", [id])?;
+            tx.execute("DELETE FROM events WHERE ticket_id = ?1", [id])?;
+            tx.execute("DELETE FROM tickets WHERE id = ?1", [id])?;
+            tx.execute(
+                "DELETE FROM customers WHERE id = ?1
+                 AND NOT EXISTS (SELECT 1 FROM tickets WHERE customer_id = ?1)",
+                params![customer],
+            )?;
+            removed += 1;
+        }
+        if kept.is_empty() {
+            tx.execute("DELETE FROM meta WHERE key = ?1", [DEMO_TICKETS])?;
+        } else {
+            tx.execute(
+                "UPDATE meta SET value = ?2 WHERE key = ?1",
+                params![DEMO_TICKETS, kept.join(",")],
+            )?;
+        }
+        tx.commit()?;
+        Ok(removed)
+    }
+}
