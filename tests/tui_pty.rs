@@ -258,3 +258,96 @@ fn watched_maildir_is_imported_at_start_and_new_mail_appears_live() {
         "the status bar says mail arrived:\n{screen}"
     );
 }
+
+/// Two customers waiting: Ігор (urgent, so first in the list) and Marco. Answering
+/// Ігор moves him out of "Needs reply" and puts Marco under the cursor.
+fn igor_and_marco(db: &Path) -> (i64, i64) {
+    let mut store = Store::open(db).unwrap();
+    let mut add = |subject: &str, name: &str, email: &str, priority: Priority, body: &str| {
+        store
+            .create_ticket(&NewTicket {
+                subject: subject.into(),
+                customer: NewCustomer {
+                    name: name.into(),
+                    email: Some(email.into()),
+                    ..Default::default()
+                },
+                channel: Channel::Email,
+                priority,
+                status: Status::New,
+                tags: vec![],
+                first_message: NewMessage {
+                    direction: Direction::Inbound,
+                    author: name.into(),
+                    body: body.into(),
+                    ..Default::default()
+                },
+            })
+            .unwrap()
+    };
+    let igor = add(
+        "Ви знову списали гроші без попередження",
+        "Ігор Бондаренко",
+        "igor.bondarenko@example.com",
+        Priority::Urgent,
+        "Добрий день. Ви знову списали гроші з картки без попередження. Поверніть, будь ласка.",
+    );
+    let marco = add(
+        "Partner payout for October hasn't arrived",
+        "Marco Rossi",
+        "marco@rossi-travel.example",
+        Priority::Low,
+        "Hi, our October payout has not arrived yet. Could you check?",
+    );
+    (igor, marco)
+}
+
+/// Sends what is in the composer, saying yes if the tone check asks first.
+fn send_reply(console: &mut Console) {
+    console.send("\x13"); // Ctrl-S
+    let screen = console.wait_until("the reply sent or the tone question asked", |s| {
+        s.contains("sent · u to undo") || s.contains("Send anyway?")
+    });
+    if screen.contains("Send anyway?") {
+        console.send("y");
+        console.wait_for("sent · u to undo");
+    }
+}
+
+#[test]
+fn undo_reopens_the_ticket_the_reply_was_for_in_the_console() {
+    let (_dir, db, config) = temp_paths();
+    std::fs::write(
+        &config,
+        "[agent]\nname = \"Olena Test\"\n[mail]\nundo_seconds = 600\n",
+    )
+    .unwrap();
+    let (igor, marco) = igor_and_marco(&db);
+    let mut console = Console::start(&db, &config);
+    console.wait_for("Ви знову списали");
+    console.send("\r");
+    console.send("r");
+    console.wait_for("Reply to Ігор Бондаренко");
+    let reply = "Вибачте, повернемо кошти сьогодні.";
+    console.type_text(reply);
+    console.wait_for(reply);
+    send_reply(&mut console);
+    console.send("u");
+    let screen = console.wait_for("reply cancelled; it is back in the composer");
+    assert!(
+        screen.contains("Reply to Ігор Бондаренко") && screen.contains(reply),
+        "undo shows Ігор's ticket with the reply in the composer:\n{screen}"
+    );
+    assert!(!screen.contains("Reply to Marco"), "{screen}");
+    console.type_text(" Дякуємо!");
+    console.wait_for("Дякуємо!");
+    console.send("\x03"); // Ctrl-C saves the draft and quits
+    assert!(console.wait_exit().success());
+    let store = Store::open(&db).unwrap();
+    assert_eq!(
+        store.draft(igor).unwrap().map(|d| d.body),
+        Some(format!("{reply} Дякуємо!"))
+    );
+    assert_eq!(store.draft(marco).unwrap(), None, "nothing went to Marco");
+    assert!(outbound_bodies(&db).is_empty(), "no reply remains");
+}

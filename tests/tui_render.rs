@@ -396,8 +396,50 @@ mod state {
         assert!(app.composer.is_empty());
         assert_eq!(app.message.as_ref().unwrap().text, "sent · u to undo");
         assert_eq!(app.store.draft(id).unwrap(), None);
+    }
+
+    /// Issue #13 item 1: after a send the ticket leaves "Needs reply" and another row
+    /// is under the cursor; undo must still reopen the ticket the reply was for.
+    #[test]
+    fn undo_reopens_the_ticket_the_reply_was_for_with_its_text() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "Enter r");
+        type_text(&mut app, "Your refund is on its way.");
+        press(&mut app, "ctrl-s");
+        assert_ne!(
+            app.selected_ticket().map(|r| r.ticket.id),
+            Some(id),
+            "the fixture must move the cursor off the answered ticket for this test to mean anything"
+        );
         press(&mut app, "u");
-        assert!(app.message.is_some());
+        assert_eq!(
+            app.message.as_ref().unwrap().text,
+            "reply cancelled; it is back in the composer"
+        );
+        assert_eq!(app.open.as_ref().unwrap().detail.ticket.id, id);
+        assert_eq!(app.composer.ticket, Some(id));
+        assert_eq!(app.composer.mode, ComposeMode::Reply);
+        assert_eq!(app.composer.text(), "Your refund is on its way.");
+        assert_eq!(app.focus, Focus::Composer);
+        assert_eq!(app.selected_ticket().map(|r| r.ticket.id), Some(id));
+        assert!(
+            app.store
+                .messages(id)
+                .unwrap()
+                .iter()
+                .all(|m| m.direction != Direction::Outbound),
+            "the reply left the thread"
+        );
+        assert!(app.store.outbox_entries(true).unwrap().is_empty());
+        // The next thing typed goes to the same customer.
+        type_text(&mut app, " Sorry!");
+        app.flush_draft().unwrap();
+        assert_eq!(
+            app.store.draft(id).unwrap().unwrap().body,
+            "Your refund is on its way. Sorry!"
+        );
     }
 
     #[test]

@@ -117,13 +117,17 @@ impl App {
                 body,
             } => {
                 if crate::mail::cancel_reply(&mut self.store, message).map_err(mail_error)? {
+                    // Reload first, then open: the reply's ticket is back in the view,
+                    // and it, not the row under the cursor, gets the composer.
+                    self.reload()?;
+                    self.follow_selected(Some(ticket));
                     self.open_ticket(ticket, false)?;
                     self.composer.mode = ComposeMode::Reply;
                     self.composer.set_text(&body);
                     self.composer.dirty_since = Some(Instant::now());
                     self.flush_draft()?;
-                    self.reload()?;
                     self.focus = Focus::Composer;
+                    self.recheck_tone();
                     self.info("reply cancelled; it is back in the composer");
                 } else {
                     self.error("too late to undo: the reply has already left");
