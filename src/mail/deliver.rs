@@ -122,25 +122,27 @@ pub fn deliver_now(
     config: &Config,
     scope: ClaimScope,
 ) -> Result<DeliveryReport, MailError> {
-    let claimed = store.claim_outbound(scope)?;
+    let due = store.outbound_due(scope)?;
     let mut report = DeliveryReport::default();
-    if claimed.is_empty() {
+    if due.is_empty() {
         return Ok(report);
     }
-    let transport = match Transport::from_config(config, store.path()) {
-        Ok(t) => t,
-        Err(e) => {
-            // Nowhere to send: the replies wait, with the reason on them.
-            let retry = Utc::now() + Duration::seconds(60);
-            for c in claimed {
+    let transport = Transport::from_config(config, store.path());
+    // Each reply is claimed just before it is handed over, never the whole round at
+    // once: quitting mid-round leaves the rest queued, not stranded as `unknown`.
+    for id in due {
+        let Some(c) = store.claim_outbound(id, scope)? else {
+            continue; // undone or taken by another process meanwhile
+        };
+        match &transport {
+            Ok(t) => deliver_one(store, t, c, &mut report)?,
+            Err(e) => {
+                // Nowhere to send: the reply waits, with the reason on it.
+                let retry = Utc::now() + Duration::seconds(60);
                 store.mark_outbound_failed(c.id, &e.to_string(), Some(retry))?;
                 report.failed.push((c.message, e.to_string()));
             }
-            return Ok(report);
         }
-    };
-    for c in claimed {
-        deliver_one(store, &transport, c, &mut report)?;
     }
     Ok(report)
 }

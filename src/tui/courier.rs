@@ -26,9 +26,12 @@ pub struct Courier {
 }
 
 impl Courier {
-    /// Starts delivering for the queue at `path` with its own connection.
-    pub fn start(path: &Path, config: Config) -> Option<Courier> {
-        let mut store = Store::open(path).ok()?;
+    /// Starts delivering for the queue at `path` with its own connection. The error
+    /// is a sentence for the status bar: replies that silently never leave are worse
+    /// than a console that says so.
+    pub fn start(path: &Path, config: Config) -> Result<Courier, String> {
+        let mut store = Store::open(path)
+            .map_err(|e| format!("replies are not being sent (the courier cannot open the queue: {e}); restart firstline"))?;
         let (tx, reports) = mpsc::channel();
         thread::Builder::new()
             .name("firstline-courier".into())
@@ -52,8 +55,12 @@ impl Courier {
                 }
                 thread::sleep(EVERY);
             })
-            .ok()?;
-        Some(Courier { reports })
+            .map_err(|e| {
+                format!(
+                    "replies are not being sent (cannot start the courier: {e}); restart firstline"
+                )
+            })?;
+        Ok(Courier { reports })
     }
 
     /// Reports that arrived since the last call.
