@@ -40,7 +40,8 @@ fn opens_a_ticket_sends_a_reply_and_quits() {
     console.type_text(reply);
     console.wait_for(reply);
     console.send("\x13"); // Ctrl-S
-    let screen = console.wait_for("sent · u to undo");
+                          // The demo's first ticket has only a phone number: recorded at once, no undo.
+    let screen = console.wait_for("reply recorded; no e-mail address");
     assert!(
         screen.contains("(reply)"),
         "the sent reply is shown:\n{screen}"
@@ -350,4 +351,83 @@ fn undo_reopens_the_ticket_the_reply_was_for_in_the_console() {
     );
     assert_eq!(store.draft(marco).unwrap(), None, "nothing went to Marco");
     assert!(outbound_bodies(&db).is_empty(), "no reply remains");
+}
+
+/// Issue #13 item 2 in the console: the countdown names the customer while the reply
+/// waits, and quitting then asks; `t` takes the reply back into the draft.
+#[test]
+fn undo_window_counts_down_and_quitting_asks_in_the_console() {
+    let (_dir, db, config) = temp_paths();
+    std::fs::write(
+        &config,
+        "[agent]\nname = \"Olena Test\"\n[mail]\nundo_seconds = 600\n",
+    )
+    .unwrap();
+    let (igor, _) = igor_and_marco(&db);
+    let mut console = Console::start(&db, &config);
+    console.wait_for("Ви знову списали");
+    console.send("\r");
+    console.send("r");
+    console.wait_for("Reply to Ігор Бондаренко");
+    let reply = "Вибачте, повернемо кошти сьогодні.";
+    console.type_text(reply);
+    console.wait_for(reply);
+    send_reply(&mut console);
+    console.wait_until("the countdown to Ігор", |s| {
+        s.contains("to Ігор Бондаренко in ") && s.contains(" s · u undo")
+    });
+    console.send("q");
+    console.wait_for("keep queued");
+    console.send("t");
+    assert!(console.wait_exit().success());
+    let store = Store::open(&db).unwrap();
+    assert!(
+        store
+            .draft(igor)
+            .unwrap()
+            .is_some_and(|d| d.body.starts_with(reply)),
+        "taken back into Ігор's draft"
+    );
+    assert!(outbound_bodies(&db).is_empty(), "no reply remains");
+}
+
+/// Issue #13 item 4 in the console: with no `[agent] name` the first Ctrl-S asks for
+/// it, the reply is signed with it, and config.toml keeps it for next time.
+#[test]
+fn no_identity_the_console_asks_for_the_name_and_writes_config() {
+    let (_dir, db, config) = temp_paths();
+    std::fs::write(&config, "[mail]\nundo_seconds = 600\n").unwrap();
+    let (igor, _) = igor_and_marco(&db);
+    let mut console = Console::start(&db, &config);
+    console.wait_for("Ви знову списали");
+    console.send("\r");
+    console.send("r");
+    console.wait_for("Reply to Ігор Бондаренко");
+    console.type_text("Вибачте, повернемо кошти сьогодні.");
+    console.wait_for("повернемо кошти");
+    console.send("\x13");
+    console.wait_for("Your name, as customers will see it");
+    console.type_text("Олена Коваль");
+    console.send("\r");
+    let screen = console.wait_until("the reply sent or the tone question asked", |s| {
+        s.contains("sent · u to undo") || s.contains("Send anyway?")
+    });
+    if screen.contains("Send anyway?") {
+        console.send("y");
+        console.wait_for("sent · u to undo");
+    }
+    console.send("q");
+    console.wait_for("keep queued");
+    console.send("k");
+    assert!(console.wait_exit().success());
+    let store = Store::open(&db).unwrap();
+    let last = store.messages(igor).unwrap().pop().unwrap();
+    assert_eq!(last.direction, Direction::Outbound);
+    assert_eq!(last.author, "Олена Коваль");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("undo_seconds = 600"), "{text}");
+    assert_eq!(
+        firstline::config::Config::parse(&text).unwrap().agent.name,
+        "Олена Коваль"
+    );
 }

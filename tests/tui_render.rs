@@ -442,6 +442,166 @@ mod state {
         );
     }
 
+    /// Sends `text` as a reply on the open ticket, answering the tone question yes.
+    fn send_reply(app: &mut App, text: &str) {
+        press(app, "r");
+        type_text(app, text);
+        press(app, "ctrl-s");
+        if matches!(app.popup, Some(Popup::Confirm { .. })) {
+            press(app, "y");
+        }
+    }
+
+    fn reply_until(app: &App) -> DateTime<Utc> {
+        match app.undo.last() {
+            Some(firstline::tui::app::UndoEntry::Reply { until, .. }) => *until,
+            other => panic!("no reply on the undo stack: {other:?}"),
+        }
+    }
+
+    /// Issue #13 item 2: the undo window shows whom the reply goes to and how long
+    /// is left, and stops offering `u` once it is over.
+    #[test]
+    fn undo_window_countdown_shows_whom_and_seconds_left() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        press(&mut app, "Enter");
+        let name = app.open.as_ref().unwrap().detail.customer.name.clone();
+        send_reply(&mut app, "Your refund is on its way.");
+        assert_eq!(app.store.outbox_entries(false).unwrap().len(), 1);
+        let until = reply_until(&app);
+        app.clock = Some(until - Duration::seconds(7));
+        let screen = shot(&app, 120, 40);
+        assert!(
+            screen.contains(&format!("to {name} in 7 s · u undo")),
+            "{screen}"
+        );
+        app.clock = Some(until + Duration::seconds(1));
+        app.tick(std::time::Instant::now()).unwrap();
+        let screen = shot(&app, 120, 40);
+        assert!(!screen.contains("u undo"), "{screen}");
+        assert!(!screen.contains("u to undo"), "{screen}");
+        assert!(screen.contains("undo window is over"), "{screen}");
+    }
+
+    /// Issue #13 item 2: a reply with no e-mail address is recorded at once; the
+    /// console says so and offers no undo it could not keep.
+    #[test]
+    fn undo_window_is_not_offered_for_a_chat_reply_recorded_at_once() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let row = (0..app.inbox.len())
+            .find(|i| app.inbox.row(*i).unwrap().customer_name == "Олена Коваль")
+            .expect("the fixture has Олена's chat ticket");
+        app.select(row).unwrap();
+        press(&mut app, "Enter");
+        send_reply(&mut app, "Добрий день! Надіслала посилання ще раз.");
+        let message = app.message.clone().unwrap().text;
+        assert!(message.contains("no undo"), "{message}");
+        assert!(!message.contains("u to undo"), "{message}");
+        assert!(app.waiting_reply().is_none());
+        assert!(!shot(&app, 120, 40).contains("u undo"));
+    }
+
+    /// Issue #13 item 2: quitting while a reply waits asks; Esc stays, `k` keeps it
+    /// queued, `t` takes it back into the draft, `s` sends it now.
+    #[test]
+    fn undo_window_quit_asks_send_now_keep_queued_or_take_back() {
+        use firstline::store::OutboxState;
+        for (key, state) in [
+            ("k", Some(OutboxState::Queued)),
+            ("t", None),
+            ("s", Some(OutboxState::Sent)),
+        ] {
+            let fx = fixture();
+            let mut app = app_at(&fx, 120, 40);
+            press(&mut app, "Enter");
+            let id = app.open.as_ref().unwrap().detail.ticket.id;
+            send_reply(&mut app, "Your refund is on its way.");
+            press(&mut app, "q");
+            assert!(!app.should_quit, "q with a reply waiting asks first");
+            let screen = shot(&app, 120, 40);
+            assert!(
+                screen.contains("send now")
+                    && screen.contains("keep queued")
+                    && screen.contains("take back"),
+                "{screen}"
+            );
+            press(&mut app, "Esc");
+            assert!(!app.should_quit && app.popup.is_none(), "Esc stays");
+            press(&mut app, "q");
+            press(&mut app, key);
+            assert!(app.should_quit, "{key} quits");
+            let entries = app.store.outbox_entries(true).unwrap();
+            assert_eq!(entries.first().map(|e| e.state), state, "after {key}");
+            if key == "t" {
+                assert!(app
+                    .store
+                    .draft(id)
+                    .unwrap()
+                    .is_some_and(|d| d.body.starts_with("Your refund is on its way.")));
+            }
+        }
+    }
+
+    /// Issue #13 item 4: with no `[agent] name` the first send asks for it once,
+    /// writes it to config.toml (keeping the rest) and signs the reply with it.
+    #[test]
+    fn no_identity_first_send_asks_for_the_name_once_and_saves_it() {
+        let fx = fixture();
+        let dir = tempfile::tempdir().unwrap();
+        let config_path = dir.path().join("config.toml");
+        std::fs::write(&config_path, "# my settings\n[ui]\ntheme = \"dark\"\n").unwrap();
+        let store = Store::open(&fx.path).unwrap();
+        let config = Config {
+            path: Some(config_path.clone()),
+            ..Config::default()
+        };
+        let mut app = App::new(store, config).unwrap();
+        app.clock = Some(now());
+        app.size = (120, 40);
+        press(&mut app, "Enter");
+        let id = app.open.as_ref().unwrap().detail.ticket.id;
+        send_reply(&mut app, "Your refund is on its way.");
+        assert!(
+            matches!(
+                app.popup,
+                Some(Popup::Prompt {
+                    kind: firstline::tui::app::PromptKind::AgentName,
+                    ..
+                })
+            ),
+            "asks for the name: {:?}",
+            app.popup
+        );
+        assert!(
+            app.store.outbox_entries(true).unwrap().is_empty(),
+            "nothing sent as agent"
+        );
+        press(&mut app, "Enter");
+        assert!(app.popup.is_some(), "an empty name is not accepted");
+        type_text(&mut app, "Олена Коваль");
+        press(&mut app, "Enter");
+        if matches!(app.popup, Some(Popup::Confirm { .. })) {
+            press(&mut app, "y");
+        }
+        let last = app.store.messages(id).unwrap().pop().unwrap();
+        assert_eq!(last.direction, Direction::Outbound);
+        assert_eq!(last.author, "Олена Коваль");
+        let text = std::fs::read_to_string(&config_path).unwrap();
+        assert!(
+            text.contains("# my settings") && text.contains("theme = \"dark\""),
+            "{text}"
+        );
+        let loaded = firstline::config::Config::load(&config_path).unwrap();
+        assert_eq!(loaded.agent.name, "Олена Коваль");
+        assert_eq!(loaded.ui.theme.as_deref(), Some("dark"));
+        // Asked once: the next reply goes straight out.
+        send_reply(&mut app, "Thanks for waiting.");
+        assert!(!matches!(app.popup, Some(Popup::Prompt { .. })));
+        assert_eq!(app.store.outbox_entries(true).unwrap().len(), 2);
+    }
+
     #[test]
     fn a_note_is_stored_as_a_note_never_as_a_reply() {
         let fx = fixture();

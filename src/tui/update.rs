@@ -207,7 +207,14 @@ fn global(app: &mut App, action: Action) -> Step {
     match action {
         Action::Quit => {
             app.flush_draft()?;
-            app.should_quit = true;
+            match app.queued_replies()? {
+                0 => app.should_quit = true,
+                n => {
+                    app.popup = Some(Popup::Confirm {
+                        kind: ConfirmKind::QuitWithQueued(n),
+                    })
+                }
+            }
         }
         Action::Help => {
             app.popup = Some(Popup::Help {
@@ -482,6 +489,7 @@ fn update_popup(app: &mut App, action: Action) -> Step {
                     PromptKind::Merge => app.merge_into(&input)?,
                     PromptKind::SaveAttachments => app.save_attachments(&input)?,
                     PromptKind::Followup => app.add_followup(&input)?,
+                    PromptKind::AgentName => app.set_agent_name(&input)?,
                 };
                 if !done {
                     app.popup = Some(Popup::Prompt { kind, input });
@@ -529,6 +537,26 @@ fn update_popup(app: &mut App, action: Action) -> Step {
                     .or_else(|| context.takes_text().then_some(Action::Input(key))));
             }
             other => return Ok(Some(other)),
+        },
+        Popup::Confirm {
+            kind: ConfirmKind::QuitWithQueued(n),
+        } => match action {
+            Action::Back => app.info("still here; the replies keep waiting"),
+            Action::Input(key) => match key.code {
+                KeyCode::Char('s') => app.quit_sending_now()?,
+                KeyCode::Char('k') => app.should_quit = true,
+                KeyCode::Char('t') => app.quit_taking_back()?,
+                _ => {
+                    app.popup = Some(Popup::Confirm {
+                        kind: ConfirmKind::QuitWithQueued(n),
+                    })
+                }
+            },
+            _ => {
+                app.popup = Some(Popup::Confirm {
+                    kind: ConfirmKind::QuitWithQueued(n),
+                })
+            }
         },
         Popup::Confirm { kind } => match action {
             Action::Confirm => app.send(true)?,

@@ -115,6 +115,7 @@ impl App {
                 ticket,
                 message,
                 body,
+                ..
             } => {
                 if crate::mail::cancel_reply(&mut self.store, message).map_err(mail_error)? {
                     // Reload first, then open: the reply's ticket is back in the view,

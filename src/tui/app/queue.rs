@@ -73,6 +73,7 @@ impl App {
     /// else computed here.
     pub fn refresh_counts(&mut self) -> Result<(), StoreError> {
         self.last_refresh = Instant::now();
+        self.outbox_attention = self.store.outbox_attention()?;
         let now = self.now();
         if let Some(worker) = &self.worker {
             if self.counts_pending {
