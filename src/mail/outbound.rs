@@ -39,12 +39,6 @@ pub fn queue_reply(
     ticket: TicketId,
     body: &str,
 ) -> Result<MessageId, MailError> {
-    if config.agent.name.trim().is_empty() {
-        // A login name or "agent" on a reply is how a customer learns nobody cares.
-        return Err(MailError::Invalid(
-            "replies need your name: add [agent] name = \"Your Name\" to config.toml (the console asks for it on the first send)".into(),
-        ));
-    }
     let now = Utc::now();
     match build_reply(store, config, ticket, body, now) {
         Ok(reply) => {
