@@ -602,6 +602,163 @@ mod state {
         assert_eq!(app.store.outbox_entries(true).unwrap().len(), 2);
     }
 
+    /// Console small things (#13): `:` then Enter must not quit.
+    #[test]
+    fn palette_colon_then_enter_does_not_quit_and_destructive_actions_come_last() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let all = firstline::tui::update::palette_matches(&app, "");
+        assert!(!all[0].is_destructive(), "first entry: {:?}", all[0]);
+        let first_destructive = all.iter().position(|a| a.is_destructive()).unwrap();
+        assert!(
+            all[first_destructive..].iter().all(|a| a.is_destructive()),
+            "destructive actions last: {all:?}"
+        );
+        press(&mut app, ": Enter");
+        assert!(!app.should_quit, "`:` Enter quit the console");
+        // Typed by name, quit is still there and first.
+        assert_eq!(
+            firstline::tui::update::palette_matches(&app, "quit").first(),
+            Some(&Action::Quit)
+        );
+    }
+
+    /// Console small things (#13): palette matching was loose ("new ticket" offered
+    /// follow-up done); every word must begin a word of the action.
+    #[test]
+    fn palette_matching_is_by_word_not_scattered_letters() {
+        let fx = fixture();
+        let app = app_at(&fx, 120, 40);
+        let m = |q: &str| firstline::tui::update::palette_matches(&app, q);
+        assert!(
+            !m("new ticket").contains(&Action::FollowupDone),
+            "{:?}",
+            m("new ticket")
+        );
+        assert_eq!(m("solve").first(), Some(&Action::Solve));
+        assert!(m("follow").contains(&Action::FollowupDone));
+        assert!(m("follow done").contains(&Action::FollowupDone));
+        assert_eq!(m("snooze").first(), Some(&Action::Snooze));
+        assert!(m("zzzz").is_empty());
+    }
+
+    /// Console small things (#13): the priority popup opened on "urgent" whatever the
+    /// ticket had, so Enter silently made it urgent.
+    #[test]
+    fn priority_popup_starts_on_the_current_priority() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let row = (0..app.inbox.len())
+            .find(|i| app.inbox.row(*i).unwrap().ticket.priority == Priority::Low)
+            .expect("the fixture has a low-priority ticket");
+        app.select(row).unwrap();
+        let id = app.selected_ticket().unwrap().ticket.id;
+        press(&mut app, "p");
+        match &app.popup {
+            Some(Popup::Choice { selected, .. }) => assert_eq!(*selected, 3, "on low"),
+            other => panic!("no priority popup: {other:?}"),
+        }
+        press(&mut app, "Enter");
+        assert_eq!(app.store.ticket(id).unwrap().priority, Priority::Low);
+    }
+
+    /// Console small things (#13): "1 to fill" stayed in the status bar after the
+    /// placeholder was filled.
+    #[test]
+    fn placeholder_count_goes_once_the_placeholder_is_filled() {
+        let fx = fixture();
+        let mut store = Store::open(&fx.path).unwrap();
+        store
+            .canned_add(&firstline::model::NewCanned {
+                slug: "amount-en".into(),
+                title: "Amount refunded".into(),
+                shortcut: None,
+                language: firstline::model::Language::En,
+                formality: firstline::model::Formality::Unknown,
+                tags: vec![],
+                keywords: vec![],
+                body: "We refunded {{ order.amount }} today.".into(),
+            })
+            .unwrap();
+        drop(store);
+        let mut app = app_at(&fx, 120, 40);
+        press(&mut app, "Enter c");
+        type_text(&mut app, "amount refunded");
+        press(&mut app, "Enter");
+        let text = app.composer.text();
+        assert!(text.contains("[order.amount]"), "{text}");
+        assert!(shot(&app, 120, 40).contains("1 to fill"));
+        // The placeholder is selected: typing replaces it.
+        type_text(&mut app, "$64.90");
+        let text = app.composer.text();
+        assert!(
+            !text.contains("[order.amount]") && text.contains("$64.90"),
+            "{text}"
+        );
+        let screen = shot(&app, 120, 40);
+        assert!(!screen.contains("to fill"), "{screen}");
+    }
+
+    /// Console small things (#13): `G` did nothing in help.
+    #[test]
+    fn help_g_jumps_to_the_last_keys() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 80, 24);
+        press(&mut app, "? G");
+        let last =
+            firstline::tui::panes::help_last_scroll(&app, firstline::tui::keymap::Context::Inbox);
+        assert!(last > 0, "the inbox help is longer than one 80x24 page");
+        match &app.popup {
+            Some(Popup::Help { scroll, .. }) => assert_eq!(*scroll, last),
+            other => panic!("help closed: {other:?}"),
+        }
+        press(&mut app, "g");
+        assert!(matches!(app.popup, Some(Popup::Help { scroll: 0, .. })));
+    }
+
+    /// Console small things (#13): at 80 columns the Escalated tab read "Esc 1",
+    /// like a key.
+    #[test]
+    fn tabs_at_80_columns_do_not_read_as_the_esc_key() {
+        let fx = fixture();
+        let app = app_at(&fx, 80, 24);
+        let top = shot(&app, 80, 24)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        assert!(!top.contains(" Esc "), "{top}");
+        assert!(top.contains("Escal"), "{top}");
+    }
+
+    /// Console small things (#13): `*` marks every ticket the search found, and the
+    /// next action applies to all of them.
+    #[test]
+    fn mark_all_marks_every_ticket_of_the_search_for_a_bulk_action() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        press(&mut app, "/");
+        type_text(&mut app, "Sarah");
+        press(&mut app, "Enter");
+        let found: std::collections::BTreeSet<i64> = (0..app.inbox.len())
+            .map(|i| app.inbox.row(i).unwrap().ticket.id)
+            .collect();
+        assert!(
+            found.len() >= 2,
+            "the search finds Sarah's two tickets: {found:?}"
+        );
+        press(&mut app, "*");
+        assert_eq!(app.inbox.marked, found);
+        press(&mut app, "s p");
+        for id in &found {
+            assert_eq!(
+                app.store.ticket(*id).unwrap().status,
+                Status::Pending,
+                "#{id}"
+            );
+        }
+    }
+
     #[test]
     fn a_note_is_stored_as_a_note_never_as_a_reply() {
         let fx = fixture();

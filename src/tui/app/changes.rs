@@ -97,6 +97,37 @@ impl App {
         Ok(())
     }
 
+    /// Where a status or priority menu opens: on the value the (first) target has
+    /// now, so Enter keeps it instead of silently setting the first option.
+    pub fn current_choice(&self, kind: ChoiceKind) -> Result<usize, StoreError> {
+        let Some((id, _)) = self.targets().into_iter().next() else {
+            return Ok(0);
+        };
+        let ticket = self.store.ticket(id)?;
+        Ok(kind
+            .options()
+            .iter()
+            .position(|(_, _, v)| match v {
+                ChoiceValue::Status(s) => *s == ticket.status,
+                ChoiceValue::Priority(p) => *p == ticket.priority,
+            })
+            .unwrap_or(0))
+    }
+
+    /// Marks every ticket the applied search found, for one bulk action.
+    pub fn mark_all_found(&mut self) {
+        let Some(hits) = &self.inbox.hits else {
+            self.error("search first (/), then * marks every ticket it found");
+            return;
+        };
+        self.inbox.marked.extend(hits.iter().map(|r| r.ticket.id));
+        let n = self.inbox.marked.len();
+        self.info(format!(
+            "{n} ticket{} marked · s status, p priority, t tags… apply to all · M clears",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+
     /// Takes back the newest undoable action.
     pub fn undo_last(&mut self) -> Result<(), StoreError> {
         let Some(entry) = self.undo.pop() else {

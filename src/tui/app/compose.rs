@@ -606,14 +606,11 @@ impl App {
         }
         self.composer.canned_text = Some(self.composer.text());
         self.text_changed();
+        // How many are left to fill is drawn live by the status bar, not frozen
+        // into this message (it said "1 to fill" long after it was filled).
         self.info(format!(
-            "inserted '{}'{}",
-            crate::display::sanitize_line(&item.title),
-            if rendered.unfilled.is_empty() {
-                String::new()
-            } else {
-                format!(" · {} to fill · Ctrl-N next", rendered.unfilled.len())
-            }
+            "inserted '{}'",
+            crate::display::sanitize_line(&item.title)
         ));
         Ok(())
     }

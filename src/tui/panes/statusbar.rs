@@ -25,7 +25,8 @@ pub fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
                 View::All => "All",
                 View::Pending => "Pend",
                 View::Snoozed => "Snz",
-                View::Escalated => "Esc",
+                // Not "Esc": beside its number it read as a key ("Esc 1").
+                View::Escalated => "Escal",
                 View::Solved => "Done",
             }
         } else {
@@ -93,6 +94,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             text.push_str(&format!(" (+{more} waiting)"));
         }
         tail.push(Span::styled(text, t.due_soon));
+    }
+    if !app.composer.placeholders.is_empty() {
+        let left = app.unfilled_placeholders().len();
+        if left > 0 {
+            tail.push(Span::styled(
+                format!(" · {left} to fill · Ctrl-N next"),
+                t.due_soon,
+            ));
+        }
     }
     let (unknown, failed) = app.outbox_attention;
     if unknown > 0 {
