@@ -431,3 +431,33 @@ fn no_identity_the_console_asks_for_the_name_and_writes_config() {
         "Олена Коваль"
     );
 }
+
+/// Console small things (#13) end to end: `:` then Enter runs the palette's first
+/// entry, which is no longer quit; `G` in help shows the last keys.
+#[test]
+fn palette_colon_enter_does_not_quit_and_g_ends_help_in_the_console() {
+    use firstline::tui::keymap::{Context, KeyMap};
+    let (_dir, db, config) = temp_paths();
+    let mut console = Console::start(&db, &config);
+    console.wait_for("Needs reply");
+    console.send(":");
+    console.wait_for("Run an action");
+    console.send("\r");
+    console.wait_until("the palette closed", |s| !s.contains("Run an action"));
+    assert!(
+        console.child.try_wait().unwrap().is_none(),
+        "`:` Enter quit the console:\n{}",
+        console.screen()
+    );
+    console.send("?");
+    console.wait_for("Keys — ");
+    let rows = KeyMap::default().help(Context::Inbox);
+    let (_, last) = rows.last().expect("the inbox has keys");
+    let last = last.describe();
+    console.send("G");
+    console.wait_for(&last);
+    console.send("\x1b");
+    console.wait_until("help closed", |s| !s.contains("Keys — "));
+    console.send("q");
+    assert!(console.wait_exit().success());
+}

@@ -51,6 +51,14 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
     let result = run_loop(&mut terminal, &mut app, courier.as_ref(), intake.as_ref());
     let saved = app.flush_draft();
     terminal::restore();
+    // Kept queued on quit: say where they went, now that the terminal is back.
+    if let Ok(n @ 1..) = app.queued_replies() {
+        eprintln!(
+            "firstline: {n} repl{} still queued; {} the next time the console runs, or now with `firstline outbox flush`",
+            if n == 1 { "y" } else { "ies" },
+            if n == 1 { "it leaves" } else { "they leave" }
+        );
+    }
     result?;
     saved?;
     Ok(())
