@@ -602,6 +602,27 @@ mod state {
         assert_eq!(app.store.outbox_entries(true).unwrap().len(), 2);
     }
 
+    /// Issue #13 item 3: a reply left in doubt (`unknown`) or given up on is shown in
+    /// the status bar, pointing at `firstline outbox`.
+    #[test]
+    fn stranded_replies_show_in_the_status_bar() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 160, 48);
+        press(&mut app, "Enter");
+        send_reply(&mut app, "Your refund is on its way.");
+        assert!(!shot(&app, 160, 48).contains("may not have gone out"));
+        rusqlite::Connection::open(&fx.path)
+            .unwrap()
+            .execute("UPDATE outbox SET state = 'unknown'", [])
+            .unwrap();
+        app.reload().unwrap();
+        let screen = shot(&app, 160, 48);
+        assert!(
+            screen.contains("1 reply may not have gone out: firstline outbox"),
+            "{screen}"
+        );
+    }
+
     /// Console small things (#13): `:` then Enter must not quit.
     #[test]
     fn palette_colon_then_enter_does_not_quit_and_destructive_actions_come_last() {
