@@ -549,3 +549,69 @@ fn stranded_replies_a_courier_that_cannot_start_says_so() {
         Err(why) => assert!(why.contains("replies are not being sent"), "{why}"),
     }
 }
+
+/// Issue #13 item 3: quitting mid-round (the courier's stop flag) finishes the reply
+/// being handed over and leaves the rest `queued`, never `sending` or `unknown`.
+#[test]
+fn stranded_replies_a_stop_mid_round_leaves_the_rest_queued() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("queue.db");
+    let (started, go) = (dir.path().join("started"), dir.path().join("go"));
+    let cmd = format!(
+        "cat > /dev/null; touch '{s}'; i=0; while [ ! -f '{g}' ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done",
+        s = started.display(),
+        g = go.display()
+    );
+    let cfg = config(dir.path(), Some(cmd));
+    let mut store = Store::open(&db).unwrap();
+    import_paths(
+        &mut store,
+        &cfg,
+        &[fixture("koi8r.mbox")],
+        &ImportOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let ticket = store.tickets().unwrap()[0].id;
+    for text in ["one", "two", "three"] {
+        queue_reply(&mut store, &cfg, ticket, text).unwrap();
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let courier = {
+        let (db, cfg, stop) = (db.clone(), cfg.clone(), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let mut store = Store::open(&db).unwrap();
+            firstline::mail::deliver_until_stopped(
+                &mut store,
+                &cfg,
+                firstline::store::ClaimScope::Due(Utc::now() + Duration::seconds(60)),
+                &stop,
+            )
+            .unwrap()
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !started.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sendmail stand-in never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    stop.store(true, Ordering::Relaxed); // the user quits while "one" is on its way
+    std::fs::write(&go, "").unwrap();
+    let report = courier.join().unwrap();
+    assert_eq!(report.sent.len(), 1, "{report:?}");
+    let states: Vec<OutboxState> = store
+        .outbox_entries(true)
+        .unwrap()
+        .iter()
+        .map(|e| e.state)
+        .collect();
+    assert_eq!(
+        states,
+        [OutboxState::Sent, OutboxState::Queued, OutboxState::Queued]
+    );
+}

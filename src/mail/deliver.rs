@@ -9,6 +9,7 @@ use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::MailError;
 use crate::config::Config;
@@ -122,6 +123,18 @@ pub fn deliver_now(
     config: &Config,
     scope: ClaimScope,
 ) -> Result<DeliveryReport, MailError> {
+    deliver_until_stopped(store, config, scope, &AtomicBool::new(false))
+}
+
+/// Like [`deliver_now`], but stops before claiming the next reply once `stop` is
+/// set: the console's courier finishes the one it is handing over when the user
+/// quits and leaves the rest queued, instead of being killed mid-send.
+pub fn deliver_until_stopped(
+    store: &mut Store,
+    config: &Config,
+    scope: ClaimScope,
+    stop: &AtomicBool,
+) -> Result<DeliveryReport, MailError> {
     let due = store.outbound_due(scope)?;
     let mut report = DeliveryReport::default();
     if due.is_empty() {
@@ -131,6 +144,9 @@ pub fn deliver_now(
     // Each reply is claimed just before it is handed over, never the whole round at
     // once: quitting mid-round leaves the rest queued, not stranded as `unknown`.
     for id in due {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
         let Some(c) = store.claim_outbound(id, scope)? else {
             continue; // undone or taken by another process meanwhile
         };

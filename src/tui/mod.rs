@@ -51,6 +51,10 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
     let result = run_loop(&mut terminal, &mut app, courier.as_ref(), intake.as_ref());
     let saved = app.flush_draft();
     terminal::restore();
+    // Finishes the reply being handed over (if any) so none is left in doubt.
+    if let Some(c) = courier {
+        c.stop();
+    }
     // Kept queued on quit: say where they went, now that the terminal is back.
     if let Ok(n @ 1..) = app.queued_replies() {
         eprintln!(
