@@ -501,6 +501,25 @@ mod state {
         assert!(!message.contains("u to undo"), "{message}");
         assert!(app.waiting_reply().is_none());
         assert!(!shot(&app, 120, 40).contains("u undo"));
+        let status = app
+            .store
+            .ticket(app.open.as_ref().unwrap().detail.ticket.id)
+            .unwrap()
+            .status;
+        press(&mut app, "u");
+        let message = app.message.clone().unwrap();
+        assert!(
+            message.error && message.text.contains("only recorded"),
+            "{message:?}"
+        );
+        assert_eq!(
+            app.store
+                .ticket(app.open.as_ref().unwrap().detail.ticket.id)
+                .unwrap()
+                .status,
+            status,
+            "u changed nothing"
+        );
     }
 
     /// Issue #13 item 2: quitting while a reply waits asks; Esc stays, `k` keeps it
@@ -733,6 +752,11 @@ mod state {
             Some(Popup::Help { scroll, .. }) => assert_eq!(*scroll, last),
             other => panic!("help closed: {other:?}"),
         }
+        press(&mut app, "j");
+        assert!(
+            matches!(app.popup, Some(Popup::Help { scroll, .. }) if scroll == last),
+            "no scrolling past the last page"
+        );
         press(&mut app, "g");
         assert!(matches!(app.popup, Some(Popup::Help { scroll: 0, .. })));
     }

@@ -428,16 +428,20 @@ fn update_popup(app: &mut App, action: Action) -> Step {
     };
     match popup {
         Popup::Help { context, scroll } => {
+            // Scrolling stops at the last page, where `G` goes, so `k` after `j` held
+            // down moves at once.
+            let last = super::panes::help_last_scroll(app, context);
             let scroll = match action {
                 Action::Down => scroll + 1,
                 Action::Up => scroll.saturating_sub(1),
                 Action::PageDown => scroll + 10,
                 Action::PageUp => scroll.saturating_sub(10),
                 Action::Top => 0,
-                Action::Bottom => super::panes::help_last_scroll(app, context),
+                Action::Bottom => last,
                 Action::Back | Action::Help => return Ok(None),
                 _ => scroll,
-            };
+            }
+            .min(last);
             app.popup = Some(Popup::Help { context, scroll });
         }
         Popup::Palette {

@@ -135,6 +135,10 @@ impl App {
             return Ok(());
         };
         match entry {
+            UndoEntry::Recorded { to } => self.error(format!(
+                "the reply to {} was only recorded (no e-mail address); nothing to take back",
+                crate::display::sanitize_line(&to)
+            )),
             UndoEntry::Changes { label, changes } => {
                 for (id, change) in &changes {
                     self.store.change_ticket(*id, change, None)?;

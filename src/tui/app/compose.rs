@@ -286,9 +286,12 @@ impl App {
                         });
                         self.info(SENT_UNDOABLE);
                     }
-                    None => self.info(
-                        "reply recorded; no e-mail address, so send it in their chat yourself · no undo",
-                    ),
+                    None => {
+                        self.undo.push(UndoEntry::Recorded { to });
+                        self.info(
+                            "reply recorded; no e-mail address, so send it in their chat yourself · no undo",
+                        )
+                    }
                 }
             }
             ComposeMode::Note => {
@@ -394,7 +397,8 @@ impl App {
                 crate::mail::cancel_reply(&mut self.store, e.message).map_err(super::mail_error)?;
             }
         }
-        self.undo.retain(|e| !matches!(e, UndoEntry::Reply { .. }));
+        self.undo
+            .retain(|e| !matches!(e, UndoEntry::Reply { .. } | UndoEntry::Recorded { .. }));
         self.should_quit = true;
         Ok(())
     }

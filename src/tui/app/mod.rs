@@ -313,6 +313,9 @@ pub enum UndoEntry {
         /// When its undo window ends and the courier may hand it over.
         until: DateTime<Utc>,
     },
+    /// A reply recorded at once (no e-mail address). It sits on the stack so `u`
+    /// right after it says so, instead of silently undoing an older change.
+    Recorded { to: String },
 }
 
 /// Work the event loop must do with the terminal.
