@@ -461,3 +461,29 @@ fn palette_colon_enter_does_not_quit_and_g_ends_help_in_the_console() {
     console.send("q");
     assert!(console.wait_exit().success());
 }
+
+/// Console small things (#13) end to end: `*` marks every ticket the search found
+/// and one priority change applies to all of them.
+#[test]
+fn mark_all_of_a_search_then_one_bulk_priority_change_in_the_console() {
+    let (_dir, db, config) = temp_paths();
+    let (igor, marco) = igor_and_marco(&db);
+    let mut console = Console::start(&db, &config);
+    console.wait_for("Ви знову списали");
+    console.send("/");
+    console.type_text("status:new");
+    console.wait_for("2 found");
+    console.send("\r");
+    console.send("*");
+    console.wait_for("2 tickets marked");
+    console.send("p");
+    console.wait_for("low");
+    console.send("h");
+    console.wait_for("2 tickets priority high");
+    console.send("q");
+    assert!(console.wait_exit().success());
+    let store = Store::open(&db).unwrap();
+    for id in [igor, marco] {
+        assert_eq!(store.ticket(id).unwrap().priority, Priority::High, "#{id}");
+    }
+}
