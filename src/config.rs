@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
+    /// The file these settings were read from (or would be), for writing back what
+    /// the console asks once, such as the agent's name.
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
     pub agent: AgentConfig,
     pub mail: MailConfig,
     pub sla: SlaConfig,
@@ -233,7 +237,12 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Config {
+                    path: Some(path.to_path_buf()),
+                    ..Config::default()
+                })
+            }
             Err(source) => {
                 return Err(ConfigError::Read {
                     path: path.to_path_buf(),
@@ -241,10 +250,12 @@ impl Config {
                 })
             }
         };
-        Config::parse(&text).map_err(|message| ConfigError::Parse {
+        let mut config = Config::parse(&text).map_err(|message| ConfigError::Parse {
             path: path.to_path_buf(),
             message,
-        })
+        })?;
+        config.path = Some(path.to_path_buf());
+        Ok(config)
     }
 
     /// Parses TOML text; the error names the line, column and key that was wrong.
@@ -262,9 +273,102 @@ impl Config {
     }
 }
 
+/// Writes `[agent] name` into the settings file at `path`, keeping every other line
+/// (and comment) as it was; creates the file if there is none. The result is parsed
+/// before it replaces the file, so a write-back never leaves a config that will not
+/// load. The error is a short reason for the status bar.
+pub fn save_agent_name(path: &Path, name: &str) -> Result<(), String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    let line = format!("name = {}", toml::Value::String(name.to_string()));
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let header = |l: &str| l.trim_start().starts_with('[');
+    match lines.iter().position(|l| l.trim() == "[agent]") {
+        Some(start) => {
+            let end = (start + 1..lines.len())
+                .find(|i| header(&lines[*i]))
+                .unwrap_or(lines.len());
+            let existing = (start + 1..end).find(|i| {
+                lines[*i]
+                    .split_once('=')
+                    .is_some_and(|(k, _)| k.trim() == "name")
+            });
+            match existing {
+                Some(i) => lines[i] = line,
+                None => lines.insert(start + 1, line),
+            }
+        }
+        None => {
+            if lines.last().is_some_and(|l| !l.trim().is_empty()) {
+                lines.push(String::new());
+            }
+            lines.push("[agent]".into());
+            lines.push(line);
+        }
+    }
+    let new_text = lines.join("\n") + "\n";
+    match Config::parse(&new_text) {
+        Ok(c) if c.agent.name == name => {}
+        Ok(_) => return Err("the settings file did not take the name".into()),
+        Err(e) => return Err(format!("the settings file would not load: {e}")),
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let tmp = path.with_extension("toml.tmp");
+    std::fs::write(&tmp, new_text)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn agent_name_write_back_keeps_the_rest_of_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "# mine\n[agent]\nemail = \"a@b.c\"\n[ui]\ntheme = \"dark\"\n",
+        )
+        .unwrap();
+        save_agent_name(&path, "Олена \"Оля\" Коваль").unwrap();
+        let c = Config::load(&path).unwrap();
+        assert_eq!(c.agent.name, "Олена \"Оля\" Коваль");
+        assert_eq!(c.agent.email, "a@b.c");
+        assert_eq!(c.ui.theme.as_deref(), Some("dark"));
+        assert!(std::fs::read_to_string(&path)
+            .unwrap()
+            .starts_with("# mine\n"));
+        save_agent_name(&path, "Olena").unwrap();
+        assert_eq!(Config::load(&path).unwrap().agent.name, "Olena");
+    }
+
+    #[test]
+    fn agent_name_write_back_creates_a_missing_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("config.toml");
+        save_agent_name(&path, "Olena").unwrap();
+        assert_eq!(Config::load(&path).unwrap().agent.name, "Olena");
+    }
+
+    #[test]
+    fn agent_name_write_back_refuses_to_break_a_bad_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "[agent\nname = 1\n").unwrap();
+        assert!(save_agent_name(&path, "Olena").is_err());
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "[agent\nname = 1\n"
+        );
+    }
 
     #[test]
     fn empty_file_is_all_defaults() {

@@ -383,3 +383,233 @@ fn with_nowhere_to_send_replies_wait_with_the_reason() {
     assert_eq!(entry.state, OutboxState::Queued);
     assert!(entry.last_error.unwrap().contains("mail.sendmail"));
 }
+
+/// Issue #13 item 3: the courier used to mark the whole due batch `sending` before
+/// delivering the first; quitting mid-batch stranded the rest as `unknown`. Replies
+/// are claimed one at a time, so while one is being handed over the rest stay queued.
+#[test]
+fn stranded_replies_claim_one_reply_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("queue.db");
+    let (started, go) = (dir.path().join("started"), dir.path().join("go"));
+    // Says it started, then waits for the test's go-ahead (hang guard: 60 s).
+    let cmd = format!(
+        "cat > /dev/null; touch '{s}'; i=0; while [ ! -f '{g}' ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; rm -f '{s}'",
+        s = started.display(),
+        g = go.display()
+    );
+    let cfg = config(dir.path(), Some(cmd));
+    let mut store = Store::open(&db).unwrap();
+    import_paths(
+        &mut store,
+        &cfg,
+        &[fixture("koi8r.mbox")],
+        &ImportOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let ticket = store.tickets().unwrap()[0].id;
+    for text in ["one", "two", "three"] {
+        queue_reply(&mut store, &cfg, ticket, text).unwrap();
+    }
+    let courier = {
+        let (db, cfg) = (db.clone(), cfg.clone());
+        std::thread::spawn(move || {
+            let mut store = Store::open(&db).unwrap();
+            deliver_due(&mut store, &cfg, Utc::now() + Duration::seconds(60)).unwrap()
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !started.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sendmail stand-in never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let states: Vec<OutboxState> = store
+        .outbox_entries(true)
+        .unwrap()
+        .iter()
+        .map(|e| e.state)
+        .collect();
+    assert_eq!(
+        states,
+        [
+            OutboxState::Sending,
+            OutboxState::Queued,
+            OutboxState::Queued
+        ],
+        "only the reply being handed over is claimed"
+    );
+    std::fs::write(&go, "").unwrap();
+    let report = courier.join().unwrap();
+    assert_eq!(report.sent.len(), 3, "{report:?}");
+}
+
+/// Issue #13 item 3: a reply left `unknown` (interrupted while sending) is listed
+/// with a choice, and `outbox resend` / `outbox mark-sent` settle it.
+#[test]
+fn stranded_replies_are_listed_with_a_choice_and_settled_by_resend_or_mark_sent() {
+    use assert_cmd::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("q.db");
+    let captured = dir.path().join("sent.eml");
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[agent]\nname = \"Taras\"\nemail = \"help@shop.example\"\n[mail]\naddresses = [\"help@shop.example\"]\nundo_seconds = 600\nsendmail = \"cat > '{}'\"\n",
+            captured.display()
+        ),
+    )
+    .unwrap();
+    let cli = || {
+        let mut c = Command::cargo_bin("firstline").unwrap();
+        c.arg("--db").arg(&db).arg("--config").arg(&cfg);
+        c
+    };
+    cli()
+        .arg("import")
+        .arg(fixture("koi8r.mbox"))
+        .assert()
+        .success();
+    for body in ["Went out?", "Or not?"] {
+        cli()
+            .args(["reply", "1", "--body", body])
+            .assert()
+            .success();
+    }
+    let messages: Vec<i64> = {
+        let store = Store::open(&db).unwrap();
+        store
+            .outbox_entries(true)
+            .unwrap()
+            .iter()
+            .map(|e| e.message)
+            .collect()
+    };
+    assert_eq!(messages.len(), 2);
+    // What a quit in the middle of a delivery leaves behind.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("UPDATE outbox SET state = 'unknown'", [])
+        .unwrap();
+    assert_eq!(
+        Store::open(&db).unwrap().outbox_attention().unwrap(),
+        (2, 0)
+    );
+    cli()
+        .arg("outbox")
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("unknown"))
+        .stdout(predicates::str::contains(format!(
+            "firstline outbox resend {}",
+            messages[0]
+        )));
+    cli()
+        .args(["outbox", "mark-sent", &messages[0].to_string()])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("recorded as sent"));
+    cli()
+        .args(["outbox", "resend", &messages[1].to_string()])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("sent reply"));
+    let sent = std::fs::read_to_string(&captured).unwrap();
+    assert!(sent.contains("Or not?"), "{sent}");
+    assert!(!sent.contains("Went out?"), "{sent}");
+    let store = Store::open(&db).unwrap();
+    assert!(store
+        .outbox_entries(true)
+        .unwrap()
+        .iter()
+        .all(|e| e.state == OutboxState::Sent));
+    assert_eq!(store.outbox_attention().unwrap(), (0, 0));
+    cli()
+        .args(["outbox", "resend", &messages[1].to_string()])
+        .assert()
+        .code(1);
+}
+
+/// Issue #13 item 3: a courier that cannot open the queue says so (the console puts
+/// the sentence in the status bar) instead of silently sending nothing.
+#[test]
+fn stranded_replies_a_courier_that_cannot_start_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_db = dir.path().join("queue.db");
+    std::fs::create_dir(&not_a_db).unwrap();
+    let cfg = config(dir.path(), None);
+    match firstline::tui::courier::Courier::start(&not_a_db, cfg) {
+        Ok(_) => panic!("a courier started on a folder"),
+        Err(why) => assert!(why.contains("replies are not being sent"), "{why}"),
+    }
+}
+
+/// Issue #13 item 3: quitting mid-round (the courier's stop flag) finishes the reply
+/// being handed over and leaves the rest `queued`, never `sending` or `unknown`.
+#[test]
+fn stranded_replies_a_stop_mid_round_leaves_the_rest_queued() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("queue.db");
+    let (started, go) = (dir.path().join("started"), dir.path().join("go"));
+    let cmd = format!(
+        "cat > /dev/null; touch '{s}'; i=0; while [ ! -f '{g}' ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done",
+        s = started.display(),
+        g = go.display()
+    );
+    let cfg = config(dir.path(), Some(cmd));
+    let mut store = Store::open(&db).unwrap();
+    import_paths(
+        &mut store,
+        &cfg,
+        &[fixture("koi8r.mbox")],
+        &ImportOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let ticket = store.tickets().unwrap()[0].id;
+    for text in ["one", "two", "three"] {
+        queue_reply(&mut store, &cfg, ticket, text).unwrap();
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let courier = {
+        let (db, cfg, stop) = (db.clone(), cfg.clone(), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let mut store = Store::open(&db).unwrap();
+            firstline::mail::deliver_until_stopped(
+                &mut store,
+                &cfg,
+                firstline::store::ClaimScope::Due(Utc::now() + Duration::seconds(60)),
+                &stop,
+            )
+            .unwrap()
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !started.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sendmail stand-in never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    stop.store(true, Ordering::Relaxed); // the user quits while "one" is on its way
+    std::fs::write(&go, "").unwrap();
+    let report = courier.join().unwrap();
+    assert_eq!(report.sent.len(), 1, "{report:?}");
+    let states: Vec<OutboxState> = store
+        .outbox_entries(true)
+        .unwrap()
+        .iter()
+        .map(|e| e.state)
+        .collect();
+    assert_eq!(
+        states,
+        [OutboxState::Sent, OutboxState::Queued, OutboxState::Queued]
+    );
+}

@@ -39,7 +39,8 @@ fn opens_a_ticket_sends_a_reply_and_quits() {
     console.type_text(reply);
     console.wait_for(reply);
     console.send("\x13"); // Ctrl-S
-    let screen = console.wait_for("sent · u to undo");
+                          // The demo's first ticket has only a phone number: recorded at once, no undo.
+    let screen = console.wait_for("reply recorded; no e-mail address");
     assert!(
         screen.contains("(reply)"),
         "the sent reply is shown:\n{screen}"
@@ -259,4 +260,232 @@ fn watched_maildir_is_imported_at_start_and_new_mail_appears_live() {
         screen.contains("new message"),
         "the status bar says mail arrived:\n{screen}"
     );
+}
+
+/// Two customers waiting: Ігор (urgent, so first in the list) and Marco. Answering
+/// Ігор moves him out of "Needs reply" and puts Marco under the cursor.
+fn igor_and_marco(db: &Path) -> (i64, i64) {
+    let mut store = Store::open(db).unwrap();
+    let mut add = |subject: &str, name: &str, email: &str, priority: Priority, body: &str| {
+        store
+            .create_ticket(&NewTicket {
+                subject: subject.into(),
+                customer: NewCustomer {
+                    name: name.into(),
+                    email: Some(email.into()),
+                    ..Default::default()
+                },
+                channel: Channel::Email,
+                priority,
+                status: Status::New,
+                tags: vec![],
+                first_message: NewMessage {
+                    direction: Direction::Inbound,
+                    author: name.into(),
+                    body: body.into(),
+                    ..Default::default()
+                },
+            })
+            .unwrap()
+    };
+    let igor = add(
+        "Ви знову списали гроші без попередження",
+        "Ігор Бондаренко",
+        "igor.bondarenko@example.com",
+        Priority::Urgent,
+        "Добрий день. Ви знову списали гроші з картки без попередження. Поверніть, будь ласка.",
+    );
+    let marco = add(
+        "Partner payout for October hasn't arrived",
+        "Marco Rossi",
+        "marco@rossi-travel.example",
+        Priority::Low,
+        "Hi, our October payout has not arrived yet. Could you check?",
+    );
+    (igor, marco)
+}
+
+/// Sends what is in the composer, saying yes if the tone check asks first.
+fn send_reply(console: &mut Console) {
+    console.send("\x13"); // Ctrl-S
+    let screen = console.wait_until("the reply sent or the tone question asked", |s| {
+        s.contains("sent · u to undo") || s.contains("Send anyway?")
+    });
+    if screen.contains("Send anyway?") {
+        console.send("y");
+        console.wait_for("sent · u to undo");
+    }
+}
+
+#[test]
+fn undo_reopens_the_ticket_the_reply_was_for_in_the_console() {
+    let (_dir, db, config) = temp_paths();
+    std::fs::write(
+        &config,
+        "[agent]\nname = \"Olena Test\"\n[mail]\nundo_seconds = 600\n",
+    )
+    .unwrap();
+    let (igor, marco) = igor_and_marco(&db);
+    let mut console = Console::start(&db, &config);
+    console.wait_for("Ви знову списали");
+    console.send("\r");
+    console.send("r");
+    console.wait_for("Reply to Ігор Бондаренко");
+    let reply = "Вибачте, повернемо кошти сьогодні.";
+    console.type_text(reply);
+    console.wait_for(reply);
+    send_reply(&mut console);
+    console.send("u");
+    let screen = console.wait_for("reply cancelled; it is back in the composer");
+    assert!(
+        screen.contains("Reply to Ігор Бондаренко") && screen.contains(reply),
+        "undo shows Ігор's ticket with the reply in the composer:\n{screen}"
+    );
+    assert!(!screen.contains("Reply to Marco"), "{screen}");
+    console.type_text(" Дякуємо!");
+    console.wait_for("Дякуємо!");
+    console.send("\x03"); // Ctrl-C saves the draft and quits
+    assert!(console.wait_exit().success());
+    let store = Store::open(&db).unwrap();
+    assert_eq!(
+        store.draft(igor).unwrap().map(|d| d.body),
+        Some(format!("{reply} Дякуємо!"))
+    );
+    assert_eq!(store.draft(marco).unwrap(), None, "nothing went to Marco");
+    assert!(outbound_bodies(&db).is_empty(), "no reply remains");
+}
+
+/// Issue #13 item 2 in the console: the countdown names the customer while the reply
+/// waits, and quitting then asks; `t` takes the reply back into the draft.
+#[test]
+fn undo_window_counts_down_and_quitting_asks_in_the_console() {
+    let (_dir, db, config) = temp_paths();
+    std::fs::write(
+        &config,
+        "[agent]\nname = \"Olena Test\"\n[mail]\nundo_seconds = 600\n",
+    )
+    .unwrap();
+    let (igor, _) = igor_and_marco(&db);
+    let mut console = Console::start(&db, &config);
+    console.wait_for("Ви знову списали");
+    console.send("\r");
+    console.send("r");
+    console.wait_for("Reply to Ігор Бондаренко");
+    let reply = "Вибачте, повернемо кошти сьогодні.";
+    console.type_text(reply);
+    console.wait_for(reply);
+    send_reply(&mut console);
+    console.wait_until("the countdown to Ігор", |s| {
+        s.contains("to Ігор Бондаренко in ") && s.contains(" s · u undo")
+    });
+    console.send("q");
+    console.wait_for("keep queued");
+    console.send("t");
+    assert!(console.wait_exit().success());
+    let store = Store::open(&db).unwrap();
+    assert!(
+        store
+            .draft(igor)
+            .unwrap()
+            .is_some_and(|d| d.body.starts_with(reply)),
+        "taken back into Ігор's draft"
+    );
+    assert!(outbound_bodies(&db).is_empty(), "no reply remains");
+}
+
+/// Issue #13 item 4 in the console: with no `[agent] name` the first Ctrl-S asks for
+/// it, the reply is signed with it, and config.toml keeps it for next time.
+#[test]
+fn no_identity_the_console_asks_for_the_name_and_writes_config() {
+    let (_dir, db, config) = temp_paths();
+    std::fs::write(&config, "[mail]\nundo_seconds = 600\n").unwrap();
+    let (igor, _) = igor_and_marco(&db);
+    let mut console = Console::start(&db, &config);
+    console.wait_for("Ви знову списали");
+    console.send("\r");
+    console.send("r");
+    console.wait_for("Reply to Ігор Бондаренко");
+    console.type_text("Вибачте, повернемо кошти сьогодні.");
+    console.wait_for("повернемо кошти");
+    console.send("\x13");
+    console.wait_for("Your name, as customers will see it");
+    console.type_text("Олена Коваль");
+    console.send("\r");
+    let screen = console.wait_until("the reply sent or the tone question asked", |s| {
+        s.contains("sent · u to undo") || s.contains("Send anyway?")
+    });
+    if screen.contains("Send anyway?") {
+        console.send("y");
+        console.wait_for("sent · u to undo");
+    }
+    console.send("q");
+    console.wait_for("keep queued");
+    console.send("k");
+    assert!(console.wait_exit().success());
+    let store = Store::open(&db).unwrap();
+    let last = store.messages(igor).unwrap().pop().unwrap();
+    assert_eq!(last.direction, Direction::Outbound);
+    assert_eq!(last.author, "Олена Коваль");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("undo_seconds = 600"), "{text}");
+    assert_eq!(
+        firstline::config::Config::parse(&text).unwrap().agent.name,
+        "Олена Коваль"
+    );
+}
+
+/// Console small things (#13) end to end: `:` then Enter runs the palette's first
+/// entry, which is no longer quit; `G` in help shows the last keys.
+#[test]
+fn palette_colon_enter_does_not_quit_and_g_ends_help_in_the_console() {
+    use firstline::tui::keymap::{Context, KeyMap};
+    let (_dir, db, config) = temp_paths();
+    let mut console = Console::start(&db, &config);
+    console.wait_for("Needs reply");
+    console.send(":");
+    console.wait_for("Run an action");
+    console.send("\r");
+    console.wait_until("the palette closed", |s| !s.contains("Run an action"));
+    assert!(
+        console.child.try_wait().unwrap().is_none(),
+        "`:` Enter quit the console:\n{}",
+        console.screen()
+    );
+    console.send("?");
+    console.wait_for("Keys — ");
+    let rows = KeyMap::default().help(Context::Inbox);
+    let (_, last) = rows.last().expect("the inbox has keys");
+    let last = last.describe();
+    console.send("G");
+    console.wait_for(&last);
+    console.send("\x1b");
+    console.wait_until("help closed", |s| !s.contains("Keys — "));
+    console.send("q");
+    assert!(console.wait_exit().success());
+}
+
+/// Console small things (#13) end to end: `*` marks every ticket the search found
+/// and one priority change applies to all of them.
+#[test]
+fn mark_all_of_a_search_then_one_bulk_priority_change_in_the_console() {
+    let (_dir, db, config) = temp_paths();
+    let (igor, marco) = igor_and_marco(&db);
+    let mut console = Console::start(&db, &config);
+    console.wait_for("Ви знову списали");
+    console.send("/");
+    console.type_text("status:new");
+    console.wait_for("2 found");
+    console.send("\r");
+    console.send("*");
+    console.wait_for("2 tickets marked");
+    console.send("p");
+    console.wait_for("low");
+    console.send("h");
+    console.wait_for("2 tickets priority high");
+    console.send("q");
+    assert!(console.wait_exit().success());
+    let store = Store::open(&db).unwrap();
+    for id in [igor, marco] {
+        assert_eq!(store.ticket(id).unwrap().priority, Priority::High, "#{id}");
+    }
 }

@@ -414,8 +414,412 @@ mod state {
         assert!(app.composer.is_empty());
         assert_eq!(app.message.as_ref().unwrap().text, "sent · u to undo");
         assert_eq!(app.store.draft(id).unwrap(), None);
+    }
+
+    /// Issue #13 item 1: after a send the ticket leaves "Needs reply" and another row
+    /// is under the cursor; undo must still reopen the ticket the reply was for.
+    #[test]
+    fn undo_reopens_the_ticket_the_reply_was_for_with_its_text() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "Enter r");
+        type_text(&mut app, "Your refund is on its way.");
+        press(&mut app, "ctrl-s");
+        assert_ne!(
+            app.selected_ticket().map(|r| r.ticket.id),
+            Some(id),
+            "the fixture must move the cursor off the answered ticket for this test to mean anything"
+        );
         press(&mut app, "u");
-        assert!(app.message.is_some());
+        assert_eq!(
+            app.message.as_ref().unwrap().text,
+            "reply cancelled; it is back in the composer"
+        );
+        assert_eq!(app.open.as_ref().unwrap().detail.ticket.id, id);
+        assert_eq!(app.composer.ticket, Some(id));
+        assert_eq!(app.composer.mode, ComposeMode::Reply);
+        assert_eq!(app.composer.text(), "Your refund is on its way.");
+        assert_eq!(app.focus, Focus::Composer);
+        assert_eq!(app.selected_ticket().map(|r| r.ticket.id), Some(id));
+        assert!(
+            app.store
+                .messages(id)
+                .unwrap()
+                .iter()
+                .all(|m| m.direction != Direction::Outbound),
+            "the reply left the thread"
+        );
+        assert!(app.store.outbox_entries(true).unwrap().is_empty());
+        // The next thing typed goes to the same customer.
+        type_text(&mut app, " Sorry!");
+        app.flush_draft().unwrap();
+        assert_eq!(
+            app.store.draft(id).unwrap().unwrap().body,
+            "Your refund is on its way. Sorry!"
+        );
+    }
+
+    /// Sends `text` as a reply on the open ticket, answering the tone question yes.
+    fn send_reply(app: &mut App, text: &str) {
+        press(app, "r");
+        type_text(app, text);
+        press(app, "ctrl-s");
+        if matches!(app.popup, Some(Popup::Confirm { .. })) {
+            press(app, "y");
+        }
+    }
+
+    fn reply_until(app: &App) -> DateTime<Utc> {
+        match app.undo.last() {
+            Some(firstline::tui::app::UndoEntry::Reply { until, .. }) => *until,
+            other => panic!("no reply on the undo stack: {other:?}"),
+        }
+    }
+
+    /// Issue #13 item 2: the undo window shows whom the reply goes to and how long
+    /// is left, and stops offering `u` once it is over.
+    #[test]
+    fn undo_window_countdown_shows_whom_and_seconds_left() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        press(&mut app, "Enter");
+        let name = app.open.as_ref().unwrap().detail.customer.name.clone();
+        send_reply(&mut app, "Your refund is on its way.");
+        assert_eq!(app.store.outbox_entries(false).unwrap().len(), 1);
+        let until = reply_until(&app);
+        app.clock = Some(until - Duration::seconds(7));
+        let screen = shot(&app, 120, 40);
+        assert!(
+            screen.contains(&format!("to {name} in 7 s · u undo")),
+            "{screen}"
+        );
+        app.clock = Some(until + Duration::seconds(1));
+        app.tick(std::time::Instant::now()).unwrap();
+        let screen = shot(&app, 120, 40);
+        assert!(!screen.contains("u undo"), "{screen}");
+        assert!(!screen.contains("u to undo"), "{screen}");
+        assert!(screen.contains("undo window is over"), "{screen}");
+    }
+
+    /// Issue #13 item 2: a reply with no e-mail address is recorded at once; the
+    /// console says so and offers no undo it could not keep.
+    #[test]
+    fn undo_window_is_not_offered_for_a_chat_reply_recorded_at_once() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let row = (0..app.inbox.len())
+            .find(|i| app.inbox.row(*i).unwrap().customer_name == "Олена Коваль")
+            .expect("the fixture has Олена's chat ticket");
+        app.select(row).unwrap();
+        press(&mut app, "Enter");
+        send_reply(&mut app, "Добрий день! Надіслала посилання ще раз.");
+        let message = app.message.clone().unwrap().text;
+        assert!(message.contains("no undo"), "{message}");
+        assert!(!message.contains("u to undo"), "{message}");
+        assert!(app.waiting_reply().is_none());
+        assert!(!shot(&app, 120, 40).contains("u undo"));
+        let status = app
+            .store
+            .ticket(app.open.as_ref().unwrap().detail.ticket.id)
+            .unwrap()
+            .status;
+        press(&mut app, "u");
+        let message = app.message.clone().unwrap();
+        assert!(
+            message.error && message.text.contains("only recorded"),
+            "{message:?}"
+        );
+        assert_eq!(
+            app.store
+                .ticket(app.open.as_ref().unwrap().detail.ticket.id)
+                .unwrap()
+                .status,
+            status,
+            "u changed nothing"
+        );
+    }
+
+    /// Issue #13 item 2: quitting while a reply waits asks; Esc stays, `k` keeps it
+    /// queued, `t` takes it back into the draft, `s` sends it now.
+    #[test]
+    fn undo_window_quit_asks_send_now_keep_queued_or_take_back() {
+        use firstline::store::OutboxState;
+        for (key, state) in [
+            ("k", Some(OutboxState::Queued)),
+            ("t", None),
+            ("s", Some(OutboxState::Sent)),
+        ] {
+            let fx = fixture();
+            let mut app = app_at(&fx, 120, 40);
+            press(&mut app, "Enter");
+            let id = app.open.as_ref().unwrap().detail.ticket.id;
+            send_reply(&mut app, "Your refund is on its way.");
+            press(&mut app, "q");
+            assert!(!app.should_quit, "q with a reply waiting asks first");
+            let screen = shot(&app, 120, 40);
+            assert!(
+                screen.contains("send now")
+                    && screen.contains("keep queued")
+                    && screen.contains("take back"),
+                "{screen}"
+            );
+            press(&mut app, "Esc");
+            assert!(!app.should_quit && app.popup.is_none(), "Esc stays");
+            press(&mut app, "q");
+            press(&mut app, key);
+            assert!(app.should_quit, "{key} quits");
+            let entries = app.store.outbox_entries(true).unwrap();
+            assert_eq!(entries.first().map(|e| e.state), state, "after {key}");
+            if key == "t" {
+                assert!(app
+                    .store
+                    .draft(id)
+                    .unwrap()
+                    .is_some_and(|d| d.body.starts_with("Your refund is on its way.")));
+            }
+        }
+    }
+
+    /// Issue #13 item 4: with no `[agent] name` the first send asks for it once,
+    /// writes it to config.toml (keeping the rest) and signs the reply with it.
+    #[test]
+    fn no_identity_first_send_asks_for_the_name_once_and_saves_it() {
+        let fx = fixture();
+        let dir = tempfile::tempdir().unwrap();
+        let config_path = dir.path().join("config.toml");
+        std::fs::write(&config_path, "# my settings\n[ui]\ntheme = \"dark\"\n").unwrap();
+        let store = Store::open(&fx.path).unwrap();
+        let config = Config {
+            path: Some(config_path.clone()),
+            ..Config::default()
+        };
+        let mut app = App::new(store, config).unwrap();
+        app.clock = Some(now());
+        app.size = (120, 40);
+        press(&mut app, "Enter");
+        let id = app.open.as_ref().unwrap().detail.ticket.id;
+        send_reply(&mut app, "Your refund is on its way.");
+        assert!(
+            matches!(
+                app.popup,
+                Some(Popup::Prompt {
+                    kind: firstline::tui::app::PromptKind::AgentName,
+                    ..
+                })
+            ),
+            "asks for the name: {:?}",
+            app.popup
+        );
+        assert!(
+            app.store.outbox_entries(true).unwrap().is_empty(),
+            "nothing sent as agent"
+        );
+        press(&mut app, "Enter");
+        assert!(app.popup.is_some(), "an empty name is not accepted");
+        type_text(&mut app, "Олена Коваль");
+        press(&mut app, "Enter");
+        if matches!(app.popup, Some(Popup::Confirm { .. })) {
+            press(&mut app, "y");
+        }
+        let last = app.store.messages(id).unwrap().pop().unwrap();
+        assert_eq!(last.direction, Direction::Outbound);
+        assert_eq!(last.author, "Олена Коваль");
+        let text = std::fs::read_to_string(&config_path).unwrap();
+        assert!(
+            text.contains("# my settings") && text.contains("theme = \"dark\""),
+            "{text}"
+        );
+        let loaded = firstline::config::Config::load(&config_path).unwrap();
+        assert_eq!(loaded.agent.name, "Олена Коваль");
+        assert_eq!(loaded.ui.theme.as_deref(), Some("dark"));
+        // Asked once: the next reply goes straight out.
+        send_reply(&mut app, "Thanks for waiting.");
+        assert!(!matches!(app.popup, Some(Popup::Prompt { .. })));
+        assert_eq!(app.store.outbox_entries(true).unwrap().len(), 2);
+    }
+
+    /// Issue #13 item 3: a reply left in doubt (`unknown`) or given up on is shown in
+    /// the status bar, pointing at `firstline outbox`.
+    #[test]
+    fn stranded_replies_show_in_the_status_bar() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 160, 48);
+        press(&mut app, "Enter");
+        send_reply(&mut app, "Your refund is on its way.");
+        assert!(!shot(&app, 160, 48).contains("may not have gone out"));
+        rusqlite::Connection::open(&fx.path)
+            .unwrap()
+            .execute("UPDATE outbox SET state = 'unknown'", [])
+            .unwrap();
+        app.reload().unwrap();
+        let screen = shot(&app, 160, 48);
+        assert!(
+            screen.contains("1 reply may not have gone out: firstline outbox"),
+            "{screen}"
+        );
+    }
+
+    /// Console small things (#13): `:` then Enter must not quit.
+    #[test]
+    fn palette_colon_then_enter_does_not_quit_and_destructive_actions_come_last() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let all = firstline::tui::update::palette_matches(&app, "");
+        assert!(!all[0].is_destructive(), "first entry: {:?}", all[0]);
+        let first_destructive = all.iter().position(|a| a.is_destructive()).unwrap();
+        assert!(
+            all[first_destructive..].iter().all(|a| a.is_destructive()),
+            "destructive actions last: {all:?}"
+        );
+        press(&mut app, ": Enter");
+        assert!(!app.should_quit, "`:` Enter quit the console");
+        // Typed by name, quit is still there and first.
+        assert_eq!(
+            firstline::tui::update::palette_matches(&app, "quit").first(),
+            Some(&Action::Quit)
+        );
+    }
+
+    /// Console small things (#13): palette matching was loose ("new ticket" offered
+    /// follow-up done); every word must begin a word of the action.
+    #[test]
+    fn palette_matching_is_by_word_not_scattered_letters() {
+        let fx = fixture();
+        let app = app_at(&fx, 120, 40);
+        let m = |q: &str| firstline::tui::update::palette_matches(&app, q);
+        assert!(
+            !m("new ticket").contains(&Action::FollowupDone),
+            "{:?}",
+            m("new ticket")
+        );
+        assert_eq!(m("solve").first(), Some(&Action::Solve));
+        assert!(m("follow").contains(&Action::FollowupDone));
+        assert!(m("follow done").contains(&Action::FollowupDone));
+        assert_eq!(m("snooze").first(), Some(&Action::Snooze));
+        assert!(m("zzzz").is_empty());
+    }
+
+    /// Console small things (#13): the priority popup opened on "urgent" whatever the
+    /// ticket had, so Enter silently made it urgent.
+    #[test]
+    fn priority_popup_starts_on_the_current_priority() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let row = (0..app.inbox.len())
+            .find(|i| app.inbox.row(*i).unwrap().ticket.priority == Priority::Low)
+            .expect("the fixture has a low-priority ticket");
+        app.select(row).unwrap();
+        let id = app.selected_ticket().unwrap().ticket.id;
+        press(&mut app, "p");
+        match &app.popup {
+            Some(Popup::Choice { selected, .. }) => assert_eq!(*selected, 3, "on low"),
+            other => panic!("no priority popup: {other:?}"),
+        }
+        press(&mut app, "Enter");
+        assert_eq!(app.store.ticket(id).unwrap().priority, Priority::Low);
+    }
+
+    /// Console small things (#13): "1 to fill" stayed in the status bar after the
+    /// placeholder was filled.
+    #[test]
+    fn placeholder_count_goes_once_the_placeholder_is_filled() {
+        let fx = fixture();
+        let mut store = Store::open(&fx.path).unwrap();
+        store
+            .canned_add(&firstline::model::NewCanned {
+                slug: "amount-en".into(),
+                title: "Amount refunded".into(),
+                shortcut: None,
+                language: firstline::model::Language::En,
+                formality: firstline::model::Formality::Unknown,
+                tags: vec![],
+                keywords: vec![],
+                body: "We refunded {{ order.amount }} today.".into(),
+            })
+            .unwrap();
+        drop(store);
+        let mut app = app_at(&fx, 120, 40);
+        press(&mut app, "Enter c");
+        type_text(&mut app, "amount refunded");
+        press(&mut app, "Enter");
+        let text = app.composer.text();
+        assert!(text.contains("[order.amount]"), "{text}");
+        assert!(shot(&app, 120, 40).contains("1 to fill"));
+        // The placeholder is selected: typing replaces it.
+        type_text(&mut app, "$64.90");
+        let text = app.composer.text();
+        assert!(
+            !text.contains("[order.amount]") && text.contains("$64.90"),
+            "{text}"
+        );
+        let screen = shot(&app, 120, 40);
+        assert!(!screen.contains("to fill"), "{screen}");
+    }
+
+    /// Console small things (#13): `G` did nothing in help.
+    #[test]
+    fn help_g_jumps_to_the_last_keys() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 80, 24);
+        press(&mut app, "? G");
+        let last =
+            firstline::tui::panes::help_last_scroll(&app, firstline::tui::keymap::Context::Inbox);
+        assert!(last > 0, "the inbox help is longer than one 80x24 page");
+        match &app.popup {
+            Some(Popup::Help { scroll, .. }) => assert_eq!(*scroll, last),
+            other => panic!("help closed: {other:?}"),
+        }
+        press(&mut app, "j");
+        assert!(
+            matches!(app.popup, Some(Popup::Help { scroll, .. }) if scroll == last),
+            "no scrolling past the last page"
+        );
+        press(&mut app, "g");
+        assert!(matches!(app.popup, Some(Popup::Help { scroll: 0, .. })));
+    }
+
+    /// Console small things (#13): at 80 columns the Escalated tab read "Esc 1",
+    /// like a key.
+    #[test]
+    fn tabs_at_80_columns_do_not_read_as_the_esc_key() {
+        let fx = fixture();
+        let app = app_at(&fx, 80, 24);
+        let top = shot(&app, 80, 24)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        assert!(!top.contains(" Esc "), "{top}");
+        assert!(top.contains("Escal"), "{top}");
+    }
+
+    /// Console small things (#13): `*` marks every ticket the search found, and the
+    /// next action applies to all of them.
+    #[test]
+    fn mark_all_marks_every_ticket_of_the_search_for_a_bulk_action() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        press(&mut app, "/");
+        type_text(&mut app, "Sarah");
+        press(&mut app, "Enter");
+        let found: std::collections::BTreeSet<i64> = (0..app.inbox.len())
+            .map(|i| app.inbox.row(i).unwrap().ticket.id)
+            .collect();
+        assert!(
+            found.len() >= 2,
+            "the search finds Sarah's two tickets: {found:?}"
+        );
+        press(&mut app, "*");
+        assert_eq!(app.inbox.marked, found);
+        press(&mut app, "s p");
+        for id in &found {
+            assert_eq!(
+                app.store.ticket(*id).unwrap().status,
+                Status::Pending,
+                "#{id}"
+            );
+        }
     }
 
     #[test]

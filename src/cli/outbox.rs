@@ -28,7 +28,7 @@ pub struct SendArgs {
 /// Arguments of `firstline outbox`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  firstline outbox             # what is waiting, with countdowns and errors\n  firstline outbox flush       # deliver everything queued now\n  firstline outbox cancel 57   # undo reply message 57 (it becomes the draft again)"
+    after_help = "Examples:\n  firstline outbox             # what is waiting, with countdowns and errors\n  firstline outbox flush       # deliver everything queued now\n  firstline outbox cancel 57   # undo reply message 57 (it becomes the draft again)\n  firstline outbox resend 57   # a reply in doubt (unknown) or failed: send it again now\n  firstline outbox mark-sent 57  # it did go out (you saw it in your Sent folder)"
 )]
 pub struct OutboxArgs {
     #[command(subcommand)]
@@ -50,6 +50,10 @@ pub enum OutboxAction {
     Flush,
     /// Take back a queued reply (by message id); its text becomes the draft again.
     Cancel { message: MessageId },
+    /// Send a reply in doubt (`unknown`: interrupted while sending) or `failed` again, now.
+    Resend { message: MessageId },
+    /// Record that a reply in doubt or failed did go out; it will not be sent again.
+    MarkSent { message: MessageId },
 }
 
 /// Delivers one ticket's queued, failed or in-doubt replies now.
@@ -101,6 +105,13 @@ pub fn run(ctx: &Context, args: OutboxArgs) -> Result<ExitCode> {
                         .map(|err| format!("  {}", sanitize_line(&err)))
                         .unwrap_or_default()
                 )?;
+                if matches!(e.state, OutboxState::Unknown | OutboxState::Failed) {
+                    writeln!(
+                        out,
+                        "    choose: `firstline outbox resend {m}` or `firstline outbox mark-sent {m}`",
+                        m = e.message
+                    )?;
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -122,7 +133,34 @@ pub fn run(ctx: &Context, args: OutboxArgs) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        OutboxAction::Resend { message } => resolve(ctx, &mut store, message, true, args.json),
+        OutboxAction::MarkSent { message } => resolve(ctx, &mut store, message, false, args.json),
     }
+}
+
+/// `outbox resend` / `outbox mark-sent`: the user's answer for a reply in doubt.
+fn resolve(
+    ctx: &Context,
+    store: &mut crate::store::Store,
+    message: MessageId,
+    resend: bool,
+    json: bool,
+) -> Result<ExitCode> {
+    if !store.resolve_outbound(message, resend)? {
+        return Err(user_error(format!(
+            "message {message} is not in doubt or failed (`firstline outbox` lists the ones that are)"
+        )));
+    }
+    if resend {
+        let report = crate::mail::deliver_now(store, &ctx.config, ClaimScope::Due(Utc::now()))?;
+        return print_delivery(&report, json);
+    }
+    if json {
+        print_json(&serde_json::json!({ "marked_sent": message }))?;
+    } else {
+        println!("reply {message} recorded as sent; it will not be sent again");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn print_delivery(report: &DeliveryReport, json: bool) -> Result<ExitCode> {

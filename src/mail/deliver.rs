@@ -9,6 +9,7 @@ use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::MailError;
 use crate::config::Config;
@@ -122,25 +123,42 @@ pub fn deliver_now(
     config: &Config,
     scope: ClaimScope,
 ) -> Result<DeliveryReport, MailError> {
-    let claimed = store.claim_outbound(scope)?;
+    deliver_until_stopped(store, config, scope, &AtomicBool::new(false))
+}
+
+/// Like [`deliver_now`], but stops before claiming the next reply once `stop` is
+/// set: the console's courier finishes the one it is handing over when the user
+/// quits and leaves the rest queued, instead of being killed mid-send.
+pub fn deliver_until_stopped(
+    store: &mut Store,
+    config: &Config,
+    scope: ClaimScope,
+    stop: &AtomicBool,
+) -> Result<DeliveryReport, MailError> {
+    let due = store.outbound_due(scope)?;
     let mut report = DeliveryReport::default();
-    if claimed.is_empty() {
+    if due.is_empty() {
         return Ok(report);
     }
-    let transport = match Transport::from_config(config, store.path()) {
-        Ok(t) => t,
-        Err(e) => {
-            // Nowhere to send: the replies wait, with the reason on them.
-            let retry = Utc::now() + Duration::seconds(60);
-            for c in claimed {
+    let transport = Transport::from_config(config, store.path());
+    // Each reply is claimed just before it is handed over, never the whole round at
+    // once: quitting mid-round leaves the rest queued, not stranded as `unknown`.
+    for id in due {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let Some(c) = store.claim_outbound(id, scope)? else {
+            continue; // undone or taken by another process meanwhile
+        };
+        match &transport {
+            Ok(t) => deliver_one(store, t, c, &mut report)?,
+            Err(e) => {
+                // Nowhere to send: the reply waits, with the reason on it.
+                let retry = Utc::now() + Duration::seconds(60);
                 store.mark_outbound_failed(c.id, &e.to_string(), Some(retry))?;
                 report.failed.push((c.message, e.to_string()));
             }
-            return Ok(report);
         }
-    };
-    for c in claimed {
-        deliver_one(store, &transport, c, &mut report)?;
     }
     Ok(report)
 }

@@ -188,10 +188,10 @@ impl Store {
         Ok(true)
     }
 
-    /// Marks replies as `sending` and returns them, in one transaction, so two
-    /// processes never deliver the same reply. Rows a crash left in `sending` become
-    /// `unknown` first.
-    pub fn claim_outbound(&mut self, scope: ClaimScope) -> Result<Vec<Claimed>> {
+    /// The outbox ids of the replies `scope` selects, in delivery order; nothing is
+    /// claimed yet (see [`Store::claim_outbound`]). Rows a crash left in `sending`
+    /// become `unknown` first.
+    pub fn outbound_due(&mut self, scope: ClaimScope) -> Result<Vec<i64>> {
         let now = to_ts(Utc::now());
         let tx = self.write()?;
         tx.execute(
@@ -200,22 +200,35 @@ impl Store {
              WHERE state = 'sending' AND updated_at < ?2",
             params![now, now - STALE_SENDING_SECS],
         )?;
-        let (filter, arg) = match scope {
-            ClaimScope::Due(at) => ("o.state = 'queued' AND o.not_before <= ?1", to_ts(at)),
-            ClaimScope::AllQueued => ("o.state = 'queued' AND ?1 = ?1", 0),
-            ClaimScope::Ticket(t) => (
-                "o.state IN ('queued', 'failed', 'unknown') AND m.ticket_id = ?1",
-                t,
-            ),
+        let (filter, arg) = scope_filter(scope);
+        let sql = format!(
+            "SELECT o.id FROM outbox o JOIN messages m ON m.id = o.message_id
+             WHERE {filter} ORDER BY o.not_before, o.id"
+        );
+        let ids: Vec<i64> = {
+            let mut stmt = tx.prepare(&sql)?;
+            let rows = stmt.query_map([arg], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
         };
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    /// Marks one reply `sending` and returns its bytes, if `scope` still selects it
+    /// (it was not undone, claimed by another process or delivered meanwhile). One
+    /// at a time, just before its delivery, so quitting mid-round strands nothing:
+    /// the replies not yet handed over are still plain `queued`.
+    pub fn claim_outbound(&mut self, outbox_id: i64, scope: ClaimScope) -> Result<Option<Claimed>> {
+        let now = to_ts(Utc::now());
+        let tx = self.write()?;
+        let (filter, arg) = scope_filter(scope);
         let sql = format!(
             "SELECT o.id, o.message_id, m.ticket_id, o.raw, m.message_id, o.attempts
              FROM outbox o JOIN messages m ON m.id = o.message_id
-             WHERE {filter} ORDER BY o.not_before, o.id"
+             WHERE {filter} AND o.id = ?2"
         );
-        let claimed: Vec<Claimed> = {
-            let mut stmt = tx.prepare(&sql)?;
-            let rows = stmt.query_map([arg], |r| {
+        let claimed = tx
+            .query_row(&sql, params![arg, outbox_id], |r| {
                 Ok(Claimed {
                     id: r.get(0)?,
                     message: r.get(1)?,
@@ -224,10 +237,9 @@ impl Store {
                     message_id: r.get(4)?,
                     attempts: r.get(5)?,
                 })
-            })?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
-        for c in &claimed {
+            })
+            .optional()?;
+        if let Some(c) = &claimed {
             tx.execute(
                 "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?2 WHERE id = ?1",
                 params![c.id, now],
@@ -235,6 +247,50 @@ impl Store {
         }
         tx.commit()?;
         Ok(claimed)
+    }
+
+    /// Settles a reply in doubt (`unknown`) or given up on (`failed`): send it again
+    /// now, or record that it did go out. `false` when the message is in neither state.
+    pub fn resolve_outbound(&mut self, message: MessageId, resend: bool) -> Result<bool> {
+        let actor = self.actor.clone();
+        let now = to_ts(Utc::now());
+        let tx = self.write()?;
+        let outbox_id: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM outbox WHERE message_id = ?1 AND state IN ('unknown', 'failed')",
+                [message],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(outbox_id) = outbox_id else {
+            return Ok(false);
+        };
+        if resend {
+            tx.execute(
+                "UPDATE outbox SET state = 'queued', not_before = ?2, updated_at = ?2 WHERE id = ?1",
+                params![outbox_id, now],
+            )?;
+            log_delivery(&tx, outbox_id, &actor, "resend-asked", None)?;
+        } else {
+            tx.execute(
+                "UPDATE outbox SET state = 'sent', last_error = NULL, updated_at = ?2 WHERE id = ?1",
+                params![outbox_id, now],
+            )?;
+            log_delivery(&tx, outbox_id, &actor, "marked-sent", None)?;
+        }
+        tx.commit()?;
+        Ok(true)
+    }
+
+    /// How many replies wait for the user: (in doubt, given up on). The status bar
+    /// shows them so a reply that may not have gone out is never silent.
+    pub fn outbox_attention(&self) -> Result<(i64, i64)> {
+        Ok(self.conn.query_row(
+            "SELECT coalesce(sum(state = 'unknown'), 0), coalesce(sum(state = 'failed'), 0)
+             FROM outbox WHERE state IN ('unknown', 'failed')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
     }
 
     /// The transport accepted the reply.
@@ -296,6 +352,18 @@ impl Store {
             .conn
             .query_row(&sql, [message], entry_from_row)
             .optional()?)
+    }
+}
+
+/// The `WHERE` condition (with `?1`) selecting what `scope` delivers.
+fn scope_filter(scope: ClaimScope) -> (&'static str, i64) {
+    match scope {
+        ClaimScope::Due(at) => ("o.state = 'queued' AND o.not_before <= ?1", to_ts(at)),
+        ClaimScope::AllQueued => ("o.state = 'queued' AND ?1 = ?1", 0),
+        ClaimScope::Ticket(t) => (
+            "o.state IN ('queued', 'failed', 'unknown') AND m.ticket_id = ?1",
+            t,
+        ),
     }
 }
 

@@ -31,6 +31,8 @@ pub enum Action {
     CycleSort,
     Search,
     ToggleMark,
+    /// Mark every ticket the current search found, for one bulk action.
+    MarkAll,
     ClearMarks,
     Reply,
     Note,
@@ -104,6 +106,7 @@ impl Action {
             CycleSort,
             Search,
             ToggleMark,
+            MarkAll,
             ClearMarks,
             Reply,
             Note,
@@ -167,6 +170,7 @@ impl Action {
             CycleSort => "sort".into(),
             Search => "search".into(),
             ToggleMark => "mark".into(),
+            MarkAll => "mark-all".into(),
             ClearMarks => "clear-marks".into(),
             Reply => "reply".into(),
             Note => "note".into(),
@@ -209,6 +213,20 @@ impl Action {
         }
     }
 
+    /// Whether the action leaves the console or changes tickets in a way a glance
+    /// will not catch (the palette lists these last, so Enter never lands on one).
+    pub fn is_destructive(&self) -> bool {
+        matches!(
+            self,
+            Action::Quit
+                | Action::Suspend
+                | Action::Spam
+                | Action::SetStatus(Status::Spam)
+                | Action::Merge
+                | Action::NoReply
+        )
+    }
+
     /// Finds a named action (`reply`, `status-solved`).
     pub fn from_name(name: &str) -> Option<Action> {
         let name = name.trim().to_lowercase();
@@ -236,6 +254,7 @@ impl Action {
             CycleSort => "Sort by due time / last update / priority".into(),
             Search => "Search and filter (from: status: tag: …)".into(),
             ToggleMark => "Mark ticket for a bulk action".into(),
+            MarkAll => "Mark every ticket the search found".into(),
             ClearMarks => "Unmark all tickets".into(),
             Reply => "Reply to the customer".into(),
             Note => "Write an internal note".into(),

@@ -3,15 +3,19 @@
 //! and failure back for the status bar.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::store::Store;
+use crate::store::{ClaimScope, Store};
 
 /// How often the outbox is looked at.
 const EVERY: Duration = Duration::from_secs(2);
+/// How often a sleeping courier checks whether it should stop.
+const NAP: Duration = Duration::from_millis(100);
 
 /// What happened to the replies in one round.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,40 +24,80 @@ pub enum Delivery {
     Failed(String),
 }
 
-/// The running courier; dropping it lets the thread end at its next round.
+/// The running courier. [`Courier::stop`] (or dropping it) asks the thread to end
+/// and waits for it: a reply being handed over is finished, the rest stay queued.
 pub struct Courier {
     reports: Receiver<Delivery>,
+    stop: Arc<AtomicBool>,
+    thread: Option<thread::JoinHandle<()>>,
 }
 
 impl Courier {
-    /// Starts delivering for the queue at `path` with its own connection.
-    pub fn start(path: &Path, config: Config) -> Option<Courier> {
-        let mut store = Store::open(path).ok()?;
+    /// Starts delivering for the queue at `path` with its own connection. The error
+    /// is a sentence for the status bar: replies that silently never leave are worse
+    /// than a console that says so.
+    pub fn start(path: &Path, config: Config) -> Result<Courier, String> {
+        let mut store = Store::open(path)
+            .map_err(|e| format!("replies are not being sent (the courier cannot open the queue: {e}); restart firstline"))?;
         let (tx, reports) = mpsc::channel();
-        thread::Builder::new()
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = Arc::clone(&stop);
+        let thread = thread::Builder::new()
             .name("firstline-courier".into())
-            .spawn(move || loop {
-                let report = crate::mail::deliver_due(&mut store, &config, chrono::Utc::now());
-                let message = match report {
-                    Ok(r) if !r.failed.is_empty() => Some(Delivery::Failed(format!(
-                        "{} repl{} not delivered yet (will retry): {}",
-                        r.failed.len(),
-                        if r.failed.len() == 1 { "y" } else { "ies" },
-                        r.failed[0].1
-                    ))),
-                    Ok(r) if !r.sent.is_empty() => Some(Delivery::Sent(r.sent.len())),
-                    Ok(_) => None,
-                    Err(e) => Some(Delivery::Failed(format!("outbox: {e}"))),
-                };
-                if let Some(m) = message {
-                    if tx.send(m).is_err() {
-                        return;
+            .spawn(move || {
+                while !stopping.load(Ordering::Relaxed) {
+                    let report = crate::mail::deliver_until_stopped(
+                        &mut store,
+                        &config,
+                        ClaimScope::Due(chrono::Utc::now()),
+                        &stopping,
+                    );
+                    let message = match report {
+                        Ok(r) if !r.failed.is_empty() => Some(Delivery::Failed(format!(
+                            "{} repl{} not delivered yet (will retry): {}",
+                            r.failed.len(),
+                            if r.failed.len() == 1 { "y" } else { "ies" },
+                            r.failed[0].1
+                        ))),
+                        Ok(r) if !r.sent.is_empty() => Some(Delivery::Sent(r.sent.len())),
+                        Ok(_) => None,
+                        Err(e) => Some(Delivery::Failed(format!("outbox: {e}"))),
+                    };
+                    if let Some(m) = message {
+                        if tx.send(m).is_err() {
+                            return;
+                        }
+                    }
+                    // Short naps, so a quit is answered within a tenth of a second.
+                    let mut slept = Duration::ZERO;
+                    while slept < EVERY && !stopping.load(Ordering::Relaxed) {
+                        thread::sleep(NAP);
+                        slept += NAP;
                     }
                 }
-                thread::sleep(EVERY);
             })
-            .ok()?;
-        Some(Courier { reports })
+            .map_err(|e| {
+                format!(
+                    "replies are not being sent (cannot start the courier: {e}); restart firstline"
+                )
+            })?;
+        Ok(Courier {
+            reports,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Ends the courier after the reply it is handing over, if any.
+    pub fn stop(mut self) {
+        self.halt();
+    }
+
+    fn halt(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 
     /// Reports that arrived since the last call.
@@ -65,5 +109,11 @@ impl Courier {
                 Err(TryRecvError::Empty) | Err(TryRecvError::Disconnected) => return out,
             }
         }
+    }
+}
+
+impl Drop for Courier {
+    fn drop(&mut self) {
+        self.halt();
     }
 }

@@ -30,8 +30,9 @@ static RUN_FOREVER: AtomicBool = AtomicBool::new(false);
 
 impl Intake {
     /// Starts importing and watching `config.mail.watch` for the queue at `db`;
-    /// `None` when nothing is configured or the queue has no file.
-    pub fn start(db: Option<&std::path::Path>, config: &Config) -> Option<Intake> {
+    /// `Ok(None)` when nothing is configured or the queue has no file. The error is a
+    /// sentence for the status bar, so mail that is not being read is never silent.
+    pub fn start(db: Option<&std::path::Path>, config: &Config) -> Result<Option<Intake>, String> {
         let home = std::env::var_os("HOME").map(PathBuf::from);
         let paths: Vec<PathBuf> = config
             .mail
@@ -42,10 +43,12 @@ impl Intake {
                 _ => p.clone(),
             })
             .collect();
-        if paths.is_empty() {
-            return None;
-        }
-        let mut store = Store::open(db?).ok()?;
+        let Some(db) = db.filter(|_| !paths.is_empty()) else {
+            return Ok(None);
+        };
+        let mut store = Store::open(db).map_err(|e| {
+            format!("new mail is not being read (cannot open the queue for [mail] watch: {e}); restart firstline")
+        })?;
         let config = config.clone();
         let (tx, news) = mpsc::channel();
         thread::Builder::new()
@@ -75,8 +78,12 @@ impl Intake {
                     )));
                 }
             })
-            .ok()?;
-        Some(Intake { news })
+            .map_err(|e| {
+                format!(
+                    "new mail is not being read (cannot start the intake: {e}); restart firstline"
+                )
+            })?;
+        Ok(Some(Intake { news }))
     }
 
     /// News since the last call.

@@ -313,6 +313,7 @@ impl Default for KeyMap {
         );
         add(only(C::Inbox), &[ch(' ')], A::ToggleMark);
         add(only(C::Inbox), &[ch('M')], A::ClearMarks);
+        add(only(C::Inbox), &[ch('*')], A::MarkAll);
         add(only(C::Inbox), &[ch('/')], A::Search);
         add(only(C::Inbox), &[ch('o')], A::CycleSort);
         add(only(C::Inbox), &[plain(K::Esc)], A::Back);

@@ -30,18 +30,39 @@ const POLL: Duration = Duration::from_millis(100);
 /// Opens the console on `store` and runs it until the user quits. The terminal is
 /// restored on quit, on error and (through ratatui's hook) on panic.
 pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
-    let courier = store
-        .path()
-        .and_then(|p| courier::Courier::start(p, config.clone()));
+    let mut trouble = Vec::new();
+    let courier = store.path().and_then(|p| {
+        courier::Courier::start(p, config.clone())
+            .map_err(|e| trouble.push(e))
+            .ok()
+    });
     // The tone checker's word lists compile on first use (~150 ms); do that off the
     // UI thread so the first frame and the first keystroke in the composer are quick.
     std::thread::spawn(|| crate::tone::Checker::builtin().warm_up());
-    let intake = intake::Intake::start(store.path(), &config);
+    let intake = intake::Intake::start(store.path(), &config).unwrap_or_else(|e| {
+        trouble.push(e);
+        None
+    });
     let mut app = App::with_worker(store, config)?;
+    if !trouble.is_empty() {
+        app.error(trouble.join(" · "));
+    }
     let mut terminal = terminal::init()?;
     let result = run_loop(&mut terminal, &mut app, courier.as_ref(), intake.as_ref());
     let saved = app.flush_draft();
     terminal::restore();
+    // Finishes the reply being handed over (if any) so none is left in doubt.
+    if let Some(c) = courier {
+        c.stop();
+    }
+    // Kept queued on quit: say where they went, now that the terminal is back.
+    if let Ok(n @ 1..) = app.queued_replies() {
+        eprintln!(
+            "firstline: {n} repl{} still queued; {} the next time the console runs, or now with `firstline outbox flush`",
+            if n == 1 { "y" } else { "ies" },
+            if n == 1 { "it leaves" } else { "they leave" }
+        );
+    }
     result?;
     saved?;
     Ok(())

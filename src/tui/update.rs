@@ -142,6 +142,7 @@ fn update_pane(app: &mut App, action: Action) -> Step {
                 app.inbox.marked.clear();
             }
         }
+        (_, Action::MarkAll) => app.mark_all_found(),
         (Focus::Inbox, Action::ToggleMark) => {
             app.toggle_mark();
             return Ok(Some(Action::Down));
@@ -207,7 +208,14 @@ fn global(app: &mut App, action: Action) -> Step {
     match action {
         Action::Quit => {
             app.flush_draft()?;
-            app.should_quit = true;
+            match app.queued_replies()? {
+                0 => app.should_quit = true,
+                n => {
+                    app.popup = Some(Popup::Confirm {
+                        kind: ConfirmKind::QuitWithQueued(n),
+                    })
+                }
+            }
         }
         Action::Help => {
             app.popup = Some(Popup::Help {
@@ -259,15 +267,17 @@ fn global(app: &mut App, action: Action) -> Step {
             app.focus = Focus::Tone;
         }
         Action::StatusMenu => {
+            let selected = app.current_choice(ChoiceKind::Status)?;
             app.popup = Some(Popup::Choice {
                 kind: ChoiceKind::Status,
-                selected: 0,
+                selected,
             })
         }
         Action::PriorityMenu => {
+            let selected = app.current_choice(ChoiceKind::Priority)?;
             app.popup = Some(Popup::Choice {
                 kind: ChoiceKind::Priority,
-                selected: 0,
+                selected,
             })
         }
         Action::SetStatus(s) => {
@@ -336,7 +346,11 @@ fn global(app: &mut App, action: Action) -> Step {
         }
         Action::NextPlaceholder | Action::ToggleTickSelected | Action::ExpandShortcut => {}
         Action::NextTicket | Action::PrevTicket => {}
-        Action::Input(_) | Action::Tick | Action::ClearMarks | Action::CycleSort => {}
+        Action::Input(_)
+        | Action::Tick
+        | Action::ClearMarks
+        | Action::CycleSort
+        | Action::MarkAll => {}
         Action::StillWorkingReply => app.still_working_reply()?,
         Action::AddFollowup => {
             if app.open.is_none() {
@@ -414,15 +428,20 @@ fn update_popup(app: &mut App, action: Action) -> Step {
     };
     match popup {
         Popup::Help { context, scroll } => {
+            // Scrolling stops at the last page, where `G` goes, so `k` after `j` held
+            // down moves at once.
+            let last = super::panes::help_last_scroll(app, context);
             let scroll = match action {
                 Action::Down => scroll + 1,
                 Action::Up => scroll.saturating_sub(1),
                 Action::PageDown => scroll + 10,
                 Action::PageUp => scroll.saturating_sub(10),
                 Action::Top => 0,
+                Action::Bottom => last,
                 Action::Back | Action::Help => return Ok(None),
                 _ => scroll,
-            };
+            }
+            .min(last);
             app.popup = Some(Popup::Help { context, scroll });
         }
         Popup::Palette {
@@ -482,6 +501,7 @@ fn update_popup(app: &mut App, action: Action) -> Step {
                     PromptKind::Merge => app.merge_into(&input)?,
                     PromptKind::SaveAttachments => app.save_attachments(&input)?,
                     PromptKind::Followup => app.add_followup(&input)?,
+                    PromptKind::AgentName => app.set_agent_name(&input)?,
                 };
                 if !done {
                     app.popup = Some(Popup::Prompt { kind, input });
@@ -530,6 +550,26 @@ fn update_popup(app: &mut App, action: Action) -> Step {
             }
             other => return Ok(Some(other)),
         },
+        Popup::Confirm {
+            kind: ConfirmKind::QuitWithQueued(n),
+        } => match action {
+            Action::Back => app.info("still here; the replies keep waiting"),
+            Action::Input(key) => match key.code {
+                KeyCode::Char('s') => app.quit_sending_now()?,
+                KeyCode::Char('k') => app.should_quit = true,
+                KeyCode::Char('t') => app.quit_taking_back()?,
+                _ => {
+                    app.popup = Some(Popup::Confirm {
+                        kind: ConfirmKind::QuitWithQueued(n),
+                    })
+                }
+            },
+            _ => {
+                app.popup = Some(Popup::Confirm {
+                    kind: ConfirmKind::QuitWithQueued(n),
+                })
+            }
+        },
         Popup::Confirm { kind } => match action {
             Action::Confirm => app.send(true)?,
             Action::Back => app.info("not sent; the draft is kept"),
@@ -548,33 +588,77 @@ fn update_popup(app: &mut App, action: Action) -> Step {
     Ok(None)
 }
 
-/// Actions matching the palette's input, best first, by fuzzy score over the name
-/// and the description.
+/// Actions matching the palette's input, best first. Every word typed must begin a
+/// word of the action's name or description ("new ti" finds nothing rather than a
+/// scattered-letter match); an exact name beats a name prefix, which beats words in
+/// the name, which beat words in the description, which beat an abbreviation of the
+/// name. Actions that cannot be taken back
+/// by a second look (quit, spam, merge…) come after the others, so `:` then Enter
+/// never quits, and keys that only move the cursor are not offered at all.
 pub fn palette_matches(_app: &App, input: &str) -> Vec<Action> {
+    let offered = Action::named().into_iter().filter(|a| {
+        !matches!(
+            a,
+            Action::Confirm
+                | Action::Palette
+                | Action::Up
+                | Action::Down
+                | Action::PageUp
+                | Action::PageDown
+                | Action::Top
+                | Action::Bottom
+                | Action::Open
+                | Action::Back
+        )
+    });
+    let query = input.trim().to_lowercase();
+    let typed: Vec<&str> = query
+        .split(|c: char| c.is_whitespace() || c == '-')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let words = |text: &str| -> Vec<String> {
+        text.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
     use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
     use nucleo_matcher::{Config, Matcher, Utf32Str};
-    let actions: Vec<Action> = Action::named()
-        .into_iter()
-        .filter(|a| !matches!(a, Action::Confirm | Action::Palette))
-        .collect();
-    if input.trim().is_empty() {
-        return actions;
-    }
     let mut matcher = Matcher::new(Config::DEFAULT);
     let pattern = Pattern::parse(input, CaseMatching::Ignore, Normalization::Smart);
     let mut buf = Vec::new();
-    let mut scored: Vec<(u32, usize, Action)> = actions
-        .into_iter()
+    let mut scored: Vec<(bool, u8, usize, Action)> = offered
         .enumerate()
         .filter_map(|(i, a)| {
-            let hay = format!("{} {}", a.name(), a.describe());
-            pattern
-                .score(Utf32Str::new(&hay, &mut buf), &mut matcher)
-                .map(|s| (s, i, a))
+            let name = a.name();
+            let in_name = words(&name);
+            let in_all = [in_name.clone(), words(&a.describe())].concat();
+            let begins =
+                |set: &[String]| typed.iter().all(|t| set.iter().any(|w| w.starts_with(t)));
+            let rank = if typed.is_empty() || name == query {
+                0
+            } else if name.starts_with(&query) {
+                1
+            } else if begins(&in_name) {
+                2
+            } else if begins(&in_all) {
+                3
+            } else if pattern
+                .score(Utf32Str::new(&name, &mut buf), &mut matcher)
+                .is_some()
+            {
+                // Abbreviations of the name ("snz"), never letters scattered over
+                // the description.
+                4
+            } else {
+                return None;
+            };
+            Some((a.is_destructive(), rank, i, a))
         })
         .collect();
-    scored.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
-    scored.into_iter().map(|(_, _, a)| a).collect()
+    scored.sort_by_key(|(destructive, rank, i, _)| (*destructive, *rank, *i));
+    scored.into_iter().map(|(_, _, _, a)| a).collect()
 }
 
 /// One-line editing for prompts, search and filters. Returns whether the text changed.

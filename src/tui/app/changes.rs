@@ -97,6 +97,37 @@ impl App {
         Ok(())
     }
 
+    /// Where a status or priority menu opens: on the value the (first) target has
+    /// now, so Enter keeps it instead of silently setting the first option.
+    pub fn current_choice(&self, kind: ChoiceKind) -> Result<usize, StoreError> {
+        let Some((id, _)) = self.targets().into_iter().next() else {
+            return Ok(0);
+        };
+        let ticket = self.store.ticket(id)?;
+        Ok(kind
+            .options()
+            .iter()
+            .position(|(_, _, v)| match v {
+                ChoiceValue::Status(s) => *s == ticket.status,
+                ChoiceValue::Priority(p) => *p == ticket.priority,
+            })
+            .unwrap_or(0))
+    }
+
+    /// Marks every ticket the applied search found, for one bulk action.
+    pub fn mark_all_found(&mut self) {
+        let Some(hits) = &self.inbox.hits else {
+            self.error("search first (/), then * marks every ticket it found");
+            return;
+        };
+        self.inbox.marked.extend(hits.iter().map(|r| r.ticket.id));
+        let n = self.inbox.marked.len();
+        self.info(format!(
+            "{n} ticket{} marked · s status, p priority, t tags… apply to all · M clears",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+
     /// Takes back the newest undoable action.
     pub fn undo_last(&mut self) -> Result<(), StoreError> {
         let Some(entry) = self.undo.pop() else {
@@ -104,6 +135,10 @@ impl App {
             return Ok(());
         };
         match entry {
+            UndoEntry::Recorded { to } => self.error(format!(
+                "the reply to {} was only recorded (no e-mail address); nothing to take back",
+                crate::display::sanitize_line(&to)
+            )),
             UndoEntry::Changes { label, changes } => {
                 for (id, change) in &changes {
                     self.store.change_ticket(*id, change, None)?;
@@ -115,15 +150,20 @@ impl App {
                 ticket,
                 message,
                 body,
+                ..
             } => {
                 if crate::mail::cancel_reply(&mut self.store, message).map_err(mail_error)? {
+                    // Reload first, then open: the reply's ticket is back in the view,
+                    // and it, not the row under the cursor, gets the composer.
+                    self.reload()?;
+                    self.follow_selected(Some(ticket));
                     self.open_ticket(ticket, false)?;
                     self.composer.mode = ComposeMode::Reply;
                     self.composer.set_text(&body);
                     self.composer.dirty_since = Some(Instant::now());
                     self.flush_draft()?;
-                    self.reload()?;
                     self.focus = Focus::Composer;
+                    self.recheck_tone();
                     self.info("reply cancelled; it is back in the composer");
                 } else {
                     self.error("too late to undo: the reply has already left");

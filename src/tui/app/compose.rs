@@ -11,6 +11,8 @@ use std::time::Instant;
 
 /// How much of the customer's message and of each note the live tone check reads.
 const TONE_CONTEXT_LIMIT: usize = 16 * 1024;
+/// The status line right after a reply went into the outbox.
+pub const SENT_UNDOABLE: &str = "sent · u to undo";
 
 impl App {
     /// Opens the composer on the ticket on screen, in `mode`.
@@ -130,6 +132,15 @@ impl App {
 
     /// Periodic work: the debounced autosave, and fresh counts now and then.
     pub fn tick(&mut self, now: Instant) -> Result<(), StoreError> {
+        // "u to undo" is not left on screen once the window is over.
+        if self
+            .message
+            .as_ref()
+            .is_some_and(|m| m.text == SENT_UNDOABLE)
+            && self.waiting_reply().is_none()
+        {
+            self.info("reply on its way (the undo window is over)");
+        }
         if self
             .composer
             .dirty_since
@@ -222,6 +233,15 @@ impl App {
         }
         match self.composer.mode {
             ComposeMode::Reply => {
+                if self.config.agent.name.trim().is_empty() {
+                    // Never "agent" or a login name: ask once, keep it in config.toml.
+                    self.popup = Some(Popup::Prompt {
+                        kind: PromptKind::AgentName,
+                        input: String::new(),
+                    });
+                    self.info("who signs your replies? type your name once; Enter saves it");
+                    return Ok(());
+                }
                 if !confirmed
                     && (self.tone.report.has_blocking() || !self.unfilled_placeholders().is_empty())
                 {
@@ -243,13 +263,36 @@ impl App {
                     }
                 }
                 self.store.save_draft(id, "")?;
-                self.undo.push(UndoEntry::Reply {
-                    ticket: id,
-                    message,
-                    body,
-                });
+                let to = self
+                    .open
+                    .as_ref()
+                    .map(|o| o.detail.customer.name.clone())
+                    .unwrap_or_default();
+                // Only a reply waiting in the outbox can be taken back; one recorded
+                // at once (no e-mail address: a chat, a call) says so instead.
+                let waiting = self
+                    .store
+                    .outbox_entry(message)?
+                    .filter(|e| e.state == crate::store::OutboxState::Queued);
                 self.back_to_thread(id)?;
-                self.info("sent · u to undo");
+                match waiting {
+                    Some(entry) => {
+                        self.undo.push(UndoEntry::Reply {
+                            ticket: id,
+                            message,
+                            body,
+                            to,
+                            until: entry.not_before,
+                        });
+                        self.info(SENT_UNDOABLE);
+                    }
+                    None => {
+                        self.undo.push(UndoEntry::Recorded { to });
+                        self.info(
+                            "reply recorded; no e-mail address, so send it in their chat yourself · no undo",
+                        )
+                    }
+                }
             }
             ComposeMode::Note => {
                 self.store.add_message(
@@ -266,6 +309,97 @@ impl App {
             }
             ComposeMode::Transcript => self.file_transcript(id, &body)?,
         }
+        Ok(())
+    }
+
+    /// The newest reply still inside its undo window, for the status bar's countdown:
+    /// whom it goes to, whole seconds left (rounded up), whether `u` takes it back
+    /// (it is the newest undoable action), and how many more wait.
+    pub fn waiting_reply(&self) -> Option<(String, i64, bool, usize)> {
+        let now = self.now();
+        let mut waiting = self
+            .undo
+            .iter()
+            .enumerate()
+            .rev()
+            .filter_map(|(i, e)| match e {
+                UndoEntry::Reply { to, until, .. } if *until > now => Some((i, to, *until)),
+                _ => None,
+            });
+        let (i, to, until) = waiting.next()?;
+        let secs = ((until - now).num_milliseconds() + 999) / 1000;
+        Some((to.clone(), secs, i + 1 == self.undo.len(), waiting.count()))
+    }
+
+    /// Signs replies with `name` from now on and writes it to the settings file,
+    /// then sends the reply that asked for it. `false` keeps the prompt open.
+    pub fn set_agent_name(&mut self, input: &str) -> Result<bool, StoreError> {
+        let name = crate::display::sanitize_line(input.trim())
+            .trim()
+            .to_string();
+        if name.is_empty() || name.eq_ignore_ascii_case("agent") {
+            self.error("type the name customers should see, e.g. Olena Kovalenko");
+            return Ok(false);
+        }
+        self.config.agent.name = name.clone();
+        let saved = match &self.config.path {
+            Some(path) => crate::config::save_agent_name(path, &name)
+                .map(|()| None)
+                .unwrap_or_else(Some),
+            None => Some("no settings file".to_string()),
+        };
+        self.send(false)?;
+        if let Some(why) = saved {
+            self.error(format!(
+                "replies are signed {name} for now; not saved ({why}): add [agent] name to config.toml"
+            ));
+        }
+        Ok(true)
+    }
+
+    /// How many replies wait in the outbox (undo window or retry), for the
+    /// question on quit.
+    pub fn queued_replies(&self) -> Result<usize, StoreError> {
+        Ok(self
+            .store
+            .outbox_entries(false)?
+            .iter()
+            .filter(|e| e.state == crate::store::OutboxState::Queued)
+            .count())
+    }
+
+    /// Quitting with replies waiting: hands them all over now; a failure keeps the
+    /// console open with the reason.
+    pub fn quit_sending_now(&mut self) -> Result<(), StoreError> {
+        let report = crate::mail::deliver_now(
+            &mut self.store,
+            &self.config,
+            crate::store::ClaimScope::AllQueued,
+        )
+        .map_err(super::mail_error)?;
+        if let Some((_, why)) = report.failed.first() {
+            self.error(format!(
+                "{} repl{} not sent ({why}); still queued — q again to choose",
+                report.failed.len(),
+                if report.failed.len() == 1 { "y" } else { "ies" }
+            ));
+            return self.reload();
+        }
+        self.should_quit = true;
+        Ok(())
+    }
+
+    /// Quitting with replies waiting: takes every queued one back (its text becomes
+    /// the ticket's draft again) and quits.
+    pub fn quit_taking_back(&mut self) -> Result<(), StoreError> {
+        for e in self.store.outbox_entries(false)? {
+            if e.state == crate::store::OutboxState::Queued {
+                crate::mail::cancel_reply(&mut self.store, e.message).map_err(super::mail_error)?;
+            }
+        }
+        self.undo
+            .retain(|e| !matches!(e, UndoEntry::Reply { .. } | UndoEntry::Recorded { .. }));
+        self.should_quit = true;
         Ok(())
     }
 
@@ -476,14 +610,11 @@ impl App {
         }
         self.composer.canned_text = Some(self.composer.text());
         self.text_changed();
+        // How many are left to fill is drawn live by the status bar, not frozen
+        // into this message (it said "1 to fill" long after it was filled).
         self.info(format!(
-            "inserted '{}'{}",
-            crate::display::sanitize_line(&item.title),
-            if rendered.unfilled.is_empty() {
-                String::new()
-            } else {
-                format!(" · {} to fill · Ctrl-N next", rendered.unfilled.len())
-            }
+            "inserted '{}'",
+            crate::display::sanitize_line(&item.title)
         ));
         Ok(())
     }

@@ -66,6 +66,8 @@ pub enum PromptKind {
     Merge,
     SaveAttachments,
     Followup,
+    /// The name replies are signed with, asked once on the first send without one.
+    AgentName,
 }
 
 impl PromptKind {
@@ -79,6 +81,7 @@ impl PromptKind {
             PromptKind::Merge => "Merge into ticket # (this thread moves there)",
             PromptKind::SaveAttachments => "Save attachments into folder",
             PromptKind::Followup => "Follow up when? (3h, tomorrow 10:00, fri) and a note",
+            PromptKind::AgentName => "Your name, as customers will see it (saved to config.toml)",
         }
     }
 }
@@ -132,6 +135,8 @@ pub enum ConfirmKind {
     SendDespiteTone,
     /// Ticket `0` was solved, but its customer last heard "still working on it".
     TellSolved(TicketId),
+    /// Quit while `0` replies still wait in the outbox: send now, keep, or take back.
+    QuitWithQueued(usize),
 }
 
 /// The canned-response picker's state.
@@ -303,7 +308,14 @@ pub enum UndoEntry {
         ticket: TicketId,
         message: MessageId,
         body: String,
+        /// Whom it goes to, for the countdown in the status bar.
+        to: String,
+        /// When its undo window ends and the courier may hand it over.
+        until: DateTime<Utc>,
     },
+    /// A reply recorded at once (no e-mail address). It sits on the stack so `u`
+    /// right after it says so, instead of silently undoing an older change.
+    Recorded { to: String },
 }
 
 /// Work the event loop must do with the terminal.
@@ -355,6 +367,9 @@ pub struct App {
     pub counts: Counts,
     pub message: Option<StatusMessage>,
     pub undo: Vec<UndoEntry>,
+    /// Replies in the outbox that need the user: (in doubt after an interrupted
+    /// delivery, given up on after repeated failures).
+    pub outbox_attention: (i64, i64),
     pub should_quit: bool,
     pub request: Option<TerminalRequest>,
     /// Searches and counts run here when the queue is a file (see [`App::start_worker`]).
@@ -424,6 +439,7 @@ impl App {
             counts: Counts::default(),
             message: None,
             undo: Vec::new(),
+            outbox_attention: (0, 0),
             should_quit: false,
             request: None,
             worker: None,

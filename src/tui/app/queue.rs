@@ -18,8 +18,18 @@ impl App {
     }
 
     /// Re-reads counts, the visible rows and the open ticket.
+    ///
+    /// Away from the list the user is reading or writing on the open ticket, so a
+    /// reload (new mail, a change, an undo) keeps that ticket open even when it left
+    /// the view: swapping it for whatever row is under the cursor now is how typed
+    /// text ends up with the wrong customer. From the list, the cursor's row shows.
     pub fn reload(&mut self) -> Result<(), StoreError> {
         let keep = self.selected_ticket().map(|r| r.ticket.id);
+        let reading = self
+            .open
+            .as_ref()
+            .map(|o| o.detail.ticket.id)
+            .filter(|_| self.focus != Focus::Inbox);
         self.refresh_counts()?;
         if let Some(text) = self.inbox.search.clone() {
             self.run_search(&text)?;
@@ -30,12 +40,17 @@ impl App {
         }
         self.clamp_selection()?;
         self.follow_selected(keep);
-        self.load_selected(true)
+        match reading.map(|id| (id, self.store.ticket(id))) {
+            Some((id, Ok(_))) => self.open_ticket(id, false),
+            // Merged away or deleted elsewhere: show the cursor's row instead.
+            Some((_, Err(StoreError::NotFound { .. }))) | None => self.load_selected(true),
+            Some((_, Err(e))) => Err(e),
+        }
     }
 
     /// Puts the cursor back on ticket `id` if a reload moved it (a re-sort after a
     /// priority change) and the ticket is still in the rows in memory.
-    fn follow_selected(&mut self, id: Option<TicketId>) {
+    pub(super) fn follow_selected(&mut self, id: Option<TicketId>) {
         let Some(id) = id else { return };
         if self.selected_ticket().map(|r| r.ticket.id) == Some(id) {
             return;
@@ -58,6 +73,7 @@ impl App {
     /// else computed here.
     pub fn refresh_counts(&mut self) -> Result<(), StoreError> {
         self.last_refresh = Instant::now();
+        self.outbox_attention = self.store.outbox_attention()?;
         let now = self.now();
         if let Some(worker) = &self.worker {
             if self.counts_pending {

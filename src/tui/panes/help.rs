@@ -10,12 +10,24 @@ use super::super::keymap::Context;
 use super::centered;
 use super::text::cell;
 
+/// The help popup's height for `rows` lines of keys on a screen `height` high.
+fn popup_height(rows: usize, height: u16) -> u16 {
+    (rows as u16 + 4).min(height.saturating_sub(2))
+}
+
+/// The scroll that shows the last page of keys (what `G` jumps to).
+pub fn last_scroll(app: &App, context: Context) -> usize {
+    let rows = app.keymap.help(context).len();
+    let visible = usize::from(popup_height(rows, app.size.1).saturating_sub(2));
+    rows.saturating_sub(visible)
+}
+
 /// Draws the help popup for `context`.
 pub fn draw(frame: &mut Frame, app: &App, context: Context, scroll: usize) {
     let t = &app.theme;
     let area = frame.area();
     let rows = app.keymap.help(context);
-    let h = (rows.len() as u16 + 4).min(area.height.saturating_sub(2));
+    let h = popup_height(rows.len(), area.height);
     let rect = centered(area, 64.min(area.width.saturating_sub(2)), h);
     frame.render_widget(Clear, rect);
     let block = Block::default()

@@ -35,6 +35,9 @@ pub struct Areas {
 }
 
 /// Whether the composer and tone panes are on screen.
+pub use help::last_scroll as help_last_scroll;
+
+/// Whether the composer pane is shown.
 pub fn composer_visible(app: &App) -> bool {
     app.open.is_some()
         && (matches!(app.focus, Focus::Composer | Focus::Tone) || !app.composer.is_empty())

@@ -60,6 +60,7 @@ pub fn draw_prompt(frame: &mut Frame, app: &App, kind: PromptKind, input: &str) 
         PromptKind::Merge => "e.g. 12 — the ticket that keeps the combined thread",
         PromptKind::SaveAttachments => "existing files are kept; copies get (2), (3)…",
         PromptKind::Followup => "e.g. tomorrow 10:00 check the refund went through",
+        PromptKind::AgentName => "e.g. Olena Kovalenko — never \"agent\"",
     };
     let lines = vec![
         Line::from(vec![
@@ -105,6 +106,10 @@ pub fn draw_confirm(frame: &mut Frame, app: &App, kind: ConfirmKind) {
         draw_tell_solved(frame, app, id);
         return;
     }
+    if let ConfirmKind::QuitWithQueued(n) = kind {
+        draw_quit_with_queued(frame, app, n);
+        return;
+    }
     let area = frame.area();
     let w = 64.min(area.width.saturating_sub(2));
     let inner_w = usize::from(w.saturating_sub(4));
@@ -146,6 +151,40 @@ pub fn draw_confirm(frame: &mut Frame, app: &App, kind: ConfirmKind) {
     ]));
     let rect = centered(area, w, lines.len() as u16 + 2);
     let inner = open_popup(frame, app, rect, " Send anyway? ".into(), "");
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Quitting while replies wait in the outbox: the courier stops with the console,
+/// so the user decides what happens to them.
+fn draw_quit_with_queued(frame: &mut Frame, app: &App, n: usize) {
+    let area = frame.area();
+    let w = 60.min(area.width.saturating_sub(2));
+    let inner_w = usize::from(w.saturating_sub(4));
+    let what = if n == 1 {
+        "1 reply is still waiting".to_string()
+    } else {
+        format!("{n} replies are still waiting")
+    };
+    let mut lines: Vec<Line> = wrap(
+        &format!("{what} in the outbox; kept, it leaves the next time firstline runs."),
+        inner_w,
+    )
+    .into_iter()
+    .map(Line::raw)
+    .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled("s", app.theme.key),
+        Span::raw(" send now · "),
+        Span::styled("k", app.theme.key),
+        Span::raw(" keep queued · "),
+        Span::styled("t", app.theme.key),
+        Span::raw(" take back · "),
+        Span::styled("Esc", app.theme.key),
+        Span::raw(" stay"),
+    ]));
+    let rect = centered(area, w, lines.len() as u16 + 2);
+    let inner = open_popup(frame, app, rect, " Quit with replies waiting? ".into(), "");
     frame.render_widget(Paragraph::new(lines), inner);
 }
 

@@ -25,7 +25,8 @@ pub fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
                 View::All => "All",
                 View::Pending => "Pend",
                 View::Snoozed => "Snz",
-                View::Escalated => "Esc",
+                // Not "Esc": beside its number it read as a key ("Esc 1").
+                View::Escalated => "Escal",
                 View::Solved => "Done",
             }
         } else {
@@ -84,6 +85,44 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         (vec![Span::styled(sort, t.dim)], 1),
     ];
     let mut tail = Vec::new();
+    if let Some((to, secs, undoable, more)) = app.waiting_reply() {
+        let mut text = format!(" · to {} in {secs} s", sanitize_line(&to));
+        if undoable {
+            text.push_str(" · u undo");
+        }
+        if more > 0 {
+            text.push_str(&format!(" (+{more} waiting)"));
+        }
+        tail.push(Span::styled(text, t.due_soon));
+    }
+    if !app.composer.placeholders.is_empty() {
+        let left = app.unfilled_placeholders().len();
+        if left > 0 {
+            tail.push(Span::styled(
+                format!(" · {left} to fill · Ctrl-N next"),
+                t.due_soon,
+            ));
+        }
+    }
+    let (unknown, failed) = app.outbox_attention;
+    if unknown > 0 {
+        tail.push(Span::styled(
+            format!(
+                " · {unknown} repl{} may not have gone out: firstline outbox",
+                if unknown == 1 { "y" } else { "ies" }
+            ),
+            t.overdue,
+        ));
+    }
+    if failed > 0 {
+        tail.push(Span::styled(
+            format!(
+                " · {failed} repl{} failed: firstline outbox",
+                if failed == 1 { "y" } else { "ies" }
+            ),
+            t.overdue,
+        ));
+    }
     if !app.inbox.marked.is_empty() {
         tail.push(Span::styled(
             format!(" · {} marked", app.inbox.marked.len()),
