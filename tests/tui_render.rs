@@ -1625,6 +1625,7 @@ fn expected_totals(days: i64) -> firstline::report::Totals {
     firstline::report::Totals {
         tickets_created: if month { 5 } else { 4 },
         tickets_resolved: 0,
+        closed_without_reply: 0,
         inbound_messages: 4,
         replies_sent: usize::from(month),
         backlog: 4,
