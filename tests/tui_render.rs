@@ -1521,3 +1521,111 @@ mod followups {
         assert_eq!(app.counts.followups_due, 0);
     }
 }
+
+/// Issue #13 item 7: a hard line break survives wrapping, in the thread and in the
+/// composer. The thread holds a long line followed by short ones (a sign-off, a
+/// KOI8-R customer's "Проверьте, пожалуйста.\nС уважением, …").
+mod text_reads_as_written {
+    use super::*;
+
+    const SIGNED: &str = "Я оплатила заказ, но в личном кабинете он до сих пор не отображается.\nПроверьте, пожалуйста.\nС уважением, Виктория Ремизова";
+    const THANKS: &str = "I have tried every single thing you suggested last week and nothing helped at all…\nThanks,\nSarah";
+
+    fn store_with(body: &str) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("text.db");
+        let mut store = Store::open(&path).unwrap();
+        ticket(
+            &mut store,
+            T {
+                subject: "Оплата счёта",
+                name: "Виктория Ремизова",
+                email: Some("vr@example.ru"),
+                handle: None,
+                channel: Channel::Email,
+                priority: Priority::Normal,
+                tags: &[],
+                minutes_ago: 30,
+                body,
+                status: Status::New,
+            },
+        );
+        Fixture { _dir: dir, path }
+    }
+
+    /// Whether some screen row holds `text` with only frame, bar and blanks before it.
+    fn starts_a_row(screen: &str, text: &str) -> bool {
+        screen.lines().any(|row| {
+            row.find(text).is_some_and(|at| {
+                row[..at]
+                    .chars()
+                    .all(|c| c == ' ' || c == '│' || c == '┃' || c == '║')
+            })
+        })
+    }
+
+    #[test]
+    fn thread_view_keeps_a_short_line_after_a_long_one_on_its_own_row() {
+        for body in [SIGNED, THANKS] {
+            for (w, h) in [(80u16, 24u16), (120, 40), (160, 48)] {
+                let fx = store_with(body);
+                let mut app = app_at(&fx, w, h);
+                press(&mut app, "Enter");
+                let screen = shot(&app, w, h);
+                for line in body.lines().skip(1) {
+                    assert!(
+                        starts_a_row(&screen, line),
+                        "{w}x{h}: '{line}' is not on its own row:\n{screen}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn composer_wraps_at_spaces_never_before_punctuation_or_with_a_leading_space() {
+        let reply = "Вибачте за затримку. Ми перевіримо замовлення протягом 24 години. Якщо щось зміниться, напишемо вам одразу, добре? Дякуємо за терпіння, гарного дня.";
+        for w in 80u16..=120 {
+            let fx = store_with(SIGNED);
+            let mut app = app_at(&fx, w, 40);
+            press(&mut app, "Enter r");
+            type_text(&mut app, reply);
+            let screen = shot(&app, w, 40);
+            let rows = composer_rows(&screen, "Вибачте");
+            assert!(rows.len() > 1, "{w}: the reply wraps:\n{screen}");
+            for row in &rows {
+                assert!(
+                    !row.starts_with([' ', '.', ',', '?']),
+                    "{w}: a composer row starts with '{}':\n{screen}",
+                    row.chars().next().unwrap_or(' ')
+                );
+            }
+            let joined: Vec<&str> = rows.iter().map(|r| r.trim_end()).collect();
+            assert_eq!(
+                joined.join(" "),
+                reply,
+                "{w}: the rows are the reply:\n{screen}"
+            );
+        }
+    }
+
+    /// The composer's rows, from the one starting with `first` down to its bottom
+    /// border: the text between the box's side borders.
+    fn composer_rows(screen: &str, first: &str) -> Vec<String> {
+        let rows: Vec<&str> = screen.lines().collect();
+        let Some((top, col)) = rows.iter().enumerate().find_map(|(i, r)| {
+            r.find(&format!("│{first}"))
+                .map(|b| (i, r[..b].chars().count()))
+        }) else {
+            return Vec::new();
+        };
+        rows[top..]
+            .iter()
+            .map(|r| {
+                let inside: String = r.chars().skip(col + 1).collect();
+                inside.split('│').next().unwrap_or("").to_string()
+            })
+            .take_while(|r| !r.starts_with('─') && !r.trim().is_empty())
+            .collect()
+    }
+}
