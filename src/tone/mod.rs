@@ -23,13 +23,48 @@ pub(crate) use secrets::{iban_valid, luhn};
 
 /// How a customer writes, read from their own text: the language and the "you" they
 /// use. Intake stores it on the customer so replies and canned suggestions match.
-/// Only the first 8 KB are read; a pasted log says nothing more about the person.
+/// Only the customer's own words count (see [`customer_profile_across`]), so a
+/// message that is only "[Media omitted]" says nothing rather than "English".
 pub fn customer_profile(text: &str) -> (Language, Formality) {
-    let mut end = text.len().min(8192);
-    while !text.is_char_boundary(end) {
-        end -= 1;
+    customer_profile_across([text])
+}
+
+/// What a customer wrote themselves in one message (see [`customer_profile_across`]
+/// for what is left out); empty for a message of media alone.
+pub fn own_words(message: &str) -> String {
+    text::own_words(message)
+}
+
+/// Fewer words than this of a customer's own text tell no language: "ok", "Дякую!"
+/// or a card number must not overwrite what their earlier messages said.
+const PROFILE_MIN_WORDS: usize = 3;
+
+/// The profile of a customer read across their messages (newest first is best):
+/// each message's own words (no media placeholders, service lines, quoted text or
+/// signatures) joined, up to 8 KB; a pasted log says nothing more about the
+/// person. Too little text is `(Other, Unknown)`, which never overwrites a profile.
+pub fn customer_profile_across<'a>(
+    messages: impl IntoIterator<Item = &'a str>,
+) -> (Language, Formality) {
+    const SAMPLE: usize = 8192;
+    let mut sample = String::new();
+    for m in messages {
+        let own = text::own_words(crate::display::truncate_for_display(m, SAMPLE).0);
+        if own.trim().is_empty() {
+            continue;
+        }
+        if !sample.is_empty() {
+            sample.push('\n');
+        }
+        sample.push_str(&own);
+        if sample.len() >= SAMPLE {
+            break;
+        }
     }
-    let sample = &text[..end];
+    let sample = crate::display::truncate_for_display(&sample, SAMPLE).0;
+    if text::word_count(sample) < PROFILE_MIN_WORDS {
+        return (Language::Other, Formality::Unknown);
+    }
     let lang = detect_language(sample);
     (lang, detect_formality(sample, lang))
 }
@@ -276,5 +311,31 @@ impl Checker {
             language: facts.reply_lang,
             formality: facts.reply_formality,
         }
+    }
+}
+
+#[cfg(test)]
+mod profile_tests {
+    use super::*;
+
+    #[test]
+    fn language_from_the_customers_words_ignores_media_and_service_lines() {
+        assert_eq!(
+            customer_profile("[Media omitted]"),
+            (Language::Other, Formality::Unknown),
+            "a placeholder says nothing, so it cannot overwrite a known language"
+        );
+        assert_eq!(customer_profile("<Media omitted>").0, Language::Other);
+        assert_eq!(customer_profile("Sent from my iPhone").0, Language::Other);
+        let thread = [
+            "[Media omitted]",
+            "[attached: IMG-20261126-WA0003.jpg]",
+            "Добрий день! Замовлення 7781 прийшло пошкодженим. Коробка мокра, чайник тріснув.",
+        ];
+        assert_eq!(customer_profile_across(thread).0, Language::Uk);
+        let quoted = "Дякую, все працює, гарного вам дня.\n\nOn Mon, 23 Nov 2026 Support wrote:\n> Please try again and tell us whether the payment went through this time.";
+        assert_eq!(customer_profile(quoted).0, Language::Uk);
+        let signed = "Подскажите, пожалуйста, когда будет возврат?\n-- \nBest regards, John Smith\nSales Manager, Acme Trading Ltd";
+        assert_eq!(customer_profile(signed).0, Language::Ru);
     }
 }

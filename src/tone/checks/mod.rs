@@ -44,7 +44,7 @@ impl<'a> Facts<'a> {
         let reply_markers = Markers::find(reply, reply_lang, &book.lex);
         let customer = ctx
             .customer_message
-            .map(text::unquoted)
+            .map(text::own_words)
             .filter(|m| !m.trim().is_empty());
         let detected = customer
             .as_deref()
