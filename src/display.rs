@@ -5,8 +5,11 @@
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-/// Replaces control characters (C0 except newline and tab, DEL, C1) and bidi
-/// overrides with visible escapes: ESC becomes `␛`, BEL `\x07`, U+202E `<U+202E>`.
+/// Replaces control characters and bidi overrides with visible forms, so an escape
+/// sequence in a message is shown, never obeyed. Every control takes one form, its
+/// Unicode control picture: ESC `␛`, BEL `␇`, NUL `␀`, DEL `␡`. A C1 control is the
+/// 7-bit sequence it stands for (U+009B CSI is `␛[`), so "␛[2J" reads the same
+/// however it was sent. Bidi controls, which have no picture, become `<U+202E>`.
 /// The rest of an escape sequence then prints as harmless text.
 pub fn sanitize(text: &str) -> String {
     sanitize_with(text, true)
@@ -25,18 +28,25 @@ fn sanitize_with(text: &str, keep_newlines: bool) -> String {
             '\t' if keep_newlines => out.push_str("    "),
             '\n' | '\t' => out.push(' '),
             '\r' => {}
-            '\u{1b}' => out.push('␛'),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
+            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push(control_picture(c)),
             c if (0x80..0xa0).contains(&(c as u32)) => {
-                out.push_str(&format!("\\u{{{:x}}}", c as u32))
+                out.push('␛');
+                out.push(char::from(c as u8 - 0x40));
             }
             c if is_bidi_control(c) => out.push_str(&format!("<U+{:04X}>", c as u32)),
             c => out.push(c),
         }
     }
     out
+}
+
+/// The Control Pictures block character for a C0 control or DEL (U+2400 + code,
+/// U+2421 for DEL).
+fn control_picture(c: char) -> char {
+    match c {
+        '\u{7f}' => '␡',
+        c => char::from_u32(0x2400 + c as u32).unwrap_or('�'),
+    }
 }
 
 /// The first `limit` bytes of `text` (cut at a character boundary) and how many
@@ -154,12 +164,21 @@ mod tests {
         let safe = sanitize(hostile);
         assert!(!safe.contains('\u{1b}'));
         assert!(!safe.contains('\u{7}'));
-        assert_eq!(safe, "hi␛]0;pwned\\x07␛[2J␛]52;c;ZXZpbA==\\x07");
+        assert_eq!(safe, "hi␛]0;pwned␇␛[2J␛]52;c;ZXZpbA==␇");
     }
 
     #[test]
-    fn c1_and_bidi_controls_are_shown() {
-        assert_eq!(sanitize("a\u{9b}2J"), "a\\u{9b}2J");
+    fn every_control_has_one_visible_form() {
+        assert_eq!(
+            sanitize("bell\u{7} nul\u{0} del\u{7f} bs\u{8}"),
+            "bell␇ nul␀ del␡ bs␈"
+        );
+        assert_eq!(sanitize("a\u{9b}2J"), "a␛[2J", "C1 CSI reads as ESC [");
+        assert_eq!(sanitize("\u{9d}0;t\u{9c}"), "␛]0;t␛\\");
+    }
+
+    #[test]
+    fn bidi_controls_are_shown() {
         assert_eq!(sanitize("file\u{202e}gpj.exe"), "file<U+202E>gpj.exe");
     }
 

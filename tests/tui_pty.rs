@@ -130,7 +130,7 @@ fn escape_sequences_in_a_message_change_neither_title_nor_screen() {
     console.wait_for("Printer on fire");
     console.send("\r");
     let screen = console.wait_for("pwned");
-    assert!(screen.contains("␛]0;pwned\\x07"), "{screen}");
+    assert!(screen.contains("␛]0;pwned␇"), "{screen}");
     assert!(screen.contains("␛[2J"), "{screen}");
     assert!(screen.contains("␛]52;c;ZXZpbA=="), "{screen}");
     assert!(

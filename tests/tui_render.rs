@@ -728,7 +728,7 @@ mod state {
         app.select(idx).unwrap();
         dispatch(&mut app, Action::Open);
         let text = shot(&app, 120, 40);
-        assert!(text.contains("␛]0;pwned\\x07"), "{text}");
+        assert!(text.contains("␛]0;pwned␇"), "{text}");
         assert!(text.contains("␛[2J"), "{text}");
         assert!(!text.contains('\u{1b}'));
     }
@@ -1627,5 +1627,114 @@ mod text_reads_as_written {
             })
             .take_while(|r| !r.starts_with('─') && !r.trim().is_empty())
             .collect()
+    }
+}
+
+/// Issue #13 small items on text and rendering: the year on old messages, facts
+/// that never split across rows, earlier tickets in the narrow layout, and a tone
+/// pane that shows blocking findings first and scrolls.
+mod small_rendering_items {
+    use super::*;
+
+    fn open_sarah(app: &mut App) {
+        let id = (0..app.inbox.len())
+            .find_map(|i| {
+                app.inbox
+                    .row(i)
+                    .filter(|r| r.customer_name == "Sarah Mitchell")
+                    .map(|r| r.ticket.id)
+            })
+            .expect("the fixture has Sarah's ticket");
+        let i = (0..app.inbox.len())
+            .find(|i| app.inbox.row(*i).is_some_and(|r| r.ticket.id == id))
+            .unwrap();
+        app.select(i).unwrap();
+        press(app, "Enter");
+    }
+
+    #[test]
+    fn old_messages_show_their_year() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let mut store = Store::open(&path).unwrap();
+        ticket(
+            &mut store,
+            T {
+                subject: "Warranty from last year",
+                name: "Ann Old",
+                email: Some("ann@example.com"),
+                handle: None,
+                channel: Channel::Email,
+                priority: Priority::Normal,
+                tags: &[],
+                minutes_ago: 400 * 24 * 60,
+                body: "The kettle stopped working.",
+                status: Status::New,
+            },
+        );
+        drop(store);
+        let fx = Fixture { _dir: dir, path };
+        let mut app = app_at(&fx, 120, 40);
+        press(&mut app, "Enter");
+        let screen = shot(&app, 120, 40);
+        assert!(
+            screen.contains("▼ Ann Old  22 Oct 2025 "),
+            "the header of a message from last year names the year:\n{screen}"
+        );
+    }
+
+    #[test]
+    fn ticket_header_never_splits_a_fact_across_rows() {
+        for w in [80u16, 100, 120] {
+            let fx = fixture();
+            let mut app = app_at(&fx, w, 40);
+            press(&mut app, "Enter");
+            let screen = shot(&app, w, 40);
+            for row in screen.lines() {
+                let text = row.trim_start_matches(['│', ' ']);
+                assert!(
+                    !text.starts_with("ticket") && !text.starts_with("other ticket"),
+                    "{w}: a row starts with the end of a fact:\n{screen}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn earlier_tickets_are_listed_at_120_columns() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        open_sarah(&mut app);
+        let screen = shot(&app, 120, 40);
+        assert!(
+            screen.contains("Invoice for October"),
+            "Sarah's earlier ticket is named, not only counted:\n{screen}"
+        );
+    }
+
+    const CARELESS: &str = "whatever. It is not our fault, calm down!!! We cannot do anything, it is company policy. Send your card 4111 1111 1111 1111 again.";
+
+    #[test]
+    fn a_blocking_tone_finding_is_visible_at_120x40_and_the_pane_scrolls() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        open_sarah(&mut app);
+        press(&mut app, "r");
+        type_text(&mut app, CARELESS);
+        let screen = shot(&app, 120, 40);
+        assert!(
+            screen.contains("✗ A payment card number"),
+            "the card-number block shows without Ctrl-S:\n{screen}"
+        );
+        press(&mut app, "ctrl-t PageDown");
+        assert!(app.tone.scroll > 0, "PgDn scrolls the findings");
+        let scrolled = shot(&app, 120, 40);
+        assert_ne!(scrolled, screen, "the findings moved");
+        assert!(
+            scrolled.contains("[ ] "),
+            "the checklist stays on screen:\n{scrolled}"
+        );
+        press(&mut app, "PageUp PageUp PageUp");
+        assert_eq!(app.tone.scroll, 0);
     }
 }

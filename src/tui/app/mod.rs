@@ -291,6 +291,8 @@ pub struct TonePane {
     /// Manual ticks for the five commandments, for what no machine can judge.
     pub ticks: [bool; 5],
     pub selected: usize,
+    /// Rows the findings list is scrolled by (drawing clamps it).
+    pub scroll: usize,
 }
 
 /// How to take an action back.
@@ -423,6 +425,7 @@ impl App {
                 report,
                 ticks: [false; 5],
                 selected: 0,
+                scroll: 0,
             },
             counts: Counts::default(),
             message: None,

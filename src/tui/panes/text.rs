@@ -48,6 +48,35 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     text.split('\n').flat_map(|l| wrap_line(l, width)).collect()
 }
 
+/// Packs `parts` into rows of at most `width` columns, joined by " · ", breaking
+/// only between parts: a row never starts with a fragment of the part before
+/// ("0 other" / "tickets" would read as a heading). A part too wide alone wraps.
+pub fn pack_parts(parts: &[String], width: usize) -> Vec<String> {
+    const SEP: &str = " · ";
+    let mut rows: Vec<String> = Vec::new();
+    let mut row = String::new();
+    for part in parts.iter().filter(|p| !p.is_empty()) {
+        if row.is_empty() {
+            row = part.clone();
+        } else if row.width() + SEP.width() + part.width() <= width {
+            row.push_str(SEP);
+            row.push_str(part);
+        } else {
+            rows.push(std::mem::take(&mut row));
+            row = part.clone();
+        }
+        if row.width() > width {
+            let mut wrapped = wrap_line(&row, width);
+            row = wrapped.pop().unwrap_or_default();
+            rows.extend(wrapped);
+        }
+    }
+    if !row.is_empty() {
+        rows.push(row);
+    }
+    rows
+}
+
 /// `text` cut or padded to exactly `width` columns.
 pub fn cell(text: &str, width: usize) -> String {
     let fitted = crate::display::fit(text, width);
@@ -128,6 +157,29 @@ mod tests {
             wrap_ranges("  indented", 20),
             std::iter::once(0..10).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn packed_parts_break_only_between_parts() {
+        let parts: Vec<String> = [
+            "Виктория Ремизова",
+            "ru",
+            "formal",
+            "first contact 2026-11-26",
+            "0 other tickets",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let rows = pack_parts(&parts, 60);
+        assert_eq!(
+            rows,
+            vec![
+                "Виктория Ремизова · ru · formal · first contact 2026-11-26",
+                "0 other tickets"
+            ]
+        );
+        assert!(pack_parts(&parts, 8).iter().all(|r| r.width() <= 8));
     }
 
     #[test]
