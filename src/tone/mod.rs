@@ -304,7 +304,7 @@ impl Checker {
     /// Checks one reply against everything known about the conversation.
     pub fn check(&self, reply: &str, ctx: &ToneContext) -> ToneReport {
         let facts = checks::Facts::new(reply, ctx, &self.book);
-        let mut sink = checks::Sink::new(&self.book, reply);
+        let mut sink = checks::Sink::new(&self.book, reply, facts.reply_lang);
         checks::run_all(&facts, &mut sink);
         ToneReport {
             findings: sink.finish(),
@@ -337,5 +337,44 @@ mod profile_tests {
         assert_eq!(customer_profile(quoted).0, Language::Uk);
         let signed = "Подскажите, пожалуйста, когда будет возврат?\n-- \nBest regards, John Smith\nSales Manager, Acme Trading Ltd";
         assert_eq!(customer_profile(signed).0, Language::Ru);
+    }
+}
+
+#[cfg(test)]
+mod fix_language_tests {
+    use super::*;
+
+    fn card_fix(reply: &str) -> String {
+        let report = Checker::builtin().check(reply, &ToneContext::default());
+        report
+            .findings
+            .iter()
+            .find(|f| f.rule == "house.card-number")
+            .and_then(|f| f.suggestion.clone())
+            .unwrap_or_else(|| panic!("no card finding for {reply:?}: {report:?}"))
+    }
+
+    #[test]
+    fn tone_fixes_are_written_in_the_replys_language() {
+        let uk = card_fix("Добрий день! Ваша картка 4111 1111 1111 1111 вже перевірена, дякуємо.");
+        assert_eq!(uk, "Покажіть лише останні чотири цифри: **** 1234.");
+        let ru = card_fix("Здравствуйте! Ваша карта 4111 1111 1111 1111 уже проверена, спасибо.");
+        assert_eq!(ru, "Покажите только последние четыре цифры: **** 1234.");
+        let en = card_fix("Hello! Your card 4111 1111 1111 1111 has been checked, thank you.");
+        assert_eq!(en, "Show only the last four digits: **** 1234.");
+    }
+
+    #[test]
+    fn every_fix_has_a_ukrainian_and_a_russian_version() {
+        let book = builtin_book();
+        for meta in book.meta.values().filter(|m| m.suggestion.is_some()) {
+            for lang in [Language::Uk, Language::Ru] {
+                assert!(
+                    book.suggestions.contains_key(&(meta.id.clone(), lang)),
+                    "assets/tone/{lang}.toml has no [suggestions] entry for '{}'",
+                    meta.id
+                );
+            }
+        }
     }
 }
