@@ -354,3 +354,44 @@ fn thread_view_keeps_hard_line_breaks_after_a_long_line() {
     console.send("q");
     assert!(console.wait_exit().success());
 }
+
+/// Issue #13 item 7, end to end in the composer: a wrapped reply never starts a
+/// row with the space it broke at or with the punctuation of the word before
+/// ("24 години" / ". Якщо").
+#[test]
+fn composer_wraps_without_leading_spaces_or_orphaned_punctuation() {
+    let (_dir, db, config) = temp_paths();
+    let mut console = Console::start(&db, &config);
+    console.wait_for("Needs reply");
+    console.send("\r");
+    console.send("r");
+    console.wait_for("Reply to");
+    // At 120 columns the composer is 37 wide: the first sentence fills a row
+    // exactly, so a wrapper that breaks before punctuation starts row two with ".".
+    let reply = "Ми перевіримо замовлення за 24 години. Якщо щось зміниться, ми напишемо вам одразу, добре? Дякуємо за терпіння.";
+    console.type_text(reply);
+    let screen = console.wait_for("терпіння.");
+    let rows: Vec<String> = screen
+        .lines()
+        .filter_map(|row| {
+            let start = row
+                .find("││")
+                .map(|i| i + "││".len())
+                .or_else(|| row.starts_with('│').then_some('│'.len_utf8()))?;
+            let inside = row[start..].split('│').next()?;
+            reply
+                .split(' ')
+                .any(|w| w.len() > 6 && inside.contains(w))
+                .then(|| inside.trim_end().to_string())
+        })
+        .collect();
+    assert!(rows.len() > 1, "the reply wraps:\n{screen}");
+    for row in &rows {
+        assert!(
+            !row.starts_with([' ', '.', ',', '?']),
+            "a composer row starts with '{}':\n{screen}",
+            row.chars().next().unwrap_or(' ')
+        );
+    }
+    assert_eq!(rows.join(" "), reply, "{screen}");
+}
