@@ -83,7 +83,7 @@ pub fn seed(store: &mut Store) -> Result<usize, StoreError> {
             .filter(|m| m.direction == Direction::Inbound)
             .map(|m| m.body.as_str())
             .collect();
-        let (language, formality) = crate::tone::customer_profile(&said.join("\n"));
+        let (language, formality) = crate::tone::customer_profile_across(said);
         let customer = store.ticket(id)?.customer_id;
         store.set_customer_profile(customer, language, formality)?;
         let current = store.ticket(id)?.status;

@@ -1150,7 +1150,7 @@ mod state {
         app.select(idx).unwrap();
         dispatch(&mut app, Action::Open);
         let text = shot(&app, 120, 40);
-        assert!(text.contains("␛]0;pwned\\x07"), "{text}");
+        assert!(text.contains("␛]0;pwned␇"), "{text}");
         assert!(text.contains("␛[2J"), "{text}");
         assert!(!text.contains('\u{1b}'));
     }
@@ -2028,5 +2028,222 @@ mod followups {
         assert!(app.open.as_ref().unwrap().followup.is_none());
         assert!(app.store.followups(true, Some(id)).unwrap().is_empty());
         assert_eq!(app.counts.followups_due, 0);
+    }
+}
+
+/// Issue #13 item 7: a hard line break survives wrapping, in the thread and in the
+/// composer. The thread holds a long line followed by short ones (a sign-off, a
+/// KOI8-R customer's "Проверьте, пожалуйста.\nС уважением, …").
+mod text_reads_as_written {
+    use super::*;
+
+    const SIGNED: &str = "Я оплатила заказ, но в личном кабинете он до сих пор не отображается.\nПроверьте, пожалуйста.\nС уважением, Виктория Ремизова";
+    const THANKS: &str = "I have tried every single thing you suggested last week and nothing helped at all…\nThanks,\nSarah";
+
+    fn store_with(body: &str) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("text.db");
+        let mut store = Store::open(&path).unwrap();
+        ticket(
+            &mut store,
+            T {
+                subject: "Оплата счёта",
+                name: "Виктория Ремизова",
+                email: Some("vr@example.ru"),
+                handle: None,
+                channel: Channel::Email,
+                priority: Priority::Normal,
+                tags: &[],
+                minutes_ago: 30,
+                body,
+                status: Status::New,
+            },
+        );
+        Fixture { _dir: dir, path }
+    }
+
+    /// Whether some screen row holds `text` with only frame, bar and blanks before it.
+    fn starts_a_row(screen: &str, text: &str) -> bool {
+        screen.lines().any(|row| {
+            row.find(text).is_some_and(|at| {
+                row[..at]
+                    .chars()
+                    .all(|c| c == ' ' || c == '│' || c == '┃' || c == '║')
+            })
+        })
+    }
+
+    #[test]
+    fn thread_view_keeps_a_short_line_after_a_long_one_on_its_own_row() {
+        for body in [SIGNED, THANKS] {
+            for (w, h) in [(80u16, 24u16), (120, 40), (160, 48)] {
+                let fx = store_with(body);
+                let mut app = app_at(&fx, w, h);
+                press(&mut app, "Enter");
+                let screen = shot(&app, w, h);
+                for line in body.lines().skip(1) {
+                    assert!(
+                        starts_a_row(&screen, line),
+                        "{w}x{h}: '{line}' is not on its own row:\n{screen}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn composer_wraps_at_spaces_never_before_punctuation_or_with_a_leading_space() {
+        let reply = "Вибачте за затримку. Ми перевіримо замовлення протягом 24 години. Якщо щось зміниться, напишемо вам одразу, добре? Дякуємо за терпіння, гарного дня.";
+        for w in 80u16..=120 {
+            let fx = store_with(SIGNED);
+            let mut app = app_at(&fx, w, 40);
+            press(&mut app, "Enter r");
+            type_text(&mut app, reply);
+            let screen = shot(&app, w, 40);
+            let rows = composer_rows(&screen, "Вибачте");
+            assert!(rows.len() > 1, "{w}: the reply wraps:\n{screen}");
+            for row in &rows {
+                assert!(
+                    !row.starts_with([' ', '.', ',', '?']),
+                    "{w}: a composer row starts with '{}':\n{screen}",
+                    row.chars().next().unwrap_or(' ')
+                );
+            }
+            let joined: Vec<&str> = rows.iter().map(|r| r.trim_end()).collect();
+            assert_eq!(
+                joined.join(" "),
+                reply,
+                "{w}: the rows are the reply:\n{screen}"
+            );
+        }
+    }
+
+    /// The composer's rows, from the one starting with `first` down to its bottom
+    /// border: the text between the box's side borders.
+    fn composer_rows(screen: &str, first: &str) -> Vec<String> {
+        let rows: Vec<&str> = screen.lines().collect();
+        let Some((top, col)) = rows.iter().enumerate().find_map(|(i, r)| {
+            r.find(&format!("│{first}"))
+                .map(|b| (i, r[..b].chars().count()))
+        }) else {
+            return Vec::new();
+        };
+        rows[top..]
+            .iter()
+            .map(|r| {
+                let inside: String = r.chars().skip(col + 1).collect();
+                inside.split('│').next().unwrap_or("").to_string()
+            })
+            .take_while(|r| !r.starts_with('─') && !r.trim().is_empty())
+            .collect()
+    }
+}
+
+/// Issue #13 small items on text and rendering: the year on old messages, facts
+/// that never split across rows, earlier tickets in the narrow layout, and a tone
+/// pane that shows blocking findings first and scrolls.
+mod small_rendering_items {
+    use super::*;
+
+    fn open_sarah(app: &mut App) {
+        let id = (0..app.inbox.len())
+            .find_map(|i| {
+                app.inbox
+                    .row(i)
+                    .filter(|r| r.customer_name == "Sarah Mitchell")
+                    .map(|r| r.ticket.id)
+            })
+            .expect("the fixture has Sarah's ticket");
+        let i = (0..app.inbox.len())
+            .find(|i| app.inbox.row(*i).is_some_and(|r| r.ticket.id == id))
+            .unwrap();
+        app.select(i).unwrap();
+        press(app, "Enter");
+    }
+
+    #[test]
+    fn old_messages_show_their_year() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let mut store = Store::open(&path).unwrap();
+        ticket(
+            &mut store,
+            T {
+                subject: "Warranty from last year",
+                name: "Ann Old",
+                email: Some("ann@example.com"),
+                handle: None,
+                channel: Channel::Email,
+                priority: Priority::Normal,
+                tags: &[],
+                minutes_ago: 400 * 24 * 60,
+                body: "The kettle stopped working.",
+                status: Status::New,
+            },
+        );
+        drop(store);
+        let fx = Fixture { _dir: dir, path };
+        let mut app = app_at(&fx, 120, 40);
+        press(&mut app, "Enter");
+        let screen = shot(&app, 120, 40);
+        assert!(
+            screen.contains("▼ Ann Old  22 Oct 2025 "),
+            "the header of a message from last year names the year:\n{screen}"
+        );
+    }
+
+    #[test]
+    fn ticket_header_never_splits_a_fact_across_rows() {
+        for w in [80u16, 100, 120] {
+            let fx = fixture();
+            let mut app = app_at(&fx, w, 40);
+            press(&mut app, "Enter");
+            let screen = shot(&app, w, 40);
+            for row in screen.lines() {
+                let text = row.trim_start_matches(['│', ' ']);
+                assert!(
+                    !text.starts_with("ticket") && !text.starts_with("other ticket"),
+                    "{w}: a row starts with the end of a fact:\n{screen}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn earlier_tickets_are_listed_at_120_columns() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        open_sarah(&mut app);
+        let screen = shot(&app, 120, 40);
+        assert!(
+            screen.contains("Invoice for October"),
+            "Sarah's earlier ticket is named, not only counted:\n{screen}"
+        );
+    }
+
+    const CARELESS: &str = "whatever. It is not our fault, calm down!!! We cannot do anything, it is company policy. Send your card 4111 1111 1111 1111 again.";
+
+    #[test]
+    fn a_blocking_tone_finding_is_visible_at_120x40_and_the_pane_scrolls() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        open_sarah(&mut app);
+        press(&mut app, "r");
+        type_text(&mut app, CARELESS);
+        let screen = shot(&app, 120, 40);
+        assert!(
+            screen.contains("✗ A payment card number"),
+            "the card-number block shows without Ctrl-S:\n{screen}"
+        );
+        press(&mut app, "ctrl-t PageDown");
+        assert!(app.tone.scroll > 0, "PgDn scrolls the findings");
+        let scrolled = shot(&app, 120, 40);
+        assert_ne!(scrolled, screen, "the findings moved");
+        assert!(
+            scrolled.contains("[ ] "),
+            "the checklist stays on screen:\n{scrolled}"
+        );
+        press(&mut app, "PageUp PageUp PageUp");
+        assert_eq!(app.tone.scroll, 0);
     }
 }

@@ -65,28 +65,41 @@ pub fn suggest(
     Ok(out)
 }
 
-/// Suggestions for an open ticket: its latest customer message, in the customer's
-/// language and register (read from the message by `tone` when the customer's profile
-/// does not say yet). Empty when the customer has not written.
+/// Suggestions for an open ticket: its latest customer message with words of their
+/// own (a photo or "[Media omitted]" asks nothing), in the customer's language and
+/// register (read by `tone` across their messages when the customer's profile does
+/// not say yet). Empty when the customer has not written.
 pub fn suggest_for_ticket(
     store: &Store,
     detail: &TicketDetail,
 ) -> Result<Vec<CannedResponse>, CannedError> {
-    let Some(latest) = detail
-        .messages
-        .iter()
-        .rev()
-        .find(|m| m.direction == Direction::Inbound)
+    let inbound = || {
+        detail
+            .messages
+            .iter()
+            .rev()
+            .filter(|m| m.direction == Direction::Inbound)
+    };
+    let Some(latest) = inbound()
+        .find(|m| !crate::tone::own_words(&m.body).trim().is_empty())
+        .or_else(|| inbound().next())
     else {
         return Ok(Vec::new());
     };
     let text = format!("{}\n{}", detail.ticket.subject, latest.body);
-    let language = match detail.customer.language {
-        Language::Other => crate::tone::detect_language(&latest.body),
-        known => known,
+    let (read_language, read_formality) =
+        crate::tone::customer_profile_across(inbound().map(|m| m.body.as_str()));
+    let language = match (detail.customer.language, read_language) {
+        // Too little to store is still the best guess for a suggestion.
+        (Language::Other, Language::Other) => {
+            crate::tone::detect_language(&crate::tone::own_words(&latest.body))
+        }
+        (Language::Other, read) => read,
+        (known, _) => known,
     };
     let formality = match detail.customer.formality {
-        Formality::Unknown => crate::tone::detect_formality(&latest.body, language),
+        Formality::Unknown if read_language == language => read_formality,
+        Formality::Unknown => Formality::Unknown,
         known => known,
     };
     suggest(store, &text, language, formality)

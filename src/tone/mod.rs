@@ -23,13 +23,48 @@ pub(crate) use secrets::{iban_valid, luhn};
 
 /// How a customer writes, read from their own text: the language and the "you" they
 /// use. Intake stores it on the customer so replies and canned suggestions match.
-/// Only the first 8 KB are read; a pasted log says nothing more about the person.
+/// Only the customer's own words count (see [`customer_profile_across`]), so a
+/// message that is only "[Media omitted]" says nothing rather than "English".
 pub fn customer_profile(text: &str) -> (Language, Formality) {
-    let mut end = text.len().min(8192);
-    while !text.is_char_boundary(end) {
-        end -= 1;
+    customer_profile_across([text])
+}
+
+/// What a customer wrote themselves in one message (see [`customer_profile_across`]
+/// for what is left out); empty for a message of media alone.
+pub fn own_words(message: &str) -> String {
+    text::own_words(message)
+}
+
+/// Fewer words than this of a customer's own text tell no language: "ok", "Дякую!"
+/// or a card number must not overwrite what their earlier messages said.
+const PROFILE_MIN_WORDS: usize = 3;
+
+/// The profile of a customer read across their messages (newest first is best):
+/// each message's own words (no media placeholders, service lines, quoted text or
+/// signatures) joined, up to 8 KB; a pasted log says nothing more about the
+/// person. Too little text is `(Other, Unknown)`, which never overwrites a profile.
+pub fn customer_profile_across<'a>(
+    messages: impl IntoIterator<Item = &'a str>,
+) -> (Language, Formality) {
+    const SAMPLE: usize = 8192;
+    let mut sample = String::new();
+    for m in messages {
+        let own = text::own_words(crate::display::truncate_for_display(m, SAMPLE).0);
+        if own.trim().is_empty() {
+            continue;
+        }
+        if !sample.is_empty() {
+            sample.push('\n');
+        }
+        sample.push_str(&own);
+        if sample.len() >= SAMPLE {
+            break;
+        }
     }
-    let sample = &text[..end];
+    let sample = crate::display::truncate_for_display(&sample, SAMPLE).0;
+    if text::word_count(sample) < PROFILE_MIN_WORDS {
+        return (Language::Other, Formality::Unknown);
+    }
     let lang = detect_language(sample);
     (lang, detect_formality(sample, lang))
 }
@@ -269,12 +304,77 @@ impl Checker {
     /// Checks one reply against everything known about the conversation.
     pub fn check(&self, reply: &str, ctx: &ToneContext) -> ToneReport {
         let facts = checks::Facts::new(reply, ctx, &self.book);
-        let mut sink = checks::Sink::new(&self.book, reply);
+        let mut sink = checks::Sink::new(&self.book, reply, facts.reply_lang);
         checks::run_all(&facts, &mut sink);
         ToneReport {
             findings: sink.finish(),
             language: facts.reply_lang,
             formality: facts.reply_formality,
+        }
+    }
+}
+
+#[cfg(test)]
+mod profile_tests {
+    use super::*;
+
+    #[test]
+    fn language_from_the_customers_words_ignores_media_and_service_lines() {
+        assert_eq!(
+            customer_profile("[Media omitted]"),
+            (Language::Other, Formality::Unknown),
+            "a placeholder says nothing, so it cannot overwrite a known language"
+        );
+        assert_eq!(customer_profile("<Media omitted>").0, Language::Other);
+        assert_eq!(customer_profile("Sent from my iPhone").0, Language::Other);
+        let thread = [
+            "[Media omitted]",
+            "[attached: IMG-20261126-WA0003.jpg]",
+            "Добрий день! Замовлення 7781 прийшло пошкодженим. Коробка мокра, чайник тріснув.",
+        ];
+        assert_eq!(customer_profile_across(thread).0, Language::Uk);
+        let quoted = "Дякую, все працює, гарного вам дня.\n\nOn Mon, 23 Nov 2026 Support wrote:\n> Please try again and tell us whether the payment went through this time.";
+        assert_eq!(customer_profile(quoted).0, Language::Uk);
+        let signed = "Подскажите, пожалуйста, когда будет возврат?\n-- \nBest regards, John Smith\nSales Manager, Acme Trading Ltd";
+        assert_eq!(customer_profile(signed).0, Language::Ru);
+    }
+}
+
+#[cfg(test)]
+mod fix_language_tests {
+    use super::*;
+
+    fn card_fix(reply: &str) -> String {
+        let report = Checker::builtin().check(reply, &ToneContext::default());
+        report
+            .findings
+            .iter()
+            .find(|f| f.rule == "house.card-number")
+            .and_then(|f| f.suggestion.clone())
+            .unwrap_or_else(|| panic!("no card finding for {reply:?}: {report:?}"))
+    }
+
+    #[test]
+    fn tone_fixes_are_written_in_the_replys_language() {
+        let uk = card_fix("Добрий день! Ваша картка 4111 1111 1111 1111 вже перевірена, дякуємо.");
+        assert_eq!(uk, "Покажіть лише останні чотири цифри: **** 1234.");
+        let ru = card_fix("Здравствуйте! Ваша карта 4111 1111 1111 1111 уже проверена, спасибо.");
+        assert_eq!(ru, "Покажите только последние четыре цифры: **** 1234.");
+        let en = card_fix("Hello! Your card 4111 1111 1111 1111 has been checked, thank you.");
+        assert_eq!(en, "Show only the last four digits: **** 1234.");
+    }
+
+    #[test]
+    fn every_fix_has_a_ukrainian_and_a_russian_version() {
+        let book = builtin_book();
+        for meta in book.meta.values().filter(|m| m.suggestion.is_some()) {
+            for lang in [Language::Uk, Language::Ru] {
+                assert!(
+                    book.suggestions.contains_key(&(meta.id.clone(), lang)),
+                    "assets/tone/{lang}.toml has no [suggestions] entry for '{}'",
+                    meta.id
+                );
+            }
         }
     }
 }

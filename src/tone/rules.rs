@@ -72,6 +72,9 @@ struct RulesFile {
 struct LanguageFile {
     patterns: BTreeMap<String, Vec<String>>,
     lexicon: BTreeMap<String, Vec<String>>,
+    /// Each rule's fix in this language, for replies written in it.
+    #[serde(default)]
+    suggestions: BTreeMap<String, String>,
 }
 
 /// The user's `tone.toml`.
@@ -143,6 +146,9 @@ impl Lexicons {
 #[derive(Debug, Clone)]
 pub(crate) struct RuleBook {
     pub meta: HashMap<String, RuleMeta>,
+    /// A rule's fix in a reply's language, where the language file gives one; the
+    /// English suggestion in `meta` is the fallback.
+    pub suggestions: HashMap<(String, Language), String>,
     /// Rules that are nothing but a word list, in file order.
     pub pattern_rules: Vec<(String, Lexicon)>,
     pub lex: Lexicons,
@@ -188,6 +194,7 @@ impl RuleBook {
         let mut lexicon: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut order: Vec<String> = Vec::new();
         let mut formality = Vec::new();
+        let mut suggestions = HashMap::new();
         for (lang, text) in LANGUAGES {
             let origin = format!("assets/tone/{lang}.toml");
             let mut file: LanguageFile =
@@ -198,13 +205,22 @@ impl RuleBook {
                 }
                 patterns.entry(id).or_default().extend(list);
             }
+            let language: Language = lang.parse().map_err(|_| ToneError::Parse {
+                origin: origin.clone(),
+                message: format!("unknown language '{lang}'"),
+            })?;
+            for (id, fix) in std::mem::take(&mut file.suggestions) {
+                if !rules.rule.iter().any(|r| r.id == id) {
+                    return Err(ToneError::Parse {
+                        origin,
+                        message: format!("a suggestion for '{id}' but no [[rule]] with that id"),
+                    });
+                }
+                suggestions.insert((id, language), fix);
+            }
             let formal = file.lexicon.remove("formal").unwrap_or_default();
             let informal = file.lexicon.remove("informal").unwrap_or_default();
             if !formal.is_empty() || !informal.is_empty() {
-                let language: Language = lang.parse().map_err(|_| ToneError::Parse {
-                    origin: origin.clone(),
-                    message: format!("unknown language '{lang}'"),
-                })?;
                 formality.push((
                     language,
                     compile(&origin, "formal", &formal)?,
@@ -260,6 +276,7 @@ impl RuleBook {
         }
         Ok(RuleBook {
             meta,
+            suggestions,
             pattern_rules,
             lex,
             acronyms: rules.acronyms.iter().map(|a| a.to_uppercase()).collect(),

@@ -1,6 +1,7 @@
 //! Small text facts the checks share: quoted lines, sentences and questions, shouted
 //! words, runs of exclamation marks, numbered steps, the signature block, words for
-//! overlap. Plain string work over byte ranges; no rules, no word lists.
+//! overlap, the customer's own words. Plain string work over byte ranges; no rules
+//! and no word lists beyond the few service lines apps write for the customer.
 
 use super::lexicon::{is_letter, is_word_char, Lexicon};
 use std::collections::HashSet;
@@ -25,13 +26,86 @@ pub(crate) fn lines(text: &str) -> impl Iterator<Item = (Range<usize>, &str)> {
     })
 }
 
-/// Text without quoted lines, for reading what someone actually wrote.
-pub(crate) fn unquoted(text: &str) -> String {
-    lines(text)
-        .filter(|(_, line)| !line.trim_start().starts_with('>'))
-        .map(|(_, line)| line)
-        .collect::<Vec<_>>()
-        .join("\n")
+/// What a customer wrote themselves, for telling their language and register: the
+/// text up to a signature delimiter (`-- `), an attribution ("On Mon, Ann wrote:")
+/// or an "Original message" block, without quoted (`>`) lines, placeholder lines an
+/// importer or a chat app put in ("[Media omitted]", "[attached: x.jpg]",
+/// "<Media omitted>", "[photo]") and service lines ("This message was deleted",
+/// "Sent from my iPhone"). A message of media alone has no words of its own.
+pub(crate) fn own_words(text: &str) -> String {
+    let mut out = Vec::new();
+    for (_, line) in lines(text) {
+        let t = line.trim();
+        if line == "-- " || line == "--" || starts_quoted_original(t) {
+            break;
+        }
+        if t.starts_with('>') || is_placeholder(t) || is_service_line(t) {
+            continue;
+        }
+        out.push(line);
+    }
+    out.join("\n")
+}
+
+/// A whole line in brackets: how importers and chat exports stand in for media.
+fn is_placeholder(line: &str) -> bool {
+    (line.starts_with('[') && line.ends_with(']')) || (line.starts_with('<') && line.ends_with('>'))
+}
+
+/// Lines a phone, a mail client or a chat app writes, not the customer; compared in
+/// lower case, as a prefix.
+const SERVICE_LINES: &[&str] = &[
+    "this message was deleted",
+    "you deleted this message",
+    "missed voice call",
+    "missed video call",
+    "waiting for this message",
+    "sent from my ",
+    "sent from mail for windows",
+    "get outlook for ",
+    "отправлено с ",
+    "отправлено из ",
+    "надіслано з ",
+    "это сообщение удалено",
+    "данное сообщение удалено",
+    "сообщение удалено",
+    "це повідомлення видалено",
+    "повідомлення видалено",
+];
+
+fn is_service_line(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    SERVICE_LINES.iter().any(|s| lower.starts_with(s))
+}
+
+/// Where a reply's copy of an earlier message begins: an attribution line ending
+/// in "wrote:" (or its Ukrainian and Russian forms) or an "Original message" rule.
+fn starts_quoted_original(line: &str) -> bool {
+    let lower = line.to_lowercase();
+    let attribution = lower.ends_with(':')
+        && [
+            "wrote",
+            "написал",
+            "написала",
+            "написав",
+            "написала",
+            "пише",
+            "пишет",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+    let rule = lower.starts_with("-----")
+        && [
+            "original",
+            "forwarded",
+            "исходное",
+            "пересылаемое",
+            "оригінальне",
+            "переслане",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+    attribution || rule
 }
 
 /// The text with quoted lines blanked out by spaces, so byte offsets still point
@@ -316,5 +390,22 @@ mod tests {
         );
         let t4 = "Hi,\nThe refund is on its way.";
         assert_eq!(signature(t4, &closing), None);
+    }
+
+    #[test]
+    fn own_words_drop_media_quotes_signatures_and_service_lines() {
+        assert_eq!(own_words("[Media omitted]"), "");
+        assert_eq!(own_words("[attached: IMG-20261126-WA0003.jpg]"), "");
+        assert_eq!(own_words("<Media omitted>\nThis message was deleted"), "");
+        assert_eq!(own_words("Дякую!\n\nSent from my iPhone"), "Дякую!\n");
+        assert_eq!(
+            own_words("Не працює.\nOn Mon, 23 Nov 2026 Support wrote:\n> Please try again"),
+            "Не працює."
+        );
+        assert_eq!(own_words("Добре\n-- \nIvan Petrenko\nAcme Ltd"), "Добре");
+        assert_eq!(
+            own_words("Ок\n-----Original Message-----\nFrom: help@shop"),
+            "Ок"
+        );
     }
 }

@@ -384,6 +384,9 @@ impl Default for KeyMap {
             A::FocusTone,
         );
         add(only(C::Tone), &[Key::ctrl('s')], A::Send);
+        // The findings list scrolls; the checklist above it stays.
+        add(only(C::Tone), &[plain(K::PageDown)], A::PageDown);
+        add(only(C::Tone), &[plain(K::PageUp)], A::PageUp);
 
         for c in [C::Search, C::Palette, C::Canned, C::Prompt, C::Choice] {
             add(only(c), &[plain(K::Enter)], A::Open);

@@ -189,12 +189,22 @@ fn update_pane(app: &mut App, action: Action) -> Step {
         (Focus::Tone, Action::Down) => app.tone.selected = (app.tone.selected + 1).min(4),
         (Focus::Tone, Action::Up) => app.tone.selected = app.tone.selected.saturating_sub(1),
         (Focus::Tone, Action::ToggleTickSelected) => app.toggle_tick(app.tone.selected),
+        (Focus::Tone, Action::PageDown) => {
+            let max = super::panes::tone_max_scroll(app);
+            app.tone.scroll = (app.tone.scroll + TONE_PAGE).min(max);
+        }
+        (Focus::Tone, Action::PageUp) => {
+            app.tone.scroll = app.tone.scroll.saturating_sub(TONE_PAGE)
+        }
         (Focus::Tone, Action::ToggleTick(n)) => app.toggle_tick(n),
         (_, Action::Send) => app.send(false)?,
         (_, action) => return global(app, action),
     }
     Ok(None)
 }
+
+/// Rows PgDn/PgUp move the tone findings: a few, since the pane is short.
+const TONE_PAGE: usize = 5;
 
 fn scroll(app: &mut App, delta: isize) {
     let (max, _) = super::panes::conversation_scroll_limits(app);

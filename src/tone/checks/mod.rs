@@ -44,7 +44,7 @@ impl<'a> Facts<'a> {
         let reply_markers = Markers::find(reply, reply_lang, &book.lex);
         let customer = ctx
             .customer_message
-            .map(text::unquoted)
+            .map(text::own_words)
             .filter(|m| !m.trim().is_empty());
         let detected = customer
             .as_deref()
@@ -97,15 +97,18 @@ impl<'a> Facts<'a> {
 pub(crate) struct Sink<'a> {
     book: &'a RuleBook,
     reply: &'a str,
+    /// The fixes are written in the reply's language (the agent is writing in it).
+    reply_lang: Language,
     quoted: Vec<Range<usize>>,
     findings: Vec<Finding>,
 }
 
 impl<'a> Sink<'a> {
-    pub(crate) fn new(book: &'a RuleBook, reply: &'a str) -> Sink<'a> {
+    pub(crate) fn new(book: &'a RuleBook, reply: &'a str, reply_lang: Language) -> Sink<'a> {
         Sink {
             book,
             reply,
+            reply_lang,
             quoted: text::quoted_lines(reply),
             findings: Vec::new(),
         }
@@ -146,7 +149,12 @@ impl<'a> Sink<'a> {
             severity: severity.unwrap_or(meta.severity),
             span,
             message: meta.message.replace("{found}", &found),
-            suggestion: meta.suggestion.clone(),
+            suggestion: self
+                .book
+                .suggestions
+                .get(&(meta.id.clone(), self.reply_lang))
+                .or(meta.suggestion.as_ref())
+                .cloned(),
         });
     }
 

@@ -173,11 +173,17 @@ impl App {
             return;
         };
         let d = &open.detail;
-        let customer_message = d
-            .messages
-            .iter()
-            .rev()
-            .find(|m| m.direction == Direction::Inbound)
+        // The latest message with words of the customer's own: "[Media omitted]"
+        // after a Ukrainian message must not make the checker expect English.
+        let inbound = || {
+            d.messages
+                .iter()
+                .rev()
+                .filter(|m| m.direction == Direction::Inbound)
+        };
+        let customer_message = inbound()
+            .find(|m| !crate::tone::own_words(&m.body).trim().is_empty())
+            .or_else(|| inbound().next())
             .map(|m| crate::display::truncate_for_display(&m.body, TONE_CONTEXT_LIMIT).0);
         let notes: Vec<String> = d
             .messages

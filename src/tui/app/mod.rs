@@ -279,12 +279,15 @@ fn new_textarea(text: &str) -> TextArea<'static> {
     let mut ta = TextArea::new(lines);
     ta.set_wrap_mode(WrapMode::WordOrGlyph);
     ta.set_cursor_line_style(ratatui::style::Style::default());
-    // Reverse video reads on dark, light and NO_COLOR terminals alike.
-    ta.set_selection_style(
-        ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED),
-    );
+    ta.set_selection_style(SELECTION_STYLE);
     ta
 }
+
+/// How the composer shows selected text (a placeholder to fill): reverse video
+/// reads on dark, light and NO_COLOR terminals alike. The composer pane draws the
+/// draft itself, so it reads the style here rather than from the editor.
+pub(crate) const SELECTION_STYLE: ratatui::style::Style =
+    ratatui::style::Style::new().add_modifier(ratatui::style::Modifier::REVERSED);
 
 /// The tone checklist: the machine's verdicts plus the user's own ticks.
 pub struct TonePane {
@@ -293,6 +296,8 @@ pub struct TonePane {
     /// Manual ticks for the five commandments, for what no machine can judge.
     pub ticks: [bool; 5],
     pub selected: usize,
+    /// Rows the findings list is scrolled by (drawing clamps it).
+    pub scroll: usize,
 }
 
 /// How to take an action back.
@@ -435,6 +440,7 @@ impl App {
                 report,
                 ticks: [false; 5],
                 selected: 0,
+                scroll: 0,
             },
             counts: Counts::default(),
             message: None,

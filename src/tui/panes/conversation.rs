@@ -11,7 +11,7 @@ use ratatui::Frame;
 
 use super::super::app::{App, Focus, OpenTicket};
 use super::inbox::status_short;
-use super::text::wrap;
+use super::text::{pack_parts, wrap};
 use crate::display::{fit, sanitize, sanitize_line};
 use crate::model::{Direction, Message};
 use crate::sla::human_duration;
@@ -229,23 +229,47 @@ fn followup_lines<'a>(app: &App, f: &crate::store::Followup, width: usize) -> Ve
         .collect()
 }
 
+/// The customer facts above the thread when the pane is too narrow for the
+/// sidebar: packed so no fact is split across rows, then their earlier tickets
+/// (the newest few) so a narrow console still shows what they wrote before.
 fn compact_customer<'a>(app: &App, open: &OpenTicket, width: usize) -> Vec<Line<'a>> {
     let t = &app.theme;
     let c = &open.detail.customer;
-    let text = format!(
-        "{} · {} · {} · first contact {} · {} other ticket{}",
+    let others = open.history.len();
+    let parts = [
         sanitize_line(&c.name),
-        c.language,
-        c.formality,
-        first_contact(open),
-        open.history.len(),
-        if open.history.len() == 1 { "" } else { "s" }
-    );
-    wrap(&text, width)
+        c.language.to_string(),
+        c.formality.to_string(),
+        format!("first contact {}", first_contact(open)),
+        format!(
+            "{others} other ticket{}",
+            if others == 1 { "" } else { "s" }
+        ),
+    ];
+    let mut out: Vec<Line<'a>> = pack_parts(&parts, width)
         .into_iter()
         .map(|l| Line::styled(l, t.dim))
-        .collect()
+        .collect();
+    for h in open.history.iter().take(COMPACT_HISTORY) {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {:<5}", status_short(h.ticket.status)), t.dim),
+            Span::raw(fit(
+                &format!("#{} {}", h.ticket.id, sanitize_line(&h.ticket.subject)),
+                width.saturating_sub(7),
+            )),
+        ]));
+    }
+    if others > COMPACT_HISTORY {
+        out.push(Line::styled(
+            format!("  … {} more", others - COMPACT_HISTORY),
+            t.dim,
+        ));
+    }
+    out
 }
+
+/// How many earlier tickets the narrow layout lists above the thread.
+const COMPACT_HISTORY: usize = 3;
 
 /// The earliest ticket of this customer: when they first wrote to us.
 fn first_contact(open: &OpenTicket) -> String {
@@ -270,14 +294,28 @@ fn human_bytes(n: usize) -> String {
     }
 }
 
+/// When a message was sent, as its header shows it: the year only when it is not
+/// this year, so "26 Nov" is never read as this November when it was last year's.
+fn message_date(
+    sent_at: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+    tz: &chrono_tz::Tz,
+) -> String {
+    use chrono::Datelike;
+    let local = sent_at.with_timezone(tz);
+    let format = if local.year() == now.with_timezone(tz).year() {
+        "%d %b %H:%M"
+    } else {
+        "%d %b %Y %H:%M"
+    };
+    local.format(format).to_string()
+}
+
 fn message_lines<'a>(app: &App, m: &Message, width: usize) -> Vec<Line<'a>> {
     let t = &app.theme;
     let age = human_duration(app.now() - m.sent_at);
     let tz = crate::sla::timezone(&app.config.sla);
-    let when = format!(
-        "{} · {age} ago",
-        m.sent_at.with_timezone(&tz).format("%d %b %H:%M")
-    );
+    let when = format!("{} · {age} ago", message_date(m.sent_at, app.now(), &tz));
     let author = sanitize_line(&m.author);
     let (marker, who, style, bar): (&str, String, Style, &str) = match m.direction {
         Direction::Inbound => ("▼", author, t.inbound, "  "),

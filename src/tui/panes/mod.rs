@@ -122,6 +122,15 @@ pub fn conversation_scroll_limits(app: &App) -> (usize, usize) {
     conv.map_or((0, 0), |c| conversation::scroll_limits(app, c))
 }
 
+/// How far the tone pane's findings can scroll at the current size (zero when the
+/// pane is not on screen).
+pub fn tone_max_scroll(app: &App) -> usize {
+    let area = Rect::new(0, 0, app.size.0, app.size.1);
+    layout(area, app)
+        .tone
+        .map_or(0, |a| tone_pane::max_scroll(app, a))
+}
+
 /// The inbox row at screen line `y` of the inbox `area` (for mouse clicks).
 pub fn inbox_row_at(app: &App, area: Rect, y: u16) -> Option<usize> {
     inbox::row_at(app, area, y)

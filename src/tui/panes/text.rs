@@ -1,81 +1,80 @@
 //! Text helpers for drawing: word wrapping by terminal columns (Cyrillic, combining
-//! marks and wide characters measured right) and fixed-width cells.
+//! marks and wide characters measured right, via `textwrap`) and fixed-width cells.
+//! Every pane that wraps text wraps it here, so the thread and the composer break
+//! lines the same way.
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use std::ops::Range;
 
-/// Wraps one paragraph (no newlines) to `width` columns: at spaces when possible,
-/// inside a word only when the word alone is too wide. A wide character is never
-/// split; a combining mark stays with the letter before it.
+use unicode_width::UnicodeWidthStr;
+
+/// Wraps one paragraph (no newlines) to `width` columns with `textwrap`: at spaces
+/// when possible, inside a word only when the word alone is too wide. Punctuation
+/// stays with its word (only spaces are break points), the space at a break is
+/// dropped rather than starting the next row, a wide character is never split and a
+/// combining mark stays with the letter before it.
 pub fn wrap_line(line: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    if line.width() <= width {
-        return vec![line.to_string()];
-    }
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut cur_w = 0;
-    for word in split_keep_spaces(line) {
-        let w = word.width();
-        if cur_w + w <= width {
-            cur.push_str(word);
-            cur_w += w;
-            continue;
-        }
-        if word.trim().is_empty() {
-            // A space at the break point is dropped, not carried to the next line.
-            out.push(std::mem::take(&mut cur));
-            cur_w = 0;
-            continue;
-        }
-        if !cur.is_empty() {
-            out.push(std::mem::take(&mut cur).trim_end().to_string());
-            cur_w = 0;
-            if w <= width {
-                cur.push_str(word);
-                cur_w = w;
-                continue;
-            }
-        }
-        for ch in word.chars() {
-            let cw = ch.width().unwrap_or(0);
-            if cur_w + cw > width && !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-                cur_w = 0;
-            }
-            cur.push(ch);
-            cur_w += cw;
-        }
-    }
-    if !cur.is_empty() || out.is_empty() {
-        out.push(cur);
-    }
-    out
+    wrap_ranges(line, width)
+        .into_iter()
+        .map(|r| line[r].to_string())
+        .collect()
 }
 
-/// Wraps text with newlines: each paragraph on its own.
+/// The byte ranges of `line` that [`wrap_line`] puts on each row, without the
+/// spaces dropped at breaks. The composer needs ranges, not copies, to place the
+/// cursor on the row it is drawn on.
+pub fn wrap_ranges(line: &str, width: usize) -> Vec<Range<usize>> {
+    let width = width.max(1);
+    let words =
+        textwrap::core::break_words(textwrap::WordSeparator::AsciiSpace.find_words(line), width);
+    let rows = textwrap::wrap_algorithms::wrap_first_fit(&words, &[width as f64]);
+    let offset = |s: &str| s.as_ptr() as usize - line.as_ptr() as usize;
+    let ranges: Vec<Range<usize>> = rows
+        .iter()
+        .filter_map(|row| {
+            let (first, last) = (row.first()?, row.last()?);
+            Some(offset(first.word)..offset(last.word) + last.word.len())
+        })
+        .collect();
+    if ranges.is_empty() {
+        // An empty line is still a row (a blank line in a letter).
+        return std::iter::once(0..0).collect();
+    }
+    ranges
+}
+
+/// Wraps text with newlines: each line on its own, so a hard line break always
+/// survives wrapping.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     text.split('\n').flat_map(|l| wrap_line(l, width)).collect()
 }
 
-fn split_keep_spaces(line: &str) -> Vec<&str> {
-    let mut parts = Vec::new();
-    let mut start = 0;
-    let mut in_space = None;
-    for (i, ch) in line.char_indices() {
-        let space = ch == ' ';
-        match in_space {
-            Some(s) if s != space => {
-                parts.push(&line[start..i]);
-                start = i;
-            }
-            _ => {}
+/// Packs `parts` into rows of at most `width` columns, joined by " · ", breaking
+/// only between parts: a row never starts with a fragment of the part before
+/// ("0 other" / "tickets" would read as a heading). A part too wide alone wraps.
+pub fn pack_parts(parts: &[String], width: usize) -> Vec<String> {
+    const SEP: &str = " · ";
+    let mut rows: Vec<String> = Vec::new();
+    let mut row = String::new();
+    for part in parts.iter().filter(|p| !p.is_empty()) {
+        if row.is_empty() {
+            row = part.clone();
+        } else if row.width() + SEP.width() + part.width() <= width {
+            row.push_str(SEP);
+            row.push_str(part);
+        } else {
+            rows.push(std::mem::take(&mut row));
+            row = part.clone();
         }
-        in_space = Some(space);
+        if row.width() > width {
+            let mut wrapped = wrap_line(&row, width);
+            row = wrapped.pop().unwrap_or_default();
+            rows.extend(wrapped);
+        }
     }
-    if start < line.len() {
-        parts.push(&line[start..]);
+    if !row.is_empty() {
+        rows.push(row);
     }
-    parts
+    rows
 }
 
 /// `text` cut or padded to exactly `width` columns.
@@ -122,6 +121,65 @@ mod tests {
         let lines = wrap_line("see https://example.com/very/long/path ok", 12);
         assert!(lines.iter().all(|l| l.width() <= 12), "{lines:?}");
         assert_eq!(lines[0], "see");
+    }
+
+    #[test]
+    fn punctuation_stays_with_its_word_and_no_row_starts_with_a_space() {
+        let line = "Відповімо протягом 24 години. Якщо ні, напишіть";
+        for width in 10..line.width() {
+            let rows = wrap_line(line, width);
+            assert!(rows.iter().all(|r| r.width() <= width), "{width}: {rows:?}");
+            assert!(
+                rows.iter().all(|r| !r.starts_with([' ', '.', ','])),
+                "{width}: {rows:?}"
+            );
+            assert_eq!(rows.join(" "), line, "{width}: nothing lost or added");
+        }
+    }
+
+    #[test]
+    fn hard_line_breaks_survive_wrapping() {
+        let text = "I was charged twice for my order and nobody answered my mail at all.\nThanks,";
+        let rows = wrap(text, 30);
+        assert_eq!(rows.last().map(String::as_str), Some("Thanks,"), "{rows:?}");
+    }
+
+    #[test]
+    fn wrap_ranges_cover_the_words_of_each_row() {
+        let line = "ab cd  ef";
+        let ranges = wrap_ranges(line, 5);
+        assert_eq!(ranges, vec![0..5, 7..9]);
+        assert_eq!(
+            wrap_ranges("", 5),
+            std::iter::once(0..0).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            wrap_ranges("  indented", 20),
+            std::iter::once(0..10).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn packed_parts_break_only_between_parts() {
+        let parts: Vec<String> = [
+            "Виктория Ремизова",
+            "ru",
+            "formal",
+            "first contact 2026-11-26",
+            "0 other tickets",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let rows = pack_parts(&parts, 60);
+        assert_eq!(
+            rows,
+            vec![
+                "Виктория Ремизова · ru · formal · first contact 2026-11-26",
+                "0 other tickets"
+            ]
+        );
+        assert!(pack_parts(&parts, 8).iter().all(|r| r.width() <= 8));
     }
 
     #[test]

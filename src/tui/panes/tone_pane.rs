@@ -12,18 +12,47 @@ use super::text::wrap;
 use crate::display::{fit, sanitize_line};
 use crate::tone::{Commandment, Severity, Verdict};
 
-/// Draws the tone pane into `area`.
+/// Draws the tone pane into `area`: the checklist stays put, the findings below
+/// it scroll (PgDn/PgUp while the pane has focus), worst first.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let focused = app.focus == Focus::Tone;
+    let inner = Block::default().borders(Borders::ALL).inner(area);
+    let (checklist, findings) = lines(app, usize::from(inner.width));
+    let room = usize::from(inner.height).saturating_sub(checklist.len());
+    let max_scroll = findings.len().saturating_sub(room);
+    let scroll = app.tone.scroll.min(max_scroll);
+    let hint = match (scroll > 0, scroll < max_scroll) {
+        (_, true) => " Space/1-5 tick · PgDn more ",
+        (true, false) => " Space/1-5 tick · PgUp back ",
+        (false, false) => " Space/1-5 tick ",
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(if focused { t.border_focus } else { t.border })
         .title(Span::styled(" Tone ", t.title))
-        .title_bottom(Span::styled(" Space/1-5 tick ", t.dim));
-    let inner = block.inner(area);
+        .title_bottom(Span::styled(hint, t.dim));
     frame.render_widget(block, area);
-    let w = usize::from(inner.width);
+    let mut shown = checklist;
+    shown.extend(findings.into_iter().skip(scroll).take(room));
+    frame.render_widget(Paragraph::new(shown), inner);
+}
+
+/// How far the findings can scroll in the tone pane of `area` (its outer
+/// rectangle), so a key press past the end does not pile up.
+pub fn max_scroll(app: &App, area: Rect) -> usize {
+    let inner = Block::default().borders(Borders::ALL).inner(area);
+    let (checklist, findings) = lines(app, usize::from(inner.width));
+    let room = usize::from(inner.height).saturating_sub(checklist.len());
+    findings.len().saturating_sub(room)
+}
+
+/// The checklist rows (with the blank row under them) and the findings rows at
+/// `w` columns. Findings are listed worst first, in reply order within a
+/// severity, so a blocking one (a card number) is never below the fold.
+fn lines<'a>(app: &App, w: usize) -> (Vec<Line<'a>>, Vec<Line<'a>>) {
+    let t = &app.theme;
+    let focused = app.focus == Focus::Tone;
     let report = &app.tone.report;
     let mut lines = Vec::new();
     for (i, c) in Commandment::ALL.iter().enumerate() {
@@ -55,6 +84,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         lines.push(line);
     }
     lines.push(Line::raw(""));
+    let checklist = std::mem::take(&mut lines);
     if app.composer.mode == ComposeMode::Note {
         lines.push(Line::styled("Notes are not checked.", t.dim));
     } else if app.composer.mode == ComposeMode::Transcript {
@@ -70,7 +100,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         };
         lines.extend(wrap(text, w).into_iter().map(|l| Line::styled(l, t.dim)));
     } else {
-        for f in &report.findings {
+        let mut worst_first: Vec<_> = report.findings.iter().collect();
+        worst_first.sort_by_key(|f| f.severity);
+        for f in worst_first {
             let (icon, style) = match f.severity {
                 Severity::Block => ("✗ ", t.fail),
                 Severity::Warn => ("⚠ ", t.warn),
@@ -88,5 +120,5 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             }
         }
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    (checklist, lines)
 }
