@@ -256,10 +256,7 @@ fn paste(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
         },
     };
     let opts = options(ctx, &args)?;
-    let mut me: Vec<String> = args.me.iter().map(|m| m.to_lowercase()).collect();
-    if !ctx.config.agent.name.trim().is_empty() {
-        me.push(ctx.config.agent.name.trim().to_lowercase());
-    }
+    let me = crate::mail::paste::my_names(&ctx.config.agent.name, &args.me);
     let messages = parse_transcript(
         &text,
         &PasteOptions {

@@ -5,7 +5,8 @@
 //! Recognised shapes, tried in order:
 //! - WhatsApp lines: `[26.11.26, 14:03:15] Name: text` / `26/11/2026, 14:03 - Name: text`
 //! - Telegram Desktop copy: a `Name, [26.11.2026 14:03]` line, then the text
-//! - Time-stamped lines: `[14:03] Name: text` or `14:03 Name: text` (today)
+//! - Time-stamped lines: `[14:03] Name: text` or `14:03 Name: text` (the latest such
+//!   times before the paste: a time later than now was yesterday)
 //!
 //! Anything else is one message from the customer at the time of pasting.
 
@@ -28,7 +29,7 @@ pub struct PasteOptions {
     pub customer: NewCustomer,
     /// Subject of a new ticket (default: the channel and the customer's name).
     pub subject: Option<String>,
-    /// Lowercase names that are us ("me", "я" and the agent's name always are).
+    /// Lowercase names that are us ("me", "я" always are; see [`my_names`]).
     pub me: Vec<String>,
     /// When the paste happened: the date of time-only lines, and the time of untimed text.
     pub now: DateTime<Utc>,
@@ -138,34 +139,77 @@ fn from_telegram_copy(text: &str, options: &PasteOptions) -> Vec<Line> {
 }
 
 fn from_timed_lines(text: &str, options: &PasteOptions) -> Vec<Line> {
-    let today = options.now.with_timezone(&options.timezone).date_naive();
-    let mut out: Vec<Line> = Vec::new();
+    let mut out: Vec<(Option<NaiveTime>, Line)> = Vec::new();
     for line in text.lines() {
         match time_re().captures(line.trim()) {
             Some(c) => {
                 let n = |k: usize| c.get(k).and_then(|m| m.as_str().parse::<u32>().ok());
-                let at = NaiveTime::from_hms_opt(
+                let time = NaiveTime::from_hms_opt(
                     n(1).unwrap_or(0),
                     n(2).unwrap_or(0),
                     n(3).unwrap_or(0),
-                )
-                .map(|t| local_to_utc(NaiveDateTime::new(today, t), options.timezone))
-                .unwrap_or(options.now);
-                out.push(Line {
-                    at,
-                    author: Some(c[4].trim().to_string()),
-                    text: c[5].to_string(),
-                });
+                );
+                out.push((
+                    time,
+                    Line {
+                        at: options.now,
+                        author: Some(c[4].trim().to_string()),
+                        text: c[5].to_string(),
+                    },
+                ));
             }
             None => {
-                if let Some(last) = out.last_mut() {
+                if let Some((_, last)) = out.last_mut() {
                     last.text.push('\n');
                     last.text.push_str(line);
                 }
             }
         }
     }
-    out
+    // A transcript is pasted after the chat and reads oldest first, so the last line
+    // is the latest such time before the paste and each line before it the latest
+    // such time before the next one: a chat across midnight stays in order.
+    let mut anchor = options.now;
+    for (time, line) in out.iter_mut().rev() {
+        if let Some(time) = time {
+            line.at = latest_at_or_before(*time, anchor, options.timezone);
+            anchor = line.at;
+        }
+    }
+    out.into_iter().map(|(_, line)| line).collect()
+}
+
+/// The last moment at or before `anchor` when the clock in `timezone` showed `time`:
+/// "[10:02]" pasted at 01:55 was yesterday's 10:02, never a time in the future.
+fn latest_at_or_before(
+    time: NaiveTime,
+    anchor: DateTime<Utc>,
+    timezone: chrono_tz::Tz,
+) -> DateTime<Utc> {
+    let day = anchor.with_timezone(&timezone).date_naive();
+    let at = local_to_utc(NaiveDateTime::new(day, time), timezone);
+    if at <= anchor {
+        return at;
+    }
+    match day.pred_opt() {
+        Some(before) => local_to_utc(NaiveDateTime::new(before, time), timezone).min(anchor),
+        None => anchor,
+    }
+}
+
+/// The lowercase names that mark the agent's own lines in a transcript: every
+/// `--me` name, the `[agent] name` and its first name (chats show "Oleh", not
+/// "Oleh Shevchenko"). Empty names are left out.
+pub fn my_names(agent_name: &str, extra: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = extra.iter().map(|m| m.trim().to_lowercase()).collect();
+    let agent = agent_name.trim().to_lowercase();
+    if let Some(first) = agent.split_whitespace().next() {
+        names.push(first.to_string());
+    }
+    names.push(agent);
+    names.retain(|n| !n.is_empty());
+    names.dedup();
+    names
 }
 
 fn to_messages(lines: Vec<Line>, options: &PasteOptions, me: &[String]) -> Vec<ChatMessage> {

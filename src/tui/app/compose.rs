@@ -317,8 +317,7 @@ impl App {
             phone: c.phone.clone(),
         };
         let timezone = crate::sla::timezone(&self.config.sla);
-        let mut me = vec![self.config.agent.display_name().to_lowercase()];
-        me.retain(|m| !m.is_empty());
+        let me = crate::mail::paste::my_names(&self.config.agent.display_name(), &[]);
         let messages = crate::mail::paste::parse_transcript(
             text,
             &crate::mail::paste::PasteOptions {
