@@ -1647,3 +1647,101 @@ mod issue15_site_incidents {
         assert_eq!(all.as_array().map(Vec::len), Some(1), "{all}");
     }
 }
+
+// ---- issue #15 item 7: the follow-up a logged call's notes promise -----------------
+
+mod issue15_logged_calls {
+    use super::*;
+    use firstline::sla::calls::{call_template, log_call, promised_followup, CallFollowup};
+    use firstline::store::Store;
+
+    fn kyiv_desk() -> SlaConfig {
+        SlaConfig {
+            timezone: "Europe/Kyiv".into(),
+            ..SlaConfig::default()
+        }
+    }
+
+    fn due(notes: &str, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match promised_followup(notes, at, &kyiv_desk()) {
+            CallFollowup::Recorded { due, .. } => Some(due),
+            other => panic!("no follow-up read from {notes:?}: {other:?}"),
+        }
+    }
+
+    /// Issue #15 item 7: "Follow-up by: tomorrow 10:00" / "передзвоню завтра о 10:00"
+    /// in call notes become a follow-up, in the console's zone.
+    #[test]
+    fn issue15_item7_follow_up_line_of_call_notes_is_read_in_the_consoles_zone() {
+        let at = kyiv(2026, 11, 26, 12, 0);
+        let template = call_template("Ivan Petrenko", at, Kyiv);
+        assert!(
+            template.starts_with("Call with Ivan Petrenko, 2026-11-26 12:00 Europe/Kyiv"),
+            "{template}"
+        );
+        assert_eq!(
+            promised_followup(&template, at, &kyiv_desk()),
+            CallFollowup::None,
+            "the empty template promises nothing"
+        );
+        let filled = template.replace("Follow-up by: ", "Follow-up by: tomorrow 10:00");
+        assert_eq!(due(&filled, at), Some(kyiv(2026, 11, 27, 10, 0)));
+        let ukrainian =
+            template.replace("Follow-up by: ", "Follow-up by: передзвоню завтра о 10:00");
+        let due_uk = due(&ukrainian, at).unwrap();
+        assert_eq!(
+            due_uk.with_timezone(&Kyiv).date_naive(),
+            kyiv(2026, 11, 27, 10, 0).with_timezone(&Kyiv).date_naive(),
+            "завтра is tomorrow"
+        );
+        assert!(matches!(
+            promised_followup("Follow-up by: when the courier answers", at, &kyiv_desk()),
+            CallFollowup::Unreadable { .. }
+        ));
+    }
+
+    /// The call is our contact: it ends the customer's wait, is filed as ours, and its
+    /// follow-up is tied to it so the promise scan does not book it twice.
+    #[test]
+    fn issue15_item7_a_logged_call_answers_the_customer_and_books_one_follow_up() {
+        let mut store = Store::open_in_memory().unwrap();
+        let called = kyiv(2026, 11, 26, 12, 0);
+        let id = store
+            .create_ticket(&firstline::model::NewTicket {
+                subject: "Where is my order?".into(),
+                customer: firstline::model::NewCustomer {
+                    name: "Ivan Petrenko".into(),
+                    phone: Some("+380501234567".into()),
+                    ..Default::default()
+                },
+                channel: Channel::Phone,
+                priority: Priority::Normal,
+                status: Status::New,
+                tags: Vec::new(),
+                first_message: firstline::model::NewMessage {
+                    direction: Direction::Inbound,
+                    author: "Ivan Petrenko".into(),
+                    body: "Order 4512 has not arrived.".into(),
+                    sent_at: Some(called - Duration::hours(1)),
+                    ..Default::default()
+                },
+            })
+            .unwrap();
+        let notes = call_template("Ivan Petrenko", called, Kyiv)
+            .replace("Follow-up by: ", "Follow-up by: tomorrow 10:00");
+        let logged = log_call(&mut store, &kyiv_desk(), id, "Oleh", &notes, called).unwrap();
+        let t = store.ticket(id).unwrap();
+        assert_eq!(t.status, Status::Open);
+        assert_eq!(t.awaiting_reply_since, None, "nobody waits after the call");
+        assert_eq!(t.first_response_at, Some(called));
+        let call = store.messages(id).unwrap().pop().unwrap();
+        assert_eq!(
+            (call.id, call.direction),
+            (logged.message, Direction::Outbound)
+        );
+        firstline::sla::promises::scan_replies(&mut store, &kyiv_desk(), called).unwrap();
+        let followups = store.followups(true, Some(id)).unwrap();
+        assert_eq!(followups.len(), 1, "{followups:?}");
+        assert_eq!(followups[0].due_at, kyiv(2026, 11, 27, 10, 0));
+    }
+}

@@ -1,6 +1,6 @@
-//! Pasted transcripts and typed call notes: text copied out of a chat window (or
-//! typed during a phone call) split into timestamped messages for a new or existing
-//! ticket. Used by `firstline import --paste` and by the console's paste action.
+//! Pasted transcripts: text copied out of a chat window split into timestamped
+//! messages for a new or existing ticket. Used by `firstline import --paste` and by
+//! the console's paste action (a call logged with `L` is `sla::calls`).
 //!
 //! Recognised shapes, tried in order:
 //! - WhatsApp lines: `[26.11.26, 14:03:15] Name: text` / `26/11/2026, 14:03 - Name: text`
@@ -275,15 +275,6 @@ fn to_messages(lines: Vec<Line>, options: &PasteOptions, me: &[String]) -> Vec<C
             }
         })
         .collect()
-}
-
-/// The template the console opens for "log a call": who, when, what they needed,
-/// what was promised. Plain text the user fills in and saves as the call's message.
-pub fn call_template(customer: &str, at: DateTime<Utc>) -> String {
-    format!(
-        "Call with {customer}, {}\n\nWhat they need:\n\nWhat I did / promised:\n\nFollow-up by:\n",
-        at.format("%Y-%m-%d %H:%M UTC")
-    )
 }
 
 #[cfg(test)]
