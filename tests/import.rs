@@ -564,9 +564,7 @@ fn cli_import_prints_a_summary_and_paste_opens_a_ticket() {
         .write_stdin("Called about invoice 42, wants a copy by mail.")
         .assert()
         .success()
-        .stdout(predicates::str::contains(
-            "imported 1 messages into 1 new tickets",
-        ));
+        .stdout(predicates::str::contains("logged the call on ticket #"));
     cli()
         .args(["list", "--view", "all"])
         .assert()
@@ -810,4 +808,63 @@ mod pasted_transcripts {
         assert!(msgs.iter().all(|m| m.sent_at <= Utc::now()), "{msgs:?}");
         assert_eq!(store.customer(t.customer_id).unwrap().name, "Ivan Petrenko");
     }
+}
+
+// ---- call notes on stdin (issue #15 item 7, the CLI path) ---------------------------
+
+/// Issue #15 item 7: typed call notes (`import --paste --channel phone`) were filed as
+/// an inbound customer message, leaving the ticket in Needs reply right after the
+/// call. They are our contact, and the "Follow-up by:" line is a follow-up.
+#[test]
+fn issue15_item7_cli_call_notes_answer_the_customer_and_book_the_follow_up() {
+    use assert_cmd::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("q.db");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[agent]\nname = \"Oleh Shevchenko\"\n[sla]\ntimezone = \"Europe/Kyiv\"\n",
+    )
+    .unwrap();
+    let cli = || Command::from_std(support::cli(&db, &config));
+    cli()
+        .args([
+            "--no-demo",
+            "new",
+            "--from",
+            "Ivan Petrenko <ivan@example.com>",
+        ])
+        .args(["--subject", "Order 4512", "--body", "Where is my order?"])
+        .assert()
+        .success();
+    let out = cli()
+        .args(["import", "--paste", "--channel", "phone", "--ticket", "1"])
+        .write_stdin("Call with Ivan Petrenko\nWhat they need: order 4512\nFollow-up by: 3h\n")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("logged the call on ticket #1") && text.contains("Europe/Kyiv"),
+        "{text}"
+    );
+    let store = Store::open(&db).unwrap();
+    let t = store.ticket(1).unwrap();
+    assert_eq!(t.status, Status::Open);
+    assert_eq!(t.awaiting_reply_since, None, "nobody waits after the call");
+    let call = thread(&store, 1).pop().unwrap();
+    assert_eq!(
+        (call.direction, call.author.as_str()),
+        (Direction::Outbound, "Oleh Shevchenko")
+    );
+    let followups = store.followups(true, Some(1)).unwrap();
+    assert_eq!(followups.len(), 1, "{followups:?}");
+    assert_eq!(
+        followups[0].due_at,
+        call.sent_at + chrono::Duration::hours(3)
+    );
 }

@@ -8,7 +8,8 @@
 //! - Time-stamped lines: `[14:03] Name: text` or `14:03 Name: text` (the latest such
 //!   times before the paste: a time later than now was yesterday)
 //!
-//! Anything else is one message from the customer at the time of pasting.
+//! Anything else is one message from the customer at the time of pasting (but
+//! `import --paste --channel phone` files untimed notes as a call, `sla::calls`).
 
 use chrono::{DateTime, NaiveDateTime, NaiveTime, Utc};
 use regex::Regex;
@@ -68,19 +69,7 @@ pub fn parse_transcript(text: &str, options: &PasteOptions) -> Vec<ChatMessage> 
     if text.is_empty() {
         return Vec::new();
     }
-    let lines = if whatsapp::looks_like_whatsapp(text) {
-        from_whatsapp(text, options, &me)
-    } else if text.lines().any(|l| telegram_re().is_match(l.trim_end())) {
-        from_telegram_copy(text, options)
-    } else if text
-        .lines()
-        .next()
-        .is_some_and(|l| time_re().is_match(l.trim()))
-    {
-        from_timed_lines(text, options)
-    } else {
-        Vec::new()
-    };
+    let lines = timed_lines(text, options, &me);
     let lines = if lines.is_empty() {
         vec![Line {
             at: options.now,
@@ -91,6 +80,28 @@ pub fn parse_transcript(text: &str, options: &PasteOptions) -> Vec<ChatMessage> 
         lines
     };
     to_messages(lines, options, &me)
+}
+
+/// Whether the text has time-stamped lines (a chat) rather than being one untimed
+/// piece of writing (typed notes), which `parse_transcript` files as one message.
+pub fn has_timestamps(text: &str, options: &PasteOptions) -> bool {
+    !timed_lines(text.trim(), options, &options.me).is_empty()
+}
+
+fn timed_lines(text: &str, options: &PasteOptions, me: &[String]) -> Vec<Line> {
+    if whatsapp::looks_like_whatsapp(text) {
+        from_whatsapp(text, options, me)
+    } else if text.lines().any(|l| telegram_re().is_match(l.trim_end())) {
+        from_telegram_copy(text, options)
+    } else if text
+        .lines()
+        .next()
+        .is_some_and(|l| time_re().is_match(l.trim()))
+    {
+        from_timed_lines(text, options)
+    } else {
+        Vec::new()
+    }
 }
 
 fn from_whatsapp(text: &str, options: &PasteOptions, me: &[String]) -> Vec<Line> {

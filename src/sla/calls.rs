@@ -45,8 +45,7 @@ pub struct LoggedCall {
 }
 
 /// Files call notes on ticket `ticket` as our (outbound) contact by `agent` at `at`,
-/// and records the follow-up the notes promise. The follow-up is tied to the call's
-/// message, so the promise scan of sent replies does not record it a second time.
+/// and records the follow-up the notes promise.
 pub fn log_call(
     store: &mut Store,
     config: &SlaConfig,
@@ -55,30 +54,43 @@ pub fn log_call(
     notes: &str,
     at: DateTime<Utc>,
 ) -> Result<LoggedCall, StoreError> {
-    let message = store.add_message(
-        ticket,
-        &NewMessage {
-            direction: Direction::Outbound,
-            author: agent.to_string(),
-            body: notes.trim_end().to_string(),
-            sent_at: Some(at),
-            ..Default::default()
-        },
-    )?;
-    let followup = match promised_followup(notes, at, config) {
-        CallFollowup::Recorded { due, phrase } => {
-            store.create_followup(&NewFollowup {
-                ticket_id: ticket,
-                kind: FollowupKind::Promise,
-                due_at: due,
-                phrase: phrase.clone(),
-                message_id: Some(message),
-            })?;
-            CallFollowup::Recorded { due, phrase }
-        }
-        other => other,
-    };
+    let message = store.add_message(ticket, &call_message(agent, notes, at))?;
+    let followup = book_followup(store, config, ticket, message, notes, at)?;
     Ok(LoggedCall { message, followup })
+}
+
+/// The message a call is filed as: ours, by the agent, at the time of the call.
+pub fn call_message(agent: &str, notes: &str, at: DateTime<Utc>) -> NewMessage {
+    NewMessage {
+        direction: Direction::Outbound,
+        author: agent.to_string(),
+        body: notes.trim_end().to_string(),
+        sent_at: Some(at),
+        ..Default::default()
+    }
+}
+
+/// Records the follow-up the notes of call `message` promise. It is tied to that
+/// message, so the promise scan of sent replies does not record it a second time.
+pub fn book_followup(
+    store: &mut Store,
+    config: &SlaConfig,
+    ticket: TicketId,
+    message: MessageId,
+    notes: &str,
+    at: DateTime<Utc>,
+) -> Result<CallFollowup, StoreError> {
+    let followup = promised_followup(notes, at, config);
+    if let CallFollowup::Recorded { due, phrase } = &followup {
+        store.create_followup(&NewFollowup {
+            ticket_id: ticket,
+            kind: FollowupKind::Promise,
+            due_at: *due,
+            phrase: phrase.clone(),
+            message_id: Some(message),
+        })?;
+    }
+    Ok(followup)
 }
 
 /// Reads the follow-up the notes promise: the "Follow-up by:" line as a time phrase
