@@ -1590,6 +1590,29 @@ mod issue15_site_incidents {
         assert_eq!(store.tickets().unwrap().len(), 1);
     }
 
+    /// A site's ticket marked spam is given up on: its next problem opens a new one.
+    #[test]
+    fn issue15_item9_an_incident_marked_spam_is_not_reopened() {
+        let mut store = Store::open_in_memory().unwrap();
+        let url = "http://shop.example/";
+        let t0 = utc(2026, 11, 26, 10, 0);
+        let policy = kyiv_policy();
+        watch::record(&mut store, url, &down(), &policy, t0).unwrap();
+        watch::record(&mut store, url, &up(), &policy, t0 + Duration::minutes(1)).unwrap();
+        store
+            .change_ticket(
+                1,
+                &firstline::model::TicketChange::Status(Status::Spam),
+                None,
+            )
+            .unwrap();
+        assert_eq!(
+            watch::record(&mut store, url, &down(), &policy, t0 + Duration::hours(1)).unwrap(),
+            WatchOutcome::Opened { ticket: 2 }
+        );
+        assert_eq!(store.ticket(1).unwrap().status, Status::Spam);
+    }
+
     /// The `watch` command against a real socket: refused while the site is down, a
     /// one-request-at-a-time loopback server while it is up. Its lines show the
     /// console's zone by name.

@@ -582,12 +582,18 @@ pub fn record(
         ms: Some(probe.elapsed_ms),
         error: probe.error.clone(),
     })?;
+    // The site's ticket and whether it is resolved; a ticket marked spam (or gone)
+    // is given up on.
     let incident = match store.site_incident(url)? {
-        Some(i) if store.ticket(i.ticket_id)?.status == Status::Spam => {
-            store.clear_site_incident(url)?;
-            None
-        }
-        other => other,
+        Some(i) => match store.ticket(i.ticket_id) {
+            Ok(t) if t.status != Status::Spam => Some((i, t.status.is_resolved())),
+            Ok(_) | Err(StoreError::NotFound { .. }) => {
+                store.clear_site_incident(url)?;
+                None
+            }
+            Err(e) => return Err(e),
+        },
+        None => None,
     };
     let problem = match &health {
         Health::Up => None,
@@ -598,7 +604,7 @@ pub fn record(
         Health::Down { problem } => Some(format!("down: {problem}")),
     };
     let when = local_time(now, policy.timezone);
-    let Some(incident) = incident else {
+    let Some((incident, resolved)) = incident else {
         let Some(problem) = problem else {
             return Ok(WatchOutcome::Up);
         };
@@ -630,7 +636,6 @@ pub fn record(
         return Ok(WatchOutcome::Opened { ticket });
     };
     let ticket = incident.ticket_id;
-    let resolved = store.ticket(ticket)?.status.is_resolved();
     match (incident.problem.clone(), problem) {
         (None, None) => Ok(WatchOutcome::Up),
         (None, Some(problem)) => {
