@@ -564,9 +564,7 @@ fn cli_import_prints_a_summary_and_paste_opens_a_ticket() {
         .write_stdin("Called about invoice 42, wants a copy by mail.")
         .assert()
         .success()
-        .stdout(predicates::str::contains(
-            "imported 1 messages into 1 new tickets",
-        ));
+        .stdout(predicates::str::contains("logged the call on ticket #"));
     cli()
         .args(["list", "--view", "all"])
         .assert()
@@ -705,4 +703,168 @@ fn telegram_full_export_knows_which_messages_are_ours() {
     let msgs = thread(&store, t.id);
     assert_eq!(msgs[0].direction, Direction::Inbound);
     assert_eq!(msgs[1].direction, Direction::Outbound);
+}
+
+// ---- pasted transcripts (issue #15 item 8) -----------------------------------------
+
+mod pasted_transcripts {
+    use super::*;
+    use chrono::{DateTime, TimeZone, Utc};
+    use chrono_tz::Europe::Kyiv;
+    use firstline::mail::paste::{my_names, parse_transcript, PasteOptions};
+    use firstline::model::NewCustomer;
+
+    fn kyiv(d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        Kyiv.with_ymd_and_hms(2026, 12, d, h, mi, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn options(now: DateTime<Utc>, me: Vec<String>) -> PasteOptions {
+        PasteOptions {
+            channel: Channel::Chat,
+            ticket: None,
+            customer: NewCustomer::default(),
+            subject: None,
+            me,
+            now,
+            timezone: Kyiv,
+        }
+    }
+
+    /// Issue #15 item 8: "[10:02] Ivan Petrenko: …" pasted at 01:55 Kyiv time was
+    /// filed at 10:02 *today*, eight hours in the future ("waits -8h07m").
+    #[test]
+    fn issue15_item8_transcript_times_later_than_now_are_the_previous_day() {
+        let now = kyiv(3, 1, 55);
+        let text = "[10:02] Ivan Petrenko: my order 4512 has not arrived\n\
+                    [23:58] Ivan Petrenko: hello?\n\
+                    [00:03] Ivan Petrenko: still waiting\n";
+        let messages = parse_transcript(text, &options(now, Vec::new()));
+        let at: Vec<DateTime<Utc>> = messages.iter().map(|m| m.sent_at).collect();
+        assert_eq!(at, vec![kyiv(2, 10, 2), kyiv(2, 23, 58), kyiv(3, 0, 3)]);
+        assert!(
+            at.iter().all(|t| *t <= now),
+            "nothing after the paste: {at:?}"
+        );
+
+        let mut store = Store::open_in_memory().unwrap();
+        firstline::mail::import_items(
+            &mut store,
+            &config(),
+            Format::Paste,
+            messages,
+            &ImportOptions::default(),
+        )
+        .unwrap();
+        let t = &all_tickets(&store)[0];
+        let waiting = t.awaiting_reply_since.expect("the customer waits");
+        assert_eq!(
+            waiting,
+            kyiv(2, 10, 2),
+            "the first unanswered line starts the wait"
+        );
+        assert!(waiting <= now);
+    }
+
+    /// Issue #15 item 8: the agent's own lines are told apart by the `[agent] name`,
+    /// its first name (chats show "Oleh") and every `--me` name.
+    #[test]
+    fn issue15_item8_agent_lines_are_recognised_by_agent_name_first_name_and_me() {
+        let me = my_names("Oleh Shevchenko", &["Support Desk".into()]);
+        let text = "[10:02] Ivan Petrenko: my order has not arrived\n\
+                    [10:03] Oleh: let me check\n\
+                    [10:04] Oleh Shevchenko: it ships today\n\
+                    [10:05] support desk: tracking number sent\n\
+                    [10:06] Ivan Petrenko: thanks\n";
+        let messages = parse_transcript(text, &options(kyiv(3, 12, 0), me));
+        let directions: Vec<Direction> = messages.iter().map(|m| m.direction).collect();
+        use Direction::{Inbound, Outbound};
+        assert_eq!(
+            directions,
+            vec![Inbound, Outbound, Outbound, Outbound, Inbound]
+        );
+        assert_eq!(messages[0].customer.name, "Ivan Petrenko");
+    }
+
+    /// The CLI's `import --paste` takes the agent's name from the config file.
+    #[test]
+    fn issue15_item8_cli_paste_knows_the_agent_by_first_name_from_the_config() {
+        use assert_cmd::Command;
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("q.db");
+        let config = dir.path().join("config.toml");
+        std::fs::write(&config, "[agent]\nname = \"Oleh Shevchenko\"\n").unwrap();
+        Command::from_std(support::cli(&db, &config))
+            .args(["--no-demo", "import", "--paste", "--channel", "chat"])
+            .write_stdin("[10:02] Ivan Petrenko: where is my order?\n[10:03] Oleh: checking now\n")
+            .assert()
+            .success();
+        let store = Store::open(&db).unwrap();
+        let t = &all_tickets(&store)[0];
+        let msgs = thread(&store, t.id);
+        let directions: Vec<Direction> = msgs.iter().map(|m| m.direction).collect();
+        assert_eq!(directions, vec![Direction::Inbound, Direction::Outbound]);
+        assert!(msgs.iter().all(|m| m.sent_at <= Utc::now()), "{msgs:?}");
+        assert_eq!(store.customer(t.customer_id).unwrap().name, "Ivan Petrenko");
+    }
+}
+
+// ---- call notes on stdin (issue #15 item 7, the CLI path) ---------------------------
+
+/// Issue #15 item 7: typed call notes (`import --paste --channel phone`) were filed as
+/// an inbound customer message, leaving the ticket in Needs reply right after the
+/// call. They are our contact, and the "Follow-up by:" line is a follow-up.
+#[test]
+fn issue15_item7_cli_call_notes_answer_the_customer_and_book_the_follow_up() {
+    use assert_cmd::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("q.db");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[agent]\nname = \"Oleh Shevchenko\"\n[sla]\ntimezone = \"Europe/Kyiv\"\n",
+    )
+    .unwrap();
+    let cli = || Command::from_std(support::cli(&db, &config));
+    cli()
+        .args([
+            "--no-demo",
+            "new",
+            "--from",
+            "Ivan Petrenko <ivan@example.com>",
+        ])
+        .args(["--subject", "Order 4512", "--body", "Where is my order?"])
+        .assert()
+        .success();
+    let out = cli()
+        .args(["import", "--paste", "--channel", "phone", "--ticket", "1"])
+        .write_stdin("Call with Ivan Petrenko\nWhat they need: order 4512\nFollow-up by: 3h\n")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("logged the call on ticket #1") && text.contains("Europe/Kyiv"),
+        "{text}"
+    );
+    let store = Store::open(&db).unwrap();
+    let t = store.ticket(1).unwrap();
+    assert_eq!(t.status, Status::Open);
+    assert_eq!(t.awaiting_reply_since, None, "nobody waits after the call");
+    let call = thread(&store, 1).pop().unwrap();
+    assert_eq!(
+        (call.direction, call.author.as_str()),
+        (Direction::Outbound, "Oleh Shevchenko")
+    );
+    let followups = store.followups(true, Some(1)).unwrap();
+    assert_eq!(followups.len(), 1, "{followups:?}");
+    assert_eq!(
+        followups[0].due_at,
+        call.sent_at + chrono::Duration::hours(3)
+    );
 }

@@ -803,6 +803,7 @@ mod site_watch {
         WatchPolicy {
             slow_ms: 500,
             note_every: chrono::Duration::minutes(15),
+            timezone: chrono_tz::UTC,
         }
     }
 
@@ -913,7 +914,7 @@ mod site_watch {
             rec(&mut store, &up, 20),
             WatchOutcome::Recovered {
                 ticket: 1,
-                down_minutes: 19
+                down_seconds: 19 * 60
             }
         );
         let t = store.ticket(1).unwrap();
@@ -934,8 +935,8 @@ mod site_watch {
         assert_eq!(store.site_checks(url).unwrap().len(), 5);
         assert_eq!(
             rec(&mut store, &err, 30),
-            WatchOutcome::Opened { ticket: 2 },
-            "a new outage is a new ticket"
+            WatchOutcome::Reopened { ticket: 1 },
+            "a new outage of the same site reopens its ticket"
         );
     }
 
@@ -980,21 +981,29 @@ mod site_watch {
         let (code, text) = watch(UP);
         assert_eq!(code, Some(0));
         assert!(
-            text.contains("recovered after 0 min, noted on #1"),
+            text.contains("recovered after 0 min") && text.contains("solved #1"),
             "{text}"
         );
         let (code, text) = watch(HANG_UP);
         assert_eq!(code, Some(3));
-        assert!(text.contains("opened ticket #2"), "{text}");
+        assert!(text.contains("reopened ticket #1"), "{text}");
 
         let out = q.run(&["show", "1", "--json"]);
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let messages = v["messages"].as_array().unwrap();
-        assert_eq!(messages.len(), 4, "report, two notes, recovery");
+        assert_eq!(
+            messages.len(),
+            5,
+            "report, two notes, recovery, the second outage's report"
+        );
         assert!(messages[3]["body"]
             .as_str()
             .unwrap()
             .starts_with("Recovered"));
+        assert!(messages[4]["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("Down again"));
         assert!(
             q.run(&["watch", "ftp://shop.example/", "--once"])
                 .status
@@ -1425,5 +1434,337 @@ mod followups {
             "All done: the refund is on its way.",
         );
         assert!(!owes_solved_notice(&t, &store.messages(id).unwrap(), &cfg));
+    }
+}
+
+// ---- issue #15 item 9: one incident ticket per watched site ------------------------
+
+mod issue15_site_incidents {
+    use super::*;
+    use firstline::sla::watch::{self, Probe, WatchOutcome, WatchPolicy};
+    use firstline::store::{Store, TicketFilter, View};
+
+    fn kyiv_policy() -> WatchPolicy {
+        WatchPolicy {
+            slow_ms: 5_000,
+            note_every: Duration::minutes(15),
+            timezone: Kyiv,
+        }
+    }
+
+    fn up() -> Probe {
+        Probe {
+            status: Some(200),
+            elapsed_ms: 80,
+            error: None,
+        }
+    }
+
+    fn down() -> Probe {
+        Probe {
+            status: Some(503),
+            elapsed_ms: 30,
+            error: None,
+        }
+    }
+
+    fn needs_reply_count(store: &Store) -> i64 {
+        store
+            .count_tickets(&TicketFilter {
+                view: Some(View::NeedsReply),
+                ..Default::default()
+            })
+            .unwrap()
+    }
+
+    /// Issue #15 item 9: after recovery the incident stayed new/urgent in Needs reply,
+    /// and each new outage of the site opened another "Site down" ticket.
+    #[test]
+    fn issue15_item9_one_incident_per_site_recovery_solves_it_and_a_new_outage_reopens_it() {
+        let mut store = Store::open_in_memory().unwrap();
+        let url = "http://shop.example/";
+        let t0 = utc(2026, 11, 26, 10, 0);
+        let at = |seconds: i64| t0 + Duration::seconds(seconds);
+        let rec = |store: &mut Store, probe: Probe, seconds: i64| {
+            watch::record(store, url, &probe, &kyiv_policy(), at(seconds)).unwrap()
+        };
+
+        assert_eq!(
+            rec(&mut store, down(), 0),
+            WatchOutcome::Opened { ticket: 1 }
+        );
+        assert_eq!(needs_reply_count(&store), 1, "an outage needs attention");
+        let first = &store.messages(1).unwrap()[0];
+        assert!(
+            first.body.contains("2026-11-26 12:00:00 Europe/Kyiv"),
+            "the console's zone, named: {}",
+            first.body
+        );
+
+        assert_eq!(
+            rec(&mut store, up(), 205),
+            WatchOutcome::Recovered {
+                ticket: 1,
+                down_seconds: 205
+            }
+        );
+        let t = store.ticket(1).unwrap();
+        assert_eq!(t.status, Status::Solved, "recovery solves the incident");
+        assert!(!t.needs_reply(at(205)));
+        assert_eq!(needs_reply_count(&store), 0, "out of Needs reply");
+        let recovery = store.messages(1).unwrap().pop().unwrap();
+        assert_eq!(recovery.direction, Direction::Note);
+        assert!(
+            recovery.body.contains("12:03:25 Europe/Kyiv")
+                && recovery.body.contains("after 3 min 25 s"),
+            "{}",
+            recovery.body
+        );
+
+        assert_eq!(rec(&mut store, up(), 600), WatchOutcome::Up);
+        assert_eq!(
+            rec(&mut store, down(), 3_600),
+            WatchOutcome::Reopened { ticket: 1 }
+        );
+        let t = store.ticket(1).unwrap();
+        assert_eq!(t.status, Status::Open, "a new outage reopens it");
+        assert_eq!(
+            t.awaiting_reply_since,
+            Some(at(3_600)),
+            "the wait starts at this outage, not the first one"
+        );
+        assert_eq!(needs_reply_count(&store), 1);
+        let report = store.messages(1).unwrap().pop().unwrap();
+        assert!(
+            report
+                .body
+                .starts_with("Down again at 2026-11-26 13:00:00 Europe/Kyiv"),
+            "{}",
+            report.body
+        );
+
+        assert_eq!(
+            rec(&mut store, up(), 3_610),
+            WatchOutcome::Recovered {
+                ticket: 1,
+                down_seconds: 10
+            }
+        );
+        assert_eq!(
+            rec(&mut store, down(), 7_200),
+            WatchOutcome::Reopened { ticket: 1 }
+        );
+        let tickets = store.tickets().unwrap();
+        assert_eq!(tickets.len(), 1, "three outages, one ticket: {tickets:?}");
+    }
+
+    /// Solving the incident by hand while the site is still down does not hide the
+    /// outage: the next failing check reopens the same ticket.
+    #[test]
+    fn issue15_item9_an_incident_solved_while_still_down_is_reopened_not_duplicated() {
+        let mut store = Store::open_in_memory().unwrap();
+        let url = "http://shop.example/";
+        let t0 = utc(2026, 11, 26, 10, 0);
+        let policy = kyiv_policy();
+        watch::record(&mut store, url, &down(), &policy, t0).unwrap();
+        store
+            .change_ticket(
+                1,
+                &firstline::model::TicketChange::Status(Status::Solved),
+                None,
+            )
+            .unwrap();
+        assert_eq!(
+            watch::record(&mut store, url, &down(), &policy, t0 + Duration::minutes(1)).unwrap(),
+            WatchOutcome::Reopened { ticket: 1 }
+        );
+        assert_eq!(store.ticket(1).unwrap().status, Status::Open);
+        assert_eq!(
+            watch::record(&mut store, url, &up(), &policy, t0 + Duration::minutes(2)).unwrap(),
+            WatchOutcome::Recovered {
+                ticket: 1,
+                down_seconds: 120
+            },
+            "the outage is counted from its start"
+        );
+        assert_eq!(store.tickets().unwrap().len(), 1);
+    }
+
+    /// A site's ticket marked spam is given up on: its next problem opens a new one.
+    #[test]
+    fn issue15_item9_an_incident_marked_spam_is_not_reopened() {
+        let mut store = Store::open_in_memory().unwrap();
+        let url = "http://shop.example/";
+        let t0 = utc(2026, 11, 26, 10, 0);
+        let policy = kyiv_policy();
+        watch::record(&mut store, url, &down(), &policy, t0).unwrap();
+        watch::record(&mut store, url, &up(), &policy, t0 + Duration::minutes(1)).unwrap();
+        store
+            .change_ticket(
+                1,
+                &firstline::model::TicketChange::Status(Status::Spam),
+                None,
+            )
+            .unwrap();
+        assert_eq!(
+            watch::record(&mut store, url, &down(), &policy, t0 + Duration::hours(1)).unwrap(),
+            WatchOutcome::Opened { ticket: 2 }
+        );
+        assert_eq!(store.ticket(1).unwrap().status, Status::Spam);
+    }
+
+    /// The `watch` command against a real socket: refused while the site is down, a
+    /// one-request-at-a-time loopback server while it is up. Its lines show the
+    /// console's zone by name.
+    #[test]
+    fn issue15_item9_watch_command_reopens_the_sites_ticket_and_shows_local_times() {
+        use std::io::{Read, Write};
+        let q = Queue::new("[sla]\ntimezone = \"Europe/Kyiv\"\n");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        drop(listener);
+        let url = format!("http://{addr}/health");
+        let watch = || {
+            let out = q.run(&["watch", &url, "--once", "--timeout", "30s"]);
+            (out.status.code(), String::from_utf8(out.stdout).unwrap())
+        };
+        let (code, text) = watch();
+        assert_eq!(code, Some(3), "{text}");
+        assert!(
+            text.contains("opened ticket #1") && text.contains("Europe/Kyiv"),
+            "{text}"
+        );
+
+        let listener = std::net::TcpListener::bind(addr).expect("the same port again");
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        });
+        let (code, text) = watch();
+        server.join().unwrap();
+        assert_eq!(code, Some(0), "{text}");
+        assert!(
+            text.contains("recovered after 0 min") && text.contains("solved #1"),
+            "{text}"
+        );
+        let show = |id: &str| -> serde_json::Value {
+            serde_json::from_slice(&q.run(&["show", id, "--json"]).stdout).unwrap()
+        };
+        assert_eq!(show("1")["ticket"]["status"], "solved", "{}", show("1"));
+
+        let (code, text) = watch();
+        assert_eq!(code, Some(3), "{text}");
+        assert!(text.contains("reopened ticket #1"), "{text}");
+        assert_eq!(show("1")["ticket"]["status"], "open");
+        let out = q.run(&["list", "--view", "all", "--json"]);
+        let all: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(all.as_array().map(Vec::len), Some(1), "{all}");
+    }
+}
+
+// ---- issue #15 item 7: the follow-up a logged call's notes promise -----------------
+
+mod issue15_logged_calls {
+    use super::*;
+    use firstline::sla::calls::{call_template, log_call, promised_followup, CallFollowup};
+    use firstline::store::Store;
+
+    fn kyiv_desk() -> SlaConfig {
+        SlaConfig {
+            timezone: "Europe/Kyiv".into(),
+            ..SlaConfig::default()
+        }
+    }
+
+    fn due(notes: &str, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match promised_followup(notes, at, &kyiv_desk()) {
+            CallFollowup::Recorded { due, .. } => Some(due),
+            other => panic!("no follow-up read from {notes:?}: {other:?}"),
+        }
+    }
+
+    /// Issue #15 item 7: "Follow-up by: tomorrow 10:00" / "передзвоню завтра о 10:00"
+    /// in call notes become a follow-up, in the console's zone.
+    #[test]
+    fn issue15_item7_follow_up_line_of_call_notes_is_read_in_the_consoles_zone() {
+        let at = kyiv(2026, 11, 26, 12, 0);
+        let template = call_template("Ivan Petrenko", at, Kyiv);
+        assert!(
+            template.starts_with("Call with Ivan Petrenko, 2026-11-26 12:00 Europe/Kyiv"),
+            "{template}"
+        );
+        assert_eq!(
+            promised_followup(&template, at, &kyiv_desk()),
+            CallFollowup::None,
+            "the empty template promises nothing"
+        );
+        let filled = template.replace("Follow-up by: ", "Follow-up by: tomorrow 10:00");
+        assert_eq!(due(&filled, at), Some(kyiv(2026, 11, 27, 10, 0)));
+        let ukrainian =
+            template.replace("Follow-up by: ", "Follow-up by: передзвоню завтра о 10:00");
+        let due_uk = due(&ukrainian, at).unwrap();
+        assert_eq!(
+            due_uk.with_timezone(&Kyiv).date_naive(),
+            kyiv(2026, 11, 27, 10, 0).with_timezone(&Kyiv).date_naive(),
+            "завтра is tomorrow"
+        );
+        assert!(matches!(
+            promised_followup("Follow-up by: when the courier answers", at, &kyiv_desk()),
+            CallFollowup::Unreadable { .. }
+        ));
+    }
+
+    /// The call is our contact: it ends the customer's wait, is filed as ours, and its
+    /// follow-up is tied to it so the promise scan does not book it twice.
+    #[test]
+    fn issue15_item7_a_logged_call_answers_the_customer_and_books_one_follow_up() {
+        let mut store = Store::open_in_memory().unwrap();
+        let called = kyiv(2026, 11, 26, 12, 0);
+        let id = store
+            .create_ticket(&firstline::model::NewTicket {
+                subject: "Where is my order?".into(),
+                customer: firstline::model::NewCustomer {
+                    name: "Ivan Petrenko".into(),
+                    phone: Some("+380501234567".into()),
+                    ..Default::default()
+                },
+                channel: Channel::Phone,
+                priority: Priority::Normal,
+                status: Status::New,
+                tags: Vec::new(),
+                first_message: firstline::model::NewMessage {
+                    direction: Direction::Inbound,
+                    author: "Ivan Petrenko".into(),
+                    body: "Order 4512 has not arrived.".into(),
+                    sent_at: Some(called - Duration::hours(1)),
+                    ..Default::default()
+                },
+            })
+            .unwrap();
+        let notes = call_template("Ivan Petrenko", called, Kyiv)
+            .replace("Follow-up by: ", "Follow-up by: tomorrow 10:00");
+        let logged = log_call(&mut store, &kyiv_desk(), id, "Oleh", &notes, called).unwrap();
+        let t = store.ticket(id).unwrap();
+        assert_eq!(t.status, Status::Open);
+        assert_eq!(t.awaiting_reply_since, None, "nobody waits after the call");
+        assert_eq!(t.first_response_at, Some(called));
+        let call = store.messages(id).unwrap().pop().unwrap();
+        assert_eq!(
+            (call.id, call.direction),
+            (logged.message, Direction::Outbound)
+        );
+        firstline::sla::promises::scan_replies(&mut store, &kyiv_desk(), called).unwrap();
+        let followups = store.followups(true, Some(id)).unwrap();
+        assert_eq!(followups.len(), 1, "{followups:?}");
+        assert_eq!(followups[0].due_at, kyiv(2026, 11, 27, 10, 0));
     }
 }

@@ -1602,7 +1602,7 @@ fn pasted_transcript_and_logged_call_become_messages() {
         .contains("filed 2 message"));
 
     press(&mut app, "L");
-    assert_eq!(app.composer.mode, ComposeMode::Transcript);
+    assert_eq!(app.composer.mode, ComposeMode::Call);
     assert!(
         app.composer.text().starts_with("Call with"),
         "{}",
@@ -2246,4 +2246,73 @@ mod small_rendering_items {
         press(&mut app, "PageUp PageUp PageUp");
         assert_eq!(app.tone.scroll, 0);
     }
+}
+
+// ---- issue #15 item 7: a logged call is our contact with the customer -------------
+
+/// Issue #15 item 7: a call logged with `L` was filed as an inbound customer message,
+/// so the ticket stayed "new" in Needs reply with its clock running right after the
+/// call, the "Follow-up by:" line was just text, and the template's time was UTC.
+#[test]
+fn issue15_item7_logged_call_answers_the_customer_and_books_its_follow_up() {
+    let fx = fixture();
+    let mut config = Config::default();
+    config.agent.name = "Olena Test".into();
+    config.sla.timezone = "Europe/Kyiv".into();
+    let mut app = App::new(Store::open(&fx.path).unwrap(), config).unwrap();
+    app.clock = Some(now());
+    app.size = (160, 48);
+    app.reload().unwrap();
+    let id = app
+        .store
+        .tickets()
+        .unwrap()
+        .into_iter()
+        .find(|t| t.subject.starts_with("Charged twice"))
+        .expect("Sarah's ticket in the fixture")
+        .id;
+    assert!(app.store.ticket(id).unwrap().needs_reply(now()));
+    select_ticket(&mut app, id);
+    press(&mut app, "Enter L");
+    assert_eq!(app.composer.mode, ComposeMode::Call);
+    let template = app.composer.text();
+    assert!(
+        template.starts_with("Call with Sarah Mitchell, 2026-11-26 12:00 Europe/Kyiv"),
+        "the console's zone, named: {template}"
+    );
+    press(&mut app, "Up End");
+    type_text(&mut app, "tomorrow 10:00");
+    press(&mut app, "ctrl-s");
+
+    let t = app.store.ticket(id).unwrap();
+    assert_eq!(
+        t.status,
+        Status::Open,
+        "answered by the call, no longer new"
+    );
+    assert!(!t.needs_reply(now()), "out of Needs reply: {t:?}");
+    assert_eq!(t.first_response_at, Some(now()));
+    let call = app.store.messages(id).unwrap().pop().unwrap();
+    assert_eq!(
+        (call.direction, call.author.as_str()),
+        (Direction::Outbound, "Olena Test")
+    );
+    assert!(
+        call.body.contains("Follow-up by: tomorrow 10:00"),
+        "{}",
+        call.body
+    );
+    let followups = app.store.followups(true, Some(id)).unwrap();
+    assert_eq!(followups.len(), 1, "{followups:?}");
+    assert_eq!(
+        followups[0].due_at,
+        Utc.with_ymd_and_hms(2026, 11, 27, 8, 0, 0).unwrap(),
+        "tomorrow 10:00 in Kyiv"
+    );
+    assert_eq!(followups[0].message_id, Some(call.id));
+    let screen = shot(&app, 160, 48);
+    assert!(
+        screen.contains("follow-up Fri 2026-11-27 10:00 Europe/Kyiv"),
+        "{screen}"
+    );
 }

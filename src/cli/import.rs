@@ -285,25 +285,108 @@ fn paste(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
         },
     };
     let opts = options(ctx, &args)?;
-    let mut me: Vec<String> = args.me.iter().map(|m| m.to_lowercase()).collect();
-    if !ctx.config.agent.name.trim().is_empty() {
-        me.push(ctx.config.agent.name.trim().to_lowercase());
+    let me = crate::mail::paste::my_names(&ctx.config.agent.name, &args.me);
+    let paste = PasteOptions {
+        channel: args.channel,
+        ticket: args.ticket,
+        customer,
+        subject: args.subject.clone(),
+        me,
+        now: chrono::Utc::now(),
+        timezone: opts.timezone,
+    };
+    if args.channel == Channel::Phone && !crate::mail::paste::has_timestamps(&text, &paste) {
+        return log_call(ctx, &mut store, &args, paste, &text);
     }
-    let messages = parse_transcript(
-        &text,
-        &PasteOptions {
-            channel: args.channel,
-            ticket: args.ticket,
-            customer,
-            subject: args.subject.clone(),
-            me,
-            now: chrono::Utc::now(),
-            timezone: opts.timezone,
-        },
-    );
+    let messages = parse_transcript(&text, &paste);
     let report =
         crate::mail::import_items(&mut store, &ctx.config, Format::Paste, messages, &opts)?;
     print_report(&report, args.json)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Typed notes of a phone call (`--channel phone`, no time-stamped lines) are our
+/// contact with the customer, filed as the console's `L` files them: on `--ticket` or
+/// a new ticket, answering the customer, plus the follow-up the notes promise.
+fn log_call(
+    ctx: &Context,
+    store: &mut crate::store::Store,
+    args: &ImportArgs,
+    paste: PasteOptions,
+    notes: &str,
+) -> Result<ExitCode> {
+    use crate::sla::calls::{self, CallFollowup};
+    let agent = ctx.config.agent.display_name();
+    let call = calls::call_message(&agent, notes, paste.now);
+    if args.dry_run {
+        println!("would log the call; dry run, nothing changed");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (ticket, message) = match args.ticket {
+        Some(t) => (t, store.add_message(t, &call)?),
+        None => {
+            let customer = paste.customer;
+            if customer.name.trim().is_empty() && customer.email.is_none() {
+                return Err(user_error(
+                    "call notes need --customer \"Name <address>\" (who was on the phone) or --ticket ID",
+                ));
+            }
+            let subject = paste.subject.unwrap_or_else(|| {
+                let who = customer.name.trim();
+                let who = if who.is_empty() {
+                    customer.email.as_deref().unwrap_or_default()
+                } else {
+                    who
+                };
+                format!("Call: {who}")
+            });
+            let id = store.create_ticket(&crate::model::NewTicket {
+                subject,
+                customer,
+                channel: Channel::Phone,
+                priority: Default::default(),
+                status: Default::default(),
+                tags: Vec::new(),
+                first_message: call,
+            })?;
+            let message = store
+                .messages(id)?
+                .first()
+                .map(|m| m.id)
+                .context("the new ticket has no message")?;
+            (id, message)
+        }
+    };
+    let followup = calls::book_followup(store, &ctx.config.sla, ticket, message, notes, paste.now)?;
+    let due = match &followup {
+        CallFollowup::Recorded { due, .. } => Some(*due),
+        _ => None,
+    };
+    if args.json {
+        return print_json(&serde_json::json!({
+            "ticket": ticket,
+            "message": message,
+            "followup_due": due,
+        }))
+        .map(|_| ExitCode::SUCCESS);
+    }
+    let mut out = std::io::stdout().lock();
+    write!(out, "logged the call on ticket #{ticket} as your contact")?;
+    match (due, &followup) {
+        (Some(due), _) => writeln!(
+            out,
+            "; follow-up {}",
+            crate::sla::watch::local_time(due, paste.timezone)
+        )?,
+        (None, CallFollowup::Unreadable { phrase }) => {
+            writeln!(out)?;
+            eprintln!(
+                "'{}' is not a time firstline can read; add the follow-up with: firstline followups --add {ticket} --due 'tomorrow 10:00' --note 'call back'",
+                sanitize_line(phrase)
+            );
+        }
+        _ => writeln!(out)?,
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1,5 +1,5 @@
 //! `firstline watch URL...`: check sites every so often, record availability and
-//! response time, and keep one incident ticket per outage (see `sla::watch`).
+//! response time, and keep one incident ticket per site (see `sla::watch`).
 
 use anyhow::Result;
 use chrono::Utc;
@@ -53,6 +53,7 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
     let policy = WatchPolicy {
         slow_ms: args.slow_ms.unwrap_or(ctx.config.sla.watch_slow_ms),
         note_every,
+        timezone: crate::sla::timezone(&ctx.config.sla),
     };
     let urls = args
         .urls
@@ -84,6 +85,7 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
             let action = match outcome {
                 WatchOutcome::Up => String::new(),
                 WatchOutcome::Opened { ticket } => format!(" → opened ticket #{ticket}"),
+                WatchOutcome::Reopened { ticket } => format!(" → reopened ticket #{ticket}"),
                 WatchOutcome::StillDown { ticket, noted } => {
                     format!(
                         " → still a problem, #{ticket}{}",
@@ -92,17 +94,18 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
                 }
                 WatchOutcome::Recovered {
                     ticket,
-                    down_minutes,
-                } => {
-                    format!(" → recovered after {down_minutes} min, noted on #{ticket}")
-                }
+                    down_seconds,
+                } => format!(
+                    " → recovered after {}, solved #{ticket}",
+                    watch::minutes_and_seconds(chrono::Duration::seconds(down_seconds))
+                ),
             };
             let slow = matches!(health, watch::Health::Slow { .. });
             let mut out = std::io::stdout().lock();
             writeln!(
                 out,
                 "{} {url} {state}{}{action}",
-                now.format("%Y-%m-%d %H:%M:%S"),
+                watch::local_time(now, policy.timezone),
                 if slow { " SLOW" } else { "" }
             )?;
             out.flush()?;

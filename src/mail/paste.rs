@@ -1,13 +1,15 @@
-//! Pasted transcripts and typed call notes: text copied out of a chat window (or
-//! typed during a phone call) split into timestamped messages for a new or existing
-//! ticket. Used by `firstline import --paste` and by the console's paste action.
+//! Pasted transcripts: text copied out of a chat window split into timestamped
+//! messages for a new or existing ticket. Used by `firstline import --paste` and by
+//! the console's paste action (a call logged with `L` is `sla::calls`).
 //!
 //! Recognised shapes, tried in order:
 //! - WhatsApp lines: `[26.11.26, 14:03:15] Name: text` / `26/11/2026, 14:03 - Name: text`
 //! - Telegram Desktop copy: a `Name, [26.11.2026 14:03]` line, then the text
-//! - Time-stamped lines: `[14:03] Name: text` or `14:03 Name: text` (today)
+//! - Time-stamped lines: `[14:03] Name: text` or `14:03 Name: text` (the latest such
+//!   times before the paste: a time later than now was yesterday)
 //!
-//! Anything else is one message from the customer at the time of pasting.
+//! Anything else is one message from the customer at the time of pasting (but
+//! `import --paste --channel phone` files untimed notes as a call, `sla::calls`).
 
 use chrono::{DateTime, NaiveDateTime, NaiveTime, Utc};
 use regex::Regex;
@@ -28,7 +30,7 @@ pub struct PasteOptions {
     pub customer: NewCustomer,
     /// Subject of a new ticket (default: the channel and the customer's name).
     pub subject: Option<String>,
-    /// Lowercase names that are us ("me", "я" and the agent's name always are).
+    /// Lowercase names that are us ("me", "я" always are; see [`my_names`]).
     pub me: Vec<String>,
     /// When the paste happened: the date of time-only lines, and the time of untimed text.
     pub now: DateTime<Utc>,
@@ -67,19 +69,7 @@ pub fn parse_transcript(text: &str, options: &PasteOptions) -> Vec<ChatMessage> 
     if text.is_empty() {
         return Vec::new();
     }
-    let lines = if whatsapp::looks_like_whatsapp(text) {
-        from_whatsapp(text, options, &me)
-    } else if text.lines().any(|l| telegram_re().is_match(l.trim_end())) {
-        from_telegram_copy(text, options)
-    } else if text
-        .lines()
-        .next()
-        .is_some_and(|l| time_re().is_match(l.trim()))
-    {
-        from_timed_lines(text, options)
-    } else {
-        Vec::new()
-    };
+    let lines = timed_lines(text, options, &me);
     let lines = if lines.is_empty() {
         vec![Line {
             at: options.now,
@@ -90,6 +80,28 @@ pub fn parse_transcript(text: &str, options: &PasteOptions) -> Vec<ChatMessage> 
         lines
     };
     to_messages(lines, options, &me)
+}
+
+/// Whether the text has time-stamped lines (a chat) rather than being one untimed
+/// piece of writing (typed notes), which `parse_transcript` files as one message.
+pub fn has_timestamps(text: &str, options: &PasteOptions) -> bool {
+    !timed_lines(text.trim(), options, &options.me).is_empty()
+}
+
+fn timed_lines(text: &str, options: &PasteOptions, me: &[String]) -> Vec<Line> {
+    if whatsapp::looks_like_whatsapp(text) {
+        from_whatsapp(text, options, me)
+    } else if text.lines().any(|l| telegram_re().is_match(l.trim_end())) {
+        from_telegram_copy(text, options)
+    } else if text
+        .lines()
+        .next()
+        .is_some_and(|l| time_re().is_match(l.trim()))
+    {
+        from_timed_lines(text, options)
+    } else {
+        Vec::new()
+    }
 }
 
 fn from_whatsapp(text: &str, options: &PasteOptions, me: &[String]) -> Vec<Line> {
@@ -138,34 +150,77 @@ fn from_telegram_copy(text: &str, options: &PasteOptions) -> Vec<Line> {
 }
 
 fn from_timed_lines(text: &str, options: &PasteOptions) -> Vec<Line> {
-    let today = options.now.with_timezone(&options.timezone).date_naive();
-    let mut out: Vec<Line> = Vec::new();
+    let mut out: Vec<(Option<NaiveTime>, Line)> = Vec::new();
     for line in text.lines() {
         match time_re().captures(line.trim()) {
             Some(c) => {
                 let n = |k: usize| c.get(k).and_then(|m| m.as_str().parse::<u32>().ok());
-                let at = NaiveTime::from_hms_opt(
+                let time = NaiveTime::from_hms_opt(
                     n(1).unwrap_or(0),
                     n(2).unwrap_or(0),
                     n(3).unwrap_or(0),
-                )
-                .map(|t| local_to_utc(NaiveDateTime::new(today, t), options.timezone))
-                .unwrap_or(options.now);
-                out.push(Line {
-                    at,
-                    author: Some(c[4].trim().to_string()),
-                    text: c[5].to_string(),
-                });
+                );
+                out.push((
+                    time,
+                    Line {
+                        at: options.now,
+                        author: Some(c[4].trim().to_string()),
+                        text: c[5].to_string(),
+                    },
+                ));
             }
             None => {
-                if let Some(last) = out.last_mut() {
+                if let Some((_, last)) = out.last_mut() {
                     last.text.push('\n');
                     last.text.push_str(line);
                 }
             }
         }
     }
-    out
+    // A transcript is pasted after the chat and reads oldest first, so the last line
+    // is the latest such time before the paste and each line before it the latest
+    // such time before the next one: a chat across midnight stays in order.
+    let mut anchor = options.now;
+    for (time, line) in out.iter_mut().rev() {
+        if let Some(time) = time {
+            line.at = latest_at_or_before(*time, anchor, options.timezone);
+            anchor = line.at;
+        }
+    }
+    out.into_iter().map(|(_, line)| line).collect()
+}
+
+/// The last moment at or before `anchor` when the clock in `timezone` showed `time`:
+/// "[10:02]" pasted at 01:55 was yesterday's 10:02, never a time in the future.
+fn latest_at_or_before(
+    time: NaiveTime,
+    anchor: DateTime<Utc>,
+    timezone: chrono_tz::Tz,
+) -> DateTime<Utc> {
+    let day = anchor.with_timezone(&timezone).date_naive();
+    let at = local_to_utc(NaiveDateTime::new(day, time), timezone);
+    if at <= anchor {
+        return at;
+    }
+    match day.pred_opt() {
+        Some(before) => local_to_utc(NaiveDateTime::new(before, time), timezone).min(anchor),
+        None => anchor,
+    }
+}
+
+/// The lowercase names that mark the agent's own lines in a transcript: every
+/// `--me` name, the `[agent] name` and its first name (chats show "Oleh", not
+/// "Oleh Shevchenko"). Empty names are left out.
+pub fn my_names(agent_name: &str, extra: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = extra.iter().map(|m| m.trim().to_lowercase()).collect();
+    let agent = agent_name.trim().to_lowercase();
+    if let Some(first) = agent.split_whitespace().next() {
+        names.push(first.to_string());
+    }
+    names.push(agent);
+    names.retain(|n| !n.is_empty());
+    names.dedup();
+    names
 }
 
 fn to_messages(lines: Vec<Line>, options: &PasteOptions, me: &[String]) -> Vec<ChatMessage> {
@@ -231,15 +286,6 @@ fn to_messages(lines: Vec<Line>, options: &PasteOptions, me: &[String]) -> Vec<C
             }
         })
         .collect()
-}
-
-/// The template the console opens for "log a call": who, when, what they needed,
-/// what was promised. Plain text the user fills in and saves as the call's message.
-pub fn call_template(customer: &str, at: DateTime<Utc>) -> String {
-    format!(
-        "Call with {customer}, {}\n\nWhat they need:\n\nWhat I did / promised:\n\nFollow-up by:\n",
-        at.format("%Y-%m-%d %H:%M UTC")
-    )
 }
 
 #[cfg(test)]

@@ -2,11 +2,13 @@
 //! the times people type ("tomorrow 9:00", "3h"). Pure functions over model types
 //! and the `[sla]` settings; the store never computes a deadline.
 //!
-//! Files: `business_hours` (working-time arithmetic), `clocks` (the three SLA clocks
+//! Files: `business_hours` (working-time arithmetic), `calls` (logged phone calls and
+//! the follow-ups their notes promise), `clocks` (the three SLA clocks
 //! and warning marks), `ledger` (how each inbound message ended), `promises` (times
 //! promised in sent replies, in en/uk/ru), `watch` (site availability checks).
 
 pub mod business_hours;
+pub mod calls;
 pub mod clocks;
 pub mod ledger;
 pub mod promises;

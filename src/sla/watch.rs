@@ -33,13 +33,16 @@ pub struct Probe {
     pub error: Option<String>,
 }
 
-/// Thresholds of a watch.
+/// Thresholds of a watch, and the zone its notes tell the time in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WatchPolicy {
     /// Slower than this (ms) counts as a problem.
     pub slow_ms: u64,
     /// While a site stays down with the same problem, add a note at most this often.
     pub note_every: chrono::Duration,
+    /// The console's zone (`sla.timezone`): notes and the watch's output show local
+    /// times with the zone's name, as the rest of the console does.
+    pub timezone: chrono_tz::Tz,
 }
 
 /// How a site stands after a check.
@@ -57,12 +60,14 @@ pub enum Health {
 pub enum WatchOutcome {
     /// All fine, nothing open.
     Up,
-    /// A problem began: this ticket was opened.
+    /// The site's first problem: this ticket was opened.
     Opened { ticket: TicketId },
+    /// A new problem of a site that has a ticket: it was reopened with a report.
+    Reopened { ticket: TicketId },
     /// Still a problem; `noted` when a note was added to the ticket.
     StillDown { ticket: TicketId, noted: bool },
-    /// The site is back; the recovery was noted on the ticket.
-    Recovered { ticket: TicketId, down_minutes: i64 },
+    /// The site is back: the recovery was noted and the ticket solved.
+    Recovered { ticket: TicketId, down_seconds: i64 },
 }
 
 /// A URL the built-in client cannot fetch.
@@ -555,9 +560,11 @@ pub fn health(probe: &Probe, policy: &WatchPolicy) -> Health {
     }
 }
 
-/// Records a probe and keeps the incident ticket in step: one ticket per outage,
-/// notes while it lasts (when the problem changes, or every `note_every`), and a
-/// recovery note when the site answers well again.
+/// Records a probe and keeps the site's one incident ticket in step: opened at its
+/// first problem, notes while the problem lasts (when it changes, or every
+/// `note_every`), solved with a recovery note when the site answers well again, and
+/// reopened with a report when it goes down again. Only a ticket marked spam is
+/// given up on: the next problem opens a new one.
 pub fn record(
     store: &mut Store,
     url: &str,
@@ -575,19 +582,17 @@ pub fn record(
         ms: Some(probe.elapsed_ms),
         error: probe.error.clone(),
     })?;
+    // The site's ticket and whether it is resolved; a ticket marked spam (or gone)
+    // is given up on.
     let incident = match store.site_incident(url)? {
-        // Someone closed the ticket while the site was still down: start afresh.
-        Some(i)
-            if store
-                .ticket(i.ticket_id)
-                .is_ok_and(|t| !t.status.is_resolved()) =>
-        {
-            Some(i)
-        }
-        Some(_) => {
-            store.clear_site_incident(url)?;
-            None
-        }
+        Some(i) => match store.ticket(i.ticket_id) {
+            Ok(t) if t.status != Status::Spam => Some((i, t.status.is_resolved())),
+            Ok(_) | Err(StoreError::NotFound { .. }) => {
+                store.clear_site_incident(url)?;
+                None
+            }
+            Err(e) => return Err(e),
+        },
         None => None,
     };
     let problem = match &health {
@@ -598,12 +603,15 @@ pub fn record(
         )),
         Health::Down { problem } => Some(format!("down: {problem}")),
     };
-    let when = now.format("%Y-%m-%d %H:%M:%S UTC");
-    match (incident, problem) {
-        (None, None) => Ok(WatchOutcome::Up),
-        (None, Some(problem)) => {
-            let down = matches!(health, Health::Down { .. });
-            let ticket = store.create_ticket(&NewTicket {
+    let when = local_time(now, policy.timezone);
+    let Some((incident, resolved)) = incident else {
+        let Some(problem) = problem else {
+            return Ok(WatchOutcome::Up);
+        };
+        let down = matches!(health, Health::Down { .. });
+        let ticket = store.open_site_incident(
+            url,
+            &NewTicket {
                 subject: format!("Site {}: {url}", if down { "down" } else { "slow" }),
                 customer: NewCustomer {
                     name: "Site watch".into(),
@@ -614,71 +622,130 @@ pub fn record(
                 priority: if down { Priority::Urgent } else { Priority::High },
                 status: Status::New,
                 tags: vec!["site-watch".into(), "outage".into()],
-                first_message: NewMessage {
-                    direction: Direction::Inbound,
-                    author: "firstline watch".into(),
-                    body: format!(
+                first_message: report(
+                    format!(
                         "{url} is {problem} (checked {when}).\n\nCheck the hosting, tell affected customers, and note what you find here. \
-                         firstline watch adds notes while it lasts and records the recovery."
+                         firstline watch adds notes while it lasts, solves this ticket when the site recovers and reopens it if it goes down again."
                     ),
-                    sent_at: Some(now),
-                    ..Default::default()
+                    now,
+                ),
+            },
+            &problem,
+            now,
+        )?;
+        return Ok(WatchOutcome::Opened { ticket });
+    };
+    let ticket = incident.ticket_id;
+    match (incident.problem.clone(), problem) {
+        (None, None) => Ok(WatchOutcome::Up),
+        (None, Some(problem)) => {
+            let body = format!(
+                "Down again at {when}: {url} is {problem}. The last outage began {}.",
+                local_time(incident.down_since, policy.timezone)
+            );
+            store.reopen_site_incident(
+                &SiteIncident {
+                    down_since: now,
+                    last_note_at: now,
+                    problem: Some(problem),
+                    ..incident
                 },
-            })?;
-            store.set_site_incident(&SiteIncident {
-                url: url.to_string(),
-                ticket_id: ticket,
-                down_since: now,
-                last_note_at: now,
-                last_problem: problem,
-            })?;
-            Ok(WatchOutcome::Opened { ticket })
+                &report(body, now),
+            )?;
+            Ok(WatchOutcome::Reopened { ticket })
         }
-        (Some(incident), Some(problem)) => {
-            let changed = kind_of(&problem) != kind_of(&incident.last_problem);
+        // Solved by hand while the site is still down: the problem is not over.
+        (Some(_), Some(problem)) if resolved => {
+            let so_far = minutes_and_seconds(now - incident.down_since);
+            let body = format!("Still a problem at {when} ({so_far} so far): {url} is {problem}.");
+            store.reopen_site_incident(
+                &SiteIncident {
+                    last_note_at: now,
+                    problem: Some(problem),
+                    ..incident
+                },
+                &report(body, now),
+            )?;
+            Ok(WatchOutcome::Reopened { ticket })
+        }
+        (Some(last_problem), Some(problem)) => {
+            let changed = kind_of(&problem) != kind_of(&last_problem);
             let due = now - incident.last_note_at >= policy.note_every;
             if !(changed || due) {
                 return Ok(WatchOutcome::StillDown {
-                    ticket: incident.ticket_id,
+                    ticket,
                     noted: false,
                 });
             }
-            let minutes = (now - incident.down_since).num_minutes();
+            let so_far = minutes_and_seconds(now - incident.down_since);
             note(
                 store,
-                incident.ticket_id,
-                format!("Still a problem at {when} ({minutes} min so far): {url} is {problem}."),
+                ticket,
+                format!("Still a problem at {when} ({so_far} so far): {url} is {problem}."),
                 now,
             )?;
             store.set_site_incident(&SiteIncident {
                 last_note_at: now,
-                last_problem: problem,
+                problem: Some(problem),
                 ..incident.clone()
             })?;
             Ok(WatchOutcome::StillDown {
-                ticket: incident.ticket_id,
+                ticket,
                 noted: true,
             })
         }
-        (Some(incident), None) => {
-            let down_minutes = (now - incident.down_since).num_minutes();
-            note(
-                store,
-                incident.ticket_id,
-                format!(
-                    "Recovered at {when}: {url} answers again (HTTP {}, {} ms) after {down_minutes} min. \
-                     Tell the customers who wrote about it.",
-                    probe.status.unwrap_or_default(),
-                    probe.elapsed_ms
-                ),
+        (Some(_), None) => {
+            let down_for = now - incident.down_since;
+            let body = format!(
+                "Recovered at {when}: {url} answers again (HTTP {}, {} ms) after {}. \
+                 Solved; tell the customers who wrote about it.",
+                probe.status.unwrap_or_default(),
+                probe.elapsed_ms,
+                minutes_and_seconds(down_for)
+            );
+            store.recover_site_incident(
+                &incident,
+                &watch_message(Direction::Note, body, now),
                 now,
             )?;
-            store.clear_site_incident(url)?;
             Ok(WatchOutcome::Recovered {
-                ticket: incident.ticket_id,
-                down_minutes,
+                ticket,
+                down_seconds: down_for.num_seconds(),
             })
         }
+    }
+}
+
+/// A moment as the watch writes it: local time in the console's zone, with the
+/// zone's name ("2026-11-26 12:00:05 Europe/Kyiv").
+pub fn local_time(at: DateTime<Utc>, timezone: chrono_tz::Tz) -> String {
+    format!(
+        "{} {}",
+        at.with_timezone(&timezone).format("%Y-%m-%d %H:%M:%S"),
+        timezone.name()
+    )
+}
+
+/// An outage's length in minutes and seconds ("19 min 5 s"); the watch checks every
+/// minute or so, so seconds matter for the short ones.
+pub fn minutes_and_seconds(span: chrono::Duration) -> String {
+    let seconds = span.num_seconds().max(0);
+    format!("{} min {} s", seconds / 60, seconds % 60)
+}
+
+/// The watch's report of a problem: an inbound message, so the ticket needs a reply
+/// (someone must act) exactly as when a customer writes.
+fn report(body: String, now: DateTime<Utc>) -> NewMessage {
+    watch_message(Direction::Inbound, body, now)
+}
+
+fn watch_message(direction: Direction, body: String, now: DateTime<Utc>) -> NewMessage {
+    NewMessage {
+        direction,
+        author: "firstline watch".into(),
+        body,
+        sent_at: Some(now),
+        ..Default::default()
     }
 }
 
@@ -698,16 +765,7 @@ fn note(
     body: String,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    store.add_message(
-        ticket,
-        &NewMessage {
-            direction: Direction::Note,
-            author: "firstline watch".into(),
-            body,
-            sent_at: Some(now),
-            ..Default::default()
-        },
-    )?;
+    store.add_message(ticket, &watch_message(Direction::Note, body, now))?;
     Ok(())
 }
 

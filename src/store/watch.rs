@@ -1,12 +1,18 @@
-//! The site watch's memory: each check's result, and the one open incident ticket per
-//! site that is down. Opening the ticket itself goes through `create_ticket`.
+//! The site watch's memory: each check's result, and the one incident ticket per
+//! site. The `site_incidents` row outlives an outage: it is how the next outage of
+//! the same site finds (and reopens) the same ticket instead of opening another.
+//! While the site is up its `last_problem` column is empty; callers see that as
+//! [`SiteIncident::problem`] `None`. Each transition (open, reopen, recover) is one
+//! transaction with the ticket change it belongs to.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Transaction};
 use serde::{Deserialize, Serialize};
 
+use super::messages::insert_message;
+use super::tickets::{insert_ticket, load_ticket, touch, write_event};
 use super::{from_ts, to_ts, Result, Store};
-use crate::model::TicketId;
+use crate::model::{NewMessage, NewTicket, Status, TicketId};
 
 /// One probe of one URL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,14 +28,17 @@ pub struct SiteCheck {
     pub error: Option<String>,
 }
 
-/// A site that is down now and the ticket collecting its story.
+/// A site's incident ticket and where its latest outage stands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SiteIncident {
     pub url: String,
     pub ticket_id: TicketId,
+    /// When the latest outage began.
     pub down_since: DateTime<Utc>,
+    /// When the watch last wrote on the ticket (the recovery, while the site is up).
     pub last_note_at: DateTime<Utc>,
-    pub last_problem: String,
+    /// What is wrong now ("down: HTTP 503"); `None` once the site recovered.
+    pub problem: Option<String>,
 }
 
 impl Store {
@@ -71,7 +80,7 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// The open incident of a site, if it is down.
+    /// The incident ticket of a site, down or recovered, if it ever had one.
     pub fn site_incident(&self, url: &str) -> Result<Option<SiteIncident>> {
         Ok(self
             .conn
@@ -79,44 +88,137 @@ impl Store {
                 "SELECT url, ticket_id, down_since, last_note_at, last_problem FROM site_incidents WHERE url = ?1",
                 [url],
                 |r| {
+                    let problem: String = r.get(4)?;
                     Ok(SiteIncident {
                         url: r.get(0)?,
                         ticket_id: r.get(1)?,
                         down_since: from_ts(r.get(2)?),
                         last_note_at: from_ts(r.get(3)?),
-                        last_problem: r.get(4)?,
+                        problem: (!problem.is_empty()).then_some(problem),
                     })
                 },
             )
             .optional()?)
     }
 
-    /// Opens or updates a site's incident row.
+    /// Updates a site's incident row (a note while it stays down).
     pub fn set_site_incident(&mut self, incident: &SiteIncident) -> Result<()> {
         let tx = self.write()?;
-        tx.execute(
-            "INSERT INTO site_incidents(url, ticket_id, down_since, last_note_at, last_problem)
-             VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(url) DO UPDATE SET ticket_id = excluded.ticket_id,
-                down_since = excluded.down_since, last_note_at = excluded.last_note_at,
-                last_problem = excluded.last_problem",
-            params![
-                incident.url,
-                incident.ticket_id,
-                to_ts(incident.down_since),
-                to_ts(incident.last_note_at),
-                incident.last_problem
-            ],
-        )?;
+        upsert_incident(&tx, incident)?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Closes a site's incident (it recovered).
+    /// Forgets a site's incident ticket (it was marked spam): the next outage opens a
+    /// new one.
     pub fn clear_site_incident(&mut self, url: &str) -> Result<()> {
         let tx = self.write()?;
         tx.execute("DELETE FROM site_incidents WHERE url = ?1", [url])?;
         tx.commit()?;
         Ok(())
     }
+
+    /// A site's first outage: opens its incident ticket and remembers it, all or nothing.
+    pub fn open_site_incident(
+        &mut self,
+        url: &str,
+        ticket: &NewTicket,
+        problem: &str,
+        at: DateTime<Utc>,
+    ) -> Result<TicketId> {
+        let actor = self.actor.clone();
+        let tx = self.write()?;
+        let id = insert_ticket(&tx, ticket, &actor)?;
+        upsert_incident(&tx, &down(url, id, problem, at))?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// A new outage of a site that has a ticket (or one solved by hand while the site
+    /// was still down): `report`, an inbound message from the watch, goes on the
+    /// ticket, which reopens it and starts its wait exactly as a customer's message
+    /// would; `incident` is the row as it stands afterwards.
+    pub fn reopen_site_incident(
+        &mut self,
+        incident: &SiteIncident,
+        report: &NewMessage,
+    ) -> Result<()> {
+        let actor = self.actor.clone();
+        let tx = self.write()?;
+        insert_message(&tx, incident.ticket_id, report, &actor)?;
+        upsert_incident(&tx, incident)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The site is back: `note` goes on the ticket and the ticket is solved, so it
+    /// leaves Needs reply (the watch's report is answered by the recovery; nobody
+    /// waits on it any more). The row stays for the next outage.
+    pub fn recover_site_incident(
+        &mut self,
+        incident: &SiteIncident,
+        note: &NewMessage,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let actor = self.actor.clone();
+        let tx = self.write()?;
+        let ticket = incident.ticket_id;
+        let before = load_ticket(&tx, ticket)?;
+        insert_message(&tx, ticket, note, &actor)?;
+        tx.execute(
+            "UPDATE tickets SET status = 'solved', awaiting_reply_since = NULL,
+                resolved_at = coalesce(resolved_at, ?2)
+             WHERE id = ?1",
+            params![ticket, to_ts(at)],
+        )?;
+        if before.status != Status::Solved {
+            write_event(
+                &tx,
+                Some(ticket),
+                &actor,
+                "status",
+                Some(before.status.as_str()),
+                Some(Status::Solved.as_str()),
+            )?;
+        }
+        touch(&tx, ticket, at)?;
+        upsert_incident(
+            &tx,
+            &SiteIncident {
+                last_note_at: at,
+                problem: None,
+                ..incident.clone()
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn down(url: &str, ticket_id: TicketId, problem: &str, at: DateTime<Utc>) -> SiteIncident {
+    SiteIncident {
+        url: url.to_string(),
+        ticket_id,
+        down_since: at,
+        last_note_at: at,
+        problem: Some(problem.to_string()),
+    }
+}
+
+fn upsert_incident(tx: &Transaction<'_>, incident: &SiteIncident) -> Result<()> {
+    tx.execute(
+        "INSERT INTO site_incidents(url, ticket_id, down_since, last_note_at, last_problem)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(url) DO UPDATE SET ticket_id = excluded.ticket_id,
+            down_since = excluded.down_since, last_note_at = excluded.last_note_at,
+            last_problem = excluded.last_problem",
+        params![
+            incident.url,
+            incident.ticket_id,
+            to_ts(incident.down_since),
+            to_ts(incident.last_note_at),
+            incident.problem.as_deref().unwrap_or_default()
+        ],
+    )?;
+    Ok(())
 }

@@ -28,6 +28,7 @@ impl App {
                     ComposeMode::Reply => "a reply draft",
                     ComposeMode::Note => "a note",
                     ComposeMode::Transcript => "a transcript",
+                    ComposeMode::Call => "call notes",
                 };
                 self.error(format!("finish or clear {what} first (Ctrl-S saves it)"));
                 self.focus = Focus::Composer;
@@ -209,7 +210,7 @@ impl App {
         };
         let text = match self.composer.mode {
             ComposeMode::Reply => draft.as_str(),
-            ComposeMode::Note | ComposeMode::Transcript => "",
+            ComposeMode::Note | ComposeMode::Transcript | ComposeMode::Call => "",
         };
         self.tone.report = self.tone.checker.check(text, &ctx);
     }
@@ -314,6 +315,7 @@ impl App {
                 self.info("note added (only you can see it)");
             }
             ComposeMode::Transcript => self.file_transcript(id, &body)?,
+            ComposeMode::Call => self.file_call(id, &body)?,
         }
         Ok(())
     }
@@ -421,11 +423,16 @@ impl App {
         self.open_ticket(id, false)
     }
 
-    /// Opens the composer for a pasted chat transcript or typed call notes; with
-    /// `call`, prefilled with the call-notes template.
+    /// Opens the composer for a pasted chat transcript or, with `call`, for call
+    /// notes prefilled with the call-notes template.
     pub fn compose_transcript(&mut self, call: bool) -> Result<(), StoreError> {
-        self.compose(ComposeMode::Transcript)?;
-        if self.composer.mode != ComposeMode::Transcript || !self.composer.is_empty() {
+        let mode = if call {
+            ComposeMode::Call
+        } else {
+            ComposeMode::Transcript
+        };
+        self.compose(mode)?;
+        if self.composer.mode != mode || !self.composer.is_empty() {
             return Ok(());
         }
         if call {
@@ -434,7 +441,8 @@ impl App {
                 .as_ref()
                 .map(|o| o.detail.customer.name.clone())
                 .unwrap_or_default();
-            let template = crate::mail::paste::call_template(&who, self.now());
+            let timezone = crate::sla::timezone(&self.config.sla);
+            let template = crate::sla::calls::call_template(&who, self.now(), timezone);
             self.composer.set_text(&template);
             self.info("log the call: fill in the template, Ctrl-S files it on the ticket");
         } else {
@@ -457,8 +465,7 @@ impl App {
             phone: c.phone.clone(),
         };
         let timezone = crate::sla::timezone(&self.config.sla);
-        let mut me = vec![self.config.agent.display_name().to_lowercase()];
-        me.retain(|m| !m.is_empty());
+        let me = crate::mail::paste::my_names(&self.config.agent.display_name(), &[]);
         let messages = crate::mail::paste::parse_transcript(
             text,
             &crate::mail::paste::PasteOptions {
@@ -489,6 +496,34 @@ impl App {
             "filed {} message(s) from the transcript",
             report.added
         ));
+        Ok(())
+    }
+
+    /// Files the composer's call notes on ticket `id` as our contact with the customer
+    /// and records the follow-up they promise (see `sla::calls`).
+    fn file_call(&mut self, id: TicketId, notes: &str) -> Result<(), StoreError> {
+        let timezone = crate::sla::timezone(&self.config.sla);
+        let now = self.now();
+        let logged = crate::sla::calls::log_call(
+            &mut self.store,
+            &self.config.sla,
+            id,
+            &self.config.agent.display_name(),
+            notes,
+            now,
+        )?;
+        self.back_to_thread(id)?;
+        match logged.followup {
+            crate::sla::calls::CallFollowup::Recorded { due, .. } => self.info(format!(
+                "call logged · follow-up {} {}",
+                due.with_timezone(&timezone).format("%a %Y-%m-%d %H:%M"),
+                timezone.name()
+            )),
+            crate::sla::calls::CallFollowup::Unreadable { phrase } => self.error(format!(
+                "call logged, but '{phrase}' is not a time I can read; add the follow-up with f (tomorrow 10:00, 3h, monday)"
+            )),
+            crate::sla::calls::CallFollowup::None => self.info("call logged"),
+        }
         Ok(())
     }
 

@@ -47,13 +47,15 @@ pub enum Focus {
     Tone,
 }
 
-/// What the composer is writing: a reply leaves the building, a note never does, and
-/// a transcript (a pasted chat, typed call notes) becomes the customer's messages.
+/// What the composer is writing: a reply leaves the building, a note never does, a
+/// transcript (a pasted chat) becomes the conversation's messages, and call notes are
+/// our contact with the customer (answering them) plus the follow-up they promise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ComposeMode {
     Reply,
     Note,
     Transcript,
+    Call,
 }
 
 /// A one-line answer being typed in a popup.

@@ -214,7 +214,7 @@ impl App {
         if let Err(e) = self.flush_draft() {
             self.store_error(e);
         }
-        if let (Some(id), ComposeMode::Note | ComposeMode::Transcript) =
+        if let (Some(id), ComposeMode::Note | ComposeMode::Transcript | ComposeMode::Call) =
             (self.composer.ticket, self.composer.mode)
         {
             if !self.composer.is_empty() {

@@ -29,7 +29,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         ComposeMode::Reply => (format!(" Reply to {name} "), t.border_focus),
         ComposeMode::Note => (" Internal note — never sent ".to_string(), t.note),
         ComposeMode::Transcript => (
-            format!(" Transcript or call notes from {name} — Ctrl-S files them "),
+            format!(" Transcript of the chat with {name} — Ctrl-S files it "),
+            t.border_focus,
+        ),
+        ComposeMode::Call => (
+            format!(" Call with {name} — Ctrl-S logs it (and its follow-up) "),
             t.border_focus,
         ),
     };

@@ -92,6 +92,11 @@ fn lines<'a>(app: &App, w: usize) -> (Vec<Line<'a>>, Vec<Line<'a>>) {
             "Transcripts are the customer's words; not checked.",
             t.dim,
         ));
+    } else if app.composer.mode == ComposeMode::Call {
+        lines.push(Line::styled(
+            "Call notes are your record of the call; not checked.",
+            t.dim,
+        ));
     } else if report.findings.is_empty() {
         let text = if app.composer.is_empty() {
             "Type a reply; this list follows as you type."
