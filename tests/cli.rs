@@ -554,7 +554,7 @@ fn invalid_config_names_file_line_and_key() {
     )
     .unwrap();
     let out = q.cmd().arg("list").output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
         err.contains("q.toml") && err.contains("line 3") && err.contains("signatur"),
@@ -756,5 +756,127 @@ fn issue13_small_import_of_old_mail_says_it_waits_and_offers_archiving() {
             .iter()
             .all(|r| !r["subject"].as_str().unwrap_or("").starts_with("Old ")),
         "no archived ticket waits: {rows}"
+    );
+}
+
+/// Runs `firstline ARGS` with `config` written to `q.toml`, returning (exit code, stderr).
+fn with_config(q: &Queue, config: &str, args: &[&str]) -> (Option<i32>, String) {
+    std::fs::write(q.db.with_extension("toml"), config).unwrap();
+    let out = q.cmd().args(args).output().unwrap();
+    (out.status.code(), String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn issue15_12_an_unknown_time_zone_stops_the_start_with_file_line_and_key() {
+    let q = Queue::demo();
+    let config = "[agent]\nname = \"Ann\"\n[sla]\ntimezone = \"Europe/Kiev2\"\n";
+    let (code, err) = with_config(&q, config, &["list"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("q.toml: line 4:") && err.contains("timezone 'Europe/Kiev2'"),
+        "{err}"
+    );
+    assert!(err.contains("Europe/Kyiv"), "says what is expected: {err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // The console itself starts through the same door, before touching the terminal.
+    let (code, err) = with_config(&q, config, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("Europe/Kiev2"), "{err}");
+}
+
+#[test]
+fn issue15_12_business_hours_without_minutes_stop_the_start() {
+    let q = Queue::demo();
+    let (code, err) = with_config(&q, "[sla]\nhours = \"9-18\"\n", &["list"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("q.toml: line 2:")
+            && err.contains("hours '9-18'")
+            && err.contains("09:00-18:00"),
+        "{err}"
+    );
+}
+
+#[test]
+fn issue15_12_a_wrong_type_names_its_key() {
+    let q = Queue::demo();
+    let (code, err) = with_config(&q, "[mail]\nundo_seconds = \"ten\"\n", &["list"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("line 2: mail.undo_seconds:") && err.contains("expected u64"),
+        "{err}"
+    );
+}
+
+#[test]
+fn issue15_12_a_config_file_named_on_the_command_line_must_exist() {
+    let q = Queue::demo();
+    let missing = q.db.with_file_name("missing.toml");
+    let out = q
+        .cmd()
+        .arg("--config")
+        .arg(&missing)
+        .arg("list")
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("missing.toml does not exist") && err.contains("--config"),
+        "{err}"
+    );
+}
+
+#[test]
+fn issue15_12_doctor_checks_the_config_it_was_given_and_lists_every_problem() {
+    let q = Queue::demo();
+    q.cmd().arg("list").assert().success();
+    let given = q.db.with_file_name("given.toml");
+    std::fs::write(
+        &given,
+        "[sla]\ntimezone = \"Europe/Kiev2\"\nhours = \"9-18\"\n[ui]\ntheme = \"blue\"\n",
+    )
+    .unwrap();
+    let out = q
+        .cmd()
+        .arg("doctor")
+        .arg("--config")
+        .arg(&given)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("given.toml"),
+        "names the file it was given: {text}"
+    );
+    assert!(!text.contains("q.toml"), "not the default one: {text}");
+    for (line, what) in [
+        (2, "Europe/Kiev2"),
+        (3, "hours '9-18'"),
+        (5, "theme 'blue'"),
+    ] {
+        assert!(
+            text.contains(&format!("line {line}: ")) && text.contains(what),
+            "doctor lists {what} at line {line}: {text}"
+        );
+    }
+    assert!(
+        text.contains("integrity     ok"),
+        "the rest still reported: {text}"
+    );
+    std::fs::write(&given, "[sla]\ntimezone = \"Europe/Kyiv\"\n").unwrap();
+    let out = q
+        .cmd()
+        .arg("doctor")
+        .arg("--config")
+        .arg(&given)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!("config        {}", given.display())),
+        "{text}"
     );
 }

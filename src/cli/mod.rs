@@ -11,6 +11,7 @@ mod import;
 mod outbox;
 mod packet;
 mod report;
+mod settings;
 mod show;
 mod tickets;
 mod tone;
@@ -118,6 +119,9 @@ pub fn user_error(msg: impl Into<String>) -> anyhow::Error {
 pub struct Context {
     pub db_path: PathBuf,
     pub config: Config,
+    /// The settings file in use, and whether the user named it with `--config`.
+    pub config_path: PathBuf,
+    pub config_named: bool,
     pub no_demo: bool,
 }
 
@@ -136,8 +140,13 @@ impl Context {
 
 /// Parses arguments, runs the command, and turns errors into exit codes.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    use clap::{parser::ValueSource, CommandFactory, FromArgMatches};
+    let matches = Cli::command().get_matches();
+    // Only a file named on the command line must exist: FIRSTLINE_CONFIG and the
+    // default path may point at a file not written yet (defaults then).
+    let config_named = matches.value_source("config") == Some(ValueSource::CommandLine);
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    match run(cli, config_named) {
         Ok(code) => code,
         Err(err) => report(&err),
     }
@@ -168,12 +177,19 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+fn run(cli: Cli, config_named: bool) -> anyhow::Result<ExitCode> {
     let config_path = cli.config.clone().unwrap_or_else(crate::paths::config_path);
-    let config = Config::load(&config_path)?;
+    let config = match settings::load(&config_path, config_named) {
+        Ok(config) => config,
+        // `doctor` reads the file again and reports the problem beside the rest.
+        Err(_) if matches!(cli.command, Some(Command::Doctor(_))) => Config::default(),
+        Err(e) => return Err(settings::cli_error(e)),
+    };
     let ctx = Context {
         db_path: cli.db.clone().unwrap_or_else(crate::paths::default_db_path),
         config,
+        config_path,
+        config_named,
         no_demo: cli.no_demo,
     };
     let ok = |r: anyhow::Result<()>| r.map(|_| ExitCode::SUCCESS);
