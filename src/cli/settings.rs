@@ -66,7 +66,7 @@ pub fn check(config: &Config) -> Vec<Invalid> {
             }
         }
     }
-    if let Some(bad) = sla.warn_minutes.iter().find(|m| **m <= 0) {
+    if let Some(bad) = sla.warn_minutes.iter().find(|m| **m < 0) {
         found.push(Invalid {
             key: "sla.warn_minutes".into(),
             message: format!(
@@ -138,7 +138,8 @@ fn check_theme(theme: Option<&str>) -> Option<Invalid> {
     })
 }
 
-/// A target of zero or less minutes is breached the moment a ticket arrives.
+/// A negative target is a typo (zero is allowed: "always overdue", which tests and
+/// strict desks use).
 fn check_minutes(key: &str, minutes: &PriorityMinutes, found: &mut Vec<Invalid>) {
     for (level, value) in [
         ("urgent", minutes.urgent),
@@ -146,10 +147,10 @@ fn check_minutes(key: &str, minutes: &PriorityMinutes, found: &mut Vec<Invalid>)
         ("normal", minutes.normal),
         ("low", minutes.low),
     ] {
-        if value <= 0 {
+        if value < 0 {
             found.push(Invalid {
                 key: format!("{key}.{level}"),
-                message: format!("{key}.{level} is {value}; expected minutes above 0"),
+                message: format!("{key}.{level} is {value}; expected minutes, 0 or more"),
             });
         }
     }
