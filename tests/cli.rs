@@ -880,3 +880,71 @@ fn issue15_12_doctor_checks_the_config_it_was_given_and_lists_every_problem() {
         "{text}"
     );
 }
+
+/// A desk in Tokyo (UTC+9, no DST), run from a machine whose own zone is New York, so a
+/// time printed in the machine's zone or in UTC cannot pass for Tokyo's.
+fn tokyo_desk() -> Queue {
+    let q = Queue::demo();
+    std::fs::write(
+        q.db.with_extension("toml"),
+        "[sla]\ntimezone = \"Asia/Tokyo\"\n",
+    )
+    .unwrap();
+    q
+}
+
+fn in_new_york(q: &Queue, args: &[&str]) -> String {
+    let out = q
+        .cmd()
+        .env("TZ", "America/New_York")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn tokyo(rfc3339: &str) -> String {
+    let t = chrono::DateTime::parse_from_rfc3339(rfc3339).unwrap();
+    (t.with_timezone(&chrono::Utc) + chrono::Duration::hours(9))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+#[test]
+fn issue15_13_show_prints_times_in_the_configured_zone_and_names_it() {
+    let q = tokyo_desk();
+    let id = q.new_ticket("ann@x.io", "Refund", "please refund");
+    let json = q.json(&["show", &id.to_string(), "--json"]);
+    let sent = json["messages"][0]["sent_at"].as_str().unwrap().to_string();
+    assert!(
+        sent.ends_with('Z') || sent.ends_with("+00:00"),
+        "JSON stays RFC 3339 UTC: {sent}"
+    );
+    let text = in_new_york(&q, &["show", &id.to_string()]);
+    assert!(
+        text.contains(&tokyo(&sent)),
+        "message time in Tokyo: {text}"
+    );
+    assert!(text.contains("Asia/Tokyo"), "the zone is named: {text}");
+}
+
+#[test]
+fn issue15_13_snooze_prints_the_time_in_the_configured_zone_and_names_it() {
+    let q = tokyo_desk();
+    let id = q.new_ticket("ann@x.io", "Refund", "please refund");
+    let text = in_new_york(
+        &q,
+        &["snooze", &id.to_string(), "--until", "2030-01-02 09:00"],
+    );
+    assert!(
+        text.contains("snoozed until 2030-01-02 09:00 (Asia/Tokyo)"),
+        "read and printed in Tokyo: {text}"
+    );
+    let shown = in_new_york(&q, &["show", &id.to_string()]);
+    assert!(shown.contains("snoozed until 2030-01-02 09:00"), "{shown}");
+}
