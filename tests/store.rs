@@ -699,3 +699,19 @@ fn issue15_10_a_version_eight_file_keeps_its_ids_and_never_reuses_deleted_ones()
         .unwrap();
     assert_eq!(broken, 0, "every reference still resolves");
 }
+
+#[test]
+fn issue15_10_a_queue_loaded_from_a_dump_keeps_its_retired_ids_retired() {
+    let mut s = Store::open_in_memory().unwrap();
+    let kept = ticket(&mut s, "ann@x.io", "Refund", "please refund");
+    let merged = ticket(&mut s, "ann@x.io", "Refund again", "where is it?");
+    s.merge_tickets(merged, kept).unwrap();
+    let dump = s.export().unwrap();
+    let mut loaded = Store::open_in_memory().unwrap();
+    loaded.import_dump(&dump).unwrap();
+    let next = ticket(&mut loaded, "bob@x.io", "Login", "cannot log in");
+    assert!(
+        next > merged,
+        "the loaded queue gave #{next} again; its history says #{merged} was merged away"
+    );
+}

@@ -289,7 +289,8 @@ UPDATE tickets SET awaiting_reply_since = NULL
 /// V5, V6 and V7 left them). The counters start above every id the audit log still
 /// names, so a ticket merged away or a reply undone before the upgrade stays retired.
 /// Foreign keys are off while this runs (see [`migrate_to`]) and checked before commit.
-const V9: &str = r#"
+const V9: &str = concat!(
+    r#"
 CREATE TABLE tickets_v9 (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     subject TEXT NOT NULL,
@@ -366,16 +367,37 @@ DROP TABLE outbox;
 ALTER TABLE outbox_v9 RENAME TO outbox;
 CREATE INDEX outbox_state ON outbox(state, not_before);
 CREATE UNIQUE INDEX outbox_message ON outbox(message_id);
+"#,
+    retire_audited_ids!()
+);
 
-DELETE FROM sqlite_sequence WHERE name IN ('tickets', 'messages', 'outbox');
-INSERT INTO sqlite_sequence(name, seq) SELECT 'tickets', max(
+/// Raises the id counters above every id the rows or the audit log name: a ticket
+/// merged away survives only as `events.ticket_id`, an undone reply only as a
+/// `reply-undone` event. A macro so migration 9 (frozen text) and loading a dump share
+/// one statement list.
+macro_rules! retire_audited_ids {
+    () => {
+        r#"
+INSERT INTO sqlite_sequence(name, seq)
+    SELECT n, 0 FROM (SELECT 'tickets' AS n UNION ALL SELECT 'messages' UNION ALL SELECT 'outbox')
+    WHERE n NOT IN (SELECT name FROM sqlite_sequence);
+UPDATE sqlite_sequence SET seq = max(seq,
     (SELECT coalesce(max(id), 0) FROM tickets),
-    (SELECT coalesce(max(ticket_id), 0) FROM events));
-INSERT INTO sqlite_sequence(name, seq) SELECT 'messages', max(
+    (SELECT coalesce(max(ticket_id), 0) FROM events))
+    WHERE name = 'tickets';
+UPDATE sqlite_sequence SET seq = max(seq,
     (SELECT coalesce(max(id), 0) FROM messages),
-    (SELECT coalesce(max(CAST(old AS INTEGER)), 0) FROM events WHERE kind = 'reply-undone'));
-INSERT INTO sqlite_sequence(name, seq) SELECT 'outbox', coalesce(max(id), 0) FROM outbox;
-"#;
+    (SELECT coalesce(max(CAST(old AS INTEGER)), 0) FROM events WHERE kind = 'reply-undone'))
+    WHERE name = 'messages';
+UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(max(id), 0) FROM outbox))
+    WHERE name = 'outbox';
+"#
+    };
+}
+use retire_audited_ids;
+
+/// [`V9`]'s counter step on its own, for a queue loaded from a dump with its ids.
+pub(crate) const RETIRE_AUDITED_IDS: &str = retire_audited_ids!();
 
 /// Brings `conn` to [`CURRENT_VERSION`], one transaction per step. Returns whether the
 /// file was empty (version 0) before, so the caller can seed a first-run queue.
