@@ -948,3 +948,21 @@ fn issue15_13_snooze_prints_the_time_in_the_configured_zone_and_names_it() {
     let shown = in_new_york(&q, &["show", &id.to_string()]);
     assert!(shown.contains("snoozed until 2030-01-02 09:00"), "{shown}");
 }
+
+#[test]
+fn issue15_13_the_outbox_lists_delivery_times_in_the_configured_zone() {
+    let q = tokyo_desk();
+    let id = q.new_ticket("ann@x.io", "Refund", "please refund");
+    in_new_york(
+        &q,
+        &["reply", &id.to_string(), "--body", "Refund sent today."],
+    );
+    in_new_york(&q, &["send", &id.to_string()]);
+    let json = q.json(&["outbox", "--json", "list", "--all"]);
+    let updated = json[0]["updated_at"].as_str().unwrap().to_string();
+    let text = in_new_york(&q, &["outbox", "list", "--all"]);
+    assert!(
+        text.contains(&tokyo(&updated)),
+        "{updated} in Tokyo: {text}"
+    );
+}
