@@ -228,19 +228,67 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The file the user named (`--config`) is not there: running on defaults instead
+    /// would quietly ignore every setting they meant to use.
+    #[error(
+        "{path} does not exist; check the --config path, or leave --config out to use the defaults"
+    )]
+    Missing { path: PathBuf },
     #[error("{path}: {message}")]
     Parse { path: PathBuf, message: String },
+    /// Values that parsed but cannot be used, each as "line N: what is expected". The
+    /// start shows the first; `doctor` lists them all.
+    #[error("{path}: {}{}", problems[0], more(problems.len()))]
+    Invalid {
+        path: PathBuf,
+        problems: Vec<String>,
+    },
+}
+
+fn more(count: usize) -> String {
+    match count {
+        0 | 1 => String::new(),
+        n => format!(" (and {} more; `firstline doctor` lists them)", n - 1),
+    }
+}
+
+impl ConfigError {
+    /// Whether the file's owner can fix it by editing or naming it (exit 1), rather
+    /// than the disk failing (exit 2).
+    pub fn is_user_error(&self) -> bool {
+        !matches!(self, ConfigError::Read { .. })
+    }
+}
+
+/// A value that is well-typed but cannot be used (`timezone = "Europe/Kiev2"`), as
+/// reported by the module that gives the value its meaning. `key` is the dotted path
+/// (`sla.timezone`), which [`Config::load_checked`] turns into a line number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub key: String,
+    pub message: String,
 }
 
 impl Config {
     /// Reads `path` if it exists; a missing file means defaults.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        Config::load_checked(path, false, |_| Vec::new())
+    }
+
+    /// Reads `path` and checks every value with `check`. A missing file means
+    /// defaults unless `required` (the user named it). Kept apart from the modules that
+    /// know what a valid zone or key is, so settings depend on nothing above them.
+    pub fn load_checked(
+        path: &Path,
+        required: bool,
+        check: impl Fn(&Config) -> Vec<Invalid>,
+    ) -> Result<Config, ConfigError> {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => String::new(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Config {
-                    path: Some(path.to_path_buf()),
-                    ..Config::default()
+                return Err(ConfigError::Missing {
+                    path: path.to_path_buf(),
                 })
             }
             Err(source) => {
@@ -255,20 +303,44 @@ impl Config {
             message,
         })?;
         config.path = Some(path.to_path_buf());
-        Ok(config)
+        let mut located: Vec<(Option<usize>, String)> = check(&config)
+            .into_iter()
+            .map(|bad| (line_of_key(&text, &bad.key), bad.message))
+            .collect();
+        // In the order the file reads; problems with defaults (no line) last.
+        located.sort_by_key(|(line, _)| line.unwrap_or(usize::MAX));
+        let problems: Vec<String> = located
+            .into_iter()
+            .map(|(line, message)| match line {
+                Some(line) => format!("line {line}: {message}"),
+                None => message,
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                problems,
+            })
+        }
     }
 
-    /// Parses TOML text; the error names the line, column and key that was wrong.
+    /// Parses TOML text; the error names the line and key that was wrong.
     pub fn parse(text: &str) -> Result<Config, String> {
         toml::from_str(text).map_err(|e| {
-            let place = e
-                .span()
-                .map(|span| {
-                    let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-                    format!("line {line}: ")
-                })
+            let start = e.span().map(|span| span.start.min(text.len()));
+            let line = start
+                .map(|at| format!("line {}: ", line_of(text, at)))
                 .unwrap_or_default();
-            format!("{place}{}", e.message())
+            // Unknown keys name themselves; a wrong type names only the type, so the
+            // key whose value is at the error's position is added.
+            let key = start
+                .filter(|_| !e.message().contains("unknown field"))
+                .and_then(|at| key_at(text, at))
+                .map(|k| format!("{k}: "))
+                .unwrap_or_default();
+            format!("{line}{key}{}", e.message())
         })
     }
 }
@@ -323,6 +395,51 @@ pub fn save_agent_name(path: &Path, name: &str) -> Result<(), String> {
     std::fs::write(&tmp, new_text)
         .and_then(|()| std::fs::rename(&tmp, path))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn line_of(text: &str, at: usize) -> usize {
+    text[..at.min(text.len())].matches('\n').count() + 1
+}
+
+/// The dotted key whose value sits at byte `at` of `text`, e.g. `mail.undo_seconds`.
+fn key_at(text: &str, at: usize) -> Option<String> {
+    fn walk(table: &toml::de::DeTable<'_>, prefix: &str, at: usize) -> Option<String> {
+        for (key, value) in table.iter() {
+            let path = if prefix.is_empty() {
+                key.get_ref().to_string()
+            } else {
+                format!("{prefix}.{}", key.get_ref())
+            };
+            match value.get_ref() {
+                toml::de::DeValue::Table(inner) => {
+                    if let Some(found) = walk(inner, &path, at) {
+                        return Some(found);
+                    }
+                }
+                _ if value.span().contains(&at) => return Some(path),
+                _ => {}
+            }
+        }
+        None
+    }
+    let doc = toml::de::DeTable::parse(text).ok()?;
+    walk(doc.get_ref(), "", at)
+}
+
+/// The line a dotted key is written on; `None` when the file does not set it (the
+/// default is what was wrong, or the key is only implied).
+fn line_of_key(text: &str, dotted: &str) -> Option<usize> {
+    let doc = toml::de::DeTable::parse(text).ok()?;
+    let mut table = doc.get_ref();
+    let mut parts = dotted.split('.').peekable();
+    while let Some(part) = parts.next() {
+        let (key, value) = table.iter().find(|(k, _)| k.get_ref() == part)?;
+        if parts.peek().is_none() {
+            return Some(line_of(text, key.span().start));
+        }
+        table = value.get_ref().as_table()?;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -398,5 +515,34 @@ mod tests {
     fn wrong_type_is_reported() {
         let err = Config::parse("[mail]\nundo_seconds = \"ten\"\n").unwrap_err();
         assert!(err.contains("line 2"), "{err}");
+        assert!(err.contains("mail.undo_seconds"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_value_is_reported_at_its_line_and_in_file_order() {
+        let text = "[sla]\nhours = \"x\"\n\n[ui]\ntheme = \"y\"\n";
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, text).unwrap();
+        let err = Config::load_checked(&path, true, |_| {
+            vec![
+                Invalid {
+                    key: "ui.theme".into(),
+                    message: "bad theme".into(),
+                },
+                Invalid {
+                    key: "sla.hours".into(),
+                    message: "bad hours".into(),
+                },
+            ]
+        })
+        .unwrap_err();
+        match err {
+            ConfigError::Invalid { problems, .. } => assert_eq!(
+                problems,
+                vec!["line 2: bad hours".to_string(), "line 5: bad theme".into()]
+            ),
+            other => panic!("{other}"),
+        }
     }
 }

@@ -567,7 +567,7 @@ fn invalid_config_names_file_line_and_key() {
     )
     .unwrap();
     let out = q.cmd().arg("list").output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
         err.contains("q.toml") && err.contains("line 3") && err.contains("signatur"),
@@ -1224,5 +1224,213 @@ fn private_files_stay_private_outbox_eml_and_its_folder() {
         mode_of(&written[0]),
         0o600,
         "the outgoing message is private"
+    );
+}
+
+/// Runs `firstline ARGS` with `config` written to `q.toml`, returning (exit code, stderr).
+fn with_config(q: &Queue, config: &str, args: &[&str]) -> (Option<i32>, String) {
+    std::fs::write(q.db.with_extension("toml"), config).unwrap();
+    let out = q.cmd().args(args).output().unwrap();
+    (out.status.code(), String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn issue15_12_an_unknown_time_zone_stops_the_start_with_file_line_and_key() {
+    let q = Queue::demo();
+    let config = "[agent]\nname = \"Ann\"\n[sla]\ntimezone = \"Europe/Kiev2\"\n";
+    let (code, err) = with_config(&q, config, &["list"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("q.toml: line 4:") && err.contains("timezone 'Europe/Kiev2'"),
+        "{err}"
+    );
+    assert!(err.contains("Europe/Kyiv"), "says what is expected: {err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // The console itself starts through the same door, before touching the terminal.
+    let (code, err) = with_config(&q, config, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("Europe/Kiev2"), "{err}");
+}
+
+#[test]
+fn issue15_12_business_hours_without_minutes_stop_the_start() {
+    let q = Queue::demo();
+    let (code, err) = with_config(&q, "[sla]\nhours = \"9-18\"\n", &["list"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("q.toml: line 2:")
+            && err.contains("hours '9-18'")
+            && err.contains("09:00-18:00"),
+        "{err}"
+    );
+}
+
+#[test]
+fn issue15_12_a_wrong_type_names_its_key() {
+    let q = Queue::demo();
+    let (code, err) = with_config(&q, "[mail]\nundo_seconds = \"ten\"\n", &["list"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("line 2: mail.undo_seconds:") && err.contains("expected u64"),
+        "{err}"
+    );
+}
+
+#[test]
+fn issue15_12_a_config_file_named_on_the_command_line_must_exist() {
+    let q = Queue::demo();
+    let missing = q.db.with_file_name("missing.toml");
+    let out = q
+        .cmd()
+        .arg("--config")
+        .arg(&missing)
+        .arg("list")
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("missing.toml does not exist") && err.contains("--config"),
+        "{err}"
+    );
+}
+
+#[test]
+fn issue15_12_doctor_checks_the_config_it_was_given_and_lists_every_problem() {
+    let q = Queue::demo();
+    q.cmd().arg("list").assert().success();
+    let given = q.db.with_file_name("given.toml");
+    std::fs::write(
+        &given,
+        "[sla]\ntimezone = \"Europe/Kiev2\"\nhours = \"9-18\"\n[ui]\ntheme = \"blue\"\n",
+    )
+    .unwrap();
+    let out = q
+        .cmd()
+        .arg("doctor")
+        .arg("--config")
+        .arg(&given)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("given.toml"),
+        "names the file it was given: {text}"
+    );
+    assert!(!text.contains("q.toml"), "not the default one: {text}");
+    for (line, what) in [
+        (2, "Europe/Kiev2"),
+        (3, "hours '9-18'"),
+        (5, "theme 'blue'"),
+    ] {
+        assert!(
+            text.contains(&format!("line {line}: ")) && text.contains(what),
+            "doctor lists {what} at line {line}: {text}"
+        );
+    }
+    assert!(
+        text.contains("integrity     ok"),
+        "the rest still reported: {text}"
+    );
+    std::fs::write(&given, "[sla]\ntimezone = \"Europe/Kyiv\"\n").unwrap();
+    let out = q
+        .cmd()
+        .arg("doctor")
+        .arg("--config")
+        .arg(&given)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!("config        {}", given.display())),
+        "{text}"
+    );
+}
+
+/// A desk in Tokyo (UTC+9, no DST), run from a machine whose own zone is New York, so a
+/// time printed in the machine's zone or in UTC cannot pass for Tokyo's.
+fn tokyo_desk() -> Queue {
+    let q = Queue::demo();
+    std::fs::write(
+        q.db.with_extension("toml"),
+        "[sla]\ntimezone = \"Asia/Tokyo\"\n",
+    )
+    .unwrap();
+    q
+}
+
+fn in_new_york(q: &Queue, args: &[&str]) -> String {
+    let out = q
+        .cmd()
+        .env("TZ", "America/New_York")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn tokyo(rfc3339: &str) -> String {
+    let t = chrono::DateTime::parse_from_rfc3339(rfc3339).unwrap();
+    (t.with_timezone(&chrono::Utc) + chrono::Duration::hours(9))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+#[test]
+fn issue15_13_show_prints_times_in_the_configured_zone_and_names_it() {
+    let q = tokyo_desk();
+    let id = q.new_ticket("ann@x.io", "Refund", "please refund");
+    let json = q.json(&["show", &id.to_string(), "--json"]);
+    let sent = json["messages"][0]["sent_at"].as_str().unwrap().to_string();
+    assert!(
+        sent.ends_with('Z') || sent.ends_with("+00:00"),
+        "JSON stays RFC 3339 UTC: {sent}"
+    );
+    let text = in_new_york(&q, &["show", &id.to_string()]);
+    assert!(
+        text.contains(&tokyo(&sent)),
+        "message time in Tokyo: {text}"
+    );
+    assert!(text.contains("Asia/Tokyo"), "the zone is named: {text}");
+}
+
+#[test]
+fn issue15_13_snooze_prints_the_time_in_the_configured_zone_and_names_it() {
+    let q = tokyo_desk();
+    let id = q.new_ticket("ann@x.io", "Refund", "please refund");
+    let text = in_new_york(
+        &q,
+        &["snooze", &id.to_string(), "--until", "2030-01-02 09:00"],
+    );
+    assert!(
+        text.contains("snoozed until 2030-01-02 09:00 (Asia/Tokyo)"),
+        "read and printed in Tokyo: {text}"
+    );
+    let shown = in_new_york(&q, &["show", &id.to_string()]);
+    assert!(shown.contains("snoozed until 2030-01-02 09:00"), "{shown}");
+}
+
+#[test]
+fn issue15_13_the_outbox_lists_delivery_times_in_the_configured_zone() {
+    let q = tokyo_desk();
+    let id = q.new_ticket("ann@x.io", "Refund", "please refund");
+    in_new_york(
+        &q,
+        &["reply", &id.to_string(), "--body", "Refund sent today."],
+    );
+    in_new_york(&q, &["send", &id.to_string()]);
+    let json = q.json(&["outbox", "--json", "list", "--all"]);
+    let updated = json[0]["updated_at"].as_str().unwrap().to_string();
+    let text = in_new_york(&q, &["outbox", "list", "--all"]);
+    assert!(
+        text.contains(&tokyo(&updated)),
+        "{updated} in Tokyo: {text}"
     );
 }

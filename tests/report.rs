@@ -596,3 +596,55 @@ fn issue13_5_closing_without_a_reply_is_not_resolved_on_first_contact() {
     let text = report::text::render(&r);
     assert!(text.contains("closed without reply 4"), "{text}");
 }
+
+/// The fixture's period computed for a desk in Kyiv (UTC+2 in November).
+fn computed_in_kyiv() -> report::Report {
+    let store = Store::open_in_memory().unwrap();
+    let sla = SlaConfig {
+        timezone: "Europe/Kyiv".into(),
+        ..SlaConfig::default()
+    };
+    let data = store.report_data(since()).unwrap();
+    report::compute(&data, &sla, since(), until())
+}
+
+#[test]
+fn issue15_13_the_text_report_header_reads_the_period_in_the_configured_zone() {
+    let r = computed_in_kyiv();
+    let text = report::text::render(&r);
+    let header = text.lines().next().unwrap();
+    assert_eq!(
+        header, "firstline report 2026-11-02 02:00 — 2026-11-09 02:00 (Europe/Kyiv)",
+        "Kyiv's clock, not UTC's, under Kyiv's name"
+    );
+    let html = report::html::render(&r);
+    assert!(
+        html.contains("Support report 2026-11-02 — 2026-11-09</h1><p>Time zone Europe/Kyiv."),
+        "the HTML's dates are Kyiv's, under its name"
+    );
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(
+        json["since"], "2026-11-02T00:00:00Z",
+        "JSON stays RFC 3339 UTC"
+    );
+}
+
+#[test]
+fn issue15_13_the_f2_report_header_reads_the_period_in_the_configured_zone() {
+    use firstline::config::Config;
+    use firstline::tui::app::App;
+    let mut config = Config::default();
+    config.sla.timezone = "Europe/Kyiv".into();
+    let mut app = App::new(Store::open_in_memory().unwrap(), config).unwrap();
+    // 22:30 UTC on 8 Nov is already 9 Nov in Kyiv.
+    app.clock = Some(at(8, 22, 30));
+    app.size = (160, 48);
+    app.reload().unwrap();
+    app.open_report(7).unwrap();
+    let screen = firstline::tui::snapshot(&app, 160, 48);
+    let header = screen.lines().next().unwrap();
+    assert!(
+        header.contains("2026-11-02 → 2026-11-09 00:30 (Europe/Kyiv)"),
+        "{header}"
+    );
+}

@@ -592,3 +592,126 @@ fn issue13_10_search_results_are_newest_first_and_counted() {
             == 3
     );
 }
+
+#[test]
+fn issue15_10_a_merged_ticket_id_is_never_given_to_the_next_ticket() {
+    let mut s = Store::open_in_memory().unwrap();
+    let kept = ticket(&mut s, "ann@x.io", "Refund", "please refund");
+    let merged = ticket(&mut s, "ann@x.io", "Refund again", "where is it?");
+    s.merge_tickets(merged, kept).unwrap();
+    let next = ticket(&mut s, "bob@x.io", "Login", "cannot log in");
+    assert!(
+        next > merged,
+        "the next ticket got #{next}, but #{merged} was merged away and its history points at it"
+    );
+}
+
+#[test]
+fn issue15_10_a_cancelled_reply_id_is_never_given_to_the_next_message() {
+    let mut s = Store::open_in_memory().unwrap();
+    let t = ticket(&mut s, "ann@x.io", "Refund", "please refund");
+    let reply = NewMessage {
+        direction: Direction::Outbound,
+        body: "on its way".into(),
+        ..Default::default()
+    };
+    let (cancelled, _) = s
+        .queue_outbound(t, &reply, b"raw", "sha", Utc::now())
+        .unwrap();
+    assert!(s.cancel_outbound(cancelled).unwrap());
+    let (next, _) = s
+        .queue_outbound(t, &reply, b"raw", "sha", Utc::now())
+        .unwrap();
+    assert!(
+        next > cancelled,
+        "the next reply got message id {next}, the cancelled one's id"
+    );
+}
+
+/// A version-8 file as the migration chain wrote it, holding what a merge and an undone
+/// reply leave behind: the merged ticket (#4) and the cancelled reply (message 9) exist
+/// only in the audit log, above every surviving id.
+fn version_eight_file(db: &std::path::Path) {
+    let mut conn = rusqlite::Connection::open(db).unwrap();
+    firstline::store::schema::migrate_to(&mut conn, 8).unwrap();
+    conn.execute_batch(
+        "INSERT INTO customers(id, name, created_at) VALUES (1, 'Олена', 0);
+         INSERT INTO customer_addresses(kind, value, customer_id) VALUES ('email', 'olena@x.ua', 1);
+         INSERT INTO tickets(id, subject, status, priority, channel, tags, customer_id,
+             created_at, updated_at, awaiting_reply_since, thread_subject)
+         VALUES (1, 'Посилка', 'open', 'normal', 'email', '', 1, 10, 10, 10, 'посилка'),
+                (3, 'Рахунок', 'open', 'normal', 'email', '', 1, 20, 20, 20, 'рахунок');
+         INSERT INTO messages(id, ticket_id, direction, author, body, sent_at)
+         VALUES (2, 1, 'inbound', 'olena@x.ua', 'де моя посилка', 10),
+                (5, 3, 'inbound', 'olena@x.ua', 'рахунок не прийшов', 20),
+                (8, 3, 'outbound', 'me', 'надіслано', 30);
+         INSERT INTO search_index(rowid, subject, body, customer)
+         VALUES (2, 'Посилка', 'де моя посилка', 'Олена'),
+                (5, 'Рахунок', 'рахунок не прийшов', 'Олена');
+         INSERT INTO outbox(message_id, state, not_before, updated_at) VALUES (8, 'sent', 30, 30);
+         INSERT INTO events(ticket_id, at, actor, kind, old, new)
+         VALUES (1, 40, 'me', 'merged', '#4 Посилка знову', '#1'),
+                (4, 40, 'me', 'merged-into', NULL, '#1'),
+                (3, 50, 'me', 'reply-undone', '9', NULL);",
+    )
+    .unwrap();
+}
+
+#[test]
+fn issue15_10_a_version_eight_file_keeps_its_ids_and_never_reuses_deleted_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v8.db");
+    version_eight_file(&db);
+    let mut s = Store::open(&db).unwrap();
+    let h = s.health().unwrap();
+    assert_eq!(h.schema_version, firstline::store::schema::CURRENT_VERSION);
+    assert_eq!(h.integrity, "ok");
+    assert_eq!(s.ticket(1).unwrap().subject, "Посилка");
+    assert_eq!(s.ticket(3).unwrap().subject, "Рахунок");
+    let ids: Vec<i64> = s.messages(3).unwrap().iter().map(|m| m.id).collect();
+    assert_eq!(ids, vec![5, 8], "messages keep their ids");
+    let hits = s
+        .search(&SearchQuery::parse("посилка").unwrap(), 5)
+        .unwrap();
+    assert_eq!(hits.len(), 1, "the index still points at the same messages");
+    assert_eq!(hits[0].summary.ticket.id, 1);
+    assert_eq!(
+        s.outbox_entries(true).unwrap().len(),
+        1,
+        "the outbox row survives"
+    );
+
+    let next = ticket(&mut s, "bob@x.io", "Login", "cannot log in");
+    assert_eq!(
+        next, 5,
+        "#4 was merged away before the upgrade; it stays retired"
+    );
+    let first_message = s.messages(next).unwrap()[0].id;
+    assert_eq!(
+        first_message, 10,
+        "message 9 was an undone reply; it stays retired"
+    );
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let broken: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(broken, 0, "every reference still resolves");
+}
+
+#[test]
+fn issue15_10_a_queue_loaded_from_a_dump_keeps_its_retired_ids_retired() {
+    let mut s = Store::open_in_memory().unwrap();
+    let kept = ticket(&mut s, "ann@x.io", "Refund", "please refund");
+    let merged = ticket(&mut s, "ann@x.io", "Refund again", "where is it?");
+    s.merge_tickets(merged, kept).unwrap();
+    let dump = s.export().unwrap();
+    let mut loaded = Store::open_in_memory().unwrap();
+    loaded.import_dump(&dump).unwrap();
+    let next = ticket(&mut loaded, "bob@x.io", "Login", "cannot log in");
+    assert!(
+        next > merged,
+        "the loaded queue gave #{next} again; its history says #{merged} was merged away"
+    );
+}

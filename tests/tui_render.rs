@@ -1629,6 +1629,7 @@ fn expected_totals(days: i64) -> firstline::report::Totals {
         inbound_messages: 4,
         replies_sent: usize::from(month),
         backlog: 4,
+        closed_without_reply: 0,
     }
 }
 

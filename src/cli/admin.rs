@@ -216,7 +216,8 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Result<()> {
 
 /// Health report; exit 2 when something is wrong.
 pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
-    let config_path = crate::paths::config_path();
+    let config_path = &ctx.config_path;
+    let config_problem = super::settings::load(config_path, ctx.config_named).err();
     if !ctx.db_path.exists() {
         return Err(user_error(format!(
             "there is no database at {} yet; run `firstline` once to create it",
@@ -229,15 +230,19 @@ pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
         print_json(&health)?;
     } else {
         println!("database      {}", ctx.db_path.display());
-        println!(
-            "config        {}{}",
-            config_path.display(),
-            if config_path.exists() {
-                ""
-            } else {
-                " (not present; defaults in use)"
+        match &config_problem {
+            Some(crate::config::ConfigError::Invalid { path, problems }) => {
+                for problem in problems {
+                    println!("config        INVALID: {}: {problem}", path.display());
+                }
             }
-        );
+            Some(problem) => println!("config        INVALID: {problem}"),
+            None if config_path.exists() => println!("config        {}", config_path.display()),
+            None => println!(
+                "config        {} (not present; defaults in use)",
+                config_path.display()
+            ),
+        }
         println!(
             "attachments   {}",
             crate::paths::attachments_dir(&ctx.db_path).display()
@@ -256,7 +261,7 @@ pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
             println!("size          {:.1} MB", size as f64 / 1e6);
         }
     }
-    Ok(if health.is_ok() {
+    Ok(if health.is_ok() && config_problem.is_none() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(2)

@@ -41,6 +41,7 @@ mod import;
 mod outbox;
 mod packet;
 mod report;
+mod settings;
 mod show;
 mod tickets;
 mod tone;
@@ -171,6 +172,9 @@ pub struct Context {
     /// Whether this command may create a named queue that does not exist yet.
     pub may_create_db: bool,
     pub config: Config,
+    /// The settings file in use, and whether the user named it with `--config`.
+    pub config_path: PathBuf,
+    pub config_named: bool,
     pub no_demo: bool,
 }
 
@@ -223,11 +227,19 @@ impl Context {
 
 /// Parses arguments, runs the command, and turns errors into exit codes.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    use clap::{parser::ValueSource, CommandFactory, FromArgMatches};
+    let matches = match Cli::command().try_get_matches() {
+        Ok(matches) => matches,
+        Err(err) => return usage_error(&err),
+    };
+    // Only a file named on the command line must exist: FIRSTLINE_CONFIG and the
+    // default path may point at a file not written yet (defaults then).
+    let config_named = matches.value_source("config") == Some(ValueSource::CommandLine);
+    let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(err) => return usage_error(&err),
     };
-    match run(cli) {
+    match run(cli, config_named) {
         Ok(code) => code,
         Err(err) => report(&err),
     }
@@ -293,9 +305,14 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+fn run(cli: Cli, config_named: bool) -> anyhow::Result<ExitCode> {
     let config_path = cli.config.clone().unwrap_or_else(crate::paths::config_path);
-    let config = Config::load(&config_path)?;
+    let config = match settings::load(&config_path, config_named) {
+        Ok(config) => config,
+        // `doctor` reads the file again and reports the problem beside the rest.
+        Err(_) if matches!(cli.command, Some(Command::Doctor(_))) => Config::default(),
+        Err(e) => return Err(settings::cli_error(e)),
+    };
     let ctx = Context {
         db_path: match &cli.db {
             Some(named) => checked_db_path(named)?,
@@ -304,6 +321,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         db_named: cli.db.is_some(),
         may_create_db: cli.command.as_ref().is_none_or(Command::may_start_a_queue),
         config,
+        config_path,
+        config_named,
         no_demo: cli.no_demo,
     };
     let ok = |r: anyhow::Result<()>| r.map(|_| ExitCode::SUCCESS);

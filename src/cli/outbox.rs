@@ -85,13 +85,14 @@ pub fn run(ctx: &Context, args: OutboxArgs) -> Result<ExitCode> {
                 writeln!(out, "outbox is empty")?;
             }
             let now = Utc::now();
+            let tz = crate::sla::timezone(&ctx.config.sla);
             for e in entries {
                 let when = match e.state {
                     OutboxState::Queued if e.not_before > now => {
                         format!("in {}s", (e.not_before - now).num_seconds())
                     }
                     OutboxState::Queued => "due".into(),
-                    _ => e.updated_at.format("%Y-%m-%d %H:%M").to_string(),
+                    _ => crate::sla::local_time(tz, e.updated_at),
                 };
                 writeln!(
                     out,

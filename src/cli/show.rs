@@ -1,13 +1,13 @@
 //! Read-only views: `show` one ticket, `search` the queue.
 
 use anyhow::Result;
-use chrono::Local;
 use clap::Args;
 use std::io::Write;
 
 use super::{print_json, Context};
 use crate::display::{sanitize, sanitize_line};
 use crate::model::{Direction, TicketId};
+use crate::sla::{local_time, local_time_named};
 use crate::store::SearchQuery;
 
 /// `firstline show 12`
@@ -45,6 +45,7 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<()> {
     }
     let t = &detail.ticket;
     let c = &detail.customer;
+    let tz = crate::sla::timezone(&ctx.config.sla);
     let mut out = std::io::stdout().lock();
     writeln!(out, "#{} {}", t.id, sanitize_line(&t.subject))?;
     writeln!(
@@ -70,6 +71,8 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<()> {
         c.language,
         c.formality
     )?;
+    // Named once here: every time below is on this clock, as in the console.
+    writeln!(out, "times in {}", tz.name())?;
     if let Some(e) = &t.escalation {
         writeln!(
             out,
@@ -79,11 +82,7 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<()> {
         )?;
     }
     if let Some(s) = t.snoozed_until {
-        writeln!(
-            out,
-            "snoozed until {}",
-            s.with_timezone(&Local).format("%Y-%m-%d %H:%M")
-        )?;
+        writeln!(out, "snoozed until {}", local_time_named(tz, s))?;
     }
     for m in &detail.messages {
         let label = match m.direction {
@@ -96,7 +95,7 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<()> {
             out,
             "--- {label} {} · {}",
             sanitize_line(&m.author),
-            m.sent_at.with_timezone(&Local).format("%Y-%m-%d %H:%M")
+            local_time(tz, m.sent_at)
         )?;
         writeln!(out, "{}", sanitize(m.body.trim_end()))?;
         for a in &m.attachments {
@@ -125,7 +124,7 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<()> {
         writeln!(
             out,
             "{}  {}  {} {}",
-            e.at.with_timezone(&Local).format("%Y-%m-%d %H:%M"),
+            local_time(tz, e.at),
             sanitize_line(&e.actor),
             sanitize_line(&e.kind),
             sanitize_line(&change)
@@ -148,7 +147,7 @@ pub fn search(ctx: &Context, args: SearchArgs) -> Result<()> {
         return print_json(&found.hits);
     }
     let rows: Vec<_> = found.hits.into_iter().map(|h| h.summary).collect();
-    super::tickets::print_table(&rows);
+    super::tickets::print_table(&rows, crate::sla::timezone(&ctx.config.sla));
     if shown < found.total {
         // On stderr, so `search … | wc -l` still counts tickets.
         eprintln!(

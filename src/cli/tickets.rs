@@ -315,12 +315,13 @@ pub fn list(ctx: &Context, args: ListArgs) -> Result<()> {
     if args.json {
         return print_json(&rows);
     }
-    print_table(&rows);
+    print_table(&rows, crate::sla::timezone(&ctx.config.sla));
     Ok(())
 }
 
-/// Prints ticket rows as an aligned table for people (scripts use --json).
-pub fn print_table(rows: &[TicketSummary]) {
+/// Prints ticket rows as an aligned table for people (scripts use --json); dates on
+/// the desk's clock `tz`.
+pub fn print_table(rows: &[TicketSummary], tz: chrono_tz::Tz) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let now = Utc::now();
@@ -328,10 +329,7 @@ pub fn print_table(rows: &[TicketSummary]) {
         let t = &r.ticket;
         let waiting = match (t.snoozed_until.filter(|u| *u > now), t.awaiting_reply_since) {
             // A snoozed ticket is hidden until then: the date is what the list owes.
-            (Some(until), _) => format!(
-                "snoozed until {}",
-                until.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M")
-            ),
+            (Some(until), _) => format!("snoozed until {}", crate::sla::local_time(tz, until)),
             (None, Some(since)) => format!("waits {}", crate::sla::human_duration(now - since)),
             (None, None) => String::new(),
         };
@@ -379,7 +377,9 @@ pub fn reply(ctx: &Context, args: ReplyArgs) -> Result<()> {
         Some(e) => println!(
             "reply {id} queued on ticket {}; it goes out after {} (undo: firstline outbox cancel {id})",
             args.id,
-            e.not_before.with_timezone(&chrono::Local).format("%H:%M:%S")
+            e.not_before
+                .with_timezone(&crate::sla::timezone(&ctx.config.sla))
+                .format("%H:%M:%S")
         ),
         None => println!("reply {id} recorded on ticket {}", args.id),
     }
@@ -481,7 +481,11 @@ pub fn snooze(ctx: &Context, args: SnoozeArgs) -> Result<()> {
     };
     apply(ctx, args.id, TicketChange::Snooze(until))?;
     match until {
-        Some(t) => println!("ticket {} snoozed until {}", args.id, t.to_rfc3339()),
+        Some(t) => println!(
+            "ticket {} snoozed until {}",
+            args.id,
+            crate::sla::local_time_named(crate::sla::timezone(&ctx.config.sla), t)
+        ),
         None => println!("ticket {} is awake", args.id),
     }
     Ok(())

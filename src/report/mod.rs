@@ -71,6 +71,14 @@ pub struct Report {
     pub busiest_hours: Vec<BusyHour>,
 }
 
+impl Report {
+    /// The zone the report was computed in (its `timezone` name, UTC if unknown), for
+    /// rendering its times on the same clock as its day buckets.
+    pub fn zone(&self) -> chrono_tz::Tz {
+        self.timezone.parse().unwrap_or(chrono_tz::UTC)
+    }
+}
+
 /// Counts over the period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Totals {

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::{minutes_text, Count, Report, WEEKDAYS};
+use crate::sla::{local_time, local_time_named};
 
 /// Widest bar in characters.
 const BAR_WIDTH: usize = 40;
@@ -14,10 +15,9 @@ pub fn render(r: &Report) -> String {
     let pct = |p: Option<f64>| p.map_or_else(|| "—".to_string(), |p| format!("{p:.1}%"));
     let _ = writeln!(
         s,
-        "firstline report {} — {} ({})",
-        r.since.format("%Y-%m-%d %H:%M"),
-        r.until.format("%Y-%m-%d %H:%M UTC"),
-        r.timezone
+        "firstline report {} — {}",
+        local_time(r.zone(), r.since),
+        local_time_named(r.zone(), r.until)
     );
     let t = &r.totals;
     let _ = writeln!(

@@ -32,6 +32,24 @@ pub fn timezone(config: &SlaConfig) -> Tz {
     config.timezone.parse().unwrap_or(chrono_tz::UTC)
 }
 
+/// An instant as a person reads it: on the desk's clock (`sla.timezone`, the zone the
+/// console shows), `2026-12-03 15:49`. Every printed time goes through here so the CLI,
+/// the console and the report never disagree; JSON keeps RFC 3339 UTC instead.
+pub fn local_time(tz: Tz, t: DateTime<Utc>) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// [`local_time`] with the zone named, `2026-12-03 15:49 (Europe/Kyiv)`, for a time
+/// read on its own (a snooze, a send time) where nothing else says which clock it is.
+pub fn local_time_named(tz: Tz, t: DateTime<Utc>) -> String {
+    format!("{} ({})", local_time(tz, t), tz.name())
+}
+
+/// The desk-local calendar date of an instant, for headers that show a day.
+pub fn local_date(tz: Tz, t: DateTime<Utc>) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%d").to_string()
+}
+
 /// When the waiting customer must have an answer by, if anyone is waiting: the
 /// first-response target for a ticket never answered, else the next-response target,
 /// counted in business time from the customer's message (or from the end of a later

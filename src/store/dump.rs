@@ -142,6 +142,9 @@ impl Store {
                 params![e.id, e.ticket_id, to_ts(e.at), e.actor, e.kind, e.old, e.new],
             )?;
         }
+        // The dump's history may name ids that no row holds any more (a merged ticket,
+        // an undone reply); they stay retired here too.
+        tx.execute_batch(super::schema::RETIRE_AUDITED_IDS)?;
         tx.commit()?;
         Ok(())
     }

@@ -20,10 +20,11 @@ const MIGRATIONS: &[Migration] = &[
     (6, V6),
     (7, V7),
     (8, V8),
+    (9, V9),
 ];
 
 /// The schema version this build writes and understands.
-pub const CURRENT_VERSION: i64 = 8;
+pub const CURRENT_VERSION: i64 = 9;
 
 const V1: &str = r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -280,6 +281,124 @@ UPDATE tickets SET awaiting_reply_since = NULL
     WHERE awaiting_reply_since IS NOT NULL AND status IN ('solved', 'closed', 'spam');
 "#;
 
+/// Version 9: ticket, message and outbox ids are never reused. Without `AUTOINCREMENT`
+/// SQLite hands out max(id)+1, so after merging #12 into #11 the next chat became #12
+/// and #11's "merged #12" pointed at a stranger; an undone reply's message id went to
+/// the next reply. SQLite can only add `AUTOINCREMENT` by rebuilding the table, so each
+/// is copied with its ids into an identical table that has it (indexes recreated as V1,
+/// V5, V6 and V7 left them). The counters start above every id the audit log still
+/// names, so a ticket merged away or a reply undone before the upgrade stays retired.
+/// Foreign keys are off while this runs (see [`migrate_to`]) and checked before commit.
+const V9: &str = concat!(
+    r#"
+CREATE TABLE tickets_v9 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    subject TEXT NOT NULL,
+    status TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    tags TEXT NOT NULL DEFAULT '',
+    assignee TEXT,
+    customer_id INTEGER NOT NULL REFERENCES customers(id),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    first_response_at INTEGER,
+    resolved_at INTEGER,
+    snoozed_until INTEGER,
+    escalated_to TEXT,
+    escalation_reason TEXT,
+    escalated_at INTEGER,
+    awaiting_reply_since INTEGER,
+    unread INTEGER NOT NULL DEFAULT 1,
+    version INTEGER NOT NULL DEFAULT 1,
+    thread_subject TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO tickets_v9 SELECT id, subject, status, priority, channel, tags, assignee,
+    customer_id, created_at, updated_at, first_response_at, resolved_at, snoozed_until,
+    escalated_to, escalation_reason, escalated_at, awaiting_reply_since, unread, version,
+    thread_subject FROM tickets;
+DROP TABLE tickets;
+ALTER TABLE tickets_v9 RENAME TO tickets;
+CREATE INDEX tickets_status_updated ON tickets(status, updated_at);
+CREATE INDEX tickets_awaiting ON tickets(awaiting_reply_since);
+CREATE INDEX tickets_customer ON tickets(customer_id);
+CREATE INDEX tickets_waiting ON tickets(awaiting_reply_since, priority, snoozed_until, updated_at)
+    WHERE awaiting_reply_since IS NOT NULL AND status IN ('new', 'open', 'on-hold');
+CREATE INDEX tickets_updated_status ON tickets(updated_at, status);
+CREATE INDEX tickets_thread ON tickets(customer_id, thread_subject);
+
+CREATE TABLE messages_v9 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+    direction TEXT NOT NULL,
+    author TEXT NOT NULL DEFAULT '',
+    body TEXT NOT NULL,
+    html_body TEXT,
+    sent_at INTEGER NOT NULL,
+    message_id TEXT,
+    in_reply_to TEXT,
+    refs TEXT NOT NULL DEFAULT '',
+    attachments TEXT NOT NULL DEFAULT '[]',
+    canned_id INTEGER,
+    canned_edited INTEGER
+);
+INSERT INTO messages_v9 SELECT id, ticket_id, direction, author, body, html_body, sent_at,
+    message_id, in_reply_to, refs, attachments, canned_id, canned_edited FROM messages;
+DROP TABLE messages;
+ALTER TABLE messages_v9 RENAME TO messages;
+CREATE INDEX messages_ticket ON messages(ticket_id, sent_at);
+CREATE UNIQUE INDEX messages_message_id ON messages(message_id) WHERE message_id IS NOT NULL;
+CREATE INDEX messages_in_reply_to ON messages(in_reply_to) WHERE in_reply_to IS NOT NULL;
+
+CREATE TABLE outbox_v9 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    state TEXT NOT NULL,
+    not_before INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    raw BLOB,
+    updated_at INTEGER NOT NULL,
+    ledger TEXT
+);
+INSERT INTO outbox_v9 SELECT id, message_id, state, not_before, attempts, last_error, raw,
+    updated_at, ledger FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_v9 RENAME TO outbox;
+CREATE INDEX outbox_state ON outbox(state, not_before);
+CREATE UNIQUE INDEX outbox_message ON outbox(message_id);
+"#,
+    retire_audited_ids!()
+);
+
+/// Raises the id counters above every id the rows or the audit log name: a ticket
+/// merged away survives only as `events.ticket_id`, an undone reply only as a
+/// `reply-undone` event. A macro so migration 9 (frozen text) and loading a dump share
+/// one statement list.
+macro_rules! retire_audited_ids {
+    () => {
+        r#"
+INSERT INTO sqlite_sequence(name, seq)
+    SELECT n, 0 FROM (SELECT 'tickets' AS n UNION ALL SELECT 'messages' UNION ALL SELECT 'outbox')
+    WHERE n NOT IN (SELECT name FROM sqlite_sequence);
+UPDATE sqlite_sequence SET seq = max(seq,
+    (SELECT coalesce(max(id), 0) FROM tickets),
+    (SELECT coalesce(max(ticket_id), 0) FROM events))
+    WHERE name = 'tickets';
+UPDATE sqlite_sequence SET seq = max(seq,
+    (SELECT coalesce(max(id), 0) FROM messages),
+    (SELECT coalesce(max(CAST(old AS INTEGER)), 0) FROM events WHERE kind = 'reply-undone'))
+    WHERE name = 'messages';
+UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(max(id), 0) FROM outbox))
+    WHERE name = 'outbox';
+"#
+    };
+}
+use retire_audited_ids;
+
+/// [`V9`]'s counter step on its own, for a queue loaded from a dump with its ids.
+pub(crate) const RETIRE_AUDITED_IDS: &str = retire_audited_ids!();
+
 /// Brings `conn` to [`CURRENT_VERSION`], one transaction per step. Returns whether the
 /// file was empty (version 0) before, so the caller can seed a first-run queue.
 pub fn migrate(conn: &mut Connection) -> Result<bool, StoreError> {
@@ -299,6 +418,18 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<bool, StoreError
             supported: CURRENT_VERSION,
         });
     }
+    // Rebuilding a table (V9) drops the old one, which with foreign keys on would
+    // cascade-delete every row that points at it. SQLite's documented way is to switch
+    // enforcement off outside the transaction and check every reference before commit.
+    let enforced: bool = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let result = run_migrations(conn, found, target);
+    conn.pragma_update(None, "foreign_keys", enforced)?;
+    result?;
+    Ok(found == 0)
+}
+
+fn run_migrations(conn: &mut Connection, found: i64, target: i64) -> Result<(), StoreError> {
     for (version, sql) in MIGRATIONS
         .iter()
         .filter(|(v, _)| *v > found && *v <= target)
@@ -309,11 +440,30 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<bool, StoreError
         if now >= *version {
             continue;
         }
+        // Only references this step broke stop it: a file that arrived with dangling
+        // ones must still open, or its owner could never reach the data again.
+        let before = broken_references(&tx)?;
         tx.execute_batch(sql)?;
+        let after = broken_references(&tx)?;
+        if after > before {
+            return Err(StoreError::Invalid(format!(
+                "upgrading the database to version {version} would leave {} rows pointing \
+                 at missing ones, so nothing was changed; report this with `firstline doctor` output",
+                after - before
+            )));
+        }
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
     }
-    Ok(found == 0)
+    Ok(())
+}
+
+fn broken_references(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(
+        conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })?,
+    )
 }
 
 /// The version a connection's file is at, for `doctor`.
@@ -416,6 +566,50 @@ mod tests {
             .collect::<rusqlite::Result<_>>()
             .unwrap();
         assert_eq!(waiting, vec![4], "only the live ticket still waits");
+    }
+
+    fn schema_objects(conn: &Connection) -> Vec<String> {
+        conn.prepare(
+            "SELECT type || ' ' || name || ' on ' || tbl_name FROM sqlite_master
+             WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE 'search_index_%'
+               AND name NOT LIKE 'canned_%_index_%' ORDER BY 1",
+        )
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+    }
+
+    #[test]
+    fn issue15_10_upgrade_to_nine_keeps_every_table_and_index() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 8).unwrap();
+        let before = schema_objects(&conn);
+        let fk = |c: &Connection| -> bool {
+            c.query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+                .unwrap()
+        };
+        let enforced = fk(&conn);
+        migrate(&mut conn).unwrap();
+        let after: Vec<String> = schema_objects(&conn)
+            .into_iter()
+            .filter(|o| o != "table sqlite_sequence on sqlite_sequence")
+            .collect();
+        assert_eq!(after, before);
+        assert_eq!(
+            fk(&conn),
+            enforced,
+            "the connection's own setting is restored"
+        );
+        let sql: String = conn
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE name = 'tickets'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(sql.contains("REFERENCES customers(id)"), "{sql}");
     }
 
     #[test]

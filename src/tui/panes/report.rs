@@ -42,10 +42,9 @@ pub fn draw(frame: &mut Frame, app: &App, screen: &ReportScreen) {
     }
     title.push(Span::styled(
         format!(
-            " {} → {} ({}) ",
-            r.since.format("%Y-%m-%d"),
-            r.until.format("%Y-%m-%d %H:%M"),
-            r.timezone
+            " {} → {} ",
+            crate::sla::local_date(r.zone(), r.since),
+            crate::sla::local_time_named(r.zone(), r.until)
         ),
         t.dim,
     ));

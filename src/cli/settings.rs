@@ -1,0 +1,157 @@
+//! Loading the settings file for every command, the console and `doctor`: syntax and
+//! types are `config`'s, then every value is checked by the module that gives it its
+//! meaning (the SLA calendar, the key map, the theme). A mistake stops the start with
+//! file, line, key and what is expected; before this, `timezone = "Europe/Kiev2"` ran
+//! everything in UTC and `hours = "9-18"` made the queue 24/7 without a word.
+
+use std::path::Path;
+
+use crate::config::{Config, ConfigError, Invalid, PriorityMinutes, SlaConfig};
+use crate::sla::{BusinessCalendar, CalendarError};
+use crate::tui::keymap::{KeyMap, KeyMapError};
+
+/// Reads and checks the settings at `path`. `required` is true when the user named
+/// the file (`--config`): a missing one is then a mistake, not "use the defaults".
+pub fn load(path: &Path, required: bool) -> Result<Config, ConfigError> {
+    Config::load_checked(path, required, check)
+}
+
+/// A settings mistake is the user's to fix (exit 1); an unreadable file is I/O (exit 2).
+pub fn cli_error(e: ConfigError) -> anyhow::Error {
+    if e.is_user_error() {
+        super::user_error(e.to_string())
+    } else {
+        e.into()
+    }
+}
+
+/// Every value that cannot be used, in file order of the checks; empty when all is well.
+pub fn check(config: &Config) -> Vec<Invalid> {
+    let mut found = Vec::new();
+    // The calendar reports its first problem; setting that value back to its default
+    // and asking again finds the rest, so `doctor` can list them all at once.
+    let mut sla = config.sla.clone();
+    while let Err(e) = BusinessCalendar::from_config(&sla) {
+        forget(&mut sla, &e);
+        found.push(calendar_problem(e));
+    }
+    if let Err(e) = KeyMap::with_overrides(&config.ui.keys) {
+        found.push(keymap_problem(e));
+    }
+    found.extend(check_theme(config.ui.theme.as_deref()));
+    let sla = &config.sla;
+    check_minutes(
+        "sla.first_response_minutes",
+        &sla.first_response_minutes,
+        &mut found,
+    );
+    check_minutes(
+        "sla.next_response_minutes",
+        &sla.next_response_minutes,
+        &mut found,
+    );
+    check_minutes(
+        "sla.resolution_minutes",
+        &sla.resolution_minutes,
+        &mut found,
+    );
+    for (channel, overrides) in &sla.channels {
+        for (name, minutes) in [
+            ("first_response_minutes", &overrides.first_response_minutes),
+            ("next_response_minutes", &overrides.next_response_minutes),
+            ("resolution_minutes", &overrides.resolution_minutes),
+        ] {
+            if let Some(m) = minutes {
+                check_minutes(&format!("sla.channels.{channel}.{name}"), m, &mut found);
+            }
+        }
+    }
+    if let Some(bad) = sla.warn_minutes.iter().find(|m| **m < 0) {
+        found.push(Invalid {
+            key: "sla.warn_minutes".into(),
+            message: format!(
+                "[sla] warn_minutes contains {bad}; list minutes before a breach, e.g. [60, 15]"
+            ),
+        });
+    }
+    if sla.first_contact_target_percent > 100 {
+        found.push(Invalid {
+            key: "sla.first_contact_target_percent".into(),
+            message: format!(
+                "[sla] first_contact_target_percent is {}; expected a percentage from 0 to 100",
+                sla.first_contact_target_percent
+            ),
+        });
+    }
+    found
+}
+
+/// Puts the setting `e` complains about back to its default (each call removes one
+/// cause, so the loop above ends).
+fn forget(sla: &mut SlaConfig, e: &CalendarError) {
+    let default = SlaConfig::default();
+    match e {
+        CalendarError::TimeZone(_) => sla.timezone = default.timezone,
+        CalendarError::Hours(_) => sla.hours = default.hours,
+        CalendarError::Day(_) | CalendarError::NoWorkingDays => sla.days = default.days,
+        CalendarError::Holiday(_) => sla.holidays = default.holidays,
+        CalendarError::Channel(name) => {
+            sla.channels.remove(name);
+        }
+    }
+}
+
+fn calendar_problem(e: CalendarError) -> Invalid {
+    let key = match &e {
+        CalendarError::TimeZone(_) => "sla.timezone".to_string(),
+        CalendarError::Hours(_) => "sla.hours".into(),
+        CalendarError::Day(_) | CalendarError::NoWorkingDays => "sla.days".into(),
+        CalendarError::Holiday(_) => "sla.holidays".into(),
+        CalendarError::Channel(name) => format!("sla.channels.{name}"),
+    };
+    Invalid {
+        key,
+        message: e.to_string(),
+    }
+}
+
+fn keymap_problem(e: KeyMapError) -> Invalid {
+    let key = match &e {
+        KeyMapError::UnknownAction(action) | KeyMapError::BadKey { action, .. } => {
+            format!("ui.keys.{action}")
+        }
+    };
+    Invalid {
+        key,
+        message: e.to_string(),
+    }
+}
+
+/// The names `tui::theme` understands; anything else silently meant dark.
+const THEMES: &[&str] = &["auto", "dark", "light", "mono", "none"];
+
+fn check_theme(theme: Option<&str>) -> Option<Invalid> {
+    let t = theme?;
+    (!THEMES.contains(&t.to_lowercase().as_str())).then(|| Invalid {
+        key: "ui.theme".into(),
+        message: format!("[ui] theme '{t}' is not one of {}", THEMES.join(", ")),
+    })
+}
+
+/// A negative target is a typo (zero is allowed: "always overdue", which tests and
+/// strict desks use).
+fn check_minutes(key: &str, minutes: &PriorityMinutes, found: &mut Vec<Invalid>) {
+    for (level, value) in [
+        ("urgent", minutes.urgent),
+        ("high", minutes.high),
+        ("normal", minutes.normal),
+        ("low", minutes.low),
+    ] {
+        if value < 0 {
+            found.push(Invalid {
+                key: format!("{key}.{level}"),
+                message: format!("{key}.{level} is {value}; expected minutes, 0 or more"),
+            });
+        }
+    }
+}
