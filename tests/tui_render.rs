@@ -1629,7 +1629,6 @@ fn expected_totals(days: i64) -> firstline::report::Totals {
         inbound_messages: 4,
         replies_sent: usize::from(month),
         backlog: 4,
-        closed_without_reply: 0,
     }
 }
 
