@@ -1427,3 +1427,127 @@ mod followups {
         assert!(!owes_solved_notice(&t, &store.messages(id).unwrap(), &cfg));
     }
 }
+
+// ---- issue #15: promises are read right and kept apart --------------------------
+
+/// Issue #15 item 3: a day and a time of day compose ("tomorrow by noon", "завтра до
+/// 12:00", "к полудню", "до 15") in all three languages, and a time phrase without a
+/// commitment ("воно діє 24 години", "оформлено сьогодні") is no promise (#20).
+/// Sent Wednesday 2026-11-25 10:00 in Kyiv, office hours 09:00-18:00 Mon-Fri.
+#[test]
+fn issue_15_item_3_days_and_times_of_day_compose_and_only_commitments_promise() {
+    let cfg = office("Europe/Kyiv");
+    let sent = kyiv(2026, 11, 25, 10, 0);
+    let cases: [(&str, Option<DateTime<Utc>>); 26] = [
+        // English.
+        (
+            "I'll get back to you tomorrow by noon.",
+            Some(kyiv(2026, 11, 26, 12, 0)),
+        ),
+        (
+            "I will reply by noon tomorrow.",
+            Some(kyiv(2026, 11, 26, 12, 0)),
+        ),
+        (
+            "We'll have it fixed by Friday at 3pm.",
+            Some(kyiv(2026, 11, 27, 15, 0)),
+        ),
+        ("I'll call you at midday.", Some(kyiv(2026, 11, 25, 12, 0))),
+        ("I will confirm by 5pm.", Some(kyiv(2026, 11, 25, 17, 0))),
+        (
+            "You will hear from me tomorrow.",
+            Some(kyiv(2026, 11, 26, 18, 0)),
+        ),
+        (
+            "I'll call you on Monday at 9:30am.",
+            Some(kyiv(2026, 11, 30, 9, 30)),
+        ),
+        // Ukrainian.
+        (
+            "Напишу Вам завтра до 12:00.",
+            Some(kyiv(2026, 11, 26, 12, 0)),
+        ),
+        (
+            "Відповімо завтра до обіду.",
+            Some(kyiv(2026, 11, 26, 12, 0)),
+        ),
+        (
+            "Передзвоню сьогодні до 15.",
+            Some(kyiv(2026, 11, 25, 15, 0)),
+        ),
+        (
+            "Надішлю до п'ятниці, до 12.00.",
+            Some(kyiv(2026, 11, 27, 12, 0)),
+        ),
+        (
+            "Перевіримо і напишемо післязавтра о 10:00.",
+            Some(kyiv(2026, 11, 27, 10, 0)),
+        ),
+        (
+            "Зателефоную в понеділок о 14:00.",
+            Some(kyiv(2026, 11, 30, 14, 0)),
+        ),
+        // Russian.
+        ("Напишу завтра к полудню.", Some(kyiv(2026, 11, 26, 12, 0))),
+        (
+            "Сделаем послезавтра к 15:00.",
+            Some(kyiv(2026, 11, 27, 15, 0)),
+        ),
+        ("Перезвоню в 16:30.", Some(kyiv(2026, 11, 25, 16, 30))),
+        (
+            "Ответим в пятницу до обеда.",
+            Some(kyiv(2026, 11, 27, 12, 0)),
+        ),
+        (
+            "Проверю завтра до 15 часов.",
+            Some(kyiv(2026, 11, 26, 15, 0)),
+        ),
+        // Time phrases that promise nothing (#20).
+        ("Воно діє 24 години.", None),
+        ("Посилання для входу діє протягом 24 годин.", None),
+        ("Замовлення оформлено сьогодні до 12:00.", None),
+        ("The code expires in 24 hours.", None),
+        ("Працюємо до 18:00, у суботу до 15.", None),
+        ("Ми отримали оплату до 15 листопада.", None),
+        ("Ссылка действует в течение суток.", None),
+        ("Заказ оформлен сегодня к 12:00.", None),
+    ];
+    let mut wrong = Vec::new();
+    for (text, want) in cases {
+        let got = extract_promise(text, sent, &cfg);
+        if let Some(p) = &got {
+            assert_eq!(&text[p.span.clone()], p.phrase, "span points at the phrase");
+        }
+        let got_due = got.as_ref().map(|p| p.due.with_timezone(&Kyiv));
+        if got_due != want.map(|w| w.with_timezone(&Kyiv)) {
+            wrong.push(format!(
+                "{text:?}: got {:?} ({:?}), want {:?}",
+                got_due.map(|d| d.format("%a %d %H:%M").to_string()),
+                got.map(|p| p.phrase),
+                want.map(|w| w.with_timezone(&Kyiv).format("%a %d %H:%M").to_string())
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "misread:\n{}", wrong.join("\n"));
+}
+
+/// Issue #15 item 3: snooze and promises read day and time words with the same
+/// reader, so "завтра 12:00" and "tomorrow noon" are one moment wherever typed.
+#[test]
+fn issue_15_item_3_snooze_reads_the_same_days_and_times_as_promises() {
+    let cfg = office("Europe/Kyiv");
+    let now = kyiv(2026, 11, 25, 10, 0);
+    for (text, want) in [
+        ("завтра 12:00", kyiv(2026, 11, 26, 12, 0)),
+        ("tomorrow noon", kyiv(2026, 11, 26, 12, 0)),
+        ("пʼятниця обід", kyiv(2026, 11, 27, 12, 0)),
+        ("fri 5pm", kyiv(2026, 11, 27, 17, 0)),
+        ("day after tomorrow 10:00", kyiv(2026, 11, 27, 10, 0)),
+    ] {
+        assert_eq!(sla::parse_snooze(text, now, &cfg), Some(want), "{text}");
+    }
+    assert_eq!(
+        extract_promise("Напишу завтра о 12:00.", now, &cfg).map(|p| p.due),
+        sla::parse_snooze("завтра 12:00", now, &cfg)
+    );
+}

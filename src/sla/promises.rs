@@ -4,17 +4,24 @@
 //! The seed's "show initiative" rule, made mechanical. Pure text and time functions.
 //!
 //! Only forms that clearly point forward are read: "today" alone ("we received it
-//! today") is not a promise, "later today" is. Quoted text is the customer's words and
+//! today") is not a promise, "later today" is; and a time phrase is a promise only in
+//! a sentence that commits to something ahead ("I'll", "we will", "напишу",
+//! "повернемо", "ответим", "you will get"): "воно діє 24 години" and "оформлено
+//! сьогодні до 12:00" describe, they do not promise. A day and a time of day written
+//! together ("tomorrow by noon", "завтра до 12:00", "к 15:00 в пятницу") compose into
+//! one moment; day and time words are read by `super::phrases`, the reader snooze
+//! uses too. Quoted text is the customer's words and
 //! is skipped: `>` lines, "On … wrote:" / "… написал:" lines, and everything below an
 //! "Original Message" separator or an Outlook "From:/Sent:" block.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use regex::{Captures, Regex};
 use serde::Serialize;
 use std::ops::Range;
 use std::sync::LazyLock;
 
 use super::business_hours::BusinessCalendar;
+use super::phrases::{self, DayRef};
 use crate::config::SlaConfig;
 use crate::model::{Direction, Formality, Language, Message, Ticket};
 
@@ -45,13 +52,30 @@ enum Rule {
     EndOfWeek,
     /// End of the last working day of next week.
     NextWeek,
-    /// A clock time today (or tomorrow if already past), captures 1..3.
-    AtTime,
+    /// A time of day in capture 1 ("by noon", "до 12:00", "к полудню"): on the day
+    /// written beside it, else today (or tomorrow if already past).
+    TimeOfDay,
+    /// A bare hour after "до"/"к"/"о" in capture 1 ("до 15"), read only when no
+    /// unit or month follows it ("до 15 листопада" is a date, "до 15%" a number).
+    BareHour,
+}
+
+/// What one matched phrase says, before a day and a time beside it are composed.
+#[derive(Debug, Clone, Copy)]
+enum Piece {
+    /// A day: due at its end unless a time of day is written beside it.
+    Day(NaiveDate),
+    /// A time of day: on the day beside it, else the next such time.
+    Time(NaiveTime),
+    /// A moment already fixed (a span after sending, the end of a week).
+    Due(DateTime<Utc>),
 }
 
 const EN_DAYS: &str = "monday|tuesday|wednesday|thursday|friday|saturday|sunday";
 const UK_DAYS_GEN: &str = "понеділка|вівторка|середи|четверга|п['’ʼ]?ятниці|суботи|неділі";
 const RU_DAYS_GEN: &str = "понедельника|вторника|среды|четверга|пятницы|субботы|воскресенья";
+const UK_DAYS_ACC: &str = "понеділок|вівторок|середу|четвер|п['’ʼ]?ятницю|суботу|неділю";
+const RU_DAYS_ACC: &str = "понедельник|вторник|среду|четверг|пятницу|субботу|воскресенье";
 const EN_NUM: &str = r"an?|one|two|three|four|five|six|ten|fifteen|twenty|thirty|forty[- ]five|a couple of|a few|\d{1,3}";
 const UK_NUM: &str = r"одну|один|дві|два|три|чотири|п['’ʼ]?ять|десять|п['’ʼ]?ятнадцять|двадцять|тридцять|пару|кілька|\d{1,3}";
 const RU_NUM: &str =
@@ -73,6 +97,7 @@ static RULES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
             ),
             Rule::Weekday,
         ),
+        r(&format!(r"\bon\s+({EN_DAYS})\b"), Rule::Weekday),
         r(
             &format!(
                 r"\b(?:within|in|in about|in the next)\s+({EN_NUM})\s+(minutes?|mins?|hours?|hrs?|days?|business days?|working days?)\b"
@@ -86,9 +111,10 @@ static RULES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
         ),
         r(r"\bnext week\b", Rule::NextWeek),
         r(
-            r"\b(?:by|before|until)\s+(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b",
-            Rule::AtTime,
+            r"\b(?:by|before|until|till|at|around|no later than)\s+((?:12\s+)?(?:noon|midday)|\d{1,2}(?::\d{2})?\s*(?:am|pm)|\d{1,2}:\d{2})\b",
+            Rule::TimeOfDay,
         ),
+        r(r"\b((?:12\s+)?(?:noon|midday))\b", Rule::TimeOfDay),
         // Ukrainian.
         r(r"\bпіслязавтра\b", Rule::DaysAhead(2)),
         r(r"\bзавтра\b", Rule::DaysAhead(1)),
@@ -100,6 +126,7 @@ static RULES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
             &format!(r"\bдо\s+(?:цієї\s+|наступної\s+)?({UK_DAYS_GEN})\b"),
             Rule::Weekday,
         ),
+        r(&format!(r"\b(?:у|в)\s+({UK_DAYS_ACC})\b"), Rule::Weekday),
         r(
             &format!(
                 r"\b(?:за|протягом|впродовж|через)\s+({UK_NUM})\s+(хвилин[уи]?|годин[уи]?|дн[іяів]+|доби)\b"
@@ -115,7 +142,15 @@ static RULES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
             r"\bнаступного тижня\b|\bна наступному тижні\b",
             Rule::NextWeek,
         ),
-        r(r"\bдо\s+(\d{1,2}):(\d{2})()\b", Rule::AtTime),
+        r(
+            r"\b(?:до|о|об|не пізніше)\s+(\d{1,2}[:.]\d{2}|обіду|полудня)\b",
+            Rule::TimeOfDay,
+        ),
+        r(r"\b(опівдні)\b", Rule::TimeOfDay),
+        r(
+            r"\b(?:до|о|к)\s+(\d{1,2})(?:\s+(?:години|год|часов|часа|ч))?\b",
+            Rule::BareHour,
+        ),
         // Russian.
         r(r"\bпослезавтра\b", Rule::DaysAhead(2)),
         r(
@@ -126,6 +161,7 @@ static RULES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
             &format!(r"\bдо\s+(?:этой\s+|следующей\s+)?({RU_DAYS_GEN})\b"),
             Rule::Weekday,
         ),
+        r(&format!(r"\bво?\s+({RU_DAYS_ACC})\b"), Rule::Weekday),
         r(
             &format!(
                 r"\b(?:за|в течение|через|в пределах)\s+({RU_NUM})\s+(минут[уы]?|час[аов]*|дн[яей]+|суток)\b"
@@ -138,6 +174,10 @@ static RULES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
         ),
         r(r"\bдо конца (?:этой )?недели\b", Rule::EndOfWeek),
         r(r"\bна следующей неделе\b", Rule::NextWeek),
+        r(
+            r"\b(?:до|к|в|не позднее)\s+(\d{1,2}[:.]\d{2}|полудня|полудню|обеда|обеду)\b",
+            Rule::TimeOfDay,
+        ),
     ];
     rules.into_iter().filter_map(Result::ok).collect()
 });
@@ -185,32 +225,58 @@ pub fn own_lines(text: &str) -> Vec<(usize, &str)> {
 /// the working day.
 pub fn extract_promise(text: &str, sent_at: DateTime<Utc>, config: &SlaConfig) -> Option<Promise> {
     let calendar = BusinessCalendar::lenient(config);
-    let mut found: Vec<(Range<usize>, DateTime<Utc>)> = Vec::new();
+    let today = calendar.local_date(sent_at);
+    let mut found: Vec<(Range<usize>, Piece)> = Vec::new();
     for (start, line) in own_lines(text) {
         for (re, rule) in RULES.iter() {
             for caps in re.captures_iter(line) {
                 let Some(m) = caps.get(0) else { continue };
-                if followed_by_before(&line[m.end()..]) {
+                let rest = &line[m.end()..];
+                let span_rule = matches!(rule, Rule::Within | Rule::Fixed(_));
+                if (span_rule && followed_by_before(rest))
+                    || (matches!(rule, Rule::BareHour) && !ends_bare_hour(rest))
+                    || !commits(sentence_around(line, m.range()))
+                {
                     continue;
                 }
-                if let Some(due) = resolve(*rule, &caps, sent_at, &calendar) {
-                    found.push((start + m.start()..start + m.end(), due));
+                if let Some(piece) = resolve(*rule, &caps, sent_at, today, &calendar) {
+                    found.push((start + m.start()..start + m.end(), piece));
                 }
             }
         }
     }
     // Longest match wins where phrases overlap ("day after tomorrow" over "tomorrow").
     found.sort_by_key(|(span, _)| std::cmp::Reverse(span.len()));
-    let mut kept: Vec<(Range<usize>, DateTime<Utc>)> = Vec::new();
-    for (span, due) in found {
+    let mut kept: Vec<(Range<usize>, Piece)> = Vec::new();
+    for (span, piece) in found {
         if kept
             .iter()
             .all(|(k, _)| span.end <= k.start || span.start >= k.end)
         {
-            kept.push((span, due));
+            kept.push((span, piece));
         }
     }
-    kept.into_iter()
+    kept.sort_by_key(|(span, _)| span.start);
+    let mut moments: Vec<(Range<usize>, DateTime<Utc>)> = Vec::new();
+    let mut pieces = kept.into_iter().peekable();
+    while let Some((span, piece)) = pieces.next() {
+        let beside = pieces.peek().and_then(|(next, other)| {
+            let gap = text.get(span.end..next.start)?;
+            joins(gap)
+                .then(|| compose(piece, *other, &calendar))
+                .flatten()
+                .map(|due| (span.start..next.end, due))
+        });
+        match beside {
+            Some(moment) => {
+                pieces.next();
+                moments.push(moment);
+            }
+            None => moments.push((span, alone(piece, sent_at, today, &calendar))),
+        }
+    }
+    moments
+        .into_iter()
         .filter(|(_, due)| *due > sent_at)
         .min_by_key(|(span, due)| (*due, span.start))
         .map(|(span, due)| Promise {
@@ -220,7 +286,124 @@ pub fn extract_promise(text: &str, sent_at: DateTime<Utc>, config: &SlaConfig) -
         })
 }
 
-/// "за годину до відключення", "за час до": a time before something, not a promise.
+/// A day and a time of day written side by side, as one moment.
+fn compose(a: Piece, b: Piece, calendar: &BusinessCalendar) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Piece::Day(day), Piece::Time(time)) | (Piece::Time(time), Piece::Day(day)) => {
+            Some(calendar.to_utc(day.and_time(time)))
+        }
+        _ => None,
+    }
+}
+
+/// When a phrase with nothing beside it falls due.
+fn alone(
+    piece: Piece,
+    sent_at: DateTime<Utc>,
+    today: NaiveDate,
+    calendar: &BusinessCalendar,
+) -> DateTime<Utc> {
+    match piece {
+        Piece::Day(day) => calendar.end_of_day(day),
+        Piece::Time(time) => {
+            let at = calendar.to_utc(today.and_time(time));
+            if at > sent_at {
+                at
+            } else {
+                calendar.to_utc((today + Duration::days(1)).and_time(time))
+            }
+        }
+        Piece::Due(at) => at,
+    }
+}
+
+/// Whether the text between a day and a time joins them ("tomorrow by noon",
+/// "завтра, до 12:00", "Friday at 3pm", "noon on Friday").
+fn joins(gap: &str) -> bool {
+    let gap = gap.trim_matches(|c: char| c.is_whitespace() || c == ',');
+    matches!(
+        gap.to_lowercase().as_str(),
+        "" | "at" | "on" | "by" | "о" | "об" | "в" | "у" | "на" | "до" | "к"
+    )
+}
+
+/// Whether what follows a bare hour ("до 15") leaves it an hour: the end of the
+/// sentence or a clause, not a unit, a month, a number or a clock time going on.
+fn ends_bare_hour(rest: &str) -> bool {
+    let after = rest.trim_start();
+    match after.chars().next() {
+        None => true,
+        Some(':' | '.' | '%' | '-' | '/') => {
+            after.starts_with('.') && !after[1..].starts_with(|c: char| c.is_ascii_digit())
+        }
+        Some(c) => !c.is_alphanumeric() && !"$€₴₽".contains(c),
+    }
+}
+
+/// The sentence of `line` holding `span`: a promise's commitment must be in it.
+fn sentence_around(line: &str, span: Range<usize>) -> &str {
+    let Some(end_re) = SENTENCE_END.as_ref() else {
+        return line;
+    };
+    let start = end_re
+        .find_iter(&line[..span.start])
+        .last()
+        .map_or(0, |m| m.end());
+    let end = end_re
+        .find(&line[span.end..])
+        .map_or(line.len(), |m| span.end + m.start());
+    &line[start..end]
+}
+
+/// A sentence ends at `.`, `!`, `?` or `…` followed by a space or the line's end
+/// (so "12.00" and "5.30" stay inside).
+static SENTENCE_END: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"[.!?…]+(?:\s|$)").ok());
+
+/// Words that commit the writer to something ahead: an English future or undertaking;
+/// a Ukrainian or Russian first-person (or "you will get") future of the verbs
+/// support replies use, and the Ukrainian first person plural ending in general.
+static COMMITMENT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    let patterns = [
+        r"\b(?:will|shall|won['’]t)\b|['’]ll\b|\bgoing to\b|\blet (?:me|us)\b|\bexpect\b|\bpromise\b|\b(?:i|we) can\b|\b(?:ships?|arrives?|goes out)\b",
+        r"\b\w{2,}(?:емо|имо|імо|ємо|їмо)(?:ся|сь)?\b",
+        r"\b(?:напишу|надішлю|відповім|перевірю|передзвоню|повернуся|повернусь|поверну|зроблю|виправлю|повідомлю|уточню|з['’ʼ]?ясую|дізнаюся|дізнаюсь|зв['’ʼ]?яжуся|зв['’ʼ]?яжусь|відправлю|зателефоную|подзвоню|підготую|оновлю|розберуся|розберусь|дам|буду|зможу|постараюся|постараюсь|спробую|обіцяю|гарантую|подивлюся|подивлюсь|гляну|вирішу|отримаєте|отримаєш|запрацює|надійде|прийде)\b",
+        r"\b(?:отвечу|ответим|напишу|напишем|проверю|проверим|перезвоню|перезвоним|вернусь|вернёмся|вернемся|верну|вернём|вернем|сделаю|сделаем|исправлю|исправим|сообщу|сообщим|уточню|уточним|выясню|выясним|свяжусь|свяжемся|отправлю|отправим|пришлю|пришлём|пришлем|подготовлю|подготовим|обновлю|обновим|разберусь|разберёмся|разберемся|дам|дадим|буду|будем|смогу|сможем|постараюсь|постараемся|попробую|попробуем|обещаю|гарантирую|посмотрю|посмотрим|решу|решим|получите|получишь|заработает|придёт|придет|поступит)\b",
+    ];
+    Regex::new(&format!("(?i){}", patterns.join("|"))).ok()
+});
+
+/// Present-tense first person plural that reports rather than commits ("дякуємо",
+/// "працюємо до 18:00" is opening hours).
+const NOT_COMMITMENTS: &[&str] = &[
+    "дякуємо",
+    "вибачаємо",
+    "перепрошуємо",
+    "працюємо",
+    "бачимо",
+    "маємо",
+    "знаємо",
+    "радимо",
+    "рекомендуємо",
+    "пропонуємо",
+    "нагадуємо",
+    "повідомляємо",
+    "розуміємо",
+    "отримали",
+];
+
+/// Whether `sentence` commits the writer to something ahead.
+fn commits(sentence: &str) -> bool {
+    COMMITMENT.as_ref().is_some_and(|re| {
+        re.find_iter(sentence).any(|m| {
+            let word = m.as_str().to_lowercase();
+            !NOT_COMMITMENTS.contains(&word.as_str())
+        })
+    })
+}
+
+/// "за годину до відключення", "за час до": a span before something, not a promise.
+/// (A day before "до" is not: "завтра до 12:00" is a day and a time.)
 fn followed_by_before(rest: &str) -> bool {
     let rest = rest.trim_start().to_lowercase();
     ["до ", "до\n", "before ", "ago", "назад", "тому"]
@@ -232,18 +415,17 @@ fn resolve(
     rule: Rule,
     caps: &Captures<'_>,
     sent_at: DateTime<Utc>,
+    today: NaiveDate,
     calendar: &BusinessCalendar,
-) -> Option<DateTime<Utc>> {
-    let today = calendar.local_date(sent_at);
-    match rule {
-        Rule::DaysAhead(n) => Some(calendar.end_of_day(today + Duration::days(n))),
+) -> Option<Piece> {
+    let due = match rule {
+        Rule::DaysAhead(n) => return Some(Piece::Day(DayRef::Ahead(n).date_from(today))),
         Rule::Weekday => {
-            let wd = weekday_from(caps.get(1)?.as_str())?;
-            let ahead = (7 + i64::from(wd.num_days_from_monday())
-                - i64::from(today.weekday().num_days_from_monday()))
-                % 7;
-            let ahead = if ahead == 0 { 7 } else { ahead };
-            Some(calendar.end_of_day(today + Duration::days(ahead)))
+            let wd = phrases::weekday(caps.get(1)?.as_str())?;
+            return Some(Piece::Day(DayRef::Next(wd).date_from(today)));
+        }
+        Rule::TimeOfDay | Rule::BareHour => {
+            return phrases::time_of_day(caps.get(1)?.as_str()).map(Piece::Time)
         }
         Rule::Within => {
             let (amount, unit) = match (caps.get(1), caps.get(2)) {
@@ -254,34 +436,16 @@ fn resolve(
             let minutes_per = unit_minutes(&unit)?;
             if minutes_per >= 24 * 60 {
                 let days = amount.ceil() as i64;
-                Some(calendar.end_of_day(today + Duration::days(days)))
+                calendar.end_of_day(today + Duration::days(days))
             } else {
-                Some(sent_at + Duration::minutes((amount * minutes_per as f64).round() as i64))
+                sent_at + Duration::minutes((amount * minutes_per as f64).round() as i64)
             }
         }
-        Rule::Fixed(minutes) => Some(sent_at + Duration::minutes(minutes)),
-        Rule::EndOfWeek => Some(calendar.end_of_day(last_working_day_of_week(calendar, today, 0))),
-        Rule::NextWeek => Some(calendar.end_of_day(last_working_day_of_week(calendar, today, 1))),
-        Rule::AtTime => {
-            let mut hour: u32 = caps.get(1)?.as_str().parse().ok()?;
-            let minute: u32 = caps.get(2).map_or(Some(0), |m| m.as_str().parse().ok())?;
-            match caps.get(3).map(|m| m.as_str().to_lowercase()).as_deref() {
-                Some("pm") if hour < 12 => hour += 12,
-                Some("am") if hour == 12 => hour = 0,
-                Some("am" | "pm") => {}
-                // A bare "by 5" is too vague (a date? a count?); "до 17:00" has minutes.
-                _ if caps.get(2).is_none() => return None,
-                _ => {}
-            }
-            let time = NaiveTime::from_hms_opt(hour, minute, 0)?;
-            let at = calendar.to_utc(today.and_time(time));
-            Some(if at > sent_at {
-                at
-            } else {
-                calendar.to_utc((today + Duration::days(1)).and_time(time))
-            })
-        }
-    }
+        Rule::Fixed(minutes) => sent_at + Duration::minutes(minutes),
+        Rule::EndOfWeek => calendar.end_of_day(last_working_day_of_week(calendar, today, 0)),
+        Rule::NextWeek => calendar.end_of_day(last_working_day_of_week(calendar, today, 1)),
+    };
+    Some(Piece::Due(due))
 }
 
 /// The last working day of the week `weeks_ahead` from `today`'s week (Monday to
@@ -298,20 +462,6 @@ fn last_working_day_of_week(
         .map(|d| monday + Duration::days(d))
         .find(|d| *d >= today && calendar.is_working_day(*d))
         .unwrap_or(today)
-}
-
-fn weekday_from(word: &str) -> Option<Weekday> {
-    let w = word.to_lowercase().replace(['\'', '’', 'ʼ'], "");
-    Some(match w.as_str() {
-        "monday" | "понеділка" | "понедельника" => Weekday::Mon,
-        "tuesday" | "вівторка" | "вторника" => Weekday::Tue,
-        "wednesday" | "середи" | "среды" => Weekday::Wed,
-        "thursday" | "четверга" => Weekday::Thu,
-        "friday" | "пятниці" | "пятницы" => Weekday::Fri,
-        "saturday" | "суботи" | "субботы" => Weekday::Sat,
-        "sunday" | "неділі" | "воскресенья" => Weekday::Sun,
-        _ => return None,
-    })
 }
 
 fn amount_from(word: &str) -> Option<f64> {
@@ -732,7 +882,7 @@ mod tests {
             "a@example.com",
             &[
                 ("I will check within an hour.", 120),
-                ("Still on it, within 2 hours.", 60),
+                ("Still on it; I will write within 2 hours.", 60),
             ],
         );
         scan_replies(&mut store, &config, now()).unwrap();
