@@ -1551,3 +1551,57 @@ fn issue_15_item_3_snooze_reads_the_same_days_and_times_as_promises() {
         sla::parse_snooze("завтра 12:00", now, &cfg)
     );
 }
+
+/// Issue #15 item 4: `firstline reply` records the promise at once, on an e-mail
+/// ticket (queued in the outbox) as on a chat one (recorded without), through the one
+/// call every sender makes; no later scan is needed for the follow-up to exist.
+#[test]
+fn issue_15_item_4_cli_reply_records_its_promise_on_email_and_chat_tickets() {
+    use firstline::store::{FollowupKind, Store};
+    let (_dir, db, config) = support::temp_paths();
+    let mut ids = Vec::new();
+    for (from, channel) in [("Ann <ann@example.com>", "email"), ("Bob", "chat")] {
+        let out = support::run_ok(support::cli(&db, &config).args([
+            "new",
+            "--no-demo",
+            "--from",
+            from,
+            "--channel",
+            channel,
+            "--subject",
+            "Refund",
+            "--body",
+            "Where is my refund?",
+        ]));
+        ids.push(String::from_utf8_lossy(&out.stdout).trim().to_string());
+    }
+    for id in &ids {
+        support::run_ok(support::cli(&db, &config).args([
+            "reply",
+            id,
+            "--body",
+            "Thanks for waiting. I'll get back to you tomorrow by noon.",
+        ]));
+    }
+    let store = Store::open(&db).unwrap();
+    for id in &ids {
+        let ticket: i64 = id.parse().unwrap();
+        let reply = store
+            .messages(ticket)
+            .unwrap()
+            .into_iter()
+            .find(|m| m.direction == Direction::Outbound)
+            .expect("the reply is in the thread");
+        let open = store.followups(true, Some(ticket)).unwrap();
+        assert_eq!(open.len(), 1, "ticket {id}: {open:?}");
+        let f = &open[0];
+        assert_eq!(f.kind, FollowupKind::Promise);
+        assert_eq!(f.phrase, "tomorrow by noon");
+        assert_eq!(f.message_id, Some(reply.id));
+        let noon_next_day = (reply.sent_at.date_naive() + Duration::days(1))
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+            .and_utc();
+        assert_eq!(f.due_at, noon_next_day, "ticket {id}");
+    }
+}

@@ -608,17 +608,8 @@ pub fn scan_replies(
             break;
         };
         for m in batch.iter().filter(|m| m.sent_at >= oldest) {
-            if let Some(p) = extract_promise(&m.body, m.sent_at, config) {
-                let new = crate::store::NewFollowup {
-                    ticket_id: m.ticket_id,
-                    kind: crate::store::FollowupKind::Promise,
-                    due_at: p.due,
-                    phrase: p.phrase,
-                    message_id: Some(m.id),
-                };
-                if store.create_followup(&new)?.is_some() {
-                    created += 1;
-                }
+            if record_promise_of(store, config, m)?.is_some() {
+                created += 1;
             }
         }
         after = last;
@@ -628,6 +619,46 @@ pub fn scan_replies(
         store.set_meta(SCAN_MARK, &after.to_string())?;
     }
     Ok(created)
+}
+
+/// Records the follow-up a reply just recorded on `ticket` obliges us to, at once:
+/// the one call every way of sending a reply makes (`firstline reply`, the console,
+/// chat and e-mail alike), so a promise is tracked the moment it is made, not when
+/// some later scan happens to run. The periodic [`scan_replies`] reads through the
+/// same [`record_promise_of`]; a reply already recorded is not recorded twice.
+/// Returns the new follow-up's id, `None` when the reply promises nothing.
+pub fn record_reply_promise(
+    store: &mut crate::store::Store,
+    config: &SlaConfig,
+    ticket: crate::model::TicketId,
+    message: crate::model::MessageId,
+) -> Result<Option<i64>, crate::store::StoreError> {
+    let Some(reply) = store
+        .messages(ticket)?
+        .into_iter()
+        .find(|m| m.id == message && m.direction == Direction::Outbound)
+    else {
+        return Ok(None);
+    };
+    record_promise_of(store, config, &reply)
+}
+
+/// Reads `reply` for a promise and records its follow-up (once per reply).
+fn record_promise_of(
+    store: &mut crate::store::Store,
+    config: &SlaConfig,
+    reply: &Message,
+) -> Result<Option<i64>, crate::store::StoreError> {
+    let Some(p) = extract_promise(&reply.body, reply.sent_at, config) else {
+        return Ok(None);
+    };
+    store.create_followup(&crate::store::NewFollowup {
+        ticket_id: reply.ticket_id,
+        kind: crate::store::FollowupKind::Promise,
+        due_at: p.due,
+        phrase: p.phrase,
+        message_id: Some(reply.id),
+    })
 }
 
 /// Whether an open promise follow-up no longer needs action: the ticket is resolved
