@@ -1605,3 +1605,159 @@ fn issue_15_item_4_cli_reply_records_its_promise_on_email_and_chat_tickets() {
         assert_eq!(f.due_at, noon_next_day, "ticket {id}");
     }
 }
+
+/// Issue #15 item 5: a later reply settles the customer promise it answers, never a
+/// follow-up set by hand ("1m call the bank"), which ends only when marked done.
+#[test]
+fn issue_15_item_5_a_reply_settles_customer_promises_not_hand_set_followups() {
+    use firstline::model::{NewCustomer, NewMessage, NewTicket};
+    use firstline::sla::promises::{followup_settled, record_reply_promise};
+    use firstline::store::{FollowupKind, NewFollowup, Store};
+    let mut store = Store::open_in_memory().unwrap();
+    let cfg = SlaConfig::default();
+    let now = Utc::now();
+    let id = store
+        .create_ticket(&NewTicket {
+            subject: "Refund".into(),
+            customer: NewCustomer {
+                name: "Ann".into(),
+                email: Some("ann@example.com".into()),
+                ..Default::default()
+            },
+            channel: Channel::Email,
+            priority: Priority::Normal,
+            status: Status::Open,
+            tags: vec![],
+            first_message: NewMessage {
+                body: "Where is my refund?".into(),
+                sent_at: Some(now - Duration::hours(3)),
+                ..Default::default()
+            },
+        })
+        .unwrap();
+    let reply = |store: &mut Store, at: DateTime<Utc>, body: &str| {
+        store
+            .add_message(
+                id,
+                &NewMessage {
+                    direction: Direction::Outbound,
+                    body: body.into(),
+                    sent_at: Some(at),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+    };
+    store
+        .create_followup(&NewFollowup {
+            ticket_id: id,
+            kind: FollowupKind::Manual,
+            due_at: now + Duration::minutes(1),
+            phrase: "call the bank".into(),
+            message_id: None,
+        })
+        .unwrap();
+    let promised = reply(
+        &mut store,
+        now - Duration::hours(2),
+        "I'll check with the bank within an hour.",
+    );
+    record_reply_promise(&mut store, &cfg, id, promised).unwrap();
+    // Sent after both follow-ups were recorded (their created_at is the real now).
+    reply(
+        &mut store,
+        Utc::now() + Duration::minutes(1),
+        "The bank confirmed; the refund is on its way.",
+    );
+    let ticket = store.ticket(id).unwrap();
+    let messages = store.messages(id).unwrap();
+    let open = store.followups(true, Some(id)).unwrap();
+    let settled: Vec<(FollowupKind, bool)> = open
+        .iter()
+        .map(|f| (f.kind, followup_settled(f, &ticket, &messages)))
+        .collect();
+    assert_eq!(
+        settled,
+        vec![(FollowupKind::Promise, true), (FollowupKind::Manual, false)],
+        "{open:?}"
+    );
+}
+
+/// Issue #15 item 5: solving a ticket settles its customer promise (no more "you
+/// promised" due on a solved ticket) and asks to tell the customer it is solved; a
+/// hand-set to-do on it stays due until marked done.
+#[test]
+fn issue_15_item_5_solving_settles_the_promise_and_asks_to_tell_the_customer() {
+    use firstline::model::{NewCustomer, NewMessage, NewTicket, TicketChange};
+    use firstline::sla::promises::{
+        due_followups, followup_settled, owes_solved_notice, record_reply_promise,
+    };
+    use firstline::store::{FollowupKind, NewFollowup, Store};
+    let mut store = Store::open_in_memory().unwrap();
+    let cfg = SlaConfig::default();
+    let now = Utc::now();
+    let id = store
+        .create_ticket(&NewTicket {
+            subject: "Refund".into(),
+            customer: NewCustomer {
+                name: "Ann".into(),
+                email: Some("ann@example.com".into()),
+                ..Default::default()
+            },
+            channel: Channel::Email,
+            priority: Priority::Normal,
+            status: Status::Open,
+            tags: vec![],
+            first_message: NewMessage {
+                body: "Where is my refund?".into(),
+                sent_at: Some(now - Duration::hours(3)),
+                ..Default::default()
+            },
+        })
+        .unwrap();
+    let promised = store
+        .add_message(
+            id,
+            &NewMessage {
+                direction: Direction::Outbound,
+                body: "I will check with the bank within an hour.".into(),
+                sent_at: Some(now - Duration::hours(2)),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    record_reply_promise(&mut store, &cfg, id, promised).unwrap();
+    store
+        .create_followup(&NewFollowup {
+            ticket_id: id,
+            kind: FollowupKind::Manual,
+            due_at: now - Duration::minutes(5),
+            phrase: "call the bank".into(),
+            message_id: None,
+        })
+        .unwrap();
+    let solved = store
+        .change_ticket(id, &TicketChange::Status(Status::Solved), None)
+        .unwrap();
+    let messages = store.messages(id).unwrap();
+    let promise = store
+        .followups(true, Some(id))
+        .unwrap()
+        .into_iter()
+        .find(|f| f.kind == FollowupKind::Promise)
+        .expect("the promise was recorded");
+    assert!(
+        followup_settled(&promise, &solved, &messages),
+        "solving settles the promise"
+    );
+    assert!(
+        owes_solved_notice(&solved, &messages, &cfg),
+        "and asks to tell the customer"
+    );
+    let due: Vec<FollowupKind> = due_followups(&store, &cfg, now)
+        .unwrap()
+        .into_iter()
+        .map(|d| d.followup.kind)
+        .collect();
+    assert_eq!(due, vec![FollowupKind::Manual], "the to-do is still due");
+}

@@ -89,6 +89,9 @@ pub fn run(ctx: &Context, args: FollowupArgs) -> Result<ExitCode> {
             .into_iter()
             .find(|f| f.id == id)
             .ok_or_else(|| user_error(format!("follow-up {id} not found")))?;
+        if f.kind != crate::store::FollowupKind::Promise {
+            return Err(user_error(format!("follow-up {id} is your own to-do, not a promise to the customer; mark it done with --done {id}")));
+        }
         let ticket = store.ticket(f.ticket_id)?;
         let customer = store.customer(ticket.customer_id)?;
         println!(

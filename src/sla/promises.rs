@@ -661,9 +661,12 @@ fn record_promise_of(
     })
 }
 
-/// Whether an open promise follow-up no longer needs action: the ticket is resolved
-/// and the customer heard from us after the promise, or a later reply went out (that
-/// reply was the update, and carries its own promise if it made one).
+/// Whether an open follow-up no longer needs action. A follow-up set by hand ("call
+/// the bank") is the user's own to-do: only marking it done ends it. A customer
+/// promise is settled by what answers it: a later reply to the customer (news, or a
+/// new time, which carries its own promise), the ticket being solved or closed (the
+/// console asks whether to tell them, see [`owes_solved_notice`]) or marked spam, or
+/// its reply having been taken back before it went out.
 pub fn followup_settled(
     followup: &crate::store::Followup,
     ticket: &Ticket,
@@ -672,20 +675,25 @@ pub fn followup_settled(
     if followup.done_at.is_some() {
         return true;
     }
-    let made_at = followup
-        .message_id
-        .and_then(|id| messages.iter().find(|m| m.id == id))
+    if followup.kind == crate::store::FollowupKind::Manual {
+        return false;
+    }
+    let Some(made_by) = followup.message_id else {
+        return true;
+    };
+    let made_at = messages
+        .iter()
+        .find(|m| m.id == made_by)
         .map_or(followup.created_at, |m| m.sent_at);
-    let later_reply = messages.iter().any(|m| {
-        m.direction == Direction::Outbound
-            && Some(m.id) != followup.message_id
-            && m.sent_at > made_at
-    });
-    later_reply || ticket.status == crate::model::Status::Spam
+    let later_reply = messages
+        .iter()
+        .any(|m| m.direction == Direction::Outbound && m.id != made_by && m.sent_at > made_at);
+    later_reply || ticket.status.is_resolved() || ticket.status == crate::model::Status::Spam
 }
 
-/// An open follow-up that needs the user now: due or within a warning mark, not
-/// settled by a later reply, on a ticket that is not solved or closed.
+/// An open follow-up that needs the user now: due or within a warning mark and not
+/// settled (see [`followup_settled`]; a hand-set one stays until marked done, even on
+/// a solved ticket).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DueFollowup {
     /// The follow-up as stored.
@@ -717,9 +725,7 @@ pub fn due_followups(
             continue;
         }
         let ticket = store.ticket(followup.ticket_id)?;
-        if ticket.status.is_resolved()
-            || followup_settled(&followup, &ticket, &store.messages(followup.ticket_id)?)
-        {
+        if followup_settled(&followup, &ticket, &store.messages(followup.ticket_id)?) {
             continue;
         }
         out.push(DueFollowup {
@@ -742,6 +748,21 @@ pub fn pending_followup<'a>(
     followups
         .iter()
         .filter(|f| f.ticket_id == ticket.id && !followup_settled(f, ticket, messages))
+        .min_by_key(|f| (f.due_at, f.id))
+}
+
+/// The customer promise a ticket is waiting on: like [`pending_followup`], but never
+/// a follow-up set by hand, which promised the customer nothing. What a "still
+/// working on it" reply ("taking longer than I promised") may answer.
+pub fn pending_promise<'a>(
+    followups: &'a [crate::store::Followup],
+    ticket: &Ticket,
+    messages: &[Message],
+) -> Option<&'a crate::store::Followup> {
+    followups
+        .iter()
+        .filter(|f| f.kind == crate::store::FollowupKind::Promise && f.ticket_id == ticket.id)
+        .filter(|f| !followup_settled(f, ticket, messages))
         .min_by_key(|f| (f.due_at, f.id))
 }
 

@@ -34,14 +34,35 @@ impl App {
     }
 
     /// Opens the reply composer on the open ticket prefilled with a "still working
-    /// on it" reply in the customer's language and register. Sending it settles the
-    /// follow-up by the usual rule (a later reply went out); nothing else is marked.
+    /// on it" reply in the customer's language and register, for the customer
+    /// promise the ticket waits on. Sending it settles that promise by the usual
+    /// rule (a later reply went out); nothing else is marked. A follow-up set by hand
+    /// promised the customer nothing, so it gets no such reply.
     pub fn still_working_reply(&mut self) -> Result<(), StoreError> {
         let Some(open) = &self.open else {
             self.error("no ticket selected");
             return Ok(());
         };
-        let Some(followup) = open.followup.clone() else {
+        let detail = &open.detail;
+        let open_followups = self.store.followups(true, Some(detail.ticket.id))?;
+        let promise = promises::pending_promise(&open_followups, &detail.ticket, &detail.messages);
+        if let (None, Some(own)) = (promise, &open.followup) {
+            let done = self
+                .keymap
+                .key_for(
+                    crate::tui::keymap::Context::Conversation,
+                    &crate::tui::action::Action::FollowupDone,
+                )
+                .map(|k| format!("; {k} marks it done"))
+                .unwrap_or_default();
+            self.info(format!(
+                "“{}” on #{} is your own follow-up, not a promise to the customer{done}",
+                crate::display::sanitize_line(&own.phrase),
+                own.ticket_id
+            ));
+            return Ok(());
+        }
+        let Some(followup) = promise.cloned() else {
             let hint = self
                 .keymap
                 .key_for(
@@ -293,6 +314,40 @@ mod tests {
         assert!(app.open.as_ref().unwrap().followup.is_none());
         assert!(app.store.followups(true, Some(id)).unwrap().is_empty());
         assert_eq!(app.counts.followups_due, 0);
+    }
+
+    /// Issue #15 item 5: `W` on a hand-set to-do drafts no "taking longer than I
+    /// promised" reply (the customer was promised nothing), and a reply sent
+    /// afterwards leaves the to-do open.
+    #[test]
+    fn issue_15_item_5_w_is_offered_only_for_customer_promises() {
+        let (mut app, id) = console(None);
+        assert!(app.add_followup("1m call the bank").unwrap());
+        let own = app.open.as_ref().unwrap().followup.clone().unwrap();
+        assert_eq!(own.kind, FollowupKind::Manual);
+        update(&mut app, Action::StillWorkingReply);
+        assert!(app.composer.is_empty(), "{}", app.composer.text());
+        assert_ne!(app.focus, Focus::Composer);
+        let message = app.message.clone().unwrap().text;
+        assert!(message.contains("your own follow-up"), "{message}");
+        app.store
+            .add_message(
+                id,
+                &NewMessage {
+                    direction: Direction::Outbound,
+                    author: "Agent".into(),
+                    body: "Thanks, we are looking into it.".into(),
+                    sent_at: Some(now()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        app.open_ticket(id, false).unwrap();
+        assert_eq!(
+            app.open.as_ref().unwrap().followup.as_ref().map(|f| f.id),
+            Some(own.id),
+            "a reply does not end a hand-set follow-up"
+        );
     }
 
     #[test]
