@@ -448,14 +448,14 @@ fn the_earliest_of_several_promises_wins() {
 fn still_working_reply_speaks_the_customers_language_and_you() {
     use firstline::model::{Formality, Language};
     use firstline::sla::promises::still_working_reply;
-    let uk = still_working_reply(Language::Uk, Formality::Formal, Some("Олена"));
+    let uk = still_working_reply("Добрий день, Олено!", Language::Uk, Formality::Formal);
     assert!(
-        uk.starts_with("Вітаю, Олена!") && uk.contains("Ваше"),
+        uk.starts_with("Добрий день, Олено!\n\n") && uk.contains("Ваше"),
         "{uk}"
     );
-    let ru = still_working_reply(Language::Ru, Formality::Informal, None);
+    let ru = still_working_reply("Привет!", Language::Ru, Formality::Informal);
     assert!(ru.contains("твоём") && !ru.contains("Вашем"), "{ru}");
-    let en = still_working_reply(Language::En, Formality::Unknown, None);
+    let en = still_working_reply("Hi there,", Language::En, Formality::Unknown);
     assert!(en.contains("still working on it"), "{en}");
 }
 
@@ -1760,4 +1760,57 @@ fn issue_15_item_5_solving_settles_the_promise_and_asks_to_tell_the_customer() {
         .map(|d| d.followup.kind)
         .collect();
     assert_eq!(due, vec![FollowupKind::Manual], "the to-do is still due");
+}
+
+/// Issue #15 item 6: the "still working on it" reply greets through the one greeting
+/// path (the library's greeting, with the Ukrainian vocative: "Ігоре", not "Ігор")
+/// and needs no guess at the agent's grammatical gender ("обіцяв(-ла)", "обещал(а)").
+#[test]
+fn issue_15_item_6_still_working_reply_greets_in_the_vocative_without_a_gender_guess() {
+    let (_dir, db, config) = support::temp_paths();
+    let mut drafts = Vec::new();
+    for (from, body, promise) in [
+        (
+            "Ігор Петренко <igor@example.com>",
+            "Добрий день! Не можу увійти в кабінет, пишу вже вдруге. Допоможіть, будь ласка.",
+            "Перевіримо і напишемо Вам протягом години.",
+        ),
+        (
+            "Игорь Смирнов <igor@example.ru>",
+            "Здравствуйте! Не могу войти в личный кабинет, пишу уже второй раз. Помогите, пожалуйста.",
+            "Проверим и напишем Вам в течение часа.",
+        ),
+    ] {
+        let out = support::run_ok(support::cli(&db, &config).args([
+            "new", "--no-demo", "--from", from, "--subject", "Вхід", "--body", body,
+        ]));
+        let ticket = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        support::run_ok(support::cli(&db, &config).args(["reply", &ticket, "--body", promise]));
+        let listed = support::run_ok(support::cli(&db, &config).args(["followups", "--json"]));
+        let json: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+        let followup = json["followups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["ticket_id"].as_i64() == ticket.parse().ok())
+            .unwrap_or_else(|| panic!("no follow-up for ticket {ticket}: {json}"))["id"]
+            .to_string();
+        let draft = support::run_ok(support::cli(&db, &config).args(["followups", "--draft", &followup]));
+        drafts.push(String::from_utf8_lossy(&draft.stdout).to_string());
+    }
+    let (uk, ru) = (&drafts[0], &drafts[1]);
+    assert!(
+        uk.lines().next().unwrap_or_default().contains("Ігоре!"),
+        "{uk}"
+    );
+    assert!(
+        ru.lines().next().unwrap_or_default().contains("Игорь!"),
+        "{ru}"
+    );
+    for text in [uk, ru] {
+        assert!(
+            !text.contains("(-ла)") && !text.contains("(а)"),
+            "no guessed gender: {text}"
+        );
+    }
 }

@@ -94,13 +94,15 @@ pub fn run(ctx: &Context, args: FollowupArgs) -> Result<ExitCode> {
         }
         let ticket = store.ticket(f.ticket_id)?;
         let customer = store.customer(ticket.customer_id)?;
+        let greeting = crate::canned::greeting_line(
+            &store.canned_list()?,
+            &customer,
+            &ctx.config.agent,
+            Utc::now(),
+        );
         println!(
             "{}",
-            promises::still_working_reply(
-                customer.language,
-                customer.formality,
-                customer.first_name()
-            )
+            promises::still_working_reply(&greeting, customer.language, customer.formality)
         );
         return Ok(ExitCode::SUCCESS);
     }

@@ -134,7 +134,7 @@ static RULES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
             Rule::Within,
         ),
         r(
-            r"\b(?:за|протягом|впродовж|через)\s+(годину|хвилину|півгодини|добу)\b",
+            r"\b(?:за|протягом|впродовж|через)\s+(годину|години|хвилину|хвилини|півгодини|добу|доби)\b",
             Rule::Within,
         ),
         r(r"\bдо кінця (?:цього )?тижня\b", Rule::EndOfWeek),
@@ -539,37 +539,35 @@ pub fn owes_solved_notice(ticket: &Ticket, messages: &[Message], config: &SlaCon
             || extract_promise(&last.body, last.sent_at, config).is_some())
 }
 
-/// A ready "still working on it" reply for a follow-up that came due, in the
-/// customer's language and with their "you" (Ви/ти, Вы/ты).
-pub fn still_working_reply(
-    language: Language,
-    formality: Formality,
-    first_name: Option<&str>,
-) -> String {
+/// A ready "still working on it" reply for a customer promise that came due, in the
+/// customer's language and with their "you" (Ви/ти, Вы/ты), opened by `greeting`
+/// (`canned::greeting_line`, the one greeting of every generated reply). The wording
+/// needs no grammatical gender of the agent ("ніж ми обіцяли", "чем мы обещали").
+pub fn still_working_reply(greeting: &str, language: Language, formality: Formality) -> String {
     let informal = formality == Formality::Informal;
-    let name = first_name.map(|n| format!(", {n}")).unwrap_or_default();
-    match (language, informal) {
-        (Language::Uk, false) => format!(
-            "Вітаю{name}!\n\nКоротко про Ваше звернення: ми ще працюємо над ним і не забули про Вас. \
-             Рішення займає трохи більше часу, ніж я обіцяв(-ла). Щойно буде результат, одразу напишу."
-        ),
-        (Language::Uk, true) => format!(
-            "Привіт{name}!\n\nКоротко про твоє звернення: ми ще працюємо над ним і не забули про тебе. \
-             Рішення займає трохи більше часу, ніж я обіцяв(-ла). Щойно буде результат, одразу напишу."
-        ),
-        (Language::Ru, false) => format!(
-            "Здравствуйте{name}!\n\nКоротко о Вашем обращении: мы продолжаем над ним работать и не забыли о Вас. \
-             Решение занимает чуть больше времени, чем я обещал(а). Как только будет результат, сразу напишу."
-        ),
-        (Language::Ru, true) => format!(
-            "Привет{name}!\n\nКоротко о твоём обращении: мы продолжаем над ним работать и не забыли о тебе. \
-             Решение занимает чуть больше времени, чем я обещал(а). Как только будет результат, сразу напишу."
-        ),
-        _ => format!(
-            "Hello{name},\n\nA quick update on your request: we are still working on it and have not forgotten you. \
+    let body = match (language, informal) {
+        (Language::Uk, false) => {
+            "Коротко про Ваше звернення: ми ще працюємо над ним і не забули про Вас. \
+             Рішення займає трохи більше часу, ніж ми обіцяли. Щойно буде результат, одразу напишу."
+        }
+        (Language::Uk, true) => {
+            "Коротко про твоє звернення: ми ще працюємо над ним і не забули про тебе. \
+             Рішення займає трохи більше часу, ніж ми обіцяли. Щойно буде результат, одразу напишу."
+        }
+        (Language::Ru, false) => {
+            "Коротко о Вашем обращении: мы продолжаем над ним работать и не забыли о Вас. \
+             Решение занимает чуть больше времени, чем мы обещали. Как только будет результат, сразу напишу."
+        }
+        (Language::Ru, true) => {
+            "Коротко о твоём обращении: мы продолжаем над ним работать и не забыли о тебе. \
+             Решение занимает чуть больше времени, чем мы обещали. Как только будет результат, сразу напишу."
+        }
+        _ => {
+            "A quick update on your request: we are still working on it and have not forgotten you. \
              It is taking a little longer than I promised. I will write again as soon as it is solved."
-        ),
-    }
+        }
+    };
+    crate::canned::compose(greeting, body, "")
 }
 
 /// The meta key remembering the last reply the promise scan has read.
@@ -767,36 +765,33 @@ pub fn pending_promise<'a>(
 }
 
 /// A ready "it is solved" reply for a customer who last heard "we are still working
-/// on it", in their language and with their "you" (Ви/ти, Вы/ты).
-pub fn solved_notice_reply(
-    language: Language,
-    formality: Formality,
-    first_name: Option<&str>,
-) -> String {
+/// on it", in their language and with their "you" (Ви/ти, Вы/ты), opened by
+/// `greeting` (`canned::greeting_line`).
+pub fn solved_notice_reply(greeting: &str, language: Language, formality: Formality) -> String {
     let informal = formality == Formality::Informal;
-    let name = first_name.map(|n| format!(", {n}")).unwrap_or_default();
-    match (language, informal) {
-        (Language::Uk, false) => format!(
-            "Вітаю{name}!\n\nГарні новини: Ваше звернення вирішено. Дякую за терпіння! \
+    let body = match (language, informal) {
+        (Language::Uk, false) => {
+            "Гарні новини: Ваше звернення вирішено. Дякую за терпіння! \
              Якщо щось ще не так, просто дайте відповідь на цей лист."
-        ),
-        (Language::Uk, true) => format!(
-            "Привіт{name}!\n\nГарні новини: твоє звернення вирішено. Дякую за терпіння! \
+        }
+        (Language::Uk, true) => {
+            "Гарні новини: твоє звернення вирішено. Дякую за терпіння! \
              Якщо щось ще не так, просто відповідай на цей лист."
-        ),
-        (Language::Ru, false) => format!(
-            "Здравствуйте{name}!\n\nХорошие новости: Ваше обращение решено. Спасибо за терпение! \
+        }
+        (Language::Ru, false) => {
+            "Хорошие новости: Ваше обращение решено. Спасибо за терпение! \
              Если что-то ещё не так, просто ответьте на это письмо."
-        ),
-        (Language::Ru, true) => format!(
-            "Привет{name}!\n\nХорошие новости: твоё обращение решено. Спасибо за терпение! \
+        }
+        (Language::Ru, true) => {
+            "Хорошие новости: твоё обращение решено. Спасибо за терпение! \
              Если что-то ещё не так, просто ответь на это письмо."
-        ),
-        _ => format!(
-            "Hello{name},\n\nGood news: your request is solved. Thank you for your patience! \
+        }
+        _ => {
+            "Good news: your request is solved. Thank you for your patience! \
              If anything is still not right, just reply to this message."
-        ),
-    }
+        }
+    };
+    crate::canned::compose(greeting, body, "")
 }
 
 #[cfg(test)]
@@ -948,18 +943,15 @@ mod tests {
 
     #[test]
     fn solved_notice_reply_uses_the_customers_language_and_you() {
-        let uk = solved_notice_reply(Language::Uk, Formality::Informal, Some("Олено"));
+        let uk = solved_notice_reply("Привіт, Олено!", Language::Uk, Formality::Informal);
         assert!(
-            uk.starts_with("Привіт, Олено!") && uk.contains("твоє"),
+            uk.starts_with("Привіт, Олено!\n\n") && uk.contains("твоє"),
             "{uk}"
         );
-        let ru = solved_notice_reply(Language::Ru, Formality::Formal, None);
-        assert!(
-            ru.starts_with("Здравствуйте!") && ru.contains("Ваше"),
-            "{ru}"
-        );
-        let en = solved_notice_reply(Language::En, Formality::Unknown, Some("Sarah"));
-        assert!(en.starts_with("Hello, Sarah,"), "{en}");
+        let ru = solved_notice_reply("Здравствуйте!", Language::Ru, Formality::Formal);
+        assert!(ru.contains("Ваше"), "{ru}");
+        let en = solved_notice_reply("Hi Sarah,", Language::En, Formality::Unknown);
+        assert!(en.starts_with("Hi Sarah,\n\nGood news"), "{en}");
         for text in [&uk, &ru, &en] {
             assert!(extract_promise(text, now(), &SlaConfig::default()).is_none());
             assert!(

@@ -78,7 +78,8 @@ impl App {
             return Ok(());
         };
         let c = &open.detail.customer;
-        let text = promises::still_working_reply(c.language, c.formality, c.first_name());
+        let greeting = self.greeting_for(c)?;
+        let text = promises::still_working_reply(&greeting, c.language, c.formality);
         if self.prefill_reply(&text)? {
             self.info(format!(
                 "still-working reply for “{}” ({}) · edit, Ctrl-S sends",
@@ -122,11 +123,24 @@ impl App {
             return Ok(());
         };
         let c = &open.detail.customer;
-        let text = promises::solved_notice_reply(c.language, c.formality, c.first_name());
+        let greeting = self.greeting_for(c)?;
+        let text = promises::solved_notice_reply(&greeting, c.language, c.formality);
         if self.prefill_reply(&text)? {
             self.info(format!("tell #{id} it is solved · edit, Ctrl-S sends"));
         }
         Ok(())
+    }
+
+    /// The greeting line of a generated reply to `customer`, from the user's canned
+    /// library (the one greeting path, see `canned::greeting_line`).
+    fn greeting_for(&self, customer: &crate::model::Customer) -> Result<String, StoreError> {
+        let items = self.store.canned_list()?;
+        Ok(crate::canned::greeting_line(
+            &items,
+            customer,
+            &self.config.agent,
+            self.now(),
+        ))
     }
 
     /// Opens the reply composer with `text` when it is empty; a draft already
@@ -286,9 +300,9 @@ mod tests {
         assert_eq!(
             app.composer.text(),
             promises::still_working_reply(
+                "Hi Ivan,",
                 crate::model::Language::Other,
                 crate::model::Formality::Unknown,
-                Some("Ivan")
             )
         );
     }
