@@ -1814,3 +1814,47 @@ fn issue_15_item_6_still_working_reply_greets_in_the_vocative_without_a_gender_g
         );
     }
 }
+
+/// A promise recorded at send (issue #15 item 4) binds nothing once its reply is
+/// taken back within the undo window: the customer never got it.
+#[test]
+fn issue_15_item_4_an_undone_reply_leaves_no_promise_due() {
+    use firstline::config::Config;
+    use firstline::mail::{cancel_reply, queue_reply};
+    use firstline::model::{NewCustomer, NewMessage, NewTicket};
+    use firstline::sla::promises::{due_followups, followup_settled, record_reply_promise};
+    use firstline::store::Store;
+    let mut store = Store::open_in_memory().unwrap();
+    let mut cfg = Config::default();
+    cfg.mail.undo_seconds = 600;
+    let id = store
+        .create_ticket(&NewTicket {
+            subject: "Refund".into(),
+            customer: NewCustomer {
+                name: "Ann".into(),
+                email: Some("ann@example.com".into()),
+                ..Default::default()
+            },
+            channel: Channel::Email,
+            priority: Priority::Normal,
+            status: Status::Open,
+            tags: vec![],
+            first_message: NewMessage {
+                body: "Where is my refund?".into(),
+                sent_at: Some(Utc::now() - Duration::hours(3)),
+                ..Default::default()
+            },
+        })
+        .unwrap();
+    let reply = queue_reply(&mut store, &cfg, id, "I will check within 5 minutes.").unwrap();
+    record_reply_promise(&mut store, &cfg.sla, id, reply).unwrap();
+    assert_eq!(store.followups(true, Some(id)).unwrap().len(), 1);
+    assert!(cancel_reply(&mut store, reply).unwrap());
+    let ticket = store.ticket(id).unwrap();
+    let messages = store.messages(id).unwrap();
+    for f in store.followups(true, Some(id)).unwrap() {
+        assert!(followup_settled(&f, &ticket, &messages), "{f:?}");
+    }
+    let later = Utc::now() + Duration::minutes(10);
+    assert!(due_followups(&store, &cfg.sla, later).unwrap().is_empty());
+}
