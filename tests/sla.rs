@@ -1858,3 +1858,25 @@ fn issue_15_item_4_an_undone_reply_leaves_no_promise_due() {
     let later = Utc::now() + Duration::minutes(10);
     assert!(due_followups(&store, &cfg.sla, later).unwrap().is_empty());
 }
+
+/// Cut-off and odd text around day and time words never panics the reader (byte
+/// slicing around matches, a bare hour at the very end, a dot after an hour).
+#[test]
+fn issue_15_item_3_truncated_and_odd_phrases_never_panic() {
+    let cfg = office("Europe/Kyiv");
+    let sent = kyiv(2026, 11, 25, 10, 0);
+    let texts = [
+        "Напишу Вам завтра до 12:00. Передзвоню сьогодні до 15.",
+        "I'll get back to you tomorrow by noon, or by Friday at 3pm…",
+        "Ответим в пятницу до обеда! Сделаем послезавтра к 15:00?",
+        "Зателефоную в понеділок о 14:00 😀 до 15.х до 15.5 до 1",
+    ];
+    for text in texts {
+        for (cut, _) in text.char_indices() {
+            let part = &text[..cut];
+            let _ = extract_promise(part, sent, &cfg);
+            let _ = sla::parse_snooze(part, sent, &cfg);
+            let _ = extract_promise(&text[cut..], sent, &cfg);
+        }
+    }
+}
