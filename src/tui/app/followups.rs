@@ -364,6 +364,23 @@ mod tests {
         );
     }
 
+    /// Issue #15 item 4: a reply sent from the console has its promise recorded by
+    /// the time the send returns (the console did before too, through its recount's
+    /// scan; it now makes the same call `firstline reply` makes). Pins the console
+    /// side of "one code path for every way a reply is sent".
+    #[test]
+    fn issue_15_item_4_console_send_records_the_promise_at_once() {
+        let (mut app, id) = console(None);
+        app.compose(ComposeMode::Reply).unwrap();
+        app.composer
+            .set_text("Thanks, Ivan. I'll get back to you tomorrow by noon.");
+        app.send(true).unwrap();
+        let open = app.store.followups(true, Some(id)).unwrap();
+        assert_eq!(open.len(), 1, "{open:?}");
+        assert_eq!(open[0].kind, FollowupKind::Promise);
+        assert_eq!(open[0].phrase, "tomorrow by noon");
+    }
+
     #[test]
     fn add_followup_action_asks_for_the_time() {
         let (mut app, _) = console(None);
