@@ -448,14 +448,14 @@ fn the_earliest_of_several_promises_wins() {
 fn still_working_reply_speaks_the_customers_language_and_you() {
     use firstline::model::{Formality, Language};
     use firstline::sla::promises::still_working_reply;
-    let uk = still_working_reply(Language::Uk, Formality::Formal, Some("Олена"));
+    let uk = still_working_reply("Добрий день, Олено!", Language::Uk, Formality::Formal);
     assert!(
-        uk.starts_with("Вітаю, Олена!") && uk.contains("Ваше"),
+        uk.starts_with("Добрий день, Олено!\n\n") && uk.contains("Ваше"),
         "{uk}"
     );
-    let ru = still_working_reply(Language::Ru, Formality::Informal, None);
+    let ru = still_working_reply("Привет!", Language::Ru, Formality::Informal);
     assert!(ru.contains("твоём") && !ru.contains("Вашем"), "{ru}");
-    let en = still_working_reply(Language::En, Formality::Unknown, None);
+    let en = still_working_reply("Hi there,", Language::En, Formality::Unknown);
     assert!(en.contains("still working on it"), "{en}");
 }
 
@@ -1766,5 +1766,458 @@ mod issue15_logged_calls {
         let followups = store.followups(true, Some(id)).unwrap();
         assert_eq!(followups.len(), 1, "{followups:?}");
         assert_eq!(followups[0].due_at, kyiv(2026, 11, 27, 10, 0));
+    }
+}
+
+// ---- issue #15: promises are read right and kept apart --------------------------
+
+/// Issue #15 item 3: a day and a time of day compose ("tomorrow by noon", "завтра до
+/// 12:00", "к полудню", "до 15") in all three languages, and a time phrase without a
+/// commitment ("воно діє 24 години", "оформлено сьогодні") is no promise (#20).
+/// Sent Wednesday 2026-11-25 10:00 in Kyiv, office hours 09:00-18:00 Mon-Fri.
+#[test]
+fn issue_15_item_3_days_and_times_of_day_compose_and_only_commitments_promise() {
+    let cfg = office("Europe/Kyiv");
+    let sent = kyiv(2026, 11, 25, 10, 0);
+    let cases: [(&str, Option<DateTime<Utc>>); 26] = [
+        // English.
+        (
+            "I'll get back to you tomorrow by noon.",
+            Some(kyiv(2026, 11, 26, 12, 0)),
+        ),
+        (
+            "I will reply by noon tomorrow.",
+            Some(kyiv(2026, 11, 26, 12, 0)),
+        ),
+        (
+            "We'll have it fixed by Friday at 3pm.",
+            Some(kyiv(2026, 11, 27, 15, 0)),
+        ),
+        ("I'll call you at midday.", Some(kyiv(2026, 11, 25, 12, 0))),
+        ("I will confirm by 5pm.", Some(kyiv(2026, 11, 25, 17, 0))),
+        (
+            "You will hear from me tomorrow.",
+            Some(kyiv(2026, 11, 26, 18, 0)),
+        ),
+        (
+            "I'll call you on Monday at 9:30am.",
+            Some(kyiv(2026, 11, 30, 9, 30)),
+        ),
+        // Ukrainian.
+        (
+            "Напишу Вам завтра до 12:00.",
+            Some(kyiv(2026, 11, 26, 12, 0)),
+        ),
+        (
+            "Відповімо завтра до обіду.",
+            Some(kyiv(2026, 11, 26, 12, 0)),
+        ),
+        (
+            "Передзвоню сьогодні до 15.",
+            Some(kyiv(2026, 11, 25, 15, 0)),
+        ),
+        (
+            "Надішлю до п'ятниці, до 12.00.",
+            Some(kyiv(2026, 11, 27, 12, 0)),
+        ),
+        (
+            "Перевіримо і напишемо післязавтра о 10:00.",
+            Some(kyiv(2026, 11, 27, 10, 0)),
+        ),
+        (
+            "Зателефоную в понеділок о 14:00.",
+            Some(kyiv(2026, 11, 30, 14, 0)),
+        ),
+        // Russian.
+        ("Напишу завтра к полудню.", Some(kyiv(2026, 11, 26, 12, 0))),
+        (
+            "Сделаем послезавтра к 15:00.",
+            Some(kyiv(2026, 11, 27, 15, 0)),
+        ),
+        ("Перезвоню в 16:30.", Some(kyiv(2026, 11, 25, 16, 30))),
+        (
+            "Ответим в пятницу до обеда.",
+            Some(kyiv(2026, 11, 27, 12, 0)),
+        ),
+        (
+            "Проверю завтра до 15 часов.",
+            Some(kyiv(2026, 11, 26, 15, 0)),
+        ),
+        // Time phrases that promise nothing (#20).
+        ("Воно діє 24 години.", None),
+        ("Посилання для входу діє протягом 24 годин.", None),
+        ("Замовлення оформлено сьогодні до 12:00.", None),
+        ("The code expires in 24 hours.", None),
+        ("Працюємо до 18:00, у суботу до 15.", None),
+        ("Ми отримали оплату до 15 листопада.", None),
+        ("Ссылка действует в течение суток.", None),
+        ("Заказ оформлен сегодня к 12:00.", None),
+    ];
+    let mut wrong = Vec::new();
+    for (text, want) in cases {
+        let got = extract_promise(text, sent, &cfg);
+        if let Some(p) = &got {
+            assert_eq!(&text[p.span.clone()], p.phrase, "span points at the phrase");
+        }
+        let got_due = got.as_ref().map(|p| p.due.with_timezone(&Kyiv));
+        if got_due != want.map(|w| w.with_timezone(&Kyiv)) {
+            wrong.push(format!(
+                "{text:?}: got {:?} ({:?}), want {:?}",
+                got_due.map(|d| d.format("%a %d %H:%M").to_string()),
+                got.map(|p| p.phrase),
+                want.map(|w| w.with_timezone(&Kyiv).format("%a %d %H:%M").to_string())
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "misread:\n{}", wrong.join("\n"));
+}
+
+/// Issue #15 item 3: snooze and promises read day and time words with the same
+/// reader, so "завтра 12:00" and "tomorrow noon" are one moment wherever typed.
+#[test]
+fn issue_15_item_3_snooze_reads_the_same_days_and_times_as_promises() {
+    let cfg = office("Europe/Kyiv");
+    let now = kyiv(2026, 11, 25, 10, 0);
+    for (text, want) in [
+        ("завтра 12:00", kyiv(2026, 11, 26, 12, 0)),
+        ("tomorrow noon", kyiv(2026, 11, 26, 12, 0)),
+        ("пʼятниця обід", kyiv(2026, 11, 27, 12, 0)),
+        ("fri 5pm", kyiv(2026, 11, 27, 17, 0)),
+        ("day after tomorrow 10:00", kyiv(2026, 11, 27, 10, 0)),
+    ] {
+        assert_eq!(sla::parse_snooze(text, now, &cfg), Some(want), "{text}");
+    }
+    assert_eq!(
+        extract_promise("Напишу завтра о 12:00.", now, &cfg).map(|p| p.due),
+        sla::parse_snooze("завтра 12:00", now, &cfg)
+    );
+}
+
+/// Issue #15 item 4: `firstline reply` records the promise at once, on an e-mail
+/// ticket (queued in the outbox) as on a chat one (recorded without), through the one
+/// call every sender makes; no later scan is needed for the follow-up to exist.
+#[test]
+fn issue_15_item_4_cli_reply_records_its_promise_on_email_and_chat_tickets() {
+    use firstline::store::{FollowupKind, Store};
+    let (_dir, db, config) = support::temp_paths();
+    let mut ids = Vec::new();
+    for (from, channel) in [("Ann <ann@example.com>", "email"), ("Bob", "chat")] {
+        let out = support::run_ok(support::cli(&db, &config).args([
+            "new",
+            "--no-demo",
+            "--from",
+            from,
+            "--channel",
+            channel,
+            "--subject",
+            "Refund",
+            "--body",
+            "Where is my refund?",
+        ]));
+        ids.push(String::from_utf8_lossy(&out.stdout).trim().to_string());
+    }
+    for id in &ids {
+        support::run_ok(support::cli(&db, &config).args([
+            "reply",
+            id,
+            "--body",
+            "Thanks for waiting. I'll get back to you tomorrow by noon.",
+        ]));
+    }
+    let store = Store::open(&db).unwrap();
+    for id in &ids {
+        let ticket: i64 = id.parse().unwrap();
+        let reply = store
+            .messages(ticket)
+            .unwrap()
+            .into_iter()
+            .find(|m| m.direction == Direction::Outbound)
+            .expect("the reply is in the thread");
+        let open = store.followups(true, Some(ticket)).unwrap();
+        assert_eq!(open.len(), 1, "ticket {id}: {open:?}");
+        let f = &open[0];
+        assert_eq!(f.kind, FollowupKind::Promise);
+        assert_eq!(f.phrase, "tomorrow by noon");
+        assert_eq!(f.message_id, Some(reply.id));
+        let noon_next_day = (reply.sent_at.date_naive() + Duration::days(1))
+            .and_hms_opt(12, 0, 0)
+            .unwrap()
+            .and_utc();
+        assert_eq!(f.due_at, noon_next_day, "ticket {id}");
+    }
+}
+
+/// Issue #15 item 5: a later reply settles the customer promise it answers, never a
+/// follow-up set by hand ("1m call the bank"), which ends only when marked done.
+#[test]
+fn issue_15_item_5_a_reply_settles_customer_promises_not_hand_set_followups() {
+    use firstline::model::{NewCustomer, NewMessage, NewTicket};
+    use firstline::sla::promises::{followup_settled, record_reply_promise};
+    use firstline::store::{FollowupKind, NewFollowup, Store};
+    let mut store = Store::open_in_memory().unwrap();
+    let cfg = SlaConfig::default();
+    let now = Utc::now();
+    let id = store
+        .create_ticket(&NewTicket {
+            subject: "Refund".into(),
+            customer: NewCustomer {
+                name: "Ann".into(),
+                email: Some("ann@example.com".into()),
+                ..Default::default()
+            },
+            channel: Channel::Email,
+            priority: Priority::Normal,
+            status: Status::Open,
+            tags: vec![],
+            first_message: NewMessage {
+                body: "Where is my refund?".into(),
+                sent_at: Some(now - Duration::hours(3)),
+                ..Default::default()
+            },
+        })
+        .unwrap();
+    let reply = |store: &mut Store, at: DateTime<Utc>, body: &str| {
+        store
+            .add_message(
+                id,
+                &NewMessage {
+                    direction: Direction::Outbound,
+                    body: body.into(),
+                    sent_at: Some(at),
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+    };
+    store
+        .create_followup(&NewFollowup {
+            ticket_id: id,
+            kind: FollowupKind::Manual,
+            due_at: now + Duration::minutes(1),
+            phrase: "call the bank".into(),
+            message_id: None,
+        })
+        .unwrap();
+    let promised = reply(
+        &mut store,
+        now - Duration::hours(2),
+        "I'll check with the bank within an hour.",
+    );
+    record_reply_promise(&mut store, &cfg, id, promised).unwrap();
+    // Sent after both follow-ups were recorded (their created_at is the real now).
+    reply(
+        &mut store,
+        Utc::now() + Duration::minutes(1),
+        "The bank confirmed; the refund is on its way.",
+    );
+    let ticket = store.ticket(id).unwrap();
+    let messages = store.messages(id).unwrap();
+    let open = store.followups(true, Some(id)).unwrap();
+    let settled: Vec<(FollowupKind, bool)> = open
+        .iter()
+        .map(|f| (f.kind, followup_settled(f, &ticket, &messages)))
+        .collect();
+    assert_eq!(
+        settled,
+        vec![(FollowupKind::Promise, true), (FollowupKind::Manual, false)],
+        "{open:?}"
+    );
+}
+
+/// Issue #15 item 5: solving a ticket settles its customer promise (no more "you
+/// promised" due on a solved ticket) and asks to tell the customer it is solved; a
+/// hand-set to-do on it stays due until marked done.
+#[test]
+fn issue_15_item_5_solving_settles_the_promise_and_asks_to_tell_the_customer() {
+    use firstline::model::{NewCustomer, NewMessage, NewTicket, TicketChange};
+    use firstline::sla::promises::{
+        due_followups, followup_settled, owes_solved_notice, record_reply_promise,
+    };
+    use firstline::store::{FollowupKind, NewFollowup, Store};
+    let mut store = Store::open_in_memory().unwrap();
+    let cfg = SlaConfig::default();
+    let now = Utc::now();
+    let id = store
+        .create_ticket(&NewTicket {
+            subject: "Refund".into(),
+            customer: NewCustomer {
+                name: "Ann".into(),
+                email: Some("ann@example.com".into()),
+                ..Default::default()
+            },
+            channel: Channel::Email,
+            priority: Priority::Normal,
+            status: Status::Open,
+            tags: vec![],
+            first_message: NewMessage {
+                body: "Where is my refund?".into(),
+                sent_at: Some(now - Duration::hours(3)),
+                ..Default::default()
+            },
+        })
+        .unwrap();
+    let promised = store
+        .add_message(
+            id,
+            &NewMessage {
+                direction: Direction::Outbound,
+                body: "I will check with the bank within an hour.".into(),
+                sent_at: Some(now - Duration::hours(2)),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    record_reply_promise(&mut store, &cfg, id, promised).unwrap();
+    store
+        .create_followup(&NewFollowup {
+            ticket_id: id,
+            kind: FollowupKind::Manual,
+            due_at: now - Duration::minutes(5),
+            phrase: "call the bank".into(),
+            message_id: None,
+        })
+        .unwrap();
+    let solved = store
+        .change_ticket(id, &TicketChange::Status(Status::Solved), None)
+        .unwrap();
+    let messages = store.messages(id).unwrap();
+    let promise = store
+        .followups(true, Some(id))
+        .unwrap()
+        .into_iter()
+        .find(|f| f.kind == FollowupKind::Promise)
+        .expect("the promise was recorded");
+    assert!(
+        followup_settled(&promise, &solved, &messages),
+        "solving settles the promise"
+    );
+    assert!(
+        owes_solved_notice(&solved, &messages, &cfg),
+        "and asks to tell the customer"
+    );
+    let due: Vec<FollowupKind> = due_followups(&store, &cfg, now)
+        .unwrap()
+        .into_iter()
+        .map(|d| d.followup.kind)
+        .collect();
+    assert_eq!(due, vec![FollowupKind::Manual], "the to-do is still due");
+}
+
+/// Issue #15 item 6: the "still working on it" reply greets through the one greeting
+/// path (the library's greeting, with the Ukrainian vocative: "Ігоре", not "Ігор")
+/// and needs no guess at the agent's grammatical gender ("обіцяв(-ла)", "обещал(а)").
+#[test]
+fn issue_15_item_6_still_working_reply_greets_in_the_vocative_without_a_gender_guess() {
+    let (_dir, db, config) = support::temp_paths();
+    let mut drafts = Vec::new();
+    for (from, body, promise) in [
+        (
+            "Ігор Петренко <igor@example.com>",
+            "Добрий день! Не можу увійти в кабінет, пишу вже вдруге. Допоможіть, будь ласка.",
+            "Перевіримо і напишемо Вам протягом години.",
+        ),
+        (
+            "Игорь Смирнов <igor@example.ru>",
+            "Здравствуйте! Не могу войти в личный кабинет, пишу уже второй раз. Помогите, пожалуйста.",
+            "Проверим и напишем Вам в течение часа.",
+        ),
+    ] {
+        let out = support::run_ok(support::cli(&db, &config).args([
+            "new", "--no-demo", "--from", from, "--subject", "Вхід", "--body", body,
+        ]));
+        let ticket = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        support::run_ok(support::cli(&db, &config).args(["reply", &ticket, "--body", promise]));
+        let listed = support::run_ok(support::cli(&db, &config).args(["followups", "--json"]));
+        let json: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+        let followup = json["followups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["ticket_id"].as_i64() == ticket.parse().ok())
+            .unwrap_or_else(|| panic!("no follow-up for ticket {ticket}: {json}"))["id"]
+            .to_string();
+        let draft = support::run_ok(support::cli(&db, &config).args(["followups", "--draft", &followup]));
+        drafts.push(String::from_utf8_lossy(&draft.stdout).to_string());
+    }
+    let (uk, ru) = (&drafts[0], &drafts[1]);
+    assert!(
+        uk.lines().next().unwrap_or_default().contains("Ігоре!"),
+        "{uk}"
+    );
+    assert!(
+        ru.lines().next().unwrap_or_default().contains("Игорь!"),
+        "{ru}"
+    );
+    for text in [uk, ru] {
+        assert!(
+            !text.contains("(-ла)") && !text.contains("(а)"),
+            "no guessed gender: {text}"
+        );
+    }
+}
+
+/// A promise recorded at send (issue #15 item 4) binds nothing once its reply is
+/// taken back within the undo window: the customer never got it.
+#[test]
+fn issue_15_item_4_an_undone_reply_leaves_no_promise_due() {
+    use firstline::config::Config;
+    use firstline::mail::{cancel_reply, queue_reply};
+    use firstline::model::{NewCustomer, NewMessage, NewTicket};
+    use firstline::sla::promises::{due_followups, followup_settled, record_reply_promise};
+    use firstline::store::Store;
+    let mut store = Store::open_in_memory().unwrap();
+    let mut cfg = Config::default();
+    cfg.mail.undo_seconds = 600;
+    let id = store
+        .create_ticket(&NewTicket {
+            subject: "Refund".into(),
+            customer: NewCustomer {
+                name: "Ann".into(),
+                email: Some("ann@example.com".into()),
+                ..Default::default()
+            },
+            channel: Channel::Email,
+            priority: Priority::Normal,
+            status: Status::Open,
+            tags: vec![],
+            first_message: NewMessage {
+                body: "Where is my refund?".into(),
+                sent_at: Some(Utc::now() - Duration::hours(3)),
+                ..Default::default()
+            },
+        })
+        .unwrap();
+    let reply = queue_reply(&mut store, &cfg, id, "I will check within 5 minutes.").unwrap();
+    record_reply_promise(&mut store, &cfg.sla, id, reply).unwrap();
+    assert_eq!(store.followups(true, Some(id)).unwrap().len(), 1);
+    assert!(cancel_reply(&mut store, reply).unwrap());
+    let ticket = store.ticket(id).unwrap();
+    let messages = store.messages(id).unwrap();
+    for f in store.followups(true, Some(id)).unwrap() {
+        assert!(followup_settled(&f, &ticket, &messages), "{f:?}");
+    }
+    let later = Utc::now() + Duration::minutes(10);
+    assert!(due_followups(&store, &cfg.sla, later).unwrap().is_empty());
+}
+
+/// Cut-off and odd text around day and time words never panics the reader (byte
+/// slicing around matches, a bare hour at the very end, a dot after an hour).
+#[test]
+fn issue_15_item_3_truncated_and_odd_phrases_never_panic() {
+    let cfg = office("Europe/Kyiv");
+    let sent = kyiv(2026, 11, 25, 10, 0);
+    let texts = [
+        "Напишу Вам завтра до 12:00. Передзвоню сьогодні до 15.",
+        "I'll get back to you tomorrow by noon, or by Friday at 3pm…",
+        "Ответим в пятницу до обеда! Сделаем послезавтра к 15:00?",
+        "Зателефоную в понеділок о 14:00 😀 до 15.х до 15.5 до 1",
+    ];
+    for text in texts {
+        for (cut, _) in text.char_indices() {
+            let part = &text[..cut];
+            let _ = extract_promise(part, sent, &cfg);
+            let _ = sla::parse_snooze(part, sent, &cfg);
+            let _ = extract_promise(&text[cut..], sent, &cfg);
+        }
     }
 }

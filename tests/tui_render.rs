@@ -1893,8 +1893,8 @@ mod followups {
         assert_eq!(app.composer.mode, ComposeMode::Reply);
         assert_eq!(
             app.composer.text(),
-            "Вітаю, Sarah!\n\nКоротко про Ваше звернення: ми ще працюємо над ним і не забули \
-             про Вас. Рішення займає трохи більше часу, ніж я обіцяв(-ла). Щойно буде \
+            "Добрий день, Sarah!\n\nКоротко про Ваше звернення: ми ще працюємо над ним і не \
+             забули про Вас. Рішення займає трохи більше часу, ніж ми обіцяли. Щойно буде \
              результат, одразу напишу."
         );
         press(&mut app, "ctrl-s");
@@ -1903,7 +1903,11 @@ mod followups {
         }
         let last = app.store.messages(id).unwrap().pop().unwrap();
         assert_eq!(last.direction, Direction::Outbound);
-        assert!(last.body.starts_with("Вітаю, Sarah!"), "{}", last.body);
+        assert!(
+            last.body.starts_with("Добрий день, Sarah!"),
+            "{}",
+            last.body
+        );
         // Settled by the later reply (the rule `followups` uses), not marked done:
         // unsending the reply would bring it back.
         assert_eq!(app.counts.followups_due, 0);

@@ -6,6 +6,7 @@
 //! methods (`ensure_starter`, `suggest`). No terminal I/O: the TUI and CLI show results.
 
 mod compose;
+mod greeting;
 mod library;
 mod pick;
 mod render;
@@ -18,6 +19,7 @@ use crate::config::AgentConfig;
 use crate::model::{CannedResponse, Customer, Language, Ticket};
 
 pub use compose::{compose, full_template, greeting_for, signoff_for};
+pub use greeting::greeting_line;
 pub use library::{
     duplicate, edit_document, from_toml, import, parse_edit_document, to_toml, valid_slug,
     was_edited, ImportReport, LibraryFile,

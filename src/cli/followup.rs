@@ -89,15 +89,20 @@ pub fn run(ctx: &Context, args: FollowupArgs) -> Result<ExitCode> {
             .into_iter()
             .find(|f| f.id == id)
             .ok_or_else(|| user_error(format!("follow-up {id} not found")))?;
+        if f.kind != crate::store::FollowupKind::Promise {
+            return Err(user_error(format!("follow-up {id} is your own to-do, not a promise to the customer; mark it done with --done {id}")));
+        }
         let ticket = store.ticket(f.ticket_id)?;
         let customer = store.customer(ticket.customer_id)?;
+        let greeting = crate::canned::greeting_line(
+            &store.canned_list()?,
+            &customer,
+            &ctx.config.agent,
+            Utc::now(),
+        );
         println!(
             "{}",
-            promises::still_working_reply(
-                customer.language,
-                customer.formality,
-                customer.first_name()
-            )
+            promises::still_working_reply(&greeting, customer.language, customer.formality)
         );
         return Ok(ExitCode::SUCCESS);
     }

@@ -370,6 +370,7 @@ pub fn reply(ctx: &Context, args: ReplyArgs) -> Result<()> {
         return Err(user_error("the reply is empty; nothing recorded"));
     }
     let id = crate::mail::queue_reply(&mut store, &ctx.config, args.id, &body)?;
+    crate::sla::promises::record_reply_promise(&mut store, &ctx.config.sla, args.id, id)?;
     if let Some(status) = args.status {
         store.change_ticket(args.id, &TicketChange::Status(status), None)?;
     }

@@ -3,14 +3,16 @@
 //! and the `[sla]` settings; the store never computes a deadline.
 //!
 //! Files: `business_hours` (working-time arithmetic), `calls` (logged phone calls and
-//! the follow-ups their notes promise), `clocks` (the three SLA clocks
-//! and warning marks), `ledger` (how each inbound message ended), `promises` (times
+//! the follow-ups their notes promise), `clocks` (the three SLA clocks and warning
+//! marks), `ledger` (how each inbound message ended), `phrases` (the one reader of day
+//! and time words), `promises` (times
 //! promised in sent replies, in en/uk/ru), `watch` (site availability checks).
 
 pub mod business_hours;
 pub mod calls;
 pub mod clocks;
 pub mod ledger;
+pub mod phrases;
 pub mod promises;
 pub mod watch;
 
@@ -21,7 +23,7 @@ pub use clocks::{
 pub use ledger::{ticket_ledger, unanswered, LedgerLine, LedgerState, Unanswered};
 pub use promises::{extract_promise, Promise};
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::config::SlaConfig;
@@ -131,50 +133,39 @@ pub fn human_duration(d: Duration) -> String {
     }
 }
 
-/// Reads a snooze time in the user's time zone: `tomorrow`, `tomorrow 9:00`,
-/// a weekday (`monday`, `mon 14:00`), a span (`30m`, `3h`, `2d`, `1w`), a date
-/// (`2026-12-01`) or date and time (`2026-12-01 09:00`, `2026-12-01T09:00`).
-/// A day without a time means the start of the working day (09:00).
+/// Reads a snooze time in the user's time zone: a span (`30m`, `3h`, `2d`, `1w`), a
+/// date and time (`2026-12-01T09:00`), or a day — `today`, `tomorrow`, `завтра`, a
+/// weekday (`mon`, `friday`, `пʼятниця`), a date (`2026-12-01`) — optionally followed
+/// by a time of day (`14:00`, `noon`, `5pm`, `обід`). Days and times are read by
+/// [`phrases`], the same reader promises use. A day without a time means the start
+/// of the working day (09:00).
 pub fn parse_snooze(text: &str, now: DateTime<Utc>, config: &SlaConfig) -> Option<DateTime<Utc>> {
     let tz = timezone(config);
     let text = text.trim().to_lowercase();
-    let mut words = text.split_whitespace();
-    let day_word = words.next()?;
-    let time_word = words.next();
-    if words.next().is_some() {
-        return None;
-    }
-    let time = match time_word {
-        Some(t) => Some(NaiveTime::parse_from_str(t, "%H:%M").ok()?),
-        None => None,
-    };
-    if let Some(span) = parse_span(day_word) {
-        return time.is_none().then_some(now + span);
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if let [only] = words.as_slice() {
+        if let Some(span) = parse_span(only) {
+            return Some(now + span);
+        }
+        if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(only, "%Y-%m-%dt%H:%M") {
+            let at = tz.from_local_datetime(&dt).earliest()?.with_timezone(&Utc);
+            return (at > now).then_some(at);
+        }
     }
     let today = now.with_timezone(&tz).date_naive();
-    let day = if let Ok(d) = NaiveDate::parse_from_str(day_word, "%Y-%m-%d") {
-        d
-    } else if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(day_word, "%Y-%m-%dt%H:%M") {
-        return tz
-            .from_local_datetime(&dt)
-            .earliest()
-            .map(|t| t.with_timezone(&Utc));
-    } else {
-        match day_word {
-            "today" => today,
-            "tomorrow" | "завтра" => today + Duration::days(1),
-            other => {
-                let wd = parse_weekday(other)?;
-                let ahead = (7 + wd.num_days_from_monday() as i64
-                    - today.weekday().num_days_from_monday() as i64
-                    - 1)
-                    % 7
-                    + 1;
-                today + Duration::days(ahead)
-            }
-        }
-    };
-    let time = time.unwrap_or(NaiveTime::from_hms_opt(9, 0, 0)?);
+    let (day, time) = (1..=words.len()).rev().find_map(|split| {
+        let (day_words, time_words) = words.split_at(split);
+        let day_text = day_words.join(" ");
+        let day = NaiveDate::parse_from_str(&day_text, "%Y-%m-%d")
+            .ok()
+            .or_else(|| phrases::day(&day_text).map(|d| d.date_from(today)))?;
+        let time = if time_words.is_empty() {
+            NaiveTime::from_hms_opt(9, 0, 0)?
+        } else {
+            phrases::time_of_day(&time_words.join(" "))?
+        };
+        Some((day, time))
+    })?;
     let at = tz
         .from_local_datetime(&day.and_time(time))
         .earliest()?
@@ -191,19 +182,6 @@ fn parse_span(word: &str) -> Option<Duration> {
         "h" => Duration::hours(n),
         "d" => Duration::days(n),
         "w" => Duration::weeks(n),
-        _ => return None,
-    })
-}
-
-fn parse_weekday(word: &str) -> Option<Weekday> {
-    Some(match word {
-        "mon" | "monday" => Weekday::Mon,
-        "tue" | "tuesday" => Weekday::Tue,
-        "wed" | "wednesday" => Weekday::Wed,
-        "thu" | "thursday" => Weekday::Thu,
-        "fri" | "friday" => Weekday::Fri,
-        "sat" | "saturday" => Weekday::Sat,
-        "sun" | "sunday" => Weekday::Sun,
         _ => return None,
     })
 }

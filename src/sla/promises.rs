@@ -4,17 +4,24 @@
 //! The seed's "show initiative" rule, made mechanical. Pure text and time functions.
 //!
 //! Only forms that clearly point forward are read: "today" alone ("we received it
-//! today") is not a promise, "later today" is. Quoted text is the customer's words and
+//! today") is not a promise, "later today" is; and a time phrase is a promise only in
+//! a sentence that commits to something ahead ("I'll", "we will", "напишу",
+//! "повернемо", "ответим", "you will get"): "воно діє 24 години" and "оформлено
+//! сьогодні до 12:00" describe, they do not promise. A day and a time of day written
+//! together ("tomorrow by noon", "завтра до 12:00", "к 15:00 в пятницу") compose into
+//! one moment; day and time words are read by `super::phrases`, the reader snooze
+//! uses too. Quoted text is the customer's words and
 //! is skipped: `>` lines, "On … wrote:" / "… написал:" lines, and everything below an
 //! "Original Message" separator or an Outlook "From:/Sent:" block.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
 use regex::{Captures, Regex};
 use serde::Serialize;
 use std::ops::Range;
 use std::sync::LazyLock;
 
 use super::business_hours::BusinessCalendar;
+use super::phrases::{self, DayRef};
 use crate::config::SlaConfig;
 use crate::model::{Direction, Formality, Language, Message, Ticket};
 
@@ -45,13 +52,30 @@ enum Rule {
     EndOfWeek,
     /// End of the last working day of next week.
     NextWeek,
-    /// A clock time today (or tomorrow if already past), captures 1..3.
-    AtTime,
+    /// A time of day in capture 1 ("by noon", "до 12:00", "к полудню"): on the day
+    /// written beside it, else today (or tomorrow if already past).
+    TimeOfDay,
+    /// A bare hour after "до"/"к"/"о" in capture 1 ("до 15"), read only when no
+    /// unit or month follows it ("до 15 листопада" is a date, "до 15%" a number).
+    BareHour,
+}
+
+/// What one matched phrase says, before a day and a time beside it are composed.
+#[derive(Debug, Clone, Copy)]
+enum Piece {
+    /// A day: due at its end unless a time of day is written beside it.
+    Day(NaiveDate),
+    /// A time of day: on the day beside it, else the next such time.
+    Time(NaiveTime),
+    /// A moment already fixed (a span after sending, the end of a week).
+    Due(DateTime<Utc>),
 }
 
 const EN_DAYS: &str = "monday|tuesday|wednesday|thursday|friday|saturday|sunday";
 const UK_DAYS_GEN: &str = "понеділка|вівторка|середи|четверга|п['’ʼ]?ятниці|суботи|неділі";
 const RU_DAYS_GEN: &str = "понедельника|вторника|среды|четверга|пятницы|субботы|воскресенья";
+const UK_DAYS_ACC: &str = "понеділок|вівторок|середу|четвер|п['’ʼ]?ятницю|суботу|неділю";
+const RU_DAYS_ACC: &str = "понедельник|вторник|среду|четверг|пятницу|субботу|воскресенье";
 const EN_NUM: &str = r"an?|one|two|three|four|five|six|ten|fifteen|twenty|thirty|forty[- ]five|a couple of|a few|\d{1,3}";
 const UK_NUM: &str = r"одну|один|дві|два|три|чотири|п['’ʼ]?ять|десять|п['’ʼ]?ятнадцять|двадцять|тридцять|пару|кілька|\d{1,3}";
 const RU_NUM: &str =
@@ -73,6 +97,7 @@ static RULES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
             ),
             Rule::Weekday,
         ),
+        r(&format!(r"\bon\s+({EN_DAYS})\b"), Rule::Weekday),
         r(
             &format!(
                 r"\b(?:within|in|in about|in the next)\s+({EN_NUM})\s+(minutes?|mins?|hours?|hrs?|days?|business days?|working days?)\b"
@@ -86,9 +111,10 @@ static RULES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
         ),
         r(r"\bnext week\b", Rule::NextWeek),
         r(
-            r"\b(?:by|before|until)\s+(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\b",
-            Rule::AtTime,
+            r"\b(?:by|before|until|till|at|around|no later than)\s+((?:12\s+)?(?:noon|midday)|\d{1,2}(?::\d{2})?\s*(?:am|pm)|\d{1,2}:\d{2})\b",
+            Rule::TimeOfDay,
         ),
+        r(r"\b((?:12\s+)?(?:noon|midday))\b", Rule::TimeOfDay),
         // Ukrainian.
         r(r"\bпіслязавтра\b", Rule::DaysAhead(2)),
         r(r"\bзавтра\b", Rule::DaysAhead(1)),
@@ -100,6 +126,7 @@ static RULES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
             &format!(r"\bдо\s+(?:цієї\s+|наступної\s+)?({UK_DAYS_GEN})\b"),
             Rule::Weekday,
         ),
+        r(&format!(r"\b(?:у|в)\s+({UK_DAYS_ACC})\b"), Rule::Weekday),
         r(
             &format!(
                 r"\b(?:за|протягом|впродовж|через)\s+({UK_NUM})\s+(хвилин[уи]?|годин[уи]?|дн[іяів]+|доби)\b"
@@ -107,7 +134,7 @@ static RULES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
             Rule::Within,
         ),
         r(
-            r"\b(?:за|протягом|впродовж|через)\s+(годину|хвилину|півгодини|добу)\b",
+            r"\b(?:за|протягом|впродовж|через)\s+(годину|години|хвилину|хвилини|півгодини|добу|доби)\b",
             Rule::Within,
         ),
         r(r"\bдо кінця (?:цього )?тижня\b", Rule::EndOfWeek),
@@ -115,7 +142,15 @@ static RULES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
             r"\bнаступного тижня\b|\bна наступному тижні\b",
             Rule::NextWeek,
         ),
-        r(r"\bдо\s+(\d{1,2}):(\d{2})()\b", Rule::AtTime),
+        r(
+            r"\b(?:до|о|об|не пізніше)\s+(\d{1,2}[:.]\d{2}|обіду|полудня)\b",
+            Rule::TimeOfDay,
+        ),
+        r(r"\b(опівдні)\b", Rule::TimeOfDay),
+        r(
+            r"\b(?:до|о|к)\s+(\d{1,2})(?:\s+(?:години|год|часов|часа|ч))?\b",
+            Rule::BareHour,
+        ),
         // Russian.
         r(r"\bпослезавтра\b", Rule::DaysAhead(2)),
         r(
@@ -126,6 +161,7 @@ static RULES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
             &format!(r"\bдо\s+(?:этой\s+|следующей\s+)?({RU_DAYS_GEN})\b"),
             Rule::Weekday,
         ),
+        r(&format!(r"\bво?\s+({RU_DAYS_ACC})\b"), Rule::Weekday),
         r(
             &format!(
                 r"\b(?:за|в течение|через|в пределах)\s+({RU_NUM})\s+(минут[уы]?|час[аов]*|дн[яей]+|суток)\b"
@@ -138,6 +174,10 @@ static RULES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
         ),
         r(r"\bдо конца (?:этой )?недели\b", Rule::EndOfWeek),
         r(r"\bна следующей неделе\b", Rule::NextWeek),
+        r(
+            r"\b(?:до|к|в|не позднее)\s+(\d{1,2}[:.]\d{2}|полудня|полудню|обеда|обеду)\b",
+            Rule::TimeOfDay,
+        ),
     ];
     rules.into_iter().filter_map(Result::ok).collect()
 });
@@ -185,32 +225,58 @@ pub fn own_lines(text: &str) -> Vec<(usize, &str)> {
 /// the working day.
 pub fn extract_promise(text: &str, sent_at: DateTime<Utc>, config: &SlaConfig) -> Option<Promise> {
     let calendar = BusinessCalendar::lenient(config);
-    let mut found: Vec<(Range<usize>, DateTime<Utc>)> = Vec::new();
+    let today = calendar.local_date(sent_at);
+    let mut found: Vec<(Range<usize>, Piece)> = Vec::new();
     for (start, line) in own_lines(text) {
         for (re, rule) in RULES.iter() {
             for caps in re.captures_iter(line) {
                 let Some(m) = caps.get(0) else { continue };
-                if followed_by_before(&line[m.end()..]) {
+                let rest = &line[m.end()..];
+                let span_rule = matches!(rule, Rule::Within | Rule::Fixed(_));
+                if (span_rule && followed_by_before(rest))
+                    || (matches!(rule, Rule::BareHour) && !ends_bare_hour(rest))
+                    || !commits(sentence_around(line, m.range()))
+                {
                     continue;
                 }
-                if let Some(due) = resolve(*rule, &caps, sent_at, &calendar) {
-                    found.push((start + m.start()..start + m.end(), due));
+                if let Some(piece) = resolve(*rule, &caps, sent_at, today, &calendar) {
+                    found.push((start + m.start()..start + m.end(), piece));
                 }
             }
         }
     }
     // Longest match wins where phrases overlap ("day after tomorrow" over "tomorrow").
     found.sort_by_key(|(span, _)| std::cmp::Reverse(span.len()));
-    let mut kept: Vec<(Range<usize>, DateTime<Utc>)> = Vec::new();
-    for (span, due) in found {
+    let mut kept: Vec<(Range<usize>, Piece)> = Vec::new();
+    for (span, piece) in found {
         if kept
             .iter()
             .all(|(k, _)| span.end <= k.start || span.start >= k.end)
         {
-            kept.push((span, due));
+            kept.push((span, piece));
         }
     }
-    kept.into_iter()
+    kept.sort_by_key(|(span, _)| span.start);
+    let mut moments: Vec<(Range<usize>, DateTime<Utc>)> = Vec::new();
+    let mut pieces = kept.into_iter().peekable();
+    while let Some((span, piece)) = pieces.next() {
+        let beside = pieces.peek().and_then(|(next, other)| {
+            let gap = text.get(span.end..next.start)?;
+            joins(gap)
+                .then(|| compose(piece, *other, &calendar))
+                .flatten()
+                .map(|due| (span.start..next.end, due))
+        });
+        match beside {
+            Some(moment) => {
+                pieces.next();
+                moments.push(moment);
+            }
+            None => moments.push((span, alone(piece, sent_at, today, &calendar))),
+        }
+    }
+    moments
+        .into_iter()
         .filter(|(_, due)| *due > sent_at)
         .min_by_key(|(span, due)| (*due, span.start))
         .map(|(span, due)| Promise {
@@ -220,7 +286,124 @@ pub fn extract_promise(text: &str, sent_at: DateTime<Utc>, config: &SlaConfig) -
         })
 }
 
-/// "за годину до відключення", "за час до": a time before something, not a promise.
+/// A day and a time of day written side by side, as one moment.
+fn compose(a: Piece, b: Piece, calendar: &BusinessCalendar) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Piece::Day(day), Piece::Time(time)) | (Piece::Time(time), Piece::Day(day)) => {
+            Some(calendar.to_utc(day.and_time(time)))
+        }
+        _ => None,
+    }
+}
+
+/// When a phrase with nothing beside it falls due.
+fn alone(
+    piece: Piece,
+    sent_at: DateTime<Utc>,
+    today: NaiveDate,
+    calendar: &BusinessCalendar,
+) -> DateTime<Utc> {
+    match piece {
+        Piece::Day(day) => calendar.end_of_day(day),
+        Piece::Time(time) => {
+            let at = calendar.to_utc(today.and_time(time));
+            if at > sent_at {
+                at
+            } else {
+                calendar.to_utc((today + Duration::days(1)).and_time(time))
+            }
+        }
+        Piece::Due(at) => at,
+    }
+}
+
+/// Whether the text between a day and a time joins them ("tomorrow by noon",
+/// "завтра, до 12:00", "Friday at 3pm", "noon on Friday").
+fn joins(gap: &str) -> bool {
+    let gap = gap.trim_matches(|c: char| c.is_whitespace() || c == ',');
+    matches!(
+        gap.to_lowercase().as_str(),
+        "" | "at" | "on" | "by" | "о" | "об" | "в" | "у" | "на" | "до" | "к"
+    )
+}
+
+/// Whether what follows a bare hour ("до 15") leaves it an hour: the end of the
+/// sentence or a clause, not a unit, a month, a number or a clock time going on.
+fn ends_bare_hour(rest: &str) -> bool {
+    let after = rest.trim_start();
+    match after.chars().next() {
+        None => true,
+        Some(':' | '.' | '%' | '-' | '/') => {
+            after.starts_with('.') && !after[1..].starts_with(|c: char| c.is_ascii_digit())
+        }
+        Some(c) => !c.is_alphanumeric() && !"$€₴₽".contains(c),
+    }
+}
+
+/// The sentence of `line` holding `span`: a promise's commitment must be in it.
+fn sentence_around(line: &str, span: Range<usize>) -> &str {
+    let Some(end_re) = SENTENCE_END.as_ref() else {
+        return line;
+    };
+    let start = end_re
+        .find_iter(&line[..span.start])
+        .last()
+        .map_or(0, |m| m.end());
+    let end = end_re
+        .find(&line[span.end..])
+        .map_or(line.len(), |m| span.end + m.start());
+    &line[start..end]
+}
+
+/// A sentence ends at `.`, `!`, `?` or `…` followed by a space or the line's end
+/// (so "12.00" and "5.30" stay inside).
+static SENTENCE_END: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"[.!?…]+(?:\s|$)").ok());
+
+/// Words that commit the writer to something ahead: an English future or undertaking;
+/// a Ukrainian or Russian first-person (or "you will get") future of the verbs
+/// support replies use, and the Ukrainian first person plural ending in general.
+static COMMITMENT: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    let patterns = [
+        r"\b(?:will|shall|won['’]t)\b|['’]ll\b|\bgoing to\b|\blet (?:me|us)\b|\bexpect\b|\bpromise\b|\b(?:i|we) can\b|\b(?:ships?|arrives?|goes out)\b",
+        r"\b\w{2,}(?:емо|имо|імо|ємо|їмо)(?:ся|сь)?\b",
+        r"\b(?:напишу|надішлю|відповім|перевірю|передзвоню|повернуся|повернусь|поверну|зроблю|виправлю|повідомлю|уточню|з['’ʼ]?ясую|дізнаюся|дізнаюсь|зв['’ʼ]?яжуся|зв['’ʼ]?яжусь|відправлю|зателефоную|подзвоню|підготую|оновлю|розберуся|розберусь|дам|буду|зможу|постараюся|постараюсь|спробую|обіцяю|гарантую|подивлюся|подивлюсь|гляну|вирішу|отримаєте|отримаєш|запрацює|надійде|прийде)\b",
+        r"\b(?:отвечу|ответим|напишу|напишем|проверю|проверим|перезвоню|перезвоним|вернусь|вернёмся|вернемся|верну|вернём|вернем|сделаю|сделаем|исправлю|исправим|сообщу|сообщим|уточню|уточним|выясню|выясним|свяжусь|свяжемся|отправлю|отправим|пришлю|пришлём|пришлем|подготовлю|подготовим|обновлю|обновим|разберусь|разберёмся|разберемся|дам|дадим|буду|будем|смогу|сможем|постараюсь|постараемся|попробую|попробуем|обещаю|гарантирую|посмотрю|посмотрим|решу|решим|получите|получишь|заработает|придёт|придет|поступит)\b",
+    ];
+    Regex::new(&format!("(?i){}", patterns.join("|"))).ok()
+});
+
+/// Present-tense first person plural that reports rather than commits ("дякуємо",
+/// "працюємо до 18:00" is opening hours).
+const NOT_COMMITMENTS: &[&str] = &[
+    "дякуємо",
+    "вибачаємо",
+    "перепрошуємо",
+    "працюємо",
+    "бачимо",
+    "маємо",
+    "знаємо",
+    "радимо",
+    "рекомендуємо",
+    "пропонуємо",
+    "нагадуємо",
+    "повідомляємо",
+    "розуміємо",
+    "отримали",
+];
+
+/// Whether `sentence` commits the writer to something ahead.
+fn commits(sentence: &str) -> bool {
+    COMMITMENT.as_ref().is_some_and(|re| {
+        re.find_iter(sentence).any(|m| {
+            let word = m.as_str().to_lowercase();
+            !NOT_COMMITMENTS.contains(&word.as_str())
+        })
+    })
+}
+
+/// "за годину до відключення", "за час до": a span before something, not a promise.
+/// (A day before "до" is not: "завтра до 12:00" is a day and a time.)
 fn followed_by_before(rest: &str) -> bool {
     let rest = rest.trim_start().to_lowercase();
     ["до ", "до\n", "before ", "ago", "назад", "тому"]
@@ -232,18 +415,17 @@ fn resolve(
     rule: Rule,
     caps: &Captures<'_>,
     sent_at: DateTime<Utc>,
+    today: NaiveDate,
     calendar: &BusinessCalendar,
-) -> Option<DateTime<Utc>> {
-    let today = calendar.local_date(sent_at);
-    match rule {
-        Rule::DaysAhead(n) => Some(calendar.end_of_day(today + Duration::days(n))),
+) -> Option<Piece> {
+    let due = match rule {
+        Rule::DaysAhead(n) => return Some(Piece::Day(DayRef::Ahead(n).date_from(today))),
         Rule::Weekday => {
-            let wd = weekday_from(caps.get(1)?.as_str())?;
-            let ahead = (7 + i64::from(wd.num_days_from_monday())
-                - i64::from(today.weekday().num_days_from_monday()))
-                % 7;
-            let ahead = if ahead == 0 { 7 } else { ahead };
-            Some(calendar.end_of_day(today + Duration::days(ahead)))
+            let wd = phrases::weekday(caps.get(1)?.as_str())?;
+            return Some(Piece::Day(DayRef::Next(wd).date_from(today)));
+        }
+        Rule::TimeOfDay | Rule::BareHour => {
+            return phrases::time_of_day(caps.get(1)?.as_str()).map(Piece::Time)
         }
         Rule::Within => {
             let (amount, unit) = match (caps.get(1), caps.get(2)) {
@@ -254,34 +436,16 @@ fn resolve(
             let minutes_per = unit_minutes(&unit)?;
             if minutes_per >= 24 * 60 {
                 let days = amount.ceil() as i64;
-                Some(calendar.end_of_day(today + Duration::days(days)))
+                calendar.end_of_day(today + Duration::days(days))
             } else {
-                Some(sent_at + Duration::minutes((amount * minutes_per as f64).round() as i64))
+                sent_at + Duration::minutes((amount * minutes_per as f64).round() as i64)
             }
         }
-        Rule::Fixed(minutes) => Some(sent_at + Duration::minutes(minutes)),
-        Rule::EndOfWeek => Some(calendar.end_of_day(last_working_day_of_week(calendar, today, 0))),
-        Rule::NextWeek => Some(calendar.end_of_day(last_working_day_of_week(calendar, today, 1))),
-        Rule::AtTime => {
-            let mut hour: u32 = caps.get(1)?.as_str().parse().ok()?;
-            let minute: u32 = caps.get(2).map_or(Some(0), |m| m.as_str().parse().ok())?;
-            match caps.get(3).map(|m| m.as_str().to_lowercase()).as_deref() {
-                Some("pm") if hour < 12 => hour += 12,
-                Some("am") if hour == 12 => hour = 0,
-                Some("am" | "pm") => {}
-                // A bare "by 5" is too vague (a date? a count?); "до 17:00" has minutes.
-                _ if caps.get(2).is_none() => return None,
-                _ => {}
-            }
-            let time = NaiveTime::from_hms_opt(hour, minute, 0)?;
-            let at = calendar.to_utc(today.and_time(time));
-            Some(if at > sent_at {
-                at
-            } else {
-                calendar.to_utc((today + Duration::days(1)).and_time(time))
-            })
-        }
-    }
+        Rule::Fixed(minutes) => sent_at + Duration::minutes(minutes),
+        Rule::EndOfWeek => calendar.end_of_day(last_working_day_of_week(calendar, today, 0)),
+        Rule::NextWeek => calendar.end_of_day(last_working_day_of_week(calendar, today, 1)),
+    };
+    Some(Piece::Due(due))
 }
 
 /// The last working day of the week `weeks_ahead` from `today`'s week (Monday to
@@ -298,20 +462,6 @@ fn last_working_day_of_week(
         .map(|d| monday + Duration::days(d))
         .find(|d| *d >= today && calendar.is_working_day(*d))
         .unwrap_or(today)
-}
-
-fn weekday_from(word: &str) -> Option<Weekday> {
-    let w = word.to_lowercase().replace(['\'', '’', 'ʼ'], "");
-    Some(match w.as_str() {
-        "monday" | "понеділка" | "понедельника" => Weekday::Mon,
-        "tuesday" | "вівторка" | "вторника" => Weekday::Tue,
-        "wednesday" | "середи" | "среды" => Weekday::Wed,
-        "thursday" | "четверга" => Weekday::Thu,
-        "friday" | "пятниці" | "пятницы" => Weekday::Fri,
-        "saturday" | "суботи" | "субботы" => Weekday::Sat,
-        "sunday" | "неділі" | "воскресенья" => Weekday::Sun,
-        _ => return None,
-    })
 }
 
 fn amount_from(word: &str) -> Option<f64> {
@@ -389,37 +539,35 @@ pub fn owes_solved_notice(ticket: &Ticket, messages: &[Message], config: &SlaCon
             || extract_promise(&last.body, last.sent_at, config).is_some())
 }
 
-/// A ready "still working on it" reply for a follow-up that came due, in the
-/// customer's language and with their "you" (Ви/ти, Вы/ты).
-pub fn still_working_reply(
-    language: Language,
-    formality: Formality,
-    first_name: Option<&str>,
-) -> String {
+/// A ready "still working on it" reply for a customer promise that came due, in the
+/// customer's language and with their "you" (Ви/ти, Вы/ты), opened by `greeting`
+/// (`canned::greeting_line`, the one greeting of every generated reply). The wording
+/// needs no grammatical gender of the agent ("ніж ми обіцяли", "чем мы обещали").
+pub fn still_working_reply(greeting: &str, language: Language, formality: Formality) -> String {
     let informal = formality == Formality::Informal;
-    let name = first_name.map(|n| format!(", {n}")).unwrap_or_default();
-    match (language, informal) {
-        (Language::Uk, false) => format!(
-            "Вітаю{name}!\n\nКоротко про Ваше звернення: ми ще працюємо над ним і не забули про Вас. \
-             Рішення займає трохи більше часу, ніж я обіцяв(-ла). Щойно буде результат, одразу напишу."
-        ),
-        (Language::Uk, true) => format!(
-            "Привіт{name}!\n\nКоротко про твоє звернення: ми ще працюємо над ним і не забули про тебе. \
-             Рішення займає трохи більше часу, ніж я обіцяв(-ла). Щойно буде результат, одразу напишу."
-        ),
-        (Language::Ru, false) => format!(
-            "Здравствуйте{name}!\n\nКоротко о Вашем обращении: мы продолжаем над ним работать и не забыли о Вас. \
-             Решение занимает чуть больше времени, чем я обещал(а). Как только будет результат, сразу напишу."
-        ),
-        (Language::Ru, true) => format!(
-            "Привет{name}!\n\nКоротко о твоём обращении: мы продолжаем над ним работать и не забыли о тебе. \
-             Решение занимает чуть больше времени, чем я обещал(а). Как только будет результат, сразу напишу."
-        ),
-        _ => format!(
-            "Hello{name},\n\nA quick update on your request: we are still working on it and have not forgotten you. \
+    let body = match (language, informal) {
+        (Language::Uk, false) => {
+            "Коротко про Ваше звернення: ми ще працюємо над ним і не забули про Вас. \
+             Рішення займає трохи більше часу, ніж ми обіцяли. Щойно буде результат, одразу напишу."
+        }
+        (Language::Uk, true) => {
+            "Коротко про твоє звернення: ми ще працюємо над ним і не забули про тебе. \
+             Рішення займає трохи більше часу, ніж ми обіцяли. Щойно буде результат, одразу напишу."
+        }
+        (Language::Ru, false) => {
+            "Коротко о Вашем обращении: мы продолжаем над ним работать и не забыли о Вас. \
+             Решение занимает чуть больше времени, чем мы обещали. Как только будет результат, сразу напишу."
+        }
+        (Language::Ru, true) => {
+            "Коротко о твоём обращении: мы продолжаем над ним работать и не забыли о тебе. \
+             Решение занимает чуть больше времени, чем мы обещали. Как только будет результат, сразу напишу."
+        }
+        _ => {
+            "A quick update on your request: we are still working on it and have not forgotten you. \
              It is taking a little longer than I promised. I will write again as soon as it is solved."
-        ),
-    }
+        }
+    };
+    crate::canned::compose(greeting, body, "")
 }
 
 /// The meta key remembering the last reply the promise scan has read.
@@ -458,17 +606,8 @@ pub fn scan_replies(
             break;
         };
         for m in batch.iter().filter(|m| m.sent_at >= oldest) {
-            if let Some(p) = extract_promise(&m.body, m.sent_at, config) {
-                let new = crate::store::NewFollowup {
-                    ticket_id: m.ticket_id,
-                    kind: crate::store::FollowupKind::Promise,
-                    due_at: p.due,
-                    phrase: p.phrase,
-                    message_id: Some(m.id),
-                };
-                if store.create_followup(&new)?.is_some() {
-                    created += 1;
-                }
+            if record_promise_of(store, config, m)?.is_some() {
+                created += 1;
             }
         }
         after = last;
@@ -480,9 +619,52 @@ pub fn scan_replies(
     Ok(created)
 }
 
-/// Whether an open promise follow-up no longer needs action: the ticket is resolved
-/// and the customer heard from us after the promise, or a later reply went out (that
-/// reply was the update, and carries its own promise if it made one).
+/// Records the follow-up a reply just recorded on `ticket` obliges us to, at once:
+/// the one call every way of sending a reply makes (`firstline reply`, the console,
+/// chat and e-mail alike), so a promise is tracked the moment it is made, not when
+/// some later scan happens to run. The periodic [`scan_replies`] reads through the
+/// same [`record_promise_of`]; a reply already recorded is not recorded twice.
+/// Returns the new follow-up's id, `None` when the reply promises nothing.
+pub fn record_reply_promise(
+    store: &mut crate::store::Store,
+    config: &SlaConfig,
+    ticket: crate::model::TicketId,
+    message: crate::model::MessageId,
+) -> Result<Option<i64>, crate::store::StoreError> {
+    let Some(reply) = store
+        .messages(ticket)?
+        .into_iter()
+        .find(|m| m.id == message && m.direction == Direction::Outbound)
+    else {
+        return Ok(None);
+    };
+    record_promise_of(store, config, &reply)
+}
+
+/// Reads `reply` for a promise and records its follow-up (once per reply).
+fn record_promise_of(
+    store: &mut crate::store::Store,
+    config: &SlaConfig,
+    reply: &Message,
+) -> Result<Option<i64>, crate::store::StoreError> {
+    let Some(p) = extract_promise(&reply.body, reply.sent_at, config) else {
+        return Ok(None);
+    };
+    store.create_followup(&crate::store::NewFollowup {
+        ticket_id: reply.ticket_id,
+        kind: crate::store::FollowupKind::Promise,
+        due_at: p.due,
+        phrase: p.phrase,
+        message_id: Some(reply.id),
+    })
+}
+
+/// Whether an open follow-up no longer needs action. A follow-up set by hand ("call
+/// the bank") is the user's own to-do: only marking it done ends it. A customer
+/// promise is settled by what answers it: a later reply to the customer (news, or a
+/// new time, which carries its own promise), the ticket being solved or closed (the
+/// console asks whether to tell them, see [`owes_solved_notice`]) or marked spam, or
+/// its reply having been taken back before it went out.
 pub fn followup_settled(
     followup: &crate::store::Followup,
     ticket: &Ticket,
@@ -491,20 +673,25 @@ pub fn followup_settled(
     if followup.done_at.is_some() {
         return true;
     }
-    let made_at = followup
-        .message_id
-        .and_then(|id| messages.iter().find(|m| m.id == id))
+    if followup.kind == crate::store::FollowupKind::Manual {
+        return false;
+    }
+    let Some(made_by) = followup.message_id else {
+        return true;
+    };
+    let made_at = messages
+        .iter()
+        .find(|m| m.id == made_by)
         .map_or(followup.created_at, |m| m.sent_at);
-    let later_reply = messages.iter().any(|m| {
-        m.direction == Direction::Outbound
-            && Some(m.id) != followup.message_id
-            && m.sent_at > made_at
-    });
-    later_reply || ticket.status == crate::model::Status::Spam
+    let later_reply = messages
+        .iter()
+        .any(|m| m.direction == Direction::Outbound && m.id != made_by && m.sent_at > made_at);
+    later_reply || ticket.status.is_resolved() || ticket.status == crate::model::Status::Spam
 }
 
-/// An open follow-up that needs the user now: due or within a warning mark, not
-/// settled by a later reply, on a ticket that is not solved or closed.
+/// An open follow-up that needs the user now: due or within a warning mark and not
+/// settled (see [`followup_settled`]; a hand-set one stays until marked done, even on
+/// a solved ticket).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DueFollowup {
     /// The follow-up as stored.
@@ -536,9 +723,7 @@ pub fn due_followups(
             continue;
         }
         let ticket = store.ticket(followup.ticket_id)?;
-        if ticket.status.is_resolved()
-            || followup_settled(&followup, &ticket, &store.messages(followup.ticket_id)?)
-        {
+        if followup_settled(&followup, &ticket, &store.messages(followup.ticket_id)?) {
             continue;
         }
         out.push(DueFollowup {
@@ -564,37 +749,49 @@ pub fn pending_followup<'a>(
         .min_by_key(|f| (f.due_at, f.id))
 }
 
+/// The customer promise a ticket is waiting on: like [`pending_followup`], but never
+/// a follow-up set by hand, which promised the customer nothing. What a "still
+/// working on it" reply ("taking longer than I promised") may answer.
+pub fn pending_promise<'a>(
+    followups: &'a [crate::store::Followup],
+    ticket: &Ticket,
+    messages: &[Message],
+) -> Option<&'a crate::store::Followup> {
+    followups
+        .iter()
+        .filter(|f| f.kind == crate::store::FollowupKind::Promise && f.ticket_id == ticket.id)
+        .filter(|f| !followup_settled(f, ticket, messages))
+        .min_by_key(|f| (f.due_at, f.id))
+}
+
 /// A ready "it is solved" reply for a customer who last heard "we are still working
-/// on it", in their language and with their "you" (Ви/ти, Вы/ты).
-pub fn solved_notice_reply(
-    language: Language,
-    formality: Formality,
-    first_name: Option<&str>,
-) -> String {
+/// on it", in their language and with their "you" (Ви/ти, Вы/ты), opened by
+/// `greeting` (`canned::greeting_line`).
+pub fn solved_notice_reply(greeting: &str, language: Language, formality: Formality) -> String {
     let informal = formality == Formality::Informal;
-    let name = first_name.map(|n| format!(", {n}")).unwrap_or_default();
-    match (language, informal) {
-        (Language::Uk, false) => format!(
-            "Вітаю{name}!\n\nГарні новини: Ваше звернення вирішено. Дякую за терпіння! \
+    let body = match (language, informal) {
+        (Language::Uk, false) => {
+            "Гарні новини: Ваше звернення вирішено. Дякую за терпіння! \
              Якщо щось ще не так, просто дайте відповідь на цей лист."
-        ),
-        (Language::Uk, true) => format!(
-            "Привіт{name}!\n\nГарні новини: твоє звернення вирішено. Дякую за терпіння! \
+        }
+        (Language::Uk, true) => {
+            "Гарні новини: твоє звернення вирішено. Дякую за терпіння! \
              Якщо щось ще не так, просто відповідай на цей лист."
-        ),
-        (Language::Ru, false) => format!(
-            "Здравствуйте{name}!\n\nХорошие новости: Ваше обращение решено. Спасибо за терпение! \
+        }
+        (Language::Ru, false) => {
+            "Хорошие новости: Ваше обращение решено. Спасибо за терпение! \
              Если что-то ещё не так, просто ответьте на это письмо."
-        ),
-        (Language::Ru, true) => format!(
-            "Привет{name}!\n\nХорошие новости: твоё обращение решено. Спасибо за терпение! \
+        }
+        (Language::Ru, true) => {
+            "Хорошие новости: твоё обращение решено. Спасибо за терпение! \
              Если что-то ещё не так, просто ответь на это письмо."
-        ),
-        _ => format!(
-            "Hello{name},\n\nGood news: your request is solved. Thank you for your patience! \
+        }
+        _ => {
+            "Good news: your request is solved. Thank you for your patience! \
              If anything is still not right, just reply to this message."
-        ),
-    }
+        }
+    };
+    crate::canned::compose(greeting, body, "")
 }
 
 #[cfg(test)]
@@ -732,7 +929,7 @@ mod tests {
             "a@example.com",
             &[
                 ("I will check within an hour.", 120),
-                ("Still on it, within 2 hours.", 60),
+                ("Still on it; I will write within 2 hours.", 60),
             ],
         );
         scan_replies(&mut store, &config, now()).unwrap();
@@ -746,18 +943,15 @@ mod tests {
 
     #[test]
     fn solved_notice_reply_uses_the_customers_language_and_you() {
-        let uk = solved_notice_reply(Language::Uk, Formality::Informal, Some("Олено"));
+        let uk = solved_notice_reply("Привіт, Олено!", Language::Uk, Formality::Informal);
         assert!(
-            uk.starts_with("Привіт, Олено!") && uk.contains("твоє"),
+            uk.starts_with("Привіт, Олено!\n\n") && uk.contains("твоє"),
             "{uk}"
         );
-        let ru = solved_notice_reply(Language::Ru, Formality::Formal, None);
-        assert!(
-            ru.starts_with("Здравствуйте!") && ru.contains("Ваше"),
-            "{ru}"
-        );
-        let en = solved_notice_reply(Language::En, Formality::Unknown, Some("Sarah"));
-        assert!(en.starts_with("Hello, Sarah,"), "{en}");
+        let ru = solved_notice_reply("Здравствуйте!", Language::Ru, Formality::Formal);
+        assert!(ru.contains("Ваше"), "{ru}");
+        let en = solved_notice_reply("Hi Sarah,", Language::En, Formality::Unknown);
+        assert!(en.starts_with("Hi Sarah,\n\nGood news"), "{en}");
         for text in [&uk, &ru, &en] {
             assert!(extract_promise(text, now(), &SlaConfig::default()).is_none());
             assert!(

@@ -143,10 +143,12 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// Open follow-ups due by `due_by` on tickets that are not solved or closed,
-    /// soonest first: the only ones that can still need the user, read without
-    /// walking every settled promise of a long history. Whether a later reply
-    /// settled one is for `sla::promises::followup_settled` to say.
+    /// Open follow-ups due by `due_by`, soonest first, leaving out promises on
+    /// tickets that are solved or closed: the only ones that can still need the
+    /// user, read without walking every settled promise of a long history. A
+    /// follow-up set by hand stays whatever the ticket's status (only marking it
+    /// done ends it). Whether a later reply settled a promise is for
+    /// `sla::promises::followup_settled` to say.
     pub fn open_followups_due_by(&self, due_by: DateTime<Utc>) -> Result<Vec<Followup>> {
         let resolved: Vec<&str> = crate::model::Status::ALL
             .iter()
@@ -161,11 +163,15 @@ impl Store {
             .join(", ");
         let sql = format!(
             "SELECT {columns} FROM followups f JOIN tickets t ON t.id = f.ticket_id
-             WHERE f.done_at IS NULL AND f.due_at <= ? AND t.status NOT IN ({placeholders})
+             WHERE f.done_at IS NULL AND f.due_at <= ?
+               AND (f.kind = ? OR t.status NOT IN ({placeholders}))
              ORDER BY f.due_at, f.id"
         );
         let mut stmt = self.conn.prepare(&sql)?;
-        let mut values: Vec<rusqlite::types::Value> = vec![to_ts(due_by).into()];
+        let mut values: Vec<rusqlite::types::Value> = vec![
+            to_ts(due_by).into(),
+            FollowupKind::Manual.as_str().to_string().into(),
+        ];
         values.extend(
             resolved
                 .iter()

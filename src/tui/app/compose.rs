@@ -259,6 +259,12 @@ impl App {
                 }
                 let message = crate::mail::queue_reply(&mut self.store, &self.config, id, &body)
                     .map_err(super::mail_error)?;
+                crate::sla::promises::record_reply_promise(
+                    &mut self.store,
+                    &self.config.sla,
+                    id,
+                    message,
+                )?;
                 if let Some(canned_id) = self.composer.canned_id {
                     let edited = self
                         .composer

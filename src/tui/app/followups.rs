@@ -34,14 +34,35 @@ impl App {
     }
 
     /// Opens the reply composer on the open ticket prefilled with a "still working
-    /// on it" reply in the customer's language and register. Sending it settles the
-    /// follow-up by the usual rule (a later reply went out); nothing else is marked.
+    /// on it" reply in the customer's language and register, for the customer
+    /// promise the ticket waits on. Sending it settles that promise by the usual
+    /// rule (a later reply went out); nothing else is marked. A follow-up set by hand
+    /// promised the customer nothing, so it gets no such reply.
     pub fn still_working_reply(&mut self) -> Result<(), StoreError> {
         let Some(open) = &self.open else {
             self.error("no ticket selected");
             return Ok(());
         };
-        let Some(followup) = open.followup.clone() else {
+        let detail = &open.detail;
+        let open_followups = self.store.followups(true, Some(detail.ticket.id))?;
+        let promise = promises::pending_promise(&open_followups, &detail.ticket, &detail.messages);
+        if let (None, Some(own)) = (promise, &open.followup) {
+            let done = self
+                .keymap
+                .key_for(
+                    crate::tui::keymap::Context::Conversation,
+                    &crate::tui::action::Action::FollowupDone,
+                )
+                .map(|k| format!("; {k} marks it done"))
+                .unwrap_or_default();
+            self.info(format!(
+                "“{}” on #{} is your own follow-up, not a promise to the customer{done}",
+                crate::display::sanitize_line(&own.phrase),
+                own.ticket_id
+            ));
+            return Ok(());
+        }
+        let Some(followup) = promise.cloned() else {
             let hint = self
                 .keymap
                 .key_for(
@@ -57,7 +78,8 @@ impl App {
             return Ok(());
         };
         let c = &open.detail.customer;
-        let text = promises::still_working_reply(c.language, c.formality, c.first_name());
+        let greeting = self.greeting_for(c)?;
+        let text = promises::still_working_reply(&greeting, c.language, c.formality);
         if self.prefill_reply(&text)? {
             self.info(format!(
                 "still-working reply for “{}” ({}) · edit, Ctrl-S sends",
@@ -101,11 +123,24 @@ impl App {
             return Ok(());
         };
         let c = &open.detail.customer;
-        let text = promises::solved_notice_reply(c.language, c.formality, c.first_name());
+        let greeting = self.greeting_for(c)?;
+        let text = promises::solved_notice_reply(&greeting, c.language, c.formality);
         if self.prefill_reply(&text)? {
             self.info(format!("tell #{id} it is solved · edit, Ctrl-S sends"));
         }
         Ok(())
+    }
+
+    /// The greeting line of a generated reply to `customer`, from the user's canned
+    /// library (the one greeting path, see `canned::greeting_line`).
+    fn greeting_for(&self, customer: &crate::model::Customer) -> Result<String, StoreError> {
+        let items = self.store.canned_list()?;
+        Ok(crate::canned::greeting_line(
+            &items,
+            customer,
+            &self.config.agent,
+            self.now(),
+        ))
     }
 
     /// Opens the reply composer with `text` when it is empty; a draft already
@@ -265,9 +300,9 @@ mod tests {
         assert_eq!(
             app.composer.text(),
             promises::still_working_reply(
+                "Hi Ivan,",
                 crate::model::Language::Other,
                 crate::model::Formality::Unknown,
-                Some("Ivan")
             )
         );
     }
@@ -293,6 +328,57 @@ mod tests {
         assert!(app.open.as_ref().unwrap().followup.is_none());
         assert!(app.store.followups(true, Some(id)).unwrap().is_empty());
         assert_eq!(app.counts.followups_due, 0);
+    }
+
+    /// Issue #15 item 5: `W` on a hand-set to-do drafts no "taking longer than I
+    /// promised" reply (the customer was promised nothing), and a reply sent
+    /// afterwards leaves the to-do open.
+    #[test]
+    fn issue_15_item_5_w_is_offered_only_for_customer_promises() {
+        let (mut app, id) = console(None);
+        assert!(app.add_followup("1m call the bank").unwrap());
+        let own = app.open.as_ref().unwrap().followup.clone().unwrap();
+        assert_eq!(own.kind, FollowupKind::Manual);
+        update(&mut app, Action::StillWorkingReply);
+        assert!(app.composer.is_empty(), "{}", app.composer.text());
+        assert_ne!(app.focus, Focus::Composer);
+        let message = app.message.clone().unwrap().text;
+        assert!(message.contains("your own follow-up"), "{message}");
+        app.store
+            .add_message(
+                id,
+                &NewMessage {
+                    direction: Direction::Outbound,
+                    author: "Agent".into(),
+                    body: "Thanks, we are looking into it.".into(),
+                    sent_at: Some(now()),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        app.open_ticket(id, false).unwrap();
+        assert_eq!(
+            app.open.as_ref().unwrap().followup.as_ref().map(|f| f.id),
+            Some(own.id),
+            "a reply does not end a hand-set follow-up"
+        );
+    }
+
+    /// Issue #15 item 4: a reply sent from the console has its promise recorded by
+    /// the time the send returns (the console did before too, through its recount's
+    /// scan; it now makes the same call `firstline reply` makes). Pins the console
+    /// side of "one code path for every way a reply is sent".
+    #[test]
+    fn issue_15_item_4_console_send_records_the_promise_at_once() {
+        let (mut app, id) = console(None);
+        app.compose(ComposeMode::Reply).unwrap();
+        app.composer
+            .set_text("Thanks, Ivan. I'll get back to you tomorrow by noon.");
+        app.send(true).unwrap();
+        let open = app.store.followups(true, Some(id)).unwrap();
+        assert_eq!(open.len(), 1, "{open:?}");
+        assert_eq!(open[0].kind, FollowupKind::Promise);
+        assert_eq!(open[0].phrase, "tomorrow by noon");
     }
 
     #[test]

@@ -213,9 +213,11 @@ fn followup_lines<'a>(app: &App, f: &crate::store::Followup, width: usize) -> Ve
     } else {
         format!("due {}", due_text(f.due_at, now))
     };
+    // A hand-set follow-up promised the customer nothing: no "still working" reply.
     let key = app
         .keymap
         .key_for(Context::Conversation, &Action::StillWorkingReply)
+        .filter(|_| f.kind == FollowupKind::Promise)
         .map(|k| format!(" · {k} still-working reply"))
         .unwrap_or_default();
     let style = match urgency(&app.config.sla, f.due_at, now) {

@@ -1,0 +1,184 @@
+//! The one reader of time words people write, in English, Ukrainian and Russian:
+//! day words ("tomorrow", "завтра", "п'ятниці", "пятница"), times of day ("noon",
+//! "полдень", "обід", "12:00", "12.00", "5pm", "15") and how a day and a time compose
+//! into one moment. Snooze, hand-set follow-ups and promises read through these, so
+//! "завтра 12:00" means the same moment wherever it is typed or written. Pure
+//! functions over words and dates; no regexes over whole texts (that is the callers'
+//! business), no I/O.
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Weekday};
+
+/// A day named relative to today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayRef {
+    /// `n` days after today ("today" 0, "tomorrow" 1, "післязавтра" 2).
+    Ahead(i64),
+    /// The next such weekday, never today ("by Friday" said on a Friday is a week).
+    Next(Weekday),
+}
+
+impl DayRef {
+    /// The calendar date this day falls on, counted from `today`.
+    pub fn date_from(self, today: NaiveDate) -> NaiveDate {
+        match self {
+            DayRef::Ahead(n) => today + Duration::days(n),
+            DayRef::Next(wd) => {
+                let ahead = (7 + i64::from(wd.num_days_from_monday())
+                    - i64::from(today.weekday().num_days_from_monday())
+                    - 1)
+                    % 7
+                    + 1;
+                today + Duration::days(ahead)
+            }
+        }
+    }
+}
+
+/// Reads a day word or phrase ("tomorrow", "day after tomorrow", "завтра",
+/// "послезавтра", "fri", "п'ятниця", "пятницы").
+pub fn day(text: &str) -> Option<DayRef> {
+    let t = normalize(text);
+    let t = t.strip_prefix("the ").unwrap_or(&t);
+    Some(match t {
+        "today" | "сьогодні" | "сегодня" => DayRef::Ahead(0),
+        "tomorrow" | "завтра" => DayRef::Ahead(1),
+        "day after tomorrow" | "післязавтра" | "послезавтра" => {
+            DayRef::Ahead(2)
+        }
+        other => DayRef::Next(weekday(other)?),
+    })
+}
+
+/// Reads a weekday name in any of the three languages and the cases a deadline uses
+/// (nominative, genitive after "до", accusative after "у/в").
+pub fn weekday(text: &str) -> Option<Weekday> {
+    let w = normalize(text);
+    Some(match w.as_str() {
+        "mon" | "monday" | "понеділок" | "понеділка" | "понедельник" | "понедельника" => {
+            Weekday::Mon
+        }
+        "tue" | "tuesday" | "вівторок" | "вівторка" | "вторник" | "вторника" => {
+            Weekday::Tue
+        }
+        "wed" | "wednesday" | "середа" | "середи" | "середу" | "среда" | "среды" | "среду" => {
+            Weekday::Wed
+        }
+        "thu" | "thursday" | "четвер" | "четверга" | "четверг" => Weekday::Thu,
+        "fri" | "friday" | "пятниця" | "пятниці" | "пятницю" | "пятница" | "пятницы"
+        | "пятницу" => Weekday::Fri,
+        "sat" | "saturday" | "субота" | "суботи" | "суботу" | "суббота" | "субботы" | "субботу" => {
+            Weekday::Sat
+        }
+        "sun" | "sunday" | "неділя" | "неділі" | "неділю" | "воскресенье" | "воскресенья" => {
+            Weekday::Sun
+        }
+        _ => return None,
+    })
+}
+
+/// Reads a time of day: a named one ("noon", "midday", "полдень", "полудня",
+/// "опівдні", "обід", "обіду", "обеда" — lunch is read as 12:00, the earlier reading,
+/// so a follow-up is never late), a clock time ("12:00", "9:30am", "5 pm", "12.00"),
+/// or a bare hour ("15", as in "до 15"). A dotted time is only read with minutes
+/// 00/15/30/45, because "15.12" is far more often a date than 15:12.
+pub fn time_of_day(text: &str) -> Option<NaiveTime> {
+    let t = normalize(text);
+    let t = t.strip_prefix("12 ").unwrap_or(&t);
+    match t {
+        "noon" | "midday" | "полдень" | "полудня" | "полудню" | "опівдні" | "полудні" | "обід"
+        | "обіду" | "обіда" | "обед" | "обеда" | "обеду" => {
+            return NaiveTime::from_hms_opt(12, 0, 0)
+        }
+        "midnight" | "північ" | "півночі" | "полночь" | "полуночи" => {
+            return NaiveTime::from_hms_opt(23, 59, 0)
+        }
+        _ => {}
+    }
+    let (clock, meridiem) = match t.strip_suffix("am").or_else(|| t.strip_suffix("a.m.")) {
+        Some(rest) => (rest.trim_end(), Some(false)),
+        None => match t.strip_suffix("pm").or_else(|| t.strip_suffix("p.m.")) {
+            Some(rest) => (rest.trim_end(), Some(true)),
+            None => (t, None),
+        },
+    };
+    let (hour, minute) = match clock.split_once([':', '.']) {
+        Some((h, m)) => {
+            let minute: u32 = digits(m)?;
+            if clock.contains('.') && ![0, 15, 30, 45].contains(&minute) {
+                return None;
+            }
+            (digits(h)?, minute)
+        }
+        None => (digits(clock)?, 0),
+    };
+    let hour = match meridiem {
+        Some(_) if !(1..=12).contains(&hour) => return None,
+        Some(true) if hour < 12 => hour + 12,
+        Some(false) if hour == 12 => 0,
+        _ => hour,
+    };
+    NaiveTime::from_hms_opt(hour, minute, 0)
+}
+
+/// One or two ASCII digits, nothing else.
+fn digits(text: &str) -> Option<u32> {
+    (!text.is_empty() && text.len() <= 2 && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| text.parse().ok())
+        .flatten()
+}
+
+/// Lowercase, single spaces, and no apostrophe (Ukrainian writes "п'ятниця" with
+/// any of three).
+fn normalize(text: &str) -> String {
+    text.to_lowercase()
+        .replace(['\'', '’', 'ʼ'], "")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hm(h: u32, m: u32) -> Option<NaiveTime> {
+        NaiveTime::from_hms_opt(h, m, 0)
+    }
+
+    #[test]
+    fn reads_times_of_day_in_three_languages() {
+        for (text, want) in [
+            ("noon", hm(12, 0)),
+            ("12 noon", hm(12, 0)),
+            ("midday", hm(12, 0)),
+            ("полудня", hm(12, 0)),
+            ("обіду", hm(12, 0)),
+            ("12:00", hm(12, 0)),
+            ("12.00", hm(12, 0)),
+            ("15", hm(15, 0)),
+            ("5pm", hm(17, 0)),
+            ("9:30 am", hm(9, 30)),
+            ("12am", hm(0, 0)),
+            ("15.12", None),
+            ("25:00", None),
+            ("13pm", None),
+            ("soon", None),
+        ] {
+            assert_eq!(time_of_day(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn next_weekday_is_never_today() {
+        let thursday = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        assert_eq!(
+            day("четверга").unwrap().date_from(thursday),
+            thursday + Duration::days(7)
+        );
+        assert_eq!(
+            day("пʼятниці").unwrap().date_from(thursday),
+            thursday + Duration::days(1)
+        );
+        assert_eq!(day("the day after tomorrow"), Some(DayRef::Ahead(2)));
+    }
+}
