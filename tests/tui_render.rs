@@ -548,7 +548,8 @@ mod state {
         for (key, state) in [
             ("k", Some(OutboxState::Queued)),
             ("t", None),
-            ("s", Some(OutboxState::Sent)),
+            // No transport in the fixture: "send now" saves the .eml (issue #15 item 2).
+            ("s", Some(OutboxState::Saved)),
         ] {
             let fx = fixture();
             let mut app = app_at(&fx, 120, 40);
@@ -1625,6 +1626,7 @@ fn expected_totals(days: i64) -> firstline::report::Totals {
     firstline::report::Totals {
         tickets_created: if month { 5 } else { 4 },
         tickets_resolved: 0,
+        closed_without_reply: 0,
         inbound_messages: 4,
         replies_sent: usize::from(month),
         backlog: 4,
@@ -2028,4 +2030,52 @@ mod followups {
         assert!(app.store.followups(true, Some(id)).unwrap().is_empty());
         assert_eq!(app.counts.followups_due, 0);
     }
+}
+
+/// Issue #15 item 1: a reply the transport refused is marked in the thread as not
+/// delivered (never an ordinary "(reply)"), the ticket stays in Needs reply, and the
+/// status bar's error shows the transport's stderr whole at 120 columns.
+#[test]
+fn issue15_1_an_undelivered_reply_is_marked_in_the_thread_and_its_error_fits_the_status_bar() {
+    use firstline::tui::courier::Delivery;
+    const STDERR: &str = "msmtp: account default not found: no configuration file available";
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let id = (0..app.inbox.len())
+        .filter_map(|i| app.inbox.row(i))
+        .find(|r| r.customer_name == "Sarah Mitchell")
+        .unwrap()
+        .ticket
+        .id;
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("sendmail-refuses");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\ncat > /dev/null\necho '{STDERR}' >&2\nexit 1\n"),
+    )
+    .unwrap();
+    let mut cfg = Config::default();
+    cfg.agent.name = "Olena Test".into();
+    cfg.agent.email = "olena@shop.example".into();
+    cfg.mail.undo_seconds = 0;
+    cfg.mail.sendmail = Some(format!("sh '{}'", script.display()));
+    firstline::mail::queue_reply(&mut app.store, &cfg, id, "I have refunded the duplicate.")
+        .unwrap();
+    let round =
+        firstline::mail::deliver_due(&mut app.store, &cfg, Utc::now() + Duration::seconds(1));
+    let Some(Delivery::Failed(text)) = Delivery::of_round(round) else {
+        panic!("the refused delivery must be reported as failed");
+    };
+    app.error(text);
+    app.reload().unwrap();
+    select_ticket(&mut app, id);
+    press(&mut app, "Enter");
+    let screen = shot(&app, 120, 40);
+    assert!(screen.contains("NOT DELIVERED"), "{screen}");
+    assert!(!screen.contains("Olena Test (reply)"), "{screen}");
+    assert!(
+        screen.contains(STDERR),
+        "stderr readable in the status bar: {screen}"
+    );
+    assert!(app.store.ticket(id).unwrap().needs_reply(Utc::now()));
 }

@@ -226,6 +226,9 @@ pub struct OpenTicket {
     /// The open follow-up the ticket waits on (a promise or a manual one), if no
     /// later reply has settled it.
     pub followup: Option<crate::store::Followup>,
+    /// Replies in this thread the outbox has not delivered: the thread marks them so
+    /// none passes for an answer the customer has.
+    pub undelivered: Vec<crate::store::OutboxEntry>,
 }
 
 /// The reply or note being written.

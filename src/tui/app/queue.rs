@@ -193,11 +193,13 @@ impl App {
             self.tone.ticks = [false; 5];
         }
         let followup = self.pending_followup_of(&detail)?;
+        let undelivered = self.store.undelivered_replies(id)?;
         self.open = Some(OpenTicket {
             detail,
             history,
             scroll,
             followup,
+            undelivered,
         });
         if grew {
             let (_, newest) = crate::tui::panes::conversation_scroll_limits(self);
