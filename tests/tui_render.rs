@@ -2078,4 +2078,10 @@ fn issue15_1_an_undelivered_reply_is_marked_in_the_thread_and_its_error_fits_the
         "stderr readable in the status bar: {screen}"
     );
     assert!(app.store.ticket(id).unwrap().needs_reply(Utc::now()));
+    app.message = None;
+    let screen = shot(&app, 120, 40);
+    assert!(
+        screen.contains("1 reply not delivered: firstline outbox"),
+        "the status bar keeps it in view after the message goes: {screen}"
+    );
 }

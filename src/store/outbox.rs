@@ -312,6 +312,19 @@ impl Store {
         )?)
     }
 
+    /// Replies that have not reached the customer and are not in doubt or given up
+    /// on: (failing and retrying, saved as a file for the user to send). The status bar
+    /// keeps them in view until they are delivered, marked sent or taken back.
+    pub fn outbox_undelivered(&self) -> Result<(i64, i64)> {
+        Ok(self.conn.query_row(
+            "SELECT coalesce(sum(state IN ('queued', 'sending')), 0), coalesce(sum(state = 'saved'), 0)
+             FROM outbox WHERE (state IN ('queued', 'sending') AND last_error IS NOT NULL)
+                OR state = 'saved'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
     /// The transport accepted the reply.
     pub fn mark_outbound_sent(&mut self, outbox_id: i64) -> Result<()> {
         let actor = self.actor.clone();

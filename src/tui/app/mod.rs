@@ -373,6 +373,9 @@ pub struct App {
     /// Replies in the outbox that need the user: (in doubt after an interrupted
     /// delivery, given up on after repeated failures).
     pub outbox_attention: (i64, i64),
+    /// Replies not delivered yet: (failing, retried with backoff; saved as `.eml`
+    /// because no transport is set).
+    pub outbox_undelivered: (i64, i64),
     pub should_quit: bool,
     pub request: Option<TerminalRequest>,
     /// Searches and counts run here when the queue is a file (see [`App::start_worker`]).
@@ -443,6 +446,7 @@ impl App {
             message: None,
             undo: Vec::new(),
             outbox_attention: (0, 0),
+            outbox_undelivered: (0, 0),
             should_quit: false,
             request: None,
             worker: None,

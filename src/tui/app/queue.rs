@@ -74,6 +74,7 @@ impl App {
     pub fn refresh_counts(&mut self) -> Result<(), StoreError> {
         self.last_refresh = Instant::now();
         self.outbox_attention = self.store.outbox_attention()?;
+        self.outbox_undelivered = self.store.outbox_undelivered()?;
         let now = self.now();
         if let Some(worker) = &self.worker {
             if self.counts_pending {
