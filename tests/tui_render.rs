@@ -2085,3 +2085,43 @@ fn issue15_1_an_undelivered_reply_is_marked_in_the_thread_and_its_error_fits_the
         "the status bar keeps it in view after the message goes: {screen}"
     );
 }
+
+/// Issue #15 item 2: with no mail transport the console says the reply was saved for
+/// the user to send (not "1 reply delivered"), the thread marks it not sent, the
+/// ticket stays in Needs reply and the status bar keeps it in view.
+#[test]
+fn issue15_2_without_a_transport_the_console_says_saved_for_you_to_send() {
+    use firstline::tui::courier::Delivery;
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let id = (0..app.inbox.len())
+        .filter_map(|i| app.inbox.row(i))
+        .find(|r| r.customer_name == "Sarah Mitchell")
+        .unwrap()
+        .ticket
+        .id;
+    let mut cfg = Config::default();
+    cfg.agent.name = "Olena Test".into();
+    cfg.agent.email = "olena@shop.example".into();
+    cfg.mail.undo_seconds = 0;
+    firstline::mail::queue_reply(&mut app.store, &cfg, id, "Refund is on its way.").unwrap();
+    let round =
+        firstline::mail::deliver_due(&mut app.store, &cfg, Utc::now() + Duration::seconds(1));
+    let Some(Delivery::Saved(text)) = Delivery::of_round(round) else {
+        panic!("a reply with no transport must be reported as saved, not delivered");
+    };
+    assert!(
+        text.contains(".eml for you to send — no mail transport is set (see [mail] in the README)"),
+        "{text}"
+    );
+    assert!(!text.contains("delivered"), "{text}");
+    let folder = fx.path.with_file_name("queue.outbox");
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 1, "{folder:?}");
+    app.reload().unwrap();
+    select_ticket(&mut app, id);
+    press(&mut app, "Enter");
+    let screen = shot(&app, 120, 40);
+    assert!(screen.contains("NOT SENT: saved as .eml"), "{screen}");
+    assert!(screen.contains("1 reply saved, not sent"), "{screen}");
+    assert!(app.store.ticket(id).unwrap().needs_reply(Utc::now()));
+}

@@ -109,11 +109,19 @@ impl Delivery {
     pub fn of_round(round: Result<DeliveryReport, MailError>) -> Option<Delivery> {
         match round {
             Ok(r) if !r.failed.is_empty() => Some(Delivery::Failed(failure_line(&r))),
-            Ok(r) if !r.saved.is_empty() => Some(Delivery::Saved(format!(
-                "reply {} {}",
-                r.saved[0].0,
-                DeliveryReport::saved_line(&r.saved[0].1)
-            ))),
+            Ok(r) if !r.saved.is_empty() => {
+                // The file's name, not its whole path: the status bar is one line, and
+                // `firstline doctor` shows the folder.
+                let (id, place) = &r.saved[0];
+                let name = std::path::Path::new(place)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| place.clone());
+                Some(Delivery::Saved(format!(
+                    "reply {id} {}",
+                    DeliveryReport::saved_line(&name)
+                )))
+            }
             Ok(r) if !r.sent.is_empty() => Some(Delivery::Sent(r.sent.len())),
             Ok(_) => None,
             Err(e) => Some(Delivery::Failed(format!("outbox: {e}"))),
