@@ -2078,6 +2078,10 @@ fn issue15_1_an_undelivered_reply_is_marked_in_the_thread_and_its_error_fits_the
         "stderr readable in the status bar: {screen}"
     );
     assert!(app.store.ticket(id).unwrap().needs_reply(Utc::now()));
+    assert!(
+        screen.contains("Sarah Mitc… reply not delivered"),
+        "the inbox row says why it is back in Needs reply: {screen}"
+    );
     app.message = None;
     let screen = shot(&app, 120, 40);
     assert!(

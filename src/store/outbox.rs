@@ -325,6 +325,18 @@ impl Store {
         )?)
     }
 
+    /// The tickets with a reply not delivered ([`UNDELIVERED`]): the inbox says so on
+    /// their rows, since they are back in Needs reply for that reason.
+    pub fn tickets_with_undelivered_reply(&self) -> Result<std::collections::BTreeSet<TicketId>> {
+        let sql = format!(
+            "SELECT DISTINCT m.ticket_id FROM outbox o JOIN messages m ON m.id = o.message_id
+             WHERE o.id IN (SELECT id FROM outbox WHERE {UNDELIVERED})"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The transport accepted the reply.
     pub fn mark_outbound_sent(&mut self, outbox_id: i64) -> Result<()> {
         let actor = self.actor.clone();

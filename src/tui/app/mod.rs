@@ -376,6 +376,8 @@ pub struct App {
     /// Replies not delivered yet: (failing, retried with backoff; saved as `.eml`
     /// because no transport is set).
     pub outbox_undelivered: (i64, i64),
+    /// Tickets whose reply has not been delivered: their inbox rows say so.
+    pub undelivered_tickets: std::collections::BTreeSet<TicketId>,
     pub should_quit: bool,
     pub request: Option<TerminalRequest>,
     /// Searches and counts run here when the queue is a file (see [`App::start_worker`]).
@@ -447,6 +449,7 @@ impl App {
             undo: Vec::new(),
             outbox_attention: (0, 0),
             outbox_undelivered: (0, 0),
+            undelivered_tickets: Default::default(),
             should_quit: false,
             request: None,
             worker: None,

@@ -75,6 +75,7 @@ impl App {
         self.last_refresh = Instant::now();
         self.outbox_attention = self.store.outbox_attention()?;
         self.outbox_undelivered = self.store.outbox_undelivered()?;
+        self.undelivered_tickets = self.store.tickets_with_undelivered_reply()?;
         let now = self.now();
         if let Some(worker) = &self.worker {
             if self.counts_pending {
