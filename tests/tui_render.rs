@@ -2066,7 +2066,7 @@ fn issue15_1_an_undelivered_reply_is_marked_in_the_thread_and_its_error_fits_the
     let Some(Delivery::Failed(text)) = Delivery::of_round(round) else {
         panic!("the refused delivery must be reported as failed");
     };
-    app.error(text);
+    app.delivery_failed(text.clone());
     app.reload().unwrap();
     select_ticket(&mut app, id);
     press(&mut app, "Enter");
@@ -2088,6 +2088,24 @@ fn issue15_1_an_undelivered_reply_is_marked_in_the_thread_and_its_error_fits_the
         screen.contains("1 reply not delivered: firstline outbox"),
         "the status bar keeps it in view after the message goes: {screen}"
     );
+
+    // Delivered on a later try: the error, the marker and the row's words go.
+    app.delivery_failed(text);
+    let captured = dir.path().join("sent.eml");
+    cfg.mail.sendmail = Some(format!("cat > '{}'", captured.display()));
+    let report =
+        firstline::mail::deliver_due(&mut app.store, &cfg, Utc::now() + Duration::seconds(7200))
+            .unwrap();
+    assert_eq!(report.sent.len(), 1, "{report:?}");
+    app.reload().unwrap();
+    assert_eq!(
+        app.message, None,
+        "the delivery error clears once delivered"
+    );
+    let screen = shot(&app, 120, 40);
+    assert!(!screen.contains("not delivered"), "{screen}");
+    assert!(!screen.contains("NOT DELIVERED"), "{screen}");
+    assert!(screen.contains("Olena Test (reply)"), "{screen}");
 }
 
 /// Issue #15 item 2: with no mail transport the console says the reply was saved for

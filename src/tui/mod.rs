@@ -120,8 +120,8 @@ fn run_loop(
                     "{n} repl{} delivered",
                     if n == 1 { "y" } else { "ies" }
                 )),
-                courier::Delivery::Saved(what) => app.error(what),
-                courier::Delivery::Failed(why) => app.error(why),
+                courier::Delivery::Saved(what) => app.delivery_failed(what),
+                courier::Delivery::Failed(why) => app.delivery_failed(why),
             }
         }
         for news in intake.map(|i| i.poll()).unwrap_or_default() {

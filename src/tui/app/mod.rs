@@ -378,6 +378,9 @@ pub struct App {
     pub outbox_undelivered: (i64, i64),
     /// Tickets whose reply has not been delivered: their inbox rows say so.
     pub undelivered_tickets: std::collections::BTreeSet<TicketId>,
+    /// The courier's error on screen, if any: it goes once no reply is left
+    /// undelivered (delivered, marked sent or taken back).
+    pub delivery_error: Option<String>,
     pub should_quit: bool,
     pub request: Option<TerminalRequest>,
     /// Searches and counts run here when the queue is a file (see [`App::start_worker`]).
@@ -450,6 +453,7 @@ impl App {
             outbox_attention: (0, 0),
             outbox_undelivered: (0, 0),
             undelivered_tickets: Default::default(),
+            delivery_error: None,
             should_quit: false,
             request: None,
             worker: None,
@@ -509,6 +513,14 @@ impl App {
             text: text.into(),
             error: true,
         });
+    }
+
+    /// Shows the courier's report of a reply that did not go out; it stays until a
+    /// refresh finds no reply undelivered (see [`App::refresh_counts`]).
+    pub fn delivery_failed(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        self.error(text.clone());
+        self.delivery_error = Some(text);
     }
 
     /// Reports a store error; a conflict also reloads so the user sees fresh data.

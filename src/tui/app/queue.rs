@@ -76,6 +76,14 @@ impl App {
         self.outbox_attention = self.store.outbox_attention()?;
         self.outbox_undelivered = self.store.outbox_undelivered()?;
         self.undelivered_tickets = self.store.tickets_with_undelivered_reply()?;
+        if self.undelivered_tickets.is_empty() && self.outbox_attention == (0, 0) {
+            // Every reply the courier complained about is settled: its error goes.
+            if let Some(text) = self.delivery_error.take() {
+                if self.message.as_ref().is_some_and(|m| m.text == text) {
+                    self.message = None;
+                }
+            }
+        }
         let now = self.now();
         if let Some(worker) = &self.worker {
             if self.counts_pending {
