@@ -767,3 +767,40 @@ fn issue15_2_cli_flush_says_saved_for_you_to_send_and_doctor_shows_the_folder() 
     let list = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(list.contains("outbox is empty"), "{list}");
 }
+
+/// Issue #15 item 1: `firstline outbox` shows the transport's stderr whole, however
+/// long (it used to be cut at 300 bytes, mid-word in Cyrillic).
+#[test]
+fn issue15_1_outbox_lists_the_transports_whole_error() {
+    use assert_cmd::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("q.db");
+    let cfg = dir.path().join("config.toml");
+    let long = "msmtp: сервер smtp.example.ua відхилив автентифікацію користувача help@shop.example; \
+                перевірте пароль у ~/.msmtprc або змінну середовища, потім спробуйте ще раз; \
+                відповідь сервера: 535 5.7.8 Username and Password not accepted — кінець повідомлення";
+    let cmd = refusing_sendmail(dir.path(), long);
+    std::fs::write(
+        &cfg,
+        format!(
+            "[agent]\nname = \"Taras\"\nemail = \"help@shop.example\"\n[mail]\naddresses = [\"help@shop.example\"]\nundo_seconds = 600\nsendmail = \"{}\"\n",
+            cmd.replace('\\', "\\\\").replace('"', "\\\"")
+        ),
+    )
+    .unwrap();
+    let cli = || Command::from_std(support::cli(&db, &cfg));
+    cli()
+        .arg("import")
+        .arg(fixture("koi8r.mbox"))
+        .assert()
+        .success();
+    cli()
+        .args(["reply", "1", "--body", "Спроба"])
+        .assert()
+        .success();
+    cli().args(["outbox", "flush"]).assert().code(2);
+    let out = cli().arg("outbox").assert().success();
+    let list = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(list.contains("кінець повідомлення"), "{list}");
+    assert!(list.contains(long), "{list}");
+}
