@@ -762,6 +762,11 @@ fn issue15_2_cli_flush_says_saved_for_you_to_send_and_doctor_shows_the_folder() 
     let doctor = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(doctor.contains("q.outbox"), "{doctor}");
     assert!(doctor.contains("no mail transport is set"), "{doctor}");
+    cli()
+        .args(["send", "1"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("outbox mark-sent 4"));
     cli().args(["outbox", "mark-sent", "4"]).assert().success();
     let out = cli().arg("outbox").assert().success();
     let list = String::from_utf8_lossy(&out.get_output().stdout).into_owned();

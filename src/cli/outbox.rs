@@ -63,6 +63,17 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<ExitCode> {
     store.ticket(args.id)?;
     let report = crate::mail::deliver_now(&mut store, &ctx.config, ClaimScope::Ticket(args.id))?;
     if report.sent.is_empty() && report.failed.is_empty() && report.saved.is_empty() {
+        let saved = store
+            .undelivered_replies(args.id)?
+            .into_iter()
+            .find(|e| e.state == OutboxState::Saved);
+        if let Some(e) = saved {
+            return Err(user_error(format!(
+                "ticket {}'s reply {m} was saved, not sent ({NO_TRANSPORT}): send the .eml yourself and run `firstline outbox mark-sent {m}`, or set a transport and run `firstline outbox resend {m}`",
+                args.id,
+                m = e.message
+            )));
+        }
         return Err(user_error(format!(
             "ticket {} has no reply waiting in the outbox (`firstline outbox` lists them)",
             args.id
