@@ -809,3 +809,50 @@ fn issue15_1_outbox_lists_the_transports_whole_error() {
     assert!(list.contains("кінець повідомлення"), "{list}");
     assert!(list.contains(long), "{list}");
 }
+
+/// Issue #15 item 1: a reply a crash left in doubt (`unknown`) is not counted as the
+/// answer either — the customer may still be waiting — until the user settles it.
+#[test]
+fn issue15_1_a_reply_in_doubt_keeps_the_customer_waiting_until_settled() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cmd, _) = capturing_sendmail(dir.path());
+    let cfg = config(dir.path(), Some(cmd));
+    let db = dir.path().join("q.db");
+    let mut store = Store::open(&db).unwrap();
+    import_paths(
+        &mut store,
+        &cfg,
+        &[fixture("koi8r.mbox")],
+        &ImportOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let ticket = store.tickets().unwrap()[0].id;
+    let waiting_since = store.ticket(ticket).unwrap().awaiting_reply_since;
+    let id = queue_reply(&mut store, &cfg, ticket, "Went out?").unwrap();
+    let outbox_id = store
+        .outbound_due(firstline::store::ClaimScope::AllQueued)
+        .unwrap()[0];
+    store
+        .claim_outbound(outbox_id, firstline::store::ClaimScope::AllQueued)
+        .unwrap()
+        .unwrap();
+    // What a crash mid-send leaves: `sending`, long ago.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("UPDATE outbox SET updated_at = updated_at - 3600", [])
+        .unwrap();
+    store
+        .outbound_due(firstline::store::ClaimScope::AllQueued)
+        .unwrap();
+    assert_eq!(
+        store.outbox_entry(id).unwrap().unwrap().state,
+        OutboxState::Unknown
+    );
+    assert_eq!(
+        store.ticket(ticket).unwrap().awaiting_reply_since,
+        waiting_since
+    );
+    assert!(store.resolve_outbound(id, false).unwrap());
+    assert_eq!(store.ticket(ticket).unwrap().awaiting_reply_since, None);
+}

@@ -211,12 +211,22 @@ impl Store {
     pub fn outbound_due(&mut self, scope: ClaimScope) -> Result<Vec<i64>> {
         let now = to_ts(Utc::now());
         let tx = self.write()?;
-        tx.execute(
-            "UPDATE outbox SET state = 'unknown', updated_at = ?1,
-                last_error = coalesce(last_error, 'interrupted while sending; check your Sent folder')
-             WHERE state = 'sending' AND updated_at < ?2",
-            params![now, now - STALE_SENDING_SECS],
-        )?;
+        let stale: Vec<i64> = {
+            let mut stmt =
+                tx.prepare("SELECT id FROM outbox WHERE state = 'sending' AND updated_at < ?1")?;
+            let rows = stmt.query_map([now - STALE_SENDING_SECS], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for id in &stale {
+            tx.execute(
+                "UPDATE outbox SET state = 'unknown', updated_at = ?2,
+                    last_error = coalesce(last_error, 'interrupted while sending; check your Sent folder')
+                 WHERE id = ?1",
+                params![id, now],
+            )?;
+            // In doubt is not delivered: the customer may still be waiting.
+            settle_wait(&tx, *id)?;
+        }
         let (filter, arg) = scope_filter(scope);
         let sql = format!(
             "SELECT o.id FROM outbox o JOIN messages m ON m.id = o.message_id
