@@ -40,7 +40,8 @@ pub enum Handover {
 pub enum Transport {
     /// A shell command reading the message on stdin.
     Sendmail(String),
-    /// `.eml` files written into a folder.
+    /// No transport: `.eml` files saved into a folder for the user to send. Nothing
+    /// leaves the machine, so a reply handed here is saved, never delivered.
     Directory(PathBuf),
     /// SMTP with TLS (implicit on port 465, STARTTLS otherwise; plain only to localhost).
     Smtp {
