@@ -1434,3 +1434,74 @@ fn issue15_13_the_outbox_lists_delivery_times_in_the_configured_zone() {
         "{updated} in Tokyo: {text}"
     );
 }
+
+/// Issue #15 item 11: the escalation packet masks the customer's addresses and phone
+/// numbers in message bodies too (keeping the last digits), not only in its header,
+/// and shows the events of a merged ticket in words.
+#[test]
+fn issue15_11_packet_masks_addresses_and_phones_everywhere_and_names_merged_events() {
+    use firstline::model::{
+        Channel, Direction, NewCustomer, NewMessage, NewTicket, Priority, Status,
+    };
+    let (_dir, db, config) = support::temp_paths();
+    let mut store = firstline::store::Store::open(&db).unwrap();
+    let petro = NewCustomer {
+        name: "Петро Іваненко".into(),
+        email: Some("petro@example.net".into()),
+        phone: Some("+380 67 123 45 67".into()),
+        ..Default::default()
+    };
+    let ticket = |store: &mut firstline::store::Store, subject: &str, body: &str| {
+        store
+            .create_ticket(&NewTicket {
+                subject: subject.into(),
+                customer: petro.clone(),
+                channel: Channel::Email,
+                priority: Priority::Normal,
+                status: Status::New,
+                tags: vec![],
+                first_message: NewMessage {
+                    direction: Direction::Inbound,
+                    author: "Петро Іваненко <petro@example.net>".into(),
+                    body: body.into(),
+                    ..Default::default()
+                },
+            })
+            .unwrap()
+    };
+    let into = ticket(
+        &mut store,
+        "Не можу увійти",
+        "Логін petro@example.net, пароль не підходить. Телефон +380671234567.",
+    );
+    let from = ticket(
+        &mut store,
+        "Ще раз про вхід",
+        "Передзвоніть, будь ласка: 067 123-45-67 або на робочий +380 44 765 43 21.",
+    );
+    store.merge_tickets(from, into).unwrap();
+    drop(store);
+
+    let out = support::run_ok(support::cli(&db, &config).args(["packet", &into.to_string()]));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(!text.contains("petro@example.net"), "{text}");
+    assert!(text.contains("p***@example.net"), "{text}");
+    for phone in ["380671234567", "123-45-67", "765 43 21", "123 45 67"] {
+        assert!(!text.contains(phone), "{phone} leaked: {text}");
+    }
+    assert!(text.contains("[phone …67]"), "last digits kept: {text}");
+    assert!(text.contains("[phone …21]"), "{text}");
+    let history = text.split("## History").nth(1).unwrap_or_default();
+    assert!(
+        history.contains("customer wrote (message"),
+        "events in words: {history}"
+    );
+    assert!(
+        history.contains(&format!("(in ticket #{from}, merged in)")),
+        "the merged ticket's own events are shown: {history}"
+    );
+    assert!(
+        !history.lines().any(|l| l.contains(" inbound ")),
+        "no raw event names: {history}"
+    );
+}

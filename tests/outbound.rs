@@ -204,7 +204,7 @@ fn without_a_transport_replies_become_eml_files_in_the_outbox_folder() {
     let (mut store, ticket) = store_with_thread(&cfg);
     let id = queue_reply(&mut store, &cfg, ticket, "Written to disk").unwrap();
     let report = deliver_due(&mut store, &cfg, Utc::now() + Duration::seconds(11)).unwrap();
-    assert_eq!(report.sent.len(), 1, "{report:?}");
+    assert_eq!(report.saved.len(), 1, "saved, not sent: {report:?}");
     let files: Vec<_> = std::fs::read_dir(dir.path().join("outbox"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -612,4 +612,247 @@ fn stranded_replies_a_stop_mid_round_leaves_the_rest_queued() {
         states,
         [OutboxState::Sent, OutboxState::Queued, OutboxState::Queued]
     );
+}
+
+/// A sendmail stand-in that refuses every message the way msmtp does without a
+/// configuration: one line on stderr, exit 1. A script file, as the user would have.
+fn refusing_sendmail(dir: &Path, stderr: &str) -> String {
+    let script = dir.join("sendmail-refuses");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\ncat > /dev/null\necho '{stderr}' >&2\nexit 1\n"),
+    )
+    .unwrap();
+    format!("sh '{}'", script.display())
+}
+
+const MSMTP_REFUSAL: &str =
+    "msmtp: account default not found: no configuration file available; run msmtp --configure";
+
+/// Issue #15 item 1: a reply whose sendmail fails is undelivered — the customer is
+/// still waiting (Needs reply), the report does not count it, the error keeps the
+/// transport's words whole — until a later try delivers it.
+#[test]
+fn issue15_1_a_failed_send_leaves_the_reply_undelivered_and_the_ticket_in_needs_reply() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(
+        dir.path(),
+        Some(refusing_sendmail(dir.path(), MSMTP_REFUSAL)),
+    );
+    let (mut store, ticket) = store_with_thread(&cfg);
+    let waiting_since = store.ticket(ticket).unwrap().awaiting_reply_since;
+    assert!(waiting_since.is_some(), "the fixture's follow-up waits");
+    let id = queue_reply(&mut store, &cfg, ticket, "Відповідь, що не дійде").unwrap();
+    let report = deliver_due(&mut store, &cfg, Utc::now() + Duration::seconds(11)).unwrap();
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert!(report.failed[0].1.contains(MSMTP_REFUSAL), "{report:?}");
+
+    let t = store.ticket(ticket).unwrap();
+    assert_eq!(
+        t.awaiting_reply_since, waiting_since,
+        "an undelivered reply answers nobody"
+    );
+    assert!(t.needs_reply(Utc::now()), "the ticket stays in Needs reply");
+    let undelivered = store.undelivered_replies(ticket).unwrap();
+    assert_eq!(undelivered.len(), 1);
+    assert_eq!(undelivered[0].message, id);
+    assert!(
+        undelivered[0]
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains(MSMTP_REFUSAL),
+        "outbox keeps the transport's stderr whole: {:?}",
+        undelivered[0].last_error
+    );
+    let data = store
+        .report_data(Utc::now() - Duration::days(365 * 100))
+        .unwrap();
+    assert!(
+        data.messages.iter().all(|m| m.id != id),
+        "the report does not count an undelivered reply"
+    );
+
+    let (cmd, captured) = capturing_sendmail(dir.path());
+    let fixed = config(dir.path(), Some(cmd));
+    let report = deliver_due(&mut store, &fixed, Utc::now() + Duration::seconds(3600)).unwrap();
+    assert_eq!(report.sent.len(), 1, "{report:?}");
+    assert!(captured.exists());
+    let t = store.ticket(ticket).unwrap();
+    assert_eq!(t.awaiting_reply_since, None, "delivered: the wait is over");
+    assert!(store.undelivered_replies(ticket).unwrap().is_empty());
+    let data = store
+        .report_data(Utc::now() - Duration::days(365 * 100))
+        .unwrap();
+    assert!(data.messages.iter().any(|m| m.id == id), "delivered counts");
+}
+
+/// Issue #15 item 2: with no mail transport the reply is only saved as an .eml file;
+/// it is not delivered, the customer still waits, until the user says they sent it.
+#[test]
+fn issue15_2_without_a_transport_the_reply_is_saved_not_delivered_until_marked_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), None);
+    let (mut store, ticket) = store_with_thread(&cfg);
+    let waiting_since = store.ticket(ticket).unwrap().awaiting_reply_since;
+    let id = queue_reply(&mut store, &cfg, ticket, "Saved for later").unwrap();
+    let report = deliver_due(&mut store, &cfg, Utc::now() + Duration::seconds(11)).unwrap();
+    assert!(
+        report.sent.is_empty(),
+        "nothing left the machine: {report:?}"
+    );
+    assert_eq!(report.saved.len(), 1, "{report:?}");
+    assert!(report.saved[0].1.ends_with(".eml"), "{report:?}");
+    let entry = store.outbox_entry(id).unwrap().unwrap();
+    assert_eq!(entry.state, OutboxState::Saved);
+    assert_eq!(
+        store.ticket(ticket).unwrap().awaiting_reply_since,
+        waiting_since
+    );
+    assert_eq!(store.undelivered_replies(ticket).unwrap().len(), 1);
+    let again = deliver_due(&mut store, &cfg, Utc::now() + Duration::seconds(3600)).unwrap();
+    assert!(again.saved.is_empty(), "a saved reply is not written again");
+
+    assert!(store.resolve_outbound(id, false).unwrap(), "mark-sent");
+    assert_eq!(
+        store.outbox_entry(id).unwrap().unwrap().state,
+        OutboxState::Sent
+    );
+    assert_eq!(store.ticket(ticket).unwrap().awaiting_reply_since, None);
+    assert!(store.undelivered_replies(ticket).unwrap().is_empty());
+}
+
+/// Issue #15 item 2 on the CLI: `outbox flush` says the reply was saved for the user to
+/// send (not "sent"), `outbox` lists it as not delivered, `mark-sent` settles it, and
+/// `doctor` shows the folder.
+#[test]
+fn issue15_2_cli_flush_says_saved_for_you_to_send_and_doctor_shows_the_folder() {
+    use assert_cmd::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("q.db");
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[agent]\nname = \"Taras\"\nemail = \"help@shop.example\"\n[mail]\naddresses = [\"help@shop.example\"]\nundo_seconds = 600\n",
+    )
+    .unwrap();
+    let cli = || Command::from_std(support::cli(&db, &cfg));
+    cli()
+        .arg("import")
+        .arg(fixture("koi8r.mbox"))
+        .assert()
+        .success();
+    cli()
+        .args(["reply", "1", "--body", "Saved"])
+        .assert()
+        .success();
+    let out = cli().args(["outbox", "flush"]).assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(!text.contains("sent reply"), "{text}");
+    assert!(text.contains("q.outbox"), "{text}");
+    assert!(
+        text.contains("for you to send — no mail transport is set (see [mail] in the README)"),
+        "{text}"
+    );
+    let out = cli().arg("outbox").assert().success();
+    let list = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(list.contains("saved"), "{list}");
+    assert!(list.contains("mark-sent 4"), "{list}");
+    let out = cli().arg("doctor").assert();
+    let doctor = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(doctor.contains("q.outbox"), "{doctor}");
+    assert!(doctor.contains("no mail transport is set"), "{doctor}");
+    cli()
+        .args(["send", "1"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("outbox mark-sent 4"));
+    cli().args(["outbox", "mark-sent", "4"]).assert().success();
+    let out = cli().arg("outbox").assert().success();
+    let list = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(list.contains("outbox is empty"), "{list}");
+}
+
+/// Issue #15 item 1: `firstline outbox` shows the transport's stderr whole, however
+/// long (it used to be cut at 300 bytes, mid-word in Cyrillic).
+#[test]
+fn issue15_1_outbox_lists_the_transports_whole_error() {
+    use assert_cmd::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("q.db");
+    let cfg = dir.path().join("config.toml");
+    let long = "msmtp: сервер smtp.example.ua відхилив автентифікацію користувача help@shop.example; \
+                перевірте пароль у ~/.msmtprc або змінну середовища, потім спробуйте ще раз; \
+                відповідь сервера: 535 5.7.8 Username and Password not accepted — кінець повідомлення";
+    let cmd = refusing_sendmail(dir.path(), long);
+    std::fs::write(
+        &cfg,
+        format!(
+            "[agent]\nname = \"Taras\"\nemail = \"help@shop.example\"\n[mail]\naddresses = [\"help@shop.example\"]\nundo_seconds = 600\nsendmail = \"{}\"\n",
+            cmd.replace('\\', "\\\\").replace('"', "\\\"")
+        ),
+    )
+    .unwrap();
+    let cli = || Command::from_std(support::cli(&db, &cfg));
+    cli()
+        .arg("import")
+        .arg(fixture("koi8r.mbox"))
+        .assert()
+        .success();
+    cli()
+        .args(["reply", "1", "--body", "Спроба"])
+        .assert()
+        .success();
+    cli().args(["outbox", "flush"]).assert().code(2);
+    let out = cli().arg("outbox").assert().success();
+    let list = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(list.contains("кінець повідомлення"), "{list}");
+    assert!(list.contains(long), "{list}");
+}
+
+/// Issue #15 item 1: a reply a crash left in doubt (`unknown`) is not counted as the
+/// answer either — the customer may still be waiting — until the user settles it.
+#[test]
+fn issue15_1_a_reply_in_doubt_keeps_the_customer_waiting_until_settled() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cmd, _) = capturing_sendmail(dir.path());
+    let cfg = config(dir.path(), Some(cmd));
+    let db = dir.path().join("q.db");
+    let mut store = Store::open(&db).unwrap();
+    import_paths(
+        &mut store,
+        &cfg,
+        &[fixture("koi8r.mbox")],
+        &ImportOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    let ticket = store.tickets().unwrap()[0].id;
+    let waiting_since = store.ticket(ticket).unwrap().awaiting_reply_since;
+    let id = queue_reply(&mut store, &cfg, ticket, "Went out?").unwrap();
+    let outbox_id = store
+        .outbound_due(firstline::store::ClaimScope::AllQueued)
+        .unwrap()[0];
+    store
+        .claim_outbound(outbox_id, firstline::store::ClaimScope::AllQueued)
+        .unwrap()
+        .unwrap();
+    // What a crash mid-send leaves: `sending`, long ago.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute("UPDATE outbox SET updated_at = updated_at - 3600", [])
+        .unwrap();
+    store
+        .outbound_due(firstline::store::ClaimScope::AllQueued)
+        .unwrap();
+    assert_eq!(
+        store.outbox_entry(id).unwrap().unwrap().state,
+        OutboxState::Unknown
+    );
+    assert_eq!(
+        store.ticket(ticket).unwrap().awaiting_reply_since,
+        waiting_since
+    );
+    assert!(store.resolve_outbound(id, false).unwrap());
+    assert_eq!(store.ticket(ticket).unwrap().awaiting_reply_since, None);
 }

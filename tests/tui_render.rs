@@ -548,7 +548,8 @@ mod state {
         for (key, state) in [
             ("k", Some(OutboxState::Queued)),
             ("t", None),
-            ("s", Some(OutboxState::Sent)),
+            // No transport in the fixture: "send now" saves the .eml (issue #15 item 2).
+            ("s", Some(OutboxState::Saved)),
         ] {
             let fx = fixture();
             let mut app = app_at(&fx, 120, 40);
@@ -2319,4 +2320,120 @@ fn issue15_item7_logged_call_answers_the_customer_and_books_its_follow_up() {
         screen.contains("follow-up Fri 2026-11-27 10:00 Europe/Kyiv"),
         "{screen}"
     );
+}
+
+/// Issue #15 item 1: a reply the transport refused is marked in the thread as not
+/// delivered (never an ordinary "(reply)"), the ticket stays in Needs reply, and the
+/// status bar's error shows the transport's stderr whole at 120 columns.
+#[test]
+fn issue15_1_an_undelivered_reply_is_marked_in_the_thread_and_its_error_fits_the_status_bar() {
+    use firstline::tui::courier::Delivery;
+    const STDERR: &str = "msmtp: account default not found: no configuration file available";
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let id = (0..app.inbox.len())
+        .filter_map(|i| app.inbox.row(i))
+        .find(|r| r.customer_name == "Sarah Mitchell")
+        .unwrap()
+        .ticket
+        .id;
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("sendmail-refuses");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\ncat > /dev/null\necho '{STDERR}' >&2\nexit 1\n"),
+    )
+    .unwrap();
+    let mut cfg = Config::default();
+    cfg.agent.name = "Olena Test".into();
+    cfg.agent.email = "olena@shop.example".into();
+    cfg.mail.undo_seconds = 0;
+    cfg.mail.sendmail = Some(format!("sh '{}'", script.display()));
+    firstline::mail::queue_reply(&mut app.store, &cfg, id, "I have refunded the duplicate.")
+        .unwrap();
+    let round =
+        firstline::mail::deliver_due(&mut app.store, &cfg, Utc::now() + Duration::seconds(1));
+    let Some(Delivery::Failed(text)) = Delivery::of_round(round) else {
+        panic!("the refused delivery must be reported as failed");
+    };
+    app.delivery_failed(text.clone());
+    app.reload().unwrap();
+    select_ticket(&mut app, id);
+    press(&mut app, "Enter");
+    let screen = shot(&app, 120, 40);
+    assert!(screen.contains("NOT DELIVERED"), "{screen}");
+    assert!(!screen.contains("Olena Test (reply)"), "{screen}");
+    assert!(
+        screen.contains(STDERR),
+        "stderr readable in the status bar: {screen}"
+    );
+    assert!(app.store.ticket(id).unwrap().needs_reply(Utc::now()));
+    assert!(
+        screen.contains("Sarah Mitc… reply not delivered"),
+        "the inbox row says why it is back in Needs reply: {screen}"
+    );
+    app.message = None;
+    let screen = shot(&app, 120, 40);
+    assert!(
+        screen.contains("1 reply not delivered: firstline outbox"),
+        "the status bar keeps it in view after the message goes: {screen}"
+    );
+
+    // Delivered on a later try: the error, the marker and the row's words go.
+    app.delivery_failed(text);
+    let captured = dir.path().join("sent.eml");
+    cfg.mail.sendmail = Some(format!("cat > '{}'", captured.display()));
+    let report =
+        firstline::mail::deliver_due(&mut app.store, &cfg, Utc::now() + Duration::seconds(7200))
+            .unwrap();
+    assert_eq!(report.sent.len(), 1, "{report:?}");
+    app.reload().unwrap();
+    assert_eq!(
+        app.message, None,
+        "the delivery error clears once delivered"
+    );
+    let screen = shot(&app, 120, 40);
+    assert!(!screen.contains("not delivered"), "{screen}");
+    assert!(!screen.contains("NOT DELIVERED"), "{screen}");
+    assert!(screen.contains("Olena Test (reply)"), "{screen}");
+}
+
+/// Issue #15 item 2: with no mail transport the console says the reply was saved for
+/// the user to send (not "1 reply delivered"), the thread marks it not sent, the
+/// ticket stays in Needs reply and the status bar keeps it in view.
+#[test]
+fn issue15_2_without_a_transport_the_console_says_saved_for_you_to_send() {
+    use firstline::tui::courier::Delivery;
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let id = (0..app.inbox.len())
+        .filter_map(|i| app.inbox.row(i))
+        .find(|r| r.customer_name == "Sarah Mitchell")
+        .unwrap()
+        .ticket
+        .id;
+    let mut cfg = Config::default();
+    cfg.agent.name = "Olena Test".into();
+    cfg.agent.email = "olena@shop.example".into();
+    cfg.mail.undo_seconds = 0;
+    firstline::mail::queue_reply(&mut app.store, &cfg, id, "Refund is on its way.").unwrap();
+    let round =
+        firstline::mail::deliver_due(&mut app.store, &cfg, Utc::now() + Duration::seconds(1));
+    let Some(Delivery::Saved(text)) = Delivery::of_round(round) else {
+        panic!("a reply with no transport must be reported as saved, not delivered");
+    };
+    assert!(
+        text.contains(".eml for you to send — no mail transport is set (see [mail] in the README)"),
+        "{text}"
+    );
+    assert!(!text.contains("delivered"), "{text}");
+    let folder = fx.path.with_file_name("queue.outbox");
+    assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 1, "{folder:?}");
+    app.reload().unwrap();
+    select_ticket(&mut app, id);
+    press(&mut app, "Enter");
+    let screen = shot(&app, 120, 40);
+    assert!(screen.contains("NOT SENT: saved as .eml"), "{screen}");
+    assert!(screen.contains("1 reply saved, not sent"), "{screen}");
+    assert!(app.store.ticket(id).unwrap().needs_reply(Utc::now()));
 }

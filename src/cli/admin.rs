@@ -247,6 +247,10 @@ pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
             "attachments   {}",
             crate::paths::attachments_dir(&ctx.db_path).display()
         );
+        match crate::mail::Transport::from_config(&ctx.config, Some(&ctx.db_path)) {
+            Ok(t) => println!("outbox        {}", t.describe()),
+            Err(e) => println!("outbox        {e}"),
+        }
         println!(
             "schema        {} (this build writes {})",
             health.schema_version, health.supported_version

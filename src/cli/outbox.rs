@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use super::{print_json, user_error, Context};
 use crate::display::sanitize_line;
-use crate::mail::DeliveryReport;
+use crate::mail::{DeliveryReport, NO_TRANSPORT};
 use crate::model::{MessageId, TicketId};
 use crate::store::{ClaimScope, OutboxState};
 
@@ -28,7 +28,7 @@ pub struct SendArgs {
 /// Arguments of `firstline outbox`.
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  firstline outbox             # what is waiting, with countdowns and errors\n  firstline outbox flush       # deliver everything queued now\n  firstline outbox cancel 57   # undo reply message 57 (it becomes the draft again)\n  firstline outbox resend 57   # a reply in doubt (unknown) or failed: send it again now\n  firstline outbox mark-sent 57  # it did go out (you saw it in your Sent folder)"
+    after_help = "Examples:\n  firstline outbox             # what is waiting, with countdowns and errors\n  firstline outbox flush       # deliver everything queued now\n  firstline outbox cancel 57   # undo reply message 57 (it becomes the draft again)\n  firstline outbox resend 57   # a reply in doubt (unknown) or failed: send it again now\n  firstline outbox mark-sent 57  # it did go out (you saw it in your Sent folder, or sent the saved .eml)"
 )]
 pub struct OutboxArgs {
     #[command(subcommand)]
@@ -52,7 +52,8 @@ pub enum OutboxAction {
     Cancel { message: MessageId },
     /// Send a reply in doubt (`unknown`: interrupted while sending) or `failed` again, now.
     Resend { message: MessageId },
-    /// Record that a reply in doubt or failed did go out; it will not be sent again.
+    /// Record that a reply in doubt, failed, or saved as a file did go out; it will not
+    /// be sent again, and it answers the customer from now on.
     MarkSent { message: MessageId },
 }
 
@@ -61,7 +62,18 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<ExitCode> {
     let mut store = ctx.open_store(true)?;
     store.ticket(args.id)?;
     let report = crate::mail::deliver_now(&mut store, &ctx.config, ClaimScope::Ticket(args.id))?;
-    if report.sent.is_empty() && report.failed.is_empty() {
+    if report.sent.is_empty() && report.failed.is_empty() && report.saved.is_empty() {
+        let saved = store
+            .undelivered_replies(args.id)?
+            .into_iter()
+            .find(|e| e.state == OutboxState::Saved);
+        if let Some(e) = saved {
+            return Err(user_error(format!(
+                "ticket {}'s reply {m} was saved, not sent ({NO_TRANSPORT}): send the .eml yourself and run `firstline outbox mark-sent {m}`, or set a transport and run `firstline outbox resend {m}`",
+                args.id,
+                m = e.message
+            )));
+        }
         return Err(user_error(format!(
             "ticket {} has no reply waiting in the outbox (`firstline outbox` lists them)",
             args.id
@@ -106,7 +118,13 @@ pub fn run(ctx: &Context, args: OutboxArgs) -> Result<ExitCode> {
                         .map(|err| format!("  {}", sanitize_line(&err)))
                         .unwrap_or_default()
                 )?;
-                if matches!(e.state, OutboxState::Unknown | OutboxState::Failed) {
+                if e.state == OutboxState::Saved {
+                    writeln!(
+                        out,
+                        "    not delivered: {NO_TRANSPORT}; send the file yourself, then `firstline outbox mark-sent {m}`",
+                        m = e.message
+                    )?;
+                } else if matches!(e.state, OutboxState::Unknown | OutboxState::Failed) {
                     writeln!(
                         out,
                         "    choose: `firstline outbox resend {m}` or `firstline outbox mark-sent {m}`",
@@ -149,7 +167,7 @@ fn resolve(
 ) -> Result<ExitCode> {
     if !store.resolve_outbound(message, resend)? {
         return Err(user_error(format!(
-            "message {message} is not in doubt or failed (`firstline outbox` lists the ones that are)"
+            "message {message} is not in doubt, failed or saved (`firstline outbox` lists the ones that are)"
         )));
     }
     if resend {
@@ -172,10 +190,17 @@ fn print_delivery(report: &DeliveryReport, json: bool) -> Result<ExitCode> {
         for (id, place) in &report.sent {
             writeln!(out, "sent reply {id} {}", sanitize_line(place))?;
         }
+        for (id, place) in &report.saved {
+            writeln!(
+                out,
+                "reply {id} {}; when you have sent it: firstline outbox mark-sent {id}",
+                sanitize_line(&DeliveryReport::saved_line(place))
+            )?;
+        }
         for (id, err) in &report.failed {
             writeln!(out, "reply {id} not sent: {}", sanitize_line(err))?;
         }
-        if report.sent.is_empty() && report.failed.is_empty() {
+        if report.sent.is_empty() && report.failed.is_empty() && report.saved.is_empty() {
             writeln!(out, "nothing to deliver")?;
         }
     }

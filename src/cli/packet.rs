@@ -1,6 +1,8 @@
 //! `firstline packet ID`: the escalation packet — a ticket's thread, notes and
 //! history as Markdown for the second line (owner, developer, hosting), with card
-//! numbers, IBANs, tokens and passwords redacted. The customer's address is masked.
+//! numbers, IBANs, tokens and passwords redacted, and people's e-mail addresses and
+//! phone numbers masked everywhere (header, bodies, history). The history includes
+//! the tickets merged into this one, in words rather than raw event names.
 
 use anyhow::Result;
 use chrono::Utc;
@@ -11,9 +13,10 @@ use std::path::PathBuf;
 
 use super::Context;
 use crate::display::{sanitize, sanitize_line};
-use crate::model::{Direction, TicketDetail, TicketId};
-use crate::report::redact::redact;
+use crate::model::{Direction, Event, TicketDetail, TicketId};
+use crate::report::redact::{mask_contacts, mask_email, redact};
 use crate::sla::{self, BusinessCalendar, ClockState};
+use crate::store::Store;
 
 /// `firstline packet 12 --out ticket-12.md`
 #[derive(Debug, Args)]
@@ -33,8 +36,7 @@ pub struct PacketArgs {
 /// Runs `firstline packet`.
 pub fn run(ctx: &Context, args: PacketArgs) -> Result<()> {
     let store = ctx.open_store(false)?;
-    let detail = store.ticket_detail(args.id)?;
-    let text = render(ctx, &detail);
+    let text = build(ctx, &store, args.id)?;
     match args.out {
         Some(path) => {
             super::report::write_file(&path, &text, crate::fs::Overwrite::from_force(args.force))?;
@@ -52,9 +54,39 @@ pub fn run(ctx: &Context, args: PacketArgs) -> Result<()> {
     }
 }
 
+/// The packet of ticket `id`, with the history of every ticket merged into it.
+pub fn build(ctx: &Context, store: &Store, id: TicketId) -> Result<String> {
+    let detail = store.ticket_detail(id)?;
+    let mut merged = Vec::new();
+    let mut todo: Vec<TicketId> = merged_sources(&detail.events);
+    let mut seen = std::collections::HashSet::from([id]);
+    while let Some(from) = todo.pop() {
+        if !seen.insert(from) {
+            continue;
+        }
+        let events = store.events(Some(from))?;
+        todo.extend(merged_sources(&events));
+        merged.extend(events.into_iter().map(|e| (Some(from), e)));
+    }
+    Ok(render(ctx, &detail, merged))
+}
+
+/// The tickets a "merged" event says were folded in (`old` is `#14 subject`).
+fn merged_sources(events: &[Event]) -> Vec<TicketId> {
+    events
+        .iter()
+        .filter(|e| e.kind == "merged")
+        .filter_map(|e| {
+            let old = e.old.as_deref()?.strip_prefix('#')?;
+            old.split_whitespace().next()?.parse().ok()
+        })
+        .collect()
+}
+
 /// Builds the Markdown packet. Everything from the customer or the thread is
-/// redacted; header facts are ours.
-pub fn render(ctx: &Context, d: &TicketDetail) -> String {
+/// redacted and its contact details masked; header facts are ours. `merged` are the
+/// events of tickets merged into this one, with the ticket they came from.
+pub fn render(ctx: &Context, d: &TicketDetail, merged: Vec<(Option<TicketId>, Event)>) -> String {
     let config = &ctx.config.sla;
     let tz = sla::timezone(config);
     let when =
@@ -62,12 +94,16 @@ pub fn render(ctx: &Context, d: &TicketDetail) -> String {
     let now = Utc::now();
     let t = &d.ticket;
     let mut totals: std::collections::BTreeMap<&'static str, usize> = Default::default();
+    let mut ours: Vec<String> = ctx.config.mail.addresses.clone();
+    ours.push(ctx.config.agent.email.clone());
+    let phones: Vec<String> = d.customer.phone.iter().cloned().collect();
     let mut clean = |text: &str| {
         let r = redact(&sanitize(text));
-        for (k, n) in r.counts {
+        let m = mask_contacts(&r.text, &ours, &phones);
+        for (k, n) in r.counts.into_iter().chain(m.counts) {
             *totals.entry(k).or_default() += n;
         }
-        r.text
+        m.text
     };
     let mut s = String::new();
     let _ = writeln!(
@@ -80,7 +116,7 @@ pub fn render(ctx: &Context, d: &TicketDetail) -> String {
         .customer
         .emails
         .first()
-        .map(|e| mask_email(e))
+        .map(|e| format!("<{}>", mask_email(&sanitize_line(e))))
         .unwrap_or_default();
     let _ = writeln!(
         s,
@@ -176,24 +212,20 @@ pub fn render(ctx: &Context, d: &TicketDetail) -> String {
         }
     }
     let _ = writeln!(s, "## History\n");
-    for e in &d.events {
-        let change = match (&e.old, &e.new) {
-            (Some(o), Some(n)) => format!(
-                "{} → {}",
-                clean(&sanitize_line(o)),
-                clean(&sanitize_line(n))
-            ),
-            (None, Some(n)) => clean(&sanitize_line(n)),
-            (Some(o), None) => format!("was {}", clean(&sanitize_line(o))),
-            (None, None) => String::new(),
-        };
+    let mut history: Vec<(Option<TicketId>, Event)> =
+        d.events.iter().cloned().map(|e| (None, e)).collect();
+    history.extend(merged);
+    history.sort_by_key(|(_, e)| (e.at, e.id));
+    for (from, e) in &history {
+        let text = clean(&sanitize_line(&event_phrase(e)));
+        let origin = from
+            .map(|t| format!(" (in ticket #{t}, merged in)"))
+            .unwrap_or_default();
         let _ = writeln!(
             s,
-            "- {} {} {} {}",
+            "- {} {} {text}{origin}",
             when(e.at),
-            sanitize_line(&e.actor),
-            e.kind,
-            change
+            clean(&sanitize_line(&e.actor)),
         );
     }
     let summary: Vec<String> = totals.iter().map(|(k, n)| format!("{n} {k}")).collect();
@@ -210,14 +242,33 @@ pub fn render(ctx: &Context, d: &TicketDetail) -> String {
     s
 }
 
-/// "olena@shop.ua" → "o***@shop.ua": enough to recognise, not enough to spam.
-fn mask_email(email: &str) -> String {
-    match email.split_once('@') {
-        Some((local, domain)) => {
-            let first: String = local.chars().take(1).collect();
-            format!("<{first}***@{}>", sanitize_line(domain))
-        }
-        None => String::new(),
+/// One history event in words for someone who never used firstline: "customer
+/// wrote (message 19)", not "inbound 19".
+fn event_phrase(e: &Event) -> String {
+    let old = e.old.as_deref().unwrap_or("");
+    let new = e.new.as_deref().unwrap_or("");
+    match e.kind.as_str() {
+        "created" => format!("ticket opened: {new}"),
+        "inbound" => format!("customer wrote (message {new})"),
+        "outbound" => format!("reply written (message {new})"),
+        "note" => format!("internal note added (message {new})"),
+        "merged" => format!("ticket {old} merged into this one"),
+        "merged-into" => format!("merged into ticket {new}"),
+        "delivered" => format!("reply {old} delivered"),
+        "delivery-failed" => format!("reply {old} not delivered: {new}"),
+        "saved-not-sent" => format!("reply {old} saved as a file, not sent"),
+        "marked-sent" => format!("reply {old} recorded as sent by hand"),
+        "resend-asked" => format!("reply {old} to be sent again"),
+        "reply-undone" => format!("reply {old} taken back before sending"),
+        "no-reply-needed" => format!("marked as needing no reply: {new}"),
+        "followup" => format!("follow-up set: {new}"),
+        "followup-done" => "follow-up done".to_string(),
+        kind => match (e.old.as_deref(), e.new.as_deref()) {
+            (Some(o), Some(n)) if !o.is_empty() => format!("{kind} {o} → {n}"),
+            (_, Some(n)) => format!("{kind} {n}"),
+            (Some(o), None) => format!("{kind} was {o}"),
+            (None, None) => kind.to_string(),
+        },
     }
 }
 

@@ -460,7 +460,7 @@ pub fn escalate(ctx: &Context, args: EscalateArgs) -> Result<()> {
     )?;
     println!("ticket {} escalated to {target}", args.id);
     if let Some(path) = args.packet {
-        let text = super::packet::render(ctx, &store.ticket_detail(args.id)?);
+        let text = super::packet::build(ctx, &store, args.id)?;
         super::report::write_file(&path, &text, crate::fs::Overwrite::Refuse)?;
         println!("escalation packet written to {}", path.display());
     }

@@ -1,8 +1,10 @@
 //! Delivery of queued replies: through a sendmail-compatible command (`msmtp -t`,
 //! `sendmail -t`) that reads the message on stdin, or, when no transport is set, as
 //! `.eml` files in the outbox folder (temp file, fsync, rename). A reply counts as sent
-//! only when the command exits 0 or the file is in place; otherwise it stays queued
-//! with the error and is retried with backoff.
+//! only when the command (or SMTP server) accepts it; otherwise it stays queued with
+//! the error and is retried with backoff. A file in the outbox folder is *saved*, not
+//! sent: nothing left the machine, so the customer still waits until the user says
+//! they sent it (`outbox mark-sent`).
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
@@ -20,13 +22,26 @@ use crate::store::{ClaimScope, Claimed, Store};
 const MAX_ATTEMPTS: i64 = 8;
 /// A sendmail command that has not finished by then is killed and counts as failed.
 const COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+/// How much of a failing command's stderr is kept: enough for any real diagnostic
+/// (`outbox` prints it whole), not a runaway log.
+const STDERR_KEPT: usize = 4000;
+
+/// Where a handed-over reply ended up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handover {
+    /// The transport accepted it (`via …`).
+    Delivered(String),
+    /// Written to this `.eml` file for the user to send: not delivered.
+    Saved(String),
+}
 
 /// How replies leave the machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transport {
     /// A shell command reading the message on stdin.
     Sendmail(String),
-    /// `.eml` files written into a folder.
+    /// No transport: `.eml` files saved into a folder for the user to send. Nothing
+    /// leaves the machine, so a reply handed here is saved, never delivered.
     Directory(PathBuf),
     /// SMTP with TLS (implicit on port 465, STARTTLS otherwise; plain only to localhost).
     Smtp {
@@ -78,14 +93,16 @@ impl Transport {
         ))
     }
 
-    /// Hands one message over. `Ok` carries where it went, for the report.
-    pub fn send(&self, raw: &[u8], message_id: Option<&str>) -> Result<String, String> {
+    /// Hands one message over. `Ok` says where it went, for the report.
+    pub fn send(&self, raw: &[u8], message_id: Option<&str>) -> Result<Handover, String> {
         match self {
-            Transport::Sendmail(cmd) => run_sendmail(cmd, raw).map(|_| format!("via `{cmd}`")),
+            Transport::Sendmail(cmd) => {
+                run_sendmail(cmd, raw).map(|_| Handover::Delivered(format!("via `{cmd}`")))
+            }
             Transport::Directory(dir) => {
                 let name = file_name_for(message_id, raw);
                 super::attachments::write_once(dir, &name, raw)
-                    .map(|_| dir.join(&name).display().to_string())
+                    .map(|_| Handover::Saved(dir.join(&name).display().to_string()))
                     .map_err(|e| e.to_string())
             }
             Transport::Smtp {
@@ -93,8 +110,31 @@ impl Transport {
                 user,
                 password_env,
             } => super::smtp::send(server, user.as_deref(), password_env.as_deref(), raw)
-                .map(|_| format!("via SMTP {server}")),
+                .map(|_| Handover::Delivered(format!("via SMTP {server}"))),
         }
+    }
+
+    /// One line for `doctor`: how replies leave, and where they pile up when they do not.
+    pub fn describe(&self) -> String {
+        match self {
+            Transport::Sendmail(cmd) => format!("replies are sent with `{cmd}`"),
+            Transport::Smtp { server, .. } => format!("replies are sent through SMTP {server}"),
+            Transport::Directory(dir) => format!(
+                "{} — {}; replies are saved there as .eml files for you to send",
+                dir.display(),
+                NO_TRANSPORT
+            ),
+        }
+    }
+}
+
+/// Why a reply was only saved, and where to look.
+pub const NO_TRANSPORT: &str = "no mail transport is set (see [mail] in the README)";
+
+impl DeliveryReport {
+    /// The sentence for one saved reply, the same in the console and on the CLI.
+    pub fn saved_line(place: &str) -> String {
+        format!("saved as {place} for you to send — {NO_TRANSPORT}")
     }
 }
 
@@ -105,6 +145,8 @@ pub struct DeliveryReport {
     pub sent: Vec<(MessageId, String)>,
     /// (message, error); these stay queued for a retry unless they ran out of tries.
     pub failed: Vec<(MessageId, String)>,
+    /// (message, `.eml` path): written for the user to send, not delivered.
+    pub saved: Vec<(MessageId, String)>,
 }
 
 /// Delivers every queued reply whose undo window (or retry delay) is over by `now`.
@@ -176,9 +218,13 @@ fn deliver_one(
         return Ok(());
     }
     match transport.send(&c.raw, c.message_id.as_deref()) {
-        Ok(place) => {
+        Ok(Handover::Delivered(place)) => {
             store.mark_outbound_sent(c.id)?;
             report.sent.push((c.message, place));
+        }
+        Ok(Handover::Saved(place)) => {
+            store.mark_outbound_saved(c.id, &place)?;
+            report.saved.push((c.message, place));
         }
         Err(err) => {
             let attempts = c.attempts + 1;
@@ -250,9 +296,16 @@ fn run_sendmail(cmd: &str, raw: &[u8]) -> Result<(), String> {
     if output.status.success() {
         written.map_err(|e| format!("`{cmd}` exited before reading the whole message: {e}"))
     } else {
+        // The command's own words first: they are what the user needs, and the
+        // status bar has room for a line of them, not for a long command path.
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let detail = super::truncate_at_char(stderr.trim(), 300);
-        Err(format!("`{cmd}` failed ({}): {detail}", output.status))
+        let detail = super::truncate_at_char(stderr.trim(), STDERR_KEPT);
+        let status = output.status;
+        if detail.is_empty() {
+            Err(format!("`{cmd}` failed ({status}) without saying why"))
+        } else {
+            Err(format!("{detail} (`{cmd}`, {status})"))
+        }
     }
 }
 

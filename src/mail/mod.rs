@@ -30,7 +30,10 @@ mod watch;
 
 pub use attachments::{safe_filename, save_attachment, SaveOutcome};
 pub use chat::ChatMessage;
-pub use deliver::{deliver_due, deliver_now, deliver_until_stopped, DeliveryReport, Transport};
+pub use deliver::{
+    deliver_due, deliver_now, deliver_until_stopped, DeliveryReport, Handover, Transport,
+    NO_TRANSPORT,
+};
 pub use detect::Format;
 pub use export::export_mbox;
 pub use intake::{import_items, import_paths, ImportOptions, ImportReport, Problem, ProgressEvent};

@@ -109,6 +109,95 @@ pub fn redact(text: &str) -> Redacted {
     Redacted { text: out, counts }
 }
 
+/// E-mail addresses anywhere in a text.
+static EMAIL: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b[a-z0-9][a-z0-9._%+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b").ok()
+});
+
+/// Phone numbers as people write them: international (`+380 67 123 45 67`,
+/// `+44 (20) 7946 0958`) or national with a trunk 0 or 8 (`067 123-45-67`,
+/// `8 (495) 123-45-67`). Runs of digits without a `+`, 0 or 8 in front (order
+/// numbers) are left alone.
+static PHONE: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?:\+\d{1,3}|\b[08])[\s.-]?(?:\(\d{1,5}\)|\d{1,5})(?:[\s.-]?\d{2,4}){2,4}\b").ok()
+});
+
+/// How many trailing digits of a phone stay readable: enough to match it against
+/// the customer's record, too few to call.
+const PHONE_DIGITS_KEPT: usize = 2;
+
+/// Masks people's contact details in text that leaves the first line: every e-mail
+/// address except `ours` becomes `p***@example.net`, every phone number (and the
+/// customer's own, however it is written) becomes `[phone …67]`. Counts go under
+/// "email" and "phone".
+pub fn mask_contacts(text: &str, ours: &[String], phones: &[String]) -> Redacted {
+    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut out = text.to_string();
+    if let Some(re) = EMAIL.as_ref() {
+        let mut n = 0;
+        let replaced = re.replace_all(&out, |c: &Captures<'_>| {
+            let found = &c[0];
+            if ours.iter().any(|o| o.eq_ignore_ascii_case(found)) {
+                return found.to_string();
+            }
+            n += 1;
+            mask_email(found)
+        });
+        if n > 0 {
+            out = replaced.into_owned();
+            counts.insert("email", n);
+        }
+    }
+    let mut n = 0;
+    if let Some(re) = PHONE.as_ref() {
+        let replaced = re.replace_all(&out, |c: &Captures<'_>| {
+            let digits: String = c[0].chars().filter(char::is_ascii_digit).collect();
+            if !(9..=15).contains(&digits.len()) {
+                return c[0].to_string();
+            }
+            n += 1;
+            phone_mask(&digits)
+        });
+        out = replaced.into_owned();
+    }
+    for phone in phones {
+        let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+        if digits.len() < 7 {
+            continue;
+        }
+        // The customer's own number, written in any grouping the pattern missed.
+        let sep = r"[\s().-]*";
+        let pattern: Vec<String> = digits.chars().map(|d| d.to_string()).collect();
+        if let Ok(re) = Regex::new(&format!(r"\+?{}", pattern.join(sep))) {
+            let replaced = re.replace_all(&out, |_: &Captures<'_>| {
+                n += 1;
+                phone_mask(&digits)
+            });
+            out = replaced.into_owned();
+        }
+    }
+    if n > 0 {
+        counts.insert("phone", n);
+    }
+    Redacted { text: out, counts }
+}
+
+/// "olena@shop.ua" → "o***@shop.ua": enough to recognise, not enough to spam.
+pub fn mask_email(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => String::new(),
+    }
+}
+
+fn phone_mask(digits: &str) -> String {
+    let keep = digits.len().saturating_sub(PHONE_DIGITS_KEPT);
+    format!("[phone …{}]", &digits[keep..])
+}
+
 /// The Luhn checksum that every payment card number satisfies, for card-length
 /// digit runs; the checksum itself lives with the tone checker's secret detectors.
 pub fn luhn(digits: &str) -> bool {
@@ -132,5 +221,26 @@ mod tests {
         assert!(!luhn("4111111111111112"));
         assert!(valid_iban("GB82 WEST 1234 5698 7654 32"));
         assert!(!valid_iban("GB82 WEST 1234 5698 7654 33"));
+    }
+
+    #[test]
+    fn contacts_are_masked_and_order_numbers_kept() {
+        let ours = vec!["help@shop.example".to_string()];
+        let phones = vec!["+380671234567".to_string()];
+        let r = mask_contacts(
+            "Логін petro@example.net, тел. +380 67 123 45 67 або 067-123-45-67, 8 (495) 123-45-67; order 1234567890123; write help@shop.example; 380671234567",
+            &ours,
+            &phones,
+        );
+        assert!(r.text.contains("p***@example.net"), "{}", r.text);
+        assert!(!r.text.contains("petro@"), "{}", r.text);
+        assert!(!r.text.contains("123 45 67"), "{}", r.text);
+        assert!(!r.text.contains("123-45-67"), "{}", r.text);
+        assert!(!r.text.contains("380671234567"), "{}", r.text);
+        assert!(r.text.contains("[phone …67]"), "{}", r.text);
+        assert!(r.text.contains("order 1234567890123"), "{}", r.text);
+        assert!(r.text.contains("help@shop.example"), "{}", r.text);
+        assert_eq!(r.counts.get("email"), Some(&1));
+        assert_eq!(r.counts.get("phone"), Some(&4));
     }
 }

@@ -45,14 +45,16 @@ pub struct LedgerLine {
 }
 
 /// The ledger of one ticket: each inbound message with how it ended. A reply covers
-/// every inbound message before it; a handling event (snooze, no-reply, merge) covers
-/// the messages received before the event.
+/// every inbound message before it, unless the outbox could not deliver it (see
+/// [`undelivered`]); a handling event (snooze, no-reply, merge) covers the messages
+/// received before the event.
 pub fn ticket_ledger(
     ticket: &Ticket,
     messages: &[Message],
     events: &[Event],
     now: DateTime<Utc>,
 ) -> Vec<LedgerLine> {
+    let undelivered = undelivered(events);
     let mut lines = Vec::new();
     for m in messages
         .iter()
@@ -61,6 +63,7 @@ pub fn ticket_ledger(
         let reply = messages
             .iter()
             .filter(|r| r.direction == Direction::Outbound && r.sent_at >= m.sent_at)
+            .filter(|r| !undelivered.contains(&r.id))
             .map(|r| r.sent_at)
             .min();
         let state = if let Some(at) = reply {
@@ -81,6 +84,33 @@ pub fn ticket_ledger(
         });
     }
     lines
+}
+
+/// Replies the outbox has not delivered, read from their delivery events (the outbox
+/// logs each with the reply's message id as `old`; the latest one decides): a reply
+/// whose sending failed or that was only saved as a file answers nobody until it is
+/// delivered or the user records that it was sent.
+fn undelivered(events: &[Event]) -> std::collections::HashSet<MessageId> {
+    let mut latest: std::collections::HashMap<MessageId, &Event> = Default::default();
+    for e in events.iter().filter(|e| {
+        matches!(
+            e.kind.as_str(),
+            "delivery-failed" | "saved-not-sent" | "resend-asked" | "delivered" | "marked-sent"
+        )
+    }) {
+        let Some(id) = e.old.as_deref().and_then(|o| o.parse().ok()) else {
+            continue;
+        };
+        let newer = latest.get(&id).is_none_or(|l| (e.at, e.id) >= (l.at, l.id));
+        if newer {
+            latest.insert(id, e);
+        }
+    }
+    latest
+        .into_iter()
+        .filter(|(_, e)| !matches!(e.kind.as_str(), "delivered" | "marked-sent"))
+        .map(|(id, _)| id)
+        .collect()
 }
 
 fn handled_by_event(
@@ -189,5 +219,69 @@ mod tests {
         let lines = ticket_ledger(&ticket, &[message], &[], Utc::now());
         assert_eq!(lines[0].state, LedgerState::Closed);
         assert!(!lines[0].state.is_open());
+    }
+
+    #[test]
+    fn issue15_1_an_undelivered_reply_does_not_answer_in_the_ledger() {
+        let at = Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).unwrap();
+        let ticket = Ticket {
+            id: 1,
+            subject: "login".into(),
+            status: Status::Open,
+            priority: crate::model::Priority::Normal,
+            channel: crate::model::Channel::Email,
+            tags: vec![],
+            assignee: None,
+            customer_id: 1,
+            created_at: at,
+            updated_at: at,
+            first_response_at: None,
+            resolved_at: None,
+            snoozed_until: None,
+            escalation: None,
+            awaiting_reply_since: Some(at),
+            unread: false,
+            version: 1,
+        };
+        let message = |id, direction, minutes| Message {
+            id,
+            ticket_id: 1,
+            direction,
+            author: "x".into(),
+            body: "text".into(),
+            html_body: None,
+            sent_at: at + chrono::Duration::minutes(minutes),
+            message_id: None,
+            in_reply_to: None,
+            references: vec![],
+            attachments: vec![],
+        };
+        let thread = [
+            message(1, Direction::Inbound, 0),
+            message(2, Direction::Outbound, 5),
+        ];
+        let event = |id, kind: &str, minutes| Event {
+            id,
+            ticket_id: Some(1),
+            at: at + chrono::Duration::minutes(minutes),
+            actor: "test".into(),
+            kind: kind.into(),
+            old: Some("2".into()),
+            new: None,
+        };
+        let failed = [event(1, "delivery-failed", 6)];
+        let lines = ticket_ledger(&ticket, &thread, &failed, at);
+        assert_eq!(lines[0].state, LedgerState::Unanswered { since: at });
+        let saved = [event(1, "saved-not-sent", 6)];
+        assert!(ticket_ledger(&ticket, &thread, &saved, at)[0]
+            .state
+            .is_open());
+        let delivered = [event(1, "delivery-failed", 6), event(2, "delivered", 7)];
+        assert_eq!(
+            ticket_ledger(&ticket, &thread, &delivered, at)[0].state,
+            LedgerState::Replied {
+                at: at + chrono::Duration::minutes(5)
+            }
+        );
     }
 }

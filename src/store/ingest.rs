@@ -422,13 +422,18 @@ fn set_profile(
 /// others (a Maildir read out of order, a Sent folder imported after the Inbox), so
 /// first-response times are the true ones whatever order the mail came in.
 pub(crate) fn recompute_ledger(conn: &Connection, ticket: TicketId) -> Result<()> {
+    // An undelivered reply answers nobody (see `outbox::UNDELIVERED`).
+    let answer = format!(
+        "direction = 'outbound' AND id NOT IN (SELECT message_id FROM outbox WHERE {})",
+        super::outbox::UNDELIVERED
+    );
     let (first_msg, first_out, last_out): (Option<i64>, Option<i64>, Option<i64>) = conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT min(sent_at),
-                min(CASE WHEN direction = 'outbound' THEN sent_at END),
-                max(CASE WHEN direction = 'outbound' THEN sent_at END)
-             FROM messages WHERE ticket_id = ?1",
-        )?
+                min(CASE WHEN {answer} THEN sent_at END),
+                max(CASE WHEN {answer} THEN sent_at END)
+             FROM messages WHERE ticket_id = ?1"
+        ))?
         .query_row([ticket], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
     let awaiting: Option<i64> = conn
         .prepare_cached(

@@ -5,9 +5,14 @@
 //! `queued` → `sending` → `sent`, or back to `queued` with `last_error` to retry, or
 //! `failed` after too many tries. A row left in `sending` by a crash becomes
 //! `unknown`: it may have gone out, so it is never retried without the user saying so.
+//! With no mail transport set, `sending` ends in `saved`: the `.eml` file is written
+//! but nothing left the machine, until the user says it was sent (`mark-sent`).
 //!
 //! The reply is a message in the thread from the moment it is queued (the console shows
 //! it with a countdown); undo deletes it and puts the ticket's ledger back as it was.
+//! Its first try counts as the answer; once a try fails (or it is only saved, or in
+//! doubt) it is *undelivered* ([`UNDELIVERED`]): the customer is waiting again, the
+//! reply does not end their wait nor count in reports, until it is delivered.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -15,12 +20,19 @@ use serde::{Deserialize, Serialize};
 
 use super::ingest::{restore_ledger, snapshot_ledger, LedgerSnapshot};
 use super::messages::insert_message;
-use super::tickets::{touch, write_event};
+use super::tickets::{recompute_ledger, touch, write_event};
 use super::{from_ts, to_ts, Result, Store, StoreError};
 use crate::model::{MessageId, NewMessage, TicketId};
 
 /// A row that sat in `sending` this long was interrupted by a crash.
 const STALE_SENDING_SECS: i64 = 600;
+
+/// The outbox rows (columns of `outbox`, unqualified) whose reply has not reached the
+/// customer and is no longer on its first try: it does not answer them. One
+/// definition for the ledger ([`super::tickets::recompute_ledger`]), the thread's
+/// marker and the report.
+pub(crate) const UNDELIVERED: &str = "(state IN ('failed', 'unknown', 'saved')
+    OR (state IN ('queued', 'sending') AND last_error IS NOT NULL))";
 
 /// Where a reply is on its way out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +48,9 @@ pub enum OutboxState {
     Failed,
     /// A crash interrupted sending: it may or may not have gone out.
     Unknown,
+    /// Written as an `.eml` file because no mail transport is set: not delivered
+    /// until the user sends it and says so (`outbox mark-sent`).
+    Saved,
 }
 
 impl OutboxState {
@@ -47,6 +62,7 @@ impl OutboxState {
             OutboxState::Sent => "sent",
             OutboxState::Failed => "failed",
             OutboxState::Unknown => "unknown",
+            OutboxState::Saved => "saved",
         }
     }
 
@@ -56,6 +72,7 @@ impl OutboxState {
             "sending" => OutboxState::Sending,
             "sent" => OutboxState::Sent,
             "failed" => OutboxState::Failed,
+            "saved" => OutboxState::Saved,
             _ => OutboxState::Unknown,
         }
     }
@@ -194,12 +211,22 @@ impl Store {
     pub fn outbound_due(&mut self, scope: ClaimScope) -> Result<Vec<i64>> {
         let now = to_ts(Utc::now());
         let tx = self.write()?;
-        tx.execute(
-            "UPDATE outbox SET state = 'unknown', updated_at = ?1,
-                last_error = coalesce(last_error, 'interrupted while sending; check your Sent folder')
-             WHERE state = 'sending' AND updated_at < ?2",
-            params![now, now - STALE_SENDING_SECS],
-        )?;
+        let stale: Vec<i64> = {
+            let mut stmt =
+                tx.prepare("SELECT id FROM outbox WHERE state = 'sending' AND updated_at < ?1")?;
+            let rows = stmt.query_map([now - STALE_SENDING_SECS], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        for id in &stale {
+            tx.execute(
+                "UPDATE outbox SET state = 'unknown', updated_at = ?2,
+                    last_error = coalesce(last_error, 'interrupted while sending; check your Sent folder')
+                 WHERE id = ?1",
+                params![id, now],
+            )?;
+            // In doubt is not delivered: the customer may still be waiting.
+            settle_wait(&tx, *id)?;
+        }
         let (filter, arg) = scope_filter(scope);
         let sql = format!(
             "SELECT o.id FROM outbox o JOIN messages m ON m.id = o.message_id
@@ -249,15 +276,16 @@ impl Store {
         Ok(claimed)
     }
 
-    /// Settles a reply in doubt (`unknown`) or given up on (`failed`): send it again
-    /// now, or record that it did go out. `false` when the message is in neither state.
+    /// Settles a reply in doubt (`unknown`), given up on (`failed`) or only saved
+    /// (`saved`): send it again now, or record that it did go out. `false` when the
+    /// message is in none of these states.
     pub fn resolve_outbound(&mut self, message: MessageId, resend: bool) -> Result<bool> {
         let actor = self.actor.clone();
         let now = to_ts(Utc::now());
         let tx = self.write()?;
         let outbox_id: Option<i64> = tx
             .query_row(
-                "SELECT id FROM outbox WHERE message_id = ?1 AND state IN ('unknown', 'failed')",
+                "SELECT id FROM outbox WHERE message_id = ?1 AND state IN ('unknown', 'failed', 'saved')",
                 [message],
                 |r| r.get(0),
             )
@@ -278,6 +306,7 @@ impl Store {
             )?;
             log_delivery(&tx, outbox_id, &actor, "marked-sent", None)?;
         }
+        settle_wait(&tx, outbox_id)?;
         tx.commit()?;
         Ok(true)
     }
@@ -293,6 +322,31 @@ impl Store {
         )?)
     }
 
+    /// Replies that have not reached the customer and are not in doubt or given up
+    /// on: (failing and retrying, saved as a file for the user to send). The status bar
+    /// keeps them in view until they are delivered, marked sent or taken back.
+    pub fn outbox_undelivered(&self) -> Result<(i64, i64)> {
+        Ok(self.conn.query_row(
+            "SELECT coalesce(sum(state IN ('queued', 'sending')), 0), coalesce(sum(state = 'saved'), 0)
+             FROM outbox WHERE (state IN ('queued', 'sending') AND last_error IS NOT NULL)
+                OR state = 'saved'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
+    /// The tickets with a reply not delivered ([`UNDELIVERED`]): the inbox says so on
+    /// their rows, since they are back in Needs reply for that reason.
+    pub fn tickets_with_undelivered_reply(&self) -> Result<std::collections::BTreeSet<TicketId>> {
+        let sql = format!(
+            "SELECT DISTINCT m.ticket_id FROM outbox o JOIN messages m ON m.id = o.message_id
+             WHERE o.id IN (SELECT id FROM outbox WHERE {UNDELIVERED})"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The transport accepted the reply.
     pub fn mark_outbound_sent(&mut self, outbox_id: i64) -> Result<()> {
         let actor = self.actor.clone();
@@ -302,6 +356,23 @@ impl Store {
             params![outbox_id, to_ts(Utc::now())],
         )?;
         log_delivery(&tx, outbox_id, &actor, "delivered", None)?;
+        settle_wait(&tx, outbox_id)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// No transport is set: the reply was written to `place` (an `.eml` file) for the
+    /// user to send. It stays undelivered, and the customer waiting, until
+    /// [`Store::resolve_outbound`] records that it went out.
+    pub fn mark_outbound_saved(&mut self, outbox_id: i64, place: &str) -> Result<()> {
+        let actor = self.actor.clone();
+        let tx = self.write()?;
+        tx.execute(
+            "UPDATE outbox SET state = 'saved', last_error = ?3, updated_at = ?2 WHERE id = ?1",
+            params![outbox_id, to_ts(Utc::now()), format!("saved as {place}")],
+        )?;
+        log_delivery(&tx, outbox_id, &actor, "saved-not-sent", Some(place))?;
+        settle_wait(&tx, outbox_id)?;
         tx.commit()?;
         Ok(())
     }
@@ -327,6 +398,7 @@ impl Store {
             params![outbox_id, state, error, to_ts(Utc::now()), not_before],
         )?;
         log_delivery(&tx, outbox_id, &actor, "delivery-failed", Some(error))?;
+        settle_wait(&tx, outbox_id)?;
         tx.commit()?;
         Ok(())
     }
@@ -342,6 +414,19 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// A ticket's replies that have not reached the customer ([`UNDELIVERED`]), with
+    /// their outbox rows: the thread marks them so none passes for an answer.
+    pub fn undelivered_replies(&self, ticket: TicketId) -> Result<Vec<OutboxEntry>> {
+        let sql = format!(
+            "SELECT {ENTRY_COLUMNS} FROM outbox o JOIN messages m ON m.id = o.message_id
+             WHERE m.ticket_id = ?1 AND o.id IN (SELECT id FROM outbox WHERE {UNDELIVERED})
+             ORDER BY o.id"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([ticket], entry_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The outbox row of one message (the console's countdown reads this).
     pub fn outbox_entry(&self, message: MessageId) -> Result<Option<OutboxEntry>> {
         let sql = format!(
@@ -353,6 +438,17 @@ impl Store {
             .query_row(&sql, [message], entry_from_row)
             .optional()?)
     }
+}
+
+/// Re-derives the ticket's wait after its reply's delivery changed: an undelivered
+/// reply gives the customer their wait back, a delivered one ends it.
+fn settle_wait(conn: &Connection, outbox_id: i64) -> Result<()> {
+    let ticket: TicketId = conn.query_row(
+        "SELECT m.ticket_id FROM outbox o JOIN messages m ON m.id = o.message_id WHERE o.id = ?1",
+        [outbox_id],
+        |r| r.get(0),
+    )?;
+    recompute_ledger(conn, ticket)
 }
 
 /// The `WHERE` condition (with `?1`) selecting what `scope` delivers.

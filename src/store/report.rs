@@ -30,10 +30,21 @@ impl Store {
             .query_map([to_ts(since)], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         let demo = self.demo_ticket_ids()?; // the welcome queue is not the owner's work
+                                            // A reply still in the outbox (waiting, failing, only saved as a file) has not
+                                            // reached the customer: the report counts what was delivered.
+        let outgoing: std::collections::HashSet<i64> = self
+            .conn
+            .prepare("SELECT message_id FROM outbox WHERE state != 'sent'")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
         let mut data = ReportData::default();
         for id in ids.into_iter().filter(|id| !demo.contains(id)) {
             data.tickets.push(self.ticket(id)?);
-            data.messages.extend(self.messages(id)?);
+            data.messages.extend(
+                self.messages(id)?
+                    .into_iter()
+                    .filter(|m| !outgoing.contains(&m.id)),
+            );
             data.events.extend(self.events(Some(id))?);
         }
         Ok(data)

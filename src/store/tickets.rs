@@ -201,17 +201,25 @@ fn settle_status(conn: &Connection, id: TicketId, status: Status) -> Result<()> 
 }
 
 /// Derives the reply ledger from the thread itself: the customer waits since their
-/// first message after our last reply; first response is our earliest reply.
+/// first message after our last reply; first response is our earliest reply. A reply
+/// the outbox could not deliver (see `outbox::UNDELIVERED`) answers nobody.
 pub(crate) fn recompute_ledger(conn: &Connection, id: TicketId) -> Result<()> {
+    let answers = format!(
+        "SELECT sent_at FROM messages WHERE ticket_id = ?1 AND direction = 'outbound'
+         AND id NOT IN (SELECT message_id FROM outbox WHERE {})",
+        super::outbox::UNDELIVERED
+    );
     conn.execute(
-        "UPDATE tickets SET
-            first_response_at = (SELECT min(sent_at) FROM messages WHERE ticket_id = ?1 AND direction = 'outbound'),
+        &format!(
+            "UPDATE tickets SET
+            first_response_at = (SELECT min(sent_at) FROM ({answers})),
             awaiting_reply_since = CASE WHEN status IN ('new', 'open', 'on-hold') THEN (
                 SELECT min(sent_at) FROM messages WHERE ticket_id = ?1 AND direction = 'inbound'
-                AND sent_at >= coalesce((SELECT max(sent_at) FROM messages WHERE ticket_id = ?1
-                                          AND direction = 'outbound'), -1)) ELSE awaiting_reply_since END,
+                AND sent_at >= coalesce((SELECT max(sent_at) FROM ({answers})), -1))
+                ELSE awaiting_reply_since END,
             created_at = min(created_at, coalesce((SELECT min(sent_at) FROM messages WHERE ticket_id = ?1), created_at))
-         WHERE id = ?1",
+         WHERE id = ?1"
+        ),
         [id],
     )?;
     Ok(())

@@ -10,6 +10,7 @@ use std::thread;
 use std::time::Duration;
 
 use crate::config::Config;
+use crate::mail::{DeliveryReport, MailError};
 use crate::store::{ClaimScope, Store};
 
 /// How often the outbox is looked at.
@@ -21,6 +22,8 @@ const NAP: Duration = Duration::from_millis(100);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {
     Sent(usize),
+    /// Written as an `.eml` file for the user to send (no transport): the sentence.
+    Saved(String),
     Failed(String),
 }
 
@@ -52,18 +55,7 @@ impl Courier {
                         ClaimScope::Due(chrono::Utc::now()),
                         &stopping,
                     );
-                    let message = match report {
-                        Ok(r) if !r.failed.is_empty() => Some(Delivery::Failed(format!(
-                            "{} repl{} not delivered yet (will retry): {}",
-                            r.failed.len(),
-                            if r.failed.len() == 1 { "y" } else { "ies" },
-                            r.failed[0].1
-                        ))),
-                        Ok(r) if !r.sent.is_empty() => Some(Delivery::Sent(r.sent.len())),
-                        Ok(_) => None,
-                        Err(e) => Some(Delivery::Failed(format!("outbox: {e}"))),
-                    };
-                    if let Some(m) = message {
+                    if let Some(m) = Delivery::of_round(report) {
                         if tx.send(m).is_err() {
                             return;
                         }
@@ -110,6 +102,43 @@ impl Courier {
             }
         }
     }
+}
+
+impl Delivery {
+    /// What the status bar hears about one delivery round; `None` when nothing was due.
+    pub fn of_round(round: Result<DeliveryReport, MailError>) -> Option<Delivery> {
+        match round {
+            Ok(r) if !r.failed.is_empty() => Some(Delivery::Failed(failure_line(&r))),
+            Ok(r) if !r.saved.is_empty() => {
+                // The file's name, not its whole path: the status bar is one line, and
+                // `firstline doctor` shows the folder.
+                let (id, place) = &r.saved[0];
+                let name = std::path::Path::new(place)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| place.clone());
+                Some(Delivery::Saved(format!(
+                    "reply {id} {}",
+                    DeliveryReport::saved_line(&name)
+                )))
+            }
+            Ok(r) if !r.sent.is_empty() => Some(Delivery::Sent(r.sent.len())),
+            Ok(_) => None,
+            Err(e) => Some(Delivery::Failed(format!("outbox: {e}"))),
+        }
+    }
+}
+
+/// The status bar's words for a failed round: the transport's own error comes right
+/// after a short lead, so a terminal of ordinary width shows it; `firstline outbox`
+/// has the whole text.
+fn failure_line(r: &DeliveryReport) -> String {
+    let (id, err) = &r.failed[0];
+    let more = match r.failed.len() {
+        1 => String::new(),
+        n => format!(" (+{} more)", n - 1),
+    };
+    format!("reply {id} not delivered{more}: {err} · will retry; firstline outbox")
 }
 
 impl Drop for Courier {

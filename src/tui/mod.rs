@@ -111,12 +111,17 @@ fn run_loop(
             app.store_error(e);
         }
         for report in courier.map(|c| c.poll()).unwrap_or_default() {
+            // The thread's delivery markers and the queue's waits changed.
+            if let Err(e) = app.reload() {
+                app.store_error(e);
+            }
             match report {
                 courier::Delivery::Sent(n) => app.info(format!(
                     "{n} repl{} delivered",
                     if n == 1 { "y" } else { "ies" }
                 )),
-                courier::Delivery::Failed(why) => app.error(why),
+                courier::Delivery::Saved(what) => app.delivery_failed(what),
+                courier::Delivery::Failed(why) => app.delivery_failed(why),
             }
         }
         for news in intake.map(|i| i.poll()).unwrap_or_default() {

@@ -228,6 +228,9 @@ pub struct OpenTicket {
     /// The open follow-up the ticket waits on (a promise or a manual one), if no
     /// later reply has settled it.
     pub followup: Option<crate::store::Followup>,
+    /// Replies in this thread the outbox has not delivered: the thread marks them so
+    /// none passes for an answer the customer has.
+    pub undelivered: Vec<crate::store::OutboxEntry>,
 }
 
 /// The reply or note being written.
@@ -377,6 +380,14 @@ pub struct App {
     /// Replies in the outbox that need the user: (in doubt after an interrupted
     /// delivery, given up on after repeated failures).
     pub outbox_attention: (i64, i64),
+    /// Replies not delivered yet: (failing, retried with backoff; saved as `.eml`
+    /// because no transport is set).
+    pub outbox_undelivered: (i64, i64),
+    /// Tickets whose reply has not been delivered: their inbox rows say so.
+    pub undelivered_tickets: std::collections::BTreeSet<TicketId>,
+    /// The courier's error on screen, if any: it goes once no reply is left
+    /// undelivered (delivered, marked sent or taken back).
+    pub delivery_error: Option<String>,
     pub should_quit: bool,
     pub request: Option<TerminalRequest>,
     /// Searches and counts run here when the queue is a file (see [`App::start_worker`]).
@@ -448,6 +459,9 @@ impl App {
             message: None,
             undo: Vec::new(),
             outbox_attention: (0, 0),
+            outbox_undelivered: (0, 0),
+            undelivered_tickets: Default::default(),
+            delivery_error: None,
             should_quit: false,
             request: None,
             worker: None,
@@ -507,6 +521,14 @@ impl App {
             text: text.into(),
             error: true,
         });
+    }
+
+    /// Shows the courier's report of a reply that did not go out; it stays until a
+    /// refresh finds no reply undelivered (see [`App::refresh_counts`]).
+    pub fn delivery_failed(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        self.error(text.clone());
+        self.delivery_error = Some(text);
     }
 
     /// Reports a store error; a conflict also reloads so the user sees fresh data.

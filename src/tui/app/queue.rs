@@ -74,6 +74,16 @@ impl App {
     pub fn refresh_counts(&mut self) -> Result<(), StoreError> {
         self.last_refresh = Instant::now();
         self.outbox_attention = self.store.outbox_attention()?;
+        self.outbox_undelivered = self.store.outbox_undelivered()?;
+        self.undelivered_tickets = self.store.tickets_with_undelivered_reply()?;
+        if self.undelivered_tickets.is_empty() && self.outbox_attention == (0, 0) {
+            // Every reply the courier complained about is settled: its error goes.
+            if let Some(text) = self.delivery_error.take() {
+                if self.message.as_ref().is_some_and(|m| m.text == text) {
+                    self.message = None;
+                }
+            }
+        }
         let now = self.now();
         if let Some(worker) = &self.worker {
             if self.counts_pending {
@@ -193,11 +203,13 @@ impl App {
             self.tone.ticks = [false; 5];
         }
         let followup = self.pending_followup_of(&detail)?;
+        let undelivered = self.store.undelivered_replies(id)?;
         self.open = Some(OpenTicket {
             detail,
             history,
             scroll,
             followup,
+            undelivered,
         });
         if grew {
             let (_, newest) = crate::tui::panes::conversation_scroll_limits(self);

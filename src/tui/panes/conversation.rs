@@ -15,6 +15,7 @@ use super::text::{pack_parts, wrap};
 use crate::display::{fit, sanitize, sanitize_line};
 use crate::model::{Direction, Message};
 use crate::sla::human_duration;
+use crate::store::OutboxState;
 
 /// Width of the customer sidebar, shown when the pane is at least 90 columns.
 const SIDEBAR: u16 = 30;
@@ -110,7 +111,8 @@ fn thread<'a>(
     let mut starts = Vec::new();
     for m in &open.detail.messages {
         starts.push(lines.len());
-        lines.extend(message_lines(app, m, width));
+        let undelivered = open.undelivered.iter().find(|e| e.message == m.id);
+        lines.extend(message_lines(app, m, undelivered, width));
         lines.push(Line::raw(""));
     }
     (lines, starts)
@@ -313,7 +315,24 @@ fn message_date(
     local.format(format).to_string()
 }
 
-fn message_lines<'a>(app: &App, m: &Message, width: usize) -> Vec<Line<'a>> {
+/// What the header of a reply the outbox has not delivered says instead of "(reply)":
+/// it must never pass for an answer the customer has.
+fn undelivered_label(entry: &crate::store::OutboxEntry) -> &'static str {
+    match entry.state {
+        OutboxState::Saved => {
+            "reply · NOT SENT: saved as .eml, no mail transport · firstline outbox"
+        }
+        OutboxState::Unknown => "reply · MAY NOT HAVE GONE OUT · firstline outbox",
+        _ => "reply · NOT DELIVERED · firstline outbox",
+    }
+}
+
+fn message_lines<'a>(
+    app: &App,
+    m: &Message,
+    undelivered: Option<&crate::store::OutboxEntry>,
+    width: usize,
+) -> Vec<Line<'a>> {
     let t = &app.theme;
     let age = human_duration(app.now() - m.sent_at);
     let tz = crate::sla::timezone(&app.config.sla);
@@ -321,7 +340,15 @@ fn message_lines<'a>(app: &App, m: &Message, width: usize) -> Vec<Line<'a>> {
     let author = sanitize_line(&m.author);
     let (marker, who, style, bar): (&str, String, Style, &str) = match m.direction {
         Direction::Inbound => ("▼", author, t.inbound, "  "),
-        Direction::Outbound => ("▲", format!("{author} (reply)"), t.outbound, "  "),
+        Direction::Outbound => match undelivered {
+            Some(e) => (
+                "△",
+                format!("{author} ({})", undelivered_label(e)),
+                t.error,
+                "  ",
+            ),
+            None => ("▲", format!("{author} (reply)"), t.outbound, "  "),
+        },
         Direction::Note => ("✎", format!("NOTE · {author}"), t.note, "┃ "),
     };
     let mut out = vec![Line::from(vec![

@@ -20,6 +20,9 @@ use crate::sla::{human_duration, reply_due};
 /// terminal font, unlike the emoji clocks).
 pub const FOLLOWUP_MARK: &str = "◷ ";
 
+/// Put before the subject of a ticket whose reply the outbox has not delivered.
+pub const UNDELIVERED_MARK: &str = "reply not delivered · ";
+
 /// Column widths for an inner width; channel and tags appear when there is room.
 struct Columns {
     customer: usize,
@@ -192,6 +195,12 @@ fn row_line<'a>(app: &App, row: &TicketSummary, cols: &Columns) -> Line<'a> {
         let style = if *due < now { t.overdue } else { t.due_soon };
         spans.push(Span::styled(FOLLOWUP_MARK, style));
         subject_room = subject_room.saturating_sub(FOLLOWUP_MARK.chars().count());
+    }
+    if app.undelivered_tickets.contains(&tk.id) {
+        // Back in Needs reply because our answer never left: say why on the row.
+        let mark = crate::display::fit(UNDELIVERED_MARK, subject_room);
+        subject_room = subject_room.saturating_sub(mark.chars().count());
+        spans.push(Span::styled(mark, t.overdue));
     }
     spans.push(Span::styled(
         cell(&sanitize_line(&tk.subject), subject_room),

@@ -105,6 +105,34 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
     }
     let (unknown, failed) = app.outbox_attention;
+    // Undelivered replies stay in view until delivered, marked sent or taken back;
+    // they give way last, but before the message (often the transport's own error).
+    let (retrying, saved) = app.outbox_undelivered;
+    let plural = |n: i64| if n == 1 { "y" } else { "ies" };
+    if retrying > 0 {
+        context.push((
+            vec![Span::styled(
+                format!(
+                    " · {retrying} repl{} not delivered: firstline outbox",
+                    plural(retrying)
+                ),
+                t.overdue,
+            )],
+            3,
+        ));
+    }
+    if saved > 0 {
+        context.push((
+            vec![Span::styled(
+                format!(
+                    " · {saved} repl{} saved, not sent: firstline outbox",
+                    plural(saved)
+                ),
+                t.overdue,
+            )],
+            3,
+        ));
+    }
     if unknown > 0 {
         tail.push(Span::styled(
             format!(
