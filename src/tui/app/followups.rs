@@ -282,7 +282,10 @@ mod tests {
                 )
                 .unwrap();
         }
-        let mut app = App::new(store, Config::default()).unwrap();
+        // A named agent: the first send without a name asks for one instead of sending.
+        let mut config = Config::default();
+        config.agent.name = "Olena Test".into();
+        let mut app = App::new(store, config).unwrap();
         app.clock = Some(now());
         app.set_view(crate::store::View::All).unwrap();
         app.open_ticket(id, false).unwrap();
