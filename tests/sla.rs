@@ -2221,3 +2221,45 @@ fn issue_15_item_3_truncated_and_odd_phrases_never_panic() {
         }
     }
 }
+
+/// Found by a new-user trial: "within 2 business days" written on a Thursday fell due
+/// on Saturday. Business (working) days skip the days the desk is closed, and on a
+/// desk with no working week set, Saturday and Sunday; plain "days" stay calendar days.
+#[test]
+fn business_days_in_a_promise_skip_the_weekend() {
+    let thursday = kyiv(2026, 12, 3, 10, 0);
+    let kyiv_desk = SlaConfig {
+        timezone: "Europe/Kyiv".into(),
+        ..SlaConfig::default()
+    };
+    for cfg in [office("Europe/Kyiv"), kyiv_desk] {
+        for text in [
+            "I will get back to you within 2 business days.",
+            "We'll sort it out within 2 working days.",
+            "Відповімо протягом 2 робочих днів.",
+            "Ответим в течение 2 рабочих дней.",
+        ] {
+            let due = extract_promise(text, thursday, &cfg)
+                .unwrap_or_else(|| panic!("no promise read in {text:?}"))
+                .due
+                .with_timezone(&Kyiv);
+            assert_eq!(
+                due.date_naive(),
+                chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
+                "{text:?} on Thursday is due Monday (hours {:?})",
+                cfg.hours
+            );
+        }
+    }
+    let calendar_days = extract_promise(
+        "I will get back to you within 2 days.",
+        thursday,
+        &office("Europe/Kyiv"),
+    )
+    .unwrap();
+    assert_eq!(
+        calendar_days.due.with_timezone(&Kyiv).date_naive(),
+        chrono::NaiveDate::from_ymd_opt(2026, 12, 5).unwrap(),
+        "plain days are calendar days"
+    );
+}

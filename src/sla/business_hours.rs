@@ -150,6 +150,14 @@ impl BusinessCalendar {
         self.days[date.weekday().num_days_from_monday() as usize] && !self.holidays.contains(&date)
     }
 
+    /// Whether a date counts as a *business* day in a promise ("within 2 business
+    /// days"): a working day, and on a desk open all week (no working days set)
+    /// Monday to Friday, since that is what a customer reads into the words.
+    pub fn is_business_day(&self, date: NaiveDate) -> bool {
+        self.is_working_day(date)
+            && (self.days != [true; 7] || date.weekday().num_days_from_monday() < 5)
+    }
+
     /// The working interval of one local date, as UTC instants, if it is a working day.
     pub fn working_interval(&self, date: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         if !self.is_working_day(date) {

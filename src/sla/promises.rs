@@ -129,7 +129,7 @@ static RULES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
         r(&format!(r"\b(?:у|в)\s+({UK_DAYS_ACC})\b"), Rule::Weekday),
         r(
             &format!(
-                r"\b(?:за|протягом|впродовж|через)\s+({UK_NUM})\s+(хвилин[уи]?|годин[уи]?|дн[іяів]+|доби)\b"
+                r"\b(?:за|протягом|впродовж|через)\s+({UK_NUM})\s+(хвилин[уи]?|годин[уи]?|(?:робоч(?:их|і)\s+)?дн[іяів]+|доби)\b"
             ),
             Rule::Within,
         ),
@@ -164,7 +164,7 @@ static RULES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
         r(&format!(r"\bво?\s+({RU_DAYS_ACC})\b"), Rule::Weekday),
         r(
             &format!(
-                r"\b(?:за|в течение|через|в пределах)\s+({RU_NUM})\s+(минут[уы]?|час[аов]*|дн[яей]+|суток)\b"
+                r"\b(?:за|в течение|через|в пределах)\s+({RU_NUM})\s+(минут[уы]?|час[аов]*|(?:рабоч(?:их|ие|его)\s+)?дн[яей]+|суток)\b"
             ),
             Rule::Within,
         ),
@@ -433,8 +433,13 @@ fn resolve(
                 (Some(single), None) => (1.0, single.as_str().to_lowercase()),
                 _ => return None,
             };
-            let minutes_per = unit_minutes(&unit)?;
-            if minutes_per >= 24 * 60 {
+            let business = ["business", "working", "робоч", "рабоч"]
+                .iter()
+                .any(|w| unit.starts_with(w));
+            let minutes_per = unit_minutes(unit.split_whitespace().last()?)?;
+            if business {
+                calendar.end_of_day(business_days_after(calendar, today, amount.ceil() as i64))
+            } else if minutes_per >= 24 * 60 {
                 let days = amount.ceil() as i64;
                 calendar.end_of_day(today + Duration::days(days))
             } else {
@@ -446,6 +451,24 @@ fn resolve(
         Rule::NextWeek => calendar.end_of_day(last_working_day_of_week(calendar, today, 1)),
     };
     Some(Piece::Due(due))
+}
+
+/// The `n`th business day after `today` ("within 2 business days" on a Thursday is
+/// Monday): closed days and, on a desk open all week, weekends are skipped.
+fn business_days_after(calendar: &BusinessCalendar, today: NaiveDate, n: i64) -> NaiveDate {
+    let mut day = today;
+    let mut left = n;
+    // A year of closed days would be a broken calendar; stop rather than loop.
+    for _ in 0..366 {
+        if left <= 0 {
+            break;
+        }
+        day += Duration::days(1);
+        if calendar.is_business_day(day) {
+            left -= 1;
+        }
+    }
+    day
 }
 
 /// The last working day of the week `weeks_ahead` from `today`'s week (Monday to
