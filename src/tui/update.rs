@@ -580,6 +580,17 @@ fn update_popup(app: &mut App, action: Action) -> Step {
                 })
             }
         },
+        Popup::Confirm {
+            kind: ConfirmKind::SendDespiteAddedElsewhere(n),
+        } => match action {
+            Action::Confirm => app.send_despite_added_elsewhere()?,
+            Action::Back => app.info("not sent; the draft is kept — read what was added first"),
+            _ => {
+                app.popup = Some(Popup::Confirm {
+                    kind: ConfirmKind::SendDespiteAddedElsewhere(n),
+                })
+            }
+        },
         Popup::Confirm { kind } => match action {
             Action::Confirm => app.send(true)?,
             Action::Back => app.info("not sent; the draft is kept"),

@@ -160,6 +160,7 @@ impl App {
                     self.open_ticket(ticket, false)?;
                     self.composer.mode = ComposeMode::Reply;
                     self.composer.set_text(&body);
+                    self.composer.seen_up_to = self.newest_message_on_screen();
                     self.composer.dirty_since = Some(Instant::now());
                     self.flush_draft()?;
                     self.focus = Focus::Composer;

@@ -21,7 +21,11 @@ impl App {
             self.error("no ticket selected");
             return Ok(());
         };
+        let entering = self.focus != Focus::Composer || self.composer.seen_up_to.is_none();
         self.open_ticket(id, true)?;
+        if entering {
+            self.composer.seen_up_to = Some(self.newest_message_on_screen().unwrap_or_default());
+        }
         if self.composer.mode != mode {
             if !self.composer.is_empty() {
                 let what = match self.composer.mode {
@@ -148,6 +152,7 @@ impl App {
         {
             self.flush_draft()?;
         }
+        self.notice_changes_elsewhere(now)?;
         if now.duration_since(self.last_refresh) >= REFRESH_EVERY {
             self.refresh_counts()?;
         }
@@ -248,6 +253,15 @@ impl App {
                     self.info("who signs your replies? type your name once; Enter saves it");
                     return Ok(());
                 }
+                let added = self.added_since_composer_opened(id)?;
+                if !added.is_empty() {
+                    // Shown above the composer now, so the user reads them first.
+                    self.reload()?;
+                    self.popup = Some(Popup::Confirm {
+                        kind: ConfirmKind::SendDespiteAddedElsewhere(added.len()),
+                    });
+                    return Ok(());
+                }
                 if !confirmed
                     && (self.tone.report.has_blocking() || !self.unfilled_placeholders().is_empty())
                 {
@@ -318,6 +332,22 @@ impl App {
         Ok(())
     }
 
+    /// "Send anyway" after replies or notes were added elsewhere: what was added
+    /// counts as read from now on, then the usual checks (tone, placeholders) run.
+    pub fn send_despite_added_elsewhere(&mut self) -> Result<(), StoreError> {
+        let Some(id) = self.composer.ticket else {
+            return Ok(());
+        };
+        self.composer.seen_up_to = self
+            .store
+            .messages(id)?
+            .iter()
+            .map(|m| m.id)
+            .max()
+            .or(self.composer.seen_up_to);
+        self.send(false)
+    }
+
     /// The newest reply still inside its undo window, for the status bar's countdown:
     /// whom it goes to, whole seconds left (rounded up), whether `u` takes it back
     /// (it is the newest undoable action), and how many more wait.
@@ -363,15 +393,30 @@ impl App {
         Ok(true)
     }
 
-    /// How many replies wait in the outbox (undo window or retry), for the
-    /// question on quit.
+    /// How many replies wait in the outbox for this console's decision, for the
+    /// question on quit (see [`App::replies_to_decide_on_quit`]).
     pub fn queued_replies(&self) -> Result<usize, StoreError> {
+        Ok(self.replies_to_decide_on_quit()?.len())
+    }
+
+    /// Queued replies this console answers for: its own (on its undo stack) and
+    /// those past their undo window (a retry, a leftover from an earlier run). A
+    /// reply inside the undo window of another console on the same queue is that
+    /// console's to send or take back, never this one's.
+    fn replies_to_decide_on_quit(&self) -> Result<Vec<crate::store::OutboxEntry>, StoreError> {
+        let now = self.now();
+        let mine = |m: MessageId| {
+            self.undo
+                .iter()
+                .any(|e| matches!(e, UndoEntry::Reply { message, .. } if *message == m))
+        };
         Ok(self
             .store
             .outbox_entries(false)?
-            .iter()
+            .into_iter()
             .filter(|e| e.state == crate::store::OutboxState::Queued)
-            .count())
+            .filter(|e| mine(e.message) || e.not_before <= now)
+            .collect())
     }
 
     /// Quitting with replies waiting: hands them all over now; a failure keeps the
@@ -398,10 +443,8 @@ impl App {
     /// Quitting with replies waiting: takes every queued one back (its text becomes
     /// the ticket's draft again) and quits.
     pub fn quit_taking_back(&mut self) -> Result<(), StoreError> {
-        for e in self.store.outbox_entries(false)? {
-            if e.state == crate::store::OutboxState::Queued {
-                crate::mail::cancel_reply(&mut self.store, e.message).map_err(super::mail_error)?;
-            }
+        for e in self.replies_to_decide_on_quit()? {
+            crate::mail::cancel_reply(&mut self.store, e.message).map_err(super::mail_error)?;
         }
         self.undo
             .retain(|e| !matches!(e, UndoEntry::Reply { .. } | UndoEntry::Recorded { .. }));

@@ -12,6 +12,7 @@ use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 mod changes;
 mod compose;
 mod counts;
+mod elsewhere;
 mod followups;
 mod queue;
 mod report;
@@ -137,6 +138,9 @@ pub enum ConfirmKind {
     TellSolved(TicketId),
     /// Quit while `0` replies still wait in the outbox: send now, keep, or take back.
     QuitWithQueued(usize),
+    /// `0` replies or notes were added to the ticket (in another console, by a CLI)
+    /// since the composer was opened: send this reply as well?
+    SendDespiteAddedElsewhere(usize),
 }
 
 /// The canned-response picker's state.
@@ -242,6 +246,9 @@ pub struct Composer {
     pub canned_id: Option<i64>,
     /// Placeholders the template could not fill, to jump between.
     pub placeholders: Vec<String>,
+    /// The newest message of the ticket when the composer was opened: a reply or
+    /// note newer than this was written elsewhere meanwhile, and sending asks first.
+    pub seen_up_to: Option<MessageId>,
 }
 
 impl Default for Composer {
@@ -254,6 +261,7 @@ impl Default for Composer {
             canned_text: None,
             canned_id: None,
             placeholders: Vec::new(),
+            seen_up_to: None,
         }
     }
 }
@@ -390,6 +398,10 @@ pub struct App {
     /// Notes written but not saved, per ticket (drafts in the store are replies only).
     notes: HashMap<TicketId, (ComposeMode, String)>,
     last_refresh: Instant,
+    /// The store's `data_version` when the console last reloaded for a change made
+    /// elsewhere (see `elsewhere.rs`), and when it last asked.
+    data_version: i64,
+    last_change_check: Instant,
 }
 
 impl App {
@@ -455,10 +467,13 @@ impl App {
             searching: false,
             notes: HashMap::new(),
             last_refresh: Instant::now(),
+            data_version: 0,
+            last_change_check: Instant::now(),
         };
         if worker {
             app.start_worker();
         }
+        app.mark_changes_seen()?;
         app.reload()?;
         if let Some(e) = key_error {
             app.error(e);

@@ -110,6 +110,10 @@ pub fn draw_confirm(frame: &mut Frame, app: &App, kind: ConfirmKind) {
         draw_quit_with_queued(frame, app, n);
         return;
     }
+    if let ConfirmKind::SendDespiteAddedElsewhere(n) = kind {
+        draw_added_elsewhere(frame, app, n);
+        return;
+    }
     let area = frame.area();
     let w = 64.min(area.width.saturating_sub(2));
     let inner_w = usize::from(w.saturating_sub(4));
@@ -190,6 +194,42 @@ fn draw_quit_with_queued(frame: &mut Frame, app: &App, n: usize) {
 
 /// "You told the customer it was delayed — tell them it's solved?" after solving a
 /// ticket whose customer last heard "still working on it". Any other key closes it.
+/// A reply or note reached the ticket from elsewhere (another console, a CLI) while
+/// this draft was written: two answers to one customer must be a choice, not a race.
+fn draw_added_elsewhere(frame: &mut Frame, app: &App, n: usize) {
+    let area = frame.area();
+    let w = 60.min(area.width.saturating_sub(2));
+    let inner_w = usize::from(w.saturating_sub(4));
+    let id = app
+        .composer
+        .ticket
+        .map(|id| format!("#{id}"))
+        .unwrap_or_default();
+    let what = if n == 1 {
+        "A reply or note was".to_string()
+    } else {
+        format!("{n} replies or notes were")
+    };
+    let mut lines: Vec<Line> = wrap(
+        &format!("{what} added to {id} elsewhere since you opened the composer (changed elsewhere; the thread shows it now)."),
+        inner_w,
+    )
+    .into_iter()
+    .map(Line::raw)
+    .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::raw("Send yours too? "),
+        Span::styled("y", app.theme.key),
+        Span::raw(" send · "),
+        Span::styled("n", app.theme.key),
+        Span::raw(" keep the draft"),
+    ]));
+    let rect = centered(area, w, lines.len() as u16 + 2);
+    let inner = open_popup(frame, app, rect, " Changed elsewhere ".into(), "");
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
 fn draw_tell_solved(frame: &mut Frame, app: &App, id: crate::model::TicketId) {
     let area = frame.area();
     let w = 60.min(area.width.saturating_sub(2));
