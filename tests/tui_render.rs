@@ -2247,3 +2247,116 @@ mod small_rendering_items {
         assert_eq!(app.tone.scroll, 0);
     }
 }
+
+/// Sarah's open "Charged twice" ticket and her solved October invoice ticket.
+fn sarah_tickets(app: &App) -> (i64, i64) {
+    let find = |subject: &str| {
+        app.store
+            .tickets()
+            .unwrap()
+            .into_iter()
+            .find(|t| t.subject == subject)
+            .unwrap()
+            .id
+    };
+    (
+        find("Charged twice for order #48213"),
+        find("Invoice for October"),
+    )
+}
+
+/// #15 small thing: `m` lists the customer's other tickets by number, and never
+/// the ticket being merged.
+#[test]
+fn merge_prompt_lists_the_customers_other_tickets_never_the_current_one() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let (current, invoice) = sarah_tickets(&app);
+    select_ticket(&mut app, current);
+    press(&mut app, "m");
+    let screen = shot(&app, 120, 40);
+    let hint = screen
+        .lines()
+        .find(|l| l.contains("their other tickets:"))
+        .unwrap_or_else(|| panic!("no list of Sarah's other tickets:\n{screen}"));
+    assert!(
+        hint.contains(&format!("#{invoice} Invoice for October")),
+        "{hint}"
+    );
+    assert!(!hint.contains(&format!("#{current} ")), "{hint}");
+    assert!(!screen.contains("e.g. 12"), "no made-up number:\n{screen}");
+}
+
+/// #15 small thing: after a merge the cursor and the open ticket are the ticket
+/// merged into, not whichever row slid under the cursor.
+#[test]
+fn after_a_merge_the_cursor_stays_on_the_ticket_merged_into() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let (current, invoice) = sarah_tickets(&app);
+    press(&mut app, "2"); // All: the solved invoice ticket is listed too
+    select_ticket(&mut app, current);
+    press(&mut app, "m");
+    type_text(&mut app, &invoice.to_string());
+    press(&mut app, "Enter");
+    assert!(app.store.ticket(current).is_err(), "merged away");
+    assert_eq!(app.selected_ticket().map(|r| r.ticket.id), Some(invoice));
+    assert_eq!(app.open.as_ref().map(|o| o.detail.ticket.id), Some(invoice));
+}
+
+/// #15 small thing: a draft can be thrown away with a key, and `u` brings it back
+/// (reply drafts in the store too).
+#[test]
+fn ctrl_g_discards_the_draft_and_u_brings_it_back() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let id = app.inbox.row(0).unwrap().ticket.id;
+    press(&mut app, "Enter r");
+    type_text(&mut app, "A draft I no longer want.");
+    app.flush_draft().unwrap();
+    press(&mut app, "ctrl-g");
+    assert!(app.composer.is_empty(), "{:?}", app.composer.text());
+    assert_eq!(app.store.draft(id).unwrap().map(|d| d.body), None);
+    assert!(app
+        .message
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("u brings it back"));
+    assert_eq!(app.focus, Focus::Conversation);
+    press(&mut app, "u");
+    assert_eq!(app.composer.text(), "A draft I no longer want.");
+    assert_eq!(app.focus, Focus::Composer);
+    assert_eq!(
+        app.store.draft(id).unwrap().map(|d| d.body),
+        Some("A draft I no longer want.".into())
+    );
+}
+
+/// #15 small thing: a promised time in a reply becomes a follow-up by itself when
+/// sent, so the tone hint never tells the user to snooze the ticket instead.
+#[test]
+fn tone_hint_for_a_promised_time_points_to_the_automatic_follow_up() {
+    let checker = firstline::tone::Checker::builtin();
+    for reply in [
+        "I'll write back tomorrow morning.",
+        "Напишу вам за годину.",
+        "Напишу вам в течение дня.",
+    ] {
+        let report = checker.check(reply, &firstline::tone::ToneContext::default());
+        let finding = report
+            .findings
+            .iter()
+            .find(|f| f.rule == "expectations.follow-up")
+            .unwrap_or_else(|| panic!("no follow-up hint for {reply:?}"));
+        let text = format!(
+            "{} {}",
+            finding.message,
+            finding.suggestion.as_deref().unwrap_or("")
+        );
+        for snooze in ["Snooze", "snooze", "Відкладіть", "Отложите"] {
+            assert!(!text.contains(snooze), "{reply:?}: {text}");
+        }
+        assert!(text.contains("firstline"), "{reply:?}: {text}");
+    }
+}

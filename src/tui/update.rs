@@ -268,6 +268,7 @@ fn global(app: &mut App, action: Action) -> Step {
         Action::Reply => app.compose(ComposeMode::Reply)?,
         Action::Note => app.compose(ComposeMode::Note)?,
         Action::Canned => app.open_canned()?,
+        Action::DiscardDraft => app.discard_draft()?,
         Action::OpenEditor => {
             app.compose(app.composer.mode)?;
             app.request = Some(TerminalRequest::Editor);

@@ -33,7 +33,9 @@ impl App {
                     ComposeMode::Note => "a note",
                     ComposeMode::Transcript => "a transcript",
                 };
-                self.error(format!("finish or clear {what} first (Ctrl-S saves it)"));
+                self.error(format!(
+                    "finish or discard {what} first (Ctrl-S saves it, Ctrl-G discards it · u brings it back)"
+                ));
                 self.focus = Focus::Composer;
                 return Ok(());
             }
@@ -111,6 +113,55 @@ impl App {
     fn text_changed(&mut self) {
         self.composer.dirty_since = Some(Instant::now());
         self.recheck_tone();
+    }
+
+    /// Throws the draft on the open ticket away (a reply draft in the store too),
+    /// keeping its text on the undo stack: the documented way out of "a reply draft
+    /// is already open".
+    pub fn discard_draft(&mut self) -> Result<(), StoreError> {
+        let Some(ticket) = self.composer.ticket else {
+            self.error("no draft to discard");
+            return Ok(());
+        };
+        if self.composer.is_empty() {
+            self.error("no draft to discard: the composer is empty");
+            return Ok(());
+        }
+        let mode = self.composer.mode;
+        let body = self.composer.text();
+        if mode == ComposeMode::Reply {
+            self.store.save_draft(ticket, "")?;
+        }
+        self.notes.remove(&ticket);
+        self.undo.push(UndoEntry::Draft { ticket, mode, body });
+        self.composer = Composer {
+            ticket: Some(ticket),
+            ..Composer::default()
+        };
+        self.focus = Focus::Conversation;
+        self.recheck_tone();
+        self.info("draft discarded · u brings it back");
+        Ok(())
+    }
+
+    /// Puts a discarded draft back into the composer of its ticket.
+    pub(super) fn restore_draft(
+        &mut self,
+        ticket: TicketId,
+        mode: ComposeMode,
+        body: &str,
+    ) -> Result<(), StoreError> {
+        self.follow_selected(Some(ticket));
+        self.open_ticket(ticket, false)?;
+        self.composer.mode = mode;
+        self.composer.set_text(body);
+        self.composer.seen_up_to = self.newest_message_on_screen();
+        self.composer.dirty_since = Some(Instant::now());
+        self.flush_draft()?;
+        self.focus = Focus::Composer;
+        self.recheck_tone();
+        self.info("draft restored");
+        Ok(())
     }
 
     /// Replaces the whole draft (after `$EDITOR`).

@@ -329,6 +329,13 @@ pub enum UndoEntry {
     /// A reply recorded at once (no e-mail address). It sits on the stack so `u`
     /// right after it says so, instead of silently undoing an older change.
     Recorded { to: String },
+    /// A draft thrown away with the discard key: its text comes back into the
+    /// composer of its ticket.
+    Draft {
+        ticket: TicketId,
+        mode: ComposeMode,
+        body: String,
+    },
 }
 
 /// Work the event loop must do with the terminal.

@@ -57,7 +57,7 @@ pub fn draw_prompt(frame: &mut Frame, app: &App, kind: PromptKind, input: &str) 
         PromptKind::Tags => "e.g. +billing -welcome",
         PromptKind::Escalate => "e.g. billing: refund over my limit",
         PromptKind::NoReply => "e.g. auto-reply from their mail server",
-        PromptKind::Merge => "e.g. 12 — the ticket that keeps the combined thread",
+        PromptKind::Merge => return draw_merge_prompt(frame, app, inner, input),
         PromptKind::SaveAttachments => "existing files are kept; copies get (2), (3)…",
         PromptKind::Followup => "e.g. tomorrow 10:00 check the refund went through",
         PromptKind::AgentName => "e.g. Olena Kovalenko — never \"agent\"",
@@ -69,6 +69,34 @@ pub fn draw_prompt(frame: &mut Frame, app: &App, kind: PromptKind, input: &str) 
         ]),
         Line::styled(example, app.theme.dim),
     ];
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The merge prompt names the customer's other tickets by number (never the one
+/// being merged), so nobody has to go and look the number up.
+fn draw_merge_prompt(frame: &mut Frame, app: &App, inner: Rect, input: &str) {
+    let candidates = app.merge_candidates();
+    let hint = if candidates.is_empty() {
+        "this customer has no other ticket; type the number of the one to keep".to_string()
+    } else {
+        let list: Vec<String> = candidates
+            .iter()
+            .map(|t| format!("#{} {}", t.ticket.id, sanitize_line(&t.ticket.subject)))
+            .collect();
+        format!("their other tickets: {}", list.join(" · "))
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled("> ", app.theme.key),
+        Span::raw(format!("{}▏", sanitize_line(input))),
+    ])];
+    // The popup has room for two rows of them; the newest tickets come first.
+    let rows = usize::from(inner.height.saturating_sub(1)).max(1);
+    lines.extend(
+        wrap(&hint, usize::from(inner.width).max(1))
+            .into_iter()
+            .take(rows)
+            .map(|l| Line::styled(l, app.theme.dim)),
+    );
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
