@@ -2360,3 +2360,59 @@ fn tone_hint_for_a_promised_time_points_to_the_automatic_follow_up() {
         assert!(text.contains("firstline"), "{reply:?}: {text}");
     }
 }
+
+/// Issue #15 item 14: what another connection commits (a second console, an import
+/// in another shell) reaches the list and the open ticket at the next ticks, with
+/// no `R`: here a snooze, then the customer's reply that wakes the ticket, so the
+/// open ticket stops saying "snoozed".
+#[test]
+fn a_change_made_elsewhere_shows_without_r_and_a_woken_ticket_stops_saying_snoozed() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let (id, _) = sarah_tickets(&app);
+    select_ticket(&mut app, id);
+    press(&mut app, "Enter");
+    let mut elsewhere = Store::open(&fx.path).unwrap();
+    elsewhere
+        .change_ticket(
+            id,
+            &TicketChange::Snooze(Some(now() + Duration::days(1))),
+            None,
+        )
+        .unwrap();
+    // Ticks a second apart: past the check interval, on the program's own clock.
+    let mut at = std::time::Instant::now();
+    let mut tick_until = |app: &mut App, what: &str, ok: &dyn Fn(&str) -> bool| {
+        for _ in 0..10 {
+            at += std::time::Duration::from_secs(1);
+            app.tick(at).unwrap();
+            if ok(&shot(app, 120, 40)) {
+                return;
+            }
+        }
+        panic!("{what} never showed:\n{}", shot(app, 120, 40));
+    };
+    tick_until(&mut app, "the snooze from elsewhere", &|s| {
+        s.contains("☾ snoozed until")
+    });
+    elsewhere
+        .add_message(
+            id,
+            &NewMessage {
+                direction: Direction::Inbound,
+                author: "Sarah Mitchell".into(),
+                body: "Any news on the refund?".into(),
+                sent_at: Some(now()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    tick_until(&mut app, "Sarah's new message", &|s| {
+        s.contains("Any news on the refund?")
+    });
+    assert!(
+        !shot(&app, 120, 40).contains("snoozed"),
+        "{}",
+        shot(&app, 120, 40)
+    );
+}
