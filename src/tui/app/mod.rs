@@ -402,6 +402,9 @@ pub struct App {
     search_generation: u64,
     /// Whether a search is running in the background (shown in the status bar).
     pub searching: bool,
+    /// Generation of a search re-run by a reload (not typed): its answer keeps the
+    /// cursor on the same ticket instead of jumping to the best match.
+    search_refresh: Option<u64>,
     /// Notes written but not saved, per ticket (drafts in the store are replies only).
     notes: HashMap<TicketId, (ComposeMode, String)>,
     last_refresh: Instant,
@@ -472,6 +475,7 @@ impl App {
             counts_stale: false,
             search_generation: 0,
             searching: false,
+            search_refresh: None,
             notes: HashMap::new(),
             last_refresh: Instant::now(),
             data_version: 0,
