@@ -2416,3 +2416,60 @@ fn a_change_made_elsewhere_shows_without_r_and_a_woken_ticket_stops_saying_snooz
         shot(&app, 120, 40)
     );
 }
+
+/// Issue #15 item 14: a note added to the ticket elsewhere (another console, `note`
+/// from a script) after the composer opened makes sending ask first; `n` keeps the
+/// draft unsent, `y` sends it.
+#[test]
+fn a_note_added_elsewhere_after_the_composer_opened_makes_sending_ask() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let (id, _) = sarah_tickets(&app);
+    select_ticket(&mut app, id);
+    press(&mut app, "Enter r");
+    type_text(
+        &mut app,
+        "Hello Sarah, the duplicate charge is refunded today. Olena",
+    );
+    let outbound = |app: &App| {
+        app.store
+            .messages(id)
+            .unwrap()
+            .iter()
+            .filter(|m| m.direction == Direction::Outbound)
+            .count()
+    };
+    let before = outbound(&app);
+    Store::open(&fx.path)
+        .unwrap()
+        .add_message(
+            id,
+            &NewMessage {
+                direction: Direction::Note,
+                author: "Olena Test".into(),
+                body: "Refunded already from the other laptop.".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    press(&mut app, "ctrl-s");
+    let screen = shot(&app, 120, 40);
+    assert!(screen.contains("Changed elsewhere"), "{screen}");
+    assert!(
+        screen.contains("Refunded already from the other laptop."),
+        "{screen}"
+    );
+    press(&mut app, "n");
+    assert_eq!(outbound(&app), before, "not sent");
+    assert!(app.composer.text().starts_with("Hello Sarah"));
+    press(&mut app, "ctrl-s");
+    assert!(
+        matches!(app.popup, Some(Popup::Confirm { .. })),
+        "asked again"
+    );
+    press(&mut app, "y");
+    if matches!(app.popup, Some(Popup::Confirm { .. })) {
+        press(&mut app, "y"); // the tone question, if it has one
+    }
+    assert_eq!(outbound(&app), before + 1, "{:?}", app.message);
+}
