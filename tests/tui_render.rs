@@ -2473,3 +2473,28 @@ fn a_note_added_elsewhere_after_the_composer_opened_makes_sending_ask() {
     }
     assert_eq!(outbound(&app), before + 1, "{:?}", app.message);
 }
+
+/// Issue #15 item 14: a reply draft loaded from the store and not edited here
+/// follows the store when another console changes it (here: sends it, which clears
+/// it), so this console never offers the other's draft for sending a second time.
+#[test]
+fn a_draft_cleared_by_another_console_is_cleared_here_too() {
+    let fx = fixture();
+    let (id, _) = {
+        let app = app_at(&fx, 120, 40);
+        sarah_tickets(&app)
+    };
+    let mut other = Store::open(&fx.path).unwrap();
+    other.save_draft(id, "Refund on its way, Sarah.").unwrap();
+    let mut app = app_at(&fx, 120, 40);
+    select_ticket(&mut app, id);
+    press(&mut app, "Enter");
+    assert_eq!(app.composer.text(), "Refund on its way, Sarah.");
+    other.save_draft(id, "").unwrap();
+    let mut at = std::time::Instant::now();
+    for _ in 0..10 {
+        at += std::time::Duration::from_secs(1);
+        app.tick(at).unwrap();
+    }
+    assert!(app.composer.is_empty(), "{:?}", app.composer.text());
+}
