@@ -2498,3 +2498,24 @@ fn a_draft_cleared_by_another_console_is_cleared_here_too() {
     }
     assert!(app.composer.is_empty(), "{:?}", app.composer.text());
 }
+
+/// #15 small thing: `W` on a started draft names the documented way out (Ctrl-G
+/// discards it), and after Ctrl-G the still-working reply goes in.
+#[test]
+fn shift_w_on_a_started_draft_says_ctrl_g_discards_it() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let id = promise_made_to_sarah(&mut app);
+    select_ticket(&mut app, id);
+    press(&mut app, "r");
+    type_text(&mut app, "Dear Sarah");
+    press(&mut app, "Esc W");
+    let m = app.message.clone().unwrap();
+    assert!(m.text.contains("Ctrl-G"), "{}", m.text);
+    press(&mut app, "ctrl-g Esc W");
+    assert!(
+        app.composer.text().contains("still working on it"),
+        "{}",
+        app.composer.text()
+    );
+}

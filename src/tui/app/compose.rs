@@ -33,8 +33,9 @@ impl App {
                     ComposeMode::Note => "a note",
                     ComposeMode::Transcript => "a transcript",
                 };
+                let discard = self.discard_key();
                 self.error(format!(
-                    "finish or discard {what} first (Ctrl-S saves it, Ctrl-G discards it · u brings it back)"
+                    "finish or discard {what} first (Ctrl-S saves it, {discard} discards it · u brings it back)"
                 ));
                 self.focus = Focus::Composer;
                 return Ok(());
@@ -113,6 +114,17 @@ impl App {
     fn text_changed(&mut self) {
         self.composer.dirty_since = Some(Instant::now());
         self.recheck_tone();
+    }
+
+    /// The key that discards a draft, as the user's keymap has it (the palette's
+    /// name when a key file unbound it), for messages that point to it.
+    pub(super) fn discard_key(&self) -> String {
+        self.keymap
+            .key_for(
+                Context::Composer,
+                &super::super::action::Action::DiscardDraft,
+            )
+            .unwrap_or_else(|| ":discard-draft".into())
     }
 
     /// Throws the draft on the open ticket away (a reply draft in the store too),
