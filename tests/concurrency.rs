@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use chrono::TimeZone;
 
 use firstline::model::{Direction, Priority, Status, TicketChange};
-use firstline::store::{Store, StoreError};
+use firstline::store::{OutboxState, Store, StoreError};
 use support::{cli, run_ok, temp_paths, Console};
 
 /// What a user must never be shown because two processes shared the file.
@@ -453,4 +453,53 @@ fn two_consoles_a_reply_delivered_elsewhere_stops_offering_undo() {
     assert!(!screen.contains("u undo"), "{screen}");
     console.send("q");
     assert!(console.wait_exit().success(), "nothing left to ask about");
+}
+
+/// Issue #15 item 14: "send now" on quit hands over this console's own replies,
+/// never one another process queued that still waits in its undo window (that one
+/// stays its sender's to undo).
+#[test]
+fn two_consoles_send_now_on_quit_sends_only_this_consoles_replies() {
+    let (_dir, db, config) = temp_paths();
+    let ticket = one_mail_ticket(&db, &config);
+    let mut console = Console::start(&db, &config);
+    let mine = "Перевірили: кошти повернемо сьогодні.";
+    start_reply(&mut console, mine);
+    send_reply(&mut console);
+    let theirs = "Sent from the other laptop.";
+    run_ok(cli(&db, &config).args(["reply", &ticket.to_string(), "--body", theirs]));
+    console.wait_for(theirs);
+    console.send("q");
+    console.wait_for("1 reply is still waiting");
+    console.send("s");
+    assert!(console.wait_exit().success());
+    let store = Store::open(&db).unwrap();
+    let states: Vec<(String, OutboxState)> = store
+        .outbox_entries(true)
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            let body = store
+                .messages(ticket)
+                .unwrap()
+                .into_iter()
+                .find(|m| m.id == e.message)
+                .map(|m| m.body)
+                .unwrap_or_default();
+            (body, e.state)
+        })
+        .collect();
+    let state_of = |text: &str| {
+        states
+            .iter()
+            .find(|(b, _)| b.starts_with(text))
+            .map(|(_, s)| *s)
+            .unwrap_or_else(|| panic!("no outbox entry for {text:?}: {states:?}"))
+    };
+    assert_eq!(state_of(mine), OutboxState::Sent);
+    assert_eq!(
+        state_of(theirs),
+        OutboxState::Queued,
+        "the other's reply waits"
+    );
 }

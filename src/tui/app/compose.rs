@@ -482,15 +482,21 @@ impl App {
             .collect())
     }
 
-    /// Quitting with replies waiting: hands them all over now; a failure keeps the
-    /// console open with the reason.
+    /// Quitting with replies waiting: hands over now the ones this console decides
+    /// on (see [`App::replies_to_decide_on_quit`]); a failure keeps the console open
+    /// with the reason.
     pub fn quit_sending_now(&mut self) -> Result<(), StoreError> {
-        let report = crate::mail::deliver_now(
-            &mut self.store,
-            &self.config,
-            crate::store::ClaimScope::AllQueued,
-        )
-        .map_err(super::mail_error)?;
+        let mut report = crate::mail::DeliveryReport::default();
+        for e in self.replies_to_decide_on_quit()? {
+            let one = crate::mail::deliver_now(
+                &mut self.store,
+                &self.config,
+                crate::store::ClaimScope::Message(e.message),
+            )
+            .map_err(super::mail_error)?;
+            report.sent.extend(one.sent);
+            report.failed.extend(one.failed);
+        }
         if let Some((_, why)) = report.failed.first() {
             self.error(format!(
                 "{} repl{} not sent ({why}); still queued — q again to choose",
