@@ -2519,3 +2519,23 @@ fn shift_w_on_a_started_draft_says_ctrl_g_discards_it() {
         app.composer.text()
     );
 }
+
+/// The other side of the test above: words typed in this console are never
+/// replaced by another console's change to the stored draft.
+#[test]
+fn a_draft_typed_here_is_kept_when_another_console_clears_the_stored_one() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let (id, _) = sarah_tickets(&app);
+    select_ticket(&mut app, id);
+    press(&mut app, "Enter r");
+    type_text(&mut app, "My own words for Sarah.");
+    app.flush_draft().unwrap();
+    Store::open(&fx.path).unwrap().save_draft(id, "").unwrap();
+    let mut at = std::time::Instant::now();
+    for _ in 0..10 {
+        at += std::time::Duration::from_secs(1);
+        app.tick(at).unwrap();
+    }
+    assert_eq!(app.composer.text(), "My own words for Sarah.");
+}

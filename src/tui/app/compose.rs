@@ -193,6 +193,7 @@ impl App {
         self.composer.dirty_since = None;
         if let (Some(id), ComposeMode::Reply) = (self.composer.ticket, self.composer.mode) {
             self.store.save_draft(id, &self.composer.text())?;
+            self.composer.saved_here = true;
         }
         Ok(())
     }

@@ -249,6 +249,9 @@ pub struct Composer {
     /// The newest message of the ticket when the composer was opened: a reply or
     /// note newer than this was written elsewhere meanwhile, and sending asks first.
     pub seen_up_to: Option<MessageId>,
+    /// Whether this console wrote the reply draft to the store: a draft it only
+    /// loaded is another console's, and follows the store when that one changes it.
+    pub saved_here: bool,
 }
 
 impl Default for Composer {
@@ -262,6 +265,7 @@ impl Default for Composer {
             canned_id: None,
             placeholders: Vec::new(),
             seen_up_to: None,
+            saved_here: false,
         }
     }
 }

@@ -193,11 +193,15 @@ impl App {
                 self.composer.set_text(&draft.body);
             }
             self.tone.ticks = [false; 5];
-        } else if self.composer.mode == ComposeMode::Reply && self.composer.dirty_since.is_none() {
-            // Nothing unsaved here, so a different stored draft was written (or
-            // cleared by sending) in another console: show that one, or this
-            // console would offer to send the other's draft a second time.
-            // (The store keeps no whitespace-only draft; that is no change.)
+        } else if self.composer.mode == ComposeMode::Reply
+            && self.composer.dirty_since.is_none()
+            && !self.composer.saved_here
+        {
+            // A draft this console only loaded (another console wrote it) follows
+            // the store when that console changes it or sends it (clearing it), or
+            // this console would offer the other's draft for sending a second time.
+            // Words typed here are never replaced. (The store keeps no
+            // whitespace-only draft; that is no change.)
             let stored = detail.draft.as_ref().map_or("", |d| d.body.as_str());
             if stored.trim() != self.composer.text().trim() {
                 self.composer.set_text(stored);
