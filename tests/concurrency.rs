@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use chrono::TimeZone;
 
 use firstline::model::{Direction, Priority, Status, TicketChange};
-use firstline::store::{Store, StoreError};
+use firstline::store::{OutboxState, Store, StoreError};
 use support::{cli, run_ok, temp_paths, Console};
 
 /// What a user must never be shown because two processes shared the file.
@@ -68,8 +68,12 @@ fn a_change_from_a_stale_copy_in_another_process_is_refused() {
     );
 }
 
+/// The console no longer stays on a stale copy (issue #15 item 14): it shows the
+/// other process's change by itself, and its own change then keeps it. (A change
+/// from a copy that is stale at that instant is refused with "changed elsewhere":
+/// `tui_render`'s conflict test, where no tick can refresh the copy first.)
 #[test]
-fn console_with_a_stale_ticket_says_so_and_overwrites_nothing() {
+fn console_refreshes_a_ticket_changed_elsewhere_and_overwrites_nothing() {
     let (_dir, db, config) = temp_paths();
     seeded(&db, &config);
     let before: Vec<(i64, Status)> = Store::open(&db)
@@ -95,8 +99,8 @@ fn console_with_a_stale_ticket_says_so_and_overwrites_nothing() {
     for id in ticket_ids(&db) {
         run_ok(cli(&db, &config).args(["tag", &id.to_string(), "+touched-elsewhere"]));
     }
-    console.send("d"); // solve the selected ticket, from the stale copy
-    let screen = console.wait_for("changed elsewhere");
+    // The open ticket shows the other process's tag without R.
+    let screen = console.wait_for("#touched-elsewhere");
     assert!(!shows_lock_error(&screen), "{screen}");
     let store = Store::open(&db).unwrap();
     for t in store.tickets().unwrap() {
@@ -112,7 +116,7 @@ fn console_with_a_stale_ticket_says_so_and_overwrites_nothing() {
         );
     }
     drop(store);
-    // Reloaded: the same key now works on fresh data, keeping the tag.
+    // Fresh data: solving keeps the tag.
     console.send("d");
     console.wait_until("the solve to land", |_| newly_solved(&db).is_some());
     let solved = newly_solved(&db).unwrap();
@@ -280,5 +284,222 @@ fn two_consoles_an_importer_and_a_cli_writer_share_one_queue() {
         "{secs} s: {} imported, {} CLI notes, {keys} console keys, conflicts reported: {tui_conflicts} console screens, {cli_conflicts} CLI; nothing lost",
         committed.len(),
         notes.len()
+    );
+}
+
+/// One e-mail ticket (so replies wait in the outbox) on a fresh queue, with a long
+/// undo window in `config`: nothing leaves unless a test makes it.
+fn one_mail_ticket(db: &Path, config: &Path) -> i64 {
+    use firstline::model::{Channel, NewCustomer, NewMessage, NewTicket};
+    std::fs::write(
+        config,
+        "[agent]\nname = \"Olena Test\"\n[mail]\nundo_seconds = 600\n",
+    )
+    .unwrap();
+    let mut store = Store::open(db).unwrap();
+    store
+        .create_ticket(&NewTicket {
+            subject: "Ви знову списали гроші без попередження".into(),
+            customer: NewCustomer {
+                name: "Ігор Бондаренко".into(),
+                email: Some("igor.bondarenko@example.com".into()),
+                ..Default::default()
+            },
+            channel: Channel::Email,
+            priority: Priority::Urgent,
+            status: Status::New,
+            tags: vec![],
+            first_message: NewMessage {
+                direction: Direction::Inbound,
+                author: "Ігор Бондаренко".into(),
+                body: "Добрий день. Ви знову списали гроші з картки. Поверніть, будь ласка.".into(),
+                ..Default::default()
+            },
+        })
+        .unwrap()
+}
+
+/// Opens the only ticket and starts a reply in `console`.
+fn start_reply(console: &mut Console, text: &str) {
+    console.wait_for("Ви знову списали");
+    console.send("\r");
+    console.send("r");
+    console.wait_for("Reply to Ігор Бондаренко");
+    console.type_text(text);
+    console.wait_for(text);
+}
+
+/// Ctrl-S, answering the tone question with yes if it is asked.
+fn send_reply(console: &mut Console) {
+    console.send("\x13");
+    let screen = console.wait_until("the reply sent or the tone question asked", |s| {
+        s.contains("sent · u to undo") || s.contains("Send anyway?")
+    });
+    if screen.contains("Send anyway?") {
+        console.send("y");
+        console.wait_for("sent · u to undo");
+    }
+}
+
+fn outbound_count(db: &Path, ticket: i64) -> usize {
+    Store::open(db)
+        .unwrap()
+        .messages(ticket)
+        .unwrap()
+        .iter()
+        .filter(|m| m.direction == Direction::Outbound)
+        .count()
+}
+
+/// Issue #15 item 14: a reply sent in one console shows in the other's open ticket
+/// by itself (no `R`), well inside the hang guard.
+#[test]
+fn two_consoles_a_reply_sent_in_one_shows_in_the_other() {
+    let (_dir, db, config) = temp_paths();
+    one_mail_ticket(&db, &config);
+    let mut a = Console::start(&db, &config);
+    let mut b = Console::start(&db, &config);
+    b.wait_for("Ви знову списали");
+    b.send("\r");
+    b.wait_for("Добрий день");
+    let reply = "Перевірили: кошти повернемо сьогодні.";
+    start_reply(&mut a, reply);
+    send_reply(&mut a);
+    b.wait_for(reply);
+    // a's reply waits in a's undo window: b quits without a question about it.
+    b.send("q");
+    assert!(b.wait_exit().success());
+    a.send("q");
+    a.wait_for("1 reply is still waiting");
+    a.send("t");
+    assert!(a.wait_exit().success());
+}
+
+/// Issue #15 item 14: a list change made by an import from another shell reaches
+/// the inbox rows too, not only the tab counts.
+#[test]
+fn two_consoles_an_import_from_another_shell_shows_in_the_list() {
+    let (dir, db, config) = temp_paths();
+    one_mail_ticket(&db, &config);
+    let mut console = Console::start(&db, &config);
+    console.wait_for("Ви знову списали");
+    let mbox = dir.path().join("new.mbox");
+    std::fs::write(
+        &mbox,
+        "From marco@rossi-travel.example Mon Nov 30 10:00:00 2026\nFrom: Marco Rossi <marco@rossi-travel.example>\nTo: help@shop.example\nSubject: Partner payout for October\nMessage-ID: <payout-1@rossi-travel.example>\nDate: Mon, 30 Nov 2026 10:00:00 +0000\n\nHi, our October payout has not arrived yet.\n\n",
+    )
+    .unwrap();
+    run_ok(cli(&db, &config).arg("import").arg(&mbox));
+    console.wait_for("Marco Rossi");
+    console.send("\x03");
+    assert!(console.wait_exit().success());
+}
+
+/// Issue #15 item 14: a draft written in one console while the other answered the
+/// same customer is not sent blindly: sending asks first, and "no" keeps the draft.
+#[test]
+fn two_consoles_sending_after_a_reply_from_the_other_asks_first() {
+    let (_dir, db, config) = temp_paths();
+    let ticket = one_mail_ticket(&db, &config);
+    let mut a = Console::start(&db, &config);
+    let mut b = Console::start(&db, &config);
+    let mine = "Дякуємо, перевіряємо платіж.";
+    start_reply(&mut b, mine);
+    let theirs = "Перевірили: кошти повернемо сьогодні.";
+    start_reply(&mut a, theirs);
+    send_reply(&mut a);
+    b.wait_for(theirs);
+    b.send("\x13");
+    b.wait_for("Changed elsewhere");
+    assert_eq!(outbound_count(&db, ticket), 1, "only a's reply is out");
+    b.send("n");
+    let screen = b.wait_for("not sent; the draft is kept");
+    assert!(screen.contains(mine), "b's draft is still there:\n{screen}");
+    // Asked once: a yes then sends it as usual.
+    b.send("\x13");
+    b.wait_for("Changed elsewhere");
+    b.send("y");
+    b.wait_until("b's reply sent or the tone question asked", |s| {
+        s.contains("sent · u to undo") || s.contains("Send anyway?")
+    });
+    if b.screen().contains("Send anyway?") {
+        b.send("y");
+        b.wait_for("sent · u to undo");
+    }
+    assert_eq!(outbound_count(&db, ticket), 2);
+    // Each console takes back only its own reply on quit, never the other's.
+    for (c, left) in [(&mut a, 1), (&mut b, 0)] {
+        c.send("q");
+        c.wait_for("1 reply is still waiting");
+        c.send("t");
+        assert!(c.wait_exit().success());
+        assert_eq!(outbound_count(&db, ticket), left);
+    }
+}
+
+/// Issue #15 item 14: when another process delivers a reply this console sent
+/// (here `outbox flush` in another shell), the console stops offering "u undo" and
+/// says it left, instead of counting down until `u` says "too late".
+#[test]
+fn two_consoles_a_reply_delivered_elsewhere_stops_offering_undo() {
+    let (_dir, db, config) = temp_paths();
+    one_mail_ticket(&db, &config);
+    let mut console = Console::start(&db, &config);
+    start_reply(&mut console, "Перевірили: кошти повернемо сьогодні.");
+    send_reply(&mut console);
+    console.wait_for(" s · u undo");
+    run_ok(cli(&db, &config).args(["outbox", "flush"]));
+    let screen = console.wait_for("reply to Ігор Бондаренко delivered");
+    assert!(!screen.contains("u undo"), "{screen}");
+    console.send("q");
+    assert!(console.wait_exit().success(), "nothing left to ask about");
+}
+
+/// Issue #15 item 14: "send now" on quit hands over this console's own replies,
+/// never one another process queued that still waits in its undo window (that one
+/// stays its sender's to undo).
+#[test]
+fn two_consoles_send_now_on_quit_sends_only_this_consoles_replies() {
+    let (_dir, db, config) = temp_paths();
+    let ticket = one_mail_ticket(&db, &config);
+    let mut console = Console::start(&db, &config);
+    let mine = "Перевірили: кошти повернемо сьогодні.";
+    start_reply(&mut console, mine);
+    send_reply(&mut console);
+    let theirs = "Sent from the other laptop.";
+    run_ok(cli(&db, &config).args(["reply", &ticket.to_string(), "--body", theirs]));
+    console.wait_for(theirs);
+    console.send("q");
+    console.wait_for("1 reply is still waiting");
+    console.send("s");
+    assert!(console.wait_exit().success());
+    let store = Store::open(&db).unwrap();
+    let states: Vec<(String, OutboxState)> = store
+        .outbox_entries(true)
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            let body = store
+                .messages(ticket)
+                .unwrap()
+                .into_iter()
+                .find(|m| m.id == e.message)
+                .map(|m| m.body)
+                .unwrap_or_default();
+            (body, e.state)
+        })
+        .collect();
+    let state_of = |text: &str| {
+        states
+            .iter()
+            .find(|(b, _)| b.starts_with(text))
+            .map(|(_, s)| *s)
+            .unwrap_or_else(|| panic!("no outbox entry for {text:?}: {states:?}"))
+    };
+    assert_eq!(state_of(mine), OutboxState::Sent);
+    assert_eq!(
+        state_of(theirs),
+        OutboxState::Queued,
+        "the other's reply waits"
     );
 }

@@ -155,7 +155,7 @@ fn ctrl_e_round_trips_the_draft_through_the_editor() {
     let editor = dir.path().join("editor.sh");
     std::fs::write(
         &editor,
-        "#!/bin/sh\nprintf '\\nAdded in the editor.' >> \"$1\"\n",
+        "#!/bin/sh\nprintf 'Added in the editor.\\n' >> \"$1\"\n",
     )
     .unwrap();
     {
@@ -625,4 +625,39 @@ fn composer_wraps_without_leading_spaces_or_orphaned_punctuation() {
         );
     }
     assert_eq!(rows.join(" "), reply, "{screen}");
+}
+
+/// #15 small thing: the file Ctrl-E hands to the editor ends with a newline (a text
+/// file; vi said "[noeol]", and an appended line was glued onto the draft's last).
+#[test]
+fn ctrl_e_editor_file_ends_with_a_newline() {
+    let (dir, db, config) = temp_paths();
+    let seen = dir.path().join("seen.txt");
+    let editor = dir.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        format!("#!/bin/sh\ncp \"$1\" '{}'\n", seen.display()),
+    )
+    .unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut console = Console::start_env(&db, &config, &[("EDITOR", &editor)]);
+    console.wait_for("Needs reply");
+    console.send("r");
+    console.wait_for("Reply to");
+    console.type_text("Typed here.");
+    console.wait_for("Typed here.");
+    console.send("\x05"); // Ctrl-E
+    console.wait_for("draft updated from the editor");
+    let file = std::fs::read_to_string(&seen).expect("the editor script saw the draft file");
+    assert_eq!(file, "Typed here.\n");
+    console.send("\x03");
+    assert!(console.wait_exit().success());
+    let drafts = Store::open(&db).unwrap().drafts().unwrap();
+    assert!(
+        drafts.iter().any(|d| d.body == "Typed here."),
+        "the newline is not added to the draft: {drafts:?}"
+    );
 }

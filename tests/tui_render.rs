@@ -2437,3 +2437,295 @@ fn issue15_2_without_a_transport_the_console_says_saved_for_you_to_send() {
     assert!(screen.contains("1 reply saved, not sent"), "{screen}");
     assert!(app.store.ticket(id).unwrap().needs_reply(Utc::now()));
 }
+
+/// Sarah's open "Charged twice" ticket and her solved October invoice ticket.
+fn sarah_tickets(app: &App) -> (i64, i64) {
+    let find = |subject: &str| {
+        app.store
+            .tickets()
+            .unwrap()
+            .into_iter()
+            .find(|t| t.subject == subject)
+            .unwrap()
+            .id
+    };
+    (
+        find("Charged twice for order #48213"),
+        find("Invoice for October"),
+    )
+}
+
+/// #15 small thing: `m` lists the customer's other tickets by number, and never
+/// the ticket being merged.
+#[test]
+fn merge_prompt_lists_the_customers_other_tickets_never_the_current_one() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let (current, invoice) = sarah_tickets(&app);
+    select_ticket(&mut app, current);
+    press(&mut app, "m");
+    let screen = shot(&app, 120, 40);
+    let hint = screen
+        .lines()
+        .find(|l| l.contains("their other tickets:"))
+        .unwrap_or_else(|| panic!("no list of Sarah's other tickets:\n{screen}"));
+    assert!(
+        hint.contains(&format!("#{invoice} Invoice for October")),
+        "{hint}"
+    );
+    assert!(!hint.contains(&format!("#{current} ")), "{hint}");
+    assert!(!screen.contains("e.g. 12"), "no made-up number:\n{screen}");
+}
+
+/// #15 small thing: after a merge the cursor and the open ticket are the ticket
+/// merged into, not whichever row slid under the cursor.
+#[test]
+fn after_a_merge_the_cursor_stays_on_the_ticket_merged_into() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let (current, invoice) = sarah_tickets(&app);
+    press(&mut app, "2"); // All: the solved invoice ticket is listed too
+    select_ticket(&mut app, current);
+    press(&mut app, "m");
+    type_text(&mut app, &invoice.to_string());
+    press(&mut app, "Enter");
+    assert!(app.store.ticket(current).is_err(), "merged away");
+    assert_eq!(app.selected_ticket().map(|r| r.ticket.id), Some(invoice));
+    assert_eq!(app.open.as_ref().map(|o| o.detail.ticket.id), Some(invoice));
+}
+
+/// #15 small thing: a draft can be thrown away with a key, and `u` brings it back
+/// (reply drafts in the store too).
+#[test]
+fn ctrl_g_discards_the_draft_and_u_brings_it_back() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let id = app.inbox.row(0).unwrap().ticket.id;
+    press(&mut app, "Enter r");
+    type_text(&mut app, "A draft I no longer want.");
+    app.flush_draft().unwrap();
+    press(&mut app, "ctrl-g");
+    assert!(app.composer.is_empty(), "{:?}", app.composer.text());
+    assert_eq!(app.store.draft(id).unwrap().map(|d| d.body), None);
+    assert!(app
+        .message
+        .as_ref()
+        .unwrap()
+        .text
+        .contains("u brings it back"));
+    assert_eq!(app.focus, Focus::Conversation);
+    press(&mut app, "u");
+    assert_eq!(app.composer.text(), "A draft I no longer want.");
+    assert_eq!(app.focus, Focus::Composer);
+    assert_eq!(
+        app.store.draft(id).unwrap().map(|d| d.body),
+        Some("A draft I no longer want.".into())
+    );
+}
+
+/// #15 small thing: a promised time in a reply becomes a follow-up by itself when
+/// sent, so the tone hint never tells the user to snooze the ticket instead.
+#[test]
+fn tone_hint_for_a_promised_time_points_to_the_automatic_follow_up() {
+    let checker = firstline::tone::Checker::builtin();
+    for reply in [
+        "I'll write back tomorrow morning.",
+        "Напишу вам за годину.",
+        "Напишу вам в течение дня.",
+    ] {
+        let report = checker.check(reply, &firstline::tone::ToneContext::default());
+        let finding = report
+            .findings
+            .iter()
+            .find(|f| f.rule == "expectations.follow-up")
+            .unwrap_or_else(|| panic!("no follow-up hint for {reply:?}"));
+        let text = format!(
+            "{} {}",
+            finding.message,
+            finding.suggestion.as_deref().unwrap_or("")
+        );
+        for snooze in ["Snooze", "snooze", "Відкладіть", "Отложите"] {
+            assert!(!text.contains(snooze), "{reply:?}: {text}");
+        }
+        assert!(text.contains("firstline"), "{reply:?}: {text}");
+    }
+}
+
+/// Issue #15 item 14: what another connection commits (a second console, an import
+/// in another shell) reaches the list and the open ticket at the next ticks, with
+/// no `R`: here a snooze, then the customer's reply that wakes the ticket, so the
+/// open ticket stops saying "snoozed".
+#[test]
+fn a_change_made_elsewhere_shows_without_r_and_a_woken_ticket_stops_saying_snoozed() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let (id, _) = sarah_tickets(&app);
+    select_ticket(&mut app, id);
+    press(&mut app, "Enter");
+    let mut elsewhere = Store::open(&fx.path).unwrap();
+    elsewhere
+        .change_ticket(
+            id,
+            &TicketChange::Snooze(Some(now() + Duration::days(1))),
+            None,
+        )
+        .unwrap();
+    // Ticks a second apart: past the check interval, on the program's own clock.
+    let mut at = std::time::Instant::now();
+    let mut tick_until = |app: &mut App, what: &str, ok: &dyn Fn(&str) -> bool| {
+        for _ in 0..10 {
+            at += std::time::Duration::from_secs(1);
+            app.tick(at).unwrap();
+            if ok(&shot(app, 120, 40)) {
+                return;
+            }
+        }
+        panic!("{what} never showed:\n{}", shot(app, 120, 40));
+    };
+    tick_until(&mut app, "the snooze from elsewhere", &|s| {
+        s.contains("☾ snoozed until")
+    });
+    elsewhere
+        .add_message(
+            id,
+            &NewMessage {
+                direction: Direction::Inbound,
+                author: "Sarah Mitchell".into(),
+                body: "Any news on the refund?".into(),
+                sent_at: Some(now()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    tick_until(&mut app, "Sarah's new message", &|s| {
+        s.contains("Any news on the refund?")
+    });
+    assert!(
+        !shot(&app, 120, 40).contains("snoozed"),
+        "{}",
+        shot(&app, 120, 40)
+    );
+}
+
+/// Issue #15 item 14: a note added to the ticket elsewhere (another console, `note`
+/// from a script) after the composer opened makes sending ask first; `n` keeps the
+/// draft unsent, `y` sends it.
+#[test]
+fn a_note_added_elsewhere_after_the_composer_opened_makes_sending_ask() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let (id, _) = sarah_tickets(&app);
+    select_ticket(&mut app, id);
+    press(&mut app, "Enter r");
+    type_text(
+        &mut app,
+        "Hello Sarah, the duplicate charge is refunded today. Olena",
+    );
+    let outbound = |app: &App| {
+        app.store
+            .messages(id)
+            .unwrap()
+            .iter()
+            .filter(|m| m.direction == Direction::Outbound)
+            .count()
+    };
+    let before = outbound(&app);
+    Store::open(&fx.path)
+        .unwrap()
+        .add_message(
+            id,
+            &NewMessage {
+                direction: Direction::Note,
+                author: "Olena Test".into(),
+                body: "Refunded already from the other laptop.".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    press(&mut app, "ctrl-s");
+    let screen = shot(&app, 120, 40);
+    assert!(screen.contains("Changed elsewhere"), "{screen}");
+    assert!(
+        screen.contains("Refunded already from the other laptop."),
+        "{screen}"
+    );
+    press(&mut app, "n");
+    assert_eq!(outbound(&app), before, "not sent");
+    assert!(app.composer.text().starts_with("Hello Sarah"));
+    press(&mut app, "ctrl-s");
+    assert!(
+        matches!(app.popup, Some(Popup::Confirm { .. })),
+        "asked again"
+    );
+    press(&mut app, "y");
+    if matches!(app.popup, Some(Popup::Confirm { .. })) {
+        press(&mut app, "y"); // the tone question, if it has one
+    }
+    assert_eq!(outbound(&app), before + 1, "{:?}", app.message);
+}
+
+/// Issue #15 item 14: a reply draft loaded from the store and not edited here
+/// follows the store when another console changes it (here: sends it, which clears
+/// it), so this console never offers the other's draft for sending a second time.
+#[test]
+fn a_draft_cleared_by_another_console_is_cleared_here_too() {
+    let fx = fixture();
+    let (id, _) = {
+        let app = app_at(&fx, 120, 40);
+        sarah_tickets(&app)
+    };
+    let mut other = Store::open(&fx.path).unwrap();
+    other.save_draft(id, "Refund on its way, Sarah.").unwrap();
+    let mut app = app_at(&fx, 120, 40);
+    select_ticket(&mut app, id);
+    press(&mut app, "Enter");
+    assert_eq!(app.composer.text(), "Refund on its way, Sarah.");
+    other.save_draft(id, "").unwrap();
+    let mut at = std::time::Instant::now();
+    for _ in 0..10 {
+        at += std::time::Duration::from_secs(1);
+        app.tick(at).unwrap();
+    }
+    assert!(app.composer.is_empty(), "{:?}", app.composer.text());
+}
+
+/// #15 small thing: `W` on a started draft names the documented way out (Ctrl-G
+/// discards it), and after Ctrl-G the still-working reply goes in.
+#[test]
+fn shift_w_on_a_started_draft_says_ctrl_g_discards_it() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let id = promise_made_to_sarah(&mut app);
+    select_ticket(&mut app, id);
+    press(&mut app, "r");
+    type_text(&mut app, "Dear Sarah");
+    press(&mut app, "Esc W");
+    let m = app.message.clone().unwrap();
+    assert!(m.text.contains("Ctrl-G"), "{}", m.text);
+    press(&mut app, "ctrl-g Esc W");
+    assert!(
+        app.composer.text().contains("still working on it"),
+        "{}",
+        app.composer.text()
+    );
+}
+
+/// The other side of the test above: words typed in this console are never
+/// replaced by another console's change to the stored draft.
+#[test]
+fn a_draft_typed_here_is_kept_when_another_console_clears_the_stored_one() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let (id, _) = sarah_tickets(&app);
+    select_ticket(&mut app, id);
+    press(&mut app, "Enter r");
+    type_text(&mut app, "My own words for Sarah.");
+    app.flush_draft().unwrap();
+    Store::open(&fx.path).unwrap().save_draft(id, "").unwrap();
+    let mut at = std::time::Instant::now();
+    for _ in 0..10 {
+        at += std::time::Duration::from_secs(1);
+        app.tick(at).unwrap();
+    }
+    assert_eq!(app.composer.text(), "My own words for Sarah.");
+}

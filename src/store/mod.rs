@@ -186,6 +186,16 @@ impl Store {
         self.path.as_deref()
     }
 
+    /// SQLite's `data_version`: it changes whenever another connection (another
+    /// console, an import in another shell, this process's courier) commits to the
+    /// file, and not for this connection's own writes. A cheap pragma, no table read,
+    /// so the console can ask it every tick to notice changes made elsewhere.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |row| row.get(0))?)
+    }
+
     /// Names who the audit log says made the following changes.
     pub fn set_actor(&mut self, actor: impl Into<String>) {
         self.actor = actor.into();

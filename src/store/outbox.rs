@@ -114,6 +114,9 @@ pub enum ClaimScope {
     AllQueued,
     /// Every queued, failed or unknown reply of one ticket (`firstline send ID`).
     Ticket(TicketId),
+    /// One queued reply, now: a console sending its own replies on quit, never
+    /// another console's that still wait in their undo window.
+    Message(MessageId),
 }
 
 const ENTRY_COLUMNS: &str = "o.id, o.message_id, m.ticket_id, o.state, o.not_before, o.attempts,
@@ -460,6 +463,7 @@ fn scope_filter(scope: ClaimScope) -> (&'static str, i64) {
             "o.state IN ('queued', 'failed', 'unknown') AND m.ticket_id = ?1",
             t,
         ),
+        ClaimScope::Message(id) => ("o.state = 'queued' AND m.id = ?1", id),
     }
 }
 

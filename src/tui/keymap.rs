@@ -360,6 +360,8 @@ impl Default for KeyMap {
 
         add(only(C::Composer), &[Key::ctrl('s')], A::Send);
         add(only(C::Composer), &[Key::ctrl('e')], A::OpenEditor);
+        // Ctrl-G: the one control key the editor leaves free; `u` undoes a slip.
+        add(only(C::Composer), &[Key::ctrl('g')], A::DiscardDraft);
         add(only(C::Composer), &[Key::ctrl('k')], A::Canned);
         add(only(C::Composer), &[Key::ctrl('t')], A::FocusTone);
         add(only(C::Composer), &[Key::ctrl('n')], A::NextPlaceholder);

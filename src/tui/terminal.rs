@@ -115,7 +115,7 @@ pub fn edit_in_editor(term: &mut DefaultTerminal, text: &str) -> Result<String, 
         .prefix("firstline-draft-")
         .suffix(".txt")
         .tempfile()?;
-    file.write_all(text.as_bytes())?;
+    file.write_all(as_text_file(text).as_bytes())?;
     file.flush()?;
     let command = editor_command();
     leave()?;
@@ -129,6 +129,17 @@ pub fn edit_in_editor(term: &mut DefaultTerminal, text: &str) -> Result<String, 
         return Err(TerminalError::EditorFailed(command));
     }
     Ok(std::fs::read_to_string(file.path())?)
+}
+
+/// The draft as a text file: every line ends with a newline, as POSIX text files
+/// do. Without the last one, vi shows "[noeol]" and tools appending a line glue it
+/// onto the draft's last line. The newline is trimmed again when the text comes back.
+fn as_text_file(text: &str) -> String {
+    if text.is_empty() || text.ends_with('\n') {
+        text.to_string()
+    } else {
+        format!("{text}\n")
+    }
 }
 
 fn run_editor(command: &str, path: &Path) -> io::Result<std::process::ExitStatus> {

@@ -268,6 +268,7 @@ fn global(app: &mut App, action: Action) -> Step {
         Action::Reply => app.compose(ComposeMode::Reply)?,
         Action::Note => app.compose(ComposeMode::Note)?,
         Action::Canned => app.open_canned()?,
+        Action::DiscardDraft => app.discard_draft()?,
         Action::OpenEditor => {
             app.compose(app.composer.mode)?;
             app.request = Some(TerminalRequest::Editor);
@@ -577,6 +578,17 @@ fn update_popup(app: &mut App, action: Action) -> Step {
             _ => {
                 app.popup = Some(Popup::Confirm {
                     kind: ConfirmKind::QuitWithQueued(n),
+                })
+            }
+        },
+        Popup::Confirm {
+            kind: ConfirmKind::SendDespiteAddedElsewhere(n),
+        } => match action {
+            Action::Confirm => app.send_despite_added_elsewhere()?,
+            Action::Back => app.info("not sent; the draft is kept — read what was added first"),
+            _ => {
+                app.popup = Some(Popup::Confirm {
+                    kind: ConfirmKind::SendDespiteAddedElsewhere(n),
                 })
             }
         },

@@ -1,5 +1,6 @@
 //! Commandment 5, meet the client's expectations: while the problem is open, say
-//! what happens next and when; offer every promised time as a follow-up reminder;
+//! what happens next and when; point out every promised time (sending turns it into
+//! a follow-up by itself, see `sla::promises`, so the hint never asks for a snooze);
 //! do not close a ticket while asking the customer to confirm.
 
 use super::{Facts, Sink};

@@ -139,6 +139,7 @@ impl App {
                 "the reply to {} was only recorded (no e-mail address); nothing to take back",
                 crate::display::sanitize_line(&to)
             )),
+            UndoEntry::Draft { ticket, mode, body } => self.restore_draft(ticket, mode, &body)?,
             UndoEntry::Changes { label, changes } => {
                 for (id, change) in &changes {
                     self.store.change_ticket(*id, change, None)?;
@@ -160,6 +161,7 @@ impl App {
                     self.open_ticket(ticket, false)?;
                     self.composer.mode = ComposeMode::Reply;
                     self.composer.set_text(&body);
+                    self.composer.seen_up_to = self.newest_message_on_screen();
                     self.composer.dirty_since = Some(Instant::now());
                     self.flush_draft()?;
                     self.focus = Focus::Composer;
@@ -287,6 +289,21 @@ impl App {
         }
     }
 
+    /// What the merge prompt offers: the customer's other tickets (newest first),
+    /// never one of the tickets being merged.
+    pub fn merge_candidates(&self) -> Vec<&TicketSummary> {
+        let targets: Vec<TicketId> = self.targets().into_iter().map(|(id, _)| id).collect();
+        self.open
+            .as_ref()
+            .map(|o| {
+                o.history
+                    .iter()
+                    .filter(|t| !targets.contains(&t.ticket.id))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Merges the targets into the ticket whose number was typed. Not undoable (the
     /// source tickets are gone), so the status line says where everything went.
     pub fn merge_into(&mut self, text: &str) -> Result<bool, StoreError> {
@@ -313,6 +330,13 @@ impl App {
         }
         self.inbox.marked.clear();
         self.reload()?;
+        // The combined thread is what the user wants to see next, not whatever row
+        // slid under the cursor when the source left the list.
+        self.follow_selected(Some(into));
+        if self.selected_ticket().map(|r| r.ticket.id) != Some(into) {
+            self.focus = Focus::Conversation;
+        }
+        self.open_ticket(into, false)?;
         let list: Vec<String> = sources.iter().map(|id| format!("#{id}")).collect();
         self.info(format!("merged {} into #{into}", list.join(", ")));
         Ok(true)

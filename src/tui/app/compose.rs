@@ -21,7 +21,11 @@ impl App {
             self.error("no ticket selected");
             return Ok(());
         };
+        let entering = self.focus != Focus::Composer || self.composer.seen_up_to.is_none();
         self.open_ticket(id, true)?;
+        if entering {
+            self.composer.seen_up_to = Some(self.newest_message_on_screen().unwrap_or_default());
+        }
         if self.composer.mode != mode {
             if !self.composer.is_empty() {
                 let what = match self.composer.mode {
@@ -30,7 +34,10 @@ impl App {
                     ComposeMode::Transcript => "a transcript",
                     ComposeMode::Call => "call notes",
                 };
-                self.error(format!("finish or clear {what} first (Ctrl-S saves it)"));
+                let discard = self.discard_key();
+                self.error(format!(
+                    "finish or discard {what} first (Ctrl-S saves it, {discard} discards it · u brings it back)"
+                ));
                 self.focus = Focus::Composer;
                 return Ok(());
             }
@@ -110,6 +117,66 @@ impl App {
         self.recheck_tone();
     }
 
+    /// The key that discards a draft, as the user's keymap has it (the palette's
+    /// name when a key file unbound it), for messages that point to it.
+    pub(super) fn discard_key(&self) -> String {
+        self.keymap
+            .key_for(
+                Context::Composer,
+                &super::super::action::Action::DiscardDraft,
+            )
+            .unwrap_or_else(|| ":discard-draft".into())
+    }
+
+    /// Throws the draft on the open ticket away (a reply draft in the store too),
+    /// keeping its text on the undo stack: the documented way out of "a reply draft
+    /// is already open".
+    pub fn discard_draft(&mut self) -> Result<(), StoreError> {
+        let Some(ticket) = self.composer.ticket else {
+            self.error("no draft to discard");
+            return Ok(());
+        };
+        if self.composer.is_empty() {
+            self.error("no draft to discard: the composer is empty");
+            return Ok(());
+        }
+        let mode = self.composer.mode;
+        let body = self.composer.text();
+        if mode == ComposeMode::Reply {
+            self.store.save_draft(ticket, "")?;
+        }
+        self.notes.remove(&ticket);
+        self.undo.push(UndoEntry::Draft { ticket, mode, body });
+        self.composer = Composer {
+            ticket: Some(ticket),
+            ..Composer::default()
+        };
+        self.focus = Focus::Conversation;
+        self.recheck_tone();
+        self.info("draft discarded · u brings it back");
+        Ok(())
+    }
+
+    /// Puts a discarded draft back into the composer of its ticket.
+    pub(super) fn restore_draft(
+        &mut self,
+        ticket: TicketId,
+        mode: ComposeMode,
+        body: &str,
+    ) -> Result<(), StoreError> {
+        self.follow_selected(Some(ticket));
+        self.open_ticket(ticket, false)?;
+        self.composer.mode = mode;
+        self.composer.set_text(body);
+        self.composer.seen_up_to = self.newest_message_on_screen();
+        self.composer.dirty_since = Some(Instant::now());
+        self.flush_draft()?;
+        self.focus = Focus::Composer;
+        self.recheck_tone();
+        self.info("draft restored");
+        Ok(())
+    }
+
     /// Replaces the whole draft (after `$EDITOR`).
     pub fn set_composer_text(&mut self, text: &str) {
         let text = text.trim_end_matches('\n');
@@ -127,6 +194,7 @@ impl App {
         self.composer.dirty_since = None;
         if let (Some(id), ComposeMode::Reply) = (self.composer.ticket, self.composer.mode) {
             self.store.save_draft(id, &self.composer.text())?;
+            self.composer.saved_here = true;
         }
         Ok(())
     }
@@ -149,6 +217,7 @@ impl App {
         {
             self.flush_draft()?;
         }
+        self.notice_changes_elsewhere(now)?;
         if now.duration_since(self.last_refresh) >= REFRESH_EVERY {
             self.refresh_counts()?;
         }
@@ -249,6 +318,15 @@ impl App {
                     self.info("who signs your replies? type your name once; Enter saves it");
                     return Ok(());
                 }
+                let added = self.added_since_composer_opened(id)?;
+                if !added.is_empty() {
+                    // Shown above the composer now, so the user reads them first.
+                    self.reload()?;
+                    self.popup = Some(Popup::Confirm {
+                        kind: ConfirmKind::SendDespiteAddedElsewhere(added.len()),
+                    });
+                    return Ok(());
+                }
                 if !confirmed
                     && (self.tone.report.has_blocking() || !self.unfilled_placeholders().is_empty())
                 {
@@ -326,6 +404,22 @@ impl App {
         Ok(())
     }
 
+    /// "Send anyway" after replies or notes were added elsewhere: what was added
+    /// counts as read from now on, then the usual checks (tone, placeholders) run.
+    pub fn send_despite_added_elsewhere(&mut self) -> Result<(), StoreError> {
+        let Some(id) = self.composer.ticket else {
+            return Ok(());
+        };
+        self.composer.seen_up_to = self
+            .store
+            .messages(id)?
+            .iter()
+            .map(|m| m.id)
+            .max()
+            .or(self.composer.seen_up_to);
+        self.send(false)
+    }
+
     /// The newest reply still inside its undo window, for the status bar's countdown:
     /// whom it goes to, whole seconds left (rounded up), whether `u` takes it back
     /// (it is the newest undoable action), and how many more wait.
@@ -371,26 +465,47 @@ impl App {
         Ok(true)
     }
 
-    /// How many replies wait in the outbox (undo window or retry), for the
-    /// question on quit.
+    /// How many replies wait in the outbox for this console's decision, for the
+    /// question on quit (see [`App::replies_to_decide_on_quit`]).
     pub fn queued_replies(&self) -> Result<usize, StoreError> {
+        Ok(self.replies_to_decide_on_quit()?.len())
+    }
+
+    /// Queued replies this console answers for: its own (on its undo stack) and
+    /// those past their undo window (a retry, a leftover from an earlier run). A
+    /// reply inside the undo window of another console on the same queue is that
+    /// console's to send or take back, never this one's.
+    fn replies_to_decide_on_quit(&self) -> Result<Vec<crate::store::OutboxEntry>, StoreError> {
+        let now = self.now();
+        let mine = |m: MessageId| {
+            self.undo
+                .iter()
+                .any(|e| matches!(e, UndoEntry::Reply { message, .. } if *message == m))
+        };
         Ok(self
             .store
             .outbox_entries(false)?
-            .iter()
+            .into_iter()
             .filter(|e| e.state == crate::store::OutboxState::Queued)
-            .count())
+            .filter(|e| mine(e.message) || e.not_before <= now)
+            .collect())
     }
 
-    /// Quitting with replies waiting: hands them all over now; a failure keeps the
-    /// console open with the reason.
+    /// Quitting with replies waiting: hands over now the ones this console decides
+    /// on (see [`App::replies_to_decide_on_quit`]); a failure keeps the console open
+    /// with the reason.
     pub fn quit_sending_now(&mut self) -> Result<(), StoreError> {
-        let report = crate::mail::deliver_now(
-            &mut self.store,
-            &self.config,
-            crate::store::ClaimScope::AllQueued,
-        )
-        .map_err(super::mail_error)?;
+        let mut report = crate::mail::DeliveryReport::default();
+        for e in self.replies_to_decide_on_quit()? {
+            let one = crate::mail::deliver_now(
+                &mut self.store,
+                &self.config,
+                crate::store::ClaimScope::Message(e.message),
+            )
+            .map_err(super::mail_error)?;
+            report.sent.extend(one.sent);
+            report.failed.extend(one.failed);
+        }
         if let Some((_, why)) = report.failed.first() {
             self.error(format!(
                 "{} repl{} not sent ({why}); still queued — q again to choose",
@@ -406,10 +521,8 @@ impl App {
     /// Quitting with replies waiting: takes every queued one back (its text becomes
     /// the ticket's draft again) and quits.
     pub fn quit_taking_back(&mut self) -> Result<(), StoreError> {
-        for e in self.store.outbox_entries(false)? {
-            if e.state == crate::store::OutboxState::Queued {
-                crate::mail::cancel_reply(&mut self.store, e.message).map_err(super::mail_error)?;
-            }
+        for e in self.replies_to_decide_on_quit()? {
+            crate::mail::cancel_reply(&mut self.store, e.message).map_err(super::mail_error)?;
         }
         self.undo
             .retain(|e| !matches!(e, UndoEntry::Reply { .. } | UndoEntry::Recorded { .. }));

@@ -151,7 +151,10 @@ impl App {
             return Ok(false);
         }
         if !self.composer.is_empty() {
-            self.error("a reply draft is already open; send or clear it first");
+            let discard = self.discard_key();
+            self.error(format!(
+                "a reply draft is already open: send it (Ctrl-S) or discard it ({discard}, u brings it back)"
+            ));
             return Ok(false);
         }
         self.composer.set_text(text);

@@ -12,6 +12,7 @@ use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 mod changes;
 mod compose;
 mod counts;
+mod elsewhere;
 mod followups;
 mod queue;
 mod report;
@@ -139,6 +140,9 @@ pub enum ConfirmKind {
     TellSolved(TicketId),
     /// Quit while `0` replies still wait in the outbox: send now, keep, or take back.
     QuitWithQueued(usize),
+    /// `0` replies or notes were added to the ticket (in another console, by a CLI)
+    /// since the composer was opened: send this reply as well?
+    SendDespiteAddedElsewhere(usize),
 }
 
 /// The canned-response picker's state.
@@ -247,6 +251,12 @@ pub struct Composer {
     pub canned_id: Option<i64>,
     /// Placeholders the template could not fill, to jump between.
     pub placeholders: Vec<String>,
+    /// The newest message of the ticket when the composer was opened: a reply or
+    /// note newer than this was written elsewhere meanwhile, and sending asks first.
+    pub seen_up_to: Option<MessageId>,
+    /// Whether this console wrote the reply draft to the store: a draft it only
+    /// loaded is another console's, and follows the store when that one changes it.
+    pub saved_here: bool,
 }
 
 impl Default for Composer {
@@ -259,6 +269,8 @@ impl Default for Composer {
             canned_text: None,
             canned_id: None,
             placeholders: Vec::new(),
+            seen_up_to: None,
+            saved_here: false,
         }
     }
 }
@@ -326,6 +338,13 @@ pub enum UndoEntry {
     /// A reply recorded at once (no e-mail address). It sits on the stack so `u`
     /// right after it says so, instead of silently undoing an older change.
     Recorded { to: String },
+    /// A draft thrown away with the discard key: its text comes back into the
+    /// composer of its ticket.
+    Draft {
+        ticket: TicketId,
+        mode: ComposeMode,
+        body: String,
+    },
 }
 
 /// Work the event loop must do with the terminal.
@@ -400,9 +419,16 @@ pub struct App {
     search_generation: u64,
     /// Whether a search is running in the background (shown in the status bar).
     pub searching: bool,
+    /// Generation of a search re-run by a reload (not typed): its answer keeps the
+    /// cursor on the same ticket instead of jumping to the best match.
+    search_refresh: Option<u64>,
     /// Notes written but not saved, per ticket (drafts in the store are replies only).
     notes: HashMap<TicketId, (ComposeMode, String)>,
     last_refresh: Instant,
+    /// The store's `data_version` when the console last reloaded for a change made
+    /// elsewhere (see `elsewhere.rs`), and when it last asked.
+    data_version: i64,
+    last_change_check: Instant,
 }
 
 impl App {
@@ -469,12 +495,16 @@ impl App {
             counts_stale: false,
             search_generation: 0,
             searching: false,
+            search_refresh: None,
             notes: HashMap::new(),
             last_refresh: Instant::now(),
+            data_version: 0,
+            last_change_check: Instant::now(),
         };
         if worker {
             app.start_worker();
         }
+        app.mark_changes_seen()?;
         app.reload()?;
         if let Some(e) = key_error {
             app.error(e);

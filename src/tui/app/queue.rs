@@ -32,7 +32,9 @@ impl App {
             .filter(|_| self.focus != Focus::Inbox);
         self.refresh_counts()?;
         if let Some(text) = self.inbox.search.clone() {
-            self.run_search(&text)?;
+            if !self.refresh_search_in_background(&text) {
+                self.run_search(&text)?;
+            }
         } else {
             self.inbox.total = self.store.count_tickets(&self.view_filter())?.max(0) as usize;
             self.inbox.rows.clear();
@@ -201,6 +203,19 @@ impl App {
                 self.composer.set_text(&draft.body);
             }
             self.tone.ticks = [false; 5];
+        } else if self.composer.mode == ComposeMode::Reply
+            && self.composer.dirty_since.is_none()
+            && !self.composer.saved_here
+        {
+            // A draft this console only loaded (another console wrote it) follows
+            // the store when that console changes it or sends it (clearing it), or
+            // this console would offer the other's draft for sending a second time.
+            // Words typed here are never replaced. (The store keeps no
+            // whitespace-only draft; that is no change.)
+            let stored = detail.draft.as_ref().map_or("", |d| d.body.as_str());
+            if stored.trim() != self.composer.text().trim() {
+                self.composer.set_text(stored);
+            }
         }
         let followup = self.pending_followup_of(&detail)?;
         let undelivered = self.store.undelivered_replies(id)?;
@@ -344,6 +359,7 @@ impl App {
                         continue;
                     }
                     self.searching = false;
+                    let keep = self.selected_ticket().map(|r| r.ticket.id);
                     match result {
                         Ok(rows) => {
                             self.inbox.hits = Some(rows);
@@ -353,9 +369,18 @@ impl App {
                         }
                         Err(msg) => self.error(msg),
                     }
-                    self.inbox.selected = 0;
-                    self.inbox.top = 0;
-                    self.load_selected(false)?;
+                    if self.search_refresh.take() == Some(generation) {
+                        self.clamp_selection()?;
+                        self.follow_selected(keep);
+                        // Away from the list the open ticket stays, as in `reload`.
+                        if self.focus == Focus::Inbox {
+                            self.load_selected(false)?;
+                        }
+                    } else {
+                        self.inbox.selected = 0;
+                        self.inbox.top = 0;
+                        self.load_selected(false)?;
+                    }
                 }
             }
         }
@@ -365,6 +390,27 @@ impl App {
     /// Whether background work is running (for the status bar).
     pub fn busy(&self) -> bool {
         self.searching || self.counts_pending
+    }
+
+    /// Re-runs the applied search on the worker after a reload (a change here or
+    /// elsewhere), keeping the rows shown until the answer: a busy import in another
+    /// shell must not put a full-text search on the UI thread at every commit.
+    /// `false` when there is no worker to ask.
+    fn refresh_search_in_background(&mut self, text: &str) -> bool {
+        let Some(worker) = self.worker.as_ref().filter(|_| !text.trim().is_empty()) else {
+            return false;
+        };
+        let generation = self.search_generation + 1;
+        let job = Job::Search {
+            generation,
+            text: text.to_string(),
+        };
+        if !worker.ask(job) {
+            return false;
+        }
+        self.search_generation = generation;
+        self.search_refresh = Some(generation);
+        true
     }
 
     /// Applies a change of the search text: new results, cursor on the best.

@@ -57,7 +57,7 @@ pub fn draw_prompt(frame: &mut Frame, app: &App, kind: PromptKind, input: &str) 
         PromptKind::Tags => "e.g. +billing -welcome",
         PromptKind::Escalate => "e.g. billing: refund over my limit",
         PromptKind::NoReply => "e.g. auto-reply from their mail server",
-        PromptKind::Merge => "e.g. 12 — the ticket that keeps the combined thread",
+        PromptKind::Merge => return draw_merge_prompt(frame, app, inner, input),
         PromptKind::SaveAttachments => "existing files are kept; copies get (2), (3)…",
         PromptKind::Followup => "e.g. tomorrow 10:00 check the refund went through",
         PromptKind::AgentName => "e.g. Olena Kovalenko — never \"agent\"",
@@ -69,6 +69,34 @@ pub fn draw_prompt(frame: &mut Frame, app: &App, kind: PromptKind, input: &str) 
         ]),
         Line::styled(example, app.theme.dim),
     ];
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The merge prompt names the customer's other tickets by number (never the one
+/// being merged), so nobody has to go and look the number up.
+fn draw_merge_prompt(frame: &mut Frame, app: &App, inner: Rect, input: &str) {
+    let candidates = app.merge_candidates();
+    let hint = if candidates.is_empty() {
+        "this customer has no other ticket; type the number of the one to keep".to_string()
+    } else {
+        let list: Vec<String> = candidates
+            .iter()
+            .map(|t| format!("#{} {}", t.ticket.id, sanitize_line(&t.ticket.subject)))
+            .collect();
+        format!("their other tickets: {}", list.join(" · "))
+    };
+    let mut lines = vec![Line::from(vec![
+        Span::styled("> ", app.theme.key),
+        Span::raw(format!("{}▏", sanitize_line(input))),
+    ])];
+    // The popup has room for two rows of them; the newest tickets come first.
+    let rows = usize::from(inner.height.saturating_sub(1)).max(1);
+    lines.extend(
+        wrap(&hint, usize::from(inner.width).max(1))
+            .into_iter()
+            .take(rows)
+            .map(|l| Line::styled(l, app.theme.dim)),
+    );
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
@@ -108,6 +136,10 @@ pub fn draw_confirm(frame: &mut Frame, app: &App, kind: ConfirmKind) {
     }
     if let ConfirmKind::QuitWithQueued(n) = kind {
         draw_quit_with_queued(frame, app, n);
+        return;
+    }
+    if let ConfirmKind::SendDespiteAddedElsewhere(n) = kind {
+        draw_added_elsewhere(frame, app, n);
         return;
     }
     let area = frame.area();
@@ -190,6 +222,42 @@ fn draw_quit_with_queued(frame: &mut Frame, app: &App, n: usize) {
 
 /// "You told the customer it was delayed — tell them it's solved?" after solving a
 /// ticket whose customer last heard "still working on it". Any other key closes it.
+/// A reply or note reached the ticket from elsewhere (another console, a CLI) while
+/// this draft was written: two answers to one customer must be a choice, not a race.
+fn draw_added_elsewhere(frame: &mut Frame, app: &App, n: usize) {
+    let area = frame.area();
+    let w = 60.min(area.width.saturating_sub(2));
+    let inner_w = usize::from(w.saturating_sub(4));
+    let id = app
+        .composer
+        .ticket
+        .map(|id| format!("#{id}"))
+        .unwrap_or_default();
+    let what = if n == 1 {
+        "A reply or note was".to_string()
+    } else {
+        format!("{n} replies or notes were")
+    };
+    let mut lines: Vec<Line> = wrap(
+        &format!("{what} added to {id} elsewhere since you opened the composer (changed elsewhere; the thread shows it now)."),
+        inner_w,
+    )
+    .into_iter()
+    .map(Line::raw)
+    .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::raw("Send yours too? "),
+        Span::styled("y", app.theme.key),
+        Span::raw(" send · "),
+        Span::styled("n", app.theme.key),
+        Span::raw(" keep the draft"),
+    ]));
+    let rect = centered(area, w, lines.len() as u16 + 2);
+    let inner = open_popup(frame, app, rect, " Changed elsewhere ".into(), "");
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
 fn draw_tell_solved(frame: &mut Frame, app: &App, id: crate::model::TicketId) {
     let area = frame.area();
     let w = 60.min(area.width.saturating_sub(2));
