@@ -42,7 +42,7 @@ pub enum OutboxState {
     Queued,
     /// Handed to the transport right now.
     Sending,
-    /// Accepted by the transport (or written to the outbox folder).
+    /// Accepted by the transport.
     Sent,
     /// Gave up after repeated failures; `firstline send` tries again.
     Failed,

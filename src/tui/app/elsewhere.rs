@@ -68,6 +68,9 @@ impl App {
             Some(OutboxState::Failed | OutboxState::Unknown) => self.error(format!(
                 "reply to {to} needs a look: firstline outbox lists it"
             )),
+            Some(OutboxState::Saved) => self.info(format!(
+                "reply to {to} saved as .eml, not sent: no mail transport is set"
+            )),
             Some(OutboxState::Queued) => {}
             None => self.info(format!("reply to {to} was taken back elsewhere")),
         }
