@@ -61,7 +61,7 @@ impl App {
             match self.store.change_ticket(*id, &change, *version) {
                 Ok(after) => {
                     if let Some(inv) = inverse(&before, &after, &change) {
-                        inverses.push((*id, inv));
+                        inverses.push((*id, inv, after.version));
                     }
                 }
                 Err(e) => {
@@ -139,12 +139,27 @@ impl App {
                 "the reply to {} was only recorded (no e-mail address); nothing to take back",
                 crate::display::sanitize_line(&to)
             )),
+            UndoEntry::Merged { into } => self.error(format!(
+                "the merge into #{into} cannot be undone; nothing was taken back"
+            )),
             UndoEntry::Changes { label, changes } => {
-                for (id, change) in &changes {
-                    self.store.change_ticket(*id, change, None)?;
+                let ids: Vec<TicketId> = changes.iter().map(|(id, _, _)| *id).collect();
+                // Checked before anything is written: undo applies to all of the
+                // tickets or to none, never half.
+                for (id, _, version) in &changes {
+                    if self.store.ticket(*id)?.version != *version {
+                        self.error(format!(
+                            "not undone: #{id} changed since ({label}); change it by hand"
+                        ));
+                        return Ok(());
+                    }
+                }
+                for (id, change, version) in &changes {
+                    self.store.change_ticket(*id, change, Some(*version))?;
                 }
                 self.reload()?;
-                self.info(format!("undone: {label}"));
+                let on: Vec<String> = ids.iter().map(|id| format!("#{id}")).collect();
+                self.info(format!("undone on {}: {label}", on.join(", ")));
             }
             UndoEntry::Reply {
                 ticket,
@@ -304,18 +319,56 @@ impl App {
             self.error("pick a different ticket to merge into");
             return Ok(false);
         }
-        if let Err(e) = self.store.ticket(into) {
-            self.error(e.to_string());
-            return Ok(false);
+        let target = match self.store.ticket(into) {
+            Ok(t) => t,
+            Err(e) => {
+                self.error(e.to_string());
+                return Ok(false);
+            }
+        };
+        let mut others = Vec::new();
+        for id in &sources {
+            let source = self.store.ticket(*id)?;
+            if source.customer_id != target.customer_id {
+                let name = self.store.customer(source.customer_id)?.name;
+                others.push(format!("#{id} ({})", crate::display::sanitize_line(&name)));
+            }
         }
+        if !others.is_empty() {
+            let name = self.store.customer(target.customer_id)?.name;
+            self.merge_question = Some(format!(
+                "{} and #{into} ({}) are different customers. Merge anyway?",
+                others.join(", "),
+                crate::display::sanitize_line(&name)
+            ));
+            self.popup = Some(Popup::Confirm {
+                kind: ConfirmKind::MergeAcross(into),
+            });
+            return Ok(true);
+        }
+        self.merge_confirmed(into)?;
+        Ok(true)
+    }
+
+    /// Merges the targets into `into`, after any question about customers was
+    /// answered yes.
+    pub fn merge_confirmed(&mut self, into: TicketId) -> Result<(), StoreError> {
+        self.merge_question = None;
+        let sources: Vec<TicketId> = self
+            .targets()
+            .into_iter()
+            .map(|(id, _)| id)
+            .filter(|id| *id != into)
+            .collect();
         for id in &sources {
             self.store.merge_tickets(*id, into)?;
         }
+        self.undo.push(UndoEntry::Merged { into });
         self.inbox.marked.clear();
         self.reload()?;
         let list: Vec<String> = sources.iter().map(|id| format!("#{id}")).collect();
         self.info(format!("merged {} into #{into}", list.join(", ")));
-        Ok(true)
+        Ok(())
     }
 
     /// Marks the waiting message handled without an answer, with the reason on

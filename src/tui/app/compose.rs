@@ -30,8 +30,13 @@ impl App {
                     ComposeMode::Transcript => "a transcript",
                     ComposeMode::Call => "call notes",
                 };
-                self.error(format!("finish or clear {what} first (Ctrl-S saves it)"));
-                self.focus = Focus::Composer;
+                // The keyboard stays where it was: moving it into the composer here
+                // turned the rest of what the user typed into draft text.
+                let key = self
+                    .keymap
+                    .key_for(Context::Conversation, &opening_action(self.composer.mode))
+                    .unwrap_or_else(|| "r".into());
+                self.error(format!("finish or clear {what} first ({key} opens it)"));
                 return Ok(());
             }
             self.composer.mode = mode;
@@ -723,5 +728,17 @@ impl App {
             "{} {title}",
             if ticked { "ticked" } else { "unticked" }
         ));
+    }
+}
+
+/// The action that opens (and so continues) a draft of `mode`, for hints that name
+/// its key.
+pub fn opening_action(mode: ComposeMode) -> crate::tui::action::Action {
+    use crate::tui::action::Action;
+    match mode {
+        ComposeMode::Reply => Action::Reply,
+        ComposeMode::Note => Action::Note,
+        ComposeMode::Transcript => Action::PasteTranscript,
+        ComposeMode::Call => Action::LogCall,
     }
 }

@@ -106,6 +106,10 @@ pub fn draw_confirm(frame: &mut Frame, app: &App, kind: ConfirmKind) {
         draw_tell_solved(frame, app, id);
         return;
     }
+    if let ConfirmKind::MergeAcross(into) = kind {
+        draw_merge_across(frame, app, into);
+        return;
+    }
     if let ConfirmKind::QuitWithQueued(n) = kind {
         draw_quit_with_queued(frame, app, n);
         return;
@@ -190,6 +194,31 @@ fn draw_quit_with_queued(frame: &mut Frame, app: &App, n: usize) {
 
 /// "You told the customer it was delayed — tell them it's solved?" after solving a
 /// ticket whose customer last heard "still working on it". Any other key closes it.
+/// The question before merging two different customers' tickets.
+fn draw_merge_across(frame: &mut Frame, app: &App, into: crate::model::TicketId) {
+    let area = frame.area();
+    let w = 64.min(area.width.saturating_sub(2));
+    let inner_w = usize::from(w.saturating_sub(4));
+    let question = app
+        .merge_question
+        .clone()
+        .unwrap_or_else(|| format!("Merge into #{into}, another customer's ticket?"));
+    let mut lines: Vec<Line> = wrap(&question, inner_w)
+        .into_iter()
+        .map(Line::raw)
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled("y", app.theme.key),
+        Span::raw(" merge · "),
+        Span::styled("n", app.theme.key),
+        Span::raw(" keep them apart"),
+    ]));
+    let rect = centered(area, w, lines.len() as u16 + 2);
+    let inner = open_popup(frame, app, rect, " Different customers ".into(), "");
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
 fn draw_tell_solved(frame: &mut Frame, app: &App, id: crate::model::TicketId) {
     let area = frame.area();
     let w = 60.min(area.width.saturating_sub(2));
