@@ -2582,3 +2582,37 @@ fn h12_1_slash_in_the_conversation_starts_the_search() {
     assert!(app.popup.is_none());
     assert_eq!(app.store.ticket(sarah).unwrap().tags, tags);
 }
+
+#[test]
+fn h12_5_no_reply_needed_solves_a_new_ticket_and_stops_its_clocks() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let dmitry = id_of(&app, "Дмитрий Соколов");
+    select_ticket(&mut app, dmitry);
+    press(&mut app, "N");
+    type_text(&mut app, "auto-reply\n");
+    let ticket = app.store.ticket(dmitry).unwrap();
+    assert_eq!(ticket.status, Status::Solved);
+    assert_eq!(ticket.awaiting_reply_since, None);
+    let events = app.store.events(Some(dmitry)).unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.new.as_deref() == Some("auto-reply")),
+        "the reason is on record: {events:?}"
+    );
+    let config = firstline::config::Config::default().sla;
+    let calendar = firstline::sla::BusinessCalendar::from_config(&config).unwrap();
+    let years_later = now() + Duration::days(20 * 365);
+    let clocks = firstline::sla::ticket_clocks(&config, &calendar, &ticket, &events, years_later);
+    for clock in [
+        Some(clocks.first_response),
+        clocks.next_response,
+        Some(clocks.resolution),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        assert!(clock.due().is_none(), "{clock:?} still runs");
+    }
+}

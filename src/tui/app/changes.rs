@@ -379,7 +379,7 @@ impl App {
             self.error("give a reason (auto-reply, thank-you, duplicate…)");
             return Ok(false);
         }
-        self.apply_change("marked no reply needed", |_| {
+        self.apply_change("marked no reply needed (a new ticket is solved)", |_| {
             TicketChange::NoReplyNeeded(reason.clone())
         })?;
         Ok(true)
