@@ -2616,3 +2616,28 @@ fn h12_5_no_reply_needed_solves_a_new_ticket_and_stops_its_clocks() {
         assert!(clock.due().is_none(), "{clock:?} still runs");
     }
 }
+
+#[test]
+fn h12_2_two_undos_in_a_row_on_one_ticket_both_apply() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let sarah = id_of(&app, "Sarah Mitchell");
+    select_ticket(&mut app, sarah);
+    press(&mut app, "t");
+    type_text(&mut app, "+refund\n");
+    press(&mut app, "d u");
+    assert_eq!(app.store.ticket(sarah).unwrap().status, Status::New);
+    select_ticket(&mut app, sarah);
+    press(&mut app, "u");
+    let text = app.message.as_ref().unwrap().text.clone();
+    assert!(
+        text.starts_with(&format!("undone on #{sarah}: tagged")),
+        "{text}"
+    );
+    assert!(!app
+        .store
+        .ticket(sarah)
+        .unwrap()
+        .tags
+        .contains(&"refund".to_string()));
+}

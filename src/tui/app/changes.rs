@@ -61,7 +61,12 @@ impl App {
             match self.store.change_ticket(*id, &change, *version) {
                 Ok(after) => {
                     if let Some(inv) = inverse(&before, &after, &change) {
-                        inverses.push((*id, inv, after.version));
+                        inverses.push(UndoChange {
+                            ticket: *id,
+                            inverse: inv,
+                            before: before.version,
+                            after: after.version,
+                        });
                     }
                 }
                 Err(e) => {
@@ -143,19 +148,23 @@ impl App {
                 "the merge into #{into} cannot be undone; nothing was taken back"
             )),
             UndoEntry::Changes { label, changes } => {
-                let ids: Vec<TicketId> = changes.iter().map(|(id, _, _)| *id).collect();
+                let ids: Vec<TicketId> = changes.iter().map(|c| c.ticket).collect();
                 // Checked before anything is written: undo applies to all of the
                 // tickets or to none, never half.
-                for (id, _, version) in &changes {
-                    if self.store.ticket(*id)?.version != *version {
+                for c in &changes {
+                    if self.store.ticket(c.ticket)?.version != c.after {
                         self.error(format!(
-                            "not undone: #{id} changed since ({label}); change it by hand"
+                            "not undone: #{} changed since ({label}); change it by hand",
+                            c.ticket
                         ));
                         return Ok(());
                     }
                 }
-                for (id, change, version) in &changes {
-                    self.store.change_ticket(*id, change, Some(*version))?;
+                for c in &changes {
+                    let restored = self
+                        .store
+                        .change_ticket(c.ticket, &c.inverse, Some(c.after))?;
+                    self.undo_moved_version(c.ticket, c.before, restored.version);
                 }
                 self.reload()?;
                 let on: Vec<String> = ids.iter().map(|id| format!("#{id}")).collect();
@@ -186,6 +195,19 @@ impl App {
             }
         }
         Ok(())
+    }
+
+    /// After an undo restored `ticket` to the state it had at version `was` (now
+    /// stored as `now`), the next older entry for it, which expects `was`, expects
+    /// `now` instead: undoing twice in a row is not "changed since".
+    fn undo_moved_version(&mut self, ticket: TicketId, was: i64, now: i64) {
+        let older = self.undo.iter_mut().rev().find_map(|e| match e {
+            UndoEntry::Changes { changes, .. } => changes.iter_mut().find(|c| c.ticket == ticket),
+            _ => None,
+        });
+        if let Some(c) = older.filter(|c| c.after == was) {
+            c.after = now;
+        }
     }
 
     /// Snoozes the targets until the time typed; an unreadable time keeps the prompt.

@@ -314,12 +314,12 @@ pub struct TonePane {
 /// How to take an action back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UndoEntry {
-    /// Changes that restore the tickets as they were, each with the version the
-    /// ticket had right after the change: undo is refused if it moved on since
-    /// (another window, the CLI), so it never overwrites a newer change.
+    /// Changes that restore the tickets as they were, each with the versions the
+    /// ticket had before and right after the change: undo is refused if it moved on
+    /// since (another window, the CLI), so it never overwrites a newer change.
     Changes {
         label: String,
-        changes: Vec<(TicketId, TicketChange, i64)>,
+        changes: Vec<UndoChange>,
     },
     /// A merge: it sits on the stack so `u` right after it says it cannot be
     /// taken back, instead of silently undoing an older change.
@@ -337,6 +337,18 @@ pub enum UndoEntry {
     /// A reply recorded at once (no e-mail address). It sits on the stack so `u`
     /// right after it says so, instead of silently undoing an older change.
     Recorded { to: String },
+}
+
+/// One ticket's part of an undoable change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndoChange {
+    pub ticket: TicketId,
+    /// The change that takes it back.
+    pub inverse: TicketChange,
+    /// The ticket's version before the change (what an older entry expects back).
+    pub before: i64,
+    /// The version right after it; undo needs the ticket still there.
+    pub after: i64,
 }
 
 /// Work the event loop must do with the terminal.
