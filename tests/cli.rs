@@ -1505,3 +1505,59 @@ fn issue15_11_packet_masks_addresses_and_phones_everywhere_and_names_merged_even
         "no raw event names: {history}"
     );
 }
+
+/// H12 item 3: merging two customers' tickets needs `--force`; without it the CLI
+/// exits 1 with one line naming both, and nothing moves.
+#[test]
+fn h12_3_merge_of_different_customers_needs_force() {
+    use firstline::model::{
+        Channel, Direction, NewCustomer, NewMessage, NewTicket, Priority, Status,
+    };
+    let (_dir, db, config) = support::temp_paths();
+    let mut store = firstline::store::Store::open(&db).unwrap();
+    let mut ticket = |name: &str, email: &str| {
+        store
+            .create_ticket(&NewTicket {
+                subject: format!("From {name}"),
+                customer: NewCustomer {
+                    name: name.into(),
+                    email: Some(email.into()),
+                    ..Default::default()
+                },
+                channel: Channel::Email,
+                priority: Priority::Normal,
+                status: Status::New,
+                tags: vec![],
+                first_message: NewMessage {
+                    direction: Direction::Inbound,
+                    author: name.into(),
+                    body: "Hello".into(),
+                    ..Default::default()
+                },
+            })
+            .unwrap()
+    };
+    let james = ticket("James O'Neill", "james@example.com");
+    let sarah = ticket("Sarah Mitchell", "sarah@example.com");
+    drop(store);
+    let (from, into) = (james.to_string(), sarah.to_string());
+    let out = support::cli(&db, &config)
+        .args(["merge", &from, &into])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("James O'Neill") && err.contains("Sarah Mitchell"),
+        "{err}"
+    );
+    assert!(err.contains("--force"), "{err}");
+    let store = firstline::store::Store::open(&db).unwrap();
+    assert!(store.ticket(james).is_ok(), "nothing was merged");
+    drop(store);
+    support::run_ok(support::cli(&db, &config).args(["merge", &from, &into, "--force"]));
+    let store = firstline::store::Store::open(&db).unwrap();
+    assert!(store.ticket(james).is_err(), "merged with --force");
+    assert_eq!(store.messages(sarah).unwrap().len(), 2);
+}

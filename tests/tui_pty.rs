@@ -661,3 +661,48 @@ fn ctrl_e_editor_file_ends_with_a_newline() {
         "the newline is not added to the draft: {drafts:?}"
     );
 }
+
+/// H12 item 1, end to end: a ticket opened with a saved draft shows the draft as not
+/// active and says which key continues it; `n` then refuses without moving the
+/// keyboard into the composer, and `/` from the thread starts the search instead of
+/// running the search text as commands (`f` follow-up, `t` tags…).
+#[test]
+fn h12_1_a_saved_draft_is_not_active_and_slash_searches_from_the_thread() {
+    let (_dir, db, config) = temp_paths();
+    let mut console = Console::start(&db, &config);
+    console.wait_for("Needs reply");
+    console.send("\r");
+    console.send("r");
+    console.wait_for("Reply to");
+    console.type_text("Draft kept for later");
+    console.wait_for("Draft kept for later");
+    support::wait_for_draft(&db, "Draft kept for later");
+    console.send("\x1b");
+    console.send("\x1b");
+    console.send("\r");
+    console.wait_for("r continues it");
+    console.send("n");
+    console.wait_for("r opens it");
+    let before = Store::open(&db).unwrap().tickets().unwrap();
+    console.type_text("/from:frodo Motörhead");
+    let screen = console.wait_for("from:frodo Motörhead");
+    assert!(
+        !screen.contains("Enter apply · Esc cancel"),
+        "no prompt opened: {screen}"
+    );
+    console.send("\x1b");
+    console.wait_for("r continues it");
+    let store = Store::open(&db).unwrap();
+    let after = store.tickets().unwrap();
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!((b.id, &b.tags, b.status), (a.id, &a.tags, a.status));
+    }
+    let drafts = store.drafts().unwrap();
+    assert!(
+        drafts.iter().any(|d| d.body == "Draft kept for later"),
+        "the draft took none of the typing: {drafts:?}"
+    );
+    drop(store);
+    console.send("q");
+    assert!(console.wait_exit().success());
+}

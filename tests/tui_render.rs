@@ -953,6 +953,8 @@ mod state {
         press(&mut app, "Esc m");
         type_text(&mut app, &format!("#{into}"));
         press(&mut app, "Enter");
+        // Two different customers: the merge asks first (H12 item 3).
+        press(&mut app, "y");
         assert!(app.store.ticket(from).is_err(), "the duplicate is gone");
         assert_eq!(app.store.messages(into).unwrap().len(), moved + kept);
         assert!(app
@@ -2728,4 +2730,206 @@ fn a_draft_typed_here_is_kept_when_another_console_clears_the_stored_one() {
         app.tick(at).unwrap();
     }
     assert_eq!(app.composer.text(), "My own words for Sarah.");
+}
+
+fn id_of(app: &App, name: &str) -> i64 {
+    (0..app.inbox.len())
+        .filter_map(|i| app.inbox.row(i))
+        .find(|r| r.customer_name == name)
+        .unwrap_or_else(|| panic!("no ticket of {name} in the view"))
+        .ticket
+        .id
+}
+
+#[test]
+fn h12_4_coming_back_to_a_view_keeps_the_same_ticket_selected() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let olena = id_of(&app, "Олена Коваль");
+    select_ticket(&mut app, olena);
+    press(&mut app, "4 1");
+    assert_eq!(app.selected_ticket().map(|r| r.ticket.id), Some(olena));
+    press(&mut app, "d");
+    assert_eq!(app.store.ticket(olena).unwrap().status, Status::Solved);
+}
+
+#[test]
+fn h12_2_undo_is_refused_when_the_ticket_changed_elsewhere_and_names_the_ticket() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let sarah = id_of(&app, "Sarah Mitchell");
+    select_ticket(&mut app, sarah);
+    press(&mut app, "p");
+    press(&mut app, "Enter");
+    press(&mut app, "d");
+    // Someone (the CLI) changes the ticket after the console did.
+    let mut other = Store::open(&fx.path).unwrap();
+    other
+        .change_ticket(sarah, &TicketChange::Status(Status::Pending), None)
+        .unwrap();
+    press(&mut app, "u");
+    let text = app.message.as_ref().unwrap().text.clone();
+    assert!(text.contains(&format!("#{sarah}")), "{text}");
+    assert!(text.contains("changed since"), "{text}");
+    assert_eq!(app.store.ticket(sarah).unwrap().status, Status::Pending);
+    // The older change on the stack is not walked back silently either.
+    press(&mut app, "u");
+    assert_eq!(app.store.ticket(sarah).unwrap().status, Status::Pending);
+}
+
+#[test]
+fn h12_2_undo_names_the_ticket_it_took_back() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let sarah = id_of(&app, "Sarah Mitchell");
+    select_ticket(&mut app, sarah);
+    press(&mut app, "d u");
+    let text = app.message.as_ref().unwrap().text.clone();
+    assert!(
+        text.starts_with(&format!("undone on #{sarah}: status solved")),
+        "{text}"
+    );
+    assert_eq!(app.store.ticket(sarah).unwrap().status, Status::New);
+}
+
+#[test]
+fn h12_3_u_right_after_a_merge_says_the_merge_cannot_be_undone() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let sarah = id_of(&app, "Sarah Mitchell");
+    let olena = id_of(&app, "Олена Коваль");
+    let dmitry = id_of(&app, "Дмитрий Соколов");
+    select_ticket(&mut app, olena);
+    press(&mut app, "z");
+    type_text(&mut app, "3h\n");
+    select_ticket(&mut app, sarah);
+    press(&mut app, "m");
+    type_text(&mut app, &format!("{dmitry}\n"));
+    press(&mut app, "y");
+    press(&mut app, "u");
+    let text = app.message.as_ref().unwrap().text.clone();
+    assert!(text.contains("cannot be undone"), "{text}");
+    assert!(app.store.ticket(olena).unwrap().snoozed_until.is_some());
+}
+
+#[test]
+fn h12_3_merging_into_another_customers_ticket_asks_first_naming_both() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let sarah = id_of(&app, "Sarah Mitchell");
+    let dmitry = id_of(&app, "Дмитрий Соколов");
+    select_ticket(&mut app, sarah);
+    press(&mut app, "m");
+    type_text(&mut app, &format!("{dmitry}\n"));
+    let screen = shot(&app, 120, 40);
+    assert!(screen.contains("Sarah Mitchell"), "{screen}");
+    assert!(screen.contains("Дмитрий Соколов"), "{screen}");
+    assert!(screen.contains("Merge anyway?"), "{screen}");
+    press(&mut app, "n");
+    assert!(app.popup.is_none());
+    assert!(
+        app.store.ticket(sarah).is_ok(),
+        "the ticket must not be merged away"
+    );
+    assert_eq!(app.store.messages(sarah).unwrap().len(), 1);
+}
+
+#[test]
+fn h12_1_a_saved_draft_on_screen_is_marked_not_active_and_typing_never_enters_it() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let olena = id_of(&app, "Олена Коваль");
+    app.store
+        .save_draft(olena, "Добрий день, перевіряю.")
+        .unwrap();
+    app.reload().unwrap();
+    select_ticket(&mut app, olena);
+    press(&mut app, "Enter");
+    assert_eq!(app.focus, Focus::Conversation);
+    let screen = shot(&app, 120, 40);
+    assert!(screen.contains("└ not active · r continues it"), "{screen}");
+    assert!(screen.contains("r continues it"), "{screen}");
+    // `n` on a reply draft refuses, and the keyboard stays in the thread.
+    press(&mut app, "n");
+    assert_eq!(app.focus, Focus::Conversation);
+    let text = app.message.as_ref().unwrap().text.clone();
+    assert!(text.contains("r opens it"), "{text}");
+    press(&mut app, "r");
+    assert_eq!(app.focus, Focus::Composer);
+}
+
+#[test]
+fn h12_1_slash_in_the_conversation_starts_the_search() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let sarah = id_of(&app, "Sarah Mitchell");
+    select_ticket(&mut app, sarah);
+    press(&mut app, "Enter");
+    assert_eq!(app.focus, Focus::Conversation);
+    let tags = app.store.ticket(sarah).unwrap().tags;
+    press(&mut app, "/");
+    type_text(&mut app, "Motörhead");
+    assert!(app.inbox.search_editing);
+    assert_eq!(app.inbox.search.as_deref(), Some("Motörhead"));
+    assert!(app.popup.is_none());
+    assert_eq!(app.store.ticket(sarah).unwrap().tags, tags);
+}
+
+#[test]
+fn h12_5_no_reply_needed_solves_a_new_ticket_and_stops_its_clocks() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let dmitry = id_of(&app, "Дмитрий Соколов");
+    select_ticket(&mut app, dmitry);
+    press(&mut app, "N");
+    type_text(&mut app, "auto-reply\n");
+    let ticket = app.store.ticket(dmitry).unwrap();
+    assert_eq!(ticket.status, Status::Solved);
+    assert_eq!(ticket.awaiting_reply_since, None);
+    let events = app.store.events(Some(dmitry)).unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.new.as_deref() == Some("auto-reply")),
+        "the reason is on record: {events:?}"
+    );
+    let config = firstline::config::Config::default().sla;
+    let calendar = firstline::sla::BusinessCalendar::from_config(&config).unwrap();
+    let years_later = now() + Duration::days(20 * 365);
+    let clocks = firstline::sla::ticket_clocks(&config, &calendar, &ticket, &events, years_later);
+    for clock in [
+        Some(clocks.first_response),
+        clocks.next_response,
+        Some(clocks.resolution),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        assert!(clock.due().is_none(), "{clock:?} still runs");
+    }
+}
+
+#[test]
+fn h12_2_two_undos_in_a_row_on_one_ticket_both_apply() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let sarah = id_of(&app, "Sarah Mitchell");
+    select_ticket(&mut app, sarah);
+    press(&mut app, "t");
+    type_text(&mut app, "+refund\n");
+    press(&mut app, "d u");
+    assert_eq!(app.store.ticket(sarah).unwrap().status, Status::New);
+    select_ticket(&mut app, sarah);
+    press(&mut app, "u");
+    let text = app.message.as_ref().unwrap().text.clone();
+    assert!(
+        text.starts_with(&format!("undone on #{sarah}: tagged")),
+        "{text}"
+    );
+    assert!(!app
+        .store
+        .ticket(sarah)
+        .unwrap()
+        .tags
+        .contains(&"refund".to_string()));
 }

@@ -195,6 +195,10 @@ pub struct MergeArgs {
     pub from: TicketId,
     /// The ticket that keeps the combined thread.
     pub into: TicketId,
+    /// Merge even when the two tickets belong to different customers (a reply to
+    /// the combined thread then goes to INTO's customer only).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Reads a body from the flag, else stdin (when it is not a terminal).
@@ -495,6 +499,21 @@ pub fn snooze(ctx: &Context, args: SnoozeArgs) -> Result<()> {
 /// Merges a duplicate ticket into another.
 pub fn merge(ctx: &Context, args: MergeArgs) -> Result<()> {
     let mut store = ctx.open_store(true)?;
+    let (from, into) = (store.ticket(args.from)?, store.ticket(args.into)?);
+    if from.customer_id != into.customer_id && !args.force {
+        let name = |id| {
+            store
+                .customer(id)
+                .map(|c| crate::display::sanitize_line(&c.name))
+        };
+        return Err(super::user_error(format!(
+            "#{} is {}'s and #{} is {}'s: different customers; pass --force to merge anyway",
+            args.from,
+            name(from.customer_id)?,
+            args.into,
+            name(into.customer_id)?
+        )));
+    }
     let t = store.merge_tickets(args.from, args.into)?;
     println!(
         "ticket {} merged into {} ({})",

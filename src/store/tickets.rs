@@ -523,6 +523,21 @@ impl Store {
                     [id],
                 )?;
                 ev("no-reply-needed", None, Some(reason.clone()))?;
+                // A new ticket whose only message needs no answer has nothing left to
+                // do: left "new", it stayed in the live queue and its resolution clock
+                // ran on for ever. The reason stays on record in the event above.
+                if before.status == Status::New {
+                    tx.execute(
+                        "UPDATE tickets SET status = ?2, resolved_at = coalesce(resolved_at, ?3)
+                         WHERE id = ?1",
+                        params![id, Status::Solved.as_str(), to_ts(now)],
+                    )?;
+                    ev(
+                        "status",
+                        Some(before.status.to_string()),
+                        Some(Status::Solved.to_string()),
+                    )?;
+                }
             }
             TicketChange::MarkRead => {
                 // Reading is not a change others must merge with: no version bump.

@@ -314,7 +314,6 @@ impl Default for KeyMap {
         add(only(C::Inbox), &[ch(' ')], A::ToggleMark);
         add(only(C::Inbox), &[ch('M')], A::ClearMarks);
         add(only(C::Inbox), &[ch('*')], A::MarkAll);
-        add(only(C::Inbox), &[ch('/')], A::Search);
         add(only(C::Inbox), &[ch('o')], A::CycleSort);
         add(only(C::Inbox), &[plain(K::Esc)], A::Back);
         add(
@@ -329,6 +328,9 @@ impl Default for KeyMap {
         add(g, &[Key::ctrl('c')], A::Quit);
         add(g, &[ch('?'), Key::plain(K::F(1))], A::Help);
         add(g, &[ch(':'), Key::ctrl('p')], A::Palette);
+        // Search from every pane, as in the inbox: a `/` that meant nothing in the
+        // thread let the search text run as commands.
+        add(g, &[ch('/')], A::Search);
         add(g, &[Key::ctrl('z')], A::Suspend);
         add(g, &[plain(K::Tab)], A::NextView);
         add(g, &[plain(K::BackTab)], A::PrevView);

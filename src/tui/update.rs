@@ -131,6 +131,7 @@ fn update_pane(app: &mut App, action: Action) -> Step {
             if let Some(id) = app.selected_ticket().map(|r| r.ticket.id) {
                 app.open_ticket(id, true)?;
                 app.focus = Focus::Conversation;
+                say_how_to_continue_draft(app);
             }
         }
         (Focus::Inbox, Action::Back) => {
@@ -168,6 +169,7 @@ fn update_pane(app: &mut App, action: Action) -> Step {
             if app.focus == Focus::Inbox {
                 app.focus = Focus::Conversation;
             }
+            say_how_to_continue_draft(app);
         }
         (Focus::Conversation, Action::Back) => {
             app.focus = Focus::Inbox;
@@ -201,6 +203,24 @@ fn update_pane(app: &mut App, action: Action) -> Step {
         (_, action) => return global(app, action),
     }
     Ok(None)
+}
+
+/// On opening a ticket with a saved draft: the draft is on screen but the keys go
+/// to the thread, so the status bar says which key continues it.
+fn say_how_to_continue_draft(app: &mut App) {
+    if app.composer.is_empty() || app.focus == Focus::Composer {
+        return;
+    }
+    let key = app
+        .keymap
+        .key_for(
+            Context::Conversation,
+            &super::app::opening_action(app.composer.mode),
+        )
+        .unwrap_or_default();
+    app.info(format!(
+        "a saved draft is shown, not active · {key} continues it"
+    ));
 }
 
 /// Rows PgDn/PgUp move the tone findings: a few, since the pane is short.
@@ -589,6 +609,20 @@ fn update_popup(app: &mut App, action: Action) -> Step {
             _ => {
                 app.popup = Some(Popup::Confirm {
                     kind: ConfirmKind::SendDespiteAddedElsewhere(n),
+                })
+            }
+        },
+        Popup::Confirm {
+            kind: ConfirmKind::MergeAcross(into),
+        } => match action {
+            Action::Confirm => app.merge_confirmed(into)?,
+            Action::Back => {
+                app.merge_question = None;
+                app.info("not merged");
+            }
+            _ => {
+                app.popup = Some(Popup::Confirm {
+                    kind: ConfirmKind::MergeAcross(into),
                 })
             }
         },

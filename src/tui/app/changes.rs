@@ -61,7 +61,12 @@ impl App {
             match self.store.change_ticket(*id, &change, *version) {
                 Ok(after) => {
                     if let Some(inv) = inverse(&before, &after, &change) {
-                        inverses.push((*id, inv));
+                        inverses.push(UndoChange {
+                            ticket: *id,
+                            inverse: inv,
+                            before: before.version,
+                            after: after.version,
+                        });
                     }
                 }
                 Err(e) => {
@@ -140,12 +145,31 @@ impl App {
                 crate::display::sanitize_line(&to)
             )),
             UndoEntry::Draft { ticket, mode, body } => self.restore_draft(ticket, mode, &body)?,
+            UndoEntry::Merged { into } => self.error(format!(
+                "the merge into #{into} cannot be undone; nothing was taken back"
+            )),
             UndoEntry::Changes { label, changes } => {
-                for (id, change) in &changes {
-                    self.store.change_ticket(*id, change, None)?;
+                let ids: Vec<TicketId> = changes.iter().map(|c| c.ticket).collect();
+                // Checked before anything is written: undo applies to all of the
+                // tickets or to none, never half.
+                for c in &changes {
+                    if self.store.ticket(c.ticket)?.version != c.after {
+                        self.error(format!(
+                            "not undone: #{} changed since ({label}); change it by hand",
+                            c.ticket
+                        ));
+                        return Ok(());
+                    }
+                }
+                for c in &changes {
+                    let restored = self
+                        .store
+                        .change_ticket(c.ticket, &c.inverse, Some(c.after))?;
+                    self.undo_moved_version(c.ticket, c.before, restored.version);
                 }
                 self.reload()?;
-                self.info(format!("undone: {label}"));
+                let on: Vec<String> = ids.iter().map(|id| format!("#{id}")).collect();
+                self.info(format!("undone on {}: {label}", on.join(", ")));
             }
             UndoEntry::Reply {
                 ticket,
@@ -173,6 +197,19 @@ impl App {
             }
         }
         Ok(())
+    }
+
+    /// After an undo restored `ticket` to the state it had at version `was` (now
+    /// stored as `now`), the next older entry for it, which expects `was`, expects
+    /// `now` instead: undoing twice in a row is not "changed since".
+    fn undo_moved_version(&mut self, ticket: TicketId, was: i64, now: i64) {
+        let older = self.undo.iter_mut().rev().find_map(|e| match e {
+            UndoEntry::Changes { changes, .. } => changes.iter_mut().find(|c| c.ticket == ticket),
+            _ => None,
+        });
+        if let Some(c) = older.filter(|c| c.after == was) {
+            c.after = now;
+        }
     }
 
     /// Snoozes the targets until the time typed; an unreadable time keeps the prompt.
@@ -321,13 +358,51 @@ impl App {
             self.error("pick a different ticket to merge into");
             return Ok(false);
         }
-        if let Err(e) = self.store.ticket(into) {
-            self.error(e.to_string());
-            return Ok(false);
+        let target = match self.store.ticket(into) {
+            Ok(t) => t,
+            Err(e) => {
+                self.error(e.to_string());
+                return Ok(false);
+            }
+        };
+        let mut others = Vec::new();
+        for id in &sources {
+            let source = self.store.ticket(*id)?;
+            if source.customer_id != target.customer_id {
+                let name = self.store.customer(source.customer_id)?.name;
+                others.push(format!("#{id} ({})", crate::display::sanitize_line(&name)));
+            }
         }
+        if !others.is_empty() {
+            let name = self.store.customer(target.customer_id)?.name;
+            self.merge_question = Some(format!(
+                "{} and #{into} ({}) are different customers. Merge anyway?",
+                others.join(", "),
+                crate::display::sanitize_line(&name)
+            ));
+            self.popup = Some(Popup::Confirm {
+                kind: ConfirmKind::MergeAcross(into),
+            });
+            return Ok(true);
+        }
+        self.merge_confirmed(into)?;
+        Ok(true)
+    }
+
+    /// Merges the targets into `into`, after any question about customers was
+    /// answered yes.
+    pub fn merge_confirmed(&mut self, into: TicketId) -> Result<(), StoreError> {
+        self.merge_question = None;
+        let sources: Vec<TicketId> = self
+            .targets()
+            .into_iter()
+            .map(|(id, _)| id)
+            .filter(|id| *id != into)
+            .collect();
         for id in &sources {
             self.store.merge_tickets(*id, into)?;
         }
+        self.undo.push(UndoEntry::Merged { into });
         self.inbox.marked.clear();
         self.reload()?;
         // The combined thread is what the user wants to see next, not whatever row
@@ -339,7 +414,7 @@ impl App {
         self.open_ticket(into, false)?;
         let list: Vec<String> = sources.iter().map(|id| format!("#{id}")).collect();
         self.info(format!("merged {} into #{into}", list.join(", ")));
-        Ok(true)
+        Ok(())
     }
 
     /// Marks the waiting message handled without an answer, with the reason on
@@ -350,7 +425,7 @@ impl App {
             self.error("give a reason (auto-reply, thank-you, duplicate…)");
             return Ok(false);
         }
-        self.apply_change("marked no reply needed", |_| {
+        self.apply_change("marked no reply needed (a new ticket is solved)", |_| {
             TicketChange::NoReplyNeeded(reason.clone())
         })?;
         Ok(true)

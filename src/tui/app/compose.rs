@@ -34,11 +34,16 @@ impl App {
                     ComposeMode::Transcript => "a transcript",
                     ComposeMode::Call => "call notes",
                 };
+                // The keyboard stays where it was: moving it into the composer here
+                // turned the rest of what the user typed into draft text.
+                let key = self
+                    .keymap
+                    .key_for(Context::Conversation, &opening_action(self.composer.mode))
+                    .unwrap_or_else(|| "r".into());
                 let discard = self.discard_key();
                 self.error(format!(
-                    "finish or discard {what} first (Ctrl-S saves it, {discard} discards it · u brings it back)"
+                    "finish or discard {what} first ({key} opens it; in it Ctrl-S saves, {discard} discards · u brings it back)"
                 ));
-                self.focus = Focus::Composer;
                 return Ok(());
             }
             self.composer.mode = mode;
@@ -836,5 +841,17 @@ impl App {
             "{} {title}",
             if ticked { "ticked" } else { "unticked" }
         ));
+    }
+}
+
+/// The action that opens (and so continues) a draft of `mode`, for hints that name
+/// its key.
+pub fn opening_action(mode: ComposeMode) -> crate::tui::action::Action {
+    use crate::tui::action::Action;
+    match mode {
+        ComposeMode::Reply => Action::Reply,
+        ComposeMode::Note => Action::Note,
+        ComposeMode::Transcript => Action::PasteTranscript,
+        ComposeMode::Call => Action::LogCall,
     }
 }

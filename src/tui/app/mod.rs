@@ -17,6 +17,7 @@ mod followups;
 mod queue;
 mod report;
 
+pub use compose::opening_action;
 pub use counts::{compute_counts, scan_then_count};
 pub use report::ReportScreen;
 
@@ -143,6 +144,8 @@ pub enum ConfirmKind {
     /// `0` replies or notes were added to the ticket (in another console, by a CLI)
     /// since the composer was opened: send this reply as well?
     SendDespiteAddedElsewhere(usize),
+    /// Merge the targets into ticket `0`, which belongs to another customer.
+    MergeAcross(TicketId),
 }
 
 /// The canned-response picker's state.
@@ -189,6 +192,9 @@ pub struct Inbox {
     /// First visible row (drawing keeps the selection visible regardless).
     pub top: usize,
     pub marked: BTreeSet<TicketId>,
+    /// The ticket last under the cursor in each view left, so coming back to a view
+    /// lands on the same ticket (by id), not on whatever row now has its index.
+    pub last_selected: Vec<(View, TicketId)>,
 }
 
 impl Inbox {
@@ -320,11 +326,16 @@ pub struct TonePane {
 /// How to take an action back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UndoEntry {
-    /// Changes that restore the tickets as they were.
+    /// Changes that restore the tickets as they were, each with the versions the
+    /// ticket had before and right after the change: undo is refused if it moved on
+    /// since (another window, the CLI), so it never overwrites a newer change.
     Changes {
         label: String,
-        changes: Vec<(TicketId, TicketChange)>,
+        changes: Vec<UndoChange>,
     },
+    /// A merge: it sits on the stack so `u` right after it says it cannot be
+    /// taken back, instead of silently undoing an older change.
+    Merged { into: TicketId },
     /// A reply that may still be in the outbox.
     Reply {
         ticket: TicketId,
@@ -345,6 +356,18 @@ pub enum UndoEntry {
         mode: ComposeMode,
         body: String,
     },
+}
+
+/// One ticket's part of an undoable change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndoChange {
+    pub ticket: TicketId,
+    /// The change that takes it back.
+    pub inverse: TicketChange,
+    /// The ticket's version before the change (what an older entry expects back).
+    pub before: i64,
+    /// The version right after it; undo needs the ticket still there.
+    pub after: i64,
 }
 
 /// Work the event loop must do with the terminal.
@@ -396,6 +419,9 @@ pub struct App {
     pub counts: Counts,
     pub message: Option<StatusMessage>,
     pub undo: Vec<UndoEntry>,
+    /// The question a merge across customers waits on (`ConfirmKind::MergeAcross`),
+    /// naming both customers; kept here because `ConfirmKind` is `Copy`.
+    pub merge_question: Option<String>,
     /// Replies in the outbox that need the user: (in doubt after an interrupted
     /// delivery, given up on after repeated failures).
     pub outbox_attention: (i64, i64),
@@ -484,6 +510,7 @@ impl App {
             counts: Counts::default(),
             message: None,
             undo: Vec::new(),
+            merge_question: None,
             outbox_attention: (0, 0),
             outbox_undelivered: (0, 0),
             undelivered_tickets: Default::default(),

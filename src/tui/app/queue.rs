@@ -270,13 +270,28 @@ impl App {
 
     /// Switches the inbox to `view`, dropping any search.
     pub fn set_view(&mut self, view: View) -> Result<(), StoreError> {
+        let leaving = self.inbox.view;
+        let current = self.selected_ticket().map(|r| r.ticket.id);
+        self.inbox.last_selected.retain(|(v, _)| *v != leaving);
+        if let Some(id) = current {
+            self.inbox.last_selected.push((leaving, id));
+        }
+        let back_to = self
+            .inbox
+            .last_selected
+            .iter()
+            .find(|(v, _)| *v == view)
+            .map(|(_, id)| *id)
+            .or(current);
         self.inbox.view = view;
         self.inbox.search = None;
         self.inbox.search_editing = false;
         self.inbox.hits = None;
         self.inbox.selected = 0;
         self.inbox.top = 0;
-        self.reload()
+        self.reload()?;
+        self.follow_selected(back_to);
+        Ok(())
     }
 
     /// Next sort order: due → updated → priority → due.

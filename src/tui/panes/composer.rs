@@ -58,6 +58,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         })
     })
     .collect();
+    // A draft shown beside the thread is not where keys go; saying so (and which
+    // key goes in) keeps typing from being read as ticket commands unnoticed.
+    let hints = if focused || app.focus == Focus::Tone {
+        hints
+    } else {
+        let key = app
+            .keymap
+            .key_for(
+                Context::Conversation,
+                &super::super::app::opening_action(app.composer.mode),
+            )
+            .unwrap_or_default();
+        vec![format!("not active · {key} continues it")]
+    };
     let hint = fit(
         &format!(" {} ", hints.join(" · ")),
         usize::from(area.width.saturating_sub(2)),

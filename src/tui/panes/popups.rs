@@ -134,6 +134,10 @@ pub fn draw_confirm(frame: &mut Frame, app: &App, kind: ConfirmKind) {
         draw_tell_solved(frame, app, id);
         return;
     }
+    if let ConfirmKind::MergeAcross(into) = kind {
+        draw_merge_across(frame, app, into);
+        return;
+    }
     if let ConfirmKind::QuitWithQueued(n) = kind {
         draw_quit_with_queued(frame, app, n);
         return;
@@ -220,8 +224,6 @@ fn draw_quit_with_queued(frame: &mut Frame, app: &App, n: usize) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// "You told the customer it was delayed — tell them it's solved?" after solving a
-/// ticket whose customer last heard "still working on it". Any other key closes it.
 /// A reply or note reached the ticket from elsewhere (another console, a CLI) while
 /// this draft was written: two answers to one customer must be a choice, not a race.
 fn draw_added_elsewhere(frame: &mut Frame, app: &App, n: usize) {
@@ -258,6 +260,33 @@ fn draw_added_elsewhere(frame: &mut Frame, app: &App, n: usize) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
+/// The question before merging two different customers' tickets.
+fn draw_merge_across(frame: &mut Frame, app: &App, into: crate::model::TicketId) {
+    let area = frame.area();
+    let w = 64.min(area.width.saturating_sub(2));
+    let inner_w = usize::from(w.saturating_sub(4));
+    let question = app
+        .merge_question
+        .clone()
+        .unwrap_or_else(|| format!("Merge into #{into}, another customer's ticket?"));
+    let mut lines: Vec<Line> = wrap(&question, inner_w)
+        .into_iter()
+        .map(Line::raw)
+        .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled("y", app.theme.key),
+        Span::raw(" merge · "),
+        Span::styled("n", app.theme.key),
+        Span::raw(" keep them apart"),
+    ]));
+    let rect = centered(area, w, lines.len() as u16 + 2);
+    let inner = open_popup(frame, app, rect, " Different customers ".into(), "");
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// "You told the customer it was delayed — tell them it's solved?" after solving a
+/// ticket whose customer last heard "still working on it". Any other key closes it.
 fn draw_tell_solved(frame: &mut Frame, app: &App, id: crate::model::TicketId) {
     let area = frame.area();
     let w = 60.min(area.width.saturating_sub(2));
