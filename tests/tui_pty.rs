@@ -476,8 +476,21 @@ fn mark_all_of_a_search_then_one_bulk_priority_change_in_the_console() {
     console.type_text("status:new");
     console.wait_for("2 found");
     console.send("\r");
-    console.send("*");
-    console.wait_for("2 tickets marked");
+    // The applied search is answered by the worker; until its results are in, `*`
+    // says "search first". Press again on the program's word, never after a sleep.
+    let mut marked = false;
+    for _ in 0..100 {
+        console.send("*");
+        let screen = console.wait_until("`*` answered", |s| {
+            s.contains("2 tickets marked") || s.contains("search first")
+        });
+        if screen.contains("2 tickets marked") {
+            marked = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(marked, "the search's tickets were never marked");
     console.send("p");
     console.wait_for("low");
     console.send("h");
