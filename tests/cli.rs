@@ -22,10 +22,16 @@ impl Queue {
         q
     }
 
-    /// A database path where nothing exists yet.
+    /// A database path where nothing exists yet, and a config that names only the
+    /// address replies go out from (firstline refuses to invent one).
     fn fresh() -> Queue {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("q.db");
+        std::fs::write(
+            db.with_extension("toml"),
+            "[agent]\nemail = \"help@shop.example\"\n",
+        )
+        .unwrap();
         Queue { _dir: dir, db }
     }
 
@@ -1355,7 +1361,7 @@ fn tokyo_desk() -> Queue {
     let q = Queue::demo();
     std::fs::write(
         q.db.with_extension("toml"),
-        "[sla]\ntimezone = \"Asia/Tokyo\"\n",
+        "[agent]\nemail = \"help@shop.example\"\n[sla]\ntimezone = \"Asia/Tokyo\"\n",
     )
     .unwrap();
     q
@@ -1504,4 +1510,47 @@ fn issue15_11_packet_masks_addresses_and_phones_everywhere_and_names_merged_even
         !history.lines().any(|l| l.contains(" inbound ")),
         "no raw event names: {history}"
     );
+}
+
+/// H13 item 1: a reply never leaves as a made-up `user@localhost`. With neither
+/// `[agent] email` nor `[mail] addresses` set, `reply` and `outbox flush` refuse with
+/// exit 1 naming the key; with only `[mail] addresses`, the reply is From that address.
+#[test]
+fn reply_without_sender_address_is_refused_naming_the_key() {
+    let q = Queue::fresh();
+    let config = q.db.with_extension("toml");
+    std::fs::write(&config, "[agent]\nname = \"Ігор Тестер\"\n").unwrap();
+    let id = q.new_ticket("olha@example.com", "Де посилка?", "Чекаю два тижні.");
+    let out = q
+        .cmd()
+        .args(["reply", &id.to_string(), "--body", "Відправили сьогодні."])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "reply: {err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(err.contains("[agent]") && err.contains("email"), "{err}");
+    let out = q.cmd().args(["outbox", "flush"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "flush refuses too");
+
+    std::fs::write(
+        &config,
+        "[agent]\nname = \"Ігор Тестер\"\n[mail]\naddresses = [\"help@shop.example\"]\n",
+    )
+    .unwrap();
+    q.cmd()
+        .args(["reply", &id.to_string(), "--body", "Відправили сьогодні."])
+        .assert()
+        .success();
+    q.cmd().args(["outbox", "flush"]).assert().success();
+    let outbox = q.db.with_file_name("q.outbox");
+    let eml = std::fs::read_dir(&outbox)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .expect("the flushed reply is saved as .eml in the outbox folder");
+    let raw = std::fs::read_to_string(eml.path()).unwrap();
+    let from = raw.lines().find(|l| l.starts_with("From:")).unwrap_or("");
+    assert!(from.contains("<help@shop.example>"), "{from}");
+    assert!(!raw.contains("@localhost"), "{raw}");
 }

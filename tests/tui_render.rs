@@ -199,6 +199,7 @@ fn app_at(fx: &Fixture, width: u16, height: u16) -> App {
     let store = Store::open(&fx.path).unwrap();
     let mut config = Config::default();
     config.agent.name = "Olena Test".into();
+    config.agent.email = "olena@shop.example".into();
     let mut app = App::new(store, config).unwrap();
     app.clock = Some(now());
     app.size = (width, height);
@@ -461,7 +462,7 @@ mod state {
     }
 
     /// Sends `text` as a reply on the open ticket, answering the tone question yes.
-    fn send_reply(app: &mut App, text: &str) {
+    pub(super) fn send_reply(app: &mut App, text: &str) {
         press(app, "r");
         type_text(app, text);
         press(app, "ctrl-s");
@@ -591,10 +592,11 @@ mod state {
         let config_path = dir.path().join("config.toml");
         std::fs::write(&config_path, "# my settings\n[ui]\ntheme = \"dark\"\n").unwrap();
         let store = Store::open(&fx.path).unwrap();
-        let config = Config {
+        let mut config = Config {
             path: Some(config_path.clone()),
             ..Config::default()
         };
+        config.mail.addresses = vec!["help@shop.example".into()];
         let mut app = App::new(store, config).unwrap();
         app.clock = Some(now());
         app.size = (120, 40);
@@ -2436,4 +2438,59 @@ fn issue15_2_without_a_transport_the_console_says_saved_for_you_to_send() {
     assert!(screen.contains("NOT SENT: saved as .eml"), "{screen}");
     assert!(screen.contains("1 reply saved, not sent"), "{screen}");
     assert!(app.store.ticket(id).unwrap().needs_reply(Utc::now()));
+}
+
+/// H13 item 1: with neither `[agent] email` nor `[mail] addresses`, the first send
+/// asks for the From address once (after the name), writes it to config.toml, and the
+/// reply goes out From it, never from a made-up `@localhost`.
+#[test]
+fn no_sender_address_first_send_asks_for_it_once_and_saves_it() {
+    let fx = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("config.toml");
+    std::fs::write(&config_path, "[agent]\nname = \"Ігор Тестер\"\n").unwrap();
+    let store = Store::open(&fx.path).unwrap();
+    let config = Config::load(&config_path).unwrap();
+    let mut app = App::new(store, config).unwrap();
+    app.clock = Some(now());
+    app.size = (120, 40);
+    press(&mut app, "Enter");
+    state::send_reply(&mut app, "Your refund is on its way.");
+    assert!(
+        matches!(
+            app.popup,
+            Some(Popup::Prompt {
+                kind: firstline::tui::app::PromptKind::AgentEmail,
+                ..
+            })
+        ),
+        "asks for the address: {:?}",
+        app.popup
+    );
+    assert!(app.store.outbox_entries(true).unwrap().is_empty());
+    type_text(&mut app, "not an address");
+    press(&mut app, "Enter");
+    assert!(app.popup.is_some(), "a non-address is not accepted");
+    while matches!(&app.popup, Some(Popup::Prompt { input, .. }) if !input.is_empty()) {
+        press(&mut app, "Backspace");
+    }
+    type_text(&mut app, "help@shop.example");
+    press(&mut app, "Enter");
+    if matches!(app.popup, Some(Popup::Confirm { .. })) {
+        press(&mut app, "y");
+    }
+    let entries = app.store.outbox_entries(true).unwrap();
+    assert_eq!(entries.len(), 1, "sent after the answer");
+    let raw = app.store.raw_message(entries[0].message).unwrap().unwrap();
+    let raw = String::from_utf8_lossy(&raw);
+    let from = raw.lines().find(|l| l.starts_with("From:")).unwrap_or("");
+    assert!(from.contains("<help@shop.example>"), "{from}");
+    let loaded = Config::load(&config_path).unwrap();
+    assert_eq!(loaded.agent.email, "help@shop.example");
+    assert_eq!(loaded.agent.name, "Ігор Тестер");
+    state::send_reply(&mut app, "Thanks for waiting.");
+    assert!(
+        !matches!(app.popup, Some(Popup::Prompt { .. })),
+        "asked once"
+    );
 }

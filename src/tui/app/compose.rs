@@ -249,6 +249,15 @@ impl App {
                     self.info("who signs your replies? type your name once; Enter saves it");
                     return Ok(());
                 }
+                if self.config.sender_address().is_none() {
+                    // Never a made-up user@localhost the customer cannot answer.
+                    self.popup = Some(Popup::Prompt {
+                        kind: PromptKind::AgentEmail,
+                        input: String::new(),
+                    });
+                    self.info("which address do replies come from? type it once; Enter saves it");
+                    return Ok(());
+                }
                 if !confirmed
                     && (self.tone.report.has_blocking() || !self.unfilled_placeholders().is_empty())
                 {
@@ -366,6 +375,35 @@ impl App {
         if let Some(why) = saved {
             self.error(format!(
                 "replies are signed {name} for now; not saved ({why}): add [agent] name to config.toml"
+            ));
+        }
+        Ok(true)
+    }
+
+    /// The answer to the From-address prompt: kept in config.toml, then the send goes on.
+    pub fn set_agent_email(&mut self, input: &str) -> Result<bool, StoreError> {
+        let email = crate::display::sanitize_line(input.trim())
+            .trim()
+            .to_string();
+        let plausible = email
+            .split_once('@')
+            .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'))
+            && !email.contains(char::is_whitespace);
+        if !plausible {
+            self.error("type the address customers write to, e.g. help@yourshop.com");
+            return Ok(false);
+        }
+        self.config.agent.email = email.clone();
+        let saved = match &self.config.path {
+            Some(path) => crate::config::save_agent_email(path, &email)
+                .map(|()| None)
+                .unwrap_or_else(Some),
+            None => Some("no settings file".to_string()),
+        };
+        self.send(false)?;
+        if let Some(why) = saved {
+            self.error(format!(
+                "replies come from {email} for now; not saved ({why}): add [agent] email to config.toml"
             ));
         }
         Ok(true)
