@@ -1554,3 +1554,77 @@ fn reply_without_sender_address_is_refused_naming_the_key() {
     assert!(from.contains("<help@shop.example>"), "{from}");
     assert!(!raw.contains("@localhost"), "{raw}");
 }
+
+/// H13 item 4: a date that has passed is named as past, not "cannot read" followed by
+/// an example of the very format typed.
+#[test]
+fn snooze_to_a_past_date_says_it_is_in_the_past() {
+    let q = Queue::demo();
+    let out = q
+        .cmd()
+        .args(["snooze", "1", "--until", "2020-12-01"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("in the past"), "{err}");
+    assert!(!err.contains("cannot read"), "{err}");
+}
+
+/// H13 item 4: `sort:bogus` is refused like `status:bogus` (exit 1, one line naming
+/// the sorts there are), not an empty result with success.
+#[test]
+fn search_with_unknown_sort_is_refused_like_unknown_status() {
+    let q = Queue::demo();
+    for query in ["sort:bogus refund", "status:bogus refund"] {
+        let out = q.cmd().args(["search", query]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{query}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{query}: {err}");
+    }
+    let out = q
+        .cmd()
+        .args(["search", "sort:bogus refund"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sort:relevance"));
+}
+
+/// H13 item 4: `--limit 0` is refused (exit 1) rather than printing nothing with
+/// success, and --help says the limit is 1 or more.
+#[test]
+fn limit_zero_is_refused_and_help_says_so() {
+    let q = Queue::demo();
+    for args in [
+        &["list", "--limit", "0"][..],
+        &["search", "welcome", "--limit", "0"],
+    ] {
+        let out = q.cmd().args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("1 or more"), "{args:?}: {err}");
+    }
+    let help = q.cmd().args(["list", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("1 or more"));
+}
+
+/// H13 item 4: one imported message makes "1 new ticket", not "1 new tickets".
+#[test]
+fn import_of_one_message_says_one_new_ticket() {
+    let q = Queue::fresh();
+    let mbox = q.db.with_file_name("one.mbox");
+    std::fs::write(
+        &mbox,
+        "From ann@example.com Mon Nov  2 10:00:00 2026\nFrom: Ann <ann@example.com>\nSubject: Refund\nMessage-ID: <one@example.com>\nDate: Mon, 2 Nov 2026 10:00:00 +0000\n\nWhere is my refund?\n",
+    )
+    .unwrap();
+    let out = q
+        .cmd()
+        .args(["--no-demo", "import"])
+        .arg(&mbox)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("1 message into 1 new ticket ("), "{text}");
+}
