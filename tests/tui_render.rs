@@ -2494,3 +2494,64 @@ fn no_sender_address_first_send_asks_for_it_once_and_saves_it() {
         "asked once"
     );
 }
+
+/// H13 item 2: `;;access` + Tab for a formal Ukrainian customer inserts the formal
+/// Ukrainian variant, as the picker ranks them, not the first (English) one; English
+/// only when there is none in their language.
+#[test]
+fn shortcut_tab_picks_the_customers_language_and_formality() {
+    let fx = fixture();
+    let conn = rusqlite::Connection::open(&fx.path).unwrap();
+    for (id, slug, lang, formality, body) in [
+        (
+            10,
+            "access-en",
+            "en",
+            "formal",
+            "Hello, your access is restored.",
+        ),
+        (
+            11,
+            "access-uk-ty",
+            "uk",
+            "informal",
+            "Привіт! Доступ тобі повернули.",
+        ),
+        (
+            12,
+            "access-uk",
+            "uk",
+            "formal",
+            "Добрий день! Доступ вам відновлено.",
+        ),
+        (13, "only-en", "en", "formal", "English only text."),
+    ] {
+        let shortcut = if slug == "only-en" { "only" } else { "access" };
+        conn.execute(
+            "INSERT INTO canned_responses(id, slug, title, language, formality, body, shortcut, created_at, updated_at)
+             VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, 0, 0)",
+            rusqlite::params![id, slug, lang, formality, body, shortcut],
+        )
+        .unwrap();
+    }
+    conn.execute(
+        "UPDATE customers SET language = 'uk', formality = 'formal'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let mut app = app_at(&fx, 120, 40);
+    press(&mut app, "r");
+    type_text(&mut app, ";;access");
+    press(&mut app, "Tab");
+    let text = app.composer.text();
+    assert!(text.contains("Доступ вам відновлено"), "{text}");
+    assert!(!text.contains("access is restored"), "{text}");
+    type_text(&mut app, "\n;;only");
+    press(&mut app, "Tab");
+    let text = app.composer.text();
+    assert!(
+        text.contains("English only text."),
+        "the English fallback: {text}"
+    );
+}

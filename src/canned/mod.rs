@@ -25,7 +25,8 @@ pub use library::{
     was_edited, ImportReport, LibraryFile,
 };
 pub use pick::{
-    expand_shortcut, expand_shortcut_for, rank_for, rank_indexed, RankIndex, SHORTCUT_PREFIX,
+    expand_shortcut, expand_shortcut_for, rank_for, rank_indexed, shortcut_before_cursor,
+    RankIndex, SHORTCUT_PREFIX,
 };
 pub use render::{check, render_checked, vocative};
 pub use starter::{ensure_starter, starter_items};

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::canned::{self, RenderContext};
-use crate::model::{CannedResponse, Direction, NewMessage};
+use crate::model::{CannedResponse, Direction, Formality, Language, NewMessage};
 use crate::store::StoreError;
 use crate::tone::{Commandment, ToneContext};
 use ratatui_textarea::CursorMove;
@@ -68,29 +68,27 @@ impl App {
             .cloned()
             .unwrap_or_default();
         let before: String = line.chars().take(col).collect();
-        let Some(start) = before.rfind(";;") else {
+        let Some((_, name)) = canned::shortcut_before_cursor(&before) else {
             return Ok(false);
         };
-        let name = &before[start + 2..];
-        if name.is_empty() || name.contains(char::is_whitespace) {
-            return Ok(false);
-        }
+        let (language, formality) = self
+            .open
+            .as_ref()
+            .map_or((Language::Other, Formality::Unknown), |o| {
+                (o.detail.customer.language, o.detail.customer.formality)
+            });
         let items = self.store.canned_list()?;
-        let Some(item) = items.iter().find(|c| {
-            c.shortcut
-                .as_deref()
-                .is_some_and(|s| s.trim_start_matches(";;") == name)
-        }) else {
+        let Some((range, item)) = canned::expand_shortcut_for(&before, &items, language, formality)
+        else {
             self.error(format!(
                 "no canned response has the shortcut ;;{}",
                 crate::display::sanitize_line(name)
             ));
             return Ok(true);
         };
-        for _ in 0..name.chars().count() + 2 {
+        for _ in 0..before[range].chars().count() {
             self.composer.textarea.delete_char();
         }
-        let item = item.clone();
         self.insert_canned(&item)?;
         Ok(true)
     }
