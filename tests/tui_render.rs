@@ -2555,3 +2555,75 @@ fn shortcut_tab_picks_the_customers_language_and_formality() {
         "the English fallback: {text}"
     );
 }
+
+/// H13 item 3: a placeholder firstline fills itself (`[agent.name]`) is filled on
+/// insert when the value is known; when it is not, it stays visible but the cursor
+/// goes to the first placeholder the user must fill, so typing never replaces it.
+#[test]
+fn canned_insert_puts_the_cursor_on_the_users_placeholder_not_agent_name() {
+    let fx = fixture();
+    let mut store = Store::open(&fx.path).unwrap();
+    for (slug, title, body) in [
+        (
+            "sig-amount",
+            "Signed amount",
+            "{{ agent.name }} here. We refunded {{ order.amount }} today.",
+        ),
+        (
+            "sig-only",
+            "Signed only",
+            "Thanks for waiting, {{ agent.name }}.",
+        ),
+    ] {
+        store
+            .canned_add(&firstline::model::NewCanned {
+                slug: slug.into(),
+                title: title.into(),
+                shortcut: None,
+                language: firstline::model::Language::En,
+                formality: firstline::model::Formality::Unknown,
+                tags: vec![],
+                keywords: vec![],
+                body: body.into(),
+            })
+            .unwrap();
+    }
+    drop(store);
+    let unnamed = |fx: &Fixture| {
+        let mut config = Config::default();
+        config.agent.email = "olena@shop.example".into();
+        let mut app = App::new(Store::open(&fx.path).unwrap(), config).unwrap();
+        app.clock = Some(now());
+        app.size = (120, 40);
+        app.reload().unwrap();
+        app
+    };
+
+    // Unknown name, a placeholder of the user's after it: typing fills the user's.
+    let mut app = unnamed(&fx);
+    press(&mut app, "Enter c");
+    type_text(&mut app, "signed amount");
+    press(&mut app, "Enter");
+    type_text(&mut app, "42 EUR");
+    let text = app.composer.text();
+    assert!(text.contains("[agent.name] here."), "{text}");
+    assert!(text.contains("We refunded 42 EUR today."), "{text}");
+
+    // Unknown name and nothing else to fill: typing does not replace it.
+    let mut app = unnamed(&fx);
+    press(&mut app, "Enter c");
+    type_text(&mut app, "signed only");
+    press(&mut app, "Enter");
+    type_text(&mut app, "Hello");
+    let text = app.composer.text();
+    assert!(text.contains("[agent.name]"), "{text}");
+    assert!(text.contains("Hello"), "{text}");
+
+    // Known name: filled on insert.
+    let mut app = app_at(&fx, 120, 40);
+    press(&mut app, "Enter c");
+    type_text(&mut app, "signed only");
+    press(&mut app, "Enter");
+    let text = app.composer.text();
+    assert!(text.contains("Thanks for waiting, Olena Test."), "{text}");
+}

@@ -47,6 +47,31 @@ pub struct Rendered {
     pub unfilled: Vec<Range<usize>>,
 }
 
+impl Rendered {
+    /// The first unfilled placeholder the user must type themselves. One firstline
+    /// fills from what it knows (`[agent.name]`, `[customer.first_name]`, the
+    /// greeting, the ticket) stays visible and still holds the send, but the cursor is
+    /// not put on it: the agent's first sentence must not replace it.
+    pub fn first_to_type(&self) -> Option<Range<usize>> {
+        self.unfilled
+            .iter()
+            .find(|r| {
+                let name = self.text.get((*r).clone()).unwrap_or_default();
+                !filled_by_firstline(name.trim_matches(['[', ']']))
+            })
+            .cloned()
+    }
+}
+
+/// Placeholders whose value comes from config or the ticket, never from typing here.
+fn filled_by_firstline(name: &str) -> bool {
+    let root = name.split(['.', '|', ' ']).next().unwrap_or(name);
+    matches!(
+        root,
+        "agent" | "customer" | "ticket" | "now" | "language" | "formality" | "greeting"
+    )
+}
+
 /// What can go wrong with a canned response, said so the user knows what to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum CannedError {
@@ -83,4 +108,24 @@ pub fn render(body: &str, ctx: &RenderContext) -> Rendered {
 /// empty query lists everything, most used first.
 pub fn rank(items: &[CannedResponse], query: &str, language: Language) -> Vec<usize> {
     rank_for(items, query, language, crate::model::Formality::Unknown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_to_type_skips_placeholders_firstline_fills_itself() {
+        let text = "[agent.name] and [customer.first_name] owe [order.amount]".to_string();
+        let rendered = Rendered {
+            unfilled: vec![0..12, 17..38, 44..58],
+            text,
+        };
+        assert_eq!(rendered.first_to_type(), Some(44..58));
+        let only_ours = Rendered {
+            text: "[agent.name]".into(),
+            unfilled: std::iter::once(0..12).collect(),
+        };
+        assert_eq!(only_ours.first_to_type(), None);
+    }
 }

@@ -651,7 +651,7 @@ impl App {
     }
 
     /// Inserts the chosen canned response at the cursor and selects the first
-    /// placeholder it could not fill.
+    /// placeholder the user must fill (see [`canned::Rendered::first_to_type`]).
     pub fn insert_canned(&mut self, item: &CannedResponse) -> Result<(), StoreError> {
         if self.composer.mode == ComposeMode::Note && !self.composer.is_empty() {
             self.error("a note is open; canned responses go into replies");
@@ -675,7 +675,7 @@ impl App {
             .iter()
             .filter_map(|r| rendered.text.get(r.clone()).map(str::to_string))
             .collect();
-        if let Some(first) = rendered.unfilled.first() {
+        if let Some(first) = rendered.first_to_type().as_ref() {
             let prefix = rendered.text.get(..first.start).unwrap_or_default();
             let lines = prefix.matches('\n').count();
             let last = prefix
