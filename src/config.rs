@@ -44,26 +44,17 @@ impl Default for BackupConfig {
 }
 
 /// The person answering: replies are signed with a real name, never "Support".
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AgentConfig {
     pub name: String,
+    /// The From address of replies; empty means "use the first `[mail] addresses`".
+    /// Never defaulted to a made-up `user@localhost`: a reply from an address the
+    /// customer cannot answer is worse than a refusal that says which key to set.
     pub email: String,
     /// Appended to replies; `{{agent.name}}` style placeholders are filled by canned.
     pub signature: String,
     pub company: String,
-}
-
-impl Default for AgentConfig {
-    fn default() -> Self {
-        let user = std::env::var("USER").unwrap_or_else(|_| "agent".into());
-        AgentConfig {
-            name: String::new(),
-            email: format!("{user}@localhost"),
-            signature: String::new(),
-            company: String::new(),
-        }
-    }
 }
 
 impl AgentConfig {
@@ -75,6 +66,18 @@ impl AgentConfig {
         } else {
             self.name.trim().to_string()
         }
+    }
+}
+
+impl Config {
+    /// The address replies are sent from: `[agent] email`, else the shop's first
+    /// `[mail] addresses`; `None` when neither is set (the caller must ask or refuse).
+    pub fn sender_address(&self) -> Option<String> {
+        std::iter::once(&self.agent.email)
+            .chain(&self.mail.addresses)
+            .map(|a| a.trim())
+            .find(|a| !a.is_empty())
+            .map(str::to_string)
     }
 }
 
@@ -350,12 +353,28 @@ impl Config {
 /// before it replaces the file, so a write-back never leaves a config that will not
 /// load. The error is a short reason for the status bar.
 pub fn save_agent_name(path: &Path, name: &str) -> Result<(), String> {
+    save_agent_key(path, "name", name, |c| c.agent.name.as_str())
+}
+
+/// Writes `[agent] email` (the From of replies) the same way as [`save_agent_name`].
+pub fn save_agent_email(path: &Path, email: &str) -> Result<(), String> {
+    save_agent_key(path, "email", email, |c| c.agent.email.as_str())
+}
+
+/// The one write-back of an `[agent]` key; `read` says where the parsed result must
+/// show `value` for the write to count.
+fn save_agent_key(
+    path: &Path,
+    key: &str,
+    value: &str,
+    read: fn(&Config) -> &str,
+) -> Result<(), String> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
-    let line = format!("name = {}", toml::Value::String(name.to_string()));
+    let line = format!("{key} = {}", toml::Value::String(value.to_string()));
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     let header = |l: &str| l.trim_start().starts_with('[');
     match lines.iter().position(|l| l.trim() == "[agent]") {
@@ -366,7 +385,7 @@ pub fn save_agent_name(path: &Path, name: &str) -> Result<(), String> {
             let existing = (start + 1..end).find(|i| {
                 lines[*i]
                     .split_once('=')
-                    .is_some_and(|(k, _)| k.trim() == "name")
+                    .is_some_and(|(k, _)| k.trim() == key)
             });
             match existing {
                 Some(i) => lines[i] = line,
@@ -383,8 +402,8 @@ pub fn save_agent_name(path: &Path, name: &str) -> Result<(), String> {
     }
     let new_text = lines.join("\n") + "\n";
     match Config::parse(&new_text) {
-        Ok(c) if c.agent.name == name => {}
-        Ok(_) => return Err("the settings file did not take the name".into()),
+        Ok(c) if read(&c) == value => {}
+        Ok(_) => return Err(format!("the settings file did not take the {key}")),
         Err(e) => return Err(format!("the settings file would not load: {e}")),
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

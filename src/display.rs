@@ -154,6 +154,12 @@ pub fn fit(text: &str, width: usize) -> String {
     out
 }
 
+/// `1 new ticket`, `3 new tickets`: a count with the noun that fits it (English
+/// output only; `one` and `many` are whole phrases so adjectives stay put).
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,10 +22,16 @@ impl Queue {
         q
     }
 
-    /// A database path where nothing exists yet.
+    /// A database path where nothing exists yet, and a config that names only the
+    /// address replies go out from (firstline refuses to invent one).
     fn fresh() -> Queue {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("q.db");
+        std::fs::write(
+            db.with_extension("toml"),
+            "[agent]\nemail = \"help@shop.example\"\n",
+        )
+        .unwrap();
         Queue { _dir: dir, db }
     }
 
@@ -1355,7 +1361,7 @@ fn tokyo_desk() -> Queue {
     let q = Queue::demo();
     std::fs::write(
         q.db.with_extension("toml"),
-        "[sla]\ntimezone = \"Asia/Tokyo\"\n",
+        "[agent]\nemail = \"help@shop.example\"\n[sla]\ntimezone = \"Asia/Tokyo\"\n",
     )
     .unwrap();
     q
@@ -1560,4 +1566,121 @@ fn h12_3_merge_of_different_customers_needs_force() {
     let store = firstline::store::Store::open(&db).unwrap();
     assert!(store.ticket(james).is_err(), "merged with --force");
     assert_eq!(store.messages(sarah).unwrap().len(), 2);
+}
+
+/// H13 item 1: a reply never leaves as a made-up `user@localhost`. With neither
+/// `[agent] email` nor `[mail] addresses` set, `reply` and `outbox flush` refuse with
+/// exit 1 naming the key; with only `[mail] addresses`, the reply is From that address.
+#[test]
+fn reply_without_sender_address_is_refused_naming_the_key() {
+    let q = Queue::fresh();
+    let config = q.db.with_extension("toml");
+    std::fs::write(&config, "[agent]\nname = \"Ігор Тестер\"\n").unwrap();
+    let id = q.new_ticket("olha@example.com", "Де посилка?", "Чекаю два тижні.");
+    let out = q
+        .cmd()
+        .args(["reply", &id.to_string(), "--body", "Відправили сьогодні."])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "reply: {err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+    assert!(err.contains("[agent]") && err.contains("email"), "{err}");
+    let out = q.cmd().args(["outbox", "flush"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "flush refuses too");
+
+    std::fs::write(
+        &config,
+        "[agent]\nname = \"Ігор Тестер\"\n[mail]\naddresses = [\"help@shop.example\"]\n",
+    )
+    .unwrap();
+    q.cmd()
+        .args(["reply", &id.to_string(), "--body", "Відправили сьогодні."])
+        .assert()
+        .success();
+    q.cmd().args(["outbox", "flush"]).assert().success();
+    let outbox = q.db.with_file_name("q.outbox");
+    let eml = std::fs::read_dir(&outbox)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .expect("the flushed reply is saved as .eml in the outbox folder");
+    let raw = std::fs::read_to_string(eml.path()).unwrap();
+    let from = raw.lines().find(|l| l.starts_with("From:")).unwrap_or("");
+    assert!(from.contains("<help@shop.example>"), "{from}");
+    assert!(!raw.contains("@localhost"), "{raw}");
+}
+
+/// H13 item 4: a date that has passed is named as past, not "cannot read" followed by
+/// an example of the very format typed.
+#[test]
+fn snooze_to_a_past_date_says_it_is_in_the_past() {
+    let q = Queue::demo();
+    let out = q
+        .cmd()
+        .args(["snooze", "1", "--until", "2020-12-01"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("in the past"), "{err}");
+    assert!(!err.contains("cannot read"), "{err}");
+}
+
+/// H13 item 4: `sort:bogus` is refused like `status:bogus` (exit 1, one line naming
+/// the sorts there are), not an empty result with success.
+#[test]
+fn search_with_unknown_sort_is_refused_like_unknown_status() {
+    let q = Queue::demo();
+    for query in ["sort:bogus refund", "status:bogus refund"] {
+        let out = q.cmd().args(["search", query]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{query}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{query}: {err}");
+    }
+    let out = q
+        .cmd()
+        .args(["search", "sort:bogus refund"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sort:relevance"));
+}
+
+/// H13 item 4: `--limit 0` is refused (exit 1) rather than printing nothing with
+/// success, and --help says the limit is 1 or more.
+#[test]
+fn limit_zero_is_refused_and_help_says_so() {
+    let q = Queue::demo();
+    for args in [
+        &["list", "--limit", "0"][..],
+        &["search", "welcome", "--limit", "0"],
+    ] {
+        let out = q.cmd().args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("1 or more"), "{args:?}: {err}");
+    }
+    let help = q.cmd().args(["list", "--help"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&help.stdout).contains("1 or more"));
+}
+
+/// H13 item 4: one imported message makes "1 new ticket", not "1 new tickets".
+#[test]
+fn import_of_one_message_says_one_new_ticket() {
+    let q = Queue::fresh();
+    let mbox = q.db.with_file_name("one.mbox");
+    std::fs::write(
+        &mbox,
+        "From ann@example.com Mon Nov  2 10:00:00 2026\nFrom: Ann <ann@example.com>\nSubject: Refund\nMessage-ID: <one@example.com>\nDate: Mon, 2 Nov 2026 10:00:00 +0000\n\nWhere is my refund?\n",
+    )
+    .unwrap();
+    let out = q
+        .cmd()
+        .args(["--no-demo", "import"])
+        .arg(&mbox)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("1 message into 1 new ticket ("), "{text}");
 }

@@ -487,6 +487,12 @@ fn redacts_cards_ibans_tokens_and_passwords_but_keeps_order_numbers() {
 fn packet_exports_thread_and_notes_as_markdown_with_secrets_redacted() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("q.db");
+    // Replies need an address to go out from (firstline never invents one).
+    std::fs::write(
+        dir.path().join("none.toml"),
+        "[agent]\nemail = \"support@shop.ua\"\n",
+    )
+    .unwrap();
     let run = |args: &[&str]| {
         let out = cmd(&dir, &db)
             .env("FIRSTLINE_NO_DEMO", "true")

@@ -647,7 +647,7 @@ fn check_exits_three_with_one_line_per_overdue_or_warned_ticket() {
 
 #[test]
 fn check_reports_a_broken_promise_as_a_due_follow_up() {
-    let q = Queue::new("");
+    let q = Queue::new("[agent]\nemail = \"help@shop.example\"\n");
     q.new_ticket("low");
     let out = q.run(&[
         "reply",
@@ -2167,6 +2167,7 @@ fn issue_15_item_4_an_undone_reply_leaves_no_promise_due() {
     use firstline::store::Store;
     let mut store = Store::open_in_memory().unwrap();
     let mut cfg = Config::default();
+    cfg.agent.email = "help@shop.example".into();
     cfg.mail.undo_seconds = 600;
     let id = store
         .create_ticket(&NewTicket {

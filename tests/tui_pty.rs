@@ -322,7 +322,7 @@ fn undo_reopens_the_ticket_the_reply_was_for_in_the_console() {
     let (_dir, db, config) = temp_paths();
     std::fs::write(
         &config,
-        "[agent]\nname = \"Olena Test\"\n[mail]\nundo_seconds = 600\n",
+        "[agent]\nname = \"Olena Test\"\nemail = \"olena@shop.example\"\n[mail]\nundo_seconds = 600\n",
     )
     .unwrap();
     let (igor, marco) = igor_and_marco(&db);
@@ -362,7 +362,7 @@ fn undo_window_counts_down_and_quitting_asks_in_the_console() {
     let (_dir, db, config) = temp_paths();
     std::fs::write(
         &config,
-        "[agent]\nname = \"Olena Test\"\n[mail]\nundo_seconds = 600\n",
+        "[agent]\nname = \"Olena Test\"\nemail = \"olena@shop.example\"\n[mail]\nundo_seconds = 600\n",
     )
     .unwrap();
     let (igor, _) = igor_and_marco(&db);
@@ -394,7 +394,8 @@ fn undo_window_counts_down_and_quitting_asks_in_the_console() {
 }
 
 /// Issue #13 item 4 in the console: with no `[agent] name` the first Ctrl-S asks for
-/// it, the reply is signed with it, and config.toml keeps it for next time.
+/// it (and, with no From address, that too), the reply is signed with it, and
+/// config.toml keeps both for next time.
 #[test]
 fn no_identity_the_console_asks_for_the_name_and_writes_config() {
     let (_dir, db, config) = temp_paths();
@@ -410,6 +411,10 @@ fn no_identity_the_console_asks_for_the_name_and_writes_config() {
     console.send("\x13");
     console.wait_for("Your name, as customers will see it");
     console.type_text("Олена Коваль");
+    console.send("\r");
+    // H13 item 1: no From address either, so it asks for that once too.
+    console.wait_for("Address replies come from");
+    console.type_text("help@shop.example");
     console.send("\r");
     let screen = console.wait_until("the reply sent or the tone question asked", |s| {
         s.contains("sent · u to undo") || s.contains("Send anyway?")
@@ -428,10 +433,9 @@ fn no_identity_the_console_asks_for_the_name_and_writes_config() {
     assert_eq!(last.author, "Олена Коваль");
     let text = std::fs::read_to_string(&config).unwrap();
     assert!(text.contains("undo_seconds = 600"), "{text}");
-    assert_eq!(
-        firstline::config::Config::parse(&text).unwrap().agent.name,
-        "Олена Коваль"
-    );
+    let saved = firstline::config::Config::parse(&text).unwrap();
+    assert_eq!(saved.agent.name, "Олена Коваль");
+    assert_eq!(saved.agent.email, "help@shop.example");
 }
 
 /// Console small things (#13) end to end: `:` then Enter runs the palette's first

@@ -199,6 +199,7 @@ fn app_at(fx: &Fixture, width: u16, height: u16) -> App {
     let store = Store::open(&fx.path).unwrap();
     let mut config = Config::default();
     config.agent.name = "Olena Test".into();
+    config.agent.email = "olena@shop.example".into();
     let mut app = App::new(store, config).unwrap();
     app.clock = Some(now());
     app.size = (width, height);
@@ -461,7 +462,7 @@ mod state {
     }
 
     /// Sends `text` as a reply on the open ticket, answering the tone question yes.
-    fn send_reply(app: &mut App, text: &str) {
+    pub(super) fn send_reply(app: &mut App, text: &str) {
         press(app, "r");
         type_text(app, text);
         press(app, "ctrl-s");
@@ -591,10 +592,11 @@ mod state {
         let config_path = dir.path().join("config.toml");
         std::fs::write(&config_path, "# my settings\n[ui]\ntheme = \"dark\"\n").unwrap();
         let store = Store::open(&fx.path).unwrap();
-        let config = Config {
+        let mut config = Config {
             path: Some(config_path.clone()),
             ..Config::default()
         };
+        config.mail.addresses = vec!["help@shop.example".into()];
         let mut app = App::new(store, config).unwrap();
         app.clock = Some(now());
         app.size = (120, 40);
@@ -2932,4 +2934,192 @@ fn h12_2_two_undos_in_a_row_on_one_ticket_both_apply() {
         .unwrap()
         .tags
         .contains(&"refund".to_string()));
+}
+
+/// H13 item 1: with neither `[agent] email` nor `[mail] addresses`, the first send
+/// asks for the From address once (after the name), writes it to config.toml, and the
+/// reply goes out From it, never from a made-up `@localhost`.
+#[test]
+fn no_sender_address_first_send_asks_for_it_once_and_saves_it() {
+    let fx = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("config.toml");
+    std::fs::write(&config_path, "[agent]\nname = \"Ігор Тестер\"\n").unwrap();
+    let store = Store::open(&fx.path).unwrap();
+    let config = Config::load(&config_path).unwrap();
+    let mut app = App::new(store, config).unwrap();
+    app.clock = Some(now());
+    app.size = (120, 40);
+    press(&mut app, "Enter");
+    state::send_reply(&mut app, "Your refund is on its way.");
+    assert!(
+        matches!(
+            app.popup,
+            Some(Popup::Prompt {
+                kind: firstline::tui::app::PromptKind::AgentEmail,
+                ..
+            })
+        ),
+        "asks for the address: {:?}",
+        app.popup
+    );
+    assert!(app.store.outbox_entries(true).unwrap().is_empty());
+    type_text(&mut app, "not an address");
+    press(&mut app, "Enter");
+    assert!(app.popup.is_some(), "a non-address is not accepted");
+    while matches!(&app.popup, Some(Popup::Prompt { input, .. }) if !input.is_empty()) {
+        press(&mut app, "Backspace");
+    }
+    type_text(&mut app, "help@shop.example");
+    press(&mut app, "Enter");
+    if matches!(app.popup, Some(Popup::Confirm { .. })) {
+        press(&mut app, "y");
+    }
+    let entries = app.store.outbox_entries(true).unwrap();
+    assert_eq!(entries.len(), 1, "sent after the answer");
+    let raw = app.store.raw_message(entries[0].message).unwrap().unwrap();
+    let raw = String::from_utf8_lossy(&raw);
+    let from = raw.lines().find(|l| l.starts_with("From:")).unwrap_or("");
+    assert!(from.contains("<help@shop.example>"), "{from}");
+    let loaded = Config::load(&config_path).unwrap();
+    assert_eq!(loaded.agent.email, "help@shop.example");
+    assert_eq!(loaded.agent.name, "Ігор Тестер");
+    state::send_reply(&mut app, "Thanks for waiting.");
+    assert!(
+        !matches!(app.popup, Some(Popup::Prompt { .. })),
+        "asked once"
+    );
+}
+
+/// H13 item 2: `;;access` + Tab for a formal Ukrainian customer inserts the formal
+/// Ukrainian variant, as the picker ranks them, not the first (English) one; English
+/// only when there is none in their language.
+#[test]
+fn shortcut_tab_picks_the_customers_language_and_formality() {
+    let fx = fixture();
+    let conn = rusqlite::Connection::open(&fx.path).unwrap();
+    for (id, slug, lang, formality, body) in [
+        (
+            10,
+            "access-en",
+            "en",
+            "formal",
+            "Hello, your access is restored.",
+        ),
+        (
+            11,
+            "access-uk-ty",
+            "uk",
+            "informal",
+            "Привіт! Доступ тобі повернули.",
+        ),
+        (
+            12,
+            "access-uk",
+            "uk",
+            "formal",
+            "Добрий день! Доступ вам відновлено.",
+        ),
+        (13, "only-en", "en", "formal", "English only text."),
+    ] {
+        let shortcut = if slug == "only-en" { "only" } else { "access" };
+        conn.execute(
+            "INSERT INTO canned_responses(id, slug, title, language, formality, body, shortcut, created_at, updated_at)
+             VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, 0, 0)",
+            rusqlite::params![id, slug, lang, formality, body, shortcut],
+        )
+        .unwrap();
+    }
+    conn.execute(
+        "UPDATE customers SET language = 'uk', formality = 'formal'",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let mut app = app_at(&fx, 120, 40);
+    press(&mut app, "r");
+    type_text(&mut app, ";;access");
+    press(&mut app, "Tab");
+    let text = app.composer.text();
+    assert!(text.contains("Доступ вам відновлено"), "{text}");
+    assert!(!text.contains("access is restored"), "{text}");
+    type_text(&mut app, "\n;;only");
+    press(&mut app, "Tab");
+    let text = app.composer.text();
+    assert!(
+        text.contains("English only text."),
+        "the English fallback: {text}"
+    );
+}
+
+/// H13 item 3: a placeholder firstline fills itself (`[agent.name]`) is filled on
+/// insert when the value is known; when it is not, it stays visible but the cursor
+/// goes to the first placeholder the user must fill, so typing never replaces it.
+#[test]
+fn canned_insert_puts_the_cursor_on_the_users_placeholder_not_agent_name() {
+    let fx = fixture();
+    let mut store = Store::open(&fx.path).unwrap();
+    for (slug, title, body) in [
+        (
+            "sig-amount",
+            "Signed amount",
+            "{{ agent.name }} here. We refunded {{ order.amount }} today.",
+        ),
+        (
+            "sig-only",
+            "Signed only",
+            "Thanks for waiting, {{ agent.name }}.",
+        ),
+    ] {
+        store
+            .canned_add(&firstline::model::NewCanned {
+                slug: slug.into(),
+                title: title.into(),
+                shortcut: None,
+                language: firstline::model::Language::En,
+                formality: firstline::model::Formality::Unknown,
+                tags: vec![],
+                keywords: vec![],
+                body: body.into(),
+            })
+            .unwrap();
+    }
+    drop(store);
+    let unnamed = |fx: &Fixture| {
+        let mut config = Config::default();
+        config.agent.email = "olena@shop.example".into();
+        let mut app = App::new(Store::open(&fx.path).unwrap(), config).unwrap();
+        app.clock = Some(now());
+        app.size = (120, 40);
+        app.reload().unwrap();
+        app
+    };
+
+    // Unknown name, a placeholder of the user's after it: typing fills the user's.
+    let mut app = unnamed(&fx);
+    press(&mut app, "Enter c");
+    type_text(&mut app, "signed amount");
+    press(&mut app, "Enter");
+    type_text(&mut app, "42 EUR");
+    let text = app.composer.text();
+    assert!(text.contains("[agent.name] here."), "{text}");
+    assert!(text.contains("We refunded 42 EUR today."), "{text}");
+
+    // Unknown name and nothing else to fill: typing does not replace it.
+    let mut app = unnamed(&fx);
+    press(&mut app, "Enter c");
+    type_text(&mut app, "signed only");
+    press(&mut app, "Enter");
+    type_text(&mut app, "Hello");
+    let text = app.composer.text();
+    assert!(text.contains("[agent.name]"), "{text}");
+    assert!(text.contains("Hello"), "{text}");
+
+    // Known name: filled on insert.
+    let mut app = app_at(&fx, 120, 40);
+    press(&mut app, "Enter c");
+    type_text(&mut app, "signed only");
+    press(&mut app, "Enter");
+    let text = app.composer.text();
+    assert!(text.contains("Thanks for waiting, Olena Test."), "{text}");
 }

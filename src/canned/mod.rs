@@ -25,7 +25,8 @@ pub use library::{
     was_edited, ImportReport, LibraryFile,
 };
 pub use pick::{
-    expand_shortcut, expand_shortcut_for, rank_for, rank_indexed, RankIndex, SHORTCUT_PREFIX,
+    expand_shortcut, expand_shortcut_for, rank_for, rank_indexed, shortcut_before_cursor,
+    RankIndex, SHORTCUT_PREFIX,
 };
 pub use render::{check, render_checked, vocative};
 pub use starter::{ensure_starter, starter_items};
@@ -44,6 +45,31 @@ pub struct RenderContext<'a> {
 pub struct Rendered {
     pub text: String,
     pub unfilled: Vec<Range<usize>>,
+}
+
+impl Rendered {
+    /// The first unfilled placeholder the user must type themselves. One firstline
+    /// fills from what it knows (`[agent.name]`, `[customer.first_name]`, the
+    /// greeting, the ticket) stays visible and still holds the send, but the cursor is
+    /// not put on it: the agent's first sentence must not replace it.
+    pub fn first_to_type(&self) -> Option<Range<usize>> {
+        self.unfilled
+            .iter()
+            .find(|r| {
+                let name = self.text.get((*r).clone()).unwrap_or_default();
+                !filled_by_firstline(name.trim_matches(['[', ']']))
+            })
+            .cloned()
+    }
+}
+
+/// Placeholders whose value comes from config or the ticket, never from typing here.
+fn filled_by_firstline(name: &str) -> bool {
+    let root = name.split(['.', '|', ' ']).next().unwrap_or(name);
+    matches!(
+        root,
+        "agent" | "customer" | "ticket" | "now" | "language" | "formality" | "greeting"
+    )
 }
 
 /// What can go wrong with a canned response, said so the user knows what to fix.
@@ -82,4 +108,24 @@ pub fn render(body: &str, ctx: &RenderContext) -> Rendered {
 /// empty query lists everything, most used first.
 pub fn rank(items: &[CannedResponse], query: &str, language: Language) -> Vec<usize> {
     rank_for(items, query, language, crate::model::Formality::Unknown)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_to_type_skips_placeholders_firstline_fills_itself() {
+        let text = "[agent.name] and [customer.first_name] owe [order.amount]".to_string();
+        let rendered = Rendered {
+            unfilled: vec![0..12, 17..38, 44..58],
+            text,
+        };
+        assert_eq!(rendered.first_to_type(), Some(44..58));
+        let only_ours = Rendered {
+            text: "[agent.name]".into(),
+            unfilled: std::iter::once(0..12).collect(),
+        };
+        assert_eq!(only_ours.first_to_type(), None);
+    }
 }

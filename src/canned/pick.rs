@@ -132,7 +132,7 @@ pub fn rank_indexed(
     scored.sort_by_cached_key(|&(i, s)| {
         let item = &items[i];
         (
-            language != Language::Other && item.language != language,
+            language_rank(item.language, language),
             Reverse(s),
             item.kind() != CannedKind::Reply,
             formality_rank(item.formality, wanted),
@@ -141,6 +141,20 @@ pub fn rank_indexed(
         )
     });
     scored.into_iter().map(|(i, _)| i).collect()
+}
+
+/// 0 for a reply in the customer's language, 1 for English (the fallback when there
+/// is none in theirs), 2 for any other; all 0 when the customer's language is unknown.
+/// The picker and `;;shortcut` expansion both order by it, so Tab inserts what the
+/// picker would put first.
+fn language_rank(item: Language, customer: Language) -> u8 {
+    if customer == Language::Other || item == customer {
+        0
+    } else if item == Language::En {
+        1
+    } else {
+        2
+    }
 }
 
 /// Replies to a customer whose register we do not know yet are formal: "Ви" to
@@ -197,7 +211,12 @@ pub fn expand_shortcut_for(
                 .as_deref()
                 .is_some_and(|s| same_shortcut(s, name))
         })
-        .min_by_key(|c| (c.language != language, formality_rank(c.formality, wanted)))?;
+        .min_by_key(|c| {
+            (
+                language_rank(c.language, language),
+                formality_rank(c.formality, wanted),
+            )
+        })?;
     Some((range, item.clone()))
 }
 
@@ -208,7 +227,7 @@ fn same_shortcut(a: &str, b: &str) -> bool {
 
 /// `Thanks! ;;refund` → (range of `;;refund`, "refund"). The shortcut must start the
 /// text or follow whitespace, so `a;;b` inside a URL or code is left alone.
-fn shortcut_before_cursor(text: &str) -> Option<(Range<usize>, &str)> {
+pub fn shortcut_before_cursor(text: &str) -> Option<(Range<usize>, &str)> {
     let start = text.rfind(SHORTCUT_PREFIX)?;
     let name = &text[start + SHORTCUT_PREFIX.len()..];
     let valid = !name.is_empty()

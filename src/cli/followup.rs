@@ -69,8 +69,11 @@ pub fn run(ctx: &Context, args: FollowupArgs) -> Result<ExitCode> {
     if let Some(ticket) = args.add {
         let text = args.due.as_deref().unwrap_or_default();
         let due = sla::parse_snooze(text, Utc::now(), config).ok_or_else(|| {
-            user_error(format!(
-                "cannot read the time '{text}'; try tomorrow, 'fri 10:00', 3h or 2026-12-01"
+            user_error(sla::unreadable_time(
+                text,
+                Utc::now(),
+                config,
+                "tomorrow, 'fri 10:00', 3h or 2026-12-01",
             ))
         })?;
         let id = store.create_followup(&NewFollowup {

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::{print_json, user_error, Context};
-use crate::display::sanitize_line;
+use crate::display::{count, sanitize_line};
 use crate::mail::paste::{parse_transcript, PasteOptions};
 use crate::mail::{Format, ImportOptions, ImportReport, ProgressEvent};
 use crate::model::{parse_address, Channel, NewCustomer, TicketId};
@@ -185,11 +185,15 @@ fn watch(
             return;
         }
         println!(
-            "{} imported {} messages ({} new tickets, {} duplicates, {} failed)",
+            "{} imported {} ({}, {}, {} failed)",
             chrono::Local::now().format("%H:%M:%S"),
-            report.added,
-            report.new_tickets,
-            report.duplicate_message_ids + report.duplicate_content,
+            count(report.added, "message", "messages"),
+            count(report.new_tickets, "new ticket", "new tickets"),
+            count(
+                report.duplicate_message_ids + report.duplicate_content,
+                "duplicate",
+                "duplicates"
+            ),
             report.failures.len()
         );
         for f in &report.failures {
@@ -402,9 +406,9 @@ fn print_report(report: &ImportReport, json: bool) -> Result<()> {
     };
     writeln!(
         out,
-        "{verb} {} messages into {} new tickets ({} read in {:.1}s, {:.0} messages/s){}",
-        report.added,
-        report.new_tickets,
+        "{verb} {} into {} ({} read in {:.1}s, {:.0} messages/s){}",
+        count(report.added, "message", "messages"),
+        count(report.new_tickets, "new ticket", "new tickets"),
         report.messages(),
         report.seconds,
         report.messages_per_second,

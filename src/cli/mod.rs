@@ -288,7 +288,10 @@ fn report(err: &anyhow::Error) -> ExitCode {
         || err
             .downcast_ref::<StoreError>()
             .is_some_and(StoreError::is_user_error)
-        || err.downcast_ref::<crate::model::ParseEnumError>().is_some();
+        || err.downcast_ref::<crate::model::ParseEnumError>().is_some()
+        || err
+            .downcast_ref::<crate::mail::MailError>()
+            .is_some_and(|e| matches!(e, crate::mail::MailError::NoSender));
     let mut stderr = std::io::stderr().lock();
     let _ = write!(stderr, "firstline: {err}");
     for cause in err.chain().skip(1) {

@@ -61,6 +61,7 @@ pub enum OutboxAction {
 pub fn send(ctx: &Context, args: SendArgs) -> Result<ExitCode> {
     let mut store = ctx.open_store(true)?;
     store.ticket(args.id)?;
+    require_sender(ctx)?;
     let report = crate::mail::deliver_now(&mut store, &ctx.config, ClaimScope::Ticket(args.id))?;
     if report.sent.is_empty() && report.failed.is_empty() && report.saved.is_empty() {
         let saved = store
@@ -135,6 +136,7 @@ pub fn run(ctx: &Context, args: OutboxArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         OutboxAction::Flush => {
+            require_sender(ctx)?;
             let report = crate::mail::deliver_now(&mut store, &ctx.config, ClaimScope::AllQueued)?;
             print_delivery(&report, args.json)
         }
@@ -171,6 +173,7 @@ fn resolve(
         )));
     }
     if resend {
+        require_sender(ctx)?;
         let report = crate::mail::deliver_now(store, &ctx.config, ClaimScope::Due(Utc::now()))?;
         return print_delivery(&report, json);
     }
@@ -180,6 +183,15 @@ fn resolve(
         println!("reply {message} recorded as sent; it will not be sent again");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Mail goes out only from an address the customer can answer; a reply queued before
+/// one was configured must not leave as `someone@localhost`.
+fn require_sender(ctx: &Context) -> Result<()> {
+    match ctx.config.sender_address() {
+        Some(_) => Ok(()),
+        None => Err(crate::mail::MailError::NoSender.into()),
+    }
 }
 
 fn print_delivery(report: &DeliveryReport, json: bool) -> Result<ExitCode> {

@@ -95,7 +95,7 @@ pub fn render(ctx: &Context, d: &TicketDetail, merged: Vec<(Option<TicketId>, Ev
     let t = &d.ticket;
     let mut totals: std::collections::BTreeMap<&'static str, usize> = Default::default();
     let mut ours: Vec<String> = ctx.config.mail.addresses.clone();
-    ours.push(ctx.config.agent.email.clone());
+    ours.extend(ctx.config.sender_address());
     let phones: Vec<String> = d.customer.phone.iter().cloned().collect();
     let mut clean = |text: &str| {
         let r = redact(&sanitize(text));

@@ -30,7 +30,8 @@ pub struct SearchArgs {
     /// Words, "phrases", prefix*, -exclude, OR, and from: status: tag: channel: priority: subject: before: after:
     #[arg(required = true, num_args = 1..)]
     pub query: Vec<String>,
-    #[arg(long, default_value_t = 50)]
+    /// Show at most this many tickets (1 or more).
+    #[arg(long, default_value_t = 50, value_parser = super::tickets::parse_limit)]
     pub limit: usize,
     #[arg(long)]
     pub json: bool,

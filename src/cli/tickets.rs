@@ -64,7 +64,8 @@ pub struct ListArgs {
     pub overdue: bool,
     #[arg(long, value_enum, default_value = "due")]
     pub sort: SortArg,
-    #[arg(long)]
+    /// Show at most this many tickets (1 or more; leave it out for all).
+    #[arg(long, value_parser = parse_limit)]
     pub limit: Option<usize>,
     #[arg(long)]
     pub json: bool,
@@ -471,14 +472,27 @@ pub fn escalate(ctx: &Context, args: EscalateArgs) -> Result<()> {
     Ok(())
 }
 
+/// `--limit`: a count of 1 or more. `0` is refused rather than printing nothing
+/// with success, which reads as "no tickets" to a script.
+pub(crate) fn parse_limit(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("must be 1 or more (leave --limit out for no limit)".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("'{text}' is not a number of tickets")),
+    }
+}
+
 /// Snoozes until a time.
 pub fn snooze(ctx: &Context, args: SnoozeArgs) -> Result<()> {
     let until: Option<DateTime<Utc>> = match (&args.until, args.clear) {
         (_, true) => None,
         (Some(text), false) => Some(
             crate::sla::parse_snooze(text, Utc::now(), &ctx.config.sla).ok_or_else(|| {
-                user_error(format!(
-                    "cannot read the time '{text}'; try tomorrow, 'tomorrow 9:00', 3h, 2026-12-01"
+                user_error(crate::sla::unreadable_time(
+                    text,
+                    Utc::now(),
+                    &ctx.config.sla,
+                    "tomorrow, 'tomorrow 9:00', 3h, 2026-12-01",
                 ))
             })?,
         ),

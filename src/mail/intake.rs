@@ -213,7 +213,7 @@ impl<'a> Run<'a> {
             .iter()
             .map(|a| a.trim().to_lowercase())
             .collect();
-        ours.insert(config.agent.email.trim().to_lowercase());
+        ours.extend(config.sender_address().map(|a| a.to_lowercase()));
         let mut me: Vec<String> = options.me.iter().map(|m| m.trim().to_lowercase()).collect();
         if !config.agent.name.trim().is_empty() {
             me.push(config.agent.name.trim().to_lowercase());

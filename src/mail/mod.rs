@@ -58,6 +58,9 @@ pub enum MailError {
     /// The reply cannot be addressed: the customer has no e-mail address we know.
     #[error("ticket {0} has no customer e-mail address to reply to; reply in the customer's channel instead")]
     NoRecipient(crate::model::TicketId),
+    /// Neither `[agent] email` nor `[mail] addresses` is set: there is no honest From.
+    #[error("no address to send replies from; set `email` under [agent] (or `addresses` under [mail]) in config.toml")]
+    NoSender,
     /// Building the RFC 5322 message failed.
     #[error("could not build the reply: {0}")]
     Build(String),

@@ -93,6 +93,7 @@ pub fn build_reply(
         .and_then(|h| h.reply_to.clone().or_else(|| h.from.clone().map(|f| f.1)))
         .or_else(|| customer.emails.first().cloned())
         .ok_or(MailError::NoRecipient(ticket))?;
+    let from_address = config.sender_address().ok_or(MailError::NoSender)?;
 
     let mut references: Vec<String> = Vec::new();
     if let Some(p) = parent {
@@ -120,14 +121,11 @@ pub fn build_reply(
     let in_reply_to = parent.and_then(|p| p.message_id.clone());
     let subject = reply_subject(&t.subject);
     let text = with_signature(body, &config.agent.signature);
-    let message_id = new_message_id(&config.agent.email, ticket, now);
+    let message_id = new_message_id(&from_address, ticket, now);
     let from_name = config.agent.display_name();
 
     let mut builder = MessageBuilder::new()
-        .from(Address::new_address(
-            Some(from_name.clone()),
-            config.agent.email.clone(),
-        ))
+        .from(Address::new_address(Some(from_name.clone()), from_address))
         .to(Address::new_address(
             (!customer.name.trim().is_empty() && !customer.name.contains('@'))
                 .then(|| customer.name.clone()),

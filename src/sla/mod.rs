@@ -173,6 +173,25 @@ pub fn parse_snooze(text: &str, now: DateTime<Utc>, config: &SlaConfig) -> Optio
     (at > now).then_some(at)
 }
 
+/// Why [`parse_snooze`] gave nothing for `text`, as one line: a time it reads but that
+/// has already passed says so (the user typed a real date, "try 2026-12-01" would be
+/// no help); anything else is unreadable, with `examples` of what works.
+pub fn unreadable_time(
+    text: &str,
+    now: DateTime<Utc>,
+    config: &SlaConfig,
+    examples: &str,
+) -> String {
+    let shown = crate::display::sanitize_line(text.trim());
+    match parse_snooze(text, DateTime::<Utc>::UNIX_EPOCH, config) {
+        Some(at) if at <= now => format!(
+            "'{shown}' is in the past ({}); pick a later time",
+            at.with_timezone(&timezone(config)).format("%Y-%m-%d %H:%M")
+        ),
+        _ => format!("cannot read '{shown}' as a time; try {examples}"),
+    }
+}
+
 fn parse_span(word: &str) -> Option<Duration> {
     let split = word.find(|c: char| !c.is_ascii_digit())?;
     let (num, unit) = word.split_at(split);
@@ -192,6 +211,18 @@ mod tests {
 
     fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+    }
+
+    #[test]
+    fn a_past_snooze_time_is_named_past_not_unreadable() {
+        let cfg = SlaConfig::default();
+        let now = at(2026, 12, 3, 14, 0);
+        let past = unreadable_time("2026-12-01", now, &cfg, "3h");
+        assert!(past.contains("in the past"), "{past}");
+        let today = unreadable_time("today 9:00", now, &cfg, "3h");
+        assert!(today.contains("in the past"), "{today}");
+        let junk = unreadable_time("someday", now, &cfg, "3h");
+        assert_eq!(junk, "cannot read 'someday' as a time; try 3h");
     }
 
     #[test]

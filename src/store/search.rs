@@ -201,6 +201,11 @@ impl SearchQuery {
                         q.order = SearchOrder::Newest;
                         continue;
                     }
+                    "sort" | "order" => {
+                        return Err(StoreError::Invalid(format!(
+                            "cannot read sort '{value}' in the search; use sort:newest or sort:relevance"
+                        )));
+                    }
                     "after" | "since" => {
                         q.after = Some(parse_when(&value, now, tz).ok_or_else(|| bad("date"))?);
                         continue;

@@ -533,6 +533,7 @@ fn update_popup(app: &mut App, action: Action) -> Step {
                     PromptKind::SaveAttachments => app.save_attachments(&input)?,
                     PromptKind::Followup => app.add_followup(&input)?,
                     PromptKind::AgentName => app.set_agent_name(&input)?,
+                    PromptKind::AgentEmail => app.set_agent_email(&input)?,
                 };
                 if !done {
                     app.popup = Some(Popup::Prompt { kind, input });

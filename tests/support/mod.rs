@@ -238,7 +238,11 @@ pub fn temp_paths() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBu
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("queue.db");
     let config = dir.path().join("config.toml");
-    std::fs::write(&config, "[agent]\nname = \"Olena Test\"\n").unwrap();
+    std::fs::write(
+        &config,
+        "[agent]\nname = \"Olena Test\"\nemail = \"olena@shop.example\"\n",
+    )
+    .unwrap();
     (dir, db, config)
 }
 

@@ -215,9 +215,11 @@ impl App {
     /// Snoozes the targets until the time typed; an unreadable time keeps the prompt.
     pub fn snooze(&mut self, text: &str) -> Result<bool, StoreError> {
         let Some(until) = crate::sla::parse_snooze(text, self.now(), &self.config.sla) else {
-            self.error(format!(
-                "cannot read '{}' as a time; try tomorrow 9:00, 3h, monday, 2026-12-01",
-                crate::display::sanitize_line(text)
+            self.error(crate::sla::unreadable_time(
+                text,
+                self.now(),
+                &self.config.sla,
+                "tomorrow 9:00, 3h, monday, 2026-12-01",
             ));
             return Ok(false);
         };

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::canned::{self, RenderContext};
-use crate::model::{CannedResponse, Direction, NewMessage};
+use crate::model::{CannedResponse, Direction, Formality, Language, NewMessage};
 use crate::store::StoreError;
 use crate::tone::{Commandment, ToneContext};
 use ratatui_textarea::CursorMove;
@@ -80,29 +80,27 @@ impl App {
             .cloned()
             .unwrap_or_default();
         let before: String = line.chars().take(col).collect();
-        let Some(start) = before.rfind(";;") else {
+        let Some((_, name)) = canned::shortcut_before_cursor(&before) else {
             return Ok(false);
         };
-        let name = &before[start + 2..];
-        if name.is_empty() || name.contains(char::is_whitespace) {
-            return Ok(false);
-        }
+        let (language, formality) = self
+            .open
+            .as_ref()
+            .map_or((Language::Other, Formality::Unknown), |o| {
+                (o.detail.customer.language, o.detail.customer.formality)
+            });
         let items = self.store.canned_list()?;
-        let Some(item) = items.iter().find(|c| {
-            c.shortcut
-                .as_deref()
-                .is_some_and(|s| s.trim_start_matches(";;") == name)
-        }) else {
+        let Some((range, item)) = canned::expand_shortcut_for(&before, &items, language, formality)
+        else {
             self.error(format!(
                 "no canned response has the shortcut ;;{}",
                 crate::display::sanitize_line(name)
             ));
             return Ok(true);
         };
-        for _ in 0..name.chars().count() + 2 {
+        for _ in 0..before[range].chars().count() {
             self.composer.textarea.delete_char();
         }
-        let item = item.clone();
         self.insert_canned(&item)?;
         Ok(true)
     }
@@ -323,6 +321,15 @@ impl App {
                     self.info("who signs your replies? type your name once; Enter saves it");
                     return Ok(());
                 }
+                if self.config.sender_address().is_none() {
+                    // Never a made-up user@localhost the customer cannot answer.
+                    self.popup = Some(Popup::Prompt {
+                        kind: PromptKind::AgentEmail,
+                        input: String::new(),
+                    });
+                    self.info("which address do replies come from? type it once; Enter saves it");
+                    return Ok(());
+                }
                 let added = self.added_since_composer_opened(id)?;
                 if !added.is_empty() {
                     // Shown above the composer now, so the user reads them first.
@@ -465,6 +472,35 @@ impl App {
         if let Some(why) = saved {
             self.error(format!(
                 "replies are signed {name} for now; not saved ({why}): add [agent] name to config.toml"
+            ));
+        }
+        Ok(true)
+    }
+
+    /// The answer to the From-address prompt: kept in config.toml, then the send goes on.
+    pub fn set_agent_email(&mut self, input: &str) -> Result<bool, StoreError> {
+        let email = crate::display::sanitize_line(input.trim())
+            .trim()
+            .to_string();
+        let plausible = email
+            .split_once('@')
+            .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'))
+            && !email.contains(char::is_whitespace);
+        if !plausible {
+            self.error("type the address customers write to, e.g. help@yourshop.com");
+            return Ok(false);
+        }
+        self.config.agent.email = email.clone();
+        let saved = match &self.config.path {
+            Some(path) => crate::config::save_agent_email(path, &email)
+                .map(|()| None)
+                .unwrap_or_else(Some),
+            None => Some("no settings file".to_string()),
+        };
+        self.send(false)?;
+        if let Some(why) = saved {
+            self.error(format!(
+                "replies come from {email} for now; not saved ({why}): add [agent] email to config.toml"
             ));
         }
         Ok(true)
@@ -733,7 +769,7 @@ impl App {
     }
 
     /// Inserts the chosen canned response at the cursor and selects the first
-    /// placeholder it could not fill.
+    /// placeholder the user must fill (see [`canned::Rendered::first_to_type`]).
     pub fn insert_canned(&mut self, item: &CannedResponse) -> Result<(), StoreError> {
         if self.composer.mode == ComposeMode::Note && !self.composer.is_empty() {
             self.error("a note is open; canned responses go into replies");
@@ -757,7 +793,7 @@ impl App {
             .iter()
             .filter_map(|r| rendered.text.get(r.clone()).map(str::to_string))
             .collect();
-        if let Some(first) = rendered.unfilled.first() {
+        if let Some(first) = rendered.first_to_type().as_ref() {
             let prefix = rendered.text.get(..first.start).unwrap_or_default();
             let lines = prefix.matches('\n').count();
             let last = prefix

@@ -285,9 +285,10 @@ mod tests {
                 )
                 .unwrap();
         }
-        // A named agent: the first send without a name asks for one instead of sending.
+        // A named agent with an address: the first send without either asks instead.
         let mut config = Config::default();
         config.agent.name = "Olena Test".into();
+        config.agent.email = "olena@shop.example".into();
         let mut app = App::new(store, config).unwrap();
         app.clock = Some(now());
         app.set_view(crate::store::View::All).unwrap();

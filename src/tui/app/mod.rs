@@ -72,6 +72,8 @@ pub enum PromptKind {
     Followup,
     /// The name replies are signed with, asked once on the first send without one.
     AgentName,
+    /// The address replies go out from, asked once when config names none.
+    AgentEmail,
 }
 
 impl PromptKind {
@@ -86,6 +88,7 @@ impl PromptKind {
             PromptKind::SaveAttachments => "Save attachments into folder",
             PromptKind::Followup => "Follow up when? (3h, tomorrow 10:00, fri) and a note",
             PromptKind::AgentName => "Your name, as customers will see it (saved to config.toml)",
+            PromptKind::AgentEmail => "Address replies come from (saved to config.toml)",
         }
     }
 }

@@ -61,6 +61,7 @@ pub fn draw_prompt(frame: &mut Frame, app: &App, kind: PromptKind, input: &str) 
         PromptKind::SaveAttachments => "existing files are kept; copies get (2), (3)…",
         PromptKind::Followup => "e.g. tomorrow 10:00 check the refund went through",
         PromptKind::AgentName => "e.g. Olena Kovalenko — never \"agent\"",
+        PromptKind::AgentEmail => "e.g. help@yourshop.com — the address customers answer",
     };
     let lines = vec![
         Line::from(vec![
