@@ -293,7 +293,7 @@ fn one_mail_ticket(db: &Path, config: &Path) -> i64 {
     use firstline::model::{Channel, NewCustomer, NewMessage, NewTicket};
     std::fs::write(
         config,
-        "[agent]\nname = \"Olena Test\"\n[mail]\nundo_seconds = 600\n",
+        "[agent]\nname = \"Olena Test\"\nemail = \"help@shop.example\"\n[mail]\nundo_seconds = 600\n",
     )
     .unwrap();
     let mut store = Store::open(db).unwrap();
