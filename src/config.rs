@@ -102,6 +102,63 @@ pub struct MailConfig {
     pub attachment_limit_mb: u64,
     /// Maildirs the console imports on start and then watches for new mail.
     pub watch: Vec<PathBuf>,
+    /// Live mailboxes (`[[mail.accounts]]`) that `firstline fetch` and the console
+    /// read over IMAP. Checked by `mail::imap::check_accounts`.
+    pub accounts: Vec<MailAccount>,
+}
+
+/// One IMAP mailbox, as the user writes it. Holds where the password comes from,
+/// never the password itself, so printing a config can never leak one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailAccount {
+    /// The account's short name in messages and the status bar (`shop`).
+    pub name: String,
+    /// `host:port`: 993 is TLS, any other port STARTTLS (plain text only to
+    /// 127.0.0.1 / ::1 / localhost when the server offers no STARTTLS).
+    pub imap: String,
+    /// `tls`, `starttls` or `plain` to override what the port implies.
+    pub security: Option<String>,
+    pub user: String,
+    /// Environment variable holding the password.
+    pub password_env: Option<String>,
+    /// Command printing the password on its first line (`pass show shop/imap`).
+    pub password_command: Option<String>,
+    /// Command printing an OAuth2 access token for XOAUTH2 (Gmail, Microsoft 365).
+    pub oauth2_token_command: Option<String>,
+    /// Folders whose new mail becomes tickets.
+    pub folders: Vec<String>,
+    /// The user's own sent mail: replies written elsewhere thread into tickets.
+    pub sent_folder: Option<String>,
+    /// `keep`, `seen` or `move:Folder`, done on the server after the local commit.
+    pub after_fetch: String,
+    /// How far back the first sync reaches: `90d`, `2w`, `2026-01-01` or `all`.
+    pub since: String,
+    /// A private CA (PEM) trusted on top of the public authorities; relative to the
+    /// settings file.
+    pub ca_file: Option<PathBuf>,
+    /// Append replies sent from firstline to `sent_folder`.
+    pub append_sent: bool,
+}
+
+impl Default for MailAccount {
+    fn default() -> Self {
+        MailAccount {
+            name: String::new(),
+            imap: String::new(),
+            security: None,
+            user: String::new(),
+            password_env: None,
+            password_command: None,
+            oauth2_token_command: None,
+            folders: vec!["INBOX".into()],
+            sent_folder: None,
+            after_fetch: "keep".into(),
+            since: "90d".into(),
+            ca_file: None,
+            append_sent: false,
+        }
+    }
 }
 
 impl Default for MailConfig {
@@ -116,6 +173,7 @@ impl Default for MailConfig {
             outbox_dir: None,
             attachment_limit_mb: 25,
             watch: Vec::new(),
+            accounts: Vec::new(),
         }
     }
 }
@@ -435,6 +493,16 @@ fn key_at(text: &str, at: usize) -> Option<String> {
                         return Some(found);
                     }
                 }
+                // `[[mail.accounts]]`: `mail.accounts[1].since`.
+                toml::de::DeValue::Array(items) if items.iter().any(|i| i.get_ref().is_table()) => {
+                    for (i, item) in items.iter().enumerate() {
+                        if let Some(inner) = item.get_ref().as_table() {
+                            if let Some(found) = walk(inner, &format!("{path}[{i}]"), at) {
+                                return Some(found);
+                            }
+                        }
+                    }
+                }
                 _ if value.span().contains(&at) => return Some(path),
                 _ => {}
             }
@@ -446,15 +514,27 @@ fn key_at(text: &str, at: usize) -> Option<String> {
 }
 
 /// The line a dotted key is written on; `None` when the file does not set it (the
-/// default is what was wrong, or the key is only implied).
+/// default is what was wrong, or the key is only implied). A number picks an entry of
+/// an array of tables: `mail.accounts.1.imap` is the second `[[mail.accounts]]`'s key,
+/// and `mail.accounts.1` its header.
 fn line_of_key(text: &str, dotted: &str) -> Option<usize> {
     let doc = toml::de::DeTable::parse(text).ok()?;
     let mut table = doc.get_ref();
     let mut parts = dotted.split('.').peekable();
     while let Some(part) = parts.next() {
         let (key, value) = table.iter().find(|(k, _)| k.get_ref() == part)?;
+        let mut value = value;
+        let mut at = key.span().start;
+        if let (Some(index), Some(array)) = (
+            parts.peek().and_then(|p| p.parse::<usize>().ok()),
+            value.get_ref().as_array(),
+        ) {
+            parts.next();
+            value = array.get(index)?;
+            at = value.span().start;
+        }
         if parts.peek().is_none() {
-            return Some(line_of(text, key.span().start));
+            return Some(line_of(text, at));
         }
         table = value.get_ref().as_table()?;
     }

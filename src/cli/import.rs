@@ -115,6 +115,7 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
             bar.set_message(format!("{} {}", format.as_str(), path.display()))
         }
         ProgressEvent::Items(n) => bar.set_position(n as u64),
+        ProgressEvent::Committed(_) => {}
     };
     let report = crate::mail::import_paths(
         &mut store,

@@ -212,6 +212,13 @@ fn print_delivery(report: &DeliveryReport, json: bool) -> Result<ExitCode> {
         for (id, err) in &report.failed {
             writeln!(out, "reply {id} not sent: {}", sanitize_line(err))?;
         }
+        for (id, err) in &report.not_copied {
+            writeln!(
+                out,
+                "reply {id} sent, not copied to Sent: {}",
+                sanitize_line(err)
+            )?;
+        }
         if report.sent.is_empty() && report.failed.is_empty() && report.saved.is_empty() {
             writeln!(out, "nothing to deliver")?;
         }

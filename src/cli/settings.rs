@@ -39,6 +39,7 @@ pub fn check(config: &Config) -> Vec<Invalid> {
         found.push(keymap_problem(e));
     }
     found.extend(check_theme(config.ui.theme.as_deref()));
+    found.extend(crate::mail::imap::check_accounts(&config.mail));
     let sla = &config.sla;
     check_minutes(
         "sla.first_response_minutes",

@@ -147,6 +147,10 @@ pub struct DeliveryReport {
     pub failed: Vec<(MessageId, String)>,
     /// (message, `.eml` path): written for the user to send, not delivered.
     pub saved: Vec<(MessageId, String)>,
+    /// (message, why): delivered, but the copy into the IMAP Sent folder
+    /// (`append_sent`) failed. The reply counts as sent all the same.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_copied: Vec<(MessageId, String)>,
 }
 
 /// Delivers every queued reply whose undo window (or retry delay) is over by `now`.
@@ -193,7 +197,19 @@ pub fn deliver_until_stopped(
             continue; // undone or taken by another process meanwhile
         };
         match &transport {
-            Ok(t) => deliver_one(store, t, c, &mut report)?,
+            Ok(t) => {
+                let raw = c.raw.clone();
+                let message = c.message;
+                let sent_before = report.sent.len();
+                deliver_one(store, t, c, &mut report)?;
+                // Only after the transport took it (and it is marked sent): the copy
+                // in the Sent folder is for the user's other mail apps.
+                if report.sent.len() > sent_before {
+                    if let Err(why) = super::imap::append_sent(config, &raw) {
+                        report.not_copied.push((message, why));
+                    }
+                }
+            }
             Err(e) => {
                 // Nowhere to send: the reply waits, with the reason on it.
                 let retry = Utc::now() + Duration::seconds(60);

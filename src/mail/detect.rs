@@ -16,6 +16,8 @@ pub enum Format {
     Whatsapp,
     Csv,
     Paste,
+    /// A live mailbox read by `firstline fetch` (never a `--format`).
+    Imap,
 }
 
 impl Format {
@@ -29,6 +31,7 @@ impl Format {
             Format::Whatsapp => "whatsapp",
             Format::Csv => "csv",
             Format::Paste => "paste",
+            Format::Imap => "imap",
         }
     }
 }
@@ -160,6 +163,10 @@ fn visit(
         Ok(Format::Paste) => skipped.push(Skipped {
             path: path.into(),
             reason: "use --paste to import a transcript from stdin".into(),
+        }),
+        Ok(Format::Imap) => skipped.push(Skipped {
+            path: path.into(),
+            reason: "a mailbox is read with `firstline fetch`, not imported from a file".into(),
         }),
         Err(reason) => skipped.push(Skipped {
             path: path.into(),

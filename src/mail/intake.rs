@@ -118,6 +118,10 @@ pub enum ProgressEvent {
     Source { path: PathBuf, format: Format },
     /// Items read so far in the whole import.
     Items(usize),
+    /// A batch was committed: this many items of the import are now safely stored
+    /// (with the source's position). Live fetches wait on this, and tests that cut a
+    /// connection mid-fetch decide when by it.
+    Committed(usize),
 }
 
 /// Imports every path. Per-message trouble lands in the report; only a store that
@@ -170,9 +174,61 @@ pub fn import_items(
         payload: Payload::Chat(Box::new(m)),
     });
     let outcome = run
-        .items(format, None, Box::new(items), &mut |_| {})
+        .items(
+            format,
+            None,
+            Position::default(),
+            Box::new(items),
+            &mut |_| {},
+        )
         .map(|_| ());
     run.finish(outcome)
+}
+
+/// An import fed by live sources (IMAP folders) instead of paths: the caller opens
+/// each source itself, hands its items over with the position to keep when none
+/// come, and may talk to the server between sources (after the commit). Threading,
+/// deduplication, attachments and batching are exactly those of `import`.
+pub(crate) struct Importer<'a> {
+    run: Run<'a>,
+}
+
+impl<'a> Importer<'a> {
+    pub(crate) fn new(
+        store: &'a mut Store,
+        config: &'a Config,
+        options: &'a ImportOptions,
+    ) -> Result<Importer<'a>, MailError> {
+        Ok(Importer {
+            run: Run::new(store, config, options)?,
+        })
+    }
+
+    /// Imports one source's items under `key`; every batch commits the position of
+    /// its last item, so what was committed survives an error that ends `items`.
+    pub(crate) fn source(
+        &mut self,
+        format: Format,
+        key: String,
+        start: Position,
+        items: Box<dyn Iterator<Item = Item> + Send + '_>,
+        progress: &mut dyn FnMut(ProgressEvent),
+    ) -> Result<(), MailError> {
+        self.run.report.formats.entry(format).or_default().sources += 1;
+        self.run
+            .items(format, Some(key), start, items, progress)
+            .map(|_| ())
+    }
+
+    /// The store, between sources (to read what was committed).
+    pub(crate) fn store(&mut self) -> &mut Store {
+        self.run.store
+    }
+
+    /// Ends the import (bulk mode off) and returns its report.
+    pub(crate) fn finish(self, outcome: Result<(), MailError>) -> Result<ImportReport, MailError> {
+        self.run.finish(outcome)
+    }
 }
 
 /// A batch is also committed once it holds this many bytes of mail, whatever
@@ -298,7 +354,13 @@ impl<'a> Run<'a> {
             }
         };
         let before = self.items_seen;
-        let go_on = self.items(source.format(), Some(key), items, progress)?;
+        let go_on = self.items(
+            source.format(),
+            Some(key),
+            Position::default(),
+            items,
+            progress,
+        )?;
         if go_on
             && resume.is_none()
             && self.items_seen == before
@@ -312,10 +374,13 @@ impl<'a> Run<'a> {
         Ok(go_on)
     }
 
+    /// Imports `items`; `start` is the position stored if the source yields nothing
+    /// (a live folder keeps its state even when no mail came).
     fn items(
         &mut self,
         format: Format,
         key: Option<String>,
+        start: Position,
         items: Box<dyn Iterator<Item = Item> + Send + '_>,
         progress: &mut dyn FnMut(ProgressEvent),
     ) -> Result<bool, MailError> {
@@ -337,7 +402,7 @@ impl<'a> Run<'a> {
                 }
                 drop(sender);
             });
-            let result = self.consume(format, key, received.iter(), &in_flight, progress);
+            let result = self.consume(format, key, start, received.iter(), &in_flight, progress);
             // Dropping the receiver lets the reader stop at its next item.
             drop(received);
             in_flight.close();
@@ -345,16 +410,18 @@ impl<'a> Run<'a> {
         })
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn consume(
         &mut self,
         format: Format,
         key: Option<String>,
+        start: Position,
         items: impl Iterator<Item = (Item, usize)>,
         in_flight: &InFlight,
         progress: &mut dyn FnMut(ProgressEvent),
     ) -> Result<bool, MailError> {
         let mut batch = Batch::default();
-        let mut last = Position::default();
+        let mut last = start;
         for (item, size) in items {
             in_flight.release(size);
             if self
@@ -382,11 +449,13 @@ impl<'a> Run<'a> {
             }
             if batch.items.len() >= self.options.batch_size.max(1) || batch.bytes >= BATCH_BYTES {
                 self.flush(format, &mut batch, key.as_deref(), &last)?;
+                progress(ProgressEvent::Committed(self.items_seen));
             }
         }
         last.complete = true;
         self.flush(format, &mut batch, key.as_deref(), &last)?;
         progress(ProgressEvent::Items(self.items_seen));
+        progress(ProgressEvent::Committed(self.items_seen));
         Ok(true)
     }
 

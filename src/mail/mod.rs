@@ -18,6 +18,7 @@ mod chat;
 mod deliver;
 mod detect;
 mod export;
+pub mod imap;
 mod intake;
 mod mbox;
 mod outbound;

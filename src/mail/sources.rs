@@ -25,6 +25,9 @@ pub(crate) struct Position {
     pub last: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next: Option<usize>,
+    /// An IMAP folder's sync state (UIDVALIDITY, last UID committed, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imap: Option<super::imap::FolderState>,
 }
 
 /// One thing read from a source.

@@ -218,6 +218,11 @@ impl Trust {
         Ok(Trust::from_roots(roots))
     }
 
+    /// The rustls settings for a client connection (the IMAP fetcher's too).
+    pub(crate) fn client_config(&self) -> Arc<rustls::ClientConfig> {
+        self.config.clone()
+    }
+
     fn from_roots(roots: rustls::RootCertStore) -> Trust {
         // ring is the provider lettre already compiles; naming it (rather than relying
         // on a process-wide default) keeps this independent of lettre's setup.
@@ -453,8 +458,9 @@ fn handshake_timed_out(timeout: Duration) -> String {
     )
 }
 
-/// "TLS: certificate expired" rather than `InvalidCertificate(Expired)`.
-fn tls_reason(error: &rustls::Error, host: &str) -> String {
+/// "TLS: certificate expired" rather than `InvalidCertificate(Expired)`. Shared with
+/// the IMAP fetcher, so a mailbox's certificate problem reads like a site's.
+pub(crate) fn tls_reason(error: &rustls::Error, host: &str) -> String {
     use rustls::{CertificateError as Cert, Error as Tls};
     let reason = match error {
         Tls::InvalidCertificate(cert) => match cert {
