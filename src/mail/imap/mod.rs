@@ -83,6 +83,8 @@ pub struct FetchOptions {
     pub retries: u32,
     /// The first wait before reconnecting; doubled each time.
     pub backoff: Duration,
+    /// Messages per FETCH command (also bounded by bytes).
+    pub chunk_messages: usize,
 }
 
 impl Default for FetchOptions {
@@ -91,6 +93,7 @@ impl Default for FetchOptions {
             import: ImportOptions::default(),
             retries: 3,
             backoff: Duration::from_secs(1),
+            chunk_messages: sync::CHUNK_MESSAGES,
         }
     }
 }
@@ -190,7 +193,14 @@ pub(crate) fn sync_account(
         .map(|f| (f.as_str(), Role::Incoming))
         .chain(account.sent_folder.as_deref().map(|f| (f, Role::Sent)));
     for (folder, role) in plan {
-        match sync::sync_folder(importer, conn, account, folder, role, cutoff, progress) {
+        let plan = sync::FolderPlan {
+            folder,
+            role,
+            cutoff,
+            chunk_messages: options.chunk_messages,
+        };
+        let synced = sync::sync_folder(importer, conn, account, &plan, progress);
+        match synced {
             Ok(report) => folders.push(report),
             Err(FetchError::Folder(why)) => problems.push(why),
             Err(e) => return Err(e),

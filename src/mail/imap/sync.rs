@@ -43,9 +43,10 @@ impl FolderState {
     }
 }
 
-/// Messages per FETCH, and bytes: small enough that a dropped connection loses
-/// little and memory stays bounded, big enough for few round trips.
-const CHUNK_MESSAGES: usize = 200;
+/// Messages per FETCH (the default of `FetchOptions::chunk_messages`), and bytes:
+/// small enough that a dropped connection loses little and memory stays bounded,
+/// big enough for few round trips.
+pub(crate) const CHUNK_MESSAGES: usize = 200;
 const CHUNK_BYTES: u64 = 8 * 1024 * 1024;
 
 /// What the folder is for.
@@ -57,16 +58,29 @@ pub(crate) enum Role {
     Sent,
 }
 
+/// One folder to sync and how.
+pub(crate) struct FolderPlan<'a> {
+    pub folder: &'a str,
+    pub role: Role,
+    /// The first sync's lower bound (`since`), read against the clock once per round.
+    pub cutoff: Option<DateTime<Utc>>,
+    pub chunk_messages: usize,
+}
+
 /// Syncs one folder on a logged-in connection.
 pub(crate) fn sync_folder(
     importer: &mut Importer<'_>,
     conn: &mut Connected,
     account: &Account,
-    folder: &str,
-    role: Role,
-    cutoff: Option<DateTime<Utc>>,
+    plan: &FolderPlan<'_>,
     progress: &mut dyn FnMut(ProgressEvent),
 ) -> Result<FolderReport, FetchError> {
+    let FolderPlan {
+        folder,
+        role,
+        cutoff,
+        chunk_messages,
+    } = *plan;
     let mailbox = conn
         .session
         .select(folder)
@@ -115,7 +129,7 @@ pub(crate) fn sync_folder(
             session: &mut conn.session,
             account,
             label: format!("{}/{folder}", account.name),
-            chunks: chunks(&sizes),
+            chunks: chunks(&sizes, chunk_messages),
             ready: VecDeque::new(),
             state,
             error: &error,
@@ -248,12 +262,14 @@ fn uid_sizes(
 }
 
 /// UIDs grouped for FETCH by [`CHUNK_MESSAGES`] and [`CHUNK_BYTES`].
-fn chunks(sizes: &[(u32, u64)]) -> VecDeque<Vec<u32>> {
+fn chunks(sizes: &[(u32, u64)], max_messages: usize) -> VecDeque<Vec<u32>> {
     let mut out = VecDeque::new();
     let mut current = Vec::new();
     let mut bytes = 0u64;
     for &(uid, size) in sizes {
-        if !current.is_empty() && (current.len() >= CHUNK_MESSAGES || bytes + size > CHUNK_BYTES) {
+        if !current.is_empty()
+            && (current.len() >= max_messages.max(1) || bytes + size > CHUNK_BYTES)
+        {
             out.push_back(std::mem::take(&mut current));
             bytes = 0;
         }
@@ -381,7 +397,14 @@ fn after_fetch(
         return Ok(0);
     };
     let first = state.after_done.max(state.floor.saturating_sub(1)) + 1;
-    if state.last_uid < first || account.after_fetch == AfterFetch::Keep {
+    if state.last_uid < first {
+        return Ok(0);
+    }
+    if account.after_fetch == AfterFetch::Keep {
+        // Kept mail counts as handled: switching to `seen` or `move` later acts on
+        // mail fetched from then on, not on everything kept before.
+        state.after_done = state.last_uid;
+        save_state(importer, key, state)?;
         return Ok(0);
     }
     let range = format!("{first}:{}", state.last_uid);
@@ -436,14 +459,17 @@ mod tests {
     #[test]
     fn a_big_message_gets_a_chunk_of_its_own() {
         let sizes = [(1, 1000), (2, 20 * 1024 * 1024), (3, 1000), (4, 1000)];
-        let c: Vec<Vec<u32>> = chunks(&sizes).into_iter().collect();
+        let c: Vec<Vec<u32>> = chunks(&sizes, CHUNK_MESSAGES).into_iter().collect();
         assert_eq!(c, vec![vec![1], vec![2], vec![3, 4]]);
     }
 
     #[test]
     fn chunks_hold_at_most_the_message_limit() {
         let sizes: Vec<(u32, u64)> = (1..=450).map(|u| (u, 100)).collect();
-        let lens: Vec<usize> = chunks(&sizes).iter().map(Vec::len).collect();
+        let lens: Vec<usize> = chunks(&sizes, CHUNK_MESSAGES)
+            .iter()
+            .map(Vec::len)
+            .collect();
         assert_eq!(lens, vec![200, 200, 50]);
     }
 
