@@ -847,3 +847,34 @@ fn replies_sent_from_firstline_are_copied_into_the_sent_folder() {
         "{again}"
     );
 }
+
+#[test]
+fn the_first_sync_reaches_back_only_to_since_and_later_mail_is_all_read() {
+    let server = Dovecot::start();
+    let old = chrono::DateTime::parse_from_rfc3339("2020-03-01T10:00:00+00:00").unwrap();
+    server.append(
+        "INBOX",
+        &plain_mail("a@customer.example", "Ancient", "old1@c", "hi", ""),
+        false,
+        Some(old),
+    );
+    server.append(
+        "INBOX",
+        &plain_mail("b@customer.example", "Recent", "new1@c", "hi", ""),
+        false,
+        None,
+    );
+    let desk = Desk::new(&config_text(&server, "").replace("since = \"all\"", "since = \"30d\""));
+    let first = desk.fetch_json();
+    assert_eq!(first["import"]["added"], 1, "{first}");
+    assert_eq!(snapshot(&desk.db)[0].0, "Recent");
+    // Mail arriving after the first sync is read whatever its date says.
+    server.append(
+        "INBOX",
+        &plain_mail("c@customer.example", "Late arrival", "new2@c", "hi", ""),
+        false,
+        Some(old),
+    );
+    assert_eq!(desk.fetch_json()["import"]["added"], 1);
+    assert_eq!(message_count(&desk.db), 2);
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The test command (the README's second opening line, and CI's test step): installs
+# what the tests need when it is missing, then runs the whole suite. The live-mail
+# tests start a real Dovecot from a private config (tests/support/dovecot.rs), so the
+# machine needs its binaries, nothing else: no service, no system configuration.
+# Works on a fresh Debian/Ubuntu machine as root (or with sudo); installs nothing when
+# everything is there. Extra arguments go to `cargo test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+has() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/bin/$1" ]; }
+
+missing=()
+has dovecot && has doveadm || missing+=(dovecot-imapd)
+
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
+    if ! command -v apt-get >/dev/null 2>&1; then
+        echo "tests/run.sh: the tests need ${missing[*]} (Dovecot); install it with your package manager" >&2
+        exit 1
+    fi
+    echo "== installing ${missing[*]} for the live-mail tests"
+    "${sudo[@]}" apt-get update
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y "${missing[@]}"
+fi
+
+exec cargo test --locked "$@"
