@@ -878,3 +878,52 @@ fn the_first_sync_reaches_back_only_to_since_and_later_mail_is_all_read() {
     assert_eq!(desk.fetch_json()["import"]["added"], 1);
     assert_eq!(message_count(&desk.db), 2);
 }
+
+#[test]
+fn the_console_fetches_on_start_shows_each_account_and_new_mail_while_it_runs() {
+    let server = Dovecot::start();
+    server.append(
+        "INBOX",
+        &plain_mail("a@customer.example", "First question", "q1@c", "hi", ""),
+        false,
+        None,
+    );
+    let desk = Desk::new(&config_text(&server, ""));
+    Store::open(&desk.db).unwrap(); // an empty queue: no welcome tickets
+    let mut console = support::Console::start_env(
+        &desk.db,
+        &desk.config,
+        &[(PASSWORD_ENV, Path::new(PASSWORD))],
+    );
+    console.wait_for("First question");
+    console.wait_for("shop ✓ just now");
+
+    let sent = Instant::now();
+    server.append(
+        "INBOX",
+        &plain_mail("b@customer.example", "Arrived while open", "q2@c", "hi", ""),
+        false,
+        None,
+    );
+    console.wait_for("Arrived while open");
+    eprintln!("on screen {} ms after delivery", sent.elapsed().as_millis());
+
+    // Quitting stops the account's thread even while it waits in IDLE.
+    console.send("q");
+    assert!(console.wait_exit().success());
+}
+
+#[test]
+fn the_console_says_when_an_account_cannot_log_in() {
+    let server = Dovecot::start();
+    let desk = Desk::new(&config_text(&server, ""));
+    Store::open(&desk.db).unwrap();
+    let wrong = "not-the-Pa55word";
+    let mut console =
+        support::Console::start_env(&desk.db, &desk.config, &[(PASSWORD_ENV, Path::new(wrong))]);
+    let screen = console.wait_for("shop: login failed — check password_env");
+    assert!(!screen.contains(wrong));
+    console.send("q");
+    assert!(console.wait_exit().success());
+    assert!(!String::from_utf8_lossy(&console.raw_bytes()).contains(wrong));
+}

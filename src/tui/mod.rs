@@ -9,6 +9,7 @@ pub mod app;
 pub mod courier;
 pub mod intake;
 pub mod keymap;
+pub mod mailboxes;
 pub mod panes;
 pub mod terminal;
 pub mod theme;
@@ -43,14 +44,38 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
         trouble.push(e);
         None
     });
+    let mailboxes = mailboxes::Mailboxes::start(store.path(), &config).unwrap_or_else(|e| {
+        trouble.push(e);
+        None
+    });
     let mut app = App::with_worker(store, config)?;
+    if let Some(m) = &mailboxes {
+        app.mailboxes = m
+            .accounts
+            .iter()
+            .map(|a| mailboxes::MailboxStatus {
+                account: a.clone(),
+                state: mailboxes::MailboxState::Fetching,
+            })
+            .collect();
+    }
     if !trouble.is_empty() {
         app.error(trouble.join(" · "));
     }
     let mut terminal = terminal::init()?;
-    let result = run_loop(&mut terminal, &mut app, courier.as_ref(), intake.as_ref());
+    let result = run_loop(
+        &mut terminal,
+        &mut app,
+        courier.as_ref(),
+        intake.as_ref(),
+        mailboxes.as_ref(),
+    );
     let saved = app.flush_draft();
     terminal::restore();
+    // Cuts any connection waiting in IDLE and joins the account threads.
+    if let Some(m) = mailboxes {
+        m.stop();
+    }
     // Finishes the reply being handed over (if any) so none is left in doubt.
     if let Some(c) = courier {
         c.stop();
@@ -73,6 +98,7 @@ fn run_loop(
     app: &mut App,
     courier: Option<&courier::Courier>,
     intake: Option<&intake::Intake>,
+    mailboxes: Option<&mailboxes::Mailboxes>,
 ) -> anyhow::Result<()> {
     let size = terminal.size()?;
     app.size = (size.width, size.height);
@@ -137,6 +163,20 @@ fn run_loop(
                 }
                 intake::Arrival::Failed(why) => app.error(why),
             }
+        }
+        for news in mailboxes.map(|m| m.poll()).unwrap_or_default() {
+            if news.added > 0 {
+                if let Err(e) = app.reload() {
+                    app.store_error(e);
+                }
+                app.info(format!(
+                    "{}: {} new message{} arrived",
+                    news.account,
+                    news.added,
+                    if news.added == 1 { "" } else { "s" }
+                ));
+            }
+            app.mailbox_news(news);
         }
         if let Some(request) = app.request.take() {
             serve(terminal, app, request);

@@ -436,6 +436,8 @@ pub struct App {
     /// The courier's error on screen, if any: it goes once no reply is left
     /// undelivered (delivered, marked sent or taken back).
     pub delivery_error: Option<String>,
+    /// Each live mailbox's state for the status bar (`tui::mailboxes`).
+    pub mailboxes: Vec<crate::tui::mailboxes::MailboxStatus>,
     pub should_quit: bool,
     pub request: Option<TerminalRequest>,
     /// Searches and counts run here when the queue is a file (see [`App::start_worker`]).
@@ -518,6 +520,7 @@ impl App {
             outbox_undelivered: (0, 0),
             undelivered_tickets: Default::default(),
             delivery_error: None,
+            mailboxes: Vec::new(),
             should_quit: false,
             request: None,
             worker: None,
@@ -581,6 +584,21 @@ impl App {
             text: text.into(),
             error: true,
         });
+    }
+
+    /// Records what an account's thread reported, for the status bar.
+    pub fn mailbox_news(&mut self, news: crate::tui::mailboxes::MailboxNews) {
+        match self
+            .mailboxes
+            .iter_mut()
+            .find(|m| m.account == news.account)
+        {
+            Some(m) => m.state = news.state,
+            None => self.mailboxes.push(crate::tui::mailboxes::MailboxStatus {
+                account: news.account,
+                state: news.state,
+            }),
+        }
     }
 
     /// Shows the courier's report of a reply that did not go out; it stays until a

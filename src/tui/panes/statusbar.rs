@@ -12,6 +12,7 @@ use super::super::app::{sort_label, App};
 use super::super::keymap::Context;
 use crate::display::sanitize_line;
 use crate::store::View;
+use crate::tui::mailboxes::MailboxState;
 
 /// The view tabs: `1 Needs reply 5 │ 2 All 9 …`, the active one underlined.
 pub fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
@@ -131,6 +132,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 t.overdue,
             )],
             3,
+        ));
+    }
+    // Live mailboxes: a failing one stays in view as long as undelivered replies do;
+    // a healthy one ("shop ✓ 2 min ago") is the first to give way.
+    for mailbox in &app.mailboxes {
+        let failing = matches!(mailbox.state, MailboxState::Failed(_));
+        context.push((
+            vec![Span::styled(
+                format!(" · {}", sanitize_line(&mailbox.text(app.now()))),
+                if failing { t.overdue } else { t.dim },
+            )],
+            if failing { 3 } else { 0 },
         ));
     }
     if unknown > 0 {

@@ -1,0 +1,215 @@
+//! Live mailboxes for the console: one thread per `[[mail.accounts]]` entry fetches
+//! the account when the console starts and then keeps watching it (IDLE, or a poll
+//! every few minutes), each with its own connection to the queue. The console hears
+//! each account's state for the status bar ("shop ✓ 2 min ago", "shop: login
+//! failed — check password_env") and how many messages arrived, and reloads.
+//!
+//! Quitting stops every thread (the stop signal cuts a connection waiting in IDLE)
+//! and joins them, so no fetch is left half-way when the process ends.
+
+use chrono::{DateTime, Utc};
+use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use crate::config::Config;
+use crate::mail::imap::{self, Account, AccountEvent, StopSignal};
+use crate::store::Store;
+
+/// What the status bar says about one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailboxState {
+    /// The first fetch has not finished yet.
+    Fetching,
+    /// The last fetch worked, at this time.
+    Fetched { at: DateTime<Utc> },
+    /// The last try failed, with the short reason; the watch tries again.
+    Failed(String),
+}
+
+/// One account's line in the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailboxStatus {
+    pub account: String,
+    pub state: MailboxState,
+}
+
+impl MailboxStatus {
+    /// `shop ✓ 2 min ago`, `shop …`, `shop: login failed — check password_env`.
+    pub fn text(&self, now: DateTime<Utc>) -> String {
+        match &self.state {
+            MailboxState::Fetching => format!("{} …", self.account),
+            MailboxState::Fetched { at } => format!("{} ✓ {}", self.account, ago(now - *at)),
+            MailboxState::Failed(why) => format!("{}: {why}", self.account),
+        }
+    }
+}
+
+fn ago(d: chrono::Duration) -> String {
+    let mins = d.num_minutes();
+    if mins < 1 {
+        "just now".into()
+    } else if mins < 60 {
+        format!("{mins} min ago")
+    } else if mins < 48 * 60 {
+        format!("{} h ago", mins / 60)
+    } else {
+        format!("{} days ago", mins / (24 * 60))
+    }
+}
+
+/// News from an account's thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailboxNews {
+    pub account: String,
+    pub state: MailboxState,
+    /// Messages stored by the fetch this news is about.
+    pub added: usize,
+}
+
+/// The running account threads.
+pub struct Mailboxes {
+    news: Receiver<MailboxNews>,
+    stop: Arc<StopSignal>,
+    threads: Vec<JoinHandle<()>>,
+    /// Every account, in the settings' order, as the status bar starts them.
+    pub accounts: Vec<String>,
+}
+
+impl Mailboxes {
+    /// Starts a thread per account for the queue at `db`; `Ok(None)` when no account
+    /// is set or the queue has no file. The error is a sentence for the status bar.
+    pub fn start(
+        db: Option<&std::path::Path>,
+        config: &Config,
+    ) -> Result<Option<Mailboxes>, String> {
+        Mailboxes::start_with(db, config, imap::WatchOptions::default())
+    }
+
+    /// [`Mailboxes::start`] with explicit waits (tests shorten them).
+    pub fn start_with(
+        db: Option<&std::path::Path>,
+        config: &Config,
+        mut options: imap::WatchOptions,
+    ) -> Result<Option<Mailboxes>, String> {
+        if config.mail.accounts.is_empty() {
+            return Ok(None);
+        }
+        let Some(db) = db else {
+            return Ok(None);
+        };
+        let dir = config.path.as_deref().and_then(std::path::Path::parent);
+        let accounts = Account::all(&config.mail, dir)
+            .map_err(|e| format!("mail accounts are not being read: {e}"))?;
+        options.fetch.import.timezone = crate::sla::timezone(&config.sla);
+        let (tx, news) = mpsc::channel();
+        let stop = Arc::new(StopSignal::new());
+        let mut threads = Vec::new();
+        for account in &accounts {
+            let mut store = Store::open(db).map_err(|e| {
+                format!(
+                    "{}: new mail is not being read (cannot open the queue: {e}); restart firstline",
+                    account.name
+                )
+            })?;
+            store.set_actor("import");
+            let (tx, stop, config, options) =
+                (tx.clone(), stop.clone(), config.clone(), options.clone());
+            let name = account.name.clone();
+            let account = account.clone();
+            let handle = std::thread::Builder::new()
+                .name(format!("firstline-mail-{name}"))
+                .spawn(move || {
+                    imap::watch_account(
+                        &mut store,
+                        &config,
+                        &account,
+                        &options,
+                        &stop,
+                        &mut |event| {
+                            let _ = tx.send(news_of(&account, event));
+                        },
+                    );
+                })
+                .map_err(|e| {
+                    format!("{name}: new mail is not being read (cannot start a thread: {e})")
+                })?;
+            threads.push(handle);
+        }
+        Ok(Some(Mailboxes {
+            news,
+            stop,
+            threads,
+            accounts: accounts.into_iter().map(|a| a.name).collect(),
+        }))
+    }
+
+    /// News since the last call.
+    pub fn poll(&self) -> Vec<MailboxNews> {
+        let mut out = Vec::new();
+        loop {
+            match self.news.try_recv() {
+                Ok(n) => out.push(n),
+                Err(TryRecvError::Empty) | Err(TryRecvError::Disconnected) => return out,
+            }
+        }
+    }
+
+    /// Stops every account thread and waits for them to end.
+    pub fn stop(mut self) {
+        self.halt();
+    }
+
+    fn halt(&mut self) {
+        self.stop.stop();
+        for handle in self.threads.drain(..) {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for Mailboxes {
+    fn drop(&mut self) {
+        self.halt();
+    }
+}
+
+fn news_of(account: &Account, event: AccountEvent) -> MailboxNews {
+    match event {
+        AccountEvent::Fetched(summary) => MailboxNews {
+            account: account.name.clone(),
+            state: match summary.problems.first() {
+                Some(problem) => MailboxState::Failed(crate::display::sanitize_line(problem)),
+                None => MailboxState::Fetched { at: Utc::now() },
+            },
+            added: summary.import.added,
+        },
+        AccountEvent::Failed(e) => MailboxNews {
+            account: account.name.clone(),
+            state: MailboxState::Failed(crate::display::sanitize_line(&e.short(account))),
+            added: 0,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_texts() {
+        let now = Utc::now();
+        let ok = MailboxStatus {
+            account: "shop".into(),
+            state: MailboxState::Fetched {
+                at: now - chrono::Duration::minutes(2),
+            },
+        };
+        assert_eq!(ok.text(now), "shop ✓ 2 min ago");
+        let bad = MailboxStatus {
+            account: "shop".into(),
+            state: MailboxState::Failed("login failed — check password_env".into()),
+        };
+        assert_eq!(bad.text(now), "shop: login failed — check password_env");
+    }
+}
