@@ -877,6 +877,13 @@ fn the_first_sync_reaches_back_only_to_since_and_later_mail_is_all_read() {
     );
     assert_eq!(desk.fetch_json()["import"]["added"], 1);
     assert_eq!(message_count(&desk.db), 2);
+
+    // Both customers wrote on 30 November: archiving what is older than a day
+    // (after a fetch that brings nothing) closes both, as after an import.
+    let out = desk.fetch(&["--archive-older-than", "1d"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("archived: 2 waiting tickets"), "{text}");
 }
 
 #[test]
@@ -926,4 +933,30 @@ fn the_console_says_when_an_account_cannot_log_in() {
     console.send("q");
     assert!(console.wait_exit().success());
     assert!(!String::from_utf8_lossy(&console.raw_bytes()).contains(wrong));
+}
+
+#[test]
+fn fetch_watch_keeps_importing_until_killed() {
+    let server = Dovecot::start();
+    let desk = Desk::new(&config_text(&server, ""));
+    Store::open(&desk.db).unwrap();
+    let mut child = cli(&desk.db, &desk.config)
+        .args(["fetch", "--watch"])
+        .env(PASSWORD_ENV, PASSWORD)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    server.append(
+        "INBOX",
+        &plain_mail("a@customer.example", "Watched", "w1@c", "hi", ""),
+        false,
+        None,
+    );
+    let arrived = support::wait_for_progress(&desk.db, &mut child, "the watched mail", |s| {
+        s.tickets().unwrap().iter().any(|t| t.subject == "Watched")
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(arrived, "fetch --watch exited before the mail arrived");
 }

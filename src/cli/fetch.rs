@@ -32,6 +32,10 @@ pub struct FetchArgs {
     /// Print each account's summary as JSON.
     #[arg(long)]
     pub json: bool,
+    /// After a first sync of old mail: close waiting tickets whose last message is
+    /// older than this (e.g. 30d, 2026-01-01), as `import --archive-older-than` does.
+    #[arg(long, value_name = "AGE")]
+    pub archive_older_than: Option<String>,
     /// Messages per transaction.
     #[arg(long, default_value_t = 500, hide = true)]
     pub batch_size: usize,
@@ -50,6 +54,21 @@ struct Outcome {
 
 pub fn run(ctx: &Context, args: FetchArgs) -> Result<ExitCode> {
     let accounts = chosen_accounts(ctx, args.account.as_deref())?;
+    let archive_before = match &args.archive_older_than {
+        Some(age) => Some(
+            crate::store::search::parse_when(
+                age,
+                chrono::Utc::now(),
+                crate::sla::timezone(&ctx.config.sla),
+            )
+            .ok_or_else(|| {
+                user_error(format!(
+                    "cannot read '{age}' as an age or date; try 30d or 2026-01-01"
+                ))
+            })?,
+        ),
+        None => None,
+    };
     let mut store = ctx.open_store(false)?;
     store.set_actor("import");
     let options = fetch_options(ctx, args.batch_size);
@@ -62,6 +81,15 @@ pub fn run(ctx: &Context, args: FetchArgs) -> Result<ExitCode> {
         .any(|o| !o.ok || o.summary.as_ref().is_some_and(|s| !s.problems.is_empty()));
     if args.json {
         print_json(&outcomes)?;
+    }
+    if let Some(before) = archive_before {
+        let closed = store.archive_idle(before)?;
+        if !args.json {
+            println!(
+                "archived: {closed} waiting tickets with no message since {}",
+                before.format("%Y-%m-%d")
+            );
+        }
     }
     if args.watch {
         drop(store);

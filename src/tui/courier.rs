@@ -25,6 +25,8 @@ pub enum Delivery {
     /// Written as an `.eml` file for the user to send (no transport): the sentence.
     Saved(String),
     Failed(String),
+    /// Delivered, but the copy into the IMAP Sent folder (`append_sent`) failed.
+    NotCopied(String),
 }
 
 /// The running courier. [`Courier::stop`] (or dropping it) asks the thread to end
@@ -121,6 +123,10 @@ impl Delivery {
                     "reply {id} {}",
                     DeliveryReport::saved_line(&name)
                 )))
+            }
+            Ok(r) if !r.not_copied.is_empty() => {
+                let (id, why) = &r.not_copied[0];
+                Some(Delivery::NotCopied(format!("reply {id} sent, but {why}")))
             }
             Ok(r) if !r.sent.is_empty() => Some(Delivery::Sent(r.sent.len())),
             Ok(_) => None,

@@ -148,6 +148,7 @@ fn run_loop(
                 )),
                 courier::Delivery::Saved(what) => app.delivery_failed(what),
                 courier::Delivery::Failed(why) => app.delivery_failed(why),
+                courier::Delivery::NotCopied(why) => app.error(why),
             }
         }
         for news in intake.map(|i| i.poll()).unwrap_or_default() {
