@@ -960,3 +960,37 @@ fn fetch_watch_keeps_importing_until_killed() {
     let _ = child.wait();
     assert!(arrived, "fetch --watch exited before the mail arrived");
 }
+
+#[test]
+fn the_status_bar_shows_every_account_and_keeps_a_failing_one_in_view() {
+    use firstline::tui::app::App;
+    use firstline::tui::mailboxes::{MailboxState, MailboxStatus};
+    let store = Store::open_in_memory().unwrap();
+    let mut app = App::new(store, Config::default()).unwrap();
+    let now = chrono::Utc::now();
+    app.clock = Some(now);
+    app.mailboxes = vec![
+        MailboxStatus {
+            account: "shop".into(),
+            state: MailboxState::Fetched {
+                at: now - chrono::Duration::minutes(2),
+            },
+        },
+        MailboxStatus {
+            account: "home".into(),
+            state: MailboxState::Failed("login failed — check password_env".into()),
+        },
+    ];
+    let wide = firstline::tui::snapshot(&app, 160, 20);
+    let bottom = wide.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+    assert!(bottom.contains("shop ✓ 2 min ago"), "{bottom}");
+    assert!(
+        bottom.contains("home: login failed — check password_env"),
+        "{bottom}"
+    );
+    // On a narrow terminal the healthy account gives way first, the failing one stays.
+    let narrow = firstline::tui::snapshot(&app, 90, 20);
+    let bottom = narrow.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+    assert!(!bottom.contains("shop ✓"), "{bottom}");
+    assert!(bottom.contains("home: login failed"), "{bottom}");
+}

@@ -323,17 +323,19 @@ fn login(
     } else {
         client.login(&account.user, &secret.value)
     };
+    // A server that echoes the command back must not put the secret on screen.
+    let words = |text: &str| server_words(text).replace(secret.value.as_str(), "[secret]");
     result.map_err(|(e, _client)| match e {
         imap::Error::No(no) => FetchError::Login(format!(
             "login failed for {} ({}) — check {}",
             account.user,
-            server_words(&no.information),
+            words(&no.information),
             account.secret.describe()
         )),
         imap::Error::Bad(bad) => FetchError::Login(format!(
             "the server refused the login for {} ({}) — check {}",
             account.user,
-            server_words(&bad.information),
+            words(&bad.information),
             account.secret.describe()
         )),
         // Validation errors quote the offending input: never show them.
