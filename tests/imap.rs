@@ -723,6 +723,17 @@ fn tls_with_a_private_ca_over_starttls_and_implicit_tls() {
 }
 
 #[test]
+fn an_expired_certificate_is_named_as_such() {
+    let ca = TestCa::expired();
+    let server = Dovecot::start_tls(&ca);
+    let desk = Desk::new(&config_text(&server, "ca_file = \"office-ca.pem\""));
+    std::fs::write(desk.config.with_file_name("office-ca.pem"), &ca.ca_pem).unwrap();
+    let out = desk.fetch(&[]);
+    let line = one_line_error(&out);
+    assert!(line.contains("shop: TLS: certificate expired"), "{line}");
+}
+
+#[test]
 fn mail_arriving_while_watching_is_fetched_through_idle() {
     let server = Dovecot::start();
     server.append(

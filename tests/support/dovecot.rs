@@ -43,6 +43,15 @@ pub struct TestCa {
 
 impl TestCa {
     pub fn new() -> TestCa {
+        TestCa::make(false)
+    }
+
+    /// The server's certificate ran out in 2020.
+    pub fn expired() -> TestCa {
+        TestCa::make(true)
+    }
+
+    fn make(expired: bool) -> TestCa {
         use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
         let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -52,8 +61,12 @@ impl TestCa {
         let ca_key = KeyPair::generate().unwrap();
         let ca_pem = params.self_signed(&ca_key).unwrap().pem();
         let issuer = Issuer::new(params, ca_key);
-        let server =
+        let mut server =
             CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+        if expired {
+            server.not_before = rcgen::date_time_ymd(2020, 1, 1);
+            server.not_after = rcgen::date_time_ymd(2020, 12, 31);
+        }
         let key = KeyPair::generate().unwrap();
         let cert = server.signed_by(&key, &issuer).unwrap();
         TestCa {
