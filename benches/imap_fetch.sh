@@ -24,8 +24,13 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 PATH="$PATH:/usr/sbin"
 
-cargo build --release --quiet
-FL="${CARGO_TARGET_DIR:-$PWD/target}/release/firstline"
+# FIRSTLINE_BENCH_BINARY names an already built release binary (skips the build).
+if [ -n "${FIRSTLINE_BENCH_BINARY:-}" ]; then
+  FL=$FIRSTLINE_BENCH_BINARY
+else
+  cargo build --release --quiet
+  FL="${CARGO_TARGET_DIR:-$PWD/target}/release/firstline"
+fi
 
 # ---- a private Dovecot, as the tests start it
 USER_NAME=support@shop.example
