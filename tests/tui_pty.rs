@@ -794,3 +794,36 @@ fn a_telegram_message_is_answered_from_the_console_in_the_customers_chat() {
         firstline::store::OutboxState::Sent
     );
 }
+
+/// The console's Telegram poller sits in a long poll most of the time; quitting must
+/// not wait for it to end (what it would bring is not committed, so nothing is lost).
+#[test]
+fn quitting_does_not_wait_for_a_telegram_long_poll() {
+    use bot_api::{FakeBotApi, TOKEN};
+    let api = FakeBotApi::start();
+    let (_dir, db, config) = temp_paths();
+    let base = std::fs::read_to_string(&config).unwrap();
+    let section = api
+        .config_section("")
+        .replace("poll_seconds = 1", "poll_seconds = 50");
+    std::fs::write(&config, format!("{base}\n{section}")).unwrap();
+    let token = Path::new(TOKEN);
+    support::run_ok(
+        support::cli(&db, &config)
+            .env("FIRSTLINE_TEST_BOT_TOKEN", token)
+            .args(["--no-demo", "fetch"]),
+    );
+    let mut console = Console::start_env(&db, &config, &[("FIRSTLINE_TEST_BOT_TOKEN", token)]);
+    console.wait_for("telegram live");
+    // The fetch above, the console's quick first round, then its long poll.
+    let polls = api.wait_for_calls("getUpdates", 3);
+    assert_eq!(polls[2]["timeout"], 50, "{polls:?}");
+    let asked = std::time::Instant::now();
+    console.send("q");
+    assert!(console.wait_exit().success());
+    assert!(
+        asked.elapsed() < std::time::Duration::from_secs(25),
+        "quitting waited {:?} for a 50 s poll",
+        asked.elapsed()
+    );
+}

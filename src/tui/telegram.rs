@@ -89,13 +89,16 @@ impl Poller {
         let thread = thread::Builder::new()
             .name("firstline-telegram".into())
             .spawn(move || {
-                let options = FetchOptions {
-                    poll_seconds: None,
+                // The first round does not wait: the status bar can say "live" (or
+                // what is wrong) at once instead of after a whole long poll.
+                let mut options = FetchOptions {
+                    poll_seconds: Some(0),
                     stop: Some(Arc::clone(&stopping)),
                 };
                 let mut failures = 0u32;
                 while !stopping.load(Ordering::Relaxed) {
                     let round = telegram::fetch_once(&mut store, &config, &options);
+                    options.poll_seconds = None;
                     if stopping.load(Ordering::Relaxed) {
                         break;
                     }
@@ -178,5 +181,44 @@ fn short_reason(e: &TelegramError) -> String {
         TelegramError::Api(ApiError::Network { .. }) => "offline, retrying".into(),
         TelegramError::Token(_) => "no token: check [telegram]".into(),
         _ => "failing: see the message".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 6, h, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn the_status_bar_says_live_failing_or_stale() {
+        let mut view = ChannelView::default();
+        assert_eq!(view.status(at(10)), ("telegram: connecting…".into(), false));
+        view.last_poll = Some(at(9));
+        assert_eq!(view.status(at(10)), ("telegram live".into(), false));
+        let stale = view.status(at(9) + chrono::Duration::hours(21));
+        assert_eq!(
+            stale,
+            (
+                "telegram not read for 21h: messages may be lost".into(),
+                true
+            )
+        );
+        view.error = Some("bad token (401): check [telegram]".into());
+        assert_eq!(
+            view.status(at(10)),
+            ("telegram: bad token (401): check [telegram]".into(), true)
+        );
+    }
+
+    #[test]
+    fn short_reasons_say_what_to_do() {
+        let webhook = short_reason(&TelegramError::Api(ApiError::WebhookSet));
+        assert!(webhook.contains("--delete-webhook"), "{webhook}");
+        let slow = short_reason(&TelegramError::Api(ApiError::TooMany(7)));
+        assert_eq!(slow, "slowed down (429), retry in 7 s");
     }
 }
