@@ -678,3 +678,28 @@ fn check_warns_when_the_channel_has_not_been_read_for_20_hours() {
     assert!(text.contains("Telegram not read for 21h"), "{text}");
     assert!(text.contains("may be lost"), "{text}");
 }
+
+#[test]
+fn no_away_reply_on_a_ticket_someone_answered_in_the_last_hours() {
+    let api = FakeBotApi::start();
+    let (_dir, db, config) = setup(&api, "away_reply = true");
+    let base = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{}\n{base}", closed_hours())).unwrap();
+    let ticket = ticket_from(&api, &db, &config, &JOHN, "Hi, my parcel is late.");
+    reply(&db, &config, ticket, "Hi John, checking it right now.");
+    firstline(&db, &config, &["outbox", "flush"]);
+    assert_eq!(api.sent().len(), 1);
+    api.push(JOHN.message(
+        2,
+        chrono::Utc::now().timestamp() + 5,
+        json!({"text": "Thanks, waiting"}),
+    ));
+    let summary = fetch_ok(&db, &config);
+    assert_eq!(summary["away_replies"], 0, "{summary}");
+    assert_eq!(
+        api.sent().len(),
+        1,
+        "a person is there tonight: {:?}",
+        api.sent()
+    );
+}

@@ -32,7 +32,7 @@ pub fn next_opening(calendar: &BusinessCalendar, now: DateTime<Utc>) -> Option<D
 }
 
 /// Whether a message that arrived at `message_at` gets an away reply `now`: the
-/// desk is closed, and the message is not older than the channel's first read
+/// desk is closed, and the message was sent after the channel was first read
 /// (`channel_started_at`), so a backlog found on the first start is not answered
 /// by a robot hours later.
 pub fn away_due(
@@ -41,7 +41,7 @@ pub fn away_due(
     message_at: DateTime<Utc>,
     channel_started_at: DateTime<Utc>,
 ) -> bool {
-    message_at >= channel_started_at && next_opening(calendar, now).is_some()
+    message_at > channel_started_at && next_opening(calendar, now).is_some()
 }
 
 /// The away reply for a customer, opened by `greeting` (`canned::greeting_line`),

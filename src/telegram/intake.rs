@@ -21,6 +21,9 @@ use crate::store::{
     CustomerFacts, IngestMessage, IngestOutcome, MessageEdit, SourceProgress, Store,
 };
 
+/// A reply on the ticket this recent means a person is around: no away reply.
+const PRESENT_HOURS: i64 = 2;
+
 /// Telegram's cloud Bot API hands out files up to this size.
 const BOT_API_FILE_LIMIT: u64 = 20 * 1024 * 1024;
 
@@ -89,6 +92,9 @@ pub fn fetch_once(
     if position.offset > 0 {
         request["offset"] = json!(position.offset);
     }
+    // The first poll ever is the line between a backlog (no away reply) and new
+    // messages: its request time, since what it brings back was sent before it.
+    let asked_at = Utc::now().timestamp();
     let updates: Vec<Value> = client.call("getUpdates", &request)?;
     if options
         .stop
@@ -101,7 +107,7 @@ pub fn fetch_once(
         });
     }
     let now = Utc::now();
-    let first_poll_at = position.first_poll_at.unwrap_or(now.timestamp());
+    let first_poll_at = position.first_poll_at.unwrap_or(asked_at);
     let mut round = Round::new(store, config, tg, &client);
     for u in &updates {
         if let Some(id) = u.get("update_id").and_then(Value::as_i64) {
@@ -395,6 +401,14 @@ fn away_reply(
     let now = Utc::now();
     let calendar = crate::sla::BusinessCalendar::lenient(&config.sla);
     if !crate::sla::away::away_due(&calendar, now, message_at, channel_started) {
+        return Ok(false);
+    }
+    // Someone answered this ticket in the last hours: a person is there tonight, and
+    // "we will answer on Monday" would be wrong.
+    let present = store.messages(ticket)?.iter().any(|m| {
+        m.direction == Direction::Outbound && now - m.sent_at < Duration::hours(PRESENT_HOURS)
+    });
+    if present {
         return Ok(false);
     }
     let t = store.ticket(ticket)?;
