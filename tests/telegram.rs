@@ -703,3 +703,90 @@ fn no_away_reply_on_a_ticket_someone_answered_in_the_last_hours() {
         api.sent()
     );
 }
+
+#[test]
+fn a_reply_cut_off_after_its_first_part_resumes_without_repeating_it() {
+    let api = FakeBotApi::start();
+    let (_dir, db, config) = setup(&api, "");
+    let ticket = ticket_from(
+        &api,
+        &db,
+        &config,
+        &OLENA,
+        "Надішліть, будь ласка, умови повернення.",
+    );
+    let paragraph = "Умови повернення товару, пункт за пунктом. ".repeat(30);
+    let body = [paragraph.trim(); 7].join("\n\n");
+    let message = reply(&db, &config, ticket, &body);
+    api.fail_next("sendMessage", Fault::Pass);
+    api.fail_next("sendMessage", Fault::Drop);
+    firstline(&db, &config, &["outbox", "flush"]);
+    let (state, error) = outbox_state(&db, message);
+    assert_eq!(state, OutboxState::Queued);
+    assert!(error.unwrap().starts_with("part 2 of 3: cannot reach"));
+    assert_eq!(api.sent().len(), 1);
+
+    let out = firstline(&db, &config, &["send", &ticket.to_string()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sent = api.sent();
+    assert_eq!(sent.len(), 3, "parts 2 and 3 only, the first not again");
+    let rejoined = sent
+        .iter()
+        .map(|s| s.1.as_str())
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    assert_eq!(rejoined, body);
+    assert_eq!(outbox_state(&db, message).0, OutboxState::Sent);
+}
+
+#[test]
+fn a_long_rate_limit_puts_the_reply_back_in_the_queue_until_then() {
+    let api = FakeBotApi::start();
+    let (_dir, db, config) = setup(&api, "");
+    let ticket = ticket_from(&api, &db, &config, &JOHN, "Hello?");
+    api.fail_next("sendMessage", Fault::TooMany(600));
+    let message = reply(&db, &config, ticket, "Hello John!");
+    let before = chrono::Utc::now();
+    firstline(&db, &config, &["outbox", "flush"]);
+    let entry = Store::open(&db)
+        .unwrap()
+        .outbox_entry(message)
+        .unwrap()
+        .unwrap();
+    assert_eq!(entry.state, OutboxState::Queued);
+    assert!(entry.last_error.unwrap().contains("429"));
+    assert!(entry.not_before >= before + chrono::Duration::seconds(590));
+    assert!(api.sent().is_empty());
+}
+
+#[test]
+fn hostile_names_and_garbled_answers_are_rendered_safely_or_refused_in_one_line() {
+    let api = FakeBotApi::start();
+    let (_dir, db, config) = setup(&api, "");
+    let mut update = text_from(&JOHN, 1, "title \u{1b}]0;pwned\u{7} and \u{1b}[2J clear");
+    update["message"]["from"]["first_name"] = json!("Evil\u{1b}]52;c;Zm9v\u{7}Name");
+    api.push(update);
+    fetch_ok(&db, &config);
+    let ticket = tickets(&db)[0].id;
+    let out = firstline(&db, &config, &["show", &ticket.to_string()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
+
+    api.fail_next(
+        "getUpdates",
+        Fault::Garbage("<html>502 Bad Gateway</html>".into()),
+    );
+    let out = firstline(&db, &config, &["fetch"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("answered something unreadable"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}

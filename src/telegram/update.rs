@@ -408,6 +408,19 @@ mod tests {
     }
 
     #[test]
+    fn malformed_updates_are_skipped_not_fatal() {
+        for bad in [
+            json!({"update_id": 1}),
+            json!({"update_id": 1, "message": 5}),
+            json!({"update_id": 1, "message": {"chat": {"type": "private"}}}),
+            json!({"update_id": 1, "message": {"chat": {"id": "x", "type": "private"}, "message_id": 1}}),
+            json!({"update_id": 1, "message": {"chat": {"id": 1, "type": "private"}, "message_id": 1, "photo": "no"}}),
+        ] {
+            assert!(matches!(read(&bad, false), Incoming::Skipped(_)), "{bad}");
+        }
+    }
+
+    #[test]
     fn an_edit_is_an_edit_dated_when_it_was_made() {
         let mut u = private(json!({"text": "new text", "edit_date": 1_790_000_100}));
         u["edited_message"] = u["message"].take();

@@ -37,6 +37,10 @@ pub enum Fault {
     Drop,
     /// Hold the answer until [`FakeBotApi::release`].
     Hold,
+    /// Answer normally (to let earlier calls through before a fault).
+    Pass,
+    /// Answer 200 with this body, which is not the Bot API's JSON.
+    Garbage(String),
 }
 
 /// One recorded call.
@@ -314,13 +318,16 @@ fn serve(
                         "parameters": {"retry_after": secs}}),
             )
         }
+        Some(Fault::Garbage(text)) => {
+            return respond(&mut out, 200, "text/html", text.as_bytes());
+        }
         Some(Fault::Hold) => {
             let mut s = lock.lock().unwrap();
             while !s.released && !stop.load(Ordering::Relaxed) {
                 s = cv.wait_timeout(s, Duration::from_millis(100)).unwrap().0;
             }
         }
-        None => {}
+        Some(Fault::Pass) | None => {}
     }
     let result = match method.as_str() {
         "getUpdates" => get_updates(shared, &params, stop),
