@@ -352,6 +352,18 @@ fn poll_errors_say_what_to_do_and_never_show_the_token() {
         "{err}"
     );
 
+    api.fail_next(
+        "getUpdates",
+        Fault::Status(
+            409,
+            "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running".into(),
+        ),
+    );
+    let out = firstline(&db, &config, &["fetch"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("another program is reading this bot"), "{err}");
+
     let out = firstline(&db, &config, &["fetch", "--delete-webhook"]);
     assert!(
         out.status.success(),

@@ -126,7 +126,9 @@ fn channel_error(e: TelegramError) -> anyhow::Error {
         TelegramError::Api(ref api)
             if matches!(
                 api,
-                telegram::ApiError::BadToken | telegram::ApiError::WebhookSet
+                telegram::ApiError::BadToken
+                    | telegram::ApiError::WebhookSet
+                    | telegram::ApiError::OtherReader
             ) =>
         {
             user_error(format!("telegram: {e}"))

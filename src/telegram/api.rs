@@ -26,6 +26,9 @@ pub enum ApiError {
     /// 409: a webhook is set, so updates are not handed out by polling.
     #[error("a webhook is set for this bot, so Telegram will not hand out updates by polling (409); remove it with `firstline fetch --delete-webhook` (or open https://api.telegram.org/bot<token>/deleteWebhook)")]
     WebhookSet,
+    /// 409: another program polls the same bot at the same time.
+    #[error("another program is reading this bot's updates at the same time (409); keep one reader: the console or `firstline fetch --watch`, not both, and no other tool with this token")]
+    OtherReader,
     /// 429: too many requests; Telegram says how long to wait.
     #[error("Telegram asked to slow down (429); retry after {0} s")]
     TooMany(u64),
@@ -49,6 +52,7 @@ impl ApiError {
             ApiError::Refused { status, .. } => *status >= 500,
             // A fixed token makes the reply go out: keep it queued.
             ApiError::BadToken => true,
+            ApiError::OtherReader => true,
             ApiError::Blocked(_) | ApiError::WebhookSet => false,
         }
     }
@@ -157,6 +161,7 @@ impl Client {
             return Err(match status {
                 401 => ApiError::BadToken,
                 403 => ApiError::Blocked(description),
+                409 if description.contains("getUpdates request") => ApiError::OtherReader,
                 409 => ApiError::WebhookSet,
                 429 => {
                     ApiError::TooMany(envelope.parameters.and_then(|p| p.retry_after).unwrap_or(5))

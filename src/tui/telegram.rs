@@ -177,6 +177,9 @@ fn short_reason(e: &TelegramError) -> String {
             "webhook set (409): firstline fetch --delete-webhook".into()
         }
         TelegramError::Api(ApiError::BadToken) => "bad token (401): check [telegram]".into(),
+        TelegramError::Api(ApiError::OtherReader) => {
+            "another program reads this bot (409): keep one".into()
+        }
         TelegramError::Api(ApiError::TooMany(s)) => format!("slowed down (429), retry in {s} s"),
         TelegramError::Api(ApiError::Network { .. }) => "offline, retrying".into(),
         TelegramError::Token(_) => "no token: check [telegram]".into(),
