@@ -683,6 +683,9 @@ fn check_warns_when_the_channel_has_not_been_read_for_20_hours() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+    let out = firstline(&db, &config, &["doctor"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("telegram      last read <1m ago"), "{text}");
     let later = (chrono::Utc::now() + chrono::Duration::hours(21)).to_rfc3339();
     let out = firstline(&db, &config, &["check", "--now", &later]);
     let text = String::from_utf8_lossy(&out.stdout);
