@@ -805,3 +805,24 @@ fn hostile_names_and_garbled_answers_are_rendered_safely_or_refused_in_one_line(
     assert!(err.contains("answered something unreadable"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+#[test]
+fn fetch_watch_waits_out_a_dropped_connection_and_goes_on() {
+    let api = FakeBotApi::start();
+    let (_dir, db, config) = setup(&api, "");
+    api.fail_next("getUpdates", Fault::Drop);
+    api.push(text_from(&JOHN, 1, "Hello, anyone?"));
+    let out = firstline(
+        &db,
+        &config,
+        &["fetch", "--watch", "--rounds", "2", "--poll-seconds", "0"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("cannot reach the Bot API") && err.contains("trying again"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 new message"));
+    assert_eq!(inbound_bodies(&db).len(), 1);
+}

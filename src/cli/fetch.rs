@@ -65,15 +65,40 @@ pub fn run(ctx: &Context, args: FetchArgs) -> Result<ExitCode> {
         stop: None,
     };
     let mut rounds = 0u64;
+    let mut failures = 0u32;
     loop {
-        let summary =
-            telegram::fetch_once(&mut store, &ctx.config, &options).map_err(channel_error)?;
-        if args.json {
+        let summary = match telegram::fetch_once(&mut store, &ctx.config, &options) {
+            Ok(summary) => {
+                failures = 0;
+                summary
+            }
+            // Watching, a network hiccup or a rate limit is waited out, not the end.
+            Err(TelegramError::Api(e))
+                if args.watch && e.is_transient() && !matches!(e, telegram::ApiError::BadToken) =>
+            {
+                rounds += 1;
+                if args.rounds.is_some_and(|n| rounds >= n) {
+                    return Err(channel_error(TelegramError::Api(e)));
+                }
+                failures += 1;
+                let wait = match e {
+                    telegram::ApiError::TooMany(secs) => secs,
+                    _ => 1u64 << failures.min(6),
+                };
+                eprintln!("telegram: {e}; trying again in {wait} s");
+                std::thread::sleep(std::time::Duration::from_secs(wait));
+                continue;
+            }
+            Err(e) => return Err(channel_error(e)),
+        };
+        // Watching, a quiet round (the long poll ended with nothing) is not news.
+        let quiet = args.watch && summary.updates == 0 && summary.problems.is_empty();
+        if args.json && !quiet {
             print_json(&Round {
                 channel: "telegram",
                 summary: &summary,
             })?;
-        } else {
+        } else if !quiet {
             print_summary(&summary);
         }
         rounds += 1;
