@@ -167,3 +167,88 @@ fn record_facts(conn: &Connection, f: &CustomerFacts) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Channel, Direction, NewMessage};
+
+    fn chat(n: i64, text: &str) -> IngestMessage {
+        IngestMessage {
+            message: NewMessage {
+                direction: Direction::Inbound,
+                author: "Олена".into(),
+                body: text.into(),
+                sent_at: Some(Utc::now()),
+                message_id: Some(format!("tg-1-{n}@bot.telegram.firstline")),
+                ..Default::default()
+            },
+            subject: "Telegram: Олена".into(),
+            customer: NewCustomer {
+                name: "Олена".into(),
+                handle: Some("telegram:user1".into()),
+                ..Default::default()
+            },
+            channel: Channel::Chat,
+            raw: text.as_bytes().to_vec(),
+            sha256: format!("sha-{n}"),
+            profile: None,
+            seen: false,
+            ticket: None,
+            thread_window: chrono::Duration::days(3),
+        }
+    }
+
+    fn progress(offset: i64) -> SourceProgress {
+        SourceProgress {
+            source: "telegram:bot".into(),
+            position: format!("{{\"offset\":{offset}}}"),
+        }
+    }
+
+    #[test]
+    fn messages_edits_facts_and_the_offset_commit_together() {
+        let mut store = Store::open_in_memory().unwrap();
+        let edit = MessageEdit {
+            message_id: "tg-1-1@bot.telegram.firstline".into(),
+            body: "Замовлення 1235".into(),
+            edited_at: Utc::now(),
+        };
+        let missing = MessageEdit {
+            message_id: "tg-1-99@bot.telegram.firstline".into(),
+            ..edit.clone()
+        };
+        let facts = CustomerFacts {
+            handle: "telegram:user1".into(),
+            phone: Some("+380 50 123 45 67".into()),
+            alias: Some("telegram:@olena".into()),
+        };
+        let out = store
+            .ingest_chat_batch(
+                &[chat(1, "Замовлення 1234"), chat(2, "Дякую")],
+                &[edit, missing],
+                &[facts],
+                &progress(11),
+            )
+            .unwrap();
+        let ticket = match out.items[0] {
+            Ok(IngestOutcome::Added { ticket, .. }) => ticket,
+            ref other => panic!("{other:?}"),
+        };
+        assert_eq!(out.edits, vec![Some(ticket), None]);
+        let thread = store.messages(ticket).unwrap();
+        assert_eq!(thread.len(), 2, "an edit adds no message");
+        assert_eq!(thread[0].body, "Замовлення 1235\n[edited]");
+        let customer = store
+            .customer(store.ticket(ticket).unwrap().customer_id)
+            .unwrap();
+        assert_eq!(customer.phone.as_deref(), Some("+380 50 123 45 67"));
+        assert!(customer.handles.contains(&"telegram:@olena".to_string()));
+        assert_eq!(
+            store.import_progress("telegram:bot").unwrap().as_deref(),
+            Some("{\"offset\":11}")
+        );
+        assert!(store.claim_away_reply(ticket).unwrap());
+        assert!(!store.claim_away_reply(ticket).unwrap(), "at most once");
+    }
+}
