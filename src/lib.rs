@@ -17,5 +17,6 @@ pub mod report;
 pub mod sla;
 pub mod store;
 pub mod synth;
+pub mod telegram;
 pub mod tone;
 pub mod tui;

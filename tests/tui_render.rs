@@ -3123,3 +3123,38 @@ fn canned_insert_puts_the_cursor_on_the_users_placeholder_not_agent_name() {
     let text = app.composer.text();
     assert!(text.contains("Thanks for waiting, Olena Test."), "{text}");
 }
+
+/// Issue #18: the status bar follows the Telegram channel — live, failing with what to
+/// do, or unread for long enough that Telegram may have dropped messages — and a
+/// warning stays in view on a narrow terminal where "live" gives way.
+#[test]
+fn the_status_bar_shows_the_telegram_channel_state() {
+    use firstline::tui::telegram::ChannelView;
+    let fx = fixture();
+    let mut app = app_at(&fx, 160, 48);
+    let last_row = |app: &App, w: u16| shot(app, w, 48).lines().nth(47).unwrap_or("").to_string();
+    app.telegram = Some(ChannelView {
+        last_poll: Some(now() - Duration::minutes(1)),
+        error: None,
+    });
+    assert!(
+        last_row(&app, 160).contains("telegram live"),
+        "{}",
+        last_row(&app, 160)
+    );
+    app.telegram = Some(ChannelView {
+        last_poll: Some(now() - Duration::hours(21)),
+        error: None,
+    });
+    let stale = last_row(&app, 160);
+    assert!(
+        stale.contains("telegram not read for 21h: messages may be lost"),
+        "{stale}"
+    );
+    app.telegram = Some(ChannelView {
+        last_poll: Some(now() - Duration::minutes(3)),
+        error: Some("webhook set (409): firstline fetch --delete-webhook".into()),
+    });
+    let failing = last_row(&app, 120);
+    assert!(failing.contains("telegram: webhook set (409)"), "{failing}");
+}

@@ -60,6 +60,17 @@ pub fn run(ctx: &Context, args: CheckArgs) -> Result<ExitCode> {
     let demo = store.demo_ticket_ids()?;
     findings.retain(|f| !demo.contains(&f.ticket));
     findings.sort_by_key(|f| (f.urgency, f.due));
+    // A channel nobody reads loses messages after about a day: say so before then.
+    let channel_warning =
+        crate::telegram::channel_state(&store, ctx.config.telegram.as_ref(), now)?
+            .and_then(|state| state.warning(now));
+    if let Some(w) = &channel_warning {
+        if args.json {
+            eprintln!("firstline: WARN {w}");
+        } else {
+            println!("WARN {w}");
+        }
+    }
     if args.json {
         print_json(&findings)?;
     } else {
@@ -91,7 +102,7 @@ pub fn run(ctx: &Context, args: CheckArgs) -> Result<ExitCode> {
             )?;
         }
     }
-    Ok(if findings.is_empty() {
+    Ok(if findings.is_empty() && channel_warning.is_none() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_ATTENTION)

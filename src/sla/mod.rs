@@ -8,6 +8,7 @@
 //! and time words), `promises` (times
 //! promised in sent replies, in en/uk/ru), `watch` (site availability checks).
 
+pub mod away;
 pub mod business_hours;
 pub mod calls;
 pub mod clocks;

@@ -55,6 +55,17 @@ fn index_message(
     Ok(())
 }
 
+/// Replaces one message's index row after its text changed (a customer's edit).
+pub(crate) fn reindex_message(
+    conn: &Connection,
+    message: MessageId,
+    ticket: TicketId,
+    body: &str,
+) -> Result<()> {
+    conn.execute("DELETE FROM search_index WHERE rowid = ?1", [message])?;
+    index_message(conn, message, ticket, body)
+}
+
 /// Rebuilds the index rows of one ticket after its subject or customer changed.
 pub(crate) fn index_ticket_messages(conn: &Connection, ticket: TicketId) -> Result<()> {
     let mut stmt = conn.prepare("SELECT id, body FROM messages WHERE ticket_id = ?1")?;

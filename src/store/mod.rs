@@ -6,6 +6,7 @@
 //! that also writes its audit event and keeps the full-text index in step.
 
 mod canned;
+mod chat;
 mod customers;
 mod demo;
 mod dump;
@@ -21,6 +22,7 @@ mod tickets;
 mod watch;
 
 pub use canned::StarterSync;
+pub use chat::{ChatBatchOutcome, CustomerFacts, MessageEdit};
 pub use dump::Dump;
 pub use followups::{Followup, FollowupKind, NewFollowup};
 pub use health::{daily_backup, Health};
