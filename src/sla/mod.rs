@@ -6,7 +6,7 @@
 //! the follow-ups their notes promise), `clocks` (the three SLA clocks and warning
 //! marks), `ledger` (how each inbound message ended), `phrases` (the one reader of day
 //! and time words), `promises` (times
-//! promised in sent replies, in en/uk/ru), `watch` (site availability checks).
+//! promised in sent replies, in en/uk/ru). Site watching is `crate::watch`.
 
 pub mod business_hours;
 pub mod calls;
@@ -14,7 +14,6 @@ pub mod clocks;
 pub mod ledger;
 pub mod phrases;
 pub mod promises;
-pub mod watch;
 
 pub use business_hours::{BusinessCalendar, CalendarError, Pause};
 pub use clocks::{
@@ -45,6 +44,17 @@ pub fn local_time(tz: Tz, t: DateTime<Utc>) -> String {
 /// read on its own (a snooze, a send time) where nothing else says which clock it is.
 pub fn local_time_named(tz: Tz, t: DateTime<Utc>) -> String {
     format!("{} ({})", local_time(tz, t), tz.name())
+}
+
+/// [`local_time`] to the second with the zone's name, `2026-11-26 12:00:05
+/// Europe/Kyiv`, for lines printed outside the console (a site watch's notes, a
+/// follow-up's time) that are read later or mailed by cron.
+pub fn local_time_seconds(tz: Tz, t: DateTime<Utc>) -> String {
+    format!(
+        "{} {}",
+        t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S"),
+        tz.name()
+    )
 }
 
 /// The desk-local calendar date of an instant, for headers that show a day.
