@@ -654,3 +654,20 @@ fn issue15_13_the_f2_report_header_reads_the_period_in_the_configured_zone() {
         "{header}"
     );
 }
+
+/// The whole HTML page of the fixture, byte for byte, with labels that need
+/// escaping (`&`, `<`, `>`, `"`) and a Kyiv period: the template must keep every
+/// byte the hand-built page had, charts included.
+#[test]
+fn html_report_renders_the_fixture_byte_for_byte() {
+    let mut r = computed();
+    r.timezone = "Europe/Kyiv".into();
+    r.by_tag.push(report::Count {
+        label: "<b>\"vip\" & co</b>".into(),
+        count: 1,
+    });
+    r.by_channel.clear();
+    let html = report::html::render(&r);
+    assert!(html.ends_with("</svg>\n<h2>SLA breaches</h2><p>First response: 2; resolution: 2. Tickets: #2, #5</p>\n</body></html>\n"), "{html}");
+    insta::assert_snapshot!(html);
+}
