@@ -91,11 +91,11 @@ pub struct TicketFilter {
     pub offset: usize,
 }
 
-const TICKET_COLUMNS: &str = "t.id, t.subject, t.status, t.priority, t.channel, t.tags, t.assignee, \
+pub(crate) const TICKET_COLUMNS: &str = "t.id, t.subject, t.status, t.priority, t.channel, t.tags, t.assignee, \
     t.customer_id, t.created_at, t.updated_at, t.first_response_at, t.resolved_at, t.snoozed_until, \
     t.escalated_to, t.escalation_reason, t.escalated_at, t.awaiting_reply_since, t.unread, t.version";
 
-fn ticket_from_row(row: &Row<'_>) -> rusqlite::Result<Ticket> {
+pub(crate) fn ticket_from_row(row: &Row<'_>) -> rusqlite::Result<Ticket> {
     let escalation = match (
         row.get::<_, Option<String>>(13)?,
         row.get::<_, Option<i64>>(15)?,
@@ -125,6 +125,24 @@ fn ticket_from_row(row: &Row<'_>) -> rusqlite::Result<Ticket> {
         awaiting_reply_since: opt_ts(row.get(16)?),
         unread: row.get(17)?,
         version: row.get(18)?,
+    })
+}
+
+/// Named with `AS`: SQLite leaves a bare `e.id`'s result name unspecified, and rows
+/// are read by name.
+pub(crate) const EVENT_COLUMNS: &str = "e.id AS id, e.ticket_id AS ticket_id, e.at AS at, \
+    e.actor AS actor, e.kind AS kind, e.old AS old, e.new AS new";
+
+/// One audit-log row, selected with [`EVENT_COLUMNS`].
+pub(crate) fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
+    Ok(Event {
+        id: r.get("id")?,
+        ticket_id: r.get("ticket_id")?,
+        at: from_ts(r.get("at")?),
+        actor: r.get("actor")?,
+        kind: r.get("kind")?,
+        old: r.get("old")?,
+        new: r.get("new")?,
     })
 }
 
@@ -692,24 +710,14 @@ impl Store {
         // Two statements, not `?1 IS NULL OR ticket_id = ?1`: the OR hides the index
         // and turned opening one ticket into a scan of the whole log.
         let mut stmt = match ticket {
-            Some(_) => self.conn.prepare_cached(
-                "SELECT id, ticket_id, at, actor, kind, old, new FROM events WHERE ticket_id = ?1 ORDER BY id",
-            )?,
-            None => self.conn.prepare_cached(
-                "SELECT id, ticket_id, at, actor, kind, old, new FROM events WHERE ?1 IS NULL ORDER BY id",
-            )?,
+            Some(_) => self.conn.prepare_cached(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events e WHERE e.ticket_id = ?1 ORDER BY e.id"
+            ))?,
+            None => self.conn.prepare_cached(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events e WHERE ?1 IS NULL ORDER BY e.id"
+            ))?,
         };
-        let rows = stmt.query_map([ticket], |r| {
-            Ok(Event {
-                id: r.get(0)?,
-                ticket_id: r.get(1)?,
-                at: from_ts(r.get(2)?),
-                actor: r.get(3)?,
-                kind: r.get(4)?,
-                old: r.get(5)?,
-                new: r.get(6)?,
-            })
-        })?;
+        let rows = stmt.query_map([ticket], event_from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
