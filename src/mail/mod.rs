@@ -99,18 +99,6 @@ pub(crate) fn clean_text(text: &str) -> String {
     }
 }
 
-/// Cuts text at a char boundary no later than `limit` bytes.
-pub(crate) fn truncate_at_char(text: &str, limit: usize) -> &str {
-    if text.len() <= limit {
-        return text;
-    }
-    let mut end = limit;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

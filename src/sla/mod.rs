@@ -84,27 +84,6 @@ pub fn reply_targets_minutes(config: &SlaConfig) -> [i64; 4] {
     [m.low, m.normal, m.high, m.urgent]
 }
 
-/// Sorts inbox rows by the nearest reply deadline (tickets nobody waits on last, most
-/// recently changed first among them): the default order of the inbox.
-pub fn sort_by_reply_due(config: &SlaConfig, rows: &mut [crate::model::TicketSummary]) {
-    let calendar = BusinessCalendar::lenient(config);
-    let key = |t: &Ticket| {
-        t.awaiting_reply_since.and_then(|_| {
-            let targets = clocks::targets(config, t.priority, t.channel);
-            let target = if t.first_response_at.is_none() {
-                targets.first_response
-            } else {
-                targets.next_response
-            };
-            calendar.add(clocks::next_response_start(t), target)
-        })
-    };
-    rows.sort_by_cached_key(|r| {
-        let due = key(&r.ticket);
-        (due.is_none(), due, std::cmp::Reverse(r.ticket.updated_at))
-    });
-}
-
 /// Whether a live ticket's waiting customer is past the response target.
 pub fn first_response_overdue(config: &SlaConfig, ticket: &Ticket, now: DateTime<Utc>) -> bool {
     ticket.needs_reply(now) && reply_due(config, ticket).is_some_and(|due| due < now)

@@ -5,22 +5,12 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::tickets::{load_ticket, touch, write_event};
 use super::{from_ts, parse_col, to_ts, Result, Store, StoreError};
+use crate::model::text::truncate_at_char;
 use crate::model::{Direction, Draft, Message, MessageId, NewMessage, Status, TicketId};
 
 /// The most text of one message that goes into the search index. A 50 MB log pasted
 /// into a ticket is kept whole in `messages` but indexing all of it would bloat FTS.
 const INDEXED_BODY_LIMIT: usize = 256 * 1024;
-
-fn truncate_at_char(text: &str, limit: usize) -> &str {
-    if text.len() <= limit {
-        return text;
-    }
-    let mut end = limit;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
 
 /// Named with `AS`: SQLite leaves a bare `m.id`'s result name unspecified, and rows
 /// are read by name.

@@ -8,8 +8,8 @@ use std::collections::HashSet;
 
 use super::messages::{message_from_row, MESSAGE_COLUMNS};
 use super::tickets::{event_from_row, ticket_from_row, EVENT_COLUMNS, TICKET_COLUMNS};
-use super::{to_ts, Result, Store};
-use crate::model::{Event, Message, Ticket, TicketId};
+use super::{status_list, to_ts, Result, Store};
+use crate::model::{Event, Message, Status, Ticket, TicketId};
 
 /// Tickets relevant to a period, with their messages and events.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -20,10 +20,14 @@ pub struct ReportData {
 }
 
 /// The ids of the tickets a report since `?1` reads: created or resolved since then,
-/// or still open (the backlog, however old).
-const PERIOD_TICKETS: &str = "SELECT id FROM tickets
-     WHERE created_at >= ?1 OR resolved_at >= ?1
-        OR status IN ('new', 'open', 'pending', 'on-hold')";
+/// or still unresolved (the backlog, however old).
+fn period_tickets() -> String {
+    format!(
+        "SELECT id FROM tickets
+         WHERE created_at >= ?1 OR resolved_at >= ?1 OR status IN {}",
+        status_list(Status::UNRESOLVED)
+    )
+}
 
 impl Store {
     /// Tickets created or resolved at or after `since`, plus every ticket still open
@@ -32,12 +36,13 @@ impl Store {
     /// not cost thousands of round trips).
     pub fn report_data(&self, since: DateTime<Utc>) -> Result<ReportData> {
         let since = to_ts(since);
+        let period_tickets = period_tickets();
         // The welcome queue is not the owner's work.
         let demo: HashSet<TicketId> = self.demo_ticket_ids()?.into_iter().collect();
         let tickets = self
             .conn
             .prepare(&format!(
-                "SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id IN ({PERIOD_TICKETS}) ORDER BY t.id"
+                "SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id IN ({period_tickets}) ORDER BY t.id"
             ))?
             .query_map([since], ticket_from_row)?
             .filter(|t| t.as_ref().map_or(true, |t| !demo.contains(&t.id)))
@@ -48,7 +53,7 @@ impl Store {
             .conn
             .prepare(&format!(
                 "SELECT {MESSAGE_COLUMNS} FROM messages m
-                 WHERE m.ticket_id IN ({PERIOD_TICKETS})
+                 WHERE m.ticket_id IN ({period_tickets})
                    AND m.id NOT IN (SELECT message_id FROM outbox WHERE state != 'sent')
                  ORDER BY m.ticket_id, m.sent_at, m.id"
             ))?
@@ -59,7 +64,7 @@ impl Store {
             .conn
             .prepare(&format!(
                 "SELECT {EVENT_COLUMNS} FROM events e
-                 WHERE e.ticket_id IN ({PERIOD_TICKETS})
+                 WHERE e.ticket_id IN ({period_tickets})
                  ORDER BY e.ticket_id, e.id"
             ))?
             .query_map([since], event_from_row)?

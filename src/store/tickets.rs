@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::customers::{customer_from_row, upsert, CUSTOMER_COLUMNS};
 use super::messages::{index_ticket_messages, insert_message};
 use super::{
-    from_ts, normalize_tag, opt_ts, parse_col, tags_from_col, tags_to_col, to_ts, Result, Store,
-    StoreError,
+    from_ts, normalize_tag, opt_ts, parse_col, status_list, tags_from_col, tags_to_col, to_ts,
+    Result, Store, StoreError,
 };
 use crate::model::{
     normalize_subject, Channel, Customer, Escalation, Event, NewMessage, NewTicket, Priority,
@@ -231,12 +231,13 @@ pub(crate) fn recompute_ledger(conn: &Connection, id: TicketId) -> Result<()> {
         &format!(
             "UPDATE tickets SET
             first_response_at = (SELECT min(sent_at) FROM ({answers})),
-            awaiting_reply_since = CASE WHEN status IN ('new', 'open', 'on-hold') THEN (
+            awaiting_reply_since = CASE WHEN status IN {active} THEN (
                 SELECT min(sent_at) FROM messages WHERE ticket_id = ?1 AND direction = 'inbound'
                 AND sent_at >= coalesce((SELECT max(sent_at) FROM ({answers})), -1))
                 ELSE awaiting_reply_since END,
             created_at = min(created_at, coalesce((SELECT min(sent_at) FROM messages WHERE ticket_id = ?1), created_at))
-         WHERE id = ?1"
+         WHERE id = ?1",
+            active = status_list(Status::ACTIVE)
         ),
         [id],
     )?;
@@ -640,9 +641,12 @@ impl Store {
     /// ignore a message" figure in the status bar); `None` when nobody waits.
     pub fn oldest_waiting(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
         let secs: Option<i64> = self.conn.query_row(
-            "SELECT min(t.awaiting_reply_since) FROM tickets t
-             WHERE t.awaiting_reply_since IS NOT NULL AND t.status IN ('new','open','on-hold')
-             AND (t.snoozed_until IS NULL OR t.snoozed_until <= ?1)",
+            &format!(
+                "SELECT min(t.awaiting_reply_since) FROM tickets t
+                 WHERE t.awaiting_reply_since IS NOT NULL AND t.status IN {}
+                 AND (t.snoozed_until IS NULL OR t.snoozed_until <= ?1)",
+                status_list(Status::ACTIVE)
+            ),
             [to_ts(now)],
             |r| r.get(0),
         )?;
@@ -657,9 +661,12 @@ impl Store {
         before: DateTime<Utc>,
     ) -> Result<(usize, Option<DateTime<Utc>>)> {
         let (count, oldest): (i64, Option<i64>) = self.conn.query_row(
-            "SELECT count(*), min(t.awaiting_reply_since) FROM tickets t
-             WHERE t.awaiting_reply_since IS NOT NULL AND t.awaiting_reply_since < ?1
-             AND t.status IN ('new','open','on-hold')",
+            &format!(
+                "SELECT count(*), min(t.awaiting_reply_since) FROM tickets t
+                 WHERE t.awaiting_reply_since IS NOT NULL AND t.awaiting_reply_since < ?1
+                 AND t.status IN {}",
+                status_list(Status::ACTIVE)
+            ),
             [to_ts(before)],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
@@ -673,10 +680,11 @@ impl Store {
         let actor = self.actor.clone();
         let tx = self.write()?;
         let ids: Vec<TicketId> = {
-            let mut stmt = tx.prepare(
-                "SELECT t.id FROM tickets t WHERE t.status IN ('new', 'open', 'on-hold', 'pending')
+            let mut stmt = tx.prepare(&format!(
+                "SELECT t.id FROM tickets t WHERE t.status IN {}
                  AND (SELECT max(sent_at) FROM messages m WHERE m.ticket_id = t.id) < ?1",
-            )?;
+                status_list(Status::UNRESOLVED)
+            ))?;
             let rows = stmt.query_map([to_ts(before)], |r| r.get(0))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
@@ -863,8 +871,9 @@ pub(crate) fn filter_sql(
         let mut n = || arg(Value::Integer(now), &mut args);
         clauses.push(match view {
             View::NeedsReply => format!(
-                "t.awaiting_reply_since IS NOT NULL AND t.status IN ('new','open','on-hold') \
+                "t.awaiting_reply_since IS NOT NULL AND t.status IN {} \
                  AND (t.snoozed_until IS NULL OR t.snoozed_until <= {})",
+                status_list(Status::ACTIVE),
                 n()
             ),
             View::All => "t.status != 'spam'".into(),
@@ -873,7 +882,7 @@ pub(crate) fn filter_sql(
             View::Escalated => {
                 "t.escalated_to IS NOT NULL AND t.status NOT IN ('closed','spam')".into()
             }
-            View::Solved => "t.status IN ('solved', 'closed')".into(),
+            View::Solved => format!("t.status IN {}", status_list(Status::RESOLVED)),
         });
     }
     if !filter.statuses.is_empty() {

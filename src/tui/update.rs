@@ -742,11 +742,3 @@ pub fn edit_line(text: &mut String, key: &KeyEvent) -> bool {
         _ => false,
     }
 }
-
-/// The context `?` describes: the pane under the popup when help is open.
-pub fn help_context(app: &App) -> Context {
-    match &app.popup {
-        Some(Popup::Help { context, .. }) => *context,
-        _ => app.context(),
-    }
-}

@@ -105,7 +105,7 @@ fn row(
     };
     let subject = get(c.subject).unwrap_or_else(|| {
         let first = text.lines().next().unwrap_or("Web form");
-        crate::mail::truncate_at_char(first, 80).to_string()
+        crate::model::text::truncate_at_char(first, 80).to_string()
     });
     let channel = get(c.channel)
         .and_then(|ch| ch.parse::<Channel>().ok())
