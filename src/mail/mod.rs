@@ -43,6 +43,13 @@ pub use watch::watch;
 
 use crate::store::StoreError;
 
+/// The language and formality of a customer's message, kept with it at import so
+/// the tone checker and canned replies need not read the whole thread again. Here,
+/// not in `intake`, because chat readers and mail intake both ask it.
+pub(crate) fn profile_of(body: &str) -> (crate::model::Language, crate::model::Formality) {
+    crate::tone::customer_profile(body)
+}
+
 /// What can go wrong in intake or delivery as a whole. Problems with one message are
 /// not errors: they are collected in the import report and the import goes on.
 #[derive(Debug, thiserror::Error)]
