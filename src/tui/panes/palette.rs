@@ -8,9 +8,9 @@ use ratatui::Frame;
 use super::super::app::App;
 use super::super::keymap::Context;
 use super::super::update::palette_matches;
-use super::centered;
 use super::text::cell;
 use crate::display::sanitize_line;
+use crate::tui::layout::centered;
 
 /// Draws the palette.
 pub fn draw(frame: &mut Frame, app: &App, input: &str, selected: usize) {
