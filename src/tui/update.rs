@@ -255,6 +255,7 @@ fn global(app: &mut App, action: Action) -> Step {
         }
         Action::Palette => {
             app.popup = Some(Popup::Palette {
+                matches: palette_matches(app, ""),
                 input: String::new(),
                 selected: 0,
             })
@@ -478,17 +479,24 @@ fn update_popup(app: &mut App, action: Action) -> Step {
         Popup::Palette {
             mut input,
             mut selected,
+            mut matches,
         } => {
-            let matches = palette_matches(app, &input);
             match action {
                 Action::Back => return Ok(None),
                 Action::Open => return Ok(matches.get(selected).cloned()),
                 Action::Down => selected = (selected + 1).min(matches.len().saturating_sub(1)),
                 Action::Up => selected = selected.saturating_sub(1),
-                Action::Input(key) if edit_line(&mut input, &key) => selected = 0,
+                Action::Input(key) if edit_line(&mut input, &key) => {
+                    selected = 0;
+                    matches = palette_matches(app, &input);
+                }
                 _ => {}
             }
-            app.popup = Some(Popup::Palette { input, selected });
+            app.popup = Some(Popup::Palette {
+                input,
+                selected,
+                matches,
+            });
         }
         Popup::Canned(mut picker) => {
             match action {

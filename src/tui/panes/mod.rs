@@ -40,7 +40,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
     statusbar::draw(frame, areas.status, app);
     match &app.popup {
         Some(Popup::Help { context, scroll }) => help::draw(frame, app, *context, *scroll),
-        Some(Popup::Palette { input, selected }) => palette::draw(frame, app, input, *selected),
+        Some(Popup::Palette {
+            input,
+            selected,
+            matches,
+        }) => palette::draw(frame, app, input, *selected, matches),
         Some(Popup::Canned(picker)) => canned_picker::draw(frame, app, picker),
         Some(Popup::Prompt { kind, input }) => popups::draw_prompt(frame, app, *kind, input),
         Some(Popup::Choice { kind, selected }) => popups::draw_choice(frame, app, *kind, *selected),
