@@ -33,6 +33,23 @@ pub fn timezone(config: &SlaConfig) -> Tz {
     config.timezone.parse().unwrap_or(chrono_tz::UTC)
 }
 
+/// One ticket that needs attention, as `firstline check` reports it: a clock past or
+/// near its deadline, or a promised follow-up coming due.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Finding {
+    pub ticket: crate::model::TicketId,
+    pub subject: String,
+    pub priority: String,
+    /// Which deadline: a clock name or "follow-up".
+    pub what: String,
+    pub due: DateTime<Utc>,
+    #[serde(flatten)]
+    pub urgency: Urgency,
+    /// A promise phrase, for follow-ups.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
 /// An instant as a person reads it: on the desk's clock (`sla.timezone`, the zone the
 /// console shows), `2026-12-03 15:49`. Every printed time goes through here so the CLI,
 /// the console and the report never disagree; JSON keeps RFC 3339 UTC instead.
