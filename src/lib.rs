@@ -1,7 +1,7 @@
 //! firstline: a terminal ticket console for the person who *is* the support department.
 //!
 //! The crate is one library with a thin binary on top. Dependencies point one way:
-//! `tui`, `cli` → `canned`, `tone`, `sla`, `report`, `mail` → `store` → `model`.
+//! `tui`, `cli` → `canned`, `tone`, `sla`, `watch`, `report`, `mail` → `store` → `model`.
 //! No SQL outside `store`, no terminal I/O outside `tui`.
 
 pub mod canned;
@@ -20,3 +20,4 @@ pub mod synth;
 pub mod telegram;
 pub mod tone;
 pub mod tui;
+pub mod watch;

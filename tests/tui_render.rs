@@ -1120,6 +1120,34 @@ mod state {
         assert_eq!(app.inbox.view, View::Solved);
     }
 
+    /// The palette works out its matches when the input changes and keeps them in
+    /// its state; drawing and moving the selection read them from there.
+    #[test]
+    fn palette_keeps_the_matches_of_its_input_in_its_state() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let stored = |app: &App| match &app.popup {
+            Some(Popup::Palette { matches, .. }) => matches.clone(),
+            other => panic!("expected the palette, got {other:?}"),
+        };
+        press(&mut app, ":");
+        assert_eq!(
+            stored(&app),
+            firstline::tui::update::palette_matches(&app, "")
+        );
+        type_text(&mut app, "solved");
+        let matches = stored(&app);
+        assert_eq!(
+            matches,
+            firstline::tui::update::palette_matches(&app, "solved")
+        );
+        assert!(matches.len() < firstline::tui::update::palette_matches(&app, "").len());
+        press(&mut app, "Down");
+        assert_eq!(stored(&app), matches, "moving the selection keeps them");
+        let text = shot(&app, 120, 40);
+        assert!(text.contains(&matches[0].name()), "{text}");
+    }
+
     #[test]
     fn tone_pane_ticks_commandments_by_number_and_space() {
         let fx = fixture();

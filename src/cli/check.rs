@@ -5,14 +5,13 @@
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use clap::Args;
-use serde::Serialize;
 use std::io::Write;
 use std::process::ExitCode;
 
 use super::{print_json, user_error, Context};
 use crate::display::sanitize_line;
-use crate::model::{Status, TicketId};
-use crate::sla::{self, BusinessCalendar, ClockKind, Urgency};
+use crate::model::Status;
+use crate::sla::{self, BusinessCalendar, ClockKind, Finding, Urgency};
 use crate::store::TicketFilter;
 
 /// The exit code that means "something is overdue or about to breach".
@@ -30,22 +29,6 @@ pub struct CheckArgs {
     /// Evaluate the clocks at this instant (RFC 3339) instead of now.
     #[arg(long, hide = true)]
     pub now: Option<DateTime<Utc>>,
-}
-
-/// One ticket that needs attention.
-#[derive(Debug, Clone, Serialize)]
-pub struct Finding {
-    pub ticket: TicketId,
-    pub subject: String,
-    pub priority: String,
-    /// Which deadline: a clock name or "follow-up".
-    pub what: String,
-    pub due: DateTime<Utc>,
-    #[serde(flatten)]
-    pub urgency: Urgency,
-    /// A promise phrase, for follow-ups.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
 }
 
 /// Runs the check.

@@ -331,7 +331,7 @@ fn run_sendmail(cmd: &str, raw: &[u8]) -> Result<(), String> {
         // The command's own words first: they are what the user needs, and the
         // status bar has room for a line of them, not for a long command path.
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let detail = super::truncate_at_char(stderr.trim(), STDERR_KEPT);
+        let detail = crate::model::text::truncate_at_char(stderr.trim(), STDERR_KEPT);
         let status = output.status;
         if detail.is_empty() {
             Err(format!("`{cmd}` failed ({status}) without saying why"))

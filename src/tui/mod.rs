@@ -9,6 +9,7 @@ pub mod app;
 pub mod courier;
 pub mod intake;
 pub mod keymap;
+pub mod layout;
 pub mod panes;
 pub mod telegram;
 pub mod terminal;

@@ -169,12 +169,29 @@ pub struct CannedPicker {
 /// A window on top of the panes; it takes every key while open.
 #[derive(Debug, Clone)]
 pub enum Popup {
-    Help { context: Context, scroll: usize },
-    Palette { input: String, selected: usize },
+    Help {
+        context: Context,
+        scroll: usize,
+    },
+    /// The palette keeps the actions its input matches, worked out when the input
+    /// changes, not on every frame.
+    Palette {
+        input: String,
+        selected: usize,
+        matches: Vec<super::action::Action>,
+    },
     Canned(CannedPicker),
-    Prompt { kind: PromptKind, input: String },
-    Choice { kind: ChoiceKind, selected: usize },
-    Confirm { kind: ConfirmKind },
+    Prompt {
+        kind: PromptKind,
+        input: String,
+    },
+    Choice {
+        kind: ChoiceKind,
+        selected: usize,
+    },
+    Confirm {
+        kind: ConfirmKind,
+    },
     Report(Box<ReportScreen>),
 }
 
