@@ -417,6 +417,39 @@ mod state {
         assert_eq!(app.store.draft(id).unwrap(), None);
     }
 
+    /// Another process (`outbox flush`, a second console's courier) claims this
+    /// console's reply and delivers it. A look that falls between the claim and the
+    /// delivery sees it "sending": the console must still end the countdown with
+    /// "delivered" once it is, not stop at "being handed over" for good. (Under load
+    /// the pty test `two_consoles_a_reply_delivered_elsewhere_stops_offering_undo`
+    /// hit that moment now and then; this test makes it happen every time.)
+    #[test]
+    fn a_reply_another_process_is_handing_over_ends_in_delivered() {
+        use firstline::store::ClaimScope;
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "Enter r");
+        type_text(&mut app, "Your refund is on its way.");
+        press(&mut app, "ctrl-s");
+        let reply = app.store.messages(id).unwrap().last().unwrap().id;
+        let mut other = Store::open(&fx.path).unwrap();
+        let outbox = other.outbox_entry(reply).unwrap().unwrap().id;
+        let start = std::time::Instant::now();
+        other
+            .claim_outbound(outbox, ClaimScope::AllQueued)
+            .unwrap()
+            .expect("the queued reply is claimed");
+        app.tick(start + Duration::seconds(1).to_std().unwrap())
+            .unwrap();
+        other.mark_outbound_sent(outbox).unwrap();
+        app.tick(start + Duration::seconds(2).to_std().unwrap())
+            .unwrap();
+        let text = &app.message.as_ref().unwrap().text;
+        assert!(text.contains("delivered"), "{text}");
+        assert!(!shot(&app, 120, 40).contains("u undo"));
+    }
+
     /// Issue #13 item 1: after a send the ticket leaves "Needs reply" and another row
     /// is under the cursor; undo must still reopen the ticket the reply was for.
     #[test]
