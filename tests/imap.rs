@@ -197,8 +197,14 @@ impl Desk {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
-        let all: Value = serde_json::from_slice(&out.stdout).unwrap();
-        all[0].clone()
+        // One JSON document per account (and per Telegram round).
+        let first: Value = serde_json::Deserializer::from_slice(&out.stdout)
+            .into_iter()
+            .next()
+            .expect("a JSON summary")
+            .unwrap();
+        assert_eq!(first["channel"], "imap", "{first}");
+        first
     }
 
     fn store(&self) -> Store {

@@ -1,59 +1,97 @@
-//! `firstline fetch`: read every `[[mail.accounts]]` mailbox once (or keep watching
-//! with `--watch`), with the import's progress bar and summary. One line per
-//! problem (wrong password, unknown host, certificate, missing folder) on stderr and
-//! exit 2; the password never appears in any of it.
+//! `firstline fetch`: take in what the live channels hold — every `[[mail.accounts]]`
+//! mailbox over IMAP, then the Telegram bot's updates. Once, or with `--watch` until
+//! interrupted; every batch or round commits on its own, so stopping at any moment
+//! loses nothing. A problem is one line on stderr; the password or token never
+//! appears in it.
 //!
-//! The per-channel work is [`fetch_one`]: another live channel (Telegram) is added
-//! beside it, not inside it.
+//! Each channel's work is its own function ([`fetch_one`] for a mailbox,
+//! [`telegram_rounds`] for the bot), so a channel is added beside the others.
 
 use anyhow::Result;
 use clap::Args;
+use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use super::{print_json, user_error, Context};
 use crate::display::{count, sanitize_line};
-use crate::mail::imap::{self, Account, AccountEvent, FetchOptions, FetchSummary};
+use crate::mail::imap::{self, Account, AccountEvent};
 use crate::mail::{ImportOptions, ProgressEvent};
 use crate::store::Store;
+use crate::telegram::{self, TelegramError};
 
-/// `firstline fetch --account shop`
+/// `firstline fetch [--account NAME] [--watch] [--json]`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Reads the mailboxes set as [[mail.accounts]] in config.toml.\n\nExit codes: 0 every account fetched; 1 no such account or none set; 2 an account could not be read (the line says why).\n\nExamples:\n  firstline fetch\n  firstline fetch --account shop --json\n  firstline fetch --watch        # keep fetching as mail arrives (IDLE); Ctrl-C stops"
+    after_help = "Reads the mailboxes set as [[mail.accounts]] and the [telegram] bot in config.toml.\n\nExit codes: 0 fetched; 1 nothing is set up, no such account, or the settings are wrong; 2 a channel could not be read (the line says why).\n\nExamples:\n  firstline fetch\n  firstline fetch --account shop --json\n  firstline fetch --watch        # keep fetching as mail arrives (IDLE) and long-poll the bot\n  */10 * * * * firstline fetch --json >> fetch.log"
 )]
 pub struct FetchArgs {
-    /// Fetch only this account (its `name`).
+    /// Fetch only this mailbox (its `name` in [[mail.accounts]]); the bot is skipped.
     #[arg(long, value_name = "NAME")]
     pub account: Option<String>,
-    /// After fetching, keep watching and fetch new mail as it arrives.
+    /// Keep fetching until interrupted: mailboxes with IDLE, the bot by long polling.
     #[arg(long)]
     pub watch: bool,
-    /// Print each account's summary as JSON.
+    /// Print each account's and each round's summary as JSON.
     #[arg(long)]
     pub json: bool,
     /// After a first sync of old mail: close waiting tickets whose last message is
     /// older than this (e.g. 30d, 2026-01-01), as `import --archive-older-than` does.
     #[arg(long, value_name = "AGE")]
     pub archive_older_than: Option<String>,
+    /// Long-poll this many seconds per round (default: [telegram] poll_seconds; a
+    /// single fetch without --watch does not wait).
+    #[arg(long, value_name = "SECONDS")]
+    pub poll_seconds: Option<u64>,
+    /// Remove the bot's webhook (Telegram refuses polling while one is set), then fetch.
+    #[arg(long)]
+    pub delete_webhook: bool,
+    /// Stop after this many rounds (tests).
+    #[arg(long, hide = true)]
+    pub rounds: Option<u64>,
     /// Messages per transaction.
     #[arg(long, default_value_t = 500, hide = true)]
     pub batch_size: usize,
 }
 
-/// One account's outcome, as `--json` prints it.
-#[derive(Debug, serde::Serialize)]
+/// One Telegram round, as `--json` prints it.
+#[derive(Debug, Serialize)]
+struct Round<'a> {
+    channel: &'static str,
+    #[serde(flatten)]
+    summary: &'a telegram::FetchSummary,
+}
+
+/// One mailbox's outcome, as `--json` prints it.
+#[derive(Debug, Serialize)]
 struct Outcome {
+    channel: &'static str,
     account: String,
     ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    summary: Option<FetchSummary>,
+    summary: Option<imap::FetchSummary>,
 }
 
+/// Runs the fetch.
 pub fn run(ctx: &Context, args: FetchArgs) -> Result<ExitCode> {
-    let accounts = chosen_accounts(ctx, args.account.as_deref())?;
+    let use_telegram = ctx.config.telegram.is_some() && args.account.is_none();
+    let use_mail = !ctx.config.mail.accounts.is_empty() || args.account.is_some();
+    if !use_telegram && !use_mail {
+        return Err(user_error(format!(
+            "nothing to fetch: add a [[mail.accounts]] mailbox or a [telegram] bot to {} (see \"Live mail\" and \"Telegram\" in the README)",
+            ctx.config_path.display()
+        )));
+    }
+    if args.delete_webhook && ctx.config.telegram.is_none() {
+        return Err(user_error(TelegramError::NotConfigured.to_string()));
+    }
+    let accounts = if use_mail {
+        chosen_accounts(ctx, args.account.as_deref())?
+    } else {
+        Vec::new()
+    };
     let archive_before = match &args.archive_older_than {
         Some(age) => Some(
             crate::store::search::parse_when(
@@ -69,37 +107,111 @@ pub fn run(ctx: &Context, args: FetchArgs) -> Result<ExitCode> {
         ),
         None => None,
     };
-    let mut store = ctx.open_store(false)?;
-    store.set_actor("import");
+    if args.delete_webhook {
+        if let Some(tg) = ctx.config.telegram.as_ref() {
+            telegram::delete_webhook(tg).map_err(channel_error)?;
+            if !args.json {
+                println!("telegram: webhook removed; updates can be fetched by polling now");
+            }
+        }
+    }
     let options = fetch_options(ctx, args.batch_size);
-    let mut outcomes = Vec::new();
-    for account in &accounts {
-        outcomes.push(fetch_one(&mut store, ctx, account, &options, args.json));
-    }
-    let failed = outcomes
-        .iter()
-        .any(|o| !o.ok || o.summary.as_ref().is_some_and(|s| !s.problems.is_empty()));
-    if args.json {
-        print_json(&outcomes)?;
-    }
-    if let Some(before) = archive_before {
-        let closed = store.archive_idle(before)?;
-        if !args.json {
-            println!(
-                "archived: {closed} waiting tickets with no message since {}",
-                before.format("%Y-%m-%d")
-            );
+    let mut mail_failed = false;
+    if !accounts.is_empty() {
+        let mut store = ctx.open_store(false)?;
+        store.set_actor("import");
+        for account in &accounts {
+            let outcome = fetch_one(&mut store, ctx, account, &options, args.json);
+            mail_failed |= !outcome.ok
+                || outcome
+                    .summary
+                    .as_ref()
+                    .is_some_and(|s| !s.problems.is_empty());
+            if args.json {
+                print_json(&outcome)?;
+            }
+        }
+        if let Some(before) = archive_before {
+            let closed = store.archive_idle(before)?;
+            if !args.json {
+                println!(
+                    "archived: {closed} waiting tickets with no message since {}",
+                    before.format("%Y-%m-%d")
+                );
+            }
         }
     }
     if args.watch {
-        drop(store);
-        return watch(ctx, &accounts, &options, args.json);
+        return watch(ctx, &args, &accounts, &options, use_telegram);
     }
-    Ok(if failed {
+    if use_telegram {
+        telegram_rounds(ctx, &args)?;
+    }
+    Ok(if mail_failed {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The Telegram bot: one round, or rounds until interrupted with `--watch`.
+fn telegram_rounds(ctx: &Context, args: &FetchArgs) -> Result<()> {
+    let Some(_) = ctx.config.telegram.as_ref() else {
+        return Err(user_error(TelegramError::NotConfigured.to_string()));
+    };
+    let mut store = ctx.open_store(false)?;
+    store.set_actor("telegram");
+    let poll = match (args.poll_seconds, args.watch) {
+        (Some(s), _) => Some(s),
+        (None, true) => None,
+        (None, false) => Some(0),
+    };
+    let options = telegram::FetchOptions {
+        poll_seconds: poll,
+        stop: None,
+    };
+    let mut rounds = 0u64;
+    let mut failures = 0u32;
+    loop {
+        let summary = match telegram::fetch_once(&mut store, &ctx.config, &options) {
+            Ok(summary) => {
+                failures = 0;
+                summary
+            }
+            // Watching, a network hiccup or a rate limit is waited out, not the end.
+            Err(TelegramError::Api(e))
+                if args.watch && e.is_transient() && !matches!(e, telegram::ApiError::BadToken) =>
+            {
+                rounds += 1;
+                if args.rounds.is_some_and(|n| rounds >= n) {
+                    return Err(channel_error(TelegramError::Api(e)));
+                }
+                failures += 1;
+                let wait = match e {
+                    telegram::ApiError::TooMany(secs) => secs,
+                    _ => 1u64 << failures.min(6),
+                };
+                eprintln!("telegram: {e}; trying again in {wait} s");
+                std::thread::sleep(std::time::Duration::from_secs(wait));
+                continue;
+            }
+            Err(e) => return Err(channel_error(e)),
+        };
+        // Watching, a quiet round (the long poll ended with nothing) is not news.
+        let quiet = args.watch && summary.updates == 0 && summary.problems.is_empty();
+        if args.json && !quiet {
+            print_json(&Round {
+                channel: "telegram",
+                summary: &summary,
+            })?;
+        } else if !quiet {
+            print_summary(&summary);
+        }
+        rounds += 1;
+        if !args.watch || args.rounds.is_some_and(|n| rounds >= n) {
+            return Ok(());
+        }
+    }
 }
 
 /// The accounts to fetch: all, or the one `--account` names.
@@ -132,8 +244,8 @@ fn chosen_accounts(ctx: &Context, only: Option<&str>) -> Result<Vec<Account>> {
     }
 }
 
-fn fetch_options(ctx: &Context, batch_size: usize) -> FetchOptions {
-    FetchOptions {
+fn fetch_options(ctx: &Context, batch_size: usize) -> imap::FetchOptions {
+    imap::FetchOptions {
         import: ImportOptions {
             batch_size: batch_size.max(1),
             timezone: crate::sla::timezone(&ctx.config.sla),
@@ -149,7 +261,7 @@ fn fetch_one(
     store: &mut Store,
     ctx: &Context,
     account: &Account,
-    options: &FetchOptions,
+    options: &imap::FetchOptions,
     json: bool,
 ) -> Outcome {
     let bar = progress_bar(&account.name);
@@ -162,12 +274,13 @@ fn fetch_one(
     match result {
         Ok(summary) => {
             if !json {
-                print_summary(&summary);
+                print_mail_summary(&summary);
             }
             for problem in &summary.problems {
                 eprintln!("firstline: {}: {}", account.name, sanitize_line(problem));
             }
             Outcome {
+                channel: "imap",
                 account: account.name.clone(),
                 ok: true,
                 error: None,
@@ -178,6 +291,7 @@ fn fetch_one(
             let line = format!("{}: {}", account.name, sanitize_line(&e.to_string()));
             eprintln!("firstline: {line}");
             Outcome {
+                channel: "imap",
                 account: account.name.clone(),
                 ok: false,
                 error: Some(line),
@@ -187,7 +301,7 @@ fn fetch_one(
     }
 }
 
-fn print_summary(s: &FetchSummary) {
+fn print_mail_summary(s: &imap::FetchSummary) {
     let folders: Vec<String> = s
         .folders
         .iter()
@@ -249,21 +363,24 @@ fn progress_bar(account: &str) -> indicatif::ProgressBar {
     bar
 }
 
-/// `--watch`: one thread per account, each with its own connection to the queue,
-/// printing a line per fetch that brought mail and per problem. Runs until killed;
-/// every batch is committed, so Ctrl-C loses nothing.
+/// `--watch`: one thread per mailbox, each with its own connection to the queue,
+/// printing a line per fetch that brought mail and per problem, beside the bot's
+/// long polling on this thread. Runs until killed; every batch is committed, so
+/// Ctrl-C loses nothing.
 fn watch(
     ctx: &Context,
+    args: &FetchArgs,
     accounts: &[Account],
-    options: &FetchOptions,
-    json: bool,
+    options: &imap::FetchOptions,
+    use_telegram: bool,
 ) -> Result<ExitCode> {
-    eprintln!("watching for new mail; Ctrl-C stops");
+    eprintln!("watching for new messages; Ctrl-C stops");
     let stop = imap::StopSignal::new();
     let watch_options = imap::WatchOptions {
         fetch: options.clone(),
         ..Default::default()
     };
+    let json = args.json;
     std::thread::scope(|scope| {
         for account in accounts {
             let stop = &stop;
@@ -287,7 +404,17 @@ fn watch(
                 );
             });
         }
-    });
+        let result = if use_telegram {
+            telegram_rounds(ctx, args)
+        } else {
+            Ok(())
+        };
+        // The bot's rounds ended (`--rounds`, or an error): the mailboxes stop too.
+        if use_telegram {
+            stop.stop();
+        }
+        result
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -319,5 +446,59 @@ fn report_event(account: &Account, event: AccountEvent, json: bool) {
                 sanitize_line(&e.to_string())
             );
         }
+    }
+}
+
+fn print_summary(s: &telegram::FetchSummary) {
+    let mut line = format!(
+        "telegram: {} update{}, {} new message{} ({} new ticket{})",
+        s.updates,
+        plural(s.updates),
+        s.added,
+        plural(s.added),
+        s.new_tickets,
+        plural(s.new_tickets)
+    );
+    for (n, what) in [
+        (s.edited, "edited"),
+        (s.duplicates, "already stored"),
+        (s.skipped, "skipped (not a private message)"),
+        (s.files_kept, "files kept"),
+        (s.files_listed, "files listed only"),
+        (s.away_replies, "away replies sent"),
+    ] {
+        if n > 0 {
+            line.push_str(&format!(", {n} {what}"));
+        }
+    }
+    println!("{line}");
+    for p in &s.problems {
+        eprintln!("telegram: {}", crate::display::sanitize_line(p));
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// Token and settings trouble is the user's to fix (exit 1); the rest is exit 2.
+fn channel_error(e: TelegramError) -> anyhow::Error {
+    match e {
+        TelegramError::NotConfigured | TelegramError::Token(_) => user_error(e.to_string()),
+        TelegramError::Api(ref api)
+            if matches!(
+                api,
+                telegram::ApiError::BadToken
+                    | telegram::ApiError::WebhookSet
+                    | telegram::ApiError::OtherReader
+            ) =>
+        {
+            user_error(format!("telegram: {e}"))
+        }
+        other => anyhow::anyhow!("telegram: {other}"),
     }
 }

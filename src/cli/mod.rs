@@ -103,7 +103,8 @@ pub enum Command {
     Search(show::SearchArgs),
     /// Import mail and chats: mbox, Maildir, .eml, Telegram JSON, WhatsApp .txt, CSV.
     Import(import::ImportArgs),
-    /// Fetch new mail from the [[mail.accounts]] mailboxes (IMAP), once or --watch.
+    /// Take in new messages from live channels: the [[mail.accounts]] mailboxes (IMAP) and
+    /// the Telegram bot; --watch keeps going.
     Fetch(fetch::FetchArgs),
     /// Deliver a ticket's queued reply now.
     Send(outbox::SendArgs),

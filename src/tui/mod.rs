@@ -9,8 +9,10 @@ pub mod app;
 pub mod courier;
 pub mod intake;
 pub mod keymap;
+pub mod layout;
 pub mod mailboxes;
 pub mod panes;
+pub mod telegram;
 pub mod terminal;
 pub mod theme;
 pub mod update;
@@ -44,11 +46,20 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
         trouble.push(e);
         None
     });
+    let poller = store.path().and_then(|p| {
+        telegram::Poller::start(p, config.clone())
+            .map_err(|e| trouble.push(e))
+            .ok()
+            .flatten()
+    });
     let mailboxes = mailboxes::Mailboxes::start(store.path(), &config).unwrap_or_else(|e| {
         trouble.push(e);
         None
     });
     let mut app = App::with_worker(store, config)?;
+    if poller.is_some() {
+        app.start_telegram_view();
+    }
     if let Some(m) = &mailboxes {
         app.mailboxes = m
             .accounts
@@ -68,10 +79,14 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
         &mut app,
         courier.as_ref(),
         intake.as_ref(),
+        poller.as_ref(),
         mailboxes.as_ref(),
     );
     let saved = app.flush_draft();
     terminal::restore();
+    if let Some(p) = poller {
+        p.stop();
+    }
     // Cuts any connection waiting in IDLE and joins the account threads.
     if let Some(m) = mailboxes {
         m.stop();
@@ -98,6 +113,7 @@ fn run_loop(
     app: &mut App,
     courier: Option<&courier::Courier>,
     intake: Option<&intake::Intake>,
+    poller: Option<&telegram::Poller>,
     mailboxes: Option<&mailboxes::Mailboxes>,
 ) -> anyhow::Result<()> {
     let size = terminal.size()?;
@@ -164,6 +180,9 @@ fn run_loop(
                 }
                 intake::Arrival::Failed(why) => app.error(why),
             }
+        }
+        for news in poller.map(|p| p.poll()).unwrap_or_default() {
+            app.telegram_news(news);
         }
         for news in mailboxes.map(|m| m.poll()).unwrap_or_default() {
             if news.added > 0 {

@@ -16,7 +16,8 @@ use rustls::pki_types::ServerName;
 
 use super::account::{Account, Security};
 use super::FetchError;
-use crate::sla::watch::Trust;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 /// How long one read or write may block before the server counts as gone. IDLE
 /// sets its own, longer wait.
@@ -102,10 +103,7 @@ impl Connected {
 
 /// Connects, secures and logs in to `account`.
 pub(crate) fn connect(account: &Account) -> Result<Connected, FetchError> {
-    let trust = match &account.ca_file {
-        Some(path) => Trust::with_ca_file(path).map_err(|e| FetchError::Connect(e.to_string()))?,
-        None => Trust::public(),
-    };
+    let trust = client_config(account.ca_file.as_deref())?;
     let tcp = open_tcp(&account.host, account.port)?;
     let socket = tcp
         .try_clone()
@@ -171,7 +169,7 @@ fn open_tcp(host: &str, port: u16) -> Result<TcpStream, FetchError> {
 fn starttls(
     account: &Account,
     mut tcp: TcpStream,
-    trust: &Trust,
+    trust: &Arc<rustls::ClientConfig>,
 ) -> Result<imap::Client<Stream>, FetchError> {
     let broken = |e: std::io::Error| lost(account, imap::Error::Io(e));
     let greeting = read_line(&mut tcp).map_err(broken)?;
@@ -252,16 +250,54 @@ fn read_line(tcp: &mut TcpStream) -> std::io::Result<String> {
     Ok(String::from_utf8_lossy(&line).into_owned())
 }
 
+/// The authorities a mailbox's certificate may come from: the public web's
+/// (webpki-root-certs, the Mozilla list `watch` uses) plus a private CA from
+/// `ca_file`, whose problems are worded as `watch --ca-file` words them.
+fn client_config(ca_file: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, FetchError> {
+    static PUBLIC: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
+    let Some(path) = ca_file else {
+        return Ok(PUBLIC.get_or_init(|| build_config(Vec::new())).clone());
+    };
+    // The watch's checks first: unreadable, not PEM, no certificate in it.
+    crate::watch::Trust::with_ca_file(path).map_err(|e| FetchError::Connect(e.to_string()))?;
+    use rustls::pki_types::pem::PemObject;
+    let pem = std::fs::read(path)
+        .map_err(|e| FetchError::Connect(format!("cannot read {}: {e}", path.display())))?;
+    let extra = rustls::pki_types::CertificateDer::pem_slice_iter(&pem)
+        .filter_map(Result::ok)
+        .collect();
+    Ok(build_config(extra))
+}
+
+fn build_config(
+    extra: Vec<rustls::pki_types::CertificateDer<'static>>,
+) -> Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned().chain(extra) {
+        // A public root rustls cannot use is skipped, as ureq skips it.
+        let _ = roots.add(cert);
+    }
+    // ring is the provider lettre already compiles; naming it keeps this
+    // independent of a process-wide default.
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("ring supports rustls' default protocol versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Arc::new(config)
+}
+
 /// The TLS handshake, with a refused certificate turned into a reason.
 fn handshake(
     account: &Account,
     mut tcp: TcpStream,
-    trust: &Trust,
+    trust: &Arc<rustls::ClientConfig>,
 ) -> Result<rustls::StreamOwned<rustls::ClientConnection, TcpStream>, FetchError> {
     let host = account.host.trim_start_matches('[').trim_end_matches(']');
     let name = ServerName::try_from(host.to_string())
         .map_err(|_| FetchError::Connect(format!("TLS: '{host}' is not a valid server name")))?;
-    let mut tls = rustls::ClientConnection::new(trust.client_config(), name)
+    let mut tls = rustls::ClientConnection::new(trust.clone(), name)
         .map_err(|e| FetchError::Connect(format!("TLS: {e}")))?;
     while tls.is_handshaking() {
         if let Err(e) = tls.complete_io(&mut tcp) {
@@ -274,7 +310,7 @@ fn handshake(
                     "TLS: the server hung up during the handshake".to_string()
                 }
                 _ => match e.get_ref().and_then(|inner| inner.downcast_ref()) {
-                    Some(tls_error) => crate::sla::watch::tls_reason(tls_error, host),
+                    Some(tls_error) => crate::watch::tls_reason(tls_error, host),
                     None => format!("TLS handshake failed: {e}"),
                 },
             };

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
 mod changes;
+mod channel;
 mod compose;
 mod counts;
 mod elsewhere;
@@ -168,12 +169,29 @@ pub struct CannedPicker {
 /// A window on top of the panes; it takes every key while open.
 #[derive(Debug, Clone)]
 pub enum Popup {
-    Help { context: Context, scroll: usize },
-    Palette { input: String, selected: usize },
+    Help {
+        context: Context,
+        scroll: usize,
+    },
+    /// The palette keeps the actions its input matches, worked out when the input
+    /// changes, not on every frame.
+    Palette {
+        input: String,
+        selected: usize,
+        matches: Vec<super::action::Action>,
+    },
     Canned(CannedPicker),
-    Prompt { kind: PromptKind, input: String },
-    Choice { kind: ChoiceKind, selected: usize },
-    Confirm { kind: ConfirmKind },
+    Prompt {
+        kind: PromptKind,
+        input: String,
+    },
+    Choice {
+        kind: ChoiceKind,
+        selected: usize,
+    },
+    Confirm {
+        kind: ConfirmKind,
+    },
     Report(Box<ReportScreen>),
 }
 
@@ -438,6 +456,9 @@ pub struct App {
     pub delivery_error: Option<String>,
     /// Each live mailbox's state for the status bar (`tui::mailboxes`).
     pub mailboxes: Vec<crate::tui::mailboxes::MailboxStatus>,
+    /// The Telegram bot channel, when one is set up: the status bar says whether it
+    /// is live, failing, or has not been read for long enough to lose messages.
+    pub telegram: Option<super::telegram::ChannelView>,
     pub should_quit: bool,
     pub request: Option<TerminalRequest>,
     /// Searches and counts run here when the queue is a file (see [`App::start_worker`]).
@@ -521,6 +542,7 @@ impl App {
             undelivered_tickets: Default::default(),
             delivery_error: None,
             mailboxes: Vec::new(),
+            telegram: None,
             should_quit: false,
             request: None,
             worker: None,

@@ -7,8 +7,8 @@ use ratatui::Frame;
 
 use super::super::app::App;
 use super::super::keymap::Context;
-use super::centered;
 use super::text::cell;
+use crate::tui::layout::centered;
 
 /// The help popup's height for `rows` lines of keys on a screen `height` high.
 fn popup_height(rows: usize, height: u16) -> u16 {
