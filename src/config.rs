@@ -348,27 +348,70 @@ impl Config {
     }
 }
 
-/// Writes `[agent] name` into the settings file at `path`, keeping every other line
+/// An `[agent]` setting the console asks for once and writes back: the name replies
+/// are signed with, the address they come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentKey {
+    Name,
+    Email,
+}
+
+impl AgentKey {
+    /// The key's name in the file.
+    pub fn key(self) -> &'static str {
+        match self {
+            AgentKey::Name => "name",
+            AgentKey::Email => "email",
+        }
+    }
+
+    /// The value as `config` holds it.
+    pub fn read(self, config: &Config) -> &str {
+        match self {
+            AgentKey::Name => &config.agent.name,
+            AgentKey::Email => &config.agent.email,
+        }
+    }
+
+    /// Sets the value in `config`.
+    pub fn set(self, config: &mut Config, value: &str) {
+        let field = match self {
+            AgentKey::Name => &mut config.agent.name,
+            AgentKey::Email => &mut config.agent.email,
+        };
+        *field = value.to_string();
+    }
+
+    /// Whether `value` will do, or what to type instead: never "agent" as a name,
+    /// never something customers cannot write back to as an address.
+    pub fn check(self, value: &str) -> Result<(), &'static str> {
+        let fine = match self {
+            AgentKey::Name => !value.is_empty() && !value.eq_ignore_ascii_case("agent"),
+            AgentKey::Email => {
+                value
+                    .split_once('@')
+                    .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'))
+                    && !value.contains(char::is_whitespace)
+            }
+        };
+        match (fine, self) {
+            (true, _) => Ok(()),
+            (false, AgentKey::Name) => {
+                Err("type the name customers should see, e.g. Olena Kovalenko")
+            }
+            (false, AgentKey::Email) => {
+                Err("type the address customers write to, e.g. help@yourshop.com")
+            }
+        }
+    }
+}
+
+/// Writes `[agent] KEY` into the settings file at `path`, keeping every other line
 /// (and comment) as it was; creates the file if there is none. The result is parsed
 /// before it replaces the file, so a write-back never leaves a config that will not
 /// load. The error is a short reason for the status bar.
-pub fn save_agent_name(path: &Path, name: &str) -> Result<(), String> {
-    save_agent_key(path, "name", name, |c| c.agent.name.as_str())
-}
-
-/// Writes `[agent] email` (the From of replies) the same way as [`save_agent_name`].
-pub fn save_agent_email(path: &Path, email: &str) -> Result<(), String> {
-    save_agent_key(path, "email", email, |c| c.agent.email.as_str())
-}
-
-/// The one write-back of an `[agent]` key; `read` says where the parsed result must
-/// show `value` for the write to count.
-fn save_agent_key(
-    path: &Path,
-    key: &str,
-    value: &str,
-    read: fn(&Config) -> &str,
-) -> Result<(), String> {
+pub fn save_agent_key(path: &Path, agent_key: AgentKey, value: &str) -> Result<(), String> {
+    let key = agent_key.key();
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -402,7 +445,7 @@ fn save_agent_key(
     }
     let new_text = lines.join("\n") + "\n";
     match Config::parse(&new_text) {
-        Ok(c) if read(&c) == value => {}
+        Ok(c) if agent_key.read(&c) == value => {}
         Ok(_) => return Err(format!("the settings file did not take the {key}")),
         Err(e) => return Err(format!("the settings file would not load: {e}")),
     }
@@ -474,7 +517,7 @@ mod tests {
             "# mine\n[agent]\nemail = \"a@b.c\"\n[ui]\ntheme = \"dark\"\n",
         )
         .unwrap();
-        save_agent_name(&path, "Олена \"Оля\" Коваль").unwrap();
+        save_agent_key(&path, AgentKey::Name, "Олена \"Оля\" Коваль").unwrap();
         let c = Config::load(&path).unwrap();
         assert_eq!(c.agent.name, "Олена \"Оля\" Коваль");
         assert_eq!(c.agent.email, "a@b.c");
@@ -482,7 +525,7 @@ mod tests {
         assert!(std::fs::read_to_string(&path)
             .unwrap()
             .starts_with("# mine\n"));
-        save_agent_name(&path, "Olena").unwrap();
+        save_agent_key(&path, AgentKey::Name, "Olena").unwrap();
         assert_eq!(Config::load(&path).unwrap().agent.name, "Olena");
     }
 
@@ -490,7 +533,7 @@ mod tests {
     fn agent_name_write_back_creates_a_missing_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub").join("config.toml");
-        save_agent_name(&path, "Olena").unwrap();
+        save_agent_key(&path, AgentKey::Name, "Olena").unwrap();
         assert_eq!(Config::load(&path).unwrap().agent.name, "Olena");
     }
 
@@ -499,7 +542,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
         std::fs::write(&path, "[agent\nname = 1\n").unwrap();
-        assert!(save_agent_name(&path, "Olena").is_err());
+        assert!(save_agent_key(&path, AgentKey::Name, "Olena").is_err());
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
             "[agent\nname = 1\n"

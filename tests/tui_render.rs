@@ -3123,3 +3123,136 @@ fn canned_insert_puts_the_cursor_on_the_users_placeholder_not_agent_name() {
     let text = app.composer.text();
     assert!(text.contains("Thanks for waiting, Olena Test."), "{text}");
 }
+
+/// Issue #15, second trial: keys typed while a saved draft is on screen but not
+/// active went nowhere without a word. The status bar now says how to continue the
+/// draft, with the key from the live keymap; the draft itself is untouched.
+#[test]
+fn issue15_14_typing_beside_an_inactive_draft_says_how_to_continue_it() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let olena = id_of(&app, "Олена Коваль");
+    select_ticket(&mut app, olena);
+    press(&mut app, "Enter r");
+    type_text(&mut app, "Добрий день");
+    press(&mut app, "Esc");
+    assert_eq!(app.focus, Focus::Conversation);
+    app.message = None;
+    // Cyrillic letters mean nothing in the thread: the user thinks they are typing.
+    type_text(&mut app, "ще");
+    let message = app.message.clone().map(|m| m.text).unwrap_or_default();
+    assert!(message.contains("r continues it"), "{message:?}");
+    assert_eq!(app.composer.text(), "Добрий день");
+}
+
+/// Issue #15, second trial: `[agent.name]` a canned reply left in the draft (the
+/// name was not known yet) stayed in the sent reply after the first-send prompt for
+/// the name was answered. It is filled in with the answer.
+#[test]
+fn issue15_14_agent_name_left_by_a_canned_reply_is_filled_after_the_name_prompt() {
+    let fx = fixture();
+    let mut store = Store::open(&fx.path).unwrap();
+    store
+        .canned_add(&firstline::model::NewCanned {
+            slug: "sig-only".into(),
+            title: "Signed only".into(),
+            shortcut: None,
+            language: firstline::model::Language::En,
+            formality: firstline::model::Formality::Unknown,
+            tags: vec![],
+            keywords: vec![],
+            body: "Thanks for waiting, {{ agent.name }}.".into(),
+        })
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("config.toml");
+    std::fs::write(&config_path, "[agent]\nemail = \"help@shop.example\"\n").unwrap();
+    let mut app = App::new(store, Config::load(&config_path).unwrap()).unwrap();
+    app.clock = Some(now());
+    app.size = (120, 40);
+    app.reload().unwrap();
+    press(&mut app, "Enter c");
+    type_text(&mut app, "signed only");
+    press(&mut app, "Enter");
+    assert!(app.composer.text().contains("[agent.name]"));
+    press(&mut app, "ctrl-s");
+    assert!(
+        matches!(
+            app.popup,
+            Some(Popup::Prompt {
+                kind: firstline::tui::app::PromptKind::AgentName,
+                ..
+            })
+        ),
+        "{:?}",
+        app.popup
+    );
+    type_text(&mut app, "Olena Kovalenko");
+    press(&mut app, "Enter");
+    if matches!(app.popup, Some(Popup::Confirm { .. })) {
+        press(&mut app, "y");
+    }
+    let sent: Vec<String> = app
+        .store
+        .outbox_entries(true)
+        .unwrap()
+        .iter()
+        .map(|e| {
+            String::from_utf8_lossy(&app.store.raw_message(e.message).unwrap().unwrap())
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(sent.len(), 1, "{:?}", app.message);
+    assert!(sent[0].contains("Olena Kovalenko."), "{}", sent[0]);
+    assert!(!sent[0].contains("[agent.name]"), "{}", sent[0]);
+}
+
+/// Issue #15, second trial: `/` on an applied search reopened it and typing was
+/// added to the old query. The old query now comes back selected: typing starts a
+/// new one, an arrow key keeps it to edit, and `Esc` still clears the search.
+#[test]
+fn issue15_14_slash_again_types_a_new_query_over_the_old_one() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    press(&mut app, "/");
+    type_text(&mut app, "charged");
+    press(&mut app, "Enter");
+    assert_eq!(app.inbox.search.as_deref(), Some("charged"));
+    press(&mut app, "/");
+    type_text(&mut app, "заказ");
+    assert_eq!(app.inbox.search.as_deref(), Some("заказ"));
+    press(&mut app, "Enter /");
+    press(&mut app, "Right");
+    type_text(&mut app, "*");
+    assert_eq!(app.inbox.search.as_deref(), Some("заказ*"));
+    press(&mut app, "Esc");
+    assert_eq!(app.inbox.search, None);
+    press(&mut app, "/");
+    type_text(&mut app, "x");
+    assert_eq!(app.inbox.search.as_deref(), Some("x"));
+}
+
+/// Issue #15, second trial: the selection was still lost after `4` then `1` when
+/// the ticket was open in the thread: the view came back with the cursor on the
+/// right ticket but another ticket shown beside it, and `d` acted on the cursor's.
+/// The ticket shown is now always the one under the cursor.
+#[test]
+fn issue15_14_four_then_one_from_the_thread_keeps_the_ticket_shown_and_selected() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let olena = id_of(&app, "Олена Коваль");
+    for start in ["", "Enter"] {
+        select_ticket(&mut app, olena);
+        press(&mut app, start);
+        press(&mut app, "4 1");
+        let shown = app.open.as_ref().map(|o| o.detail.ticket.id);
+        assert_eq!(
+            app.selected_ticket().map(|r| r.ticket.id),
+            Some(olena),
+            "after {start:?} 4 1"
+        );
+        assert_eq!(shown, Some(olena), "after {start:?} 4 1");
+    }
+    press(&mut app, "d");
+    assert_eq!(app.store.ticket(olena).unwrap().status, Status::Solved);
+}

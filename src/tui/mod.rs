@@ -49,7 +49,7 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
     }
     let mut terminal = terminal::init()?;
     let result = run_loop(&mut terminal, &mut app, courier.as_ref(), intake.as_ref());
-    let saved = app.flush_draft();
+    let saved = app.leave_console();
     terminal::restore();
     // Finishes the reply being handed over (if any) so none is left in doubt.
     if let Some(c) = courier {
