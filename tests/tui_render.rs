@@ -549,7 +549,8 @@ mod state {
         for (key, state) in [
             ("k", Some(OutboxState::Queued)),
             ("t", None),
-            // No transport in the fixture: "send now" saves the .eml (issue #15 item 2).
+            // No transport in the fixture: "send now" saves the .eml (issue #15 item 2)
+            // and says so before quitting.
             ("s", Some(OutboxState::Saved)),
         ] {
             let fx = fixture();
@@ -570,6 +571,13 @@ mod state {
             assert!(!app.should_quit && app.popup.is_none(), "Esc stays");
             press(&mut app, "q");
             press(&mut app, key);
+            if key == "s" {
+                // Nothing left the machine: it says so and stays; q then quits.
+                assert!(!app.should_quit, "s without a transport stays");
+                let text = app.message.as_ref().unwrap().text.clone();
+                assert!(text.contains("only saved as .eml"), "{text}");
+                press(&mut app, "q");
+            }
             assert!(app.should_quit, "{key} quits");
             let entries = app.store.outbox_entries(true).unwrap();
             assert_eq!(entries.first().map(|e| e.state), state, "after {key}");

@@ -560,12 +560,26 @@ impl App {
             .map_err(super::mail_error)?;
             report.sent.extend(one.sent);
             report.failed.extend(one.failed);
+            report.saved.extend(one.saved);
         }
+        let replies = |n: usize| if n == 1 { "reply" } else { "replies" };
         if let Some((_, why)) = report.failed.first() {
             self.error(format!(
-                "{} repl{} not sent ({why}); still queued — q again to choose",
+                "{} {} not sent ({why}); still queued — q again to choose",
                 report.failed.len(),
-                if report.failed.len() == 1 { "y" } else { "ies" }
+                replies(report.failed.len())
+            ));
+            return self.reload();
+        }
+        if !report.saved.is_empty() {
+            // Nothing left the machine: quitting now would let the user believe
+            // "send now" sent it. (Saved replies leave the undo stack first, so no
+            // later look at the outbox says it again over this.)
+            self.settle_replies_from_outbox()?;
+            self.error(format!(
+                "{} {} not sent, only saved as .eml: no mail transport is set (see [mail] in the README; firstline doctor shows the folder) · q again quits",
+                report.saved.len(),
+                replies(report.saved.len()),
             ));
             return self.reload();
         }
