@@ -132,8 +132,12 @@ pub struct SlaConfig {
     /// Per-channel overrides (`[sla.channels.chat]`): a chat customer expects an answer
     /// sooner than one who sent an e-mail. Keys are channel names.
     pub channels: std::collections::BTreeMap<String, ChannelSla>,
-    /// IANA time zone for business hours, e.g. "Europe/Kyiv".
+    /// IANA time zone for business hours, e.g. "Europe/Kyiv". A settings file that
+    /// does not set it gets the system's zone (see [`ZoneSource`]).
     pub timezone: String,
+    /// Where `timezone` came from, for `doctor` to name it.
+    #[serde(skip)]
+    pub timezone_source: ZoneSource,
     /// Business hours as "09:00-18:00"; empty means 24/7.
     pub hours: String,
     /// Working days, 1 = Monday .. 7 = Sunday.
@@ -146,6 +150,57 @@ pub struct SlaConfig {
     pub first_contact_target_percent: u8,
     /// Response time (ms) above which `firstline watch` counts a site as slow.
     pub watch_slow_ms: u64,
+}
+
+/// Where the desk's time zone (`[sla] timezone`) came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ZoneSource {
+    /// Built-in settings (no file read): UTC, so nothing depends on the machine.
+    #[default]
+    Default,
+    /// Set in the settings file.
+    Settings,
+    /// Not set: the system's zone (`TZ`, else `/etc/localtime` and the like).
+    System,
+    /// Not set, and the system's zone could not be found: UTC.
+    Fallback,
+}
+
+impl ZoneSource {
+    /// How `doctor` says where the zone came from.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ZoneSource::Default => "built-in default",
+            ZoneSource::Settings => "from [sla] timezone",
+            ZoneSource::System => "the system's; [sla] timezone is not set",
+            ZoneSource::Fallback => "the system's zone could not be found; set [sla] timezone",
+        }
+    }
+}
+
+/// The system's time zone as an IANA name: `TZ` when it names one (`Europe/Kyiv`,
+/// `:Europe/Kyiv`, a path into a zoneinfo folder), else what the OS says (the
+/// `iana-time-zone` crate reads `/etc/localtime` and its equivalents). `None` when
+/// neither gives a zone chrono-tz knows.
+pub fn system_timezone() -> Option<String> {
+    let from_tz = std::env::var("TZ").ok().and_then(|v| zone_from_tz_var(&v));
+    from_tz.or_else(|| {
+        iana_time_zone::get_timezone()
+            .ok()
+            .filter(|name| name.parse::<chrono_tz::Tz>().is_ok())
+    })
+}
+
+/// A zone name from a `TZ` value, if it names one.
+fn zone_from_tz_var(value: &str) -> Option<String> {
+    let value = value.trim().trim_start_matches(':');
+    let name = match value.rsplit_once("zoneinfo/") {
+        Some((_, name)) => name,
+        None => value,
+    };
+    name.parse::<chrono_tz::Tz>()
+        .ok()
+        .map(|tz| tz.name().to_string())
 }
 
 /// Targets for one channel; a missing one falls back to the `[sla]` value.
@@ -180,6 +235,7 @@ impl Default for SlaConfig {
                 low: 10080,
             },
             timezone: "UTC".into(),
+            timezone_source: ZoneSource::Default,
             hours: String::new(),
             days: vec![1, 2, 3, 4, 5, 6, 7],
             holidays: Vec::new(),
@@ -306,6 +362,7 @@ impl Config {
             message,
         })?;
         config.path = Some(path.to_path_buf());
+        config.resolve_timezone(&text);
         let mut located: Vec<(Option<usize>, String)> = check(&config)
             .into_iter()
             .map(|bad| (line_of_key(&text, &bad.key), bad.message))
@@ -327,6 +384,22 @@ impl Config {
                 problems,
             })
         }
+    }
+
+    /// A settings file that does not set `[sla] timezone` means the system's zone
+    /// (UTC only when that cannot be found), as people expect of a desk tool.
+    fn resolve_timezone(&mut self, text: &str) {
+        let set = toml::from_str::<toml::Table>(text)
+            .ok()
+            .is_some_and(|t| t.get("sla").and_then(|s| s.get("timezone")).is_some());
+        if set {
+            self.sla.timezone_source = ZoneSource::Settings;
+            return;
+        }
+        (self.sla.timezone, self.sla.timezone_source) = match system_timezone() {
+            Some(name) => (name, ZoneSource::System),
+            None => ("UTC".into(), ZoneSource::Fallback),
+        };
     }
 
     /// Parses TOML text; the error names the line and key that was wrong.
@@ -507,6 +580,36 @@ fn line_of_key(text: &str, dotted: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn issue15_13_a_tz_value_names_its_zone_in_every_spelling() {
+        for value in [
+            "Europe/Kyiv",
+            ":Europe/Kyiv",
+            "/usr/share/zoneinfo/Europe/Kyiv",
+        ] {
+            assert_eq!(
+                zone_from_tz_var(value).as_deref(),
+                Some("Europe/Kyiv"),
+                "{value}"
+            );
+        }
+        assert_eq!(zone_from_tz_var("UTC").as_deref(), Some("UTC"));
+        assert_eq!(zone_from_tz_var("Mars/Base"), None);
+        assert_eq!(zone_from_tz_var(""), None);
+    }
+
+    #[test]
+    fn issue15_13_a_zone_set_in_the_file_is_kept_and_named_as_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[sla]\ntimezone = \"Asia/Tokyo\"\n").unwrap();
+        let config = Config::load(&path).unwrap();
+        assert_eq!(config.sla.timezone, "Asia/Tokyo");
+        assert_eq!(config.sla.timezone_source, ZoneSource::Settings);
+        // Built-in settings never depend on the machine.
+        assert_eq!(Config::default().sla.timezone, "UTC");
+    }
 
     #[test]
     fn agent_name_write_back_keeps_the_rest_of_the_file() {
