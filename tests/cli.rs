@@ -1773,3 +1773,76 @@ fn issue15_12_doctor_json_lists_the_config_problems() {
     );
     assert_eq!(json["integrity"], "ok", "the health fields stay: {json}");
 }
+
+/// Issue #15, second trial: `status` to the status a ticket already has logged
+/// "pending → pending"; it is now no change (nothing logged) and says so.
+#[test]
+fn issue15_14_setting_the_same_status_again_logs_nothing_and_says_unchanged() {
+    let q = Queue::demo();
+    let id = q.new_ticket("Ann <ann@example.com>", "Refund", "Where is my refund?");
+    let id = id.to_string();
+    q.cmd().args(["status", &id, "pending"]).assert().success();
+    let out = q.cmd().args(["status", &id, "pending"]).output().unwrap();
+    assert!(out.status.success());
+    let said = String::from_utf8(out.stdout).unwrap();
+    assert!(said.contains("already pending (unchanged)"), "{said}");
+    let shown = q.json(&["show", &id, "--json"]);
+    let status_events = shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "status")
+        .count();
+    assert_eq!(status_events, 1, "{}", shown["events"]);
+}
+
+/// Issue #15, second trial: `search '-spam'` was read as an unknown option, and a
+/// search without hits printed nothing at all. A query may start with `-`, and no
+/// hits says so on stderr with exit 0 (an empty answer is not a mistake).
+#[test]
+fn issue15_14_a_leading_dash_query_works_and_no_hits_says_so() {
+    let q = Queue::demo();
+    q.new_ticket(
+        "Ann <ann@example.com>",
+        "Refund please",
+        "Where is my refund?",
+    );
+    let out = q
+        .cmd()
+        .args(["search", "-spam", "refund"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Refund please"), "{text}");
+    for args in [
+        &["search", "--limit", "5", "-spam", "refund"][..],
+        &["search", "-spam", "refund", "--limit", "5", "--json"][..],
+    ] {
+        let out = q.cmd().args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Refund please"),
+            "{args:?}"
+        );
+    }
+    let json = q.json(&["search", "-spam", "refund", "--json"]);
+    assert!(
+        json.as_array()
+            .is_some_and(|rows| rows.iter().any(|r| r["subject"] == "Refund please")),
+        "{json}"
+    );
+    let out = q.cmd().args(["search", "zzzqqq"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no ticket matches zzzqqq"), "{err}");
+}

@@ -963,6 +963,9 @@ mod state {
         press(&mut app, "Esc m");
         type_text(&mut app, &format!("#{into}"));
         press(&mut app, "Enter");
+        // A merge cannot be undone: asked first.
+        assert!(matches!(app.popup, Some(Popup::Confirm { .. })));
+        press(&mut app, "y");
         // Two different customers: the merge asks first (H12 item 3).
         press(&mut app, "y");
         assert!(app.store.ticket(from).is_err(), "the duplicate is gone");
@@ -2500,7 +2503,7 @@ fn after_a_merge_the_cursor_stays_on_the_ticket_merged_into() {
     select_ticket(&mut app, current);
     press(&mut app, "m");
     type_text(&mut app, &invoice.to_string());
-    press(&mut app, "Enter");
+    press(&mut app, "Enter y");
     assert!(app.store.ticket(current).is_err(), "merged away");
     assert_eq!(app.selected_ticket().map(|r| r.ticket.id), Some(invoice));
     assert_eq!(app.open.as_ref().map(|o| o.detail.ticket.id), Some(invoice));
@@ -3263,4 +3266,34 @@ fn issue15_14_four_then_one_from_the_thread_keeps_the_ticket_shown_and_selected(
     }
     press(&mut app, "d");
     assert_eq!(app.store.ticket(olena).unwrap().status, Status::Solved);
+}
+
+/// Issue #15, second trial: a merge (which cannot be undone) happened without a
+/// confirmation. Every merge now asks, naming both tickets; `n` keeps them apart,
+/// `y` merges and says so.
+#[test]
+fn issue15_14_a_merge_asks_first_and_says_it_merged() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let (current, invoice) = sarah_tickets(&app);
+    press(&mut app, "2");
+    select_ticket(&mut app, current);
+    press(&mut app, "m");
+    type_text(&mut app, &invoice.to_string());
+    press(&mut app, "Enter");
+    let screen = shot(&app, 120, 40);
+    assert!(screen.contains("Merge?"), "{screen}");
+    assert!(screen.contains("cannot be undone"), "{screen}");
+    assert!(
+        screen.contains(&format!("#{current} into #{invoice}")),
+        "{screen}"
+    );
+    press(&mut app, "n");
+    assert!(app.store.ticket(current).is_ok(), "n keeps them apart");
+    press(&mut app, "m");
+    type_text(&mut app, &invoice.to_string());
+    press(&mut app, "Enter y");
+    assert!(app.store.ticket(current).is_err(), "merged");
+    let said = app.message.as_ref().unwrap().text.clone();
+    assert_eq!(said, format!("merged #{current} into #{invoice}"));
 }

@@ -237,6 +237,40 @@ pub(crate) fn recompute_ledger(conn: &Connection, id: TicketId) -> Result<()> {
     Ok(())
 }
 
+/// A ticket's tags after adding `add` and removing `remove` (normalized).
+fn tags_after(tags: &[String], add: &[String], remove: &[String]) -> Vec<String> {
+    let mut tags = tags.to_vec();
+    for t in add
+        .iter()
+        .map(|t| normalize_tag(t))
+        .filter(|t| !t.is_empty())
+    {
+        if !tags.contains(&t) {
+            tags.push(t);
+        }
+    }
+    let remove: Vec<String> = remove.iter().map(|t| normalize_tag(t)).collect();
+    tags.retain(|t| !remove.contains(t));
+    tags
+}
+
+/// Whether `change` would leave `ticket` exactly as it is (a status it already has,
+/// tags it already carries): such a change is not made and not logged.
+fn changes_nothing(ticket: &Ticket, change: &TicketChange) -> bool {
+    match change {
+        TicketChange::Status(s) => ticket.status == *s,
+        TicketChange::Priority(p) => ticket.priority == *p,
+        TicketChange::Tags { add, remove } => tags_after(&ticket.tags, add, remove) == ticket.tags,
+        TicketChange::Subject(subject) => ticket.subject == subject.trim(),
+        TicketChange::Assignee(who) => ticket.assignee == *who,
+        TicketChange::Snooze(until) => ticket.snoozed_until == *until,
+        TicketChange::Deescalate => ticket.escalation.is_none(),
+        TicketChange::Escalate { .. } | TicketChange::NoReplyNeeded(_) | TicketChange::MarkRead => {
+            false
+        }
+    }
+}
+
 /// Bumps version and updated_at; every change to a ticket goes through here.
 pub(crate) fn touch(conn: &Connection, id: TicketId, at: DateTime<Utc>) -> Result<()> {
     conn.prepare_cached(
@@ -415,6 +449,11 @@ impl Store {
                 });
             }
         }
+        if changes_nothing(&before, change) {
+            // "pending → pending" is not a change: nothing is written, nothing logged,
+            // and the version stays (no one else's edit is refused over it).
+            return Ok(before);
+        }
         let now = Utc::now();
         let ev = |kind: &str, old: Option<String>, new: Option<String>| {
             write_event(&tx, Some(id), &actor, kind, old.as_deref(), new.as_deref())
@@ -452,18 +491,7 @@ impl Store {
                 )?;
             }
             TicketChange::Tags { add, remove } => {
-                let mut tags = before.tags.clone();
-                for t in add
-                    .iter()
-                    .map(|t| normalize_tag(t))
-                    .filter(|t| !t.is_empty())
-                {
-                    if !tags.contains(&t) {
-                        tags.push(t);
-                    }
-                }
-                let remove: Vec<String> = remove.iter().map(|t| normalize_tag(t)).collect();
-                tags.retain(|t| !remove.contains(t));
+                let tags = tags_after(&before.tags, add, remove);
                 tx.execute(
                     "UPDATE tickets SET tags = ?2 WHERE id = ?1",
                     params![id, tags_to_col(&tags)],

@@ -704,7 +704,7 @@ fn update_popup(app: &mut App, action: Action) -> Step {
             }
         },
         Popup::Confirm {
-            kind: ConfirmKind::MergeAcross(into),
+            kind: ConfirmKind::Merge { into, across },
         } => match action {
             Action::Confirm => app.merge_confirmed(into)?,
             Action::Back => {
@@ -713,7 +713,7 @@ fn update_popup(app: &mut App, action: Action) -> Step {
             }
             _ => {
                 app.popup = Some(Popup::Confirm {
-                    kind: ConfirmKind::MergeAcross(into),
+                    kind: ConfirmKind::Merge { into, across },
                 })
             }
         },

@@ -375,19 +375,26 @@ impl App {
                 others.push(format!("#{id} ({})", crate::display::sanitize_line(&name)));
             }
         }
-        if !others.is_empty() {
+        let sources_list: Vec<String> = sources.iter().map(|id| format!("#{id}")).collect();
+        let across = !others.is_empty();
+        // Asked every time: the merged tickets are gone, so a merge cannot be undone.
+        self.merge_question = Some(if across {
             let name = self.store.customer(target.customer_id)?.name;
-            self.merge_question = Some(format!(
-                "{} and #{into} ({}) are different customers. Merge anyway?",
+            format!(
+                "{} and #{into} ({}) are different customers. Merge anyway? A merge cannot be undone.",
                 others.join(", "),
                 crate::display::sanitize_line(&name)
-            ));
-            self.popup = Some(Popup::Confirm {
-                kind: ConfirmKind::MergeAcross(into),
-            });
-            return Ok(true);
-        }
-        self.merge_confirmed(into)?;
+            )
+        } else {
+            format!(
+                "Merge {} into #{into} ({})? The thread moves there; a merge cannot be undone.",
+                sources_list.join(", "),
+                crate::display::sanitize_line(&target.subject)
+            )
+        });
+        self.popup = Some(Popup::Confirm {
+            kind: ConfirmKind::Merge { into, across },
+        });
         Ok(true)
     }
 

@@ -148,8 +148,12 @@ pub enum ConfirmKind {
     /// `0` replies or notes were added to the ticket (in another console, by a CLI)
     /// since the composer was opened: send this reply as well?
     SendDespiteAddedElsewhere(usize),
-    /// Merge the targets into ticket `0`, which belongs to another customer.
-    MergeAcross(TicketId),
+    /// Merge the targets into ticket `into` (a merge cannot be undone); `across`
+    /// when it belongs to another customer.
+    Merge {
+        into: TicketId,
+        across: bool,
+    },
     /// The reply draft on screen is being written in another console: take it over?
     TakeOverDraft,
 }
@@ -434,7 +438,7 @@ pub struct App {
     pub counts: Counts,
     pub message: Option<StatusMessage>,
     pub undo: Vec<UndoEntry>,
-    /// The question a merge across customers waits on (`ConfirmKind::MergeAcross`),
+    /// The question a merge waits on (`ConfirmKind::Merge`),
     /// naming both customers; kept here because `ConfirmKind` is `Copy`.
     pub merge_question: Option<String>,
     /// Replies in the outbox that need the user: (in doubt after an interrupted

@@ -135,8 +135,8 @@ pub fn draw_confirm(frame: &mut Frame, app: &App, kind: ConfirmKind) {
         draw_tell_solved(frame, app, id);
         return;
     }
-    if let ConfirmKind::MergeAcross(into) = kind {
-        draw_merge_across(frame, app, into);
+    if let ConfirmKind::Merge { into, across } = kind {
+        draw_merge(frame, app, into, across);
         return;
     }
     if let ConfirmKind::QuitWithQueued(n) = kind {
@@ -296,16 +296,21 @@ fn draw_take_over_draft(frame: &mut Frame, app: &App) {
     );
 }
 
-/// The question before merging two different customers' tickets.
-fn draw_merge_across(frame: &mut Frame, app: &App, into: crate::model::TicketId) {
+/// The question before every merge (it cannot be undone), louder when the tickets
+/// are two different customers'.
+fn draw_merge(frame: &mut Frame, app: &App, into: crate::model::TicketId, across: bool) {
     let question = app
         .merge_question
         .clone()
-        .unwrap_or_else(|| format!("Merge into #{into}, another customer's ticket?"));
+        .unwrap_or_else(|| format!("Merge into #{into}? A merge cannot be undone."));
     question_popup(
         frame,
         app,
-        "Different customers",
+        if across {
+            "Different customers"
+        } else {
+            "Merge?"
+        },
         &question,
         "",
         &[("y", "merge"), ("n", "keep them apart")],
