@@ -3375,3 +3375,52 @@ fn issue15_14_f2_on_the_welcome_queue_says_why_it_is_all_zeros() {
     assert!(!screen.contains("welcome tickets"), "{screen}");
     assert!(screen.contains("Busiest: "), "{screen}");
 }
+
+/// Issue #15, second trial, in the console: choosing the status a ticket already
+/// has is no change: nothing logged, no undo entry, and the status bar says so.
+#[test]
+fn issue15_14_the_same_status_again_in_the_console_is_unchanged() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let sarah = id_of(&app, "Sarah Mitchell");
+    press(&mut app, "2"); // All: a pending ticket stays in the list
+    select_ticket(&mut app, sarah);
+    press(&mut app, "s p");
+    select_ticket(&mut app, sarah);
+    let events = |app: &App| app.store.events(Some(sarah)).unwrap().len();
+    let (before, undo) = (events(&app), app.undo.len());
+    press(&mut app, "s p");
+    assert_eq!(events(&app), before, "nothing logged");
+    assert_eq!(app.undo.len(), undo, "nothing to undo");
+    let said = app.message.as_ref().unwrap().text.clone();
+    assert!(said.contains("unchanged"), "{said}");
+}
+
+/// Issue #15 item 14: a reply taken back with `u` is this console's draft again;
+/// leaving its ticket lets it go, so another console may continue it without being
+/// told it is "being edited in another console".
+#[test]
+fn issue15_14_a_reply_taken_back_is_let_go_on_leaving_the_ticket() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let sarah = id_of(&app, "Sarah Mitchell");
+    select_ticket(&mut app, sarah);
+    press(&mut app, "Enter");
+    state::send_reply(&mut app, "Your refund is on its way.");
+    press(&mut app, "u");
+    let draft = app
+        .store
+        .draft(sarah)
+        .unwrap()
+        .expect("taken back into the draft");
+    assert!(
+        draft.owner.is_some(),
+        "held by this console while it is open here"
+    );
+    press(&mut app, "Esc Esc Esc");
+    let other = id_of(&app, "Олена Коваль");
+    select_ticket(&mut app, other);
+    let draft = app.store.draft(sarah).unwrap().expect("still saved");
+    assert_eq!(draft.owner, None, "let go on leaving");
+    assert!(draft.body.starts_with("Your refund is on its way."));
+}

@@ -209,7 +209,7 @@ mod tests {
     }
 
     #[test]
-    fn issue15_1_a_draft_held_by_a_running_console_is_not_written_by_another() {
+    fn issue15_14_a_draft_held_by_a_running_console_is_not_written_by_another() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("q.db");
         let mut a = Store::open(&path).unwrap();
@@ -246,7 +246,7 @@ mod tests {
     }
 
     #[test]
-    fn issue15_1_a_draft_of_a_console_that_stopped_running_is_free() {
+    fn issue15_14_a_draft_of_a_console_that_stopped_running_is_free() {
         let mut store = Store::open_in_memory().unwrap();
         let id = one_ticket(&mut store);
         // Process ids stop well below this (Linux caps them at 2^22).

@@ -623,7 +623,7 @@ mod tests {
     }
 
     #[test]
-    fn issue15_1_upgrade_to_ten_keeps_drafts_with_no_owner() {
+    fn issue15_14_upgrade_to_ten_keeps_drafts_with_no_owner() {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate_to(&mut conn, 9).unwrap();
         conn.execute_batch(

@@ -48,6 +48,7 @@ impl App {
             return Ok(());
         }
         let mut inverses = Vec::new();
+        let mut unchanged = 0;
         let mut failure = None;
         for (id, version) in &targets {
             let before = match self.store.ticket(*id) {
@@ -59,6 +60,8 @@ impl App {
             };
             let change = make(&before);
             match self.store.change_ticket(*id, &change, *version) {
+                // Already so: nothing was written or logged (see `changes_nothing`).
+                Ok(after) if after.version == before.version => unchanged += 1,
                 Ok(after) => {
                     if let Some(inv) = inverse(&before, &after, &change) {
                         inverses.push(UndoChange {
@@ -91,6 +94,12 @@ impl App {
         self.reload()?;
         match failure {
             Some(e) => self.store_error(e),
+            None if unchanged == targets.len() && targets.len() == 1 => {
+                self.info(format!("#{} unchanged: already {label}", targets[0].0))
+            }
+            None if unchanged == targets.len() => {
+                self.info(format!("{unchanged} tickets unchanged: already {label}"))
+            }
             None if targets.len() == 1 => {
                 self.info(format!("#{} {label}{undo_hint}", targets[0].0))
             }

@@ -208,6 +208,9 @@ impl App {
                 self.composer.set_text(&draft.body);
                 self.composer.held_elsewhere =
                     super::drafts::held_by_other(Some(draft), self.store.draft_holder());
+                // Already this console's (a reply it took back): leaving lets it go.
+                self.composer.saved_here =
+                    draft.owner.is_some() && draft.owner.as_deref() == self.store.draft_holder();
             }
             self.tone.ticks = [false; 5];
         } else {
