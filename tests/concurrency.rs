@@ -49,7 +49,13 @@ fn a_change_from_a_stale_copy_in_another_process_is_refused() {
     let store = Store::open(&db).unwrap();
     let loaded = store.ticket(id).unwrap();
 
-    run_ok(cli(&db, &config).args(["priority", &id.to_string(), "low"]));
+    // A real change (setting the priority it already has is no change, #15).
+    let (other, other_name) = if loaded.priority == Priority::Low {
+        (Priority::High, "high")
+    } else {
+        (Priority::Low, "low")
+    };
+    run_ok(cli(&db, &config).args(["priority", &id.to_string(), other_name]));
 
     let mut store = store;
     let err = store
@@ -63,7 +69,7 @@ fn a_change_from_a_stale_copy_in_another_process_is_refused() {
     assert!(err.to_string().contains("changed elsewhere"), "{err}");
     assert_eq!(
         store.ticket(id).unwrap().priority,
-        Priority::Low,
+        other,
         "the other process's change stands"
     );
 }
