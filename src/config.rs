@@ -18,6 +18,45 @@ pub struct Config {
     pub sla: SlaConfig,
     pub ui: UiConfig,
     pub backup: BackupConfig,
+    /// A Telegram bot as a live support channel; absent means no bot.
+    pub telegram: Option<TelegramConfig>,
+}
+
+/// A Telegram bot as a support channel (`[telegram]`): customers write to the bot,
+/// replies typed in the console go back to their chat. The token itself is never
+/// in this file (which gets backed up and shared): it comes from an environment
+/// variable or a command such as `pass show telegram/bot`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TelegramConfig {
+    /// The environment variable holding the bot token.
+    pub token_env: Option<String>,
+    /// A shell command that prints the bot token.
+    pub token_command: Option<String>,
+    /// The Bot API server: Telegram's, a local Bot API server, or a test server.
+    pub api_url: String,
+    /// A message after this many days without one opens a new ticket.
+    pub new_ticket_after_days: u32,
+    /// Outside the `[sla]` hours, answer once per ticket saying when a person will reply.
+    pub away_reply: bool,
+    /// How long one `getUpdates` long poll waits for news, in seconds (0–50).
+    pub poll_seconds: u64,
+    /// Take messages from groups the bot is in too (normally private chats only).
+    pub groups: bool,
+}
+
+impl Default for TelegramConfig {
+    fn default() -> Self {
+        TelegramConfig {
+            token_env: None,
+            token_command: None,
+            api_url: "https://api.telegram.org".into(),
+            new_ticket_after_days: 3,
+            away_reply: true,
+            poll_seconds: 30,
+            groups: false,
+        }
+    }
 }
 
 /// Automatic daily backups: the queue is the business's memory of its customers, and

@@ -52,13 +52,7 @@ fn control_picture(c: char) -> char {
 /// The first `limit` bytes of `text` (cut at a character boundary) and how many
 /// bytes were left out.
 pub fn truncate_for_display(text: &str, limit: usize) -> (&str, usize) {
-    if text.len() <= limit {
-        return (text, 0);
-    }
-    let mut end = limit;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = crate::model::text::floor_char_boundary(text, limit);
     (&text[..end], text.len() - end)
 }
 

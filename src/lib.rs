@@ -1,7 +1,7 @@
 //! firstline: a terminal ticket console for the person who *is* the support department.
 //!
 //! The crate is one library with a thin binary on top. Dependencies point one way:
-//! `tui`, `cli` → `canned`, `tone`, `sla`, `report`, `mail` → `store` → `model`.
+//! `tui`, `cli` → `canned`, `tone`, `sla`, `watch`, `report`, `mail` → `store` → `model`.
 //! No SQL outside `store`, no terminal I/O outside `tui`.
 
 pub mod canned;
@@ -17,5 +17,7 @@ pub mod report;
 pub mod sla;
 pub mod store;
 pub mod synth;
+pub mod telegram;
 pub mod tone;
 pub mod tui;
+pub mod watch;

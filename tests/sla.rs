@@ -690,8 +690,8 @@ fn check_refuses_a_broken_calendar_with_exit_one() {
 
 mod site_watch {
     use super::*;
-    use firstline::sla::watch::{self, Health, Probe, WatchOutcome, WatchPolicy};
     use firstline::store::Store;
+    use firstline::watch::{self, Health, Probe, WatchOutcome, WatchPolicy};
     use std::io::{Read, Write};
     use std::net::{SocketAddr, TcpListener, TcpStream};
     use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
@@ -704,11 +704,19 @@ mod site_watch {
     const SLOW: u8 = 2;
     const HANG_UP: u8 = 3;
     const KEEP_OPEN: u8 = 4;
+    /// `/health` redirects to `/health/ok`, which answers 200.
+    const REDIRECT: u8 = 5;
+    /// Every path redirects to itself.
+    const REDIRECT_LOOP: u8 = 6;
+    /// A chunked answer, then the connection held open like KEEP_OPEN.
+    const CHUNKED_KEEP_OPEN: u8 = 7;
 
     /// A loopback HTTP server whose behaviour the test switches between requests.
     struct TestSite {
         addr: SocketAddr,
         mode: Arc<AtomicU8>,
+        /// The path of every request the site was asked, in order.
+        requests: Arc<Mutex<Vec<String>>>,
         stop: Arc<AtomicBool>,
         handle: Option<JoinHandle<()>>,
     }
@@ -719,8 +727,9 @@ mod site_watch {
             listener.set_nonblocking(true).unwrap();
             let addr = listener.local_addr().unwrap();
             let mode = Arc::new(AtomicU8::new(UP));
+            let requests = Arc::new(Mutex::new(Vec::new()));
             let stop = Arc::new(AtomicBool::new(false));
-            let (m, s) = (mode.clone(), stop.clone());
+            let (m, r, s) = (mode.clone(), requests.clone(), stop.clone());
             // Bounded: at most ~60 s of polling even if the test forgets to stop it.
             let handle = std::thread::spawn(move || {
                 for _ in 0..12_000 {
@@ -728,7 +737,7 @@ mod site_watch {
                         return;
                     }
                     match listener.accept() {
-                        Ok((stream, _)) => serve(stream, m.load(Ordering::SeqCst), &s),
+                        Ok((stream, _)) => serve(stream, m.load(Ordering::SeqCst), &r, &s),
                         Err(_) => std::thread::sleep(StdDuration::from_millis(5)),
                     }
                 }
@@ -736,6 +745,7 @@ mod site_watch {
             TestSite {
                 addr,
                 mode,
+                requests,
                 stop,
                 handle: Some(handle),
             }
@@ -761,7 +771,7 @@ mod site_watch {
 
     /// Answers one request the way `mode` says. `stop` ends a held connection when the
     /// site is dropped.
-    fn serve(mut stream: TcpStream, mode: u8, stop: &AtomicBool) {
+    fn serve(mut stream: TcpStream, mode: u8, requests: &Mutex<Vec<String>>, stop: &AtomicBool) {
         let _ = stream.set_nonblocking(false);
         let _ = stream.set_read_timeout(Some(StdDuration::from_secs(2)));
         let mut request = Vec::new();
@@ -772,7 +782,37 @@ mod site_watch {
                 Ok(n) => request.extend_from_slice(&buf[..n]),
             }
         }
+        let path = String::from_utf8_lossy(&request)
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or_default()
+            .to_string();
+        requests.lock().unwrap().push(path.clone());
+        let hold_open = |stream: &mut TcpStream, answer: &[u8]| {
+            let _ = stream.write_all(answer);
+            for _ in 0..12_000 {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                std::thread::sleep(StdDuration::from_millis(5));
+            }
+        };
         let reply: &[u8] = match mode {
+            REDIRECT if path == "/health" => {
+                b"HTTP/1.1 302 Found\r\nLocation: /health/ok\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            }
+            REDIRECT_LOOP => {
+                b"HTTP/1.1 302 Found\r\nLocation: /health\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            }
+            CHUNKED_KEEP_OPEN => {
+                // Only a client that reads the chunked framing to its last chunk
+                // returns before its own timeout.
+                hold_open(
+                    &mut stream,
+                    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n3\r\n!!!\r\n0\r\n\r\n",
+                );
+                return;
+            }
             ERROR => b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\nConnection: close\r\n\r\ndown",
             SLOW => {
                 std::thread::sleep(StdDuration::from_millis(900));
@@ -783,13 +823,10 @@ mod site_watch {
                 // Answers, then holds the connection open for as long as the site
                 // lives (bounded, ~60 s): only a probe that ends the read at the
                 // Content-Length returns before its own timeout.
-                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
-                for _ in 0..12_000 {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    std::thread::sleep(StdDuration::from_millis(5));
-                }
+                hold_open(
+                    &mut stream,
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+                );
                 return;
             }
             _ => b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
@@ -873,6 +910,49 @@ mod site_watch {
         let url = watch::parse_url(&format!("http://{addr}/")).unwrap();
         let p = watch::probe(&url, StdDuration::from_secs(2));
         assert!(p.error.unwrap().contains("cannot connect"));
+    }
+
+    #[test]
+    fn probe_follows_a_redirect_to_the_page_that_answers() {
+        let site = TestSite::start();
+        site.set(REDIRECT);
+        let url = watch::parse_url(&site.url()).unwrap();
+        let p = watch::probe(&url, HANG_GUARD);
+        assert_eq!((p.status, p.error.as_deref()), (Some(200), None), "{p:?}");
+        assert_eq!(watch::health(&p, &patient()), Health::Up);
+        assert_eq!(*site.requests.lock().unwrap(), ["/health", "/health/ok"]);
+    }
+
+    #[test]
+    fn probe_stops_a_redirect_loop_and_calls_the_site_down() {
+        let site = TestSite::start();
+        site.set(REDIRECT_LOOP);
+        let url = watch::parse_url(&site.url()).unwrap();
+        let p = watch::probe(&url, HANG_GUARD);
+        assert_eq!(p.status, None, "{p:?}");
+        let problem = match watch::health(&p, &patient()) {
+            Health::Down { problem } => problem,
+            other => panic!("a redirect loop is down, got {other:?}"),
+        };
+        assert!(problem.contains("redirects"), "{problem}");
+        assert_eq!(
+            site.requests.lock().unwrap().len(),
+            watch::MAX_REDIRECTS as usize + 1,
+            "the first request and one per redirect followed"
+        );
+    }
+
+    #[test]
+    fn probe_reads_a_chunked_answer_to_its_last_chunk() {
+        let site = TestSite::start();
+        site.set(CHUNKED_KEEP_OPEN);
+        let url = watch::parse_url(&site.url()).unwrap();
+        let p = watch::probe(&url, HANG_GUARD);
+        assert_eq!((p.status, p.error.as_deref()), (Some(200), None), "{p:?}");
+        assert!(
+            p.elapsed_ms < HANG_GUARD.as_millis() as u64,
+            "the last chunk ends the read, not the probe's timeout: {p:?}"
+        );
     }
 
     #[test]
@@ -1069,7 +1149,8 @@ mod site_watch {
         }
     }
 
-    /// A loopback https server: answers a redirect with the given certificate, or
+    /// A loopback https server: answers `/health` with a redirect to `/health/` and
+    /// that with 200, with the given certificate, or
     /// (without one) accepts connections and never says a word, like a wedged TLS
     /// terminator.
     struct TlsSite {
@@ -1160,9 +1241,12 @@ mod site_watch {
             let _ = tls.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nok");
             return;
         }
-        let _ = tls.write_all(
-            b"HTTP/1.1 301 Moved Permanently\r\nLocation: /health/\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-        );
+        let redirect = request.starts_with(b"GET /health ");
+        let _ = tls.write_all(if redirect {
+            b"HTTP/1.1 301 Moved Permanently\r\nLocation: /health/\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        } else {
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+        });
         tls.conn.send_close_notify();
         let _ = tls.flush();
     }
@@ -1180,12 +1264,12 @@ mod site_watch {
         let site = TlsSite::start(Some(ca.server(&["localhost"], false)));
         let url = watch::parse_url(&site.url("localhost")).unwrap();
         let p = watch::probe_with(&url, HANG_GUARD, &ca.trust());
-        assert_eq!(p.status, Some(301), "a redirect counts as up: {p:?}");
+        assert_eq!(p.status, Some(200), "the redirect was followed: {p:?}");
         assert_eq!(watch::health(&p, &patient()), Health::Up, "{p:?}");
         assert_eq!(
             *site.names.lock().unwrap(),
-            vec![Some("localhost".to_string())],
-            "SNI carries the host name"
+            vec![Some("localhost".to_string()); 2],
+            "SNI carries the host name, on the redirect's hop too"
         );
     }
 
@@ -1296,7 +1380,7 @@ mod site_watch {
         };
         let (code, text, _) = watch(&["--ca-file", ca_arg]);
         assert_eq!(code, Some(0), "{text}");
-        assert!(text.contains("HTTP 301") && text.contains(" ms"), "{text}");
+        assert!(text.contains("HTTP 200") && text.contains(" ms"), "{text}");
 
         let (code, text, _) = watch(&[]);
         assert_eq!(code, Some(3), "{text}");
@@ -1441,8 +1525,8 @@ mod followups {
 
 mod issue15_site_incidents {
     use super::*;
-    use firstline::sla::watch::{self, Probe, WatchOutcome, WatchPolicy};
     use firstline::store::{Store, TicketFilter, View};
+    use firstline::watch::{self, Probe, WatchOutcome, WatchPolicy};
 
     fn kyiv_policy() -> WatchPolicy {
         WatchPolicy {

@@ -10,6 +10,8 @@ use std::path::Path;
 use firstline::model::{Channel, Direction, NewCustomer, NewMessage, NewTicket, Priority, Status};
 use firstline::store::Store;
 
+#[path = "support/bot_api.rs"]
+mod bot_api;
 #[path = "support/mod.rs"]
 mod support;
 use support::{temp_paths, Console};
@@ -723,6 +725,107 @@ fn h12_1_a_saved_draft_is_not_active_and_slash_searches_from_the_thread() {
     console.send("q");
     assert!(console.wait_exit().success());
 }
+
+/// Issue #18 end to end: a customer writes to the Telegram bot (the fake Bot API in
+/// `support/bot_api.rs`), the console's poller brings the message in as a ticket, a
+/// reply taken back with `u` never leaves, and the reply sent from the console reaches
+/// the customer's chat once its undo window is over.
+#[test]
+fn a_telegram_message_is_answered_from_the_console_in_the_customers_chat() {
+    use bot_api::{text_from, FakeBotApi, OLENA, TOKEN};
+    let api = FakeBotApi::start();
+    let (_dir, db, config) = temp_paths();
+    let base = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "{base}[mail]\nundo_seconds = 4\n\n{}",
+            api.config_section("")
+        ),
+    )
+    .unwrap();
+    let token = Path::new(TOKEN);
+    // An empty queue that has been read once (no welcome tickets in the way).
+    support::run_ok(
+        support::cli(&db, &config)
+            .env("FIRSTLINE_TEST_BOT_TOKEN", token)
+            .args(["--no-demo", "fetch"]),
+    );
+    let mut console = Console::start_env(&db, &config, &[("FIRSTLINE_TEST_BOT_TOKEN", token)]);
+    console.wait_for("telegram live");
+    api.push(text_from(
+        &OLENA,
+        1,
+        "Доброго дня! Коли приїде моє замовлення 1234?",
+    ));
+    console.wait_for("Telegram: Олена Коваль");
+    console.send("\r");
+    console.send("r");
+    console.wait_for("Reply to Олена Коваль");
+    let taken_back = "Ця відповідь не піде.";
+    console.type_text(taken_back);
+    console.wait_for(taken_back);
+    send_reply(&mut console);
+    console.send("u");
+    console.wait_for("reply cancelled; it is back in the composer");
+    let addition = " Добрий день, Олено! Замовлення 1234 приїде завтра.";
+    console.type_text(addition);
+    console.wait_for("приїде завтра.");
+    send_reply(&mut console);
+    let sent = api.wait_for_calls("sendMessage", 1);
+    let screen = console.wait_for("1 reply delivered");
+    println!("--- console after the Telegram reply was delivered ---\n{screen}");
+    assert_eq!(sent.len(), 1, "the reply taken back never left: {sent:?}");
+    assert_eq!(sent[0]["chat_id"], OLENA.id);
+    assert_eq!(sent[0]["text"], format!("{taken_back}{addition}"));
+    assert!(screen.contains("telegram live"), "{screen}");
+    console.send("q");
+    assert!(console.wait_exit().success());
+    let store = Store::open(&db).unwrap();
+    let ticket = store.tickets().unwrap()[0].id;
+    let reply = store
+        .messages(ticket)
+        .unwrap()
+        .into_iter()
+        .find(|m| m.direction == Direction::Outbound)
+        .unwrap();
+    assert_eq!(
+        store.outbox_entry(reply.id).unwrap().unwrap().state,
+        firstline::store::OutboxState::Sent
+    );
+}
+
+/// The console's Telegram poller sits in a long poll most of the time; quitting must
+/// not wait for it to end (what it would bring is not committed, so nothing is lost).
+#[test]
+fn quitting_does_not_wait_for_a_telegram_long_poll() {
+    use bot_api::{FakeBotApi, TOKEN};
+    let api = FakeBotApi::start();
+    let (_dir, db, config) = temp_paths();
+    let base = std::fs::read_to_string(&config).unwrap();
+    let section = api
+        .config_section("")
+        .replace("poll_seconds = 1", "poll_seconds = 50");
+    std::fs::write(&config, format!("{base}\n{section}")).unwrap();
+    let token = Path::new(TOKEN);
+    support::run_ok(
+        support::cli(&db, &config)
+            .env("FIRSTLINE_TEST_BOT_TOKEN", token)
+            .args(["--no-demo", "fetch"]),
+    );
+    let mut console = Console::start_env(&db, &config, &[("FIRSTLINE_TEST_BOT_TOKEN", token)]);
+    console.wait_for("telegram live");
+    // The fetch above, the console's quick first round, then its long poll.
+    let polls = api.wait_for_calls("getUpdates", 3);
+    assert_eq!(polls[2]["timeout"], 50, "{polls:?}");
+    let asked = std::time::Instant::now();
+    console.send("q");
+    assert!(console.wait_exit().success());
+    assert!(
+        asked.elapsed() < std::time::Duration::from_secs(25),
+        "quitting waited {:?} for a 50 s poll",
+        asked.elapsed()
+    );
 
 /// A config whose mail transport refuses every message with a reason on stderr,
 /// as a relay that is down does.

@@ -90,10 +90,7 @@ impl super::Rendered {
         cursor: usize,
         existing: &[std::ops::Range<usize>],
     ) -> super::Rendered {
-        let mut at = cursor.min(text.len());
-        while !text.is_char_boundary(at) {
-            at -= 1;
-        }
+        let at = crate::model::text::floor_char_boundary(text, cursor);
         let added = self.text.len();
         let mut out = String::with_capacity(text.len() + added);
         out.push_str(&text[..at]);

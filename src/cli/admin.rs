@@ -257,6 +257,21 @@ pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
             Ok(t) => println!("outbox        {}", t.describe()),
             Err(e) => println!("outbox        {e}"),
         }
+        if let Some(state) = crate::telegram::channel_state(
+            &store,
+            ctx.config.telegram.as_ref(),
+            chrono::Utc::now(),
+        )? {
+            let now = chrono::Utc::now();
+            match (state.warning(now), state.last_poll_at) {
+                (Some(w), _) => println!("telegram      {w}"),
+                (None, Some(at)) => println!(
+                    "telegram      last read {} ago",
+                    crate::sla::human_duration(now - at)
+                ),
+                (None, None) => {}
+            }
+        }
         println!(
             "schema        {} (this build writes {})",
             health.schema_version, health.supported_version

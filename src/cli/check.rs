@@ -5,14 +5,13 @@
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use clap::Args;
-use serde::Serialize;
 use std::io::Write;
 use std::process::ExitCode;
 
 use super::{print_json, user_error, Context};
 use crate::display::sanitize_line;
-use crate::model::{Status, TicketId};
-use crate::sla::{self, BusinessCalendar, ClockKind, Urgency};
+use crate::model::Status;
+use crate::sla::{self, BusinessCalendar, ClockKind, Finding, Urgency};
 use crate::store::TicketFilter;
 
 /// The exit code that means "something is overdue or about to breach".
@@ -32,22 +31,6 @@ pub struct CheckArgs {
     pub now: Option<DateTime<Utc>>,
 }
 
-/// One ticket that needs attention.
-#[derive(Debug, Clone, Serialize)]
-pub struct Finding {
-    pub ticket: TicketId,
-    pub subject: String,
-    pub priority: String,
-    /// Which deadline: a clock name or "follow-up".
-    pub what: String,
-    pub due: DateTime<Utc>,
-    #[serde(flatten)]
-    pub urgency: Urgency,
-    /// A promise phrase, for follow-ups.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-}
-
 /// Runs the check.
 pub fn run(ctx: &Context, args: CheckArgs) -> Result<ExitCode> {
     let config = &ctx.config.sla;
@@ -60,6 +43,17 @@ pub fn run(ctx: &Context, args: CheckArgs) -> Result<ExitCode> {
     let demo = store.demo_ticket_ids()?;
     findings.retain(|f| !demo.contains(&f.ticket));
     findings.sort_by_key(|f| (f.urgency, f.due));
+    // A channel nobody reads loses messages after about a day: say so before then.
+    let channel_warning =
+        crate::telegram::channel_state(&store, ctx.config.telegram.as_ref(), now)?
+            .and_then(|state| state.warning(now));
+    if let Some(w) = &channel_warning {
+        if args.json {
+            eprintln!("firstline: WARN {w}");
+        } else {
+            println!("WARN {w}");
+        }
+    }
     if args.json {
         print_json(&findings)?;
     } else {
@@ -91,7 +85,7 @@ pub fn run(ctx: &Context, args: CheckArgs) -> Result<ExitCode> {
             )?;
         }
     }
-    Ok(if findings.is_empty() {
+    Ok(if findings.is_empty() && channel_warning.is_none() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_ATTENTION)

@@ -9,10 +9,10 @@ use serde::Serialize;
 use std::io::Write;
 use std::process::ExitCode;
 
-use super::check::Finding;
 use super::{print_json, user_error, Context};
 use crate::display::sanitize_line;
 use crate::model::{Status, TicketId};
+use crate::sla::Finding;
 use crate::sla::{self, promises, Urgency};
 use crate::store::{Followup, NewFollowup, Store, TicketFilter};
 

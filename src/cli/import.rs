@@ -380,7 +380,7 @@ fn log_call(
         (Some(due), _) => writeln!(
             out,
             "; follow-up {}",
-            crate::sla::watch::local_time(due, paste.timezone)
+            crate::sla::local_time_seconds(paste.timezone, due)
         )?,
         (None, CallFollowup::Unreadable { phrase }) => {
             writeln!(out)?;

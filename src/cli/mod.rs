@@ -36,6 +36,7 @@ mod admin;
 mod canned;
 mod check;
 mod dev;
+mod fetch;
 mod followup;
 mod import;
 mod outbox;
@@ -102,6 +103,8 @@ pub enum Command {
     Search(show::SearchArgs),
     /// Import mail and chats: mbox, Maildir, .eml, Telegram JSON, WhatsApp .txt, CSV.
     Import(import::ImportArgs),
+    /// Take in new messages from live channels (the Telegram bot); --watch keeps going.
+    Fetch(fetch::FetchArgs),
     /// Deliver a ticket's queued reply now.
     Send(outbox::SendArgs),
     /// Inspect and control replies waiting to be delivered.
@@ -355,6 +358,7 @@ fn run(cli: Cli, config_named: bool) -> anyhow::Result<ExitCode> {
             all_paths_exist(&a.paths)?;
             import::run(&ctx, a)
         }
+        Some(Command::Fetch(a)) => fetch::run(&ctx, a),
         Some(Command::Send(a)) => outbox::send(&ctx, a),
         Some(Command::Outbox(a)) => outbox::run(&ctx, a),
         Some(Command::Canned(a)) => canned::run(&ctx, a),
@@ -414,6 +418,7 @@ impl Command {
         match self {
             Command::New(_)
             | Command::Import(_)
+            | Command::Fetch(_)
             | Command::ImportJson(_)
             | Command::Restore(_)
             | Command::Dev(_)

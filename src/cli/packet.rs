@@ -263,6 +263,8 @@ fn event_phrase(e: &Event) -> String {
         "no-reply-needed" => format!("marked as needing no reply: {new}"),
         "followup" => format!("follow-up set: {new}"),
         "followup-done" => "follow-up done".to_string(),
+        "message-edited" => "customer edited a message (the earlier text is in the history)".into(),
+        "away-reply" => "away reply sent (outside business hours)".to_string(),
         kind => match (e.old.as_deref(), e.new.as_deref()) {
             (Some(o), Some(n)) if !o.is_empty() => format!("{kind} {o} → {n}"),
             (_, Some(n)) => format!("{kind} {n}"),

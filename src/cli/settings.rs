@@ -83,7 +83,65 @@ pub fn check(config: &Config) -> Vec<Invalid> {
             ),
         });
     }
+    if let Some(telegram) = &config.telegram {
+        check_telegram(telegram, &mut found);
+    }
     found
+}
+
+/// `[telegram]`: exactly one way to get the token, a Bot API URL that does not send
+/// the token in clear text over a network, and sensible intervals. The token's value
+/// is never read here and never appears in a message.
+fn check_telegram(t: &crate::config::TelegramConfig, found: &mut Vec<Invalid>) {
+    let set = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+    match (set(&t.token_env), set(&t.token_command)) {
+        (true, true) => found.push(Invalid {
+            key: "telegram.token_command".into(),
+            message: "[telegram] has both token_env and token_command; keep one".into(),
+        }),
+        (false, false) => found.push(Invalid {
+            key: "telegram".into(),
+            message: "[telegram] needs token_env (the variable holding the bot token) or token_command (a command printing it)".into(),
+        }),
+        _ => {}
+    }
+    if let Some(name) = t.token_env.as_deref().filter(|n| !n.trim().is_empty()) {
+        let valid = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !name.starts_with(|c: char| c.is_ascii_digit());
+        if !valid {
+            found.push(Invalid {
+                key: "telegram.token_env".into(),
+                message: format!(
+                    "[telegram] token_env '{}' is not an environment variable name; expected e.g. \"FIRSTLINE_TELEGRAM_TOKEN\" (the name, not the token)",
+                    crate::display::sanitize_line(name)
+                ),
+            });
+        }
+    }
+    if let Err(why) = crate::telegram::check_api_url(&t.api_url) {
+        found.push(Invalid {
+            key: "telegram.api_url".into(),
+            message: format!("[telegram] api_url: {why}"),
+        });
+    }
+    if !(1..=365).contains(&t.new_ticket_after_days) {
+        found.push(Invalid {
+            key: "telegram.new_ticket_after_days".into(),
+            message: format!(
+                "[telegram] new_ticket_after_days is {}; expected days from 1 to 365",
+                t.new_ticket_after_days
+            ),
+        });
+    }
+    if t.poll_seconds > 50 {
+        found.push(Invalid {
+            key: "telegram.poll_seconds".into(),
+            message: format!(
+                "[telegram] poll_seconds is {}; expected 0 to 50 (Telegram answers a long poll within 50 s)",
+                t.poll_seconds
+            ),
+        });
+    }
 }
 
 /// Puts the setting `e` complains about back to its default (each call removes one

@@ -1,5 +1,5 @@
 //! `firstline watch URL...`: check sites every so often, record availability and
-//! response time, and keep one incident ticket per site (see `sla::watch`).
+//! response time, and keep one incident ticket per site (see `crate::watch`).
 
 use anyhow::Result;
 use chrono::Utc;
@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use super::{user_error, Context};
-use crate::sla::watch::{self, Trust, WatchOutcome, WatchPolicy};
+use crate::watch::{self, Trust, WatchOutcome, WatchPolicy};
 
 /// `firstline watch https://shop.example/health --every 1m`
 #[derive(Debug, Args)]
@@ -105,7 +105,7 @@ pub fn run(ctx: &Context, args: WatchArgs) -> Result<ExitCode> {
             writeln!(
                 out,
                 "{} {url} {state}{}{action}",
-                watch::local_time(now, policy.timezone),
+                crate::sla::local_time_seconds(policy.timezone, now),
                 if slow { " SLOW" } else { "" }
             )?;
             out.flush()?;

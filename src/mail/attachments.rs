@@ -110,7 +110,8 @@ pub fn safe_filename(name: &str) -> String {
             .map(|i| out[i..].to_string())
             .filter(|e| e.len() <= 16)
             .unwrap_or_default();
-        let keep = super::truncate_at_char(&out, MAX_NAME_BYTES - ext.len()).to_string();
+        let keep =
+            crate::model::text::truncate_at_char(&out, MAX_NAME_BYTES - ext.len()).to_string();
         out = keep + &ext;
     }
     if out.is_empty() {

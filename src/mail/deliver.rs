@@ -192,6 +192,10 @@ pub fn deliver_until_stopped(
         let Some(c) = store.claim_outbound(id, scope)? else {
             continue; // undone or taken by another process meanwhile
         };
+        if let Some(out) = crate::telegram::Outgoing::from_raw(&c.raw) {
+            deliver_chat(store, config, c, out, stop, &mut report)?;
+            continue;
+        }
         match &transport {
             Ok(t) => deliver_one(store, t, c, &mut report)?,
             Err(e) => {
@@ -203,6 +207,34 @@ pub fn deliver_until_stopped(
         }
     }
     Ok(report)
+}
+
+/// A reply on a Telegram bot ticket: `sendMessage` instead of a mail transport.
+fn deliver_chat(
+    store: &mut Store,
+    config: &Config,
+    c: Claimed,
+    out: crate::telegram::Outgoing,
+    stop: &AtomicBool,
+    report: &mut DeliveryReport,
+) -> Result<(), MailError> {
+    use crate::telegram::SendOutcome;
+    match crate::telegram::send_reply(store, config, c.id, out, c.attempts, stop)? {
+        SendOutcome::Delivered(place) => {
+            store.mark_outbound_sent(c.id)?;
+            report.sent.push((c.message, place));
+        }
+        SendOutcome::Retry { error, at } => {
+            let retry_at = (c.attempts + 1 < MAX_ATTEMPTS).then_some(at);
+            store.mark_outbound_failed(c.id, &error, retry_at)?;
+            report.failed.push((c.message, error));
+        }
+        SendOutcome::GiveUp(error) => {
+            store.mark_outbound_failed(c.id, &error, None)?;
+            report.failed.push((c.message, error));
+        }
+    }
+    Ok(())
 }
 
 fn deliver_one(
@@ -299,7 +331,7 @@ fn run_sendmail(cmd: &str, raw: &[u8]) -> Result<(), String> {
         // The command's own words first: they are what the user needs, and the
         // status bar has room for a line of them, not for a long command path.
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let detail = super::truncate_at_char(stderr.trim(), STDERR_KEPT);
+        let detail = crate::model::text::truncate_at_char(stderr.trim(), STDERR_KEPT);
         let status = output.status;
         if detail.is_empty() {
             Err(format!("`{cmd}` failed ({status}) without saying why"))

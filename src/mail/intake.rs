@@ -17,7 +17,7 @@ use super::chat::ChatMessage;
 use super::detect::{plan, Format, Source};
 use super::parse::{parse_mail, ParsedMail};
 use super::sources::{open_source, Item, Payload, Position};
-use super::{sha256_hex, MailError};
+use super::{profile_of, sha256_hex, MailError};
 use crate::config::Config;
 use crate::model::{Channel, Direction, Formality, Language, NewCustomer, NewMessage};
 use crate::store::{IngestMessage, IngestOutcome, SourceProgress, Store};
@@ -287,7 +287,7 @@ impl<'a> Run<'a> {
             .entry(source.format())
             .or_default()
             .sources += 1;
-        let items = match open_source(source, resume.as_ref(), self.options, &self.me) {
+        let items = match open_source(source, resume.as_ref(), self.options.timezone, &self.me) {
             Ok(items) => items,
             Err(reason) => {
                 self.report.skipped.push(Problem {
@@ -701,8 +701,4 @@ impl InFlight {
         }
         self.changed.notify_all();
     }
-}
-
-pub(crate) fn profile_of(body: &str) -> (crate::model::Language, crate::model::Formality) {
-    crate::tone::customer_profile(body)
 }

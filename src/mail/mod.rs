@@ -28,6 +28,8 @@ mod smtp;
 mod sources;
 mod watch;
 
+/// Content-addressed attachment files, for live channels that fetch their own.
+pub(crate) use attachments::write_once as keep_file;
 pub use attachments::{safe_filename, save_attachment, SaveOutcome};
 pub use chat::ChatMessage;
 pub use deliver::{
@@ -42,6 +44,13 @@ pub use parse::{parse_mail, ParsedMail};
 pub use watch::watch;
 
 use crate::store::StoreError;
+
+/// The language and formality of a customer's message, kept with it at import so
+/// the tone checker and canned replies need not read the whole thread again. Here,
+/// not in `intake`, because chat readers and mail intake both ask it.
+pub(crate) fn profile_of(body: &str) -> (crate::model::Language, crate::model::Formality) {
+    crate::tone::customer_profile(body)
+}
 
 /// What can go wrong in intake or delivery as a whole. Problems with one message are
 /// not errors: they are collected in the import report and the import goes on.
@@ -97,18 +106,6 @@ pub(crate) fn clean_text(text: &str) -> String {
     } else {
         text.to_string()
     }
-}
-
-/// Cuts text at a char boundary no later than `limit` bytes.
-pub(crate) fn truncate_at_char(text: &str, limit: usize) -> &str {
-    if text.len() <= limit {
-        return text;
-    }
-    let mut end = limit;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
 }
 
 #[cfg(test)]

@@ -32,7 +32,8 @@ pub struct BuiltReply {
 /// The reply is in the thread at once (and ends the customer's wait); until the undo
 /// window passes, [`cancel_reply`] takes it back. A ticket whose customer has no
 /// e-mail address (a chat, a call) gets the reply recorded without an outbox entry:
-/// it is sent by hand in that channel.
+/// it is sent by hand in that channel — unless it came from the Telegram bot, whose
+/// replies are queued for its chat.
 pub fn queue_reply(
     store: &mut Store,
     config: &Config,
@@ -40,9 +41,16 @@ pub fn queue_reply(
     body: &str,
 ) -> Result<MessageId, MailError> {
     let now = Utc::now();
+    let not_before = now + Duration::seconds(config.mail.undo_seconds as i64);
+    // A ticket from the Telegram bot is answered in its chat, through the same
+    // outbox and undo window as mail.
+    if let Some((message, raw)) = crate::telegram::build_reply(store, config, ticket, body, now)? {
+        let (id, _) =
+            store.queue_outbound(ticket, &message, &raw, &sha256_hex(&raw), not_before)?;
+        return Ok(id);
+    }
     match build_reply(store, config, ticket, body, now) {
         Ok(reply) => {
-            let not_before = now + Duration::seconds(config.mail.undo_seconds as i64);
             let (id, _) = store.queue_outbound(
                 ticket,
                 &reply.message,

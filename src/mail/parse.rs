@@ -9,7 +9,8 @@
 use chrono::{DateTime, Utc};
 use mail_parser::{HeaderValue, MessageParser, MimeHeaders, PartType};
 
-use super::{clean_text, truncate_at_char};
+use super::clean_text;
+use crate::model::text::truncate_at_char;
 
 /// The most text of one body that is stored. A 20 MB log pasted into a mail is kept
 /// whole in the raw store; the thread shows the first megabyte and says so.

@@ -16,8 +16,7 @@ use regex::Regex;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::chat::{local_to_utc, short_hash, whatsapp, ChatMessage};
-use super::sources::Payload;
+use super::chat::{local_to_utc, short_hash, whatsapp, ChatEntry, ChatMessage};
 use crate::model::{Channel, Direction, NewCustomer, TicketId};
 
 /// Who and where a pasted transcript belongs to.
@@ -108,7 +107,7 @@ fn from_whatsapp(text: &str, options: &PasteOptions, me: &[String]) -> Vec<Line>
     whatsapp::parse(text, options.timezone, me, None)
         .into_iter()
         .filter_map(|p| match p {
-            Payload::Chat(c) => Some(Line {
+            ChatEntry::Message(c) => Some(Line {
                 at: c.sent_at,
                 author: Some(c.author),
                 text: c.text,

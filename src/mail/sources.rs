@@ -8,9 +8,8 @@ use serde::{Deserialize, Serialize};
 use std::io::{BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use super::chat::ChatMessage;
+use super::chat::{ChatEntry, ChatMessage};
 use super::detect::Source;
-use super::intake::ImportOptions;
 use super::mbox::MboxReader;
 use super::parse::ParsedMail;
 use crate::model::{Formality, Language};
@@ -63,7 +62,7 @@ pub(crate) enum Payload {
 pub(crate) fn open_source<'s>(
     source: &'s Source,
     resume: Option<&Position>,
-    options: &ImportOptions,
+    timezone: chrono_tz::Tz,
     me: &[String],
 ) -> Result<Box<dyn Iterator<Item = Item> + Send + 's>, String> {
     match source {
@@ -95,15 +94,15 @@ pub(crate) fn open_source<'s>(
             ))
         }
         Source::Telegram(path) => {
-            let msgs = super::chat::telegram::read(path, options.timezone)?;
+            let msgs = super::chat::telegram::read(path, timezone)?;
             Ok(chat_items(path, msgs, resume))
         }
         Source::Whatsapp(path) => {
-            let msgs = super::chat::whatsapp::read(path, options.timezone, me)?;
+            let msgs = super::chat::whatsapp::read(path, timezone, me)?;
             Ok(chat_items(path, msgs, resume))
         }
         Source::Csv(path) => {
-            let msgs = super::chat::csv::read(path, options.timezone)?;
+            let msgs = super::chat::csv::read(path, timezone)?;
             Ok(chat_items(path, msgs, resume))
         }
     }
@@ -111,7 +110,7 @@ pub(crate) fn open_source<'s>(
 
 fn chat_items(
     path: &Path,
-    msgs: Vec<Payload>,
+    msgs: Vec<ChatEntry>,
     resume: Option<&Position>,
 ) -> Box<dyn Iterator<Item = Item> + Send> {
     let skip = resume.and_then(|p| p.next).unwrap_or(0);
@@ -120,15 +119,25 @@ fn chat_items(
         msgs.into_iter()
             .enumerate()
             .skip(skip)
-            .map(move |(i, payload)| Item {
+            .map(move |(i, entry)| Item {
                 location: format!("{shown}#{}", i + 1),
                 position: Position {
                     next: Some(i + 1),
                     ..Default::default()
                 },
-                payload,
+                payload: entry.into(),
             }),
     )
+}
+
+impl From<ChatEntry> for Payload {
+    fn from(entry: ChatEntry) -> Payload {
+        match entry {
+            ChatEntry::Message(m) => Payload::Chat(m),
+            ChatEntry::Service => Payload::Service,
+            ChatEntry::Failed(reason) => Payload::Failed(reason),
+        }
+    }
 }
 
 fn file_items(

@@ -117,13 +117,26 @@ named_enum!(
 });
 
 impl Status {
+    /// Live tickets: the ones that can be waiting on us. The one place this set is
+    /// written; the store builds its SQL from it (`store::status_list`).
+    pub const ACTIVE: &'static [Status] = &[Status::New, Status::Open, Status::OnHold];
+    /// Not done yet: the live ones and those pending the customer, the backlog.
+    pub const UNRESOLVED: &'static [Status] =
+        &[Status::New, Status::Open, Status::Pending, Status::OnHold];
+    /// Done, for reports and resolution times.
+    pub const RESOLVED: &'static [Status] = &[Status::Solved, Status::Closed];
+
     /// Live tickets: the ones that can be waiting on us.
     pub fn is_active(self) -> bool {
-        matches!(self, Status::New | Status::Open | Status::OnHold)
+        Status::ACTIVE.contains(&self)
+    }
+    /// Not done yet (see [`Status::UNRESOLVED`]).
+    pub fn is_unresolved(self) -> bool {
+        Status::UNRESOLVED.contains(&self)
     }
     /// Tickets that count as done for reports and resolution times.
     pub fn is_resolved(self) -> bool {
-        matches!(self, Status::Solved | Status::Closed)
+        Status::RESOLVED.contains(&self)
     }
     /// Statuses that end the customer's wait for a reply: a solved, closed or spam
     /// ticket owes nobody an answer, so its "waiting since" is cleared, never kept.

@@ -4,7 +4,7 @@
 
 mod canned;
 mod enums;
-mod text;
+pub mod text;
 
 pub use canned::{CannedKind, CannedResponse, NewCanned, TAG_GREETING, TAG_SIGNOFF, TAG_SNIPPET};
 pub use enums::{Channel, Direction, Formality, Language, ParseEnumError, Priority, Status};

@@ -1,5 +1,6 @@
 //! Text rules that belong to the domain rather than to one importer: how a subject is
-//! normalised for threading and how a "Name <addr>" string splits.
+//! normalised for threading, how a "Name <addr>" string splits, and how text is cut
+//! to a size without splitting a character (the one copy of that rule).
 
 /// Reply and forward prefixes in the languages our customers write in, plus the
 /// common ones mail clients add ("AW:" German Outlook, "Відп:" Ukrainian Outlook).
@@ -63,6 +64,34 @@ pub fn parse_address(input: &str) -> (String, Option<String>) {
     (input.to_string(), None)
 }
 
+/// The largest char boundary of `text` at or before byte `index` (the end of the text
+/// past it), so a cut there never splits a character.
+pub fn floor_char_boundary(text: &str, index: usize) -> usize {
+    if index >= text.len() {
+        return text.len();
+    }
+    let mut end = index;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
+}
+
+/// At most `limit` bytes of `text`, cut at a char boundary.
+pub fn truncate_at_char(text: &str, limit: usize) -> &str {
+    &text[..floor_char_boundary(text, limit)]
+}
+
+/// At most `limit` characters of `text`.
+pub fn truncate_chars(text: &str, limit: usize) -> &str {
+    &text[..byte_of_char(text, limit)]
+}
+
+/// The byte offset of the `n`-th character of `text` (its length when past the end).
+pub fn byte_of_char(text: &str, n: usize) -> usize {
+    text.char_indices().nth(n).map_or(text.len(), |(b, _)| b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +126,20 @@ mod tests {
             parse_address("\"Smith, J\" <j@s.com>"),
             ("Smith, J".into(), Some("j@s.com".into()))
         );
+    }
+
+    #[test]
+    fn cuts_never_split_a_character() {
+        let text = "Привіт, світ"; // two bytes a letter
+        assert_eq!(truncate_at_char(text, 3), "П");
+        assert_eq!(truncate_at_char(text, 4), "Пр");
+        assert_eq!(truncate_at_char(text, 1000), text);
+        assert_eq!(truncate_at_char("", 5), "");
+        assert_eq!(floor_char_boundary("ab€", 3), 2);
+        assert_eq!(floor_char_boundary("ab€", 99), 5);
+        assert_eq!(truncate_chars(text, 6), "Привіт");
+        assert_eq!(truncate_chars("ab", 5), "ab");
+        assert_eq!(byte_of_char("aж b", 2), 3);
+        assert_eq!(byte_of_char("aж", 9), 3);
     }
 }

@@ -320,12 +320,7 @@ pub fn compute(
     let backlog: Vec<&Ticket> = data
         .tickets
         .iter()
-        .filter(|t| {
-            matches!(
-                t.status,
-                Status::New | Status::Open | Status::Pending | Status::OnHold
-            ) && t.created_at < until
-        })
+        .filter(|t| t.status.is_unresolved() && t.created_at < until)
         .collect();
     let backlog_by_age = AGE_BUCKETS
         .iter()

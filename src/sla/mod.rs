@@ -6,15 +6,15 @@
 //! the follow-ups their notes promise), `clocks` (the three SLA clocks and warning
 //! marks), `ledger` (how each inbound message ended), `phrases` (the one reader of day
 //! and time words), `promises` (times
-//! promised in sent replies, in en/uk/ru), `watch` (site availability checks).
+//! promised in sent replies, in en/uk/ru). Site watching is `crate::watch`.
 
+pub mod away;
 pub mod business_hours;
 pub mod calls;
 pub mod clocks;
 pub mod ledger;
 pub mod phrases;
 pub mod promises;
-pub mod watch;
 
 pub use business_hours::{BusinessCalendar, CalendarError, Pause};
 pub use clocks::{
@@ -34,6 +34,23 @@ pub fn timezone(config: &SlaConfig) -> Tz {
     config.timezone.parse().unwrap_or(chrono_tz::UTC)
 }
 
+/// One ticket that needs attention, as `firstline check` reports it: a clock past or
+/// near its deadline, or a promised follow-up coming due.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Finding {
+    pub ticket: crate::model::TicketId,
+    pub subject: String,
+    pub priority: String,
+    /// Which deadline: a clock name or "follow-up".
+    pub what: String,
+    pub due: DateTime<Utc>,
+    #[serde(flatten)]
+    pub urgency: Urgency,
+    /// A promise phrase, for follow-ups.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
 /// An instant as a person reads it: on the desk's clock (`sla.timezone`, the zone the
 /// console shows), `2026-12-03 15:49`. Every printed time goes through here so the CLI,
 /// the console and the report never disagree; JSON keeps RFC 3339 UTC instead.
@@ -45,6 +62,17 @@ pub fn local_time(tz: Tz, t: DateTime<Utc>) -> String {
 /// read on its own (a snooze, a send time) where nothing else says which clock it is.
 pub fn local_time_named(tz: Tz, t: DateTime<Utc>) -> String {
     format!("{} ({})", local_time(tz, t), tz.name())
+}
+
+/// [`local_time`] to the second with the zone's name, `2026-11-26 12:00:05
+/// Europe/Kyiv`, for lines printed outside the console (a site watch's notes, a
+/// follow-up's time) that are read later or mailed by cron.
+pub fn local_time_seconds(tz: Tz, t: DateTime<Utc>) -> String {
+    format!(
+        "{} {}",
+        t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S"),
+        tz.name()
+    )
 }
 
 /// The desk-local calendar date of an instant, for headers that show a day.
@@ -72,27 +100,6 @@ pub fn reply_due(config: &SlaConfig, ticket: &Ticket) -> Option<DateTime<Utc>> {
 pub fn reply_targets_minutes(config: &SlaConfig) -> [i64; 4] {
     let m = &config.first_response_minutes;
     [m.low, m.normal, m.high, m.urgent]
-}
-
-/// Sorts inbox rows by the nearest reply deadline (tickets nobody waits on last, most
-/// recently changed first among them): the default order of the inbox.
-pub fn sort_by_reply_due(config: &SlaConfig, rows: &mut [crate::model::TicketSummary]) {
-    let calendar = BusinessCalendar::lenient(config);
-    let key = |t: &Ticket| {
-        t.awaiting_reply_since.and_then(|_| {
-            let targets = clocks::targets(config, t.priority, t.channel);
-            let target = if t.first_response_at.is_none() {
-                targets.first_response
-            } else {
-                targets.next_response
-            };
-            calendar.add(clocks::next_response_start(t), target)
-        })
-    };
-    rows.sort_by_cached_key(|r| {
-        let due = key(&r.ticket);
-        (due.is_none(), due, std::cmp::Reverse(r.ticket.updated_at))
-    });
 }
 
 /// Whether a live ticket's waiting customer is past the response target.

@@ -64,13 +64,6 @@ fn keywords_from_col(col: &str) -> Vec<String> {
         .collect()
 }
 
-fn truncate_chars(text: &str, limit: usize) -> &str {
-    match text.char_indices().nth(limit) {
-        Some((end, _)) => &text[..end],
-        None => text,
-    }
-}
-
 fn validate(item: &NewCanned) -> Result<()> {
     if item.slug.trim().is_empty() {
         return Err(StoreError::Invalid("a canned response needs a slug".into()));
@@ -400,15 +393,6 @@ impl Store {
         Ok(restored)
     }
 
-    /// Counts one use of a response: times used, last used, and whether it went out
-    /// as written. Use [`Store::canned_record_sent`] when the message is known.
-    pub fn canned_record_use(&mut self, id: i64, edited: bool) -> Result<()> {
-        let tx = self.write()?;
-        bump_usage(&tx, id, edited)?;
-        tx.commit()?;
-        Ok(())
-    }
-
     /// Records that outbound `message` came from response `canned_id` (edited or not):
     /// links the message for the tone checker, counts the use, and remembers the
     /// customer message it answered so future suggestions learn from it.
@@ -441,7 +425,7 @@ impl Store {
             )
             .optional()?
             .unwrap_or_default();
-        let answered = truncate_chars(&answered, ANSWERED_LIMIT);
+        let answered = crate::model::text::truncate_chars(&answered, ANSWERED_LIMIT);
         tx.execute(
             "INSERT INTO canned_uses(canned_id, message_id, edited, at, answered)
              VALUES (?1, ?2, ?3, ?4, ?5)",

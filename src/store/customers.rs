@@ -151,23 +151,6 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
-
-    /// Replaces the free-text notes kept on a customer.
-    pub fn set_customer_notes(&mut self, id: CustomerId, notes: &str) -> Result<()> {
-        let tx = self.write()?;
-        let n = tx.execute(
-            "UPDATE customers SET notes = ?2 WHERE id = ?1",
-            params![id, notes],
-        )?;
-        if n == 0 {
-            return Err(StoreError::NotFound {
-                what: "customer",
-                id,
-            });
-        }
-        tx.commit()?;
-        Ok(())
-    }
 }
 
 #[cfg(test)]

@@ -83,38 +83,7 @@ impl Store {
     ) -> Result<Vec<std::result::Result<IngestOutcome, StoreError>>> {
         let actor = self.actor.clone();
         let run = |conn: &Connection| -> Result<Vec<_>> {
-            // Fast path: the whole batch under one savepoint. A savepoint per message
-            // made FTS5 flush its pending terms to a new segment every message, and
-            // merging those segments was half of import time.
-            conn.execute_batch("SAVEPOINT ingest_batch")?;
-            let fast: Result<Vec<IngestOutcome>> = items
-                .iter()
-                .map(|item| ingest_one(conn, item, &actor))
-                .collect();
-            if let Ok(done) = fast {
-                conn.execute_batch("RELEASE ingest_batch")?;
-                if let Some(p) = progress {
-                    save_progress(conn, p)?;
-                }
-                return Ok(done.into_iter().map(Ok).collect());
-            }
-            // Something was refused: undo the batch and redo it message by message, so
-            // the one bad message fails alone and the rest still commit.
-            conn.execute_batch("ROLLBACK TO ingest_batch; RELEASE ingest_batch")?;
-            let mut outcomes = Vec::with_capacity(items.len());
-            for item in items {
-                conn.execute_batch("SAVEPOINT ingest_item")?;
-                match ingest_one(conn, item, &actor) {
-                    Ok(o) => {
-                        conn.execute_batch("RELEASE ingest_item")?;
-                        outcomes.push(Ok(o));
-                    }
-                    Err(e) => {
-                        conn.execute_batch("ROLLBACK TO ingest_item; RELEASE ingest_item")?;
-                        outcomes.push(Err(e));
-                    }
-                }
-            }
+            let outcomes = ingest_items(conn, items, &actor)?;
             if let Some(p) = progress {
                 save_progress(conn, p)?;
             }
@@ -188,7 +157,45 @@ impl Store {
     }
 }
 
-fn save_progress(conn: &Connection, p: &SourceProgress) -> Result<()> {
+/// Stores `items` inside the caller's transaction; see [`Store::ingest_batch`].
+pub(crate) fn ingest_items(
+    conn: &Connection,
+    items: &[IngestMessage],
+    actor: &str,
+) -> Result<Vec<std::result::Result<IngestOutcome, StoreError>>> {
+    // Fast path: the whole batch under one savepoint. A savepoint per message
+    // made FTS5 flush its pending terms to a new segment every message, and
+    // merging those segments was half of import time.
+    conn.execute_batch("SAVEPOINT ingest_batch")?;
+    let fast: Result<Vec<IngestOutcome>> = items
+        .iter()
+        .map(|item| ingest_one(conn, item, actor))
+        .collect();
+    if let Ok(done) = fast {
+        conn.execute_batch("RELEASE ingest_batch")?;
+        return Ok(done.into_iter().map(Ok).collect());
+    }
+    // Something was refused: undo the batch and redo it message by message, so
+    // the one bad message fails alone and the rest still commit.
+    conn.execute_batch("ROLLBACK TO ingest_batch; RELEASE ingest_batch")?;
+    let mut outcomes = Vec::with_capacity(items.len());
+    for item in items {
+        conn.execute_batch("SAVEPOINT ingest_item")?;
+        match ingest_one(conn, item, actor) {
+            Ok(o) => {
+                conn.execute_batch("RELEASE ingest_item")?;
+                outcomes.push(Ok(o));
+            }
+            Err(e) => {
+                conn.execute_batch("ROLLBACK TO ingest_item; RELEASE ingest_item")?;
+                outcomes.push(Err(e));
+            }
+        }
+    }
+    Ok(outcomes)
+}
+
+pub(crate) fn save_progress(conn: &Connection, p: &SourceProgress) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO import_sources(source, position, updated_at) VALUES (?1, ?2, ?3)
          ON CONFLICT(source) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",

@@ -5,21 +5,37 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::tickets::{load_ticket, touch, write_event};
 use super::{from_ts, parse_col, to_ts, Result, Store, StoreError};
+use crate::model::text::truncate_at_char;
 use crate::model::{Direction, Message, MessageId, NewMessage, Status, TicketId};
 
 /// The most text of one message that goes into the search index. A 50 MB log pasted
 /// into a ticket is kept whole in `messages` but indexing all of it would bloat FTS.
 const INDEXED_BODY_LIMIT: usize = 256 * 1024;
 
-fn truncate_at_char(text: &str, limit: usize) -> &str {
-    if text.len() <= limit {
-        return text;
-    }
-    let mut end = limit;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
+/// Named with `AS`: SQLite leaves a bare `m.id`'s result name unspecified, and rows
+/// are read by name.
+pub(crate) const MESSAGE_COLUMNS: &str = "m.id AS id, m.ticket_id AS ticket_id, \
+    m.direction AS direction, m.author AS author, m.body AS body, m.html_body AS html_body, \
+    m.sent_at AS sent_at, m.message_id AS message_id, m.in_reply_to AS in_reply_to, \
+    m.refs AS refs, m.attachments AS attachments";
+
+/// One thread message, selected with [`MESSAGE_COLUMNS`].
+pub(crate) fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
+    let refs: String = r.get("refs")?;
+    let attachments: String = r.get("attachments")?;
+    Ok(Message {
+        id: r.get("id")?,
+        ticket_id: r.get("ticket_id")?,
+        direction: parse_col(2, r.get("direction")?)?,
+        author: r.get("author")?,
+        body: r.get("body")?,
+        html_body: r.get("html_body")?,
+        sent_at: from_ts(r.get("sent_at")?),
+        message_id: r.get("message_id")?,
+        in_reply_to: r.get("in_reply_to")?,
+        references: refs.split_whitespace().map(str::to_string).collect(),
+        attachments: serde_json::from_str(&attachments).unwrap_or_default(),
+    })
 }
 
 /// Folds what the FTS tokenizer does not: Russian ё is written as е more often than
@@ -53,6 +69,17 @@ fn index_message(
         fold_for_index(&customer)
     ])?;
     Ok(())
+}
+
+/// Replaces one message's index row after its text changed (a customer's edit).
+pub(crate) fn reindex_message(
+    conn: &Connection,
+    message: MessageId,
+    ticket: TicketId,
+    body: &str,
+) -> Result<()> {
+    conn.execute("DELETE FROM search_index WHERE rowid = ?1", [message])?;
+    index_message(conn, message, ticket, body)
 }
 
 /// Rebuilds the index rows of one ticket after its subject or customer changed.
@@ -166,28 +193,10 @@ impl Store {
 
     /// A ticket's thread, oldest first.
     pub fn messages(&self, ticket: TicketId) -> Result<Vec<Message>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, ticket_id, direction, author, body, html_body, sent_at, message_id,
-                    in_reply_to, refs, attachments
-             FROM messages WHERE ticket_id = ?1 ORDER BY sent_at, id",
-        )?;
-        let rows = stmt.query_map([ticket], |r| {
-            let refs: String = r.get(9)?;
-            let attachments: String = r.get(10)?;
-            Ok(Message {
-                id: r.get(0)?,
-                ticket_id: r.get(1)?,
-                direction: parse_col(2, r.get(2)?)?,
-                author: r.get(3)?,
-                body: r.get(4)?,
-                html_body: r.get(5)?,
-                sent_at: from_ts(r.get(6)?),
-                message_id: r.get(7)?,
-                in_reply_to: r.get(8)?,
-                references: refs.split_whitespace().map(str::to_string).collect(),
-                attachments: serde_json::from_str(&attachments).unwrap_or_default(),
-            })
-        })?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.ticket_id = ?1 ORDER BY m.sent_at, m.id"
+        ))?;
+        let rows = stmt.query_map([ticket], message_from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 

@@ -6,6 +6,7 @@
 //! that also writes its audit event and keeps the full-text index in step.
 
 mod canned;
+mod chat;
 mod customers;
 mod demo;
 mod drafts;
@@ -22,6 +23,7 @@ mod tickets;
 mod watch;
 
 pub use canned::StarterSync;
+pub use chat::{ChatBatchOutcome, CustomerFacts, MessageEdit};
 pub use drafts::{holder_is_running, new_holder_id, DraftSave};
 pub use dump::Dump;
 pub use followups::{Followup, FollowupKind, NewFollowup};
@@ -336,6 +338,16 @@ where
     })
 }
 
+/// A set of statuses as an SQL list, `('new', 'open', 'on-hold')`. The sets are
+/// written once, in `model::Status`; SQL is built from them, never typed again. The
+/// order is the set's, so the list reads exactly as the one in the partial index
+/// `tickets_waiting` (released migration SQL), which SQLite only uses when the
+/// query's list matches it.
+pub(crate) fn status_list(set: &[crate::model::Status]) -> String {
+    let names: Vec<String> = set.iter().map(|s| format!("'{}'", s.as_str())).collect();
+    format!("({})", names.join(", "))
+}
+
 /// Tags are stored as one space-separated, space-padded string (` a b `) so a
 /// `LIKE '% tag %'` finds them without a join table.
 pub(crate) fn tags_to_col(tags: &[String]) -> String {
@@ -358,4 +370,49 @@ pub fn normalize_tag(tag: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join("-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Status;
+
+    #[test]
+    fn status_sets_become_sql_lists_in_their_own_order() {
+        assert_eq!(status_list(Status::ACTIVE), "('new', 'open', 'on-hold')");
+        assert_eq!(
+            status_list(Status::UNRESOLVED),
+            "('new', 'open', 'pending', 'on-hold')"
+        );
+        assert_eq!(status_list(Status::RESOLVED), "('solved', 'closed')");
+    }
+
+    /// The partial index `tickets_waiting` is only used when a query's status list
+    /// reads exactly as the index's; the list built from `Status::ACTIVE` must.
+    #[test]
+    fn needs_reply_still_walks_the_partial_waiting_index() {
+        let store = Store::open_in_memory().unwrap();
+        let filter = TicketFilter {
+            view: Some(View::NeedsReply),
+            ..Default::default()
+        };
+        let (where_sql, _) = tickets::filter_sql(&filter, Utc::now());
+        // INDEXED BY fails to prepare ("no query solution") when the WHERE clause
+        // does not imply the index's own.
+        let usable = store.conn.prepare(&format!(
+            "SELECT t.id FROM tickets t INDEXED BY tickets_waiting WHERE {where_sql}"
+        ));
+        assert!(usable.is_ok(), "{:?}", usable.err());
+        let other_order =
+            where_sql.replace(&status_list(Status::ACTIVE), "('open', 'new', 'on-hold')");
+        assert!(
+            store
+                .conn
+                .prepare(&format!(
+                    "SELECT t.id FROM tickets t INDEXED BY tickets_waiting WHERE {other_order}"
+                ))
+                .is_err(),
+            "the check can fail: a list in another order does not match the index"
+        );
+    }
 }

@@ -4,9 +4,12 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 
-use super::{to_ts, Result, Store};
-use crate::model::{Event, Message, Ticket};
+use super::messages::{message_from_row, MESSAGE_COLUMNS};
+use super::tickets::{event_from_row, ticket_from_row, EVENT_COLUMNS, TICKET_COLUMNS};
+use super::{status_list, to_ts, Result, Store};
+use crate::model::{Event, Message, Status, Ticket, TicketId};
 
 /// Tickets relevant to a period, with their messages and events.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -16,37 +19,64 @@ pub struct ReportData {
     pub events: Vec<Event>,
 }
 
+/// The ids of the tickets a report since `?1` reads: created or resolved since then,
+/// or still unresolved (the backlog, however old).
+fn period_tickets() -> String {
+    format!(
+        "SELECT id FROM tickets
+         WHERE created_at >= ?1 OR resolved_at >= ?1 OR status IN {}",
+        status_list(Status::UNRESOLVED)
+    )
+}
+
 impl Store {
     /// Tickets created or resolved at or after `since`, plus every ticket still open
-    /// (the backlog), with all their messages and events.
+    /// (the backlog), with all their messages and events: three queries over the
+    /// whole set, not three per ticket (a year's report opened from the console must
+    /// not cost thousands of round trips).
     pub fn report_data(&self, since: DateTime<Utc>) -> Result<ReportData> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id FROM tickets
-             WHERE created_at >= ?1 OR resolved_at >= ?1
-                OR status IN ('new', 'open', 'pending', 'on-hold')
-             ORDER BY id",
-        )?;
-        let ids: Vec<i64> = stmt
-            .query_map([to_ts(since)], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let demo = self.demo_ticket_ids()?; // the welcome queue is not the owner's work
-                                            // A reply still in the outbox (waiting, failing, only saved as a file) has not
-                                            // reached the customer: the report counts what was delivered.
-        let outgoing: std::collections::HashSet<i64> = self
+        let since = to_ts(since);
+        let period_tickets = period_tickets();
+        // The welcome queue is not the owner's work.
+        let demo: HashSet<TicketId> = self.demo_ticket_ids()?.into_iter().collect();
+        let tickets = self
             .conn
-            .prepare("SELECT message_id FROM outbox WHERE state != 'sent'")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut data = ReportData::default();
-        for id in ids.into_iter().filter(|id| !demo.contains(id)) {
-            data.tickets.push(self.ticket(id)?);
-            data.messages.extend(
-                self.messages(id)?
-                    .into_iter()
-                    .filter(|m| !outgoing.contains(&m.id)),
-            );
-            data.events.extend(self.events(Some(id))?);
-        }
-        Ok(data)
+            .prepare(&format!(
+                "SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id IN ({period_tickets}) ORDER BY t.id"
+            ))?
+            .query_map([since], ticket_from_row)?
+            .filter(|t| t.as_ref().map_or(true, |t| !demo.contains(&t.id)))
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        // A reply still in the outbox (waiting, failing, only saved as a file) has not
+        // reached the customer: the report counts what was delivered.
+        let messages = self
+            .conn
+            .prepare(&format!(
+                "SELECT {MESSAGE_COLUMNS} FROM messages m
+                 WHERE m.ticket_id IN ({period_tickets})
+                   AND m.id NOT IN (SELECT message_id FROM outbox WHERE state != 'sent')
+                 ORDER BY m.ticket_id, m.sent_at, m.id"
+            ))?
+            .query_map([since], message_from_row)?
+            .filter(|m| m.as_ref().map_or(true, |m| !demo.contains(&m.ticket_id)))
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let events = self
+            .conn
+            .prepare(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events e
+                 WHERE e.ticket_id IN ({period_tickets})
+                 ORDER BY e.ticket_id, e.id"
+            ))?
+            .query_map([since], event_from_row)?
+            .filter(|e| {
+                e.as_ref()
+                    .map_or(true, |e| e.ticket_id.is_none_or(|id| !demo.contains(&id)))
+            })
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(ReportData {
+            tickets,
+            messages,
+            events,
+        })
     }
 }

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::customers::{customer_from_row, upsert, CUSTOMER_COLUMNS};
 use super::messages::{index_ticket_messages, insert_message};
 use super::{
-    from_ts, normalize_tag, opt_ts, parse_col, tags_from_col, tags_to_col, to_ts, Result, Store,
-    StoreError,
+    from_ts, normalize_tag, opt_ts, parse_col, status_list, tags_from_col, tags_to_col, to_ts,
+    Result, Store, StoreError,
 };
 use crate::model::{
     normalize_subject, Channel, Customer, Escalation, Event, NewMessage, NewTicket, Priority,
@@ -91,11 +91,11 @@ pub struct TicketFilter {
     pub offset: usize,
 }
 
-const TICKET_COLUMNS: &str = "t.id, t.subject, t.status, t.priority, t.channel, t.tags, t.assignee, \
+pub(crate) const TICKET_COLUMNS: &str = "t.id, t.subject, t.status, t.priority, t.channel, t.tags, t.assignee, \
     t.customer_id, t.created_at, t.updated_at, t.first_response_at, t.resolved_at, t.snoozed_until, \
     t.escalated_to, t.escalation_reason, t.escalated_at, t.awaiting_reply_since, t.unread, t.version";
 
-fn ticket_from_row(row: &Row<'_>) -> rusqlite::Result<Ticket> {
+pub(crate) fn ticket_from_row(row: &Row<'_>) -> rusqlite::Result<Ticket> {
     let escalation = match (
         row.get::<_, Option<String>>(13)?,
         row.get::<_, Option<i64>>(15)?,
@@ -125,6 +125,24 @@ fn ticket_from_row(row: &Row<'_>) -> rusqlite::Result<Ticket> {
         awaiting_reply_since: opt_ts(row.get(16)?),
         unread: row.get(17)?,
         version: row.get(18)?,
+    })
+}
+
+/// Named with `AS`: SQLite leaves a bare `e.id`'s result name unspecified, and rows
+/// are read by name.
+pub(crate) const EVENT_COLUMNS: &str = "e.id AS id, e.ticket_id AS ticket_id, e.at AS at, \
+    e.actor AS actor, e.kind AS kind, e.old AS old, e.new AS new";
+
+/// One audit-log row, selected with [`EVENT_COLUMNS`].
+pub(crate) fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
+    Ok(Event {
+        id: r.get("id")?,
+        ticket_id: r.get("ticket_id")?,
+        at: from_ts(r.get("at")?),
+        actor: r.get("actor")?,
+        kind: r.get("kind")?,
+        old: r.get("old")?,
+        new: r.get("new")?,
     })
 }
 
@@ -226,13 +244,14 @@ pub(crate) fn recompute_ledger(conn: &Connection, id: TicketId) -> Result<()> {
              WHERE ticket_id = ?1 AND direction = 'inbound' AND sent_at >= ?2",
         )?
         .query_row(params![id, last_out.unwrap_or(i64::MIN)], |r| r.get(0))?;
-    conn.prepare_cached(
+    conn.prepare_cached(&format!(
         "UPDATE tickets SET first_response_at = ?2,
-            awaiting_reply_since = CASE WHEN status IN ('new', 'open', 'on-hold') THEN ?3
+            awaiting_reply_since = CASE WHEN status IN {active} THEN ?3
                 ELSE awaiting_reply_since END,
             created_at = min(created_at, coalesce(?4, created_at))
          WHERE id = ?1",
-    )?
+        active = status_list(Status::ACTIVE)
+    ))?
     .execute(params![id, first_out, awaiting, first_msg])?;
     Ok(())
 }
@@ -671,9 +690,12 @@ impl Store {
     /// ignore a message" figure in the status bar); `None` when nobody waits.
     pub fn oldest_waiting(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
         let secs: Option<i64> = self.conn.query_row(
-            "SELECT min(t.awaiting_reply_since) FROM tickets t
-             WHERE t.awaiting_reply_since IS NOT NULL AND t.status IN ('new','open','on-hold')
-             AND (t.snoozed_until IS NULL OR t.snoozed_until <= ?1)",
+            &format!(
+                "SELECT min(t.awaiting_reply_since) FROM tickets t
+                 WHERE t.awaiting_reply_since IS NOT NULL AND t.status IN {}
+                 AND (t.snoozed_until IS NULL OR t.snoozed_until <= ?1)",
+                status_list(Status::ACTIVE)
+            ),
             [to_ts(now)],
             |r| r.get(0),
         )?;
@@ -688,9 +710,12 @@ impl Store {
         before: DateTime<Utc>,
     ) -> Result<(usize, Option<DateTime<Utc>>)> {
         let (count, oldest): (i64, Option<i64>) = self.conn.query_row(
-            "SELECT count(*), min(t.awaiting_reply_since) FROM tickets t
-             WHERE t.awaiting_reply_since IS NOT NULL AND t.awaiting_reply_since < ?1
-             AND t.status IN ('new','open','on-hold')",
+            &format!(
+                "SELECT count(*), min(t.awaiting_reply_since) FROM tickets t
+                 WHERE t.awaiting_reply_since IS NOT NULL AND t.awaiting_reply_since < ?1
+                 AND t.status IN {}",
+                status_list(Status::ACTIVE)
+            ),
             [to_ts(before)],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
@@ -704,10 +729,11 @@ impl Store {
         let actor = self.actor.clone();
         let tx = self.write()?;
         let ids: Vec<TicketId> = {
-            let mut stmt = tx.prepare(
-                "SELECT t.id FROM tickets t WHERE t.status IN ('new', 'open', 'on-hold', 'pending')
+            let mut stmt = tx.prepare(&format!(
+                "SELECT t.id FROM tickets t WHERE t.status IN {}
                  AND (SELECT max(sent_at) FROM messages m WHERE m.ticket_id = t.id) < ?1",
-            )?;
+                status_list(Status::UNRESOLVED)
+            ))?;
             let rows = stmt.query_map([to_ts(before)], |r| r.get(0))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
@@ -741,24 +767,14 @@ impl Store {
         // Two statements, not `?1 IS NULL OR ticket_id = ?1`: the OR hides the index
         // and turned opening one ticket into a scan of the whole log.
         let mut stmt = match ticket {
-            Some(_) => self.conn.prepare_cached(
-                "SELECT id, ticket_id, at, actor, kind, old, new FROM events WHERE ticket_id = ?1 ORDER BY id",
-            )?,
-            None => self.conn.prepare_cached(
-                "SELECT id, ticket_id, at, actor, kind, old, new FROM events WHERE ?1 IS NULL ORDER BY id",
-            )?,
+            Some(_) => self.conn.prepare_cached(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events e WHERE e.ticket_id = ?1 ORDER BY e.id"
+            ))?,
+            None => self.conn.prepare_cached(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events e WHERE ?1 IS NULL ORDER BY e.id"
+            ))?,
         };
-        let rows = stmt.query_map([ticket], |r| {
-            Ok(Event {
-                id: r.get(0)?,
-                ticket_id: r.get(1)?,
-                at: from_ts(r.get(2)?),
-                actor: r.get(3)?,
-                kind: r.get(4)?,
-                old: r.get(5)?,
-                new: r.get(6)?,
-            })
-        })?;
+        let rows = stmt.query_map([ticket], event_from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
@@ -904,8 +920,9 @@ pub(crate) fn filter_sql(
         let mut n = || arg(Value::Integer(now), &mut args);
         clauses.push(match view {
             View::NeedsReply => format!(
-                "t.awaiting_reply_since IS NOT NULL AND t.status IN ('new','open','on-hold') \
+                "t.awaiting_reply_since IS NOT NULL AND t.status IN {} \
                  AND (t.snoozed_until IS NULL OR t.snoozed_until <= {})",
+                status_list(Status::ACTIVE),
                 n()
             ),
             View::All => "t.status != 'spam'".into(),
@@ -914,7 +931,7 @@ pub(crate) fn filter_sql(
             View::Escalated => {
                 "t.escalated_to IS NOT NULL AND t.status NOT IN ('closed','spam')".into()
             }
-            View::Solved => "t.status IN ('solved', 'closed')".into(),
+            View::Solved => format!("t.status IN {}", status_list(Status::RESOLVED)),
         });
     }
     if !filter.statuses.is_empty() {

@@ -522,44 +522,6 @@ impl KeyMap {
     }
 }
 
-/// The key table as Markdown, one section per pane, for the README and for people
-/// who print their keys: generated from the same table `?` reads.
-pub fn keys_markdown(map: &KeyMap) -> String {
-    let mut out = String::new();
-    for context in [
-        Context::Inbox,
-        Context::Conversation,
-        Context::Composer,
-        Context::Tone,
-        Context::Search,
-        Context::Canned,
-        Context::Palette,
-        Context::Prompt,
-        Context::Choice,
-        Context::Confirm,
-        Context::Help,
-        Context::Report,
-    ] {
-        out.push_str(&format!(
-            "\n**{}**\n\n| key | action | name |\n|---|---|---|\n",
-            context.label()
-        ));
-        for (keys, action) in map.help(context) {
-            let keys = keys
-                .split(' ')
-                .map(|k| format!("`{}`", k.replace('|', "\\|")))
-                .collect::<Vec<_>>()
-                .join(" ");
-            out.push_str(&format!(
-                "| {keys} | {} | `{}` |\n",
-                action.describe(),
-                action.name()
-            ));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -656,23 +618,6 @@ mod tests {
             .iter()
             .any(|(k, a)| *a == Action::Send && k == "Ctrl-S"));
         assert!(!composer.iter().any(|(_, a)| *a == Action::Reply));
-    }
-
-    #[test]
-    fn markdown_lists_every_pane_with_its_keys() {
-        let md = keys_markdown(&KeyMap::default());
-        for heading in [
-            "**Inbox**",
-            "**Composer**",
-            "**Tone checklist**",
-            "**Canned responses**",
-        ] {
-            assert!(md.contains(heading), "{heading}");
-        }
-        assert!(
-            md.contains("| `Ctrl-S` | Send the reply / save the note | `send` |"),
-            "{md}"
-        );
     }
 
     #[test]

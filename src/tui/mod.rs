@@ -9,7 +9,9 @@ pub mod app;
 pub mod courier;
 pub mod intake;
 pub mod keymap;
+pub mod layout;
 pub mod panes;
+pub mod telegram;
 pub mod terminal;
 pub mod theme;
 pub mod update;
@@ -43,14 +45,32 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
         trouble.push(e);
         None
     });
+    let poller = store.path().and_then(|p| {
+        telegram::Poller::start(p, config.clone())
+            .map_err(|e| trouble.push(e))
+            .ok()
+            .flatten()
+    });
     let mut app = App::with_worker(store, config)?;
+    if poller.is_some() {
+        app.start_telegram_view();
+    }
     if !trouble.is_empty() {
         app.error(trouble.join(" · "));
     }
     let mut terminal = terminal::init()?;
-    let result = run_loop(&mut terminal, &mut app, courier.as_ref(), intake.as_ref());
+    let result = run_loop(
+        &mut terminal,
+        &mut app,
+        courier.as_ref(),
+        intake.as_ref(),
+        poller.as_ref(),
+    );
     let saved = app.leave_console();
     terminal::restore();
+    if let Some(p) = poller {
+        p.stop();
+    }
     // Finishes the reply being handed over (if any) so none is left in doubt.
     if let Some(c) = courier {
         c.stop();
@@ -73,6 +93,7 @@ fn run_loop(
     app: &mut App,
     courier: Option<&courier::Courier>,
     intake: Option<&intake::Intake>,
+    poller: Option<&telegram::Poller>,
 ) -> anyhow::Result<()> {
     let size = terminal.size()?;
     app.size = (size.width, size.height);
@@ -137,6 +158,9 @@ fn run_loop(
                 }
                 intake::Arrival::Failed(why) => app.error(why),
             }
+        }
+        for news in poller.map(|p| p.poll()).unwrap_or_default() {
+            app.telegram_news(news);
         }
         if let Some(request) = app.request.take() {
             serve(terminal, app, request);

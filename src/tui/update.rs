@@ -75,7 +75,7 @@ pub fn handle_mouse(app: &mut App, mouse: MouseEvent) {
         return;
     }
     let area = ratatui::layout::Rect::new(0, 0, app.size.0, app.size.1);
-    let areas = super::panes::layout(area, app);
+    let areas = super::layout::layout(area, app);
     let (x, y) = (mouse.column, mouse.row);
     let inside = |r: Option<ratatui::layout::Rect>| {
         r.is_some_and(|r| r.contains(ratatui::layout::Position::new(x, y)))
@@ -99,7 +99,7 @@ pub fn handle_mouse(app: &mut App, mouse: MouseEvent) {
         MouseEventKind::Down(MouseButton::Left) => {
             if let Some(inbox) = areas.inbox.filter(|_| inside(areas.inbox)) {
                 app.focus = Focus::Inbox;
-                match super::panes::inbox_row_at(app, inbox, y) {
+                match super::layout::inbox_row_at(app, inbox, y) {
                     Some(i) => app.select(i),
                     None => Ok(()),
                 }
@@ -230,7 +230,7 @@ fn update_pane(app: &mut App, action: Action) -> Step {
         (Focus::Tone, Action::Up) => app.tone.selected = app.tone.selected.saturating_sub(1),
         (Focus::Tone, Action::ToggleTickSelected) => app.toggle_tick(app.tone.selected),
         (Focus::Tone, Action::PageDown) => {
-            let max = super::panes::tone_max_scroll(app);
+            let max = super::layout::tone_max_scroll(app);
             app.tone.scroll = (app.tone.scroll + TONE_PAGE).min(max);
         }
         (Focus::Tone, Action::PageUp) => {
@@ -265,7 +265,7 @@ fn say_how_to_continue_draft(app: &mut App) {
 const TONE_PAGE: usize = 5;
 
 fn scroll(app: &mut App, delta: isize) {
-    let (max, _) = super::panes::conversation_scroll_limits(app);
+    let (max, _) = super::layout::conversation_scroll_limits(app);
     if let Some(open) = app.open.as_mut() {
         open.scroll = open.scroll.saturating_add_signed(delta).min(max);
     }
@@ -303,6 +303,7 @@ fn global(app: &mut App, action: Action) -> Step {
         }
         Action::Palette => {
             app.popup = Some(Popup::Palette {
+                matches: palette_matches(app, ""),
                 input: String::new(),
                 selected: 0,
             })
@@ -553,17 +554,24 @@ fn update_popup(app: &mut App, action: Action) -> Step {
         Popup::Palette {
             mut input,
             mut selected,
+            mut matches,
         } => {
-            let matches = palette_matches(app, &input);
             match action {
                 Action::Back => return Ok(None),
                 Action::Open => return Ok(matches.get(selected).cloned()),
                 Action::Down => selected = (selected + 1).min(matches.len().saturating_sub(1)),
                 Action::Up => selected = selected.saturating_sub(1),
-                Action::Input(key) if edit_line(&mut input, &key) => selected = 0,
+                Action::Input(key) if edit_line(&mut input, &key) => {
+                    selected = 0;
+                    matches = palette_matches(app, &input);
+                }
                 _ => {}
             }
-            app.popup = Some(Popup::Palette { input, selected });
+            app.popup = Some(Popup::Palette {
+                input,
+                selected,
+                matches,
+            });
         }
         Popup::Canned(mut picker) => {
             match action {
@@ -830,13 +838,5 @@ pub fn edit_line(text: &mut String, key: &KeyEvent) -> bool {
         }
         KeyCode::Backspace => text.pop().is_some(),
         _ => false,
-    }
-}
-
-/// The context `?` describes: the pane under the popup when help is open.
-pub fn help_context(app: &App) -> Context {
-    match &app.popup {
-        Some(Popup::Help { context, .. }) => *context,
-        _ => app.context(),
     }
 }

@@ -14,12 +14,11 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::{local_to_utc, short_hash, ChatMessage};
-use crate::mail::sources::Payload;
+use super::{local_to_utc, short_hash, ChatEntry, ChatMessage};
 use crate::model::{Channel, Direction, NewCustomer};
 
 /// Reads a CSV file into one payload per row.
-pub(crate) fn read(path: &Path, tz: chrono_tz::Tz) -> Result<Vec<Payload>, String> {
+pub(crate) fn read(path: &Path, tz: chrono_tz::Tz) -> Result<Vec<ChatEntry>, String> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_path(path)
@@ -56,7 +55,7 @@ pub(crate) fn read(path: &Path, tz: chrono_tz::Tz) -> Result<Vec<Payload>, Strin
     for (i, record) in reader.records().enumerate() {
         match record {
             Ok(r) => out.push(row(&r, &cols, tz, &stem, i + 2, &mut occurrences)),
-            Err(e) => out.push(Payload::Failed(format!("row {}: {e}", i + 2))),
+            Err(e) => out.push(ChatEntry::Failed(format!("row {}: {e}", i + 2))),
         }
     }
     Ok(out)
@@ -80,7 +79,7 @@ fn row(
     stem: &str,
     line: usize,
     occurrences: &mut HashMap<String, usize>,
-) -> Payload {
+) -> ChatEntry {
     let get = |i: Option<usize>| {
         i.and_then(|i| r.get(i))
             .map(str::trim)
@@ -88,24 +87,24 @@ fn row(
             .map(str::to_string)
     };
     let Some(text) = get(Some(c.message)) else {
-        return Payload::Failed(format!("row {line}: empty message"));
+        return ChatEntry::Failed(format!("row {line}: empty message"));
     };
     let email = get(c.email).map(|e| e.to_lowercase());
     let phone = get(c.phone);
     let name = get(c.name).unwrap_or_default();
     if email.is_none() && phone.is_none() && name.is_empty() {
-        return Payload::Failed(format!("row {line}: no email, phone or name"));
+        return ChatEntry::Failed(format!("row {line}: no email, phone or name"));
     }
     let sent_at = match get(c.date) {
         Some(d) => match parse_date(&d, tz) {
             Some(t) => t,
-            None => return Payload::Failed(format!("row {line}: date '{d}' cannot be read")),
+            None => return ChatEntry::Failed(format!("row {line}: date '{d}' cannot be read")),
         },
         None => Utc::now(),
     };
     let subject = get(c.subject).unwrap_or_else(|| {
         let first = text.lines().next().unwrap_or("Web form");
-        crate::mail::truncate_at_char(first, 80).to_string()
+        crate::model::text::truncate_at_char(first, 80).to_string()
     });
     let channel = get(c.channel)
         .and_then(|ch| ch.parse::<Channel>().ok())
@@ -126,7 +125,7 @@ fn row(
     } else {
         name.clone()
     };
-    Payload::Chat(Box::new(ChatMessage {
+    ChatEntry::Message(Box::new(ChatMessage {
         channel,
         subject,
         customer: NewCustomer {

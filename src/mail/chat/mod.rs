@@ -14,6 +14,18 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use crate::model::{Attachment, Channel, Direction, NewCustomer, NewMessage, TicketId};
 use crate::store::IngestMessage;
 
+/// One entry of a chat export as its reader found it. The readers' own type, so
+/// they know nothing of how `sources` carries items to intake.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ChatEntry {
+    /// A message, structured.
+    Message(Box<ChatMessage>),
+    /// A service line (join, call, pin): counted, not imported.
+    Service,
+    /// An entry that could not be read, with why.
+    Failed(String),
+}
+
 /// One message of a chat, structured by its reader.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatMessage {
@@ -41,8 +53,7 @@ pub struct ChatMessage {
 impl ChatMessage {
     /// What the store takes.
     pub(crate) fn into_ingest(self, window: chrono::Duration) -> IngestMessage {
-        let profile =
-            (self.direction == Direction::Inbound).then(|| super::intake::profile_of(&self.text));
+        let profile = (self.direction == Direction::Inbound).then(|| super::profile_of(&self.text));
         let raw = if self.raw.is_empty() {
             self.text.as_bytes().to_vec()
         } else {

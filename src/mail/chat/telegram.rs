@@ -7,12 +7,11 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::Value;
 use std::path::Path;
 
-use super::{local_to_utc, ChatMessage};
-use crate::mail::sources::Payload;
+use super::{local_to_utc, ChatEntry, ChatMessage};
 use crate::model::{Attachment, Channel, Direction, NewCustomer};
 
 /// Reads an export into payloads, one per message, in file order.
-pub(crate) fn read(path: &Path, tz: chrono_tz::Tz) -> Result<Vec<Payload>, String> {
+pub(crate) fn read(path: &Path, tz: chrono_tz::Tz) -> Result<Vec<ChatEntry>, String> {
     let text = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
     let root: Value = serde_json::from_slice(&text).map_err(|e| format!("not valid JSON: {e}"))?;
     let me = root
@@ -47,7 +46,7 @@ fn id_text(v: &Value) -> Option<String> {
     }
 }
 
-fn read_chat(chat: &Value, me: Option<&str>, tz: chrono_tz::Tz, out: &mut Vec<Payload>) {
+fn read_chat(chat: &Value, me: Option<&str>, tz: chrono_tz::Tz, out: &mut Vec<ChatEntry>) {
     let chat_id = chat.get("id").and_then(id_text).unwrap_or_default();
     let chat_type = chat.get("type").and_then(Value::as_str).unwrap_or("");
     let name = chat
@@ -71,11 +70,11 @@ fn read_chat(chat: &Value, me: Option<&str>, tz: chrono_tz::Tz, out: &mut Vec<Pa
     };
     for m in messages {
         if m.get("type").and_then(Value::as_str) != Some("message") {
-            out.push(Payload::Service);
+            out.push(ChatEntry::Service);
             continue;
         }
         let Some(sent_at) = date_of(m, tz) else {
-            out.push(Payload::Failed("message without a readable date".into()));
+            out.push(ChatEntry::Failed("message without a readable date".into()));
             continue;
         };
         let msg_id = m.get("id").and_then(id_text).unwrap_or_default();
@@ -94,7 +93,7 @@ fn read_chat(chat: &Value, me: Option<&str>, tz: chrono_tz::Tz, out: &mut Vec<Pa
             .get("reply_to_message_id")
             .and_then(id_text)
             .map(|r| synthetic_id(&chat_id, &r));
-        out.push(Payload::Chat(Box::new(ChatMessage {
+        out.push(ChatEntry::Message(Box::new(ChatMessage {
             channel: Channel::Chat,
             subject: format!("Telegram: {name}"),
             customer: customer.clone(),

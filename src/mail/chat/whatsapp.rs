@@ -10,8 +10,7 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use super::{customer_from_name, local_to_utc, short_hash, ChatMessage};
-use crate::mail::sources::Payload;
+use super::{customer_from_name, local_to_utc, short_hash, ChatEntry, ChatMessage};
 use crate::model::{Attachment, Channel, Direction};
 
 fn line_re() -> &'static Regex {
@@ -41,7 +40,11 @@ struct Raw {
 }
 
 /// Reads an export. `me` are the lowercase names that are us.
-pub(crate) fn read(path: &Path, tz: chrono_tz::Tz, me: &[String]) -> Result<Vec<Payload>, String> {
+pub(crate) fn read(
+    path: &Path,
+    tz: chrono_tz::Tz,
+    me: &[String],
+) -> Result<Vec<ChatEntry>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
     let text = String::from_utf8_lossy(&bytes);
     let chat_name = chat_name_from_file(path);
@@ -70,7 +73,7 @@ pub(crate) fn parse(
     tz: chrono_tz::Tz,
     me: &[String],
     chat_name: Option<&str>,
-) -> Vec<Payload> {
+) -> Vec<ChatEntry> {
     let mut raws: Vec<Raw> = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim_end_matches('\r');
@@ -145,11 +148,11 @@ pub(crate) fn parse(
     let mut out = Vec::new();
     for (r, date, author, body) in entries {
         let Some(author) = author else {
-            out.push(Payload::Service);
+            out.push(ChatEntry::Service);
             continue;
         };
         let Some(date) = date else {
-            out.push(Payload::Failed(format!(
+            out.push(ChatEntry::Failed(format!(
                 "line {}: date {}/{}/{} cannot be read",
                 r.line, r.a, r.b, r.c
             )));
@@ -163,7 +166,7 @@ pub(crate) fn parse(
         let n = occurrences.entry(base.clone()).or_insert(0);
         *n += 1;
         let id = format!("wa-{base}-{n}@whatsapp.firstline");
-        out.push(Payload::Chat(Box::new(ChatMessage {
+        out.push(ChatEntry::Message(Box::new(ChatMessage {
             channel: Channel::Chat,
             subject: format!("WhatsApp: {customer_name}"),
             customer: customer.clone(),
@@ -288,11 +291,11 @@ fn guess_type(name: &str) -> &'static str {
 mod tests {
     use super::*;
 
-    fn chats(payloads: Vec<Payload>) -> Vec<ChatMessage> {
+    fn chats(payloads: Vec<ChatEntry>) -> Vec<ChatMessage> {
         payloads
             .into_iter()
             .filter_map(|p| match p {
-                Payload::Chat(c) => Some(*c),
+                ChatEntry::Message(c) => Some(*c),
                 _ => None,
             })
             .collect()
@@ -302,7 +305,7 @@ mod tests {
     fn reads_android_day_first_with_multiline_and_notice() {
         let text = "26/11/2026, 14:03 - Messages and calls are end-to-end encrypted.\n26/11/2026, 14:03 - Олена: Доброго дня!\nЗамовлення 123 не прийшло.\n26/11/2026, 14:10 - Me: Перевіряю\n";
         let p = parse(text, chrono_tz::UTC, &["me".into()], None);
-        assert!(matches!(p[0], Payload::Service));
+        assert!(matches!(p[0], ChatEntry::Service));
         let c = chats(p);
         assert_eq!(c.len(), 2);
         assert_eq!(c[0].text, "Доброго дня!\nЗамовлення 123 не прийшло.");

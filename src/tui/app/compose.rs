@@ -326,7 +326,8 @@ impl App {
                     self.info("who signs your replies? type your name once; Enter saves it");
                     return Ok(());
                 }
-                if self.config.sender_address().is_none() {
+                let telegram_chat = crate::telegram::reply_chat(&self.store, id)?.is_some();
+                if self.config.sender_address().is_none() && !telegram_chat {
                     // Never a made-up user@localhost the customer cannot answer.
                     self.popup = Some(Popup::Prompt {
                         kind: PromptKind::AgentEmail,

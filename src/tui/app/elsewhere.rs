@@ -46,7 +46,10 @@ impl App {
         for entry in &self.undo {
             if let UndoEntry::Reply { message, to, .. } = entry {
                 let state = self.store.outbox_entry(*message)?.map(|e| e.state);
-                if state != Some(OutboxState::Queued) {
+                // "sending" is not an outcome: another process is handing the reply
+                // over right now. Settling it here would drop it before its commit,
+                // and the console would never say whether it was delivered.
+                if !matches!(state, Some(OutboxState::Queued | OutboxState::Sending)) {
                     settled.push((*message, to.clone(), state));
                 }
             }
@@ -64,14 +67,13 @@ impl App {
         let to = crate::display::sanitize_line(to);
         match state {
             Some(OutboxState::Sent) => self.info(format!("reply to {to} delivered")),
-            Some(OutboxState::Sending) => self.info(format!("reply to {to} is being handed over")),
             Some(OutboxState::Failed | OutboxState::Unknown) => self.error(format!(
                 "reply to {to} needs a look: firstline outbox lists it"
             )),
             Some(OutboxState::Saved) => self.info(format!(
                 "reply to {to} saved as .eml, not sent: no mail transport is set"
             )),
-            Some(OutboxState::Queued) => {}
+            Some(OutboxState::Queued | OutboxState::Sending) => {}
             None => self.info(format!("reply to {to} was taken back elsewhere")),
         }
         Ok(())

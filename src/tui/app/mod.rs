@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
 mod changes;
+mod channel;
 mod compose;
 mod counts;
 mod drafts;
@@ -175,12 +176,29 @@ pub struct CannedPicker {
 /// A window on top of the panes; it takes every key while open.
 #[derive(Debug, Clone)]
 pub enum Popup {
-    Help { context: Context, scroll: usize },
-    Palette { input: String, selected: usize },
+    Help {
+        context: Context,
+        scroll: usize,
+    },
+    /// The palette keeps the actions its input matches, worked out when the input
+    /// changes, not on every frame.
+    Palette {
+        input: String,
+        selected: usize,
+        matches: Vec<super::action::Action>,
+    },
     Canned(CannedPicker),
-    Prompt { kind: PromptKind, input: String },
-    Choice { kind: ChoiceKind, selected: usize },
-    Confirm { kind: ConfirmKind },
+    Prompt {
+        kind: PromptKind,
+        input: String,
+    },
+    Choice {
+        kind: ChoiceKind,
+        selected: usize,
+    },
+    Confirm {
+        kind: ConfirmKind,
+    },
     Report(Box<ReportScreen>),
 }
 
@@ -452,6 +470,9 @@ pub struct App {
     /// The courier's error on screen, if any: it goes once no reply is left
     /// undelivered (delivered, marked sent or taken back).
     pub delivery_error: Option<String>,
+    /// The Telegram bot channel, when one is set up: the status bar says whether it
+    /// is live, failing, or has not been read for long enough to lose messages.
+    pub telegram: Option<super::telegram::ChannelView>,
     pub should_quit: bool,
     pub request: Option<TerminalRequest>,
     /// Searches and counts run here when the queue is a file (see [`App::start_worker`]).
@@ -537,6 +558,7 @@ impl App {
             outbox_undelivered: (0, 0),
             undelivered_tickets: Default::default(),
             delivery_error: None,
+            telegram: None,
             should_quit: false,
             request: None,
             worker: None,

@@ -228,7 +228,7 @@ impl App {
             undelivered,
         });
         if grew {
-            let (_, newest) = crate::tui::panes::conversation_scroll_limits(self);
+            let (_, newest) = crate::tui::layout::conversation_scroll_limits(self);
             if let Some(open) = self.open.as_mut() {
                 open.scroll = newest;
             }

@@ -8,9 +8,9 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
 use super::super::app::{App, CannedPicker};
-use super::centered;
 use super::text::{cell, wrap};
 use crate::display::{sanitize, sanitize_line};
+use crate::tui::layout::centered;
 
 /// Draws the picker.
 pub fn draw(frame: &mut Frame, app: &App, picker: &CannedPicker) {

@@ -15,6 +15,7 @@ use super::super::app::{App, ComposeMode, Focus, SELECTION_STYLE};
 use super::super::keymap::Context;
 use super::text::wrap_ranges;
 use crate::display::{fit, sanitize_line};
+use crate::model::text::byte_of_char;
 
 /// Draws the composer into `area`.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
@@ -185,9 +186,4 @@ fn draft_row<'a>(
         spans.push(Span::styled(" ", cursor_style));
     }
     Line::from(spans)
-}
-
-/// The byte offset of the `col`-th character of `line` (the end when past it).
-fn byte_of_char(line: &str, col: usize) -> usize {
-    line.char_indices().nth(col).map_or(line.len(), |(b, _)| b)
 }

@@ -7,7 +7,7 @@ use ratatui::Frame;
 
 use super::super::app::App;
 use super::super::keymap::Context;
-use super::centered;
+use crate::tui::layout::centered;
 use super::text::{cell, wrap};
 
 /// The keys column's width.

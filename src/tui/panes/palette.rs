@@ -5,20 +5,20 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
+use super::super::action::Action;
 use super::super::app::App;
 use super::super::keymap::Context;
-use super::super::update::palette_matches;
-use super::centered;
 use super::text::cell;
 use crate::display::sanitize_line;
+use crate::tui::layout::centered;
 
 /// Draws the palette.
-pub fn draw(frame: &mut Frame, app: &App, input: &str, selected: usize) {
+pub fn draw(frame: &mut Frame, app: &App, input: &str, selected: usize, matches: &[Action]) {
     let t = &app.theme;
     let area = frame.area();
     // Wide enough for the longest description (name 20 + key 10 + frame), so at
     // 120 columns none is cut; a narrower screen cuts them.
-    let widest = super::super::action::Action::named()
+    let widest = Action::named()
         .iter()
         .map(|a| a.describe().chars().count())
         .max()
@@ -42,7 +42,6 @@ pub fn draw(frame: &mut Frame, app: &App, input: &str, selected: usize) {
         Span::styled(": ", t.key),
         Span::raw(format!("{}▏", sanitize_line(input))),
     ])];
-    let matches = palette_matches(app, input);
     let room = usize::from(inner.height).saturating_sub(1);
     let start = selected.saturating_sub(room.saturating_sub(1));
     for (i, a) in matches.iter().enumerate().skip(start).take(room) {

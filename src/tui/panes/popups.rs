@@ -7,10 +7,10 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
 use super::super::app::{App, ChoiceKind, ConfirmKind, PromptKind};
-use super::centered;
 use super::text::wrap;
 use crate::display::sanitize_line;
 use crate::tone::Severity;
+use crate::tui::layout::centered;
 
 fn frame_popup<'a>(app: &App, title: String, hint: &'a str) -> Block<'a> {
     Block::default()

@@ -151,6 +151,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             t.overdue,
         ));
     }
+    if let Some(view) = &app.telegram {
+        let (text, warning) = view.status(app.now());
+        let style = if warning { t.overdue } else { t.dim };
+        // A failing or stale channel stays in view like an undelivered reply; "live"
+        // is the first thing given up for room.
+        context.push((
+            vec![Span::styled(format!(" · {}", sanitize_line(&text)), style)],
+            if warning { 3 } else { 0 },
+        ));
+    }
     if !app.inbox.marked.is_empty() {
         tail.push(Span::styled(
             format!(" · {} marked", app.inbox.marked.len()),
