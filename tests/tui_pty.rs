@@ -826,6 +826,7 @@ fn quitting_does_not_wait_for_a_telegram_long_poll() {
         "quitting waited {:?} for a 50 s poll",
         asked.elapsed()
     );
+}
 
 /// A config whose mail transport refuses every message with a reason on stderr,
 /// as a relay that is down does.

@@ -3229,6 +3229,7 @@ fn the_status_bar_shows_the_telegram_channel_state() {
     });
     let failing = last_row(&app, 120);
     assert!(failing.contains("telegram: webhook set (409)"), "{failing}");
+}
 
 /// Issue #15, second trial: keys typed while a saved draft is on screen but not
 /// active went nowhere without a word. The status bar now says how to continue the

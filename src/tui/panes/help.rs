@@ -7,8 +7,8 @@ use ratatui::Frame;
 
 use super::super::app::App;
 use super::super::keymap::Context;
-use crate::tui::layout::centered;
 use super::text::{cell, wrap};
+use crate::tui::layout::centered;
 
 /// The keys column's width.
 const KEYS: usize = 16;
