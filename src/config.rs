@@ -229,8 +229,12 @@ pub struct SlaConfig {
     /// Per-channel overrides (`[sla.channels.chat]`): a chat customer expects an answer
     /// sooner than one who sent an e-mail. Keys are channel names.
     pub channels: std::collections::BTreeMap<String, ChannelSla>,
-    /// IANA time zone for business hours, e.g. "Europe/Kyiv".
+    /// IANA time zone for business hours, e.g. "Europe/Kyiv". A settings file that
+    /// does not set it gets the system's zone (see [`ZoneSource`]).
     pub timezone: String,
+    /// Where `timezone` came from, for `doctor` to name it.
+    #[serde(skip)]
+    pub timezone_source: ZoneSource,
     /// Business hours as "09:00-18:00"; empty means 24/7.
     pub hours: String,
     /// Working days, 1 = Monday .. 7 = Sunday.
@@ -243,6 +247,57 @@ pub struct SlaConfig {
     pub first_contact_target_percent: u8,
     /// Response time (ms) above which `firstline watch` counts a site as slow.
     pub watch_slow_ms: u64,
+}
+
+/// Where the desk's time zone (`[sla] timezone`) came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ZoneSource {
+    /// Built-in settings (no file read): UTC, so nothing depends on the machine.
+    #[default]
+    Default,
+    /// Set in the settings file.
+    Settings,
+    /// Not set: the system's zone (`TZ`, else `/etc/localtime` and the like).
+    System,
+    /// Not set, and the system's zone could not be found: UTC.
+    Fallback,
+}
+
+impl ZoneSource {
+    /// How `doctor` says where the zone came from.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ZoneSource::Default => "built-in default",
+            ZoneSource::Settings => "from [sla] timezone",
+            ZoneSource::System => "the system's; [sla] timezone is not set",
+            ZoneSource::Fallback => "the system's zone could not be found; set [sla] timezone",
+        }
+    }
+}
+
+/// The system's time zone as an IANA name: `TZ` when it names one (`Europe/Kyiv`,
+/// `:Europe/Kyiv`, a path into a zoneinfo folder), else what the OS says (the
+/// `iana-time-zone` crate reads `/etc/localtime` and its equivalents). `None` when
+/// neither gives a zone chrono-tz knows.
+pub fn system_timezone() -> Option<String> {
+    let from_tz = std::env::var("TZ").ok().and_then(|v| zone_from_tz_var(&v));
+    from_tz.or_else(|| {
+        iana_time_zone::get_timezone()
+            .ok()
+            .filter(|name| name.parse::<chrono_tz::Tz>().is_ok())
+    })
+}
+
+/// A zone name from a `TZ` value, if it names one.
+fn zone_from_tz_var(value: &str) -> Option<String> {
+    let value = value.trim().trim_start_matches(':');
+    let name = match value.rsplit_once("zoneinfo/") {
+        Some((_, name)) => name,
+        None => value,
+    };
+    name.parse::<chrono_tz::Tz>()
+        .ok()
+        .map(|tz| tz.name().to_string())
 }
 
 /// Targets for one channel; a missing one falls back to the `[sla]` value.
@@ -277,6 +332,7 @@ impl Default for SlaConfig {
                 low: 10080,
             },
             timezone: "UTC".into(),
+            timezone_source: ZoneSource::Default,
             hours: String::new(),
             days: vec![1, 2, 3, 4, 5, 6, 7],
             holidays: Vec::new(),
@@ -403,6 +459,7 @@ impl Config {
             message,
         })?;
         config.path = Some(path.to_path_buf());
+        config.resolve_timezone(&text);
         let mut located: Vec<(Option<usize>, String)> = check(&config)
             .into_iter()
             .map(|bad| (line_of_key(&text, &bad.key), bad.message))
@@ -426,6 +483,22 @@ impl Config {
         }
     }
 
+    /// A settings file that does not set `[sla] timezone` means the system's zone
+    /// (UTC only when that cannot be found), as people expect of a desk tool.
+    fn resolve_timezone(&mut self, text: &str) {
+        let set = toml::from_str::<toml::Table>(text)
+            .ok()
+            .is_some_and(|t| t.get("sla").and_then(|s| s.get("timezone")).is_some());
+        if set {
+            self.sla.timezone_source = ZoneSource::Settings;
+            return;
+        }
+        (self.sla.timezone, self.sla.timezone_source) = match system_timezone() {
+            Some(name) => (name, ZoneSource::System),
+            None => ("UTC".into(), ZoneSource::Fallback),
+        };
+    }
+
     /// Parses TOML text; the error names the line and key that was wrong.
     pub fn parse(text: &str) -> Result<Config, String> {
         toml::from_str(text).map_err(|e| {
@@ -445,27 +518,70 @@ impl Config {
     }
 }
 
-/// Writes `[agent] name` into the settings file at `path`, keeping every other line
+/// An `[agent]` setting the console asks for once and writes back: the name replies
+/// are signed with, the address they come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentKey {
+    Name,
+    Email,
+}
+
+impl AgentKey {
+    /// The key's name in the file.
+    pub fn key(self) -> &'static str {
+        match self {
+            AgentKey::Name => "name",
+            AgentKey::Email => "email",
+        }
+    }
+
+    /// The value as `config` holds it.
+    pub fn read(self, config: &Config) -> &str {
+        match self {
+            AgentKey::Name => &config.agent.name,
+            AgentKey::Email => &config.agent.email,
+        }
+    }
+
+    /// Sets the value in `config`.
+    pub fn set(self, config: &mut Config, value: &str) {
+        let field = match self {
+            AgentKey::Name => &mut config.agent.name,
+            AgentKey::Email => &mut config.agent.email,
+        };
+        *field = value.to_string();
+    }
+
+    /// Whether `value` will do, or what to type instead: never "agent" as a name,
+    /// never something customers cannot write back to as an address.
+    pub fn check(self, value: &str) -> Result<(), &'static str> {
+        let fine = match self {
+            AgentKey::Name => !value.is_empty() && !value.eq_ignore_ascii_case("agent"),
+            AgentKey::Email => {
+                value
+                    .split_once('@')
+                    .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'))
+                    && !value.contains(char::is_whitespace)
+            }
+        };
+        match (fine, self) {
+            (true, _) => Ok(()),
+            (false, AgentKey::Name) => {
+                Err("type the name customers should see, e.g. Olena Kovalenko")
+            }
+            (false, AgentKey::Email) => {
+                Err("type the address customers write to, e.g. help@yourshop.com")
+            }
+        }
+    }
+}
+
+/// Writes `[agent] KEY` into the settings file at `path`, keeping every other line
 /// (and comment) as it was; creates the file if there is none. The result is parsed
 /// before it replaces the file, so a write-back never leaves a config that will not
 /// load. The error is a short reason for the status bar.
-pub fn save_agent_name(path: &Path, name: &str) -> Result<(), String> {
-    save_agent_key(path, "name", name, |c| c.agent.name.as_str())
-}
-
-/// Writes `[agent] email` (the From of replies) the same way as [`save_agent_name`].
-pub fn save_agent_email(path: &Path, email: &str) -> Result<(), String> {
-    save_agent_key(path, "email", email, |c| c.agent.email.as_str())
-}
-
-/// The one write-back of an `[agent]` key; `read` says where the parsed result must
-/// show `value` for the write to count.
-fn save_agent_key(
-    path: &Path,
-    key: &str,
-    value: &str,
-    read: fn(&Config) -> &str,
-) -> Result<(), String> {
+pub fn save_agent_key(path: &Path, agent_key: AgentKey, value: &str) -> Result<(), String> {
+    let key = agent_key.key();
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -499,7 +615,7 @@ fn save_agent_key(
     }
     let new_text = lines.join("\n") + "\n";
     match Config::parse(&new_text) {
-        Ok(c) if read(&c) == value => {}
+        Ok(c) if agent_key.read(&c) == value => {}
         Ok(_) => return Err(format!("the settings file did not take the {key}")),
         Err(e) => return Err(format!("the settings file would not load: {e}")),
     }
@@ -585,6 +701,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn issue15_13_a_tz_value_names_its_zone_in_every_spelling() {
+        for value in [
+            "Europe/Kyiv",
+            ":Europe/Kyiv",
+            "/usr/share/zoneinfo/Europe/Kyiv",
+        ] {
+            assert_eq!(
+                zone_from_tz_var(value).as_deref(),
+                Some("Europe/Kyiv"),
+                "{value}"
+            );
+        }
+        assert_eq!(zone_from_tz_var("UTC").as_deref(), Some("UTC"));
+        assert_eq!(zone_from_tz_var("Mars/Base"), None);
+        assert_eq!(zone_from_tz_var(""), None);
+    }
+
+    #[test]
+    fn issue15_13_a_zone_set_in_the_file_is_kept_and_named_as_set() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[sla]\ntimezone = \"Asia/Tokyo\"\n").unwrap();
+        let config = Config::load(&path).unwrap();
+        assert_eq!(config.sla.timezone, "Asia/Tokyo");
+        assert_eq!(config.sla.timezone_source, ZoneSource::Settings);
+        // Built-in settings never depend on the machine.
+        assert_eq!(Config::default().sla.timezone, "UTC");
+    }
+
+    #[test]
     fn agent_name_write_back_keeps_the_rest_of_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
@@ -593,7 +739,7 @@ mod tests {
             "# mine\n[agent]\nemail = \"a@b.c\"\n[ui]\ntheme = \"dark\"\n",
         )
         .unwrap();
-        save_agent_name(&path, "Олена \"Оля\" Коваль").unwrap();
+        save_agent_key(&path, AgentKey::Name, "Олена \"Оля\" Коваль").unwrap();
         let c = Config::load(&path).unwrap();
         assert_eq!(c.agent.name, "Олена \"Оля\" Коваль");
         assert_eq!(c.agent.email, "a@b.c");
@@ -601,7 +747,7 @@ mod tests {
         assert!(std::fs::read_to_string(&path)
             .unwrap()
             .starts_with("# mine\n"));
-        save_agent_name(&path, "Olena").unwrap();
+        save_agent_key(&path, AgentKey::Name, "Olena").unwrap();
         assert_eq!(Config::load(&path).unwrap().agent.name, "Olena");
     }
 
@@ -609,7 +755,7 @@ mod tests {
     fn agent_name_write_back_creates_a_missing_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("sub").join("config.toml");
-        save_agent_name(&path, "Olena").unwrap();
+        save_agent_key(&path, AgentKey::Name, "Olena").unwrap();
         assert_eq!(Config::load(&path).unwrap().agent.name, "Olena");
     }
 
@@ -618,7 +764,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
         std::fs::write(&path, "[agent\nname = 1\n").unwrap();
-        assert!(save_agent_name(&path, "Olena").is_err());
+        assert!(save_agent_key(&path, AgentKey::Name, "Olena").is_err());
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
             "[agent\nname = 1\n"

@@ -1684,3 +1684,165 @@ fn import_of_one_message_says_one_new_ticket() {
     assert!(out.status.success(), "{text}");
     assert!(text.contains("1 message into 1 new ticket ("), "{text}");
 }
+
+/// Issue #15 item 13, the fallback: with no `[sla] timezone` the desk runs on the
+/// system's zone (here `TZ`, set explicitly so the test does not depend on the
+/// machine) and names it, instead of silently running in UTC.
+#[test]
+fn issue15_13_without_a_zone_setting_the_system_zone_is_used_and_named() {
+    let q = Queue::demo();
+    let id = q.new_ticket("Ann <ann@example.com>", "Refund", "Where is my refund?");
+    let run = |args: &[&str]| {
+        let out = q
+            .cmd()
+            .env("TZ", "Europe/Kyiv")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let doctor = run(&["doctor"]);
+    assert!(
+        doctor.contains("time zone     Europe/Kyiv (the system's; [sla] timezone is not set)"),
+        "{doctor}"
+    );
+    let said = run(&["snooze", &id.to_string(), "--until", "2026-12-24 10:00"]);
+    assert!(said.contains("2026-12-24 10:00 (Europe/Kyiv)"), "{said}");
+    let shown: Value = serde_json::from_str(&run(&["show", &id.to_string(), "--json"])).unwrap();
+    assert_eq!(
+        shown["ticket"]["snoozed_until"], "2026-12-24T08:00:00Z",
+        "10:00 in Kyiv (UTC+2 in winter), stored in UTC"
+    );
+    let json: Value = serde_json::from_str(&run(&["doctor", "--json"])).unwrap();
+    assert_eq!(json["timezone"]["name"], "Europe/Kyiv");
+    assert_eq!(json["timezone"]["source"], "system");
+    // A zone set in the file wins over the system's.
+    std::fs::write(
+        q.db.with_extension("toml"),
+        "[agent]\nemail = \"help@shop.example\"\n[sla]\ntimezone = \"Asia/Tokyo\"\n",
+    )
+    .unwrap();
+    let doctor = run(&["doctor"]);
+    assert!(
+        doctor.contains("time zone     Asia/Tokyo (from [sla] timezone)"),
+        "{doctor}"
+    );
+}
+
+/// Issue #15: `doctor --json` left out what the text report says about the settings
+/// file; a script checking the desk got "healthy" with a broken config.
+#[test]
+fn issue15_12_doctor_json_lists_the_config_problems() {
+    let q = Queue::demo();
+    q.cmd().arg("list").assert().success();
+    let given = q.db.with_file_name("given.toml");
+    std::fs::write(
+        &given,
+        "[sla]\ntimezone = \"Europe/Kiev2\"\nhours = \"9-18\"\n",
+    )
+    .unwrap();
+    let out = q
+        .cmd()
+        .args(["doctor", "--json", "--config"])
+        .arg(&given)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["config"]["valid"], false, "{json}");
+    assert_eq!(json["config"]["path"], given.display().to_string());
+    let problems: Vec<String> = json["config"]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems[0].contains("line 2") && problems[0].contains("Europe/Kiev2"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[1].contains("line 3") && problems[1].contains("9-18"),
+        "{problems:?}"
+    );
+    assert_eq!(json["integrity"], "ok", "the health fields stay: {json}");
+}
+
+/// Issue #15, second trial: `status` to the status a ticket already has logged
+/// "pending → pending"; it is now no change (nothing logged) and says so.
+#[test]
+fn issue15_14_setting_the_same_status_again_logs_nothing_and_says_unchanged() {
+    let q = Queue::demo();
+    let id = q.new_ticket("Ann <ann@example.com>", "Refund", "Where is my refund?");
+    let id = id.to_string();
+    q.cmd().args(["status", &id, "pending"]).assert().success();
+    let out = q.cmd().args(["status", &id, "pending"]).output().unwrap();
+    assert!(out.status.success());
+    let said = String::from_utf8(out.stdout).unwrap();
+    assert!(said.contains("already pending (unchanged)"), "{said}");
+    let shown = q.json(&["show", &id, "--json"]);
+    let status_events = shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "status")
+        .count();
+    assert_eq!(status_events, 1, "{}", shown["events"]);
+}
+
+/// Issue #15, second trial: `search '-spam'` was read as an unknown option, and a
+/// search without hits printed nothing at all. A query may start with `-`, and no
+/// hits says so on stderr with exit 0 (an empty answer is not a mistake).
+#[test]
+fn issue15_14_a_leading_dash_query_works_and_no_hits_says_so() {
+    let q = Queue::demo();
+    q.new_ticket(
+        "Ann <ann@example.com>",
+        "Refund please",
+        "Where is my refund?",
+    );
+    let out = q
+        .cmd()
+        .args(["search", "-spam", "refund"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Refund please"), "{text}");
+    for args in [
+        &["search", "--limit", "5", "-spam", "refund"][..],
+        &["search", "-spam", "refund", "--limit", "5", "--json"][..],
+    ] {
+        let out = q.cmd().args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Refund please"),
+            "{args:?}"
+        );
+    }
+    let json = q.json(&["search", "-spam", "refund", "--json"]);
+    assert!(
+        json.as_array()
+            .is_some_and(|rows| rows.iter().any(|r| r["subject"] == "Refund please")),
+        "{json}"
+    );
+    let out = q.cmd().args(["search", "zzzqqq"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no ticket matches zzzqqq"), "{err}");
+}

@@ -1753,6 +1753,75 @@ mod issue15_site_incidents {
         let all: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(all.as_array().map(Vec::len), Some(1), "{all}");
     }
+
+    /// Issue #15: merging a site-incident ticket into another (the customer who
+    /// wrote "your shop is down" and the watch's ticket are one story) dropped the
+    /// incident link, so the next outage opened a new "Site down" ticket and the
+    /// recovery was noted nowhere. The link, and any follow-up, moves with the thread.
+    #[test]
+    fn issue15_item9_merging_an_incident_ticket_keeps_the_site_watch_link() {
+        use firstline::model::{NewCustomer, NewMessage, NewTicket};
+        let mut store = Store::open_in_memory().unwrap();
+        let url = "http://shop.example/";
+        let t0 = utc(2026, 11, 26, 10, 0);
+        let at = |seconds: i64| t0 + Duration::seconds(seconds);
+        let rec = |store: &mut Store, probe: Probe, seconds: i64| {
+            watch::record(store, url, &probe, &kyiv_policy(), at(seconds)).unwrap()
+        };
+        let WatchOutcome::Opened { ticket: incident } = rec(&mut store, down(), 0) else {
+            panic!("the outage opens an incident");
+        };
+        let customer = store
+            .create_ticket(&NewTicket {
+                subject: "Your shop is down".into(),
+                customer: NewCustomer {
+                    name: "Ann".into(),
+                    email: Some("ann@example.com".into()),
+                    ..Default::default()
+                },
+                channel: Channel::Email,
+                priority: Priority::Normal,
+                status: Status::New,
+                tags: vec![],
+                first_message: NewMessage {
+                    direction: Direction::Inbound,
+                    author: "Ann".into(),
+                    body: "I cannot open the shop.".into(),
+                    sent_at: Some(at(60)),
+                    ..Default::default()
+                },
+            })
+            .unwrap();
+        store
+            .create_followup(&firstline::store::NewFollowup {
+                ticket_id: incident,
+                kind: firstline::store::FollowupKind::Manual,
+                due_at: at(3_600),
+                phrase: "call the host".into(),
+                message_id: None,
+            })
+            .unwrap();
+        store.merge_tickets(incident, customer).unwrap();
+        assert_eq!(
+            store.site_incident(url).unwrap().map(|i| i.ticket_id),
+            Some(customer),
+            "the watch still knows where its incident is"
+        );
+        assert_eq!(
+            rec(&mut store, up(), 205),
+            WatchOutcome::Recovered {
+                ticket: customer,
+                down_seconds: 205
+            }
+        );
+        assert_eq!(
+            store.tickets().unwrap().len(),
+            1,
+            "no second incident ticket"
+        );
+        let followups = store.followups(true, Some(customer)).unwrap();
+        assert_eq!(followups.len(), 1, "the follow-up moved too: {followups:?}");
+    }
 }
 
 // ---- issue #15 item 7: the follow-up a logged call's notes promise -----------------

@@ -827,3 +827,109 @@ fn quitting_does_not_wait_for_a_telegram_long_poll() {
         asked.elapsed()
     );
 }
+
+/// A config whose mail transport refuses every message with a reason on stderr,
+/// as a relay that is down does.
+fn with_a_refusing_transport(config: &Path, undo_seconds: u64) {
+    std::fs::write(
+        config,
+        format!(
+            "[agent]\nname = \"Olena Test\"\nemail = \"olena@shop.example\"\n[mail]\nundo_seconds = {undo_seconds}\nsendmail = \"cat > /dev/null; echo 'relay.example: 554 relaying denied' >&2; exit 1\"\n"
+        ),
+    )
+    .unwrap();
+}
+
+/// Writes a reply to Ігор and sends it into the outbox.
+fn reply_to_igor(console: &mut Console, reply: &str) {
+    console.wait_for("Ви знову списали");
+    console.send("\r");
+    console.send("r");
+    console.wait_for("Reply to Ігор Бондаренко");
+    console.type_text(reply);
+    console.wait_for(reply);
+    send_reply(console);
+}
+
+/// Issue #15, second trial: a reply the transport refused showed no reason in the
+/// console. The transport's own words reach the status bar, and stay there.
+#[test]
+fn issue15_14_a_failed_send_shows_the_transports_reason() {
+    let (_dir, db, config) = temp_paths();
+    with_a_refusing_transport(&config, 1);
+    igor_and_marco(&db);
+    let mut console = Console::start(&db, &config);
+    console.wait_for("Ви знову списали");
+    console.send("\r");
+    console.send("r");
+    console.wait_for("Reply to Ігор Бондаренко");
+    console.type_text("Вибачте, повернемо кошти сьогодні.");
+    console.send("\x13");
+    let screen = console.wait_until("the reason or the tone question", |s| {
+        s.contains("relaying denied") || s.contains("Send anyway?")
+    });
+    if screen.contains("Send anyway?") {
+        console.send("y");
+    }
+    console.wait_for("relaying denied");
+    // Another message takes the status bar; the thread still says why.
+    console.send("R");
+    let screen = console.wait_for("reloaded");
+    assert!(screen.contains("relaying denied"), "{screen}");
+    // Not delivered, so quitting asks about it, and `s` says why it failed again.
+    console.send("q");
+    console.wait_for("1 reply is still waiting");
+    console.send("s");
+    let screen = console.wait_for("not sent");
+    assert!(screen.contains("relaying denied"), "{screen}");
+    console.send("q");
+    console.wait_for("1 reply is still waiting");
+    console.send("k");
+    assert!(console.wait_exit().success());
+}
+
+/// Issue #15, second trial: `s` (send now) on quit failed without a word. The
+/// console stays open and says why, with the transport's own words.
+#[test]
+fn issue15_14_send_now_on_quit_that_fails_says_why() {
+    let (_dir, db, config) = temp_paths();
+    with_a_refusing_transport(&config, 600);
+    igor_and_marco(&db);
+    let mut console = Console::start(&db, &config);
+    reply_to_igor(&mut console, "Вибачте, повернемо кошти сьогодні.");
+    console.send("q");
+    console.wait_for("1 reply is still waiting");
+    console.send("s");
+    let screen = console.wait_for("relaying denied");
+    assert!(screen.contains("not sent"), "{screen}");
+    console.send("q");
+    console.wait_until("asked again or quit", |s| {
+        s.contains("still waiting") || s.is_empty()
+    });
+    if console.screen().contains("still waiting") {
+        console.send("k");
+    }
+    assert!(console.wait_exit().success());
+}
+
+/// Issue #15, second trial: with no mail transport, `s` (send now) on quit only
+/// saved the reply as an .eml and quit, as if it had been sent. It says so and stays.
+#[test]
+fn issue15_14_send_now_on_quit_without_a_transport_says_it_was_only_saved() {
+    let (_dir, db, config) = temp_paths();
+    std::fs::write(
+        &config,
+        "[agent]\nname = \"Olena Test\"\nemail = \"olena@shop.example\"\n[mail]\nundo_seconds = 600\n",
+    )
+    .unwrap();
+    igor_and_marco(&db);
+    let mut console = Console::start(&db, &config);
+    reply_to_igor(&mut console, "Вибачте, повернемо кошти сьогодні.");
+    console.send("q");
+    console.wait_for("1 reply is still waiting");
+    console.send("s");
+    let screen = console.wait_for("not sent, only saved as .eml");
+    assert!(screen.contains("no mail transport"), "{screen}");
+    console.send("q");
+    assert!(console.wait_exit().success());
+}

@@ -226,8 +226,9 @@ pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
     }
     let store = Store::open(&ctx.db_path)?;
     let health = store.health()?;
+    let sla = &ctx.config.sla;
     if args.json {
-        print_json(&health)?;
+        print_json(&doctor_json(&health, ctx, config_problem.as_ref())?)?;
     } else {
         println!("database      {}", ctx.db_path.display());
         match &config_problem {
@@ -243,6 +244,11 @@ pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
                 config_path.display()
             ),
         }
+        println!(
+            "time zone     {} ({})",
+            crate::sla::timezone(sla).name(),
+            sla.timezone_source.describe()
+        );
         println!(
             "attachments   {}",
             crate::paths::attachments_dir(&ctx.db_path).display()
@@ -285,6 +291,46 @@ pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(2)
     })
+}
+
+/// `doctor --json`: the store's health as before (its fields stay at the top level),
+/// plus what the text report also says: the settings file and every problem in it,
+/// the desk's time zone and where it came from, and the outbox's transport.
+fn doctor_json(
+    health: &crate::store::Health,
+    ctx: &Context,
+    config_problem: Option<&crate::config::ConfigError>,
+) -> Result<serde_json::Value> {
+    let problems: Vec<String> = match config_problem {
+        Some(crate::config::ConfigError::Invalid { problems, .. }) => problems.clone(),
+        Some(other) => vec![other.to_string()],
+        None => Vec::new(),
+    };
+    let outbox = match crate::mail::Transport::from_config(&ctx.config, Some(&ctx.db_path)) {
+        Ok(t) => serde_json::json!({ "transport": t.describe(), "problem": null }),
+        Err(e) => serde_json::json!({ "transport": null, "problem": e.to_string() }),
+    };
+    let mut value = serde_json::to_value(health)?;
+    if let Some(map) = value.as_object_mut() {
+        map.insert(
+            "config".into(),
+            serde_json::json!({
+                "path": ctx.config_path.display().to_string(),
+                "present": ctx.config_path.exists(),
+                "valid": problems.is_empty(),
+                "problems": problems,
+            }),
+        );
+        map.insert(
+            "timezone".into(),
+            serde_json::json!({
+                "name": crate::sla::timezone(&ctx.config.sla).name(),
+                "source": format!("{:?}", ctx.config.sla.timezone_source).to_lowercase(),
+            }),
+        );
+        map.insert("outbox".into(), outbox);
+    }
+    Ok(value)
 }
 
 /// Adds the welcome queue to an empty queue, or takes it out.

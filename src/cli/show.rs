@@ -28,13 +28,46 @@ pub struct ShowArgs {
 )]
 pub struct SearchArgs {
     /// Words, "phrases", prefix*, -exclude, OR, and from: status: tag: channel: priority: subject: before: after:
-    #[arg(required = true, num_args = 1..)]
+    /// (a query may start with `-`: `search -spam` excludes, it is not an option).
+    #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
     pub query: Vec<String>,
     /// Show at most this many tickets (1 or more).
     #[arg(long, default_value_t = 50, value_parser = super::tickets::parse_limit)]
     pub limit: usize,
     #[arg(long)]
     pub json: bool,
+}
+
+/// A query may start with `-` (`search -spam refund`), so the parser takes every word
+/// after it as query text, options too: `--json` and `--limit N` written after such a
+/// query are options all the same.
+fn options_after_the_query(args: &mut SearchArgs) -> Result<()> {
+    let mut words = Vec::new();
+    let mut given = std::mem::take(&mut args.query).into_iter();
+    while let Some(word) = given.next() {
+        match word.as_str() {
+            "--json" => args.json = true,
+            "--limit" => {
+                let n = given
+                    .next()
+                    .ok_or_else(|| super::user_error("--limit needs a number, e.g. --limit 20"))?;
+                args.limit = super::tickets::parse_limit(&n).map_err(super::user_error)?;
+            }
+            w => match w.strip_prefix("--limit=") {
+                Some(n) => {
+                    args.limit = super::tickets::parse_limit(n).map_err(super::user_error)?
+                }
+                None => words.push(word),
+            },
+        }
+    }
+    if words.is_empty() {
+        return Err(super::user_error(
+            "search for what? e.g. firstline search refund",
+        ));
+    }
+    args.query = words;
+    Ok(())
 }
 
 /// Prints a ticket and its thread.
@@ -135,7 +168,8 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<()> {
 }
 
 /// Runs a search.
-pub fn search(ctx: &Context, args: SearchArgs) -> Result<()> {
+pub fn search(ctx: &Context, mut args: SearchArgs) -> Result<()> {
+    options_after_the_query(&mut args)?;
     let store = ctx.open_store(true)?;
     let query = SearchQuery::parse_in(
         &args.query.join(" "),
@@ -146,6 +180,15 @@ pub fn search(ctx: &Context, args: SearchArgs) -> Result<()> {
     let shown = found.hits.len();
     if args.json {
         return print_json(&found.hits);
+    }
+    if found.hits.is_empty() {
+        // On stderr like the count below: an empty answer is still an answer (exit 0),
+        // and `search … | wc -l` still counts 0.
+        eprintln!(
+            "no ticket matches {}",
+            crate::display::sanitize_line(&args.query.join(" "))
+        );
+        return Ok(());
     }
     let rows: Vec<_> = found.hits.into_iter().map(|h| h.summary).collect();
     super::tickets::print_table(&rows, crate::sla::timezone(&ctx.config.sla));

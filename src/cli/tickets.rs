@@ -419,8 +419,14 @@ fn apply(ctx: &Context, id: TicketId, change: TicketChange) -> Result<Store> {
 
 /// Sets a status.
 pub fn status(ctx: &Context, args: StatusArgs) -> Result<()> {
-    apply(ctx, args.id, TicketChange::Status(args.status))?;
-    println!("ticket {} is {}", args.id, args.status);
+    let mut store = ctx.open_store(true)?;
+    let before = store.ticket(args.id)?.status;
+    store.change_ticket(args.id, &TicketChange::Status(args.status), None)?;
+    if before == args.status {
+        println!("ticket {} is already {} (unchanged)", args.id, args.status);
+    } else {
+        println!("ticket {} is {}", args.id, args.status);
+    }
     Ok(())
 }
 

@@ -180,6 +180,11 @@ pub struct Draft {
     pub ticket_id: TicketId,
     pub body: String,
     pub updated_at: DateTime<Utc>,
+    /// The console writing it right now (a process id with its start time), `None`
+    /// when nobody is. Which process holds a draft is no part of the data: it is
+    /// neither exported nor shown in JSON.
+    #[serde(skip)]
+    pub owner: Option<String>,
 }
 
 /// One line of the audit log: what changed, from what to what, when and by whom.

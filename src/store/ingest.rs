@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::customers::upsert;
 use super::messages::insert_message;
-use super::tickets::write_event;
+use super::tickets::{recompute_ledger, write_event};
 use super::{to_ts, Result, Store, StoreError};
 use crate::model::{
     normalize_subject, Channel, CustomerId, Direction, Formality, Language, MessageId, NewCustomer,
@@ -422,38 +422,6 @@ fn set_profile(
         conn.prepare_cached("UPDATE customers SET formality = ?2 WHERE id = ?1")?
             .execute(params![customer, formality.as_str()])?;
     }
-    Ok(())
-}
-
-/// Rebuilds a ticket's reply ledger from its thread after a message landed before
-/// others (a Maildir read out of order, a Sent folder imported after the Inbox), so
-/// first-response times are the true ones whatever order the mail came in.
-pub(crate) fn recompute_ledger(conn: &Connection, ticket: TicketId) -> Result<()> {
-    // An undelivered reply answers nobody (see `outbox::UNDELIVERED`).
-    let answer = format!(
-        "direction = 'outbound' AND id NOT IN (SELECT message_id FROM outbox WHERE {})",
-        super::outbox::UNDELIVERED
-    );
-    let (first_msg, first_out, last_out): (Option<i64>, Option<i64>, Option<i64>) = conn
-        .prepare_cached(&format!(
-            "SELECT min(sent_at),
-                min(CASE WHEN {answer} THEN sent_at END),
-                max(CASE WHEN {answer} THEN sent_at END)
-             FROM messages WHERE ticket_id = ?1"
-        ))?
-        .query_row([ticket], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    let awaiting: Option<i64> = conn
-        .prepare_cached(
-            "SELECT min(sent_at) FROM messages
-         WHERE ticket_id = ?1 AND direction = 'inbound' AND sent_at > ?2",
-        )?
-        .query_row(params![ticket, last_out.unwrap_or(i64::MIN)], |r| r.get(0))?;
-    conn.prepare_cached(
-        "UPDATE tickets SET first_response_at = ?2, awaiting_reply_since = ?3,
-            created_at = min(created_at, coalesce(?4, created_at))
-         WHERE id = ?1",
-    )?
-    .execute(params![ticket, first_out, awaiting, first_msg])?;
     Ok(())
 }
 

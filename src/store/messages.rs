@@ -6,7 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::tickets::{load_ticket, touch, write_event};
 use super::{from_ts, parse_col, to_ts, Result, Store, StoreError};
 use crate::model::text::truncate_at_char;
-use crate::model::{Direction, Draft, Message, MessageId, NewMessage, Status, TicketId};
+use crate::model::{Direction, Message, MessageId, NewMessage, Status, TicketId};
 
 /// The most text of one message that goes into the search index. A 50 MB log pasted
 /// into a ticket is kept whole in `messages` but indexing all of it would bloat FTS.
@@ -181,10 +181,11 @@ impl Store {
     /// Adds a message to a ticket's thread (an import, a reply, a note).
     pub fn add_message(&mut self, ticket: TicketId, message: &NewMessage) -> Result<MessageId> {
         let actor = self.actor.clone();
+        let holder = self.draft_holder.clone();
         let tx = self.write()?;
         let id = insert_message(&tx, ticket, message, &actor)?;
         if message.direction == Direction::Outbound {
-            tx.execute("DELETE FROM drafts WHERE ticket_id = ?1", [ticket])?;
+            super::drafts::clear_after_reply(&tx, ticket, holder.as_deref())?;
         }
         tx.commit()?;
         Ok(id)
@@ -206,53 +207,5 @@ impl Store {
             .prepare_cached("SELECT ticket_id FROM messages WHERE message_id = ?1")?
             .query_row([message_id], |r| r.get(0))
             .optional()?)
-    }
-
-    /// Saves the reply being written. Called on every pause in typing, so it is a
-    /// single upsert; an empty body deletes the draft.
-    pub fn save_draft(&mut self, ticket: TicketId, body: &str) -> Result<()> {
-        let tx = self.write()?;
-        load_ticket(&tx, ticket)?;
-        if body.trim().is_empty() {
-            tx.execute("DELETE FROM drafts WHERE ticket_id = ?1", [ticket])?;
-        } else {
-            tx.execute(
-                "INSERT INTO drafts(ticket_id, body, updated_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(ticket_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-                params![ticket, body, to_ts(Utc::now())],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// The saved draft of a ticket, if any.
-    pub fn draft(&self, ticket: TicketId) -> Result<Option<Draft>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT ticket_id, body, updated_at FROM drafts WHERE ticket_id = ?1")?
-            .query_row([ticket], |r| {
-                Ok(Draft {
-                    ticket_id: r.get(0)?,
-                    body: r.get(1)?,
-                    updated_at: from_ts(r.get(2)?),
-                })
-            })
-            .optional()?)
-    }
-
-    /// Every draft, for export.
-    pub fn drafts(&self) -> Result<Vec<Draft>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT ticket_id, body, updated_at FROM drafts ORDER BY ticket_id")?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Draft {
-                ticket_id: r.get(0)?,
-                body: r.get(1)?,
-                updated_at: from_ts(r.get(2)?),
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }

@@ -9,6 +9,7 @@ mod canned;
 mod chat;
 mod customers;
 mod demo;
+mod drafts;
 mod dump;
 mod followups;
 mod health;
@@ -23,6 +24,7 @@ mod watch;
 
 pub use canned::StarterSync;
 pub use chat::{ChatBatchOutcome, CustomerFacts, MessageEdit};
+pub use drafts::{holder_is_running, new_holder_id, DraftSave};
 pub use dump::Dump;
 pub use followups::{Followup, FollowupKind, NewFollowup};
 pub use health::{daily_backup, Health};
@@ -114,6 +116,9 @@ pub struct Store {
     path: Option<PathBuf>,
     created: bool,
     actor: String,
+    /// Who writes drafts through this connection (a console's id, see
+    /// [`Store::set_draft_holder`]); `None` for the CLI.
+    draft_holder: Option<String>,
 }
 
 impl Store {
@@ -174,6 +179,7 @@ impl Store {
             path,
             created,
             actor: default_actor(),
+            draft_holder: None,
         })
     }
 

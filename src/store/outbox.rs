@@ -148,10 +148,11 @@ impl Store {
         not_before: DateTime<Utc>,
     ) -> Result<(MessageId, i64)> {
         let actor = self.actor.clone();
+        let holder = self.draft_holder.clone();
         let tx = self.write()?;
         let snap = snapshot_ledger(&tx, ticket)?;
         let id = insert_message(&tx, ticket, message, &actor)?;
-        tx.execute("DELETE FROM drafts WHERE ticket_id = ?1", [ticket])?;
+        super::drafts::clear_after_reply(&tx, ticket, holder.as_deref())?;
         let ledger = serde_json::to_string(&snap)
             .map_err(|e| StoreError::Invalid(format!("ledger snapshot: {e}")))?;
         tx.execute(
@@ -173,6 +174,7 @@ impl Store {
     /// (already sending or sent) or was never in the outbox.
     pub fn cancel_outbound(&mut self, message: MessageId) -> Result<bool> {
         let actor = self.actor.clone();
+        let holder = self.draft_holder.clone();
         let tx = self.write()?;
         let row: Option<(TicketId, Option<String>, String)> = tx
             .query_row(
@@ -190,10 +192,12 @@ impl Store {
         if let Some(snap) = ledger.and_then(|l| serde_json::from_str::<LedgerSnapshot>(&l).ok()) {
             restore_ledger(&tx, ticket, &snap)?;
         }
+        // The console that took it back writes it from now on.
         tx.execute(
-            "INSERT INTO drafts(ticket_id, body, updated_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT(ticket_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
-            params![ticket, body, to_ts(Utc::now())],
+            "INSERT INTO drafts(ticket_id, body, updated_at, owner) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(ticket_id) DO UPDATE SET body = excluded.body,
+                 updated_at = excluded.updated_at, owner = excluded.owner",
+            params![ticket, body, to_ts(Utc::now()), holder],
         )?;
         write_event(
             &tx,

@@ -21,10 +21,11 @@ const MIGRATIONS: &[Migration] = &[
     (7, V7),
     (8, V8),
     (9, V9),
+    (10, V10),
 ];
 
 /// The schema version this build writes and understands.
-pub const CURRENT_VERSION: i64 = 9;
+pub const CURRENT_VERSION: i64 = 10;
 
 const V1: &str = r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -371,6 +372,15 @@ CREATE UNIQUE INDEX outbox_message ON outbox(message_id);
     retire_audited_ids!()
 );
 
+/// Version 10: a draft names the console that is writing it (`owner`, a process id
+/// with its start time, see `tui::app::drafts`), so a second console on the same
+/// queue says "being edited in another console" instead of quietly taking the words
+/// in as its own, and a reply sent from one console no longer deletes the draft
+/// another is writing. NULL: nobody is writing it (the CLI, a console that left it).
+const V10: &str = r#"
+ALTER TABLE drafts ADD COLUMN owner TEXT;
+"#;
+
 /// Raises the id counters above every id the rows or the audit log name: a ticket
 /// merged away survives only as `events.ticket_id`, an undone reply only as a
 /// `reply-undone` event. A macro so migration 9 (frozen text) and loading a dump share
@@ -610,6 +620,26 @@ mod tests {
             )
             .unwrap();
         assert!(sql.contains("REFERENCES customers(id)"), "{sql}");
+    }
+
+    #[test]
+    fn issue15_14_upgrade_to_ten_keeps_drafts_with_no_owner() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 9).unwrap();
+        conn.execute_batch(
+            "INSERT INTO customers(id, name, created_at) VALUES (1, 'Ann', 0);
+             INSERT INTO tickets(id, subject, status, priority, channel, customer_id, created_at, updated_at)
+                 VALUES (1, 'Hi', 'new', 'normal', 'email', 1, 0, 0);
+             INSERT INTO drafts(ticket_id, body, updated_at) VALUES (1, 'Dear Ann', 0);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let (body, owner): (String, Option<String>) = conn
+            .query_row("SELECT body, owner FROM drafts", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((body.as_str(), owner), ("Dear Ann", None));
     }
 
     #[test]

@@ -220,28 +220,74 @@ fn settle_status(conn: &Connection, id: TicketId, status: Status) -> Result<()> 
 
 /// Derives the reply ledger from the thread itself: the customer waits since their
 /// first message after our last reply; first response is our earliest reply. A reply
-/// the outbox could not deliver (see `outbox::UNDELIVERED`) answers nobody.
+/// the outbox could not deliver (see `outbox::UNDELIVERED`) answers nobody. Only an
+/// active ticket waits: a solved, closed or spam ticket keeps its ledger (solving
+/// ends the wait). The one definition for every path that changes a thread: merge,
+/// reopening, an import that delivered a message out of order (a Maildir read out of
+/// order, a Sent folder imported after the Inbox), an undone reply.
 pub(crate) fn recompute_ledger(conn: &Connection, id: TicketId) -> Result<()> {
-    let answers = format!(
-        "SELECT sent_at FROM messages WHERE ticket_id = ?1 AND direction = 'outbound'
-         AND id NOT IN (SELECT message_id FROM outbox WHERE {})",
+    let answer = format!(
+        "direction = 'outbound' AND id NOT IN (SELECT message_id FROM outbox WHERE {})",
         super::outbox::UNDELIVERED
     );
-    conn.execute(
-        &format!(
-            "UPDATE tickets SET
-            first_response_at = (SELECT min(sent_at) FROM ({answers})),
-            awaiting_reply_since = CASE WHEN status IN {active} THEN (
-                SELECT min(sent_at) FROM messages WHERE ticket_id = ?1 AND direction = 'inbound'
-                AND sent_at >= coalesce((SELECT max(sent_at) FROM ({answers})), -1))
+    let (first_msg, first_out, last_out): (Option<i64>, Option<i64>, Option<i64>) = conn
+        .prepare_cached(&format!(
+            "SELECT min(sent_at),
+                min(CASE WHEN {answer} THEN sent_at END),
+                max(CASE WHEN {answer} THEN sent_at END)
+             FROM messages WHERE ticket_id = ?1"
+        ))?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let awaiting: Option<i64> = conn
+        .prepare_cached(
+            "SELECT min(sent_at) FROM messages
+             WHERE ticket_id = ?1 AND direction = 'inbound' AND sent_at >= ?2",
+        )?
+        .query_row(params![id, last_out.unwrap_or(i64::MIN)], |r| r.get(0))?;
+    conn.prepare_cached(&format!(
+        "UPDATE tickets SET first_response_at = ?2,
+            awaiting_reply_since = CASE WHEN status IN {active} THEN ?3
                 ELSE awaiting_reply_since END,
-            created_at = min(created_at, coalesce((SELECT min(sent_at) FROM messages WHERE ticket_id = ?1), created_at))
+            created_at = min(created_at, coalesce(?4, created_at))
          WHERE id = ?1",
-            active = status_list(Status::ACTIVE)
-        ),
-        [id],
-    )?;
+        active = status_list(Status::ACTIVE)
+    ))?
+    .execute(params![id, first_out, awaiting, first_msg])?;
     Ok(())
+}
+
+/// A ticket's tags after adding `add` and removing `remove` (normalized).
+fn tags_after(tags: &[String], add: &[String], remove: &[String]) -> Vec<String> {
+    let mut tags = tags.to_vec();
+    for t in add
+        .iter()
+        .map(|t| normalize_tag(t))
+        .filter(|t| !t.is_empty())
+    {
+        if !tags.contains(&t) {
+            tags.push(t);
+        }
+    }
+    let remove: Vec<String> = remove.iter().map(|t| normalize_tag(t)).collect();
+    tags.retain(|t| !remove.contains(t));
+    tags
+}
+
+/// Whether `change` would leave `ticket` exactly as it is (a status it already has,
+/// tags it already carries): such a change is not made and not logged.
+fn changes_nothing(ticket: &Ticket, change: &TicketChange) -> bool {
+    match change {
+        TicketChange::Status(s) => ticket.status == *s,
+        TicketChange::Priority(p) => ticket.priority == *p,
+        TicketChange::Tags { add, remove } => tags_after(&ticket.tags, add, remove) == ticket.tags,
+        TicketChange::Subject(subject) => ticket.subject == subject.trim(),
+        TicketChange::Assignee(who) => ticket.assignee == *who,
+        TicketChange::Snooze(until) => ticket.snoozed_until == *until,
+        TicketChange::Deescalate => ticket.escalation.is_none(),
+        TicketChange::Escalate { .. } | TicketChange::NoReplyNeeded(_) | TicketChange::MarkRead => {
+            false
+        }
+    }
 }
 
 /// Bumps version and updated_at; every change to a ticket goes through here.
@@ -422,6 +468,11 @@ impl Store {
                 });
             }
         }
+        if changes_nothing(&before, change) {
+            // "pending → pending" is not a change: nothing is written, nothing logged,
+            // and the version stays (no one else's edit is refused over it).
+            return Ok(before);
+        }
         let now = Utc::now();
         let ev = |kind: &str, old: Option<String>, new: Option<String>| {
             write_event(&tx, Some(id), &actor, kind, old.as_deref(), new.as_deref())
@@ -459,18 +510,7 @@ impl Store {
                 )?;
             }
             TicketChange::Tags { add, remove } => {
-                let mut tags = before.tags.clone();
-                for t in add
-                    .iter()
-                    .map(|t| normalize_tag(t))
-                    .filter(|t| !t.is_empty())
-                {
-                    if !tags.contains(&t) {
-                        tags.push(t);
-                    }
-                }
-                let remove: Vec<String> = remove.iter().map(|t| normalize_tag(t)).collect();
-                tags.retain(|t| !remove.contains(t));
+                let tags = tags_after(&before.tags, add, remove);
                 tx.execute(
                     "UPDATE tickets SET tags = ?2 WHERE id = ?1",
                     params![id, tags_to_col(&tags)],
@@ -612,6 +652,15 @@ impl Store {
             "UPDATE tickets SET tags = ?2 WHERE id = ?1",
             params![into, tags_to_col(&tags)],
         )?;
+        // What else points at the merged ticket goes with its thread, or the delete
+        // below would cascade it away: the site watch's incident link (the next
+        // outage would open a second "Site down" ticket) and its follow-ups.
+        for table in ["site_incidents", "followups"] {
+            tx.execute(
+                &format!("UPDATE {table} SET ticket_id = ?2 WHERE ticket_id = ?1"),
+                params![from, into],
+            )?;
+        }
         tx.execute("DELETE FROM tickets WHERE id = ?1", [from])?;
         recompute_ledger(&tx, into)?;
         index_ticket_messages(&tx, into)?;

@@ -82,7 +82,7 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
         poller.as_ref(),
         mailboxes.as_ref(),
     );
-    let saved = app.flush_draft();
+    let saved = app.leave_console();
     terminal::restore();
     if let Some(p) = poller {
         p.stop();

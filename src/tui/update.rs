@@ -26,8 +26,45 @@ pub fn handle_key(app: &mut App, key: KeyEvent) {
         let popup_or_text = context.takes_text() || app.popup.is_some();
         popup_or_text.then_some(Action::Input(key))
     });
-    if let Some(action) = action {
-        dispatch(app, action);
+    match action {
+        Some(action) => dispatch(app, action),
+        None => say_typing_goes_nowhere(app, &key),
+    }
+}
+
+/// A letter that means nothing where the keyboard is, while a draft is on screen:
+/// the user thinks they are typing into it. The status bar says how to get there
+/// (the key from the live keymap) instead of dropping the letter without a word.
+fn say_typing_goes_nowhere(app: &mut App, key: &KeyEvent) {
+    let typed = matches!(key.code, KeyCode::Char(_))
+        && !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    let beside_a_draft = app.popup.is_none()
+        && matches!(app.focus, Focus::Inbox | Focus::Conversation)
+        && !app.inbox.search_editing
+        && app.open.is_some()
+        && !app.composer.is_empty();
+    if !(typed && beside_a_draft) {
+        return;
+    }
+    let action = if app.composer.held_elsewhere {
+        Action::Reply
+    } else {
+        super::app::opening_action(app.composer.mode)
+    };
+    let key = app
+        .keymap
+        .key_for(Context::Conversation, &action)
+        .unwrap_or_else(|| format!(":{}", action.name()));
+    if app.composer.held_elsewhere {
+        app.error(format!(
+            "typing goes nowhere: the draft is being edited in another console · {key} takes it over"
+        ));
+    } else {
+        app.error(format!(
+            "typing goes nowhere: the draft is not active · {key} continues it"
+        ));
     }
 }
 
@@ -69,6 +106,10 @@ pub fn handle_mouse(app: &mut App, mouse: MouseEvent) {
             } else {
                 if inside(areas.conversation) {
                     app.focus = Focus::Conversation;
+                } else if inside(areas.composer) && app.composer.held_elsewhere {
+                    app.popup = Some(Popup::Confirm {
+                        kind: ConfirmKind::TakeOverDraft,
+                    });
                 } else if inside(areas.composer) {
                     app.focus = Focus::Composer;
                 } else if inside(areas.tone) {
@@ -149,10 +190,7 @@ fn update_pane(app: &mut App, action: Action) -> Step {
             return Ok(Some(Action::Down));
         }
         (_, Action::ClearMarks) => app.inbox.marked.clear(),
-        (Focus::Inbox, Action::Search) => {
-            app.inbox.search.get_or_insert_with(String::new);
-            app.inbox.search_editing = true;
-        }
+        (Focus::Inbox, Action::Search) => start_search(app),
         (_, Action::CycleSort) => app.cycle_sort()?,
         (Focus::Conversation, Action::Down) => scroll(app, 1),
         (Focus::Conversation, Action::Up) => scroll(app, -1),
@@ -238,6 +276,16 @@ fn global(app: &mut App, action: Action) -> Step {
     match action {
         Action::Quit => {
             app.flush_draft()?;
+            if app.unsaved_held_words() {
+                let key = app
+                    .keymap
+                    .key_for(Context::Conversation, &Action::Reply)
+                    .unwrap_or_default();
+                app.error(format!(
+                    "not quitting: words typed here are not saved, another console is editing this draft · {key} takes it over, then q"
+                ));
+                return Ok(None);
+            }
             match app.queued_replies()? {
                 0 => app.should_quit = true,
                 n => {
@@ -292,11 +340,15 @@ fn global(app: &mut App, action: Action) -> Step {
         Action::DiscardDraft => app.discard_draft()?,
         Action::OpenEditor => {
             app.compose(app.composer.mode)?;
-            app.request = Some(TerminalRequest::Editor);
+            if app.focus == Focus::Composer {
+                app.request = Some(TerminalRequest::Editor);
+            }
         }
         Action::FocusTone => {
             app.compose(app.composer.mode)?;
-            app.focus = Focus::Tone;
+            if app.focus == Focus::Composer {
+                app.focus = Focus::Tone;
+            }
         }
         Action::StatusMenu => {
             let selected = app.current_choice(ChoiceKind::Status)?;
@@ -347,8 +399,7 @@ fn global(app: &mut App, action: Action) -> Step {
         Action::ToggleMark => app.toggle_mark(),
         Action::Search => {
             app.focus = Focus::Inbox;
-            app.inbox.search.get_or_insert_with(String::new);
-            app.inbox.search_editing = true;
+            start_search(app);
         }
         Action::Send => app.send(false)?,
         Action::Confirm => app.send(true)?,
@@ -412,16 +463,38 @@ fn prompt(app: &mut App, kind: PromptKind) {
     });
 }
 
+/// Opens the search line. An applied query comes back selected: typing replaces
+/// it with a new query, an arrow key keeps it to edit, `Esc` clears the search.
+fn start_search(app: &mut App) {
+    app.inbox.search_selected = app.inbox.search.as_deref().is_some_and(|q| !q.is_empty());
+    app.inbox.search.get_or_insert_with(String::new);
+    app.inbox.search_editing = true;
+}
+
 fn update_search(app: &mut App, action: Action) -> Step {
     match action {
         Action::Input(key) => {
             let text = app.inbox.search.get_or_insert_with(String::new);
-            if edit_line(text, &key) {
+            let changed = if std::mem::take(&mut app.inbox.search_selected) {
+                match key.code {
+                    KeyCode::Char(_) | KeyCode::Backspace | KeyCode::Delete => {
+                        text.clear();
+                        edit_line(text, &key);
+                        true
+                    }
+                    // Left, Right, End…: the old query stays, to be edited.
+                    _ => false,
+                }
+            } else {
+                edit_line(text, &key)
+            };
+            if changed {
                 app.search_changed()?;
             }
         }
         Action::Open => {
             app.inbox.search_editing = false;
+            app.inbox.search_selected = false;
             if app
                 .inbox
                 .search
@@ -435,6 +508,7 @@ fn update_search(app: &mut App, action: Action) -> Step {
         }
         Action::Back => {
             app.inbox.search_editing = false;
+            app.inbox.search_selected = false;
             app.inbox.search = None;
             app.inbox.hits = None;
             app.reload()?;
@@ -444,6 +518,7 @@ fn update_search(app: &mut App, action: Action) -> Step {
         Action::Tick => app.tick(std::time::Instant::now())?,
         other => {
             app.inbox.search_editing = false;
+            app.inbox.search_selected = false;
             return update_pane(app, other);
         }
     }
@@ -540,8 +615,12 @@ fn update_popup(app: &mut App, action: Action) -> Step {
                     PromptKind::Merge => app.merge_into(&input)?,
                     PromptKind::SaveAttachments => app.save_attachments(&input)?,
                     PromptKind::Followup => app.add_followup(&input)?,
-                    PromptKind::AgentName => app.set_agent_name(&input)?,
-                    PromptKind::AgentEmail => app.set_agent_email(&input)?,
+                    PromptKind::AgentName => {
+                        app.set_identity_field(crate::config::AgentKey::Name, &input)?
+                    }
+                    PromptKind::AgentEmail => {
+                        app.set_identity_field(crate::config::AgentKey::Email, &input)?
+                    }
                 };
                 if !done {
                     app.popup = Some(Popup::Prompt { kind, input });
@@ -622,7 +701,18 @@ fn update_popup(app: &mut App, action: Action) -> Step {
             }
         },
         Popup::Confirm {
-            kind: ConfirmKind::MergeAcross(into),
+            kind: ConfirmKind::TakeOverDraft,
+        } => match action {
+            Action::Confirm => app.take_over_draft()?,
+            Action::Back => app.info("left to the other console; the draft here only shows it"),
+            _ => {
+                app.popup = Some(Popup::Confirm {
+                    kind: ConfirmKind::TakeOverDraft,
+                })
+            }
+        },
+        Popup::Confirm {
+            kind: ConfirmKind::Merge { into, across },
         } => match action {
             Action::Confirm => app.merge_confirmed(into)?,
             Action::Back => {
@@ -631,7 +721,7 @@ fn update_popup(app: &mut App, action: Action) -> Step {
             }
             _ => {
                 app.popup = Some(Popup::Confirm {
-                    kind: ConfirmKind::MergeAcross(into),
+                    kind: ConfirmKind::Merge { into, across },
                 })
             }
         },

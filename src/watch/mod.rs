@@ -7,12 +7,12 @@
 
 mod probe;
 
-pub use probe::{
-    parse_url, probe, probe_with, HttpUrl, Trust, TrustError, UrlError, MAX_REDIRECTS,
-};
 /// Certificate problems in words, shared with the IMAP fetcher so a mailbox's reads
 /// like a site's ("TLS: certificate expired").
 pub(crate) use probe::tls_reason;
+pub use probe::{
+    parse_url, probe, probe_with, HttpUrl, Trust, TrustError, UrlError, MAX_REDIRECTS,
+};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -95,6 +95,7 @@ impl Console {
         cmd.env_remove("FIRSTLINE_NO_DEMO");
         cmd.env_remove("NO_COLOR");
         cmd.env_remove("VISUAL");
+        cmd.env("TZ", "UTC");
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -274,7 +275,7 @@ const INHERITED: &[&str] = &[
 
 /// The one way the tests run the `firstline` binary for a CLI command: the test's
 /// database and config file (which need not exist), nothing inherited from the
-/// developer's environment, no colour, a fixed `USER`. The welcome queue is seeded
+/// developer's environment, no colour, a fixed `USER` and time zone (`TZ=UTC`). The welcome queue is seeded
 /// on first use as for a real user; pass `--no-demo` for an empty queue. Wrap it in
 /// `assert_cmd::Command::from_std` for `.assert()` and `.write_stdin()`.
 pub fn cli(db: &Path, config: &Path) -> std::process::Command {
@@ -283,7 +284,11 @@ pub fn cli(db: &Path, config: &Path) -> std::process::Command {
     for name in INHERITED {
         cmd.env_remove(name);
     }
-    cmd.env("NO_COLOR", "1").env("USER", "tester");
+    // The system's zone is the default desk zone (`[sla] timezone` unset): fixed
+    // here, so no test depends on the machine's clock settings.
+    cmd.env("NO_COLOR", "1")
+        .env("USER", "tester")
+        .env("TZ", "UTC");
     cmd
 }
 

@@ -273,7 +273,11 @@ fn build_config(
     extra: Vec<rustls::pki_types::CertificateDer<'static>>,
 ) -> Arc<rustls::ClientConfig> {
     let mut roots = rustls::RootCertStore::empty();
-    for cert in webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned().chain(extra) {
+    for cert in webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .cloned()
+        .chain(extra)
+    {
         // A public root rustls cannot use is skipped, as ureq skips it.
         let _ = roots.add(cert);
     }

@@ -48,6 +48,7 @@ impl App {
             return Ok(());
         }
         let mut inverses = Vec::new();
+        let mut unchanged = 0;
         let mut failure = None;
         for (id, version) in &targets {
             let before = match self.store.ticket(*id) {
@@ -59,6 +60,8 @@ impl App {
             };
             let change = make(&before);
             match self.store.change_ticket(*id, &change, *version) {
+                // Already so: nothing was written or logged (see `changes_nothing`).
+                Ok(after) if after.version == before.version => unchanged += 1,
                 Ok(after) => {
                     if let Some(inv) = inverse(&before, &after, &change) {
                         inverses.push(UndoChange {
@@ -91,6 +94,12 @@ impl App {
         self.reload()?;
         match failure {
             Some(e) => self.store_error(e),
+            None if unchanged == targets.len() && targets.len() == 1 => {
+                self.info(format!("#{} unchanged: already {label}", targets[0].0))
+            }
+            None if unchanged == targets.len() => {
+                self.info(format!("{unchanged} tickets unchanged: already {label}"))
+            }
             None if targets.len() == 1 => {
                 self.info(format!("#{} {label}{undo_hint}", targets[0].0))
             }
@@ -375,19 +384,26 @@ impl App {
                 others.push(format!("#{id} ({})", crate::display::sanitize_line(&name)));
             }
         }
-        if !others.is_empty() {
+        let sources_list: Vec<String> = sources.iter().map(|id| format!("#{id}")).collect();
+        let across = !others.is_empty();
+        // Asked every time: the merged tickets are gone, so a merge cannot be undone.
+        self.merge_question = Some(if across {
             let name = self.store.customer(target.customer_id)?.name;
-            self.merge_question = Some(format!(
-                "{} and #{into} ({}) are different customers. Merge anyway?",
+            format!(
+                "{} and #{into} ({}) are different customers. Merge anyway? A merge cannot be undone.",
                 others.join(", "),
                 crate::display::sanitize_line(&name)
-            ));
-            self.popup = Some(Popup::Confirm {
-                kind: ConfirmKind::MergeAcross(into),
-            });
-            return Ok(true);
-        }
-        self.merge_confirmed(into)?;
+            )
+        } else {
+            format!(
+                "Merge {} into #{into} ({})? The thread moves there; a merge cannot be undone.",
+                sources_list.join(", "),
+                crate::display::sanitize_line(&target.subject)
+            )
+        });
+        self.popup = Some(Popup::Confirm {
+            kind: ConfirmKind::Merge { into, across },
+        });
         Ok(true)
     }
 

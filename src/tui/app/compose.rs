@@ -48,6 +48,9 @@ impl App {
             }
             self.composer.mode = mode;
         }
+        if !self.claim_draft()? {
+            return Ok(());
+        }
         self.focus = Focus::Composer;
         self.recheck_tone();
         Ok(())
@@ -143,6 +146,10 @@ impl App {
             self.error("no draft to discard: the composer is empty");
             return Ok(());
         }
+        if self.composer.held_elsewhere && self.composer.dirty_since.is_none() {
+            self.error("this draft is being edited in another console: discard it there, or take it over first");
+            return Ok(());
+        }
         let mode = self.composer.mode;
         let body = self.composer.text();
         if mode == ComposeMode::Reply {
@@ -189,19 +196,6 @@ impl App {
         }
     }
 
-    /// Writes the reply draft to the store if it changed. Notes stay in memory.
-    pub fn flush_draft(&mut self) -> Result<(), StoreError> {
-        if self.composer.dirty_since.is_none() {
-            return Ok(());
-        }
-        self.composer.dirty_since = None;
-        if let (Some(id), ComposeMode::Reply) = (self.composer.ticket, self.composer.mode) {
-            self.store.save_draft(id, &self.composer.text())?;
-            self.composer.saved_here = true;
-        }
-        Ok(())
-    }
-
     /// Periodic work: the debounced autosave, and fresh counts now and then.
     pub fn tick(&mut self, now: Instant) -> Result<(), StoreError> {
         // "u to undo" is not left on screen once the window is over.
@@ -217,6 +211,7 @@ impl App {
             .composer
             .dirty_since
             .is_some_and(|t| now.duration_since(t) >= AUTOSAVE_AFTER)
+            && !self.composer.held_elsewhere
         {
             self.flush_draft()?;
         }
@@ -312,6 +307,16 @@ impl App {
         }
         match self.composer.mode {
             ComposeMode::Reply => {
+                let stored = self.store.draft(id)?;
+                if super::drafts::held_by_other(stored.as_ref(), self.store.draft_holder()) {
+                    // Sent from here and from there, the customer would get it twice.
+                    self.composer.held_elsewhere = true;
+                    self.composer.saved_here = false;
+                    self.popup = Some(Popup::Confirm {
+                        kind: ConfirmKind::TakeOverDraft,
+                    });
+                    return Ok(());
+                }
                 if self.config.agent.name.trim().is_empty() {
                     // Never "agent" or a login name: ask once, keep it in config.toml.
                     self.popup = Some(Popup::Prompt {
@@ -452,59 +457,68 @@ impl App {
         Some((to.clone(), secs, i + 1 == self.undo.len(), waiting.count()))
     }
 
-    /// Signs replies with `name` from now on and writes it to the settings file,
-    /// then sends the reply that asked for it. `false` keeps the prompt open.
-    pub fn set_agent_name(&mut self, input: &str) -> Result<bool, StoreError> {
-        let name = crate::display::sanitize_line(input.trim())
+    /// The answer to the first-send prompt for the name replies are signed with or
+    /// the address they come from: kept in config.toml, filled into the draft where a
+    /// canned reply left it as a placeholder, then the send goes on. `false` keeps
+    /// the prompt open.
+    pub fn set_identity_field(
+        &mut self,
+        key: crate::config::AgentKey,
+        input: &str,
+    ) -> Result<bool, StoreError> {
+        let value = crate::display::sanitize_line(input.trim())
             .trim()
             .to_string();
-        if name.is_empty() || name.eq_ignore_ascii_case("agent") {
-            self.error("type the name customers should see, e.g. Olena Kovalenko");
+        if let Err(what) = key.check(&value) {
+            self.error(what);
             return Ok(false);
         }
-        self.config.agent.name = name.clone();
+        key.set(&mut self.config, &value);
+        self.fill_agent_placeholders();
         let saved = match &self.config.path {
-            Some(path) => crate::config::save_agent_name(path, &name)
+            Some(path) => crate::config::save_agent_key(path, key, &value)
                 .map(|()| None)
                 .unwrap_or_else(Some),
             None => Some("no settings file".to_string()),
         };
         self.send(false)?;
         if let Some(why) = saved {
+            let now = match key {
+                crate::config::AgentKey::Name => format!("replies are signed {value}"),
+                crate::config::AgentKey::Email => format!("replies come from {value}"),
+            };
             self.error(format!(
-                "replies are signed {name} for now; not saved ({why}): add [agent] name to config.toml"
+                "{now} for now; not saved ({why}): add [agent] {} to config.toml",
+                key.key()
             ));
         }
         Ok(true)
     }
 
-    /// The answer to the From-address prompt: kept in config.toml, then the send goes on.
-    pub fn set_agent_email(&mut self, input: &str) -> Result<bool, StoreError> {
-        let email = crate::display::sanitize_line(input.trim())
-            .trim()
-            .to_string();
-        let plausible = email
-            .split_once('@')
-            .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'))
-            && !email.contains(char::is_whitespace);
-        if !plausible {
-            self.error("type the address customers write to, e.g. help@yourshop.com");
-            return Ok(false);
+    /// Fills `[agent.name]` / `[agent.email]` that a canned reply left in the draft
+    /// while the value was unknown, once the user has given it.
+    fn fill_agent_placeholders(&mut self) {
+        let text = self.composer.text();
+        let mut filled = text.clone();
+        for key in [
+            crate::config::AgentKey::Name,
+            crate::config::AgentKey::Email,
+        ] {
+            let value = key.read(&self.config).to_string();
+            let marker = format!("[agent.{}]", key.key());
+            if value.is_empty() || !filled.contains(&marker) {
+                continue;
+            }
+            filled = filled.replace(&marker, &value);
+            self.composer.placeholders.retain(|p| *p != marker);
+            if let Some(canned) = self.composer.canned_text.as_mut() {
+                *canned = canned.replace(&marker, &value);
+            }
         }
-        self.config.agent.email = email.clone();
-        let saved = match &self.config.path {
-            Some(path) => crate::config::save_agent_email(path, &email)
-                .map(|()| None)
-                .unwrap_or_else(Some),
-            None => Some("no settings file".to_string()),
-        };
-        self.send(false)?;
-        if let Some(why) = saved {
-            self.error(format!(
-                "replies come from {email} for now; not saved ({why}): add [agent] email to config.toml"
-            ));
+        if filled != text {
+            self.composer.set_text(&filled);
+            self.text_changed();
         }
-        Ok(true)
     }
 
     /// How many replies wait in the outbox for this console's decision, for the
@@ -547,12 +561,26 @@ impl App {
             .map_err(super::mail_error)?;
             report.sent.extend(one.sent);
             report.failed.extend(one.failed);
+            report.saved.extend(one.saved);
         }
+        let replies = |n: usize| if n == 1 { "reply" } else { "replies" };
         if let Some((_, why)) = report.failed.first() {
             self.error(format!(
-                "{} repl{} not sent ({why}); still queued — q again to choose",
+                "{} {} not sent ({why}); still queued — q again to choose",
                 report.failed.len(),
-                if report.failed.len() == 1 { "y" } else { "ies" }
+                replies(report.failed.len())
+            ));
+            return self.reload();
+        }
+        if !report.saved.is_empty() {
+            // Nothing left the machine: quitting now would let the user believe
+            // "send now" sent it. (Saved replies leave the undo stack first, so no
+            // later look at the outbox says it again over this.)
+            self.settle_replies_from_outbox()?;
+            self.error(format!(
+                "{} {} not sent, only saved as .eml: no mail transport is set (see [mail] in the README; firstline doctor shows the folder) · q again quits",
+                report.saved.len(),
+                replies(report.saved.len()),
             ));
             return self.reload();
         }
@@ -777,6 +805,10 @@ impl App {
             return Ok(());
         }
         self.compose(ComposeMode::Reply)?;
+        if self.focus != Focus::Composer {
+            // Not taken: another console is writing this draft (it asks first).
+            return Ok(());
+        }
         // Into an empty reply goes the whole letter (greeting, body, sign-off in the
         // response's language and register); into a started one, just the body.
         let rendered = if self.composer.is_empty() {

@@ -13,6 +13,7 @@ mod changes;
 mod channel;
 mod compose;
 mod counts;
+mod drafts;
 mod elsewhere;
 mod followups;
 mod queue;
@@ -148,8 +149,14 @@ pub enum ConfirmKind {
     /// `0` replies or notes were added to the ticket (in another console, by a CLI)
     /// since the composer was opened: send this reply as well?
     SendDespiteAddedElsewhere(usize),
-    /// Merge the targets into ticket `0`, which belongs to another customer.
-    MergeAcross(TicketId),
+    /// Merge the targets into ticket `into` (a merge cannot be undone); `across`
+    /// when it belongs to another customer.
+    Merge {
+        into: TicketId,
+        across: bool,
+    },
+    /// The reply draft on screen is being written in another console: take it over?
+    TakeOverDraft,
 }
 
 /// The canned-response picker's state.
@@ -203,6 +210,9 @@ pub struct Inbox {
     /// The search being typed or applied; `None` shows the view.
     pub search: Option<String>,
     pub search_editing: bool,
+    /// `/` reopened an applied search: its query is selected, so typing starts a
+    /// new one (as in a browser's address bar) and an arrow key edits the old one.
+    pub search_selected: bool,
     /// Search results replace the view's rows while a search is applied.
     pub hits: Option<Vec<TicketSummary>>,
     /// Rows `window_start..window_start + rows.len()` of the view.
@@ -281,9 +291,14 @@ pub struct Composer {
     /// The newest message of the ticket when the composer was opened: a reply or
     /// note newer than this was written elsewhere meanwhile, and sending asks first.
     pub seen_up_to: Option<MessageId>,
-    /// Whether this console wrote the reply draft to the store: a draft it only
-    /// loaded is another console's, and follows the store when that one changes it.
+    /// Whether this console holds the reply draft (wrote it to the store, which
+    /// names it the draft's writer): a draft it only loaded is nobody's or another
+    /// console's, and follows the store when that one changes it.
     pub saved_here: bool,
+    /// Whether another running console is writing this reply draft: it is shown
+    /// here, but typing into it (or sending it) first asks to take it over, so one
+    /// customer never gets the same words from two consoles.
+    pub held_elsewhere: bool,
 }
 
 impl Default for Composer {
@@ -298,6 +313,7 @@ impl Default for Composer {
             placeholders: Vec::new(),
             seen_up_to: None,
             saved_here: false,
+            held_elsewhere: false,
         }
     }
 }
@@ -440,7 +456,7 @@ pub struct App {
     pub counts: Counts,
     pub message: Option<StatusMessage>,
     pub undo: Vec<UndoEntry>,
-    /// The question a merge across customers waits on (`ConfirmKind::MergeAcross`),
+    /// The question a merge waits on (`ConfirmKind::Merge`),
     /// naming both customers; kept here because `ConfirmKind` is `Copy`.
     pub merge_question: Option<String>,
     /// Replies in the outbox that need the user: (in doubt after an interrupted
@@ -496,7 +512,10 @@ impl App {
         App::build(store, config, true)
     }
 
-    fn build(store: Store, config: Config, worker: bool) -> Result<App, StoreError> {
+    fn build(mut store: Store, config: Config, worker: bool) -> Result<App, StoreError> {
+        // Drafts this console writes carry its name, so another console on the same
+        // queue can tell they are being written (see `store::drafts`).
+        store.set_draft_holder(Some(crate::store::new_holder_id()));
         let (keymap, key_error) = match KeyMap::with_overrides(&config.ui.keys) {
             Ok(map) => (map, None),
             Err(e) => (KeyMap::default(), Some(e.to_string())),

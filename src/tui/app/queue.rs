@@ -199,23 +199,24 @@ impl App {
             if let Some((mode, text)) = self.notes.remove(&id) {
                 self.composer.mode = mode;
                 self.composer.set_text(&text);
+                if mode == ComposeMode::Reply {
+                    // Reply words another console's hold kept out of the store.
+                    self.composer.dirty_since = Some(Instant::now());
+                    self.composer.held_elsewhere = true;
+                }
             } else if let Some(draft) = &detail.draft {
                 self.composer.set_text(&draft.body);
+                self.composer.held_elsewhere =
+                    super::drafts::held_by_other(Some(draft), self.store.draft_holder());
+                // Already this console's (a reply it took back): leaving lets it go.
+                self.composer.saved_here =
+                    draft.owner.is_some() && draft.owner.as_deref() == self.store.draft_holder();
             }
             self.tone.ticks = [false; 5];
-        } else if self.composer.mode == ComposeMode::Reply
-            && self.composer.dirty_since.is_none()
-            && !self.composer.saved_here
-        {
-            // A draft this console only loaded (another console wrote it) follows
-            // the store when that console changes it or sends it (clearing it), or
-            // this console would offer the other's draft for sending a second time.
-            // Words typed here are never replaced. (The store keeps no
-            // whitespace-only draft; that is no change.)
-            let stored = detail.draft.as_ref().map_or("", |d| d.body.as_str());
-            if stored.trim() != self.composer.text().trim() {
-                self.composer.set_text(stored);
-            }
+        } else {
+            // A reply or a send elsewhere changed the stored draft: follow it unless
+            // this console is writing it (see `drafts.rs`).
+            self.follow_stored_draft(detail.draft.as_ref());
         }
         let followup = self.pending_followup_of(&detail)?;
         let undelivered = self.store.undelivered_replies(id)?;
@@ -238,11 +239,13 @@ impl App {
 
     /// Saves what is being written before the ticket on the right changes.
     fn leave_ticket(&mut self) {
-        if let Err(e) = self.flush_draft() {
+        if let Err(e) = self.flush_draft().and_then(|()| self.release_draft()) {
             self.store_error(e);
         }
-        if let (Some(id), ComposeMode::Note | ComposeMode::Transcript | ComposeMode::Call) =
-            (self.composer.ticket, self.composer.mode)
+        let unsaved_reply = self.unsaved_held_words();
+        if let (Some(id), ComposeMode::Note | ComposeMode::Transcript | ComposeMode::Call, _)
+        | (Some(id), ComposeMode::Reply, true) =
+            (self.composer.ticket, self.composer.mode, unsaved_reply)
         {
             if !self.composer.is_empty() {
                 self.notes
@@ -286,12 +289,23 @@ impl App {
         self.inbox.view = view;
         self.inbox.search = None;
         self.inbox.search_editing = false;
+        self.inbox.search_selected = false;
         self.inbox.hits = None;
         self.inbox.selected = 0;
         self.inbox.top = 0;
+        // A view is a list: the keyboard goes to it, and the ticket on the right is
+        // the one under the cursor. (Reloading from the thread kept the ticket read
+        // there on screen while the cursor sat on another, so `d` solved a ticket
+        // that was not the one shown.)
+        if matches!(
+            self.focus,
+            Focus::Conversation | Focus::Composer | Focus::Tone
+        ) {
+            self.focus = Focus::Inbox;
+        }
         self.reload()?;
         self.follow_selected(back_to);
-        Ok(())
+        self.load_selected(false)
     }
 
     /// Next sort order: due → updated → priority → due.

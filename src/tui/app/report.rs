@@ -17,6 +17,9 @@ pub struct ReportScreen {
     pub days: u32,
     /// The figures, as `firstline report --since {days}d` computes them.
     pub report: Report,
+    /// How many welcome (demo) tickets the figures leave out: on a first run they
+    /// are all there is, and a report of zeros must say why.
+    pub welcome_left_out: usize,
 }
 
 impl ReportScreen {
@@ -32,7 +35,12 @@ impl App {
         let since = until - Duration::days(i64::from(days));
         let data = self.store.report_data(since)?;
         let report = crate::report::compute(&data, &self.config.sla, since, until);
-        self.popup = Some(Popup::Report(Box::new(ReportScreen { days, report })));
+        let welcome_left_out = self.store.demo_ticket_ids()?.len();
+        self.popup = Some(Popup::Report(Box::new(ReportScreen {
+            days,
+            report,
+            welcome_left_out,
+        })));
         Ok(())
     }
 }

@@ -63,6 +63,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     // key goes in) keeps typing from being read as ticket commands unnoticed.
     let hints = if focused || app.focus == Focus::Tone {
         hints
+    } else if app.composer.held_elsewhere {
+        // Another console is writing this draft: this one only shows it.
+        let key = app
+            .keymap
+            .key_for(Context::Conversation, &Action::Reply)
+            .unwrap_or_default();
+        vec![format!(
+            "being edited in another console · {key} takes it over"
+        )]
     } else {
         let key = app
             .keymap

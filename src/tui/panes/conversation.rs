@@ -355,6 +355,17 @@ fn message_lines<'a>(
         Span::styled(format!("{marker} {who}"), style),
         Span::styled(format!("  {when}"), t.dim),
     ])];
+    // Why it did not go out, in the transport's own words: the status bar's
+    // message is gone after the next key, the thread keeps it until it is settled.
+    if let Some(why) = undelivered.and_then(|e| e.last_error.as_deref()) {
+        let why = sanitize_line(why.trim());
+        for l in wrap(&format!("✗ {why}"), width.saturating_sub(2)) {
+            out.push(Line::from(vec![
+                Span::styled("  ", style),
+                Span::styled(l, t.error),
+            ]));
+        }
+    }
     let body_style = if m.direction == Direction::Note {
         t.note
     } else {

@@ -77,9 +77,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if app.inbox.search_editing || app.inbox.search.is_some() {
         let q = sanitize_line(app.inbox.search.as_deref().unwrap_or_default());
         let cursor = if app.inbox.search_editing { "▏" } else { "" };
+        // The query `/` reopened is selected: what is typed replaces it.
+        let query = if app.inbox.search_selected && app.inbox.search_editing {
+            Span::styled(q.to_string(), crate::tui::app::SELECTION_STYLE)
+        } else {
+            Span::raw(q.to_string())
+        };
         lines.push(Line::from(vec![
             Span::styled("/ ", t.key),
-            Span::raw(format!("{q}{cursor}")),
+            query,
+            Span::raw(cursor),
             Span::styled("  words \"phrase\" from: status: tag: after:", t.dim),
         ]));
     }

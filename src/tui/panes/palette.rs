@@ -16,9 +16,17 @@ use crate::tui::layout::centered;
 pub fn draw(frame: &mut Frame, app: &App, input: &str, selected: usize, matches: &[Action]) {
     let t = &app.theme;
     let area = frame.area();
+    // Wide enough for the longest description (name 20 + key 10 + frame), so at
+    // 120 columns none is cut; a narrower screen cuts them.
+    let widest = Action::named()
+        .iter()
+        .map(|a| a.describe().chars().count())
+        .max()
+        .unwrap_or(0);
+    let wanted = u16::try_from(widest + 33).unwrap_or(u16::MAX).max(70);
     let rect = centered(
         area,
-        70.min(area.width.saturating_sub(2)),
+        wanted.min(area.width.saturating_sub(2)),
         16.min(area.height),
     );
     frame.render_widget(Clear, rect);

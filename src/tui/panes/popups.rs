@@ -135,8 +135,8 @@ pub fn draw_confirm(frame: &mut Frame, app: &App, kind: ConfirmKind) {
         draw_tell_solved(frame, app, id);
         return;
     }
-    if let ConfirmKind::MergeAcross(into) = kind {
-        draw_merge_across(frame, app, into);
+    if let ConfirmKind::Merge { into, across } = kind {
+        draw_merge(frame, app, into, across);
         return;
     }
     if let ConfirmKind::QuitWithQueued(n) = kind {
@@ -145,6 +145,10 @@ pub fn draw_confirm(frame: &mut Frame, app: &App, kind: ConfirmKind) {
     }
     if let ConfirmKind::SendDespiteAddedElsewhere(n) = kind {
         draw_added_elsewhere(frame, app, n);
+        return;
+    }
+    if let ConfirmKind::TakeOverDraft = kind {
+        draw_take_over_draft(frame, app);
         return;
     }
     let area = frame.area();
@@ -191,46 +195,63 @@ pub fn draw_confirm(frame: &mut Frame, app: &App, kind: ConfirmKind) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// Quitting while replies wait in the outbox: the courier stops with the console,
-/// so the user decides what happens to them.
-fn draw_quit_with_queued(frame: &mut Frame, app: &App, n: usize) {
+/// A question in a popup: `text` wrapped, a blank line, then the answers as
+/// `lead` followed by each key and what it does (`y send · n keep the draft`). Every
+/// yes/no/choice popup draws through here so they read and look alike.
+fn question_popup(
+    frame: &mut Frame,
+    app: &App,
+    title: &str,
+    text: &str,
+    lead: &str,
+    keys: &[(&str, &str)],
+) {
     let area = frame.area();
     let w = 60.min(area.width.saturating_sub(2));
     let inner_w = usize::from(w.saturating_sub(4));
+    let mut lines: Vec<Line> = wrap(text, inner_w).into_iter().map(Line::raw).collect();
+    lines.push(Line::raw(""));
+    let mut answers = vec![Span::raw(lead.to_string())];
+    for (i, (key, what)) in keys.iter().enumerate() {
+        if i > 0 {
+            answers.push(Span::raw(" · "));
+        }
+        answers.push(Span::styled(key.to_string(), app.theme.key));
+        answers.push(Span::raw(format!(" {what}")));
+    }
+    lines.push(Line::from(answers));
+    let rect = centered(area, w, lines.len() as u16 + 2);
+    let inner = open_popup(frame, app, rect, format!(" {title} "), "");
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Quitting while replies wait in the outbox: the courier stops with the console,
+/// so the user decides what happens to them.
+fn draw_quit_with_queued(frame: &mut Frame, app: &App, n: usize) {
     let what = if n == 1 {
         "1 reply is still waiting".to_string()
     } else {
         format!("{n} replies are still waiting")
     };
-    let mut lines: Vec<Line> = wrap(
+    question_popup(
+        frame,
+        app,
+        "Quit with replies waiting?",
         &format!("{what} in the outbox; kept, it leaves the next time firstline runs."),
-        inner_w,
-    )
-    .into_iter()
-    .map(Line::raw)
-    .collect();
-    lines.push(Line::raw(""));
-    lines.push(Line::from(vec![
-        Span::styled("s", app.theme.key),
-        Span::raw(" send now · "),
-        Span::styled("k", app.theme.key),
-        Span::raw(" keep queued · "),
-        Span::styled("t", app.theme.key),
-        Span::raw(" take back · "),
-        Span::styled("Esc", app.theme.key),
-        Span::raw(" stay"),
-    ]));
-    let rect = centered(area, w, lines.len() as u16 + 2);
-    let inner = open_popup(frame, app, rect, " Quit with replies waiting? ".into(), "");
-    frame.render_widget(Paragraph::new(lines), inner);
+        "",
+        &[
+            ("s", "send now"),
+            ("k", "keep queued"),
+            ("t", "take back"),
+            ("Esc", "stay"),
+        ],
+    );
 }
 
 /// A reply or note reached the ticket from elsewhere (another console, a CLI) while
 /// this draft was written: two answers to one customer must be a choice, not a race.
+/// When a reply sent elsewhere already says what the draft says, the question says so.
 fn draw_added_elsewhere(frame: &mut Frame, app: &App, n: usize) {
-    let area = frame.area();
-    let w = 60.min(area.width.saturating_sub(2));
-    let inner_w = usize::from(w.saturating_sub(4));
     let id = app
         .composer
         .ticket
@@ -241,72 +262,70 @@ fn draw_added_elsewhere(frame: &mut Frame, app: &App, n: usize) {
     } else {
         format!("{n} replies or notes were")
     };
-    let mut lines: Vec<Line> = wrap(
-        &format!("{what} added to {id} elsewhere since you opened the composer (changed elsewhere; the thread shows it now)."),
-        inner_w,
-    )
-    .into_iter()
-    .map(Line::raw)
-    .collect();
-    lines.push(Line::raw(""));
-    lines.push(Line::from(vec![
-        Span::raw("Send yours too? "),
-        Span::styled("y", app.theme.key),
-        Span::raw(" send · "),
-        Span::styled("n", app.theme.key),
-        Span::raw(" keep the draft"),
-    ]));
-    let rect = centered(area, w, lines.len() as u16 + 2);
-    let inner = open_popup(frame, app, rect, " Changed elsewhere ".into(), "");
-    frame.render_widget(Paragraph::new(lines), inner);
+    let mut text = format!("{what} added to {id} elsewhere since you opened the composer (changed elsewhere; the thread shows it now).");
+    if let Some(repeated) = app.repeated_in_sent_reply() {
+        text.push_str(&format!(
+            " It already says \u{201c}{}\u{201d}: yours would tell them twice.",
+            sanitize_line(&repeated)
+        ));
+    }
+    question_popup(
+        frame,
+        app,
+        "Changed elsewhere",
+        &text,
+        "Send yours too? ",
+        &[("y", "send"), ("n", "keep the draft")],
+    );
 }
 
-/// The question before merging two different customers' tickets.
-fn draw_merge_across(frame: &mut Frame, app: &App, into: crate::model::TicketId) {
-    let area = frame.area();
-    let w = 64.min(area.width.saturating_sub(2));
-    let inner_w = usize::from(w.saturating_sub(4));
+/// The reply draft on screen is being written in another console.
+fn draw_take_over_draft(frame: &mut Frame, app: &App) {
+    let id = app
+        .composer
+        .ticket
+        .map(|id| format!("#{id}"))
+        .unwrap_or_default();
+    question_popup(
+        frame,
+        app,
+        "Being edited in another console",
+        &format!("The reply draft of {id} is being edited in another console. Take it over here? That console keeps what it shows but stops saving, and asks before it sends."),
+        "",
+        &[("y", "take it over"), ("n", "leave it there")],
+    );
+}
+
+/// The question before every merge (it cannot be undone), louder when the tickets
+/// are two different customers'.
+fn draw_merge(frame: &mut Frame, app: &App, into: crate::model::TicketId, across: bool) {
     let question = app
         .merge_question
         .clone()
-        .unwrap_or_else(|| format!("Merge into #{into}, another customer's ticket?"));
-    let mut lines: Vec<Line> = wrap(&question, inner_w)
-        .into_iter()
-        .map(Line::raw)
-        .collect();
-    lines.push(Line::raw(""));
-    lines.push(Line::from(vec![
-        Span::styled("y", app.theme.key),
-        Span::raw(" merge · "),
-        Span::styled("n", app.theme.key),
-        Span::raw(" keep them apart"),
-    ]));
-    let rect = centered(area, w, lines.len() as u16 + 2);
-    let inner = open_popup(frame, app, rect, " Different customers ".into(), "");
-    frame.render_widget(Paragraph::new(lines), inner);
+        .unwrap_or_else(|| format!("Merge into #{into}? A merge cannot be undone."));
+    question_popup(
+        frame,
+        app,
+        if across {
+            "Different customers"
+        } else {
+            "Merge?"
+        },
+        &question,
+        "",
+        &[("y", "merge"), ("n", "keep them apart")],
+    );
 }
 
 /// "You told the customer it was delayed — tell them it's solved?" after solving a
 /// ticket whose customer last heard "still working on it". Any other key closes it.
 fn draw_tell_solved(frame: &mut Frame, app: &App, id: crate::model::TicketId) {
-    let area = frame.area();
-    let w = 60.min(area.width.saturating_sub(2));
-    let inner_w = usize::from(w.saturating_sub(4));
-    let mut lines: Vec<Line> = wrap(
+    question_popup(
+        frame,
+        app,
+        "Tell the customer?",
         &format!("#{id} is solved. You told the customer it was delayed — tell them it's solved?"),
-        inner_w,
-    )
-    .into_iter()
-    .map(Line::raw)
-    .collect();
-    lines.push(Line::raw(""));
-    lines.push(Line::from(vec![
-        Span::styled("y", app.theme.key),
-        Span::raw(" write to them · "),
-        Span::styled("n", app.theme.key),
-        Span::raw(" not now"),
-    ]));
-    let rect = centered(area, w, lines.len() as u16 + 2);
-    let inner = open_popup(frame, app, rect, " Tell the customer? ".into(), "");
-    frame.render_widget(Paragraph::new(lines), inner);
+        "",
+        &[("y", "write to them"), ("n", "not now")],
+    );
 }

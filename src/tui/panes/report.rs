@@ -111,7 +111,35 @@ pub fn draw(frame: &mut Frame, app: &App, screen: &ReportScreen) {
             *rect,
         );
     }
-    frame.render_widget(Paragraph::new(busiest_line(app, r)), busiest);
+    let last = match empty_period_hint(screen) {
+        Some(hint) => Line::styled(hint, t.warn),
+        None => busiest_line(app, r),
+    };
+    frame.render_widget(Paragraph::new(last), busiest);
+}
+
+/// Why the figures are all zero, when they are: on a first run the welcome tickets
+/// are all there is, and they are examples, not the owner's work.
+fn empty_period_hint(screen: &ReportScreen) -> Option<String> {
+    let totals = &screen.report.totals;
+    let empty = totals.tickets_created == 0
+        && totals.tickets_resolved == 0
+        && totals.inbound_messages == 0
+        && totals.replies_sent == 0
+        && totals.backlog == 0;
+    if !empty {
+        return None;
+    }
+    Some(match screen.welcome_left_out {
+        0 => format!(
+            "Nothing in {} days yet — the report counts your tickets and the replies delivered to them",
+            screen.days
+        ),
+        n => format!(
+            "Nothing of yours in {} days yet — the {n} welcome tickets are examples and do not count (firstline demo --remove)",
+            screen.days
+        ),
+    })
 }
 
 fn figure_lines<'a>(app: &App, r: &Report) -> Vec<Line<'a>> {

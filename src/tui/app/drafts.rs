@@ -1,0 +1,203 @@
+//! Who writes the reply draft. Two consoles on one queue share one draft per ticket;
+//! the store names the console writing it (see `store::drafts`). This console writes
+//! a draft only while it holds it: the first keystroke (or `r` on a saved draft)
+//! claims it, leaving the ticket lets it go. A draft another running console holds is
+//! shown here as "being edited in another console" and follows that console's
+//! saves; `r` or a send asks to take it over. Words typed here are never replaced:
+//! text not saved because another console took the draft stays in this composer
+//! until the user takes it back or discards it.
+
+use super::*;
+use crate::model::{Direction, Draft};
+use crate::store::{DraftSave, StoreError};
+
+/// Whether `draft` is being written by a running console other than `holder`.
+pub(super) fn held_by_other(draft: Option<&Draft>, holder: Option<&str>) -> bool {
+    draft
+        .and_then(|d| d.owner.as_deref())
+        .is_some_and(|owner| Some(owner) != holder && crate::store::holder_is_running(owner))
+}
+
+impl App {
+    /// Writes the reply draft to the store if it changed. Notes stay in memory. A
+    /// write another console's hold refuses keeps the words here, unsaved, and says so.
+    pub fn flush_draft(&mut self) -> Result<(), StoreError> {
+        if self.composer.dirty_since.is_none() {
+            return Ok(());
+        }
+        if let (Some(id), ComposeMode::Reply) = (self.composer.ticket, self.composer.mode) {
+            match self.store.save_draft(id, &self.composer.text())? {
+                DraftSave::Saved => {
+                    self.composer.saved_here = true;
+                    self.composer.held_elsewhere = false;
+                }
+                DraftSave::HeldElsewhere { .. } => {
+                    self.composer.saved_here = false;
+                    self.composer.held_elsewhere = true;
+                    let key = self.reply_key();
+                    self.error(format!(
+                        "not saved: this draft is being edited in another console; your words stay here · {key} takes it over"
+                    ));
+                    return Ok(());
+                }
+            }
+        }
+        self.composer.dirty_since = None;
+        Ok(())
+    }
+
+    /// Words typed here that the store does not have because another console holds
+    /// the draft: quitting must not drop them.
+    pub fn unsaved_held_words(&self) -> bool {
+        let here = self.composer.held_elsewhere
+            && self.composer.dirty_since.is_some()
+            && !self.composer.is_empty();
+        here || self
+            .notes
+            .values()
+            .any(|(mode, text)| *mode == ComposeMode::Reply && !text.trim().is_empty())
+    }
+
+    /// Makes this console the draft's writer for the first keystroke or `r` on a
+    /// saved draft. `false` when another console holds it (the question is asked).
+    pub(super) fn claim_draft(&mut self) -> Result<bool, StoreError> {
+        if self.composer.mode != ComposeMode::Reply || self.composer.saved_here {
+            return Ok(true);
+        }
+        if self.composer.held_elsewhere {
+            self.popup = Some(Popup::Confirm {
+                kind: ConfirmKind::TakeOverDraft,
+            });
+            return Ok(false);
+        }
+        if self.composer.is_empty() && self.composer.dirty_since.is_none() {
+            return Ok(true);
+        }
+        self.composer.dirty_since.get_or_insert_with(Instant::now);
+        self.flush_draft()?;
+        if self.composer.held_elsewhere {
+            self.popup = Some(Popup::Confirm {
+                kind: ConfirmKind::TakeOverDraft,
+            });
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// The answer "take it over" to [`ConfirmKind::TakeOverDraft`]: this console
+    /// holds the draft from now on (the other one stops saving it) and the keyboard
+    /// goes into it. Words typed here and never saved are written over the stored
+    /// text, since the user chose this console's copy.
+    pub fn take_over_draft(&mut self) -> Result<(), StoreError> {
+        let Some(id) = self.composer.ticket else {
+            return Ok(());
+        };
+        self.store.take_over_draft(id)?;
+        self.composer.held_elsewhere = false;
+        if self.composer.dirty_since.is_some() {
+            self.flush_draft()?;
+        } else {
+            // The other console may have typed since this one last looked.
+            let stored = self.store.draft(id)?.map(|d| d.body).unwrap_or_default();
+            if stored != self.composer.text() {
+                self.composer.set_text(&stored);
+            }
+            self.composer.saved_here = !stored.trim().is_empty();
+        }
+        self.compose(ComposeMode::Reply)?;
+        self.info(
+            "draft taken over: it is written here now, and the other console stops saving it",
+        );
+        Ok(())
+    }
+
+    /// Lets go of the draft this console holds (leaving its ticket, quitting): it
+    /// stays saved, and another console may continue it without asking.
+    pub(super) fn release_draft(&mut self) -> Result<(), StoreError> {
+        if let (Some(id), true) = (self.composer.ticket, self.composer.saved_here) {
+            self.store.release_draft(id)?;
+            self.composer.saved_here = false;
+        }
+        Ok(())
+    }
+
+    /// Saves what is being written and lets go of the draft, for the end of a session.
+    pub fn leave_console(&mut self) -> Result<(), StoreError> {
+        self.flush_draft()?;
+        self.release_draft()
+    }
+
+    /// The reply draft of the ticket on screen after the store changed (here or
+    /// elsewhere): a draft another console holds is followed read-only (the keyboard
+    /// leaves it); a draft nobody holds that this console only loaded follows the
+    /// store; words this console typed are never replaced, and if their stored copy
+    /// went missing (a reply recorded elsewhere cleared it) they are saved again.
+    pub(super) fn follow_stored_draft(&mut self, stored: Option<&Draft>) {
+        if self.composer.mode != ComposeMode::Reply {
+            return;
+        }
+        let held = held_by_other(stored, self.store.draft_holder());
+        let body = stored.map_or("", |d| d.body.as_str());
+        let typing = self.composer.dirty_since.is_some();
+        if held {
+            let was_held = self.composer.held_elsewhere;
+            self.composer.held_elsewhere = true;
+            self.composer.saved_here = false;
+            if typing {
+                return;
+            }
+            if body.trim() != self.composer.text().trim() {
+                self.composer.set_text(body);
+            }
+            if !was_held && matches!(self.focus, Focus::Composer | Focus::Tone) {
+                self.focus = Focus::Conversation;
+                let key = self.reply_key();
+                self.info(format!(
+                    "this draft is now being edited in another console · {key} takes it over"
+                ));
+            }
+            return;
+        }
+        self.composer.held_elsewhere = false;
+        if typing {
+            return;
+        }
+        if !self.composer.saved_here {
+            // The store keeps no whitespace-only draft; that is no change.
+            if body.trim() != self.composer.text().trim() {
+                self.composer.set_text(body);
+            }
+        } else if !self.composer.is_empty() && body.trim() != self.composer.text().trim() {
+            self.composer.dirty_since = Some(Instant::now());
+        }
+    }
+
+    /// The first sentence of the draft that a reply added elsewhere since the
+    /// composer opened already says, for the "Changed elsewhere" question: the
+    /// customer would read it twice.
+    pub fn repeated_in_sent_reply(&self) -> Option<String> {
+        let open = self.open.as_ref()?;
+        let baseline = self.composer.seen_up_to?;
+        let sent: Vec<&str> = open
+            .detail
+            .messages
+            .iter()
+            .filter(|m| m.id > baseline && m.direction == Direction::Outbound)
+            .map(|m| m.body.as_str())
+            .collect();
+        let draft = self.composer.text();
+        draft
+            .split_inclusive(['.', '!', '?', '\n'])
+            .map(str::trim)
+            .filter(|s| s.chars().count() >= 12)
+            .find(|s| sent.iter().any(|body| body.contains(s)))
+            .map(str::to_string)
+    }
+
+    /// The key that opens a reply, as the user's keymap has it.
+    fn reply_key(&self) -> String {
+        self.keymap
+            .key_for(Context::Conversation, &super::super::action::Action::Reply)
+            .unwrap_or_else(|| "r".into())
+    }
+}
