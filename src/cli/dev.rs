@@ -86,6 +86,9 @@ fn gen(ctx: &Context, args: GenArgs) -> Result<()> {
     let (t, m) = generate(&mut store, shape, |done| {
         eprint!("\r{done} messages written");
     })?;
+    // Statistics belong to the job that changed the data's shape, not to the next
+    // console start (which would wait on them before its first frame).
+    store.set_bulk_mode(false)?;
     let secs = started.elapsed().as_secs_f64();
     eprintln!();
     println!(
