@@ -227,24 +227,13 @@ pub fn extract_promise(text: &str, sent_at: DateTime<Utc>, config: &SlaConfig) -
     let calendar = BusinessCalendar::lenient(config);
     let today = calendar.local_date(sent_at);
     let mut found: Vec<(Range<usize>, Piece)> = Vec::new();
-    for (start, line) in own_lines(text) {
-        for (re, rule) in RULES.iter() {
-            for caps in re.captures_iter(line) {
-                let Some(m) = caps.get(0) else { continue };
-                let rest = &line[m.end()..];
-                let span_rule = matches!(rule, Rule::Within | Rule::Fixed(_));
-                if (span_rule && followed_by_before(rest))
-                    || (matches!(rule, Rule::BareHour) && !ends_bare_hour(rest))
-                    || !commits(sentence_around(line, m.range()))
-                {
-                    continue;
-                }
-                if let Some(piece) = resolve(*rule, &caps, sent_at, today, &calendar) {
-                    found.push((start + m.start()..start + m.end(), piece));
-                }
+    for_each_promised(text, |start, caps, rule| {
+        if let Some(piece) = resolve(rule, caps, sent_at, today, &calendar) {
+            if let Some(m) = caps.get(0) {
+                found.push((start + m.start()..start + m.end(), piece));
             }
         }
-    }
+    });
     // Longest match wins where phrases overlap ("day after tomorrow" over "tomorrow").
     found.sort_by_key(|(span, _)| std::cmp::Reverse(span.len()));
     let mut kept: Vec<(Range<usize>, Piece)> = Vec::new();
@@ -284,6 +273,43 @@ pub fn extract_promise(text: &str, sent_at: DateTime<Utc>, config: &SlaConfig) -
             phrase: text[span.clone()].to_string(),
             span,
         })
+}
+
+/// The time phrases a reply promises, as byte ranges, without working out when they
+/// fall due: what sending will turn into a follow-up, for the tone checker to point
+/// at while the reply is written. Same reading as [`extract_promise`].
+pub fn promised_phrases(text: &str) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for_each_promised(text, |start, caps, _| {
+        if let Some(m) = caps.get(0) {
+            out.push(start + m.start()..start + m.end());
+        }
+    });
+    out.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
+    out.dedup_by(|b, a| b.start < a.end);
+    out
+}
+
+/// Calls `found(line_start, captures, rule)` for every time phrase in the sender's own
+/// lines that sits in a committing sentence (and is not "an hour before…" or a bare
+/// number that is not an hour).
+fn for_each_promised<'t>(text: &'t str, mut found: impl FnMut(usize, &Captures<'t>, Rule)) {
+    for (start, line) in own_lines(text) {
+        for (re, rule) in RULES.iter() {
+            for caps in re.captures_iter(line) {
+                let Some(m) = caps.get(0) else { continue };
+                let rest = &line[m.end()..];
+                let span_rule = matches!(rule, Rule::Within | Rule::Fixed(_));
+                if (span_rule && followed_by_before(rest))
+                    || (matches!(rule, Rule::BareHour) && !ends_bare_hour(rest))
+                    || !commits(sentence_around(line, m.range()))
+                {
+                    continue;
+                }
+                found(start, &caps, *rule);
+            }
+        }
+    }
 }
 
 /// A day and a time of day written side by side, as one moment.

@@ -10,7 +10,8 @@ mod ownership;
 mod respect;
 mod solve;
 
-use super::formality::Markers;
+use super::formality::{has_patronymic, Markers};
+use super::grammar::{tokenize, Token};
 use super::lang::detect_with_certainty;
 use super::rules::RuleBook;
 use super::text;
@@ -36,6 +37,14 @@ pub(crate) struct Facts<'a> {
     /// Ukrainian and Russian.
     pub customer_lang_certain: bool,
     pub customer_formality: Formality,
+    /// The reply's own words (quotes left out), normalised for the grammar patterns.
+    pub tokens: Vec<Token>,
+    /// Grammar matches in the reply's own words: rule id or list name, and span.
+    pub hits: Vec<(&'a str, Range<usize>)>,
+    /// The customer's message, normalised in their language.
+    pub customer_tokens: Vec<Token>,
+    /// Grammar matches in the customer's message.
+    pub customer_hits: Vec<(&'a str, Range<usize>)>,
 }
 
 impl<'a> Facts<'a> {
@@ -70,9 +79,39 @@ impl<'a> Facts<'a> {
                 customer_formality = c.formality;
             }
         }
+        let own = text::blank_quoted(reply);
+        let tokens = tokenize(&own, reply_lang);
+        let hits = book
+            .grammar(reply_lang)
+            .map(|g| g.matches(&tokens))
+            .unwrap_or_default();
+        let customer_lang_or_reply = customer_lang.unwrap_or(reply_lang);
+        let customer_tokens = customer
+            .as_deref()
+            .map(|m| tokenize(m, customer_lang_or_reply))
+            .unwrap_or_default();
+        let customer_hits = book
+            .grammar(customer_lang_or_reply)
+            .map(|g| g.matches(&customer_tokens))
+            .unwrap_or_default();
+        if customer_formality == Formality::Unknown {
+            // Forms of address a stranger writes with ("Шановна службо…", "З повагою",
+            // "Прошу…", name and patronymic) are formal even without a «Ви».
+            let formal_words = customer_hits.iter().any(|(n, _)| *n == "formal_customer");
+            let patronymic = customer.as_deref().is_some_and(has_patronymic);
+            if formal_words || patronymic {
+                customer_formality = Formality::Formal;
+            }
+        }
+        let owns =
+            book.lex.ownership.is_match(reply) || hits.iter().any(|(n, _)| *n == "ownership");
         Facts {
-            own: text::blank_quoted(reply),
-            owns: book.lex.ownership.is_match(reply),
+            own,
+            tokens,
+            hits,
+            customer_tokens,
+            customer_hits,
+            owns,
             reply,
             ctx,
             book,
@@ -89,6 +128,39 @@ impl<'a> Facts<'a> {
     /// Whether the reply speaks of owning the problem ("I'll check", "ми перевіримо").
     pub(crate) fn owns_it(&self) -> bool {
         self.owns
+    }
+
+    /// The first grammar match of a list in the reply's own words.
+    pub(crate) fn hit(&self, name: &str) -> Option<Range<usize>> {
+        self.hits
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, r)| r.clone())
+    }
+
+    /// Whether the reply sends the customer elsewhere (`ownership.deflection`, by word
+    /// list or grammar): "please contact them" is then no next step of ours.
+    pub(crate) fn deflects(&self) -> bool {
+        self.hit("ownership.deflection").is_some()
+            || self
+                .book
+                .pattern_rules
+                .iter()
+                .any(|(id, l)| id == "ownership.deflection" && l.is_match(&self.own))
+    }
+
+    /// Whether the customer's message matches a grammar list.
+    pub(crate) fn customer_hit(&self, name: &str) -> bool {
+        self.customer_hits.iter().any(|(n, _)| *n == name)
+    }
+
+    /// A word list or its grammar patterns found in the reply's own words.
+    pub(crate) fn find(
+        &self,
+        lexicon: &super::lexicon::Lexicon,
+        name: &str,
+    ) -> Option<Range<usize>> {
+        lexicon.find(self.reply).or_else(|| self.hit(name))
     }
 }
 
@@ -133,6 +205,13 @@ impl<'a> Sink<'a> {
             return;
         }
         if !span.is_empty() && self.quoted.iter().any(|q| q.contains(&span.start)) {
+            return;
+        }
+        // A word list and a grammar pattern may both find the same words.
+        let overlaps = |f: &Finding| {
+            f.rule == rule && !span.is_empty() && f.span.start < span.end && span.start < f.span.end
+        };
+        if self.findings.iter().any(overlaps) {
             return;
         }
         let Some(meta) = self.book.meta.get(rule) else {
@@ -191,6 +270,11 @@ pub(crate) fn run_all(f: &Facts, sink: &mut Sink) {
     for (id, lex) in &f.book.pattern_rules {
         for span in lex.find_iter(f.reply) {
             sink.emit(id, span);
+        }
+    }
+    for (name, span) in &f.hits {
+        if f.book.meta.contains_key(*name) {
+            sink.emit(name, span.clone());
         }
     }
     respect::run(f, sink);

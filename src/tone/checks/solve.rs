@@ -12,10 +12,10 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
 
 fn refusal(f: &Facts, sink: &mut Sink) {
     let lex = &f.book.lex;
-    let Some(span) = lex.refusal.find(f.reply) else {
+    let Some(span) = f.find(&lex.refusal, "refusal") else {
         return;
     };
-    if lex.alternative.is_match(f.reply) || f.owns_it() {
+    if f.find(&lex.alternative, "alternative").is_some() || f.owns_it() {
         return;
     }
     sink.emit("solve.refusal", span);
