@@ -190,6 +190,8 @@ pub(crate) const GRAMMAR_LISTS: &[&str] = &[
     "formal_customer",
     "instruction",
     "yes_no",
+    "done",
+    "short_refusal",
 ];
 
 impl RuleBook {

@@ -32,7 +32,8 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
         Some(_) => true,
         None => f.find(&lex.in_progress, "in_progress").is_some() || f.customer_hit("problem"),
     };
-    if !still_open || f.find(&lex.resolved, "resolved").is_some() {
+    let resolved = f.find(&lex.resolved, "resolved").is_some() || f.hit("done").is_some();
+    if !still_open || resolved {
         return;
     }
     let answered = crate::tone::text::has_list_steps(f.reply) || lex.steps.count(f.reply) >= 2;

@@ -26,7 +26,9 @@ pub(crate) fn is_upset(f: &Facts, message: &str) -> bool {
             .filter(|(id, _)| id == "respect.profanity" || id == "respect.insult")
             .any(|(_, l)| l.is_match(message))
         || text::shouted(message, &f.book.acronyms).len() >= 2
-        || !text::exclamation_runs(message).is_empty()
+        || text::exclamation_runs(message)
+            .iter()
+            .any(|r| message[r.clone()].matches('!').count() >= 3)
 }
 
 fn upset(f: &Facts, sink: &mut Sink) {

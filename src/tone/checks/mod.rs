@@ -140,6 +140,43 @@ impl<'a> Facts<'a> {
 
     /// Whether the reply sends the customer elsewhere (`ownership.deflection`, by word
     /// list or grammar): "please contact them" is then no next step of ours.
+    /// Stretches of the reply in quotation marks that repeat the customer's own
+    /// words ("you called our courier service «a joke»"): quoting an angry customer
+    /// to acknowledge them is not the agent insulting anyone.
+    pub(crate) fn quoted_customer_words(&self) -> Vec<Range<usize>> {
+        let Some(customer) = self.customer.as_deref() else {
+            return Vec::new();
+        };
+        let said = super::morph::fold(customer);
+        let mut out = Vec::new();
+        for (open, close) in [('«', '»'), ('“', '”'), ('"', '"')] {
+            let mut from = 0;
+            while let Some(i) = self.own[from..].find(open) {
+                let start = from + i + open.len_utf8();
+                let Some(j) = self.own[start..].find(close) else {
+                    break;
+                };
+                let end = start + j;
+                let inner = super::morph::fold(self.own[start..end].trim());
+                if inner.chars().count() >= 3 && said.contains(&inner) {
+                    out.push(start..end);
+                } else if !inner.is_empty() {
+                    let words: Vec<(Range<usize>, &str)> = text::words(&inner).collect();
+                    let heads = |w: &str| w.chars().take(4).collect::<String>();
+                    let known = words
+                        .iter()
+                        .filter(|(_, w)| said.contains(&heads(w)))
+                        .count();
+                    if !words.is_empty() && known * 3 >= words.len() * 2 {
+                        out.push(start..end);
+                    }
+                }
+                from = end + close.len_utf8();
+            }
+        }
+        out
+    }
+
     pub(crate) fn deflects(&self) -> bool {
         self.hit("ownership.deflection").is_some()
             || self
@@ -176,6 +213,11 @@ pub(crate) struct Sink<'a> {
 }
 
 impl<'a> Sink<'a> {
+    /// Treats these stretches like quoted lines: not the reply's own words.
+    pub(crate) fn also_quoted(&mut self, spans: Vec<Range<usize>>) {
+        self.quoted.extend(spans);
+    }
+
     pub(crate) fn new(book: &'a RuleBook, reply: &'a str, reply_lang: Language) -> Sink<'a> {
         Sink {
             book,
@@ -204,7 +246,12 @@ impl<'a> Sink<'a> {
         if self.book.disabled.contains(rule) {
             return;
         }
-        if !span.is_empty() && self.quoted.iter().any(|q| q.contains(&span.start)) {
+        if !span.is_empty()
+            && self
+                .quoted
+                .iter()
+                .any(|q| q.contains(&span.start) || q.start == span.start)
+        {
             return;
         }
         // A word list and a grammar pattern may both find the same words.
@@ -267,6 +314,7 @@ fn short(found: &str) -> String {
 
 /// Runs every check.
 pub(crate) fn run_all(f: &Facts, sink: &mut Sink) {
+    sink.also_quoted(f.quoted_customer_words());
     for (id, lex) in &f.book.pattern_rules {
         for span in lex.find_iter(f.reply) {
             sink.emit(id, span);
