@@ -622,6 +622,60 @@ mod spec_examples {
             .any(|f| f.rule == "house.other-contact"));
     }
 
+    /// Issue 20: another customer's address pasted into a reply blocks even when
+    /// nobody listed it; the customer's own, the company's and free-phone lines pass.
+    #[test]
+    fn addresses_and_mobiles_that_are_nobodys_in_the_ticket_are_blocked() {
+        let mut olga = customer("Olga Petrenko", Language::En, Formality::Unknown);
+        olga.emails = vec!["olga@example.org".into()];
+        olga.phone = Some("+380 67 111 22 33".into());
+        let own = vec!["help@shop.example".to_string()];
+        let unknown = |reply: &str| -> Vec<String> {
+            let ctx = ToneContext {
+                customer_message: Some("Hi, where is my parcel? Call me on 067 111 22 33."),
+                customer: Some(&olga),
+                own_contacts: &own,
+                agent_name: AGENT,
+                ..ToneContext::default()
+            };
+            let report = Checker::builtin().check(reply, &ctx);
+            report
+                .findings
+                .iter()
+                .filter(|f| f.rule == "house.unknown-contact")
+                .map(|f| reply[f.span.clone()].to_string())
+                .collect()
+        };
+        assert_eq!(
+            unknown("Hi Olga, I wrote to mark.olsen@example.com about it."),
+            vec!["mark.olsen@example.com"]
+        );
+        assert_eq!(
+            unknown("Hi Olga, her number is +380 50 765 43 21 if you want to swap."),
+            vec!["+380 50 765 43 21"]
+        );
+        assert_eq!(
+            unknown("Hi Olga, or call 07700 900555."),
+            vec!["07700 900555"]
+        );
+        for fine in [
+            "Hi Olga, I'll call you on +380 67 111 22 33 and e-mail olga@example.org today.",
+            "Hi Olga, write to help@shop.example or call our free line 0 800 500 123.",
+            "Hi Olga, our office is on 044 555 01 20; order 1234567890 is on its way.",
+        ] {
+            assert!(unknown(fine).is_empty(), "{fine}");
+        }
+        let alone =
+            Checker::builtin().check("Write to mark.olsen@example.com.", &ToneContext::default());
+        assert!(
+            alone
+                .findings
+                .iter()
+                .all(|f| f.rule != "house.unknown-contact"),
+            "no customer to compare with: nothing is judged"
+        );
+    }
+
     #[test]
     fn text_copied_from_an_internal_note_is_blocked_with_its_span() {
         let notes =
@@ -1090,6 +1144,110 @@ mod cli {
             .code(4)
             .stdout(predicate::str::contains("block  house.card-number"))
             .stdout(predicate::str::contains("✗    House rules"));
+    }
+
+    /// Issue 20: `--ticket` reads the ticket's customer, their latest message and the
+    /// notes, as the composer does; an address that is nobody's in the ticket blocks.
+    #[test]
+    fn ticket_gives_the_customer_history_and_notes() {
+        use firstline::model::{
+            Channel, Direction, NewCustomer, NewMessage, NewTicket, Priority, Status,
+        };
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("q.db");
+        let mut store = firstline::store::Store::open(&db).unwrap();
+        let id = store
+            .create_ticket(&NewTicket {
+                subject: "Повернення коштів".into(),
+                customer: NewCustomer {
+                    name: "Ірина Коваль".into(),
+                    email: Some("iryna@example.net".into()),
+                    ..Default::default()
+                },
+                channel: Channel::Email,
+                priority: Priority::Normal,
+                status: Status::Open,
+                tags: vec![],
+                first_message: NewMessage {
+                    direction: Direction::Inbound,
+                    author: "Ірина Коваль <iryna@example.net>".into(),
+                    body: "Шановна службо підтримки! Прошу пояснити, коли повернуться кошти. З повагою, Ірина".into(),
+                    ..Default::default()
+                },
+            })
+            .unwrap();
+        store
+            .add_message(
+                id,
+                &NewMessage {
+                    direction: Direction::Note,
+                    author: "Olena".into(),
+                    body: "Банк затримує повернення, клієнтці не казати про штраф від банку."
+                        .into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        drop(store);
+        let json = |reply: &str| {
+            let out = tone(&dir)
+                .args([
+                    "--ticket",
+                    &id.to_string(),
+                    "--json",
+                    "--agent",
+                    "Olena Koval",
+                ])
+                .write_stdin(reply)
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let informal = json("Привіт, Ірино! Гроші повернуться до п'ятниці, напишу тобі.\n\nОлена");
+        assert!(informal.contains("feel.formality-mismatch"), "{informal}");
+        let leak = json(
+            "Ірино, добрий день! Напишіть, будь ласка, на refunds@other-shop.example або iryna@example.net. Відповім сьогодні до 17:00.\n\nОлена",
+        );
+        assert!(leak.contains("house.unknown-contact"), "{leak}");
+        assert!(leak.contains("refunds@other-shop.example"), "{leak}");
+        assert!(
+            !leak.contains("\"iryna@example.net\""),
+            "the customer's own address: {leak}"
+        );
+        let note = json("Ірино, добрий день! Клієнтці не казати про штраф від банку. Відповім сьогодні до 17:00.\n\nОлена");
+        assert!(note.contains("house.internal-note"), "{note}");
+        tone(&dir)
+            .args(["--ticket", "999"])
+            .write_stdin("Добрий день!")
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("999"));
+    }
+
+    /// Issue 20: `[tone] confirm` is checked like every other setting.
+    #[test]
+    fn a_bad_confirm_setting_stops_the_start_with_its_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "[agent]\nname = \"Ann\"\n[tone]\nconfirm = [\"block\", \"warning:1\"]\n",
+        )
+        .unwrap();
+        tone(&dir)
+            .write_stdin("Hello, it is done.")
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("line 4"))
+            .stderr(predicate::str::contains("'warning:1'"));
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "[tone]\nconfirm = [\"block\", \"warn\"]\n",
+        )
+        .unwrap();
+        tone(&dir)
+            .write_stdin("Hello, it is done.")
+            .assert()
+            .code(0);
     }
 
     #[test]

@@ -287,7 +287,15 @@ pub fn promised_phrases(text: &str) -> Vec<Range<usize>> {
     });
     out.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
     out.dedup_by(|b, a| b.start < a.end);
-    out
+    // A day and a time written side by side are one promise ("завтра до 12:00").
+    let mut merged: Vec<Range<usize>> = Vec::new();
+    for r in out {
+        match merged.last_mut() {
+            Some(last) if text.get(last.end..r.start).is_some_and(joins) => last.end = r.end,
+            _ => merged.push(r),
+        }
+    }
+    merged
 }
 
 /// Calls `found(line_start, captures, rule)` for every time phrase in the sender's own
@@ -1008,5 +1016,27 @@ mod tests {
                 "a solved notice must not read as a delay"
             );
         }
+    }
+
+    /// Issue 20: facts about time are not promises, for the sent reply and for the
+    /// tone checker's hint alike ("воно діє 24 години", "оформлено сьогодні").
+    #[test]
+    fn validity_and_what_was_done_today_are_not_promises() {
+        for text in [
+            "Посилання надіслано, воно діє 24 години.",
+            "Замовлення оформлено сьогодні, номер 1234.",
+            "Заказ оформлен сегодня, номер 1234.",
+            "The link is valid for 24 hours.",
+        ] {
+            assert!(promised_phrases(text).is_empty(), "{text}");
+            assert!(
+                extract_promise(text, now(), &SlaConfig::default()).is_none(),
+                "{text}"
+            );
+        }
+        let promise = "Я напишу вам завтра до 12:00.";
+        let spans = promised_phrases(promise);
+        assert_eq!(spans.len(), 1, "{spans:?}");
+        assert!(promise[spans[0].clone()].contains("завтра"));
     }
 }
