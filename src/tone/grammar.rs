@@ -9,7 +9,7 @@
 //! - `a|b|c` — any of the alternatives (each a word or a prefix);
 //! - `@name` — any word of the class `name` (the language file's `[classes]`);
 //! - `!word` among alternatives — but not this word ("*йте|!здравствуйте");
-//! - `_` — any one word; `..` — up to three words (a gap);
+//! - `_` — any one word; `..` — up to three words (a gap); `...` — up to eight;
 //! - a trailing `?` makes the slot optional; a leading `^` slot anchors the pattern at
 //!   the start of a sentence ("^ read the faq" is an order, "please read the FAQ" not).
 //!
@@ -90,7 +90,8 @@ enum Slot {
     /// Alternatives, and the words excluded from them.
     Words(Vec<Alt>, Vec<Alt>),
     Any,
-    Gap,
+    /// Up to this many words.
+    Gap(usize),
 }
 
 #[derive(Debug, Clone)]
@@ -200,8 +201,8 @@ fn match_at(
             .filter(|t| sentence.is_none_or(|s| t.sentence == s))
     };
     match slot {
-        Slot::Gap => {
-            for skip in 0..=3 {
+        Slot::Gap(most) => {
+            for skip in 0..=*most {
                 if skip > 0 && same(at + skip - 1).is_none() {
                     break;
                 }
@@ -250,7 +251,8 @@ fn parse(
         };
         let slot = match body {
             "_" => Slot::Any,
-            ".." => Slot::Gap,
+            ".." => Slot::Gap(3),
+            "..." => Slot::Gap(8),
             _ => {
                 let mut alts = Vec::new();
                 let mut not = Vec::new();

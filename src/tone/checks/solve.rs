@@ -54,16 +54,22 @@ fn first_refusal(f: &Facts) -> Option<std::ops::Range<usize>> {
     all.into_iter().find(|r| !conditional(&f.own, r.start))
 }
 
-/// Whether the sentence before `at` opens a condition (if, unless, якщо, если).
+/// Whether `at` sits in a condition ("if it does not work, call us"): a conditional
+/// word earlier in its sentence with no comma between. After the comma comes the
+/// main clause, and "якщо вона не видала квиток, ми нічим не допоможемо" refuses.
 fn conditional(text: &str, at: usize) -> bool {
     let head = &text[..at];
     let start = head.rfind(['.', '!', '?', '\n']).map_or(0, |i| i + 1);
-    text::words(&head[start..]).any(|(_, w)| {
-        matches!(
-            w.to_lowercase().as_str(),
-            "if" | "unless" | "якщо" | "коли" | "если" | "когда"
-        )
-    })
+    let sentence = &head[start..];
+    let last_condition = text::words(sentence)
+        .filter(|(_, w)| {
+            matches!(
+                w.to_lowercase().as_str(),
+                "if" | "unless" | "якщо" | "коли" | "если" | "когда"
+            )
+        })
+        .last();
+    last_condition.is_some_and(|(r, _)| !sentence[r.end..].contains(','))
 }
 
 /// "Знижок не даємо.", "Подъём на этаж не осуществляем.": a "we don't …" is a
