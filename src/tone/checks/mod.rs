@@ -19,6 +19,9 @@ use super::{detect_language, Finding, Severity, ToneContext};
 use crate::model::{Formality, Language};
 use std::ops::Range;
 
+/// How much of the customer's message is normalised for the grammar patterns.
+const CUSTOMER_SAMPLE: usize = 4096;
+
 /// What every check may want to know, computed once per reply.
 pub(crate) struct Facts<'a> {
     pub reply: &'a str,
@@ -86,8 +89,11 @@ impl<'a> Facts<'a> {
             .map(|g| g.matches(&tokens))
             .unwrap_or_default();
         let customer_lang_or_reply = customer_lang.unwrap_or(reply_lang);
+        // The customer's questions and mood are in the first few kilobytes; a pasted
+        // log after them would only cost time on every keystroke.
         let customer_tokens = customer
             .as_deref()
+            .map(|m| crate::display::truncate_for_display(m, CUSTOMER_SAMPLE).0)
             .map(|m| tokenize(m, customer_lang_or_reply))
             .unwrap_or_default();
         let customer_hits = book
