@@ -17,29 +17,8 @@ pub struct Config {
     pub mail: MailConfig,
     pub sla: SlaConfig,
     pub ui: UiConfig,
-    pub backup: BackupConfig,
     pub tone: ToneConfig,
-}
-
-/// The tone checklist's settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ToneConfig {
-    /// Which findings make sending ask for a yes: severities ("block", "warn",
-    /// "hint"), optionally for one commandment ("warn:1"; 0 = house rules). The
-    /// tone module gives them their meaning and checks them.
-    pub confirm: Vec<String>,
-}
-
-impl Default for ToneConfig {
-    fn default() -> Self {
-        ToneConfig {
-            confirm: ["block", "warn:1", "warn:3"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-        }
-    }
+    pub backup: BackupConfig,
 }
 
 /// Automatic daily backups: the queue is the business's memory of its customers, and
@@ -253,6 +232,27 @@ pub struct UiConfig {
     pub theme: Option<String>,
     /// Key overrides: action name → key (e.g. `reply = "R"`).
     pub keys: std::collections::BTreeMap<String, String>,
+}
+
+/// The tone checklist's settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ToneConfig {
+    /// Which findings make sending ask for a yes: severities ("block", "warn",
+    /// "hint"), optionally for one commandment ("warn:1"; 0 = house rules). The
+    /// tone module gives them their meaning and checks them.
+    pub confirm: Vec<String>,
+}
+
+impl Default for ToneConfig {
+    fn default() -> Self {
+        ToneConfig {
+            confirm: ["block", "warn:1", "warn:3"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }
+    }
 }
 
 /// A settings file that could not be used, with where and why.
