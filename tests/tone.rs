@@ -661,6 +661,7 @@ mod spec_examples {
         for fine in [
             "Hi Olga, I'll call you on +380 67 111 22 33 and e-mail olga@example.org today.",
             "Hi Olga, write to help@shop.example or call our free line 0 800 500 123.",
+            "Hi Olga, billing@shop.example will send the corrected invoice today.",
             "Hi Olga, our office is on 044 555 01 20; order 1234567890 is on its way.",
         ] {
             assert!(unknown(fine).is_empty(), "{fine}");

@@ -67,7 +67,10 @@ fn unknown_contacts(f: &Facts, sink: &mut Sink) {
     };
     for (span, address) in emails(&f.own) {
         let lower = address.to_ascii_lowercase();
-        if !known.emails.contains(&lower) && !listed(address) {
+        let company = lower
+            .rsplit_once('@')
+            .is_some_and(|(_, domain)| known.company_domains.contains(domain));
+        if !known.emails.contains(&lower) && !company && !listed(address) {
             sink.emit("house.unknown-contact", span);
         }
     }
@@ -107,6 +110,8 @@ fn is_private_mobile(digits: &str) -> bool {
 
 struct Known {
     emails: HashSet<String>,
+    /// The domains of the company's own addresses: billing@ beside help@ is ours too.
+    company_domains: HashSet<String>,
     phones: Vec<String>,
 }
 
@@ -116,6 +121,7 @@ fn known_contacts(f: &Facts) -> Option<Known> {
     }
     let mut known = Known {
         emails: HashSet::new(),
+        company_domains: HashSet::new(),
         phones: Vec::new(),
     };
     let mut add = |text: &str| {
@@ -136,6 +142,11 @@ fn known_contacts(f: &Facts) -> Option<Known> {
     }
     for c in f.ctx.own_contacts {
         add(c);
+        for (_, e) in emails(c) {
+            if let Some((_, domain)) = e.to_ascii_lowercase().rsplit_once('@') {
+                known.company_domains.insert(domain.to_string());
+            }
+        }
     }
     Some(known)
 }
