@@ -279,8 +279,15 @@ pub fn extract_promise(text: &str, sent_at: DateTime<Utc>, config: &SlaConfig) -
 /// fall due: what sending will turn into a follow-up, for the tone checker to point
 /// at while the reply is written. Same reading as [`extract_promise`].
 pub fn promised_phrases(text: &str) -> Vec<Range<usize>> {
+    promised_phrases_in(text, |_| true)
+}
+
+/// [`promised_phrases`] read only on the lines `worth_reading` picks: the tone check
+/// runs on every keystroke and passes a cheap "has a time word at all" test, so the
+/// slower promise patterns read two lines of a reply rather than forty.
+pub fn promised_phrases_in(text: &str, worth_reading: impl Fn(&str) -> bool) -> Vec<Range<usize>> {
     let mut out: Vec<Range<usize>> = Vec::new();
-    for_each_promised(text, |start, caps, _| {
+    for_each_promised_in(text, &worth_reading, |start, caps, _| {
         if let Some(m) = caps.get(0) {
             out.push(start + m.start()..start + m.end());
         }
@@ -301,8 +308,19 @@ pub fn promised_phrases(text: &str) -> Vec<Range<usize>> {
 /// Calls `found(line_start, captures, rule)` for every time phrase in the sender's own
 /// lines that sits in a committing sentence (and is not "an hour before…" or a bare
 /// number that is not an hour).
-fn for_each_promised<'t>(text: &'t str, mut found: impl FnMut(usize, &Captures<'t>, Rule)) {
+fn for_each_promised<'t>(text: &'t str, found: impl FnMut(usize, &Captures<'t>, Rule)) {
+    for_each_promised_in(text, &|_: &str| true, found)
+}
+
+fn for_each_promised_in<'t>(
+    text: &'t str,
+    worth_reading: &dyn Fn(&str) -> bool,
+    mut found: impl FnMut(usize, &Captures<'t>, Rule),
+) {
     for (start, line) in own_lines(text) {
+        if !worth_reading(line) {
+            continue;
+        }
         for (re, rule) in RULES.iter() {
             for caps in re.captures_iter(line) {
                 let Some(m) = caps.get(0) else { continue };

@@ -106,6 +106,10 @@ pub(crate) struct Grammar {
     patterns: Vec<(String, Pattern)>,
     /// First-slot stem → pattern indices.
     by_stem: HashMap<String, Vec<usize>>,
+    /// First letter of a first-slot prefix → pattern indices.
+    by_first: HashMap<char, Vec<usize>>,
+    /// Last letter of a first-slot ending → pattern indices.
+    by_last: HashMap<char, Vec<usize>>,
     /// Patterns whose first slot is not a plain stem (a prefix, any word, optional).
     scan: Vec<usize>,
 }
@@ -125,11 +129,25 @@ impl Grammar {
                 let idx = g.patterns.len();
                 match p.slots.first() {
                     Some((Slot::Words(alts, _), false))
-                        if alts.iter().all(|a| matches!(a, Alt::Stem(_))) =>
+                        if alts.iter().all(|a| match a {
+                            Alt::Stem(_) => true,
+                            Alt::Prefix(x) | Alt::Suffix(x) => !x.is_empty(),
+                        }) =>
                     {
                         for a in alts {
-                            if let Alt::Stem(s) = a {
-                                g.by_stem.entry(s.clone()).or_default().push(idx);
+                            let list = match a {
+                                Alt::Stem(s) => g.by_stem.entry(s.clone()).or_default(),
+                                Alt::Prefix(x) => {
+                                    let c = x.chars().next().unwrap_or(' ');
+                                    g.by_first.entry(c).or_default()
+                                }
+                                Alt::Suffix(x) => {
+                                    let c = x.chars().last().unwrap_or(' ');
+                                    g.by_last.entry(c).or_default()
+                                }
+                            };
+                            if list.last() != Some(&idx) {
+                                list.push(idx);
                             }
                         }
                     }
@@ -148,10 +166,19 @@ impl Grammar {
         let mut candidates: Vec<usize> = Vec::new();
         for start in 0..tokens.len() {
             candidates.clear();
-            if let Some(list) = self.by_stem.get(&tokens[start].stem) {
+            let t = &tokens[start];
+            if let Some(list) = self.by_stem.get(&t.stem) {
+                candidates.extend(list);
+            }
+            if let Some(list) = t.folded.chars().next().and_then(|c| self.by_first.get(&c)) {
+                candidates.extend(list);
+            }
+            if let Some(list) = t.folded.chars().last().and_then(|c| self.by_last.get(&c)) {
                 candidates.extend(list);
             }
             candidates.extend(&self.scan);
+            candidates.sort_unstable();
+            candidates.dedup();
             for &i in &candidates {
                 let (name, p) = &self.patterns[i];
                 let sentence_start =

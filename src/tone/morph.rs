@@ -30,6 +30,29 @@ pub(crate) fn fold(word: &str) -> String {
 /// words take the Ukrainian stripper in a Ukrainian text, the Russian stemmer
 /// otherwise.
 pub(crate) fn stem(folded: &str, lang: Language) -> String {
+    // The composer checks the same words on every keystroke: stems are remembered per
+    // thread (bounded), which takes the Snowball stemmers off the per-keystroke cost.
+    thread_local! {
+        static CACHE: std::cell::RefCell<std::collections::HashMap<(String, Language), String>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    const MAX_CACHED: usize = 20_000;
+    let key = (folded.to_string(), lang);
+    if let Some(hit) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
+        return hit;
+    }
+    let stem = stem_uncached(folded, lang);
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= MAX_CACHED {
+            c.clear();
+        }
+        c.insert(key, stem.clone());
+    });
+    stem
+}
+
+fn stem_uncached(folded: &str, lang: Language) -> String {
     if folded.is_ascii() {
         return ENGLISH.stem(folded).into_owned();
     }

@@ -10,7 +10,8 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
     let lex = &f.book.lex;
     // The same reading sending uses (`sla::promises`): "воно діє 24 години" and
     // "оформлено сьогодні" describe, they promise nothing.
-    if let Some(span) = crate::sla::promises::promised_phrases(f.reply)
+    let time_words = |line: &str| lex.time_frame.is_match(line);
+    if let Some(span) = crate::sla::promises::promised_phrases_in(f.reply, time_words)
         .into_iter()
         .next()
     {
