@@ -17,6 +17,7 @@ pub struct Config {
     pub mail: MailConfig,
     pub sla: SlaConfig,
     pub ui: UiConfig,
+    pub tone: ToneConfig,
     pub backup: BackupConfig,
     /// A Telegram bot as a live support channel; absent means no bot.
     pub telegram: Option<TelegramConfig>,
@@ -109,6 +110,16 @@ impl AgentConfig {
 }
 
 impl Config {
+    /// The agent's and the company's own addresses (`[agent] email`, `[mail]
+    /// addresses`): a reply may give these to a customer.
+    pub fn own_contacts(&self) -> Vec<String> {
+        std::iter::once(&self.agent.email)
+            .chain(&self.mail.addresses)
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty())
+            .collect()
+    }
+
     /// The address replies are sent from: `[agent] email`, else the shop's first
     /// `[mail] addresses`; `None` when neither is set (the caller must ask or refuse).
     pub fn sender_address(&self) -> Option<String> {
@@ -374,6 +385,27 @@ pub struct UiConfig {
     pub theme: Option<String>,
     /// Key overrides: action name → key (e.g. `reply = "R"`).
     pub keys: std::collections::BTreeMap<String, String>,
+}
+
+/// The tone checklist's settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ToneConfig {
+    /// Which findings make sending ask for a yes: severities ("block", "warn",
+    /// "hint"), optionally for one commandment ("warn:1"; 0 = house rules). The
+    /// tone module gives them their meaning and checks them.
+    pub confirm: Vec<String>,
+}
+
+impl Default for ToneConfig {
+    fn default() -> Self {
+        ToneConfig {
+            confirm: ["block", "warn:1", "warn:3"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }
+    }
 }
 
 /// A settings file that could not be used, with where and why.

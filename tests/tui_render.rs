@@ -1266,6 +1266,39 @@ mod state {
         assert_eq!(last.direction, Direction::Outbound);
     }
 
+    /// Issue 20: a respect or ownership warning asks for a yes by default, like a
+    /// block; `[tone] confirm` decides which severities ask.
+    #[test]
+    fn respect_warning_asks_by_default_and_the_setting_decides() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "Enter r");
+        type_text(&mut app, "As I already said, it is in Settings.");
+        assert!(
+            app.tone
+                .report
+                .findings
+                .iter()
+                .any(|f| f.rule == "respect.condescension"),
+            "{:?}",
+            app.tone.report.findings
+        );
+        press(&mut app, "ctrl-s");
+        assert!(matches!(app.popup, Some(Popup::Confirm { .. })));
+        let text = shot(&app, 120, 40);
+        assert!(text.contains("Condescending phrase"), "{text}");
+        press(&mut app, "n");
+        app.config.tone.confirm = vec!["block".into()];
+        press(&mut app, "ctrl-s");
+        assert!(app.popup.is_none(), "only blocks ask now");
+        let last = app.store.messages(id).unwrap().pop().unwrap();
+        assert_eq!(
+            last.body.trim_end(),
+            "As I already said, it is in Settings."
+        );
+    }
+
     #[test]
     fn after_sending_actions_follow_the_inbox_cursor_not_the_shown_ticket() {
         let fx = fixture();

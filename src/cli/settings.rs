@@ -40,6 +40,12 @@ pub fn check(config: &Config) -> Vec<Invalid> {
     }
     found.extend(check_theme(config.ui.theme.as_deref()));
     found.extend(crate::mail::imap::check_accounts(&config.mail));
+    if let Err(message) = crate::tone::ConfirmPolicy::parse(&config.tone.confirm) {
+        found.push(Invalid {
+            key: "tone.confirm".into(),
+            message,
+        });
+    }
     let sla = &config.sla;
     check_minutes(
         "sla.first_response_minutes",

@@ -31,7 +31,15 @@ pub struct ToneArgs {
     /// The name you sign with (default: agent.name from the settings).
     #[arg(long, value_name = "NAME")]
     pub agent: Option<String>,
+    /// Check the draft as a reply on this ticket: its customer (name, language,
+    /// formality, addresses), their latest message, the ticket's status and its
+    /// internal notes give the context, as in the console's composer.
+    #[arg(long, value_name = "ID", conflicts_with = "customer")]
+    pub ticket: Option<crate::model::TicketId>,
 }
+
+/// How much of each message and note the check reads (as the composer does).
+const CONTEXT_LIMIT: usize = 16 * 1024;
 
 /// Reads the reply from stdin, checks it, prints the findings, and returns 0, 3 or 4.
 pub fn run(ctx: &Context, args: ToneArgs) -> anyhow::Result<ExitCode> {
@@ -50,8 +58,21 @@ pub fn run(ctx: &Context, args: ToneArgs) -> anyhow::Result<ExitCode> {
         .agent
         .clone()
         .unwrap_or_else(|| ctx.config.agent.name.clone());
+    let own_contacts = ctx.config.own_contacts();
+    let detail = match args.ticket {
+        Some(id) => Some(ctx.open_store(false)?.ticket_detail(id)?),
+        None => None,
+    };
+    let (thread_message, notes) = detail
+        .as_ref()
+        .map(|d| crate::tone::thread_context(&d.messages, CONTEXT_LIMIT))
+        .unwrap_or_default();
     let tone_ctx = ToneContext {
-        customer_message: customer.as_deref(),
+        customer_message: thread_message.or(customer.as_deref()),
+        customer: detail.as_ref().map(|d| &d.customer),
+        ticket: detail.as_ref().map(|d| &d.ticket),
+        internal_notes: &notes,
+        own_contacts: &own_contacts,
         agent_name: agent.trim(),
         customer_language: args.lang,
         ..ToneContext::default()

@@ -227,24 +227,13 @@ pub fn extract_promise(text: &str, sent_at: DateTime<Utc>, config: &SlaConfig) -
     let calendar = BusinessCalendar::lenient(config);
     let today = calendar.local_date(sent_at);
     let mut found: Vec<(Range<usize>, Piece)> = Vec::new();
-    for (start, line) in own_lines(text) {
-        for (re, rule) in RULES.iter() {
-            for caps in re.captures_iter(line) {
-                let Some(m) = caps.get(0) else { continue };
-                let rest = &line[m.end()..];
-                let span_rule = matches!(rule, Rule::Within | Rule::Fixed(_));
-                if (span_rule && followed_by_before(rest))
-                    || (matches!(rule, Rule::BareHour) && !ends_bare_hour(rest))
-                    || !commits(sentence_around(line, m.range()))
-                {
-                    continue;
-                }
-                if let Some(piece) = resolve(*rule, &caps, sent_at, today, &calendar) {
-                    found.push((start + m.start()..start + m.end(), piece));
-                }
+    for_each_promised(text, |start, caps, rule| {
+        if let Some(piece) = resolve(rule, caps, sent_at, today, &calendar) {
+            if let Some(m) = caps.get(0) {
+                found.push((start + m.start()..start + m.end(), piece));
             }
         }
-    }
+    });
     // Longest match wins where phrases overlap ("day after tomorrow" over "tomorrow").
     found.sort_by_key(|(span, _)| std::cmp::Reverse(span.len()));
     let mut kept: Vec<(Range<usize>, Piece)> = Vec::new();
@@ -284,6 +273,69 @@ pub fn extract_promise(text: &str, sent_at: DateTime<Utc>, config: &SlaConfig) -
             phrase: text[span.clone()].to_string(),
             span,
         })
+}
+
+/// The time phrases a reply promises, as byte ranges, without working out when they
+/// fall due: what sending will turn into a follow-up, for the tone checker to point
+/// at while the reply is written. Same reading as [`extract_promise`].
+pub fn promised_phrases(text: &str) -> Vec<Range<usize>> {
+    promised_phrases_in(text, |_| true)
+}
+
+/// [`promised_phrases`] read only on the lines `worth_reading` picks: the tone check
+/// runs on every keystroke and passes a cheap "has a time word at all" test, so the
+/// slower promise patterns read two lines of a reply rather than forty.
+pub fn promised_phrases_in(text: &str, worth_reading: impl Fn(&str) -> bool) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for_each_promised_in(text, &worth_reading, |start, caps, _| {
+        if let Some(m) = caps.get(0) {
+            out.push(start + m.start()..start + m.end());
+        }
+    });
+    out.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
+    out.dedup_by(|b, a| b.start < a.end);
+    // A day and a time written side by side are one promise ("завтра до 12:00").
+    let mut merged: Vec<Range<usize>> = Vec::new();
+    for r in out {
+        match merged.last_mut() {
+            Some(last) if text.get(last.end..r.start).is_some_and(joins) => last.end = r.end,
+            _ => merged.push(r),
+        }
+    }
+    merged
+}
+
+/// Calls `found(line_start, captures, rule)` for every time phrase in the sender's own
+/// lines that sits in a committing sentence (and is not "an hour before…" or a bare
+/// number that is not an hour).
+fn for_each_promised<'t>(text: &'t str, found: impl FnMut(usize, &Captures<'t>, Rule)) {
+    for_each_promised_in(text, &|_: &str| true, found)
+}
+
+fn for_each_promised_in<'t>(
+    text: &'t str,
+    worth_reading: &dyn Fn(&str) -> bool,
+    mut found: impl FnMut(usize, &Captures<'t>, Rule),
+) {
+    for (start, line) in own_lines(text) {
+        if !worth_reading(line) {
+            continue;
+        }
+        for (re, rule) in RULES.iter() {
+            for caps in re.captures_iter(line) {
+                let Some(m) = caps.get(0) else { continue };
+                let rest = &line[m.end()..];
+                let span_rule = matches!(rule, Rule::Within | Rule::Fixed(_));
+                if (span_rule && followed_by_before(rest))
+                    || (matches!(rule, Rule::BareHour) && !ends_bare_hour(rest))
+                    || !commits(sentence_around(line, m.range()))
+                {
+                    continue;
+                }
+                found(start, &caps, *rule);
+            }
+        }
+    }
 }
 
 /// A day and a time of day written side by side, as one moment.
@@ -982,5 +1034,27 @@ mod tests {
                 "a solved notice must not read as a delay"
             );
         }
+    }
+
+    /// Issue 20: facts about time are not promises, for the sent reply and for the
+    /// tone checker's hint alike ("воно діє 24 години", "оформлено сьогодні").
+    #[test]
+    fn validity_and_what_was_done_today_are_not_promises() {
+        for text in [
+            "Посилання надіслано, воно діє 24 години.",
+            "Замовлення оформлено сьогодні, номер 1234.",
+            "Заказ оформлен сегодня, номер 1234.",
+            "The link is valid for 24 hours.",
+        ] {
+            assert!(promised_phrases(text).is_empty(), "{text}");
+            assert!(
+                extract_promise(text, now(), &SlaConfig::default()).is_none(),
+                "{text}"
+            );
+        }
+        let promise = "Я напишу вам завтра до 12:00.";
+        let spans = promised_phrases(promise);
+        assert_eq!(spans.len(), 1, "{spans:?}");
+        assert!(promise[spans[0].clone()].contains("завтра"));
     }
 }

@@ -43,11 +43,46 @@ impl Markers {
     }
 }
 
+/// Patronymic endings (Ukrainian and Russian, male and female).
+const PATRONYMIC_ENDINGS: &[&str] = &[
+    "ович",
+    "евич",
+    "йович",
+    "івна",
+    "ївна",
+    "овна",
+    "евна",
+    "ична",
+    "інічна",
+];
+
+/// Whether the text names someone by first name and patronymic ("Іван Петрович",
+/// "Ольга Сергеевна"): a formal way to sign or address, in both languages.
+pub(crate) fn has_patronymic(text: &str) -> bool {
+    let words: Vec<&str> = super::text::words(text).map(|(_, w)| w).collect();
+    words.windows(2).any(|pair| {
+        let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+        let second = pair[1].to_lowercase();
+        capital(pair[0])
+            && capital(pair[1])
+            && pair[1].chars().count() >= 6
+            && PATRONYMIC_ENDINGS.iter().any(|e| second.ends_with(e))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use Formality::*;
     use Language::*;
+
+    #[test]
+    fn name_and_patronymic_are_found() {
+        assert!(has_patronymic("З повагою, Іван Петрович"));
+        assert!(has_patronymic("Ольга Сергеевна Ким"));
+        assert!(!has_patronymic("Иван Петров, Москва"));
+        assert!(!has_patronymic("Як справи, Богдан?"));
+    }
 
     #[test]
     fn formality_table() {

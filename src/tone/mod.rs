@@ -10,13 +10,17 @@
 //! run on every keystroke, so checking compiles nothing and allocates little.
 
 mod checks;
+mod confirm;
 mod formality;
+mod grammar;
 mod lang;
 mod lexicon;
+mod morph;
 mod rules;
 mod secrets;
 mod text;
 
+pub use confirm::{ConfirmPolicy, DEFAULT_CONFIRM};
 pub use formality::detect_formality;
 pub use lang::detect_language;
 pub(crate) use secrets::{iban_valid, luhn};
@@ -33,6 +37,38 @@ pub fn customer_profile(text: &str) -> (Language, Formality) {
 /// for what is left out); empty for a message of media alone.
 pub fn own_words(message: &str) -> String {
     text::own_words(message)
+}
+
+/// What a ticket's thread tells the checker: the customer's latest message that has
+/// words of their own ("[Media omitted]" after a Ukrainian message must not make the
+/// checker expect English; the latest inbound when none has), and the text of the
+/// internal notes, each cut to `limit` bytes (the check runs on every keystroke).
+/// The console's composer and `firstline tone --ticket` both read a ticket this way.
+pub fn thread_context(
+    messages: &[crate::model::Message],
+    limit: usize,
+) -> (Option<&str>, Vec<String>) {
+    use crate::model::Direction;
+    let inbound = || {
+        messages
+            .iter()
+            .rev()
+            .filter(|m| m.direction == Direction::Inbound)
+    };
+    let customer = inbound()
+        .find(|m| !own_words(&m.body).trim().is_empty())
+        .or_else(|| inbound().next())
+        .map(|m| crate::display::truncate_for_display(&m.body, limit).0);
+    let notes = messages
+        .iter()
+        .filter(|m| m.direction == Direction::Note)
+        .map(|m| {
+            crate::display::truncate_for_display(&m.body, limit)
+                .0
+                .to_string()
+        })
+        .collect();
+    (customer, notes)
 }
 
 /// Fewer words than this of a customer's own text tell no language: "ok", "Дякую!"
@@ -188,6 +224,9 @@ pub struct ToneContext<'a> {
     pub internal_notes: &'a [String],
     /// E-mail addresses and phone numbers of OTHER customers that must not leak.
     pub other_contacts: &'a [String],
+    /// The agent's and the company's own addresses and phones (`[agent] email`,
+    /// `[mail] addresses`): with the customer's, the only ones a reply may hold.
+    pub own_contacts: &'a [String],
     /// The name the agent signs with; a signature holding it is a real name.
     pub agent_name: &'a str,
     /// The reply is a canned response nobody has edited.

@@ -3,6 +3,7 @@
 //! severities or switches rules off. Everything is compiled once into a [`RuleBook`];
 //! checking never parses or compiles anything.
 
+use super::grammar::Grammar;
 use super::lexicon::Lexicon;
 use super::{Commandment, Severity};
 use crate::model::Language;
@@ -64,6 +65,7 @@ struct RulesFile {
     acronyms: Vec<String>,
     generic_signature: Vec<String>,
     team_words: Vec<String>,
+    stop_words: Vec<String>,
     rule: Vec<RuleMeta>,
 }
 
@@ -75,6 +77,12 @@ struct LanguageFile {
     /// Each rule's fix in this language, for replies written in it.
     #[serde(default)]
     suggestions: BTreeMap<String, String>,
+    /// Patterns over normalised words (see `grammar`), by rule id or list name.
+    #[serde(default)]
+    grammar: BTreeMap<String, Vec<String>>,
+    /// Word classes the grammar patterns name as `@class`.
+    #[serde(default)]
+    classes: HashMap<String, Vec<String>>,
 }
 
 /// The user's `tone.toml`.
@@ -156,10 +164,45 @@ pub(crate) struct RuleBook {
     pub generic_signature: HashSet<String>,
     /// Words that make a signature line a team name ("Team", "команда").
     pub team_words: HashSet<String>,
+    /// Words that say nothing about what a question asks (see `feel`).
+    pub stop_words: HashSet<String>,
     pub disabled: HashSet<String>,
+    /// Grammar patterns per language, over normalised words.
+    pub grammars: Vec<(Language, Grammar)>,
 }
 
+/// The contextual lists a grammar pattern may add to besides rule ids.
+pub(crate) const GRAMMAR_LISTS: &[&str] = &[
+    "refusal",
+    "alternative",
+    "ownership",
+    "acknowledgement",
+    "upset",
+    "howto",
+    "steps",
+    "time_frame",
+    "next_step",
+    "in_progress",
+    "resolved",
+    "confirm_request",
+    "problem",
+    "question_reference",
+    "formal_customer",
+    "instruction",
+    "yes_no",
+    "done",
+    "short_refusal",
+];
+
 impl RuleBook {
+    /// The grammar for a reply in `lang`, if that language has one.
+    pub(crate) fn grammar(&self, lang: Language) -> Option<&Grammar> {
+        self.grammars
+            .iter()
+            .find(|(l, g)| *l == lang && !g.is_empty())
+            .map(|(_, g)| g)
+    }
+
     /// Compiles every word list now: the contextual lists (an upset customer, Ви/ти
     /// markers) are otherwise first compiled on the first keystroke of a reply.
     pub(crate) fn prepare_all(&self) {
@@ -195,6 +238,8 @@ impl RuleBook {
         let mut order: Vec<String> = Vec::new();
         let mut formality = Vec::new();
         let mut suggestions = HashMap::new();
+        let mut grammars = Vec::new();
+        let rule_ids: HashSet<&str> = rules.rule.iter().map(|r| r.id.as_str()).collect();
         for (lang, text) in LANGUAGES {
             let origin = format!("assets/tone/{lang}.toml");
             let mut file: LanguageFile =
@@ -218,6 +263,25 @@ impl RuleBook {
                 }
                 suggestions.insert((id, language), fix);
             }
+            let grammar_rules: Vec<(String, Vec<String>)> =
+                std::mem::take(&mut file.grammar).into_iter().collect();
+            for (name, _) in &grammar_rules {
+                if !rule_ids.contains(name.as_str()) && !GRAMMAR_LISTS.contains(&name.as_str()) {
+                    return Err(ToneError::Parse {
+                        origin,
+                        message: format!("[grammar] '{name}' is neither a rule id nor a list"),
+                    });
+                }
+            }
+            let grammar =
+                Grammar::compile(&grammar_rules, &file.classes, language).map_err(|message| {
+                    ToneError::Pattern {
+                        origin: origin.clone(),
+                        rule: "grammar".into(),
+                        message,
+                    }
+                })?;
+            grammars.push((language, grammar));
             let formal = file.lexicon.remove("formal").unwrap_or_default();
             let informal = file.lexicon.remove("informal").unwrap_or_default();
             if !formal.is_empty() || !informal.is_empty() {
@@ -286,7 +350,9 @@ impl RuleBook {
                 .map(|w| w.to_lowercase())
                 .collect(),
             team_words: rules.team_words.iter().map(|w| w.to_lowercase()).collect(),
+            stop_words: rules.stop_words.iter().map(|w| w.to_lowercase()).collect(),
             disabled: HashSet::new(),
+            grammars,
         })
     }
 

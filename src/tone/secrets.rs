@@ -21,6 +21,11 @@ static PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)(?:password|passcode|passwd|пароль|пароля|паролем|парол[іи])[^\n:=]{0,25}?(?:[:=]|\sis\s|\sце\s|\sto\s|\sна\s|\s[—–-]\s)\s*(?P<v>[^\s,;]{4,})",
     )
 });
+/// "password Gr33nPark!2024", "пароль Qwerty!2024": the value straight after the
+/// word, with no colon; only a value mixing letters and digits counts (so "password
+/// reset link" and "пароль 8 символів" do not).
+static PASSWORD_BARE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?i)(?:password|passcode|passwd|пароль|пароля)\s+(?P<v>[^\s,;]{6,})"));
 static KEY_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)(?:api[ _-]?key|access[ _-]?key|secret|token|токен|ключ(?: api)?|api-ключ)[^\n:=]{0,20}?(?:[:=]|\sis\s|\s[—–-]\s)\s*(?P<v>[A-Za-z0-9_\-./+=]{12,})",
@@ -249,14 +254,28 @@ pub(crate) fn iban_valid(iban: &str) -> bool {
 /// The value must look like a password (a digit, a symbol, or inner capitals) so
 /// "password: reset it via the link" is not one.
 pub(crate) fn passwords(text: &str) -> Vec<Range<usize>> {
-    PASSWORD
+    let trim = |v: &str| v.trim_end_matches(['.', '!', '?', ')', '"', '»']).len();
+    let mut out: Vec<Range<usize>> = PASSWORD
         .captures_iter(text)
         .filter_map(|c| c.name("v"))
         .filter_map(|v| {
-            let value = v.as_str().trim_end_matches(['.', '!', '?', ')', '"', '»']);
+            let value = &v.as_str()[..trim(v.as_str())];
             looks_like_password(value).then(|| v.start()..v.start() + value.len())
         })
-        .collect()
+        .collect();
+    for v in PASSWORD_BARE
+        .captures_iter(text)
+        .filter_map(|c| c.name("v"))
+    {
+        let value = &v.as_str()[..trim(v.as_str())];
+        let mixed =
+            value.chars().any(|c| c.is_ascii_digit()) && value.chars().any(char::is_alphabetic);
+        if mixed && looks_like_password(value) && !out.iter().any(|r| r.start == v.start()) {
+            out.push(v.start()..v.start() + value.len());
+        }
+    }
+    out.sort_by_key(|r| r.start);
+    out
 }
 
 fn looks_like_password(value: &str) -> bool {

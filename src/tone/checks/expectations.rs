@@ -8,7 +8,13 @@ use crate::model::Status;
 
 pub(super) fn run(f: &Facts, sink: &mut Sink) {
     let lex = &f.book.lex;
-    if let Some(span) = lex.time_frame.find(f.reply) {
+    // The same reading sending uses (`sla::promises`): "воно діє 24 години" and
+    // "оформлено сьогодні" describe, they promise nothing.
+    let time_words = |line: &str| lex.time_frame.is_match(line);
+    if let Some(span) = crate::sla::promises::promised_phrases_in(f.reply, time_words)
+        .into_iter()
+        .next()
+    {
         sink.emit("expectations.follow-up", span);
     }
     let status = f.ctx.ticket.map(|t| t.status);
@@ -21,16 +27,20 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
     if matches!(status, Some(Status::Spam)) {
         return;
     }
+    // An open problem: the ticket is live, the reply says work is under way, or the
+    // customer reports one (an error, something not working, money missing, waiting).
     let still_open = match status {
         Some(_) => true,
-        None => lex.in_progress.is_match(f.reply),
+        None => f.find(&lex.in_progress, "in_progress").is_some() || f.customer_hit("problem"),
     };
-    if !still_open || lex.resolved.is_match(f.reply) {
+    let resolved = f.find(&lex.resolved, "resolved").is_some() || f.hit("done").is_some();
+    if !still_open || resolved {
         return;
     }
     let answered = crate::tone::text::has_list_steps(f.reply) || lex.steps.count(f.reply) >= 2;
-    let next = lex.time_frame.is_match(f.reply)
-        || lex.next_step.is_match(f.reply)
+    let next = f.find(&lex.time_frame, "time_frame").is_some()
+        || f.find(&lex.next_step, "next_step").is_some()
+        || (f.hit("instruction").is_some() && !f.deflects())
         || f.owns_it()
         || f.own.contains('?');
     if !answered && !next {

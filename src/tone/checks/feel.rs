@@ -3,27 +3,32 @@
 //! answer every question they asked.
 
 use super::{Facts, Sink};
-use crate::model::Formality;
+use crate::model::{Formality, Language};
 use crate::tone::{text, Severity};
+use std::collections::HashSet;
 
 pub(super) fn run(f: &Facts, sink: &mut Sink) {
     upset(f, sink);
     formality(f, sink);
     name(f, sink);
     too_short(f, sink);
+    questions(f, sink);
 }
 
 /// Angry words, threats to leave or review, profanity, shouting or "!!!".
 pub(crate) fn is_upset(f: &Facts, message: &str) -> bool {
     let lex = &f.book.lex;
     lex.upset.is_match(message)
+        || f.customer_hit("upset")
         || f.book
             .pattern_rules
             .iter()
             .filter(|(id, _)| id == "respect.profanity" || id == "respect.insult")
             .any(|(_, l)| l.is_match(message))
         || text::shouted(message, &f.book.acronyms).len() >= 2
-        || !text::exclamation_runs(message).is_empty()
+        || text::exclamation_runs(message)
+            .iter()
+            .any(|r| message[r.clone()].matches('!').count() >= 3)
 }
 
 fn upset(f: &Facts, sink: &mut Sink) {
@@ -33,7 +38,9 @@ fn upset(f: &Facts, sink: &mut Sink) {
     if !is_upset(f, customer) {
         return;
     }
-    if f.book.lex.acknowledgement.is_match(f.reply) {
+    if f.find(&f.book.lex.acknowledgement, "acknowledgement")
+        .is_some()
+    {
         return;
     }
     sink.emit("feel.upset-unacknowledged", 0..0);
@@ -41,9 +48,20 @@ fn upset(f: &Facts, sink: &mut Sink) {
 
 /// Any ти/ты to a formal customer is a mismatch; an all-formal reply to a customer
 /// who writes ти/ты is only a hint (formal register is a defensible house style).
+/// A business addresses a stranger with Ви/Вы: in Ukrainian and Russian, ти/ты to a
+/// customer who has not used it first is a mismatch too (when there is a customer
+/// at all: a reply checked on its own has nobody to compare with).
 fn formality(f: &Facts, sink: &mut Sink) {
     let m = &f.reply_markers;
+    let stranger = f.customer_formality == Formality::Unknown
+        && (f.customer.is_some() || f.ctx.customer.is_some())
+        && matches!(f.reply_lang, Language::Uk | Language::Ru);
     match f.customer_formality {
+        _ if stranger => {
+            if let Some(span) = m.informal.first() {
+                sink.emit("feel.formality-mismatch", span.clone());
+            }
+        }
         Formality::Formal => {
             if let Some(span) = m.informal.first() {
                 sink.emit("feel.formality-mismatch", span.clone());
@@ -160,6 +178,78 @@ fn too_short(f: &Facts, sink: &mut Sink) {
     if text::word_count(f.reply) < 10 * asked {
         sink.emit_with("feel.too-short", 0..0, &asked.to_string(), None);
     }
+}
+
+/// Every question the customer asked must be touched by the reply: one of its key
+/// words (compared by stem, or by the first five letters across Ukrainian/Russian
+/// spelling), or an explicit reference ("as for your second question"). Judged only
+/// when the customer asked two or more questions and the reply answers at least one:
+/// that is the reply that forgot the rest. A question with no key words ("Why?")
+/// cannot be judged and is left alone.
+fn questions(f: &Facts, sink: &mut Sink) {
+    let Some(customer) = f.customer.as_deref() else {
+        return;
+    };
+    let asked = text::questions(customer);
+    if asked.len() < 2 || f.hit("question_reference").is_some() {
+        return;
+    }
+    let reply_stems: HashSet<&str> = f.tokens.iter().map(|t| t.stem.as_str()).collect();
+    let reply_heads: HashSet<String> = f.tokens.iter().map(|t| head(&t.folded)).collect();
+    let mut touched = 0;
+    let mut missed: Vec<&str> = Vec::new();
+    let mut yes_no = f.hits.iter().filter(|(n, _)| *n == "yes_no").count();
+    for q in &asked {
+        let start = super::super::lexicon::offset_in(customer, q);
+        let keys: Vec<&crate::tone::grammar::Token> = f
+            .customer_tokens
+            .iter()
+            .filter(|t| t.span.start >= start && t.span.end <= start + q.len())
+            .filter(|t| is_key_word(f, t))
+            .collect();
+        if keys.is_empty() {
+            continue;
+        }
+        let hit = keys.iter().any(|t| {
+            reply_stems.contains(t.stem.as_str()) || reply_heads.contains(&head(&t.folded))
+        });
+        if hit {
+            touched += 1;
+        } else if yes_no > 0 {
+            // "Is there a phone line?" — "Yes, call us at…": a yes or a no answers
+            // a question in words of its own.
+            yes_no -= 1;
+            touched += 1;
+        } else {
+            missed.push(q);
+        }
+    }
+    if touched > 0 {
+        if let Some(q) = missed.first() {
+            sink.emit_with("feel.question-unanswered", 0..0, q, None);
+        }
+    }
+}
+
+/// A content word: three letters or more and not a stop word (`rules.toml`).
+fn is_key_word(f: &Facts, t: &crate::tone::grammar::Token) -> bool {
+    t.folded.chars().count() >= 3
+        && t.folded.chars().all(char::is_alphabetic)
+        && !f.book.stop_words.contains(&t.folded)
+}
+
+/// The first five letters with і/и, є/е, ї/и merged, so "замовлення" and
+/// "заказ" stay apart but "доставка"/"доставку"/"доставки" meet.
+fn head(folded: &str) -> String {
+    folded
+        .chars()
+        .map(|c| match c {
+            'і' | 'ї' | 'ы' => 'и',
+            'є' | 'э' => 'е',
+            c => c,
+        })
+        .take(5)
+        .collect()
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
         sink.emit("house.token", span);
     }
     other_contacts(f, sink);
+    unknown_contacts(f, sink);
     internal_notes(f, sink);
     signature(f, sink);
     canned(f, sink);
@@ -48,6 +49,138 @@ fn other_contacts(f: &Facts, sink: &mut Sink) {
             }
         }
     }
+}
+
+/// An e-mail address or phone number in the reply that is not the customer's (their
+/// record, or what they wrote), the agent's or the company's is someone else's: a
+/// pasted address from another ticket. Judged only when there is a customer to
+/// compare with; the listed other customers' contacts are `house.other-contact`.
+fn unknown_contacts(f: &Facts, sink: &mut Sink) {
+    let Some(known) = known_contacts(f) else {
+        return;
+    };
+    let listed = |c: &str| {
+        f.ctx
+            .other_contacts
+            .iter()
+            .any(|o| o.trim().eq_ignore_ascii_case(c) || same_phone(&digits_of(o), &digits_of(c)))
+    };
+    for (span, address) in emails(&f.own) {
+        let lower = address.to_ascii_lowercase();
+        let company = lower
+            .rsplit_once('@')
+            .is_some_and(|(_, domain)| known.company_domains.contains(domain));
+        if !known.emails.contains(&lower) && !company && !listed(address) {
+            sink.emit("house.unknown-contact", span);
+        }
+    }
+    for (span, digits) in phone_like(&f.own) {
+        let raw = &f.own[span.clone()];
+        if !is_private_mobile(&digits) {
+            continue;
+        }
+        if known.phones.iter().any(|p| same_phone(p, &digits)) || listed(raw) {
+            continue;
+        }
+        sink.emit("house.unknown-contact", span);
+    }
+}
+
+/// A mobile number in a numbering plan that tells mobiles apart (Ukraine, Russia and
+/// Kazakhstan, the UK): a person's own phone. A company gives out landlines and
+/// free-phone lines ("0 800 500 123", "8 800 555-35-35"), so those are left alone
+/// even when no setting names them; a private mobile nobody in the ticket owns is
+/// someone else's.
+fn is_private_mobile(digits: &str) -> bool {
+    let d = digits.strip_prefix("00").unwrap_or(digits);
+    const UA: &[&str] = &[
+        "39", "50", "63", "66", "67", "68", "73", "91", "92", "93", "94", "95", "96", "97", "98",
+        "99",
+    ];
+    let ua = |rest: &str| rest.len() == 9 && UA.iter().any(|p| rest.starts_with(p));
+    match d.len() {
+        12 if d.starts_with("380") => ua(&d[3..]),
+        10 if d.starts_with('0') => ua(&d[1..]),
+        11 if d.starts_with("79") || d.starts_with("89") => true,
+        12 if d.starts_with("447") => true,
+        11 if d.starts_with("07") => true,
+        _ => false,
+    }
+}
+
+struct Known {
+    emails: HashSet<String>,
+    /// The domains of the company's own addresses: billing@ beside help@ is ours too.
+    company_domains: HashSet<String>,
+    phones: Vec<String>,
+}
+
+fn known_contacts(f: &Facts) -> Option<Known> {
+    if f.ctx.customer.is_none() && f.ctx.customer_message.is_none() {
+        return None;
+    }
+    let mut known = Known {
+        emails: HashSet::new(),
+        company_domains: HashSet::new(),
+        phones: Vec::new(),
+    };
+    let mut add = |text: &str| {
+        for (_, e) in emails(text) {
+            known.emails.insert(e.to_ascii_lowercase());
+        }
+        for (_, d) in phone_like(text) {
+            known.phones.push(d);
+        }
+    };
+    if let Some(c) = f.ctx.customer {
+        for e in c.emails.iter().chain(&c.handles).chain(c.phone.iter()) {
+            add(e);
+        }
+    }
+    if let Some(m) = f.ctx.customer_message {
+        add(m);
+    }
+    for c in f.ctx.own_contacts {
+        add(c);
+        for (_, e) in emails(c) {
+            if let Some((_, domain)) = e.to_ascii_lowercase().rsplit_once('@') {
+                known.company_domains.insert(domain.to_string());
+            }
+        }
+    }
+    Some(known)
+}
+
+fn digits_of(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// E-mail addresses: a local part and a dotted domain around one `@`.
+fn emails(text: &str) -> Vec<(std::ops::Range<usize>, &str)> {
+    let is_part = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '%');
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices('@') {
+        let start = text[..at]
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| is_part(*c))
+            .last()
+            .map_or(at, |(i, _)| i);
+        let end = text[at + 1..]
+            .char_indices()
+            .take_while(|(_, c)| is_part(*c))
+            .last()
+            .map_or(at + 1, |(i, c)| at + 1 + i + c.len_utf8());
+        let domain = text[at + 1..end].trim_end_matches(['.', '-']);
+        let end = at + 1 + domain.len();
+        let local = text[start..at].trim_start_matches('.');
+        let start = at - local.len();
+        if local.is_empty() || !domain.contains('.') || domain.starts_with('.') {
+            continue;
+        }
+        out.push((start..end, &text[start..end]));
+    }
+    out
 }
 
 /// Runs of digits with the separators phone numbers are written with.

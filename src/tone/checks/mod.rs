@@ -10,13 +10,17 @@ mod ownership;
 mod respect;
 mod solve;
 
-use super::formality::Markers;
+use super::formality::{has_patronymic, Markers};
+use super::grammar::{tokenize, Token};
 use super::lang::detect_with_certainty;
 use super::rules::RuleBook;
 use super::text;
 use super::{detect_language, Finding, Severity, ToneContext};
 use crate::model::{Formality, Language};
 use std::ops::Range;
+
+/// How much of the customer's message is normalised for the grammar patterns.
+const CUSTOMER_SAMPLE: usize = 4096;
 
 /// What every check may want to know, computed once per reply.
 pub(crate) struct Facts<'a> {
@@ -36,6 +40,14 @@ pub(crate) struct Facts<'a> {
     /// Ukrainian and Russian.
     pub customer_lang_certain: bool,
     pub customer_formality: Formality,
+    /// The reply's own words (quotes left out), normalised for the grammar patterns.
+    pub tokens: Vec<Token>,
+    /// Grammar matches in the reply's own words: rule id or list name, and span.
+    pub hits: Vec<(&'a str, Range<usize>)>,
+    /// The customer's message, normalised in their language.
+    pub customer_tokens: Vec<Token>,
+    /// Grammar matches in the customer's message.
+    pub customer_hits: Vec<(&'a str, Range<usize>)>,
 }
 
 impl<'a> Facts<'a> {
@@ -70,9 +82,42 @@ impl<'a> Facts<'a> {
                 customer_formality = c.formality;
             }
         }
+        let own = text::blank_quoted(reply);
+        let tokens = tokenize(&own, reply_lang);
+        let hits = book
+            .grammar(reply_lang)
+            .map(|g| g.matches(&tokens))
+            .unwrap_or_default();
+        let customer_lang_or_reply = customer_lang.unwrap_or(reply_lang);
+        // The customer's questions and mood are in the first few kilobytes; a pasted
+        // log after them would only cost time on every keystroke.
+        let customer_tokens = customer
+            .as_deref()
+            .map(|m| crate::display::truncate_for_display(m, CUSTOMER_SAMPLE).0)
+            .map(|m| tokenize(m, customer_lang_or_reply))
+            .unwrap_or_default();
+        let customer_hits = book
+            .grammar(customer_lang_or_reply)
+            .map(|g| g.matches(&customer_tokens))
+            .unwrap_or_default();
+        if customer_formality == Formality::Unknown {
+            // Forms of address a stranger writes with ("Шановна службо…", "З повагою",
+            // "Прошу…", name and patronymic) are formal even without a «Ви».
+            let formal_words = customer_hits.iter().any(|(n, _)| *n == "formal_customer");
+            let patronymic = customer.as_deref().is_some_and(has_patronymic);
+            if formal_words || patronymic {
+                customer_formality = Formality::Formal;
+            }
+        }
+        let owns =
+            book.lex.ownership.is_match(reply) || hits.iter().any(|(n, _)| *n == "ownership");
         Facts {
-            own: text::blank_quoted(reply),
-            owns: book.lex.ownership.is_match(reply),
+            own,
+            tokens,
+            hits,
+            customer_tokens,
+            customer_hits,
+            owns,
             reply,
             ctx,
             book,
@@ -90,6 +135,76 @@ impl<'a> Facts<'a> {
     pub(crate) fn owns_it(&self) -> bool {
         self.owns
     }
+
+    /// The first grammar match of a list in the reply's own words.
+    pub(crate) fn hit(&self, name: &str) -> Option<Range<usize>> {
+        self.hits
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, r)| r.clone())
+    }
+
+    /// Whether the reply sends the customer elsewhere (`ownership.deflection`, by word
+    /// list or grammar): "please contact them" is then no next step of ours.
+    /// Stretches of the reply in quotation marks that repeat the customer's own
+    /// words ("you called our courier service «a joke»"): quoting an angry customer
+    /// to acknowledge them is not the agent insulting anyone.
+    pub(crate) fn quoted_customer_words(&self) -> Vec<Range<usize>> {
+        let Some(customer) = self.customer.as_deref() else {
+            return Vec::new();
+        };
+        let said = super::morph::fold(customer);
+        let mut out = Vec::new();
+        for (open, close) in [('«', '»'), ('“', '”'), ('"', '"')] {
+            let mut from = 0;
+            while let Some(i) = self.own[from..].find(open) {
+                let start = from + i + open.len_utf8();
+                let Some(j) = self.own[start..].find(close) else {
+                    break;
+                };
+                let end = start + j;
+                let inner = super::morph::fold(self.own[start..end].trim());
+                if inner.chars().count() >= 3 && said.contains(&inner) {
+                    out.push(start..end);
+                } else if !inner.is_empty() {
+                    let words: Vec<(Range<usize>, &str)> = text::words(&inner).collect();
+                    let heads = |w: &str| w.chars().take(4).collect::<String>();
+                    let known = words
+                        .iter()
+                        .filter(|(_, w)| said.contains(&heads(w)))
+                        .count();
+                    if !words.is_empty() && known * 3 >= words.len() * 2 {
+                        out.push(start..end);
+                    }
+                }
+                from = end + close.len_utf8();
+            }
+        }
+        out
+    }
+
+    pub(crate) fn deflects(&self) -> bool {
+        self.hit("ownership.deflection").is_some()
+            || self
+                .book
+                .pattern_rules
+                .iter()
+                .any(|(id, l)| id == "ownership.deflection" && l.is_match(&self.own))
+    }
+
+    /// Whether the customer's message matches a grammar list.
+    pub(crate) fn customer_hit(&self, name: &str) -> bool {
+        self.customer_hits.iter().any(|(n, _)| *n == name)
+    }
+
+    /// A word list or its grammar patterns found in the reply's own words.
+    pub(crate) fn find(
+        &self,
+        lexicon: &super::lexicon::Lexicon,
+        name: &str,
+    ) -> Option<Range<usize>> {
+        lexicon.find(self.reply).or_else(|| self.hit(name))
+    }
 }
 
 /// Collects findings, applying the rule book's data, the user's switches, and the
@@ -104,6 +219,11 @@ pub(crate) struct Sink<'a> {
 }
 
 impl<'a> Sink<'a> {
+    /// Treats these stretches like quoted lines: not the reply's own words.
+    pub(crate) fn also_quoted(&mut self, spans: Vec<Range<usize>>) {
+        self.quoted.extend(spans);
+    }
+
     pub(crate) fn new(book: &'a RuleBook, reply: &'a str, reply_lang: Language) -> Sink<'a> {
         Sink {
             book,
@@ -132,7 +252,19 @@ impl<'a> Sink<'a> {
         if self.book.disabled.contains(rule) {
             return;
         }
-        if !span.is_empty() && self.quoted.iter().any(|q| q.contains(&span.start)) {
+        if !span.is_empty()
+            && self
+                .quoted
+                .iter()
+                .any(|q| q.contains(&span.start) || q.start == span.start)
+        {
+            return;
+        }
+        // A word list and a grammar pattern may both find the same words.
+        let overlaps = |f: &Finding| {
+            f.rule == rule && !span.is_empty() && f.span.start < span.end && span.start < f.span.end
+        };
+        if self.findings.iter().any(overlaps) {
             return;
         }
         let Some(meta) = self.book.meta.get(rule) else {
@@ -188,9 +320,15 @@ fn short(found: &str) -> String {
 
 /// Runs every check.
 pub(crate) fn run_all(f: &Facts, sink: &mut Sink) {
+    sink.also_quoted(f.quoted_customer_words());
     for (id, lex) in &f.book.pattern_rules {
         for span in lex.find_iter(f.reply) {
             sink.emit(id, span);
+        }
+    }
+    for (name, span) in &f.hits {
+        if f.book.meta.contains_key(*name) {
+            sink.emit(name, span.clone());
         }
     }
     respect::run(f, sink);

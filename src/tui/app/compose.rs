@@ -241,36 +241,18 @@ impl App {
             return;
         };
         let d = &open.detail;
-        // The latest message with words of the customer's own: "[Media omitted]"
-        // after a Ukrainian message must not make the checker expect English.
-        let inbound = || {
-            d.messages
-                .iter()
-                .rev()
-                .filter(|m| m.direction == Direction::Inbound)
-        };
-        let customer_message = inbound()
-            .find(|m| !crate::tone::own_words(&m.body).trim().is_empty())
-            .or_else(|| inbound().next())
-            .map(|m| crate::display::truncate_for_display(&m.body, TONE_CONTEXT_LIMIT).0);
-        let notes: Vec<String> = d
-            .messages
-            .iter()
-            .filter(|m| m.direction == Direction::Note)
-            .map(|m| {
-                crate::display::truncate_for_display(&m.body, TONE_CONTEXT_LIMIT)
-                    .0
-                    .to_string()
-            })
-            .collect();
+        let (customer_message, notes) =
+            crate::tone::thread_context(&d.messages, TONE_CONTEXT_LIMIT);
         let agent = self.config.agent.display_name();
         let unmodified = self.composer.canned_text.as_deref() == Some(draft.as_str());
+        let own_contacts = self.config.own_contacts();
         let ctx = ToneContext {
             customer_message,
             customer: Some(&d.customer),
             ticket: Some(&d.ticket),
             internal_notes: &notes,
             other_contacts: &[],
+            own_contacts: &own_contacts,
             agent_name: &agent,
             from_canned_unmodified: unmodified,
             customer_language: None,
@@ -280,6 +262,16 @@ impl App {
             ComposeMode::Note | ComposeMode::Transcript | ComposeMode::Call => "",
         };
         self.tone.report = self.tone.checker.check(text, &ctx);
+    }
+
+    /// The tone findings that make sending ask for a yes (`[tone] confirm`: by default
+    /// anything blocking, and warnings under respect and ownership), worst first.
+    pub fn tone_asks(&self) -> Vec<&crate::tone::Finding> {
+        // Checked at start (`cli::settings`), so a bad list cannot reach here; the
+        // default is the safe fallback all the same.
+        crate::tone::ConfirmPolicy::parse(&self.config.tone.confirm)
+            .unwrap_or_default()
+            .asking(&self.tone.report)
     }
 
     /// Placeholder markers a canned response left that are still in the text.
@@ -346,7 +338,7 @@ impl App {
                     return Ok(());
                 }
                 if !confirmed
-                    && (self.tone.report.has_blocking() || !self.unfilled_placeholders().is_empty())
+                    && (!self.tone_asks().is_empty() || !self.unfilled_placeholders().is_empty())
                 {
                     self.popup = Some(Popup::Confirm {
                         kind: ConfirmKind::SendDespiteTone,

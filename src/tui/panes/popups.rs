@@ -162,24 +162,32 @@ pub fn draw_confirm(frame: &mut Frame, app: &App, kind: ConfirmKind) {
             lines.push(Line::raw(format!("✗ {l}")));
         }
     }
-    if app.tone.report.has_blocking() {
+    let asks = app.tone_asks();
+    if asks.iter().any(|f| f.severity == Severity::Block) {
         lines.push(Line::styled(
             "The tone check found problems that should block this reply:",
             app.theme.fail,
         ));
+    } else if !asks.is_empty() {
+        lines.push(Line::styled(
+            "The tone check found problems to look at before sending:",
+            app.theme.fail,
+        ));
     }
-    for f in app
-        .tone
-        .report
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Block)
-    {
+    for f in asks {
+        let mark = if f.severity == Severity::Block {
+            "✗"
+        } else {
+            "⚠"
+        };
         for (i, l) in wrap(&sanitize_line(&f.message), inner_w)
             .into_iter()
             .enumerate()
         {
-            lines.push(Line::raw(format!("{} {l}", if i == 0 { "✗" } else { " " })));
+            lines.push(Line::raw(format!(
+                "{} {l}",
+                if i == 0 { mark } else { " " }
+            )));
         }
     }
     lines.push(Line::raw(""));

@@ -1,0 +1,354 @@
+//! The verdict-format evaluation: replies labelled by a person who never read the
+//! rules, each with `verdict = "ok" | "warn" | "block"` and the commandments it breaks
+//! (`commandments = [1, 3]`, 0 for the house rules). The tuning set
+//! (`tests/tone_eval/tuning_*.toml`) and the held-out set use this format.
+//!
+//! A case *needs a warning* when its verdict is `warn` or `block`; the checker *flags*
+//! it when any finding is a warning or a block (hints never count). Scored per
+//! language and per commandment: precision, recall, and the share of polite (`ok`)
+//! replies flagged.
+//!
+//! Any file in this format can be scored:
+//! `TONE_EVAL_FILE=path cargo test --test tone evaluation_verdicts -- --nocapture`
+//! (several files: separate them with `:`). Without it, the tuning files are scored
+//! and held to the floors below.
+
+use super::{customer, ticket, AGENT};
+use firstline::model::{Formality, Language, Status};
+use firstline::tone::{Checker, Commandment, Severity, ToneContext, ToneReport};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// One labelled reply. Unknown keys are allowed: a writer may add notes of their own.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Case {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub language: Language,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub customer: Option<String>,
+    pub reply: String,
+    pub verdict: Label,
+    #[serde(default)]
+    pub commandments: Vec<u8>,
+    #[serde(default)]
+    pub why: String,
+    #[serde(default)]
+    pub other_contacts: Vec<String>,
+    #[serde(default)]
+    pub agent: Option<String>,
+    /// Optional context the format allows but does not require.
+    #[serde(default)]
+    pub status: Option<Status>,
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Label {
+    Ok,
+    Warn,
+    Block,
+}
+
+#[derive(Debug, Deserialize)]
+struct File {
+    case: Vec<Case>,
+}
+
+/// Reads every case of a verdict-format file; a file that does not parse fails with
+/// its path and the parser's message.
+pub(crate) fn read_cases(path: &Path) -> Vec<Case> {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let file: File = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    file.case
+}
+
+/// The checker's report on one case, with the context the console would give it.
+pub(crate) fn check_case(checker: &Checker, case: &Case) -> ToneReport {
+    let cust = customer(
+        case.name.as_deref().unwrap_or(""),
+        case.language,
+        Formality::Unknown,
+    );
+    let tick = case.status.map(ticket);
+    let ctx = ToneContext {
+        customer_message: case.customer.as_deref(),
+        customer: Some(&cust),
+        ticket: tick.as_ref(),
+        internal_notes: &case.notes,
+        other_contacts: &case.other_contacts,
+        agent_name: case.agent.as_deref().unwrap_or(AGENT),
+        ..ToneContext::default()
+    };
+    checker.check(&case.reply, &ctx)
+}
+
+/// The commandment number a finding serves (0 for the house rules).
+fn number(c: Commandment) -> u8 {
+    c.number().unwrap_or(0)
+}
+
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Tally {
+    pub tp: usize,
+    pub fp: usize,
+    pub fn_: usize,
+    pub polite: usize,
+    pub polite_flagged: usize,
+    pub cases: usize,
+}
+
+impl Tally {
+    pub fn precision(self) -> f64 {
+        ratio(self.tp, self.tp + self.fp)
+    }
+    pub fn recall(self) -> f64 {
+        ratio(self.tp, self.tp + self.fn_)
+    }
+    pub fn polite_rate(self) -> f64 {
+        if self.polite == 0 {
+            0.0
+        } else {
+            self.polite_flagged as f64 / self.polite as f64
+        }
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        1.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+/// Scores of one run.
+#[derive(Default)]
+pub(crate) struct Scores {
+    pub per_language: BTreeMap<String, Tally>,
+    pub all: Tally,
+    /// Per commandment: tp = a case listing it got a warning of that commandment,
+    /// fn = it did not, fp = a case not listing it got one; `caught` counts cases
+    /// listing it that were flagged at all (by any commandment).
+    pub per_commandment: BTreeMap<u8, (Tally, usize)>,
+    pub lines: Vec<String>,
+}
+
+pub(crate) fn score(files: &[PathBuf]) -> Scores {
+    let checker = Checker::builtin();
+    let mut s = Scores::default();
+    for path in files {
+        for (i, case) in read_cases(path).iter().enumerate() {
+            let id = case
+                .id
+                .clone()
+                .unwrap_or_else(|| format!("{}#{}", path.display(), i + 1));
+            let report = check_case(&checker, case);
+            let loud: Vec<_> = report
+                .findings
+                .iter()
+                .filter(|f| f.severity <= Severity::Warn)
+                .collect();
+            let flagged = !loud.is_empty();
+            let needs = case.verdict != Label::Ok;
+            let lang = s.per_language.entry(case.language.to_string()).or_default();
+            for t in [lang, &mut s.all] {
+                t.cases += 1;
+                match (needs, flagged) {
+                    (true, true) => t.tp += 1,
+                    (true, false) => t.fn_ += 1,
+                    (false, true) => t.fp += 1,
+                    (false, false) => {}
+                }
+                if !needs {
+                    t.polite += 1;
+                    t.polite_flagged += usize::from(flagged);
+                }
+            }
+            let rules: Vec<String> = loud
+                .iter()
+                .map(|f| format!("{}({})", f.rule, f.severity.as_str()))
+                .collect();
+            for n in 0..=5u8 {
+                let listed = needs && case.commandments.contains(&n);
+                let hit = loud.iter().any(|f| number(f.commandment) == n);
+                let (t, caught) = s.per_commandment.entry(n).or_default();
+                match (listed, hit) {
+                    (true, true) => t.tp += 1,
+                    (true, false) => t.fn_ += 1,
+                    (false, true) => t.fp += 1,
+                    (false, false) => {}
+                }
+                if listed {
+                    t.cases += 1;
+                    *caught += usize::from(flagged);
+                }
+            }
+            if needs && !flagged {
+                s.lines.push(format!(
+                    "  missed {id} [{:?} {:?}]: {}",
+                    case.verdict, case.commandments, case.why
+                ));
+            } else if !needs && flagged {
+                s.lines
+                    .push(format!("  false flag {id}: {}", rules.join(", ")));
+            }
+        }
+    }
+    s
+}
+
+pub(crate) fn print(files: &[PathBuf], s: &Scores) {
+    let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    println!("verdict evaluation of {}", names.join(", "));
+    println!(
+        "{:<10} {:>5} {:>4} {:>4} {:>4} {:>9} {:>7} {:>15}",
+        "language", "cases", "tp", "fp", "fn", "precision", "recall", "polite flagged"
+    );
+    let row = |name: &str, t: Tally| {
+        println!(
+            "{:<10} {:>5} {:>4} {:>4} {:>4} {:>9.2} {:>7.2} {:>6}/{:<3} {:>4.1}%",
+            name,
+            t.cases,
+            t.tp,
+            t.fp,
+            t.fn_,
+            t.precision(),
+            t.recall(),
+            t.polite_flagged,
+            t.polite,
+            t.polite_rate() * 100.0
+        );
+    };
+    for (lang, t) in &s.per_language {
+        row(lang, *t);
+    }
+    row("all", s.all);
+    println!(
+        "{:<14} {:>5} {:>4} {:>4} {:>4} {:>9} {:>7} {:>14}",
+        "commandment", "cases", "tp", "fp", "fn", "precision", "recall", "flagged at all"
+    );
+    for (n, (t, caught)) in &s.per_commandment {
+        let name = if *n == 0 {
+            "0 house".to_string()
+        } else {
+            n.to_string()
+        };
+        println!(
+            "{:<14} {:>5} {:>4} {:>4} {:>4} {:>9.2} {:>7.2} {:>7}/{:<3}",
+            name,
+            t.cases,
+            t.tp,
+            t.fp,
+            t.fn_,
+            t.precision(),
+            t.recall(),
+            caught,
+            t.cases
+        );
+    }
+    for l in &s.lines {
+        println!("{l}");
+    }
+}
+
+/// The files to score: `TONE_EVAL_FILE` (paths separated by `:`), else the tuning set.
+fn files() -> (Vec<PathBuf>, bool) {
+    if let Ok(list) = std::env::var("TONE_EVAL_FILE") {
+        let paths = list
+            .split(':')
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .collect();
+        return (paths, true);
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tone_eval");
+    let paths = ["en", "uk", "ru"]
+        .iter()
+        .map(|l| dir.join(format!("tuning_{l}.toml")))
+        .collect();
+    (paths, false)
+}
+
+/// Floors on the tuning set, a little below the measured figures (see README:
+/// precision 1.00, recall 0.89 — en 0.86, uk 0.92, ru 0.89 — polite flagged 0/135),
+/// so one new hard case does not fail the build but a real regression does:
+/// (language or "all", min precision, min recall, max polite-flagged rate).
+const FLOORS: &[(&str, f64, f64, f64)] = &[
+    ("all", 0.95, 0.85, 0.03),
+    ("en", 0.95, 0.82, 0.05),
+    ("uk", 0.95, 0.85, 0.05),
+    ("ru", 0.95, 0.82, 0.05),
+];
+
+#[test]
+fn evaluation_verdicts() {
+    let (files, from_env) = files();
+    let s = score(&files);
+    print(&files, &s);
+    assert!(s.all.cases > 0, "no cases read from {files:?}");
+    if from_env {
+        return;
+    }
+    for (name, p, r, polite) in FLOORS {
+        let t = if *name == "all" {
+            s.all
+        } else {
+            s.per_language.get(*name).copied().unwrap_or_default()
+        };
+        assert!(
+            t.precision() >= *p,
+            "{name}: precision {:.2} < {p}",
+            t.precision()
+        );
+        assert!(t.recall() >= *r, "{name}: recall {:.2} < {r}", t.recall());
+        assert!(
+            t.polite_rate() <= *polite,
+            "{name}: polite flagged {:.3} > {polite}",
+            t.polite_rate()
+        );
+    }
+}
+
+#[test]
+fn verdict_format_reads_every_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.toml");
+    std::fs::write(
+        &path,
+        r#"
+[[case]]
+id = "x-1"
+language = "uk"
+name = "Олена"
+customer = "Добрий день! Де моє замовлення?"
+reply = "Привіт, ти сам винен."
+verdict = "warn"
+commandments = [1, 4]
+why = "blame, ти"
+agent = "Ірина Коваль"
+
+[[case]]
+language = "en"
+customer = "Hi, do you ship to Canada?"
+reply = "Hi! Yes, we do: shipping takes 5-8 business days."
+verdict = "ok"
+commandments = []
+why = "polite"
+other_contacts = ["bob@example.com"]
+"#,
+    )
+    .unwrap();
+    let s = score(&[path]);
+    assert_eq!(s.all.cases, 2);
+    assert_eq!(s.all.polite, 1);
+    assert_eq!(s.per_language.get("uk").map(|t| t.cases), Some(1));
+    let (four, _) = s.per_commandment[&4];
+    assert_eq!(four.cases, 1, "commandment 4 is listed once");
+}
