@@ -856,3 +856,56 @@ fn issue15_1_a_reply_in_doubt_keeps_the_customer_waiting_until_settled() {
     assert!(store.resolve_outbound(id, false).unwrap());
     assert_eq!(store.ticket(ticket).unwrap().awaiting_reply_since, None);
 }
+
+/// Found by the new-user trial: a reply that was only saved as .eml (no transport)
+/// never reached the customer, yet it settled the promise an earlier, delivered reply
+/// had made, so `followups` and `check` dropped a promise nobody kept. A reply counts
+/// as an answer to a promise only once it is delivered or on its way.
+#[test]
+fn a_reply_only_saved_does_not_settle_an_earlier_promise() {
+    use firstline::sla::promises::{due_followups, record_reply_promise};
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), None);
+    let (mut store, ticket) = store_with_thread(&cfg);
+    let promise = queue_reply(
+        &mut store,
+        &cfg,
+        ticket,
+        "I'll get back to you tomorrow by noon.",
+    )
+    .unwrap();
+    deliver_due(&mut store, &cfg, Utc::now() + Duration::seconds(11)).unwrap();
+    assert!(store.resolve_outbound(promise, false).unwrap(), "mark-sent");
+    record_reply_promise(&mut store, &cfg.sla, ticket, promise)
+        .unwrap()
+        .expect("the delivered reply promised a time");
+    let later = Utc::now() + Duration::days(3);
+    assert_eq!(due_followups(&store, &cfg.sla, later).unwrap().len(), 1);
+
+    // A second reply in a later second (the store keeps whole seconds), only saved
+    // for the user to send.
+    let promised_at = store
+        .messages(ticket)
+        .unwrap()
+        .into_iter()
+        .find(|m| m.id == promise)
+        .unwrap()
+        .sent_at;
+    while Utc::now().timestamp() <= promised_at.timestamp() {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let saved = queue_reply(&mut store, &cfg, ticket, "Still checking with the bank.").unwrap();
+    deliver_due(&mut store, &cfg, Utc::now() + Duration::seconds(11)).unwrap();
+    assert_eq!(
+        store.outbox_entry(saved).unwrap().unwrap().state,
+        OutboxState::Saved
+    );
+    assert_eq!(
+        due_followups(&store, &cfg.sla, later).unwrap().len(),
+        1,
+        "a reply that never left does not keep the promise"
+    );
+    // Once the user says it was sent, it does.
+    assert!(store.resolve_outbound(saved, false).unwrap());
+    assert!(due_followups(&store, &cfg.sla, later).unwrap().is_empty());
+}

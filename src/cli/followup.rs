@@ -114,7 +114,11 @@ pub fn run(ctx: &Context, args: FollowupArgs) -> Result<ExitCode> {
     let mut rows = Vec::new();
     for f in store.followups(!args.all, None)? {
         let ticket = store.ticket(f.ticket_id)?;
-        let settled = promises::followup_settled(&f, &ticket, &store.messages(f.ticket_id)?);
+        let settled = promises::followup_settled(
+            &f,
+            &ticket,
+            &promises::thread_as_delivered(&store, f.ticket_id)?,
+        );
         if settled && !args.all {
             continue;
         }

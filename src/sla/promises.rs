@@ -764,6 +764,20 @@ pub fn followup_settled(
     later_reply || ticket.status.is_resolved() || ticket.status == crate::model::Status::Spam
 }
 
+/// A ticket's thread as the customer has it, for judging promises: replies that did
+/// not reach them (failed, in doubt, or only saved as .eml for the user to send) are
+/// left out, so a reply that never left keeps no promise. A reply still in its undo
+/// window counts: it is on its way, and taking it back settles nothing either.
+pub fn thread_as_delivered(
+    store: &crate::store::Store,
+    ticket: crate::model::TicketId,
+) -> Result<Vec<Message>, crate::store::StoreError> {
+    let undelivered = store.undelivered_replies(ticket)?;
+    let mut messages = store.messages(ticket)?;
+    messages.retain(|m| !undelivered.iter().any(|e| e.message == m.id));
+    Ok(messages)
+}
+
 /// An open follow-up that needs the user now: due or within a warning mark and not
 /// settled (see [`followup_settled`]; a hand-set one stays until marked done, even on
 /// a solved ticket).
@@ -798,7 +812,11 @@ pub fn due_followups(
             continue;
         }
         let ticket = store.ticket(followup.ticket_id)?;
-        if followup_settled(&followup, &ticket, &store.messages(followup.ticket_id)?) {
+        if followup_settled(
+            &followup,
+            &ticket,
+            &thread_as_delivered(store, followup.ticket_id)?,
+        ) {
             continue;
         }
         out.push(DueFollowup {

@@ -17,7 +17,8 @@ impl App {
     ) -> Result<Option<Followup>, StoreError> {
         let id = detail.ticket.id;
         let open = self.store.followups(true, Some(id))?;
-        Ok(promises::pending_followup(&open, &detail.ticket, &detail.messages).cloned())
+        let delivered = promises::thread_as_delivered(&self.store, id)?;
+        Ok(promises::pending_followup(&open, &detail.ticket, &delivered).cloned())
     }
 
     /// Re-reads the open ticket's follow-up (a count on the worker may have just
@@ -45,7 +46,8 @@ impl App {
         };
         let detail = &open.detail;
         let open_followups = self.store.followups(true, Some(detail.ticket.id))?;
-        let promise = promises::pending_promise(&open_followups, &detail.ticket, &detail.messages);
+        let delivered = promises::thread_as_delivered(&self.store, detail.ticket.id)?;
+        let promise = promises::pending_promise(&open_followups, &detail.ticket, &delivered);
         if let (None, Some(own)) = (promise, &open.followup) {
             let done = self
                 .keymap
