@@ -909,3 +909,54 @@ fn a_reply_only_saved_does_not_settle_an_earlier_promise() {
     assert!(store.resolve_outbound(saved, false).unwrap());
     assert!(due_followups(&store, &cfg.sla, later).unwrap().is_empty());
 }
+
+/// Found by the new-user trial: after a reply was saved as .eml (no transport) the user
+/// set a transport, yet `outbox` still said "no mail transport is set", `outbox flush`
+/// said only "nothing to deliver" and `send` blamed the missing transport. A saved
+/// reply is never sent by itself (the user may have sent the file already), so every
+/// command names `outbox resend N`, the way it now can go out.
+#[test]
+fn a_reply_saved_before_a_transport_was_set_is_offered_resend_not_blamed_on_no_transport() {
+    use assert_cmd::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("q.db");
+    let cfg = dir.path().join("config.toml");
+    let base = "[agent]\nname = \"Taras\"\nemail = \"help@shop.example\"\n[mail]\naddresses = [\"help@shop.example\"]\nundo_seconds = 600\n";
+    std::fs::write(&cfg, base).unwrap();
+    let cli = || Command::from_std(support::cli(&db, &cfg));
+    cli()
+        .arg("import")
+        .arg(fixture("koi8r.mbox"))
+        .assert()
+        .success();
+    cli()
+        .args(["reply", "1", "--body", "Saved"])
+        .assert()
+        .success();
+    cli().args(["outbox", "flush"]).assert().success();
+    std::fs::write(&cfg, format!("{base}sendmail = \"cat > /dev/null\"\n")).unwrap();
+
+    let out = cli().arg("outbox").assert().success();
+    let list = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(!list.contains("no mail transport is set"), "{list}");
+    assert!(list.contains("firstline outbox resend 4"), "{list}");
+
+    let out = cli().args(["outbox", "flush"]).assert().success();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.get_output().stdout),
+        String::from_utf8_lossy(&out.get_output().stderr)
+    );
+    assert!(all.contains("firstline outbox resend 4"), "{all}");
+
+    let out = cli().args(["send", "1"]).assert().code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(!err.contains("no mail transport is set"), "{err}");
+    assert!(err.contains("firstline outbox resend 4"), "{err}");
+
+    cli().args(["outbox", "resend", "4"]).assert().success();
+    cli().args(["outbox", "flush"]).assert().success();
+    let out = cli().arg("outbox").assert().success();
+    let list = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(list.contains("outbox is empty"), "{list}");
+}

@@ -70,9 +70,10 @@ pub fn send(ctx: &Context, args: SendArgs) -> Result<ExitCode> {
             .find(|e| e.state == OutboxState::Saved);
         if let Some(e) = saved {
             return Err(user_error(format!(
-                "ticket {}'s reply {m} was saved, not sent ({NO_TRANSPORT}): send the .eml yourself and run `firstline outbox mark-sent {m}`, or set a transport and run `firstline outbox resend {m}`",
+                "ticket {}'s reply {} was saved as .eml, not sent: {}",
                 args.id,
-                m = e.message
+                e.message,
+                saved_advice(&ctx.config, e.message)
             )));
         }
         return Err(user_error(format!(
@@ -122,8 +123,8 @@ pub fn run(ctx: &Context, args: OutboxArgs) -> Result<ExitCode> {
                 if e.state == OutboxState::Saved {
                     writeln!(
                         out,
-                        "    not delivered: {NO_TRANSPORT}; send the file yourself, then `firstline outbox mark-sent {m}`",
-                        m = e.message
+                        "    not delivered: {}",
+                        saved_advice(&ctx.config, e.message)
                     )?;
                 } else if matches!(e.state, OutboxState::Unknown | OutboxState::Failed) {
                     writeln!(
@@ -138,7 +139,20 @@ pub fn run(ctx: &Context, args: OutboxArgs) -> Result<ExitCode> {
         OutboxAction::Flush => {
             require_sender(ctx)?;
             let report = crate::mail::deliver_now(&mut store, &ctx.config, ClaimScope::AllQueued)?;
-            print_delivery(&report, args.json)
+            let code = print_delivery(&report, args.json)?;
+            if transport_is_set(&ctx.config) {
+                let fresh: Vec<_> = report.saved.iter().map(|(id, _)| *id).collect();
+                for e in store.outbox_entries(false)? {
+                    if e.state == OutboxState::Saved && !fresh.contains(&e.message) {
+                        eprintln!(
+                            "reply {} was saved as .eml earlier: {}",
+                            e.message,
+                            saved_advice(&ctx.config, e.message)
+                        );
+                    }
+                }
+            }
+            Ok(code)
         }
         OutboxAction::Cancel { message } => {
             let cancelled = crate::mail::cancel_reply(&mut store, message)?;
@@ -228,4 +242,25 @@ fn print_delivery(report: &DeliveryReport, json: bool) -> Result<ExitCode> {
     } else {
         ExitCode::from(2)
     })
+}
+
+/// Whether replies can leave the machine with the settings in force now.
+fn transport_is_set(config: &crate::config::Config) -> bool {
+    !matches!(
+        crate::mail::Transport::from_config(config, None),
+        Ok(crate::mail::Transport::Directory(_)) | Err(_)
+    )
+}
+
+/// What to do about a reply saved as .eml, for the settings in force now. A saved reply
+/// is never sent by itself once a transport is set: the user may have sent the file by
+/// hand already, and a second copy to the customer must be their choice.
+fn saved_advice(config: &crate::config::Config, m: MessageId) -> String {
+    if transport_is_set(config) {
+        format!(
+            "it was saved while no mail transport was set; `firstline outbox resend {m}` sends it now (or `firstline outbox mark-sent {m}` if you sent the file yourself)"
+        )
+    } else {
+        format!("{NO_TRANSPORT}; send the file yourself, then `firstline outbox mark-sent {m}`")
+    }
 }
