@@ -1846,3 +1846,50 @@ fn issue15_14_a_leading_dash_query_works_and_no_hits_says_so() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no ticket matches zzzqqq"), "{err}");
 }
+
+/// Found by the new-user trial: `firstline reply` sent a reply with an insult and a
+/// card number without a word, where the console asks "Send anyway?". The command line
+/// refuses what `[tone] confirm` would ask about, names the findings, and `--force`
+/// sends it all the same; an ordinary reply goes through untouched.
+#[test]
+fn cli_reply_refuses_what_the_console_would_ask_about_unless_forced() {
+    let q = Queue::demo();
+    let id = q.new_ticket(
+        "Bob Stone <bob@example.com>",
+        "Refund",
+        "Where is my refund?",
+    );
+    let bad = "Bob, you are stupid. Card 4111 1111 1111 1111.";
+    let out = q
+        .cmd()
+        .args(["reply", &id.to_string(), "--body", bad])
+        .assert()
+        .code(1);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(err.contains("--force"), "{err}");
+    assert!(err.contains("4111"), "names the card finding: {err}");
+    let replies = |q: &Queue| {
+        q.json(&["show", &id.to_string(), "--json"])["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["direction"] == "outbound")
+            .count()
+    };
+    assert_eq!(replies(&q), 0, "nothing was queued");
+    q.cmd()
+        .args(["reply", &id.to_string(), "--body", bad, "--force"])
+        .assert()
+        .success();
+    assert_eq!(replies(&q), 1);
+    q.cmd()
+        .args([
+            "reply",
+            &id.to_string(),
+            "--body",
+            "Hi Bob, your refund left us today; it reaches your card within 3 working days.",
+        ])
+        .assert()
+        .success();
+    assert_eq!(replies(&q), 2);
+}

@@ -116,6 +116,10 @@ pub struct ReplyArgs {
     /// Also set the status (e.g. solved, pending).
     #[arg(long)]
     pub status: Option<Status>,
+    /// Send even when the tone check finds what `[tone] confirm` asks about (a card
+    /// number, an insult, blame…): the console's "Send anyway?" yes.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `firstline note 12 "called back, no answer"`
@@ -373,6 +377,29 @@ pub fn reply(ctx: &Context, args: ReplyArgs) -> Result<()> {
     };
     if body.trim().is_empty() {
         return Err(user_error("the reply is empty; nothing recorded"));
+    }
+    if !args.force {
+        let detail = store.ticket_detail(args.id)?;
+        let asks = super::tone::findings_that_ask(ctx, &detail, &body)?;
+        if !asks.is_empty() {
+            let found: Vec<String> = asks
+                .iter()
+                .map(|f| {
+                    let quoted = body.get(f.span.clone()).unwrap_or("").trim();
+                    let what = crate::display::sanitize_line(f.message.trim_end_matches('.'));
+                    if quoted.is_empty() || what.contains(quoted) {
+                        what
+                    } else {
+                        format!("{what} (\"{}\")", crate::display::sanitize_line(quoted))
+                    }
+                })
+                .collect();
+            return Err(user_error(format!(
+                "not sent: the tone check asks about this reply: {}; change it (firstline tone --ticket {} shows fixes) or send it anyway with --force",
+                found.join("; "),
+                args.id
+            )));
+        }
     }
     let id = crate::mail::queue_reply(&mut store, &ctx.config, args.id, &body)?;
     crate::sla::promises::record_reply_promise(&mut store, &ctx.config.sla, args.id, id)?;

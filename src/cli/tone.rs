@@ -86,6 +86,33 @@ pub fn run(ctx: &Context, args: ToneArgs) -> anyhow::Result<ExitCode> {
     Ok(exit_code(&report))
 }
 
+/// The findings that stop `firstline reply` unless `--force`: the same ones the
+/// console asks "Send anyway?" about (`[tone] confirm`), with the ticket's customer,
+/// thread and notes as context, and the user's `tone.toml` rules when there is one.
+pub(super) fn findings_that_ask(
+    ctx: &Context,
+    detail: &crate::model::TicketDetail,
+    reply: &str,
+) -> anyhow::Result<Vec<Finding>> {
+    let checker = load_checker(None)?;
+    let own_contacts = ctx.config.own_contacts();
+    let (thread_message, notes) = crate::tone::thread_context(&detail.messages, CONTEXT_LIMIT);
+    let agent = ctx.config.agent.name.clone();
+    let tone_ctx = ToneContext {
+        customer_message: thread_message,
+        customer: Some(&detail.customer),
+        ticket: Some(&detail.ticket),
+        internal_notes: &notes,
+        own_contacts: &own_contacts,
+        agent_name: agent.trim(),
+        ..ToneContext::default()
+    };
+    let report = checker.check(reply, &tone_ctx);
+    let policy = crate::tone::ConfirmPolicy::parse(&ctx.config.tone.confirm)
+        .map_err(|e| user_error(format!("[tone] confirm: {e}")))?;
+    Ok(policy.asking(&report).into_iter().cloned().collect())
+}
+
 fn load_checker(explicit: Option<&PathBuf>) -> anyhow::Result<Checker> {
     if let Some(path) = explicit {
         return Checker::with_user_rules(path).map_err(|e| user_error(e.to_string()));
