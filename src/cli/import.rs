@@ -257,7 +257,7 @@ fn paste(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
         .take(8 * 1024 * 1024 + 1)
         .read_to_end(&mut bytes)
         .context("cannot read the transcript from stdin")?;
-    let text = super::tickets::checked_text(bytes, "transcript")?;
+    let text = super::checked_text(bytes, "transcript")?;
     if text.trim().is_empty() {
         return Err(user_error(
             "the transcript on stdin is empty; nothing imported",

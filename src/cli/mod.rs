@@ -469,3 +469,27 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     writeln!(out)?;
     Ok(())
 }
+
+/// Bodies larger than this are refused: a 10 MB paste is almost always a mistake,
+/// and a clear "no" beats a stalled console later.
+const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// Turns raw bytes into text a ticket can hold: too large is refused, invalid UTF-8
+/// is repaired with U+FFFD (and said so) rather than rejected, since it is what came.
+pub(crate) fn checked_text(bytes: Vec<u8>, what: &str) -> anyhow::Result<String> {
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(user_error(format!(
+            "the {what} is larger than {} MB; attach it as a file instead",
+            MAX_BODY_BYTES / 1024 / 1024
+        )));
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok(s),
+        Err(e) => {
+            eprintln!(
+                "firstline: the {what} was not valid UTF-8; invalid bytes were replaced with �"
+            );
+            Ok(String::from_utf8_lossy(e.as_bytes()).into_owned())
+        }
+    }
+}

@@ -13,10 +13,6 @@ use crate::model::{
 };
 use crate::store::{SortOrder, Store, TicketFilter, View};
 
-/// Bodies larger than this are refused: a 10 MB paste is almost always a mistake,
-/// and a clear "no" beats a stalled console later.
-const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
-
 /// `firstline new --from "Олена <olena@example.com>" --subject "Оплата не пройшла"`
 #[derive(Debug, Args)]
 #[command(
@@ -218,30 +214,10 @@ fn body_from(flag: Option<String>, what: &str) -> Result<Option<String>> {
     let mut bytes = Vec::new();
     stdin
         .lock()
-        .take(MAX_BODY_BYTES as u64 + 1)
+        .take(super::MAX_BODY_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
         .with_context(|| format!("cannot read the {what} from stdin"))?;
-    Ok(Some(checked_text(bytes, what)?))
-}
-
-/// Turns raw bytes into text a ticket can hold: too large is refused, invalid UTF-8
-/// is repaired with U+FFFD (and said so) rather than rejected, since it is what came.
-pub fn checked_text(bytes: Vec<u8>, what: &str) -> Result<String> {
-    if bytes.len() > MAX_BODY_BYTES {
-        return Err(user_error(format!(
-            "the {what} is larger than {} MB; attach it as a file instead",
-            MAX_BODY_BYTES / 1024 / 1024
-        )));
-    }
-    match String::from_utf8(bytes) {
-        Ok(s) => Ok(s),
-        Err(e) => {
-            eprintln!(
-                "firstline: the {what} was not valid UTF-8; invalid bytes were replaced with �"
-            );
-            Ok(String::from_utf8_lossy(e.as_bytes()).into_owned())
-        }
-    }
+    Ok(Some(super::checked_text(bytes, what)?))
 }
 
 /// Opens a ticket.

@@ -50,7 +50,7 @@ pub fn run(ctx: &Context, args: ToneArgs) -> anyhow::Result<ExitCode> {
             let bytes = std::fs::read(path).with_context(|| {
                 format!("cannot read the customer's message {}", path.display())
             })?;
-            Some(super::tickets::checked_text(bytes, "customer's message")?)
+            Some(super::checked_text(bytes, "customer's message")?)
         }
         None => None,
     };
@@ -140,7 +140,7 @@ fn read_reply() -> anyhow::Result<String> {
         .take(MAX_REPLY_BYTES + 1)
         .read_to_end(&mut bytes)
         .context("cannot read the reply from stdin")?;
-    super::tickets::checked_text(bytes, "reply")
+    super::checked_text(bytes, "reply")
 }
 
 /// 0 clean, 3 warnings only, 4 blocking.
