@@ -331,6 +331,13 @@ fn print_mail_summary(s: &imap::FetchSummary) {
             n => format!(" after {}", count(n as usize, "reconnect", "reconnects")),
         }
     );
+    if s.away_replies > 0 {
+        println!(
+            "{}: {} outside business hours",
+            s.account,
+            count(s.away_replies, "away reply sent", "away replies sent")
+        );
+    }
     for f in &r.failures {
         println!(
             "  failed {}: {}",

@@ -203,17 +203,22 @@ fn round(
     options: &FetchOptions,
 ) -> Result<FetchSummary, FetchError> {
     let mut importer = Importer::new(store, config, &options.import).map_err(FetchError::Store)?;
-    let outcome = sync_account(&mut importer, conn, account, options, &mut |_| {});
+    let mut noted = super::sync::Noted::default();
+    let outcome = sync_account(
+        &mut importer,
+        conn,
+        config,
+        account,
+        options,
+        &mut noted,
+        &mut |_| {},
+    );
     let finished = importer.finish(Ok(()));
     let (folders, problems) = outcome?;
     let import = finished.map_err(FetchError::Store)?;
-    Ok(FetchSummary {
-        account: account.name.clone(),
-        folders,
-        import,
-        problems,
-        reconnects: 0,
-    })
+    Ok(super::summarize(
+        store, config, account, folders, import, problems, 0, &noted,
+    ))
 }
 
 /// Waits on the first folder until the server reports new mail or `refresh` passes.
