@@ -336,15 +336,8 @@ struct OAuth2<'a> {
 
 impl imap::Authenticator for OAuth2<'_> {
     type Response = String;
-    /// The first (empty) challenge gets the token. A refused token comes back as a
-    /// challenge holding the server's error (JSON), which XOAUTH2 answers with an
-    /// empty line so the server ends with NO, instead of being sent the token again.
-    fn process(&self, challenge: &[u8]) -> String {
-        if challenge.is_empty() {
-            format!("user={}\x01auth=Bearer {}\x01\x01", self.user, self.token)
-        } else {
-            String::new()
-        }
+    fn process(&self, _challenge: &[u8]) -> String {
+        format!("user={}\x01auth=Bearer {}\x01\x01", self.user, self.token)
     }
 }
 

@@ -110,7 +110,7 @@ impl Default for WatchOptions {
 #[derive(Debug)]
 pub enum AccountEvent {
     /// A round of fetching finished.
-    Fetched(FetchSummary),
+    Fetched(Box<FetchSummary>),
     /// A round failed; the watch retries after a wait.
     Failed(FetchError),
 }
@@ -179,7 +179,7 @@ fn rounds(
             .first()
             .and_then(|f| summary.folders.iter().find(|r| &r.folder == f))
             .and_then(|r| r.uid_next);
-        on_event(AccountEvent::Fetched(summary));
+        on_event(AccountEvent::Fetched(Box::new(summary)));
         if stop.is_stopped() {
             return Ok(());
         }
