@@ -1335,3 +1335,50 @@ fn xoauth2_logs_in_with_the_printed_token_and_a_refused_token_is_one_line() {
     assert!(!line.contains("revoked-token"), "{line}");
     assert!(tokens.checks.load(std::sync::atomic::Ordering::SeqCst) > asked);
 }
+
+#[test]
+fn an_away_reply_the_server_refuses_stays_in_the_outbox_and_the_fetch_still_succeeds() {
+    let server = Dovecot::start();
+    let smtp = smtp::SmtpServer::start();
+    let desk = Desk::new(&away_config(&server, &smtp, ""));
+    desk.fetch_json();
+    server.append(
+        "INBOX",
+        &plain_mail(
+            "Ivan <reject-me@customer.example>",
+            "Where is my order?",
+            "night@customer.example",
+            "Hello, my order did not arrive.",
+            "",
+        ),
+        false,
+        None,
+    );
+    let out = desk.fetch(&[]);
+    // Fetching worked: the refused away reply is the outbox's to retry and show, not
+    // a reason to call the mailbox failed (exit 2, the console's account in red).
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).trim().is_empty(),
+        "{out:?}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("shop: 1 away reply not delivered yet; it waits in the outbox"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("away reply sent"), "{stdout}");
+    let store = desk.store();
+    let entries = store.outbox_entries(true).unwrap();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].state, firstline::store::OutboxState::Queued);
+    assert!(
+        entries[0]
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("no such mailbox"),
+        "{entries:?}"
+    );
+    assert!(smtp.accepted().is_empty());
+}

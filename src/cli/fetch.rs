@@ -331,11 +331,19 @@ fn print_mail_summary(s: &imap::FetchSummary) {
             n => format!(" after {}", count(n as usize, "reconnect", "reconnects")),
         }
     );
-    if s.away_replies > 0 {
+    let sent = s.away_replies - s.away_replies_undelivered.min(s.away_replies);
+    if sent > 0 {
         println!(
             "{}: {} outside business hours",
             s.account,
-            count(s.away_replies, "away reply sent", "away replies sent")
+            count(sent, "away reply sent", "away replies sent")
+        );
+    }
+    if s.away_replies_undelivered > 0 {
+        println!(
+            "{}: {} not delivered yet; it waits in the outbox (firstline outbox)",
+            s.account,
+            count(s.away_replies_undelivered, "away reply", "away replies")
         );
     }
     for f in &r.failures {

@@ -214,6 +214,9 @@ pub(crate) struct Candidate {
 pub(crate) struct Answered {
     /// Away replies queued (and handed to the transport).
     pub queued: Vec<MessageId>,
+    /// Of those, the ones the transport did not accept (yet): they wait in the outbox.
+    pub undelivered: usize,
+    /// Away replies that could not even be queued.
     pub problems: Vec<String>,
 }
 
@@ -252,16 +255,15 @@ pub(crate) fn answer(
             Err(e) => done.problems.push(format!("away reply on #{ticket}: {e}")),
         }
     }
-    if !done.queued.is_empty() {
-        for id in &done.queued {
-            match crate::mail::deliver_now(store, config, crate::store::ClaimScope::Message(*id)) {
-                Ok(report) => done
-                    .problems
-                    .extend(report.failed.into_iter().map(|(_, why)| {
-                        format!("away reply not sent (it stays in the outbox): {why}")
-                    })),
-                Err(e) => done.problems.push(format!("away reply not sent: {e}")),
-            }
+    // Handed to the transport at once (they have no undo window). One it refuses
+    // stays in the outbox, retried and shown there like any reply: not a problem
+    // of the mailbox, which was read fine.
+    for id in &done.queued {
+        let delivered =
+            crate::mail::deliver_now(store, config, crate::store::ClaimScope::Message(*id))
+                .is_ok_and(|report| report.sent.iter().any(|(m, _)| m == id));
+        if !delivered {
+            done.undelivered += 1;
         }
     }
     done

@@ -126,8 +126,15 @@ pub struct FetchSummary {
     pub problems: Vec<String>,
     /// Reconnects after a dropped connection.
     pub reconnects: u32,
-    /// Away replies sent to customers who opened a ticket outside business hours.
+    /// Away replies queued for customers who opened a ticket outside business hours.
     pub away_replies: usize,
+    /// Of those, the ones the transport has not accepted: they wait in the outbox.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub away_replies_undelivered: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Fetches every folder of `account` once: its folders, then its Sent folder (so
@@ -220,6 +227,7 @@ pub(crate) fn summarize(
         problems,
         reconnects,
         away_replies: answered.queued.len(),
+        away_replies_undelivered: answered.undelivered,
     }
 }
 
