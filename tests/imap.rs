@@ -1275,6 +1275,14 @@ fn a_crash_between_the_commit_and_the_move_is_finished_by_the_next_fetch() {
             None,
         );
     }
+    // A message without a Message-ID cannot be told apart after a crash: left alone.
+    server.append(
+        "INBOX",
+        format!("From: b@customer.example\r\nTo: {USER}\r\nSubject: No id\r\n\r\nhi\r\n")
+            .as_bytes(),
+        false,
+        None,
+    );
     let desk = Desk::new(&config_text(&server, "after_fetch = \"move:Archive\""));
     // The process dies right after the mail is committed, before the server hears.
     let mut cmd = cli(&desk.db, &desk.config);
@@ -1288,8 +1296,8 @@ fn a_crash_between_the_commit_and_the_move_is_finished_by_the_next_fetch() {
         !out.status.success(),
         "the crash point was not reached: {out:?}"
     );
-    assert_eq!(message_count(&desk.db), 3, "the mail was committed");
-    assert_eq!(server.messages("INBOX").len(), 3, "and not moved yet");
+    assert_eq!(message_count(&desk.db), 4, "the mail was committed");
+    assert_eq!(server.messages("INBOX").len(), 4, "and not moved yet");
     assert!(server.messages("Archive").is_empty());
 
     let again = desk.fetch_json();
@@ -1298,11 +1306,22 @@ fn a_crash_between_the_commit_and_the_move_is_finished_by_the_next_fetch() {
     assert_eq!(again["import"]["added"], 0, "{again}");
     assert_eq!(
         desk.store().tickets().unwrap().len(),
-        3,
+        4,
         "no duplicate tickets"
     );
-    assert!(server.messages("INBOX").is_empty());
+    let left: Vec<u32> = server.messages("INBOX").iter().map(|(u, _)| *u).collect();
+    assert_eq!(left, vec![4], "only the message without a Message-ID stays");
     assert_eq!(server.messages("Archive").len(), 3);
+    // Without a crash the same kind of message is moved: the run knows its hash.
+    server.append(
+        "INBOX",
+        format!("From: c@customer.example\r\nTo: {USER}\r\nSubject: No id 2\r\n\r\nhi\r\n")
+            .as_bytes(),
+        false,
+        None,
+    );
+    desk.fetch_json();
+    assert_eq!(server.messages("Archive").len(), 4);
 }
 
 #[test]
