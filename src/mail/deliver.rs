@@ -44,12 +44,7 @@ pub enum Transport {
     /// leaves the machine, so a reply handed here is saved, never delivered.
     Directory(PathBuf),
     /// SMTP with TLS (implicit on port 465, STARTTLS otherwise; plain only to localhost).
-    Smtp {
-        server: String,
-        user: Option<String>,
-        /// The environment variable that holds the password.
-        password_env: Option<String>,
-    },
+    Smtp(super::smtp::SmtpSettings),
 }
 
 impl Transport {
@@ -70,11 +65,18 @@ impl Transport {
             .as_ref()
             .filter(|s| !s.trim().is_empty())
         {
-            return Ok(Transport::Smtp {
+            let settings_dir = config.path.as_deref().and_then(Path::parent);
+            return Ok(Transport::Smtp(super::smtp::SmtpSettings {
                 server: server.trim().to_string(),
                 user: config.mail.smtp_user.clone(),
                 password_env: config.mail.smtp_password_env.clone(),
-            });
+                security: config.mail.smtp_security.clone(),
+                ca_file: config
+                    .mail
+                    .smtp_ca_file
+                    .as_deref()
+                    .map(|ca| super::smtp::resolve(ca, settings_dir)),
+            }));
         }
         if let Some(dir) = &config.mail.outbox_dir {
             return Ok(Transport::Directory(dir.clone()));
@@ -105,12 +107,8 @@ impl Transport {
                     .map(|_| Handover::Saved(dir.join(&name).display().to_string()))
                     .map_err(|e| e.to_string())
             }
-            Transport::Smtp {
-                server,
-                user,
-                password_env,
-            } => super::smtp::send(server, user.as_deref(), password_env.as_deref(), raw)
-                .map(|_| Handover::Delivered(format!("via SMTP {server}"))),
+            Transport::Smtp(smtp) => super::smtp::send(smtp, raw)
+                .map(|_| Handover::Delivered(format!("via SMTP {}", smtp.server))),
         }
     }
 
@@ -118,7 +116,7 @@ impl Transport {
     pub fn describe(&self) -> String {
         match self {
             Transport::Sendmail(cmd) => format!("replies are sent with `{cmd}`"),
-            Transport::Smtp { server, .. } => format!("replies are sent through SMTP {server}"),
+            Transport::Smtp(smtp) => format!("replies are sent through SMTP {}", smtp.server),
             Transport::Directory(dir) => format!(
                 "{} — {}; replies are saved there as .eml files for you to send",
                 dir.display(),

@@ -102,6 +102,10 @@ pub struct ImportReport {
     pub messages_per_second: f64,
     /// The run stopped at `stop_after`.
     pub stopped_early: bool,
+    /// The tickets this import opened, each with the location of the message that
+    /// opened it: a live channel answers these (the away reply), nothing else does.
+    #[serde(skip)]
+    pub opened: Vec<(String, crate::model::TicketId)>,
 }
 
 impl ImportReport {
@@ -624,12 +628,15 @@ impl<'a> Run<'a> {
         for (location, outcome) in batch.locations.drain(..).zip(outcomes) {
             let counts = self.report.formats.entry(format).or_default();
             match outcome {
-                Ok(IngestOutcome::Added { new_ticket, .. }) => {
+                Ok(IngestOutcome::Added {
+                    new_ticket, ticket, ..
+                }) => {
                     counts.added += 1;
                     self.report.added += 1;
                     if new_ticket {
                         counts.new_tickets += 1;
                         self.report.new_tickets += 1;
+                        self.report.opened.push((location, ticket));
                     }
                 }
                 Ok(IngestOutcome::DuplicateMessageId { .. }) => {

@@ -25,7 +25,7 @@ mod outbound;
 mod parse;
 pub mod paste;
 pub mod save;
-mod smtp;
+pub mod smtp;
 mod sources;
 mod watch;
 
