@@ -3,93 +3,19 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
-use serde::{Deserialize, Serialize};
 
 use super::customers::{customer_from_row, upsert, CUSTOMER_COLUMNS};
 use super::messages::{index_ticket_messages, insert_message};
 use super::{
     from_ts, normalize_tag, opt_ts, parse_col, status_list, tags_from_col, tags_to_col, to_ts,
-    Result, Store, StoreError,
+    Result, SqliteStore, StoreError,
 };
 use crate::model::{
-    normalize_subject, Channel, Customer, Escalation, Event, NewMessage, NewTicket, Priority,
-    Status, Ticket, TicketChange, TicketDetail, TicketId, TicketSummary,
+    normalize_subject, Customer, Escalation, Event, NewMessage, NewTicket, Status, Ticket,
+    TicketChange, TicketDetail, TicketId, TicketSummary,
 };
-
-/// The inbox's saved views. Each is a question the support person asks of the queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum View {
-    /// Live tickets where the customer is waiting on us and not snoozed.
-    #[default]
-    NeedsReply,
-    All,
-    Pending,
-    Snoozed,
-    Escalated,
-    Solved,
-}
-
-impl View {
-    /// Every view in tab order.
-    pub const ALL: [View; 6] = [
-        View::NeedsReply,
-        View::All,
-        View::Pending,
-        View::Snoozed,
-        View::Escalated,
-        View::Solved,
-    ];
-
-    /// The label on the inbox tab.
-    pub fn label(self) -> &'static str {
-        match self {
-            View::NeedsReply => "Needs reply",
-            View::All => "All",
-            View::Pending => "Pending",
-            View::Snoozed => "Snoozed",
-            View::Escalated => "Escalated",
-            View::Solved => "Solved",
-        }
-    }
-}
-
-/// How the inbox is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SortOrder {
-    /// Longest-waiting customer first, urgent before low at equal wait.
-    #[default]
-    Due,
-    /// Most recently changed first.
-    Updated,
-    /// Urgent first, then by wait.
-    Priority,
-    /// Newest ticket first.
-    Created,
-}
-
-/// A query over the queue. Fields combine with AND; `None` means "any".
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TicketFilter {
-    pub view: Option<View>,
-    pub statuses: Vec<Status>,
-    pub tag: Option<String>,
-    /// Matches the customer's name or any of their addresses, case-insensitively.
-    pub customer: Option<String>,
-    pub customer_id: Option<i64>,
-    pub channel: Option<Channel>,
-    pub priority: Option<Priority>,
-    /// Restrict to these ids (from a full-text search).
-    pub ids: Option<Vec<TicketId>>,
-    pub sort: SortOrder,
-    /// Reply targets in minutes per priority, in `Priority::ALL` order (low, normal,
-    /// high, urgent), so the due sort agrees with the configured SLA. `None` uses the
-    /// defaults (24 h, 8 h, 4 h, 1 h).
-    pub reply_targets_minutes: Option<[i64; 4]>,
-    pub limit: Option<usize>,
-    pub offset: usize,
-}
+use crate::store::api::*;
+use crate::store::types::*;
 
 pub(crate) const TICKET_COLUMNS: &str = "t.id, t.subject, t.status, t.priority, t.channel, t.tags, t.assignee, \
     t.customer_id, t.created_at, t.updated_at, t.first_response_at, t.resolved_at, t.snoozed_until, \
@@ -299,9 +225,8 @@ pub(crate) fn touch(conn: &Connection, id: TicketId, at: DateTime<Utc>) -> Resul
     Ok(())
 }
 
-impl Store {
-    /// Opens a ticket with its customer and first message, all or nothing.
-    pub fn create_ticket(&mut self, new: &NewTicket) -> Result<TicketId> {
+impl TicketStore for SqliteStore {
+    fn create_ticket(&mut self, new: &NewTicket) -> Result<TicketId> {
         let actor = self.actor.clone();
         let tx = self.write()?;
         let id = insert_ticket(&tx, new, &actor)?;
@@ -309,11 +234,7 @@ impl Store {
         Ok(id)
     }
 
-    /// Opens many tickets, each with its whole thread, in one transaction: the fast
-    /// path for generators and bulk loads (one fsync instead of one per message).
-    /// Each ticket ends in the status its `NewTicket` names (a solved thread stays
-    /// solved even though its messages would have reopened it one by one).
-    pub fn create_threads(
+    fn create_threads(
         &mut self,
         threads: &[(NewTicket, Vec<NewMessage>)],
     ) -> Result<Vec<TicketId>> {
@@ -332,13 +253,11 @@ impl Store {
         Ok(ids)
     }
 
-    /// One ticket.
-    pub fn ticket(&self, id: TicketId) -> Result<Ticket> {
+    fn ticket(&self, id: TicketId) -> Result<Ticket> {
         load_ticket(&self.conn, id)
     }
 
-    /// A ticket with its customer, thread, draft and audit log.
-    pub fn ticket_detail(&self, id: TicketId) -> Result<TicketDetail> {
+    fn ticket_detail(&self, id: TicketId) -> Result<TicketDetail> {
         let ticket = self.ticket(id)?;
         let customer = self.customer(ticket.customer_id)?;
         Ok(TicketDetail {
@@ -350,8 +269,7 @@ impl Store {
         })
     }
 
-    /// The inbox: tickets matching `filter`, with what a list row shows.
-    pub fn list_tickets(&self, filter: &TicketFilter) -> Result<Vec<TicketSummary>> {
+    fn list_tickets(&self, filter: &TicketFilter) -> Result<Vec<TicketSummary>> {
         let order = order_sql(filter);
         // A page past the middle of a long list is read from the far end: OFFSET
         // 99,950 makes SQLite walk (or sort) 99,950 rows first, pressing End on a
@@ -377,60 +295,7 @@ impl Store {
         self.list_page(filter, &order, (&order, false), limit, filter.offset)
     }
 
-    /// One page: ids picked in `pick.0` (`pick.1`: that is `order` backwards), rows
-    /// returned in `order`.
-    fn list_page(
-        &self,
-        filter: &TicketFilter,
-        order: &str,
-        pick: (&str, bool),
-        limit: usize,
-        offset: usize,
-    ) -> Result<Vec<TicketSummary>> {
-        let (where_sql, args) = filter_sql(filter, Utc::now());
-        let join = customer_join(filter);
-        let limit = i64::try_from(limit).unwrap_or(-1);
-        let picked = if filter.sort == SortOrder::Due && filter.view != Some(View::NeedsReply) {
-            due_pick_sql(filter, &where_sql, join, pick.1, limit, offset)
-        } else {
-            format!(
-                "SELECT t.id AS pid FROM tickets t {join} WHERE {where_sql}
-                 ORDER BY {} LIMIT {limit} OFFSET {offset}",
-                pick.0
-            )
-        };
-        let sql = format!(
-            "SELECT {TICKET_COLUMNS}, c.name,
-                (SELECT value FROM customer_addresses a WHERE a.customer_id = c.id AND a.kind = 'email' LIMIT 1),
-                (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.direction != 'note'),
-                (SELECT max(sent_at) FROM messages m WHERE m.ticket_id = t.id),
-                (SELECT substr(body, 1, 200) FROM messages m WHERE m.ticket_id = t.id AND m.direction != 'note'
-                    ORDER BY sent_at DESC, id DESC LIMIT 1)
-             FROM ({picked}) page
-             JOIN tickets t ON t.id = page.pid JOIN customers c ON c.id = t.customer_id
-             ORDER BY {order}",
-        );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args.iter()), |row| {
-            Ok(TicketSummary {
-                ticket: ticket_from_row(row)?,
-                customer_name: row.get(19)?,
-                customer_email: row.get(20)?,
-                message_count: row.get(21)?,
-                last_message_at: opt_ts(row.get(22)?),
-                preview: row
-                    .get::<_, Option<String>>(23)?
-                    .unwrap_or_default()
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-    }
-
-    /// How many tickets match `filter` (ignoring limit/offset), for scroll bars and tabs.
-    pub fn count_tickets(&self, filter: &TicketFilter) -> Result<i64> {
+    fn count_tickets(&self, filter: &TicketFilter) -> Result<i64> {
         let (where_sql, args) = filter_sql(filter, Utc::now());
         let join = customer_join(filter);
         let sql = format!("SELECT count(*) FROM tickets t {join} WHERE {where_sql}");
@@ -439,8 +304,7 @@ impl Store {
             .query_row(&sql, params_from_iter(args.iter()), |r| r.get(0))?)
     }
 
-    /// Other tickets of the same customer, newest first: the "history" sidebar.
-    pub fn customer_tickets(&self, customer: i64) -> Result<Vec<TicketSummary>> {
+    fn customer_tickets(&self, customer: i64) -> Result<Vec<TicketSummary>> {
         self.list_tickets(&TicketFilter {
             customer_id: Some(customer),
             sort: SortOrder::Created,
@@ -448,9 +312,7 @@ impl Store {
         })
     }
 
-    /// Applies one change to a ticket. With `expected_version`, a ticket changed by
-    /// someone else since it was read is refused with [`StoreError::Conflict`].
-    pub fn change_ticket(
+    fn change_ticket(
         &mut self,
         id: TicketId,
         change: &TicketChange,
@@ -610,11 +472,7 @@ impl Store {
         load_ticket(&self.conn, id)
     }
 
-    /// Moves every message of ticket `from` into `into` and removes `from`: the same
-    /// customer wrote twice about one problem. The target's reply ledger is recomputed
-    /// from the combined thread, a draft of `from` is appended to the target's, and
-    /// both ids are recorded in the audit log.
-    pub fn merge_tickets(&mut self, from: TicketId, into: TicketId) -> Result<Ticket> {
+    fn merge_tickets(&mut self, from: TicketId, into: TicketId) -> Result<Ticket> {
         if from == into {
             return Err(StoreError::Invalid(
                 "cannot merge a ticket into itself".into(),
@@ -686,9 +544,7 @@ impl Store {
         load_ticket(&self.conn, into)
     }
 
-    /// Since when the longest-waiting customer has waited for a reply (the "never
-    /// ignore a message" figure in the status bar); `None` when nobody waits.
-    pub fn oldest_waiting(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+    fn oldest_waiting(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
         let secs: Option<i64> = self.conn.query_row(
             &format!(
                 "SELECT min(t.awaiting_reply_since) FROM tickets t
@@ -702,10 +558,7 @@ impl Store {
         Ok(opt_ts(secs))
     }
 
-    /// How many customers have waited for a reply since before `before`, and since
-    /// when the longest-waiting one has: after an import, the sign of an old archive
-    /// that would bury today's customers in Needs reply.
-    pub fn waiting_since_before(
+    fn waiting_since_before(
         &self,
         before: DateTime<Utc>,
     ) -> Result<(usize, Option<DateTime<Utc>>)> {
@@ -722,10 +575,7 @@ impl Store {
         Ok((count.max(0) as usize, opt_ts(oldest)))
     }
 
-    /// Closes live tickets whose newest message is older than `before`: after
-    /// importing years of mail, the ones nobody will answer now go to the archive
-    /// instead of burying today's customers in Needs reply. Each gets an audit event.
-    pub fn archive_idle(&mut self, before: DateTime<Utc>) -> Result<usize> {
+    fn archive_idle(&mut self, before: DateTime<Utc>) -> Result<usize> {
         let actor = self.actor.clone();
         let tx = self.write()?;
         let ids: Vec<TicketId> = {
@@ -762,8 +612,7 @@ impl Store {
         Ok(ids.len())
     }
 
-    /// The audit log, oldest first; `None` for every ticket.
-    pub fn events(&self, ticket: Option<TicketId>) -> Result<Vec<Event>> {
+    fn events(&self, ticket: Option<TicketId>) -> Result<Vec<Event>> {
         // Two statements, not `?1 IS NULL OR ticket_id = ?1`: the OR hides the index
         // and turned opening one ticket into a scan of the whole log.
         let mut stmt = match ticket {
@@ -778,19 +627,71 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// Every customer, for export.
-    pub fn customers(&self) -> Result<Vec<Customer>> {
+    fn customers(&self) -> Result<Vec<Customer>> {
         let sql = format!("SELECT {CUSTOMER_COLUMNS} FROM customers c ORDER BY c.id");
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map([], |r| customer_from_row(&self.conn, r))?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// Every ticket, for export.
-    pub fn tickets(&self) -> Result<Vec<Ticket>> {
+    fn tickets(&self) -> Result<Vec<Ticket>> {
         let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets t ORDER BY t.id");
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map([], ticket_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+impl SqliteStore {
+    /// One page: ids picked in `pick.0` (`pick.1`: that is `order` backwards), rows
+    /// returned in `order`.
+    fn list_page(
+        &self,
+        filter: &TicketFilter,
+        order: &str,
+        pick: (&str, bool),
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<TicketSummary>> {
+        let (where_sql, args) = filter_sql(filter, Utc::now());
+        let join = customer_join(filter);
+        let limit = i64::try_from(limit).unwrap_or(-1);
+        let picked = if filter.sort == SortOrder::Due && filter.view != Some(View::NeedsReply) {
+            due_pick_sql(filter, &where_sql, join, pick.1, limit, offset)
+        } else {
+            format!(
+                "SELECT t.id AS pid FROM tickets t {join} WHERE {where_sql}
+                 ORDER BY {} LIMIT {limit} OFFSET {offset}",
+                pick.0
+            )
+        };
+        let sql = format!(
+            "SELECT {TICKET_COLUMNS}, c.name,
+                (SELECT value FROM customer_addresses a WHERE a.customer_id = c.id AND a.kind = 'email' LIMIT 1),
+                (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.direction != 'note'),
+                (SELECT max(sent_at) FROM messages m WHERE m.ticket_id = t.id),
+                (SELECT substr(body, 1, 200) FROM messages m WHERE m.ticket_id = t.id AND m.direction != 'note'
+                    ORDER BY sent_at DESC, id DESC LIMIT 1)
+             FROM ({picked}) page
+             JOIN tickets t ON t.id = page.pid JOIN customers c ON c.id = t.customer_id
+             ORDER BY {order}",
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(args.iter()), |row| {
+            Ok(TicketSummary {
+                ticket: ticket_from_row(row)?,
+                customer_name: row.get(19)?,
+                customer_email: row.get(20)?,
+                message_count: row.get(21)?,
+                last_message_at: opt_ts(row.get(22)?),
+                preview: row
+                    .get::<_, Option<String>>(23)?
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }
