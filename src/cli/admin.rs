@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use super::{print_json, user_error, Context};
 use crate::fs::WriteError;
-use crate::store::{Dump, SqliteStore, Store, StoreError};
+use crate::store::{Bucket, Dump, SqliteStore, Store, StoreError};
 
 /// `firstline export > dump.json`
 #[derive(Debug, Args)]
@@ -241,7 +241,7 @@ pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
     let health = sqlite.health()?;
     let sla = &ctx.config.sla;
     if args.json {
-        print_json(&doctor_json(&health, ctx, config_problem.as_ref())?)?;
+        print_json(&doctor_json(&health, &store, ctx, config_problem.as_ref())?)?;
     } else {
         println!("database      {}", ctx.db_path.display());
         match &config_problem {
@@ -264,9 +264,12 @@ pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
         );
         println!(
             "attachments   {}",
-            crate::paths::attachments_dir(&ctx.db_path).display()
+            store
+                .blobs(Bucket::Attachments)
+                .map(|b| b.location(None))
+                .unwrap_or_default()
         );
-        match crate::mail::Transport::from_config(&ctx.config, Some(&ctx.db_path)) {
+        match crate::mail::Transport::from_config(&ctx.config, store.blobs(Bucket::Outbox)) {
             Ok(t) => println!("outbox        {}", t.describe()),
             Err(e) => println!("outbox        {e}"),
         }
@@ -311,6 +314,7 @@ pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
 /// the desk's time zone and where it came from, and the outbox's transport.
 fn doctor_json(
     health: &crate::store::Health,
+    store: &Store,
     ctx: &Context,
     config_problem: Option<&crate::config::ConfigError>,
 ) -> Result<serde_json::Value> {
@@ -319,7 +323,8 @@ fn doctor_json(
         Some(other) => vec![other.to_string()],
         None => Vec::new(),
     };
-    let outbox = match crate::mail::Transport::from_config(&ctx.config, Some(&ctx.db_path)) {
+    let outbox = match crate::mail::Transport::from_config(&ctx.config, store.blobs(Bucket::Outbox))
+    {
         Ok(t) => serde_json::json!({ "transport": t.describe(), "problem": null }),
         Err(e) => serde_json::json!({ "transport": null, "problem": e.to_string() }),
     };

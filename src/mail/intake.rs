@@ -274,12 +274,12 @@ impl<'a> Run<'a> {
         if !config.agent.name.trim().is_empty() {
             me.push(config.agent.name.trim().to_lowercase());
         }
-        let dir = match (options.dry_run, store.path()) {
-            (false, Some(db)) => Some(crate::paths::attachments_dir(db)),
-            _ => None,
+        let blobs = match options.dry_run {
+            false => store.blobs(crate::store::Bucket::Attachments),
+            true => None,
         };
         let attachments = AttachmentStore {
-            dir,
+            blobs,
             limit_bytes: config.mail.attachment_limit_mb.saturating_mul(1024 * 1024),
         };
         // A dry run and bulk mode are SQLite's: another backend has no transaction

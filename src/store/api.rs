@@ -16,6 +16,7 @@
 use chrono::{DateTime, Utc};
 use std::path::Path;
 
+use super::blobs::{BlobStore, Bucket};
 use super::query::{SearchHit, SearchQuery, SearchResults};
 use super::types::*;
 use super::{Result, StoreError};
@@ -92,6 +93,10 @@ pub trait QueueMeta {
 
     /// Writes a value to the key/value table.
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;
+
+    /// Where this queue keeps `bucket`'s files (attachments, saved replies); `None`
+    /// when it keeps none (a queue in memory).
+    fn blobs(&self, bucket: Bucket) -> Option<Box<dyn BlobStore>>;
 }
 
 /// Tickets: opening, reading, listing for the inbox, and audited changes with

@@ -6,15 +6,19 @@
 //! errors are [`StoreError`]s, which name no backend's types. SQLite (`sqlite/`) is
 //! the one backend today and the only place that names its SQL library; operations only
 //! SQLite has (backup, restore, bulk mode, dry run) are reached through
-//! [`Store::sqlite`].
+//! [`Store::sqlite`]. Attachments and outbox files are
+//! reached through a [`BlobStore`] the queue hands out, never by deriving folders
+//! from a database path.
 
 pub mod api;
+pub mod blobs;
 pub mod holders;
 pub mod query;
 pub mod sqlite;
 pub mod types;
 
 pub use api::QueueStore;
+pub use blobs::{BlobStore, Bucket, FsBlobs};
 pub use holders::{holder_is_running, new_holder_id};
 pub use query::{parse_when, SearchHit, SearchOrder, SearchQuery, SearchResults, Term};
 pub use sqlite::{daily_backup, Health, SqliteStore};

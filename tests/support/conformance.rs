@@ -51,6 +51,7 @@ macro_rules! conformance_suite {
             canned_replies_round_trip,
             a_stale_write_is_refused_with_conflict,
             changes_by_another_handle_are_seen,
+            blobs_are_shared_by_every_handle,
         );
     };
 }
@@ -584,4 +585,24 @@ pub fn changes_by_another_handle_are_seen(b: &dyn Backend) {
         "another handle's commit changes the data version"
     );
     assert_eq!(watcher.count_tickets(&TicketFilter::default()).unwrap(), 1);
+}
+
+pub fn blobs_are_shared_by_every_handle(b: &dyn Backend) {
+    let writer = b.open();
+    let reader = b.open();
+    let (Some(mine), Some(theirs)) = (
+        writer.blobs(Bucket::Attachments),
+        reader.blobs(Bucket::Attachments),
+    ) else {
+        panic!("a queue other handles can open keeps its attachments");
+    };
+    let sha = firstline::mail::sha256_hex(b"%PDF-1.4 invoice");
+    mine.put(&sha, b"%PDF-1.4 invoice").unwrap();
+    mine.put(&sha, b"written once").unwrap();
+    assert_eq!(theirs.get(&sha).unwrap(), b"%PDF-1.4 invoice");
+    assert_eq!(theirs.list().unwrap(), vec![sha.clone()]);
+    let outbox = writer.blobs(Bucket::Outbox).unwrap();
+    assert!(outbox.list().unwrap().is_empty(), "buckets are separate");
+    assert!(theirs.remove(&sha).unwrap());
+    assert!(mine.get(&sha).is_err());
 }

@@ -32,6 +32,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::api::*;
+use super::blobs::{BlobStore, Bucket, FsBlobs};
 use super::{Result, StoreError};
 
 /// Busy and locked mean another process holds the write lock: [`StoreError::Locked`].
@@ -247,6 +248,12 @@ impl QueueMeta for SqliteStore {
             .conn
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()?)
+    }
+
+    // Folders beside the file, as every release so far kept them.
+    fn blobs(&self, bucket: Bucket) -> Option<Box<dyn BlobStore>> {
+        let db = self.path.as_deref()?;
+        Some(Box::new(FsBlobs::beside(db, bucket)))
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
