@@ -6,8 +6,8 @@
 use chrono::Utc;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::ledger::write_event;
 use super::messages::fold_for_index;
-use super::tickets::write_event;
 use super::{
     opt_ts, parse_col, tags_from_col, tags_to_col, to_ts, Result, SqliteStore, StoreError,
 };

@@ -9,8 +9,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::customers::upsert;
 use super::ingest::{ingest_items, save_progress};
+use super::ledger::{touch, write_event};
 use super::messages::reindex_message;
-use super::tickets::{touch, write_event};
 use super::{to_ts, Result, SqliteStore};
 use crate::model::{MessageId, NewCustomer, TicketId};
 use crate::store::api::*;

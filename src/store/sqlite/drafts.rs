@@ -11,7 +11,7 @@
 use chrono::Utc;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::tickets::load_ticket;
+use super::ledger::load_ticket;
 use super::{from_ts, to_ts, Result, SqliteStore};
 use crate::model::{Draft, TicketId};
 use crate::store::api::*;

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
 
-use super::tickets::write_event;
+use super::ledger::write_event;
 use super::{from_ts, opt_ts, to_ts, Result, SqliteStore, StoreError};
 use crate::model::{Direction, Message, MessageId, TicketId};
 use crate::store::api::*;

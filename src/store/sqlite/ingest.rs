@@ -12,8 +12,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::customers::upsert;
+use super::ledger::{load_ticket, recompute_ledger, write_event};
 use super::messages::insert_message;
-use super::tickets::{recompute_ledger, write_event};
 use super::{to_ts, Result, SqliteStore, StoreError};
 use crate::model::{
     normalize_subject, CustomerId, Direction, Formality, Language, MessageId, NewCustomer, TicketId,
@@ -169,7 +169,7 @@ fn ingest_one(conn: &Connection, item: &IngestMessage, actor: &str) -> Result<In
 
     let existing = match item.ticket {
         Some(t) => {
-            super::tickets::load_ticket(conn, t)?;
+            load_ticket(conn, t)?;
             Some(t)
         }
         None => find_thread(conn, item, at)?,

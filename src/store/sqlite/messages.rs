@@ -3,7 +3,7 @@
 use chrono::Utc;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::tickets::{load_ticket, touch, write_event};
+use super::ledger::{load_ticket, touch, write_event};
 use super::{from_ts, parse_col, to_ts, Result, SqliteStore, StoreError};
 use crate::model::text::truncate_at_char;
 use crate::model::{Direction, Message, MessageId, NewMessage, Status, TicketId};

@@ -15,6 +15,7 @@ mod dump;
 mod followups;
 mod health;
 mod ingest;
+mod ledger;
 mod messages;
 mod outbox;
 mod report;

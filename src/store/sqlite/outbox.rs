@@ -18,8 +18,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::ingest::{restore_ledger, snapshot_ledger, LedgerSnapshot};
+use super::ledger::{recompute_ledger, touch, write_event, UNDELIVERED};
 use super::messages::insert_message;
-use super::tickets::{recompute_ledger, touch, write_event};
 use super::{from_ts, to_ts, Result, SqliteStore, StoreError};
 use crate::model::{MessageId, NewMessage, TicketId};
 use crate::store::api::*;
@@ -27,13 +27,6 @@ use crate::store::types::*;
 
 /// A row that sat in `sending` this long was interrupted by a crash.
 const STALE_SENDING_SECS: i64 = 600;
-
-/// The outbox rows (columns of `outbox`, unqualified) whose reply has not reached the
-/// customer and is no longer on its first try: it does not answer them. One
-/// definition for the ledger ([`super::tickets::recompute_ledger`]), the thread's
-/// marker and the report.
-pub(crate) const UNDELIVERED: &str = "(state IN ('failed', 'unknown', 'saved')
-    OR (state IN ('queued', 'sending') AND last_error IS NOT NULL))";
 
 const ENTRY_COLUMNS: &str = "o.id, o.message_id, m.ticket_id, o.state, o.not_before, o.attempts,
     o.last_error, o.updated_at, m.message_id";

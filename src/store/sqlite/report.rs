@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 
+use super::ledger::{event_from_row, ticket_from_row, EVENT_COLUMNS, TICKET_COLUMNS};
 use super::messages::{message_from_row, MESSAGE_COLUMNS};
-use super::tickets::{event_from_row, ticket_from_row, EVENT_COLUMNS, TICKET_COLUMNS};
 use super::{status_list, to_ts, Result, SqliteStore};
 use crate::model::{Status, TicketId};
 use crate::store::api::*;

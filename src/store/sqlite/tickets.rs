@@ -2,83 +2,23 @@
 //! concurrency.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
 use super::customers::{customer_from_row, upsert, CUSTOMER_COLUMNS};
+use super::ledger::{
+    event_from_row, load_ticket, recompute_ledger, ticket_from_row, touch, write_event,
+    EVENT_COLUMNS, TICKET_COLUMNS,
+};
 use super::messages::{index_ticket_messages, insert_message};
 use super::{
-    from_ts, normalize_tag, opt_ts, parse_col, status_list, tags_from_col, tags_to_col, to_ts,
-    Result, SqliteStore, StoreError,
+    normalize_tag, opt_ts, status_list, tags_to_col, to_ts, Result, SqliteStore, StoreError,
 };
 use crate::model::{
-    normalize_subject, Customer, Escalation, Event, NewMessage, NewTicket, Status, Ticket,
-    TicketChange, TicketDetail, TicketId, TicketSummary,
+    normalize_subject, Customer, Event, NewMessage, NewTicket, Status, Ticket, TicketChange,
+    TicketDetail, TicketId, TicketSummary,
 };
 use crate::store::api::*;
 use crate::store::types::*;
-
-pub(crate) const TICKET_COLUMNS: &str = "t.id, t.subject, t.status, t.priority, t.channel, t.tags, t.assignee, \
-    t.customer_id, t.created_at, t.updated_at, t.first_response_at, t.resolved_at, t.snoozed_until, \
-    t.escalated_to, t.escalation_reason, t.escalated_at, t.awaiting_reply_since, t.unread, t.version";
-
-pub(crate) fn ticket_from_row(row: &Row<'_>) -> rusqlite::Result<Ticket> {
-    let escalation = match (
-        row.get::<_, Option<String>>(13)?,
-        row.get::<_, Option<i64>>(15)?,
-    ) {
-        (Some(target), Some(at)) => Some(Escalation {
-            target,
-            reason: row.get::<_, Option<String>>(14)?.unwrap_or_default(),
-            at: from_ts(at),
-        }),
-        _ => None,
-    };
-    Ok(Ticket {
-        id: row.get(0)?,
-        subject: row.get(1)?,
-        status: parse_col(2, row.get(2)?)?,
-        priority: parse_col(3, row.get(3)?)?,
-        channel: parse_col(4, row.get(4)?)?,
-        tags: tags_from_col(&row.get::<_, String>(5)?),
-        assignee: row.get(6)?,
-        customer_id: row.get(7)?,
-        created_at: from_ts(row.get(8)?),
-        updated_at: from_ts(row.get(9)?),
-        first_response_at: opt_ts(row.get(10)?),
-        resolved_at: opt_ts(row.get(11)?),
-        snoozed_until: opt_ts(row.get(12)?),
-        escalation,
-        awaiting_reply_since: opt_ts(row.get(16)?),
-        unread: row.get(17)?,
-        version: row.get(18)?,
-    })
-}
-
-/// Named with `AS`: SQLite leaves a bare `e.id`'s result name unspecified, and rows
-/// are read by name.
-pub(crate) const EVENT_COLUMNS: &str = "e.id AS id, e.ticket_id AS ticket_id, e.at AS at, \
-    e.actor AS actor, e.kind AS kind, e.old AS old, e.new AS new";
-
-/// One audit-log row, selected with [`EVENT_COLUMNS`].
-pub(crate) fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
-    Ok(Event {
-        id: r.get("id")?,
-        ticket_id: r.get("ticket_id")?,
-        at: from_ts(r.get("at")?),
-        actor: r.get("actor")?,
-        kind: r.get("kind")?,
-        old: r.get("old")?,
-        new: r.get("new")?,
-    })
-}
-
-pub(crate) fn load_ticket(conn: &Connection, id: TicketId) -> Result<Ticket> {
-    let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id = ?1");
-    conn.prepare_cached(&sql)?
-        .query_row([id], ticket_from_row)
-        .optional()?
-        .ok_or(StoreError::NotFound { what: "ticket", id })
-}
 
 /// Inserts a ticket, its customer and first message inside the caller's transaction.
 pub(crate) fn insert_ticket(conn: &Connection, new: &NewTicket, actor: &str) -> Result<TicketId> {
@@ -115,22 +55,6 @@ pub(crate) fn insert_ticket(conn: &Connection, new: &NewTicket, actor: &str) -> 
     Ok(id)
 }
 
-/// Appends one line to the audit log inside the caller's transaction.
-pub(crate) fn write_event(
-    conn: &Connection,
-    ticket: Option<TicketId>,
-    actor: &str,
-    kind: &str,
-    old: Option<&str>,
-    new: Option<&str>,
-) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO events(ticket_id, at, actor, kind, old, new) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![ticket, to_ts(Utc::now()), actor, kind, old, new])?;
-    Ok(())
-}
-
 /// Puts a freshly loaded ticket into its final status: resolved ones get their
 /// resolution time from the last message and nobody waits on pending or resolved ones.
 fn settle_status(conn: &Connection, id: TicketId, status: Status) -> Result<()> {
@@ -141,44 +65,6 @@ fn settle_status(conn: &Connection, id: TicketId, status: Status) -> Result<()> 
          WHERE id = ?1 AND status != ?2",
     )?
     .execute(params![id, status.as_str(), status.is_resolved(), status.is_active()])?;
-    Ok(())
-}
-
-/// Derives the reply ledger from the thread itself: the customer waits since their
-/// first message after our last reply; first response is our earliest reply. A reply
-/// the outbox could not deliver (see `outbox::UNDELIVERED`) answers nobody. Only an
-/// active ticket waits: a solved, closed or spam ticket keeps its ledger (solving
-/// ends the wait). The one definition for every path that changes a thread: merge,
-/// reopening, an import that delivered a message out of order (a Maildir read out of
-/// order, a Sent folder imported after the Inbox), an undone reply.
-pub(crate) fn recompute_ledger(conn: &Connection, id: TicketId) -> Result<()> {
-    let answer = format!(
-        "direction = 'outbound' AND id NOT IN (SELECT message_id FROM outbox WHERE {})",
-        super::outbox::UNDELIVERED
-    );
-    let (first_msg, first_out, last_out): (Option<i64>, Option<i64>, Option<i64>) = conn
-        .prepare_cached(&format!(
-            "SELECT min(sent_at),
-                min(CASE WHEN {answer} THEN sent_at END),
-                max(CASE WHEN {answer} THEN sent_at END)
-             FROM messages WHERE ticket_id = ?1"
-        ))?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    let awaiting: Option<i64> = conn
-        .prepare_cached(
-            "SELECT min(sent_at) FROM messages
-             WHERE ticket_id = ?1 AND direction = 'inbound' AND sent_at >= ?2",
-        )?
-        .query_row(params![id, last_out.unwrap_or(i64::MIN)], |r| r.get(0))?;
-    conn.prepare_cached(&format!(
-        "UPDATE tickets SET first_response_at = ?2,
-            awaiting_reply_since = CASE WHEN status IN {active} THEN ?3
-                ELSE awaiting_reply_since END,
-            created_at = min(created_at, coalesce(?4, created_at))
-         WHERE id = ?1",
-        active = status_list(Status::ACTIVE)
-    ))?
-    .execute(params![id, first_out, awaiting, first_msg])?;
     Ok(())
 }
 
@@ -214,15 +100,6 @@ fn changes_nothing(ticket: &Ticket, change: &TicketChange) -> bool {
             false
         }
     }
-}
-
-/// Bumps version and updated_at; every change to a ticket goes through here.
-pub(crate) fn touch(conn: &Connection, id: TicketId, at: DateTime<Utc>) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE tickets SET version = version + 1, updated_at = max(updated_at, ?2) WHERE id = ?1",
-    )?
-    .execute(params![id, to_ts(at)])?;
-    Ok(())
 }
 
 impl TicketStore for SqliteStore {
@@ -666,12 +543,14 @@ impl SqliteStore {
             )
         };
         let sql = format!(
-            "SELECT {TICKET_COLUMNS}, c.name,
-                (SELECT value FROM customer_addresses a WHERE a.customer_id = c.id AND a.kind = 'email' LIMIT 1),
-                (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.direction != 'note'),
-                (SELECT max(sent_at) FROM messages m WHERE m.ticket_id = t.id),
+            "SELECT {TICKET_COLUMNS}, c.name AS customer_name,
+                (SELECT value FROM customer_addresses a WHERE a.customer_id = c.id AND a.kind = 'email' LIMIT 1)
+                    AS customer_email,
+                (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.direction != 'note')
+                    AS message_count,
+                (SELECT max(sent_at) FROM messages m WHERE m.ticket_id = t.id) AS last_message_at,
                 (SELECT substr(body, 1, 200) FROM messages m WHERE m.ticket_id = t.id AND m.direction != 'note'
-                    ORDER BY sent_at DESC, id DESC LIMIT 1)
+                    ORDER BY sent_at DESC, id DESC LIMIT 1) AS preview
              FROM ({picked}) page
              JOIN tickets t ON t.id = page.pid JOIN customers c ON c.id = t.customer_id
              ORDER BY {order}",
@@ -680,12 +559,12 @@ impl SqliteStore {
         let rows = stmt.query_map(params_from_iter(args.iter()), |row| {
             Ok(TicketSummary {
                 ticket: ticket_from_row(row)?,
-                customer_name: row.get(19)?,
-                customer_email: row.get(20)?,
-                message_count: row.get(21)?,
-                last_message_at: opt_ts(row.get(22)?),
+                customer_name: row.get("customer_name")?,
+                customer_email: row.get("customer_email")?,
+                message_count: row.get("message_count")?,
+                last_message_at: opt_ts(row.get("last_message_at")?),
                 preview: row
-                    .get::<_, Option<String>>(23)?
+                    .get::<_, Option<String>>("preview")?
                     .unwrap_or_default()
                     .split_whitespace()
                     .collect::<Vec<_>>()

@@ -8,8 +8,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 
+use super::ledger::{load_ticket, touch, write_event};
 use super::messages::insert_message;
-use super::tickets::{insert_ticket, load_ticket, touch, write_event};
+use super::tickets::insert_ticket;
 use super::{from_ts, to_ts, Result, SqliteStore};
 use crate::model::{NewMessage, NewTicket, Status, TicketId};
 use crate::store::api::*;
