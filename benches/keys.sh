@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DB=${1:-/tmp/firstline-1m.db}
 command -v tmux >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; }
-cargo build --release --quiet
+cargo build --release --quiet --features dev
 FL="$PWD/target/release/firstline"
 if [ ! -f "$DB" ]; then
   echo "generating $DB (100k tickets, 1M messages; takes a few minutes)"

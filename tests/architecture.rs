@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Folders whose files must not import each other.
-/// (`src/store` and `src/tui` still have pairs the store seam and the event loop
-/// will untangle; `src/tone` is left to its own rework.)
+/// (`src/tui` still has pairs the event loop will untangle; `src/tone` is left to
+/// its own rework.)
 const ACYCLIC: &[&str] = &[
     "src/mail",
     "src/watch",
@@ -22,6 +22,7 @@ const ACYCLIC: &[&str] = &[
     "src/cli",
     "src/model",
     "src/tui/panes",
+    "src/store",
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -306,7 +306,7 @@ impl App {
             self.info("this ticket has no attachments");
             return Ok(true);
         }
-        let Some(db) = self.store.path() else {
+        let Some(blobs) = self.store.blobs(crate::store::Bucket::Attachments) else {
             self.error("this queue keeps no attachment files");
             return Ok(true);
         };
@@ -317,8 +317,7 @@ impl App {
                 .unwrap_or_else(|| folder.into()),
             None => folder.into(),
         };
-        let source = crate::paths::attachments_dir(db);
-        match crate::mail::save::save_attachments(&source, &attachments, &dest) {
+        match crate::mail::save::save_attachments(&*blobs, &attachments, &dest) {
             Ok((saved, missing)) => {
                 let mut text = format!("saved {} file(s) to {}", saved.len(), dest.display());
                 if !missing.is_empty() {
