@@ -171,3 +171,88 @@ fn the_import_scan_sees_a_mutual_import() {
     assert!(csv.contains(&src.join("mail/chat/mod.rs")), "{csv:?}");
     assert_eq!(csv.len(), 2, "test code is not counted: {csv:?}");
 }
+
+/// Folders where not even a longer loop (a → b → c → a) is left.
+const LOOP_FREE: &[&str] = &["src/store"];
+
+/// The files of `dir` that sit on an import loop, one group per loop (Tarjan's
+/// strongly connected components of more than one file).
+fn import_loops(src: &Path, dir: &Path) -> Vec<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    rust_files(dir, &mut files);
+    let edges: BTreeMap<PathBuf, BTreeSet<PathBuf>> =
+        files.iter().map(|f| (f.clone(), imports(src, f))).collect();
+    struct Walk<'a> {
+        edges: &'a BTreeMap<PathBuf, BTreeSet<PathBuf>>,
+        index: BTreeMap<PathBuf, usize>,
+        low: BTreeMap<PathBuf, usize>,
+        stack: Vec<PathBuf>,
+        loops: Vec<Vec<PathBuf>>,
+    }
+    impl Walk<'_> {
+        fn visit(&mut self, v: &PathBuf) {
+            let n = self.index.len();
+            self.index.insert(v.clone(), n);
+            self.low.insert(v.clone(), n);
+            self.stack.push(v.clone());
+            for w in self.edges[v].iter().filter(|w| self.edges.contains_key(*w)) {
+                if !self.index.contains_key(w) {
+                    self.visit(w);
+                    let low = self.low[v].min(self.low[w]);
+                    self.low.insert(v.clone(), low);
+                } else if self.stack.contains(w) {
+                    let low = self.low[v].min(self.index[w]);
+                    self.low.insert(v.clone(), low);
+                }
+            }
+            if self.low[v] == self.index[v] {
+                let at = self.stack.iter().position(|f| f == v).unwrap();
+                let group = self.stack.split_off(at);
+                if group.len() > 1 {
+                    self.loops.push(group);
+                }
+            }
+        }
+    }
+    let mut walk = Walk {
+        edges: &edges,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        loops: Vec::new(),
+    };
+    for f in &files {
+        if !walk.index.contains_key(f) {
+            walk.visit(f);
+        }
+    }
+    walk.loops
+}
+
+#[test]
+fn no_import_loops_in_the_loop_free_modules() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in LOOP_FREE {
+        let loops = import_loops(&root.join("src"), &root.join(dir));
+        assert!(loops.is_empty(), "{dir}: {loops:#?}");
+    }
+}
+
+/// The check can fail: three files importing in a ring are found.
+#[test]
+fn the_loop_scan_sees_a_ring_of_three() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir_all(src.join("store")).unwrap();
+    std::fs::write(src.join("store/mod.rs"), "mod a;\nmod b;\nmod c;\n").unwrap();
+    std::fs::write(src.join("store/a.rs"), "use super::b::B;\npub struct A;\n").unwrap();
+    std::fs::write(src.join("store/b.rs"), "use super::c::C;\npub struct B;\n").unwrap();
+    std::fs::write(
+        src.join("store/c.rs"),
+        "use crate::store::a::A;\npub struct C;\n",
+    )
+    .unwrap();
+    let loops = import_loops(&src, &src.join("store"));
+    assert_eq!(loops.len(), 1, "{loops:?}");
+    assert_eq!(loops[0].len(), 3, "{loops:?}");
+}

@@ -473,8 +473,9 @@ pub trait SearchStore {
     fn search(&self, query: &SearchQuery, limit: usize) -> Result<Vec<SearchHit>>;
 
     /// Finds tickets for a query with the number that matched in all. Every filter,
-    /// dates included, is part of the one SQL statement that picks the tickets, so
-    /// the limit cuts the answer and never the candidates a filter then thins out.
+    /// dates included, applies before the limit (SQLite: in the one statement that
+    /// picks the tickets), so the limit cuts the answer and never the candidates a
+    /// filter then thins out.
     ///
     /// *Newest* orders tickets by their newest matching message (with no words: their
     /// newest message inside the `after:`/`before:` window), the way mail readers order

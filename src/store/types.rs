@@ -176,7 +176,8 @@ pub struct ChatBatchOutcome {
     pub edits: Vec<Option<TicketId>>,
 }
 
-// --- The outbox (the state machine is described in the SQLite backend's `outbox.rs`).
+// --- The outbox: queued -> sending -> sent, or failed / unknown (in doubt) / saved
+// (the state machine in full: `OutboxStore` and the SQLite backend's `outbox.rs`).
 
 /// Where a reply is on its way out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,8 +15,11 @@ use crate::model::{CannedResponse, MessageId, NewCanned};
 use crate::store::api::*;
 use crate::store::types::*;
 
-const COLUMNS: &str = "id, slug, title, shortcut, language, formality, tags, body, times_used,
-                       times_unmodified, last_used_at, keywords";
+/// Named with `AS` (rows are read by name).
+const COLUMNS: &str = "id AS id, slug AS slug, title AS title, shortcut AS shortcut, \
+    language AS language, formality AS formality, tags AS tags, body AS body, \
+    times_used AS times_used, times_unmodified AS times_unmodified, \
+    last_used_at AS last_used_at, keywords AS keywords";
 
 /// How much of a customer message goes into the history index: the question is in the
 /// first lines, and a pasted log would only add noise.
@@ -24,18 +27,18 @@ const ANSWERED_LIMIT: usize = 4 * 1024;
 
 fn canned_from_row(r: &Row<'_>) -> rusqlite::Result<CannedResponse> {
     Ok(CannedResponse {
-        id: r.get(0)?,
-        slug: r.get(1)?,
-        title: r.get(2)?,
-        shortcut: r.get(3)?,
-        language: parse_col(4, r.get(4)?)?,
-        formality: parse_col(5, r.get(5)?)?,
-        tags: tags_from_col(&r.get::<_, String>(6)?),
-        body: r.get(7)?,
-        times_used: r.get(8)?,
-        times_unmodified: r.get(9)?,
-        last_used_at: opt_ts(r.get(10)?),
-        keywords: keywords_from_col(&r.get::<_, String>(11)?),
+        id: r.get("id")?,
+        slug: r.get("slug")?,
+        title: r.get("title")?,
+        shortcut: r.get("shortcut")?,
+        language: parse_col(4, r.get("language")?)?,
+        formality: parse_col(5, r.get("formality")?)?,
+        tags: tags_from_col(&r.get::<_, String>("tags")?),
+        body: r.get("body")?,
+        times_used: r.get("times_used")?,
+        times_unmodified: r.get("times_unmodified")?,
+        last_used_at: opt_ts(r.get("last_used_at")?),
+        keywords: keywords_from_col(&r.get::<_, String>("keywords")?),
     })
 }
 

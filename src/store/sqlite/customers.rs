@@ -7,11 +7,13 @@ use super::{from_ts, parse_col, to_ts, Result, SqliteStore, StoreError};
 use crate::model::{Customer, CustomerId, Formality, Language, NewCustomer};
 use crate::store::api::*;
 
-pub(crate) const CUSTOMER_COLUMNS: &str =
-    "c.id, c.name, c.phone, c.language, c.formality, c.notes, c.created_at";
+/// Named with `AS` (rows are read by name), from `customers c`.
+pub(crate) const CUSTOMER_COLUMNS: &str = "c.id AS id, c.name AS name, c.phone AS phone, \
+    c.language AS language, c.formality AS formality, c.notes AS notes, \
+    c.created_at AS created_at";
 
 pub(crate) fn customer_from_row(conn: &Connection, row: &Row<'_>) -> rusqlite::Result<Customer> {
-    let id: CustomerId = row.get(0)?;
+    let id: CustomerId = row.get("id")?;
     let mut emails = Vec::new();
     let mut handles = Vec::new();
     let mut stmt = conn.prepare_cached(
@@ -30,14 +32,14 @@ pub(crate) fn customer_from_row(conn: &Connection, row: &Row<'_>) -> rusqlite::R
     }
     Ok(Customer {
         id,
-        name: row.get(1)?,
+        name: row.get("name")?,
         emails,
         handles,
-        phone: row.get(2)?,
-        language: parse_col::<Language>(3, row.get(3)?)?,
-        formality: parse_col::<Formality>(4, row.get(4)?)?,
-        notes: row.get(5)?,
-        created_at: from_ts(row.get(6)?),
+        phone: row.get("phone")?,
+        language: parse_col::<Language>(3, row.get("language")?)?,
+        formality: parse_col::<Formality>(4, row.get("formality")?)?,
+        notes: row.get("notes")?,
+        created_at: from_ts(row.get("created_at")?),
     })
 }
 

@@ -24,18 +24,22 @@ fn kind_from_column(idx: usize, text: &str) -> rusqlite::Result<FollowupKind> {
     }
 }
 
-const COLUMNS: &str = "id, ticket_id, kind, due_at, phrase, message_id, created_at, done_at";
+/// Named with `AS` (rows are read by name), from `followups f`.
+const COLUMNS: &str = "f.id AS id, f.ticket_id AS ticket_id, f.kind AS kind, \
+    f.due_at AS due_at, f.phrase AS phrase, f.message_id AS message_id, \
+    f.created_at AS created_at, f.done_at AS done_at";
 
+/// One follow-up, selected with [`COLUMNS`].
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Followup> {
     Ok(Followup {
-        id: r.get(0)?,
-        ticket_id: r.get(1)?,
-        kind: kind_from_column(2, &r.get::<_, String>(2)?)?,
-        due_at: from_ts(r.get(3)?),
-        phrase: r.get(4)?,
-        message_id: r.get(5)?,
-        created_at: from_ts(r.get(6)?),
-        done_at: opt_ts(r.get(7)?),
+        id: r.get("id")?,
+        ticket_id: r.get("ticket_id")?,
+        kind: kind_from_column(2, &r.get::<_, String>("kind")?)?,
+        due_at: from_ts(r.get("due_at")?),
+        phrase: r.get("phrase")?,
+        message_id: r.get("message_id")?,
+        created_at: from_ts(r.get("created_at")?),
+        done_at: opt_ts(r.get("done_at")?),
     })
 }
 
@@ -88,9 +92,9 @@ impl FollowupStore for SqliteStore {
 
     fn followups(&self, open_only: bool, ticket: Option<TicketId>) -> Result<Vec<Followup>> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM followups
-             WHERE (?1 = 0 OR done_at IS NULL) AND (?2 IS NULL OR ticket_id = ?2)
-             ORDER BY due_at, id"
+            "SELECT {COLUMNS} FROM followups f
+             WHERE (?1 = 0 OR f.done_at IS NULL) AND (?2 IS NULL OR f.ticket_id = ?2)
+             ORDER BY f.due_at, f.id"
         );
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(params![open_only, ticket], from_row)?;
@@ -104,13 +108,8 @@ impl FollowupStore for SqliteStore {
             .map(|s| s.as_str())
             .collect();
         let placeholders = vec!["?"; resolved.len()].join(", ");
-        let columns = COLUMNS
-            .split(", ")
-            .map(|c| format!("f.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
         let sql = format!(
-            "SELECT {columns} FROM followups f JOIN tickets t ON t.id = f.ticket_id
+            "SELECT {COLUMNS} FROM followups f JOIN tickets t ON t.id = f.ticket_id
              WHERE f.done_at IS NULL AND f.due_at <= ?
                AND (f.kind = ? OR t.status NOT IN ({placeholders}))
              ORDER BY f.due_at, f.id"
@@ -132,7 +131,7 @@ impl FollowupStore for SqliteStore {
     fn complete_followup(&mut self, id: i64) -> Result<Followup> {
         let actor = self.actor.clone();
         let tx = self.write()?;
-        let sql = format!("SELECT {COLUMNS} FROM followups WHERE id = ?1");
+        let sql = format!("SELECT {COLUMNS} FROM followups f WHERE f.id = ?1");
         let f = tx
             .query_row(&sql, [id], from_row)
             .optional()?

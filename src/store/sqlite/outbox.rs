@@ -28,20 +28,23 @@ use crate::store::types::*;
 /// A row that sat in `sending` this long was interrupted by a crash.
 const STALE_SENDING_SECS: i64 = 600;
 
-const ENTRY_COLUMNS: &str = "o.id, o.message_id, m.ticket_id, o.state, o.not_before, o.attempts,
-    o.last_error, o.updated_at, m.message_id";
+/// Named with `AS` (rows are read by name), from `outbox o JOIN messages m`.
+const ENTRY_COLUMNS: &str = "o.id AS id, o.message_id AS message, m.ticket_id AS ticket, \
+    o.state AS state, o.not_before AS not_before, o.attempts AS attempts, \
+    o.last_error AS last_error, o.updated_at AS updated_at, m.message_id AS rfc_message_id";
 
+/// One outbox row, selected with [`ENTRY_COLUMNS`].
 fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
     Ok(OutboxEntry {
-        id: r.get(0)?,
-        message: r.get(1)?,
-        ticket: r.get(2)?,
-        state: OutboxState::parse(&r.get::<_, String>(3)?),
-        not_before: from_ts(r.get(4)?),
-        attempts: r.get(5)?,
-        last_error: r.get(6)?,
-        updated_at: from_ts(r.get(7)?),
-        message_id: r.get(8)?,
+        id: r.get("id")?,
+        message: r.get("message")?,
+        ticket: r.get("ticket")?,
+        state: OutboxState::parse(&r.get::<_, String>("state")?),
+        not_before: from_ts(r.get("not_before")?),
+        attempts: r.get("attempts")?,
+        last_error: r.get("last_error")?,
+        updated_at: from_ts(r.get("updated_at")?),
+        message_id: r.get("rfc_message_id")?,
     })
 }
 
