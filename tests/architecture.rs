@@ -173,7 +173,19 @@ fn the_import_scan_sees_a_mutual_import() {
 }
 
 /// Folders where not even a longer loop (a → b → c → a) is left.
-const LOOP_FREE: &[&str] = &["src/store"];
+const LOOP_FREE: &[&str] = &[
+    "src/store",
+    "src/mail",
+    "src/watch",
+    "src/report",
+    "src/sla",
+    "src/canned",
+    "src/cli",
+    "src/model",
+    "src/tui",
+    "src/telegram",
+    "src/tone",
+];
 
 /// The files of `dir` that sit on an import loop, one group per loop (Tarjan's
 /// strongly connected components of more than one file).
@@ -232,10 +244,12 @@ fn import_loops(src: &Path, dir: &Path) -> Vec<Vec<PathBuf>> {
 #[test]
 fn no_import_loops_in_the_loop_free_modules() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for dir in LOOP_FREE {
-        let loops = import_loops(&root.join("src"), &root.join(dir));
-        assert!(loops.is_empty(), "{dir}: {loops:#?}");
-    }
+    let found: Vec<_> = LOOP_FREE
+        .iter()
+        .map(|dir| (dir, import_loops(&root.join("src"), &root.join(dir))))
+        .filter(|(_, loops)| !loops.is_empty())
+        .collect();
+    assert!(found.is_empty(), "{found:#?}");
 }
 
 /// The check can fail: three files importing in a ring are found.

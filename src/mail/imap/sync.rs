@@ -24,29 +24,7 @@ use crate::mail::detect::Format;
 use crate::mail::intake::{Importer, ProgressEvent};
 use crate::mail::sources::{Item, Payload, Position};
 
-/// A folder's sync state, kept as its import position.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FolderState {
-    pub uidvalidity: u32,
-    /// The highest UID committed locally.
-    pub last_uid: u32,
-    /// The lowest UID read at all: the first sync's `since` bound.
-    pub floor: u32,
-    /// The highest UID whose `after_fetch` the server has done.
-    pub after_done: u32,
-    /// When the folder was first synced (Unix seconds): mail that reached the server
-    /// before it is a backlog, never answered by the away reply. Absent in states
-    /// kept before it existed; the next fetch sets it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_sync: Option<i64>,
-}
-
-impl FolderState {
-    /// The first UID not yet committed.
-    fn next_uid(&self) -> u32 {
-        self.last_uid.max(self.floor.saturating_sub(1)) + 1
-    }
-}
+pub use crate::mail::sources::FolderState;
 
 /// Messages per FETCH (the default of `FetchOptions::chunk_messages`), and bytes:
 /// small enough that a dropped connection loses little and memory stays bounded,
