@@ -203,6 +203,9 @@ impl Desk {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
+        // Each key once: `"account"` was printed twice (found by the new-user trial).
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(text.matches("\"account\"").count(), 1, "{text}");
         // One JSON document per account (and per Telegram round).
         let first: Value = serde_json::Deserializer::from_slice(&out.stdout)
             .into_iter()
@@ -602,6 +605,42 @@ fn wrong_password_unknown_host_and_missing_folder_are_one_line_each_with_exit_2(
     assert!(line.contains("folder 'Nope' does not exist"), "{line}");
     // The folder that exists was read all the same.
     assert_eq!(message_count(&desk.db), 1);
+}
+
+/// Found by the new-user trial: an account pointed at an SMTP port hung `fetch` for
+/// minutes without a word (the greeting never parsed, each retry waited a minute).
+#[test]
+fn a_port_that_is_not_imap_is_one_line_naming_what_answered() {
+    let server = Dovecot::start();
+    let smtp_like = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = smtp_like.local_addr().unwrap().port();
+    let answering = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        // Every connection the fetch makes gets an SMTP greeting, then silence.
+        for stream in smtp_like.incoming().take(1) {
+            let mut stream = stream.unwrap();
+            stream
+                .write_all(b"220 mail.example ESMTP ready\r\n")
+                .unwrap();
+            let mut rest = Vec::new();
+            let _ = stream.read_to_end(&mut rest);
+        }
+    });
+    let text = config_text(&server, "");
+    let at = text
+        .lines()
+        .find(|l| l.starts_with("imap = "))
+        .expect("the account has an imap line")
+        .to_string();
+    let desk = Desk::new(&text.replace(&at, &format!("imap = \"127.0.0.1:{port}\"")));
+    let line = one_line_error(&desk.fetch(&[]));
+    assert!(
+        line.contains(&format!("127.0.0.1:{port} is not an IMAP server")),
+        "{line}"
+    );
+    assert!(line.contains("220 mail.example ESMTP ready"), "{line}");
+    // One connection, no retries against a server that will never speak IMAP.
+    answering.join().unwrap();
 }
 
 #[test]

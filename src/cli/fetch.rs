@@ -66,7 +66,10 @@ struct Round<'a> {
 #[derive(Debug, Serialize)]
 struct Outcome {
     channel: &'static str,
-    account: String,
+    /// Only when there is no summary to carry it: a JSON object with the key twice is
+    /// one many tools reject (found by the new-user trial).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account: Option<String>,
     ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
@@ -281,7 +284,7 @@ fn fetch_one(
             }
             Outcome {
                 channel: "imap",
-                account: account.name.clone(),
+                account: None,
                 ok: true,
                 error: None,
                 summary: Some(summary),
@@ -292,7 +295,7 @@ fn fetch_one(
             eprintln!("firstline: {line}");
             Outcome {
                 channel: "imap",
-                account: account.name.clone(),
+                account: Some(account.name.clone()),
                 ok: false,
                 error: Some(line),
                 summary: None,

@@ -23,6 +23,10 @@ use std::sync::{Arc, OnceLock};
 /// sets its own, longer wait.
 pub(crate) const IO_TIMEOUT: Duration = Duration::from_secs(60);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a server may take to greet. An IMAP server greets at once; a port that
+/// stays silent is some other service (or a firewall), and waiting the whole
+/// [`IO_TIMEOUT`] per retry would leave a cron `fetch` hanging for minutes.
+const GREETING_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// The byte stream under the IMAP session.
 pub(crate) enum Stream {
@@ -110,15 +114,21 @@ pub(crate) fn connect(account: &Account) -> Result<Connected, FetchError> {
         .map_err(|e| FetchError::Connect(format!("cannot use the connection: {e}")))?;
     let client = match account.security {
         Security::Tls => {
-            let tls = handshake(account, tcp, &trust)?;
+            let mut tls = handshake(account, tcp, &trust)?;
+            greet(account, &mut tls, &socket)?;
             let mut client = imap::Client::new(Stream::Tls(Box::new(tls)));
-            client.read_greeting().map_err(|e| lost(account, e))?;
+            client.greeting_read = true;
             client
         }
         Security::StartTls => starttls(account, tcp, &trust)?,
         Security::Plain => {
+            let mut tcp = tcp;
+            let probe = tcp
+                .try_clone()
+                .map_err(|e| FetchError::Connect(format!("cannot use the connection: {e}")))?;
+            greet(account, &mut tcp, &probe)?;
             let mut client = imap::Client::new(Stream::Plain(tcp));
-            client.read_greeting().map_err(|e| lost(account, e))?;
+            client.greeting_read = true;
             client
         }
     };
@@ -172,14 +182,10 @@ fn starttls(
     trust: &Arc<rustls::ClientConfig>,
 ) -> Result<imap::Client<Stream>, FetchError> {
     let broken = |e: std::io::Error| lost(account, imap::Error::Io(e));
-    let greeting = read_line(&mut tcp).map_err(broken)?;
-    if greeting.starts_with("* BYE") {
-        return Err(FetchError::Connect(format!(
-            "{} refused the connection ({})",
-            account.host,
-            server_words(greeting.trim_start_matches("* BYE"))
-        )));
-    }
+    let probe = tcp
+        .try_clone()
+        .map_err(|e| FetchError::Connect(format!("cannot use the connection: {e}")))?;
+    greet(account, &mut tcp, &probe)?;
     let capabilities = command(&mut tcp, "fl0 CAPABILITY", "fl0 ").map_err(broken)?;
     let offered = capabilities.0.iter().any(|l| {
         l.to_ascii_uppercase()
@@ -213,6 +219,46 @@ fn starttls(
     Ok(client)
 }
 
+/// Reads the server's greeting within [`GREETING_TIMEOUT`] and checks it is an IMAP
+/// one (`* OK`, `* PREAUTH`). Anything else — an SMTP or web server on the port, a
+/// silent port, a `* BYE` — is one line naming what answered, and is not retried:
+/// the next attempt would meet the same server.
+fn greet(account: &Account, stream: &mut impl Read, socket: &TcpStream) -> Result<(), FetchError> {
+    let _ = socket.set_read_timeout(Some(GREETING_TIMEOUT));
+    let line = read_line(stream);
+    let _ = socket.set_read_timeout(Some(IO_TIMEOUT));
+    let at = format!("{}:{}", account.host, account.port);
+    let line = match line {
+        Ok(line) => line,
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+            return Err(FetchError::Connect(format!(
+                "{at} did not greet as an IMAP server within {} s; check the port (IMAP is 993 with TLS, 143 with STARTTLS)",
+                GREETING_TIMEOUT.as_secs()
+            )))
+        }
+        Err(e) => return Err(lost(account, imap::Error::Io(e))),
+    };
+    check_greeting(&at, &line)
+}
+
+/// Whether `line` is an IMAP greeting; if not, what to tell the user.
+fn check_greeting(at: &str, line: &str) -> Result<(), FetchError> {
+    let upper = line.to_ascii_uppercase();
+    if upper.starts_with("* OK") || upper.starts_with("* PREAUTH") {
+        return Ok(());
+    }
+    if let Some(why) = upper.strip_prefix("* BYE").map(|_| &line[5..]) {
+        return Err(FetchError::Connect(format!(
+            "{at} refused the connection ({})",
+            server_words(why)
+        )));
+    }
+    let said = crate::model::text::truncate_chars(&server_words(line), 60).to_string();
+    Err(FetchError::Connect(format!(
+        "{at} is not an IMAP server (it answered \"{said}\"); check the port (IMAP is 993 with TLS, 143 with STARTTLS)"
+    )))
+}
+
 /// Sends `line` and reads until the line starting with `tag`: (untagged lines, the
 /// tagged one).
 fn command(tcp: &mut TcpStream, line: &str, tag: &str) -> std::io::Result<(Vec<String>, String)> {
@@ -229,7 +275,7 @@ fn command(tcp: &mut TcpStream, line: &str, tag: &str) -> std::io::Result<(Vec<S
 }
 
 /// One CRLF-terminated line (at most 64 KiB), without the line end.
-fn read_line(tcp: &mut TcpStream) -> std::io::Result<String> {
+fn read_line(tcp: &mut impl Read) -> std::io::Result<String> {
     let mut line = Vec::new();
     let mut byte = [0u8; 1];
     loop {
@@ -321,7 +367,11 @@ fn handshake(
             return Err(FetchError::Connect(
                 reason
                     .replace("pass --ca-file", "set ca_file")
-                    .replace("not meant for a web server", "not meant for a server"),
+                    .replace("not meant for a web server", "not meant for a server")
+                    .replace(
+                        "(is it an http:// address?)",
+                        "(is it the STARTTLS port 143? then set security = \"starttls\")",
+                    ),
             ));
         }
     }

@@ -12,7 +12,6 @@
 //! under every expunge, and helpdesks that fetch by them open duplicate tickets.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Mutex;
