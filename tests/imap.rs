@@ -546,6 +546,45 @@ fn a_changed_uidvalidity_reads_the_folder_again_without_duplicates() {
     assert_eq!(message_count(&desk.db), 4);
 }
 
+/// Found by the new-user trial: after a server migration changed UIDVALIDITY,
+/// `move:Archive` moved every message, including those fetched earlier under `keep`.
+#[test]
+fn a_changed_uidvalidity_moves_only_mail_that_arrives_after_it() {
+    let server = Dovecot::start();
+    server.create("Archive");
+    for i in 0..3 {
+        let mail = plain_mail(
+            "a@customer.example",
+            &format!("K{i}"),
+            &format!("k{i}@c"),
+            "hi",
+            "",
+        );
+        server.append("INBOX", &mail, false, None);
+    }
+    let desk = Desk::new(&config_text(&server, ""));
+    assert_eq!(desk.fetch_json()["import"]["added"], 3);
+    desk.set_config(&config_text(&server, "after_fetch = \"move:Archive\""));
+    server.set_uidvalidity("INBOX", 778);
+    let after = desk.fetch_json();
+    assert_eq!(after["folders"][0]["uidvalidity_changed"], true, "{after}");
+    assert_eq!(
+        server.messages("INBOX").len(),
+        3,
+        "kept mail stays where it was"
+    );
+    assert_eq!(server.messages("Archive").len(), 0);
+    server.append(
+        "INBOX",
+        &plain_mail("b@customer.example", "New", "new@c", "hi", ""),
+        false,
+        None,
+    );
+    assert_eq!(desk.fetch_json()["import"]["added"], 1);
+    assert_eq!(server.messages("INBOX").len(), 3);
+    assert_eq!(server.messages("Archive").len(), 1, "new mail is moved");
+}
+
 fn one_line_error(out: &std::process::Output) -> String {
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();

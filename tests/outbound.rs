@@ -275,7 +275,10 @@ fn cli_reply_is_queued_listed_sent_and_undoable() {
         .args(["reply", "1", "--body", "First try"])
         .assert()
         .success()
-        .stdout(predicates::str::contains("queued on ticket 1"));
+        .stdout(predicates::str::contains("queued on ticket 1"))
+        // Nothing in a one-shot command sends it later: it says what does (found by
+        // the new-user trial, who waited for a reply that never left).
+        .stdout(predicates::str::contains("firstline outbox flush"));
     cli()
         .arg("outbox")
         .assert()

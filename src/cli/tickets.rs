@@ -384,7 +384,7 @@ pub fn reply(ctx: &Context, args: ReplyArgs) -> Result<()> {
     }
     match store.outbox_entry(id)? {
         Some(e) => println!(
-            "reply {id} queued on ticket {}; it goes out after {} (undo: firstline outbox cancel {id})",
+            "reply {id} queued on ticket {}; from {} an open console sends it, or `firstline outbox flush` (or cron) does (undo: firstline outbox cancel {id})",
             args.id,
             e.not_before
                 .with_timezone(&crate::sla::timezone(&ctx.config.sla))

@@ -111,11 +111,18 @@ pub(crate) fn sync_folder(
                 Some(at) => first_uid_since(conn, account, at, mailbox.uid_next)?,
                 None => 1,
             };
+            // After a UIDVALIDITY change, every message already on the server may have
+            // been fetched under another `after_fetch` (the trial moved mail fetched
+            // under `keep`): none of it is acted on; mail arriving from now on is.
+            let after_done = match (&previous, mailbox.uid_next) {
+                (Some(_), Some(next)) => next.saturating_sub(1).max(floor.saturating_sub(1)),
+                _ => floor.saturating_sub(1),
+            };
             let fresh = FolderState {
                 uidvalidity: validity,
                 last_uid: 0,
                 floor,
-                after_done: floor.saturating_sub(1),
+                after_done,
                 // A re-read after a UIDVALIDITY change is not a first sync.
                 first_sync: previous
                     .and_then(|p| p.first_sync)
