@@ -1038,14 +1038,29 @@ fn the_console_says_when_an_account_cannot_log_in() {
 
 #[test]
 fn fetch_watch_keeps_importing_until_killed() {
-    let server = Dovecot::start();
+    let mut server = Dovecot::start();
     let desk = Desk::new(&config_text(&server, ""));
     Store::open(&desk.db).unwrap();
+    let out_path = desk.db.with_file_name("watch.out");
+    let err_path = desk.db.with_file_name("watch.err");
+    let wait_for = |path: &std::path::Path, what: &str, times: usize| {
+        // A hang guard, not a timing: the watch writes these lines as it goes.
+        let start = std::time::Instant::now();
+        while std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .matches(what)
+            .count()
+            < times
+            && start.elapsed() < std::time::Duration::from_secs(60)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    };
     let mut child = cli(&desk.db, &desk.config)
         .args(["fetch", "--watch"])
         .env(PASSWORD_ENV, PASSWORD)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
+        .stdout(std::fs::File::create(&out_path).unwrap())
+        .stderr(std::fs::File::create(&err_path).unwrap())
         .spawn()
         .unwrap();
     server.append(
@@ -1057,9 +1072,35 @@ fn fetch_watch_keeps_importing_until_killed() {
     let arrived = support::wait_for_progress(&desk.db, &mut child, "the watched mail", |s| {
         s.tickets().unwrap().iter().any(|t| t.subject == "Watched")
     });
+    assert!(arrived, "fetch --watch exited before the mail arrived");
+    // The server goes away long enough for the watch to say so, then comes back:
+    // the watch says it is connected again (the trial saw "trying again" and then
+    // nothing while mail was imported).
+    server.stop();
+    wait_for(&err_path, "trying again", 1);
+    server.restart();
+    server.append(
+        "INBOX",
+        &plain_mail("b@customer.example", "After restart", "w2@c", "hi", ""),
+        false,
+        None,
+    );
+    let again = support::wait_for_progress(&desk.db, &mut child, "mail after the restart", |s| {
+        s.tickets()
+            .unwrap()
+            .iter()
+            .any(|t| t.subject == "After restart")
+    });
+    assert!(
+        again,
+        "fetch --watch exited before the mail after the restart arrived"
+    );
+    // The line follows the commit: wait for it before stopping the watch.
+    wait_for(&out_path, "connected again", 1);
     let _ = child.kill();
     let _ = child.wait();
-    assert!(arrived, "fetch --watch exited before the mail arrived");
+    let out = std::fs::read_to_string(&out_path).unwrap();
+    assert!(out.contains("shop: connected again"), "{out}");
 }
 
 #[test]

@@ -304,6 +304,28 @@ fn fetch_one(
     }
 }
 
+/// What the away replies of one fetch came to, the same words for `fetch` and
+/// `fetch --watch`.
+fn away_lines(s: &imap::FetchSummary) -> Vec<String> {
+    let mut lines = Vec::new();
+    let sent = s.away_replies - s.away_replies_undelivered.min(s.away_replies);
+    if sent > 0 {
+        lines.push(format!(
+            "{}: {} outside business hours",
+            s.account,
+            count(sent, "away reply sent", "away replies sent")
+        ));
+    }
+    if s.away_replies_undelivered > 0 {
+        lines.push(format!(
+            "{}: {} not delivered yet; it waits in the outbox (firstline outbox)",
+            s.account,
+            count(s.away_replies_undelivered, "away reply", "away replies")
+        ));
+    }
+    lines
+}
+
 fn print_mail_summary(s: &imap::FetchSummary) {
     let folders: Vec<String> = s
         .folders
@@ -334,20 +356,8 @@ fn print_mail_summary(s: &imap::FetchSummary) {
             n => format!(" after {}", count(n as usize, "reconnect", "reconnects")),
         }
     );
-    let sent = s.away_replies - s.away_replies_undelivered.min(s.away_replies);
-    if sent > 0 {
-        println!(
-            "{}: {} outside business hours",
-            s.account,
-            count(sent, "away reply sent", "away replies sent")
-        );
-    }
-    if s.away_replies_undelivered > 0 {
-        println!(
-            "{}: {} not delivered yet; it waits in the outbox (firstline outbox)",
-            s.account,
-            count(s.away_replies_undelivered, "away reply", "away replies")
-        );
+    for line in away_lines(s) {
+        println!("{line}");
     }
     for f in &r.failures {
         println!(
@@ -412,13 +422,14 @@ fn watch(
                     }
                 };
                 store.set_actor("import");
+                let mut failing = false;
                 imap::watch_account(
                     &mut store,
                     &ctx.config,
                     account,
                     watch_options,
                     stop,
-                    &mut |event| report_event(account, event, json),
+                    &mut |event| report_event(account, event, json, &mut failing),
                 );
             });
         }
@@ -436,28 +447,40 @@ fn watch(
     Ok(ExitCode::SUCCESS)
 }
 
-fn report_event(account: &Account, event: AccountEvent, json: bool) {
+/// One watch event as a line. `failing` remembers that the last event was a failure,
+/// so the first fetch after it says the account is back (the trial saw "trying
+/// again" and then nothing while mail was being imported again).
+fn report_event(account: &Account, event: AccountEvent, json: bool, failing: &mut bool) {
+    let now = || chrono::Local::now().format("%H:%M:%S");
     match event {
         AccountEvent::Fetched(summary) if json => {
+            *failing = false;
             let _ = print_json(&summary);
         }
         AccountEvent::Fetched(summary) => {
+            let mut out = std::io::stdout().lock();
+            if std::mem::take(failing) {
+                let _ = writeln!(out, "{} {}: connected again", now(), account.name);
+            }
             if summary.import.added > 0 {
-                let mut out = std::io::stdout().lock();
                 let _ = writeln!(
                     out,
                     "{} {}: imported {} ({})",
-                    chrono::Local::now().format("%H:%M:%S"),
+                    now(),
                     account.name,
                     count(summary.import.added, "message", "messages"),
                     count(summary.import.new_tickets, "new ticket", "new tickets"),
                 );
+            }
+            for line in away_lines(&summary) {
+                let _ = writeln!(out, "{} {line}", now());
             }
             for problem in &summary.problems {
                 eprintln!("firstline: {}: {}", account.name, sanitize_line(problem));
             }
         }
         AccountEvent::Failed(e) => {
+            *failing = true;
             eprintln!(
                 "firstline: {}: {} (trying again)",
                 account.name,
