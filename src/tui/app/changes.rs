@@ -29,6 +29,11 @@ impl App {
                 return vec![(row.ticket.id, Some(row.ticket.version))];
             }
         }
+        // Away from the list the action is for the thread on screen; while the
+        // next one loads there is none (never the one that just left).
+        if self.loading().is_some() {
+            return Vec::new();
+        }
         match &self.open {
             Some(o) => vec![(o.detail.ticket.id, Some(o.detail.ticket.version))],
             None => Vec::new(),
@@ -44,7 +49,7 @@ impl App {
     ) -> Result<(), StoreError> {
         let targets = self.targets();
         if targets.is_empty() {
-            self.error("no ticket selected");
+            self.say_nothing_to_act_on();
             return Ok(());
         }
         let mut inverses = Vec::new();
@@ -289,8 +294,20 @@ impl App {
         }
     }
 
+    /// Why an action found no ticket: none selected, or the one asked for is still
+    /// loading.
+    pub fn say_nothing_to_act_on(&mut self) {
+        match self.loading() {
+            Some(id) => self.error(format!(
+                "#{id} is still loading; nothing was changed — try again when it shows"
+            )),
+            None => self.error("no ticket selected"),
+        }
+    }
+
     /// Copies every attachment of the open ticket into `folder`, with cleaned names
-    /// and without overwriting anything already there.
+    /// and without overwriting anything already there (on the runner when there is
+    /// one: the prompt stays until the files are written, and closes then).
     pub fn save_attachments(&mut self, folder: &str) -> Result<bool, StoreError> {
         let Some(open) = &self.open else {
             self.error("open a ticket first");
@@ -306,10 +323,10 @@ impl App {
             self.info("this ticket has no attachments");
             return Ok(true);
         }
-        let Some(db) = self.store.path() else {
+        if self.store.path().is_none() {
             self.error("this queue keeps no attachment files");
             return Ok(true);
-        };
+        }
         let folder = folder.trim();
         let dest = match folder.strip_prefix("~/") {
             Some(rest) => std::env::var_os("HOME")
@@ -317,24 +334,14 @@ impl App {
                 .unwrap_or_else(|| folder.into()),
             None => folder.into(),
         };
-        let source = crate::paths::attachments_dir(db);
-        match crate::mail::save::save_attachments(&source, &attachments, &dest) {
-            Ok((saved, missing)) => {
-                let mut text = format!("saved {} file(s) to {}", saved.len(), dest.display());
-                if !missing.is_empty() {
-                    text.push_str(&format!(
-                        "; not kept (over the size limit): {}",
-                        crate::display::sanitize_line(&missing.join(", "))
-                    ));
-                }
-                self.info(text);
-                Ok(true)
-            }
-            Err(e) => {
-                self.error(e.to_string());
-                Ok(false)
-            }
+        let deferred = self.commands.is_some();
+        self.run(crate::tui::runner::Command::SaveAttachments { attachments, dest })?;
+        if deferred {
+            self.info("saving the attachments…");
+            return Ok(false);
         }
+        // Inline: the answer is in; a failure keeps the prompt to type another folder.
+        Ok(!self.message.as_ref().is_some_and(|m| m.error))
     }
 
     /// What the merge prompt offers: the customer's other tickets (newest first),

@@ -18,7 +18,7 @@ impl App {
     /// Opens the composer on the ticket on screen, in `mode`.
     pub fn compose(&mut self, mode: ComposeMode) -> Result<(), StoreError> {
         let Some(id) = self.open.as_ref().map(|o| o.detail.ticket.id) else {
-            self.error("no ticket selected");
+            self.say_nothing_to_act_on();
             return Ok(());
         };
         let entering = self.focus != Focus::Composer || self.composer.seen_up_to.is_none();

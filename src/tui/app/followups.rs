@@ -15,10 +15,7 @@ impl App {
         &self,
         detail: &TicketDetail,
     ) -> Result<Option<Followup>, StoreError> {
-        let id = detail.ticket.id;
-        let open = self.store.followups(true, Some(id))?;
-        let delivered = promises::thread_as_delivered(&self.store, id)?;
-        Ok(promises::pending_followup(&open, &detail.ticket, &delivered).cloned())
+        crate::tui::runner::pending_followup(&self.store, detail)
     }
 
     /// Re-reads the open ticket's follow-up (a count on the worker may have just
@@ -241,7 +238,7 @@ mod tests {
     use super::*;
     use crate::model::{Channel, Direction, NewCustomer, NewMessage, NewTicket, Priority};
     use crate::tui::action::Action;
-    use crate::tui::update::update;
+    use crate::tui::update::apply_action;
     use chrono::TimeZone;
 
     fn now() -> DateTime<Utc> {
@@ -304,7 +301,7 @@ mod tests {
         assert_eq!(app.counts.followups_due, 1);
         assert_eq!(app.counts.followups_overdue, 1);
         assert!(app.counts.followup_tickets.contains_key(&id));
-        assert_eq!(update(&mut app, Action::StillWorkingReply), None);
+        assert_eq!(apply_action(&mut app, Action::StillWorkingReply), None);
         assert_eq!(app.focus, Focus::Composer);
         assert_eq!(
             app.composer.text(),
@@ -319,7 +316,7 @@ mod tests {
     #[test]
     fn still_working_action_without_a_followup_only_says_so() {
         let (mut app, id) = console(None);
-        update(&mut app, Action::StillWorkingReply);
+        apply_action(&mut app, Action::StillWorkingReply);
         assert!(app.composer.is_empty());
         assert_ne!(app.focus, Focus::Composer);
         let message = app.message.clone().unwrap();
@@ -333,7 +330,7 @@ mod tests {
     fn followup_done_action_completes_the_pending_followup() {
         let (mut app, id) = console(Some("I will check it by 11:00 and write back."));
         assert!(app.open.as_ref().unwrap().followup.is_some());
-        update(&mut app, Action::FollowupDone);
+        apply_action(&mut app, Action::FollowupDone);
         assert!(app.open.as_ref().unwrap().followup.is_none());
         assert!(app.store.followups(true, Some(id)).unwrap().is_empty());
         assert_eq!(app.counts.followups_due, 0);
@@ -348,7 +345,7 @@ mod tests {
         assert!(app.add_followup("1m call the bank").unwrap());
         let own = app.open.as_ref().unwrap().followup.clone().unwrap();
         assert_eq!(own.kind, FollowupKind::Manual);
-        update(&mut app, Action::StillWorkingReply);
+        apply_action(&mut app, Action::StillWorkingReply);
         assert!(app.composer.is_empty(), "{}", app.composer.text());
         assert_ne!(app.focus, Focus::Composer);
         let message = app.message.clone().unwrap().text;
@@ -393,7 +390,7 @@ mod tests {
     #[test]
     fn add_followup_action_asks_for_the_time() {
         let (mut app, _) = console(None);
-        update(&mut app, Action::AddFollowup);
+        apply_action(&mut app, Action::AddFollowup);
         assert!(matches!(
             app.popup,
             Some(Popup::Prompt {

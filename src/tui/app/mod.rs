@@ -11,6 +11,7 @@ use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
 mod changes;
 mod channel;
+mod commands;
 mod compose;
 mod counts;
 mod drafts;
@@ -41,6 +42,8 @@ const WINDOW: usize = 200;
 const SEARCH_LIMIT: usize = 500;
 /// How often counts and clocks are refreshed while idle.
 const REFRESH_EVERY: Duration = Duration::from_secs(30);
+/// How often the screen's clocks (countdowns, "2 min ago") are redrawn while idle.
+const CLOCK_EVERY: Duration = Duration::from_secs(1);
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -437,6 +440,9 @@ pub struct Counts {
     pub followup_tickets: std::collections::BTreeMap<TicketId, DateTime<Utc>>,
 }
 
+/// Where the worker's answers go.
+type WorkerSink = Box<dyn Fn(super::worker::Answer) -> bool + Send>;
+
 /// The whole console.
 pub struct App {
     pub store: Store,
@@ -490,6 +496,15 @@ pub struct App {
     /// Generation of a search re-run by a reload (not typed): its answer keeps the
     /// cursor on the same ticket instead of jumping to the best match.
     search_refresh: Option<u64>,
+    /// Commands for the runner, taken by `update` (see `tui/runner.rs`); `None`
+    /// while commands run inline (tests, an in-memory queue).
+    commands: Option<Vec<super::runner::Command>>,
+    /// The ticket last asked of the runner and how many of its loads are still
+    /// out: answers for any other ticket are stale and dropped. While it differs
+    /// from the ticket on screen, the conversation pane says "loading…".
+    asked: Option<(TicketId, usize)>,
+    /// The report period asked of the runner, until the report comes.
+    pub report_asked: Option<u32>,
     /// Notes written but not saved, per ticket (drafts in the store are replies only).
     notes: HashMap<TicketId, (ComposeMode, String)>,
     last_refresh: Instant,
@@ -503,16 +518,25 @@ impl App {
     /// Builds the console on an open store: loads the default view and its first
     /// ticket. A bad `[ui.keys]` falls back to the default keys with an error shown.
     pub fn new(store: Store, config: Config) -> Result<App, StoreError> {
-        App::build(store, config, false)
+        App::build(store, config, None)
     }
 
     /// Like [`App::new`], with searches and counts on a worker thread when the
-    /// queue is a file: what the real console uses.
-    pub fn with_worker(store: Store, config: Config) -> Result<App, StoreError> {
-        App::build(store, config, true)
+    /// queue is a file, answering through `answers` (into the console's channel):
+    /// what the real console uses.
+    pub fn with_worker(
+        store: Store,
+        config: Config,
+        answers: impl Fn(super::worker::Answer) -> bool + Send + 'static,
+    ) -> Result<App, StoreError> {
+        App::build(store, config, Some(Box::new(answers)))
     }
 
-    fn build(mut store: Store, config: Config, worker: bool) -> Result<App, StoreError> {
+    fn build(
+        mut store: Store,
+        config: Config,
+        worker: Option<WorkerSink>,
+    ) -> Result<App, StoreError> {
         // Drafts this console writes carry its name, so another console on the same
         // queue can tell they are being written (see `store::drafts`).
         store.set_draft_holder(Some(crate::store::new_holder_id()));
@@ -570,13 +594,16 @@ impl App {
             search_generation: 0,
             searching: false,
             search_refresh: None,
+            commands: None,
+            asked: None,
+            report_asked: None,
             notes: HashMap::new(),
             last_refresh: Instant::now(),
             data_version: 0,
             last_change_check: Instant::now(),
         };
-        if worker {
-            app.start_worker();
+        if let Some(answers) = worker {
+            app.start_worker(answers);
         }
         app.mark_changes_seen()?;
         app.reload()?;
@@ -661,6 +688,28 @@ impl App {
                 self.error("the ticket was changed elsewhere; reloaded — look and try again");
             }
         }
+    }
+
+    /// When the console must next look at the time even if nothing happens: the
+    /// autosave pause, the look for changes elsewhere, the counts' refresh, and a
+    /// second for the clocks on screen (the undo countdown, "2 min ago"). The loop
+    /// sleeps on its channel until then instead of waking at a fixed rate.
+    pub fn next_deadline(&self, now: Instant) -> Instant {
+        let autosave = self
+            .composer
+            .dirty_since
+            .filter(|_| !self.composer.held_elsewhere)
+            .map(|t| t + AUTOSAVE_AFTER);
+        [
+            autosave,
+            Some(self.last_change_check + elsewhere::CHANGE_CHECK_EVERY),
+            Some(self.last_refresh + REFRESH_EVERY),
+            Some(now + CLOCK_EVERY),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(now)
     }
 
     /// Rows that fit in the inbox list at the current size.
