@@ -10,6 +10,7 @@
 pub mod action;
 pub mod app;
 pub mod courier;
+pub mod error;
 pub mod events;
 pub mod intake;
 pub mod keymap;

@@ -16,7 +16,8 @@ use super::msg::Msg;
 use super::runner::Command;
 use super::{courier, intake};
 use crate::model::Status;
-use crate::store::{StoreError, View};
+use crate::store::View;
+use crate::tui::error::ConsoleError;
 
 /// Everything that happens to the console goes through here: a key, the mouse, a
 /// paste, a resize, the clock, and every background thread's news. It returns the
@@ -242,7 +243,7 @@ pub fn apply_action(app: &mut App, action: Action) -> Option<Action> {
     }
 }
 
-type Step = Result<Option<Action>, StoreError>;
+type Step = Result<Option<Action>, ConsoleError>;
 
 fn update_pane(app: &mut App, action: Action) -> Step {
     let page = app.page() as isize;

@@ -11,9 +11,9 @@ use std::thread;
 
 use chrono::{DateTime, Utc};
 
-use super::app::{compute_counts, Counts};
 use crate::config::SlaConfig;
 use crate::model::TicketSummary;
+use crate::sla::counts::{compute_counts, Counts};
 use crate::sla::promises;
 use crate::store::{SearchQuery, Store, StoreError};
 

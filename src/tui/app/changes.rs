@@ -3,7 +3,6 @@
 
 use super::*;
 use crate::model::{Ticket, TicketChange, TicketId};
-use crate::store::StoreError;
 use std::time::Instant;
 
 impl App {
@@ -46,7 +45,7 @@ impl App {
         &mut self,
         label: &str,
         make: impl Fn(&Ticket) -> TicketChange,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), ConsoleError> {
         let targets = self.targets();
         if targets.is_empty() {
             self.say_nothing_to_act_on();
@@ -98,7 +97,7 @@ impl App {
         self.inbox.marked.clear();
         self.reload()?;
         match failure {
-            Some(e) => self.store_error(e),
+            Some(e) => self.store_error(e.into()),
             None if unchanged == targets.len() && targets.len() == 1 => {
                 self.info(format!("#{} unchanged: already {label}", targets[0].0))
             }
@@ -118,7 +117,7 @@ impl App {
 
     /// Where a status or priority menu opens: on the value the (first) target has
     /// now, so Enter keeps it instead of silently setting the first option.
-    pub fn current_choice(&self, kind: ChoiceKind) -> Result<usize, StoreError> {
+    pub fn current_choice(&self, kind: ChoiceKind) -> Result<usize, ConsoleError> {
         let Some((id, _)) = self.targets().into_iter().next() else {
             return Ok(0);
         };
@@ -148,7 +147,7 @@ impl App {
     }
 
     /// Takes back the newest undoable action.
-    pub fn undo_last(&mut self) -> Result<(), StoreError> {
+    pub fn undo_last(&mut self) -> Result<(), ConsoleError> {
         let Some(entry) = self.undo.pop() else {
             self.error("nothing to undo");
             return Ok(());
@@ -191,7 +190,7 @@ impl App {
                 body,
                 ..
             } => {
-                if crate::mail::cancel_reply(&mut self.store, message).map_err(mail_error)? {
+                if crate::mail::cancel_reply(&mut self.store, message)? {
                     // Reload first, then open: the reply's ticket is back in the view,
                     // and it, not the row under the cursor, gets the composer.
                     self.reload()?;
@@ -227,7 +226,7 @@ impl App {
     }
 
     /// Snoozes the targets until the time typed; an unreadable time keeps the prompt.
-    pub fn snooze(&mut self, text: &str) -> Result<bool, StoreError> {
+    pub fn snooze(&mut self, text: &str) -> Result<bool, ConsoleError> {
         let Some(until) = crate::sla::parse_snooze(text, self.now(), &self.config.sla) else {
             self.error(crate::sla::unreadable_time(
                 text,
@@ -247,7 +246,7 @@ impl App {
     }
 
     /// Adds `+tag`/`tag` and removes `-tag`.
-    pub fn tags(&mut self, text: &str) -> Result<(), StoreError> {
+    pub fn tags(&mut self, text: &str) -> Result<(), ConsoleError> {
         let (mut add, mut remove) = (Vec::new(), Vec::new());
         for word in text.split([' ', ',']).filter(|w| !w.is_empty()) {
             match word.strip_prefix('-') {
@@ -265,7 +264,7 @@ impl App {
     }
 
     /// Escalates with `team: reason` (no team means "second line").
-    pub fn escalate(&mut self, text: &str) -> Result<bool, StoreError> {
+    pub fn escalate(&mut self, text: &str) -> Result<bool, ConsoleError> {
         let (target, reason) = match text.split_once(':') {
             Some((t, r)) if !t.trim().is_empty() => (t.trim().to_string(), r.trim().to_string()),
             _ => ("second line".to_string(), text.trim().to_string()),
@@ -308,7 +307,7 @@ impl App {
     /// Copies every attachment of the open ticket into `folder`, with cleaned names
     /// and without overwriting anything already there (on the runner when there is
     /// one: the prompt stays until the files are written, and closes then).
-    pub fn save_attachments(&mut self, folder: &str) -> Result<bool, StoreError> {
+    pub fn save_attachments(&mut self, folder: &str) -> Result<bool, ConsoleError> {
         let Some(open) = &self.open else {
             self.error("open a ticket first");
             return Ok(true);
@@ -361,7 +360,7 @@ impl App {
 
     /// Merges the targets into the ticket whose number was typed. Not undoable (the
     /// source tickets are gone), so the status line says where everything went.
-    pub fn merge_into(&mut self, text: &str) -> Result<bool, StoreError> {
+    pub fn merge_into(&mut self, text: &str) -> Result<bool, ConsoleError> {
         let Ok(into) = text.trim().trim_start_matches('#').parse::<TicketId>() else {
             self.error("type the number of the ticket to merge into, e.g. 12");
             return Ok(false);
@@ -416,7 +415,7 @@ impl App {
 
     /// Merges the targets into `into`, after any question about customers was
     /// answered yes.
-    pub fn merge_confirmed(&mut self, into: TicketId) -> Result<(), StoreError> {
+    pub fn merge_confirmed(&mut self, into: TicketId) -> Result<(), ConsoleError> {
         self.merge_question = None;
         let sources: Vec<TicketId> = self
             .targets()
@@ -444,7 +443,7 @@ impl App {
 
     /// Marks the waiting message handled without an answer, with the reason on
     /// record so the "never ignore a message" ledger stays honest.
-    pub fn no_reply(&mut self, reason: &str) -> Result<bool, StoreError> {
+    pub fn no_reply(&mut self, reason: &str) -> Result<bool, ConsoleError> {
         let reason = reason.trim().to_string();
         if reason.is_empty() {
             self.error("give a reason (auto-reply, thank-you, duplicate…)");

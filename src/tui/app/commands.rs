@@ -22,7 +22,7 @@ impl App {
     }
 
     /// Queues `command` for the runner, or runs it here and applies its answer.
-    pub(super) fn run(&mut self, command: Command) -> Result<(), StoreError> {
+    pub(super) fn run(&mut self, command: Command) -> Result<(), ConsoleError> {
         match self.commands.as_mut() {
             Some(queue) => {
                 queue.push(command);
@@ -36,7 +36,7 @@ impl App {
     }
 
     /// Applies a command's answer.
-    pub fn command_done(&mut self, done: Done) -> Result<(), StoreError> {
+    pub fn command_done(&mut self, done: Done) -> Result<(), ConsoleError> {
         match done {
             Done::Ticket { id, result } => {
                 match &mut self.asked {
@@ -58,7 +58,7 @@ impl App {
                             self.load_selected(true)?;
                         }
                     }
-                    Err(e) => return Err(e),
+                    Err(e) => return Err(e.into()),
                 }
             }
             Done::Report { days, result } => {
@@ -116,7 +116,7 @@ impl App {
     /// conversation pane says "loading…" until the runner answers. A different
     /// ticket's draft is saved first and the old thread leaves the screen, so no
     /// key can act on it while the new one loads.
-    pub fn show(&mut self, id: TicketId, mark_read: bool) -> Result<(), StoreError> {
+    pub fn show(&mut self, id: TicketId, mark_read: bool) -> Result<(), ConsoleError> {
         if self.commands.is_none() {
             return self.open_ticket(id, mark_read);
         }
@@ -139,7 +139,7 @@ impl App {
     /// Loads ticket `id` into the conversation pane now, on this thread: for the
     /// flows that go on to work on it (undo, merge, compose). `mark_read` when the
     /// user actually opened it (not when the cursor passed over it).
-    pub fn open_ticket(&mut self, id: TicketId, mark_read: bool) -> Result<(), StoreError> {
+    pub fn open_ticket(&mut self, id: TicketId, mark_read: bool) -> Result<(), ConsoleError> {
         let same = self.open.as_ref().map(|o| o.detail.ticket.id) == Some(id);
         if !same {
             self.leave_ticket();
@@ -154,7 +154,7 @@ impl App {
         Ok(())
     }
 
-    fn mark_read(&mut self, id: TicketId) -> Result<(), StoreError> {
+    fn mark_read(&mut self, id: TicketId) -> Result<(), ConsoleError> {
         if self.store.ticket(id)?.unread {
             self.store
                 .change_ticket(id, &TicketChange::MarkRead, None)?;

@@ -13,17 +13,17 @@ mod changes;
 mod channel;
 mod commands;
 mod compose;
-mod counts;
 mod drafts;
 mod elsewhere;
 mod followups;
 mod queue;
 mod report;
 
+pub use crate::sla::counts::{compute_counts, scan_then_count, Counts};
 pub use compose::opening_action;
-pub use counts::{compute_counts, scan_then_count};
 pub use report::ReportScreen;
 
+pub use super::error::ConsoleError;
 use super::keymap::{Context, KeyMap};
 use super::theme::{Theme, ThemeKind};
 use crate::config::Config;
@@ -424,22 +424,6 @@ pub struct StatusMessage {
     pub error: bool,
 }
 
-/// Queue-wide numbers for the tabs and the status bar.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Counts {
-    pub per_view: [i64; 6],
-    pub overdue: i64,
-    /// Since when the longest-waiting customer has waited for a reply.
-    pub oldest_waiting: Option<chrono::DateTime<chrono::Utc>>,
-    /// Follow-ups due or within a warning mark and not settled (see
-    /// `sla::promises::due_followups`).
-    pub followups_due: i64,
-    /// How many of those are past due.
-    pub followups_overdue: i64,
-    /// The soonest due follow-up per ticket, for the inbox marker.
-    pub followup_tickets: std::collections::BTreeMap<TicketId, DateTime<Utc>>,
-}
-
 /// Where the worker's answers go.
 type WorkerSink = Box<dyn Fn(super::worker::Answer) -> bool + Send>;
 
@@ -517,7 +501,7 @@ pub struct App {
 impl App {
     /// Builds the console on an open store: loads the default view and its first
     /// ticket. A bad `[ui.keys]` falls back to the default keys with an error shown.
-    pub fn new(store: Store, config: Config) -> Result<App, StoreError> {
+    pub fn new(store: Store, config: Config) -> Result<App, ConsoleError> {
         App::build(store, config, None)
     }
 
@@ -528,7 +512,7 @@ impl App {
         store: Store,
         config: Config,
         answers: impl Fn(super::worker::Answer) -> bool + Send + 'static,
-    ) -> Result<App, StoreError> {
+    ) -> Result<App, ConsoleError> {
         App::build(store, config, Some(Box::new(answers)))
     }
 
@@ -536,7 +520,7 @@ impl App {
         mut store: Store,
         config: Config,
         worker: Option<WorkerSink>,
-    ) -> Result<App, StoreError> {
+    ) -> Result<App, ConsoleError> {
         // Drafts this console writes carry its name, so another console on the same
         // queue can tell they are being written (see `store::drafts`).
         store.set_draft_holder(Some(crate::store::new_holder_id()));
@@ -678,8 +662,8 @@ impl App {
     }
 
     /// Reports a store error; a conflict also reloads so the user sees fresh data.
-    pub fn store_error(&mut self, e: StoreError) {
-        let conflict = matches!(e, StoreError::Conflict { .. });
+    pub fn store_error(&mut self, e: ConsoleError) {
+        let conflict = e.is_conflict();
         self.error(e.to_string());
         if conflict {
             if let Err(e) = self.reload() {
@@ -725,14 +709,5 @@ pub fn sort_label(sort: SortOrder) -> &'static str {
         SortOrder::Updated => "updated",
         SortOrder::Priority => "priority",
         SortOrder::Created => "created",
-    }
-}
-
-/// The console reports every failure through one channel; delivery problems that are
-/// not the store's own become a message the status bar shows as it is.
-pub(crate) fn mail_error(e: crate::mail::MailError) -> StoreError {
-    match e {
-        crate::mail::MailError::Store(inner) => inner,
-        other => StoreError::Invalid(other.to_string()),
     }
 }

@@ -23,7 +23,7 @@ impl App {
     /// reload (new mail, a change, an undo) keeps that ticket open even when it left
     /// the view: swapping it for whatever row is under the cursor now is how typed
     /// text ends up with the wrong customer. From the list, the cursor's row shows.
-    pub fn reload(&mut self) -> Result<(), StoreError> {
+    pub fn reload(&mut self) -> Result<(), ConsoleError> {
         let keep = self.selected_ticket().map(|r| r.ticket.id);
         let reading = self
             .open
@@ -46,7 +46,7 @@ impl App {
             Some((id, Ok(_))) => self.show(id, false),
             // Merged away or deleted elsewhere: show the cursor's row instead.
             Some((_, Err(StoreError::NotFound { .. }))) | None => self.load_selected(true),
-            Some((_, Err(e))) => Err(e),
+            Some((_, Err(e))) => Err(e.into()),
         }
     }
 
@@ -73,7 +73,7 @@ impl App {
 
     /// Tab counts and the overdue count: asked of the worker when there is one,
     /// else computed here.
-    pub fn refresh_counts(&mut self) -> Result<(), StoreError> {
+    pub fn refresh_counts(&mut self) -> Result<(), ConsoleError> {
         self.last_refresh = Instant::now();
         self.outbox_attention = self.store.outbox_attention()?;
         self.outbox_undelivered = self.store.outbox_undelivered()?;
@@ -101,7 +101,7 @@ impl App {
         Ok(())
     }
 
-    fn clamp_selection(&mut self) -> Result<(), StoreError> {
+    fn clamp_selection(&mut self) -> Result<(), ConsoleError> {
         let len = self.inbox.len();
         self.inbox.selected = self.inbox.selected.min(len.saturating_sub(1));
         self.fix_top();
@@ -119,7 +119,7 @@ impl App {
     }
 
     /// Makes sure the visible rows are in memory, fetching a window around them.
-    fn ensure_window(&mut self) -> Result<(), StoreError> {
+    fn ensure_window(&mut self) -> Result<(), ConsoleError> {
         let (from, to) = (self.inbox.top, self.inbox.top + self.page());
         if self.inbox.covers(from, to) && !(self.inbox.rows.is_empty() && self.inbox.total > 0) {
             return Ok(());
@@ -141,7 +141,7 @@ impl App {
 
     /// Shows the selected ticket on the right. The draft of the previous one is saved
     /// first; `force` re-reads even when it is the same ticket.
-    pub fn load_selected(&mut self, force: bool) -> Result<(), StoreError> {
+    pub fn load_selected(&mut self, force: bool) -> Result<(), ConsoleError> {
         let id = self.selected_ticket().map(|r| r.ticket.id);
         let current = self.open.as_ref().map(|o| o.detail.ticket.id);
         if id == current && !force {
@@ -179,7 +179,7 @@ impl App {
     }
 
     /// Moves the inbox cursor to row `i` (clamped) and shows that ticket.
-    pub fn select(&mut self, i: usize) -> Result<(), StoreError> {
+    pub fn select(&mut self, i: usize) -> Result<(), ConsoleError> {
         self.inbox.selected = i.min(self.inbox.len().saturating_sub(1));
         self.fix_top();
         self.ensure_window()?;
@@ -187,13 +187,13 @@ impl App {
     }
 
     /// Moves by `delta` rows.
-    pub fn move_selection(&mut self, delta: isize) -> Result<(), StoreError> {
+    pub fn move_selection(&mut self, delta: isize) -> Result<(), ConsoleError> {
         let i = self.inbox.selected.saturating_add_signed(delta);
         self.select(i)
     }
 
     /// Switches the inbox to `view`, dropping any search.
-    pub fn set_view(&mut self, view: View) -> Result<(), StoreError> {
+    pub fn set_view(&mut self, view: View) -> Result<(), ConsoleError> {
         let leaving = self.inbox.view;
         let current = self.selected_ticket().map(|r| r.ticket.id);
         self.inbox.last_selected.retain(|(v, _)| *v != leaving);
@@ -230,7 +230,7 @@ impl App {
     }
 
     /// Next sort order: due → updated → priority → due.
-    pub fn cycle_sort(&mut self) -> Result<(), StoreError> {
+    pub fn cycle_sort(&mut self) -> Result<(), ConsoleError> {
         self.inbox.sort = match self.inbox.sort {
             SortOrder::Due => SortOrder::Updated,
             SortOrder::Updated => SortOrder::Priority,
@@ -244,7 +244,7 @@ impl App {
     }
 
     /// Runs the search as typed; an unreadable filter keeps the last results.
-    pub fn run_search(&mut self, text: &str) -> Result<(), StoreError> {
+    pub fn run_search(&mut self, text: &str) -> Result<(), ConsoleError> {
         if text.trim().is_empty() {
             self.inbox.hits = None;
             self.inbox.total = self.store.count_tickets(&self.view_filter())?.max(0) as usize;
@@ -267,7 +267,7 @@ impl App {
                 }
             }
             Err(StoreError::Invalid(msg)) => self.error(msg),
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
         Ok(())
     }
@@ -291,7 +291,7 @@ impl App {
     }
 
     /// Takes one piece of finished background work: the newest search, fresh counts.
-    pub fn worker_answer(&mut self, answer: Answer) -> Result<(), StoreError> {
+    pub fn worker_answer(&mut self, answer: Answer) -> Result<(), ConsoleError> {
         match answer {
             Answer::Counts(Ok(counts)) => {
                 self.counts = counts;
@@ -364,7 +364,7 @@ impl App {
     }
 
     /// Applies a change of the search text: new results, cursor on the best.
-    pub fn search_changed(&mut self) -> Result<(), StoreError> {
+    pub fn search_changed(&mut self) -> Result<(), ConsoleError> {
         let text = self.inbox.search.clone().unwrap_or_default();
         if let Some(worker) = self.worker.as_ref().filter(|_| !text.trim().is_empty()) {
             self.search_generation += 1;

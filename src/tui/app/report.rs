@@ -7,7 +7,7 @@ use chrono::Duration;
 
 use super::App;
 use crate::report::Report;
-use crate::store::StoreError;
+use crate::tui::error::ConsoleError;
 
 /// What the report screen shows; held boxed in `Popup::Report` because a report is
 /// far larger than the other popups.
@@ -31,7 +31,7 @@ impl App {
     /// Computes the report over the last `days` days (on the runner when there is
     /// one, the status bar saying so meanwhile) and shows it full-screen. On a
     /// store error the screen (if open) keeps its previous figures.
-    pub fn open_report(&mut self, days: u32) -> Result<(), StoreError> {
+    pub fn open_report(&mut self, days: u32) -> Result<(), ConsoleError> {
         let until = self.now();
         let since = until - Duration::days(i64::from(days));
         self.report_asked = Some(days);
