@@ -33,6 +33,8 @@ struct Console {
     runner: Runner,
     answers: Receiver<Done>,
     gate: Arc<Gate>,
+    /// Commands handed to the runner and not answered yet.
+    outstanding: usize,
     _dir: tempfile::TempDir,
     path: std::path::PathBuf,
 }
@@ -101,6 +103,7 @@ fn console() -> Console {
         runner,
         answers,
         gate,
+        outstanding: 0,
         _dir: dir,
         path,
     }
@@ -110,6 +113,7 @@ impl Console {
     fn send(&mut self, msg: Msg) {
         for command in update(&mut self.app, msg) {
             assert!(self.runner.send(command), "the runner is gone");
+            self.outstanding += 1;
         }
     }
 
@@ -139,20 +143,19 @@ impl Console {
         }
     }
 
-    /// Lets the runner through and takes its answers until no ticket is loading.
+    /// Lets the runner through and takes its answers until every command handed
+    /// over (including those the answers lead to) is answered.
     fn settle(&mut self) {
         self.gate.open();
-        while self.app.loading().is_some() || self.app.report_asked.is_some() {
+        while self.outstanding > 0 {
             let done = self
                 .answers
                 .recv_timeout(HANG_GUARD)
                 .expect("the runner never answered");
+            self.outstanding -= 1;
             self.send(Msg::Done(done));
         }
-        // Answers already on their way (a reload's second look) are taken too.
-        while let Ok(done) = self.answers.try_recv() {
-            self.send(Msg::Done(done));
-        }
+        assert_eq!(self.app.loading(), None);
     }
 
     fn screen(&self) -> String {
@@ -282,4 +285,28 @@ fn a_blocked_store_never_freezes_typing() {
             .any(|b| b == "Hello Anna, the refund left today"),
         "{drafts:?}"
     );
+}
+
+/// Issue 16: the loop sleeps until the app's next deadline instead of polling; while
+/// a draft waits for its autosave that deadline is the end of the typing pause, and
+/// when nothing waits it is still soon enough to keep the clocks on screen current.
+#[test]
+fn the_next_deadline_is_the_autosave_pause_while_typing() {
+    use firstline::tui::app::AUTOSAVE_AFTER;
+    let mut c = console();
+    c.gate.open();
+    let idle = std::time::Instant::now();
+    let next = c.app.next_deadline(idle);
+    assert!(next <= idle + Duration::from_secs(1), "clocks stay current");
+    c.press("Enter r");
+    c.settle();
+    c.type_text("Hi");
+    let typed = c
+        .app
+        .composer
+        .dirty_since
+        .expect("the draft waits for its autosave");
+    assert!(c.app.next_deadline(typed) <= typed + AUTOSAVE_AFTER);
+    c.send(Msg::Tick(typed + AUTOSAVE_AFTER));
+    assert_eq!(c.app.composer.dirty_since, None, "saved at the deadline");
 }

@@ -37,6 +37,10 @@ use crate::store::Store;
 use app::{App, TerminalRequest};
 use msg::Msg;
 
+/// The shortest sleep between two looks at the app's deadlines; input and
+/// background news wake the loop at once regardless.
+const MIN_WAIT: Duration = Duration::from_millis(50);
+
 /// Everything running beside the console, each stopped and joined on quit.
 struct Background {
     courier: Option<courier::Courier>,
@@ -228,7 +232,12 @@ fn run_loop(
             break;
         }
         let now = Instant::now();
-        let wait = app.next_deadline(now).saturating_duration_since(now);
+        // A deadline that stays in the past (an autosave the store keeps refusing)
+        // is retried at most every MIN_WAIT, not in a spin.
+        let wait = app
+            .next_deadline(now)
+            .saturating_duration_since(now)
+            .max(MIN_WAIT);
         let first = match rx.recv_timeout(wait) {
             Ok(msg) => Some(msg),
             Err(RecvTimeoutError::Timeout) => None,
