@@ -1,6 +1,7 @@
 //! The one place that decides what an [`Action`] means: popups first, then the
 //! focused pane, then the global ticket actions. It returns a follow-up action
-//! instead of calling across panes; store work is delegated to `App` methods.
+//! instead of calling across panes; store work is delegated to `App` methods, and
+//! the slow part of it comes back out of [`update`] as commands for the runner.
 
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
