@@ -26,6 +26,11 @@ if [ ! -f "$DB" ]; then
 fi
 LOG=$(mktemp /tmp/firstline-keys.XXXXXX)
 S=fl-keys-$$
+# A session that keeps the tmux server alive between the timed runs: a run that
+# ends before `wait-for` starts would otherwise take the server (and its signal)
+# with it.
+tmux new-session -d -s "$S-keep" -x 20 -y 5 "sleep 3600"
+trap 'tmux kill-session -t "$S-keep" 2>/dev/null || true' EXIT
 # One untimed start so the migration (if any) and the page cache are done.
 FIRSTLINE_EXIT_AFTER_FIRST_FRAME=1 "$FL" --db "$DB" >/dev/null 2>&1 </dev/null || true
 
@@ -43,7 +48,7 @@ done
 tmux new-session -d -s "$S" -x 200 -y 60 \
   "FIRSTLINE_STORE_DELAY_MS=$DELAY FIRSTLINE_FRAME_LOG=$LOG $FL --db $DB"
 sleep 1.5
-PID=$(pgrep -n -f "firstline --db $DB" || true)
+PID=$(pgrep -n -f "$FL --db $DB" || true)
 key() { tmux send-keys -t "$S" "$@"; sleep 0.06; }
 for _ in $(seq 40); do key j; done            # move down the inbox
 for _ in $(seq 20); do key k; done            # and up

@@ -228,7 +228,8 @@ fn run_loop(
                 log.record(at.elapsed(), &what);
             }
         }
-        if exit_after_first_frame {
+        // Complete means the ticket on the right is there, not "Loading…".
+        if exit_after_first_frame && app.loading().is_none() {
             break;
         }
         let now = Instant::now();
