@@ -27,14 +27,14 @@ fn app(dir: &std::path::Path) -> App {
         .unwrap_or_else(|| dir.join("console.db"));
     let mut store = Store::open(&path).unwrap();
     if std::env::var_os("FIRSTLINE_BENCH_DB").is_none() {
-        store.set_bulk_mode(true).unwrap();
+        store.sqlite().unwrap().set_bulk_mode(true).unwrap();
         let shape = Shape {
             tickets: 2_000,
             messages: 20_000,
             seed: 7,
         };
         generate(&mut store, shape, |_| {}).unwrap();
-        store.set_bulk_mode(false).unwrap();
+        store.sqlite().unwrap().set_bulk_mode(false).unwrap();
     }
     let mut app = App::new(store, Config::default()).unwrap();
     app.size = (200, 60);

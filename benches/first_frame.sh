@@ -22,7 +22,7 @@ MODE=${1:-gen}
 N=${2:-200000}
 command -v tmux >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; }
 if [ -z "${FL:-}" ]; then
-  cargo build --release --quiet
+  cargo build --release --quiet --features dev
   FL="${CARGO_TARGET_DIR:-$PWD/target}/release/firstline"
 fi
 WORK=$(mktemp -d /tmp/firstline-first-frame.XXXXXX)

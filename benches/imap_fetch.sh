@@ -28,7 +28,7 @@ PATH="$PATH:/usr/sbin"
 if [ -n "${FIRSTLINE_BENCH_BINARY:-}" ]; then
   FL=$FIRSTLINE_BENCH_BINARY
 else
-  cargo build --release --quiet
+  cargo build --release --quiet --features dev
   FL="${CARGO_TARGET_DIR:-$PWD/target}/release/firstline"
 fi
 

@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 DB=${1:-/tmp/firstline-1m.db}
 command -v tmux >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; }
 if [ -z "${FL:-}" ]; then
-  cargo build --release --quiet
+  cargo build --release --quiet --features dev
   FL="${CARGO_TARGET_DIR:-$PWD/target}/release/firstline"
 fi
 DELAY=${STORE_DELAY_MS:-}

@@ -34,16 +34,16 @@ fn queue() -> (tempfile::TempDir, Store, i64) {
         eprintln!(
             "using {} ({} messages)",
             path.display(),
-            store.health().unwrap().messages
+            store.as_sqlite().unwrap().health().unwrap().messages
         );
         let long = SearchQuery::parse("subject:\"very long thread\"").unwrap();
         if let Some(hit) = store.search(&long, 1).unwrap().first() {
             return (dir, store, hit.summary.ticket.id);
         }
     } else {
-        store.set_bulk_mode(true).unwrap();
+        store.sqlite().unwrap().set_bulk_mode(true).unwrap();
         generate_into(&mut store);
-        store.set_bulk_mode(false).unwrap();
+        store.sqlite().unwrap().set_bulk_mode(false).unwrap();
     }
     let id = long_thread(&mut store);
     (dir, store, id)

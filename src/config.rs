@@ -144,6 +144,15 @@ pub struct MailConfig {
     pub smtp_user: Option<String>,
     /// Environment variable holding the SMTP password (never the password itself).
     pub smtp_password_env: Option<String>,
+    /// `tls`, `starttls` or `plain` to override what `smtp_server`'s port implies
+    /// (465 TLS, localhost plain, anything else STARTTLS).
+    pub smtp_security: Option<String>,
+    /// A private CA (PEM) trusted for the SMTP server on top of the public
+    /// authorities; relative to the settings file.
+    pub smtp_ca_file: Option<PathBuf>,
+    /// Outside the `[sla]` hours, answer a customer whose mail opens a new ticket
+    /// once, saying when a person will reply (see `mail::imap::away`). Off unless set.
+    pub away_reply: bool,
     /// Seconds a reply waits in the outbox so it can be undone.
     pub undo_seconds: u64,
     /// Where replies are written as .eml when no transport is configured.
@@ -219,6 +228,9 @@ impl Default for MailConfig {
             smtp_server: None,
             smtp_user: None,
             smtp_password_env: None,
+            smtp_security: None,
+            smtp_ca_file: None,
+            away_reply: false,
             undo_seconds: 10,
             outbox_dir: None,
             attachment_limit_mb: 25,

@@ -16,6 +16,7 @@ pub mod paths;
 pub mod report;
 pub mod sla;
 pub mod store;
+#[cfg(feature = "dev")]
 pub mod synth;
 pub mod telegram;
 pub mod tone;

@@ -23,13 +23,3 @@ pub fn config_path() -> PathBuf {
         .map(|d| d.config_dir().join("config.toml"))
         .unwrap_or_else(|| PathBuf::from("firstline.toml"))
 }
-
-/// Attachments live beside the database, content-addressed, so a backup of the data
-/// dir carries them and two queues never share files.
-pub fn attachments_dir(db: &std::path::Path) -> PathBuf {
-    let stem = db
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "firstline".into());
-    db.with_file_name(format!("{stem}.attachments"))
-}

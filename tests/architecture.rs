@@ -11,8 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Folders whose files must not import each other.
-/// (`src/store` still has pairs the store seam will untangle; `src/tone` is left
-/// to its own rework.)
+/// (`src/tone` is left to its own rework.)
 const ACYCLIC: &[&str] = &[
     "src/mail",
     "src/watch",
@@ -22,6 +21,7 @@ const ACYCLIC: &[&str] = &[
     "src/cli",
     "src/model",
     "src/tui",
+    "src/store",
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {

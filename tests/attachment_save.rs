@@ -6,6 +6,7 @@ mod support;
 
 use firstline::mail::{safe_filename, save_attachment, sha256_hex, SaveOutcome};
 use firstline::model::Attachment;
+use firstline::store::FsBlobs;
 use std::path::Path;
 
 fn stored(dir: &Path, name: &str, content: &[u8]) -> Attachment {
@@ -68,7 +69,9 @@ fn saves_under_the_safe_name_inside_the_chosen_folder() {
     let dest = dir.path().join("Downloads");
     std::fs::create_dir(&dest).unwrap();
     let a = stored(&store, "../../../tmp/evil.sh", b"#!/bin/sh\necho hi\n");
-    let SaveOutcome::Saved(path) = save_attachment(&store, &a, &dest, false).unwrap() else {
+    let SaveOutcome::Saved(path) =
+        save_attachment(&FsBlobs::new(&store), &a, &dest, false).unwrap()
+    else {
         panic!("not saved");
     };
     assert_eq!(path, dest.join("evil.sh"));
@@ -91,13 +94,13 @@ fn an_existing_file_is_never_overwritten_without_asking() {
     std::fs::write(dest.join("contract.pdf"), b"mine").unwrap();
     let a = stored(&store, "contract.pdf", b"theirs");
     assert_eq!(
-        save_attachment(&store, &a, &dest, false).unwrap(),
+        save_attachment(&FsBlobs::new(&store), &a, &dest, false).unwrap(),
         SaveOutcome::Exists(dest.join("contract.pdf"))
     );
     assert_eq!(std::fs::read(dest.join("contract.pdf")).unwrap(), b"mine");
     // The user said yes.
     assert_eq!(
-        save_attachment(&store, &a, &dest, true).unwrap(),
+        save_attachment(&FsBlobs::new(&store), &a, &dest, true).unwrap(),
         SaveOutcome::Saved(dest.join("contract.pdf"))
     );
     assert_eq!(std::fs::read(dest.join("contract.pdf")).unwrap(), b"theirs");
@@ -115,7 +118,7 @@ fn a_symlink_in_the_way_is_not_followed() {
     std::os::unix::fs::symlink(&victim, dest.join("x.txt")).unwrap();
     let a = stored(&store, "x.txt", b"overwrite?");
     assert!(matches!(
-        save_attachment(&store, &a, &dest, false).unwrap(),
+        save_attachment(&FsBlobs::new(&store), &a, &dest, false).unwrap(),
         SaveOutcome::Exists(_)
     ));
     assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
@@ -136,7 +139,7 @@ fn a_forged_hash_cannot_read_outside_the_attachment_folder() {
         store.join("../secret").is_file(),
         "the forged path must lead somewhere real"
     );
-    let err = save_attachment(&store, &a, &dest, false).unwrap_err();
+    let err = save_attachment(&FsBlobs::new(&store), &a, &dest, false).unwrap_err();
     assert!(
         err.to_string().contains("is not a content hash"),
         "refused by the hash check, not by chance: {err}"
@@ -160,7 +163,9 @@ fn imported_attachments_folder_is_private() {
             .args(["--no-demo", "import"])
             .arg(&nested),
     );
-    let folder = firstline::paths::attachments_dir(&db);
+    let folder = firstline::store::FsBlobs::beside(&db, firstline::store::Bucket::Attachments)
+        .dir()
+        .to_path_buf();
     let mode = std::fs::metadata(&folder).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o700, "{}", folder.display());
     for f in std::fs::read_dir(&folder).unwrap().flatten() {

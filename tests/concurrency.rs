@@ -271,7 +271,7 @@ fn two_consoles_an_importer_and_a_cli_writer_share_one_queue() {
     }
 
     let store = Store::open(&db).unwrap();
-    assert_eq!(store.health().unwrap().integrity, "ok");
+    assert_eq!(store.as_sqlite().unwrap().health().unwrap().integrity, "ok");
     for id in &committed {
         assert!(
             store.ticket_by_message_id(id).unwrap().is_some(),

@@ -74,7 +74,7 @@ fn killed_bulk_writer_leaves_whole_batches_only() {
         }
         let store =
             Store::open(&db).unwrap_or_else(|e| panic!("iteration {i}: cannot reopen: {e}"));
-        let health = store.health().unwrap();
+        let health = store.as_sqlite().unwrap().health().unwrap();
         assert_eq!(health.integrity, "ok", "iteration {i}");
         let tickets = store.count_tickets(&TicketFilter::default()).unwrap();
         assert!(

@@ -212,7 +212,7 @@ fn killed_imports_keep_committed_batches_and_converge_to_the_uninterrupted_resul
             }
             let store = Store::open(&db)
                 .unwrap_or_else(|e| panic!("round {rounds}: cannot reopen after a kill: {e}"));
-            let health = store.health().unwrap();
+            let health = store.as_sqlite().unwrap().health().unwrap();
             assert_eq!(health.integrity, "ok", "round {rounds}");
             let offset = committed_offset(&store, &mbox).unwrap_or(0);
             assert!(
@@ -286,7 +286,7 @@ fn killed_composer_keeps_the_last_autosaved_draft_every_time() {
         console.kill_hard();
 
         let store = Store::open(&db).unwrap();
-        assert_eq!(store.health().unwrap().integrity, "ok");
+        assert_eq!(store.as_sqlite().unwrap().health().unwrap().integrity, "ok");
         let drafts = store.drafts().unwrap();
         let draft = drafts
             .iter()

@@ -21,8 +21,14 @@ use serde_json::Value;
 mod support;
 use support::cli;
 
+#[path = "support/test_ca.rs"]
+mod test_ca;
+
 #[path = "support/dovecot.rs"]
 mod dovecot;
+
+#[path = "support/smtp.rs"]
+mod smtp;
 use dovecot::{Dovecot, TestCa, PASSWORD, USER};
 
 const PASSWORD_ENV: &str = "FL_TEST_IMAP_PASSWORD";
@@ -1010,4 +1016,388 @@ fn the_status_bar_shows_every_account_and_keeps_a_failing_one_in_view() {
     let bottom = narrow.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
     assert!(!bottom.contains("shop ✓"), "{bottom}");
     assert!(bottom.contains("home: login failed"), "{bottom}");
+}
+
+// ---- the away reply, refused mail, a crash before after_fetch -----------------------
+
+/// `[sla] hours` that exclude the present hour (UTC): the desk is closed now.
+fn closed_hours() -> &'static str {
+    use chrono::Timelike;
+    if chrono::Utc::now().hour() < 12 {
+        "20:00-21:00"
+    } else {
+        "03:00-04:00"
+    }
+}
+
+fn away_config(server: &Dovecot, smtp: &smtp::SmtpServer, extra: &str) -> String {
+    format!(
+        "[agent]\nname = \"Olena Test\"\nemail = \"{USER}\"\n\n[mail]\naway_reply = true\n\
+         smtp_server = \"127.0.0.1:{}\"\n\n[sla]\ntimezone = \"UTC\"\nhours = \"{}\"\n\n{}",
+        smtp.port,
+        closed_hours(),
+        server.account_toml("shop", extra)
+    )
+}
+
+fn hours_ago(hours: i64) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    Some((chrono::Utc::now() - chrono::Duration::hours(hours)).fixed_offset())
+}
+
+#[test]
+fn new_mail_at_night_gets_one_away_reply_and_lists_bounces_and_old_mail_none() {
+    let server = Dovecot::start();
+    let smtp = smtp::SmtpServer::start();
+    // Mail from before the first sync is a backlog.
+    server.append(
+        "INBOX",
+        &plain_mail(
+            "Old <old@customer.example>",
+            "Old question",
+            "old@c",
+            "Hello?",
+            "",
+        ),
+        false,
+        hours_ago(2),
+    );
+    let desk = Desk::new(&away_config(&server, &smtp, ""));
+    let first = desk.fetch_json();
+    assert_eq!(first["import"]["new_tickets"], 1, "{first}");
+    assert_eq!(first["away_replies"], 0, "{first}");
+    assert!(smtp.accepted().is_empty());
+
+    let night = |from: &str, subject: &str, id: &str, extra: &str| {
+        plain_mail(from, subject, id, "Hello, my order did not arrive.", extra)
+    };
+    for raw in [
+        night(
+            "Ivan <ivan@customer.example>",
+            "Where is my order?",
+            "night1@customer.example",
+            "",
+        ),
+        night(
+            "News <news@lists.example>",
+            "Weekly news",
+            "list@c",
+            "List-Id: <news.lists.example>\r\n",
+        ),
+        night(
+            "Promo <promo@shop.example>",
+            "Sale",
+            "bulk@c",
+            "Precedence: bulk\r\n",
+        ),
+        night(
+            "Mail Delivery System <MAILER-DAEMON@mx.example>",
+            "Undelivered Mail Returned to Sender",
+            "bounce@c",
+            "Return-Path: <>\r\n",
+        ),
+        night(
+            "Robot <robot@customer.example>",
+            "Out of office",
+            "ooo@c",
+            "Auto-Submitted: auto-replied\r\n",
+        ),
+        // The same customer again, a new question: one away reply a day is enough.
+        night(
+            "Ivan <ivan@customer.example>",
+            "Also: invoice",
+            "night2@customer.example",
+            "",
+        ),
+    ] {
+        server.append("INBOX", &raw, false, None);
+    }
+    // Old mail that reaches firstline only now (arrived before the first sync).
+    server.append(
+        "INBOX",
+        &plain_mail(
+            "Late <late@customer.example>",
+            "Old too",
+            "late@c",
+            "Hi",
+            "",
+        ),
+        false,
+        hours_ago(3),
+    );
+    let second = desk.fetch_json();
+    assert_eq!(second["import"]["new_tickets"], 7, "{second}");
+    assert_eq!(second["away_replies"], 1, "{second}");
+    let accepted = smtp.accepted();
+    assert_eq!(accepted.len(), 1, "{accepted:?}");
+    let reply = &accepted[0];
+    assert!(reply.contains("Auto-Submitted: auto-replied"), "{reply}");
+    assert!(
+        reply.contains("In-Reply-To: <night1@customer.example>"),
+        "{reply}"
+    );
+    assert!(reply.contains("a person will answer you"), "{reply}");
+    assert!(smtp.envelope(1).contains("RCPT TO:ivan@customer.example"));
+
+    // In the thread: an automatic note, delivered, that answers nothing.
+    let store = desk.store();
+    let ticket = store
+        .tickets()
+        .unwrap()
+        .into_iter()
+        .find(|t| t.subject == "Where is my order?")
+        .unwrap();
+    let messages = store.messages(ticket.id).unwrap();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert_eq!(messages[1].direction, Direction::Note);
+    assert!(
+        messages[1].body.starts_with("Automatic away reply"),
+        "{}",
+        messages[1].body
+    );
+    let entry = store.outbox_entry(messages[1].id).unwrap().unwrap();
+    assert_eq!(
+        entry.state,
+        firstline::store::OutboxState::Sent,
+        "{entry:?}"
+    );
+    assert_eq!(
+        ticket.first_response_at, None,
+        "an away reply is not a first response"
+    );
+    assert!(
+        ticket.awaiting_reply_since.is_some(),
+        "the customer still waits"
+    );
+    drop(store);
+
+    // Fetching again answers nobody twice; importing a file never answers at all.
+    let third = desk.fetch_json();
+    assert_eq!(third["away_replies"], 0, "{third}");
+    let mbox = desk.db.with_file_name("old.eml");
+    std::fs::write(
+        &mbox,
+        night(
+            "Petro <petro@customer.example>",
+            "From a file",
+            "file@customer.example",
+            "",
+        ),
+    )
+    .unwrap();
+    let out = cli(&desk.db, &desk.config)
+        .args(["--no-demo", "import"])
+        .arg(&mbox)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(smtp.accepted().len(), 1);
+}
+
+#[test]
+fn away_reply_without_business_hours_stops_the_start_with_the_line() {
+    let server = Dovecot::start();
+    let desk = Desk::new(&format!(
+        "[agent]\nemail = \"{USER}\"\n\n[mail]\naway_reply = true\n\n{}",
+        server.account_toml("shop", "")
+    ));
+    let out = desk.fetch(&[]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("line 5"), "{stderr}");
+    assert!(
+        stderr.contains("away_reply = true needs [sla] hours"),
+        "{stderr}"
+    );
+}
+
+/// A message no store would take: no header block at all.
+const NOT_MAIL: &[u8] = b"\r\nthis is not a mail message, it has no headers\r\n";
+
+#[test]
+fn mail_the_queue_refuses_is_neither_marked_seen_nor_moved() {
+    let server = Dovecot::start();
+    server.create("Archive");
+    let good = |n: u32| {
+        plain_mail(
+            "a@customer.example",
+            &format!("M{n}"),
+            &format!("m{n}@c"),
+            "hi",
+            "",
+        )
+    };
+    server.append("INBOX", &good(1), false, None);
+    server.append("INBOX", NOT_MAIL, false, None);
+    server.append("INBOX", &good(3), false, None);
+    let desk = Desk::new(&config_text(&server, "after_fetch = \"seen\""));
+    let out = desk.fetch(&["--json"]);
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["import"]["added"], 2, "{summary}");
+    assert_eq!(
+        summary["import"]["failures"].as_array().unwrap().len(),
+        1,
+        "{summary}"
+    );
+    assert_eq!(
+        server.messages("INBOX"),
+        vec![(1, true), (2, false), (3, true)],
+        "the refused message stays unread on the server"
+    );
+
+    server.append("INBOX", NOT_MAIL, false, None);
+    server.append("INBOX", &good(5), false, None);
+    desk.set_config(&config_text(&server, "after_fetch = \"move:Archive\""));
+    desk.fetch(&[]);
+    let inbox: Vec<u32> = server.messages("INBOX").iter().map(|(u, _)| *u).collect();
+    assert_eq!(inbox, vec![1, 2, 3, 4], "only the stored message moved");
+    assert_eq!(server.messages("Archive").len(), 1);
+    // A later fetch leaves the refused ones alone too.
+    desk.fetch(&[]);
+    assert_eq!(server.messages("INBOX").len(), 4);
+    assert_eq!(message_count(&desk.db), 3);
+}
+
+#[test]
+fn a_crash_between_the_commit_and_the_move_is_finished_by_the_next_fetch() {
+    let server = Dovecot::start();
+    server.create("Archive");
+    for n in 1..=3 {
+        server.append(
+            "INBOX",
+            &plain_mail(
+                "a@customer.example",
+                &format!("M{n}"),
+                &format!("m{n}@c"),
+                "hi",
+                "",
+            ),
+            false,
+            None,
+        );
+    }
+    // A message without a Message-ID cannot be told apart after a crash: left alone.
+    server.append(
+        "INBOX",
+        format!("From: b@customer.example\r\nTo: {USER}\r\nSubject: No id\r\n\r\nhi\r\n")
+            .as_bytes(),
+        false,
+        None,
+    );
+    let desk = Desk::new(&config_text(&server, "after_fetch = \"move:Archive\""));
+    // The process dies right after the mail is committed, before the server hears.
+    let mut cmd = cli(&desk.db, &desk.config);
+    let out = cmd
+        .args(["--no-demo", "fetch"])
+        .env(PASSWORD_ENV, PASSWORD)
+        .env("FIRSTLINE_CRASH_AT", "after-commit")
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "the crash point was not reached: {out:?}"
+    );
+    assert_eq!(message_count(&desk.db), 4, "the mail was committed");
+    assert_eq!(server.messages("INBOX").len(), 4, "and not moved yet");
+    assert!(server.messages("Archive").is_empty());
+
+    let again = desk.fetch_json();
+    assert_eq!(again["folders"][0]["new_messages"], 0, "{again}");
+    assert_eq!(again["folders"][0]["after_fetch"], 3, "{again}");
+    assert_eq!(again["import"]["added"], 0, "{again}");
+    assert_eq!(
+        desk.store().tickets().unwrap().len(),
+        4,
+        "no duplicate tickets"
+    );
+    let left: Vec<u32> = server.messages("INBOX").iter().map(|(u, _)| *u).collect();
+    assert_eq!(left, vec![4], "only the message without a Message-ID stays");
+    assert_eq!(server.messages("Archive").len(), 3);
+    // Without a crash the same kind of message is moved: the run knows its hash.
+    server.append(
+        "INBOX",
+        format!("From: c@customer.example\r\nTo: {USER}\r\nSubject: No id 2\r\n\r\nhi\r\n")
+            .as_bytes(),
+        false,
+        None,
+    );
+    desk.fetch_json();
+    assert_eq!(server.messages("Archive").len(), 4);
+}
+
+#[test]
+fn xoauth2_logs_in_with_the_printed_token_and_a_refused_token_is_one_line() {
+    let tokens = dovecot::TokenInfo::start("ya29.good-token");
+    let server = Dovecot::start_oauth2(&tokens.url());
+    server.append(
+        "INBOX",
+        &plain_mail("a@customer.example", "Over OAuth2", "oauth@c", "hi", ""),
+        false,
+        None,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, "ya29.good-token\n").unwrap();
+    let toml = config_text(&server, "").replace(
+        &format!("password_env = \"{PASSWORD_ENV}\""),
+        &format!("oauth2_token_command = \"cat '{}'\"", token_file.display()),
+    );
+    let desk = Desk::new(&toml);
+    assert_eq!(desk.fetch_json()["import"]["added"], 1);
+    let asked = tokens.checks.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(asked >= 1, "Dovecot checked the token with the provider");
+
+    // An expired or revoked token: the login fails in one line, the token unshown.
+    std::fs::write(&token_file, "ya29.revoked-token\n").unwrap();
+    let line = one_line_error(&desk.fetch(&[]));
+    assert!(line.contains("shop: login failed"), "{line}");
+    assert!(line.contains("oauth2_token_command"), "{line}");
+    assert!(!line.contains("revoked-token"), "{line}");
+    assert!(tokens.checks.load(std::sync::atomic::Ordering::SeqCst) > asked);
+}
+
+#[test]
+fn an_away_reply_the_server_refuses_stays_in_the_outbox_and_the_fetch_still_succeeds() {
+    let server = Dovecot::start();
+    let smtp = smtp::SmtpServer::start();
+    let desk = Desk::new(&away_config(&server, &smtp, ""));
+    desk.fetch_json();
+    server.append(
+        "INBOX",
+        &plain_mail(
+            "Ivan <reject-me@customer.example>",
+            "Where is my order?",
+            "night@customer.example",
+            "Hello, my order did not arrive.",
+            "",
+        ),
+        false,
+        None,
+    );
+    let out = desk.fetch(&[]);
+    // Fetching worked: the refused away reply is the outbox's to retry and show, not
+    // a reason to call the mailbox failed (exit 2, the console's account in red).
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).trim().is_empty(),
+        "{out:?}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("shop: 1 away reply not delivered yet; it waits in the outbox"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("away reply sent"), "{stdout}");
+    let store = desk.store();
+    let entries = store.outbox_entries(true).unwrap();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].state, firstline::store::OutboxState::Queued);
+    assert!(
+        entries[0]
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("no such mailbox"),
+        "{entries:?}"
+    );
+    assert!(smtp.accepted().is_empty());
 }

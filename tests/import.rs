@@ -123,7 +123,13 @@ fn nested_multipart_keeps_plain_text_and_stores_attachments_by_hash() {
         .unwrap();
     assert_eq!(pdf.content_type, "application/pdf");
     let sha = pdf.sha256.as_deref().expect("content kept");
-    let stored = std::fs::read(firstline::paths::attachments_dir(&db).join(sha)).unwrap();
+    let stored = std::fs::read(
+        firstline::store::FsBlobs::beside(&db, firstline::store::Bucket::Attachments)
+            .dir()
+            .to_path_buf()
+            .join(sha),
+    )
+    .unwrap();
     assert!(stored.starts_with(b"%PDF-1.4"));
     assert_eq!(stored.len() as u64, pdf.size);
 }

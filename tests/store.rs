@@ -215,16 +215,14 @@ fn upgrades_a_version_one_file_written_by_an_older_firstline() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("old.db");
     std::fs::copy(fixture, &db).unwrap();
-    let old = rusqlite::Connection::open(&db).unwrap();
     assert_eq!(
-        firstline::store::schema::version(&old).unwrap(),
+        firstline::store::SqliteStore::schema_version_of(&db).unwrap(),
         1,
         "the fixture is a version-one file"
     );
-    drop(old);
     let s = Store::open(&db).unwrap();
-    let h = s.health().unwrap();
-    assert_eq!(h.schema_version, firstline::store::schema::CURRENT_VERSION);
+    let h = s.as_sqlite().unwrap().health().unwrap();
+    assert_eq!(h.schema_version, firstline::store::sqlite::SCHEMA_VERSION);
     assert_eq!(h.integrity, "ok");
     let rows = s.list_tickets(&TicketFilter::default()).unwrap();
     assert_eq!(rows.len(), 1);
@@ -632,8 +630,8 @@ fn issue15_10_a_cancelled_reply_id_is_never_given_to_the_next_message() {
 /// reply leave behind: the merged ticket (#4) and the cancelled reply (message 9) exist
 /// only in the audit log, above every surviving id.
 fn version_eight_file(db: &std::path::Path) {
-    let mut conn = rusqlite::Connection::open(db).unwrap();
-    firstline::store::schema::migrate_to(&mut conn, 8).unwrap();
+    firstline::store::SqliteStore::create_at_version(db, 8).unwrap();
+    let conn = rusqlite::Connection::open(db).unwrap();
     conn.execute_batch(
         "INSERT INTO customers(id, name, created_at) VALUES (1, 'Олена', 0);
          INSERT INTO customer_addresses(kind, value, customer_id) VALUES ('email', 'olena@x.ua', 1);
@@ -663,8 +661,8 @@ fn issue15_10_a_version_eight_file_keeps_its_ids_and_never_reuses_deleted_ones()
     let db = dir.path().join("v8.db");
     version_eight_file(&db);
     let mut s = Store::open(&db).unwrap();
-    let h = s.health().unwrap();
-    assert_eq!(h.schema_version, firstline::store::schema::CURRENT_VERSION);
+    let h = s.as_sqlite().unwrap().health().unwrap();
+    assert_eq!(h.schema_version, firstline::store::sqlite::SCHEMA_VERSION);
     assert_eq!(h.integrity, "ok");
     assert_eq!(s.ticket(1).unwrap().subject, "Посилка");
     assert_eq!(s.ticket(3).unwrap().subject, "Рахунок");

@@ -1656,7 +1656,9 @@ fn a_saves_attachments_with_clean_names() {
         })
         .unwrap();
     drop(store);
-    let files = firstline::paths::attachments_dir(&path);
+    let files = firstline::store::FsBlobs::beside(&path, firstline::store::Bucket::Attachments)
+        .dir()
+        .to_path_buf();
     std::fs::create_dir_all(&files).unwrap();
     std::fs::write(
         files.join("abc123abc123abc123abc123abc123abc123abc123abc123abc123abc123abcd"),

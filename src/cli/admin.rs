@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use super::{print_json, user_error, Context};
 use crate::fs::WriteError;
-use crate::store::{Dump, Store, StoreError};
+use crate::store::{Bucket, Dump, SqliteStore, Store, StoreError};
 
 /// `firstline export > dump.json`
 #[derive(Debug, Args)]
@@ -130,10 +130,10 @@ pub fn backup(ctx: &Context, args: BackupArgs) -> Result<()> {
             ctx.db_path.display()
         )));
     }
-    let store = Store::open(&ctx.db_path)?;
+    let store = SqliteStore::open(&ctx.db_path)?;
     let dest = match args.dest {
         Some(dest) => dest,
-        None => match auto_backup(ctx, &store)? {
+        None => match daily_backup(ctx, &store)? {
             Some(path) => path,
             None => {
                 println!("today's backup already exists");
@@ -148,7 +148,7 @@ pub fn backup(ctx: &Context, args: BackupArgs) -> Result<()> {
             done => done.with_context(|| format!("backup to {} failed", dest.display()))?,
         }
     }
-    let check = Store::open(&dest)?.health()?;
+    let check = SqliteStore::open(&dest)?.health()?;
     println!(
         "backed up {} tickets, {} messages to {} (integrity {})",
         check.tickets,
@@ -159,8 +159,16 @@ pub fn backup(ctx: &Context, args: BackupArgs) -> Result<()> {
     Ok(())
 }
 
-/// Today's rotating backup, as configured under `[backup]`.
+/// Today's rotating backup, as configured under `[backup]`. A backup is a copy of the
+/// SQLite file; a queue on another backend is backed up by its server.
 pub fn auto_backup(ctx: &Context, store: &Store) -> Result<Option<PathBuf>> {
+    match store.as_sqlite() {
+        Some(sqlite) => daily_backup(ctx, sqlite),
+        None => Ok(None),
+    }
+}
+
+fn daily_backup(ctx: &Context, store: &SqliteStore) -> Result<Option<PathBuf>> {
     let dir = ctx
         .config
         .backup
@@ -191,7 +199,7 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Result<()> {
         )));
     }
     ctx.check_db()?;
-    let mut store = Store::open(&ctx.db_path)?;
+    let mut store = SqliteStore::open(&ctx.db_path)?;
     let safety = ctx.db_path.with_extension(format!(
         "before-restore-{}.db",
         chrono::Utc::now().format("%Y%m%d-%H%M%S")
@@ -225,10 +233,15 @@ pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
         )));
     }
     let store = Store::open(&ctx.db_path)?;
-    let health = store.health()?;
+    let Some(sqlite) = store.as_sqlite() else {
+        return Err(user_error(
+            "doctor checks a SQLite queue file; pass --db FILE",
+        ));
+    };
+    let health = sqlite.health()?;
     let sla = &ctx.config.sla;
     if args.json {
-        print_json(&doctor_json(&health, ctx, config_problem.as_ref())?)?;
+        print_json(&doctor_json(&health, &store, ctx, config_problem.as_ref())?)?;
     } else {
         println!("database      {}", ctx.db_path.display());
         match &config_problem {
@@ -251,9 +264,12 @@ pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
         );
         println!(
             "attachments   {}",
-            crate::paths::attachments_dir(&ctx.db_path).display()
+            store
+                .blobs(Bucket::Attachments)
+                .map(|b| b.location(None))
+                .unwrap_or_default()
         );
-        match crate::mail::Transport::from_config(&ctx.config, Some(&ctx.db_path)) {
+        match crate::mail::Transport::from_config(&ctx.config, store.blobs(Bucket::Outbox)) {
             Ok(t) => println!("outbox        {}", t.describe()),
             Err(e) => println!("outbox        {e}"),
         }
@@ -298,6 +314,7 @@ pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
 /// the desk's time zone and where it came from, and the outbox's transport.
 fn doctor_json(
     health: &crate::store::Health,
+    store: &Store,
     ctx: &Context,
     config_problem: Option<&crate::config::ConfigError>,
 ) -> Result<serde_json::Value> {
@@ -306,7 +323,8 @@ fn doctor_json(
         Some(other) => vec![other.to_string()],
         None => Vec::new(),
     };
-    let outbox = match crate::mail::Transport::from_config(&ctx.config, Some(&ctx.db_path)) {
+    let outbox = match crate::mail::Transport::from_config(&ctx.config, store.blobs(Bucket::Outbox))
+    {
         Ok(t) => serde_json::json!({ "transport": t.describe(), "problem": null }),
         Err(e) => serde_json::json!({ "transport": null, "problem": e.to_string() }),
     };

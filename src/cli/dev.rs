@@ -76,7 +76,9 @@ fn gen(ctx: &Context, args: GenArgs) -> Result<()> {
             path.display()
         )));
     }
-    store.set_bulk_mode(true)?;
+    if let Some(sqlite) = store.sqlite() {
+        sqlite.set_bulk_mode(true)?;
+    }
     let started = Instant::now();
     let shape = Shape {
         tickets: args.tickets,
@@ -88,7 +90,9 @@ fn gen(ctx: &Context, args: GenArgs) -> Result<()> {
     })?;
     // Statistics belong to the job that changed the data's shape, not to the next
     // console start (which would wait on them before its first frame).
-    store.set_bulk_mode(false)?;
+    if let Some(sqlite) = store.sqlite() {
+        sqlite.set_bulk_mode(false)?;
+    }
     let secs = started.elapsed().as_secs_f64();
     eprintln!();
     println!(

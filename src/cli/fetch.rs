@@ -94,7 +94,7 @@ pub fn run(ctx: &Context, args: FetchArgs) -> Result<ExitCode> {
     };
     let archive_before = match &args.archive_older_than {
         Some(age) => Some(
-            crate::store::search::parse_when(
+            crate::store::parse_when(
                 age,
                 chrono::Utc::now(),
                 crate::sla::timezone(&ctx.config.sla),
@@ -331,6 +331,21 @@ fn print_mail_summary(s: &imap::FetchSummary) {
             n => format!(" after {}", count(n as usize, "reconnect", "reconnects")),
         }
     );
+    let sent = s.away_replies - s.away_replies_undelivered.min(s.away_replies);
+    if sent > 0 {
+        println!(
+            "{}: {} outside business hours",
+            s.account,
+            count(sent, "away reply sent", "away replies sent")
+        );
+    }
+    if s.away_replies_undelivered > 0 {
+        println!(
+            "{}: {} not delivered yet; it waits in the outbox (firstline outbox)",
+            s.account,
+            count(s.away_replies_undelivered, "away reply", "away replies")
+        );
+    }
     for f in &r.failures {
         println!(
             "  failed {}: {}",

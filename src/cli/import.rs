@@ -93,7 +93,7 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     }
     let archive_before = match &args.archive_older_than {
         Some(age) => Some(
-            crate::store::search::parse_when(
+            crate::store::parse_when(
                 age,
                 chrono::Utc::now(),
                 crate::sla::timezone(&ctx.config.sla),

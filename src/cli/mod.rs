@@ -35,6 +35,7 @@ macro_rules! eprintln {
 mod admin;
 mod canned;
 mod check;
+#[cfg(feature = "dev")]
 mod dev;
 mod fetch;
 mod followup;
@@ -124,7 +125,8 @@ pub enum Command {
     Restore(admin::RestoreArgs),
     /// Check the database and show where everything lives.
     Doctor(admin::DoctorArgs),
-    /// Developer tools (synthetic data for benchmarks).
+    /// Developer tools (synthetic data for benchmarks); built with `--features dev`.
+    #[cfg(feature = "dev")]
     #[command(hide = true)]
     Dev(dev::DevArgs),
     /// SLA check for cron: one line per overdue or nearly due ticket; exit 3 if any.
@@ -369,6 +371,7 @@ fn run(cli: Cli, config_named: bool) -> anyhow::Result<ExitCode> {
         Some(Command::Backup(a)) => ok(admin::backup(&ctx, a)),
         Some(Command::Restore(a)) => ok(admin::restore(&ctx, a)),
         Some(Command::Doctor(a)) => admin::doctor(&ctx, a),
+        #[cfg(feature = "dev")]
         Some(Command::Dev(a)) => ok(dev::run(&ctx, a)),
         Some(Command::Check(a)) => check::run(&ctx, a),
         Some(Command::Followups(a)) => followup::run(&ctx, a),
@@ -422,8 +425,9 @@ impl Command {
             | Command::Fetch(_)
             | Command::ImportJson(_)
             | Command::Restore(_)
-            | Command::Dev(_)
             | Command::Watch(_) => true,
+            #[cfg(feature = "dev")]
+            Command::Dev(_) => true,
             Command::Demo(a) => !a.remove,
             Command::Canned(a) => a.writes(),
             _ => false,

@@ -40,6 +40,12 @@ pub fn check(config: &Config) -> Vec<Invalid> {
     }
     found.extend(check_theme(config.ui.theme.as_deref()));
     found.extend(crate::mail::imap::check_accounts(&config.mail));
+    found.extend(crate::mail::imap::away::check_settings(config));
+    let settings_dir = config.path.as_deref().and_then(Path::parent);
+    found.extend(crate::mail::smtp::check_settings(
+        &config.mail,
+        settings_dir,
+    ));
     if let Err(message) = crate::tone::ConfirmPolicy::parse(&config.tone.confirm) {
         found.push(Invalid {
             key: "tone.confirm".into(),

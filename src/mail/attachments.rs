@@ -1,6 +1,7 @@
-//! Attachment content on disk, content-addressed beside the database
-//! (`<db>.attachments/<sha256>`), so a file sent twice is stored once and a backup of
-//! the data folder carries it. Metadata lives in the message row.
+//! Attachment content, content-addressed in the queue's attachment blobs (named by
+//! SHA-256, `<db>.attachments/<sha256>` for a SQLite file), so a file sent twice is
+//! stored once and a backup of the data folder carries it. Metadata lives in the
+//! message row.
 
 use std::path::{Path, PathBuf};
 
@@ -8,12 +9,13 @@ use super::parse::ParsedAttachment;
 use super::{sha256_hex, MailError};
 use crate::fs::{Overwrite, WriteError};
 use crate::model::Attachment;
+use crate::store::BlobStore;
 
 /// Where and how much attachment content is kept.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) struct AttachmentStore {
     /// `None` keeps metadata only (in-memory stores, dry runs).
-    pub dir: Option<PathBuf>,
+    pub blobs: Option<Box<dyn BlobStore>>,
     /// Larger files are listed but their content is not kept.
     pub limit_bytes: u64,
 }
@@ -33,7 +35,7 @@ impl AttachmentStore {
             size,
             sha256: None,
         };
-        let Some(dir) = &self.dir else {
+        let Some(blobs) = &self.blobs else {
             return Ok(meta);
         };
         if size > self.limit_bytes {
@@ -44,25 +46,9 @@ impl AttachmentStore {
             return Ok(meta);
         }
         let sha = sha256_hex(&part.content);
-        write_once(dir, &sha, &part.content)?;
+        blobs.put(&sha, &part.content)?;
         meta.sha256 = Some(sha);
         Ok(meta)
-    }
-}
-
-/// Writes `content` to `dir/name` unless it is there: temp file in the same folder,
-/// fsync, rename, so a crash never leaves half a file under a real name. The folder
-/// is created private (0700): attachments are customers' documents.
-pub(crate) fn write_once(dir: &Path, name: &str, content: &[u8]) -> Result<(), MailError> {
-    let target = dir.join(name);
-    if target.exists() {
-        return Ok(());
-    }
-    crate::fs::create_private_dir(dir).map_err(|e| MailError::io(dir, e))?;
-    match crate::fs::write_private(&target, content, Overwrite::Refuse) {
-        // Same name, same content (a content hash, a Message-ID): already done.
-        Ok(_) | Err(WriteError::Exists(_)) => Ok(()),
-        Err(WriteError::Io { path, source }) => Err(MailError::io(path, source)),
     }
 }
 
@@ -137,7 +123,7 @@ pub enum SaveOutcome {
 /// `overwrite` an existing file (or symlink) is never replaced — the rename is
 /// no-clobber, so not even a race can replace one — and `Exists` says to ask.
 pub fn save_attachment(
-    attachments_dir: &Path,
+    blobs: &dyn BlobStore,
     attachment: &Attachment,
     dest_dir: &Path,
     overwrite: bool,
@@ -153,8 +139,7 @@ pub fn save_attachment(
             "attachment reference {sha:?} is not a content hash"
         )));
     }
-    let source = attachments_dir.join(sha);
-    let content = std::fs::read(&source).map_err(|e| MailError::io(&source, e))?;
+    let content = blobs.get(sha)?;
     let target = dest_dir.join(safe_filename(&attachment.filename));
     let overwrite = if overwrite {
         Overwrite::Replace

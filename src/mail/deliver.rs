@@ -9,14 +9,13 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::MailError;
 use crate::config::Config;
 use crate::model::MessageId;
-use crate::store::{ClaimScope, Claimed, Store};
+use crate::store::{BlobStore, Bucket, ClaimScope, Claimed, FsBlobs, Store};
 
 /// After this many failed attempts a reply is `failed` and waits for the user.
 const MAX_ATTEMPTS: i64 = 8;
@@ -36,26 +35,25 @@ pub enum Handover {
 }
 
 /// How replies leave the machine.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Transport {
     /// A shell command reading the message on stdin.
     Sendmail(String),
     /// No transport: `.eml` files saved into a folder for the user to send. Nothing
     /// leaves the machine, so a reply handed here is saved, never delivered.
-    Directory(PathBuf),
+    Directory(std::sync::Arc<dyn BlobStore>),
     /// SMTP with TLS (implicit on port 465, STARTTLS otherwise; plain only to localhost).
-    Smtp {
-        server: String,
-        user: Option<String>,
-        /// The environment variable that holds the password.
-        password_env: Option<String>,
-    },
+    Smtp(super::smtp::SmtpSettings),
 }
 
 impl Transport {
     /// The transport the settings ask for: `mail.sendmail`, else `mail.smtp_server`,
-    /// else `.eml` files in `mail.outbox_dir` (default `<db>.outbox` beside the queue).
-    pub fn from_config(config: &Config, db: Option<&Path>) -> Result<Transport, MailError> {
+    /// else `.eml` files in `mail.outbox_dir`, else in the queue's own `outbox` blobs
+    /// (`<db>.outbox` beside a SQLite file), handed in as `outbox`.
+    pub fn from_config(
+        config: &Config,
+        outbox: Option<Box<dyn BlobStore>>,
+    ) -> Result<Transport, MailError> {
         if let Some(cmd) = config
             .mail
             .sendmail
@@ -70,27 +68,30 @@ impl Transport {
             .as_ref()
             .filter(|s| !s.trim().is_empty())
         {
-            return Ok(Transport::Smtp {
+            let settings_dir = config.path.as_deref().and_then(std::path::Path::parent);
+            return Ok(Transport::Smtp(super::smtp::SmtpSettings {
                 server: server.trim().to_string(),
                 user: config.mail.smtp_user.clone(),
                 password_env: config.mail.smtp_password_env.clone(),
-            });
+                security: config.mail.smtp_security.clone(),
+                ca_file: config
+                    .mail
+                    .smtp_ca_file
+                    .as_deref()
+                    .map(|ca| super::smtp::resolve(ca, settings_dir)),
+            }));
         }
         if let Some(dir) = &config.mail.outbox_dir {
-            return Ok(Transport::Directory(dir.clone()));
+            return Ok(Transport::Directory(std::sync::Arc::new(FsBlobs::new(
+                dir.clone(),
+            ))));
         }
-        let db = db.ok_or_else(|| {
+        let outbox = outbox.ok_or_else(|| {
             MailError::Invalid(
                 "no transport: set mail.sendmail or mail.outbox_dir in the settings".into(),
             )
         })?;
-        let stem = db
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "firstline".into());
-        Ok(Transport::Directory(
-            db.with_file_name(format!("{stem}.outbox")),
-        ))
+        Ok(Transport::Directory(outbox.into()))
     }
 
     /// Hands one message over. `Ok` says where it went, for the report.
@@ -99,18 +100,15 @@ impl Transport {
             Transport::Sendmail(cmd) => {
                 run_sendmail(cmd, raw).map(|_| Handover::Delivered(format!("via `{cmd}`")))
             }
-            Transport::Directory(dir) => {
+            Transport::Directory(blobs) => {
                 let name = file_name_for(message_id, raw);
-                super::attachments::write_once(dir, &name, raw)
-                    .map(|_| Handover::Saved(dir.join(&name).display().to_string()))
+                blobs
+                    .put(&name, raw)
+                    .map(|_| Handover::Saved(blobs.location(Some(&name))))
                     .map_err(|e| e.to_string())
             }
-            Transport::Smtp {
-                server,
-                user,
-                password_env,
-            } => super::smtp::send(server, user.as_deref(), password_env.as_deref(), raw)
-                .map(|_| Handover::Delivered(format!("via SMTP {server}"))),
+            Transport::Smtp(smtp) => super::smtp::send(smtp, raw)
+                .map(|_| Handover::Delivered(format!("via SMTP {}", smtp.server))),
         }
     }
 
@@ -118,10 +116,10 @@ impl Transport {
     pub fn describe(&self) -> String {
         match self {
             Transport::Sendmail(cmd) => format!("replies are sent with `{cmd}`"),
-            Transport::Smtp { server, .. } => format!("replies are sent through SMTP {server}"),
-            Transport::Directory(dir) => format!(
+            Transport::Smtp(smtp) => format!("replies are sent through SMTP {}", smtp.server),
+            Transport::Directory(blobs) => format!(
                 "{} — {}; replies are saved there as .eml files for you to send",
-                dir.display(),
+                blobs.location(None),
                 NO_TRANSPORT
             ),
         }
@@ -186,7 +184,7 @@ pub fn deliver_until_stopped(
     if due.is_empty() {
         return Ok(report);
     }
-    let transport = Transport::from_config(config, store.path());
+    let transport = Transport::from_config(config, store.blobs(Bucket::Outbox));
     // Each reply is claimed just before it is handed over, never the whole round at
     // once: quitting mid-round leaves the rest queued, not stranded as `unknown`.
     for id in due {

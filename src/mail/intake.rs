@@ -102,6 +102,10 @@ pub struct ImportReport {
     pub messages_per_second: f64,
     /// The run stopped at `stop_after`.
     pub stopped_early: bool,
+    /// The tickets this import opened, each with the location of the message that
+    /// opened it: a live channel answers these (the away reply), nothing else does.
+    #[serde(skip)]
+    pub opened: Vec<(String, crate::model::TicketId)>,
 }
 
 impl ImportReport {
@@ -274,18 +278,26 @@ impl<'a> Run<'a> {
         if !config.agent.name.trim().is_empty() {
             me.push(config.agent.name.trim().to_lowercase());
         }
-        let dir = match (options.dry_run, store.path()) {
-            (false, Some(db)) => Some(crate::paths::attachments_dir(db)),
-            _ => None,
+        let blobs = match options.dry_run {
+            false => store.blobs(crate::store::Bucket::Attachments),
+            true => None,
         };
         let attachments = AttachmentStore {
-            dir,
+            blobs,
             limit_bytes: config.mail.attachment_limit_mb.saturating_mul(1024 * 1024),
         };
-        if options.dry_run {
-            store.begin_dry_run()?;
-        } else {
-            store.set_bulk_mode(true)?;
+        // A dry run and bulk mode are SQLite's: another backend has no transaction
+        // to hold open across a whole import, and no durability to trade.
+        match (options.dry_run, store.sqlite()) {
+            (true, Some(sqlite)) => sqlite.begin_dry_run()?,
+            (true, None) => {
+                return Err(crate::store::StoreError::Invalid(
+                    "a dry run needs a SQLite queue (--db FILE)".into(),
+                )
+                .into())
+            }
+            (false, Some(sqlite)) => sqlite.set_bulk_mode(true)?,
+            (false, None) => {}
         }
         Ok(Run {
             store,
@@ -310,10 +322,10 @@ impl<'a> Run<'a> {
             started,
             ..
         } = self;
-        let cleanup = if options.dry_run {
-            store.end_dry_run()
-        } else {
-            store.set_bulk_mode(false)
+        let cleanup = match store.sqlite() {
+            Some(sqlite) if options.dry_run => sqlite.end_dry_run(),
+            Some(sqlite) => sqlite.set_bulk_mode(false),
+            None => Ok(()),
         };
         outcome?;
         cleanup?;
@@ -624,12 +636,15 @@ impl<'a> Run<'a> {
         for (location, outcome) in batch.locations.drain(..).zip(outcomes) {
             let counts = self.report.formats.entry(format).or_default();
             match outcome {
-                Ok(IngestOutcome::Added { new_ticket, .. }) => {
+                Ok(IngestOutcome::Added {
+                    new_ticket, ticket, ..
+                }) => {
                     counts.added += 1;
                     self.report.added += 1;
                     if new_ticket {
                         counts.new_tickets += 1;
                         self.report.new_tickets += 1;
+                        self.report.opened.push((location, ticket));
                     }
                 }
                 Ok(IngestOutcome::DuplicateMessageId { .. }) => {

@@ -25,12 +25,11 @@ mod outbound;
 mod parse;
 pub mod paste;
 pub mod save;
-mod smtp;
+pub mod smtp;
 mod sources;
 mod watch;
 
 /// Content-addressed attachment files, for live channels that fetch their own.
-pub(crate) use attachments::write_once as keep_file;
 pub use attachments::{safe_filename, save_attachment, SaveOutcome};
 pub use chat::ChatMessage;
 pub use deliver::{

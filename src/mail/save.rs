@@ -16,11 +16,11 @@ fn numbered(name: &str, n: usize) -> String {
     }
 }
 
-/// Copies the stored content of `attachments` from the queue's attachment folder
+/// Copies the stored content of `attachments` from the queue's attachment blobs
 /// into `dest`, returning where each went and the names of those whose content was
 /// not kept (over the size limit when they arrived).
 pub fn save_attachments(
-    attachments_dir: &Path,
+    blobs: &dyn crate::store::BlobStore,
     attachments: &[Attachment],
     dest: &Path,
 ) -> Result<(Vec<PathBuf>, Vec<String>), MailError> {
@@ -35,7 +35,7 @@ pub fn save_attachments(
         };
         let mut n = 1;
         loop {
-            match save_attachment(attachments_dir, &attempt, dest, false) {
+            match save_attachment(blobs, &attempt, dest, false) {
                 Ok(SaveOutcome::Saved(path)) => {
                     saved.push(path);
                     break;
@@ -90,8 +90,12 @@ mod tests {
             filename: "big.iso".into(),
             ..a.clone()
         };
-        let (saved, missing) =
-            save_attachments(store.path(), &[a.clone(), a, gone], dest.path()).unwrap();
+        let (saved, missing) = save_attachments(
+            &crate::store::FsBlobs::new(store.path()),
+            &[a.clone(), a, gone],
+            dest.path(),
+        )
+        .unwrap();
         assert_eq!(
             saved,
             vec![

@@ -397,7 +397,7 @@ pub fn compute(
 /// (`2026-11-01`, from its midnight in the report's zone), with the same reader as
 /// search's `after:`.
 pub fn parse_since(text: &str, now: DateTime<Utc>, config: &SlaConfig) -> Option<DateTime<Utc>> {
-    crate::store::search::parse_when(text, now, crate::sla::timezone(config))
+    crate::store::parse_when(text, now, crate::sla::timezone(config))
 }
 
 fn percent(part: usize, whole: usize) -> Option<f64> {

@@ -144,9 +144,10 @@ pub fn human_duration(d: Duration) -> String {
 /// Reads a snooze time in the user's time zone: a span (`30m`, `3h`, `2d`, `1w`), a
 /// date and time (`2026-12-01T09:00`), or a day — `today`, `tomorrow`, `завтра`, a
 /// weekday (`mon`, `friday`, `пʼятниця`), a date (`2026-12-01`) — optionally followed
-/// by a time of day (`14:00`, `noon`, `5pm`, `обід`). Days and times are read by
-/// [`phrases`], the same reader promises use. A day without a time means the start
-/// of the working day (09:00).
+/// by a time of day (`14:00`, `noon`, `5pm`, `обід`), a span in words (`in 2
+/// hours`, `через годину`), `next week`, or a time alone (`15:00`: today, or tomorrow
+/// once it has passed). Days and times are read by [`phrases`], the same reader
+/// promises use. A day without a time means the start of the working day (09:00).
 pub fn parse_snooze(text: &str, now: DateTime<Utc>, config: &SlaConfig) -> Option<DateTime<Utc>> {
     let tz = timezone(config);
     let text = text.trim().to_lowercase();
@@ -160,7 +161,24 @@ pub fn parse_snooze(text: &str, now: DateTime<Utc>, config: &SlaConfig) -> Optio
             return (at > now).then_some(at);
         }
     }
+    if let Some(span) = phrases::span(&text) {
+        return Some(now + span);
+    }
     let today = now.with_timezone(&tz).date_naive();
+    // A time alone ("15:00", "5pm", "noon") is the next time the clock shows it. A
+    // bare number ("3") is not read as 03:00: it is more likely a half-typed span.
+    let clock_like = text.contains([':', '.'])
+        || text.ends_with('m')
+        || !text.starts_with(|c: char| c.is_ascii_digit());
+    if let Some(time) = phrases::time_of_day(&text).filter(|_| clock_like) {
+        let local = |day: NaiveDate| tz.from_local_datetime(&day.and_time(time)).earliest();
+        let at = local(today)?.with_timezone(&Utc);
+        return Some(if at > now {
+            at
+        } else {
+            local(today + Duration::days(1))?.with_timezone(&Utc)
+        });
+    }
     let (day, time) = (1..=words.len()).rev().find_map(|split| {
         let (day_words, time_words) = words.split_at(split);
         let day_text = day_words.join(" ");
@@ -231,6 +249,46 @@ mod tests {
         assert!(today.contains("in the past"), "{today}");
         let junk = unreadable_time("someday", now, &cfg, "3h");
         assert_eq!(junk, "cannot read 'someday' as a time; try 3h");
+    }
+
+    #[test]
+    fn reads_snooze_times_a_new_user_typed() {
+        // Found by the new-user trial: each of these was refused.
+        let cfg = SlaConfig::default();
+        let now = at(2026, 11, 26, 15, 30); // a Thursday
+        assert_eq!(
+            parse_snooze("17:00", now, &cfg),
+            Some(at(2026, 11, 26, 17, 0))
+        );
+        assert_eq!(
+            parse_snooze("15:00", now, &cfg),
+            Some(at(2026, 11, 27, 15, 0))
+        );
+        assert_eq!(
+            parse_snooze("5pm", now, &cfg),
+            Some(at(2026, 11, 26, 17, 0))
+        );
+        assert_eq!(
+            parse_snooze("noon", now, &cfg),
+            Some(at(2026, 11, 27, 12, 0))
+        );
+        assert_eq!(
+            parse_snooze("in 2 hours", now, &cfg),
+            Some(now + Duration::hours(2))
+        );
+        assert_eq!(
+            parse_snooze("через годину", now, &cfg),
+            Some(now + Duration::hours(1))
+        );
+        assert_eq!(
+            parse_snooze("next week", now, &cfg),
+            Some(at(2026, 11, 30, 9, 0))
+        );
+        assert_eq!(
+            parse_snooze("next week 10:00", now, &cfg),
+            Some(at(2026, 11, 30, 10, 0))
+        );
+        assert_eq!(parse_snooze("3", now, &cfg), None);
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub enum DayRef {
     Ahead(i64),
     /// The next such weekday, never today ("by Friday" said on a Friday is a week).
     Next(Weekday),
+    /// The Monday that starts next week ("next week", "наступного тижня").
+    NextWeek,
 }
 
 impl DayRef {
@@ -29,6 +31,9 @@ impl DayRef {
                     % 7
                     + 1;
                 today + Duration::days(ahead)
+            }
+            DayRef::NextWeek => {
+                today + Duration::days(7 - i64::from(today.weekday().num_days_from_monday()))
             }
         }
     }
@@ -45,7 +50,17 @@ pub fn day(text: &str) -> Option<DayRef> {
         "day after tomorrow" | "післязавтра" | "послезавтра" => {
             DayRef::Ahead(2)
         }
-        other => DayRef::Next(weekday(other)?),
+        "next week"
+        | "наступного тижня"
+        | "на наступному тижні"
+        | "наступний тиждень"
+        | "на следующей неделе"
+        | "следующая неделя"
+        | "на следующую неделю" => DayRef::NextWeek,
+        other => {
+            let other = other.strip_prefix("next ").unwrap_or(other);
+            DayRef::Next(weekday(other)?)
+        }
     })
 }
 
@@ -120,6 +135,48 @@ pub fn time_of_day(text: &str) -> Option<NaiveTime> {
     NaiveTime::from_hms_opt(hour, minute, 0)
 }
 
+/// Reads a span written out in words: "in 2 hours", "2 hours", "in an hour",
+/// "half an hour", "через 2 години", "через годину", "через 30 минут", "через
+/// неделю". A count above a year of the unit is not a span anyone means.
+pub fn span(text: &str) -> Option<Duration> {
+    let t = normalize(text);
+    let t = ["in ", "через ", "за "]
+        .iter()
+        .find_map(|p| t.strip_prefix(p))
+        .unwrap_or(&t);
+    if matches!(t, "half an hour" | "півгодини" | "пів години" | "полчаса")
+    {
+        return Some(Duration::minutes(30));
+    }
+    let words: Vec<&str> = t.split(' ').collect();
+    let (count, unit) = match words.as_slice() {
+        [unit] => (1, *unit),
+        [n, unit] => (
+            match *n {
+                "a" | "an" | "one" | "одну" | "один" | "одна" => 1,
+                n => n.parse::<i64>().ok().filter(|n| (1..=366).contains(n))?,
+            },
+            *unit,
+        ),
+        _ => return None,
+    };
+    let per = match unit {
+        "min" | "mins" | "minute" | "minutes" | "хвилину" | "хвилини" | "хвилин" | "минуту"
+        | "минуты" | "минут" => Duration::minutes(1),
+        "hour" | "hours" | "годину" | "години" | "годин" | "час" | "часа" | "часов" => {
+            Duration::hours(1)
+        }
+        "day" | "days" | "день" | "дні" | "днів" | "дня" | "дней" => {
+            Duration::days(1)
+        }
+        "week" | "weeks" | "тиждень" | "тижні" | "тижнів" | "неделю" | "недели" | "недель" => {
+            Duration::weeks(1)
+        }
+        _ => return None,
+    };
+    Some(per * count as i32)
+}
+
 /// One or two ASCII digits, nothing else.
 fn digits(text: &str) -> Option<u32> {
     (!text.is_empty() && text.len() <= 2 && text.bytes().all(|b| b.is_ascii_digit()))
@@ -166,6 +223,47 @@ mod tests {
         ] {
             assert_eq!(time_of_day(text), want, "{text}");
         }
+    }
+
+    #[test]
+    fn reads_spans_in_words_in_three_languages() {
+        for (text, want) in [
+            ("in 2 hours", Some(Duration::hours(2))),
+            ("2 hours", Some(Duration::hours(2))),
+            ("in an hour", Some(Duration::hours(1))),
+            ("in 30 minutes", Some(Duration::minutes(30))),
+            ("half an hour", Some(Duration::minutes(30))),
+            ("in 3 days", Some(Duration::days(3))),
+            ("in a week", Some(Duration::weeks(1))),
+            ("через 2 години", Some(Duration::hours(2))),
+            ("через годину", Some(Duration::hours(1))),
+            ("через 5 днів", Some(Duration::days(5))),
+            ("через тиждень", Some(Duration::weeks(1))),
+            ("через 3 часа", Some(Duration::hours(3))),
+            ("через час", Some(Duration::hours(1))),
+            ("через 30 минут", Some(Duration::minutes(30))),
+            ("через неделю", Some(Duration::weeks(1))),
+            ("in 0 hours", None),
+            ("in many hours", None),
+            ("soon", None),
+        ] {
+            assert_eq!(span(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn next_week_is_the_coming_monday() {
+        let thursday = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+        let monday = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        for text in ["next week", "наступного тижня", "на следующей неделе"]
+        {
+            assert_eq!(day(text).unwrap().date_from(thursday), monday, "{text}");
+        }
+        assert_eq!(
+            day("next week").unwrap().date_from(monday),
+            monday + Duration::days(7)
+        );
+        assert_eq!(day("next friday"), Some(DayRef::Next(Weekday::Fri)));
     }
 
     #[test]

@@ -390,7 +390,7 @@ mod tests {
         .unwrap();
         assert_eq!(t, 40);
         assert!((40..=130).contains(&m), "{m}");
-        let h = a.health().unwrap();
+        let h = a.as_sqlite().unwrap().health().unwrap();
         assert_eq!(h.tickets, 40);
         assert_eq!(h.messages as usize, m);
         let mut b = Store::open_in_memory().unwrap();

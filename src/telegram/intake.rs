@@ -174,7 +174,7 @@ struct Round<'a> {
     store: &'a Store,
     tg: &'a TelegramConfig,
     client: &'a Client,
-    attachment_dir: Option<std::path::PathBuf>,
+    attachments: Option<Box<dyn crate::store::BlobStore>>,
     limit_bytes: u64,
     items: Vec<IngestMessage>,
     senders: Vec<SenderNote>,
@@ -194,7 +194,7 @@ impl<'a> Round<'a> {
             store,
             tg,
             client,
-            attachment_dir: store.path().map(crate::paths::attachments_dir),
+            attachments: store.blobs(crate::store::Bucket::Attachments),
             limit_bytes: config
                 .mail
                 .attachment_limit_mb
@@ -329,7 +329,7 @@ impl<'a> Round<'a> {
             size: media.size.unwrap_or(0),
             sha256: None,
         };
-        let Some(dir) = self.attachment_dir.clone() else {
+        let Some(blobs) = &self.attachments else {
             self.summary.files_listed += 1;
             return meta;
         };
@@ -345,7 +345,7 @@ impl<'a> Round<'a> {
             Ok(content) => {
                 let sha = crate::mail::sha256_hex(&content);
                 meta.size = content.len() as u64;
-                match crate::mail::keep_file(&dir, &sha, &content) {
+                match blobs.put(&sha, &content) {
                     Ok(()) => {
                         meta.sha256 = Some(sha);
                         self.summary.files_kept += 1;

@@ -89,14 +89,10 @@ pub fn execute(store: &Store, sla: &SlaConfig, command: Command) -> Done {
             }),
         },
         Command::SaveAttachments { attachments, dest } => {
-            let result = match store.path() {
+            let result = match store.blobs(crate::store::Bucket::Attachments) {
                 None => Err("this queue keeps no attachment files".to_string()),
-                Some(db) => crate::mail::save::save_attachments(
-                    &crate::paths::attachments_dir(db),
-                    &attachments,
-                    &dest,
-                )
-                .map_err(|e| e.to_string()),
+                Some(blobs) => crate::mail::save::save_attachments(&*blobs, &attachments, &dest)
+                    .map_err(|e| e.to_string()),
             };
             Done::Attachments { dest, result }
         }

@@ -33,49 +33,7 @@ fn find(binary: &str) -> PathBuf {
         })
 }
 
-/// TLS material made with rcgen: a private CA and a certificate for 127.0.0.1 and
-/// localhost signed by it.
-pub struct TestCa {
-    pub ca_pem: String,
-    pub cert_pem: String,
-    pub key_pem: String,
-}
-
-impl TestCa {
-    pub fn new() -> TestCa {
-        TestCa::make(false)
-    }
-
-    /// The server's certificate ran out in 2020.
-    pub fn expired() -> TestCa {
-        TestCa::make(true)
-    }
-
-    fn make(expired: bool) -> TestCa {
-        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params
-            .distinguished_name
-            .push(DnType::CommonName, "firstline test CA");
-        let ca_key = KeyPair::generate().unwrap();
-        let ca_pem = params.self_signed(&ca_key).unwrap().pem();
-        let issuer = Issuer::new(params, ca_key);
-        let mut server =
-            CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
-        if expired {
-            server.not_before = rcgen::date_time_ymd(2020, 1, 1);
-            server.not_after = rcgen::date_time_ymd(2020, 12, 31);
-        }
-        let key = KeyPair::generate().unwrap();
-        let cert = server.signed_by(&key, &issuer).unwrap();
-        TestCa {
-            ca_pem,
-            cert_pem: cert.pem(),
-            key_pem: key.serialize_pem(),
-        }
-    }
-}
+pub use super::test_ca::TestCa;
 
 pub struct Dovecot {
     pub dir: tempfile::TempDir,
@@ -90,15 +48,22 @@ pub struct Dovecot {
 impl Dovecot {
     /// A server with `ssl = no`: plain text on 127.0.0.1.
     pub fn start() -> Dovecot {
-        Dovecot::launch(None)
+        Dovecot::launch(None, None)
     }
 
     /// A server with a certificate from `ca`: STARTTLS on `port`, TLS on `tls_port`.
     pub fn start_tls(ca: &TestCa) -> Dovecot {
-        Dovecot::launch(Some(ca))
+        Dovecot::launch(Some(ca), None)
     }
 
-    fn launch(ca: Option<&TestCa>) -> Dovecot {
+    /// A plain-text server that also takes XOAUTH2, checking each token with the
+    /// OAuth2 token-info endpoint at `tokeninfo_url` (Dovecot's `oauth2` passdb, as
+    /// a mail provider does it); the password login keeps working.
+    pub fn start_oauth2(tokeninfo_url: &str) -> Dovecot {
+        Dovecot::launch(None, Some(tokeninfo_url))
+    }
+
+    fn launch(ca: Option<&TestCa>, tokeninfo_url: Option<&str>) -> Dovecot {
         let dovecot = find("dovecot");
         let dir = tempfile::Builder::new()
             .prefix("fl-dovecot")
@@ -139,16 +104,34 @@ impl Dovecot {
             tls_listener =
                 format!("  inet_listener imaps {{\n    address = 127.0.0.1\n    port = {p}\n    ssl = yes\n  }}\n");
         }
+        let (mechanisms, oauth2_passdb) = match tokeninfo_url {
+            Some(url) => {
+                let ext = root.join("oauth2.conf.ext");
+                std::fs::write(
+                    &ext,
+                    format!("tokeninfo_url = {url}\nusername_attribute = email\ntimeout_msecs = 10000\n"),
+                )
+                .unwrap();
+                (
+                    "plain login xoauth2",
+                    format!(
+                        "passdb {{\n  driver = oauth2\n  mechanisms = xoauth2\n  args = {}\n}}\n",
+                        ext.display()
+                    ),
+                )
+            }
+            None => ("plain login", String::new()),
+        };
         let conf = root.join("dovecot.conf");
         std::fs::write(
             &conf,
             format!(
                 "base_dir = {root}/run\nstate_dir = {root}/state\nlog_path = {root}/dovecot.log\n\
                  protocols = imap\nlisten = 127.0.0.1\n{ssl}disable_plaintext_auth = no\n\
-                 auth_mechanisms = plain login\n\
+                 auth_mechanisms = {mechanisms}\n\
                  default_internal_user = {internal}\ndefault_login_user = {login}\n\
-                 first_valid_uid = 0\nmail_location = maildir:~/Maildir\n\
-                 passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {root}/passwd\n}}\n\
+                 first_valid_uid = 0\nmail_location = maildir:~/Maildir\n{oauth2_passdb}\
+                 passdb {{\n  driver = passwd-file\n  mechanisms = plain login\n  args = scheme=PLAIN username_format=%u {root}/passwd\n}}\n\
                  userdb {{\n  driver = passwd-file\n  args = username_format=%u {root}/passwd\n}}\n\
                  service imap-login {{\n  chroot =\n  inet_listener imap {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n{tls_listener}}}\n\
                  service anvil {{\n  chroot =\n}}\n",
@@ -417,4 +400,73 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// A stand-in for an OAuth2 provider's token-info endpoint (what Google's
+/// `oauth2/v3/tokeninfo` answers), on a free 127.0.0.1 port: the one valid token
+/// gets `{"email": USER}`, any other a 401. Counts the checks it answered.
+pub struct TokenInfo {
+    pub port: u16,
+    pub checks: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl TokenInfo {
+    pub fn start(valid_token: &str) -> TokenInfo {
+        use std::io::{BufRead, BufReader, Write};
+        use std::sync::atomic::Ordering;
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let checks = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (seen, stopped, token) = (checks.clone(), stop.clone(), valid_token.to_string());
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stopped.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(mut conn) = conn else { continue };
+                let _ = conn.set_read_timeout(Some(DEADLINE));
+                let mut reader = BufReader::new(conn.try_clone().unwrap());
+                let mut request = String::new();
+                let _ = reader.read_line(&mut request);
+                // The rest of the request head, up to the blank line.
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    line.clear();
+                }
+                seen.fetch_add(1, Ordering::SeqCst);
+                let good = request.contains(&format!("access_token={token} "));
+                let (status, body) = if good {
+                    (
+                        "200 OK",
+                        format!("{{\"email\": \"{USER}\", \"expires_in\": 3600}}"),
+                    )
+                } else {
+                    (
+                        "401 Unauthorized",
+                        "{\"error\": \"invalid_token\"}".to_string(),
+                    )
+                };
+                let _ = write!(
+                    conn,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        TokenInfo { port, checks, stop }
+    }
+
+    /// The `tokeninfo_url` Dovecot appends the token to.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/tokeninfo?access_token=", self.port)
+    }
+}
+
+impl Drop for TokenInfo {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+    }
 }

@@ -19,6 +19,12 @@ pub struct SmtpServer {
     child: Child,
 }
 
+/// A certificate and key (PEM) for a server that offers STARTTLS.
+pub struct ServerCert<'a> {
+    pub cert_pem: &'a str,
+    pub key_pem: &'a str,
+}
+
 /// A Python that has aiosmtpd: Debian's is /usr/bin/python3, which a pyenv or venv
 /// earlier on PATH may hide.
 fn python() -> PathBuf {
@@ -43,7 +49,24 @@ fn python() -> PathBuf {
 
 impl SmtpServer {
     pub fn start() -> SmtpServer {
+        SmtpServer::launch(None)
+    }
+
+    /// A server that offers STARTTLS with `cert` and takes no mail before it.
+    pub fn start_tls(cert: ServerCert<'_>) -> SmtpServer {
+        SmtpServer::launch(Some(cert))
+    }
+
+    fn launch(cert: Option<ServerCert<'_>>) -> SmtpServer {
         let out = tempfile::tempdir().unwrap();
+        let tls = tempfile::tempdir().unwrap();
+        let mut tls_args = Vec::new();
+        if let Some(c) = cert {
+            let (cert_path, key_path) = (tls.path().join("cert.pem"), tls.path().join("key.pem"));
+            std::fs::write(&cert_path, c.cert_pem).unwrap();
+            std::fs::write(&key_path, c.key_pem).unwrap();
+            tls_args = vec![cert_path, key_path];
+        }
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -54,11 +77,14 @@ impl SmtpServer {
             .arg(script)
             .arg(port.to_string())
             .arg(out.path())
+            .args(&tls_args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
+        // Python has read the key by the time it says "ready"; the files can go then.
+        let _keep_until_ready = tls;
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {

@@ -1,16 +1,17 @@
 """A real SMTP server for firstline's delivery tests: aiosmtpd on 127.0.0.1.
 
-    python3 smtp_server.py PORT OUTDIR
+    python3 smtp_server.py PORT OUTDIR [CERT KEY]
 
 Every message it accepts is written to OUTDIR as N.eml (with its envelope in
 N.env). A recipient whose address starts with "reject" is refused with 550; a
 message whose body holds DROP-CONNECTION makes the server hang up before it
-answers the data, as a crashing server or a dropped link does. Prints "ready"
-once it listens.
+answers the data, as a crashing server or a dropped link does. With CERT and KEY
+(PEM files) it offers STARTTLS and refuses mail before it. Prints "ready" once it
+listens.
 """
 
-import asyncio
 import os
+import ssl
 import sys
 
 from aiosmtpd.controller import Controller
@@ -46,7 +47,12 @@ class Handler:
 
 def main():
     port, out = int(sys.argv[1]), sys.argv[2]
-    controller = Controller(Handler(out), hostname="127.0.0.1", port=port)
+    tls = {}
+    if len(sys.argv) > 4:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(sys.argv[3], sys.argv[4])
+        tls = {"tls_context": context, "require_starttls": True}
+    controller = Controller(Handler(out), hostname="127.0.0.1", port=port, **tls)
     controller.start()
     print("ready", flush=True)
     try:

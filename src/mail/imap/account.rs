@@ -168,7 +168,7 @@ impl Account {
     /// The first sync's lower bound for `now`, in the desk's time zone for dates.
     pub fn since_cutoff(&self, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
         let since = self.since.as_deref()?;
-        crate::store::search::parse_when(since, now, tz)
+        crate::store::parse_when(since, now, tz)
     }
 
     /// Reads the secret for one login. The error names the source, never a value.
@@ -432,7 +432,7 @@ fn check_account(a: &MailAccount, i: usize) -> Vec<Invalid> {
     let since = a.since.trim();
     if !since.is_empty()
         && !since.eq_ignore_ascii_case("all")
-        && crate::store::search::parse_when(since, Utc::now(), chrono_tz::UTC).is_none()
+        && crate::store::parse_when(since, Utc::now(), chrono_tz::UTC).is_none()
     {
         bad(
             "since",

@@ -14,6 +14,7 @@
 
 mod account;
 mod append;
+pub mod away;
 mod connect;
 mod sync;
 mod watch;
@@ -125,6 +126,15 @@ pub struct FetchSummary {
     pub problems: Vec<String>,
     /// Reconnects after a dropped connection.
     pub reconnects: u32,
+    /// Away replies queued for customers who opened a ticket outside business hours.
+    pub away_replies: usize,
+    /// Of those, the ones the transport has not accepted: they wait in the outbox.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub away_replies_undelivered: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Fetches every folder of `account` once: its folders, then its Sent folder (so
@@ -142,9 +152,18 @@ pub fn fetch_account(
     let mut importer = Importer::new(store, &config, &options.import).map_err(FetchError::Store)?;
     let mut reconnects = 0;
     let mut wait = options.backoff;
+    let mut noted = sync::Noted::default();
     let outcome = loop {
         let attempt = connect::connect(account).and_then(|mut conn| {
-            let result = sync_account(&mut importer, &mut conn, account, options, progress);
+            let result = sync_account(
+                &mut importer,
+                &mut conn,
+                &config,
+                account,
+                options,
+                &mut noted,
+                progress,
+            );
             conn.logout();
             result
         });
@@ -160,19 +179,56 @@ pub fn fetch_account(
     let (folders, problems) = match outcome {
         Ok(done) => done,
         Err(e) => {
-            // What was committed stays; the error is what the caller reports.
-            let _ = importer.finish(Ok(()));
+            // What was committed stays, and the tickets it opened are answered now:
+            // the next fetch finds their mail stored and opens nothing.
+            if let Ok(import) = importer.finish(Ok(())) {
+                away::answer(
+                    store,
+                    &config,
+                    &import.opened,
+                    &noted.away,
+                    chrono::Utc::now(),
+                );
+            }
             return Err(e);
         }
     };
     let import = importer.finish(Ok(())).map_err(FetchError::Store)?;
-    Ok(FetchSummary {
+    Ok(summarize(
+        store, &config, account, folders, import, problems, reconnects, &noted,
+    ))
+}
+
+/// The summary of a fetch whose mail is committed, after the away replies it calls
+/// for (they need the store out of the import's bulk mode).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn summarize(
+    store: &mut Store,
+    config: &Config,
+    account: &Account,
+    folders: Vec<FolderReport>,
+    import: ImportReport,
+    mut problems: Vec<String>,
+    reconnects: u32,
+    noted: &sync::Noted,
+) -> FetchSummary {
+    let answered = away::answer(
+        store,
+        config,
+        &import.opened,
+        &noted.away,
+        chrono::Utc::now(),
+    );
+    problems.extend(answered.problems);
+    FetchSummary {
         account: account.name.clone(),
         folders,
         import,
         problems,
         reconnects,
-    })
+        away_replies: answered.queued.len(),
+        away_replies_undelivered: answered.undelivered,
+    }
 }
 
 /// Every folder once on a logged-in connection. Folder errors are collected; a
@@ -180,8 +236,10 @@ pub fn fetch_account(
 pub(crate) fn sync_account(
     importer: &mut Importer<'_>,
     conn: &mut connect::Connected,
+    config: &Config,
     account: &Account,
     options: &FetchOptions,
+    noted: &mut sync::Noted,
     progress: &mut dyn FnMut(ProgressEvent),
 ) -> Result<(Vec<FolderReport>, Vec<String>), FetchError> {
     let cutoff = account.since_cutoff(chrono::Utc::now(), options.import.timezone);
@@ -198,8 +256,9 @@ pub(crate) fn sync_account(
             role,
             cutoff,
             chunk_messages: options.chunk_messages,
+            away: config.mail.away_reply,
         };
-        let synced = sync::sync_folder(importer, conn, account, &plan, progress);
+        let synced = sync::sync_folder(importer, conn, account, &plan, noted, progress);
         match synced {
             Ok(report) => folders.push(report),
             Err(FetchError::Folder(why)) => problems.push(why),

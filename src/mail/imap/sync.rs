@@ -34,6 +34,11 @@ pub struct FolderState {
     pub floor: u32,
     /// The highest UID whose `after_fetch` the server has done.
     pub after_done: u32,
+    /// When the folder was first synced (Unix seconds): mail that reached the server
+    /// before it is a backlog, never answered by the away reply. Absent in states
+    /// kept before it existed; the next fetch sets it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_sync: Option<i64>,
 }
 
 impl FolderState {
@@ -65,6 +70,24 @@ pub(crate) struct FolderPlan<'a> {
     /// The first sync's lower bound (`since`), read against the clock once per round.
     pub cutoff: Option<DateTime<Utc>>,
     pub chunk_messages: usize,
+    /// Note what the away reply needs of each message (`[mail] away_reply`).
+    pub away: bool,
+}
+
+/// One message fetched in this run, as `after_fetch` checks it was stored.
+#[derive(Debug, Clone)]
+pub(crate) struct Fetched {
+    pub uid: u32,
+    pub message_id: Option<String>,
+    pub sha256: String,
+}
+
+/// What a run notes about the messages it fetched, for after the commit.
+#[derive(Debug, Default)]
+pub(crate) struct Noted {
+    /// (folder key, message) for `after_fetch`.
+    pub fetched: Vec<(String, Fetched)>,
+    pub away: Vec<super::away::Candidate>,
 }
 
 /// Syncs one folder on a logged-in connection.
@@ -73,6 +96,7 @@ pub(crate) fn sync_folder(
     conn: &mut Connected,
     account: &Account,
     plan: &FolderPlan<'_>,
+    noted: &mut Noted,
     progress: &mut dyn FnMut(ProgressEvent),
 ) -> Result<FolderReport, FetchError> {
     let FolderPlan {
@@ -80,6 +104,7 @@ pub(crate) fn sync_folder(
         role,
         cutoff,
         chunk_messages,
+        away,
     } = *plan;
     let mailbox = conn
         .session
@@ -94,7 +119,15 @@ pub(crate) fn sync_folder(
         ..Default::default()
     };
     let state = match stored {
-        Some(s) if s.uidvalidity == validity => s,
+        Some(s) if s.uidvalidity == validity && s.first_sync.is_some() => s,
+        Some(s) if s.uidvalidity == validity => {
+            let s = FolderState {
+                first_sync: Some(Utc::now().timestamp()),
+                ..s
+            };
+            save_state(importer, &key, s)?;
+            s
+        }
         previous => {
             report.uidvalidity_changed = previous.is_some();
             let floor = match cutoff {
@@ -106,6 +139,10 @@ pub(crate) fn sync_folder(
                 last_uid: 0,
                 floor,
                 after_done: floor.saturating_sub(1),
+                // A re-read after a UIDVALIDITY change is not a first sync.
+                first_sync: previous
+                    .and_then(|p| p.first_sync)
+                    .or(Some(Utc::now().timestamp())),
             };
             // Kept before any mail: a first sync cut short resumes with the same bound.
             save_state(importer, &key, fresh)?;
@@ -133,6 +170,12 @@ pub(crate) fn sync_folder(
             ready: VecDeque::new(),
             state,
             error: &error,
+            notes: Notes {
+                key: &key,
+                after_fetch: role == Role::Incoming && account.after_fetch != AfterFetch::Keep,
+                away: away && role == Role::Incoming,
+                noted: &mut *noted,
+            },
         };
         let start_position = Position {
             imap: Some(state),
@@ -152,9 +195,18 @@ pub(crate) fn sync_folder(
         }
     }
     if role == Role::Incoming {
-        report.after_fetch = after_fetch(importer, conn, account, &key)?;
+        crash_point("after-commit");
+        report.after_fetch = after_fetch(importer, conn, account, &key, &noted.fetched)?;
     }
     Ok(report)
+}
+
+/// A fault-injection point for the crash tests (tests/imap.rs): with
+/// `FIRSTLINE_CRASH_AT` naming it, the process dies here as a crash would.
+fn crash_point(name: &str) {
+    if std::env::var_os("FIRSTLINE_CRASH_AT").is_some_and(|v| v == name) {
+        std::process::abort();
+    }
 }
 
 fn stored_state(importer: &mut Importer<'_>, key: &str) -> Result<Option<FolderState>, FetchError> {
@@ -314,6 +366,69 @@ struct FolderItems<'s> {
     ready: VecDeque<Item>,
     state: FolderState,
     error: &'s Mutex<Option<FetchError>>,
+    notes: Notes<'s>,
+}
+
+/// What [`FolderItems`] notes about each message on its way to the import.
+struct Notes<'s> {
+    key: &'s str,
+    /// For `after_fetch`: its Message-ID and content hash.
+    after_fetch: bool,
+    /// For the away reply: its headers and arrival.
+    away: bool,
+    noted: &'s mut Noted,
+}
+
+impl Notes<'_> {
+    fn note(
+        &mut self,
+        uid: u32,
+        location: &str,
+        body: &[u8],
+        arrived: Option<DateTime<Utc>>,
+        state: &FolderState,
+    ) {
+        if self.after_fetch {
+            self.noted.fetched.push((
+                self.key.to_string(),
+                Fetched {
+                    uid,
+                    message_id: message_id_of(body),
+                    sha256: crate::mail::sha256_hex(body),
+                },
+            ));
+        }
+        if self.away {
+            if let (Some(arrived), Some(first)) = (
+                arrived,
+                state
+                    .first_sync
+                    .and_then(|t| DateTime::from_timestamp(t, 0)),
+            ) {
+                self.noted.away.push(super::away::Candidate {
+                    location: location.to_string(),
+                    facts: super::away::mail_facts(body),
+                    arrived,
+                    first_sync: first,
+                });
+            }
+        }
+    }
+}
+
+/// The Message-ID header's value without its angle brackets, as the store keeps it.
+fn message_id_of(raw: &[u8]) -> Option<String> {
+    super::away::header_fields(raw)
+        .into_iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("Message-ID"))
+        .map(|(_, v)| {
+            v.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .trim()
+                .to_string()
+        })
+        .filter(|v| !v.is_empty())
 }
 
 impl FolderItems<'_> {
@@ -338,6 +453,11 @@ impl FolderItems<'_> {
                 .any(|flag| matches!(flag, imap::types::Flag::Seen));
             let mut state = self.state;
             state.last_uid = uid;
+            let location = format!("{} UID {uid}", self.label);
+            let arrived = f.internal_date().map(|d| d.with_timezone(&Utc));
+            if !body.is_empty() {
+                self.notes.note(uid, &location, body, arrived, &state);
+            }
             let payload = if body.is_empty() {
                 Payload::Failed("the server sent an empty message".into())
             } else {
@@ -350,7 +470,7 @@ impl FolderItems<'_> {
             got.push((
                 uid,
                 Item {
-                    location: format!("{} UID {uid}", self.label),
+                    location,
                     position: Position {
                         imap: Some(state),
                         ..Default::default()
@@ -385,13 +505,16 @@ impl Iterator for FolderItems<'_> {
     }
 }
 
-/// Does `after_fetch` for every committed UID it has not been done for, then
-/// records that it was. Returns how many UIDs the range spanned (0 for `keep`).
+/// Does `after_fetch` for the committed UIDs it has not been done for, then records
+/// that it was. Only mail the queue holds is touched: a message the import refused
+/// (or could not read) stays unread where it is on the server, so it is not lost
+/// from the user's view. Returns how many UIDs it acted on (0 for `keep`).
 fn after_fetch(
     importer: &mut Importer<'_>,
     conn: &mut Connected,
     account: &Account,
     key: &str,
+    fetched: &[(String, Fetched)],
 ) -> Result<usize, FetchError> {
     let Some(mut state) = stored_state(importer, key)? else {
         return Ok(0);
@@ -407,22 +530,87 @@ fn after_fetch(
         save_state(importer, key, state)?;
         return Ok(0);
     }
-    let range = format!("{first}:{}", state.last_uid);
+    let uids = stored_uids(importer, conn, account, key, first, state.last_uid, fetched)?;
+    if !uids.is_empty() {
+        act_on(conn, account, &uid_set(&uids))?;
+    }
+    state.after_done = state.last_uid;
+    save_state(importer, key, state)?;
+    Ok(uids.len())
+}
+
+/// The UIDs from `first` to `last` whose message the queue holds. Those fetched in
+/// this run are known by their content hash or Message-ID; the others (fetched by a
+/// run that died before `after_fetch`) are asked for their Message-ID, and one
+/// without a Message-ID is left alone rather than risked.
+fn stored_uids(
+    importer: &mut Importer<'_>,
+    conn: &mut Connected,
+    account: &Account,
+    key: &str,
+    first: u32,
+    last: u32,
+    fetched: &[(String, Fetched)],
+) -> Result<Vec<u32>, FetchError> {
+    let store_error = |e: crate::store::StoreError| FetchError::Store(e.into());
+    let mut known: std::collections::BTreeMap<u32, (Option<String>, Option<String>)> = fetched
+        .iter()
+        .filter(|(k, f)| k == key && (first..=last).contains(&f.uid))
+        .map(|(_, f)| (f.uid, (f.message_id.clone(), Some(f.sha256.clone()))))
+        .collect();
+    if (known.len() as u64) < u64::from(last - first) + 1 {
+        let answers = conn
+            .session
+            .uid_fetch(format!("{first}:{last}"), "(UID BODY.PEEK[HEADER])")
+            .map_err(|e| lost(account, e))?;
+        for f in answers.iter() {
+            let Some(uid) = f.uid.filter(|u| (first..=last).contains(u)) else {
+                continue;
+            };
+            known
+                .entry(uid)
+                .or_insert_with(|| (f.header().and_then(message_id_of), None));
+        }
+    }
+    let mut out = Vec::new();
+    for (uid, (message_id, sha256)) in known {
+        let store = importer.store();
+        let by_hash = match &sha256 {
+            Some(sha) => store.has_raw(sha).map_err(store_error)?,
+            None => false,
+        };
+        let by_id = !by_hash
+            && match &message_id {
+                Some(id) => store
+                    .ticket_of_message_id(id)
+                    .map_err(store_error)?
+                    .is_some(),
+                None => false,
+            };
+        if by_hash || by_id {
+            out.push(uid);
+        }
+    }
+    Ok(out)
+}
+
+/// `seen` or `move:` on the server for `set`.
+fn act_on(conn: &mut Connected, account: &Account, set: &str) -> Result<(), FetchError> {
     let session = &mut conn.session;
     match &account.after_fetch {
         AfterFetch::Keep => {}
         AfterFetch::Seen => {
             session
-                .uid_store(&range, "+FLAGS.SILENT (\\Seen)")
+                .uid_store(set, "+FLAGS.SILENT (\\Seen)")
                 .map_err(|e| lost(account, e))?;
         }
         AfterFetch::Move(target) => {
             let moved = if conn.can_move {
-                session.uid_mv(&range, target)
+                session.uid_mv(set, target)
             } else {
-                session.uid_copy(&range, target).and_then(|()| {
+                session.uid_copy(set, target).and_then(|()| {
                     session
-                        .uid_store(&range, "+FLAGS.SILENT (\\Deleted)")
+                        .uid_store(set, "+FLAGS.SILENT (\\Deleted)")
                         .map(|_| ())
                 })
             };
@@ -435,14 +623,11 @@ fn after_fetch(
                 other => lost(account, other),
             })?;
             if !conn.can_move && conn.uidplus {
-                session.uid_expunge(&range).map_err(|e| lost(account, e))?;
+                session.uid_expunge(set).map_err(|e| lost(account, e))?;
             }
         }
     }
-    let spanned = (state.last_uid - first + 1) as usize;
-    state.after_done = state.last_uid;
-    save_state(importer, key, state)?;
-    Ok(spanned)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -480,6 +665,7 @@ mod tests {
             last_uid: 0,
             floor: 40,
             after_done: 39,
+            first_sync: None,
         };
         assert_eq!(s.next_uid(), 40);
         assert_eq!(FolderState { last_uid: 57, ..s }.next_uid(), 58);

@@ -110,7 +110,7 @@ impl Default for WatchOptions {
 #[derive(Debug)]
 pub enum AccountEvent {
     /// A round of fetching finished.
-    Fetched(FetchSummary),
+    Fetched(Box<FetchSummary>),
     /// A round failed; the watch retries after a wait.
     Failed(FetchError),
 }
@@ -179,7 +179,7 @@ fn rounds(
             .first()
             .and_then(|f| summary.folders.iter().find(|r| &r.folder == f))
             .and_then(|r| r.uid_next);
-        on_event(AccountEvent::Fetched(summary));
+        on_event(AccountEvent::Fetched(Box::new(summary)));
         if stop.is_stopped() {
             return Ok(());
         }
@@ -203,17 +203,22 @@ fn round(
     options: &FetchOptions,
 ) -> Result<FetchSummary, FetchError> {
     let mut importer = Importer::new(store, config, &options.import).map_err(FetchError::Store)?;
-    let outcome = sync_account(&mut importer, conn, account, options, &mut |_| {});
+    let mut noted = super::sync::Noted::default();
+    let outcome = sync_account(
+        &mut importer,
+        conn,
+        config,
+        account,
+        options,
+        &mut noted,
+        &mut |_| {},
+    );
     let finished = importer.finish(Ok(()));
     let (folders, problems) = outcome?;
     let import = finished.map_err(FetchError::Store)?;
-    Ok(FetchSummary {
-        account: account.name.clone(),
-        folders,
-        import,
-        problems,
-        reconnects: 0,
-    })
+    Ok(super::summarize(
+        store, config, account, folders, import, problems, 0, &noted,
+    ))
 }
 
 /// Waits on the first folder until the server reports new mail or `refresh` passes.

@@ -322,7 +322,11 @@ impl App {
             self.info("this ticket has no attachments");
             return Ok(true);
         }
-        if self.store.path().is_none() {
+        if self
+            .store
+            .blobs(crate::store::Bucket::Attachments)
+            .is_none()
+        {
             self.error("this queue keeps no attachment files");
             return Ok(true);
         }

@@ -16,108 +16,17 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::{Deserialize, Serialize};
 
 use super::ingest::{restore_ledger, snapshot_ledger, LedgerSnapshot};
+use super::ledger::{recompute_ledger, touch, write_event, UNDELIVERED};
 use super::messages::insert_message;
-use super::tickets::{recompute_ledger, touch, write_event};
-use super::{from_ts, to_ts, Result, Store, StoreError};
+use super::{from_ts, to_ts, Result, SqliteStore, StoreError};
 use crate::model::{MessageId, NewMessage, TicketId};
+use crate::store::api::*;
+use crate::store::types::*;
 
 /// A row that sat in `sending` this long was interrupted by a crash.
 const STALE_SENDING_SECS: i64 = 600;
-
-/// The outbox rows (columns of `outbox`, unqualified) whose reply has not reached the
-/// customer and is no longer on its first try: it does not answer them. One
-/// definition for the ledger ([`super::tickets::recompute_ledger`]), the thread's
-/// marker and the report.
-pub(crate) const UNDELIVERED: &str = "(state IN ('failed', 'unknown', 'saved')
-    OR (state IN ('queued', 'sending') AND last_error IS NOT NULL))";
-
-/// Where a reply is on its way out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum OutboxState {
-    /// Waiting for its undo window or a retry.
-    Queued,
-    /// Handed to the transport right now.
-    Sending,
-    /// Accepted by the transport.
-    Sent,
-    /// Gave up after repeated failures; `firstline send` tries again.
-    Failed,
-    /// A crash interrupted sending: it may or may not have gone out.
-    Unknown,
-    /// Written as an `.eml` file because no mail transport is set: not delivered
-    /// until the user sends it and says so (`outbox mark-sent`).
-    Saved,
-}
-
-impl OutboxState {
-    /// The name stored in the database and shown on the CLI.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OutboxState::Queued => "queued",
-            OutboxState::Sending => "sending",
-            OutboxState::Sent => "sent",
-            OutboxState::Failed => "failed",
-            OutboxState::Unknown => "unknown",
-            OutboxState::Saved => "saved",
-        }
-    }
-
-    fn parse(text: &str) -> OutboxState {
-        match text {
-            "queued" => OutboxState::Queued,
-            "sending" => OutboxState::Sending,
-            "sent" => OutboxState::Sent,
-            "failed" => OutboxState::Failed,
-            "saved" => OutboxState::Saved,
-            _ => OutboxState::Unknown,
-        }
-    }
-}
-
-/// One reply in the outbox, as `outbox list` and the status bar show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OutboxEntry {
-    pub id: i64,
-    pub message: MessageId,
-    pub ticket: TicketId,
-    pub state: OutboxState,
-    /// Not delivered before this (the end of the undo window, or the next retry).
-    pub not_before: DateTime<Utc>,
-    pub attempts: i64,
-    pub last_error: Option<String>,
-    pub updated_at: DateTime<Utc>,
-    /// The reply's RFC 5322 Message-ID.
-    pub message_id: Option<String>,
-}
-
-/// A reply claimed for delivery: the exact bytes to hand to the transport.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Claimed {
-    pub id: i64,
-    pub message: MessageId,
-    pub ticket: TicketId,
-    pub raw: Vec<u8>,
-    pub message_id: Option<String>,
-    pub attempts: i64,
-}
-
-/// Which queued replies to claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ClaimScope {
-    /// Those whose undo window or retry delay has passed.
-    Due(DateTime<Utc>),
-    /// Every queued one, now (`outbox flush`).
-    AllQueued,
-    /// Every queued, failed or unknown reply of one ticket (`firstline send ID`).
-    Ticket(TicketId),
-    /// One queued reply, now: a console sending its own replies on quit, never
-    /// another console's that still wait in their undo window.
-    Message(MessageId),
-}
 
 const ENTRY_COLUMNS: &str = "o.id, o.message_id, m.ticket_id, o.state, o.not_before, o.attempts,
     o.last_error, o.updated_at, m.message_id";
@@ -136,10 +45,8 @@ fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEntry> {
     })
 }
 
-impl Store {
-    /// Records an outbound reply and queues its RFC 5322 bytes for delivery at
-    /// `not_before`, in one transaction. The draft goes: the reply is in the thread now.
-    pub fn queue_outbound(
+impl OutboxStore for SqliteStore {
+    fn queue_outbound(
         &mut self,
         ticket: TicketId,
         message: &NewMessage,
@@ -169,10 +76,7 @@ impl Store {
         Ok((id, outbox_id))
     }
 
-    /// Undoes a queued reply: deletes it from the thread, puts its text back as the
-    /// draft and the ticket's ledger as it was. `false` when it is no longer queued
-    /// (already sending or sent) or was never in the outbox.
-    pub fn cancel_outbound(&mut self, message: MessageId) -> Result<bool> {
+    fn cancel_outbound(&mut self, message: MessageId) -> Result<bool> {
         let actor = self.actor.clone();
         let holder = self.draft_holder.clone();
         let tx = self.write()?;
@@ -212,10 +116,7 @@ impl Store {
         Ok(true)
     }
 
-    /// The outbox ids of the replies `scope` selects, in delivery order; nothing is
-    /// claimed yet (see [`Store::claim_outbound`]). Rows a crash left in `sending`
-    /// become `unknown` first.
-    pub fn outbound_due(&mut self, scope: ClaimScope) -> Result<Vec<i64>> {
+    fn outbound_due(&mut self, scope: ClaimScope) -> Result<Vec<i64>> {
         let now = to_ts(Utc::now());
         let tx = self.write()?;
         let stale: Vec<i64> = {
@@ -248,11 +149,7 @@ impl Store {
         Ok(ids)
     }
 
-    /// Marks one reply `sending` and returns its bytes, if `scope` still selects it
-    /// (it was not undone, claimed by another process or delivered meanwhile). One
-    /// at a time, just before its delivery, so quitting mid-round strands nothing:
-    /// the replies not yet handed over are still plain `queued`.
-    pub fn claim_outbound(&mut self, outbox_id: i64, scope: ClaimScope) -> Result<Option<Claimed>> {
+    fn claim_outbound(&mut self, outbox_id: i64, scope: ClaimScope) -> Result<Option<Claimed>> {
         let now = to_ts(Utc::now());
         let tx = self.write()?;
         let (filter, arg) = scope_filter(scope);
@@ -283,10 +180,7 @@ impl Store {
         Ok(claimed)
     }
 
-    /// Settles a reply in doubt (`unknown`), given up on (`failed`) or only saved
-    /// (`saved`): send it again now, or record that it did go out. `false` when the
-    /// message is in none of these states.
-    pub fn resolve_outbound(&mut self, message: MessageId, resend: bool) -> Result<bool> {
+    fn resolve_outbound(&mut self, message: MessageId, resend: bool) -> Result<bool> {
         let actor = self.actor.clone();
         let now = to_ts(Utc::now());
         let tx = self.write()?;
@@ -318,9 +212,7 @@ impl Store {
         Ok(true)
     }
 
-    /// How many replies wait for the user: (in doubt, given up on). The status bar
-    /// shows them so a reply that may not have gone out is never silent.
-    pub fn outbox_attention(&self) -> Result<(i64, i64)> {
+    fn outbox_attention(&self) -> Result<(i64, i64)> {
         Ok(self.conn.query_row(
             "SELECT coalesce(sum(state = 'unknown'), 0), coalesce(sum(state = 'failed'), 0)
              FROM outbox WHERE state IN ('unknown', 'failed')",
@@ -329,10 +221,7 @@ impl Store {
         )?)
     }
 
-    /// Replies that have not reached the customer and are not in doubt or given up
-    /// on: (failing and retrying, saved as a file for the user to send). The status bar
-    /// keeps them in view until they are delivered, marked sent or taken back.
-    pub fn outbox_undelivered(&self) -> Result<(i64, i64)> {
+    fn outbox_undelivered(&self) -> Result<(i64, i64)> {
         Ok(self.conn.query_row(
             "SELECT coalesce(sum(state IN ('queued', 'sending')), 0), coalesce(sum(state = 'saved'), 0)
              FROM outbox WHERE (state IN ('queued', 'sending') AND last_error IS NOT NULL)
@@ -342,9 +231,7 @@ impl Store {
         )?)
     }
 
-    /// The tickets with a reply not delivered ([`UNDELIVERED`]): the inbox says so on
-    /// their rows, since they are back in Needs reply for that reason.
-    pub fn tickets_with_undelivered_reply(&self) -> Result<std::collections::BTreeSet<TicketId>> {
+    fn tickets_with_undelivered_reply(&self) -> Result<std::collections::BTreeSet<TicketId>> {
         let sql = format!(
             "SELECT DISTINCT m.ticket_id FROM outbox o JOIN messages m ON m.id = o.message_id
              WHERE o.id IN (SELECT id FROM outbox WHERE {UNDELIVERED})"
@@ -354,8 +241,7 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The transport accepted the reply.
-    pub fn mark_outbound_sent(&mut self, outbox_id: i64) -> Result<()> {
+    fn mark_outbound_sent(&mut self, outbox_id: i64) -> Result<()> {
         let actor = self.actor.clone();
         let tx = self.write()?;
         tx.execute(
@@ -368,10 +254,7 @@ impl Store {
         Ok(())
     }
 
-    /// No transport is set: the reply was written to `place` (an `.eml` file) for the
-    /// user to send. It stays undelivered, and the customer waiting, until
-    /// [`Store::resolve_outbound`] records that it went out.
-    pub fn mark_outbound_saved(&mut self, outbox_id: i64, place: &str) -> Result<()> {
+    fn mark_outbound_saved(&mut self, outbox_id: i64, place: &str) -> Result<()> {
         let actor = self.actor.clone();
         let tx = self.write()?;
         tx.execute(
@@ -384,9 +267,7 @@ impl Store {
         Ok(())
     }
 
-    /// The transport refused or failed: back to `queued` until `retry_at`, or
-    /// `failed` when `retry_at` is `None` (too many tries).
-    pub fn mark_outbound_failed(
+    fn mark_outbound_failed(
         &mut self,
         outbox_id: i64,
         error: &str,
@@ -410,8 +291,7 @@ impl Store {
         Ok(())
     }
 
-    /// Replies in the outbox, oldest first; sent ones only when asked.
-    pub fn outbox_entries(&self, include_sent: bool) -> Result<Vec<OutboxEntry>> {
+    fn outbox_entries(&self, include_sent: bool) -> Result<Vec<OutboxEntry>> {
         let sql = format!(
             "SELECT {ENTRY_COLUMNS} FROM outbox o JOIN messages m ON m.id = o.message_id
              WHERE ?1 OR o.state != 'sent' ORDER BY o.not_before, o.id"
@@ -421,9 +301,7 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// A ticket's replies that have not reached the customer ([`UNDELIVERED`]), with
-    /// their outbox rows: the thread marks them so none passes for an answer.
-    pub fn undelivered_replies(&self, ticket: TicketId) -> Result<Vec<OutboxEntry>> {
+    fn undelivered_replies(&self, ticket: TicketId) -> Result<Vec<OutboxEntry>> {
         let sql = format!(
             "SELECT {ENTRY_COLUMNS} FROM outbox o JOIN messages m ON m.id = o.message_id
              WHERE m.ticket_id = ?1 AND o.id IN (SELECT id FROM outbox WHERE {UNDELIVERED})
@@ -434,8 +312,7 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The outbox row of one message (the console's countdown reads this).
-    pub fn outbox_entry(&self, message: MessageId) -> Result<Option<OutboxEntry>> {
+    fn outbox_entry(&self, message: MessageId) -> Result<Option<OutboxEntry>> {
         let sql = format!(
             "SELECT {ENTRY_COLUMNS} FROM outbox o JOIN messages m ON m.id = o.message_id
              WHERE o.message_id = ?1"

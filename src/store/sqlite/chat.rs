@@ -4,51 +4,20 @@
 //! committing loses and doubles nothing; the once-per-ticket away reply; and the
 //! progress of a reply sent in several parts.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::customers::upsert;
 use super::ingest::{ingest_items, save_progress};
+use super::ledger::{touch, write_event};
 use super::messages::reindex_message;
-use super::tickets::{touch, write_event};
-use super::{to_ts, IngestMessage, IngestOutcome, Result, SourceProgress, Store, StoreError};
+use super::{to_ts, Result, SqliteStore};
 use crate::model::{MessageId, NewCustomer, TicketId};
+use crate::store::api::*;
+use crate::store::types::*;
 
-/// A customer changed a message they sent: its text is replaced, the earlier text
-/// kept in the ticket's history.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MessageEdit {
-    /// The Message-ID of the edited message.
-    pub message_id: String,
-    pub body: String,
-    pub edited_at: DateTime<Utc>,
-}
-
-/// What a chat tells about its customer beyond the message itself.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CustomerFacts {
-    /// The handle the customer is known by (`telegram:user42`).
-    pub handle: String,
-    /// A phone number they shared themselves.
-    pub phone: Option<String>,
-    /// Another handle of theirs (`telegram:@olena_k`), so search finds them by it.
-    pub alias: Option<String>,
-}
-
-/// What one chat batch did.
-#[derive(Debug, Default)]
-pub struct ChatBatchOutcome {
-    /// One per item, as [`Store::ingest_batch`] reports them.
-    pub items: Vec<std::result::Result<IngestOutcome, StoreError>>,
-    /// One per edit: the ticket of the message it changed, `None` when that message
-    /// is not stored or already read so.
-    pub edits: Vec<Option<TicketId>>,
-}
-
-impl Store {
-    /// Stores new chat messages, edits and customer facts with the channel's position,
-    /// all in one transaction.
-    pub fn ingest_chat_batch(
+impl ChatStore for SqliteStore {
+    fn ingest_chat_batch(
         &mut self,
         items: &[IngestMessage],
         edits: &[MessageEdit],
@@ -73,8 +42,7 @@ impl Store {
         })
     }
 
-    /// The ticket holding the message with this Message-ID, if it is stored.
-    pub fn ticket_of_message_id(&self, message_id: &str) -> Result<Option<TicketId>> {
+    fn ticket_of_message_id(&self, message_id: &str) -> Result<Option<TicketId>> {
         Ok(self
             .conn
             .prepare_cached("SELECT ticket_id FROM messages WHERE message_id = ?1")?
@@ -82,9 +50,7 @@ impl Store {
             .optional()?)
     }
 
-    /// Records that the ticket's away reply is being sent; `false` when it already
-    /// was (at most one per ticket, even across a crash: recorded before sending).
-    pub fn claim_away_reply(&mut self, ticket: TicketId) -> Result<bool> {
+    fn claim_away_reply(&mut self, ticket: TicketId) -> Result<bool> {
         let actor = self.actor.clone();
         let tx = self.write()?;
         let sent: bool = tx
@@ -100,9 +66,7 @@ impl Store {
         Ok(true)
     }
 
-    /// Replaces the bytes a queued reply will be sent as (a multi-part chat reply
-    /// records which parts went out, so a retry never sends one twice).
-    pub fn set_outbound_raw(&mut self, outbox_id: i64, raw: &[u8]) -> Result<()> {
+    fn set_outbound_raw(&mut self, outbox_id: i64, raw: &[u8]) -> Result<()> {
         let tx = self.write()?;
         tx.execute(
             "UPDATE outbox SET raw = ?2, updated_at = ?3 WHERE id = ?1",
@@ -208,7 +172,7 @@ mod tests {
 
     #[test]
     fn messages_edits_facts_and_the_offset_commit_together() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = SqliteStore::open_in_memory().unwrap();
         let edit = MessageEdit {
             message_id: "tg-1-1@bot.telegram.firstline".into(),
             body: "Замовлення 1235".into(),

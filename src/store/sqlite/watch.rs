@@ -7,43 +7,17 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
-use serde::{Deserialize, Serialize};
 
+use super::ledger::{load_ticket, touch, write_event};
 use super::messages::insert_message;
-use super::tickets::{insert_ticket, load_ticket, touch, write_event};
-use super::{from_ts, to_ts, Result, Store};
+use super::tickets::insert_ticket;
+use super::{from_ts, to_ts, Result, SqliteStore};
 use crate::model::{NewMessage, NewTicket, Status, TicketId};
+use crate::store::api::*;
+use crate::store::types::*;
 
-/// One probe of one URL.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SiteCheck {
-    pub url: String,
-    pub at: DateTime<Utc>,
-    /// Answered with a 2xx/3xx status in time.
-    pub ok: bool,
-    /// Answered, but slower than the threshold.
-    pub slow: bool,
-    pub status: Option<u16>,
-    pub ms: Option<u64>,
-    pub error: Option<String>,
-}
-
-/// A site's incident ticket and where its latest outage stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SiteIncident {
-    pub url: String,
-    pub ticket_id: TicketId,
-    /// When the latest outage began.
-    pub down_since: DateTime<Utc>,
-    /// When the watch last wrote on the ticket (the recovery, while the site is up).
-    pub last_note_at: DateTime<Utc>,
-    /// What is wrong now ("down: HTTP 503"); `None` once the site recovered.
-    pub problem: Option<String>,
-}
-
-impl Store {
-    /// Appends a check to the history.
-    pub fn record_site_check(&mut self, check: &SiteCheck) -> Result<()> {
+impl WatchStore for SqliteStore {
+    fn record_site_check(&mut self, check: &SiteCheck) -> Result<()> {
         let tx = self.write()?;
         tx.execute(
             "INSERT INTO site_checks(url, at, ok, slow, status, ms, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -61,8 +35,7 @@ impl Store {
         Ok(())
     }
 
-    /// The history of one site, oldest first.
-    pub fn site_checks(&self, url: &str) -> Result<Vec<SiteCheck>> {
+    fn site_checks(&self, url: &str) -> Result<Vec<SiteCheck>> {
         let mut stmt = self.conn.prepare(
             "SELECT url, at, ok, slow, status, ms, error FROM site_checks WHERE url = ?1 ORDER BY at, id",
         )?;
@@ -80,8 +53,7 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// The incident ticket of a site, down or recovered, if it ever had one.
-    pub fn site_incident(&self, url: &str) -> Result<Option<SiteIncident>> {
+    fn site_incident(&self, url: &str) -> Result<Option<SiteIncident>> {
         Ok(self
             .conn
             .query_row(
@@ -101,25 +73,21 @@ impl Store {
             .optional()?)
     }
 
-    /// Updates a site's incident row (a note while it stays down).
-    pub fn set_site_incident(&mut self, incident: &SiteIncident) -> Result<()> {
+    fn set_site_incident(&mut self, incident: &SiteIncident) -> Result<()> {
         let tx = self.write()?;
         upsert_incident(&tx, incident)?;
         tx.commit()?;
         Ok(())
     }
 
-    /// Forgets a site's incident ticket (it was marked spam): the next outage opens a
-    /// new one.
-    pub fn clear_site_incident(&mut self, url: &str) -> Result<()> {
+    fn clear_site_incident(&mut self, url: &str) -> Result<()> {
         let tx = self.write()?;
         tx.execute("DELETE FROM site_incidents WHERE url = ?1", [url])?;
         tx.commit()?;
         Ok(())
     }
 
-    /// A site's first outage: opens its incident ticket and remembers it, all or nothing.
-    pub fn open_site_incident(
+    fn open_site_incident(
         &mut self,
         url: &str,
         ticket: &NewTicket,
@@ -134,15 +102,7 @@ impl Store {
         Ok(id)
     }
 
-    /// A new outage of a site that has a ticket (or one solved by hand while the site
-    /// was still down): `report`, an inbound message from the watch, goes on the
-    /// ticket, which reopens it and starts its wait exactly as a customer's message
-    /// would; `incident` is the row as it stands afterwards.
-    pub fn reopen_site_incident(
-        &mut self,
-        incident: &SiteIncident,
-        report: &NewMessage,
-    ) -> Result<()> {
+    fn reopen_site_incident(&mut self, incident: &SiteIncident, report: &NewMessage) -> Result<()> {
         let actor = self.actor.clone();
         let tx = self.write()?;
         insert_message(&tx, incident.ticket_id, report, &actor)?;
@@ -151,10 +111,7 @@ impl Store {
         Ok(())
     }
 
-    /// The site is back: `note` goes on the ticket and the ticket is solved, so it
-    /// leaves Needs reply (the watch's report is answered by the recovery; nobody
-    /// waits on it any more). The row stays for the next outage.
-    pub fn recover_site_incident(
+    fn recover_site_incident(
         &mut self,
         incident: &SiteIncident,
         note: &NewMessage,

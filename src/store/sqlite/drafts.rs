@@ -11,55 +11,12 @@
 use chrono::Utc;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::tickets::load_ticket;
-use super::{from_ts, to_ts, Result, Store};
+use super::ledger::load_ticket;
+use super::{from_ts, to_ts, Result, SqliteStore};
 use crate::model::{Draft, TicketId};
-
-/// What became of a draft write.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DraftSave {
-    /// Written (or deleted, for an empty body).
-    Saved,
-    /// Not written: another console that still runs is writing this draft.
-    HeldElsewhere { owner: String },
-}
-
-/// A new holder id for one console (see the module notes for its shape).
-pub fn new_holder_id() -> String {
-    let started = Utc::now().timestamp_nanos_opt().unwrap_or_default();
-    format!("{}:{started}", std::process::id())
-}
-
-/// Whether the console that wrote `owner` may still be running. Another console of
-/// this very process counts as running; so does any id that cannot be read, so an
-/// unknown holder is never overridden silently.
-pub fn holder_is_running(owner: &str) -> bool {
-    let Some(pid) = owner
-        .split_once(':')
-        .and_then(|(pid, _)| pid.parse::<u32>().ok())
-    else {
-        return true;
-    };
-    if pid == std::process::id() {
-        return true;
-    }
-    process_exists(pid)
-}
-
-#[cfg(unix)]
-fn process_exists(pid: u32) -> bool {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
-        return true;
-    };
-    // SAFETY: signal 0 only asks whether the process exists; nothing is sent.
-    let found = unsafe { libc::kill(pid, 0) } == 0;
-    found || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
-}
-
-#[cfg(not(unix))]
-fn process_exists(_pid: u32) -> bool {
-    true
-}
+use crate::store::api::*;
+use crate::store::holder_is_running;
+use crate::store::types::*;
 
 /// The owner of ticket `ticket`'s draft if it is a running console other than
 /// `holder`: the one case in which `holder` must leave the draft alone.
@@ -95,21 +52,16 @@ fn read_draft(r: &rusqlite::Row) -> rusqlite::Result<Draft> {
     })
 }
 
-impl Store {
-    /// Names the console that writes drafts through this connection from now on.
-    pub fn set_draft_holder(&mut self, holder: Option<String>) {
+impl DraftStore for SqliteStore {
+    fn set_draft_holder(&mut self, holder: Option<String>) {
         self.draft_holder = holder;
     }
 
-    /// This connection's holder id, if it is a console's.
-    pub fn draft_holder(&self) -> Option<&str> {
+    fn draft_holder(&self) -> Option<&str> {
         self.draft_holder.as_deref()
     }
 
-    /// Saves the reply being written. Called on every pause in typing, so it is a
-    /// single upsert; an empty body deletes the draft. A console's write also claims
-    /// the draft, and is refused while another running console holds it.
-    pub fn save_draft(&mut self, ticket: TicketId, body: &str) -> Result<DraftSave> {
+    fn save_draft(&mut self, ticket: TicketId, body: &str) -> Result<DraftSave> {
         let holder = self.draft_holder.clone();
         let tx = self.write()?;
         load_ticket(&tx, ticket)?;
@@ -132,8 +84,7 @@ impl Store {
         Ok(DraftSave::Saved)
     }
 
-    /// Makes this console the draft's writer whoever held it (the user said so).
-    pub fn take_over_draft(&mut self, ticket: TicketId) -> Result<()> {
+    fn take_over_draft(&mut self, ticket: TicketId) -> Result<()> {
         let Some(holder) = self.draft_holder.clone() else {
             return Ok(());
         };
@@ -146,9 +97,7 @@ impl Store {
         Ok(())
     }
 
-    /// Lets go of ticket `ticket`'s draft if this console holds it: it is kept, and
-    /// anyone may continue it.
-    pub fn release_draft(&mut self, ticket: TicketId) -> Result<()> {
+    fn release_draft(&mut self, ticket: TicketId) -> Result<()> {
         let Some(holder) = self.draft_holder.clone() else {
             return Ok(());
         };
@@ -161,8 +110,7 @@ impl Store {
         Ok(())
     }
 
-    /// The saved draft of a ticket, if any.
-    pub fn draft(&self, ticket: TicketId) -> Result<Option<Draft>> {
+    fn draft(&self, ticket: TicketId) -> Result<Option<Draft>> {
         Ok(self
             .conn
             .prepare_cached(
@@ -172,8 +120,7 @@ impl Store {
             .optional()?)
     }
 
-    /// Every draft, for export.
-    pub fn drafts(&self) -> Result<Vec<Draft>> {
+    fn drafts(&self) -> Result<Vec<Draft>> {
         let mut stmt = self
             .conn
             .prepare("SELECT ticket_id, body, updated_at, owner FROM drafts ORDER BY ticket_id")?;
@@ -186,8 +133,9 @@ impl Store {
 mod tests {
     use super::*;
     use crate::model::{NewCustomer, NewMessage, NewTicket};
+    use crate::store::new_holder_id;
 
-    fn one_ticket(store: &mut Store) -> TicketId {
+    fn one_ticket(store: &mut SqliteStore) -> TicketId {
         store
             .create_ticket(&NewTicket {
                 subject: "Refund".into(),
@@ -212,10 +160,10 @@ mod tests {
     fn issue15_14_a_draft_held_by_a_running_console_is_not_written_by_another() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("q.db");
-        let mut a = Store::open(&path).unwrap();
+        let mut a = SqliteStore::open(&path).unwrap();
         let id = one_ticket(&mut a);
         a.set_draft_holder(Some(new_holder_id()));
-        let mut b = Store::open(&path).unwrap();
+        let mut b = SqliteStore::open(&path).unwrap();
         b.set_draft_holder(Some(new_holder_id()));
         assert_eq!(a.save_draft(id, "Dear Ann,").unwrap(), DraftSave::Saved);
         let held = b.save_draft(id, "Hello Ann").unwrap();
@@ -247,7 +195,7 @@ mod tests {
 
     #[test]
     fn issue15_14_a_draft_of_a_console_that_stopped_running_is_free() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = SqliteStore::open_in_memory().unwrap();
         let id = one_ticket(&mut store);
         // Process ids stop well below this (Linux caps them at 2^22).
         let gone = format!("{}:1", i32::MAX - 1);

@@ -4,67 +4,24 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
-use serde::{Deserialize, Serialize};
 
-use super::tickets::write_event;
-use super::{from_ts, opt_ts, to_ts, Result, Store, StoreError};
+use super::ledger::write_event;
+use super::{from_ts, opt_ts, to_ts, Result, SqliteStore, StoreError};
 use crate::model::{Direction, Message, MessageId, TicketId};
+use crate::store::api::*;
+use crate::store::types::*;
 
-/// Where a follow-up came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FollowupKind {
-    /// Read from a sent reply ("by Friday").
-    Promise,
-    /// Set by hand.
-    Manual,
-}
-
-impl FollowupKind {
-    /// The name stored in the database and shown in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FollowupKind::Promise => "promise",
-            FollowupKind::Manual => "manual",
-        }
+/// A stored follow-up kind; an unknown one means a foreign or damaged file.
+fn kind_from_column(idx: usize, text: &str) -> rusqlite::Result<FollowupKind> {
+    match text {
+        "promise" => Ok(FollowupKind::Promise),
+        "manual" => Ok(FollowupKind::Manual),
+        other => Err(rusqlite::Error::FromSqlConversionFailure(
+            idx,
+            rusqlite::types::Type::Text,
+            format!("unknown follow-up kind '{other}'").into(),
+        )),
     }
-
-    fn from_column(idx: usize, text: &str) -> rusqlite::Result<Self> {
-        match text {
-            "promise" => Ok(FollowupKind::Promise),
-            "manual" => Ok(FollowupKind::Manual),
-            other => Err(rusqlite::Error::FromSqlConversionFailure(
-                idx,
-                rusqlite::types::Type::Text,
-                format!("unknown follow-up kind '{other}'").into(),
-            )),
-        }
-    }
-}
-
-/// A follow-up on a ticket.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Followup {
-    pub id: i64,
-    pub ticket_id: TicketId,
-    pub kind: FollowupKind,
-    pub due_at: DateTime<Utc>,
-    /// The promise as written ("до п'ятниці"), or the user's note.
-    pub phrase: String,
-    /// The reply that made the promise.
-    pub message_id: Option<MessageId>,
-    pub created_at: DateTime<Utc>,
-    pub done_at: Option<DateTime<Utc>>,
-}
-
-/// What a caller supplies to record a follow-up.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewFollowup {
-    pub ticket_id: TicketId,
-    pub kind: FollowupKind,
-    pub due_at: DateTime<Utc>,
-    pub phrase: String,
-    pub message_id: Option<MessageId>,
 }
 
 const COLUMNS: &str = "id, ticket_id, kind, due_at, phrase, message_id, created_at, done_at";
@@ -73,7 +30,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Followup> {
     Ok(Followup {
         id: r.get(0)?,
         ticket_id: r.get(1)?,
-        kind: FollowupKind::from_column(2, &r.get::<_, String>(2)?)?,
+        kind: kind_from_column(2, &r.get::<_, String>(2)?)?,
         due_at: from_ts(r.get(3)?),
         phrase: r.get(4)?,
         message_id: r.get(5)?,
@@ -82,10 +39,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Followup> {
     })
 }
 
-impl Store {
-    /// Records a follow-up. A second follow-up for the same reply is ignored (the
-    /// promise scan runs often), so this returns `None` for a duplicate.
-    pub fn create_followup(&mut self, new: &NewFollowup) -> Result<Option<i64>> {
+impl FollowupStore for SqliteStore {
+    fn create_followup(&mut self, new: &NewFollowup) -> Result<Option<i64>> {
         let actor = self.actor.clone();
         let tx = self.write()?;
         let exists: bool = tx
@@ -131,8 +86,7 @@ impl Store {
         Ok(Some(id))
     }
 
-    /// Follow-ups, soonest first; `open_only` leaves out the done ones.
-    pub fn followups(&self, open_only: bool, ticket: Option<TicketId>) -> Result<Vec<Followup>> {
+    fn followups(&self, open_only: bool, ticket: Option<TicketId>) -> Result<Vec<Followup>> {
         let sql = format!(
             "SELECT {COLUMNS} FROM followups
              WHERE (?1 = 0 OR done_at IS NULL) AND (?2 IS NULL OR ticket_id = ?2)
@@ -143,13 +97,7 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// Open follow-ups due by `due_by`, soonest first, leaving out promises on
-    /// tickets that are solved or closed: the only ones that can still need the
-    /// user, read without walking every settled promise of a long history. A
-    /// follow-up set by hand stays whatever the ticket's status (only marking it
-    /// done ends it). Whether a later reply settled a promise is for
-    /// `sla::promises::followup_settled` to say.
-    pub fn open_followups_due_by(&self, due_by: DateTime<Utc>) -> Result<Vec<Followup>> {
+    fn open_followups_due_by(&self, due_by: DateTime<Utc>) -> Result<Vec<Followup>> {
         let resolved: Vec<&str> = crate::model::Status::ALL
             .iter()
             .filter(|s| s.is_resolved())
@@ -181,8 +129,7 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// Marks a follow-up done (the customer was updated, or it no longer applies).
-    pub fn complete_followup(&mut self, id: i64) -> Result<Followup> {
+    fn complete_followup(&mut self, id: i64) -> Result<Followup> {
         let actor = self.actor.clone();
         let tx = self.write()?;
         let sql = format!("SELECT {COLUMNS} FROM followups WHERE id = ?1");
@@ -213,10 +160,7 @@ impl Store {
         })
     }
 
-    /// The id the promise scan may start after when replies sent before `since` are
-    /// not read: every sent reply at or below it was sent before `since`. Lets the
-    /// first scan of a big imported archive skip its years of history.
-    pub fn outbound_scan_floor(&self, since: DateTime<Utc>) -> Result<MessageId> {
+    fn outbound_scan_floor(&self, since: DateTime<Utc>) -> Result<MessageId> {
         let first_recent: Option<MessageId> = self.conn.query_row(
             "SELECT min(id) FROM messages WHERE direction = ?1 AND sent_at >= ?2",
             params![Direction::Outbound.as_str(), to_ts(since)],
@@ -232,8 +176,7 @@ impl Store {
         })
     }
 
-    /// Sent replies with an id above `after`, oldest first, for the promise scan.
-    pub fn outbound_messages_after(&self, after: MessageId, limit: usize) -> Result<Vec<Message>> {
+    fn outbound_messages_after(&self, after: MessageId, limit: usize) -> Result<Vec<Message>> {
         let mut stmt = self.conn.prepare(
             "SELECT id, ticket_id FROM messages WHERE id > ?1 AND direction = ?2 ORDER BY id LIMIT ?3",
         )?;

@@ -3,8 +3,9 @@
 use chrono::Utc;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use super::{from_ts, parse_col, to_ts, Result, Store, StoreError};
+use super::{from_ts, parse_col, to_ts, Result, SqliteStore, StoreError};
 use crate::model::{Customer, CustomerId, Formality, Language, NewCustomer};
+use crate::store::api::*;
 
 pub(crate) const CUSTOMER_COLUMNS: &str =
     "c.id, c.name, c.phone, c.language, c.formality, c.notes, c.created_at";
@@ -114,9 +115,8 @@ fn normalize_phone(phone: &str) -> String {
         .collect()
 }
 
-impl Store {
-    /// One customer with all their addresses.
-    pub fn customer(&self, id: CustomerId) -> Result<Customer> {
+impl CustomerStore for SqliteStore {
+    fn customer(&self, id: CustomerId) -> Result<Customer> {
         let sql = format!("SELECT {CUSTOMER_COLUMNS} FROM customers c WHERE c.id = ?1");
         self.conn
             .query_row(&sql, [id], |r| customer_from_row(&self.conn, r))
@@ -127,9 +127,7 @@ impl Store {
             })
     }
 
-    /// Records what intake learned about how a customer writes. `Unknown`/`Other`
-    /// never overwrite a known value: one short "ok" must not erase what we knew.
-    pub fn set_customer_profile(
+    fn set_customer_profile(
         &mut self,
         id: CustomerId,
         language: Language,
@@ -165,7 +163,7 @@ mod tests {
 
     #[test]
     fn same_address_is_the_same_customer_and_name_fills_in_later() {
-        let store = Store::open_in_memory().unwrap();
+        let store = SqliteStore::open_in_memory().unwrap();
         let a = upsert(
             &store.conn,
             &NewCustomer {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Duration;
 
-use super::{schema, Result, Store, StoreError};
+use super::{schema, Result, SqliteStore, StoreError};
 use crate::fs::{Overwrite, PrivateFile, WriteError};
 
 /// What `doctor` tells the user about their queue.
@@ -33,7 +33,7 @@ impl Health {
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// Checks the file's integrity and counts what is in it.
     pub fn health(&self) -> Result<Health> {
         let count = |table: &str| -> Result<i64> {
@@ -72,7 +72,7 @@ impl Store {
     /// the backup API inside SQLite's own locking, so a concurrent reader never sees a
     /// half-restored file. The backup is checked first; a bad one changes nothing.
     pub fn restore_from(&mut self, src: &Path) -> Result<()> {
-        let source = Store::open(src)?;
+        let source = SqliteStore::open(src)?;
         let health = source.health()?;
         if health.integrity != "ok" {
             return Err(StoreError::Invalid(format!(
@@ -115,7 +115,7 @@ impl Store {
 /// `keep`. Returns the path written, if any. Files are named `firstline-YYYY-MM-DD.db`
 /// so a listing sorts by age.
 pub fn daily_backup(
-    store: &Store,
+    store: &SqliteStore,
     dir: &Path,
     keep: usize,
     today: chrono::NaiveDate,
@@ -155,7 +155,7 @@ mod tests {
     #[test]
     fn daily_backup_once_a_day_and_rotates() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("q.db")).unwrap();
+        let store = SqliteStore::open(&dir.path().join("q.db")).unwrap();
         let backups = dir.path().join("backups");
         let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
         assert!(daily_backup(&store, &backups, 3, day(1)).unwrap().is_some());

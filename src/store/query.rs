@@ -1,15 +1,14 @@
-//! Full-text search: a small query language parsed into an FTS5 expression plus
-//! SQL filters. Words, "phrases", prefix*, -excluded, `OR`, and the filters
-//! `from:` `status:` `tag:` `channel:` `priority:` `subject:` `before:` `after:`.
+//! The search query language, parsed into a backend-neutral [`SearchQuery`]: words,
+//! "phrases", prefix*, -excluded, `OR`, and the filters `from:` `status:` `tag:`
+//! `channel:` `priority:` `subject:` `before:` `after:` `sort:`. Each backend compiles
+//! the parsed query into its own full-text expression (SQLite: FTS5).
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use rusqlite::params_from_iter;
 use serde::{Deserialize, Serialize};
 
-use super::tickets::TicketFilter;
-use super::{to_ts, Result, Store, StoreError};
-use crate::model::{Channel, Priority, Status, TicketId, TicketSummary};
+use super::{Result, StoreError};
+use crate::model::{Channel, Priority, Status, TicketSummary};
 
 /// One searchable item of a query.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,15 +55,6 @@ pub struct SearchHit {
     pub summary: TicketSummary,
     /// The message that matched best, to jump to in the thread.
     pub message_id: Option<i64>,
-}
-
-/// One user string as an FTS5 string literal: folded like the index, quotes doubled,
-/// so FTS5 syntax characters in it are searched, never interpreted.
-fn fts_quote(s: &str) -> String {
-    format!(
-        "\"{}\"",
-        super::messages::fold_for_index(s).replace('"', "\"\"")
-    )
 }
 
 /// Splits on whitespace but keeps "quoted phrases" (and `key:"quoted value"`) whole.
@@ -241,50 +231,6 @@ impl SearchQuery {
             .iter()
             .any(|t| !matches!(t, Term::Not(_) | Term::Or))
     }
-
-    /// The excluded words alone (`-spam`), as one FTS5 expression: with no words to
-    /// match, a ticket is kept when none of its messages contains any of them.
-    pub fn excluded_expression(&self) -> Option<String> {
-        let excluded: Vec<String> = self
-            .terms
-            .iter()
-            .filter_map(|t| match t {
-                Term::Not(w) => Some(fts_quote(w)),
-                _ => None,
-            })
-            .collect();
-        (!excluded.is_empty()).then(|| excluded.join(" OR "))
-    }
-
-    /// The FTS5 MATCH expression. Every user string is double-quoted, so FTS5 syntax
-    /// characters in a query ("C++", "AT&T", "-") are searched, never interpreted.
-    pub fn fts_expression(&self) -> Option<String> {
-        let quote = fts_quote;
-        let mut groups: Vec<Vec<String>> = vec![Vec::new()];
-        let mut negatives = Vec::new();
-        for term in &self.terms {
-            match term {
-                Term::Word(w) | Term::Phrase(w) => groups.last_mut()?.push(quote(w)),
-                Term::Prefix(p) => groups.last_mut()?.push(format!("{} *", quote(p))),
-                Term::Subject(w) => groups.last_mut()?.push(format!("subject : {}", quote(w))),
-                Term::Not(w) => negatives.push(quote(w)),
-                Term::Or => groups.push(Vec::new()),
-            }
-        }
-        let groups: Vec<String> = groups
-            .into_iter()
-            .filter(|g| !g.is_empty())
-            .map(|g| format!("({})", g.join(" AND ")))
-            .collect();
-        if groups.is_empty() {
-            return None;
-        }
-        let mut expr = groups.join(" OR ");
-        if !negatives.is_empty() {
-            expr = format!("({expr}) NOT ({})", negatives.join(" OR "));
-        }
-        Some(expr)
-    }
 }
 
 /// What a search found: the first hits up to the limit, and how many tickets match in
@@ -295,144 +241,9 @@ pub struct SearchResults {
     pub total: usize,
 }
 
-impl Store {
-    /// Finds tickets for a query, newest first (or best first with `sort:relevance`),
-    /// at most `limit` of them.
-    pub fn search(&self, query: &SearchQuery, limit: usize) -> Result<Vec<SearchHit>> {
-        Ok(self.search_counted(query, limit)?.hits)
-    }
-
-    /// Finds tickets for a query with the number that matched in all. Every filter,
-    /// dates included, is part of the one SQL statement that picks the tickets, so
-    /// the limit cuts the answer and never the candidates a filter then thins out.
-    ///
-    /// *Newest* orders tickets by their newest matching message (with no words: their
-    /// newest message inside the `after:`/`before:` window), the way mail readers order
-    /// threads. Counting needs every match, so a common word reads all its postings;
-    /// that is the price of an honest "50 of 732".
-    pub fn search_counted(&self, query: &SearchQuery, limit: usize) -> Result<SearchResults> {
-        let filter = TicketFilter {
-            statuses: query.statuses.clone(),
-            tag: query.tag.clone(),
-            channel: query.channel,
-            priority: query.priority,
-            customer: query.from.clone(),
-            ..Default::default()
-        };
-        let (where_sql, mut args) = super::tickets::filter_sql(&filter, Utc::now());
-        let join = super::tickets::customer_join(&filter);
-        let mut window = String::new();
-        if let Some(after) = query.after {
-            args.push(to_ts(after).into());
-            window += &format!(" AND m.sent_at >= ?{}", args.len());
-        }
-        if let Some(before) = query.before {
-            args.push(to_ts(before).into());
-            window += &format!(" AND m.sent_at < ?{}", args.len());
-        }
-        let sql = match query.fts_expression().filter(|_| query.has_text()) {
-            Some(expr) => {
-                args.push(expr.into());
-                let (key, direction) = match query.order {
-                    SearchOrder::Newest => ("max(m.sent_at)", "DESC"),
-                    SearchOrder::Relevance => ("min(s.rank)", "ASC"),
-                };
-                // The bare `m.id` comes from the row that gave the max/min: the
-                // newest (or best) matching message, the one to jump to.
-                format!(
-                    "SELECT m.ticket_id, m.id, {key} AS k FROM search_index s
-                     JOIN messages m ON m.id = s.rowid
-                     JOIN tickets t ON t.id = m.ticket_id {join}
-                     WHERE search_index MATCH ?{} AND ({where_sql}){window}
-                     GROUP BY m.ticket_id ORDER BY k {direction}, m.ticket_id DESC",
-                    args.len()
-                )
-            }
-            None => {
-                let mut excluded = String::new();
-                if let Some(expr) = query.excluded_expression() {
-                    args.push(expr.into());
-                    excluded = format!(
-                        " AND t.id NOT IN (SELECT m.ticket_id FROM search_index s
-                           JOIN messages m ON m.id = s.rowid WHERE search_index MATCH ?{})",
-                        args.len()
-                    );
-                }
-                format!(
-                    "SELECT id, NULL, k FROM (
-                        SELECT t.id AS id, (SELECT max(m.sent_at) FROM messages m
-                            WHERE m.ticket_id = t.id{window}) AS k
-                        FROM tickets t {join} WHERE ({where_sql}){excluded})
-                     WHERE k IS NOT NULL ORDER BY k DESC, id DESC"
-                )
-            }
-        };
-        let matched = self
-            .conn
-            .prepare(&sql)
-            .and_then(|mut stmt| {
-                stmt.query_map(params_from_iter(args.iter()), |r| {
-                    Ok((r.get::<_, TicketId>(0)?, r.get::<_, Option<i64>>(1)?))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .map_err(|e| StoreError::Invalid(format!("cannot search for that: {e}")))?;
-        let page = &matched[..limit.min(matched.len())];
-        let found = self.list_tickets(&TicketFilter {
-            ids: Some(page.iter().map(|(t, _)| *t).collect()),
-            ..Default::default()
-        })?;
-        let hits = page
-            .iter()
-            .filter_map(|(t, m)| {
-                found.iter().find(|s| s.ticket.id == *t).map(|s| SearchHit {
-                    summary: s.clone(),
-                    message_id: *m,
-                })
-            })
-            .collect();
-        Ok(SearchResults {
-            hits,
-            total: matched.len(),
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_words_phrases_prefixes_and_filters() {
-        let q = SearchQuery::parse(
-            r#"refund "double charge" пароль* -spam status:open from:olena tag:billing"#,
-        )
-        .unwrap();
-        assert_eq!(
-            q.terms,
-            vec![
-                Term::Word("refund".into()),
-                Term::Phrase("double charge".into()),
-                Term::Prefix("пароль".into()),
-                Term::Not("spam".into()),
-            ]
-        );
-        assert_eq!(q.statuses, vec![Status::Open]);
-        assert_eq!(q.from.as_deref(), Some("olena"));
-        assert_eq!(q.tag.as_deref(), Some("billing"));
-        assert_eq!(
-            q.fts_expression().unwrap(),
-            r#"(("refund" AND "double charge" AND "пароль" *)) NOT ("spam")"#
-        );
-    }
-
-    #[test]
-    fn syntax_characters_are_searched_not_interpreted() {
-        let q = SearchQuery::parse(r#"C++ AT&T NEAR( "a""#).unwrap();
-        let expr = q.fts_expression().unwrap();
-        assert!(expr.contains(r#""C++""#), "{expr}");
-        assert!(expr.contains(r#""NEAR(""#), "{expr}");
-    }
 
     #[test]
     fn bad_filter_value_is_an_error_naming_it() {

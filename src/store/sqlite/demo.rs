@@ -5,15 +5,15 @@
 
 use rusqlite::params;
 
-use super::{Result, Store};
+use super::{Result, SqliteStore};
 use crate::model::TicketId;
+use crate::store::api::*;
 
 /// The `meta` key listing the welcome tickets' ids, comma-separated.
 const DEMO_TICKETS: &str = "demo_tickets";
 
-impl Store {
-    /// Records `ids` as welcome-queue tickets (added to those already recorded).
-    pub fn mark_demo(&mut self, ids: &[TicketId]) -> Result<()> {
+impl DemoStore for SqliteStore {
+    fn mark_demo(&mut self, ids: &[TicketId]) -> Result<()> {
         let mut all = self.demo_ticket_ids()?;
         for id in ids {
             if !all.contains(id) {
@@ -24,8 +24,7 @@ impl Store {
         self.set_meta(DEMO_TICKETS, &text.join(","))
     }
 
-    /// The welcome-queue tickets still in the queue.
-    pub fn demo_ticket_ids(&self) -> Result<Vec<TicketId>> {
+    fn demo_ticket_ids(&self) -> Result<Vec<TicketId>> {
         Ok(self
             .meta(DEMO_TICKETS)?
             .unwrap_or_default()
@@ -34,12 +33,7 @@ impl Store {
             .collect())
     }
 
-    /// Deletes the welcome tickets with everything hanging off them (messages,
-    /// drafts, outbox entries, follow-ups, events, index rows) and their customers
-    /// when no other ticket is theirs, in one transaction. A welcome ticket that a
-    /// real ticket was merged into holds real mail and is kept (and stays marked).
-    /// Returns how many tickets went.
-    pub fn remove_demo(&mut self) -> Result<usize> {
+    fn remove_demo(&mut self) -> Result<usize> {
         let ids = self.demo_ticket_ids()?;
         let tx = self.write()?;
         let mut removed = 0;

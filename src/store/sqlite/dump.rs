@@ -1,32 +1,16 @@
 //! A whole queue as one JSON document: the escape hatch from firstline, and the way
 //! into a second backend. Export then import into an empty store loses nothing.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use rusqlite::params;
-use serde::{Deserialize, Serialize};
 
-use super::{tags_to_col, to_ts, Result, Store, StoreError};
-use crate::model::{normalize_subject, Customer, Draft, Event, Message, Ticket};
+use super::{tags_to_col, to_ts, Result, SqliteStore, StoreError};
+use crate::model::normalize_subject;
+use crate::store::api::*;
+use crate::store::types::*;
 
-/// The format version of [`Dump`]; bumped when a field changes meaning.
-pub const DUMP_FORMAT: u32 = 1;
-
-/// Everything in a queue, ids included.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Dump {
-    pub format: u32,
-    pub exported_at: DateTime<Utc>,
-    pub customers: Vec<Customer>,
-    pub tickets: Vec<Ticket>,
-    pub messages: Vec<Message>,
-    pub drafts: Vec<Draft>,
-    pub events: Vec<Event>,
-}
-
-impl Store {
-    /// Reads the whole queue into memory. Fine for the sizes one person handles; a
-    /// million-message archive wants `backup` instead.
-    pub fn export(&self) -> Result<Dump> {
+impl DumpStore for SqliteStore {
+    fn export(&self) -> Result<Dump> {
         let tickets = self.tickets()?;
         let mut messages = Vec::new();
         for t in &tickets {
@@ -43,9 +27,7 @@ impl Store {
         })
     }
 
-    /// Loads a dump into an empty store, keeping every id and timestamp, in one
-    /// transaction: a failure leaves the store as it was.
-    pub fn import_dump(&mut self, dump: &Dump) -> Result<()> {
+    fn import_dump(&mut self, dump: &Dump) -> Result<()> {
         if dump.format > DUMP_FORMAT {
             return Err(StoreError::Invalid(format!(
                 "dump format {} is newer than this firstline reads ({DUMP_FORMAT})",

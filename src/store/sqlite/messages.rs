@@ -3,10 +3,11 @@
 use chrono::Utc;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::tickets::{load_ticket, touch, write_event};
-use super::{from_ts, parse_col, to_ts, Result, Store, StoreError};
+use super::ledger::{load_ticket, touch, write_event};
+use super::{from_ts, parse_col, to_ts, Result, SqliteStore, StoreError};
 use crate::model::text::truncate_at_char;
 use crate::model::{Direction, Message, MessageId, NewMessage, Status, TicketId};
+use crate::store::api::*;
 
 /// The most text of one message that goes into the search index. A 50 MB log pasted
 /// into a ticket is kept whole in `messages` but indexing all of it would bloat FTS.
@@ -177,9 +178,8 @@ pub(crate) fn insert_message(
     Ok(id)
 }
 
-impl Store {
-    /// Adds a message to a ticket's thread (an import, a reply, a note).
-    pub fn add_message(&mut self, ticket: TicketId, message: &NewMessage) -> Result<MessageId> {
+impl MessageStore for SqliteStore {
+    fn add_message(&mut self, ticket: TicketId, message: &NewMessage) -> Result<MessageId> {
         let actor = self.actor.clone();
         let holder = self.draft_holder.clone();
         let tx = self.write()?;
@@ -191,8 +191,7 @@ impl Store {
         Ok(id)
     }
 
-    /// A ticket's thread, oldest first.
-    pub fn messages(&self, ticket: TicketId) -> Result<Vec<Message>> {
+    fn messages(&self, ticket: TicketId) -> Result<Vec<Message>> {
         let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE m.ticket_id = ?1 ORDER BY m.sent_at, m.id"
         ))?;
@@ -200,8 +199,7 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// The ticket a Message-ID belongs to, for threading replies and skipping duplicates.
-    pub fn ticket_by_message_id(&self, message_id: &str) -> Result<Option<TicketId>> {
+    fn ticket_by_message_id(&self, message_id: &str) -> Result<Option<TicketId>> {
         Ok(self
             .conn
             .prepare_cached("SELECT ticket_id FROM messages WHERE message_id = ?1")?

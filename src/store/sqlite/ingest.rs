@@ -12,71 +12,17 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
 use super::customers::upsert;
+use super::ledger::{load_ticket, recompute_ledger, write_event};
 use super::messages::insert_message;
-use super::tickets::{recompute_ledger, write_event};
-use super::{to_ts, Result, Store, StoreError};
+use super::{to_ts, Result, SqliteStore, StoreError};
 use crate::model::{
-    normalize_subject, Channel, CustomerId, Direction, Formality, Language, MessageId, NewCustomer,
-    NewMessage, TicketId,
+    normalize_subject, CustomerId, Direction, Formality, Language, MessageId, NewCustomer, TicketId,
 };
+use crate::store::api::*;
+use crate::store::types::*;
 
-/// One message as an importer hands it to the store.
-#[derive(Debug, Clone, PartialEq)]
-pub struct IngestMessage {
-    /// The message itself. `message_id` is the dedupe key when present.
-    pub message: NewMessage,
-    /// The subject a new ticket gets, and the key of subject threading.
-    pub subject: String,
-    /// The customer side of the conversation: the sender of an inbound message, the
-    /// recipient of one we sent.
-    pub customer: NewCustomer,
-    pub channel: Channel,
-    /// The bytes as they came, kept so mail can be re-parsed after a parser fix.
-    pub raw: Vec<u8>,
-    /// SHA-256 (hex) of the raw bytes: the dedupe key when there is no Message-ID.
-    pub sha256: String,
-    /// Language and formality detected in the text, recorded on the customer.
-    pub profile: Option<(Language, Formality)>,
-    /// The user has already read it (Maildir `S` flag): it does not mark the ticket unread.
-    pub seen: bool,
-    /// Put the message into this ticket instead of threading (a pasted transcript).
-    pub ticket: Option<TicketId>,
-    /// How far apart in time a message may be from a ticket's thread and still join it
-    /// by subject and customer alone.
-    pub thread_window: chrono::Duration,
-}
-
-/// What happened to one message of a batch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "outcome")]
-pub enum IngestOutcome {
-    /// Stored in `ticket`; `new_ticket` when it opened the ticket.
-    Added {
-        ticket: TicketId,
-        message: MessageId,
-        new_ticket: bool,
-    },
-    /// A message with the same Message-ID is already stored (a re-import, or the same
-    /// mail in two folders).
-    DuplicateMessageId { ticket: TicketId },
-    /// Byte-identical content is already stored.
-    DuplicateContent,
-}
-
-/// How far one import source got, committed with the batch it describes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceProgress {
-    /// A stable key for the source (format and canonical path).
-    pub source: String,
-    /// Importer-defined position (JSON), opaque to the store.
-    pub position: String,
-}
-
-impl Store {
-    /// Stores a batch of incoming messages in one transaction, with the source's
-    /// progress. Each entry of the result matches the input at the same index; an
-    /// `Err` is that message's own failure (the rest of the batch still commits).
-    pub fn ingest_batch(
+impl IngestStore for SqliteStore {
+    fn ingest_batch(
         &mut self,
         items: &[IngestMessage],
         progress: Option<&SourceProgress>,
@@ -100,6 +46,44 @@ impl Store {
         }
     }
 
+    fn import_progress(&self, source: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT position FROM import_sources WHERE source = ?1")?
+            .query_row([source], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn set_import_progress(&mut self, progress: &SourceProgress) -> Result<()> {
+        if self.conn.is_autocommit() {
+            let tx = self.write()?;
+            save_progress(&tx, progress)?;
+            tx.commit()?;
+        } else {
+            save_progress(&self.conn, progress)?;
+        }
+        Ok(())
+    }
+
+    fn has_raw(&self, sha256: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM raw_messages WHERE sha256 = ?1 LIMIT 1")?
+            .query_row([sha256], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    fn raw_message(&self, message: MessageId) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT raw FROM raw_messages WHERE message_id = ?1")?
+            .query_row([message], |r| r.get(0))
+            .optional()?)
+    }
+}
+
+impl SqliteStore {
     /// Opens the transaction a dry run works in; [`Store::end_dry_run`] throws it away.
     /// Everything in between sees its own writes, so the report is exact.
     pub fn begin_dry_run(&mut self) -> Result<()> {
@@ -113,47 +97,6 @@ impl Store {
             self.conn.execute_batch("ROLLBACK")?;
         }
         Ok(())
-    }
-
-    /// Where an earlier import of `source` stopped, if it recorded anything.
-    pub fn import_progress(&self, source: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT position FROM import_sources WHERE source = ?1")?
-            .query_row([source], |r| r.get(0))
-            .optional()?)
-    }
-
-    /// Records progress outside a batch (a source finished with nothing new in it).
-    pub fn set_import_progress(&mut self, progress: &SourceProgress) -> Result<()> {
-        if self.conn.is_autocommit() {
-            let tx = self.write()?;
-            save_progress(&tx, progress)?;
-            tx.commit()?;
-        } else {
-            save_progress(&self.conn, progress)?;
-        }
-        Ok(())
-    }
-
-    /// Whether byte-identical content was imported before: lets a re-scan of a big
-    /// Maildir skip parsing what it already has.
-    pub fn has_raw(&self, sha256: &str) -> Result<bool> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT 1 FROM raw_messages WHERE sha256 = ?1 LIMIT 1")?
-            .query_row([sha256], |_| Ok(()))
-            .optional()?
-            .is_some())
-    }
-
-    /// The bytes a message arrived as, when intake kept them.
-    pub fn raw_message(&self, message: MessageId) -> Result<Option<Vec<u8>>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT raw FROM raw_messages WHERE message_id = ?1")?
-            .query_row([message], |r| r.get(0))
-            .optional()?)
     }
 }
 
@@ -226,7 +169,7 @@ fn ingest_one(conn: &Connection, item: &IngestMessage, actor: &str) -> Result<In
 
     let existing = match item.ticket {
         Some(t) => {
-            super::tickets::load_ticket(conn, t)?;
+            load_ticket(conn, t)?;
             Some(t)
         }
         None => find_thread(conn, item, at)?,
@@ -470,6 +413,7 @@ pub(crate) fn restore_ledger(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Channel, NewMessage};
 
     fn mail(n: u32, subject: &str, email: &str) -> IngestMessage {
         IngestMessage {
@@ -499,7 +443,7 @@ mod tests {
 
     #[test]
     fn one_refused_message_fails_alone_and_the_rest_of_its_batch_commits() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = SqliteStore::open_in_memory().unwrap();
         let mut refused = mail(2, "Lost", "b@example.com");
         refused.ticket = Some(9_999); // no such ticket
         let batch = [
@@ -520,7 +464,7 @@ mod tests {
 
     #[test]
     fn subject_threading_finds_the_right_ticket_among_many_of_one_sender() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = SqliteStore::open_in_memory().unwrap();
         let many: Vec<_> = (0..50)
             .map(|n| mail(n, &format!("Digest {n}"), "list@example.com"))
             .collect();

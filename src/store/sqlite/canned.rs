@@ -6,10 +6,14 @@
 use chrono::Utc;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::ledger::write_event;
 use super::messages::fold_for_index;
-use super::tickets::write_event;
-use super::{opt_ts, parse_col, tags_from_col, tags_to_col, to_ts, Result, Store, StoreError};
+use super::{
+    opt_ts, parse_col, tags_from_col, tags_to_col, to_ts, Result, SqliteStore, StoreError,
+};
 use crate::model::{CannedResponse, MessageId, NewCanned};
+use crate::store::api::*;
+use crate::store::types::*;
 
 const COLUMNS: &str = "id, slug, title, shortcut, language, formality, tags, body, times_used,
                        times_unmodified, last_used_at, keywords";
@@ -17,17 +21,6 @@ const COLUMNS: &str = "id, slug, title, shortcut, language, formality, tags, bod
 /// How much of a customer message goes into the history index: the question is in the
 /// first lines, and a pasted log would only add noise.
 const ANSWERED_LIMIT: usize = 4 * 1024;
-
-/// What happened to the starter library when it was brought up to date.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StarterSync {
-    /// Starter replies new to this database.
-    pub added: usize,
-    /// Replies the user never edited, updated to the new wording.
-    pub updated: usize,
-    /// Replies left alone because the user edited or deleted them.
-    pub kept: usize,
-}
 
 fn canned_from_row(r: &Row<'_>) -> rusqlite::Result<CannedResponse> {
     Ok(CannedResponse {
@@ -243,9 +236,8 @@ const STOP_WORDS: &[&str] = &[
     "это",
 ];
 
-impl Store {
-    /// Every canned response that is not deleted, by language and title.
-    pub fn canned_list(&self) -> Result<Vec<CannedResponse>> {
+impl CannedStore for SqliteStore {
+    fn canned_list(&self) -> Result<Vec<CannedResponse>> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {COLUMNS} FROM canned_responses WHERE deleted_at IS NULL
              ORDER BY language, title, id"
@@ -254,13 +246,11 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// One canned response by id; a deleted one is `NotFound`.
-    pub fn canned_get(&self, id: i64) -> Result<CannedResponse> {
+    fn canned_get(&self, id: i64) -> Result<CannedResponse> {
         load(&self.conn, id)
     }
 
-    /// One canned response by its slug, if it exists and is not deleted.
-    pub fn canned_by_slug(&self, slug: &str) -> Result<Option<CannedResponse>> {
+    fn canned_by_slug(&self, slug: &str) -> Result<Option<CannedResponse>> {
         Ok(self
             .conn
             .query_row(
@@ -273,8 +263,7 @@ impl Store {
             .optional()?)
     }
 
-    /// Whether any response, deleted ones included, holds `slug`.
-    pub fn canned_slug_taken(&self, slug: &str) -> Result<bool> {
+    fn canned_slug_taken(&self, slug: &str) -> Result<bool> {
         Ok(self
             .conn
             .query_row(
@@ -286,9 +275,7 @@ impl Store {
             .is_some())
     }
 
-    /// Adds a response written by the user. A slug already taken is refused, saying
-    /// whether the holder is deleted (and so can be restored instead).
-    pub fn canned_add(&mut self, item: &NewCanned) -> Result<i64> {
+    fn canned_add(&mut self, item: &NewCanned) -> Result<i64> {
         validate(item)?;
         let actor = self.actor.clone();
         let tx = self.write()?;
@@ -316,9 +303,7 @@ impl Store {
         Ok(id)
     }
 
-    /// Replaces a response's text and fields. A starter reply edited this way is marked
-    /// as the user's, so library updates never overwrite it.
-    pub fn canned_update(&mut self, id: i64, item: &NewCanned) -> Result<()> {
+    fn canned_update(&mut self, id: i64, item: &NewCanned) -> Result<()> {
         validate(item)?;
         let actor = self.actor.clone();
         let tx = self.write()?;
@@ -349,9 +334,7 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes a response, returning it so the caller can offer undo
-    /// ([`Store::canned_restore`]). Its usage history stays for the statistics.
-    pub fn canned_delete(&mut self, id: i64) -> Result<CannedResponse> {
+    fn canned_delete(&mut self, id: i64) -> Result<CannedResponse> {
         let actor = self.actor.clone();
         let tx = self.write()?;
         let before = load(&tx, id)?;
@@ -365,8 +348,7 @@ impl Store {
         Ok(before)
     }
 
-    /// Undoes [`Store::canned_delete`].
-    pub fn canned_restore(&mut self, id: i64) -> Result<CannedResponse> {
+    fn canned_restore(&mut self, id: i64) -> Result<CannedResponse> {
         let actor = self.actor.clone();
         let tx = self.write()?;
         let changed = tx.execute(
@@ -393,10 +375,7 @@ impl Store {
         Ok(restored)
     }
 
-    /// Records that outbound `message` came from response `canned_id` (edited or not):
-    /// links the message for the tone checker, counts the use, and remembers the
-    /// customer message it answered so future suggestions learn from it.
-    pub fn canned_record_sent(
+    fn canned_record_sent(
         &mut self,
         message: MessageId,
         canned_id: i64,
@@ -442,8 +421,7 @@ impl Store {
         Ok(())
     }
 
-    /// Which response, if any, an outbound message came from, and whether it was edited.
-    pub fn canned_origin(&self, message: MessageId) -> Result<Option<(i64, bool)>> {
+    fn canned_origin(&self, message: MessageId) -> Result<Option<(i64, bool)>> {
         let row: Option<(Option<i64>, Option<bool>)> = self
             .conn
             .query_row(
@@ -455,11 +433,7 @@ impl Store {
         Ok(row.and_then(|(id, edited)| id.map(|id| (id, edited.unwrap_or(true)))))
     }
 
-    /// Relevance of every response to a customer message, best first, as
-    /// `(response id, score)`: BM25 over the messages each response answered before,
-    /// plus BM25 over the responses' own title, keywords, tags and body (so a new
-    /// library suggests something on day one). Deleted responses are left out.
-    pub fn canned_suggestion_scores(&self, message: &str) -> Result<Vec<(i64, f64)>> {
+    fn canned_suggestion_scores(&self, message: &str) -> Result<Vec<(i64, f64)>> {
         let Some(query) = suggestion_query(message) else {
             return Ok(Vec::new());
         };
@@ -493,10 +467,7 @@ impl Store {
         Ok(ranked)
     }
 
-    /// Brings the starter library up to date: adds new replies, updates the ones the
-    /// user never touched whose wording changed (`builtin_hash` differs), and keeps
-    /// every reply the user edited or deleted exactly as it is.
-    pub fn canned_sync_starter(&mut self, items: &[(NewCanned, String)]) -> Result<StarterSync> {
+    fn canned_sync_starter(&mut self, items: &[(NewCanned, String)]) -> Result<StarterSync> {
         for (item, _) in items {
             validate(item)?;
         }
@@ -586,7 +557,7 @@ mod tests {
 
     #[test]
     fn delete_is_undoable_and_hides_the_response() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = SqliteStore::open_in_memory().unwrap();
         let id = store
             .canned_add(&item("refund", "Повернемо кошти."))
             .unwrap();
@@ -606,7 +577,7 @@ mod tests {
 
     #[test]
     fn starter_sync_never_overwrites_user_edits_or_deletes() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = SqliteStore::open_in_memory().unwrap();
         let v1 = vec![
             (item("a", "one"), "h1".to_string()),
             (item("b", "two"), "h1".to_string()),

@@ -2,157 +2,23 @@
 //! concurrency.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Row};
-use serde::{Deserialize, Serialize};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
 use super::customers::{customer_from_row, upsert, CUSTOMER_COLUMNS};
+use super::ledger::{
+    event_from_row, load_ticket, recompute_ledger, ticket_from_row, touch, write_event,
+    EVENT_COLUMNS, TICKET_COLUMNS,
+};
 use super::messages::{index_ticket_messages, insert_message};
 use super::{
-    from_ts, normalize_tag, opt_ts, parse_col, status_list, tags_from_col, tags_to_col, to_ts,
-    Result, Store, StoreError,
+    normalize_tag, opt_ts, status_list, tags_to_col, to_ts, Result, SqliteStore, StoreError,
 };
 use crate::model::{
-    normalize_subject, Channel, Customer, Escalation, Event, NewMessage, NewTicket, Priority,
-    Status, Ticket, TicketChange, TicketDetail, TicketId, TicketSummary,
+    normalize_subject, Customer, Event, NewMessage, NewTicket, Status, Ticket, TicketChange,
+    TicketDetail, TicketId, TicketSummary,
 };
-
-/// The inbox's saved views. Each is a question the support person asks of the queue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum View {
-    /// Live tickets where the customer is waiting on us and not snoozed.
-    #[default]
-    NeedsReply,
-    All,
-    Pending,
-    Snoozed,
-    Escalated,
-    Solved,
-}
-
-impl View {
-    /// Every view in tab order.
-    pub const ALL: [View; 6] = [
-        View::NeedsReply,
-        View::All,
-        View::Pending,
-        View::Snoozed,
-        View::Escalated,
-        View::Solved,
-    ];
-
-    /// The label on the inbox tab.
-    pub fn label(self) -> &'static str {
-        match self {
-            View::NeedsReply => "Needs reply",
-            View::All => "All",
-            View::Pending => "Pending",
-            View::Snoozed => "Snoozed",
-            View::Escalated => "Escalated",
-            View::Solved => "Solved",
-        }
-    }
-}
-
-/// How the inbox is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SortOrder {
-    /// Longest-waiting customer first, urgent before low at equal wait.
-    #[default]
-    Due,
-    /// Most recently changed first.
-    Updated,
-    /// Urgent first, then by wait.
-    Priority,
-    /// Newest ticket first.
-    Created,
-}
-
-/// A query over the queue. Fields combine with AND; `None` means "any".
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TicketFilter {
-    pub view: Option<View>,
-    pub statuses: Vec<Status>,
-    pub tag: Option<String>,
-    /// Matches the customer's name or any of their addresses, case-insensitively.
-    pub customer: Option<String>,
-    pub customer_id: Option<i64>,
-    pub channel: Option<Channel>,
-    pub priority: Option<Priority>,
-    /// Restrict to these ids (from a full-text search).
-    pub ids: Option<Vec<TicketId>>,
-    pub sort: SortOrder,
-    /// Reply targets in minutes per priority, in `Priority::ALL` order (low, normal,
-    /// high, urgent), so the due sort agrees with the configured SLA. `None` uses the
-    /// defaults (24 h, 8 h, 4 h, 1 h).
-    pub reply_targets_minutes: Option<[i64; 4]>,
-    pub limit: Option<usize>,
-    pub offset: usize,
-}
-
-pub(crate) const TICKET_COLUMNS: &str = "t.id, t.subject, t.status, t.priority, t.channel, t.tags, t.assignee, \
-    t.customer_id, t.created_at, t.updated_at, t.first_response_at, t.resolved_at, t.snoozed_until, \
-    t.escalated_to, t.escalation_reason, t.escalated_at, t.awaiting_reply_since, t.unread, t.version";
-
-pub(crate) fn ticket_from_row(row: &Row<'_>) -> rusqlite::Result<Ticket> {
-    let escalation = match (
-        row.get::<_, Option<String>>(13)?,
-        row.get::<_, Option<i64>>(15)?,
-    ) {
-        (Some(target), Some(at)) => Some(Escalation {
-            target,
-            reason: row.get::<_, Option<String>>(14)?.unwrap_or_default(),
-            at: from_ts(at),
-        }),
-        _ => None,
-    };
-    Ok(Ticket {
-        id: row.get(0)?,
-        subject: row.get(1)?,
-        status: parse_col(2, row.get(2)?)?,
-        priority: parse_col(3, row.get(3)?)?,
-        channel: parse_col(4, row.get(4)?)?,
-        tags: tags_from_col(&row.get::<_, String>(5)?),
-        assignee: row.get(6)?,
-        customer_id: row.get(7)?,
-        created_at: from_ts(row.get(8)?),
-        updated_at: from_ts(row.get(9)?),
-        first_response_at: opt_ts(row.get(10)?),
-        resolved_at: opt_ts(row.get(11)?),
-        snoozed_until: opt_ts(row.get(12)?),
-        escalation,
-        awaiting_reply_since: opt_ts(row.get(16)?),
-        unread: row.get(17)?,
-        version: row.get(18)?,
-    })
-}
-
-/// Named with `AS`: SQLite leaves a bare `e.id`'s result name unspecified, and rows
-/// are read by name.
-pub(crate) const EVENT_COLUMNS: &str = "e.id AS id, e.ticket_id AS ticket_id, e.at AS at, \
-    e.actor AS actor, e.kind AS kind, e.old AS old, e.new AS new";
-
-/// One audit-log row, selected with [`EVENT_COLUMNS`].
-pub(crate) fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
-    Ok(Event {
-        id: r.get("id")?,
-        ticket_id: r.get("ticket_id")?,
-        at: from_ts(r.get("at")?),
-        actor: r.get("actor")?,
-        kind: r.get("kind")?,
-        old: r.get("old")?,
-        new: r.get("new")?,
-    })
-}
-
-pub(crate) fn load_ticket(conn: &Connection, id: TicketId) -> Result<Ticket> {
-    let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets t WHERE t.id = ?1");
-    conn.prepare_cached(&sql)?
-        .query_row([id], ticket_from_row)
-        .optional()?
-        .ok_or(StoreError::NotFound { what: "ticket", id })
-}
+use crate::store::api::*;
+use crate::store::types::*;
 
 /// Inserts a ticket, its customer and first message inside the caller's transaction.
 pub(crate) fn insert_ticket(conn: &Connection, new: &NewTicket, actor: &str) -> Result<TicketId> {
@@ -189,22 +55,6 @@ pub(crate) fn insert_ticket(conn: &Connection, new: &NewTicket, actor: &str) -> 
     Ok(id)
 }
 
-/// Appends one line to the audit log inside the caller's transaction.
-pub(crate) fn write_event(
-    conn: &Connection,
-    ticket: Option<TicketId>,
-    actor: &str,
-    kind: &str,
-    old: Option<&str>,
-    new: Option<&str>,
-) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO events(ticket_id, at, actor, kind, old, new) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![ticket, to_ts(Utc::now()), actor, kind, old, new])?;
-    Ok(())
-}
-
 /// Puts a freshly loaded ticket into its final status: resolved ones get their
 /// resolution time from the last message and nobody waits on pending or resolved ones.
 fn settle_status(conn: &Connection, id: TicketId, status: Status) -> Result<()> {
@@ -215,44 +65,6 @@ fn settle_status(conn: &Connection, id: TicketId, status: Status) -> Result<()> 
          WHERE id = ?1 AND status != ?2",
     )?
     .execute(params![id, status.as_str(), status.is_resolved(), status.is_active()])?;
-    Ok(())
-}
-
-/// Derives the reply ledger from the thread itself: the customer waits since their
-/// first message after our last reply; first response is our earliest reply. A reply
-/// the outbox could not deliver (see `outbox::UNDELIVERED`) answers nobody. Only an
-/// active ticket waits: a solved, closed or spam ticket keeps its ledger (solving
-/// ends the wait). The one definition for every path that changes a thread: merge,
-/// reopening, an import that delivered a message out of order (a Maildir read out of
-/// order, a Sent folder imported after the Inbox), an undone reply.
-pub(crate) fn recompute_ledger(conn: &Connection, id: TicketId) -> Result<()> {
-    let answer = format!(
-        "direction = 'outbound' AND id NOT IN (SELECT message_id FROM outbox WHERE {})",
-        super::outbox::UNDELIVERED
-    );
-    let (first_msg, first_out, last_out): (Option<i64>, Option<i64>, Option<i64>) = conn
-        .prepare_cached(&format!(
-            "SELECT min(sent_at),
-                min(CASE WHEN {answer} THEN sent_at END),
-                max(CASE WHEN {answer} THEN sent_at END)
-             FROM messages WHERE ticket_id = ?1"
-        ))?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    let awaiting: Option<i64> = conn
-        .prepare_cached(
-            "SELECT min(sent_at) FROM messages
-             WHERE ticket_id = ?1 AND direction = 'inbound' AND sent_at >= ?2",
-        )?
-        .query_row(params![id, last_out.unwrap_or(i64::MIN)], |r| r.get(0))?;
-    conn.prepare_cached(&format!(
-        "UPDATE tickets SET first_response_at = ?2,
-            awaiting_reply_since = CASE WHEN status IN {active} THEN ?3
-                ELSE awaiting_reply_since END,
-            created_at = min(created_at, coalesce(?4, created_at))
-         WHERE id = ?1",
-        active = status_list(Status::ACTIVE)
-    ))?
-    .execute(params![id, first_out, awaiting, first_msg])?;
     Ok(())
 }
 
@@ -290,18 +102,8 @@ fn changes_nothing(ticket: &Ticket, change: &TicketChange) -> bool {
     }
 }
 
-/// Bumps version and updated_at; every change to a ticket goes through here.
-pub(crate) fn touch(conn: &Connection, id: TicketId, at: DateTime<Utc>) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE tickets SET version = version + 1, updated_at = max(updated_at, ?2) WHERE id = ?1",
-    )?
-    .execute(params![id, to_ts(at)])?;
-    Ok(())
-}
-
-impl Store {
-    /// Opens a ticket with its customer and first message, all or nothing.
-    pub fn create_ticket(&mut self, new: &NewTicket) -> Result<TicketId> {
+impl TicketStore for SqliteStore {
+    fn create_ticket(&mut self, new: &NewTicket) -> Result<TicketId> {
         let actor = self.actor.clone();
         let tx = self.write()?;
         let id = insert_ticket(&tx, new, &actor)?;
@@ -309,11 +111,7 @@ impl Store {
         Ok(id)
     }
 
-    /// Opens many tickets, each with its whole thread, in one transaction: the fast
-    /// path for generators and bulk loads (one fsync instead of one per message).
-    /// Each ticket ends in the status its `NewTicket` names (a solved thread stays
-    /// solved even though its messages would have reopened it one by one).
-    pub fn create_threads(
+    fn create_threads(
         &mut self,
         threads: &[(NewTicket, Vec<NewMessage>)],
     ) -> Result<Vec<TicketId>> {
@@ -332,13 +130,11 @@ impl Store {
         Ok(ids)
     }
 
-    /// One ticket.
-    pub fn ticket(&self, id: TicketId) -> Result<Ticket> {
+    fn ticket(&self, id: TicketId) -> Result<Ticket> {
         load_ticket(&self.conn, id)
     }
 
-    /// A ticket with its customer, thread, draft and audit log.
-    pub fn ticket_detail(&self, id: TicketId) -> Result<TicketDetail> {
+    fn ticket_detail(&self, id: TicketId) -> Result<TicketDetail> {
         let ticket = self.ticket(id)?;
         let customer = self.customer(ticket.customer_id)?;
         Ok(TicketDetail {
@@ -350,8 +146,7 @@ impl Store {
         })
     }
 
-    /// The inbox: tickets matching `filter`, with what a list row shows.
-    pub fn list_tickets(&self, filter: &TicketFilter) -> Result<Vec<TicketSummary>> {
+    fn list_tickets(&self, filter: &TicketFilter) -> Result<Vec<TicketSummary>> {
         let order = order_sql(filter);
         // A page past the middle of a long list is read from the far end: OFFSET
         // 99,950 makes SQLite walk (or sort) 99,950 rows first, pressing End on a
@@ -377,60 +172,7 @@ impl Store {
         self.list_page(filter, &order, (&order, false), limit, filter.offset)
     }
 
-    /// One page: ids picked in `pick.0` (`pick.1`: that is `order` backwards), rows
-    /// returned in `order`.
-    fn list_page(
-        &self,
-        filter: &TicketFilter,
-        order: &str,
-        pick: (&str, bool),
-        limit: usize,
-        offset: usize,
-    ) -> Result<Vec<TicketSummary>> {
-        let (where_sql, args) = filter_sql(filter, Utc::now());
-        let join = customer_join(filter);
-        let limit = i64::try_from(limit).unwrap_or(-1);
-        let picked = if filter.sort == SortOrder::Due && filter.view != Some(View::NeedsReply) {
-            due_pick_sql(filter, &where_sql, join, pick.1, limit, offset)
-        } else {
-            format!(
-                "SELECT t.id AS pid FROM tickets t {join} WHERE {where_sql}
-                 ORDER BY {} LIMIT {limit} OFFSET {offset}",
-                pick.0
-            )
-        };
-        let sql = format!(
-            "SELECT {TICKET_COLUMNS}, c.name,
-                (SELECT value FROM customer_addresses a WHERE a.customer_id = c.id AND a.kind = 'email' LIMIT 1),
-                (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.direction != 'note'),
-                (SELECT max(sent_at) FROM messages m WHERE m.ticket_id = t.id),
-                (SELECT substr(body, 1, 200) FROM messages m WHERE m.ticket_id = t.id AND m.direction != 'note'
-                    ORDER BY sent_at DESC, id DESC LIMIT 1)
-             FROM ({picked}) page
-             JOIN tickets t ON t.id = page.pid JOIN customers c ON c.id = t.customer_id
-             ORDER BY {order}",
-        );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args.iter()), |row| {
-            Ok(TicketSummary {
-                ticket: ticket_from_row(row)?,
-                customer_name: row.get(19)?,
-                customer_email: row.get(20)?,
-                message_count: row.get(21)?,
-                last_message_at: opt_ts(row.get(22)?),
-                preview: row
-                    .get::<_, Option<String>>(23)?
-                    .unwrap_or_default()
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-    }
-
-    /// How many tickets match `filter` (ignoring limit/offset), for scroll bars and tabs.
-    pub fn count_tickets(&self, filter: &TicketFilter) -> Result<i64> {
+    fn count_tickets(&self, filter: &TicketFilter) -> Result<i64> {
         let (where_sql, args) = filter_sql(filter, Utc::now());
         let join = customer_join(filter);
         let sql = format!("SELECT count(*) FROM tickets t {join} WHERE {where_sql}");
@@ -439,8 +181,7 @@ impl Store {
             .query_row(&sql, params_from_iter(args.iter()), |r| r.get(0))?)
     }
 
-    /// Other tickets of the same customer, newest first: the "history" sidebar.
-    pub fn customer_tickets(&self, customer: i64) -> Result<Vec<TicketSummary>> {
+    fn customer_tickets(&self, customer: i64) -> Result<Vec<TicketSummary>> {
         self.list_tickets(&TicketFilter {
             customer_id: Some(customer),
             sort: SortOrder::Created,
@@ -448,9 +189,7 @@ impl Store {
         })
     }
 
-    /// Applies one change to a ticket. With `expected_version`, a ticket changed by
-    /// someone else since it was read is refused with [`StoreError::Conflict`].
-    pub fn change_ticket(
+    fn change_ticket(
         &mut self,
         id: TicketId,
         change: &TicketChange,
@@ -610,11 +349,7 @@ impl Store {
         load_ticket(&self.conn, id)
     }
 
-    /// Moves every message of ticket `from` into `into` and removes `from`: the same
-    /// customer wrote twice about one problem. The target's reply ledger is recomputed
-    /// from the combined thread, a draft of `from` is appended to the target's, and
-    /// both ids are recorded in the audit log.
-    pub fn merge_tickets(&mut self, from: TicketId, into: TicketId) -> Result<Ticket> {
+    fn merge_tickets(&mut self, from: TicketId, into: TicketId) -> Result<Ticket> {
         if from == into {
             return Err(StoreError::Invalid(
                 "cannot merge a ticket into itself".into(),
@@ -686,9 +421,7 @@ impl Store {
         load_ticket(&self.conn, into)
     }
 
-    /// Since when the longest-waiting customer has waited for a reply (the "never
-    /// ignore a message" figure in the status bar); `None` when nobody waits.
-    pub fn oldest_waiting(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
+    fn oldest_waiting(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>> {
         let secs: Option<i64> = self.conn.query_row(
             &format!(
                 "SELECT min(t.awaiting_reply_since) FROM tickets t
@@ -702,10 +435,7 @@ impl Store {
         Ok(opt_ts(secs))
     }
 
-    /// How many customers have waited for a reply since before `before`, and since
-    /// when the longest-waiting one has: after an import, the sign of an old archive
-    /// that would bury today's customers in Needs reply.
-    pub fn waiting_since_before(
+    fn waiting_since_before(
         &self,
         before: DateTime<Utc>,
     ) -> Result<(usize, Option<DateTime<Utc>>)> {
@@ -722,10 +452,7 @@ impl Store {
         Ok((count.max(0) as usize, opt_ts(oldest)))
     }
 
-    /// Closes live tickets whose newest message is older than `before`: after
-    /// importing years of mail, the ones nobody will answer now go to the archive
-    /// instead of burying today's customers in Needs reply. Each gets an audit event.
-    pub fn archive_idle(&mut self, before: DateTime<Utc>) -> Result<usize> {
+    fn archive_idle(&mut self, before: DateTime<Utc>) -> Result<usize> {
         let actor = self.actor.clone();
         let tx = self.write()?;
         let ids: Vec<TicketId> = {
@@ -762,8 +489,7 @@ impl Store {
         Ok(ids.len())
     }
 
-    /// The audit log, oldest first; `None` for every ticket.
-    pub fn events(&self, ticket: Option<TicketId>) -> Result<Vec<Event>> {
+    fn events(&self, ticket: Option<TicketId>) -> Result<Vec<Event>> {
         // Two statements, not `?1 IS NULL OR ticket_id = ?1`: the OR hides the index
         // and turned opening one ticket into a scan of the whole log.
         let mut stmt = match ticket {
@@ -778,19 +504,73 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// Every customer, for export.
-    pub fn customers(&self) -> Result<Vec<Customer>> {
+    fn customers(&self) -> Result<Vec<Customer>> {
         let sql = format!("SELECT {CUSTOMER_COLUMNS} FROM customers c ORDER BY c.id");
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map([], |r| customer_from_row(&self.conn, r))?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
-    /// Every ticket, for export.
-    pub fn tickets(&self) -> Result<Vec<Ticket>> {
+    fn tickets(&self) -> Result<Vec<Ticket>> {
         let sql = format!("SELECT {TICKET_COLUMNS} FROM tickets t ORDER BY t.id");
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map([], ticket_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+impl SqliteStore {
+    /// One page: ids picked in `pick.0` (`pick.1`: that is `order` backwards), rows
+    /// returned in `order`.
+    fn list_page(
+        &self,
+        filter: &TicketFilter,
+        order: &str,
+        pick: (&str, bool),
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<TicketSummary>> {
+        let (where_sql, args) = filter_sql(filter, Utc::now());
+        let join = customer_join(filter);
+        let limit = i64::try_from(limit).unwrap_or(-1);
+        let picked = if filter.sort == SortOrder::Due && filter.view != Some(View::NeedsReply) {
+            due_pick_sql(filter, &where_sql, join, pick.1, limit, offset)
+        } else {
+            format!(
+                "SELECT t.id AS pid FROM tickets t {join} WHERE {where_sql}
+                 ORDER BY {} LIMIT {limit} OFFSET {offset}",
+                pick.0
+            )
+        };
+        let sql = format!(
+            "SELECT {TICKET_COLUMNS}, c.name AS customer_name,
+                (SELECT value FROM customer_addresses a WHERE a.customer_id = c.id AND a.kind = 'email' LIMIT 1)
+                    AS customer_email,
+                (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.direction != 'note')
+                    AS message_count,
+                (SELECT max(sent_at) FROM messages m WHERE m.ticket_id = t.id) AS last_message_at,
+                (SELECT substr(body, 1, 200) FROM messages m WHERE m.ticket_id = t.id AND m.direction != 'note'
+                    ORDER BY sent_at DESC, id DESC LIMIT 1) AS preview
+             FROM ({picked}) page
+             JOIN tickets t ON t.id = page.pid JOIN customers c ON c.id = t.customer_id
+             ORDER BY {order}",
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(args.iter()), |row| {
+            Ok(TicketSummary {
+                ticket: ticket_from_row(row)?,
+                customer_name: row.get("customer_name")?,
+                customer_email: row.get("customer_email")?,
+                message_count: row.get("message_count")?,
+                last_message_at: opt_ts(row.get("last_message_at")?),
+                preview: row
+                    .get::<_, Option<String>>("preview")?
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }

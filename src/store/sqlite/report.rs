@@ -3,21 +3,14 @@
 //! the figures are computed in `report`.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
+use super::ledger::{event_from_row, ticket_from_row, EVENT_COLUMNS, TICKET_COLUMNS};
 use super::messages::{message_from_row, MESSAGE_COLUMNS};
-use super::tickets::{event_from_row, ticket_from_row, EVENT_COLUMNS, TICKET_COLUMNS};
-use super::{status_list, to_ts, Result, Store};
-use crate::model::{Event, Message, Status, Ticket, TicketId};
-
-/// Tickets relevant to a period, with their messages and events.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ReportData {
-    pub tickets: Vec<Ticket>,
-    pub messages: Vec<Message>,
-    pub events: Vec<Event>,
-}
+use super::{status_list, to_ts, Result, SqliteStore};
+use crate::model::{Status, TicketId};
+use crate::store::api::*;
+use crate::store::types::*;
 
 /// The ids of the tickets a report since `?1` reads: created or resolved since then,
 /// or still unresolved (the backlog, however old).
@@ -29,12 +22,8 @@ fn period_tickets() -> String {
     )
 }
 
-impl Store {
-    /// Tickets created or resolved at or after `since`, plus every ticket still open
-    /// (the backlog), with all their messages and events: three queries over the
-    /// whole set, not three per ticket (a year's report opened from the console must
-    /// not cost thousands of round trips).
-    pub fn report_data(&self, since: DateTime<Utc>) -> Result<ReportData> {
+impl ReportStore for SqliteStore {
+    fn report_data(&self, since: DateTime<Utc>) -> Result<ReportData> {
         let since = to_ts(since);
         let period_tickets = period_tickets();
         // The welcome queue is not the owner's work.

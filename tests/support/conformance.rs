@@ -1,0 +1,608 @@
+//! The store conformance suite: what every queue backend must do, written against
+//! the `Store` / `QueueStore` API only. A backend plugs in by implementing
+//! [`Backend`] and invoking [`conformance_suite!`] in a test file
+//! (`tests/store_conformance.rs` does it for SQLite), so PostgreSQL runs the very same
+//! checks.
+
+#![allow(dead_code)]
+
+use chrono::{Duration, Utc};
+use firstline::model::*;
+use firstline::store::*;
+
+/// One queue under test. Every `open` is another handle on the *same* queue, as two
+/// consoles (or a console and an import) would hold.
+pub trait Backend {
+    fn open(&self) -> Store;
+
+    /// Makes the reply claimed as `outbox_id` look like a crash interrupted its
+    /// sending long ago: the only way into the in-doubt state, and a backend's own
+    /// business how its clock is kept.
+    fn interrupt_sending(&self, outbox_id: i64);
+}
+
+/// One `#[test]` per check for `$backend` (an expression building a fresh
+/// [`Backend`]).
+#[macro_export]
+macro_rules! conformance_suite {
+    ($backend:expr; $($check:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $check() {
+                let backend = $backend;
+                $crate::conformance::$check(&backend);
+            }
+        )*
+    };
+    ($backend:expr) => {
+        $crate::conformance_suite!($backend;
+            creates_and_reads_a_ticket,
+            threads_replies_by_message_id,
+            merges_tickets_and_never_reuses_ids,
+            searches_latin_text,
+            searches_cyrillic_text_and_word_forms,
+            keeps_a_ledger_of_events,
+            outbox_delivers_fails_retries_and_saves,
+            outbox_claims_are_exclusive_across_handles,
+            outbox_interrupted_sending_is_in_doubt,
+            undone_reply_leaves_the_thread,
+            drafts_have_owners,
+            followups_open_and_complete,
+            canned_replies_round_trip,
+            a_stale_write_is_refused_with_conflict,
+            changes_by_another_handle_are_seen,
+            blobs_are_shared_by_every_handle,
+        );
+    };
+}
+
+fn customer(email: &str) -> NewCustomer {
+    NewCustomer {
+        name: String::new(),
+        email: Some(email.into()),
+        ..Default::default()
+    }
+}
+
+pub fn open_ticket(store: &mut Store, email: &str, subject: &str, body: &str) -> TicketId {
+    store
+        .create_ticket(&NewTicket {
+            subject: subject.into(),
+            customer: customer(email),
+            channel: Channel::Email,
+            priority: Priority::Normal,
+            status: Status::New,
+            tags: vec![],
+            // An hour ago: a reply in the same second as the question does not
+            // end the wait (ties go to the customer), and tests reply "now".
+            first_message: NewMessage {
+                body: body.into(),
+                author: email.into(),
+                sent_at: Some(Utc::now() - Duration::hours(1)),
+                ..Default::default()
+            },
+        })
+        .unwrap()
+}
+
+fn found(store: &Store, query: &str) -> Vec<TicketId> {
+    let mut ids: Vec<TicketId> = store
+        .search(&SearchQuery::parse(query).unwrap(), 50)
+        .unwrap()
+        .into_iter()
+        .map(|h| h.summary.ticket.id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn inbound(
+    message_id: &str,
+    in_reply_to: Option<&str>,
+    subject: &str,
+    body: &str,
+) -> IngestMessage {
+    IngestMessage {
+        message: NewMessage {
+            direction: Direction::Inbound,
+            author: "olena@example.com".into(),
+            body: body.into(),
+            message_id: Some(message_id.into()),
+            in_reply_to: in_reply_to.map(str::to_string),
+            references: in_reply_to.map(str::to_string).into_iter().collect(),
+            ..Default::default()
+        },
+        subject: subject.into(),
+        customer: customer("olena@example.com"),
+        channel: Channel::Email,
+        raw: body.as_bytes().to_vec(),
+        sha256: firstline::mail::sha256_hex(body.as_bytes()),
+        profile: None,
+        seen: false,
+        ticket: None,
+        thread_window: Duration::days(30),
+    }
+}
+
+pub fn creates_and_reads_a_ticket(b: &dyn Backend) {
+    let mut s = b.open();
+    let id = open_ticket(&mut s, "bob@example.com", "Login fails", "cannot log in");
+    let t = s.ticket(id).unwrap();
+    assert_eq!(t.subject, "Login fails");
+    assert_eq!(t.status, Status::New);
+    let detail = s.ticket_detail(id).unwrap();
+    assert_eq!(detail.messages.len(), 1);
+    assert_eq!(detail.messages[0].body, "cannot log in");
+    assert!(detail
+        .customer
+        .emails
+        .iter()
+        .any(|e| e == "bob@example.com"));
+    let inbox = s
+        .list_tickets(&TicketFilter {
+            view: Some(View::NeedsReply),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(inbox[0].ticket.id, id);
+    assert!(matches!(
+        s.ticket(id + 1000),
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+pub fn threads_replies_by_message_id(b: &dyn Backend) {
+    let mut s = b.open();
+    let first = inbound("<a1@example.com>", None, "Parcel", "where is my parcel");
+    let reply = inbound(
+        "<a2@example.com>",
+        Some("<a1@example.com>"),
+        "Re: something else",
+        "still waiting",
+    );
+    let out = s.ingest_batch(&[first.clone(), reply], None).unwrap();
+    let ticket_of = |o: &Result<IngestOutcome, StoreError>| match o {
+        Ok(IngestOutcome::Added { ticket, .. }) => *ticket,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        ticket_of(&out[0]),
+        ticket_of(&out[1]),
+        "the reply joins its thread"
+    );
+    assert_eq!(s.messages(ticket_of(&out[0])).unwrap().len(), 2);
+    let again = s.ingest_batch(&[first], None).unwrap();
+    assert!(
+        matches!(again[0], Ok(IngestOutcome::DuplicateMessageId { .. })),
+        "{again:?}"
+    );
+    assert_eq!(
+        s.ticket_by_message_id("<a1@example.com>").unwrap(),
+        Some(ticket_of(&out[0]))
+    );
+}
+
+pub fn merges_tickets_and_never_reuses_ids(b: &dyn Backend) {
+    let mut s = b.open();
+    let a = open_ticket(&mut s, "a@example.com", "Invoice", "no invoice");
+    let dup = open_ticket(&mut s, "a@example.com", "Invoice again", "still no invoice");
+    let merged = s.merge_tickets(dup, a).unwrap();
+    assert_eq!(merged.id, a);
+    assert_eq!(s.messages(a).unwrap().len(), 2);
+    assert!(matches!(s.ticket(dup), Err(StoreError::NotFound { .. })));
+    assert_eq!(found(&s, "still"), vec![a], "the index follows the merge");
+    let next = open_ticket(&mut s, "c@example.com", "New", "hello");
+    assert!(
+        next > dup,
+        "ticket {dup} was merged away; {next} must not reuse it"
+    );
+}
+
+pub fn searches_latin_text(b: &dyn Backend) {
+    let mut s = b.open();
+    let refund = open_ticket(
+        &mut s,
+        "bob@example.com",
+        "Refund please",
+        "I was charged twice",
+    );
+    let login = open_ticket(
+        &mut s,
+        "eve@example.com",
+        "Login",
+        "password reset link expired",
+    );
+    assert_eq!(found(&s, "charged"), vec![refund]);
+    assert_eq!(found(&s, "CHARGED"), vec![refund], "case-insensitive");
+    assert_eq!(found(&s, "\"reset link\""), vec![login], "phrase");
+    assert!(
+        found(&s, "\"link reset\"").is_empty(),
+        "a phrase keeps its order"
+    );
+    assert_eq!(found(&s, "pass*"), vec![login], "prefix");
+    assert_eq!(found(&s, "subject:refund"), vec![refund]);
+    assert_eq!(
+        found(&s, "eve"),
+        vec![login],
+        "the customer's address is searched"
+    );
+    assert_eq!(found(&s, "charged OR expired"), vec![refund, login]);
+    assert!(found(&s, "twice -refund").is_empty(), "excluded word");
+    let counted = s
+        .search_counted(&SearchQuery::parse("charged OR expired").unwrap(), 1)
+        .unwrap();
+    assert_eq!((counted.hits.len(), counted.total), (1, 2));
+}
+
+pub fn searches_cyrillic_text_and_word_forms(b: &dyn Backend) {
+    let mut s = b.open();
+    let uk = open_ticket(
+        &mut s,
+        "olena@example.com",
+        "Оплата не пройшла",
+        "Картку відхилено двічі, прошу повернути кошти",
+    );
+    let ru = open_ticket(
+        &mut s,
+        "ivan@example.com",
+        "Счёт",
+        "Не пришёл счёт за подписку",
+    );
+    assert_eq!(found(&s, "оплата"), vec![uk]);
+    assert_eq!(found(&s, "ОПЛАТА"), vec![uk], "Cyrillic case folds");
+    assert_eq!(found(&s, "\"повернути кошти\""), vec![uk], "phrase");
+    // Word forms: a stem with `*` finds every ending (оплата, оплати, оплату…).
+    assert_eq!(found(&s, "відхил*"), vec![uk]);
+    assert_eq!(found(&s, "оплат*"), vec![uk]);
+    assert_eq!(found(&s, "подписк*"), vec![ru]);
+    // Russian ё is typed as е more often than not.
+    assert_eq!(found(&s, "счет"), vec![ru], "е finds ё");
+    assert_eq!(found(&s, "пришел"), vec![ru]);
+    assert!(found(&s, "посилка").is_empty());
+}
+
+pub fn keeps_a_ledger_of_events(b: &dyn Backend) {
+    let mut s = b.open();
+    let id = open_ticket(&mut s, "a@example.com", "Login", "cannot log in");
+    s.add_message(
+        id,
+        &NewMessage {
+            direction: Direction::Outbound,
+            body: "Reset link sent".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let t = s.ticket(id).unwrap();
+    assert!(
+        t.first_response_at.is_some(),
+        "the reply is the first response"
+    );
+    assert!(!t.needs_reply(Utc::now()));
+    assert_eq!(t.status, Status::Open, "answering a new ticket opens it");
+    s.change_ticket(id, &TicketChange::Status(Status::Solved), None)
+        .unwrap();
+    assert!(s.ticket(id).unwrap().resolved_at.is_some());
+    s.add_message(
+        id,
+        &NewMessage {
+            body: "still broken".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let t = s.ticket(id).unwrap();
+    assert_eq!(t.status, Status::Open, "a customer reply reopens it");
+    assert!(t.needs_reply(Utc::now()));
+    let events = s.events(Some(id)).unwrap();
+    assert!(events.iter().any(|e| e.kind == "status"), "{events:?}");
+    let ids: Vec<i64> = events.iter().map(|e| e.id).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), ids.len(), "event ids are unique");
+}
+
+fn queue_reply(
+    s: &mut Store,
+    ticket: TicketId,
+    body: &str,
+    not_before: chrono::DateTime<Utc>,
+) -> (MessageId, i64) {
+    let raw = format!("Subject: Re\r\n\r\n{body}\r\n");
+    s.queue_outbound(
+        ticket,
+        &NewMessage {
+            direction: Direction::Outbound,
+            body: body.into(),
+            ..Default::default()
+        },
+        raw.as_bytes(),
+        &firstline::mail::sha256_hex(raw.as_bytes()),
+        not_before,
+    )
+    .unwrap()
+}
+
+fn state(s: &Store, message: MessageId) -> OutboxState {
+    s.outbox_entry(message).unwrap().unwrap().state
+}
+
+pub fn outbox_delivers_fails_retries_and_saves(b: &dyn Backend) {
+    let mut s = b.open();
+    let id = open_ticket(&mut s, "a@example.com", "Login", "cannot log in");
+    let later = Utc::now() + Duration::minutes(5);
+    let (msg, out) = queue_reply(&mut s, id, "Reset link sent", later);
+    assert_eq!(state(&s, msg), OutboxState::Queued);
+    assert!(
+        s.outbound_due(ClaimScope::Due(Utc::now()))
+            .unwrap()
+            .is_empty(),
+        "still in its undo window"
+    );
+    assert_eq!(s.outbound_due(ClaimScope::Due(later)).unwrap(), vec![out]);
+
+    let claimed = s
+        .claim_outbound(out, ClaimScope::AllQueued)
+        .unwrap()
+        .unwrap();
+    assert_eq!(claimed.message, msg);
+    assert!(String::from_utf8_lossy(&claimed.raw).contains("Reset link sent"));
+    assert_eq!(state(&s, msg), OutboxState::Sending);
+    s.mark_outbound_failed(out, "connection refused", Some(Utc::now()))
+        .unwrap();
+    let entry = s.outbox_entry(msg).unwrap().unwrap();
+    assert_eq!(entry.state, OutboxState::Queued, "a failed try is retried");
+    assert_eq!(entry.last_error.as_deref(), Some("connection refused"));
+    assert!(
+        s.ticket(id).unwrap().needs_reply(Utc::now()),
+        "undelivered: still waiting"
+    );
+
+    s.claim_outbound(out, ClaimScope::AllQueued)
+        .unwrap()
+        .unwrap();
+    s.mark_outbound_failed(out, "mailbox full", None).unwrap();
+    assert_eq!(state(&s, msg), OutboxState::Failed);
+    assert_eq!(s.undelivered_replies(id).unwrap().len(), 1);
+    assert!(s.resolve_outbound(msg, true).unwrap(), "resend");
+    assert_eq!(state(&s, msg), OutboxState::Queued);
+
+    s.claim_outbound(out, ClaimScope::Ticket(id))
+        .unwrap()
+        .unwrap();
+    s.mark_outbound_sent(out).unwrap();
+    assert_eq!(state(&s, msg), OutboxState::Sent);
+    assert!(!s.ticket(id).unwrap().needs_reply(Utc::now()));
+    assert!(
+        s.outbox_entries(false).unwrap().is_empty(),
+        "sent rows are history"
+    );
+
+    let (saved_msg, saved) = queue_reply(&mut s, id, "Second reply", Utc::now());
+    s.claim_outbound(saved, ClaimScope::Message(saved_msg))
+        .unwrap()
+        .unwrap();
+    s.mark_outbound_saved(saved, "/tmp/x.eml").unwrap();
+    assert_eq!(state(&s, saved_msg), OutboxState::Saved);
+    assert!(s.resolve_outbound(saved_msg, false).unwrap(), "mark sent");
+    assert_eq!(state(&s, saved_msg), OutboxState::Sent);
+}
+
+pub fn outbox_claims_are_exclusive_across_handles(b: &dyn Backend) {
+    let mut first = b.open();
+    let mut second = b.open();
+    let id = open_ticket(&mut first, "a@example.com", "Login", "cannot log in");
+    let (_, out) = queue_reply(&mut first, id, "Reset link sent", Utc::now());
+    let a = first.claim_outbound(out, ClaimScope::AllQueued).unwrap();
+    let b2 = second.claim_outbound(out, ClaimScope::AllQueued).unwrap();
+    assert!(a.is_some(), "the first handle gets the reply");
+    assert!(
+        b2.is_none(),
+        "the second never gets a reply already claimed"
+    );
+}
+
+pub fn outbox_interrupted_sending_is_in_doubt(b: &dyn Backend) {
+    let mut s = b.open();
+    let id = open_ticket(&mut s, "a@example.com", "Login", "cannot log in");
+    let (msg, out) = queue_reply(&mut s, id, "Reset link sent", Utc::now());
+    s.claim_outbound(out, ClaimScope::AllQueued)
+        .unwrap()
+        .unwrap();
+    drop(s);
+    b.interrupt_sending(out);
+    let mut s = b.open();
+    assert!(
+        s.outbound_due(ClaimScope::AllQueued).unwrap().is_empty(),
+        "in doubt is never retried on its own"
+    );
+    assert_eq!(state(&s, msg), OutboxState::Unknown);
+    assert!(
+        s.ticket(id).unwrap().needs_reply(Utc::now()),
+        "in doubt is not delivered"
+    );
+    assert!(
+        s.resolve_outbound(msg, false).unwrap(),
+        "the user says it went out"
+    );
+    assert_eq!(state(&s, msg), OutboxState::Sent);
+}
+
+pub fn undone_reply_leaves_the_thread(b: &dyn Backend) {
+    let mut s = b.open();
+    let id = open_ticket(&mut s, "a@example.com", "Login", "cannot log in");
+    let (msg, _) = queue_reply(
+        &mut s,
+        id,
+        "Oops, wrong ticket",
+        Utc::now() + Duration::minutes(1),
+    );
+    assert_eq!(s.messages(id).unwrap().len(), 2);
+    assert!(s.cancel_outbound(msg).unwrap());
+    assert_eq!(s.messages(id).unwrap().len(), 1);
+    assert!(
+        s.ticket(id).unwrap().needs_reply(Utc::now()),
+        "the wait is back"
+    );
+    let draft = s.draft(id).unwrap().unwrap();
+    assert_eq!(
+        draft.body, "Oops, wrong ticket",
+        "the text returns as the draft"
+    );
+    assert!(!s.cancel_outbound(msg).unwrap(), "only once");
+    let next = s
+        .add_message(
+            id,
+            &NewMessage {
+                body: "another".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(
+        next > msg,
+        "message {msg} was undone; {next} must not reuse it"
+    );
+}
+
+pub fn drafts_have_owners(b: &dyn Backend) {
+    let mut a = b.open();
+    let mut other = b.open();
+    let id = open_ticket(&mut a, "a@example.com", "Login", "cannot log in");
+    a.set_draft_holder(Some(new_holder_id()));
+    other.set_draft_holder(Some(new_holder_id()));
+    assert_eq!(a.save_draft(id, "Hello,").unwrap(), DraftSave::Saved);
+    assert!(
+        matches!(
+            other.save_draft(id, "Hi").unwrap(),
+            DraftSave::HeldElsewhere { .. }
+        ),
+        "a running console's draft is not written by another"
+    );
+    assert_eq!(other.draft(id).unwrap().unwrap().body, "Hello,");
+    other.take_over_draft(id).unwrap();
+    assert_eq!(other.save_draft(id, "Hi").unwrap(), DraftSave::Saved);
+    assert!(matches!(
+        a.save_draft(id, "Hello again").unwrap(),
+        DraftSave::HeldElsewhere { .. }
+    ));
+    other.release_draft(id).unwrap();
+    assert_eq!(a.save_draft(id, "Hello again").unwrap(), DraftSave::Saved);
+    assert_eq!(a.drafts().unwrap().len(), 1);
+    assert_eq!(a.save_draft(id, "").unwrap(), DraftSave::Saved);
+    assert!(a.draft(id).unwrap().is_none(), "an empty draft is deleted");
+}
+
+pub fn followups_open_and_complete(b: &dyn Backend) {
+    let mut s = b.open();
+    let id = open_ticket(&mut s, "a@example.com", "Login", "cannot log in");
+    let due = Utc::now() + Duration::days(2);
+    let fid = s
+        .create_followup(&NewFollowup {
+            ticket_id: id,
+            kind: FollowupKind::Manual,
+            due_at: due,
+            phrase: "call back".into(),
+            message_id: None,
+        })
+        .unwrap()
+        .unwrap();
+    assert!(s.open_followups_due_by(Utc::now()).unwrap().is_empty());
+    let due_soon = s.open_followups_due_by(due + Duration::hours(1)).unwrap();
+    assert_eq!(due_soon.len(), 1);
+    assert_eq!(due_soon[0].phrase, "call back");
+    let done = s.complete_followup(fid).unwrap();
+    assert!(done.done_at.is_some());
+    assert!(s.followups(true, Some(id)).unwrap().is_empty());
+    assert_eq!(s.followups(false, Some(id)).unwrap().len(), 1);
+}
+
+pub fn canned_replies_round_trip(b: &dyn Backend) {
+    let mut s = b.open();
+    let item = NewCanned {
+        slug: "reset-uk".into(),
+        title: "Скидання пароля".into(),
+        shortcut: None,
+        language: Language::Uk,
+        formality: Formality::Formal,
+        tags: vec!["login".into()],
+        keywords: vec!["пароль".into()],
+        body: "Надіслали вам посилання для скидання пароля.".into(),
+    };
+    let id = s.canned_add(&item).unwrap();
+    assert!(s.canned_slug_taken("reset-uk").unwrap());
+    assert_eq!(s.canned_get(id).unwrap().title, "Скидання пароля");
+    assert_eq!(s.canned_by_slug("reset-uk").unwrap().unwrap().id, id);
+    let scores = s
+        .canned_suggestion_scores("Не можу змінити пароль, допоможіть")
+        .unwrap();
+    assert!(scores.iter().any(|(c, _)| *c == id), "{scores:?}");
+    s.canned_delete(id).unwrap();
+    assert!(s.canned_list().unwrap().iter().all(|c| c.id != id));
+    s.canned_restore(id).unwrap();
+    assert!(s.canned_list().unwrap().iter().any(|c| c.id == id));
+}
+
+pub fn a_stale_write_is_refused_with_conflict(b: &dyn Backend) {
+    let mut mine = b.open();
+    let mut theirs = b.open();
+    let id = open_ticket(&mut mine, "a@example.com", "Login", "cannot log in");
+    let read = mine.ticket(id).unwrap();
+    theirs
+        .change_ticket(
+            id,
+            &TicketChange::Priority(Priority::High),
+            Some(read.version),
+        )
+        .unwrap();
+    let err = mine
+        .change_ticket(
+            id,
+            &TicketChange::Status(Status::Solved),
+            Some(read.version),
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+    assert!(err.is_user_error());
+    let now = mine.ticket(id).unwrap();
+    assert_eq!(now.priority, Priority::High, "their write stands");
+    assert_eq!(now.status, Status::New, "mine changed nothing");
+    assert!(now.version > read.version, "every write bumps the version");
+    mine.change_ticket(id, &TicketChange::Status(Status::Solved), Some(now.version))
+        .unwrap();
+}
+
+pub fn changes_by_another_handle_are_seen(b: &dyn Backend) {
+    let watcher = b.open();
+    let mut writer = b.open();
+    let before = watcher.data_version().unwrap();
+    open_ticket(&mut writer, "a@example.com", "Login", "cannot log in");
+    assert_ne!(
+        watcher.data_version().unwrap(),
+        before,
+        "another handle's commit changes the data version"
+    );
+    assert_eq!(watcher.count_tickets(&TicketFilter::default()).unwrap(), 1);
+}
+
+pub fn blobs_are_shared_by_every_handle(b: &dyn Backend) {
+    let writer = b.open();
+    let reader = b.open();
+    let (Some(mine), Some(theirs)) = (
+        writer.blobs(Bucket::Attachments),
+        reader.blobs(Bucket::Attachments),
+    ) else {
+        panic!("a queue other handles can open keeps its attachments");
+    };
+    let sha = firstline::mail::sha256_hex(b"%PDF-1.4 invoice");
+    mine.put(&sha, b"%PDF-1.4 invoice").unwrap();
+    mine.put(&sha, b"written once").unwrap();
+    assert_eq!(theirs.get(&sha).unwrap(), b"%PDF-1.4 invoice");
+    assert_eq!(theirs.list().unwrap(), vec![sha.clone()]);
+    let outbox = writer.blobs(Bucket::Outbox).unwrap();
+    assert!(outbox.list().unwrap().is_empty(), "buckets are separate");
+    assert!(theirs.remove(&sha).unwrap());
+    assert!(mine.get(&sha).is_err());
+}
