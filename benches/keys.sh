@@ -6,20 +6,31 @@
 # Also reports the console's peak RSS (VmHWM) and time to the first frame.
 #
 #   benches/keys.sh [DB]        # DB defaults to /tmp/firstline-1m.db (made if missing)
+#   STORE_DELAY_MS=50 benches/keys.sh [DB]   # the slow-store case: every command on
+#                                            # the console's runner waits 50 ms first
+#   FL=path/to/firstline benches/keys.sh     # a binary built elsewhere (no build)
 #
 # Needs tmux (installed from Debian when missing). Target: key press to frame < 16 ms.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DB=${1:-/tmp/firstline-1m.db}
 command -v tmux >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null; }
-cargo build --release --quiet --features dev
-FL="$PWD/target/release/firstline"
+if [ -z "${FL:-}" ]; then
+  cargo build --release --quiet --features dev
+  FL="${CARGO_TARGET_DIR:-$PWD/target}/release/firstline"
+fi
+DELAY=${STORE_DELAY_MS:-}
 if [ ! -f "$DB" ]; then
   echo "generating $DB (100k tickets, 1M messages; takes a few minutes)"
   "$FL" dev gen --tickets 100000 --messages 1000000 --out "$DB" >/dev/null
 fi
 LOG=$(mktemp /tmp/firstline-keys.XXXXXX)
 S=fl-keys-$$
+# A session that keeps the tmux server alive between the timed runs: a run that
+# ends before `wait-for` starts would otherwise take the server (and its signal)
+# with it.
+tmux new-session -d -s "$S-keep" -x 20 -y 5 "sleep 3600"
+trap 'tmux kill-session -t "$S-keep" 2>/dev/null || true' EXIT
 # One untimed start so the migration (if any) and the page cache are done.
 FIRSTLINE_EXIT_AFTER_FIRST_FRAME=1 "$FL" --db "$DB" >/dev/null 2>&1 </dev/null || true
 
@@ -34,9 +45,10 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do
   first+=($(( (e - s) / 1000000 )))
 done
 
-tmux new-session -d -s "$S" -x 200 -y 60 "FIRSTLINE_FRAME_LOG=$LOG $FL --db $DB"
+tmux new-session -d -s "$S" -x 200 -y 60 \
+  "FIRSTLINE_STORE_DELAY_MS=$DELAY FIRSTLINE_FRAME_LOG=$LOG $FL --db $DB"
 sleep 1.5
-PID=$(pgrep -n -f "firstline --db $DB" || true)
+PID=$(pgrep -n -f "$FL --db $DB" || true)
 key() { tmux send-keys -t "$S" "$@"; sleep 0.06; }
 for _ in $(seq 40); do key j; done            # move down the inbox
 for _ in $(seq 20); do key k; done            # and up

@@ -545,7 +545,7 @@ fn stranded_replies_a_courier_that_cannot_start_says_so() {
     let not_a_db = dir.path().join("queue.db");
     std::fs::create_dir(&not_a_db).unwrap();
     let cfg = config(dir.path(), None);
-    match firstline::tui::courier::Courier::start(&not_a_db, cfg) {
+    match firstline::tui::courier::Courier::start(&not_a_db, cfg, |_| true) {
         Ok(_) => panic!("a courier started on a folder"),
         Err(why) => assert!(why.contains("replies are not being sent"), "{why}"),
     }

@@ -1975,14 +1975,17 @@ mod followups {
     fn the_worker_records_and_counts_a_new_promise_in_the_background() {
         let fx = fixture();
         let store = Store::open(&fx.path).unwrap();
-        let mut app = App::with_worker(store, Config::default()).unwrap();
+        let (tx, answers) = std::sync::mpsc::channel();
+        let mut app =
+            App::with_worker(store, Config::default(), move |a| tx.send(a).is_ok()).unwrap();
         app.clock = Some(now());
         app.reload().unwrap();
         let id = promise_made_to_sarah(&mut app);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         while app.counts.followups_due == 0 && std::time::Instant::now() < deadline {
-            std::thread::sleep(std::time::Duration::from_millis(20));
-            app.poll_worker().unwrap();
+            if let Ok(answer) = answers.recv_timeout(std::time::Duration::from_millis(200)) {
+                app.worker_answer(answer).unwrap();
+            }
         }
         assert_eq!(app.counts.followups_due, 1);
         assert!(app.counts.followup_tickets.contains_key(&id));

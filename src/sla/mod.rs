@@ -12,6 +12,7 @@ pub mod away;
 pub mod business_hours;
 pub mod calls;
 pub mod clocks;
+pub mod counts;
 pub mod ledger;
 pub mod phrases;
 pub mod promises;

@@ -4,7 +4,6 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
@@ -17,6 +16,10 @@ use crate::store::{ClaimScope, Store};
 const EVERY: Duration = Duration::from_secs(2);
 /// How often a sleeping courier checks whether it should stop.
 const NAP: Duration = Duration::from_millis(100);
+/// How long quitting waits for the reply being handed over: a transport's own
+/// timeouts end a stuck hand-over well before this, so the reply is rarely left
+/// in doubt, and the shell still comes back if one never answers.
+const QUIT_WAIT: Duration = Duration::from_secs(30);
 
 /// What happened to the replies in one round.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +35,6 @@ pub enum Delivery {
 /// The running courier. [`Courier::stop`] (or dropping it) asks the thread to end
 /// and waits for it: a reply being handed over is finished, the rest stay queued.
 pub struct Courier {
-    reports: Receiver<Delivery>,
     stop: Arc<AtomicBool>,
     thread: Option<thread::JoinHandle<()>>,
 }
@@ -40,11 +42,15 @@ pub struct Courier {
 impl Courier {
     /// Starts delivering for the queue at `path` with its own connection. The error
     /// is a sentence for the status bar: replies that silently never leave are worse
-    /// than a console that says so.
-    pub fn start(path: &Path, config: Config) -> Result<Courier, String> {
+    /// than a console that says so. Each round's report goes to `tell`, which says
+    /// `false` once nobody listens any more.
+    pub fn start(
+        path: &Path,
+        config: Config,
+        tell: impl Fn(Delivery) -> bool + Send + 'static,
+    ) -> Result<Courier, String> {
         let mut store = Store::open(path)
             .map_err(|e| format!("replies are not being sent (the courier cannot open the queue: {e}); restart firstline"))?;
-        let (tx, reports) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = Arc::clone(&stop);
         let thread = thread::Builder::new()
@@ -58,7 +64,7 @@ impl Courier {
                         &stopping,
                     );
                     if let Some(m) = Delivery::of_round(report) {
-                        if tx.send(m).is_err() {
+                        if !tell(m) {
                             return;
                         }
                     }
@@ -76,7 +82,6 @@ impl Courier {
                 )
             })?;
         Ok(Courier {
-            reports,
             stop,
             thread: Some(thread),
         })
@@ -90,18 +95,7 @@ impl Courier {
     fn halt(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-
-    /// Reports that arrived since the last call.
-    pub fn poll(&self) -> Vec<Delivery> {
-        let mut out = Vec::new();
-        loop {
-            match self.reports.try_recv() {
-                Ok(d) => out.push(d),
-                Err(TryRecvError::Empty) | Err(TryRecvError::Disconnected) => return out,
-            }
+            super::threads::join_within(t, QUIT_WAIT);
         }
     }
 }

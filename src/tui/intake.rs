@@ -5,12 +5,16 @@
 //! hears how many messages arrived, and reloads.
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
-use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::thread;
+use std::time::Duration;
 
 use crate::config::Config;
 use crate::store::Store;
+
+/// How long quitting waits for an import in progress to finish its batch.
+const QUIT_WAIT: Duration = Duration::from_secs(5);
 
 /// News from the intake thread.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,19 +24,22 @@ pub enum Arrival {
     Failed(String),
 }
 
-/// The running intake; it ends with the process.
+/// The running intake. [`Intake::stop`] (or dropping it) ends the watch.
 pub struct Intake {
-    news: Receiver<Arrival>,
+    stop: Arc<AtomicBool>,
+    thread: Option<thread::JoinHandle<()>>,
 }
 
-/// Never set: the watch runs for the life of the console.
-static RUN_FOREVER: AtomicBool = AtomicBool::new(false);
-
 impl Intake {
-    /// Starts importing and watching `config.mail.watch` for the queue at `db`;
-    /// `Ok(None)` when nothing is configured or the queue has no file. The error is a
-    /// sentence for the status bar, so mail that is not being read is never silent.
-    pub fn start(db: Option<&std::path::Path>, config: &Config) -> Result<Option<Intake>, String> {
+    /// Starts importing and watching `config.mail.watch` for the queue at `db`,
+    /// telling `news` what arrived; `Ok(None)` when nothing is configured or the queue
+    /// has no file. The error is a sentence for the status bar, so mail that is not
+    /// being read is never silent.
+    pub fn start(
+        db: Option<&std::path::Path>,
+        config: &Config,
+        news: impl Fn(Arrival) -> bool + Send + 'static,
+    ) -> Result<Option<Intake>, String> {
         let home = std::env::var_os("HOME").map(PathBuf::from);
         let paths: Vec<PathBuf> = config
             .mail
@@ -50,8 +57,9 @@ impl Intake {
             format!("new mail is not being read (cannot open the queue for [mail] watch: {e}); restart firstline")
         })?;
         let config = config.clone();
-        let (tx, news) = mpsc::channel();
-        thread::Builder::new()
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = Arc::clone(&stop);
+        let thread = thread::Builder::new()
             .name("firstline-intake".into())
             .spawn(move || {
                 store.set_actor("import");
@@ -59,21 +67,20 @@ impl Intake {
                     timezone: crate::sla::timezone(&config.sla),
                     ..Default::default()
                 };
-                let report = |added: usize| {
-                    if added > 0 {
-                        let _ = tx.send(Arrival::Messages(added));
-                    }
-                };
                 let result = crate::mail::watch(
                     &mut store,
                     &config,
                     &paths,
                     &options,
-                    &RUN_FOREVER,
-                    &mut |r| report(r.added),
+                    &stopping,
+                    &mut |r| {
+                        if r.added > 0 {
+                            news(Arrival::Messages(r.added));
+                        }
+                    },
                 );
                 if let Err(e) = result {
-                    let _ = tx.send(Arrival::Failed(format!(
+                    news(Arrival::Failed(format!(
                         "watching for new mail stopped: {e}"
                     )));
                 }
@@ -83,17 +90,27 @@ impl Intake {
                     "new mail is not being read (cannot start the intake: {e}); restart firstline"
                 )
             })?;
-        Ok(Some(Intake { news }))
+        Ok(Some(Intake {
+            stop,
+            thread: Some(thread),
+        }))
     }
 
-    /// News since the last call.
-    pub fn poll(&self) -> Vec<Arrival> {
-        let mut out = Vec::new();
-        loop {
-            match self.news.try_recv() {
-                Ok(a) => out.push(a),
-                Err(TryRecvError::Empty) | Err(TryRecvError::Disconnected) => return out,
-            }
+    /// Ends the watch and waits (briefly) for the thread.
+    pub fn stop(mut self) {
+        self.halt();
+    }
+
+    fn halt(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            super::threads::join_within(t, QUIT_WAIT);
         }
+    }
+}
+
+impl Drop for Intake {
+    fn drop(&mut self) {
+        self.halt();
     }
 }

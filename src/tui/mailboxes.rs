@@ -8,13 +8,15 @@
 //! and joins them, so no fetch is left half-way when the process ends.
 
 use chrono::{DateTime, Utc};
-use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use crate::config::Config;
 use crate::mail::imap::{self, Account, AccountEvent, StopSignal};
 use crate::store::Store;
+
+/// How long quitting waits for all account threads together.
+const QUIT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// What the status bar says about one account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +71,6 @@ pub struct MailboxNews {
 
 /// The running account threads.
 pub struct Mailboxes {
-    news: Receiver<MailboxNews>,
     stop: Arc<StopSignal>,
     threads: Vec<JoinHandle<()>>,
     /// Every account, in the settings' order, as the status bar starts them.
@@ -82,8 +83,9 @@ impl Mailboxes {
     pub fn start(
         db: Option<&std::path::Path>,
         config: &Config,
+        news: Arc<dyn Fn(MailboxNews) -> bool + Send + Sync>,
     ) -> Result<Option<Mailboxes>, String> {
-        Mailboxes::start_with(db, config, imap::WatchOptions::default())
+        Mailboxes::start_with(db, config, imap::WatchOptions::default(), news)
     }
 
     /// [`Mailboxes::start`] with explicit waits (tests shorten them).
@@ -91,6 +93,7 @@ impl Mailboxes {
         db: Option<&std::path::Path>,
         config: &Config,
         mut options: imap::WatchOptions,
+        news: Arc<dyn Fn(MailboxNews) -> bool + Send + Sync>,
     ) -> Result<Option<Mailboxes>, String> {
         if config.mail.accounts.is_empty() {
             return Ok(None);
@@ -102,7 +105,6 @@ impl Mailboxes {
         let accounts = Account::all(&config.mail, dir)
             .map_err(|e| format!("mail accounts are not being read: {e}"))?;
         options.fetch.import.timezone = crate::sla::timezone(&config.sla);
-        let (tx, news) = mpsc::channel();
         let stop = Arc::new(StopSignal::new());
         let mut threads = Vec::new();
         for account in &accounts {
@@ -114,7 +116,7 @@ impl Mailboxes {
             })?;
             store.set_actor("import");
             let (tx, stop, config, options) =
-                (tx.clone(), stop.clone(), config.clone(), options.clone());
+                (news.clone(), stop.clone(), config.clone(), options.clone());
             let name = account.name.clone();
             let account = account.clone();
             let handle = std::thread::Builder::new()
@@ -127,7 +129,7 @@ impl Mailboxes {
                         &options,
                         &stop,
                         &mut |event| {
-                            let _ = tx.send(news_of(&account, event));
+                            tx(news_of(&account, event));
                         },
                     );
                 })
@@ -137,22 +139,10 @@ impl Mailboxes {
             threads.push(handle);
         }
         Ok(Some(Mailboxes {
-            news,
             stop,
             threads,
             accounts: accounts.into_iter().map(|a| a.name).collect(),
         }))
-    }
-
-    /// News since the last call.
-    pub fn poll(&self) -> Vec<MailboxNews> {
-        let mut out = Vec::new();
-        loop {
-            match self.news.try_recv() {
-                Ok(n) => out.push(n),
-                Err(TryRecvError::Empty) | Err(TryRecvError::Disconnected) => return out,
-            }
-        }
     }
 
     /// Stops every account thread and waits for them to end.
@@ -162,8 +152,12 @@ impl Mailboxes {
 
     fn halt(&mut self) {
         self.stop.stop();
+        // The stop signal cuts a connection waiting in IDLE; a login or fetch
+        // stuck on a dead network is left behind after the wait.
+        let deadline = std::time::Instant::now() + QUIT_WAIT;
         for handle in self.threads.drain(..) {
-            let _ = handle.join();
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            super::threads::join_within(handle, left);
         }
     }
 }

@@ -1,66 +1,147 @@
 //! The console: a keyboard-first TUI over the store, in The Elm Architecture.
 //!
-//! crossterm key press → [`keymap::KeyMap::resolve`] → [`action::Action`] →
-//! [`update::update`] (store work in [`app::App`]) → [`panes::draw`] of `&App`.
-//! The terminal is touched only in [`terminal`] and in the loop below.
+//! The terminal's thread ([`events`]) and every background thread send a
+//! [`msg::Msg`] into one channel; the loop below sleeps on it until a message comes
+//! or the app's next deadline (autosave, clocks) passes, hands each message to
+//! [`update::update`] (a key goes through [`keymap::KeyMap::resolve`] to an
+//! [`action::Action`]), and draws [`panes::draw`] of `&App`. The terminal is touched
+//! only in [`terminal`], [`events`] and the loop below.
 
 pub mod action;
 pub mod app;
 pub mod courier;
+pub mod error;
+pub mod events;
 pub mod intake;
 pub mod keymap;
 pub mod layout;
 pub mod mailboxes;
+pub mod msg;
 pub mod panes;
+pub mod runner;
 pub mod telegram;
 pub mod terminal;
 pub mod theme;
+pub mod threads;
 pub mod update;
 pub mod worker;
 
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ratatui::crossterm::event::{self, Event};
 use ratatui::DefaultTerminal;
 
 use crate::config::Config;
 use crate::store::Store;
 use app::{App, TerminalRequest};
+use msg::Msg;
 
-/// How often the loop wakes without input, for the autosave debounce and clocks.
-const POLL: Duration = Duration::from_millis(100);
+/// The shortest sleep between two looks at the app's deadlines; input and
+/// background news wake the loop at once regardless.
+const MIN_WAIT: Duration = Duration::from_millis(50);
+
+/// Everything running beside the console, each stopped and joined on quit.
+struct Background {
+    courier: Option<courier::Courier>,
+    intake: Option<intake::Intake>,
+    poller: Option<telegram::Poller>,
+    mailboxes: Option<mailboxes::Mailboxes>,
+    warm_up: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Background {
+    /// Starts the threads that send into `tx`; what failed to start is in `trouble`.
+    fn start(store: &Store, config: &Config, tx: &Sender<Msg>, trouble: &mut Vec<String>) -> Self {
+        let path = store.path();
+        let send = |tx: &Sender<Msg>| tx.clone();
+        let courier = path.and_then(|p| {
+            let tx = send(tx);
+            courier::Courier::start(p, config.clone(), move |d| {
+                tx.send(Msg::Delivery(d)).is_ok()
+            })
+            .map_err(|e| trouble.push(e))
+            .ok()
+        });
+        // The tone checker's word lists compile on first use (~150 ms); do that off the
+        // UI thread so the first frame and the first keystroke in the composer are quick.
+        let warm_up = std::thread::Builder::new()
+            .name("firstline-tone-warm-up".into())
+            .spawn(|| crate::tone::Checker::builtin().warm_up())
+            .ok();
+        let intake = {
+            let tx = send(tx);
+            intake::Intake::start(path, config, move |a| tx.send(Msg::Arrival(a)).is_ok())
+                .unwrap_or_else(|e| {
+                    trouble.push(e);
+                    None
+                })
+        };
+        let poller = path.and_then(|p| {
+            let tx = send(tx);
+            telegram::Poller::start(p, config.clone(), move |n| {
+                tx.send(Msg::Telegram(n)).is_ok()
+            })
+            .map_err(|e| trouble.push(e))
+            .ok()
+            .flatten()
+        });
+        let mailboxes = {
+            let tx = std::sync::Mutex::new(send(tx));
+            let news: Arc<dyn Fn(mailboxes::MailboxNews) -> bool + Send + Sync> =
+                Arc::new(move |n| {
+                    tx.lock()
+                        .map(|tx| tx.send(Msg::Mailbox(n)).is_ok())
+                        .unwrap_or(false)
+                });
+            mailboxes::Mailboxes::start(path, config, news).unwrap_or_else(|e| {
+                trouble.push(e);
+                None
+            })
+        };
+        Background {
+            courier,
+            intake,
+            poller,
+            mailboxes,
+            warm_up,
+        }
+    }
+
+    /// Stops every thread, each waited for within its own limit.
+    fn stop(self) {
+        if let Some(p) = self.poller {
+            p.stop();
+        }
+        // Cuts any connection waiting in IDLE and joins the account threads.
+        if let Some(m) = self.mailboxes {
+            m.stop();
+        }
+        if let Some(i) = self.intake {
+            i.stop();
+        }
+        // Finishes the reply being handed over (if any) so none is left in doubt.
+        if let Some(c) = self.courier {
+            c.stop();
+        }
+        if let Some(w) = self.warm_up {
+            threads::join_within(w, Duration::from_secs(2));
+        }
+    }
+}
 
 /// Opens the console on `store` and runs it until the user quits. The terminal is
 /// restored on quit, on error and (through ratatui's hook) on panic.
 pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
+    let (tx, rx) = mpsc::channel::<Msg>();
     let mut trouble = Vec::new();
-    let courier = store.path().and_then(|p| {
-        courier::Courier::start(p, config.clone())
-            .map_err(|e| trouble.push(e))
-            .ok()
-    });
-    // The tone checker's word lists compile on first use (~150 ms); do that off the
-    // UI thread so the first frame and the first keystroke in the composer are quick.
-    std::thread::spawn(|| crate::tone::Checker::builtin().warm_up());
-    let intake = intake::Intake::start(store.path(), &config).unwrap_or_else(|e| {
-        trouble.push(e);
-        None
-    });
-    let poller = store.path().and_then(|p| {
-        telegram::Poller::start(p, config.clone())
-            .map_err(|e| trouble.push(e))
-            .ok()
-            .flatten()
-    });
-    let mailboxes = mailboxes::Mailboxes::start(store.path(), &config).unwrap_or_else(|e| {
-        trouble.push(e);
-        None
-    });
-    let mut app = App::with_worker(store, config)?;
-    if poller.is_some() {
+    let background = Background::start(&store, &config, &tx, &mut trouble);
+    let answers = tx.clone();
+    let mut app = App::with_worker(store, config, move |a| answers.send(Msg::Worker(a)).is_ok())?;
+    if background.poller.is_some() {
         app.start_telegram_view();
     }
-    if let Some(m) = &mailboxes {
+    if let Some(m) = &background.mailboxes {
         app.mailboxes = m
             .accounts
             .iter()
@@ -70,31 +151,45 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
             })
             .collect();
     }
+    // Slow work (opening a ticket, the report, saving attachments) goes to the
+    // runner's own connection; without a queue file it runs inline.
+    let runner = app.store.path().map(|path| {
+        let answers = tx.clone();
+        runner::Runner::start(
+            path,
+            app.store.draft_holder().map(str::to_string),
+            app.config.sla.clone(),
+            runner::Slowdown::from_env(),
+            move |done| answers.send(Msg::Done(done)).is_ok(),
+        )
+    });
+    let runner = match runner {
+        Some(Ok(r)) => {
+            app.defer_commands();
+            Some(r)
+        }
+        Some(Err(why)) => {
+            trouble.push(why);
+            None
+        }
+        None => None,
+    };
     if !trouble.is_empty() {
         app.error(trouble.join(" · "));
     }
     let mut terminal = terminal::init()?;
-    let result = run_loop(
-        &mut terminal,
-        &mut app,
-        courier.as_ref(),
-        intake.as_ref(),
-        poller.as_ref(),
-        mailboxes.as_ref(),
-    );
+    let result = match events::TerminalEvents::start(tx) {
+        Ok(events) => {
+            let result = run_loop(&mut terminal, &mut app, &rx, &events, runner.as_ref());
+            events.stop();
+            result
+        }
+        Err(e) => Err(anyhow::anyhow!(e)),
+    };
+    drop(runner);
     let saved = app.leave_console();
     terminal::restore();
-    if let Some(p) = poller {
-        p.stop();
-    }
-    // Cuts any connection waiting in IDLE and joins the account threads.
-    if let Some(m) = mailboxes {
-        m.stop();
-    }
-    // Finishes the reply being handed over (if any) so none is left in doubt.
-    if let Some(c) = courier {
-        c.stop();
-    }
+    background.stop();
     // Kept queued on quit: say where they went, now that the terminal is back.
     if let Ok(n @ 1..) = app.queued_replies() {
         eprintln!(
@@ -108,101 +203,77 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Draws, then sleeps on the channel until a message arrives or the app's next
+/// deadline passes; every message waiting is handled before the next frame.
 fn run_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
-    courier: Option<&courier::Courier>,
-    intake: Option<&intake::Intake>,
-    poller: Option<&telegram::Poller>,
-    mailboxes: Option<&mailboxes::Mailboxes>,
+    rx: &Receiver<Msg>,
+    events: &events::TerminalEvents,
+    runner: Option<&runner::Runner>,
 ) -> anyhow::Result<()> {
     let size = terminal.size()?;
     app.size = (size.width, size.height);
     app.reload()?;
+    let commands = app.take_commands();
+    hand_over(app, commands, runner);
     // For start-up benchmarks: quit as soon as the first complete frame is drawn.
     let exit_after_first_frame = std::env::var_os("FIRSTLINE_EXIT_AFTER_FIRST_FRAME").is_some();
     let mut frame_log = FrameLog::from_env();
-    let mut input_at: Option<(Instant, String)> = None;
+    let mut inputs: Vec<(Instant, String)> = Vec::new();
     while !app.should_quit {
         terminal.draw(|frame| panes::draw(frame, app))?;
-        if let (Some(log), Some((at, what))) = (frame_log.as_mut(), input_at.take()) {
-            log.record(at.elapsed(), &what);
+        if let Some(log) = frame_log.as_mut() {
+            for (at, what) in inputs.drain(..) {
+                log.record(at.elapsed(), &what);
+            }
         }
-        if exit_after_first_frame {
+        // Complete means the ticket on the right is there, not "Loading…".
+        if exit_after_first_frame && app.loading().is_none() {
             break;
         }
-        if event::poll(POLL)? {
-            let event = event::read()?;
-            if frame_log.is_some() {
-                input_at = Some((Instant::now(), FrameLog::label(&event, app)));
+        let now = Instant::now();
+        // A deadline that stays in the past (an autosave the store keeps refusing)
+        // is retried at most every MIN_WAIT, not in a spin.
+        let wait = app
+            .next_deadline(now)
+            .saturating_duration_since(now)
+            .max(MIN_WAIT);
+        let first = match rx.recv_timeout(wait) {
+            Ok(msg) => Some(msg),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        for msg in first.into_iter().chain(rx.try_iter()) {
+            if let Msg::TerminalFailed(why) = &msg {
+                anyhow::bail!("{why}");
             }
-            match event {
-                Event::Key(key) => update::handle_key(app, key),
-                Event::Resize(w, h) => {
-                    app.size = (w, h);
-                    update::dispatch(app, action::Action::Tick);
-                }
-                Event::Mouse(mouse) => update::handle_mouse(app, mouse),
-                Event::Paste(text) => {
-                    app.paste(&text);
-                }
-                _ => {}
+            if frame_log.is_some() && msg.is_input() {
+                inputs.push((Instant::now(), FrameLog::label(&msg, app)));
             }
-        }
-        if let Err(e) = app.tick(Instant::now()).and_then(|()| app.poll_worker()) {
-            app.store_error(e);
-        }
-        for report in courier.map(|c| c.poll()).unwrap_or_default() {
-            // The thread's delivery markers and the queue's waits changed.
-            if let Err(e) = app.reload() {
-                app.store_error(e);
+            let commands = update::update(app, msg);
+            hand_over(app, commands, runner);
+            if let Some(request) = app.request.take() {
+                serve(terminal, app, request, events);
             }
-            match report {
-                courier::Delivery::Sent(n) => app.info(format!(
-                    "{n} repl{} delivered",
-                    if n == 1 { "y" } else { "ies" }
-                )),
-                courier::Delivery::Saved(what) => app.delivery_failed(what),
-                courier::Delivery::Failed(why) => app.delivery_failed(why),
-                courier::Delivery::NotCopied(why) => app.error(why),
+            if app.should_quit {
+                break;
             }
         }
-        for news in intake.map(|i| i.poll()).unwrap_or_default() {
-            match news {
-                intake::Arrival::Messages(n) => {
-                    if let Err(e) = app.reload() {
-                        app.store_error(e);
-                    }
-                    app.info(format!(
-                        "{n} new message{} arrived",
-                        if n == 1 { "" } else { "s" }
-                    ));
-                }
-                intake::Arrival::Failed(why) => app.error(why),
-            }
-        }
-        for news in poller.map(|p| p.poll()).unwrap_or_default() {
-            app.telegram_news(news);
-        }
-        for news in mailboxes.map(|m| m.poll()).unwrap_or_default() {
-            if news.added > 0 {
-                if let Err(e) = app.reload() {
-                    app.store_error(e);
-                }
-                app.info(format!(
-                    "{}: {} new message{} arrived",
-                    news.account,
-                    news.added,
-                    if news.added == 1 { "" } else { "s" }
-                ));
-            }
-            app.mailbox_news(news);
-        }
-        if let Some(request) = app.request.take() {
-            serve(terminal, app, request);
-        }
+        let commands = update::update(app, Msg::Tick(Instant::now()));
+        hand_over(app, commands, runner);
     }
     Ok(())
+}
+
+/// Gives `commands` to the runner; one it cannot take is said in the status bar.
+fn hand_over(app: &mut App, commands: Vec<runner::Command>, runner: Option<&runner::Runner>) {
+    for command in commands {
+        if !runner.is_some_and(|r| r.send(command)) {
+            app.error("the runner stopped: restart firstline to open tickets and reports");
+            return;
+        }
+    }
 }
 
 /// For the key-latency benchmark (`benches/keys.sh`): with `FIRSTLINE_FRAME_LOG=path`
@@ -226,15 +297,16 @@ impl FrameLog {
     }
 
     /// What the input was and where: "Inbox j", "Composer H".
-    fn label(event: &Event, app: &App) -> String {
-        let key = match event {
-            Event::Key(key) => match key.code {
-                event::KeyCode::Char(c) => c.to_string(),
+    fn label(msg: &Msg, app: &App) -> String {
+        use ratatui::crossterm::event::KeyCode;
+        let key = match msg {
+            Msg::Key(key) => match key.code {
+                KeyCode::Char(c) => c.to_string(),
                 code => format!("{code:?}"),
             },
-            Event::Resize(..) => "resize".into(),
-            Event::Mouse(_) => "mouse".into(),
-            Event::Paste(_) => "paste".into(),
+            Msg::Resize(..) => "resize".into(),
+            Msg::Mouse(_) => "mouse".into(),
+            Msg::Paste(_) => "paste".into(),
             _ => "other".into(),
         };
         format!("{:?} {key}", app.context())
@@ -249,10 +321,17 @@ impl FrameLog {
 }
 
 /// Does what `App` asked of the terminal, reporting failures in the status bar.
-fn serve(terminal: &mut DefaultTerminal, app: &mut App, request: TerminalRequest) {
+/// The terminal thread is paused meanwhile, so it never takes the editor's keys.
+fn serve(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    request: TerminalRequest,
+    events: &events::TerminalEvents,
+) {
     if let Err(e) = app.flush_draft() {
         app.store_error(e);
     }
+    events.pause();
     match request {
         TerminalRequest::Suspend => match terminal::suspend(terminal) {
             Ok(()) => app.info("welcome back; the draft was saved before suspending"),
@@ -269,6 +348,7 @@ fn serve(terminal: &mut DefaultTerminal, app: &mut App, request: TerminalRequest
             }
         }
     }
+    events.resume();
 }
 
 /// Draws `app` into an off-screen buffer of `width`×`height` and returns the text,

@@ -9,7 +9,6 @@
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -65,16 +64,18 @@ impl ChannelView {
 
 /// The running poller. [`Poller::stop`] (or dropping it) asks the thread to end.
 pub struct Poller {
-    news: Receiver<ChannelNews>,
     stop: Arc<AtomicBool>,
-    done: Receiver<()>,
     thread: Option<thread::JoinHandle<()>>,
 }
 
 impl Poller {
     /// Starts polling for the queue at `path`; `Ok(None)` when no bot is set up. The
-    /// error is a sentence for the status bar.
-    pub fn start(path: &Path, config: Config) -> Result<Option<Poller>, String> {
+    /// error is a sentence for the status bar. Each round is told to `news`.
+    pub fn start(
+        path: &Path,
+        config: Config,
+        news: impl Fn(ChannelNews) -> bool + Send + 'static,
+    ) -> Result<Option<Poller>, String> {
         if config.telegram.is_none() {
             return Ok(None);
         }
@@ -82,8 +83,6 @@ impl Poller {
             format!("Telegram is not being read (cannot open the queue: {e}); restart firstline")
         })?;
         store.set_actor("telegram");
-        let (tx, news) = mpsc::channel();
-        let (done_tx, done) = mpsc::channel();
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = Arc::clone(&stop);
         let thread = thread::Builder::new()
@@ -105,7 +104,7 @@ impl Poller {
                     let pause = match round {
                         Ok(summary) => {
                             failures = 0;
-                            let _ = tx.send(ChannelNews::Fetched(summary));
+                            news(ChannelNews::Fetched(summary));
                             Duration::ZERO
                         }
                         Err(e) => {
@@ -114,7 +113,7 @@ impl Poller {
                                 TelegramError::Api(ApiError::TooMany(secs)) => *secs,
                                 _ => 5u64 << failures.min(4),
                             };
-                            let _ = tx.send(ChannelNews::Failed {
+                            news(ChannelNews::Failed {
                                 short: short_reason(&e),
                                 full: format!("Telegram: {e}"),
                             });
@@ -126,26 +125,12 @@ impl Poller {
                         thread::sleep(NAP);
                     }
                 }
-                let _ = done_tx.send(());
             })
             .map_err(|e| format!("Telegram is not being read (cannot start a thread: {e})"))?;
         Ok(Some(Poller {
-            news,
             stop,
-            done,
             thread: Some(thread),
         }))
-    }
-
-    /// Rounds reported since the last call.
-    pub fn poll(&self) -> Vec<ChannelNews> {
-        let mut out = Vec::new();
-        loop {
-            match self.news.try_recv() {
-                Ok(n) => out.push(n),
-                Err(TryRecvError::Empty) | Err(TryRecvError::Disconnected) => return out,
-            }
-        }
     }
 
     /// Asks the thread to end and joins it, unless it is still inside a long poll
@@ -157,9 +142,7 @@ impl Poller {
     fn halt(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
         if let Some(t) = self.thread.take() {
-            if self.done.recv_timeout(QUIT_WAIT).is_ok() {
-                let _ = t.join();
-            }
+            super::threads::join_within(t, QUIT_WAIT);
         }
     }
 }

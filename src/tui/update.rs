@@ -1,6 +1,7 @@
 //! The one place that decides what an [`Action`] means: popups first, then the
 //! focused pane, then the global ticket actions. It returns a follow-up action
-//! instead of calling across panes; store work is delegated to `App` methods.
+//! instead of calling across panes; store work is delegated to `App` methods, and
+//! the slow part of it comes back out of [`update`] as commands for the runner.
 
 use ratatui::crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -12,8 +13,95 @@ use super::app::{
     TerminalRequest,
 };
 use super::keymap::Context;
+use super::msg::Msg;
+use super::runner::Command;
+use super::{courier, intake};
 use crate::model::Status;
-use crate::store::{StoreError, View};
+use crate::store::View;
+use crate::tui::error::ConsoleError;
+
+/// Everything that happens to the console goes through here: a key, the mouse, a
+/// paste, a resize, the clock, and every background thread's news. It returns the
+/// slow work asked for (load a ticket, compute the report…) for the runner, whose
+/// answers come back here as [`Msg::Done`].
+pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
+    react(app, msg);
+    app.take_commands()
+}
+
+fn react(app: &mut App, msg: Msg) {
+    match msg {
+        Msg::Key(key) => handle_key(app, key),
+        Msg::Mouse(mouse) => handle_mouse(app, mouse),
+        Msg::Paste(text) => {
+            app.paste(&text);
+        }
+        Msg::Resize(w, h) => {
+            app.size = (w, h);
+            dispatch(app, Action::Tick);
+        }
+        Msg::Tick(now) => {
+            if let Err(e) = app.tick(now) {
+                app.store_error(e);
+            }
+        }
+        Msg::Worker(answer) => {
+            if let Err(e) = app.worker_answer(answer) {
+                app.store_error(e);
+            }
+        }
+        Msg::Delivery(report) => {
+            // The thread's delivery markers and the queue's waits changed.
+            reload(app);
+            match report {
+                courier::Delivery::Sent(n) => app.info(format!(
+                    "{n} repl{} delivered",
+                    if n == 1 { "y" } else { "ies" }
+                )),
+                courier::Delivery::Saved(what) => app.delivery_failed(what),
+                courier::Delivery::Failed(why) => app.delivery_failed(why),
+                courier::Delivery::NotCopied(why) => app.error(why),
+            }
+        }
+        Msg::Arrival(intake::Arrival::Messages(n)) => {
+            reload(app);
+            app.info(format!(
+                "{n} new message{} arrived",
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+        Msg::Arrival(intake::Arrival::Failed(why)) => app.error(why),
+        Msg::Telegram(news) => app.telegram_news(news),
+        Msg::Mailbox(news) => {
+            if news.added > 0 {
+                reload(app);
+                app.info(format!(
+                    "{}: {} new message{} arrived",
+                    news.account,
+                    news.added,
+                    if news.added == 1 { "" } else { "s" }
+                ));
+            }
+            app.mailbox_news(news);
+        }
+        Msg::Done(done) => {
+            if let Err(e) = app.command_done(done) {
+                app.store_error(e);
+            }
+        }
+        Msg::Trouble(why) => app.error(why),
+        Msg::TerminalFailed(why) => {
+            app.error(why);
+            app.should_quit = true;
+        }
+    }
+}
+
+fn reload(app: &mut App) {
+    if let Err(e) = app.reload() {
+        app.store_error(e);
+    }
+}
 
 /// Turns a key press into an action through the keymap and runs it with its
 /// follow-ups. Release and repeat events are ignored (only presses count).
@@ -130,7 +218,7 @@ pub fn dispatch(app: &mut App, action: Action) {
     let mut next = Some(action);
     let mut guard = 0;
     while let Some(a) = next.take() {
-        next = update(app, a);
+        next = apply_action(app, a);
         guard += 1;
         if guard > 16 {
             break;
@@ -139,7 +227,7 @@ pub fn dispatch(app: &mut App, action: Action) {
 }
 
 /// Applies one action; returns the follow-up, if any.
-pub fn update(app: &mut App, action: Action) -> Option<Action> {
+pub fn apply_action(app: &mut App, action: Action) -> Option<Action> {
     let result = if app.popup.is_some() {
         update_popup(app, action)
     } else if app.inbox.search_editing {
@@ -156,7 +244,7 @@ pub fn update(app: &mut App, action: Action) -> Option<Action> {
     }
 }
 
-type Step = Result<Option<Action>, StoreError>;
+type Step = Result<Option<Action>, ConsoleError>;
 
 fn update_pane(app: &mut App, action: Action) -> Step {
     let page = app.page() as isize;
@@ -170,7 +258,7 @@ fn update_pane(app: &mut App, action: Action) -> Step {
         (Focus::Inbox, Action::Bottom) => app.select(usize::MAX)?,
         (Focus::Inbox, Action::Open) => {
             if let Some(id) = app.selected_ticket().map(|r| r.ticket.id) {
-                app.open_ticket(id, true)?;
+                app.show(id, true)?;
                 app.focus = Focus::Conversation;
                 say_how_to_continue_draft(app);
             }
@@ -202,7 +290,7 @@ fn update_pane(app: &mut App, action: Action) -> Step {
             let delta = if step == Action::NextTicket { 1 } else { -1 };
             app.move_selection(delta)?;
             if let Some(id) = app.selected_ticket().map(|r| r.ticket.id) {
-                app.open_ticket(id, true)?;
+                app.show(id, true)?;
             }
             if app.focus == Focus::Inbox {
                 app.focus = Focus::Conversation;

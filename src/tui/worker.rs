@@ -6,14 +6,14 @@
 //! Only the newest request of each kind is run; older ones are skipped.
 
 use std::path::Path;
-use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
 
 use chrono::{DateTime, Utc};
 
-use super::app::{compute_counts, Counts};
 use crate::config::SlaConfig;
 use crate::model::TicketSummary;
+use crate::sla::counts::{compute_counts, Counts};
 use crate::sla::promises;
 use crate::store::{SearchQuery, Store, StoreError};
 
@@ -37,41 +37,51 @@ pub enum Answer {
     Counts(Result<Counts, String>),
 }
 
-/// A thread with its own read connection.
+/// How long quitting waits for a search or count in progress.
+const QUIT_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A thread with its own read connection. Dropping it is its stop signal: the job
+/// queue closes, and the thread ends after the job in hand.
 pub struct Worker {
-    jobs: Sender<Job>,
-    answers: Receiver<Answer>,
+    jobs: Option<Sender<Job>>,
+    thread: Option<thread::JoinHandle<()>>,
 }
 
 impl Worker {
     /// Starts the worker on the database at `path`; `limit` caps search results.
-    pub fn start(path: &Path, sla: SlaConfig, limit: usize) -> Result<Worker, StoreError> {
+    /// Every answer goes to `answers`, which says `false` once nobody listens.
+    pub fn start(
+        path: &Path,
+        sla: SlaConfig,
+        limit: usize,
+        answers: impl Fn(Answer) -> bool + Send + 'static,
+    ) -> Result<Worker, StoreError> {
         let store = Store::open(path)?;
         let (jobs, inbox) = mpsc::channel::<Job>();
-        let (outbox, answers) = mpsc::channel::<Answer>();
-        thread::Builder::new()
+        let thread = thread::Builder::new()
             .name("firstline-worker".into())
-            .spawn(move || serve(store, sla, inbox, outbox, limit))
+            .spawn(move || serve(store, sla, inbox, &answers, limit))
             .map_err(|source| StoreError::Io {
                 context: "cannot start the worker thread".into(),
                 source,
             })?;
-        Ok(Worker { jobs, answers })
+        Ok(Worker {
+            jobs: Some(jobs),
+            thread: Some(thread),
+        })
     }
 
     /// Queues a job; `false` when the worker has gone away.
     pub fn ask(&self, job: Job) -> bool {
-        self.jobs.send(job).is_ok()
+        self.jobs.as_ref().is_some_and(|j| j.send(job).is_ok())
     }
+}
 
-    /// Every answer that has arrived, oldest first.
-    pub fn poll(&self) -> Vec<Answer> {
-        let mut out = Vec::new();
-        loop {
-            match self.answers.try_recv() {
-                Ok(a) => out.push(a),
-                Err(TryRecvError::Empty) | Err(TryRecvError::Disconnected) => return out,
-            }
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.jobs = None;
+        if let Some(t) = self.thread.take() {
+            super::threads::join_within(t, QUIT_WAIT);
         }
     }
 }
@@ -80,7 +90,7 @@ fn serve(
     mut store: Store,
     sla: SlaConfig,
     inbox: Receiver<Job>,
-    outbox: Sender<Answer>,
+    outbox: &dyn Fn(Answer) -> bool,
     limit: usize,
 ) {
     while let Ok(first) = inbox.recv() {
@@ -96,7 +106,7 @@ fn serve(
                 .and_then(|q| store.search(&q, limit))
                 .map(|hits| hits.into_iter().map(|h| h.summary).collect())
                 .map_err(|e| e.to_string());
-            if outbox.send(Answer::Search { generation, result }).is_err() {
+            if !outbox(Answer::Search { generation, result }) {
                 return;
             }
         }
@@ -104,7 +114,7 @@ fn serve(
             // Counts first, so the tabs never wait on the promise scan; counted again
             // only when the scan recorded a follow-up.
             let result = compute_counts(&store, &sla, now).map_err(|e| e.to_string());
-            if outbox.send(Answer::Counts(result)).is_err() {
+            if !outbox(Answer::Counts(result)) {
                 return;
             }
             let recount = match promises::scan_replies(&mut store, &sla, now) {
@@ -113,7 +123,7 @@ fn serve(
                 Err(e) => Some(Err(e.to_string())),
             };
             if let Some(result) = recount {
-                if outbox.send(Answer::Counts(result)).is_err() {
+                if !outbox(Answer::Counts(result)) {
                     return;
                 }
             }

@@ -3,7 +3,6 @@
 
 use super::*;
 use crate::model::{Ticket, TicketChange, TicketId};
-use crate::store::StoreError;
 use std::time::Instant;
 
 impl App {
@@ -29,6 +28,11 @@ impl App {
                 return vec![(row.ticket.id, Some(row.ticket.version))];
             }
         }
+        // Away from the list the action is for the thread on screen; while the
+        // next one loads there is none (never the one that just left).
+        if self.loading().is_some() {
+            return Vec::new();
+        }
         match &self.open {
             Some(o) => vec![(o.detail.ticket.id, Some(o.detail.ticket.version))],
             None => Vec::new(),
@@ -41,10 +45,10 @@ impl App {
         &mut self,
         label: &str,
         make: impl Fn(&Ticket) -> TicketChange,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), ConsoleError> {
         let targets = self.targets();
         if targets.is_empty() {
-            self.error("no ticket selected");
+            self.say_nothing_to_act_on();
             return Ok(());
         }
         let mut inverses = Vec::new();
@@ -93,7 +97,7 @@ impl App {
         self.inbox.marked.clear();
         self.reload()?;
         match failure {
-            Some(e) => self.store_error(e),
+            Some(e) => self.store_error(e.into()),
             None if unchanged == targets.len() && targets.len() == 1 => {
                 self.info(format!("#{} unchanged: already {label}", targets[0].0))
             }
@@ -113,7 +117,7 @@ impl App {
 
     /// Where a status or priority menu opens: on the value the (first) target has
     /// now, so Enter keeps it instead of silently setting the first option.
-    pub fn current_choice(&self, kind: ChoiceKind) -> Result<usize, StoreError> {
+    pub fn current_choice(&self, kind: ChoiceKind) -> Result<usize, ConsoleError> {
         let Some((id, _)) = self.targets().into_iter().next() else {
             return Ok(0);
         };
@@ -143,7 +147,7 @@ impl App {
     }
 
     /// Takes back the newest undoable action.
-    pub fn undo_last(&mut self) -> Result<(), StoreError> {
+    pub fn undo_last(&mut self) -> Result<(), ConsoleError> {
         let Some(entry) = self.undo.pop() else {
             self.error("nothing to undo");
             return Ok(());
@@ -186,7 +190,7 @@ impl App {
                 body,
                 ..
             } => {
-                if crate::mail::cancel_reply(&mut self.store, message).map_err(mail_error)? {
+                if crate::mail::cancel_reply(&mut self.store, message)? {
                     // Reload first, then open: the reply's ticket is back in the view,
                     // and it, not the row under the cursor, gets the composer.
                     self.reload()?;
@@ -222,7 +226,7 @@ impl App {
     }
 
     /// Snoozes the targets until the time typed; an unreadable time keeps the prompt.
-    pub fn snooze(&mut self, text: &str) -> Result<bool, StoreError> {
+    pub fn snooze(&mut self, text: &str) -> Result<bool, ConsoleError> {
         let Some(until) = crate::sla::parse_snooze(text, self.now(), &self.config.sla) else {
             self.error(crate::sla::unreadable_time(
                 text,
@@ -242,7 +246,7 @@ impl App {
     }
 
     /// Adds `+tag`/`tag` and removes `-tag`.
-    pub fn tags(&mut self, text: &str) -> Result<(), StoreError> {
+    pub fn tags(&mut self, text: &str) -> Result<(), ConsoleError> {
         let (mut add, mut remove) = (Vec::new(), Vec::new());
         for word in text.split([' ', ',']).filter(|w| !w.is_empty()) {
             match word.strip_prefix('-') {
@@ -260,7 +264,7 @@ impl App {
     }
 
     /// Escalates with `team: reason` (no team means "second line").
-    pub fn escalate(&mut self, text: &str) -> Result<bool, StoreError> {
+    pub fn escalate(&mut self, text: &str) -> Result<bool, ConsoleError> {
         let (target, reason) = match text.split_once(':') {
             Some((t, r)) if !t.trim().is_empty() => (t.trim().to_string(), r.trim().to_string()),
             _ => ("second line".to_string(), text.trim().to_string()),
@@ -289,9 +293,21 @@ impl App {
         }
     }
 
+    /// Why an action found no ticket: none selected, or the one asked for is still
+    /// loading.
+    pub fn say_nothing_to_act_on(&mut self) {
+        match self.loading() {
+            Some(id) => self.error(format!(
+                "#{id} is still loading; nothing was changed — try again when it shows"
+            )),
+            None => self.error("no ticket selected"),
+        }
+    }
+
     /// Copies every attachment of the open ticket into `folder`, with cleaned names
-    /// and without overwriting anything already there.
-    pub fn save_attachments(&mut self, folder: &str) -> Result<bool, StoreError> {
+    /// and without overwriting anything already there (on the runner when there is
+    /// one: the prompt stays until the files are written, and closes then).
+    pub fn save_attachments(&mut self, folder: &str) -> Result<bool, ConsoleError> {
         let Some(open) = &self.open else {
             self.error("open a ticket first");
             return Ok(true);
@@ -306,10 +322,14 @@ impl App {
             self.info("this ticket has no attachments");
             return Ok(true);
         }
-        let Some(blobs) = self.store.blobs(crate::store::Bucket::Attachments) else {
+        if self
+            .store
+            .blobs(crate::store::Bucket::Attachments)
+            .is_none()
+        {
             self.error("this queue keeps no attachment files");
             return Ok(true);
-        };
+        }
         let folder = folder.trim();
         let dest = match folder.strip_prefix("~/") {
             Some(rest) => std::env::var_os("HOME")
@@ -317,23 +337,14 @@ impl App {
                 .unwrap_or_else(|| folder.into()),
             None => folder.into(),
         };
-        match crate::mail::save::save_attachments(&*blobs, &attachments, &dest) {
-            Ok((saved, missing)) => {
-                let mut text = format!("saved {} file(s) to {}", saved.len(), dest.display());
-                if !missing.is_empty() {
-                    text.push_str(&format!(
-                        "; not kept (over the size limit): {}",
-                        crate::display::sanitize_line(&missing.join(", "))
-                    ));
-                }
-                self.info(text);
-                Ok(true)
-            }
-            Err(e) => {
-                self.error(e.to_string());
-                Ok(false)
-            }
+        let deferred = self.commands.is_some();
+        self.run(crate::tui::runner::Command::SaveAttachments { attachments, dest })?;
+        if deferred {
+            self.info("saving the attachments…");
+            return Ok(false);
         }
+        // Inline: the answer is in; a failure keeps the prompt to type another folder.
+        Ok(!self.message.as_ref().is_some_and(|m| m.error))
     }
 
     /// What the merge prompt offers: the customer's other tickets (newest first),
@@ -353,7 +364,7 @@ impl App {
 
     /// Merges the targets into the ticket whose number was typed. Not undoable (the
     /// source tickets are gone), so the status line says where everything went.
-    pub fn merge_into(&mut self, text: &str) -> Result<bool, StoreError> {
+    pub fn merge_into(&mut self, text: &str) -> Result<bool, ConsoleError> {
         let Ok(into) = text.trim().trim_start_matches('#').parse::<TicketId>() else {
             self.error("type the number of the ticket to merge into, e.g. 12");
             return Ok(false);
@@ -408,7 +419,7 @@ impl App {
 
     /// Merges the targets into `into`, after any question about customers was
     /// answered yes.
-    pub fn merge_confirmed(&mut self, into: TicketId) -> Result<(), StoreError> {
+    pub fn merge_confirmed(&mut self, into: TicketId) -> Result<(), ConsoleError> {
         self.merge_question = None;
         let sources: Vec<TicketId> = self
             .targets()
@@ -436,7 +447,7 @@ impl App {
 
     /// Marks the waiting message handled without an answer, with the reason on
     /// record so the "never ignore a message" ledger stays honest.
-    pub fn no_reply(&mut self, reason: &str) -> Result<bool, StoreError> {
+    pub fn no_reply(&mut self, reason: &str) -> Result<bool, ConsoleError> {
         let reason = reason.trim().to_string();
         if reason.is_empty() {
             self.error("give a reason (auto-reply, thank-you, duplicate…)");

@@ -4,7 +4,6 @@
 use super::*;
 use crate::canned::{self, RenderContext};
 use crate::model::{CannedResponse, Direction, Formality, Language, NewMessage};
-use crate::store::StoreError;
 use crate::tone::{Commandment, ToneContext};
 use ratatui_textarea::CursorMove;
 use std::time::Instant;
@@ -16,9 +15,9 @@ pub const SENT_UNDOABLE: &str = "sent · u to undo";
 
 impl App {
     /// Opens the composer on the ticket on screen, in `mode`.
-    pub fn compose(&mut self, mode: ComposeMode) -> Result<(), StoreError> {
+    pub fn compose(&mut self, mode: ComposeMode) -> Result<(), ConsoleError> {
         let Some(id) = self.open.as_ref().map(|o| o.detail.ticket.id) else {
-            self.error("no ticket selected");
+            self.say_nothing_to_act_on();
             return Ok(());
         };
         let entering = self.focus != Focus::Composer || self.composer.seen_up_to.is_none();
@@ -65,7 +64,7 @@ impl App {
 
     /// Replaces `;;name` before the cursor with the canned response whose shortcut
     /// is `name`; without one before the cursor, Tab is just a tab.
-    pub fn expand_or_tab(&mut self) -> Result<(), StoreError> {
+    pub fn expand_or_tab(&mut self) -> Result<(), ConsoleError> {
         if !self.expand_shortcut()? && self.composer.textarea.insert_tab() {
             self.text_changed();
         }
@@ -73,7 +72,7 @@ impl App {
     }
 
     /// Expands `;;name` before the cursor. Returns whether there was one to expand.
-    fn expand_shortcut(&mut self) -> Result<bool, StoreError> {
+    fn expand_shortcut(&mut self) -> Result<bool, ConsoleError> {
         let ratatui_textarea::DataCursor(row, col) = self.composer.textarea.cursor();
         let line = self
             .composer
@@ -137,7 +136,7 @@ impl App {
     /// Throws the draft on the open ticket away (a reply draft in the store too),
     /// keeping its text on the undo stack: the documented way out of "a reply draft
     /// is already open".
-    pub fn discard_draft(&mut self) -> Result<(), StoreError> {
+    pub fn discard_draft(&mut self) -> Result<(), ConsoleError> {
         let Some(ticket) = self.composer.ticket else {
             self.error("no draft to discard");
             return Ok(());
@@ -173,7 +172,7 @@ impl App {
         ticket: TicketId,
         mode: ComposeMode,
         body: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), ConsoleError> {
         self.follow_selected(Some(ticket));
         self.open_ticket(ticket, false)?;
         self.composer.mode = mode;
@@ -197,7 +196,7 @@ impl App {
     }
 
     /// Periodic work: the debounced autosave, and fresh counts now and then.
-    pub fn tick(&mut self, now: Instant) -> Result<(), StoreError> {
+    pub fn tick(&mut self, now: Instant) -> Result<(), ConsoleError> {
         // "u to undo" is not left on screen once the window is over.
         if self
             .message
@@ -287,7 +286,7 @@ impl App {
 
     /// Sends the reply (or saves the note). A blocking tone finding asks first
     /// unless `confirmed`.
-    pub fn send(&mut self, confirmed: bool) -> Result<(), StoreError> {
+    pub fn send(&mut self, confirmed: bool) -> Result<(), ConsoleError> {
         let Some(id) = self.composer.ticket else {
             self.error("open a ticket and press r to reply");
             return Ok(());
@@ -345,8 +344,7 @@ impl App {
                     });
                     return Ok(());
                 }
-                let message = crate::mail::queue_reply(&mut self.store, &self.config, id, &body)
-                    .map_err(super::mail_error)?;
+                let message = crate::mail::queue_reply(&mut self.store, &self.config, id, &body)?;
                 crate::sla::promises::record_reply_promise(
                     &mut self.store,
                     &self.config.sla,
@@ -416,7 +414,7 @@ impl App {
 
     /// "Send anyway" after replies or notes were added elsewhere: what was added
     /// counts as read from now on, then the usual checks (tone, placeholders) run.
-    pub fn send_despite_added_elsewhere(&mut self) -> Result<(), StoreError> {
+    pub fn send_despite_added_elsewhere(&mut self) -> Result<(), ConsoleError> {
         let Some(id) = self.composer.ticket else {
             return Ok(());
         };
@@ -457,7 +455,7 @@ impl App {
         &mut self,
         key: crate::config::AgentKey,
         input: &str,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<bool, ConsoleError> {
         let value = crate::display::sanitize_line(input.trim())
             .trim()
             .to_string();
@@ -515,7 +513,7 @@ impl App {
 
     /// How many replies wait in the outbox for this console's decision, for the
     /// question on quit (see [`App::replies_to_decide_on_quit`]).
-    pub fn queued_replies(&self) -> Result<usize, StoreError> {
+    pub fn queued_replies(&self) -> Result<usize, ConsoleError> {
         Ok(self.replies_to_decide_on_quit()?.len())
     }
 
@@ -523,7 +521,7 @@ impl App {
     /// those past their undo window (a retry, a leftover from an earlier run). A
     /// reply inside the undo window of another console on the same queue is that
     /// console's to send or take back, never this one's.
-    fn replies_to_decide_on_quit(&self) -> Result<Vec<crate::store::OutboxEntry>, StoreError> {
+    fn replies_to_decide_on_quit(&self) -> Result<Vec<crate::store::OutboxEntry>, ConsoleError> {
         let now = self.now();
         let mine = |m: MessageId| {
             self.undo
@@ -542,15 +540,14 @@ impl App {
     /// Quitting with replies waiting: hands over now the ones this console decides
     /// on (see [`App::replies_to_decide_on_quit`]); a failure keeps the console open
     /// with the reason.
-    pub fn quit_sending_now(&mut self) -> Result<(), StoreError> {
+    pub fn quit_sending_now(&mut self) -> Result<(), ConsoleError> {
         let mut report = crate::mail::DeliveryReport::default();
         for e in self.replies_to_decide_on_quit()? {
             let one = crate::mail::deliver_now(
                 &mut self.store,
                 &self.config,
                 crate::store::ClaimScope::Message(e.message),
-            )
-            .map_err(super::mail_error)?;
+            )?;
             report.sent.extend(one.sent);
             report.failed.extend(one.failed);
             report.saved.extend(one.saved);
@@ -582,9 +579,9 @@ impl App {
 
     /// Quitting with replies waiting: takes every queued one back (its text becomes
     /// the ticket's draft again) and quits.
-    pub fn quit_taking_back(&mut self) -> Result<(), StoreError> {
+    pub fn quit_taking_back(&mut self) -> Result<(), ConsoleError> {
         for e in self.replies_to_decide_on_quit()? {
-            crate::mail::cancel_reply(&mut self.store, e.message).map_err(super::mail_error)?;
+            crate::mail::cancel_reply(&mut self.store, e.message)?;
         }
         self.undo
             .retain(|e| !matches!(e, UndoEntry::Reply { .. } | UndoEntry::Recorded { .. }));
@@ -594,7 +591,7 @@ impl App {
 
     /// After something was filed from the composer: an empty composer on the same
     /// ticket, the keyboard back on the thread, and the thread re-read to show it.
-    fn back_to_thread(&mut self, id: TicketId) -> Result<(), StoreError> {
+    fn back_to_thread(&mut self, id: TicketId) -> Result<(), ConsoleError> {
         self.composer = Composer {
             ticket: Some(id),
             ..Composer::default()
@@ -606,7 +603,7 @@ impl App {
 
     /// Opens the composer for a pasted chat transcript or, with `call`, for call
     /// notes prefilled with the call-notes template.
-    pub fn compose_transcript(&mut self, call: bool) -> Result<(), StoreError> {
+    pub fn compose_transcript(&mut self, call: bool) -> Result<(), ConsoleError> {
         let mode = if call {
             ComposeMode::Call
         } else {
@@ -634,7 +631,7 @@ impl App {
 
     /// Splits the composer's transcript into timestamped messages on ticket `id`,
     /// exactly as `firstline import --paste --ticket ID` does.
-    fn file_transcript(&mut self, id: TicketId, text: &str) -> Result<(), StoreError> {
+    fn file_transcript(&mut self, id: TicketId, text: &str) -> Result<(), ConsoleError> {
         let Some(open) = &self.open else {
             return Ok(());
         };
@@ -670,8 +667,7 @@ impl App {
             crate::mail::Format::Paste,
             messages,
             &options,
-        )
-        .map_err(super::mail_error)?;
+        )?;
         self.back_to_thread(id)?;
         self.info(format!(
             "filed {} message(s) from the transcript",
@@ -682,7 +678,7 @@ impl App {
 
     /// Files the composer's call notes on ticket `id` as our contact with the customer
     /// and records the follow-up they promise (see `sla::calls`).
-    fn file_call(&mut self, id: TicketId, notes: &str) -> Result<(), StoreError> {
+    fn file_call(&mut self, id: TicketId, notes: &str) -> Result<(), ConsoleError> {
         let timezone = crate::sla::timezone(&self.config.sla);
         let now = self.now();
         let logged = crate::sla::calls::log_call(
@@ -709,7 +705,7 @@ impl App {
     }
 
     /// Opens the canned-response picker.
-    pub fn open_canned(&mut self) -> Result<(), StoreError> {
+    pub fn open_canned(&mut self) -> Result<(), ConsoleError> {
         if self.open.is_none() {
             self.error("open a ticket first");
             return Ok(());
@@ -791,7 +787,7 @@ impl App {
 
     /// Inserts the chosen canned response at the cursor and selects the first
     /// placeholder the user must fill (see [`canned::Rendered::first_to_type`]).
-    pub fn insert_canned(&mut self, item: &CannedResponse) -> Result<(), StoreError> {
+    pub fn insert_canned(&mut self, item: &CannedResponse) -> Result<(), ConsoleError> {
         if self.composer.mode == ComposeMode::Note && !self.composer.is_empty() {
             self.error("a note is open; canned responses go into replies");
             return Ok(());

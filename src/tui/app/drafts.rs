@@ -9,7 +9,7 @@
 
 use super::*;
 use crate::model::{Direction, Draft};
-use crate::store::{DraftSave, StoreError};
+use crate::store::DraftSave;
 
 /// Whether `draft` is being written by a running console other than `holder`.
 pub(super) fn held_by_other(draft: Option<&Draft>, holder: Option<&str>) -> bool {
@@ -21,7 +21,7 @@ pub(super) fn held_by_other(draft: Option<&Draft>, holder: Option<&str>) -> bool
 impl App {
     /// Writes the reply draft to the store if it changed. Notes stay in memory. A
     /// write another console's hold refuses keeps the words here, unsaved, and says so.
-    pub fn flush_draft(&mut self) -> Result<(), StoreError> {
+    pub fn flush_draft(&mut self) -> Result<(), ConsoleError> {
         if self.composer.dirty_since.is_none() {
             return Ok(());
         }
@@ -60,7 +60,7 @@ impl App {
 
     /// Makes this console the draft's writer for the first keystroke or `r` on a
     /// saved draft. `false` when another console holds it (the question is asked).
-    pub(super) fn claim_draft(&mut self) -> Result<bool, StoreError> {
+    pub(super) fn claim_draft(&mut self) -> Result<bool, ConsoleError> {
         if self.composer.mode != ComposeMode::Reply || self.composer.saved_here {
             return Ok(true);
         }
@@ -88,7 +88,7 @@ impl App {
     /// holds the draft from now on (the other one stops saving it) and the keyboard
     /// goes into it. Words typed here and never saved are written over the stored
     /// text, since the user chose this console's copy.
-    pub fn take_over_draft(&mut self) -> Result<(), StoreError> {
+    pub fn take_over_draft(&mut self) -> Result<(), ConsoleError> {
         let Some(id) = self.composer.ticket else {
             return Ok(());
         };
@@ -113,7 +113,7 @@ impl App {
 
     /// Lets go of the draft this console holds (leaving its ticket, quitting): it
     /// stays saved, and another console may continue it without asking.
-    pub(super) fn release_draft(&mut self) -> Result<(), StoreError> {
+    pub(super) fn release_draft(&mut self) -> Result<(), ConsoleError> {
         if let (Some(id), true) = (self.composer.ticket, self.composer.saved_here) {
             self.store.release_draft(id)?;
             self.composer.saved_here = false;
@@ -122,7 +122,7 @@ impl App {
     }
 
     /// Saves what is being written and lets go of the draft, for the end of a session.
-    pub fn leave_console(&mut self) -> Result<(), StoreError> {
+    pub fn leave_console(&mut self) -> Result<(), ConsoleError> {
         self.flush_draft()?;
         self.release_draft()
     }

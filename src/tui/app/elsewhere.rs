@@ -7,7 +7,7 @@
 
 use super::*;
 use crate::model::{Direction, Message, MessageId};
-use crate::store::{OutboxState, StoreError};
+use crate::store::OutboxState;
 
 /// How often the console asks whether the queue changed elsewhere: well inside the
 /// two seconds a change may take to show, and one pragma each time.
@@ -16,7 +16,7 @@ pub(super) const CHANGE_CHECK_EVERY: Duration = Duration::from_millis(500);
 impl App {
     /// Reloads when another connection committed since the last look. Only the
     /// pragma runs unless something changed.
-    pub(super) fn notice_changes_elsewhere(&mut self, now: Instant) -> Result<(), StoreError> {
+    pub(super) fn notice_changes_elsewhere(&mut self, now: Instant) -> Result<(), ConsoleError> {
         if now.duration_since(self.last_change_check) < CHANGE_CHECK_EVERY {
             return Ok(());
         }
@@ -33,7 +33,7 @@ impl App {
     }
 
     /// Remembers the store's current `data_version` as seen (after the first load).
-    pub(super) fn mark_changes_seen(&mut self) -> Result<(), StoreError> {
+    pub(super) fn mark_changes_seen(&mut self) -> Result<(), ConsoleError> {
         self.data_version = self.store.data_version()?;
         Ok(())
     }
@@ -41,7 +41,7 @@ impl App {
     /// Replies on the undo stack whose outbox row left the queue (delivered by any
     /// process's courier, or taken back elsewhere) can no longer be undone: they
     /// leave the stack and the status bar says what happened to them.
-    pub(super) fn settle_replies_from_outbox(&mut self) -> Result<(), StoreError> {
+    pub(super) fn settle_replies_from_outbox(&mut self) -> Result<(), ConsoleError> {
         let mut settled = Vec::new();
         for entry in &self.undo {
             if let UndoEntry::Reply { message, to, .. } = entry {
@@ -91,7 +91,7 @@ impl App {
     pub(super) fn added_since_composer_opened(
         &self,
         id: TicketId,
-    ) -> Result<Vec<Message>, StoreError> {
+    ) -> Result<Vec<Message>, ConsoleError> {
         let Some(baseline) = self.composer.seen_up_to else {
             return Ok(Vec::new());
         };

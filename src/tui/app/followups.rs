@@ -6,7 +6,7 @@
 
 use super::*;
 use crate::sla::promises;
-use crate::store::{Followup, FollowupKind, NewFollowup, StoreError};
+use crate::store::{Followup, FollowupKind, NewFollowup};
 use std::time::Instant;
 
 impl App {
@@ -14,16 +14,13 @@ impl App {
     pub(super) fn pending_followup_of(
         &self,
         detail: &TicketDetail,
-    ) -> Result<Option<Followup>, StoreError> {
-        let id = detail.ticket.id;
-        let open = self.store.followups(true, Some(id))?;
-        let delivered = promises::thread_as_delivered(&self.store, id)?;
-        Ok(promises::pending_followup(&open, &detail.ticket, &delivered).cloned())
+    ) -> Result<Option<Followup>, ConsoleError> {
+        Ok(crate::tui::runner::pending_followup(&self.store, detail)?)
     }
 
     /// Re-reads the open ticket's follow-up (a count on the worker may have just
     /// recorded one for a reply sent from here).
-    pub(super) fn refresh_open_followup(&mut self) -> Result<(), StoreError> {
+    pub(super) fn refresh_open_followup(&mut self) -> Result<(), ConsoleError> {
         let Some(open) = &self.open else {
             return Ok(());
         };
@@ -39,7 +36,7 @@ impl App {
     /// promise the ticket waits on. Sending it settles that promise by the usual
     /// rule (a later reply went out); nothing else is marked. A follow-up set by hand
     /// promised the customer nothing, so it gets no such reply.
-    pub fn still_working_reply(&mut self) -> Result<(), StoreError> {
+    pub fn still_working_reply(&mut self) -> Result<(), ConsoleError> {
         let Some(open) = &self.open else {
             self.error("no ticket selected");
             return Ok(());
@@ -94,7 +91,7 @@ impl App {
 
     /// After solving `ids`: if a customer among them last heard "still working on
     /// it", asks (without holding anything up) whether to tell them it is solved.
-    pub fn remind_solved_notice(&mut self, ids: &[TicketId]) -> Result<(), StoreError> {
+    pub fn remind_solved_notice(&mut self, ids: &[TicketId]) -> Result<(), ConsoleError> {
         let mut owed = Vec::new();
         for id in ids {
             let ticket = self.store.ticket(*id)?;
@@ -119,7 +116,7 @@ impl App {
     }
 
     /// Opens the reply composer on ticket `id` with a ready "it is solved" reply.
-    pub fn tell_solved(&mut self, id: TicketId) -> Result<(), StoreError> {
+    pub fn tell_solved(&mut self, id: TicketId) -> Result<(), ConsoleError> {
         self.open_ticket(id, false)?;
         let Some(open) = &self.open else {
             return Ok(());
@@ -135,7 +132,7 @@ impl App {
 
     /// The greeting line of a generated reply to `customer`, from the user's canned
     /// library (the one greeting path, see `canned::greeting_line`).
-    fn greeting_for(&self, customer: &crate::model::Customer) -> Result<String, StoreError> {
+    fn greeting_for(&self, customer: &crate::model::Customer) -> Result<String, ConsoleError> {
         let items = self.store.canned_list()?;
         Ok(crate::canned::greeting_line(
             &items,
@@ -147,7 +144,7 @@ impl App {
 
     /// Opens the reply composer with `text` when it is empty; a draft already
     /// there is kept and the user told. Returns whether the text went in.
-    fn prefill_reply(&mut self, text: &str) -> Result<bool, StoreError> {
+    fn prefill_reply(&mut self, text: &str) -> Result<bool, ConsoleError> {
         self.compose(ComposeMode::Reply)?;
         if self.composer.mode != ComposeMode::Reply {
             return Ok(false);
@@ -170,7 +167,7 @@ impl App {
     /// Adds a follow-up by hand to the open ticket: a time as for snooze, then an
     /// optional note (`3h call back`, `fri 10:00 check the refund`). An unreadable
     /// time keeps the prompt open.
-    pub fn add_followup(&mut self, text: &str) -> Result<bool, StoreError> {
+    pub fn add_followup(&mut self, text: &str) -> Result<bool, ConsoleError> {
         let Some(id) = self.open.as_ref().map(|o| o.detail.ticket.id) else {
             self.error("no ticket selected");
             return Ok(true);
@@ -201,7 +198,7 @@ impl App {
 
     /// Marks the open ticket's pending follow-up done (the customer was updated
     /// some other way, or it no longer applies).
-    pub fn followup_done(&mut self) -> Result<(), StoreError> {
+    pub fn followup_done(&mut self) -> Result<(), ConsoleError> {
         let Some(open) = &self.open else {
             self.error("no ticket selected");
             return Ok(());
@@ -241,7 +238,7 @@ mod tests {
     use super::*;
     use crate::model::{Channel, Direction, NewCustomer, NewMessage, NewTicket, Priority};
     use crate::tui::action::Action;
-    use crate::tui::update::update;
+    use crate::tui::update::apply_action;
     use chrono::TimeZone;
 
     fn now() -> DateTime<Utc> {
@@ -304,7 +301,7 @@ mod tests {
         assert_eq!(app.counts.followups_due, 1);
         assert_eq!(app.counts.followups_overdue, 1);
         assert!(app.counts.followup_tickets.contains_key(&id));
-        assert_eq!(update(&mut app, Action::StillWorkingReply), None);
+        assert_eq!(apply_action(&mut app, Action::StillWorkingReply), None);
         assert_eq!(app.focus, Focus::Composer);
         assert_eq!(
             app.composer.text(),
@@ -319,7 +316,7 @@ mod tests {
     #[test]
     fn still_working_action_without_a_followup_only_says_so() {
         let (mut app, id) = console(None);
-        update(&mut app, Action::StillWorkingReply);
+        apply_action(&mut app, Action::StillWorkingReply);
         assert!(app.composer.is_empty());
         assert_ne!(app.focus, Focus::Composer);
         let message = app.message.clone().unwrap();
@@ -333,7 +330,7 @@ mod tests {
     fn followup_done_action_completes_the_pending_followup() {
         let (mut app, id) = console(Some("I will check it by 11:00 and write back."));
         assert!(app.open.as_ref().unwrap().followup.is_some());
-        update(&mut app, Action::FollowupDone);
+        apply_action(&mut app, Action::FollowupDone);
         assert!(app.open.as_ref().unwrap().followup.is_none());
         assert!(app.store.followups(true, Some(id)).unwrap().is_empty());
         assert_eq!(app.counts.followups_due, 0);
@@ -348,7 +345,7 @@ mod tests {
         assert!(app.add_followup("1m call the bank").unwrap());
         let own = app.open.as_ref().unwrap().followup.clone().unwrap();
         assert_eq!(own.kind, FollowupKind::Manual);
-        update(&mut app, Action::StillWorkingReply);
+        apply_action(&mut app, Action::StillWorkingReply);
         assert!(app.composer.is_empty(), "{}", app.composer.text());
         assert_ne!(app.focus, Focus::Composer);
         let message = app.message.clone().unwrap().text;
@@ -393,7 +390,7 @@ mod tests {
     #[test]
     fn add_followup_action_asks_for_the_time() {
         let (mut app, _) = console(None);
-        update(&mut app, Action::AddFollowup);
+        apply_action(&mut app, Action::AddFollowup);
         assert!(matches!(
             app.popup,
             Some(Popup::Prompt {

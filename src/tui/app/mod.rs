@@ -1,5 +1,7 @@
-//! The console's state and the operations on it. `App` owns the store: every read and
-//! write the console makes happens in a method here, so `update` stays a router and
+//! The console's state and the operations on it. Slow reads (opening a ticket, the
+//! report, saving attachments) are asked of the runner (`commands.rs`,
+//! `tui/runner.rs`) and applied when its answer comes; the rest of the store work
+//! still happens in methods here, on the UI thread. `update` stays a router and
 //! drawing stays a pure function of `&App`. Nothing here touches the terminal; work
 //! that needs it (suspend, `$EDITOR`) is left as a [`TerminalRequest`] for the loop.
 
@@ -11,18 +13,19 @@ use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
 mod changes;
 mod channel;
+mod commands;
 mod compose;
-mod counts;
 mod drafts;
 mod elsewhere;
 mod followups;
 mod queue;
 mod report;
 
+pub use crate::sla::counts::{compute_counts, scan_then_count, Counts};
 pub use compose::opening_action;
-pub use counts::{compute_counts, scan_then_count};
 pub use report::ReportScreen;
 
+pub use super::error::ConsoleError;
 use super::keymap::{Context, KeyMap};
 use super::theme::{Theme, ThemeKind};
 use crate::config::Config;
@@ -41,6 +44,8 @@ const WINDOW: usize = 200;
 const SEARCH_LIMIT: usize = 500;
 /// How often counts and clocks are refreshed while idle.
 const REFRESH_EVERY: Duration = Duration::from_secs(30);
+/// How often the screen's clocks (countdowns, "2 min ago") are redrawn while idle.
+const CLOCK_EVERY: Duration = Duration::from_secs(1);
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -421,21 +426,8 @@ pub struct StatusMessage {
     pub error: bool,
 }
 
-/// Queue-wide numbers for the tabs and the status bar.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Counts {
-    pub per_view: [i64; 6],
-    pub overdue: i64,
-    /// Since when the longest-waiting customer has waited for a reply.
-    pub oldest_waiting: Option<chrono::DateTime<chrono::Utc>>,
-    /// Follow-ups due or within a warning mark and not settled (see
-    /// `sla::promises::due_followups`).
-    pub followups_due: i64,
-    /// How many of those are past due.
-    pub followups_overdue: i64,
-    /// The soonest due follow-up per ticket, for the inbox marker.
-    pub followup_tickets: std::collections::BTreeMap<TicketId, DateTime<Utc>>,
-}
+/// Where the worker's answers go.
+type WorkerSink = Box<dyn Fn(super::worker::Answer) -> bool + Send>;
 
 /// The whole console.
 pub struct App {
@@ -490,6 +482,15 @@ pub struct App {
     /// Generation of a search re-run by a reload (not typed): its answer keeps the
     /// cursor on the same ticket instead of jumping to the best match.
     search_refresh: Option<u64>,
+    /// Commands for the runner, taken by `update` (see `tui/runner.rs`); `None`
+    /// while commands run inline (tests, an in-memory queue).
+    commands: Option<Vec<super::runner::Command>>,
+    /// The ticket last asked of the runner and how many of its loads are still
+    /// out: answers for any other ticket are stale and dropped. While it differs
+    /// from the ticket on screen, the conversation pane says "loading…".
+    asked: Option<(TicketId, usize)>,
+    /// The report period asked of the runner, until the report comes.
+    pub report_asked: Option<u32>,
     /// Notes written but not saved, per ticket (drafts in the store are replies only).
     notes: HashMap<TicketId, (ComposeMode, String)>,
     last_refresh: Instant,
@@ -502,17 +503,26 @@ pub struct App {
 impl App {
     /// Builds the console on an open store: loads the default view and its first
     /// ticket. A bad `[ui.keys]` falls back to the default keys with an error shown.
-    pub fn new(store: Store, config: Config) -> Result<App, StoreError> {
-        App::build(store, config, false)
+    pub fn new(store: Store, config: Config) -> Result<App, ConsoleError> {
+        App::build(store, config, None)
     }
 
     /// Like [`App::new`], with searches and counts on a worker thread when the
-    /// queue is a file: what the real console uses.
-    pub fn with_worker(store: Store, config: Config) -> Result<App, StoreError> {
-        App::build(store, config, true)
+    /// queue is a file, answering through `answers` (into the console's channel):
+    /// what the real console uses.
+    pub fn with_worker(
+        store: Store,
+        config: Config,
+        answers: impl Fn(super::worker::Answer) -> bool + Send + 'static,
+    ) -> Result<App, ConsoleError> {
+        App::build(store, config, Some(Box::new(answers)))
     }
 
-    fn build(mut store: Store, config: Config, worker: bool) -> Result<App, StoreError> {
+    fn build(
+        mut store: Store,
+        config: Config,
+        worker: Option<WorkerSink>,
+    ) -> Result<App, ConsoleError> {
         // Drafts this console writes carry its name, so another console on the same
         // queue can tell they are being written (see `store::drafts`).
         store.set_draft_holder(Some(crate::store::new_holder_id()));
@@ -570,13 +580,16 @@ impl App {
             search_generation: 0,
             searching: false,
             search_refresh: None,
+            commands: None,
+            asked: None,
+            report_asked: None,
             notes: HashMap::new(),
             last_refresh: Instant::now(),
             data_version: 0,
             last_change_check: Instant::now(),
         };
-        if worker {
-            app.start_worker();
+        if let Some(answers) = worker {
+            app.start_worker(answers);
         }
         app.mark_changes_seen()?;
         app.reload()?;
@@ -651,8 +664,8 @@ impl App {
     }
 
     /// Reports a store error; a conflict also reloads so the user sees fresh data.
-    pub fn store_error(&mut self, e: StoreError) {
-        let conflict = matches!(e, StoreError::Conflict { .. });
+    pub fn store_error(&mut self, e: ConsoleError) {
+        let conflict = e.is_conflict();
         self.error(e.to_string());
         if conflict {
             if let Err(e) = self.reload() {
@@ -661,6 +674,28 @@ impl App {
                 self.error("the ticket was changed elsewhere; reloaded — look and try again");
             }
         }
+    }
+
+    /// When the console must next look at the time even if nothing happens: the
+    /// autosave pause, the look for changes elsewhere, the counts' refresh, and a
+    /// second for the clocks on screen (the undo countdown, "2 min ago"). The loop
+    /// sleeps on its channel until then instead of waking at a fixed rate.
+    pub fn next_deadline(&self, now: Instant) -> Instant {
+        let autosave = self
+            .composer
+            .dirty_since
+            .filter(|_| !self.composer.held_elsewhere)
+            .map(|t| t + AUTOSAVE_AFTER);
+        [
+            autosave,
+            Some(self.last_change_check + elsewhere::CHANGE_CHECK_EVERY),
+            Some(self.last_refresh + REFRESH_EVERY),
+            Some(now + CLOCK_EVERY),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(now)
     }
 
     /// Rows that fit in the inbox list at the current size.
@@ -676,14 +711,5 @@ pub fn sort_label(sort: SortOrder) -> &'static str {
         SortOrder::Updated => "updated",
         SortOrder::Priority => "priority",
         SortOrder::Created => "created",
-    }
-}
-
-/// The console reports every failure through one channel; delivery problems that are
-/// not the store's own become a message the status bar shows as it is.
-pub(crate) fn mail_error(e: crate::mail::MailError) -> StoreError {
-    match e {
-        crate::mail::MailError::Store(inner) => inner,
-        other => StoreError::Invalid(other.to_string()),
     }
 }

@@ -3,7 +3,7 @@
 
 use super::super::worker::{Answer, Job};
 use super::*;
-use crate::model::{TicketChange, TicketDetail, TicketId, TicketSummary};
+use crate::model::{TicketId, TicketSummary};
 use crate::store::{SearchQuery, SortOrder, StoreError, TicketFilter, View};
 use std::time::Instant;
 
@@ -23,7 +23,7 @@ impl App {
     /// reload (new mail, a change, an undo) keeps that ticket open even when it left
     /// the view: swapping it for whatever row is under the cursor now is how typed
     /// text ends up with the wrong customer. From the list, the cursor's row shows.
-    pub fn reload(&mut self) -> Result<(), StoreError> {
+    pub fn reload(&mut self) -> Result<(), ConsoleError> {
         let keep = self.selected_ticket().map(|r| r.ticket.id);
         let reading = self
             .open
@@ -43,10 +43,10 @@ impl App {
         self.clamp_selection()?;
         self.follow_selected(keep);
         match reading.map(|id| (id, self.store.ticket(id))) {
-            Some((id, Ok(_))) => self.open_ticket(id, false),
+            Some((id, Ok(_))) => self.show(id, false),
             // Merged away or deleted elsewhere: show the cursor's row instead.
             Some((_, Err(StoreError::NotFound { .. }))) | None => self.load_selected(true),
-            Some((_, Err(e))) => Err(e),
+            Some((_, Err(e))) => Err(e.into()),
         }
     }
 
@@ -73,7 +73,7 @@ impl App {
 
     /// Tab counts and the overdue count: asked of the worker when there is one,
     /// else computed here.
-    pub fn refresh_counts(&mut self) -> Result<(), StoreError> {
+    pub fn refresh_counts(&mut self) -> Result<(), ConsoleError> {
         self.last_refresh = Instant::now();
         self.outbox_attention = self.store.outbox_attention()?;
         self.outbox_undelivered = self.store.outbox_undelivered()?;
@@ -101,7 +101,7 @@ impl App {
         Ok(())
     }
 
-    fn clamp_selection(&mut self) -> Result<(), StoreError> {
+    fn clamp_selection(&mut self) -> Result<(), ConsoleError> {
         let len = self.inbox.len();
         self.inbox.selected = self.inbox.selected.min(len.saturating_sub(1));
         self.fix_top();
@@ -119,7 +119,7 @@ impl App {
     }
 
     /// Makes sure the visible rows are in memory, fetching a window around them.
-    fn ensure_window(&mut self) -> Result<(), StoreError> {
+    fn ensure_window(&mut self) -> Result<(), ConsoleError> {
         let (from, to) = (self.inbox.top, self.inbox.top + self.page());
         if self.inbox.covers(from, to) && !(self.inbox.rows.is_empty() && self.inbox.total > 0) {
             return Ok(());
@@ -141,15 +141,16 @@ impl App {
 
     /// Shows the selected ticket on the right. The draft of the previous one is saved
     /// first; `force` re-reads even when it is the same ticket.
-    pub fn load_selected(&mut self, force: bool) -> Result<(), StoreError> {
+    pub fn load_selected(&mut self, force: bool) -> Result<(), ConsoleError> {
         let id = self.selected_ticket().map(|r| r.ticket.id);
         let current = self.open.as_ref().map(|o| o.detail.ticket.id);
         if id == current && !force {
             return Ok(());
         }
         match id {
-            Some(id) => self.open_ticket(id, false),
+            Some(id) => self.show(id, false),
             None => {
+                self.asked = None;
                 self.leave_ticket();
                 self.open = None;
                 Ok(())
@@ -157,88 +158,8 @@ impl App {
         }
     }
 
-    /// Loads ticket `id` into the conversation pane; `mark_read` when the user
-    /// actually opened it (not when the cursor passed over it).
-    pub fn open_ticket(&mut self, id: TicketId, mark_read: bool) -> Result<(), StoreError> {
-        let same = self.open.as_ref().map(|o| o.detail.ticket.id) == Some(id);
-        if !same {
-            self.leave_ticket();
-        }
-        if mark_read && self.store.ticket(id)?.unread {
-            self.store
-                .change_ticket(id, &TicketChange::MarkRead, None)?;
-        }
-        // Not `ticket_detail`: the console does not show the audit log, and reading
-        // it scans the events table, which costs more than the rest on a big queue.
-        let ticket = self.store.ticket(id)?;
-        let detail = TicketDetail {
-            customer: self.store.customer(ticket.customer_id)?,
-            messages: self.store.messages(id)?,
-            draft: self.store.draft(id)?,
-            events: Vec::new(),
-            ticket,
-        };
-        let history = self
-            .store
-            .customer_tickets(detail.customer.id)?
-            .into_iter()
-            .filter(|t| t.ticket.id != id)
-            .collect();
-        let seen = self
-            .open
-            .as_ref()
-            .filter(|_| same)
-            .map(|o| (o.scroll, o.detail.messages.len()));
-        let scroll = seen.map_or(0, |(s, _)| s);
-        let grew = seen.is_none_or(|(_, n)| n != detail.messages.len());
-        if !same {
-            self.composer = Composer {
-                ticket: Some(id),
-                ..Composer::default()
-            };
-            if let Some((mode, text)) = self.notes.remove(&id) {
-                self.composer.mode = mode;
-                self.composer.set_text(&text);
-                if mode == ComposeMode::Reply {
-                    // Reply words another console's hold kept out of the store.
-                    self.composer.dirty_since = Some(Instant::now());
-                    self.composer.held_elsewhere = true;
-                }
-            } else if let Some(draft) = &detail.draft {
-                self.composer.set_text(&draft.body);
-                self.composer.held_elsewhere =
-                    super::drafts::held_by_other(Some(draft), self.store.draft_holder());
-                // Already this console's (a reply it took back): leaving lets it go.
-                self.composer.saved_here =
-                    draft.owner.is_some() && draft.owner.as_deref() == self.store.draft_holder();
-            }
-            self.tone.ticks = [false; 5];
-        } else {
-            // A reply or a send elsewhere changed the stored draft: follow it unless
-            // this console is writing it (see `drafts.rs`).
-            self.follow_stored_draft(detail.draft.as_ref());
-        }
-        let followup = self.pending_followup_of(&detail)?;
-        let undelivered = self.store.undelivered_replies(id)?;
-        self.open = Some(OpenTicket {
-            detail,
-            history,
-            scroll,
-            followup,
-            undelivered,
-        });
-        if grew {
-            let (_, newest) = crate::tui::layout::conversation_scroll_limits(self);
-            if let Some(open) = self.open.as_mut() {
-                open.scroll = newest;
-            }
-        }
-        self.recheck_tone();
-        Ok(())
-    }
-
     /// Saves what is being written before the ticket on the right changes.
-    fn leave_ticket(&mut self) {
+    pub(super) fn leave_ticket(&mut self) {
         if let Err(e) = self.flush_draft().and_then(|()| self.release_draft()) {
             self.store_error(e);
         }
@@ -258,7 +179,7 @@ impl App {
     }
 
     /// Moves the inbox cursor to row `i` (clamped) and shows that ticket.
-    pub fn select(&mut self, i: usize) -> Result<(), StoreError> {
+    pub fn select(&mut self, i: usize) -> Result<(), ConsoleError> {
         self.inbox.selected = i.min(self.inbox.len().saturating_sub(1));
         self.fix_top();
         self.ensure_window()?;
@@ -266,13 +187,13 @@ impl App {
     }
 
     /// Moves by `delta` rows.
-    pub fn move_selection(&mut self, delta: isize) -> Result<(), StoreError> {
+    pub fn move_selection(&mut self, delta: isize) -> Result<(), ConsoleError> {
         let i = self.inbox.selected.saturating_add_signed(delta);
         self.select(i)
     }
 
     /// Switches the inbox to `view`, dropping any search.
-    pub fn set_view(&mut self, view: View) -> Result<(), StoreError> {
+    pub fn set_view(&mut self, view: View) -> Result<(), ConsoleError> {
         let leaving = self.inbox.view;
         let current = self.selected_ticket().map(|r| r.ticket.id);
         self.inbox.last_selected.retain(|(v, _)| *v != leaving);
@@ -309,7 +230,7 @@ impl App {
     }
 
     /// Next sort order: due → updated → priority → due.
-    pub fn cycle_sort(&mut self) -> Result<(), StoreError> {
+    pub fn cycle_sort(&mut self) -> Result<(), ConsoleError> {
         self.inbox.sort = match self.inbox.sort {
             SortOrder::Due => SortOrder::Updated,
             SortOrder::Updated => SortOrder::Priority,
@@ -323,7 +244,7 @@ impl App {
     }
 
     /// Runs the search as typed; an unreadable filter keeps the last results.
-    pub fn run_search(&mut self, text: &str) -> Result<(), StoreError> {
+    pub fn run_search(&mut self, text: &str) -> Result<(), ConsoleError> {
         if text.trim().is_empty() {
             self.inbox.hits = None;
             self.inbox.total = self.store.count_tickets(&self.view_filter())?.max(0) as usize;
@@ -346,70 +267,70 @@ impl App {
                 }
             }
             Err(StoreError::Invalid(msg)) => self.error(msg),
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
         Ok(())
     }
 
     /// Moves searching and counting to a worker thread with its own connection,
-    /// so a slow query never freezes the screen. Without it (tests, in-memory
+    /// so a slow query never freezes the screen; its answers go to `answers` and
+    /// come back through [`App::worker_answer`]. Without it (tests, in-memory
     /// queues) they run inline.
-    pub fn start_worker(&mut self) {
+    pub fn start_worker(&mut self, answers: impl Fn(Answer) -> bool + Send + 'static) {
         if let Some(path) = self.store.path().map(std::path::Path::to_path_buf) {
-            match crate::tui::worker::Worker::start(&path, self.config.sla.clone(), SEARCH_LIMIT) {
+            match crate::tui::worker::Worker::start(
+                &path,
+                self.config.sla.clone(),
+                SEARCH_LIMIT,
+                answers,
+            ) {
                 Ok(w) => self.worker = Some(w),
                 Err(e) => self.error(format!("working in the foreground: {e}")),
             }
         }
     }
 
-    /// Takes finished background work: the newest search, fresh counts.
-    pub fn poll_worker(&mut self) -> Result<(), StoreError> {
-        let answers = match &self.worker {
-            Some(w) => w.poll(),
-            None => return Ok(()),
-        };
-        for answer in answers {
-            match answer {
-                Answer::Counts(Ok(counts)) => {
-                    self.counts = counts;
-                    self.counts_pending = false;
-                    self.refresh_open_followup()?;
-                    if std::mem::take(&mut self.counts_stale) {
-                        self.refresh_counts()?;
-                    }
+    /// Takes one piece of finished background work: the newest search, fresh counts.
+    pub fn worker_answer(&mut self, answer: Answer) -> Result<(), ConsoleError> {
+        match answer {
+            Answer::Counts(Ok(counts)) => {
+                self.counts = counts;
+                self.counts_pending = false;
+                self.refresh_open_followup()?;
+                if std::mem::take(&mut self.counts_stale) {
+                    self.refresh_counts()?;
                 }
-                Answer::Counts(Err(msg)) => {
-                    self.counts_pending = false;
-                    self.error(msg);
+            }
+            Answer::Counts(Err(msg)) => {
+                self.counts_pending = false;
+                self.error(msg);
+            }
+            Answer::Search { generation, result } => {
+                if generation != self.search_generation || self.inbox.search.is_none() {
+                    return Ok(());
                 }
-                Answer::Search { generation, result } => {
-                    if generation != self.search_generation || self.inbox.search.is_none() {
-                        continue;
-                    }
-                    self.searching = false;
-                    let keep = self.selected_ticket().map(|r| r.ticket.id);
-                    match result {
-                        Ok(rows) => {
-                            self.inbox.hits = Some(rows);
-                            if matches!(&self.message, Some(m) if m.error) {
-                                self.message = None;
-                            }
+                self.searching = false;
+                let keep = self.selected_ticket().map(|r| r.ticket.id);
+                match result {
+                    Ok(rows) => {
+                        self.inbox.hits = Some(rows);
+                        if matches!(&self.message, Some(m) if m.error) {
+                            self.message = None;
                         }
-                        Err(msg) => self.error(msg),
                     }
-                    if self.search_refresh.take() == Some(generation) {
-                        self.clamp_selection()?;
-                        self.follow_selected(keep);
-                        // Away from the list the open ticket stays, as in `reload`.
-                        if self.focus == Focus::Inbox {
-                            self.load_selected(false)?;
-                        }
-                    } else {
-                        self.inbox.selected = 0;
-                        self.inbox.top = 0;
+                    Err(msg) => self.error(msg),
+                }
+                if self.search_refresh.take() == Some(generation) {
+                    self.clamp_selection()?;
+                    self.follow_selected(keep);
+                    // Away from the list the open ticket stays, as in `reload`.
+                    if self.focus == Focus::Inbox {
                         self.load_selected(false)?;
                     }
+                } else {
+                    self.inbox.selected = 0;
+                    self.inbox.top = 0;
+                    self.load_selected(false)?;
                 }
             }
         }
@@ -443,7 +364,7 @@ impl App {
     }
 
     /// Applies a change of the search text: new results, cursor on the best.
-    pub fn search_changed(&mut self) -> Result<(), StoreError> {
+    pub fn search_changed(&mut self) -> Result<(), ConsoleError> {
         let text = self.inbox.search.clone().unwrap_or_default();
         if let Some(worker) = self.worker.as_ref().filter(|_| !text.trim().is_empty()) {
             self.search_generation += 1;

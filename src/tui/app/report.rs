@@ -5,9 +5,9 @@
 
 use chrono::Duration;
 
-use super::{App, Popup};
+use super::App;
 use crate::report::Report;
-use crate::store::StoreError;
+use crate::tui::error::ConsoleError;
 
 /// What the report screen shows; held boxed in `Popup::Report` because a report is
 /// far larger than the other popups.
@@ -28,19 +28,16 @@ impl ReportScreen {
 }
 
 impl App {
-    /// Computes the report over the last `days` days and shows it full-screen.
-    /// On a store error the screen (if open) keeps its previous figures.
-    pub fn open_report(&mut self, days: u32) -> Result<(), StoreError> {
+    /// Computes the report over the last `days` days (on the runner when there is
+    /// one, the status bar saying so meanwhile) and shows it full-screen. On a
+    /// store error the screen (if open) keeps its previous figures.
+    pub fn open_report(&mut self, days: u32) -> Result<(), ConsoleError> {
         let until = self.now();
         let since = until - Duration::days(i64::from(days));
-        let data = self.store.report_data(since)?;
-        let report = crate::report::compute(&data, &self.config.sla, since, until);
-        let welcome_left_out = self.store.demo_ticket_ids()?.len();
-        self.popup = Some(Popup::Report(Box::new(ReportScreen {
-            days,
-            report,
-            welcome_left_out,
-        })));
-        Ok(())
+        self.report_asked = Some(days);
+        if self.commands.is_some() {
+            self.info(super::commands::COMPUTING);
+        }
+        self.run(crate::tui::runner::Command::Report { days, since, until })
     }
 }

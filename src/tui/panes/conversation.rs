@@ -30,10 +30,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             .border_style(t.border);
         let inner = block.inner(area);
         frame.render_widget(block, area);
-        frame.render_widget(
-            Paragraph::new(Line::styled(" No ticket selected.", t.dim)),
-            inner,
-        );
+        let text = match app.loading() {
+            Some(id) => format!(" Loading #{id}…"),
+            None => " No ticket selected.".to_string(),
+        };
+        frame.render_widget(Paragraph::new(Line::styled(text, t.dim)), inner);
         return;
     };
     let tk = &open.detail.ticket;

@@ -1,12 +1,30 @@
-//! Queue-wide numbers for the tabs and the status bar, computed by the worker
-//! thread (or inline when there is none).
+//! Queue-wide numbers for the console's tabs and status bar: how many tickets each
+//! view holds, how many are overdue, and the follow-ups coming due. The console's
+//! worker thread computes them (or the console inline when there is none); they
+//! live here, beside the SLA rules they apply, so the worker need not reach into
+//! the console's state.
 
 use chrono::{DateTime, Utc};
 
-use super::Counts;
+use super::promises;
 use crate::model::Priority;
-use crate::sla::promises;
 use crate::store::{SortOrder, Store, StoreError, TicketFilter, View};
+
+/// Queue-wide numbers for the tabs and the status bar.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub per_view: [i64; 6],
+    pub overdue: i64,
+    /// Since when the longest-waiting customer has waited for a reply.
+    pub oldest_waiting: Option<DateTime<Utc>>,
+    /// Follow-ups due or within a warning mark and not settled (see
+    /// `sla::promises::due_followups`).
+    pub followups_due: i64,
+    /// How many of those are past due.
+    pub followups_overdue: i64,
+    /// The soonest due follow-up per ticket, for the inbox marker.
+    pub followup_tickets: std::collections::BTreeMap<crate::model::TicketId, DateTime<Utc>>,
+}
 
 /// Counts every view, the overdue tickets and the due follow-ups. Overdue is found
 /// per priority by binary search over the due-ordered list (overdue tickets come
@@ -41,7 +59,7 @@ pub fn compute_counts(
             })?;
             let late = row
                 .first()
-                .is_some_and(|r| crate::sla::reply_due(sla, &r.ticket).is_some_and(|d| d < now));
+                .is_some_and(|r| super::reply_due(sla, &r.ticket).is_some_and(|d| d < now));
             if late {
                 lo = mid + 1;
             } else {

@@ -1,0 +1,229 @@
+//! The console's side of the runner (`tui/runner.rs`): asking for slow work and
+//! taking its answers. With a runner the ask is queued for `update` to hand over
+//! and the answer comes back later as a message; without one (tests, an in-memory
+//! queue) the same work runs inline and is applied at once.
+
+use super::*;
+use crate::tui::runner::{self, Command, Done, LoadedTicket};
+
+impl App {
+    /// From now on slow work is queued for a runner thread instead of run inline;
+    /// [`App::take_commands`] hands it over.
+    pub fn defer_commands(&mut self) {
+        self.commands.get_or_insert_with(Vec::new);
+    }
+
+    /// The commands queued since the last call, for the runner.
+    pub fn take_commands(&mut self) -> Vec<Command> {
+        self.commands
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Queues `command` for the runner, or runs it here and applies its answer.
+    pub(super) fn run(&mut self, command: Command) -> Result<(), ConsoleError> {
+        match self.commands.as_mut() {
+            Some(queue) => {
+                queue.push(command);
+                Ok(())
+            }
+            None => {
+                let done = runner::execute(&self.store, &self.config.sla, command);
+                self.command_done(done)
+            }
+        }
+    }
+
+    /// Applies a command's answer.
+    pub fn command_done(&mut self, done: Done) -> Result<(), ConsoleError> {
+        match done {
+            Done::Ticket { id, result } => {
+                match &mut self.asked {
+                    Some((asked, waiting)) if *asked == id => {
+                        *waiting -= 1;
+                        if *waiting == 0 {
+                            self.asked = None;
+                        }
+                    }
+                    // The cursor moved on (or the ticket was opened directly) since.
+                    _ => return Ok(()),
+                }
+                match result {
+                    Ok(loaded) => self.show_ticket(*loaded),
+                    // Merged away or deleted meanwhile: show the cursor's row instead.
+                    Err(StoreError::NotFound { .. }) if self.open.is_none() => {
+                        let row = self.selected_ticket().map(|r| r.ticket.id);
+                        if row.is_some() && row != Some(id) {
+                            self.load_selected(true)?;
+                        }
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Done::Report { days, result } => {
+                if self.report_asked.take() != Some(days) {
+                    return Ok(());
+                }
+                let (report, welcome_left_out) = result?;
+                // Closed meanwhile (Esc while computing): not opened again.
+                let wanted = matches!(self.popup, None | Some(Popup::Report(_)));
+                if wanted {
+                    self.popup = Some(Popup::Report(Box::new(ReportScreen {
+                        days,
+                        report: *report,
+                        welcome_left_out,
+                    })));
+                    if self.message.as_ref().is_some_and(|m| m.text == COMPUTING) {
+                        self.message = None;
+                    }
+                }
+            }
+            Done::Attachments { dest, result } => match result {
+                Ok((saved, missing)) => {
+                    let mut text = format!("saved {} file(s) to {}", saved.len(), dest.display());
+                    if !missing.is_empty() {
+                        text.push_str(&format!(
+                            "; not kept (over the size limit): {}",
+                            crate::display::sanitize_line(&missing.join(", "))
+                        ));
+                    }
+                    if matches!(
+                        self.popup,
+                        Some(Popup::Prompt {
+                            kind: PromptKind::SaveAttachments,
+                            ..
+                        })
+                    ) {
+                        self.popup = None;
+                    }
+                    self.info(text);
+                }
+                Err(why) => self.error(why),
+            },
+        }
+        Ok(())
+    }
+
+    /// Whether the ticket on the right is not yet the one asked for.
+    pub fn loading(&self) -> Option<TicketId> {
+        self.asked
+            .map(|(id, _)| id)
+            .filter(|id| self.open.as_ref().map(|o| o.detail.ticket.id) != Some(*id))
+    }
+
+    /// Asks for ticket `id` to be shown: at once without a runner, else the
+    /// conversation pane says "loading…" until the runner answers. A different
+    /// ticket's draft is saved first and the old thread leaves the screen, so no
+    /// key can act on it while the new one loads.
+    pub fn show(&mut self, id: TicketId, mark_read: bool) -> Result<(), ConsoleError> {
+        if self.commands.is_none() {
+            return self.open_ticket(id, mark_read);
+        }
+        let same = self.open.as_ref().map(|o| o.detail.ticket.id) == Some(id);
+        if !same {
+            self.leave_ticket();
+            self.open = None;
+            self.composer = Composer::default();
+        }
+        if mark_read {
+            self.mark_read(id)?;
+        }
+        self.asked = match self.asked {
+            Some((asked, waiting)) if asked == id => Some((id, waiting + 1)),
+            _ => Some((id, 1)),
+        };
+        self.run(Command::LoadTicket(id))
+    }
+
+    /// Loads ticket `id` into the conversation pane now, on this thread: for the
+    /// flows that go on to work on it (undo, merge, compose). `mark_read` when the
+    /// user actually opened it (not when the cursor passed over it).
+    pub fn open_ticket(&mut self, id: TicketId, mark_read: bool) -> Result<(), ConsoleError> {
+        let same = self.open.as_ref().map(|o| o.detail.ticket.id) == Some(id);
+        if !same {
+            self.leave_ticket();
+        }
+        if mark_read {
+            self.mark_read(id)?;
+        }
+        // A load asked of the runner is stale now.
+        self.asked = None;
+        let loaded = runner::load_ticket(&self.store, id)?;
+        self.show_ticket(loaded);
+        Ok(())
+    }
+
+    fn mark_read(&mut self, id: TicketId) -> Result<(), ConsoleError> {
+        if self.store.ticket(id)?.unread {
+            self.store
+                .change_ticket(id, &TicketChange::MarkRead, None)?;
+        }
+        Ok(())
+    }
+
+    /// Puts a loaded ticket on the right: a different ticket gets its own composer
+    /// (its unsaved note, or its stored draft); the same ticket keeps its scroll
+    /// and follows a draft changed elsewhere.
+    fn show_ticket(&mut self, loaded: LoadedTicket) {
+        let LoadedTicket {
+            detail,
+            history,
+            followup,
+            undelivered,
+        } = loaded;
+        let id = detail.ticket.id;
+        let same = self.open.as_ref().map(|o| o.detail.ticket.id) == Some(id);
+        let seen = self
+            .open
+            .as_ref()
+            .filter(|_| same)
+            .map(|o| (o.scroll, o.detail.messages.len()));
+        let scroll = seen.map_or(0, |(s, _)| s);
+        let grew = seen.is_none_or(|(_, n)| n != detail.messages.len());
+        if !same {
+            self.composer = Composer {
+                ticket: Some(id),
+                ..Composer::default()
+            };
+            if let Some((mode, text)) = self.notes.remove(&id) {
+                self.composer.mode = mode;
+                self.composer.set_text(&text);
+                if mode == ComposeMode::Reply {
+                    // Reply words another console's hold kept out of the store.
+                    self.composer.dirty_since = Some(Instant::now());
+                    self.composer.held_elsewhere = true;
+                }
+            } else if let Some(draft) = &detail.draft {
+                self.composer.set_text(&draft.body);
+                self.composer.held_elsewhere =
+                    super::drafts::held_by_other(Some(draft), self.store.draft_holder());
+                // Already this console's (a reply it took back): leaving lets it go.
+                self.composer.saved_here =
+                    draft.owner.is_some() && draft.owner.as_deref() == self.store.draft_holder();
+            }
+            self.tone.ticks = [false; 5];
+        } else {
+            // A reply or a send elsewhere changed the stored draft: follow it unless
+            // this console is writing it (see `drafts.rs`).
+            self.follow_stored_draft(detail.draft.as_ref());
+        }
+        self.open = Some(OpenTicket {
+            detail,
+            history,
+            scroll,
+            followup,
+            undelivered,
+        });
+        if grew {
+            let (_, newest) = crate::tui::layout::conversation_scroll_limits(self);
+            if let Some(open) = self.open.as_mut() {
+                open.scroll = newest;
+            }
+        }
+        self.recheck_tone();
+    }
+}
+
+/// The status line while the report is being computed.
+pub(super) const COMPUTING: &str = "computing the report…";

@@ -1,0 +1,312 @@
+//! The console with its runner thread, as the real console runs it: slow work
+//! (opening a ticket) goes to the runner, whose answers come back as messages.
+//! The runner's store calls are held at a gate the test controls, so these tests
+//! show, without timing anything, that a slow store never freezes the keyboard and
+//! that an action never hits a ticket other than the one the user sees.
+
+use std::sync::mpsc::{self, Receiver};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use firstline::config::Config;
+use firstline::model::{
+    Channel, Direction, NewCustomer, NewMessage, NewTicket, Priority, Status, TicketId,
+};
+use firstline::store::Store;
+use firstline::tui::app::App;
+use firstline::tui::msg::Msg;
+use firstline::tui::runner::{Done, Gate, Runner, Slowdown};
+use firstline::tui::update::update;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// How long a test waits for the runner before calling it stuck (never reached
+/// unless something is really broken).
+const HANG_GUARD: Duration = Duration::from_secs(60);
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 26, 10, 0, 0).unwrap()
+}
+
+struct Console {
+    app: App,
+    runner: Runner,
+    answers: Receiver<Done>,
+    gate: Arc<Gate>,
+    /// Commands handed to the runner and not answered yet.
+    outstanding: usize,
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+}
+
+/// Three new tickets from three customers, and a console on them whose runner
+/// waits at a closed gate.
+fn console() -> Console {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("queue.db");
+    let mut store = Store::open(&path).unwrap();
+    for (i, (subject, name)) in [
+        ("Refund for order 1001", "Anna Berg"),
+        ("Login fails", "Bohdan Koval"),
+        ("Invoice copy", "Chloe Martin"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        store
+            .create_ticket(&NewTicket {
+                subject: subject.into(),
+                customer: NewCustomer {
+                    name: name.into(),
+                    email: Some(format!("c{i}@example.com")),
+                    handle: None,
+                    phone: None,
+                },
+                channel: Channel::Email,
+                priority: Priority::Normal,
+                status: Status::New,
+                tags: Vec::new(),
+                first_message: NewMessage {
+                    direction: Direction::Inbound,
+                    author: name.into(),
+                    body: format!("Hello, about {subject}."),
+                    sent_at: Some(now() - chrono::Duration::minutes(90 - 10 * i as i64)),
+                    ..Default::default()
+                },
+            })
+            .unwrap();
+    }
+    drop(store);
+    let mut config = Config::default();
+    config.agent.name = "Olena Test".into();
+    config.agent.email = "olena@shop.example".into();
+    let mut app = App::new(Store::open(&path).unwrap(), config.clone()).unwrap();
+    app.clock = Some(now());
+    app.size = (120, 30);
+    app.reload().unwrap();
+    let gate = Gate::closed();
+    let (tx, answers) = mpsc::channel();
+    let runner = Runner::start(
+        &path,
+        app.store.draft_holder().map(str::to_string),
+        config.sla.clone(),
+        Slowdown {
+            gate: Some(Arc::clone(&gate)),
+            delay: None,
+        },
+        move |done| tx.send(done).is_ok(),
+    )
+    .unwrap();
+    app.defer_commands();
+    Console {
+        app,
+        runner,
+        answers,
+        gate,
+        outstanding: 0,
+        _dir: dir,
+        path,
+    }
+}
+
+impl Console {
+    fn send(&mut self, msg: Msg) {
+        for command in update(&mut self.app, msg) {
+            assert!(self.runner.send(command), "the runner is gone");
+            self.outstanding += 1;
+        }
+    }
+
+    /// Presses keys given like `j j Enter`.
+    fn press(&mut self, keys: &str) {
+        for word in keys.split(' ').filter(|w| !w.is_empty()) {
+            let code = match word {
+                "Enter" => KeyCode::Enter,
+                "Esc" => KeyCode::Esc,
+                w => KeyCode::Char(w.chars().next().unwrap()),
+            };
+            self.key(code);
+        }
+    }
+
+    fn key(&mut self, code: KeyCode) {
+        let mods = match code {
+            KeyCode::Char(c) if c.is_ascii_uppercase() => KeyModifiers::SHIFT,
+            _ => KeyModifiers::NONE,
+        };
+        self.send(Msg::Key(KeyEvent::new(code, mods)));
+    }
+
+    fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.key(KeyCode::Char(c));
+        }
+    }
+
+    /// Lets the runner through and takes its answers until every command handed
+    /// over (including those the answers lead to) is answered.
+    fn settle(&mut self) {
+        self.gate.open();
+        while self.outstanding > 0 {
+            let done = self
+                .answers
+                .recv_timeout(HANG_GUARD)
+                .expect("the runner never answered");
+            self.outstanding -= 1;
+            self.send(Msg::Done(done));
+        }
+        assert_eq!(self.app.loading(), None);
+    }
+
+    fn screen(&self) -> String {
+        firstline::tui::snapshot(&self.app, 120, 30)
+    }
+
+    fn highlighted(&self) -> TicketId {
+        self.app.selected_ticket().unwrap().ticket.id
+    }
+
+    fn status_of(&self, id: TicketId) -> Status {
+        Store::open(&self.path).unwrap().ticket(id).unwrap().status
+    }
+}
+
+/// Issue 16: a key pressed before the ticket under the cursor has loaded acts on
+/// the highlighted ticket (the row the user sees), never on the one still on the
+/// right from before.
+#[test]
+fn j_then_d_before_the_load_answers_solves_the_highlighted_ticket() {
+    let mut c = console();
+    let first = c.highlighted();
+    c.press("j");
+    let second = c.highlighted();
+    assert_ne!(first, second);
+    assert!(
+        c.gate.wait_arrived(1, HANG_GUARD) >= 1,
+        "the load went to the runner"
+    );
+    assert_eq!(c.app.loading(), Some(second));
+    assert!(c.screen().contains(&format!("Loading #{second}…")));
+    c.press("d");
+    assert_eq!(
+        c.status_of(second),
+        Status::Solved,
+        "the highlighted ticket"
+    );
+    assert_eq!(c.status_of(first), Status::New, "not the one shown before");
+    c.settle();
+}
+
+/// Issue 16: in the conversation, `J` opens the next ticket; `d` before it has
+/// loaded refuses with a clear message instead of solving the ticket that just
+/// left the screen, and works once the ticket shows.
+#[test]
+fn next_ticket_then_d_while_it_loads_refuses_and_changes_nothing() {
+    let mut c = console();
+    c.gate.open();
+    c.press("Enter");
+    c.settle();
+    let first = c.highlighted();
+    c.gate.close();
+    c.press("J");
+    let second = c.highlighted();
+    assert_ne!(first, second);
+    assert_eq!(c.app.loading(), Some(second));
+    c.press("d");
+    let said = c.app.message.clone().unwrap();
+    assert!(said.error, "{said:?}");
+    assert!(
+        said.text
+            .contains(&format!("#{second} is still loading; nothing was changed")),
+        "{said:?}"
+    );
+    assert_eq!(c.status_of(first), Status::New);
+    assert_eq!(c.status_of(second), Status::New);
+    c.settle();
+    assert!(c.screen().contains(&format!("#{second} Login fails")));
+    c.press("d");
+    assert_eq!(c.status_of(second), Status::Solved);
+    assert_eq!(c.status_of(first), Status::New);
+}
+
+/// Issue 16: while the store is blocked (every runner call held at the gate) the
+/// keyboard still reaches the screen: the inbox cursor moves and text typed into
+/// the composer is drawn. When the store answers, the conversation shows the
+/// ticket now highlighted, and stale answers are dropped.
+#[test]
+fn a_blocked_store_never_freezes_typing() {
+    let mut c = console();
+    c.gate.open();
+    c.press("Enter r");
+    c.settle();
+    c.gate.close();
+    // New mail: the console reloads, and the ticket being answered is read again
+    // on the runner, which is now stuck.
+    let before = c.gate.arrived();
+    c.send(Msg::Arrival(firstline::tui::intake::Arrival::Messages(1)));
+    assert!(
+        c.gate.wait_arrived(before + 1, HANG_GUARD) > before,
+        "the reload's load reached the runner"
+    );
+    c.type_text("Hello Anna, the refund left today");
+    assert!(
+        c.screen().contains("Hello Anna, the refund left today"),
+        "typed text is drawn while the store is blocked:\n{}",
+        c.screen()
+    );
+    assert!(
+        c.answers.try_recv().is_err(),
+        "the store really was blocked"
+    );
+    // Back to the list, and down two rows: each load waits at the gate.
+    c.key(KeyCode::Esc);
+    c.key(KeyCode::Esc);
+    c.press("j j");
+    let target = c.highlighted();
+    let screen = c.screen();
+    assert!(screen.contains(&format!("Loading #{target}…")), "{screen}");
+    assert!(c.answers.try_recv().is_err(), "still blocked");
+    c.settle();
+    assert_eq!(c.app.loading(), None);
+    let open = c.app.open.as_ref().unwrap().detail.ticket.id;
+    assert_eq!(
+        open, target,
+        "the ticket highlighted when the store answered"
+    );
+    // The draft typed while blocked was kept for its ticket.
+    let first = Store::open(&c.path).unwrap();
+    let drafts: Vec<_> = (1..=3)
+        .filter_map(|id| first.draft(id).unwrap())
+        .map(|d| d.body)
+        .collect();
+    assert!(
+        drafts
+            .iter()
+            .any(|b| b == "Hello Anna, the refund left today"),
+        "{drafts:?}"
+    );
+}
+
+/// Issue 16: the loop sleeps until the app's next deadline instead of polling; while
+/// a draft waits for its autosave that deadline is the end of the typing pause, and
+/// when nothing waits it is still soon enough to keep the clocks on screen current.
+#[test]
+fn the_next_deadline_is_the_autosave_pause_while_typing() {
+    use firstline::tui::app::AUTOSAVE_AFTER;
+    let mut c = console();
+    c.gate.open();
+    let idle = std::time::Instant::now();
+    let next = c.app.next_deadline(idle);
+    assert!(next <= idle + Duration::from_secs(1), "clocks stay current");
+    c.press("Enter r");
+    c.settle();
+    c.type_text("Hi");
+    let typed = c
+        .app
+        .composer
+        .dirty_since
+        .expect("the draft waits for its autosave");
+    assert!(c.app.next_deadline(typed) <= typed + AUTOSAVE_AFTER);
+    c.send(Msg::Tick(typed + AUTOSAVE_AFTER));
+    assert_eq!(c.app.composer.dirty_since, None, "saved at the deadline");
+}
