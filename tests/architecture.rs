@@ -22,6 +22,8 @@ const ACYCLIC: &[&str] = &[
     "src/model",
     "src/tui",
     "src/store",
+    "src/telegram",
+    "src/tone",
 ];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
