@@ -1339,7 +1339,16 @@ fn issue15_12_doctor_checks_the_config_it_was_given_and_lists_every_problem() {
         text.contains("integrity     ok"),
         "the rest still reported: {text}"
     );
-    std::fs::write(&given, "[sla]\ntimezone = \"Europe/Kyiv\"\n").unwrap();
+    // What follows is not what the file says (found by the new-user trial).
+    assert!(
+        text.contains("the settings below are the built-in defaults until the file is fixed"),
+        "{text}"
+    );
+    std::fs::write(
+        &given,
+        "[sla]\ntimezone = \"Europe/Kyiv\"\n[[mail.accounts]]\nname = \"shop\"\nimap = \"imap.shop.example:993\"\nuser = \"help@shop.example\"\npassword_env = \"SHOP_PW\"\nafter_fetch = \"move:Archive\"\n",
+    )
+    .unwrap();
     let out = q
         .cmd()
         .arg("doctor")
@@ -1351,6 +1360,12 @@ fn issue15_12_doctor_checks_the_config_it_was_given_and_lists_every_problem() {
     assert!(out.status.success(), "{text}");
     assert!(
         text.contains(&format!("config        {}", given.display())),
+        "{text}"
+    );
+    assert!(!text.contains("built-in defaults until"), "{text}");
+    // The mailboxes it will fetch, as the settings spell them.
+    assert!(
+        text.contains("mail account  shop: help@shop.example@imap.shop.example:993 (INBOX), after_fetch move:Archive"),
         "{text}"
     );
 }

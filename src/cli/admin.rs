@@ -257,6 +257,11 @@ pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
                 config_path.display()
             ),
         }
+        if config_problem.is_some() {
+            // The lines below would otherwise read as what the file says (found by
+            // the new-user trial: "time zone UTC" for a file that names Kyiv).
+            println!("              the settings below are the built-in defaults until the file is fixed");
+        }
         println!(
             "time zone     {} ({})",
             crate::sla::timezone(sla).name(),
@@ -272,6 +277,24 @@ pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
         match crate::mail::Transport::from_config(&ctx.config, store.blobs(Bucket::Outbox)) {
             Ok(t) => println!("outbox        {}", t.describe()),
             Err(e) => println!("outbox        {e}"),
+        }
+        let config_dir = ctx.config_path.parent();
+        for account in &ctx.config.mail.accounts {
+            match crate::mail::imap::Account::from_config(account, config_dir) {
+                Ok(a) => println!(
+                    "mail account  {}: {}@{}:{} ({}), after_fetch {}",
+                    a.name,
+                    a.user,
+                    a.host,
+                    a.port,
+                    a.folders.join(", "),
+                    a.after_fetch
+                ),
+                Err(e) => println!(
+                    "mail account  INVALID: {}",
+                    crate::display::sanitize_line(&e)
+                ),
+            }
         }
         if let Some(state) = crate::telegram::channel_state(
             &store,

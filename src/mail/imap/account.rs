@@ -32,6 +32,17 @@ pub enum AfterFetch {
     Move(String),
 }
 
+impl std::fmt::Display for AfterFetch {
+    /// As the settings spell it: `keep`, `seen`, `move:Archive`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AfterFetch::Keep => f.write_str("keep"),
+            AfterFetch::Seen => f.write_str("seen"),
+            AfterFetch::Move(folder) => write!(f, "move:{folder}"),
+        }
+    }
+}
+
 /// Where the login secret comes from.
 #[derive(Clone, PartialEq, Eq)]
 pub enum SecretSource {
