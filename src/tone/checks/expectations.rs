@@ -12,11 +12,7 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
     let lex = &f.book.lex;
     // The same reading sending uses (`sla::promises`): "воно діє 24 години" and
     // "оформлено сьогодні" describe, they promise nothing.
-    let time_words = |line: &str| lex.time_frame.is_match(line);
-    if let Some(span) = crate::sla::promises::promised_phrases_in(f.reply, time_words)
-        .into_iter()
-        .next()
-    {
+    if let Some(span) = promised_time(f) {
         sink.emit("expectations.follow-up", span);
     }
     let status = f.ctx.ticket.map(|t| t.status);
@@ -87,5 +83,85 @@ fn broken_promise(f: &Facts, sink: &mut Sink) {
         || f.find(&f.book.lex.time_frame, "time_frame").is_some();
     if !owned {
         sink.emit("expectations.broken-promise", 0..0);
+    }
+}
+
+/// The first promised time, read the way sending reads it (`sla::promises`), but
+/// only in the sentences that hold a time word. The promise patterns use Unicode
+/// word boundaries, which send the regex engine off its fast path on Cyrillic text:
+/// run over whole paragraphs on every keystroke they cost a Ukrainian or Russian
+/// reply most of its 1 ms budget. A promise never reaches past its sentence, so the
+/// sentences are read alone (each as a line of a short text) and mapped back.
+fn promised_time(f: &Facts) -> Option<Range<usize>> {
+    let lex = &f.book.lex;
+    let mut compact = String::new();
+    // (start in `compact`, start in the reply, length)
+    let mut pieces: Vec<(usize, usize, usize)> = Vec::new();
+    for (line_start, line) in crate::sla::promises::own_lines(f.reply) {
+        for piece in sentences(line) {
+            let text = &line[piece.clone()];
+            if lex.time_frame.is_match(text) {
+                pieces.push((compact.len(), line_start + piece.start, text.len()));
+                compact.push_str(text);
+                compact.push('\n');
+            }
+        }
+    }
+    if pieces.is_empty() {
+        return None;
+    }
+    let found = crate::sla::promises::promised_phrases_in(&compact, |_| true)
+        .into_iter()
+        .next()?;
+    let &(at, from, len) = pieces.iter().rev().find(|(at, _, _)| *at <= found.start)?;
+    let start = from + (found.start - at);
+    let end = from + (found.end - at).min(len);
+    Some(start..end)
+}
+
+/// The sentences of one line as byte ranges: a sentence ends after `.`, `!`, `?` or
+/// `…` followed by whitespace or the line's end, as `sla::promises` reads them (so
+/// "12.00" and "5.30" stay inside).
+fn sentences(line: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = line.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if !matches!(c, '.' | '!' | '?' | '…') {
+            continue;
+        }
+        let mut end = i + c.len_utf8();
+        while let Some(&(j, d)) = chars.peek() {
+            if !matches!(d, '.' | '!' | '?' | '…') {
+                break;
+            }
+            end = j + d.len_utf8();
+            chars.next();
+        }
+        let next_is_space = chars.peek().is_none_or(|&(_, d)| d.is_whitespace());
+        if next_is_space {
+            out.push(start..end);
+            start = end;
+        }
+    }
+    let rest = line[start..].trim_end_matches(['\n', '\r']);
+    if !rest.trim().is_empty() {
+        out.push(start..start + rest.len());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentences;
+
+    #[test]
+    fn sentences_end_at_stops_followed_by_space_not_inside_times() {
+        let line = "Курьер будет в 12.00 завтра. Спасибо!! Пока\n";
+        let parts: Vec<&str> = sentences(line).into_iter().map(|r| &line[r]).collect();
+        assert_eq!(
+            parts,
+            vec!["Курьер будет в 12.00 завтра.", " Спасибо!!", " Пока"]
+        );
     }
 }
