@@ -97,7 +97,12 @@ fn promised_time(f: &Facts) -> Option<Range<usize>> {
     let mut compact = String::new();
     // (start in `compact`, start in the reply, length)
     let mut pieces: Vec<(usize, usize, usize)> = Vec::new();
-    for (line_start, line) in crate::sla::promises::own_lines(f.reply) {
+    // The agent's own lines: quoted ones are already blanked in `f.own` (same
+    // offsets), which spares `own_lines` and its attribution pattern on every line.
+    let mut offset = 0;
+    for line in f.own.split_inclusive('\n') {
+        let line_start = offset;
+        offset += line.len();
         for piece in sentences(line) {
             let text = &line[piece.clone()];
             if lex.time_frame.is_match(text) {
