@@ -87,41 +87,56 @@ fn broken_promise(f: &Facts, sink: &mut Sink) {
 }
 
 /// The first promised time, read the way sending reads it (`sla::promises`), but
-/// only in the sentences that hold a time word. The promise patterns use Unicode
-/// word boundaries, which send the regex engine off its fast path on Cyrillic text:
-/// run over whole paragraphs on every keystroke they cost a Ukrainian or Russian
-/// reply most of its 1 ms budget. A promise never reaches past its sentence, so the
-/// sentences are read alone (each as a line of a short text) and mapped back.
+/// only in the sentences that hold a time word, one sentence at a time. The promise
+/// patterns use Unicode word boundaries, which send the regex engine to its slow
+/// backtracker on Cyrillic text: run over whole paragraphs on every keystroke they
+/// cost a Ukrainian or Russian reply most of its 1 ms budget. A promise never reaches
+/// past its sentence, so each sentence is read alone, and what a sentence promises is
+/// remembered per thread: while the agent types, only the sentence being edited is
+/// read again.
 fn promised_time(f: &Facts) -> Option<Range<usize>> {
     let lex = &f.book.lex;
-    let mut compact = String::new();
-    // (start in `compact`, start in the reply, length)
-    let mut pieces: Vec<(usize, usize, usize)> = Vec::new();
     // The agent's own lines: quoted ones are already blanked in `f.own` (same
-    // offsets), which spares `own_lines` and its attribution pattern on every line.
+    // offsets).
     let mut offset = 0;
     for line in f.own.split_inclusive('\n') {
         let line_start = offset;
         offset += line.len();
         for piece in sentences(line) {
             let text = &line[piece.clone()];
-            if lex.time_frame.is_match(text) {
-                pieces.push((compact.len(), line_start + piece.start, text.len()));
-                compact.push_str(text);
-                compact.push('\n');
+            if !lex.time_frame.is_match(text) {
+                continue;
+            }
+            if let Some(found) = promised_in_sentence(text) {
+                let start = line_start + piece.start;
+                return Some(start + found.start..start + found.end.min(text.len()));
             }
         }
     }
-    if pieces.is_empty() {
-        return None;
+    None
+}
+
+/// What one sentence promises (a span inside it), remembered per thread.
+fn promised_in_sentence(sentence: &str) -> Option<Range<usize>> {
+    thread_local! {
+        static SEEN: std::cell::RefCell<std::collections::HashMap<String, Option<Range<usize>>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
     }
-    let found = crate::sla::promises::promised_phrases_in(&compact, |_| true)
+    const MAX_SEEN: usize = 512;
+    if let Some(hit) = SEEN.with(|s| s.borrow().get(sentence).cloned()) {
+        return hit;
+    }
+    let found = crate::sla::promises::promised_phrases_in(sentence, |_| true)
         .into_iter()
-        .next()?;
-    let &(at, from, len) = pieces.iter().rev().find(|(at, _, _)| *at <= found.start)?;
-    let start = from + (found.start - at);
-    let end = from + (found.end - at).min(len);
-    Some(start..end)
+        .next();
+    SEEN.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.len() >= MAX_SEEN {
+            s.clear();
+        }
+        s.insert(sentence.to_string(), found.clone());
+    });
+    found
 }
 
 /// The sentences of one line as byte ranges: a sentence ends after `.`, `!`, `?` or
