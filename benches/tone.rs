@@ -62,6 +62,22 @@ fn bench(c: &mut Criterion) {
         c.bench_function(&format!("{name} ({} bytes)", text.len()), |b| {
             b.iter(|| checker.check(black_box(&text), black_box(&ctx)))
         });
+        // As in the composer: every check sees a reply that changed since the last
+        // one, here inside the sentence with the promised time, so nothing the checker
+        // remembers per sentence is reused for it.
+        let anchor = match lang {
+            Language::Uk => "18:00",
+            Language::Ru => "14:00",
+            _ => "6 pm",
+        };
+        let mut n = 0u64;
+        c.bench_function(&format!("{name} while typing"), |b| {
+            b.iter(|| {
+                n += 1;
+                let typed = text.replacen(anchor, &format!("{anchor} {n}"), 1);
+                checker.check(black_box(&typed), black_box(&ctx))
+            })
+        });
     }
 }
 

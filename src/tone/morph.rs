@@ -33,21 +33,28 @@ pub(crate) fn stem(folded: &str, lang: Language) -> String {
     // The composer checks the same words on every keystroke: stems are remembered per
     // thread (bounded), which takes the Snowball stemmers off the per-keystroke cost.
     thread_local! {
-        static CACHE: std::cell::RefCell<std::collections::HashMap<(String, Language), String>> =
-            std::cell::RefCell::new(std::collections::HashMap::new());
+        static CACHE: std::cell::RefCell<[std::collections::HashMap<String, String>; 4]> =
+            std::cell::RefCell::new(Default::default());
     }
     const MAX_CACHED: usize = 20_000;
-    let key = (folded.to_string(), lang);
-    if let Some(hit) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
+    // One map per language, looked up by `&str`: a hit allocates nothing.
+    let slot = match lang {
+        Language::En => 0,
+        Language::Uk => 1,
+        Language::Ru => 2,
+        _ => 3,
+    };
+    if let Some(hit) = CACHE.with(|c| c.borrow()[slot].get(folded).cloned()) {
         return hit;
     }
     let stem = stem_uncached(folded, lang);
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
-        if c.len() >= MAX_CACHED {
-            c.clear();
+        let map = &mut c[slot];
+        if map.len() >= MAX_CACHED {
+            map.clear();
         }
-        c.insert(key, stem.clone());
+        map.insert(folded.to_string(), stem.clone());
     });
     stem
 }

@@ -192,6 +192,15 @@ pub(crate) const GRAMMAR_LISTS: &[&str] = &[
     "yes_no",
     "done",
     "short_refusal",
+    // Structure: a request answered with a plain no, vague next steps, "when…?"
+    // questions and promises the customer says were broken.
+    "request",
+    "negative_answer",
+    "affirmative",
+    "vague_next",
+    "when_question",
+    "broken_promise",
+    "offer",
 ];
 
 impl RuleBook {

@@ -26,6 +26,15 @@ static PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
 /// reset link" and "пароль 8 символів" do not).
 static PASSWORD_BARE: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)(?:password|passcode|passwd|пароль|пароля)\s+(?P<v>[^\s,;]{6,})"));
+/// A credential everyone shares — "shared support login: admin / Sup3r!2026",
+/// «сервісний майстер-пін 0000-7791», «общий пароль отдела: Buh2024!» — leaks
+/// every account it opens, however far the value sits from the word: the first
+/// word with a digit within a short stretch after it.
+static SHARED_SECRET: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)(?:^|[^\p{L}\p{N}])(?:shared|master|service|admin|common|общ\w*|мастер|сервисн\w*|майстер|сервісн\w*|спільн\w*|загальн\w*)[\s-]+(?:\w+\s+)?(?:password|passcode|pin|pin-code|code|login|credentials|пароль|парол\w*|пін\w*|пин\w*|код\w*|логін\w*|логин\w*)[^\n]{0,40}?(?P<v>[^\s,;]*[0-9][^\s,;]*)",
+    )
+});
 static KEY_LABEL: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)(?:api[ _-]?key|access[ _-]?key|secret|token|токен|ключ(?: api)?|api-ключ)[^\n:=]{0,20}?(?:[:=]|\sis\s|\s[—–-]\s)\s*(?P<v>[A-Za-z0-9_\-./+=]{12,})",
@@ -271,6 +280,15 @@ pub(crate) fn passwords(text: &str) -> Vec<Range<usize>> {
         let mixed =
             value.chars().any(|c| c.is_ascii_digit()) && value.chars().any(char::is_alphabetic);
         if mixed && looks_like_password(value) && !out.iter().any(|r| r.start == v.start()) {
+            out.push(v.start()..v.start() + value.len());
+        }
+    }
+    for v in SHARED_SECRET
+        .captures_iter(text)
+        .filter_map(|c| c.name("v"))
+    {
+        let value = &v.as_str()[..trim(v.as_str())];
+        if value.chars().count() >= 6 && !out.iter().any(|r| r.start == v.start()) {
             out.push(v.start()..v.start() + value.len());
         }
     }

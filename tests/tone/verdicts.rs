@@ -150,6 +150,18 @@ pub(crate) fn score(files: &[PathBuf]) -> Scores {
                 .clone()
                 .unwrap_or_else(|| format!("{}#{}", path.display(), i + 1));
             let report = check_case(&checker, case);
+            // `TONE_EVAL_SHOW=id,id` prints every finding of those cases (not for the
+            // held-out set, which is read in aggregate only).
+            if let Ok(show) = std::env::var("TONE_EVAL_SHOW") {
+                if !is_held_out(path) && show.split(',').any(|s| s == id) {
+                    let all: Vec<String> = report
+                        .findings
+                        .iter()
+                        .map(|f| format!("{}({}) {:?}", f.rule, f.severity.as_str(), f.span))
+                        .collect();
+                    println!("  show {id}: {}", all.join(", "));
+                }
+            }
             let loud: Vec<_> = report
                 .findings
                 .iter()
@@ -253,9 +265,20 @@ pub(crate) fn print(files: &[PathBuf], s: &Scores) {
             t.cases
         );
     }
+    // The held-out set is measured in aggregate only: printing its misses would show
+    // the cases themselves, and whoever reads them starts tuning on them.
+    if files.iter().any(|p| is_held_out(p)) {
+        println!("(held-out set: {} per-case lines not shown)", s.lines.len());
+        return;
+    }
     for l in &s.lines {
         println!("{l}");
     }
+}
+
+/// Whether `path` lies in the held-out set (`tests/tone_eval/heldout/`).
+pub(crate) fn is_held_out(path: &Path) -> bool {
+    path.components().any(|c| c.as_os_str() == "heldout")
 }
 
 /// The files to score: `TONE_EVAL_FILE` (paths separated by `:`), else the tuning set.
@@ -277,7 +300,7 @@ fn files() -> (Vec<PathBuf>, bool) {
 }
 
 /// Floors on the tuning set, a little below the measured figures (see README:
-/// precision 1.00, recall 0.89 — en 0.86, uk 0.92, ru 0.89 — polite flagged 0/135),
+/// precision 1.00, recall 0.91 — en 0.91, uk 0.94, ru 0.89 — polite flagged 0/135),
 /// so one new hard case does not fail the build but a real regression does:
 /// (language or "all", min precision, min recall, max polite-flagged rate).
 const FLOORS: &[(&str, f64, f64, f64)] = &[
@@ -351,4 +374,16 @@ other_contacts = ["bob@example.com"]
     assert_eq!(s.per_language.get("uk").map(|t| t.cases), Some(1));
     let (four, _) = s.per_commandment[&4];
     assert_eq!(four.cases, 1, "commandment 4 is listed once");
+}
+
+#[test]
+fn held_out_files_are_scored_in_aggregate_only() {
+    assert!(is_held_out(Path::new("tests/tone_eval/heldout/en.toml")));
+    assert!(is_held_out(Path::new(
+        "/work/x/tests/tone_eval/heldout/../heldout/uk.toml"
+    )));
+    assert!(!is_held_out(Path::new("tests/tone_eval/tuning_en.toml")));
+    assert!(!is_held_out(Path::new(
+        "tests/tone_eval/heldout_notes.toml"
+    )));
 }

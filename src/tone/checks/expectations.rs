@@ -5,16 +5,14 @@
 
 use super::{Facts, Sink};
 use crate::model::Status;
+use std::ops::Range;
 
 pub(super) fn run(f: &Facts, sink: &mut Sink) {
+    broken_promise(f, sink);
     let lex = &f.book.lex;
     // The same reading sending uses (`sla::promises`): "воно діє 24 години" and
     // "оформлено сьогодні" describe, they promise nothing.
-    let time_words = |line: &str| lex.time_frame.is_match(line);
-    if let Some(span) = crate::sla::promises::promised_phrases_in(f.reply, time_words)
-        .into_iter()
-        .next()
-    {
+    if let Some(span) = promised_time(f) {
         sink.emit("expectations.follow-up", span);
     }
     let status = f.ctx.ticket.map(|t| t.status);
@@ -28,22 +26,162 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
         return;
     }
     // An open problem: the ticket is live, the reply says work is under way, or the
-    // customer reports one (an error, something not working, money missing, waiting).
+    // customer reports one (an error, something not working, money missing, waiting)
+    // or asks when something will happen.
     let still_open = match status {
         Some(_) => true,
-        None => f.find(&lex.in_progress, "in_progress").is_some() || f.customer_hit("problem"),
+        None => {
+            f.find(&lex.in_progress, "in_progress").is_some()
+                || f.customer_hit("problem")
+                || f.customer_hit("when_question")
+        }
     };
     let resolved = f.find(&lex.resolved, "resolved").is_some() || f.hit("done").is_some();
     if !still_open || resolved {
         return;
     }
     let answered = crate::tone::text::has_list_steps(f.reply) || lex.steps.count(f.reply) >= 2;
-    let next = f.find(&lex.time_frame, "time_frame").is_some()
-        || f.find(&lex.next_step, "next_step").is_some()
-        || (f.hit("instruction").is_some() && !f.deflects())
-        || f.owns_it()
-        || f.own.contains('?');
-    if !answered && !next {
+    if answered || f.find(&lex.time_frame, "time_frame").is_some() {
+        return;
+    }
+    // Without a time, a next step counts only when it is concrete: "we'll let you
+    // know", "please be patient", «Очікуйте», «следите за обновлениями» promise
+    // nothing the customer can hold us to.
+    let vague: Vec<Range<usize>> = f
+        .hits
+        .iter()
+        .filter(|(n, _)| *n == "vague_next")
+        .map(|(_, r)| r.clone())
+        .collect();
+    let concrete = |r: &Range<usize>| !vague.iter().any(|v| v.start < r.end && r.start < v.end);
+    let next_step = lex.next_step.find_iter(&f.own).any(|r| concrete(&r))
+        || f.hits.iter().any(|(n, r)| *n == "next_step" && concrete(r));
+    let instruction = !f.deflects()
+        && f.hits
+            .iter()
+            .any(|(n, r)| *n == "instruction" && concrete(r));
+    let owns = lex.ownership.find_iter(&f.own).any(|r| concrete(&r))
+        || f.hits.iter().any(|(n, r)| *n == "ownership" && concrete(r));
+    let asks = f.own.contains('?');
+    if !(next_step || instruction || owns || asks) {
         sink.emit("expectations.no-next-step", 0..0);
+    }
+}
+
+/// The customer says we promised something and did not keep it ("your engineer said
+/// he would come yesterday", «обіцяли 2 дні», «мастер должен был прийти»): before any
+/// new plan the reply owes an apology or an admission. The article's commandment 5:
+/// what the customer was led to expect is ours to answer for.
+fn broken_promise(f: &Facts, sink: &mut Sink) {
+    if !f.customer_hit("broken_promise") {
+        return;
+    }
+    // A firm new time ("between 2 and 5 pm today") keeps the promise anew.
+    let owned = f
+        .find(&f.book.lex.acknowledgement, "acknowledgement")
+        .is_some()
+        || f.find(&f.book.lex.time_frame, "time_frame").is_some();
+    if !owned {
+        sink.emit("expectations.broken-promise", 0..0);
+    }
+}
+
+/// The first promised time, read the way sending reads it (`sla::promises`), but
+/// only in the sentences that hold a time word, one sentence at a time. The promise
+/// patterns use Unicode word boundaries, which send the regex engine to its slow
+/// backtracker on Cyrillic text: run over whole paragraphs on every keystroke they
+/// cost a Ukrainian or Russian reply most of its 1 ms budget. A promise never reaches
+/// past its sentence, so each sentence is read alone, and what a sentence promises is
+/// remembered per thread: while the agent types, only the sentence being edited is
+/// read again.
+fn promised_time(f: &Facts) -> Option<Range<usize>> {
+    let lex = &f.book.lex;
+    // The agent's own lines: quoted ones are already blanked in `f.own` (same
+    // offsets).
+    let mut offset = 0;
+    for line in f.own.split_inclusive('\n') {
+        let line_start = offset;
+        offset += line.len();
+        for piece in sentences(line) {
+            let text = &line[piece.clone()];
+            if !lex.time_frame.is_match(text) {
+                continue;
+            }
+            if let Some(found) = promised_in_sentence(text) {
+                let start = line_start + piece.start;
+                return Some(start + found.start..start + found.end.min(text.len()));
+            }
+        }
+    }
+    None
+}
+
+/// What one sentence promises (a span inside it), remembered per thread.
+fn promised_in_sentence(sentence: &str) -> Option<Range<usize>> {
+    thread_local! {
+        static SEEN: std::cell::RefCell<std::collections::HashMap<String, Option<Range<usize>>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    const MAX_SEEN: usize = 512;
+    if let Some(hit) = SEEN.with(|s| s.borrow().get(sentence).cloned()) {
+        return hit;
+    }
+    let found = crate::sla::promises::promised_phrases_in(sentence, |_| true)
+        .into_iter()
+        .next();
+    SEEN.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.len() >= MAX_SEEN {
+            s.clear();
+        }
+        s.insert(sentence.to_string(), found.clone());
+    });
+    found
+}
+
+/// The sentences of one line as byte ranges: a sentence ends after `.`, `!`, `?` or
+/// `…` followed by whitespace or the line's end, as `sla::promises` reads them (so
+/// "12.00" and "5.30" stay inside).
+fn sentences(line: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = line.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if !matches!(c, '.' | '!' | '?' | '…') {
+            continue;
+        }
+        let mut end = i + c.len_utf8();
+        while let Some(&(j, d)) = chars.peek() {
+            if !matches!(d, '.' | '!' | '?' | '…') {
+                break;
+            }
+            end = j + d.len_utf8();
+            chars.next();
+        }
+        let next_is_space = chars.peek().is_none_or(|&(_, d)| d.is_whitespace());
+        if next_is_space {
+            out.push(start..end);
+            start = end;
+        }
+    }
+    let rest = line[start..].trim_end_matches(['\n', '\r']);
+    if !rest.trim().is_empty() {
+        out.push(start..start + rest.len());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentences;
+
+    #[test]
+    fn sentences_end_at_stops_followed_by_space_not_inside_times() {
+        let line = "Курьер будет в 12.00 завтра. Спасибо!! Пока\n";
+        let parts: Vec<&str> = sentences(line).into_iter().map(|r| &line[r]).collect();
+        assert_eq!(
+            parts,
+            vec!["Курьер будет в 12.00 завтра.", " Спасибо!!", " Пока"]
+        );
     }
 }

@@ -70,7 +70,11 @@ fn unknown_contacts(f: &Facts, sink: &mut Sink) {
         let company = lower
             .rsplit_once('@')
             .is_some_and(|(_, domain)| known.company_domains.contains(domain));
-        if !known.emails.contains(&lower) && !company && !listed(address) {
+        if !known.emails.contains(&lower)
+            && !company
+            && !listed(address)
+            && !named_as_theirs(&f.own, span.start)
+        {
             sink.emit("house.unknown-contact", span);
         }
     }
@@ -79,11 +83,69 @@ fn unknown_contacts(f: &Facts, sink: &mut Sink) {
         if !is_private_mobile(&digits) {
             continue;
         }
-        if known.phones.iter().any(|p| same_phone(p, &digits)) || listed(raw) {
+        if known.phones.iter().any(|p| same_phone(p, &digits))
+            || listed(raw)
+            || named_as_theirs(&f.own, span.start)
+        {
             continue;
         }
         sink.emit("house.unknown-contact", span);
     }
+}
+
+/// Whether the words just before `at` call the contact the customer's own ("your
+/// number +7 921…", «Ваш номер», «вашу пошту»): the agent reads back what the
+/// customer gave, even when the ticket does not store it. A listed other customer's
+/// contact is still `house.other-contact`.
+fn named_as_theirs(text: &str, at: usize) -> bool {
+    let mut from = at.saturating_sub(40);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let before = text[from..at].to_lowercase();
+    let words: Vec<&str> = text::words(&before).map(|(_, w)| w).collect();
+    let tail = &words[words.len().saturating_sub(3)..];
+    let yours = |w: &str| {
+        matches!(
+            w,
+            "your"
+                | "yours"
+                | "ваш"
+                | "ваша"
+                | "вашу"
+                | "ваше"
+                | "вашого"
+                | "вашої"
+                | "вашего"
+                | "вашей"
+                | "твій"
+                | "твой"
+                | "твою"
+        )
+    };
+    let contact = |w: &str| {
+        [
+            "number",
+            "phone",
+            "mobile",
+            "e",
+            "email",
+            "mail",
+            "address",
+            "номер",
+            "телефон",
+            "мобільн",
+            "мобильн",
+            "пошт",
+            "почт",
+            "адрес",
+            "мейл",
+            "імейл",
+        ]
+        .iter()
+        .any(|c| w.starts_with(c))
+    };
+    tail.windows(2).any(|p| yours(p[0]) && contact(p[1]))
 }
 
 /// A mobile number in a numbering plan that tells mobiles apart (Ukraine, Russia and

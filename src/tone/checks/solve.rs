@@ -15,8 +15,17 @@ fn refusal(f: &Facts, sink: &mut Sink) {
     let Some(span) = first_refusal(f) else {
         return;
     };
+    // A time or an offer of our own in another sentence is what happens instead
+    // ("…not before Monday. I can reserve one for you"); in the refusing sentence
+    // itself it is only the refusal's scope ("no, the schedule is full this week").
+    let sentence = sentence_around(&f.own, &span);
+    let elsewhere = |r: &std::ops::Range<usize>| r.end <= sentence.start || r.start >= sentence.end;
     let offers = f.find(&lex.alternative, "alternative").is_some()
-        || f.find(&lex.next_step, "next_step").is_some();
+        || f.find(&lex.next_step, "next_step").is_some()
+        || lex.time_frame.find_iter(&f.own).any(|r| elsewhere(&r))
+        || f.hits
+            .iter()
+            .any(|(n, r)| (*n == "offer" || *n == "time_frame") && elsewhere(r));
     if offers || f.owns_it() {
         return;
     }
@@ -50,6 +59,7 @@ fn first_refusal(f: &Facts) -> Option<std::ops::Range<usize>> {
         .filter(|(n, r)| *n == "refusal" || (*n == "short_refusal" && short_sentence(f, r)))
         .map(|(_, r)| r.clone());
     let mut all: Vec<std::ops::Range<usize>> = listed.chain(grammar).collect();
+    all.extend(plain_no(f));
     all.sort_by_key(|r| r.start);
     all.into_iter().find(|r| !conditional(&f.own, r.start))
 }
@@ -85,4 +95,30 @@ fn short_sentence(f: &Facts, span: &std::ops::Range<usize>) -> bool {
         return false;
     };
     f.tokens.iter().filter(|t| t.sentence == sentence).count() <= 6
+}
+
+/// A plain "no" to a request: the customer asked for something ("Can I…?", «Чи
+/// можна…?», «Можно ли…?») and the reply says no ("we don't offer instalments",
+/// «не підлягають», «у неділю не возимо») without a yes anywhere. The refusal check
+/// then asks, as for any refusal, for an alternative, a next step or an escalation.
+fn plain_no(f: &Facts) -> Option<std::ops::Range<usize>> {
+    if !f.customer_hit("request") || f.hit("affirmative").is_some() {
+        return None;
+    }
+    f.hits
+        .iter()
+        .filter(|(n, _)| *n == "negative_answer")
+        .map(|(_, r)| r.clone())
+        .find(|r| !conditional(&f.own, r.start))
+}
+
+/// The sentence of `text` holding `span`: from after the last `.`, `!`, `?` or line
+/// break before it to the next one after it.
+fn sentence_around(text: &str, span: &std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let ends = ['.', '!', '?', '\n', '…'];
+    let start = text[..span.start].rfind(ends).map_or(0, |i| i + 1);
+    let end = text[span.end..]
+        .find(ends)
+        .map_or(text.len(), |i| span.end + i);
+    start..end
 }
