@@ -3558,3 +3558,40 @@ fn issue15_14_a_reply_taken_back_is_let_go_on_leaving_the_ticket() {
     assert_eq!(draft.owner, None, "let go on leaving");
     assert!(draft.body.starts_with("Your refund is on its way."));
 }
+
+/// Found by the new-user trial: `g j Enter d` solved the open ticket, the list then
+/// highlighted the ticket that took its place while the thread still showed the
+/// solved one, and the next `n` or `d` hit the thread's ticket, not the highlighted
+/// one; `J` skipped the ticket in its place.
+#[test]
+fn once_the_open_ticket_leaves_the_view_no_other_row_looks_selected_and_j_opens_the_one_in_its_place(
+) {
+    use ratatui::style::Modifier;
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    press(&mut app, "g j Enter");
+    let solved = app.open.as_ref().unwrap().detail.ticket.id;
+    press(&mut app, "d");
+    let in_place = app.selected_ticket().unwrap().ticket.id;
+    assert_ne!(in_place, solved);
+    assert_eq!(app.open.as_ref().unwrap().detail.ticket.id, solved);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    terminal
+        .draw(|f| firstline::tui::panes::draw(f, &app))
+        .unwrap();
+    let buffer = terminal.backend().buffer();
+    let areas = firstline::tui::layout::layout(ratatui::layout::Rect::new(0, 0, 120, 40), &app);
+    let inbox = areas.inbox.expect("the list is on screen at 120x40");
+    for y in inbox.y..inbox.y + inbox.height {
+        for x in inbox.x..inbox.x + inbox.width {
+            let cell = &buffer[(x, y)];
+            assert!(
+                !cell.modifier.contains(Modifier::REVERSED),
+                "row {y} of the list is drawn selected while the thread shows #{solved}"
+            );
+        }
+    }
+    press(&mut app, "J");
+    assert_eq!(app.open.as_ref().unwrap().detail.ticket.id, in_place);
+    assert!(app.cursor_is_the_pane());
+}

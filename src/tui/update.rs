@@ -287,7 +287,13 @@ fn update_pane(app: &mut App, action: Action) -> Step {
         (Focus::Conversation, Action::Top) => scroll(app, isize::MIN / 2),
         (Focus::Conversation, Action::Bottom) => scroll(app, isize::MAX / 2),
         (_, step @ (Action::NextTicket | Action::PrevTicket)) => {
-            let delta = if step == Action::NextTicket { 1 } else { -1 };
+            // When the shown ticket left the view, the next one already sits under
+            // the cursor (in its place): `J` opens it instead of skipping it.
+            let delta = match step {
+                Action::NextTicket if !app.cursor_is_the_pane() => 0,
+                Action::NextTicket => 1,
+                _ => -1,
+            };
             app.move_selection(delta)?;
             if let Some(id) = app.selected_ticket().map(|r| r.ticket.id) {
                 app.show(id, true)?;

@@ -208,18 +208,29 @@ impl Account {
     }
 }
 
-/// Runs a secret command with `sh -c` and returns its first line. Its output is never
-/// shown: a failing command is reported by its exit status alone.
+/// Runs a secret command with `sh -c` and returns its first line. Its standard output
+/// is never shown (it may hold the secret); a failing command is reported by its exit
+/// status and the last line it wrote to standard error ("gpg: decryption failed: No
+/// secret key"), without which a broken `pass`/gpg setup cannot be told apart from a
+/// typo (found by the new-user trial).
 fn run_secret_command(cmd: &str, key: &str) -> Result<String, String> {
     let out = std::process::Command::new("sh")
         .arg("-c")
         .arg(cmd)
         .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
         .output()
         .map_err(|e| format!("{key} `{cmd}` cannot start: {e}"))?;
     if !out.status.success() {
-        return Err(format!("{key} `{cmd}` failed ({})", out.status));
+        let said = String::from_utf8_lossy(&out.stderr);
+        let said = said.lines().rev().map(str::trim).find(|l| !l.is_empty());
+        return Err(match said {
+            Some(line) => format!(
+                "{key} `{cmd}` failed ({}): {}",
+                out.status,
+                crate::model::text::truncate_chars(&crate::display::sanitize_line(line), 160)
+            ),
+            None => format!("{key} `{cmd}` failed ({})", out.status),
+        });
     }
     let text = String::from_utf8(out.stdout)
         .map_err(|_| format!("{key} `{cmd}` printed something that is not text"))?;
@@ -549,6 +560,17 @@ mod tests {
         let err = a.read_secret().unwrap_err();
         assert!(!err.contains("hunter2"), "{err}");
         assert!(err.contains("failed"), "{err}");
+        // What the command said went wrong is kept (its last line on stderr).
+        raw.password_command = Some(
+            "echo 'gpg: starting' >&2; echo 'gpg: decryption failed: No secret key' >&2; exit 2"
+                .into(),
+        );
+        let a = Account::from_config(&raw, None).unwrap();
+        let err = a.read_secret().unwrap_err();
+        assert!(
+            err.ends_with("failed (exit status: 2): gpg: decryption failed: No secret key"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -501,6 +501,24 @@ pub struct App {
 }
 
 impl App {
+    /// The ticket the conversation pane is for: the one being loaded, else the one
+    /// shown. Ticket actions act on it while the keyboard is away from the list.
+    pub fn pane_ticket(&self) -> Option<TicketId> {
+        self.asked
+            .map(|(id, _)| id)
+            .or_else(|| self.open.as_ref().map(|o| o.detail.ticket.id))
+    }
+
+    /// Whether the list's cursor row is the ticket actions would hit. Not so after the
+    /// open ticket left the view (solved, snoozed, answered from the thread): the row
+    /// that took its place is under the cursor, but the pane still shows the old
+    /// ticket, and the new-user trial pressed `d` on the one and hit the other.
+    pub fn cursor_is_the_pane(&self) -> bool {
+        self.focus == Focus::Inbox
+            || self.pane_ticket().is_none()
+            || self.selected_ticket().map(|r| r.ticket.id) == self.pane_ticket()
+    }
+
     /// Builds the console on an open store: loads the default view and its first
     /// ticket. A bad `[ui.keys]` falls back to the default keys with an error shown.
     pub fn new(store: Store, config: Config) -> Result<App, ConsoleError> {

@@ -123,7 +123,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             continue;
         };
         let mut line = row_line(app, row, &cols);
-        if i == sel {
+        // The cursor row is drawn only while it is what actions hit: a highlight on
+        // one ticket beside a thread of another invites a keypress on the wrong one.
+        if i == sel && app.cursor_is_the_pane() {
             line = line.patch_style(if focused {
                 t.selected
             } else {
