@@ -175,11 +175,12 @@ pub struct EscalateArgs {
 /// `firstline snooze 12 --until tomorrow`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  firstline snooze 12 --until 'tomorrow 9:00'\n  firstline snooze 12 --until 2026-12-01\n  firstline snooze 12 --until 3h\n  firstline snooze 12 --clear"
+    after_help = "Examples:\n  firstline snooze 12 --until 'tomorrow 9:00'\n  firstline snooze 12 --until 2026-12-01\n  firstline snooze 12 --until 3h\n  firstline snooze 12 --until 15:00\n  firstline snooze 12 --until 'in 2 hours'\n  firstline snooze 12 --until 'next week'\n  firstline snooze 12 --clear"
 )]
 pub struct SnoozeArgs {
     pub id: TicketId,
-    /// tomorrow, "tomorrow 9:00", monday, 3h, 2d, 2026-12-01, 2026-12-01T09:00
+    /// tomorrow, "tomorrow 9:00", "завтра 12:00", monday, "next week", 15:00, 3h, 2d,
+    /// "in 2 hours", "через годину", 2026-12-01, 2026-12-01T09:00
     #[arg(long, required_unless_present = "clear")]
     pub until: Option<String>,
     #[arg(long)]
@@ -501,7 +502,7 @@ pub fn snooze(ctx: &Context, args: SnoozeArgs) -> Result<()> {
                     text,
                     Utc::now(),
                     &ctx.config.sla,
-                    "tomorrow, 'tomorrow 9:00', 3h, 2026-12-01",
+                    "tomorrow, 'tomorrow 9:00', 15:00, 3h, 'in 2 hours', 'next week', 2026-12-01",
                 ))
             })?,
         ),

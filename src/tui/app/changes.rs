@@ -232,7 +232,7 @@ impl App {
                 text,
                 self.now(),
                 &self.config.sla,
-                "tomorrow 9:00, 3h, monday, 2026-12-01",
+                "15:00, 3h, in 2 hours, tomorrow 9:00, next week, 2026-12-01",
             ));
             return Ok(false);
         };

@@ -87,7 +87,7 @@ impl PromptKind {
     /// The popup's title.
     pub fn title(self) -> &'static str {
         match self {
-            PromptKind::Snooze => "Snooze until (tomorrow 9:00, 3h, monday, 2026-12-01)",
+            PromptKind::Snooze => "Snooze until (15:00, 3h, in 2 hours, next week)",
             PromptKind::Tags => "Tags: +add -remove",
             PromptKind::Escalate => "Escalate — team: reason",
             PromptKind::NoReply => "No reply needed because…",
