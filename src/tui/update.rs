@@ -31,6 +31,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Command> {
 
 fn react(app: &mut App, msg: Msg) {
     match msg {
+        Msg::Key(key) if waits_for_the_load(app, &key) => app.deferred.push(key),
         Msg::Key(key) => handle_key(app, key),
         Msg::Mouse(mouse) => handle_mouse(app, mouse),
         Msg::Paste(text) => {
@@ -88,6 +89,13 @@ fn react(app: &mut App, msg: Msg) {
             if let Err(e) = app.command_done(done) {
                 app.store_error(e);
             }
+            // Whatever the answer (the ticket, or an error), the keys held for it go
+            // now: as typed, acting on what is on screen, never held for good.
+            if app.loading().is_none() {
+                for key in std::mem::take(&mut app.deferred) {
+                    handle_key(app, key);
+                }
+            }
         }
         Msg::Trouble(why) => app.error(why),
         Msg::TerminalFailed(why) => {
@@ -101,6 +109,71 @@ fn reload(app: &mut App) {
     if let Err(e) = app.reload() {
         app.store_error(e);
     }
+}
+
+/// Whether `key` must wait for the ticket being loaded: it is a ticket action (or
+/// follows one already waiting) while the cursor's ticket is on its way. Moving in
+/// the list and typing into an open composer never wait. At most a screenful of
+/// keys is held; past that they act (or are refused) as they come.
+fn waits_for_the_load(app: &App, key: &KeyEvent) -> bool {
+    const HELD_AT_MOST: usize = 256;
+    if key.kind != KeyEventKind::Press
+        || app.loading().is_none()
+        || app.deferred.len() >= HELD_AT_MOST
+    {
+        return false;
+    }
+    if !app.deferred.is_empty() {
+        return true;
+    }
+    if app.popup.is_some() || app.inbox.search_editing {
+        return false;
+    }
+    let action = app.keymap.resolve(app.context(), key);
+    // In the list a status change acts on the highlighted row itself; only what
+    // writes into the thread needs the ticket on screen.
+    if app.focus == Focus::Inbox {
+        return matches!(
+            action,
+            Some(
+                Action::Reply
+                    | Action::Note
+                    | Action::Send
+                    | Action::Canned
+                    | Action::SaveAttachments
+                    | Action::PasteTranscript
+                    | Action::LogCall
+                    | Action::StillWorkingReply
+            )
+        );
+    }
+    matches!(
+        action,
+        Some(
+            Action::Reply
+                | Action::Note
+                | Action::Send
+                | Action::Canned
+                | Action::StatusMenu
+                | Action::SetStatus(_)
+                | Action::PriorityMenu
+                | Action::SetPriority(_)
+                | Action::Solve
+                | Action::Tags
+                | Action::Snooze
+                | Action::Escalate
+                | Action::Deescalate
+                | Action::Merge
+                | Action::SaveAttachments
+                | Action::PasteTranscript
+                | Action::LogCall
+                | Action::NoReply
+                | Action::Spam
+                | Action::StillWorkingReply
+                | Action::AddFollowup
+                | Action::FollowupDone
+        )
+    )
 }
 
 /// Turns a key press into an action through the keymap and runs it with its

@@ -489,6 +489,10 @@ pub struct App {
     /// out: answers for any other ticket are stale and dropped. While it differs
     /// from the ticket on screen, the conversation pane says "loading…".
     asked: Option<(TicketId, usize)>,
+    /// Keys typed after a ticket action while the cursor's ticket was still loading
+    /// (`G` then `r` in one breath): kept in order and replayed once it shows, instead
+    /// of refusing the action while the keys after it go on to act.
+    pub deferred: Vec<ratatui::crossterm::event::KeyEvent>,
     /// The report period asked of the runner, until the report comes.
     pub report_asked: Option<u32>,
     /// Notes written but not saved, per ticket (drafts in the store are replies only).
@@ -600,6 +604,7 @@ impl App {
             search_refresh: None,
             commands: None,
             asked: None,
+            deferred: Vec::new(),
             report_asked: None,
             notes: HashMap::new(),
             last_refresh: Instant::now(),
