@@ -213,6 +213,13 @@ fn ctrl_z_hands_the_terminal_back_and_redraws_on_return() {
     let (_dir, db, config) = temp_paths();
     let mut console = Console::start(&db, &config);
     console.wait_for("Charged twice");
+    // With nothing typed, coming back speaks of no draft (found by the new-user
+    // trial: "the draft was saved" for a draft never written).
+    console.send("\x1a");
+    let screen = console.wait_until("the console back without a draft", |s| {
+        s.contains("welcome back") && s.contains("Needs reply")
+    });
+    assert!(!screen.contains("draft was saved"), "{screen}");
     console.send("r");
     console.wait_for("Reply to");
     console.type_text("Before the break.");
@@ -222,7 +229,9 @@ fn ctrl_z_hands_the_terminal_back_and_redraws_on_return() {
     // suspending saved the draft and the screen comes back whole.
     console.send("\x1a");
     let screen = console.wait_until("the console redrawn after resuming", |s| {
-        s.contains("welcome back") && s.contains("Before the break.") && s.contains("Needs reply")
+        s.contains("the draft was saved before suspending")
+            && s.contains("Before the break.")
+            && s.contains("Needs reply")
     });
     assert!(screen.contains("Tone"), "{screen}");
     let drafts = Store::open(&db).unwrap().drafts().unwrap();

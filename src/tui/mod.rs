@@ -334,6 +334,8 @@ fn serve(
     events.pause();
     match request {
         TerminalRequest::Suspend => match terminal::suspend(terminal) {
+            // Only a draft there is was saved (the trial was told of one it never wrote).
+            Ok(()) if app.composer.is_empty() => app.info("welcome back"),
             Ok(()) => app.info("welcome back; the draft was saved before suspending"),
             Err(e) => app.error(e.to_string()),
         },
