@@ -3595,3 +3595,40 @@ fn once_the_open_ticket_leaves_the_view_no_other_row_looks_selected_and_j_opens_
     assert_eq!(app.open.as_ref().unwrap().detail.ticket.id, in_place);
     assert!(app.cursor_is_the_pane());
 }
+
+/// Found by the new-user trial: a big import from another shell sorted ahead of the
+/// ticket under the cursor, pushed it out of the rows the console holds, and the
+/// cursor stayed on its old row — now an unrelated ticket — with no key pressed.
+#[test]
+fn a_reload_that_pushes_the_cursors_ticket_far_down_keeps_the_cursor_on_it() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    press(&mut app, "G");
+    let kept = app.selected_ticket().unwrap().ticket.id;
+    let mut store = Store::open(&fx.path).unwrap();
+    for i in 0..400 {
+        // Older than anything in the fixture: each sorts ahead in Needs reply.
+        ticket(
+            &mut store,
+            T {
+                subject: &format!("Imported {i}"),
+                name: &format!("Customer {i}"),
+                email: Some(&format!("c{i}@example.com")),
+                handle: None,
+                channel: Channel::Email,
+                priority: Priority::Urgent,
+                tags: &[],
+                minutes_ago: 100_000 + i,
+                body: "Where is my order?",
+                status: Status::New,
+            },
+        );
+    }
+    app.reload().unwrap();
+    assert_eq!(
+        app.selected_ticket().map(|r| r.ticket.id),
+        Some(kept),
+        "the cursor stays on its ticket"
+    );
+    assert!(app.inbox.selected >= 400, "{}", app.inbox.selected);
+}

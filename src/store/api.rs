@@ -124,6 +124,11 @@ pub trait TicketStore {
     /// How many tickets match `filter` (ignoring limit/offset), for scroll bars and tabs.
     fn count_tickets(&self, filter: &TicketFilter) -> Result<i64>;
 
+    /// Where ticket `id` sits in the list `filter` gives (0-based, ignoring
+    /// limit/offset), or `None` when it is not in it: the console keeps its cursor on
+    /// a ticket a reload moved outside the rows it holds (a big import ahead of it).
+    fn ticket_position(&self, filter: &TicketFilter, id: TicketId) -> Result<Option<usize>>;
+
     /// Other tickets of the same customer, newest first: the "history" sidebar.
     fn customer_tickets(&self, customer: i64) -> Result<Vec<TicketSummary>>;
 

@@ -52,6 +52,7 @@ macro_rules! conformance_suite {
             a_stale_write_is_refused_with_conflict,
             changes_by_another_handle_are_seen,
             blobs_are_shared_by_every_handle,
+            a_tickets_position_is_its_place_in_the_list,
         );
     };
 }
@@ -605,4 +606,51 @@ pub fn blobs_are_shared_by_every_handle(b: &dyn Backend) {
     assert!(outbox.list().unwrap().is_empty(), "buckets are separate");
     assert!(theirs.remove(&sha).unwrap());
     assert!(mine.get(&sha).is_err());
+}
+
+/// `ticket_position` agrees with `list_tickets` for every sort, and says `None` for
+/// a ticket the filter leaves out.
+pub fn a_tickets_position_is_its_place_in_the_list(b: &dyn Backend) {
+    let mut s = b.open();
+    let ids: Vec<TicketId> = (0..5)
+        .map(|i| {
+            open_ticket(
+                &mut s,
+                &format!("p{i}@example.com"),
+                &format!("P{i}"),
+                "help",
+            )
+        })
+        .collect();
+    s.change_ticket(ids[1], &TicketChange::Priority(Priority::Urgent), None)
+        .unwrap();
+    s.change_ticket(ids[3], &TicketChange::Status(Status::Solved), None)
+        .unwrap();
+    for sort in [
+        SortOrder::Due,
+        SortOrder::Updated,
+        SortOrder::Priority,
+        SortOrder::Created,
+    ] {
+        for view in [View::All, View::NeedsReply] {
+            let filter = TicketFilter {
+                view: Some(view),
+                sort,
+                ..Default::default()
+            };
+            let listed: Vec<TicketId> = s
+                .list_tickets(&filter)
+                .unwrap()
+                .iter()
+                .map(|r| r.ticket.id)
+                .collect();
+            for id in &ids {
+                assert_eq!(
+                    s.ticket_position(&filter, *id).unwrap(),
+                    listed.iter().position(|l| l == id),
+                    "#{id} in {view:?} by {sort:?}: {listed:?}"
+                );
+            }
+        }
+    }
 }

@@ -181,6 +181,23 @@ impl TicketStore for SqliteStore {
             .query_row(&sql, params_from_iter(args.iter()), |r| r.get(0))?)
     }
 
+    fn ticket_position(&self, filter: &TicketFilter, id: TicketId) -> Result<Option<usize>> {
+        let (where_sql, mut args) = filter_sql(filter, Utc::now());
+        let join = customer_join(filter);
+        let order = order_sql(filter);
+        args.push(rusqlite::types::Value::Integer(id));
+        let sql = format!(
+            "SELECT rn FROM (SELECT t.id AS tid, ROW_NUMBER() OVER (ORDER BY {order}) - 1 AS rn
+               FROM tickets t {join} WHERE {where_sql}) WHERE tid = ?{}",
+            args.len()
+        );
+        let position: Option<i64> = self
+            .conn
+            .query_row(&sql, params_from_iter(args.iter()), |r| r.get(0))
+            .optional()?;
+        Ok(position.and_then(|p| usize::try_from(p).ok()))
+    }
+
     fn customer_tickets(&self, customer: i64) -> Result<Vec<TicketSummary>> {
         self.list_tickets(&TicketFilter {
             customer_id: Some(customer),

@@ -42,6 +42,7 @@ impl App {
         }
         self.clamp_selection()?;
         self.follow_selected(keep);
+        self.find_moved_ticket(keep)?;
         match reading.map(|id| (id, self.store.ticket(id))) {
             Some((id, Ok(_))) => self.show(id, false),
             // Merged away or deleted elsewhere: show the cursor's row instead.
@@ -69,6 +70,24 @@ impl App {
             self.inbox.selected = i;
             self.fix_top();
         }
+    }
+
+    /// When a reload moved ticket `id` outside the rows in memory (mail imported from
+    /// another shell sorted ahead of it), asks the store where it went and puts the
+    /// cursor there, instead of leaving it on whatever ticket now has its old row
+    /// (found by the new-user trial: a 1,500-message import moved the cursor to an
+    /// unrelated ticket with no key pressed).
+    fn find_moved_ticket(&mut self, id: Option<TicketId>) -> Result<(), ConsoleError> {
+        let Some(id) = id else { return Ok(()) };
+        if self.inbox.hits.is_some() || self.selected_ticket().map(|r| r.ticket.id) == Some(id) {
+            return Ok(());
+        }
+        if let Some(i) = self.store.ticket_position(&self.view_filter(), id)? {
+            self.inbox.selected = i;
+            self.fix_top();
+            self.ensure_window()?;
+        }
+        Ok(())
     }
 
     /// Tab counts and the overdue count: asked of the worker when there is one,
