@@ -1043,19 +1043,6 @@ fn fetch_watch_keeps_importing_until_killed() {
     Store::open(&desk.db).unwrap();
     let out_path = desk.db.with_file_name("watch.out");
     let err_path = desk.db.with_file_name("watch.err");
-    let wait_for = |path: &std::path::Path, what: &str, times: usize| {
-        // A hang guard, not a timing: the watch writes these lines as it goes.
-        let start = std::time::Instant::now();
-        while std::fs::read_to_string(path)
-            .unwrap_or_default()
-            .matches(what)
-            .count()
-            < times
-            && start.elapsed() < std::time::Duration::from_secs(60)
-        {
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-    };
     let mut child = cli(&desk.db, &desk.config)
         .args(["fetch", "--watch"])
         .env(PASSWORD_ENV, PASSWORD)
@@ -1077,7 +1064,10 @@ fn fetch_watch_keeps_importing_until_killed() {
     // the watch says it is connected again (the trial saw "trying again" and then
     // nothing while mail was imported).
     server.stop();
-    wait_for(&err_path, "trying again", 1);
+    assert!(
+        support::wait_for_output(&err_path, &mut child, "trying again"),
+        "fetch --watch exited instead of trying again"
+    );
     server.restart();
     server.append(
         "INBOX",
@@ -1096,11 +1086,11 @@ fn fetch_watch_keeps_importing_until_killed() {
         "fetch --watch exited before the mail after the restart arrived"
     );
     // The line follows the commit: wait for it before stopping the watch.
-    wait_for(&out_path, "connected again", 1);
+    let said = support::wait_for_output(&out_path, &mut child, "connected again");
     let _ = child.kill();
     let _ = child.wait();
     let out = std::fs::read_to_string(&out_path).unwrap();
-    assert!(out.contains("shop: connected again"), "{out}");
+    assert!(said && out.contains("shop: connected again"), "{out}");
 }
 
 #[test]

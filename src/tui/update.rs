@@ -129,51 +129,40 @@ fn waits_for_the_load(app: &App, key: &KeyEvent) -> bool {
     if app.popup.is_some() || app.inbox.search_editing {
         return false;
     }
-    let action = app.keymap.resolve(app.context(), key);
-    // In the list a status change acts on the highlighted row itself; only what
-    // writes into the thread needs the ticket on screen.
-    if app.focus == Focus::Inbox {
-        return matches!(
-            action,
-            Some(
-                Action::Reply
-                    | Action::Note
-                    | Action::Send
-                    | Action::Canned
-                    | Action::SaveAttachments
-                    | Action::PasteTranscript
-                    | Action::LogCall
-                    | Action::StillWorkingReply
-            )
-        );
-    }
-    matches!(
+    let Some(action) = app.keymap.resolve(app.context(), key) else {
+        return false;
+    };
+    let writes_into_the_thread = matches!(
         action,
-        Some(
-            Action::Reply
-                | Action::Note
-                | Action::Send
-                | Action::Canned
-                | Action::StatusMenu
-                | Action::SetStatus(_)
-                | Action::PriorityMenu
-                | Action::SetPriority(_)
-                | Action::Solve
-                | Action::Tags
-                | Action::Snooze
-                | Action::Escalate
-                | Action::Deescalate
-                | Action::Merge
-                | Action::SaveAttachments
-                | Action::PasteTranscript
-                | Action::LogCall
-                | Action::NoReply
-                | Action::Spam
-                | Action::StillWorkingReply
-                | Action::AddFollowup
-                | Action::FollowupDone
-        )
-    )
+        Action::Reply
+            | Action::Note
+            | Action::Send
+            | Action::Canned
+            | Action::SaveAttachments
+            | Action::PasteTranscript
+            | Action::LogCall
+            | Action::StillWorkingReply
+    );
+    let changes_the_ticket = matches!(
+        action,
+        Action::StatusMenu
+            | Action::SetStatus(_)
+            | Action::PriorityMenu
+            | Action::SetPriority(_)
+            | Action::Solve
+            | Action::Tags
+            | Action::Snooze
+            | Action::Escalate
+            | Action::Deescalate
+            | Action::Merge
+            | Action::NoReply
+            | Action::Spam
+            | Action::AddFollowup
+            | Action::FollowupDone
+    );
+    // In the list a change acts on the highlighted row itself; only what writes into
+    // the thread needs the ticket on screen.
+    writes_into_the_thread || (changes_the_ticket && app.focus != Focus::Inbox)
 }
 
 /// Turns a key press into an action through the keymap and runs it with its

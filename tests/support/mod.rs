@@ -360,6 +360,27 @@ pub fn wait_for_progress(
     }
 }
 
+/// Polls the file `path`, written by `child` (its redirected stdout or stderr),
+/// until it contains `text`; `false` when the child exited first. The twin of
+/// [`wait_for_progress`] for what a program prints rather than what it commits.
+/// Kills the child and fails after [`DEADLINE`].
+pub fn wait_for_output(path: &Path, child: &mut std::process::Child, text: &str) -> bool {
+    let start = Instant::now();
+    loop {
+        if std::fs::read_to_string(path).is_ok_and(|out| out.contains(text)) {
+            return true;
+        }
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        if start.elapsed() > DEADLINE {
+            let _ = child.kill();
+            panic!("{text:?} never appeared in {}", path.display());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// One message for [`mbox_message`].
 pub struct Mail<'a> {
     /// The sender's address: the mbox separator line and the `From:` header.

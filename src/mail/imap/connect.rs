@@ -120,13 +120,10 @@ pub(crate) fn connect(account: &Account) -> Result<Connected, FetchError> {
             client.greeting_read = true;
             client
         }
-        Security::StartTls => starttls(account, tcp, &trust)?,
+        Security::StartTls => starttls(account, tcp, &socket, &trust)?,
         Security::Plain => {
             let mut tcp = tcp;
-            let probe = tcp
-                .try_clone()
-                .map_err(|e| FetchError::Connect(format!("cannot use the connection: {e}")))?;
-            greet(account, &mut tcp, &probe)?;
+            greet(account, &mut tcp, &socket)?;
             let mut client = imap::Client::new(Stream::Plain(tcp));
             client.greeting_read = true;
             client
@@ -179,13 +176,11 @@ fn open_tcp(host: &str, port: u16) -> Result<TcpStream, FetchError> {
 fn starttls(
     account: &Account,
     mut tcp: TcpStream,
+    socket: &TcpStream,
     trust: &Arc<rustls::ClientConfig>,
 ) -> Result<imap::Client<Stream>, FetchError> {
     let broken = |e: std::io::Error| lost(account, imap::Error::Io(e));
-    let probe = tcp
-        .try_clone()
-        .map_err(|e| FetchError::Connect(format!("cannot use the connection: {e}")))?;
-    greet(account, &mut tcp, &probe)?;
+    greet(account, &mut tcp, socket)?;
     let capabilities = command(&mut tcp, "fl0 CAPABILITY", "fl0 ").map_err(broken)?;
     let offered = capabilities.0.iter().any(|l| {
         l.to_ascii_uppercase()
@@ -219,7 +214,8 @@ fn starttls(
     Ok(client)
 }
 
-/// Reads the server's greeting within [`GREETING_TIMEOUT`] and checks it is an IMAP
+/// Reads the server's greeting within [`GREETING_TIMEOUT`] (set on `socket`, a handle
+/// on the same connection as `stream`) and checks it is an IMAP
 /// one (`* OK`, `* PREAUTH`). Anything else — an SMTP or web server on the port, a
 /// silent port, a `* BYE` — is one line naming what answered, and is not retried:
 /// the next attempt would meet the same server.

@@ -186,6 +186,21 @@ impl TicketStore for SqliteStore {
         let join = customer_join(filter);
         let order = order_sql(filter);
         args.push(rusqlite::types::Value::Integer(id));
+        // The console asks after every reload whose ticket left its rows, and most
+        // often it left the view (solved, snoozed): one primary-key lookup says so
+        // without ranking the whole view.
+        let member = format!(
+            "SELECT 1 FROM tickets t {join} WHERE {where_sql} AND t.id = ?{}",
+            args.len()
+        );
+        let in_view = self
+            .conn
+            .query_row(&member, params_from_iter(args.iter()), |_| Ok(()))
+            .optional()?
+            .is_some();
+        if !in_view {
+            return Ok(None);
+        }
         let sql = format!(
             "SELECT rn FROM (SELECT t.id AS tid, ROW_NUMBER() OVER (ORDER BY {order}) - 1 AS rn
                FROM tickets t {join} WHERE {where_sql}) WHERE tid = ?{}",
