@@ -13,10 +13,12 @@
 pub mod api;
 pub mod blobs;
 pub mod holders;
+pub mod postgres;
 pub mod query;
 pub mod sqlite;
 pub mod types;
 
+pub use self::postgres::PgStore;
 pub use api::QueueStore;
 pub use blobs::{BlobStore, Bucket, FsBlobs};
 pub use holders::{holder_is_running, new_holder_id};
@@ -50,6 +52,10 @@ pub enum StoreError {
     /// Another process held the write lock for longer than the busy timeout.
     #[error("database is locked by another process for too long; close other firstline windows or pass --db")]
     Locked,
+    /// The database server cannot be reached, or dropped the connection (`server`
+    /// names it without any password: "PostgreSQL at db.example:5432").
+    #[error("{server} is unreachable: {detail}")]
+    Unreachable { server: String, detail: String },
     /// A value the user gave cannot be applied (an empty subject, a bad dump).
     #[error("{0}")]
     Invalid(String),
@@ -97,6 +103,22 @@ impl Store {
         Ok(Store::from_backend(SqliteStore::open(path)?))
     }
 
+    /// Opens the PostgreSQL queue a `postgres://` (or `postgresql://`) URL names and
+    /// brings its schema up to date. The password in the URL is used to log in and
+    /// never shown: errors name the server as host:port.
+    pub fn open_url(url: &str) -> Result<Store> {
+        Ok(Store::from_backend(PgStore::open(url)?))
+    }
+
+    /// Opens a queue by where it is: a PostgreSQL URL, or else a SQLite file path.
+    pub fn open_location(location: &str) -> Result<Store> {
+        if postgres::is_url(location) {
+            Store::open_url(location)
+        } else {
+            Store::open(Path::new(location))
+        }
+    }
+
     /// A throwaway SQLite queue in memory, for tests and benchmarks.
     pub fn open_in_memory() -> Result<Store> {
         Ok(Store::from_backend(SqliteStore::open_in_memory()?))
@@ -119,6 +141,13 @@ impl Store {
 
     /// [`Store::sqlite`] for reading (a backup, the health report).
     pub fn as_sqlite(&self) -> Option<&SqliteStore> {
+        let any: &dyn std::any::Any = &*self.backend;
+        any.downcast_ref()
+    }
+
+    /// The PostgreSQL backend, for what only it can report (the server, its
+    /// version, the schema version); `None` on any other backend.
+    pub fn as_postgres(&self) -> Option<&PgStore> {
         let any: &dyn std::any::Any = &*self.backend;
         any.downcast_ref()
     }

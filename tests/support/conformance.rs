@@ -53,6 +53,8 @@ macro_rules! conformance_suite {
             changes_by_another_handle_are_seen,
             blobs_are_shared_by_every_handle,
             a_tickets_position_is_its_place_in_the_list,
+            concurrent_claims_give_a_reply_to_exactly_one_courier,
+            concurrent_edits_of_one_version_let_exactly_one_win,
         );
     };
 }
@@ -652,5 +654,93 @@ pub fn a_tickets_position_is_its_place_in_the_list(b: &dyn Backend) {
                 );
             }
         }
+    }
+}
+
+/// Handles racing for work: each runs `act` on its own thread, all released at once
+/// by a barrier, so the store's own locking is what decides (no sleeps).
+fn race<T: Send + 'static>(
+    stores: Vec<Store>,
+    act: impl Fn(&mut Store, usize) -> T + Send + Sync + 'static,
+) -> Vec<T> {
+    let act = std::sync::Arc::new(act);
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(stores.len()));
+    let threads: Vec<_> = stores
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut store)| {
+            let (act, barrier) = (act.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                act(&mut store, i)
+            })
+        })
+        .collect();
+    threads.into_iter().map(|t| t.join().unwrap()).collect()
+}
+
+/// Couriers on several connections claim the same reply at the same moment (a
+/// console and `outbox flush`, two consoles of a team): exactly one gets it.
+pub fn concurrent_claims_give_a_reply_to_exactly_one_courier(b: &dyn Backend) {
+    let mut s = b.open();
+    let id = open_ticket(&mut s, "a@example.com", "Login", "cannot log in");
+    for round in 0..5 {
+        let (_, out) = queue_reply(&mut s, id, &format!("Reply {round}"), Utc::now());
+        let couriers: Vec<Store> = (0..4).map(|_| b.open()).collect();
+        let claims = race(couriers, move |store, _| {
+            store
+                .claim_outbound(out, ClaimScope::AllQueued)
+                .unwrap()
+                .map(|c| c.id)
+        });
+        let winners: Vec<i64> = claims.into_iter().flatten().collect();
+        assert_eq!(winners, vec![out], "round {round}: one courier, one send");
+        s.mark_outbound_sent(out).unwrap();
+    }
+}
+
+/// Two people change the same ticket from the same version at the same moment:
+/// one change stands, the other is refused as a conflict, never overwritten.
+pub fn concurrent_edits_of_one_version_let_exactly_one_win(b: &dyn Backend) {
+    let mut s = b.open();
+    let id = open_ticket(&mut s, "a@example.com", "Login", "cannot log in");
+    for round in 0..5 {
+        let version = s.ticket(id).unwrap().version;
+        let editors: Vec<Store> = (0..4).map(|_| b.open()).collect();
+        let results = race(editors, move |store, i| {
+            let tag = format!("r{round}-editor{i}");
+            store
+                .change_ticket(
+                    id,
+                    &TicketChange::Tags {
+                        add: vec![tag.clone()],
+                        remove: vec![],
+                    },
+                    Some(version),
+                )
+                .map(|_| tag)
+        });
+        let mut won = Vec::new();
+        for result in results {
+            match result {
+                Ok(tag) => won.push(tag),
+                Err(StoreError::Conflict { found, .. }) => assert!(found > version),
+                Err(other) => panic!("round {round}: {other}"),
+            }
+        }
+        assert_eq!(won.len(), 1, "round {round}: {won:?}");
+        let ticket = s.ticket(id).unwrap();
+        assert_eq!(ticket.version, version + 1, "one write, one version");
+        assert!(ticket.tags.contains(&won[0]));
+        let round_tags = ticket
+            .tags
+            .iter()
+            .filter(|t| t.starts_with(&format!("r{round}-")))
+            .count();
+        assert_eq!(
+            round_tags, 1,
+            "the losers changed nothing: {:?}",
+            ticket.tags
+        );
     }
 }
