@@ -18,7 +18,6 @@ pub mod query;
 pub mod sqlite;
 pub mod types;
 
-pub use self::postgres::PgStore;
 pub use api::QueueStore;
 pub use blobs::{BlobStore, Bucket, FsBlobs};
 pub use holders::{holder_is_running, new_holder_id};
@@ -107,7 +106,7 @@ impl Store {
     /// brings its schema up to date. The password in the URL is used to log in and
     /// never shown: errors name the server as host:port.
     pub fn open_url(url: &str) -> Result<Store> {
-        Ok(Store::from_backend(PgStore::open(url)?))
+        Ok(Store::from_backend(postgres::PgStore::open(url)?))
     }
 
     /// Opens a queue by where it is: a PostgreSQL URL, or else a SQLite file path.
@@ -147,7 +146,7 @@ impl Store {
 
     /// The PostgreSQL backend, for what only it can report (the server, its
     /// version, the schema version); `None` on any other backend.
-    pub fn as_postgres(&self) -> Option<&PgStore> {
+    pub fn as_postgres(&self) -> Option<&postgres::PgStore> {
         let any: &dyn std::any::Any = &*self.backend;
         any.downcast_ref()
     }
