@@ -41,6 +41,7 @@ macro_rules! conformance_suite {
             merges_tickets_and_never_reuses_ids,
             searches_latin_text,
             searches_cyrillic_text_and_word_forms,
+            searches_fold_latin_accents_and_keep_other_letters,
             keeps_a_ledger_of_events,
             outbox_delivers_fails_retries_and_saves,
             outbox_claims_are_exclusive_across_handles,
@@ -263,6 +264,29 @@ pub fn searches_cyrillic_text_and_word_forms(b: &dyn Backend) {
     assert_eq!(found(&s, "счет"), vec![ru], "е finds ё");
     assert_eq!(found(&s, "пришел"), vec![ru]);
     assert!(found(&s, "посилка").is_empty());
+}
+
+/// Accents on Latin letters fold (`cafe` finds `café`); letters that are letters of
+/// their own do not (`ł`, Cyrillic `й`, `ї`): SQLite's `remove_diacritics 2`, which
+/// every backend answers like.
+pub fn searches_fold_latin_accents_and_keep_other_letters(b: &dyn Backend) {
+    let mut s = b.open();
+    let cafe = open_ticket(
+        &mut s,
+        "a@example.com",
+        "Café",
+        "naïve question about ĉapelo",
+    );
+    let lodz = open_ticket(&mut s, "b@example.com", "Łódź", "йод і їжак");
+    assert_eq!(found(&s, "cafe"), vec![cafe]);
+    assert_eq!(found(&s, "CAFÉ"), vec![cafe]);
+    assert_eq!(found(&s, "naive"), vec![cafe]);
+    assert_eq!(found(&s, "capelo"), vec![cafe]);
+    assert_eq!(found(&s, "łodz"), vec![lodz]);
+    assert!(found(&s, "lodz").is_empty(), "ł is not l with a mark");
+    assert_eq!(found(&s, "йод"), vec![lodz]);
+    assert!(found(&s, "иод").is_empty(), "й is a letter of its own");
+    assert!(found(&s, "іжак").is_empty(), "ї is a letter of its own");
 }
 
 pub fn keeps_a_ledger_of_events(b: &dyn Backend) {

@@ -54,15 +54,26 @@ pub(crate) fn search_words(text: &str) -> String {
     out.trim_end().to_string()
 }
 
-/// Latin letters with a diacritic read as their base letter, as SQLite's tokenizer
-/// folds them (`café` is found by `cafe`). Cyrillic й and ї stay themselves, as
-/// there (`remove_diacritics 2` leaves them: they are letters of their own).
+/// A Latin letter with diacritics reads as its base letter, as SQLite's tokenizer
+/// folds it (`café` is found by `cafe`, `ĉ` by `c`): the letter's canonical
+/// decomposition is an ASCII letter plus combining marks. Letters that do not
+/// decompose so stay themselves, as there: `ł` and `ø` (a stroke is not a mark),
+/// Cyrillic `й`, `ї`, `ё` (their base is not Latin; ё is folded on its own above).
 fn without_diacritic(ch: char) -> char {
-    const FROM: &str = "àáâãäåāăąçćčďèéêëēėęěìíîïīįłñńňòóôõöøōőŕřśšşťţùúûüūůűųýÿžźż";
-    const TO: &str = "aaaaaaaaacccdeeeeeeeeiiiiiilnnnooooooooorrsssttuuuuuuuuyyzzz";
-    match FROM.chars().position(|c| c == ch) {
-        Some(i) => TO.chars().nth(i).unwrap_or(ch),
-        None => ch,
+    if ch.is_ascii() {
+        return ch;
+    }
+    let mut parts = Vec::with_capacity(3);
+    unicode_normalization::char::decompose_canonical(ch, |c| parts.push(c));
+    match parts.split_first() {
+        Some((base, marks))
+            if base.is_ascii_alphabetic()
+                && !marks.is_empty()
+                && marks.iter().all(|m| ('\u{300}'..='\u{36f}').contains(m)) =>
+        {
+            *base
+        }
+        _ => ch,
     }
 }
 
@@ -243,5 +254,6 @@ mod tests {
         assert_eq!(search_words("Счёт за ОКТЯБРЬ!"), "счет за октябрь");
         assert_eq!(search_words("café  déjà-vu"), "cafe deja vu");
         assert_eq!(search_words("Їжак й ґанок"), "їжак й ґанок");
+        assert_eq!(search_words("Łódź ĉapelo Ørsted"), "łodz capelo ørsted");
     }
 }
