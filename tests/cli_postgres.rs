@@ -335,3 +335,34 @@ fn copy_moves_a_queue_to_postgresql_and_back_with_nothing_lost() {
     );
     assert!(err.contains("already holds"), "{err}");
 }
+
+/// The console on a PostgreSQL queue: the welcome queue put there by `demo`, a
+/// ticket opened, a reply written and recorded, in the server's tables.
+#[test]
+fn the_console_works_on_a_postgresql_queue() {
+    let db = pg::fresh_db();
+    let (_dir, _file, config) = support::temp_paths();
+    let url = db.url();
+    let mut console = support::Console::start(Path::new(&url), &config);
+    console.wait_for("Needs reply");
+    console.wait_for("Charged twice");
+    console.send("\r");
+    console.send("r");
+    console.wait_for("Reply to");
+    let reply = "Refund done, thanks.";
+    console.type_text(reply);
+    console.wait_for(reply);
+    console.send("\x13"); // Ctrl-S
+    console.wait_for("reply recorded; no e-mail address");
+    console.send("q");
+    assert!(console.wait_exit().success());
+    let stored: i64 = db
+        .connect()
+        .query_one(
+            "SELECT count(*) FROM messages WHERE direction = 'outbound' AND body = $1",
+            &[&reply],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, 1, "the reply is in PostgreSQL");
+}

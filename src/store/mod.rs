@@ -3,10 +3,12 @@
 //! The rest of firstline holds a [`Store`], a thin handle over one backend that
 //! implements [`QueueStore`] (the traits in `api.rs`). Arguments and results are
 //! `model` types and the plain types beside the traits (`types.rs`, `query.rs`);
-//! errors are [`StoreError`]s, which name no backend's types. SQLite (`sqlite/`) is
-//! the one backend today and the only place that names its SQL library; operations only
-//! SQLite has (backup, restore, bulk mode, dry run) are reached through
-//! [`Store::sqlite`]. Attachments and outbox files are
+//! errors are [`StoreError`]s, which name no backend's types. Two backends: SQLite
+//! (`sqlite/`, a queue in one file, the default) and PostgreSQL (`postgres/`, a queue
+//! a team shares, opened by URL); each is the only place that names its SQL library
+//! and both pass the same conformance suite. Operations only SQLite has (backup,
+//! restore, bulk mode, dry run) are reached through [`Store::sqlite`], what only the
+//! server reports through [`Store::as_postgres`]. Attachments and outbox files are
 //! reached through a [`BlobStore`] the queue hands out, never by deriving folders
 //! from a database path.
 
