@@ -19,6 +19,8 @@ pub struct Config {
     pub ui: UiConfig,
     pub tone: ToneConfig,
     pub backup: BackupConfig,
+    /// Where the queue lives when it is not the SQLite file in the data dir.
+    pub store: StoreConfig,
     /// A Telegram bot as a live support channel; absent means no bot.
     pub telegram: Option<TelegramConfig>,
 }
@@ -58,6 +60,16 @@ impl Default for TelegramConfig {
             groups: false,
         }
     }
+}
+
+/// Where the queue lives (`[store]`): a PostgreSQL database a team shares. `--db` and
+/// `FIRSTLINE_DB` still win, so one command can look at another queue.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreConfig {
+    /// `postgres://user@host/database` (a password is better kept in `~/.pgpass` or
+    /// `PGPASSWORD` than in this file, which gets backed up and shared).
+    pub url: Option<String>,
 }
 
 /// Automatic daily backups: the queue is the business's memory of its customers, and

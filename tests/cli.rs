@@ -1036,16 +1036,19 @@ fn a_typo_is_not_a_new_queue() {
         assert!(!db.exists(), "{} was created", db.display());
     }
     assert!(!dir.path().join("nonexistent-dir").exists());
-    let out = named(&"postgres://support@localhost/firstline")
+    // postgres:// opens a team queue (tests/cli_postgres.rs); any other URL is a
+    // mistake, never a file name, and its password is not echoed.
+    let out = named(&"mysql://support:pw-123@localhost/firstline")
         .arg("list")
         .output()
         .unwrap();
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("postgres://"), "{err}");
+    assert!(err.contains("mysql://"), "{err}");
+    assert!(!err.contains("pw-123"), "{err}");
     assert!(
-        !dir.path().join("postgres:").exists(),
-        "no SQLite file under ./postgres:/"
+        !dir.path().join("mysql:").exists(),
+        "no SQLite file under ./mysql:/"
     );
     // Into a folder that does not exist, not even a writing command creates a queue.
     let deep = dir.path().join("nonexistent-dir").join("x.db");

@@ -124,6 +124,10 @@ pub fn import_json(ctx: &Context, args: ImportJsonArgs) -> Result<()> {
 
 /// Online backup to a file.
 pub fn backup(ctx: &Context, args: BackupArgs) -> Result<()> {
+    ctx.sqlite_only(
+        "backup",
+        "back it up with pg_dump (pg_dump -Fc -f queue.dump DATABASE)",
+    )?;
     if !ctx.db_path.exists() {
         return Err(user_error(format!(
             "there is no database at {}",
@@ -185,6 +189,10 @@ fn daily_backup(ctx: &Context, store: &SqliteStore) -> Result<Option<PathBuf>> {
 
 /// Replaces the queue with a backup, keeping a safety copy of what was there.
 pub fn restore(ctx: &Context, args: RestoreArgs) -> Result<()> {
+    ctx.sqlite_only(
+        "restore",
+        "restore a pg_dump file with pg_restore, or copy a queue file in with `firstline copy`",
+    )?;
     if !args.from.exists() {
         return Err(user_error(format!(
             "there is no backup at {}",
@@ -226,6 +234,9 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Result<()> {
 pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
     let config_path = &ctx.config_path;
     let config_problem = super::settings::load(config_path, ctx.config_named).err();
+    if ctx.db_url.is_some() {
+        return doctor_postgres(ctx, args, config_problem.as_ref());
+    }
     if !ctx.db_path.exists() {
         return Err(user_error(format!(
             "there is no database at {} yet; run `firstline` once to create it",
@@ -335,6 +346,78 @@ pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
 /// `doctor --json`: the store's health as before (its fields stay at the top level),
 /// plus what the text report also says: the settings file and every problem in it,
 /// the desk's time zone and where it came from, and the outbox's transport.
+/// `doctor` for a queue on PostgreSQL: the server (host, port, database, user; never
+/// the password), its version, the schema version and what the queue holds.
+fn doctor_postgres(
+    ctx: &Context,
+    args: DoctorArgs,
+    config_problem: Option<&crate::config::ConfigError>,
+) -> Result<ExitCode> {
+    let store = ctx.open_store(false)?;
+    let Some(pg) = store.as_postgres() else {
+        return Err(user_error("the queue URL did not open a PostgreSQL queue"));
+    };
+    let server = pg.server();
+    let version = pg.server_version()?;
+    let schema = pg.schema_version()?;
+    let supported = crate::store::postgres::SCHEMA_VERSION;
+    let counts = pg.counts()?;
+    let problems: Vec<String> = match config_problem {
+        Some(crate::config::ConfigError::Invalid { problems, .. }) => problems.clone(),
+        Some(other) => vec![other.to_string()],
+        None => Vec::new(),
+    };
+    if args.json {
+        print_json(&serde_json::json!({
+            "backend": "postgresql",
+            "host": server.host,
+            "port": server.port,
+            "database": server.database,
+            "user": server.user,
+            "server_version": version,
+            "schema_version": schema,
+            "supported_version": supported,
+            "counts": counts,
+            "config": {
+                "path": ctx.config_path.display().to_string(),
+                "present": ctx.config_path.exists(),
+                "valid": problems.is_empty(),
+                "problems": problems,
+            },
+        }))?;
+    } else {
+        println!(
+            "database      PostgreSQL {} on {}:{} as {}",
+            server.database, server.host, server.port, server.user
+        );
+        println!("server        PostgreSQL {version}");
+        for problem in &problems {
+            println!("config        INVALID: {problem}");
+        }
+        if problems.is_empty() {
+            println!("config        {}", ctx.config_path.display());
+        }
+        println!("schema        {schema} (this build writes {supported})");
+        println!(
+            "attachments   {}",
+            store
+                .blobs(Bucket::Attachments)
+                .map(|b| b.location(None))
+                .unwrap_or_default()
+        );
+        println!(
+            "contents      {} tickets, {} messages, {} customers, {} drafts, {} events, {} canned responses",
+            counts.tickets, counts.messages, counts.customers, counts.drafts, counts.events,
+            counts.canned_responses
+        );
+    }
+    Ok(if problems.is_empty() && schema == supported {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
 fn doctor_json(
     health: &crate::store::Health,
     store: &Store,

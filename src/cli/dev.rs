@@ -68,6 +68,9 @@ pub fn run(ctx: &Context, args: DevArgs) -> Result<()> {
 }
 
 fn gen(ctx: &Context, args: GenArgs) -> Result<()> {
+    if args.out.is_none() {
+        ctx.sqlite_only("dev gen", "pass --out FILE")?;
+    }
     let path = args.out.unwrap_or_else(|| ctx.db_path.clone());
     let mut store = Store::open(&path)?;
     if store.count_tickets(&Default::default())? > 0 {

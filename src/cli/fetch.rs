@@ -414,7 +414,7 @@ fn watch(
             let stop = &stop;
             let watch_options = &watch_options;
             scope.spawn(move || {
-                let mut store = match Store::open(&ctx.db_path) {
+                let mut store = match ctx.reopen_store() {
                     Ok(s) => s,
                     Err(e) => {
                         eprintln!("firstline: {}: cannot open the queue: {e}", account.name);

@@ -35,6 +35,7 @@ macro_rules! eprintln {
 mod admin;
 mod canned;
 mod check;
+mod copy;
 #[cfg(feature = "dev")]
 mod dev;
 mod fetch;
@@ -62,8 +63,9 @@ use crate::store::{Store, StoreError};
 #[derive(Debug, Parser)]
 #[command(name = "firstline", version, about, long_about = None)]
 pub struct Cli {
-    /// The queue file to use instead of the default in your data dir.
-    #[arg(long, global = true, env = "FIRSTLINE_DB", value_name = "PATH")]
+    /// The queue to use instead of the default file in your data dir: a file path, or
+    /// a PostgreSQL URL (postgres://user@host/database) for a queue a team shares.
+    #[arg(long, global = true, env = "FIRSTLINE_DB", value_name = "PATH|URL")]
     pub db: Option<PathBuf>,
     /// Settings file (default: config.toml in your config dir).
     #[arg(long, global = true, env = "FIRSTLINE_CONFIG", value_name = "PATH")]
@@ -119,6 +121,8 @@ pub enum Command {
     Export(admin::ExportArgs),
     /// Load a JSON export into an empty database.
     ImportJson(admin::ImportJsonArgs),
+    /// Copy a whole queue between a file and a PostgreSQL database (team mode).
+    Copy(copy::CopyArgs),
     /// Copy the live database to a file, safely, even while firstline runs.
     Backup(admin::BackupArgs),
     /// Replace the queue with a backup (a safety copy of the current one is kept).
@@ -172,6 +176,9 @@ pub fn user_error(msg: impl Into<String>) -> anyhow::Error {
 /// What every subcommand gets: where the queue is and the settings.
 pub struct Context {
     pub db_path: PathBuf,
+    /// The PostgreSQL queue to use instead of a file (`--db URL`, `FIRSTLINE_DB`, or
+    /// `[store] url`); `db_path` is then unused.
+    pub db_url: Option<String>,
     /// Whether the user named the queue (`--db` / `FIRSTLINE_DB`) rather than taking
     /// the default: only the default is created silently and gets the welcome queue.
     pub db_named: bool,
@@ -191,6 +198,13 @@ impl Context {
     /// writes ([`Context::check_db`]) and never gets demo tickets: a typo must not
     /// look like a queue.
     pub fn open_store(&self, seed: bool) -> anyhow::Result<Store> {
+        if let Some(url) = &self.db_url {
+            // A shared queue is never seeded with the welcome tickets.
+            let mut store = Store::open_url(url)?;
+            crate::canned::ensure_starter(&mut store)
+                .context("could not load the starter replies")?;
+            return Ok(store);
+        }
         self.check_db()?;
         if !self.db_named {
             let dir = crate::fs::folder_of(&self.db_path);
@@ -210,7 +224,7 @@ impl Context {
     /// Checked when the store is opened, so a command's own argument errors come first.
     pub fn check_db(&self) -> anyhow::Result<()> {
         let db = &self.db_path;
-        if !self.db_named || db.exists() {
+        if self.db_url.is_some() || !self.db_named || db.exists() {
             return Ok(());
         }
         if !self.may_create_db {
@@ -228,6 +242,26 @@ impl Context {
             )));
         }
         Ok(())
+    }
+
+    /// Another handle on the queue already opened (a thread's own connection):
+    /// never creates, seeds or syncs anything.
+    pub fn reopen_store(&self) -> crate::store::Result<Store> {
+        match &self.db_url {
+            Some(url) => Store::open_url(url),
+            None => Store::open(&self.db_path),
+        }
+    }
+
+    /// Refuses `what` (a backup, a restore) on a PostgreSQL queue in one line that
+    /// says what to use there instead.
+    pub fn sqlite_only(&self, what: &str, instead: &str) -> anyhow::Result<()> {
+        match self.db_url {
+            Some(_) => Err(user_error(format!(
+                "{what} works on a SQLite queue file; this queue is on PostgreSQL: {instead}"
+            ))),
+            None => Ok(()),
+        }
     }
 }
 
@@ -322,11 +356,23 @@ fn run(cli: Cli, config_named: bool) -> anyhow::Result<ExitCode> {
         Err(_) if matches!(cli.command, Some(Command::Doctor(_))) => Config::default(),
         Err(e) => return Err(settings::cli_error(e)),
     };
+    let named_url = cli
+        .db
+        .as_deref()
+        .and_then(|p| p.to_str())
+        .filter(|p| crate::store::postgres::is_url(p))
+        .map(str::to_string);
+    let db_url = match (&cli.db, named_url) {
+        (_, Some(url)) => Some(url),
+        (Some(_), None) => None,
+        (None, None) => config.store.url.clone(),
+    };
     let ctx = Context {
         db_path: match &cli.db {
-            Some(named) => checked_db_path(named)?,
-            None => crate::paths::default_db_path(),
+            Some(named) if db_url.is_none() => checked_db_path(named)?,
+            _ => crate::paths::default_db_path(),
         },
+        db_url,
         db_named: cli.db.is_some(),
         may_create_db: cli.command.as_ref().is_none_or(Command::may_start_a_queue),
         config,
@@ -368,6 +414,7 @@ fn run(cli: Cli, config_named: bool) -> anyhow::Result<ExitCode> {
         Some(Command::Tone(a)) => tone::run(&ctx, a),
         Some(Command::Export(a)) => ok(admin::export(&ctx, a)),
         Some(Command::ImportJson(a)) => ok(admin::import_json(&ctx, a)),
+        Some(Command::Copy(a)) => ok(copy::run(&ctx, a)),
         Some(Command::Backup(a)) => ok(admin::backup(&ctx, a)),
         Some(Command::Restore(a)) => ok(admin::restore(&ctx, a)),
         Some(Command::Doctor(a)) => admin::doctor(&ctx, a),
@@ -396,7 +443,7 @@ fn checked_db_path(named: &std::path::Path) -> anyhow::Result<PathBuf> {
         });
     if let Some(scheme) = url_scheme {
         return Err(user_error(format!(
-            "--db {text}: this firstline keeps the queue in a SQLite file and cannot use a {scheme}:// URL; pass a file path"
+            "--db: a {scheme}:// URL is not a queue firstline can open; pass a file path or a postgres:// URL"
         )));
     }
     Ok(named.to_path_buf())

@@ -39,6 +39,14 @@ pub fn check(config: &Config) -> Vec<Invalid> {
         found.push(keymap_problem(e));
     }
     found.extend(check_theme(config.ui.theme.as_deref()));
+    if let Some(url) = &config.store.url {
+        if let Err(message) = crate::store::postgres::check_url(url) {
+            found.push(Invalid {
+                key: "store.url".into(),
+                message,
+            });
+        }
+    }
     found.extend(crate::mail::imap::check_accounts(&config.mail));
     found.extend(crate::mail::imap::away::check_settings(config));
     let settings_dir = config.path.as_deref().and_then(Path::parent);

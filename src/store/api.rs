@@ -1,9 +1,9 @@
 //! The store's API: what the rest of firstline asks of a ticket queue, as traits
 //! by area joined in [`QueueStore`]. Backend-neutral: arguments and results are
 //! `model` types and the plain types of `store::types` / `store::query`, errors are
-//! [`StoreError`]s. SQLite (`store::sqlite`) is one implementation; a PostgreSQL one
-//! implements the same traits and passes the same conformance suite
-//! (`tests/store_conformance.rs`).
+//! [`StoreError`]s. SQLite (`store::sqlite`) and PostgreSQL (`store::postgres`)
+//! implement them and pass the same conformance suite (`tests/store_conformance.rs`,
+//! `tests/store_conformance_pg.rs`).
 //!
 //! The contract every backend keeps: each write is one transaction that also writes
 //! its audit event and keeps search in step; a ticket write checks the ticket's

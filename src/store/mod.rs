@@ -3,16 +3,19 @@
 //! The rest of firstline holds a [`Store`], a thin handle over one backend that
 //! implements [`QueueStore`] (the traits in `api.rs`). Arguments and results are
 //! `model` types and the plain types beside the traits (`types.rs`, `query.rs`);
-//! errors are [`StoreError`]s, which name no backend's types. SQLite (`sqlite/`) is
-//! the one backend today and the only place that names its SQL library; operations only
-//! SQLite has (backup, restore, bulk mode, dry run) are reached through
-//! [`Store::sqlite`]. Attachments and outbox files are
+//! errors are [`StoreError`]s, which name no backend's types. Two backends: SQLite
+//! (`sqlite/`, a queue in one file, the default) and PostgreSQL (`postgres/`, a queue
+//! a team shares, opened by URL); each is the only place that names its SQL library
+//! and both pass the same conformance suite. Operations only SQLite has (backup,
+//! restore, bulk mode, dry run) are reached through [`Store::sqlite`], what only the
+//! server reports through [`Store::as_postgres`]. Attachments and outbox files are
 //! reached through a [`BlobStore`] the queue hands out, never by deriving folders
 //! from a database path.
 
 pub mod api;
 pub mod blobs;
 pub mod holders;
+pub mod postgres;
 pub mod query;
 pub mod sqlite;
 pub mod types;
@@ -50,6 +53,10 @@ pub enum StoreError {
     /// Another process held the write lock for longer than the busy timeout.
     #[error("database is locked by another process for too long; close other firstline windows or pass --db")]
     Locked,
+    /// The database server cannot be reached, or dropped the connection (`server`
+    /// names it without any password: "PostgreSQL at db.example:5432").
+    #[error("{server} is unreachable: {detail}")]
+    Unreachable { server: String, detail: String },
     /// A value the user gave cannot be applied (an empty subject, a bad dump).
     #[error("{0}")]
     Invalid(String),
@@ -97,6 +104,22 @@ impl Store {
         Ok(Store::from_backend(SqliteStore::open(path)?))
     }
 
+    /// Opens the PostgreSQL queue a `postgres://` (or `postgresql://`) URL names and
+    /// brings its schema up to date. The password in the URL is used to log in and
+    /// never shown: errors name the server as host:port.
+    pub fn open_url(url: &str) -> Result<Store> {
+        Ok(Store::from_backend(postgres::PgStore::open(url)?))
+    }
+
+    /// Opens a queue by where it is: a PostgreSQL URL, or else a SQLite file path.
+    pub fn open_location(location: &str) -> Result<Store> {
+        if postgres::is_url(location) {
+            Store::open_url(location)
+        } else {
+            Store::open(Path::new(location))
+        }
+    }
+
     /// A throwaway SQLite queue in memory, for tests and benchmarks.
     pub fn open_in_memory() -> Result<Store> {
         Ok(Store::from_backend(SqliteStore::open_in_memory()?))
@@ -119,6 +142,13 @@ impl Store {
 
     /// [`Store::sqlite`] for reading (a backup, the health report).
     pub fn as_sqlite(&self) -> Option<&SqliteStore> {
+        let any: &dyn std::any::Any = &*self.backend;
+        any.downcast_ref()
+    }
+
+    /// The PostgreSQL backend, for what only it can report (the server, its
+    /// version, the schema version); `None` on any other backend.
+    pub fn as_postgres(&self) -> Option<&postgres::PgStore> {
         let any: &dyn std::any::Any = &*self.backend;
         any.downcast_ref()
     }

@@ -41,6 +41,7 @@ macro_rules! conformance_suite {
             merges_tickets_and_never_reuses_ids,
             searches_latin_text,
             searches_cyrillic_text_and_word_forms,
+            searches_fold_latin_accents_and_keep_other_letters,
             keeps_a_ledger_of_events,
             outbox_delivers_fails_retries_and_saves,
             outbox_claims_are_exclusive_across_handles,
@@ -53,6 +54,8 @@ macro_rules! conformance_suite {
             changes_by_another_handle_are_seen,
             blobs_are_shared_by_every_handle,
             a_tickets_position_is_its_place_in_the_list,
+            concurrent_claims_give_a_reply_to_exactly_one_courier,
+            concurrent_edits_of_one_version_let_exactly_one_win,
         );
     };
 }
@@ -261,6 +264,29 @@ pub fn searches_cyrillic_text_and_word_forms(b: &dyn Backend) {
     assert_eq!(found(&s, "счет"), vec![ru], "е finds ё");
     assert_eq!(found(&s, "пришел"), vec![ru]);
     assert!(found(&s, "посилка").is_empty());
+}
+
+/// Accents on Latin letters fold (`cafe` finds `café`); letters that are letters of
+/// their own do not (`ł`, Cyrillic `й`, `ї`): SQLite's `remove_diacritics 2`, which
+/// every backend answers like.
+pub fn searches_fold_latin_accents_and_keep_other_letters(b: &dyn Backend) {
+    let mut s = b.open();
+    let cafe = open_ticket(
+        &mut s,
+        "a@example.com",
+        "Café",
+        "naïve question about ĉapelo",
+    );
+    let lodz = open_ticket(&mut s, "b@example.com", "Łódź", "йод і їжак");
+    assert_eq!(found(&s, "cafe"), vec![cafe]);
+    assert_eq!(found(&s, "CAFÉ"), vec![cafe]);
+    assert_eq!(found(&s, "naive"), vec![cafe]);
+    assert_eq!(found(&s, "capelo"), vec![cafe]);
+    assert_eq!(found(&s, "łodz"), vec![lodz]);
+    assert!(found(&s, "lodz").is_empty(), "ł is not l with a mark");
+    assert_eq!(found(&s, "йод"), vec![lodz]);
+    assert!(found(&s, "иод").is_empty(), "й is a letter of its own");
+    assert!(found(&s, "іжак").is_empty(), "ї is a letter of its own");
 }
 
 pub fn keeps_a_ledger_of_events(b: &dyn Backend) {
@@ -652,5 +678,93 @@ pub fn a_tickets_position_is_its_place_in_the_list(b: &dyn Backend) {
                 );
             }
         }
+    }
+}
+
+/// Handles racing for work: each runs `act` on its own thread, all released at once
+/// by a barrier, so the store's own locking is what decides (no sleeps).
+fn race<T: Send + 'static>(
+    stores: Vec<Store>,
+    act: impl Fn(&mut Store, usize) -> T + Send + Sync + 'static,
+) -> Vec<T> {
+    let act = std::sync::Arc::new(act);
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(stores.len()));
+    let threads: Vec<_> = stores
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut store)| {
+            let (act, barrier) = (act.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                act(&mut store, i)
+            })
+        })
+        .collect();
+    threads.into_iter().map(|t| t.join().unwrap()).collect()
+}
+
+/// Couriers on several connections claim the same reply at the same moment (a
+/// console and `outbox flush`, two consoles of a team): exactly one gets it.
+pub fn concurrent_claims_give_a_reply_to_exactly_one_courier(b: &dyn Backend) {
+    let mut s = b.open();
+    let id = open_ticket(&mut s, "a@example.com", "Login", "cannot log in");
+    for round in 0..5 {
+        let (_, out) = queue_reply(&mut s, id, &format!("Reply {round}"), Utc::now());
+        let couriers: Vec<Store> = (0..4).map(|_| b.open()).collect();
+        let claims = race(couriers, move |store, _| {
+            store
+                .claim_outbound(out, ClaimScope::AllQueued)
+                .unwrap()
+                .map(|c| c.id)
+        });
+        let winners: Vec<i64> = claims.into_iter().flatten().collect();
+        assert_eq!(winners, vec![out], "round {round}: one courier, one send");
+        s.mark_outbound_sent(out).unwrap();
+    }
+}
+
+/// Two people change the same ticket from the same version at the same moment:
+/// one change stands, the other is refused as a conflict, never overwritten.
+pub fn concurrent_edits_of_one_version_let_exactly_one_win(b: &dyn Backend) {
+    let mut s = b.open();
+    let id = open_ticket(&mut s, "a@example.com", "Login", "cannot log in");
+    for round in 0..5 {
+        let version = s.ticket(id).unwrap().version;
+        let editors: Vec<Store> = (0..4).map(|_| b.open()).collect();
+        let results = race(editors, move |store, i| {
+            let tag = format!("r{round}-editor{i}");
+            store
+                .change_ticket(
+                    id,
+                    &TicketChange::Tags {
+                        add: vec![tag.clone()],
+                        remove: vec![],
+                    },
+                    Some(version),
+                )
+                .map(|_| tag)
+        });
+        let mut won = Vec::new();
+        for result in results {
+            match result {
+                Ok(tag) => won.push(tag),
+                Err(StoreError::Conflict { found, .. }) => assert!(found > version),
+                Err(other) => panic!("round {round}: {other}"),
+            }
+        }
+        assert_eq!(won.len(), 1, "round {round}: {won:?}");
+        let ticket = s.ticket(id).unwrap();
+        assert_eq!(ticket.version, version + 1, "one write, one version");
+        assert!(ticket.tags.contains(&won[0]));
+        let round_tags = ticket
+            .tags
+            .iter()
+            .filter(|t| t.starts_with(&format!("r{round}-")))
+            .count();
+        assert_eq!(
+            round_tags, 1,
+            "the losers changed nothing: {:?}",
+            ticket.tags
+        );
     }
 }

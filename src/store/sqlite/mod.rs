@@ -24,6 +24,9 @@ mod search;
 mod tickets;
 mod watch;
 
+/// The canned-reply suggestion terms, shared with the PostgreSQL backend (one list of
+/// stop words and stems for both).
+pub(crate) use canned::suggestion_query;
 pub use health::{daily_backup, Health};
 pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
 

@@ -1,0 +1,88 @@
+//! `firstline copy --from A --to B`: moves a whole queue between a SQLite file and a
+//! PostgreSQL database (either direction, or file to file), ids and history kept, so
+//! one person's queue becomes a team's and back.
+
+use anyhow::{Context as _, Result};
+use clap::Args;
+use std::path::Path;
+
+use super::{user_error, Context};
+use crate::store::{postgres, Bucket, Store};
+
+/// `firstline copy --from queue.db --to postgres://support@db.example/queue`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  firstline copy --from ~/.local/share/firstline/queue.db --to postgres://support@db.example/queue\n  firstline copy --from postgres://support@db.example/queue --to queue-copy.db"
+)]
+pub struct CopyArgs {
+    /// The queue to copy: a queue file, or a postgres:// URL.
+    #[arg(long, value_name = "PATH|URL")]
+    pub from: String,
+    /// Where to: a new (or empty) queue file, or an empty PostgreSQL database.
+    #[arg(long, value_name = "PATH|URL")]
+    pub to: String,
+}
+
+/// A queue location in words safe to print: a URL loses its password.
+fn describe(location: &str) -> String {
+    match postgres::describe_url(location) {
+        Some(server) => server,
+        None => location.to_string(),
+    }
+}
+
+/// Opens one end of the copy; a file that is not there is only created as the target.
+fn open(location: &str, create: bool) -> Result<Store> {
+    if !postgres::is_url(location) {
+        let path = Path::new(location);
+        if !create && !path.exists() {
+            return Err(user_error(format!("there is no queue at {location}")));
+        }
+        let folder = crate::fs::folder_of(path);
+        if create && !folder.is_dir() {
+            return Err(user_error(format!(
+                "--to {location}: the folder {} does not exist; create it first",
+                folder.display()
+            )));
+        }
+    }
+    Ok(Store::open_location(location)?)
+}
+
+pub fn run(_ctx: &Context, args: CopyArgs) -> Result<()> {
+    let source = open(&args.from, false)?;
+    let mut target = open(&args.to, true)?;
+    let (from, to) = (describe(&args.from), describe(&args.to));
+    let tickets = target.count_tickets(&Default::default())?;
+    let customers = target.customers()?.len();
+    if tickets > 0 || customers > 0 {
+        return Err(user_error(format!(
+            "{to} already holds {tickets} tickets and {customers} customers; copy into a new file or an empty database"
+        )));
+    }
+    let dump = source.export()?;
+    target
+        .import_dump(&dump)
+        .with_context(|| format!("copying into {to} failed; it is unchanged"))?;
+    let mut blobs = [0usize; 2];
+    for (count, bucket) in blobs.iter_mut().zip([Bucket::Attachments, Bucket::Outbox]) {
+        let (Some(src), Some(dst)) = (source.blobs(bucket), target.blobs(bucket)) else {
+            continue;
+        };
+        for name in src.list()? {
+            dst.put(&name, &src.get(&name)?)?;
+            *count += 1;
+        }
+    }
+    println!(
+        "copied {} tickets, {} messages, {} customers, {} drafts, {} events, {} attachments, {} saved replies from {from} to {to}",
+        dump.tickets.len(),
+        dump.messages.len(),
+        dump.customers.len(),
+        dump.drafts.len(),
+        dump.events.len(),
+        blobs[0],
+        blobs[1],
+    );
+    Ok(())
+}

@@ -1,0 +1,335 @@
+//! The PostgreSQL backend: one queue on a server a team shares, the only module that
+//! names the `postgres` crate (synchronous; it runs tokio-postgres on a runtime of
+//! its own, so the rest of firstline stays free of async).
+//!
+//! [`PgStore`] implements the store API (`store::api`) with the behaviour the SQLite
+//! backend defines: every write one transaction that also writes its audit event,
+//! keeps the search vectors in step and bumps the queue's change counter; a ticket
+//! write locks the ticket's row (`FOR UPDATE`) and refuses a stale version; an
+//! outbox claim takes its row with `FOR UPDATE SKIP LOCKED`, so two couriers never
+//! both get one reply. Timestamps are Unix seconds in `BIGINT` columns, as in
+//! SQLite, so a queue copies between the two unchanged.
+//!
+//! A connection that drops mid-session becomes one line naming the server
+//! ([`StoreError::Unreachable`]); the URL's password is never kept in anything that
+//! is displayed (see [`Server`]).
+
+mod blobs;
+mod canned;
+mod chat;
+mod customers;
+mod demo;
+mod drafts;
+mod dump;
+mod followups;
+mod ingest;
+mod ledger;
+mod messages;
+mod meta;
+mod outbox;
+mod report;
+mod schema;
+mod search;
+mod tickets;
+mod watch;
+
+pub use blobs::PgBlobs;
+pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
+
+use chrono::{DateTime, TimeZone, Utc};
+use postgres::{Client, NoTls, Transaction};
+use std::cell::RefCell;
+
+use super::{Result, StoreError};
+
+/// Whether `text` names a PostgreSQL queue rather than a file: the URL schemes
+/// libpq accepts.
+pub fn is_url(text: &str) -> bool {
+    text.starts_with("postgres://") || text.starts_with("postgresql://")
+}
+
+/// A URL's queue in words safe to print ("PostgreSQL queue on db.example:5432"),
+/// `None` when `text` is not a PostgreSQL URL.
+pub fn describe_url(text: &str) -> Option<String> {
+    if !is_url(text) {
+        return None;
+    }
+    Some(match parse_url(text) {
+        Ok(config) => {
+            let server = Server::of(&config);
+            format!("PostgreSQL {} on {server}", server.database)
+        }
+        Err(_) => "a PostgreSQL URL".into(),
+    })
+}
+
+/// Whether `url` can name a queue, or what is expected instead: for settings
+/// validation (`[store] url`), saying what is wrong without repeating the URL.
+pub fn check_url(url: &str) -> std::result::Result<(), String> {
+    if !is_url(url) {
+        return Err(
+            "[store] url: expected a PostgreSQL URL, postgres://user@host[:port]/database".into(),
+        );
+    }
+    parse_url(url).map(|_| ()).map_err(|_| {
+        "[store] url: not a valid PostgreSQL URL; expected postgres://user@host[:port]/database"
+            .into()
+    })
+}
+
+/// Where a queue lives, in words safe to show: host, port, database and user, never
+/// the password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Server {
+    pub host: String,
+    pub port: u16,
+    pub database: String,
+    pub user: String,
+}
+
+impl std::fmt::Display for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.host, self.port)
+    }
+}
+
+impl Server {
+    fn of(config: &postgres::Config) -> Server {
+        let host = match config.get_hosts().first() {
+            Some(postgres::config::Host::Tcp(name)) => name.clone(),
+            #[cfg(unix)]
+            Some(postgres::config::Host::Unix(path)) => path.display().to_string(),
+            None => "localhost".into(),
+        };
+        let user = config
+            .get_user()
+            .map(str::to_string)
+            .unwrap_or_else(|| std::env::var("USER").unwrap_or_default());
+        Server {
+            host,
+            port: config.get_ports().first().copied().unwrap_or(5432),
+            database: config
+                .get_dbname()
+                .map(str::to_string)
+                .unwrap_or_else(|| user.clone()),
+            user,
+        }
+    }
+}
+
+/// Parses a `postgres://` URL. The parser's own message is kept out of the error:
+/// it may quote the URL, password and all.
+fn parse_url(url: &str) -> Result<postgres::Config> {
+    url.parse::<postgres::Config>().map_err(|_| {
+        StoreError::Invalid(
+            "not a valid PostgreSQL URL; expected postgres://user[:password]@host[:port]/database"
+                .into(),
+        )
+    })
+}
+
+/// How many rows of each kind a queue holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub tickets: i64,
+    pub messages: i64,
+    pub customers: i64,
+    pub drafts: i64,
+    pub events: i64,
+    pub canned_responses: i64,
+}
+
+/// A ticket queue in a PostgreSQL database.
+pub struct PgStore {
+    /// `RefCell`: the client needs `&mut` even to read, and reads take `&self`.
+    conn: RefCell<Client>,
+    config: postgres::Config,
+    server: Server,
+    created: bool,
+    actor: String,
+    draft_holder: Option<String>,
+    /// How many commits this handle made: `data_version` counts only the others'.
+    own_writes: i64,
+}
+
+impl PgStore {
+    /// Connects to the database `url` names and brings its schema up to date.
+    pub fn open(url: &str) -> Result<PgStore> {
+        let config = parse_url(url)?;
+        let server = Server::of(&config);
+        let mut client = config
+            .connect(NoTls)
+            .map_err(|e| unreachable_error(&server, &e))?;
+        let created = schema::migrate(&mut client).map_err(|e| relabel(&server, &client, e))?;
+        Ok(PgStore {
+            conn: RefCell::new(client),
+            config,
+            server,
+            created,
+            actor: default_actor(),
+            draft_holder: None,
+            own_writes: 0,
+        })
+    }
+
+    /// The server this handle talks to (for `doctor`, and error messages).
+    pub fn server(&self) -> &Server {
+        &self.server
+    }
+
+    /// The server's version string (`15.4 (Debian 15.4-1)`).
+    pub fn server_version(&self) -> Result<String> {
+        self.read(|c| Ok(c.query_one("SHOW server_version", &[])?.get(0)))
+    }
+
+    /// The schema version recorded in the database.
+    pub fn schema_version(&self) -> Result<i64> {
+        self.read(schema::version)
+    }
+
+    /// How much the queue holds, for `doctor`.
+    pub fn counts(&self) -> Result<Counts> {
+        self.read(|c| {
+            let r = c.query_one(
+                "SELECT (SELECT count(*) FROM tickets), (SELECT count(*) FROM messages),
+                    (SELECT count(*) FROM customers), (SELECT count(*) FROM drafts),
+                    (SELECT count(*) FROM events),
+                    (SELECT count(*) FROM canned_responses WHERE deleted_at IS NULL)",
+                &[],
+            )?;
+            Ok(Counts {
+                tickets: r.get(0),
+                messages: r.get(1),
+                customers: r.get(2),
+                drafts: r.get(3),
+                events: r.get(4),
+                canned_responses: r.get(5),
+            })
+        })
+    }
+
+    /// Runs `f` on the connection, naming the server when the connection is gone.
+    fn read<T>(&self, f: impl FnOnce(&mut Client) -> Result<T>) -> Result<T> {
+        let mut client = self.conn.borrow_mut();
+        let result = f(&mut client);
+        result.map_err(|e| relabel(&self.server, &client, e))
+    }
+
+    /// Runs `f` in one transaction that commits when it returns `Ok` and also bumps
+    /// the queue's change counter, so other handles see that something changed.
+    fn write<T>(
+        &mut self,
+        f: impl FnOnce(&mut Transaction<'_>, &Writer) -> Result<T>,
+    ) -> Result<T> {
+        let writer = Writer {
+            actor: self.actor.clone(),
+            holder: self.draft_holder.clone(),
+        };
+        let client = self.conn.get_mut();
+        let result: Result<T> = (|| {
+            let mut tx = client.transaction()?;
+            let value = f(&mut tx, &writer)?;
+            tx.execute("UPDATE queue_clock SET changes = changes + 1", &[])?;
+            tx.commit()?;
+            Ok(value)
+        })();
+        if result.is_ok() {
+            self.own_writes += 1;
+        }
+        result.map_err(|e| relabel(&self.server, self.conn.get_mut(), e))
+    }
+}
+
+/// The name the audit log records when nobody set one: the OS user (as SQLite's
+/// backend does).
+fn default_actor() -> String {
+    std::env::var("FIRSTLINE_AGENT")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| "agent".into())
+}
+
+/// Who is writing: what a write records besides its data.
+pub(crate) struct Writer {
+    pub actor: String,
+    pub holder: Option<String>,
+}
+
+/// The one line a lost or refused connection becomes.
+fn unreachable_error(server: &Server, e: &postgres::Error) -> StoreError {
+    StoreError::Unreachable {
+        server: format!("PostgreSQL at {server}"),
+        detail: first_line(e),
+    }
+}
+
+/// A database error on a connection that has closed is the server going away.
+fn relabel(server: &Server, client: &Client, e: StoreError) -> StoreError {
+    match e {
+        StoreError::Database(detail) if client.is_closed() => StoreError::Unreachable {
+            server: format!("PostgreSQL at {server}"),
+            detail,
+        },
+        other => other,
+    }
+}
+
+/// The error's message and its cause on one line (the crate splits them).
+fn first_line(e: &postgres::Error) -> String {
+    let mut text = e.to_string();
+    if let Some(source) = std::error::Error::source(e) {
+        let cause = source.to_string();
+        if !text.contains(&cause) {
+            text = format!("{text}: {cause}");
+        }
+    }
+    text.lines().next().unwrap_or_default().to_string()
+}
+
+/// A conflict with another writer (serialization, deadlock) reads as the lock it
+/// is; everything else keeps the server's message, not the crate's type.
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        use postgres::error::SqlState;
+        match e.code() {
+            Some(code)
+                if *code == SqlState::T_R_SERIALIZATION_FAILURE
+                    || *code == SqlState::T_R_DEADLOCK_DETECTED
+                    || *code == SqlState::LOCK_NOT_AVAILABLE =>
+            {
+                StoreError::Locked
+            }
+            _ => match e.as_db_error() {
+                Some(db) => StoreError::Database(db.message().to_string()),
+                None => StoreError::Database(first_line(&e)),
+            },
+        }
+    }
+}
+
+/// Timestamps are Unix seconds, as in the SQLite backend.
+pub(crate) fn to_ts(t: DateTime<Utc>) -> i64 {
+    t.timestamp()
+}
+
+pub(crate) fn from_ts(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(secs, 0).single().unwrap_or_default()
+}
+
+pub(crate) fn opt_ts(secs: Option<i64>) -> Option<DateTime<Utc>> {
+    secs.map(from_ts)
+}
+
+/// Parses an enum stored as text; an unknown value means a foreign or damaged row.
+pub(crate) fn parse_col<T: std::str::FromStr>(column: &str, text: String) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    text.parse::<T>()
+        .map_err(|e| StoreError::Database(format!("column {column}: {e}")))
+}
+
+/// A set of statuses as an SQL list, built from `model::Status` (never typed again).
+pub(crate) fn status_list(set: &[crate::model::Status]) -> String {
+    let names: Vec<String> = set.iter().map(|s| format!("'{}'", s.as_str())).collect();
+    format!("({})", names.join(", "))
+}

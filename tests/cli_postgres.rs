@@ -1,0 +1,368 @@
+//! The CLI on a PostgreSQL queue, end to end on a throwaway cluster: the same
+//! commands as on a file give the same output (import, list, a Cyrillic search, a
+//! reply, `outbox flush` to a local SMTP server), `doctor` names the server without
+//! its password, SQLite-only commands say what to use instead, `[store] url` is
+//! validated like every key, and `copy` moves a queue to PostgreSQL and back with
+//! nothing lost.
+
+mod support;
+
+#[path = "support/pg.rs"]
+mod pg;
+#[path = "support/smtp.rs"]
+mod smtp;
+
+use std::path::Path;
+use std::process::Output;
+
+use support::cli;
+
+fn config(dir: &Path, smtp_port: u16) -> std::path::PathBuf {
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[agent]\nname = \"Olena Test\"\nemail = \"help@shop.example\"\n\
+             [mail]\naddresses = [\"help@shop.example\"]\nundo_seconds = 0\n\
+             smtp_server = \"127.0.0.1:{smtp_port}\"\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn text(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `text` with its first `HH:MM:SS` replaced by a placeholder.
+fn without_clock_time(text: String) -> String {
+    let bytes = text.as_bytes();
+    let is_time = |at: usize| {
+        bytes.len() >= at + 8
+            && [0, 1, 3, 4, 6, 7]
+                .iter()
+                .all(|i| bytes[at + i].is_ascii_digit())
+            && bytes[at + 2] == b':'
+            && bytes[at + 5] == b':'
+    };
+    match (0..bytes.len()).find(|&at| is_time(at)) {
+        Some(at) => format!("{}HH:MM:SS{}", &text[..at], &text[at + 8..]),
+        None => text,
+    }
+}
+
+/// The sample mail of `tests/fixtures/mail` (KOI8-R and cp1251 Cyrillic).
+fn samples() -> Vec<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mail");
+    vec![dir.join("koi8r.mbox"), dir.join("cp1251.eml")]
+}
+
+/// One session against `db` (a file or a URL): what each step printed.
+fn session(db: &Path, config: &Path, smtp: &smtp::SmtpServer) -> Vec<String> {
+    let mut import = cli(db, config);
+    import.arg("--no-demo").arg("import").args(samples());
+    // The speed in the summary is the machine's, not the queue's.
+    let imported = text(&import.output().unwrap())
+        .split_once(" (")
+        .and_then(|(head, rest)| {
+            rest.split_once(')')
+                .map(|(_, tail)| format!("{head}{tail}"))
+        })
+        .unwrap();
+    let list = text(
+        &cli(db, config)
+            .args(["list", "--view", "all"])
+            .output()
+            .unwrap(),
+    );
+    let search = text(&cli(db, config).args(["search", "оплат*"]).output().unwrap());
+    let found_uk = text(
+        &cli(db, config)
+            .args(["search", "замовлення"])
+            .output()
+            .unwrap(),
+    );
+    let first = text(
+        &cli(db, config)
+            .args(["list", "--view", "all", "--json"])
+            .output()
+            .unwrap(),
+    );
+    let rows: serde_json::Value = serde_json::from_str(&first).unwrap();
+    let id = rows[0]["id"].as_i64().unwrap().to_string();
+    // The time the undo window ends is the clock's.
+    let reply = without_clock_time(text(
+        &cli(db, config)
+            .args(["reply", &id, "--body", "Перевірили: все гаразд.", "--force"])
+            .output()
+            .unwrap(),
+    ));
+    let flushed = text(&cli(db, config).args(["outbox", "flush"]).output().unwrap());
+    let after = text(
+        &cli(db, config)
+            .args(["list", "--view", "all"])
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        smtp.accepted()
+            .iter()
+            .any(|m| m.contains("Subject:") && m.contains("help@shop.example")),
+        "the reply reached the SMTP server"
+    );
+    vec![imported, list, search, found_uk, reply, flushed, after]
+}
+
+#[test]
+fn the_cli_on_postgresql_prints_what_it_prints_on_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // One SMTP server for both, so `outbox flush` names the same port.
+    let smtp = smtp::SmtpServer::start();
+    let file_config = config(dir.path(), smtp.port);
+    let on_file = session(&dir.path().join("queue.db"), &file_config, &smtp);
+    let sent_from_file = smtp.accepted().len();
+
+    let db = pg::fresh_db();
+    let pg_dir = tempfile::tempdir().unwrap();
+    let pg_config = config(pg_dir.path(), smtp.port);
+    let on_pg = session(Path::new(&db.url()), &pg_config, &smtp);
+    assert_eq!(
+        smtp.accepted().len(),
+        sent_from_file + 1,
+        "one more reply went out"
+    );
+    let steps = [
+        "import",
+        "list",
+        "search",
+        "search uk",
+        "reply",
+        "flush",
+        "list after",
+    ];
+    for ((step, file), pg) in steps.iter().zip(&on_file).zip(&on_pg) {
+        assert_eq!(file, pg, "{step} differs");
+    }
+    assert!(
+        on_pg[2].contains("Оплата"),
+        "the Cyrillic search: {}",
+        on_pg[2]
+    );
+}
+
+#[test]
+fn doctor_names_the_server_and_never_the_password() {
+    let db = pg::fresh_db();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    // Trust authentication ignores the password, so the URL may carry one to hide.
+    let url = db.url().replace("firstline@", "firstline:Hunter2-secret@");
+    let out = cli(Path::new(&url), &config)
+        .arg("doctor")
+        .output()
+        .unwrap();
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{printed}");
+    assert!(!printed.contains("Hunter2"), "{printed}");
+    assert!(
+        printed.contains(&format!(
+            "PostgreSQL {} on 127.0.0.1:{} as firstline",
+            db.name, db.server.port
+        )),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("schema        1 (this build writes 1)"),
+        "{printed}"
+    );
+    let json = cli(Path::new(&url), &config)
+        .args(["doctor", "--json"])
+        .output()
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["backend"], "postgresql");
+    assert_eq!(value["database"], db.name.as_str());
+    assert!(!String::from_utf8_lossy(&json.stdout).contains("Hunter2"));
+}
+
+#[test]
+fn sqlite_only_commands_name_the_postgresql_tool_instead() {
+    let db = pg::fresh_db();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    for (args, tool) in [
+        (vec!["backup", "copy.db"], "pg_dump"),
+        (vec!["restore", "x.db", "--yes"], "pg_restore"),
+    ] {
+        let out = cli(Path::new(&db.url()), &config)
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(tool), "{err}");
+    }
+}
+
+#[test]
+fn store_url_in_the_settings_opens_the_server_and_is_validated() {
+    let db = pg::fresh_db();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[agent]\nname = \"Olena\"\n\n[store]\nurl = \"{}\"\n",
+            db.url()
+        ),
+    )
+    .unwrap();
+    let mut cmd = cli(Path::new("unused.db"), &config);
+    // No --db: the settings file names the queue.
+    let mut bare = std::process::Command::new(cmd.get_program());
+    bare.env_remove("FIRSTLINE_DB")
+        .env("FIRSTLINE_CONFIG", &config)
+        .env("TZ", "UTC")
+        .env("NO_COLOR", "1");
+    let out = bare
+        .args([
+            "new",
+            "--from",
+            "a@example.com",
+            "--subject",
+            "Через налаштування",
+            "--body",
+            "x",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let count: i64 = db
+        .connect()
+        .query_one("SELECT count(*) FROM tickets", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(count, 1, "the ticket went to PostgreSQL");
+
+    std::fs::write(
+        &config,
+        "[agent]\nname = \"Olena\"\n\n[store]\nurl = \"mysql://a:pw@b/c\"\n",
+    )
+    .unwrap();
+    let out = cmd.arg("list").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("config.toml") && err.contains("line 5") && err.contains("[store] url"),
+        "{err}"
+    );
+    assert!(!err.contains("pw@"), "{err}");
+}
+
+#[test]
+fn copy_moves_a_queue_to_postgresql_and_back_with_nothing_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[agent]\nname = \"Olena\"\nemail = \"help@shop.example\"\n",
+    )
+    .unwrap();
+    let first = dir.path().join("first.db");
+    let mut import = cli(&first, &config);
+    import.arg("--no-demo").arg("import").args(samples());
+    text(&import.output().unwrap());
+    text(
+        &cli(&first, &config)
+            .args(["note", "1", "перевірити оплату"])
+            .output()
+            .unwrap(),
+    );
+    let attachments = dir.path().join("first.attachments");
+    std::fs::create_dir_all(&attachments).unwrap();
+    std::fs::write(attachments.join("abc123"), b"%PDF invoice").unwrap();
+
+    let db = pg::fresh_db();
+    let url = db.url();
+    let back = dir.path().join("back.db");
+    let first_s = first.to_str().unwrap();
+    let back_s = back.to_str().unwrap();
+    for (from, to) in [(first_s, url.as_str()), (url.as_str(), back_s)] {
+        let out = cli(&first, &config)
+            .args(["copy", "--from", from, "--to", to])
+            .output()
+            .unwrap();
+        let said = text(&out);
+        assert!(said.starts_with("copied "), "{said}");
+        assert!(said.contains("1 attachments"), "{said}");
+    }
+    let export = |db: &Path| -> serde_json::Value {
+        let out = cli(db, &config).arg("export").output().unwrap();
+        let mut value: serde_json::Value = serde_json::from_str(&text(&out)).unwrap();
+        value.as_object_mut().unwrap().remove("exported_at");
+        value
+    };
+    assert_eq!(export(&first), export(&back));
+    assert_eq!(
+        std::fs::read(dir.path().join("back.attachments/abc123")).unwrap(),
+        b"%PDF invoice"
+    );
+
+    let out = cli(&first, &config)
+        .args(["copy", "--from", first_s, "--to", url.as_str()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a non-empty target is refused: {err}"
+    );
+    assert!(err.contains("already holds"), "{err}");
+}
+
+/// The console on a PostgreSQL queue: the welcome queue put there by `demo`, a
+/// ticket opened, a reply written and recorded, in the server's tables.
+#[test]
+fn the_console_works_on_a_postgresql_queue() {
+    let db = pg::fresh_db();
+    let (_dir, _file, config) = support::temp_paths();
+    let url = db.url();
+    let mut console = support::Console::start(Path::new(&url), &config);
+    console.wait_for("Needs reply");
+    console.wait_for("Charged twice");
+    console.send("\r");
+    console.send("r");
+    console.wait_for("Reply to");
+    let reply = "Refund done, thanks.";
+    console.type_text(reply);
+    console.wait_for(reply);
+    console.send("\x13"); // Ctrl-S
+    console.wait_for("reply recorded; no e-mail address");
+    console.send("q");
+    assert!(console.wait_exit().success());
+    let stored: i64 = db
+        .connect()
+        .query_one(
+            "SELECT count(*) FROM messages WHERE direction = 'outbound' AND body = $1",
+            &[&reply],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(stored, 1, "the reply is in PostgreSQL");
+}

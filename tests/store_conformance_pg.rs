@@ -1,0 +1,166 @@
+//! The store conformance suite (`tests/support/conformance.rs`) run against the
+//! PostgreSQL backend: a fresh database per test on a throwaway cluster
+//! (`tests/support/pg.rs`), each `open` another connection to it. Also the cluster
+//! helper's own promises and what only a server backend has: opening by URL, a
+//! server that goes away, passwords kept out of errors.
+
+#[path = "support/conformance.rs"]
+mod conformance;
+#[path = "support/pg.rs"]
+mod pg;
+
+use conformance::Backend;
+use firstline::store::{Store, StoreError};
+
+/// A fresh database; each `open` is another connection to it.
+struct PgQueue {
+    db: pg::PgDb,
+}
+
+fn pg_queue() -> PgQueue {
+    PgQueue { db: pg::fresh_db() }
+}
+
+impl Backend for PgQueue {
+    fn open(&self) -> Store {
+        Store::open_url(&self.db.url()).unwrap()
+    }
+
+    fn interrupt_sending(&self, outbox_id: i64) {
+        let changed = self
+            .db
+            .connect()
+            .execute(
+                "UPDATE outbox SET updated_at = updated_at - 3600 WHERE id = $1 AND state = 'sending'",
+                &[&outbox_id],
+            )
+            .unwrap();
+        assert_eq!(changed, 1, "outbox row {outbox_id} is not being sent");
+    }
+}
+
+conformance_suite!(pg_queue());
+
+/// The process ids whose parent is `pid` (a postmaster's backends and workers).
+fn children_of(pid: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<u32>().ok())
+        .filter(|child| {
+            // `pid (comm) state ppid ...`; comm may hold spaces, so read after ')'.
+            std::fs::read_to_string(format!("/proc/{child}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    let rest = stat.rsplit_once(')')?.1.to_string();
+                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(pid)
+        })
+        .collect()
+}
+
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(')')
+            .is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z'))
+    })
+}
+
+#[test]
+fn a_test_cluster_starts_answers_and_leaves_no_process_behind() {
+    let mut server = pg::PgServer::start();
+    let socket = server
+        .socket_dir()
+        .join(format!(".s.PGSQL.{}", server.port));
+    assert!(socket.exists(), "a unix socket in the temp folder");
+    let name = server.create_database();
+    let mut client = server.connect(&name);
+    let one: i32 = client.query_one("SELECT 1", &[]).unwrap().get(0);
+    assert_eq!(one, 1);
+    let postmaster = server.pid().unwrap();
+    let mut processes = children_of(postmaster);
+    assert!(!processes.is_empty(), "a backend serves our connection");
+    processes.push(postmaster);
+    server.stop();
+    let left: Vec<u32> = processes.into_iter().filter(|p| alive(*p)).collect();
+    assert!(left.is_empty(), "still running: {left:?}");
+    drop(client);
+}
+
+#[test]
+fn opening_creates_the_schema_once_and_reports_its_version() {
+    let db = pg::fresh_db();
+    let first = Store::open_url(&db.url()).unwrap();
+    assert!(first.was_created());
+    let second = Store::open_url(&db.url()).unwrap();
+    assert!(!second.was_created(), "the second open finds the schema");
+    let pg = second.as_postgres().expect("a PostgreSQL handle");
+    assert_eq!(
+        pg.schema_version().unwrap(),
+        firstline::store::postgres::SCHEMA_VERSION
+    );
+    assert!(pg.server_version().unwrap().starts_with(char::is_numeric));
+    assert_eq!(pg.server().database, db.name);
+    assert!(second.as_sqlite().is_none());
+}
+
+#[test]
+fn a_database_from_a_newer_firstline_is_refused() {
+    let db = pg::fresh_db();
+    drop(Store::open_url(&db.url()).unwrap());
+    db.connect()
+        .batch_execute("UPDATE schema_version SET version = 999")
+        .unwrap();
+    let err = Store::open_url(&db.url()).err().unwrap();
+    assert!(
+        matches!(err, StoreError::NewerSchema { found: 999, .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unreachable_server_is_one_line_naming_it_without_the_password() {
+    // A port nothing listens on: bound and released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgres://support:S3cret-pw@127.0.0.1:{port}/queue");
+    let err = Store::open_url(&url).err().unwrap();
+    let text = err.to_string();
+    assert!(matches!(err, StoreError::Unreachable { .. }), "{text}");
+    assert!(
+        text.starts_with(&format!("PostgreSQL at 127.0.0.1:{port} is unreachable: ")),
+        "{text}"
+    );
+    assert!(!text.contains('\n'), "{text}");
+    assert!(!text.contains("S3cret-pw"), "{text}");
+    let err = Store::open_url("postgres://support:S3cret-pw@[bad/queue")
+        .err()
+        .unwrap();
+    assert!(!err.to_string().contains("S3cret-pw"), "{err}");
+}
+
+#[test]
+fn a_server_that_goes_away_mid_session_is_a_clear_error_not_a_panic() {
+    let server = pg::PgServer::start();
+    let name = server.create_database();
+    let mut store = Store::open_url(&server.url(&name)).unwrap();
+    let id = conformance::open_ticket(&mut store, "a@example.com", "Login", "cannot log in");
+    let mut server = server;
+    server.stop();
+    let err = store.ticket(id).unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, StoreError::Unreachable { .. }), "{text}");
+    assert!(text.starts_with("PostgreSQL at 127.0.0.1:"), "{text}");
+    let err = store
+        .change_ticket(
+            id,
+            &firstline::model::TicketChange::Priority(firstline::model::Priority::High),
+            None,
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Unreachable { .. }), "{err}");
+}
