@@ -5,6 +5,7 @@
 # each, and prints times and ratios (firstline / peer; below 1 means firstline is faster).
 #
 #   benches/compare.sh [N]          # N defaults to 100000
+#   FL=path/to/firstline benches/compare.sh 20000   # another build (e.g. the previous commit's)
 #
 # Needs ../shared/data/mail (the real messages to replay). Installs notmuch,
 # maildir-utils (mu) and hyperfine from Debian when they are missing.
@@ -24,9 +25,12 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-cargo build --release --quiet --features dev
-FL="$PWD/target/release/firstline"
+if [ -z "${FL:-}" ]; then
+  cargo build --release --quiet --features dev
+  FL="${CARGO_TARGET_DIR:-$PWD/target}/release/firstline"
+fi
 
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -sr)"
 echo "versions: $($FL --version); $(notmuch --version); $(mu --version | head -1)"
 echo "work dir: $WORK"
@@ -75,4 +79,5 @@ prefix|unsubscr*|unsubscr*|unsubscr*
 cyrillic|привет|привет|привет
 QUERIES
 echo
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "(process start-up is included for all three; each search is a fresh process)"

@@ -713,3 +713,58 @@ fn issue15_10_a_queue_loaded_from_a_dump_keeps_its_retired_ids_retired() {
         "the loaded queue gave #{next} again; its history says #{merged} was merged away"
     );
 }
+
+/// Issue 21: a version-10 file gains the narrow index search groups its matches
+/// through, and every search over the data it already held answers as before:
+/// same tickets, same order, same message to jump to, same count.
+#[test]
+fn issue21_a_version_ten_file_searches_through_the_new_index_with_the_same_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("v10.db");
+    firstline::store::SqliteStore::create_at_version(&db, 10).unwrap();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "INSERT INTO customers(id, name, created_at) VALUES (1, 'Олена', 0), (2, 'Bob', 0);
+         INSERT INTO tickets(id, subject, status, priority, channel, tags, customer_id,
+             created_at, updated_at, awaiting_reply_since, thread_subject)
+         VALUES (1, 'Посилка', 'open', 'normal', 'email', '', 1, 10, 50, 10, 'посилка'),
+                (2, 'Refund', 'closed', 'normal', 'email', '', 2, 20, 20, NULL, 'refund'),
+                (3, 'Рахунок', 'open', 'normal', 'email', '', 1, 30, 30, 30, 'рахунок');
+         INSERT INTO messages(id, ticket_id, direction, author, body, sent_at)
+         VALUES (1, 1, 'inbound', 'olena@x.ua', 'де моя посилка', 10),
+                (2, 2, 'inbound', 'bob@x.io', 'the parcel is late', 20),
+                (3, 3, 'inbound', 'olena@x.ua', 'посилка і рахунок', 30),
+                (4, 1, 'outbound', 'me', 'посилка вже їде', 50);
+         INSERT INTO search_index(rowid, subject, body, customer)
+         VALUES (1, 'Посилка', 'де моя посилка', 'Олена'),
+                (2, 'Refund', 'the parcel is late', 'Bob'),
+                (3, 'Рахунок', 'посилка і рахунок', 'Олена'),
+                (4, 'Посилка', 'посилка вже їде', 'Олена');",
+    )
+    .unwrap();
+    drop(conn);
+    let s = Store::open(&db).unwrap();
+    let h = s.as_sqlite().unwrap().health().unwrap();
+    assert_eq!(h.schema_version, firstline::store::sqlite::SCHEMA_VERSION);
+    assert_eq!(h.integrity, "ok");
+    let found = |q: &str| -> (Vec<(TicketId, Option<i64>)>, usize) {
+        let r = s
+            .search_counted(&SearchQuery::parse(q).unwrap(), 10)
+            .unwrap();
+        let hits = r
+            .hits
+            .iter()
+            .map(|h| (h.summary.ticket.id, h.message_id))
+            .collect();
+        (hits, r.total)
+    };
+    assert_eq!(
+        found("посилка"),
+        (vec![(1, Some(4)), (3, Some(3))], 2),
+        "newest matching message first, and the one to jump to"
+    );
+    assert_eq!(found("посилка status:open before:2026-01-01").1, 2);
+    assert_eq!(found("пос* from:олена").0.len(), 2);
+    assert_eq!(found("parcel"), (vec![(2, Some(2))], 1));
+    assert_eq!(found("parcel status:open"), (vec![], 0));
+}

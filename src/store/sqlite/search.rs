@@ -97,13 +97,21 @@ impl SearchStore for SqliteStore {
                     SearchOrder::Relevance => ("min(s.rank)", "ASC"),
                 };
                 // The bare `m.id` comes from the row that gave the max/min: the
-                // newest (or best) matching message, the one to jump to.
+                // newest (or best) matching message, the one to jump to. Matches
+                // are grouped into tickets through the narrow `messages_search_key`
+                // index (schema version 11), never the message rows themselves, and
+                // each ticket's row is read once per ticket, not once per match:
+                // a common word matches most messages (issue 21).
                 format!(
-                    "SELECT m.ticket_id, m.id, {key} AS k FROM search_index s
-                     JOIN messages m ON m.id = s.rowid
-                     JOIN tickets t ON t.id = m.ticket_id {join}
-                     WHERE search_index MATCH ?{} AND ({where_sql}){window}
-                     GROUP BY m.ticket_id ORDER BY k {direction}, m.ticket_id DESC",
+                    "SELECT g.ticket_id, g.mid, g.k FROM (
+                        SELECT m.ticket_id AS ticket_id, m.id AS mid, {key} AS k
+                        FROM search_index s
+                        JOIN messages m INDEXED BY messages_search_key ON m.id = s.rowid
+                        WHERE search_index MATCH ?{}{window}
+                        GROUP BY m.ticket_id) g
+                     JOIN tickets t ON t.id = g.ticket_id {join}
+                     WHERE ({where_sql})
+                     ORDER BY g.k {direction}, g.ticket_id DESC",
                     args.len()
                 )
             }
