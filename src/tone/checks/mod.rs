@@ -74,7 +74,7 @@ impl<'a> Facts<'a> {
                 (None, None, None) => (detected.map(|(l, _)| l), false),
             };
         let mut customer_formality = match (&customer, customer_lang) {
-            (Some(m), Some(lang)) => Markers::find(m, lang, &book.lex).formality(),
+            (Some(m), Some(lang)) => Markers::find(m, lang, &book.lex).customer_formality(m),
             _ => Formality::Unknown,
         };
         if customer_formality == Formality::Unknown {
