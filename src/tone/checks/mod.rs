@@ -297,6 +297,12 @@ impl<'a> Sink<'a> {
         }
     }
 
+    /// Drops the findings of `rule` whose span `excused` says is not meant.
+    pub(crate) fn drop_excused(&mut self, rule: &str, excused: impl Fn(&Range<usize>) -> bool) {
+        self.findings
+            .retain(|f| f.rule != rule || f.span.is_empty() || !excused(&f.span));
+    }
+
     pub(crate) fn finish(mut self) -> Vec<Finding> {
         self.findings.sort_by(|a, b| {
             (a.span.start, a.severity, &a.rule).cmp(&(b.span.start, b.severity, &b.rule))
