@@ -4,6 +4,7 @@
 
 use super::{Facts, Sink};
 use crate::model::Language;
+use crate::tone::Severity;
 use crate::tone::{lang, secrets, text};
 use std::collections::HashSet;
 
@@ -72,12 +73,18 @@ fn unknown_contacts(f: &Facts, sink: &mut Sink) {
             .is_some_and(|(_, domain)| known.company_domains.contains(domain));
         if !known.emails.contains(&lower)
             && !company
-            && !role_address(&lower)
             && !listed(address)
             && !named_as_theirs(&f.own, span.start)
             && !bears_customer_name(f, &lower)
         {
-            sink.emit("house.unknown-contact", span);
+            // A role mailbox leaks no one's private address: worth a look, not a block.
+            let severity = role_address(&lower).then_some(Severity::Hint);
+            sink.emit_with(
+                "house.unknown-contact",
+                span.clone(),
+                &f.reply[span],
+                severity,
+            );
         }
     }
     for (span, digits) in phone_like(&f.own) {
@@ -100,7 +107,7 @@ fn unknown_contacts(f: &Facts, sink: &mut Sink) {
 /// customer gave, even when the ticket does not store it. A listed other customer's
 /// contact is still `house.other-contact`.
 /// A role mailbox (support@, billing@, info@…) is a team's, never another customer's
-/// private address: it leaks nothing, whoever's it is.
+/// private address: it leaks nothing, whoever's it is, so it is only pointed out.
 fn role_address(lower: &str) -> bool {
     const ROLES: &[&str] = &[
         "support",

@@ -344,3 +344,56 @@ pub(crate) fn run_all(f: &Facts, sink: &mut Sink) {
     expectations::run(f, sink);
     house::run(f, sink);
 }
+
+/// Whether a negation ("not", "nothing", "n't", «не», «ні», «ничего») comes in the
+/// five words before `at`, in the same clause: no sentence end, comma, "because" or
+/// "but" between ("we can't refund it, because you entered…" still blames).
+pub(super) fn negated(text: &str, at: usize) -> bool {
+    let head = &text[..at];
+    let start = head
+        .char_indices()
+        .rfind(|(_, c)| matches!(c, '.' | '!' | '?' | '\n' | ',' | ';' | '—' | ':'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let words: Vec<String> = text::words(&head[start..])
+        .map(|(_, w)| w.to_lowercase())
+        .collect();
+    let clause_breaks = [
+        "because",
+        "since",
+        "as",
+        "but",
+        "so",
+        "бо",
+        "тому",
+        "оскільки",
+        "але",
+        "проте",
+        "потому",
+        "так",
+        "но",
+        "однако",
+        "поэтому",
+    ];
+    let from = words
+        .iter()
+        .rposition(|w| clause_breaks.contains(&w.as_str()))
+        .map_or(0, |i| i + 1);
+    let tail = &words[from.max(words.len().saturating_sub(5))..];
+    tail.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "not"
+                | "nothing"
+                | "never"
+                | "no"
+                | "не"
+                | "ні"
+                | "нічого"
+                | "ничего"
+                | "нет"
+                | "ані"
+                | "ни"
+        ) || w.ends_with("n't")
+            || w.ends_with("n’t")
+    })
+}

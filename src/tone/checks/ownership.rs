@@ -10,13 +10,13 @@
 //! hold the shapes per language; this file only decides when they count.
 
 use super::{Facts, Sink};
-use crate::tone::{text, Severity};
+use crate::tone::Severity;
 
 pub(super) fn run(f: &Facts, sink: &mut Sink) {
     // "not anything you did wrong", "not a sign of a problem on your side", «це не
     // ваша вина»: blame words under a negation clear the customer.
     for rule in ["respect.blame", "ownership.passive-blame"] {
-        sink.drop_excused(rule, |span| negated(&f.own, span.start));
+        sink.drop_excused(rule, |span| super::negated(&f.own, span.start));
     }
     if f.owns_it() {
         sink.soften("ownership.passive-blame", Severity::Hint);
@@ -37,56 +37,4 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
     if let Some(span) = f.hit("customer_cause") {
         sink.emit("respect.blame", span);
     }
-}
-
-/// Whether a negation ("not", "nothing", "n't", «не», «ні», «ничего») comes in the
-/// five words before `at`, in the same clause: no sentence end, comma, "because" or
-/// "but" between ("we can't refund it, because you entered…" still blames).
-fn negated(text: &str, at: usize) -> bool {
-    let head = &text[..at];
-    let start = head
-        .rfind(['.', '!', '?', '\n', ',', ';', '—', ':'])
-        .map_or(0, |i| i + 1);
-    let words: Vec<String> = text::words(&head[start..])
-        .map(|(_, w)| w.to_lowercase())
-        .collect();
-    let clause_breaks = [
-        "because",
-        "since",
-        "as",
-        "but",
-        "so",
-        "бо",
-        "тому",
-        "оскільки",
-        "але",
-        "проте",
-        "потому",
-        "так",
-        "но",
-        "однако",
-        "поэтому",
-    ];
-    let from = words
-        .iter()
-        .rposition(|w| clause_breaks.contains(&w.as_str()))
-        .map_or(0, |i| i + 1);
-    let tail = &words[from.max(words.len().saturating_sub(5))..];
-    tail.iter().any(|w| {
-        matches!(
-            w.as_str(),
-            "not"
-                | "nothing"
-                | "never"
-                | "no"
-                | "не"
-                | "ні"
-                | "нічого"
-                | "ничего"
-                | "нет"
-                | "ані"
-                | "ни"
-        ) || w.ends_with("n't")
-            || w.ends_with("n’t")
-    })
 }
