@@ -214,6 +214,12 @@ fn questions(f: &Facts, sink: &mut Sink) -> bool {
         if keys.is_empty() {
             continue;
         }
+        // "How much…?", «Скільки коштуватиме…?», «Когда…?»: a price, a count or a time
+        // in the reply answers it in words of its own ("350 грн", "from 2 to 6 hours").
+        if asks_for_a_number(q) && f.own.chars().any(|c| c.is_ascii_digit()) {
+            touched += 1;
+            continue;
+        }
         let hit = keys.iter().any(|t| {
             reply_stems.contains(t.stem.as_str()) || reply_heads.contains(&head(&t.folded))
         });
@@ -234,6 +240,21 @@ fn questions(f: &Facts, sink: &mut Sink) -> bool {
         }
     }
     touched >= 2 && missed.is_empty()
+}
+
+/// Whether a question asks how much, how many, how long or when.
+fn asks_for_a_number(q: &str) -> bool {
+    let lower = q.to_lowercase();
+    let words: Vec<&str> = text::words(&lower).map(|(_, w)| w).collect();
+    words.windows(2).any(|w| {
+        w[0] == "how" && matches!(w[1], "much" | "many" | "long" | "soon" | "often")
+            || w[0] == "what" && matches!(w[1], "time" | "date" | "price" | "day")
+    }) || words.iter().any(|w| {
+        matches!(
+            *w,
+            "when" | "скільки" | "коли" | "сколько" | "когда" | "почем" | "почём"
+        )
+    })
 }
 
 /// A content word: three letters or more and not a stop word (`rules.toml`).
