@@ -112,6 +112,11 @@ fn role_address(lower: &str) -> bool {
     const ROLES: &[&str] = &[
         "support",
         "help",
+        "it",
+        "accounting",
+        "finance",
+        "security",
+        "techsupport",
         "helpdesk",
         "info",
         "hello",

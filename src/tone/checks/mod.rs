@@ -395,5 +395,8 @@ pub(super) fn negated(text: &str, at: usize) -> bool {
                 | "ни"
         ) || w.ends_with("n't")
             || w.ends_with("n’t")
-    })
+    }) || tail
+        .windows(2)
+        // "can't" read as the words "can" and "t".
+        .any(|p| p[1] == "t" && p[0].ends_with('n'))
 }
