@@ -334,11 +334,10 @@ fn prose_words(text: &str) -> impl Iterator<Item = (Range<usize>, &str)> {
 /// "help.example.com/router-setup": a domain written without its scheme is a link,
 /// not English words in a Russian reply. A dot with Latin letters on both sides.
 fn looks_like_domain(chunk: &str) -> bool {
-    let chars: Vec<char> = chunk.chars().collect();
-    chars
-        .windows(3)
-        .any(|w| w[0].is_ascii_alphanumeric() && w[1] == '.' && w[2].is_ascii_alphabetic())
-        && chunk.chars().filter(|c| c.is_ascii_alphabetic()).count() >= 4
+    let b = chunk.as_bytes();
+    (1..b.len().saturating_sub(1))
+        .any(|i| b[i] == b'.' && b[i - 1].is_ascii_alphanumeric() && b[i + 1].is_ascii_alphabetic())
+        && b.iter().filter(|c| c.is_ascii_alphabetic()).count() >= 4
 }
 
 #[cfg(test)]

@@ -22,19 +22,24 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
         sink.soften("ownership.passive-blame", Severity::Hint);
         return;
     }
+    let deflects = f.hit("shift").or_else(|| f.hit("redirect"));
+    let blames = f.hit("customer_cause");
+    if deflects.is_none() && blames.is_none() {
+        return;
+    }
     // Something done or offered by us ("I've renewed it", «Мы связались с оператором»,
     // "I can send a new one"): the third party is named as the cause, not as the
-    // customer's job.
+    // customer's job. Read only when a shape was found: the word list is a regex pass.
     let acts = f.hit("done").is_some()
         || f.hit("offer").is_some()
         || f.find(&f.book.lex.next_step, "next_step").is_some();
     if acts {
         return;
     }
-    if let Some(span) = f.hit("shift").or_else(|| f.hit("redirect")) {
+    if let Some(span) = deflects {
         sink.emit("ownership.deflection", span);
     }
-    if let Some(span) = f.hit("customer_cause") {
+    if let Some(span) = blames {
         sink.emit("respect.blame", span);
     }
 }
