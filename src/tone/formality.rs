@@ -34,6 +34,26 @@ impl Markers {
         }
     }
 
+    /// How a customer addresses us. «у вас», «ваш бот» beside «підкажи», «слушай»
+    /// speak to the company (plural), not to a stranger politely: when the text has
+    /// informal markers, plural pronouns do not count as formal.
+    pub(crate) fn customer_formality(&self, text: &str) -> Formality {
+        if self.informal.is_empty() {
+            return self.formality();
+        }
+        let plural = |r: &Range<usize>| {
+            let w = text.get(r.clone()).unwrap_or("").to_lowercase();
+            let w = w.trim();
+            w.starts_with("ваш") || matches!(w, "вас" | "вам" | "вами" | "ви" | "вы")
+        };
+        let formal = self.formal.iter().filter(|r| !plural(r)).count();
+        match formal.cmp(&self.informal.len()) {
+            std::cmp::Ordering::Greater => Formality::Formal,
+            std::cmp::Ordering::Less => Formality::Informal,
+            std::cmp::Ordering::Equal => Formality::Unknown,
+        }
+    }
+
     pub(crate) fn formality(&self) -> Formality {
         match self.formal.len().cmp(&self.informal.len()) {
             std::cmp::Ordering::Greater => Formality::Formal,
@@ -82,6 +102,24 @@ mod tests {
         assert!(has_patronymic("Ольга Сергеевна Ким"));
         assert!(!has_patronymic("Иван Петров, Москва"));
         assert!(!has_patronymic("Як справи, Богдан?"));
+    }
+
+    #[test]
+    fn an_informal_customer_speaking_to_the_company_as_plural_stays_informal() {
+        let lex = &crate::tone::builtin_book().lex;
+        for (text, lang) in [
+            (
+                "йо, підкажи, до котрої у вас тренування у малих у суботу?",
+                Uk,
+            ),
+            ("слушай, а можно у вас в коворкинге переночевать?", Ru),
+        ] {
+            let m = Markers::find(text, lang, lex);
+            assert_eq!(m.customer_formality(text), Informal, "{text}");
+        }
+        let formal = "Підкажіть, будь ласка, чи у вас є доставка?";
+        let m = Markers::find(formal, Uk, lex);
+        assert_eq!(m.customer_formality(formal), Formal);
     }
 
     #[test]

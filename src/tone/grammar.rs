@@ -8,7 +8,8 @@
 //! - `*ending` — a word of five letters or more that ends with these letters;
 //! - `a|b|c` — any of the alternatives (each a word or a prefix);
 //! - `@name` — any word of the class `name` (the language file's `[classes]`);
-//! - `!word` among alternatives — but not this word ("*йте|!здравствуйте");
+//! - `!word` among alternatives — but not this word ("*йте|!здравствуйте"); a slot of
+//!   exclusions only is any word but those ("contact !us|!me");
 //! - `_` — any one word; `..` — up to three words (a gap); `...` — up to eight;
 //! - a trailing `?` makes the slot optional; a leading `^` slot anchors the pattern at
 //!   the start of a sentence ("^ read the faq" is an order, "please read the FAQ" not).
@@ -298,7 +299,12 @@ fn parse(
                     }
                 }
                 if alts.is_empty() {
-                    return Err("a slot of exclusions only".into());
+                    if !not.is_empty() {
+                        // "!us|!me": any word but these ("contact !us" is someone else).
+                        alts.push(Alt::Prefix(String::new()));
+                    } else {
+                        return Err("empty slot".into());
+                    }
                 }
                 Slot::Words(alts, not)
             }
@@ -387,6 +393,16 @@ mod tests {
         assert_eq!(names(&g, "Read the FAQ.", Language::En).len(), 1);
         assert_eq!(names(&g, "Thanks. Read the FAQ!", Language::En).len(), 1);
         assert!(names(&g, "Please read the FAQ.", Language::En).is_empty());
+    }
+
+    #[test]
+    fn a_slot_of_exclusions_is_any_word_but_those() {
+        let g = grammar(&["contact !us|!me"], Language::En);
+        assert_eq!(names(&g, "Contact your bank.", Language::En).len(), 1);
+        assert_eq!(names(&g, "Please contact them.", Language::En).len(), 1);
+        assert!(names(&g, "Contact us any time.", Language::En).is_empty());
+        assert!(names(&g, "Contact me.", Language::En).is_empty());
+        assert!(names(&g, "Contact", Language::En).is_empty());
     }
 
     #[test]

@@ -307,6 +307,7 @@ fn prose_words(text: &str) -> impl Iterator<Item = (Range<usize>, &str)> {
         let skip = chunk.contains("://")
             || chunk.contains('@')
             || chunk.contains("www.")
+            || looks_like_domain(chunk)
             || chunk.chars().any(|c| c.is_ascii_digit());
         let mut words = Vec::new();
         if !skip {
@@ -330,9 +331,24 @@ fn prose_words(text: &str) -> impl Iterator<Item = (Range<usize>, &str)> {
     })
 }
 
+/// "help.example.com/router-setup": a domain written without its scheme is a link,
+/// not English words in a Russian reply. A dot with Latin letters on both sides.
+fn looks_like_domain(chunk: &str) -> bool {
+    let b = chunk.as_bytes();
+    (1..b.len().saturating_sub(1))
+        .any(|i| b[i] == b'.' && b[i - 1].is_ascii_alphanumeric() && b[i + 1].is_ascii_alphabetic())
+        && b.iter().filter(|c| c.is_ascii_alphabetic()).count() >= 4
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_without_its_scheme_is_not_english_words() {
+        let reply = "Привет, Тёма! Держи: help.example.com/router-setup. Если на пятом шаге опять будет ругаться на пароль — пиши, разберёмся.";
+        assert_eq!(mixed_language(reply), None);
+    }
 
     #[test]
     fn script_letters_tell_ukrainian_from_russian() {

@@ -198,6 +198,11 @@ pub(crate) const GRAMMAR_LISTS: &[&str] = &[
     "negative_answer",
     "affirmative",
     "vague_next",
+    // Commandment 3 by structure: the cause placed on someone else or on the
+    // customer, and the customer sent elsewhere (checks/ownership.rs).
+    "shift",
+    "redirect",
+    "customer_cause",
     "when_question",
     "broken_promise",
     "offer",

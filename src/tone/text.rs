@@ -142,7 +142,7 @@ pub(crate) fn questions(text: &str) -> Vec<&str> {
             '?' => {
                 let s = text[start..i].trim();
                 if s.chars().any(is_letter) {
-                    out.push(s);
+                    out.extend(split_joined_question(s));
                 }
                 start = i + 1;
                 while start < bytes.len() && bytes[start] == b'?' {
@@ -153,6 +153,74 @@ pub(crate) fn questions(text: &str) -> Vec<&str> {
         }
     }
     out
+}
+
+/// Words that start a second question joined to the first by "and", «і», «и»:
+/// "What's the check-in time, and is there somewhere to leave a bike?".
+const SECOND_QUESTION: &[&str] = &[
+    "is",
+    "are",
+    "can",
+    "could",
+    "do",
+    "does",
+    "did",
+    "will",
+    "would",
+    "should",
+    "what",
+    "how",
+    "where",
+    "when",
+    "why",
+    "which",
+    "who",
+    "чи",
+    "де",
+    "коли",
+    "як",
+    "скільки",
+    "чому",
+    "який",
+    "яка",
+    "яке",
+    "які",
+    "можна",
+    "можно",
+    "есть",
+    "где",
+    "когда",
+    "как",
+    "сколько",
+    "почему",
+    "какой",
+    "какая",
+    "какое",
+    "какие",
+    "нужно",
+    "будет",
+    "входит",
+];
+
+/// One question sentence split where a second question is joined to it ("…, and is
+/// there…", «…, і чи…», «… и входит ли…»), each part keeping at least two words.
+fn split_joined_question(s: &str) -> Vec<&str> {
+    let ws: Vec<(Range<usize>, &str)> = words(s).collect();
+    for k in 2..ws.len().saturating_sub(2) {
+        let joiner = ws[k].1.to_lowercase();
+        let next = ws[k + 1].1.to_lowercase();
+        let joins = matches!(joiner.as_str(), "and" | "і" | "й" | "та" | "а" | "и");
+        let asks = SECOND_QUESTION.contains(&next.as_str())
+            || ws
+                .get(k + 2)
+                .is_some_and(|(_, w)| w.eq_ignore_ascii_case("ли"));
+        if joins && asks {
+            let (first, second) = (s[..ws[k].0.start].trim(), s[ws[k + 1].0.start..].trim());
+            let first = first.trim_end_matches([',', ';']).trim();
+            return vec![first, second];
+        }
+    }
+    vec![s]
 }
 
 /// Words of letters and digits with their byte ranges.
@@ -334,6 +402,26 @@ pub(crate) fn stems(text: &str) -> HashSet<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_second_question_joined_by_and_is_its_own() {
+        assert_eq!(
+            questions("What's the check-in time, and is there somewhere safe to leave a bike?"),
+            vec![
+                "What's the check-in time",
+                "is there somewhere safe to leave a bike"
+            ]
+        );
+        assert_eq!(
+            questions("Скільки коштує тариф і чи є там безліміт на соцмережі?").len(),
+            2
+        );
+        assert_eq!(
+            questions("Сколько стоит обслуживание и входит ли в него выезд мастера?").len(),
+            2
+        );
+        assert_eq!(questions("Can I pay by card and cash?").len(), 1);
+    }
 
     #[test]
     fn blanking_quotes_keeps_offsets() {

@@ -11,8 +11,10 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
     upset(f, sink);
     formality(f, sink);
     name(f, sink);
-    too_short(f, sink);
-    questions(f, sink);
+    let all_touched = questions(f, sink);
+    if !all_touched {
+        too_short(f, sink);
+    }
 }
 
 /// Angry words, threats to leave or review, profanity, shouting or "!!!".
@@ -110,7 +112,7 @@ pub(crate) fn name_used(name: &str, reply: &str) -> bool {
 /// A name folded to a rough common form: lower case, Latin transliterated to
 /// Cyrillic, and the letters that differ between Ukrainian and Russian spelling
 /// (і/и, є/е, ь) merged.
-fn name_key(word: &str) -> String {
+pub(super) fn name_key(word: &str) -> String {
     let lower = word.to_lowercase();
     let mut cyr = String::with_capacity(lower.len());
     let chars: Vec<char> = lower.chars().collect();
@@ -185,14 +187,16 @@ fn too_short(f: &Facts, sink: &mut Sink) {
 /// spelling), or an explicit reference ("as for your second question"). Judged only
 /// when the customer asked two or more questions and the reply answers at least one:
 /// that is the reply that forgot the rest. A question with no key words ("Why?")
-/// cannot be judged and is left alone.
-fn questions(f: &Facts, sink: &mut Sink) {
+/// cannot be judged and is left alone. Answers whether every question with key
+/// words was touched: then a short reply ("Yes, Saturday 9–1, and there's free
+/// parking behind the shop.") is short because it is to the point, not too short.
+fn questions(f: &Facts, sink: &mut Sink) -> bool {
     let Some(customer) = f.customer.as_deref() else {
-        return;
+        return false;
     };
     let asked = text::questions(customer);
     if asked.len() < 2 || f.hit("question_reference").is_some() {
-        return;
+        return false;
     }
     let reply_stems: HashSet<&str> = f.tokens.iter().map(|t| t.stem.as_str()).collect();
     let reply_heads: HashSet<String> = f.tokens.iter().map(|t| head(&t.folded)).collect();
@@ -208,6 +212,12 @@ fn questions(f: &Facts, sink: &mut Sink) {
             .filter(|t| is_key_word(f, t))
             .collect();
         if keys.is_empty() {
+            continue;
+        }
+        // "How much…?", «Скільки коштуватиме…?», «Когда…?»: a price, a count or a time
+        // in the reply answers it in words of its own ("350 грн", "from 2 to 6 hours").
+        if asks_for_a_number(q) && f.own.chars().any(|c| c.is_ascii_digit()) {
+            touched += 1;
             continue;
         }
         let hit = keys.iter().any(|t| {
@@ -229,6 +239,22 @@ fn questions(f: &Facts, sink: &mut Sink) {
             sink.emit_with("feel.question-unanswered", 0..0, q, None);
         }
     }
+    touched >= 2 && missed.is_empty()
+}
+
+/// Whether a question asks how much, how many, how long or when.
+fn asks_for_a_number(q: &str) -> bool {
+    let lower = q.to_lowercase();
+    let words: Vec<&str> = text::words(&lower).map(|(_, w)| w).collect();
+    words.windows(2).any(|w| {
+        w[0] == "how" && matches!(w[1], "much" | "many" | "long" | "soon" | "often")
+            || w[0] == "what" && matches!(w[1], "time" | "date" | "price" | "day")
+    }) || words.iter().any(|w| {
+        matches!(
+            *w,
+            "when" | "скільки" | "коли" | "сколько" | "когда" | "почем" | "почём"
+        )
+    })
 }
 
 /// A content word: three letters or more and not a stop word (`rules.toml`).

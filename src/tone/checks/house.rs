@@ -4,6 +4,7 @@
 
 use super::{Facts, Sink};
 use crate::model::Language;
+use crate::tone::Severity;
 use crate::tone::{lang, secrets, text};
 use std::collections::HashSet;
 
@@ -74,8 +75,16 @@ fn unknown_contacts(f: &Facts, sink: &mut Sink) {
             && !company
             && !listed(address)
             && !named_as_theirs(&f.own, span.start)
+            && !bears_customer_name(f, &lower)
         {
-            sink.emit("house.unknown-contact", span);
+            // A role mailbox leaks no one's private address: worth a look, not a block.
+            let severity = role_address(&lower).then_some(Severity::Hint);
+            sink.emit_with(
+                "house.unknown-contact",
+                span.clone(),
+                &f.reply[span],
+                severity,
+            );
         }
     }
     for (span, digits) in phone_like(&f.own) {
@@ -97,6 +106,76 @@ fn unknown_contacts(f: &Facts, sink: &mut Sink) {
 /// number +7 921…", «Ваш номер», «вашу пошту»): the agent reads back what the
 /// customer gave, even when the ticket does not store it. A listed other customer's
 /// contact is still `house.other-contact`.
+/// A role mailbox (support@, billing@, info@…) is a team's, never another customer's
+/// private address: it leaks nothing, whoever's it is, so it is only pointed out.
+fn role_address(lower: &str) -> bool {
+    const ROLES: &[&str] = &[
+        "support",
+        "help",
+        "it",
+        "accounting",
+        "finance",
+        "security",
+        "techsupport",
+        "helpdesk",
+        "info",
+        "hello",
+        "contact",
+        "contacts",
+        "billing",
+        "sales",
+        "office",
+        "admin",
+        "service",
+        "team",
+        "noreply",
+        "no-reply",
+        "care",
+        "accounts",
+        "orders",
+        "bookings",
+        "booking",
+        "reception",
+        "press",
+        "enquiries",
+        "inquiries",
+        "feedback",
+        "claims",
+        "returns",
+        "refunds",
+        "hr",
+        "jobs",
+        "legal",
+        "privacy",
+    ];
+    lower
+        .split_once('@')
+        .is_some_and(|(local, _)| ROLES.contains(&local))
+}
+
+/// An address whose mailbox spells the ticket's customer's name ("darya.osipova@…"
+/// for Дарья Осипова, with a typo in the domain read back to her) is hers.
+fn bears_customer_name(f: &Facts, lower: &str) -> bool {
+    let Some(customer) = f.ctx.customer else {
+        return false;
+    };
+    let Some((local, _)) = lower.split_once('@') else {
+        return false;
+    };
+    let pieces: Vec<String> = local
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|p| p.chars().count() >= 4)
+        .map(super::feel::name_key)
+        .collect();
+    text::words(&customer.name)
+        .map(|(_, w)| super::feel::name_key(w))
+        .filter(|k| k.chars().count() >= 4)
+        .any(|k| {
+            let head: String = k.chars().take(4).collect();
+            pieces.iter().any(|p| p.starts_with(&head))
+        })
+}
+
 fn named_as_theirs(text: &str, at: usize) -> bool {
     let mut from = at.saturating_sub(40);
     while !text.is_char_boundary(from) {

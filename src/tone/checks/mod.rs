@@ -74,7 +74,7 @@ impl<'a> Facts<'a> {
                 (None, None, None) => (detected.map(|(l, _)| l), false),
             };
         let mut customer_formality = match (&customer, customer_lang) {
-            (Some(m), Some(lang)) => Markers::find(m, lang, &book.lex).formality(),
+            (Some(m), Some(lang)) => Markers::find(m, lang, &book.lex).customer_formality(m),
             _ => Formality::Unknown,
         };
         if customer_formality == Formality::Unknown {
@@ -297,6 +297,12 @@ impl<'a> Sink<'a> {
         }
     }
 
+    /// Drops the findings of `rule` whose span `excused` says is not meant.
+    pub(crate) fn drop_excused(&mut self, rule: &str, excused: impl Fn(&Range<usize>) -> bool) {
+        self.findings
+            .retain(|f| f.rule != rule || f.span.is_empty() || !excused(&f.span));
+    }
+
     pub(crate) fn finish(mut self) -> Vec<Finding> {
         self.findings.sort_by(|a, b| {
             (a.span.start, a.severity, &a.rule).cmp(&(b.span.start, b.severity, &b.rule))
@@ -337,4 +343,60 @@ pub(crate) fn run_all(f: &Facts, sink: &mut Sink) {
     feel::run(f, sink);
     expectations::run(f, sink);
     house::run(f, sink);
+}
+
+/// Whether a negation ("not", "nothing", "n't", «не», «ні», «ничего») comes in the
+/// five words before `at`, in the same clause: no sentence end, comma, "because" or
+/// "but" between ("we can't refund it, because you entered…" still blames).
+pub(super) fn negated(text: &str, at: usize) -> bool {
+    let head = &text[..at];
+    let start = head
+        .char_indices()
+        .rfind(|(_, c)| matches!(c, '.' | '!' | '?' | '\n' | ',' | ';' | '—' | ':'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    let words: Vec<String> = text::words(&head[start..])
+        .map(|(_, w)| w.to_lowercase())
+        .collect();
+    let clause_breaks = [
+        "because",
+        "since",
+        "as",
+        "but",
+        "so",
+        "бо",
+        "тому",
+        "оскільки",
+        "але",
+        "проте",
+        "потому",
+        "так",
+        "но",
+        "однако",
+        "поэтому",
+    ];
+    let from = words
+        .iter()
+        .rposition(|w| clause_breaks.contains(&w.as_str()))
+        .map_or(0, |i| i + 1);
+    let tail = &words[from.max(words.len().saturating_sub(5))..];
+    tail.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "not"
+                | "nothing"
+                | "never"
+                | "no"
+                | "не"
+                | "ні"
+                | "нічого"
+                | "ничего"
+                | "нет"
+                | "ані"
+                | "ни"
+        ) || w.ends_with("n't")
+            || w.ends_with("n’t")
+    }) || tail
+        .windows(2)
+        // "can't" read as the words "can" and "t".
+        .any(|p| p[1] == "t" && p[0].ends_with('n'))
 }
