@@ -11,12 +11,7 @@ use super::*;
 use crate::model::{Direction, Draft};
 use crate::store::DraftSave;
 
-/// Whether `draft` is being written by a running console other than `holder`.
-pub(super) fn held_by_other(draft: Option<&Draft>, holder: Option<&str>) -> bool {
-    draft
-        .and_then(|d| d.owner.as_deref())
-        .is_some_and(|owner| Some(owner) != holder && crate::store::holder_is_running(owner))
-}
+pub(crate) use crate::tui::runner::held_by_other;
 
 impl App {
     /// Writes the reply draft to the store if it changed. Notes stay in memory. A
