@@ -122,6 +122,13 @@ impl Console {
         for word in keys.split(' ').filter(|w| !w.is_empty()) {
             let code = match word {
                 "Enter" => KeyCode::Enter,
+                "Ctrl-S" => {
+                    self.send(Msg::Key(KeyEvent::new(
+                        KeyCode::Char('s'),
+                        KeyModifiers::CONTROL,
+                    )));
+                    continue;
+                }
                 "Esc" => KeyCode::Esc,
                 w => KeyCode::Char(w.chars().next().unwrap()),
             };
@@ -555,4 +562,81 @@ fn a_status_line_goes_once_it_is_no_longer_true() {
     assert!(c.app.message.is_some(), "not yet");
     c.send(Msg::Tick(t1 + MESSAGE_STAYS));
     assert_eq!(c.app.message, None, "gone once stale");
+}
+
+/// The replies in ticket `id`'s thread that went out (or wait in the outbox).
+fn outbound(path: &std::path::Path, id: TicketId) -> Vec<String> {
+    Store::open(path)
+        .unwrap()
+        .messages(id)
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.direction == Direction::Outbound)
+        .map(|m| m.body.trim().to_string())
+        .collect()
+}
+
+/// Issue 16: sending while the store is held: the screen answers at once (the
+/// composer empties, the status line says the reply is being queued), the next
+/// ticket opens and takes typing, and when the store answers the reply is in the
+/// thread it was written in — never in the one on screen by then.
+#[test]
+fn a_reply_sent_while_the_store_is_held_lands_in_its_own_ticket() {
+    let mut c = console();
+    c.gate.open();
+    c.press("Enter r");
+    c.settle();
+    let first = c.app.open.as_ref().unwrap().detail.ticket.id;
+    c.type_text("Your refund left today");
+    c.gate.close();
+    c.press("Ctrl-S");
+    let screen = c.screen();
+    assert!(screen.contains("queueing the reply to"), "{screen}");
+    assert!(c.app.composer.is_empty(), "the composer empties at once");
+    c.press("J");
+    let second = c.highlighted();
+    assert_ne!(first, second);
+    c.press("r");
+    c.type_text("Try logging in again");
+    assert!(c.answers.try_recv().is_err(), "the store really was held");
+    assert!(outbound(&c.path, first).is_empty(), "not written yet");
+    c.settle();
+    assert_eq!(outbound(&c.path, first), vec!["Your refund left today"]);
+    assert!(
+        outbound(&c.path, second).is_empty(),
+        "never in the other ticket"
+    );
+    assert_eq!(
+        c.app.composer.ticket,
+        Some(second),
+        "the keyboard stayed with the second ticket"
+    );
+    assert!(c.app.composer.text().contains("Try logging in again"));
+}
+
+/// Issue 16: `u` pressed while the reply is still being queued takes back that
+/// reply once it is in the outbox, not an older change, and its words come back.
+#[test]
+fn undo_while_a_reply_is_being_queued_takes_back_that_reply() {
+    let mut c = console();
+    c.gate.open();
+    c.press("Enter");
+    c.settle();
+    let id = c.app.open.as_ref().unwrap().detail.ticket.id;
+    // An older change on the undo stack, which `u` must not take back.
+    c.press("t");
+    c.type_text("+vip");
+    c.key(KeyCode::Enter);
+    c.settle();
+    c.press("r");
+    c.type_text("We are on it");
+    c.gate.close();
+    c.press("Ctrl-S");
+    c.key(KeyCode::Esc);
+    c.press("u");
+    c.settle();
+    assert!(outbound(&c.path, id).is_empty(), "the reply was taken back");
+    let store = Store::open(&c.path).unwrap();
+    assert_eq!(store.ticket(id).unwrap().tags, vec!["vip".to_string()]);
+    assert!(c.app.composer.text().contains("We are on it"));
 }
