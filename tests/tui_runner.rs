@@ -640,3 +640,36 @@ fn undo_while_a_reply_is_being_queued_takes_back_that_reply() {
     assert_eq!(store.ticket(id).unwrap().tags, vec!["vip".to_string()]);
     assert!(c.app.composer.text().contains("We are on it"));
 }
+
+/// Issue 16: a draft typed while the store is held is not lost on quitting: `q`
+/// asks the runner to save it, quitting waits for the runner (bounded), and once
+/// the store answers the draft is in the database.
+#[test]
+fn a_draft_typed_while_the_store_is_held_survives_quitting() {
+    let mut c = console();
+    c.gate.open();
+    c.press("Enter r");
+    c.settle();
+    let id = c.app.open.as_ref().unwrap().detail.ticket.id;
+    c.gate.close();
+    c.type_text("Half a reply");
+    c.key(KeyCode::Esc);
+    c.press("q");
+    assert!(c.app.should_quit, "quit at once, not stuck on the store");
+    // What `tui::run` does on the way out: the last words, then the bounded wait.
+    c.app.leave_console().unwrap();
+    for command in c.app.take_commands() {
+        assert!(c.runner.send(command));
+    }
+    let gate = Arc::clone(&c.gate);
+    let opener = std::thread::spawn(move || gate.open());
+    let Console { runner, path, .. } = c;
+    let left = runner.finish(HANG_GUARD);
+    opener.join().unwrap();
+    assert!(left.is_empty(), "{left:?}");
+    let draft = Store::open(&path).unwrap().draft(id).unwrap();
+    assert_eq!(
+        draft.map(|d| d.body.trim().to_string()).as_deref(),
+        Some("Half a reply")
+    );
+}

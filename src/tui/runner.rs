@@ -57,6 +57,10 @@ pub enum Command {
     /// Queue a reply in the outbox (checked first against a draft another console
     /// holds and words added to the thread since the composer opened).
     SendReply(Box<Outgoing>),
+    /// Write ticket `ticket`'s reply draft (autosave, leaving the ticket, quitting).
+    SaveDraft { ticket: TicketId, body: String },
+    /// Let go of ticket `ticket`'s draft: another console may continue it.
+    ReleaseDraft(TicketId),
     /// Re-read what a reload shows (see [`ReloadAsk`]).
     Reload(Box<ReloadAsk>),
     /// Rows `start..start + limit` of the list.
@@ -81,6 +85,8 @@ impl Command {
             }
             Command::Undo { label, .. } => format!("undoing {label}"),
             Command::SendReply(o) => format!("the reply on #{}", o.ticket),
+            Command::SaveDraft { ticket, .. } => format!("saving the draft of #{ticket}"),
+            Command::ReleaseDraft(ticket) => format!("letting go of the draft of #{ticket}"),
             Command::Reload(_) | Command::Window { .. } => "reading the list".into(),
         }
     }
@@ -89,7 +95,11 @@ impl Command {
     pub fn writes(&self) -> bool {
         matches!(
             self,
-            Command::Change { .. } | Command::Undo { .. } | Command::SendReply(_)
+            Command::Change { .. }
+                | Command::Undo { .. }
+                | Command::SendReply(_)
+                | Command::SaveDraft { .. }
+                | Command::ReleaseDraft(_)
         )
     }
 }
@@ -217,6 +227,12 @@ pub enum Done {
         result: Result<(Vec<PathBuf>, Vec<String>), String>,
     },
     Changed(Box<Changed>),
+    DraftSaved {
+        ticket: TicketId,
+        body: String,
+        result: Result<crate::store::DraftSave, StoreError>,
+    },
+    DraftReleased(Result<(), StoreError>),
     Sent {
         outgoing: Box<Outgoing>,
         result: Result<Sent, NotSent>,
@@ -290,6 +306,12 @@ impl Ledger {
 pub fn execute(store: &mut Store, config: &Config, ledger: &mut Ledger, command: Command) -> Done {
     let sla = &config.sla;
     match command {
+        Command::SaveDraft { ticket, body } => Done::DraftSaved {
+            result: store.save_draft(ticket, &body),
+            ticket,
+            body,
+        },
+        Command::ReleaseDraft(ticket) => Done::DraftReleased(store.release_draft(ticket)),
         Command::SendReply(out) => Done::Sent {
             result: send_reply(store, config, &out),
             outgoing: out,

@@ -43,6 +43,12 @@ impl App {
         self.in_flight = self.in_flight.saturating_sub(1);
         match done {
             Done::Changed(changed) => self.changed(*changed)?,
+            Done::DraftSaved {
+                ticket,
+                body,
+                result,
+            } => self.draft_saved(ticket, body, result)?,
+            Done::DraftReleased(result) => result?,
             Done::Sent { outgoing, result } => self.sent(*outgoing, result)?,
             Done::Undone { label, result } => match result {
                 Ok(ids) => {

@@ -485,6 +485,8 @@ pub struct App {
     pub deferred: Vec<ratatui::crossterm::event::KeyEvent>,
     /// Replies handed to the runner and not answered yet: `u` waits for them.
     pub sending: usize,
+    /// Draft writes handed to the runner and not answered yet.
+    draft_saves: usize,
     /// Commands handed to the runner and not answered yet.
     pub in_flight: usize,
     /// The runner's memory when commands run inline (no runner thread).
@@ -615,6 +617,7 @@ impl App {
             deferred: Vec::new(),
             report_asked: None,
             in_flight: 0,
+            draft_saves: 0,
             sending: 0,
             ledger: Default::default(),
             next_seq: 0,
