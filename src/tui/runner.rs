@@ -57,6 +57,8 @@ pub enum Command {
     /// Queue a reply in the outbox (checked first against a draft another console
     /// holds and words added to the thread since the composer opened).
     SendReply(Box<Outgoing>),
+    /// Mark ticket `0` read (the user opened it), before it is loaded.
+    MarkRead(TicketId),
     /// Write ticket `ticket`'s reply draft (autosave, leaving the ticket, quitting).
     SaveDraft { ticket: TicketId, body: String },
     /// Let go of ticket `ticket`'s draft: another console may continue it.
@@ -86,6 +88,7 @@ impl Command {
             Command::Undo { label, .. } => format!("undoing {label}"),
             Command::SendReply(o) => format!("the reply on #{}", o.ticket),
             Command::SaveDraft { ticket, .. } => format!("saving the draft of #{ticket}"),
+            Command::MarkRead(id) => format!("marking #{id} read"),
             Command::ReleaseDraft(ticket) => format!("letting go of the draft of #{ticket}"),
             Command::Reload(_) | Command::Window { .. } => "reading the list".into(),
         }
@@ -100,6 +103,7 @@ impl Command {
                 | Command::SendReply(_)
                 | Command::SaveDraft { .. }
                 | Command::ReleaseDraft(_)
+                | Command::MarkRead(_)
         )
     }
 }
@@ -233,6 +237,7 @@ pub enum Done {
         result: Result<crate::store::DraftSave, StoreError>,
     },
     DraftReleased(Result<(), StoreError>),
+    MarkedRead(Result<(), StoreError>),
     Sent {
         outgoing: Box<Outgoing>,
         result: Result<Sent, NotSent>,
@@ -312,6 +317,7 @@ pub fn execute(store: &mut Store, config: &Config, ledger: &mut Ledger, command:
             body,
         },
         Command::ReleaseDraft(ticket) => Done::DraftReleased(store.release_draft(ticket)),
+        Command::MarkRead(id) => Done::MarkedRead(mark_read(store, id)),
         Command::SendReply(out) => Done::Sent {
             result: send_reply(store, config, &out),
             outgoing: out,
@@ -358,6 +364,14 @@ pub fn execute(store: &mut Store, config: &Config, ledger: &mut Ledger, command:
             Done::Attachments { dest, result }
         }
     }
+}
+
+/// Marks ticket `id` read unless it already is (nothing written then).
+pub fn mark_read(store: &mut Store, id: TicketId) -> Result<(), StoreError> {
+    if store.ticket(id)?.unread {
+        store.change_ticket(id, &TicketChange::MarkRead, None)?;
+    }
+    Ok(())
 }
 
 /// Queues the reply, after the checks that need the store.

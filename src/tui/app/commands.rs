@@ -48,7 +48,7 @@ impl App {
                 body,
                 result,
             } => self.draft_saved(ticket, body, result)?,
-            Done::DraftReleased(result) => result?,
+            Done::DraftReleased(result) | Done::MarkedRead(result) => result?,
             Done::Sent { outgoing, result } => self.sent(*outgoing, result)?,
             Done::Undone { label, result } => match result {
                 Ok(ids) => {
@@ -180,11 +180,7 @@ impl App {
     }
 
     fn mark_read(&mut self, id: TicketId) -> Result<(), ConsoleError> {
-        if self.store.ticket(id)?.unread {
-            self.store
-                .change_ticket(id, &TicketChange::MarkRead, None)?;
-        }
-        Ok(())
+        self.run(Command::MarkRead(id))
     }
 
     /// Puts a loaded ticket on the right: a different ticket gets its own composer

@@ -30,8 +30,7 @@ use super::keymap::{Context, KeyMap};
 use super::theme::{Theme, ThemeKind};
 use crate::config::Config;
 use crate::model::{
-    CannedResponse, MessageId, Priority, Status, TicketChange, TicketDetail, TicketId,
-    TicketSummary,
+    CannedResponse, MessageId, Priority, Status, TicketDetail, TicketId, TicketSummary,
 };
 use crate::store::{SortOrder, Store, StoreError, View};
 use crate::tone::{Checker, ToneReport};
