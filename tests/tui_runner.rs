@@ -673,3 +673,36 @@ fn a_draft_typed_while_the_store_is_held_survives_quitting() {
         Some("Half a reply")
     );
 }
+
+/// Issue 16: a note written while the store is held lands on its own ticket even
+/// after the user moved on to the next one.
+#[test]
+fn a_note_added_while_the_store_is_held_lands_on_its_own_ticket() {
+    let mut c = console();
+    c.gate.open();
+    c.press("Enter");
+    c.settle();
+    let first = c.app.open.as_ref().unwrap().detail.ticket.id;
+    c.press("n");
+    c.type_text("Called the bank");
+    c.gate.close();
+    c.press("Ctrl-S");
+    assert!(c.screen().contains("adding the note…"), "{}", c.screen());
+    c.press("J");
+    let second = c.highlighted();
+    assert_ne!(first, second);
+    c.settle();
+    let notes = |id| {
+        Store::open(&c.path)
+            .unwrap()
+            .messages(id)
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.direction == Direction::Note)
+            .map(|m| m.body.trim().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(notes(first), vec!["Called the bank"]);
+    assert!(notes(second).is_empty());
+    assert!(c.screen().contains("note added"), "{}", c.screen());
+}

@@ -57,6 +57,17 @@ pub enum Command {
     /// Queue a reply in the outbox (checked first against a draft another console
     /// holds and words added to the thread since the composer opened).
     SendReply(Box<Outgoing>),
+    /// Merge each of `sources` into `into`, stopping at the first failure.
+    Merge {
+        sources: Vec<TicketId>,
+        into: TicketId,
+    },
+    /// Add an internal note to `ticket`.
+    AddNote {
+        ticket: TicketId,
+        author: String,
+        body: String,
+    },
     /// Mark ticket `0` read (the user opened it), before it is loaded.
     MarkRead(TicketId),
     /// Write ticket `ticket`'s reply draft (autosave, leaving the ticket, quitting).
@@ -89,6 +100,11 @@ impl Command {
             Command::SendReply(o) => format!("the reply on #{}", o.ticket),
             Command::SaveDraft { ticket, .. } => format!("saving the draft of #{ticket}"),
             Command::MarkRead(id) => format!("marking #{id} read"),
+            Command::Merge { sources, into } => {
+                let ids: Vec<String> = sources.iter().map(|id| format!("#{id}")).collect();
+                format!("merging {} into #{into}", ids.join(", "))
+            }
+            Command::AddNote { ticket, .. } => format!("the note on #{ticket}"),
             Command::ReleaseDraft(ticket) => format!("letting go of the draft of #{ticket}"),
             Command::Reload(_) | Command::Window { .. } => "reading the list".into(),
         }
@@ -104,6 +120,8 @@ impl Command {
                 | Command::SaveDraft { .. }
                 | Command::ReleaseDraft(_)
                 | Command::MarkRead(_)
+                | Command::Merge { .. }
+                | Command::AddNote { .. }
         )
     }
 }
@@ -238,6 +256,17 @@ pub enum Done {
     },
     DraftReleased(Result<(), StoreError>),
     MarkedRead(Result<(), StoreError>),
+    Merged {
+        /// The sources merged before any failure.
+        merged: Vec<TicketId>,
+        into: TicketId,
+        failure: Option<StoreError>,
+    },
+    NoteAdded {
+        ticket: TicketId,
+        body: String,
+        result: Result<(), StoreError>,
+    },
     Sent {
         outgoing: Box<Outgoing>,
         result: Result<Sent, NotSent>,
@@ -318,6 +347,41 @@ pub fn execute(store: &mut Store, config: &Config, ledger: &mut Ledger, command:
         },
         Command::ReleaseDraft(ticket) => Done::DraftReleased(store.release_draft(ticket)),
         Command::MarkRead(id) => Done::MarkedRead(mark_read(store, id)),
+        Command::Merge { sources, into } => {
+            let mut merged = Vec::new();
+            let mut failure = None;
+            for id in sources {
+                match store.merge_tickets(id, into) {
+                    Ok(_) => merged.push(id),
+                    Err(e) => {
+                        failure = Some(e);
+                        break;
+                    }
+                }
+            }
+            Done::Merged {
+                merged,
+                into,
+                failure,
+            }
+        }
+        Command::AddNote {
+            ticket,
+            author,
+            body,
+        } => {
+            let note = crate::model::NewMessage {
+                direction: crate::model::Direction::Note,
+                author,
+                body: body.clone(),
+                ..Default::default()
+            };
+            Done::NoteAdded {
+                ticket,
+                result: store.add_message(ticket, &note).map(|_| ()),
+                body,
+            }
+        }
         Command::SendReply(out) => Done::Sent {
             result: send_reply(store, config, &out),
             outgoing: out,

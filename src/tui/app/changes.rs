@@ -391,21 +391,38 @@ impl App {
             .map(|(id, _)| id)
             .filter(|id| *id != into)
             .collect();
-        for id in &sources {
-            self.store.merge_tickets(*id, into)?;
-        }
         self.undo.push(UndoEntry::Merged { into });
         self.inbox.marked.clear();
-        self.reload()?;
-        // The combined thread is what the user wants to see next, not whatever row
-        // slid under the cursor when the source left the list.
-        self.follow_selected(Some(into));
+        let list: Vec<String> = sources.iter().map(|id| format!("#{id}")).collect();
+        self.pending_info(format!("merging {} into #{into}…", list.join(", ")));
+        self.run(crate::tui::runner::Command::Merge { sources, into })
+    }
+
+    /// Takes a merge's answer: the combined thread is what the user wants to see
+    /// next, not whatever row slid under the cursor when the source left the list.
+    pub(super) fn merged(
+        &mut self,
+        merged: Vec<TicketId>,
+        into: TicketId,
+        failure: Option<crate::store::StoreError>,
+    ) -> Result<(), ConsoleError> {
+        self.reload_keeping(Some(into))?;
         if self.selected_ticket().map(|r| r.ticket.id) != Some(into) {
             self.focus = Focus::Conversation;
         }
-        self.open_ticket(into, false)?;
-        let list: Vec<String> = sources.iter().map(|id| format!("#{id}")).collect();
-        self.info(format!("merged {} into #{into}", list.join(", ")));
+        self.show(into, false)?;
+        let list: Vec<String> = merged.iter().map(|id| format!("#{id}")).collect();
+        match failure {
+            Some(e) => {
+                if merged.is_empty() {
+                    // Nothing happened: `u` goes on to the change before it.
+                    self.undo
+                        .retain(|e| !matches!(e, UndoEntry::Merged { into: i } if *i == into));
+                }
+                self.store_error(e.into());
+            }
+            None => self.info(format!("merged {} into #{into}", list.join(", "))),
+        }
         Ok(())
     }
 

@@ -49,6 +49,16 @@ impl App {
                 result,
             } => self.draft_saved(ticket, body, result)?,
             Done::DraftReleased(result) | Done::MarkedRead(result) => result?,
+            Done::Merged {
+                merged,
+                into,
+                failure,
+            } => self.merged(merged, into, failure)?,
+            Done::NoteAdded {
+                ticket,
+                body,
+                result,
+            } => self.note_added(ticket, body, result),
             Done::Sent { outgoing, result } => self.sent(*outgoing, result)?,
             Done::Undone { label, result } => match result {
                 Ok(ids) => {

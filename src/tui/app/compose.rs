@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::canned::{self, RenderContext};
-use crate::model::{CannedResponse, Direction, Formality, Language, NewMessage};
+use crate::model::{CannedResponse, Formality, Language};
 use crate::tone::{Commandment, ToneContext};
 use ratatui_textarea::CursorMove;
 use std::time::Instant;
@@ -363,17 +363,20 @@ impl App {
                 self.show(id, false)?;
             }
             ComposeMode::Note => {
-                self.store.add_message(
-                    id,
-                    &NewMessage {
-                        direction: Direction::Note,
-                        author: self.config.agent.display_name(),
-                        body,
-                        ..Default::default()
-                    },
-                )?;
-                self.back_to_thread(id)?;
-                self.info("note added (only you can see it)");
+                self.pending_info("adding the note…");
+                // As for a reply: the composer empties now, a failure gives the words back.
+                self.composer = Composer {
+                    ticket: Some(id),
+                    ..Composer::default()
+                };
+                self.focus = Focus::Conversation;
+                self.run(crate::tui::runner::Command::AddNote {
+                    ticket: id,
+                    author: self.config.agent.display_name(),
+                    body,
+                })?;
+                self.reload()?;
+                self.show(id, false)?;
             }
             ComposeMode::Transcript => self.file_transcript(id, &body)?,
             ComposeMode::Call => self.file_call(id, &body)?,
@@ -649,6 +652,29 @@ impl App {
             NotSent::Failed(e) => self.store_error(e),
         }
         Ok(())
+    }
+
+    /// Takes the answer to a note: on failure its words go back to its composer.
+    pub(super) fn note_added(
+        &mut self,
+        ticket: TicketId,
+        body: String,
+        result: Result<(), crate::store::StoreError>,
+    ) {
+        match result {
+            Ok(()) => self.info("note added (only you can see it)"),
+            Err(e) => {
+                if self.composer.ticket == Some(ticket) && self.composer.is_empty() {
+                    self.composer.mode = ComposeMode::Note;
+                    self.composer.set_text(&body);
+                } else {
+                    self.notes
+                        .entry(ticket)
+                        .or_insert((ComposeMode::Note, body));
+                }
+                self.store_error(e.into());
+            }
+        }
     }
 
     /// Puts the words of a reply that was not sent back into ticket `id`'s composer
