@@ -127,9 +127,15 @@ impl App {
         if generation != self.list_generation || self.inbox.hits.is_some() {
             return Ok(());
         }
+        // No rows where the list said there were some: it shrank since it was
+        // counted (tickets solved or merged elsewhere). It ends here, then, and the
+        // cursor comes back inside it, instead of asking for the same rows forever.
+        if rows.is_empty() && start < self.inbox.total {
+            self.inbox.total = start;
+        }
         self.inbox.rows = rows;
         self.inbox.window_start = start;
-        self.ensure_window()?;
+        self.clamp_selection()?;
         if self.focus == Focus::Inbox {
             self.load_selected(false)?;
         }
