@@ -42,7 +42,11 @@ fn opens_a_ticket_sends_a_reply_and_quits() {
     console.wait_for(reply);
     console.send("\x13"); // Ctrl-S
                           // The demo's first ticket has only a phone number: recorded at once, no undo.
-    let screen = console.wait_for("reply recorded; no e-mail address");
+                          // The answer and the thread read after it come from the runner one by one:
+                          // the frame that shows both is the one to look at.
+    let screen = console.wait_until("the recorded reply and its line", |s| {
+        s.contains("reply recorded; no e-mail address") && s.contains("(reply)")
+    });
     assert!(
         screen.contains("(reply)"),
         "the sent reply is shown:\n{screen}"

@@ -89,7 +89,7 @@ fn console() -> Console {
     let runner = Runner::start(
         &path,
         app.store.draft_holder().map(str::to_string),
-        config.sla.clone(),
+        config.clone(),
         Slowdown {
             gate: Some(Arc::clone(&gate)),
             delay: None,
@@ -122,6 +122,13 @@ impl Console {
         for word in keys.split(' ').filter(|w| !w.is_empty()) {
             let code = match word {
                 "Enter" => KeyCode::Enter,
+                "Ctrl-S" => {
+                    self.send(Msg::Key(KeyEvent::new(
+                        KeyCode::Char('s'),
+                        KeyModifiers::CONTROL,
+                    )));
+                    continue;
+                }
                 "Esc" => KeyCode::Esc,
                 w => KeyCode::Char(w.chars().next().unwrap()),
             };
@@ -188,13 +195,15 @@ fn j_then_d_before_the_load_answers_solves_the_highlighted_ticket() {
     assert_eq!(c.app.loading(), Some(second));
     assert!(c.screen().contains(&format!("Loading #{second}…")));
     c.press("d");
+    // The change waits its turn on the runner, behind the load.
+    assert_eq!(c.status_of(second), Status::New, "queued, not written here");
+    c.settle();
     assert_eq!(
         c.status_of(second),
         Status::Solved,
         "the highlighted ticket"
     );
     assert_eq!(c.status_of(first), Status::New, "not the one shown before");
-    c.settle();
 }
 
 /// Issue 16: in the conversation, `J` opens the next ticket; `d` pressed before it
@@ -338,4 +347,362 @@ fn the_next_deadline_is_the_autosave_pause_while_typing() {
     assert!(c.app.next_deadline(typed) <= typed + AUTOSAVE_AFTER);
     c.send(Msg::Tick(typed + AUTOSAVE_AFTER));
     assert_eq!(c.app.composer.dirty_since, None, "saved at the deadline");
+}
+
+/// Issue 16: `d`, `j`, `d` while every store call is held: the screen keeps
+/// answering (the cursor moves, the status line says what is pending), and when the
+/// store answers the two solved tickets are the two the user saw highlighted.
+#[test]
+fn d_j_d_while_the_store_is_held_solves_the_two_tickets_the_user_saw() {
+    let mut c = console();
+    let first = c.highlighted();
+    c.press("d");
+    assert!(
+        c.screen().contains(&format!("#{first}: status solved…")),
+        "the pending change is on screen:\n{}",
+        c.screen()
+    );
+    c.press("j");
+    let second = c.highlighted();
+    assert_ne!(first, second, "the cursor moved while the store is held");
+    c.press("d");
+    assert!(c.gate.wait_arrived(1, HANG_GUARD) >= 1);
+    assert!(c.answers.try_recv().is_err(), "the store really was held");
+    assert_eq!(c.status_of(first), Status::New);
+    c.settle();
+    assert_eq!(c.status_of(first), Status::Solved);
+    assert_eq!(c.status_of(second), Status::Solved);
+    let third = (1..=3).find(|id| ![first, second].contains(id)).unwrap();
+    assert_eq!(c.status_of(third), Status::New, "the one never highlighted");
+    assert!(
+        c.screen()
+            .contains(&format!("#{second} status solved · u to undo")),
+        "the result replaces the pending line:\n{}",
+        c.screen()
+    );
+}
+
+/// Issue 16: `u` pressed before the change's answer came undoes exactly that change
+/// (the runner keeps the inverse), not an older one; two changes queued on one
+/// ticket are not a conflict with each other.
+#[test]
+fn undo_before_the_answer_undoes_exactly_the_last_change() {
+    let mut c = console();
+    let id = c.highlighted();
+    c.press("t");
+    c.type_text("+vip");
+    c.key(KeyCode::Enter);
+    c.press("d u");
+    assert!(
+        c.screen().contains("undoing status solved…"),
+        "{}",
+        c.screen()
+    );
+    c.settle();
+    let ticket = Store::open(&c.path).unwrap().ticket(id).unwrap();
+    assert_eq!(ticket.status, Status::New, "the solve was taken back");
+    assert_eq!(ticket.tags, vec!["vip".to_string()], "the tag stays");
+    assert!(
+        c.screen()
+            .contains(&format!("undone on #{id}: status solved")),
+        "{}",
+        c.screen()
+    );
+    // And the next `u` takes the tag back, the version moved by the undo notwithstanding.
+    c.press("u");
+    c.settle();
+    let ticket = Store::open(&c.path).unwrap().ticket(id).unwrap();
+    assert!(ticket.tags.is_empty(), "{:?}", ticket.tags);
+}
+
+/// Issue 16: with the store held, tags, snooze and priority all keep the screen
+/// answering and land on the tickets they were typed for once it answers.
+#[test]
+fn tag_snooze_and_priority_while_the_store_is_held_land_on_their_tickets() {
+    let mut c = console();
+    let first = c.highlighted();
+    c.press("t");
+    c.type_text("+vip");
+    c.key(KeyCode::Enter);
+    c.press("j");
+    let second = c.highlighted();
+    c.press("z");
+    c.type_text("next week");
+    c.key(KeyCode::Enter);
+    assert!(c.app.popup.is_none(), "the prompt closed at once");
+    c.press("j");
+    let third = c.highlighted();
+    c.type_text("pu");
+    assert!(c.answers.try_recv().is_err(), "the store really was held");
+    c.type_text("k");
+    assert_ne!(c.highlighted(), third, "the cursor still moves");
+    c.type_text("j");
+    assert_eq!(c.highlighted(), third);
+    c.settle();
+    let store = Store::open(&c.path).unwrap();
+    assert_eq!(store.ticket(first).unwrap().tags, vec!["vip".to_string()]);
+    assert!(store.ticket(second).unwrap().snoozed_until.is_some());
+    assert_eq!(store.ticket(third).unwrap().priority, Priority::Urgent);
+    assert!(store.ticket(third).unwrap().tags.is_empty());
+}
+
+/// Issue 16: a change refused by the store (another process changed the ticket
+/// since the row was read: the version counter) says so in one line, and the screen
+/// shows the store's truth after.
+#[test]
+fn a_change_that_conflicts_with_another_process_says_so_and_shows_the_truth() {
+    let mut c = console();
+    c.gate.open();
+    let id = c.highlighted();
+    let mut other = Store::open(&c.path).unwrap();
+    other
+        .change_ticket(
+            id,
+            &firstline::model::TicketChange::Priority(Priority::High),
+            None,
+        )
+        .unwrap();
+    c.press("d");
+    c.settle();
+    let message = c.app.message.clone().expect("a status line");
+    assert!(message.error, "{message:?}");
+    assert!(message.text.contains("changed elsewhere"), "{message:?}");
+    assert_eq!(c.status_of(id), Status::New, "nothing overwritten");
+    let row = (0..3)
+        .filter_map(|i| c.app.inbox.row(i))
+        .find(|r| r.ticket.id == id)
+        .unwrap();
+    assert_eq!(row.ticket.priority, Priority::High, "the store's truth");
+}
+
+/// Issue 16: quitting while writes are queued and the store is held waits for
+/// them: once the store answers, the change is in the database, and `finish` says
+/// nothing was left undone. With no time to wait it names what was not finished.
+#[test]
+fn quitting_with_writes_queued_finishes_them_or_says_what_was_not() {
+    let mut c = console();
+    let id = c.highlighted();
+    c.press("d");
+    let Console {
+        runner, gate, path, ..
+    } = c;
+    // Asked to wait no time while the store is held: it says what is left.
+    let (tx, rx) = mpsc::channel();
+    let waiting = std::thread::spawn(move || {
+        let left = runner.finish(Duration::ZERO);
+        tx.send(()).unwrap();
+        left
+    });
+    rx.recv_timeout(HANG_GUARD)
+        .expect("finish returns at its limit");
+    let left = waiting.join().unwrap();
+    assert_eq!(left, vec![format!("#{id} status solved")]);
+    // The runner still works through the queue when the store answers.
+    gate.open();
+    let deadline = std::time::Instant::now() + HANG_GUARD;
+    while Store::open(&path).unwrap().ticket(id).unwrap().status != Status::Solved {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the queued write never landed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Issue 16: `finish` with time enough waits for every queued write, held at the
+/// gate until the test opens it from another thread.
+#[test]
+fn quitting_waits_for_a_held_write_within_its_limit() {
+    let mut c = console();
+    let id = c.highlighted();
+    c.press("j d");
+    let gate = Arc::clone(&c.gate);
+    let opener = std::thread::spawn(move || {
+        gate.wait_arrived(1, HANG_GUARD);
+        gate.open();
+    });
+    let Console { runner, path, .. } = c;
+    let left = runner.finish(HANG_GUARD);
+    opener.join().unwrap();
+    assert!(left.is_empty(), "{left:?}");
+    let store = Store::open(&path).unwrap();
+    let solved: Vec<TicketId> = (1..=3)
+        .filter(|t| store.ticket(*t).unwrap().status == Status::Solved)
+        .collect();
+    assert_eq!(solved.len(), 1);
+    assert_ne!(
+        solved[0], id,
+        "the second row, highlighted when d was pressed"
+    );
+}
+
+/// Issue 16, stale status lines: a line saying work is under way ("…") stays while
+/// the work is out; any other line goes `MESSAGE_STAYS` after it was first shown.
+#[test]
+fn a_status_line_goes_once_it_is_no_longer_true() {
+    use firstline::tui::app::MESSAGE_STAYS;
+    let mut c = console();
+    let t0 = std::time::Instant::now();
+    c.press("d");
+    c.send(Msg::Tick(t0));
+    c.send(Msg::Tick(t0 + MESSAGE_STAYS * 3));
+    assert!(
+        c.app
+            .message
+            .as_ref()
+            .is_some_and(|m| m.text.ends_with('…')),
+        "pending stays while the store is held: {:?}",
+        c.app.message
+    );
+    c.settle();
+    assert!(c.app.message.is_some(), "the answer is shown");
+    let t1 = t0 + MESSAGE_STAYS * 4;
+    c.send(Msg::Tick(t1));
+    c.send(Msg::Tick(t1 + MESSAGE_STAYS / 2));
+    assert!(c.app.message.is_some(), "not yet");
+    c.send(Msg::Tick(t1 + MESSAGE_STAYS));
+    assert_eq!(c.app.message, None, "gone once stale");
+}
+
+/// The replies in ticket `id`'s thread that went out (or wait in the outbox).
+fn outbound(path: &std::path::Path, id: TicketId) -> Vec<String> {
+    Store::open(path)
+        .unwrap()
+        .messages(id)
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.direction == Direction::Outbound)
+        .map(|m| m.body.trim().to_string())
+        .collect()
+}
+
+/// Issue 16: sending while the store is held: the screen answers at once (the
+/// composer empties, the status line says the reply is being queued), the next
+/// ticket opens and takes typing, and when the store answers the reply is in the
+/// thread it was written in — never in the one on screen by then.
+#[test]
+fn a_reply_sent_while_the_store_is_held_lands_in_its_own_ticket() {
+    let mut c = console();
+    c.gate.open();
+    c.press("Enter r");
+    c.settle();
+    let first = c.app.open.as_ref().unwrap().detail.ticket.id;
+    c.type_text("Your refund left today");
+    c.gate.close();
+    c.press("Ctrl-S");
+    let screen = c.screen();
+    assert!(screen.contains("queueing the reply to"), "{screen}");
+    assert!(c.app.composer.is_empty(), "the composer empties at once");
+    c.press("J");
+    let second = c.highlighted();
+    assert_ne!(first, second);
+    c.press("r");
+    c.type_text("Try logging in again");
+    assert!(c.answers.try_recv().is_err(), "the store really was held");
+    assert!(outbound(&c.path, first).is_empty(), "not written yet");
+    c.settle();
+    assert_eq!(outbound(&c.path, first), vec!["Your refund left today"]);
+    assert!(
+        outbound(&c.path, second).is_empty(),
+        "never in the other ticket"
+    );
+    assert_eq!(
+        c.app.composer.ticket,
+        Some(second),
+        "the keyboard stayed with the second ticket"
+    );
+    assert!(c.app.composer.text().contains("Try logging in again"));
+}
+
+/// Issue 16: `u` pressed while the reply is still being queued takes back that
+/// reply once it is in the outbox, not an older change, and its words come back.
+#[test]
+fn undo_while_a_reply_is_being_queued_takes_back_that_reply() {
+    let mut c = console();
+    c.gate.open();
+    c.press("Enter");
+    c.settle();
+    let id = c.app.open.as_ref().unwrap().detail.ticket.id;
+    // An older change on the undo stack, which `u` must not take back.
+    c.press("t");
+    c.type_text("+vip");
+    c.key(KeyCode::Enter);
+    c.settle();
+    c.press("r");
+    c.type_text("We are on it");
+    c.gate.close();
+    c.press("Ctrl-S");
+    c.key(KeyCode::Esc);
+    c.press("u");
+    c.settle();
+    assert!(outbound(&c.path, id).is_empty(), "the reply was taken back");
+    let store = Store::open(&c.path).unwrap();
+    assert_eq!(store.ticket(id).unwrap().tags, vec!["vip".to_string()]);
+    assert!(c.app.composer.text().contains("We are on it"));
+}
+
+/// Issue 16: a draft typed while the store is held is not lost on quitting: `q`
+/// asks the runner to save it, quitting waits for the runner (bounded), and once
+/// the store answers the draft is in the database.
+#[test]
+fn a_draft_typed_while_the_store_is_held_survives_quitting() {
+    let mut c = console();
+    c.gate.open();
+    c.press("Enter r");
+    c.settle();
+    let id = c.app.open.as_ref().unwrap().detail.ticket.id;
+    c.gate.close();
+    c.type_text("Half a reply");
+    c.key(KeyCode::Esc);
+    c.press("q");
+    assert!(c.app.should_quit, "quit at once, not stuck on the store");
+    // What `tui::run` does on the way out: the last words, then the bounded wait.
+    c.app.leave_console().unwrap();
+    for command in c.app.take_commands() {
+        assert!(c.runner.send(command));
+    }
+    let gate = Arc::clone(&c.gate);
+    let opener = std::thread::spawn(move || gate.open());
+    let Console { runner, path, .. } = c;
+    let left = runner.finish(HANG_GUARD);
+    opener.join().unwrap();
+    assert!(left.is_empty(), "{left:?}");
+    let draft = Store::open(&path).unwrap().draft(id).unwrap();
+    assert_eq!(
+        draft.map(|d| d.body.trim().to_string()).as_deref(),
+        Some("Half a reply")
+    );
+}
+
+/// Issue 16: a note written while the store is held lands on its own ticket even
+/// after the user moved on to the next one.
+#[test]
+fn a_note_added_while_the_store_is_held_lands_on_its_own_ticket() {
+    let mut c = console();
+    c.gate.open();
+    c.press("Enter");
+    c.settle();
+    let first = c.app.open.as_ref().unwrap().detail.ticket.id;
+    c.press("n");
+    c.type_text("Called the bank");
+    c.gate.close();
+    c.press("Ctrl-S");
+    assert!(c.screen().contains("adding the note…"), "{}", c.screen());
+    c.press("J");
+    let second = c.highlighted();
+    assert_ne!(first, second);
+    c.settle();
+    let notes = |id| {
+        Store::open(&c.path)
+            .unwrap()
+            .messages(id)
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.direction == Direction::Note)
+            .map(|m| m.body.trim().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(notes(first), vec!["Called the bank"]);
+    assert!(notes(second).is_empty());
+    assert!(c.screen().contains("note added"), "{}", c.screen());
 }

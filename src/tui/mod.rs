@@ -158,7 +158,7 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
         runner::Runner::start(
             path,
             app.store.draft_holder().map(str::to_string),
-            app.config.sla.clone(),
+            app.config.clone(),
             runner::Slowdown::from_env(),
             move |done| answers.send(Msg::Done(done)).is_ok(),
         )
@@ -186,10 +186,24 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
         }
         Err(e) => Err(anyhow::anyhow!(e)),
     };
-    drop(runner);
+    // The draft on screen is saved, then the runner works through every write
+    // still queued (a status change, an undo) before the process ends, within a
+    // limit: what did not land is said, instead of a shell that never comes back.
     let saved = app.leave_console();
+    let last = app.take_commands();
+    hand_over(&mut app, last, runner.as_ref());
+    let unfinished = runner
+        .map(|r| r.finish(runner::FINISH_WAIT))
+        .unwrap_or_default();
     terminal::restore();
     background.stop();
+    if !unfinished.is_empty() {
+        eprintln!(
+            "firstline: the queue did not answer within {} s; not done: {}",
+            runner::FINISH_WAIT.as_secs(),
+            unfinished.join("; ")
+        );
+    }
     // Kept queued on quit: say where they went, now that the terminal is back.
     if let Ok(n @ 1..) = app.queued_replies() {
         eprintln!(

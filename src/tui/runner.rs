@@ -8,6 +8,7 @@
 //! Without a runner (tests, an in-memory queue) the same [`execute`] runs inline,
 //! so both paths share one implementation.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex};
@@ -16,11 +17,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::SlaConfig;
-use crate::model::{Attachment, TicketDetail, TicketId, TicketSummary};
+use crate::config::{Config, SlaConfig};
+use crate::model::{Attachment, Ticket, TicketChange, TicketDetail, TicketId, TicketSummary};
 use crate::report::Report;
 use crate::sla::promises;
-use crate::store::{Followup, OutboxEntry, Store, StoreError};
+use crate::store::{Followup, OutboxEntry, Store, StoreError, TicketFilter};
 
 /// How long quitting waits for a command in progress.
 const QUIT_WAIT: Duration = Duration::from_secs(2);
@@ -41,6 +42,181 @@ pub enum Command {
         attachments: Vec<Attachment>,
         dest: PathBuf,
     },
+    /// Apply `change` to each target (with the version the user saw), remembering
+    /// its inverse under `seq` for a later [`Command::Undo`].
+    Change {
+        seq: u64,
+        label: String,
+        targets: Vec<(TicketId, Option<i64>)>,
+        change: TicketChange,
+    },
+    /// Take back the change numbered `seq`. The runner keeps the inverses itself,
+    /// so `u` pressed before the change's answer came undoes exactly that change:
+    /// the runner is FIFO, so the change has been applied by the time this runs.
+    Undo { seq: u64, label: String },
+    /// Queue a reply in the outbox (checked first against a draft another console
+    /// holds and words added to the thread since the composer opened).
+    SendReply(Box<Outgoing>),
+    /// Merge each of `sources` into `into`, stopping at the first failure.
+    Merge {
+        sources: Vec<TicketId>,
+        into: TicketId,
+    },
+    /// Add an internal note to `ticket`.
+    AddNote {
+        ticket: TicketId,
+        author: String,
+        body: String,
+    },
+    /// Mark ticket `0` read (the user opened it), before it is loaded.
+    MarkRead(TicketId),
+    /// Write ticket `ticket`'s reply draft (autosave, leaving the ticket, quitting).
+    SaveDraft { ticket: TicketId, body: String },
+    /// Let go of ticket `ticket`'s draft: another console may continue it.
+    ReleaseDraft(TicketId),
+    /// Re-read what a reload shows (see [`ReloadAsk`]).
+    Reload(Box<ReloadAsk>),
+    /// Rows `start..start + limit` of the list.
+    Window {
+        generation: u64,
+        filter: Box<TicketFilter>,
+        start: usize,
+    },
+}
+
+impl Command {
+    /// What the command does, for the sentence quitting prints when it could not
+    /// wait for it.
+    pub fn describe(&self) -> String {
+        match self {
+            Command::LoadTicket(id) => format!("opening #{id}"),
+            Command::Report { .. } => "the report".into(),
+            Command::SaveAttachments { .. } => "saving attachments".into(),
+            Command::Change { label, targets, .. } => {
+                let ids: Vec<String> = targets.iter().map(|(id, _)| format!("#{id}")).collect();
+                format!("{} {label}", ids.join(", "))
+            }
+            Command::Undo { label, .. } => format!("undoing {label}"),
+            Command::SendReply(o) => format!("the reply on #{}", o.ticket),
+            Command::SaveDraft { ticket, .. } => format!("saving the draft of #{ticket}"),
+            Command::MarkRead(id) => format!("marking #{id} read"),
+            Command::Merge { sources, into } => {
+                let ids: Vec<String> = sources.iter().map(|id| format!("#{id}")).collect();
+                format!("merging {} into #{into}", ids.join(", "))
+            }
+            Command::AddNote { ticket, .. } => format!("the note on #{ticket}"),
+            Command::ReleaseDraft(ticket) => format!("letting go of the draft of #{ticket}"),
+            Command::Reload(_) | Command::Window { .. } => "reading the list".into(),
+        }
+    }
+
+    /// Whether the command writes to the queue: quitting waits for these.
+    pub fn writes(&self) -> bool {
+        matches!(
+            self,
+            Command::Change { .. }
+                | Command::Undo { .. }
+                | Command::SendReply(_)
+                | Command::SaveDraft { .. }
+                | Command::ReleaseDraft(_)
+                | Command::MarkRead(_)
+                | Command::Merge { .. }
+                | Command::AddNote { .. }
+        )
+    }
+}
+
+/// A reply on its way to the outbox. It carries its ticket and its words: the
+/// composer is empty by the time it runs, and a refusal gives them back to the
+/// composer of this ticket, never another's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outgoing {
+    pub ticket: TicketId,
+    pub body: String,
+    /// Whom it goes to, for the status line.
+    pub to: String,
+    /// The newest message on screen when the composer opened.
+    pub seen_up_to: Option<crate::model::MessageId>,
+    /// The canned response it came from, and whether it was edited.
+    pub canned: Option<(i64, bool)>,
+    /// Who signs it, as the console knows it now: the name and address asked for
+    /// on the first send are set after the runner started.
+    pub agent: crate::config::AgentConfig,
+}
+
+/// What became of a reply.
+#[derive(Debug)]
+pub enum Sent {
+    /// In the outbox until `not_before` (the undo window).
+    Queued {
+        message: crate::model::MessageId,
+        not_before: DateTime<Utc>,
+    },
+    /// Recorded at once: no e-mail address (a chat, a call).
+    Recorded,
+}
+
+/// Why a reply was not queued.
+#[derive(Debug)]
+pub enum NotSent {
+    /// Another running console is writing this ticket's draft.
+    HeldElsewhere,
+    /// No sender address is set and the ticket has no Telegram chat.
+    NeedsAddress,
+    /// This many replies or notes were added since the composer opened.
+    AddedElsewhere(usize),
+    Failed(crate::tui::error::ConsoleError),
+}
+
+/// What a reload asks of the store: the outbox figures, the list's size and the rows
+/// around the cursor, where ticket `keep` went, and whether `reading` still exists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReloadAsk {
+    /// Answers of older reloads are dropped.
+    pub generation: u64,
+    pub filter: TicketFilter,
+    /// A search is applied: the worker reads its rows, not this reload.
+    pub searching: bool,
+    /// The ticket the cursor should stay on.
+    pub keep: Option<TicketId>,
+    /// The ticket read away from the list.
+    pub reading: Option<TicketId>,
+    /// The first row on screen and how many rows fit.
+    pub top: usize,
+    pub page: usize,
+    /// How many rows to read around the screen.
+    pub window: usize,
+}
+
+/// A reload's answer.
+#[derive(Debug, Clone, Default)]
+pub struct Reloaded {
+    pub generation: u64,
+    pub outbox_attention: (i64, i64),
+    pub outbox_undelivered: (i64, i64),
+    pub undelivered_tickets: BTreeSet<TicketId>,
+    /// The list's size, its rows read (from `window_start`) and the row of `keep`,
+    /// when no search is applied.
+    pub list: Option<(usize, usize, Vec<TicketSummary>)>,
+    pub keep: Option<TicketId>,
+    pub keep_at: Option<usize>,
+    /// `reading` and whether it still exists.
+    pub reading: Option<(TicketId, bool)>,
+}
+
+/// A change's answer.
+#[derive(Debug)]
+pub struct Changed {
+    pub seq: u64,
+    pub label: String,
+    pub targets: Vec<TicketId>,
+    /// Tickets really changed (the rest already were so).
+    pub changed: usize,
+    pub unchanged: usize,
+    /// Where the change stopped, if it did.
+    pub failure: Option<StoreError>,
+    /// Solved tickets whose customer last heard "still working on it".
+    pub owe_notice: Vec<TicketId>,
 }
 
 /// Everything the conversation pane shows of one ticket.
@@ -72,11 +248,166 @@ pub enum Done {
         /// Files written, and names not kept (over the size limit); or why not.
         result: Result<(Vec<PathBuf>, Vec<String>), String>,
     },
+    Changed(Box<Changed>),
+    DraftSaved {
+        ticket: TicketId,
+        body: String,
+        result: Result<crate::store::DraftSave, StoreError>,
+    },
+    DraftReleased(Result<(), StoreError>),
+    MarkedRead(Result<(), StoreError>),
+    Merged {
+        /// The sources merged before any failure.
+        merged: Vec<TicketId>,
+        into: TicketId,
+        failure: Option<StoreError>,
+    },
+    NoteAdded {
+        ticket: TicketId,
+        body: String,
+        result: Result<(), StoreError>,
+    },
+    Sent {
+        outgoing: Box<Outgoing>,
+        result: Result<Sent, NotSent>,
+    },
+    Undone {
+        label: String,
+        /// The tickets restored; or the status line saying why nothing was.
+        result: Result<Vec<TicketId>, String>,
+    },
+    Reloaded(Result<Box<Reloaded>, StoreError>),
+    Window {
+        generation: u64,
+        start: usize,
+        result: Result<Vec<TicketSummary>, StoreError>,
+    },
+}
+
+/// One ticket's part of an undoable change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UndoChange {
+    pub ticket: TicketId,
+    /// The change that takes it back.
+    pub inverse: TicketChange,
+    /// The ticket's version before the change (what an older entry expects back).
+    pub before: i64,
+    /// The version right after it; undo needs the ticket still there.
+    pub after: i64,
+}
+
+/// Whether `draft` is being written by a running console other than `holder`.
+pub(crate) fn held_by_other(draft: Option<&crate::model::Draft>, holder: Option<&str>) -> bool {
+    draft
+        .and_then(|d| d.owner.as_deref())
+        .is_some_and(|owner| Some(owner) != holder && crate::store::holder_is_running(owner))
+}
+
+/// What the runner remembers between commands.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    /// Each change's inverses, by the number the console gave it when the user
+    /// acted, oldest first.
+    undo: BTreeMap<u64, Vec<UndoChange>>,
+    /// Versions this console's own changes moved tickets past: (ticket, version
+    /// before) → version after. A change made while an earlier one of the user's
+    /// was still queued carries the version the user saw; the step between is
+    /// theirs, not another process's edit, so it is no conflict.
+    moved: HashMap<(TicketId, i64), i64>,
+}
+
+impl Ledger {
+    fn expected(&self, id: TicketId, seen: Option<i64>) -> Option<i64> {
+        let mut version = seen?;
+        // Bounded: each step is a later version of the same ticket.
+        for _ in 0..self.moved.len() {
+            match self.moved.get(&(id, version)) {
+                Some(next) => version = *next,
+                None => break,
+            }
+        }
+        Some(version)
+    }
+
+    fn moved(&mut self, id: TicketId, from: i64, to: i64) {
+        if from != to {
+            self.moved.insert((id, from), to);
+        }
+    }
 }
 
 /// Runs `command` on `store`: the one implementation, on the runner thread or inline.
-pub fn execute(store: &Store, sla: &SlaConfig, command: Command) -> Done {
+pub fn execute(store: &mut Store, config: &Config, ledger: &mut Ledger, command: Command) -> Done {
+    let sla = &config.sla;
     match command {
+        Command::SaveDraft { ticket, body } => Done::DraftSaved {
+            result: store.save_draft(ticket, &body),
+            ticket,
+            body,
+        },
+        Command::ReleaseDraft(ticket) => Done::DraftReleased(store.release_draft(ticket)),
+        Command::MarkRead(id) => Done::MarkedRead(mark_read(store, id)),
+        Command::Merge { sources, into } => {
+            let mut merged = Vec::new();
+            let mut failure = None;
+            for id in sources {
+                match store.merge_tickets(id, into) {
+                    Ok(_) => merged.push(id),
+                    Err(e) => {
+                        failure = Some(e);
+                        break;
+                    }
+                }
+            }
+            Done::Merged {
+                merged,
+                into,
+                failure,
+            }
+        }
+        Command::AddNote {
+            ticket,
+            author,
+            body,
+        } => {
+            let note = crate::model::NewMessage {
+                direction: crate::model::Direction::Note,
+                author,
+                body: body.clone(),
+                ..Default::default()
+            };
+            Done::NoteAdded {
+                ticket,
+                result: store.add_message(ticket, &note).map(|_| ()),
+                body,
+            }
+        }
+        Command::SendReply(out) => Done::Sent {
+            result: send_reply(store, config, &out),
+            outgoing: out,
+        },
+        Command::Change {
+            seq,
+            label,
+            targets,
+            change,
+        } => Done::Changed(Box::new(apply_change(
+            store, sla, ledger, seq, label, &targets, &change,
+        ))),
+        Command::Undo { seq, label } => Done::Undone {
+            result: undo(store, ledger, seq, &label),
+            label,
+        },
+        Command::Reload(ask) => Done::Reloaded(reload(store, &ask).map(Box::new)),
+        Command::Window {
+            generation,
+            filter,
+            start,
+        } => Done::Window {
+            generation,
+            start,
+            result: store.list_tickets(&filter),
+        },
         Command::LoadTicket(id) => Done::Ticket {
             id,
             result: load_ticket(store, id).map(Box::new),
@@ -97,6 +428,269 @@ pub fn execute(store: &Store, sla: &SlaConfig, command: Command) -> Done {
             Done::Attachments { dest, result }
         }
     }
+}
+
+/// Marks ticket `id` read unless it already is (nothing written then).
+pub fn mark_read(store: &mut Store, id: TicketId) -> Result<(), StoreError> {
+    if store.ticket(id)?.unread {
+        store.change_ticket(id, &TicketChange::MarkRead, None)?;
+    }
+    Ok(())
+}
+
+/// Queues the reply, after the checks that need the store.
+fn send_reply(store: &mut Store, config: &Config, out: &Outgoing) -> Result<Sent, NotSent> {
+    let config = &Config {
+        agent: out.agent.clone(),
+        ..config.clone()
+    };
+    let failed = |e: StoreError| NotSent::Failed(e.into());
+    let id = out.ticket;
+    let stored = store.draft(id).map_err(failed)?;
+    if held_by_other(stored.as_ref(), store.draft_holder()) {
+        // Sent from here and from there, the customer would get it twice.
+        return Err(NotSent::HeldElsewhere);
+    }
+    if config.sender_address().is_none()
+        && crate::telegram::reply_chat(store, id)
+            .map_err(failed)?
+            .is_none()
+    {
+        // Never a made-up user@localhost the customer cannot answer.
+        return Err(NotSent::NeedsAddress);
+    }
+    if let Some(baseline) = out.seen_up_to {
+        let added = store
+            .messages(id)
+            .map_err(failed)?
+            .into_iter()
+            .filter(|m| m.id > baseline)
+            .filter(|m| {
+                matches!(
+                    m.direction,
+                    crate::model::Direction::Outbound | crate::model::Direction::Note
+                )
+            })
+            .count();
+        if added > 0 {
+            return Err(NotSent::AddedElsewhere(added));
+        }
+    }
+    let message = crate::mail::queue_reply(store, config, id, &out.body)
+        .map_err(|e| NotSent::Failed(e.into()))?;
+    promises::record_reply_promise(store, &config.sla, id, message).map_err(failed)?;
+    if let Some((canned_id, edited)) = out.canned {
+        // Usage statistics only: the reply is queued either way.
+        let _ = store.canned_record_sent(message, canned_id, edited);
+    }
+    store.save_draft(id, "").map_err(failed)?;
+    let waiting = store
+        .outbox_entry(message)
+        .map_err(failed)?
+        .filter(|e| e.state == crate::store::OutboxState::Queued);
+    Ok(match waiting {
+        Some(entry) => Sent::Queued {
+            message,
+            not_before: entry.not_before,
+        },
+        None => Sent::Recorded,
+    })
+}
+
+/// Applies `change` to every target, stopping at the first failure.
+fn apply_change(
+    store: &mut Store,
+    sla: &SlaConfig,
+    ledger: &mut Ledger,
+    seq: u64,
+    label: String,
+    targets: &[(TicketId, Option<i64>)],
+    change: &TicketChange,
+) -> Changed {
+    let mut inverses = Vec::new();
+    let (mut unchanged, mut failure) = (0, None);
+    for (id, seen) in targets {
+        let before = match store.ticket(*id) {
+            Ok(t) => t,
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        };
+        match store.change_ticket(*id, change, ledger.expected(*id, *seen)) {
+            // Already so: nothing was written or logged.
+            Ok(after) if after.version == before.version => unchanged += 1,
+            Ok(after) => {
+                ledger.moved(*id, before.version, after.version);
+                if let Some(inv) = inverse(&before, &after, change) {
+                    inverses.push(UndoChange {
+                        ticket: *id,
+                        inverse: inv,
+                        before: before.version,
+                        after: after.version,
+                    });
+                }
+            }
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    let mut owe_notice = Vec::new();
+    if matches!(change, TicketChange::Status(s) if s.is_resolved()) {
+        for c in &inverses {
+            match owes_solved_notice(store, sla, c.ticket) {
+                Ok(true) => owe_notice.push(c.ticket),
+                Ok(false) => {}
+                Err(e) => {
+                    failure.get_or_insert(e);
+                }
+            }
+        }
+    }
+    let changed = inverses.len();
+    if !inverses.is_empty() {
+        ledger.undo.insert(seq, inverses);
+    }
+    Changed {
+        seq,
+        label,
+        targets: targets.iter().map(|(id, _)| *id).collect(),
+        changed,
+        unchanged,
+        failure,
+        owe_notice,
+    }
+}
+
+fn owes_solved_notice(store: &Store, sla: &SlaConfig, id: TicketId) -> Result<bool, StoreError> {
+    let ticket = store.ticket(id)?;
+    let messages = store.messages(id)?;
+    Ok(promises::owes_solved_notice(&ticket, &messages, sla))
+}
+
+/// Takes back change `seq`: all of its tickets or none, and only if none moved on
+/// since (another window, the CLI), so it never overwrites a newer change.
+fn undo(
+    store: &mut Store,
+    ledger: &mut Ledger,
+    seq: u64,
+    label: &str,
+) -> Result<Vec<TicketId>, String> {
+    let Some(changes) = ledger.undo.remove(&seq) else {
+        return Err(format!("nothing to undo: {label} changed nothing"));
+    };
+    for c in &changes {
+        let version = store.ticket(c.ticket).map_err(|e| e.to_string())?.version;
+        if version != c.after {
+            return Err(format!(
+                "not undone: #{} changed since ({label}); change it by hand",
+                c.ticket
+            ));
+        }
+    }
+    let mut ids = Vec::new();
+    for c in &changes {
+        let restored = store
+            .change_ticket(c.ticket, &c.inverse, Some(c.after))
+            .map_err(|e| e.to_string())?;
+        ledger.moved(c.ticket, c.after, restored.version);
+        // The next older change of this ticket expected the version before this
+        // one; it finds the restored one now, and undoing twice is not "changed since".
+        let older = ledger
+            .undo
+            .range_mut(..seq)
+            .rev()
+            .find_map(|(_, cs)| cs.iter_mut().find(|o| o.ticket == c.ticket));
+        if let Some(o) = older.filter(|o| o.after == c.before) {
+            o.after = restored.version;
+        }
+        ids.push(c.ticket);
+    }
+    Ok(ids)
+}
+
+/// What a reload shows, read in one go.
+fn reload(store: &Store, ask: &ReloadAsk) -> Result<Reloaded, StoreError> {
+    let mut out = Reloaded {
+        generation: ask.generation,
+        outbox_attention: store.outbox_attention()?,
+        outbox_undelivered: store.outbox_undelivered()?,
+        undelivered_tickets: store.tickets_with_undelivered_reply()?,
+        keep: ask.keep,
+        ..Reloaded::default()
+    };
+    if !ask.searching {
+        let total = store.count_tickets(&ask.filter)?.max(0) as usize;
+        let read = |start: usize| {
+            store.list_tickets(&TicketFilter {
+                limit: Some(ask.window),
+                offset: start,
+                ..ask.filter.clone()
+            })
+        };
+        let top = ask.top.min(total.saturating_sub(1));
+        let mut start = top.saturating_sub(ask.window / 4);
+        let mut rows = read(start)?;
+        let at = |rows: &[TicketSummary], start: usize| {
+            ask.keep
+                .and_then(|k| rows.iter().position(|r| r.ticket.id == k))
+                .map(|i| start + i)
+        };
+        out.keep_at = at(&rows, start);
+        if out.keep_at.is_none() {
+            if let Some(k) = ask.keep {
+                // Pushed outside these rows (a big import sorted ahead of it).
+                if let Some(i) = store.ticket_position(&ask.filter, k)? {
+                    start = i.saturating_sub(ask.window / 4);
+                    rows = read(start)?;
+                    out.keep_at = at(&rows, start);
+                }
+            }
+        }
+        out.list = Some((total, start, rows));
+    }
+    out.reading = match ask.reading.map(|id| (id, store.ticket(id))) {
+        Some((id, Ok(_))) => Some((id, true)),
+        Some((id, Err(StoreError::NotFound { .. }))) => Some((id, false)),
+        Some((_, Err(e))) => return Err(e),
+        None => None,
+    };
+    Ok(out)
+}
+
+/// The change that takes `change` back, given the ticket before and after it.
+fn inverse(before: &Ticket, after: &Ticket, change: &TicketChange) -> Option<TicketChange> {
+    Some(match change {
+        TicketChange::Status(_) => TicketChange::Status(before.status),
+        TicketChange::Priority(_) => TicketChange::Priority(before.priority),
+        TicketChange::Tags { .. } => TicketChange::Tags {
+            add: before
+                .tags
+                .iter()
+                .filter(|t| !after.tags.contains(t))
+                .cloned()
+                .collect(),
+            remove: after
+                .tags
+                .iter()
+                .filter(|t| !before.tags.contains(t))
+                .cloned()
+                .collect(),
+        },
+        TicketChange::Snooze(_) => TicketChange::Snooze(before.snoozed_until),
+        TicketChange::Escalate { .. } | TicketChange::Deescalate => match &before.escalation {
+            Some(e) => TicketChange::Escalate {
+                target: e.target.clone(),
+                reason: e.reason.clone(),
+            },
+            None => TicketChange::Deescalate,
+        },
+        TicketChange::Subject(_) => TicketChange::Subject(before.subject.clone()),
+        TicketChange::Assignee(_) => TicketChange::Assignee(before.assignee.clone()),
+        TicketChange::NoReplyNeeded(_) | TicketChange::MarkRead => return None,
+    })
 }
 
 /// Reads ticket `id` as the conversation pane shows it. Not `ticket_detail`: the
@@ -209,22 +803,31 @@ impl Slowdown {
     }
 }
 
-/// The running runner: a thread that owns its own connection to the queue.
-/// Dropping it closes its command queue (the stop signal) and waits for the
-/// command in hand, within a limit.
+/// The running runner: a thread that owns its own connection to the queue and
+/// executes commands one at a time, in the order the user asked for them. One
+/// FIFO thread, not a pool: "solve #12, then reload" must read the list after the
+/// change, and an undo must find its change applied, which only a single queue
+/// guarantees without further bookkeeping.
+///
+/// Dropping it (or [`Runner::finish`]) closes its command queue (the stop
+/// signal); the runner still works through every command already queued, so a
+/// write the user asked for before quitting is not lost, within a time limit.
 pub struct Runner {
     commands: Option<Sender<Command>>,
     thread: Option<thread::JoinHandle<()>>,
+    /// Commands handed over and not finished yet, oldest first: what quitting
+    /// reports when it cannot wait for them.
+    pending: Arc<Mutex<std::collections::VecDeque<Command>>>,
 }
 
 impl Runner {
     /// Starts a runner on the queue at `path`, writing drafts as `holder` like the
-    /// console; every answer goes to `answers`, which says `false` once nobody
-    /// listens. The error is a sentence for the status bar.
+    /// console; every answer goes to `answers`. The error is a sentence for the
+    /// status bar.
     pub fn start(
         path: &std::path::Path,
         holder: Option<String>,
-        sla: SlaConfig,
+        config: Config,
         slowdown: Slowdown,
         answers: impl Fn(Done) -> bool + Send + 'static,
     ) -> Result<Runner, String> {
@@ -232,21 +835,56 @@ impl Runner {
             .map_err(|e| format!("working in the foreground (cannot open the queue: {e})"))?;
         store.set_draft_holder(holder);
         let (commands, inbox) = mpsc::channel::<Command>();
+        let pending = Arc::new(Mutex::new(std::collections::VecDeque::new()));
+        let in_hand = Arc::clone(&pending);
         let thread = thread::Builder::new()
             .name("firstline-runner".into())
-            .spawn(move || serve(&store, &sla, &slowdown, &inbox, &answers))
+            .spawn(move || serve(store, &config, &slowdown, &inbox, &in_hand, &answers))
             .map_err(|e| format!("working in the foreground (no runner thread: {e})"))?;
         Ok(Runner {
             commands: Some(commands),
             thread: Some(thread),
+            pending,
         })
     }
 
     /// Queues a command; `false` when the runner has gone away.
     pub fn send(&self, command: Command) -> bool {
-        self.commands
-            .as_ref()
-            .is_some_and(|c| c.send(command).is_ok())
+        let Some(commands) = self.commands.as_ref() else {
+            return false;
+        };
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        pending.push_back(command.clone());
+        if commands.send(command).is_ok() {
+            return true;
+        }
+        pending.pop_back();
+        false
+    }
+
+    /// How many commands are handed over and not finished.
+    pub fn pending(&self) -> usize {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Stops taking commands and waits, at most `limit`, for the runner to finish
+    /// those queued. Returns what writes were left unfinished (empty when all
+    /// landed), described for the user: quitting says so instead of hanging.
+    pub fn finish(mut self, limit: Duration) -> Vec<String> {
+        self.commands = None;
+        let finished = match self.thread.take() {
+            Some(t) => super::threads::join_within(t, limit),
+            None => true,
+        };
+        if finished {
+            return Vec::new();
+        }
+        let pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        pending
+            .iter()
+            .filter(|c| c.writes())
+            .map(Command::describe)
+            .collect()
     }
 }
 
@@ -259,13 +897,23 @@ impl Drop for Runner {
     }
 }
 
+/// How long quitting waits for the runner to finish the writes queued before it:
+/// long enough for a slow disk, short enough that a stuck store never keeps the
+/// user's shell from coming back.
+pub const FINISH_WAIT: Duration = Duration::from_secs(10);
+
 fn serve(
-    store: &Store,
-    sla: &SlaConfig,
+    mut store: Store,
+    config: &Config,
     slowdown: &Slowdown,
     inbox: &Receiver<Command>,
+    pending: &Mutex<std::collections::VecDeque<Command>>,
     answers: &dyn Fn(Done) -> bool,
 ) {
+    let mut ledger = Ledger::default();
+    // Once nobody listens (the console quit) the queued commands still run: the
+    // writes among them are what the user asked for.
+    let mut listening = true;
     while let Ok(command) = inbox.recv() {
         if let Some(gate) = &slowdown.gate {
             gate.pass();
@@ -273,8 +921,13 @@ fn serve(
         if let Some(delay) = slowdown.delay {
             thread::sleep(delay);
         }
-        if !answers(execute(store, sla, command)) {
-            return;
+        let done = execute(&mut store, config, &mut ledger, command);
+        pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop_front();
+        if listening {
+            listening = answers(done);
         }
     }
 }

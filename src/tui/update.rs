@@ -42,6 +42,7 @@ fn react(app: &mut App, msg: Msg) {
             dispatch(app, Action::Tick);
         }
         Msg::Tick(now) => {
+            app.expire_message(now);
             if let Err(e) = app.tick(now) {
                 app.store_error(e);
             }
@@ -91,7 +92,7 @@ fn react(app: &mut App, msg: Msg) {
             }
             // Whatever the answer (the ticket, or an error), the keys held for it go
             // now: as typed, acting on what is on screen, never held for good.
-            if app.loading().is_none() {
+            if app.loading().is_none() && !app.rows_pending() && app.sending == 0 {
                 for key in std::mem::take(&mut app.deferred) {
                     handle_key(app, key);
                 }
@@ -118,7 +119,7 @@ fn reload(app: &mut App) {
 fn waits_for_the_load(app: &App, key: &KeyEvent) -> bool {
     const HELD_AT_MOST: usize = 256;
     if key.kind != KeyEventKind::Press
-        || app.loading().is_none()
+        || (app.loading().is_none() && !app.rows_pending() && app.sending == 0)
         || app.deferred.len() >= HELD_AT_MOST
     {
         return false;
@@ -132,6 +133,14 @@ fn waits_for_the_load(app: &App, key: &KeyEvent) -> bool {
     let Some(action) = app.keymap.resolve(app.context(), key) else {
         return false;
     };
+    // `u` while a reply is being queued takes back that reply once it is in the
+    // outbox, not the change before it.
+    if action == Action::Undo && app.sending > 0 {
+        return true;
+    }
+    if app.loading().is_none() && !app.rows_pending() {
+        return false;
+    }
     let writes_into_the_thread = matches!(
         action,
         Action::Reply
@@ -162,7 +171,8 @@ fn waits_for_the_load(app: &App, key: &KeyEvent) -> bool {
     );
     // In the list a change acts on the highlighted row itself; only what writes into
     // the thread needs the ticket on screen.
-    writes_into_the_thread || (changes_the_ticket && app.focus != Focus::Inbox)
+    writes_into_the_thread
+        || (changes_the_ticket && (app.focus != Focus::Inbox || app.rows_pending()))
 }
 
 /// Turns a key press into an action through the keymap and runs it with its
@@ -520,18 +530,14 @@ fn global(app: &mut App, action: Action) -> Step {
                 selected,
             })
         }
-        Action::SetStatus(s) => {
-            let ids: Vec<_> = app.targets().into_iter().map(|(id, _)| id).collect();
-            app.apply_change(&format!("status {s}"), |_| {
-                crate::model::TicketChange::Status(s)
-            })?;
-            if s.is_resolved() {
-                app.remind_solved_notice(&ids)?;
-            }
-        }
-        Action::SetPriority(p) => app.apply_change(&format!("priority {p}"), |_| {
-            crate::model::TicketChange::Priority(p)
-        })?,
+        Action::SetStatus(s) => app.apply_change(
+            &format!("status {s}"),
+            crate::model::TicketChange::Status(s),
+        )?,
+        Action::SetPriority(p) => app.apply_change(
+            &format!("priority {p}"),
+            crate::model::TicketChange::Priority(p),
+        )?,
         Action::Solve => return Ok(Some(Action::SetStatus(Status::Solved))),
         Action::Spam => return Ok(Some(Action::SetStatus(Status::Spam))),
         Action::Tags => prompt(app, PromptKind::Tags),
@@ -548,9 +554,10 @@ fn global(app: &mut App, action: Action) -> Step {
                 *input = folder;
             }
         }
-        Action::Deescalate => app.apply_change("taken back from the second line", |_| {
-            crate::model::TicketChange::Deescalate
-        })?,
+        Action::Deescalate => app.apply_change(
+            "taken back from the second line",
+            crate::model::TicketChange::Deescalate,
+        )?,
         Action::Undo => app.undo_last()?,
         Action::ToggleMark => app.toggle_mark(),
         Action::Search => {

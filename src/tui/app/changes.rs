@@ -2,7 +2,7 @@
 //! back: every change remembers its inverse on the undo stack.
 
 use super::*;
-use crate::model::{Ticket, TicketChange, TicketId};
+use crate::model::{TicketChange, TicketId};
 use std::time::Instant;
 
 impl App {
@@ -39,79 +39,69 @@ impl App {
         }
     }
 
-    /// Applies `make(ticket)` to every target, remembers how to undo it, and reloads.
-    /// A stale version stops at that ticket with a conflict message.
-    pub fn apply_change(
-        &mut self,
-        label: &str,
-        make: impl Fn(&Ticket) -> TicketChange,
-    ) -> Result<(), ConsoleError> {
+    /// Applies `change` to every target on the runner, after the changes asked
+    /// before it; the undo entry goes on the stack now, so `u` pressed before the
+    /// answer comes undoes exactly this change. The targets are fixed here, at the
+    /// key press: the rows the user saw, never the rows a later answer brings.
+    pub fn apply_change(&mut self, label: &str, change: TicketChange) -> Result<(), ConsoleError> {
         let targets = self.targets();
         if targets.is_empty() {
             self.say_nothing_to_act_on();
             return Ok(());
         }
-        let mut inverses = Vec::new();
-        let mut unchanged = 0;
-        let mut failure = None;
-        for (id, version) in &targets {
-            let before = match self.store.ticket(*id) {
-                Ok(t) => t,
-                Err(e) => {
-                    failure = Some(e);
-                    break;
-                }
-            };
-            let change = make(&before);
-            match self.store.change_ticket(*id, &change, *version) {
-                // Already so: nothing was written or logged (see `changes_nothing`).
-                Ok(after) if after.version == before.version => unchanged += 1,
-                Ok(after) => {
-                    if let Some(inv) = inverse(&before, &after, &change) {
-                        inverses.push(UndoChange {
-                            ticket: *id,
-                            inverse: inv,
-                            before: before.version,
-                            after: after.version,
-                        });
-                    }
-                }
-                Err(e) => {
-                    failure = Some(e);
-                    break;
-                }
-            }
-        }
-        let done = inverses.len();
-        let undo_hint = if inverses.is_empty() {
-            ""
-        } else {
-            " · u to undo"
-        };
-        if !inverses.is_empty() {
-            self.undo.push(UndoEntry::Changes {
-                label: label.to_string(),
-                changes: inverses,
-            });
-        }
+        self.next_seq += 1;
+        let seq = self.next_seq;
+        self.undo.push(UndoEntry::Changes {
+            label: label.to_string(),
+            seq,
+        });
         self.inbox.marked.clear();
-        self.reload()?;
+        let on: Vec<String> = targets.iter().map(|(id, _)| format!("#{id}")).collect();
+        self.pending_info(format!("{}: {label}…", on.join(", ")));
+        self.run(crate::tui::runner::Command::Change {
+            seq,
+            label: label.to_string(),
+            targets,
+            change,
+        })?;
+        self.reload()
+    }
+
+    /// Takes the answer of a change: the status line says what happened.
+    pub(super) fn changed(
+        &mut self,
+        done: crate::tui::runner::Changed,
+    ) -> Result<(), ConsoleError> {
+        let crate::tui::runner::Changed {
+            seq,
+            label,
+            targets,
+            changed,
+            unchanged,
+            failure,
+            owe_notice,
+        } = done;
+        if changed == 0 {
+            // Nothing to take back: `u` goes on to the change before it.
+            self.undo
+                .retain(|e| !matches!(e, UndoEntry::Changes { seq: s, .. } if *s == seq));
+        }
+        let undo_hint = if changed == 0 { "" } else { " · u to undo" };
         match failure {
             Some(e) => self.store_error(e.into()),
             None if unchanged == targets.len() && targets.len() == 1 => {
-                self.info(format!("#{} unchanged: already {label}", targets[0].0))
+                self.info(format!("#{} unchanged: already {label}", targets[0]))
             }
             None if unchanged == targets.len() => {
                 self.info(format!("{unchanged} tickets unchanged: already {label}"))
             }
-            None if targets.len() == 1 => {
-                self.info(format!("#{} {label}{undo_hint}", targets[0].0))
-            }
+            None if targets.len() == 1 => self.info(format!("#{} {label}{undo_hint}", targets[0])),
             None => self.info(format!(
                 "{} tickets {label}{undo_hint}",
-                targets.len().max(done)
+                targets.len().max(changed)
             )),
         }
+        self.offer_solved_notice(&owe_notice);
         Ok(())
     }
 
@@ -121,7 +111,19 @@ impl App {
         let Some((id, _)) = self.targets().into_iter().next() else {
             return Ok(0);
         };
-        let ticket = self.store.ticket(id)?;
+        // The row or the thread on screen: what the user sees is what Enter keeps.
+        let row = (0..self.inbox.len())
+            .filter_map(|i| self.inbox.row(i))
+            .find(|r| r.ticket.id == id)
+            .map(|r| &r.ticket);
+        let shown = self
+            .open
+            .as_ref()
+            .map(|o| &o.detail.ticket)
+            .filter(|t| t.id == id);
+        let Some(ticket) = shown.or(row) else {
+            return Ok(0);
+        };
         Ok(kind
             .options()
             .iter()
@@ -161,28 +163,10 @@ impl App {
             UndoEntry::Merged { into } => self.error(format!(
                 "the merge into #{into} cannot be undone; nothing was taken back"
             )),
-            UndoEntry::Changes { label, changes } => {
-                let ids: Vec<TicketId> = changes.iter().map(|c| c.ticket).collect();
-                // Checked before anything is written: undo applies to all of the
-                // tickets or to none, never half.
-                for c in &changes {
-                    if self.store.ticket(c.ticket)?.version != c.after {
-                        self.error(format!(
-                            "not undone: #{} changed since ({label}); change it by hand",
-                            c.ticket
-                        ));
-                        return Ok(());
-                    }
-                }
-                for c in &changes {
-                    let restored = self
-                        .store
-                        .change_ticket(c.ticket, &c.inverse, Some(c.after))?;
-                    self.undo_moved_version(c.ticket, c.before, restored.version);
-                }
+            UndoEntry::Changes { label, seq } => {
+                self.pending_info(format!("undoing {label}…"));
+                self.run(crate::tui::runner::Command::Undo { seq, label })?;
                 self.reload()?;
-                let on: Vec<String> = ids.iter().map(|id| format!("#{id}")).collect();
-                self.info(format!("undone on {}: {label}", on.join(", ")));
             }
             UndoEntry::Reply {
                 ticket,
@@ -212,19 +196,6 @@ impl App {
         Ok(())
     }
 
-    /// After an undo restored `ticket` to the state it had at version `was` (now
-    /// stored as `now`), the next older entry for it, which expects `was`, expects
-    /// `now` instead: undoing twice in a row is not "changed since".
-    fn undo_moved_version(&mut self, ticket: TicketId, was: i64, now: i64) {
-        let older = self.undo.iter_mut().rev().find_map(|e| match e {
-            UndoEntry::Changes { changes, .. } => changes.iter_mut().find(|c| c.ticket == ticket),
-            _ => None,
-        });
-        if let Some(c) = older.filter(|c| c.after == was) {
-            c.after = now;
-        }
-    }
-
     /// Snoozes the targets until the time typed; an unreadable time keeps the prompt.
     pub fn snooze(&mut self, text: &str) -> Result<bool, ConsoleError> {
         let Some(until) = crate::sla::parse_snooze(text, self.now(), &self.config.sla) else {
@@ -241,7 +212,7 @@ impl App {
             "snoozed until {}",
             until.with_timezone(&tz).format("%a %d %b %H:%M")
         );
-        self.apply_change(&label, |_| TicketChange::Snooze(Some(until)))?;
+        self.apply_change(&label, TicketChange::Snooze(Some(until)))?;
         Ok(true)
     }
 
@@ -257,10 +228,7 @@ impl App {
         if add.is_empty() && remove.is_empty() {
             return Ok(());
         }
-        self.apply_change("tagged", |_| TicketChange::Tags {
-            add: add.clone(),
-            remove: remove.clone(),
-        })
+        self.apply_change("tagged", TicketChange::Tags { add, remove })
     }
 
     /// Escalates with `team: reason` (no team means "second line").
@@ -273,12 +241,8 @@ impl App {
             self.error("say why: escalation needs a reason the second line can act on");
             return Ok(false);
         }
-        self.apply_change(&format!("escalated to {target}"), |_| {
-            TicketChange::Escalate {
-                target: target.clone(),
-                reason: reason.clone(),
-            }
-        })?;
+        let label = format!("escalated to {target}");
+        self.apply_change(&label, TicketChange::Escalate { target, reason })?;
         Ok(true)
     }
 
@@ -427,21 +391,38 @@ impl App {
             .map(|(id, _)| id)
             .filter(|id| *id != into)
             .collect();
-        for id in &sources {
-            self.store.merge_tickets(*id, into)?;
-        }
         self.undo.push(UndoEntry::Merged { into });
         self.inbox.marked.clear();
-        self.reload()?;
-        // The combined thread is what the user wants to see next, not whatever row
-        // slid under the cursor when the source left the list.
-        self.follow_selected(Some(into));
+        let list: Vec<String> = sources.iter().map(|id| format!("#{id}")).collect();
+        self.pending_info(format!("merging {} into #{into}…", list.join(", ")));
+        self.run(crate::tui::runner::Command::Merge { sources, into })
+    }
+
+    /// Takes a merge's answer: the combined thread is what the user wants to see
+    /// next, not whatever row slid under the cursor when the source left the list.
+    pub(super) fn merged(
+        &mut self,
+        merged: Vec<TicketId>,
+        into: TicketId,
+        failure: Option<crate::store::StoreError>,
+    ) -> Result<(), ConsoleError> {
+        self.reload_keeping(Some(into))?;
         if self.selected_ticket().map(|r| r.ticket.id) != Some(into) {
             self.focus = Focus::Conversation;
         }
-        self.open_ticket(into, false)?;
-        let list: Vec<String> = sources.iter().map(|id| format!("#{id}")).collect();
-        self.info(format!("merged {} into #{into}", list.join(", ")));
+        self.show(into, false)?;
+        let list: Vec<String> = merged.iter().map(|id| format!("#{id}")).collect();
+        match failure {
+            Some(e) => {
+                if merged.is_empty() {
+                    // Nothing happened: `u` goes on to the change before it.
+                    self.undo
+                        .retain(|e| !matches!(e, UndoEntry::Merged { into: i } if *i == into));
+                }
+                self.store_error(e.into());
+            }
+            None => self.info(format!("merged {} into #{into}", list.join(", "))),
+        }
         Ok(())
     }
 
@@ -453,42 +434,10 @@ impl App {
             self.error("give a reason (auto-reply, thank-you, duplicate…)");
             return Ok(false);
         }
-        self.apply_change("marked no reply needed (a new ticket is solved)", |_| {
-            TicketChange::NoReplyNeeded(reason.clone())
-        })?;
+        self.apply_change(
+            "marked no reply needed (a new ticket is solved)",
+            TicketChange::NoReplyNeeded(reason),
+        )?;
         Ok(true)
     }
-}
-
-/// The change that takes `change` back, given the ticket before and after it.
-fn inverse(before: &Ticket, after: &Ticket, change: &TicketChange) -> Option<TicketChange> {
-    Some(match change {
-        TicketChange::Status(_) => TicketChange::Status(before.status),
-        TicketChange::Priority(_) => TicketChange::Priority(before.priority),
-        TicketChange::Tags { .. } => TicketChange::Tags {
-            add: before
-                .tags
-                .iter()
-                .filter(|t| !after.tags.contains(t))
-                .cloned()
-                .collect(),
-            remove: after
-                .tags
-                .iter()
-                .filter(|t| !before.tags.contains(t))
-                .cloned()
-                .collect(),
-        },
-        TicketChange::Snooze(_) => TicketChange::Snooze(before.snoozed_until),
-        TicketChange::Escalate { .. } | TicketChange::Deescalate => match &before.escalation {
-            Some(e) => TicketChange::Escalate {
-                target: e.target.clone(),
-                reason: e.reason.clone(),
-            },
-            None => TicketChange::Deescalate,
-        },
-        TicketChange::Subject(_) => TicketChange::Subject(before.subject.clone()),
-        TicketChange::Assignee(_) => TicketChange::Assignee(before.assignee.clone()),
-        TicketChange::NoReplyNeeded(_) | TicketChange::MarkRead => return None,
-    })
 }

@@ -26,10 +26,13 @@ impl App {
         match self.commands.as_mut() {
             Some(queue) => {
                 queue.push(command);
+                self.in_flight += 1;
                 Ok(())
             }
             None => {
-                let done = runner::execute(&self.store, &self.config.sla, command);
+                let done =
+                    runner::execute(&mut self.store, &self.config, &mut self.ledger, command);
+                self.in_flight += 1;
                 self.command_done(done)
             }
         }
@@ -37,7 +40,39 @@ impl App {
 
     /// Applies a command's answer.
     pub fn command_done(&mut self, done: Done) -> Result<(), ConsoleError> {
+        self.in_flight = self.in_flight.saturating_sub(1);
         match done {
+            Done::Changed(changed) => self.changed(*changed)?,
+            Done::DraftSaved {
+                ticket,
+                body,
+                result,
+            } => self.draft_saved(ticket, body, result)?,
+            Done::DraftReleased(result) | Done::MarkedRead(result) => result?,
+            Done::Merged {
+                merged,
+                into,
+                failure,
+            } => self.merged(merged, into, failure)?,
+            Done::NoteAdded {
+                ticket,
+                body,
+                result,
+            } => self.note_added(ticket, body, result),
+            Done::Sent { outgoing, result } => self.sent(*outgoing, result)?,
+            Done::Undone { label, result } => match result {
+                Ok(ids) => {
+                    let on: Vec<String> = ids.iter().map(|id| format!("#{id}")).collect();
+                    self.info(format!("undone on {}: {label}", on.join(", ")));
+                }
+                Err(why) => self.error(why),
+            },
+            Done::Reloaded(result) => self.reloaded(*result?)?,
+            Done::Window {
+                generation,
+                start,
+                result,
+            } => self.window_read(generation, start, result?)?,
             Done::Ticket { id, result } => {
                 match &mut self.asked {
                     Some((asked, waiting)) if *asked == id => {
@@ -155,11 +190,7 @@ impl App {
     }
 
     fn mark_read(&mut self, id: TicketId) -> Result<(), ConsoleError> {
-        if self.store.ticket(id)?.unread {
-            self.store
-                .change_ticket(id, &TicketChange::MarkRead, None)?;
-        }
-        Ok(())
+        self.run(Command::MarkRead(id))
     }
 
     /// Puts a loaded ticket on the right: a different ticket gets its own composer

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::canned::{self, RenderContext};
-use crate::model::{CannedResponse, Direction, Formality, Language, NewMessage};
+use crate::model::{CannedResponse, Formality, Language};
 use crate::tone::{Commandment, ToneContext};
 use ratatui_textarea::CursorMove;
 use std::time::Instant;
@@ -298,11 +298,8 @@ impl App {
         }
         match self.composer.mode {
             ComposeMode::Reply => {
-                let stored = self.store.draft(id)?;
-                if super::drafts::held_by_other(stored.as_ref(), self.store.draft_holder()) {
+                if self.composer.held_elsewhere {
                     // Sent from here and from there, the customer would get it twice.
-                    self.composer.held_elsewhere = true;
-                    self.composer.saved_here = false;
                     self.popup = Some(Popup::Confirm {
                         kind: ConfirmKind::TakeOverDraft,
                     });
@@ -317,25 +314,6 @@ impl App {
                     self.info("who signs your replies? type your name once; Enter saves it");
                     return Ok(());
                 }
-                let telegram_chat = crate::telegram::reply_chat(&self.store, id)?.is_some();
-                if self.config.sender_address().is_none() && !telegram_chat {
-                    // Never a made-up user@localhost the customer cannot answer.
-                    self.popup = Some(Popup::Prompt {
-                        kind: PromptKind::AgentEmail,
-                        input: String::new(),
-                    });
-                    self.info("which address do replies come from? type it once; Enter saves it");
-                    return Ok(());
-                }
-                let added = self.added_since_composer_opened(id)?;
-                if !added.is_empty() {
-                    // Shown above the composer now, so the user reads them first.
-                    self.reload()?;
-                    self.popup = Some(Popup::Confirm {
-                        kind: ConfirmKind::SendDespiteAddedElsewhere(added.len()),
-                    });
-                    return Ok(());
-                }
                 if !confirmed
                     && (!self.tone_asks().is_empty() || !self.unfilled_placeholders().is_empty())
                 {
@@ -344,67 +322,61 @@ impl App {
                     });
                     return Ok(());
                 }
-                let message = crate::mail::queue_reply(&mut self.store, &self.config, id, &body)?;
-                crate::sla::promises::record_reply_promise(
-                    &mut self.store,
-                    &self.config.sla,
-                    id,
-                    message,
-                )?;
-                if let Some(canned_id) = self.composer.canned_id {
+                // The words are in the store before they travel: if the runner gives
+                // them back (a refusal) or the process ends, the draft still has them.
+                self.flush_draft()?;
+                let canned = self.composer.canned_id.map(|canned_id| {
                     let edited = self
                         .composer
                         .canned_text
                         .as_deref()
                         .is_none_or(|t| canned::was_edited(t, &body));
-                    if let Err(e) = self.store.canned_record_sent(message, canned_id, edited) {
-                        self.error(format!("reply sent; usage statistics not saved: {e}"));
-                    }
-                }
-                self.store.save_draft(id, "")?;
+                    (canned_id, edited)
+                });
                 let to = self
                     .open
                     .as_ref()
                     .map(|o| o.detail.customer.name.clone())
                     .unwrap_or_default();
-                // Only a reply waiting in the outbox can be taken back; one recorded
-                // at once (no e-mail address: a chat, a call) says so instead.
-                let waiting = self
-                    .store
-                    .outbox_entry(message)?
-                    .filter(|e| e.state == crate::store::OutboxState::Queued);
-                self.back_to_thread(id)?;
-                match waiting {
-                    Some(entry) => {
-                        self.undo.push(UndoEntry::Reply {
-                            ticket: id,
-                            message,
-                            body,
-                            to,
-                            until: entry.not_before,
-                        });
-                        self.info(SENT_UNDOABLE);
-                    }
-                    None => {
-                        self.undo.push(UndoEntry::Recorded { to });
-                        self.info(
-                            "reply recorded; no e-mail address, so send it in their chat yourself · no undo",
-                        )
-                    }
-                }
+                let outgoing = crate::tui::runner::Outgoing {
+                    ticket: id,
+                    body,
+                    to: to.clone(),
+                    seen_up_to: self.composer.seen_up_to,
+                    canned,
+                    agent: self.config.agent.clone(),
+                };
+                self.sending += 1;
+                self.pending_info(format!(
+                    "queueing the reply to {}…",
+                    crate::display::sanitize_line(&to)
+                ));
+                // On its way: the composer empties now (a refusal gives the words
+                // back), and the thread and list are read again after the send.
+                self.composer = Composer {
+                    ticket: Some(id),
+                    ..Composer::default()
+                };
+                self.focus = Focus::Conversation;
+                self.run(crate::tui::runner::Command::SendReply(Box::new(outgoing)))?;
+                self.reload()?;
+                self.show(id, false)?;
             }
             ComposeMode::Note => {
-                self.store.add_message(
-                    id,
-                    &NewMessage {
-                        direction: Direction::Note,
-                        author: self.config.agent.display_name(),
-                        body,
-                        ..Default::default()
-                    },
-                )?;
-                self.back_to_thread(id)?;
-                self.info("note added (only you can see it)");
+                self.pending_info("adding the note…");
+                // As for a reply: the composer empties now, a failure gives the words back.
+                self.composer = Composer {
+                    ticket: Some(id),
+                    ..Composer::default()
+                };
+                self.focus = Focus::Conversation;
+                self.run(crate::tui::runner::Command::AddNote {
+                    ticket: id,
+                    author: self.config.agent.display_name(),
+                    body,
+                })?;
+                self.reload()?;
+                self.show(id, false)?;
             }
             ComposeMode::Transcript => self.file_transcript(id, &body)?,
             ComposeMode::Call => self.file_call(id, &body)?,
@@ -598,7 +570,127 @@ impl App {
         };
         self.focus = Focus::Conversation;
         self.reload()?;
-        self.open_ticket(id, false)
+        self.show(id, false)
+    }
+
+    /// Takes the runner's answer to a reply: on the undo stack when it waits in the
+    /// outbox; refused, its words go back into the composer of its own ticket.
+    pub(super) fn sent(
+        &mut self,
+        outgoing: crate::tui::runner::Outgoing,
+        result: Result<crate::tui::runner::Sent, crate::tui::runner::NotSent>,
+    ) -> Result<(), ConsoleError> {
+        use crate::tui::runner::{NotSent, Sent};
+        self.sending = self.sending.saturating_sub(1);
+        let crate::tui::runner::Outgoing {
+            ticket,
+            body,
+            to,
+            seen_up_to,
+            ..
+        } = outgoing;
+        let refusal = match result {
+            Ok(Sent::Queued {
+                message,
+                not_before,
+            }) => {
+                self.undo.push(UndoEntry::Reply {
+                    ticket,
+                    message,
+                    body,
+                    to,
+                    until: not_before,
+                });
+                self.info(SENT_UNDOABLE);
+                return Ok(());
+            }
+            Ok(Sent::Recorded) => {
+                self.undo.push(UndoEntry::Recorded { to });
+                self.info(
+                    "reply recorded; no e-mail address, so send it in their chat yourself · no undo",
+                );
+                return Ok(());
+            }
+            Err(why) => why,
+        };
+        self.give_back(ticket, &body, seen_up_to);
+        let here = self.composer.ticket == Some(ticket) && self.popup.is_none();
+        match refusal {
+            NotSent::HeldElsewhere => {
+                if here {
+                    self.composer.held_elsewhere = true;
+                    self.composer.saved_here = false;
+                    self.popup = Some(Popup::Confirm {
+                        kind: ConfirmKind::TakeOverDraft,
+                    });
+                } else {
+                    self.error(format!(
+                        "#{ticket}: not sent, another console is editing its draft"
+                    ));
+                }
+            }
+            NotSent::NeedsAddress => {
+                self.popup = Some(Popup::Prompt {
+                    kind: PromptKind::AgentEmail,
+                    input: String::new(),
+                });
+                self.info("which address do replies come from? type it once; Enter saves it");
+            }
+            NotSent::AddedElsewhere(n) => {
+                // Shown above the composer now, so the user reads them first.
+                self.reload()?;
+                if here {
+                    self.popup = Some(Popup::Confirm {
+                        kind: ConfirmKind::SendDespiteAddedElsewhere(n),
+                    });
+                } else {
+                    self.error(format!(
+                        "#{ticket}: not sent, {n} repl(ies) or notes were added elsewhere; the draft is kept"
+                    ));
+                }
+            }
+            NotSent::Failed(e) => self.store_error(e),
+        }
+        Ok(())
+    }
+
+    /// Takes the answer to a note: on failure its words go back to its composer.
+    pub(super) fn note_added(
+        &mut self,
+        ticket: TicketId,
+        body: String,
+        result: Result<(), crate::store::StoreError>,
+    ) {
+        match result {
+            Ok(()) => self.info("note added (only you can see it)"),
+            Err(e) => {
+                if self.composer.ticket == Some(ticket) && self.composer.is_empty() {
+                    self.composer.mode = ComposeMode::Note;
+                    self.composer.set_text(&body);
+                } else {
+                    self.notes
+                        .entry(ticket)
+                        .or_insert((ComposeMode::Note, body));
+                }
+                self.store_error(e.into());
+            }
+        }
+    }
+
+    /// Puts the words of a reply that was not sent back into ticket `id`'s composer
+    /// when it is on screen and empty; otherwise they stay in the store's draft (saved
+    /// before sending) and come back when the ticket is opened.
+    fn give_back(&mut self, id: TicketId, body: &str, seen_up_to: Option<MessageId>) {
+        if self.composer.ticket == Some(id) && self.composer.is_empty() {
+            self.composer.mode = ComposeMode::Reply;
+            self.composer.set_text(body);
+            self.composer.seen_up_to = seen_up_to;
+            self.composer.saved_here = true;
+            if self.focus == Focus::Conversation && self.popup.is_none() {
+                self.focus = Focus::Composer;
+            }
+            self.recheck_tone();
+        }
     }
 
     /// Opens the composer for a pasted chat transcript or, with `call`, for call

@@ -11,12 +11,7 @@ use super::*;
 use crate::model::{Direction, Draft};
 use crate::store::DraftSave;
 
-/// Whether `draft` is being written by a running console other than `holder`.
-pub(super) fn held_by_other(draft: Option<&Draft>, holder: Option<&str>) -> bool {
-    draft
-        .and_then(|d| d.owner.as_deref())
-        .is_some_and(|owner| Some(owner) != holder && crate::store::holder_is_running(owner))
-}
+pub(crate) use crate::tui::runner::held_by_other;
 
 impl App {
     /// Writes the reply draft to the store if it changed. Notes stay in memory. A
@@ -26,23 +21,69 @@ impl App {
             return Ok(());
         }
         if let (Some(id), ComposeMode::Reply) = (self.composer.ticket, self.composer.mode) {
-            match self.store.save_draft(id, &self.composer.text())? {
-                DraftSave::Saved => {
-                    self.composer.saved_here = true;
+            // Asked of the runner, after the commands before it; until it answers the
+            // words count as this console's, so no reload replaces them with an older
+            // stored copy (see `follow_stored_draft`).
+            self.composer.dirty_since = None;
+            self.composer.saved_here = true;
+            self.draft_saves += 1;
+            return self.run(crate::tui::runner::Command::SaveDraft {
+                ticket: id,
+                body: self.composer.text(),
+            });
+        }
+        self.composer.dirty_since = None;
+        Ok(())
+    }
+
+    /// Takes the answer to a draft write.
+    pub(super) fn draft_saved(
+        &mut self,
+        ticket: TicketId,
+        body: String,
+        result: Result<DraftSave, crate::store::StoreError>,
+    ) -> Result<(), ConsoleError> {
+        self.draft_saves = self.draft_saves.saturating_sub(1);
+        let here = self.composer.ticket == Some(ticket) && self.composer.mode == ComposeMode::Reply;
+        match result {
+            Ok(DraftSave::Saved) => {
+                if here {
                     self.composer.held_elsewhere = false;
                 }
-                DraftSave::HeldElsewhere { .. } => {
+            }
+            Ok(DraftSave::HeldElsewhere { .. }) => {
+                if here {
                     self.composer.saved_here = false;
                     self.composer.held_elsewhere = true;
+                    // Not in the store: the words stay unsaved here.
+                    self.composer.dirty_since.get_or_insert_with(Instant::now);
+                    if matches!(self.focus, Focus::Composer | Focus::Tone) && self.popup.is_none() {
+                        self.popup = Some(Popup::Confirm {
+                            kind: ConfirmKind::TakeOverDraft,
+                        });
+                    }
                     let key = self.reply_key();
                     self.error(format!(
                         "not saved: this draft is being edited in another console; your words stay here · {key} takes it over"
                     ));
-                    return Ok(());
+                } else {
+                    // Left behind with the ticket: kept for it (quitting asks first).
+                    self.notes
+                        .entry(ticket)
+                        .or_insert((ComposeMode::Reply, body));
+                    self.error(format!(
+                        "#{ticket}: the draft was not saved, another console is editing it"
+                    ));
                 }
             }
+            Err(e) => {
+                if here {
+                    // Tried again at the next pause.
+                    self.composer.dirty_since.get_or_insert_with(Instant::now);
+                }
+                self.store_error(e.into());
+            }
         }
-        self.composer.dirty_since = None;
         Ok(())
     }
 
@@ -115,8 +156,8 @@ impl App {
     /// stays saved, and another console may continue it without asking.
     pub(super) fn release_draft(&mut self) -> Result<(), ConsoleError> {
         if let (Some(id), true) = (self.composer.ticket, self.composer.saved_here) {
-            self.store.release_draft(id)?;
             self.composer.saved_here = false;
+            self.run(crate::tui::runner::Command::ReleaseDraft(id))?;
         }
         Ok(())
     }
@@ -138,7 +179,8 @@ impl App {
         }
         let held = held_by_other(stored, self.store.draft_holder());
         let body = stored.map_or("", |d| d.body.as_str());
-        let typing = self.composer.dirty_since.is_some();
+        // A save still on its way counts as typing: the stored copy is older.
+        let typing = self.composer.dirty_since.is_some() || self.draft_saves > 0;
         if held {
             let was_held = self.composer.held_elsewhere;
             self.composer.held_elsewhere = true;

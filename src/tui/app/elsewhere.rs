@@ -6,7 +6,7 @@
 //! "u to undo" is never left on screen for a reply another process already delivered.
 
 use super::*;
-use crate::model::{Direction, Message, MessageId};
+use crate::model::MessageId;
 use crate::store::OutboxState;
 
 /// How often the console asks whether the queue changed elsewhere: well inside the
@@ -84,23 +84,5 @@ impl App {
     pub(super) fn newest_message_on_screen(&self) -> Option<MessageId> {
         let open = self.open.as_ref()?;
         open.detail.messages.iter().map(|m| m.id).max()
-    }
-
-    /// Replies and notes on ticket `id` newer than the composer's baseline: written
-    /// in another console (or by a CLI) while this draft was being written.
-    pub(super) fn added_since_composer_opened(
-        &self,
-        id: TicketId,
-    ) -> Result<Vec<Message>, ConsoleError> {
-        let Some(baseline) = self.composer.seen_up_to else {
-            return Ok(Vec::new());
-        };
-        Ok(self
-            .store
-            .messages(id)?
-            .into_iter()
-            .filter(|m| m.id > baseline)
-            .filter(|m| matches!(m.direction, Direction::Outbound | Direction::Note))
-            .collect())
     }
 }

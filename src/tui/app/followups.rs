@@ -91,18 +91,17 @@ impl App {
 
     /// After solving `ids`: if a customer among them last heard "still working on
     /// it", asks (without holding anything up) whether to tell them it is solved.
-    pub fn remind_solved_notice(&mut self, ids: &[TicketId]) -> Result<(), ConsoleError> {
-        let mut owed = Vec::new();
-        for id in ids {
-            let ticket = self.store.ticket(*id)?;
-            let messages = self.store.messages(*id)?;
-            if promises::owes_solved_notice(&ticket, &messages, &self.config.sla) {
-                owed.push(*id);
-            }
-        }
+    pub(super) fn offer_solved_notice(&mut self, owed: &[TicketId]) {
         let Some(first) = owed.first() else {
-            return Ok(());
+            return;
         };
+        // The answer came while the user types in another popup: never replace it.
+        if self.popup.is_some() {
+            self.info(format!(
+                "#{first} solved; its customer last heard \"still working on it\" — tell them it is solved"
+            ));
+            return;
+        }
         self.popup = Some(Popup::Confirm {
             kind: ConfirmKind::TellSolved(*first),
         });
@@ -112,7 +111,6 @@ impl App {
                 owed.len()
             ));
         }
-        Ok(())
     }
 
     /// Opens the reply composer on ticket `id` with a ready "it is solved" reply.

@@ -30,8 +30,7 @@ use super::keymap::{Context, KeyMap};
 use super::theme::{Theme, ThemeKind};
 use crate::config::Config;
 use crate::model::{
-    CannedResponse, MessageId, Priority, Status, TicketChange, TicketDetail, TicketId,
-    TicketSummary,
+    CannedResponse, MessageId, Priority, Status, TicketDetail, TicketId, TicketSummary,
 };
 use crate::store::{SortOrder, Store, StoreError, View};
 use crate::tone::{Checker, ToneReport};
@@ -44,6 +43,8 @@ const WINDOW: usize = 200;
 const SEARCH_LIMIT: usize = 500;
 /// How often counts and clocks are refreshed while idle.
 const REFRESH_EVERY: Duration = Duration::from_secs(30);
+/// How long a status line stays once shown (see [`App::expire_message`]).
+pub const MESSAGE_STAYS: Duration = Duration::from_secs(8);
 /// How often the screen's clocks (countdowns, "2 min ago") are redrawn while idle.
 const CLOCK_EVERY: Duration = Duration::from_secs(1);
 
@@ -368,13 +369,11 @@ pub struct TonePane {
 /// How to take an action back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UndoEntry {
-    /// Changes that restore the tickets as they were, each with the versions the
-    /// ticket had before and right after the change: undo is refused if it moved on
-    /// since (another window, the CLI), so it never overwrites a newer change.
-    Changes {
-        label: String,
-        changes: Vec<UndoChange>,
-    },
+    /// Change number `seq`, asked of the runner: the runner keeps its inverses
+    /// (each with the versions the ticket had before and right after the change)
+    /// and refuses the undo if a ticket moved on since (another window, the CLI),
+    /// so it never overwrites a newer change.
+    Changes { label: String, seq: u64 },
     /// A merge: it sits on the stack so `u` right after it says it cannot be
     /// taken back, instead of silently undoing an older change.
     Merged { into: TicketId },
@@ -400,17 +399,7 @@ pub enum UndoEntry {
     },
 }
 
-/// One ticket's part of an undoable change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UndoChange {
-    pub ticket: TicketId,
-    /// The change that takes it back.
-    pub inverse: TicketChange,
-    /// The ticket's version before the change (what an older entry expects back).
-    pub before: i64,
-    /// The version right after it; undo needs the ticket still there.
-    pub after: i64,
-}
+pub use super::runner::UndoChange;
 
 /// Work the event loop must do with the terminal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -493,6 +482,26 @@ pub struct App {
     /// (`G` then `r` in one breath): kept in order and replayed once it shows, instead
     /// of refusing the action while the keys after it go on to act.
     pub deferred: Vec<ratatui::crossterm::event::KeyEvent>,
+    /// Replies handed to the runner and not answered yet: `u` waits for them.
+    pub sending: usize,
+    /// Draft writes handed to the runner and not answered yet.
+    draft_saves: usize,
+    /// Commands handed to the runner and not answered yet.
+    pub in_flight: usize,
+    /// The runner's memory when commands run inline (no runner thread).
+    ledger: super::runner::Ledger,
+    /// The number of the newest change asked for (its undo entry names it).
+    next_seq: u64,
+    /// The newest reload asked for: older answers are dropped.
+    list_generation: u64,
+    /// The rows asked of the runner (generation, first row), until they come.
+    window_asked: Option<(u64, usize)>,
+    /// The ticket a reload in flight must keep the cursor on, when it was named
+    /// (a view switch going back to its ticket); else the cursor's row when the
+    /// answer comes.
+    reload_keep: Option<TicketId>,
+    /// When the status line was first drawn as it is now (see [`App::expire_message`]).
+    message_since: Option<(String, Instant)>,
     /// The report period asked of the runner, until the report comes.
     pub report_asked: Option<u32>,
     /// Notes written but not saved, per ticket (drafts in the store are replies only).
@@ -606,6 +615,15 @@ impl App {
             asked: None,
             deferred: Vec::new(),
             report_asked: None,
+            in_flight: 0,
+            draft_saves: 0,
+            sending: 0,
+            ledger: Default::default(),
+            next_seq: 0,
+            list_generation: 0,
+            window_asked: None,
+            reload_keep: None,
+            message_since: None,
             notes: HashMap::new(),
             last_refresh: Instant::now(),
             data_version: 0,
@@ -653,6 +671,36 @@ impl App {
             text: text.into(),
             error: false,
         });
+    }
+
+    /// Shows what is under way ("#12: status solved…"); the answer replaces it.
+    pub fn pending_info(&mut self, text: impl Into<String>) {
+        self.info(text);
+    }
+
+    /// The one rule for stale status lines: a line that says work is under way
+    /// (ends in "…") stays until the work's answer replaces it; any other line goes
+    /// [`MESSAGE_STAYS`] after it was first shown, except the courier's error, which
+    /// stays until no reply is left undelivered. Called with every tick's time.
+    pub fn expire_message(&mut self, now: Instant) {
+        let Some(message) = &self.message else {
+            self.message_since = None;
+            return;
+        };
+        let since = match &self.message_since {
+            Some((text, at)) if *text == message.text => *at,
+            _ => {
+                self.message_since = Some((message.text.clone(), now));
+                return;
+            }
+        };
+        let under_way = (message.text.ends_with('…') && self.in_flight > 0)
+            || message.text == compose::SENT_UNDOABLE;
+        let courier = self.delivery_error.as_deref() == Some(message.text.as_str());
+        if !under_way && !courier && now.saturating_duration_since(since) >= MESSAGE_STAYS {
+            self.message = None;
+            self.message_since = None;
+        }
     }
 
     /// Shows an error in the status bar.

@@ -1,6 +1,7 @@
 //! Reading the queue into the console: counts, the inbox window, the open ticket,
 //! search (inline or on the worker) and moving the cursor.
 
+use super::super::runner::{Command, ReloadAsk, Reloaded};
 use super::super::worker::{Answer, Job};
 use super::*;
 use crate::model::{TicketId, TicketSummary};
@@ -17,14 +18,26 @@ impl App {
         }
     }
 
-    /// Re-reads counts, the visible rows and the open ticket.
+    /// Re-reads counts, the visible rows and the open ticket: asked of the runner,
+    /// applied by [`App::reloaded`] when it answers (at once without a runner).
     ///
     /// Away from the list the user is reading or writing on the open ticket, so a
     /// reload (new mail, a change, an undo) keeps that ticket open even when it left
     /// the view: swapping it for whatever row is under the cursor now is how typed
     /// text ends up with the wrong customer. From the list, the cursor's row shows.
     pub fn reload(&mut self) -> Result<(), ConsoleError> {
-        let keep = self.selected_ticket().map(|r| r.ticket.id);
+        self.reload_keeping(None)
+    }
+
+    /// Like [`App::reload`], with the cursor going to ticket `keep` once the rows
+    /// come (a view switch going back to the ticket it left).
+    pub fn reload_keeping(&mut self, keep: Option<TicketId>) -> Result<(), ConsoleError> {
+        if keep.is_some() {
+            self.reload_keep = keep;
+        }
+        let keep = self
+            .reload_keep
+            .or_else(|| self.selected_ticket().map(|r| r.ticket.id));
         let reading = self
             .open
             .as_ref()
@@ -32,23 +45,107 @@ impl App {
             .filter(|_| self.focus != Focus::Inbox);
         self.refresh_counts()?;
         if let Some(text) = self.inbox.search.clone() {
-            if !self.refresh_search_in_background(&text) {
+            if text.trim().is_empty() {
+                self.inbox.hits = None;
+            } else if !self.refresh_search_in_background(&text) {
                 self.run_search(&text)?;
             }
-        } else {
-            self.inbox.total = self.store.count_tickets(&self.view_filter())?.max(0) as usize;
-            self.inbox.rows.clear();
-            self.inbox.window_start = 0;
+        }
+        self.list_generation += 1;
+        self.window_asked = None;
+        self.run(Command::Reload(Box::new(ReloadAsk {
+            generation: self.list_generation,
+            filter: self.view_filter(),
+            searching: self.inbox.hits.is_some(),
+            keep,
+            reading,
+            top: self.inbox.top,
+            page: self.page(),
+            window: WINDOW,
+        })))
+    }
+
+    /// Applies a reload's answer (only the newest reload's; an older one is stale).
+    pub(super) fn reloaded(&mut self, r: Reloaded) -> Result<(), ConsoleError> {
+        if r.generation != self.list_generation {
+            return Ok(());
+        }
+        let named = self.reload_keep.take();
+        let cursor = named.or_else(|| self.selected_ticket().map(|r| r.ticket.id));
+        self.outbox_attention = r.outbox_attention;
+        self.outbox_undelivered = r.outbox_undelivered;
+        self.undelivered_tickets = r.undelivered_tickets;
+        if self.undelivered_tickets.is_empty() && self.outbox_attention == (0, 0) {
+            // Every reply the courier complained about is settled: its error goes.
+            if let Some(text) = self.delivery_error.take() {
+                if self.message.as_ref().is_some_and(|m| m.text == text) {
+                    self.message = None;
+                }
+            }
+        }
+        if let Some((total, start, rows)) = r.list.filter(|_| self.inbox.hits.is_none()) {
+            self.inbox.total = total;
+            self.inbox.window_start = start;
+            self.inbox.rows = rows;
+            // The cursor's ticket moved outside the rows it was in (a big import
+            // from another shell sorted ahead of it): the runner found where.
+            if let Some(at) = r.keep_at.filter(|_| cursor.is_some() && cursor == r.keep) {
+                self.inbox.selected = at;
+            }
         }
         self.clamp_selection()?;
-        self.follow_selected(keep);
-        self.find_moved_ticket(keep)?;
-        match reading.map(|id| (id, self.store.ticket(id))) {
-            Some((id, Ok(_))) => self.show(id, false),
-            // Merged away or deleted elsewhere: show the cursor's row instead.
-            Some((_, Err(StoreError::NotFound { .. }))) | None => self.load_selected(true),
-            Some((_, Err(e))) => Err(e.into()),
+        self.follow_selected(cursor);
+        let reading_now = self
+            .open
+            .as_ref()
+            .map(|o| o.detail.ticket.id)
+            .filter(|_| self.focus != Focus::Inbox);
+        match (reading_now, r.reading) {
+            (Some(id), Some((asked, exists))) if id == asked => {
+                if exists {
+                    self.show(id, false)
+                } else {
+                    // Merged away or deleted elsewhere: show the cursor's row instead.
+                    self.load_selected(true)
+                }
+            }
+            (Some(id), _) => self.show(id, false),
+            (None, _) => self.load_selected(true),
         }
+    }
+
+    /// Applies rows read for the list, unless the list changed since they were asked.
+    pub(super) fn window_read(
+        &mut self,
+        generation: u64,
+        start: usize,
+        rows: Vec<TicketSummary>,
+    ) -> Result<(), ConsoleError> {
+        if self.window_asked == Some((generation, start)) {
+            self.window_asked = None;
+        }
+        if generation != self.list_generation || self.inbox.hits.is_some() {
+            return Ok(());
+        }
+        // No rows where the list said there were some: it shrank since it was
+        // counted (tickets solved or merged elsewhere). It ends here, then, and the
+        // cursor comes back inside it, instead of asking for the same rows forever.
+        if rows.is_empty() && start < self.inbox.total {
+            self.inbox.total = start;
+        }
+        self.inbox.rows = rows;
+        self.inbox.window_start = start;
+        self.clamp_selection()?;
+        if self.focus == Focus::Inbox {
+            self.load_selected(false)?;
+        }
+        Ok(())
+    }
+
+    /// Whether the cursor's row is on its way from the runner (moved past the rows
+    /// in memory): ticket actions wait for it, like for a ticket being loaded.
+    pub fn rows_pending(&self) -> bool {
+        self.window_asked.is_some() && self.selected_ticket().is_none() && !self.inbox.is_empty()
     }
 
     /// Puts the cursor back on ticket `id` if a reload moved it (a re-sort after a
@@ -72,39 +169,10 @@ impl App {
         }
     }
 
-    /// When a reload moved ticket `id` outside the rows in memory (mail imported from
-    /// another shell sorted ahead of it), asks the store where it went and puts the
-    /// cursor there, instead of leaving it on whatever ticket now has its old row
-    /// (found by the new-user trial: a 1,500-message import moved the cursor to an
-    /// unrelated ticket with no key pressed).
-    fn find_moved_ticket(&mut self, id: Option<TicketId>) -> Result<(), ConsoleError> {
-        let Some(id) = id else { return Ok(()) };
-        if self.inbox.hits.is_some() || self.selected_ticket().map(|r| r.ticket.id) == Some(id) {
-            return Ok(());
-        }
-        if let Some(i) = self.store.ticket_position(&self.view_filter(), id)? {
-            self.inbox.selected = i;
-            self.fix_top();
-            self.ensure_window()?;
-        }
-        Ok(())
-    }
-
     /// Tab counts and the overdue count: asked of the worker when there is one,
     /// else computed here.
     pub fn refresh_counts(&mut self) -> Result<(), ConsoleError> {
         self.last_refresh = Instant::now();
-        self.outbox_attention = self.store.outbox_attention()?;
-        self.outbox_undelivered = self.store.outbox_undelivered()?;
-        self.undelivered_tickets = self.store.tickets_with_undelivered_reply()?;
-        if self.undelivered_tickets.is_empty() && self.outbox_attention == (0, 0) {
-            // Every reply the courier complained about is settled: its error goes.
-            if let Some(text) = self.delivery_error.take() {
-                if self.message.as_ref().is_some_and(|m| m.text == text) {
-                    self.message = None;
-                }
-            }
-        }
         let now = self.now();
         if let Some(worker) = &self.worker {
             if self.counts_pending {
@@ -144,13 +212,20 @@ impl App {
             return Ok(());
         }
         let start = from.saturating_sub(WINDOW / 4);
-        self.inbox.rows = self.store.list_tickets(&TicketFilter {
-            limit: Some(WINDOW),
-            offset: start,
-            ..self.view_filter()
-        })?;
-        self.inbox.window_start = start;
-        Ok(())
+        let generation = self.list_generation;
+        if self.window_asked == Some((generation, start)) {
+            return Ok(());
+        }
+        self.window_asked = Some((generation, start));
+        self.run(Command::Window {
+            generation,
+            filter: Box::new(TicketFilter {
+                limit: Some(WINDOW),
+                offset: start,
+                ..self.view_filter()
+            }),
+            start,
+        })
     }
 
     /// The ticket under the inbox cursor.
@@ -243,9 +318,9 @@ impl App {
         ) {
             self.focus = Focus::Inbox;
         }
-        self.reload()?;
-        self.follow_selected(back_to);
-        self.load_selected(false)
+        // The old view's rows are not this view's: "…" until the runner answers.
+        self.inbox.rows.clear();
+        self.reload_keeping(back_to)
     }
 
     /// Next sort order: due → updated → priority → due.
@@ -257,7 +332,9 @@ impl App {
         };
         self.inbox.selected = 0;
         self.inbox.top = 0;
-        self.reload()?;
+        let keep = self.selected_ticket().map(|r| r.ticket.id);
+        self.inbox.rows.clear();
+        self.reload_keeping(keep)?;
         self.info(format!("sorted by {}", sort_label(self.inbox.sort)));
         Ok(())
     }
@@ -266,9 +343,7 @@ impl App {
     pub fn run_search(&mut self, text: &str) -> Result<(), ConsoleError> {
         if text.trim().is_empty() {
             self.inbox.hits = None;
-            self.inbox.total = self.store.count_tickets(&self.view_filter())?.max(0) as usize;
-            self.inbox.rows.clear();
-            return Ok(());
+            return self.reload();
         }
         let tz = crate::sla::timezone(&self.config.sla);
         let query = match SearchQuery::parse_in(text, self.now(), tz) {
