@@ -366,3 +366,44 @@ fn the_console_works_on_a_postgresql_queue() {
         .get(0);
     assert_eq!(stored, 1, "the reply is in PostgreSQL");
 }
+
+/// The console's own courier delivers on a server queue: a reply sent in the
+/// console reaches the SMTP server with no `outbox flush`. Before, the courier,
+/// runner, search worker and intake each opened a file path, which a server queue
+/// does not have, so none of them started and replies waited in the outbox.
+#[test]
+fn the_console_delivers_a_reply_on_a_postgresql_queue() {
+    let db = pg::fresh_db();
+    let url = db.url();
+    let smtp = smtp::SmtpServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), smtp.port);
+    let mut import = cli(Path::new(&url), &config);
+    import.arg("--no-demo").arg("import").arg(&samples()[1]);
+    text(&import.output().unwrap());
+
+    let mut console = support::Console::start_args(Path::new(&url), &config, &["--no-demo"]);
+    console.wait_for("Needs reply");
+    console.send("\r");
+    console.send("r");
+    console.wait_for("Reply to");
+    let reply = "Перевірили замовлення 4512: воно вже в дорозі, буде завтра до 18:00.";
+    console.type_text(reply);
+    console.wait_for("буде завтра");
+    console.send("\x13"); // Ctrl-S
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !smtp
+        .accepted()
+        .iter()
+        .any(|m| m.contains("olena@example.com.ua"))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the console's courier never delivered the reply; screen:\n{}",
+            console.screen()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    console.send("q");
+    assert!(console.wait_exit().success());
+}

@@ -545,7 +545,11 @@ fn stranded_replies_a_courier_that_cannot_start_says_so() {
     let not_a_db = dir.path().join("queue.db");
     std::fs::create_dir(&not_a_db).unwrap();
     let cfg = config(dir.path(), None);
-    match firstline::tui::courier::Courier::start(&not_a_db, cfg, |_| true) {
+    match firstline::tui::courier::Courier::start(
+        &firstline::store::Location::File(not_a_db),
+        cfg,
+        |_| true,
+    ) {
         Ok(_) => panic!("a courier started on a folder"),
         Err(why) => assert!(why.contains("replies are not being sent"), "{why}"),
     }

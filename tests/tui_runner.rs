@@ -87,7 +87,7 @@ fn console() -> Console {
     let gate = Gate::closed();
     let (tx, answers) = mpsc::channel();
     let runner = Runner::start(
-        &path,
+        &firstline::store::Location::File(path.clone()),
         app.store.draft_holder().map(str::to_string),
         config.clone(),
         Slowdown {

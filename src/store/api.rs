@@ -77,8 +77,11 @@ pub trait QueueMeta {
     fn was_created(&self) -> bool;
 
     /// The file this queue lives in, when it is one (`None` in memory or on a server).
-    /// Background threads open their own handle from it.
     fn path(&self) -> Option<&Path>;
+
+    /// Where another handle on this queue can be opened (`None` in memory): what
+    /// background threads open their own connection from, on a file or a server.
+    fn location(&self) -> Option<super::Location>;
 
     /// A number that changes whenever another handle (another console, an import in
     /// another shell, this process's courier) commits to the queue, and not for this

@@ -15,6 +15,7 @@
 pub mod api;
 pub mod blobs;
 pub mod holders;
+mod location;
 pub mod postgres;
 pub mod query;
 pub mod sqlite;
@@ -23,6 +24,7 @@ pub mod types;
 pub use api::QueueStore;
 pub use blobs::{BlobStore, Bucket, FsBlobs};
 pub use holders::{holder_is_running, new_holder_id};
+pub use location::Location;
 pub use query::{parse_when, SearchHit, SearchOrder, SearchQuery, SearchResults, Term};
 pub use sqlite::{daily_backup, Health, SqliteStore};
 pub use types::*;

@@ -2,7 +2,6 @@
 //! sendmail or SMTP server must never freeze the console. It reports each delivery
 //! and failure back for the status bar.
 
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
@@ -10,7 +9,7 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::mail::{DeliveryReport, MailError};
-use crate::store::{ClaimScope, Store};
+use crate::store::{ClaimScope, Location};
 
 /// How often the outbox is looked at.
 const EVERY: Duration = Duration::from_secs(2);
@@ -45,11 +44,12 @@ impl Courier {
     /// than a console that says so. Each round's report goes to `tell`, which says
     /// `false` once nobody listens any more.
     pub fn start(
-        path: &Path,
+        at: &Location,
         config: Config,
         tell: impl Fn(Delivery) -> bool + Send + 'static,
     ) -> Result<Courier, String> {
-        let mut store = Store::open(path)
+        let mut store = at
+            .open()
             .map_err(|e| format!("replies are not being sent (the courier cannot open the queue: {e}); restart firstline"))?;
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = Arc::clone(&stop);

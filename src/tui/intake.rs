@@ -11,7 +11,7 @@ use std::thread;
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::store::Store;
+use crate::store::Location;
 
 /// How long quitting waits for an import in progress to finish its batch.
 const QUIT_WAIT: Duration = Duration::from_secs(5);
@@ -36,7 +36,7 @@ impl Intake {
     /// has no file. The error is a sentence for the status bar, so mail that is not
     /// being read is never silent.
     pub fn start(
-        db: Option<&std::path::Path>,
+        db: Option<&Location>,
         config: &Config,
         news: impl Fn(Arrival) -> bool + Send + 'static,
     ) -> Result<Option<Intake>, String> {
@@ -53,7 +53,7 @@ impl Intake {
         let Some(db) = db.filter(|_| !paths.is_empty()) else {
             return Ok(None);
         };
-        let mut store = Store::open(db).map_err(|e| {
+        let mut store = db.open().map_err(|e| {
             format!("new mail is not being read (cannot open the queue for [mail] watch: {e}); restart firstline")
         })?;
         let config = config.clone();

@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 
 use crate::config::Config;
 use crate::mail::imap::{self, Account, AccountEvent, StopSignal};
-use crate::store::Store;
+use crate::store::Location;
 
 /// How long quitting waits for all account threads together.
 const QUIT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -81,7 +81,7 @@ impl Mailboxes {
     /// Starts a thread per account for the queue at `db`; `Ok(None)` when no account
     /// is set or the queue has no file. The error is a sentence for the status bar.
     pub fn start(
-        db: Option<&std::path::Path>,
+        db: Option<&Location>,
         config: &Config,
         news: Arc<dyn Fn(MailboxNews) -> bool + Send + Sync>,
     ) -> Result<Option<Mailboxes>, String> {
@@ -90,7 +90,7 @@ impl Mailboxes {
 
     /// [`Mailboxes::start`] with explicit waits (tests shorten them).
     pub fn start_with(
-        db: Option<&std::path::Path>,
+        db: Option<&Location>,
         config: &Config,
         mut options: imap::WatchOptions,
         news: Arc<dyn Fn(MailboxNews) -> bool + Send + Sync>,
@@ -108,7 +108,7 @@ impl Mailboxes {
         let stop = Arc::new(StopSignal::new());
         let mut threads = Vec::new();
         for account in &accounts {
-            let mut store = Store::open(db).map_err(|e| {
+            let mut store = db.open().map_err(|e| {
                 format!(
                     "{}: new mail is not being read (cannot open the queue: {e}); restart firstline",
                     account.name

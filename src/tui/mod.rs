@@ -53,7 +53,8 @@ struct Background {
 impl Background {
     /// Starts the threads that send into `tx`; what failed to start is in `trouble`.
     fn start(store: &Store, config: &Config, tx: &Sender<Msg>, trouble: &mut Vec<String>) -> Self {
-        let path = store.path();
+        let path = store.location();
+        let path = path.as_ref();
         let send = |tx: &Sender<Msg>| tx.clone();
         let courier = path.and_then(|p| {
             let tx = send(tx);
@@ -153,10 +154,10 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
     }
     // Slow work (opening a ticket, the report, saving attachments) goes to the
     // runner's own connection; without a queue file it runs inline.
-    let runner = app.store.path().map(|path| {
+    let runner = app.store.location().map(|path| {
         let answers = tx.clone();
         runner::Runner::start(
-            path,
+            &path,
             app.store.draft_holder().map(str::to_string),
             app.config.clone(),
             runner::Slowdown::from_env(),

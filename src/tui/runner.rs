@@ -21,7 +21,7 @@ use crate::config::{Config, SlaConfig};
 use crate::model::{Attachment, Ticket, TicketChange, TicketDetail, TicketId, TicketSummary};
 use crate::report::Report;
 use crate::sla::promises;
-use crate::store::{Followup, OutboxEntry, Store, StoreError, TicketFilter};
+use crate::store::{Followup, Location, OutboxEntry, Store, StoreError, TicketFilter};
 
 /// How long quitting waits for a command in progress.
 const QUIT_WAIT: Duration = Duration::from_secs(2);
@@ -825,13 +825,14 @@ impl Runner {
     /// console; every answer goes to `answers`. The error is a sentence for the
     /// status bar.
     pub fn start(
-        path: &std::path::Path,
+        at: &Location,
         holder: Option<String>,
         config: Config,
         slowdown: Slowdown,
         answers: impl Fn(Done) -> bool + Send + 'static,
     ) -> Result<Runner, String> {
-        let mut store = Store::open(path)
+        let mut store = at
+            .open()
             .map_err(|e| format!("working in the foreground (cannot open the queue: {e})"))?;
         store.set_draft_holder(holder);
         let (commands, inbox) = mpsc::channel::<Command>();

@@ -7,7 +7,6 @@
 //! next time); the console waits for it briefly and otherwise leaves: a thread blocked
 //! in a poll holds nothing that is not safe in the database or at Telegram.
 
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
@@ -16,7 +15,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use crate::config::Config;
-use crate::store::Store;
+use crate::store::Location;
 use crate::telegram::{self, ApiError, FetchOptions, FetchSummary, TelegramError};
 
 /// How long quitting waits for a poll in flight to end.
@@ -72,14 +71,14 @@ impl Poller {
     /// Starts polling for the queue at `path`; `Ok(None)` when no bot is set up. The
     /// error is a sentence for the status bar. Each round is told to `news`.
     pub fn start(
-        path: &Path,
+        at: &Location,
         config: Config,
         news: impl Fn(ChannelNews) -> bool + Send + 'static,
     ) -> Result<Option<Poller>, String> {
         if config.telegram.is_none() {
             return Ok(None);
         }
-        let mut store = Store::open(path).map_err(|e| {
+        let mut store = at.open().map_err(|e| {
             format!("Telegram is not being read (cannot open the queue: {e}); restart firstline")
         })?;
         store.set_actor("telegram");

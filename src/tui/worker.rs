@@ -5,7 +5,6 @@
 //! write here, idempotent and cheap after the first scan of a queue).
 //! Only the newest request of each kind is run; older ones are skipped.
 
-use std::path::Path;
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
 
@@ -15,7 +14,7 @@ use crate::config::SlaConfig;
 use crate::model::TicketSummary;
 use crate::sla::counts::{compute_counts, Counts};
 use crate::sla::promises;
-use crate::store::{SearchQuery, Store, StoreError};
+use crate::store::{Location, SearchQuery, Store, StoreError};
 
 /// Work for the worker.
 #[derive(Debug, Clone)]
@@ -51,12 +50,12 @@ impl Worker {
     /// Starts the worker on the database at `path`; `limit` caps search results.
     /// Every answer goes to `answers`, which says `false` once nobody listens.
     pub fn start(
-        path: &Path,
+        at: &Location,
         sla: SlaConfig,
         limit: usize,
         answers: impl Fn(Answer) -> bool + Send + 'static,
     ) -> Result<Worker, StoreError> {
-        let store = Store::open(path)?;
+        let store = at.open()?;
         let (jobs, inbox) = mpsc::channel::<Job>();
         let thread = thread::Builder::new()
             .name("firstline-worker".into())

@@ -17,6 +17,10 @@ impl QueueMeta for PgStore {
         None
     }
 
+    fn location(&self) -> Option<crate::store::Location> {
+        Some(crate::store::Location::Server(self.url.clone()))
+    }
+
     // Every commit bumps `queue_clock`; this handle's own commits are taken out, so
     // the number moves exactly when someone else wrote.
     fn data_version(&self) -> Result<i64> {

@@ -143,6 +143,9 @@ pub struct Counts {
 pub struct PgStore {
     /// `RefCell`: the client needs `&mut` even to read, and reads take `&self`.
     conn: RefCell<Client>,
+    /// The URL this handle was opened with, for background threads' own handles
+    /// ([`crate::store::Location`]); it may carry a password, so it is never printed.
+    url: String,
     config: postgres::Config,
     server: Server,
     created: bool,
@@ -163,6 +166,7 @@ impl PgStore {
         let created = schema::migrate(&mut client).map_err(|e| relabel(&server, &client, e))?;
         Ok(PgStore {
             conn: RefCell::new(client),
+            url: url.to_string(),
             config,
             server,
             created,

@@ -235,6 +235,10 @@ impl QueueMeta for SqliteStore {
         self.path.as_deref()
     }
 
+    fn location(&self) -> Option<crate::store::Location> {
+        self.path.clone().map(crate::store::Location::File)
+    }
+
     // SQLite's `data_version` pragma: no table read.
     fn data_version(&self) -> Result<i64> {
         Ok(self

@@ -371,9 +371,9 @@ impl App {
     /// come back through [`App::worker_answer`]. Without it (tests, in-memory
     /// queues) they run inline.
     pub fn start_worker(&mut self, answers: impl Fn(Answer) -> bool + Send + 'static) {
-        if let Some(path) = self.store.path().map(std::path::Path::to_path_buf) {
+        if let Some(at) = self.store.location() {
             match crate::tui::worker::Worker::start(
-                &path,
+                &at,
                 self.config.sla.clone(),
                 SEARCH_LIMIT,
                 answers,
