@@ -87,6 +87,34 @@ pub struct TicketFilter {
     pub reply_targets_minutes: Option<[i64; 4]>,
     pub limit: Option<usize>,
     pub offset: usize,
+    /// Whose tickets: a team splits one queue by who answers each ticket.
+    #[serde(default)]
+    pub assignee: AssigneeFilter,
+}
+
+/// Which tickets by assignee: "Mine" is `Agent` with this agent's name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AssigneeFilter {
+    /// Assigned or not, to anyone.
+    #[default]
+    Anyone,
+    /// Nobody has taken it yet.
+    Unassigned,
+    /// Assigned to this agent (names compare exactly, after trimming).
+    Agent(String),
+}
+
+/// The name a ticket is assigned to, as the store keeps it: trimmed, `None` for
+/// nobody. A blank name is refused: it would look assigned and match no one.
+pub fn assignee_name(who: &Option<String>) -> Result<Option<String>, StoreError> {
+    match who {
+        None => Ok(None),
+        Some(name) if name.trim().is_empty() => Err(StoreError::Invalid(
+            "assign to whom? give an agent's name".into(),
+        )),
+        Some(name) => Ok(Some(name.trim().to_string())),
+    }
 }
 
 // --- Intake: what importers hand over and what became of it.
