@@ -129,6 +129,7 @@ fn fixture() -> Dump {
             messages: vec![],
             drafts: vec![],
             events: vec![],
+            followups: vec![],
         },
         next_message: 0,
         next_event: 0,

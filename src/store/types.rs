@@ -419,4 +419,8 @@ pub struct Dump {
     pub messages: Vec<Message>,
     pub drafts: Vec<Draft>,
     pub events: Vec<Event>,
+    /// Promises and reminders, done ones included. Absent in exports written before
+    /// `copy` carried them: those load with none.
+    #[serde(default)]
+    pub followups: Vec<Followup>,
 }
