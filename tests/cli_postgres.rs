@@ -336,6 +336,8 @@ fn copy_moves_a_queue_to_postgresql_and_back_with_nothing_lost() {
     let followups = exported["followups"].as_array().unwrap();
     assert_eq!(followups.len(), 2, "{followups:?}");
     assert!(followups.iter().any(|f| !f["done_at"].is_null()));
+    let positions = exported["import_positions"].as_array().unwrap();
+    assert!(!positions.is_empty(), "the imported files' positions");
     assert_eq!(exported, export(&back));
     assert_eq!(
         std::fs::read(dir.path().join("back.attachments/abc123")).unwrap(),

@@ -130,6 +130,7 @@ fn fixture() -> Dump {
             drafts: vec![],
             events: vec![],
             followups: vec![],
+            import_positions: vec![],
         },
         next_message: 0,
         next_event: 0,

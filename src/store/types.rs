@@ -423,4 +423,17 @@ pub struct Dump {
     /// `copy` carried them: those load with none.
     #[serde(default)]
     pub followups: Vec<Followup>,
+    /// How far each import source (a mailbox, a bot, a file) has been read, so a
+    /// copied queue's next fetch goes on where the old one stopped instead of taking
+    /// everything in again. Absent in older exports.
+    #[serde(default)]
+    pub import_positions: Vec<ImportPosition>,
+}
+
+/// How far one import source has been read (`Store::ingest_batch` keeps it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportPosition {
+    pub source: String,
+    pub position: String,
+    pub updated_at: DateTime<Utc>,
 }

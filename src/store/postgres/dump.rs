@@ -46,6 +46,19 @@ impl DumpStore for PgStore {
             drafts: self.drafts()?,
             events: self.events(None)?,
             followups: self.followups(false, None)?,
+            import_positions: self.read(|c| {
+                Ok(c.query(
+                    "SELECT source, position, updated_at FROM import_sources ORDER BY source",
+                    &[],
+                )?
+                .iter()
+                .map(|r| ImportPosition {
+                    source: r.get(0),
+                    position: r.get(1),
+                    updated_at: super::from_ts(r.get(2)),
+                })
+                .collect())
+            })?,
         })
     }
 
@@ -181,6 +194,12 @@ impl DumpStore for PgStore {
                         &to_ts(f.created_at),
                         &f.done_at.map(to_ts),
                     ],
+                )?;
+            }
+            for p in &dump.import_positions {
+                tx.execute(
+                    "INSERT INTO import_sources(source, position, updated_at) VALUES ($1, $2, $3)",
+                    &[&p.source, &p.position, &to_ts(p.updated_at)],
                 )?;
             }
             tx.batch_execute(RETIRE_AUDITED_IDS)?;

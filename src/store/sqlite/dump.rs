@@ -25,6 +25,7 @@ impl DumpStore for SqliteStore {
             drafts: self.drafts()?,
             events: self.events(None)?,
             followups: self.followups(false, None)?,
+            import_positions: self.import_positions()?,
         })
     }
 
@@ -141,11 +142,34 @@ impl DumpStore for SqliteStore {
                 ],
             )?;
         }
+        for p in &dump.import_positions {
+            tx.execute(
+                "INSERT INTO import_sources(source, position, updated_at) VALUES (?1, ?2, ?3)",
+                params![p.source, p.position, to_ts(p.updated_at)],
+            )?;
+        }
         // The dump's history may name ids that no row holds any more (a merged ticket,
         // an undone reply); they stay retired here too.
         tx.execute_batch(super::schema::RETIRE_AUDITED_IDS)?;
         tx.commit()?;
         Ok(())
+    }
+}
+
+impl SqliteStore {
+    /// Every import source's position, for the dump.
+    fn import_positions(&self) -> Result<Vec<ImportPosition>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT source, position, updated_at FROM import_sources ORDER BY source")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(ImportPosition {
+                source: r.get(0)?,
+                position: r.get(1)?,
+                updated_at: super::from_ts(r.get(2)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }
 
@@ -180,6 +204,7 @@ mod tests {
         value.as_object_mut().unwrap().remove("followups");
         let old: Dump = serde_json::from_value(value).unwrap();
         assert!(old.followups.is_empty());
+        assert!(old.import_positions.is_empty());
         let mut target = SqliteStore::open_in_memory().unwrap();
         target.import_dump(&old).unwrap();
         assert_eq!(target.tickets().unwrap(), source.tickets().unwrap());
