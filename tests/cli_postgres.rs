@@ -182,7 +182,7 @@ fn doctor_names_the_server_and_never_the_password() {
         "{printed}"
     );
     assert!(
-        printed.contains("schema        1 (this build writes 1)"),
+        printed.contains("schema        2 (this build writes 2)"),
         "{printed}"
     );
     let json = cli(Path::new(&url), &config)
@@ -293,6 +293,21 @@ fn copy_moves_a_queue_to_postgresql_and_back_with_nothing_lost() {
             .output()
             .unwrap(),
     );
+    // Follow-ups, one open and one done, travel with their ids and times.
+    for note in ["call back about the refund", "check the invoice"] {
+        text(
+            &cli(&first, &config)
+                .args(["followups", "--add", "1", "--due", "3d", "--note", note])
+                .output()
+                .unwrap(),
+        );
+    }
+    text(
+        &cli(&first, &config)
+            .args(["followups", "--done", "2"])
+            .output()
+            .unwrap(),
+    );
     let attachments = dir.path().join("first.attachments");
     std::fs::create_dir_all(&attachments).unwrap();
     std::fs::write(attachments.join("abc123"), b"%PDF invoice").unwrap();
@@ -317,7 +332,13 @@ fn copy_moves_a_queue_to_postgresql_and_back_with_nothing_lost() {
         value.as_object_mut().unwrap().remove("exported_at");
         value
     };
-    assert_eq!(export(&first), export(&back));
+    let exported = export(&first);
+    let followups = exported["followups"].as_array().unwrap();
+    assert_eq!(followups.len(), 2, "{followups:?}");
+    assert!(followups.iter().any(|f| !f["done_at"].is_null()));
+    let positions = exported["import_positions"].as_array().unwrap();
+    assert!(!positions.is_empty(), "the imported files' positions");
+    assert_eq!(exported, export(&back));
     assert_eq!(
         std::fs::read(dir.path().join("back.attachments/abc123")).unwrap(),
         b"%PDF invoice"

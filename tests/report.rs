@@ -129,6 +129,8 @@ fn fixture() -> Dump {
             messages: vec![],
             drafts: vec![],
             events: vec![],
+            followups: vec![],
+            import_positions: vec![],
         },
         next_message: 0,
         next_event: 0,

@@ -164,3 +164,36 @@ fn a_server_that_goes_away_mid_session_is_a_clear_error_not_a_panic() {
         .unwrap_err();
     assert!(matches!(err, StoreError::Unreachable { .. }), "{err}");
 }
+
+/// Schema version 2 (assignment): a database at version 1 with an assigned ticket
+/// and one whose assignee is blank opens at version 2, the assigned one kept, the
+/// blank one unassigned, and the assignee indexed for the "Mine" view.
+#[test]
+fn upgrade_to_two_indexes_the_assignee_and_unassigns_blank_names() {
+    let db = pg::fresh_db();
+    let mut client = db.connect();
+    firstline::store::postgres::migrate_to(&mut client, 1).unwrap();
+    client
+        .batch_execute(
+            "INSERT INTO customers(id, name, created_at) VALUES (1, 'Ann', 0);
+             INSERT INTO tickets(id, subject, status, priority, channel, customer_id, created_at, updated_at, assignee)
+                 VALUES (1, 'Hi', 'new', 'normal', 'email', 1, 0, 0, 'Olena'),
+                        (2, 'Yo', 'new', 'normal', 'email', 1, 0, 0, '  '),
+                        (3, 'Hey', 'new', 'normal', 'email', 1, 0, 0, NULL);",
+        )
+        .unwrap();
+    let store = Store::open_url(&db.url()).unwrap();
+    assert_eq!(store.as_postgres().unwrap().schema_version().unwrap(), 2);
+    let assignees: Vec<Option<String>> = client
+        .query("SELECT assignee FROM tickets ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(assignees, vec![Some("Olena".into()), None, None]);
+    let indexed: bool = client
+        .query_one("SELECT to_regclass('tickets_assignee') IS NOT NULL", &[])
+        .unwrap()
+        .get(0);
+    assert!(indexed);
+}

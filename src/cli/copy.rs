@@ -75,12 +75,13 @@ pub fn run(_ctx: &Context, args: CopyArgs) -> Result<()> {
         }
     }
     println!(
-        "copied {} tickets, {} messages, {} customers, {} drafts, {} events, {} attachments, {} saved replies from {from} to {to}",
+        "copied {} tickets, {} messages, {} customers, {} drafts, {} events, {} follow-ups, {} attachments, {} saved replies from {from} to {to}",
         dump.tickets.len(),
         dump.messages.len(),
         dump.customers.len(),
         dump.drafts.len(),
         dump.events.len(),
+        dump.followups.len(),
         blobs[0],
         blobs[1],
     );

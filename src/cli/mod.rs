@@ -33,6 +33,7 @@ macro_rules! eprintln {
 }
 
 mod admin;
+mod assign;
 mod canned;
 mod check;
 mod copy;
@@ -96,6 +97,8 @@ pub enum Command {
     Tag(tickets::TagArgs),
     /// Change a ticket's priority (low, normal, high, urgent).
     Priority(tickets::PriorityArgs),
+    /// Give a ticket to an agent (--to NAME or --to me) or back to the queue (--unassign).
+    Assign(assign::AssignArgs),
     /// Hand a ticket to the second line, with a reason.
     Escalate(tickets::EscalateArgs),
     /// Hide a ticket until a time; a customer reply wakes it early.
@@ -399,6 +402,7 @@ fn run(cli: Cli, config_named: bool) -> anyhow::Result<ExitCode> {
         Some(Command::Status(a)) => ok(tickets::status(&ctx, a)),
         Some(Command::Tag(a)) => ok(tickets::tag(&ctx, a)),
         Some(Command::Priority(a)) => ok(tickets::priority(&ctx, a)),
+        Some(Command::Assign(a)) => ok(assign::assign(&ctx, a)),
         Some(Command::Escalate(a)) => ok(tickets::escalate(&ctx, a)),
         Some(Command::Snooze(a)) => ok(tickets::snooze(&ctx, a)),
         Some(Command::Merge(a)) => ok(tickets::merge(&ctx, a)),

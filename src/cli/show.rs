@@ -90,6 +90,11 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<()> {
         t.channel,
         t.tags.join(" ")
     )?;
+    // Only when someone has it: a solo queue never assigns, and "unassigned" on
+    // every ticket would be noise.
+    if let Some(name) = &t.assignee {
+        writeln!(out, "assigned to {}", sanitize_line(name))?;
+    }
     let contact: Vec<&str> = c
         .emails
         .iter()
@@ -149,6 +154,10 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<()> {
         writeln!(out, "\n--- history")?;
     }
     for e in &detail.events {
+        if let Some(phrase) = e.assignment_phrase() {
+            writeln!(out, "{}  {}", local_time(tz, e.at), sanitize_line(&phrase))?;
+            continue;
+        }
         let change = match (&e.old, &e.new) {
             (Some(old), Some(new)) if !old.is_empty() => format!("{old} → {new}"),
             (_, Some(new)) => new.clone(),

@@ -11,7 +11,7 @@ use crate::model::{
     parse_address, Channel, Direction, NewCustomer, NewMessage, NewTicket, Priority, Status,
     TicketChange, TicketId, TicketSummary,
 };
-use crate::store::{SortOrder, Store, TicketFilter, View};
+use crate::store::{AssigneeFilter, SortOrder, Store, TicketFilter, View};
 
 /// `firstline new --from "Олена <olena@example.com>" --subject "Оплата не пройшла"`
 #[derive(Debug, Args)]
@@ -58,6 +58,12 @@ pub struct ListArgs {
     /// Only tickets past their first-response target.
     #[arg(long)]
     pub overdue: bool,
+    /// Only tickets assigned to you (`[agent] name`).
+    #[arg(long, conflicts_with = "unassigned")]
+    pub mine: bool,
+    /// Only tickets nobody has taken yet.
+    #[arg(long)]
+    pub unassigned: bool,
     #[arg(long, value_enum, default_value = "due")]
     pub sort: SortArg,
     /// Show at most this many tickets (1 or more; leave it out for all).
@@ -288,6 +294,13 @@ pub fn list(ctx: &Context, args: ListArgs) -> Result<()> {
         },
         limit: if args.overdue { None } else { args.limit },
         reply_targets_minutes: Some(crate::sla::reply_targets_minutes(&ctx.config.sla)),
+        assignee: if args.mine {
+            AssigneeFilter::Agent(super::assign::my_name(&ctx.config)?)
+        } else if args.unassigned {
+            AssigneeFilter::Unassigned
+        } else {
+            AssigneeFilter::Anyone
+        },
         ..Default::default()
     };
     let mut rows = store.list_tickets(&filter)?;
@@ -383,6 +396,7 @@ pub fn reply(ctx: &Context, args: ReplyArgs) -> Result<()> {
     if let Some(status) = args.status {
         store.change_ticket(args.id, &TicketChange::Status(status), None)?;
     }
+    let taken = super::assign::take_on_reply(ctx, &mut store, args.id)?;
     match store.outbox_entry(id)? {
         Some(e) => println!(
             "reply {id} queued on ticket {}; from {} an open console sends it, or `firstline outbox flush` (or cron) does (undo: firstline outbox cancel {id})",
@@ -392,6 +406,9 @@ pub fn reply(ctx: &Context, args: ReplyArgs) -> Result<()> {
                 .format("%H:%M:%S")
         ),
         None => println!("reply {id} recorded on ticket {}", args.id),
+    }
+    if let Some(line) = taken {
+        println!("{line}");
     }
     Ok(())
 }

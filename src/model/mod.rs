@@ -2,10 +2,12 @@
 //! drafts, events. They carry the rules that need no storage or terminal (parsing a
 //! status name, telling what "needs a reply"), and nothing here knows of SQLite or ratatui.
 
+mod assignment;
 mod canned;
 mod enums;
 pub mod text;
 
+pub use assignment::ASSIGNEE_EVENT;
 pub use canned::{CannedKind, CannedResponse, NewCanned, TAG_GREETING, TAG_SIGNOFF, TAG_SNIPPET};
 pub use enums::{Channel, Direction, Formality, Language, ParseEnumError, Priority, Status};
 pub use text::{normalize_subject, parse_address};

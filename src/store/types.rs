@@ -87,6 +87,34 @@ pub struct TicketFilter {
     pub reply_targets_minutes: Option<[i64; 4]>,
     pub limit: Option<usize>,
     pub offset: usize,
+    /// Whose tickets: a team splits one queue by who answers each ticket.
+    #[serde(default)]
+    pub assignee: AssigneeFilter,
+}
+
+/// Which tickets by assignee: "Mine" is `Agent` with this agent's name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AssigneeFilter {
+    /// Assigned or not, to anyone.
+    #[default]
+    Anyone,
+    /// Nobody has taken it yet.
+    Unassigned,
+    /// Assigned to this agent (names compare exactly, after trimming).
+    Agent(String),
+}
+
+/// The name a ticket is assigned to, as the store keeps it: trimmed, `None` for
+/// nobody. A blank name is refused: it would look assigned and match no one.
+pub fn assignee_name(who: &Option<String>) -> Result<Option<String>, StoreError> {
+    match who {
+        None => Ok(None),
+        Some(name) if name.trim().is_empty() => Err(StoreError::Invalid(
+            "assign to whom? give an agent's name".into(),
+        )),
+        Some(name) => Ok(Some(name.trim().to_string())),
+    }
 }
 
 // --- Intake: what importers hand over and what became of it.
@@ -391,4 +419,21 @@ pub struct Dump {
     pub messages: Vec<Message>,
     pub drafts: Vec<Draft>,
     pub events: Vec<Event>,
+    /// Promises and reminders, done ones included. Absent in exports written before
+    /// `copy` carried them: those load with none.
+    #[serde(default)]
+    pub followups: Vec<Followup>,
+    /// How far each import source (a mailbox, a bot, a file) has been read, so a
+    /// copied queue's next fetch goes on where the old one stopped instead of taking
+    /// everything in again. Absent in older exports.
+    #[serde(default)]
+    pub import_positions: Vec<ImportPosition>,
+}
+
+/// How far one import source has been read (`Store::ingest_batch` keeps it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportPosition {
+    pub source: String,
+    pub position: String,
+    pub updated_at: DateTime<Utc>,
 }

@@ -56,6 +56,8 @@ macro_rules! conformance_suite {
             a_tickets_position_is_its_place_in_the_list,
             concurrent_claims_give_a_reply_to_exactly_one_courier,
             concurrent_edits_of_one_version_let_exactly_one_win,
+            assigns_unassigns_and_filters_by_assignee,
+            concurrent_assignments_let_exactly_one_agent_take_a_ticket,
         );
     };
 }
@@ -766,5 +768,150 @@ pub fn concurrent_edits_of_one_version_let_exactly_one_win(b: &dyn Backend) {
             "the losers changed nothing: {:?}",
             ticket.tags
         );
+    }
+}
+
+/// Assignment: a ticket's assignee changes through its version like every ticket
+/// change, is logged with who did it, and "mine" / "unassigned" filter the inbox,
+/// its counts and a ticket's place in it.
+pub fn assigns_unassigns_and_filters_by_assignee(b: &dyn Backend) {
+    let mut petro = b.open();
+    petro.set_actor("Petro");
+    let first = open_ticket(&mut petro, "a@example.com", "Login", "cannot log in");
+    let second = open_ticket(&mut petro, "b@example.com", "Refund", "money back");
+    let third = open_ticket(&mut petro, "c@example.com", "Invoice", "need a copy");
+    let version = petro.ticket(first).unwrap().version;
+    let given = petro
+        .change_ticket(
+            first,
+            &TicketChange::Assignee(Some(" Olena ".into())),
+            Some(version),
+        )
+        .unwrap();
+    assert_eq!(
+        given.assignee.as_deref(),
+        Some("Olena"),
+        "the name is trimmed"
+    );
+    assert_eq!(
+        given.version,
+        version + 1,
+        "an assignment bumps the version"
+    );
+    petro
+        .change_ticket(second, &TicketChange::Assignee(Some("Petro".into())), None)
+        .unwrap();
+
+    let by = |assignee: AssigneeFilter| TicketFilter {
+        assignee,
+        sort: SortOrder::Created,
+        ..Default::default()
+    };
+    let ids = |s: &Store, f: &TicketFilter| -> Vec<TicketId> {
+        s.list_tickets(f)
+            .unwrap()
+            .iter()
+            .map(|r| r.ticket.id)
+            .collect()
+    };
+    let olenas = by(AssigneeFilter::Agent("Olena".into()));
+    let nobodys = by(AssigneeFilter::Unassigned);
+    assert_eq!(ids(&petro, &olenas), vec![first]);
+    assert_eq!(ids(&petro, &nobodys), vec![third]);
+    assert_eq!(ids(&petro, &by(AssigneeFilter::Anyone)).len(), 3);
+    assert_eq!(petro.count_tickets(&olenas).unwrap(), 1);
+    assert_eq!(petro.count_tickets(&nobodys).unwrap(), 1);
+    assert_eq!(petro.ticket_position(&olenas, first).unwrap(), Some(0));
+    assert_eq!(petro.ticket_position(&olenas, second).unwrap(), None);
+
+    let history = petro.events(Some(first)).unwrap();
+    let assigned = history
+        .iter()
+        .find(|e| e.kind == ASSIGNEE_EVENT)
+        .expect("the assignment is in the ledger");
+    assert_eq!(
+        assigned.assignment_phrase().as_deref(),
+        Some("assigned to Olena by Petro")
+    );
+
+    let blank = petro
+        .change_ticket(first, &TicketChange::Assignee(Some("  ".into())), None)
+        .unwrap_err();
+    assert!(blank.is_user_error(), "{blank}");
+    assert_eq!(
+        petro.ticket(first).unwrap().assignee.as_deref(),
+        Some("Olena")
+    );
+
+    let version = petro.ticket(first).unwrap().version;
+    let back = petro
+        .change_ticket(first, &TicketChange::Assignee(None), Some(version))
+        .unwrap();
+    assert_eq!(back.assignee, None);
+    assert_eq!(ids(&petro, &nobodys), vec![third, first], "newest first");
+    assert!(ids(&petro, &olenas).is_empty());
+    let unassigned = petro.events(Some(first)).unwrap();
+    assert_eq!(
+        unassigned.last().unwrap().assignment_phrase().as_deref(),
+        Some("unassigned by Petro (was Olena)")
+    );
+    let same = petro
+        .change_ticket(first, &TicketChange::Assignee(None), None)
+        .unwrap();
+    assert_eq!(
+        same.version, back.version,
+        "unassigning nobody changes nothing"
+    );
+}
+
+/// Two agents take the same ticket at the same moment from the version they both
+/// read: one of them has it, the other is told it changed, never silently overruled.
+pub fn concurrent_assignments_let_exactly_one_agent_take_a_ticket(b: &dyn Backend) {
+    let mut s = b.open();
+    let id = open_ticket(&mut s, "a@example.com", "Login", "cannot log in");
+    for round in 0..5 {
+        let version = s.ticket(id).unwrap().version;
+        let agents: Vec<Store> = (0..2).map(|_| b.open()).collect();
+        let results = race(agents, move |store, i| {
+            let name = format!("agent{i}-round{round}");
+            store.set_actor(&name);
+            store
+                .change_ticket(
+                    id,
+                    &TicketChange::Assignee(Some(name.clone())),
+                    Some(version),
+                )
+                .map(|_| name)
+        });
+        let mut won = Vec::new();
+        for result in results {
+            match result {
+                Ok(name) => won.push(name),
+                Err(err @ StoreError::Conflict { .. }) => {
+                    assert!(err.is_user_error());
+                    assert!(
+                        err.to_string().contains("changed"),
+                        "a clear conflict: {err}"
+                    );
+                }
+                Err(other) => panic!("round {round}: {other}"),
+            }
+        }
+        assert_eq!(won.len(), 1, "round {round}: {won:?}");
+        let ticket = s.ticket(id).unwrap();
+        assert_eq!(ticket.assignee.as_deref(), Some(won[0].as_str()));
+        assert_eq!(ticket.version, version + 1, "one write, one version");
+        let logged = s
+            .events(Some(id))
+            .unwrap()
+            .into_iter()
+            .filter(|e| {
+                e.kind == ASSIGNEE_EVENT
+                    && e.new
+                        .as_deref()
+                        .is_some_and(|n| n.ends_with(&format!("round{round}")))
+            })
+            .count();
+        assert_eq!(logged, 1, "round {round}: only the winner is in the ledger");
     }
 }

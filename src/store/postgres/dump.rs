@@ -26,6 +26,8 @@ SELECT setval(pg_get_serial_sequence('messages', 'id'), GREATEST(1,
         WHERE kind = 'reply-undone' AND old ~ '^[0-9]+$')));
 SELECT setval(pg_get_serial_sequence('events', 'id'),
     GREATEST(1, (SELECT coalesce(max(id), 0) FROM events)));
+SELECT setval(pg_get_serial_sequence('followups', 'id'),
+    GREATEST(1, (SELECT coalesce(max(id), 0) FROM followups)));
 ";
 
 impl DumpStore for PgStore {
@@ -43,6 +45,20 @@ impl DumpStore for PgStore {
             messages,
             drafts: self.drafts()?,
             events: self.events(None)?,
+            followups: self.followups(false, None)?,
+            import_positions: self.read(|c| {
+                Ok(c.query(
+                    "SELECT source, position, updated_at FROM import_sources ORDER BY source",
+                    &[],
+                )?
+                .iter()
+                .map(|r| ImportPosition {
+                    source: r.get(0),
+                    position: r.get(1),
+                    updated_at: super::from_ts(r.get(2)),
+                })
+                .collect())
+            })?,
         })
     }
 
@@ -161,6 +177,29 @@ impl DumpStore for PgStore {
                     "INSERT INTO events(id, ticket_id, at, actor, kind, old, new)
                      VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     &[&e.id, &e.ticket_id, &to_ts(e.at), &e.actor, &e.kind, &e.old, &e.new],
+                )?;
+            }
+            for f in &dump.followups {
+                tx.execute(
+                    "INSERT INTO followups(id, ticket_id, kind, due_at, phrase, message_id,
+                        created_at, done_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    &[
+                        &f.id,
+                        &f.ticket_id,
+                        &f.kind.as_str(),
+                        &to_ts(f.due_at),
+                        &f.phrase,
+                        &f.message_id,
+                        &to_ts(f.created_at),
+                        &f.done_at.map(to_ts),
+                    ],
+                )?;
+            }
+            for p in &dump.import_positions {
+                tx.execute(
+                    "INSERT INTO import_sources(source, position, updated_at) VALUES ($1, $2, $3)",
+                    &[&p.source, &p.position, &to_ts(p.updated_at)],
                 )?;
             }
             tx.batch_execute(RETIRE_AUDITED_IDS)?;

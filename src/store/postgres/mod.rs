@@ -34,6 +34,8 @@ mod tickets;
 mod watch;
 
 pub use blobs::PgBlobs;
+#[doc(hidden)]
+pub use schema::migrate_to;
 pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
 
 use chrono::{DateTime, TimeZone, Utc};

@@ -19,10 +19,10 @@ use super::{Result, StoreError};
 type Migration = (i64, &'static str);
 
 /// Every migration in order. Append only: a released step is never edited.
-const MIGRATIONS: &[Migration] = &[(1, V1)];
+const MIGRATIONS: &[Migration] = &[(1, V1), (2, V2)];
 
 /// The schema version this build writes and understands.
-pub const CURRENT_VERSION: i64 = 1;
+pub const CURRENT_VERSION: i64 = 2;
 
 const V1: &str = r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -231,6 +231,14 @@ CREATE TABLE blobs (
 );
 "#;
 
+/// Assignment (team mode): the same step as SQLite's version 12. "Mine" and
+/// "Unassigned" are inbox views, so the assignee gets an index; a blank assignee
+/// becomes unassigned, since it would look taken and match nobody.
+const V2: &str = r#"
+UPDATE tickets SET assignee = NULL WHERE trim(assignee) = '';
+CREATE INDEX tickets_assignee ON tickets(assignee, updated_at);
+"#;
+
 /// The version recorded in the database; 0 when it has no firstline schema yet.
 pub fn version(client: &mut impl postgres::GenericClient) -> Result<i64> {
     let exists: bool = client
@@ -247,8 +255,15 @@ pub fn version(client: &mut impl postgres::GenericClient) -> Result<i64> {
 /// transaction-level advisory lock so two consoles starting at once do not both
 /// migrate. Returns whether the database had no firstline schema before.
 pub fn migrate(client: &mut Client) -> Result<bool> {
+    migrate_to(client, CURRENT_VERSION)
+}
+
+/// Brings the database up to `target` only. Public so tests can build a database
+/// exactly as an older firstline wrote it; the application always migrates fully.
+#[doc(hidden)]
+pub fn migrate_to(client: &mut Client, target: i64) -> Result<bool> {
     let mut created = false;
-    for (step, sql) in MIGRATIONS {
+    for (step, sql) in MIGRATIONS.iter().filter(|(step, _)| *step <= target) {
         let mut tx = client.transaction()?;
         // Any fixed key will do: it only has to be the same for every firstline.
         tx.execute("SELECT pg_advisory_xact_lock(7203011)", &[])?;

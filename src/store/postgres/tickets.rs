@@ -105,7 +105,9 @@ fn changes_nothing(ticket: &Ticket, change: &TicketChange) -> bool {
         TicketChange::Priority(p) => ticket.priority == *p,
         TicketChange::Tags { add, remove } => tags_after(&ticket.tags, add, remove) == ticket.tags,
         TicketChange::Subject(subject) => ticket.subject == subject.trim(),
-        TicketChange::Assignee(who) => ticket.assignee == *who,
+        TicketChange::Assignee(who) => {
+            assignee_name(who).is_ok_and(|who| ticket.assignee.as_deref() == who.as_deref())
+        }
         TicketChange::Snooze(until) => ticket.snoozed_until == *until,
         TicketChange::Deescalate => ticket.escalation.is_none(),
         TicketChange::Escalate { .. } | TicketChange::NoReplyNeeded(_) | TicketChange::MarkRead => {
@@ -190,11 +192,17 @@ fn apply_change(
             )?;
         }
         TicketChange::Assignee(who) => {
+            let who = assignee_name(who)?;
             tx.execute(
                 "UPDATE tickets SET assignee = $2 WHERE id = $1",
-                &[&id, who],
+                &[&id, &who],
             )?;
-            ev(tx, "assignee", before.assignee.clone(), who.clone())?;
+            ev(
+                tx,
+                crate::model::ASSIGNEE_EVENT,
+                before.assignee.clone(),
+                who,
+            )?;
         }
         TicketChange::Escalate { target, reason } => {
             if target.trim().is_empty() {
@@ -681,6 +689,14 @@ pub(crate) fn filter_sql(filter: &TicketFilter, now: DateTime<Utc>) -> (String, 
     if let Some(pr) = filter.priority {
         let p = arg(Box::new(pr.as_str().to_string()), &mut args);
         clauses.push(format!("t.priority = {p}"));
+    }
+    match &filter.assignee {
+        AssigneeFilter::Anyone => {}
+        AssigneeFilter::Unassigned => clauses.push("t.assignee IS NULL".into()),
+        AssigneeFilter::Agent(name) => {
+            let p = arg(Box::new(name.trim().to_string()), &mut args);
+            clauses.push(format!("t.assignee = {p}"));
+        }
     }
     if let Some(ids) = &filter.ids {
         let p = arg(Box::new(ids.clone()), &mut args);

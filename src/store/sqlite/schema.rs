@@ -23,10 +23,11 @@ const MIGRATIONS: &[Migration] = &[
     (9, V9),
     (10, V10),
     (11, V11),
+    (12, V12),
 ];
 
 /// The schema version this build writes and understands.
-pub const CURRENT_VERSION: i64 = 11;
+pub const CURRENT_VERSION: i64 = 12;
 
 const V1: &str = r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -390,6 +391,14 @@ const V11: &str = r#"
 CREATE INDEX messages_search_key ON messages(id, ticket_id, sent_at);
 "#;
 
+/// Version 12, assignment (team mode): "Mine" and "Unassigned" are inbox views, so the
+/// assignee gets an index; a blank assignee (never written by firstline, possible in a
+/// file edited by hand) becomes unassigned, since it would look taken and match nobody.
+const V12: &str = r#"
+UPDATE tickets SET assignee = NULL WHERE trim(assignee) = '';
+CREATE INDEX tickets_assignee ON tickets(assignee, updated_at);
+"#;
+
 /// Raises the id counters above every id the rows or the audit log name: a ticket
 /// merged away survives only as `events.ticket_id`, an undone reply only as a
 /// `reply-undone` event. A macro so migration 9 (frozen text) and loading a dump share
@@ -610,7 +619,7 @@ mod tests {
                 .unwrap()
         };
         let enforced = fk(&conn);
-        // To nine exactly: later versions add objects of their own (11: an index).
+        // To nine exactly: later versions add objects of their own (11, 12: indexes).
         migrate_to(&mut conn, 9).unwrap();
         let after: Vec<String> = schema_objects(&conn)
             .into_iter()
@@ -650,6 +659,38 @@ mod tests {
             })
             .unwrap();
         assert_eq!((body.as_str(), owner), ("Dear Ann", None));
+    }
+
+    #[test]
+    fn upgrade_to_twelve_indexes_the_assignee_and_unassigns_blank_names() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 11).unwrap();
+        conn.execute_batch(
+            "INSERT INTO customers(id, name, created_at) VALUES (1, 'Ann', 0);
+             INSERT INTO tickets(id, subject, status, priority, channel, customer_id, created_at, updated_at, assignee)
+                 VALUES (1, 'Hi', 'new', 'normal', 'email', 1, 0, 0, 'Olena'),
+                        (2, 'Yo', 'new', 'normal', 'email', 1, 0, 0, '  '),
+                        (3, 'Hey', 'new', 'normal', 'email', 1, 0, 0, NULL);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        assert_eq!(version(&conn).unwrap(), 12);
+        let assignees: Vec<Option<String>> = conn
+            .prepare("SELECT assignee FROM tickets ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(assignees, vec![Some("Olena".into()), None, None]);
+        let indexed: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'tickets_assignee'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(indexed, 1);
     }
 
     #[test]

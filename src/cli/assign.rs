@@ -1,0 +1,112 @@
+//! Assignment in a team's queue: `firstline assign ID --to NAME|me` / `--unassign`,
+//! and who "me" is (`[agent] name`). `list --mine` / `--unassigned` and the take on
+//! reply (`tickets.rs`) use the same resolution.
+
+use anyhow::Result;
+use clap::Args;
+
+use super::{user_error, Context};
+use crate::config::Config;
+use crate::model::{TicketChange, TicketId};
+use crate::store::{Store, StoreError};
+
+/// `firstline assign 12 --to Olena`
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  firstline assign 12 --to Olena\n  firstline assign 12 --to me\n  firstline assign 12 --unassign"
+)]
+pub struct AssignArgs {
+    pub id: TicketId,
+    /// The agent's name, or `me` for your `[agent] name`.
+    #[arg(
+        long,
+        required_unless_present = "unassign",
+        conflicts_with = "unassign"
+    )]
+    pub to: Option<String>,
+    /// Give the ticket back to the queue: nobody has it.
+    #[arg(long)]
+    pub unassign: bool,
+}
+
+/// This agent's name as tickets are assigned to it: `[agent] name`, or a one-line
+/// error naming the key, since "me" without it would assign to nobody in particular.
+pub fn my_name(config: &Config) -> Result<String> {
+    let name = config.agent.name.trim();
+    if name.is_empty() {
+        return Err(user_error(
+            "who is \"me\"? set your name as [agent] name in config.toml (e.g. name = \"Olena\")",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+/// An agent as typed on the command line: `me` is this agent, anything else a name.
+pub fn agent_named(config: &Config, typed: &str) -> Result<String> {
+    if typed.trim().eq_ignore_ascii_case("me") {
+        my_name(config)
+    } else {
+        Ok(typed.trim().to_string())
+    }
+}
+
+/// Opens the queue with this agent named as who makes the changes, so the history
+/// says "assigned to Olena by Petro", not the login name.
+pub fn open_as_agent(ctx: &Context) -> Result<Store> {
+    let mut store = ctx.open_store(true)?;
+    if !ctx.config.agent.name.trim().is_empty() {
+        store.set_actor(ctx.config.agent.name.trim());
+    }
+    Ok(store)
+}
+
+/// Assigns or unassigns.
+pub fn assign(ctx: &Context, args: AssignArgs) -> Result<()> {
+    let who = match &args.to {
+        Some(typed) => Some(agent_named(&ctx.config, typed)?),
+        None => None,
+    };
+    let mut store = open_as_agent(ctx)?;
+    let before = store.ticket(args.id)?;
+    let after = store.change_ticket(
+        args.id,
+        &TicketChange::Assignee(who.clone()),
+        Some(before.version),
+    )?;
+    match (&after.assignee, after.version == before.version) {
+        (Some(name), true) => println!("ticket {} is already assigned to {name}", args.id),
+        (Some(name), false) => println!("ticket {} assigned to {name}", args.id),
+        (None, true) => println!("ticket {} is already unassigned", args.id),
+        (None, false) => println!("ticket {} unassigned", args.id),
+    }
+    Ok(())
+}
+
+/// After a reply: an unassigned ticket becomes this agent's, so a teammate's "Mine"
+/// and "Unassigned" views stay true. Returns the line to print, if any. Without
+/// `[agent] name` there is nobody to give it to (a solo queue stays as it was).
+pub fn take_on_reply(ctx: &Context, store: &mut Store, id: TicketId) -> Result<Option<String>> {
+    let name = ctx.config.agent.name.trim();
+    if name.is_empty() {
+        return Ok(None);
+    }
+    let ticket = store.ticket(id)?;
+    if ticket.assignee.is_some() {
+        return Ok(None);
+    }
+    store.set_actor(name);
+    match store.change_ticket(
+        id,
+        &TicketChange::Assignee(Some(name.to_string())),
+        Some(ticket.version),
+    ) {
+        Ok(_) => Ok(Some(format!("ticket {id} is now assigned to you ({name})"))),
+        Err(StoreError::Conflict { .. }) => {
+            let now = store.ticket(id)?;
+            Ok(now.assignee.map(|other| {
+                format!("ticket {id} was taken by {other} meanwhile; it stays theirs")
+            }))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,173 @@
+//! Assignment from the command line, on a file and on a throwaway PostgreSQL
+//! cluster alike: `assign --to NAME|me` / `--unassign`, `list --mine` /
+//! `--unassigned`, `show` naming the assignee and the history saying who gave it to
+//! whom, a reply taking an unassigned ticket, and "me" without `[agent] name`.
+
+mod support;
+
+#[path = "support/pg.rs"]
+mod pg;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use support::cli;
+
+/// A settings file for one agent (`None`: no `[agent] name`).
+fn agent(dir: &Path, name: Option<&str>) -> PathBuf {
+    let file = format!("{}.toml", name.unwrap_or("nameless"));
+    let path = dir.join(file);
+    let agent = name
+        .map(|n| format!("[agent]\nname = \"{n}\"\n"))
+        .unwrap_or_default();
+    std::fs::write(
+        &path,
+        format!("{agent}[mail]\naddresses = [\"help@shop.example\"]\nundo_seconds = 0\n"),
+    )
+    .unwrap();
+    path
+}
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn ids(db: &Path, config: &Path, args: &[&str]) -> Vec<i64> {
+    let out = ok(cli(db, config)
+        .args(["list", "--json"])
+        .args(args)
+        .output()
+        .unwrap());
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect()
+}
+
+fn new_ticket(db: &Path, config: &Path, email: &str, subject: &str) -> i64 {
+    let out = ok(cli(db, config)
+        .args([
+            "--no-demo",
+            "new",
+            "--from",
+            email,
+            "--subject",
+            subject,
+            "--body",
+            "help",
+        ])
+        .output()
+        .unwrap());
+    out.split(|c: char| !c.is_ascii_digit())
+        .find(|s| !s.is_empty())
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// The whole story on the queue at `db`.
+fn assignment_story(db: &Path, dir: &Path) {
+    let petro = agent(dir, Some("Petro"));
+    let olena = agent(dir, Some("Olena"));
+    let nameless = agent(dir, None);
+    let login = new_ticket(db, &petro, "ann@example.com", "Login");
+    let refund = new_ticket(db, &petro, "bob@example.com", "Refund");
+    let invoice = new_ticket(db, &petro, "cat@example.com", "Invoice");
+
+    let given = ok(cli(db, &petro)
+        .args(["assign", &login.to_string(), "--to", "Olena"])
+        .output()
+        .unwrap());
+    assert_eq!(given.trim(), format!("ticket {login} assigned to Olena"));
+    let taken = ok(cli(db, &petro)
+        .args(["assign", &refund.to_string(), "--to", "me"])
+        .output()
+        .unwrap());
+    assert_eq!(taken.trim(), format!("ticket {refund} assigned to Petro"));
+
+    assert_eq!(ids(db, &olena, &["--mine"]), vec![login]);
+    assert_eq!(ids(db, &petro, &["--mine"]), vec![refund]);
+    assert_eq!(ids(db, &petro, &["--unassigned"]), vec![invoice]);
+
+    let shown = ok(cli(db, &olena)
+        .args(["show", &login.to_string()])
+        .output()
+        .unwrap());
+    assert!(shown.contains("\nassigned to Olena\n"), "{shown}");
+    assert!(shown.contains("assigned to Olena by Petro"), "{shown}");
+
+    // A reply to an unassigned ticket takes it, and says so.
+    let replied = ok(cli(db, &olena)
+        .args([
+            "reply",
+            &invoice.to_string(),
+            "--body",
+            "Sent you a copy.",
+            "--force",
+        ])
+        .output()
+        .unwrap());
+    assert!(
+        replied.contains(&format!("ticket {invoice} is now assigned to you (Olena)")),
+        "{replied}"
+    );
+    // Due order: the one still waiting for a reply first.
+    assert_eq!(ids(db, &olena, &["--mine"]), vec![login, invoice]);
+    assert!(ids(db, &olena, &["--unassigned"]).is_empty());
+    // A reply to someone else's ticket leaves it theirs.
+    let helped = ok(cli(db, &olena)
+        .args([
+            "reply",
+            &refund.to_string(),
+            "--body",
+            "Refunded today.",
+            "--force",
+        ])
+        .output()
+        .unwrap());
+    assert!(!helped.contains("assigned"), "{helped}");
+    assert_eq!(ids(db, &petro, &["--mine"]), vec![refund]);
+
+    let back = ok(cli(db, &petro)
+        .args(["assign", &login.to_string(), "--unassign"])
+        .output()
+        .unwrap());
+    assert_eq!(back.trim(), format!("ticket {login} unassigned"));
+    assert_eq!(ids(db, &petro, &["--unassigned"]), vec![login]);
+
+    // "me" with no name: one line naming the key, nothing changed.
+    for args in [vec!["assign", "1", "--to", "me"], vec!["list", "--mine"]] {
+        let out = cli(db, &nameless).args(&args).output().unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains("[agent] name"), "{err}");
+    }
+    assert_eq!(ids(db, &petro, &["--unassigned"]), vec![login]);
+
+    let both = cli(db, &petro)
+        .args(["assign", &login.to_string(), "--to", "Olena", "--unassign"])
+        .output()
+        .unwrap();
+    assert!(!both.status.success(), "--to and --unassign together");
+}
+
+#[test]
+fn assignment_from_the_cli_on_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    assignment_story(&dir.path().join("queue.db"), dir.path());
+}
+
+#[test]
+fn assignment_from_the_cli_on_postgresql() {
+    let db = pg::fresh_db();
+    let dir = tempfile::tempdir().unwrap();
+    assignment_story(Path::new(&db.url()), dir.path());
+}
