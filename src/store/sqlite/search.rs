@@ -12,11 +12,15 @@ use crate::store::query::{SearchHit, SearchOrder, SearchQuery, SearchResults, Te
 use crate::store::types::*;
 
 /// One user string as an FTS5 string literal: folded like the index, quotes doubled,
-/// so FTS5 syntax characters in it are searched, never interpreted.
+/// so FTS5 syntax characters in it are searched, never interpreted. A NUL becomes a
+/// space: FTS5 reads the expression as a C string, so a NUL would end it mid-literal,
+/// and to the tokenizer both only separate words.
 fn fts_quote(s: &str) -> String {
     format!(
         "\"{}\"",
-        super::messages::fold_for_index(s).replace('"', "\"\"")
+        super::messages::fold_for_index(s)
+            .replace('"', "\"\"")
+            .replace('\0', " ")
     )
 }
 
@@ -200,5 +204,18 @@ mod tests {
         let expr = fts_expression(&q).unwrap();
         assert!(expr.contains(r#""C++""#), "{expr}");
         assert!(expr.contains(r#""NEAR(""#), "{expr}");
+    }
+
+    /// Found by the fuzz test: FTS5 reads its expression as a C string, so a NUL in a
+    /// query cut the quoted string short ("unterminated string") and the search failed.
+    #[test]
+    fn a_nul_in_a_query_is_a_separator_not_the_end_of_the_expression() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        for text in ["a\0b", "\"x\0y\"", "re\0*", "-z\0"] {
+            let q = SearchQuery::parse(text).unwrap();
+            store
+                .search(&q, 10)
+                .unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        }
     }
 }
