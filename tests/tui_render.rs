@@ -450,6 +450,46 @@ mod state {
         assert!(!shot(&app, 120, 40).contains("u undo"));
     }
 
+    /// The courier's own report and the console's look at the outbox both see one
+    /// delivery; whichever comes second must not replace the first with another
+    /// sentence (the pty test a_telegram_message_is_answered_from_the_console_in_the_customers_chat
+    /// waited for "1 reply delivered" and, under load, saw it overwritten by
+    /// "reply to … delivered" before it could read it).
+    #[test]
+    fn one_delivery_is_announced_once_whichever_report_comes_first() {
+        use firstline::tui::courier::Delivery;
+        use firstline::tui::msg::Msg;
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        press(&mut app, "Enter r");
+        type_text(&mut app, "Your refund is on its way.");
+        press(&mut app, "ctrl-s");
+        let reply = app.store.messages(id).unwrap().last().unwrap().id;
+        let mut courier = Store::open(&fx.path).unwrap();
+        let outbox = courier.outbox_entry(reply).unwrap().unwrap().id;
+        courier
+            .claim_outbound(outbox, firstline::store::ClaimScope::AllQueued)
+            .unwrap()
+            .expect("the queued reply is claimed");
+        courier.mark_outbound_sent(outbox).unwrap();
+        let start = std::time::Instant::now();
+        firstline::tui::update::update(&mut app, Msg::Delivery(Delivery::Sent(1)));
+        assert_eq!(app.message.as_ref().unwrap().text, "1 reply delivered");
+        for second in 1..4 {
+            firstline::tui::update::update(
+                &mut app,
+                Msg::Tick(start + Duration::seconds(second).to_std().unwrap()),
+            );
+            assert_eq!(
+                app.message.as_ref().map(|m| m.text.as_str()),
+                Some("1 reply delivered"),
+                "tick {second}"
+            );
+        }
+        assert!(!shot(&app, 120, 40).contains("u undo"));
+    }
+
     /// Issue #13 item 1: after a send the ticket leaves "Needs reply" and another row
     /// is under the cursor; undo must still reopen the ticket the reply was for.
     #[test]

@@ -55,6 +55,12 @@ fn react(app: &mut App, msg: Msg) {
         Msg::Delivery(report) => {
             // The thread's delivery markers and the queue's waits changed.
             reload(app);
+            // Settle the undo stack now, so the next tick's look at the outbox finds
+            // nothing left to announce: one delivery, one sentence, whichever of the
+            // two reports comes first.
+            if let Err(e) = app.settle_replies_from_outbox() {
+                app.store_error(e);
+            }
             match report {
                 courier::Delivery::Sent(n) => app.info(format!(
                     "{n} repl{} delivered",

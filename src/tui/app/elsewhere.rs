@@ -41,7 +41,7 @@ impl App {
     /// Replies on the undo stack whose outbox row left the queue (delivered by any
     /// process's courier, or taken back elsewhere) can no longer be undone: they
     /// leave the stack and the status bar says what happened to them.
-    pub(super) fn settle_replies_from_outbox(&mut self) -> Result<(), ConsoleError> {
+    pub(crate) fn settle_replies_from_outbox(&mut self) -> Result<(), ConsoleError> {
         let mut settled = Vec::new();
         for entry in &self.undo {
             if let UndoEntry::Reply { message, to, .. } = entry {
