@@ -494,6 +494,9 @@ fn issue15_14_two_consoles_one_draft_the_other_says_it_is_edited_elsewhere() {
     b.type_text(more);
     wait_for_draft(&db, more.trim());
     a.wait_for("being edited in another console");
+    // A's keyboard left its composer by itself: letters are words until Esc.
+    a.send("\x1b");
+    a.wait_for("keys act again");
     a.send("r");
     a.wait_for("Take it over here?");
     a.send("n");
@@ -522,6 +525,45 @@ fn issue15_14_two_consoles_one_draft_the_other_says_it_is_edited_elsewhere() {
         }
         assert!(c.wait_exit().success());
     }
+}
+
+/// Found by the new-user trial: A was typing a reply when B took the draft over;
+/// A's keyboard left the composer by itself and the rest of A's words ran as
+/// commands (" Xmas": the capital X marked the ticket spam; "A adds" opened the
+/// attachment dialog). Letters are refused until Esc; the ticket is untouched.
+#[test]
+fn typing_on_after_another_console_takes_the_draft_runs_no_command() {
+    let (_dir, db, config) = temp_paths();
+    let ticket = one_mail_ticket(&db, &config);
+    let mut a = Console::start(&db, &config);
+    let mut b = Console::start(&db, &config);
+    let first = "Hello from A about the sample.";
+    start_reply(&mut a, first);
+    wait_for_draft(&db, first);
+    b.wait_for("Ви знову списали");
+    b.send("\r");
+    b.wait_for("being edited in another console");
+    b.send("r");
+    b.wait_for("Take it over here?");
+    b.send("y");
+    b.wait_for("draft taken over");
+    a.wait_for("being edited in another console");
+    a.type_text(" Xmas AND MORE");
+    a.wait_for("typing stopped");
+    a.send("\x1b");
+    a.wait_for("keys act again");
+    let store = Store::open(&db).unwrap();
+    let status = store.ticket(ticket).unwrap().status;
+    assert_ne!(
+        status,
+        firstline::model::Status::Spam,
+        "a letter ran a command"
+    );
+    let events = store.events(Some(ticket)).unwrap();
+    assert!(
+        !events.iter().any(|e| e.kind.contains("status")),
+        "no status change: {events:?}"
+    );
 }
 
 /// Issue #15 item 14, second trial: a draft vanished after `n` to "Changed

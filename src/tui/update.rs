@@ -187,6 +187,9 @@ pub fn handle_key(app: &mut App, key: KeyEvent) {
     if key.kind != KeyEventKind::Press {
         return;
     }
+    if app.typing_guard && guard_typing(app, &key) {
+        return;
+    }
     let context = app.context();
     let action = app.keymap.resolve(context, &key).or_else(|| {
         let popup_or_text = context.takes_text() || app.popup.is_some();
@@ -196,6 +199,32 @@ pub fn handle_key(app: &mut App, key: KeyEvent) {
         Some(action) => dispatch(app, action),
         None => say_typing_goes_nowhere(app, &key),
     }
+}
+
+/// While [`App::typing_guard`] is up: a letter is refused (it belongs to the words the
+/// user is still typing, never to a command), Esc lowers the guard and is spent on
+/// that, any other key lowers it and acts. Whether the key was spent.
+fn guard_typing(app: &mut App, key: &KeyEvent) -> bool {
+    let letter = matches!(key.code, KeyCode::Char(_))
+        && !key
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    let take_over = app
+        .keymap
+        .key_for(Context::Conversation, &Action::Reply)
+        .unwrap_or_else(|| format!(":{}", Action::Reply.name()));
+    if letter {
+        app.error(format!(
+            "typing stopped: another console took this draft; your words stay here · Esc, then {take_over} takes it over"
+        ));
+        return true;
+    }
+    app.typing_guard = false;
+    if key.code == KeyCode::Esc {
+        app.info(format!("keys act again · {take_over} takes the draft over"));
+        return true;
+    }
+    false
 }
 
 /// A letter that means nothing where the keyboard is, while a draft is on screen:

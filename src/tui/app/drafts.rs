@@ -61,6 +61,8 @@ impl App {
                         self.popup = Some(Popup::Confirm {
                             kind: ConfirmKind::TakeOverDraft,
                         });
+                        // The user was typing: a "y" in their words must not answer.
+                        self.typing_guard = true;
                     }
                     let key = self.reply_key();
                     self.error(format!(
@@ -193,9 +195,10 @@ impl App {
             }
             if !was_held && matches!(self.focus, Focus::Composer | Focus::Tone) {
                 self.focus = Focus::Conversation;
+                self.typing_guard = true;
                 let key = self.reply_key();
                 self.info(format!(
-                    "this draft is now being edited in another console · {key} takes it over"
+                    "this draft is now being edited in another console · Esc, then {key} takes it over"
                 ));
             }
             return;

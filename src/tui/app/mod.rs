@@ -482,6 +482,11 @@ pub struct App {
     /// (`G` then `r` in one breath): kept in order and replayed once it shows, instead
     /// of refusing the action while the keys after it go on to act.
     pub deferred: Vec<ratatui::crossterm::event::KeyEvent>,
+    /// Set when another console took the draft the user was typing into and the
+    /// keyboard left the composer by itself: the letters still coming are words, not
+    /// commands (a capital X would mark the ticket spam). Until Esc or a key that is
+    /// not a letter, letters are refused with a word in the status bar.
+    pub typing_guard: bool,
     /// Replies handed to the runner and not answered yet: `u` waits for them.
     pub sending: usize,
     /// Draft writes handed to the runner and not answered yet.
@@ -614,6 +619,7 @@ impl App {
             commands: None,
             asked: None,
             deferred: Vec::new(),
+            typing_guard: false,
             report_asked: None,
             in_flight: 0,
             draft_saves: 0,
