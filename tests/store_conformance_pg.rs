@@ -165,6 +165,39 @@ fn a_server_that_goes_away_mid_session_is_a_clear_error_not_a_panic() {
     assert!(matches!(err, StoreError::Unreachable { .. }), "{err}");
 }
 
+/// Found by the new-user trial: after `pg_ctl restart` a console said "unreachable"
+/// for good (its connections were closed and never replaced) and changes made in it
+/// went nowhere. A handle now opens a new connection once the server is back.
+#[test]
+fn a_handle_reconnects_once_the_server_is_back() {
+    let mut server = pg::PgServer::start();
+    let name = server.create_database();
+    let mut store = Store::open_url(&server.url(&name)).unwrap();
+    let id = conformance::open_ticket(&mut store, "a@example.com", "Login", "cannot log in");
+    server.stop();
+    assert!(matches!(
+        store.ticket(id).unwrap_err(),
+        StoreError::Unreachable { .. }
+    ));
+    server.restart();
+    assert_eq!(
+        store.ticket(id).unwrap().subject,
+        "Login",
+        "a read after the restart"
+    );
+    store
+        .change_ticket(
+            id,
+            &firstline::model::TicketChange::Priority(firstline::model::Priority::High),
+            None,
+        )
+        .expect("a write after the restart");
+    assert_eq!(
+        store.ticket(id).unwrap().priority,
+        firstline::model::Priority::High
+    );
+}
+
 /// Schema version 2 (assignment): a database at version 1 with an assigned ticket
 /// and one whose assignee is blank opens at version 2, the assigned one kept, the
 /// blank one unassigned, and the assignee indexed for the "Mine" view.

@@ -188,21 +188,7 @@ impl PgServer {
         // server exit; try again on another.
         for _ in 0..5 {
             let port = free_port();
-            let child = as_server(bin_dir().join("postgres"))
-                .arg("-D")
-                .arg(&data)
-                .arg("-k")
-                .arg(dir.path())
-                .args(["-p", &port.to_string()])
-                .args(["-c", "listen_addresses=127.0.0.1"])
-                // A test cluster is thrown away: durability buys nothing here.
-                .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
-                .args(["-c", "full_page_writes=off", "-c", "max_connections=200"])
-                .stdin(Stdio::null())
-                .stdout(log_file.try_clone().unwrap())
-                .stderr(log_file.try_clone().unwrap())
-                .spawn()
-                .unwrap();
+            let child = spawn_postmaster(dir.path(), port, &log_file);
             let mut server = PgServer {
                 dir,
                 port,
@@ -219,6 +205,20 @@ impl PgServer {
             }
         }
         panic!("PostgreSQL found no free port in five tries");
+    }
+
+    /// Starts the stopped server again on the same data and port (a restart, as
+    /// `pg_ctl restart` or a reboot does to its clients).
+    pub fn restart(&mut self) {
+        self.stop();
+        let log_file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.dir.path().join("server.log"))
+            .unwrap();
+        self.child = Some(spawn_postmaster(self.dir.path(), self.port, &log_file));
+        if let Err(log_text) = self.wait_ready() {
+            panic!("PostgreSQL did not start again:\n{log_text}");
+        }
     }
 
     /// Waits for the server's own readiness: a real login that succeeds (during
@@ -302,6 +302,25 @@ impl PgServer {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+/// The postmaster on the cluster in `dir` (its `data` folder, its unix socket in `dir`).
+fn spawn_postmaster(dir: &Path, port: u16, log_file: &std::fs::File) -> Child {
+    as_server(bin_dir().join("postgres"))
+        .arg("-D")
+        .arg(dir.join("data"))
+        .arg("-k")
+        .arg(dir)
+        .args(["-p", &port.to_string()])
+        .args(["-c", "listen_addresses=127.0.0.1"])
+        // A test cluster is thrown away: durability buys nothing here.
+        .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
+        .args(["-c", "full_page_writes=off", "-c", "max_connections=200"])
+        .stdin(Stdio::null())
+        .stdout(log_file.try_clone().unwrap())
+        .stderr(log_file.try_clone().unwrap())
+        .spawn()
+        .unwrap()
 }
 
 impl Drop for PgServer {

@@ -122,12 +122,18 @@ impl Server {
 /// Parses a `postgres://` URL. The parser's own message is kept out of the error:
 /// it may quote the URL, password and all.
 fn parse_url(url: &str) -> Result<postgres::Config> {
-    url.parse::<postgres::Config>().map_err(|_| {
+    let mut config = url.parse::<postgres::Config>().map_err(|_| {
         StoreError::Invalid(
             "not a valid PostgreSQL URL; expected postgres://user[:password]@host[:port]/database"
                 .into(),
         )
-    })
+    })?;
+    // A server that does not answer (a host that is down drops packets) is a
+    // one-line error in seconds, not a console frozen for the system's TCP timeout.
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(std::time::Duration::from_secs(10));
+    }
+    Ok(config)
 }
 
 /// How many rows of each kind a queue holds.
@@ -214,9 +220,23 @@ impl PgStore {
         })
     }
 
+    /// A connection the server dropped (a restart, a network cut) is replaced by a
+    /// new one before the next operation, so a console outlives a server restart;
+    /// while the server is still away this is the one-line "unreachable" error.
+    fn reconnect_if_closed(&self, client: &mut Client) -> Result<()> {
+        if client.is_closed() {
+            *client = self
+                .config
+                .connect(NoTls)
+                .map_err(|e| unreachable_error(&self.server, &e))?;
+        }
+        Ok(())
+    }
+
     /// Runs `f` on the connection, naming the server when the connection is gone.
     fn read<T>(&self, f: impl FnOnce(&mut Client) -> Result<T>) -> Result<T> {
         let mut client = self.conn.borrow_mut();
+        self.reconnect_if_closed(&mut client)?;
         let result = f(&mut client);
         result.map_err(|e| relabel(&self.server, &client, e))
     }
@@ -231,6 +251,10 @@ impl PgStore {
             actor: self.actor.clone(),
             holder: self.draft_holder.clone(),
         };
+        {
+            let mut client = self.conn.borrow_mut();
+            self.reconnect_if_closed(&mut client)?;
+        }
         let client = self.conn.get_mut();
         let result: Result<T> = (|| {
             let mut tx = client.transaction()?;
