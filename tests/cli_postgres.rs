@@ -428,3 +428,44 @@ fn the_console_delivers_a_reply_on_a_postgresql_queue() {
     console.send("q");
     assert!(console.wait_exit().success());
 }
+
+/// Found by the new-user trial: with the server stopped, `q` and Ctrl-C did nothing
+/// (the quit asked the gone server about queued replies, failed, and stayed), so the
+/// console had to be killed, typed words and all. It now quits, says the queue does
+/// not answer, and prints the words it could not save.
+#[test]
+fn the_console_quits_when_the_server_is_gone_and_keeps_the_words_on_screen() {
+    let mut server = pg::PgServer::start();
+    let name = server.create_database();
+    let url = server.url(&name);
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), 1);
+    let mut import = cli(Path::new(&url), &config);
+    import.arg("--no-demo").arg("import").arg(&samples()[1]);
+    text(&import.output().unwrap());
+    let mut console = support::Console::start_args(Path::new(&url), &config, &["--no-demo"]);
+    console.wait_for("Needs reply");
+    console.send("\r");
+    console.send("r");
+    console.wait_for("Reply to");
+    server.stop();
+    let words = "Words typed while the server was away";
+    console.type_text(words);
+    console.wait_for("while the server");
+    console.send("\x1b");
+    console.wait_for("r continues it");
+    console.send("q");
+    let status = console.wait_exit();
+    let raw = String::from_utf8_lossy(&console.raw.lock().unwrap()).into_owned();
+    // What was printed once the console gave the terminal back.
+    let after = raw.rsplit("\x1b[?1049l").next().unwrap_or_default();
+    assert!(
+        after.contains("unreachable"),
+        "says the queue does not answer: {after:?}"
+    );
+    assert!(
+        after.contains(words),
+        "the words are printed, not lost: {after:?}"
+    );
+    let _ = status;
+}

@@ -614,6 +614,30 @@ fn a_reply_sent_while_the_store_is_held_lands_in_its_own_ticket() {
     assert!(c.app.composer.text().contains("Try logging in again"));
 }
 
+/// Found by the new-user trial: Ctrl-S then Ctrl-C in one breath quit without
+/// "Quit with replies waiting?" — the reply was still on its way to the outbox, so
+/// the question found none, and the undo window passed unseen. Quitting now waits
+/// for the reply to be queued, then asks.
+#[test]
+fn quitting_right_after_a_send_asks_about_that_reply() {
+    let mut c = console();
+    c.gate.open();
+    c.press("Enter r");
+    c.settle();
+    c.type_text("Your refund left today");
+    c.gate.close();
+    c.press("Ctrl-S");
+    c.send(Msg::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(!c.app.should_quit, "not before the reply is in the outbox");
+    c.settle();
+    assert!(!c.app.should_quit, "it asks first");
+    let screen = c.screen();
+    assert!(screen.contains("replies waiting"), "{screen}");
+}
+
 /// Issue 16: `u` pressed while the reply is still being queued takes back that
 /// reply once it is in the outbox, not an older change, and its words come back.
 #[test]

@@ -205,6 +205,20 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
             unfinished.join("; ")
         );
     }
+    // A queue that no longer answers (a server gone away) kept nothing of what was
+    // typed since: the words go to the terminal, so nothing typed is lost.
+    if let Err(e) = app.store.data_version() {
+        eprintln!("firstline: {e}");
+        let words = app.composer.text();
+        if !words.trim().is_empty() {
+            let ticket = app
+                .composer
+                .ticket
+                .map(|t| format!(" #{t}"))
+                .unwrap_or_default();
+            eprintln!("firstline: not saved, your words for{ticket}:\n{words}");
+        }
+    }
     // Kept queued on quit: say where they went, now that the terminal is back.
     if let Ok(n @ 1..) = app.queued_replies() {
         eprintln!(

@@ -144,6 +144,11 @@ fn waits_for_the_load(app: &App, key: &KeyEvent) -> bool {
     if action == Action::Undo && app.sending > 0 {
         return true;
     }
+    // Quitting right after a send (Ctrl-S Ctrl-C in one breath) waits for the reply to
+    // reach the outbox, so "Quit with replies waiting?" can ask about it.
+    if action == Action::Quit && app.sending > 0 {
+        return true;
+    }
     if app.loading().is_none() && !app.rows_pending() {
         return false;
     }
@@ -487,13 +492,17 @@ fn global(app: &mut App, action: Action) -> Step {
                 ));
                 return Ok(None);
             }
-            match app.queued_replies()? {
-                0 => app.should_quit = true,
-                n => {
+            match app.queued_replies() {
+                Ok(0) => app.should_quit = true,
+                Ok(n) => {
                     app.popup = Some(Popup::Confirm {
                         kind: ConfirmKind::QuitWithQueued(n),
                     })
                 }
+                // The queue does not answer (a server gone away): quitting must still
+                // work. Replies already queued wait in its outbox for the next courier;
+                // the exit says what could not be saved.
+                Err(_) => app.should_quit = true,
             }
         }
         Action::Help => {
