@@ -1932,7 +1932,7 @@ mod issue15_logged_calls {
 fn issue_15_item_3_days_and_times_of_day_compose_and_only_commitments_promise() {
     let cfg = office("Europe/Kyiv");
     let sent = kyiv(2026, 11, 25, 10, 0);
-    let cases: [(&str, Option<DateTime<Utc>>); 26] = [
+    let cases: [(&str, Option<DateTime<Utc>>); 30] = [
         // English.
         (
             "I'll get back to you tomorrow by noon.",
@@ -1955,6 +1955,24 @@ fn issue_15_item_3_days_and_times_of_day_compose_and_only_commitments_promise() 
         (
             "I'll call you on Monday at 9:30am.",
             Some(kyiv(2026, 11, 30, 9, 30)),
+        ),
+        // A time written straight after the day, with no "at" (found by the
+        // new-user trial: "by Monday 10:00" was due Monday 18:00).
+        (
+            "I will reply by Monday 10:00 with our answer.",
+            Some(kyiv(2026, 11, 30, 10, 0)),
+        ),
+        (
+            "You'll have it tomorrow, 4pm at the latest.",
+            Some(kyiv(2026, 11, 26, 16, 0)),
+        ),
+        (
+            "Відповімо до понеділка 10:00.",
+            Some(kyiv(2026, 11, 30, 10, 0)),
+        ),
+        (
+            "Ответим до понедельника 10:00.",
+            Some(kyiv(2026, 11, 30, 10, 0)),
         ),
         // Ukrainian.
         (

@@ -55,6 +55,10 @@ enum Rule {
     /// A time of day in capture 1 ("by noon", "до 12:00", "к полудню"): on the day
     /// written beside it, else today (or tomorrow if already past).
     TimeOfDay,
+    /// A time written straight after its day with no preposition, in capture 1
+    /// ("by Monday 10:00", "до понеділка 10:00"). Its span is the time alone, so the
+    /// day's own phrase still matches and the two compose into one moment.
+    TimeAfterDay,
     /// A bare hour after "до"/"к"/"о" in capture 1 ("до 15"), read only when no
     /// unit or month follows it ("до 15 листопада" is a date, "до 15%" a number).
     BareHour,
@@ -115,6 +119,14 @@ static RULES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
             Rule::TimeOfDay,
         ),
         r(r"\b((?:12\s+)?(?:noon|midday))\b", Rule::TimeOfDay),
+        // A time written straight after its day, no "at": "by Monday 10:00",
+        // "tomorrow, 4pm".
+        r(
+            &format!(
+                r"\b(?:{EN_DAYS}|tomorrow|today)\s*,?\s+(\d{{1,2}}(?::\d{{2}})?\s*(?:am|pm)|\d{{1,2}}:\d{{2}})\b"
+            ),
+            Rule::TimeAfterDay,
+        ),
         // Ukrainian.
         r(r"\bпіслязавтра\b", Rule::DaysAhead(2)),
         r(r"\bзавтра\b", Rule::DaysAhead(1)),
@@ -148,6 +160,12 @@ static RULES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
         ),
         r(r"\b(опівдні)\b", Rule::TimeOfDay),
         r(
+            &format!(
+                r"\b(?:{UK_DAYS_GEN}|{UK_DAYS_ACC}|завтра|післязавтра|сьогодні)\s*,?\s+(\d{{1,2}}[:.]\d{{2}})\b"
+            ),
+            Rule::TimeAfterDay,
+        ),
+        r(
             r"\b(?:до|о|к)\s+(\d{1,2})(?:\s+(?:години|год|часов|часа|ч))?\b",
             Rule::BareHour,
         ),
@@ -177,6 +195,12 @@ static RULES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
         r(
             r"\b(?:до|к|в|не позднее)\s+(\d{1,2}[:.]\d{2}|полудня|полудню|обеда|обеду)\b",
             Rule::TimeOfDay,
+        ),
+        r(
+            &format!(
+                r"\b(?:{RU_DAYS_GEN}|{RU_DAYS_ACC}|завтра|послезавтра|сегодня)\s*,?\s+(\d{{1,2}}[:.]\d{{2}})\b"
+            ),
+            Rule::TimeAfterDay,
         ),
     ];
     rules.into_iter().filter_map(Result::ok).collect()
@@ -229,7 +253,12 @@ pub fn extract_promise(text: &str, sent_at: DateTime<Utc>, config: &SlaConfig) -
     let mut found: Vec<(Range<usize>, Piece)> = Vec::new();
     for_each_promised(text, |start, caps, rule| {
         if let Some(piece) = resolve(rule, caps, sent_at, today, &calendar) {
-            if let Some(m) = caps.get(0) {
+            let whole = if matches!(rule, Rule::TimeAfterDay) {
+                1
+            } else {
+                0
+            };
+            if let Some(m) = caps.get(whole) {
                 found.push((start + m.start()..start + m.end(), piece));
             }
         }
@@ -476,7 +505,7 @@ fn resolve(
             let wd = phrases::weekday(caps.get(1)?.as_str())?;
             return Some(Piece::Day(DayRef::Next(wd).date_from(today)));
         }
-        Rule::TimeOfDay | Rule::BareHour => {
+        Rule::TimeOfDay | Rule::TimeAfterDay | Rule::BareHour => {
             return phrases::time_of_day(caps.get(1)?.as_str()).map(Piece::Time)
         }
         Rule::Within => {
