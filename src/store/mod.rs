@@ -18,6 +18,7 @@ pub mod holders;
 mod location;
 pub mod postgres;
 pub mod query;
+mod rules;
 pub mod sqlite;
 pub mod types;
 

@@ -6,6 +6,7 @@ use postgres::{GenericClient, Row};
 use super::{from_ts, parse_col, to_ts, PgStore, Result};
 use crate::model::{Customer, CustomerId, Formality, Language, NewCustomer};
 use crate::store::api::*;
+use crate::store::rules::normalize_phone;
 use crate::store::StoreError;
 
 pub(crate) const CUSTOMER_COLUMNS: &str =
@@ -109,17 +110,6 @@ pub(crate) fn upsert(c: &mut impl GenericClient, who: &NewCustomer) -> Result<Cu
         )?;
     }
     Ok(id)
-}
-
-/// Phones compare by digits (and a leading `+`), as SQLite's backend stores them.
-fn normalize_phone(phone: &str) -> String {
-    phone
-        .trim()
-        .chars()
-        .enumerate()
-        .filter(|(i, c)| c.is_ascii_digit() || (*i == 0 && *c == '+'))
-        .map(|(_, c)| c)
-        .collect()
 }
 
 impl CustomerStore for PgStore {

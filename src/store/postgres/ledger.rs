@@ -69,14 +69,7 @@ pub(crate) fn event_from_row(r: &Row) -> Event {
     }
 }
 
-/// Tags are one space-padded string (` a b `), as in SQLite, so a dump moves as is.
-pub(crate) fn tags_to_col(tags: &[String]) -> String {
-    if tags.is_empty() {
-        String::new()
-    } else {
-        format!(" {} ", tags.join(" "))
-    }
-}
+pub(crate) use crate::store::rules::tags_to_col;
 
 pub(crate) fn tags_from_col(col: String) -> Vec<String> {
     col.split_whitespace().map(str::to_string).collect()

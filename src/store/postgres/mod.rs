@@ -178,7 +178,7 @@ impl PgStore {
             config,
             server,
             created,
-            actor: default_actor(),
+            actor: crate::store::rules::default_actor(),
             draft_holder: None,
             own_writes: 0,
         })
@@ -268,14 +268,6 @@ impl PgStore {
         }
         result.map_err(|e| relabel(&self.server, self.conn.get_mut(), e))
     }
-}
-
-/// The name the audit log records when nobody set one: the OS user (as SQLite's
-/// backend does).
-fn default_actor() -> String {
-    std::env::var("FIRSTLINE_AGENT")
-        .or_else(|_| std::env::var("USER"))
-        .unwrap_or_else(|_| "agent".into())
 }
 
 /// Who is writing: what a write records besides its data.

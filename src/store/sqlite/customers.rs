@@ -6,6 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use super::{from_ts, parse_col, to_ts, Result, SqliteStore, StoreError};
 use crate::model::{Customer, CustomerId, Formality, Language, NewCustomer};
 use crate::store::api::*;
+use crate::store::rules::normalize_phone;
 
 /// Named with `AS` (rows are read by name), from `customers c`.
 pub(crate) const CUSTOMER_COLUMNS: &str = "c.id AS id, c.name AS name, c.phone AS phone, \
@@ -104,17 +105,6 @@ pub(crate) fn upsert(conn: &Connection, who: &NewCustomer) -> Result<CustomerId>
         )?;
     }
     Ok(id)
-}
-
-/// Phones compare by digits and a leading `+`, so "+380 50 123-45-67" matches "+380501234567".
-fn normalize_phone(phone: &str) -> String {
-    phone
-        .trim()
-        .chars()
-        .enumerate()
-        .filter(|(i, c)| c.is_ascii_digit() || (*i == 0 && *c == '+'))
-        .map(|(_, c)| c)
-        .collect()
 }
 
 impl CustomerStore for SqliteStore {

@@ -139,7 +139,7 @@ impl SqliteStore {
             conn,
             path,
             created,
-            actor: default_actor(),
+            actor: crate::store::rules::default_actor(),
             draft_holder: None,
         })
     }
@@ -302,13 +302,6 @@ fn register_functions(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// The name the audit log records when nobody set one: the OS user.
-fn default_actor() -> String {
-    std::env::var("FIRSTLINE_AGENT")
-        .or_else(|_| std::env::var("USER"))
-        .unwrap_or_else(|_| "agent".into())
-}
-
 fn create_private_file(path: &Path) -> Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -360,15 +353,7 @@ pub(crate) fn status_list(set: &[crate::model::Status]) -> String {
     format!("({})", names.join(", "))
 }
 
-/// Tags are stored as one space-separated, space-padded string (` a b `) so a
-/// `LIKE '% tag %'` finds them without a join table.
-pub(crate) fn tags_to_col(tags: &[String]) -> String {
-    if tags.is_empty() {
-        String::new()
-    } else {
-        format!(" {} ", tags.join(" "))
-    }
-}
+pub(crate) use crate::store::rules::tags_to_col;
 
 pub(crate) fn tags_from_col(col: &str) -> Vec<String> {
     col.split_whitespace().map(str::to_string).collect()

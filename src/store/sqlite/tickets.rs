@@ -18,6 +18,7 @@ use crate::model::{
     TicketDetail, TicketId, TicketSummary,
 };
 use crate::store::api::*;
+use crate::store::rules::{changes_nothing, tags_after};
 use crate::store::types::*;
 
 /// Inserts a ticket, its customer and first message inside the caller's transaction.
@@ -66,42 +67,6 @@ fn settle_status(conn: &Connection, id: TicketId, status: Status) -> Result<()> 
     )?
     .execute(params![id, status.as_str(), status.is_resolved(), status.is_active()])?;
     Ok(())
-}
-
-/// A ticket's tags after adding `add` and removing `remove` (normalized).
-fn tags_after(tags: &[String], add: &[String], remove: &[String]) -> Vec<String> {
-    let mut tags = tags.to_vec();
-    for t in add
-        .iter()
-        .map(|t| normalize_tag(t))
-        .filter(|t| !t.is_empty())
-    {
-        if !tags.contains(&t) {
-            tags.push(t);
-        }
-    }
-    let remove: Vec<String> = remove.iter().map(|t| normalize_tag(t)).collect();
-    tags.retain(|t| !remove.contains(t));
-    tags
-}
-
-/// Whether `change` would leave `ticket` exactly as it is (a status it already has,
-/// tags it already carries): such a change is not made and not logged.
-fn changes_nothing(ticket: &Ticket, change: &TicketChange) -> bool {
-    match change {
-        TicketChange::Status(s) => ticket.status == *s,
-        TicketChange::Priority(p) => ticket.priority == *p,
-        TicketChange::Tags { add, remove } => tags_after(&ticket.tags, add, remove) == ticket.tags,
-        TicketChange::Subject(subject) => ticket.subject == subject.trim(),
-        TicketChange::Assignee(who) => {
-            assignee_name(who).is_ok_and(|who| ticket.assignee.as_deref() == who.as_deref())
-        }
-        TicketChange::Snooze(until) => ticket.snoozed_until == *until,
-        TicketChange::Deescalate => ticket.escalation.is_none(),
-        TicketChange::Escalate { .. } | TicketChange::NoReplyNeeded(_) | TicketChange::MarkRead => {
-            false
-        }
-    }
 }
 
 impl TicketStore for SqliteStore {
