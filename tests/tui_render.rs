@@ -3141,6 +3141,61 @@ fn no_sender_address_first_send_asks_for_it_once_and_saves_it() {
     );
 }
 
+/// A phone ticket goes by no mail, so its first reply is only recorded: asking for a
+/// sender address then is a question with no use, and "their chat" is the wrong way to
+/// reach a caller (found by the new-user trial).
+#[test]
+fn a_phone_ticket_reply_needs_no_sender_address_and_says_to_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("queue.db");
+    let mut store = Store::open(&path).unwrap();
+    let caller = ticket(
+        &mut store,
+        T {
+            subject: "Called about a late delivery",
+            name: "Mykola Caller",
+            email: None,
+            handle: None,
+            channel: Channel::Phone,
+            priority: Priority::Normal,
+            tags: &[],
+            minutes_ago: 10,
+            body: "The parcel has not arrived, please call back.",
+            status: Status::New,
+        },
+    );
+    let config_path = dir.path().join("config.toml");
+    std::fs::write(&config_path, "[agent]\nname = \"Olena Test\"\n").unwrap();
+    let config = Config::load(&config_path).unwrap();
+    let mut app = App::new(store, config).unwrap();
+    app.clock = Some(now());
+    app.size = (120, 40);
+    app.reload().unwrap();
+    select_ticket(&mut app, caller);
+    press(&mut app, "Enter");
+    state::send_reply(
+        &mut app,
+        "Your parcel leaves the warehouse today; we will call you.",
+    );
+    assert!(
+        !matches!(app.popup, Some(Popup::Prompt { .. })),
+        "asked for a sender address: {:?}",
+        app.popup
+    );
+    let line = app
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    assert!(line.contains("by phone"), "{line}");
+    let check = Store::open(&path).unwrap();
+    assert!(check
+        .messages(caller)
+        .unwrap()
+        .iter()
+        .any(|m| m.direction == Direction::Outbound && m.body.contains("leaves the warehouse")));
+}
+
 /// H13 item 2: `;;access` + Tab for a formal Ukrainian customer inserts the formal
 /// Ukrainian variant, as the picker ranks them, not the first (English) one; English
 /// only when there is none in their language.

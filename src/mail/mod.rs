@@ -39,7 +39,7 @@ pub use deliver::{
 pub use detect::Format;
 pub use export::export_mbox;
 pub use intake::{import_items, import_paths, ImportOptions, ImportReport, Problem, ProgressEvent};
-pub use outbound::{build_reply, cancel_reply, queue_reply, BuiltReply};
+pub use outbound::{build_reply, cancel_reply, queue_reply, reply_recipient, BuiltReply};
 pub use parse::{parse_mail, ParsedMail};
 pub use watch::watch;
 

@@ -93,14 +93,7 @@ pub fn build_reply(
     let customer = store.customer(t.customer_id)?;
     let messages = store.messages(ticket)?;
     let parent = last_mail_from_customer(&messages);
-    let parent_headers = parent
-        .and_then(|p| store.raw_message(p.id).ok().flatten())
-        .and_then(|raw| parse_mail(&raw).ok());
-    let to = parent_headers
-        .as_ref()
-        .and_then(|h| h.reply_to.clone().or_else(|| h.from.clone().map(|f| f.1)))
-        .or_else(|| customer.emails.first().cloned())
-        .ok_or(MailError::NoRecipient(ticket))?;
+    let to = recipient(store, parent, &customer).ok_or(MailError::NoRecipient(ticket))?;
     let from_address = config.sender_address().ok_or(MailError::NoSender)?;
 
     let mut references: Vec<String> = Vec::new();
@@ -173,6 +166,34 @@ pub fn build_reply(
         raw,
         to,
     })
+}
+
+/// Where a reply to `ticket` would be mailed, `None` when it goes by no mail at all
+/// (a phone call or a pasted chat with no address): such a reply is only recorded, so it
+/// needs no sender address either — asking for one would be a question with no use.
+pub fn reply_recipient(store: &Store, ticket: TicketId) -> Result<Option<String>, MailError> {
+    let t = store.ticket(ticket)?;
+    let customer = store.customer(t.customer_id)?;
+    let messages = store.messages(ticket)?;
+    Ok(recipient(
+        store,
+        last_mail_from_customer(&messages),
+        &customer,
+    ))
+}
+
+/// The address a reply goes to: the Reply-To or From of the customer's latest mail,
+/// else the customer's first known address.
+fn recipient(
+    store: &Store,
+    parent: Option<&Message>,
+    customer: &crate::model::Customer,
+) -> Option<String> {
+    parent
+        .and_then(|p| store.raw_message(p.id).ok().flatten())
+        .and_then(|raw| parse_mail(&raw).ok())
+        .and_then(|h| h.reply_to.or_else(|| h.from.map(|f| f.1)))
+        .or_else(|| customer.emails.first().cloned())
 }
 
 /// The customer's latest e-mail (synthetic chat ids are not mail to reply to).

@@ -152,8 +152,9 @@ pub enum Sent {
         message: crate::model::MessageId,
         not_before: DateTime<Utc>,
     },
-    /// Recorded at once: no e-mail address (a chat, a call).
-    Recorded,
+    /// Recorded at once: no e-mail address (a chat, a call); the channel says how the
+    /// agent reaches the customer instead.
+    Recorded(crate::model::Channel),
 }
 
 /// Why a reply was not queued.
@@ -455,6 +456,9 @@ fn send_reply(store: &mut Store, config: &Config, out: &Outgoing) -> Result<Sent
         && crate::telegram::reply_chat(store, id)
             .map_err(failed)?
             .is_none()
+        && crate::mail::reply_recipient(store, id)
+            .map_err(|e| NotSent::Failed(e.into()))?
+            .is_some()
     {
         // Never a made-up user@localhost the customer cannot answer.
         return Err(NotSent::NeedsAddress);
@@ -493,7 +497,7 @@ fn send_reply(store: &mut Store, config: &Config, out: &Outgoing) -> Result<Sent
             message,
             not_before: entry.not_before,
         },
-        None => Sent::Recorded,
+        None => Sent::Recorded(store.ticket(id).map_err(failed)?.channel),
     })
 }
 

@@ -604,11 +604,16 @@ impl App {
                 self.info(SENT_UNDOABLE);
                 return Ok(());
             }
-            Ok(Sent::Recorded) => {
+            Ok(Sent::Recorded(channel)) => {
                 self.undo.push(UndoEntry::Recorded { to });
-                self.info(
-                    "reply recorded; no e-mail address, so send it in their chat yourself · no undo",
-                );
+                let how = match channel {
+                    crate::model::Channel::Phone => "tell them by phone yourself",
+                    crate::model::Channel::Chat => "send it in their chat yourself",
+                    _ => "pass it on to them yourself",
+                };
+                self.info(format!(
+                    "reply recorded; no e-mail address, so {how} · no undo"
+                ));
                 return Ok(());
             }
             Err(why) => why,
