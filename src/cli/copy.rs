@@ -46,7 +46,7 @@ fn open(location: &str, create: bool) -> Result<Store> {
             )));
         }
     }
-    Ok(Store::open_location(location)?)
+    Ok(crate::store::Location::parse(location).open()?)
 }
 
 pub fn run(_ctx: &Context, args: CopyArgs) -> Result<()> {

@@ -19,6 +19,15 @@ pub enum Location {
 }
 
 impl Location {
+    /// Reads where a queue is as the user wrote it: a PostgreSQL URL, or else a file.
+    pub fn parse(text: &str) -> Location {
+        if super::postgres::is_url(text) {
+            Location::Server(text.to_string())
+        } else {
+            Location::File(PathBuf::from(text))
+        }
+    }
+
     /// Opens another handle on this queue.
     pub fn open(&self) -> Result<Store> {
         match self {

@@ -114,15 +114,6 @@ impl Store {
         Ok(Store::from_backend(postgres::PgStore::open(url)?))
     }
 
-    /// Opens a queue by where it is: a PostgreSQL URL, or else a SQLite file path.
-    pub fn open_location(location: &str) -> Result<Store> {
-        if postgres::is_url(location) {
-            Store::open_url(location)
-        } else {
-            Store::open(Path::new(location))
-        }
-    }
-
     /// A throwaway SQLite queue in memory, for tests and benchmarks.
     pub fn open_in_memory() -> Result<Store> {
         Ok(Store::from_backend(SqliteStore::open_in_memory()?))
