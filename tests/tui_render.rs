@@ -2004,11 +2004,30 @@ mod followups {
         let f = app.open.as_ref().unwrap().followup.clone().unwrap();
         assert_eq!(f.phrase, "within an hour");
         let screen = shot(&app, 120, 40);
-        assert!(screen.contains("1 follow-up due"), "{screen}");
+        assert!(screen.contains("1 follow-up overdue"), "{screen}");
         assert!(
             screen.contains("you promised “within an hour” · overdue 30m"),
             "{screen}"
         );
+    }
+
+    /// One follow-up late and one only inside its warning mark read as such, not as
+    /// "2 follow-ups due" (found by the new-user trial: one was 57 minutes ahead).
+    #[test]
+    fn the_status_bar_tells_late_follow_ups_from_ones_due_soon() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        app.counts.followups_due = 2;
+        app.counts.followups_overdue = 1;
+        let screen = shot(&app, 120, 40);
+        assert!(
+            screen.contains("1 follow-up overdue, 1 due soon"),
+            "{screen}"
+        );
+        app.counts.followups_overdue = 0;
+        let screen = shot(&app, 120, 40);
+        assert!(screen.contains("2 follow-ups due soon"), "{screen}");
+        assert!(!screen.contains("overdue,"), "{screen}");
     }
 
     #[test]

@@ -231,19 +231,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// ` · 2 follow-ups due`, in the overdue colour when one is past due; nothing
-/// when none is due.
+/// ` · 1 follow-up overdue, 1 due soon`: late ones apart from those only inside a
+/// warning mark, so "2 due" never hides that one of them is an hour away (found by the
+/// new-user trial); in the overdue colour when one is late; nothing when none is near.
 fn followups_span(app: &App) -> Span<'static> {
     let t = &app.theme;
-    let n = app.counts.followups_due;
-    if n == 0 {
-        return Span::raw("");
-    }
-    let style = if app.counts.followups_overdue > 0 {
-        t.overdue
-    } else {
-        t.due_soon
+    let late = app.counts.followups_overdue;
+    let soon = app.counts.followups_due - late;
+    let noun = |n: i64| if n == 1 { "follow-up" } else { "follow-ups" };
+    let (text, style) = match (late, soon) {
+        (0, 0) => return Span::raw(""),
+        (0, soon) => (format!(" · {soon} {} due soon", noun(soon)), t.due_soon),
+        (late, 0) => (format!(" · {late} {} overdue", noun(late)), t.overdue),
+        (late, soon) => (
+            format!(" · {late} {} overdue, {soon} due soon", noun(late)),
+            t.overdue,
+        ),
     };
-    let plural = if n == 1 { "" } else { "s" };
-    Span::styled(format!(" · {n} follow-up{plural} due"), style)
+    Span::styled(text, style)
 }
