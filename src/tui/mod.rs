@@ -19,6 +19,7 @@ pub mod mailboxes;
 pub mod msg;
 pub mod panes;
 pub mod runner;
+pub mod spool;
 pub mod telegram;
 pub mod terminal;
 pub mod theme;
