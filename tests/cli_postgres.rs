@@ -308,12 +308,47 @@ fn copy_moves_a_queue_to_postgresql_and_back_with_nothing_lost() {
             .output()
             .unwrap(),
     );
+    // Canned replies as the user left them: one of their own, a starter reply
+    // edited, one deleted.
+    for args in [
+        &[
+            "canned",
+            "add",
+            "--title",
+            "Order shipped",
+            "--lang",
+            "en",
+            "--shortcut",
+            "shipped",
+            "--body",
+            "Your order is on its way.",
+        ][..],
+        &["canned", "rm", "sorry-en"][..],
+    ] {
+        text(&cli(&first, &config).args(args).output().unwrap());
+    }
+    let edited = dir.path().join("edited.toml");
+    std::fs::write(
+        &edited,
+        "[[reply]]\nslug = \"calm-en\"\ntitle = \"Calm reply, our words\"\nlanguage = \"en\"\nbody = \"We hear you, and we are on it.\"\n",
+    )
+    .unwrap();
+    text(
+        &cli(&first, &config)
+            .args(["canned", "import"])
+            .arg(&edited)
+            .output()
+            .unwrap(),
+    );
     let attachments = dir.path().join("first.attachments");
     std::fs::create_dir_all(&attachments).unwrap();
     std::fs::write(attachments.join("abc123"), b"%PDF invoice").unwrap();
 
     let db = pg::fresh_db();
     let url = db.url();
+    // Any command run on the new database first loads the starter library there;
+    // the copy still carries the user's edits and deletions over it.
+    text(&cli(Path::new(&url), &config).arg("list").output().unwrap());
     let back = dir.path().join("back.db");
     let first_s = first.to_str().unwrap();
     let back_s = back.to_str().unwrap();
@@ -338,7 +373,24 @@ fn copy_moves_a_queue_to_postgresql_and_back_with_nothing_lost() {
     assert!(followups.iter().any(|f| !f["done_at"].is_null()));
     let positions = exported["import_positions"].as_array().unwrap();
     assert!(!positions.is_empty(), "the imported files' positions");
+    let canned = exported["canned"].as_array().unwrap();
+    assert!(canned.iter().any(|c| c["reply"]["slug"] == "shipped-en"));
+    assert!(canned
+        .iter()
+        .any(|c| c["reply"]["slug"] == "sorry-en" && !c["deleted_at"].is_null()));
     assert_eq!(exported, export(&back));
+    let listed = |db: &Path| {
+        text(
+            &cli(db, &config)
+                .args(["canned", "export"])
+                .output()
+                .unwrap(),
+        )
+    };
+    let theirs = listed(&first);
+    assert!(theirs.contains("Order shipped") && theirs.contains("our words"));
+    assert!(!theirs.contains("sorry-en"), "{theirs}");
+    assert_eq!(theirs, listed(&back), "canned replies travel as they were");
     assert_eq!(
         std::fs::read(dir.path().join("back.attachments/abc123")).unwrap(),
         b"%PDF invoice"

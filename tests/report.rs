@@ -131,6 +131,8 @@ fn fixture() -> Dump {
             events: vec![],
             followups: vec![],
             import_positions: vec![],
+            canned: vec![],
+            canned_uses: vec![],
         },
         next_message: 0,
         next_event: 0,

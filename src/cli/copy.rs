@@ -75,13 +75,14 @@ pub fn run(_ctx: &Context, args: CopyArgs) -> Result<()> {
         }
     }
     println!(
-        "copied {} tickets, {} messages, {} customers, {} drafts, {} events, {} follow-ups, {} attachments, {} saved replies from {from} to {to}",
+        "copied {} tickets, {} messages, {} customers, {} drafts, {} events, {} follow-ups, {} canned replies, {} attachments, {} saved replies from {from} to {to}",
         dump.tickets.len(),
         dump.messages.len(),
         dump.customers.len(),
         dump.drafts.len(),
         dump.events.len(),
         dump.followups.len(),
+        dump.canned.iter().filter(|c| c.deleted_at.is_none()).count(),
         blobs[0],
         blobs[1],
     );

@@ -428,6 +428,40 @@ pub struct Dump {
     /// everything in again. Absent in older exports.
     #[serde(default)]
     pub import_positions: Vec<ImportPosition>,
+    /// The canned-reply library as the user left it: their own replies, starter
+    /// replies they edited or deleted, usage counters. Absent in older exports.
+    #[serde(default)]
+    pub canned: Vec<CannedRecord>,
+    /// Which sent reply came from which canned reply, and the customer message it
+    /// answered: what usage figures, the tone checker and suggestions learn from.
+    #[serde(default)]
+    pub canned_uses: Vec<CannedUse>,
+}
+
+/// One canned reply as stored, deleted ones included (a deleted starter reply must
+/// stay deleted in the copy, or the next library update brings it back).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CannedRecord {
+    pub reply: crate::model::CannedResponse,
+    /// The starter library's hash of the wording, for starter replies.
+    pub builtin_hash: Option<String>,
+    /// Edited by the user: library updates leave it alone.
+    pub user_modified: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub deleted_at: Option<DateTime<Utc>>,
+}
+
+/// One use of a canned reply in a sent message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CannedUse {
+    pub canned_id: i64,
+    /// `None` once the message is gone (an undone reply).
+    pub message_id: Option<MessageId>,
+    pub edited: bool,
+    pub at: DateTime<Utc>,
+    /// The customer message it answered (truncated as stored).
+    pub answered: String,
 }
 
 /// How far one import source has been read (`Store::ingest_batch` keeps it).

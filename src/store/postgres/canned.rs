@@ -180,6 +180,149 @@ fn suggestion_tsquery(message: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" | "))
 }
 
+impl PgStore {
+    /// Every canned reply, deleted ones included, and every use of one: for the dump
+    /// (SQLite's `canned_export`).
+    pub(super) fn canned_export(&self) -> Result<(Vec<CannedRecord>, Vec<CannedUse>)> {
+        self.read(|c| {
+            let records = c
+                .query(
+                    &format!(
+                        "SELECT {COLUMNS}, builtin_hash, user_modified, created_at, updated_at,
+                            deleted_at
+                         FROM canned_responses ORDER BY id"
+                    ),
+                    &[],
+                )?
+                .iter()
+                .map(|r| {
+                    Ok(CannedRecord {
+                        reply: canned_from_row(r)?,
+                        builtin_hash: r.get("builtin_hash"),
+                        user_modified: r.get("user_modified"),
+                        created_at: super::from_ts(r.get("created_at")),
+                        updated_at: super::from_ts(r.get("updated_at")),
+                        deleted_at: opt_ts(r.get("deleted_at")),
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let uses = c
+                .query(
+                    "SELECT canned_id, message_id, edited, at, answered FROM canned_uses
+                     ORDER BY id",
+                    &[],
+                )?
+                .iter()
+                .map(|r| CannedUse {
+                    canned_id: r.get(0),
+                    message_id: r.get(1),
+                    edited: r.get(2),
+                    at: super::from_ts(r.get(3)),
+                    answered: r.get(4),
+                })
+                .collect();
+            Ok((records, uses))
+        })
+    }
+}
+
+/// Loads a dump's canned replies inside the import's transaction (SQLite's
+/// `import_canned`): a slug the target holds already (the starter library) takes the
+/// dump's state in its row, the others keep their ids when free; uses follow.
+pub(super) fn import_canned(
+    c: &mut impl GenericClient,
+    records: &[CannedRecord],
+    uses: &[CannedUse],
+) -> Result<()> {
+    let mut ids = std::collections::HashMap::new();
+    for record in records {
+        let r = &record.reply;
+        let by_slug: Option<i64> = c
+            .query_opt(
+                "SELECT id FROM canned_responses WHERE slug = $1",
+                &[&r.slug],
+            )?
+            .map(|row| row.get(0));
+        let id = match by_slug {
+            Some(id) => id,
+            None => {
+                let taken = c
+                    .query_opt("SELECT 1 FROM canned_responses WHERE id = $1", &[&r.id])?
+                    .is_some();
+                let row = if taken {
+                    c.query_one(
+                        "INSERT INTO canned_responses(slug, title, body, created_at, updated_at)
+                         VALUES ($1, '', '', 0, 0) RETURNING id",
+                        &[&r.slug],
+                    )?
+                } else {
+                    c.query_one(
+                        "INSERT INTO canned_responses(id, slug, title, body, created_at, updated_at)
+                         VALUES ($1, $2, '', '', 0, 0) RETURNING id",
+                        &[&r.id, &r.slug],
+                    )?
+                };
+                row.get(0)
+            }
+        };
+        c.execute(
+            "UPDATE canned_responses SET title = $2, shortcut = $3, language = $4,
+                    formality = $5, tags = $6, keywords = $7, body = $8, builtin_hash = $9,
+                    user_modified = $10, times_used = $11, times_unmodified = $12,
+                    last_used_at = $13, created_at = $14, updated_at = $15, deleted_at = $16,
+                    text_doc = NULL
+             WHERE id = $1",
+            &[
+                &id,
+                &r.title,
+                &r.shortcut,
+                &r.language.as_str(),
+                &r.formality.as_str(),
+                &tags_to_col(&r.tags),
+                &keywords_to_col(&r.keywords),
+                &r.body,
+                &record.builtin_hash,
+                &record.user_modified,
+                &r.times_used,
+                &r.times_unmodified,
+                &r.last_used_at.map(to_ts),
+                &to_ts(record.created_at),
+                &to_ts(record.updated_at),
+                &record.deleted_at.map(to_ts),
+            ],
+        )?;
+        if record.deleted_at.is_none() {
+            index_text(c, id, &r.to_new())?;
+        }
+        ids.insert(r.id, id);
+    }
+    for u in uses {
+        let Some(canned) = ids.get(&u.canned_id) else {
+            continue;
+        };
+        c.execute(
+            "INSERT INTO canned_uses(canned_id, message_id, edited, at, answered, answered_doc)
+             VALUES ($1, $2, $3, $4, $5,
+                CASE WHEN $6 = '' THEN NULL ELSE to_tsvector('simple', $6) END)",
+            &[
+                canned,
+                &u.message_id,
+                &u.edited,
+                &to_ts(u.at),
+                &u.answered,
+                &search_words(&u.answered),
+            ],
+        )?;
+        if let Some(message) = u.message_id {
+            c.execute(
+                "UPDATE messages SET canned_id = $2, canned_edited = $3 WHERE id = $1",
+                &[&message, canned, &u.edited],
+            )?;
+        }
+    }
+    Ok(())
+}
+
 impl CannedStore for PgStore {
     fn canned_list(&self) -> Result<Vec<CannedResponse>> {
         self.read(|c| {

@@ -28,6 +28,8 @@ SELECT setval(pg_get_serial_sequence('events', 'id'),
     GREATEST(1, (SELECT coalesce(max(id), 0) FROM events)));
 SELECT setval(pg_get_serial_sequence('followups', 'id'),
     GREATEST(1, (SELECT coalesce(max(id), 0) FROM followups)));
+SELECT setval(pg_get_serial_sequence('canned_responses', 'id'),
+    GREATEST(1, (SELECT coalesce(max(id), 0) FROM canned_responses)));
 ";
 
 impl DumpStore for PgStore {
@@ -37,6 +39,7 @@ impl DumpStore for PgStore {
         for t in &tickets {
             messages.extend(self.messages(t.id)?);
         }
+        let (canned, canned_uses) = self.canned_export()?;
         Ok(Dump {
             format: DUMP_FORMAT,
             exported_at: Utc::now(),
@@ -59,6 +62,8 @@ impl DumpStore for PgStore {
                 })
                 .collect())
             })?,
+            canned,
+            canned_uses,
         })
     }
 
@@ -202,6 +207,7 @@ impl DumpStore for PgStore {
                     &[&p.source, &p.position, &to_ts(p.updated_at)],
                 )?;
             }
+            super::canned::import_canned(tx, &dump.canned, &dump.canned_uses)?;
             tx.batch_execute(RETIRE_AUDITED_IDS)?;
             Ok(())
         })

@@ -239,6 +239,142 @@ const STOP_WORDS: &[&str] = &[
     "это",
 ];
 
+/// The full row behind [`COLUMNS`], for moving a queue.
+const RECORD_COLUMNS: &str = "builtin_hash AS builtin_hash, user_modified AS user_modified, \
+    created_at AS created_at, updated_at AS updated_at, deleted_at AS deleted_at";
+
+impl SqliteStore {
+    /// Every canned reply, deleted ones included, and every use of one: for the dump.
+    pub(super) fn canned_export(&self) -> Result<(Vec<CannedRecord>, Vec<CannedUse>)> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLUMNS}, {RECORD_COLUMNS} FROM canned_responses ORDER BY id"
+        ))?;
+        let records = stmt
+            .query_map([], |r| {
+                Ok(CannedRecord {
+                    reply: canned_from_row(r)?,
+                    builtin_hash: r.get("builtin_hash")?,
+                    user_modified: r.get("user_modified")?,
+                    created_at: super::from_ts(r.get("created_at")?),
+                    updated_at: super::from_ts(r.get("updated_at")?),
+                    deleted_at: opt_ts(r.get("deleted_at")?),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut stmt = self.conn.prepare(
+            "SELECT canned_id, message_id, edited, at, answered FROM canned_uses ORDER BY id",
+        )?;
+        let uses = stmt
+            .query_map([], |r| {
+                Ok(CannedUse {
+                    canned_id: r.get(0)?,
+                    message_id: r.get(1)?,
+                    edited: r.get(2)?,
+                    at: super::from_ts(r.get(3)?),
+                    answered: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok((records, uses))
+    }
+}
+
+/// Loads a dump's canned replies inside the import's transaction. A reply whose
+/// slug the target already holds (the starter library, synced by any command run on
+/// the target before) takes the dump's state in that row; the others keep their ids
+/// when free. Uses follow their reply's row, and each sent message its origin.
+pub(super) fn import_canned(
+    conn: &Connection,
+    records: &[CannedRecord],
+    uses: &[CannedUse],
+) -> Result<()> {
+    let mut ids = std::collections::HashMap::new();
+    for record in records {
+        let c = &record.reply;
+        let by_slug: Option<i64> = conn
+            .query_row(
+                "SELECT id FROM canned_responses WHERE slug = ?1",
+                [&c.slug],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let id_free = conn
+            .query_row(
+                "SELECT 1 FROM canned_responses WHERE id = ?1",
+                [c.id],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_none();
+        let id = match by_slug {
+            Some(id) => id,
+            None => {
+                conn.execute(
+                    "INSERT INTO canned_responses(id, slug, title, body, created_at, updated_at)
+                     VALUES (?1, ?2, '', '', 0, 0)",
+                    params![id_free.then_some(c.id), c.slug],
+                )?;
+                conn.last_insert_rowid()
+            }
+        };
+        conn.execute(
+            "UPDATE canned_responses SET title = ?2, shortcut = ?3, language = ?4,
+                    formality = ?5, tags = ?6, keywords = ?7, body = ?8, builtin_hash = ?9,
+                    user_modified = ?10, times_used = ?11, times_unmodified = ?12,
+                    last_used_at = ?13, created_at = ?14, updated_at = ?15, deleted_at = ?16
+             WHERE id = ?1",
+            params![
+                id,
+                c.title,
+                c.shortcut,
+                c.language.as_str(),
+                c.formality.as_str(),
+                tags_to_col(&c.tags),
+                keywords_to_col(&c.keywords),
+                c.body,
+                record.builtin_hash,
+                record.user_modified,
+                c.times_used,
+                c.times_unmodified,
+                c.last_used_at.map(to_ts),
+                to_ts(record.created_at),
+                to_ts(record.updated_at),
+                record.deleted_at.map(to_ts)
+            ],
+        )?;
+        if record.deleted_at.is_some() {
+            conn.execute("DELETE FROM canned_text_index WHERE rowid = ?1", [id])?;
+        } else {
+            index_text(conn, id, &c.to_new())?;
+        }
+        ids.insert(c.id, id);
+    }
+    for u in uses {
+        let Some(canned) = ids.get(&u.canned_id) else {
+            continue;
+        };
+        conn.execute(
+            "INSERT INTO canned_uses(canned_id, message_id, edited, at, answered)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![canned, u.message_id, u.edited, to_ts(u.at), u.answered],
+        )?;
+        let use_id = conn.last_insert_rowid();
+        if !u.answered.trim().is_empty() {
+            conn.execute(
+                "INSERT INTO canned_history_index(rowid, answered) VALUES (?1, ?2)",
+                params![use_id, fold_for_index(&u.answered)],
+            )?;
+        }
+        if let Some(message) = u.message_id {
+            conn.execute(
+                "UPDATE messages SET canned_id = ?2, canned_edited = ?3 WHERE id = ?1",
+                params![message, canned, u.edited],
+            )?;
+        }
+    }
+    Ok(())
+}
+
 impl CannedStore for SqliteStore {
     fn canned_list(&self) -> Result<Vec<CannedResponse>> {
         let mut stmt = self.conn.prepare(&format!(

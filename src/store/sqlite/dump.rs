@@ -16,6 +16,7 @@ impl DumpStore for SqliteStore {
         for t in &tickets {
             messages.extend(self.messages(t.id)?);
         }
+        let (canned, canned_uses) = self.canned_export()?;
         Ok(Dump {
             format: DUMP_FORMAT,
             exported_at: Utc::now(),
@@ -26,6 +27,8 @@ impl DumpStore for SqliteStore {
             events: self.events(None)?,
             followups: self.followups(false, None)?,
             import_positions: self.import_positions()?,
+            canned,
+            canned_uses,
         })
     }
 
@@ -148,6 +151,7 @@ impl DumpStore for SqliteStore {
                 params![p.source, p.position, to_ts(p.updated_at)],
             )?;
         }
+        super::canned::import_canned(&tx, &dump.canned, &dump.canned_uses)?;
         // The dump's history may name ids that no row holds any more (a merged ticket,
         // an undone reply); they stay retired here too.
         tx.execute_batch(super::schema::RETIRE_AUDITED_IDS)?;
