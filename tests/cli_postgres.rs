@@ -346,6 +346,33 @@ fn copy_moves_a_queue_to_postgresql_and_back_with_nothing_lost() {
 
     let db = pg::fresh_db();
     let url = db.url();
+    // A reply on its way out is not copied (both queues would send it); one saved as a
+    // file for the user to send travels with its state and its file.
+    text(
+        &cli(&first, &config)
+            .args(["reply", "2", "--body", "Your order 4512 has shipped, tracking inside."])
+            .output()
+            .unwrap(),
+    );
+    let refused = cli(&first, &config)
+        .args([
+            "copy",
+            "--from",
+            first.to_str().unwrap(),
+            "--to",
+            url.as_str(),
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{err}");
+    assert!(err.contains("on their way out"), "{err}");
+    text(
+        &cli(&first, &config)
+            .args(["outbox", "flush"])
+            .output()
+            .unwrap(),
+    );
     // Any command run on the new database first loads the starter library there;
     // the copy still carries the user's edits and deletions over it.
     text(&cli(Path::new(&url), &config).arg("list").output().unwrap());
@@ -378,7 +405,16 @@ fn copy_moves_a_queue_to_postgresql_and_back_with_nothing_lost() {
     assert!(canned
         .iter()
         .any(|c| c["reply"]["slug"] == "sorry-en" && !c["deleted_at"].is_null()));
+    let outbox = exported["outbox"].as_array().unwrap();
+    assert!(outbox.iter().any(|o| o["state"] == "saved"), "{outbox:?}");
     assert_eq!(exported, export(&back));
+    let listed_outbox =
+        |db: &Path| text(&cli(db, &config).args(["outbox", "list"]).output().unwrap());
+    assert!(
+        listed_outbox(&back).contains("saved"),
+        "{}",
+        listed_outbox(&back)
+    );
     let listed = |db: &Path| {
         text(
             &cli(db, &config)

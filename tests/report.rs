@@ -133,6 +133,7 @@ fn fixture() -> Dump {
             import_positions: vec![],
             canned: vec![],
             canned_uses: vec![],
+            outbox: vec![],
         },
         next_message: 0,
         next_event: 0,

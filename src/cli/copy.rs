@@ -7,7 +7,7 @@ use clap::Args;
 use std::path::Path;
 
 use super::{user_error, Context};
-use crate::store::{postgres, Bucket, Store};
+use crate::store::{postgres, Bucket, OutboxState, Store};
 
 /// `firstline copy --from queue.db --to postgres://support@db.example/queue`
 #[derive(Debug, Args)]
@@ -58,6 +58,21 @@ pub fn run(_ctx: &Context, args: CopyArgs) -> Result<()> {
     if tickets > 0 || customers > 0 {
         return Err(user_error(format!(
             "{to} already holds {tickets} tickets and {customers} customers; copy into a new file or an empty database"
+        )));
+    }
+    let moving: Vec<String> = source
+        .outbox_entries(false)?
+        .into_iter()
+        .filter(|e| matches!(e.state, OutboxState::Queued | OutboxState::Sending))
+        .map(|e| e.message.to_string())
+        .collect();
+    if !moving.is_empty() {
+        // Copied, they would be sent from both queues: the customer gets them twice.
+        return Err(user_error(format!(
+            "{from} has {} replies on their way out (messages {}); let them go (`firstline --db {} outbox flush`) or take them back (`outbox cancel`), then copy",
+            moving.len(),
+            moving.join(", "),
+            describe(&args.from),
         )));
     }
     let dump = source.export()?;

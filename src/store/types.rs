@@ -436,6 +436,27 @@ pub struct Dump {
     /// answered: what usage figures, the tone checker and suggestions learn from.
     #[serde(default)]
     pub canned_uses: Vec<CannedUse>,
+    /// The outbox: what each reply's delivery came to (sent, failed, saved as a file,
+    /// in doubt), so the copy's thread marks the same replies undelivered. Absent in
+    /// older exports.
+    #[serde(default)]
+    pub outbox: Vec<OutboxRecord>,
+}
+
+/// One outbox row as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxRecord {
+    pub id: i64,
+    pub message: MessageId,
+    pub state: OutboxState,
+    pub not_before: DateTime<Utc>,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    /// The exact bytes handed to the transport.
+    pub raw: Option<Vec<u8>>,
+    pub updated_at: DateTime<Utc>,
+    /// The ticket's state before the reply, which undo puts back.
+    pub ledger: Option<String>,
 }
 
 /// One canned reply as stored, deleted ones included (a deleted starter reply must

@@ -28,6 +28,8 @@ SELECT setval(pg_get_serial_sequence('events', 'id'),
     GREATEST(1, (SELECT coalesce(max(id), 0) FROM events)));
 SELECT setval(pg_get_serial_sequence('followups', 'id'),
     GREATEST(1, (SELECT coalesce(max(id), 0) FROM followups)));
+SELECT setval(pg_get_serial_sequence('outbox', 'id'),
+    GREATEST(1, (SELECT coalesce(max(id), 0) FROM outbox)));
 SELECT setval(pg_get_serial_sequence('canned_responses', 'id'),
     GREATEST(1, (SELECT coalesce(max(id), 0) FROM canned_responses)));
 ";
@@ -64,6 +66,27 @@ impl DumpStore for PgStore {
             })?,
             canned,
             canned_uses,
+            outbox: self.read(|c| {
+                Ok(c.query(
+                    "SELECT id, message_id, state, not_before, attempts, last_error, raw,
+                            updated_at, ledger
+                     FROM outbox ORDER BY id",
+                    &[],
+                )?
+                .iter()
+                .map(|r| OutboxRecord {
+                    id: r.get(0),
+                    message: r.get(1),
+                    state: OutboxState::parse(r.get(2)),
+                    not_before: super::from_ts(r.get(3)),
+                    attempts: r.get(4),
+                    last_error: r.get(5),
+                    raw: r.get(6),
+                    updated_at: super::from_ts(r.get(7)),
+                    ledger: r.get(8),
+                })
+                .collect())
+            })?,
         })
     }
 
@@ -208,6 +231,24 @@ impl DumpStore for PgStore {
                 )?;
             }
             super::canned::import_canned(tx, &dump.canned, &dump.canned_uses)?;
+            for o in &dump.outbox {
+                tx.execute(
+                    "INSERT INTO outbox(id, message_id, state, not_before, attempts, last_error,
+                        raw, updated_at, ledger)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    &[
+                        &o.id,
+                        &o.message,
+                        &o.state.as_str(),
+                        &to_ts(o.not_before),
+                        &o.attempts,
+                        &o.last_error,
+                        &o.raw,
+                        &to_ts(o.updated_at),
+                        &o.ledger,
+                    ],
+                )?;
+            }
             tx.batch_execute(RETIRE_AUDITED_IDS)?;
             Ok(())
         })

@@ -29,6 +29,7 @@ impl DumpStore for SqliteStore {
             import_positions: self.import_positions()?,
             canned,
             canned_uses,
+            outbox: self.outbox_records()?,
         })
     }
 
@@ -152,6 +153,24 @@ impl DumpStore for SqliteStore {
             )?;
         }
         super::canned::import_canned(&tx, &dump.canned, &dump.canned_uses)?;
+        for o in &dump.outbox {
+            tx.execute(
+                "INSERT INTO outbox(id, message_id, state, not_before, attempts, last_error, raw,
+                    updated_at, ledger)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    o.id,
+                    o.message,
+                    o.state.as_str(),
+                    to_ts(o.not_before),
+                    o.attempts,
+                    o.last_error,
+                    o.raw,
+                    to_ts(o.updated_at),
+                    o.ledger
+                ],
+            )?;
+        }
         // The dump's history may name ids that no row holds any more (a merged ticket,
         // an undone reply); they stay retired here too.
         tx.execute_batch(super::schema::RETIRE_AUDITED_IDS)?;
@@ -161,6 +180,29 @@ impl DumpStore for SqliteStore {
 }
 
 impl SqliteStore {
+    /// Every outbox row, for the dump.
+    fn outbox_records(&self) -> Result<Vec<OutboxRecord>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, message_id, state, not_before, attempts, last_error, raw, updated_at,
+                    ledger
+             FROM outbox ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(OutboxRecord {
+                id: r.get(0)?,
+                message: r.get(1)?,
+                state: OutboxState::parse(&r.get::<_, String>(2)?),
+                not_before: super::from_ts(r.get(3)?),
+                attempts: r.get(4)?,
+                last_error: r.get(5)?,
+                raw: r.get(6)?,
+                updated_at: super::from_ts(r.get(7)?),
+                ledger: r.get(8)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     /// Every import source's position, for the dump.
     fn import_positions(&self) -> Result<Vec<ImportPosition>> {
         let mut stmt = self
