@@ -182,7 +182,7 @@ fn doctor_names_the_server_and_never_the_password() {
         "{printed}"
     );
     assert!(
-        printed.contains("schema        2 (this build writes 2)"),
+        printed.contains("schema        3 (this build writes 3)"),
         "{printed}"
     );
     let json = cli(Path::new(&url), &config)

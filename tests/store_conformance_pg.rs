@@ -216,7 +216,10 @@ fn upgrade_to_two_indexes_the_assignee_and_unassigns_blank_names() {
         )
         .unwrap();
     let store = Store::open_url(&db.url()).unwrap();
-    assert_eq!(store.as_postgres().unwrap().schema_version().unwrap(), 2);
+    assert_eq!(
+        store.as_postgres().unwrap().schema_version().unwrap(),
+        firstline::store::postgres::SCHEMA_VERSION
+    );
     let assignees: Vec<Option<String>> = client
         .query("SELECT assignee FROM tickets ORDER BY id", &[])
         .unwrap()
@@ -229,4 +232,95 @@ fn upgrade_to_two_indexes_the_assignee_and_unassigns_blank_names() {
         .unwrap()
         .get(0);
     assert!(indexed);
+}
+
+/// Schema version 3 (presence and live updates): a database at version 2 opens at
+/// version 3 with the presence table, and a write bumping the change counter
+/// notifies the live-update channel through the new trigger.
+#[test]
+fn upgrade_to_three_adds_presence_and_notifies_every_write() {
+    let db = pg::fresh_db();
+    let mut client = db.connect();
+    firstline::store::postgres::migrate_to(&mut client, 2).unwrap();
+    let before: bool = client
+        .query_one("SELECT to_regclass('presence') IS NOT NULL", &[])
+        .unwrap()
+        .get(0);
+    assert!(!before);
+    let store = Store::open_url(&db.url()).unwrap();
+    assert_eq!(store.as_postgres().unwrap().schema_version().unwrap(), 3);
+    let rows: i64 = client
+        .query_one("SELECT count(*) FROM presence", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 0);
+    client.batch_execute("LISTEN firstline_changes").unwrap();
+    client
+        .batch_execute("UPDATE queue_clock SET changes = changes + 1")
+        .unwrap();
+    let heard = wait_for_notification(&mut client);
+    assert_eq!(heard, "queue");
+}
+
+/// Reads one notification within the hang guard.
+fn wait_for_notification(client: &mut postgres::Client) -> String {
+    use postgres::fallible_iterator::FallibleIterator;
+    let mut notes = client.notifications();
+    let mut waiting = notes.timeout_iter(std::time::Duration::from_secs(30));
+    waiting
+        .next()
+        .unwrap()
+        .expect("no notification within 30 s")
+        .payload()
+        .to_string()
+}
+
+/// Live updates: a listener hears another handle's ticket write as a queue change
+/// and a console's presence as a presence change; presence never moves the queue's
+/// change counter (other consoles must not reload their lists for a heartbeat).
+#[test]
+fn a_listener_hears_writes_and_presence_and_presence_leaves_the_counter_alone() {
+    use firstline::store::live::{Change, Listener};
+    use firstline::store::{Activity, Location, Presence};
+    use std::time::{Duration, Instant};
+    let db = pg::fresh_db();
+    let mut writer = Store::open_url(&db.url()).unwrap();
+    let watcher = Store::open_url(&db.url()).unwrap();
+    let mut listener = Listener::open(&Location::Server(db.url()))
+        .expect("a server queue pushes changes")
+        .unwrap();
+    let hear = |listener: &mut Listener, want: Change| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let heard = listener.wait(Duration::from_millis(200)).unwrap();
+            if heard.contains(&want) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "no {want:?} within 30 s");
+        }
+    };
+    let id = conformance::open_ticket(&mut writer, "l@example.com", "Live", "hello");
+    hear(&mut listener, Change::Queue);
+    let version = watcher.data_version().unwrap();
+    writer
+        .announce_presence(&Presence {
+            console: "c1".into(),
+            agent: "Olena".into(),
+            ticket: id,
+            activity: Activity::Replying,
+            heartbeat: chrono::Utc::now(),
+        })
+        .unwrap();
+    hear(&mut listener, Change::Presence);
+    assert_eq!(
+        watcher.data_version().unwrap(),
+        version,
+        "a heartbeat is not a change to the queue"
+    );
+    writer.withdraw_presence("c1").unwrap();
+    hear(&mut listener, Change::Presence);
+    assert!(
+        Listener::open(&Location::File("/tmp/q.db".into())).is_none(),
+        "a file pushes nothing"
+    );
 }

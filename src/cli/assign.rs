@@ -110,3 +110,34 @@ pub fn take_on_reply(ctx: &Context, store: &mut Store, id: TicketId) -> Result<O
         Err(e) => Err(e.into()),
     }
 }
+
+/// Before a reply from the command line: someone else answered (or wrote a note)
+/// after the customer's newest message, so this reply would be the second answer.
+/// The refusal names who and when; `--force` sends anyway. Counted from the
+/// customer's newest message or this agent's own newest reply or note, whichever is
+/// later, since a command has no moment it "opened" the ticket; `seen_up_to` moves
+/// that point later (what the agent read before `$EDITOR`).
+pub fn collision_refusal(
+    ctx: &Context,
+    store: &Store,
+    id: TicketId,
+    seen_up_to: Option<crate::model::MessageId>,
+) -> Result<Option<String>> {
+    use crate::model::{Collision, Direction};
+    let me = ctx.config.agent.display_name();
+    let messages = store.messages(id)?;
+    // Since the customer last wrote, or this agent last answered, whichever is later.
+    let last_seen = messages
+        .iter()
+        .filter(|m| m.direction == Direction::Inbound || m.author.trim() == me)
+        .map(|m| m.id)
+        .max();
+    let from = last_seen.max(seen_up_to);
+    let found = Collision::find(&messages, from, |m| m.author.trim() != me);
+    Ok(found.map(|c| {
+        format!(
+            "not sent: {} on ticket {id}, after the customer's last message; read it (firstline show {id}) or send anyway with --force",
+            c.sentence(chrono::Utc::now())
+        )
+    }))
+}

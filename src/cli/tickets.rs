@@ -119,7 +119,8 @@ pub struct ReplyArgs {
     #[arg(long)]
     pub status: Option<Status>,
     /// Send even when the tone check finds what `[tone] confirm` asks about (a card
-    /// number, an insult, blame…): the console's "Send anyway?" yes.
+    /// number, an insult, blame…), or another agent answered since the customer
+    /// last wrote: the console's "Send anyway?" yes.
     #[arg(long)]
     pub force: bool,
 }
@@ -369,6 +370,9 @@ pub fn reply(ctx: &Context, args: ReplyArgs) -> Result<()> {
         return Err(user_error("the reply is empty; nothing recorded"));
     }
     if !args.force {
+        if let Some(refusal) = super::assign::collision_refusal(ctx, &store, args.id, None)? {
+            return Err(user_error(refusal));
+        }
         let detail = store.ticket_detail(args.id)?;
         let asks = super::tone::findings_that_ask(ctx, &detail, &body)?;
         if !asks.is_empty() {

@@ -4,11 +4,13 @@
 
 mod assignment;
 mod canned;
+mod collision;
 mod enums;
 pub mod text;
 
 pub use assignment::ASSIGNEE_EVENT;
 pub use canned::{CannedKind, CannedResponse, NewCanned, TAG_GREETING, TAG_SIGNOFF, TAG_SNIPPET};
+pub use collision::Collision;
 pub use enums::{Channel, Direction, Formality, Language, ParseEnumError, Priority, Status};
 pub use text::{normalize_subject, parse_address};
 

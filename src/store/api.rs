@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use std::path::Path;
 
 use super::blobs::{BlobStore, Bucket};
+pub use super::presence::PresenceStore;
 use super::query::{SearchHit, SearchQuery, SearchResults};
 use super::types::*;
 use super::{Result, StoreError};
@@ -43,6 +44,7 @@ pub trait QueueStore:
     + WatchStore
     + DemoStore
     + DumpStore
+    + PresenceStore
     + Send
     + std::any::Any
 {
@@ -64,6 +66,7 @@ impl<T> QueueStore for T where
         + WatchStore
         + DemoStore
         + DumpStore
+        + PresenceStore
         + Send
         + 'static
 {

@@ -15,8 +15,10 @@
 pub mod api;
 pub mod blobs;
 pub mod holders;
+pub mod live;
 mod location;
 pub mod postgres;
+pub mod presence;
 pub mod query;
 mod rules;
 pub mod sqlite;
@@ -26,6 +28,7 @@ pub use api::QueueStore;
 pub use blobs::{BlobStore, Bucket, FsBlobs};
 pub use holders::{holder_is_running, new_holder_id};
 pub use location::Location;
+pub use presence::{Activity, Presence};
 pub use query::{parse_when, SearchHit, SearchOrder, SearchQuery, SearchResults, Term};
 pub use sqlite::{daily_backup, Health, SqliteStore};
 pub use types::*;

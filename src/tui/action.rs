@@ -90,6 +90,10 @@ pub enum Action {
     AddFollowup,
     /// Mark the open ticket's follow-up done.
     FollowupDone,
+    /// Narrow the inbox to a team view (again: everyone's tickets).
+    TeamView(crate::tui::app::TeamView),
+    /// Assign the highlighted ticket to yourself (`[agent] name`).
+    TakeTicket,
 }
 
 /// The periods the report screen offers, in days.
@@ -104,7 +108,9 @@ impl Action {
             NextView, PrevView,
         ];
         all.extend(View::ALL.iter().map(|v| SetView(*v)));
+        all.extend(crate::tui::app::TeamView::ALL.iter().map(|v| TeamView(*v)));
         all.extend([
+            TakeTicket,
             CycleSort,
             Search,
             ToggleMark,
@@ -214,6 +220,8 @@ impl Action {
             StillWorkingReply => "still-working-reply".into(),
             AddFollowup => "follow-up".into(),
             FollowupDone => "follow-up-done".into(),
+            TeamView(v) => format!("view-{}", v.slug()),
+            TakeTicket => "take".into(),
         }
     }
 
@@ -299,6 +307,13 @@ impl Action {
             StillWorkingReply => "Still working reply for the due follow-up".into(),
             AddFollowup => "Add a follow-up (3h, tomorrow 10:00 + a note)".into(),
             FollowupDone => "Mark this ticket's follow-up done".into(),
+            TeamView(crate::tui::app::TeamView::Mine) => {
+                "Show view: Mine (yours; needs [agent] name)".into()
+            }
+            TeamView(crate::tui::app::TeamView::Unassigned) => {
+                "Show view: Unassigned (nobody took them yet)".into()
+            }
+            TakeTicket => "Take the ticket: assign it to yourself".into(),
         }
     }
 }

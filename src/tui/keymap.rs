@@ -359,6 +359,14 @@ impl Default for KeyMap {
         add(g, &[ch('F')], A::FollowupDone);
         add(g, &[ch('u')], A::Undo);
         add(g, &[ch('R'), Key::ctrl('l')], A::Refresh);
+        // Team mode (`tui/app/team.rs`): after the single-agent keys in help.
+        add(g, &[ch('7')], A::TeamView(crate::tui::app::TeamView::Mine));
+        add(
+            g,
+            &[ch('8')],
+            A::TeamView(crate::tui::app::TeamView::Unassigned),
+        );
+        add(g, &[ch('T')], A::TakeTicket);
 
         add(only(C::Composer), &[Key::ctrl('s')], A::Send);
         add(only(C::Composer), &[Key::ctrl('e')], A::OpenEditor);

@@ -15,6 +15,7 @@ pub mod events;
 pub mod intake;
 pub mod keymap;
 pub mod layout;
+pub mod listener;
 pub mod mailboxes;
 pub mod msg;
 pub mod panes;
@@ -49,6 +50,7 @@ struct Background {
     poller: Option<telegram::Poller>,
     mailboxes: Option<mailboxes::Mailboxes>,
     warm_up: Option<std::thread::JoinHandle<()>>,
+    live: Option<listener::LiveUpdates>,
 }
 
 impl Background {
@@ -101,17 +103,29 @@ impl Background {
                 None
             })
         };
+        // Other agents' changes pushed by a server queue (none on a file).
+        let live = path.and_then(|p| {
+            let tx = send(tx);
+            listener::LiveUpdates::start(p, move |c| tx.send(Msg::Live(c)).is_ok())
+                .map_err(|e| trouble.push(e))
+                .ok()
+                .flatten()
+        });
         Background {
             courier,
             intake,
             poller,
             mailboxes,
             warm_up,
+            live,
         }
     }
 
     /// Stops every thread, each waited for within its own limit.
     fn stop(self) {
+        if let Some(l) = self.live {
+            l.stop();
+        }
         if let Some(p) = self.poller {
             p.stop();
         }
@@ -192,6 +206,7 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
     // still queued (a status change, an undo) before the process ends, within a
     // limit: what did not land is said, instead of a shell that never comes back.
     let saved = app.leave_console();
+    app.leave_team();
     let last = app.take_commands();
     hand_over(&mut app, last, runner.as_ref());
     let unfinished = runner

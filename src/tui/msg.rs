@@ -32,6 +32,9 @@ pub enum Msg {
     Mailbox(mailboxes::MailboxNews),
     /// A command's answer, from the runner.
     Done(runner::Done),
+    /// Another agent changed the queue or their presence (the server's push, see
+    /// `tui::listener`).
+    Live(crate::store::live::Change),
     /// A background thread stopped or could not start: the sentence says why.
     Trouble(String),
     /// The terminal cannot be read any more: the console ends with this error.

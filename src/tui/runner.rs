@@ -82,6 +82,22 @@ pub enum Command {
         filter: Box<TicketFilter>,
         start: usize,
     },
+    /// Write this console's presence row (team mode), then read every row with a
+    /// heartbeat since `fresh_since`.
+    Presence {
+        write: PresenceWrite,
+        fresh_since: DateTime<Utc>,
+    },
+}
+
+/// What a [`Command::Presence`] writes before it reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PresenceWrite {
+    /// Nothing: only read.
+    Keep,
+    Announce(crate::store::Presence),
+    /// Remove this console's row (left the ticket, or quitting).
+    Withdraw(String),
 }
 
 impl Command {
@@ -107,6 +123,7 @@ impl Command {
             Command::AddNote { ticket, .. } => format!("the note on #{ticket}"),
             Command::ReleaseDraft(ticket) => format!("letting go of the draft of #{ticket}"),
             Command::Reload(_) | Command::Window { .. } => "reading the list".into(),
+            Command::Presence { .. } => "telling the team where you are".into(),
         }
     }
 
@@ -122,6 +139,10 @@ impl Command {
                 | Command::MarkRead(_)
                 | Command::Merge { .. }
                 | Command::AddNote { .. }
+                | Command::Presence {
+                    write: PresenceWrite::Withdraw(_),
+                    ..
+                }
         )
     }
 }
@@ -164,8 +185,9 @@ pub enum NotSent {
     HeldElsewhere,
     /// No sender address is set and the ticket has no Telegram chat.
     NeedsAddress,
-    /// This many replies or notes were added since the composer opened.
-    AddedElsewhere(usize),
+    /// Replies or notes were added since the composer opened: the newest, who
+    /// wrote it and when, and how many.
+    AddedElsewhere(crate::model::Collision),
     Failed(crate::tui::error::ConsoleError),
 }
 
@@ -278,6 +300,8 @@ pub enum Done {
         result: Result<Vec<TicketId>, String>,
     },
     Reloaded(Result<Box<Reloaded>, StoreError>),
+    /// Every console's fresh presence rows.
+    Presence(Result<Vec<crate::store::Presence>, StoreError>),
     Window {
         generation: u64,
         start: usize,
@@ -400,6 +424,9 @@ pub fn execute(store: &mut Store, config: &Config, ledger: &mut Ledger, command:
             label,
         },
         Command::Reload(ask) => Done::Reloaded(reload(store, &ask).map(Box::new)),
+        Command::Presence { write, fresh_since } => {
+            Done::Presence(presence(store, &write, fresh_since))
+        }
         Command::Window {
             generation,
             filter,
@@ -439,6 +466,20 @@ pub fn mark_read(store: &mut Store, id: TicketId) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Writes this console's presence row as asked, then reads every fresh row.
+fn presence(
+    store: &mut Store,
+    write: &PresenceWrite,
+    fresh_since: DateTime<Utc>,
+) -> Result<Vec<crate::store::Presence>, StoreError> {
+    match write {
+        PresenceWrite::Keep => {}
+        PresenceWrite::Announce(p) => store.announce_presence(p)?,
+        PresenceWrite::Withdraw(console) => store.withdraw_presence(console)?,
+    }
+    store.presence(fresh_since)
+}
+
 /// Queues the reply, after the checks that need the store.
 fn send_reply(store: &mut Store, config: &Config, out: &Outgoing) -> Result<Sent, NotSent> {
     let config = &Config {
@@ -464,19 +505,8 @@ fn send_reply(store: &mut Store, config: &Config, out: &Outgoing) -> Result<Sent
         return Err(NotSent::NeedsAddress);
     }
     if let Some(baseline) = out.seen_up_to {
-        let added = store
-            .messages(id)
-            .map_err(failed)?
-            .into_iter()
-            .filter(|m| m.id > baseline)
-            .filter(|m| {
-                matches!(
-                    m.direction,
-                    crate::model::Direction::Outbound | crate::model::Direction::Note
-                )
-            })
-            .count();
-        if added > 0 {
+        let messages = store.messages(id).map_err(failed)?;
+        if let Some(added) = crate::model::Collision::find(&messages, Some(baseline), |_| true) {
             return Err(NotSent::AddedElsewhere(added));
         }
     }

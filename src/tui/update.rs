@@ -104,6 +104,11 @@ fn react(app: &mut App, msg: Msg) {
                 }
             }
         }
+        Msg::Live(change) => {
+            if let Err(e) = app.live_change(change) {
+                app.store_error(e);
+            }
+        }
         Msg::Trouble(why) => app.error(why),
         Msg::TerminalFailed(why) => {
             app.error(why);
@@ -540,6 +545,8 @@ fn global(app: &mut App, action: Action) -> Step {
             app.set_view(View::ALL[j])?;
             app.focus = Focus::Inbox;
         }
+        Action::TeamView(v) => app.toggle_team_view(v)?,
+        Action::TakeTicket => app.take_ticket()?,
         Action::SetView(v) => {
             app.set_view(v)?;
             app.focus = Focus::Inbox;

@@ -59,6 +59,7 @@ macro_rules! conformance_suite {
             assigns_unassigns_and_filters_by_assignee,
             concurrent_assignments_let_exactly_one_agent_take_a_ticket,
             a_nul_in_a_query_is_searched_like_a_space,
+            presence_is_shared_replaced_and_goes_stale,
         );
     };
 }
@@ -937,4 +938,70 @@ pub fn a_nul_in_a_query_is_searched_like_a_space(b: &dyn Backend) {
     }
     s.search(&SearchQuery::parse("-x\0y").unwrap(), 10)
         .unwrap_or_else(|e| panic!("-x NUL y: {e}"));
+}
+
+/// Presence (team mode): a console's row is seen through every handle, rewritten in
+/// place, ignored once its heartbeat is stale, swept once a day old, and removed
+/// by a clean quit.
+pub fn presence_is_shared_replaced_and_goes_stale(b: &dyn Backend) {
+    use firstline::store::presence::{STALE_AFTER, SWEEP_AFTER};
+    let mut olena = b.open();
+    let mut petro = b.open();
+    let id = open_ticket(&mut olena, "p@example.com", "Refund", "where is it");
+    let now = Utc::now();
+    let at = |console: &str, agent: &str, activity, heartbeat| Presence {
+        console: console.into(),
+        agent: agent.into(),
+        ticket: id,
+        activity,
+        heartbeat,
+    };
+    olena
+        .announce_presence(&at("c-olena", "Olena", Activity::Viewing, now))
+        .unwrap();
+    olena
+        .announce_presence(&at("c-olena", "Olena", Activity::Replying, now))
+        .unwrap();
+    // Two missed heartbeats ago is still there; four is gone.
+    petro
+        .announce_presence(&at(
+            "c-old",
+            "Ivan",
+            Activity::Viewing,
+            now - Duration::seconds(60),
+        ))
+        .unwrap();
+    let fresh = petro.presence(now - STALE_AFTER).unwrap();
+    assert_eq!(fresh.len(), 1, "{fresh:?}");
+    assert_eq!(fresh[0].agent, "Olena");
+    assert_eq!(fresh[0].activity, Activity::Replying, "rewritten in place");
+    assert_eq!(fresh[0].ticket, id);
+    assert_eq!(fresh[0].heartbeat.timestamp(), now.timestamp());
+    // A console killed a day ago is swept by the next announcement.
+    petro
+        .announce_presence(&at(
+            "c-dead",
+            "Anna",
+            Activity::Replying,
+            now - SWEEP_AFTER - Duration::hours(1),
+        ))
+        .unwrap();
+    petro
+        .announce_presence(&at("c-petro", "Petro", Activity::Viewing, now))
+        .unwrap();
+    let all: Vec<String> = olena
+        .presence(now - Duration::days(30))
+        .unwrap()
+        .into_iter()
+        .map(|p| p.console)
+        .collect();
+    assert_eq!(all, vec!["c-old", "c-olena", "c-petro"], "c-dead was swept");
+    olena.withdraw_presence("c-olena").unwrap();
+    let left: Vec<String> = petro
+        .presence(now - STALE_AFTER)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.agent)
+        .collect();
+    assert_eq!(left, vec!["Petro"], "a clean quit removes its own row only");
 }

@@ -19,10 +19,10 @@ use super::{Result, StoreError};
 type Migration = (i64, &'static str);
 
 /// Every migration in order. Append only: a released step is never edited.
-const MIGRATIONS: &[Migration] = &[(1, V1), (2, V2)];
+const MIGRATIONS: &[Migration] = &[(1, V1), (2, V2), (3, V3)];
 
 /// The schema version this build writes and understands.
-pub const CURRENT_VERSION: i64 = 2;
+pub const CURRENT_VERSION: i64 = 3;
 
 const V1: &str = r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -237,6 +237,30 @@ CREATE TABLE blobs (
 const V2: &str = r#"
 UPDATE tickets SET assignee = NULL WHERE trim(assignee) = '';
 CREATE INDEX tickets_assignee ON tickets(assignee, updated_at);
+"#;
+
+/// Team mode's presence and live updates (SQLite's version 13 has the same table).
+/// Every write transaction bumps `queue_clock`; a trigger on it sends one `NOTIFY`
+/// on [`super::listen::CHANNEL`], delivered at commit (never for a rollback), so
+/// every console listening hears of any committed change, whichever firstline
+/// wrote it. Presence rows notify with their own payload and leave the clock alone.
+const V3: &str = r#"
+CREATE TABLE presence (
+    console TEXT PRIMARY KEY,
+    agent TEXT NOT NULL,
+    ticket_id BIGINT NOT NULL,
+    activity TEXT NOT NULL,
+    heartbeat BIGINT NOT NULL
+);
+CREATE INDEX presence_heartbeat ON presence(heartbeat);
+
+CREATE FUNCTION firstline_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('firstline_changes', 'queue');
+    RETURN NULL;
+END $$;
+CREATE TRIGGER queue_clock_notify AFTER UPDATE ON queue_clock
+    FOR EACH ROW EXECUTE FUNCTION firstline_notify_change();
 "#;
 
 /// The version recorded in the database; 0 when it has no firstline schema yet.

@@ -18,6 +18,7 @@ mod ingest;
 mod ledger;
 mod messages;
 mod outbox;
+mod presence;
 mod report;
 mod schema;
 mod search;

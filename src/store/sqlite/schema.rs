@@ -24,10 +24,11 @@ const MIGRATIONS: &[Migration] = &[
     (10, V10),
     (11, V11),
     (12, V12),
+    (13, V13),
 ];
 
 /// The schema version this build writes and understands.
-pub const CURRENT_VERSION: i64 = 12;
+pub const CURRENT_VERSION: i64 = 13;
 
 const V1: &str = r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -399,6 +400,20 @@ UPDATE tickets SET assignee = NULL WHERE trim(assignee) = '';
 CREATE INDEX tickets_assignee ON tickets(assignee, updated_at);
 "#;
 
+/// Presence (team mode, `store::presence`): one row per running console, keyed by
+/// its holder id. No reference to the ticket: a row outlives a merge harmlessly and
+/// goes stale on its own.
+const V13: &str = r#"
+CREATE TABLE presence (
+    console TEXT PRIMARY KEY,
+    agent TEXT NOT NULL,
+    ticket_id INTEGER NOT NULL,
+    activity TEXT NOT NULL,
+    heartbeat INTEGER NOT NULL
+);
+CREATE INDEX presence_heartbeat ON presence(heartbeat);
+"#;
+
 /// Raises the id counters above every id the rows or the audit log name: a ticket
 /// merged away survives only as `events.ticket_id`, an undone reply only as a
 /// `reply-undone` event. A macro so migration 9 (frozen text) and loading a dump share
@@ -674,7 +689,7 @@ mod tests {
         )
         .unwrap();
         migrate(&mut conn).unwrap();
-        assert_eq!(version(&conn).unwrap(), 12);
+        assert_eq!(version(&conn).unwrap(), CURRENT_VERSION);
         let assignees: Vec<Option<String>> = conn
             .prepare("SELECT assignee FROM tickets ORDER BY id")
             .unwrap()
@@ -691,6 +706,26 @@ mod tests {
             )
             .unwrap();
         assert_eq!(indexed, 1);
+    }
+
+    #[test]
+    fn upgrade_to_thirteen_adds_an_empty_presence_table() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 12).unwrap();
+        let before: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'presence'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(before, 0);
+        migrate(&mut conn).unwrap();
+        assert_eq!(version(&conn).unwrap(), 13);
+        let rows: i64 = conn
+            .query_row("SELECT count(*) FROM presence", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 0);
     }
 
     #[test]

@@ -68,6 +68,7 @@ impl App {
                 Err(why) => self.error(why),
             },
             Done::Reloaded(result) => self.reloaded(*result?)?,
+            Done::Presence(result) => self.presence_read(result?),
             Done::Window {
                 generation,
                 start,

@@ -215,6 +215,7 @@ impl App {
             self.flush_draft()?;
         }
         self.notice_changes_elsewhere(now)?;
+        self.team_tick(now)?;
         if now.duration_since(self.last_refresh) >= REFRESH_EVERY {
             self.refresh_counts()?;
         }
@@ -641,7 +642,9 @@ impl App {
                 });
                 self.info("which address do replies come from? type it once; Enter saves it");
             }
-            NotSent::AddedElsewhere(n) => {
+            NotSent::AddedElsewhere(added) => {
+                let n = added.count;
+                self.team.collision = Some(added.sentence(self.now()));
                 // Shown above the composer now, so the user reads them first.
                 self.reload()?;
                 if here {

@@ -20,10 +20,12 @@ mod elsewhere;
 mod followups;
 mod queue;
 mod report;
+mod team;
 
 pub use crate::sla::counts::{compute_counts, scan_then_count, Counts};
 pub use compose::opening_action;
 pub use report::ReportScreen;
+pub use team::{Team, TeamView};
 
 pub use super::error::ConsoleError;
 use super::keymap::{Context, KeyMap};
@@ -516,6 +518,8 @@ pub struct App {
     /// elsewhere (see `elsewhere.rs`), and when it last asked.
     data_version: i64,
     last_change_check: Instant,
+    /// Team mode: presence, the Mine/Unassigned views (`team.rs`).
+    pub team: Team,
 }
 
 impl App {
@@ -634,6 +638,7 @@ impl App {
             last_refresh: Instant::now(),
             data_version: 0,
             last_change_check: Instant::now(),
+            team: Team::default(),
         };
         if let Some(answers) = worker {
             app.start_worker(answers);

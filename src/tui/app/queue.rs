@@ -14,6 +14,7 @@ impl App {
             view: Some(self.inbox.view),
             sort: self.inbox.sort,
             reply_targets_minutes: Some(crate::sla::reply_targets_minutes(&self.config.sla)),
+            assignee: self.team_filter(),
             ..Default::default()
         }
     }

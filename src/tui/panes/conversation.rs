@@ -85,11 +85,18 @@ fn split_pinned<'a>(
 ) -> (Vec<Line<'a>>, Rect, Rect, Option<Rect>) {
     let (thread_area, side) = split(inner);
     let width = usize::from(thread_area.width.saturating_sub(1)).max(10);
-    let pinned = open
-        .followup
-        .as_ref()
-        .map(|f| followup_lines(app, f, width))
-        .unwrap_or_default();
+    // Who else is on this ticket (team mode), then the follow-up.
+    let mut pinned: Vec<Line<'a>> = app
+        .presence_line()
+        .map(|who| Line::styled(fit(&format!("● {who}"), width), app.theme.warn))
+        .into_iter()
+        .collect();
+    pinned.extend(
+        open.followup
+            .as_ref()
+            .map(|f| followup_lines(app, f, width))
+            .unwrap_or_default(),
+    );
     let rows = u16::try_from(pinned.len()).unwrap_or(u16::MAX);
     let [pin_area, thread_area] =
         Layout::vertical([Constraint::Length(rows), Constraint::Fill(1)]).areas(thread_area);

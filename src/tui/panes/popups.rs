@@ -270,7 +270,11 @@ fn draw_added_elsewhere(frame: &mut Frame, app: &App, n: usize) {
     } else {
         format!("{n} replies or notes were")
     };
-    let mut text = format!("{what} added to {id} elsewhere since you opened the composer (changed elsewhere; the thread shows it now).");
+    // Who and when, when the runner said ("Olena replied 2 min ago").
+    let mut text = match &app.team.collision {
+        Some(who) => format!("{who} on {id} — send anyway? (Changed since you opened the composer; the thread shows it now.)"),
+        None => format!("{what} added to {id} elsewhere since you opened the composer (changed elsewhere; the thread shows it now)."),
+    };
     if let Some(repeated) = app.repeated_in_sent_reply() {
         text.push_str(&format!(
             " It already says \u{201c}{}\u{201d}: yours would tell them twice.",

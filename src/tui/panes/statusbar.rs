@@ -45,6 +45,19 @@ pub fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
             style,
         ));
     }
+    // Team views (with `[agent] name`, on a shared queue): they narrow the view.
+    if app.shows_team_views() {
+        for (key, v) in ['7', '8'].into_iter().zip(crate::tui::app::TeamView::ALL) {
+            let style = if app.team.scope == Some(v) {
+                t.tab_active
+            } else {
+                t.base
+            };
+            spans.push(Span::styled("│", t.dim));
+            spans.push(Span::styled(key.to_string(), t.key));
+            spans.push(Span::styled(format!(" {} ", v.label()), style));
+        }
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 

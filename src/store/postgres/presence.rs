@@ -1,0 +1,84 @@
+//! Presence rows on a server queue (see `store::presence`). An announcement is
+//! its own transaction that leaves the queue's change counter alone (other
+//! consoles must not reload their lists for a heartbeat) and notifies `presence`
+//! on the live-update channel instead, so the others look at once.
+
+use chrono::{DateTime, Utc};
+
+use super::listen::CHANNEL;
+use super::{from_ts, relabel, to_ts, PgStore, Result};
+use crate::store::presence::{Activity, Presence, PresenceStore, SWEEP_AFTER};
+
+impl PgStore {
+    /// Runs `f` in a transaction that notifies `presence` on commit.
+    fn presence_write(
+        &mut self,
+        f: impl FnOnce(&mut postgres::Transaction<'_>) -> Result<()>,
+    ) -> Result<()> {
+        {
+            let mut client = self.conn.borrow_mut();
+            self.reconnect_if_closed(&mut client)?;
+        }
+        let client = self.conn.get_mut();
+        let result: Result<()> = (|| {
+            let mut tx = client.transaction()?;
+            f(&mut tx)?;
+            tx.execute("SELECT pg_notify($1, 'presence')", &[&CHANNEL])?;
+            tx.commit()?;
+            Ok(())
+        })();
+        result.map_err(|e| relabel(&self.server, self.conn.get_mut(), e))
+    }
+}
+
+impl PresenceStore for PgStore {
+    fn announce_presence(&mut self, p: &Presence) -> Result<()> {
+        self.presence_write(|tx| {
+            tx.execute(
+                "DELETE FROM presence WHERE heartbeat < $1",
+                &[&to_ts(p.heartbeat - SWEEP_AFTER)],
+            )?;
+            tx.execute(
+                "INSERT INTO presence(console, agent, ticket_id, activity, heartbeat)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (console) DO UPDATE SET agent = excluded.agent,
+                    ticket_id = excluded.ticket_id, activity = excluded.activity,
+                    heartbeat = excluded.heartbeat",
+                &[
+                    &p.console,
+                    &p.agent,
+                    &p.ticket,
+                    &p.activity.as_str(),
+                    &to_ts(p.heartbeat),
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn withdraw_presence(&mut self, console: &str) -> Result<()> {
+        self.presence_write(|tx| {
+            tx.execute("DELETE FROM presence WHERE console = $1", &[&console])?;
+            Ok(())
+        })
+    }
+
+    fn presence(&self, fresh_since: DateTime<Utc>) -> Result<Vec<Presence>> {
+        self.read(|c| {
+            Ok(c.query(
+                "SELECT console, agent, ticket_id, activity, heartbeat FROM presence
+                 WHERE heartbeat >= $1 ORDER BY ticket_id, agent, console",
+                &[&to_ts(fresh_since)],
+            )?
+            .iter()
+            .map(|r| Presence {
+                console: r.get(0),
+                agent: r.get(1),
+                ticket: r.get(2),
+                activity: Activity::parse(r.get(3)),
+                heartbeat: from_ts(r.get(4)),
+            })
+            .collect())
+        })
+    }
+}

@@ -1,0 +1,225 @@
+//! Team mode in the console: who else is on the open ticket (presence), changes
+//! pushed by the server (live updates), the "Mine" and "Unassigned" views, and
+//! taking a ticket. Every store call goes through the runner (`Command::Presence`,
+//! a `Command::Change` for taking); this file only decides what to ask and keeps
+//! the answers for drawing.
+//!
+//! Presence: while a ticket is open (the thread or the composer has the keyboard,
+//! not a cursor passing over rows in the list) the console announces it, "viewing"
+//! or "replying", again on every change and every heartbeat; the same command reads
+//! every console's fresh rows back. Leaving the ticket, and quitting, withdraw the
+//! row. On PostgreSQL another console's announcement arrives as a notification and
+//! is read at once; on a file it is read at the next heartbeat.
+
+use super::*;
+use crate::store::live::Change;
+use crate::store::presence::{self, Activity, Presence, HEARTBEAT_EVERY, STALE_AFTER};
+use crate::store::AssigneeFilter;
+use crate::tui::runner::{Command, PresenceWrite};
+
+/// The team's views over the inbox: they narrow whichever view is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TeamView {
+    /// Tickets assigned to this agent (`[agent] name`).
+    Mine,
+    /// Tickets nobody has taken.
+    Unassigned,
+}
+
+impl TeamView {
+    pub const ALL: [TeamView; 2] = [TeamView::Mine, TeamView::Unassigned];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TeamView::Mine => "Mine",
+            TeamView::Unassigned => "Unassigned",
+        }
+    }
+
+    /// The key name part: `view-mine`, `view-unassigned`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            TeamView::Mine => "mine",
+            TeamView::Unassigned => "unassigned",
+        }
+    }
+}
+
+/// What the console knows of its team.
+#[derive(Debug, Default)]
+pub struct Team {
+    /// The team view narrowing the inbox, if any.
+    pub scope: Option<TeamView>,
+    /// Every console's fresh presence row (this one's included), as last read.
+    pub presence: Vec<Presence>,
+    /// What this console announced last (`None`: no row).
+    announced: Option<(TicketId, Activity)>,
+    last_beat: Option<Instant>,
+    /// Whether the queue is on a server, i.e. shared by a team: the header shows
+    /// the team views there (a file's owner usually works alone; the keys work on
+    /// both). Learnt at the first tick.
+    pub shared: Option<bool>,
+    /// The collision sentence the "send anyway?" question shows ("Olena replied
+    /// 2 min ago"); kept here because `ConfirmKind` is `Copy`.
+    pub collision: Option<String>,
+}
+
+impl App {
+    /// The agent's name for the team views and for taking tickets; `None` without
+    /// `[agent] name` (a solo queue has no "mine").
+    pub fn agent_name(&self) -> Option<String> {
+        let name = self.config.agent.name.trim();
+        (!name.is_empty()).then(|| name.to_string())
+    }
+
+    /// The assignee part of the inbox's filter.
+    pub(super) fn team_filter(&self) -> AssigneeFilter {
+        match (self.team.scope, self.agent_name()) {
+            (Some(TeamView::Mine), Some(me)) => AssigneeFilter::Agent(me),
+            (Some(TeamView::Unassigned), _) => AssigneeFilter::Unassigned,
+            _ => AssigneeFilter::Anyone,
+        }
+    }
+
+    /// `7` / `8`: narrows the inbox to the team view, or widens it back when it is
+    /// the one shown. Without `[agent] name` the status line says how to get it.
+    pub fn toggle_team_view(&mut self, view: TeamView) -> Result<(), ConsoleError> {
+        if view == TeamView::Mine && self.agent_name().is_none() {
+            self.error("\"Mine\" needs your name: set [agent] name in config.toml (the name tickets are assigned to)");
+            return Ok(());
+        }
+        self.team.scope = if self.team.scope == Some(view) {
+            None
+        } else {
+            Some(view)
+        };
+        self.focus = Focus::Inbox;
+        self.inbox.selected = 0;
+        self.inbox.top = 0;
+        match self.team.scope {
+            Some(v) => self.info(format!(
+                "showing {}: {} tickets only ({} again shows everyone's)",
+                v.label(),
+                v.label().to_lowercase(),
+                match v {
+                    TeamView::Mine => "7",
+                    TeamView::Unassigned => "8",
+                }
+            )),
+            None => self.info("showing everyone's tickets"),
+        }
+        self.reload()
+    }
+
+    /// `T`: assigns the highlighted (or open, or marked) tickets to this agent.
+    pub fn take_ticket(&mut self) -> Result<(), ConsoleError> {
+        let Some(me) = self.agent_name() else {
+            self.error("taking a ticket needs your name: set [agent] name in config.toml");
+            return Ok(());
+        };
+        self.apply_change(
+            &format!("assigned to {me}"),
+            crate::model::TicketChange::Assignee(Some(me)),
+        )
+    }
+
+    /// What this console should be announcing now.
+    fn presence_wanted(&self) -> Option<(TicketId, Activity)> {
+        let open = self.open.as_ref()?.detail.ticket.id;
+        match self.focus {
+            Focus::Inbox => None,
+            Focus::Conversation => Some((open, Activity::Viewing)),
+            Focus::Composer | Focus::Tone if self.composer.ticket == Some(open) => {
+                Some((open, Activity::Replying))
+            }
+            Focus::Composer | Focus::Tone => Some((open, Activity::Viewing)),
+        }
+    }
+
+    /// Every tick: announces a change of ticket or activity at once, and otherwise
+    /// beats (and reads the others' rows) every [`HEARTBEAT_EVERY`].
+    pub(super) fn team_tick(&mut self, now: Instant) -> Result<(), ConsoleError> {
+        if self.team.shared.is_none() {
+            self.team.shared = Some(matches!(
+                self.store.location(),
+                Some(crate::store::Location::Server(_))
+            ));
+        }
+        let Some(console) = self.store.draft_holder().map(str::to_string) else {
+            return Ok(());
+        };
+        let want = self.presence_wanted();
+        let due = self
+            .team
+            .last_beat
+            .is_none_or(|t| now.duration_since(t) >= HEARTBEAT_EVERY);
+        if want == self.team.announced && !due {
+            return Ok(());
+        }
+        let write = match want {
+            Some((ticket, activity)) => PresenceWrite::Announce(Presence {
+                console,
+                agent: self.config.agent.display_name(),
+                ticket,
+                activity,
+                heartbeat: Utc::now(),
+            }),
+            None if self.team.announced.is_some() => PresenceWrite::Withdraw(console),
+            None => PresenceWrite::Keep,
+        };
+        self.team.announced = want;
+        self.team.last_beat = Some(now);
+        self.ask_presence(write)
+    }
+
+    fn ask_presence(&mut self, write: PresenceWrite) -> Result<(), ConsoleError> {
+        self.run(Command::Presence {
+            write,
+            fresh_since: Utc::now() - STALE_AFTER,
+        })
+    }
+
+    /// The runner's answer: every console's fresh rows.
+    pub(super) fn presence_read(&mut self, rows: Vec<Presence>) {
+        self.team.presence = rows;
+    }
+
+    /// Quitting: this console's row goes (queued before the runner's last writes).
+    pub fn leave_team(&mut self) {
+        if self.team.announced.take().is_none() {
+            return;
+        }
+        if let Some(console) = self.store.draft_holder().map(str::to_string) {
+            let _ = self.ask_presence(PresenceWrite::Withdraw(console));
+        }
+    }
+
+    /// A notification from the server (`tui::listener`): queue data changed, so the
+    /// next tick looks at the change counter now instead of in half a second; or
+    /// presence changed, so the rows are read again now.
+    pub fn live_change(&mut self, change: Change) -> Result<(), ConsoleError> {
+        match change {
+            Change::Queue => {
+                let now = Instant::now();
+                self.last_change_check = now
+                    .checked_sub(elsewhere::CHANGE_CHECK_EVERY)
+                    .unwrap_or(now);
+                Ok(())
+            }
+            Change::Presence => self.ask_presence(PresenceWrite::Keep),
+        }
+    }
+
+    /// Whether the header shows the team views: with `[agent] name`, on a server
+    /// queue or while one is in use.
+    pub fn shows_team_views(&self) -> bool {
+        self.agent_name().is_some() && (self.team.shared == Some(true) || self.team.scope.is_some())
+    }
+
+    /// "Olena is replying" for the ticket on screen, when someone else is on it.
+    pub fn presence_line(&self) -> Option<String> {
+        let open = self.open.as_ref()?.detail.ticket.id;
+        let others = presence::others_on(&self.team.presence, open, self.store.draft_holder());
+        presence::describe(&others)
+    }
+}
