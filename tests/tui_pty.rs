@@ -950,3 +950,61 @@ fn issue15_14_send_now_on_quit_without_a_transport_says_it_was_only_saved() {
     console.send("q");
     assert!(console.wait_exit().success());
 }
+
+/// Types a draft into the first ticket of a console whose store is held at the
+/// gate file `gate`, then ends it with `end`; the draft reaches the database only
+/// after the gate opens, and the process waits for it (the bounded wait of `q`).
+fn draft_survives_an_ending(end: fn(&mut Console)) {
+    let (dir, db, config) = temp_paths();
+    let gate = dir.path().join("store-gate");
+    let mut console = Console::start_env(&db, &config, &[("FIRSTLINE_STORE_GATE", &gate)]);
+    console.wait_for("Needs reply");
+    // Closed from here on: every command the runner takes waits for the test.
+    std::fs::write(&gate, "").unwrap();
+    console.send("r");
+    console.wait_for("Reply to");
+    let draft = "Words typed as it ended";
+    console.type_text(draft);
+    console.wait_for(draft);
+    end(&mut console);
+    // The console says it is saving, and waits for the store instead of dying.
+    console.wait_for("quitting: saving");
+    assert!(
+        console.child.try_wait().unwrap().is_none(),
+        "firstline waits for the held write"
+    );
+    let store = Store::open(&db).unwrap();
+    assert!(
+        !store.drafts().unwrap().iter().any(|d| d.body == draft),
+        "not written while the store is held"
+    );
+    drop(store);
+    std::fs::remove_file(&gate).unwrap();
+    let status = console.wait_exit();
+    assert!(status.success(), "{status:?}");
+    let store = Store::open(&db).unwrap();
+    let drafts = store.drafts().unwrap();
+    assert!(
+        drafts.iter().any(|d| d.body == draft),
+        "the draft is in the database: {drafts:?}"
+    );
+    let parser = console.parser.lock().unwrap();
+    assert!(
+        !parser.screen().alternate_screen(),
+        "the terminal left the alternate screen"
+    );
+}
+
+/// Issue 16: SIGTERM (`kill`) while typing with the store slow: the draft is saved
+/// once the store answers, the terminal is given back, the exit code is 0.
+#[test]
+fn sigterm_while_typing_saves_the_draft_when_the_store_answers() {
+    draft_survives_an_ending(|c| c.signal(libc::SIGTERM));
+}
+
+/// Issue 16: SIGHUP (what a closed terminal window or a dropped SSH session
+/// sends) while typing with the store slow: the draft still reaches the database.
+#[test]
+fn sighup_while_typing_saves_the_draft_when_the_store_answers() {
+    draft_survives_an_ending(|c| c.signal(libc::SIGHUP));
+}

@@ -92,7 +92,7 @@ fn console() -> Console {
         config.clone(),
         Slowdown {
             gate: Some(Arc::clone(&gate)),
-            delay: None,
+            ..Slowdown::default()
         },
         move |done| tx.send(done).is_ok(),
     )

@@ -21,6 +21,7 @@ pub mod msg;
 pub mod panes;
 pub mod runner;
 pub mod spool;
+pub mod signals;
 pub mod telegram;
 pub mod terminal;
 pub mod theme;
@@ -194,6 +195,10 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
         app.error(trouble.join(" · "));
     }
     let mut terminal = terminal::init()?;
+    // SIGTERM and SIGHUP end the console as `q` does (see `signals.rs`).
+    let listener = signals::Listener::start(tx.clone())
+        .map_err(|why| app.error(why))
+        .ok();
     let result = match events::TerminalEvents::start(tx) {
         Ok(events) => {
             let result = run_loop(&mut terminal, &mut app, &rx, &events, runner.as_ref());
@@ -202,6 +207,15 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
         }
         Err(e) => Err(anyhow::anyhow!(e)),
     };
+    // A closed terminal fails the terminal's thread as its SIGHUP arrives: the
+    // hang-up is the cause, and no error.
+    let (result, ending) = match result {
+        Ok(ending) => (Ok(()), ending),
+        Err(e) => match hang_up_behind(&rx) {
+            Some(ending) => (Ok(()), Some(ending)),
+            None => (Err(e), None),
+        },
+    };
     // The draft on screen is saved, then the runner works through every write
     // still queued (a status change, an undo) before the process ends, within a
     // limit: what did not land is said, instead of a shell that never comes back.
@@ -209,22 +223,30 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
     app.leave_team();
     let last = app.take_commands();
     hand_over(&mut app, last, runner.as_ref());
+    if let Some(r) = runner.as_ref().filter(|r| r.pending() > 0) {
+        // Said on screen while waiting (a terminal already gone ignores it).
+        app.pending_info(format!("quitting: saving {} change(s)…", r.pending()));
+        let _ = terminal.draw(|frame| panes::draw(frame, &app));
+    }
     let unfinished = runner
         .map(|r| r.finish(runner::FINISH_WAIT))
         .unwrap_or_default();
     terminal::restore();
     background.stop();
+    if let Some(l) = listener {
+        l.stop();
+    }
     if !unfinished.is_empty() {
-        eprintln!(
+        say(&format!(
             "firstline: the queue did not answer within {} s; not done: {}",
             runner::FINISH_WAIT.as_secs(),
             unfinished.join("; ")
-        );
+        ));
     }
     // A queue that no longer answers (a server gone away) kept nothing of what was
     // typed since: the words go to the terminal, so nothing typed is lost.
     if let Err(e) = app.store.data_version() {
-        eprintln!("firstline: {e}");
+        say(&format!("firstline: {e}"));
         let words = app.composer.text();
         if !words.trim().is_empty() {
             let ticket = app
@@ -232,20 +254,47 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
                 .ticket
                 .map(|t| format!(" #{t}"))
                 .unwrap_or_default();
-            eprintln!("firstline: not saved, your words for{ticket}:\n{words}");
+            say(&format!(
+                "firstline: not saved, your words for{ticket}:\n{words}"
+            ));
         }
     }
     // Kept queued on quit: say where they went, now that the terminal is back.
     if let Ok(n @ 1..) = app.queued_replies() {
-        eprintln!(
+        say(&format!(
             "firstline: {n} repl{} still queued; {} the next time the console runs, or now with `firstline outbox flush`",
             if n == 1 { "y" } else { "ies" },
             if n == 1 { "it leaves" } else { "they leave" }
-        );
+        ));
+    }
+    // Ended by a signal with writes left undone: data trouble (exit code 2).
+    if let (Some(ending), false) = (ending, unfinished.is_empty()) {
+        anyhow::bail!("ended by {}; not all changes were saved", ending.name());
     }
     result?;
     saved?;
     Ok(())
+}
+
+/// A line for the shell after the console. Never a panic: after a hang-up the
+/// terminal is gone and `eprintln!` would panic on the failed write.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// Whether a hang-up is what failed the terminal: its signal is in the channel, or
+/// comes within a moment of the terminal's error.
+fn hang_up_behind(rx: &Receiver<Msg>) -> Option<signals::Ending> {
+    let deadline = Instant::now() + Duration::from_millis(300);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(Msg::Signal(ending)) => return Some(ending),
+            Ok(_) => continue,
+            Err(_) => return None,
+        }
+    }
 }
 
 /// Draws, then sleeps on the channel until a message arrives or the app's next
@@ -256,7 +305,8 @@ fn run_loop(
     rx: &Receiver<Msg>,
     events: &events::TerminalEvents,
     runner: Option<&runner::Runner>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<signals::Ending>> {
+    let mut ending = None;
     let size = terminal.size()?;
     app.size = (size.width, size.height);
     app.reload()?;
@@ -290,8 +340,10 @@ fn run_loop(
             Err(RecvTimeoutError::Disconnected) => break,
         };
         for msg in first.into_iter().chain(rx.try_iter()) {
-            if let Msg::TerminalFailed(why) = &msg {
-                anyhow::bail!("{why}");
+            match &msg {
+                Msg::TerminalFailed(why) => anyhow::bail!("{why}"),
+                Msg::Signal(e) => ending = Some(*e),
+                _ => {}
             }
             if frame_log.is_some() && msg.is_input() {
                 inputs.push((Instant::now(), FrameLog::label(&msg, app)));
@@ -308,7 +360,7 @@ fn run_loop(
         let commands = update::update(app, Msg::Tick(Instant::now()));
         hand_over(app, commands, runner);
     }
-    Ok(())
+    Ok(ending)
 }
 
 /// Gives `commands` to the runner; one it cannot take is said in the status bar.

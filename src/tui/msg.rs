@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use ratatui::crossterm::event::{Event, KeyEvent, MouseEvent};
 
-use super::{courier, intake, mailboxes, runner, telegram, worker};
+use super::{courier, intake, mailboxes, runner, signals, telegram, worker};
 
 /// One thing that happened.
 #[derive(Debug)]
@@ -39,6 +39,9 @@ pub enum Msg {
     Trouble(String),
     /// The terminal cannot be read any more: the console ends with this error.
     TerminalFailed(String),
+    /// SIGTERM or SIGHUP: end as `q` does, without a question (nobody may be there
+    /// to answer it).
+    Signal(signals::Ending),
 }
 
 impl Msg {

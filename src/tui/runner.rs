@@ -82,6 +82,20 @@ pub enum Command {
         filter: Box<TicketFilter>,
         start: usize,
     },
+    /// The canned responses, and (with `detail`, the ticket on screen) the ones
+    /// that fit its customer's latest message, best first: the picker's contents.
+    Canned { detail: Option<Box<TicketDetail>> },
+    /// Whether another connection committed since the last look (another console,
+    /// an import, this process's courier), and where `replies` (the replies on the
+    /// undo stack) stand in the outbox. Asked every half second, and after each
+    /// courier report (`after_delivery`: the outbox is read then even if nothing
+    /// else changed). `deliveries` is the console's count of courier reports when
+    /// it asked, echoed back so it can tell a report came in between.
+    Look {
+        replies: Vec<crate::model::MessageId>,
+        after_delivery: bool,
+        deliveries: u64,
+    },
     /// Write this console's presence row (team mode), then read every row with a
     /// heartbeat since `fresh_since`.
     Presence {
@@ -124,6 +138,8 @@ impl Command {
             Command::ReleaseDraft(ticket) => format!("letting go of the draft of #{ticket}"),
             Command::Reload(_) | Command::Window { .. } => "reading the list".into(),
             Command::Presence { .. } => "telling the team where you are".into(),
+            Command::Look { .. } => "looking for changes".into(),
+            Command::Canned { .. } => "reading the canned responses".into(),
         }
     }
 
@@ -227,6 +243,17 @@ pub struct Reloaded {
     pub reading: Option<(TicketId, bool)>,
 }
 
+/// A look's answer (see [`Command::Look`]).
+#[derive(Debug, Clone, Default)]
+pub struct Looked {
+    /// Another connection committed since the last look: the console reloads.
+    pub changed: bool,
+    /// Each reply asked about and its outbox state (`None`: no longer in the
+    /// outbox, taken back elsewhere); read when something changed or after a
+    /// courier report, else empty.
+    pub replies: Vec<(crate::model::MessageId, Option<crate::store::OutboxState>)>,
+}
+
 /// A change's answer.
 #[derive(Debug)]
 pub struct Changed {
@@ -307,6 +334,17 @@ pub enum Done {
         start: usize,
         result: Result<Vec<TicketSummary>, StoreError>,
     },
+    Looked {
+        after_delivery: bool,
+        deliveries: u64,
+        result: Result<Looked, StoreError>,
+    },
+    Canned {
+        /// The ticket the suggestions are for, if one was asked about.
+        ticket: Option<TicketId>,
+        /// Every canned response and the ids suggested for the ticket.
+        result: Result<(Vec<crate::model::CannedResponse>, Vec<i64>), StoreError>,
+    },
 }
 
 /// One ticket's part of an undoable change.
@@ -339,6 +377,8 @@ pub struct Ledger {
     /// was still queued carries the version the user saw; the step between is
     /// theirs, not another process's edit, so it is no conflict.
     moved: HashMap<(TicketId, i64), i64>,
+    /// The queue's `data_version` at the last [`Command::Look`].
+    seen_version: Option<i64>,
 }
 
 impl Ledger {
@@ -363,8 +403,47 @@ impl Ledger {
 
 /// Runs `command` on `store`: the one implementation, on the runner thread or inline.
 pub fn execute(store: &mut Store, config: &Config, ledger: &mut Ledger, command: Command) -> Done {
+    execute_watching(store, None, config, ledger, command)
+}
+
+/// [`execute`], with looks for changes asked of `watch`: a connection that never
+/// writes, so it sees every commit, the runner's own included (SQLite's
+/// `data_version` does not move for a connection's own commits).
+fn execute_watching(
+    store: &mut Store,
+    watch: Option<&Store>,
+    config: &Config,
+    ledger: &mut Ledger,
+    command: Command,
+) -> Done {
     let sla = &config.sla;
     match command {
+        Command::Look {
+            replies,
+            after_delivery,
+            deliveries,
+        } => Done::Looked {
+            after_delivery,
+            deliveries,
+            result: look(
+                watch.unwrap_or(store),
+                store,
+                ledger,
+                &replies,
+                after_delivery,
+            ),
+        },
+        Command::Canned { detail } => Done::Canned {
+            ticket: detail.as_ref().map(|d| d.ticket.id),
+            result: store.canned_list().map(|items| {
+                // Suggestions are a help: without them the picker still opens.
+                let suggested = detail
+                    .and_then(|d| crate::canned::suggest_for_ticket(store, &d).ok())
+                    .map(|s| s.into_iter().map(|c| c.id).collect())
+                    .unwrap_or_default();
+                (items, suggested)
+            }),
+        },
         Command::SaveDraft { ticket, body } => Done::DraftSaved {
             result: store.save_draft(ticket, &body),
             ticket,
@@ -456,6 +535,32 @@ pub fn execute(store: &mut Store, config: &Config, ledger: &mut Ledger, command:
             Done::Attachments { dest, result }
         }
     }
+}
+
+/// Whether the queue changed since the last look, and where `replies` stand.
+fn look(
+    watch: &Store,
+    store: &Store,
+    ledger: &mut Ledger,
+    replies: &[crate::model::MessageId],
+    after_delivery: bool,
+) -> Result<Looked, StoreError> {
+    let version = watch.data_version()?;
+    let changed = ledger.seen_version.is_some_and(|seen| seen != version);
+    // Recorded before reading, so a commit landing during the reload that follows
+    // is seen at the next look instead of being lost.
+    ledger.seen_version = Some(version);
+    let mut out = Looked {
+        changed,
+        replies: Vec::new(),
+    };
+    if changed || after_delivery {
+        for message in replies {
+            let state = store.outbox_entry(*message)?.map(|e| e.state);
+            out.replies.push((*message, state));
+        }
+    }
+    Ok(out)
 }
 
 /// Marks ticket `id` read unless it already is (nothing written then).
@@ -824,16 +929,43 @@ pub struct Slowdown {
     pub gate: Option<Arc<Gate>>,
     /// Slept before every command (`FIRSTLINE_STORE_DELAY_MS` in benchmarks).
     pub delay: Option<Duration>,
+    /// Every command waits while this file exists (`FIRSTLINE_STORE_GATE`): the
+    /// gate of a test that drives the real binary from outside (tests/tui_pty.rs).
+    pub gate_file: Option<PathBuf>,
 }
 
 impl Slowdown {
-    /// The delay the hidden `FIRSTLINE_STORE_DELAY_MS` asks for (benches/keys.sh).
+    /// The delay the hidden `FIRSTLINE_STORE_DELAY_MS` asks for (benches/keys.sh)
+    /// and the gate file `FIRSTLINE_STORE_GATE` names.
     pub fn from_env() -> Slowdown {
         let delay = std::env::var("FIRSTLINE_STORE_DELAY_MS")
             .ok()
             .and_then(|v| v.parse::<u64>().ok())
             .map(Duration::from_millis);
-        Slowdown { gate: None, delay }
+        let gate_file = std::env::var_os("FIRSTLINE_STORE_GATE")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
+        Slowdown {
+            gate: None,
+            delay,
+            gate_file,
+        }
+    }
+
+    /// Holds the calling thread as this slowdown asks, before a store call.
+    pub fn hold(&self) {
+        if let Some(gate) = &self.gate {
+            gate.pass();
+        }
+        if let Some(file) = &self.gate_file {
+            // A hidden test hook: looked at every 10 ms while it is closed.
+            while file.exists() {
+                thread::sleep(Duration::from_millis(10));
+            }
+        }
+        if let Some(delay) = self.delay {
+            thread::sleep(delay);
+        }
     }
 }
 
@@ -869,12 +1001,15 @@ impl Runner {
             .open()
             .map_err(|e| format!("working in the foreground (cannot open the queue: {e})"))?;
         store.set_draft_holder(holder);
+        // Looks for changes ask a connection of their own (see `execute_watching`);
+        // without one they ask the runner's, which misses only its own commits.
+        let watch = at.open().ok();
         let (commands, inbox) = mpsc::channel::<Command>();
         let pending = Arc::new(Mutex::new(std::collections::VecDeque::new()));
         let in_hand = Arc::clone(&pending);
         let thread = thread::Builder::new()
             .name("firstline-runner".into())
-            .spawn(move || serve(store, &config, &slowdown, &inbox, &in_hand, &answers))
+            .spawn(move || serve(store, watch, &config, &slowdown, &inbox, &in_hand, &answers))
             .map_err(|e| format!("working in the foreground (no runner thread: {e})"))?;
         Ok(Runner {
             commands: Some(commands),
@@ -939,24 +1074,24 @@ pub const FINISH_WAIT: Duration = Duration::from_secs(10);
 
 fn serve(
     mut store: Store,
+    watch: Option<Store>,
     config: &Config,
     slowdown: &Slowdown,
     inbox: &Receiver<Command>,
     pending: &Mutex<std::collections::VecDeque<Command>>,
     answers: &dyn Fn(Done) -> bool,
 ) {
-    let mut ledger = Ledger::default();
+    let mut ledger = Ledger {
+        // The first look compares with the queue as the console first read it.
+        seen_version: watch.as_ref().unwrap_or(&store).data_version().ok(),
+        ..Ledger::default()
+    };
     // Once nobody listens (the console quit) the queued commands still run: the
     // writes among them are what the user asked for.
     let mut listening = true;
     while let Ok(command) = inbox.recv() {
-        if let Some(gate) = &slowdown.gate {
-            gate.pass();
-        }
-        if let Some(delay) = slowdown.delay {
-            thread::sleep(delay);
-        }
-        let done = execute(&mut store, config, &mut ledger, command);
+        slowdown.hold();
+        let done = execute_watching(&mut store, watch.as_ref(), config, &mut ledger, command);
         pending
             .lock()
             .unwrap_or_else(|p| p.into_inner())

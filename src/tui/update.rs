@@ -53,12 +53,11 @@ fn react(app: &mut App, msg: Msg) {
             }
         }
         Msg::Delivery(report) => {
-            // The thread's delivery markers and the queue's waits changed.
-            reload(app);
-            // Settle the undo stack now, so the next tick's look at the outbox finds
-            // nothing left to announce: one delivery, one sentence, whichever of the
-            // two reports comes first.
-            if let Err(e) = app.settle_replies_from_outbox() {
+            // The thread's delivery markers and the queue's waits changed; the undo
+            // stack is settled without a second sentence, so a look at the outbox
+            // asked before this report announces nothing again: one delivery, one
+            // sentence, whichever of the two reports comes first.
+            if let Err(e) = app.delivery_reported() {
                 app.store_error(e);
             }
             match report {
@@ -112,6 +111,12 @@ fn react(app: &mut App, msg: Msg) {
         Msg::Trouble(why) => app.error(why),
         Msg::TerminalFailed(why) => {
             app.error(why);
+            app.should_quit = true;
+        }
+        Msg::Signal(ending) => {
+            // The draft is saved and the queued writes finished on the way out
+            // (`tui::run`); queued replies stay queued, as `k` keeps them.
+            app.pending_info(format!("{}: saving, then quitting…", ending.name()));
             app.should_quit = true;
         }
     }

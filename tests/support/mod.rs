@@ -214,6 +214,15 @@ impl Console {
         self.wait_exit();
     }
 
+    /// Sends `signal` to the program (SIGTERM as `kill` does).
+    pub fn signal(&mut self, signal: i32) {
+        let pid = self.child.process_id().expect("pid") as i32;
+        // SAFETY: signals the child we started; no memory is involved.
+        unsafe {
+            libc::kill(pid, signal);
+        }
+    }
+
     pub fn raw_bytes(&self) -> Vec<u8> {
         self.raw.lock().unwrap().clone()
     }

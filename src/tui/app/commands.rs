@@ -38,10 +38,34 @@ impl App {
         }
     }
 
+    /// Queues `command` like [`App::run`], but as background work the user did not
+    /// ask for: it does not count as work under way (see [`App::expire_message`]).
+    pub(super) fn run_unseen(&mut self, command: Command) -> Result<(), ConsoleError> {
+        match self.commands.as_mut() {
+            Some(queue) => {
+                queue.push(command);
+                Ok(())
+            }
+            None => {
+                let done =
+                    runner::execute(&mut self.store, &self.config, &mut self.ledger, command);
+                self.command_done(done)
+            }
+        }
+    }
+
     /// Applies a command's answer.
     pub fn command_done(&mut self, done: Done) -> Result<(), ConsoleError> {
-        self.in_flight = self.in_flight.saturating_sub(1);
+        if !matches!(done, Done::Looked { .. }) {
+            self.in_flight = self.in_flight.saturating_sub(1);
+        }
         match done {
+            Done::Looked {
+                after_delivery,
+                deliveries,
+                result,
+            } => self.looked(after_delivery, deliveries, result)?,
+            Done::Canned { ticket, result } => self.canned_read(ticket, result)?,
             Done::Changed(changed) => self.changed(*changed)?,
             Done::DraftSaved {
                 ticket,

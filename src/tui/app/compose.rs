@@ -5,6 +5,7 @@ use super::*;
 use crate::canned::{self, RenderContext};
 use crate::model::{CannedResponse, Formality, Language};
 use crate::tone::{Commandment, ToneContext};
+use crate::tui::runner::Command;
 use ratatui_textarea::CursorMove;
 use std::time::Instant;
 
@@ -91,7 +92,10 @@ impl App {
             .map_or((Language::Other, Formality::Unknown), |o| {
                 (o.detail.customer.language, o.detail.customer.formality)
             });
-        let items = self.store.canned_list()?;
+        let Some(items) = self.canned_known()? else {
+            self.error(CANNED_NOT_YET);
+            return Ok(true);
+        };
         let Some((range, item)) = canned::expand_shortcut_for(&before, &items, language, formality)
         else {
             self.error(format!(
@@ -538,7 +542,12 @@ impl App {
             // Nothing left the machine: quitting now would let the user believe
             // "send now" sent it. (Saved replies leave the undo stack first, so no
             // later look at the outbox says it again over this.)
-            self.settle_replies_from_outbox()?;
+            let saved: Vec<_> = report
+                .saved
+                .iter()
+                .map(|(m, _)| (*m, Some(crate::store::OutboxState::Saved)))
+                .collect();
+            self.settle_replies(&saved, false);
             self.error(format!(
                 "{} {} not sent, only saved as .eml: no mail transport is set (see [mail] in the README; firstline doctor shows the folder) · q again quits",
                 report.saved.len(),
@@ -804,19 +813,43 @@ impl App {
         Ok(())
     }
 
-    /// Opens the canned-response picker.
+    /// Opens the canned-response picker: its contents are asked of the runner
+    /// ([`App::canned_read`] opens it), so a slow store never holds the keyboard.
     pub fn open_canned(&mut self) -> Result<(), ConsoleError> {
-        if self.open.is_none() {
+        let Some(open) = &self.open else {
             self.error("open a ticket first");
             return Ok(());
-        }
-        let items = self.store.canned_list()?;
-        let suggested = match &self.open {
-            Some(o) => canned::suggest_for_ticket(&self.store, &o.detail)
-                .map(|s| s.into_iter().map(|c| c.id).collect())
-                .unwrap_or_default(),
-            None => Vec::new(),
         };
+        let detail = Box::new(open.detail.clone());
+        self.canned_asked = Some(detail.ticket.id);
+        self.pending_info(CANNED_LOADING);
+        self.run(Command::Canned {
+            detail: Some(detail),
+        })
+    }
+
+    /// Takes the runner's canned responses: kept for `;;shortcut` and whole-letter
+    /// templates, and shown in the picker if it was asked for on this ticket and the
+    /// user has not gone on to something else meanwhile.
+    pub(super) fn canned_read(
+        &mut self,
+        ticket: Option<TicketId>,
+        result: Result<(Vec<CannedResponse>, Vec<i64>), crate::store::StoreError>,
+    ) -> Result<(), ConsoleError> {
+        if self
+            .message
+            .as_ref()
+            .is_some_and(|m| m.text == CANNED_LOADING)
+        {
+            self.message = None;
+        }
+        let asked = ticket.is_some() && self.canned_asked.take() == ticket;
+        let (items, suggested) = result?;
+        self.canned_items = Some(items.clone());
+        let on_screen = self.open.as_ref().map(|o| o.detail.ticket.id);
+        if !asked || on_screen != ticket || self.popup.is_some() {
+            return Ok(());
+        }
         let mut picker = CannedPicker {
             index: canned::RankIndex::new(&items),
             items,
@@ -831,6 +864,15 @@ impl App {
         }
         self.popup = Some(Popup::Canned(picker));
         Ok(())
+    }
+
+    /// The canned responses as last read (see [`App::canned_read`]); asked of the
+    /// runner when none were read yet, and `None` until it answers.
+    fn canned_known(&mut self) -> Result<Option<Vec<CannedResponse>>, ConsoleError> {
+        if self.canned_items.is_none() && self.canned_asked.is_none() {
+            self.run(Command::Canned { detail: None })?;
+        }
+        Ok(self.canned_items.clone())
     }
 
     /// Reranks the picker for its query, preferring the customer's language.
@@ -900,7 +942,7 @@ impl App {
         // Into an empty reply goes the whole letter (greeting, body, sign-off in the
         // response's language and register); into a started one, just the body.
         let rendered = if self.composer.is_empty() {
-            let items = self.store.canned_list()?;
+            let items = self.canned_known()?.unwrap_or_default();
             let whole = canned::full_template(&items, item);
             self.render_template(&whole)
         } else {
@@ -1012,3 +1054,9 @@ pub fn opening_action(mode: ComposeMode) -> crate::tui::action::Action {
         ComposeMode::Call => Action::LogCall,
     }
 }
+
+/// The status line while the picker's contents are read.
+const CANNED_LOADING: &str = "reading the canned responses…";
+/// The status line for a `;;shortcut` typed before the responses were read.
+const CANNED_NOT_YET: &str =
+    "the canned responses are still being read; type the shortcut again in a moment";

@@ -1,8 +1,9 @@
 //! Changes made elsewhere: another console on the same queue, an import in another
 //! shell, this process's own courier. SQLite's `data_version` moves whenever another
-//! connection commits, so a tick asks that one cheap pragma and, when it moved, the
+//! connection commits, so every half second the runner is asked that one cheap
+//! pragma (`Command::Look`, on a connection of its own) and, when it moved, the
 //! console reloads through its ordinary path (list, open ticket, counts on the worker).
-//! The same moment settles replies on the undo stack against their outbox row, so
+//! The same answer settles replies on the undo stack against their outbox row, so
 //! "u to undo" is never left on screen for a reply another process already delivered.
 
 use super::*;
@@ -14,55 +15,94 @@ use crate::store::OutboxState;
 pub(super) const CHANGE_CHECK_EVERY: Duration = Duration::from_millis(500);
 
 impl App {
-    /// Reloads when another connection committed since the last look. Only the
-    /// pragma runs unless something changed.
+    /// Asks the runner, every [`CHANGE_CHECK_EVERY`], whether another connection
+    /// committed since the last look; one look at a time, so a slow store does not
+    /// pile them up. The answer ([`App::looked`]) reloads when something changed.
     pub(super) fn notice_changes_elsewhere(&mut self, now: Instant) -> Result<(), ConsoleError> {
-        if now.duration_since(self.last_change_check) < CHANGE_CHECK_EVERY {
+        if now.duration_since(self.last_change_check) < CHANGE_CHECK_EVERY || self.looks_out > 0 {
             return Ok(());
         }
         self.last_change_check = now;
-        let version = self.store.data_version()?;
-        if version == self.data_version {
-            return Ok(());
-        }
-        // Recorded before reading, so a commit landing during the reload is seen
-        // at the next look instead of being lost.
-        self.data_version = version;
-        self.settle_replies_from_outbox()?;
+        self.look(false)
+    }
+
+    /// Asks where the queue and the replies on the undo stack stand; after a
+    /// courier report the outbox is read even if nothing else changed.
+    pub(super) fn look(&mut self, after_delivery: bool) -> Result<(), ConsoleError> {
+        let replies = self
+            .undo
+            .iter()
+            .filter_map(|e| match e {
+                UndoEntry::Reply { message, .. } => Some(*message),
+                _ => None,
+            })
+            .collect();
+        self.looks_out += 1;
+        // Not the user's work: no "…" line waits for it (see `expire_message`).
+        self.run_unseen(crate::tui::runner::Command::Look {
+            replies,
+            after_delivery,
+            deliveries: self.deliveries,
+        })
+    }
+
+    /// A courier report came: the replies it settled leave the undo stack without a
+    /// second sentence (the report says what happened), and the screen reloads.
+    pub fn delivery_reported(&mut self) -> Result<(), ConsoleError> {
+        self.deliveries += 1;
+        self.look(true)?;
         self.reload()
     }
 
-    /// Remembers the store's current `data_version` as seen (after the first load).
-    pub(super) fn mark_changes_seen(&mut self) -> Result<(), ConsoleError> {
-        self.data_version = self.store.data_version()?;
+    /// Takes a look's answer: settles the replies and reloads if the queue changed.
+    pub(super) fn looked(
+        &mut self,
+        after_delivery: bool,
+        deliveries: u64,
+        result: Result<crate::tui::runner::Looked, crate::store::StoreError>,
+    ) -> Result<(), ConsoleError> {
+        self.looks_out = self.looks_out.saturating_sub(1);
+        let looked = result?;
+        // A courier report since the ask already said what became of them.
+        let announce = !after_delivery && deliveries == self.deliveries;
+        self.settle_replies(&looked.replies, announce);
+        if looked.changed {
+            self.reload()?;
+        }
         Ok(())
     }
 
     /// Replies on the undo stack whose outbox row left the queue (delivered by any
     /// process's courier, or taken back elsewhere) can no longer be undone: they
-    /// leave the stack and the status bar says what happened to them.
-    pub(crate) fn settle_replies_from_outbox(&mut self) -> Result<(), ConsoleError> {
+    /// leave the stack and, if `announce`, the status bar says what happened to them.
+    pub(crate) fn settle_replies(
+        &mut self,
+        states: &[(MessageId, Option<OutboxState>)],
+        announce: bool,
+    ) {
         let mut settled = Vec::new();
         for entry in &self.undo {
             if let UndoEntry::Reply { message, to, .. } = entry {
-                let state = self.store.outbox_entry(*message)?.map(|e| e.state);
+                let Some((_, state)) = states.iter().find(|(m, _)| m == message) else {
+                    continue;
+                };
                 // "sending" is not an outcome: another process is handing the reply
                 // over right now. Settling it here would drop it before its commit,
                 // and the console would never say whether it was delivered.
                 if !matches!(state, Some(OutboxState::Queued | OutboxState::Sending)) {
-                    settled.push((*message, to.clone(), state));
+                    settled.push((*message, to.clone(), *state));
                 }
             }
         }
         if settled.is_empty() {
-            return Ok(());
+            return;
         }
         self.undo.retain(|e| match e {
             UndoEntry::Reply { message, .. } => !settled.iter().any(|(m, ..)| m == message),
             _ => true,
         });
-        let Some((_, to, state)) = settled.last() else {
-            return Ok(());
+        let Some((_, to, state)) = settled.last().filter(|_| announce) else {
+            return;
         };
         let to = crate::display::sanitize_line(to);
         match state {
@@ -76,7 +116,6 @@ impl App {
             Some(OutboxState::Queued | OutboxState::Sending) => {}
             None => self.info(format!("reply to {to} was taken back elsewhere")),
         }
-        Ok(())
     }
 
     /// The newest message on the open ticket, remembered when the composer opens so

@@ -514,12 +514,19 @@ pub struct App {
     /// Notes written but not saved, per ticket (drafts in the store are replies only).
     notes: HashMap<TicketId, (ComposeMode, String)>,
     last_refresh: Instant,
-    /// The store's `data_version` when the console last reloaded for a change made
-    /// elsewhere (see `elsewhere.rs`), and when it last asked.
-    data_version: i64,
+    /// Looks for changes made elsewhere asked of the runner and not answered yet
+    /// (see `elsewhere.rs`), and when the last was asked.
+    looks_out: usize,
     last_change_check: Instant,
     /// Team mode: presence, the Mine/Unassigned views (`team.rs`).
     pub team: Team,
+    /// The canned responses as the runner last read them (`;;shortcut`, whole-letter
+    /// templates), and the ticket whose picker was asked for and not shown yet.
+    canned_items: Option<Vec<CannedResponse>>,
+    canned_asked: Option<TicketId>,
+    /// How many courier reports came: a look asked before the latest one does not
+    /// announce again what the report said.
+    deliveries: u64,
 }
 
 impl App {
@@ -636,14 +643,18 @@ impl App {
             message_since: None,
             notes: HashMap::new(),
             last_refresh: Instant::now(),
-            data_version: 0,
+            looks_out: 0,
             last_change_check: Instant::now(),
             team: Team::default(),
+            deliveries: 0,
+            canned_items: None,
+            canned_asked: None,
         };
         if let Some(answers) = worker {
             app.start_worker(answers);
         }
-        app.mark_changes_seen()?;
+        // The first look only takes the queue's version as the one seen.
+        app.look(false)?;
         app.reload()?;
         if let Some(e) = key_error {
             app.error(e);
