@@ -350,7 +350,12 @@ fn copy_moves_a_queue_to_postgresql_and_back_with_nothing_lost() {
     // file for the user to send travels with its state and its file.
     text(
         &cli(&first, &config)
-            .args(["reply", "2", "--body", "Your order 4512 has shipped, tracking inside."])
+            .args([
+                "reply",
+                "2",
+                "--body",
+                "Your order 4512 has shipped, tracking inside.",
+            ])
             .output()
             .unwrap(),
     );

@@ -67,12 +67,38 @@ pub fn assign(ctx: &Context, args: AssignArgs) -> Result<()> {
         None => None,
     };
     let mut store = open_as_agent(ctx)?;
-    let before = store.ticket(args.id)?;
-    let after = store.change_ticket(
-        args.id,
-        &TicketChange::Assignee(who.clone()),
-        Some(before.version),
-    )?;
+    let mut before = store.ticket(args.id)?;
+    let seen = before.assignee.clone();
+    // A change to something else in between (a note, a tag, a reply) moved the
+    // version but not the assignee: the assignment still means what was typed, so it
+    // is tried again on the new version. Another agent's assignment in between is
+    // never overruled: the command stops and says who has it.
+    let mut tries = 0;
+    let after = loop {
+        match store.change_ticket(
+            args.id,
+            &TicketChange::Assignee(who.clone()),
+            Some(before.version),
+        ) {
+            Ok(after) => break after,
+            Err(StoreError::Conflict { .. }) if tries < 5 => {
+                tries += 1;
+                let now = store.ticket(args.id)?;
+                if now.assignee != seen {
+                    let holder = match &now.assignee {
+                        Some(name) => format!("assigned to {name}"),
+                        None => "unassigned".to_string(),
+                    };
+                    return Err(user_error(format!(
+                        "ticket {} was {holder} meanwhile by someone else; nothing changed (run the command again to change it anyway)",
+                        args.id
+                    )));
+                }
+                before = now;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    };
     match (&after.assignee, after.version == before.version) {
         (Some(name), true) => println!("ticket {} is already assigned to {name}", args.id),
         (Some(name), false) => println!("ticket {} assigned to {name}", args.id),
