@@ -91,9 +91,37 @@ pub enum Action {
     /// Mark the open ticket's follow-up done.
     FollowupDone,
     /// Narrow the inbox to a team view (again: everyone's tickets).
-    TeamView(crate::tui::app::TeamView),
+    TeamView(TeamView),
     /// Assign the highlighted ticket to yourself (`[agent] name`).
     TakeTicket,
+}
+
+/// The team's views over the inbox: they narrow whichever view is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TeamView {
+    /// Tickets assigned to this agent (`[agent] name`).
+    Mine,
+    /// Tickets nobody has taken.
+    Unassigned,
+}
+
+impl TeamView {
+    pub const ALL: [TeamView; 2] = [TeamView::Mine, TeamView::Unassigned];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TeamView::Mine => "Mine",
+            TeamView::Unassigned => "Unassigned",
+        }
+    }
+
+    /// The key name part: `view-mine`, `view-unassigned`.
+    pub fn slug(self) -> &'static str {
+        match self {
+            TeamView::Mine => "mine",
+            TeamView::Unassigned => "unassigned",
+        }
+    }
 }
 
 /// The periods the report screen offers, in days.
@@ -108,7 +136,7 @@ impl Action {
             NextView, PrevView,
         ];
         all.extend(View::ALL.iter().map(|v| SetView(*v)));
-        all.extend(crate::tui::app::TeamView::ALL.iter().map(|v| TeamView(*v)));
+        all.extend(self::TeamView::ALL.iter().map(|v| TeamView(*v)));
         all.extend([
             TakeTicket,
             CycleSort,
@@ -307,10 +335,8 @@ impl Action {
             StillWorkingReply => "Still working reply for the due follow-up".into(),
             AddFollowup => "Add a follow-up (3h, tomorrow 10:00 + a note)".into(),
             FollowupDone => "Mark this ticket's follow-up done".into(),
-            TeamView(crate::tui::app::TeamView::Mine) => {
-                "Show view: Mine (yours; needs [agent] name)".into()
-            }
-            TeamView(crate::tui::app::TeamView::Unassigned) => {
+            TeamView(self::TeamView::Mine) => "Show view: Mine (yours; needs [agent] name)".into(),
+            TeamView(self::TeamView::Unassigned) => {
                 "Show view: Unassigned (nobody took them yet)".into()
             }
             TakeTicket => "Take the ticket: assign it to yourself".into(),

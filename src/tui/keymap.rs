@@ -360,11 +360,15 @@ impl Default for KeyMap {
         add(g, &[ch('u')], A::Undo);
         add(g, &[ch('R'), Key::ctrl('l')], A::Refresh);
         // Team mode (`tui/app/team.rs`): after the single-agent keys in help.
-        add(g, &[ch('7')], A::TeamView(crate::tui::app::TeamView::Mine));
+        add(
+            g,
+            &[ch('7')],
+            A::TeamView(crate::tui::action::TeamView::Mine),
+        );
         add(
             g,
             &[ch('8')],
-            A::TeamView(crate::tui::app::TeamView::Unassigned),
+            A::TeamView(crate::tui::action::TeamView::Unassigned),
         );
         add(g, &[ch('T')], A::TakeTicket);
 

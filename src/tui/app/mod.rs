@@ -22,10 +22,11 @@ mod queue;
 mod report;
 mod team;
 
+pub use super::action::TeamView;
 pub use crate::sla::counts::{compute_counts, scan_then_count, Counts};
 pub use compose::opening_action;
 pub use report::ReportScreen;
-pub use team::{Team, TeamView};
+pub use team::Team;
 
 pub use super::error::ConsoleError;
 use super::keymap::{Context, KeyMap};

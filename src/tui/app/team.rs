@@ -15,35 +15,8 @@ use super::*;
 use crate::store::live::Change;
 use crate::store::presence::{self, Activity, Presence, HEARTBEAT_EVERY, STALE_AFTER};
 use crate::store::AssigneeFilter;
+use crate::tui::action::TeamView;
 use crate::tui::runner::{Command, PresenceWrite};
-
-/// The team's views over the inbox: they narrow whichever view is shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TeamView {
-    /// Tickets assigned to this agent (`[agent] name`).
-    Mine,
-    /// Tickets nobody has taken.
-    Unassigned,
-}
-
-impl TeamView {
-    pub const ALL: [TeamView; 2] = [TeamView::Mine, TeamView::Unassigned];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            TeamView::Mine => "Mine",
-            TeamView::Unassigned => "Unassigned",
-        }
-    }
-
-    /// The key name part: `view-mine`, `view-unassigned`.
-    pub fn slug(self) -> &'static str {
-        match self {
-            TeamView::Mine => "mine",
-            TeamView::Unassigned => "unassigned",
-        }
-    }
-}
 
 /// What the console knows of its team.
 #[derive(Debug, Default)]

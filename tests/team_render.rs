@@ -1,0 +1,202 @@
+//! Team mode in the console, drawn with ratatui's `TestBackend` (issue 19): the
+//! presence line over the thread, the Mine and Unassigned views, taking a ticket
+//! with `T`, and what happens without `[agent] name`. The store is a file; a second
+//! handle plays the teammate's console.
+
+use chrono::{Duration, Utc};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use firstline::config::Config;
+use firstline::model::{Channel, NewCustomer, NewMessage, NewTicket, Priority, Status, TicketId};
+use firstline::store::{Activity, Presence, Store};
+use firstline::tui::app::App;
+use firstline::tui::msg::Msg;
+use firstline::tui::update::{handle_key, update};
+
+struct Queue {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    ids: Vec<TicketId>,
+}
+
+fn queue() -> Queue {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("queue.db");
+    let mut store = Store::open(&path).unwrap();
+    let mut ids = Vec::new();
+    for (name, subject) in [("Ann", "Parcel lost"), ("Bob", "Refund please")] {
+        ids.push(
+            store
+                .create_ticket(&NewTicket {
+                    subject: subject.into(),
+                    customer: NewCustomer {
+                        name: name.into(),
+                        email: Some(format!("{}@example.com", name.to_lowercase())),
+                        ..Default::default()
+                    },
+                    channel: Channel::Email,
+                    priority: Priority::Normal,
+                    status: Status::New,
+                    tags: vec![],
+                    first_message: NewMessage {
+                        body: "Hello?".into(),
+                        author: name.into(),
+                        sent_at: Some(Utc::now() - Duration::hours(1)),
+                        ..Default::default()
+                    },
+                })
+                .unwrap(),
+        );
+    }
+    Queue {
+        _dir: dir,
+        path,
+        ids,
+    }
+}
+
+fn console(q: &Queue, name: &str) -> App {
+    let mut config = Config::default();
+    config.agent.name = name.into();
+    let mut app = App::new(Store::open(&q.path).unwrap(), config).unwrap();
+    app.size = (120, 30);
+    app.reload().unwrap();
+    app
+}
+
+fn press(app: &mut App, keys: &str) {
+    for c in keys.chars() {
+        let code = match c {
+            '\r' => KeyCode::Enter,
+            c => KeyCode::Char(c),
+        };
+        let mods = if c.is_ascii_uppercase() {
+            KeyModifiers::SHIFT
+        } else {
+            KeyModifiers::NONE
+        };
+        handle_key(app, KeyEvent::new(code, mods));
+    }
+}
+
+fn shot(app: &App) -> String {
+    firstline::tui::snapshot(app, 120, 30)
+}
+
+fn tick(app: &mut App) {
+    update(app, Msg::Tick(std::time::Instant::now()));
+}
+
+#[test]
+fn the_header_names_a_teammate_on_the_open_ticket_and_forgets_a_stale_one() {
+    let q = queue();
+    let mut app = console(&q, "Petro");
+    let mut olena = Store::open(&q.path).unwrap();
+    let first = app.selected_ticket().unwrap().ticket.id;
+    assert!(q.ids.contains(&first));
+    let on = |activity, heartbeat| Presence {
+        console: "olena-console".into(),
+        agent: "Olena".into(),
+        ticket: first,
+        activity,
+        heartbeat,
+    };
+    olena
+        .announce_presence(&on(Activity::Replying, Utc::now()))
+        .unwrap();
+    // Opening the ticket announces this console and reads the others' rows.
+    press(&mut app, "\r");
+    tick(&mut app);
+    let screen = shot(&app);
+    assert!(screen.contains("● Olena is replying"), "{screen}");
+    let mine = app
+        .store
+        .presence(Utc::now() - Duration::seconds(30))
+        .unwrap();
+    assert!(
+        mine.iter()
+            .any(|p| p.agent == "Petro" && p.ticket == first && p.activity == Activity::Viewing),
+        "{mine:?}"
+    );
+    // A console that stopped beating is not shown after its heartbeats ran out.
+    olena
+        .announce_presence(&on(Activity::Viewing, Utc::now() - Duration::minutes(5)))
+        .unwrap();
+    app.live_change(firstline::store::live::Change::Presence)
+        .unwrap();
+    assert!(!shot(&app).contains("Olena is"), "{}", shot(&app));
+    // Replying is announced as such.
+    press(&mut app, "r");
+    tick(&mut app);
+    let rows = olena.presence(Utc::now() - Duration::seconds(30)).unwrap();
+    assert!(
+        rows.iter()
+            .any(|p| p.agent == "Petro" && p.activity == Activity::Replying),
+        "{rows:?}"
+    );
+}
+
+#[test]
+fn mine_and_unassigned_views_and_taking_a_ticket() {
+    let q = queue();
+    let mut app = console(&q, "Olena");
+    press(&mut app, "8");
+    let screen = shot(&app);
+    assert!(
+        screen.contains("Parcel lost") && screen.contains("Refund please"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("8 Unassigned"),
+        "the tab shows while in use:\n{screen}"
+    );
+    // T takes the highlighted ticket; it leaves Unassigned and shows in Mine.
+    let taken = app.selected_ticket().unwrap().ticket.id;
+    press(&mut app, "T");
+    assert_eq!(
+        app.store.ticket(taken).unwrap().assignee.as_deref(),
+        Some("Olena")
+    );
+    assert_eq!(app.inbox.len(), 1, "{}", shot(&app));
+    assert_ne!(app.selected_ticket().unwrap().ticket.id, taken);
+    press(&mut app, "7");
+    let subject = app.store.ticket(taken).unwrap().subject;
+    let screen = shot(&app);
+    assert!(screen.contains(&subject), "{screen}");
+    assert_eq!(app.selected_ticket().unwrap().ticket.id, taken);
+    assert_eq!(app.inbox.len(), 1, "{screen}");
+    // Again: everyone's tickets.
+    press(&mut app, "7");
+    assert_eq!(app.inbox.len(), 2);
+    // u takes the assignment back.
+    press(&mut app, "u");
+    assert_eq!(app.store.ticket(taken).unwrap().assignee, None);
+}
+
+#[test]
+fn without_a_name_mine_and_take_say_which_key_to_set() {
+    let q = queue();
+    let mut app = console(&q, "");
+    press(&mut app, "7");
+    let said = app.message.as_ref().unwrap().text.clone();
+    assert!(said.contains("[agent] name"), "{said}");
+    assert_eq!(app.inbox.len(), 2, "nothing narrowed");
+    press(&mut app, "T");
+    let said = app.message.as_ref().unwrap().text.clone();
+    assert!(said.contains("[agent] name"), "{said}");
+    assert_eq!(app.store.ticket(q.ids[0]).unwrap().assignee, None);
+    assert!(!shot(&app).contains("7 Mine"), "no tabs without a name");
+    // `?` lists the keys and says what they need.
+    let help: Vec<String> = app
+        .keymap
+        .help(firstline::tui::keymap::Context::Inbox)
+        .into_iter()
+        .map(|(keys, action)| format!("{keys} {}", action.describe()))
+        .collect();
+    assert!(
+        help.iter()
+            .any(|l| l.starts_with("7 ") && l.contains("needs [agent] name")),
+        "{help:?}"
+    );
+    assert!(help.iter().any(|l| l.starts_with("T ")), "{help:?}");
+}
