@@ -25,10 +25,11 @@ const MIGRATIONS: &[Migration] = &[
     (11, V11),
     (12, V12),
     (13, V13),
+    (14, V14),
 ];
 
 /// The schema version this build writes and understands.
-pub const CURRENT_VERSION: i64 = 13;
+pub const CURRENT_VERSION: i64 = 14;
 
 const V1: &str = r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -414,6 +415,17 @@ CREATE TABLE presence (
 CREATE INDEX presence_heartbeat ON presence(heartbeat);
 "#;
 
+/// Version 14: the per-ticket message index also carries each message's direction, so
+/// a ticket row's message count (`direction != 'note'`) is read from the index instead
+/// of every message row of the thread, bodies and all. Listing the 50 newest tickets
+/// that match `the` (7,902 messages in them) read 6,500 pages and took 29 ms of a
+/// search's SQL; 2.9 ms with this index. Same name, same leading columns: every query
+/// that used `(ticket_id, sent_at)` still does.
+const V14: &str = r#"
+DROP INDEX messages_ticket;
+CREATE INDEX messages_ticket ON messages(ticket_id, sent_at, direction);
+"#;
+
 /// Raises the id counters above every id the rows or the audit log name: a ticket
 /// merged away survives only as `events.ticket_id`, an undone reply only as a
 /// `reply-undone` event. A macro so migration 9 (frozen text) and loading a dump share
@@ -688,8 +700,8 @@ mod tests {
                         (3, 'Hey', 'new', 'normal', 'email', 1, 0, 0, NULL);",
         )
         .unwrap();
-        migrate(&mut conn).unwrap();
-        assert_eq!(version(&conn).unwrap(), CURRENT_VERSION);
+        migrate_to(&mut conn, 12).unwrap();
+        assert_eq!(version(&conn).unwrap(), 12);
         let assignees: Vec<Option<String>> = conn
             .prepare("SELECT assignee FROM tickets ORDER BY id")
             .unwrap()
@@ -708,6 +720,31 @@ mod tests {
         assert_eq!(indexed, 1);
     }
 
+    /// Issue 21: a ticket's message count comes from the index, never the message rows.
+    #[test]
+    fn upgrade_to_fourteen_counts_a_threads_messages_from_the_index() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate_to(&mut conn, 13).unwrap();
+        conn.execute_batch(
+            "INSERT INTO customers(id, name, created_at) VALUES (1, 'Ann', 0);
+             INSERT INTO tickets(id, subject, status, priority, channel, customer_id, created_at, updated_at)
+                 VALUES (1, 'Hi', 'new', 'normal', 'email', 1, 0, 0);
+             INSERT INTO messages(ticket_id, direction, body, sent_at)
+                 VALUES (1, 'inbound', 'a', 1), (1, 'note', 'b', 2), (1, 'outbound', 'c', 3);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        assert_eq!(version(&conn).unwrap(), 14);
+        let count =
+            "SELECT count(*) FROM messages m WHERE m.ticket_id = 1 AND m.direction != 'note'";
+        let n: i64 = conn.query_row(count, [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 2, "the messages survive the new index");
+        let plan: String = conn
+            .query_row(&format!("EXPLAIN QUERY PLAN {count}"), [], |r| r.get(3))
+            .unwrap();
+        assert!(plan.contains("COVERING INDEX messages_ticket"), "{plan}");
+    }
+
     #[test]
     fn upgrade_to_thirteen_adds_an_empty_presence_table() {
         let mut conn = Connection::open_in_memory().unwrap();
@@ -720,7 +757,7 @@ mod tests {
             )
             .unwrap();
         assert_eq!(before, 0);
-        migrate(&mut conn).unwrap();
+        migrate_to(&mut conn, 13).unwrap();
         assert_eq!(version(&conn).unwrap(), 13);
         let rows: i64 = conn
             .query_row("SELECT count(*) FROM presence", [], |r| r.get(0))
