@@ -82,6 +82,21 @@ pub enum Command {
         filter: Box<TicketFilter>,
         start: usize,
     },
+    /// The question a merge of `sources` into `into` asks (it names both customers
+    /// when they differ), and whether they do.
+    MergeQuestion {
+        sources: Vec<TicketId>,
+        into: TicketId,
+    },
+    /// Add a follow-up by hand to `ticket`, or (`done`) mark follow-up `done` done;
+    /// answered with the ticket read again, its follow-up settled.
+    Followup {
+        ticket: TicketId,
+        add: Option<crate::store::NewFollowup>,
+        done: Option<i64>,
+        /// The status line once it is written.
+        said: String,
+    },
     /// The canned responses, and (with `detail`, the ticket on screen) the ones
     /// that fit its customer's latest message, best first: the picker's contents.
     Canned { detail: Option<Box<TicketDetail>> },
@@ -123,6 +138,8 @@ impl Command {
             Command::Reload(_) | Command::Window { .. } => "reading the list".into(),
             Command::Look { .. } => "looking for changes".into(),
             Command::Canned { .. } => "reading the canned responses".into(),
+            Command::MergeQuestion { into, .. } => format!("reading #{into}"),
+            Command::Followup { ticket, .. } => format!("the follow-up on #{ticket}"),
         }
     }
 
@@ -138,6 +155,7 @@ impl Command {
                 | Command::MarkRead(_)
                 | Command::Merge { .. }
                 | Command::AddNote { .. }
+                | Command::Followup { .. }
         )
     }
 }
@@ -314,6 +332,18 @@ pub enum Done {
         deliveries: u64,
         result: Result<Looked, StoreError>,
     },
+    MergeQuestion {
+        into: TicketId,
+        /// The question and whether the customers differ.
+        result: Result<(String, bool), StoreError>,
+    },
+    Followup {
+        ticket: TicketId,
+        /// The status line once it is written.
+        said: String,
+        /// The ticket as it stands after the write.
+        result: Result<Box<LoadedTicket>, StoreError>,
+    },
     Canned {
         /// The ticket the suggestions are for, if one was asked about.
         ticket: Option<TicketId>,
@@ -407,6 +437,28 @@ fn execute_watching(
                 &replies,
                 after_delivery,
             ),
+        },
+        Command::MergeQuestion { sources, into } => Done::MergeQuestion {
+            into,
+            result: merge_question(store, &sources, into),
+        },
+        Command::Followup {
+            ticket,
+            add,
+            done,
+            said,
+        } => Done::Followup {
+            ticket,
+            said,
+            result: (|| {
+                if let Some(new) = &add {
+                    store.create_followup(new)?;
+                }
+                if let Some(id) = done {
+                    store.complete_followup(id)?;
+                }
+                load_ticket(store, ticket).map(Box::new)
+            })(),
         },
         Command::Canned { detail } => Done::Canned {
             ticket: detail.as_ref().map(|d| d.ticket.id),
@@ -533,6 +585,44 @@ fn look(
         }
     }
     Ok(out)
+}
+
+/// The question before merging `sources` into `into` (a merge cannot be undone),
+/// naming the customers when they differ; and whether they do.
+fn merge_question(
+    store: &Store,
+    sources: &[TicketId],
+    into: TicketId,
+) -> Result<(String, bool), StoreError> {
+    let target = store.ticket(into)?;
+    let mut others = Vec::new();
+    for id in sources {
+        let source = store.ticket(*id)?;
+        if source.customer_id != target.customer_id {
+            let name = store.customer(source.customer_id)?.name;
+            others.push(format!("#{id} ({})", crate::display::sanitize_line(&name)));
+        }
+    }
+    if others.is_empty() {
+        let list: Vec<String> = sources.iter().map(|id| format!("#{id}")).collect();
+        return Ok((
+            format!(
+                "Merge {} into #{into} ({})? The thread moves there; a merge cannot be undone.",
+                list.join(", "),
+                crate::display::sanitize_line(&target.subject)
+            ),
+            false,
+        ));
+    }
+    let name = store.customer(target.customer_id)?.name;
+    Ok((
+        format!(
+            "{} and #{into} ({}) are different customers. Merge anyway? A merge cannot be undone.",
+            others.join(", "),
+            crate::display::sanitize_line(&name)
+        ),
+        true,
+    ))
 }
 
 /// Marks ticket `id` read unless it already is (nothing written then).

@@ -343,42 +343,44 @@ impl App {
             self.error("pick a different ticket to merge into");
             return Ok(false);
         }
-        let target = match self.store.ticket(into) {
-            Ok(t) => t,
-            Err(e) => {
-                self.error(e.to_string());
-                return Ok(false);
+        // The question (it reads both tickets and their customers) is asked of the
+        // runner; `merge_asked` opens it when the answer comes.
+        self.pending_info(format!("reading #{into}…"));
+        self.run(crate::tui::runner::Command::MergeQuestion { sources, into })?;
+        Ok(true)
+    }
+
+    /// Takes the merge question's answer: asked every time, since the merged
+    /// tickets are gone and a merge cannot be undone. A ticket that cannot be read
+    /// (a wrong number) puts the prompt back with the number, and says why.
+    pub(super) fn merge_asked(
+        &mut self,
+        into: TicketId,
+        result: Result<(String, bool), crate::store::StoreError>,
+    ) -> Result<(), ConsoleError> {
+        if self.message.as_ref().is_some_and(|m| m.text.ends_with('…')) {
+            self.message = None;
+        }
+        match result {
+            Ok((question, across)) if self.popup.is_none() => {
+                self.merge_question = Some(question);
+                self.popup = Some(Popup::Confirm {
+                    kind: ConfirmKind::Merge { into, across },
+                });
             }
-        };
-        let mut others = Vec::new();
-        for id in &sources {
-            let source = self.store.ticket(*id)?;
-            if source.customer_id != target.customer_id {
-                let name = self.store.customer(source.customer_id)?.name;
-                others.push(format!("#{id} ({})", crate::display::sanitize_line(&name)));
+            // Something else opened meanwhile: the user moved on.
+            Ok(_) => {}
+            Err(e) => {
+                if self.popup.is_none() {
+                    self.popup = Some(Popup::Prompt {
+                        kind: PromptKind::Merge,
+                        input: into.to_string(),
+                    });
+                }
+                self.error(e.to_string());
             }
         }
-        let sources_list: Vec<String> = sources.iter().map(|id| format!("#{id}")).collect();
-        let across = !others.is_empty();
-        // Asked every time: the merged tickets are gone, so a merge cannot be undone.
-        self.merge_question = Some(if across {
-            let name = self.store.customer(target.customer_id)?.name;
-            format!(
-                "{} and #{into} ({}) are different customers. Merge anyway? A merge cannot be undone.",
-                others.join(", "),
-                crate::display::sanitize_line(&name)
-            )
-        } else {
-            format!(
-                "Merge {} into #{into} ({})? The thread moves there; a merge cannot be undone.",
-                sources_list.join(", "),
-                crate::display::sanitize_line(&target.subject)
-            )
-        });
-        self.popup = Some(Popup::Confirm {
-            kind: ConfirmKind::Merge { into, across },
-        });
-        Ok(true)
+        Ok(())
     }
 
     /// Merges the targets into `into`, after any question about customers was

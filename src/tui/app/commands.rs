@@ -66,6 +66,12 @@ impl App {
                 result,
             } => self.looked(after_delivery, deliveries, result)?,
             Done::Canned { ticket, result } => self.canned_read(ticket, result)?,
+            Done::MergeQuestion { into, result } => self.merge_asked(into, result)?,
+            Done::Followup {
+                ticket,
+                said,
+                result,
+            } => self.followup_written(ticket, said, result)?,
             Done::Changed(changed) => self.changed(*changed)?,
             Done::DraftSaved {
                 ticket,
