@@ -871,3 +871,36 @@ fn the_merge_question_with_the_store_held_comes_when_the_store_answers() {
         "the combined thread is shown"
     );
 }
+
+/// Issue 16: `u` on a queued reply with the store held: the reply is taken back
+/// on the runner, the console answers keys meanwhile, and the words come back into
+/// the composer of the reply's own ticket once the store answers.
+#[test]
+fn cancelling_a_queued_reply_with_the_store_held_keeps_the_screen_answering() {
+    let (mut c, id) = console_on_first_ticket();
+    c.gate.open();
+    c.press("r");
+    c.type_text("We are on it");
+    c.press("Ctrl-S");
+    c.settle();
+    assert_eq!(outbound(&c.path, id).len(), 1, "queued");
+    c.gate.close();
+    let before = c.gate.arrived();
+    c.key(KeyCode::Esc);
+    c.press("u");
+    assert!(c.gate.wait_arrived(before + 1, HANG_GUARD) > before);
+    assert_eq!(outbound(&c.path, id).len(), 1, "not taken back while held");
+    c.press("?");
+    assert!(c.app.popup.is_some(), "help opened while the store is held");
+    c.press("Esc");
+    c.settle();
+    assert!(outbound(&c.path, id).is_empty(), "the reply was taken back");
+    assert_eq!(c.app.composer.ticket, Some(id));
+    assert!(
+        c.app.composer.text().contains("We are on it"),
+        "{}",
+        c.app.composer.text()
+    );
+    let draft = Store::open(&c.path).unwrap().draft(id).unwrap();
+    assert_eq!(draft.map(|d| d.body), Some("We are on it".to_string()));
+}

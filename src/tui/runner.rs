@@ -82,6 +82,13 @@ pub enum Command {
         filter: Box<TicketFilter>,
         start: usize,
     },
+    /// Take back the queued reply `message` on `ticket` (undo): its words become
+    /// the ticket's draft again, held by this console.
+    CancelReply {
+        ticket: TicketId,
+        message: crate::model::MessageId,
+        body: String,
+    },
     /// The question a merge of `sources` into `into` asks (it names both customers
     /// when they differ), and whether they do.
     MergeQuestion {
@@ -139,6 +146,7 @@ impl Command {
             Command::Look { .. } => "looking for changes".into(),
             Command::Canned { .. } => "reading the canned responses".into(),
             Command::MergeQuestion { into, .. } => format!("reading #{into}"),
+            Command::CancelReply { ticket, .. } => format!("taking back the reply on #{ticket}"),
             Command::Followup { ticket, .. } => format!("the follow-up on #{ticket}"),
         }
     }
@@ -156,6 +164,7 @@ impl Command {
                 | Command::Merge { .. }
                 | Command::AddNote { .. }
                 | Command::Followup { .. }
+                | Command::CancelReply { .. }
         )
     }
 }
@@ -332,6 +341,13 @@ pub enum Done {
         deliveries: u64,
         result: Result<Looked, StoreError>,
     },
+    ReplyCancelled {
+        ticket: TicketId,
+        body: String,
+        /// The ticket with the words back as its draft; `None` when the reply had
+        /// already left.
+        result: Result<Option<Box<LoadedTicket>>, crate::tui::error::ConsoleError>,
+    },
     MergeQuestion {
         into: TicketId,
         /// The question and whether the customers differ.
@@ -437,6 +453,22 @@ fn execute_watching(
                 &replies,
                 after_delivery,
             ),
+        },
+        Command::CancelReply {
+            ticket,
+            message,
+            body,
+        } => Done::ReplyCancelled {
+            result: (|| {
+                if !crate::mail::cancel_reply(store, message)? {
+                    return Ok(None);
+                }
+                // This console's words again: it holds the draft, as after typing.
+                store.save_draft(ticket, &body)?;
+                Ok(Some(Box::new(load_ticket(store, ticket)?)))
+            })(),
+            ticket,
+            body,
         },
         Command::MergeQuestion { sources, into } => Done::MergeQuestion {
             into,

@@ -3,7 +3,6 @@
 
 use super::*;
 use crate::model::{TicketChange, TicketId};
-use std::time::Instant;
 
 impl App {
     /// The tickets an action applies to: the marked ones, else the one under the
@@ -174,25 +173,58 @@ impl App {
                 body,
                 ..
             } => {
-                if crate::mail::cancel_reply(&mut self.store, message)? {
-                    // Reload first, then open: the reply's ticket is back in the view,
-                    // and it, not the row under the cursor, gets the composer.
-                    self.reload()?;
-                    self.follow_selected(Some(ticket));
-                    self.open_ticket(ticket, false)?;
-                    self.composer.mode = ComposeMode::Reply;
-                    self.composer.set_text(&body);
-                    self.composer.seen_up_to = self.newest_message_on_screen();
-                    self.composer.dirty_since = Some(Instant::now());
-                    self.flush_draft()?;
-                    self.focus = Focus::Composer;
-                    self.recheck_tone();
-                    self.info("reply cancelled; it is back in the composer");
-                } else {
-                    self.error("too late to undo: the reply has already left");
-                }
+                self.pending_info("taking the reply back…");
+                self.run(crate::tui::runner::Command::CancelReply {
+                    ticket,
+                    message,
+                    body,
+                })?;
             }
         }
+        Ok(())
+    }
+
+    /// Takes the answer to taking a reply back: its ticket, with the words back as
+    /// its draft, goes on screen with the keyboard in the composer, unless the user
+    /// has meanwhile started writing on another ticket (the words are that
+    /// ticket's stored draft either way, so nothing is lost).
+    pub(super) fn reply_cancelled(
+        &mut self,
+        ticket: TicketId,
+        body: String,
+        result: Result<Option<Box<crate::tui::runner::LoadedTicket>>, ConsoleError>,
+    ) -> Result<(), ConsoleError> {
+        let Some(loaded) = result? else {
+            self.error("too late to undo: the reply has already left");
+            return self.reload();
+        };
+        let writing_elsewhere = self.composer.ticket != Some(ticket)
+            && (self.composer.dirty_since.is_some() || !self.composer.is_empty());
+        if writing_elsewhere {
+            self.info(format!(
+                "reply cancelled; its words are the draft of #{ticket} again"
+            ));
+            return self.reload();
+        }
+        // Reload first, then open: the reply's ticket is back in the view, and it,
+        // not the row under the cursor, gets the composer.
+        self.reload()?;
+        self.follow_selected(Some(ticket));
+        if self.open.as_ref().map(|o| o.detail.ticket.id) != Some(ticket) {
+            self.leave_ticket();
+        }
+        self.asked = None;
+        self.show_ticket(*loaded);
+        self.composer.mode = ComposeMode::Reply;
+        if self.composer.text() != body {
+            self.composer.set_text(&body);
+        }
+        self.composer.saved_here = true;
+        self.composer.held_elsewhere = false;
+        self.composer.seen_up_to = self.newest_message_on_screen();
+        self.focus = Focus::Composer;
+        self.recheck_tone();
+        self.info("reply cancelled; it is back in the composer");
         Ok(())
     }
 

@@ -67,6 +67,11 @@ impl App {
             } => self.looked(after_delivery, deliveries, result)?,
             Done::Canned { ticket, result } => self.canned_read(ticket, result)?,
             Done::MergeQuestion { into, result } => self.merge_asked(into, result)?,
+            Done::ReplyCancelled {
+                ticket,
+                body,
+                result,
+            } => self.reply_cancelled(ticket, body, result)?,
             Done::Followup {
                 ticket,
                 said,
@@ -226,7 +231,7 @@ impl App {
     /// Puts a loaded ticket on the right: a different ticket gets its own composer
     /// (its unsaved note, or its stored draft); the same ticket keeps its scroll
     /// and follows a draft changed elsewhere.
-    fn show_ticket(&mut self, loaded: LoadedTicket) {
+    pub(super) fn show_ticket(&mut self, loaded: LoadedTicket) {
         let LoadedTicket {
             detail,
             history,
