@@ -181,7 +181,8 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
     }
     let mut terminal = terminal::init()?;
     // SIGTERM and SIGHUP end the console as `q` does (see `signals.rs`).
-    let listener = signals::Listener::start(tx.clone())
+    let signalled = tx.clone();
+    let listener = signals::Listener::start(move |e| signalled.send(Msg::Signal(e)).is_ok())
         .map_err(|why| app.error(why))
         .ok();
     let result = match events::TerminalEvents::start(tx) {
