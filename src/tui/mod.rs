@@ -140,9 +140,6 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
     let background = Background::start(&store, &config, &tx, &mut trouble);
     let answers = tx.clone();
     let mut app = App::with_worker(store, config, move |a| answers.send(Msg::Worker(a)).is_ok())?;
-    if background.poller.is_some() {
-        app.start_telegram_view();
-    }
     if let Some(m) = &background.mailboxes {
         app.mailboxes = m
             .accounts
@@ -176,6 +173,10 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
         }
         None => None,
     };
+    // After the runner started, so its state is read there.
+    if background.poller.is_some() {
+        app.start_telegram_view();
+    }
     if !trouble.is_empty() {
         app.error(trouble.join(" · "));
     }

@@ -82,6 +82,10 @@ pub enum Command {
         filter: Box<TicketFilter>,
         start: usize,
     },
+    /// The follow-up ticket `0` waits on now (a count may have just recorded one).
+    OpenFollowup(TicketId),
+    /// When the Telegram channel was last read, as the database remembers it.
+    TelegramLastPoll { now: DateTime<Utc> },
     /// Take back the queued reply `message` on `ticket` (undo): its words become
     /// the ticket's draft again, held by this console.
     CancelReply {
@@ -146,6 +150,8 @@ impl Command {
             Command::Look { .. } => "looking for changes".into(),
             Command::Canned { .. } => "reading the canned responses".into(),
             Command::MergeQuestion { into, .. } => format!("reading #{into}"),
+            Command::OpenFollowup(id) => format!("the follow-up of #{id}"),
+            Command::TelegramLastPoll { .. } => "the Telegram channel's state".into(),
             Command::CancelReply { ticket, .. } => format!("taking back the reply on #{ticket}"),
             Command::Followup { ticket, .. } => format!("the follow-up on #{ticket}"),
         }
@@ -341,6 +347,11 @@ pub enum Done {
         deliveries: u64,
         result: Result<Looked, StoreError>,
     },
+    OpenFollowup {
+        ticket: TicketId,
+        result: Result<Option<Followup>, StoreError>,
+    },
+    TelegramLastPoll(Result<Option<DateTime<Utc>>, StoreError>),
     ReplyCancelled {
         ticket: TicketId,
         body: String,
@@ -454,6 +465,14 @@ fn execute_watching(
                 after_delivery,
             ),
         },
+        Command::OpenFollowup(ticket) => Done::OpenFollowup {
+            ticket,
+            result: store.ticket(ticket).and_then(|t| followup_of(store, &t)),
+        },
+        Command::TelegramLastPoll { now } => Done::TelegramLastPoll(
+            crate::telegram::channel_state(store, config.telegram.as_ref(), now)
+                .map(|s| s.and_then(|s| s.last_poll_at)),
+        ),
         Command::CancelReply {
             ticket,
             message,
@@ -951,10 +970,14 @@ pub fn pending_followup(
     store: &Store,
     detail: &TicketDetail,
 ) -> Result<Option<Followup>, StoreError> {
-    let id = detail.ticket.id;
-    let open = store.followups(true, Some(id))?;
-    let delivered = promises::thread_as_delivered(store, id)?;
-    Ok(promises::pending_followup(&open, &detail.ticket, &delivered).cloned())
+    followup_of(store, &detail.ticket)
+}
+
+/// The open follow-up `ticket` waits on, if no later reply has settled it.
+fn followup_of(store: &Store, ticket: &Ticket) -> Result<Option<Followup>, StoreError> {
+    let open = store.followups(true, Some(ticket.id))?;
+    let delivered = promises::thread_as_delivered(store, ticket.id)?;
+    Ok(promises::pending_followup(&open, ticket, &delivered).cloned())
 }
 
 /// A test hook: holds every command before it touches the store until the test

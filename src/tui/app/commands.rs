@@ -56,7 +56,10 @@ impl App {
 
     /// Applies a command's answer.
     pub fn command_done(&mut self, done: Done) -> Result<(), ConsoleError> {
-        if !matches!(done, Done::Looked { .. }) {
+        if !matches!(
+            done,
+            Done::Looked { .. } | Done::OpenFollowup { .. } | Done::TelegramLastPoll(_)
+        ) {
             self.in_flight = self.in_flight.saturating_sub(1);
         }
         match done {
@@ -67,6 +70,8 @@ impl App {
             } => self.looked(after_delivery, deliveries, result)?,
             Done::Canned { ticket, result } => self.canned_read(ticket, result)?,
             Done::MergeQuestion { into, result } => self.merge_asked(into, result)?,
+            Done::OpenFollowup { ticket, result } => self.open_followup_read(ticket, result)?,
+            Done::TelegramLastPoll(result) => self.telegram_last_poll(result),
             Done::ReplyCancelled {
                 ticket,
                 body,

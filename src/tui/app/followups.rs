@@ -10,22 +10,23 @@ use crate::store::{Followup, FollowupKind, NewFollowup};
 use std::time::Instant;
 
 impl App {
-    /// The open, unsettled follow-up of a ticket being opened.
-    pub(super) fn pending_followup_of(
-        &self,
-        detail: &TicketDetail,
-    ) -> Result<Option<Followup>, ConsoleError> {
-        Ok(crate::tui::runner::pending_followup(&self.store, detail)?)
-    }
-
-    /// Re-reads the open ticket's follow-up (a count on the worker may have just
-    /// recorded one for a reply sent from here).
+    /// Asks the runner for the open ticket's follow-up again (a count on the worker
+    /// may have just recorded one for a reply sent from here).
     pub(super) fn refresh_open_followup(&mut self) -> Result<(), ConsoleError> {
-        let Some(open) = &self.open else {
+        let Some(id) = self.open.as_ref().map(|o| o.detail.ticket.id) else {
             return Ok(());
         };
-        let followup = self.pending_followup_of(&open.detail)?;
-        if let Some(open) = self.open.as_mut() {
+        self.run_unseen(crate::tui::runner::Command::OpenFollowup(id))
+    }
+
+    /// Takes the open ticket's follow-up, if that ticket is still on screen.
+    pub(super) fn open_followup_read(
+        &mut self,
+        ticket: TicketId,
+        result: Result<Option<Followup>, crate::store::StoreError>,
+    ) -> Result<(), ConsoleError> {
+        let followup = result?;
+        if let Some(open) = self.open.as_mut().filter(|o| o.detail.ticket.id == ticket) {
             open.followup = followup;
         }
         Ok(())
