@@ -156,7 +156,7 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
         let answers = tx.clone();
         runner::Runner::start(
             &path,
-            app.store.draft_holder().map(str::to_string),
+            app.holder.clone(),
             app.config.clone(),
             runner::Slowdown::from_env(),
             move |done| answers.send(Msg::Done(done)).is_ok(),

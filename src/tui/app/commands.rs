@@ -268,10 +268,10 @@ impl App {
             } else if let Some(draft) = &detail.draft {
                 self.composer.set_text(&draft.body);
                 self.composer.held_elsewhere =
-                    super::drafts::held_by_other(Some(draft), self.store.draft_holder());
+                    super::drafts::held_by_other(Some(draft), self.holder.as_deref());
                 // Already this console's (a reply it took back): leaving lets it go.
                 self.composer.saved_here =
-                    draft.owner.is_some() && draft.owner.as_deref() == self.store.draft_holder();
+                    draft.owner.is_some() && draft.owner.as_deref() == self.holder.as_deref();
             }
             self.tone.ticks = [false; 5];
         } else {

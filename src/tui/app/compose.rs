@@ -159,7 +159,13 @@ impl App {
         let mode = self.composer.mode;
         let body = self.composer.text();
         if mode == ComposeMode::Reply {
-            self.store.save_draft(ticket, "")?;
+            // On the runner, after any save still queued; the text is on the undo
+            // stack either way.
+            self.draft_saves += 1;
+            self.run(Command::SaveDraft {
+                ticket,
+                body: String::new(),
+            })?;
         }
         self.notes.remove(&ticket);
         self.undo.push(UndoEntry::Draft { ticket, mode, body });

@@ -179,7 +179,7 @@ impl App {
         if self.composer.mode != ComposeMode::Reply {
             return;
         }
-        let held = held_by_other(stored, self.store.draft_holder());
+        let held = held_by_other(stored, self.holder.as_deref());
         let body = stored.map_or("", |d| d.body.as_str());
         // A save still on its way counts as typing: the stored copy is older.
         let typing = self.composer.dirty_since.is_some() || self.draft_saves > 0;

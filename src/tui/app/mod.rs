@@ -520,6 +520,9 @@ pub struct App {
     /// templates), and the ticket whose picker was asked for and not shown yet.
     canned_items: Option<Vec<CannedResponse>>,
     canned_asked: Option<TicketId>,
+    /// The name this console's drafts carry in the store (see `store::drafts`), the
+    /// runner's too: kept here so telling "another console holds it" reads no store.
+    pub holder: Option<String>,
     /// How many courier reports came: a look asked before the latest one does not
     /// announce again what the report said.
     deliveries: u64,
@@ -568,7 +571,8 @@ impl App {
     ) -> Result<App, ConsoleError> {
         // Drafts this console writes carry its name, so another console on the same
         // queue can tell they are being written (see `store::drafts`).
-        store.set_draft_holder(Some(crate::store::new_holder_id()));
+        let holder = crate::store::new_holder_id();
+        store.set_draft_holder(Some(holder.clone()));
         let (keymap, key_error) = match KeyMap::with_overrides(&config.ui.keys) {
             Ok(map) => (map, None),
             Err(e) => (KeyMap::default(), Some(e.to_string())),
@@ -644,6 +648,7 @@ impl App {
             deliveries: 0,
             canned_items: None,
             canned_asked: None,
+            holder: Some(holder),
         };
         if let Some(answers) = worker {
             app.start_worker(answers);
