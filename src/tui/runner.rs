@@ -82,6 +82,9 @@ pub enum Command {
         filter: Box<TicketFilter>,
         start: usize,
     },
+    /// Make this console the writer of ticket `0`'s reply draft (the other console
+    /// stops saving it) and read the draft as it stands.
+    TakeOverDraft(TicketId),
     /// The follow-up ticket `0` waits on now (a count may have just recorded one).
     OpenFollowup(TicketId),
     /// When the Telegram channel was last read, as the database remembers it.
@@ -151,6 +154,7 @@ impl Command {
             Command::Canned { .. } => "reading the canned responses".into(),
             Command::MergeQuestion { into, .. } => format!("reading #{into}"),
             Command::OpenFollowup(id) => format!("the follow-up of #{id}"),
+            Command::TakeOverDraft(id) => format!("taking over the draft of #{id}"),
             Command::TelegramLastPoll { .. } => "the Telegram channel's state".into(),
             Command::CancelReply { ticket, .. } => format!("taking back the reply on #{ticket}"),
             Command::Followup { ticket, .. } => format!("the follow-up on #{ticket}"),
@@ -171,6 +175,7 @@ impl Command {
                 | Command::AddNote { .. }
                 | Command::Followup { .. }
                 | Command::CancelReply { .. }
+                | Command::TakeOverDraft(_)
         )
     }
 }
@@ -351,6 +356,11 @@ pub enum Done {
         ticket: TicketId,
         result: Result<Option<Followup>, StoreError>,
     },
+    DraftTakenOver {
+        ticket: TicketId,
+        /// The draft's text as stored after the take-over.
+        result: Result<String, StoreError>,
+    },
     TelegramLastPoll(Result<Option<DateTime<Utc>>, StoreError>),
     ReplyCancelled {
         ticket: TicketId,
@@ -464,6 +474,12 @@ fn execute_watching(
                 &replies,
                 after_delivery,
             ),
+        },
+        Command::TakeOverDraft(ticket) => Done::DraftTakenOver {
+            ticket,
+            result: store
+                .take_over_draft(ticket)
+                .and_then(|()| Ok(store.draft(ticket)?.map(|d| d.body).unwrap_or_default())),
         },
         Command::OpenFollowup(ticket) => Done::OpenFollowup {
             ticket,

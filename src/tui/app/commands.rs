@@ -71,6 +71,7 @@ impl App {
             Done::Canned { ticket, result } => self.canned_read(ticket, result)?,
             Done::MergeQuestion { into, result } => self.merge_asked(into, result)?,
             Done::OpenFollowup { ticket, result } => self.open_followup_read(ticket, result)?,
+            Done::DraftTakenOver { ticket, result } => self.draft_taken_over(ticket, result)?,
             Done::TelegramLastPoll(result) => self.telegram_last_poll(result),
             Done::ReplyCancelled {
                 ticket,
