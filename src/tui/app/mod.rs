@@ -420,6 +420,11 @@ type WorkerSink = Box<dyn Fn(super::worker::Answer) -> bool + Send>;
 
 /// The whole console.
 pub struct App {
+    /// Still here for what has not moved to the runner yet (README, "Still on the
+    /// UI thread": transcripts and call notes, `W`, "tell them it is solved", the
+    /// quit question's "send now" / "take back", the first load) and for running
+    /// commands inline when there is no runner thread (an in-memory queue, the
+    /// render tests). Everything else goes through `run` as a `Command`.
     pub store: Store,
     pub config: Config,
     pub keymap: KeyMap,
