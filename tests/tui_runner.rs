@@ -730,3 +730,177 @@ fn a_note_added_while_the_store_is_held_lands_on_its_own_ticket() {
     assert!(notes(second).is_empty());
     assert!(c.screen().contains("note added"), "{}", c.screen());
 }
+
+/// Opens the first ticket with the gate open, then closes the gate: every store
+/// call the console makes from here waits until the test settles.
+fn console_on_first_ticket() -> (Console, TicketId) {
+    let mut c = console();
+    c.gate.open();
+    c.press("Enter");
+    c.settle();
+    let id = c.app.open.as_ref().unwrap().detail.ticket.id;
+    c.gate.close();
+    (c, id)
+}
+
+/// Issue 16: `c` with the store held does not freeze the console: it says it is
+/// reading, keys still reach the screen, and the picker opens with the responses
+/// once the store answers; the chosen one lands in this ticket's reply.
+#[test]
+fn the_canned_picker_with_the_store_held_keeps_the_screen_answering() {
+    let (mut c, id) = console_on_first_ticket();
+    {
+        let mut store = Store::open(&c.path).unwrap();
+        store
+            .canned_add(&firstline::model::NewCanned {
+                slug: "refund-sent".into(),
+                title: "Refund sent".into(),
+                shortcut: None,
+                language: firstline::model::Language::En,
+                formality: firstline::model::Formality::Unknown,
+                tags: Vec::new(),
+                keywords: vec!["refund".into()],
+                body: "Your refund left our bank today.".into(),
+            })
+            .unwrap();
+    }
+    let before = c.gate.arrived();
+    c.press("c");
+    assert!(c.gate.wait_arrived(before + 1, HANG_GUARD) > before);
+    assert!(c.app.popup.is_none(), "no picker before the store answers");
+    assert!(c.screen().contains("reading the canned responses…"));
+    // The keyboard still works: the thread scrolls, the help opens and closes.
+    c.press("?");
+    assert!(c.app.popup.is_some(), "help opened while the store is held");
+    c.press("Esc");
+    c.press("c");
+    assert!(c.answers.try_recv().is_err(), "the store really was held");
+    c.settle();
+    let screen = c.screen();
+    assert!(
+        screen.contains("Refund sent"),
+        "the picker shows it:\n{screen}"
+    );
+    c.press("Enter");
+    c.settle();
+    assert_eq!(c.app.composer.ticket, Some(id));
+    assert!(
+        c.app
+            .composer
+            .text()
+            .contains("Your refund left our bank today."),
+        "{}",
+        c.app.composer.text()
+    );
+}
+
+/// Issue 16: a follow-up added and then marked done with the store held: the
+/// console goes on answering keys, and each lands on the ticket it was set on.
+#[test]
+fn follow_ups_with_the_store_held_land_on_their_ticket() {
+    let (mut c, id) = console_on_first_ticket();
+    let before = c.gate.arrived();
+    c.press("f");
+    c.type_text("3h call back about the refund");
+    c.press("Enter");
+    assert!(c.gate.wait_arrived(before + 1, HANG_GUARD) > before);
+    assert!(c.app.popup.is_none(), "the prompt closed at once");
+    assert!(c.screen().contains("follow-up"), "{}", c.screen());
+    let open_followups = |c: &Console| {
+        Store::open(&c.path)
+            .unwrap()
+            .followups(true, Some(id))
+            .unwrap()
+    };
+    assert!(open_followups(&c).is_empty(), "not written while held");
+    // Keys still act: the list cursor moves (the ticket on the right stays).
+    c.press("Esc j");
+    c.settle();
+    let added = open_followups(&c);
+    assert_eq!(added.len(), 1, "{added:?}");
+    assert_eq!(added[0].phrase, "call back about the refund");
+    // Back on the ticket: F marks it done, again with the store held.
+    c.gate.open();
+    c.press("k Enter");
+    c.settle();
+    assert_eq!(c.app.open.as_ref().unwrap().detail.ticket.id, id);
+    assert!(c.app.open.as_ref().unwrap().followup.is_some());
+    c.gate.close();
+    c.press("F");
+    assert!(open_followups(&c).len() == 1, "held");
+    c.settle();
+    assert!(open_followups(&c).is_empty());
+    assert!(c.app.open.as_ref().unwrap().followup.is_none());
+    assert!(c.app.message.as_ref().unwrap().text.contains("done"));
+}
+
+/// Issue 16: the merge question reads both tickets and customers on the runner;
+/// with the store held the console answers keys, and the question, when it comes,
+/// names the other customer; yes merges into the ticket typed.
+#[test]
+fn the_merge_question_with_the_store_held_comes_when_the_store_answers() {
+    let (mut c, id) = console_on_first_ticket();
+    let other = (1..=3).find(|t| *t != id).unwrap();
+    c.press("m");
+    c.type_text(&other.to_string());
+    let before = c.gate.arrived();
+    c.press("Enter");
+    assert!(c.gate.wait_arrived(before + 1, HANG_GUARD) > before);
+    assert!(
+        c.app.popup.is_none(),
+        "no question before the store answers"
+    );
+    c.press("?");
+    assert!(c.app.popup.is_some(), "help opened while the store is held");
+    c.press("Esc");
+    c.settle();
+    let question = c.app.merge_question.clone().expect("the question is asked");
+    assert!(
+        question.contains("different customers"),
+        "names the customers: {question}"
+    );
+    c.press("y");
+    c.settle();
+    assert!(
+        Store::open(&c.path).unwrap().ticket(id).is_err(),
+        "merged away"
+    );
+    assert_eq!(
+        c.app.open.as_ref().map(|o| o.detail.ticket.id),
+        Some(other),
+        "the combined thread is shown"
+    );
+}
+
+/// Issue 16: `u` on a queued reply with the store held: the reply is taken back
+/// on the runner, the console answers keys meanwhile, and the words come back into
+/// the composer of the reply's own ticket once the store answers.
+#[test]
+fn cancelling_a_queued_reply_with_the_store_held_keeps_the_screen_answering() {
+    let (mut c, id) = console_on_first_ticket();
+    c.gate.open();
+    c.press("r");
+    c.type_text("We are on it");
+    c.press("Ctrl-S");
+    c.settle();
+    assert_eq!(outbound(&c.path, id).len(), 1, "queued");
+    c.gate.close();
+    let before = c.gate.arrived();
+    c.key(KeyCode::Esc);
+    c.press("u");
+    assert!(c.gate.wait_arrived(before + 1, HANG_GUARD) > before);
+    assert_eq!(outbound(&c.path, id).len(), 1, "not taken back while held");
+    c.press("?");
+    assert!(c.app.popup.is_some(), "help opened while the store is held");
+    c.press("Esc");
+    c.settle();
+    assert!(outbound(&c.path, id).is_empty(), "the reply was taken back");
+    assert_eq!(c.app.composer.ticket, Some(id));
+    assert!(
+        c.app.composer.text().contains("We are on it"),
+        "{}",
+        c.app.composer.text()
+    );
+    let draft = Store::open(&c.path).unwrap().draft(id).unwrap();
+    assert_eq!(draft.map(|d| d.body), Some("We are on it".to_string()));
+}

@@ -155,9 +155,6 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
     let background = Background::start(&store, &config, &tx, &mut trouble);
     let answers = tx.clone();
     let mut app = App::with_worker(store, config, move |a| answers.send(Msg::Worker(a)).is_ok())?;
-    if background.poller.is_some() {
-        app.start_telegram_view();
-    }
     if let Some(m) = &background.mailboxes {
         app.mailboxes = m
             .accounts
@@ -174,7 +171,7 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
         let answers = tx.clone();
         runner::Runner::start(
             &path,
-            app.store.draft_holder().map(str::to_string),
+            app.holder.clone(),
             app.config.clone(),
             runner::Slowdown::from_env(),
             move |done| answers.send(Msg::Done(done)).is_ok(),
@@ -191,12 +188,17 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
         }
         None => None,
     };
+    // After the runner started, so its state is read there.
+    if background.poller.is_some() {
+        app.start_telegram_view();
+    }
     if !trouble.is_empty() {
         app.error(trouble.join(" · "));
     }
     let mut terminal = terminal::init()?;
     // SIGTERM and SIGHUP end the console as `q` does (see `signals.rs`).
-    let listener = signals::Listener::start(tx.clone())
+    let signalled = tx.clone();
+    let listener = signals::Listener::start(move |e| signalled.send(Msg::Signal(e)).is_ok())
         .map_err(|why| app.error(why))
         .ok();
     let result = match events::TerminalEvents::start(tx) {

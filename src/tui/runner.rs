@@ -82,6 +82,35 @@ pub enum Command {
         filter: Box<TicketFilter>,
         start: usize,
     },
+    /// Make this console the writer of ticket `0`'s reply draft (the other console
+    /// stops saving it) and read the draft as it stands.
+    TakeOverDraft(TicketId),
+    /// The follow-up ticket `0` waits on now (a count may have just recorded one).
+    OpenFollowup(TicketId),
+    /// When the Telegram channel was last read, as the database remembers it.
+    TelegramLastPoll { now: DateTime<Utc> },
+    /// Take back the queued reply `message` on `ticket` (undo): its words become
+    /// the ticket's draft again, held by this console.
+    CancelReply {
+        ticket: TicketId,
+        message: crate::model::MessageId,
+        body: String,
+    },
+    /// The question a merge of `sources` into `into` asks (it names both customers
+    /// when they differ), and whether they do.
+    MergeQuestion {
+        sources: Vec<TicketId>,
+        into: TicketId,
+    },
+    /// Add a follow-up by hand to `ticket`, or (`done`) mark follow-up `done` done;
+    /// answered with the ticket read again, its follow-up settled.
+    Followup {
+        ticket: TicketId,
+        add: Option<crate::store::NewFollowup>,
+        done: Option<i64>,
+        /// The status line once it is written.
+        said: String,
+    },
     /// The canned responses, and (with `detail`, the ticket on screen) the ones
     /// that fit its customer's latest message, best first: the picker's contents.
     Canned { detail: Option<Box<TicketDetail>> },
@@ -140,6 +169,12 @@ impl Command {
             Command::Presence { .. } => "telling the team where you are".into(),
             Command::Look { .. } => "looking for changes".into(),
             Command::Canned { .. } => "reading the canned responses".into(),
+            Command::MergeQuestion { into, .. } => format!("reading #{into}"),
+            Command::OpenFollowup(id) => format!("the follow-up of #{id}"),
+            Command::TakeOverDraft(id) => format!("taking over the draft of #{id}"),
+            Command::TelegramLastPoll { .. } => "the Telegram channel's state".into(),
+            Command::CancelReply { ticket, .. } => format!("taking back the reply on #{ticket}"),
+            Command::Followup { ticket, .. } => format!("the follow-up on #{ticket}"),
         }
     }
 
@@ -159,6 +194,9 @@ impl Command {
                     write: PresenceWrite::Withdraw(_),
                     ..
                 }
+                | Command::Followup { .. }
+                | Command::CancelReply { .. }
+                | Command::TakeOverDraft(_)
         )
     }
 }
@@ -339,6 +377,35 @@ pub enum Done {
         deliveries: u64,
         result: Result<Looked, StoreError>,
     },
+    OpenFollowup {
+        ticket: TicketId,
+        result: Result<Option<Followup>, StoreError>,
+    },
+    DraftTakenOver {
+        ticket: TicketId,
+        /// The draft's text as stored after the take-over.
+        result: Result<String, StoreError>,
+    },
+    TelegramLastPoll(Result<Option<DateTime<Utc>>, StoreError>),
+    ReplyCancelled {
+        ticket: TicketId,
+        body: String,
+        /// The ticket with the words back as its draft; `None` when the reply had
+        /// already left.
+        result: Result<Option<Box<LoadedTicket>>, crate::tui::error::ConsoleError>,
+    },
+    MergeQuestion {
+        into: TicketId,
+        /// The question and whether the customers differ.
+        result: Result<(String, bool), StoreError>,
+    },
+    Followup {
+        ticket: TicketId,
+        /// The status line once it is written.
+        said: String,
+        /// The ticket as it stands after the write.
+        result: Result<Box<LoadedTicket>, StoreError>,
+    },
     Canned {
         /// The ticket the suggestions are for, if one was asked about.
         ticket: Option<TicketId>,
@@ -432,6 +499,58 @@ fn execute_watching(
                 &replies,
                 after_delivery,
             ),
+        },
+        Command::TakeOverDraft(ticket) => Done::DraftTakenOver {
+            ticket,
+            result: store
+                .take_over_draft(ticket)
+                .and_then(|()| Ok(store.draft(ticket)?.map(|d| d.body).unwrap_or_default())),
+        },
+        Command::OpenFollowup(ticket) => Done::OpenFollowup {
+            ticket,
+            result: store.ticket(ticket).and_then(|t| followup_of(store, &t)),
+        },
+        Command::TelegramLastPoll { now } => Done::TelegramLastPoll(
+            crate::telegram::channel_state(store, config.telegram.as_ref(), now)
+                .map(|s| s.and_then(|s| s.last_poll_at)),
+        ),
+        Command::CancelReply {
+            ticket,
+            message,
+            body,
+        } => Done::ReplyCancelled {
+            result: (|| {
+                if !crate::mail::cancel_reply(store, message)? {
+                    return Ok(None);
+                }
+                // This console's words again: it holds the draft, as after typing.
+                store.save_draft(ticket, &body)?;
+                Ok(Some(Box::new(load_ticket(store, ticket)?)))
+            })(),
+            ticket,
+            body,
+        },
+        Command::MergeQuestion { sources, into } => Done::MergeQuestion {
+            into,
+            result: merge_question(store, &sources, into),
+        },
+        Command::Followup {
+            ticket,
+            add,
+            done,
+            said,
+        } => Done::Followup {
+            ticket,
+            said,
+            result: (|| {
+                if let Some(new) = &add {
+                    store.create_followup(new)?;
+                }
+                if let Some(id) = done {
+                    store.complete_followup(id)?;
+                }
+                load_ticket(store, ticket).map(Box::new)
+            })(),
         },
         Command::Canned { detail } => Done::Canned {
             ticket: detail.as_ref().map(|d| d.ticket.id),
@@ -561,6 +680,44 @@ fn look(
         }
     }
     Ok(out)
+}
+
+/// The question before merging `sources` into `into` (a merge cannot be undone),
+/// naming the customers when they differ; and whether they do.
+fn merge_question(
+    store: &Store,
+    sources: &[TicketId],
+    into: TicketId,
+) -> Result<(String, bool), StoreError> {
+    let target = store.ticket(into)?;
+    let mut others = Vec::new();
+    for id in sources {
+        let source = store.ticket(*id)?;
+        if source.customer_id != target.customer_id {
+            let name = store.customer(source.customer_id)?.name;
+            others.push(format!("#{id} ({})", crate::display::sanitize_line(&name)));
+        }
+    }
+    if others.is_empty() {
+        let list: Vec<String> = sources.iter().map(|id| format!("#{id}")).collect();
+        return Ok((
+            format!(
+                "Merge {} into #{into} ({})? The thread moves there; a merge cannot be undone.",
+                list.join(", "),
+                crate::display::sanitize_line(&target.subject)
+            ),
+            false,
+        ));
+    }
+    let name = store.customer(target.customer_id)?.name;
+    Ok((
+        format!(
+            "{} and #{into} ({}) are different customers. Merge anyway? A merge cannot be undone.",
+            others.join(", "),
+            crate::display::sanitize_line(&name)
+        ),
+        true,
+    ))
 }
 
 /// Marks ticket `id` read unless it already is (nothing written then).
@@ -863,10 +1020,14 @@ pub fn pending_followup(
     store: &Store,
     detail: &TicketDetail,
 ) -> Result<Option<Followup>, StoreError> {
-    let id = detail.ticket.id;
-    let open = store.followups(true, Some(id))?;
-    let delivered = promises::thread_as_delivered(store, id)?;
-    Ok(promises::pending_followup(&open, &detail.ticket, &delivered).cloned())
+    followup_of(store, &detail.ticket)
+}
+
+/// The open follow-up `ticket` waits on, if no later reply has settled it.
+fn followup_of(store: &Store, ticket: &Ticket) -> Result<Option<Followup>, StoreError> {
+    let open = store.followups(true, Some(ticket.id))?;
+    let delivered = promises::thread_as_delivered(store, ticket.id)?;
+    Ok(promises::pending_followup(&open, ticket, &delivered).cloned())
 }
 
 /// A test hook: holds every command before it touches the store until the test

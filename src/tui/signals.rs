@@ -2,18 +2,16 @@
 //! ends as `q` ends it — the draft on screen is saved through the runner, the writes
 //! still queued are waited for within the same limit, the terminal is given back —
 //! instead of the default action, which kills the process between a key press and
-//! its write. A thread turns each signal into a [`Msg::Signal`] in the console's one
-//! channel; `signal-hook` (already in the tree through crossterm) does the
+//! its write. A thread turns each signal into a message in the console's one
+//! channel (`Msg::Signal`, through the callback `tui::run` gives it, so this file
+//! needs nothing of `msg.rs`); `signal-hook` (already in the tree through crossterm) does the
 //! async-signal-safe part, so no code of ours runs inside a signal handler.
 
-use std::sync::mpsc::Sender;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use signal_hook::consts::{SIGHUP, SIGTERM};
 use signal_hook::iterator::{Handle, Signals};
-
-use super::msg::Msg;
 
 /// A signal asking the console to end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,9 +39,9 @@ pub struct Listener {
 }
 
 impl Listener {
-    /// Catches SIGTERM and SIGHUP from now on, each sent into `tx` as a
-    /// [`Msg::Signal`]. The error is a sentence for the status bar.
-    pub fn start(tx: Sender<Msg>) -> Result<Listener, String> {
+    /// Catches SIGTERM and SIGHUP from now on, each handed to `news` (which says
+    /// `false` once nobody listens). The error is a sentence for the status bar.
+    pub fn start(news: impl Fn(Ending) -> bool + Send + 'static) -> Result<Listener, String> {
         let mut signals = Signals::new([SIGTERM, SIGHUP])
             .map_err(|e| format!("SIGTERM and SIGHUP end the console at once: {e}"))?;
         let handle = signals.handle();
@@ -56,7 +54,7 @@ impl Listener {
                     } else {
                         Ending::Terminate
                     };
-                    if tx.send(Msg::Signal(ending)).is_err() {
+                    if !news(ending) {
                         return;
                     }
                 }

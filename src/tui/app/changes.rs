@@ -3,7 +3,6 @@
 
 use super::*;
 use crate::model::{TicketChange, TicketId};
-use std::time::Instant;
 
 impl App {
     /// The tickets an action applies to: the marked ones, else the one under the
@@ -174,25 +173,58 @@ impl App {
                 body,
                 ..
             } => {
-                if crate::mail::cancel_reply(&mut self.store, message)? {
-                    // Reload first, then open: the reply's ticket is back in the view,
-                    // and it, not the row under the cursor, gets the composer.
-                    self.reload()?;
-                    self.follow_selected(Some(ticket));
-                    self.open_ticket(ticket, false)?;
-                    self.composer.mode = ComposeMode::Reply;
-                    self.composer.set_text(&body);
-                    self.composer.seen_up_to = self.newest_message_on_screen();
-                    self.composer.dirty_since = Some(Instant::now());
-                    self.flush_draft()?;
-                    self.focus = Focus::Composer;
-                    self.recheck_tone();
-                    self.info("reply cancelled; it is back in the composer");
-                } else {
-                    self.error("too late to undo: the reply has already left");
-                }
+                self.pending_info("taking the reply back…");
+                self.run(crate::tui::runner::Command::CancelReply {
+                    ticket,
+                    message,
+                    body,
+                })?;
             }
         }
+        Ok(())
+    }
+
+    /// Takes the answer to taking a reply back: its ticket, with the words back as
+    /// its draft, goes on screen with the keyboard in the composer, unless the user
+    /// has meanwhile started writing on another ticket (the words are that
+    /// ticket's stored draft either way, so nothing is lost).
+    pub(super) fn reply_cancelled(
+        &mut self,
+        ticket: TicketId,
+        body: String,
+        result: Result<Option<Box<crate::tui::runner::LoadedTicket>>, ConsoleError>,
+    ) -> Result<(), ConsoleError> {
+        let Some(loaded) = result? else {
+            self.error("too late to undo: the reply has already left");
+            return self.reload();
+        };
+        let writing_elsewhere = self.composer.ticket != Some(ticket)
+            && (self.composer.dirty_since.is_some() || !self.composer.is_empty());
+        if writing_elsewhere {
+            self.info(format!(
+                "reply cancelled; its words are the draft of #{ticket} again"
+            ));
+            return self.reload();
+        }
+        // Reload first, then open: the reply's ticket is back in the view, and it,
+        // not the row under the cursor, gets the composer.
+        self.reload()?;
+        self.follow_selected(Some(ticket));
+        if self.open.as_ref().map(|o| o.detail.ticket.id) != Some(ticket) {
+            self.leave_ticket();
+        }
+        self.asked = None;
+        self.show_ticket(*loaded);
+        self.composer.mode = ComposeMode::Reply;
+        if self.composer.text() != body {
+            self.composer.set_text(&body);
+        }
+        self.composer.saved_here = true;
+        self.composer.held_elsewhere = false;
+        self.composer.seen_up_to = self.newest_message_on_screen();
+        self.focus = Focus::Composer;
+        self.recheck_tone();
+        self.info("reply cancelled; it is back in the composer");
         Ok(())
     }
 
@@ -343,42 +375,44 @@ impl App {
             self.error("pick a different ticket to merge into");
             return Ok(false);
         }
-        let target = match self.store.ticket(into) {
-            Ok(t) => t,
-            Err(e) => {
-                self.error(e.to_string());
-                return Ok(false);
+        // The question (it reads both tickets and their customers) is asked of the
+        // runner; `merge_asked` opens it when the answer comes.
+        self.pending_info(format!("reading #{into}…"));
+        self.run(crate::tui::runner::Command::MergeQuestion { sources, into })?;
+        Ok(true)
+    }
+
+    /// Takes the merge question's answer: asked every time, since the merged
+    /// tickets are gone and a merge cannot be undone. A ticket that cannot be read
+    /// (a wrong number) puts the prompt back with the number, and says why.
+    pub(super) fn merge_asked(
+        &mut self,
+        into: TicketId,
+        result: Result<(String, bool), crate::store::StoreError>,
+    ) -> Result<(), ConsoleError> {
+        if self.message.as_ref().is_some_and(|m| m.text.ends_with('…')) {
+            self.message = None;
+        }
+        match result {
+            Ok((question, across)) if self.popup.is_none() => {
+                self.merge_question = Some(question);
+                self.popup = Some(Popup::Confirm {
+                    kind: ConfirmKind::Merge { into, across },
+                });
             }
-        };
-        let mut others = Vec::new();
-        for id in &sources {
-            let source = self.store.ticket(*id)?;
-            if source.customer_id != target.customer_id {
-                let name = self.store.customer(source.customer_id)?.name;
-                others.push(format!("#{id} ({})", crate::display::sanitize_line(&name)));
+            // Something else opened meanwhile: the user moved on.
+            Ok(_) => {}
+            Err(e) => {
+                if self.popup.is_none() {
+                    self.popup = Some(Popup::Prompt {
+                        kind: PromptKind::Merge,
+                        input: into.to_string(),
+                    });
+                }
+                self.error(e.to_string());
             }
         }
-        let sources_list: Vec<String> = sources.iter().map(|id| format!("#{id}")).collect();
-        let across = !others.is_empty();
-        // Asked every time: the merged tickets are gone, so a merge cannot be undone.
-        self.merge_question = Some(if across {
-            let name = self.store.customer(target.customer_id)?.name;
-            format!(
-                "{} and #{into} ({}) are different customers. Merge anyway? A merge cannot be undone.",
-                others.join(", "),
-                crate::display::sanitize_line(&name)
-            )
-        } else {
-            format!(
-                "Merge {} into #{into} ({})? The thread moves there; a merge cannot be undone.",
-                sources_list.join(", "),
-                crate::display::sanitize_line(&target.subject)
-            )
-        });
-        self.popup = Some(Popup::Confirm {
-            kind: ConfirmKind::Merge { into, across },
-        });
-        Ok(true)
+        Ok(())
     }
 
     /// Merges the targets into `into`, after any question about customers was

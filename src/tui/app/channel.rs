@@ -6,17 +6,27 @@ use crate::tui::telegram::{ChannelNews, ChannelView};
 
 impl App {
     /// A bot is set up: the status bar follows it, starting from the last poll the
-    /// database remembers (so a channel unread for a day warns at once).
+    /// database remembers (asked of the runner), so a channel unread for a day warns
+    /// as soon as the answer comes.
     pub fn start_telegram_view(&mut self) {
-        let last_poll =
-            crate::telegram::channel_state(&self.store, self.config.telegram.as_ref(), self.now())
-                .ok()
-                .flatten()
-                .and_then(|s| s.last_poll_at);
         self.telegram = Some(ChannelView {
-            last_poll,
+            last_poll: None,
             error: None,
         });
+        let now = self.now();
+        if let Err(e) = self.run_unseen(crate::tui::runner::Command::TelegramLastPoll { now }) {
+            self.store_error(e);
+        }
+    }
+
+    /// The last poll the database remembers, unless the poller reported since.
+    pub(super) fn telegram_last_poll(
+        &mut self,
+        result: Result<Option<chrono::DateTime<chrono::Utc>>, crate::store::StoreError>,
+    ) {
+        if let (Some(view), Ok(Some(at))) = (self.telegram.as_mut(), result) {
+            view.last_poll = Some(view.last_poll.map_or(at, |seen| seen.max(at)));
+        }
     }
 
     /// One round of the poller.

@@ -56,7 +56,10 @@ impl App {
 
     /// Applies a command's answer.
     pub fn command_done(&mut self, done: Done) -> Result<(), ConsoleError> {
-        if !matches!(done, Done::Looked { .. }) {
+        if !matches!(
+            done,
+            Done::Looked { .. } | Done::OpenFollowup { .. } | Done::TelegramLastPoll(_)
+        ) {
             self.in_flight = self.in_flight.saturating_sub(1);
         }
         match done {
@@ -66,6 +69,20 @@ impl App {
                 result,
             } => self.looked(after_delivery, deliveries, result)?,
             Done::Canned { ticket, result } => self.canned_read(ticket, result)?,
+            Done::MergeQuestion { into, result } => self.merge_asked(into, result)?,
+            Done::OpenFollowup { ticket, result } => self.open_followup_read(ticket, result)?,
+            Done::DraftTakenOver { ticket, result } => self.draft_taken_over(ticket, result)?,
+            Done::TelegramLastPoll(result) => self.telegram_last_poll(result),
+            Done::ReplyCancelled {
+                ticket,
+                body,
+                result,
+            } => self.reply_cancelled(ticket, body, result)?,
+            Done::Followup {
+                ticket,
+                said,
+                result,
+            } => self.followup_written(ticket, said, result)?,
             Done::Changed(changed) => self.changed(*changed)?,
             Done::DraftSaved {
                 ticket,
@@ -221,7 +238,7 @@ impl App {
     /// Puts a loaded ticket on the right: a different ticket gets its own composer
     /// (its unsaved note, or its stored draft); the same ticket keeps its scroll
     /// and follows a draft changed elsewhere.
-    fn show_ticket(&mut self, loaded: LoadedTicket) {
+    pub(super) fn show_ticket(&mut self, loaded: LoadedTicket) {
         let LoadedTicket {
             detail,
             history,
@@ -253,10 +270,10 @@ impl App {
             } else if let Some(draft) = &detail.draft {
                 self.composer.set_text(&draft.body);
                 self.composer.held_elsewhere =
-                    super::drafts::held_by_other(Some(draft), self.store.draft_holder());
+                    super::drafts::held_by_other(Some(draft), self.holder.as_deref());
                 // Already this console's (a reply it took back): leaving lets it go.
                 self.composer.saved_here =
-                    draft.owner.is_some() && draft.owner.as_deref() == self.store.draft_holder();
+                    draft.owner.is_some() && draft.owner.as_deref() == self.holder.as_deref();
             }
             self.tone.ticks = [false; 5];
         } else {

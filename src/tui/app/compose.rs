@@ -22,7 +22,10 @@ impl App {
             return Ok(());
         };
         let entering = self.focus != Focus::Composer || self.composer.seen_up_to.is_none();
-        self.open_ticket(id, true)?;
+        // Read again on the runner (marked read first): the composer opens now on
+        // what the user sees, and the fresh copy follows without touching the words
+        // being typed (see `show_ticket`). Inline (no runner) it is read here.
+        self.show(id, true)?;
         if entering {
             self.composer.seen_up_to = Some(self.newest_message_on_screen().unwrap_or_default());
         }
@@ -156,7 +159,13 @@ impl App {
         let mode = self.composer.mode;
         let body = self.composer.text();
         if mode == ComposeMode::Reply {
-            self.store.save_draft(ticket, "")?;
+            // On the runner, after any save still queued; the text is on the undo
+            // stack either way.
+            self.draft_saves += 1;
+            self.run(Command::SaveDraft {
+                ticket,
+                body: String::new(),
+            })?;
         }
         self.notes.remove(&ticket);
         self.undo.push(UndoEntry::Draft { ticket, mode, body });

@@ -135,13 +135,31 @@ impl App {
         let Some(id) = self.composer.ticket else {
             return Ok(());
         };
-        self.store.take_over_draft(id)?;
-        self.composer.held_elsewhere = false;
+        self.pending_info("taking the draft over…");
+        self.run(crate::tui::runner::Command::TakeOverDraft(id))?;
         if self.composer.dirty_since.is_some() {
+            // Saved right after the take-over (the runner keeps the order).
+            self.composer.held_elsewhere = false;
             self.flush_draft()?;
-        } else {
+        }
+        Ok(())
+    }
+
+    /// Takes the answer to a take-over: the keyboard goes into the draft, with the
+    /// stored text unless words typed here are on their way to the store.
+    pub(super) fn draft_taken_over(
+        &mut self,
+        ticket: TicketId,
+        result: Result<String, crate::store::StoreError>,
+    ) -> Result<(), ConsoleError> {
+        let stored = result?;
+        if self.composer.ticket != Some(ticket) || self.composer.mode != ComposeMode::Reply {
+            self.info(format!("the draft of #{ticket} is written here now"));
+            return Ok(());
+        }
+        self.composer.held_elsewhere = false;
+        if self.composer.dirty_since.is_none() && self.draft_saves == 0 {
             // The other console may have typed since this one last looked.
-            let stored = self.store.draft(id)?.map(|d| d.body).unwrap_or_default();
             if stored != self.composer.text() {
                 self.composer.set_text(&stored);
             }
@@ -179,7 +197,7 @@ impl App {
         if self.composer.mode != ComposeMode::Reply {
             return;
         }
-        let held = held_by_other(stored, self.store.draft_holder());
+        let held = held_by_other(stored, self.holder.as_deref());
         let body = stored.map_or("", |d| d.body.as_str());
         // A save still on its way counts as typing: the stored copy is older.
         let typing = self.composer.dirty_since.is_some() || self.draft_saves > 0;

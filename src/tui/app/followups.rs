@@ -10,22 +10,23 @@ use crate::store::{Followup, FollowupKind, NewFollowup};
 use std::time::Instant;
 
 impl App {
-    /// The open, unsettled follow-up of a ticket being opened.
-    pub(super) fn pending_followup_of(
-        &self,
-        detail: &TicketDetail,
-    ) -> Result<Option<Followup>, ConsoleError> {
-        Ok(crate::tui::runner::pending_followup(&self.store, detail)?)
-    }
-
-    /// Re-reads the open ticket's follow-up (a count on the worker may have just
-    /// recorded one for a reply sent from here).
+    /// Asks the runner for the open ticket's follow-up again (a count on the worker
+    /// may have just recorded one for a reply sent from here).
     pub(super) fn refresh_open_followup(&mut self) -> Result<(), ConsoleError> {
-        let Some(open) = &self.open else {
+        let Some(id) = self.open.as_ref().map(|o| o.detail.ticket.id) else {
             return Ok(());
         };
-        let followup = self.pending_followup_of(&open.detail)?;
-        if let Some(open) = self.open.as_mut() {
+        self.run_unseen(crate::tui::runner::Command::OpenFollowup(id))
+    }
+
+    /// Takes the open ticket's follow-up, if that ticket is still on screen.
+    pub(super) fn open_followup_read(
+        &mut self,
+        ticket: TicketId,
+        result: Result<Option<Followup>, crate::store::StoreError>,
+    ) -> Result<(), ConsoleError> {
+        let followup = result?;
+        if let Some(open) = self.open.as_mut().filter(|o| o.detail.ticket.id == ticket) {
             open.followup = followup;
         }
         Ok(())
@@ -177,20 +178,24 @@ impl App {
             ));
             return Ok(false);
         };
-        self.store.create_followup(&NewFollowup {
-            ticket_id: id,
-            kind: FollowupKind::Manual,
-            due_at: due,
-            phrase: note,
-            message_id: None,
-        })?;
-        self.reload()?;
-        self.refresh_open_followup()?;
         let tz = crate::sla::timezone(&self.config.sla);
-        self.info(format!(
+        let said = format!(
             "#{id} follow-up {}",
             due.with_timezone(&tz).format("%a %d %b %H:%M")
-        ));
+        );
+        self.run(crate::tui::runner::Command::Followup {
+            ticket: id,
+            add: Some(NewFollowup {
+                ticket_id: id,
+                kind: FollowupKind::Manual,
+                due_at: due,
+                phrase: note,
+                message_id: None,
+            }),
+            done: None,
+            said: said.clone(),
+        })?;
+        self.pending_info(format!("{said}…"));
         Ok(true)
     }
 
@@ -205,15 +210,35 @@ impl App {
             self.info(format!("#{} has no open follow-up", open.detail.ticket.id));
             return Ok(());
         };
-        self.store.complete_followup(followup.id)?;
-        self.reload()?;
-        self.refresh_open_followup()?;
-        self.info(format!(
+        let said = format!(
             "follow-up “{}” on #{} done",
             crate::display::sanitize_line(&followup.phrase),
             followup.ticket_id
-        ));
-        Ok(())
+        );
+        self.pending_info(format!("{said}…"));
+        self.run(crate::tui::runner::Command::Followup {
+            ticket: followup.ticket_id,
+            add: None,
+            done: Some(followup.id),
+            said,
+        })
+    }
+
+    /// Takes the answer to a follow-up added or marked done: the ticket shows its
+    /// new follow-up if it is still on screen, the counts and list follow, and the
+    /// status line drops its "…" (or says why it failed).
+    pub(super) fn followup_written(
+        &mut self,
+        ticket: TicketId,
+        said: String,
+        result: Result<Box<crate::tui::runner::LoadedTicket>, crate::store::StoreError>,
+    ) -> Result<(), ConsoleError> {
+        let loaded = result?;
+        if let Some(open) = self.open.as_mut().filter(|o| o.detail.ticket.id == ticket) {
+            open.followup = loaded.followup;
+        }
+        self.info(said);
+        self.reload()
     }
 }
 

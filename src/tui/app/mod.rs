@@ -423,6 +423,11 @@ type WorkerSink = Box<dyn Fn(super::worker::Answer) -> bool + Send>;
 
 /// The whole console.
 pub struct App {
+    /// Still here for what has not moved to the runner yet (README, "Still on the
+    /// UI thread": transcripts and call notes, `W`, "tell them it is solved", the
+    /// quit question's "send now" / "take back", the first load) and for running
+    /// commands inline when there is no runner thread (an in-memory queue, the
+    /// render tests). Everything else goes through `run` as a `Command`.
     pub store: Store,
     pub config: Config,
     pub keymap: KeyMap,
@@ -525,6 +530,9 @@ pub struct App {
     /// templates), and the ticket whose picker was asked for and not shown yet.
     canned_items: Option<Vec<CannedResponse>>,
     canned_asked: Option<TicketId>,
+    /// The name this console's drafts carry in the store (see `store::drafts`), the
+    /// runner's too: kept here so telling "another console holds it" reads no store.
+    pub holder: Option<String>,
     /// How many courier reports came: a look asked before the latest one does not
     /// announce again what the report said.
     deliveries: u64,
@@ -573,7 +581,8 @@ impl App {
     ) -> Result<App, ConsoleError> {
         // Drafts this console writes carry its name, so another console on the same
         // queue can tell they are being written (see `store::drafts`).
-        store.set_draft_holder(Some(crate::store::new_holder_id()));
+        let holder = crate::store::new_holder_id();
+        store.set_draft_holder(Some(holder.clone()));
         let (keymap, key_error) = match KeyMap::with_overrides(&config.ui.keys) {
             Ok(map) => (map, None),
             Err(e) => (KeyMap::default(), Some(e.to_string())),
@@ -650,6 +659,7 @@ impl App {
             deliveries: 0,
             canned_items: None,
             canned_asked: None,
+            holder: Some(holder),
         };
         if let Some(answers) = worker {
             app.start_worker(answers);
