@@ -562,3 +562,66 @@ fn the_console_quits_when_the_server_is_gone_and_keeps_the_words_on_screen() {
     );
     let _ = status;
 }
+
+/// #19 "server gone": a draft typed while PostgreSQL is away is kept on this machine
+/// (a private file in the data folder), said so on screen, and written to the queue
+/// by the console once the server answers again — without a key press. Before, the
+/// words lived only on screen until quit.
+#[test]
+fn a_draft_typed_while_the_server_is_away_is_kept_and_saved_when_it_is_back() {
+    let mut server = pg::PgServer::start();
+    let name = server.create_database();
+    let url = server.url(&name);
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), 1);
+    let mut import = cli(Path::new(&url), &config);
+    import.arg("--no-demo").arg("import").arg(&samples()[1]);
+    text(&import.output().unwrap());
+    let mut console = support::Console::start_args(Path::new(&url), &config, &["--no-demo"]);
+    console.wait_for("Needs reply");
+    console.send("\r");
+    console.send("r");
+    console.wait_for("Reply to");
+    server.stop();
+    let words = "Kept while the server was away";
+    console.type_text(words);
+    console.wait_for("kept on this machine");
+    // (the line stays while the server is away: each look says it again)
+    let spool = support::support_data_home(&config)
+        .join("firstline")
+        .join("unsaved-drafts.json");
+    let kept = std::fs::read_to_string(&spool).unwrap();
+    assert!(kept.contains(words), "{kept}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&spool).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    server.restart();
+    // Waited for by the queue's own state: the draft in the server, the spool gone.
+    let mut client = server.connect(&name);
+    let started = std::time::Instant::now();
+    loop {
+        let stored: Vec<String> = client
+            .query("SELECT body FROM drafts", &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        if stored == [words] && !spool.exists() {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "not written back: {stored:?}, spool there: {}\n{}",
+            spool.exists(),
+            console.screen()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // Said once on the status line (another line may replace it soon after).
+    let raw = String::from_utf8_lossy(&console.raw.lock().unwrap()).into_owned();
+    assert!(raw.contains("is saved to it"), "the user is told");
+    console.send("\x1b");
+    console.wait_for("r continues it");
+    console.send("q");
+    assert!(console.wait_exit().success());
+}

@@ -290,6 +290,9 @@ pub struct Looked {
     /// outbox, taken back elsewhere); read when something changed or after a
     /// courier report, else empty.
     pub replies: Vec<(crate::model::MessageId, Option<crate::store::OutboxState>)>,
+    /// Tickets whose draft, kept on this machine while the queue was away, is in
+    /// the queue again.
+    pub restored: Vec<TicketId>,
 }
 
 /// A change's answer.
@@ -341,6 +344,9 @@ pub enum Done {
         ticket: TicketId,
         body: String,
         result: Result<crate::store::DraftSave, StoreError>,
+        /// The queue did not answer and the words were kept on this machine instead
+        /// (the spool's file), or why even that failed.
+        kept: Option<Result<PathBuf, String>>,
     },
     DraftReleased(Result<(), StoreError>),
     MarkedRead(Result<(), StoreError>),
@@ -446,6 +452,9 @@ pub struct Ledger {
     moved: HashMap<(TicketId, i64), i64>,
     /// The queue's `data_version` at the last [`Command::Look`].
     seen_version: Option<i64>,
+    /// Where drafts go while the queue does not answer, and the queue's name in it
+    /// (see `tui::spool`); written back at the next look that reaches the queue.
+    spool: Option<(crate::tui::spool::DraftSpool, String)>,
 }
 
 impl Ledger {
@@ -489,17 +498,24 @@ fn execute_watching(
             replies,
             after_delivery,
             deliveries,
-        } => Done::Looked {
-            after_delivery,
-            deliveries,
-            result: look(
+        } => {
+            let result = look(
                 watch.unwrap_or(store),
                 store,
                 ledger,
                 &replies,
                 after_delivery,
-            ),
-        },
+            )
+            .map(|mut looked| {
+                looked.restored = restore_kept_drafts(store, ledger);
+                looked
+            });
+            Done::Looked {
+                after_delivery,
+                deliveries,
+                result,
+            }
+        }
         Command::TakeOverDraft(ticket) => Done::DraftTakenOver {
             ticket,
             result: store
@@ -563,11 +579,26 @@ fn execute_watching(
                 (items, suggested)
             }),
         },
-        Command::SaveDraft { ticket, body } => Done::DraftSaved {
-            result: store.save_draft(ticket, &body),
-            ticket,
-            body,
-        },
+        Command::SaveDraft { ticket, body } => {
+            let result = store.save_draft(ticket, &body);
+            let kept = match (&result, &ledger.spool) {
+                (
+                    Err(StoreError::Unreachable { .. } | StoreError::Locked),
+                    Some((spool, queue)),
+                ) => Some(
+                    spool
+                        .keep(queue, ticket, &body, chrono::Utc::now())
+                        .map(|()| spool.path().to_path_buf()),
+                ),
+                _ => None,
+            };
+            Done::DraftSaved {
+                result,
+                ticket,
+                body,
+                kept,
+            }
+        }
         Command::ReleaseDraft(ticket) => Done::DraftReleased(store.release_draft(ticket)),
         Command::MarkRead(id) => Done::MarkedRead(mark_read(store, id)),
         Command::Merge { sources, into } => {
@@ -671,7 +702,7 @@ fn look(
     ledger.seen_version = Some(version);
     let mut out = Looked {
         changed,
-        replies: Vec::new(),
+        ..Looked::default()
     };
     if changed || after_delivery {
         for message in replies {
@@ -680,6 +711,32 @@ fn look(
         }
     }
     Ok(out)
+}
+
+/// Writes the drafts kept on this machine back to the queue, now that it answers.
+/// A draft another running console holds meanwhile stays kept (its words are not
+/// put over theirs); one that fails stays for the next look.
+fn restore_kept_drafts(store: &mut Store, ledger: &Ledger) -> Vec<TicketId> {
+    let Some((spool, queue)) = &ledger.spool else {
+        return Vec::new();
+    };
+    let mut restored = Vec::new();
+    for kept in spool.pending(queue).unwrap_or_default() {
+        let Ok(stored) = store.draft(kept.ticket) else {
+            break;
+        };
+        if held_by_other(stored.as_ref(), store.draft_holder()) {
+            continue;
+        }
+        if matches!(
+            store.save_draft(kept.ticket, &kept.body),
+            Ok(crate::store::DraftSave::Saved)
+        ) && spool.forget(queue, kept.ticket, &kept.body).is_ok()
+        {
+            restored.push(kept.ticket);
+        }
+    }
+    restored
 }
 
 /// The question before merging `sources` into `into` (a merge cannot be undone),
@@ -1165,12 +1222,17 @@ impl Runner {
         // Looks for changes ask a connection of their own (see `execute_watching`);
         // without one they ask the runner's, which misses only its own commits.
         let watch = at.open().ok();
+        let queue = at.to_string();
         let (commands, inbox) = mpsc::channel::<Command>();
         let pending = Arc::new(Mutex::new(std::collections::VecDeque::new()));
         let in_hand = Arc::clone(&pending);
         let thread = thread::Builder::new()
             .name("firstline-runner".into())
-            .spawn(move || serve(store, watch, &config, &slowdown, &inbox, &in_hand, &answers))
+            .spawn(move || {
+                serve(
+                    queue, store, watch, &config, &slowdown, &inbox, &in_hand, &answers,
+                )
+            })
             .map_err(|e| format!("working in the foreground (no runner thread: {e})"))?;
         Ok(Runner {
             commands: Some(commands),
@@ -1233,7 +1295,10 @@ impl Drop for Runner {
 /// user's shell from coming back.
 pub const FINISH_WAIT: Duration = Duration::from_secs(10);
 
+/// The runner thread's loop. `queue` names the queue in the draft spool.
+#[allow(clippy::too_many_arguments)] // each is one thing the thread owns or shares
 fn serve(
+    queue: String,
     mut store: Store,
     watch: Option<Store>,
     config: &Config,
@@ -1245,6 +1310,7 @@ fn serve(
     let mut ledger = Ledger {
         // The first look compares with the queue as the console first read it.
         seen_version: watch.as_ref().unwrap_or(&store).data_version().ok(),
+        spool: Some((crate::tui::spool::DraftSpool::default_place(), queue)),
         ..Ledger::default()
     };
     // Once nobody listens (the console quit) the queued commands still run: the

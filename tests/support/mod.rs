@@ -96,6 +96,9 @@ impl Console {
         cmd.env_remove("NO_COLOR");
         cmd.env_remove("VISUAL");
         cmd.env("TZ", "UTC");
+        // Files the console keeps beside the default queue (drafts kept while a
+        // server is away) go into the test's folder, never the user's.
+        cmd.env("XDG_DATA_HOME", support_data_home(config));
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -431,4 +434,10 @@ pub fn mbox_message(mail: &Mail) -> String {
         id = mail.message_id,
         headers = mail.headers,
     )
+}
+
+/// The data folder a test's console uses: beside its settings file, so each test
+/// has its own and nothing lands in the user's `~/.local/share`.
+pub fn support_data_home(config: &Path) -> std::path::PathBuf {
+    config.parent().unwrap_or(Path::new(".")).join("data-home")
 }

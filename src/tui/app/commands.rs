@@ -88,7 +88,8 @@ impl App {
                 ticket,
                 body,
                 result,
-            } => self.draft_saved(ticket, body, result)?,
+                kept,
+            } => self.draft_saved(ticket, body, result, kept)?,
             Done::DraftReleased(result) | Done::MarkedRead(result) => result?,
             Done::Merged {
                 merged,

@@ -42,6 +42,7 @@ impl App {
         ticket: TicketId,
         body: String,
         result: Result<DraftSave, crate::store::StoreError>,
+        kept: Option<Result<std::path::PathBuf, String>>,
     ) -> Result<(), ConsoleError> {
         self.draft_saves = self.draft_saves.saturating_sub(1);
         let here = self.composer.ticket == Some(ticket) && self.composer.mode == ComposeMode::Reply;
@@ -78,13 +79,32 @@ impl App {
                     ));
                 }
             }
-            Err(e) => {
-                if here {
-                    // Tried again at the next pause.
-                    self.composer.dirty_since.get_or_insert_with(Instant::now);
+            Err(e) => match kept {
+                // Safe on this machine; the runner writes them back once the queue
+                // answers, so nothing is retried from here.
+                Some(Ok(path)) => {
+                    self.drafts_kept = true;
+                    self.error(format!(
+                        "draft of #{ticket} kept on this machine ({}) until the queue answers · {e}",
+                        path.display()
+                    ));
                 }
-                self.store_error(e.into());
-            }
+                Some(Err(why)) => {
+                    if here {
+                        self.composer.dirty_since.get_or_insert_with(Instant::now);
+                    }
+                    self.error(format!(
+                        "{e} · the draft of #{ticket} is only on screen: {why}"
+                    ));
+                }
+                None => {
+                    if here {
+                        // Tried again at the next pause.
+                        self.composer.dirty_since.get_or_insert_with(Instant::now);
+                    }
+                    self.store_error(e.into());
+                }
+            },
         }
         Ok(())
     }

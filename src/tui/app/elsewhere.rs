@@ -62,10 +62,27 @@ impl App {
         result: Result<crate::tui::runner::Looked, crate::store::StoreError>,
     ) -> Result<(), ConsoleError> {
         self.looks_out = self.looks_out.saturating_sub(1);
-        let looked = result?;
+        let looked = match result {
+            Ok(looked) => looked,
+            Err(e) if self.drafts_kept => {
+                self.error(format!(
+                    "the queue does not answer; your draft is kept on this machine until it does · {e}"
+                ));
+                return Ok(());
+            }
+            Err(e) => return Err(e.into()),
+        };
         // A courier report since the ask already said what became of them.
         let announce = !after_delivery && deliveries == self.deliveries;
         self.settle_replies(&looked.replies, announce);
+        if !looked.restored.is_empty() {
+            self.drafts_kept = false;
+            let ids: Vec<String> = looked.restored.iter().map(|id| format!("#{id}")).collect();
+            self.info(format!(
+                "the queue answers again: the draft of {} typed while it was away is saved to it",
+                ids.join(", ")
+            ));
+        }
         if looked.changed {
             self.reload()?;
         }

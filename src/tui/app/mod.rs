@@ -523,6 +523,9 @@ pub struct App {
     /// Looks for changes made elsewhere asked of the runner and not answered yet
     /// (see `elsewhere.rs`), and when the last was asked.
     looks_out: usize,
+    /// A draft is kept on this machine because the queue did not answer (see
+    /// `tui::spool`): every "does not answer" line says so until it is back.
+    drafts_kept: bool,
     last_change_check: Instant,
     /// Team mode: presence, the Mine/Unassigned views (`team.rs`).
     pub team: Team,
@@ -654,6 +657,7 @@ impl App {
             notes: HashMap::new(),
             last_refresh: Instant::now(),
             looks_out: 0,
+            drafts_kept: false,
             last_change_check: Instant::now(),
             team: Team::default(),
             deliveries: 0,
