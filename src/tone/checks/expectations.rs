@@ -175,21 +175,6 @@ fn sentences(line: &str) -> Vec<Range<usize>> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::sentences;
-
-    #[test]
-    fn sentences_end_at_stops_followed_by_space_not_inside_times() {
-        let line = "Курьер будет в 12.00 завтра. Спасибо!! Пока\n";
-        let parts: Vec<&str> = sentences(line).into_iter().map(|r| &line[r]).collect();
-        assert_eq!(
-            parts,
-            vec!["Курьер будет в 12.00 завтра.", " Спасибо!!", " Пока"]
-        );
-    }
-}
-
 /// Whether a negated modal follows within five words of `at`, in the same clause
 /// ("ровно в 9:00 гарантировать не могу"):
 /// Russian and Ukrainian put it after the verb ("гарантировать не могу", «обіцяти не
@@ -215,4 +200,19 @@ fn modal_negated_after(text: &str, at: usize) -> bool {
                 .iter()
                 .any(|p| w[1].starts_with(p))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentences;
+
+    #[test]
+    fn sentences_end_at_stops_followed_by_space_not_inside_times() {
+        let line = "Курьер будет в 12.00 завтра. Спасибо!! Пока\n";
+        let parts: Vec<&str> = sentences(line).into_iter().map(|r| &line[r]).collect();
+        assert_eq!(
+            parts,
+            vec!["Курьер будет в 12.00 завтра.", " Спасибо!!", " Пока"]
+        );
+    }
 }
