@@ -6,6 +6,8 @@
 //! Print the evaluation table with:
 //! `cargo test --test tone evaluation -- --nocapture`
 
+#[path = "tone/learned.rs"]
+mod learned;
 #[path = "support/shared_data.rs"]
 mod shared_data;
 mod support;
@@ -224,7 +226,10 @@ mod evaluation {
                     }
                 }
                 for (rule, sev) in &found {
-                    if expected.contains(rule) {
+                    // The learned layer names no rule this set was labelled with: it
+                    // warns only on replies the rules left silent, so here it counts in
+                    // the polite-flag check above and is scored by the verdict sets.
+                    if expected.contains(rule) || rule.ends_with(".learned") {
                         continue;
                     }
                     if *sev <= Severity::Warn || case.absent.iter().any(|a| a == rule) {
@@ -628,6 +633,26 @@ mod spec_examples {
 
     /// Issue 20: another customer's address pasted into a reply blocks even when
     /// nobody listed it; the customer's own, the company's and free-phone lines pass.
+    /// Found by the fourth tuning batch (t4-ru-018): a reply that masks the address it
+    /// sent a link to was blocked twice, as an obscenity ("a***a") and as a stranger's
+    /// address ("a@example.com").
+    #[test]
+    fn a_masked_address_is_neither_an_obscenity_nor_a_leak() {
+        let reply = "Здравствуйте, Анна! Я отправила ссылку для сброса пароля на почту, указанную в профиле (a***a@example.com). Она действует 24 часа.";
+        let found = check(
+            reply,
+            Some("Здравствуйте! Как восстановить доступ? Забыла пароль."),
+            None,
+        );
+        assert!(found.iter().all(|(_, s)| *s == Severity::Hint), "{found:?}");
+        assert!(fires(
+            "respect.profanity",
+            "Это не наша проблема, бл*дь, разбирайтесь сами.",
+            None,
+            None
+        ));
+    }
+
     #[test]
     fn addresses_and_mobiles_that_are_nobodys_in_the_ticket_are_blocked() {
         let mut olga = customer("Olga Petrenko", Language::En, Formality::Unknown);

@@ -148,6 +148,14 @@ mod tests {
             ("Проверьте ваш почтовый ящик.", Ru, Formal),
             ("Спасибо, всё пришло.", Ru, Unknown),
             ("Документы пришли на сайте вчера.", Ru, Unknown),
+            // A participle is no «ты» (t4-ru-034, t5-ru-050: the reflexive imperative
+            // pattern took "-ейся" after any vowel, ё standing for е too).
+            ("Оплачено картой, оканчивающейся на 5678.", Ru, Unknown),
+            ("Успокойся, всё будет.", Ru, Informal),
+            // Street greetings and "слышь" are «ты» without the pronoun (t4-ru-092,
+            // t5-ru-070: an informal reply to them was taken for over-familiar).
+            ("слышь, почему я не могу зайти в аккаунт?", Ru, Informal),
+            ("здарова, можно поменять кроссы 42 на 43?", Ru, Informal),
             ("Замовлення отримав, дякую.", Uk, Unknown),
             ("Could you check my order?", En, Unknown),
         ];

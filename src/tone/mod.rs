@@ -14,6 +14,7 @@ mod confirm;
 mod formality;
 mod grammar;
 mod lang;
+pub mod learned;
 mod lexicon;
 mod morph;
 mod rules;
@@ -274,6 +275,13 @@ impl ToneReport {
     }
 }
 
+/// The learned layer shipped with firstline (`assets/tone/learned.bin`, trained by
+/// `TONE_TRAIN=1 cargo test --test tone learned::train -- --ignored`); none when the
+/// file is empty.
+static LEARNED: LazyLock<Option<Arc<learned::Model>>> = LazyLock::new(|| {
+    learned::Model::from_bytes(include_bytes!("../../assets/tone/learned.bin")).map(Arc::new)
+});
+
 static BUILTIN: LazyLock<Arc<RuleBook>> = LazyLock::new(|| {
     Arc::new(RuleBook::builtin().expect("the rules in assets/tone are valid; see tone tests"))
 });
@@ -287,6 +295,7 @@ pub(crate) fn builtin_book() -> &'static RuleBook {
 #[derive(Debug, Clone)]
 pub struct Checker {
     book: Arc<RuleBook>,
+    learned: Option<Arc<learned::Model>>,
 }
 
 impl Checker {
@@ -294,6 +303,7 @@ impl Checker {
     pub fn builtin() -> Checker {
         Checker {
             book: Arc::clone(&BUILTIN),
+            learned: LEARNED.clone(),
         }
     }
 
@@ -310,6 +320,7 @@ impl Checker {
         book.apply_user_file(path)?;
         Ok(Checker {
             book: Arc::new(book),
+            learned: LEARNED.clone(),
         })
     }
 
@@ -319,6 +330,7 @@ impl Checker {
         book.apply_user(text, origin)?;
         Ok(Checker {
             book: Arc::new(book),
+            learned: LEARNED.clone(),
         })
     }
 
@@ -340,11 +352,30 @@ impl Checker {
         self.book.disabled.contains(id)
     }
 
+    /// This checker with another learned layer (or none): for training it and for
+    /// measuring it on replies it was not trained on.
+    pub fn with_learned(mut self, model: Option<learned::Model>) -> Checker {
+        self.learned = model.map(Arc::new);
+        self
+    }
+
+    /// What the learned layer reads of a reply (its hashed features), and whether the
+    /// rules alone found nothing at warning level: the input for training it.
+    pub fn learning_features(&self, reply: &str, ctx: &ToneContext) -> (Vec<u32>, bool) {
+        let facts = checks::Facts::new(reply, ctx, &self.book);
+        let mut sink = checks::Sink::new(&self.book, reply, facts.reply_lang);
+        checks::run_all(&facts, &mut sink);
+        checks::learned::observe(&facts, &sink)
+    }
+
     /// Checks one reply against everything known about the conversation.
     pub fn check(&self, reply: &str, ctx: &ToneContext) -> ToneReport {
         let facts = checks::Facts::new(reply, ctx, &self.book);
         let mut sink = checks::Sink::new(&self.book, reply, facts.reply_lang);
         checks::run_all(&facts, &mut sink);
+        if let Some(model) = &self.learned {
+            checks::learned::run(&facts, &mut sink, model);
+        }
         ToneReport {
             findings: sink.finish(),
             language: facts.reply_lang,

@@ -204,6 +204,7 @@ pub(crate) const GRAMMAR_LISTS: &[&str] = &[
     "redirect",
     "customer_cause",
     "when_question",
+    "rhetorical",
     "broken_promise",
     "offer",
 ];

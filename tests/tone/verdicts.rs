@@ -71,6 +71,16 @@ pub(crate) fn read_cases(path: &Path) -> Vec<Case> {
 
 /// The checker's report on one case, with the context the console would give it.
 pub(crate) fn check_case(checker: &Checker, case: &Case) -> ToneReport {
+    in_context(case, |ctx| checker.check(&case.reply, ctx))
+}
+
+/// What the learned layer reads of one case, and whether the rules alone were silent.
+pub(crate) fn case_features(checker: &Checker, case: &Case) -> (Vec<u32>, bool) {
+    in_context(case, |ctx| checker.learning_features(&case.reply, ctx))
+}
+
+/// Runs `f` with the context the console would give the case's reply.
+fn in_context<T>(case: &Case, f: impl FnOnce(&ToneContext) -> T) -> T {
     let cust = customer(
         case.name.as_deref().unwrap_or(""),
         case.language,
@@ -86,7 +96,7 @@ pub(crate) fn check_case(checker: &Checker, case: &Case) -> ToneReport {
         agent_name: case.agent.as_deref().unwrap_or(AGENT),
         ..ToneContext::default()
     };
-    checker.check(&case.reply, &ctx)
+    f(&ctx)
 }
 
 /// The commandment number a finding serves (0 for the house rules).
@@ -141,7 +151,11 @@ pub(crate) struct Scores {
 }
 
 pub(crate) fn score(files: &[PathBuf]) -> Scores {
-    let checker = Checker::builtin();
+    score_with(&Checker::builtin(), files)
+}
+
+/// [`score`] with a given checker (the learned layer's rotation measurement swaps it).
+pub(crate) fn score_with(checker: &Checker, files: &[PathBuf]) -> Scores {
     let mut s = Scores::default();
     for path in files {
         for (i, case) in read_cases(path).iter().enumerate() {
@@ -149,7 +163,7 @@ pub(crate) fn score(files: &[PathBuf]) -> Scores {
                 .id
                 .clone()
                 .unwrap_or_else(|| format!("{}#{}", path.display(), i + 1));
-            let report = check_case(&checker, case);
+            let report = check_case(checker, case);
             // `TONE_EVAL_SHOW=id,id` prints every finding of those cases (not for the
             // held-out set, which is read in aggregate only).
             if let Ok(show) = std::env::var("TONE_EVAL_SHOW") {
@@ -299,15 +313,17 @@ fn files() -> (Vec<PathBuf>, bool) {
     (paths, false)
 }
 
-/// Floors on the tuning set, a little below the measured figures (see README:
-/// precision 1.00, recall 0.91 — en 0.91, uk 0.94, ru 0.89 — polite flagged 0/135),
-/// so one new hard case does not fail the build but a real regression does:
-/// (language or "all", min precision, min recall, max polite-flagged rate).
+/// Floors on the tuning set, a little below the measured figures, so one new hard case
+/// does not fail the build but a real regression does: (language or "all", min
+/// precision, min recall, max polite-flagged rate). Measured with the learned layer,
+/// which was trained on these replies among others (precision 1.00, recall 0.99, polite
+/// flagged 0/135; the rules alone: 1.00, 0.91, 0/135): in-sample, so the recall floors
+/// sit near the rules-alone figures, and a broken learned layer still fails them.
 const FLOORS: &[(&str, f64, f64, f64)] = &[
-    ("all", 0.95, 0.85, 0.03),
-    ("en", 0.95, 0.82, 0.05),
-    ("uk", 0.95, 0.85, 0.05),
-    ("ru", 0.95, 0.82, 0.05),
+    ("all", 0.95, 0.92, 0.03),
+    ("en", 0.95, 0.90, 0.05),
+    ("uk", 0.95, 0.90, 0.05),
+    ("ru", 0.95, 0.88, 0.05),
 ];
 
 #[test]

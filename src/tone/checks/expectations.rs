@@ -10,7 +10,7 @@ use std::ops::Range;
 pub(super) fn run(f: &Facts, sink: &mut Sink) {
     // "I can't promise zero downtime": an absolute under a negation is honesty.
     sink.drop_excused("expectations.over-promise", |span| {
-        super::negated(&f.own, span.start)
+        super::negated(&f.own, span.start) || modal_negated_after(&f.own, span.end)
     });
     broken_promise(f, sink);
     let lex = &f.book.lex;
@@ -173,6 +173,33 @@ fn sentences(line: &str) -> Vec<Range<usize>> {
         out.push(start..start + rest.len());
     }
     out
+}
+
+/// Whether a negated modal follows within five words of `at`, in the same clause
+/// ("ровно в 9:00 гарантировать не могу"):
+/// Russian and Ukrainian put it after the verb ("гарантировать не могу", «обіцяти не
+/// можу»). Only "не" + a form of "мочь/могти" counts: "guaranteed not to break" and
+/// «гарантирую, что не сломается» still promise.
+fn modal_negated_after(text: &str, at: usize) -> bool {
+    let tail = &text[at..];
+    // A colon ends the clause only before a space: "9:00" is a time.
+    let end = tail
+        .find(['!', '?', '\n', ',', ';', '—'])
+        .into_iter()
+        .chain(tail.find(": "))
+        .chain(tail.find(". "))
+        .min()
+        .unwrap_or(tail.len());
+    let words: Vec<String> = crate::tone::text::words(&tail[..end])
+        .take(6)
+        .map(|(_, w)| w.to_lowercase())
+        .collect();
+    words.windows(2).any(|w| {
+        w[0] == "не"
+            && ["мог", "мож", "смог", "смож", "змог", "змож"]
+                .iter()
+                .any(|p| w[1].starts_with(p))
+    })
 }
 
 #[cfg(test)]

@@ -194,7 +194,23 @@ fn questions(f: &Facts, sink: &mut Sink) -> bool {
     let Some(customer) = f.customer.as_deref() else {
         return false;
     };
-    let asked = text::questions(customer);
+    // "Вы что, серьёзно?", "Are you kidding me?": an exclamation in a question mark
+    // asks to be heard (the upset check), not answered as a question of its own.
+    let rhetorical: Vec<usize> = f
+        .customer_hits
+        .iter()
+        .filter(|(n, _)| *n == "rhetorical")
+        .map(|(_, r)| r.start)
+        .collect();
+    let asked: Vec<&str> = text::questions(customer)
+        .into_iter()
+        .filter(|q| {
+            let start = super::super::lexicon::offset_in(customer, q);
+            !rhetorical
+                .iter()
+                .any(|&r| r >= start && r < start + q.len())
+        })
+        .collect();
     if asked.len() < 2 || f.hit("question_reference").is_some() {
         return false;
     }

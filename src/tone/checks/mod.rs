@@ -6,6 +6,7 @@
 mod expectations;
 mod feel;
 mod house;
+pub(crate) mod learned;
 mod ownership;
 mod respect;
 mod solve;

@@ -6,6 +6,11 @@ use super::{Facts, Sink};
 use crate::tone::{text, Severity};
 
 pub(super) fn run(f: &Facts, sink: &mut Sink) {
+    // "a***a@example.com": the masked word pattern (f***ing, бл*дь) must not take the
+    // masked local part of an e-mail address for an obscenity.
+    sink.drop_excused("respect.profanity", |span| {
+        f.reply[span.end..].starts_with('@') && f.reply[span.clone()].contains('*')
+    });
     for span in text::shouted(f.reply, &f.book.acronyms) {
         sink.emit("respect.caps", span);
     }
