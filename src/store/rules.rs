@@ -69,3 +69,35 @@ pub(crate) fn default_actor() -> String {
         .or_else(|_| std::env::var("USER"))
         .unwrap_or_else(|_| "agent".into())
 }
+
+/// A search's answer from its matches, best first as `(ticket, message to jump to)`:
+/// the first `limit` tickets' rows, read through `list` (the backend's
+/// `list_tickets`), and the count of every match. The same for both backends, so the
+/// "50 of 732" line and the hits cannot drift apart between them.
+pub(crate) fn search_page(
+    matched: &[(crate::model::TicketId, Option<i64>)],
+    limit: usize,
+    list: impl FnOnce(&super::TicketFilter) -> super::Result<Vec<crate::model::TicketSummary>>,
+) -> super::Result<super::SearchResults> {
+    let page = &matched[..limit.min(matched.len())];
+    let found = list(&super::TicketFilter {
+        ids: Some(page.iter().map(|(t, _)| *t).collect()),
+        ..Default::default()
+    })?;
+    let hits = page
+        .iter()
+        .filter_map(|(t, m)| {
+            found
+                .iter()
+                .find(|s| s.ticket.id == *t)
+                .map(|s| super::SearchHit {
+                    summary: s.clone(),
+                    message_id: *m,
+                })
+        })
+        .collect();
+    Ok(super::SearchResults {
+        hits,
+        total: matched.len(),
+    })
+}

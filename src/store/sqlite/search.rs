@@ -94,24 +94,7 @@ impl SearchStore for SqliteStore {
             }
             _ => self.matched_by_sql(text.clone(), query, &filter)?,
         };
-        let page = &matched[..limit.min(matched.len())];
-        let found = self.list_tickets(&TicketFilter {
-            ids: Some(page.iter().map(|(t, _)| *t).collect()),
-            ..Default::default()
-        })?;
-        let hits = page
-            .iter()
-            .filter_map(|(t, m)| {
-                found.iter().find(|s| s.ticket.id == *t).map(|s| SearchHit {
-                    summary: s.clone(),
-                    message_id: *m,
-                })
-            })
-            .collect();
-        Ok(SearchResults {
-            hits,
-            total: matched.len(),
-        })
+        crate::store::rules::search_page(&matched, limit, |f| self.list_tickets(f))
     }
 }
 
