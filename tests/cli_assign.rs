@@ -171,3 +171,31 @@ fn assignment_from_the_cli_on_postgresql() {
     let dir = tempfile::tempdir().unwrap();
     assignment_story(Path::new(&db.url()), dir.path());
 }
+
+/// The new-user trial: notes, priorities and tags from the CLI were logged as
+/// "agent" (the login name); the history names `[agent] name`, as README promises.
+#[test]
+fn the_history_names_the_agent_who_made_each_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("queue.db");
+    let olena = agent(dir.path(), Some("Olena"));
+    let id = new_ticket(&db, &olena, "ann@example.com", "Refund").to_string();
+    for args in [
+        vec!["note", id.as_str(), "checked Stripe"],
+        vec!["priority", id.as_str(), "high"],
+        vec!["tag", id.as_str(), "+billing"],
+    ] {
+        ok(cli(&db, &olena).args(&args).output().unwrap());
+    }
+    let out = ok(cli(&db, &olena).arg("export").output().unwrap());
+    let dump: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let actors: Vec<String> = dump["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| ["note", "priority", "tags"].contains(&e["kind"].as_str().unwrap_or("")))
+        .map(|e| e["actor"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(actors.len(), 3, "{dump}");
+    assert!(actors.iter().all(|a| a == "Olena"), "{actors:?}");
+}

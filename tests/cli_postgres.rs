@@ -560,7 +560,11 @@ fn the_console_quits_when_the_server_is_gone_and_keeps_the_words_on_screen() {
         after.contains(words),
         "the words are printed, not lost: {after:?}"
     );
-    let _ = status;
+    assert_eq!(
+        status.exit_code(),
+        2,
+        "words not saved are data trouble, as the README says"
+    );
 }
 
 /// #19 "server gone": a draft typed while PostgreSQL is away is kept on this machine

@@ -206,6 +206,7 @@ impl Context {
             let mut store = Store::open_url(url)?;
             crate::canned::ensure_starter(&mut store)
                 .context("could not load the starter replies")?;
+            self.name_the_actor(&mut store);
             return Ok(store);
         }
         self.check_db()?;
@@ -219,7 +220,17 @@ impl Context {
             crate::demo::seed(&mut store).context("could not add the welcome queue")?;
         }
         crate::canned::ensure_starter(&mut store).context("could not load the starter replies")?;
+        self.name_the_actor(&mut store);
         Ok(store)
+    }
+
+    /// The history names who made a change: `[agent] name` when it is set (a team's
+    /// "assigned to Olena by Petro"), else the login name.
+    fn name_the_actor(&self, store: &mut Store) {
+        let name = self.config.agent.name.trim();
+        if !name.is_empty() {
+            store.set_actor(name);
+        }
     }
 
     /// A named queue that does not exist is created only by a command that writes,

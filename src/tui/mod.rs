@@ -245,6 +245,13 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
             unfinished.join("; ")
         ));
     }
+    // Words whose ticket went away elsewhere before they were saved.
+    let mut words_left = !app.orphaned_words.is_empty();
+    for (ticket, words) in &app.orphaned_words {
+        say(&format!(
+            "firstline: #{ticket} was merged or deleted in another console while you wrote; your words:\n{words}"
+        ));
+    }
     // A queue that no longer answers (a server gone away) kept nothing of what was
     // typed since: the words go to the terminal, so nothing typed is lost.
     if let Err(e) = app.store.data_version() {
@@ -259,6 +266,7 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
             say(&format!(
                 "firstline: not saved, your words for{ticket}:\n{words}"
             ));
+            words_left = true;
         }
     }
     // Kept queued on quit: say where they went, now that the terminal is back.
@@ -272,6 +280,11 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
     // Ended by a signal with writes left undone: data trouble (exit code 2).
     if let (Some(ending), false) = (ending, unfinished.is_empty()) {
         anyhow::bail!("ended by {}; not all changes were saved", ending.name());
+    }
+    // Words the queue did not take (printed above): data trouble too, so a script
+    // or a service manager sees it (the README's exit codes).
+    if words_left {
+        anyhow::bail!("some words were not saved to the queue (printed above)");
     }
     result?;
     saved?;

@@ -1219,6 +1219,10 @@ impl Runner {
             .open()
             .map_err(|e| format!("working in the foreground (cannot open the queue: {e})"))?;
         store.set_draft_holder(holder);
+        // The history names the agent, as the CLI's does.
+        if !config.agent.name.trim().is_empty() {
+            store.set_actor(config.agent.name.trim());
+        }
         // Looks for changes ask a connection of their own (see `execute_watching`);
         // without one they ask the runner's, which misses only its own commits.
         let watch = at.open().ok();

@@ -216,6 +216,19 @@ pub fn handle_key(app: &mut App, key: KeyEvent) {
     }
 }
 
+/// Opens the composer; when it does not open (a draft of another kind is in the way,
+/// the queue does not answer) with a ticket on screen and no question asked, the
+/// letters typed on after `r`/`n` are refused instead of running as commands (found
+/// by the new-user trial: "Important" typed after `n` with the server down opened the
+/// merge prompt on its `m`).
+fn compose_or_guard(app: &mut App, mode: ComposeMode) -> Result<(), ConsoleError> {
+    let result = app.compose(mode);
+    if app.focus != Focus::Composer && app.popup.is_none() && app.open.is_some() {
+        app.guard_typing("the composer did not open (the line before said why)");
+    }
+    result
+}
+
 /// While [`App::typing_guard`] is up: a letter is refused (it belongs to the words the
 /// user is still typing, never to a command), Esc lowers the guard and is spent on
 /// that, any other key lowers it and acts. Whether the key was spent.
@@ -229,14 +242,23 @@ fn guard_typing(app: &mut App, key: &KeyEvent) -> bool {
         .key_for(Context::Conversation, &Action::Reply)
         .unwrap_or_else(|| format!(":{}", Action::Reply.name()));
     if letter {
-        app.error(format!(
-            "typing stopped: another console took this draft; your words stay here · Esc, then {take_over} takes it over"
-        ));
+        match &app.typing_guard_reason {
+            Some(why) => app.error(format!(
+                "typing stopped: {why}; the letters typed since were not run · Esc gives the keys back"
+            )),
+            None => app.error(format!(
+                "typing stopped: another console took this draft; the words before stay here, new letters are refused · Esc, then {take_over} takes it over"
+            )),
+        }
         return true;
     }
     app.typing_guard = false;
+    let why = app.typing_guard_reason.take();
     if key.code == KeyCode::Esc {
-        app.info(format!("keys act again · {take_over} takes the draft over"));
+        match why {
+            Some(_) => app.info("keys act again"),
+            None => app.info(format!("keys act again · {take_over} takes the draft over")),
+        }
         return true;
     }
     false
@@ -556,8 +578,8 @@ fn global(app: &mut App, action: Action) -> Step {
             app.set_view(v)?;
             app.focus = Focus::Inbox;
         }
-        Action::Reply => app.compose(ComposeMode::Reply)?,
-        Action::Note => app.compose(ComposeMode::Note)?,
+        Action::Reply => compose_or_guard(app, ComposeMode::Reply)?,
+        Action::Note => compose_or_guard(app, ComposeMode::Note)?,
         Action::Canned => app.open_canned()?,
         Action::DiscardDraft => app.discard_draft()?,
         Action::OpenEditor => {

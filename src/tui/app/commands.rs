@@ -136,6 +136,10 @@ impl App {
                             self.load_selected(true)?;
                         }
                     }
+                    // The ticket being written on went away elsewhere: the status line
+                    // already says so (see `reloaded`).
+                    Err(StoreError::NotFound { .. })
+                        if self.composer.ticket == Some(id) && self.typing_guard => {}
                     Err(e) => return Err(e.into()),
                 }
             }

@@ -97,6 +97,11 @@ impl App {
                         "{e} · the draft of #{ticket} is only on screen: {why}"
                     ));
                 }
+                None if matches!(e, crate::store::StoreError::NotFound { .. }) => {
+                    // Merged or deleted in another console while being written on: no
+                    // retry can save it.
+                    self.ticket_went_away(ticket, &body);
+                }
                 None => {
                     if here {
                         // Tried again at the next pause.

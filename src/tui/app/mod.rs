@@ -495,6 +495,12 @@ pub struct App {
     /// commands (a capital X would mark the ticket spam). Until Esc or a key that is
     /// not a letter, letters are refused with a word in the status bar.
     pub typing_guard: bool,
+    /// Why letters are refused, when not because another console took the draft
+    /// ("the composer did not open", "#11 is gone").
+    pub typing_guard_reason: Option<String>,
+    /// Words typed on a ticket that went away meanwhile (merged or deleted in another
+    /// console) before they were saved: printed when the console ends.
+    pub orphaned_words: Vec<(TicketId, String)>,
     /// Replies handed to the runner and not answered yet: `u` waits for them.
     pub sending: usize,
     /// Draft writes handed to the runner and not answered yet.
@@ -644,6 +650,8 @@ impl App {
             asked: None,
             deferred: Vec::new(),
             typing_guard: false,
+            typing_guard_reason: None,
+            orphaned_words: Vec::new(),
             report_asked: None,
             in_flight: 0,
             draft_saves: 0,
@@ -708,6 +716,33 @@ impl App {
             text: text.into(),
             error: false,
         });
+    }
+
+    /// The keyboard was meant for the composer and the composer is not there (it
+    /// did not open, or its ticket went away): letters typed on are refused until
+    /// Esc instead of running as commands — "Important" must not open a merge.
+    pub fn guard_typing(&mut self, why: impl Into<String>) {
+        self.typing_guard = true;
+        self.typing_guard_reason = Some(why.into());
+    }
+
+    /// Ticket `id`, being written on here, went away elsewhere: the words not saved
+    /// yet are kept to print at the end, the user is told, and letters typed on are
+    /// refused until Esc.
+    pub(crate) fn ticket_went_away(&mut self, id: TicketId, words: &str) {
+        if !words.trim().is_empty()
+            && !self
+                .orphaned_words
+                .iter()
+                .any(|(t, w)| *t == id && w == words)
+        {
+            self.orphaned_words.retain(|(t, _)| *t != id);
+            self.orphaned_words.push((id, words.to_string()));
+        }
+        self.error(format!(
+            "#{id} is gone: merged or deleted in another console; your unsaved words are printed when you quit · Esc"
+        ));
+        self.guard_typing(format!("#{id} is gone (merged or deleted elsewhere)"));
     }
 
     /// Shows what is under way ("#12: status solved…"); the answer replaces it.

@@ -106,7 +106,15 @@ impl App {
                 if exists {
                     self.show(id, false)
                 } else {
-                    // Merged away or deleted elsewhere: show the cursor's row instead.
+                    // Merged away or deleted elsewhere: show the cursor's row instead —
+                    // but a user writing on it is told, and the letters they type on
+                    // do not act on the ticket that came up in its place.
+                    if self.composer.ticket == Some(id)
+                        && matches!(self.focus, Focus::Composer | Focus::Tone)
+                    {
+                        let words = self.composer.text();
+                        self.ticket_went_away(id, &words);
+                    }
                     self.load_selected(true)
                 }
             }

@@ -174,6 +174,12 @@ fn facts<'a>(app: &App, open: &OpenTicket, width: usize) -> Vec<Line<'a>> {
         Span::styled(" · ", t.dim),
         Span::raw(tk.channel.to_string()),
     ];
+    // Whose it is, so a teammate's ticket is not taken or answered unawares (the
+    // new-user trial saw no owner anywhere but the 7/8 views).
+    if let Some(who) = &tk.assignee {
+        spans.push(Span::styled(" · ", t.dim));
+        spans.push(Span::raw(format!("assigned to {}", sanitize_line(who))));
+    }
     for tag in &tk.tags {
         spans.push(Span::styled(format!(" #{}", sanitize_line(tag)), t.tag));
     }
