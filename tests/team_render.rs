@@ -200,3 +200,51 @@ fn without_a_name_mine_and_take_say_which_key_to_set() {
     );
     assert!(help.iter().any(|l| l.starts_with("T ")), "{help:?}");
 }
+
+/// The team trial: a teammate's promise showed as "you promised" in everyone's
+/// console. On a shared queue it names who promised.
+#[test]
+fn a_teammates_promise_names_the_teammate() {
+    let q = queue();
+    let mut teammate = Store::open(&q.path).unwrap();
+    let reply = teammate
+        .add_message(
+            q.ids[0],
+            &NewMessage {
+                direction: firstline::model::Direction::Outbound,
+                author: "Olena".into(),
+                body: "I will call the courier and write back within an hour.".into(),
+                sent_at: Some(Utc::now() - Duration::minutes(5)),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    teammate
+        .create_followup(&firstline::store::NewFollowup {
+            ticket_id: q.ids[0],
+            kind: firstline::store::FollowupKind::Promise,
+            due_at: Utc::now() + Duration::minutes(55),
+            phrase: "within an hour".into(),
+            message_id: Some(reply),
+        })
+        .unwrap();
+    let mut petro = console(&q, "Petro");
+    petro.team.shared = Some(true);
+    press(&mut petro, "2");
+    let row = (0..petro.inbox.len())
+        .find(|i| petro.inbox.row(*i).is_some_and(|r| r.ticket.id == q.ids[0]))
+        .unwrap();
+    petro.select(row).unwrap();
+    press(&mut petro, "\r");
+    let screen = shot(&petro);
+    assert!(
+        screen.contains("Olena promised “within an hour”"),
+        "{screen}"
+    );
+    let mut olena = console(&q, "Olena");
+    olena.team.shared = Some(true);
+    press(&mut olena, "2");
+    olena.select(row).unwrap();
+    press(&mut olena, "\r");
+    assert!(shot(&olena).contains("you promised “within an hour”"));
+}

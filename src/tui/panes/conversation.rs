@@ -94,7 +94,7 @@ fn split_pinned<'a>(
     pinned.extend(
         open.followup
             .as_ref()
-            .map(|f| followup_lines(app, f, width))
+            .map(|f| followup_lines(app, open, f, width))
             .unwrap_or_default(),
     );
     let rows = u16::try_from(pinned.len()).unwrap_or(u16::MAX);
@@ -211,7 +211,12 @@ fn facts<'a>(app: &App, open: &OpenTicket, width: usize) -> Vec<Line<'a>> {
 
 /// `◷ you promised “by Friday” · due in 2h · W still-working reply`, coloured by
 /// how close the time is.
-fn followup_lines<'a>(app: &App, f: &crate::store::Followup, width: usize) -> Vec<Line<'a>> {
+fn followup_lines<'a>(
+    app: &App,
+    open: &OpenTicket,
+    f: &crate::store::Followup,
+    width: usize,
+) -> Vec<Line<'a>> {
     use super::super::action::Action;
     use super::super::keymap::Context;
     use crate::sla::{due_text, urgency, Urgency};
@@ -220,7 +225,19 @@ fn followup_lines<'a>(app: &App, f: &crate::store::Followup, width: usize) -> Ve
     let now = app.now();
     let phrase = sanitize_line(&f.phrase);
     let what = match (f.kind, phrase.is_empty()) {
-        (FollowupKind::Promise, _) => format!("you promised “{phrase}”"),
+        (FollowupKind::Promise, _) => {
+            // On a shared queue the promise may be a teammate's: say whose.
+            let by = f
+                .message_id
+                .filter(|_| app.team.shared == Some(true))
+                .and_then(|m| open.detail.messages.iter().find(|msg| msg.id == m))
+                .map(|msg| msg.author.trim().to_string())
+                .filter(|a| !a.is_empty() && *a != app.config.agent.display_name());
+            match by {
+                Some(who) => format!("{} promised “{phrase}”", sanitize_line(&who)),
+                None => format!("you promised “{phrase}”"),
+            }
+        }
         (FollowupKind::Manual, false) => format!("follow up: {phrase}"),
         (FollowupKind::Manual, true) => "follow up".to_string(),
     };
