@@ -248,3 +248,41 @@ fn a_teammates_promise_names_the_teammate() {
     press(&mut olena, "\r");
     assert!(shot(&olena).contains("you promised “within an hour”"));
 }
+
+/// The team trial: with a teammate writing a reply on the ticket, `n` said "finish
+/// or discard a reply draft first" — their draft — and the note typed next ran as
+/// commands. A note opens beside a teammate's draft, which stays theirs.
+#[test]
+fn a_note_opens_while_a_teammate_writes_the_reply() {
+    let q = queue();
+    let mut olena = console(&q, "Olena");
+    let first = olena.selected_ticket().unwrap().ticket.id;
+    press(&mut olena, "\rr");
+    for c in "Dear Ann, on it".chars() {
+        handle_key(
+            &mut olena,
+            KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+        );
+    }
+    olena.flush_draft().unwrap();
+    let mut petro = console(&q, "Petro");
+    press(&mut petro, "\r");
+    tick(&mut petro);
+    assert!(
+        petro.composer.held_elsewhere,
+        "Petro sees Olena's draft as hers"
+    );
+    press(&mut petro, "n");
+    assert_eq!(petro.focus, firstline::tui::app::Focus::Composer);
+    assert_eq!(petro.composer.mode, firstline::tui::app::ComposeMode::Note);
+    assert_eq!(
+        Store::open(&q.path)
+            .unwrap()
+            .draft(first)
+            .unwrap()
+            .unwrap()
+            .body,
+        "Dear Ann, on it",
+        "her draft stays"
+    );
+}

@@ -29,8 +29,20 @@ impl App {
         if entering {
             self.composer.seen_up_to = Some(self.newest_message_on_screen().unwrap_or_default());
         }
+        // A teammate's reply draft only shown here (another console holds it, nothing
+        // typed here) is theirs, kept in the queue: a note may be written beside it
+        // (the team trial was told to discard their draft first).
+        let theirs = self.composer.mode == ComposeMode::Reply
+            && self.composer.held_elsewhere
+            && self.composer.dirty_since.is_none();
         if self.composer.mode != mode {
-            if !self.composer.is_empty() {
+            if theirs {
+                self.composer = Composer {
+                    ticket: Some(id),
+                    seen_up_to: self.composer.seen_up_to,
+                    ..Composer::default()
+                };
+            } else if !self.composer.is_empty() {
                 let what = match self.composer.mode {
                     ComposeMode::Reply => "a reply draft",
                     ComposeMode::Note => "a note",
