@@ -286,3 +286,29 @@ fn a_note_opens_while_a_teammate_writes_the_reply() {
         "her draft stays"
     );
 }
+
+/// The team trial: `firstline reply` took an unassigned ticket but a reply from the
+/// console did not, so "Unassigned" kept tickets someone had answered.
+#[test]
+fn a_reply_from_the_console_takes_an_unassigned_ticket() {
+    let q = queue();
+    let mut petro = console(&q, "Petro");
+    petro.config.agent.email = "petro@shop.example".into();
+    let first = petro.selected_ticket().unwrap().ticket.id;
+    press(&mut petro, "\rr");
+    for c in "Found it, refund today.".chars() {
+        handle_key(
+            &mut petro,
+            KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+        );
+    }
+    handle_key(
+        &mut petro,
+        KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL),
+    );
+    if petro.popup.is_some() {
+        press(&mut petro, "y");
+    }
+    let ticket = Store::open(&q.path).unwrap().ticket(first).unwrap();
+    assert_eq!(ticket.assignee.as_deref(), Some("Petro"));
+}

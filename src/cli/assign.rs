@@ -116,25 +116,16 @@ pub fn take_on_reply(ctx: &Context, store: &mut Store, id: TicketId) -> Result<O
     if name.is_empty() {
         return Ok(None);
     }
-    let ticket = store.ticket(id)?;
-    if ticket.assignee.is_some() {
-        return Ok(None);
-    }
     store.set_actor(name);
-    match store.change_ticket(
-        id,
-        &TicketChange::Assignee(Some(name.to_string())),
-        Some(ticket.version),
-    ) {
-        Ok(_) => Ok(Some(format!("ticket {id} is now assigned to you ({name})"))),
-        Err(StoreError::Conflict { .. }) => {
-            let now = store.ticket(id)?;
-            Ok(now.assignee.map(|other| {
-                format!("ticket {id} was taken by {other} meanwhile; it stays theirs")
-            }))
+    Ok(match store.take_if_unassigned(id, name)? {
+        Some(crate::store::Taken::Now) => {
+            Some(format!("ticket {id} is now assigned to you ({name})"))
         }
-        Err(e) => Err(e.into()),
-    }
+        Some(crate::store::Taken::ByOther(other)) => Some(format!(
+            "ticket {id} was taken by {other} meanwhile; it stays theirs"
+        )),
+        None => None,
+    })
 }
 
 /// Before a reply from the command line: someone else answered (or wrote a note)

@@ -151,6 +151,34 @@ impl Store {
     }
 }
 
+/// What [`Store::take_if_unassigned`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Taken {
+    /// The ticket was nobody's; now it is this agent's.
+    Now,
+    /// A teammate took it in between: it stays theirs.
+    ByOther(String),
+}
+
+impl Store {
+    /// After a reply: an unassigned ticket becomes agent `name`'s, so "Mine" and
+    /// "Unassigned" stay true whoever replied, from the CLI or a console. `None` when
+    /// it was already someone's (a teammate's ticket stays theirs). Through the
+    /// version counter, so two agents replying at once never overrule each other.
+    pub fn take_if_unassigned(&mut self, id: TicketId, name: &str) -> Result<Option<Taken>> {
+        let ticket = self.ticket(id)?;
+        if ticket.assignee.is_some() {
+            return Ok(None);
+        }
+        let change = crate::model::TicketChange::Assignee(Some(name.to_string()));
+        match self.change_ticket(id, &change, Some(ticket.version)) {
+            Ok(_) => Ok(Some(Taken::Now)),
+            Err(StoreError::Conflict { .. }) => Ok(self.ticket(id)?.assignee.map(Taken::ByOther)),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 impl std::ops::Deref for Store {
     type Target = dyn QueueStore;
 

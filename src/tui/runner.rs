@@ -837,6 +837,13 @@ fn send_reply(store: &mut Store, config: &Config, out: &Outgoing) -> Result<Sent
         let _ = store.canned_record_sent(message, canned_id, edited);
     }
     store.save_draft(id, "").map_err(failed)?;
+    // As `firstline reply` does: an unassigned ticket becomes the replying agent's
+    // (only with `[agent] name`, so a solo queue stays as it was). The reply is
+    // queued either way.
+    let name = config.agent.name.trim();
+    if !name.is_empty() {
+        let _ = store.take_if_unassigned(id, name);
+    }
     let waiting = store
         .outbox_entry(message)
         .map_err(failed)?

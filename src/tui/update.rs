@@ -241,7 +241,14 @@ fn guard_typing(app: &mut App, key: &KeyEvent) -> bool {
         .keymap
         .key_for(Context::Conversation, &Action::Reply)
         .unwrap_or_else(|| format!(":{}", Action::Reply.name()));
-    if letter {
+    // After a composer that did not open, the keys that open one still work (the
+    // line before named them: "r opens it"); only other letters are refused.
+    let opens_composer = app.typing_guard_reason.is_some()
+        && matches!(
+            app.keymap.resolve(app.context(), key),
+            Some(Action::Reply | Action::Note)
+        );
+    if letter && !opens_composer {
         match &app.typing_guard_reason {
             Some(why) => app.error(format!(
                 "typing stopped: {why}; the letters typed since were not run · Esc gives the keys back"
