@@ -216,15 +216,15 @@ pub fn handle_key(app: &mut App, key: KeyEvent) {
     }
 }
 
-/// Opens the composer; when it does not open (a draft of another kind is in the way,
-/// the queue does not answer) with a ticket on screen and no question asked, the
-/// letters typed on after `r`/`n` are refused instead of running as commands (found
-/// by the new-user trial: "Important" typed after `n` with the server down opened the
-/// merge prompt on its `m`).
+/// Opens the composer; when the queue fails it (does not answer, or the ticket went
+/// away), the letters typed on after `r`/`n` are refused instead of running as
+/// commands (found by the new-user trial: "Important" typed after `n` with the
+/// server down opened the merge prompt on its `m`). A refusal the console words
+/// itself ("finish or discard a note first") leaves the keys acting: it names them.
 fn compose_or_guard(app: &mut App, mode: ComposeMode) -> Result<(), ConsoleError> {
     let result = app.compose(mode);
-    if app.focus != Focus::Composer && app.popup.is_none() && app.open.is_some() {
-        app.guard_typing("the composer did not open (the line before said why)");
+    if result.is_err() && app.focus != Focus::Composer && app.popup.is_none() {
+        app.guard_typing("the composer did not open (the queue did not answer)");
     }
     result
 }
