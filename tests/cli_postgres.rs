@@ -522,12 +522,17 @@ fn the_console_delivers_a_reply_on_a_postgresql_queue() {
     assert!(console.wait_exit().success());
 }
 
-/// Found by the new-user trial: with the server stopped, `q` and Ctrl-C did nothing
-/// (the quit asked the gone server about queued replies, failed, and stayed), so the
-/// console had to be killed, typed words and all. It now quits, says the queue does
-/// not answer, and prints the words it could not save.
-#[test]
-fn the_console_quits_when_the_server_is_gone_and_keeps_the_words_on_screen() {
+/// A console on a PostgreSQL queue with one imported ticket, its composer open,
+/// and then the server stopped under it.
+struct Replying {
+    server: pg::PgServer,
+    name: String,
+    _dir: tempfile::TempDir,
+    config: std::path::PathBuf,
+    console: support::Console,
+}
+
+fn replying_when_the_server_stops() -> Replying {
     let mut server = pg::PgServer::start();
     let name = server.create_database();
     let url = server.url(&name);
@@ -542,6 +547,28 @@ fn the_console_quits_when_the_server_is_gone_and_keeps_the_words_on_screen() {
     console.send("r");
     console.wait_for("Reply to");
     server.stop();
+    Replying {
+        server,
+        name,
+        _dir: dir,
+        config,
+        console,
+    }
+}
+
+/// Found by the new-user trial: with the server stopped, `q` and Ctrl-C did nothing
+/// (the quit asked the gone server about queued replies, failed, and stayed), so the
+/// console had to be killed, typed words and all. It now quits, says the queue does
+/// not answer, and prints the words it could not save.
+#[test]
+fn the_console_quits_when_the_server_is_gone_and_keeps_the_words_on_screen() {
+    let Replying {
+        server: _server,
+        name: _,
+        _dir,
+        config: _,
+        mut console,
+    } = replying_when_the_server_stops();
     let words = "Words typed while the server was away";
     console.type_text(words);
     console.wait_for("while the server");
@@ -573,20 +600,13 @@ fn the_console_quits_when_the_server_is_gone_and_keeps_the_words_on_screen() {
 /// words lived only on screen until quit.
 #[test]
 fn a_draft_typed_while_the_server_is_away_is_kept_and_saved_when_it_is_back() {
-    let mut server = pg::PgServer::start();
-    let name = server.create_database();
-    let url = server.url(&name);
-    let dir = tempfile::tempdir().unwrap();
-    let config = config(dir.path(), 1);
-    let mut import = cli(Path::new(&url), &config);
-    import.arg("--no-demo").arg("import").arg(&samples()[1]);
-    text(&import.output().unwrap());
-    let mut console = support::Console::start_args(Path::new(&url), &config, &["--no-demo"]);
-    console.wait_for("Needs reply");
-    console.send("\r");
-    console.send("r");
-    console.wait_for("Reply to");
-    server.stop();
+    let Replying {
+        mut server,
+        name,
+        _dir,
+        config,
+        mut console,
+    } = replying_when_the_server_stops();
     let words = "Kept while the server was away";
     console.type_text(words);
     console.wait_for("kept on this machine");

@@ -3102,6 +3102,29 @@ fn the_open_ticket_says_whose_it_is() {
     assert!(screen.contains("assigned to Petro"), "{screen}");
 }
 
+/// Merges `id` into another ticket of the list from a second handle, as a teammate's
+/// console would, without this console reloading; returns where it went.
+fn merge_away_elsewhere(app: &App, fx: &Fixture, id: i64) -> i64 {
+    let other = (0..app.inbox.len())
+        .filter_map(|i| app.inbox.row(i))
+        .map(|r| r.ticket.id)
+        .find(|t| *t != id)
+        .unwrap();
+    Store::open(&fx.path)
+        .unwrap()
+        .merge_tickets(id, other)
+        .unwrap();
+    other
+}
+
+/// The status line, or "" when there is none.
+fn status_line(app: &App) -> String {
+    app.message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default()
+}
+
 /// The new-user trial: with the queue failing the composer (the server down; here
 /// the ticket merged away in another console, not yet reloaded), the words typed on
 /// after `r` ran as commands — "Important" opened the merge prompt on its `m`. They
@@ -3113,24 +3136,12 @@ fn letters_typed_after_a_composer_that_did_not_open_run_no_command() {
     let sarah = id_of(&app, "Sarah Mitchell");
     select_ticket(&mut app, sarah);
     press(&mut app, "Enter");
-    let other = (0..app.inbox.len())
-        .filter_map(|i| app.inbox.row(i))
-        .map(|r| r.ticket.id)
-        .find(|id| *id != sarah)
-        .unwrap();
-    Store::open(&fx.path)
-        .unwrap()
-        .merge_tickets(sarah, other)
-        .unwrap();
+    merge_away_elsewhere(&app, &fx, sarah);
     press(&mut app, "r");
     assert_ne!(app.focus, Focus::Composer, "the ticket is gone");
     type_text(&mut app, "Important");
     assert!(app.popup.is_none(), "a letter opened {:?}", app.popup);
-    let line = app
-        .message
-        .as_ref()
-        .map(|m| m.text.clone())
-        .unwrap_or_default();
+    let line = status_line(&app);
     assert!(line.contains("typing stopped"), "{line}");
     press(&mut app, "Esc");
     press(&mut app, "m");
@@ -3148,21 +3159,11 @@ fn a_ticket_merged_elsewhere_while_replying_is_said_and_stops_the_letters() {
     select_ticket(&mut app, sarah);
     press(&mut app, "Enter r");
     type_text(&mut app, "Hi Sarah, second try");
-    let other = (0..app.inbox.len())
-        .filter_map(|i| app.inbox.row(i))
-        .map(|r| r.ticket.id)
-        .find(|id| *id != sarah)
-        .unwrap();
-    let mut elsewhere = Store::open(&fx.path).unwrap();
-    elsewhere.merge_tickets(sarah, other).unwrap();
+    merge_away_elsewhere(&app, &fx, sarah);
     if let Err(e) = app.reload() {
         app.store_error(e);
     }
-    let line = app
-        .message
-        .as_ref()
-        .map(|m| m.text.clone())
-        .unwrap_or_default();
+    let line = status_line(&app);
     assert!(line.contains(&format!("#{sarah} is gone")), "{line}");
     assert_eq!(
         app.orphaned_words,
@@ -3171,11 +3172,7 @@ fn a_ticket_merged_elsewhere_while_replying_is_said_and_stops_the_letters() {
     );
     type_text(&mut app, "Th");
     assert!(app.popup.is_none(), "{:?}", app.popup);
-    let line = app
-        .message
-        .as_ref()
-        .map(|m| m.text.clone())
-        .unwrap_or_default();
+    let line = status_line(&app);
     assert!(line.contains("typing stopped"), "{line}");
 }
 
@@ -3300,11 +3297,7 @@ fn a_phone_ticket_reply_needs_no_sender_address_and_says_to_call() {
         "asked for a sender address: {:?}",
         app.popup
     );
-    let line = app
-        .message
-        .as_ref()
-        .map(|m| m.text.clone())
-        .unwrap_or_default();
+    let line = status_line(&app);
     assert!(line.contains("by phone"), "{line}");
     let check = Store::open(&path).unwrap();
     assert!(check
