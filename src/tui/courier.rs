@@ -34,8 +34,7 @@ pub enum Delivery {
 /// The running courier. [`Courier::stop`] (or dropping it) asks the thread to end
 /// and waits for it: a reply being handed over is finished, the rest stay queued.
 pub struct Courier {
-    stop: Arc<AtomicBool>,
-    thread: Option<thread::JoinHandle<()>>,
+    thread: super::threads::Stopper,
 }
 
 impl Courier {
@@ -82,8 +81,7 @@ impl Courier {
                 )
             })?;
         Ok(Courier {
-            stop,
-            thread: Some(thread),
+            thread: super::threads::Stopper::new(stop, thread, QUIT_WAIT),
         })
     }
 
@@ -93,10 +91,7 @@ impl Courier {
     }
 
     fn halt(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            super::threads::join_within(t, QUIT_WAIT);
-        }
+        self.thread.halt();
     }
 }
 
@@ -139,10 +134,4 @@ fn failure_line(r: &DeliveryReport) -> String {
         n => format!(" (+{} more)", n - 1),
     };
     format!("reply {id} not delivered{more}: {err} · will retry; firstline outbox")
-}
-
-impl Drop for Courier {
-    fn drop(&mut self) {
-        self.halt();
-    }
 }

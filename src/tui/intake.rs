@@ -5,7 +5,7 @@
 //! hears how many messages arrived, and reloads.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
@@ -26,8 +26,7 @@ pub enum Arrival {
 
 /// The running intake. [`Intake::stop`] (or dropping it) ends the watch.
 pub struct Intake {
-    stop: Arc<AtomicBool>,
-    thread: Option<thread::JoinHandle<()>>,
+    thread: super::threads::Stopper,
 }
 
 impl Intake {
@@ -91,8 +90,7 @@ impl Intake {
                 )
             })?;
         Ok(Some(Intake {
-            stop,
-            thread: Some(thread),
+            thread: super::threads::Stopper::new(stop, thread, QUIT_WAIT),
         }))
     }
 
@@ -102,15 +100,6 @@ impl Intake {
     }
 
     fn halt(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            super::threads::join_within(t, QUIT_WAIT);
-        }
-    }
-}
-
-impl Drop for Intake {
-    fn drop(&mut self) {
-        self.halt();
+        self.thread.halt();
     }
 }

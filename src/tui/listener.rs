@@ -24,8 +24,7 @@ const QUIT_WAIT: Duration = Duration::from_secs(2);
 
 /// The running listener; [`LiveUpdates::stop`] (or dropping it) ends it.
 pub struct LiveUpdates {
-    stop: Arc<AtomicBool>,
-    thread: Option<thread::JoinHandle<()>>,
+    thread: super::threads::Stopper,
 }
 
 impl LiveUpdates {
@@ -53,8 +52,7 @@ impl LiveUpdates {
                 )
             })?;
         Ok(Some(LiveUpdates {
-            stop,
-            thread: Some(thread),
+            thread: super::threads::Stopper::new(stop, thread, QUIT_WAIT),
         }))
     }
 
@@ -64,16 +62,7 @@ impl LiveUpdates {
     }
 
     fn halt(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            super::threads::join_within(t, QUIT_WAIT);
-        }
-    }
-}
-
-impl Drop for LiveUpdates {
-    fn drop(&mut self) {
-        self.halt();
+        self.thread.halt();
     }
 }
 

@@ -63,8 +63,7 @@ impl ChannelView {
 
 /// The running poller. [`Poller::stop`] (or dropping it) asks the thread to end.
 pub struct Poller {
-    stop: Arc<AtomicBool>,
-    thread: Option<thread::JoinHandle<()>>,
+    thread: super::threads::Stopper,
 }
 
 impl Poller {
@@ -127,8 +126,7 @@ impl Poller {
             })
             .map_err(|e| format!("Telegram is not being read (cannot start a thread: {e})"))?;
         Ok(Some(Poller {
-            stop,
-            thread: Some(thread),
+            thread: super::threads::Stopper::new(stop, thread, QUIT_WAIT),
         }))
     }
 
@@ -139,16 +137,7 @@ impl Poller {
     }
 
     fn halt(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            super::threads::join_within(t, QUIT_WAIT);
-        }
-    }
-}
-
-impl Drop for Poller {
-    fn drop(&mut self) {
-        self.halt();
+        self.thread.halt();
     }
 }
 
