@@ -69,10 +69,9 @@ pub fn run(_ctx: &Context, args: CopyArgs) -> Result<()> {
     if !moving.is_empty() {
         // Copied, they would be sent from both queues: the customer gets them twice.
         return Err(user_error(format!(
-            "{from} has {} replies on their way out (messages {}); let them go (`firstline --db {} outbox flush`) or take them back (`outbox cancel`), then copy",
+            "{from} has {} replies on their way out (messages {}); let them go (`firstline --db {from} outbox flush`) or take them back (`outbox cancel`), then copy",
             moving.len(),
             moving.join(", "),
-            describe(&args.from),
         )));
     }
     let dump = source.export()?;

@@ -10,7 +10,7 @@ use ratatui::crossterm::event::{
 use super::action::Action;
 use super::app::{
     App, ChoiceKind, ChoiceValue, ComposeMode, ConfirmKind, Focus, Popup, PromptKind,
-    TerminalRequest,
+    TerminalRequest, TypingGuard,
 };
 use super::keymap::Context;
 use super::msg::Msg;
@@ -202,7 +202,7 @@ pub fn handle_key(app: &mut App, key: KeyEvent) {
     if key.kind != KeyEventKind::Press {
         return;
     }
-    if app.typing_guard && guard_typing(app, &key) {
+    if app.typing_guard.is_some() && guard_typing(app, &key) {
         return;
     }
     let context = app.context();
@@ -243,28 +243,29 @@ fn guard_typing(app: &mut App, key: &KeyEvent) -> bool {
         .unwrap_or_else(|| format!(":{}", Action::Reply.name()));
     // After a composer that did not open, the keys that open one still work (the
     // line before named them: "r opens it"); only other letters are refused.
-    let opens_composer = app.typing_guard_reason.is_some()
+    let failed = matches!(app.typing_guard, Some(TypingGuard::Failed(_)));
+    let opens_composer = failed
         && matches!(
             app.keymap.resolve(app.context(), key),
             Some(Action::Reply | Action::Note)
         );
     if letter && !opens_composer {
-        match &app.typing_guard_reason {
-            Some(why) => app.error(format!(
+        match &app.typing_guard {
+            Some(TypingGuard::Failed(why)) => app.error(format!(
                 "typing stopped: {why}; the letters typed since were not run · Esc gives the keys back"
             )),
-            None => app.error(format!(
+            _ => app.error(format!(
                 "typing stopped: another console took this draft; the words before stay here, new letters are refused · Esc, then {take_over} takes it over"
             )),
         }
         return true;
     }
-    app.typing_guard = false;
-    let why = app.typing_guard_reason.take();
+    app.typing_guard = None;
     if key.code == KeyCode::Esc {
-        match why {
-            Some(_) => app.info("keys act again"),
-            None => app.info(format!("keys act again · {take_over} takes the draft over")),
+        if failed {
+            app.info("keys act again");
+        } else {
+            app.info(format!("keys act again · {take_over} takes the draft over"));
         }
         return true;
     }

@@ -139,7 +139,7 @@ impl App {
                     // The ticket being written on went away elsewhere: the status line
                     // already says so (see `reloaded`).
                     Err(StoreError::NotFound { .. })
-                        if self.composer.ticket == Some(id) && self.typing_guard => {}
+                        if self.composer.ticket == Some(id) && self.typing_guard.is_some() => {}
                     Err(e) => return Err(e.into()),
                 }
             }

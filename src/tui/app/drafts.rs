@@ -63,7 +63,7 @@ impl App {
                             kind: ConfirmKind::TakeOverDraft,
                         });
                         // The user was typing: a "y" in their words must not answer.
-                        self.typing_guard = true;
+                        self.typing_guard = Some(super::TypingGuard::DraftTakenElsewhere);
                     }
                     let key = self.reply_key();
                     self.error(format!(
@@ -238,7 +238,7 @@ impl App {
             }
             if !was_held && matches!(self.focus, Focus::Composer | Focus::Tone) {
                 self.focus = Focus::Conversation;
-                self.typing_guard = true;
+                self.typing_guard = Some(super::TypingGuard::DraftTakenElsewhere);
                 let key = self.reply_key();
                 self.info(format!(
                     "this draft is now being edited in another console · Esc, then {key} takes it over"

@@ -421,6 +421,15 @@ pub struct StatusMessage {
 /// Where the worker's answers go.
 type WorkerSink = Box<dyn Fn(super::worker::Answer) -> bool + Send>;
 
+/// Why letters are refused (see [`App::typing_guard`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypingGuard {
+    /// Another console took the draft the user was typing into.
+    DraftTakenElsewhere,
+    /// The composer did not open or its ticket went away ("#11 is gone").
+    Failed(String),
+}
+
 /// The whole console.
 pub struct App {
     /// Still here for what has not moved to the runner yet (README, "Still on the
@@ -490,14 +499,11 @@ pub struct App {
     /// (`G` then `r` in one breath): kept in order and replayed once it shows, instead
     /// of refusing the action while the keys after it go on to act.
     pub deferred: Vec<ratatui::crossterm::event::KeyEvent>,
-    /// Set when another console took the draft the user was typing into and the
-    /// keyboard left the composer by itself: the letters still coming are words, not
-    /// commands (a capital X would mark the ticket spam). Until Esc or a key that is
-    /// not a letter, letters are refused with a word in the status bar.
-    pub typing_guard: bool,
-    /// Why letters are refused, when not because another console took the draft
-    /// ("the composer did not open", "#11 is gone").
-    pub typing_guard_reason: Option<String>,
+    /// Set when the keyboard left the composer (or never reached it) while the user
+    /// was typing: the letters still coming are words, not commands (a capital X
+    /// would mark the ticket spam). Until Esc or a key that is not a letter, letters
+    /// are refused with a word in the status bar.
+    pub typing_guard: Option<TypingGuard>,
     /// Words typed on a ticket that went away meanwhile (merged or deleted in another
     /// console) before they were saved: printed when the console ends.
     pub orphaned_words: Vec<(TicketId, String)>,
@@ -649,8 +655,7 @@ impl App {
             commands: None,
             asked: None,
             deferred: Vec::new(),
-            typing_guard: false,
-            typing_guard_reason: None,
+            typing_guard: None,
             orphaned_words: Vec::new(),
             report_asked: None,
             in_flight: 0,
@@ -722,8 +727,7 @@ impl App {
     /// did not open, or its ticket went away): letters typed on are refused until
     /// Esc instead of running as commands — "Important" must not open a merge.
     pub fn guard_typing(&mut self, why: impl Into<String>) {
-        self.typing_guard = true;
-        self.typing_guard_reason = Some(why.into());
+        self.typing_guard = Some(TypingGuard::Failed(why.into()));
     }
 
     /// Ticket `id`, being written on here, went away elsewhere: the words not saved
