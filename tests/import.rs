@@ -816,6 +816,60 @@ mod pasted_transcripts {
     }
 }
 
+/// A new user's trial: two customers' pasted chats both say "Hello" and "Thanks!".
+/// The second paste kept only the line the first had not said — identical words from
+/// another person (or another time) were taken for identical content and dropped.
+#[test]
+fn pasted_lines_another_customer_also_wrote_are_kept() {
+    use assert_cmd::Command;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("q.db");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[agent]\nname = \"Oleh\"\n").unwrap();
+    let paste = |customer: &str, text: &str| {
+        Command::from_std(support::cli(&db, &config))
+            .args(["--no-demo", "import", "--paste", "--channel", "chat"])
+            .args(["--customer", customer])
+            .write_stdin(text.to_string())
+            .assert()
+            .success();
+    };
+    paste(
+        "Anna <anna@x.example>",
+        "[10:00] Anna: Hello\n[10:05] Anna: Дякую!\n",
+    );
+    paste(
+        "Boris <boris@x.example>",
+        "[11:00] Boris: Hello\n[11:02] Boris: my parcel is lost\n[11:05] Boris: Дякую!\n",
+    );
+    // The same words again from Anna, later: a new message too.
+    paste("Anna <anna@x.example>", "[12:00] Anna: Hello\n");
+    let store = Store::open(&db).unwrap();
+    let mut bodies: Vec<Vec<String>> = all_tickets(&store)
+        .iter()
+        .map(|t| thread(&store, t.id).into_iter().map(|m| m.body).collect())
+        .collect();
+    bodies.sort();
+    let total: usize = bodies.iter().map(Vec::len).sum();
+    assert_eq!(total, 6, "{bodies:?}");
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b == &["Hello", "my parcel is lost", "Дякую!"]),
+        "{bodies:?}"
+    );
+    // Pasting the very same transcript again still adds nothing.
+    paste(
+        "Boris <boris@x.example>",
+        "[11:00] Boris: Hello\n[11:02] Boris: my parcel is lost\n[11:05] Boris: Дякую!\n",
+    );
+    let again: usize = all_tickets(&store)
+        .iter()
+        .map(|t| thread(&store, t.id).len())
+        .sum();
+    assert_eq!(again, 6);
+}
+
 // ---- call notes on stdin (issue #15 item 7, the CLI path) ---------------------------
 
 /// Issue #15 item 7: typed call notes (`import --paste --channel phone`) were filed as

@@ -132,7 +132,9 @@ pub struct IngestMessage {
     pub channel: Channel,
     /// The bytes as they came, kept so mail can be re-parsed after a parser fix.
     pub raw: Vec<u8>,
-    /// SHA-256 (hex) of the raw bytes: the dedupe key when there is no Message-ID.
+    /// SHA-256 (hex) of the raw bytes (of a chat message: of its synthetic id and its
+    /// bytes, since the same words from two people are two messages): the dedupe key
+    /// when there is no Message-ID.
     pub sha256: String,
     /// Language and formality detected in the text, recorded on the customer.
     pub profile: Option<(Language, Formality)>,
@@ -448,7 +450,7 @@ pub struct Dump {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawMessageRecord {
     pub message: MessageId,
-    /// SHA-256 (hex) of `raw`.
+    /// The message's content key ([`IngestMessage::sha256`]).
     pub sha256: String,
     pub raw: Vec<u8>,
 }
