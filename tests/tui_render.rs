@@ -1012,13 +1012,16 @@ mod state {
         let fx = fixture();
         let mut app = app_at(&fx, 120, 40);
         let id = app.inbox.row(0).unwrap().ticket.id;
+        assert_eq!(app.store.ticket(id).unwrap().status, Status::New);
         press(&mut app, "N Enter");
         assert!(app.message.as_ref().unwrap().error, "a reason is required");
         type_text(&mut app, "auto-reply");
         press(&mut app, "Enter");
         assert_eq!(app.store.ticket(id).unwrap().awaiting_reply_since, None);
         assert_ne!(app.inbox.row(0).unwrap().ticket.id, id);
-        assert!(!app.message.as_ref().unwrap().text.contains("undo"));
+        // A new ticket is solved by it, and `u` reopens it (below, in
+        // u_after_no_reply_needed_on_a_new_ticket_gives_the_wait_back).
+        assert!(app.message.as_ref().unwrap().text.contains("u to undo"));
     }
 
     #[test]
@@ -2981,6 +2984,65 @@ fn h12_3_u_right_after_a_merge_says_the_merge_cannot_be_undone() {
     let text = app.message.as_ref().unwrap().text.clone();
     assert!(text.contains("cannot be undone"), "{text}");
     assert!(app.store.ticket(olena).unwrap().snoozed_until.is_some());
+}
+
+/// A new user's trial: `u` right after a note undid an older change on another
+/// ticket (a tag, a thrown-away draft brought back). A note cannot be taken back:
+/// `u` says so and leaves the older change alone.
+#[test]
+fn u_right_after_a_note_says_so_and_never_reaches_past_it() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let sarah = id_of(&app, "Sarah Mitchell");
+    let olena = id_of(&app, "Олена Коваль");
+    select_ticket(&mut app, olena);
+    press(&mut app, "z");
+    type_text(&mut app, "3h\n");
+    select_ticket(&mut app, sarah);
+    press(&mut app, "n");
+    type_text(&mut app, "called her bank, refund is on its way");
+    press(&mut app, "ctrl-s");
+    press(&mut app, "u");
+    let text = app.message.as_ref().unwrap().text.clone();
+    assert!(
+        text.contains(&format!("the note on #{sarah} cannot be undone")),
+        "{text}"
+    );
+    let store = Store::open(&fx.path).unwrap();
+    assert!(store.ticket(olena).unwrap().snoozed_until.is_some());
+    let notes = store.messages(sarah).unwrap();
+    assert!(notes
+        .iter()
+        .any(|m| m.direction == Direction::Note && m.body.contains("refund is on its way")));
+}
+
+/// The trial's second case: `N` (no reply needed) was not undoable, so `u` after it
+/// said "not undone: #11 changed since" about an older change on another ticket.
+/// On a new ticket `N` solved it; `u` reopens it with the customer waiting again.
+#[test]
+fn u_after_no_reply_needed_on_a_new_ticket_gives_the_wait_back() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let sarah = id_of(&app, "Sarah Mitchell");
+    let olena = id_of(&app, "Олена Коваль");
+    select_ticket(&mut app, olena);
+    press(&mut app, "z");
+    type_text(&mut app, "3h\n");
+    select_ticket(&mut app, sarah);
+    let store = Store::open(&fx.path).unwrap();
+    assert_eq!(store.ticket(sarah).unwrap().status, Status::New);
+    let waiting = store.ticket(sarah).unwrap().awaiting_reply_since;
+    assert!(waiting.is_some());
+    press(&mut app, "N");
+    type_text(&mut app, "a thank-you\n");
+    assert_eq!(store.ticket(sarah).unwrap().status, Status::Solved);
+    press(&mut app, "u");
+    let text = app.message.as_ref().unwrap().text.clone();
+    assert!(text.starts_with(&format!("undone on #{sarah}")), "{text}");
+    let back = store.ticket(sarah).unwrap();
+    assert_eq!(back.status, Status::New);
+    assert_eq!(back.awaiting_reply_since, waiting);
+    assert!(store.ticket(olena).unwrap().snoozed_until.is_some());
 }
 
 #[test]

@@ -178,6 +178,17 @@ impl Command {
         }
     }
 
+    /// What the command writes that `u` cannot take back, named for the line `u`
+    /// shows right after it; `None` for commands that are undone another way (a
+    /// change, a reply) or write nothing the user did.
+    pub fn cannot_be_undone(&self) -> Option<String> {
+        match self {
+            Command::AddNote { ticket, .. } => Some(format!("the note on #{ticket}")),
+            Command::Followup { ticket, .. } => Some(format!("the follow-up on #{ticket}")),
+            _ => None,
+        }
+    }
+
     /// Whether the command writes to the queue: quitting waits for these.
     pub fn writes(&self) -> bool {
         matches!(
@@ -1049,6 +1060,12 @@ fn inverse(before: &Ticket, after: &Ticket, change: &TicketChange) -> Option<Tic
         },
         TicketChange::Subject(_) => TicketChange::Subject(before.subject.clone()),
         TicketChange::Assignee(_) => TicketChange::Assignee(before.assignee.clone()),
+        // "No reply needed" on a new ticket solved it: reopening it as it was gives
+        // the wait back (the store derives it from the thread). On a ticket that
+        // stays open there is no change that restores the wait: it cannot be undone.
+        TicketChange::NoReplyNeeded(_) if before.status != after.status => {
+            TicketChange::Status(before.status)
+        }
         TicketChange::NoReplyNeeded(_) | TicketChange::MarkRead => return None,
     })
 }

@@ -80,10 +80,25 @@ impl App {
             failure,
             owe_notice,
         } = done;
+        let wrote = failure.is_none() && unchanged < targets.len();
         if changed == 0 {
-            // Nothing to take back: `u` goes on to the change before it.
-            self.undo
-                .retain(|e| !matches!(e, UndoEntry::Changes { seq: s, .. } if *s == seq));
+            let at = self
+                .undo
+                .iter()
+                .position(|e| matches!(e, UndoEntry::Changes { seq: s, .. } if *s == seq));
+            if let Some(at) = at {
+                if wrote {
+                    // Written, but with nothing that takes it back (no reply needed on
+                    // a ticket that stays open): `u` says so rather than reaching past.
+                    let on: Vec<String> = targets.iter().map(|id| format!("#{id}")).collect();
+                    self.undo[at] = UndoEntry::Final {
+                        what: format!("{label} on {}", on.join(", ")),
+                    };
+                } else {
+                    // Nothing written: `u` goes on to the change before it.
+                    self.undo.remove(at);
+                }
+            }
         }
         let undo_hint = if changed == 0 { "" } else { " · u to undo" };
         match failure {
@@ -162,6 +177,9 @@ impl App {
             UndoEntry::Merged { into } => self.error(format!(
                 "the merge into #{into} cannot be undone; nothing was taken back"
             )),
+            UndoEntry::Final { what } => {
+                self.error(format!("{what} cannot be undone; nothing was taken back"))
+            }
             UndoEntry::Changes { label, seq } => {
                 self.pending_info(format!("undoing {label}…"));
                 self.run(crate::tui::runner::Command::Undo { seq, label })?;

@@ -23,6 +23,9 @@ impl App {
 
     /// Queues `command` for the runner, or runs it here and applies its answer.
     pub(super) fn run(&mut self, command: Command) -> Result<(), ConsoleError> {
+        if let Some(what) = command.cannot_be_undone() {
+            self.undo.push(UndoEntry::Final { what });
+        }
         match self.commands.as_mut() {
             Some(queue) => {
                 queue.push(command);

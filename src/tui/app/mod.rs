@@ -393,6 +393,10 @@ pub enum UndoEntry {
     /// A reply recorded at once (no e-mail address). It sits on the stack so `u`
     /// right after it says so, instead of silently undoing an older change.
     Recorded { to: String },
+    /// Something written that cannot be taken back (a note, a follow-up, a change
+    /// with no inverse): `u` right after it says so, naming it, instead of reaching
+    /// past it to an older change — maybe on another ticket.
+    Final { what: String },
     /// A draft thrown away with the discard key: its text comes back into the
     /// composer of its ticket.
     Draft {
