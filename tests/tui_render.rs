@@ -2840,6 +2840,52 @@ fn a_note_added_elsewhere_after_the_composer_opened_makes_sending_ask() {
     assert_eq!(outbound(&app), before + 1, "{:?}", app.message);
 }
 
+/// A new user's trial: the customer wrote again ("never mind the invoice, but the
+/// refund…") while the reply about the invoice was being written; the new message
+/// showed in the thread, and Ctrl-S sent at once. It asks first, naming them.
+#[test]
+fn the_customer_writing_again_while_the_reply_is_written_makes_sending_ask() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let (id, _) = sarah_tickets(&app);
+    select_ticket(&mut app, id);
+    press(&mut app, "Enter r");
+    type_text(
+        &mut app,
+        "Hello Sarah, here is the invoice you asked for. Olena",
+    );
+    let store = Store::open(&fx.path).unwrap();
+    let outbound = || {
+        store
+            .messages(id)
+            .unwrap()
+            .iter()
+            .filter(|m| m.direction == Direction::Outbound)
+            .count()
+    };
+    let before = outbound();
+    Store::open(&fx.path)
+        .unwrap()
+        .add_message(
+            id,
+            &NewMessage {
+                direction: Direction::Inbound,
+                author: "Sarah Mitchell".into(),
+                body: "Never mind the invoice, I found it. But the refund still has not arrived!"
+                    .into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    press(&mut app, "ctrl-s");
+    let screen = shot(&app, 120, 40);
+    assert!(screen.contains("Changed elsewhere"), "{screen}");
+    assert!(screen.contains("Sarah Mitchell wrote again"), "{screen}");
+    press(&mut app, "n");
+    assert_eq!(outbound(), before, "not sent");
+    assert!(app.composer.text().starts_with("Hello Sarah"));
+}
+
 /// Issue #15 item 14: a reply draft loaded from the store and not edited here
 /// follows the store when another console changes it (here: sends it, which clears
 /// it), so this console never offers the other's draft for sending a second time.

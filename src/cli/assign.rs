@@ -150,7 +150,9 @@ pub fn collision_refusal(
         .map(|m| m.id)
         .max();
     let from = last_seen.max(seen_up_to);
-    let found = Collision::find(&messages, from, |m| m.author.trim() != me);
+    let found = Collision::find(&messages, from, |m| {
+        m.direction != Direction::Inbound && m.author.trim() != me
+    });
     Ok(found.map(|c| {
         format!(
             "not sent: {} on ticket {id}, after the customer's last message; read it (firstline show {id}) or send anyway with --force",

@@ -1,5 +1,5 @@
-//! Collisions in a team: another agent answered (or wrote a note on) the ticket
-//! while this one was writing. The console asks before queueing such a reply, the
+//! Collisions: another agent answered (or wrote a note on) the ticket, or the
+//! customer wrote again, while this one was writing. The console asks before queueing such a reply, the
 //! CLI refuses it without `--force`; both name who and when, in the same words:
 //! "Olena replied 2 min ago".
 
@@ -7,11 +7,13 @@ use chrono::{DateTime, Utc};
 
 use super::{Direction, Message, MessageId};
 
-/// The newest reply or note added to a thread after a point, with how many.
+/// The newest message added to a thread after a point (a reply, a note, or the
+/// customer writing again), with how many.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Collision {
     pub author: String,
-    /// `Outbound` (a reply) or `Note`.
+    /// `Outbound` (a reply), `Note`, or `Inbound` (the customer wrote again: the
+    /// reply being written may answer what they no longer need).
     pub direction: Direction,
     pub at: DateTime<Utc>,
     /// Replies and notes added in all.
@@ -19,8 +21,8 @@ pub struct Collision {
 }
 
 impl Collision {
-    /// The replies and notes in `messages` newer than `seen_up_to` (every one when it
-    /// is `None`) whose author `counts`; `None` when there are none.
+    /// The messages in `messages` newer than `seen_up_to` (every one when it is
+    /// `None`) that `counts`; `None` when there are none.
     pub fn find(
         messages: &[Message],
         seen_up_to: Option<MessageId>,
@@ -29,7 +31,6 @@ impl Collision {
         let added: Vec<&Message> = messages
             .iter()
             .filter(|m| seen_up_to.is_none_or(|seen| m.id > seen))
-            .filter(|m| matches!(m.direction, Direction::Outbound | Direction::Note))
             .filter(|m| counts(m))
             .collect();
         let newest = added.iter().max_by_key(|m| (m.sent_at, m.id))?;
@@ -51,7 +52,8 @@ impl Collision {
         };
         let did = match self.direction {
             Direction::Note => "added a note",
-            _ => "replied",
+            Direction::Inbound => "wrote again",
+            Direction::Outbound => "replied",
         };
         let more = match self.count {
             0 | 1 => String::new(),
@@ -101,19 +103,28 @@ mod tests {
             msg(4, Direction::Outbound, "Olena", 2),
             msg(5, Direction::Inbound, "ann@example.com", 1),
         ];
-        let c = Collision::find(&thread, Some(2), |_| true).unwrap();
+        let c = Collision::find(&thread, Some(2), |m| m.direction != Direction::Inbound).unwrap();
         assert_eq!(c.author, "Olena");
         assert_eq!(c.count, 2);
         assert_eq!(
             c.sentence(Utc::now()),
             "Olena replied 2 min ago (and 1 more)"
         );
-        let only_notes = Collision::find(&thread, Some(2), |m| m.author != "Olena").unwrap();
+        let only_notes = Collision::find(&thread, Some(2), |m| {
+            m.author != "Olena" && m.direction != Direction::Inbound
+        })
+        .unwrap();
         assert_eq!(
             only_notes.sentence(Utc::now()),
             "Petro added a note 5 min ago"
         );
-        assert_eq!(Collision::find(&thread, Some(4), |_| true), None);
+        // The customer writing again while the reply is written counts too.
+        let again = Collision::find(&thread, Some(4), |_| true).unwrap();
+        assert_eq!(
+            again.sentence(Utc::now()),
+            "ann@example.com wrote again 1 min ago"
+        );
+        assert_eq!(Collision::find(&thread, Some(5), |_| true), None);
         assert_eq!(ago(chrono::Duration::seconds(20)), "just now");
         assert_eq!(ago(chrono::Duration::hours(3)), "3 h ago");
         assert_eq!(ago(chrono::Duration::days(3)), "3 days ago");
