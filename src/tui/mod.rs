@@ -270,7 +270,16 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
         }
     }
     // Kept queued on quit: say where they went, now that the terminal is back.
-    if let Ok(n @ 1..) = app.queued_replies() {
+    let queued = app.store.outbox_entries(false).map(|all| {
+        let queued: Vec<_> = all
+            .into_iter()
+            .filter(|e| e.state == crate::store::OutboxState::Queued)
+            .map(|e| (e.message, e.not_before))
+            .collect();
+        let mine = app.replies_to_decide_on_quit(&queued);
+        queued.iter().filter(|(m, _)| mine.contains(m)).count()
+    });
+    if let Ok(n @ 1..) = queued {
         say(&format!(
             "firstline: {n} repl{} still queued; {} the next time the console runs, or now with `firstline outbox flush`",
             if n == 1 { "y" } else { "ies" },

@@ -318,11 +318,7 @@ impl App {
             self.info("this ticket has no attachments");
             return Ok(true);
         }
-        if self
-            .store
-            .blobs(crate::store::Bucket::Attachments)
-            .is_none()
-        {
+        if !self.keeps_attachments {
             self.error("this queue keeps no attachment files");
             return Ok(true);
         }

@@ -58,7 +58,10 @@ impl App {
     pub fn command_done(&mut self, done: Done) -> Result<(), ConsoleError> {
         if !matches!(
             done,
-            Done::Looked { .. } | Done::OpenFollowup { .. } | Done::TelegramLastPoll(_)
+            Done::Looked { .. }
+                | Done::OpenFollowup { .. }
+                | Done::TelegramLastPoll(_)
+                | Done::Worker(_)
         ) {
             self.in_flight = self.in_flight.saturating_sub(1);
         }
@@ -111,6 +114,20 @@ impl App {
             },
             Done::Reloaded(result) => self.reloaded(*result?)?,
             Done::Presence(result) => self.presence_read(result?),
+            Done::Worker(answer) => self.worker_answer(answer)?,
+            Done::SentNow(result) => self.sent_now(result)?,
+            Done::TakenBack(result) => self.taken_back(result)?,
+            Done::Filed {
+                ticket,
+                kind,
+                body,
+                result,
+            } => self.filed(ticket, kind, body, result),
+            Done::Prefill {
+                ticket,
+                kind,
+                result,
+            } => self.prefill_read(ticket, kind, result)?,
             Done::Window {
                 generation,
                 start,
@@ -185,6 +202,13 @@ impl App {
             },
         }
         Ok(())
+    }
+
+    /// Whether keys that act on the ticket wait for an answer (see
+    /// `update::waits_for_the_load`): the ticket loading, rows on their way, a
+    /// reply being queued, a composer about to open with words the console writes.
+    pub fn holds_keys(&self) -> bool {
+        self.loading().is_some() || self.rows_pending() || self.sending > 0 || self.awaited > 0
     }
 
     /// Whether the ticket on the right is not yet the one asked for.

@@ -42,8 +42,6 @@ use crate::tone::{Checker, ToneReport};
 pub const AUTOSAVE_AFTER: Duration = Duration::from_secs(1);
 /// How many inbox rows are fetched around the visible ones.
 const WINDOW: usize = 200;
-/// Search results shown at most.
-const SEARCH_LIMIT: usize = 500;
 /// How often counts and clocks are refreshed while idle.
 const REFRESH_EVERY: Duration = Duration::from_secs(30);
 /// How long a status line stays once shown (see [`App::expire_message`]).
@@ -156,8 +154,12 @@ pub enum ConfirmKind {
     /// Quit while `0` replies still wait in the outbox: send now, keep, or take back.
     QuitWithQueued(usize),
     /// `0` replies or notes were added to the ticket (in another console, by a CLI)
-    /// since the composer was opened: send this reply as well?
-    SendDespiteAddedElsewhere(usize),
+    /// since the composer was opened: send this reply as well? `newest` is the
+    /// newest message the refusal found, counted as read once the user says yes.
+    SendDespiteAddedElsewhere {
+        added: usize,
+        newest: MessageId,
+    },
     /// Merge the targets into ticket `into` (a merge cannot be undone); `across`
     /// when it belongs to another customer.
     Merge {
@@ -509,6 +511,14 @@ pub struct App {
     pub orphaned_words: Vec<(TicketId, String)>,
     /// Replies handed to the runner and not answered yet: `u` waits for them.
     pub sending: usize,
+    /// Answers every key waits for: a reply the console writes itself (`W`, "tell
+    /// them it is solved").
+    pub awaited: usize,
+    /// The queued replies the quit question is about (see `App::quit`).
+    quit_replies: Vec<MessageId>,
+    /// The replies waiting in the outbox and when each may leave, as the last
+    /// reload read them (see `App::quit`).
+    queued_replies: Vec<(MessageId, DateTime<Utc>)>,
     /// Draft writes handed to the runner and not answered yet.
     draft_saves: usize,
     /// Commands handed to the runner and not answered yet.
@@ -548,6 +558,12 @@ pub struct App {
     /// The name this console's drafts carry in the store (see `store::drafts`), the
     /// runner's too: kept here so telling "another console holds it" reads no store.
     pub holder: Option<String>,
+    /// Where the queue is, copied at start (a plain value, no connection): the
+    /// worker opens its own connection there, and a server means team mode.
+    pub location: Option<crate::store::Location>,
+    /// Whether the queue keeps attachment files (copied at start): saving them is
+    /// refused at once on a queue that keeps none.
+    keeps_attachments: bool,
     /// How many courier reports came: a look asked before the latest one does not
     /// announce again what the report said.
     deliveries: u64,
@@ -598,6 +614,8 @@ impl App {
         // queue can tell they are being written (see `store::drafts`).
         let holder = crate::store::new_holder_id();
         store.set_draft_holder(Some(holder.clone()));
+        let location = store.location();
+        let keeps_attachments = store.blobs(crate::store::Bucket::Attachments).is_some();
         let (keymap, key_error) = match KeyMap::with_overrides(&config.ui.keys) {
             Ok(map) => (map, None),
             Err(e) => (KeyMap::default(), Some(e.to_string())),
@@ -661,6 +679,9 @@ impl App {
             in_flight: 0,
             draft_saves: 0,
             sending: 0,
+            awaited: 0,
+            quit_replies: Vec::new(),
+            queued_replies: Vec::new(),
             ledger: Default::default(),
             next_seq: 0,
             list_generation: 0,
@@ -677,6 +698,8 @@ impl App {
             canned_items: None,
             canned_asked: None,
             holder: Some(holder),
+            location,
+            keeps_attachments,
         };
         if let Some(answers) = worker {
             app.start_worker(answers);
