@@ -1450,18 +1450,37 @@ impl Runner {
         slowdown: Slowdown,
         answers: impl Fn(Done) -> bool + Send + 'static,
     ) -> Result<Runner, String> {
-        let mut store = at
+        let store = at
             .open()
-            .map_err(|e| format!("working in the foreground (cannot open the queue: {e})"))?;
-        store.set_draft_holder(holder);
-        // The history names the agent, as the CLI's does.
-        if !config.agent.name.trim().is_empty() {
-            store.set_actor(config.agent.name.trim());
-        }
+            .map_err(|e| format!("cannot open the queue: {e}"))?;
         // Looks for changes ask a connection of their own (see `execute_watching`);
         // without one they ask the runner's, which misses only its own commits.
         let watch = at.open().ok();
-        let queue = at.to_string();
+        Runner::start_on(
+            store,
+            watch,
+            at.to_string(),
+            holder,
+            config,
+            slowdown,
+            answers,
+        )
+    }
+
+    /// Starts a runner on `store` itself (a queue with no file to open again: an
+    /// in-memory one), looks for changes asked of `watch` when given; `queue` names
+    /// the queue in the draft spool.
+    pub fn start_on(
+        mut store: Store,
+        watch: Option<Store>,
+        queue: String,
+        holder: Option<String>,
+        config: Config,
+        slowdown: Slowdown,
+        answers: impl Fn(Done) -> bool + Send + 'static,
+    ) -> Result<Runner, String> {
+        store.set_draft_holder(holder);
+        prepare(&mut store, &config);
         let (commands, inbox) = mpsc::channel::<Command>();
         let pending = Arc::new(Mutex::new(std::collections::VecDeque::new()));
         let in_hand = Arc::clone(&pending);
@@ -1472,7 +1491,7 @@ impl Runner {
                     queue, store, watch, &config, &slowdown, &inbox, &in_hand, &answers,
                 )
             })
-            .map_err(|e| format!("working in the foreground (no runner thread: {e})"))?;
+            .map_err(|e| format!("no runner thread: {e}"))?;
         Ok(Runner {
             commands: Some(commands),
             thread: Some(thread),
@@ -1526,6 +1545,14 @@ impl Drop for Runner {
         if let Some(t) = self.thread.take() {
             super::threads::join_within(t, QUIT_WAIT);
         }
+    }
+}
+
+/// Sets `store` up as a runner's connection: the history names the agent, as the
+/// CLI's does. (`tui::inline` prepares its store the same way.)
+pub fn prepare(store: &mut Store, config: &Config) {
+    if !config.agent.name.trim().is_empty() {
+        store.set_actor(config.agent.name.trim());
     }
 }
 

@@ -108,7 +108,13 @@ impl App {
                 (o.detail.customer.language, o.detail.customer.formality)
             });
         let Some(items) = self.canned_known()? else {
-            self.error(CANNED_NOT_YET);
+            // Expanded when they come (see `canned_read`); keys typed meanwhile wait
+            // for it, so they land after the expansion, not before the `;;name`.
+            if !self.expand_when_read {
+                self.expand_when_read = true;
+                self.awaited += 1;
+            }
+            self.pending_info(CANNED_LOADING);
             return Ok(true);
         };
         let Some((range, item)) = canned::expand_shortcut_for(&before, &items, language, formality)
@@ -191,7 +197,11 @@ impl App {
         Ok(())
     }
 
-    /// Puts a discarded draft back into the composer of its ticket.
+    /// Puts a discarded draft back into the composer of its ticket: at once when
+    /// that ticket is on screen; else the ticket is asked of the runner and the
+    /// words go into its composer when it shows (every key waits for that, so what
+    /// is typed next lands after them). They are never put into another ticket's
+    /// composer, and a ticket gone meanwhile keeps them to print at the end.
     pub(super) fn restore_draft(
         &mut self,
         ticket: TicketId,
@@ -199,7 +209,19 @@ impl App {
         body: &str,
     ) -> Result<(), ConsoleError> {
         self.follow_selected(Some(ticket));
-        self.open_ticket(ticket, false)?;
+        let on_screen = self.loading().is_none()
+            && self.open.as_ref().map(|o| o.detail.ticket.id) == Some(ticket);
+        if on_screen {
+            return self.put_back_draft(mode, body);
+        }
+        self.restoring = Some((ticket, mode, body.to_string()));
+        self.awaited += 1;
+        self.pending_info(format!("restoring the draft on #{ticket}…"));
+        self.show(ticket, false)
+    }
+
+    /// The discarded draft into the composer of the ticket on screen.
+    fn put_back_draft(&mut self, mode: ComposeMode, body: &str) -> Result<(), ConsoleError> {
         self.composer.mode = mode;
         self.composer.set_text(body);
         self.composer.seen_up_to = self.newest_message_on_screen();
@@ -209,6 +231,30 @@ impl App {
         self.recheck_tone();
         self.info("draft restored");
         Ok(())
+    }
+
+    /// Ticket `id` came from the runner: the draft being restored on it goes into
+    /// its composer (see [`App::restore_draft`]).
+    pub(super) fn restored_on(&mut self, id: TicketId) -> Result<(), ConsoleError> {
+        let Some((_, mode, body)) = self.restoring.take_if(|(t, ..)| *t == id) else {
+            return Ok(());
+        };
+        self.awaited = self.awaited.saturating_sub(1);
+        self.put_back_draft(mode, &body)
+    }
+
+    /// Ticket `id` could not be read while a draft was being restored on it: the
+    /// words stay, printed at the end if it is gone, else kept for when it opens.
+    pub(super) fn restore_failed(&mut self, id: TicketId, gone: bool) {
+        let Some((_, mode, body)) = self.restoring.take_if(|(t, ..)| *t == id) else {
+            return;
+        };
+        self.awaited = self.awaited.saturating_sub(1);
+        if gone {
+            self.ticket_went_away(id, &body);
+        } else {
+            self.notes.entry(id).or_insert((mode, body));
+        }
     }
 
     /// Replaces the whole draft (after `$EDITOR`).
@@ -881,8 +927,15 @@ impl App {
             self.message = None;
         }
         let asked = ticket.is_some() && self.canned_asked.take() == ticket;
+        let expand = std::mem::take(&mut self.expand_when_read);
+        if expand {
+            self.awaited = self.awaited.saturating_sub(1);
+        }
         let (items, suggested) = result?;
         self.canned_items = Some(items.clone());
+        if expand {
+            self.expand_shortcut()?;
+        }
         let on_screen = self.open.as_ref().map(|o| o.detail.ticket.id);
         if !asked || on_screen != ticket || self.popup.is_some() {
             return Ok(());
@@ -1094,10 +1147,6 @@ pub fn opening_action(mode: ComposeMode) -> crate::tui::action::Action {
 
 /// The status line while the picker's contents are read.
 const CANNED_LOADING: &str = "reading the canned responses…";
-/// The status line for a `;;shortcut` typed before the responses were read.
-const CANNED_NOT_YET: &str =
-    "the canned responses are still being read; type the shortcut again in a moment";
-
 /// "1 reply", "3 replies".
 fn replies(n: usize) -> String {
     format!("{n} {}", if n == 1 { "reply" } else { "replies" })

@@ -297,6 +297,7 @@ mod tests {
     use super::*;
     use crate::model::{Channel, Direction, NewCustomer, NewMessage, NewTicket, Priority};
     use crate::tui::action::Action;
+    use crate::tui::inline::Console;
     use crate::tui::update::apply_action;
     use chrono::TimeZone;
 
@@ -306,7 +307,7 @@ mod tests {
 
     /// A console on an in-memory queue with one ticket: the customer wrote, and
     /// when `promise` is given we answered with it an hour ago.
-    fn console(promise: Option<&str>) -> (App, TicketId) {
+    fn console(promise: Option<&str>) -> (Console, TicketId) {
         let mut store = Store::open_in_memory().unwrap();
         let id = store
             .create_ticket(&NewTicket {
@@ -347,10 +348,11 @@ mod tests {
         let mut config = Config::default();
         config.agent.name = "Olena Test".into();
         config.agent.email = "olena@shop.example".into();
-        let mut app = App::new(store, config).unwrap();
+        let mut app = Console::new(store, config).unwrap();
         app.clock = Some(now());
         app.set_view(crate::store::View::All).unwrap();
-        app.open_ticket(id, false).unwrap();
+        app.show(id, false).unwrap();
+        app.settle();
         (app, id)
     }
 
@@ -361,6 +363,7 @@ mod tests {
         assert_eq!(app.counts.followups_overdue, 1);
         assert!(app.counts.followup_tickets.contains_key(&id));
         assert_eq!(apply_action(&mut app, Action::StillWorkingReply), None);
+        app.settle();
         assert_eq!(app.focus, Focus::Composer);
         assert_eq!(
             app.composer.text(),
@@ -376,6 +379,7 @@ mod tests {
     fn still_working_action_without_a_followup_only_says_so() {
         let (mut app, id) = console(None);
         apply_action(&mut app, Action::StillWorkingReply);
+        app.settle();
         assert!(app.composer.is_empty());
         assert_ne!(app.focus, Focus::Composer);
         let message = app.message.clone().unwrap();
@@ -390,6 +394,7 @@ mod tests {
         let (mut app, id) = console(Some("I will check it by 11:00 and write back."));
         assert!(app.open.as_ref().unwrap().followup.is_some());
         apply_action(&mut app, Action::FollowupDone);
+        app.settle();
         assert!(app.open.as_ref().unwrap().followup.is_none());
         assert!(app.store.followups(true, Some(id)).unwrap().is_empty());
         assert_eq!(app.counts.followups_due, 0);
@@ -402,9 +407,11 @@ mod tests {
     fn issue_15_item_5_w_is_offered_only_for_customer_promises() {
         let (mut app, id) = console(None);
         assert!(app.add_followup("1m call the bank").unwrap());
+        app.settle();
         let own = app.open.as_ref().unwrap().followup.clone().unwrap();
         assert_eq!(own.kind, FollowupKind::Manual);
         apply_action(&mut app, Action::StillWorkingReply);
+        app.settle();
         assert!(app.composer.is_empty(), "{}", app.composer.text());
         assert_ne!(app.focus, Focus::Composer);
         let message = app.message.clone().unwrap().text;
@@ -421,7 +428,8 @@ mod tests {
                 },
             )
             .unwrap();
-        app.open_ticket(id, false).unwrap();
+        app.show(id, false).unwrap();
+        app.settle();
         assert_eq!(
             app.open.as_ref().unwrap().followup.as_ref().map(|f| f.id),
             Some(own.id),
@@ -440,6 +448,7 @@ mod tests {
         app.composer
             .set_text("Thanks, Ivan. I'll get back to you tomorrow by noon.");
         app.send(true).unwrap();
+        app.settle();
         let open = app.store.followups(true, Some(id)).unwrap();
         assert_eq!(open.len(), 1, "{open:?}");
         assert_eq!(open[0].kind, FollowupKind::Promise);
@@ -450,6 +459,7 @@ mod tests {
     fn add_followup_action_asks_for_the_time() {
         let (mut app, _) = console(None);
         apply_action(&mut app, Action::AddFollowup);
+        app.settle();
         assert!(matches!(
             app.popup,
             Some(Popup::Prompt {

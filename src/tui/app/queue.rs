@@ -71,6 +71,7 @@ impl App {
         if r.generation != self.list_generation {
             return Ok(());
         }
+        self.list_read = true;
         let named = self.reload_keep.take();
         let cursor = named.or_else(|| self.selected_ticket().map(|r| r.ticket.id));
         self.outbox_attention = r.outbox_attention;
@@ -153,9 +154,13 @@ impl App {
     }
 
     /// Whether the cursor's row is on its way from the runner (moved past the rows
-    /// in memory): ticket actions wait for it, like for a ticket being loaded.
+    /// in memory, or the list not read yet at start): ticket actions wait for it,
+    /// like for a ticket being loaded.
     pub fn rows_pending(&self) -> bool {
-        self.window_asked.is_some() && self.selected_ticket().is_none() && !self.inbox.is_empty()
+        !self.list_read
+            || (self.window_asked.is_some()
+                && self.selected_ticket().is_none()
+                && !self.inbox.is_empty())
     }
 
     /// Puts the cursor back on ticket `id` if a reload moved it (a re-sort after a
