@@ -15,13 +15,13 @@ use firstline::config::Config;
 use firstline::model::{CannedResponse, Formality, Language};
 use firstline::store::Store;
 use firstline::synth::{generate, Shape};
-use firstline::tui::app::App;
+use firstline::tui::inline::Console;
 use firstline::tui::panes;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use std::hint::black_box;
 
-fn app(dir: &std::path::Path) -> App {
+fn app(dir: &std::path::Path) -> Console {
     let path = std::env::var_os("FIRSTLINE_BENCH_DB")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| dir.join("console.db"));
@@ -36,9 +36,10 @@ fn app(dir: &std::path::Path) -> App {
         generate(&mut store, shape, |_| {}).unwrap();
         store.sqlite().unwrap().set_bulk_mode(false).unwrap();
     }
-    let mut app = App::new(store, Config::default()).unwrap();
+    let mut app = Console::new(store, Config::default()).unwrap();
     app.size = (200, 60);
     app.reload().unwrap();
+    app.settle();
     app
 }
 

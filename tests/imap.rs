@@ -1095,10 +1095,10 @@ fn fetch_watch_keeps_importing_until_killed() {
 
 #[test]
 fn the_status_bar_shows_every_account_and_keeps_a_failing_one_in_view() {
-    use firstline::tui::app::App;
+    use firstline::tui::inline::Console;
     use firstline::tui::mailboxes::{MailboxState, MailboxStatus};
     let store = Store::open_in_memory().unwrap();
-    let mut app = App::new(store, Config::default()).unwrap();
+    let mut app = Console::new(store, Config::default()).unwrap();
     let now = chrono::Utc::now();
     app.clock = Some(now);
     app.mailboxes = vec![

@@ -643,15 +643,16 @@ fn issue15_13_the_text_report_header_reads_the_period_in_the_configured_zone() {
 #[test]
 fn issue15_13_the_f2_report_header_reads_the_period_in_the_configured_zone() {
     use firstline::config::Config;
-    use firstline::tui::app::App;
+    use firstline::tui::inline::Console;
     let mut config = Config::default();
     config.sla.timezone = "Europe/Kyiv".into();
-    let mut app = App::new(Store::open_in_memory().unwrap(), config).unwrap();
+    let mut app = Console::new(Store::open_in_memory().unwrap(), config).unwrap();
     // 22:30 UTC on 8 Nov is already 9 Nov in Kyiv.
     app.clock = Some(at(8, 22, 30));
     app.size = (160, 48);
     app.reload().unwrap();
     app.open_report(7).unwrap();
+    app.settle();
     let screen = firstline::tui::snapshot(&app, 160, 48);
     let header = screen.lines().next().unwrap();
     assert!(

@@ -10,8 +10,9 @@ use firstline::config::Config;
 use firstline::model::{Channel, NewCustomer, NewMessage, NewTicket, Priority, Status, TicketId};
 use firstline::store::{Activity, Presence, Store};
 use firstline::tui::app::App;
+use firstline::tui::inline::Console;
 use firstline::tui::msg::Msg;
-use firstline::tui::update::{handle_key, update};
+use firstline::tui::update::handle_key;
 
 struct Queue {
     _dir: tempfile::TempDir,
@@ -55,16 +56,19 @@ fn queue() -> Queue {
     }
 }
 
-fn console(q: &Queue, name: &str) -> App {
+/// A console on the queue whose commands run on the test's thread, settled.
+fn console(q: &Queue, name: &str) -> Console {
     let mut config = Config::default();
     config.agent.name = name.into();
-    let mut app = App::new(Store::open(&q.path).unwrap(), config).unwrap();
+    let mut app = Console::new(Store::open(&q.path).unwrap(), config).unwrap();
     app.size = (120, 30);
     app.reload().unwrap();
+    app.settle();
     app
 }
 
-fn press(app: &mut App, keys: &str) {
+/// Presses each key, running what it asks of the queue before the next.
+fn press(app: &mut Console, keys: &str) {
     for c in keys.chars() {
         let code = match c {
             '\r' => KeyCode::Enter,
@@ -76,6 +80,7 @@ fn press(app: &mut App, keys: &str) {
             KeyModifiers::NONE
         };
         handle_key(app, KeyEvent::new(code, mods));
+        app.settle();
     }
 }
 
@@ -83,8 +88,8 @@ fn shot(app: &App) -> String {
     firstline::tui::snapshot(app, 120, 30)
 }
 
-fn tick(app: &mut App) {
-    update(app, Msg::Tick(std::time::Instant::now()));
+fn tick(app: &mut Console) {
+    app.handle(Msg::Tick(std::time::Instant::now()));
 }
 
 #[test]
@@ -124,6 +129,7 @@ fn the_header_names_a_teammate_on_the_open_ticket_and_forgets_a_stale_one() {
         .unwrap();
     app.live_change(firstline::store::live::Change::Presence)
         .unwrap();
+    app.settle();
     assert!(!shot(&app).contains("Olena is"), "{}", shot(&app));
     // Replying is announced as such.
     press(&mut app, "r");
@@ -265,6 +271,7 @@ fn a_note_opens_while_a_teammate_writes_the_reply() {
         );
     }
     olena.flush_draft().unwrap();
+    olena.settle();
     let mut petro = console(&q, "Petro");
     press(&mut petro, "\r");
     tick(&mut petro);
@@ -306,6 +313,7 @@ fn a_reply_from_the_console_takes_an_unassigned_ticket() {
         &mut petro,
         KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL),
     );
+    petro.settle();
     if petro.popup.is_some() {
         press(&mut petro, "y");
     }

@@ -958,7 +958,9 @@ fn draft_survives_an_ending(end: fn(&mut Console)) {
     let (dir, db, config) = temp_paths();
     let gate = dir.path().join("store-gate");
     let mut console = Console::start_env(&db, &config, &[("FIRSTLINE_STORE_GATE", &gate)]);
-    console.wait_for("Needs reply");
+    // The first ticket on screen (its facts line): the console's first reads, on
+    // the runner like every other, are done.
+    console.wait_for("first contact");
     // Closed from here on: every command the runner takes waits for the test.
     std::fs::write(&gate, "").unwrap();
     console.send("r");

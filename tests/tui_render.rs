@@ -12,7 +12,8 @@ use firstline::model::{
 };
 use firstline::store::{Store, View};
 use firstline::tui::action::Action;
-use firstline::tui::app::{App, ComposeMode, Focus, Popup};
+use firstline::tui::app::{ComposeMode, Focus, Popup};
+use firstline::tui::inline::Console;
 use firstline::tui::keymap::{Context, Key, KeyMap};
 use firstline::tui::update::{dispatch, handle_key};
 
@@ -195,20 +196,21 @@ fn fixture() -> Fixture {
     Fixture { _dir: dir, path }
 }
 
-fn app_at(fx: &Fixture, width: u16, height: u16) -> App {
+fn app_at(fx: &Fixture, width: u16, height: u16) -> Console {
     let store = Store::open(&fx.path).unwrap();
     let mut config = Config::default();
     config.agent.name = "Olena Test".into();
     config.agent.email = "olena@shop.example".into();
-    let mut app = App::new(store, config).unwrap();
+    let mut app = Console::new(store, config).unwrap();
     app.clock = Some(now());
     app.size = (width, height);
     app.reload().unwrap();
+    app.settle();
     app
 }
 
 /// Presses keys given like `j j Enter r ctrl-s`.
-fn press(app: &mut App, keys: &str) {
+fn press(app: &mut Console, keys: &str) {
     for word in keys.split(' ').filter(|w| !w.is_empty()) {
         let (code, mut mods) = if word.eq_ignore_ascii_case("shift-tab") {
             (KeyCode::BackTab, KeyModifiers::SHIFT)
@@ -222,11 +224,12 @@ fn press(app: &mut App, keys: &str) {
             }
         }
         handle_key(app, KeyEvent::new(code, mods));
+        app.settle();
     }
 }
 
 /// Types text character by character.
-fn type_text(app: &mut App, text: &str) {
+fn type_text(app: &mut Console, text: &str) {
     for c in text.chars() {
         let code = if c == '\n' {
             KeyCode::Enter
@@ -234,10 +237,11 @@ fn type_text(app: &mut App, text: &str) {
             KeyCode::Char(c)
         };
         handle_key(app, KeyEvent::new(code, KeyModifiers::NONE));
+        app.settle();
     }
 }
 
-fn shot(app: &App, w: u16, h: u16) -> String {
+fn shot(app: &Console, w: u16, h: u16) -> String {
     firstline::tui::snapshot(app, w, h)
 }
 
@@ -248,8 +252,9 @@ macro_rules! both_sizes {
             for (w, h) in [(80u16, 24u16), (160, 48)] {
                 let fx = fixture();
                 let mut app = app_at(&fx, w, h);
-                let setup: fn(&mut App) = $setup;
+                let setup: fn(&mut Console) = $setup;
                 setup(&mut app);
+                app.settle();
                 let text = shot(&app, w, h);
                 insta::assert_snapshot!(format!("{}_{}x{}", stringify!($name), w, h), text);
             }
@@ -391,9 +396,11 @@ mod state {
         type_text(&mut app, "Saved after a pause");
         let started = std::time::Instant::now();
         app.tick(started).unwrap();
+        app.settle();
         assert_eq!(app.store.draft(id).unwrap(), None, "not while typing");
         app.tick(started + firstline::tui::app::AUTOSAVE_AFTER * 2)
             .unwrap();
+        app.settle();
         assert_eq!(
             app.store.draft(id).unwrap().unwrap().body,
             "Saved after a pause"
@@ -442,9 +449,11 @@ mod state {
             .expect("the queued reply is claimed");
         app.tick(start + Duration::seconds(1).to_std().unwrap())
             .unwrap();
+        app.settle();
         other.mark_outbound_sent(outbox).unwrap();
         app.tick(start + Duration::seconds(2).to_std().unwrap())
             .unwrap();
+        app.settle();
         let text = &app.message.as_ref().unwrap().text;
         assert!(text.contains("delivered"), "{text}");
         assert!(!shot(&app, 120, 40).contains("u undo"));
@@ -474,13 +483,12 @@ mod state {
             .expect("the queued reply is claimed");
         courier.mark_outbound_sent(outbox).unwrap();
         let start = std::time::Instant::now();
-        firstline::tui::update::update(&mut app, Msg::Delivery(Delivery::Sent(1)));
+        app.handle(Msg::Delivery(Delivery::Sent(1)));
         assert_eq!(app.message.as_ref().unwrap().text, "1 reply delivered");
         for second in 1..4 {
-            firstline::tui::update::update(
-                &mut app,
-                Msg::Tick(start + Duration::seconds(second).to_std().unwrap()),
-            );
+            app.handle(Msg::Tick(
+                start + Duration::seconds(second).to_std().unwrap(),
+            ));
             assert_eq!(
                 app.message.as_ref().map(|m| m.text.as_str()),
                 Some("1 reply delivered"),
@@ -505,6 +513,7 @@ mod state {
             Some(id),
             "the fixture must move the cursor off the answered ticket for this test to mean anything"
         );
+        app.settle();
         press(&mut app, "u");
         assert_eq!(
             app.message.as_ref().unwrap().text,
@@ -528,6 +537,7 @@ mod state {
         // The next thing typed goes to the same customer.
         type_text(&mut app, " Sorry!");
         app.flush_draft().unwrap();
+        app.settle();
         assert_eq!(
             app.store.draft(id).unwrap().unwrap().body,
             "Your refund is on its way. Sorry!"
@@ -535,7 +545,7 @@ mod state {
     }
 
     /// Sends `text` as a reply on the open ticket, answering the tone question yes.
-    pub(super) fn send_reply(app: &mut App, text: &str) {
+    pub(super) fn send_reply(app: &mut Console, text: &str) {
         press(app, "r");
         type_text(app, text);
         press(app, "ctrl-s");
@@ -544,7 +554,7 @@ mod state {
         }
     }
 
-    fn reply_until(app: &App) -> DateTime<Utc> {
+    fn reply_until(app: &Console) -> DateTime<Utc> {
         match app.undo.last() {
             Some(firstline::tui::app::UndoEntry::Reply { until, .. }) => *until,
             other => panic!("no reply on the undo stack: {other:?}"),
@@ -570,6 +580,7 @@ mod state {
         );
         app.clock = Some(until + Duration::seconds(1));
         app.tick(std::time::Instant::now()).unwrap();
+        app.settle();
         let screen = shot(&app, 120, 40);
         assert!(!screen.contains("u undo"), "{screen}");
         assert!(!screen.contains("u to undo"), "{screen}");
@@ -586,6 +597,7 @@ mod state {
             .find(|i| app.inbox.row(*i).unwrap().customer_name == "Олена Коваль")
             .expect("the fixture has Олена's chat ticket");
         app.select(row).unwrap();
+        app.settle();
         press(&mut app, "Enter");
         send_reply(&mut app, "Добрий день! Надіслала посилання ще раз.");
         let message = app.message.clone().unwrap().text;
@@ -678,7 +690,7 @@ mod state {
             ..Config::default()
         };
         config.mail.addresses = vec!["help@shop.example".into()];
-        let mut app = App::new(store, config).unwrap();
+        let mut app = Console::new(store, config).unwrap();
         app.clock = Some(now());
         app.size = (120, 40);
         press(&mut app, "Enter");
@@ -737,6 +749,7 @@ mod state {
             .execute("UPDATE outbox SET state = 'unknown'", [])
             .unwrap();
         app.reload().unwrap();
+        app.settle();
         let screen = shot(&app, 160, 48);
         assert!(
             screen.contains("1 reply may not have gone out: firstline outbox"),
@@ -794,6 +807,7 @@ mod state {
             .find(|i| app.inbox.row(*i).unwrap().ticket.priority == Priority::Low)
             .expect("the fixture has a low-priority ticket");
         app.select(row).unwrap();
+        app.settle();
         let id = app.selected_ticket().unwrap().ticket.id;
         press(&mut app, "p");
         match &app.popup {
@@ -1213,7 +1227,7 @@ mod state {
     fn palette_keeps_the_matches_of_its_input_in_its_state() {
         let fx = fixture();
         let mut app = app_at(&fx, 120, 40);
-        let stored = |app: &App| match &app.popup {
+        let stored = |app: &Console| match &app.popup {
             Some(Popup::Palette { matches, .. }) => matches.clone(),
             other => panic!("expected the palette, got {other:?}"),
         };
@@ -1268,7 +1282,9 @@ mod state {
             .find(|i| app.inbox.row(*i).unwrap().customer_name == "Mallory")
             .unwrap();
         app.select(idx).unwrap();
+        app.settle();
         dispatch(&mut app, Action::Open);
+        app.settle();
         let text = shot(&app, 120, 40);
         assert!(text.contains("␛]0;pwned␇"), "{text}");
         assert!(text.contains("␛[2J"), "{text}");
@@ -1386,6 +1402,7 @@ mod state {
                 .unwrap();
         }
         app.reload().unwrap();
+        app.settle();
         press(&mut app, "Enter");
         let text = shot(&app, 80, 24);
         assert!(text.contains("Follow-up number 12."), "{text}");
@@ -1452,6 +1469,7 @@ mod state {
         };
         // Row 0 is the tabs, 1 the border, 2 the column header, 3 the first ticket.
         firstline::tui::update::handle_mouse(&mut app, click(5));
+        app.settle();
         assert_eq!(app.inbox.selected, 2);
         assert_eq!(app.open.as_ref().unwrap().detail.ticket.id, third);
         firstline::tui::update::handle_mouse(
@@ -1463,6 +1481,7 @@ mod state {
                 modifiers: KeyModifiers::NONE,
             },
         );
+        app.settle();
         assert_eq!(app.inbox.selected, 0);
     }
 
@@ -1472,7 +1491,7 @@ mod state {
         let store = Store::open(&fx.path).unwrap();
         let mut config = Config::default();
         config.ui.keys.insert("solve".into(), "D".into());
-        let mut app = App::new(store, config).unwrap();
+        let mut app = Console::new(store, config).unwrap();
         let id = app.inbox.row(0).unwrap().ticket.id;
         press(&mut app, "d");
         assert_eq!(app.store.ticket(id).unwrap().status, Status::New);
@@ -1487,9 +1506,10 @@ mod state {
 fn welcome_queue_main_screen_120x40() {
     let mut store = Store::open_in_memory().unwrap();
     firstline::demo::seed(&mut store).unwrap();
-    let mut app = App::new(store, Config::default()).unwrap();
+    let mut app = Console::new(store, Config::default()).unwrap();
     app.size = (120, 40);
     app.reload().unwrap();
+    app.settle();
     let text = shot(&app, 120, 40);
     println!("{text}");
     assert!(text.contains("Needs reply"), "{text}");
@@ -1654,10 +1674,11 @@ fn a_fifty_megabyte_body_is_shown_truncated_with_a_note() {
         },
     );
     drop(store);
-    let mut app = App::new(Store::open(&path).unwrap(), Config::default()).unwrap();
+    let mut app = Console::new(Store::open(&path).unwrap(), Config::default()).unwrap();
     app.clock = Some(now());
     app.size = (120, 40);
     app.reload().unwrap();
+    app.settle();
     press(&mut app, "Enter G");
     let screen = shot(&app, 120, 40);
     assert!(screen.contains("more not shown"), "{screen}");
@@ -1708,15 +1729,19 @@ fn a_saves_attachments_with_clean_names() {
         b"PDF",
     )
     .unwrap();
-    let mut app = App::new(Store::open(&path).unwrap(), Config::default()).unwrap();
+    let mut app = Console::new(Store::open(&path).unwrap(), Config::default()).unwrap();
     app.size = (120, 40);
     app.reload().unwrap();
-    app.open_ticket(id, true).unwrap();
+    app.settle();
+    app.show(id, true).unwrap();
+    app.settle();
     press(&mut app, "a");
     assert!(matches!(app.popup, Some(Popup::Prompt { .. })));
     press(&mut app, "Esc");
     let dest = dir.path().join("out");
-    assert!(app.save_attachments(dest.to_str().unwrap()).unwrap());
+    // The prompt waits for the runner's answer (false: not closed yet).
+    assert!(!app.save_attachments(dest.to_str().unwrap()).unwrap());
+    app.settle();
     let saved: Vec<String> = std::fs::read_dir(&dest)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -1736,6 +1761,7 @@ fn pasted_transcript_and_logged_call_become_messages() {
     press(&mut app, "Enter P");
     assert_eq!(app.composer.mode, ComposeMode::Transcript);
     app.paste("[14:03] Client: the page still shows 502\n[14:05] me: checking the server now\n");
+    app.settle();
     press(&mut app, "ctrl-s");
     let msgs = app.store.messages(id).unwrap();
     assert_eq!(
@@ -1807,7 +1833,7 @@ fn tags_of(report: &firstline::report::Report) -> Vec<(String, usize)> {
     tags
 }
 
-fn report_screen(app: &App) -> &firstline::tui::app::ReportScreen {
+fn report_screen(app: &Console) -> &firstline::tui::app::ReportScreen {
     match &app.popup {
         Some(Popup::Report(screen)) => screen,
         other => panic!("report screen not open: {other:?}"),
@@ -1931,7 +1957,7 @@ fn a_busy_quarter_fits_the_report_at_80x24() {
 
 /// Sarah's ticket after we promised "within an hour" 90 minutes ago and she wrote
 /// again since: the promise is 30 minutes overdue and the ticket needs a reply.
-fn promise_made_to_sarah(app: &mut App) -> i64 {
+fn promise_made_to_sarah(app: &mut Console) -> i64 {
     let id = (0..app.inbox.len())
         .filter_map(|i| app.inbox.row(i))
         .find(|r| r.customer_name == "Sarah Mitchell")
@@ -1961,15 +1987,17 @@ fn promise_made_to_sarah(app: &mut App) -> i64 {
             .unwrap();
     }
     app.reload().unwrap();
+    app.settle();
     id
 }
 
 /// Selects the inbox row of ticket `id`.
-fn select_ticket(app: &mut App, id: i64) {
+fn select_ticket(app: &mut Console, id: i64) {
     let i = (0..app.inbox.len())
         .find(|i| app.inbox.row(*i).is_some_and(|r| r.ticket.id == id))
         .unwrap();
     app.select(i).unwrap();
+    app.settle();
 }
 
 both_sizes!(inbox_marks_a_due_followup, |app| {
@@ -2038,15 +2066,17 @@ mod followups {
         let fx = fixture();
         let store = Store::open(&fx.path).unwrap();
         let (tx, answers) = std::sync::mpsc::channel();
-        let mut app =
-            App::with_worker(store, Config::default(), move |a| tx.send(a).is_ok()).unwrap();
+        let mut app = Console::new(store, Config::default()).unwrap();
+        app.start_worker(move |a| tx.send(a).is_ok());
+        app.settle();
         app.clock = Some(now());
         app.reload().unwrap();
+        app.settle();
         let id = promise_made_to_sarah(&mut app);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         while app.counts.followups_due == 0 && std::time::Instant::now() < deadline {
             if let Ok(answer) = answers.recv_timeout(std::time::Duration::from_millis(200)) {
-                app.worker_answer(answer).unwrap();
+                app.handle(firstline::tui::msg::Msg::Worker(answer));
             }
         }
         assert_eq!(app.counts.followups_due, 1);
@@ -2326,7 +2356,7 @@ mod text_reads_as_written {
 mod small_rendering_items {
     use super::*;
 
-    fn open_sarah(app: &mut App) {
+    fn open_sarah(app: &mut Console) {
         let id = (0..app.inbox.len())
             .find_map(|i| {
                 app.inbox
@@ -2339,6 +2369,7 @@ mod small_rendering_items {
             .find(|i| app.inbox.row(*i).is_some_and(|r| r.ticket.id == id))
             .unwrap();
         app.select(i).unwrap();
+        app.settle();
         press(app, "Enter");
     }
 
@@ -2440,10 +2471,11 @@ fn issue15_item7_logged_call_answers_the_customer_and_books_its_follow_up() {
     let mut config = Config::default();
     config.agent.name = "Olena Test".into();
     config.sla.timezone = "Europe/Kyiv".into();
-    let mut app = App::new(Store::open(&fx.path).unwrap(), config).unwrap();
+    let mut app = Console::new(Store::open(&fx.path).unwrap(), config).unwrap();
     app.clock = Some(now());
     app.size = (160, 48);
     app.reload().unwrap();
+    app.settle();
     let id = app
         .store
         .tickets()
@@ -2533,7 +2565,9 @@ fn issue15_1_an_undelivered_reply_is_marked_in_the_thread_and_its_error_fits_the
         panic!("the refused delivery must be reported as failed");
     };
     app.delivery_failed(text.clone());
+    app.settle();
     app.reload().unwrap();
+    app.settle();
     select_ticket(&mut app, id);
     press(&mut app, "Enter");
     let screen = shot(&app, 120, 40);
@@ -2557,6 +2591,7 @@ fn issue15_1_an_undelivered_reply_is_marked_in_the_thread_and_its_error_fits_the
 
     // Delivered on a later try: the error, the marker and the row's words go.
     app.delivery_failed(text);
+    app.settle();
     let captured = dir.path().join("sent.eml");
     cfg.mail.sendmail = Some(format!("cat > '{}'", captured.display()));
     let report =
@@ -2564,6 +2599,7 @@ fn issue15_1_an_undelivered_reply_is_marked_in_the_thread_and_its_error_fits_the
             .unwrap();
     assert_eq!(report.sent.len(), 1, "{report:?}");
     app.reload().unwrap();
+    app.settle();
     assert_eq!(
         app.message, None,
         "the delivery error clears once delivered"
@@ -2606,6 +2642,7 @@ fn issue15_2_without_a_transport_the_console_says_saved_for_you_to_send() {
     let folder = fx.path.with_file_name("queue.outbox");
     assert_eq!(std::fs::read_dir(&folder).unwrap().count(), 1, "{folder:?}");
     app.reload().unwrap();
+    app.settle();
     select_ticket(&mut app, id);
     press(&mut app, "Enter");
     let screen = shot(&app, 120, 40);
@@ -2615,7 +2652,7 @@ fn issue15_2_without_a_transport_the_console_says_saved_for_you_to_send() {
 }
 
 /// Sarah's open "Charged twice" ticket and her solved October invoice ticket.
-fn sarah_tickets(app: &App) -> (i64, i64) {
+fn sarah_tickets(app: &Console) -> (i64, i64) {
     let find = |subject: &str| {
         app.store
             .tickets()
@@ -2680,6 +2717,7 @@ fn ctrl_g_discards_the_draft_and_u_brings_it_back() {
     press(&mut app, "Enter r");
     type_text(&mut app, "A draft I no longer want.");
     app.flush_draft().unwrap();
+    app.settle();
     press(&mut app, "ctrl-g");
     assert!(app.composer.is_empty(), "{:?}", app.composer.text());
     assert_eq!(app.store.draft(id).unwrap().map(|d| d.body), None);
@@ -2748,10 +2786,11 @@ fn a_change_made_elsewhere_shows_without_r_and_a_woken_ticket_stops_saying_snooz
         .unwrap();
     // Ticks a second apart: past the check interval, on the program's own clock.
     let mut at = std::time::Instant::now();
-    let mut tick_until = |app: &mut App, what: &str, ok: &dyn Fn(&str) -> bool| {
+    let mut tick_until = |app: &mut Console, what: &str, ok: &dyn Fn(&str) -> bool| {
         for _ in 0..10 {
             at += std::time::Duration::from_secs(1);
             app.tick(at).unwrap();
+            app.settle();
             if ok(&shot(app, 120, 40)) {
                 return;
             }
@@ -2797,7 +2836,7 @@ fn a_note_added_elsewhere_after_the_composer_opened_makes_sending_ask() {
         &mut app,
         "Hello Sarah, the duplicate charge is refunded today. Olena",
     );
-    let outbound = |app: &App| {
+    let outbound = |app: &Console| {
         app.store
             .messages(id)
             .unwrap()
@@ -2907,6 +2946,7 @@ fn a_draft_cleared_by_another_console_is_cleared_here_too() {
     for _ in 0..10 {
         at += std::time::Duration::from_secs(1);
         app.tick(at).unwrap();
+        app.settle();
     }
     assert!(app.composer.is_empty(), "{:?}", app.composer.text());
 }
@@ -2943,16 +2983,18 @@ fn a_draft_typed_here_is_kept_when_another_console_clears_the_stored_one() {
     press(&mut app, "Enter r");
     type_text(&mut app, "My own words for Sarah.");
     app.flush_draft().unwrap();
+    app.settle();
     Store::open(&fx.path).unwrap().save_draft(id, "").unwrap();
     let mut at = std::time::Instant::now();
     for _ in 0..10 {
         at += std::time::Duration::from_secs(1);
         app.tick(at).unwrap();
+        app.settle();
     }
     assert_eq!(app.composer.text(), "My own words for Sarah.");
 }
 
-fn id_of(app: &App, name: &str) -> i64 {
+fn id_of(app: &Console, name: &str) -> i64 {
     (0..app.inbox.len())
         .filter_map(|i| app.inbox.row(i))
         .find(|r| r.customer_name == name)
@@ -3122,6 +3164,7 @@ fn h12_1_a_saved_draft_on_screen_is_marked_not_active_and_typing_never_enters_it
         .save_draft(olena, "Добрий день, перевіряю.")
         .unwrap();
     app.reload().unwrap();
+    app.settle();
     select_ticket(&mut app, olena);
     press(&mut app, "Enter");
     assert_eq!(app.focus, Focus::Conversation);
@@ -3204,6 +3247,7 @@ fn the_open_ticket_says_whose_it_is() {
         )
         .unwrap();
     app.reload().unwrap();
+    app.settle();
     select_ticket(&mut app, sarah);
     press(&mut app, "Enter");
     let screen = shot(&app, 120, 40);
@@ -3212,7 +3256,7 @@ fn the_open_ticket_says_whose_it_is() {
 
 /// Merges `id` into another ticket of the list from a second handle, as a teammate's
 /// console would, without this console reloading; returns where it went.
-fn merge_away_elsewhere(app: &App, fx: &Fixture, id: i64) -> i64 {
+fn merge_away_elsewhere(app: &Console, fx: &Fixture, id: i64) -> i64 {
     let other = (0..app.inbox.len())
         .filter_map(|i| app.inbox.row(i))
         .map(|r| r.ticket.id)
@@ -3226,7 +3270,7 @@ fn merge_away_elsewhere(app: &App, fx: &Fixture, id: i64) -> i64 {
 }
 
 /// The status line, or "" when there is none.
-fn status_line(app: &App) -> String {
+fn status_line(app: &Console) -> String {
     app.message
         .as_ref()
         .map(|m| m.text.clone())
@@ -3271,6 +3315,7 @@ fn a_ticket_merged_elsewhere_while_replying_is_said_and_stops_the_letters() {
     if let Err(e) = app.reload() {
         app.store_error(e);
     }
+    app.settle();
     let line = status_line(&app);
     assert!(line.contains(&format!("#{sarah} is gone")), "{line}");
     assert_eq!(
@@ -3320,7 +3365,7 @@ fn no_sender_address_first_send_asks_for_it_once_and_saves_it() {
     std::fs::write(&config_path, "[agent]\nname = \"Ігор Тестер\"\n").unwrap();
     let store = Store::open(&fx.path).unwrap();
     let config = Config::load(&config_path).unwrap();
-    let mut app = App::new(store, config).unwrap();
+    let mut app = Console::new(store, config).unwrap();
     app.clock = Some(now());
     app.size = (120, 40);
     press(&mut app, "Enter");
@@ -3390,10 +3435,11 @@ fn a_phone_ticket_reply_needs_no_sender_address_and_says_to_call() {
     let config_path = dir.path().join("config.toml");
     std::fs::write(&config_path, "[agent]\nname = \"Olena Test\"\n").unwrap();
     let config = Config::load(&config_path).unwrap();
-    let mut app = App::new(store, config).unwrap();
+    let mut app = Console::new(store, config).unwrap();
     app.clock = Some(now());
     app.size = (120, 40);
     app.reload().unwrap();
+    app.settle();
     select_ticket(&mut app, caller);
     press(&mut app, "Enter");
     state::send_reply(
@@ -3512,10 +3558,11 @@ fn canned_insert_puts_the_cursor_on_the_users_placeholder_not_agent_name() {
     let unnamed = |fx: &Fixture| {
         let mut config = Config::default();
         config.agent.email = "olena@shop.example".into();
-        let mut app = App::new(Store::open(&fx.path).unwrap(), config).unwrap();
+        let mut app = Console::new(Store::open(&fx.path).unwrap(), config).unwrap();
         app.clock = Some(now());
         app.size = (120, 40);
         app.reload().unwrap();
+        app.settle();
         app
     };
 
@@ -3556,7 +3603,8 @@ fn the_status_bar_shows_the_telegram_channel_state() {
     use firstline::tui::telegram::ChannelView;
     let fx = fixture();
     let mut app = app_at(&fx, 160, 48);
-    let last_row = |app: &App, w: u16| shot(app, w, 48).lines().nth(47).unwrap_or("").to_string();
+    let last_row =
+        |app: &Console, w: u16| shot(app, w, 48).lines().nth(47).unwrap_or("").to_string();
     app.telegram = Some(ChannelView {
         last_poll: Some(now() - Duration::minutes(1)),
         error: None,
@@ -3626,10 +3674,11 @@ fn issue15_14_agent_name_left_by_a_canned_reply_is_filled_after_the_name_prompt(
     let dir = tempfile::tempdir().unwrap();
     let config_path = dir.path().join("config.toml");
     std::fs::write(&config_path, "[agent]\nemail = \"help@shop.example\"\n").unwrap();
-    let mut app = App::new(store, Config::load(&config_path).unwrap()).unwrap();
+    let mut app = Console::new(store, Config::load(&config_path).unwrap()).unwrap();
     app.clock = Some(now());
     app.size = (120, 40);
     app.reload().unwrap();
+    app.settle();
     press(&mut app, "Enter c");
     type_text(&mut app, "signed only");
     press(&mut app, "Enter");
@@ -3710,6 +3759,7 @@ fn issue15_14_four_then_one_from_the_thread_keeps_the_ticket_shown_and_selected(
             Some(olena),
             "after {start:?} 4 1"
         );
+        app.settle();
         assert_eq!(shown, Some(olena), "after {start:?} 4 1");
     }
     press(&mut app, "d");
@@ -3781,9 +3831,10 @@ fn issue15_14_help_and_palette_descriptions_are_whole_at_120_columns() {
 fn issue15_14_f2_on_the_welcome_queue_says_why_it_is_all_zeros() {
     let mut store = Store::open_in_memory().unwrap();
     let seeded = firstline::demo::seed(&mut store).unwrap();
-    let mut app = App::new(store, Config::default()).unwrap();
+    let mut app = Console::new(store, Config::default()).unwrap();
     app.size = (120, 40);
     app.reload().unwrap();
+    app.settle();
     press(&mut app, "F2");
     let screen = shot(&app, 120, 40);
     assert!(
@@ -3815,9 +3866,10 @@ fn issue15_14_f2_on_the_welcome_queue_says_why_it_is_all_zeros() {
             },
         })
         .unwrap();
-    let mut app = App::new(store, Config::default()).unwrap();
+    let mut app = Console::new(store, Config::default()).unwrap();
     app.size = (120, 40);
     app.reload().unwrap();
+    app.settle();
     press(&mut app, "F2");
     let screen = shot(&app, 120, 40);
     assert!(!screen.contains("welcome tickets"), "{screen}");
@@ -3835,7 +3887,7 @@ fn issue15_14_the_same_status_again_in_the_console_is_unchanged() {
     select_ticket(&mut app, sarah);
     press(&mut app, "s p");
     select_ticket(&mut app, sarah);
-    let events = |app: &App| app.store.events(Some(sarah)).unwrap().len();
+    let events = |app: &Console| app.store.events(Some(sarah)).unwrap().len();
     let (before, undo) = (events(&app), app.undo.len());
     press(&mut app, "s p");
     assert_eq!(events(&app), before, "nothing logged");
@@ -3939,10 +3991,12 @@ fn a_reload_that_pushes_the_cursors_ticket_far_down_keeps_the_cursor_on_it() {
         );
     }
     app.reload().unwrap();
+    app.settle();
     assert_eq!(
         app.selected_ticket().map(|r| r.ticket.id),
         Some(kept),
         "the cursor stays on its ticket"
     );
+    app.settle();
     assert!(app.inbox.selected >= 400, "{}", app.inbox.selected);
 }

@@ -80,7 +80,7 @@ fn console() -> Console {
     let mut config = Config::default();
     config.agent.name = "Olena Test".into();
     config.agent.email = "olena@shop.example".into();
-    let mut app = App::new(Store::open(&path).unwrap(), config.clone()).unwrap();
+    let mut app = App::new(&mut Store::open(&path).unwrap(), config.clone()).unwrap();
     app.clock = Some(now());
     app.size = (120, 30);
     app.reload().unwrap();
@@ -88,7 +88,7 @@ fn console() -> Console {
     let (tx, answers) = mpsc::channel();
     let runner = Runner::start(
         &firstline::store::Location::File(path.clone()),
-        app.store.draft_holder().map(str::to_string),
+        app.holder.clone(),
         config.clone(),
         Slowdown {
             gate: Some(Arc::clone(&gate)),
@@ -97,8 +97,7 @@ fn console() -> Console {
         move |done| tx.send(done).is_ok(),
     )
     .unwrap();
-    app.defer_commands();
-    Console {
+    let mut console = Console {
         app,
         runner,
         answers,
@@ -106,7 +105,16 @@ fn console() -> Console {
         outstanding: 0,
         _dir: dir,
         path,
+    };
+    // The first look and load, through the runner like everything else; then the
+    // gate closes for the test.
+    for command in console.app.take_commands() {
+        assert!(console.runner.send(command), "the runner is gone");
+        console.outstanding += 1;
     }
+    console.settle();
+    console.gate.close();
+    console
 }
 
 impl Console {

@@ -12,6 +12,7 @@ pub mod app;
 pub mod courier;
 pub mod error;
 pub mod events;
+pub mod inline;
 pub mod intake;
 pub mod keymap;
 pub mod layout;
@@ -148,13 +149,18 @@ impl Background {
 }
 
 /// Opens the console on `store` and runs it until the user quits. The terminal is
-/// restored on quit, on error and (through ratatui's hook) on panic.
-pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
+/// restored on quit, on error and (through ratatui's hook) on panic. `App` holds
+/// no store: every read and write goes to the runner thread, which opens its own
+/// connection to a queue file or server (an in-memory queue is handed to it).
+/// `store` stays here, unused while the console runs, for what is said after it
+/// ends (a queue gone away, replies left queued).
+pub fn run(mut store: Store, config: Config) -> anyhow::Result<()> {
     let (tx, rx) = mpsc::channel::<Msg>();
     let mut trouble = Vec::new();
     let background = Background::start(&store, &config, &tx, &mut trouble);
+    let mut app = App::new(&mut store, config)?;
     let answers = tx.clone();
-    let mut app = App::with_worker(store, config, move |a| answers.send(Msg::Worker(a)).is_ok())?;
+    app.start_worker(move |a| answers.send(Msg::Worker(a)).is_ok());
     if let Some(m) = &background.mailboxes {
         app.mailboxes = m
             .accounts
@@ -165,29 +171,37 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
             })
             .collect();
     }
-    // Slow work (opening a ticket, the report, saving attachments) goes to the
-    // runner's own connection; without a queue file it runs inline.
-    let runner = app.store.location().map(|path| {
-        let answers = tx.clone();
-        runner::Runner::start(
-            &path,
-            app.holder.clone(),
-            app.config.clone(),
-            runner::Slowdown::from_env(),
-            move |done| answers.send(Msg::Done(done)).is_ok(),
-        )
-    });
-    let runner = match runner {
-        Some(Ok(r)) => {
-            app.defer_commands();
-            Some(r)
+    // All store work goes to the runner: its own connection to the queue, or the
+    // in-memory queue itself.
+    let answers = tx.clone();
+    let send = move |done| answers.send(Msg::Done(done)).is_ok();
+    let (runner, after) = match app.location.clone() {
+        Some(at) => {
+            let runner = runner::Runner::start(
+                &at,
+                app.holder.clone(),
+                app.config.clone(),
+                runner::Slowdown::from_env(),
+                send,
+            );
+            (runner, Some(store))
         }
-        Some(Err(why)) => {
-            trouble.push(why);
-            None
+        None => {
+            let runner = runner::Runner::start_on(
+                store,
+                None,
+                "memory".into(),
+                app.holder.clone(),
+                app.config.clone(),
+                runner::Slowdown::from_env(),
+                send,
+            );
+            (runner, None)
         }
-        None => None,
     };
+    // Without a runner nothing can be read: the console cannot work.
+    let runner = runner.map_err(|why| anyhow::anyhow!("the console cannot start: {why}"))?;
+    let runner = Some(runner);
     // After the runner started, so its state is read there.
     if background.poller.is_some() {
         app.start_telegram_view();
@@ -254,7 +268,7 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
     }
     // A queue that no longer answers (a server gone away) kept nothing of what was
     // typed since: the words go to the terminal, so nothing typed is lost.
-    if let Err(e) = app.store.data_version() {
+    if let Some(Err(e)) = after.as_ref().map(|s| s.data_version()) {
         say(&format!("firstline: {e}"));
         let words = app.composer.text();
         if !words.trim().is_empty() {
@@ -270,7 +284,18 @@ pub fn run(store: Store, config: Config) -> anyhow::Result<()> {
         }
     }
     // Kept queued on quit: say where they went, now that the terminal is back.
-    if let Ok(n @ 1..) = app.queued_replies() {
+    let queued = after.as_ref().map(|s| s.outbox_entries(false)).map(|all| {
+        all.map(|all| {
+            let queued: Vec<_> = all
+                .into_iter()
+                .filter(|e| e.state == crate::store::OutboxState::Queued)
+                .map(|e| (e.message, e.not_before))
+                .collect();
+            let mine = app.replies_to_decide_on_quit(&queued);
+            queued.iter().filter(|(m, _)| mine.contains(m)).count()
+        })
+    });
+    if let Some(Ok(n @ 1..)) = queued {
         say(&format!(
             "firstline: {n} repl{} still queued; {} the next time the console runs, or now with `firstline outbox flush`",
             if n == 1 { "y" } else { "ies" },

@@ -125,12 +125,72 @@ pub enum Command {
         after_delivery: bool,
         deliveries: u64,
     },
+    /// What a reply the console writes itself needs (see [`Prefill`]): the
+    /// canned responses for its greeting and, for "still working on it", the
+    /// promise ticket `ticket` waits on.
+    Prefill { ticket: TicketId, kind: Prefill },
+    /// File the composer's words on `ticket`: a pasted chat transcript split into
+    /// its messages (as `firstline import --paste --ticket` does), or call notes
+    /// with the follow-up they promise; `author` is the agent as the console
+    /// knows it now, `now` the console's clock.
+    File {
+        ticket: TicketId,
+        kind: Filing,
+        body: String,
+        author: String,
+        now: DateTime<Utc>,
+    },
+    /// Quitting with replies waiting: deliver `messages` now, signed as `agent`.
+    SendNow {
+        messages: Vec<crate::model::MessageId>,
+        agent: crate::config::AgentConfig,
+    },
+    /// Quitting with replies waiting: take `messages` back (each one's words
+    /// become its ticket's draft again).
+    TakeBack(Vec<crate::model::MessageId>),
+    /// A search or the counts, when there is no worker thread to ask (tests, a
+    /// queue without a file): answered as the worker would (`Done::Worker`).
+    Worker(crate::tui::worker::Job),
     /// Write this console's presence row (team mode), then read every row with a
     /// heartbeat since `fresh_since`.
     Presence {
         write: PresenceWrite,
         fresh_since: DateTime<Utc>,
     },
+}
+
+/// A reply the console writes itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prefill {
+    /// "Still working on it", for the promise the ticket waits on (`W`).
+    StillWorking,
+    /// "It is solved", to a customer who last heard "still working on it".
+    Solved,
+}
+
+/// What a [`Command::Prefill`] read.
+#[derive(Debug, Clone)]
+pub struct PrefillFacts {
+    /// The customer promise the ticket waits on (read for `StillWorking` only).
+    pub promise: Option<Followup>,
+    /// The canned responses: the greeting line comes from them.
+    pub canned: Vec<crate::model::CannedResponse>,
+}
+
+/// What the composer files that is neither a reply nor a note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filing {
+    Transcript,
+    Call,
+}
+
+/// What a [`Command::File`] filed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filed {
+    /// The transcript's messages added to the thread.
+    Transcript { added: usize },
+    /// The call, and the follow-up its notes promise.
+    Call(crate::sla::calls::CallFollowup),
 }
 
 /// What a [`Command::Presence`] writes before it reads.
@@ -167,6 +227,21 @@ impl Command {
             Command::ReleaseDraft(ticket) => format!("letting go of the draft of #{ticket}"),
             Command::Reload(_) | Command::Window { .. } => "reading the list".into(),
             Command::Presence { .. } => "telling the team where you are".into(),
+            Command::Prefill { ticket, .. } => format!("writing the reply on #{ticket}"),
+            Command::SendNow { messages, .. } => format!("sending {} repl(ies)", messages.len()),
+            Command::TakeBack(messages) => format!("taking back {} repl(ies)", messages.len()),
+            Command::File {
+                ticket,
+                kind: Filing::Transcript,
+                ..
+            } => format!("the transcript on #{ticket}"),
+            Command::File {
+                ticket,
+                kind: Filing::Call,
+                ..
+            } => format!("the call notes on #{ticket}"),
+            Command::Worker(crate::tui::worker::Job::Search { .. }) => "searching".into(),
+            Command::Worker(crate::tui::worker::Job::Counts { .. }) => "counting".into(),
             Command::Look { .. } => "looking for changes".into(),
             Command::Canned { .. } => "reading the canned responses".into(),
             Command::MergeQuestion { into, .. } => format!("reading #{into}"),
@@ -185,6 +260,8 @@ impl Command {
         match self {
             Command::AddNote { ticket, .. } => Some(format!("the note on #{ticket}")),
             Command::Followup { ticket, .. } => Some(format!("the follow-up on #{ticket}")),
+            // "the transcript on #12", "the call notes on #12".
+            Command::File { .. } => Some(self.describe()),
             _ => None,
         }
     }
@@ -208,6 +285,9 @@ impl Command {
                 | Command::Followup { .. }
                 | Command::CancelReply { .. }
                 | Command::TakeOverDraft(_)
+                | Command::File { .. }
+                | Command::SendNow { .. }
+                | Command::TakeBack(_)
         )
     }
 }
@@ -251,8 +331,11 @@ pub enum NotSent {
     /// No sender address is set and the ticket has no Telegram chat.
     NeedsAddress,
     /// Replies or notes were added since the composer opened: the newest, who
-    /// wrote it and when, and how many.
-    AddedElsewhere(crate::model::Collision),
+    /// wrote it and when, and how many; and the newest message of the thread.
+    AddedElsewhere {
+        added: crate::model::Collision,
+        newest: crate::model::MessageId,
+    },
     Failed(crate::tui::error::ConsoleError),
 }
 
@@ -283,6 +366,9 @@ pub struct Reloaded {
     pub outbox_attention: (i64, i64),
     pub outbox_undelivered: (i64, i64),
     pub undelivered_tickets: BTreeSet<TicketId>,
+    /// The replies waiting in the outbox and when each may leave: the question
+    /// quitting asks is decided from them without reading the queue.
+    pub queued: Vec<(crate::model::MessageId, DateTime<Utc>)>,
     /// The list's size, its rows read (from `window_start`) and the row of `keep`,
     /// when no search is applied.
     pub list: Option<(usize, usize, Vec<TicketSummary>)>,
@@ -382,6 +468,24 @@ pub enum Done {
         result: Result<Vec<TicketId>, String>,
     },
     Reloaded(Result<Box<Reloaded>, StoreError>),
+    Prefill {
+        ticket: TicketId,
+        kind: Prefill,
+        result: Result<PrefillFacts, StoreError>,
+    },
+    Filed {
+        ticket: TicketId,
+        kind: Filing,
+        /// The words filed, given back to the composer if they were not.
+        body: String,
+        result: Result<Filed, crate::tui::error::ConsoleError>,
+    },
+    /// What delivering the replies now did.
+    SentNow(Result<crate::mail::DeliveryReport, crate::tui::error::ConsoleError>),
+    /// The replies taken back, or why not all were.
+    TakenBack(Result<(), crate::tui::error::ConsoleError>),
+    /// A search or the counts (see [`Command::Worker`]).
+    Worker(crate::tui::worker::Answer),
     /// Every console's fresh presence rows.
     Presence(Result<Vec<crate::store::Presence>, StoreError>),
     Window {
@@ -664,6 +768,50 @@ fn execute_watching(
             label,
         },
         Command::Reload(ask) => Done::Reloaded(reload(store, &ask).map(Box::new)),
+        Command::Prefill { ticket, kind } => Done::Prefill {
+            ticket,
+            kind,
+            result: prefill(store, ticket, kind),
+        },
+        Command::File {
+            ticket,
+            kind,
+            body,
+            author,
+            now,
+        } => Done::Filed {
+            ticket,
+            kind,
+            result: file(store, config, ticket, kind, &body, &author, now),
+            body,
+        },
+        Command::SendNow { messages, agent } => {
+            let config = Config {
+                agent,
+                ..config.clone()
+            };
+            Done::SentNow((|| {
+                let mut report = crate::mail::DeliveryReport::default();
+                for message in messages {
+                    let one = crate::mail::deliver_now(
+                        store,
+                        &config,
+                        crate::store::ClaimScope::Message(message),
+                    )?;
+                    report.sent.extend(one.sent);
+                    report.failed.extend(one.failed);
+                    report.saved.extend(one.saved);
+                }
+                Ok(report)
+            })())
+        }
+        Command::TakeBack(messages) => Done::TakenBack(
+            messages
+                .into_iter()
+                .try_for_each(|m| crate::mail::cancel_reply(store, m).map(|_| ()))
+                .map_err(Into::into),
+        ),
+        Command::Worker(job) => Done::Worker(crate::tui::worker::run_job(store, sla, job)),
         Command::Presence { write, fresh_since } => {
             Done::Presence(presence(store, &write, fresh_since))
         }
@@ -696,6 +844,81 @@ fn execute_watching(
             Done::Attachments { dest, result }
         }
     }
+}
+
+/// Files `body` on `ticket` as a transcript or call notes (see [`Command::File`]).
+fn file(
+    store: &mut Store,
+    config: &Config,
+    ticket: TicketId,
+    kind: Filing,
+    body: &str,
+    author: &str,
+    now: DateTime<Utc>,
+) -> Result<Filed, crate::tui::error::ConsoleError> {
+    let timezone = crate::sla::timezone(&config.sla);
+    match kind {
+        Filing::Call => {
+            let logged =
+                crate::sla::calls::log_call(store, &config.sla, ticket, author, body, now)?;
+            Ok(Filed::Call(logged.followup))
+        }
+        Filing::Transcript => {
+            let on = store.ticket(ticket)?;
+            let c = store.customer(on.customer_id)?;
+            let customer = crate::model::NewCustomer {
+                name: c.name.clone(),
+                email: c.emails.first().cloned(),
+                handle: c.handles.first().cloned(),
+                phone: c.phone.clone(),
+            };
+            let me = crate::mail::paste::my_names(author, &[]);
+            let messages = crate::mail::paste::parse_transcript(
+                body,
+                &crate::mail::paste::PasteOptions {
+                    channel: on.channel,
+                    ticket: Some(ticket),
+                    customer,
+                    subject: None,
+                    me: me.clone(),
+                    now,
+                    timezone,
+                },
+            );
+            let options = crate::mail::ImportOptions {
+                timezone,
+                me,
+                ..Default::default()
+            };
+            let report = crate::mail::import_items(
+                store,
+                config,
+                crate::mail::Format::Paste,
+                messages,
+                &options,
+            )?;
+            Ok(Filed::Transcript {
+                added: report.added,
+            })
+        }
+    }
+}
+
+/// What a reply the console writes itself on `ticket` needs.
+fn prefill(store: &Store, ticket: TicketId, kind: Prefill) -> Result<PrefillFacts, StoreError> {
+    let promise = match kind {
+        Prefill::StillWorking => {
+            let ticket = store.ticket(ticket)?;
+            let open = store.followups(true, Some(ticket.id))?;
+            let delivered = promises::thread_as_delivered(store, ticket.id)?;
+            promises::pending_promise(&open, &ticket, &delivered).cloned()
+        }
+        Prefill::Solved => None,
+    };
+    Ok(PrefillFacts {
+        promise,
+        canned: store.canned_list()?,
+    })
 }
 
 /// Whether the queue changed since the last look, and where `replies` stand.
@@ -837,7 +1060,8 @@ fn send_reply(store: &mut Store, config: &Config, out: &Outgoing) -> Result<Sent
     if let Some(baseline) = out.seen_up_to {
         let messages = store.messages(id).map_err(failed)?;
         if let Some(added) = crate::model::Collision::find(&messages, Some(baseline), |_| true) {
-            return Err(NotSent::AddedElsewhere(added));
+            let newest = messages.iter().map(|m| m.id).max().unwrap_or(baseline);
+            return Err(NotSent::AddedElsewhere { added, newest });
         }
     }
     let message = crate::mail::queue_reply(store, config, id, &out.body)
@@ -989,6 +1213,12 @@ fn reload(store: &Store, ask: &ReloadAsk) -> Result<Reloaded, StoreError> {
         outbox_attention: store.outbox_attention()?,
         outbox_undelivered: store.outbox_undelivered()?,
         undelivered_tickets: store.tickets_with_undelivered_reply()?,
+        queued: store
+            .outbox_entries(false)?
+            .into_iter()
+            .filter(|e| e.state == crate::store::OutboxState::Queued)
+            .map(|e| (e.message, e.not_before))
+            .collect(),
         keep: ask.keep,
         ..Reloaded::default()
     };
@@ -1239,18 +1469,37 @@ impl Runner {
         slowdown: Slowdown,
         answers: impl Fn(Done) -> bool + Send + 'static,
     ) -> Result<Runner, String> {
-        let mut store = at
+        let store = at
             .open()
-            .map_err(|e| format!("working in the foreground (cannot open the queue: {e})"))?;
-        store.set_draft_holder(holder);
-        // The history names the agent, as the CLI's does.
-        if !config.agent.name.trim().is_empty() {
-            store.set_actor(config.agent.name.trim());
-        }
+            .map_err(|e| format!("cannot open the queue: {e}"))?;
         // Looks for changes ask a connection of their own (see `execute_watching`);
         // without one they ask the runner's, which misses only its own commits.
         let watch = at.open().ok();
-        let queue = at.to_string();
+        Runner::start_on(
+            store,
+            watch,
+            at.to_string(),
+            holder,
+            config,
+            slowdown,
+            answers,
+        )
+    }
+
+    /// Starts a runner on `store` itself (a queue with no file to open again: an
+    /// in-memory one), looks for changes asked of `watch` when given; `queue` names
+    /// the queue in the draft spool.
+    pub fn start_on(
+        mut store: Store,
+        watch: Option<Store>,
+        queue: String,
+        holder: Option<String>,
+        config: Config,
+        slowdown: Slowdown,
+        answers: impl Fn(Done) -> bool + Send + 'static,
+    ) -> Result<Runner, String> {
+        store.set_draft_holder(holder);
+        prepare(&mut store, &config);
         let (commands, inbox) = mpsc::channel::<Command>();
         let pending = Arc::new(Mutex::new(std::collections::VecDeque::new()));
         let in_hand = Arc::clone(&pending);
@@ -1261,7 +1510,7 @@ impl Runner {
                     queue, store, watch, &config, &slowdown, &inbox, &in_hand, &answers,
                 )
             })
-            .map_err(|e| format!("working in the foreground (no runner thread: {e})"))?;
+            .map_err(|e| format!("no runner thread: {e}"))?;
         Ok(Runner {
             commands: Some(commands),
             thread: Some(thread),
@@ -1315,6 +1564,14 @@ impl Drop for Runner {
         if let Some(t) = self.thread.take() {
             super::threads::join_within(t, QUIT_WAIT);
         }
+    }
+}
+
+/// Sets `store` up as a runner's connection: the history names the agent, as the
+/// CLI's does. (`tui::inline` prepares its store the same way.)
+pub fn prepare(store: &mut Store, config: &Config) {
+    if !config.agent.name.trim().is_empty() {
+        store.set_actor(config.agent.name.trim());
     }
 }
 

@@ -97,7 +97,7 @@ fn react(app: &mut App, msg: Msg) {
             }
             // Whatever the answer (the ticket, or an error), the keys held for it go
             // now: as typed, acting on what is on screen, never held for good.
-            if app.loading().is_none() && !app.rows_pending() && app.sending == 0 {
+            if !app.holds_keys() {
                 for key in std::mem::take(&mut app.deferred) {
                     handle_key(app, key);
                 }
@@ -134,13 +134,15 @@ fn reload(app: &mut App) {
 /// keys is held; past that they act (or are refused) as they come.
 fn waits_for_the_load(app: &App, key: &KeyEvent) -> bool {
     const HELD_AT_MOST: usize = 256;
-    if key.kind != KeyEventKind::Press
-        || (app.loading().is_none() && !app.rows_pending() && app.sending == 0)
-        || app.deferred.len() >= HELD_AT_MOST
-    {
+    if key.kind != KeyEventKind::Press || !app.holds_keys() || app.deferred.len() >= HELD_AT_MOST {
         return false;
     }
     if !app.deferred.is_empty() {
+        return true;
+    }
+    // A composer about to open with words the console writes (`W`, "tell them it
+    // is solved"): what is typed next belongs in it, after those words.
+    if app.awaited > 0 {
         return true;
     }
     if app.popup.is_some() || app.inbox.search_editing {
@@ -532,18 +534,7 @@ fn global(app: &mut App, action: Action) -> Step {
                 ));
                 return Ok(None);
             }
-            match app.queued_replies() {
-                Ok(0) => app.should_quit = true,
-                Ok(n) => {
-                    app.popup = Some(Popup::Confirm {
-                        kind: ConfirmKind::QuitWithQueued(n),
-                    })
-                }
-                // The queue does not answer (a server gone away): quitting must still
-                // work. Replies already queued wait in its outbox for the next courier;
-                // the exit says what could not be saved.
-                Err(_) => app.should_quit = true,
-            }
+            app.quit();
         }
         Action::Help => {
             app.popup = Some(Popup::Help {
@@ -939,13 +930,13 @@ fn update_popup(app: &mut App, action: Action) -> Step {
             }
         },
         Popup::Confirm {
-            kind: ConfirmKind::SendDespiteAddedElsewhere(n),
+            kind: ConfirmKind::SendDespiteAddedElsewhere { added, newest },
         } => match action {
-            Action::Confirm => app.send_despite_added_elsewhere()?,
+            Action::Confirm => app.send_despite_added_elsewhere(newest)?,
             Action::Back => app.info("not sent; the draft is kept — read what was added first"),
             _ => {
                 app.popup = Some(Popup::Confirm {
-                    kind: ConfirmKind::SendDespiteAddedElsewhere(n),
+                    kind: ConfirmKind::SendDespiteAddedElsewhere { added, newest },
                 })
             }
         },

@@ -3,7 +3,10 @@
 //! them on a second connection in a worker thread and keeps drawing and taking keys.
 //! Counting also records follow-ups for promises in newly sent replies (the only
 //! write here, idempotent and cheap after the first scan of a queue).
-//! Only the newest request of each kind is run; older ones are skipped.
+//! Only the newest request of each kind is run; older ones are skipped. Without a
+//! worker thread (tests, a queue without a file) the same jobs go to the runner as
+//! `Command::Worker` and are answered by [`run_job`], so both paths share one
+//! implementation.
 
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread;
@@ -17,10 +20,15 @@ use crate::sla::promises;
 use crate::store::{Location, SearchQuery, Store, StoreError};
 
 /// Work for the worker.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Job {
-    /// Search for `text`; `generation` tells answers to stale queries apart.
-    Search { generation: u64, text: String },
+    /// Search for `text` (dates in it read as of `now`, the console's clock);
+    /// `generation` tells answers to stale queries apart.
+    Search {
+        generation: u64,
+        text: String,
+        now: DateTime<Utc>,
+    },
     /// Count the views, the overdue tickets and the due follow-ups as of `now`
     /// (recording follow-ups for promises in replies sent since the last count).
     Counts { now: DateTime<Utc> },
@@ -96,15 +104,16 @@ fn serve(
         let (mut search, mut counts) = (None, None);
         for job in std::iter::once(first).chain(inbox.try_iter()) {
             match job {
-                Job::Search { generation, text } => search = Some((generation, text)),
+                Job::Search {
+                    generation,
+                    text,
+                    now,
+                } => search = Some((generation, text, now)),
                 Job::Counts { now } => counts = Some(now),
             }
         }
-        if let Some((generation, text)) = search {
-            let result = SearchQuery::parse_in(&text, Utc::now(), crate::sla::timezone(&sla))
-                .and_then(|q| store.search(&q, limit))
-                .map(|hits| hits.into_iter().map(|h| h.summary).collect())
-                .map_err(|e| e.to_string());
+        if let Some((generation, text, now)) = search {
+            let result = search_for(&store, &sla, &text, now, limit);
             if !outbox(Answer::Search { generation, result }) {
                 return;
             }
@@ -127,5 +136,41 @@ fn serve(
                 }
             }
         }
+    }
+}
+
+/// The rows matching `text`, as the inbox shows them; or the sentence saying why
+/// not (an unreadable filter, the queue not answering).
+fn search_for(
+    store: &Store,
+    sla: &SlaConfig,
+    text: &str,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> Result<Vec<TicketSummary>, String> {
+    SearchQuery::parse_in(text, now, crate::sla::timezone(sla))
+        .and_then(|q| store.search(&q, limit))
+        .map(|hits| hits.into_iter().map(|h| h.summary).collect())
+        .map_err(|e| e.to_string())
+}
+
+/// The most rows a search shows.
+pub const SEARCH_LIMIT: usize = 500;
+
+/// Does `job` at once on `store` (the runner's, when there is no worker thread):
+/// the counts after the promise scan, in one answer.
+pub fn run_job(store: &mut Store, sla: &SlaConfig, job: Job) -> Answer {
+    match job {
+        Job::Search {
+            generation,
+            text,
+            now,
+        } => Answer::Search {
+            generation,
+            result: search_for(store, sla, &text, now, SEARCH_LIMIT),
+        },
+        Job::Counts { now } => Answer::Counts(
+            crate::sla::counts::scan_then_count(store, sla, now).map_err(|e| e.to_string()),
+        ),
     }
 }

@@ -225,8 +225,9 @@ impl App {
             return self.reload();
         }
         // Reload first, then open: the reply's ticket is back in the view, and it,
-        // not the row under the cursor, gets the composer.
-        self.reload()?;
+        // not the row under the cursor, gets the composer; the cursor goes to it
+        // when the reloaded rows come (they are not in yet on the runner).
+        self.reload_keeping(Some(ticket))?;
         self.follow_selected(Some(ticket));
         if self.open.as_ref().map(|o| o.detail.ticket.id) != Some(ticket) {
             self.leave_ticket();
@@ -336,11 +337,7 @@ impl App {
             self.info("this ticket has no attachments");
             return Ok(true);
         }
-        if self
-            .store
-            .blobs(crate::store::Bucket::Attachments)
-            .is_none()
-        {
+        if !self.keeps_attachments {
             self.error("this queue keeps no attachment files");
             return Ok(true);
         }
@@ -351,14 +348,9 @@ impl App {
                 .unwrap_or_else(|| folder.into()),
             None => folder.into(),
         };
-        let deferred = self.commands.is_some();
         self.run(crate::tui::runner::Command::SaveAttachments { attachments, dest })?;
-        if deferred {
-            self.info("saving the attachments…");
-            return Ok(false);
-        }
-        // Inline: the answer is in; a failure keeps the prompt to type another folder.
-        Ok(!self.message.as_ref().is_some_and(|m| m.error))
+        self.info("saving the attachments…");
+        Ok(false)
     }
 
     /// What the merge prompt offers: the customer's other tickets (newest first),

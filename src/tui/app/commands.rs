@@ -1,67 +1,42 @@
-//! The console's side of the runner (`tui/runner.rs`): asking for slow work and
-//! taking its answers. With a runner the ask is queued for `update` to hand over
-//! and the answer comes back later as a message; without one (tests, an in-memory
-//! queue) the same work runs inline and is applied at once.
+//! The console's side of the runner (`tui/runner.rs`): asking for store work and
+//! taking its answers. Every ask is queued for `update` to hand over and its answer
+//! comes back later as a message: on the runner thread in the console, on the
+//! calling thread in tests (`tui::inline`), the same `runner::execute` either way.
 
 use super::*;
-use crate::tui::runner::{self, Command, Done, LoadedTicket};
+use crate::tui::runner::{Command, Done, LoadedTicket};
 
 impl App {
-    /// From now on slow work is queued for a runner thread instead of run inline;
-    /// [`App::take_commands`] hands it over.
-    pub fn defer_commands(&mut self) {
-        self.commands.get_or_insert_with(Vec::new);
-    }
-
     /// The commands queued since the last call, for the runner.
     pub fn take_commands(&mut self) -> Vec<Command> {
-        self.commands
-            .as_mut()
-            .map(std::mem::take)
-            .unwrap_or_default()
+        std::mem::take(&mut self.commands)
     }
 
-    /// Queues `command` for the runner, or runs it here and applies its answer.
+    /// Queues `command` for the runner; its answer comes back as a message.
     pub(super) fn run(&mut self, command: Command) -> Result<(), ConsoleError> {
         if let Some(what) = command.cannot_be_undone() {
             self.undo.push(UndoEntry::Final { what });
         }
-        match self.commands.as_mut() {
-            Some(queue) => {
-                queue.push(command);
-                self.in_flight += 1;
-                Ok(())
-            }
-            None => {
-                let done =
-                    runner::execute(&mut self.store, &self.config, &mut self.ledger, command);
-                self.in_flight += 1;
-                self.command_done(done)
-            }
-        }
+        self.commands.push(command);
+        self.in_flight += 1;
+        Ok(())
     }
 
     /// Queues `command` like [`App::run`], but as background work the user did not
     /// ask for: it does not count as work under way (see [`App::expire_message`]).
     pub(super) fn run_unseen(&mut self, command: Command) -> Result<(), ConsoleError> {
-        match self.commands.as_mut() {
-            Some(queue) => {
-                queue.push(command);
-                Ok(())
-            }
-            None => {
-                let done =
-                    runner::execute(&mut self.store, &self.config, &mut self.ledger, command);
-                self.command_done(done)
-            }
-        }
+        self.commands.push(command);
+        Ok(())
     }
 
     /// Applies a command's answer.
     pub fn command_done(&mut self, done: Done) -> Result<(), ConsoleError> {
         if !matches!(
             done,
-            Done::Looked { .. } | Done::OpenFollowup { .. } | Done::TelegramLastPoll(_)
+            Done::Looked { .. }
+                | Done::OpenFollowup { .. }
+                | Done::TelegramLastPoll(_)
+                | Done::Worker(_)
         ) {
             self.in_flight = self.in_flight.saturating_sub(1);
         }
@@ -112,14 +87,38 @@ impl App {
                 }
                 Err(why) => self.error(why),
             },
-            Done::Reloaded(result) => self.reloaded(*result?)?,
+            Done::Reloaded(result) => {
+                // Failed or not, the list's first answer is in: keys stop waiting.
+                if result.is_err() {
+                    self.list_read = true;
+                }
+                self.reloaded(*result?)?
+            }
             Done::Presence(result) => self.presence_read(result?),
+            Done::Worker(answer) => self.worker_answer(answer)?,
+            Done::SentNow(result) => self.sent_now(result)?,
+            Done::TakenBack(result) => self.taken_back(result)?,
+            Done::Filed {
+                ticket,
+                kind,
+                body,
+                result,
+            } => self.filed(ticket, kind, body, result),
+            Done::Prefill {
+                ticket,
+                kind,
+                result,
+            } => self.prefill_read(ticket, kind, result)?,
             Done::Window {
                 generation,
                 start,
                 result,
             } => self.window_read(generation, start, result?)?,
             Done::Ticket { id, result } => {
+                let restoring = self.restoring.as_ref().is_some_and(|(t, ..)| *t == id);
+                if let (true, Err(e)) = (restoring, &result) {
+                    self.restore_failed(id, matches!(e, StoreError::NotFound { .. }));
+                }
                 match &mut self.asked {
                     Some((asked, waiting)) if *asked == id => {
                         *waiting -= 1;
@@ -127,11 +126,16 @@ impl App {
                             self.asked = None;
                         }
                     }
+                    // A draft being restored on it: shown whatever came since.
+                    _ if restoring => {}
                     // The cursor moved on (or the ticket was opened directly) since.
                     _ => return Ok(()),
                 }
                 match result {
-                    Ok(loaded) => self.show_ticket(*loaded),
+                    Ok(loaded) => {
+                        self.show_ticket(*loaded);
+                        self.restored_on(id)?;
+                    }
                     // Merged away or deleted meanwhile: show the cursor's row instead.
                     Err(StoreError::NotFound { .. }) if self.open.is_none() => {
                         let row = self.selected_ticket().map(|r| r.ticket.id);
@@ -143,6 +147,18 @@ impl App {
                     // already says so (see `reloaded`).
                     Err(StoreError::NotFound { .. })
                         if self.composer.ticket == Some(id) && self.typing_guard.is_some() => {}
+                    // The composer opened on a ticket merged or deleted elsewhere
+                    // meanwhile: said, its words kept, the letters typed on refused
+                    // (not run as commands), and the list read again without it.
+                    Err(StoreError::NotFound { .. })
+                        if self.composer.ticket == Some(id)
+                            && matches!(self.focus, Focus::Composer | Focus::Tone) =>
+                    {
+                        let words = self.composer.text();
+                        self.ticket_went_away(id, &words);
+                        self.focus = Focus::Conversation;
+                        self.reload()?;
+                    }
                     Err(e) => return Err(e.into()),
                 }
             }
@@ -190,6 +206,13 @@ impl App {
         Ok(())
     }
 
+    /// Whether keys that act on the ticket wait for an answer (see
+    /// `update::waits_for_the_load`): the ticket loading, rows on their way, a
+    /// reply being queued, a composer about to open with words the console writes.
+    pub fn holds_keys(&self) -> bool {
+        self.loading().is_some() || self.rows_pending() || self.sending > 0 || self.awaited > 0
+    }
+
     /// Whether the ticket on the right is not yet the one asked for.
     pub fn loading(&self) -> Option<TicketId> {
         self.asked
@@ -197,14 +220,12 @@ impl App {
             .filter(|id| self.open.as_ref().map(|o| o.detail.ticket.id) != Some(*id))
     }
 
-    /// Asks for ticket `id` to be shown: at once without a runner, else the
-    /// conversation pane says "loading…" until the runner answers. A different
-    /// ticket's draft is saved first and the old thread leaves the screen, so no
-    /// key can act on it while the new one loads.
+    /// Asks for ticket `id` to be shown: the conversation pane says "loading…"
+    /// until the runner answers. A different ticket's draft is saved first and the
+    /// old thread leaves the screen, so no key can act on it while the new one
+    /// loads. `mark_read` when the user actually opened it (not when the cursor
+    /// passed over it).
     pub fn show(&mut self, id: TicketId, mark_read: bool) -> Result<(), ConsoleError> {
-        if self.commands.is_none() {
-            return self.open_ticket(id, mark_read);
-        }
         let same = self.open.as_ref().map(|o| o.detail.ticket.id) == Some(id);
         if !same {
             self.leave_ticket();
@@ -219,24 +240,6 @@ impl App {
             _ => Some((id, 1)),
         };
         self.run(Command::LoadTicket(id))
-    }
-
-    /// Loads ticket `id` into the conversation pane now, on this thread: for the
-    /// flows that go on to work on it (undo, merge, compose). `mark_read` when the
-    /// user actually opened it (not when the cursor passed over it).
-    pub fn open_ticket(&mut self, id: TicketId, mark_read: bool) -> Result<(), ConsoleError> {
-        let same = self.open.as_ref().map(|o| o.detail.ticket.id) == Some(id);
-        if !same {
-            self.leave_ticket();
-        }
-        if mark_read {
-            self.mark_read(id)?;
-        }
-        // A load asked of the runner is stale now.
-        self.asked = None;
-        let loaded = runner::load_ticket(&self.store, id)?;
-        self.show_ticket(loaded);
-        Ok(())
     }
 
     fn mark_read(&mut self, id: TicketId) -> Result<(), ConsoleError> {

@@ -5,7 +5,7 @@ use super::*;
 use crate::canned::{self, RenderContext};
 use crate::model::{CannedResponse, Formality, Language};
 use crate::tone::{Commandment, ToneContext};
-use crate::tui::runner::Command;
+use crate::tui::runner::{Command, Filed, Filing};
 use ratatui_textarea::CursorMove;
 use std::time::Instant;
 
@@ -108,7 +108,13 @@ impl App {
                 (o.detail.customer.language, o.detail.customer.formality)
             });
         let Some(items) = self.canned_known()? else {
-            self.error(CANNED_NOT_YET);
+            // Expanded when they come (see `canned_read`); keys typed meanwhile wait
+            // for it, so they land after the expansion, not before the `;;name`.
+            if !self.expand_when_read {
+                self.expand_when_read = true;
+                self.awaited += 1;
+            }
+            self.pending_info(CANNED_LOADING);
             return Ok(true);
         };
         let Some((range, item)) = canned::expand_shortcut_for(&before, &items, language, formality)
@@ -191,7 +197,11 @@ impl App {
         Ok(())
     }
 
-    /// Puts a discarded draft back into the composer of its ticket.
+    /// Puts a discarded draft back into the composer of its ticket: at once when
+    /// that ticket is on screen; else the ticket is asked of the runner and the
+    /// words go into its composer when it shows (every key waits for that, so what
+    /// is typed next lands after them). They are never put into another ticket's
+    /// composer, and a ticket gone meanwhile keeps them to print at the end.
     pub(super) fn restore_draft(
         &mut self,
         ticket: TicketId,
@@ -199,7 +209,19 @@ impl App {
         body: &str,
     ) -> Result<(), ConsoleError> {
         self.follow_selected(Some(ticket));
-        self.open_ticket(ticket, false)?;
+        let on_screen = self.loading().is_none()
+            && self.open.as_ref().map(|o| o.detail.ticket.id) == Some(ticket);
+        if on_screen {
+            return self.put_back_draft(mode, body);
+        }
+        self.restoring = Some((ticket, mode, body.to_string()));
+        self.awaited += 1;
+        self.pending_info(format!("restoring the draft on #{ticket}…"));
+        self.show(ticket, false)
+    }
+
+    /// The discarded draft into the composer of the ticket on screen.
+    fn put_back_draft(&mut self, mode: ComposeMode, body: &str) -> Result<(), ConsoleError> {
         self.composer.mode = mode;
         self.composer.set_text(body);
         self.composer.seen_up_to = self.newest_message_on_screen();
@@ -209,6 +231,30 @@ impl App {
         self.recheck_tone();
         self.info("draft restored");
         Ok(())
+    }
+
+    /// Ticket `id` came from the runner: the draft being restored on it goes into
+    /// its composer (see [`App::restore_draft`]).
+    pub(super) fn restored_on(&mut self, id: TicketId) -> Result<(), ConsoleError> {
+        let Some((_, mode, body)) = self.restoring.take_if(|(t, ..)| *t == id) else {
+            return Ok(());
+        };
+        self.awaited = self.awaited.saturating_sub(1);
+        self.put_back_draft(mode, &body)
+    }
+
+    /// Ticket `id` could not be read while a draft was being restored on it: the
+    /// words stay, printed at the end if it is gone, else kept for when it opens.
+    pub(super) fn restore_failed(&mut self, id: TicketId, gone: bool) {
+        let Some((_, mode, body)) = self.restoring.take_if(|(t, ..)| *t == id) else {
+            return;
+        };
+        self.awaited = self.awaited.saturating_sub(1);
+        if gone {
+            self.ticket_went_away(id, &body);
+        } else {
+            self.notes.entry(id).or_insert((mode, body));
+        }
     }
 
     /// Replaces the whole draft (after `$EDITOR`).
@@ -404,25 +450,21 @@ impl App {
                 self.reload()?;
                 self.show(id, false)?;
             }
-            ComposeMode::Transcript => self.file_transcript(id, &body)?,
-            ComposeMode::Call => self.file_call(id, &body)?,
+            ComposeMode::Transcript => self.file(id, Filing::Transcript, body)?,
+            ComposeMode::Call => self.file(id, Filing::Call, body)?,
         }
         Ok(())
     }
 
     /// "Send anyway" after replies or notes were added elsewhere: what was added
-    /// counts as read from now on, then the usual checks (tone, placeholders) run.
-    pub fn send_despite_added_elsewhere(&mut self) -> Result<(), ConsoleError> {
-        let Some(id) = self.composer.ticket else {
+    /// (up to `newest`, the newest message the refusal found) counts as read from
+    /// now on, then the usual checks (tone, placeholders) run; anything added after
+    /// that is asked about again.
+    pub fn send_despite_added_elsewhere(&mut self, newest: MessageId) -> Result<(), ConsoleError> {
+        if self.composer.ticket.is_none() {
             return Ok(());
-        };
-        self.composer.seen_up_to = self
-            .store
-            .messages(id)?
-            .iter()
-            .map(|m| m.id)
-            .max()
-            .or(self.composer.seen_up_to);
+        }
+        self.composer.seen_up_to = Some(self.composer.seen_up_to.map_or(newest, |s| s.max(newest)));
         self.send(false)
     }
 
@@ -509,52 +551,78 @@ impl App {
         }
     }
 
-    /// How many replies wait in the outbox for this console's decision, for the
-    /// question on quit (see [`App::replies_to_decide_on_quit`]).
-    pub fn queued_replies(&self) -> Result<usize, ConsoleError> {
-        Ok(self.replies_to_decide_on_quit()?.len())
-    }
-
-    /// Queued replies this console answers for: its own (on its undo stack) and
-    /// those past their undo window (a retry, a leftover from an earlier run). A
-    /// reply inside the undo window of another console on the same queue is that
-    /// console's to send or take back, never this one's.
-    fn replies_to_decide_on_quit(&self) -> Result<Vec<crate::store::OutboxEntry>, ConsoleError> {
-        let now = self.now();
-        let mine = |m: MessageId| {
-            self.undo
-                .iter()
-                .any(|e| matches!(e, UndoEntry::Reply { message, .. } if *message == m))
-        };
-        Ok(self
-            .store
-            .outbox_entries(false)?
-            .into_iter()
-            .filter(|e| e.state == crate::store::OutboxState::Queued)
-            .filter(|e| mine(e.message) || e.not_before <= now)
-            .collect())
-    }
-
-    /// Quitting with replies waiting: hands over now the ones this console decides
-    /// on (see [`App::replies_to_decide_on_quit`]); a failure keeps the console open
-    /// with the reason.
-    pub fn quit_sending_now(&mut self) -> Result<(), ConsoleError> {
-        let mut report = crate::mail::DeliveryReport::default();
-        for e in self.replies_to_decide_on_quit()? {
-            let one = crate::mail::deliver_now(
-                &mut self.store,
-                &self.config,
-                crate::store::ClaimScope::Message(e.message),
-            )?;
-            report.sent.extend(one.sent);
-            report.failed.extend(one.failed);
-            report.saved.extend(one.saved);
+    /// Quitting (`q`, after the draft is saved): quits, or asks what to do with
+    /// the queued replies this console answers for (see
+    /// [`App::replies_to_decide_on_quit`]). Decided at once from what the console
+    /// knows (its undo stack and the outbox as the last reload read it), so `q`
+    /// answers even while the queue is slow or gone; "send now" and "take back"
+    /// then go to the runner, which finds a reply already gone and skips it.
+    pub fn quit(&mut self) {
+        let decide = self.replies_to_decide_on_quit(&self.queued_replies);
+        if decide.is_empty() {
+            self.should_quit = true;
+            return;
         }
-        let replies = |n: usize| if n == 1 { "reply" } else { "replies" };
+        self.popup = Some(Popup::Confirm {
+            kind: ConfirmKind::QuitWithQueued(decide.len()),
+        });
+        self.quit_replies = decide;
+    }
+
+    /// Of the replies `queued` (message, when it may leave) and this console's own
+    /// on its undo stack, those this console answers for: its own and those past
+    /// their undo window (a retry, a leftover from an earlier run). A reply inside
+    /// the undo window of another console on the same queue is that console's to
+    /// send or take back, never this one's. Pure: `tui::run` also uses it to say
+    /// what is left queued after the console ends.
+    pub fn replies_to_decide_on_quit(
+        &self,
+        queued: &[(MessageId, DateTime<Utc>)],
+    ) -> Vec<MessageId> {
+        let now = self.now();
+        // Its own: still inside the undo window (the courier has not taken it), or
+        // queued when the outbox was last read.
+        let mut decide: Vec<MessageId> = self
+            .undo
+            .iter()
+            .filter_map(|e| match e {
+                UndoEntry::Reply { message, until, .. }
+                    if *until > now || queued.iter().any(|(m, _)| m == message) =>
+                {
+                    Some(*message)
+                }
+                _ => None,
+            })
+            .collect();
+        for (message, not_before) in queued {
+            if *not_before <= now && !decide.contains(message) {
+                decide.push(*message);
+            }
+        }
+        decide
+    }
+
+    /// Quitting with replies waiting: hands the ones this console decides on (see
+    /// [`App::replies_to_decide_on_quit`]) to the runner to deliver now;
+    /// [`App::sent_now`] quits, or keeps the console open with the reason.
+    pub fn quit_sending_now(&mut self) -> Result<(), ConsoleError> {
+        let messages = std::mem::take(&mut self.quit_replies);
+        self.pending_info(format!("sending {} now…", replies(messages.len())));
+        self.run(Command::SendNow {
+            messages,
+            agent: self.config.agent.clone(),
+        })
+    }
+
+    /// What sending the replies now did (see [`App::quit_sending_now`]).
+    pub(super) fn sent_now(
+        &mut self,
+        result: Result<crate::mail::DeliveryReport, ConsoleError>,
+    ) -> Result<(), ConsoleError> {
+        let report = result?;
         if let Some((_, why)) = report.failed.first() {
             self.error(format!(
-                "{} {} not sent ({why}); still queued — q again to choose",
-                report.failed.len(),
+                "{} not sent ({why}); still queued — q again to choose",
                 replies(report.failed.len())
             ));
             return self.reload();
@@ -570,8 +638,7 @@ impl App {
                 .collect();
             self.settle_replies(&saved, false);
             self.error(format!(
-                "{} {} not sent, only saved as .eml: no mail transport is set (see [mail] in the README; firstline doctor shows the folder) · q again quits",
-                report.saved.len(),
+                "{} not sent, only saved as .eml: no mail transport is set (see [mail] in the README; firstline doctor shows the folder) · q again quits",
                 replies(report.saved.len()),
             ));
             return self.reload();
@@ -581,11 +648,19 @@ impl App {
     }
 
     /// Quitting with replies waiting: takes every queued one back (its text becomes
-    /// the ticket's draft again) and quits.
+    /// the ticket's draft again) on the runner; [`App::taken_back`] quits.
     pub fn quit_taking_back(&mut self) -> Result<(), ConsoleError> {
-        for e in self.replies_to_decide_on_quit()? {
-            crate::mail::cancel_reply(&mut self.store, e.message)?;
-        }
+        let messages = std::mem::take(&mut self.quit_replies);
+        self.pending_info(format!("taking back {}…", replies(messages.len())));
+        self.run(Command::TakeBack(messages))
+    }
+
+    /// The replies were taken back (see [`App::quit_taking_back`]): the console quits.
+    pub(super) fn taken_back(
+        &mut self,
+        result: Result<(), ConsoleError>,
+    ) -> Result<(), ConsoleError> {
+        result?;
         self.undo
             .retain(|e| !matches!(e, UndoEntry::Reply { .. } | UndoEntry::Recorded { .. }));
         self.should_quit = true;
@@ -672,14 +747,14 @@ impl App {
                 });
                 self.info("which address do replies come from? type it once; Enter saves it");
             }
-            NotSent::AddedElsewhere(added) => {
+            NotSent::AddedElsewhere { added, newest } => {
                 let n = added.count;
                 self.team.collision = Some(added.sentence(self.now()));
                 // Shown above the composer now, so the user reads them first.
                 self.reload()?;
                 if here {
                     self.popup = Some(Popup::Confirm {
-                        kind: ConfirmKind::SendDespiteAddedElsewhere(n),
+                        kind: ConfirmKind::SendDespiteAddedElsewhere { added: n, newest },
                     });
                 } else {
                     self.error(format!(
@@ -702,16 +777,21 @@ impl App {
         match result {
             Ok(()) => self.info("note added (only you can see it)"),
             Err(e) => {
-                if self.composer.ticket == Some(ticket) && self.composer.is_empty() {
-                    self.composer.mode = ComposeMode::Note;
-                    self.composer.set_text(&body);
-                } else {
-                    self.notes
-                        .entry(ticket)
-                        .or_insert((ComposeMode::Note, body));
-                }
+                self.give_words_back(ticket, ComposeMode::Note, body);
                 self.store_error(e.into());
             }
+        }
+    }
+
+    /// Words filed from the composer that did not land (a note, a transcript, call
+    /// notes) go back into their ticket's composer when it is on screen and empty,
+    /// else they wait in memory for that ticket to be opened again.
+    fn give_words_back(&mut self, ticket: TicketId, mode: ComposeMode, body: String) {
+        if self.composer.ticket == Some(ticket) && self.composer.is_empty() {
+            self.composer.mode = mode;
+            self.composer.set_text(&body);
+        } else {
+            self.notes.entry(ticket).or_insert((mode, body));
         }
     }
 
@@ -759,79 +839,61 @@ impl App {
         Ok(())
     }
 
-    /// Splits the composer's transcript into timestamped messages on ticket `id`,
-    /// exactly as `firstline import --paste --ticket ID` does.
-    fn file_transcript(&mut self, id: TicketId, text: &str) -> Result<(), ConsoleError> {
-        let Some(open) = &self.open else {
-            return Ok(());
-        };
-        let c = &open.detail.customer;
-        let customer = crate::model::NewCustomer {
-            name: c.name.clone(),
-            email: c.emails.first().cloned(),
-            handle: c.handles.first().cloned(),
-            phone: c.phone.clone(),
-        };
-        let timezone = crate::sla::timezone(&self.config.sla);
-        let me = crate::mail::paste::my_names(&self.config.agent.display_name(), &[]);
-        let messages = crate::mail::paste::parse_transcript(
-            text,
-            &crate::mail::paste::PasteOptions {
-                channel: open.detail.ticket.channel,
-                ticket: Some(id),
-                customer,
-                subject: None,
-                me: me.clone(),
-                now: self.now(),
-                timezone,
-            },
-        );
-        let options = crate::mail::ImportOptions {
-            timezone,
-            me,
-            ..Default::default()
-        };
-        let report = crate::mail::import_items(
-            &mut self.store,
-            &self.config,
-            crate::mail::Format::Paste,
-            messages,
-            &options,
-        )?;
-        self.back_to_thread(id)?;
-        self.info(format!(
-            "filed {} message(s) from the transcript",
-            report.added
-        ));
-        Ok(())
+    /// Files the composer's transcript (split into timestamped messages, exactly
+    /// as `firstline import --paste --ticket ID` does) or call notes (our contact
+    /// with the customer, and the follow-up they promise, see `sla::calls`) on
+    /// ticket `id`, on the runner. As for a note: the composer empties now, and a
+    /// failure gives the words back to this ticket's composer.
+    fn file(&mut self, id: TicketId, kind: Filing, body: String) -> Result<(), ConsoleError> {
+        self.pending_info(match kind {
+            Filing::Transcript => "filing the transcript…",
+            Filing::Call => "logging the call…",
+        });
+        self.run(Command::File {
+            ticket: id,
+            kind,
+            body,
+            author: self.config.agent.display_name(),
+            now: self.now(),
+        })?;
+        self.back_to_thread(id)
     }
 
-    /// Files the composer's call notes on ticket `id` as our contact with the customer
-    /// and records the follow-up they promise (see `sla::calls`).
-    fn file_call(&mut self, id: TicketId, notes: &str) -> Result<(), ConsoleError> {
+    /// Takes the answer to a transcript or call notes filed from the composer.
+    pub(super) fn filed(
+        &mut self,
+        ticket: TicketId,
+        kind: Filing,
+        body: String,
+        result: Result<Filed, ConsoleError>,
+    ) {
         let timezone = crate::sla::timezone(&self.config.sla);
-        let now = self.now();
-        let logged = crate::sla::calls::log_call(
-            &mut self.store,
-            &self.config.sla,
-            id,
-            &self.config.agent.display_name(),
-            notes,
-            now,
-        )?;
-        self.back_to_thread(id)?;
-        match logged.followup {
-            crate::sla::calls::CallFollowup::Recorded { due, .. } => self.info(format!(
-                "call logged · follow-up {} {}",
-                due.with_timezone(&timezone).format("%a %Y-%m-%d %H:%M"),
-                timezone.name()
-            )),
-            crate::sla::calls::CallFollowup::Unreadable { phrase } => self.error(format!(
-                "call logged, but '{phrase}' is not a time I can read; add the follow-up with f (tomorrow 10:00, 3h, monday)"
-            )),
-            crate::sla::calls::CallFollowup::None => self.info("call logged"),
+        match result {
+            Ok(Filed::Transcript { added }) => {
+                self.info(format!("filed {added} message(s) from the transcript"))
+            }
+            Ok(Filed::Call(crate::sla::calls::CallFollowup::Recorded { due, .. })) => {
+                self.info(format!(
+                    "call logged · follow-up {} {}",
+                    due.with_timezone(&timezone).format("%a %Y-%m-%d %H:%M"),
+                    timezone.name()
+                ))
+            }
+            Ok(Filed::Call(crate::sla::calls::CallFollowup::Unreadable { phrase })) => {
+                self.error(format!(
+                    "call logged, but '{phrase}' is not a time I can read; add the follow-up with f (tomorrow 10:00, 3h, monday)"
+                ))
+            }
+            Ok(Filed::Call(crate::sla::calls::CallFollowup::None)) => self.info("call logged"),
+            Err(e) => {
+                let mode = match kind {
+                    Filing::Transcript => ComposeMode::Transcript,
+                    Filing::Call => ComposeMode::Call,
+                };
+                self.give_words_back(ticket, mode, body);
+                self.store_error(e);
+            }
         }
-        Ok(())
     }
 
     /// Opens the canned-response picker: its contents are asked of the runner
@@ -865,8 +927,15 @@ impl App {
             self.message = None;
         }
         let asked = ticket.is_some() && self.canned_asked.take() == ticket;
+        let expand = std::mem::take(&mut self.expand_when_read);
+        if expand {
+            self.awaited = self.awaited.saturating_sub(1);
+        }
         let (items, suggested) = result?;
         self.canned_items = Some(items.clone());
+        if expand {
+            self.expand_shortcut()?;
+        }
         let on_screen = self.open.as_ref().map(|o| o.detail.ticket.id);
         if !asked || on_screen != ticket || self.popup.is_some() {
             return Ok(());
@@ -1078,6 +1147,7 @@ pub fn opening_action(mode: ComposeMode) -> crate::tui::action::Action {
 
 /// The status line while the picker's contents are read.
 const CANNED_LOADING: &str = "reading the canned responses…";
-/// The status line for a `;;shortcut` typed before the responses were read.
-const CANNED_NOT_YET: &str =
-    "the canned responses are still being read; type the shortcut again in a moment";
+/// "1 reply", "3 replies".
+fn replies(n: usize) -> String {
+    format!("{n} {}", if n == 1 { "reply" } else { "replies" })
+}

@@ -7,6 +7,7 @@
 use super::*;
 use crate::sla::promises;
 use crate::store::{Followup, FollowupKind, NewFollowup};
+use crate::tui::runner::{Command, Prefill, PrefillFacts};
 use std::time::Instant;
 
 impl App {
@@ -16,16 +17,21 @@ impl App {
         let Some(id) = self.open.as_ref().map(|o| o.detail.ticket.id) else {
             return Ok(());
         };
-        self.run_unseen(crate::tui::runner::Command::OpenFollowup(id))
+        self.run_unseen(Command::OpenFollowup(id))
     }
 
-    /// Takes the open ticket's follow-up, if that ticket is still on screen.
+    /// Takes the open ticket's follow-up, if that ticket is still on screen. A
+    /// ticket gone meanwhile (merged, deleted) is no error here: the reload that
+    /// follows says what became of it.
     pub(super) fn open_followup_read(
         &mut self,
         ticket: TicketId,
         result: Result<Option<Followup>, crate::store::StoreError>,
     ) -> Result<(), ConsoleError> {
-        let followup = result?;
+        let followup = match result {
+            Err(crate::store::StoreError::NotFound { .. }) => return Ok(()),
+            other => other?,
+        };
         if let Some(open) = self.open.as_mut().filter(|o| o.detail.ticket.id == ticket) {
             open.followup = followup;
         }
@@ -36,17 +42,71 @@ impl App {
     /// on it" reply in the customer's language and register, for the customer
     /// promise the ticket waits on. Sending it settles that promise by the usual
     /// rule (a later reply went out); nothing else is marked. A follow-up set by hand
-    /// promised the customer nothing, so it gets no such reply.
+    /// promised the customer nothing, so it gets no such reply. The promise and the
+    /// greeting are read on the runner; keys typed meanwhile wait for the composer.
     pub fn still_working_reply(&mut self) -> Result<(), ConsoleError> {
-        let Some(open) = &self.open else {
+        let Some(id) = self.open.as_ref().map(|o| o.detail.ticket.id) else {
             self.error("no ticket selected");
             return Ok(());
         };
-        let detail = &open.detail;
-        let open_followups = self.store.followups(true, Some(detail.ticket.id))?;
-        let delivered = promises::thread_as_delivered(&self.store, detail.ticket.id)?;
-        let promise = promises::pending_promise(&open_followups, &detail.ticket, &delivered);
-        if let (None, Some(own)) = (promise, &open.followup) {
+        self.ask_prefill(id, Prefill::StillWorking)
+    }
+
+    /// Asks the runner for what a reply the console writes itself needs; every
+    /// key waits for its answer (see `update::waits_for_the_load`), so what the
+    /// user types next lands in the composer after the prefilled words, as it would
+    /// had the composer opened at once.
+    fn ask_prefill(&mut self, ticket: TicketId, kind: Prefill) -> Result<(), ConsoleError> {
+        self.awaited += 1;
+        self.pending_info(format!("writing the reply on #{ticket}…"));
+        self.run(Command::Prefill { ticket, kind })
+    }
+
+    /// Takes what a prefilled reply needs and opens the composer with it, if the
+    /// ticket is still the one on screen.
+    pub(super) fn prefill_read(
+        &mut self,
+        ticket: TicketId,
+        kind: Prefill,
+        result: Result<PrefillFacts, crate::store::StoreError>,
+    ) -> Result<(), ConsoleError> {
+        self.awaited = self.awaited.saturating_sub(1);
+        let facts = result?;
+        self.canned_items = Some(facts.canned.clone());
+        let Some(open) = self.open.as_ref().filter(|o| o.detail.ticket.id == ticket) else {
+            self.info(format!(
+                "#{ticket} is no longer on screen; no reply was started"
+            ));
+            return Ok(());
+        };
+        let c = open.detail.customer.clone();
+        let greeting =
+            crate::canned::greeting_line(&facts.canned, &c, &self.config.agent, self.now());
+        match kind {
+            Prefill::Solved => {
+                let text = promises::solved_notice_reply(&greeting, c.language, c.formality);
+                if self.prefill_reply(&text)? {
+                    self.info(format!("tell #{ticket} it is solved · edit, Ctrl-S sends"));
+                }
+            }
+            Prefill::StillWorking => {
+                self.still_working_read(ticket, facts.promise, &greeting, &c)?
+            }
+        }
+        Ok(())
+    }
+
+    /// The "still working on it" reply once its promise is read: none promised
+    /// (or only the user's own follow-up) is said instead.
+    fn still_working_read(
+        &mut self,
+        ticket: TicketId,
+        promise: Option<Followup>,
+        greeting: &str,
+        c: &crate::model::Customer,
+    ) -> Result<(), ConsoleError> {
+        let own = self.open.as_ref().and_then(|o| o.followup.clone());
+        if let (None, Some(own)) = (&promise, own) {
             let done = self
                 .keymap
                 .key_for(
@@ -62,7 +122,7 @@ impl App {
             ));
             return Ok(());
         }
-        let Some(followup) = promise.cloned() else {
+        let Some(followup) = promise else {
             let hint = self
                 .keymap
                 .key_for(
@@ -71,15 +131,10 @@ impl App {
                 )
                 .map(|k| format!("; {k} sets one"))
                 .unwrap_or_default();
-            self.info(format!(
-                "#{} has no open follow-up{hint}",
-                open.detail.ticket.id
-            ));
+            self.info(format!("#{ticket} has no open follow-up{hint}"));
             return Ok(());
         };
-        let c = &open.detail.customer;
-        let greeting = self.greeting_for(c)?;
-        let text = promises::still_working_reply(&greeting, c.language, c.formality);
+        let text = promises::still_working_reply(greeting, c.language, c.formality);
         if self.prefill_reply(&text)? {
             self.info(format!(
                 "still-working reply for “{}” ({}) · edit, Ctrl-S sends",
@@ -114,31 +169,12 @@ impl App {
         }
     }
 
-    /// Opens the reply composer on ticket `id` with a ready "it is solved" reply.
+    /// Opens the reply composer on ticket `id` with a ready "it is solved" reply:
+    /// the ticket is loaded and the greeting read on the runner, keys typed
+    /// meanwhile wait for the composer.
     pub fn tell_solved(&mut self, id: TicketId) -> Result<(), ConsoleError> {
-        self.open_ticket(id, false)?;
-        let Some(open) = &self.open else {
-            return Ok(());
-        };
-        let c = &open.detail.customer;
-        let greeting = self.greeting_for(c)?;
-        let text = promises::solved_notice_reply(&greeting, c.language, c.formality);
-        if self.prefill_reply(&text)? {
-            self.info(format!("tell #{id} it is solved · edit, Ctrl-S sends"));
-        }
-        Ok(())
-    }
-
-    /// The greeting line of a generated reply to `customer`, from the user's canned
-    /// library (the one greeting path, see `canned::greeting_line`).
-    fn greeting_for(&self, customer: &crate::model::Customer) -> Result<String, ConsoleError> {
-        let items = self.store.canned_list()?;
-        Ok(crate::canned::greeting_line(
-            &items,
-            customer,
-            &self.config.agent,
-            self.now(),
-        ))
+        self.show(id, false)?;
+        self.ask_prefill(id, Prefill::Solved)
     }
 
     /// Opens the reply composer with `text` when it is empty; a draft already
@@ -261,6 +297,7 @@ mod tests {
     use super::*;
     use crate::model::{Channel, Direction, NewCustomer, NewMessage, NewTicket, Priority};
     use crate::tui::action::Action;
+    use crate::tui::inline::Console;
     use crate::tui::update::apply_action;
     use chrono::TimeZone;
 
@@ -270,7 +307,7 @@ mod tests {
 
     /// A console on an in-memory queue with one ticket: the customer wrote, and
     /// when `promise` is given we answered with it an hour ago.
-    fn console(promise: Option<&str>) -> (App, TicketId) {
+    fn console(promise: Option<&str>) -> (Console, TicketId) {
         let mut store = Store::open_in_memory().unwrap();
         let id = store
             .create_ticket(&NewTicket {
@@ -311,10 +348,11 @@ mod tests {
         let mut config = Config::default();
         config.agent.name = "Olena Test".into();
         config.agent.email = "olena@shop.example".into();
-        let mut app = App::new(store, config).unwrap();
+        let mut app = Console::new(store, config).unwrap();
         app.clock = Some(now());
         app.set_view(crate::store::View::All).unwrap();
-        app.open_ticket(id, false).unwrap();
+        app.show(id, false).unwrap();
+        app.settle();
         (app, id)
     }
 
@@ -325,6 +363,7 @@ mod tests {
         assert_eq!(app.counts.followups_overdue, 1);
         assert!(app.counts.followup_tickets.contains_key(&id));
         assert_eq!(apply_action(&mut app, Action::StillWorkingReply), None);
+        app.settle();
         assert_eq!(app.focus, Focus::Composer);
         assert_eq!(
             app.composer.text(),
@@ -340,6 +379,7 @@ mod tests {
     fn still_working_action_without_a_followup_only_says_so() {
         let (mut app, id) = console(None);
         apply_action(&mut app, Action::StillWorkingReply);
+        app.settle();
         assert!(app.composer.is_empty());
         assert_ne!(app.focus, Focus::Composer);
         let message = app.message.clone().unwrap();
@@ -354,6 +394,7 @@ mod tests {
         let (mut app, id) = console(Some("I will check it by 11:00 and write back."));
         assert!(app.open.as_ref().unwrap().followup.is_some());
         apply_action(&mut app, Action::FollowupDone);
+        app.settle();
         assert!(app.open.as_ref().unwrap().followup.is_none());
         assert!(app.store.followups(true, Some(id)).unwrap().is_empty());
         assert_eq!(app.counts.followups_due, 0);
@@ -366,9 +407,11 @@ mod tests {
     fn issue_15_item_5_w_is_offered_only_for_customer_promises() {
         let (mut app, id) = console(None);
         assert!(app.add_followup("1m call the bank").unwrap());
+        app.settle();
         let own = app.open.as_ref().unwrap().followup.clone().unwrap();
         assert_eq!(own.kind, FollowupKind::Manual);
         apply_action(&mut app, Action::StillWorkingReply);
+        app.settle();
         assert!(app.composer.is_empty(), "{}", app.composer.text());
         assert_ne!(app.focus, Focus::Composer);
         let message = app.message.clone().unwrap().text;
@@ -385,7 +428,8 @@ mod tests {
                 },
             )
             .unwrap();
-        app.open_ticket(id, false).unwrap();
+        app.show(id, false).unwrap();
+        app.settle();
         assert_eq!(
             app.open.as_ref().unwrap().followup.as_ref().map(|f| f.id),
             Some(own.id),
@@ -404,6 +448,7 @@ mod tests {
         app.composer
             .set_text("Thanks, Ivan. I'll get back to you tomorrow by noon.");
         app.send(true).unwrap();
+        app.settle();
         let open = app.store.followups(true, Some(id)).unwrap();
         assert_eq!(open.len(), 1, "{open:?}");
         assert_eq!(open[0].kind, FollowupKind::Promise);
@@ -414,6 +459,7 @@ mod tests {
     fn add_followup_action_asks_for_the_time() {
         let (mut app, _) = console(None);
         apply_action(&mut app, Action::AddFollowup);
+        app.settle();
         assert!(matches!(
             app.popup,
             Some(Popup::Prompt {

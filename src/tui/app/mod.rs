@@ -42,8 +42,6 @@ use crate::tone::{Checker, ToneReport};
 pub const AUTOSAVE_AFTER: Duration = Duration::from_secs(1);
 /// How many inbox rows are fetched around the visible ones.
 const WINDOW: usize = 200;
-/// Search results shown at most.
-const SEARCH_LIMIT: usize = 500;
 /// How often counts and clocks are refreshed while idle.
 const REFRESH_EVERY: Duration = Duration::from_secs(30);
 /// How long a status line stays once shown (see [`App::expire_message`]).
@@ -156,8 +154,12 @@ pub enum ConfirmKind {
     /// Quit while `0` replies still wait in the outbox: send now, keep, or take back.
     QuitWithQueued(usize),
     /// `0` replies or notes were added to the ticket (in another console, by a CLI)
-    /// since the composer was opened: send this reply as well?
-    SendDespiteAddedElsewhere(usize),
+    /// since the composer was opened: send this reply as well? `newest` is the
+    /// newest message the refusal found, counted as read once the user says yes.
+    SendDespiteAddedElsewhere {
+        added: usize,
+        newest: MessageId,
+    },
     /// Merge the targets into ticket `into` (a merge cannot be undone); `across`
     /// when it belongs to another customer.
     Merge {
@@ -422,9 +424,6 @@ pub struct StatusMessage {
     pub error: bool,
 }
 
-/// Where the worker's answers go.
-type WorkerSink = Box<dyn Fn(super::worker::Answer) -> bool + Send>;
-
 /// Why letters are refused (see [`App::typing_guard`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TypingGuard {
@@ -434,14 +433,11 @@ pub enum TypingGuard {
     Failed(String),
 }
 
-/// The whole console.
+/// The whole console. It holds no `Store`: every read and write of the queue is
+/// a [`super::runner::Command`] answered by a message (see `commands.rs`), so the
+/// compiler proves the UI thread never waits on the queue. What it knows of the
+/// queue itself are plain values copied at start (`location`, `holder`).
 pub struct App {
-    /// Still here for what has not moved to the runner yet (README, "Still on the
-    /// UI thread": transcripts and call notes, `W`, "tell them it is solved", the
-    /// quit question's "send now" / "take back", the first load) and for running
-    /// commands inline when there is no runner thread (an in-memory queue, the
-    /// render tests). Everything else goes through `run` as a `Command`.
-    pub store: Store,
     pub config: Config,
     pub keymap: KeyMap,
     pub theme: Theme,
@@ -492,9 +488,8 @@ pub struct App {
     /// Generation of a search re-run by a reload (not typed): its answer keeps the
     /// cursor on the same ticket instead of jumping to the best match.
     search_refresh: Option<u64>,
-    /// Commands for the runner, taken by `update` (see `tui/runner.rs`); `None`
-    /// while commands run inline (tests, an in-memory queue).
-    commands: Option<Vec<super::runner::Command>>,
+    /// Commands for the runner, taken by `update` (see `tui/runner.rs`).
+    commands: Vec<super::runner::Command>,
     /// The ticket last asked of the runner and how many of its loads are still
     /// out: answers for any other ticket are stale and dropped. While it differs
     /// from the ticket on screen, the conversation pane says "loading…".
@@ -513,16 +508,32 @@ pub struct App {
     pub orphaned_words: Vec<(TicketId, String)>,
     /// Replies handed to the runner and not answered yet: `u` waits for them.
     pub sending: usize,
+    /// Answers every key waits for: a reply the console writes itself (`W`, "tell
+    /// them it is solved"), a discarded draft's ticket (`u`), the canned responses
+    /// a `;;shortcut` expands from.
+    pub awaited: usize,
+    /// Tab on a `;;shortcut` before the canned responses were read: it expands
+    /// when they come (see `App::canned_read`).
+    expand_when_read: bool,
+    /// A discarded draft being put back (`u`) on a ticket still loading: its
+    /// ticket, mode and words (see `App::restore_draft`).
+    restoring: Option<(TicketId, ComposeMode, String)>,
+    /// The queued replies the quit question is about (see `App::quit`).
+    quit_replies: Vec<MessageId>,
+    /// The replies waiting in the outbox and when each may leave, as the last
+    /// reload read them (see `App::quit`).
+    queued_replies: Vec<(MessageId, DateTime<Utc>)>,
     /// Draft writes handed to the runner and not answered yet.
     draft_saves: usize,
     /// Commands handed to the runner and not answered yet.
     pub in_flight: usize,
-    /// The runner's memory when commands run inline (no runner thread).
-    ledger: super::runner::Ledger,
     /// The number of the newest change asked for (its undo entry names it).
     next_seq: u64,
     /// The newest reload asked for: older answers are dropped.
     list_generation: u64,
+    /// Whether the list has been read once: until then (the first moments after
+    /// start) ticket actions wait for it, as for rows on their way.
+    list_read: bool,
     /// The rows asked of the runner (generation, first row), until they come.
     window_asked: Option<(u64, usize)>,
     /// The ticket a reload in flight must keep the cursor on, when it was named
@@ -552,6 +563,12 @@ pub struct App {
     /// The name this console's drafts carry in the store (see `store::drafts`), the
     /// runner's too: kept here so telling "another console holds it" reads no store.
     pub holder: Option<String>,
+    /// Where the queue is, copied at start (a plain value, no connection): the
+    /// worker opens its own connection there, and a server means team mode.
+    pub location: Option<crate::store::Location>,
+    /// Whether the queue keeps attachment files (copied at start): saving them is
+    /// refused at once on a queue that keeps none.
+    keeps_attachments: bool,
     /// How many courier reports came: a look asked before the latest one does not
     /// announce again what the report said.
     deliveries: u64,
@@ -576,32 +593,18 @@ impl App {
             || self.selected_ticket().map(|r| r.ticket.id) == self.pane_ticket()
     }
 
-    /// Builds the console on an open store: loads the default view and its first
-    /// ticket. A bad `[ui.keys]` falls back to the default keys with an error shown.
-    pub fn new(store: Store, config: Config) -> Result<App, ConsoleError> {
-        App::build(store, config, None)
-    }
-
-    /// Like [`App::new`], with searches and counts on a worker thread when the
-    /// queue is a file, answering through `answers` (into the console's channel):
-    /// what the real console uses.
-    pub fn with_worker(
-        store: Store,
-        config: Config,
-        answers: impl Fn(super::worker::Answer) -> bool + Send + 'static,
-    ) -> Result<App, ConsoleError> {
-        App::build(store, config, Some(Box::new(answers)))
-    }
-
-    fn build(
-        mut store: Store,
-        config: Config,
-        worker: Option<WorkerSink>,
-    ) -> Result<App, ConsoleError> {
-        // Drafts this console writes carry its name, so another console on the same
-        // queue can tell they are being written (see `store::drafts`).
+    /// Builds the console for the queue `store` opens, without keeping it: the
+    /// draft-holder name is given to `store` (drafts this console writes carry it,
+    /// so another console on the same queue can tell they are being written, see
+    /// `store::drafts`) and the queue's plain facts are copied. The first look and
+    /// load of the default view are queued as commands: the caller hands them to
+    /// the runner (`tui::run`) or runs them (`tui::inline`). A bad `[ui.keys]`
+    /// falls back to the default keys with an error shown.
+    pub fn new(store: &mut Store, config: Config) -> Result<App, ConsoleError> {
         let holder = crate::store::new_holder_id();
         store.set_draft_holder(Some(holder.clone()));
+        let location = store.location();
+        let keeps_attachments = store.blobs(crate::store::Bucket::Attachments).is_some();
         let (keymap, key_error) = match KeyMap::with_overrides(&config.ui.keys) {
             Ok(map) => (map, None),
             Err(e) => (KeyMap::default(), Some(e.to_string())),
@@ -620,7 +623,6 @@ impl App {
             formality: crate::model::Formality::Unknown,
         };
         let mut app = App {
-            store,
             config,
             keymap,
             theme,
@@ -656,7 +658,7 @@ impl App {
             search_generation: 0,
             searching: false,
             search_refresh: None,
-            commands: None,
+            commands: Vec::new(),
             asked: None,
             deferred: Vec::new(),
             typing_guard: None,
@@ -665,10 +667,15 @@ impl App {
             in_flight: 0,
             draft_saves: 0,
             sending: 0,
-            ledger: Default::default(),
+            awaited: 0,
+            quit_replies: Vec::new(),
+            restoring: None,
+            expand_when_read: false,
+            queued_replies: Vec::new(),
             next_seq: 0,
             list_generation: 0,
             window_asked: None,
+            list_read: false,
             reload_keep: None,
             message_since: None,
             notes: HashMap::new(),
@@ -681,10 +688,9 @@ impl App {
             canned_items: None,
             canned_asked: None,
             holder: Some(holder),
+            location,
+            keeps_attachments,
         };
-        if let Some(answers) = worker {
-            app.start_worker(answers);
-        }
         // The first look only takes the queue's version as the one seen.
         app.look(false)?;
         app.reload()?;

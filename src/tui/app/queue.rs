@@ -5,7 +5,7 @@ use super::super::runner::{Command, ReloadAsk, Reloaded};
 use super::super::worker::{Answer, Job};
 use super::*;
 use crate::model::{TicketId, TicketSummary};
-use crate::store::{SearchQuery, SortOrder, StoreError, TicketFilter, View};
+use crate::store::{SortOrder, TicketFilter, View};
 use std::time::Instant;
 
 impl App {
@@ -48,8 +48,8 @@ impl App {
         if let Some(text) = self.inbox.search.clone() {
             if text.trim().is_empty() {
                 self.inbox.hits = None;
-            } else if !self.refresh_search_in_background(&text) {
-                self.run_search(&text)?;
+            } else {
+                self.refresh_search_in_background(&text)?;
             }
         }
         self.list_generation += 1;
@@ -71,11 +71,13 @@ impl App {
         if r.generation != self.list_generation {
             return Ok(());
         }
+        self.list_read = true;
         let named = self.reload_keep.take();
         let cursor = named.or_else(|| self.selected_ticket().map(|r| r.ticket.id));
         self.outbox_attention = r.outbox_attention;
         self.outbox_undelivered = r.outbox_undelivered;
         self.undelivered_tickets = r.undelivered_tickets;
+        self.queued_replies = r.queued;
         if self.undelivered_tickets.is_empty() && self.outbox_attention == (0, 0) {
             // Every reply the courier complained about is settled: its error goes.
             if let Some(text) = self.delivery_error.take() {
@@ -152,9 +154,13 @@ impl App {
     }
 
     /// Whether the cursor's row is on its way from the runner (moved past the rows
-    /// in memory): ticket actions wait for it, like for a ticket being loaded.
+    /// in memory, or the list not read yet at start): ticket actions wait for it,
+    /// like for a ticket being loaded.
     pub fn rows_pending(&self) -> bool {
-        self.window_asked.is_some() && self.selected_ticket().is_none() && !self.inbox.is_empty()
+        !self.list_read
+            || (self.window_asked.is_some()
+                && self.selected_ticket().is_none()
+                && !self.inbox.is_empty())
     }
 
     /// Puts the cursor back on ticket `id` if a reload moved it (a re-sort after a
@@ -178,23 +184,29 @@ impl App {
         }
     }
 
-    /// Tab counts and the overdue count: asked of the worker when there is one,
-    /// else computed here.
+    /// Tab counts and the overdue count: asked of the worker (of the runner when
+    /// there is no worker thread); one count at a time.
     pub fn refresh_counts(&mut self) -> Result<(), ConsoleError> {
         self.last_refresh = Instant::now();
         let now = self.now();
+        if self.counts_pending {
+            self.counts_stale = true;
+            return Ok(());
+        }
+        self.counts_pending = true;
+        self.ask_worker(Job::Counts { now })
+    }
+
+    /// Hands `job` to the worker thread, or (none, or it has stopped) to the
+    /// runner, which does the same work; the answer comes to [`App::worker_answer`]
+    /// either way.
+    fn ask_worker(&mut self, job: Job) -> Result<(), ConsoleError> {
         if let Some(worker) = &self.worker {
-            if self.counts_pending {
-                self.counts_stale = true;
-                return Ok(());
-            }
-            if worker.ask(Job::Counts { now }) {
-                self.counts_pending = true;
+            if worker.ask(job.clone()) {
                 return Ok(());
             }
         }
-        self.counts = scan_then_count(&mut self.store, &self.config.sla, now)?;
-        Ok(())
+        self.run_unseen(Command::Worker(job))
     }
 
     fn clamp_selection(&mut self) -> Result<(), ConsoleError> {
@@ -348,43 +360,16 @@ impl App {
         Ok(())
     }
 
-    /// Runs the search as typed; an unreadable filter keeps the last results.
-    pub fn run_search(&mut self, text: &str) -> Result<(), ConsoleError> {
-        if text.trim().is_empty() {
-            self.inbox.hits = None;
-            return self.reload();
-        }
-        let tz = crate::sla::timezone(&self.config.sla);
-        let query = match SearchQuery::parse_in(text, self.now(), tz) {
-            Ok(q) => q,
-            Err(e) => {
-                self.error(e.to_string());
-                return Ok(());
-            }
-        };
-        match self.store.search(&query, SEARCH_LIMIT) {
-            Ok(hits) => {
-                self.inbox.hits = Some(hits.into_iter().map(|h| h.summary).collect());
-                if matches!(&self.message, Some(m) if m.error) {
-                    self.message = None;
-                }
-            }
-            Err(StoreError::Invalid(msg)) => self.error(msg),
-            Err(e) => return Err(e.into()),
-        }
-        Ok(())
-    }
-
     /// Moves searching and counting to a worker thread with its own connection,
     /// so a slow query never freezes the screen; its answers go to `answers` and
     /// come back through [`App::worker_answer`]. Without it (tests, in-memory
-    /// queues) they run inline.
+    /// queues) the runner does the same jobs.
     pub fn start_worker(&mut self, answers: impl Fn(Answer) -> bool + Send + 'static) {
-        if let Some(at) = self.store.location() {
+        if let Some(at) = &self.location {
             match crate::tui::worker::Worker::start(
-                &at,
+                at,
                 self.config.sla.clone(),
-                SEARCH_LIMIT,
+                crate::tui::worker::SEARCH_LIMIT,
                 answers,
             ) {
                 Ok(w) => self.worker = Some(w),
@@ -445,47 +430,42 @@ impl App {
         self.searching || self.counts_pending
     }
 
-    /// Re-runs the applied search on the worker after a reload (a change here or
-    /// elsewhere), keeping the rows shown until the answer: a busy import in another
-    /// shell must not put a full-text search on the UI thread at every commit.
-    /// `false` when there is no worker to ask.
-    fn refresh_search_in_background(&mut self, text: &str) -> bool {
-        let Some(worker) = self.worker.as_ref().filter(|_| !text.trim().is_empty()) else {
-            return false;
-        };
-        let generation = self.search_generation + 1;
+    /// Re-runs the applied search in the background after a reload (a change here
+    /// or elsewhere), keeping the rows shown until the answer: a busy import in
+    /// another shell must not put a full-text search on the UI thread at every
+    /// commit.
+    fn refresh_search_in_background(&mut self, text: &str) -> Result<(), ConsoleError> {
+        self.search_generation += 1;
+        self.search_refresh = Some(self.search_generation);
         let job = Job::Search {
-            generation,
+            generation: self.search_generation,
             text: text.to_string(),
+            now: self.now(),
         };
-        if !worker.ask(job) {
-            return false;
-        }
-        self.search_generation = generation;
-        self.search_refresh = Some(generation);
-        true
+        self.ask_worker(job)
     }
 
-    /// Applies a change of the search text: new results, cursor on the best.
+    /// Applies a change of the search text: new results, cursor on the best (when
+    /// the answer comes, see [`App::worker_answer`]).
     pub fn search_changed(&mut self) -> Result<(), ConsoleError> {
         let text = self.inbox.search.clone().unwrap_or_default();
-        if let Some(worker) = self.worker.as_ref().filter(|_| !text.trim().is_empty()) {
-            self.search_generation += 1;
-            let job = Job::Search {
-                generation: self.search_generation,
-                text: text.clone(),
-            };
-            if worker.ask(job) {
-                self.searching = true;
-                return Ok(());
-            }
+        if text.trim().is_empty() {
+            self.searching = false;
+            self.inbox.hits = None;
+            self.reload()?;
+            self.inbox.selected = 0;
+            self.inbox.top = 0;
+            self.ensure_window()?;
+            return self.load_selected(false);
         }
-        self.searching = false;
-        self.run_search(&text)?;
-        self.inbox.selected = 0;
-        self.inbox.top = 0;
-        self.ensure_window()?;
-        self.load_selected(false)
+        self.search_generation += 1;
+        self.searching = true;
+        let job = Job::Search {
+            generation: self.search_generation,
+            text,
+            now: self.now(),
+        };
+        self.ask_worker(job)
     }
 
     /// Marks or unmarks the selected ticket for a bulk action.

@@ -28,16 +28,14 @@ impl ReportScreen {
 }
 
 impl App {
-    /// Computes the report over the last `days` days (on the runner when there is
-    /// one, the status bar saying so meanwhile) and shows it full-screen. On a
+    /// Computes the report over the last `days` days (on the runner, the status
+    /// bar saying so meanwhile) and shows it full-screen. On a
     /// store error the screen (if open) keeps its previous figures.
     pub fn open_report(&mut self, days: u32) -> Result<(), ConsoleError> {
         let until = self.now();
         let since = until - Duration::days(i64::from(days));
         self.report_asked = Some(days);
-        if self.commands.is_some() {
-            self.info(super::commands::COMPUTING);
-        }
+        self.info(super::commands::COMPUTING);
         self.run(crate::tui::runner::Command::Report { days, since, until })
     }
 }

@@ -114,11 +114,11 @@ impl App {
     pub(super) fn team_tick(&mut self, now: Instant) -> Result<(), ConsoleError> {
         if self.team.shared.is_none() {
             self.team.shared = Some(matches!(
-                self.store.location(),
+                self.location,
                 Some(crate::store::Location::Server(_))
             ));
         }
-        let Some(console) = self.store.draft_holder().map(str::to_string) else {
+        let Some(console) = self.holder.clone() else {
             return Ok(());
         };
         let want = self.presence_wanted();
@@ -162,7 +162,7 @@ impl App {
         if self.team.announced.take().is_none() {
             return;
         }
-        if let Some(console) = self.store.draft_holder().map(str::to_string) {
+        if let Some(console) = self.holder.clone() {
             let _ = self.ask_presence(PresenceWrite::Withdraw(console));
         }
     }
@@ -192,7 +192,7 @@ impl App {
     /// "Olena is replying" for the ticket on screen, when someone else is on it.
     pub fn presence_line(&self) -> Option<String> {
         let open = self.open.as_ref()?.detail.ticket.id;
-        let others = presence::others_on(&self.team.presence, open, self.store.draft_holder());
+        let others = presence::others_on(&self.team.presence, open, self.holder.as_deref());
         presence::describe(&others)
     }
 }

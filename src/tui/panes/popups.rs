@@ -143,7 +143,7 @@ pub fn draw_confirm(frame: &mut Frame, app: &App, kind: ConfirmKind) {
         draw_quit_with_queued(frame, app, n);
         return;
     }
-    if let ConfirmKind::SendDespiteAddedElsewhere(n) = kind {
+    if let ConfirmKind::SendDespiteAddedElsewhere { added: n, .. } = kind {
         draw_added_elsewhere(frame, app, n);
         return;
     }
