@@ -666,6 +666,19 @@ mod state {
             assert!(app.should_quit, "{key} quits");
             let entries = app.store.outbox_entries(true).unwrap();
             assert_eq!(entries.first().map(|e| e.state), state, "after {key}");
+            if key == "k" {
+                // A new user's trial: kept queued, the reply took the ticket out of
+                // Needs reply while nothing was sending it. Not delivered yet, with
+                // what will send it; the customer is waiting again.
+                let kept = &entries[0];
+                assert!(
+                    kept.last_error
+                        .as_deref()
+                        .is_some_and(|e| e.contains("outbox flush")),
+                    "{kept:?}"
+                );
+                assert!(app.store.ticket(id).unwrap().awaiting_reply_since.is_some());
+            }
             if key == "t" {
                 assert!(app
                     .store

@@ -148,6 +148,10 @@ pub enum Command {
     /// Quitting with replies waiting: take `messages` back (each one's words
     /// become its ticket's draft again).
     TakeBack(Vec<crate::model::MessageId>),
+    /// Quitting with replies waiting, keeping them queued: nothing sends them until
+    /// the next console or `outbox flush`, so each is marked not delivered yet — the
+    /// customer is waiting again (Needs reply) until it really goes.
+    KeepQueued(Vec<crate::model::MessageId>),
     /// A search or the counts, when there is no worker thread to ask (tests, a
     /// queue without a file): answered as the worker would (`Done::Worker`).
     Worker(crate::tui::worker::Job),
@@ -230,6 +234,9 @@ impl Command {
             Command::Prefill { ticket, .. } => format!("writing the reply on #{ticket}"),
             Command::SendNow { messages, .. } => format!("sending {} repl(ies)", messages.len()),
             Command::TakeBack(messages) => format!("taking back {} repl(ies)", messages.len()),
+            Command::KeepQueued(messages) => {
+                format!("keeping {} repl(ies) queued", messages.len())
+            }
             Command::File {
                 ticket,
                 kind: Filing::Transcript,
@@ -288,6 +295,7 @@ impl Command {
                 | Command::File { .. }
                 | Command::SendNow { .. }
                 | Command::TakeBack(_)
+                | Command::KeepQueued(_)
         )
     }
 }
@@ -484,6 +492,8 @@ pub enum Done {
     SentNow(Result<crate::mail::DeliveryReport, crate::tui::error::ConsoleError>),
     /// The replies taken back, or why not all were.
     TakenBack(Result<(), crate::tui::error::ConsoleError>),
+    /// The replies kept queued at quit, marked not delivered yet.
+    KeptQueued(Result<(), crate::tui::error::ConsoleError>),
     /// A search or the counts (see [`Command::Worker`]).
     Worker(crate::tui::worker::Answer),
     /// Every console's fresh presence rows.
@@ -811,6 +821,7 @@ fn execute_watching(
                 .try_for_each(|m| crate::mail::cancel_reply(store, m).map(|_| ()))
                 .map_err(Into::into),
         ),
+        Command::KeepQueued(messages) => Done::KeptQueued(keep_queued(store, &messages)),
         Command::Worker(job) => Done::Worker(crate::tui::worker::run_job(store, sla, job)),
         Command::Presence { write, fresh_since } => {
             Done::Presence(presence(store, &write, fresh_since))
@@ -1163,6 +1174,26 @@ fn owes_solved_notice(store: &Store, sla: &SlaConfig, id: TicketId) -> Result<bo
     let ticket = store.ticket(id)?;
     let messages = store.messages(id)?;
     Ok(promises::owes_solved_notice(&ticket, &messages, sla))
+}
+
+/// Marks the replies a quitting console leaves queued as not delivered yet, with
+/// what will send them: with no console running nothing does, and a reply counted
+/// as the answer while it sits there would take the ticket out of Needs reply for
+/// as long as the console stays closed. The next courier sends it as before.
+fn keep_queued(
+    store: &mut Store,
+    messages: &[crate::model::MessageId],
+) -> Result<(), crate::tui::error::ConsoleError> {
+    const WHY: &str = "kept queued when the console quit; it goes with the next console or `firstline outbox flush`";
+    for &message in messages {
+        let Some(entry) = store.outbox_entry(message)? else {
+            continue;
+        };
+        if entry.state == crate::store::OutboxState::Queued && entry.last_error.is_none() {
+            store.mark_outbound_failed(entry.id, WHY, Some(entry.not_before))?;
+        }
+    }
+    Ok(())
 }
 
 /// Takes back change `seq`: all of its tickets or none, and only if none moved on

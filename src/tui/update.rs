@@ -915,7 +915,7 @@ fn update_popup(app: &mut App, action: Action) -> Step {
             Action::Back => app.info("still here; the replies keep waiting"),
             Action::Input(key) => match key.code {
                 KeyCode::Char('s') => app.quit_sending_now()?,
-                KeyCode::Char('k') => app.should_quit = true,
+                KeyCode::Char('k') => app.quit_keeping_queued()?,
                 KeyCode::Char('t') => app.quit_taking_back()?,
                 _ => {
                     app.popup = Some(Popup::Confirm {

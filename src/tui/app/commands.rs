@@ -98,6 +98,7 @@ impl App {
             Done::Worker(answer) => self.worker_answer(answer)?,
             Done::SentNow(result) => self.sent_now(result)?,
             Done::TakenBack(result) => self.taken_back(result)?,
+            Done::KeptQueued(result) => self.kept_queued(result),
             Done::Filed {
                 ticket,
                 kind,

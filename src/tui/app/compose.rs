@@ -655,6 +655,26 @@ impl App {
         self.run(Command::TakeBack(messages))
     }
 
+    /// Quitting with replies waiting, keeping them queued: they are marked not
+    /// delivered yet on the runner (see `runner::keep_queued`); [`App::kept_queued`]
+    /// quits.
+    pub fn quit_keeping_queued(&mut self) -> Result<(), ConsoleError> {
+        let messages = std::mem::take(&mut self.quit_replies);
+        self.pending_info(format!("keeping {} queued…", replies(messages.len())));
+        self.run(Command::KeepQueued(messages))
+    }
+
+    /// The replies stay queued (see [`App::quit_keeping_queued`]): the console quits
+    /// either way — they wait in the outbox all the same; only the mark failed.
+    pub(super) fn kept_queued(&mut self, result: Result<(), ConsoleError>) {
+        if let Err(e) = result {
+            self.error(format!(
+                "the replies stay queued, but marking them failed: {e}"
+            ));
+        }
+        self.should_quit = true;
+    }
+
     /// The replies were taken back (see [`App::quit_taking_back`]): the console quits.
     pub(super) fn taken_back(
         &mut self,
