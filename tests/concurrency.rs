@@ -339,11 +339,11 @@ fn start_reply(console: &mut Console, text: &str) {
 fn send_reply(console: &mut Console) {
     console.send("\x13");
     let screen = console.wait_until("the reply sent or the tone question asked", |s| {
-        s.contains("sent · u to undo") || s.contains("Send anyway?")
+        s.contains("queued to send · u to undo") || s.contains("Send anyway?")
     });
     if screen.contains("Send anyway?") {
         console.send("y");
-        console.wait_for("sent · u to undo");
+        console.wait_for("queued to send · u to undo");
     }
 }
 
@@ -432,11 +432,11 @@ fn two_consoles_sending_after_a_reply_from_the_other_asks_first() {
     b.wait_for("Changed elsewhere");
     b.send("y");
     b.wait_until("b's reply sent or the tone question asked", |s| {
-        s.contains("sent · u to undo") || s.contains("Send anyway?")
+        s.contains("queued to send · u to undo") || s.contains("Send anyway?")
     });
     if b.screen().contains("Send anyway?") {
         b.send("y");
-        b.wait_for("sent · u to undo");
+        b.wait_for("queued to send · u to undo");
     }
     assert_eq!(outbound_count(&db, ticket), 2);
     // b takes back only its own reply on quit, never the other's; a has none.

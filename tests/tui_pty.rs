@@ -328,11 +328,11 @@ fn igor_and_marco(db: &Path) -> (i64, i64) {
 fn send_reply(console: &mut Console) {
     console.send("\x13"); // Ctrl-S
     let screen = console.wait_until("the reply sent or the tone question asked", |s| {
-        s.contains("sent · u to undo") || s.contains("Send anyway?")
+        s.contains("queued to send · u to undo") || s.contains("Send anyway?")
     });
     if screen.contains("Send anyway?") {
         console.send("y");
-        console.wait_for("sent · u to undo");
+        console.wait_for("queued to send · u to undo");
     }
 }
 
@@ -436,11 +436,11 @@ fn no_identity_the_console_asks_for_the_name_and_writes_config() {
     console.type_text("help@shop.example");
     console.send("\r");
     let screen = console.wait_until("the reply sent or the tone question asked", |s| {
-        s.contains("sent · u to undo") || s.contains("Send anyway?")
+        s.contains("queued to send · u to undo") || s.contains("Send anyway?")
     });
     if screen.contains("Send anyway?") {
         console.send("y");
-        console.wait_for("sent · u to undo");
+        console.wait_for("queued to send · u to undo");
     }
     console.send("q");
     console.wait_for("keep queued");

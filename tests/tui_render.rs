@@ -420,7 +420,10 @@ mod state {
         assert_eq!(last.direction, Direction::Outbound);
         assert_eq!(last.body.trim_end(), "Your refund is on its way.");
         assert!(app.composer.is_empty());
-        assert_eq!(app.message.as_ref().unwrap().text, "sent · u to undo");
+        assert_eq!(
+            app.message.as_ref().unwrap().text,
+            "queued to send · u to undo"
+        );
         assert_eq!(app.store.draft(id).unwrap(), None);
     }
 
@@ -3144,6 +3147,22 @@ fn u_after_no_reply_needed_on_a_new_ticket_gives_the_wait_back() {
     assert_eq!(back.status, Status::New);
     assert_eq!(back.awaiting_reply_since, waiting);
     assert!(store.ticket(olena).unwrap().snoozed_until.is_some());
+}
+
+/// A new user's trial: after undoing a snooze the ticket came back, but the cursor
+/// stayed on the one that had moved up in its place, and the next key (`N`) hit it.
+#[test]
+fn undoing_a_snooze_puts_the_cursor_on_the_ticket_that_came_back() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let olena = id_of(&app, "Олена Коваль");
+    select_ticket(&mut app, olena);
+    press(&mut app, "z");
+    // Far ahead: the list hides a ticket by the real clock, not the test's.
+    type_text(&mut app, "2030-06-01\n");
+    assert_ne!(app.selected_ticket().map(|r| r.ticket.id), Some(olena));
+    press(&mut app, "u");
+    assert_eq!(app.selected_ticket().map(|r| r.ticket.id), Some(olena));
 }
 
 #[test]

@@ -84,6 +84,12 @@ impl App {
                 Ok(ids) => {
                     let on: Vec<String> = ids.iter().map(|id| format!("#{id}")).collect();
                     self.info(format!("undone on {}: {label}", on.join(", ")));
+                    // An undone snooze or spam brings its ticket back into the list:
+                    // the cursor goes to it, so the next key acts on what came back,
+                    // not on the ticket that had moved up in its place.
+                    if self.focus == Focus::Inbox {
+                        self.reload_keeping(ids.first().copied())?;
+                    }
                 }
                 Err(why) => self.error(why),
             },

@@ -12,7 +12,7 @@ use std::time::Instant;
 /// How much of the customer's message and of each note the live tone check reads.
 const TONE_CONTEXT_LIMIT: usize = 16 * 1024;
 /// The status line right after a reply went into the outbox.
-pub const SENT_UNDOABLE: &str = "sent · u to undo";
+pub const SENT_UNDOABLE: &str = "queued to send · u to undo";
 
 impl App {
     /// Opens the composer on the ticket on screen, in `mode`.
