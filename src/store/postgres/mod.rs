@@ -21,6 +21,7 @@ mod customers;
 mod demo;
 mod drafts;
 mod dump;
+pub mod fetchers;
 mod followups;
 mod ingest;
 mod ledger;
@@ -220,6 +221,11 @@ impl PgStore {
                 canned_responses: r.get(5),
             })
         })
+    }
+
+    /// Who holds which account's fetcher lock (see [`fetchers`]), for `doctor`.
+    pub fn fetcher_locks(&self) -> Result<Vec<fetchers::FetcherHold>> {
+        self.read(fetchers::held)
     }
 
     /// A connection the server dropped (a restart, a network cut) is replaced by a
