@@ -32,7 +32,7 @@ mod outbox;
 mod presence;
 mod report;
 mod schema;
-mod search;
+pub mod search;
 mod tickets;
 mod watch;
 
