@@ -23,6 +23,7 @@
 #   FL=path/to/firstline benches/pg_bench.sh # a binary built elsewhere (--features dev)
 #   KEEP=1 benches/pg_bench.sh               # leave the cluster running; prints its URL
 #   SKIP=keys,store benches/pg_bench.sh     # leave parts out (just make and fill)
+#   CONFIGS=1 benches/pg_bench.sh            # also time the search options (below)
 #
 # The server gets shared_buffers=512MB and, for the fill only, fsync=off and
 # synchronous_commit=off (a benchmark cluster thrown away after; reads are not
@@ -102,6 +103,60 @@ fi
 echo "fill wall time: $(( $(date +%s) - s )) s; load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 "${PSQL[@]}" -c "VACUUM ANALYZE" >/dev/null
 echo "size: $("$BIN/psql" -At -h 127.0.0.1 -p "$PORT" -U firstline queue -c "SELECT pg_size_pretty(pg_database_size('queue'))")"
+# The search options of issue 19 side by side (CONFIGS=1): the same folded text of
+# every message (subject, body) as a tsvector under simple, english, russian and a
+# Hunspell Ukrainian dictionary (Debian hunspell-uk), each with a GIN index, and
+# pg_trgm's trigram index under ILIKE; the best of 5 runs of count(*) of the matches
+# for each query, in ms, inside the server (no client, no network).
+if [ -n "${CONFIGS:-}" ]; then
+  echo "load before the search options: $(cut -d' ' -f1-3 /proc/loadavg)"
+  "${PSQL[@]}" <<'SQL'
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE TEXT SEARCH DICTIONARY uk_hunspell (TEMPLATE = ispell, DictFile = uk_ua, AffFile = uk_ua);
+CREATE TEXT SEARCH CONFIGURATION firstline_uk (COPY = simple);
+ALTER TEXT SEARCH CONFIGURATION firstline_uk ALTER MAPPING FOR word, hword, hword_part, asciiword, asciihword WITH uk_hunspell, simple;
+CREATE TABLE bench_text AS SELECT m.id, regexp_replace(translate(lower(t.subject || ' ' || left(m.body, 262144)), 'ё', 'е'), '[^[:alnum:]]+', ' ', 'g') AS text
+  FROM messages m JOIN tickets t ON t.id = m.ticket_id;
+\timing on
+CREATE TABLE bench_simple AS SELECT id, to_tsvector('simple', text) AS doc FROM bench_text;
+CREATE TABLE bench_english AS SELECT id, to_tsvector('english', text) AS doc FROM bench_text;
+CREATE TABLE bench_russian AS SELECT id, to_tsvector('russian', text) AS doc FROM bench_text;
+CREATE TABLE bench_firstline_uk AS SELECT id, to_tsvector('firstline_uk', text) AS doc FROM bench_text;
+CREATE INDEX ON bench_simple USING gin (doc);
+CREATE INDEX ON bench_english USING gin (doc);
+CREATE INDEX ON bench_russian USING gin (doc);
+CREATE INDEX ON bench_firstline_uk USING gin (doc);
+CREATE INDEX ON bench_text USING gin (text gin_trgm_ops);
+\timing off
+ANALYZE;
+CREATE FUNCTION pg_temp.ms(q TEXT) RETURNS TEXT LANGUAGE plpgsql AS $$
+DECLARE t0 TIMESTAMPTZ; best NUMERIC := 1e9; n BIGINT;
+BEGIN
+  FOR i IN 1..5 LOOP
+    t0 := clock_timestamp(); EXECUTE q INTO n;
+    best := least(best, extract(epoch FROM clock_timestamp() - t0) * 1000);
+  END LOOP;
+  RETURN round(best, 2) || ' ms (' || n || ')';
+END $$;
+SELECT c AS configuration,
+  pg_temp.ms(format($q$SELECT count(*) FROM bench_%s WHERE doc @@ to_tsquery(%L, 'order')$q$, c, c)) AS common,
+  pg_temp.ms(format($q$SELECT count(*) FROM bench_%s WHERE doc @@ to_tsquery(%L, 'firstlinenowhere')$q$, c, c)) AS rare,
+  pg_temp.ms(format($q$SELECT count(*) FROM bench_%s WHERE doc @@ to_tsquery(%L, 'refund <-> payment')$q$, c, c)) AS phrase,
+  pg_temp.ms(format($q$SELECT count(*) FROM bench_%s WHERE doc @@ to_tsquery(%L, 'pay:*')$q$, c, c)) AS prefix,
+  pg_temp.ms(format($q$SELECT count(*) FROM bench_%s WHERE doc @@ to_tsquery(%L, 'повернення')$q$, c, c)) AS cyrillic,
+  pg_temp.ms(format($q$SELECT count(*) FROM bench_%s WHERE doc @@ to_tsquery(%L, 'замовл:*')$q$, c, c)) AS cyrillic_prefix
+FROM unnest(ARRAY['simple', 'english', 'russian', 'firstline_uk']) c
+UNION ALL
+SELECT 'pg_trgm ILIKE',
+  pg_temp.ms($q$SELECT count(*) FROM bench_text WHERE text ILIKE '%order%'$q$),
+  pg_temp.ms($q$SELECT count(*) FROM bench_text WHERE text ILIKE '%firstlinenowhere%'$q$),
+  pg_temp.ms($q$SELECT count(*) FROM bench_text WHERE text ILIKE '%refund payment%'$q$),
+  pg_temp.ms($q$SELECT count(*) FROM bench_text WHERE text ILIKE '%pay%'$q$),
+  pg_temp.ms($q$SELECT count(*) FROM bench_text WHERE text ILIKE '%повернення%'$q$),
+  pg_temp.ms($q$SELECT count(*) FROM bench_text WHERE text ILIKE '%замовл%'$q$);
+DROP TABLE bench_simple, bench_english, bench_russian, bench_firstline_uk, bench_text;
+SQL
+fi
 # Measured as a team runs it: fsync back on.
 stop
 start
