@@ -24,6 +24,8 @@
 #   KEEP=1 benches/pg_bench.sh               # leave the cluster running; prints its URL
 #   SKIP=keys,store benches/pg_bench.sh     # leave parts out (just make and fill)
 #   CONFIGS=1 benches/pg_bench.sh            # also time the search options (below)
+#   STORE_BY=test benches/pg_bench.sh        # store timings from tests/team_pg_bench.rs
+#                                            # (debug build, CPU time too) instead of cargo bench
 #
 # The server gets shared_buffers=512MB and, for the fill only, fsync=off and
 # synchronous_commit=off (a benchmark cluster thrown away after; reads are not
@@ -160,7 +162,12 @@ fi
 # Measured as a team runs it: fsync back on.
 stop
 start
-if [[ "${SKIP:-}" != *store* ]]; then
+if [[ "${SKIP:-}" != *store* && "${STORE_BY:-bench}" = test ]]; then
+  # The same operations from the test profile (tests/team_pg_bench.rs), with CPU
+  # time beside wall time: for a machine where the release bench build is out of reach.
+  echo "load before the store timings: $(cut -d' ' -f1-3 /proc/loadavg)"
+  FIRSTLINE_BENCH_URL="$URL" cargo test --test team_pg_bench -- --ignored --nocapture 2>&1 | grep -E "^\||tickets"
+elif [[ "${SKIP:-}" != *store* ]]; then
   echo "load before cargo bench: $(cut -d' ' -f1-3 /proc/loadavg)"
   FIRSTLINE_BENCH_DB="$URL" cargo bench --features dev --bench store -- \
     --warm-up-time 1 --measurement-time 4 2>&1 | grep -E "^[a-z_/]+ +time:|^[a-z_/]+$|time:|using"
