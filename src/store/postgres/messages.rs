@@ -93,7 +93,7 @@ pub(crate) fn index_message(
         &[&ticket],
     )?;
     let (subject, customer): (String, String) = (row.get(0), row.get(1));
-    let config = super::search::text_config().name();
+    let config = super::text_search::text_config().name();
     c.execute(
         &format!(
             "INSERT INTO search_index(message_id, doc) VALUES ($1,

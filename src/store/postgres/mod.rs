@@ -33,6 +33,7 @@ mod presence;
 mod report;
 mod schema;
 pub mod search;
+mod text_search;
 mod tickets;
 mod watch;
 
