@@ -5,7 +5,8 @@
 # (FIRSTLINE_FRAME_LOG: from reading the key to the end of the frame that shows it).
 # Also reports the console's peak RSS (VmHWM) and time to the first frame.
 #
-#   benches/keys.sh [DB]        # DB defaults to /tmp/firstline-1m.db (made if missing)
+#   benches/keys.sh [DB]        # DB defaults to /tmp/firstline-1m.db (made if missing);
+#                               # a postgres:// URL measures that queue (benches/pg_bench.sh)
 #   STORE_DELAY_MS=50 benches/keys.sh [DB]   # the slow-store case: every command on
 #                                            # the console's runner waits 50 ms first
 #   FL=path/to/firstline benches/keys.sh     # a binary built elsewhere (no build)
@@ -20,7 +21,8 @@ if [ -z "${FL:-}" ]; then
   FL="${CARGO_TARGET_DIR:-$PWD/target}/release/firstline"
 fi
 DELAY=${STORE_DELAY_MS:-}
-if [ ! -f "$DB" ]; then
+# A postgres:// URL (benches/pg_bench.sh) is a queue already filled on a server.
+if [[ "$DB" != postgres://* && "$DB" != postgresql://* && ! -f "$DB" ]]; then
   echo "generating $DB (100k tickets, 1M messages; takes a few minutes)"
   "$FL" dev gen --tickets 100000 --messages 1000000 --out "$DB" >/dev/null
 fi

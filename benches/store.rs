@@ -29,12 +29,23 @@ fn queue() -> (tempfile::TempDir, Store, i64) {
         .unwrap_or_else(|| dir.path().join("bench.db"));
     // Measured as the console opens the queue: not in bulk mode (no memory map, plans
     // free to use bound values); only generating a queue uses bulk mode.
-    let mut store = Store::open(&path).unwrap();
+    // A PostgreSQL URL (benches/pg_bench.sh) is measured the same way.
+    let url = existing
+        .as_ref()
+        .and_then(|p| p.to_str())
+        .filter(|p| firstline::store::postgres::is_url(p));
+    let mut store = match url {
+        Some(url) => Store::open_url(url).unwrap(),
+        None => Store::open(&path).unwrap(),
+    };
     if existing.is_some() {
         eprintln!(
             "using {} ({} messages)",
-            path.display(),
-            store.as_sqlite().unwrap().health().unwrap().messages
+            store.location().map(|l| l.to_string()).unwrap_or_default(),
+            match store.as_postgres() {
+                Some(pg) => pg.counts().unwrap().messages,
+                None => store.as_sqlite().unwrap().health().unwrap().messages,
+            }
         );
         let long = SearchQuery::parse("subject:\"very long thread\"").unwrap();
         if let Some(hit) = store.search(&long, 1).unwrap().first() {

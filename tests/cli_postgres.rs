@@ -670,3 +670,35 @@ fn a_draft_typed_while_the_server_is_away_is_kept_and_saved_when_it_is_back() {
     console.send("q");
     assert!(console.wait_exit().success());
 }
+
+/// `dev gen` fills a PostgreSQL queue in place (how benches/pg_bench.sh makes its
+/// million messages), and refuses one that already holds tickets.
+#[test]
+fn dev_gen_fills_a_postgresql_queue_and_refuses_a_full_one() {
+    let db = pg::fresh_db();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    let url = db.url();
+    let gen = |n: &str| {
+        cli(Path::new(&url), &config)
+            .args(["dev", "gen", "--tickets", n, "--messages", "200"])
+            .output()
+            .unwrap()
+    };
+    let out = text(&gen("40"));
+    assert!(
+        out.contains("generated 40 tickets, 200 messages into PostgreSQL"),
+        "{out}"
+    );
+    let store = firstline::store::Store::open_url(&url).unwrap();
+    assert_eq!(store.tickets().unwrap().len(), 40);
+    let mut client = db.connect();
+    let indexed: i64 = client
+        .query_one("SELECT count(*) FROM search_index", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(indexed, 200, "every message is searchable");
+    let again = gen("40");
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds tickets"));
+}

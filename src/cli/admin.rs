@@ -362,6 +362,7 @@ fn doctor_postgres(
     let schema = pg.schema_version()?;
     let supported = crate::store::postgres::SCHEMA_VERSION;
     let counts = pg.counts()?;
+    let fetchers = pg.fetcher_locks()?;
     let problems: Vec<String> = match config_problem {
         Some(crate::config::ConfigError::Invalid { problems, .. }) => problems.clone(),
         Some(other) => vec![other.to_string()],
@@ -378,6 +379,7 @@ fn doctor_postgres(
             "schema_version": schema,
             "supported_version": supported,
             "counts": counts,
+            "fetchers": fetchers,
             "config": {
                 "path": ctx.config_path.display().to_string(),
                 "present": ctx.config_path.exists(),
@@ -410,6 +412,23 @@ fn doctor_postgres(
             counts.tickets, counts.messages, counts.customers, counts.drafts, counts.events,
             counts.canned_responses
         );
+        // Who fetches which account (one fetcher per account on a shared queue).
+        if fetchers.is_empty() {
+            println!("fetchers      none running");
+        }
+        let now = chrono::Utc::now();
+        for hold in &fetchers {
+            let since = chrono::DateTime::from_timestamp(hold.since, 0).unwrap_or(now);
+            println!(
+                "fetcher       {}{}, connected {} ago",
+                crate::display::sanitize_line(&hold.holder),
+                hold.client
+                    .as_deref()
+                    .map(|c| format!(" from {c}"))
+                    .unwrap_or_default(),
+                crate::sla::human_duration(now - since)
+            );
+        }
     }
     Ok(if problems.is_empty() && schema == supported {
         ExitCode::SUCCESS

@@ -68,15 +68,21 @@ pub fn run(ctx: &Context, args: DevArgs) -> Result<()> {
 }
 
 fn gen(ctx: &Context, args: GenArgs) -> Result<()> {
-    if args.out.is_none() {
-        ctx.sqlite_only("dev gen", "pass --out FILE")?;
-    }
-    let path = args.out.unwrap_or_else(|| ctx.db_path.clone());
-    let mut store = Store::open(&path)?;
+    // A PostgreSQL queue is filled in place (benches/pg_bench.sh); a file is
+    // `--out` or the queue file.
+    let (mut store, place) = match (&args.out, &ctx.db_url) {
+        (None, Some(url)) => (
+            Store::open_url(url)?,
+            crate::store::postgres::describe_url(url).unwrap_or_default(),
+        ),
+        (out, _) => {
+            let path = out.clone().unwrap_or_else(|| ctx.db_path.clone());
+            (Store::open(&path)?, path.display().to_string())
+        }
+    };
     if store.count_tickets(&Default::default())? > 0 {
         return Err(user_error(format!(
-            "{} already holds tickets; dev gen only fills a new database",
-            path.display()
+            "{place} already holds tickets; dev gen only fills a new database"
         )));
     }
     if let Some(sqlite) = store.sqlite() {
@@ -99,8 +105,7 @@ fn gen(ctx: &Context, args: GenArgs) -> Result<()> {
     let secs = started.elapsed().as_secs_f64();
     eprintln!();
     println!(
-        "generated {t} tickets, {m} messages into {} in {secs:.1}s ({:.0} messages/s)",
-        path.display(),
+        "generated {t} tickets, {m} messages into {place} in {secs:.1}s ({:.0} messages/s)",
         m as f64 / secs.max(1e-9)
     );
     Ok(())

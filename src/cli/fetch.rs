@@ -120,11 +120,16 @@ pub fn run(ctx: &Context, args: FetchArgs) -> Result<ExitCode> {
     }
     let options = fetch_options(ctx, args.batch_size);
     let mut mail_failed = false;
-    if !accounts.is_empty() {
+    // A watch fetches every account at once in its own threads, holding each
+    // account's fetcher lock from the start; a pass before it would let the lock go
+    // between the two, and another firstline could slip in (found by
+    // a_single_fetch_skips_a_mailbox_a_watch_holds). Only an archive needs the pass.
+    let first_pass = !args.watch || archive_before.is_some();
+    if !accounts.is_empty() && first_pass {
         let mut store = ctx.open_store(false)?;
         store.set_actor("import");
         for account in &accounts {
-            let outcome = fetch_one(&mut store, ctx, account, &options, args.json);
+            let outcome = fetch_one(&mut store, ctx, account, &options, args.json, args.watch);
             mail_failed |= !outcome.ok
                 || outcome
                     .summary
@@ -157,6 +162,10 @@ pub fn run(ctx: &Context, args: FetchArgs) -> Result<ExitCode> {
     })
 }
 
+/// While another firstline polls the bot on a shared queue, how often `--watch`
+/// tries to take it over.
+const BOT_LOCK_RETRY: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The Telegram bot: one round, or rounds until interrupted with `--watch`.
 fn telegram_rounds(ctx: &Context, args: &FetchArgs) -> Result<()> {
     let Some(_) = ctx.config.telegram.as_ref() else {
@@ -175,11 +184,35 @@ fn telegram_rounds(ctx: &Context, args: &FetchArgs) -> Result<()> {
     };
     let mut rounds = 0u64;
     let mut failures = 0u32;
+    let mut waiting = false;
     loop {
         let summary = match telegram::fetch_once(&mut store, &ctx.config, &options) {
             Ok(summary) => {
                 failures = 0;
+                if std::mem::take(&mut waiting) && !args.json {
+                    println!("telegram: polling here now (the other firstline stopped)");
+                }
                 summary
+            }
+            // Another firstline polls the bot on the shared queue: said once; a
+            // watch takes over when it stops, a single fetch leaves the bot to it.
+            Err(TelegramError::Busy(line)) => {
+                if !std::mem::replace(&mut waiting, true) {
+                    let line = sanitize_line(&line);
+                    if args.watch {
+                        eprintln!("firstline: telegram: {line}");
+                    } else {
+                        eprintln!(
+                            "firstline: telegram: {}",
+                            line.replace("(waiting)", "(skipped)")
+                        );
+                    }
+                }
+                if !args.watch {
+                    return Ok(());
+                }
+                std::thread::sleep(BOT_LOCK_RETRY);
+                continue;
             }
             // Watching, a network hiccup or a rate limit is waited out, not the end.
             Err(TelegramError::Api(e))
@@ -266,6 +299,7 @@ fn fetch_one(
     account: &Account,
     options: &imap::FetchOptions,
     json: bool,
+    watching: bool,
 ) -> Outcome {
     let bar = progress_bar(&account.name);
     let mut on_progress = |event: ProgressEvent| match event {
@@ -288,6 +322,21 @@ fn fetch_one(
                 ok: true,
                 error: None,
                 summary: Some(summary),
+            }
+        }
+        // Another firstline fetches this account on the shared queue: its mail comes
+        // in there. Not a failure; a watch says it once, from its own thread.
+        Err(imap::FetchError::Busy(why)) => {
+            let line = format!("{}: {}", account.name, sanitize_line(&why));
+            if !watching && !json {
+                eprintln!("firstline: {}", line.replace("(waiting)", "(skipped)"));
+            }
+            Outcome {
+                channel: "imap",
+                account: Some(account.name.clone()),
+                ok: true,
+                error: Some(line.replace("(waiting)", "(skipped)")),
+                summary: None,
             }
         }
         Err(e) => {
@@ -422,7 +471,7 @@ fn watch(
                     }
                 };
                 store.set_actor("import");
-                let mut failing = false;
+                let mut failing = Standing::Fine;
                 imap::watch_account(
                     &mut store,
                     &ctx.config,
@@ -447,20 +496,43 @@ fn watch(
     Ok(ExitCode::SUCCESS)
 }
 
-/// One watch event as a line. `failing` remembers that the last event was a failure,
-/// so the first fetch after it says the account is back (the trial saw "trying
-/// again" and then nothing while mail was being imported again).
-fn report_event(account: &Account, event: AccountEvent, json: bool, failing: &mut bool) {
+/// How a watched account stood at its last event, so the next fetch can say what
+/// changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    Fine,
+    /// The last round failed.
+    Failing,
+    /// Another firstline fetches it on the shared queue; this one waits.
+    Waiting,
+}
+
+/// One watch event as a line. `standing` remembers a failure, so the first fetch
+/// after it says the account is back (the trial saw "trying again" and then nothing
+/// while mail was being imported again), and a wait for another firstline, so the
+/// fetch that takes over says so.
+fn report_event(account: &Account, event: AccountEvent, json: bool, standing: &mut Standing) {
     let now = || chrono::Local::now().format("%H:%M:%S");
     match event {
         AccountEvent::Fetched(summary) if json => {
-            *failing = false;
+            *standing = Standing::Fine;
             let _ = print_json(&summary);
         }
         AccountEvent::Fetched(summary) => {
             let mut out = std::io::stdout().lock();
-            if std::mem::take(failing) {
-                let _ = writeln!(out, "{} {}: connected again", now(), account.name);
+            match std::mem::replace(standing, Standing::Fine) {
+                Standing::Failing => {
+                    let _ = writeln!(out, "{} {}: connected again", now(), account.name);
+                }
+                Standing::Waiting => {
+                    let _ = writeln!(
+                        out,
+                        "{} {}: fetching here now (the other firstline stopped)",
+                        now(),
+                        account.name
+                    );
+                }
+                Standing::Fine => {}
             }
             if summary.import.added > 0 {
                 let _ = writeln!(
@@ -479,8 +551,12 @@ fn report_event(account: &Account, event: AccountEvent, json: bool, failing: &mu
                 eprintln!("firstline: {}: {}", account.name, sanitize_line(problem));
             }
         }
+        AccountEvent::Failed(imap::FetchError::Busy(line)) => {
+            *standing = Standing::Waiting;
+            eprintln!("firstline: {}: {}", account.name, sanitize_line(&line));
+        }
         AccountEvent::Failed(e) => {
-            *failing = true;
+            *standing = Standing::Failing;
             eprintln!(
                 "firstline: {}: {} (trying again)",
                 account.name,

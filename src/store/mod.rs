@@ -16,6 +16,7 @@ pub mod api;
 pub mod blobs;
 pub mod holders;
 pub mod live;
+pub mod live_fetchers;
 mod location;
 pub mod postgres;
 pub mod presence;

@@ -10,13 +10,15 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 
 use super::api::{ApiError, Client, FileInfo};
 use super::update::{self, ChatMessage, Incoming, MediaRef};
 use super::{load_position, message_id_for, resolve_token, Position, TelegramError, SOURCE_KEY};
 use crate::config::{Config, TelegramConfig};
 use crate::model::{Attachment, Channel, Direction, Language, NewCustomer, NewMessage, TicketId};
+use crate::store::live_fetchers::{fetcher_name, Claim, FetchedAccount, FetcherLock};
 use crate::store::{
     CustomerFacts, IngestMessage, IngestOutcome, MessageEdit, SourceProgress, Store,
 };
@@ -62,6 +64,48 @@ pub struct FetchSummary {
     pub offset: i64,
 }
 
+thread_local! {
+    /// The bot fetcher locks this thread holds, by queue and bot: a poller calls
+    /// [`fetch_once`] round after round on one thread, and keeps the bot between
+    /// rounds; the locks go when the thread ends (the console's poller stopping,
+    /// the process exiting).
+    static HELD_BOTS: RefCell<HashMap<String, FetcherLock>> = RefCell::new(HashMap::new());
+}
+
+/// One poller per bot on a shared queue: takes (or keeps) the bot's fetcher lock for
+/// this thread, or says another firstline polls it ([`TelegramError::Busy`]). The key
+/// is the bot's id, the token's public half, never the token.
+fn hold_bot(store: &Store, config: &Config, bot_id: &str) -> Result<(), TelegramError> {
+    let Some(location) = store.location() else {
+        return Ok(());
+    };
+    let account = FetchedAccount {
+        key: format!("telegram:{bot_id}"),
+        label: format!("Telegram bot {bot_id}"),
+    };
+    let slot = match &location {
+        crate::store::Location::Server(url) => format!("{url}\n{}", account.key),
+        crate::store::Location::File(_) => return Ok(()),
+    };
+    HELD_BOTS.with(|held| {
+        let mut held = held.borrow_mut();
+        if let Some(lock) = held.get_mut(&slot) {
+            if lock.still_held() {
+                return Ok(());
+            }
+            held.remove(&slot);
+        }
+        let who = fetcher_name(&config.agent.name);
+        match FetcherLock::claim(Some(&location), &account, &who)? {
+            Claim::Ours(lock) => {
+                held.insert(slot, lock);
+                Ok(())
+            }
+            Claim::Busy { .. } => Err(TelegramError::Busy(account.waiting_line())),
+        }
+    })
+}
+
 /// Fetches and stores one round of updates. Only a store, token or Bot API failure
 /// of the poll itself is an error; trouble with one message or file is a problem in
 /// the summary.
@@ -77,6 +121,7 @@ pub fn fetch_once(
     let token = resolve_token(tg)?;
     let poll = options.poll_seconds.unwrap_or(tg.poll_seconds).min(50);
     let client = Client::new(&tg.api_url, &token, poll);
+    hold_bot(store, config, client.bot_id())?;
     let mut position = load_position(store)?;
     if position.bot != client.bot_id() {
         // Another bot (or the first run): its updates start from nothing.

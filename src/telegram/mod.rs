@@ -53,6 +53,10 @@ pub enum TelegramError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Mail(#[from] crate::mail::MailError),
+    /// Another firstline on the shared queue polls this bot (it holds the bot's
+    /// fetcher lock); the line says so, and this one waits.
+    #[error("{0}")]
+    Busy(String),
 }
 
 /// Where the channel is: the next update to ask for, and when it was read.

@@ -176,6 +176,23 @@ impl Account {
         is_loopback(&self.host)
     }
 
+    /// The mailbox as the one-fetcher-per-account lock knows it: the login on the
+    /// server (two settings files naming one mailbox are one account), never the
+    /// password.
+    pub fn fetched_account(&self) -> crate::store::live_fetchers::FetchedAccount {
+        let user = self.user.trim().to_lowercase();
+        let host = self.host.trim().to_lowercase();
+        crate::store::live_fetchers::FetchedAccount {
+            key: format!("imap:{user}@{host}:{}", self.port),
+            // A login that is an address names the mailbox on its own.
+            label: if user.contains('@') {
+                user.clone()
+            } else {
+                format!("{user}@{host}")
+            },
+        }
+    }
+
     /// The first sync's lower bound for `now`, in the desk's time zone for dates.
     pub fn since_cutoff(&self, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
         let since = self.since.as_deref()?;

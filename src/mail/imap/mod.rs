@@ -30,6 +30,7 @@ use std::time::Duration;
 use super::intake::{ImportOptions, Importer, ProgressEvent};
 use super::{ImportReport, MailError};
 use crate::config::Config;
+use crate::store::live_fetchers::{fetcher_name, Claim, FetcherLock};
 use crate::store::Store;
 use sync::Role;
 
@@ -53,6 +54,10 @@ pub enum FetchError {
     /// The local queue could not be written.
     #[error(transparent)]
     Store(MailError),
+    /// Another firstline on the shared queue fetches this account (it holds the
+    /// account's fetcher lock): the line says so, and this one waits or skips.
+    #[error("{0}")]
+    Busy(String),
 }
 
 impl FetchError {
@@ -65,6 +70,7 @@ impl FetchError {
             FetchError::Folder(why) => why.clone(),
             FetchError::Lost(_) => "connection lost; retrying".into(),
             FetchError::Store(e) => format!("cannot store mail: {e}"),
+            FetchError::Busy(line) => line.clone(),
         }
     }
 
@@ -149,6 +155,9 @@ pub fn fetch_account(
     progress: &mut dyn FnMut(ProgressEvent),
 ) -> Result<FetchSummary, FetchError> {
     let config = with_account_address(config, account);
+    // Held to the end of the fetch: another firstline fetching this account now
+    // means this one skips it (the mail comes in there).
+    let _lock = claim(store, &config, account)?;
     let mut importer = Importer::new(store, &config, &options.import).map_err(FetchError::Store)?;
     let mut reconnects = 0;
     let mut wait = options.backoff;
@@ -197,6 +206,23 @@ pub fn fetch_account(
     Ok(summarize(
         store, &config, account, folders, import, problems, reconnects, &noted,
     ))
+}
+
+/// Takes `account`'s fetcher lock on the queue (see `store::live_fetchers`): on a
+/// shared queue one fetcher per account; [`FetchError::Busy`] with the line to say
+/// when another firstline holds it.
+pub(crate) fn claim(
+    store: &Store,
+    config: &Config,
+    account: &Account,
+) -> Result<FetcherLock, FetchError> {
+    let fetched = account.fetched_account();
+    let who = fetcher_name(&config.agent.name);
+    match FetcherLock::claim(store.location().as_ref(), &fetched, &who) {
+        Ok(Claim::Ours(lock)) => Ok(lock),
+        Ok(Claim::Busy { .. }) => Err(FetchError::Busy(fetched.waiting_line())),
+        Err(e) => Err(FetchError::Store(MailError::Store(e))),
+    }
 }
 
 /// The summary of a fetch whose mail is committed, after the away replies it calls

@@ -16,6 +16,7 @@ use super::connect::{self, lost, Connected};
 use super::{sync_account, FetchError, FetchOptions, FetchSummary};
 use crate::config::Config;
 use crate::mail::intake::Importer;
+use crate::store::live_fetchers::FetcherLock;
 use crate::store::Store;
 
 /// Tells a watching thread to stop, from any thread.
@@ -93,6 +94,10 @@ pub struct WatchOptions {
     pub poll_every: Duration,
     /// The longest wait between reconnects.
     pub max_backoff: Duration,
+    /// While another firstline fetches the account (it holds the fetcher lock on a
+    /// shared queue), how often to try taking it over: the time a stopped holder's
+    /// account goes unread at most.
+    pub lock_retry: Duration,
 }
 
 impl Default for WatchOptions {
@@ -102,6 +107,7 @@ impl Default for WatchOptions {
             idle_refresh: Duration::from_secs(10 * 60),
             poll_every: Duration::from_secs(3 * 60),
             max_backoff: Duration::from_secs(5 * 60),
+            lock_retry: Duration::from_secs(2),
         }
     }
 }
@@ -117,6 +123,11 @@ pub enum AccountEvent {
 
 /// Fetches `account` and keeps watching it until `stop`, reporting each round.
 /// Returns only when stopped.
+///
+/// On a shared queue only one fetcher reads an account: this one first takes the
+/// account's fetcher lock, and while another firstline holds it, reports
+/// [`FetchError::Busy`] once and tries again every `lock_retry` — taking over when
+/// the other stops (or dies: its session ends and the lock with it).
 pub fn watch_account(
     store: &mut Store,
     config: &Config,
@@ -127,7 +138,36 @@ pub fn watch_account(
 ) {
     let config = super::with_account_address(config, account);
     let mut wait = options.fetch.backoff;
+    let mut lock: Option<FetcherLock> = None;
+    let mut said_busy = false;
     while !stop.is_stopped() {
+        if !lock.as_mut().is_some_and(FetcherLock::still_held) {
+            lock = None;
+            match super::claim(store, &config, account) {
+                Ok(held) => {
+                    lock = Some(held);
+                    said_busy = false;
+                }
+                Err(busy @ FetchError::Busy(_)) => {
+                    if !std::mem::replace(&mut said_busy, true) {
+                        on_event(AccountEvent::Failed(busy));
+                    }
+                    if !stop.sleep(options.lock_retry) {
+                        return;
+                    }
+                    continue;
+                }
+                Err(e) => {
+                    on_event(AccountEvent::Failed(e));
+                    if !stop.sleep(wait) {
+                        return;
+                    }
+                    wait = (wait * 2).min(options.max_backoff);
+                    continue;
+                }
+            }
+        }
+        let held = lock.as_mut();
         let result = connect::connect(account).and_then(|mut conn| {
             if !stop.register(&conn.socket) {
                 conn.logout();
@@ -140,6 +180,7 @@ pub fn watch_account(
                 account,
                 options,
                 stop,
+                held,
                 &mut |e| {
                     wait = options.fetch.backoff;
                     on_event(e)
@@ -162,7 +203,10 @@ pub fn watch_account(
     }
 }
 
-/// Fetch rounds on one connection until it breaks or the watch stops.
+/// Fetch rounds on one connection until it breaks, the watch stops, or the
+/// account's fetcher lock is lost (the queue's server restarted: the caller takes
+/// it again, or waits for whoever took it meanwhile).
+#[allow(clippy::too_many_arguments)]
 fn rounds(
     store: &mut Store,
     config: &Config,
@@ -170,9 +214,13 @@ fn rounds(
     account: &Account,
     options: &WatchOptions,
     stop: &StopSignal,
+    mut lock: Option<&mut FetcherLock>,
     on_event: &mut dyn FnMut(AccountEvent),
 ) -> Result<(), FetchError> {
     loop {
+        if lock.as_mut().is_some_and(|l| !l.still_held()) {
+            return Ok(());
+        }
         let summary = round(store, config, conn, account, &options.fetch)?;
         let uid_next = account
             .folders

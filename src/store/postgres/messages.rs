@@ -93,12 +93,15 @@ pub(crate) fn index_message(
         &[&ticket],
     )?;
     let (subject, customer): (String, String) = (row.get(0), row.get(1));
+    let config = super::text_search::text_config().name();
     c.execute(
-        "INSERT INTO search_index(message_id, doc) VALUES ($1,
-            setweight(to_tsvector('simple', $2), 'A')
-            || setweight(to_tsvector('simple', $3), 'B')
-            || setweight(to_tsvector('simple', $4), 'C'))
-         ON CONFLICT (message_id) DO UPDATE SET doc = excluded.doc",
+        &format!(
+            "INSERT INTO search_index(message_id, doc) VALUES ($1,
+                setweight(to_tsvector('{config}', $2), 'A')
+                || setweight(to_tsvector('{config}', $3), 'B')
+                || setweight(to_tsvector('{config}', $4), 'C'))
+             ON CONFLICT (message_id) DO UPDATE SET doc = excluded.doc"
+        ),
         &[
             &message,
             &search_words(&subject),

@@ -21,6 +21,7 @@ mod customers;
 mod demo;
 mod drafts;
 mod dump;
+pub mod fetchers;
 mod followups;
 mod ingest;
 mod ledger;
@@ -31,7 +32,8 @@ mod outbox;
 mod presence;
 mod report;
 mod schema;
-mod search;
+pub mod search;
+mod text_search;
 mod tickets;
 mod watch;
 
@@ -220,6 +222,11 @@ impl PgStore {
                 canned_responses: r.get(5),
             })
         })
+    }
+
+    /// Who holds which account's fetcher lock (see [`fetchers`]), for `doctor`.
+    pub fn fetcher_locks(&self) -> Result<Vec<fetchers::FetcherHold>> {
+        self.read(fetchers::held)
     }
 
     /// A connection the server dropped (a restart, a network cut) is replaced by a

@@ -18,6 +18,8 @@
 use chrono::Utc;
 
 use super::messages::search_words;
+use super::text_search::text_config;
+pub use super::text_search::{measure_with, TextConfig};
 use super::tickets::{arg_refs, customer_join, filter_sql};
 use super::{to_ts, PgStore, Result};
 use crate::model::TicketId;
@@ -128,7 +130,7 @@ impl SearchStore for PgStore {
         let sql = match tsquery_expression(query).filter(|_| query.has_text()) {
             Some(expr) => {
                 args.push(Box::new(expr));
-                let q = format!("to_tsquery('simple', ${})", args.len());
+                let q = format!("to_tsquery('{}', ${})", text_config().name(), args.len());
                 let (key, direction) = match query.order {
                     SearchOrder::Newest => ("m.sent_at::FLOAT8".to_string(), "DESC"),
                     SearchOrder::Relevance => (format!("ts_rank(s.doc, {q})::FLOAT8"), "DESC"),
@@ -152,7 +154,8 @@ impl SearchStore for PgStore {
                     excluded = format!(
                         " AND t.id NOT IN (SELECT m.ticket_id FROM search_index s
                            JOIN messages m ON m.id = s.message_id
-                           WHERE s.doc @@ to_tsquery('simple', ${}))",
+                           WHERE s.doc @@ to_tsquery('{}', ${}))",
+                        text_config().name(),
                         args.len()
                     );
                 }
