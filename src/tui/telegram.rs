@@ -106,9 +106,16 @@ impl Poller {
                             Duration::ZERO
                         }
                         Err(e) => {
-                            failures += 1;
+                            // Another firstline polls the bot (team mode): not a
+                            // failure to back off from — look again soon, so this
+                            // console takes over within seconds when that one stops.
+                            let busy = matches!(e, TelegramError::Busy(_));
+                            if !busy {
+                                failures += 1;
+                            }
                             let wait = match &e {
                                 TelegramError::Api(ApiError::TooMany(secs)) => *secs,
+                                TelegramError::Busy(_) => 2,
                                 _ => 5u64 << failures.min(4),
                             };
                             news(ChannelNews::Failed {
@@ -154,6 +161,8 @@ fn short_reason(e: &TelegramError) -> String {
         TelegramError::Api(ApiError::TooMany(s)) => format!("slowed down (429), retry in {s} s"),
         TelegramError::Api(ApiError::Network { .. }) => "offline, retrying".into(),
         TelegramError::Token(_) => "no token: check [telegram]".into(),
+        // "another firstline is fetching the bot @shop_bot (waiting)".
+        TelegramError::Busy(line) => line.clone(),
         _ => "failing: see the message".into(),
     }
 }
@@ -194,5 +203,7 @@ mod tests {
         assert!(webhook.contains("--delete-webhook"), "{webhook}");
         let slow = short_reason(&TelegramError::Api(ApiError::TooMany(7)));
         assert_eq!(slow, "slowed down (429), retry in 7 s");
+        let busy = "another firstline is fetching the bot @shop_bot (waiting)";
+        assert_eq!(short_reason(&TelegramError::Busy(busy.into())), busy);
     }
 }
