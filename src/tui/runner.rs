@@ -580,7 +580,8 @@ impl Ledger {
     }
 }
 
-/// Runs `command` on `store`: the one implementation, on the runner thread or inline.
+/// Runs `command` on `store`: the one implementation, on the runner thread or on a
+/// test's own (`tui::inline`).
 pub fn execute(store: &mut Store, config: &Config, ledger: &mut Ledger, command: Command) -> Done {
     execute_watching(store, None, config, ledger, command)
 }
