@@ -173,6 +173,21 @@ impl Console {
         assert_eq!(self.app.loading(), None);
     }
 
+    /// Hands what a method called on the app directly asked for to the runner.
+    fn hand_over(&mut self) {
+        for command in self.app.take_commands() {
+            assert!(self.runner.send(command), "the runner is gone");
+            self.outstanding += 1;
+        }
+    }
+
+    fn ctrl(&mut self, c: char) {
+        self.send(Msg::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::CONTROL,
+        )));
+    }
+
     fn screen(&self) -> String {
         firstline::tui::snapshot(&self.app, 120, 30)
     }
@@ -911,4 +926,200 @@ fn cancelling_a_queued_reply_with_the_store_held_keeps_the_screen_answering() {
     );
     let draft = Store::open(&c.path).unwrap().draft(id).unwrap();
     assert_eq!(draft.map(|d| d.body), Some("We are on it".to_string()));
+}
+
+/// Issue 16: opening a ticket with the store held: the pane says it is loading,
+/// the keyboard still works (help opens and closes), and the ticket the cursor is
+/// on shows once the store answers.
+#[test]
+fn opening_a_ticket_with_the_store_held_keeps_the_keyboard() {
+    let mut c = console();
+    c.press("j");
+    let wanted = c.highlighted();
+    c.press("Enter");
+    assert!(c.gate.wait_arrived(1, HANG_GUARD) >= 1);
+    assert!(c.screen().contains(&format!("Loading #{wanted}…")));
+    c.press("?");
+    assert!(c.app.popup.is_some(), "help opened while the store is held");
+    c.press("Esc");
+    assert!(c.app.popup.is_none());
+    assert!(c.answers.try_recv().is_err(), "the store really was held");
+    c.settle();
+    assert_eq!(c.app.open.as_ref().unwrap().detail.ticket.id, wanted);
+}
+
+/// Issue 16: `W` (the "still working on it" reply) reads the promise and the
+/// greeting on the runner: with the store held nothing freezes, the letters typed
+/// meanwhile wait, and once the store answers the reply is in this ticket's
+/// composer with those letters after it.
+#[test]
+fn w_with_the_store_held_opens_the_reply_when_the_store_answers() {
+    let (mut c, id) = console_on_first_ticket();
+    {
+        let mut store = Store::open(&c.path).unwrap();
+        for (direction, body, minutes_ago) in [
+            (
+                Direction::Outbound,
+                "I have asked our payments team and will get back to you within an hour.",
+                90,
+            ),
+            (Direction::Inbound, "Any news?", 20),
+        ] {
+            store
+                .add_message(
+                    id,
+                    &NewMessage {
+                        direction,
+                        author: "someone".into(),
+                        body: body.into(),
+                        sent_at: Some(now() - chrono::Duration::minutes(minutes_ago)),
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+        }
+    }
+    // The count after a reload records the promise (on the runner).
+    c.gate.open();
+    c.app.reload().unwrap();
+    c.hand_over();
+    c.settle();
+    c.gate.close();
+    let before = c.gate.arrived();
+    c.press("W");
+    assert!(c.gate.wait_arrived(before + 1, HANG_GUARD) > before);
+    assert!(
+        c.screen().contains(&format!("writing the reply on #{id}…")),
+        "{}",
+        c.screen()
+    );
+    assert_ne!(c.app.focus, firstline::tui::app::Focus::Composer);
+    c.type_text(" Thanks");
+    assert!(c.app.composer.is_empty(), "the letters wait for the reply");
+    assert!(c.answers.try_recv().is_err(), "the store really was held");
+    c.settle();
+    assert_eq!(c.app.focus, firstline::tui::app::Focus::Composer);
+    assert_eq!(c.app.composer.ticket, Some(id));
+    let text = c.app.composer.text();
+    assert!(text.contains("still working on it"), "{text}");
+    assert!(text.ends_with(" Thanks"), "{text}");
+}
+
+/// Issue 16: `q` with a reply in the outbox asks at once even with the store held
+/// (it knows its replies without reading the queue); "take back" goes to the
+/// runner, the console keeps answering, and quits once the reply is back as the
+/// ticket's draft.
+#[test]
+fn quitting_with_a_queued_reply_and_the_store_held_asks_at_once_and_takes_it_back() {
+    let (mut c, id) = console_on_first_ticket();
+    c.gate.open();
+    c.press("r");
+    c.type_text("Your refund left today");
+    c.press("Ctrl-S");
+    c.settle();
+    assert_eq!(outbound(&c.path, id), vec!["Your refund left today"]);
+    c.gate.close();
+    let before = c.gate.arrived();
+    c.press("q");
+    assert!(
+        matches!(
+            c.app.popup,
+            Some(firstline::tui::app::Popup::Confirm {
+                kind: firstline::tui::app::ConfirmKind::QuitWithQueued(1)
+            })
+        ),
+        "asked at once: {:?}",
+        c.app.popup
+    );
+    assert_eq!(c.gate.arrived(), before, "no store call for the question");
+    c.press("t");
+    assert!(c.gate.wait_arrived(before + 1, HANG_GUARD) > before);
+    assert!(!c.app.should_quit, "not before the reply is taken back");
+    assert!(
+        c.screen().contains("taking back 1 reply…"),
+        "{}",
+        c.screen()
+    );
+    c.press("?");
+    assert!(c.app.popup.is_some(), "help opened while the store is held");
+    c.press("Esc");
+    assert!(c.answers.try_recv().is_err(), "the store really was held");
+    c.settle();
+    assert!(c.app.should_quit);
+    assert!(outbound(&c.path, id).is_empty(), "the reply was taken back");
+    let draft = Store::open(&c.path).unwrap().draft(id).unwrap().unwrap();
+    assert_eq!(draft.body.trim(), "Your refund left today");
+}
+
+/// Issue 16: `u` after discarding a draft and moving on to another ticket, with
+/// the store held: the draft's ticket is asked for, the letters typed meanwhile
+/// wait, and when the store answers the words are back in that ticket's composer
+/// (never the one that was on screen) with the new letters after them.
+#[test]
+fn undoing_a_discarded_draft_with_the_store_held_puts_it_back_on_its_ticket() {
+    let (mut c, first) = console_on_first_ticket();
+    c.gate.open();
+    c.press("r");
+    c.type_text("Half a thought");
+    c.ctrl('g');
+    c.settle();
+    assert!(c.app.composer.is_empty(), "discarded");
+    c.press("J");
+    c.settle();
+    let second = c.app.open.as_ref().unwrap().detail.ticket.id;
+    assert_ne!(first, second);
+    c.gate.close();
+    c.press("u");
+    assert!(c.gate.wait_arrived(1, HANG_GUARD) >= 1);
+    c.type_text(" more");
+    assert!(c.app.composer.is_empty(), "the letters wait for the draft");
+    assert!(c.answers.try_recv().is_err(), "the store really was held");
+    c.settle();
+    assert_eq!(c.app.open.as_ref().unwrap().detail.ticket.id, first);
+    assert_eq!(c.app.composer.ticket, Some(first));
+    assert_eq!(c.app.composer.text(), "Half a thought more");
+    let store = Store::open(&c.path).unwrap();
+    assert!(store
+        .draft(first)
+        .unwrap()
+        .is_some_and(|d| d.body.starts_with("Half a thought")));
+    assert!(store
+        .draft(second)
+        .unwrap()
+        .is_none_or(|d| d.body.is_empty()));
+}
+
+/// Issue 16: call notes filed with the store held: the composer empties at once,
+/// the next ticket opens and takes keys, and when the store answers the call is on
+/// the ticket it was written on, and the status line says it was logged.
+#[test]
+fn a_call_note_filed_with_the_store_held_lands_on_its_own_ticket() {
+    let (mut c, first) = console_on_first_ticket();
+    c.press("L");
+    assert_eq!(c.app.focus, firstline::tui::app::Focus::Composer);
+    c.type_text("Called back, the bank confirmed the refund");
+    c.press("Ctrl-S");
+    assert!(c.screen().contains("logging the call…"), "{}", c.screen());
+    assert!(c.app.composer.is_empty(), "the composer empties at once");
+    c.press("J");
+    let second = c.highlighted();
+    assert_ne!(first, second);
+    assert!(c.answers.try_recv().is_err(), "the store really was held");
+    assert!(outbound(&c.path, first).is_empty(), "not written yet");
+    c.settle();
+    assert!(
+        outbound(&c.path, first)
+            .iter()
+            .any(|b| b.contains("the bank confirmed the refund")),
+        "{:?}",
+        outbound(&c.path, first)
+    );
+    assert!(outbound(&c.path, second).is_empty(), "never on the other");
+    let line = c
+        .app
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    assert!(line.starts_with("call logged"), "{line}");
 }

@@ -363,8 +363,9 @@ fn run_loop(
                 log.record(at.elapsed(), &what);
             }
         }
-        // Complete means the ticket on the right is there, not "Loading…".
-        if exit_after_first_frame && app.loading().is_none() {
+        // Complete means the list is read and the ticket on the right is there,
+        // not "Loading…" (both come from the runner).
+        if exit_after_first_frame && app.loading().is_none() && !app.rows_pending() {
             break;
         }
         let now = Instant::now();

@@ -5,8 +5,9 @@
 //! command runs the console keeps drawing and answering keys, with "loading…" where
 //! the answer will appear.
 //!
-//! Without a runner (tests, an in-memory queue) the same [`execute`] runs inline,
-//! so both paths share one implementation.
+//! Tests run the same [`execute`] on their own thread (`tui::inline`), so both
+//! paths share one implementation; an in-memory queue gets a runner thread of its
+//! own like a file does ([`Runner::start_on`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -602,7 +603,8 @@ impl Ledger {
     }
 }
 
-/// Runs `command` on `store`: the one implementation, on the runner thread or inline.
+/// Runs `command` on `store`: the one implementation, on the runner thread or on a
+/// test's own (`tui::inline`).
 pub fn execute(store: &mut Store, config: &Config, ledger: &mut Ledger, command: Command) -> Done {
     execute_watching(store, None, config, ledger, command)
 }

@@ -24,7 +24,7 @@ impl App {
         let entering = self.focus != Focus::Composer || self.composer.seen_up_to.is_none();
         // Read again on the runner (marked read first): the composer opens now on
         // what the user sees, and the fresh copy follows without touching the words
-        // being typed (see `show_ticket`). Inline (no runner) it is read here.
+        // being typed (see `show_ticket`).
         self.show(id, true)?;
         if entering {
             self.composer.seen_up_to = Some(self.newest_message_on_screen().unwrap_or_default());

@@ -1,7 +1,6 @@
-//! The console's state and the operations on it. Slow reads (opening a ticket, the
-//! report, saving attachments) are asked of the runner (`commands.rs`,
-//! `tui/runner.rs`) and applied when its answer comes; the rest of the store work
-//! still happens in methods here, on the UI thread. `update` stays a router and
+//! The console's state and the operations on it. `App` holds no store: every read
+//! and write of the queue is asked of the runner (`commands.rs`, `tui/runner.rs`)
+//! and applied when its answer comes. `update` stays a router and
 //! drawing stays a pure function of `&App`. Nothing here touches the terminal; work
 //! that needs it (suspend, `$EDITOR`) is left as a [`TerminalRequest`] for the loop.
 

@@ -1,5 +1,5 @@
 //! Reading the queue into the console: counts, the inbox window, the open ticket,
-//! search (inline or on the worker) and moving the cursor.
+//! search (on the worker, or the runner without one) and moving the cursor.
 
 use super::super::runner::{Command, ReloadAsk, Reloaded};
 use super::super::worker::{Answer, Job};
