@@ -398,14 +398,10 @@ fn alone(
     }
 }
 
-/// Whether the text between a day and a time joins them ("tomorrow by noon",
-/// "завтра, до 12:00", "Friday at 3pm", "noon on Friday").
+/// Whether the text between a day and a time joins them: [`phrases::joins`], the
+/// list snooze reads too.
 fn joins(gap: &str) -> bool {
-    let gap = gap.trim_matches(|c: char| c.is_whitespace() || c == ',');
-    matches!(
-        gap.to_lowercase().as_str(),
-        "" | "at" | "on" | "by" | "о" | "об" | "в" | "у" | "на" | "до" | "к"
-    )
+    phrases::joins(gap)
 }
 
 /// Whether what follows a bare hour ("до 15") leaves it an hour: the end of the
