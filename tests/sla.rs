@@ -2556,6 +2556,7 @@ fn call_notes_promises_and_snooze_agree_on_a_day_and_time() {
         ("завтра о 10:00", "Передзвоню завтра о 10:00."),
         ("завтра до 12:00", "Я напишу вам завтра до 12:00."),
         ("tomorrow at 9", "I will call you tomorrow at 9am."),
+        ("16.12", "Я напишу до 16.12."),
         ("в пятницу в 15:00", "Перезвоню в пятницу в 15:00."),
     ] {
         let snoozed = sla::parse_snooze(snooze, now, &cfg).expect(snooze);
@@ -2571,4 +2572,96 @@ fn call_notes_promises_and_snooze_agree_on_a_day_and_time() {
             other => panic!("{snooze}: {other:?}"),
         }
     }
+}
+
+/// The tone checker's "You promised a time (…)" hint and the follow-up sending
+/// records come from one reading: the hint names exactly the phrase
+/// `extract_promise` will record, or nothing. New-user trial: "Якщо до 16.12 вони не
+/// надійдуть, напишіть мені" was hinted but recorded nothing (a dotted date was not
+/// read as a day), and an English reply's hint named "within 3 business days" while
+/// the follow-up was "tomorrow by 12:00".
+#[test]
+fn the_tone_hint_names_the_promise_sending_records() {
+    use firstline::tone::{Checker, ToneContext};
+    let checker = Checker::builtin();
+    let config = SlaConfig::default();
+    let table: &[(&str, Option<&str>)] = &[
+        (
+            "Кошти мають надійти протягом 3 робочих днів. Якщо до 16.12 вони не надійдуть, напишіть мені.",
+            Some("до 16.12"),
+        ),
+        (
+            "Деньги придут на карту. Если до 16.12 они не поступят, напишите мне.",
+            Some("до 16.12"),
+        ),
+        (
+            "I will check the logs within 3 business days. I'll write to you tomorrow by 12:00 with a first update.",
+            Some("tomorrow by 12:00"),
+        ),
+        (
+            "We will ship the replacement by December 16. I'll confirm the tracking number then.",
+            Some("by December 16"),
+        ),
+        ("I will send the invoice on 16/12.", Some("on 16/12")),
+        ("Надішлю рахунок до 16.12.2099.", Some("до 16.12.2099")),
+        ("Повернемо кошти 16 грудня.", Some("16 грудня")),
+        ("Вернём деньги до 16 декабря.", Some("до 16 декабря")),
+        ("Я напишу вам завтра до 12:00.", Some("завтра до 12:00")),
+        ("Передзвоню завтра о 10:00.", Some("завтра о 10:00")),
+        ("Перезвоню в пятницу в 15:00.", Some("в пятницу в 15:00")),
+        (
+            "I'll get back to you within 2 hours. The full fix will be ready next week.",
+            Some("within 2 hours"),
+        ),
+        ("The link is valid for 24 hours.", None),
+        ("Посилання надіслано, воно діє 24 години.", None),
+        ("Оплата на 16.12 грн пройде завтра, я перевірю.", Some("завтра")),
+    ];
+    let mut wrong = Vec::new();
+    for (reply, want) in table {
+        let now = Utc::now();
+        let recorded = extract_promise(reply, now, &config).map(|p| p.phrase);
+        let report = checker.check(reply, &ToneContext::default());
+        let hinted = report
+            .findings
+            .iter()
+            .find(|f| f.rule == "expectations.follow-up")
+            .map(|f| reply[f.span.clone()].to_string());
+        if recorded.as_deref() != *want || hinted != recorded {
+            wrong.push(format!(
+                "{reply}\n  want {want:?}, recorded {recorded:?}, hinted {hinted:?}"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Dates written as people write them are days a promise falls due on.
+#[test]
+fn promised_dates_fall_due_at_the_end_of_that_day() {
+    let cfg = office("Europe/Kyiv");
+    let sent = kyiv(2026, 12, 6, 11, 0);
+    for reply in [
+        "Якщо до 16.12 вони не надійдуть, напишіть мені.",
+        "Если до 16.12 они не поступят, напишите мне.",
+        "Надішлю до 16.12.2026.",
+        "I will send it by 16/12.",
+        "Повернемо кошти 16 грудня.",
+        "Вернём деньги к 16 декабря.",
+        "We will ship on December 16th.",
+        "We will ship by Dec 16, 2026.",
+    ] {
+        let p = extract_promise(reply, sent, &cfg).unwrap_or_else(|| panic!("{reply}"));
+        assert_eq!(p.due, kyiv(2026, 12, 16, 18, 0), "{reply}");
+    }
+    let with_time = extract_promise("Напишу 16 грудня о 10:00.", sent, &cfg).unwrap();
+    assert_eq!(with_time.due, kyiv(2026, 12, 16, 10, 0));
+    assert_eq!(with_time.phrase, "16 грудня о 10:00");
+    // A day-level promise sent after closing time is due at the end of the next
+    // working day, not dropped (the hint named it, so the follow-up must exist).
+    let late = kyiv(2026, 11, 26, 23, 0); // Thursday night
+    let p = extract_promise("Напишу вам в течение дня.", late, &cfg).unwrap();
+    assert_eq!(p.due, kyiv(2026, 11, 27, 18, 0));
+    // A date already past promises nothing.
+    assert_eq!(extract_promise("Надішлю до 16.12.2025.", sent, &cfg), None);
 }
