@@ -368,7 +368,7 @@ fn corrupt_database_gets_a_clear_error_and_is_left_alone() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
-        err.contains("not a readable firstline database") && err.contains("doctor"),
+        err.contains("not a readable firstline database") && err.contains("firstline restore"),
         "{err}"
     );
     assert_eq!(
@@ -376,6 +376,50 @@ fn corrupt_database_gets_a_clear_error_and_is_left_alone() {
         junk,
         "nothing was written into it"
     );
+}
+
+/// New-user trial: `firstline doctor --db bad.db` on a damaged file said "run
+/// `firstline doctor --db bad.db` or restore a backup". The error now says what to
+/// do and where the backups are, and `firstline restore` works on a damaged queue
+/// (before, it failed opening it with the same error).
+#[test]
+fn a_damaged_queue_is_told_to_restore_and_restore_puts_a_backup_in_its_place() {
+    let good = Queue::demo();
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("copy.db");
+    good.cmd()
+        .args(["backup", backup.to_str().unwrap()])
+        .assert()
+        .success();
+    let db = dir.path().join("bad.db");
+    let junk = b"this is not a database, it is a shopping list\n".repeat(200);
+    std::fs::write(&db, &junk).unwrap();
+    let config = dir.path().join("none.toml");
+    let out = firstline(&db, &config).arg("doctor").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        !err.contains("firstline doctor"),
+        "doctor sends you to doctor: {err}"
+    );
+    let backups = dir.path().join("backups");
+    assert!(
+        err.contains("firstline restore") && err.contains(&backups.display().to_string()),
+        "{err}"
+    );
+    firstline(&db, &config)
+        .args(["restore", backup.to_str().unwrap(), "--yes"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("damaged"));
+    firstline(&db, &config).arg("doctor").assert().success();
+    let kept: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("damaged"))
+        .collect();
+    assert_eq!(kept.len(), 1, "the damaged file is kept aside");
+    assert_eq!(std::fs::read(kept[0].path()).unwrap(), junk);
 }
 
 #[test]
