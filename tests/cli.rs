@@ -422,6 +422,69 @@ fn a_damaged_queue_is_told_to_restore_and_restore_puts_a_backup_in_its_place() {
     assert_eq!(std::fs::read(kept[0].path()).unwrap(), junk);
 }
 
+/// New-user trial: chat lines from "я" pasted with `import --paste` were filed as a
+/// reply by "я"; they are the agent's, filed under `[agent] name`.
+#[test]
+fn pasted_lines_of_ours_are_filed_under_the_agents_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("q.db");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[agent]\nname = \"Olena Koval\"\n").unwrap();
+    let paste = "[10:02] Іван Петренко: де моє замовлення?\n[10:03] я: перевіряю\n[10:04] Olena: вже в дорозі\n";
+    firstline(&db, &config)
+        .args(["--no-demo", "import", "--paste", "--channel", "chat"])
+        .write_stdin(paste)
+        .assert()
+        .success();
+    let shown = firstline(&db, &config)
+        .args(["show", "1", "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    let authors: Vec<(&str, &str)> = v["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["direction"].as_str().unwrap(),
+                m["author"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        authors,
+        vec![
+            ("inbound", "Іван Петренко"),
+            ("outbound", "Olena Koval"),
+            ("outbound", "Olena Koval")
+        ]
+    );
+    // The same paste again adds nothing: the ids come from the lines as written.
+    firstline(&db, &config)
+        .args([
+            "--no-demo",
+            "import",
+            "--paste",
+            "--channel",
+            "chat",
+            "--ticket",
+            "1",
+        ])
+        .write_stdin(paste)
+        .assert()
+        .success();
+    let again: Value = serde_json::from_slice(
+        &firstline(&db, &config)
+            .args(["show", "1", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(again["messages"].as_array().unwrap().len(), 3);
+}
+
 #[test]
 fn invalid_utf8_body_is_repaired_and_stored() {
     let q = Queue::demo();
