@@ -485,6 +485,47 @@ fn pasted_lines_of_ours_are_filed_under_the_agents_name() {
     assert_eq!(again["messages"].as_array().unwrap().len(), 3);
 }
 
+/// New-user trial: the console's note under a cut huge body said "`firstline show 17`
+/// prints the whole message", but the body was already cut at 1 MB when stored, and
+/// `show` printed that. `show ID --raw MESSAGE_ID` prints the message as it arrived,
+/// and `show` names that command under a body cut at import.
+#[test]
+fn show_raw_prints_a_huge_message_as_it_arrived() {
+    let q = Queue::fresh();
+    let eml = q.db.with_file_name("big.eml");
+    let mut raw = b"From: big@example.com\nSubject: Huge log\nDate: Thu, 26 Nov 2026 08:00:00 +0000\nMessage-ID: <big-1@example.com>\n\n".to_vec();
+    while raw.len() < 3 * 1024 * 1024 {
+        raw.extend_from_slice(b"2026-11-26 08:00:00 ERROR payment module failed\n");
+    }
+    raw.extend_from_slice(b"THE LAST LINE\n");
+    std::fs::write(&eml, &raw).unwrap();
+    q.cmd()
+        .args(["--no-demo", "import", eml.to_str().unwrap()])
+        .assert()
+        .success();
+    let v = q.json(&["show", "1", "--json"]);
+    let id = v["messages"][0]["id"].as_i64().unwrap();
+    let shown = q.cmd().args(["show", "1"]).output().unwrap();
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(!text.contains("THE LAST LINE"), "the stored body is cut");
+    assert!(
+        text.contains(&format!("firstline show 1 --raw {id}")),
+        "show names the way to the whole message"
+    );
+    let whole = q
+        .cmd()
+        .args(["show", "1", "--raw", &id.to_string()])
+        .output()
+        .unwrap();
+    assert!(whole.status.success());
+    assert_eq!(whole.stdout, raw, "the bytes as they arrived");
+    q.cmd()
+        .args(["show", "1", "--raw", "999"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not on ticket 1"));
+}
+
 #[test]
 fn invalid_utf8_body_is_repaired_and_stored() {
     let q = Queue::demo();
