@@ -526,6 +526,35 @@ fn show_raw_prints_a_huge_message_as_it_arrived() {
         .stderr(predicate::str::contains("not on ticket 1"));
 }
 
+/// New-user trial: dates shown were UTC dates though README says everything shown is
+/// in `sla.timezone`. `canned list`'s "last" date is on the desk's clock: 23:30 UTC on
+/// 26 November is already the 27th in Kyiv.
+#[test]
+fn canned_last_used_date_is_on_the_desks_clock() {
+    let q = Queue::demo();
+    std::fs::write(
+        q.db.with_extension("toml"),
+        "[agent]\nemail = \"help@shop.example\"\n[sla]\ntimezone = \"Europe/Kyiv\"\n",
+    )
+    .unwrap();
+    let late = chrono::DateTime::parse_from_rfc3339("2026-11-26T23:30:00Z")
+        .unwrap()
+        .timestamp();
+    rusqlite::Connection::open(&q.db)
+        .unwrap()
+        .execute("UPDATE canned_responses SET last_used_at = ?1", [late])
+        .unwrap();
+    let out = q.cmd().args(["canned", "list"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("last 2026-11-27"), "{text}");
+    assert!(!text.contains("2026-11-26"), "{text}");
+}
+
 #[test]
 fn invalid_utf8_body_is_repaired_and_stored() {
     let q = Queue::demo();
