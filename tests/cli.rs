@@ -368,7 +368,7 @@ fn corrupt_database_gets_a_clear_error_and_is_left_alone() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(
-        err.contains("not a readable firstline database") && err.contains("doctor"),
+        err.contains("not a readable firstline database") && err.contains("firstline restore"),
         "{err}"
     );
     assert_eq!(
@@ -376,6 +376,183 @@ fn corrupt_database_gets_a_clear_error_and_is_left_alone() {
         junk,
         "nothing was written into it"
     );
+}
+
+/// New-user trial: `firstline doctor --db bad.db` on a damaged file said "run
+/// `firstline doctor --db bad.db` or restore a backup". The error now says what to
+/// do and where the backups are, and `firstline restore` works on a damaged queue
+/// (before, it failed opening it with the same error).
+#[test]
+fn a_damaged_queue_is_told_to_restore_and_restore_puts_a_backup_in_its_place() {
+    let good = Queue::demo();
+    let dir = tempfile::tempdir().unwrap();
+    let backup = dir.path().join("copy.db");
+    good.cmd()
+        .args(["backup", backup.to_str().unwrap()])
+        .assert()
+        .success();
+    let db = dir.path().join("bad.db");
+    let junk = b"this is not a database, it is a shopping list\n".repeat(200);
+    std::fs::write(&db, &junk).unwrap();
+    let config = dir.path().join("none.toml");
+    let out = firstline(&db, &config).arg("doctor").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        !err.contains("firstline doctor"),
+        "doctor sends you to doctor: {err}"
+    );
+    let backups = dir.path().join("backups");
+    assert!(
+        err.contains("firstline restore") && err.contains(&backups.display().to_string()),
+        "{err}"
+    );
+    firstline(&db, &config)
+        .args(["restore", backup.to_str().unwrap(), "--yes"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("damaged"));
+    firstline(&db, &config).arg("doctor").assert().success();
+    let kept: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("damaged"))
+        .collect();
+    assert_eq!(kept.len(), 1, "the damaged file is kept aside");
+    assert_eq!(std::fs::read(kept[0].path()).unwrap(), junk);
+}
+
+/// New-user trial: chat lines from "я" pasted with `import --paste` were filed as a
+/// reply by "я"; they are the agent's, filed under `[agent] name`.
+#[test]
+fn pasted_lines_of_ours_are_filed_under_the_agents_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("q.db");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[agent]\nname = \"Olena Koval\"\n").unwrap();
+    let paste = "[10:02] Іван Петренко: де моє замовлення?\n[10:03] я: перевіряю\n[10:04] Olena: вже в дорозі\n";
+    firstline(&db, &config)
+        .args(["--no-demo", "import", "--paste", "--channel", "chat"])
+        .write_stdin(paste)
+        .assert()
+        .success();
+    let shown = firstline(&db, &config)
+        .args(["show", "1", "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    let authors: Vec<(&str, &str)> = v["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["direction"].as_str().unwrap(),
+                m["author"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        authors,
+        vec![
+            ("inbound", "Іван Петренко"),
+            ("outbound", "Olena Koval"),
+            ("outbound", "Olena Koval")
+        ]
+    );
+    // The same paste again adds nothing: the ids come from the lines as written.
+    firstline(&db, &config)
+        .args([
+            "--no-demo",
+            "import",
+            "--paste",
+            "--channel",
+            "chat",
+            "--ticket",
+            "1",
+        ])
+        .write_stdin(paste)
+        .assert()
+        .success();
+    let again: Value = serde_json::from_slice(
+        &firstline(&db, &config)
+            .args(["show", "1", "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(again["messages"].as_array().unwrap().len(), 3);
+}
+
+/// New-user trial: the console's note under a cut huge body said "`firstline show 17`
+/// prints the whole message", but the body was already cut at 1 MB when stored, and
+/// `show` printed that. `show ID --raw MESSAGE_ID` prints the message as it arrived,
+/// and `show` names that command under a body cut at import.
+#[test]
+fn show_raw_prints_a_huge_message_as_it_arrived() {
+    let q = Queue::fresh();
+    let eml = q.db.with_file_name("big.eml");
+    let mut raw = b"From: big@example.com\nSubject: Huge log\nDate: Thu, 26 Nov 2026 08:00:00 +0000\nMessage-ID: <big-1@example.com>\n\n".to_vec();
+    while raw.len() < 3 * 1024 * 1024 {
+        raw.extend_from_slice(b"2026-11-26 08:00:00 ERROR payment module failed\n");
+    }
+    raw.extend_from_slice(b"THE LAST LINE\n");
+    std::fs::write(&eml, &raw).unwrap();
+    q.cmd()
+        .args(["--no-demo", "import", eml.to_str().unwrap()])
+        .assert()
+        .success();
+    let v = q.json(&["show", "1", "--json"]);
+    let id = v["messages"][0]["id"].as_i64().unwrap();
+    let shown = q.cmd().args(["show", "1"]).output().unwrap();
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(!text.contains("THE LAST LINE"), "the stored body is cut");
+    assert!(
+        text.contains(&format!("firstline show 1 --raw {id}")),
+        "show names the way to the whole message"
+    );
+    let whole = q
+        .cmd()
+        .args(["show", "1", "--raw", &id.to_string()])
+        .output()
+        .unwrap();
+    assert!(whole.status.success());
+    assert_eq!(whole.stdout, raw, "the bytes as they arrived");
+    q.cmd()
+        .args(["show", "1", "--raw", "999"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("not on ticket 1"));
+}
+
+/// New-user trial: dates shown were UTC dates though README says everything shown is
+/// in `sla.timezone`. `canned list`'s "last" date is on the desk's clock: 23:30 UTC on
+/// 26 November is already the 27th in Kyiv.
+#[test]
+fn canned_last_used_date_is_on_the_desks_clock() {
+    let q = Queue::demo();
+    std::fs::write(
+        q.db.with_extension("toml"),
+        "[agent]\nemail = \"help@shop.example\"\n[sla]\ntimezone = \"Europe/Kyiv\"\n",
+    )
+    .unwrap();
+    let late = chrono::DateTime::parse_from_rfc3339("2026-11-26T23:30:00Z")
+        .unwrap()
+        .timestamp();
+    rusqlite::Connection::open(&q.db)
+        .unwrap()
+        .execute("UPDATE canned_responses SET last_used_at = ?1", [late])
+        .unwrap();
+    let out = q.cmd().args(["canned", "list"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("last 2026-11-27"), "{text}");
+    assert!(!text.contains("2026-11-26"), "{text}");
 }
 
 #[test]

@@ -2435,3 +2435,233 @@ fn business_days_in_a_promise_skip_the_weekend() {
         "plain days are calendar days"
     );
 }
+
+/// New-user trial: `firstline snooze 14 --until "завтра о 10:00"` was refused while a
+/// call note "передзвоню завтра о 10:00" was read. Snooze, promises and call notes
+/// read days, times and the words joining them through one reader: every phrase a
+/// person types for "when", in en/uk/ru, with the connecting words each language uses
+/// (at/by/on, о/в/до/на, в/к/до/на) and prepositions before days.
+#[test]
+fn snooze_reads_days_and_times_joined_the_way_people_write_them() {
+    let cfg = office("Europe/Kyiv");
+    // Thursday 2026-11-26 15:30 in Kyiv.
+    let now = kyiv(2026, 11, 26, 15, 30);
+    let table: &[(&str, DateTime<Utc>)] = &[
+        // English.
+        ("tomorrow at 9", kyiv(2026, 11, 27, 9, 0)),
+        ("tomorrow at 9:30", kyiv(2026, 11, 27, 9, 30)),
+        ("tomorrow by noon", kyiv(2026, 11, 27, 12, 0)),
+        ("tomorrow, 4pm", kyiv(2026, 11, 27, 16, 0)),
+        ("by 18:00 today", kyiv(2026, 11, 26, 18, 0)),
+        ("today at 5pm", kyiv(2026, 11, 26, 17, 0)),
+        ("at 17:00", kyiv(2026, 11, 26, 17, 0)),
+        ("on Friday", kyiv(2026, 11, 27, 9, 0)),
+        ("on Friday at 3pm", kyiv(2026, 11, 27, 15, 0)),
+        ("by Monday", kyiv(2026, 11, 30, 9, 0)),
+        ("Monday at 10:00", kyiv(2026, 11, 30, 10, 0)),
+        ("10:00 on Monday", kyiv(2026, 11, 30, 10, 0)),
+        ("next friday 11:00", kyiv(2026, 11, 27, 11, 0)),
+        ("December 16", kyiv(2026, 12, 16, 9, 0)),
+        ("on December 16th at 14:00", kyiv(2026, 12, 16, 14, 0)),
+        ("Dec 1, 2026", kyiv(2026, 12, 1, 9, 0)),
+        ("no later than 17:30 today", kyiv(2026, 11, 26, 17, 30)),
+        // Ukrainian.
+        ("завтра о 10:00", kyiv(2026, 11, 27, 10, 0)),
+        ("завтра о 10", kyiv(2026, 11, 27, 10, 0)),
+        ("завтра об 11", kyiv(2026, 11, 27, 11, 0)),
+        ("завтра в 10:00", kyiv(2026, 11, 27, 10, 0)),
+        ("завтра до обіду", kyiv(2026, 11, 27, 12, 0)),
+        ("сьогодні до 18:00", kyiv(2026, 11, 26, 18, 0)),
+        ("сьогодні о 17", kyiv(2026, 11, 26, 17, 0)),
+        ("у п'ятницю", kyiv(2026, 11, 27, 9, 0)),
+        ("у пʼятницю о 14:00", kyiv(2026, 11, 27, 14, 0)),
+        ("в понеділок", kyiv(2026, 11, 30, 9, 0)),
+        ("до понеділка 12:00", kyiv(2026, 11, 30, 12, 0)),
+        ("на понеділок о 9:30", kyiv(2026, 11, 30, 9, 30)),
+        ("післязавтра о 15:00", kyiv(2026, 11, 28, 15, 0)),
+        ("16 грудня", kyiv(2026, 12, 16, 9, 0)),
+        ("16 грудня о 10:00", kyiv(2026, 12, 16, 10, 0)),
+        ("16.12", kyiv(2026, 12, 16, 9, 0)),
+        ("до 16.12", kyiv(2026, 12, 16, 9, 0)),
+        ("16.12.2026 о 11:00", kyiv(2026, 12, 16, 11, 0)),
+        ("16/12", kyiv(2026, 12, 16, 9, 0)),
+        ("наступного тижня", kyiv(2026, 11, 30, 9, 0)),
+        ("не пізніше 17:00 сьогодні", kyiv(2026, 11, 26, 17, 0)),
+        // Russian.
+        ("сегодня в 18:00", kyiv(2026, 11, 26, 18, 0)),
+        ("сегодня к 17:00", kyiv(2026, 11, 26, 17, 0)),
+        ("завтра к 10", kyiv(2026, 11, 27, 10, 0)),
+        ("завтра в 9:15", kyiv(2026, 11, 27, 9, 15)),
+        ("завтра до полудня", kyiv(2026, 11, 27, 12, 0)),
+        ("в пятницу", kyiv(2026, 11, 27, 9, 0)),
+        ("в пятницу в 15:00", kyiv(2026, 11, 27, 15, 0)),
+        ("во вторник", kyiv(2026, 12, 1, 9, 0)),
+        ("к понедельнику", kyiv(2026, 11, 30, 9, 0)),
+        ("до понедельника в 11:00", kyiv(2026, 11, 30, 11, 0)),
+        ("на среду", kyiv(2026, 12, 2, 9, 0)),
+        ("послезавтра в 10", kyiv(2026, 11, 28, 10, 0)),
+        ("16 декабря", kyiv(2026, 12, 16, 9, 0)),
+        ("16 декабря в 12:00", kyiv(2026, 12, 16, 12, 0)),
+        ("на следующей неделе", kyiv(2026, 11, 30, 9, 0)),
+        ("не позднее 17:00 сегодня", kyiv(2026, 11, 26, 17, 0)),
+    ];
+    let mut wrong = Vec::new();
+    for (text, want) in table {
+        let got = sla::parse_snooze(text, now, &cfg);
+        if got != Some(*want) {
+            wrong.push(format!("{text}: got {got:?}, want {want}"));
+        }
+    }
+    assert!(wrong.is_empty(), "misread:\n{}", wrong.join("\n"));
+    // What still means nothing stays refused, with its reason.
+    for text in [
+        "someday",
+        "завтра о",
+        "в",
+        "tomorrow at noonish",
+        "3",
+        "32.12",
+    ] {
+        assert_eq!(sla::parse_snooze(text, now, &cfg), None, "{text}");
+    }
+}
+
+/// "by 18:00 today" typed after 18:00 is in the past, not silently tomorrow; and the
+/// refusal names the time on the desk's clock.
+#[test]
+fn a_day_and_time_already_past_is_named_past() {
+    let cfg = office("Europe/Kyiv");
+    let now = kyiv(2026, 11, 26, 19, 0);
+    for text in ["by 18:00 today", "сьогодні до 18:00", "сегодня в 18:00"] {
+        assert_eq!(sla::parse_snooze(text, now, &cfg), None, "{text}");
+        let why = sla::unreadable_time(text, now, &cfg, "3h");
+        assert!(
+            why.contains("in the past (2026-11-26 18:00)"),
+            "{text}: {why}"
+        );
+    }
+    // A time alone is the next time the clock shows it.
+    assert_eq!(
+        sla::parse_snooze("18:00", now, &cfg),
+        Some(kyiv(2026, 11, 27, 18, 0))
+    );
+}
+
+/// The call note and the reply promise read the same phrases as snooze.
+#[test]
+fn call_notes_promises_and_snooze_agree_on_a_day_and_time() {
+    let cfg = office("Europe/Kyiv");
+    let now = kyiv(2026, 11, 26, 15, 30);
+    for (snooze, promise) in [
+        ("завтра о 10:00", "Передзвоню завтра о 10:00."),
+        ("завтра до 12:00", "Я напишу вам завтра до 12:00."),
+        ("tomorrow at 9", "I will call you tomorrow at 9am."),
+        ("16.12", "Я напишу до 16.12."),
+        ("в пятницу в 15:00", "Перезвоню в пятницу в 15:00."),
+    ] {
+        let snoozed = sla::parse_snooze(snooze, now, &cfg).expect(snooze);
+        let promised = extract_promise(promise, now, &cfg).expect(promise).due;
+        assert_eq!(
+            snoozed.with_timezone(&Kyiv).date_naive(),
+            promised.with_timezone(&Kyiv).date_naive(),
+            "{snooze} / {promise}"
+        );
+        let notes = format!("Call with Ann\n\nFollow-up by: {snooze}\n");
+        match sla::calls::promised_followup(&notes, now, &cfg) {
+            sla::calls::CallFollowup::Recorded { due, .. } => assert_eq!(due, snoozed, "{snooze}"),
+            other => panic!("{snooze}: {other:?}"),
+        }
+    }
+}
+
+/// The tone checker's "You promised a time (…)" hint and the follow-up sending
+/// records come from one reading: the hint names exactly the phrase
+/// `extract_promise` will record, or nothing. New-user trial: "Якщо до 16.12 вони не
+/// надійдуть, напишіть мені" was hinted but recorded nothing (a dotted date was not
+/// read as a day), and an English reply's hint named "within 3 business days" while
+/// the follow-up was "tomorrow by 12:00".
+#[test]
+fn the_tone_hint_names_the_promise_sending_records() {
+    use firstline::tone::{Checker, ToneContext};
+    let checker = Checker::builtin();
+    let config = SlaConfig::default();
+    let table: &[(&str, Option<&str>)] = &[
+        (
+            "Кошти мають надійти протягом 3 робочих днів. Якщо до 16.12 вони не надійдуть, напишіть мені.",
+            Some("до 16.12"),
+        ),
+        (
+            "Деньги придут на карту. Если до 16.12 они не поступят, напишите мне.",
+            Some("до 16.12"),
+        ),
+        (
+            "I will check the logs within 3 business days. I'll write to you tomorrow by 12:00 with a first update.",
+            Some("tomorrow by 12:00"),
+        ),
+        (
+            "We will ship the replacement by December 16. I'll confirm the tracking number then.",
+            Some("by December 16"),
+        ),
+        ("I will send the invoice on 16/12.", Some("on 16/12")),
+        ("Надішлю рахунок до 16.12.2099.", Some("до 16.12.2099")),
+        ("Повернемо кошти 16 грудня.", Some("16 грудня")),
+        ("Вернём деньги до 16 декабря.", Some("до 16 декабря")),
+        ("Я напишу вам завтра до 12:00.", Some("завтра до 12:00")),
+        ("Передзвоню завтра о 10:00.", Some("завтра о 10:00")),
+        ("Перезвоню в пятницу в 15:00.", Some("в пятницу в 15:00")),
+        (
+            "I'll get back to you within 2 hours. The full fix will be ready next week.",
+            Some("within 2 hours"),
+        ),
+        ("The link is valid for 24 hours.", None),
+        ("Посилання надіслано, воно діє 24 години.", None),
+        ("Оплата на 16.12 грн пройде завтра, я перевірю.", Some("завтра")),
+    ];
+    let mut wrong = Vec::new();
+    for (reply, want) in table {
+        let now = Utc::now();
+        let recorded = extract_promise(reply, now, &config).map(|p| p.phrase);
+        let report = checker.check(reply, &ToneContext::default());
+        let hinted = report
+            .findings
+            .iter()
+            .find(|f| f.rule == "expectations.follow-up")
+            .map(|f| reply[f.span.clone()].to_string());
+        if recorded.as_deref() != *want || hinted != recorded {
+            wrong.push(format!(
+                "{reply}\n  want {want:?}, recorded {recorded:?}, hinted {hinted:?}"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Dates written as people write them are days a promise falls due on.
+#[test]
+fn promised_dates_fall_due_at_the_end_of_that_day() {
+    let cfg = office("Europe/Kyiv");
+    let sent = kyiv(2026, 12, 6, 11, 0);
+    for reply in [
+        "Якщо до 16.12 вони не надійдуть, напишіть мені.",
+        "Если до 16.12 они не поступят, напишите мне.",
+        "Надішлю до 16.12.2026.",
+        "I will send it by 16/12.",
+        "Повернемо кошти 16 грудня.",
+        "Вернём деньги к 16 декабря.",
+        "We will ship on December 16th.",
+        "We will ship by Dec 16, 2026.",
+    ] {
+        let p = extract_promise(reply, sent, &cfg).unwrap_or_else(|| panic!("{reply}"));
+        assert_eq!(p.due, kyiv(2026, 12, 16, 18, 0), "{reply}");
+    }
+    let with_time = extract_promise("Напишу 16 грудня о 10:00.", sent, &cfg).unwrap();
+    assert_eq!(with_time.due, kyiv(2026, 12, 16, 10, 0));
+    assert_eq!(with_time.phrase, "16 грудня о 10:00");
+    // A day-level promise sent after closing time is due at the end of the next
+    // working day, not dropped (the hint named it, so the follow-up must exist).
+    let late = kyiv(2026, 11, 26, 23, 0); // Thursday night
+    let p = extract_promise("Напишу вам в течение дня.", late, &cfg).unwrap();
+    assert_eq!(p.due, kyiv(2026, 11, 27, 18, 0));
+    // A date already past promises nothing.
+    assert_eq!(extract_promise("Надішлю до 16.12.2025.", sent, &cfg), None);
+}

@@ -207,12 +207,34 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Result<()> {
         )));
     }
     ctx.check_db()?;
-    let mut store = SqliteStore::open(&ctx.db_path)?;
-    let safety = ctx.db_path.with_extension(format!(
-        "before-restore-{}.db",
-        chrono::Utc::now().format("%Y%m%d-%H%M%S")
-    ));
-    store.backup(&safety, crate::fs::Overwrite::Refuse)?;
+    let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+    let (mut store, safety) = match SqliteStore::open(&ctx.db_path) {
+        Ok(store) => {
+            let safety = ctx
+                .db_path
+                .with_extension(format!("before-restore-{stamp}.db"));
+            store.backup(&safety, crate::fs::Overwrite::Refuse)?;
+            (store, safety)
+        }
+        // A damaged queue cannot be copied through SQLite: it is moved aside
+        // whole (with its -wal and -shm files), never deleted, and the backup goes
+        // into a fresh file. This is what the "not a readable firstline database"
+        // error tells the user to do.
+        Err(StoreError::Corrupt { .. }) => {
+            let aside = ctx.db_path.with_extension(format!("damaged-{stamp}.db"));
+            for suffix in ["", "-wal", "-shm"] {
+                let from = PathBuf::from(format!("{}{suffix}", ctx.db_path.display()));
+                if from.exists() {
+                    let to = PathBuf::from(format!("{}{suffix}", aside.display()));
+                    std::fs::rename(&from, &to).with_context(|| {
+                        format!("cannot move the damaged {} aside", from.display())
+                    })?;
+                }
+            }
+            (SqliteStore::open(&ctx.db_path)?, aside)
+        }
+        Err(e) => return Err(e.into()),
+    };
     store.restore_from(&args.from).with_context(|| {
         format!(
             "restore from {} failed; the queue is unchanged",

@@ -157,7 +157,7 @@ pub fn run(ctx: &Context, args: CannedArgs) -> Result<ExitCode> {
     let mut store = ctx.open_store(true)?;
     canned::ensure_starter(&mut store).context("could not load the starter replies")?;
     match args.command {
-        CannedCommand::List(a) => list(&store, a),
+        CannedCommand::List(a) => list(ctx, &store, a),
         CannedCommand::Show(a) => show(ctx, &store, a),
         CannedCommand::Add(a) => add(&mut store, a),
         CannedCommand::Edit(a) => edit(&mut store, a),
@@ -204,7 +204,7 @@ fn find(
     })
 }
 
-fn list(store: &Store, args: ListArgs) -> Result<ExitCode> {
+fn list(ctx: &Context, store: &Store, args: ListArgs) -> Result<ExitCode> {
     let all = store.canned_list()?;
     let language = args.lang.unwrap_or(Language::Other);
     let order = match args.query.as_deref() {
@@ -220,6 +220,8 @@ fn list(store: &Store, args: ListArgs) -> Result<ExitCode> {
         print_json(&rows)?;
         return Ok(ExitCode::SUCCESS);
     }
+    // On the desk's clock, as every date shown (`sla::local_date`).
+    let tz = crate::sla::timezone(&ctx.config.sla);
     let mut out = std::io::stdout().lock();
     for c in rows {
         let unmodified = c
@@ -228,7 +230,7 @@ fn list(store: &Store, args: ListArgs) -> Result<ExitCode> {
             .unwrap_or_else(|| "-".into());
         let last = c
             .last_used_at
-            .map(|t| t.format("%Y-%m-%d").to_string())
+            .map(|t| crate::sla::local_date(tz, t))
             .unwrap_or_else(|| "never".into());
         let line = format!(
             "{:>4}  {:<2} {:<8} {:<11} used {:>3} unmod {:>4} last {:<10}  {}",

@@ -303,7 +303,10 @@ fn paste(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     if args.channel == Channel::Phone && !crate::mail::paste::has_timestamps(&text, &paste) {
         return log_call(ctx, &mut store, &args, paste, &text);
     }
-    let messages = parse_transcript(&text, &paste);
+    let messages = crate::mail::paste::filed_as(
+        &ctx.config.agent.display_name(),
+        parse_transcript(&text, &paste),
+    );
     let report =
         crate::mail::import_items(&mut store, &ctx.config, Format::Paste, messages, &opts)?;
     print_report(&report, args.json)?;

@@ -13,12 +13,43 @@ use crate::store::SearchQuery;
 /// `firstline show 12`
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  firstline show 12\n  firstline show 12 --json | jq '.messages | length'"
+    after_help = "Examples:\n  firstline show 12\n  firstline show 12 --json | jq '.messages | length'\n  firstline show 12 --raw 345 > original.eml"
 )]
 pub struct ShowArgs {
     pub id: TicketId,
     #[arg(long)]
     pub json: bool,
+    /// Print one message of the ticket exactly as it arrived (its original bytes,
+    /// whole, however large), not the thread. Message ids are in `show ID --json`
+    /// and in the line under a body cut at import.
+    #[arg(long, value_name = "MESSAGE_ID", conflicts_with = "json")]
+    pub raw: Option<crate::model::MessageId>,
+}
+
+/// The line the import leaves at the end of a body it cut (`mail::parse`).
+const CUT_AT_IMPORT: &str = "[firstline: body cut at ";
+
+/// `show ID --raw MESSAGE_ID`: the message's bytes as they arrived, unchanged (a
+/// huge body is cut when stored; the original is kept whole).
+fn print_raw(
+    store: &crate::store::Store,
+    ticket: TicketId,
+    message: crate::model::MessageId,
+) -> Result<()> {
+    if !store.messages(ticket)?.iter().any(|m| m.id == message) {
+        return Err(super::user_error(format!(
+            "message {message} is not on ticket {ticket}; `firstline show {ticket} --json` lists its messages"
+        )));
+    }
+    let Some(raw) = store.raw_message(message)? else {
+        return Err(super::user_error(format!(
+            "message {message} has no original bytes kept (it was written here, not received)"
+        )));
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(&raw)?;
+    out.flush()?;
+    Ok(())
 }
 
 /// `firstline search 'refund status:open'`
@@ -73,6 +104,9 @@ fn options_after_the_query(args: &mut SearchArgs) -> Result<()> {
 /// Prints a ticket and its thread.
 pub fn show(ctx: &Context, args: ShowArgs) -> Result<()> {
     let store = ctx.open_store(true)?;
+    if let Some(message) = args.raw {
+        return print_raw(&store, args.id, message);
+    }
     let detail = store.ticket_detail(args.id)?;
     if args.json {
         return print_json(&detail);
@@ -137,6 +171,13 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<()> {
             local_time(tz, m.sent_at)
         )?;
         writeln!(out, "{}", sanitize(m.body.trim_end()))?;
+        if m.body.contains(CUT_AT_IMPORT) {
+            writeln!(
+                out,
+                "[as it arrived: firstline show {} --raw {}]",
+                t.id, m.id
+            )?;
+        }
         for a in &m.attachments {
             writeln!(
                 out,

@@ -81,6 +81,25 @@ pub fn parse_transcript(text: &str, options: &PasteOptions) -> Vec<ChatMessage> 
     to_messages(lines, options, &me)
 }
 
+/// `messages` with every line of ours filed under `agent` (`[agent] name`, see
+/// `AgentConfig::display_name`): a transcript says "я", "me" or a first name, but the
+/// thread shows who answered as every other reply of ours does. The message ids were
+/// made from the lines as written, so pasting the same transcript again still finds
+/// them.
+pub fn filed_as(agent: &str, mut messages: Vec<ChatMessage>) -> Vec<ChatMessage> {
+    let agent = agent.trim();
+    if agent.is_empty() {
+        return messages;
+    }
+    for m in messages
+        .iter_mut()
+        .filter(|m| m.direction == Direction::Outbound)
+    {
+        m.author = agent.to_string();
+    }
+    messages
+}
+
 /// Whether the text has time-stamped lines (a chat) rather than being one untimed
 /// piece of writing (typed notes), which `parse_transcript` files as one message.
 pub fn has_timestamps(text: &str, options: &PasteOptions) -> bool {

@@ -143,6 +143,37 @@ impl Status {
     pub fn ends_the_wait(self) -> bool {
         self.is_resolved() || self == Status::Spam
     }
+
+    /// The status of ticket `self` after `other` is merged into it, when the merged
+    /// thread holds a delivered reply of ours (`answered`) or not: work not done yet
+    /// beats done (an open question merged into a solved ticket must not vanish with
+    /// it), anything beats spam, and a thread we have answered is no longer "new"
+    /// (what sending a reply does to a new ticket). Both store backends merge by it.
+    pub fn merged_with(self, other: Status, answered: bool) -> Status {
+        let rank = |s: Status| {
+            if s.is_unresolved() {
+                2
+            } else if s == Status::Spam {
+                0
+            } else {
+                1
+            }
+        };
+        let mut status = if rank(other) > rank(self) {
+            other
+        } else {
+            self
+        };
+        // A new ticket merged with one already in hand takes its progress.
+        if status == Status::New && other.is_unresolved() && other != Status::New {
+            status = other;
+        }
+        if status == Status::New && answered {
+            Status::Open
+        } else {
+            status
+        }
+    }
 }
 
 #[cfg(test)]

@@ -143,12 +143,22 @@ pub fn human_duration(d: Duration) -> String {
 
 /// Reads a snooze time in the user's time zone: a span (`30m`, `3h`, `2d`, `1w`), a
 /// date and time (`2026-12-01T09:00`), or a day — `today`, `tomorrow`, `завтра`, a
-/// weekday (`mon`, `friday`, `пʼятниця`), a date (`2026-12-01`) — optionally followed
-/// by a time of day (`14:00`, `noon`, `5pm`, `обід`), a span in words (`in 2
+/// weekday (`mon`, `friday`, `пʼятниця`, "в пятницу", "on Friday"), a date
+/// (`2026-12-01`, `16.12`, "16 грудня", "December 16") — and a time of day (`14:00`,
+/// `noon`, `5pm`, `обід`) joined the way people write them ("завтра о 10:00",
+/// "tomorrow at 9", "by 18:00 today", "сегодня в 18:00"), a span in words (`in 2
 /// hours`, `через годину`), `next week`, or a time alone (`15:00`: today, or tomorrow
-/// once it has passed). Days and times are read by [`phrases`], the same reader
-/// promises use. A day without a time means the start of the working day (09:00).
+/// once it has passed). Days, times and the words joining them are read by
+/// [`phrases::when`], the same reader promises and call notes use. A day without a
+/// time means the start of the working day (09:00). A time already past is `None`
+/// ([`unreadable_time`] says so).
 pub fn parse_snooze(text: &str, now: DateTime<Utc>, config: &SlaConfig) -> Option<DateTime<Utc>> {
+    read_time(text, now, config).filter(|at| *at > now)
+}
+
+/// [`parse_snooze`] without refusing the past: the moment `text` names, counted from
+/// `now`.
+fn read_time(text: &str, now: DateTime<Utc>, config: &SlaConfig) -> Option<DateTime<Utc>> {
     let tz = timezone(config);
     let text = text.trim().to_lowercase();
     let words: Vec<&str> = text.split_whitespace().collect();
@@ -157,46 +167,40 @@ pub fn parse_snooze(text: &str, now: DateTime<Utc>, config: &SlaConfig) -> Optio
             return Some(now + span);
         }
         if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(only, "%Y-%m-%dt%H:%M") {
-            let at = tz.from_local_datetime(&dt).earliest()?.with_timezone(&Utc);
-            return (at > now).then_some(at);
+            return Some(tz.from_local_datetime(&dt).earliest()?.with_timezone(&Utc));
         }
     }
     if let Some(span) = phrases::span(&text) {
         return Some(now + span);
     }
     let today = now.with_timezone(&tz).date_naive();
-    // A time alone ("15:00", "5pm", "noon") is the next time the clock shows it. A
-    // bare number ("3") is not read as 03:00: it is more likely a half-typed span.
-    let clock_like = text.contains([':', '.'])
-        || text.ends_with('m')
-        || !text.starts_with(|c: char| c.is_ascii_digit());
-    if let Some(time) = phrases::time_of_day(&text).filter(|_| clock_like) {
-        let local = |day: NaiveDate| tz.from_local_datetime(&day.and_time(time)).earliest();
-        let at = local(today)?.with_timezone(&Utc);
-        return Some(if at > now {
-            at
-        } else {
-            local(today + Duration::days(1))?.with_timezone(&Utc)
-        });
+    let local = |day: NaiveDate, time: NaiveTime| {
+        tz.from_local_datetime(&day.and_time(time))
+            .earliest()
+            .map(|at| at.with_timezone(&Utc))
+    };
+    match phrases::when(&text)? {
+        (Some(day), time) => local(
+            day.date_from(today),
+            time.or_else(|| NaiveTime::from_hms_opt(9, 0, 0))?,
+        ),
+        // A time alone ("15:00", "5pm", "noon") is the next time the clock shows it.
+        // A bare number ("3") is not read as 03:00: it is more likely a half-typed
+        // span.
+        (None, Some(time)) => {
+            let bare_number = text.bytes().all(|b| b.is_ascii_digit());
+            if bare_number {
+                return None;
+            }
+            let at = local(today, time)?;
+            if at > now {
+                Some(at)
+            } else {
+                local(today + Duration::days(1), time)
+            }
+        }
+        (None, None) => None,
     }
-    let (day, time) = (1..=words.len()).rev().find_map(|split| {
-        let (day_words, time_words) = words.split_at(split);
-        let day_text = day_words.join(" ");
-        let day = NaiveDate::parse_from_str(&day_text, "%Y-%m-%d")
-            .ok()
-            .or_else(|| phrases::day(&day_text).map(|d| d.date_from(today)))?;
-        let time = if time_words.is_empty() {
-            NaiveTime::from_hms_opt(9, 0, 0)?
-        } else {
-            phrases::time_of_day(&time_words.join(" "))?
-        };
-        Some((day, time))
-    })?;
-    let at = tz
-        .from_local_datetime(&day.and_time(time))
-        .earliest()?
-        .with_timezone(&Utc);
-    (at > now).then_some(at)
 }
 
 /// Why [`parse_snooze`] gave nothing for `text`, as one line: a time it reads but that
@@ -209,10 +213,10 @@ pub fn unreadable_time(
     examples: &str,
 ) -> String {
     let shown = crate::display::sanitize_line(text.trim());
-    match parse_snooze(text, DateTime::<Utc>::UNIX_EPOCH, config) {
+    match read_time(text, now, config) {
         Some(at) if at <= now => format!(
             "'{shown}' is in the past ({}); pick a later time",
-            at.with_timezone(&timezone(config)).format("%Y-%m-%d %H:%M")
+            local_time(timezone(config), at)
         ),
         _ => format!("cannot read '{shown}' as a time; try {examples}"),
     }

@@ -17,6 +17,13 @@ pub enum DayRef {
     Next(Weekday),
     /// The Monday that starts next week ("next week", "наступного тижня").
     NextWeek,
+    /// A calendar date ("16.12", "16 грудня", "December 16", "2026-12-16"); without
+    /// a year, the next time that date comes (today included).
+    Date {
+        year: Option<i32>,
+        month: u32,
+        day: u32,
+    },
 }
 
 impl DayRef {
@@ -35,8 +42,184 @@ impl DayRef {
             DayRef::NextWeek => {
                 today + Duration::days(7 - i64::from(today.weekday().num_days_from_monday()))
             }
+            DayRef::Date { year, month, day } => match year {
+                Some(y) => NaiveDate::from_ymd_opt(y, month, day).unwrap_or(today),
+                // 29 February waits for a leap year; a year of years is plenty.
+                None => (0..8)
+                    .filter_map(|ahead| NaiveDate::from_ymd_opt(today.year() + ahead, month, day))
+                    .find(|d| *d >= today)
+                    .unwrap_or(today),
+            },
         }
     }
+}
+
+/// Words that join a day and a time or stand before either: "tomorrow **at** 9",
+/// "**by** 18:00 today", "**on** Friday", "завтра **о** 10", "**у** пʼятницю",
+/// "сьогодні **до** 18:00", "сегодня **в** 18:00", "**к** 15:00". Snooze and promises
+/// read the same list.
+pub const CONNECTORS: &[&str] = &[
+    "at", "by", "on", "before", "until", "till", "о", "об", "в", "во", "у", "на", "до", "к", "ко",
+];
+
+/// Multi-word connectors ("no later than", "не пізніше").
+const LONG_CONNECTORS: &[&str] = &[
+    "no later than",
+    "not later than",
+    "не пізніше",
+    "не пізніш",
+    "не позднее",
+    "не позже",
+];
+
+/// Whether the text between a day and a time joins them into one moment: nothing,
+/// a comma, or one connector ("tomorrow by noon", "завтра, до 12:00", "Friday at
+/// 3pm", "noon on Friday").
+pub fn joins(gap: &str) -> bool {
+    let gap = normalize(gap.trim_matches(|c: char| c.is_whitespace() || c == ','));
+    gap.is_empty() || CONNECTORS.contains(&gap.as_str()) || LONG_CONNECTORS.contains(&gap.as_str())
+}
+
+/// `words` without one leading connector ("в пятницу" → "пятницу").
+fn strip_connector<'a>(words: &'a [&'a str]) -> &'a [&'a str] {
+    for long in LONG_CONNECTORS {
+        let n = long.split(' ').count();
+        if words.len() > n && words[..n].join(" ") == *long {
+            return &words[n..];
+        }
+    }
+    match words {
+        [first, rest @ ..] if !rest.is_empty() && CONNECTORS.contains(first) => rest,
+        _ => words,
+    }
+}
+
+/// A day, a time of day, or both, as a person types them for "when": "tomorrow",
+/// "завтра о 10:00", "tomorrow at 9", "by 18:00 today", "сьогодні до 18:00",
+/// "сегодня в 18:00", "в пятницу", "у пʼятницю о 10", "on Friday at 3pm", "16.12 о
+/// 10:00", "December 16". Either order, joined by nothing, a comma or one of
+/// [`CONNECTORS`], and a connector may stand before the whole. `None` unless every
+/// word is read.
+pub fn when(text: &str) -> Option<(Option<DayRef>, Option<NaiveTime>)> {
+    let t = normalize(&text.replace(',', " "));
+    let t = t.trim_end_matches(['.', '!']);
+    let words: Vec<&str> = t.split(' ').filter(|w| !w.is_empty()).collect();
+    // "на следующей неделе" is a day as it stands; "в пятницу" once "в" is gone.
+    if let Some(d) = day(&words.join(" ")) {
+        return Some((Some(d), None));
+    }
+    let words = strip_connector(&words);
+    if words.is_empty() {
+        return None;
+    }
+    let whole = words.join(" ");
+    if let Some(d) = day(&whole) {
+        return Some((Some(d), None));
+    }
+    if let Some(time) = time_of_day(&whole) {
+        return Some((None, Some(time)));
+    }
+    (1..words.len()).find_map(|split| {
+        let (left, right) = words.split_at(split);
+        let left = left.join(" ");
+        let right = strip_connector(right).join(" ");
+        match (day(&left), time_of_day(&right)) {
+            (Some(d), Some(time)) => Some((Some(d), Some(time))),
+            _ => Some((Some(day(&right)?), Some(time_of_day(&left)?))),
+        }
+    })
+}
+
+/// Reads a calendar date: `2026-12-16`, `16.12`, `16.12.2026`, `16/12`, `16/12/26`,
+/// "16 грудня", "16 декабря", "16 December", "December 16th", "Dec 16, 2026". Day
+/// before month in numbers, as Ukraine and Russia (and most of Europe) write them. A
+/// dotted pair that is a time ("15.30") is never a valid date, since minutes 00, 15,
+/// 30, 45 are not months.
+pub fn date(text: &str) -> Option<DayRef> {
+    let t = normalize(text);
+    let t = t.trim_end_matches(['.', ',']);
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Some(DayRef::Date {
+            year: Some(d.year()),
+            month: d.month(),
+            day: d.day(),
+        });
+    }
+    let words: Vec<&str> = t
+        .split([' ', ','])
+        .filter(|w| !w.is_empty() && !["of", "року", "года"].contains(w))
+        .collect();
+    let (day_n, month, year) = match words.as_slice() {
+        [numeric] => {
+            let parts: Vec<&str> = numeric.split(['.', '/']).collect();
+            let sep_ok = !(numeric.contains('.') && numeric.contains('/'));
+            match (sep_ok, parts.as_slice()) {
+                (true, [d, m]) => (digits(d)?, digits(m)?, None),
+                (true, [d, m, y]) => (digits(d)?, digits(m)?, Some(year_of(y)?)),
+                _ => return None,
+            }
+        }
+        [a, b] | [a, b, _] => {
+            let (d, m) = match (ordinal(a), month_name(b)) {
+                (Some(d), Some(m)) => (d, m),
+                _ => (ordinal(b)?, month_name(a)?),
+            };
+            let year = match words.get(2) {
+                Some(y) => Some(year_of(y.trim_end_matches(['р', 'г', '.']))?),
+                None => None,
+            };
+            (d, m, year)
+        }
+        _ => return None,
+    };
+    // Validate against a leap year when the year is not given (29 February).
+    NaiveDate::from_ymd_opt(year.unwrap_or(2028), month, day_n)?;
+    Some(DayRef::Date {
+        year,
+        month,
+        day: day_n,
+    })
+}
+
+/// A two- or four-digit year ("26", "2026").
+fn year_of(text: &str) -> Option<i32> {
+    let y: i32 = (text.bytes().all(|b| b.is_ascii_digit()) && matches!(text.len(), 2 | 4))
+        .then(|| text.parse().ok())
+        .flatten()?;
+    Some(if y < 100 { 2000 + y } else { y })
+}
+
+/// A day of the month, with an English ordinal ending or not ("16", "16th", "1st").
+fn ordinal(text: &str) -> Option<u32> {
+    let t = ["st", "nd", "rd", "th"]
+        .iter()
+        .find_map(|s| text.strip_suffix(s))
+        .unwrap_or(text);
+    digits(t)
+}
+
+/// A month's name in English (full or short) or in the genitive a Ukrainian or
+/// Russian date uses ("грудня", "декабря").
+pub fn month_name(text: &str) -> Option<u32> {
+    let t = text.trim_end_matches('.');
+    const MONTHS: [&[&str]; 12] = [
+        &["january", "jan", "січня", "января"],
+        &["february", "feb", "лютого", "февраля"],
+        &["march", "mar", "березня", "марта"],
+        &["april", "apr", "квітня", "апреля"],
+        &["may", "травня", "мая"],
+        &["june", "jun", "червня", "июня"],
+        &["july", "jul", "липня", "июля"],
+        &["august", "aug", "серпня", "августа"],
+        &["september", "sep", "sept", "вересня", "сентября"],
+        &["october", "oct", "жовтня", "октября"],
+        &["november", "nov", "листопада", "ноября"],
+        &["december", "dec", "грудня", "декабря"],
+    ];
+    MONTHS
+        .iter()
+        .position(|names| names.contains(&t))
+        .map(|i| i as u32 + 1)
 }
 
 /// Reads a day word or phrase ("tomorrow", "day after tomorrow", "завтра",
@@ -44,6 +227,9 @@ impl DayRef {
 pub fn day(text: &str) -> Option<DayRef> {
     let t = normalize(text);
     let t = t.strip_prefix("the ").unwrap_or(&t);
+    if let Some(d) = date(t) {
+        return Some(d);
+    }
     Some(match t {
         "today" | "сьогодні" | "сегодня" => DayRef::Ahead(0),
         "tomorrow" | "завтра" => DayRef::Ahead(1),
@@ -69,24 +255,33 @@ pub fn day(text: &str) -> Option<DayRef> {
 pub fn weekday(text: &str) -> Option<Weekday> {
     let w = normalize(text);
     Some(match w.as_str() {
-        "mon" | "monday" | "понеділок" | "понеділка" | "понедельник" | "понедельника" => {
-            Weekday::Mon
-        }
-        "tue" | "tuesday" | "вівторок" | "вівторка" | "вторник" | "вторника" => {
+        "mon"
+        | "monday"
+        | "понеділок"
+        | "понеділка"
+        | "понедельник"
+        | "понедельника"
+        | "понедельнику" => Weekday::Mon,
+        "tue" | "tuesday" | "вівторок" | "вівторка" | "вторник" | "вторника" | "вторнику" => {
             Weekday::Tue
         }
-        "wed" | "wednesday" | "середа" | "середи" | "середу" | "среда" | "среды" | "среду" => {
-            Weekday::Wed
+        "wed" | "wednesday" | "середа" | "середи" | "середу" | "среда" | "среды" | "среду"
+        | "среде" => Weekday::Wed,
+        "thu" | "thursday" | "четвер" | "четверга" | "четверг" | "четвергу" => {
+            Weekday::Thu
         }
-        "thu" | "thursday" | "четвер" | "четверга" | "четверг" => Weekday::Thu,
         "fri" | "friday" | "пятниця" | "пятниці" | "пятницю" | "пятница" | "пятницы"
-        | "пятницу" => Weekday::Fri,
-        "sat" | "saturday" | "субота" | "суботи" | "суботу" | "суббота" | "субботы" | "субботу" => {
-            Weekday::Sat
-        }
-        "sun" | "sunday" | "неділя" | "неділі" | "неділю" | "воскресенье" | "воскресенья" => {
-            Weekday::Sun
-        }
+        | "пятницу" | "пятнице" => Weekday::Fri,
+        "sat" | "saturday" | "субота" | "суботи" | "суботу" | "суббота" | "субботы" | "субботу"
+        | "субботе" => Weekday::Sat,
+        "sun"
+        | "sunday"
+        | "неділя"
+        | "неділі"
+        | "неділю"
+        | "воскресенье"
+        | "воскресенья"
+        | "воскресенью" => Weekday::Sun,
         _ => return None,
     })
 }

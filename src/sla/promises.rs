@@ -15,7 +15,7 @@
 //! "Original Message" separator or an Outlook "From:/Sent:" block.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc};
-use regex::{Captures, Regex};
+use regex::Regex;
 use serde::Serialize;
 use std::ops::Range;
 use std::sync::LazyLock;
@@ -59,6 +59,9 @@ enum Rule {
     /// ("by Monday 10:00", "до понеділка 10:00"). Its span is the time alone, so the
     /// day's own phrase still matches and the two compose into one moment.
     TimeAfterDay,
+    /// A calendar date in capture 1 ("до 16.12", "by December 16", "16 грудня"): due
+    /// at the end of that day unless a time is written beside it.
+    Date,
     /// A bare hour after "до"/"к"/"о" in capture 1 ("до 15"), read only when no
     /// unit or month follows it ("до 15 листопада" is a date, "до 15%" a number).
     BareHour,
@@ -80,6 +83,11 @@ const UK_DAYS_GEN: &str = "понеділка|вівторка|середи|че
 const RU_DAYS_GEN: &str = "понедельника|вторника|среды|четверга|пятницы|субботы|воскресенья";
 const UK_DAYS_ACC: &str = "понеділок|вівторок|середу|четвер|п['’ʼ]?ятницю|суботу|неділю";
 const RU_DAYS_ACC: &str = "понедельник|вторник|среду|четверг|пятницу|субботу|воскресенье";
+/// A date in numbers (`16.12`, `16.12.2026`, `16/12`, `2026-12-16`) or with a month's
+/// name in any of the three languages ("16 грудня", "16 декабря", "December 16th",
+/// "16 of December, 2026"); `phrases::date` reads what this finds.
+const DATE: &str = r"\d{4}-\d{2}-\d{2}|\d{1,2}[./]\d{1,2}(?:[./](?:\d{4}|\d{2}))?|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:MONTHS)(?:,?\s+\d{4})?|(?:MONTHS)\.?\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?";
+const MONTHS: &str = "january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec|січня|лютого|березня|квітня|травня|червня|липня|серпня|вересня|жовтня|листопада|грудня|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря";
 const EN_NUM: &str = r"an?|one|two|three|four|five|six|ten|fifteen|twenty|thirty|forty[- ]five|a couple of|a few|\d{1,3}";
 const UK_NUM: &str = r"одну|один|дві|два|три|чотири|п['’ʼ]?ять|десять|п['’ʼ]?ятнадцять|двадцять|тридцять|пару|кілька|\d{1,3}";
 const RU_NUM: &str =
@@ -87,7 +95,23 @@ const RU_NUM: &str =
 
 static RULES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
     let r = |pattern: &str, rule| Regex::new(&format!("(?i){pattern}")).map(|re| (re, rule));
+    let date = DATE.replace("MONTHS", MONTHS);
     let rules = [
+        // Dates, in all three languages: after a preposition ("до 16.12", "by
+        // 16/12", "on December 16", "к 16 декабря"), or a named month on its own in a
+        // committing sentence ("надішлю 16 грудня").
+        r(
+            &format!(
+                r"\b(?:by|before|until|till|on|no later than|not later than|до|на|к|не пізніше|не позднее)\s+(?:the\s+)?({date})\b"
+            ),
+            Rule::Date,
+        ),
+        r(
+            &format!(
+                r"\b(\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{MONTHS})(?:,?\s+\d{{4}})?|(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?)\b"
+            ),
+            Rule::Date,
+        ),
         // English.
         r(r"\b(?:the )?day after tomorrow\b", Rule::DaysAhead(2)),
         r(r"\btomorrow\b", Rule::DaysAhead(1)),
@@ -249,20 +273,194 @@ pub fn own_lines(text: &str) -> Vec<(usize, &str)> {
 /// the working day.
 pub fn extract_promise(text: &str, sent_at: DateTime<Utc>, config: &SlaConfig) -> Option<Promise> {
     let calendar = BusinessCalendar::lenient(config);
+    earliest(text, &hits_in(text, &|_: &str| true), sent_at, &calendar)
+}
+
+/// The promise the tone checker's hint names while a reply is written: exactly the
+/// phrase (and due time) [`extract_promise`] will record if the reply is sent now,
+/// or nothing. Reads the `sentences` (byte ranges of `text`, each a sentence of the
+/// sender's own lines) that could hold a time at all (see [`may_promise`]), and remembers what each sentence says per thread, so that
+/// while the agent types only the sentence being edited is read again: the promise
+/// patterns use Unicode word boundaries, slow on Cyrillic, and the check runs on
+/// every keystroke. What a sentence says does not depend on the clock; when it falls
+/// due is worked out afresh each time.
+pub fn promise_hint(
+    text: &str,
+    sentences: &[Range<usize>],
+    sent_at: DateTime<Utc>,
+    config: &SlaConfig,
+) -> Option<Promise> {
+    thread_local! {
+        static SEEN: std::cell::RefCell<std::collections::HashMap<String, Vec<Hit>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    const MAX_SEEN: usize = 512;
+    let mut hits = Vec::new();
+    for sentence in sentences {
+        let Some(piece) = text.get(sentence.clone()).filter(|p| may_promise(p)) else {
+            continue;
+        };
+        let known = SEEN.with(|s| s.borrow().get(piece).cloned());
+        let found = known.unwrap_or_else(|| {
+            let found = hits_in(piece, &|_: &str| true);
+            SEEN.with(|s| {
+                let mut s = s.borrow_mut();
+                if s.len() >= MAX_SEEN {
+                    s.clear();
+                }
+                s.insert(piece.to_string(), found.clone());
+            });
+            found
+        });
+        hits.extend(found.into_iter().map(|h| h.shifted(sentence.start)));
+    }
+    earliest(text, &hits, sent_at, &BusinessCalendar::lenient(config))
+}
+
+/// Word stems every time phrase the promise patterns read holds, unless it has a
+/// digit: a cheap test (no regex) that lets the tone check skip sentences with no
+/// time in them. Keep in step with `RULES`: a phrase without a digit and without one
+/// of these would be recorded on sending but never hinted.
+const TIME_STEMS: &[&str] = &[
+    // English ("day" also covers today, weekdays, midday, days).
+    "day",
+    "tomorrow",
+    "tonight",
+    "eod",
+    "cob",
+    "close of",
+    "noon",
+    "min",
+    "hour",
+    "hr",
+    "week",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "may",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "oct",
+    "nov",
+    "dec",
+    // Ukrainian.
+    "завтра",
+    "сьогодні",
+    "кінця",
+    "протягом",
+    "впродовж",
+    "вечор",
+    "понеділ",
+    "вівтор",
+    "серед",
+    "четвер",
+    "ятниц",
+    "субот",
+    "неділ",
+    "хвилин",
+    "годин",
+    "дн",
+    "доб",
+    "тижн",
+    "обід",
+    "полудн",
+    "опівдн",
+    "січн",
+    "лют",
+    "берез",
+    "квіт",
+    "травн",
+    "червн",
+    "липн",
+    "серпн",
+    "вересн",
+    "жовтн",
+    "листопад",
+    "грудн",
+    // Russian.
+    "сегодня",
+    "конца",
+    "течение",
+    "пределах",
+    "вечер",
+    "понедельн",
+    "вторник",
+    "сред",
+    "пятниц",
+    "суббот",
+    "воскрес",
+    "минут",
+    "час",
+    "сут",
+    "недел",
+    "обед",
+    "январ",
+    "феврал",
+    "март",
+    "апрел",
+    "мая",
+    "июн",
+    "июл",
+    "август",
+    "сентябр",
+    "октябр",
+    "ноябр",
+    "декабр",
+];
+
+/// Whether `sentence` could hold a time phrase at all: a digit or a [`TIME_STEMS`]
+/// word.
+fn may_promise(sentence: &str) -> bool {
+    if sentence.bytes().any(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    let lower = sentence.to_lowercase();
+    TIME_STEMS.iter().any(|stem| lower.contains(stem))
+}
+
+/// The soonest of the moments `hits` promise, after `sent_at`.
+fn earliest(
+    text: &str,
+    hits: &[Hit],
+    sent_at: DateTime<Utc>,
+    calendar: &BusinessCalendar,
+) -> Option<Promise> {
+    moments(text, hits, sent_at, calendar)
+        .into_iter()
+        .filter(|(_, due)| *due > sent_at)
+        .min_by_key(|(span, due)| (*due, span.start))
+        .map(|(span, due)| Promise {
+            due,
+            phrase: text[span.clone()].to_string(),
+            span,
+        })
+}
+
+/// Every moment `hits` name, in text order: each phrase read, overlapping phrases
+/// resolved to the longest, and a day and a time written side by side composed into
+/// one moment.
+fn moments(
+    text: &str,
+    hits: &[Hit],
+    sent_at: DateTime<Utc>,
+    calendar: &BusinessCalendar,
+) -> Vec<(Range<usize>, DateTime<Utc>)> {
     let today = calendar.local_date(sent_at);
-    let mut found: Vec<(Range<usize>, Piece)> = Vec::new();
-    for_each_promised(text, |start, caps, rule| {
-        if let Some(piece) = resolve(rule, caps, sent_at, today, &calendar) {
-            let whole = if matches!(rule, Rule::TimeAfterDay) {
-                1
+    let mut found: Vec<(Range<usize>, Piece)> = hits
+        .iter()
+        .filter_map(|hit| {
+            let piece = resolve(text, hit, sent_at, today, calendar)?;
+            let span = if matches!(hit.rule, Rule::TimeAfterDay) {
+                hit.one.clone()?
             } else {
-                0
+                hit.whole.clone()
             };
-            if let Some(m) = caps.get(whole) {
-                found.push((start + m.start()..start + m.end(), piece));
-            }
-        }
-    });
+            Some((span, piece))
+        })
+        .collect();
     // Longest match wins where phrases overlap ("day after tomorrow" over "tomorrow").
     found.sort_by_key(|(span, _)| std::cmp::Reverse(span.len()));
     let mut kept: Vec<(Range<usize>, Piece)> = Vec::new();
@@ -281,7 +479,7 @@ pub fn extract_promise(text: &str, sent_at: DateTime<Utc>, config: &SlaConfig) -
         let beside = pieces.peek().and_then(|(next, other)| {
             let gap = text.get(span.end..next.start)?;
             joins(gap)
-                .then(|| compose(piece, *other, &calendar))
+                .then(|| compose(piece, *other, calendar))
                 .flatten()
                 .map(|due| (span.start..next.end, due))
         });
@@ -290,62 +488,57 @@ pub fn extract_promise(text: &str, sent_at: DateTime<Utc>, config: &SlaConfig) -
                 pieces.next();
                 moments.push(moment);
             }
-            None => moments.push((span, alone(piece, sent_at, today, &calendar))),
+            None => moments.push((span, alone(piece, sent_at, today, calendar))),
         }
     }
     moments
+}
+
+/// The time phrases a reply promises, as byte ranges, in text order (a day and a
+/// time beside it are one): the same reading as [`extract_promise`], every phrase it
+/// could record rather than only the soonest, counted from `sent_at`.
+pub fn promised_phrases(
+    text: &str,
+    sent_at: DateTime<Utc>,
+    config: &SlaConfig,
+) -> Vec<Range<usize>> {
+    let calendar = BusinessCalendar::lenient(config);
+    moments(text, &hits_in(text, &|_: &str| true), sent_at, &calendar)
         .into_iter()
         .filter(|(_, due)| *due > sent_at)
-        .min_by_key(|(span, due)| (*due, span.start))
-        .map(|(span, due)| Promise {
-            due,
-            phrase: text[span.clone()].to_string(),
-            span,
-        })
+        .map(|(span, _)| span)
+        .collect()
 }
 
-/// The time phrases a reply promises, as byte ranges, without working out when they
-/// fall due: what sending will turn into a follow-up, for the tone checker to point
-/// at while the reply is written. Same reading as [`extract_promise`].
-pub fn promised_phrases(text: &str) -> Vec<Range<usize>> {
-    promised_phrases_in(text, |_| true)
+/// One time phrase in a committing sentence, before it is given a date: which rule
+/// matched and where its whole match and its captures are in the text read. Does
+/// not depend on the clock, so the tone check can remember it per sentence.
+#[derive(Debug, Clone)]
+struct Hit {
+    rule: Rule,
+    whole: Range<usize>,
+    one: Option<Range<usize>>,
+    two: Option<Range<usize>>,
 }
 
-/// [`promised_phrases`] read only on the lines `worth_reading` picks: the tone check
-/// runs on every keystroke and passes a cheap "has a time word at all" test, so the
-/// slower promise patterns read two lines of a reply rather than forty.
-pub fn promised_phrases_in(text: &str, worth_reading: impl Fn(&str) -> bool) -> Vec<Range<usize>> {
-    let mut out: Vec<Range<usize>> = Vec::new();
-    for_each_promised_in(text, &worth_reading, |start, caps, _| {
-        if let Some(m) = caps.get(0) {
-            out.push(start + m.start()..start + m.end());
-        }
-    });
-    out.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
-    out.dedup_by(|b, a| b.start < a.end);
-    // A day and a time written side by side are one promise ("завтра до 12:00").
-    let mut merged: Vec<Range<usize>> = Vec::new();
-    for r in out {
-        match merged.last_mut() {
-            Some(last) if text.get(last.end..r.start).is_some_and(joins) => last.end = r.end,
-            _ => merged.push(r),
+impl Hit {
+    /// The same hit in a text that holds the one read at `offset`.
+    fn shifted(self, offset: usize) -> Hit {
+        let by = |r: Range<usize>| r.start + offset..r.end + offset;
+        Hit {
+            rule: self.rule,
+            whole: by(self.whole),
+            one: self.one.map(by),
+            two: self.two.map(by),
         }
     }
-    merged
 }
 
-/// Calls `found(line_start, captures, rule)` for every time phrase in the sender's own
-/// lines that sits in a committing sentence (and is not "an hour before…" or a bare
-/// number that is not an hour).
-fn for_each_promised<'t>(text: &'t str, found: impl FnMut(usize, &Captures<'t>, Rule)) {
-    for_each_promised_in(text, &|_: &str| true, found)
-}
-
-fn for_each_promised_in<'t>(
-    text: &'t str,
-    worth_reading: &dyn Fn(&str) -> bool,
-    mut found: impl FnMut(usize, &Captures<'t>, Rule),
-) {
+/// Every time phrase in the sender's own lines (those `worth_reading` picks) that
+/// sits in a committing sentence (and is not "an hour before…" or a bare number that
+/// is not an hour).
+fn hits_in(text: &str, worth_reading: &dyn Fn(&str) -> bool) -> Vec<Hit> {
+    let mut out = Vec::new();
     for (start, line) in own_lines(text) {
         if !worth_reading(line) {
             continue;
@@ -357,14 +550,36 @@ fn for_each_promised_in<'t>(
                 let span_rule = matches!(rule, Rule::Within | Rule::Fixed(_));
                 if (span_rule && followed_by_before(rest))
                     || (matches!(rule, Rule::BareHour) && !ends_bare_hour(rest))
+                    || (matches!(rule, Rule::Date) && is_amount(rest))
                     || !commits(sentence_around(line, m.range()))
                 {
                     continue;
                 }
-                found(start, &caps, *rule);
+                let at = |i: usize| caps.get(i).map(|c| start + c.start()..start + c.end());
+                out.push(Hit {
+                    rule: *rule,
+                    whole: start + m.start()..start + m.end(),
+                    one: at(1),
+                    two: at(2),
+                });
             }
         }
     }
+    out
+}
+
+/// When a day-level promise for `day` falls due: the end of its working day, or,
+/// when that has already passed at sending ("в течение дня" written at 23:00, "до
+/// кінця тижня" on Sunday evening), the end of the next working day: the customer
+/// was still promised something, and the follow-up should not vanish because the
+/// reply went out after hours.
+fn day_end(calendar: &BusinessCalendar, day: NaiveDate, sent_at: DateTime<Utc>) -> DateTime<Utc> {
+    let due = calendar.end_of_day(day);
+    let sent_day = calendar.local_date(sent_at);
+    if due > sent_at || day < sent_day {
+        return due;
+    }
+    calendar.end_of_day(business_days_after(calendar, day, 1))
 }
 
 /// A day and a time of day written side by side, as one moment.
@@ -385,7 +600,7 @@ fn alone(
     calendar: &BusinessCalendar,
 ) -> DateTime<Utc> {
     match piece {
-        Piece::Day(day) => calendar.end_of_day(day),
+        Piece::Day(day) => day_end(calendar, day, sent_at),
         Piece::Time(time) => {
             let at = calendar.to_utc(today.and_time(time));
             if at > sent_at {
@@ -398,14 +613,10 @@ fn alone(
     }
 }
 
-/// Whether the text between a day and a time joins them ("tomorrow by noon",
-/// "завтра, до 12:00", "Friday at 3pm", "noon on Friday").
+/// Whether the text between a day and a time joins them: [`phrases::joins`], the
+/// list snooze reads too.
 fn joins(gap: &str) -> bool {
-    let gap = gap.trim_matches(|c: char| c.is_whitespace() || c == ',');
-    matches!(
-        gap.to_lowercase().as_str(),
-        "" | "at" | "on" | "by" | "о" | "об" | "в" | "у" | "на" | "до" | "к"
-    )
+    phrases::joins(gap)
 }
 
 /// Whether what follows a bare hour ("до 15") leaves it an hour: the end of the
@@ -419,6 +630,18 @@ fn ends_bare_hour(rest: &str) -> bool {
         }
         Some(c) => !c.is_alphanumeric() && !"$€₴₽".contains(c),
     }
+}
+
+/// Whether what follows a dotted number makes it an amount, not a date ("до 16.12
+/// грн", "16.12%").
+fn is_amount(rest: &str) -> bool {
+    let after = rest.trim_start().to_lowercase();
+    [
+        "%", "$", "€", "₴", "₽", "грн", "uah", "usd", "eur", "руб", "коп", "kg", "кг", "gb", "гб",
+        "mb", "мб",
+    ]
+    .iter()
+    .any(|unit| after.starts_with(unit))
 }
 
 /// The sentence of `line` holding `span`: a promise's commitment must be in it.
@@ -448,8 +671,8 @@ static COMMITMENT: LazyLock<Option<Regex>> = LazyLock::new(|| {
     let patterns = [
         r"\b(?:will|shall|won['’]t)\b|['’]ll\b|\bgoing to\b|\blet (?:me|us)\b|\bexpect\b|\bpromise\b|\b(?:i|we) can\b|\b(?:ships?|arrives?|goes out)\b",
         r"\b\w{2,}(?:емо|имо|імо|ємо|їмо)(?:ся|сь)?\b",
-        r"\b(?:напишу|надішлю|відповім|перевірю|передзвоню|повернуся|повернусь|поверну|зроблю|виправлю|повідомлю|уточню|з['’ʼ]?ясую|дізнаюся|дізнаюсь|зв['’ʼ]?яжуся|зв['’ʼ]?яжусь|відправлю|зателефоную|подзвоню|підготую|оновлю|розберуся|розберусь|дам|буду|зможу|постараюся|постараюсь|спробую|обіцяю|гарантую|подивлюся|подивлюсь|гляну|вирішу|отримаєте|отримаєш|запрацює|надійде|прийде)\b",
-        r"\b(?:отвечу|ответим|напишу|напишем|проверю|проверим|перезвоню|перезвоним|вернусь|вернёмся|вернемся|верну|вернём|вернем|сделаю|сделаем|исправлю|исправим|сообщу|сообщим|уточню|уточним|выясню|выясним|свяжусь|свяжемся|отправлю|отправим|пришлю|пришлём|пришлем|подготовлю|подготовим|обновлю|обновим|разберусь|разберёмся|разберемся|дам|дадим|буду|будем|смогу|сможем|постараюсь|постараемся|попробую|попробуем|обещаю|гарантирую|посмотрю|посмотрим|решу|решим|получите|получишь|заработает|придёт|придет|поступит)\b",
+        r"\b(?:напишу|надішлю|відповім|перевірю|передзвоню|повернуся|повернусь|поверну|зроблю|виправлю|повідомлю|уточню|з['’ʼ]?ясую|дізнаюся|дізнаюсь|зв['’ʼ]?яжуся|зв['’ʼ]?яжусь|відправлю|зателефоную|подзвоню|підготую|оновлю|розберуся|розберусь|дам|буду|зможу|постараюся|постараюсь|спробую|обіцяю|гарантую|подивлюся|подивлюсь|гляну|вирішу|отримаєте|отримаєш|запрацює|надійде|надійдуть|прийде|прийдуть)\b",
+        r"\b(?:отвечу|ответим|напишу|напишем|проверю|проверим|перезвоню|перезвоним|вернусь|вернёмся|вернемся|верну|вернём|вернем|сделаю|сделаем|исправлю|исправим|сообщу|сообщим|уточню|уточним|выясню|выясним|свяжусь|свяжемся|отправлю|отправим|пришлю|пришлём|пришлем|подготовлю|подготовим|обновлю|обновим|разберусь|разберёмся|разберемся|дам|дадим|буду|будем|смогу|сможем|постараюсь|постараемся|попробую|попробуем|обещаю|гарантирую|посмотрю|посмотрим|решу|решим|получите|получишь|заработает|придёт|придет|придут|поступит|поступят)\b",
     ];
     Regex::new(&format!("(?i){}", patterns.join("|"))).ok()
 });
@@ -493,25 +716,30 @@ fn followed_by_before(rest: &str) -> bool {
 }
 
 fn resolve(
-    rule: Rule,
-    caps: &Captures<'_>,
+    text: &str,
+    hit: &Hit,
     sent_at: DateTime<Utc>,
     today: NaiveDate,
     calendar: &BusinessCalendar,
 ) -> Option<Piece> {
-    let due = match rule {
+    let capture = |r: &Option<Range<usize>>| r.clone().and_then(|r| text.get(r));
+    let due = match hit.rule {
         Rule::DaysAhead(n) => return Some(Piece::Day(DayRef::Ahead(n).date_from(today))),
         Rule::Weekday => {
-            let wd = phrases::weekday(caps.get(1)?.as_str())?;
+            let wd = phrases::weekday(capture(&hit.one)?)?;
             return Some(Piece::Day(DayRef::Next(wd).date_from(today)));
         }
+        Rule::Date => {
+            let day = phrases::date(capture(&hit.one)?)?;
+            return Some(Piece::Day(day.date_from(today)));
+        }
         Rule::TimeOfDay | Rule::TimeAfterDay | Rule::BareHour => {
-            return phrases::time_of_day(caps.get(1)?.as_str()).map(Piece::Time)
+            return phrases::time_of_day(capture(&hit.one)?).map(Piece::Time)
         }
         Rule::Within => {
-            let (amount, unit) = match (caps.get(1), caps.get(2)) {
-                (Some(a), Some(u)) => (amount_from(a.as_str())?, u.as_str().to_lowercase()),
-                (Some(single), None) => (1.0, single.as_str().to_lowercase()),
+            let (amount, unit) = match (capture(&hit.one), capture(&hit.two)) {
+                (Some(a), Some(u)) => (amount_from(a)?, u.to_lowercase()),
+                (Some(single), None) => (1.0, single.to_lowercase()),
                 _ => return None,
             };
             let business = ["business", "working", "робоч", "рабоч"]
@@ -528,7 +756,11 @@ fn resolve(
             }
         }
         Rule::Fixed(minutes) => sent_at + Duration::minutes(minutes),
-        Rule::EndOfWeek => calendar.end_of_day(last_working_day_of_week(calendar, today, 0)),
+        Rule::EndOfWeek => day_end(
+            calendar,
+            last_working_day_of_week(calendar, today, 0),
+            sent_at,
+        ),
         Rule::NextWeek => calendar.end_of_day(last_working_day_of_week(calendar, today, 1)),
     };
     Some(Piece::Due(due))
@@ -1093,14 +1325,17 @@ mod tests {
             "Заказ оформлен сегодня, номер 1234.",
             "The link is valid for 24 hours.",
         ] {
-            assert!(promised_phrases(text).is_empty(), "{text}");
+            assert!(
+                promised_phrases(text, now(), &SlaConfig::default()).is_empty(),
+                "{text}"
+            );
             assert!(
                 extract_promise(text, now(), &SlaConfig::default()).is_none(),
                 "{text}"
             );
         }
         let promise = "Я напишу вам завтра до 12:00.";
-        let spans = promised_phrases(promise);
+        let spans = promised_phrases(promise, now(), &SlaConfig::default());
         assert_eq!(spans.len(), 1, "{spans:?}");
         assert!(promise[spans[0].clone()].contains("завтра"));
     }

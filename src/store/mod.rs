@@ -55,8 +55,13 @@ pub enum StoreError {
     #[error("database schema version {found} is newer than this firstline understands ({supported}); upgrade firstline or open a backup")]
     NewerSchema { found: i64, supported: i64 },
     /// The file is not a firstline database or is damaged.
-    #[error("{path} is not a readable firstline database ({detail}); run `firstline doctor --db {path}` or restore a backup")]
-    Corrupt { path: String, detail: String },
+    /// `backups` is where the daily copies go by default (`backups/` beside it).
+    #[error("{path} is not a readable firstline database ({detail}); it was left untouched. Restore a backup with `firstline restore BACKUP --yes` (the damaged file is kept beside it); daily backups are in {backups} unless `[backup] dir` names another folder")]
+    Corrupt {
+        path: String,
+        detail: String,
+        backups: String,
+    },
     /// Another process held the write lock for longer than the busy timeout.
     #[error("database is locked by another process for too long; close other firstline windows or pass --db")]
     Locked,

@@ -39,6 +39,7 @@ macro_rules! conformance_suite {
             creates_and_reads_a_ticket,
             threads_replies_by_message_id,
             merges_tickets_and_never_reuses_ids,
+            a_merged_ticket_takes_status_and_assignee_from_both,
             searches_latin_text,
             searches_cyrillic_text_and_word_forms,
             searches_fold_latin_accents_and_keep_other_letters,
@@ -204,6 +205,63 @@ pub fn merges_tickets_and_never_reuses_ids(b: &dyn Backend) {
     assert!(
         next > dup,
         "ticket {dup} was merged away; {next} must not reuse it"
+    );
+}
+
+/// New-user trial: `firstline merge 12 19` left #19 "new" though its thread now held
+/// a delivered reply, and dropped #12's assignee.
+pub fn a_merged_ticket_takes_status_and_assignee_from_both(b: &dyn Backend) {
+    let mut s = b.open();
+    let answered = open_ticket(&mut s, "a@example.com", "Invoice", "no invoice");
+    s.add_message(
+        answered,
+        &NewMessage {
+            direction: Direction::Outbound,
+            author: "Olena".into(),
+            body: "Sending it now.".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    s.change_ticket(
+        answered,
+        &TicketChange::Assignee(Some("Olena".into())),
+        None,
+    )
+    .unwrap();
+    let fresh = open_ticket(&mut s, "a@example.com", "Invoice?", "still no invoice");
+    assert_eq!(s.ticket(fresh).unwrap().status, Status::New);
+    let merged = s.merge_tickets(answered, fresh).unwrap();
+    assert!(merged.first_response_at.is_some());
+    assert_eq!(merged.status, Status::Open, "an answered thread is not new");
+    assert_eq!(
+        merged.assignee.as_deref(),
+        Some("Olena"),
+        "the assignee is kept"
+    );
+    assert_eq!(s.ticket(fresh).unwrap(), merged, "as stored");
+
+    // An open question merged into a solved ticket reopens it rather than hiding.
+    let solved = open_ticket(&mut s, "b@example.com", "Login", "cannot log in");
+    s.change_ticket(solved, &TicketChange::Status(Status::Solved), None)
+        .unwrap();
+    s.change_ticket(solved, &TicketChange::Assignee(Some("Petro".into())), None)
+        .unwrap();
+    let question = open_ticket(&mut s, "b@example.com", "Login again", "still cannot");
+    s.change_ticket(
+        question,
+        &TicketChange::Assignee(Some("Olena".into())),
+        None,
+    )
+    .unwrap();
+    let merged = s.merge_tickets(question, solved).unwrap();
+    assert_eq!(merged.status, Status::New);
+    assert_eq!(merged.resolved_at, None);
+    assert!(merged.awaiting_reply_since.is_some(), "the customer waits");
+    assert_eq!(
+        merged.assignee.as_deref(),
+        Some("Petro"),
+        "both had one: the target's stays"
     );
 }
 

@@ -92,6 +92,7 @@ impl SqliteStore {
             StoreError::Database(detail) => StoreError::Corrupt {
                 path: path.display().to_string(),
                 detail,
+                backups: path.with_file_name("backups").display().to_string(),
             },
             other => other,
         };

@@ -396,6 +396,44 @@ impl TicketStore for SqliteStore {
                 params![from, into],
             )?;
         }
+        // Status and assignee follow from both: the merged thread may hold a reply
+        // the target never had (then it is no longer "new"), and an assignee on
+        // either side is kept (the target's when both have one).
+        let answered = target.first_response_at.is_some() || source.first_response_at.is_some();
+        let status = target.status.merged_with(source.status, answered);
+        let assignee = target.assignee.clone().or_else(|| source.assignee.clone());
+        tx.execute(
+            "UPDATE tickets SET status = ?2, assignee = ?3,
+                resolved_at = CASE WHEN ?4 THEN coalesce(resolved_at, ?5) ELSE NULL END
+             WHERE id = ?1",
+            params![
+                into,
+                status.as_str(),
+                assignee,
+                status.is_resolved(),
+                source.resolved_at.map(to_ts)
+            ],
+        )?;
+        if status != target.status {
+            write_event(
+                &tx,
+                Some(into),
+                &actor,
+                "status",
+                Some(target.status.as_str()),
+                Some(status.as_str()),
+            )?;
+        }
+        if assignee != target.assignee {
+            write_event(
+                &tx,
+                Some(into),
+                &actor,
+                crate::model::ASSIGNEE_EVENT,
+                target.assignee.as_deref(),
+                assignee.as_deref(),
+            )?;
+        }
         tx.execute("DELETE FROM tickets WHERE id = ?1", [from])?;
         recompute_ledger(&tx, into)?;
         index_ticket_messages(&tx, into)?;

@@ -90,57 +90,27 @@ fn broken_promise(f: &Facts, sink: &mut Sink) {
     }
 }
 
-/// The first promised time, read the way sending reads it (`sla::promises`), but
-/// only in the sentences that hold a time word, one sentence at a time. The promise
-/// patterns use Unicode word boundaries, which send the regex engine to its slow
-/// backtracker on Cyrillic text: run over whole paragraphs on every keystroke they
-/// cost a Ukrainian or Russian reply most of its 1 ms budget. A promise never reaches
-/// past its sentence, so each sentence is read alone, and what a sentence promises is
-/// remembered per thread: while the agent types, only the sentence being edited is
-/// read again.
+/// The promised time sending will record (`sla::promises::promise_hint`: the same
+/// phrase `extract_promise` picks, or nothing), read sentence by sentence;
+/// `promise_hint` skips sentences with no time word and remembers what each sentence
+/// says, so while the agent types only the sentence being edited is read again.
 fn promised_time(f: &Facts) -> Option<Range<usize>> {
-    let lex = &f.book.lex;
     // The agent's own lines: quoted ones are already blanked in `f.own` (same
     // offsets).
     let mut offset = 0;
+    let mut all = Vec::new();
     for line in f.own.split_inclusive('\n') {
         let line_start = offset;
         offset += line.len();
-        for piece in sentences(line) {
-            let text = &line[piece.clone()];
-            if !lex.time_frame.is_match(text) {
-                continue;
-            }
-            if let Some(found) = promised_in_sentence(text) {
-                let start = line_start + piece.start;
-                return Some(start + found.start..start + found.end.min(text.len()));
-            }
-        }
+        all.extend(
+            sentences(line)
+                .into_iter()
+                .map(|s| line_start + s.start..line_start + s.end),
+        );
     }
-    None
-}
-
-/// What one sentence promises (a span inside it), remembered per thread.
-fn promised_in_sentence(sentence: &str) -> Option<Range<usize>> {
-    thread_local! {
-        static SEEN: std::cell::RefCell<std::collections::HashMap<String, Option<Range<usize>>>> =
-            std::cell::RefCell::new(std::collections::HashMap::new());
-    }
-    const MAX_SEEN: usize = 512;
-    if let Some(hit) = SEEN.with(|s| s.borrow().get(sentence).cloned()) {
-        return hit;
-    }
-    let found = crate::sla::promises::promised_phrases_in(sentence, |_| true)
-        .into_iter()
-        .next();
-    SEEN.with(|s| {
-        let mut s = s.borrow_mut();
-        if s.len() >= MAX_SEEN {
-            s.clear();
-        }
-        s.insert(sentence.to_string(), found.clone());
-    });
-    found
+    // Sent now, on the default calendar: the checker has no `[sla]` settings.
+    let config = crate::config::SlaConfig::default();
+    crate::sla::promises::promise_hint(&f.own, &all, chrono::Utc::now(), &config).map(|p| p.span)
 }
 
 /// The sentences of one line as byte ranges: a sentence ends after `.`, `!`, `?` or
