@@ -2476,6 +2476,75 @@ mod small_rendering_items {
     }
 }
 
+// ---- a new user's trial: dates on the desk's clock, pasted lines under our name ---
+
+/// The customer sidebar's "first contact" was the UTC date: a customer who first
+/// wrote at 00:43 in Kyiv showed the day before. README: every date shown is on
+/// `[sla] timezone`.
+#[test]
+fn first_contact_is_the_date_on_the_desks_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("queue.db");
+    let mut store = Store::open(&path).unwrap();
+    let late = Utc.with_ymd_and_hms(2026, 11, 25, 22, 43, 0).unwrap(); // 00:43 in Kyiv
+    let id = store
+        .create_ticket(&NewTicket {
+            subject: "Where is my parcel".into(),
+            customer: NewCustomer {
+                name: "Ірина Мельник".into(),
+                email: Some("iryna@example.com".into()),
+                ..Default::default()
+            },
+            channel: Channel::Email,
+            priority: Priority::Normal,
+            status: Status::New,
+            tags: Vec::new(),
+            first_message: NewMessage {
+                direction: Direction::Inbound,
+                author: "Ірина Мельник".into(),
+                body: "Добрий вечір, де моя посилка?".into(),
+                sent_at: Some(late),
+                ..Default::default()
+            },
+        })
+        .unwrap();
+    let mut config = Config::default();
+    config.agent.name = "Olena Test".into();
+    config.sla.timezone = "Europe/Kyiv".into();
+    let mut app = Console::new(store, config).unwrap();
+    app.clock = Some(now());
+    app.size = (160, 48);
+    app.reload().unwrap();
+    app.settle();
+    select_ticket(&mut app, id);
+    press(&mut app, "Enter");
+    let screen = shot(&app, 160, 48);
+    assert!(screen.contains("2026-11-26"), "{screen}");
+    assert!(!screen.contains("2026-11-25"), "{screen}");
+}
+
+/// A transcript pasted in the console (`P`) filed our lines under "я" (as written)
+/// instead of the agent's name, as `import --paste` now does.
+#[test]
+fn a_pasted_transcript_files_our_lines_under_the_agents_name() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 160, 48);
+    let sarah = id_of(&app, "Sarah Mitchell");
+    select_ticket(&mut app, sarah);
+    press(&mut app, "Enter P");
+    type_text(
+        &mut app,
+        "[09:10] Sarah Mitchell: still charged twice\n[09:12] я: checking with the bank now",
+    );
+    press(&mut app, "ctrl-s");
+    let thread = Store::open(&fx.path).unwrap().messages(sarah).unwrap();
+    let ours = thread
+        .iter()
+        .find(|m| m.body.contains("checking with the bank"))
+        .expect("the pasted line is filed");
+    assert_eq!(ours.author, "Olena Test");
+}
+
 // ---- issue #15 item 7: a logged call is our contact with the customer -------------
 
 /// Issue #15 item 7: a call logged with `L` was filed as an inbound customer message,

@@ -886,17 +886,20 @@ fn file(
                 phone: c.phone.clone(),
             };
             let me = crate::mail::paste::my_names(author, &[]);
-            let messages = crate::mail::paste::parse_transcript(
-                body,
-                &crate::mail::paste::PasteOptions {
-                    channel: on.channel,
-                    ticket: Some(ticket),
-                    customer,
-                    subject: None,
-                    me: me.clone(),
-                    now,
-                    timezone,
-                },
+            let messages = crate::mail::paste::filed_as(
+                &config.agent.display_name(),
+                crate::mail::paste::parse_transcript(
+                    body,
+                    &crate::mail::paste::PasteOptions {
+                        channel: on.channel,
+                        ticket: Some(ticket),
+                        customer,
+                        subject: None,
+                        me: me.clone(),
+                        now,
+                        timezone,
+                    },
+                ),
             );
             let options = crate::mail::ImportOptions {
                 timezone,

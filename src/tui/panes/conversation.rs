@@ -275,7 +275,7 @@ fn compact_customer<'a>(app: &App, open: &OpenTicket, width: usize) -> Vec<Line<
         sanitize_line(&c.name),
         c.language.to_string(),
         c.formality.to_string(),
-        format!("first contact {}", first_contact(open)),
+        format!("first contact {}", first_contact(app, open)),
         format!(
             "{others} other ticket{}",
             if others == 1 { "" } else { "s" }
@@ -306,14 +306,16 @@ fn compact_customer<'a>(app: &App, open: &OpenTicket, width: usize) -> Vec<Line<
 /// How many earlier tickets the narrow layout lists above the thread.
 const COMPACT_HISTORY: usize = 3;
 
-/// The earliest ticket of this customer: when they first wrote to us.
-fn first_contact(open: &OpenTicket) -> String {
+/// The earliest ticket of this customer: when they first wrote to us, on the
+/// desk's calendar (`[sla] timezone`), as every date the console shows.
+fn first_contact(app: &App, open: &OpenTicket) -> String {
+    let tz = crate::sla::timezone(&app.config.sla);
     open.history
         .iter()
         .map(|h| h.ticket.created_at)
         .chain(std::iter::once(open.detail.ticket.created_at))
         .min()
-        .map(|d| d.format("%Y-%m-%d").to_string())
+        .map(|d| crate::sla::local_date(tz, d))
         .unwrap_or_default()
 }
 
@@ -406,9 +408,11 @@ fn message_lines<'a>(
     let mut body = sanitize(&crate::display::reflow(shown));
     if cut > 0 {
         body.push_str(&format!(
-            "\n[… {} more not shown; `firstline show {}` prints the whole message]",
+            "\n[… {} more not shown; `firstline show {}` prints it all, `firstline show {} --raw {}` the message as it arrived]",
             human_bytes(cut),
-            m.ticket_id
+            m.ticket_id,
+            m.ticket_id,
+            m.id
         ));
     }
     for l in wrap(&body, width.saturating_sub(2)) {
@@ -461,7 +465,7 @@ fn sidebar(frame: &mut Frame, area: Rect, app: &App, open: &OpenTicket) {
     ]));
     lines.push(Line::from(vec![
         Span::styled("first     ", t.dim),
-        Span::raw(first_contact(open)),
+        Span::raw(first_contact(app, open)),
     ]));
     if !c.notes.trim().is_empty() {
         lines.push(Line::raw(""));
