@@ -11,7 +11,7 @@
 //! Any file in this format can be scored:
 //! `TONE_EVAL_FILE=path cargo test --test tone evaluation_verdicts -- --nocapture`
 //! (several files: separate them with `:`). Without it, the tuning files are scored
-//! and held to the floors below.
+//! and held to the floors below. `TONE_EVAL_RULES_ONLY=1` scores the rules alone.
 
 use super::{customer, ticket, AGENT};
 use firstline::model::{Formality, Language, Status};
@@ -150,8 +150,15 @@ pub(crate) struct Scores {
     pub lines: Vec<String>,
 }
 
+/// Scores with the shipped checker; `TONE_EVAL_RULES_ONLY=1` leaves the learned layer
+/// out (the rules' own figures: the layer was trained on the tuning batches).
 pub(crate) fn score(files: &[PathBuf]) -> Scores {
-    score_with(&Checker::builtin(), files)
+    let checker = if std::env::var("TONE_EVAL_RULES_ONLY").is_ok_and(|v| v == "1") {
+        Checker::builtin().with_learned(None)
+    } else {
+        Checker::builtin()
+    };
+    score_with(&checker, files)
 }
 
 /// [`score`] with a given checker (the learned layer's rotation measurement swaps it).

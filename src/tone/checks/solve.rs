@@ -18,8 +18,29 @@ fn refusal(f: &Facts, sink: &mut Sink) {
     // A time or an offer of our own in another sentence is what happens instead
     // ("…not before Monday. I can reserve one for you"); in the refusing sentence
     // itself it is only the refusal's scope ("no, the schedule is full this week").
-    let sentence = sentence_around(&f.own, &span);
-    let elsewhere = |r: &std::ops::Range<usize>| r.end <= sentence.start || r.start >= sentence.end;
+    let sentence = super::sentence_around(&f.own, &span);
+    // "…нельзя, но могу оформить ночной пропуск", "no, but I can book you…": after a
+    // contrast word the same sentence goes on to what happens instead.
+    let after_contrast = |r: &std::ops::Range<usize>| {
+        r.start >= span.end
+            && text::words(&f.own[span.end..r.start]).any(|(_, w)| {
+                matches!(
+                    w.to_lowercase().as_str(),
+                    "but"
+                        | "however"
+                        | "але"
+                        | "проте"
+                        | "однак"
+                        | "зате"
+                        | "но"
+                        | "однако"
+                        | "зато"
+                )
+            })
+    };
+    let elsewhere = |r: &std::ops::Range<usize>| {
+        r.end <= sentence.start || r.start >= sentence.end || after_contrast(r)
+    };
     let offers = f.find(&lex.alternative, "alternative").is_some()
         || f.find(&lex.next_step, "next_step").is_some()
         || lex.time_frame.find_iter(&f.own).any(|r| elsewhere(&r))
@@ -110,15 +131,4 @@ fn plain_no(f: &Facts) -> Option<std::ops::Range<usize>> {
         .filter(|(n, _)| *n == "negative_answer")
         .map(|(_, r)| r.clone())
         .find(|r| !conditional(&f.own, r.start))
-}
-
-/// The sentence of `text` holding `span`: from after the last `.`, `!`, `?` or line
-/// break before it to the next one after it.
-fn sentence_around(text: &str, span: &std::ops::Range<usize>) -> std::ops::Range<usize> {
-    let ends = ['.', '!', '?', '\n', '…'];
-    let start = text[..span.start].rfind(ends).map_or(0, |i| i + 1);
-    let end = text[span.end..]
-        .find(ends)
-        .map_or(text.len(), |i| span.end + i);
-    start..end
 }
