@@ -413,6 +413,27 @@ fn copy_moves_a_queue_to_postgresql_and_back_with_nothing_lost() {
     let outbox = exported["outbox"].as_array().unwrap();
     assert!(outbox.iter().any(|o| o["state"] == "saved"), "{outbox:?}");
     assert_eq!(exported, export(&back));
+    // The original bytes travel too (they are not in the export): a message can be
+    // re-read from them, and one without a Message-ID is not imported twice.
+    let raw_of = |location: &str| {
+        let store = firstline::store::Location::parse(location).open().unwrap();
+        let ids: Vec<i64> = exported["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_i64().unwrap())
+            .collect();
+        ids.into_iter()
+            .map(|id| store.raw_message(id).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let original = raw_of(first_s);
+    assert!(
+        original.iter().filter(|r| r.is_some()).count() >= 2,
+        "the imported mail keeps its bytes"
+    );
+    assert_eq!(original, raw_of(url.as_str()));
+    assert_eq!(original, raw_of(back_s));
     let listed_outbox =
         |db: &Path| text(&cli(db, &config).args(["outbox", "list"]).output().unwrap());
     assert!(

@@ -335,6 +335,16 @@ pub trait DumpStore {
     /// Loads a dump into an empty store, keeping every id and timestamp, in one
     /// transaction: a failure leaves the store as it was.
     fn import_dump(&mut self, dump: &Dump) -> Result<()>;
+
+    /// The raw bytes kept beside messages (as they came, or as sent), a page at a
+    /// time in message-id order after `after`. They stay out of the in-memory
+    /// [`Dump`] — a mailbox's worth of bytes — so `copy` moves them page by page.
+    fn raw_messages_after(&self, after: MessageId, limit: usize) -> Result<Vec<RawMessageRecord>>;
+
+    /// Stores a page of raw bytes for messages this store already holds (loaded by
+    /// [`DumpStore::import_dump`] with the same ids), in one transaction. A message
+    /// that already has its bytes keeps them, so a page can be written twice.
+    fn put_raw_messages(&mut self, page: &[RawMessageRecord]) -> Result<()>;
 }
 
 /// Follow-ups (promises and reminders) and the sent replies they are read from.

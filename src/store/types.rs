@@ -443,6 +443,16 @@ pub struct Dump {
     pub outbox: Vec<OutboxRecord>,
 }
 
+/// One message's raw bytes as stored: what it was parsed from, and the dedupe key of
+/// a message without a Message-ID (so a copied queue does not import it twice).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawMessageRecord {
+    pub message: MessageId,
+    /// SHA-256 (hex) of `raw`.
+    pub sha256: String,
+    pub raw: Vec<u8>,
+}
+
 /// One outbox row as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboxRecord {

@@ -6,7 +6,7 @@ use chrono::Utc;
 use super::ledger::tags_to_col;
 use super::messages::index_ticket_messages;
 use super::{to_ts, PgStore, Result};
-use crate::model::normalize_subject;
+use crate::model::{normalize_subject, MessageId};
 use crate::store::api::*;
 use crate::store::types::*;
 use crate::store::StoreError;
@@ -250,6 +250,37 @@ impl DumpStore for PgStore {
                 )?;
             }
             tx.batch_execute(RETIRE_AUDITED_IDS)?;
+            Ok(())
+        })
+    }
+
+    fn raw_messages_after(&self, after: MessageId, limit: usize) -> Result<Vec<RawMessageRecord>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.read(|c| {
+            Ok(c.query(
+                "SELECT message_id, sha256, raw FROM raw_messages WHERE message_id > $1
+                 ORDER BY message_id LIMIT $2",
+                &[&after, &limit],
+            )?
+            .iter()
+            .map(|r| RawMessageRecord {
+                message: r.get(0),
+                sha256: r.get(1),
+                raw: r.get(2),
+            })
+            .collect())
+        })
+    }
+
+    fn put_raw_messages(&mut self, page: &[RawMessageRecord]) -> Result<()> {
+        self.write(|tx, _| {
+            for r in page {
+                tx.execute(
+                    "INSERT INTO raw_messages(message_id, sha256, raw) VALUES ($1, $2, $3)
+                     ON CONFLICT (message_id) DO NOTHING",
+                    &[&r.message, &r.sha256, &r.raw],
+                )?;
+            }
             Ok(())
         })
     }

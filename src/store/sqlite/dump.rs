@@ -5,7 +5,7 @@ use chrono::Utc;
 use rusqlite::params;
 
 use super::{tags_to_col, to_ts, Result, SqliteStore, StoreError};
-use crate::model::normalize_subject;
+use crate::model::{normalize_subject, MessageId};
 use crate::store::api::*;
 use crate::store::types::*;
 
@@ -174,6 +174,37 @@ impl DumpStore for SqliteStore {
         // The dump's history may name ids that no row holds any more (a merged ticket,
         // an undone reply); they stay retired here too.
         tx.execute_batch(super::schema::RETIRE_AUDITED_IDS)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn raw_messages_after(&self, after: MessageId, limit: usize) -> Result<Vec<RawMessageRecord>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT message_id, sha256, raw FROM raw_messages WHERE message_id > ?1
+             ORDER BY message_id LIMIT ?2",
+        )?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![after, limit], |r| {
+            Ok(RawMessageRecord {
+                message: r.get(0)?,
+                sha256: r.get(1)?,
+                raw: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn put_raw_messages(&mut self, page: &[RawMessageRecord]) -> Result<()> {
+        let tx = self.write()?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO raw_messages(message_id, sha256, raw) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(message_id) DO NOTHING",
+            )?;
+            for r in page {
+                insert.execute(params![r.message, r.sha256, r.raw])?;
+            }
+        }
         tx.commit()?;
         Ok(())
     }
