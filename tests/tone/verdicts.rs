@@ -74,8 +74,12 @@ pub(crate) fn check_case(checker: &Checker, case: &Case) -> ToneReport {
     in_context(case, |ctx| checker.check(&case.reply, ctx))
 }
 
-/// What the learned layer reads of one case, and whether the rules alone were silent.
-pub(crate) fn case_features(checker: &Checker, case: &Case) -> (Vec<u32>, bool) {
+/// What the learned layer reads of one case, whether the rules alone were silent, and
+/// what argues for caution.
+pub(crate) fn case_features(
+    checker: &Checker,
+    case: &Case,
+) -> (Vec<u32>, bool, firstline::tone::learned::Caution) {
     in_context(case, |ctx| checker.learning_features(&case.reply, ctx))
 }
 

@@ -47,7 +47,12 @@ fn refusal(f: &Facts, sink: &mut Sink) {
         || f.hits
             .iter()
             .any(|(n, r)| (*n == "offer" || *n == "time_frame") && elsewhere(r));
-    if offers || f.owns_it() {
+    // "…не делаем, но от 5 кресел действует оптовая цена": a contrast that goes on
+    // for a clause after the refusal says what is possible instead; steps elsewhere
+    // in the reply ("Settings → API → Create key") are a way the customer can go.
+    let contrast_clause = contrast_after(&f.own[span.end..sentence.end.max(span.end)]);
+    let steps = text::has_list_steps(f.reply) || f.own.contains('→');
+    if offers || f.owns_it() || contrast_clause || steps {
         return;
     }
     sink.emit("solve.refusal", span);
@@ -58,13 +63,23 @@ fn howto(f: &Facts, sink: &mut Sink) {
         return;
     };
     let lex = &f.book.lex;
-    let asked_how = text::questions(customer)
-        .iter()
-        .any(|q| lex.howto.is_match(q));
-    if !asked_how {
+    let how: Vec<&str> = text::questions(customer)
+        .into_iter()
+        .filter(|q| lex.howto.is_match(q))
+        .collect();
+    if how.is_empty() {
         return;
     }
-    let answered = text::has_list_steps(f.reply) || lex.steps.is_match(f.reply) || f.owns_it();
+    // "Please call our fraud team on…", "I've frozen your card": what to do, or what
+    // we did, answers a "what do I do?" in prose — when it is about the question
+    // ("Join our loyalty club!" to "How do I change the address?" answers nothing).
+    let in_prose = f.hit("instruction").is_some()
+        || f.hit("done").is_some()
+        || f.find(&lex.next_step, "next_step").is_some();
+    let answered = text::has_list_steps(f.reply)
+        || lex.steps.is_match(f.reply)
+        || f.owns_it()
+        || (in_prose && how.iter().all(|q| touched(f, customer, q)));
     if !answered {
         sink.emit("solve.howto-unanswered", 0..0);
     }
@@ -131,4 +146,40 @@ fn plain_no(f: &Facts) -> Option<std::ops::Range<usize>> {
         .filter(|(n, _)| *n == "negative_answer")
         .map(|(_, r)| r.clone())
         .find(|r| !conditional(&f.own, r.start))
+}
+
+/// Whether `rest` (the refusing sentence after the refusal) turns with "but", «але»,
+/// «но» to a clause of four words or more: what is possible instead. "No, but thanks"
+/// is too short to offer anything.
+fn contrast_after(rest: &str) -> bool {
+    let words: Vec<String> = text::words(rest).map(|(_, w)| w.to_lowercase()).collect();
+    words
+        .iter()
+        .position(|w| {
+            matches!(
+                w.as_str(),
+                "but" | "але" | "проте" | "но" | "однако" | "зато" | "зате"
+            )
+        })
+        .is_some_and(|i| words.len() - i > 4)
+}
+
+/// Whether the reply shares a content word with the customer's question `q` (by stem),
+/// or the question has none ("What do I do now?").
+fn touched(f: &Facts, customer: &str, q: &str) -> bool {
+    let start = crate::tone::lexicon::offset_in(customer, q);
+    let mut keys = f
+        .customer_tokens
+        .iter()
+        .filter(|t| t.span.start >= start && t.span.end <= start + q.len())
+        .filter(|t| {
+            t.folded.chars().count() >= 3
+                && t.folded.chars().all(char::is_alphabetic)
+                && !f.book.stop_words.contains(&t.folded)
+        })
+        .peekable();
+    if keys.peek().is_none() {
+        return true;
+    }
+    keys.any(|k| f.tokens.iter().any(|t| t.stem == k.stem))
 }
