@@ -66,7 +66,7 @@ fn unknown_contacts(f: &Facts, sink: &mut Sink) {
             .iter()
             .any(|o| o.trim().eq_ignore_ascii_case(c) || same_phone(&digits_of(o), &digits_of(c)))
     };
-    let sites = link_hosts(&f.own);
+    let sites = std::cell::LazyCell::new(|| link_hosts(&f.own));
     for (span, address) in emails(&f.own) {
         let lower = address.to_ascii_lowercase();
         let company = lower

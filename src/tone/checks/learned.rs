@@ -111,7 +111,8 @@ pub(crate) fn run(f: &Facts, sink: &mut Sink, model: &Model) {
     }
     let hints: Vec<&str> = sink.findings.iter().map(|x| x.rule.as_str()).collect();
     let scores = model.scores(&features(f, &hints));
-    if scores[0] < bar(model, caution(f)) {
+    // The caution's word lists are read only for a reply the model would flag.
+    if scores[0] < model.threshold || scores[0] < bar(model, caution(f)) {
         return;
     }
     let best = (1..HEADS.len())

@@ -11,6 +11,7 @@
 
 use super::{Facts, Sink};
 use crate::tone::Severity;
+use std::cell::LazyCell;
 
 pub(super) fn run(f: &Facts, sink: &mut Sink) {
     // "not anything you did wrong", "not a sign of a problem on your side", «це не
@@ -21,7 +22,9 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
     // "It will be back by 19:00. If not, call the dispatch line": a redirect under
     // a condition, after the reply has given its own time or next step, is a
     // fallback the customer can use, not the problem pushed away.
-    let promised = own_commitment(f);
+    // Both are regex passes over the reply, read only when a deflection is there to
+    // excuse (the check runs on every keystroke).
+    let promised = LazyCell::new(|| own_commitment(f));
     let fallback = |span: &std::ops::Range<usize>| {
         promised.as_ref().is_some_and(|p| {
             let sentence = super::sentence_around(&f.own, span);
@@ -34,7 +37,7 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
     // What was done before ("we shipped on time") defends rather than takes on, and a
     // negated offer ("nothing we can refund") offers nothing: only an action of ours
     // after a "so" or "but" counts.
-    let ours: Vec<std::ops::Range<usize>> = own_actions(f);
+    let ours = LazyCell::new(|| own_actions(f));
     sink.drop_excused("ownership.deflection", |span| {
         let sentence = super::sentence_around(&f.own, span);
         ours.iter().any(|r| {
