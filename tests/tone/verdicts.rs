@@ -329,12 +329,14 @@ fn files() -> (Vec<PathBuf>, bool) {
 /// precision, min recall, max polite-flagged rate). Measured with the learned layer,
 /// which was trained on these replies among others (precision 1.00, recall 0.99, polite
 /// flagged 0/135; the rules alone: 1.00, 0.91, 0/135): in-sample, so the recall floors
-/// sit near the rules-alone figures, and a broken learned layer still fails them.
+/// sit near the rules-alone figures, and a broken learned layer still fails them. The
+/// fifth session raised the precision and polite floors to what it reached (one false
+/// flag in the batch still passes; two do not).
 const FLOORS: &[(&str, f64, f64, f64)] = &[
-    ("all", 0.95, 0.92, 0.03),
-    ("en", 0.95, 0.90, 0.05),
-    ("uk", 0.95, 0.90, 0.05),
-    ("ru", 0.95, 0.88, 0.05),
+    ("all", 0.98, 0.92, 0.01),
+    ("en", 0.98, 0.90, 0.03),
+    ("uk", 0.98, 0.90, 0.03),
+    ("ru", 0.98, 0.88, 0.03),
 ];
 
 #[test]
