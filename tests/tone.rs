@@ -653,6 +653,35 @@ mod spec_examples {
         ));
     }
 
+    /// Found by the sixth tuning batch (t6-en-033 and its twins): a mailbox at the site
+    /// the reply links to ("…to claims@insure.example.org or upload it at
+    /// insure.example.org/claims") is that organisation's, not a stranger's private
+    /// address: a hint, not a block. An address at another domain still blocks.
+    #[test]
+    fn an_address_at_the_site_the_reply_links_to_is_only_pointed_out() {
+        let customer = Some("Where do I send the claim form?");
+        let site = "Send the form to m.kovalenko@insure.example.org or upload it at https://insure.example.org/claims, whichever is easier.";
+        let found = check(site, customer, None);
+        assert!(
+            found
+                .iter()
+                .any(|(r, s)| r == "house.unknown-contact" && *s == Severity::Hint),
+            "{found:?}"
+        );
+        assert!(
+            found.iter().all(|(_, s)| *s != Severity::Block),
+            "{found:?}"
+        );
+        let elsewhere = "Send the form to m.kovalenko@insure.example.org or upload it at https://other.example.net/claims.";
+        let found = check(elsewhere, customer, None);
+        assert!(
+            found
+                .iter()
+                .any(|(r, s)| r == "house.unknown-contact" && *s == Severity::Block),
+            "{found:?}"
+        );
+    }
+
     #[test]
     fn addresses_and_mobiles_that_are_nobodys_in_the_ticket_are_blocked() {
         let mut olga = customer("Olga Petrenko", Language::En, Formality::Unknown);

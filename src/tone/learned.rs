@@ -31,6 +31,18 @@ pub struct Model {
     pub threshold: f32,
 }
 
+/// What the rules know of a reply that argues against a learned warning (see
+/// `checks::learned::caution`): such a reply needs a higher score.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Caution {
+    /// Fewer words than `checks::learned::SHORT_WORDS`.
+    pub short: bool,
+    /// The reply's words (for measuring other limits).
+    pub words: usize,
+    /// The reply takes the problem on: ownership words, or the problem resolved.
+    pub positive: bool,
+}
+
 /// One training example: its feature buckets and, per head, whether it is positive.
 #[derive(Debug, Clone)]
 pub struct Example {

@@ -359,9 +359,14 @@ impl Checker {
         self
     }
 
-    /// What the learned layer reads of a reply (its hashed features), and whether the
-    /// rules alone found nothing at warning level: the input for training it.
-    pub fn learning_features(&self, reply: &str, ctx: &ToneContext) -> (Vec<u32>, bool) {
+    /// What the learned layer reads of a reply (its hashed features), whether the
+    /// rules alone found nothing at warning level, and what argues for caution: the
+    /// input for training and measuring it.
+    pub fn learning_features(
+        &self,
+        reply: &str,
+        ctx: &ToneContext,
+    ) -> (Vec<u32>, bool, learned::Caution) {
         let facts = checks::Facts::new(reply, ctx, &self.book);
         let mut sink = checks::Sink::new(&self.book, reply, facts.reply_lang);
         checks::run_all(&facts, &mut sink);

@@ -10,7 +10,7 @@
 //! `TONE_TRAIN=1 TONE_THRESHOLD=0.8 cargo test --test tone learned::train -- --ignored`.
 
 use super::verdicts::{case_features, check_case, read_cases, Case, Label};
-use firstline::tone::learned::{Example, Model, TrainParams};
+use firstline::tone::learned::{Caution, Example, Model, TrainParams};
 use firstline::tone::{Checker, Severity};
 use std::path::{Path, PathBuf};
 
@@ -118,6 +118,8 @@ struct Seen {
     example: Example,
     /// The learned layer would be asked (rules silent, a reply in its domain).
     silent: bool,
+    /// What argues against a learned warning (short, or taking the problem on).
+    caution: Caution,
     /// The rules alone flag it.
     loud: bool,
     needs: bool,
@@ -140,7 +142,7 @@ fn observe_cases(cases: impl Iterator<Item = Case>) -> Vec<Seen> {
     let rules_only = Checker::builtin().with_learned(None);
     cases
         .map(|case| {
-            let (features, silent) = case_features(&rules_only, &case);
+            let (features, silent, caution) = case_features(&rules_only, &case);
             let loud = check_case(&rules_only, &case)
                 .findings
                 .iter()
@@ -151,6 +153,7 @@ fn observe_cases(cases: impl Iterator<Item = Case>) -> Vec<Seen> {
                     labels: labels(&case),
                 },
                 silent,
+                caution,
                 loud,
                 needs: case.verdict != Label::Ok,
                 commandments: case.commandments.clone(),
@@ -227,6 +230,42 @@ fn rotation() {
         {
             let kind = if s.needs { "caught" } else { "FALSE" };
             println!("    {kind} {:.2} {}", p[0], s.what);
+        }
+        // The shipped rule: a short reply, or one that takes the problem on, needs a
+        // higher score (`cautious` lines, at the shipped threshold 0.85).
+        for words in [12usize, 14, 16, 20] {
+            for (name, join) in [
+                ("alone", 0u8),
+                ("and taking it on", 1),
+                ("or taking it on", 2),
+            ] {
+                let wary = |c: Caution| {
+                    let short = c.words < words;
+                    match join {
+                        0 => short,
+                        1 => short && c.positive,
+                        _ => short || c.positive,
+                    }
+                };
+                let mut line = format!("  cautious (under {words} words {name}):");
+                for bar in [0.95f32, 0.97, 1.01] {
+                    let over = |s: &Seen, p: f32| p >= if wary(s.caution) { bar } else { 0.85 };
+                    let add_tp = scored
+                        .iter()
+                        .filter(|(s, p)| s.needs && over(s, p[0]))
+                        .count();
+                    let add_fp = scored
+                        .iter()
+                        .filter(|(s, p)| !s.needs && over(s, p[0]))
+                        .count();
+                    line += &format!(
+                        " bar {bar:.2} +{add_tp}/+{add_fp} (recall {:.3}, polite {:.1}%);",
+                        (rule_tp + add_tp) as f64 / needs as f64,
+                        100.0 * (rule_fp + add_fp) as f64 / polite as f64,
+                    );
+                }
+                println!("{line}");
+            }
         }
         for t in THRESHOLDS {
             let add_tp = scored.iter().filter(|(s, p)| s.needs && p[0] >= t).count();

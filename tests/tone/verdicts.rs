@@ -11,7 +11,7 @@
 //! Any file in this format can be scored:
 //! `TONE_EVAL_FILE=path cargo test --test tone evaluation_verdicts -- --nocapture`
 //! (several files: separate them with `:`). Without it, the tuning files are scored
-//! and held to the floors below.
+//! and held to the floors below. `TONE_EVAL_RULES_ONLY=1` scores the rules alone.
 
 use super::{customer, ticket, AGENT};
 use firstline::model::{Formality, Language, Status};
@@ -74,8 +74,12 @@ pub(crate) fn check_case(checker: &Checker, case: &Case) -> ToneReport {
     in_context(case, |ctx| checker.check(&case.reply, ctx))
 }
 
-/// What the learned layer reads of one case, and whether the rules alone were silent.
-pub(crate) fn case_features(checker: &Checker, case: &Case) -> (Vec<u32>, bool) {
+/// What the learned layer reads of one case, whether the rules alone were silent, and
+/// what argues for caution.
+pub(crate) fn case_features(
+    checker: &Checker,
+    case: &Case,
+) -> (Vec<u32>, bool, firstline::tone::learned::Caution) {
     in_context(case, |ctx| checker.learning_features(&case.reply, ctx))
 }
 
@@ -150,8 +154,15 @@ pub(crate) struct Scores {
     pub lines: Vec<String>,
 }
 
+/// Scores with the shipped checker; `TONE_EVAL_RULES_ONLY=1` leaves the learned layer
+/// out (the rules' own figures: the layer was trained on the tuning batches).
 pub(crate) fn score(files: &[PathBuf]) -> Scores {
-    score_with(&Checker::builtin(), files)
+    let checker = if std::env::var("TONE_EVAL_RULES_ONLY").is_ok_and(|v| v == "1") {
+        Checker::builtin().with_learned(None)
+    } else {
+        Checker::builtin()
+    };
+    score_with(&checker, files)
 }
 
 /// [`score`] with a given checker (the learned layer's rotation measurement swaps it).
@@ -318,12 +329,14 @@ fn files() -> (Vec<PathBuf>, bool) {
 /// precision, min recall, max polite-flagged rate). Measured with the learned layer,
 /// which was trained on these replies among others (precision 1.00, recall 0.99, polite
 /// flagged 0/135; the rules alone: 1.00, 0.91, 0/135): in-sample, so the recall floors
-/// sit near the rules-alone figures, and a broken learned layer still fails them.
+/// sit near the rules-alone figures, and a broken learned layer still fails them. The
+/// fifth session raised the precision and polite floors to what it reached (one false
+/// flag in the batch still passes; two do not).
 const FLOORS: &[(&str, f64, f64, f64)] = &[
-    ("all", 0.95, 0.92, 0.03),
-    ("en", 0.95, 0.90, 0.05),
-    ("uk", 0.95, 0.90, 0.05),
-    ("ru", 0.95, 0.88, 0.05),
+    ("all", 0.98, 0.92, 0.01),
+    ("en", 0.98, 0.90, 0.03),
+    ("uk", 0.98, 0.90, 0.03),
+    ("ru", 0.98, 0.88, 0.03),
 ];
 
 #[test]

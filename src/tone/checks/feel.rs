@@ -55,18 +55,27 @@ fn upset(f: &Facts, sink: &mut Sink) {
 /// at all: a reply checked on its own has nobody to compare with).
 fn formality(f: &Facts, sink: &mut Sink) {
     let m = &f.reply_markers;
+    // "…коли чекаєш аналізів, це важко", «когда ждёшь ответа три дня»: a reply that
+    // speaks «Ви» may still use the generic second person in a when/if clause — it
+    // means "one", not the customer. Such a verb form is no «ти»; a pronoun («ти»,
+    // «тебе», «твій») always is.
+    let generic = |r: &std::ops::Range<usize>| {
+        !m.formal.is_empty() && generic_second_person(&f.own, r.clone())
+    };
+    let informal: Vec<&std::ops::Range<usize>> =
+        m.informal.iter().filter(|r| !generic(r)).collect();
     let stranger = f.customer_formality == Formality::Unknown
         && (f.customer.is_some() || f.ctx.customer.is_some())
         && matches!(f.reply_lang, Language::Uk | Language::Ru);
     match f.customer_formality {
         _ if stranger => {
-            if let Some(span) = m.informal.first() {
-                sink.emit("feel.formality-mismatch", span.clone());
+            if let Some(span) = informal.first() {
+                sink.emit("feel.formality-mismatch", (*span).clone());
             }
         }
         Formality::Formal => {
-            if let Some(span) = m.informal.first() {
-                sink.emit("feel.formality-mismatch", span.clone());
+            if let Some(span) = informal.first() {
+                sink.emit("feel.formality-mismatch", (*span).clone());
             }
         }
         Formality::Informal if m.informal.is_empty() => {
@@ -82,6 +91,31 @@ fn formality(f: &Facts, sink: &mut Sink) {
         }
         _ => {}
     }
+}
+
+/// Whether the informal marker at `span` is a verb in the generic second person: a
+/// word of five letters or more (not a pronoun or a short imperative) inside a clause
+/// that a when/if word opens ("коли чекаєш", «когда ждёшь», «якщо не знаєш»,
+/// «если не успеваешь»), with no comma between them.
+fn generic_second_person(own: &str, span: std::ops::Range<usize>) -> bool {
+    let word = own.get(span.clone()).unwrap_or("").to_lowercase();
+    let verb_ending = ["еш", "єш", "иш", "їш", "ешь", "ёшь", "ишь"]
+        .iter()
+        .any(|e| word.ends_with(e));
+    if word.chars().count() < 5 || !verb_ending {
+        return false;
+    }
+    let head = &own[..span.start];
+    let clause_start = head
+        .char_indices()
+        .rfind(|(_, c)| matches!(c, '.' | '!' | '?' | '\n' | ',' | ';' | '—' | ':'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    text::words(&head[clause_start..]).any(|(_, w)| {
+        matches!(
+            w.to_lowercase().as_str(),
+            "коли" | "якщо" | "когда" | "если" | "поки" | "пока"
+        )
+    })
 }
 
 fn name(f: &Facts, sink: &mut Sink) {

@@ -66,11 +66,18 @@ fn unknown_contacts(f: &Facts, sink: &mut Sink) {
             .iter()
             .any(|o| o.trim().eq_ignore_ascii_case(c) || same_phone(&digits_of(o), &digits_of(c)))
     };
+    let sites = std::cell::LazyCell::new(|| link_hosts(&f.own));
     for (span, address) in emails(&f.own) {
         let lower = address.to_ascii_lowercase();
         let company = lower
             .rsplit_once('@')
             .is_some_and(|(_, domain)| known.company_domains.contains(domain));
+        // "…to bereavement@telco.example or upload it at telco.example/bereavement":
+        // an address at the very site the reply sends the customer to is that
+        // organisation's mailbox, not a stranger's private address. Pointed out only.
+        let at_site = lower
+            .rsplit_once('@')
+            .is_some_and(|(_, domain)| sites.iter().any(|h| h == domain));
         if !known.emails.contains(&lower)
             && !company
             && !listed(address)
@@ -78,7 +85,7 @@ fn unknown_contacts(f: &Facts, sink: &mut Sink) {
             && !bears_customer_name(f, &lower)
         {
             // A role mailbox leaks no one's private address: worth a look, not a block.
-            let severity = role_address(&lower).then_some(Severity::Hint);
+            let severity = (role_address(&lower) || at_site).then_some(Severity::Hint);
             sink.emit_with(
                 "house.unknown-contact",
                 span.clone(),
@@ -496,4 +503,26 @@ fn lang_name(l: Language) -> &'static str {
         Language::Ru => "Russian",
         Language::Other => "another language",
     }
+}
+
+/// The hosts of the links in a text ("https://help.example.com/x",
+/// "telco.example.com/bereavement", "www.example.org"), lower case: a scheme, a
+/// "www." or a path marks a link; a bare "example.com" is not taken for one.
+fn link_hosts(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .filter(|w| !w.contains('@'))
+        .filter_map(|w| {
+            let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '/');
+            let (rest, marked) = match w.split_once("://") {
+                Some((_, rest)) => (rest, true),
+                None => (w, w.starts_with("www.") || w.contains('/')),
+            };
+            let host = rest.split('/').next().unwrap_or("").to_ascii_lowercase();
+            let host = host.strip_prefix("www.").unwrap_or(&host).to_string();
+            let tld_ok = host
+                .rsplit_once('.')
+                .is_some_and(|(_, t)| t.len() >= 2 && t.chars().all(|c| c.is_ascii_alphabetic()));
+            (marked && tld_ok).then_some(host)
+        })
+        .collect()
 }

@@ -401,3 +401,32 @@ pub(super) fn negated(text: &str, at: usize) -> bool {
         // "can't" read as the words "can" and "t".
         .any(|p| p[1] == "t" && p[0].ends_with('n'))
 }
+
+/// The sentence of `text` holding `span`: from after the last `.`, `!`, `?` or line
+/// break before it to the next one after it.
+pub(super) fn sentence_around(text: &str, span: &Range<usize>) -> Range<usize> {
+    let ends = ['.', '!', '?', '\n', '…'];
+    let start = text[..span.start].rfind(ends).map_or(0, |i| i + 1);
+    let end = text[span.end..]
+        .find(ends)
+        .map_or(text.len(), |i| span.end + i);
+    start..end
+}
+
+/// Whether `head` (a sentence up to some point) holds a condition or an "otherwise":
+/// what follows is said for a case that may not come ("If it isn't back by 7, call…",
+/// «Якщо ні — телефонуйте…», «Если к 19:30 воды не будет, звоните…»).
+pub(super) fn conditioned(head: &str) -> bool {
+    let words: Vec<String> = text::words(head).map(|(_, w)| w.to_lowercase()).collect();
+    words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "if" | "unless" | "otherwise" | "якщо" | "інакше" | "если" | "иначе"
+        )
+    }) || words.windows(2).any(|p| {
+        matches!(
+            (p[0].as_str(), p[1].as_str()),
+            ("in", "case") | ("у", "разі") | ("в", "разі") | ("в", "случае")
+        )
+    })
+}

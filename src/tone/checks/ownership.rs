@@ -11,6 +11,7 @@
 
 use super::{Facts, Sink};
 use crate::tone::Severity;
+use std::cell::LazyCell;
 
 pub(super) fn run(f: &Facts, sink: &mut Sink) {
     // "not anything you did wrong", "not a sign of a problem on your side", «це не
@@ -18,6 +19,34 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
     for rule in ["respect.blame", "ownership.passive-blame"] {
         sink.drop_excused(rule, |span| super::negated(&f.own, span.start));
     }
+    // "It will be back by 19:00. If not, call the dispatch line": a redirect under
+    // a condition, after the reply has given its own time or next step, is a
+    // fallback the customer can use, not the problem pushed away.
+    // Both are regex passes over the reply, read only when a deflection is there to
+    // excuse (the check runs on every keystroke).
+    let promised = LazyCell::new(|| own_commitment(f));
+    let fallback = |span: &std::ops::Range<usize>| {
+        promised.as_ref().is_some_and(|p| {
+            let sentence = super::sentence_around(&f.own, span);
+            !sentence.contains(&p.start) && super::conditioned(&f.own[sentence.start..span.start])
+        })
+    };
+    sink.drop_excused("ownership.deflection", fallback);
+    // "Refunds go through the app store, not us, so here is what I'll do: …": the
+    // third party named, and in the same sentence what we take on instead.
+    // What was done before ("we shipped on time") defends rather than takes on, and a
+    // negated offer ("nothing we can refund") offers nothing: only an action of ours
+    // after a "so" or "but" counts.
+    let ours = LazyCell::new(|| own_actions(f));
+    sink.drop_excused("ownership.deflection", |span| {
+        let sentence = super::sentence_around(&f.own, span);
+        ours.iter().any(|r| {
+            r.start >= span.end
+                && r.start < sentence.end
+                && !super::negated(&f.own, r.start)
+                && turns_to_us(&f.own[span.end..r.start])
+        })
+    });
     if f.owns_it() {
         sink.soften("ownership.passive-blame", Severity::Hint);
         return;
@@ -36,10 +65,64 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
     if acts {
         return;
     }
-    if let Some(span) = deflects {
+    if let Some(span) = deflects.filter(|s| !fallback(s)) {
         sink.emit("ownership.deflection", span);
     }
     if let Some(span) = blames {
         sink.emit("respect.blame", span);
     }
+}
+
+/// Where the reply commits to something of its own: a time frame, a concrete next
+/// step, or something already done.
+fn own_commitment(f: &Facts) -> Option<std::ops::Range<usize>> {
+    let lex = &f.book.lex;
+    lex.time_frame
+        .find(&f.own)
+        .or_else(|| f.hit("time_frame"))
+        .or_else(|| lex.next_step.find(&f.own))
+        .or_else(|| f.hit("next_step"))
+        .or_else(|| f.hit("done"))
+}
+
+/// Where the reply takes something on itself: ownership words ("I'll fix", «я
+/// сделаю»), a next step of ours, or an offer.
+fn own_actions(f: &Facts) -> Vec<std::ops::Range<usize>> {
+    let lex = &f.book.lex;
+    lex.ownership
+        .find_iter(&f.own)
+        .chain(lex.next_step.find_iter(&f.own))
+        .chain(
+            f.hits
+                .iter()
+                .filter(|(n, _)| matches!(*n, "ownership" | "next_step" | "offer"))
+                .map(|(_, r)| r.clone()),
+        )
+        .collect()
+}
+
+/// Whether a stretch between a third party's name and an action of ours turns to
+/// what we do: "so", "but", "instead", «поэтому», «но», «тому», «але», «натомість».
+fn turns_to_us(between: &str) -> bool {
+    crate::tone::text::words(between).any(|(_, w)| {
+        matches!(
+            w.to_lowercase().as_str(),
+            "so" | "therefore"
+                | "but"
+                | "instead"
+                | "however"
+                | "поэтому"
+                | "но"
+                | "однако"
+                | "зато"
+                | "вместо"
+                | "тому"
+                | "тож"
+                | "але"
+                | "проте"
+                | "однак"
+                | "натомість"
+                | "замість"
+        )
+    })
 }

@@ -12,7 +12,9 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
         f.reply[span.end..].starts_with('@') && f.reply[span.clone()].contains('*')
     });
     for span in text::shouted(f.reply, &f.book.acronyms) {
-        sink.emit("respect.caps", span);
+        if !is_label(f.reply, &span) {
+            sink.emit("respect.caps", span);
+        }
     }
     for span in text::exclamation_runs(f.reply) {
         let bangs = f.reply[span.clone()].matches('!').count();
@@ -23,4 +25,54 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
             sink.emit_with("respect.exclamation", span, &found, Some(Severity::Hint));
         }
     }
+}
+
+/// Whether capitals at `span` name a label the customer will see rather than raise
+/// the voice: printed on a device or a screen, the reply quotes it as it is written —
+/// in quotation marks (click "SAVE CHANGES", «ОК»), or after a word that says it is
+/// a label ("the port marked DC IN", «кнопка ВХІД»).
+fn is_label(reply: &str, span: &std::ops::Range<usize>) -> bool {
+    let before = reply[..span.start].trim_end_matches(' ');
+    let after = &reply[span.end..];
+    let quoted = ['"', '\'', '«', '“', '„', '‘']
+        .iter()
+        .any(|q| before.ends_with(*q))
+        && ['"', '\'', '»', '”', '“', '’']
+            .iter()
+            .any(|q| after.starts_with(*q));
+    if quoted {
+        return true;
+    }
+    let last = before
+        .rsplit(|c: char| !c.is_alphanumeric() && c != '-')
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    matches!(
+        last.as_str(),
+        "marked"
+            | "labelled"
+            | "labeled"
+            | "reads"
+            | "saying"
+            | "button"
+            | "key"
+            | "port"
+            | "switch"
+            | "setting"
+            | "option"
+            | "mode"
+            | "кнопка"
+            | "кнопку"
+            | "кнопкою"
+            | "кнопкой"
+            | "напис"
+            | "надпись"
+            | "надписью"
+            | "написом"
+            | "позначкою"
+            | "пометкой"
+            | "режим"
+            | "порт"
+    )
 }

@@ -18,15 +18,41 @@ fn refusal(f: &Facts, sink: &mut Sink) {
     // A time or an offer of our own in another sentence is what happens instead
     // ("…not before Monday. I can reserve one for you"); in the refusing sentence
     // itself it is only the refusal's scope ("no, the schedule is full this week").
-    let sentence = sentence_around(&f.own, &span);
-    let elsewhere = |r: &std::ops::Range<usize>| r.end <= sentence.start || r.start >= sentence.end;
+    let sentence = super::sentence_around(&f.own, &span);
+    // "…нельзя, но могу оформить ночной пропуск", "no, but I can book you…": after a
+    // contrast word the same sentence goes on to what happens instead.
+    let after_contrast = |r: &std::ops::Range<usize>| {
+        r.start >= span.end
+            && text::words(&f.own[span.end..r.start]).any(|(_, w)| {
+                matches!(
+                    w.to_lowercase().as_str(),
+                    "but"
+                        | "however"
+                        | "але"
+                        | "проте"
+                        | "однак"
+                        | "зате"
+                        | "но"
+                        | "однако"
+                        | "зато"
+                )
+            })
+    };
+    let elsewhere = |r: &std::ops::Range<usize>| {
+        r.end <= sentence.start || r.start >= sentence.end || after_contrast(r)
+    };
     let offers = f.find(&lex.alternative, "alternative").is_some()
         || f.find(&lex.next_step, "next_step").is_some()
         || lex.time_frame.find_iter(&f.own).any(|r| elsewhere(&r))
         || f.hits
             .iter()
             .any(|(n, r)| (*n == "offer" || *n == "time_frame") && elsewhere(r));
-    if offers || f.owns_it() {
+    // "…не делаем, но от 5 кресел действует оптовая цена": a contrast that goes on
+    // for a clause after the refusal says what is possible instead; steps elsewhere
+    // in the reply ("Settings → API → Create key") are a way the customer can go.
+    let contrast_clause = contrast_after(&f.own[span.end..sentence.end.max(span.end)]);
+    let steps = text::has_list_steps(f.reply) || f.own.contains('→');
+    if offers || f.owns_it() || contrast_clause || steps {
         return;
     }
     sink.emit("solve.refusal", span);
@@ -37,13 +63,23 @@ fn howto(f: &Facts, sink: &mut Sink) {
         return;
     };
     let lex = &f.book.lex;
-    let asked_how = text::questions(customer)
-        .iter()
-        .any(|q| lex.howto.is_match(q));
-    if !asked_how {
+    let how: Vec<&str> = text::questions(customer)
+        .into_iter()
+        .filter(|q| lex.howto.is_match(q))
+        .collect();
+    if how.is_empty() {
         return;
     }
-    let answered = text::has_list_steps(f.reply) || lex.steps.is_match(f.reply) || f.owns_it();
+    // "Please call our fraud team on…", "I've frozen your card": what to do, or what
+    // we did, answers a "what do I do?" in prose — when it is about the question
+    // ("Join our loyalty club!" to "How do I change the address?" answers nothing).
+    let in_prose = f.hit("instruction").is_some()
+        || f.hit("done").is_some()
+        || f.find(&lex.next_step, "next_step").is_some();
+    let answered = text::has_list_steps(f.reply)
+        || lex.steps.is_match(f.reply)
+        || f.owns_it()
+        || (in_prose && how.iter().all(|q| touched(f, customer, q)));
     if !answered {
         sink.emit("solve.howto-unanswered", 0..0);
     }
@@ -112,13 +148,38 @@ fn plain_no(f: &Facts) -> Option<std::ops::Range<usize>> {
         .find(|r| !conditional(&f.own, r.start))
 }
 
-/// The sentence of `text` holding `span`: from after the last `.`, `!`, `?` or line
-/// break before it to the next one after it.
-fn sentence_around(text: &str, span: &std::ops::Range<usize>) -> std::ops::Range<usize> {
-    let ends = ['.', '!', '?', '\n', '…'];
-    let start = text[..span.start].rfind(ends).map_or(0, |i| i + 1);
-    let end = text[span.end..]
-        .find(ends)
-        .map_or(text.len(), |i| span.end + i);
-    start..end
+/// Whether `rest` (the refusing sentence after the refusal) turns with "but", «але»,
+/// «но» to a clause of four words or more: what is possible instead. "No, but thanks"
+/// is too short to offer anything.
+fn contrast_after(rest: &str) -> bool {
+    let words: Vec<String> = text::words(rest).map(|(_, w)| w.to_lowercase()).collect();
+    words
+        .iter()
+        .position(|w| {
+            matches!(
+                w.as_str(),
+                "but" | "але" | "проте" | "но" | "однако" | "зато" | "зате"
+            )
+        })
+        .is_some_and(|i| words.len() - i > 4)
+}
+
+/// Whether the reply shares a content word with the customer's question `q` (by stem),
+/// or the question has none ("What do I do now?").
+fn touched(f: &Facts, customer: &str, q: &str) -> bool {
+    let start = crate::tone::lexicon::offset_in(customer, q);
+    let mut keys = f
+        .customer_tokens
+        .iter()
+        .filter(|t| t.span.start >= start && t.span.end <= start + q.len())
+        .filter(|t| {
+            t.folded.chars().count() >= 3
+                && t.folded.chars().all(char::is_alphabetic)
+                && !f.book.stop_words.contains(&t.folded)
+        })
+        .peekable();
+    if keys.peek().is_none() {
+        return true;
+    }
+    keys.any(|k| f.tokens.iter().any(|t| t.stem == k.stem))
 }
