@@ -438,4 +438,65 @@ mod tests {
             }
         }
     }
+
+    /// Issue 21, for any early stop of a newest-first search: a ticket ranks by its
+    /// newest *matching* message, not by its last activity or its newest message, and
+    /// the count covers tickets whose only match is old. Ticket 1 was updated last and
+    /// has the newest message, but its match is the oldest; ticket 3's match is newest;
+    /// tickets 2 and 4 tie on their match time and the higher id comes first. A walk
+    /// that stopped at the first tickets by update time or by newest message would put
+    /// ticket 1 first or leave it out of the count.
+    #[test]
+    fn newest_first_ranks_by_the_newest_match_and_counts_old_matches() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let mut sql =
+            String::from("INSERT INTO customers(id, name, created_at) VALUES (1, 'Olena', 0);");
+        for (t, updated) in [(1, 900), (2, 100), (3, 200), (4, 100), (5, 950)] {
+            sql += &format!(
+                "INSERT INTO tickets(id, subject, status, priority, channel, tags, customer_id,
+                     created_at, updated_at, thread_subject)
+                 VALUES ({t}, 'case', 'open', 'normal', 'email', '', 1, 0, {updated}, 'case');"
+            );
+        }
+        // (message, ticket, body, sent_at)
+        for (m, t, body, at) in [
+            (1, 1, "parcel lost", 10),
+            (2, 1, "any news", 890),
+            (3, 2, "parcel late", 50),
+            (4, 3, "the parcel", 150),
+            (5, 4, "parcel", 50),
+            (6, 5, "hello", 940),
+        ] {
+            sql += &format!(
+                "INSERT INTO messages(id, ticket_id, direction, body, sent_at)
+                     VALUES ({m}, {t}, 'inbound', '{body}', {at});
+                 INSERT INTO search_index(rowid, subject, body, customer)
+                     VALUES ({m}, 'case', '{body}', 'Olena');"
+            );
+        }
+        store.conn.execute_batch(&sql).unwrap();
+        let q = SearchQuery::parse("parcel").unwrap();
+        for limit in [1, 2, 10] {
+            let found = store.search_counted(&q, limit).unwrap();
+            let order: Vec<_> = found
+                .hits
+                .iter()
+                .map(|h| (h.summary.ticket.id, h.message_id))
+                .collect();
+            let all = [(3, Some(4)), (4, Some(5)), (2, Some(3)), (1, Some(1))];
+            assert_eq!(order, all[..limit.min(4)], "limit {limit}");
+            assert_eq!(found.total, 4, "limit {limit}");
+        }
+        let filter = TicketFilter::default();
+        let expr = fts_expression(&q).unwrap();
+        assert_eq!(
+            store
+                .newest_by_scan(&expr, &filter, &q, 0.0)
+                .unwrap()
+                .unwrap(),
+            store
+                .matched_by_sql(Some(expr.clone()), &q, &filter)
+                .unwrap(),
+        );
+    }
 }

@@ -580,6 +580,10 @@ impl SqliteStore {
                 pick.0
             )
         };
+        // The preview picks its message by id first, from the index alone, and reads
+        // one body: ordered on `id` after `sent_at`, which `messages_ticket` does not
+        // hold, SQLite sorted each ticket's rows with their whole bodies in the sorter,
+        // and the 50 previews of a search page cost 3.4 ms instead of 0.7 (issue 21).
         let sql = format!(
             "SELECT {TICKET_COLUMNS}, c.name AS customer_name,
                 (SELECT value FROM customer_addresses a WHERE a.customer_id = c.id AND a.kind = 'email' LIMIT 1)
@@ -587,8 +591,9 @@ impl SqliteStore {
                 (SELECT count(*) FROM messages m WHERE m.ticket_id = t.id AND m.direction != 'note')
                     AS message_count,
                 (SELECT max(sent_at) FROM messages m WHERE m.ticket_id = t.id) AS last_message_at,
-                (SELECT substr(body, 1, 200) FROM messages m WHERE m.ticket_id = t.id AND m.direction != 'note'
-                    ORDER BY sent_at DESC, id DESC LIMIT 1) AS preview
+                (SELECT substr(body, 1, 200) FROM messages WHERE id =
+                    (SELECT id FROM messages m WHERE m.ticket_id = t.id AND m.direction != 'note'
+                        ORDER BY sent_at DESC, id DESC LIMIT 1)) AS preview
              FROM ({picked}) page
              JOIN tickets t ON t.id = page.pid JOIN customers c ON c.id = t.customer_id
              ORDER BY {order}",
