@@ -3139,17 +3139,24 @@ fn h12_2_undo_names_the_ticket_it_took_back() {
     assert_eq!(app.store.ticket(sarah).unwrap().status, Status::New);
 }
 
+/// An older change on another ticket (Olena's snoozed), then the cursor on Sarah's:
+/// what `u` after an action that cannot be undone must leave alone.
+fn olena_snoozed_then_sarah(app: &mut Console) -> (i64, i64) {
+    let sarah = id_of(app, "Sarah Mitchell");
+    let olena = id_of(app, "Олена Коваль");
+    select_ticket(app, olena);
+    press(app, "z");
+    type_text(app, "3h\n");
+    select_ticket(app, sarah);
+    (sarah, olena)
+}
+
 #[test]
 fn h12_3_u_right_after_a_merge_says_the_merge_cannot_be_undone() {
     let fx = fixture();
     let mut app = app_at(&fx, 120, 40);
-    let sarah = id_of(&app, "Sarah Mitchell");
-    let olena = id_of(&app, "Олена Коваль");
     let dmitry = id_of(&app, "Дмитрий Соколов");
-    select_ticket(&mut app, olena);
-    press(&mut app, "z");
-    type_text(&mut app, "3h\n");
-    select_ticket(&mut app, sarah);
+    let (_, olena) = olena_snoozed_then_sarah(&mut app);
     press(&mut app, "m");
     type_text(&mut app, &format!("{dmitry}\n"));
     press(&mut app, "y");
@@ -3166,12 +3173,7 @@ fn h12_3_u_right_after_a_merge_says_the_merge_cannot_be_undone() {
 fn u_right_after_a_note_says_so_and_never_reaches_past_it() {
     let fx = fixture();
     let mut app = app_at(&fx, 120, 40);
-    let sarah = id_of(&app, "Sarah Mitchell");
-    let olena = id_of(&app, "Олена Коваль");
-    select_ticket(&mut app, olena);
-    press(&mut app, "z");
-    type_text(&mut app, "3h\n");
-    select_ticket(&mut app, sarah);
+    let (sarah, olena) = olena_snoozed_then_sarah(&mut app);
     press(&mut app, "n");
     type_text(&mut app, "called her bank, refund is on its way");
     press(&mut app, "ctrl-s");
@@ -3196,12 +3198,7 @@ fn u_right_after_a_note_says_so_and_never_reaches_past_it() {
 fn u_after_no_reply_needed_on_a_new_ticket_gives_the_wait_back() {
     let fx = fixture();
     let mut app = app_at(&fx, 120, 40);
-    let sarah = id_of(&app, "Sarah Mitchell");
-    let olena = id_of(&app, "Олена Коваль");
-    select_ticket(&mut app, olena);
-    press(&mut app, "z");
-    type_text(&mut app, "3h\n");
-    select_ticket(&mut app, sarah);
+    let (sarah, olena) = olena_snoozed_then_sarah(&mut app);
     let store = Store::open(&fx.path).unwrap();
     assert_eq!(store.ticket(sarah).unwrap().status, Status::New);
     let waiting = store.ticket(sarah).unwrap().awaiting_reply_since;
