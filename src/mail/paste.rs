@@ -284,6 +284,11 @@ fn to_messages(lines: Vec<Line>, options: &PasteOptions, me: &[String]) -> Vec<C
             let base = short_hash(&[&scope, &stamp, &author, &l.text]);
             let n = occurrences.entry(base.clone()).or_insert(0);
             *n += 1;
+            // The line as a record — when, who (as written), what, and which
+            // occurrence of the same line — like a WhatsApp line: the content key of a
+            // pasted message. Its words alone made "Hello" from a second customer a
+            // duplicate of the first's.
+            let raw = format!("{}\t{author}\t{}\t{n}", l.at.to_rfc3339(), l.text).into_bytes();
             ChatMessage {
                 channel: options.channel,
                 subject: subject.clone(),
@@ -295,7 +300,7 @@ fn to_messages(lines: Vec<Line>, options: &PasteOptions, me: &[String]) -> Vec<C
                     Direction::Inbound
                 },
                 sent_at: l.at,
-                raw: l.text.as_bytes().to_vec(),
+                raw,
                 text: l.text.trim().to_string(),
                 id: format!("paste-{base}-{n}@paste.firstline"),
                 reply_to: None,

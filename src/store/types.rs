@@ -132,9 +132,9 @@ pub struct IngestMessage {
     pub channel: Channel,
     /// The bytes as they came, kept so mail can be re-parsed after a parser fix.
     pub raw: Vec<u8>,
-    /// SHA-256 (hex) of the raw bytes (of a chat message: of its synthetic id and its
-    /// bytes, since the same words from two people are two messages): the dedupe key
-    /// when there is no Message-ID.
+    /// SHA-256 (hex) of the raw bytes: the dedupe key when there is no Message-ID. A
+    /// chat reader's raw record says who wrote when as well as what (the same words
+    /// from two people, or on two days, are two messages).
     pub sha256: String,
     /// Language and formality detected in the text, recorded on the customer.
     pub profile: Option<(Language, Formality)>,

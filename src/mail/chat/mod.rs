@@ -59,15 +59,8 @@ impl ChatMessage {
         } else {
             self.raw
         };
-        // The content key covers the message's identity (who, when, in which chat:
-        // the synthetic id) as well as its bytes: "Hello" from two customers, or from
-        // one customer on two days, is two messages. Importing the same export again
-        // is still caught, by the id.
-        let mut keyed = self.id.as_bytes().to_vec();
-        keyed.push(0x1f);
-        keyed.extend_from_slice(&raw);
         IngestMessage {
-            sha256: super::sha256_hex(&keyed),
+            sha256: super::sha256_hex(&raw),
             message: NewMessage {
                 direction: self.direction,
                 author: self.author,
