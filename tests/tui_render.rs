@@ -1141,6 +1141,39 @@ mod state {
         assert!(app.inbox.len() > 1);
     }
 
+    /// A new user's trial: Esc on an applied search put the cursor on the row at the
+    /// same index in the whole list, and `r` then answered another customer. The
+    /// ticket found stays under the cursor.
+    #[test]
+    fn esc_after_a_search_keeps_the_ticket_found_under_the_cursor() {
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let rows: Vec<(i64, String)> = (0..app.inbox.len())
+            .filter_map(|i| app.inbox.row(i))
+            .map(|r| (r.ticket.id, r.ticket.subject.clone()))
+            .collect();
+        let (found, subject) = rows
+            .iter()
+            .skip(1)
+            .find(|(_, s)| s.starts_with("Weird") || s.starts_with("Где"))
+            .cloned()
+            .expect("a ticket below the first row");
+        press(&mut app, "/");
+        type_text(
+            &mut app,
+            if subject.starts_with("Weird") {
+                "weird"
+            } else {
+                "заказ"
+            },
+        );
+        press(&mut app, "Enter");
+        assert_eq!(app.selected_ticket().map(|r| r.ticket.id), Some(found));
+        press(&mut app, "Esc");
+        assert_eq!(app.inbox.search, None);
+        assert_eq!(app.selected_ticket().map(|r| r.ticket.id), Some(found));
+    }
+
     #[test]
     fn canned_reply_is_inserted_into_the_reply() {
         let fx = fixture();

@@ -886,8 +886,10 @@ fn file(
                 phone: c.phone.clone(),
             };
             let me = crate::mail::paste::my_names(author, &[]);
+            // `author` is the name at the key press: the runner's copy of the config
+            // predates a name given at the first send.
             let messages = crate::mail::paste::filed_as(
-                &config.agent.display_name(),
+                author,
                 crate::mail::paste::parse_transcript(
                     body,
                     &crate::mail::paste::PasteOptions {

@@ -419,9 +419,12 @@ fn update_pane(app: &mut App, action: Action) -> Step {
         }
         (Focus::Inbox, Action::Back) => {
             if app.inbox.search.is_some() {
+                // The ticket the search found stays under the cursor in the whole list
+                // (it went to the row at the same index, and `r` answered another).
+                let found = app.selected_ticket().map(|r| r.ticket.id);
                 app.inbox.search = None;
                 app.inbox.hits = None;
-                app.reload()?;
+                app.reload_keeping(found)?;
             } else if !app.inbox.marked.is_empty() {
                 app.inbox.marked.clear();
             }
@@ -747,11 +750,12 @@ fn update_search(app: &mut App, action: Action) -> Step {
             }
         }
         Action::Back => {
+            let found = app.selected_ticket().map(|r| r.ticket.id);
             app.inbox.search_editing = false;
             app.inbox.search_selected = false;
             app.inbox.search = None;
             app.inbox.hits = None;
-            app.reload()?;
+            app.reload_keeping(found)?;
         }
         Action::Down => app.move_selection(1)?,
         Action::Up => app.move_selection(-1)?,

@@ -479,7 +479,7 @@ impl App {
             return Ok(false);
         }
         self.apply_change(
-            "marked no reply needed (a new ticket is solved)",
+            "marked no reply needed",
             TicketChange::NoReplyNeeded(reason),
         )?;
         Ok(true)
