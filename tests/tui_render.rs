@@ -196,17 +196,23 @@ fn fixture() -> Fixture {
     Fixture { _dir: dir, path }
 }
 
-fn app_at(fx: &Fixture, width: u16, height: u16) -> Console {
-    let store = Store::open(&fx.path).unwrap();
-    let mut config = Config::default();
-    config.agent.name = "Olena Test".into();
-    config.agent.email = "olena@shop.example".into();
+/// A console on `store` with `config`, the test clock and a `width`×`height` screen,
+/// its first list read.
+fn console_at(store: Store, config: Config, width: u16, height: u16) -> Console {
     let mut app = Console::new(store, config).unwrap();
     app.clock = Some(now());
     app.size = (width, height);
     app.reload().unwrap();
     app.settle();
     app
+}
+
+fn app_at(fx: &Fixture, width: u16, height: u16) -> Console {
+    let store = Store::open(&fx.path).unwrap();
+    let mut config = Config::default();
+    config.agent.name = "Olena Test".into();
+    config.agent.email = "olena@shop.example".into();
+    console_at(store, config, width, height)
 }
 
 /// Presses keys given like `j j Enter r ctrl-s`.
@@ -1723,11 +1729,7 @@ fn a_fifty_megabyte_body_is_shown_truncated_with_a_note() {
         },
     );
     drop(store);
-    let mut app = Console::new(Store::open(&path).unwrap(), Config::default()).unwrap();
-    app.clock = Some(now());
-    app.size = (120, 40);
-    app.reload().unwrap();
-    app.settle();
+    let mut app = console_at(Store::open(&path).unwrap(), Config::default(), 120, 40);
     press(&mut app, "Enter G");
     let screen = shot(&app, 120, 40);
     assert!(screen.contains("more not shown"), "{screen}");
@@ -2544,11 +2546,7 @@ fn first_contact_is_the_date_on_the_desks_clock() {
     let mut config = Config::default();
     config.agent.name = "Olena Test".into();
     config.sla.timezone = "Europe/Kyiv".into();
-    let mut app = Console::new(store, config).unwrap();
-    app.clock = Some(now());
-    app.size = (160, 48);
-    app.reload().unwrap();
-    app.settle();
+    let mut app = console_at(store, config, 160, 48);
     select_ticket(&mut app, id);
     press(&mut app, "Enter");
     let screen = shot(&app, 160, 48);
@@ -2589,11 +2587,7 @@ fn issue15_item7_logged_call_answers_the_customer_and_books_its_follow_up() {
     let mut config = Config::default();
     config.agent.name = "Olena Test".into();
     config.sla.timezone = "Europe/Kyiv".into();
-    let mut app = Console::new(Store::open(&fx.path).unwrap(), config).unwrap();
-    app.clock = Some(now());
-    app.size = (160, 48);
-    app.reload().unwrap();
-    app.settle();
+    let mut app = console_at(Store::open(&fx.path).unwrap(), config, 160, 48);
     let id = app
         .store
         .tickets()
@@ -3566,11 +3560,7 @@ fn a_phone_ticket_reply_needs_no_sender_address_and_says_to_call() {
     let config_path = dir.path().join("config.toml");
     std::fs::write(&config_path, "[agent]\nname = \"Olena Test\"\n").unwrap();
     let config = Config::load(&config_path).unwrap();
-    let mut app = Console::new(store, config).unwrap();
-    app.clock = Some(now());
-    app.size = (120, 40);
-    app.reload().unwrap();
-    app.settle();
+    let mut app = console_at(store, config, 120, 40);
     select_ticket(&mut app, caller);
     press(&mut app, "Enter");
     state::send_reply(
@@ -3689,12 +3679,7 @@ fn canned_insert_puts_the_cursor_on_the_users_placeholder_not_agent_name() {
     let unnamed = |fx: &Fixture| {
         let mut config = Config::default();
         config.agent.email = "olena@shop.example".into();
-        let mut app = Console::new(Store::open(&fx.path).unwrap(), config).unwrap();
-        app.clock = Some(now());
-        app.size = (120, 40);
-        app.reload().unwrap();
-        app.settle();
-        app
+        console_at(Store::open(&fx.path).unwrap(), config, 120, 40)
     };
 
     // Unknown name, a placeholder of the user's after it: typing fills the user's.
