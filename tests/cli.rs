@@ -955,6 +955,76 @@ fn issue13_small_import_of_old_mail_says_it_waits_and_offers_archiving() {
     );
 }
 
+/// A date given to `--archive-older-than` is echoed as the user gave it, on the desk's
+/// clock: east of Greenwich the UTC echo said the day before (failed before the fix:
+/// "since 2025-12-31").
+#[test]
+fn archive_cutoff_is_echoed_on_the_desks_clock() {
+    let q = Queue::fresh();
+    let mbox = db_path(&q).with_file_name("old.mbox");
+    std::fs::write(
+        &mbox,
+        "From c@example.com Tue May  4 10:00:00 1993\nFrom: C <c@example.com>\n\
+         Subject: Old\nDate: Tue, 04 May 1993 10:00:00 +0000\n\
+         Message-ID: <old-tokyo@example.com>\n\nhello?\n\n",
+    )
+    .unwrap();
+    let out = q
+        .cmd()
+        .env("TZ", "Asia/Tokyo")
+        .arg("import")
+        .arg(&mbox)
+        .args(["--archive-older-than", "2026-01-01"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("archived: 1 waiting tickets with no message since 2026-01-01"),
+        "{text}"
+    );
+}
+
+/// `new` refuses a sender a reply could never reach (it exited 0 and every reply to
+/// the ticket failed at the courier later); a caller without an address is a phone
+/// ticket and still fine.
+#[test]
+fn new_refuses_an_email_ticket_without_an_address() {
+    let q = Queue::fresh();
+    for from in ["not an address", "Ann <nope>", "Ann <ann@>"] {
+        let out = q
+            .cmd()
+            .args(["new", "--from", from, "--subject", "Hi", "--body", "Hello"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{from}: {err}");
+        assert_eq!(err.lines().count(), 1, "{from}: {err}");
+        assert!(err.contains("e-mail address"), "{from}: {err}");
+    }
+    let out = q
+        .cmd()
+        .args([
+            "new",
+            "--from",
+            "Caller Bob",
+            "--channel",
+            "phone",
+            "--subject",
+            "Call",
+        ])
+        .args(["--body", "Rang about the invoice"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = q.json(&["list", "--json"]);
+    assert_eq!(rows.as_array().unwrap().len(), 1, "only the call: {rows}");
+}
+
 // ---- issue #13, items 11–15: the command line keeps its promises ----
 
 /// A queue with one ticket made through the CLI (no welcome queue needed).

@@ -95,21 +95,7 @@ pub fn run(ctx: &Context, args: FetchArgs) -> Result<ExitCode> {
     } else {
         Vec::new()
     };
-    let archive_before = match &args.archive_older_than {
-        Some(age) => Some(
-            crate::store::parse_when(
-                age,
-                chrono::Utc::now(),
-                crate::sla::timezone(&ctx.config.sla),
-            )
-            .ok_or_else(|| {
-                user_error(format!(
-                    "cannot read '{age}' as an age or date; try 30d or 2026-01-01"
-                ))
-            })?,
-        ),
-        None => None,
-    };
+    let archive_before = super::import::archive_cutoff(ctx, args.archive_older_than.as_deref())?;
     if args.delete_webhook {
         if let Some(tg) = ctx.config.telegram.as_ref() {
             telegram::delete_webhook(tg).map_err(channel_error)?;
@@ -142,10 +128,7 @@ pub fn run(ctx: &Context, args: FetchArgs) -> Result<ExitCode> {
         if let Some(before) = archive_before {
             let closed = store.archive_idle(before)?;
             if !args.json {
-                println!(
-                    "archived: {closed} waiting tickets with no message since {}",
-                    before.format("%Y-%m-%d")
-                );
+                println!("{}", super::import::archived_line(ctx, closed, before));
             }
         }
     }

@@ -91,21 +91,7 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
             "nothing to import: give files or folders, or --paste to read a transcript from stdin",
         ));
     }
-    let archive_before = match &args.archive_older_than {
-        Some(age) => Some(
-            crate::store::parse_when(
-                age,
-                chrono::Utc::now(),
-                crate::sla::timezone(&ctx.config.sla),
-            )
-            .ok_or_else(|| {
-                user_error(format!(
-                    "cannot read '{age}' as an age or date; try 30d or 2026-01-01"
-                ))
-            })?,
-        ),
-        None => None,
-    };
+    let archive_before = archive_cutoff(ctx, args.archive_older_than.as_deref())?;
     let mut store = ctx.open_store(false)?;
     store.set_actor("import");
     let options = options(ctx, &args)?;
@@ -129,14 +115,11 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     if let Some(before) = archive_before.filter(|_| !args.dry_run) {
         let closed = store.archive_idle(before)?;
         if !args.json {
-            println!(
-                "archived: {closed} waiting tickets with no message since {}",
-                before.format("%Y-%m-%d")
-            );
+            println!("{}", archived_line(ctx, closed, before));
         }
     }
     if archive_before.is_none() && !args.dry_run && !args.json {
-        suggest_archiving(&store)?;
+        suggest_archiving(ctx, &store)?;
     }
     if args.watch && !args.dry_run {
         return watch(ctx, &args, &mut store, &options);
@@ -149,6 +132,40 @@ pub fn run(ctx: &Context, args: ImportArgs) -> Result<ExitCode> {
     })
 }
 
+/// `--archive-older-than` read as `snooze` reads a time: an age (`30d`) back from now or a
+/// date, on the desk's clock (`sla.timezone`). Shared by `import` and `fetch`.
+pub(super) fn archive_cutoff(
+    ctx: &Context,
+    age: Option<&str>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    let Some(age) = age else { return Ok(None) };
+    crate::store::parse_when(
+        age,
+        chrono::Utc::now(),
+        crate::sla::timezone(&ctx.config.sla),
+    )
+    .map(Some)
+    .ok_or_else(|| {
+        user_error(format!(
+            "cannot read '{age}' as an age or date; try 30d or 2026-01-01"
+        ))
+    })
+}
+
+/// What archiving closed, with the cut-off as the user gave it: the date on the desk's
+/// clock, as every printed time is (`sla::local_date`). In UTC, `--archive-older-than
+/// 2026-01-01` east of Greenwich was echoed as the day before.
+pub(super) fn archived_line(
+    ctx: &Context,
+    closed: usize,
+    before: chrono::DateTime<chrono::Utc>,
+) -> String {
+    format!(
+        "archived: {closed} waiting tickets with no message since {}",
+        crate::sla::local_date(crate::sla::timezone(&ctx.config.sla), before)
+    )
+}
+
 /// Customers waiting longer than this after an import are most likely an old
 /// archive, not today's queue.
 const OLD_WAIT_DAYS: i64 = 30;
@@ -156,15 +173,16 @@ const OLD_WAIT_DAYS: i64 = 30;
 /// Says when the queue now holds customers waiting for more than a month, and how
 /// to close them: an imported archive must not bury today's mail in Needs reply
 /// without the user noticing.
-fn suggest_archiving(store: &crate::store::Store) -> Result<()> {
+fn suggest_archiving(ctx: &Context, store: &crate::store::Store) -> Result<()> {
     let cutoff = chrono::Utc::now() - chrono::Duration::days(OLD_WAIT_DAYS);
     let (count, oldest) = store.waiting_since_before(cutoff)?;
     if let (true, Some(oldest)) = (count > 0, oldest) {
+        let tz = crate::sla::timezone(&ctx.config.sla);
         println!(
             "{count} tickets wait for a reply since before {} (oldest {}); if they are an old archive, \
              run the same import again with --archive-older-than {OLD_WAIT_DAYS}d to close them",
-            cutoff.format("%Y-%m-%d"),
-            oldest.format("%Y-%m-%d")
+            crate::sla::local_date(tz, cutoff),
+            crate::sla::local_date(tz, oldest)
         );
     }
     Ok(())

@@ -232,6 +232,7 @@ fn body_from(flag: Option<String>, what: &str) -> Result<Option<String>> {
 pub fn new(ctx: &Context, args: NewArgs) -> Result<()> {
     let body = body_from(args.body, "message")?.unwrap_or_default();
     let (name, email) = parse_address(&args.from);
+    check_sender(&args.from, email.as_deref(), args.channel)?;
     let (email, handle, phone) = match (&email, args.channel) {
         (Some(_), _) => (email, None, None),
         (None, Channel::Phone) => (None, None, Some(name.clone())),
@@ -271,6 +272,23 @@ pub fn new(ctx: &Context, args: NewArgs) -> Result<()> {
     } else {
         println!("{id}");
         Ok(())
+    }
+}
+
+/// Refuses a `--from` a reply could never reach: an e-mail ticket needs an address,
+/// and an address given on any channel must be one (`lettre`'s parser, the one the
+/// courier sends with). Without this `new --from "not an address"` made an e-mail
+/// ticket whose every reply failed at the courier, long after the typo.
+fn check_sender(from: &str, email: Option<&str>, channel: Channel) -> Result<()> {
+    match email {
+        Some(address) if address.parse::<lettre::Address>().is_err() => Err(user_error(format!(
+            "--from '{from}': '{address}' is not an e-mail address; try \"Ann <ann@example.com>\""
+        ))),
+        None if channel == Channel::Email => Err(user_error(format!(
+            "--from '{from}' has no e-mail address, and replies to an email ticket go to one: \
+             try \"Ann <ann@example.com>\", or --channel phone for a caller"
+        ))),
+        _ => Ok(()),
     }
 }
 
