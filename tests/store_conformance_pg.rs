@@ -198,6 +198,43 @@ fn a_handle_reconnects_once_the_server_is_back() {
     );
 }
 
+/// Issue 19: a server restarted between two calls on one handle closes its
+/// connection, which only the next call finds out — that call failed with
+/// "unreachable" although the server was back (the console's quit path asked twice
+/// to get past it). Now the call that finds its connection closed runs once more on
+/// a new one: a read, and a write whose `BEGIN` met the closed connection. Failed
+/// before the fix (the first read after the restart was `Unreachable`).
+#[test]
+fn a_call_after_a_server_restart_answers_on_a_new_connection() {
+    let mut server = pg::PgServer::start();
+    let name = server.create_database();
+    let mut store = Store::open_url(&server.url(&name)).unwrap();
+    let id = conformance::open_ticket(&mut store, "a@example.com", "Login", "cannot log in");
+    assert_eq!(store.ticket(id).unwrap().subject, "Login");
+    server.restart();
+    assert_eq!(
+        store
+            .ticket(id)
+            .expect("the first read after a restart")
+            .subject,
+        "Login"
+    );
+    server.restart();
+    store
+        .change_ticket(
+            id,
+            &firstline::model::TicketChange::Priority(firstline::model::Priority::High),
+            None,
+        )
+        .expect("the first write after a restart");
+    server.restart();
+    assert!(store.data_version().is_ok(), "data_version after a restart");
+    assert_eq!(
+        store.ticket(id).unwrap().priority,
+        firstline::model::Priority::High
+    );
+}
+
 /// Schema version 2 (assignment): a database at version 1 with an assigned ticket
 /// and one whose assignee is blank opens at version 2, the assigned one kept, the
 /// blank one unassigned, and the assignee indexed for the "Mine" view.

@@ -243,10 +243,19 @@ impl PgStore {
     }
 
     /// Runs `f` on the connection, naming the server when the connection is gone.
-    fn read<T>(&self, f: impl FnOnce(&mut Client) -> Result<T>) -> Result<T> {
+    /// A connection the server closed since the last call (a restart, an idle
+    /// timeout) is only found out by the call that uses it: then `f` runs once more
+    /// on a new connection — a read changes nothing, so asking again is safe.
+    fn read<T>(&self, mut f: impl FnMut(&mut Client) -> Result<T>) -> Result<T> {
         let mut client = self.conn.borrow_mut();
         self.reconnect_if_closed(&mut client)?;
-        let result = f(&mut client);
+        let result = match f(&mut client) {
+            Err(StoreError::Database(_)) if client.is_closed() => {
+                self.reconnect_if_closed(&mut client)?;
+                f(&mut client)
+            }
+            other => other,
+        };
         result.map_err(|e| relabel(&self.server, &client, e))
     }
 
@@ -260,22 +269,51 @@ impl PgStore {
             actor: self.actor.clone(),
             holder: self.draft_holder.clone(),
         };
+        let result: Result<T> = self.in_transaction(|tx| {
+            let value = f(tx, &writer)?;
+            tx.execute("UPDATE queue_clock SET changes = changes + 1", &[])?;
+            Ok(value)
+        });
+        if result.is_ok() {
+            self.own_writes += 1;
+        }
+        result
+    }
+
+    /// Runs `f` in a transaction that commits when it returns `Ok`. When the
+    /// connection turns out closed at `BEGIN` — nothing of the write was sent yet —
+    /// the transaction is begun once more on a new connection; a connection lost
+    /// after that is an error, since the server may or may not have committed.
+    fn in_transaction<T, F: FnOnce(&mut Transaction<'_>) -> Result<T>>(
+        &mut self,
+        f: F,
+    ) -> Result<T> {
+        let server = self.server.clone();
         {
             let mut client = self.conn.borrow_mut();
             self.reconnect_if_closed(&mut client)?;
         }
+        let config = &self.config;
         let client = self.conn.get_mut();
         let result: Result<T> = (|| {
-            let mut tx = client.transaction()?;
-            let value = f(&mut tx, &writer)?;
-            tx.execute("UPDATE queue_clock SET changes = changes + 1", &[])?;
-            tx.commit()?;
-            Ok(value)
+            let run = |mut tx: Transaction<'_>, f: F| {
+                let value = f(&mut tx)?;
+                tx.commit()?;
+                Ok(value)
+            };
+            let refused = match client.transaction() {
+                Ok(tx) => return run(tx, f),
+                Err(e) => e,
+            };
+            if !client.is_closed() {
+                return Err(refused.into());
+            }
+            *client = config
+                .connect(NoTls)
+                .map_err(|e| unreachable_error(&server, &e))?;
+            run(client.transaction()?, f)
         })();
-        if result.is_ok() {
-            self.own_writes += 1;
-        }
-        result.map_err(|e| relabel(&self.server, self.conn.get_mut(), e))
+        result.map_err(|e| relabel(&server, self.conn.get_mut(), e))
     }
 }
 

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use super::listen::CHANNEL;
-use super::{from_ts, relabel, to_ts, PgStore, Result};
+use super::{from_ts, to_ts, PgStore, Result};
 use crate::store::presence::{Activity, Presence, PresenceStore, SWEEP_AFTER};
 
 impl PgStore {
@@ -15,19 +15,11 @@ impl PgStore {
         &mut self,
         f: impl FnOnce(&mut postgres::Transaction<'_>) -> Result<()>,
     ) -> Result<()> {
-        {
-            let mut client = self.conn.borrow_mut();
-            self.reconnect_if_closed(&mut client)?;
-        }
-        let client = self.conn.get_mut();
-        let result: Result<()> = (|| {
-            let mut tx = client.transaction()?;
-            f(&mut tx)?;
+        self.in_transaction(|tx| {
+            f(tx)?;
             tx.execute("SELECT pg_notify($1, 'presence')", &[&CHANNEL])?;
-            tx.commit()?;
             Ok(())
-        })();
-        result.map_err(|e| relabel(&self.server, self.conn.get_mut(), e))
+        })
     }
 }
 
