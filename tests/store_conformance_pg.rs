@@ -285,7 +285,10 @@ fn upgrade_to_three_adds_presence_and_notifies_every_write() {
         .get(0);
     assert!(!before);
     let store = Store::open_url(&db.url()).unwrap();
-    assert_eq!(store.as_postgres().unwrap().schema_version().unwrap(), 3);
+    assert_eq!(
+        store.as_postgres().unwrap().schema_version().unwrap(),
+        firstline::store::postgres::SCHEMA_VERSION
+    );
     let rows: i64 = client
         .query_one("SELECT count(*) FROM presence", &[])
         .unwrap()
@@ -297,6 +300,97 @@ fn upgrade_to_three_adds_presence_and_notifies_every_write() {
         .unwrap();
     let heard = wait_for_notification(&mut client);
     assert_eq!(heard, "queue");
+}
+
+/// Schema version 4 (search newest first walks the messages by time): a database
+/// at version 3 opens at version 4 with the messages indexed by time, ticket and id.
+#[test]
+fn upgrade_to_four_indexes_the_messages_by_time() {
+    let db = pg::fresh_db();
+    let mut client = db.connect();
+    firstline::store::postgres::migrate_to(&mut client, 3).unwrap();
+    let indexed = |client: &mut postgres::Client| -> bool {
+        client
+            .query_one("SELECT to_regclass('messages_newest') IS NOT NULL", &[])
+            .unwrap()
+            .get(0)
+    };
+    assert!(!indexed(&mut client));
+    let store = Store::open_url(&db.url()).unwrap();
+    assert_eq!(store.as_postgres().unwrap().schema_version().unwrap(), 4);
+    assert!(indexed(&mut client));
+}
+
+/// Issue 19: a page of search results newest first is found by walking the
+/// messages from the newest and stopping when the page is full; `search_counted`
+/// ranks every match (it needs the total). Both must give the same tickets in the
+/// same order with the same message to jump to — on a queue with equal times
+/// across tickets and within one, ticket filters, a date window, and a word so
+/// rare that the walk gives up and every match is ranked instead.
+#[test]
+fn a_page_walked_from_the_newest_message_is_the_page_of_every_match_ranked() {
+    use firstline::store::SearchQuery;
+    let db = pg::fresh_db();
+    let mut store = Store::open_url(&db.url()).unwrap();
+    let tickets: Vec<i64> = (0..40)
+        .map(|i| conformance::open_ticket(&mut store, &format!("c{i}@example.com"), "Hi", "hello"))
+        .collect();
+    let mut client = db.connect();
+    // 6,000 messages, three to a second (equal times), spread over the tickets;
+    // `order` in every fifth, the phrase in every eleventh, `zebra` only in the
+    // three oldest (the walk tests more vectors than its budget before it finds it).
+    client
+        .batch_execute(&format!(
+            "INSERT INTO messages(ticket_id, direction, body, sent_at)
+             SELECT (ARRAY[{ids}])[1 + (i * 7) % 40], 'inbound',
+                 concat_ws(' ', 'note', CASE WHEN i % 5 = 0 THEN 'order' END,
+                     CASE WHEN i % 11 = 0 THEN 'refund payment' END,
+                     CASE WHEN i <= 3 THEN 'zebra' END),
+                 1700000000 + i / 3
+             FROM generate_series(1, 6000) i;
+             INSERT INTO search_index(message_id, doc)
+             SELECT id, setweight(to_tsvector('simple', body), 'B') FROM messages
+             ON CONFLICT (message_id) DO NOTHING;
+             UPDATE tickets SET status = 'open' WHERE id % 3 = 0;
+             ANALYZE;",
+            ids = tickets
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ))
+        .unwrap();
+    for text in [
+        "order",
+        "ord*",
+        "\"refund payment\"",
+        "order status:open",
+        "order -refund",
+        "order before:2023-11-15",
+        "zebra",
+        "nowhereatall",
+    ] {
+        let query = SearchQuery::parse(text).unwrap();
+        for limit in [1, 7, 50] {
+            let walked: Vec<(i64, Option<i64>)> = store
+                .search(&query, limit)
+                .unwrap()
+                .iter()
+                .map(|h| (h.summary.ticket.id, h.message_id))
+                .collect();
+            let ranked: Vec<(i64, Option<i64>)> = store
+                .search_counted(&query, limit)
+                .unwrap()
+                .hits
+                .iter()
+                .map(|h| (h.summary.ticket.id, h.message_id))
+                .collect();
+            assert_eq!(walked, ranked, "{text:?}, limit {limit}");
+            if !text.contains("nowhere") {
+                assert!(!walked.is_empty(), "{text:?} finds something");
+            }
+        }
+    }
 }
 
 /// Reads one notification within the hang guard.
