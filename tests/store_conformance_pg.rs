@@ -229,6 +229,17 @@ fn a_call_after_a_server_restart_answers_on_a_new_connection() {
         .expect("the first write after a restart");
     server.restart();
     assert!(store.data_version().is_ok(), "data_version after a restart");
+    // A statement prepared on the old connection is prepared again on the new one.
+    let all = firstline::store::TicketFilter::default();
+    assert_eq!(store.list_tickets(&all).unwrap().len(), 1);
+    server.restart();
+    assert_eq!(
+        store
+            .list_tickets(&all)
+            .expect("a cached statement after a restart")
+            .len(),
+        1
+    );
     assert_eq!(
         store.ticket(id).unwrap().priority,
         firstline::model::Priority::High

@@ -165,6 +165,8 @@ pub struct PgStore {
     draft_holder: Option<String>,
     /// How many commits this handle made: `data_version` counts only the others'.
     own_writes: i64,
+    /// Statements prepared on this connection, by their SQL (see [`PgStore::prepared`]).
+    statements: RefCell<std::collections::HashMap<String, postgres::Statement>>,
 }
 
 impl PgStore {
@@ -185,6 +187,7 @@ impl PgStore {
             actor: crate::store::rules::default_actor(),
             draft_holder: None,
             own_writes: 0,
+            statements: RefCell::default(),
         })
     }
 
@@ -234,12 +237,31 @@ impl PgStore {
     /// while the server is still away this is the one-line "unreachable" error.
     fn reconnect_if_closed(&self, client: &mut Client) -> Result<()> {
         if client.is_closed() {
+            self.statements.borrow_mut().clear();
             *client = self
                 .config
                 .connect(NoTls)
                 .map_err(|e| unreachable_error(&self.server, &e))?;
         }
         Ok(())
+    }
+
+    /// `sql` prepared once on this connection and kept: the console's frequent
+    /// reads (an inbox page, a count, search steps) then cost one round trip
+    /// instead of two (parse, then run) and the server plans them from its cache.
+    /// Forgotten when the connection is replaced, since statements die with it.
+    fn prepared(&self, client: &mut Client, sql: &str) -> Result<postgres::Statement> {
+        if let Some(statement) = self.statements.borrow().get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = client.prepare(sql)?;
+        let mut statements = self.statements.borrow_mut();
+        // Filters make many texts; a handful are the console's.
+        if statements.len() >= 256 {
+            statements.clear();
+        }
+        statements.insert(sql.to_string(), statement.clone());
+        Ok(statement)
     }
 
     /// Runs `f` on the connection, naming the server when the connection is gone.
@@ -294,6 +316,7 @@ impl PgStore {
             self.reconnect_if_closed(&mut client)?;
         }
         let config = &self.config;
+        let statements = self.statements.get_mut();
         let client = self.conn.get_mut();
         let result: Result<T> = (|| {
             let run = |mut tx: Transaction<'_>, f: F| {
@@ -308,6 +331,7 @@ impl PgStore {
             if !client.is_closed() {
                 return Err(refused.into());
             }
+            statements.clear();
             *client = config
                 .connect(NoTls)
                 .map_err(|e| unreachable_error(&server, &e))?;

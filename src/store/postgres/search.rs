@@ -302,8 +302,8 @@ impl PgStore {
             if !walk_pays(matches, messages, limit) {
                 return Ok(None);
             }
-            let walk = c.prepare(&walk_sql)?;
-            let test = c.prepare(&test_sql)?;
+            let walk = self.prepared(c, &walk_sql)?;
+            let test = self.prepared(c, &test_sql)?;
             let mut found: Matched = Vec::new();
             let mut settled: HashSet<TicketId> = HashSet::new();
             let mut refused: HashSet<TicketId> = HashSet::new();
