@@ -404,6 +404,78 @@ fn a_page_walked_from_the_newest_message_is_the_page_of_every_match_ranked() {
     }
 }
 
+/// From the new-user trial: a console killed with `kill -9` stayed "viewing" in
+/// the others' headers for ~38 s (three missed heartbeats and a read). Its server
+/// sessions end with it; a row whose session is gone no longer counts, while a live
+/// console's row stays. Failed before the fix (the dead console's row was read as
+/// fresh).
+#[test]
+fn a_console_whose_session_ended_is_not_present_any_more() {
+    use firstline::store::presence::STALE_AFTER;
+    use firstline::store::{Activity, Presence};
+    use std::time::{Duration, Instant};
+    let db = pg::fresh_db();
+    let mut side = db.connect();
+    let mut dying = Store::open_url(&db.url()).unwrap();
+    let id = conformance::open_ticket(&mut dying, "p@example.com", "Refund", "where is it");
+    let at = |console: &str, agent: &str| Presence {
+        console: console.into(),
+        agent: agent.into(),
+        ticket: id,
+        activity: Activity::Replying,
+        heartbeat: chrono::Utc::now(),
+    };
+    dying.announce_presence(&at("c-olena", "Olena")).unwrap();
+    let dying_sessions: Vec<i32> = side
+        .query(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()
+               AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut alive = Store::open_url(&db.url()).unwrap();
+    alive.announce_presence(&at("c-petro", "Petro")).unwrap();
+    let agents = |store: &Store| -> Vec<String> {
+        store
+            .presence(chrono::Utc::now() - STALE_AFTER)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.agent)
+            .collect()
+    };
+    assert_eq!(agents(&alive), vec!["Olena", "Petro"]);
+    // The client vanishes as a killed process does: its sessions end.
+    for pid in &dying_sessions {
+        side.execute("SELECT pg_terminate_backend($1)", &[pid])
+            .unwrap();
+    }
+    let started = Instant::now();
+    while side
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1)",
+            &[&dying_sessions],
+        )
+        .unwrap()
+        .get::<_, i64>(0)
+        > 0
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "sessions did not end"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        agents(&alive),
+        vec!["Petro"],
+        "the dead console is gone at once"
+    );
+    std::mem::forget(dying);
+}
+
 /// Reads one notification within the hang guard.
 fn wait_for_notification(client: &mut postgres::Client) -> String {
     use postgres::fallible_iterator::FallibleIterator;

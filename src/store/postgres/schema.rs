@@ -265,9 +265,12 @@ CREATE TRIGGER queue_clock_notify AFTER UPDATE ON queue_clock
 
 /// Search newest first walks the messages from the newest (`search::newest_by_walk`):
 /// time, ticket and id in one index, read index-only, so a common word fills a page
-/// without ranking every match.
+/// without ranking every match. A presence row names the server session that wrote
+/// it, so a console killed without a clean quit (its session ends with it) leaves
+/// the others' headers at their next read, not three heartbeats later.
 const V4: &str = r#"
 CREATE INDEX messages_newest ON messages(sent_at, ticket_id, id);
+ALTER TABLE presence ADD COLUMN backend_pid INTEGER;
 "#;
 
 /// The version recorded in the database; 0 when it has no firstline schema yet.
