@@ -198,6 +198,54 @@ fn a_handle_reconnects_once_the_server_is_back() {
     );
 }
 
+/// Issue 19: a server restarted between two calls on one handle closes its
+/// connection, which only the next call finds out — that call failed with
+/// "unreachable" although the server was back (the console's quit path asked twice
+/// to get past it). Now the call that finds its connection closed runs once more on
+/// a new one: a read, and a write whose `BEGIN` met the closed connection. Failed
+/// before the fix (the first read after the restart was `Unreachable`).
+#[test]
+fn a_call_after_a_server_restart_answers_on_a_new_connection() {
+    let mut server = pg::PgServer::start();
+    let name = server.create_database();
+    let mut store = Store::open_url(&server.url(&name)).unwrap();
+    let id = conformance::open_ticket(&mut store, "a@example.com", "Login", "cannot log in");
+    assert_eq!(store.ticket(id).unwrap().subject, "Login");
+    server.restart();
+    assert_eq!(
+        store
+            .ticket(id)
+            .expect("the first read after a restart")
+            .subject,
+        "Login"
+    );
+    server.restart();
+    store
+        .change_ticket(
+            id,
+            &firstline::model::TicketChange::Priority(firstline::model::Priority::High),
+            None,
+        )
+        .expect("the first write after a restart");
+    server.restart();
+    assert!(store.data_version().is_ok(), "data_version after a restart");
+    // A statement prepared on the old connection is prepared again on the new one.
+    let all = firstline::store::TicketFilter::default();
+    assert_eq!(store.list_tickets(&all).unwrap().len(), 1);
+    server.restart();
+    assert_eq!(
+        store
+            .list_tickets(&all)
+            .expect("a cached statement after a restart")
+            .len(),
+        1
+    );
+    assert_eq!(
+        store.ticket(id).unwrap().priority,
+        firstline::model::Priority::High
+    );
+}
+
 /// Schema version 2 (assignment): a database at version 1 with an assigned ticket
 /// and one whose assignee is blank opens at version 2, the assigned one kept, the
 /// blank one unassigned, and the assignee indexed for the "Mine" view.
@@ -248,7 +296,10 @@ fn upgrade_to_three_adds_presence_and_notifies_every_write() {
         .get(0);
     assert!(!before);
     let store = Store::open_url(&db.url()).unwrap();
-    assert_eq!(store.as_postgres().unwrap().schema_version().unwrap(), 3);
+    assert_eq!(
+        store.as_postgres().unwrap().schema_version().unwrap(),
+        firstline::store::postgres::SCHEMA_VERSION
+    );
     let rows: i64 = client
         .query_one("SELECT count(*) FROM presence", &[])
         .unwrap()
@@ -260,6 +311,169 @@ fn upgrade_to_three_adds_presence_and_notifies_every_write() {
         .unwrap();
     let heard = wait_for_notification(&mut client);
     assert_eq!(heard, "queue");
+}
+
+/// Schema version 4 (search newest first walks the messages by time): a database
+/// at version 3 opens at version 4 with the messages indexed by time, ticket and id.
+#[test]
+fn upgrade_to_four_indexes_the_messages_by_time() {
+    let db = pg::fresh_db();
+    let mut client = db.connect();
+    firstline::store::postgres::migrate_to(&mut client, 3).unwrap();
+    let indexed = |client: &mut postgres::Client| -> bool {
+        client
+            .query_one("SELECT to_regclass('messages_newest') IS NOT NULL", &[])
+            .unwrap()
+            .get(0)
+    };
+    assert!(!indexed(&mut client));
+    let store = Store::open_url(&db.url()).unwrap();
+    assert_eq!(store.as_postgres().unwrap().schema_version().unwrap(), 4);
+    assert!(indexed(&mut client));
+}
+
+/// Issue 19: a page of search results newest first is found by walking the
+/// messages from the newest and stopping when the page is full; `search_counted`
+/// ranks every match (it needs the total). Both must give the same tickets in the
+/// same order with the same message to jump to — on a queue with equal times
+/// across tickets and within one, ticket filters, a date window, and a word so
+/// rare that the walk gives up and every match is ranked instead.
+#[test]
+fn a_page_walked_from_the_newest_message_is_the_page_of_every_match_ranked() {
+    use firstline::store::SearchQuery;
+    let db = pg::fresh_db();
+    let mut store = Store::open_url(&db.url()).unwrap();
+    let tickets: Vec<i64> = (0..40)
+        .map(|i| conformance::open_ticket(&mut store, &format!("c{i}@example.com"), "Hi", "hello"))
+        .collect();
+    let mut client = db.connect();
+    // 6,000 messages, three to a second (equal times), spread over the tickets;
+    // `order` in every fifth, the phrase in every eleventh, `zebra` only in the
+    // three oldest (the walk tests more vectors than its budget before it finds it).
+    client
+        .batch_execute(&format!(
+            "INSERT INTO messages(ticket_id, direction, body, sent_at)
+             SELECT (ARRAY[{ids}])[1 + (i * 7) % 40], 'inbound',
+                 concat_ws(' ', 'note', CASE WHEN i % 5 = 0 THEN 'order' END,
+                     CASE WHEN i % 11 = 0 THEN 'refund payment' END,
+                     CASE WHEN i <= 3 THEN 'zebra' END),
+                 1700000000 + i / 3
+             FROM generate_series(1, 6000) i;
+             INSERT INTO search_index(message_id, doc)
+             SELECT id, setweight(to_tsvector('simple', body), 'B') FROM messages
+             ON CONFLICT (message_id) DO NOTHING;
+             UPDATE tickets SET status = 'open' WHERE id % 3 = 0;
+             ANALYZE;",
+            ids = tickets
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        ))
+        .unwrap();
+    for text in [
+        "order",
+        "ord*",
+        "\"refund payment\"",
+        "order status:open",
+        "order -refund",
+        "order before:2023-11-15",
+        "zebra",
+        "nowhereatall",
+    ] {
+        let query = SearchQuery::parse(text).unwrap();
+        for limit in [1, 7, 50] {
+            let walked: Vec<(i64, Option<i64>)> = store
+                .search(&query, limit)
+                .unwrap()
+                .iter()
+                .map(|h| (h.summary.ticket.id, h.message_id))
+                .collect();
+            let ranked: Vec<(i64, Option<i64>)> = store
+                .search_counted(&query, limit)
+                .unwrap()
+                .hits
+                .iter()
+                .map(|h| (h.summary.ticket.id, h.message_id))
+                .collect();
+            assert_eq!(walked, ranked, "{text:?}, limit {limit}");
+            if !text.contains("nowhere") {
+                assert!(!walked.is_empty(), "{text:?} finds something");
+            }
+        }
+    }
+}
+
+/// From the new-user trial: a console killed with `kill -9` stayed "viewing" in
+/// the others' headers for ~38 s (three missed heartbeats and a read). Its server
+/// sessions end with it; a row whose session is gone no longer counts, while a live
+/// console's row stays. Failed before the fix (the dead console's row was read as
+/// fresh).
+#[test]
+fn a_console_whose_session_ended_is_not_present_any_more() {
+    use firstline::store::presence::STALE_AFTER;
+    use firstline::store::{Activity, Presence};
+    use std::time::{Duration, Instant};
+    let db = pg::fresh_db();
+    let mut side = db.connect();
+    let mut dying = Store::open_url(&db.url()).unwrap();
+    let id = conformance::open_ticket(&mut dying, "p@example.com", "Refund", "where is it");
+    let at = |console: &str, agent: &str| Presence {
+        console: console.into(),
+        agent: agent.into(),
+        ticket: id,
+        activity: Activity::Replying,
+        heartbeat: chrono::Utc::now(),
+    };
+    dying.announce_presence(&at("c-olena", "Olena")).unwrap();
+    let dying_sessions: Vec<i32> = side
+        .query(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()
+               AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut alive = Store::open_url(&db.url()).unwrap();
+    alive.announce_presence(&at("c-petro", "Petro")).unwrap();
+    let agents = |store: &Store| -> Vec<String> {
+        store
+            .presence(chrono::Utc::now() - STALE_AFTER)
+            .unwrap()
+            .into_iter()
+            .map(|p| p.agent)
+            .collect()
+    };
+    assert_eq!(agents(&alive), vec!["Olena", "Petro"]);
+    // The client vanishes as a killed process does: its sessions end.
+    for pid in &dying_sessions {
+        side.execute("SELECT pg_terminate_backend($1)", &[pid])
+            .unwrap();
+    }
+    let started = Instant::now();
+    while side
+        .query_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1)",
+            &[&dying_sessions],
+        )
+        .unwrap()
+        .get::<_, i64>(0)
+        > 0
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "sessions did not end"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        agents(&alive),
+        vec!["Petro"],
+        "the dead console is gone at once"
+    );
+    std::mem::forget(dying);
 }
 
 /// Reads one notification within the hang guard.

@@ -320,3 +320,54 @@ fn a_reply_from_the_console_takes_an_unassigned_ticket() {
     let ticket = Store::open(&q.path).unwrap().ticket(first).unwrap();
     assert_eq!(ticket.assignee.as_deref(), Some("Petro"));
 }
+
+/// From the new-user trial: `T` on a ticket a teammate has took it without a word,
+/// pulling it from under them. It asks first, naming who has it; `n` leaves it with
+/// them, `y` takes it. Failed before the fix (the first `T` assigned it at once).
+#[test]
+fn taking_a_teammates_ticket_asks_first() {
+    let q = queue();
+    let mut app = console(&q, "Petro");
+    let first = app.selected_ticket().unwrap().ticket.id;
+    let mut olena = Store::open(&q.path).unwrap();
+    olena
+        .change_ticket(
+            first,
+            &firstline::model::TicketChange::Assignee(Some("Olena".into())),
+            None,
+        )
+        .unwrap();
+    app.reload().unwrap();
+    app.settle();
+    assert_eq!(app.selected_ticket().unwrap().ticket.id, first);
+    let whose = |app: &Console| app.store.ticket(first).unwrap().assignee;
+    press(&mut app, "T");
+    let screen = shot(&app);
+    assert!(
+        screen.contains("Olena has this ticket — take it?"),
+        "{screen}"
+    );
+    assert_eq!(whose(&app).as_deref(), Some("Olena"), "asked, not taken");
+    press(&mut app, "n");
+    assert_eq!(whose(&app).as_deref(), Some("Olena"));
+    assert!(!shot(&app).contains("take it?"), "{}", shot(&app));
+    press(&mut app, "T");
+    press(&mut app, "y");
+    assert_eq!(whose(&app).as_deref(), Some("Petro"));
+    // A ticket nobody has is taken without a question.
+    let second = q.ids.iter().copied().find(|id| *id != first).unwrap();
+    app.store
+        .change_ticket(
+            second,
+            &firstline::model::TicketChange::Assignee(None),
+            None,
+        )
+        .unwrap();
+    press(&mut app, "j");
+    assert_eq!(app.selected_ticket().unwrap().ticket.id, second);
+    press(&mut app, "T");
+    assert_eq!(
+        app.store.ticket(second).unwrap().assignee.as_deref(),
+        Some("Petro")
+    );
+}

@@ -268,12 +268,9 @@ pub fn run(mut store: Store, config: Config) -> anyhow::Result<()> {
     }
     // A queue that no longer answers (a server gone away) kept nothing of what was
     // typed since: the words go to the terminal, so nothing typed is lost.
-    // The handle kept beside the console sat idle all session: a server restarted
-    // since left its connection closed, which only the first call finds out (and the
-    // second reconnects). Asked twice, so a server that is back is not taken for one
-    // still away — the runner saved the words meanwhile.
-    let answers = |s: &Store| s.data_version().or_else(|_| s.data_version());
-    if let Some(Err(e)) = after.as_ref().map(answers) {
+    // (A handle idle all session whose connection a server restart closed asks
+    // again on a new one by itself: a server that is back answers here.)
+    if let Some(Err(e)) = after.as_ref().map(|s| s.data_version()) {
         say(&format!("firstline: {e}"));
         let words = app.composer.text();
         if !words.trim().is_empty() {

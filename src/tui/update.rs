@@ -956,6 +956,17 @@ fn update_popup(app: &mut App, action: Action) -> Step {
             }
         },
         Popup::Confirm {
+            kind: ConfirmKind::TakeFromTeammate,
+        } => match action {
+            Action::Confirm => app.take_confirmed()?,
+            Action::Back => app.info("not taken; the ticket stays with your teammate"),
+            _ => {
+                app.popup = Some(Popup::Confirm {
+                    kind: ConfirmKind::TakeFromTeammate,
+                })
+            }
+        },
+        Popup::Confirm {
             kind: ConfirmKind::Merge { into, across },
         } => match action {
             Action::Confirm => app.merge_confirmed(into)?,

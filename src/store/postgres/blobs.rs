@@ -38,7 +38,10 @@ impl PgBlobs {
         }
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Client, &str) -> Result<T>) -> Result<T> {
+    /// Runs `f` on this store's connection; a connection the server closed since
+    /// the last call is found out by `f` failing, and `f` runs once more on a new
+    /// one (every blob call is a read or a single idempotent statement).
+    fn with<T>(&self, mut f: impl FnMut(&mut Client, &str) -> Result<T>) -> Result<T> {
         let mut slot = self.conn.lock().unwrap_or_else(|e| e.into_inner());
         if slot.as_ref().is_none_or(|c| c.is_closed()) {
             let client = self
@@ -48,7 +51,16 @@ impl PgBlobs {
             *slot = Some(client);
         }
         let client = slot.as_mut().expect("connected above");
-        let result = f(client, self.bucket);
+        let result = match f(client, self.bucket) {
+            Err(StoreError::Database(_)) if client.is_closed() => {
+                *client = self
+                    .config
+                    .connect(NoTls)
+                    .map_err(|e| unreachable_error(&self.server, &e))?;
+                f(client, self.bucket)
+            }
+            other => other,
+        };
         result.map_err(|e| relabel(&self.server, client, e))
     }
 }

@@ -165,6 +165,8 @@ pub struct PgStore {
     draft_holder: Option<String>,
     /// How many commits this handle made: `data_version` counts only the others'.
     own_writes: i64,
+    /// Statements prepared on this connection, by their SQL (see [`PgStore::prepared`]).
+    statements: RefCell<std::collections::HashMap<String, postgres::Statement>>,
 }
 
 impl PgStore {
@@ -185,6 +187,7 @@ impl PgStore {
             actor: crate::store::rules::default_actor(),
             draft_holder: None,
             own_writes: 0,
+            statements: RefCell::default(),
         })
     }
 
@@ -234,6 +237,7 @@ impl PgStore {
     /// while the server is still away this is the one-line "unreachable" error.
     fn reconnect_if_closed(&self, client: &mut Client) -> Result<()> {
         if client.is_closed() {
+            self.statements.borrow_mut().clear();
             *client = self
                 .config
                 .connect(NoTls)
@@ -242,11 +246,38 @@ impl PgStore {
         Ok(())
     }
 
+    /// `sql` prepared once on this connection and kept: the console's frequent
+    /// reads (an inbox page, a count, search steps) then cost one round trip
+    /// instead of two (parse, then run) and the server plans them from its cache.
+    /// Forgotten when the connection is replaced, since statements die with it.
+    fn prepared(&self, client: &mut Client, sql: &str) -> Result<postgres::Statement> {
+        if let Some(statement) = self.statements.borrow().get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = client.prepare(sql)?;
+        let mut statements = self.statements.borrow_mut();
+        // Filters make many texts; a handful are the console's.
+        if statements.len() >= 256 {
+            statements.clear();
+        }
+        statements.insert(sql.to_string(), statement.clone());
+        Ok(statement)
+    }
+
     /// Runs `f` on the connection, naming the server when the connection is gone.
-    fn read<T>(&self, f: impl FnOnce(&mut Client) -> Result<T>) -> Result<T> {
+    /// A connection the server closed since the last call (a restart, an idle
+    /// timeout) is only found out by the call that uses it: then `f` runs once more
+    /// on a new connection — a read changes nothing, so asking again is safe.
+    fn read<T>(&self, mut f: impl FnMut(&mut Client) -> Result<T>) -> Result<T> {
         let mut client = self.conn.borrow_mut();
         self.reconnect_if_closed(&mut client)?;
-        let result = f(&mut client);
+        let result = match f(&mut client) {
+            Err(StoreError::Database(_)) if client.is_closed() => {
+                self.reconnect_if_closed(&mut client)?;
+                f(&mut client)
+            }
+            other => other,
+        };
         result.map_err(|e| relabel(&self.server, &client, e))
     }
 
@@ -260,22 +291,53 @@ impl PgStore {
             actor: self.actor.clone(),
             holder: self.draft_holder.clone(),
         };
+        let result: Result<T> = self.in_transaction(|tx| {
+            let value = f(tx, &writer)?;
+            tx.execute("UPDATE queue_clock SET changes = changes + 1", &[])?;
+            Ok(value)
+        });
+        if result.is_ok() {
+            self.own_writes += 1;
+        }
+        result
+    }
+
+    /// Runs `f` in a transaction that commits when it returns `Ok`. When the
+    /// connection turns out closed at `BEGIN` — nothing of the write was sent yet —
+    /// the transaction is begun once more on a new connection; a connection lost
+    /// after that is an error, since the server may or may not have committed.
+    fn in_transaction<T, F: FnOnce(&mut Transaction<'_>) -> Result<T>>(
+        &mut self,
+        f: F,
+    ) -> Result<T> {
+        let server = self.server.clone();
         {
             let mut client = self.conn.borrow_mut();
             self.reconnect_if_closed(&mut client)?;
         }
+        let config = &self.config;
+        let statements = self.statements.get_mut();
         let client = self.conn.get_mut();
         let result: Result<T> = (|| {
-            let mut tx = client.transaction()?;
-            let value = f(&mut tx, &writer)?;
-            tx.execute("UPDATE queue_clock SET changes = changes + 1", &[])?;
-            tx.commit()?;
-            Ok(value)
+            let run = |mut tx: Transaction<'_>, f: F| {
+                let value = f(&mut tx)?;
+                tx.commit()?;
+                Ok(value)
+            };
+            let refused = match client.transaction() {
+                Ok(tx) => return run(tx, f),
+                Err(e) => e,
+            };
+            if !client.is_closed() {
+                return Err(refused.into());
+            }
+            statements.clear();
+            *client = config
+                .connect(NoTls)
+                .map_err(|e| unreachable_error(&server, &e))?;
+            run(client.transaction()?, f)
         })();
-        if result.is_ok() {
-            self.own_writes += 1;
-        }
-        result.map_err(|e| relabel(&self.server, self.conn.get_mut(), e))
+        result.map_err(|e| relabel(&server, self.conn.get_mut(), e))
     }
 }
 

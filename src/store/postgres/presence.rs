@@ -2,11 +2,17 @@
 //! its own transaction that leaves the queue's change counter alone (other
 //! consoles must not reload their lists for a heartbeat) and notifies `presence`
 //! on the live-update channel instead, so the others look at once.
+//!
+//! Each row keeps the server session (`pg_backend_pid`) that wrote it: a console
+//! killed without a clean quit takes its sessions with it, and its row stops
+//! counting at once instead of after [`STALE_AFTER`](crate::store::presence::STALE_AFTER)
+//! — a live console's row never flickers, since every beat rewrites the pid of the
+//! connection it went through.
 
 use chrono::{DateTime, Utc};
 
 use super::listen::CHANNEL;
-use super::{from_ts, relabel, to_ts, PgStore, Result};
+use super::{from_ts, to_ts, PgStore, Result};
 use crate::store::presence::{Activity, Presence, PresenceStore, SWEEP_AFTER};
 
 impl PgStore {
@@ -15,19 +21,11 @@ impl PgStore {
         &mut self,
         f: impl FnOnce(&mut postgres::Transaction<'_>) -> Result<()>,
     ) -> Result<()> {
-        {
-            let mut client = self.conn.borrow_mut();
-            self.reconnect_if_closed(&mut client)?;
-        }
-        let client = self.conn.get_mut();
-        let result: Result<()> = (|| {
-            let mut tx = client.transaction()?;
-            f(&mut tx)?;
+        self.in_transaction(|tx| {
+            f(tx)?;
             tx.execute("SELECT pg_notify($1, 'presence')", &[&CHANNEL])?;
-            tx.commit()?;
             Ok(())
-        })();
-        result.map_err(|e| relabel(&self.server, self.conn.get_mut(), e))
+        })
     }
 }
 
@@ -39,11 +37,11 @@ impl PresenceStore for PgStore {
                 &[&to_ts(p.heartbeat - SWEEP_AFTER)],
             )?;
             tx.execute(
-                "INSERT INTO presence(console, agent, ticket_id, activity, heartbeat)
-                 VALUES ($1, $2, $3, $4, $5)
+                "INSERT INTO presence(console, agent, ticket_id, activity, heartbeat, backend_pid)
+                 VALUES ($1, $2, $3, $4, $5, pg_backend_pid())
                  ON CONFLICT (console) DO UPDATE SET agent = excluded.agent,
                     ticket_id = excluded.ticket_id, activity = excluded.activity,
-                    heartbeat = excluded.heartbeat",
+                    heartbeat = excluded.heartbeat, backend_pid = excluded.backend_pid",
                 &[
                     &p.console,
                     &p.agent,
@@ -67,7 +65,9 @@ impl PresenceStore for PgStore {
         self.read(|c| {
             Ok(c.query(
                 "SELECT console, agent, ticket_id, activity, heartbeat FROM presence
-                 WHERE heartbeat >= $1 ORDER BY ticket_id, agent, console",
+                 WHERE heartbeat >= $1 AND (backend_pid IS NULL
+                    OR backend_pid IN (SELECT pid FROM pg_stat_activity))
+                 ORDER BY ticket_id, agent, console",
                 &[&to_ts(fresh_since)],
             )?
             .iter()

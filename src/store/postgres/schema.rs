@@ -19,10 +19,10 @@ use super::{Result, StoreError};
 type Migration = (i64, &'static str);
 
 /// Every migration in order. Append only: a released step is never edited.
-const MIGRATIONS: &[Migration] = &[(1, V1), (2, V2), (3, V3)];
+const MIGRATIONS: &[Migration] = &[(1, V1), (2, V2), (3, V3), (4, V4)];
 
 /// The schema version this build writes and understands.
-pub const CURRENT_VERSION: i64 = 3;
+pub const CURRENT_VERSION: i64 = 4;
 
 const V1: &str = r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -261,6 +261,16 @@ BEGIN
 END $$;
 CREATE TRIGGER queue_clock_notify AFTER UPDATE ON queue_clock
     FOR EACH ROW EXECUTE FUNCTION firstline_notify_change();
+"#;
+
+/// Search newest first walks the messages from the newest (`search::newest_by_walk`):
+/// time, ticket and id in one index, read index-only, so a common word fills a page
+/// without ranking every match. A presence row names the server session that wrote
+/// it, so a console killed without a clean quit (its session ends with it) leaves
+/// the others' headers at their next read, not three heartbeats later.
+const V4: &str = r#"
+CREATE INDEX messages_newest ON messages(sent_at, ticket_id, id);
+ALTER TABLE presence ADD COLUMN backend_pid INTEGER;
 "#;
 
 /// The version recorded in the database; 0 when it has no firstline schema yet.

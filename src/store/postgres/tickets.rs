@@ -279,14 +279,21 @@ impl TicketStore for PgStore {
     }
 
     fn list_tickets(&self, filter: &TicketFilter) -> Result<Vec<TicketSummary>> {
-        self.read(|c| list_page(c, filter))
+        let (sql, args) = list_sql(filter);
+        self.read(|c| {
+            let statement = self.prepared(c, &sql)?;
+            summaries(&c.query(&statement, &arg_refs(&args))?)
+        })
     }
 
     fn count_tickets(&self, filter: &TicketFilter) -> Result<i64> {
         let (where_sql, args) = filter_sql(filter, Utc::now());
         let join = customer_join(filter);
         let sql = format!("SELECT count(*) FROM tickets t {join} WHERE {where_sql}");
-        self.read(|c| Ok(c.query_one(&sql, &arg_refs(&args))?.get(0)))
+        self.read(|c| {
+            let statement = self.prepared(c, &sql)?;
+            Ok(c.query_one(&statement, &arg_refs(&args))?.get(0))
+        })
     }
 
     fn ticket_position(&self, filter: &TicketFilter, id: TicketId) -> Result<Option<usize>> {
@@ -551,7 +558,8 @@ impl TicketStore for PgStore {
 /// One page of the inbox with what a list row shows. PostgreSQL plans the ORDER BY
 /// with LIMIT itself; SQLite's hand-split due order and far-page reading are its
 /// planner's workarounds, not behaviour.
-fn list_page(c: &mut impl GenericClient, filter: &TicketFilter) -> Result<Vec<TicketSummary>> {
+/// The SQL of a page of the list and its arguments.
+fn list_sql(filter: &TicketFilter) -> (String, Args) {
     let (where_sql, args) = filter_sql(filter, Utc::now());
     let join = customer_join(filter);
     let order = order_sql(filter);
@@ -576,8 +584,12 @@ fn list_page(c: &mut impl GenericClient, filter: &TicketFilter) -> Result<Vec<Ti
          JOIN tickets t ON t.id = page.pid JOIN customers c ON c.id = t.customer_id
          ORDER BY {order}"
     );
-    c.query(&sql, &arg_refs(&args))?
-        .iter()
+    (sql, args)
+}
+
+/// A page's rows as the list shows them.
+fn summaries(rows: &[postgres::Row]) -> Result<Vec<TicketSummary>> {
+    rows.iter()
         .map(|row| {
             Ok(TicketSummary {
                 ticket: ticket_from_row(row)?,

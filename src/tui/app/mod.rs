@@ -167,6 +167,9 @@ pub enum ConfirmKind {
     },
     /// The reply draft on screen is being written in another console: take it over?
     TakeOverDraft,
+    /// `T` on tickets a teammate has: take them anyway? (the sentence is in
+    /// `App::team.take_question`).
+    TakeFromTeammate,
 }
 
 /// The canned-response picker's state.

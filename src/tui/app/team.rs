@@ -35,6 +35,9 @@ pub struct Team {
     /// The collision sentence the "send anyway?" question shows ("Olena replied
     /// 2 min ago"); kept here because `ConfirmKind` is `Copy`.
     pub collision: Option<String>,
+    /// The question before `T` takes a teammate's ticket ("Olena has this ticket —
+    /// take it?").
+    pub take_question: Option<String>,
 }
 
 impl App {
@@ -84,10 +87,48 @@ impl App {
         self.reload()
     }
 
-    /// `T`: assigns the highlighted (or open, or marked) tickets to this agent.
+    /// `T`: assigns the highlighted (or open, or marked) tickets to this agent;
+    /// asks first when a teammate has one of them (taking it silently would pull it
+    /// from under them).
     pub fn take_ticket(&mut self) -> Result<(), ConsoleError> {
         let Some(me) = self.agent_name() else {
             self.error("taking a ticket needs your name: set [agent] name in config.toml");
+            return Ok(());
+        };
+        let targets = self.targets();
+        let held: Vec<(TicketId, String)> = targets
+            .iter()
+            .filter_map(|(id, _)| {
+                let who = self.assignee_of(*id)?;
+                (who.trim() != me).then_some((*id, who))
+            })
+            .collect();
+        if held.is_empty() {
+            return self.take_confirmed();
+        }
+        self.team.take_question = Some(take_question(&held, targets.len()));
+        self.popup = Some(Popup::Confirm {
+            kind: ConfirmKind::TakeFromTeammate,
+        });
+        Ok(())
+    }
+
+    /// Who has ticket `id`, as the list or the open thread last showed it.
+    fn assignee_of(&self, id: TicketId) -> Option<String> {
+        if let Some(open) = self.open.as_ref().filter(|o| o.detail.ticket.id == id) {
+            return open.detail.ticket.assignee.clone();
+        }
+        (0..self.inbox.len())
+            .filter_map(|i| self.inbox.row(i))
+            .find(|r| r.ticket.id == id)
+            .and_then(|r| r.ticket.assignee.clone())
+    }
+
+    /// Takes the targets: `T` on tickets nobody (or this agent) has, or "yes" to
+    /// taking a teammate's.
+    pub fn take_confirmed(&mut self) -> Result<(), ConsoleError> {
+        self.team.take_question = None;
+        let Some(me) = self.agent_name() else {
             return Ok(());
         };
         self.apply_change(
@@ -194,5 +235,19 @@ impl App {
         let open = self.open.as_ref()?.detail.ticket.id;
         let others = presence::others_on(&self.team.presence, open, self.holder.as_deref());
         presence::describe(&others)
+    }
+}
+
+/// "Olena has this ticket — take it?"; for several targets, whose each is.
+fn take_question(held: &[(TicketId, String)], targets: usize) -> String {
+    match held {
+        [(_, who)] if targets == 1 => format!("{who} has this ticket — take it?"),
+        _ => {
+            let whose: Vec<String> = held
+                .iter()
+                .map(|(id, who)| format!("{who} has #{id}"))
+                .collect();
+            format!("{} — take all {targets}?", whose.join(", "))
+        }
     }
 }

@@ -151,6 +151,18 @@ pub fn draw_confirm(frame: &mut Frame, app: &App, kind: ConfirmKind) {
         draw_take_over_draft(frame, app);
         return;
     }
+    if let ConfirmKind::TakeFromTeammate = kind {
+        let question = app.team.take_question.clone().unwrap_or_default();
+        question_popup(
+            frame,
+            app,
+            "A teammate's ticket",
+            &question,
+            "",
+            &[("y", "take it"), ("n", "leave it with them")],
+        );
+        return;
+    }
     let area = frame.area();
     let w = 64.min(area.width.saturating_sub(2));
     let inner_w = usize::from(w.saturating_sub(4));
