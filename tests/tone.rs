@@ -6,6 +6,8 @@
 //! Print the evaluation table with:
 //! `cargo test --test tone evaluation -- --nocapture`
 
+#[path = "tone/kinds.rs"]
+mod kinds;
 #[path = "tone/learned.rs"]
 mod learned;
 #[path = "support/shared_data.rs"]

@@ -207,6 +207,8 @@ pub(crate) const GRAMMAR_LISTS: &[&str] = &[
     "rhetorical",
     "broken_promise",
     "offer",
+    // The customer asks whether a call, message or charge came from us.
+    "asks_if_us",
 ];
 
 impl RuleBook {

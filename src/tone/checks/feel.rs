@@ -20,7 +20,11 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
 /// Angry words, threats to leave or review, profanity, shouting or "!!!".
 pub(crate) fn is_upset(f: &Facts, message: &str) -> bool {
     let lex = &f.book.lex;
-    lex.upset.is_match(message)
+    (lex.upset.is_match(message)
+        && lex
+            .upset
+            .find_iter(message)
+            .any(|m| !about_own_pace(message, m.start)))
         || f.customer_hit("upset")
         || f.book
             .pattern_rules
@@ -31,6 +35,17 @@ pub(crate) fn is_upset(f: &Facts, message: &str) -> bool {
         || text::exclamation_runs(message)
             .iter()
             .any(|r| message[r.clone()].matches('!').count() >= 3)
+}
+
+/// "I still haven't finished evaluating", "we still haven't decided": a "still
+/// not" about the customer's own doing is their pace, not a complaint about ours.
+fn about_own_pace(message: &str, at: usize) -> bool {
+    let still = message[at..].to_lowercase().starts_with("still");
+    let before: Vec<&str> = text::words(&message[..at]).map(|(_, w)| w).collect();
+    still
+        && before
+            .last()
+            .is_some_and(|w| matches!(w.to_lowercase().as_str(), "i" | "we"))
 }
 
 fn upset(f: &Facts, sink: &mut Sink) {

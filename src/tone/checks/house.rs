@@ -85,7 +85,13 @@ fn unknown_contacts(f: &Facts, sink: &mut Sink) {
             && !bears_customer_name(f, &lower)
         {
             // A role mailbox leaks no one's private address: worth a look, not a block.
-            let severity = (role_address(&lower) || at_site).then_some(Severity::Hint);
+            // Nor does a mailbox the customer is told to send something to ("send the
+            // file to print@…", «отправьте на utrata@…») named by one word on a domain
+            // that is no public mail service: the organisation's inbox. A person's
+            // mailbox there ("m.kovalenko@…") still blocks.
+            let inbox =
+                sent_to(&f.own, span.start) && !public_mail(&lower) && one_word_mailbox(&lower);
+            let severity = (role_address(&lower) || at_site || inbox).then_some(Severity::Hint);
             sink.emit_with(
                 "house.unknown-contact",
                 span.clone(),
@@ -105,8 +111,117 @@ fn unknown_contacts(f: &Facts, sink: &mut Sink) {
         {
             continue;
         }
-        sink.emit("house.unknown-contact", span);
+        // "…his number: 8 900 111 22 33, 8 am to 8 pm": a number given with the hours
+        // to call it is a line offered to the customer, not a pasted private contact.
+        let severity = with_hours(&f.own[span.end..]).then_some(Severity::Hint);
+        sink.emit_with("house.unknown-contact", span.clone(), raw, severity);
     }
+}
+
+/// Whether the words just before `at` tell the customer to send or write there
+/// ("send it to", "email the file to", «прислать сюда или на», «надішліть на»).
+fn sent_to(text: &str, at: usize) -> bool {
+    let mut from = at.saturating_sub(60);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let before = text[from..at].to_lowercase();
+    let words: Vec<&str> = text::words(&before).map(|(_, w)| w).collect();
+    let Some(last) = words.last() else {
+        return false;
+    };
+    const SEND: &[&str] = &[
+        "send",
+        "email",
+        "e-mail",
+        "mail",
+        "write",
+        "forward",
+        "submit",
+        "отправ",
+        "присл",
+        "пришл",
+        "пиш",
+        "напиш",
+        "направ",
+        "пересл",
+        "переш",
+        "скин",
+        "надішл",
+        "надсил",
+        "відправ",
+        "перешл",
+        "надісл",
+        "пошл",
+    ];
+    matches!(*last, "to" | "at" | "на") && {
+        let tail = &words[words.len().saturating_sub(5)..];
+        tail.iter().any(|w| SEND.iter().any(|s| w.starts_with(s)))
+    }
+}
+
+/// A mailbox named by one word ("print@", "docs@"), not by a person's initial and
+/// surname ("m.kovalenko@", "olena_b@", "ivan.p2@").
+fn one_word_mailbox(lower: &str) -> bool {
+    lower.split_once('@').is_some_and(|(local, _)| {
+        !local.is_empty() && local.chars().all(|c| c.is_ascii_alphabetic())
+    })
+}
+
+/// A public mail service: an address there is a person's, whatever the reply says.
+fn public_mail(lower: &str) -> bool {
+    const PUBLIC: &[&str] = &[
+        "gmail",
+        "googlemail",
+        "yahoo",
+        "outlook",
+        "hotmail",
+        "live",
+        "msn",
+        "icloud",
+        "me",
+        "aol",
+        "proton",
+        "protonmail",
+        "pm",
+        "gmx",
+        "mail",
+        "yandex",
+        "ya",
+        "ukr",
+        "i",
+        "meta",
+        "bigmir",
+        "rambler",
+        "bk",
+        "list",
+        "inbox",
+        "zoho",
+        "tutanota",
+        "web",
+    ];
+    lower.rsplit_once('@').is_some_and(|(_, domain)| {
+        domain
+            .split('.')
+            .next()
+            .is_some_and(|first| PUBLIC.contains(&first))
+    })
+}
+
+/// Whether the words after a phone number give the hours to call it ("8 am to 8
+/// pm", «с 8 до 20», «з 9:00 до 18:00», "9:00–18:00", "daily", «щодня»).
+fn with_hours(after: &str) -> bool {
+    static HOURS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)^[^.!?\n]{0,24}?(?:\b(?:с|з|from|between)\s+\d{1,2}(?::\d\d)?\s*(?:am|pm)?\s*(?:до|to|till|until|and|[-–—])\s*\d{1,2}|\b\d{1,2}(?::\d\d)?\s*(?:am|pm)?\s*[-–—]\s*\d{1,2}(?::\d\d)?|(?:daily|ежедневно|щодня|щоденно|круглосуточно|цілодобово|24/7)\b)",
+        )
+        .expect("a valid pattern")
+    });
+    let mut end = after.len().min(64);
+    while !after.is_char_boundary(end) {
+        end -= 1;
+    }
+    HOURS.is_match(&after[..end])
 }
 
 /// Whether the words just before `at` call the contact the customer's own ("your

@@ -32,6 +32,13 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
         })
     };
     sink.drop_excused("ownership.deflection", fallback);
+    // "Is that e-mail from you?" — "No, it's not us": a "not us" answering the
+    // customer's question whether a call, message or charge came from us is the
+    // answer they asked for (a scam, a stranger's charge), not the problem pushed away.
+    let asked_if_us = f.customer_hit("asks_if_us");
+    let answers_if_us =
+        |span: &std::ops::Range<usize>| asked_if_us && says_not_us(&f.own[span.clone()]);
+    sink.drop_excused("ownership.deflection", answers_if_us);
     // "Refunds go through the app store, not us, so here is what I'll do: …": the
     // third party named, and in the same sentence what we take on instead.
     // What was done before ("we shipped on time") defends rather than takes on, and a
@@ -65,7 +72,7 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
     if acts {
         return;
     }
-    if let Some(span) = deflects.filter(|s| !fallback(s)) {
+    if let Some(span) = deflects.filter(|s| !fallback(s) && !answers_if_us(s)) {
         sink.emit("ownership.deflection", span);
     }
     if let Some(span) = blames {
@@ -99,6 +106,21 @@ fn own_actions(f: &Facts) -> Vec<std::ops::Range<usize>> {
                 .map(|(_, r)| r.clone()),
         )
         .collect()
+}
+
+/// Whether a deflecting phrase ends in "us" or "me" ("not from us", «це не ми», «а не
+/// мы»): a statement about who did something, which a question can make an answer.
+fn says_not_us(phrase: &str) -> bool {
+    crate::tone::text::words(phrase)
+        .last()
+        .is_some_and(|(_, w)| {
+            matches!(
+                w.to_lowercase().as_str(),
+                "us" | "me" | "ми" | "мы" | "нас" | "мене" | "меня" | "я"
+            )
+        })
+        && crate::tone::text::words(phrase)
+            .any(|(_, w)| matches!(w.to_lowercase().as_str(), "not" | "не" | "isn't" | "wasn't"))
 }
 
 /// Whether a stretch between a third party's name and an action of ours turns to
