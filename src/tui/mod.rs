@@ -51,7 +51,6 @@ struct Background {
     intake: Option<intake::Intake>,
     poller: Option<telegram::Poller>,
     mailboxes: Option<mailboxes::Mailboxes>,
-    warm_up: Option<std::thread::JoinHandle<()>>,
     live: Option<listener::LiveUpdates>,
 }
 
@@ -69,12 +68,6 @@ impl Background {
             .map_err(|e| trouble.push(e))
             .ok()
         });
-        // The tone checker's word lists compile on first use (~150 ms); do that off the
-        // UI thread so the first frame and the first keystroke in the composer are quick.
-        let warm_up = std::thread::Builder::new()
-            .name("firstline-tone-warm-up".into())
-            .spawn(|| crate::tone::Checker::builtin().warm_up())
-            .ok();
         let intake = {
             let tx = send(tx);
             intake::Intake::start(path, config, move |a| tx.send(Msg::Arrival(a)).is_ok())
@@ -118,7 +111,6 @@ impl Background {
             intake,
             poller,
             mailboxes,
-            warm_up,
             live,
         }
     }
@@ -141,9 +133,6 @@ impl Background {
         // Finishes the reply being handed over (if any) so none is left in doubt.
         if let Some(c) = self.courier {
             c.stop();
-        }
-        if let Some(w) = self.warm_up {
-            threads::join_within(w, Duration::from_secs(2));
         }
     }
 }
@@ -249,6 +238,8 @@ pub fn run(mut store: Store, config: Config) -> anyhow::Result<()> {
         .unwrap_or_default();
     terminal::restore();
     background.stop();
+    // The tone checker's warm-up (started when the first ticket showed).
+    app.finish_warm_up(Duration::from_secs(2));
     if let Some(l) = listener {
         l.stop();
     }
@@ -298,11 +289,7 @@ pub fn run(mut store: Store, config: Config) -> anyhow::Result<()> {
         })
     });
     if let Some(Ok(n @ 1..)) = queued {
-        say(&format!(
-            "firstline: {n} repl{} still queued; {} the next time the console runs, or now with `firstline outbox flush`",
-            if n == 1 { "y" } else { "ies" },
-            if n == 1 { "it leaves" } else { "they leave" }
-        ));
+        say(&queued_line(n, app.replies_saved_to.as_deref()));
     }
     // Ended by a signal with writes left undone: data trouble (exit code 2).
     if let (Some(ending), false) = (ending, unfinished.is_empty()) {
@@ -316,6 +303,23 @@ pub fn run(mut store: Store, config: Config) -> anyhow::Result<()> {
     result?;
     saved?;
     Ok(())
+}
+
+/// What the shell is told about `n` replies left queued: when they leave, or, with
+/// no mail transport (`saved_to` is the folder), that they will only be saved as
+/// `.eml` files there for the user to send — nothing leaves the machine.
+pub fn queued_line(n: usize, saved_to: Option<&str>) -> String {
+    let replies = if n == 1 { "reply" } else { "replies" };
+    match saved_to {
+        Some(dir) => format!(
+            "firstline: {n} {replies} still queued; no mail transport is set, so nothing is sent: the next console or `firstline outbox flush` saves {} as .eml in {dir} for you to send",
+            if n == 1 { "it" } else { "them" }
+        ),
+        None => format!(
+            "firstline: {n} {replies} still queued; {} the next time the console runs, or now with `firstline outbox flush`",
+            if n == 1 { "it leaves" } else { "they leave" }
+        ),
+    }
 }
 
 /// A line for the shell after the console. Never a panic: after a hang-up the

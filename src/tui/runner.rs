@@ -359,6 +359,11 @@ pub struct ReloadAsk {
     pub searching: bool,
     /// The ticket the cursor should stay on.
     pub keep: Option<TicketId>,
+    /// Where the cursor goes when `keep` left the list (solved, answered, changed
+    /// elsewhere): the tickets beside it as the user saw them, the ones after it
+    /// first, nearest first — never whatever row slid into its index (an import
+    /// landing meanwhile would put a ticket the user never looked at there).
+    pub neighbours: Vec<TicketId>,
     /// The ticket read away from the list.
     pub reading: Option<TicketId>,
     /// The first row on screen and how many rows fit.
@@ -382,7 +387,11 @@ pub struct Reloaded {
     /// when no search is applied.
     pub list: Option<(usize, usize, Vec<TicketSummary>)>,
     pub keep: Option<TicketId>,
+    /// The row the cursor goes to: `keep`'s, or, when `keep` left the list, its
+    /// nearest neighbour's (see [`ReloadAsk::neighbours`]).
     pub keep_at: Option<usize>,
+    /// `keep` is no longer in the list (`keep_at`, if any, is a neighbour's row).
+    pub keep_left: bool,
     /// `reading` and whether it still exists.
     pub reading: Option<(TicketId, bool)>,
 }
@@ -578,6 +587,10 @@ pub struct Ledger {
     moved: HashMap<(TicketId, i64), i64>,
     /// The queue's `data_version` at the last [`Command::Look`].
     seen_version: Option<i64>,
+    /// Replies that took their unassigned ticket for the agent (as `firstline
+    /// reply` does): reply → (ticket, the name it was given). Taking the reply back
+    /// gives the ticket back unassigned, unless its assignee changed since.
+    took: HashMap<crate::model::MessageId, (TicketId, String)>,
     /// Where drafts go while the queue does not answer, and the queue's name in it
     /// (see `tui::spool`); written back at the next look that reaches the queue.
     spool: Option<(crate::tui::spool::DraftSpool, String)>,
@@ -666,6 +679,7 @@ fn execute_watching(
                 if !crate::mail::cancel_reply(store, message)? {
                     return Ok(None);
                 }
+                give_back_assignment(store, ledger, message)?;
                 // This console's words again: it holds the draft, as after typing.
                 store.save_draft(ticket, &body)?;
                 Ok(Some(Box::new(load_ticket(store, ticket)?)))
@@ -764,7 +778,7 @@ fn execute_watching(
             }
         }
         Command::SendReply(out) => Done::Sent {
-            result: send_reply(store, config, &out),
+            result: send_reply(store, config, ledger, &out),
             outgoing: out,
         },
         Command::Change {
@@ -817,12 +831,12 @@ fn execute_watching(
                 Ok(report)
             })())
         }
-        Command::TakeBack(messages) => Done::TakenBack(
-            messages
-                .into_iter()
-                .try_for_each(|m| crate::mail::cancel_reply(store, m).map(|_| ()))
-                .map_err(Into::into),
-        ),
+        Command::TakeBack(messages) => Done::TakenBack(messages.into_iter().try_for_each(|m| {
+            if crate::mail::cancel_reply(store, m)? {
+                give_back_assignment(store, ledger, m)?;
+            }
+            Ok::<_, crate::tui::error::ConsoleError>(())
+        })),
         Command::KeepQueued(messages) => Done::KeptQueued(keep_queued(store, &messages)),
         Command::Worker(job) => Done::Worker(crate::tui::worker::run_job(store, sla, job)),
         Command::Presence { write, fresh_since } => {
@@ -1052,7 +1066,12 @@ fn presence(
 }
 
 /// Queues the reply, after the checks that need the store.
-fn send_reply(store: &mut Store, config: &Config, out: &Outgoing) -> Result<Sent, NotSent> {
+fn send_reply(
+    store: &mut Store,
+    config: &Config,
+    ledger: &mut Ledger,
+    out: &Outgoing,
+) -> Result<Sent, NotSent> {
     let config = &Config {
         agent: out.agent.clone(),
         ..config.clone()
@@ -1095,7 +1114,9 @@ fn send_reply(store: &mut Store, config: &Config, out: &Outgoing) -> Result<Sent
     // queued either way.
     let name = config.agent.name.trim();
     if !name.is_empty() {
-        let _ = store.take_if_unassigned(id, name);
+        if let Ok(Some(crate::store::Taken::Now)) = store.take_if_unassigned(id, name) {
+            ledger.took.insert(message, (id, name.to_string()));
+        }
     }
     let waiting = store
         .outbox_entry(message)
@@ -1108,6 +1129,29 @@ fn send_reply(store: &mut Store, config: &Config, out: &Outgoing) -> Result<Sent
         },
         None => Sent::Recorded(store.ticket(id).map_err(failed)?.channel),
     })
+}
+
+/// A reply taken back (`u`, or "take back" on quit) that had taken its unassigned
+/// ticket for the agent gives the ticket back unassigned — as it was before the
+/// reply — unless the assignee changed since (someone took or gave it meanwhile):
+/// then the newer choice stands.
+fn give_back_assignment(
+    store: &mut Store,
+    ledger: &mut Ledger,
+    message: crate::model::MessageId,
+) -> Result<(), StoreError> {
+    let Some((ticket, name)) = ledger.took.remove(&message) else {
+        return Ok(());
+    };
+    let now = store.ticket(ticket)?;
+    if now.assignee.as_deref() != Some(name.as_str()) {
+        return Ok(());
+    }
+    match store.change_ticket(ticket, &TicketChange::Assignee(None), Some(now.version)) {
+        // Changed in between: the newer state stands.
+        Ok(_) | Err(StoreError::Conflict { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Applies `change` to every target, stopping at the first failure.
@@ -1272,19 +1316,35 @@ fn reload(store: &Store, ask: &ReloadAsk) -> Result<Reloaded, StoreError> {
         let top = ask.top.min(total.saturating_sub(1));
         let mut start = top.saturating_sub(ask.window / 4);
         let mut rows = read(start)?;
-        let at = |rows: &[TicketSummary], start: usize| {
-            ask.keep
-                .and_then(|k| rows.iter().position(|r| r.ticket.id == k))
+        let at = |rows: &[TicketSummary], start: usize, id: Option<TicketId>| {
+            id.and_then(|k| rows.iter().position(|r| r.ticket.id == k))
                 .map(|i| start + i)
         };
-        out.keep_at = at(&rows, start);
-        if out.keep_at.is_none() {
-            if let Some(k) = ask.keep {
-                // Pushed outside these rows (a big import sorted ahead of it).
-                if let Some(i) = store.ticket_position(&ask.filter, k)? {
+        out.keep_at = at(&rows, start, ask.keep);
+        if let (None, Some(k)) = (out.keep_at, ask.keep) {
+            // Pushed outside these rows (a big import sorted ahead of it), or gone
+            // from the list: then its nearest neighbour in these rows, else the
+            // next one wherever it went.
+            match store.ticket_position(&ask.filter, k)? {
+                Some(i) => {
                     start = i.saturating_sub(ask.window / 4);
                     rows = read(start)?;
-                    out.keep_at = at(&rows, start);
+                    out.keep_at = at(&rows, start, Some(k));
+                }
+                None => {
+                    out.keep_left = true;
+                    out.keep_at = ask
+                        .neighbours
+                        .iter()
+                        .find_map(|n| at(&rows, start, Some(*n)));
+                    let next = ask.neighbours.first().copied();
+                    if let (None, Some(n)) = (out.keep_at, next) {
+                        if let Some(i) = store.ticket_position(&ask.filter, n)? {
+                            start = i.saturating_sub(ask.window / 4);
+                            rows = read(start)?;
+                            out.keep_at = at(&rows, start, Some(n));
+                        }
+                    }
                 }
             }
         }

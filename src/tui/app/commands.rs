@@ -17,6 +17,7 @@ impl App {
         if let Some(what) = command.cannot_be_undone() {
             self.undo.push(UndoEntry::Final { what });
         }
+        self.note_departures(&command);
         self.commands.push(command);
         self.in_flight += 1;
         Ok(())
@@ -82,6 +83,8 @@ impl App {
             Done::Sent { outgoing, result } => self.sent(*outgoing, result)?,
             Done::Undone { label, result } => match result {
                 Ok(ids) => {
+                    // Whatever the undo moved in or out of the view, the user asked.
+                    self.own_departures.extend(ids.iter().copied());
                     let on: Vec<String> = ids.iter().map(|id| format!("#{id}")).collect();
                     self.info(format!("undone on {}: {label}", on.join(", ")));
                     // An undone snooze or spam brings its ticket back into the list:
@@ -306,6 +309,7 @@ impl App {
             followup,
             undelivered,
         });
+        self.warm_up_tone();
         if grew {
             let (_, newest) = crate::tui::layout::conversation_scroll_limits(self);
             if let Some(open) = self.open.as_mut() {

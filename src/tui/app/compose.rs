@@ -10,7 +10,7 @@ use ratatui_textarea::CursorMove;
 use std::time::Instant;
 
 /// How much of the customer's message and of each note the live tone check reads.
-const TONE_CONTEXT_LIMIT: usize = 16 * 1024;
+pub(super) const TONE_CONTEXT_LIMIT: usize = 16 * 1024;
 /// The status line right after a reply went into the outbox.
 pub const SENT_UNDOABLE: &str = "queued to send · u to undo";
 
@@ -272,7 +272,7 @@ impl App {
         if self
             .message
             .as_ref()
-            .is_some_and(|m| m.text == SENT_UNDOABLE)
+            .is_some_and(|m| m.text.ends_with(SENT_UNDOABLE))
             && self.waiting_reply().is_none()
         {
             self.info("reply on its way (the undo window is over)");
@@ -287,6 +287,7 @@ impl App {
         }
         self.notice_changes_elsewhere(now)?;
         self.team_tick(now)?;
+        self.warm_ui_thread();
         if now.duration_since(self.last_refresh) >= REFRESH_EVERY {
             self.refresh_counts()?;
         }
@@ -424,13 +425,20 @@ impl App {
                     crate::display::sanitize_line(&to)
                 ));
                 // On its way: the composer empties now (a refusal gives the words
-                // back), and the thread and list are read again after the send.
+                // back), and the list and thread are read again after the send. When
+                // that reload comes, the pane follows the list's cursor: where the
+                // answered ticket left the view (Needs reply) the cursor is on the
+                // next one, and that one is shown — a solo desk answering a queue
+                // goes on to it — and where it stayed, it is shown with the reply.
+                // (The pane kept the answered ticket while the cursor had moved on,
+                // so `Esc n` filed a note on a ticket the user was not looking at.)
                 self.composer = Composer {
                     ticket: Some(id),
                     ..Composer::default()
                 };
                 self.focus = Focus::Conversation;
                 self.run(crate::tui::runner::Command::SendReply(Box::new(outgoing)))?;
+                self.after_send = Some(id);
                 self.reload()?;
                 self.show(id, false)?;
             }
@@ -720,6 +728,9 @@ impl App {
                 message,
                 not_before,
             }) => {
+                // The line names the ticket answered: by now the pane may show the
+                // next one (the countdown beside it names the customer).
+                self.info(format!("#{ticket} reply {SENT_UNDOABLE}"));
                 self.undo.push(UndoEntry::Reply {
                     ticket,
                     message,
@@ -727,7 +738,6 @@ impl App {
                     to,
                     until: not_before,
                 });
-                self.info(SENT_UNDOABLE);
                 return Ok(());
             }
             Ok(Sent::Recorded(channel)) => {
@@ -738,7 +748,7 @@ impl App {
                     _ => "pass it on to them yourself",
                 };
                 self.info(format!(
-                    "reply recorded; no e-mail address, so {how} · no undo"
+                    "#{ticket} reply recorded; no e-mail address, so {how} · no undo"
                 ));
                 return Ok(());
             }

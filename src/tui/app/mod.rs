@@ -14,12 +14,14 @@ mod changes;
 mod channel;
 mod commands;
 mod compose;
+mod cursor;
 mod drafts;
 mod elsewhere;
 mod followups;
 mod queue;
 mod report;
 mod team;
+mod warm;
 
 pub use super::action::TeamView;
 pub use crate::sla::counts::{compute_counts, scan_then_count, Counts};
@@ -542,6 +544,12 @@ pub struct App {
     /// (a view switch going back to its ticket); else the cursor's row when the
     /// answer comes.
     reload_keep: Option<TicketId>,
+    /// Tickets the user's own commands may have taken out of the view since the
+    /// last reload was applied: the cursor leaving one is no surprise (`cursor.rs`).
+    own_departures: BTreeSet<TicketId>,
+    /// The ticket a reply was just sent on: when the reload after it comes, the
+    /// pane follows the list's cursor instead of keeping that ticket (see `send`).
+    after_send: Option<TicketId>,
     /// When the status line was first drawn as it is now (see [`App::expire_message`]).
     message_since: Option<(String, Instant)>,
     /// The report period asked of the runner, until the report comes.
@@ -571,6 +579,13 @@ pub struct App {
     /// Whether the queue keeps attachment files (copied at start): saving them is
     /// refused at once on a queue that keeps none.
     keeps_attachments: bool,
+    /// With no mail transport set (no `mail.sendmail`, no `mail.smtp_server`), the
+    /// folder replies are only saved in as `.eml` files for the user to send
+    /// (copied at start): what quitting says instead of "they leave".
+    pub replies_saved_to: Option<String>,
+    /// The tone checker's warm-up, started when the first ticket is shown
+    /// (`warm.rs`): the first letter of a reply does not pay for it.
+    warm: warm::WarmUp,
     /// How many courier reports came: a look asked before the latest one does not
     /// announce again what the report said.
     deliveries: u64,
@@ -607,6 +622,13 @@ impl App {
         store.set_draft_holder(Some(holder.clone()));
         let location = store.location();
         let keeps_attachments = store.blobs(crate::store::Bucket::Attachments).is_some();
+        let replies_saved_to = match crate::mail::Transport::from_config(
+            &config,
+            store.blobs(crate::store::Bucket::Outbox),
+        ) {
+            Ok(crate::mail::Transport::Directory(blobs)) => Some(blobs.location(None)),
+            _ => None,
+        };
         let (keymap, key_error) = match KeyMap::with_overrides(&config.ui.keys) {
             Ok(map) => (map, None),
             Err(e) => (KeyMap::default(), Some(e.to_string())),
@@ -618,7 +640,8 @@ impl App {
         ));
         let checker = Checker::builtin();
         // No draft yet: an empty report, without making the checker compile its word
-        // lists on the UI thread before the first frame (a warm-up thread does that).
+        // lists on the UI thread before the first frame (a warm-up thread does that
+        // when the first ticket is shown, see `warm.rs`).
         let report = ToneReport {
             findings: Vec::new(),
             language: crate::model::Language::Other,
@@ -679,6 +702,8 @@ impl App {
             window_asked: None,
             list_read: false,
             reload_keep: None,
+            own_departures: BTreeSet::new(),
+            after_send: None,
             message_since: None,
             notes: HashMap::new(),
             last_refresh: Instant::now(),
@@ -692,6 +717,8 @@ impl App {
             holder: Some(holder),
             location,
             keeps_attachments,
+            replies_saved_to,
+            warm: warm::WarmUp::default(),
         };
         // The first look only takes the queue's version as the one seen.
         app.look(false)?;
@@ -783,7 +810,7 @@ impl App {
             }
         };
         let under_way = (message.text.ends_with('…') && self.in_flight > 0)
-            || message.text == compose::SENT_UNDOABLE;
+            || message.text.ends_with(compose::SENT_UNDOABLE);
         let courier = self.delivery_error.as_deref() == Some(message.text.as_str());
         if !under_way && !courier && now.saturating_duration_since(since) >= MESSAGE_STAYS {
             self.message = None;

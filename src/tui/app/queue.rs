@@ -36,9 +36,14 @@ impl App {
         if keep.is_some() {
             self.reload_keep = keep;
         }
-        let keep = self
-            .reload_keep
-            .or_else(|| self.selected_ticket().map(|r| r.ticket.id));
+        // A ticket named to go back to is not the cursor's: no neighbours of its.
+        let (keep, neighbours) = match self.reload_keep {
+            Some(id) => (Some(id), Vec::new()),
+            None => match self.cursor_mark() {
+                Some(mark) => (Some(mark.id), mark.neighbours),
+                None => (None, Vec::new()),
+            },
+        };
         let reading = self
             .open
             .as_ref()
@@ -59,6 +64,7 @@ impl App {
             filter: self.view_filter(),
             searching: self.inbox.hits.is_some(),
             keep,
+            neighbours,
             reading,
             top: self.inbox.top,
             page: self.page(),
@@ -73,7 +79,15 @@ impl App {
         }
         self.list_read = true;
         let named = self.reload_keep.take();
-        let cursor = named.or_else(|| self.selected_ticket().map(|r| r.ticket.id));
+        // The ticket under the cursor now (the user may have moved since the reload
+        // was asked), marked by id before the rows change under it.
+        let mark = match named {
+            Some(id) => Some(cursor::CursorMark {
+                id,
+                neighbours: Vec::new(),
+            }),
+            None => self.cursor_mark(),
+        };
         self.outbox_attention = r.outbox_attention;
         self.outbox_undelivered = r.outbox_undelivered;
         self.undelivered_tickets = r.undelivered_tickets;
@@ -86,23 +100,56 @@ impl App {
                 }
             }
         }
+        let mut landing = cursor::Landing::Stayed;
         if let Some((total, start, rows)) = r.list.filter(|_| self.inbox.hits.is_none()) {
+            // The user moved to a ticket this reload did not look for, and it is not
+            // in the rows read: where it went is unknown, so the rows stay as they
+            // are (the cursor on it) and the list is read again around it.
+            let unknown = mark.as_ref().is_some_and(|m| {
+                Some(m.id) != r.keep && !rows.iter().any(|row| row.ticket.id == m.id)
+            });
+            if unknown {
+                return self.reload();
+            }
             self.inbox.total = total;
             self.inbox.window_start = start;
             self.inbox.rows = rows;
-            // The cursor's ticket moved outside the rows it was in (a big import
-            // from another shell sorted ahead of it): the runner found where.
-            if let Some(at) = r.keep_at.filter(|_| cursor.is_some() && cursor == r.keep) {
+            // The runner found where the cursor's ticket went (a big import from
+            // another shell sorted ahead of it), or its neighbour when it left.
+            if let Some(at) = r.keep_at.filter(|_| mark.as_ref().map(|m| m.id) == r.keep) {
                 self.inbox.selected = at;
             }
+            self.clamp_selection()?;
+            if let Some(m) = &mark {
+                landing = self.land(m);
+            }
+        } else {
+            self.clamp_selection()?;
+            if let Some(m) = &mark {
+                self.land(m);
+            }
         }
-        self.clamp_selection()?;
-        self.follow_selected(cursor);
+        if named.is_none() {
+            self.say_where_it_landed(landing);
+        }
+        self.own_departures.clear();
         let reading_now = self
             .open
             .as_ref()
             .map(|o| o.detail.ticket.id)
             .filter(|_| self.focus != Focus::Inbox);
+        // Right after a reply, read from its thread: the pane goes where the cursor
+        // is (the next ticket when the answered one left the view), so the ticket
+        // shown and the ticket keys act on are one. Not when the user has started
+        // writing again (a note on the answered ticket) or a popup is open.
+        let answered = self.after_send.take();
+        let follow = answered.is_some()
+            && answered == reading_now
+            && self.focus == Focus::Conversation
+            && self.popup.is_none();
+        if follow && self.selected_ticket().is_some() {
+            return self.load_selected(false);
+        }
         match (reading_now, r.reading) {
             (Some(id), Some((asked, exists))) if id == asked => {
                 if exists {
@@ -144,9 +191,14 @@ impl App {
         if rows.is_empty() && start < self.inbox.total {
             self.inbox.total = start;
         }
+        let mark = self.cursor_mark();
         self.inbox.rows = rows;
         self.inbox.window_start = start;
         self.clamp_selection()?;
+        if let Some(m) = mark.filter(|m| self.row_of(m.id).is_some()) {
+            // Read while the list changed: the cursor stays on its ticket.
+            self.land(&m);
+        }
         if self.focus == Focus::Inbox {
             self.load_selected(false)?;
         }
@@ -170,15 +222,7 @@ impl App {
         if self.selected_ticket().map(|r| r.ticket.id) == Some(id) {
             return;
         }
-        let (from, to) = match &self.inbox.hits {
-            Some(h) => (0, h.len()),
-            None => (
-                self.inbox.window_start,
-                self.inbox.window_start + self.inbox.rows.len(),
-            ),
-        };
-        if let Some(i) = (from..to).find(|i| self.inbox.row(*i).is_some_and(|r| r.ticket.id == id))
-        {
+        if let Some(i) = self.row_of(id) {
             self.inbox.selected = i;
             self.fix_top();
         }
@@ -216,7 +260,7 @@ impl App {
         self.ensure_window()
     }
 
-    fn fix_top(&mut self) {
+    pub(super) fn fix_top(&mut self) {
         let page = self.page();
         let sel = self.inbox.selected;
         if sel < self.inbox.top {
@@ -351,9 +395,11 @@ impl App {
             SortOrder::Updated => SortOrder::Priority,
             _ => SortOrder::Due,
         };
+        // The cursor's ticket, read before the cursor goes to the top: it is where
+        // the cursor stays once the rows come in their new order.
+        let keep = self.selected_ticket().map(|r| r.ticket.id);
         self.inbox.selected = 0;
         self.inbox.top = 0;
-        let keep = self.selected_ticket().map(|r| r.ticket.id);
         self.inbox.rows.clear();
         self.reload_keeping(keep)?;
         self.info(format!("sorted by {}", sort_label(self.inbox.sort)));
@@ -398,7 +444,7 @@ impl App {
                     return Ok(());
                 }
                 self.searching = false;
-                let keep = self.selected_ticket().map(|r| r.ticket.id);
+                let mark = self.cursor_mark();
                 match result {
                     Ok(rows) => {
                         self.inbox.hits = Some(rows);
@@ -410,7 +456,9 @@ impl App {
                 }
                 if self.search_refresh.take() == Some(generation) {
                     self.clamp_selection()?;
-                    self.follow_selected(keep);
+                    if let Some(m) = &mark {
+                        self.land(m);
+                    }
                     // Away from the list the open ticket stays, as in `reload`.
                     if self.focus == Focus::Inbox {
                         self.load_selected(false)?;

@@ -253,14 +253,30 @@ fn draw_quit_with_queued(frame: &mut Frame, app: &App, n: usize) {
     } else {
         format!("{n} replies are still waiting")
     };
+    // With no mail transport nothing leaves: "send now" and the next run only save
+    // the reply as a file, and the question says where, not that it leaves.
+    let (text, send) = match &app.replies_saved_to {
+        Some(dir) => (
+            format!(
+                "{what} in the outbox. No mail transport is set, so nothing is sent: now or the next time firstline runs, {} only saved as .eml in {} for you to send.",
+                if n == 1 { "it is" } else { "they are" },
+                sanitize_line(dir)
+            ),
+            "save as .eml now",
+        ),
+        None => (
+            format!("{what} in the outbox; kept, it leaves the next time firstline runs."),
+            "send now",
+        ),
+    };
     question_popup(
         frame,
         app,
         "Quit with replies waiting?",
-        &format!("{what} in the outbox; kept, it leaves the next time firstline runs."),
+        &text,
         "",
         &[
-            ("s", "send now"),
+            ("s", send),
             ("k", "keep queued"),
             ("t", "take back"),
             ("Esc", "stay"),
