@@ -175,6 +175,15 @@ fn pg_queue_benchmarks() {
             store.search(&query, 50).unwrap();
         });
     }
+    // The console asks for up to 500 rows (`tui::worker::SEARCH_LIMIT`), the CLI
+    // for a total as well (`search_counted`).
+    let common = SearchQuery::parse("order").unwrap();
+    measure("search: common word, console's 500 rows", 10, &mut || {
+        store.search(&common, 500).unwrap();
+    });
+    measure("search: common word with its total (CLI)", 10, &mut || {
+        store.search_counted(&common, 50).unwrap();
+    });
     println!("{total} tickets; server backends {backends:?}");
     println!("| what | wall median | wall max | CPU: client (debug) + server |");
     for (name, f) in rows {

@@ -371,3 +371,94 @@ fn taking_a_teammates_ticket_asks_first() {
         Some("Petro")
     );
 }
+
+/// Types `text` into the composer (each character a key press).
+fn type_text(app: &mut Console, text: &str) {
+    for c in text.chars() {
+        let mods = if c.is_ascii_uppercase() {
+            KeyModifiers::SHIFT
+        } else {
+            KeyModifiers::NONE
+        };
+        handle_key(app, KeyEvent::new(KeyCode::Char(c), mods));
+    }
+    app.settle();
+}
+
+fn esc(app: &mut Console) {
+    handle_key(app, KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    app.settle();
+}
+
+/// Makes `app` look at the queue now, as a pushed change does.
+fn look(app: &mut Console) {
+    app.live_change(firstline::store::live::Change::Queue)
+        .unwrap();
+    tick(app);
+    app.settle();
+}
+
+/// From the new-user trial: the take-over question said "another console" — it names
+/// the agent and their console; and the console whose draft was taken over kept
+/// mirroring the other's words and ignored Ctrl-S without a word — it says the draft
+/// moved (to whom), keeps its own words (never replaced by the other's typing), and
+/// Ctrl-S says why nothing was sent. Failed before the fix (the question read
+/// "another console"; Olena's composer showed Petro's added words).
+#[test]
+fn a_taken_over_draft_names_who_has_it_and_keeps_the_words_written_here() {
+    let q = queue();
+    let mut olena = console(&q, "Olena");
+    let mut petro = console(&q, "Petro");
+    let ticket = olena.selected_ticket().unwrap().ticket.id;
+    press(&mut olena, "\rr");
+    type_text(&mut olena, "Hello Ann, we found it");
+    esc(&mut olena);
+    tick(&mut olena);
+    assert_eq!(
+        olena.store.draft(ticket).unwrap().unwrap().body,
+        "Hello Ann, we found it"
+    );
+    // Petro opens the same ticket: the draft is Olena's, and the question says so.
+    while petro.selected_ticket().unwrap().ticket.id != ticket {
+        press(&mut petro, "j");
+    }
+    press(&mut petro, "\r");
+    tick(&mut petro);
+    press(&mut petro, "r");
+    let screen = shot(&petro);
+    assert!(
+        screen.contains("Being edited in another console (Olena's, process"),
+        "{screen}"
+    );
+    press(&mut petro, "y");
+    type_text(&mut petro, ". Sorry!");
+    esc(&mut petro);
+    assert_eq!(
+        petro.store.draft(ticket).unwrap().unwrap().body,
+        "Hello Ann, we found it. Sorry!"
+    );
+    // Olena's console: told where the draft went, her own words kept.
+    tick(&mut petro);
+    // Petro's presence reaches Olena's console (pushed on a server), then the change.
+    olena
+        .live_change(firstline::store::live::Change::Presence)
+        .unwrap();
+    olena.settle();
+    look(&mut olena);
+    let screen = shot(&olena);
+    assert!(
+        screen.contains("the draft moved to another console (Petro's"),
+        "{screen}"
+    );
+    assert_eq!(olena.composer.text(), "Hello Ann, we found it");
+    assert!(!screen.contains("Sorry!"), "{screen}");
+    // Ctrl-S away from the composer says why nothing is sent.
+    handle_key(
+        &mut olena,
+        KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL),
+    );
+    olena.settle();
+    let screen = shot(&olena);
+    assert!(screen.contains("not sent: the draft of #"), "{screen}");
+    assert_eq!(olena.composer.text(), "Hello Ann, we found it");
+}

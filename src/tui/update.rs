@@ -278,6 +278,13 @@ fn guard_typing(app: &mut App, key: &KeyEvent) -> bool {
 /// the user thinks they are typing into it. The status bar says how to get there
 /// (the key from the live keymap) instead of dropping the letter without a word.
 fn say_typing_goes_nowhere(app: &mut App, key: &KeyEvent) {
+    if app.composer.held_elsewhere
+        && app.popup.is_none()
+        && app.keymap.resolve(Context::Composer, key) == Some(Action::Send)
+    {
+        app.say_draft_moved();
+        return;
+    }
     let typed = matches!(key.code, KeyCode::Char(_))
         && !key
             .modifiers

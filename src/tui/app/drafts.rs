@@ -52,8 +52,9 @@ impl App {
                     self.composer.held_elsewhere = false;
                 }
             }
-            Ok(DraftSave::HeldElsewhere { .. }) => {
+            Ok(DraftSave::HeldElsewhere { owner }) => {
                 if here {
+                    self.team.draft_owner = Some(owner);
                     self.composer.saved_here = false;
                     self.composer.held_elsewhere = true;
                     // Not in the store: the words stay unsaved here.
@@ -67,7 +68,8 @@ impl App {
                     }
                     let key = self.reply_key();
                     self.error(format!(
-                        "not saved: this draft is being edited in another console; your words stay here · {key} takes it over"
+                        "not saved: this draft is being edited in {}; your words stay here · {key} takes it over",
+                        self.draft_holder()
                     ));
                 } else {
                     // Left behind with the ticket: kept for it (quitting asks first).
@@ -178,6 +180,7 @@ impl App {
         result: Result<String, crate::store::StoreError>,
     ) -> Result<(), ConsoleError> {
         let stored = result?;
+        self.team.kept_words = None;
         if self.composer.ticket != Some(ticket) || self.composer.mode != ComposeMode::Reply {
             self.info(format!("the draft of #{ticket} is written here now"));
             return Ok(());
@@ -228,9 +231,34 @@ impl App {
         let typing = self.composer.dirty_since.is_some() || self.draft_saves > 0;
         if held {
             let was_held = self.composer.held_elsewhere;
+            // Written here until now: the other console took it over.
+            let taken_from_here = self.composer.saved_here;
             self.composer.held_elsewhere = true;
             self.composer.saved_here = false;
+            self.team.draft_owner = stored.and_then(|d| d.owner.clone());
             if typing {
+                return;
+            }
+            if taken_from_here && !self.composer.is_empty() {
+                self.team.kept_words = self.composer.ticket;
+            }
+            if self.team.kept_words.is_some() && self.team.kept_words == self.composer.ticket {
+                // The words written here stay on screen, never replaced by the other
+                // console's as they type on (they were saved before the take-over,
+                // so nothing is lost either way); taking the draft back shows the
+                // draft as it stands then.
+                if !taken_from_here {
+                    return;
+                }
+                let key = self.reply_key();
+                if matches!(self.focus, Focus::Composer | Focus::Tone) {
+                    self.focus = Focus::Conversation;
+                    self.typing_guard = Some(super::TypingGuard::DraftTakenElsewhere);
+                }
+                self.error(format!(
+                    "the draft moved to {}: your words stay here · Esc, then {key} takes it back",
+                    self.draft_holder()
+                ));
                 return;
             }
             if body.trim() != self.composer.text().trim() {
@@ -241,11 +269,14 @@ impl App {
                 self.typing_guard = Some(super::TypingGuard::DraftTakenElsewhere);
                 let key = self.reply_key();
                 self.info(format!(
-                    "this draft is now being edited in another console · Esc, then {key} takes it over"
+                    "this draft is now being edited in {} · Esc, then {key} takes it over",
+                    self.draft_holder()
                 ));
             }
             return;
         }
+        self.team.draft_owner = None;
+        self.team.kept_words = None;
         self.composer.held_elsewhere = false;
         if typing {
             return;

@@ -38,6 +38,13 @@ pub struct Team {
     /// The question before `T` takes a teammate's ticket ("Olena has this ticket —
     /// take it?").
     pub take_question: Option<String>,
+    /// The holder id of the console writing the reply draft on screen, when another
+    /// one is: who the take-over question and the "moved" line name.
+    pub draft_owner: Option<String>,
+    /// The ticket whose reply draft another console took over from this one: the
+    /// composer keeps the words written here instead of following the other's
+    /// typing (they were saved, so the other console has them too).
+    pub kept_words: Option<TicketId>,
 }
 
 impl App {
@@ -228,6 +235,62 @@ impl App {
     /// queue or while one is in use.
     pub fn shows_team_views(&self) -> bool {
         self.agent_name().is_some() && (self.team.shared == Some(true) || self.team.scope.is_some())
+    }
+
+    /// Whose console writes the reply draft on screen: "another console (Olena's,
+    /// process 4242)" from the draft's holder id and the presence rows (a console
+    /// announces itself under that id); the agent replying on the ticket when the id
+    /// is not known; "another console" alone when nobody is seen.
+    pub fn draft_holder(&self) -> String {
+        let ticket = self.composer.ticket;
+        let owner = self.team.draft_owner.clone().or_else(|| {
+            let open = self.open.as_ref()?;
+            (Some(open.detail.ticket.id) == ticket)
+                .then(|| open.detail.draft.as_ref()?.owner.clone())
+                .flatten()
+        });
+        let process = owner
+            .as_deref()
+            .and_then(|o| o.split_once(':'))
+            .map(|(pid, _)| format!("process {pid}"));
+        let by_id = owner
+            .as_deref()
+            .and_then(|o| self.team.presence.iter().find(|p| p.console == o));
+        let replying = || {
+            self.team.presence.iter().find(|p| {
+                Some(p.ticket) == ticket
+                    && p.activity == Activity::Replying
+                    && Some(p.console.as_str()) != self.holder.as_deref()
+            })
+        };
+        let whose = by_id.or_else(replying).map(|p| format!("{}'s", p.agent));
+        let about: Vec<String> = whose.into_iter().chain(process).collect();
+        if about.is_empty() {
+            "another console".into()
+        } else {
+            format!("another console ({})", about.join(", "))
+        }
+    }
+
+    /// Ctrl-S (or any send key) away from a composer whose draft another console
+    /// took: says where the draft went instead of doing nothing.
+    pub fn say_draft_moved(&mut self) {
+        let ticket = self
+            .composer
+            .ticket
+            .map(|t| format!(" of #{t}"))
+            .unwrap_or_default();
+        let key = self
+            .keymap
+            .key_for(
+                crate::tui::keymap::Context::Conversation,
+                &crate::tui::action::Action::Reply,
+            )
+            .unwrap_or_else(|| "r".into());
+        self.error(format!(
+            "not sent: the draft{ticket} moved to {}; your words stay here · {key} takes it back",
+            self.draft_holder()
+        ));
     }
 
     /// "Olena is replying" for the ticket on screen, when someone else is on it.

@@ -326,11 +326,12 @@ fn draw_take_over_draft(frame: &mut Frame, app: &App) {
         .ticket
         .map(|id| format!("#{id}"))
         .unwrap_or_default();
+    let holder = app.draft_holder();
     question_popup(
         frame,
         app,
-        "Being edited in another console",
-        &format!("The reply draft of {id} is being edited in another console. Take it over here? That console keeps what it shows but stops saving, and asks before it sends."),
+        &format!("Being edited in {holder}"),
+        &format!("The reply draft of {id} is being edited in {holder}. Take it over here? That console keeps what it shows but stops saving, and asks before it sends."),
         "",
         &[("y", "take it over"), ("n", "leave it there")],
     );
