@@ -416,3 +416,30 @@ fn held_out_files_are_scored_in_aggregate_only() {
         "tests/tone_eval/heldout_notes.toml"
     )));
 }
+
+/// The composer checks the same ticket on every keystroke, and the checker keeps what
+/// it read of the customer's side between checks: a reply checked after an earlier
+/// draft of it (the customer's side then comes from the cache) gets exactly the
+/// findings a fresh checker (nothing cached) gives, on every tuning reply.
+#[test]
+fn the_customer_side_read_once_gives_the_same_findings_as_read_fresh() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tone_eval");
+    let typing = Checker::builtin();
+    let mut compared = 0;
+    for prefix in ["tuning", "tuning4", "tuning7"] {
+        for lang in ["en", "uk", "ru"] {
+            for case in read_cases(&dir.join(format!("{prefix}_{lang}.toml"))) {
+                let mut cut = case.reply.len() / 2;
+                while !case.reply.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                in_context(&case, |ctx| typing.check(&case.reply[..cut], ctx));
+                let cached = check_case(&typing, &case);
+                let fresh = check_case(&Checker::builtin(), &case);
+                assert_eq!(cached, fresh, "{:?}", case.id);
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 500, "only {compared} replies compared");
+}
