@@ -185,6 +185,7 @@ const RU_WORDS: &[&str] = &[
     "слушай",
 ];
 
+/// A word on both lists ("моя", spelt alike in both languages) tells neither.
 fn cyrillic_by_words(text: &str) -> Option<Language> {
     let mut score = 0i32;
     for word in text
@@ -192,11 +193,9 @@ fn cyrillic_by_words(text: &str) -> Option<Language> {
         .filter(|w| !w.is_empty())
     {
         let lower = word.to_lowercase();
-        if UK_WORDS.contains(&lower.as_str()) {
-            score += 1;
-        } else if RU_WORDS.contains(&lower.as_str()) {
-            score -= 1;
-        }
+        let uk = UK_WORDS.contains(&lower.as_str());
+        let ru = RU_WORDS.contains(&lower.as_str());
+        score += i32::from(uk && !ru) - i32::from(ru && !uk);
     }
     match score.cmp(&0) {
         std::cmp::Ordering::Greater => Some(Language::Uk),

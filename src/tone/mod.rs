@@ -296,6 +296,9 @@ pub(crate) fn builtin_book() -> &'static RuleBook {
 pub struct Checker {
     book: Arc<RuleBook>,
     learned: Option<Arc<learned::Model>>,
+    /// The customer's side of the last conversation checked: the composer checks
+    /// the same ticket on every keystroke, and that side does not change with them.
+    sides: checks::SideCache,
 }
 
 impl Checker {
@@ -304,6 +307,7 @@ impl Checker {
         Checker {
             book: Arc::clone(&BUILTIN),
             learned: LEARNED.clone(),
+            sides: checks::SideCache::default(),
         }
     }
 
@@ -321,6 +325,7 @@ impl Checker {
         Ok(Checker {
             book: Arc::new(book),
             learned: LEARNED.clone(),
+            sides: checks::SideCache::default(),
         })
     }
 
@@ -331,6 +336,7 @@ impl Checker {
         Ok(Checker {
             book: Arc::new(book),
             learned: LEARNED.clone(),
+            sides: checks::SideCache::default(),
         })
     }
 
@@ -367,7 +373,9 @@ impl Checker {
         reply: &str,
         ctx: &ToneContext,
     ) -> (Vec<u32>, bool, learned::Caution) {
-        let facts = checks::Facts::new(reply, ctx, &self.book);
+        let reply_lang = detect_language(reply);
+        let side = self.sides.get(ctx, &self.book, reply_lang);
+        let facts = checks::Facts::new(reply, ctx, &self.book, &side, reply_lang);
         let mut sink = checks::Sink::new(&self.book, reply, facts.reply_lang);
         checks::run_all(&facts, &mut sink);
         checks::learned::observe(&facts, &sink)
@@ -375,7 +383,9 @@ impl Checker {
 
     /// Checks one reply against everything known about the conversation.
     pub fn check(&self, reply: &str, ctx: &ToneContext) -> ToneReport {
-        let facts = checks::Facts::new(reply, ctx, &self.book);
+        let reply_lang = detect_language(reply);
+        let side = self.sides.get(ctx, &self.book, reply_lang);
+        let facts = checks::Facts::new(reply, ctx, &self.book, &side, reply_lang);
         let mut sink = checks::Sink::new(&self.book, reply, facts.reply_lang);
         checks::run_all(&facts, &mut sink);
         if let Some(model) = &self.learned {

@@ -229,3 +229,17 @@ fn an_inbox_to_send_to_and_a_line_with_hours_are_only_pointed_out() {
         Some(Severity::Block)
     );
 }
+
+/// «моя» is spelt alike in Ukrainian and Russian: a slangy Russian message whose only
+/// listed word is «моя» must not be taken for Ukrainian, so a Russian reply to it is no
+/// language mismatch.
+#[test]
+fn a_word_spelt_alike_in_both_languages_tells_neither() {
+    let reply = "Привет! Патч сломал сохранения у части игроков, мы его откатили — перезайди, коллекция вернётся.";
+    let message = "бро, после патча пропала моя коллекция скинов, глянь плз";
+    let found = findings(reply, message, "", Language::Ru);
+    assert!(
+        found.iter().all(|f| f.rule != "house.language-mismatch"),
+        "{found:?}"
+    );
+}

@@ -368,6 +368,71 @@ fn evaluation_verdicts() {
     }
 }
 
+/// Floors on all seven tuning batches together (1,986 replies, 891 polite), measured
+/// by the sixth session with the shipped layer (trained on them: in-sample): precision
+/// 1.00, recall 0.99 (en 0.99, uk 0.99, ru 0.98), polite flagged 4/891 (0.4%; en 0,
+/// uk 1, ru 3). The rules alone reach recall 0.79, so the recall floor fails a broken
+/// learned layer; the polite floors let one more false flag per language pass, not two.
+const FLOORS_ALL_BATCHES: &[(&str, f64, f64, f64)] = &[
+    ("all", 0.99, 0.95, 0.006),
+    ("en", 0.99, 0.95, 0.004),
+    ("uk", 0.99, 0.95, 0.007),
+    ("ru", 0.98, 0.95, 0.014),
+];
+
+/// Every tuning batch present (`tuning_*`, `tuning2_*` … `tuning7_*`).
+fn every_batch() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tone_eval");
+    let mut out = Vec::new();
+    for n in 1..=9 {
+        let prefix = if n == 1 {
+            "tuning".to_string()
+        } else {
+            format!("tuning{n}")
+        };
+        for l in ["en", "uk", "ru"] {
+            let p = dir.join(format!("{prefix}_{l}.toml"));
+            if p.exists() {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn evaluation_verdicts_on_every_tuning_batch() {
+    let files = every_batch();
+    assert!(
+        files.len() >= 21,
+        "seven batches in three languages: {files:?}"
+    );
+    let s = score(&files);
+    for (name, p, r, polite) in FLOORS_ALL_BATCHES {
+        let t = if *name == "all" {
+            s.all
+        } else {
+            s.per_language.get(*name).copied().unwrap_or_default()
+        };
+        let lines = s.lines.join("\n");
+        assert!(
+            t.precision() >= *p,
+            "{name}: precision {:.3} < {p}\n{lines}",
+            t.precision()
+        );
+        assert!(
+            t.recall() >= *r,
+            "{name}: recall {:.3} < {r}\n{lines}",
+            t.recall()
+        );
+        assert!(
+            t.polite_rate() <= *polite,
+            "{name}: polite flagged {:.4} > {polite}\n{lines}",
+            t.polite_rate()
+        );
+    }
+}
+
 #[test]
 fn verdict_format_reads_every_field() {
     let dir = tempfile::tempdir().unwrap();
@@ -415,4 +480,31 @@ fn held_out_files_are_scored_in_aggregate_only() {
     assert!(!is_held_out(Path::new(
         "tests/tone_eval/heldout_notes.toml"
     )));
+}
+
+/// The composer checks the same ticket on every keystroke, and the checker keeps what
+/// it read of the customer's side between checks: a reply checked after an earlier
+/// draft of it (the customer's side then comes from the cache) gets exactly the
+/// findings a fresh checker (nothing cached) gives, on every tuning reply.
+#[test]
+fn the_customer_side_read_once_gives_the_same_findings_as_read_fresh() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tone_eval");
+    let typing = Checker::builtin();
+    let mut compared = 0;
+    for prefix in ["tuning", "tuning4", "tuning7"] {
+        for lang in ["en", "uk", "ru"] {
+            for case in read_cases(&dir.join(format!("{prefix}_{lang}.toml"))) {
+                let mut cut = case.reply.len() / 2;
+                while !case.reply.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                in_context(&case, |ctx| typing.check(&case.reply[..cut], ctx));
+                let cached = check_case(&typing, &case);
+                let fresh = check_case(&Checker::builtin(), &case);
+                assert_eq!(cached, fresh, "{:?}", case.id);
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 500, "only {compared} replies compared");
 }

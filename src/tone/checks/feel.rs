@@ -18,20 +18,24 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
 }
 
 /// Angry words, threats to leave or review, profanity, shouting or "!!!".
-pub(crate) fn is_upset(f: &Facts, message: &str) -> bool {
-    let lex = &f.book.lex;
+pub(crate) fn is_upset(
+    book: &crate::tone::rules::RuleBook,
+    hits: &[(&str, std::ops::Range<usize>)],
+    message: &str,
+) -> bool {
+    let lex = &book.lex;
     (lex.upset.is_match(message)
         && lex
             .upset
             .find_iter(message)
             .any(|m| !about_own_pace(message, m.start)))
-        || f.customer_hit("upset")
-        || f.book
+        || hits.iter().any(|(n, _)| *n == "upset")
+        || book
             .pattern_rules
             .iter()
             .filter(|(id, _)| id == "respect.profanity" || id == "respect.insult")
             .any(|(_, l)| l.is_match(message))
-        || text::shouted(message, &f.book.acronyms).len() >= 2
+        || text::shouted(message, &book.acronyms).len() >= 2
         || text::exclamation_runs(message)
             .iter()
             .any(|r| message[r.clone()].matches('!').count() >= 3)
@@ -49,10 +53,7 @@ fn about_own_pace(message: &str, at: usize) -> bool {
 }
 
 fn upset(f: &Facts, sink: &mut Sink) {
-    let Some(customer) = f.customer.as_deref() else {
-        return;
-    };
-    if !is_upset(f, customer) {
+    if !f.side.upset {
         return;
     }
     if f.find(&f.book.lex.acknowledgement, "acknowledgement")
@@ -219,10 +220,7 @@ pub(super) fn name_key(word: &str) -> String {
 }
 
 fn too_short(f: &Facts, sink: &mut Sink) {
-    let Some(customer) = f.customer.as_deref() else {
-        return;
-    };
-    let asked = text::questions(customer).len();
+    let asked = f.customer_questions().len();
     if asked < 2 {
         return;
     }
@@ -240,7 +238,7 @@ fn too_short(f: &Facts, sink: &mut Sink) {
 /// words was touched: then a short reply ("Yes, Saturday 9–1, and there's free
 /// parking behind the shop.") is short because it is to the point, not too short.
 fn questions(f: &Facts, sink: &mut Sink) -> bool {
-    let Some(customer) = f.customer.as_deref() else {
+    let Some(customer) = f.customer else {
         return false;
     };
     // "Вы что, серьёзно?", "Are you kidding me?": an exclamation in a question mark
@@ -251,7 +249,8 @@ fn questions(f: &Facts, sink: &mut Sink) -> bool {
         .filter(|(n, _)| *n == "rhetorical")
         .map(|(_, r)| r.start)
         .collect();
-    let asked: Vec<&str> = text::questions(customer)
+    let asked: Vec<&str> = f
+        .customer_questions()
         .into_iter()
         .filter(|q| {
             let start = super::super::lexicon::offset_in(customer, q);

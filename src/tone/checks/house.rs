@@ -569,10 +569,7 @@ fn canned(f: &Facts, sink: &mut Sink) {
     if !f.ctx.from_canned_unmodified {
         return;
     }
-    let Some(customer) = f.customer.as_deref() else {
-        return;
-    };
-    let questions = text::questions(customer);
+    let questions = f.customer_questions();
     if questions.is_empty() {
         return;
     }

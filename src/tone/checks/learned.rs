@@ -66,7 +66,6 @@ pub(crate) fn features(f: &Facts, hints: &[&str]) -> Vec<u32> {
         (
             "customer-questions",
             f.customer
-                .as_deref()
                 .map_or(0, |c| c.matches('?').count().min(4))
                 .to_string(),
         ),

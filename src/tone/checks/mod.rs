@@ -3,6 +3,7 @@
 //! and a span into a [`Finding`] with the rule's data, and drops what the user
 //! switched off or what sits in quoted text.
 
+pub(crate) mod customer;
 mod expectations;
 mod feel;
 mod house;
@@ -11,17 +12,14 @@ mod ownership;
 mod respect;
 mod solve;
 
-use super::formality::{has_patronymic, Markers};
+use super::formality::Markers;
 use super::grammar::{tokenize, Token};
-use super::lang::detect_with_certainty;
 use super::rules::RuleBook;
 use super::text;
-use super::{detect_language, Finding, Severity, ToneContext};
+use super::{Finding, Severity, ToneContext};
 use crate::model::{Formality, Language};
+pub(crate) use customer::{CustomerSide, SideCache};
 use std::ops::Range;
-
-/// How much of the customer's message is normalised for the grammar patterns.
-const CUSTOMER_SAMPLE: usize = 4096;
 
 /// What every check may want to know, computed once per reply.
 pub(crate) struct Facts<'a> {
@@ -35,7 +33,7 @@ pub(crate) struct Facts<'a> {
     pub own: String,
     owns: bool,
     /// The customer's message without quoted lines.
-    pub customer: Option<String>,
+    pub customer: Option<&'a str>,
     pub customer_lang: Option<Language>,
     /// False when the customer's language is only a statistical guess between
     /// Ukrainian and Russian.
@@ -46,78 +44,39 @@ pub(crate) struct Facts<'a> {
     /// Grammar matches in the reply's own words: rule id or list name, and span.
     pub hits: Vec<(&'a str, Range<usize>)>,
     /// The customer's message, normalised in their language.
-    pub customer_tokens: Vec<Token>,
+    pub customer_tokens: &'a [Token],
     /// Grammar matches in the customer's message.
-    pub customer_hits: Vec<(&'a str, Range<usize>)>,
+    pub customer_hits: &'a [(&'static str, Range<usize>)],
+    /// Everything read from the customer's side alone (cached per message).
+    pub side: &'a CustomerSide,
 }
 
 impl<'a> Facts<'a> {
-    pub(crate) fn new(reply: &'a str, ctx: &'a ToneContext<'a>, book: &'a RuleBook) -> Facts<'a> {
-        let reply_lang = detect_language(reply);
+    /// The facts of `reply` in its conversation; `side` is the customer's side,
+    /// read once per message ([`customer::SideCache`]), `reply_lang` the reply's
+    /// detected language.
+    pub(crate) fn new(
+        reply: &'a str,
+        ctx: &'a ToneContext<'a>,
+        book: &'a RuleBook,
+        side: &'a CustomerSide,
+        reply_lang: Language,
+    ) -> Facts<'a> {
         let reply_markers = Markers::find(reply, reply_lang, &book.lex);
-        let customer = ctx
-            .customer_message
-            .map(text::own_words)
-            .filter(|m| !m.trim().is_empty());
-        let detected = customer
-            .as_deref()
-            .filter(|m| text::word_count(m) >= 2)
-            .map(detect_with_certainty)
-            .filter(|(l, _)| *l != Language::Other);
-        let stored_lang = ctx
-            .customer
-            .map(|c| c.language)
-            .filter(|l| *l != Language::Other);
-        let firm = detected.filter(|(_, certain)| *certain).map(|(l, _)| l);
-        let (customer_lang, customer_lang_certain) =
-            match (ctx.customer_language, firm, stored_lang) {
-                (Some(l), _, _) | (None, Some(l), _) | (None, None, Some(l)) => (Some(l), true),
-                (None, None, None) => (detected.map(|(l, _)| l), false),
-            };
-        let mut customer_formality = match (&customer, customer_lang) {
-            (Some(m), Some(lang)) => Markers::find(m, lang, &book.lex).customer_formality(m),
-            _ => Formality::Unknown,
-        };
-        if customer_formality == Formality::Unknown {
-            if let Some(c) = ctx.customer {
-                customer_formality = c.formality;
-            }
-        }
         let own = text::blank_quoted(reply);
         let tokens = tokenize(&own, reply_lang);
         let hits = book
             .grammar(reply_lang)
             .map(|g| g.matches(&tokens))
             .unwrap_or_default();
-        let customer_lang_or_reply = customer_lang.unwrap_or(reply_lang);
-        // The customer's questions and mood are in the first few kilobytes; a pasted
-        // log after them would only cost time on every keystroke.
-        let customer_tokens = customer
-            .as_deref()
-            .map(|m| crate::display::truncate_for_display(m, CUSTOMER_SAMPLE).0)
-            .map(|m| tokenize(m, customer_lang_or_reply))
-            .unwrap_or_default();
-        let customer_hits = book
-            .grammar(customer_lang_or_reply)
-            .map(|g| g.matches(&customer_tokens))
-            .unwrap_or_default();
-        if customer_formality == Formality::Unknown {
-            // Forms of address a stranger writes with ("Шановна службо…", "З повагою",
-            // "Прошу…", name and patronymic) are formal even without a «Ви».
-            let formal_words = customer_hits.iter().any(|(n, _)| *n == "formal_customer");
-            let patronymic = customer.as_deref().is_some_and(has_patronymic);
-            if formal_words || patronymic {
-                customer_formality = Formality::Formal;
-            }
-        }
         let owns =
             book.lex.ownership.is_match(reply) || hits.iter().any(|(n, _)| *n == "ownership");
         Facts {
             own,
             tokens,
             hits,
-            customer_tokens,
-            customer_hits,
+            customer_tokens: &side.tokens,
+            customer_hits: &side.hits,
             owns,
             reply,
             ctx,
@@ -125,11 +84,24 @@ impl<'a> Facts<'a> {
             reply_lang,
             reply_formality: reply_markers.formality(),
             reply_markers,
-            customer,
-            customer_lang,
-            customer_lang_certain,
-            customer_formality,
+            customer: side.text.as_deref(),
+            customer_lang: side.lang,
+            customer_lang_certain: side.lang_certain,
+            customer_formality: side.formality,
+            side,
         }
+    }
+
+    /// The customer's questions, in their own words.
+    pub(crate) fn customer_questions(&self) -> Vec<&'a str> {
+        let Some(text) = self.customer else {
+            return Vec::new();
+        };
+        self.side
+            .questions
+            .iter()
+            .filter_map(|r| text.get(r.clone()))
+            .collect()
     }
 
     /// Whether the reply speaks of owning the problem ("I'll check", "ми перевіримо").
@@ -151,7 +123,7 @@ impl<'a> Facts<'a> {
     /// words ("you called our courier service «a joke»"): quoting an angry customer
     /// to acknowledge them is not the agent insulting anyone.
     pub(crate) fn quoted_customer_words(&self) -> Vec<Range<usize>> {
-        let Some(customer) = self.customer.as_deref() else {
+        let Some(customer) = self.customer else {
             return Vec::new();
         };
         let said = super::morph::fold(customer);

@@ -59,11 +59,12 @@ fn refusal(f: &Facts, sink: &mut Sink) {
 }
 
 fn howto(f: &Facts, sink: &mut Sink) {
-    let Some(customer) = f.customer.as_deref() else {
+    let Some(customer) = f.customer else {
         return;
     };
     let lex = &f.book.lex;
-    let how: Vec<&str> = text::questions(customer)
+    let how: Vec<&str> = f
+        .customer_questions()
         .into_iter()
         .filter(|q| lex.howto.is_match(q))
         .collect();
