@@ -540,10 +540,11 @@ fn canned_last_used_date_is_on_the_desks_clock() {
     let late = chrono::DateTime::parse_from_rfc3339("2026-11-26T23:30:00Z")
         .unwrap()
         .timestamp();
-    rusqlite::Connection::open(&q.db)
-        .unwrap()
-        .execute("UPDATE canned_responses SET last_used_at = ?1", [late])
-        .unwrap();
+    firstline::store::SqliteStore::execute_for_tests(
+        &q.db,
+        &format!("UPDATE canned_responses SET last_used_at = {late}"),
+    )
+    .unwrap();
     let out = q.cmd().args(["canned", "list"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(

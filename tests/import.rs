@@ -932,14 +932,7 @@ fn issue15_item7_cli_call_notes_answer_the_customer_and_book_the_follow_up() {
 /// The tables that have planner statistics in the file at `db`, read without
 /// `Store::open` (whose own bounded refresh would hide what the job left behind).
 fn analyzed_tables(db: &Path) -> Vec<String> {
-    let conn =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
-    let mut stmt = conn
-        .prepare("SELECT DISTINCT tbl FROM sqlite_stat1 ORDER BY tbl")
-        .unwrap();
-    let rows = stmt.query_map([], |r| r.get(0)).unwrap();
-    rows.map(|r| r.unwrap()).collect()
+    firstline::store::SqliteStore::analyzed_tables_in(db).unwrap()
 }
 
 /// Issue 21: a fresh `dev gen` archive had no planner statistics, so the first

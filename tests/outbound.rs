@@ -494,9 +494,7 @@ fn stranded_replies_are_listed_with_a_choice_and_settled_by_resend_or_mark_sent(
     };
     assert_eq!(messages.len(), 2);
     // What a quit in the middle of a delivery leaves behind.
-    rusqlite::Connection::open(&db)
-        .unwrap()
-        .execute("UPDATE outbox SET state = 'unknown'", [])
+    firstline::store::SqliteStore::execute_for_tests(&db, "UPDATE outbox SET state = 'unknown'")
         .unwrap();
     assert_eq!(
         Store::open(&db).unwrap().outbox_attention().unwrap(),
@@ -845,10 +843,11 @@ fn issue15_1_a_reply_in_doubt_keeps_the_customer_waiting_until_settled() {
         .unwrap()
         .unwrap();
     // What a crash mid-send leaves: `sending`, long ago.
-    rusqlite::Connection::open(&db)
-        .unwrap()
-        .execute("UPDATE outbox SET updated_at = updated_at - 3600", [])
-        .unwrap();
+    firstline::store::SqliteStore::execute_for_tests(
+        &db,
+        "UPDATE outbox SET updated_at = updated_at - 3600",
+    )
+    .unwrap();
     store
         .outbound_due(firstline::store::ClaimScope::AllQueued)
         .unwrap();

@@ -189,21 +189,25 @@ impl SqliteStore {
     /// The tables that have planner statistics (`sqlite_stat1` rows), for `check`
     /// and for tests that a bulk job left them behind.
     pub fn analyzed_tables(&self) -> Result<Vec<String>> {
-        let has_stats: bool = self.conn.query_row(
-            "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'sqlite_stat1'",
-            [],
-            |r| r.get(0),
-        )?;
-        if !has_stats {
-            return Ok(Vec::new());
-        }
-        let mut stmt = self
-            .conn
-            .prepare("SELECT DISTINCT tbl FROM sqlite_stat1 ORDER BY tbl")?;
-        let names = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<String>>>()?;
-        Ok(names)
+        analyzed_tables(&self.conn)
+    }
+
+    /// [`SqliteStore::analyzed_tables`] of the file at `path`, read without opening
+    /// it as a queue (whose own bounded refresh would hide what a job left behind).
+    pub fn analyzed_tables_in(path: &Path) -> Result<Vec<String>> {
+        analyzed_tables(&Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )?)
+    }
+
+    /// Test hook: runs `sql` on the file at `path`, for a state the store's API
+    /// cannot make on purpose (a reply left in doubt by a crash mid-send, a time
+    /// long past) — so tests outside this backend never name `rusqlite`
+    /// (`tests/architecture.rs`). Like [`SqliteStore::create_at_version`].
+    #[doc(hidden)]
+    pub fn execute_for_tests(path: &Path, sql: &str) -> Result<usize> {
+        Ok(Connection::open(path)?.execute(sql, [])?)
     }
 
     /// The schema version of the file at `path`, read without migrating it: what
@@ -226,6 +230,23 @@ impl SqliteStore {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?)
     }
+}
+
+/// The tables `conn` has planner statistics for (`sqlite_stat1` rows).
+fn analyzed_tables(conn: &Connection) -> Result<Vec<String>> {
+    let has_stats: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'sqlite_stat1'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_stats {
+        return Ok(Vec::new());
+    }
+    let mut stmt = conn.prepare("SELECT DISTINCT tbl FROM sqlite_stat1 ORDER BY tbl")?;
+    let names = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(names)
 }
 
 impl QueueMeta for SqliteStore {
