@@ -182,7 +182,10 @@ fn doctor_names_the_server_and_never_the_password() {
         "{printed}"
     );
     assert!(
-        printed.contains("schema        3 (this build writes 3)"),
+        printed.contains(&format!(
+            "schema        {v} (this build writes {v})",
+            v = firstline::store::postgres::SCHEMA_VERSION
+        )),
         "{printed}"
     );
     let json = cli(Path::new(&url), &config)

@@ -120,24 +120,45 @@ fn ticket_filter(query: &SearchQuery) -> TicketFilter {
 /// Matching tickets in the order shown, each with the message to jump to.
 type Matched = Vec<(TicketId, Option<i64>)>;
 
+/// What a walk from the newest message found.
+enum Walk {
+    /// The page.
+    Page(Matched),
+    /// Not walked: the planner expects few matches (under [`FEW_MATCHES`]).
+    Few,
+    /// Not walked, or given up: too many matches for the page to pay.
+    Many,
+}
+
+/// Below this many expected matches ranking them all runs in the connection's own
+/// backend: the two parallel workers the planner would start cost more than the
+/// work (a rare word at a million messages: 157 ms wall, 4 ms of it the query).
+const FEW_MATCHES: f64 = 10_000.0;
+
 impl SearchStore for PgStore {
     /// A page of results, without the total: newest first, found by walking the
     /// messages from the newest (see [`PgStore::newest_by_walk`]) when the query's
     /// matches are dense enough for that to end early; otherwise every match ranked.
     fn search(&self, query: &SearchQuery, limit: usize) -> Result<Vec<SearchHit>> {
         let text = tsquery_expression(query).filter(|_| query.has_text());
+        let mut few = false;
         if let (Some(expr), SearchOrder::Newest) = (&text, query.order) {
-            if let Some(page) = self.newest_by_walk(expr, query, limit)? {
-                let found =
-                    crate::store::rules::search_page(&page, limit, |f| self.list_tickets(f))?;
-                return Ok(found.hits);
+            match self.newest_by_walk(expr, query, limit)? {
+                Walk::Page(page) => {
+                    let found =
+                        crate::store::rules::search_page(&page, limit, |f| self.list_tickets(f))?;
+                    return Ok(found.hits);
+                }
+                Walk::Few => few = true,
+                Walk::Many => {}
             }
         }
-        Ok(self.search_counted(query, limit)?.hits)
+        let matched = self.every_match(query, few)?;
+        Ok(crate::store::rules::search_page(&matched, limit, |f| self.list_tickets(f))?.hits)
     }
 
     fn search_counted(&self, query: &SearchQuery, limit: usize) -> Result<SearchResults> {
-        let matched = self.every_match(query)?;
+        let matched = self.every_match(query, false)?;
         crate::store::rules::search_page(&matched, limit, |f| self.list_tickets(f))
     }
 }
@@ -159,7 +180,7 @@ fn walk_pays(matches: f64, messages: f64, limit: usize) -> bool {
 impl PgStore {
     /// Every matching ticket, newest (or best) match first, with the message to jump
     /// to: one SQL statement that ranks every match (what a total needs).
-    fn every_match(&self, query: &SearchQuery) -> Result<Matched> {
+    fn every_match(&self, query: &SearchQuery, serial: bool) -> Result<Matched> {
         let filter = ticket_filter(query);
         let (where_sql, mut args) = filter_sql(&filter, Utc::now());
         let join = customer_join(&filter);
@@ -214,10 +235,17 @@ impl PgStore {
             }
         };
         self.read(|c| {
-            Ok(c.query(&sql, &arg_refs(&args))?
+            let mut tx = c.transaction()?;
+            if serial {
+                tx.batch_execute("SET LOCAL max_parallel_workers_per_gather = 0")?;
+            }
+            let matched = tx
+                .query(&sql, &arg_refs(&args))?
                 .iter()
                 .map(|r| (r.get(0), r.get(1)))
-                .collect())
+                .collect();
+            tx.commit()?;
+            Ok(matched)
         })
         .map_err(cannot_search)
     }
@@ -234,12 +262,7 @@ impl PgStore {
     /// [`walk_pays`]), or when the walk cost more than ranking every match would have
     /// (the estimate was wrong, or the ticket filters leave few): the full-text index
     /// finds sparse matches faster.
-    fn newest_by_walk(
-        &self,
-        expr: &str,
-        query: &SearchQuery,
-        limit: usize,
-    ) -> Result<Option<Matched>> {
+    fn newest_by_walk(&self, expr: &str, query: &SearchQuery, limit: usize) -> Result<Walk> {
         let filter = ticket_filter(query);
         let (where_sql, mut ticket_args) = filter_sql(&filter, Utc::now());
         let join = customer_join(&filter);
@@ -272,8 +295,9 @@ impl PgStore {
                 .map(|r| r.get(0))
                 .unwrap_or_default();
             let Some(matches) = planned_rows(&plan) else {
-                return Ok(None);
+                return Ok(Walk::Many);
             };
+            let expected = matches;
             let rows_of = |c: &mut postgres::Client, table: &str| -> Result<f64> {
                 let n: f32 = c
                     .query_one(
@@ -300,7 +324,11 @@ impl PgStore {
                 matches *= (passing / rows_of(c, "tickets")?).min(1.0);
             }
             if !walk_pays(matches, messages, limit) {
-                return Ok(None);
+                return Ok(if expected < FEW_MATCHES {
+                    Walk::Few
+                } else {
+                    Walk::Many
+                });
             }
             let walk = self.prepared(c, &walk_sql)?;
             let test = self.prepared(c, &test_sql)?;
@@ -317,7 +345,7 @@ impl PgStore {
                     .map(|r| (r.get(0), r.get(1), r.get(2)))
                     .collect();
                 let Some(&(last_id, last_ticket, last_at)) = step.last() else {
-                    return Ok(Some(found));
+                    return Ok(Walk::Page(found));
                 };
                 cursor = (last_at, last_ticket, last_id);
                 read += step.len() as f64;
@@ -357,7 +385,7 @@ impl PgStore {
                     if matching.contains(id) && settled.insert(*ticket) {
                         found.push((*ticket, Some(*id)));
                         if found.len() == limit {
-                            return Ok(Some(found));
+                            return Ok(Walk::Page(found));
                         }
                     }
                 }
@@ -366,7 +394,7 @@ impl PgStore {
                 // at twice the ranking's estimated cost: a phrase's estimate counts
                 // its matches, the ranking pays for every message with its words.
                 if tested + read / 4.0 > 2.0 * matches {
-                    return Ok(None);
+                    return Ok(Walk::Many);
                 }
             }
         })
