@@ -502,6 +502,45 @@ mod tests {
         }
     }
 
+    /// A ticket id beyond the in-memory table (never handed out by firstline, possible
+    /// in a file edited by hand) sends the search to SQL instead of being dropped.
+    #[test]
+    fn a_ticket_id_beyond_the_table_is_answered_by_sql() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let big = MAX_TABLE_TICKET + 5;
+        let mut sql =
+            String::from("INSERT INTO customers(id, name, created_at) VALUES (1, 'Olena', 0);");
+        for t in [1, big] {
+            sql += &format!(
+                "INSERT INTO tickets(id, subject, status, priority, channel, tags, customer_id,
+                     created_at, updated_at, thread_subject)
+                 VALUES ({t}, 'case', 'open', 'normal', 'email', '', 1, 0, 0, 'case');"
+            );
+        }
+        for (m, t, at) in [(1, 1, 10), (2, big, 20)] {
+            sql += &format!(
+                "INSERT INTO messages(id, ticket_id, direction, body, sent_at)
+                     VALUES ({m}, {t}, 'inbound', 'parcel', {at});
+                 INSERT INTO search_index(rowid, subject, body, customer)
+                     VALUES ({m}, 'case', 'parcel', 'Olena');"
+            );
+        }
+        store.conn.execute_batch(&sql).unwrap();
+        let q = SearchQuery::parse("parcel").unwrap();
+        let filter = TicketFilter::default();
+        let expr = fts_expression(&q).unwrap();
+        for share in [0.0, 2.0] {
+            assert_eq!(
+                store.newest_in_memory(&expr, &filter, &q, share).unwrap(),
+                None
+            );
+        }
+        let found = store.search_counted(&q, 10).unwrap();
+        let order: Vec<_> = found.hits.iter().map(|h| h.summary.ticket.id).collect();
+        assert_eq!(order, vec![big, 1]);
+        assert_eq!(found.total, 2);
+    }
+
     /// Issue 21, for any early stop of a newest-first search: a ticket ranks by its
     /// newest *matching* message, not by its last activity or its newest message, and
     /// the count covers tickets whose only match is old. Ticket 1 was updated last and
