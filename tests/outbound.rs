@@ -772,10 +772,36 @@ fn issue15_2_cli_flush_says_saved_for_you_to_send_and_doctor_shows_the_folder() 
         .assert()
         .code(1)
         .stderr(predicates::str::contains("outbox mark-sent 4"));
+    // `show` says so in the thread, and `--json` on the reply (found by a new-user
+    // trial: the thread printed an ordinary "reply by" and the JSON had no delivery).
+    let out = cli().args(["show", "1"]).assert().success();
+    let shown = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        shown.contains("reply by Taras") && shown.contains("NOT SENT: saved as .eml"),
+        "{shown}"
+    );
+    let delivery = |json: &serde_json::Value| {
+        json["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["direction"] == "outbound")
+            .map(|m| m["delivery"].as_str().unwrap_or("?").to_string())
+            .collect::<Vec<_>>()
+    };
+    let out = cli().args(["show", "1", "--json"]).assert().success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(delivery(&json), ["sent", "saved"], "{json}");
     cli().args(["outbox", "mark-sent", "4"]).assert().success();
     let out = cli().arg("outbox").assert().success();
     let list = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
     assert!(list.contains("outbox is empty"), "{list}");
+    let out = cli().args(["show", "1"]).assert().success();
+    let shown = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(!shown.contains("NOT SENT"), "{shown}");
+    let out = cli().args(["show", "1", "--json"]).assert().success();
+    let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(delivery(&json), ["sent", "sent"], "{json}");
 }
 
 /// Issue #15 item 1: `firstline outbox` shows the transport's stderr whole, however

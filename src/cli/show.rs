@@ -108,8 +108,15 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<()> {
         return print_raw(&store, args.id, message);
     }
     let detail = store.ticket_detail(args.id)?;
+    // Replies that have not reached the customer, by message: a reply saved as a file
+    // or still queued must not read as an answer here either (the console marks them).
+    let undelivered: std::collections::HashMap<_, _> = store
+        .undelivered_replies(args.id)?
+        .into_iter()
+        .map(|e| (e.message, e.state))
+        .collect();
     if args.json {
-        return print_json(&detail);
+        return print_json(&with_delivery(&detail, &undelivered)?);
     }
     let t = &detail.ticket;
     let c = &detail.customer;
@@ -163,10 +170,14 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<()> {
             Direction::Outbound => "reply by",
             Direction::Note => "NOTE by",
         };
+        let not_delivered = undelivered
+            .get(&m.id)
+            .map(|state| format!(" · {}", state.undelivered_phrase()))
+            .unwrap_or_default();
         writeln!(out)?;
         writeln!(
             out,
-            "--- {label} {} · {}",
+            "--- {label} {} · {}{not_delivered}",
             sanitize_line(&m.author),
             local_time(tz, m.sent_at)
         )?;
@@ -215,6 +226,26 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// `show --json` with `"delivery"` on every reply: `"sent"`, or the outbox state of one
+/// that has not reached the customer (`"saved"`, `"queued"`, `"failed"`, `"unknown"`), so
+/// a script never counts a reply saved as a file as an answer.
+fn with_delivery(
+    detail: &crate::model::TicketDetail,
+    undelivered: &std::collections::HashMap<crate::model::MessageId, crate::store::OutboxState>,
+) -> Result<serde_json::Value> {
+    let mut value = serde_json::to_value(detail)?;
+    let messages = value
+        .get_mut("messages")
+        .and_then(serde_json::Value::as_array_mut);
+    for (m, json) in detail.messages.iter().zip(messages.into_iter().flatten()) {
+        if m.direction == Direction::Outbound {
+            let state = undelivered.get(&m.id).map_or("sent", |s| s.as_str());
+            json["delivery"] = serde_json::Value::from(state);
+        }
+    }
+    Ok(value)
 }
 
 /// Runs a search.

@@ -229,6 +229,17 @@ pub enum OutboxState {
 }
 
 impl OutboxState {
+    /// What a thread says beside a reply in this state that has not reached the
+    /// customer, in the console and in `firstline show` alike: such a reply must never
+    /// pass for an answer the customer has.
+    pub fn undelivered_phrase(self) -> &'static str {
+        match self {
+            OutboxState::Saved => "NOT SENT: saved as .eml, no mail transport",
+            OutboxState::Unknown => "MAY NOT HAVE GONE OUT",
+            _ => "NOT DELIVERED",
+        }
+    }
+
     /// The name stored in the database and shown on the CLI.
     pub fn as_str(self) -> &'static str {
         match self {

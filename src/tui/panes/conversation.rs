@@ -15,7 +15,6 @@ use super::text::{pack_parts, wrap};
 use crate::display::{fit, sanitize, sanitize_line};
 use crate::model::{Direction, Message};
 use crate::sla::human_duration;
-use crate::store::OutboxState;
 
 /// Width of the customer sidebar, shown when the pane is at least 90 columns.
 const SIDEBAR: u16 = 30;
@@ -350,14 +349,11 @@ fn message_date(
 
 /// What the header of a reply the outbox has not delivered says instead of "(reply)":
 /// it must never pass for an answer the customer has.
-fn undelivered_label(entry: &crate::store::OutboxEntry) -> &'static str {
-    match entry.state {
-        OutboxState::Saved => {
-            "reply · NOT SENT: saved as .eml, no mail transport · firstline outbox"
-        }
-        OutboxState::Unknown => "reply · MAY NOT HAVE GONE OUT · firstline outbox",
-        _ => "reply · NOT DELIVERED · firstline outbox",
-    }
+fn undelivered_label(entry: &crate::store::OutboxEntry) -> String {
+    format!(
+        "reply · {} · firstline outbox",
+        entry.state.undelivered_phrase()
+    )
 }
 
 fn message_lines<'a>(
