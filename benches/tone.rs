@@ -78,6 +78,24 @@ fn bench(c: &mut Criterion) {
                 checker.check(black_box(&typed), black_box(&ctx))
             })
         });
+        // The same, but the customer's message differs on every check (a number
+        // appended), so the customer's side is read afresh each time, as it was on
+        // every keystroke before it was kept per message: the cache's share.
+        c.bench_function(
+            &format!("{name} while typing, customer read each time"),
+            |b| {
+                b.iter(|| {
+                    n += 1;
+                    let typed = text.replacen(anchor, &format!("{anchor} {n}"), 1);
+                    let message = format!("{customer} {n}");
+                    let ctx = ToneContext {
+                        customer_message: Some(&message),
+                        ..ctx
+                    };
+                    checker.check(black_box(&typed), black_box(&ctx))
+                })
+            },
+        );
     }
 }
 
