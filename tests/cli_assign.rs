@@ -157,6 +157,23 @@ fn assignment_story(db: &Path, dir: &Path) {
         .output()
         .unwrap();
     assert!(!both.status.success(), "--to and --unassign together");
+
+    // Names as the team spells them (a new-user trial's `--to marco` put the ticket in
+    // nobody's queue, since `--mine` compares exactly): a known name in other letters is
+    // that agent; a name nobody has used is assigned with a warning naming it.
+    let lower = ok(cli(db, &petro)
+        .args(["assign", &login.to_string(), "--to", "olena"])
+        .output()
+        .unwrap());
+    assert_eq!(lower.trim(), format!("ticket {login} assigned to Olena"));
+    assert!(ids(db, &olena, &["--mine"]).contains(&login));
+    let out = cli(db, &petro)
+        .args(["assign", &login.to_string(), "--to", "Nobody"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("nobody called 'Nobody'"), "{err}");
 }
 
 #[test]

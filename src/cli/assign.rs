@@ -50,6 +50,36 @@ pub fn agent_named(config: &Config, typed: &str) -> Result<String> {
     }
 }
 
+/// The name as the team already spells it: `--to marco` gives Marco's tickets to
+/// "Marco" (names compare exactly in `--mine` and the views, so "marco" would have put
+/// the ticket in nobody's queue). A name nobody on the queue has used yet (no ticket
+/// assigned to it, no console announced it, not this agent) is kept as typed with a
+/// warning on stderr: a new teammate is legitimate, a typo is not, and only the user
+/// can tell.
+fn known_spelling(store: &Store, config: &Config, typed: &str) -> Result<String> {
+    let mut known: Vec<String> = store
+        .tickets()?
+        .into_iter()
+        .filter_map(|t| t.assignee)
+        .collect();
+    known.extend(
+        store
+            .presence(chrono::DateTime::<chrono::Utc>::MIN_UTC)?
+            .into_iter()
+            .map(|p| p.agent),
+    );
+    known.push(config.agent.name.trim().to_string());
+    let wanted = typed.to_lowercase();
+    if let Some(name) = known.iter().find(|k| k.to_lowercase() == wanted) {
+        return Ok(name.clone());
+    }
+    eprintln!(
+        "firstline: nobody called '{typed}' has a ticket or a console on this queue yet; \
+         assigned anyway (check the spelling; a teammate's name is their [agent] name)"
+    );
+    Ok(typed.to_string())
+}
+
 /// Opens the queue with this agent named as who makes the changes, so the history
 /// says "assigned to Olena by Petro", not the login name.
 pub fn open_as_agent(ctx: &Context) -> Result<Store> {
@@ -67,6 +97,10 @@ pub fn assign(ctx: &Context, args: AssignArgs) -> Result<()> {
         None => None,
     };
     let mut store = open_as_agent(ctx)?;
+    let who = match who {
+        Some(typed) => Some(known_spelling(&store, &ctx.config, &typed)?),
+        None => None,
+    };
     let mut before = store.ticket(args.id)?;
     let seen = before.assignee.clone();
     // A change to something else in between (a note, a tag, a reply) moved the
