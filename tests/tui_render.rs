@@ -3331,8 +3331,46 @@ fn h12_1_a_saved_draft_on_screen_is_marked_not_active_and_typing_never_enters_it
     assert_eq!(app.focus, Focus::Conversation);
     let text = app.message.as_ref().unwrap().text.clone();
     assert!(text.contains("r opens it"), "{text}");
+    press(&mut app, "Esc r");
+    assert_eq!(app.focus, Focus::Composer);
+}
+
+/// New users: on a ticket with a saved reply draft `n` is refused, and the note typed
+/// right after ran as console keys (`d` solved the ticket, `e` opened Escalate, `p`
+/// Priority). The letters are refused until Esc, which the status line names.
+#[test]
+fn a_note_typed_after_a_refused_n_never_acts_on_the_ticket() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let olena = id_of(&app, "Олена Коваль");
+    app.store.save_draft(olena, "Добрий день.").unwrap();
+    app.reload().unwrap();
+    app.settle();
+    select_ticket(&mut app, olena);
+    press(&mut app, "Enter");
+    let before = app.store.ticket(olena).unwrap();
+    press(&mut app, "n");
+    type_text(&mut app, "dup of 12");
+    press(&mut app, "Backspace");
+    type_text(&mut app, "2 merge, escalate\n");
+    assert!(app.popup.is_none(), "no popup opened: {:?}", app.popup);
+    let after = app.store.ticket(olena).unwrap();
+    assert_eq!(
+        (after.status, after.priority, &after.tags),
+        (before.status, before.priority, &before.tags)
+    );
+    assert_ne!(app.focus, Focus::Composer);
+    let text = app.message.as_ref().unwrap().text.clone();
+    assert!(text.contains("Esc"), "{text}");
+    assert_eq!(
+        app.store.draft(olena).unwrap().unwrap().body,
+        "Добрий день.",
+        "the reply draft took none of the typing"
+    );
+    press(&mut app, "Esc");
     press(&mut app, "r");
     assert_eq!(app.focus, Focus::Composer);
+    assert_eq!(app.composer.mode, ComposeMode::Reply);
 }
 
 #[test]

@@ -57,8 +57,11 @@ impl App {
                     .unwrap_or_else(|| "r".into());
                 let discard = self.discard_key();
                 self.error(format!(
-                    "finish or discard {what} first ({key} opens it; in it Ctrl-S saves, {discard} discards · u brings it back)"
+                    "finish or discard {what} first (Esc, then {key} opens it; in it Ctrl-S saves, {discard} discards · u brings it back)"
                 ));
+                // The user goes on typing the words meant for the composer: they
+                // must never run as commands (`d` solved the ticket).
+                self.typing_guard = Some(TypingGuard::Refused { what, key });
                 return Ok(());
             }
             self.composer.mode = mode;

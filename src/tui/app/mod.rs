@@ -435,6 +435,16 @@ pub enum TypingGuard {
     DraftTakenElsewhere,
     /// The composer did not open or its ticket went away ("#11 is gone").
     Failed(String),
+    /// `n` (or `r`) was refused because another draft waits on the ticket: the
+    /// words the user goes on typing are a note, never commands (`d` solved the
+    /// ticket, `e` opened Escalate). Every letter is refused until Esc; the key that
+    /// opens the waiting draft is named (`r`).
+    Refused {
+        /// "a reply draft", "a note"…
+        what: &'static str,
+        /// The key that opens the waiting draft.
+        key: String,
+    },
 }
 
 /// The whole console. It holds no `Store`: every read and write of the queue is
