@@ -3335,6 +3335,50 @@ fn h12_1_a_saved_draft_on_screen_is_marked_not_active_and_typing_never_enters_it
     assert_eq!(app.focus, Focus::Composer);
 }
 
+/// New users: a note whose save failed (the store refused it) stayed on screen, but
+/// the next keys acted on the ticket (`?` opened help, `e` Escalate) and the status
+/// line said the draft was not active. As for a reply, the keyboard stays in the
+/// note and Ctrl-S tries again.
+#[test]
+fn a_note_whose_save_failed_keeps_the_keyboard_and_ctrl_s_retries() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let sarah = id_of(&app, "Sarah Mitchell");
+    let db = rusqlite::Connection::open(&fx.path).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER no_notes BEFORE INSERT ON messages WHEN NEW.direction = 'note'
+         BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END;",
+    )
+    .unwrap();
+    select_ticket(&mut app, sarah);
+    press(&mut app, "Enter n");
+    type_text(&mut app, "Reseller");
+    press(&mut app, "ctrl-s");
+    let notes = |app: &Console| {
+        app.store
+            .messages(sarah)
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.direction == Direction::Note)
+            .count()
+    };
+    assert_eq!(notes(&app), 0, "the store refused the note");
+    assert_eq!(app.focus, Focus::Composer);
+    assert_eq!(app.composer.mode, ComposeMode::Note);
+    let before = app.store.ticket(sarah).unwrap();
+    type_text(&mut app, " ?e");
+    assert!(app.popup.is_none(), "no popup opened: {:?}", app.popup);
+    assert_eq!(app.composer.text(), "Reseller ?e");
+    assert_eq!(app.store.ticket(sarah).unwrap().status, before.status);
+    db.execute_batch("DROP TRIGGER no_notes;").unwrap();
+    press(&mut app, "ctrl-s");
+    let last = app.store.messages(sarah).unwrap().pop().unwrap();
+    assert_eq!(
+        (last.direction, last.body.as_str()),
+        (Direction::Note, "Reseller ?e")
+    );
+}
+
 /// New users: on a ticket with a saved reply draft `n` is refused, and the note typed
 /// right after ran as console keys (`d` solved the ticket, `e` opened Escalate, `p`
 /// Priority). The letters are refused until Esc, which the status line names.
