@@ -462,3 +462,59 @@ fn a_taken_over_draft_names_who_has_it_and_keeps_the_words_written_here() {
     assert!(screen.contains("not sent: the draft of #"), "{screen}");
     assert_eq!(olena.composer.text(), "Hello Ann, we found it");
 }
+
+/// New users: a console whose draft another console took over while it was being
+/// typed refused every letter (and `r`) until Esc, even after that draft was gone
+/// and the composer closed, under a stale "typing stopped: another console took this
+/// draft" line. Once the composer no longer shows a draft held elsewhere the keys
+/// act again and the line goes.
+#[test]
+fn keys_act_again_once_the_taken_over_draft_is_gone() {
+    let q = queue();
+    let mut olena = console(&q, "Olena");
+    let mut petro = console(&q, "Petro");
+    let ticket = olena.selected_ticket().unwrap().ticket.id;
+    press(&mut olena, "\rr");
+    type_text(&mut olena, "Hello Ann");
+    olena.flush_draft().unwrap();
+    olena.settle();
+    while petro.selected_ticket().unwrap().ticket.id != ticket {
+        press(&mut petro, "j");
+    }
+    press(&mut petro, "\r");
+    tick(&mut petro);
+    press(&mut petro, "ry");
+    type_text(&mut petro, ", sorry");
+    esc(&mut petro);
+    tick(&mut petro);
+    olena
+        .live_change(firstline::store::live::Change::Presence)
+        .unwrap();
+    olena.settle();
+    look(&mut olena);
+    assert!(olena.typing_guard.is_some(), "the take-over stopped typing");
+    type_text(&mut olena, "x");
+    assert!(shot(&olena).contains("typing stopped"));
+    // Petro throws the draft away: Olena's composer closes.
+    press(&mut petro, "r");
+    handle_key(
+        &mut petro,
+        KeyEvent::new(KeyCode::Char('g'), KeyModifiers::CONTROL),
+    );
+    petro.settle();
+    assert_eq!(petro.store.draft(ticket).unwrap(), None);
+    tick(&mut petro);
+    olena
+        .live_change(firstline::store::live::Change::Presence)
+        .unwrap();
+    olena.settle();
+    look(&mut olena);
+    tick(&mut olena);
+    assert!(olena.composer.is_empty(), "{}", shot(&olena));
+    let screen = shot(&olena);
+    assert!(!screen.contains("typing stopped"), "{screen}");
+    press(&mut olena, "r");
+    assert_eq!(olena.focus, firstline::tui::app::Focus::Composer);
+    type_text(&mut olena, "Hi again");
+    assert_eq!(olena.composer.text(), "Hi again");
+}

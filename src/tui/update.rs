@@ -42,6 +42,7 @@ fn react(app: &mut App, msg: Msg) {
             dispatch(app, Action::Tick);
         }
         Msg::Tick(now) => {
+            app.lower_stale_typing_guard();
             app.expire_message(now);
             if let Err(e) = app.tick(now) {
                 app.store_error(e);
@@ -204,6 +205,7 @@ pub fn handle_key(app: &mut App, key: KeyEvent) {
     if key.kind != KeyEventKind::Press {
         return;
     }
+    app.lower_stale_typing_guard();
     if app.typing_guard.is_some() && guard_typing(app, &key) {
         return;
     }

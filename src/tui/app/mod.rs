@@ -779,6 +779,33 @@ impl App {
         self.typing_guard = Some(TypingGuard::Failed(why.into()));
     }
 
+    /// Lowers the guard raised when another console took the draft being typed once
+    /// that no longer holds: the composer closed (the draft was sent or discarded
+    /// there, or another ticket is on screen) or the draft came back. Keys act
+    /// again, and the "typing stopped" line, now untrue, goes with it — before, `r`
+    /// and every letter were refused until Esc under a line that stayed for good.
+    pub fn lower_stale_typing_guard(&mut self) {
+        if self.typing_guard != Some(TypingGuard::DraftTakenElsewhere) {
+            return;
+        }
+        let on_screen = self.open.as_ref().map(|o| o.detail.ticket.id);
+        let still_taken = self.composer.held_elsewhere
+            && !self.composer.is_empty()
+            && self.composer.ticket.is_some()
+            && self.composer.ticket == on_screen;
+        if still_taken {
+            return;
+        }
+        self.typing_guard = None;
+        if self
+            .message
+            .as_ref()
+            .is_some_and(|m| m.text.starts_with("typing stopped: another console took"))
+        {
+            self.message = None;
+        }
+    }
+
     /// Ticket `id`, being written on here, went away elsewhere: the words not saved
     /// yet are kept to print at the end, the user is told, and letters typed on are
     /// refused until Esc.
