@@ -518,3 +518,36 @@ fn keys_act_again_once_the_taken_over_draft_is_gone() {
     type_text(&mut olena, "Hi again");
     assert_eq!(olena.composer.text(), "Hi again");
 }
+
+/// New users: pressing `7` (Mine) on a list whose highlighted ticket is not theirs
+/// said "#1 left Needs reply (changed elsewhere) · the cursor is on #2" — nothing
+/// changed elsewhere, the user's own filter hid it. The line says what `7` did.
+#[test]
+fn narrowing_to_mine_never_says_changed_elsewhere() {
+    let q = queue();
+    let mut app = console(&q, "Olena");
+    // The second row becomes Olena's; the cursor stays on the first, nobody's.
+    let first = app.selected_ticket().unwrap().ticket.id;
+    let other = *q.ids.iter().find(|id| **id != first).unwrap();
+    app.store.take_if_unassigned(other, "Olena").unwrap();
+    app.reload().unwrap();
+    app.settle();
+    assert_eq!(app.selected_ticket().unwrap().ticket.id, first);
+    press(&mut app, "7");
+    assert_eq!(app.inbox.len(), 1, "{}", shot(&app));
+    let text = app
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    assert!(!text.contains("changed elsewhere"), "{text}");
+    assert!(text.contains("Mine"), "{text}");
+    press(&mut app, "7");
+    press(&mut app, "8");
+    let text = app
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    assert!(!text.contains("changed elsewhere"), "{text}");
+}
