@@ -4494,3 +4494,46 @@ mod cursor_follows_the_ticket {
         assert_eq!(app.composer.text(), "H");
     }
 }
+
+/// New users: after another process (`outbox flush`, a teammate's console) delivered
+/// this console's reply, `u` took back an older thing — a note draft discarded before
+/// the reply. It says what became of the reply and never reaches past it.
+#[test]
+fn u_after_a_reply_delivered_elsewhere_says_so_and_reaches_no_further() {
+    use firstline::store::ClaimScope;
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let id = app.inbox.row(0).unwrap().ticket.id;
+    press(&mut app, "Enter n");
+    type_text(&mut app, "Thrown away note");
+    press(&mut app, "ctrl-g");
+    assert!(app.composer.is_empty());
+    press(&mut app, "r");
+    type_text(&mut app, "Your refund is on its way.");
+    press(&mut app, "ctrl-s");
+    let reply = app.store.messages(id).unwrap().last().unwrap().id;
+    let mut other = Store::open(&fx.path).unwrap();
+    let outbox = other.outbox_entry(reply).unwrap().unwrap().id;
+    other
+        .claim_outbound(outbox, ClaimScope::AllQueued)
+        .unwrap()
+        .expect("the queued reply is claimed");
+    other.mark_outbound_sent(outbox).unwrap();
+    let start = std::time::Instant::now();
+    app.tick(start + Duration::seconds(1).to_std().unwrap())
+        .unwrap();
+    app.settle();
+    press(&mut app, "u");
+    let text = app.message.as_ref().unwrap().text.clone();
+    assert!(
+        text.contains("was already delivered; nothing was taken back"),
+        "{text}"
+    );
+    assert!(text.contains("the reply to"), "{text}");
+    assert!(
+        !app.composer.text().contains("Thrown away note"),
+        "the discarded note stays discarded: {}",
+        app.composer.text()
+    );
+    assert_eq!(app.store.messages(id).unwrap().last().unwrap().id, reply);
+}

@@ -403,6 +403,11 @@ pub enum UndoEntry {
     /// with no inverse): `u` right after it says so, naming it, instead of reaching
     /// past it to an older change — maybe on another ticket.
     Final { what: String },
+    /// A reply that left the outbox elsewhere (delivered by another console's or
+    /// `outbox flush`'s courier, taken back elsewhere): `u` right after says so —
+    /// "the reply to X was already delivered" — instead of reaching past it to an
+    /// older change (a discarded note came back instead).
+    Settled { what: String },
     /// A draft thrown away with the discard key: its text comes back into the
     /// composer of its ticket.
     Draft {
