@@ -462,3 +462,92 @@ fn a_taken_over_draft_names_who_has_it_and_keeps_the_words_written_here() {
     assert!(screen.contains("not sent: the draft of #"), "{screen}");
     assert_eq!(olena.composer.text(), "Hello Ann, we found it");
 }
+
+/// New users: a console whose draft another console took over while it was being
+/// typed refused every letter (and `r`) until Esc, even after that draft was gone
+/// and the composer closed, under a stale "typing stopped: another console took this
+/// draft" line. Once the composer no longer shows a draft held elsewhere the keys
+/// act again and the line goes.
+#[test]
+fn keys_act_again_once_the_taken_over_draft_is_gone() {
+    let q = queue();
+    let mut olena = console(&q, "Olena");
+    let mut petro = console(&q, "Petro");
+    let ticket = olena.selected_ticket().unwrap().ticket.id;
+    press(&mut olena, "\rr");
+    type_text(&mut olena, "Hello Ann");
+    olena.flush_draft().unwrap();
+    olena.settle();
+    while petro.selected_ticket().unwrap().ticket.id != ticket {
+        press(&mut petro, "j");
+    }
+    press(&mut petro, "\r");
+    tick(&mut petro);
+    press(&mut petro, "ry");
+    type_text(&mut petro, ", sorry");
+    esc(&mut petro);
+    tick(&mut petro);
+    olena
+        .live_change(firstline::store::live::Change::Presence)
+        .unwrap();
+    olena.settle();
+    look(&mut olena);
+    assert!(olena.typing_guard.is_some(), "the take-over stopped typing");
+    type_text(&mut olena, "x");
+    assert!(shot(&olena).contains("typing stopped"));
+    // Petro throws the draft away: Olena's composer closes.
+    press(&mut petro, "r");
+    handle_key(
+        &mut petro,
+        KeyEvent::new(KeyCode::Char('g'), KeyModifiers::CONTROL),
+    );
+    petro.settle();
+    assert_eq!(petro.store.draft(ticket).unwrap(), None);
+    tick(&mut petro);
+    olena
+        .live_change(firstline::store::live::Change::Presence)
+        .unwrap();
+    olena.settle();
+    look(&mut olena);
+    tick(&mut olena);
+    assert!(olena.composer.is_empty(), "{}", shot(&olena));
+    let screen = shot(&olena);
+    assert!(!screen.contains("typing stopped"), "{screen}");
+    press(&mut olena, "r");
+    assert_eq!(olena.focus, firstline::tui::app::Focus::Composer);
+    type_text(&mut olena, "Hi again");
+    assert_eq!(olena.composer.text(), "Hi again");
+}
+
+/// New users: pressing `7` (Mine) on a list whose highlighted ticket is not theirs
+/// said "#1 left Needs reply (changed elsewhere) · the cursor is on #2" — nothing
+/// changed elsewhere, the user's own filter hid it. The line says what `7` did.
+#[test]
+fn narrowing_to_mine_never_says_changed_elsewhere() {
+    let q = queue();
+    let mut app = console(&q, "Olena");
+    // The second row becomes Olena's; the cursor stays on the first, nobody's.
+    let first = app.selected_ticket().unwrap().ticket.id;
+    let other = *q.ids.iter().find(|id| **id != first).unwrap();
+    app.store.take_if_unassigned(other, "Olena").unwrap();
+    app.reload().unwrap();
+    app.settle();
+    assert_eq!(app.selected_ticket().unwrap().ticket.id, first);
+    press(&mut app, "7");
+    assert_eq!(app.inbox.len(), 1, "{}", shot(&app));
+    let text = app
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    assert!(!text.contains("changed elsewhere"), "{text}");
+    assert!(text.contains("Mine"), "{text}");
+    press(&mut app, "7");
+    press(&mut app, "8");
+    let text = app
+        .message
+        .as_ref()
+        .map(|m| m.text.clone())
+        .unwrap_or_default();
+    assert!(!text.contains("changed elsewhere"), "{text}");
+}

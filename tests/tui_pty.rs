@@ -765,6 +765,9 @@ fn h12_1_a_saved_draft_is_not_active_and_slash_searches_from_the_thread() {
     console.wait_for("r continues it");
     console.send("n");
     console.wait_for("r opens it");
+    // The refusal holds the letters typed on until Esc (see `tui_render`).
+    console.send("\x1b");
+    console.wait_for("keys act again");
     let before = Store::open(&db).unwrap().tickets().unwrap();
     console.type_text("/from:frodo Motörhead");
     let screen = console.wait_for("from:frodo Motörhead");

@@ -3331,8 +3331,90 @@ fn h12_1_a_saved_draft_on_screen_is_marked_not_active_and_typing_never_enters_it
     assert_eq!(app.focus, Focus::Conversation);
     let text = app.message.as_ref().unwrap().text.clone();
     assert!(text.contains("r opens it"), "{text}");
+    press(&mut app, "Esc r");
+    assert_eq!(app.focus, Focus::Composer);
+}
+
+/// New users: a note whose save failed (the store refused it) stayed on screen, but
+/// the next keys acted on the ticket (`?` opened help, `e` Escalate) and the status
+/// line said the draft was not active. As for a reply, the keyboard stays in the
+/// note and Ctrl-S tries again.
+#[test]
+fn a_note_whose_save_failed_keeps_the_keyboard_and_ctrl_s_retries() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let sarah = id_of(&app, "Sarah Mitchell");
+    let db = rusqlite::Connection::open(&fx.path).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER no_notes BEFORE INSERT ON messages WHEN NEW.direction = 'note'
+         BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END;",
+    )
+    .unwrap();
+    select_ticket(&mut app, sarah);
+    press(&mut app, "Enter n");
+    type_text(&mut app, "Reseller");
+    press(&mut app, "ctrl-s");
+    let notes = |app: &Console| {
+        app.store
+            .messages(sarah)
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.direction == Direction::Note)
+            .count()
+    };
+    assert_eq!(notes(&app), 0, "the store refused the note");
+    assert_eq!(app.focus, Focus::Composer);
+    assert_eq!(app.composer.mode, ComposeMode::Note);
+    let before = app.store.ticket(sarah).unwrap();
+    type_text(&mut app, " ?e");
+    assert!(app.popup.is_none(), "no popup opened: {:?}", app.popup);
+    assert_eq!(app.composer.text(), "Reseller ?e");
+    assert_eq!(app.store.ticket(sarah).unwrap().status, before.status);
+    db.execute_batch("DROP TRIGGER no_notes;").unwrap();
+    press(&mut app, "ctrl-s");
+    let last = app.store.messages(sarah).unwrap().pop().unwrap();
+    assert_eq!(
+        (last.direction, last.body.as_str()),
+        (Direction::Note, "Reseller ?e")
+    );
+}
+
+/// New users: on a ticket with a saved reply draft `n` is refused, and the note typed
+/// right after ran as console keys (`d` solved the ticket, `e` opened Escalate, `p`
+/// Priority). The letters are refused until Esc, which the status line names.
+#[test]
+fn a_note_typed_after_a_refused_n_never_acts_on_the_ticket() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let olena = id_of(&app, "Олена Коваль");
+    app.store.save_draft(olena, "Добрий день.").unwrap();
+    app.reload().unwrap();
+    app.settle();
+    select_ticket(&mut app, olena);
+    press(&mut app, "Enter");
+    let before = app.store.ticket(olena).unwrap();
+    press(&mut app, "n");
+    type_text(&mut app, "dup of 12");
+    press(&mut app, "Backspace");
+    type_text(&mut app, "2 merge, escalate\n");
+    assert!(app.popup.is_none(), "no popup opened: {:?}", app.popup);
+    let after = app.store.ticket(olena).unwrap();
+    assert_eq!(
+        (after.status, after.priority, &after.tags),
+        (before.status, before.priority, &before.tags)
+    );
+    assert_ne!(app.focus, Focus::Composer);
+    let text = app.message.as_ref().unwrap().text.clone();
+    assert!(text.contains("Esc"), "{text}");
+    assert_eq!(
+        app.store.draft(olena).unwrap().unwrap().body,
+        "Добрий день.",
+        "the reply draft took none of the typing"
+    );
+    press(&mut app, "Esc");
     press(&mut app, "r");
     assert_eq!(app.focus, Focus::Composer);
+    assert_eq!(app.composer.mode, ComposeMode::Reply);
 }
 
 #[test]
@@ -4411,4 +4493,47 @@ mod cursor_follows_the_ticket {
         type_text(&mut app, "H");
         assert_eq!(app.composer.text(), "H");
     }
+}
+
+/// New users: after another process (`outbox flush`, a teammate's console) delivered
+/// this console's reply, `u` took back an older thing — a note draft discarded before
+/// the reply. It says what became of the reply and never reaches past it.
+#[test]
+fn u_after_a_reply_delivered_elsewhere_says_so_and_reaches_no_further() {
+    use firstline::store::ClaimScope;
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let id = app.inbox.row(0).unwrap().ticket.id;
+    press(&mut app, "Enter n");
+    type_text(&mut app, "Thrown away note");
+    press(&mut app, "ctrl-g");
+    assert!(app.composer.is_empty());
+    press(&mut app, "r");
+    type_text(&mut app, "Your refund is on its way.");
+    press(&mut app, "ctrl-s");
+    let reply = app.store.messages(id).unwrap().last().unwrap().id;
+    let mut other = Store::open(&fx.path).unwrap();
+    let outbox = other.outbox_entry(reply).unwrap().unwrap().id;
+    other
+        .claim_outbound(outbox, ClaimScope::AllQueued)
+        .unwrap()
+        .expect("the queued reply is claimed");
+    other.mark_outbound_sent(outbox).unwrap();
+    let start = std::time::Instant::now();
+    app.tick(start + Duration::seconds(1).to_std().unwrap())
+        .unwrap();
+    app.settle();
+    press(&mut app, "u");
+    let text = app.message.as_ref().unwrap().text.clone();
+    assert!(
+        text.contains("was already delivered; nothing was taken back"),
+        "{text}"
+    );
+    assert!(text.contains("the reply to"), "{text}");
+    assert!(
+        !app.composer.text().contains("Thrown away note"),
+        "the discarded note stays discarded: {}",
+        app.composer.text()
+    );
+    assert_eq!(app.store.messages(id).unwrap().last().unwrap().id, reply);
 }

@@ -1123,3 +1123,45 @@ fn a_call_note_filed_with_the_store_held_lands_on_its_own_ticket() {
         .unwrap_or_default();
     assert!(line.starts_with("call logged"), "{line}");
 }
+
+/// New users: a note the store refused (here a trigger stands in for a store error)
+/// came back on screen but the keys after it acted on the ticket (`e` opened
+/// Escalate). Through the runner: the words come back with the keyboard, typing
+/// goes into them, and Ctrl-S files them once the store takes notes again.
+#[test]
+fn a_note_the_store_refused_keeps_the_keyboard_through_the_runner() {
+    let mut c = console();
+    c.gate.open();
+    let id = c.highlighted();
+    let db = rusqlite::Connection::open(&c.path).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER no_notes BEFORE INSERT ON messages WHEN NEW.direction = 'note'
+         BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END;",
+    )
+    .unwrap();
+    c.press("Enter");
+    c.settle();
+    c.press("n");
+    c.settle();
+    c.type_text("Reseller");
+    c.press("Ctrl-S");
+    c.settle();
+    assert_eq!(c.app.focus, firstline::tui::app::Focus::Composer);
+    c.type_text(" ?e");
+    c.settle();
+    assert!(c.app.popup.is_none(), "no popup opened: {:?}", c.app.popup);
+    assert_eq!(c.app.composer.text(), "Reseller ?e");
+    db.execute_batch("DROP TRIGGER no_notes;").unwrap();
+    c.press("Ctrl-S");
+    c.settle();
+    let last = Store::open(&c.path)
+        .unwrap()
+        .messages(id)
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(
+        (last.direction, last.body.as_str()),
+        (Direction::Note, "Reseller ?e")
+    );
+}

@@ -42,6 +42,7 @@ fn react(app: &mut App, msg: Msg) {
             dispatch(app, Action::Tick);
         }
         Msg::Tick(now) => {
+            app.lower_stale_typing_guard();
             app.expire_message(now);
             if let Err(e) = app.tick(now) {
                 app.store_error(e);
@@ -204,6 +205,7 @@ pub fn handle_key(app: &mut App, key: KeyEvent) {
     if key.kind != KeyEventKind::Press {
         return;
     }
+    app.lower_stale_typing_guard();
     if app.typing_guard.is_some() && guard_typing(app, &key) {
         return;
     }
@@ -222,7 +224,7 @@ pub fn handle_key(app: &mut App, key: KeyEvent) {
 /// away), the letters typed on after `r`/`n` are refused instead of running as
 /// commands (found by the new-user trial: "Important" typed after `n` with the
 /// server down opened the merge prompt on its `m`). A refusal the console words
-/// itself ("finish or discard a note first") leaves the keys acting: it names them.
+/// itself ("finish or discard a note first") raises its own guard (see `compose`).
 fn compose_or_guard(app: &mut App, mode: ComposeMode) -> Result<(), ConsoleError> {
     let result = app.compose(mode);
     if result.is_err() && app.focus != Focus::Composer && app.popup.is_none() {
@@ -251,8 +253,18 @@ fn guard_typing(app: &mut App, key: &KeyEvent) -> bool {
             app.keymap.resolve(app.context(), key),
             Some(Action::Reply | Action::Note)
         );
-    if letter && !opens_composer {
+    // After a refusal the user is typing a note: a typo's Backspace or a new line
+    // must not lower the guard and let the next letters act.
+    let typing_key = matches!(
+        key.code,
+        KeyCode::Backspace | KeyCode::Enter | KeyCode::Tab | KeyCode::Delete
+    );
+    let refused_now = matches!(app.typing_guard, Some(TypingGuard::Refused { .. }));
+    if (letter && !opens_composer) || (refused_now && typing_key) {
         match &app.typing_guard {
+            Some(TypingGuard::Refused { what, key }) => app.error(format!(
+                "typing stopped: {what} waits on this ticket, so the letters typed since were not run · Esc gives the keys back, then {key} opens it"
+            )),
             Some(TypingGuard::Failed(why)) => app.error(format!(
                 "typing stopped: {why}; the letters typed since were not run · Esc gives the keys back"
             )),
@@ -262,9 +274,14 @@ fn guard_typing(app: &mut App, key: &KeyEvent) -> bool {
         }
         return true;
     }
-    app.typing_guard = None;
+    let refused = match app.typing_guard.take() {
+        Some(TypingGuard::Refused { what, key }) => Some((what, key)),
+        _ => None,
+    };
     if key.code == KeyCode::Esc {
-        if failed {
+        if let Some((what, key)) = refused {
+            app.info(format!("keys act again · {key} opens {what}"));
+        } else if failed {
             app.info("keys act again");
         } else {
             app.info(format!("keys act again · {take_over} takes the draft over"));

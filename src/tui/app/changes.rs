@@ -180,6 +180,7 @@ impl App {
             UndoEntry::Final { what } => {
                 self.error(format!("{what} cannot be undone; nothing was taken back"))
             }
+            UndoEntry::Settled { what } => self.error(format!("{what}; nothing was taken back")),
             UndoEntry::Changes { label, seq } => {
                 self.pending_info(format!("undoing {label}…"));
                 self.run(crate::tui::runner::Command::Undo { seq, label })?;

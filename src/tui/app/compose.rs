@@ -57,8 +57,11 @@ impl App {
                     .unwrap_or_else(|| "r".into());
                 let discard = self.discard_key();
                 self.error(format!(
-                    "finish or discard {what} first ({key} opens it; in it Ctrl-S saves, {discard} discards · u brings it back)"
+                    "finish or discard {what} first (Esc, then {key} opens it; in it Ctrl-S saves, {discard} discards · u brings it back)"
                 ));
+                // The user goes on typing the words meant for the composer: they
+                // must never run as commands (`d` solved the ticket).
+                self.typing_guard = Some(TypingGuard::Refused { what, key });
                 return Ok(());
             }
             self.composer.mode = mode;
@@ -815,11 +818,18 @@ impl App {
 
     /// Words filed from the composer that did not land (a note, a transcript, call
     /// notes) go back into their ticket's composer when it is on screen and empty,
-    /// else they wait in memory for that ticket to be opened again.
+    /// with the keyboard, as a refused reply does (`give_back`): the user typing on
+    /// types into them and Ctrl-S tries again — the keys must not act on the ticket
+    /// (`?` help, `e` Escalate) under words that look like an open note. Else they
+    /// wait in memory for that ticket to be opened again.
     fn give_words_back(&mut self, ticket: TicketId, mode: ComposeMode, body: String) {
         if self.composer.ticket == Some(ticket) && self.composer.is_empty() {
             self.composer.mode = mode;
             self.composer.set_text(&body);
+            if self.focus == Focus::Conversation && self.popup.is_none() {
+                self.focus = Focus::Composer;
+            }
+            self.recheck_tone();
         } else {
             self.notes.entry(ticket).or_insert((mode, body));
         }

@@ -114,10 +114,27 @@ impl App {
         if settled.is_empty() {
             return;
         }
-        self.undo.retain(|e| match e {
-            UndoEntry::Reply { message, .. } => !settled.iter().any(|(m, ..)| m == message),
-            _ => true,
-        });
+        // Each stays on the stack as what became of it, so `u` right after says
+        // that instead of taking back an older change.
+        for entry in &mut self.undo {
+            let UndoEntry::Reply { message, .. } = entry else {
+                continue;
+            };
+            if let Some((_, to, state)) = settled.iter().find(|(m, ..)| m == message) {
+                let to = crate::display::sanitize_line(to);
+                let what = match state {
+                    Some(OutboxState::Sent) => format!("the reply to {to} was already delivered"),
+                    Some(OutboxState::Saved) => {
+                        format!("the reply to {to} was already saved as .eml")
+                    }
+                    None => format!("the reply to {to} was already taken back elsewhere"),
+                    _ => format!(
+                        "the reply to {to} already left the outbox (firstline outbox lists it)"
+                    ),
+                };
+                *entry = UndoEntry::Settled { what };
+            }
+        }
         let Some((_, to, state)) = settled.last().filter(|_| announce) else {
             return;
         };

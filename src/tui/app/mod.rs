@@ -403,6 +403,11 @@ pub enum UndoEntry {
     /// with no inverse): `u` right after it says so, naming it, instead of reaching
     /// past it to an older change — maybe on another ticket.
     Final { what: String },
+    /// A reply that left the outbox elsewhere (delivered by another console's or
+    /// `outbox flush`'s courier, taken back elsewhere): `u` right after says so —
+    /// "the reply to X was already delivered" — instead of reaching past it to an
+    /// older change (a discarded note came back instead).
+    Settled { what: String },
     /// A draft thrown away with the discard key: its text comes back into the
     /// composer of its ticket.
     Draft {
@@ -435,6 +440,16 @@ pub enum TypingGuard {
     DraftTakenElsewhere,
     /// The composer did not open or its ticket went away ("#11 is gone").
     Failed(String),
+    /// `n` (or `r`) was refused because another draft waits on the ticket: the
+    /// words the user goes on typing are a note, never commands (`d` solved the
+    /// ticket, `e` opened Escalate). Every letter is refused until Esc; the key that
+    /// opens the waiting draft is named (`r`).
+    Refused {
+        /// "a reply draft", "a note"…
+        what: &'static str,
+        /// The key that opens the waiting draft.
+        key: String,
+    },
 }
 
 /// The whole console. It holds no `Store`: every read and write of the queue is
@@ -767,6 +782,33 @@ impl App {
     /// Esc instead of running as commands — "Important" must not open a merge.
     pub fn guard_typing(&mut self, why: impl Into<String>) {
         self.typing_guard = Some(TypingGuard::Failed(why.into()));
+    }
+
+    /// Lowers the guard raised when another console took the draft being typed once
+    /// that no longer holds: the composer closed (the draft was sent or discarded
+    /// there, or another ticket is on screen) or the draft came back. Keys act
+    /// again, and the "typing stopped" line, now untrue, goes with it — before, `r`
+    /// and every letter were refused until Esc under a line that stayed for good.
+    pub fn lower_stale_typing_guard(&mut self) {
+        if self.typing_guard != Some(TypingGuard::DraftTakenElsewhere) {
+            return;
+        }
+        let on_screen = self.open.as_ref().map(|o| o.detail.ticket.id);
+        let still_taken = self.composer.held_elsewhere
+            && !self.composer.is_empty()
+            && self.composer.ticket.is_some()
+            && self.composer.ticket == on_screen;
+        if still_taken {
+            return;
+        }
+        self.typing_guard = None;
+        if self
+            .message
+            .as_ref()
+            .is_some_and(|m| m.text.starts_with("typing stopped: another console took"))
+        {
+            self.message = None;
+        }
     }
 
     /// Ticket `id`, being written on here, went away elsewhere: the words not saved

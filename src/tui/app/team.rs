@@ -76,6 +76,10 @@ impl App {
         } else {
             Some(view)
         };
+        // The cursor's ticket stays under the cursor when the new view shows it; when
+        // the narrowing hid it, that is the user's own doing: the reload keeps it by
+        // name, so no "#141 left Needs reply (changed elsewhere)" follows.
+        let keep = self.selected_ticket().map(|r| r.ticket.id);
         self.focus = Focus::Inbox;
         self.inbox.selected = 0;
         self.inbox.top = 0;
@@ -91,7 +95,7 @@ impl App {
             )),
             None => self.info("showing everyone's tickets"),
         }
-        self.reload()
+        self.reload_keeping(keep)
     }
 
     /// `T`: assigns the highlighted (or open, or marked) tickets to this agent;
