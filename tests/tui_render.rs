@@ -3344,8 +3344,8 @@ fn a_note_whose_save_failed_keeps_the_keyboard_and_ctrl_s_retries() {
     let fx = fixture();
     let mut app = app_at(&fx, 120, 40);
     let sarah = id_of(&app, "Sarah Mitchell");
-    let db = rusqlite::Connection::open(&fx.path).unwrap();
-    db.execute_batch(
+    firstline::store::SqliteStore::execute_for_tests(
+        &fx.path,
         "CREATE TRIGGER no_notes BEFORE INSERT ON messages WHEN NEW.direction = 'note'
          BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END;",
     )
@@ -3370,7 +3370,7 @@ fn a_note_whose_save_failed_keeps_the_keyboard_and_ctrl_s_retries() {
     assert!(app.popup.is_none(), "no popup opened: {:?}", app.popup);
     assert_eq!(app.composer.text(), "Reseller ?e");
     assert_eq!(app.store.ticket(sarah).unwrap().status, before.status);
-    db.execute_batch("DROP TRIGGER no_notes;").unwrap();
+    firstline::store::SqliteStore::execute_for_tests(&fx.path, "DROP TRIGGER no_notes").unwrap();
     press(&mut app, "ctrl-s");
     let last = app.store.messages(sarah).unwrap().pop().unwrap();
     assert_eq!(

@@ -1133,8 +1133,8 @@ fn a_note_the_store_refused_keeps_the_keyboard_through_the_runner() {
     let mut c = console();
     c.gate.open();
     let id = c.highlighted();
-    let db = rusqlite::Connection::open(&c.path).unwrap();
-    db.execute_batch(
+    firstline::store::SqliteStore::execute_for_tests(
+        &c.path,
         "CREATE TRIGGER no_notes BEFORE INSERT ON messages WHEN NEW.direction = 'note'
          BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END;",
     )
@@ -1151,7 +1151,7 @@ fn a_note_the_store_refused_keeps_the_keyboard_through_the_runner() {
     c.settle();
     assert!(c.app.popup.is_none(), "no popup opened: {:?}", c.app.popup);
     assert_eq!(c.app.composer.text(), "Reseller ?e");
-    db.execute_batch("DROP TRIGGER no_notes;").unwrap();
+    firstline::store::SqliteStore::execute_for_tests(&c.path, "DROP TRIGGER no_notes").unwrap();
     c.press("Ctrl-S");
     c.settle();
     let last = Store::open(&c.path)
