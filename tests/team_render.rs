@@ -551,3 +551,45 @@ fn narrowing_to_mine_never_says_changed_elsewhere() {
         .unwrap_or_default();
     assert!(!text.contains("changed elsewhere"), "{text}");
 }
+
+/// A new-user trial in team mode: quitting with a reply kept queued said it "leaves
+/// the next time firstline runs" (question and exit line), while a teammate's open
+/// console delivered it twelve seconds later. On a shared queue the words say who
+/// sends it. Failed before the fix (the file queue's words on a server queue).
+#[test]
+fn keeping_a_reply_queued_on_a_shared_queue_says_a_teammates_console_sends_it() {
+    let q = queue();
+    let mut petro = console(&q, "Petro");
+    petro.config.agent.email = "petro@shop.example".into();
+    // What a PostgreSQL queue with a mail transport looks like to the console.
+    petro.location = Some(firstline::store::Location::Server(
+        "postgres://team@db.example/support".into(),
+    ));
+    petro.replies_saved_to = None;
+    press(&mut petro, "\rr");
+    type_text(&mut petro, "Found it, refund today.");
+    handle_key(
+        &mut petro,
+        KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL),
+    );
+    petro.settle();
+    if petro.popup.is_some() {
+        press(&mut petro, "y");
+    }
+    press(&mut petro, "q");
+    assert!(!petro.should_quit, "q with a reply waiting asks first");
+    let flat = shot(&petro)
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains("a teammate's open console sends it") && !flat.contains("leaves"),
+        "{flat}"
+    );
+    let line = firstline::tui::queued_line(1, None, true);
+    assert!(
+        line.contains("a teammate's open console sends it") && !line.contains("leaves"),
+        "{line}"
+    );
+}

@@ -289,7 +289,11 @@ pub fn run(mut store: Store, config: Config) -> anyhow::Result<()> {
         })
     });
     if let Some(Ok(n @ 1..)) = queued {
-        say(&queued_line(n, app.replies_saved_to.as_deref()));
+        say(&queued_line(
+            n,
+            app.replies_saved_to.as_deref(),
+            app.queue_is_shared(),
+        ));
     }
     // Ended by a signal with writes left undone: data trouble (exit code 2).
     if let (Some(ending), false) = (ending, unfinished.is_empty()) {
@@ -308,9 +312,13 @@ pub fn run(mut store: Store, config: Config) -> anyhow::Result<()> {
 /// What the shell is told about `n` replies left queued: when they leave, or, with
 /// no mail transport (`saved_to` is the folder), that they will only be saved as
 /// `.eml` files there for the user to send — nothing leaves the machine.
-pub fn queued_line(n: usize, saved_to: Option<&str>) -> String {
+pub fn queued_line(n: usize, saved_to: Option<&str>, shared: bool) -> String {
     let replies = if n == 1 { "reply" } else { "replies" };
     match saved_to {
+        None if shared => format!(
+            "firstline: {n} {replies} still queued in the team's outbox; a teammate's open console sends {} when the undo time is up, else the next firstline that runs or `firstline outbox flush`",
+            if n == 1 { "it" } else { "them" }
+        ),
         Some(dir) => format!(
             "firstline: {n} {replies} still queued; no mail transport is set, so nothing is sent: the next console or `firstline outbox flush` saves {} as .eml in {dir} for you to send",
             if n == 1 { "it" } else { "them" }

@@ -808,7 +808,7 @@ impl App {
         result: Result<(), crate::store::StoreError>,
     ) {
         match result {
-            Ok(()) => self.info("note added (only you can see it)"),
+            Ok(()) => self.info("note added (internal: never sent to the customer)"),
             Err(e) => {
                 self.give_words_back(ticket, ComposeMode::Note, body);
                 self.store_error(e.into());

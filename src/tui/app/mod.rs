@@ -607,6 +607,12 @@ pub struct App {
 }
 
 impl App {
+    /// Whether the queue is shared on a server (team mode): there a teammate's
+    /// console delivers what this one keeps queued, and the words say so.
+    pub fn queue_is_shared(&self) -> bool {
+        matches!(self.location, Some(crate::store::Location::Server(_)))
+    }
+
     /// The ticket the conversation pane is for: the one being loaded, else the one
     /// shown. Ticket actions act on it while the keyboard is away from the list.
     pub fn pane_ticket(&self) -> Option<TicketId> {

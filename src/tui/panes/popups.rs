@@ -264,6 +264,12 @@ fn draw_quit_with_queued(frame: &mut Frame, app: &App, n: usize) {
             ),
             "save as .eml now",
         ),
+        // On a shared queue a teammate's open console delivers what is kept: saying
+        // it waits for "the next time firstline runs" was untrue there.
+        None if app.queue_is_shared() => (
+            format!("{what} in the team's outbox; kept, a teammate's open console sends it when its undo time is up, else the next firstline that runs."),
+            "send now",
+        ),
         None => (
             format!("{what} in the outbox; kept, it leaves the next time firstline runs."),
             "send now",
