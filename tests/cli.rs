@@ -899,6 +899,11 @@ fn issue13_small_show_prints_the_audit_log_and_snoozed_list_says_until_when() {
     assert!(history.contains("created"), "{history}");
     assert!(history.contains("tags"), "{history}");
     assert!(history.contains("snooze"), "{history}");
+    // On the desk's clock, as every printed time (it printed RFC 3339 UTC).
+    assert!(
+        history.contains("snooze until 2099-01-02 09:00"),
+        "{history}"
+    );
 
     let out = q
         .cmd()
@@ -908,6 +913,16 @@ fn issue13_small_show_prints_the_audit_log_and_snoozed_list_says_until_when() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("snoozed until 2099-01-02"), "{text}");
+
+    // Waking it is not another snooze (a new-user trial read "snooze 2099-…" twice).
+    q.cmd().args(["snooze", &id, "--clear"]).assert().success();
+    let out = q.cmd().args(["show", &id]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let history = text.split("--- history").nth(1).expect("a history section");
+    assert!(
+        history.contains("snooze ended (was until 2099-01-02 09:00)"),
+        "{history}"
+    );
 }
 
 #[test]

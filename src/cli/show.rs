@@ -211,6 +211,7 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<()> {
             continue;
         }
         let change = match (&e.old, &e.new) {
+            _ if e.kind == "snooze" => snooze_change(tz, e.old.as_deref(), e.new.as_deref()),
             (Some(old), Some(new)) if !old.is_empty() => format!("{old} → {new}"),
             (_, Some(new)) => new.clone(),
             (Some(old), None) => old.clone(),
@@ -226,6 +227,22 @@ pub fn show(ctx: &Context, args: ShowArgs) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// A snooze in the history on the desk's clock, and its end said as an end: the
+/// stored values are RFC 3339 UTC, and an undone or cleared snooze (no new time)
+/// printed its old time alone, which read as another snooze.
+fn snooze_change(tz: chrono_tz::Tz, old: Option<&str>, new: Option<&str>) -> String {
+    let at = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
+            .map(|t| local_time(tz, t.with_timezone(&chrono::Utc)))
+            .unwrap_or_else(|_| sanitize_line(t))
+    };
+    match (old, new) {
+        (_, Some(new)) => format!("until {}", at(new)),
+        (Some(old), None) => format!("ended (was until {})", at(old)),
+        (None, None) => String::new(),
+    }
 }
 
 /// `show --json` with `"delivery"` on every reply: `"sent"`, or the outbox state of one
