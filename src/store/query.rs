@@ -128,6 +128,19 @@ pub fn parse_when(value: &str, now: DateTime<Utc>, tz: Tz) -> Option<DateTime<Ut
 }
 
 impl SearchQuery {
+    /// The ticket conditions of a search (`status:`, `tag:`, `from:` …) as a list
+    /// filter: every backend narrows a search's tickets with this one.
+    pub fn ticket_filter(&self) -> super::TicketFilter {
+        super::TicketFilter {
+            statuses: self.statuses.clone(),
+            tag: self.tag.clone(),
+            channel: self.channel,
+            priority: self.priority,
+            customer: self.from.clone(),
+            ..Default::default()
+        }
+    }
+
     /// Parses the user's query with dates in UTC. Unknown `key:` prefixes are searched
     /// as plain text, so "error: 500" still works; bad filter values and an unterminated
     /// quote are an [`StoreError::Invalid`] naming the problem.

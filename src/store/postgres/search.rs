@@ -28,7 +28,6 @@ use super::{to_ts, PgStore, Result};
 use crate::model::TicketId;
 use crate::store::api::*;
 use crate::store::query::{SearchHit, SearchOrder, SearchQuery, SearchResults, Term};
-use crate::store::types::*;
 use crate::store::StoreError;
 
 /// One searched text as a `tsquery` phrase: its words in order (`<->`), the last a
@@ -105,18 +104,6 @@ pub(crate) fn tsquery_expression(query: &SearchQuery) -> Option<String> {
     Some(expr)
 }
 
-/// The ticket conditions of a search (`status:`, `tag:`, `from:` …) as a list filter.
-fn ticket_filter(query: &SearchQuery) -> TicketFilter {
-    TicketFilter {
-        statuses: query.statuses.clone(),
-        tag: query.tag.clone(),
-        channel: query.channel,
-        priority: query.priority,
-        customer: query.from.clone(),
-        ..Default::default()
-    }
-}
-
 /// Matching tickets in the order shown, each with the message to jump to.
 type Matched = Vec<(TicketId, Option<i64>)>;
 
@@ -181,7 +168,7 @@ impl PgStore {
     /// Every matching ticket, newest (or best) match first, with the message to jump
     /// to: one SQL statement that ranks every match (what a total needs).
     fn every_match(&self, query: &SearchQuery, serial: bool) -> Result<Matched> {
-        let filter = ticket_filter(query);
+        let filter = query.ticket_filter();
         let (where_sql, mut args) = filter_sql(&filter, Utc::now());
         let join = customer_join(&filter);
         let mut window = String::new();
@@ -263,7 +250,7 @@ impl PgStore {
     /// (the estimate was wrong, or the ticket filters leave few): the full-text index
     /// finds sparse matches faster.
     fn newest_by_walk(&self, expr: &str, query: &SearchQuery, limit: usize) -> Result<Walk> {
-        let filter = ticket_filter(query);
+        let filter = query.ticket_filter();
         let (where_sql, mut ticket_args) = filter_sql(&filter, Utc::now());
         let join = customer_join(&filter);
         let ticket_filtered = !(where_sql == "TRUE" && join.is_empty());

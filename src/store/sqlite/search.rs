@@ -76,14 +76,7 @@ impl SearchStore for SqliteStore {
     }
 
     fn search_counted(&self, query: &SearchQuery, limit: usize) -> Result<SearchResults> {
-        let filter = TicketFilter {
-            statuses: query.statuses.clone(),
-            tag: query.tag.clone(),
-            channel: query.channel,
-            priority: query.priority,
-            customer: query.from.clone(),
-            ..Default::default()
-        };
+        let filter = query.ticket_filter();
         let text = fts_expression(query).filter(|_| query.has_text());
         let matched = match (&text, query.order) {
             (Some(expr), SearchOrder::Newest) => {
