@@ -27,6 +27,22 @@ pub enum DayRef {
 }
 
 impl DayRef {
+    /// Whether this is a calendar date already gone: a date with a past year, or a date
+    /// without one that fell within the last half year ("23 November" said on 7
+    /// December). Such a date in a reply tells what happened; read as "the next time it
+    /// comes" it would be a promise a year out. Further back than half a year, a date
+    /// without a year means the coming one ("by 5 January" said in December).
+    pub fn is_recent_past(self, today: NaiveDate) -> bool {
+        let DayRef::Date { year, month, day } = self else {
+            return false;
+        };
+        match year {
+            Some(y) => NaiveDate::from_ymd_opt(y, month, day).is_some_and(|d| d < today),
+            None => NaiveDate::from_ymd_opt(today.year(), month, day)
+                .is_some_and(|d| d < today && today - d <= Duration::days(183)),
+        }
+    }
+
     /// The calendar date this day falls on, counted from `today`.
     pub fn date_from(self, today: NaiveDate) -> NaiveDate {
         match self {

@@ -731,6 +731,9 @@ fn resolve(
         }
         Rule::Date => {
             let day = phrases::date(capture(&hit.one)?)?;
+            if day.is_recent_past(today) {
+                return None;
+            }
             return Some(Piece::Day(day.date_from(today)));
         }
         Rule::TimeOfDay | Rule::TimeAfterDay | Rule::BareHour => {
@@ -1338,5 +1341,37 @@ mod tests {
         let spans = promised_phrases(promise, now(), &SlaConfig::default());
         assert_eq!(spans.len(), 1, "{spans:?}");
         assert!(promise[spans[0].clone()].contains("завтра"));
+    }
+
+    /// A date already gone is a fact about the past ("arrived back on 23 November"),
+    /// not a promise due next year (a new-user trial: "due in 351d" and a follow-up
+    /// drafted a year out). A date to come, or a past month's date far enough back that
+    /// it can only mean next year ("by 5 January" said in December), still is.
+    #[test]
+    fn a_date_already_gone_is_not_a_promise_for_next_year() {
+        let sent = Utc.with_ymd_and_hms(2026, 12, 7, 10, 0, 0).unwrap();
+        let config = SlaConfig::default();
+        for text in [
+            "I can see the kettle arrived back on 23 November; I have issued the refund.",
+            "Посилка повернулася до нас 23 листопада, кошти вже повернуто.",
+            "Посылка вернулась к нам 3 декабря, деньги уже вернули.",
+            "Your order of 01.12.2026 was shipped on 2.12.",
+        ] {
+            assert!(extract_promise(text, sent, &config).is_none(), "{text}");
+            assert!(promised_phrases(text, sent, &config).is_empty(), "{text}");
+        }
+        for text in [
+            "I will send the replacement by 23 December.",
+            "Ми надішлемо заміну до 5 січня.",
+            "Мы вернём деньги до 10.12.",
+        ] {
+            let promise = extract_promise(text, sent, &config);
+            assert!(promise.is_some(), "{text}");
+            let due = promise.unwrap().due;
+            assert!(
+                due > sent && due < sent + Duration::days(60),
+                "{text}: {due}"
+            );
+        }
     }
 }
