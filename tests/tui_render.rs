@@ -713,6 +713,40 @@ mod state {
         }
     }
 
+    /// A new-user trial: `kill -TERM` (or a closed terminal window) inside a reply's
+    /// undo window left it queued with nothing to say so — no "not delivered" mark,
+    /// and the ticket out of Needs reply while no console ran to send it. A signal
+    /// keeps the reply queued as `k` does: marked, and the customer waiting again.
+    #[test]
+    fn a_signal_inside_the_undo_window_keeps_the_reply_queued_as_k_does() {
+        use firstline::store::OutboxState;
+        use firstline::tui::msg::Msg;
+        use firstline::tui::signals::Ending;
+        for ending in [Ending::Terminate, Ending::HangUp] {
+            let fx = fixture();
+            let mut app = app_at(&fx, 120, 40);
+            press(&mut app, "Enter");
+            let id = app.open.as_ref().unwrap().detail.ticket.id;
+            send_reply(&mut app, "Your refund is on its way.");
+            app.handle(Msg::Signal(ending));
+            app.settle();
+            assert!(app.should_quit, "{ending:?} quits");
+            let entries = app.store.outbox_entries(true).unwrap();
+            let kept = entries.first().expect("the reply is still in the outbox");
+            assert_eq!(kept.state, OutboxState::Queued, "{ending:?}");
+            assert!(
+                kept.last_error
+                    .as_deref()
+                    .is_some_and(|e| e.contains("outbox flush")),
+                "{ending:?}: {kept:?}"
+            );
+            assert!(
+                app.store.ticket(id).unwrap().awaiting_reply_since.is_some(),
+                "{ending:?}: the customer waits again"
+            );
+        }
+    }
+
     /// Issue #13 item 4: with no `[agent] name` the first send asks for it once,
     /// writes it to config.toml (keeping the rest) and signs the reply with it.
     #[test]

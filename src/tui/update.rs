@@ -116,8 +116,11 @@ fn react(app: &mut App, msg: Msg) {
         }
         Msg::Signal(ending) => {
             // The draft is saved and the queued writes finished on the way out
-            // (`tui::run`); queued replies stay queued, as `k` keeps them.
+            // (`tui::run`); queued replies stay queued, marked as `k` keeps them.
             app.pending_info(format!("{}: saving, then quitting…", ending.name()));
+            if let Err(e) = app.keep_queued_on_signal() {
+                app.store_error(e);
+            }
             app.should_quit = true;
         }
     }

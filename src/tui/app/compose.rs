@@ -675,6 +675,19 @@ impl App {
         self.run(Command::KeepQueued(messages))
     }
 
+    /// Ended by a signal (`kill`, a closed terminal window): nobody may be there to
+    /// answer the quit question, so the replies this console answers for stay queued
+    /// as `k` keeps them — marked not delivered yet, with what will send them — never
+    /// left looking answered while no console runs to send them.
+    pub fn keep_queued_on_signal(&mut self) -> Result<(), ConsoleError> {
+        let decide = self.replies_to_decide_on_quit(&self.queued_replies);
+        if decide.is_empty() {
+            return Ok(());
+        }
+        self.quit_replies = decide;
+        self.quit_keeping_queued()
+    }
+
     /// The replies stay queued (see [`App::quit_keeping_queued`]): the console quits
     /// either way — they wait in the outbox all the same; only the mark failed.
     pub(super) fn kept_queued(&mut self, result: Result<(), ConsoleError>) {
