@@ -713,6 +713,57 @@ mod state {
         }
     }
 
+    /// A new-user trial: the quit question stayed up saying "1 reply is still waiting"
+    /// after the courier had delivered it, and `t` then quit saying nothing. A reply
+    /// delivered while the question is open leaves it: with nothing left to decide the
+    /// question closes and says so.
+    #[test]
+    fn the_quit_question_follows_a_reply_delivered_while_it_is_open() {
+        use firstline::tui::courier::Delivery;
+        use firstline::tui::msg::Msg;
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        press(&mut app, "Enter");
+        send_reply(&mut app, "Your refund is on its way.");
+        press(&mut app, "q");
+        assert!(
+            matches!(app.popup, Some(Popup::Confirm { .. })),
+            "q with a reply waiting asks"
+        );
+        let entry = app.store.outbox_entries(true).unwrap().remove(0);
+        app.store.mark_outbound_sent(entry.id).unwrap();
+        app.handle(Msg::Delivery(Delivery::Sent(1)));
+        app.settle();
+        assert!(app.popup.is_none(), "nothing waits: {:?}", app.popup);
+        assert!(!app.should_quit, "the user reads what happened first");
+        let text = app.message.as_ref().unwrap().text.clone();
+        assert!(
+            text.contains("delivered") && text.contains("q quits"),
+            "{text}"
+        );
+        press(&mut app, "q");
+        assert!(app.should_quit, "q now quits with no question");
+
+        // The same race one step later: delivered after `t` was pressed, before the
+        // runner took it back. The console stays and says nothing was taken back.
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        press(&mut app, "Enter");
+        send_reply(&mut app, "Your refund is on its way.");
+        press(&mut app, "q");
+        let entry = app.store.outbox_entries(true).unwrap().remove(0);
+        app.store.mark_outbound_sent(entry.id).unwrap();
+        press(&mut app, "t");
+        assert!(
+            !app.should_quit,
+            "t took nothing back: the user is told first"
+        );
+        let text = app.message.as_ref().unwrap().text.clone();
+        assert!(text.contains("nothing was taken back"), "{text}");
+        press(&mut app, "q");
+        assert!(app.should_quit);
+    }
+
     /// A new-user trial: `kill -TERM` (or a closed terminal window) inside a reply's
     /// undo window left it queued with nothing to say so — no "not delivered" mark,
     /// and the ticket out of Needs reply while no console ran to send it. A signal

@@ -500,8 +500,9 @@ pub enum Done {
     },
     /// What delivering the replies now did.
     SentNow(Result<crate::mail::DeliveryReport, crate::tui::error::ConsoleError>),
-    /// The replies taken back, or why not all were.
-    TakenBack(Result<(), crate::tui::error::ConsoleError>),
+    /// The replies taken back: those that had already left the outbox (delivered
+    /// meanwhile), or why not all could be asked about.
+    TakenBack(Result<Vec<crate::model::MessageId>, crate::tui::error::ConsoleError>),
     /// The replies kept queued at quit, marked not delivered yet.
     KeptQueued(Result<(), crate::tui::error::ConsoleError>),
     /// A search or the counts (see [`Command::Worker`]).
@@ -831,12 +832,17 @@ fn execute_watching(
                 Ok(report)
             })())
         }
-        Command::TakeBack(messages) => Done::TakenBack(messages.into_iter().try_for_each(|m| {
-            if crate::mail::cancel_reply(store, m)? {
-                give_back_assignment(store, ledger, m)?;
+        Command::TakeBack(messages) => Done::TakenBack((|| {
+            let mut gone = Vec::new();
+            for m in messages {
+                if crate::mail::cancel_reply(store, m)? {
+                    give_back_assignment(store, ledger, m)?;
+                } else {
+                    gone.push(m);
+                }
             }
-            Ok::<_, crate::tui::error::ConsoleError>(())
-        })),
+            Ok::<_, crate::tui::error::ConsoleError>(gone)
+        })()),
         Command::KeepQueued(messages) => Done::KeptQueued(keep_queued(store, &messages)),
         Command::Worker(job) => Done::Worker(crate::tui::worker::run_job(store, sla, job)),
         Command::Presence { write, fresh_since } => {

@@ -699,14 +699,24 @@ impl App {
         self.should_quit = true;
     }
 
-    /// The replies were taken back (see [`App::quit_taking_back`]): the console quits.
+    /// The replies were taken back (see [`App::quit_taking_back`]): the console
+    /// quits — unless one had already left the outbox (delivered while the question
+    /// was open): then it stays and says so, since "take back" did not do what it said.
     pub(super) fn taken_back(
         &mut self,
-        result: Result<(), ConsoleError>,
+        result: Result<Vec<MessageId>, ConsoleError>,
     ) -> Result<(), ConsoleError> {
-        result?;
+        let gone = result?;
         self.undo
             .retain(|e| !matches!(e, UndoEntry::Reply { .. } | UndoEntry::Recorded { .. }));
+        if !gone.is_empty() {
+            self.error(format!(
+                "{} had already left the outbox (delivered); nothing was taken back · firstline outbox lists {} · q quits",
+                replies(gone.len()),
+                if gone.len() == 1 { "it" } else { "them" }
+            ));
+            return self.reload();
+        }
         self.should_quit = true;
         Ok(())
     }

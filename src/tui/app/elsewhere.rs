@@ -114,6 +114,7 @@ impl App {
         if settled.is_empty() {
             return;
         }
+        let question_answered = self.quit_question_settled(&settled);
         // Each stays on the stack as what became of it, so `u` right after says
         // that instead of taking back an older change.
         for entry in &mut self.undo {
@@ -135,6 +136,9 @@ impl App {
                 *entry = UndoEntry::Settled { what };
             }
         }
+        if question_answered {
+            return;
+        }
         let Some((_, to, state)) = settled.last().filter(|_| announce) else {
             return;
         };
@@ -150,6 +154,50 @@ impl App {
             Some(OutboxState::Queued | OutboxState::Sending) => {}
             None => self.info(format!("reply to {to} was taken back elsewhere")),
         }
+    }
+
+    /// The quit question asks about replies still waiting; one that left the outbox
+    /// while it was open (the courier delivered it, another process took it back) is
+    /// no longer the user's to decide. With none left the question closes and says
+    /// so — never "1 reply is still waiting" over a delivered one. Whether it closed.
+    fn quit_question_settled(
+        &mut self,
+        settled: &[(MessageId, String, Option<OutboxState>)],
+    ) -> bool {
+        if !matches!(
+            self.popup,
+            Some(Popup::Confirm {
+                kind: ConfirmKind::QuitWithQueued(_)
+            })
+        ) {
+            return false;
+        }
+        self.quit_replies
+            .retain(|m| !settled.iter().any(|(s, ..)| s == m));
+        if !self.quit_replies.is_empty() {
+            self.popup = Some(Popup::Confirm {
+                kind: ConfirmKind::QuitWithQueued(self.quit_replies.len()),
+            });
+            return false;
+        }
+        self.popup = None;
+        let what: Vec<String> = settled
+            .iter()
+            .map(|(_, to, state)| {
+                let to = crate::display::sanitize_line(to);
+                match state {
+                    Some(OutboxState::Sent) => format!("the reply to {to} was delivered"),
+                    Some(OutboxState::Saved) => format!("the reply to {to} was saved as .eml"),
+                    None => format!("the reply to {to} was taken back elsewhere"),
+                    _ => format!("the reply to {to} left the outbox (firstline outbox lists it)"),
+                }
+            })
+            .collect();
+        self.info(format!(
+            "{} while you decided; nothing waits now · q quits",
+            what.join("; ")
+        ));
+        true
     }
 
     /// The newest message on the open ticket, remembered when the composer opens so
