@@ -3054,6 +3054,7 @@ fn a_change_made_elsewhere_shows_without_r_and_a_woken_ticket_stops_saying_snooz
 /// draft unsent, `y` sends it.
 #[test]
 fn a_note_added_elsewhere_after_the_composer_opened_makes_sending_ask() {
+    use firstline::tui::app::ConfirmKind;
     let fx = fixture();
     let mut app = app_at(&fx, 120, 40);
     let (id, _) = sarah_tickets(&app);
@@ -3094,12 +3095,44 @@ fn a_note_added_elsewhere_after_the_composer_opened_makes_sending_ask() {
     press(&mut app, "n");
     assert_eq!(outbound(&app), before, "not sent");
     assert!(app.composer.text().starts_with("Hello Sarah"));
+    // `n` showed what was added: it counts as read. Only something newer still asks
+    // (a new-user trial answered `n`, edited, and was asked about the same note
+    // again).
+    Store::open(&fx.path)
+        .unwrap()
+        .add_message(
+            id,
+            &NewMessage {
+                direction: Direction::Note,
+                author: "Olena Test".into(),
+                body: "And the customer phoned, too.".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
     press(&mut app, "ctrl-s");
     assert!(
-        matches!(app.popup, Some(Popup::Confirm { .. })),
-        "asked again"
+        matches!(
+            app.popup,
+            Some(Popup::Confirm {
+                kind: ConfirmKind::SendDespiteAddedElsewhere { added: 1, .. }
+            })
+        ),
+        "asked about the newer note only: {:?}",
+        app.popup
     );
-    press(&mut app, "y");
+    press(&mut app, "n");
+    press(&mut app, "ctrl-s");
+    assert!(
+        !matches!(
+            app.popup,
+            Some(Popup::Confirm {
+                kind: ConfirmKind::SendDespiteAddedElsewhere { .. }
+            })
+        ),
+        "not asked about what n already showed: {:?}",
+        app.popup
+    );
     if matches!(app.popup, Some(Popup::Confirm { .. })) {
         press(&mut app, "y"); // the tone question, if it has one
     }

@@ -964,7 +964,7 @@ fn update_popup(app: &mut App, action: Action) -> Step {
             kind: ConfirmKind::SendDespiteAddedElsewhere { added, newest },
         } => match action {
             Action::Confirm => app.send_despite_added_elsewhere(newest)?,
-            Action::Back => app.info("not sent; the draft is kept — read what was added first"),
+            Action::Back => app.read_added_elsewhere(newest),
             _ => {
                 app.popup = Some(Popup::Confirm {
                     kind: ConfirmKind::SendDespiteAddedElsewhere { added, newest },

@@ -479,6 +479,17 @@ impl App {
         self.send(false)
     }
 
+    /// "Not yet" to sending after replies or notes were added elsewhere: the draft is
+    /// kept and what was added (up to `newest`, shown above the composer) counts as
+    /// read, so the next Ctrl-S asks only about anything added after it.
+    pub fn read_added_elsewhere(&mut self, newest: MessageId) {
+        if self.composer.ticket.is_some() {
+            self.composer.seen_up_to =
+                Some(self.composer.seen_up_to.map_or(newest, |s| s.max(newest)));
+        }
+        self.info("not sent; the draft is kept — what was added is shown above it; Ctrl-S sends");
+    }
+
     /// The newest reply still inside its undo window, for the status bar's countdown:
     /// whom it goes to, whole seconds left (rounded up), whether `u` takes it back
     /// (it is the newest undoable action), and how many more wait.
