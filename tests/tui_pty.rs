@@ -839,7 +839,7 @@ fn a_telegram_message_is_answered_from_the_console_in_the_customers_chat() {
     console.wait_for("приїде завтра.");
     send_reply(&mut console);
     let sent = api.wait_for_calls("sendMessage", 1);
-    let screen = console.wait_for("1 reply delivered");
+    let screen = console.wait_for("reply to Олена Коваль (#");
     println!("--- console after the Telegram reply was delivered ---\n{screen}");
     assert_eq!(sent.len(), 1, "the reply taken back never left: {sent:?}");
     assert_eq!(sent[0]["chat_id"], OLENA.id);

@@ -474,7 +474,8 @@ mod state {
     /// The courier's own report and the console's look at the outbox both see one
     /// delivery; whichever comes second must not replace the first with another
     /// sentence (the pty test a_telegram_message_is_answered_from_the_console_in_the_customers_chat
-    /// waited for "1 reply delivered" and, under load, saw it overwritten by
+    /// waited for "1 reply delivered" (now "reply to … (#N) delivered") and, under
+    /// load, saw it overwritten by
     /// "reply to … delivered" before it could read it).
     #[test]
     fn one_delivery_is_announced_once_whichever_report_comes_first() {
@@ -495,15 +496,22 @@ mod state {
             .expect("the queued reply is claimed");
         courier.mark_outbound_sent(outbox).unwrap();
         let start = std::time::Instant::now();
-        app.handle(Msg::Delivery(Delivery::Sent(1)));
-        assert_eq!(app.message.as_ref().unwrap().text, "1 reply delivered");
+        app.handle(Msg::Delivery(Delivery::Sent {
+            count: 1,
+            tickets: vec![],
+            first: "reply to Sarah".into(),
+        }));
+        assert_eq!(
+            app.message.as_ref().unwrap().text,
+            "reply to Sarah delivered"
+        );
         for second in 1..4 {
             app.handle(Msg::Tick(
                 start + Duration::seconds(second).to_std().unwrap(),
             ));
             assert_eq!(
                 app.message.as_ref().map(|m| m.text.as_str()),
-                Some("1 reply delivered"),
+                Some("reply to Sarah delivered"),
                 "tick {second}"
             );
         }
@@ -732,7 +740,11 @@ mod state {
         );
         let entry = app.store.outbox_entries(true).unwrap().remove(0);
         app.store.mark_outbound_sent(entry.id).unwrap();
-        app.handle(Msg::Delivery(Delivery::Sent(1)));
+        app.handle(Msg::Delivery(Delivery::Sent {
+            count: 1,
+            tickets: vec![],
+            first: "reply to Sarah".into(),
+        }));
         app.settle();
         assert!(app.popup.is_none(), "nothing waits: {:?}", app.popup);
         assert!(!app.should_quit, "the user reads what happened first");
@@ -762,6 +774,56 @@ mod state {
         assert!(text.contains("nothing was taken back"), "{text}");
         press(&mut app, "q");
         assert!(app.should_quit);
+    }
+
+    /// A new-user trial: a reply kept queued at quit went out from the next console,
+    /// which then said "#16 left Needs reply (changed elsewhere)" — its own courier
+    /// sent it. A delivery by this console is its own doing, said as a delivery to
+    /// the customer by name.
+    #[test]
+    fn a_reply_this_console_delivers_is_not_changed_elsewhere() {
+        use firstline::tui::courier::Delivery;
+        use firstline::tui::msg::Msg;
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        press(&mut app, "Enter");
+        let id = app.open.as_ref().unwrap().detail.ticket.id;
+        let customer = app.open.as_ref().unwrap().detail.customer.name.clone();
+        send_reply(&mut app, "Your refund is on its way.");
+        press(&mut app, "q k");
+        assert!(app.should_quit);
+        drop(app);
+        // The next morning: the kept reply is back in Needs reply, the cursor on it.
+        let mut app = app_at(&fx, 120, 40);
+        select_ticket(&mut app, id);
+        app.message = None;
+        let mut cfg = Config::default();
+        cfg.agent.name = "Olena Test".into();
+        cfg.agent.email = "olena@shop.example".into();
+        let dir = tempfile::tempdir().unwrap();
+        cfg.mail.sendmail = Some(format!("cat > '{}'", dir.path().join("sent.eml").display()));
+        let round = firstline::mail::deliver_now(
+            &mut app.store,
+            &cfg,
+            firstline::store::ClaimScope::AllQueued,
+        );
+        let delivery = Delivery::of_round(round, &app.store).expect("a round that sent");
+        assert!(
+            matches!(&delivery, Delivery::Sent { tickets, .. } if tickets == &vec![id]),
+            "{delivery:?}"
+        );
+        app.handle(Msg::Delivery(delivery));
+        app.settle();
+        let text = app
+            .message
+            .as_ref()
+            .map(|m| m.text.clone())
+            .unwrap_or_default();
+        assert!(!text.contains("changed elsewhere"), "{text}");
+        assert!(
+            text.contains(&customer) && text.contains("delivered"),
+            "{text}"
+        );
     }
 
     /// A new-user trial: `kill -TERM` (or a closed terminal window) inside a reply's
@@ -2788,7 +2850,7 @@ fn issue15_1_an_undelivered_reply_is_marked_in_the_thread_and_its_error_fits_the
         .unwrap();
     let round =
         firstline::mail::deliver_due(&mut app.store, &cfg, Utc::now() + Duration::seconds(1));
-    let Some(Delivery::Failed(text)) = Delivery::of_round(round) else {
+    let Some(Delivery::Failed(text)) = Delivery::of_round(round, &app.store) else {
         panic!("the refused delivery must be reported as failed");
     };
     app.delivery_failed(text.clone());
@@ -2858,7 +2920,7 @@ fn issue15_2_without_a_transport_the_console_says_saved_for_you_to_send() {
     firstline::mail::queue_reply(&mut app.store, &cfg, id, "Refund is on its way.").unwrap();
     let round =
         firstline::mail::deliver_due(&mut app.store, &cfg, Utc::now() + Duration::seconds(1));
-    let Some(Delivery::Saved(text)) = Delivery::of_round(round) else {
+    let Some(Delivery::Saved(text)) = Delivery::of_round(round, &app.store) else {
         panic!("a reply with no transport must be reported as saved, not delivered");
     };
     assert!(

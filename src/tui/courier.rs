@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use crate::config::Config;
 use crate::mail::{DeliveryReport, MailError};
-use crate::store::{ClaimScope, Location};
+use crate::model::{MessageId, TicketId};
+use crate::store::{ClaimScope, Location, Store};
 
 /// How often the outbox is looked at.
 const EVERY: Duration = Duration::from_secs(2);
@@ -23,7 +24,14 @@ const QUIT_WAIT: Duration = Duration::from_secs(30);
 /// What happened to the replies in one round.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {
-    Sent(usize),
+    /// Delivered: how many, and their tickets (this console's doing, so a ticket
+    /// leaving Needs reply for it is no "changed elsewhere").
+    Sent {
+        count: usize,
+        tickets: Vec<TicketId>,
+        /// The first one as the user knows it ("reply to Ann Lee (#12)").
+        first: String,
+    },
     /// Written as an `.eml` file for the user to send (no transport): the sentence.
     Saved(String),
     Failed(String),
@@ -62,7 +70,7 @@ impl Courier {
                         ClaimScope::Due(chrono::Utc::now()),
                         &stopping,
                     );
-                    if let Some(m) = Delivery::of_round(report) {
+                    if let Some(m) = Delivery::of_round(report, &store) {
                         if !tell(m) {
                             return;
                         }
@@ -97,9 +105,9 @@ impl Courier {
 
 impl Delivery {
     /// What the status bar hears about one delivery round; `None` when nothing was due.
-    pub fn of_round(round: Result<DeliveryReport, MailError>) -> Option<Delivery> {
+    pub fn of_round(round: Result<DeliveryReport, MailError>, store: &Store) -> Option<Delivery> {
         match round {
-            Ok(r) if !r.failed.is_empty() => Some(Delivery::Failed(failure_line(&r))),
+            Ok(r) if !r.failed.is_empty() => Some(Delivery::Failed(failure_line(&r, store))),
             Ok(r) if !r.saved.is_empty() => {
                 // The file's name, not its whole path: the status bar is one line, and
                 // `firstline doctor` shows the folder.
@@ -109,15 +117,28 @@ impl Delivery {
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_else(|| place.clone());
                 Some(Delivery::Saved(format!(
-                    "reply {id} {}",
+                    "{} {}",
+                    reply_named(store, *id),
                     DeliveryReport::saved_line(&name)
                 )))
             }
             Ok(r) if !r.not_copied.is_empty() => {
                 let (id, why) = &r.not_copied[0];
-                Some(Delivery::NotCopied(format!("reply {id} sent, but {why}")))
+                Some(Delivery::NotCopied(format!(
+                    "{} sent, but {why}",
+                    reply_named(store, *id)
+                )))
             }
-            Ok(r) if !r.sent.is_empty() => Some(Delivery::Sent(r.sent.len())),
+            Ok(r) if !r.sent.is_empty() => Some(Delivery::Sent {
+                count: r.sent.len(),
+                first: reply_named(store, r.sent[0].0),
+                tickets: r
+                    .sent
+                    .iter()
+                    .filter_map(|(m, _)| store.outbox_entry(*m).ok().flatten())
+                    .map(|e| e.ticket)
+                    .collect(),
+            }),
             Ok(_) => None,
             Err(e) => Some(Delivery::Failed(format!("outbox: {e}"))),
         }
@@ -127,11 +148,36 @@ impl Delivery {
 /// The status bar's words for a failed round: the transport's own error comes right
 /// after a short lead, so a terminal of ordinary width shows it; `firstline outbox`
 /// has the whole text.
-fn failure_line(r: &DeliveryReport) -> String {
+fn failure_line(r: &DeliveryReport, store: &Store) -> String {
     let (id, err) = &r.failed[0];
     let more = match r.failed.len() {
         1 => String::new(),
         n => format!(" (+{} more)", n - 1),
     };
-    format!("reply {id} not delivered{more}: {err} · will retry; firstline outbox")
+    // The ticket, not the name: the transport's error must fit a 120-column bar,
+    // and the ticket's row says whose reply it is ("… reply not delivered").
+    let reply = store
+        .outbox_entry(*id)
+        .ok()
+        .flatten()
+        .map_or_else(|| format!("reply {id}"), |e| format!("#{} reply", e.ticket));
+    format!("{reply} not delivered{more}: {err} · will retry; firstline outbox")
+}
+
+/// A reply as the user knows it: "reply to Ann Lee (#12)", not the message's row id
+/// (a new-user trial read "reply 29 not delivered" and could not tell whose; a
+/// failure says "#12 reply", see [`failure_line`]). The bare id when the queue
+/// cannot say.
+fn reply_named(store: &Store, message: MessageId) -> String {
+    let named = || -> Option<String> {
+        let ticket = store.outbox_entry(message).ok()??.ticket;
+        let customer = store
+            .customer(store.ticket(ticket).ok()?.customer_id)
+            .ok()?;
+        Some(format!(
+            "reply to {} (#{ticket})",
+            crate::display::sanitize_line(&customer.name)
+        ))
+    };
+    named().unwrap_or_else(|| format!("reply {message}"))
 }

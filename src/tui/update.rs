@@ -58,14 +58,19 @@ fn react(app: &mut App, msg: Msg) {
             // stack is settled without a second sentence, so a look at the outbox
             // asked before this report announces nothing again: one delivery, one
             // sentence, whichever of the two reports comes first.
+            if let courier::Delivery::Sent { tickets, .. } = &report {
+                app.delivered_from_here(tickets);
+            }
             if let Err(e) = app.delivery_reported() {
                 app.store_error(e);
             }
             match report {
-                courier::Delivery::Sent(n) => app.info(format!(
-                    "{n} repl{} delivered",
-                    if n == 1 { "y" } else { "ies" }
-                )),
+                courier::Delivery::Sent {
+                    count: 1, first, ..
+                } => app.info(format!("{first} delivered")),
+                courier::Delivery::Sent { count, .. } => {
+                    app.info(format!("{count} replies delivered"))
+                }
                 courier::Delivery::Saved(what) => app.delivery_failed(what),
                 courier::Delivery::Failed(why) => app.delivery_failed(why),
                 courier::Delivery::NotCopied(why) => app.error(why),

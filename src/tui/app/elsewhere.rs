@@ -54,6 +54,12 @@ impl App {
         self.reload()
     }
 
+    /// This console's courier delivered replies on `tickets`: those leaving Needs
+    /// reply for it are the console's own doing, never "changed elsewhere".
+    pub fn delivered_from_here(&mut self, tickets: &[TicketId]) {
+        self.own_departures.extend(tickets.iter().copied());
+    }
+
     /// Takes a look's answer: settles the replies and reloads if the queue changed.
     pub(super) fn looked(
         &mut self,
