@@ -4537,3 +4537,36 @@ fn u_after_a_reply_delivered_elsewhere_says_so_and_reaches_no_further() {
     );
     assert_eq!(app.store.messages(id).unwrap().last().unwrap().id, reply);
 }
+/// Item 1 of the between-features trial: after Ctrl-S in Needs reply the pane showed
+/// the next ticket but the keyboard stayed in the conversation, so `j` scrolled the
+/// new thread instead of moving down the list. The keyboard is on the list with
+/// the cursor; where the answered ticket stays in the view (All), on its thread.
+#[test]
+fn after_a_send_the_keyboard_is_on_the_list_with_the_next_ticket() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let first = app.inbox.row(0).unwrap().ticket.id;
+    press(&mut app, "Enter r");
+    type_text(&mut app, "On it.");
+    press(&mut app, "ctrl-s");
+    let next = app.selected_ticket().unwrap().ticket.id;
+    assert_ne!(next, first, "the answered ticket left Needs reply");
+    assert_eq!(app.open.as_ref().unwrap().detail.ticket.id, next);
+    assert_eq!(app.focus, Focus::Inbox, "the keyboard went with the cursor");
+    press(&mut app, "j");
+    let below = app.selected_ticket().unwrap().ticket.id;
+    assert_ne!(below, next, "j moved down the list");
+    assert_eq!(app.open.as_ref().unwrap().detail.ticket.id, below);
+
+    // In All the answered ticket stays: its thread keeps the keyboard.
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    press(&mut app, "2");
+    let shown = app.inbox.row(0).unwrap().ticket.id;
+    press(&mut app, "Enter r");
+    type_text(&mut app, "On it.");
+    press(&mut app, "ctrl-s");
+    assert_eq!(app.open.as_ref().unwrap().detail.ticket.id, shown);
+    assert_eq!(app.focus, Focus::Conversation);
+}
+
