@@ -4570,3 +4570,31 @@ fn after_a_send_the_keyboard_is_on_the_list_with_the_next_ticket() {
     assert_eq!(app.focus, Focus::Conversation);
 }
 
+/// Item 2: `u` brought back a draft discarded on another ticket and the screen
+/// silently showed that ticket. It goes there with the cursor and the line names
+/// the ticket and the one the user was on.
+#[test]
+fn u_restoring_a_draft_discarded_on_another_ticket_names_it() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let sarah = id_of(&app, "Sarah Mitchell");
+    let olena = id_of(&app, "Олена Коваль");
+    select_ticket(&mut app, olena);
+    press(&mut app, "Enter r");
+    type_text(&mut app, "Перевіряю пошту.");
+    press(&mut app, "ctrl-g Esc");
+    select_ticket(&mut app, sarah);
+    press(&mut app, "Enter u");
+    assert_eq!(app.open.as_ref().unwrap().detail.ticket.id, olena);
+    assert_eq!(app.selected_ticket().unwrap().ticket.id, olena);
+    assert_eq!(app.composer.text(), "Перевіряю пошту.");
+    let line = status_line(&app);
+    assert!(line.contains(&format!("on #{olena} restored")), "{line}");
+    assert!(line.contains(&format!("from #{sarah}")), "{line}");
+    // On the same ticket the line names it too.
+    press(&mut app, "ctrl-g u");
+    let line = status_line(&app);
+    assert!(line.contains(&format!("on #{olena} restored")), "{line}");
+    assert!(!line.contains("from #"), "{line}");
+}
+

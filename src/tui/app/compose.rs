@@ -211,11 +211,15 @@ impl App {
         mode: ComposeMode,
         body: &str,
     ) -> Result<(), ConsoleError> {
+        // The ticket the user is looking at: when the draft was discarded on
+        // another one, the line says so, since the screen changes under them (the
+        // new-user trial saw another ticket come up with no word of why).
+        let was_on = self.open.as_ref().map(|o| o.detail.ticket.id);
+        self.restored_from = was_on.filter(|t| *t != ticket);
         self.follow_selected(Some(ticket));
-        let on_screen = self.loading().is_none()
-            && self.open.as_ref().map(|o| o.detail.ticket.id) == Some(ticket);
+        let on_screen = self.loading().is_none() && was_on == Some(ticket);
         if on_screen {
-            return self.put_back_draft(mode, body);
+            return self.put_back_draft(ticket, mode, body);
         }
         self.restoring = Some((ticket, mode, body.to_string()));
         self.awaited += 1;
@@ -223,8 +227,13 @@ impl App {
         self.show(ticket, false)
     }
 
-    /// The discarded draft into the composer of the ticket on screen.
-    fn put_back_draft(&mut self, mode: ComposeMode, body: &str) -> Result<(), ConsoleError> {
+    /// The discarded draft into the composer of the ticket on screen (`ticket`).
+    fn put_back_draft(
+        &mut self,
+        ticket: TicketId,
+        mode: ComposeMode,
+        body: &str,
+    ) -> Result<(), ConsoleError> {
         self.composer.mode = mode;
         self.composer.set_text(body);
         self.composer.seen_up_to = self.newest_message_on_screen();
@@ -232,7 +241,18 @@ impl App {
         self.flush_draft()?;
         self.focus = Focus::Composer;
         self.recheck_tone();
-        self.info("draft restored");
+        let what = match mode {
+            ComposeMode::Reply => "reply draft",
+            ComposeMode::Note => "note",
+            ComposeMode::Transcript => "transcript",
+            ComposeMode::Call => "call notes",
+        };
+        match self.restored_from.take() {
+            Some(was_on) => self.info(format!(
+                "{what} on #{ticket} restored: the screen moved from #{was_on} to #{ticket}"
+            )),
+            None => self.info(format!("{what} on #{ticket} restored")),
+        }
         Ok(())
     }
 
@@ -243,7 +263,7 @@ impl App {
             return Ok(());
         };
         self.awaited = self.awaited.saturating_sub(1);
-        self.put_back_draft(mode, &body)
+        self.put_back_draft(id, mode, &body)
     }
 
     /// Ticket `id` could not be read while a draft was being restored on it: the

@@ -537,6 +537,9 @@ pub struct App {
     /// A discarded draft being put back (`u`) on a ticket still loading: its
     /// ticket, mode and words (see `App::restore_draft`).
     restoring: Option<(TicketId, ComposeMode, String)>,
+    /// The ticket on screen when `u` brought back a draft discarded on another one:
+    /// the restored line names both (see `App::restore_draft`).
+    restored_from: Option<TicketId>,
     /// The queued replies the quit question is about (see `App::quit`).
     quit_replies: Vec<MessageId>,
     /// The replies waiting in the outbox and when each may leave, as the last
@@ -716,6 +719,7 @@ impl App {
             awaited: 0,
             quit_replies: Vec::new(),
             restoring: None,
+            restored_from: None,
             expand_when_read: false,
             queued_replies: Vec::new(),
             next_seq: 0,
