@@ -4598,3 +4598,43 @@ fn u_restoring_a_draft_discarded_on_another_ticket_names_it() {
     assert!(!line.contains("from #"), "{line}");
 }
 
+/// Item 3: the status line from before a dialog stayed under it while the dialog
+/// asked something else ("tags: …" under the snooze prompt), and the question's own
+/// line stayed after Esc closed it.
+#[test]
+fn a_dialog_clears_the_status_line_from_before_and_esc_clears_its_own() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    press(&mut app, "Enter");
+    app.info("tags: billing vip");
+    press(&mut app, "z");
+    assert!(matches!(app.popup, Some(Popup::Prompt { .. })));
+    assert_eq!(status_line(&app), "", "the line from before the dialog");
+    press(&mut app, "Esc");
+    assert!(app.popup.is_none());
+    // The name question writes its own line; Esc takes it away with the dialog.
+    app.config.agent.name = String::new();
+    press(&mut app, "r");
+    type_text(&mut app, "Thanks for waiting.");
+    press(&mut app, "ctrl-s");
+    assert!(matches!(app.popup, Some(Popup::Prompt { .. })));
+    assert!(
+        status_line(&app).contains("who signs"),
+        "the dialog's own line"
+    );
+    press(&mut app, "Esc");
+    assert!(app.popup.is_none());
+    assert_eq!(status_line(&app), "", "the question's line after Esc");
+    // A line the closing key writes itself stays ("not merged").
+    app.config.agent.name = "Olena Test".into();
+    press(&mut app, "Esc Esc");
+    let (sarah, other) = sarah_tickets(&app);
+    select_ticket(&mut app, sarah);
+    press(&mut app, "Enter m");
+    type_text(&mut app, &other.to_string());
+    press(&mut app, "Enter");
+    assert!(matches!(app.popup, Some(Popup::Confirm { .. })));
+    press(&mut app, "Esc");
+    assert_eq!(status_line(&app), "not merged");
+}
+

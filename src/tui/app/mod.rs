@@ -870,6 +870,32 @@ impl App {
         }
     }
 
+    /// The status line around a dialog: a line from before a dialog opened is
+    /// cleared when it opens, and a line from while it was open is cleared when it
+    /// is cancelled (`Esc`), so the bar never says one thing while the dialog asks
+    /// another (the new-user trial read "#12 solved · u to undo" under the snooze
+    /// prompt, and the name question's line after it was gone). A line the key
+    /// itself wrote stays (the dialog's own question, "not merged"), and so do work
+    /// under way ("…") and the courier's error, which are still true. `before` is
+    /// the line and whether a dialog was open when the key came; `cancelled`
+    /// whether the key was the one that closes dialogs.
+    pub fn status_around_dialog(&mut self, before: (Option<StatusMessage>, bool), cancelled: bool) {
+        let (line, was_open) = before;
+        let opened = !was_open && self.popup.is_some();
+        let closed = was_open && self.popup.is_none() && cancelled;
+        if !(opened || closed) || self.message != line {
+            return;
+        }
+        let Some(message) = &self.message else {
+            return;
+        };
+        let under_way = message.text.ends_with('…') && self.in_flight > 0;
+        let courier = self.delivery_error.as_deref() == Some(message.text.as_str());
+        if !under_way && !courier {
+            self.message = None;
+        }
+    }
+
     /// Shows an error in the status bar.
     pub fn error(&mut self, text: impl Into<String>) {
         self.message = Some(StatusMessage {
