@@ -4537,6 +4537,12 @@ fn u_after_a_reply_delivered_elsewhere_says_so_and_reaches_no_further() {
     );
     assert_eq!(app.store.messages(id).unwrap().last().unwrap().id, reply);
 }
+
+/// The last row of a screen: the status bar.
+fn status_bar(screen: &str) -> String {
+    screen.lines().last().unwrap_or_default().to_string()
+}
+
 /// Item 1 of the between-features trial: after Ctrl-S in Needs reply the pane showed
 /// the next ticket but the keyboard stayed in the conversation, so `j` scrolled the
 /// new thread instead of moving down the list. The keyboard is on the list with
@@ -4636,5 +4642,29 @@ fn a_dialog_clears_the_status_line_from_before_and_esc_clears_its_own() {
     assert!(matches!(app.popup, Some(Popup::Confirm { .. })));
     press(&mut app, "Esc");
     assert_eq!(status_line(&app), "not merged");
+}
+
+/// Item 4: a long status line lost its key hint at its end at 120 columns (and at
+/// 80). The words are shortened; the keys stay.
+#[test]
+fn a_long_status_line_keeps_its_key_hint_at_80_and_120_columns() {
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let fx = fixture();
+        let mut app = app_at(&fx, w, h);
+        press(&mut app, "Enter n");
+        type_text(&mut app, "Call the bank first");
+        press(&mut app, "Esc r");
+        let bar = status_bar(&shot(&app, w, h));
+        assert!(bar.contains("Esc, n opens it"), "{w}: {bar}");
+        assert!(bar.contains("Ctrl-G discards"), "{w}: {bar}");
+        press(&mut app, "Esc");
+        app.info(format!(
+            "#4 {} was not saved, the queue is busy · u brings it back",
+            "very long words ".repeat(12)
+        ));
+        let bar = status_bar(&shot(&app, w, h));
+        assert!(bar.contains("… · u brings it back"), "{w}: {bar}");
+        assert!(bar.contains("need reply"), "{w}: {bar}");
+    }
 }
 

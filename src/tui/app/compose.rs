@@ -57,7 +57,7 @@ impl App {
                     .unwrap_or_else(|| "r".into());
                 let discard = self.discard_key();
                 self.error(format!(
-                    "finish or discard {what} first (Esc, then {key} opens it; in it Ctrl-S saves, {discard} discards · u brings it back)"
+                    "finish or discard {what} first · Esc, {key} opens it; Ctrl-S saves, {discard} discards"
                 ));
                 // The user goes on typing the words meant for the composer: they
                 // must never run as commands (`d` solved the ticket).

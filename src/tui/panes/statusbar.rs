@@ -224,6 +224,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }
     spans.extend(context.into_iter().flat_map(|(spans, _)| spans));
     spans.extend(tail);
+    // What is left for the message: a longer one is shortened, its key hint kept.
+    let left = room.saturating_sub(width(&spans) + width(&message[..message.len().min(1)]));
+    let message = match (&app.message, message) {
+        (Some(m), mut parts) if parts.len() == 2 && parts[1].content.width() > left => {
+            // The transport's own words come first in the courier's error: its
+            // "firstline outbox" stays in view beside the counts anyway.
+            let courier = app.delivery_error.as_deref() == Some(m.text.as_str());
+            let text = sanitize_line(&m.text);
+            let short = if courier {
+                crate::display::fit(&text, left)
+            } else {
+                shorten_keeping_hint(&text, left)
+            };
+            parts[1] = Span::styled(short, parts[1].style);
+            parts
+        }
+        (_, parts) => parts,
+    };
     spans.extend(message);
     let ctx = Context::Inbox;
     let help = app
@@ -242,6 +260,27 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         spans.push(Span::styled(hint, t.dim));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// `text` cut to `room` columns, keeping its end when that is a key hint after the
+/// last " · " ("… · u brings it back"): the words before it are shortened, never
+/// the keys — the new-user trial lost "u brings it back" at 120 columns, where the
+/// line simply ran out.
+pub fn shorten_keeping_hint(text: &str, room: usize) -> String {
+    if text.width() <= room {
+        return text.to_string();
+    }
+    if let Some((body, hint)) = text.rsplit_once(" · ") {
+        let hint_width = hint.width() + " · ".len();
+        // A few words of the message beside the keys, or the keys alone.
+        if hint_width + 8 <= room {
+            return format!("{} · {hint}", crate::display::fit(body, room - hint_width));
+        }
+        if hint.width() <= room {
+            return hint.to_string();
+        }
+    }
+    crate::display::fit(text, room)
 }
 
 /// ` · 1 follow-up overdue, 1 due soon`: late ones apart from those only inside a
