@@ -4668,3 +4668,20 @@ fn a_long_status_line_keeps_its_key_hint_at_80_and_120_columns() {
     }
 }
 
+/// Item 5 (team mode): narrowed to Unassigned, the list's title still said "Needs
+/// reply" alone, as if it were the whole queue.
+#[test]
+fn the_list_title_names_the_team_view_it_is_narrowed_to() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    press(&mut app, "8");
+    let screen = shot(&app, 120, 40);
+    assert!(screen.contains(" Unassigned · Needs reply · "), "{screen}");
+    press(&mut app, "7");
+    let screen = shot(&app, 120, 40);
+    assert!(screen.contains(" Mine · Needs reply · "), "{screen}");
+    press(&mut app, "7");
+    let screen = shot(&app, 120, 40);
+    assert!(!screen.contains(" Mine · Needs reply"), "{screen}");
+}
+
