@@ -763,11 +763,11 @@ fn h12_1_a_saved_draft_is_not_active_and_slash_searches_from_the_thread() {
     console.send("\x1b");
     console.send("\r");
     console.wait_for("r continues it");
+    // `n` writes a note beside the draft; Esc on it empty gives the draft back.
     console.send("n");
-    console.wait_for("r opens it");
-    // The refusal holds the letters typed on until Esc (see `tui_render`).
+    console.wait_for("r continues the reply");
     console.send("\x1b");
-    console.wait_for("keys act again");
+    console.wait_for("r continues it");
     let before = Store::open(&db).unwrap().tickets().unwrap();
     console.type_text("/from:frodo Motörhead");
     let screen = console.wait_for("from:frodo Motörhead");

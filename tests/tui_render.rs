@@ -3326,13 +3326,18 @@ fn h12_1_a_saved_draft_on_screen_is_marked_not_active_and_typing_never_enters_it
     let screen = shot(&app, 120, 40);
     assert!(screen.contains("└ not active · r continues it"), "{screen}");
     assert!(screen.contains("r continues it"), "{screen}");
-    // `n` on a reply draft refuses, and the keyboard stays in the thread.
+    // `n` on a reply draft writes a note beside it; the draft stays saved.
     press(&mut app, "n");
-    assert_eq!(app.focus, Focus::Conversation);
-    let text = app.message.as_ref().unwrap().text.clone();
-    assert!(text.contains("r opens it"), "{text}");
-    press(&mut app, "Esc r");
     assert_eq!(app.focus, Focus::Composer);
+    assert_eq!(app.composer.mode, ComposeMode::Note);
+    let text = app.message.as_ref().unwrap().text.clone();
+    assert!(text.contains("r continues the reply"), "{text}");
+    press(&mut app, "Esc");
+    assert_eq!(app.composer.mode, ComposeMode::Reply, "an empty note left");
+    assert!(shot(&app, 120, 40).contains("r continues it"));
+    press(&mut app, "r");
+    assert_eq!(app.focus, Focus::Composer);
+    assert_eq!(app.composer.text(), "Добрий день, перевіряю.");
 }
 
 /// New users: a note whose save failed (the store refused it) stayed on screen, but
@@ -3379,9 +3384,11 @@ fn a_note_whose_save_failed_keeps_the_keyboard_and_ctrl_s_retries() {
     );
 }
 
-/// New users: on a ticket with a saved reply draft `n` is refused, and the note typed
-/// right after ran as console keys (`d` solved the ticket, `e` opened Escalate, `p`
-/// Priority). The letters are refused until Esc, which the status line names.
+/// New users: on a ticket with a saved reply draft `n` was refused, and the note
+/// typed right after ran as console keys (`d` solved the ticket, `e` opened
+/// Escalate, `p` Priority). Now `n` opens the note beside the draft and the letters
+/// are the note's; where a composer is still refused (`r` beside an unsent note)
+/// the letters are refused until Esc, which the status line names.
 #[test]
 fn a_note_typed_after_a_refused_n_never_acts_on_the_ticket() {
     let fx = fixture();
@@ -3393,28 +3400,38 @@ fn a_note_typed_after_a_refused_n_never_acts_on_the_ticket() {
     select_ticket(&mut app, olena);
     press(&mut app, "Enter");
     let before = app.store.ticket(olena).unwrap();
+    let unchanged = |app: &Console| {
+        let after = app.store.ticket(olena).unwrap();
+        assert_eq!(
+            (after.status, after.priority, &after.tags),
+            (before.status, before.priority, &before.tags)
+        );
+        assert_eq!(
+            app.store.draft(olena).unwrap().unwrap().body,
+            "Добрий день.",
+            "the reply draft took none of the typing"
+        );
+    };
     press(&mut app, "n");
     type_text(&mut app, "dup of 12");
     press(&mut app, "Backspace");
     type_text(&mut app, "2 merge, escalate\n");
     assert!(app.popup.is_none(), "no popup opened: {:?}", app.popup);
-    let after = app.store.ticket(olena).unwrap();
-    assert_eq!(
-        (after.status, after.priority, &after.tags),
-        (before.status, before.priority, &before.tags)
-    );
+    unchanged(&app);
+    assert_eq!(app.composer.mode, ComposeMode::Note);
+    assert_eq!(app.composer.text(), "dup of 12 merge, escalate\n");
+    // `r` beside that unsent note is refused: the reply typed on is held back.
+    press(&mut app, "Esc r");
     assert_ne!(app.focus, Focus::Composer);
+    type_text(&mut app, "dear customer, escalated\n");
+    assert!(app.popup.is_none(), "no popup opened: {:?}", app.popup);
+    unchanged(&app);
     let text = app.message.as_ref().unwrap().text.clone();
     assert!(text.contains("Esc"), "{text}");
-    assert_eq!(
-        app.store.draft(olena).unwrap().unwrap().body,
-        "Добрий день.",
-        "the reply draft took none of the typing"
-    );
     press(&mut app, "Esc");
-    press(&mut app, "r");
+    press(&mut app, "n");
     assert_eq!(app.focus, Focus::Composer);
-    assert_eq!(app.composer.mode, ComposeMode::Reply);
+    assert_eq!(app.composer.text(), "dup of 12 merge, escalate\n");
 }
 
 #[test]
@@ -4685,3 +4702,42 @@ fn the_list_title_names_the_team_view_it_is_narrowed_to() {
     assert!(!screen.contains(" Mine · Needs reply"), "{screen}");
 }
 
+/// Item 6: `n` beside a saved reply draft opens the note composer; the reply draft
+/// stays saved, untouched, and comes back once the note is filed. Nothing typed
+/// into the note acts on the ticket (the held-keys guard's case).
+#[test]
+fn n_beside_a_reply_draft_writes_a_note_and_keeps_the_draft() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let olena = id_of(&app, "Олена Коваль");
+    select_ticket(&mut app, olena);
+    press(&mut app, "Enter r");
+    type_text(&mut app, "Добрий день, перевіряю.");
+    press(&mut app, "Esc n");
+    assert_eq!(app.focus, Focus::Composer);
+    assert_eq!(app.composer.mode, ComposeMode::Note);
+    assert!(app.composer.is_empty());
+    type_text(&mut app, "dup of 12 merge, escalate");
+    press(&mut app, "ctrl-s");
+    let last = app.store.messages(olena).unwrap().pop().unwrap();
+    assert_eq!(
+        (last.direction, last.body.as_str()),
+        (Direction::Note, "dup of 12 merge, escalate")
+    );
+    assert_eq!(
+        app.store.draft(olena).unwrap().unwrap().body,
+        "Добрий день, перевіряю.",
+        "the reply draft is untouched"
+    );
+    assert_eq!(app.composer.mode, ComposeMode::Reply);
+    assert_eq!(app.composer.text(), "Добрий день, перевіряю.");
+    press(&mut app, "r");
+    assert_eq!(app.focus, Focus::Composer);
+    assert_eq!(app.composer.text(), "Добрий день, перевіряю.");
+    // A note discarded beside it brings the draft back too.
+    press(&mut app, "Esc n");
+    type_text(&mut app, "never mind");
+    press(&mut app, "ctrl-g");
+    assert_eq!(app.composer.mode, ComposeMode::Reply);
+    assert_eq!(app.composer.text(), "Добрий день, перевіряю.");
+}

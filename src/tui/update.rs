@@ -494,6 +494,7 @@ fn update_pane(app: &mut App, action: Action) -> Step {
         (Focus::Composer, Action::Back) => {
             app.flush_draft()?;
             app.focus = Focus::Conversation;
+            app.left_composer();
         }
         (Focus::Composer, Action::Input(key)) => app.composer_input(key),
         (Focus::Composer, Action::OpenEditor) => {

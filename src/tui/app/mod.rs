@@ -540,6 +540,10 @@ pub struct App {
     /// The ticket on screen when `u` brought back a draft discarded on another one:
     /// the restored line names both (see `App::restore_draft`).
     restored_from: Option<TicketId>,
+    /// A reply draft set aside (saved, untouched) while a note is written beside
+    /// it: its ticket and words, put back into the composer once the note is filed
+    /// or discarded (see `App::compose`).
+    reply_aside: Option<(TicketId, String)>,
     /// The queued replies the quit question is about (see `App::quit`).
     quit_replies: Vec<MessageId>,
     /// The replies waiting in the outbox and when each may leave, as the last
@@ -720,6 +724,7 @@ impl App {
             quit_replies: Vec::new(),
             restoring: None,
             restored_from: None,
+            reply_aside: None,
             expand_when_read: false,
             queued_replies: Vec::new(),
             next_seq: 0,
