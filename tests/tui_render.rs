@@ -4741,3 +4741,24 @@ fn n_beside_a_reply_draft_writes_a_note_and_keeps_the_draft() {
     assert_eq!(app.composer.mode, ComposeMode::Reply);
     assert_eq!(app.composer.text(), "Добрий день, перевіряю.");
 }
+
+/// Item 11: "tomorrow" typed after midnight is the day after the new calendar date;
+/// the prompt shows the moment it resolves to before Enter, and says what today is.
+#[test]
+fn the_snooze_and_follow_up_prompts_show_the_moment_before_enter() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    app.config.sla.timezone = "UTC".into();
+    app.clock = Some(Utc.with_ymd_and_hms(2026, 12, 7, 0, 30, 0).unwrap());
+    press(&mut app, "Enter z");
+    type_text(&mut app, "tomorrow 9:00");
+    let screen = shot(&app, 120, 40);
+    assert!(screen.contains("until Tue 8 Dec 09:00"), "{screen}");
+    assert!(screen.contains("today is Mon 7 Dec"), "{screen}");
+    press(&mut app, "Esc");
+    press(&mut app, "f");
+    type_text(&mut app, "3h call the bank");
+    let screen = shot(&app, 120, 40);
+    assert!(screen.contains("due Mon 7 Dec 03:30"), "{screen}");
+    assert!(!screen.contains("past midnight"), "{screen}");
+}
