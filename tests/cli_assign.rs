@@ -218,3 +218,53 @@ fn the_history_names_the_agent_who_made_each_change() {
     assert_eq!(actors.len(), 3, "{dump}");
     assert!(actors.iter().all(|a| a == "Olena"), "{actors:?}");
 }
+
+/// The message id `firstline reply` printed ("reply 57 queued on ticket 12…").
+fn reply_id(printed: &str) -> String {
+    printed
+        .strip_prefix("reply ")
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("no reply id in {printed}"))
+        .to_string()
+}
+
+/// Item 8 of the between-features trial: `firstline reply` was refused citing a
+/// teammate's reply that had only been saved as `.eml` (no mail transport on their
+/// side), as if the customer had it. The refusal says it was saved, not sent, and
+/// how to send anyway; a reply not delivered yet is named as such.
+#[test]
+fn a_reply_refused_over_a_teammates_unsent_reply_says_it_was_not_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("queue.db");
+    let olena = agent(dir.path(), Some("Olena"));
+    let petro = agent(dir.path(), Some("Petro"));
+    let id = new_ticket(&db, &olena, "ann@example.com", "Where is my order").to_string();
+    let queued = ok(cli(&db, &olena)
+        .args(["reply", &id, "--body", "It left today.", "--force"])
+        .output()
+        .unwrap());
+    let message = reply_id(&queued);
+    let refusal = |db: &Path| {
+        let out = cli(db, &petro)
+            .args(["reply", &id, "--body", "Checking now."])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains("Olena replied just now"), "{err}");
+        assert!(err.contains("--force"), "{err}");
+        err
+    };
+    let err = refusal(&db);
+    assert!(err.contains("not delivered yet"), "{err}");
+    // Olena's queue has no mail transport: flushing only saves the reply as .eml.
+    let flushed = ok(cli(&db, &olena).args(["outbox", "flush"]).output().unwrap());
+    assert!(flushed.contains("mark-sent"), "{flushed}");
+    let err = refusal(&db);
+    assert!(err.contains("only saved as .eml, not sent"), "{err}");
+    assert!(
+        err.contains(&format!("firstline outbox resend {message}")),
+        "{err}"
+    );
+}

@@ -184,13 +184,38 @@ pub fn collision_refusal(
         .map(|m| m.id)
         .max();
     let from = last_seen.max(seen_up_to);
-    let found = Collision::find(&messages, from, |m| {
-        m.direction != Direction::Inbound && m.author.trim() != me
-    });
-    Ok(found.map(|c| {
-        format!(
-            "not sent: {} on ticket {id}, after the customer's last message; read it (firstline show {id}) or send anyway with --force",
-            c.sentence(chrono::Utc::now())
-        )
+    let counts =
+        |m: &crate::model::Message| m.direction != Direction::Inbound && m.author.trim() != me;
+    let Some(found) = Collision::find(&messages, from, counts) else {
+        return Ok(None);
+    };
+    let sentence = found.sentence(chrono::Utc::now());
+    // The teammate's newest reply may never have reached the customer (saved as
+    // .eml where no mail transport is set, or not delivered yet): the refusal
+    // says so, or it reads as "the customer has an answer" (a new-user trial).
+    let newest = messages
+        .iter()
+        .filter(|m| from.is_none_or(|seen| m.id > seen) && counts(m))
+        .max_by_key(|m| (m.sent_at, m.id))
+        .filter(|m| m.direction == Direction::Outbound);
+    let undelivered = match newest {
+        Some(m) => store
+            .undelivered_replies(id)?
+            .into_iter()
+            .find(|e| e.message == m.id),
+        None => None,
+    };
+    Ok(Some(match undelivered {
+        Some(e) if e.state == crate::store::OutboxState::Saved => format!(
+            "not sent: {sentence} on ticket {id}, but that reply (message {m}) was only saved as .eml, not sent — the customer may not have it; send yours anyway with --force, or send that one: firstline outbox resend {m}",
+            m = e.message
+        ),
+        Some(e) => format!(
+            "not sent: {sentence} on ticket {id}, but that reply (message {m}) is not delivered yet (firstline outbox says why) — the customer may not have it yet; read it (firstline show {id}), then send yours anyway with --force",
+            m = e.message
+        ),
+        None => format!(
+            "not sent: {sentence} on ticket {id}, after the customer's last message; read it (firstline show {id}) or send anyway with --force"
+        ),
     }))
 }
