@@ -268,3 +268,48 @@ fn a_reply_refused_over_a_teammates_unsent_reply_says_it_was_not_sent() {
         "{err}"
     );
 }
+
+/// Item 9: `outbox cancel` from the command line left the ticket assigned to the
+/// agent whose reply had taken it, while the console's `u` gives it back. Same rule
+/// here; an assignment changed since stands.
+#[test]
+fn outbox_cancel_gives_back_the_ticket_the_reply_took() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("queue.db");
+    let olena = agent(dir.path(), Some("Olena"));
+    let petro = agent(dir.path(), Some("Petro"));
+    let id = new_ticket(&db, &olena, "ann@example.com", "Where is my order");
+    let queued = ok(cli(&db, &olena)
+        .args(["reply", &id.to_string(), "--body", "It left today."])
+        .output()
+        .unwrap());
+    assert!(
+        queued.contains("is now assigned to you (Olena)"),
+        "{queued}"
+    );
+    let cancelled = ok(cli(&db, &olena)
+        .args(["outbox", "cancel", &reply_id(&queued)])
+        .output()
+        .unwrap());
+    assert!(
+        cancelled.contains(&format!("ticket {id} is unassigned again")),
+        "{cancelled}"
+    );
+    assert_eq!(ids(&db, &olena, &["--unassigned"]), vec![id]);
+
+    // Taken by the reply, then given to Petro: cancelling leaves it with Petro.
+    let queued = ok(cli(&db, &olena)
+        .args(["reply", &id.to_string(), "--body", "It left today."])
+        .output()
+        .unwrap());
+    ok(cli(&db, &olena)
+        .args(["assign", &id.to_string(), "--to", "Petro"])
+        .output()
+        .unwrap());
+    let cancelled = ok(cli(&db, &olena)
+        .args(["outbox", "cancel", &reply_id(&queued)])
+        .output()
+        .unwrap());
+    assert!(!cancelled.contains("unassigned"), "{cancelled}");
+    assert_eq!(ids(&db, &petro, &["--mine"]), vec![id]);
+}

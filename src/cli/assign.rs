@@ -162,6 +162,54 @@ pub fn take_on_reply(ctx: &Context, store: &mut Store, id: TicketId) -> Result<O
     })
 }
 
+/// After `outbox cancel MESSAGE`: when that reply took its unassigned ticket for
+/// the agent who wrote it (the assignment right after the reply in the ticket's
+/// history, nobody → them), the ticket goes back to nobody, as the console's `u`
+/// does — unless the assignment changed since (the newer choice stands). Read
+/// from the history because the command has no memory of the reply's moment.
+/// Returns the ticket and the name it was taken back from.
+pub fn give_back_after_cancel(
+    store: &mut Store,
+    ticket: TicketId,
+    message: crate::model::MessageId,
+) -> Result<Option<(TicketId, String)>> {
+    use crate::model::ASSIGNEE_EVENT;
+    let events = store.events(Some(ticket))?;
+    let message = message.to_string();
+    let Some(queued_at) = events
+        .iter()
+        .position(|e| e.kind == "outbound" && e.new.as_deref() == Some(message.as_str()))
+    else {
+        return Ok(None);
+    };
+    let assignments: Vec<_> = events
+        .iter()
+        .skip(queued_at)
+        .filter(|e| e.kind == ASSIGNEE_EVENT)
+        .collect();
+    // Exactly one change of assignee since the reply: the reply's own take.
+    let [taken] = assignments.as_slice() else {
+        return Ok(None);
+    };
+    let Some(name) = taken
+        .new
+        .clone()
+        .filter(|n| taken.old.is_none() && taken.actor == *n)
+    else {
+        return Ok(None);
+    };
+    let now = store.ticket(ticket)?;
+    if now.assignee.as_deref() != Some(name.as_str()) {
+        return Ok(None);
+    }
+    match store.change_ticket(ticket, &TicketChange::Assignee(None), Some(now.version)) {
+        Ok(_) => Ok(Some((ticket, name))),
+        // Changed in between: the newer state stands.
+        Err(crate::store::StoreError::Conflict { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Before a reply from the command line: someone else answered (or wrote a note)
 /// after the customer's newest message, so this reply would be the second answer.
 /// The refusal names who and when; `--force` sends anyway. Counted from the
