@@ -939,12 +939,12 @@ fn issue15_14_a_failed_send_shows_the_transports_reason() {
     }
     console.wait_for("relaying denied");
     // Not delivered, Ігор's ticket is back at the top of Needs reply (the cursor
-    // went on to Marco's when the reply left the view): back to it.
-    // `K` (previous ticket) acts from the thread; the first may land while the
-    // runner's answers still move the screen, so press again on what it shows.
+    // and the keyboard went on to Marco's row when the reply left the view): back
+    // to it with `k`; the first may land while the runner's answers still move the
+    // screen, so press again on what it shows.
     let mut back = false;
     for _ in 0..100 {
-        console.send("K");
+        console.send("k");
         std::thread::sleep(std::time::Duration::from_millis(100));
         if console.screen().contains("#1 Ви знову списали") {
             back = true;

@@ -262,25 +262,39 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// `text` cut to `room` columns, keeping its end when that is a key hint after the
-/// last " · " ("… · u brings it back"): the words before it are shortened, never
-/// the keys — the new-user trial lost "u brings it back" at 120 columns, where the
-/// line simply ran out.
+/// `text` cut to `room` columns, keeping its key hint: the part after the last
+/// " · " ("… · u brings it back") stays whole, and so does what happened, the part
+/// before the first " · " ("2 tickets marked"), while they fit; the words between
+/// are shortened first, then what happened — never the keys (the new-user trial
+/// lost "u brings it back" at 120 columns, where the line simply ran out).
 pub fn shorten_keeping_hint(text: &str, room: usize) -> String {
+    use crate::display::fit;
+    const SEP: &str = " · ";
     if text.width() <= room {
         return text.to_string();
     }
-    if let Some((body, hint)) = text.rsplit_once(" · ") {
-        let hint_width = hint.width() + " · ".len();
-        // A few words of the message beside the keys, or the keys alone.
-        if hint_width + 8 <= room {
-            return format!("{} · {hint}", crate::display::fit(body, room - hint_width));
+    let Some((body, hint)) = text.rsplit_once(SEP) else {
+        return fit(text, room);
+    };
+    let hint_width = hint.width() + SEP.width();
+    if let Some((first, middle)) = body.split_once(SEP) {
+        // Room for the middle beside the first and the hint: a few letters or none.
+        let around = first.width() + SEP.width() + hint_width;
+        if around + 6 <= room {
+            return format!("{first}{SEP}{}{SEP}{hint}", fit(middle, room - around));
         }
-        if hint.width() <= room {
-            return hint.to_string();
+        if first.width() + hint_width <= room {
+            return format!("{first}{SEP}{hint}");
         }
     }
-    crate::display::fit(text, room)
+    // A few words of the message beside the keys, or the keys alone.
+    if hint_width + 8 <= room {
+        return format!("{}{SEP}{hint}", fit(body, room - hint_width));
+    }
+    if hint.width() <= room {
+        return hint.to_string();
+    }
+    fit(text, room)
 }
 
 /// ` · 1 follow-up overdue, 1 due soon`: late ones apart from those only inside a
@@ -301,4 +315,42 @@ fn followups_span(app: &App) -> Span<'static> {
         ),
     };
     Span::styled(text, style)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shorten_keeping_hint;
+    use unicode_width::UnicodeWidthStr;
+
+    #[test]
+    fn a_short_line_is_left_alone() {
+        assert_eq!(
+            shorten_keeping_hint("#12 solved · u undo", 40),
+            "#12 solved · u undo"
+        );
+    }
+
+    /// What happened and the keys stay; the words between give way first (a
+    /// pseudo-terminal run lost "2 tickets marked" when only the end was kept).
+    #[test]
+    fn the_first_part_and_the_keys_stay_while_the_middle_gives_way() {
+        let line = "2 tickets marked · s status, p priority, t tags… apply to all · M clears";
+        let short = shorten_keeping_hint(line, 50);
+        assert!(short.starts_with("2 tickets marked · s status"), "{short}");
+        assert!(short.ends_with("… · M clears"), "{short}");
+        assert!(short.width() <= 50, "{short}");
+        assert_eq!(
+            shorten_keeping_hint(line, 30),
+            "2 tickets marked · M clears"
+        );
+    }
+
+    #[test]
+    fn a_two_part_line_shortens_its_words_and_keeps_its_keys() {
+        let line = format!("{} · u brings it back", "very long words ".repeat(8));
+        let short = shorten_keeping_hint(&line, 40);
+        assert!(short.ends_with("… · u brings it back"), "{short}");
+        assert!(short.width() <= 40, "{short}");
+        assert_eq!(shorten_keeping_hint(&line, 20), "u brings it back");
+    }
 }
