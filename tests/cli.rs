@@ -194,7 +194,8 @@ fn new_show_reply_note_and_changes_round_trip() {
     assert_eq!(t["tags"], serde_json::json!(["billing", "card"]));
     assert_eq!(t["escalation"]["target"], "owner");
     assert!(t["snoozed_until"].is_string());
-    assert!(t["first_response_at"].is_string());
+    // Queued, not delivered (no console, no flush): no answer yet.
+    assert!(t["first_response_at"].is_null());
     assert_eq!(
         detail["customer"]["emails"],
         serde_json::json!(["olena@example.com"])
@@ -2173,4 +2174,60 @@ fn cli_reply_refuses_what_the_console_would_ask_about_unless_forced() {
         .assert()
         .success();
     assert_eq!(replies(&q), 2);
+}
+
+/// Item 10 of the between-features trial: a reply queued by `firstline reply` with no
+/// console running counted as the answer — the ticket left Needs reply and `show`
+/// called it sent — though nothing had left. Queued is not answered (README, "Sending
+/// replies"): it stays in Needs reply and `show` says it is not delivered until a
+/// courier (here `outbox flush`) hands it over.
+#[test]
+fn a_reply_queued_from_the_cli_is_not_the_answer_until_delivered() {
+    let q = Queue::fresh();
+    std::fs::write(
+        q.db.with_extension("toml"),
+        "[agent]\nname = \"Olena\"\nemail = \"help@shop.example\"\n\
+         [mail]\nundo_seconds = 0\nsendmail = \"cat > /dev/null\"\n",
+    )
+    .unwrap();
+    let id = q.new_ticket("Ann <ann@example.com>", "Where is my order", "Hello?");
+    let needs_reply = |q: &Queue| -> Vec<i64> {
+        q.json(&["list", "--view", "needs-reply", "--json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect()
+    };
+    let out = q
+        .cmd()
+        .args(["reply", &id.to_string(), "--body", "It left today."])
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{printed}");
+    assert!(printed.contains("not delivered yet"), "{printed}");
+    assert_eq!(needs_reply(&q), vec![id], "queued is not answered");
+    let detail = q.json(&["show", &id.to_string(), "--json"]);
+    let reply = detail["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(reply["delivery"], "queued", "{reply}");
+    let shown = q.cmd().args(["show", &id.to_string()]).output().unwrap();
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    assert!(shown.contains("NOT DELIVERED"), "{shown}");
+
+    q.cmd().args(["outbox", "flush"]).assert().success();
+    assert!(needs_reply(&q).is_empty(), "delivered: answered");
+    let detail = q.json(&["show", &id.to_string(), "--json"]);
+    let reply = detail["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(reply["delivery"], "sent", "{reply}");
 }

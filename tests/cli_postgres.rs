@@ -705,3 +705,74 @@ fn dev_gen_fills_a_postgresql_queue_and_refuses_a_full_one() {
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already holds tickets"));
 }
+
+/// The labels (first column) of `doctor`'s lines.
+fn doctor_labels(printed: &str) -> Vec<String> {
+    printed
+        .lines()
+        .filter(|l| !l.starts_with(' '))
+        .map(|l| l.split("  ").next().unwrap_or_default().trim().to_string())
+        .collect()
+}
+
+/// Item 7 of the between-features trial: `doctor` on PostgreSQL printed no time-zone
+/// line (nor the outbox), while the same settings on a file did. The settings
+/// lines are the same on both backends, in text and in `--json`.
+#[test]
+fn doctor_prints_the_same_settings_lines_on_postgresql_as_on_a_file() {
+    let db = pg::fresh_db();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[agent]\nname = \"Olena Test\"\n[sla]\ntimezone = \"Europe/Kyiv\"\n",
+    )
+    .unwrap();
+    let file = dir.path().join("queue.db");
+    text(
+        &cli(&file, &config)
+            .args(["--no-demo", "new", "--from", "ann@example.com"])
+            .args(["--subject", "Hello", "--body", "Hi"])
+            .output()
+            .unwrap(),
+    );
+    let url = db.url();
+    let on_file = text(&cli(&file, &config).arg("doctor").output().unwrap());
+    let on_pg = text(
+        &cli(Path::new(&url), &config)
+            .arg("doctor")
+            .output()
+            .unwrap(),
+    );
+    let zone = "time zone     Europe/Kyiv (from [sla] timezone)";
+    assert!(on_file.contains(zone), "{on_file}");
+    assert!(on_pg.contains(zone), "{on_pg}");
+    let pg_labels = doctor_labels(&on_pg);
+    for label in doctor_labels(&on_file) {
+        if ["journal", "integrity", "size"].contains(&label.as_str()) {
+            continue; // a file's own facts
+        }
+        assert!(
+            pg_labels.contains(&label),
+            "no {label} line on PostgreSQL:\n{on_pg}"
+        );
+    }
+    let settings = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| ["config", "time zone"].iter().any(|k| l.starts_with(k)))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(settings(&on_file), settings(&on_pg));
+    let json = |db: &Path| -> serde_json::Value {
+        let out = cli(db, &config)
+            .args(["doctor", "--json"])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let (file_json, pg_json) = (json(&file), json(Path::new(&url)));
+    assert_eq!(file_json["timezone"], pg_json["timezone"]);
+    assert_eq!(pg_json["timezone"]["name"], "Europe/Kyiv");
+    assert!(pg_json["outbox"]["transport"].is_string(), "{pg_json}");
+}

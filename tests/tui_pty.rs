@@ -763,11 +763,11 @@ fn h12_1_a_saved_draft_is_not_active_and_slash_searches_from_the_thread() {
     console.send("\x1b");
     console.send("\r");
     console.wait_for("r continues it");
+    // `n` writes a note beside the draft; Esc on it empty gives the draft back.
     console.send("n");
-    console.wait_for("r opens it");
-    // The refusal holds the letters typed on until Esc (see `tui_render`).
+    console.wait_for("r continues the reply");
     console.send("\x1b");
-    console.wait_for("keys act again");
+    console.wait_for("r continues it");
     let before = Store::open(&db).unwrap().tickets().unwrap();
     console.type_text("/from:frodo Motörhead");
     let screen = console.wait_for("from:frodo Motörhead");
@@ -939,12 +939,12 @@ fn issue15_14_a_failed_send_shows_the_transports_reason() {
     }
     console.wait_for("relaying denied");
     // Not delivered, Ігор's ticket is back at the top of Needs reply (the cursor
-    // went on to Marco's when the reply left the view): back to it.
-    // `K` (previous ticket) acts from the thread; the first may land while the
-    // runner's answers still move the screen, so press again on what it shows.
+    // and the keyboard went on to Marco's row when the reply left the view): back
+    // to it with `k`; the first may land while the runner's answers still move the
+    // screen, so press again on what it shows.
     let mut back = false;
     for _ in 0..100 {
-        console.send("K");
+        console.send("k");
         std::thread::sleep(std::time::Duration::from_millis(100));
         if console.screen().contains("#1 Ви знову списали") {
             back = true;

@@ -3506,13 +3506,18 @@ fn h12_1_a_saved_draft_on_screen_is_marked_not_active_and_typing_never_enters_it
     let screen = shot(&app, 120, 40);
     assert!(screen.contains("└ not active · r continues it"), "{screen}");
     assert!(screen.contains("r continues it"), "{screen}");
-    // `n` on a reply draft refuses, and the keyboard stays in the thread.
+    // `n` on a reply draft writes a note beside it; the draft stays saved.
     press(&mut app, "n");
-    assert_eq!(app.focus, Focus::Conversation);
-    let text = app.message.as_ref().unwrap().text.clone();
-    assert!(text.contains("r opens it"), "{text}");
-    press(&mut app, "Esc r");
     assert_eq!(app.focus, Focus::Composer);
+    assert_eq!(app.composer.mode, ComposeMode::Note);
+    let text = app.message.as_ref().unwrap().text.clone();
+    assert!(text.contains("r continues the reply"), "{text}");
+    press(&mut app, "Esc");
+    assert_eq!(app.composer.mode, ComposeMode::Reply, "an empty note left");
+    assert!(shot(&app, 120, 40).contains("r continues it"));
+    press(&mut app, "r");
+    assert_eq!(app.focus, Focus::Composer);
+    assert_eq!(app.composer.text(), "Добрий день, перевіряю.");
 }
 
 /// New users: a note whose save failed (the store refused it) stayed on screen, but
@@ -3559,9 +3564,11 @@ fn a_note_whose_save_failed_keeps_the_keyboard_and_ctrl_s_retries() {
     );
 }
 
-/// New users: on a ticket with a saved reply draft `n` is refused, and the note typed
-/// right after ran as console keys (`d` solved the ticket, `e` opened Escalate, `p`
-/// Priority). The letters are refused until Esc, which the status line names.
+/// New users: on a ticket with a saved reply draft `n` was refused, and the note
+/// typed right after ran as console keys (`d` solved the ticket, `e` opened
+/// Escalate, `p` Priority). Now `n` opens the note beside the draft and the letters
+/// are the note's; where a composer is still refused (`r` beside an unsent note)
+/// the letters are refused until Esc, which the status line names.
 #[test]
 fn a_note_typed_after_a_refused_n_never_acts_on_the_ticket() {
     let fx = fixture();
@@ -3573,28 +3580,38 @@ fn a_note_typed_after_a_refused_n_never_acts_on_the_ticket() {
     select_ticket(&mut app, olena);
     press(&mut app, "Enter");
     let before = app.store.ticket(olena).unwrap();
+    let unchanged = |app: &Console| {
+        let after = app.store.ticket(olena).unwrap();
+        assert_eq!(
+            (after.status, after.priority, &after.tags),
+            (before.status, before.priority, &before.tags)
+        );
+        assert_eq!(
+            app.store.draft(olena).unwrap().unwrap().body,
+            "Добрий день.",
+            "the reply draft took none of the typing"
+        );
+    };
     press(&mut app, "n");
     type_text(&mut app, "dup of 12");
     press(&mut app, "Backspace");
     type_text(&mut app, "2 merge, escalate\n");
     assert!(app.popup.is_none(), "no popup opened: {:?}", app.popup);
-    let after = app.store.ticket(olena).unwrap();
-    assert_eq!(
-        (after.status, after.priority, &after.tags),
-        (before.status, before.priority, &before.tags)
-    );
+    unchanged(&app);
+    assert_eq!(app.composer.mode, ComposeMode::Note);
+    assert_eq!(app.composer.text(), "dup of 12 merge, escalate\n");
+    // `r` beside that unsent note is refused: the reply typed on is held back.
+    press(&mut app, "Esc r");
     assert_ne!(app.focus, Focus::Composer);
+    type_text(&mut app, "dear customer, escalated\n");
+    assert!(app.popup.is_none(), "no popup opened: {:?}", app.popup);
+    unchanged(&app);
     let text = app.message.as_ref().unwrap().text.clone();
     assert!(text.contains("Esc"), "{text}");
-    assert_eq!(
-        app.store.draft(olena).unwrap().unwrap().body,
-        "Добрий день.",
-        "the reply draft took none of the typing"
-    );
     press(&mut app, "Esc");
-    press(&mut app, "r");
+    press(&mut app, "n");
     assert_eq!(app.focus, Focus::Composer);
-    assert_eq!(app.composer.mode, ComposeMode::Reply);
+    assert_eq!(app.composer.text(), "dup of 12 merge, escalate\n");
 }
 
 #[test]
@@ -4716,4 +4733,212 @@ fn u_after_a_reply_delivered_elsewhere_says_so_and_reaches_no_further() {
         app.composer.text()
     );
     assert_eq!(app.store.messages(id).unwrap().last().unwrap().id, reply);
+}
+
+/// The last row of a screen: the status bar.
+fn status_bar(screen: &str) -> String {
+    screen.lines().last().unwrap_or_default().to_string()
+}
+
+/// Item 1 of the between-features trial: after Ctrl-S in Needs reply the pane showed
+/// the next ticket but the keyboard stayed in the conversation, so `j` scrolled the
+/// new thread instead of moving down the list. The keyboard is on the list with
+/// the cursor; where the answered ticket stays in the view (All), on its thread.
+#[test]
+fn after_a_send_the_keyboard_is_on_the_list_with_the_next_ticket() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let first = app.inbox.row(0).unwrap().ticket.id;
+    press(&mut app, "Enter r");
+    type_text(&mut app, "On it.");
+    press(&mut app, "ctrl-s");
+    let next = app.selected_ticket().unwrap().ticket.id;
+    assert_ne!(next, first, "the answered ticket left Needs reply");
+    assert_eq!(app.open.as_ref().unwrap().detail.ticket.id, next);
+    assert_eq!(app.focus, Focus::Inbox, "the keyboard went with the cursor");
+    press(&mut app, "j");
+    let below = app.selected_ticket().unwrap().ticket.id;
+    assert_ne!(below, next, "j moved down the list");
+    assert_eq!(app.open.as_ref().unwrap().detail.ticket.id, below);
+
+    // In All the answered ticket stays: its thread keeps the keyboard.
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    press(&mut app, "2");
+    let shown = app.inbox.row(0).unwrap().ticket.id;
+    press(&mut app, "Enter r");
+    type_text(&mut app, "On it.");
+    press(&mut app, "ctrl-s");
+    assert_eq!(app.open.as_ref().unwrap().detail.ticket.id, shown);
+    assert_eq!(app.focus, Focus::Conversation);
+}
+
+/// Item 2: `u` brought back a draft discarded on another ticket and the screen
+/// silently showed that ticket. It goes there with the cursor and the line names
+/// the ticket and the one the user was on.
+#[test]
+fn u_restoring_a_draft_discarded_on_another_ticket_names_it() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let sarah = id_of(&app, "Sarah Mitchell");
+    let olena = id_of(&app, "Олена Коваль");
+    select_ticket(&mut app, olena);
+    press(&mut app, "Enter r");
+    type_text(&mut app, "Перевіряю пошту.");
+    press(&mut app, "ctrl-g Esc");
+    select_ticket(&mut app, sarah);
+    press(&mut app, "Enter u");
+    assert_eq!(app.open.as_ref().unwrap().detail.ticket.id, olena);
+    assert_eq!(app.selected_ticket().unwrap().ticket.id, olena);
+    assert_eq!(app.composer.text(), "Перевіряю пошту.");
+    let line = status_line(&app);
+    assert!(line.contains(&format!("on #{olena} restored")), "{line}");
+    assert!(line.contains(&format!("from #{sarah}")), "{line}");
+    // On the same ticket the line names it too.
+    press(&mut app, "ctrl-g u");
+    let line = status_line(&app);
+    assert!(line.contains(&format!("on #{olena} restored")), "{line}");
+    assert!(!line.contains("from #"), "{line}");
+}
+
+/// Item 3: the status line from before a dialog stayed under it while the dialog
+/// asked something else ("tags: …" under the snooze prompt), and the question's own
+/// line stayed after Esc closed it.
+#[test]
+fn a_dialog_clears_the_status_line_from_before_and_esc_clears_its_own() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    press(&mut app, "Enter");
+    app.info("tags: billing vip");
+    press(&mut app, "z");
+    assert!(matches!(app.popup, Some(Popup::Prompt { .. })));
+    assert_eq!(status_line(&app), "", "the line from before the dialog");
+    press(&mut app, "Esc");
+    assert!(app.popup.is_none());
+    // The name question writes its own line; Esc takes it away with the dialog.
+    app.config.agent.name = String::new();
+    press(&mut app, "r");
+    type_text(&mut app, "Thanks for waiting.");
+    press(&mut app, "ctrl-s");
+    assert!(matches!(app.popup, Some(Popup::Prompt { .. })));
+    assert!(
+        status_line(&app).contains("who signs"),
+        "the dialog's own line"
+    );
+    press(&mut app, "Esc");
+    assert!(app.popup.is_none());
+    assert_eq!(status_line(&app), "", "the question's line after Esc");
+    // A line the closing key writes itself stays ("not merged").
+    app.config.agent.name = "Olena Test".into();
+    press(&mut app, "Esc Esc");
+    let (sarah, other) = sarah_tickets(&app);
+    select_ticket(&mut app, sarah);
+    press(&mut app, "Enter m");
+    type_text(&mut app, &other.to_string());
+    press(&mut app, "Enter");
+    assert!(matches!(app.popup, Some(Popup::Confirm { .. })));
+    press(&mut app, "Esc");
+    assert_eq!(status_line(&app), "not merged");
+}
+
+/// Item 4: a long status line lost its key hint at its end at 120 columns (and at
+/// 80). The words are shortened; the keys stay.
+#[test]
+fn a_long_status_line_keeps_its_key_hint_at_80_and_120_columns() {
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let fx = fixture();
+        let mut app = app_at(&fx, w, h);
+        press(&mut app, "Enter n");
+        type_text(&mut app, "Call the bank first");
+        press(&mut app, "Esc r");
+        let bar = status_bar(&shot(&app, w, h));
+        assert!(bar.contains("Esc, n opens it"), "{w}: {bar}");
+        assert!(bar.contains("Ctrl-G discards"), "{w}: {bar}");
+        press(&mut app, "Esc");
+        app.info(format!(
+            "#4 {} was not saved, the queue is busy · u brings it back",
+            "very long words ".repeat(12)
+        ));
+        let bar = status_bar(&shot(&app, w, h));
+        assert!(bar.contains("… · u brings it back"), "{w}: {bar}");
+        assert!(bar.contains("need reply"), "{w}: {bar}");
+    }
+}
+
+/// Item 5 (team mode): narrowed to Unassigned, the list's title still said "Needs
+/// reply" alone, as if it were the whole queue.
+#[test]
+fn the_list_title_names_the_team_view_it_is_narrowed_to() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    press(&mut app, "8");
+    let screen = shot(&app, 120, 40);
+    assert!(screen.contains(" Unassigned · Needs reply · "), "{screen}");
+    press(&mut app, "7");
+    let screen = shot(&app, 120, 40);
+    assert!(screen.contains(" Mine · Needs reply · "), "{screen}");
+    press(&mut app, "7");
+    let screen = shot(&app, 120, 40);
+    assert!(!screen.contains(" Mine · Needs reply"), "{screen}");
+}
+
+/// Item 6: `n` beside a saved reply draft opens the note composer; the reply draft
+/// stays saved, untouched, and comes back once the note is filed. Nothing typed
+/// into the note acts on the ticket (the held-keys guard's case).
+#[test]
+fn n_beside_a_reply_draft_writes_a_note_and_keeps_the_draft() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    let olena = id_of(&app, "Олена Коваль");
+    select_ticket(&mut app, olena);
+    press(&mut app, "Enter r");
+    type_text(&mut app, "Добрий день, перевіряю.");
+    press(&mut app, "Esc n");
+    assert_eq!(app.focus, Focus::Composer);
+    assert_eq!(app.composer.mode, ComposeMode::Note);
+    assert!(app.composer.is_empty());
+    type_text(&mut app, "dup of 12 merge, escalate");
+    press(&mut app, "ctrl-s");
+    let last = app.store.messages(olena).unwrap().pop().unwrap();
+    assert_eq!(
+        (last.direction, last.body.as_str()),
+        (Direction::Note, "dup of 12 merge, escalate")
+    );
+    assert_eq!(
+        app.store.draft(olena).unwrap().unwrap().body,
+        "Добрий день, перевіряю.",
+        "the reply draft is untouched"
+    );
+    assert_eq!(app.composer.mode, ComposeMode::Reply);
+    assert_eq!(app.composer.text(), "Добрий день, перевіряю.");
+    press(&mut app, "r");
+    assert_eq!(app.focus, Focus::Composer);
+    assert_eq!(app.composer.text(), "Добрий день, перевіряю.");
+    // A note discarded beside it brings the draft back too.
+    press(&mut app, "Esc n");
+    type_text(&mut app, "never mind");
+    press(&mut app, "ctrl-g");
+    assert_eq!(app.composer.mode, ComposeMode::Reply);
+    assert_eq!(app.composer.text(), "Добрий день, перевіряю.");
+}
+
+/// Item 11: "tomorrow" typed after midnight is the day after the new calendar date;
+/// the prompt shows the moment it resolves to before Enter, and says what today is.
+#[test]
+fn the_snooze_and_follow_up_prompts_show_the_moment_before_enter() {
+    let fx = fixture();
+    let mut app = app_at(&fx, 120, 40);
+    app.config.sla.timezone = "UTC".into();
+    app.clock = Some(Utc.with_ymd_and_hms(2026, 12, 7, 0, 30, 0).unwrap());
+    press(&mut app, "Enter z");
+    type_text(&mut app, "tomorrow 9:00");
+    let screen = shot(&app, 120, 40);
+    assert!(screen.contains("until Tue 8 Dec 09:00"), "{screen}");
+    assert!(screen.contains("today is Mon 7 Dec"), "{screen}");
+    press(&mut app, "Esc");
+    press(&mut app, "f");
+    type_text(&mut app, "3h call the bank");
+    let screen = shot(&app, 120, 40);
+    assert!(screen.contains("due Mon 7 Dec 03:30"), "{screen}");
+    assert!(!screen.contains("past midnight"), "{screen}");
 }

@@ -272,78 +272,11 @@ pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
         ));
     };
     let health = sqlite.health()?;
-    let sla = &ctx.config.sla;
     if args.json {
         print_json(&doctor_json(&health, &store, ctx, config_problem.as_ref())?)?;
     } else {
         println!("database      {}", ctx.db_path.display());
-        match &config_problem {
-            Some(crate::config::ConfigError::Invalid { path, problems }) => {
-                for problem in problems {
-                    println!("config        INVALID: {}: {problem}", path.display());
-                }
-            }
-            Some(problem) => println!("config        INVALID: {problem}"),
-            None if config_path.exists() => println!("config        {}", config_path.display()),
-            None => println!(
-                "config        {} (not present; defaults in use)",
-                config_path.display()
-            ),
-        }
-        if config_problem.is_some() {
-            // The lines below would otherwise read as what the file says (found by
-            // the new-user trial: "time zone UTC" for a file that names Kyiv).
-            println!("              the settings below are the built-in defaults until the file is fixed");
-        }
-        println!(
-            "time zone     {} ({})",
-            crate::sla::timezone(sla).name(),
-            sla.timezone_source.describe()
-        );
-        println!(
-            "attachments   {}",
-            store
-                .blobs(Bucket::Attachments)
-                .map(|b| b.location(None))
-                .unwrap_or_default()
-        );
-        match crate::mail::Transport::from_config(&ctx.config, store.blobs(Bucket::Outbox)) {
-            Ok(t) => println!("outbox        {}", t.describe()),
-            Err(e) => println!("outbox        {e}"),
-        }
-        let config_dir = ctx.config_path.parent();
-        for account in &ctx.config.mail.accounts {
-            match crate::mail::imap::Account::from_config(account, config_dir) {
-                Ok(a) => println!(
-                    "mail account  {}: {}@{}:{} ({}), after_fetch {}",
-                    a.name,
-                    a.user,
-                    a.host,
-                    a.port,
-                    a.folders.join(", "),
-                    a.after_fetch
-                ),
-                Err(e) => println!(
-                    "mail account  INVALID: {}",
-                    crate::display::sanitize_line(&e)
-                ),
-            }
-        }
-        if let Some(state) = crate::telegram::channel_state(
-            &store,
-            ctx.config.telegram.as_ref(),
-            chrono::Utc::now(),
-        )? {
-            let now = chrono::Utc::now();
-            match (state.warning(now), state.last_poll_at) {
-                (Some(w), _) => println!("telegram      {w}"),
-                (None, Some(at)) => println!(
-                    "telegram      last read {} ago",
-                    crate::sla::human_duration(now - at)
-                ),
-                (None, None) => {}
-            }
-        }
+        settings_lines(ctx, &store, config_problem.as_ref())?;
         println!(
             "schema        {} (this build writes {})",
             health.schema_version, health.supported_version
@@ -365,9 +298,88 @@ pub fn doctor(ctx: &Context, args: DoctorArgs) -> Result<ExitCode> {
     })
 }
 
-/// `doctor --json`: the store's health as before (its fields stay at the top level),
-/// plus what the text report also says: the settings file and every problem in it,
-/// the desk's time zone and where it came from, and the outbox's transport.
+/// The lines of `doctor` that read the settings rather than the queue — the
+/// settings file and its problems, the desk's time zone, where attachments and the
+/// outbox go, the mail accounts, the Telegram channel — printed the same on a file
+/// and on PostgreSQL (the server's report had no time-zone line, found by a
+/// new-user trial comparing the two).
+fn settings_lines(
+    ctx: &Context,
+    store: &Store,
+    config_problem: Option<&crate::config::ConfigError>,
+) -> Result<()> {
+    let config_path = &ctx.config_path;
+    let sla = &ctx.config.sla;
+    match config_problem {
+        Some(crate::config::ConfigError::Invalid { path, problems }) => {
+            for problem in problems {
+                println!("config        INVALID: {}: {problem}", path.display());
+            }
+        }
+        Some(problem) => println!("config        INVALID: {problem}"),
+        None if config_path.exists() => println!("config        {}", config_path.display()),
+        None => println!(
+            "config        {} (not present; defaults in use)",
+            config_path.display()
+        ),
+    }
+    if config_problem.is_some() {
+        // The lines below would otherwise read as what the file says (found by
+        // the new-user trial: "time zone UTC" for a file that names Kyiv).
+        println!(
+            "              the settings below are the built-in defaults until the file is fixed"
+        );
+    }
+    println!(
+        "time zone     {} ({})",
+        crate::sla::timezone(sla).name(),
+        sla.timezone_source.describe()
+    );
+    println!(
+        "attachments   {}",
+        store
+            .blobs(Bucket::Attachments)
+            .map(|b| b.location(None))
+            .unwrap_or_default()
+    );
+    match crate::mail::Transport::from_config(&ctx.config, store.blobs(Bucket::Outbox)) {
+        Ok(t) => println!("outbox        {}", t.describe()),
+        Err(e) => println!("outbox        {e}"),
+    }
+    let config_dir = ctx.config_path.parent();
+    for account in &ctx.config.mail.accounts {
+        match crate::mail::imap::Account::from_config(account, config_dir) {
+            Ok(a) => println!(
+                "mail account  {}: {}@{}:{} ({}), after_fetch {}",
+                a.name,
+                a.user,
+                a.host,
+                a.port,
+                a.folders.join(", "),
+                a.after_fetch
+            ),
+            Err(e) => println!(
+                "mail account  INVALID: {}",
+                crate::display::sanitize_line(&e)
+            ),
+        }
+    }
+    if let Some(state) =
+        crate::telegram::channel_state(store, ctx.config.telegram.as_ref(), chrono::Utc::now())?
+    {
+        let now = chrono::Utc::now();
+        match (state.warning(now), state.last_poll_at) {
+            (Some(w), _) => println!("telegram      {w}"),
+            (None, Some(at)) => println!(
+                "telegram      last read {} ago",
+                crate::sla::human_duration(now - at)
+            ),
+            (None, None) => {}
+        }
+    }
+    Ok(())
+}
+
 /// `doctor` for a queue on PostgreSQL: the server (host, port, database, user; never
 /// the password), its version, the schema version and what the queue holds.
 fn doctor_postgres(
@@ -408,6 +420,8 @@ fn doctor_postgres(
                 "valid": problems.is_empty(),
                 "problems": problems,
             },
+            "timezone": timezone_json(ctx),
+            "outbox": outbox_json(ctx, &store),
         }))?;
     } else {
         println!(
@@ -415,20 +429,8 @@ fn doctor_postgres(
             server.database, server.host, server.port, server.user
         );
         println!("server        PostgreSQL {version}");
-        for problem in &problems {
-            println!("config        INVALID: {problem}");
-        }
-        if problems.is_empty() {
-            println!("config        {}", ctx.config_path.display());
-        }
+        settings_lines(ctx, &store, config_problem)?;
         println!("schema        {schema} (this build writes {supported})");
-        println!(
-            "attachments   {}",
-            store
-                .blobs(Bucket::Attachments)
-                .map(|b| b.location(None))
-                .unwrap_or_default()
-        );
         println!(
             "contents      {} tickets, {} messages, {} customers, {} drafts, {} events, {} canned responses",
             counts.tickets, counts.messages, counts.customers, counts.drafts, counts.events,
@@ -459,6 +461,9 @@ fn doctor_postgres(
     })
 }
 
+/// `doctor --json`: the store's health as before (its fields stay at the top level),
+/// plus what the text report also says: the settings file and every problem in it,
+/// the desk's time zone and where it came from, and the outbox's transport.
 fn doctor_json(
     health: &crate::store::Health,
     store: &Store,
@@ -470,11 +475,7 @@ fn doctor_json(
         Some(other) => vec![other.to_string()],
         None => Vec::new(),
     };
-    let outbox = match crate::mail::Transport::from_config(&ctx.config, store.blobs(Bucket::Outbox))
-    {
-        Ok(t) => serde_json::json!({ "transport": t.describe(), "problem": null }),
-        Err(e) => serde_json::json!({ "transport": null, "problem": e.to_string() }),
-    };
+    let outbox = outbox_json(ctx, store);
     let mut value = serde_json::to_value(health)?;
     if let Some(map) = value.as_object_mut() {
         map.insert(
@@ -486,16 +487,26 @@ fn doctor_json(
                 "problems": problems,
             }),
         );
-        map.insert(
-            "timezone".into(),
-            serde_json::json!({
-                "name": crate::sla::timezone(&ctx.config.sla).name(),
-                "source": format!("{:?}", ctx.config.sla.timezone_source).to_lowercase(),
-            }),
-        );
+        map.insert("timezone".into(), timezone_json(ctx));
         map.insert("outbox".into(), outbox);
     }
     Ok(value)
+}
+
+/// `doctor --json`'s time zone, on either backend.
+fn timezone_json(ctx: &Context) -> serde_json::Value {
+    serde_json::json!({
+        "name": crate::sla::timezone(&ctx.config.sla).name(),
+        "source": format!("{:?}", ctx.config.sla.timezone_source).to_lowercase(),
+    })
+}
+
+/// `doctor --json`'s outbox transport, on either backend.
+fn outbox_json(ctx: &Context, store: &Store) -> serde_json::Value {
+    match crate::mail::Transport::from_config(&ctx.config, store.blobs(Bucket::Outbox)) {
+        Ok(t) => serde_json::json!({ "transport": t.describe(), "problem": null }),
+        Err(e) => serde_json::json!({ "transport": null, "problem": e.to_string() }),
+    }
 }
 
 /// Adds the welcome queue to an empty queue, or takes it out.

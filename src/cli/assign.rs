@@ -162,6 +162,54 @@ pub fn take_on_reply(ctx: &Context, store: &mut Store, id: TicketId) -> Result<O
     })
 }
 
+/// After `outbox cancel MESSAGE`: when that reply took its unassigned ticket for
+/// the agent who wrote it (the assignment right after the reply in the ticket's
+/// history, nobody → them), the ticket goes back to nobody, as the console's `u`
+/// does — unless the assignment changed since (the newer choice stands). Read
+/// from the history because the command has no memory of the reply's moment.
+/// Returns the ticket and the name it was taken back from.
+pub fn give_back_after_cancel(
+    store: &mut Store,
+    ticket: TicketId,
+    message: crate::model::MessageId,
+) -> Result<Option<(TicketId, String)>> {
+    use crate::model::ASSIGNEE_EVENT;
+    let events = store.events(Some(ticket))?;
+    let message = message.to_string();
+    let Some(queued_at) = events
+        .iter()
+        .position(|e| e.kind == "outbound" && e.new.as_deref() == Some(message.as_str()))
+    else {
+        return Ok(None);
+    };
+    let assignments: Vec<_> = events
+        .iter()
+        .skip(queued_at)
+        .filter(|e| e.kind == ASSIGNEE_EVENT)
+        .collect();
+    // Exactly one change of assignee since the reply: the reply's own take.
+    let [taken] = assignments.as_slice() else {
+        return Ok(None);
+    };
+    let Some(name) = taken
+        .new
+        .clone()
+        .filter(|n| taken.old.is_none() && taken.actor == *n)
+    else {
+        return Ok(None);
+    };
+    let now = store.ticket(ticket)?;
+    if now.assignee.as_deref() != Some(name.as_str()) {
+        return Ok(None);
+    }
+    match store.change_ticket(ticket, &TicketChange::Assignee(None), Some(now.version)) {
+        Ok(_) => Ok(Some((ticket, name))),
+        // Changed in between: the newer state stands.
+        Err(crate::store::StoreError::Conflict { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Before a reply from the command line: someone else answered (or wrote a note)
 /// after the customer's newest message, so this reply would be the second answer.
 /// The refusal names who and when; `--force` sends anyway. Counted from the
@@ -184,13 +232,38 @@ pub fn collision_refusal(
         .map(|m| m.id)
         .max();
     let from = last_seen.max(seen_up_to);
-    let found = Collision::find(&messages, from, |m| {
-        m.direction != Direction::Inbound && m.author.trim() != me
-    });
-    Ok(found.map(|c| {
-        format!(
-            "not sent: {} on ticket {id}, after the customer's last message; read it (firstline show {id}) or send anyway with --force",
-            c.sentence(chrono::Utc::now())
-        )
+    let counts =
+        |m: &crate::model::Message| m.direction != Direction::Inbound && m.author.trim() != me;
+    let Some(found) = Collision::find(&messages, from, counts) else {
+        return Ok(None);
+    };
+    let sentence = found.sentence(chrono::Utc::now());
+    // The teammate's newest reply may never have reached the customer (saved as
+    // .eml where no mail transport is set, or not delivered yet): the refusal
+    // says so, or it reads as "the customer has an answer" (a new-user trial).
+    let newest = messages
+        .iter()
+        .filter(|m| from.is_none_or(|seen| m.id > seen) && counts(m))
+        .max_by_key(|m| (m.sent_at, m.id))
+        .filter(|m| m.direction == Direction::Outbound);
+    let undelivered = match newest {
+        Some(m) => store
+            .undelivered_replies(id)?
+            .into_iter()
+            .find(|e| e.message == m.id),
+        None => None,
+    };
+    Ok(Some(match undelivered {
+        Some(e) if e.state == crate::store::OutboxState::Saved => format!(
+            "not sent: {sentence} on ticket {id}, but that reply (message {m}) was only saved as .eml, not sent — the customer may not have it; send yours anyway with --force, or send that one: firstline outbox resend {m}",
+            m = e.message
+        ),
+        Some(e) => format!(
+            "not sent: {sentence} on ticket {id}, but that reply (message {m}) is not delivered yet (firstline outbox says why) — the customer may not have it yet; read it (firstline show {id}), then send yours anyway with --force",
+            m = e.message
+        ),
+        None => format!(
+            "not sent: {sentence} on ticket {id}, after the customer's last message; read it (firstline show {id}) or send anyway with --force"
+        ),
     }))
 }

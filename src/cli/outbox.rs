@@ -155,16 +155,32 @@ pub fn run(ctx: &Context, args: OutboxArgs) -> Result<ExitCode> {
             Ok(code)
         }
         OutboxAction::Cancel { message } => {
+            let ticket = store.outbox_entry(message)?.map(|e| e.ticket);
             let cancelled = crate::mail::cancel_reply(&mut store, message)?;
             if !cancelled {
                 return Err(user_error(format!(
                     "message {message} is not waiting in the outbox (already sent, being sent, or never queued)"
                 )));
             }
+            // As the console's `u`: a reply that took its unassigned ticket gives it
+            // back, unless the assignment changed since.
+            let unassigned = match ticket {
+                Some(t) => super::assign::give_back_after_cancel(&mut store, t, message)?,
+                None => None,
+            };
             if args.json {
-                print_json(&serde_json::json!({ "cancelled": message }))?;
+                print_json(&serde_json::json!({
+                    "cancelled": message,
+                    "unassigned": unassigned.as_ref().map(|(t, _)| *t),
+                }))?;
             } else {
                 println!("reply {message} taken back; its text is the ticket's draft again");
+                if let Some((t, who)) = unassigned {
+                    println!(
+                        "ticket {t} is unassigned again (the reply had taken it for {})",
+                        sanitize_line(&who)
+                    );
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

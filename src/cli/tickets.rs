@@ -371,6 +371,10 @@ pub fn print_table(rows: &[TicketSummary], tz: chrono_tz::Tz) {
     }
 }
 
+/// Why a reply queued by `firstline reply` is marked not delivered yet (see [`reply`]).
+const QUEUED_FROM_THE_CLI: &str =
+    "queued from the command line; it goes with an open console or `firstline outbox flush`";
+
 /// Records an outbound reply and queues it in the outbox (delivery is the outbox's job).
 pub fn reply(ctx: &Context, args: ReplyArgs) -> Result<()> {
     let mut store = ctx.open_store(true)?;
@@ -420,13 +424,22 @@ pub fn reply(ctx: &Context, args: ReplyArgs) -> Result<()> {
     }
     let taken = super::assign::take_on_reply(ctx, &mut store, args.id)?;
     match store.outbox_entry(id)? {
-        Some(e) => println!(
-            "reply {id} queued on ticket {}; from {} an open console sends it, or `firstline outbox flush` (or cron) does (undo: firstline outbox cancel {id})",
-            args.id,
-            e.not_before
-                .with_timezone(&crate::sla::timezone(&ctx.config.sla))
-                .format("%H:%M:%S")
-        ),
+        Some(e) => {
+            if e.state == crate::store::OutboxState::Queued && e.last_error.is_none() {
+                // Queued is not answered: no console may be running to deliver it,
+                // and the ticket must stay in Needs reply (and `show` must not call
+                // it sent) until a courier has — as for replies a quitting console
+                // keeps queued. The next courier sends it at its time all the same.
+                store.mark_outbound_failed(e.id, QUEUED_FROM_THE_CLI, Some(e.not_before))?;
+            }
+            println!(
+                "reply {id} queued on ticket {}, not delivered yet: from {} an open console sends it, or `firstline outbox flush` (or cron) does; until then the ticket stays in Needs reply (undo: firstline outbox cancel {id})",
+                args.id,
+                e.not_before
+                    .with_timezone(&crate::sla::timezone(&ctx.config.sla))
+                    .format("%H:%M:%S")
+            )
+        }
         None => println!("reply {id} recorded on ticket {}", args.id),
     }
     if let Some(line) = taken {

@@ -222,10 +222,13 @@ pub fn handle_key(app: &mut App, key: KeyEvent) {
         let popup_or_text = context.takes_text() || app.popup.is_some();
         popup_or_text.then_some(Action::Input(key))
     });
+    let before = (app.message.clone(), app.popup.is_some());
+    let cancelled = action == Some(Action::Back);
     match action {
         Some(action) => dispatch(app, action),
         None => say_typing_goes_nowhere(app, &key),
     }
+    app.status_around_dialog(before, cancelled);
 }
 
 /// Opens the composer; when the queue fails it (does not answer, or the ticket went
@@ -499,6 +502,7 @@ fn update_pane(app: &mut App, action: Action) -> Step {
         (Focus::Composer, Action::Back) => {
             app.flush_draft()?;
             app.focus = Focus::Conversation;
+            app.left_composer();
         }
         (Focus::Composer, Action::Input(key)) => app.composer_input(key),
         (Focus::Composer, Action::OpenEditor) => {

@@ -276,6 +276,8 @@ impl App {
         let scroll = seen.map_or(0, |(s, _)| s);
         let grew = seen.is_none_or(|(_, n)| n != detail.messages.len());
         if !same {
+            // A reply set aside for a note on the ticket left is in the store.
+            self.reply_aside = None;
             self.composer = Composer {
                 ticket: Some(id),
                 ..Composer::default()

@@ -35,6 +35,15 @@ impl App {
         let theirs = self.composer.mode == ComposeMode::Reply
             && self.composer.held_elsewhere
             && self.composer.dirty_since.is_none();
+        // A note beside this console's own reply draft: the draft is saved (the
+        // store keeps it, untouched) and the composer takes the note; once the note
+        // is filed or discarded the draft comes back from the store. Words another
+        // console's hold kept out of the store are not set aside: they live only in
+        // this composer, so that case is refused below.
+        let reply_aside = mode == ComposeMode::Note
+            && self.composer.mode == ComposeMode::Reply
+            && !self.composer.held_elsewhere
+            && !self.composer.is_empty();
         if self.composer.mode != mode {
             if theirs {
                 self.composer = Composer {
@@ -42,6 +51,22 @@ impl App {
                     seen_up_to: self.composer.seen_up_to,
                     ..Composer::default()
                 };
+            } else if reply_aside {
+                self.flush_draft()?;
+                self.release_draft()?;
+                self.reply_aside = Some((id, self.composer.text()));
+                self.composer = Composer {
+                    ticket: Some(id),
+                    seen_up_to: self.composer.seen_up_to,
+                    ..Composer::default()
+                };
+                let key = self
+                    .keymap
+                    .key_for(Context::Conversation, &opening_action(ComposeMode::Reply))
+                    .unwrap_or_else(|| "r".into());
+                self.info(format!(
+                    "a note beside the reply draft, which stays saved · Ctrl-S files the note, then {key} continues the reply"
+                ));
             } else if !self.composer.is_empty() {
                 let what = match self.composer.mode {
                     ComposeMode::Reply => "a reply draft",
@@ -57,7 +82,7 @@ impl App {
                     .unwrap_or_else(|| "r".into());
                 let discard = self.discard_key();
                 self.error(format!(
-                    "finish or discard {what} first (Esc, then {key} opens it; in it Ctrl-S saves, {discard} discards · u brings it back)"
+                    "finish or discard {what} first · Esc, {key} opens it; Ctrl-S saves, {discard} discards"
                 ));
                 // The user goes on typing the words meant for the composer: they
                 // must never run as commands (`d` solved the ticket).
@@ -65,6 +90,9 @@ impl App {
                 return Ok(());
             }
             self.composer.mode = mode;
+            if mode == ComposeMode::Reply {
+                self.take_back_reply_aside(id);
+            }
         }
         if !self.claim_draft()? {
             return Ok(());
@@ -197,7 +225,35 @@ impl App {
         self.focus = Focus::Conversation;
         self.recheck_tone();
         self.info("draft discarded · u brings it back");
+        self.take_back_reply_aside(ticket);
         Ok(())
+    }
+
+    /// `Esc` out of the composer: a note opened beside a reply draft and left
+    /// empty gives the composer back to the draft, as if `n` had not been pressed.
+    pub fn left_composer(&mut self) {
+        let Some(ticket) = self.composer.ticket else {
+            return;
+        };
+        let aside_here = self.reply_aside.as_ref().is_some_and(|(t, _)| *t == ticket);
+        if aside_here && self.composer.mode == ComposeMode::Note && self.composer.is_empty() {
+            self.take_back_reply_aside(ticket);
+        }
+    }
+
+    /// The reply draft set aside for a note on `ticket` back into the empty
+    /// composer, as the store keeps it (nothing to save). A draft set aside on
+    /// another ticket is forgotten: the store has it, and showing that ticket
+    /// reads it from there.
+    pub(super) fn take_back_reply_aside(&mut self, ticket: TicketId) {
+        let Some((aside_on, words)) = self.reply_aside.take() else {
+            return;
+        };
+        if aside_on == ticket && self.composer.ticket == Some(ticket) && self.composer.is_empty() {
+            self.composer.mode = ComposeMode::Reply;
+            self.composer.set_text(&words);
+            self.recheck_tone();
+        }
     }
 
     /// Puts a discarded draft back into the composer of its ticket: at once when
@@ -211,11 +267,15 @@ impl App {
         mode: ComposeMode,
         body: &str,
     ) -> Result<(), ConsoleError> {
+        // The ticket the user is looking at: when the draft was discarded on
+        // another one, the line says so, since the screen changes under them (the
+        // new-user trial saw another ticket come up with no word of why).
+        let was_on = self.open.as_ref().map(|o| o.detail.ticket.id);
+        self.restored_from = was_on.filter(|t| *t != ticket);
         self.follow_selected(Some(ticket));
-        let on_screen = self.loading().is_none()
-            && self.open.as_ref().map(|o| o.detail.ticket.id) == Some(ticket);
+        let on_screen = self.loading().is_none() && was_on == Some(ticket);
         if on_screen {
-            return self.put_back_draft(mode, body);
+            return self.put_back_draft(ticket, mode, body);
         }
         self.restoring = Some((ticket, mode, body.to_string()));
         self.awaited += 1;
@@ -223,8 +283,13 @@ impl App {
         self.show(ticket, false)
     }
 
-    /// The discarded draft into the composer of the ticket on screen.
-    fn put_back_draft(&mut self, mode: ComposeMode, body: &str) -> Result<(), ConsoleError> {
+    /// The discarded draft into the composer of the ticket on screen (`ticket`).
+    fn put_back_draft(
+        &mut self,
+        ticket: TicketId,
+        mode: ComposeMode,
+        body: &str,
+    ) -> Result<(), ConsoleError> {
         self.composer.mode = mode;
         self.composer.set_text(body);
         self.composer.seen_up_to = self.newest_message_on_screen();
@@ -232,7 +297,18 @@ impl App {
         self.flush_draft()?;
         self.focus = Focus::Composer;
         self.recheck_tone();
-        self.info("draft restored");
+        let what = match mode {
+            ComposeMode::Reply => "reply draft",
+            ComposeMode::Note => "note",
+            ComposeMode::Transcript => "transcript",
+            ComposeMode::Call => "call notes",
+        };
+        match self.restored_from.take() {
+            Some(was_on) => self.info(format!(
+                "{what} on #{ticket} restored: the screen moved from #{was_on} to #{ticket}"
+            )),
+            None => self.info(format!("{what} on #{ticket} restored")),
+        }
         Ok(())
     }
 
@@ -243,7 +319,7 @@ impl App {
             return Ok(());
         };
         self.awaited = self.awaited.saturating_sub(1);
-        self.put_back_draft(mode, &body)
+        self.put_back_draft(id, mode, &body)
     }
 
     /// Ticket `id` could not be read while a draft was being restored on it: the
@@ -458,6 +534,7 @@ impl App {
                     author: self.config.agent.display_name(),
                     body,
                 })?;
+                self.take_back_reply_aside(id);
                 self.reload()?;
                 self.show(id, false)?;
             }
@@ -857,6 +934,21 @@ impl App {
     /// (`?` help, `e` Escalate) under words that look like an open note. Else they
     /// wait in memory for that ticket to be opened again.
     fn give_words_back(&mut self, ticket: TicketId, mode: ComposeMode, body: String) {
+        // A reply draft that came back when the note was filed (see `compose`)
+        // steps aside again: it is in the store, the note's words are not.
+        let stored_reply = self.composer.ticket == Some(ticket)
+            && self.composer.mode == ComposeMode::Reply
+            && self.composer.dirty_since.is_none()
+            && !self.composer.held_elsewhere
+            && mode != ComposeMode::Reply;
+        if stored_reply && !self.composer.is_empty() {
+            self.reply_aside = Some((ticket, self.composer.text()));
+            self.composer = Composer {
+                ticket: Some(ticket),
+                seen_up_to: self.composer.seen_up_to,
+                ..Composer::default()
+            };
+        }
         if self.composer.ticket == Some(ticket) && self.composer.is_empty() {
             self.composer.mode = mode;
             self.composer.set_text(&body);

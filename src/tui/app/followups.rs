@@ -11,6 +11,33 @@ use crate::tui::runner::{Command, Prefill, PrefillFacts};
 use std::time::Instant;
 
 impl App {
+    /// The moment a snooze or follow-up prompt's words name, for the line under
+    /// the prompt before Enter ("until Tue 8 Dec 09:00"): read by the same parser
+    /// Enter uses. After midnight "tomorrow" is the day after the new calendar
+    /// date, which a tired user at 00:30 may not mean, so then the line also says
+    /// what today is. `None` for other prompts and words that name no time yet.
+    pub fn prompt_preview(&self, kind: PromptKind, input: &str) -> Option<String> {
+        let now = self.now();
+        let sla = &self.config.sla;
+        let (word, at) = match kind {
+            PromptKind::Snooze => ("until", crate::sla::parse_snooze(input, now, sla)?),
+            PromptKind::Followup => ("due", split_due_and_note(input, now, sla)?.0),
+            _ => return None,
+        };
+        let tz = crate::sla::timezone(sla);
+        let local_now = now.with_timezone(&tz);
+        let local_at = at.with_timezone(&tz);
+        let mut line = format!("{word} {}", local_at.format("%a %-d %b %H:%M"));
+        let small_hours = chrono::Timelike::hour(&local_now) < 5;
+        if small_hours && local_at.date_naive() == local_now.date_naive().succ_opt()? {
+            line.push_str(&format!(
+                " · it is past midnight: today is {}",
+                local_now.format("%a %-d %b")
+            ));
+        }
+        Some(line)
+    }
+
     /// Asks the runner for the open ticket's follow-up again (a count on the worker
     /// may have just recorded one for a reply sent from here).
     pub(super) fn refresh_open_followup(&mut self) -> Result<(), ConsoleError> {

@@ -537,6 +537,13 @@ pub struct App {
     /// A discarded draft being put back (`u`) on a ticket still loading: its
     /// ticket, mode and words (see `App::restore_draft`).
     restoring: Option<(TicketId, ComposeMode, String)>,
+    /// The ticket on screen when `u` brought back a draft discarded on another one:
+    /// the restored line names both (see `App::restore_draft`).
+    restored_from: Option<TicketId>,
+    /// A reply draft set aside (saved, untouched) while a note is written beside
+    /// it: its ticket and words, put back into the composer once the note is filed
+    /// or discarded (see `App::compose`).
+    reply_aside: Option<(TicketId, String)>,
     /// The queued replies the quit question is about (see `App::quit`).
     quit_replies: Vec<MessageId>,
     /// The replies waiting in the outbox and when each may leave, as the last
@@ -716,6 +723,8 @@ impl App {
             awaited: 0,
             quit_replies: Vec::new(),
             restoring: None,
+            restored_from: None,
+            reply_aside: None,
             expand_when_read: false,
             queued_replies: Vec::new(),
             next_seq: 0,
@@ -863,6 +872,32 @@ impl App {
         if !under_way && !courier && now.saturating_duration_since(since) >= MESSAGE_STAYS {
             self.message = None;
             self.message_since = None;
+        }
+    }
+
+    /// The status line around a dialog: a line from before a dialog opened is
+    /// cleared when it opens, and a line from while it was open is cleared when it
+    /// is cancelled (`Esc`), so the bar never says one thing while the dialog asks
+    /// another (the new-user trial read "#12 solved · u to undo" under the snooze
+    /// prompt, and the name question's line after it was gone). A line the key
+    /// itself wrote stays (the dialog's own question, "not merged"), and so do work
+    /// under way ("…") and the courier's error, which are still true. `before` is
+    /// the line and whether a dialog was open when the key came; `cancelled`
+    /// whether the key was the one that closes dialogs.
+    pub fn status_around_dialog(&mut self, before: (Option<StatusMessage>, bool), cancelled: bool) {
+        let (line, was_open) = before;
+        let opened = !was_open && self.popup.is_some();
+        let closed = was_open && self.popup.is_none() && cancelled;
+        if !(opened || closed) || self.message != line {
+            return;
+        }
+        let Some(message) = &self.message else {
+            return;
+        };
+        let under_way = message.text.ends_with('…') && self.in_flight > 0;
+        let courier = self.delivery_error.as_deref() == Some(message.text.as_str());
+        if !under_way && !courier {
+            self.message = None;
         }
     }
 

@@ -147,7 +147,18 @@ impl App {
             && answered == reading_now
             && self.focus == Focus::Conversation
             && self.popup.is_none();
-        if follow && self.selected_ticket().is_some() {
+        if let Some(next) = self
+            .selected_ticket()
+            .map(|r| r.ticket.id)
+            .filter(|_| follow)
+        {
+            if Some(next) != answered {
+                // The answered ticket left the view and the cursor is on the next
+                // one: the keyboard goes back to the list with it, so `j` moves on
+                // and `d` solves the ticket shown, as after any ticket leaving the
+                // view (the new-user trial's `j` scrolled the new thread instead).
+                self.focus = Focus::Inbox;
+            }
             return self.load_selected(false);
         }
         match (reading_now, r.reading) {

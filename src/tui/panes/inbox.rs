@@ -63,7 +63,17 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             sanitize_line(q),
             app.inbox.len()
         ),
-        None => format!(" {} · {} ", app.inbox.view.label(), app.inbox.len()),
+        // Narrowed to a team view, the title names both: "Needs reply" alone over
+        // the unassigned tickets read as the whole queue (a new user's trial).
+        None => match app.team.scope {
+            Some(scope) => format!(
+                " {} · {} · {} ",
+                scope.label(),
+                app.inbox.view.label(),
+                app.inbox.len()
+            ),
+            None => format!(" {} · {} ", app.inbox.view.label(), app.inbox.len()),
+        },
     };
     let block = Block::default()
         .borders(Borders::ALL)

@@ -63,12 +63,17 @@ pub fn draw_prompt(frame: &mut Frame, app: &App, kind: PromptKind, input: &str) 
         PromptKind::AgentName => "e.g. Olena Kovalenko — never \"agent\"",
         PromptKind::AgentEmail => "e.g. help@yourshop.com — the address customers answer",
     };
+    // A time typed so far shows what it resolves to before Enter.
+    let below = match app.prompt_preview(kind, input) {
+        Some(preview) => Line::styled(preview, app.theme.info),
+        None => Line::styled(example, app.theme.dim),
+    };
     let lines = vec![
         Line::from(vec![
             Span::styled("> ", app.theme.key),
             Span::raw(format!("{}▏", sanitize_line(input))),
         ]),
-        Line::styled(example, app.theme.dim),
+        below,
     ];
     frame.render_widget(Paragraph::new(lines), inner);
 }

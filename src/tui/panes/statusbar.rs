@@ -224,6 +224,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }
     spans.extend(context.into_iter().flat_map(|(spans, _)| spans));
     spans.extend(tail);
+    // What is left for the message: a longer one is shortened, its key hint kept.
+    let left = room.saturating_sub(width(&spans) + width(&message[..message.len().min(1)]));
+    let message = match (&app.message, message) {
+        (Some(m), mut parts) if parts.len() == 2 && parts[1].content.width() > left => {
+            // The transport's own words come first in the courier's error: its
+            // "firstline outbox" stays in view beside the counts anyway.
+            let courier = app.delivery_error.as_deref() == Some(m.text.as_str());
+            let text = sanitize_line(&m.text);
+            let short = if courier {
+                crate::display::fit(&text, left)
+            } else {
+                shorten_keeping_hint(&text, left)
+            };
+            parts[1] = Span::styled(short, parts[1].style);
+            parts
+        }
+        (_, parts) => parts,
+    };
     spans.extend(message);
     let ctx = Context::Inbox;
     let help = app
@@ -244,6 +262,41 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// `text` cut to `room` columns, keeping its key hint: the part after the last
+/// " · " ("… · u brings it back") stays whole, and so does what happened, the part
+/// before the first " · " ("2 tickets marked"), while they fit; the words between
+/// are shortened first, then what happened — never the keys (the new-user trial
+/// lost "u brings it back" at 120 columns, where the line simply ran out).
+pub fn shorten_keeping_hint(text: &str, room: usize) -> String {
+    use crate::display::fit;
+    const SEP: &str = " · ";
+    if text.width() <= room {
+        return text.to_string();
+    }
+    let Some((body, hint)) = text.rsplit_once(SEP) else {
+        return fit(text, room);
+    };
+    let hint_width = hint.width() + SEP.width();
+    if let Some((first, middle)) = body.split_once(SEP) {
+        // Room for the middle beside the first and the hint: a few letters or none.
+        let around = first.width() + SEP.width() + hint_width;
+        if around + 6 <= room {
+            return format!("{first}{SEP}{}{SEP}{hint}", fit(middle, room - around));
+        }
+        if first.width() + hint_width <= room {
+            return format!("{first}{SEP}{hint}");
+        }
+    }
+    // A few words of the message beside the keys, or the keys alone.
+    if hint_width + 8 <= room {
+        return format!("{}{SEP}{hint}", fit(body, room - hint_width));
+    }
+    if hint.width() <= room {
+        return hint.to_string();
+    }
+    fit(text, room)
+}
+
 /// ` · 1 follow-up overdue, 1 due soon`: late ones apart from those only inside a
 /// warning mark, so "2 due" never hides that one of them is an hour away (found by the
 /// new-user trial); in the overdue colour when one is late; nothing when none is near.
@@ -262,4 +315,42 @@ fn followups_span(app: &App) -> Span<'static> {
         ),
     };
     Span::styled(text, style)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shorten_keeping_hint;
+    use unicode_width::UnicodeWidthStr;
+
+    #[test]
+    fn a_short_line_is_left_alone() {
+        assert_eq!(
+            shorten_keeping_hint("#12 solved · u undo", 40),
+            "#12 solved · u undo"
+        );
+    }
+
+    /// What happened and the keys stay; the words between give way first (a
+    /// pseudo-terminal run lost "2 tickets marked" when only the end was kept).
+    #[test]
+    fn the_first_part_and_the_keys_stay_while_the_middle_gives_way() {
+        let line = "2 tickets marked · s status, p priority, t tags… apply to all · M clears";
+        let short = shorten_keeping_hint(line, 50);
+        assert!(short.starts_with("2 tickets marked · s status"), "{short}");
+        assert!(short.ends_with("… · M clears"), "{short}");
+        assert!(short.width() <= 50, "{short}");
+        assert_eq!(
+            shorten_keeping_hint(line, 30),
+            "2 tickets marked · M clears"
+        );
+    }
+
+    #[test]
+    fn a_two_part_line_shortens_its_words_and_keeps_its_keys() {
+        let line = format!("{} · u brings it back", "very long words ".repeat(8));
+        let short = shorten_keeping_hint(&line, 40);
+        assert!(short.ends_with("… · u brings it back"), "{short}");
+        assert!(short.width() <= 40, "{short}");
+        assert_eq!(shorten_keeping_hint(&line, 20), "u brings it back");
+    }
 }
