@@ -229,6 +229,38 @@ fn j_then_d_before_the_load_answers_solves_the_highlighted_ticket() {
     assert_eq!(c.status_of(first), Status::New, "not the one shown before");
 }
 
+/// Typed ahead: `/`, a query, Enter and `*` in one breath, before the search's
+/// rows came. The list still showed the view's rows (its title said "3 found", the
+/// view's size), and `*` answered "search first" — the key was lost, and a pty test
+/// that typed as fast failed 2–3 times in 12 under load. Now the title says
+/// "searching…" and every key waits for the rows: `*` marks what was found. Failed
+/// before the fix ("search first (/), then * marks every ticket it found").
+#[test]
+fn star_typed_before_the_search_answers_marks_what_it_found() {
+    let mut c = console();
+    c.press("/");
+    c.type_text("login");
+    c.press("Enter");
+    c.press("*");
+    let screen = c.screen();
+    assert!(screen.contains("Search “login” · searching…"), "{screen}");
+    assert!(!screen.contains("search first"), "{screen}");
+    assert!(
+        c.app.inbox.marked.is_empty(),
+        "nothing marked before the rows"
+    );
+    c.settle();
+    let text = c.app.message.as_ref().map(|m| m.text.clone());
+    assert!(
+        text.as_deref()
+            .is_some_and(|t| t.starts_with("1 ticket marked")),
+        "{text:?}"
+    );
+    assert_eq!(c.app.inbox.marked.len(), 1);
+    let screen = c.screen();
+    assert!(screen.contains("Search “login” · 1 found"), "{screen}");
+}
+
 /// Issue 16: in the conversation, `J` opens the next ticket; `d` pressed before it
 /// has loaded never solves the ticket that just left the screen. It waits and solves
 /// the ticket once it shows (found by the new-user trial: `G` then `r` in one breath

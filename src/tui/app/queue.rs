@@ -473,6 +473,12 @@ impl App {
         Ok(())
     }
 
+    /// Whether a search was applied (Enter) and its rows have not come yet: the
+    /// list still shows the view's rows, which the answer replaces.
+    pub fn search_pending(&self) -> bool {
+        self.searching && !self.inbox.search_editing && self.inbox.search.is_some()
+    }
+
     /// Whether background work is running (for the status bar).
     pub fn busy(&self) -> bool {
         self.searching || self.counts_pending
