@@ -67,7 +67,9 @@ tmux send-keys -t "$S" q; sleep 0.5; tmux kill-session -t "$S" 2>/dev/null || tr
 python3 - "$LOG" "$RSS" "${first[@]}" <<'PY'
 import sys
 log, rss, first = sys.argv[1], sys.argv[2], sorted(int(x) for x in sys.argv[3:])
-rows = [l.rstrip("\n").split("\t", 1) for l in open(log) if l.strip()]
+# Each line: microseconds key to frame, where and which key, then (newer builds)
+# the microseconds of it spent handling messages, in the tick and drawing.
+rows = [l.rstrip("\n").split("\t") for l in open(log) if l.strip()]
 us = sorted(int(r[0]) for r in rows)
 if not us:
     sys.exit("no frames were logged")
@@ -78,10 +80,18 @@ print("slowest inputs (where, key: count, max ms):",
       ", ".join(f"{k}: {len(v)}, {max(v):.1f}" for k, v in
                 sorted(by.items(), key=lambda kv: -max(kv[1]))[:6]))
 q = lambda p: us[min(len(us) - 1, int(p * len(us)))] / 1000
+slow = sorted((r for r in rows if len(r) >= 5), key=lambda r: -int(r[0]))[:6]
+if slow:
+    print("slowest inputs, ms (handling / tick / draw):",
+          ", ".join(f"{r[1]} {int(r[0])/1000:.1f} ({int(r[2])/1000:.1f} / "
+                    f"{int(r[3])/1000:.1f} / {int(r[4])/1000:.1f})" for r in slow))
+    med = lambda i: sorted(int(r[i]) for r in rows if len(r) >= 5)[len(rows) // 2] / 1000
+    print(f"median handling {med(2):.2f} ms, tick {med(3):.2f} ms, draw {med(4):.2f} ms")
 print(f"key press to frame over {len(us)} inputs: median {q(0.5):.2f} ms, "
       f"p95 {q(0.95):.2f} ms, max {us[-1]/1000:.2f} ms (target < 16 ms)")
 print(f"first frame (exec to exit after first frame, 10 runs, incl. tmux): "
       f"median {first[len(first)//2]} ms, min {first[0]} ms (target < 150 ms)")
 print(f"peak RSS of the console after the session: {rss} (target < 150 MB)")
 PY
+if [ -n "${KEEP_LOG:-}" ]; then cp "$LOG" "$KEEP_LOG"; fi
 rm -f "$LOG"
