@@ -4473,7 +4473,7 @@ mod cursor_follows_the_ticket {
         let mut app = app_at(&fx, 120, 40);
         assert!(app.open.is_some());
         assert!(
-            app.finish_warm_up(std::time::Duration::from_secs(60)),
+            app.wait_warm_up(std::time::Duration::from_secs(60)),
             "the warm-up ends"
         );
         let warmed_on = app.tone_warmed_on().expect("the warm-up ran");

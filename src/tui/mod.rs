@@ -239,7 +239,7 @@ pub fn run(mut store: Store, config: Config) -> anyhow::Result<()> {
     terminal::restore();
     background.stop();
     // The tone checker's warm-up (started when the first ticket showed).
-    app.finish_warm_up(Duration::from_secs(2));
+    app.finish_warm_up();
     if let Some(l) = listener {
         l.stop();
     }
@@ -366,8 +366,11 @@ fn run_loop(
     app.reload()?;
     let commands = app.take_commands();
     hand_over(app, commands, runner);
-    // For start-up benchmarks: quit as soon as the first complete frame is drawn.
-    let exit_after_first_frame = std::env::var_os("FIRSTLINE_EXIT_AFTER_FIRST_FRAME").is_some();
+    // For start-up benchmarks: quit as soon as the first complete frame is drawn,
+    // or with the value `draw` the very first one ("Loading the list…").
+    let exit_after = std::env::var("FIRSTLINE_EXIT_AFTER_FIRST_FRAME").ok();
+    let exit_after_first_draw = exit_after.as_deref() == Some("draw");
+    let exit_after_first_frame = exit_after.is_some();
     let mut frame_log = FrameLog::from_env();
     let mut inputs: Vec<(Instant, String)> = Vec::new();
     // Where a frame's time went (FrameLog): handling the batch's messages, the
@@ -385,7 +388,9 @@ fn run_loop(
         phases = Phases::default();
         // Complete means the list is read and the ticket on the right is there,
         // not "Loading…" (both come from the runner).
-        if exit_after_first_frame && app.loading().is_none() && !app.rows_pending() {
+        if exit_after_first_draw
+            || (exit_after_first_frame && app.loading().is_none() && !app.rows_pending())
+        {
             break;
         }
         let now = Instant::now();

@@ -15,6 +15,7 @@
 //! the same checks too, one at a time while the console is idle
 //! ([`App::idle_step`]) — between keys, never on one.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::Duration;
@@ -34,14 +35,19 @@ const SAMPLES: &[&str] = &[
     "Здравствуйте, Анна!\n\nСпасибо, что написали, и извините за неудобства. Мы проверили заказ 48213: сегодня вернём второй платёж, деньги придут за 3-5 дней. Пишите нам, если нет.\n\nС уважением,\nОлена",
 ];
 
-/// How long quitting waits for the warm-up (it takes a fraction of a second).
-const JOIN_WAIT: Duration = Duration::from_secs(2);
+/// How long quitting waits for the warm-up once told to stop. It stops between
+/// checks; the longest step (compiling the word lists) is left to end with the
+/// process, which it can: it only fills caches in memory. (It was 2 s, and a
+/// console quit right after the first ticket showed waited up to that long.)
+const JOIN_WAIT: Duration = Duration::from_millis(300);
 
 /// The warm-up thread and, once it has run, which thread did the work.
 #[derive(Debug, Default)]
 pub struct WarmUp {
     thread: Option<JoinHandle<()>>,
     done_on: Arc<Mutex<Option<ThreadId>>>,
+    /// Set on quit: the thread stops before its next check.
+    stop: Arc<AtomicBool>,
     /// How many of the samples the UI thread has checked itself (its search
     /// caches), one per idle step.
     ui_next: usize,
@@ -58,8 +64,15 @@ impl WarmUp {
         self.done_on.lock().ok().and_then(|t| *t)
     }
 
-    /// Waits for the warm-up to end, at most `limit`; whether it has.
+    /// Tells the warm-up to stop and waits for it, at most `limit`; whether it
+    /// has ended.
     pub fn finish(&mut self, limit: Duration) -> bool {
+        self.stop.store(true, Ordering::Relaxed);
+        self.wait(limit)
+    }
+
+    /// Waits for the warm-up to run to its end, at most `limit` (tests).
+    pub fn wait(&mut self, limit: Duration) -> bool {
         match self.thread.take() {
             Some(t) => crate::tui::threads::join_within(t, limit),
             None => true,
@@ -133,12 +146,16 @@ impl App {
         };
         let checker = self.tone.checker.clone();
         let done_on = Arc::clone(&self.warm.done_on);
+        let stop = Arc::clone(&self.warm.stop);
         self.warm.thread = std::thread::Builder::new()
             .name("firstline-tone-warm-up".into())
             .spawn(move || {
                 checker.warm_up();
                 let ctx = inputs.context(false);
                 for sample in SAMPLES {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
                     checker.check(sample, &ctx);
                 }
                 if let Ok(mut t) = done_on.lock() {
@@ -180,8 +197,13 @@ impl App {
         self.warm.done_on()
     }
 
-    /// Waits for the tone warm-up to end, at most `limit` (on quit; tests).
-    pub fn finish_warm_up(&mut self, limit: Duration) -> bool {
-        self.warm.finish(limit)
+    /// Stops the tone warm-up and waits for it, at most [`JOIN_WAIT`] (on quit).
+    pub fn finish_warm_up(&mut self) -> bool {
+        self.warm.finish(JOIN_WAIT)
+    }
+
+    /// Waits for the tone warm-up to run to its end, at most `limit` (tests).
+    pub fn wait_warm_up(&mut self, limit: Duration) -> bool {
+        self.warm.wait(limit)
     }
 }

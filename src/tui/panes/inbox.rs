@@ -115,7 +115,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if app.inbox.is_empty() {
         lines.push(Line::styled(
             match app.inbox.search {
+                Some(_) if app.searching => "  Searching…",
                 Some(_) => "  Nothing matches. Esc clears the search.",
+                // The first frame is drawn before the list is read.
+                None if app.rows_pending() => "  Loading the list…",
                 None => "  Nothing here. Tab or 1-6 switch views.",
             },
             t.dim,
