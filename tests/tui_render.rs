@@ -4661,8 +4661,8 @@ mod cursor_follows_the_ticket {
 
     /// Issue 16: the first letter of a reply paid for the tone checker's lazily
     /// built patterns (22–35 ms key to frame at 1M). Showing the first ticket starts
-    /// a warm-up on a thread of its own, and the UI thread's own first check runs
-    /// on an idle tick — both before the first key. Failed before: no warm-up ran
+    /// a warm-up on a thread of its own, and the UI thread's own checks run one at
+    /// a time while the loop is idle — both before the first key. Failed before: no warm-up ran
     /// when a ticket showed (the console's start-up thread compiled word lists only).
     #[test]
     fn the_tone_checker_is_warmed_up_off_the_ui_thread_before_the_first_key() {
@@ -4670,7 +4670,7 @@ mod cursor_follows_the_ticket {
         let mut app = app_at(&fx, 120, 40);
         assert!(app.open.is_some());
         assert!(
-            app.finish_warm_up(std::time::Duration::from_secs(60)),
+            app.wait_warm_up(std::time::Duration::from_secs(60)),
             "the warm-up ends"
         );
         let warmed_on = app.tone_warmed_on().expect("the warm-up ran");
@@ -4680,11 +4680,19 @@ mod cursor_follows_the_ticket {
             "not on the UI thread"
         );
         assert!(!app.tone_warm_here(), "nothing ran on the UI thread yet");
+        // A tick follows every batch of messages, keys too: it must not do the
+        // warm-up, or the first key after the thread ends pays for it.
         app.tick(std::time::Instant::now()).unwrap();
         app.settle();
+        assert!(!app.tone_warm_here(), "the tick does no idle work");
+        let mut steps = 1;
+        while app.idle_step() {
+            steps += 1;
+        }
+        assert!(steps > 1, "one short check per idle step, not all at once");
         assert!(
             app.tone_warm_here(),
-            "an idle tick warmed the UI thread's caches"
+            "idle steps warmed the UI thread's caches"
         );
         press(&mut app, "r");
         type_text(&mut app, "H");

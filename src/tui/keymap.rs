@@ -495,23 +495,7 @@ impl KeyMap {
     /// rows `?` shows. Globals a text pane cannot see are left out.
     pub fn help(&self, context: Context) -> Vec<(String, Action)> {
         let mut rows: Vec<(Vec<String>, Action)> = Vec::new();
-        let visible = |b: &&Binding| match b.scope {
-            Scope::Only(c) => c == context,
-            Scope::Global => {
-                context.has_globals()
-                    && !(context.takes_text() && b.key.is_editing())
-                    && !self
-                        .bindings
-                        .iter()
-                        .any(|o| o.scope == Scope::Only(context) && o.key == b.key)
-            }
-        };
-        let own = self
-            .bindings
-            .iter()
-            .filter(|b| b.scope == Scope::Only(context));
-        let global = self.bindings.iter().filter(|b| b.scope == Scope::Global);
-        for b in own.chain(global).filter(|b| visible(b)) {
+        for b in self.shown_in(context) {
             match rows.iter_mut().find(|(_, a)| *a == b.action) {
                 Some((keys, _)) => {
                     let k = b.key.to_string();
@@ -525,12 +509,36 @@ impl KeyMap {
         rows.into_iter().map(|(k, a)| (k.join(" "), a)).collect()
     }
 
-    /// The first key for `action` in `context`, for hints in titles and the palette.
+    /// The bindings that act in `context`, in help order: the pane's own first,
+    /// then the global ones it does not shadow (and, where text is typed, not the
+    /// editing keys).
+    fn shown_in(&self, context: Context) -> impl Iterator<Item = &Binding> + '_ {
+        let visible = move |b: &&Binding| match b.scope {
+            Scope::Only(c) => c == context,
+            Scope::Global => {
+                context.has_globals()
+                    && !(context.takes_text() && b.key.is_editing())
+                    && !self
+                        .bindings
+                        .iter()
+                        .any(|o| o.scope == Scope::Only(context) && o.key == b.key)
+            }
+        };
+        let own = self
+            .bindings
+            .iter()
+            .filter(move |b| b.scope == Scope::Only(context));
+        let global = self.bindings.iter().filter(|b| b.scope == Scope::Global);
+        own.chain(global).filter(visible)
+    }
+
+    /// The first key for `action` in `context` (what the help lists first), for
+    /// the hints drawn on every frame: found without building the whole help,
+    /// which formatted every binding several times a frame.
     pub fn key_for(&self, context: Context, action: &Action) -> Option<String> {
-        self.help(context)
-            .into_iter()
-            .find(|(_, a)| a == action)
-            .map(|(k, _)| k.split(' ').next().unwrap_or_default().to_string())
+        self.shown_in(context)
+            .find(|b| b.action == *action)
+            .map(|b| b.key.to_string())
     }
 }
 
@@ -540,6 +548,36 @@ mod tests {
 
     fn ev(code: KeyCode, mods: KeyModifiers) -> KeyEvent {
         KeyEvent::new(code, mods)
+    }
+
+    /// `key_for` finds the key without building the help; it must name the key
+    /// the help lists first, for every action in every context.
+    #[test]
+    fn key_for_is_the_first_key_the_help_lists() {
+        let map = KeyMap::default();
+        for context in [
+            Context::Inbox,
+            Context::Conversation,
+            Context::Composer,
+            Context::Tone,
+            Context::Search,
+            Context::Help,
+            Context::Palette,
+            Context::Canned,
+            Context::Prompt,
+            Context::Choice,
+            Context::Confirm,
+            Context::Report,
+        ] {
+            for (keys, action) in map.help(context) {
+                let first = keys.split(' ').next().unwrap_or_default().to_string();
+                assert_eq!(
+                    map.key_for(context, &action),
+                    Some(first),
+                    "{context:?} {action:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -239,7 +239,7 @@ pub fn run(mut store: Store, config: Config) -> anyhow::Result<()> {
     terminal::restore();
     background.stop();
     // The tone checker's warm-up (started when the first ticket showed).
-    app.finish_warm_up(Duration::from_secs(2));
+    app.finish_warm_up();
     if let Some(l) = listener {
         l.stop();
     }
@@ -366,20 +366,31 @@ fn run_loop(
     app.reload()?;
     let commands = app.take_commands();
     hand_over(app, commands, runner);
-    // For start-up benchmarks: quit as soon as the first complete frame is drawn.
-    let exit_after_first_frame = std::env::var_os("FIRSTLINE_EXIT_AFTER_FIRST_FRAME").is_some();
+    // For start-up benchmarks: quit as soon as the first complete frame is drawn,
+    // or with the value `draw` the very first one ("Loading the list…").
+    let exit_after = std::env::var("FIRSTLINE_EXIT_AFTER_FIRST_FRAME").ok();
+    let exit_after_first_draw = exit_after.as_deref() == Some("draw");
+    let exit_after_first_frame = exit_after.is_some();
     let mut frame_log = FrameLog::from_env();
     let mut inputs: Vec<(Instant, String)> = Vec::new();
+    // Where a frame's time went (FrameLog): handling the batch's messages, the
+    // tick after them, drawing.
+    let mut phases = Phases::default();
     while !app.should_quit {
+        let drawing = Instant::now();
         terminal.draw(|frame| panes::draw(frame, app))?;
         if let Some(log) = frame_log.as_mut() {
+            phases.draw = drawing.elapsed();
             for (at, what) in inputs.drain(..) {
-                log.record(at.elapsed(), &what);
+                log.record(at.elapsed(), &what, &phases);
             }
         }
+        phases = Phases::default();
         // Complete means the list is read and the ticket on the right is there,
         // not "Loading…" (both come from the runner).
-        if exit_after_first_frame && app.loading().is_none() && !app.rows_pending() {
+        if exit_after_first_draw
+            || (exit_after_first_frame && app.loading().is_none() && !app.rows_pending())
+        {
             break;
         }
         let now = Instant::now();
@@ -389,7 +400,13 @@ fn run_loop(
             .next_deadline(now)
             .saturating_duration_since(now)
             .max(MIN_WAIT);
-        let first = match rx.recv_timeout(wait) {
+        // Idle work (nothing on screen changes) only while no message waits, a
+        // short step at a time: a key never waits behind more than one step.
+        let mut first = rx.try_recv().ok();
+        while first.is_none() && app.idle_step() {
+            first = rx.try_recv().ok();
+        }
+        let first = match first.map(Ok).unwrap_or_else(|| rx.recv_timeout(wait)) {
             Ok(msg) => Some(msg),
             Err(RecvTimeoutError::Timeout) => None,
             Err(RecvTimeoutError::Disconnected) => break,
@@ -403,8 +420,10 @@ fn run_loop(
             if frame_log.is_some() && msg.is_input() {
                 inputs.push((Instant::now(), FrameLog::label(&msg, app)));
             }
+            let handling = Instant::now();
             let commands = update::update(app, msg);
             hand_over(app, commands, runner);
+            phases.update += handling.elapsed();
             if let Some(request) = app.request.take() {
                 serve(terminal, app, request, events);
             }
@@ -412,8 +431,10 @@ fn run_loop(
                 break;
             }
         }
+        let ticking = Instant::now();
         let commands = update::update(app, Msg::Tick(Instant::now()));
         hand_over(app, commands, runner);
+        phases.tick = ticking.elapsed();
     }
     Ok(ending)
 }
@@ -430,7 +451,9 @@ fn hand_over(app: &mut App, commands: Vec<runner::Command>, runner: Option<&runn
 
 /// For the key-latency benchmark (`benches/keys.sh`): with `FIRSTLINE_FRAME_LOG=path`
 /// the console appends, for every input event, the microseconds from reading it to
-/// the end of the frame that shows its effect. Hidden like the first-frame flag.
+/// the end of the frame that shows its effect, then (tab-separated) how many of them
+/// went to handling messages, to the tick and to drawing. Hidden like the
+/// first-frame flag.
 struct FrameLog {
     out: std::io::BufWriter<std::fs::File>,
 }
@@ -464,12 +487,29 @@ impl FrameLog {
         format!("{:?} {key}", app.context())
     }
 
-    fn record(&mut self, took: Duration, what: &str) {
+    fn record(&mut self, took: Duration, what: &str, phases: &Phases) {
         use std::io::Write;
         // Best effort: a benchmark aid must never disturb the console.
-        let _ = writeln!(self.out, "{}\t{what}", took.as_micros());
+        let _ = writeln!(
+            self.out,
+            "{}\t{what}\t{}\t{}\t{}",
+            took.as_micros(),
+            phases.update.as_micros(),
+            phases.tick.as_micros(),
+            phases.draw.as_micros()
+        );
         let _ = self.out.flush();
     }
+}
+
+/// Where the time between an input and its frame went, for [`FrameLog`]: every
+/// message of the batch handled (its own and those that came with it), the tick
+/// after them, and the draw.
+#[derive(Default)]
+struct Phases {
+    update: Duration,
+    tick: Duration,
+    draw: Duration,
 }
 
 /// Does what `App` asked of the terminal, reporting failures in the status bar.

@@ -52,6 +52,8 @@ fn react(app: &mut App, msg: Msg) {
             if let Err(e) = app.worker_answer(answer) {
                 app.store_error(e);
             }
+            // Keys typed right after a search was applied waited for its rows.
+            release_held_keys(app);
         }
         Msg::Delivery(report) => {
             // The thread's delivery markers and the queue's waits changed; the undo
@@ -101,13 +103,7 @@ fn react(app: &mut App, msg: Msg) {
             if let Err(e) = app.command_done(done) {
                 app.store_error(e);
             }
-            // Whatever the answer (the ticket, or an error), the keys held for it go
-            // now: as typed, acting on what is on screen, never held for good.
-            if !app.holds_keys() {
-                for key in std::mem::take(&mut app.deferred) {
-                    handle_key(app, key);
-                }
-            }
+            release_held_keys(app);
         }
         Msg::Live(change) => {
             if let Err(e) = app.live_change(change) {
@@ -137,10 +133,22 @@ fn reload(app: &mut App) {
     }
 }
 
+/// Whatever the answer (the ticket, the search's rows, or an error), the keys held
+/// for it go once nothing holds them any more: as typed, acting on what is on
+/// screen, never held for good.
+fn release_held_keys(app: &mut App) {
+    if !app.holds_keys() {
+        for key in std::mem::take(&mut app.deferred) {
+            handle_key(app, key);
+        }
+    }
+}
+
 /// Whether `key` must wait for the ticket being loaded: it is a ticket action (or
-/// follows one already waiting) while the cursor's ticket is on its way. Moving in
-/// the list and typing into an open composer never wait. At most a screenful of
-/// keys is held; past that they act (or are refused) as they come.
+/// follows one already waiting) while the cursor's ticket is on its way, or any
+/// key while an applied search's rows are. Moving in the list and typing into an
+/// open composer never wait. At most a screenful of keys is held; past that they
+/// act (or are refused) as they come.
 fn waits_for_the_load(app: &App, key: &KeyEvent) -> bool {
     const HELD_AT_MOST: usize = 256;
     if key.kind != KeyEventKind::Press || !app.holds_keys() || app.deferred.len() >= HELD_AT_MOST {
@@ -156,6 +164,12 @@ fn waits_for_the_load(app: &App, key: &KeyEvent) -> bool {
     }
     if app.popup.is_some() || app.inbox.search_editing {
         return false;
+    }
+    // A search applied before its rows came: the list still shows the view's rows,
+    // so `*` said "search first" and `j`, `d` would act on rows the search is about
+    // to replace. Every key waits for the rows (typed ahead, never dropped).
+    if app.search_pending() {
+        return true;
     }
     let Some(action) = app.keymap.resolve(app.context(), key) else {
         return false;

@@ -218,9 +218,14 @@ impl App {
 
     /// Whether keys that act on the ticket wait for an answer (see
     /// `update::waits_for_the_load`): the ticket loading, rows on their way, a
-    /// reply being queued, a composer about to open with words the console writes.
+    /// reply being queued, a composer about to open with words the console writes,
+    /// a search applied before its rows came.
     pub fn holds_keys(&self) -> bool {
-        self.loading().is_some() || self.rows_pending() || self.sending > 0 || self.awaited > 0
+        self.loading().is_some()
+            || self.rows_pending()
+            || self.sending > 0
+            || self.awaited > 0
+            || self.search_pending()
     }
 
     /// Whether the ticket on the right is not yet the one asked for.

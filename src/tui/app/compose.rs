@@ -366,7 +366,6 @@ impl App {
         }
         self.notice_changes_elsewhere(now)?;
         self.team_tick(now)?;
-        self.warm_ui_thread();
         if now.duration_since(self.last_refresh) >= REFRESH_EVERY {
             self.refresh_counts()?;
         }
@@ -387,27 +386,12 @@ impl App {
             };
             return;
         }
-        let Some(open) = &self.open else {
+        let Some(inputs) = self.tone_inputs() else {
             self.tone.report = self.tone.checker.check("", &ToneContext::default());
             return;
         };
-        let d = &open.detail;
-        let (customer_message, notes) =
-            crate::tone::thread_context(&d.messages, TONE_CONTEXT_LIMIT);
-        let agent = self.config.agent.display_name();
         let unmodified = self.composer.canned_text.as_deref() == Some(draft.as_str());
-        let own_contacts = self.config.own_contacts();
-        let ctx = ToneContext {
-            customer_message,
-            customer: Some(&d.customer),
-            ticket: Some(&d.ticket),
-            internal_notes: &notes,
-            other_contacts: &[],
-            own_contacts: &own_contacts,
-            agent_name: &agent,
-            from_canned_unmodified: unmodified,
-            customer_language: None,
-        };
+        let ctx = inputs.context(unmodified);
         let text = match self.composer.mode {
             ComposeMode::Reply => draft.as_str(),
             ComposeMode::Note | ComposeMode::Transcript | ComposeMode::Call => "",

@@ -484,6 +484,19 @@ impl App {
         Ok(())
     }
 
+    /// Whether a search was applied (Enter) and its rows have not come yet: the
+    /// list still shows the view's rows, which the answer replaces.
+    pub fn search_pending(&self) -> bool {
+        self.searching && !self.inbox.search_editing && self.inbox.search.is_some()
+    }
+
+    /// Whether the queue's counts have not come yet (the first frame is drawn
+    /// before they are read): the tabs and the status bar say so instead of
+    /// showing zeros. A queue really empty shows "…" only while it is re-counted.
+    pub fn counts_unknown(&self) -> bool {
+        self.counts_pending && self.counts == Counts::default()
+    }
+
     /// Whether background work is running (for the status bar).
     pub fn busy(&self) -> bool {
         self.searching || self.counts_pending

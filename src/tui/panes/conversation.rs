@@ -31,6 +31,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         frame.render_widget(block, area);
         let text = match app.loading() {
             Some(id) => format!(" Loading #{id}…"),
+            None if app.rows_pending() => " Loading…".to_string(),
             None => " No ticket selected.".to_string(),
         };
         frame.render_widget(Paragraph::new(Line::styled(text, t.dim)), inner);

@@ -58,6 +58,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let focused = app.focus == Focus::Inbox;
     let title = match &app.inbox.search {
+        // The first answer is not in: the rows below are still the view's, so no
+        // count yet ("2 found" was the view's size, read as the search's).
+        Some(q) if app.searching && app.inbox.hits.is_none() => {
+            format!(" Search “{}” · searching… ", sanitize_line(q))
+        }
         Some(q) => format!(
             " Search “{}” · {} found ",
             sanitize_line(q),
@@ -120,7 +125,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if app.inbox.is_empty() {
         lines.push(Line::styled(
             match app.inbox.search {
+                Some(_) if app.searching => "  Searching…",
                 Some(_) => "  Nothing matches. Esc clears the search.",
+                // The first frame is drawn before the list is read.
+                None if app.rows_pending() => "  Loading the list…",
                 None => "  Nothing here. Tab or 1-6 switch views.",
             },
             t.dim,

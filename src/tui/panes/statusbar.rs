@@ -40,10 +40,11 @@ pub fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
         };
         spans.push(Span::styled("│", t.dim));
         spans.push(Span::styled(format!("{}", i + 1), t.key));
-        spans.push(Span::styled(
-            format!(" {label} {} ", app.counts.per_view[i]),
-            style,
-        ));
+        let count = match app.counts_unknown() {
+            true => "…".to_string(),
+            false => app.counts.per_view[i].to_string(),
+        };
+        spans.push(Span::styled(format!(" {label} {count} "), style));
     }
     // Team views (with `[agent] name`, on a shared queue): they narrow the view.
     if app.shows_team_views() {
@@ -65,19 +66,23 @@ pub fn draw_header(frame: &mut Frame, area: Rect, app: &App) {
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let t = &app.theme;
     let needs = app.counts.per_view[0];
-    let mut spans = vec![
-        Span::styled(format!(" {needs} need reply"), t.unread),
-        Span::styled(" · ", t.dim),
-        Span::styled(
-            format!("{} overdue", app.counts.overdue),
-            if app.counts.overdue > 0 {
-                t.overdue
-            } else {
-                t.base
-            },
-        ),
-        followups_span(app),
-    ];
+    let mut spans = match app.counts_unknown() {
+        // The first frame comes before the queue is counted.
+        true => vec![Span::styled(" counting…", t.dim)],
+        false => vec![
+            Span::styled(format!(" {needs} need reply"), t.unread),
+            Span::styled(" · ", t.dim),
+            Span::styled(
+                format!("{} overdue", app.counts.overdue),
+                if app.counts.overdue > 0 {
+                    t.overdue
+                } else {
+                    t.base
+                },
+            ),
+            followups_span(app),
+        ],
+    };
     // How long the oldest waits, the sort and the view (the tabs show it too): given
     // up in reverse order of that when the line is too long for all of them.
     let oldest = match app.counts.oldest_waiting {
