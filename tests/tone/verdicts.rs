@@ -368,21 +368,22 @@ fn evaluation_verdicts() {
     }
 }
 
-/// Floors on all eight tuning batches together (2,142 replies, 969 polite), measured at
-/// the start of the seventh session, right after held-out set E became batch 8 and before
-/// any rule or weight changed: precision 0.99, recall 0.99 (en 0.99, uk 0.99, ru 0.98),
-/// polite flagged 12/969 (1.2%; en 2, uk 6, ru 4). In-sample: batches 1–7 (the rules were
-/// tuned on them and the shipped layer trained on them, 3 of the 12 false flags). Not
-/// in-sample: batch 8 (156 replies, 78 polite), which neither the rules nor the layer had
-/// seen — it brings 9 of the 12 false flags (en 2, uk 5, ru 2; all from the rules) and 6
-/// of the 17 misses, so the polite floors were loosened from 0.5% to what is measured.
-/// The rules alone reach recall 0.79 on batches 1–7, so the recall floor fails a broken
-/// learned layer; the polite floors let one more false flag per language pass, not two.
+/// Floors on all eight tuning batches together (2,142 replies, 969 polite). At the start
+/// of the seventh session, right after held-out set E became batch 8 and before any rule
+/// or weight changed: precision 0.99, recall 0.99, polite flagged 12/969 (1.2%; en 2,
+/// uk 6, ru 4) — batch 8, unseen by the rules and the layer then, brought 9 of the 12
+/// (en 2, uk 5, ru 2; all from the rules) and 6 of the 17 misses. After the session's
+/// fixes by kind (derived from batch 8, so batch 8 is now in-sample like batches 1–7):
+/// precision 1.00, recall 0.99 (en 0.99, uk 0.99, ru 0.98), polite flagged 3/969 (0.3%;
+/// en 0, uk 1, ru 2) — the floors are back where they were before batch 8 joined. The
+/// shipped layer is trained on these batches (in-sample); the rules alone reach recall
+/// 0.79, so the recall floor fails a broken learned layer; the polite floors let one
+/// more false flag per language pass, not two.
 const FLOORS_ALL_BATCHES: &[(&str, f64, f64, f64)] = &[
-    ("all", 0.98, 0.95, 0.014),
-    ("en", 0.99, 0.95, 0.010),
-    ("uk", 0.98, 0.95, 0.022),
-    ("ru", 0.98, 0.95, 0.016),
+    ("all", 0.99, 0.95, 0.005),
+    ("en", 0.99, 0.95, 0.004),
+    ("uk", 0.99, 0.95, 0.007),
+    ("ru", 0.98, 0.95, 0.010),
 ];
 
 /// Every tuning batch present (`tuning_*`, `tuning2_*` … `tuning8_*`; batch 8 was held-out
