@@ -515,3 +515,66 @@ fn the_customer_side_read_once_gives_the_same_findings_as_read_fresh() {
     }
     assert!(compared > 500, "only {compared} replies compared");
 }
+
+/// Precision by design, measured: for every rule at warning level or above, on each
+/// tuning batch with the rules alone, how many polite replies it flags and on how many
+/// replies that need a warning it is the only loud finding (what demoting it to a hint
+/// would cost in recall). A rule that flags polite replies in several batches and is
+/// rarely alone on a bad one is a candidate for a hint.
+/// `cargo test --test tone verdicts::rules_by_batch -- --ignored --nocapture`
+#[test]
+#[ignore = "a measurement: prints a table"]
+fn rules_by_batch() {
+    let checker = Checker::builtin().with_learned(None);
+    // rule → batch → (polite flagged, alone on a reply needing a warning, fired on one)
+    let mut table: BTreeMap<String, BTreeMap<usize, (usize, usize, usize)>> = BTreeMap::new();
+    let files = every_batch();
+    for path in &files {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let batch = name
+            .trim_start_matches("tuning")
+            .split('_')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1usize);
+        for case in read_cases(path) {
+            let report = check_case(&checker, &case);
+            let mut loud: Vec<&str> = report
+                .findings
+                .iter()
+                .filter(|f| f.severity <= Severity::Warn)
+                .map(|f| f.rule.as_str())
+                .collect();
+            loud.sort_unstable();
+            loud.dedup();
+            let needs = case.verdict != Label::Ok;
+            for rule in &loud {
+                let cell = table
+                    .entry(rule.to_string())
+                    .or_default()
+                    .entry(batch)
+                    .or_default();
+                if needs {
+                    cell.2 += 1;
+                    cell.1 += usize::from(loud.len() == 1);
+                } else {
+                    cell.0 += 1;
+                }
+            }
+        }
+    }
+    println!("rule: per batch polite flagged / alone on a bad reply / fired on a bad reply");
+    for (rule, batches) in &table {
+        let polite: usize = batches.values().map(|c| c.0).sum();
+        let alone: usize = batches.values().map(|c| c.1).sum();
+        let fired: usize = batches.values().map(|c| c.2).sum();
+        let cells: Vec<String> = batches
+            .iter()
+            .map(|(b, c)| format!("{b}:{}/{}/{}", c.0, c.1, c.2))
+            .collect();
+        println!(
+            "{rule:<40} polite {polite:>3} alone {alone:>3} fired {fired:>4}  {}",
+            cells.join(" ")
+        );
+    }
+}
