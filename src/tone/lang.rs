@@ -243,8 +243,8 @@ const TRANSLIT_ENGLISH: &[&str] = &["no", "on", "net", "da", "i", "a", "de"];
 
 /// Russian or Ukrainian typed in Latin letters ("zdravstvuyte, pishu s rabochego
 /// kompa, net russkoj raskladki"): two or more words that, read back into Cyrillic,
-/// are frequent words of those languages (none of them an English word), and more of
-/// them than English function words. Which of the two it is can only be
+/// are frequent words of those languages (none of them an English word, one of them
+/// of four letters or more), and more of them than English function words. Which of the two it is can only be
 /// guessed (ties go to Russian, the more common keyboard gap), so the answer is
 /// never firm. A wrong English here would raise a false language mismatch on the
 /// Cyrillic reply the customer is expecting.
@@ -271,6 +271,8 @@ fn transliterated(text: &str) -> Option<Language> {
             keys
         });
     let (mut hits, mut english, mut uk, mut ru) = (0usize, 0usize, 0i32, 0i32);
+    // Short hits alone ("den", "ne") are words of Czech or Slovak too.
+    let mut long = false;
     for word in text
         .split(|c: char| !c.is_ascii_alphabetic() && c != '\'')
         .filter(|w| !w.is_empty())
@@ -285,11 +287,16 @@ fn transliterated(text: &str) -> Option<Language> {
         }
         if let Some((in_uk, in_ru)) = KEYS.get(&super::text::name_key(&lower)) {
             hits += 1;
+            long |= lower.len() >= 4;
             uk += i32::from(*in_uk && !*in_ru);
             ru += i32::from(*in_ru && !*in_uk);
         }
     }
-    (hits >= 2 && hits > english).then_some(if uk > ru { Language::Uk } else { Language::Ru })
+    (hits >= 2 && long && hits > english).then_some(if uk > ru {
+        Language::Uk
+    } else {
+        Language::Ru
+    })
 }
 
 fn cyrillic_by_statistics(text: &str) -> Language {
@@ -490,6 +497,11 @@ mod tests {
         assert_eq!(
             detect_language("Guten Tag, leider funktioniert die Bestellung nicht mehr richtig."),
             Language::Other
+        );
+        assert_eq!(
+            detect_language("Dobrý den, ne, objednávka ještě nedorazila a nikdo neodpovídá."),
+            Language::Other,
+            "Czech shares 'den' and 'ne' with transliterated Russian"
         );
         assert_eq!(detect_language("1234 !!!"), Language::Other);
         assert_eq!(detect_language(""), Language::Other);
