@@ -275,6 +275,8 @@ fn transliterated(text: &str) -> Option<Language> {
     let mut long = false;
     for word in text
         .split(|c: char| !c.is_ascii_alphabetic() && c != '\'')
+        // A quotation mark is no part of the word ("'was received'").
+        .map(|w| w.trim_matches('\''))
         .filter(|w| !w.is_empty())
     {
         let lower = word.to_ascii_lowercase();
@@ -455,6 +457,7 @@ mod tests {
             "Hi, I can't log in to my account, what should I do? I already changed the password.",
             "No, not on the net yet: the order is in transit and should arrive da next week.",
             "Sorry to bother you, but my parcel to Kyiv has not moved since Monday.",
+            "Passive blame ('was received incomplete', 'on your end'); no help.",
         ] {
             assert_eq!(detect_language(english), Language::En, "{english}");
         }
