@@ -37,6 +37,10 @@ pub(crate) fn detect_with_certainty(text: &str) -> (Language, bool) {
             None => (cyrillic_by_statistics(text), false),
         };
     }
+    // Before the English share: "a" and "do" are English cues and Russian words too.
+    if let Some(lang) = transliterated(text) {
+        return (lang, false);
+    }
     if english_share(text) >= 0.12 {
         return (Language::En, true);
     }
@@ -204,6 +208,99 @@ fn cyrillic_by_words(text: &str) -> Option<Language> {
     }
 }
 
+/// Short words of either language that a transliteration spells as they are; with
+/// the two lists above, what marks Russian or Ukrainian typed in Latin letters.
+const TRANSLIT_EXTRA: &[&str] = &[
+    "не",
+    "ни",
+    "ні",
+    "вы",
+    "ви",
+    "ты",
+    "ти",
+    "я",
+    "это",
+    "уже",
+    "вже",
+    "мне",
+    "мені",
+    "тоже",
+    "теж",
+    "добрый",
+    "добрий",
+    "день",
+    "вас",
+    "нас",
+    "есть",
+    "є",
+    "надо",
+    "хочу",
+];
+
+/// English words a transliteration could take for Russian or Ukrainian ones ("no" —
+/// «но», "on" — «он», "net" — «нет», "da" — «да», "i" — «и»): never counted.
+const TRANSLIT_ENGLISH: &[&str] = &["no", "on", "net", "da", "i", "a", "de"];
+
+/// Russian or Ukrainian typed in Latin letters ("zdravstvuyte, pishu s rabochego
+/// kompa, net russkoj raskladki"): two or more words that, read back into Cyrillic,
+/// are frequent words of those languages (none of them an English word, one of them
+/// of four letters or more), and more of them than English function words. Which of the two it is can only be
+/// guessed (ties go to Russian, the more common keyboard gap), so the answer is
+/// never firm. A wrong English here would raise a false language mismatch on the
+/// Cyrillic reply the customer is expecting.
+fn transliterated(text: &str) -> Option<Language> {
+    use std::collections::HashMap;
+    static KEYS: std::sync::LazyLock<HashMap<String, (bool, bool)>> =
+        std::sync::LazyLock::new(|| {
+            let mut keys: HashMap<String, (bool, bool)> = HashMap::new();
+            for (list, uk) in [(UK_WORDS, true), (RU_WORDS, false)] {
+                for w in list {
+                    let e = keys.entry(super::text::name_key(w)).or_default();
+                    if uk {
+                        e.0 = true;
+                    } else {
+                        e.1 = true;
+                    }
+                }
+            }
+            for w in TRANSLIT_EXTRA {
+                let e = keys.entry(super::text::name_key(w)).or_default();
+                e.0 = true;
+                e.1 = true;
+            }
+            keys
+        });
+    let (mut hits, mut english, mut uk, mut ru) = (0usize, 0usize, 0i32, 0i32);
+    // Short hits alone ("den", "ne") are words of Czech or Slovak too.
+    let mut long = false;
+    for word in text
+        .split(|c: char| !c.is_ascii_alphabetic() && c != '\'')
+        // A quotation mark is no part of the word ("'was received'").
+        .map(|w| w.trim_matches('\''))
+        .filter(|w| !w.is_empty())
+    {
+        let lower = word.to_ascii_lowercase();
+        if ENGLISH_CUES.contains(&lower.as_str()) {
+            english += 1;
+            continue;
+        }
+        if TRANSLIT_ENGLISH.contains(&lower.as_str()) {
+            continue;
+        }
+        if let Some((in_uk, in_ru)) = KEYS.get(&super::text::name_key(&lower)) {
+            hits += 1;
+            long |= lower.len() >= 4;
+            uk += i32::from(*in_uk && !*in_ru);
+            ru += i32::from(*in_ru && !*in_uk);
+        }
+    }
+    (hits >= 2 && long && hits > english).then_some(if uk > ru {
+        Language::Uk
+    } else {
+        Language::Ru
+    })
+}
+
 fn cyrillic_by_statistics(text: &str) -> Language {
     let detector = Detector::with_allowlist(vec![Lang::Ukr, Lang::Rus]);
     match detector.detect_lang(head(text, 800)) {
@@ -344,6 +441,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn russian_typed_in_latin_letters_is_not_english() {
+        let (lang, certain) = detect_with_certainty(
+            "dobryj den, ya ne mogu vojti v kabinet, chto mne delat? parol uzhe menyala",
+        );
+        assert_eq!(lang, Language::Ru);
+        assert!(!certain, "which Cyrillic language is only a guess");
+        for short in [
+            "zdravstvuyte! oplatil podpisku, a dostupa net. chto delat?",
+            "privet, zakazal kurtku razmer L, prishla M. mozhno pomenyat? chek est",
+        ] {
+            assert_eq!(detect_language(short), Language::Ru, "{short}");
+        }
+        for english in [
+            "Hi, I can't log in to my account, what should I do? I already changed the password.",
+            "No, not on the net yet: the order is in transit and should arrive da next week.",
+            "Sorry to bother you, but my parcel to Kyiv has not moved since Monday.",
+            "Passive blame ('was received incomplete', 'on your end'); no help.",
+        ] {
+            assert_eq!(detect_language(english), Language::En, "{english}");
+        }
+    }
+
+    #[test]
     fn a_link_without_its_scheme_is_not_english_words() {
         let reply = "Привет, Тёма! Держи: help.example.com/router-setup. Если на пятом шаге опять будет ругаться на пароль — пиши, разберёмся.";
         assert_eq!(mixed_language(reply), None);
@@ -380,6 +500,11 @@ mod tests {
         assert_eq!(
             detect_language("Guten Tag, leider funktioniert die Bestellung nicht mehr richtig."),
             Language::Other
+        );
+        assert_eq!(
+            detect_language("Dobrý den, ne, objednávka ještě nedorazila a nikdo neodpovídá."),
+            Language::Other,
+            "Czech shares 'den' and 'ne' with transliterated Russian"
         );
         assert_eq!(detect_language("1234 !!!"), Language::Other);
         assert_eq!(detect_language(""), Language::Other);

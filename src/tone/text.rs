@@ -309,6 +309,67 @@ fn in_token(text: &str, word: &Range<usize>) -> bool {
         || chunk.chars().any(char::is_lowercase)
 }
 
+/// A word (a name, or a word typed in Latin letters for want of a Cyrillic keyboard)
+/// folded to a rough common form: lower case, Latin transliterated to
+/// Cyrillic, and the letters that differ between Ukrainian and Russian spelling
+/// (і/и, є/е, ь) merged.
+pub(crate) fn name_key(word: &str) -> String {
+    let lower = word.to_lowercase();
+    let mut cyr = String::with_capacity(lower.len());
+    let chars: Vec<char> = lower.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
+        let digraph = match two.as_str() {
+            "zh" => Some('ж'),
+            "kh" => Some('х'),
+            "ts" => Some('ц'),
+            "ch" => Some('ч'),
+            "sh" => Some('ш'),
+            "yu" | "iu" => Some('ю'),
+            "ya" | "ia" => Some('я'),
+            "ye" | "ie" => Some('е'),
+            "yi" => Some('и'),
+            _ => None,
+        };
+        if let Some(c) = digraph {
+            cyr.push(c);
+            i += 2;
+            continue;
+        }
+        let c = chars[i];
+        cyr.push(match c {
+            'a' => 'а',
+            'b' => 'б',
+            'v' | 'w' => 'в',
+            'h' | 'g' => 'г',
+            'd' => 'д',
+            'e' => 'е',
+            'z' => 'з',
+            'y' | 'i' | 'j' => 'и',
+            'k' | 'c' | 'q' => 'к',
+            'l' => 'л',
+            'm' => 'м',
+            'n' => 'н',
+            'o' => 'о',
+            'p' => 'п',
+            'r' => 'р',
+            's' => 'с',
+            't' => 'т',
+            'u' => 'у',
+            'f' => 'ф',
+            'x' => 'х',
+            'і' | 'ї' | 'й' | 'ы' => 'и',
+            'є' | 'ё' | 'э' => 'е',
+            'ґ' => 'г',
+            other => other,
+        });
+        i += 1;
+    }
+    cyr.retain(|c| c != 'ь' && c != '\'' && c != '’');
+    cyr
+}
+
 /// Runs of two or more exclamation marks (`!!`, `!!!`, `?!!`).
 pub(crate) fn exclamation_runs(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();

@@ -243,3 +243,200 @@ fn a_word_spelt_alike_in_both_languages_tells_neither() {
         "{found:?}"
     );
 }
+
+// The seventh session: the kinds behind the polite replies of batch 8 (held-out set E
+// until then) that the rules flagged, each held in new words.
+
+/// One word the customer wrote in capitals themselves ("TOEFL", "ОСАГО") is the name
+/// of what they asked about; a run of capitals is still shouting.
+#[test]
+fn the_customers_own_capitalised_term_is_no_shouting() {
+    let en = "Does your evening TOEFL course fit around a full-time job?";
+    assert!(!warns(
+        "Yes: the evening TOEFL group meets twice a week after 7 pm.",
+        en,
+        Language::En,
+        "respect.caps"
+    ));
+    assert!(warns(
+        "The evening TOEFL group is FULLY BOOKED, as the page says.",
+        en,
+        Language::En,
+        "respect.caps"
+    ));
+    // Not the customer's word: still loud.
+    assert!(warns(
+        "Please read the SCHEDULE before writing.",
+        en,
+        Language::En,
+        "respect.caps"
+    ));
+    let ru = "Подскажите, ОСАГО можно оформить онлайн?";
+    assert!(!warns(
+        "Да, ОСАГО оформляется на сайте за 10 минут.",
+        ru,
+        Language::Ru,
+        "respect.caps"
+    ));
+}
+
+/// Speaking to the very feeling the customer named ("no reason to worry", «не варто
+/// лякатися») hears it; a reply that ignores it does not.
+#[test]
+fn naming_the_customers_feeling_acknowledges_it() {
+    let en = "I'm really scared my visa appointment will be lost if the documents don't arrive.";
+    assert!(!warns(
+        "Nothing to be scared of here: the documents left today and arrive on Tuesday, a week before your appointment.",
+        en,
+        Language::En,
+        "feel.upset-unacknowledged"
+    ));
+    assert!(warns(
+        "The documents left today and arrive on Tuesday.",
+        en,
+        Language::En,
+        "feel.upset-unacknowledged"
+    ));
+    let uk = "Добрий день. Я дуже хвилююся, що посилка з ліками загубилася.";
+    assert!(!warns(
+        "Добрий день! Хвилюватися не треба: посилка вже у відділенні, забрати можна сьогодні до 20:00.",
+        uk,
+        Language::Uk,
+        "feel.upset-unacknowledged"
+    ));
+    // A phrase of the list shares its words with anything: "passed away" is no
+    // feeling named by a reply that has "passed" the case on.
+    let loss = "My father passed away and his subscription is still being charged.";
+    assert!(warns(
+        "I have passed this to billing.",
+        loss,
+        Language::En,
+        "feel.upset-unacknowledged"
+    ));
+}
+
+/// A phone or an address the reply calls the agent's or the company's own ("my
+/// mobile", «наш Viber») is offered, not leaked: pointed out, not blocked. A stranger's
+/// mobile with no such words still blocks.
+#[test]
+fn a_contact_the_reply_calls_ours_is_only_pointed_out() {
+    let uk = "Добрий день! Коли привезуть шафу?";
+    let rule = "house.unknown-contact";
+    for reply in [
+        "Шафу привеземо в четвер. Якщо щось зміниться, мій робочий номер: 050 123 45 67.",
+        "Шафу привеземо в четвер. Фото можна надіслати на наш Viber 093 765 43 21.",
+    ] {
+        assert_eq!(
+            severity_of(reply, uk, Language::Uk, rule),
+            Some(Severity::Hint),
+            "{reply}"
+        );
+    }
+    assert_eq!(
+        severity_of(
+            "Шафу привеземо в четвер. Водій: 050 123 45 67.",
+            uk,
+            Language::Uk,
+            rule
+        ),
+        Some(Severity::Block)
+    );
+    let en = "Hi, when will the wardrobe be delivered?";
+    assert_eq!(
+        severity_of(
+            "It arrives on Thursday. If anything changes, call my direct line: 07700 900123.",
+            en,
+            Language::En,
+            rule
+        ),
+        Some(Severity::Hint)
+    );
+}
+
+/// «писали нібито від вас… Це правда ваші?», "a text supposedly from your bank": the
+/// customer asks whether a contact claiming to be us was us; «це були не ми» answers.
+#[test]
+fn not_us_answering_a_contact_that_claimed_to_be_us_is_no_deflection() {
+    let rule = "ownership.deflection";
+    let uk = "Мені прийшла SMS нібито від вашого магазину з посиланням на оплату. Це правда ваші?";
+    assert!(!warns(
+        "Ні, це не ми. Ми не надсилаємо посилань на оплату в SMS, не переходьте за ним.",
+        uk,
+        Language::Uk,
+        rule
+    ));
+    let ru = "Мне звонили якобы от вашей службы доставки и просили код из СМС.";
+    assert!(!warns(
+        "Это были не мы: мы никогда не просим коды. Не сообщайте его никому.",
+        ru,
+        Language::Ru,
+        rule
+    ));
+    // A complaint about our courier is no such question: "not us" still deflects.
+    let complaint = "Ваш кур'єр розбив мені вазу при доставці!";
+    assert!(warns(
+        "Це не до нас, звертайтеся до служби доставки.",
+        complaint,
+        Language::Uk,
+        rule
+    ));
+}
+
+/// An insult stem that was only a prefix of neutral words: «недоумение»
+/// (bewilderment), «дебелий» (stout). The insults themselves still block.
+#[test]
+fn neutral_words_sharing_an_insult_prefix_are_no_insult() {
+    let ru = "Почему списали деньги дважды?";
+    let rule = "respect.insult";
+    assert_eq!(
+        severity_of(
+            "Понимаю ваше недоумение: второе списание — это блокировка, она снимется завтра.",
+            ru,
+            Language::Ru,
+            rule
+        ),
+        None
+    );
+    assert_eq!(
+        severity_of("Вы недоумок.", ru, Language::Ru, rule),
+        Some(Severity::Block)
+    );
+    assert_eq!(
+        severity_of("Ну и дебил.", ru, Language::Ru, rule),
+        Some(Severity::Block)
+    );
+    let uk = "Чи витримає полиця 40 кг?";
+    assert_eq!(
+        severity_of(
+            "Так, полиця дебела, дубова, витримає і 60 кг.",
+            uk,
+            Language::Uk,
+            rule
+        ),
+        None
+    );
+}
+
+/// A customer typing Russian in Latin letters for want of a keyboard is answered in
+/// Russian without a language mismatch; an English customer still gets one.
+#[test]
+fn russian_typed_in_latin_letters_is_answered_in_russian() {
+    let rule = "house.language-mismatch";
+    for translit in [
+        "privet, zakazal kurtku razmer L, prishla M. mozhno pomenyat? chek est",
+        "zdravstvuyte! oplatil podpisku, a dostupa net. chto delat?",
+    ] {
+        assert!(!warns(
+            "Здравствуйте! Да, всё решим: напишите номер заказа, и я сегодня же всё проверю.",
+            translit,
+            Language::Ru,
+            rule
+        ));
+    }
+    assert!(warns(
+        "Здравствуйте! Курьер приедет завтра с 10:00 до 14:00, заказ оплачен.",
+        "Hi, when will the courier come? The order is already paid.",
+        Language::Ru,
+        rule
+    ));
+}

@@ -368,19 +368,26 @@ fn evaluation_verdicts() {
     }
 }
 
-/// Floors on all seven tuning batches together (1,986 replies, 891 polite), measured
-/// by the sixth session with the shipped layer (trained on them: in-sample): precision
-/// 1.00, recall 0.99 (en 0.99, uk 0.99, ru 0.98), polite flagged 3/891 (0.3%; en 0,
-/// uk 1, ru 2). The rules alone reach recall 0.79, so the recall floor fails a broken
-/// learned layer; the polite floors let one more false flag per language pass, not two.
+/// Floors on all eight tuning batches together (2,142 replies, 969 polite). At the start
+/// of the seventh session, right after held-out set E became batch 8 and before any rule
+/// or weight changed: precision 0.99, recall 0.99, polite flagged 12/969 (1.2%; en 2,
+/// uk 6, ru 4) — batch 8, unseen by the rules and the layer then, brought 9 of the 12
+/// (en 2, uk 5, ru 2; all from the rules) and 6 of the 17 misses. After the session's
+/// fixes by kind (derived from batch 8, so batch 8 is now in-sample like batches 1–7):
+/// precision 1.00, recall 0.99 (en 0.99, uk 0.99, ru 0.98), polite flagged 3/969 (0.3%;
+/// en 0, uk 1, ru 2) — the floors are back where they were before batch 8 joined. The
+/// shipped layer is trained on these batches (in-sample); the rules alone reach recall
+/// 0.79, so the recall floor fails a broken learned layer; the polite floors let one
+/// more false flag per language pass, not two.
 const FLOORS_ALL_BATCHES: &[(&str, f64, f64, f64)] = &[
     ("all", 0.99, 0.95, 0.005),
     ("en", 0.99, 0.95, 0.004),
     ("uk", 0.99, 0.95, 0.007),
-    ("ru", 0.98, 0.95, 0.011),
+    ("ru", 0.98, 0.95, 0.010),
 ];
 
-/// Every tuning batch present (`tuning_*`, `tuning2_*` … `tuning7_*`).
+/// Every tuning batch present (`tuning_*`, `tuning2_*` … `tuning8_*`; batch 8 was held-out
+/// set E until the seventh session).
 fn every_batch() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tone_eval");
     let mut out = Vec::new();
@@ -404,8 +411,8 @@ fn every_batch() -> Vec<PathBuf> {
 fn evaluation_verdicts_on_every_tuning_batch() {
     let files = every_batch();
     assert!(
-        files.len() >= 21,
-        "seven batches in three languages: {files:?}"
+        files.len() >= 24,
+        "eight batches in three languages: {files:?}"
     );
     let s = score(&files);
     for (name, p, r, polite) in FLOORS_ALL_BATCHES {
@@ -507,4 +514,67 @@ fn the_customer_side_read_once_gives_the_same_findings_as_read_fresh() {
         }
     }
     assert!(compared > 500, "only {compared} replies compared");
+}
+
+/// Precision by design, measured: for every rule at warning level or above, on each
+/// tuning batch with the rules alone, how many polite replies it flags and on how many
+/// replies that need a warning it is the only loud finding (what demoting it to a hint
+/// would cost in recall). A rule that flags polite replies in several batches and is
+/// rarely alone on a bad one is a candidate for a hint.
+/// `cargo test --test tone verdicts::rules_by_batch -- --ignored --nocapture`
+#[test]
+#[ignore = "a measurement: prints a table"]
+fn rules_by_batch() {
+    let checker = Checker::builtin().with_learned(None);
+    // rule → batch → (polite flagged, alone on a reply needing a warning, fired on one)
+    let mut table: BTreeMap<String, BTreeMap<usize, (usize, usize, usize)>> = BTreeMap::new();
+    let files = every_batch();
+    for path in &files {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let batch = name
+            .trim_start_matches("tuning")
+            .split('_')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1usize);
+        for case in read_cases(path) {
+            let report = check_case(&checker, &case);
+            let mut loud: Vec<&str> = report
+                .findings
+                .iter()
+                .filter(|f| f.severity <= Severity::Warn)
+                .map(|f| f.rule.as_str())
+                .collect();
+            loud.sort_unstable();
+            loud.dedup();
+            let needs = case.verdict != Label::Ok;
+            for rule in &loud {
+                let cell = table
+                    .entry(rule.to_string())
+                    .or_default()
+                    .entry(batch)
+                    .or_default();
+                if needs {
+                    cell.2 += 1;
+                    cell.1 += usize::from(loud.len() == 1);
+                } else {
+                    cell.0 += 1;
+                }
+            }
+        }
+    }
+    println!("rule: per batch polite flagged / alone on a bad reply / fired on a bad reply");
+    for (rule, batches) in &table {
+        let polite: usize = batches.values().map(|c| c.0).sum();
+        let alone: usize = batches.values().map(|c| c.1).sum();
+        let fired: usize = batches.values().map(|c| c.2).sum();
+        let cells: Vec<String> = batches
+            .iter()
+            .map(|(b, c)| format!("{b}:{}/{}/{}", c.0, c.1, c.2))
+            .collect();
+        println!(
+            "{rule:<40} polite {polite:>3} alone {alone:>3} fired {fired:>4}  {}",
+            cells.join(" ")
+        );
+    }
 }

@@ -4,6 +4,7 @@
 
 use super::{Facts, Sink};
 use crate::model::{Formality, Language};
+use crate::tone::text::name_key;
 use crate::tone::{text, Severity};
 use std::collections::HashSet;
 
@@ -58,10 +59,43 @@ fn upset(f: &Facts, sink: &mut Sink) {
     }
     if f.find(&f.book.lex.acknowledgement, "acknowledgement")
         .is_some()
+        || names_their_feeling(f)
     {
         return;
     }
     sink.emit("feel.upset-unacknowledged", 0..0);
+}
+
+/// Whether the reply names, in its own words, the feeling the customer named ("I'm
+/// panicking a bit" — "no need to panic", «трохи панікую» — «панікувати не треба»,
+/// "I'm so worried" — "I understand the worry"): speaking to the feeling itself,
+/// reassuring or not, is hearing it. Only the distress words of the grammar list
+/// `upset` count (worried, panic, scared, «хвилююсь»…), compared by their first five
+/// letters, when the list found one word (a phrase such as "passed away" shares its
+/// words with anything); an angry word repeated back ("unacceptable") is not one.
+fn names_their_feeling(f: &Facts) -> bool {
+    let feelings: Vec<String> = f
+        .customer_hits
+        .iter()
+        .filter(|(n, _)| *n == "upset")
+        .filter_map(|(_, r)| {
+            let mut words = f
+                .customer_tokens
+                .iter()
+                .filter(move |t| t.span.start >= r.start && t.span.end <= r.end);
+            // One word: a phrase ("passed away") shares its words with anything.
+            match (words.next(), words.next()) {
+                (Some(t), None) => Some(t),
+                _ => None,
+            }
+        })
+        .filter(|t| t.folded.chars().count() >= 5)
+        .map(|t| head(&t.folded))
+        .collect();
+    !feelings.is_empty()
+        && f.tokens
+            .iter()
+            .any(|t| t.folded.chars().count() >= 5 && feelings.contains(&head(&t.folded)))
 }
 
 /// Any ти/ты to a formal customer is a mismatch; an all-formal reply to a customer
@@ -157,66 +191,6 @@ pub(crate) fn name_used(name: &str, reply: &str) -> bool {
     let take = if n <= 3 { n } else { (n - 1).min(4) };
     let prefix: String = key.chars().take(take).collect();
     text::words(reply).any(|(_, w)| name_key(w).starts_with(&prefix))
-}
-
-/// A name folded to a rough common form: lower case, Latin transliterated to
-/// Cyrillic, and the letters that differ between Ukrainian and Russian spelling
-/// (і/и, є/е, ь) merged.
-pub(super) fn name_key(word: &str) -> String {
-    let lower = word.to_lowercase();
-    let mut cyr = String::with_capacity(lower.len());
-    let chars: Vec<char> = lower.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
-        let digraph = match two.as_str() {
-            "zh" => Some('ж'),
-            "kh" => Some('х'),
-            "ts" => Some('ц'),
-            "ch" => Some('ч'),
-            "sh" => Some('ш'),
-            "yu" | "iu" => Some('ю'),
-            "ya" | "ia" => Some('я'),
-            "ye" | "ie" => Some('е'),
-            "yi" => Some('и'),
-            _ => None,
-        };
-        if let Some(c) = digraph {
-            cyr.push(c);
-            i += 2;
-            continue;
-        }
-        let c = chars[i];
-        cyr.push(match c {
-            'a' => 'а',
-            'b' => 'б',
-            'v' | 'w' => 'в',
-            'h' | 'g' => 'г',
-            'd' => 'д',
-            'e' => 'е',
-            'z' => 'з',
-            'y' | 'i' | 'j' => 'и',
-            'k' | 'c' | 'q' => 'к',
-            'l' => 'л',
-            'm' => 'м',
-            'n' => 'н',
-            'o' => 'о',
-            'p' => 'п',
-            'r' => 'р',
-            's' => 'с',
-            't' => 'т',
-            'u' => 'у',
-            'f' => 'ф',
-            'x' => 'х',
-            'і' | 'ї' | 'й' | 'ы' => 'и',
-            'є' | 'ё' | 'э' => 'е',
-            'ґ' => 'г',
-            other => other,
-        });
-        i += 1;
-    }
-    cyr.retain(|c| c != 'ь' && c != '\'' && c != '’');
-    cyr
 }
 
 fn too_short(f: &Facts, sink: &mut Sink) {

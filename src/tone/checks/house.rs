@@ -91,7 +91,9 @@ fn unknown_contacts(f: &Facts, sink: &mut Sink) {
             // mailbox there ("m.kovalenko@…") still blocks.
             let inbox =
                 sent_to(&f.own, span.start) && !public_mail(&lower) && one_word_mailbox(&lower);
-            let severity = (role_address(&lower) || at_site || inbox).then_some(Severity::Hint);
+            let severity =
+                (role_address(&lower) || at_site || inbox || named_as_ours(&f.own, span.start))
+                    .then_some(Severity::Hint);
             sink.emit_with(
                 "house.unknown-contact",
                 span.clone(),
@@ -113,7 +115,11 @@ fn unknown_contacts(f: &Facts, sink: &mut Sink) {
         }
         // "…his number: 8 900 111 22 33, 8 am to 8 pm": a number given with the hours
         // to call it is a line offered to the customer, not a pasted private contact.
-        let severity = with_hours(&f.own[span.end..]).then_some(Severity::Hint);
+        // "Мій мобільний на ці дні: 067…", "our Viber 067…": a number the reply calls
+        // the agent's or the company's is offered, not leaked — pointed out only (the
+        // configured `own_contacts` silence it altogether).
+        let severity = (with_hours(&f.own[span.end..]) || named_as_ours(&f.own, span.start))
+            .then_some(Severity::Hint);
         sink.emit_with("house.unknown-contact", span.clone(), raw, severity);
     }
 }
@@ -287,15 +293,113 @@ fn bears_customer_name(f: &Facts, lower: &str) -> bool {
     let pieces: Vec<String> = local
         .split(|c: char| !c.is_alphabetic())
         .filter(|p| p.chars().count() >= 4)
-        .map(super::feel::name_key)
+        .map(text::name_key)
         .collect();
     text::words(&customer.name)
-        .map(|(_, w)| super::feel::name_key(w))
+        .map(|(_, w)| text::name_key(w))
         .filter(|k| k.chars().count() >= 4)
         .any(|k| {
             let head: String = k.chars().take(4).collect();
             pieces.iter().any(|p| p.starts_with(&head))
         })
+}
+
+/// Whether the words before `at`, in the same sentence, call the contact the agent's
+/// or the company's own: a possessive of ours and a word for a contact ("my mobile
+/// for these days:", "our Viber", «наш телефон», «мой рабочий номер», «моя пошта»).
+fn named_as_ours(text: &str, at: usize) -> bool {
+    let mut from = at.saturating_sub(60);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let before = &text[from..at];
+    let sentence = before
+        .rfind(['.', '!', '?', '\n'])
+        .map_or(before, |i| &before[i + 1..])
+        .to_lowercase();
+    let words: Vec<&str> = text::words(&sentence).map(|(_, w)| w).collect();
+    let tail = &words[words.len().saturating_sub(6)..];
+    let ours = |w: &str| {
+        matches!(
+            w,
+            "my" | "our"
+                | "мій"
+                | "моя"
+                | "мою"
+                | "моє"
+                | "мого"
+                | "моєї"
+                | "мой"
+                | "моего"
+                | "моей"
+                | "наш"
+                | "наша"
+                | "нашу"
+                | "наше"
+                | "нашого"
+                | "нашої"
+                | "нашего"
+                | "нашей"
+        )
+    };
+    // "my direct line", «мой рабочий номер»: one word may stand between.
+    tail.iter().enumerate().any(|(i, w)| {
+        ours(w)
+            && tail[i + 1..]
+                .iter()
+                .take(2)
+                .any(|c| contact_word(c) || messenger(c))
+    })
+}
+
+/// A messenger or a line a company gives out ("Viber", «вайбер», "hotline").
+fn messenger(w: &str) -> bool {
+    [
+        "viber",
+        "whatsapp",
+        "telegram",
+        "signal",
+        "вайбер",
+        "вотсап",
+        "ватсап",
+        "телеграм",
+        "line",
+        "hotline",
+        "лінія",
+        "лінію",
+        "линия",
+        "линию",
+        "гаряч",
+        "горяч",
+    ]
+    .iter()
+    .any(|m| w.starts_with(m))
+}
+
+/// A word for a phone number or an address ("number", "mobile", «номер», «пошта»).
+fn contact_word(w: &str) -> bool {
+    [
+        "number",
+        "phone",
+        "mobile",
+        "cell",
+        "email",
+        "mail",
+        "address",
+        "номер",
+        "телефон",
+        "мобільн",
+        "мобильн",
+        "пошт",
+        "почт",
+        "адрес",
+        "мейл",
+        "імейл",
+    ]
+    .iter()
+    .any(|c| w.starts_with(c))
+        // "e-mail" is read as the words "e" and "mail".
+        || w == "e"
 }
 
 fn named_as_theirs(text: &str, at: usize) -> bool {
@@ -324,29 +428,7 @@ fn named_as_theirs(text: &str, at: usize) -> bool {
                 | "твою"
         )
     };
-    let contact = |w: &str| {
-        [
-            "number",
-            "phone",
-            "mobile",
-            "e",
-            "email",
-            "mail",
-            "address",
-            "номер",
-            "телефон",
-            "мобільн",
-            "мобильн",
-            "пошт",
-            "почт",
-            "адрес",
-            "мейл",
-            "імейл",
-        ]
-        .iter()
-        .any(|c| w.starts_with(c))
-    };
-    tail.windows(2).any(|p| yours(p[0]) && contact(p[1]))
+    tail.windows(2).any(|p| yours(p[0]) && contact_word(p[1]))
 }
 
 /// A mobile number in a numbering plan that tells mobiles apart (Ukraine, Russia and

@@ -12,7 +12,7 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
         f.reply[span.end..].starts_with('@') && f.reply[span.clone()].contains('*')
     });
     for span in text::shouted(f.reply, &f.book.acronyms) {
-        if !is_label(f.reply, &span) {
+        if !is_label(f.reply, &span) && !customers_own_term(f, &span) {
             sink.emit("respect.caps", span);
         }
     }
@@ -25,6 +25,18 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
             sink.emit_with("respect.exclamation", span, &found, Some(Severity::Hint));
         }
     }
+}
+
+/// Whether capitals at `span` are one word the customer wrote in capitals themselves
+/// ("…get 7.0 in IELTS?" — "a half band in IELTS"): the name of the thing they asked
+/// about (an exam, a product, a tariff), repeated in their spelling, not a raised
+/// voice. A run of several words is still shouting, whoever wrote it first.
+fn customers_own_term(f: &Facts, span: &std::ops::Range<usize>) -> bool {
+    let word = &f.reply[span.clone()];
+    let Some(customer) = f.customer else {
+        return false;
+    };
+    !word.contains(char::is_whitespace) && text::words(customer).any(|(_, w)| w == word)
 }
 
 /// Whether capitals at `span` name a label the customer will see rather than raise
