@@ -464,8 +464,11 @@ const SLOW_STEPS: &[(i64, &str)] = &[(15, "rebuilding the search index")];
 /// the library and its tests, which read [`last_upgrade_notice`] instead.
 static UPGRADE_NOTICE: std::sync::OnceLock<fn(&str)> = std::sync::OnceLock::new();
 
-/// The notice of the last slow step this process started, for tests.
-static LAST_NOTICE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+thread_local! {
+    /// The notice of the last slow step this thread started, for tests (per thread, so
+    /// tests running side by side never read each other's).
+    static LAST_NOTICE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
 
 /// Routes the one-line notice a slow upgrade step gives before it starts (e.g.
 /// "upgrading the queue (schema 15): rebuilding the search index of 100,000
@@ -475,10 +478,10 @@ pub fn set_upgrade_notice(notice: fn(&str)) {
     let _ = UPGRADE_NOTICE.set(notice);
 }
 
-/// The last slow-step notice given in this process, if any.
+/// The last slow-step notice given on this thread, if any.
 #[doc(hidden)]
 pub fn last_upgrade_notice() -> Option<String> {
-    LAST_NOTICE.lock().ok().and_then(|n| n.clone())
+    LAST_NOTICE.with(|n| n.borrow().clone())
 }
 
 fn announce_slow_step(conn: &Connection, version: i64) -> Result<(), StoreError> {
@@ -497,9 +500,7 @@ fn announce_slow_step(conn: &Connection, version: i64) -> Result<(), StoreError>
     if let Some(notice) = UPGRADE_NOTICE.get() {
         notice(&line);
     }
-    if let Ok(mut last) = LAST_NOTICE.lock() {
-        *last = Some(line);
-    }
+    LAST_NOTICE.with(|last| *last.borrow_mut() = Some(line));
     Ok(())
 }
 
