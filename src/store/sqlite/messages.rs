@@ -45,6 +45,11 @@ pub(crate) fn fold_for_index(text: &str) -> String {
     text.replace('ё', "е").replace('Ё', "Е")
 }
 
+/// A message body as the full-text index gets it: up to the indexed limit, folded.
+pub(crate) fn indexed_body(body: &str) -> String {
+    fold_for_index(truncate_at_char(body, INDEXED_BODY_LIMIT))
+}
+
 /// Adds the message's row to the full-text index with its ticket's subject and
 /// customer, so one MATCH finds the ticket by any of them.
 fn index_message(
@@ -66,7 +71,7 @@ fn index_message(
     .execute(params![
         message,
         fold_for_index(&subject),
-        fold_for_index(truncate_at_char(body, INDEXED_BODY_LIMIT)),
+        indexed_body(body),
         fold_for_index(&customer)
     ])?;
     Ok(())

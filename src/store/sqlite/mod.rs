@@ -30,6 +30,7 @@ mod watch;
 pub(crate) use canned::suggestion_query;
 pub use health::{daily_backup, Health};
 pub use schema::CURRENT_VERSION as SCHEMA_VERSION;
+pub use schema::{last_upgrade_notice, set_upgrade_notice};
 
 use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
@@ -320,6 +321,26 @@ fn register_functions(conn: &Connection) -> Result<()> {
             Ok(crate::model::normalize_subject(
                 text.as_deref().unwrap_or(""),
             ))
+        },
+    )?;
+    // The text of a full-text index row, as `messages::index_message` writes it, for
+    // migration 15, which builds the index again in SQL.
+    conn.create_scalar_function(
+        "fl_index_text",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let text: Option<String> = ctx.get(0)?;
+            Ok(text.map(|t| messages::fold_for_index(&t)))
+        },
+    )?;
+    conn.create_scalar_function(
+        "fl_index_body",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let text: Option<String> = ctx.get(0)?;
+            Ok(text.map(|t| messages::indexed_body(&t)))
         },
     )?;
     Ok(())
