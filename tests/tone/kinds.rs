@@ -440,3 +440,45 @@ fn russian_typed_in_latin_letters_is_answered_in_russian() {
         rule
     ));
 }
+
+/// «Тож до п'ятниці Ви її отримаєте»: the shape "that's for someone else" («це до
+/// банку», «то уже не до нас») with a day or a time in the someone's place is a time
+/// frame, not the problem sent elsewhere (a new-user trial: a promise of delivery by
+/// Friday was flagged as deflection). Someone after "до" still is.
+#[test]
+fn a_time_after_its_for_is_a_time_frame_not_deflection() {
+    let uk = "Коли буде моя посилка? Замовлення 5521.";
+    let ru = "Когда будет моя посылка? Заказ 5521.";
+    for (reply, message, lang) in [
+        (
+            "Добрий день! Посилку передали перевізнику сьогодні, тож до п'ятниці Ви її отримаєте.",
+            uk,
+            Language::Uk,
+        ),
+        (
+            "Посилку вже відправили, то до 18:00 завтра буде у Вас.",
+            uk,
+            Language::Uk,
+        ),
+        (
+            "Посылку передали сегодня, так что к пятнице она будет у Вас.",
+            ru,
+            Language::Ru,
+        ),
+    ] {
+        assert!(
+            !warns(reply, message, lang, "ownership.deflection"),
+            "{reply:?}: {:?}",
+            findings(reply, message, "", lang)
+        );
+    }
+    assert!(
+        warns(
+            "Це вже до перевізника, ми тут ні до чого.",
+            uk,
+            Language::Uk,
+            "ownership.deflection"
+        ),
+        "a party after «до» is still deflection"
+    );
+}

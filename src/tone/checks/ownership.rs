@@ -58,7 +58,10 @@ pub(super) fn run(f: &Facts, sink: &mut Sink) {
         sink.soften("ownership.passive-blame", Severity::Hint);
         return;
     }
-    let deflects = f.hit("shift").or_else(|| f.hit("redirect"));
+    let deflects = f
+        .hit("shift")
+        .filter(|s| !ends_in_a_time(&f.own[s.clone()]))
+        .or_else(|| f.hit("redirect"));
     let blames = f.hit("customer_cause");
     if deflects.is_none() && blames.is_none() {
         return;
@@ -121,6 +124,18 @@ fn says_not_us(phrase: &str) -> bool {
         })
         && crate::tone::text::words(phrase)
             .any(|(_, w)| matches!(w.to_lowercase().as_str(), "not" | "не" | "isn't" | "wasn't"))
+}
+
+/// Whether a "that's for someone else" shape («це до банку», «то вже не до нас»)
+/// has a day or a time where the someone goes: «тож до п'ятниці», «то до 18:00» give
+/// a time frame, not the problem sent elsewhere. Read by the one time-phrase reader
+/// (`sla::phrases`), over the span's last one to three words.
+fn ends_in_a_time(span: &str) -> bool {
+    let words: Vec<&str> = span.split_whitespace().collect();
+    (1..=words.len().min(3)).any(|n| {
+        let tail = words[words.len() - n..].join(" ");
+        crate::sla::phrases::when(&tail).is_some()
+    })
 }
 
 /// Whether a stretch between a third party's name and an action of ours turns to
