@@ -2231,3 +2231,41 @@ fn a_reply_queued_from_the_cli_is_not_the_answer_until_delivered() {
         .clone();
     assert_eq!(reply["delivery"], "sent", "{reply}");
 }
+
+/// README says `FIRSTLINE_NO_DEMO=1` skips the welcome queue; clap's plain boolean
+/// refused it ("invalid value '1' for '--no-demo'") and every command failed. Set in
+/// the environment it reads as people write it: 1/0, true/false, yes/no.
+#[test]
+fn firstline_no_demo_in_the_environment_takes_1_and_yes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("q.db");
+    let config = dir.path().join("config.toml");
+    let eml = dir.path().join("one.eml");
+    std::fs::write(
+        &eml,
+        "From: Ann <ann@example.com>\nSubject: Hi\nMessage-ID: <a1@example.com>\n\nhello\n",
+    )
+    .unwrap();
+    let made = support::cli(&db, &config)
+        .arg("import")
+        .arg(&eml)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    for value in ["1", "yes", "true", "0", "no", "false"] {
+        let out = support::cli(&db, &config)
+            .env("FIRSTLINE_NO_DEMO", value)
+            .arg("list")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "FIRSTLINE_NO_DEMO={value}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -72,7 +72,12 @@ pub struct Cli {
     #[arg(long, global = true, env = "FIRSTLINE_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Do not put the welcome queue into the default database on its first run.
-    #[arg(long, global = true, env = "FIRSTLINE_NO_DEMO")]
+    #[arg(
+        long,
+        global = true,
+        env = "FIRSTLINE_NO_DEMO",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     pub no_demo: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
