@@ -533,7 +533,7 @@ impl<'a> Run<'a> {
 
     fn mail_to_ingest(&mut self, mail: Mail, location: &str) -> Result<IngestMessage, MailError> {
         let Mail {
-            parsed,
+            mut parsed,
             raw,
             sha256,
             profile,
@@ -541,7 +541,7 @@ impl<'a> Run<'a> {
             seen,
         } = mail;
         let outbound = is_ours(&parsed, &self.ours);
-        let mut warnings = parsed.warnings;
+        let mut warnings = std::mem::take(&mut parsed.warnings);
         let (direction, customer, author) = if outbound {
             let to = parsed
                 .recipients
@@ -561,7 +561,7 @@ impl<'a> Run<'a> {
                 .unwrap_or_default();
             (Direction::Outbound, customer, author)
         } else {
-            let (name, addr) = parsed.from.clone().unzip();
+            let (name, addr) = customer_of(&parsed, &self.ours).unzip();
             let name = name.unwrap_or_default();
             let author = if name.is_empty() {
                 addr.clone().unwrap_or_else(|| "Unknown sender".into())
@@ -687,6 +687,21 @@ struct Mail {
     profile: Option<(Language, Formality)>,
     fallback_date: Option<DateTime<Utc>>,
     seen: bool,
+}
+
+/// The person an incoming mail is from: the `Reply-To` person when it names someone
+/// other than `From` (a web form or a shop system mails From its own robot address with
+/// the customer in Reply-To — Help Scout and Zendesk read it the same way), else `From`.
+/// Taking `From` merged everyone who used the form into one "Shop website" customer,
+/// whose tickets then threaded together by subject and whose replies went to whoever
+/// wrote last (a new-user trial).
+fn customer_of(parsed: &ParsedMail, ours: &HashSet<String>) -> Option<(String, String)> {
+    match (&parsed.reply_to, &parsed.from) {
+        (Some((_, reply)), Some((_, from))) if reply == from => parsed.from.clone(),
+        (Some((_, reply)), _) if ours.contains(reply) => parsed.from.clone(),
+        (Some(person), _) => Some(person.clone()),
+        (None, from) => from.clone(),
+    }
 }
 
 /// Whether the sender is one of our own addresses (a Sent folder).

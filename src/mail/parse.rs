@@ -31,8 +31,10 @@ pub struct ParsedAttachment {
 pub struct ParsedMail {
     /// Display name and lowercased address of the sender.
     pub from: Option<(String, String)>,
-    /// Where replies should go, when the sender asked (Reply-To).
-    pub reply_to: Option<String>,
+    /// Where replies should go, when the sender asked (Reply-To): display name and
+    /// lowercased address. A web form's mail is From the shop's form robot with the
+    /// person who filled it in here.
+    pub reply_to: Option<(String, String)>,
     /// To and Cc recipients as (name, address).
     pub recipients: Vec<(String, String)>,
     pub subject: String,
@@ -71,11 +73,11 @@ pub fn parse_mail(raw: &[u8]) -> Result<ParsedMail, String> {
     if out.from.is_none() {
         out.warnings.push("no readable From header".into());
     }
-    out.reply_to = msg
-        .reply_to()
-        .and_then(|a| a.first())
-        .and_then(|a| a.address())
-        .map(|a| a.trim().to_lowercase());
+    out.reply_to = msg.reply_to().and_then(|a| a.first()).and_then(|a| {
+        let addr = a.address()?.trim().to_lowercase();
+        let name = a.name().map(clean_text).unwrap_or_default();
+        (!addr.is_empty()).then_some((name.trim().to_string(), addr))
+    });
     for addr in msg.to().into_iter().chain(msg.cc()).flat_map(|a| a.iter()) {
         if let Some(address) = addr.address() {
             let name = addr.name().map(clean_text).unwrap_or_default();
