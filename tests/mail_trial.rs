@@ -214,3 +214,34 @@ fn an_ascii_name_with_a_comma_is_still_quoted() {
     let from = parsed.from().and_then(|a| a.first()).unwrap();
     assert_eq!(from.name(), Some("Carter, John \"JC\""), "{raw}");
 }
+
+/// A reply to mail without a subject went out as `Re: (no subject)`, the placeholder
+/// title shown as if the customer had written it (a new-user trial).
+#[test]
+fn a_reply_to_mail_without_a_subject_does_not_say_re_no_subject() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cfg, captured) = config(dir.path());
+    let mut store = Store::open_in_memory().unwrap();
+    let mail = "From: Igor <igor@customer.test>\nTo: shop@example.com\nMessage-ID: <nosubj-1@customer.test>\nDate: Mon, 7 Dec 2026 04:50:00 +0000\n\nWhere is my parcel?\n";
+    import(&mut store, &cfg, dir.path(), &[mail]);
+    let ticket = store.tickets().unwrap()[0].id;
+    let raw = reply_and_capture(&mut store, &cfg, &captured, ticket, "On its way.");
+    assert!(!raw.contains("(no subject)"), "{raw}");
+    assert!(
+        !header_opt(&raw, "Subject").is_some_and(|s| s.contains("Re:")),
+        "{raw}"
+    );
+}
+
+fn header_opt(raw: &str, name: &str) -> Option<String> {
+    let raw = raw.replace("\r\n", "\n");
+    raw.split("\n\n")
+        .next()
+        .unwrap()
+        .split('\n')
+        .find(|l| {
+            l.to_lowercase()
+                .starts_with(&format!("{}:", name.to_lowercase()))
+        })
+        .map(str::to_string)
+}

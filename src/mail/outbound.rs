@@ -137,10 +137,12 @@ pub fn build_reply(
                 to.clone(),
             ),
         )
-        .subject(subject)
         .message_id(message_id.clone())
         .date(now.timestamp())
         .text_body(text.clone());
+    if let Some(subject) = subject {
+        builder = builder.subject(subject);
+    }
     if let Some(parent_id) = &in_reply_to {
         builder = builder.in_reply_to(parent_id.clone());
     }
@@ -257,13 +259,18 @@ fn last_mail_from_customer(messages: &[Message]) -> Option<&Message> {
     })
 }
 
-/// `Re: ` once, whatever prefix the customer's client used.
-fn reply_subject(subject: &str) -> String {
+/// `Re: ` once, whatever prefix the customer's client used. A ticket whose mail had no
+/// subject is titled "(no subject)" by intake: that placeholder is not the customer's
+/// words, so the reply goes without a subject rather than as `Re: (no subject)` (unless
+/// the ticket was renamed, whose title is then the subject).
+fn reply_subject(subject: &str) -> Option<String> {
     let s = subject.trim();
-    if s.to_lowercase().starts_with("re:") {
-        s.to_string()
+    if s.is_empty() || s == crate::model::NO_SUBJECT {
+        None
+    } else if s.to_lowercase().starts_with("re:") {
+        Some(s.to_string())
     } else {
-        format!("Re: {s}")
+        Some(format!("Re: {s}"))
     }
 }
 
@@ -311,7 +318,7 @@ mod tests {
 
     #[test]
     fn subject_gets_one_re() {
-        assert_eq!(reply_subject("Оплата"), "Re: Оплата");
-        assert_eq!(reply_subject("RE: Оплата"), "RE: Оплата");
+        assert_eq!(reply_subject("Оплата").unwrap(), "Re: Оплата");
+        assert_eq!(reply_subject("RE: Оплата").unwrap(), "RE: Оплата");
     }
 }
