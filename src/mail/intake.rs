@@ -520,7 +520,7 @@ impl<'a> Run<'a> {
                     fallback_date,
                     seen,
                 };
-                let ingest = self.mail_to_ingest(mail, &location)?;
+                let ingest = self.mail_to_ingest(mail, format, &location)?;
                 Ok(Some(ingest))
             }
         }
@@ -531,7 +531,12 @@ impl<'a> Run<'a> {
         self.report.failures.push(Problem { location, reason });
     }
 
-    fn mail_to_ingest(&mut self, mail: Mail, location: &str) -> Result<IngestMessage, MailError> {
+    fn mail_to_ingest(
+        &mut self,
+        mail: Mail,
+        format: Format,
+        location: &str,
+    ) -> Result<IngestMessage, MailError> {
         let Mail {
             mut parsed,
             raw,
@@ -582,7 +587,12 @@ impl<'a> Run<'a> {
         for part in &parsed.attachments {
             attachments.push(self.attachments.keep(part, &mut warnings)?);
         }
-        let sent_at = parsed.date.or(fallback_date);
+        let sent_at = thread_time(
+            parsed.date,
+            fallback_date,
+            format == Format::Imap && direction == Direction::Inbound,
+            Utc::now(),
+        );
         for w in warnings {
             self.report.warnings.push(Problem {
                 location: location.to_string(),
@@ -687,6 +697,30 @@ struct Mail {
     profile: Option<(Language, Formality)>,
     fallback_date: Option<DateTime<Utc>>,
     seen: bool,
+}
+
+/// The time a mail takes its place in the thread and starts (or ends) a wait.
+///
+/// The sender's `Date:` is their clock, not ours: a clock running an hour slow, or mail
+/// held up on the way, put a customer's message that arrived after our reply *before*
+/// it — the ticket never came back to Needs reply — and a clock running fast made waits
+/// negative (`-59m ago`; a new-user trial against Dovecot). So:
+/// - mail fetched live from a mailbox (`live_arrival`) is placed at the moment the server
+///   received it (IMAP INTERNALDATE), which is what "it arrived after your reply" means;
+/// - files (mbox, Maildir, `.eml`) at their Date, else the file's own time: an mbox
+///   envelope or a copied Maildir's file times say little about when mail arrived;
+/// - never later than now, so no wait is negative.
+fn thread_time(
+    date: Option<DateTime<Utc>>,
+    arrived: Option<DateTime<Utc>>,
+    live_arrival: bool,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let at = match (date, arrived) {
+        (_, Some(arrived)) if live_arrival => Some(arrived),
+        (date, arrived) => date.or(arrived),
+    };
+    at.map(|t| t.min(now))
 }
 
 /// The person an incoming mail is from: the `Reply-To` person when it names someone
