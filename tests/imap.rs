@@ -742,7 +742,8 @@ fn the_sent_folder_threads_the_users_own_replies() {
             "",
         ),
         false,
-        None,
+        // Received when it was written: fetched mail is placed at its arrival.
+        Some(chrono::DateTime::parse_from_rfc3339("2026-11-30T10:00:00+02:00").unwrap()),
     );
     server.append(
         "Sent",
@@ -963,7 +964,8 @@ fn the_first_sync_reaches_back_only_to_since_and_later_mail_is_all_read() {
         "INBOX",
         &plain_mail("b@customer.example", "Recent", "new1@c", "hi", ""),
         false,
-        None,
+        // Received two days ago, inside `since`: fetched mail is placed at its arrival.
+        Some((chrono::Utc::now() - chrono::Duration::days(2)).fixed_offset()),
     );
     let desk = Desk::new(&config_text(&server, "").replace("since = \"all\"", "since = \"30d\""));
     let first = desk.fetch_json();
@@ -979,7 +981,7 @@ fn the_first_sync_reaches_back_only_to_since_and_later_mail_is_all_read() {
     assert_eq!(desk.fetch_json()["import"]["added"], 1);
     assert_eq!(message_count(&desk.db), 2);
 
-    // Both customers wrote on 30 November: archiving what is older than a day
+    // Both customers' mail arrived long ago: archiving what is older than a day
     // (after a fetch that brings nothing) closes both, as after an import.
     let out = desk.fetch(&["--archive-older-than", "1d"]);
     let text = String::from_utf8_lossy(&out.stdout);

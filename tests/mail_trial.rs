@@ -245,3 +245,103 @@ fn header_opt(raw: &str, name: &str) -> Option<String> {
         })
         .map(str::to_string)
 }
+
+fn customer_mail(id: &str, body: &str) -> String {
+    format!(
+        "From: Ivan Petrenko <ivan@customer.test>\nTo: shop@example.com\nSubject: Order 10281\nMessage-ID: <{id}>\nDate: Mon, 7 Dec 2026 04:00:00 +0000\n\n{body}\n"
+    )
+}
+
+/// An out-of-office answer to our reply put the ticket back in Needs reply (a new-user
+/// trial): it joins the ticket marked as an automatic reply and leaves the wait alone.
+#[test]
+fn an_auto_reply_joins_its_ticket_without_bringing_it_back_to_needs_reply() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cfg, captured) = config(dir.path());
+    let mut store = Store::open_in_memory().unwrap();
+    import(
+        &mut store,
+        &cfg,
+        dir.path(),
+        &[&customer_mail("q1@customer.test", "Where is it?")],
+    );
+    let ticket = store.tickets().unwrap()[0].id;
+    let sent = reply_and_capture(&mut store, &cfg, &captured, ticket, "It ships today.");
+    let ours = header(&sent, "Message-ID");
+    let ours = ours
+        .split_once(':')
+        .unwrap()
+        .1
+        .trim()
+        .trim_matches(['<', '>'])
+        .to_string();
+    assert!(!store.ticket(ticket).unwrap().needs_reply(Utc::now()));
+
+    for extra in [
+        "Auto-Submitted: auto-replied\n",
+        "X-Autoreply: yes\n",
+        "Precedence: auto_reply\n",
+    ] {
+        let ooo = format!(
+            "From: Ivan Petrenko <ivan@customer.test>\nTo: shop@example.com\nSubject: Out of office: Re: Order 10281\nMessage-ID: <ooo-{}@customer.test>\nIn-Reply-To: <{ours}>\n{extra}Date: {}\n\nI am away until Monday.\n",
+            extra.len(),
+            later()
+        );
+        import(&mut store, &cfg, dir.path(), &[&ooo]);
+        assert_eq!(store.tickets().unwrap().len(), 1, "{extra}");
+        let t = store.ticket(ticket).unwrap();
+        assert!(!t.needs_reply(Utc::now()), "{extra}: {t:?}");
+        let last = store.messages(ticket).unwrap().pop().unwrap();
+        assert!(last.body.contains("away until Monday"), "{last:?}");
+        assert!(
+            last.body.contains("automatic reply") || last.author.contains("Automatic reply"),
+            "{last:?}"
+        );
+    }
+}
+
+/// A MAILER-DAEMON bounce for our reply opened a ticket of its own and the reply still
+/// looked delivered (a new-user trial): it lands on the reply's ticket saying
+/// "bounced: <reason>", and the ticket needs a reply again.
+#[test]
+fn a_bounce_for_our_reply_marks_its_ticket_and_opens_no_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cfg, captured) = config(dir.path());
+    let mut store = Store::open_in_memory().unwrap();
+    import(
+        &mut store,
+        &cfg,
+        dir.path(),
+        &[&customer_mail("q2@customer.test", "Where is it?")],
+    );
+    let ticket = store.tickets().unwrap()[0].id;
+    let sent = reply_and_capture(&mut store, &cfg, &captured, ticket, "It ships today.");
+    let ours = header(&sent, "Message-ID");
+    let ours = ours
+        .split_once(':')
+        .unwrap()
+        .1
+        .trim()
+        .trim_matches(['<', '>'])
+        .to_string();
+    let bounce = format!(
+        "From: Mail Delivery System <MAILER-DAEMON@mx.example.com>\nTo: shop@example.com\nSubject: Undelivered Mail Returned to Sender\nMessage-ID: <bounce-1@mx.example.com>\nDate: {}\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n--B\nContent-Type: text/plain\n\nI'm sorry to have to inform you that your message could not be delivered.\n\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.com\n\nFinal-Recipient: rfc822; ivan@customer.test\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\n\n--B\nContent-Type: text/rfc822-headers\n\nFrom: shop@example.com\nTo: ivan@customer.test\nSubject: Re: Order 10281\nMessage-ID: <{ours}>\n\n--B--\n",
+        later()
+    );
+    import(&mut store, &cfg, dir.path(), &[&bounce]);
+    let tickets = store.tickets().unwrap();
+    assert_eq!(tickets.len(), 1, "no ticket to MAILER-DAEMON: {tickets:?}");
+    let t = store.ticket(ticket).unwrap();
+    assert!(t.needs_reply(Utc::now()), "the reply did not arrive: {t:?}");
+    let last = store.messages(ticket).unwrap().pop().unwrap();
+    assert!(
+        last.body.contains("bounced: 550 5.1.1 User unknown"),
+        "{last:?}"
+    );
+}
+
+/// A Date a minute from now: intake places it at the import (never in the future), so
+/// it comes after a reply just sent.
+fn later() -> String {
+    (Utc::now() + Duration::minutes(1)).to_rfc2822()
+}

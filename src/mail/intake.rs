@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use super::attachments::AttachmentStore;
+use super::automatic::Automatic;
 use super::chat::ChatMessage;
 use super::detect::{plan, Format, Source};
 use super::parse::{parse_mail, ParsedMail};
@@ -520,8 +521,15 @@ impl<'a> Run<'a> {
                     fallback_date,
                     seen,
                 };
-                let ingest = self.mail_to_ingest(mail, format, &location)?;
-                Ok(Some(ingest))
+                match self.mail_to_ingest(mail, format, &location) {
+                    // One message that cannot be placed (a bounce for mail we never
+                    // sent) is reported; the import goes on.
+                    Err(MailError::Invalid(reason)) => {
+                        self.fail(format, location, reason);
+                        Ok(None)
+                    }
+                    other => other.map(Some),
+                }
             }
         }
     }
@@ -583,6 +591,42 @@ impl<'a> Run<'a> {
                 author,
             )
         };
+        // Mail no person wrote: an auto-reply joins its ticket as a note (no new wait);
+        // a bounce lands on the ticket of the reply it reports on, as the customer's
+        // side of the thread (the reply did not reach them: the ticket needs you again),
+        // and never opens a ticket of its own to MAILER-DAEMON.
+        let mut direction = direction;
+        let mut customer = customer;
+        let mut author = author;
+        let mut body = parsed.body;
+        let mut in_reply_to = parsed.in_reply_to;
+        let mut ticket = None;
+        match (direction, super::automatic::classify(&raw)) {
+            (Direction::Inbound, Some(Automatic::Reply)) => {
+                direction = Direction::Note;
+                author = format!("Automatic reply from {author}");
+                body = format!("[automatic reply]\n\n{body}");
+            }
+            (Direction::Inbound, Some(Automatic::Bounce { original, reason })) => {
+                let found = match &original {
+                    Some(id) => self.store.ticket_of_message_id(id)?,
+                    None => None,
+                };
+                let Some(found) = found else {
+                    return Err(MailError::Invalid(format!(
+                        "a delivery failure report ({reason}) for mail that is not in the queue; not imported"
+                    )));
+                };
+                ticket = Some(found);
+                in_reply_to = original;
+                customer = NewCustomer::default();
+                author = "Mail delivery failed".into();
+                body = format!(
+                    "bounced: {reason}\n\nThe reply above did not reach the customer.\n\n{body}"
+                );
+            }
+            _ => {}
+        }
         let mut attachments = Vec::with_capacity(parsed.attachments.len());
         for part in &parsed.attachments {
             attachments.push(self.attachments.keep(part, &mut warnings)?);
@@ -603,11 +647,11 @@ impl<'a> Run<'a> {
             message: NewMessage {
                 direction,
                 author,
-                body: parsed.body,
+                body,
                 html_body: parsed.html_body,
                 sent_at,
                 message_id: parsed.message_id,
-                in_reply_to: parsed.in_reply_to,
+                in_reply_to,
                 references: parsed.references,
                 attachments,
             },
@@ -618,7 +662,7 @@ impl<'a> Run<'a> {
             sha256,
             profile,
             seen,
-            ticket: None,
+            ticket,
             thread_window: self.options.mail_window,
         })
     }
