@@ -521,15 +521,8 @@ impl<'a> Run<'a> {
                     fallback_date,
                     seen,
                 };
-                match self.mail_to_ingest(mail, format, &location) {
-                    // One message that cannot be placed (a bounce for mail we never
-                    // sent) is reported; the import goes on.
-                    Err(MailError::Invalid(reason)) => {
-                        self.fail(format, location, reason);
-                        Ok(None)
-                    }
-                    other => other.map(Some),
-                }
+                let ingest = self.mail_to_ingest(mail, format, &location)?;
+                Ok(Some(ingest))
             }
         }
     }
@@ -612,18 +605,24 @@ impl<'a> Run<'a> {
                     Some(id) => self.store.ticket_of_message_id(id)?,
                     None => None,
                 };
-                let Some(found) = found else {
-                    return Err(MailError::Invalid(format!(
-                        "a delivery failure report ({reason}) for mail that is not in the queue; not imported"
-                    )));
-                };
-                ticket = Some(found);
-                in_reply_to = original;
-                customer = NewCustomer::default();
-                author = "Mail delivery failed".into();
-                body = format!(
-                    "bounced: {reason}\n\nThe reply above did not reach the customer.\n\n{body}"
-                );
+                match found {
+                    Some(found) => {
+                        ticket = Some(found);
+                        in_reply_to = original;
+                        customer = NewCustomer::default();
+                        author = "Mail delivery failed".into();
+                        body = format!(
+                            "bounced: {reason}\n\nThe reply above did not reach the customer.\n\n{body}"
+                        );
+                    }
+                    // A bounce for mail that is not in the queue (an old archive, mail
+                    // sent elsewhere) is kept, as a note nobody has to answer.
+                    None => {
+                        direction = Direction::Note;
+                        author = format!("Mail delivery failed ({author})");
+                        body = format!("bounced: {reason}\n\n{body}");
+                    }
+                }
             }
             _ => {}
         }
