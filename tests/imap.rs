@@ -742,7 +742,8 @@ fn the_sent_folder_threads_the_users_own_replies() {
             "",
         ),
         false,
-        None,
+        // Received when it was written: fetched mail is placed at its arrival.
+        Some(chrono::DateTime::parse_from_rfc3339("2026-11-30T10:00:00+02:00").unwrap()),
     );
     server.append(
         "Sent",
@@ -963,7 +964,8 @@ fn the_first_sync_reaches_back_only_to_since_and_later_mail_is_all_read() {
         "INBOX",
         &plain_mail("b@customer.example", "Recent", "new1@c", "hi", ""),
         false,
-        None,
+        // Received two days ago, inside `since`: fetched mail is placed at its arrival.
+        Some((chrono::Utc::now() - chrono::Duration::days(2)).fixed_offset()),
     );
     let desk = Desk::new(&config_text(&server, "").replace("since = \"all\"", "since = \"30d\""));
     let first = desk.fetch_json();
@@ -979,7 +981,7 @@ fn the_first_sync_reaches_back_only_to_since_and_later_mail_is_all_read() {
     assert_eq!(desk.fetch_json()["import"]["added"], 1);
     assert_eq!(message_count(&desk.db), 2);
 
-    // Both customers wrote on 30 November: archiving what is older than a day
+    // Both customers' mail arrived long ago: archiving what is older than a day
     // (after a fetch that brings nothing) closes both, as after an import.
     let out = desk.fetch(&["--archive-older-than", "1d"]);
     let text = String::from_utf8_lossy(&out.stdout);
@@ -1509,4 +1511,101 @@ fn an_away_reply_the_server_refuses_stays_in_the_outbox_and_the_fetch_still_succ
         "{entries:?}"
     );
     assert!(smtp.accepted().is_empty());
+}
+
+/// The sender's Date is their clock: a customer's mail that reached the server after
+/// our reply but is dated before it (a clock an hour slow, mail held up on the way)
+/// never brought the ticket back to Needs reply and sat above the reply; one dated in
+/// the future waited a negative time (a new-user trial). Fetched mail takes its place
+/// at the moment the server received it, never later than now.
+#[test]
+fn mail_arriving_after_our_reply_needs_a_reply_whatever_its_date_says() {
+    use chrono::{Duration as Span, Utc};
+    let server = Dovecot::start();
+    let desk = Desk::new(&config_text(&server, ""));
+    let now = Utc::now();
+    let dated = |t: chrono::DateTime<Utc>| t.to_rfc2822();
+    let first = format!(
+        "From: Ivan <ivan@customer.example>\r\nTo: {USER}\r\nSubject: Order 10280\r\nMessage-ID: <late-1@customer.example>\r\nDate: {}\r\n\r\nWhere is my order?\r\n",
+        dated(now - Span::hours(2))
+    );
+    server.append(
+        "INBOX",
+        first.as_bytes(),
+        false,
+        Some((now - Span::hours(2)).fixed_offset()),
+    );
+    let out = desk.fetch(&[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let mut store = desk.store();
+    let ticket = store.tickets().unwrap()[0].id;
+    store
+        .add_message(
+            ticket,
+            &firstline::model::NewMessage {
+                direction: Direction::Outbound,
+                author: "Olena Test".into(),
+                body: "It ships today.".into(),
+                sent_at: Some(now - Span::minutes(30)),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert!(!store.ticket(ticket).unwrap().needs_reply(Utc::now()));
+    drop(store);
+
+    // Written on a clock an hour slow, received by the server a minute ago.
+    let late = format!(
+        "From: Ivan <ivan@customer.example>\r\nTo: {USER}\r\nSubject: Re: Order 10280\r\nMessage-ID: <late-2@customer.example>\r\nIn-Reply-To: <late-1@customer.example>\r\nDate: {}\r\n\r\nSorry, one more thing: gift wrap please.\r\n",
+        dated(now - Span::minutes(60))
+    );
+    server.append(
+        "INBOX",
+        late.as_bytes(),
+        false,
+        Some((now - Span::minutes(1)).fixed_offset()),
+    );
+    // Written on a clock an hour fast.
+    let fast = format!(
+        "From: Ivan <ivan@customer.example>\r\nTo: {USER}\r\nSubject: Re: Order 10280\r\nMessage-ID: <late-3@customer.example>\r\nIn-Reply-To: <late-1@customer.example>\r\nDate: {}\r\n\r\nAnd a card.\r\n",
+        dated(now + Span::hours(1))
+    );
+    server.append("INBOX", fast.as_bytes(), false, None);
+    let out = desk.fetch(&[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let store = desk.store();
+    let t = store.ticket(ticket).unwrap();
+    assert!(
+        t.needs_reply(Utc::now()),
+        "mail that arrived after the reply needs one: {t:?}"
+    );
+    let since = t.awaiting_reply_since.unwrap();
+    assert!(since <= Utc::now(), "waits are never negative: {since}");
+    assert!(
+        since > now - Span::minutes(30),
+        "waiting since it arrived: {since}"
+    );
+    let messages = store.messages(ticket).unwrap();
+    let bodies: Vec<&str> = messages.iter().map(|m| m.body.trim()).collect();
+    let pos = |text: &str| bodies.iter().position(|b| b.contains(text)).unwrap();
+    assert!(
+        pos("It ships today") < pos("gift wrap") && pos("gift wrap") < pos("And a card"),
+        "{bodies:?}"
+    );
+    for m in &messages {
+        assert!(
+            m.sent_at <= Utc::now(),
+            "no message is in the future: {m:?}"
+        );
+    }
 }

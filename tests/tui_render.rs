@@ -1910,6 +1910,9 @@ fn a_fifty_megabyte_body_is_shown_truncated_with_a_note() {
     press(&mut app, "Enter G");
     let screen = shot(&app, 120, 40);
     assert!(screen.contains("more not shown"), "{screen}");
+    // `show` alone cuts at 1 MB too: the hint names only --raw (a new-user trial).
+    assert!(screen.contains("--raw"), "{screen}");
+    assert!(!screen.contains("prints it all"), "{screen}");
     press(&mut app, "r");
     type_text(&mut app, "Looking at it now.");
     assert_eq!(app.composer.text(), "Looking at it now.");

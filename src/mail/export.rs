@@ -2,7 +2,6 @@
 //! where intake kept them, a minimal RFC 5322 message otherwise. Importing the result
 //! into an empty queue gives the same tickets and messages back.
 
-use mail_builder::headers::address::Address;
 use mail_builder::MessageBuilder;
 use std::io::Write;
 
@@ -38,10 +37,13 @@ fn looks_like_mail(raw: &[u8]) -> bool {
 
 fn synthesize(ticket: &Ticket, m: &Message) -> Result<Vec<u8>, MailError> {
     let mut b = MessageBuilder::new()
-        .from(Address::new_address(
-            Some(m.author.clone()),
-            "unknown@firstline.invalid".to_string(),
-        ))
+        .header(
+            "From",
+            super::outbound::mailbox(
+                Some(m.author.clone()),
+                "unknown@firstline.invalid".to_string(),
+            ),
+        )
         .subject(ticket.subject.clone())
         .date(m.sent_at.timestamp())
         .text_body(m.body.clone());

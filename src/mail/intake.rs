@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use super::attachments::AttachmentStore;
+use super::automatic::Automatic;
 use super::chat::ChatMessage;
 use super::detect::{plan, Format, Source};
 use super::parse::{parse_mail, ParsedMail};
@@ -520,7 +521,7 @@ impl<'a> Run<'a> {
                     fallback_date,
                     seen,
                 };
-                let ingest = self.mail_to_ingest(mail, &location)?;
+                let ingest = self.mail_to_ingest(mail, format, &location)?;
                 Ok(Some(ingest))
             }
         }
@@ -531,9 +532,14 @@ impl<'a> Run<'a> {
         self.report.failures.push(Problem { location, reason });
     }
 
-    fn mail_to_ingest(&mut self, mail: Mail, location: &str) -> Result<IngestMessage, MailError> {
+    fn mail_to_ingest(
+        &mut self,
+        mail: Mail,
+        format: Format,
+        location: &str,
+    ) -> Result<IngestMessage, MailError> {
         let Mail {
-            parsed,
+            mut parsed,
             raw,
             sha256,
             profile,
@@ -541,7 +547,7 @@ impl<'a> Run<'a> {
             seen,
         } = mail;
         let outbound = is_ours(&parsed, &self.ours);
-        let mut warnings = parsed.warnings;
+        let mut warnings = std::mem::take(&mut parsed.warnings);
         let (direction, customer, author) = if outbound {
             let to = parsed
                 .recipients
@@ -561,7 +567,7 @@ impl<'a> Run<'a> {
                 .unwrap_or_default();
             (Direction::Outbound, customer, author)
         } else {
-            let (name, addr) = parsed.from.clone().unzip();
+            let (name, addr) = customer_of(&parsed, &self.ours).unzip();
             let name = name.unwrap_or_default();
             let author = if name.is_empty() {
                 addr.clone().unwrap_or_else(|| "Unknown sender".into())
@@ -578,11 +584,58 @@ impl<'a> Run<'a> {
                 author,
             )
         };
+        // Mail no person wrote: an auto-reply joins its ticket as a note (no new wait);
+        // a bounce lands on the ticket of the reply it reports on, as the customer's
+        // side of the thread (the reply did not reach them: the ticket needs you again),
+        // and never opens a ticket of its own to MAILER-DAEMON.
+        let mut direction = direction;
+        let mut customer = customer;
+        let mut author = author;
+        let mut body = parsed.body;
+        let mut in_reply_to = parsed.in_reply_to;
+        let mut ticket = None;
+        match (direction, super::automatic::classify(&raw)) {
+            (Direction::Inbound, Some(Automatic::Reply)) => {
+                direction = Direction::Note;
+                author = format!("Automatic reply from {author}");
+                body = format!("[automatic reply]\n\n{body}");
+            }
+            (Direction::Inbound, Some(Automatic::Bounce { original, reason })) => {
+                let found = match &original {
+                    Some(id) => self.store.ticket_of_message_id(id)?,
+                    None => None,
+                };
+                match found {
+                    Some(found) => {
+                        ticket = Some(found);
+                        in_reply_to = original;
+                        customer = NewCustomer::default();
+                        author = "Mail delivery failed".into();
+                        body = format!(
+                            "bounced: {reason}\n\nThe reply above did not reach the customer.\n\n{body}"
+                        );
+                    }
+                    // A bounce for mail that is not in the queue (an old archive, mail
+                    // sent elsewhere) is kept, as a note nobody has to answer.
+                    None => {
+                        direction = Direction::Note;
+                        author = format!("Mail delivery failed ({author})");
+                        body = format!("bounced: {reason}\n\n{body}");
+                    }
+                }
+            }
+            _ => {}
+        }
         let mut attachments = Vec::with_capacity(parsed.attachments.len());
         for part in &parsed.attachments {
             attachments.push(self.attachments.keep(part, &mut warnings)?);
         }
-        let sent_at = parsed.date.or(fallback_date);
+        let sent_at = thread_time(
+            parsed.date,
+            fallback_date,
+            format == Format::Imap && direction == Direction::Inbound,
+            Utc::now(),
+        );
         for w in warnings {
             self.report.warnings.push(Problem {
                 location: location.to_string(),
@@ -593,11 +646,11 @@ impl<'a> Run<'a> {
             message: NewMessage {
                 direction,
                 author,
-                body: parsed.body,
+                body,
                 html_body: parsed.html_body,
                 sent_at,
                 message_id: parsed.message_id,
-                in_reply_to: parsed.in_reply_to,
+                in_reply_to,
                 references: parsed.references,
                 attachments,
             },
@@ -608,7 +661,7 @@ impl<'a> Run<'a> {
             sha256,
             profile,
             seen,
-            ticket: None,
+            ticket,
             thread_window: self.options.mail_window,
         })
     }
@@ -687,6 +740,45 @@ struct Mail {
     profile: Option<(Language, Formality)>,
     fallback_date: Option<DateTime<Utc>>,
     seen: bool,
+}
+
+/// The time a mail takes its place in the thread and starts (or ends) a wait.
+///
+/// The sender's `Date:` is their clock, not ours: a clock running an hour slow, or mail
+/// held up on the way, put a customer's message that arrived after our reply *before*
+/// it — the ticket never came back to Needs reply — and a clock running fast made waits
+/// negative (`-59m ago`; a new-user trial against Dovecot). So:
+/// - mail fetched live from a mailbox (`live_arrival`) is placed at the moment the server
+///   received it (IMAP INTERNALDATE), which is what "it arrived after your reply" means;
+/// - files (mbox, Maildir, `.eml`) at their Date, else the file's own time: an mbox
+///   envelope or a copied Maildir's file times say little about when mail arrived;
+/// - never later than now, so no wait is negative.
+fn thread_time(
+    date: Option<DateTime<Utc>>,
+    arrived: Option<DateTime<Utc>>,
+    live_arrival: bool,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let at = match (date, arrived) {
+        (_, Some(arrived)) if live_arrival => Some(arrived),
+        (date, arrived) => date.or(arrived),
+    };
+    at.map(|t| t.min(now))
+}
+
+/// The person an incoming mail is from: the `Reply-To` person when it names someone
+/// other than `From` (a web form or a shop system mails From its own robot address with
+/// the customer in Reply-To — Help Scout and Zendesk read it the same way), else `From`.
+/// Taking `From` merged everyone who used the form into one "Shop website" customer,
+/// whose tickets then threaded together by subject and whose replies went to whoever
+/// wrote last (a new-user trial).
+fn customer_of(parsed: &ParsedMail, ours: &HashSet<String>) -> Option<(String, String)> {
+    match (&parsed.reply_to, &parsed.from) {
+        (Some((_, reply)), Some((_, from))) if reply == from => parsed.from.clone(),
+        (Some((_, reply)), _) if ours.contains(reply) => parsed.from.clone(),
+        (Some(person), _) => Some(person.clone()),
+        (None, from) => from.clone(),
+    }
 }
 
 /// Whether the sender is one of our own addresses (a Sent folder).

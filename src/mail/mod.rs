@@ -14,6 +14,7 @@
 //! written as an `.eml` file into the outbox folder (`deliver`).
 
 mod attachments;
+mod automatic;
 mod chat;
 mod deliver;
 mod detect;

@@ -6,6 +6,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use mail_builder::headers::address::Address;
+use mail_builder::headers::raw::Raw;
+use mail_builder::headers::HeaderType;
 use mail_builder::MessageBuilder;
 
 use super::{parse_mail, sha256_hex, MailError};
@@ -93,7 +95,8 @@ pub fn build_reply(
     let customer = store.customer(t.customer_id)?;
     let messages = store.messages(ticket)?;
     let parent = last_mail_from_customer(&messages);
-    let to = recipient(store, parent, &customer).ok_or(MailError::NoRecipient(ticket))?;
+    let (to_name, to) =
+        recipient(store, parent, &customer).ok_or(MailError::NoRecipient(ticket))?;
     let from_address = config.sender_address().ok_or(MailError::NoSender)?;
 
     let mut references: Vec<String> = Vec::new();
@@ -126,16 +129,20 @@ pub fn build_reply(
     let from_name = config.agent.display_name();
 
     let mut builder = MessageBuilder::new()
-        .from(Address::new_address(Some(from_name.clone()), from_address))
-        .to(Address::new_address(
-            (!customer.name.trim().is_empty() && !customer.name.contains('@'))
-                .then(|| customer.name.clone()),
-            to.clone(),
-        ))
-        .subject(subject)
+        .header("From", mailbox(Some(from_name.clone()), from_address))
+        .header(
+            "To",
+            mailbox(
+                (!to_name.trim().is_empty() && !to_name.contains('@')).then(|| to_name.clone()),
+                to.clone(),
+            ),
+        )
         .message_id(message_id.clone())
         .date(now.timestamp())
         .text_body(text.clone());
+    if let Some(subject) = subject {
+        builder = builder.subject(subject);
+    }
     if let Some(parent_id) = &in_reply_to {
         builder = builder.in_reply_to(parent_id.clone());
     }
@@ -168,6 +175,44 @@ pub fn build_reply(
     })
 }
 
+/// The most bytes of a display name one encoded word carries: 45 bytes are 60 base64
+/// characters, a 72-character word with `=?utf-8?B?` and `?=` (RFC 2047 allows 75).
+const ENCODED_WORD_BYTES: usize = 45;
+
+/// An address header value `Name <addr>`. mail-builder (0.4 and 2.0 alike) writes a
+/// non-ASCII name as an encoded word inside quotes, `"=?utf-8?B?…?=" <addr>`, which RFC
+/// 2047 §5 forbids: strict clients show the raw `=?utf-8?B?…` text (a new-user trial).
+/// An ASCII name stays with mail-builder's quoting; any other is written here as bare
+/// base64 encoded words of whole characters, separated by spaces the header may fold at.
+pub(crate) fn mailbox(name: Option<String>, address: String) -> HeaderType<'static> {
+    let name = name
+        .map(|n| n.replace(['\r', '\n'], " "))
+        .filter(|n| !n.trim().is_empty());
+    match name {
+        Some(name) if !name.is_ascii() => {
+            let mut words: Vec<String> = Vec::new();
+            let mut chunk = String::new();
+            for ch in name.trim().chars() {
+                if chunk.len() + ch.len_utf8() > ENCODED_WORD_BYTES {
+                    words.push(encoded_word(&chunk));
+                    chunk.clear();
+                }
+                chunk.push(ch);
+            }
+            words.push(encoded_word(&chunk));
+            HeaderType::Raw(Raw::new(format!("{} <{address}>", words.join(" "))))
+        }
+        name => HeaderType::Address(Address::new_address(name, address)),
+    }
+}
+
+fn encoded_word(text: &str) -> String {
+    let mut b64 = Vec::new();
+    mail_builder::encoders::base64::base64_encode_mime(text.as_bytes(), &mut b64, true)
+        .expect("writing to a Vec cannot fail");
+    format!("=?utf-8?B?{}?=", String::from_utf8_lossy(&b64))
+}
+
 /// Where a reply to `ticket` would be mailed, `None` when it goes by no mail at all
 /// (a phone call or a pasted chat with no address): such a reply is only recorded, so it
 /// needs no sender address either — asking for one would be a question with no use.
@@ -175,25 +220,33 @@ pub fn reply_recipient(store: &Store, ticket: TicketId) -> Result<Option<String>
     let t = store.ticket(ticket)?;
     let customer = store.customer(t.customer_id)?;
     let messages = store.messages(ticket)?;
-    Ok(recipient(
-        store,
-        last_mail_from_customer(&messages),
-        &customer,
-    ))
+    Ok(recipient(store, last_mail_from_customer(&messages), &customer).map(|(_, to)| to))
 }
 
-/// The address a reply goes to: the Reply-To or From of the customer's latest mail,
-/// else the customer's first known address.
+/// The name and address a reply goes to: the Reply-To or From of the customer's latest
+/// mail, else the customer's first known address. The name is the one that came with
+/// that address (the customer's name when the mail gave none), never the name of
+/// another header: a web form's Reply-To person is not "Shop website".
 fn recipient(
     store: &Store,
     parent: Option<&Message>,
     customer: &crate::model::Customer,
-) -> Option<String> {
+) -> Option<(String, String)> {
     parent
         .and_then(|p| store.raw_message(p.id).ok().flatten())
         .and_then(|raw| parse_mail(&raw).ok())
-        .and_then(|h| h.reply_to.or_else(|| h.from.map(|f| f.1)))
-        .or_else(|| customer.emails.first().cloned())
+        .and_then(|h| h.reply_to.or(h.from))
+        .or_else(|| customer.emails.first().map(|e| (String::new(), e.clone())))
+        .map(|(name, addr)| {
+            let known = customer
+                .emails
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(&addr));
+            match name.trim() {
+                "" if known => (customer.name.clone(), addr),
+                _ => (name, addr),
+            }
+        })
 }
 
 /// The customer's latest e-mail (synthetic chat ids are not mail to reply to).
@@ -206,13 +259,18 @@ fn last_mail_from_customer(messages: &[Message]) -> Option<&Message> {
     })
 }
 
-/// `Re: ` once, whatever prefix the customer's client used.
-fn reply_subject(subject: &str) -> String {
+/// `Re: ` once, whatever prefix the customer's client used. A ticket whose mail had no
+/// subject is titled "(no subject)" by intake: that placeholder is not the customer's
+/// words, so the reply goes without a subject rather than as `Re: (no subject)` (unless
+/// the ticket was renamed, whose title is then the subject).
+fn reply_subject(subject: &str) -> Option<String> {
     let s = subject.trim();
-    if s.to_lowercase().starts_with("re:") {
-        s.to_string()
+    if s.is_empty() || s == crate::model::NO_SUBJECT {
+        None
+    } else if s.to_lowercase().starts_with("re:") {
+        Some(s.to_string())
     } else {
-        format!("Re: {s}")
+        Some(format!("Re: {s}"))
     }
 }
 
@@ -260,7 +318,7 @@ mod tests {
 
     #[test]
     fn subject_gets_one_re() {
-        assert_eq!(reply_subject("Оплата"), "Re: Оплата");
-        assert_eq!(reply_subject("RE: Оплата"), "RE: Оплата");
+        assert_eq!(reply_subject("Оплата").unwrap(), "Re: Оплата");
+        assert_eq!(reply_subject("RE: Оплата").unwrap(), "RE: Оплата");
     }
 }

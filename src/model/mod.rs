@@ -12,7 +12,7 @@ pub use assignment::ASSIGNEE_EVENT;
 pub use canned::{CannedKind, CannedResponse, NewCanned, TAG_GREETING, TAG_SIGNOFF, TAG_SNIPPET};
 pub use collision::Collision;
 pub use enums::{Channel, Direction, Formality, Language, ParseEnumError, Priority, Status};
-pub use text::{normalize_subject, parse_address};
+pub use text::{normalize_subject, parse_address, NO_SUBJECT};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -22,6 +22,10 @@ const PREFIXES: &[&str] = &[
     "переслать",
 ];
 
+/// The title intake gives a ticket whose first message had no subject. A placeholder,
+/// not the customer's words: a reply never goes out as `Re: (no subject)`.
+pub const NO_SUBJECT: &str = "(no subject)";
+
 /// Strips any run of reply/forward prefixes ("Re: Fwd: RE[2]:") and folds case and
 /// whitespace, so "Re: Оплата" and "оплата" thread together.
 pub fn normalize_subject(subject: &str) -> String {

@@ -225,11 +225,12 @@ impl Account {
     }
 }
 
-/// Runs a secret command with `sh -c` and returns its first line. Its standard output
-/// is never shown (it may hold the secret); a failing command is reported by its exit
-/// status and the last line it wrote to standard error ("gpg: decryption failed: No
-/// secret key"), without which a broken `pass`/gpg setup cannot be told apart from a
-/// typo (found by the new-user trial).
+/// Runs a secret command with `sh -c` and returns its first line. Neither its standard
+/// output nor its standard error is ever shown: a failing command may have written the
+/// secret to either (a script that echoes what it read, `set -x`, a tool printing its
+/// input in an error — a new-user trial saw `failed (exit status: 3): oops-secret-123`).
+/// A failure is reported by its exit status and a pointer to run the command by hand,
+/// where its own output is the user's to read.
 fn run_secret_command(cmd: &str, key: &str) -> Result<String, String> {
     let out = std::process::Command::new("sh")
         .arg("-c")
@@ -238,16 +239,10 @@ fn run_secret_command(cmd: &str, key: &str) -> Result<String, String> {
         .output()
         .map_err(|e| format!("{key} `{cmd}` cannot start: {e}"))?;
     if !out.status.success() {
-        let said = String::from_utf8_lossy(&out.stderr);
-        let said = said.lines().rev().map(str::trim).find(|l| !l.is_empty());
-        return Err(match said {
-            Some(line) => format!(
-                "{key} `{cmd}` failed ({}): {}",
-                out.status,
-                crate::model::text::truncate_chars(&crate::display::sanitize_line(line), 160)
-            ),
-            None => format!("{key} `{cmd}` failed ({})", out.status),
-        });
+        return Err(format!(
+            "{key} `{cmd}` failed ({}); see the command's own output by running it yourself",
+            out.status
+        ));
     }
     let text = String::from_utf8(out.stdout)
         .map_err(|_| format!("{key} `{cmd}` printed something that is not text"))?;
@@ -577,15 +572,19 @@ mod tests {
         let err = a.read_secret().unwrap_err();
         assert!(!err.contains("hunter2"), "{err}");
         assert!(err.contains("failed"), "{err}");
-        // What the command said went wrong is kept (its last line on stderr).
+        // A failing command may echo the secret to stdout or stderr: neither is shown,
+        // only the exit status and where to look (a new-user trial saw the secret).
+        // (The command decodes the secret, so its own text does not hold it.)
         raw.password_command = Some(
-            "echo 'gpg: starting' >&2; echo 'gpg: decryption failed: No secret key' >&2; exit 2"
-                .into(),
+            "s=$(printf b29wcy1zZWNyZXQtMTIz | base64 -d); echo $s; echo $s >&2; exit 3".into(),
         );
         let a = Account::from_config(&raw, None).unwrap();
         let err = a.read_secret().unwrap_err();
+        assert!(!err.contains("oops-secret-123"), "{err}");
         assert!(
-            err.ends_with("failed (exit status: 2): gpg: decryption failed: No secret key"),
+            err.ends_with(
+                "failed (exit status: 3); see the command's own output by running it yourself"
+            ),
             "{err}"
         );
     }

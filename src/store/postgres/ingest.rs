@@ -302,7 +302,7 @@ fn open_ticket(
         )?
     };
     let subject = match item.subject.trim() {
-        "" => "(no subject)",
+        "" => crate::model::NO_SUBJECT,
         s => s,
     };
     let id: TicketId = c

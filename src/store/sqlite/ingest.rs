@@ -333,7 +333,7 @@ fn open_ticket(
         )?
     };
     let subject = match item.subject.trim() {
-        "" => "(no subject)",
+        "" => crate::model::NO_SUBJECT,
         s => s,
     };
     conn.prepare_cached(

@@ -405,9 +405,9 @@ fn message_lines<'a>(
     let mut body = sanitize(&crate::display::reflow(shown));
     if cut > 0 {
         body.push_str(&format!(
-            "\n[… {} more not shown; `firstline show {}` prints it all, `firstline show {} --raw {}` the message as it arrived]",
+            // Not `firstline show N` alone: it prints the stored text, itself cut at 1 MB.
+            "\n[… {} more not shown; `firstline show {} --raw {}` prints the whole message as it arrived]",
             human_bytes(cut),
-            m.ticket_id,
             m.ticket_id,
             m.id
         ));
