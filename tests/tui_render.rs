@@ -826,6 +826,36 @@ mod state {
         );
     }
 
+    /// A new-user trial: "shop: 1 new message arrived" never said which ticket, so a
+    /// customer's answer had to be hunted for in the list. The line names the tickets
+    /// the fetch added to (up to three).
+    #[test]
+    fn new_mail_names_the_tickets_it_arrived_on() {
+        use firstline::tui::mailboxes::{MailboxNews, MailboxState};
+        use firstline::tui::msg::Msg;
+        let fx = fixture();
+        let mut app = app_at(&fx, 120, 40);
+        let id = app.inbox.row(0).unwrap().ticket.id;
+        app.handle(Msg::Mailbox(MailboxNews {
+            account: "shop".into(),
+            state: MailboxState::Fetched { at: now() },
+            added: 1,
+            tickets: vec![id],
+        }));
+        app.settle();
+        let text = app.message.as_ref().unwrap().text.clone();
+        assert!(text.contains(&format!("#{id}")), "{text}");
+        app.handle(Msg::Mailbox(MailboxNews {
+            account: "shop".into(),
+            state: MailboxState::Fetched { at: now() },
+            added: 5,
+            tickets: vec![1, 2, 3, 4],
+        }));
+        app.settle();
+        let text = app.message.as_ref().unwrap().text.clone();
+        assert!(text.contains("#1, #2, #3 and 1 more"), "{text}");
+    }
+
     /// A new-user trial: `kill -TERM` (or a closed terminal window) inside a reply's
     /// undo window left it queued with nothing to say so — no "not delivered" mark,
     /// and the ticket out of Needs reply while no console ran to send it. A signal

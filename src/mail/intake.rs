@@ -107,6 +107,10 @@ pub struct ImportReport {
     /// opened it: a live channel answers these (the away reply), nothing else does.
     #[serde(skip)]
     pub opened: Vec<(String, crate::model::TicketId)>,
+    /// Every ticket a message was added to, each once, in order: the console names
+    /// them when mail arrives.
+    #[serde(skip)]
+    pub touched: Vec<crate::model::TicketId>,
 }
 
 impl ImportReport {
@@ -694,6 +698,9 @@ impl<'a> Run<'a> {
                 }) => {
                     counts.added += 1;
                     self.report.added += 1;
+                    if !self.report.touched.contains(&ticket) {
+                        self.report.touched.push(ticket);
+                    }
                     if new_ticket {
                         counts.new_tickets += 1;
                         self.report.new_tickets += 1;

@@ -67,6 +67,9 @@ pub struct MailboxNews {
     pub state: MailboxState,
     /// Messages stored by the fetch this news is about.
     pub added: usize,
+    /// The tickets they were stored on, each once, in arrival order: the status line
+    /// names them, so an answer is found without hunting for it in the list.
+    pub tickets: Vec<crate::model::TicketId>,
 }
 
 /// The running account threads.
@@ -177,11 +180,13 @@ fn news_of(account: &Account, event: AccountEvent) -> MailboxNews {
                 None => MailboxState::Fetched { at: Utc::now() },
             },
             added: summary.import.added,
+            tickets: summary.import.touched.clone(),
         },
         AccountEvent::Failed(e) => MailboxNews {
             account: account.name.clone(),
             state: MailboxState::Failed(crate::display::sanitize_line(&e.short(account))),
             added: 0,
+            tickets: Vec::new(),
         },
     }
 }

@@ -91,10 +91,11 @@ fn react(app: &mut App, msg: Msg) {
             if news.added > 0 {
                 reload(app);
                 app.info(format!(
-                    "{}: {} new message{} arrived",
+                    "{}: {} new message{} arrived{}",
                     news.account,
                     news.added,
-                    if news.added == 1 { "" } else { "s" }
+                    if news.added == 1 { "" } else { "s" },
+                    on_tickets(&news.tickets)
                 ));
             }
             app.mailbox_news(news);
@@ -124,6 +125,23 @@ fn react(app: &mut App, msg: Msg) {
             }
             app.should_quit = true;
         }
+    }
+}
+
+/// " on #12", " on #12, #14 and #15", " on #1, #2, #3 and 4 more": where new mail
+/// landed, for the status line (nothing when the fetch did not say).
+fn on_tickets(tickets: &[crate::model::TicketId]) -> String {
+    const NAMED: usize = 3;
+    let named: Vec<String> = tickets
+        .iter()
+        .take(NAMED)
+        .map(|t| format!("#{t}"))
+        .collect();
+    match (named.len(), tickets.len().saturating_sub(NAMED)) {
+        (0, _) => String::new(),
+        (1, _) => format!(" on {}", named[0]),
+        (n, 0) => format!(" on {} and {}", named[..n - 1].join(", "), named[n - 1]),
+        (_, more) => format!(" on {} and {more} more", named.join(", ")),
     }
 }
 
