@@ -12,6 +12,32 @@ pub fn new_holder_id() -> String {
     format!("{}:{started}", std::process::id())
 }
 
+/// Whether a reply recorded by `holder` (a console, or `None` for the command line)
+/// with `reply` as its text takes away the ticket's draft (`owner`, `draft`): only a
+/// reply written from it — by the console holding it, or with the draft's words in it
+/// ("save as draft, edit, send"). Another running console's draft is never taken; and
+/// a reply in other words (`firstline reply 5 --body …` beside a draft kept when a
+/// console quit) keeps it, as README promises a draft is never lost to a reply sent
+/// elsewhere. Both backends decide by this.
+pub(crate) fn reply_takes_the_draft(
+    owner: Option<&str>,
+    draft: &str,
+    holder: Option<&str>,
+    reply: &str,
+) -> bool {
+    if let Some(owner) = owner {
+        if Some(owner) == holder {
+            return true;
+        }
+        if holder_is_running(owner) {
+            return false;
+        }
+    }
+    let words = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    let draft = words(draft);
+    draft.is_empty() || words(reply).contains(&draft)
+}
+
 /// Whether the console that wrote `owner` may still be running. Another console of
 /// this very process counts as running; so does any id that cannot be read, so an
 /// unknown holder is never overridden silently.

@@ -49,6 +49,7 @@ macro_rules! conformance_suite {
             outbox_interrupted_sending_is_in_doubt,
             undone_reply_leaves_the_thread,
             drafts_have_owners,
+            a_reply_not_written_from_the_draft_keeps_the_draft,
             followups_open_and_complete,
             canned_replies_round_trip,
             a_stale_write_is_refused_with_conflict,
@@ -608,6 +609,59 @@ pub fn drafts_have_owners(b: &dyn Backend) {
     assert_eq!(a.drafts().unwrap().len(), 1);
     assert_eq!(a.save_draft(id, "").unwrap(), DraftSave::Saved);
     assert!(a.draft(id).unwrap().is_none(), "an empty draft is deleted");
+}
+
+/// A new-user trial: a draft kept when the console quit ("take back") was deleted,
+/// silently, by `firstline reply ID --body "…"` — a reply with other words. A reply
+/// takes the draft away only when it was written from it: by the console that holds
+/// the draft, or with the draft's words in it.
+pub fn a_reply_not_written_from_the_draft_keeps_the_draft(b: &dyn Backend) {
+    let mut console = b.open();
+    let mut cli = b.open();
+    let id = open_ticket(
+        &mut console,
+        "a@example.com",
+        "Payout",
+        "where is my payout?",
+    );
+    // A console that has quit since: no process has this id (above the largest pid
+    // Linux hands out), so its draft is nobody's running work.
+    console.set_draft_holder(Some("4194305:1".into()));
+    let words = "Hi Marco, finance confirmed the payout leaves on Wednesday.";
+    assert_eq!(console.save_draft(id, words).unwrap(), DraftSave::Saved);
+    let reply = |body: &str| NewMessage {
+        direction: Direction::Outbound,
+        author: "Agent".into(),
+        body: body.into(),
+        ..Default::default()
+    };
+    cli.add_message(id, &reply("Hi Marco, the payout was sent today."))
+        .unwrap();
+    assert_eq!(
+        cli.draft(id).unwrap().map(|d| d.body).as_deref(),
+        Some(words),
+        "a reply with other words keeps the draft"
+    );
+    cli.add_message(id, &reply(&format!("{words}\n\nBest, Agent")))
+        .unwrap();
+    assert!(
+        cli.draft(id).unwrap().is_none(),
+        "a reply with the draft's words in it takes it away"
+    );
+    assert_eq!(
+        console.save_draft(id, "Next words").unwrap(),
+        DraftSave::Saved
+    );
+    console
+        .add_message(
+            id,
+            &reply("Edited before sending, nothing like the saved words."),
+        )
+        .unwrap();
+    assert!(
+        console.draft(id).unwrap().is_none(),
+        "the draft's own console sending takes it away"
+    );
 }
 
 pub fn followups_open_and_complete(b: &dyn Backend) {

@@ -26,14 +26,24 @@ fn held_by_other(
         .filter(|o| o != holder && holder_is_running(o)))
 }
 
-/// A reply went out: the draft goes, unless another running console is writing it.
+/// A reply (`reply`, its text) went out: the draft goes if the reply was written
+/// from it (see `store::holders::reply_takes_the_draft`).
 pub(crate) fn clear_after_reply(
     c: &mut impl GenericClient,
     ticket: TicketId,
     holder: Option<&str>,
+    reply: &str,
 ) -> Result<()> {
-    if held_by_other(c, ticket, holder.unwrap_or_default())?.is_none() {
-        c.execute("DELETE FROM drafts WHERE ticket_id = $1", &[&ticket])?;
+    let draft = c
+        .query_opt(
+            "SELECT owner, body FROM drafts WHERE ticket_id = $1",
+            &[&ticket],
+        )?
+        .map(|r| (r.get::<_, Option<String>>(0), r.get::<_, String>(1)));
+    if let Some((owner, body)) = draft {
+        if crate::store::holders::reply_takes_the_draft(owner.as_deref(), &body, holder, reply) {
+            c.execute("DELETE FROM drafts WHERE ticket_id = $1", &[&ticket])?;
+        }
     }
     Ok(())
 }

@@ -226,7 +226,7 @@ impl MessageStore for PgStore {
         self.write(|tx, w| {
             let id = insert_message(tx, ticket, message, &w.actor)?;
             if message.direction == Direction::Outbound {
-                clear_after_reply(tx, ticket, w.holder.as_deref())?;
+                clear_after_reply(tx, ticket, w.holder.as_deref(), &message.body)?;
             }
             Ok(id)
         })

@@ -135,7 +135,7 @@ impl OutboxStore for PgStore {
             lock_ticket(tx, ticket)?;
             let snap = snapshot_ledger(tx, ticket)?;
             let id = insert_message(tx, ticket, message, &w.actor)?;
-            clear_after_reply(tx, ticket, w.holder.as_deref())?;
+            clear_after_reply(tx, ticket, w.holder.as_deref(), &message.body)?;
             let ledger = serde_json::to_string(&snap)
                 .map_err(|e| StoreError::Invalid(format!("ledger snapshot: {e}")))?;
             let outbox_id: i64 = tx

@@ -30,15 +30,22 @@ fn held_by_other(conn: &Connection, ticket: TicketId, holder: &str) -> Result<Op
         .filter(|o| o != holder && holder_is_running(o)))
 }
 
-/// After a reply was recorded on `ticket`: its draft goes, unless another running
-/// console is writing it (that console's words are not the reply just sent).
+/// After a reply (`reply`, its text) was recorded on `ticket`: its draft goes if the
+/// reply was written from it (see `store::holders::reply_takes_the_draft`).
 pub(crate) fn clear_after_reply(
     conn: &Connection,
     ticket: TicketId,
     holder: Option<&str>,
+    reply: &str,
 ) -> Result<()> {
-    if held_by_other(conn, ticket, holder.unwrap_or_default())?.is_none() {
-        conn.execute("DELETE FROM drafts WHERE ticket_id = ?1", [ticket])?;
+    let draft: Option<(Option<String>, String)> = conn
+        .prepare_cached("SELECT owner, body FROM drafts WHERE ticket_id = ?1")?
+        .query_row([ticket], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some((owner, body)) = draft {
+        if crate::store::holders::reply_takes_the_draft(owner.as_deref(), &body, holder, reply) {
+            conn.execute("DELETE FROM drafts WHERE ticket_id = ?1", [ticket])?;
+        }
     }
     Ok(())
 }

@@ -190,7 +190,7 @@ impl MessageStore for SqliteStore {
         let tx = self.write()?;
         let id = insert_message(&tx, ticket, message, &actor)?;
         if message.direction == Direction::Outbound {
-            super::drafts::clear_after_reply(&tx, ticket, holder.as_deref())?;
+            super::drafts::clear_after_reply(&tx, ticket, holder.as_deref(), &message.body)?;
         }
         tx.commit()?;
         Ok(id)

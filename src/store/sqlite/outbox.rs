@@ -62,7 +62,7 @@ impl OutboxStore for SqliteStore {
         let tx = self.write()?;
         let snap = snapshot_ledger(&tx, ticket)?;
         let id = insert_message(&tx, ticket, message, &actor)?;
-        super::drafts::clear_after_reply(&tx, ticket, holder.as_deref())?;
+        super::drafts::clear_after_reply(&tx, ticket, holder.as_deref(), &message.body)?;
         let ledger = serde_json::to_string(&snap)
             .map_err(|e| StoreError::Invalid(format!("ledger snapshot: {e}")))?;
         tx.execute(
