@@ -250,6 +250,9 @@ pub fn run(mut store: Store, config: Config) -> anyhow::Result<()> {
             unfinished.join("; ")
         ));
     }
+    for line in &app.farewell {
+        say(line);
+    }
     // Words whose ticket went away elsewhere before they were saved.
     let mut words_left = !app.orphaned_words.is_empty();
     for (ticket, words) in &app.orphaned_words {

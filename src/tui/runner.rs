@@ -500,9 +500,9 @@ pub enum Done {
     },
     /// What delivering the replies now did.
     SentNow(Result<crate::mail::DeliveryReport, crate::tui::error::ConsoleError>),
-    /// The replies taken back: those that had already left the outbox (delivered
-    /// meanwhile), or why not all could be asked about.
-    TakenBack(Result<Vec<crate::model::MessageId>, crate::tui::error::ConsoleError>),
+    /// The replies taken back: how many, and those that had already left the outbox
+    /// (delivered meanwhile); or why not all could be asked about.
+    TakenBack(Result<(usize, Vec<crate::model::MessageId>), crate::tui::error::ConsoleError>),
     /// The replies kept queued at quit, marked not delivered yet.
     KeptQueued(Result<(), crate::tui::error::ConsoleError>),
     /// A search or the counts (see [`Command::Worker`]).
@@ -833,15 +833,16 @@ fn execute_watching(
             })())
         }
         Command::TakeBack(messages) => Done::TakenBack((|| {
-            let mut gone = Vec::new();
+            let (mut taken, mut gone) = (0, Vec::new());
             for m in messages {
                 if crate::mail::cancel_reply(store, m)? {
                     give_back_assignment(store, ledger, m)?;
+                    taken += 1;
                 } else {
                     gone.push(m);
                 }
             }
-            Ok::<_, crate::tui::error::ConsoleError>(gone)
+            Ok::<_, crate::tui::error::ConsoleError>((taken, gone))
         })()),
         Command::KeepQueued(messages) => Done::KeptQueued(keep_queued(store, &messages)),
         Command::Worker(job) => Done::Worker(crate::tui::worker::run_job(store, sla, job)),

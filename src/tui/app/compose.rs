@@ -776,9 +776,9 @@ impl App {
     /// was open): then it stays and says so, since "take back" did not do what it said.
     pub(super) fn taken_back(
         &mut self,
-        result: Result<Vec<MessageId>, ConsoleError>,
+        result: Result<(usize, Vec<MessageId>), ConsoleError>,
     ) -> Result<(), ConsoleError> {
-        let gone = result?;
+        let (taken, gone) = result?;
         self.undo
             .retain(|e| !matches!(e, UndoEntry::Reply { .. } | UndoEntry::Recorded { .. }));
         if !gone.is_empty() {
@@ -789,6 +789,10 @@ impl App {
             ));
             return self.reload();
         }
+        self.farewell.push(format!(
+            "firstline: {} taken back, nothing sent; the words are the ticket's draft again",
+            replies(taken)
+        ));
         self.should_quit = true;
         Ok(())
     }

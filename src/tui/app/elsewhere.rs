@@ -164,8 +164,11 @@ impl App {
 
     /// The quit question asks about replies still waiting; one that left the outbox
     /// while it was open (the courier delivered it, another process took it back) is
-    /// no longer the user's to decide. With none left the question closes and says
-    /// so — never "1 reply is still waiting" over a delivered one. Whether it closed.
+    /// no longer the user's to decide. With none left the console quits, as asked, and
+    /// says on the shell what became of them — never "1 reply is still waiting" over a
+    /// delivered one, and never the question's own key landing on the list (a trial
+    /// typed `t` as the question closed and opened Tags on another ticket). Whether it
+    /// closed.
     fn quit_question_settled(
         &mut self,
         settled: &[(MessageId, String, Option<OutboxState>)],
@@ -186,6 +189,9 @@ impl App {
             });
             return false;
         }
+        // The user asked to quit; the question was only about these replies. It quits
+        // now (a key typed for the question must not land on the list), and the shell
+        // is told what became of them.
         self.popup = None;
         let what: Vec<String> = settled
             .iter()
@@ -199,10 +205,11 @@ impl App {
                 }
             })
             .collect();
-        self.info(format!(
-            "{} while you decided; nothing waits now · q quits",
+        self.farewell.push(format!(
+            "firstline: {} while the quit question was open; nothing was waiting any more",
             what.join("; ")
         ));
+        self.should_quit = true;
         true
     }
 

@@ -525,6 +525,9 @@ pub struct App {
     /// Words typed on a ticket that went away meanwhile (merged or deleted in another
     /// console) before they were saved: printed when the console ends.
     pub orphaned_words: Vec<(TicketId, String)>,
+    /// Lines for the shell once the console has ended: what became of the replies the
+    /// quit question asked about when it did not wait for an answer.
+    pub farewell: Vec<String>,
     /// Replies handed to the runner and not answered yet: `u` waits for them.
     pub sending: usize,
     /// Answers every key waits for: a reply the console writes itself (`W`, "tell
@@ -716,6 +719,7 @@ impl App {
             deferred: Vec::new(),
             typing_guard: None,
             orphaned_words: Vec::new(),
+            farewell: Vec::new(),
             report_asked: None,
             in_flight: 0,
             draft_saves: 0,
