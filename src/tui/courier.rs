@@ -109,17 +109,14 @@ impl Delivery {
         match round {
             Ok(r) if !r.failed.is_empty() => Some(Delivery::Failed(failure_line(&r, store))),
             Ok(r) if !r.saved.is_empty() => {
-                // The file's name, not its whole path: the status bar is one line, and
-                // `firstline doctor` shows the folder.
-                let (id, place) = &r.saved[0];
-                let name = std::path::Path::new(place)
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| place.clone());
+                // "not sent" first and no file name: the status bar is one line, and a
+                // trial read "reply to … saved as fl.2026…" cut at 120 columns as a
+                // success. `firstline outbox` and `doctor` name the file and folder.
+                let (id, _) = &r.saved[0];
                 Some(Delivery::Saved(format!(
-                    "{} {}",
+                    "{} not sent: {}",
                     reply_named(store, *id),
-                    DeliveryReport::saved_line(&name)
+                    DeliveryReport::saved_line(".eml")
                 )))
             }
             Ok(r) if !r.not_copied.is_empty() => {
