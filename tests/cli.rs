@@ -2269,3 +2269,29 @@ fn firstline_no_demo_in_the_environment_takes_1_and_yes() {
         );
     }
 }
+
+/// A new-user trial: with no mail transport set, `firstline reply` said "an open
+/// console sends it" — nothing sends it: it is only saved as an `.eml` for the user
+/// to send. The line says so, and where.
+#[test]
+fn reply_without_a_mail_transport_says_it_will_only_be_saved() {
+    let q = Queue::fresh();
+    std::fs::write(
+        q.db.with_extension("toml"),
+        "[agent]\nname = \"Olena\"\nemail = \"help@shop.example\"\n",
+    )
+    .unwrap();
+    let id = q.new_ticket("Ann <ann@example.com>", "Where is my order", "Hello?");
+    let out = q
+        .cmd()
+        .args(["reply", &id.to_string(), "--body", "It left today."])
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{printed}");
+    assert!(!printed.contains("sends it"), "{printed}");
+    assert!(
+        printed.contains("no mail transport") && printed.contains(".eml"),
+        "{printed}"
+    );
+}

@@ -432,13 +432,26 @@ pub fn reply(ctx: &Context, args: ReplyArgs) -> Result<()> {
                 // keeps queued. The next courier sends it at its time all the same.
                 store.mark_outbound_failed(e.id, QUEUED_FROM_THE_CLI, Some(e.not_before))?;
             }
-            println!(
-                "reply {id} queued on ticket {}, not delivered yet: from {} an open console sends it, or `firstline outbox flush` (or cron) does; until then the ticket stays in Needs reply (undo: firstline outbox cancel {id})",
-                args.id,
-                e.not_before
-                    .with_timezone(&crate::sla::timezone(&ctx.config.sla))
-                    .format("%H:%M:%S")
-            )
+            let from = e
+                .not_before
+                .with_timezone(&crate::sla::timezone(&ctx.config.sla))
+                .format("%H:%M:%S");
+            // With no transport nothing ever sends it: the next courier only writes it
+            // out as a file for the user to send (a trial read "an open console sends
+            // it" and believed it had gone).
+            match crate::mail::Transport::saved_to(
+                &ctx.config,
+                store.blobs(crate::store::Bucket::Outbox),
+            ) {
+                Some(dir) => println!(
+                    "reply {id} queued on ticket {}, not sent: no mail transport is set (see [mail] in the README), so from {from} an open console or `firstline outbox flush` only saves it as .eml in {dir} for you to send; the ticket stays in Needs reply (undo: firstline outbox cancel {id})",
+                    args.id
+                ),
+                None => println!(
+                    "reply {id} queued on ticket {}, not delivered yet: from {from} an open console sends it, or `firstline outbox flush` (or cron) does; until then the ticket stays in Needs reply (undo: firstline outbox cancel {id})",
+                    args.id
+                ),
+            }
         }
         None => println!("reply {id} recorded on ticket {}", args.id),
     }

@@ -50,6 +50,16 @@ impl Transport {
     /// The transport the settings ask for: `mail.sendmail`, else `mail.smtp_server`,
     /// else `.eml` files in `mail.outbox_dir`, else in the queue's own `outbox` blobs
     /// (`<db>.outbox` beside a SQLite file), handed in as `outbox`.
+    /// With no mail transport set, the folder replies are only saved to as `.eml`
+    /// (nothing leaves the machine); `None` when replies are really sent. The console
+    /// and `firstline reply` say so in the same words.
+    pub fn saved_to(config: &Config, outbox: Option<Box<dyn BlobStore>>) -> Option<String> {
+        match Transport::from_config(config, outbox) {
+            Ok(Transport::Directory(blobs)) => Some(blobs.location(None)),
+            _ => None,
+        }
+    }
+
     pub fn from_config(
         config: &Config,
         outbox: Option<Box<dyn BlobStore>>,

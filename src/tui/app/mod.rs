@@ -653,13 +653,8 @@ impl App {
         store.set_draft_holder(Some(holder.clone()));
         let location = store.location();
         let keeps_attachments = store.blobs(crate::store::Bucket::Attachments).is_some();
-        let replies_saved_to = match crate::mail::Transport::from_config(
-            &config,
-            store.blobs(crate::store::Bucket::Outbox),
-        ) {
-            Ok(crate::mail::Transport::Directory(blobs)) => Some(blobs.location(None)),
-            _ => None,
-        };
+        let replies_saved_to =
+            crate::mail::Transport::saved_to(&config, store.blobs(crate::store::Bucket::Outbox));
         let (keymap, key_error) = match KeyMap::with_overrides(&config.ui.keys) {
             Ok(map) => (map, None),
             Err(e) => (KeyMap::default(), Some(e.to_string())),
