@@ -482,3 +482,39 @@ fn a_time_after_its_for_is_a_time_frame_not_deflection() {
         "a party after «до» is still deflection"
     );
 }
+
+/// "Calm down", «Успокойтесь», «Заспокойтеся»: telling an upset customer to calm down
+/// dismisses the feeling (a new-user trial: all three passed commandment 1). Saying the
+/// feeling is understood, and what happens next, is not.
+#[test]
+fn telling_the_customer_to_calm_down_is_condescension() {
+    let en = "I was charged twice and nobody answers!";
+    let ru = "С меня списали дважды, и никто не отвечает!";
+    let uk = "З мене списали двічі, і ніхто не відповідає!";
+    for (reply, message, lang) in [
+        ("Calm down, it's just 64 dollars.", en, Language::En),
+        ("Please calm down, we will look at it.", en, Language::En),
+        ("Успокойтесь, пожалуйста, всё работает.", ru, Language::Ru),
+        ("Заспокойтеся, нічого страшного не сталося.", uk, Language::Uk),
+    ] {
+        assert!(
+            warns(reply, message, lang, "respect.condescension"),
+            "{reply:?}: {:?}",
+            findings(reply, message, "", lang)
+        );
+    }
+    for (reply, message, lang) in [
+        (
+            "I understand how stressful a double charge is; I have refunded the second one today.",
+            en,
+            Language::En,
+        ),
+        ("Понимаю, как это неприятно; второе списание я вернула сегодня.", ru, Language::Ru),
+    ] {
+        assert!(
+            !warns(reply, message, lang, "respect.condescension"),
+            "{reply:?}: {:?}",
+            findings(reply, message, "", lang)
+        );
+    }
+}
