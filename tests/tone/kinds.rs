@@ -495,7 +495,11 @@ fn telling_the_customer_to_calm_down_is_condescension() {
         ("Calm down, it's just 64 dollars.", en, Language::En),
         ("Please calm down, we will look at it.", en, Language::En),
         ("Успокойтесь, пожалуйста, всё работает.", ru, Language::Ru),
-        ("Заспокойтеся, нічого страшного не сталося.", uk, Language::Uk),
+        (
+            "Заспокойтеся, нічого страшного не сталося.",
+            uk,
+            Language::Uk,
+        ),
     ] {
         assert!(
             warns(reply, message, lang, "respect.condescension"),
@@ -509,7 +513,11 @@ fn telling_the_customer_to_calm_down_is_condescension() {
             en,
             Language::En,
         ),
-        ("Понимаю, как это неприятно; второе списание я вернула сегодня.", ru, Language::Ru),
+        (
+            "Понимаю, как это неприятно; второе списание я вернула сегодня.",
+            ru,
+            Language::Ru,
+        ),
     ] {
         assert!(
             !warns(reply, message, lang, "respect.condescension"),
@@ -517,4 +525,28 @@ fn telling_the_customer_to_calm_down_is_condescension() {
             findings(reply, message, "", lang)
         );
     }
+}
+
+/// «Це не наша провина, ви самі не вимкнули автопродовження»: "not our fault" in the
+/// word «провина», and "you yourself did not …" — blame put on the customer (a
+/// new-user trial: it passed commandments 1 and 3, while the Russian was caught). Saying
+/// the customer is not to blame is not.
+#[test]
+fn not_our_fault_you_did_not_yourself_is_blame_in_ukrainian() {
+    let uk = "Чому з мене знову зняли гроші за підписку?";
+    let reply = "Це не наша провина, ви самі не вимкнули автопродовження.";
+    let all = findings(reply, uk, "", Language::Uk);
+    assert!(
+        warns(reply, uk, Language::Uk, "respect.blame")
+            || warns(reply, uk, Language::Uk, "ownership.deflection"),
+        "{all:?}"
+    );
+    assert!(warns(reply, uk, Language::Uk, "respect.blame"), "{all:?}");
+    let kind =
+        "Ви самі нічого не зробили неправильно: списання — наша помилка, гроші повернемо сьогодні.";
+    assert!(
+        !warns(kind, uk, Language::Uk, "respect.blame"),
+        "{:?}",
+        findings(kind, uk, "", Language::Uk)
+    );
 }
