@@ -1475,3 +1475,82 @@ fn ctrl_s_then_n_in_a_burst_files_the_note_on_the_next_ticket() {
         "not the answered one"
     );
 }
+
+/// Found by a new-user trial: `Ctrl-S z` typed together snoozed the ticket just
+/// answered. Now the snooze, typed in the same burst, lands on the next ticket.
+/// Failed before the fix.
+#[test]
+fn ctrl_s_then_z_in_a_burst_snoozes_the_next_ticket() {
+    let mut c = console();
+    c.gate.open();
+    c.press("Enter r");
+    c.settle();
+    let answered = c.app.open.as_ref().unwrap().detail.ticket.id;
+    let rows = row_ids(&c);
+    let at = rows.iter().position(|id| *id == answered).unwrap();
+    let next = rows[at + 1];
+    c.type_text("Your refund left today");
+    c.gate.close();
+    c.press("Ctrl-S z");
+    c.type_text("next week");
+    c.key(KeyCode::Enter);
+    c.settle();
+    let store = Store::open(&c.path).unwrap();
+    assert!(
+        store.ticket(next).unwrap().snoozed_until.is_some(),
+        "the next"
+    );
+    assert!(
+        store.ticket(answered).unwrap().snoozed_until.is_none(),
+        "not the answered one"
+    );
+}
+
+/// Found by a new-user trial: `2 p` from Needs reply opened the priority dialog
+/// on the ticket All remembered, not the one on screen (which is in All too). Now
+/// `2 p u` in one burst makes the ticket on screen urgent. Failed before the fix.
+#[test]
+fn two_p_in_one_burst_acts_on_the_ticket_on_screen() {
+    let mut c = console();
+    c.gate.open();
+    c.press("2");
+    c.settle();
+    let all = row_ids(&c);
+    c.press("j j");
+    c.settle();
+    c.press("1 g");
+    c.settle();
+    for _ in 0..3 {
+        if c.highlighted() == all[0] {
+            break;
+        }
+        c.press("j");
+        c.settle();
+    }
+    assert_eq!(
+        c.highlighted(),
+        all[0],
+        "All's top ticket is in Needs reply"
+    );
+    c.gate.close();
+    c.press("2 p u");
+    c.settle();
+    assert_eq!(
+        Store::open(&c.path)
+            .unwrap()
+            .ticket(all[0])
+            .unwrap()
+            .priority,
+        Priority::Urgent,
+        "the ticket on screen"
+    );
+    assert_eq!(
+        Store::open(&c.path)
+            .unwrap()
+            .ticket(all[2])
+            .unwrap()
+            .priority,
+        Priority::Normal,
+        "not All's remembered one"
+    );
+}
