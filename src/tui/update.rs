@@ -154,10 +154,17 @@ fn reload(app: &mut App) {
 /// Whatever the answer (the ticket, the search's rows, or an error), the keys held
 /// for it go once nothing holds them any more: as typed, acting on what is on
 /// screen, never held for good.
+///
+/// A released key may start another wait (`2` then `j`: the view's rows): the keys
+/// after it are held again, in order, for that answer.
 fn release_held_keys(app: &mut App) {
     if !app.holds_keys() {
         for key in std::mem::take(&mut app.deferred) {
-            handle_key(app, key);
+            if waits_for_the_load(app, &key) {
+                app.deferred.push(key);
+            } else {
+                handle_key(app, key);
+            }
         }
     }
 }
@@ -187,6 +194,11 @@ fn waits_for_the_load(app: &App, key: &KeyEvent) -> bool {
     // so `*` said "search first" and `j`, `d` would act on rows the search is about
     // to replace. Every key waits for the rows (typed ahead, never dropped).
     if app.search_pending() {
+        return true;
+    }
+    // A view switch's rows, or the next ticket after a send, on their way: what is
+    // typed next acts on them, as it would typed slowly.
+    if app.rows_replaced_pending() {
         return true;
     }
     let Some(action) = app.keymap.resolve(app.context(), key) else {

@@ -100,6 +100,8 @@ impl App {
                 // Failed or not, the list's first answer is in: keys stop waiting.
                 if result.is_err() {
                     self.list_read = true;
+                    self.switching_view = false;
+                    self.after_send = None;
                 }
                 self.reloaded(*result?)?
             }
@@ -219,13 +221,15 @@ impl App {
     /// Whether keys that act on the ticket wait for an answer (see
     /// `update::waits_for_the_load`): the ticket loading, rows on their way, a
     /// reply being queued, a composer about to open with words the console writes,
-    /// a search applied before its rows came.
+    /// a search applied before its rows came, a view switch's rows or the reload
+    /// after a send (which moves the cursor to the next ticket) on their way.
     pub fn holds_keys(&self) -> bool {
         self.loading().is_some()
             || self.rows_pending()
             || self.sending > 0
             || self.awaited > 0
             || self.search_pending()
+            || self.rows_replaced_pending()
     }
 
     /// Whether the ticket on the right is not yet the one asked for.

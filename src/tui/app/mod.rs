@@ -569,6 +569,12 @@ pub struct App {
     /// (a view switch going back to its ticket); else the cursor's row when the
     /// answer comes.
     reload_keep: Option<TicketId>,
+    /// Where the cursor goes when `reload_keep` is not in the rows: a view switch
+    /// keeps the ticket on screen, else goes back to the one it left in that view.
+    reload_fallback: Option<TicketId>,
+    /// A view switch asked for its rows and they have not come: every key waits
+    /// for them (see `App::rows_replaced_pending`), as typed, never dropped.
+    switching_view: bool,
     /// Tickets the user's own commands may have taken out of the view since the
     /// last reload was applied: the cursor leaving one is no surprise (`cursor.rs`).
     own_departures: BTreeSet<TicketId>,
@@ -731,6 +737,8 @@ impl App {
             window_asked: None,
             list_read: false,
             reload_keep: None,
+            reload_fallback: None,
+            switching_view: false,
             own_departures: BTreeSet::new(),
             after_send: None,
             message_since: None,

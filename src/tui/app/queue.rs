@@ -33,12 +33,25 @@ impl App {
     /// Like [`App::reload`], with the cursor going to ticket `keep` once the rows
     /// come (a view switch going back to the ticket it left).
     pub fn reload_keeping(&mut self, keep: Option<TicketId>) -> Result<(), ConsoleError> {
+        self.reload_keeping_or(keep, None)
+    }
+
+    /// Like [`App::reload_keeping`], with the cursor going to `fallback` when `keep`
+    /// is not in the rows (a view switch: the ticket on screen when it is in the new
+    /// view, else the one the cursor left there).
+    fn reload_keeping_or(
+        &mut self,
+        keep: Option<TicketId>,
+        fallback: Option<TicketId>,
+    ) -> Result<(), ConsoleError> {
         if keep.is_some() {
             self.reload_keep = keep;
+            self.reload_fallback = fallback.filter(|f| keep != Some(*f));
         }
-        // A ticket named to go back to is not the cursor's: no neighbours of its.
+        // A ticket named to go back to is not the cursor's: no neighbours of its,
+        // only the fallback named with it.
         let (keep, neighbours) = match self.reload_keep {
-            Some(id) => (Some(id), Vec::new()),
+            Some(id) => (Some(id), self.reload_fallback.into_iter().collect()),
             None => match self.cursor_mark() {
                 Some(mark) => (Some(mark.id), mark.neighbours),
                 None => (None, Vec::new()),
@@ -79,12 +92,13 @@ impl App {
         }
         self.list_read = true;
         let named = self.reload_keep.take();
+        let fallback = self.reload_fallback.take();
         // The ticket under the cursor now (the user may have moved since the reload
         // was asked), marked by id before the rows change under it.
         let mark = match named {
             Some(id) => Some(cursor::CursorMark {
                 id,
-                neighbours: Vec::new(),
+                neighbours: fallback.into_iter().collect(),
             }),
             None => self.cursor_mark(),
         };
@@ -111,6 +125,8 @@ impl App {
             if unknown {
                 return self.reload();
             }
+            // The view's rows are in: keys typed after the switch act on them.
+            self.switching_view = false;
             self.inbox.total = total;
             self.inbox.window_start = start;
             self.inbox.rows = rows;
@@ -124,6 +140,7 @@ impl App {
                 landing = self.land(m);
             }
         } else {
+            self.switching_view = false;
             self.clamp_selection()?;
             if let Some(m) = &mark {
                 self.land(m);
@@ -363,6 +380,12 @@ impl App {
     }
 
     /// Switches the inbox to `view`, dropping any search.
+    ///
+    /// The cursor stays on the ticket on screen when it is in the new view (a
+    /// new-user trial's `1 g 2` put it back on the ticket last selected in All,
+    /// though the one on screen was there too); only when it is not does it go back
+    /// to the ticket it left in that view. Keys typed before the rows come wait for
+    /// them (see `update::waits_for_the_load`).
     pub fn set_view(&mut self, view: View) -> Result<(), ConsoleError> {
         let leaving = self.inbox.view;
         let current = self.selected_ticket().map(|r| r.ticket.id);
@@ -370,13 +393,16 @@ impl App {
         if let Some(id) = current {
             self.inbox.last_selected.push((leaving, id));
         }
-        let back_to = self
+        let remembered = self
             .inbox
             .last_selected
             .iter()
             .find(|(v, _)| *v == view)
-            .map(|(_, id)| *id)
-            .or(current);
+            .map(|(_, id)| *id);
+        let (back_to, fallback) = match current {
+            Some(id) => (Some(id), remembered),
+            None => (remembered, None),
+        };
         self.inbox.view = view;
         self.inbox.search = None;
         self.inbox.search_editing = false;
@@ -396,7 +422,16 @@ impl App {
         }
         // The old view's rows are not this view's: "…" until the runner answers.
         self.inbox.rows.clear();
-        self.reload_keeping(back_to)
+        self.switching_view = true;
+        self.reload_keeping_or(back_to, fallback)
+    }
+
+    /// Whether the rows the keys act on are about to be replaced: a view switch's
+    /// rows on their way, or the reload after a send that moves the cursor (and the
+    /// pane) to the next ticket. Every key waits for them: `2 j d` or `Ctrl-S d`
+    /// typed in one burst act as they would typed slowly, on the ticket then shown.
+    pub fn rows_replaced_pending(&self) -> bool {
+        self.switching_view || self.after_send.is_some()
     }
 
     /// Next sort order: due → updated → priority → due.
