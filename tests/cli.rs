@@ -2190,7 +2190,18 @@ fn a_reply_queued_from_the_cli_is_not_the_answer_until_delivered() {
          [mail]\nundo_seconds = 0\nsendmail = \"cat > /dev/null\"\n",
     )
     .unwrap();
-    let id = q.new_ticket("Ann <ann@example.com>", "Where is my order", "Hello?");
+    // The customer wrote a day ago, so our reply is plainly later: a reply recorded
+    // in the very second of the customer's message is not counted as answering it
+    // (ties keep the customer waiting), which made this test depend on the clock.
+    let eml = q.db.with_file_name("ann.eml");
+    std::fs::write(
+        &eml,
+        "From: Ann <ann@example.com>\nTo: help@shop.example\nSubject: Where is my order\n\
+         Date: Tue, 01 Dec 2026 10:00:00 +0000\nMessage-ID: <ann-order@example.com>\n\nHello?\n",
+    )
+    .unwrap();
+    q.cmd().arg("import").arg(&eml).assert().success();
+    let id = q.json(&["list", "--json"])[0]["id"].as_i64().unwrap();
     let needs_reply = |q: &Queue| -> Vec<i64> {
         q.json(&["list", "--view", "needs-reply", "--json"])
             .as_array()
