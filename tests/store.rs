@@ -195,7 +195,11 @@ fn drafts_survive_and_clear_on_reply() {
         s.draft(id).unwrap().unwrap().body,
         "Dear Ann, half a sentence"
     );
+    // A reply in other words keeps the draft (a trial lost one to `firstline reply
+    // --body`); the reply written from it takes it away.
     reply(&mut s, id, "Dear Ann, done.");
+    assert!(s.draft(id).unwrap().is_some());
+    reply(&mut s, id, "Dear Ann, half a sentence, now finished.");
     assert!(s.draft(id).unwrap().is_none());
 }
 
