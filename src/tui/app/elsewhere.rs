@@ -128,17 +128,7 @@ impl App {
                 continue;
             };
             if let Some((_, to, state)) = settled.iter().find(|(m, ..)| m == message) {
-                let to = crate::display::sanitize_line(to);
-                let what = match state {
-                    Some(OutboxState::Sent) => format!("the reply to {to} was already delivered"),
-                    Some(OutboxState::Saved) => {
-                        format!("the reply to {to} was already saved as .eml")
-                    }
-                    None => format!("the reply to {to} was already taken back elsewhere"),
-                    _ => format!(
-                        "the reply to {to} already left the outbox (firstline outbox lists it)"
-                    ),
-                };
+                let what = became_of(to, *state, "already ");
                 *entry = UndoEntry::Settled { what };
             }
         }
@@ -195,15 +185,7 @@ impl App {
         self.popup = None;
         let what: Vec<String> = settled
             .iter()
-            .map(|(_, to, state)| {
-                let to = crate::display::sanitize_line(to);
-                match state {
-                    Some(OutboxState::Sent) => format!("the reply to {to} was delivered"),
-                    Some(OutboxState::Saved) => format!("the reply to {to} was saved as .eml"),
-                    None => format!("the reply to {to} was taken back elsewhere"),
-                    _ => format!("the reply to {to} left the outbox (firstline outbox lists it)"),
-                }
-            })
+            .map(|(_, to, state)| became_of(to, *state, ""))
             .collect();
         self.farewell.push(format!(
             "firstline: {} while the quit question was open; nothing was waiting any more",
@@ -218,5 +200,18 @@ impl App {
     pub(super) fn newest_message_on_screen(&self) -> Option<MessageId> {
         let open = self.open.as_ref()?;
         open.detail.messages.iter().map(|m| m.id).max()
+    }
+}
+
+/// What became of the reply to `to` that left the outbox in `state`, for the undo
+/// stack ("the reply to Ann was already delivered", `already` = "already ") and the
+/// quit question's farewell (`already` = ""): one wording for both.
+fn became_of(to: &str, state: Option<OutboxState>, already: &str) -> String {
+    let to = crate::display::sanitize_line(to);
+    match state {
+        Some(OutboxState::Sent) => format!("the reply to {to} was {already}delivered"),
+        Some(OutboxState::Saved) => format!("the reply to {to} was {already}saved as .eml"),
+        None => format!("the reply to {to} was {already}taken back elsewhere"),
+        _ => format!("the reply to {to} {already}left the outbox (firstline outbox lists it)"),
     }
 }
